@@ -1,0 +1,50 @@
+"""harbor-planner: 15-minute walking coverage and site planning for worker harbour stations.
+
+The user-facing API is re-exported here; each module holds one step of the data flow
+(``stations`` → ``coords`` → ``network`` → ``isochrones``/``coverage`` → ``optimize`` →
+``maps``/``report``).
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("harbor-planner")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+from harbor_planner.errors import (
+    CRSError,
+    DependencyError,
+    HarborPlannerError,
+    InfeasibleError,
+    InputDataError,
+    NetworkError,
+)
+from harbor_planner.network import (
+    SnapResult,
+    WalkModel,
+    WalkNetwork,
+    build_network,
+    load_network,
+    save_network,
+    snap_points,
+)
+
+__all__ = [
+    "CRSError",
+    "DependencyError",
+    "HarborPlannerError",
+    "InfeasibleError",
+    "InputDataError",
+    "NetworkError",
+    "SnapResult",
+    "WalkModel",
+    "WalkNetwork",
+    "__version__",
+    "build_network",
+    "load_network",
+    "save_network",
+    "snap_points",
+]

@@ -1,0 +1,66 @@
+"""The exception hierarchy of harbor-planner.
+
+Every error the package raises on purpose is a :class:`HarborPlannerError`. The CLI prints its
+message on one line (no traceback) and exits with the class's ``exit_code``. Messages are
+built before raising and name the file, row, column or argument at fault and, where there is
+one, the fix.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+__all__ = [
+    "CRSError",
+    "DependencyError",
+    "HarborPlannerError",
+    "InfeasibleError",
+    "InputDataError",
+    "NetworkError",
+]
+
+
+class HarborPlannerError(Exception):
+    """Base class of all errors raised by harbor-planner."""
+
+    exit_code: int = 1
+
+
+class InputDataError(HarborPlannerError, ValueError):
+    """An input file or value is missing, unreadable or invalid.
+
+    Parameters
+    ----------
+    message
+        What is wrong and how to fix it.
+    path
+        The file at fault, if any; prefixed to the message.
+    """
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, path: str | PathLike[str] | None = None) -> None:
+        self.path = None if path is None else str(path)
+        super().__init__(f"{self.path}: {message}" if self.path else message)
+
+
+class CRSError(InputDataError):
+    """A coordinate reference system is missing, wrong or of the wrong kind."""
+
+
+class NetworkError(HarborPlannerError):
+    """The walk network cannot be built or used as asked."""
+
+    exit_code = 4
+
+
+class InfeasibleError(HarborPlannerError):
+    """An optimisation problem has no solution under the given constraints."""
+
+    exit_code = 5
+
+
+class DependencyError(HarborPlannerError, ImportError):
+    """An optional dependency needed for the requested feature is not installed."""
+
+    exit_code = 6

@@ -1,0 +1,23 @@
+"""Walk networks: build from OSM, GraphML or street centrelines, time, compile, save, snap.
+
+The flow is ``osm``/``lines`` (read sources into ways) → ``_ways`` (split ways into edges in a
+metric CRS) → ``elevation`` (DEM profiles) → ``walk`` (walking times) → ``compiled`` (arrays,
+components, save/load) → ``snap`` (points to nodes and edges); ``build`` orchestrates it.
+"""
+
+from harbor_planner.network.build import build_network
+from harbor_planner.network.compiled import WalkNetwork, load_network, save_network
+from harbor_planner.network.snap import SnapResult, snap_points
+from harbor_planner.network.walk import WalkModel, edge_times, tobler_factor
+
+__all__ = [
+    "SnapResult",
+    "WalkModel",
+    "WalkNetwork",
+    "build_network",
+    "edge_times",
+    "load_network",
+    "save_network",
+    "snap_points",
+    "tobler_factor",
+]
