@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from harbor_planner import __version__
-from harbor_planner.errors import HarborPlannerError
+from harbor_planner.errors import HarborPlannerError, InputDataError
 
 __all__ = ["main"]
 
@@ -178,8 +178,107 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cmd_stations_check(args: argparse.Namespace) -> int:
+    from harbor_planner.stations import (
+        format_problem_table,
+        merge_placement,
+        place_stations,
+        read_stations,
+        write_station_check,
+    )
+
+    check = read_stations(
+        args.file,
+        crs=args.crs,
+        sheet=args.sheet,
+        extent=None if args.no_extent else "chongqing",
+        encoding=args.encoding,
+    )
+    if args.network is not None:
+        net = _network_from_args(args, args.network)
+        placement = place_stations(check.stations, net, max_dist_m=args.max_dist)
+        check = merge_placement(check, placement)
+    print(format_problem_table(check.problems, max_rows=args.max_problems))
+    print(check.summary())
+    if args.out is not None:
+        write_station_check(check, args.out)
+        print(f"wrote {args.out} (layers: stations, rejected, problems)")
+    if not check.ok:
+        print(
+            f"harbor-planner: error: {len(check.errors)} errors in {args.file}; the rows "
+            "listed above were rejected",
+            file=sys.stderr,
+        )
+        return InputDataError.exit_code
+    return 0
+
+
 def _add_stations_commands(sub: argparse._SubParsersAction) -> None:
-    """Station commands (``stations check``...); filled in by the stations module's work."""
+    """Station commands (``stations check``...)."""
+    p = sub.add_parser("stations", help="read, check and place station lists")
+    ssub = p.add_subparsers(dest="stations_command", metavar="COMMAND", required=True)
+    c = ssub.add_parser(
+        "check",
+        help="check a station list and print its problems",
+        description=(
+            "Read a station list (CSV in UTF-8 or GBK, XLSX, GeoJSON, GeoPackage, Shapefile), "
+            "check every row and print a table of problems with their row numbers. Exits with "
+            "3 when any row has an error. The input file is never modified."
+        ),
+    )
+    c.add_argument("file", type=Path, help="station list")
+    c.add_argument(
+        "--crs",
+        default=None,
+        metavar="CRS",
+        help=(
+            "true coordinate system of the coordinates: gcj02 (AMap/高德, Tencent), bd09 "
+            "(Baidu), wgs84 (GPS, OpenStreetMap) or EPSG:NNNN; required for CSV/XLSX and for "
+            "GIS files that claim EPSG:4326"
+        ),
+    )
+    c.add_argument(
+        "--sheet",
+        default=None,
+        metavar="NAME",
+        help="workbook sheet or GeoPackage layer (default: every sheet with coordinates)",
+    )
+    c.add_argument("--encoding", default=None, help="force the CSV text encoding (e.g. gbk)")
+    c.add_argument(
+        "--no-extent",
+        action="store_true",
+        help="do not reject points outside Chongqing",
+    )
+    c.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the clean stations, the rejected rows and the problems to this GeoPackage",
+    )
+    c.add_argument(
+        "--max-problems",
+        type=int,
+        default=None,
+        metavar="N",
+        help="print at most N problems (default: all)",
+    )
+    g = c.add_argument_group("placing on a walk network")
+    g.add_argument(
+        "--network",
+        default=None,
+        metavar="SOURCE",
+        help="snap the stations to this network (saved file or any SOURCE of network build)",
+    )
+    g.add_argument(
+        "--max-dist",
+        type=float,
+        default=150.0,
+        metavar="M",
+        help="flag stations farther than this from a walkable street (default 150 m)",
+    )
+    _add_walk_model_options(c)
+    c.set_defaults(handler=_cmd_stations_check)
 
 
 def _configure_logging(args: argparse.Namespace) -> None:

@@ -176,6 +176,7 @@ def locate_districts(
     tree, _ = _tree()
     geoms = points.to_crs(CHONGQING_METRIC_CRS).geometry.to_numpy()
     valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    valid &= np.isfinite(shapely.bounds(geoms)).all(axis=1)
     n = len(geoms)
     idx = np.full(n, -1, dtype=np.int64)
     dist = np.full(n, np.nan)

@@ -1,0 +1,399 @@
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+from harbor_planner.cli import main
+from harbor_planner.coords import gcj02_to_wgs84
+from harbor_planner.errors import CRSError, InputDataError
+from harbor_planner.stations import (
+    PROBLEM_COLUMNS,
+    STATUS_VALUES,
+    StationCheck,
+    read_stations,
+    write_station_check,
+)
+
+DATA = Path(__file__).parent / "data" / "stations"
+GEODATA = Path(__file__).resolve().parents[1].parent / "shared" / "geodata"
+YUZHONG = GEODATA / "yuzhong"
+CHONGQING = GEODATA / "chongqing"
+
+SCHEMA_HEAD = [
+    "row",
+    "sheet",
+    "station_id",
+    "name",
+    "district",
+    "address",
+    "status",
+    "flagship",
+    "area_m2",
+]
+SCHEMA_TAIL = ["lon_orig", "lat_orig", "crs_orig", "adcode", "district_zh", "geometry"]
+
+
+def shared(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"shared geodata not found at {path} (only on developer machines and CI)")
+    return path
+
+
+def codes_by_row(check: StationCheck) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for row, code in check.problems[["row", "code"]].dropna().itertuples(index=False):
+        out.setdefault(int(row), set()).add(code)
+    return out
+
+
+def assert_schema(gdf: gpd.GeoDataFrame) -> None:
+    cols = list(gdf.columns)
+    assert cols[: len(SCHEMA_HEAD)] == SCHEMA_HEAD
+    assert cols[-len(SCHEMA_TAIL) :] == SCHEMA_TAIL
+    assert gdf.crs.to_epsg() == 4326
+    assert gdf["row"].dtype == np.int64
+    assert str(gdf["flagship"].dtype) == "boolean"
+    assert gdf["area_m2"].dtype == np.float64
+    assert set(gdf["status"].dropna()) <= set(STATUS_VALUES)
+    assert (gdf.geometry.geom_type == "Point").all()
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_gbk_csv_with_title_row():
+    check = read_stations(DATA / "gbk.csv", crs="gcj02")
+    assert check.ok and check.problems.empty
+    s = check.stations
+    assert_schema(s)
+    assert s["row"].tolist() == [3, 4, 5, 6]  # title row 1, header row 2
+    assert s["name"].iloc[0] == "渝工港湾（一号）"
+    assert s["status"].tolist() == ["existing", "building", "proposed", "candidate"]
+    assert s["flagship"].tolist()[:3] == [True, False, False]
+    assert pd.isna(s["flagship"].iloc[3])
+    assert s["area_m2"].iloc[0] == 40.0 and np.isnan(s["area_m2"].iloc[2])
+    assert (s["crs_orig"] == "gcj02").all()
+    assert s["lon_orig"].iloc[0] == 106.57  # original kept
+    lon, lat = gcj02_to_wgs84(106.57, 29.556)
+    assert s.geometry.x.iloc[0] == pytest.approx(float(lon), abs=1e-9)
+    assert s.geometry.y.iloc[0] == pytest.approx(float(lat), abs=1e-9)
+    assert (s["adcode"] == "500103").all() and (s["district_zh"] == "渝中区").all()
+
+
+def test_utf8_bom_csv_equals_gbk():
+    a = read_stations(DATA / "gbk.csv", crs="gcj02").stations
+    b = read_stations(DATA / "utf8_bom.csv", crs="gcj02").stations
+    assert b["row"].tolist() == [2, 3, 4, 5]
+    pd.testing.assert_frame_equal(
+        a.drop(columns=["row", "geometry"]), b.drop(columns=["row", "geometry"])
+    )
+
+
+def test_utf8_csv_english_headers_and_extra_columns():
+    check = read_stations(DATA / "utf8.csv", crs="wgs84")
+    s = check.stations
+    assert_schema(s)
+    assert "note" in s.columns and s["note"].iloc[0] == "near mall"
+    assert s["status"].tolist() == ["existing", "closed"]
+    assert s["flagship"].tolist() == [True, False]
+    assert s.geometry.x.iloc[0] == 106.571  # WGS-84 is not shifted
+    assert check.problems.empty  # "Yuzhong" and "Yuzhong District" match 渝中区
+
+
+def test_xlsx_all_sheets_by_default():
+    check = read_stations(DATA / "two_sheets.xlsx", crs="gcj02")
+    s = check.stations
+    assert_schema(s)
+    assert s["sheet"].tolist() == ["已建成", "已建成", "拟建", "拟建"]
+    assert s["row"].tolist() == [3, 4, 2, 3]
+    assert s["status"].tolist() == ["existing", "building", "proposed", "proposed"]
+    assert s["station_id"].tolist()[2:] == ["101", "102"]  # Excel numbers as text ids
+    skipped = check.problems[check.problems["code"] == "sheet_skipped"]
+    assert skipped["sheet"].tolist() == ["说明"]
+    assert check.ok
+
+
+def test_xlsx_named_sheet_and_unknown_sheet():
+    check = read_stations(DATA / "two_sheets.xlsx", crs="gcj02", sheet="拟建")
+    assert check.stations["sheet"].unique().tolist() == ["拟建"]
+    with pytest.raises(InputDataError, match=r"no sheet named 'nope'.*'已建成', '拟建', '说明'"):
+        read_stations(DATA / "two_sheets.xlsx", crs="gcj02", sheet="nope")
+    with pytest.raises(InputDataError, match="no longitude/latitude columns"):
+        read_stations(DATA / "two_sheets.xlsx", crs="gcj02", sheet="说明")
+
+
+def test_geojson_claiming_epsg4326_needs_a_stated_datum():
+    with pytest.raises(CRSError, match=r"amap_export\.geojson.*EPSG:4326.*gcj02"):
+        read_stations(DATA / "amap_export.geojson")
+    check = read_stations(DATA / "amap_export.geojson", crs="gcj02")
+    assert_schema(check.stations)
+    assert check.stations["station_id"].tolist() == ["G1", "G2"]
+    assert check.stations.geometry.x.iloc[0] < 106.57  # shifted back west
+    assert "geometry_wkt" not in check.stations.columns
+    assert codes_by_row(check) == {3: {"geometry_not_point"}, 4: {"coord_missing"}}
+    assert check.rejected["row"].tolist() == [3, 4]
+    assert check.rejected["geometry_wkt"].iloc[0].startswith("POLYGON")
+
+
+def test_geopackage_in_utm_uses_the_file_crs():
+    check = read_stations(DATA / "utm.gpkg")
+    s = check.stations
+    assert check.crs.name == "EPSG:32648"
+    assert (s["crs_orig"] == "EPSG:32648").all()
+    assert s["lon_orig"].iloc[0] > 600_000
+    assert s.geometry.x.iloc[0] == pytest.approx(106.57, abs=1e-7)
+    with pytest.raises(CRSError, match="projected"):
+        read_stations(DATA / "utm.gpkg", crs="gcj02")
+
+
+def test_shapefile_with_and_without_crs():
+    s = read_stations(DATA / "wgs84.shp", crs="wgs84").stations
+    assert s["name"].tolist() == ["甲", "乙"]
+    with pytest.raises(CRSError, match=r"no_crs\.shp.*no coordinate system"):
+        read_stations(DATA / "no_crs.shp")
+    assert len(read_stations(DATA / "no_crs.shp", crs="wgs84").stations) == 2
+
+
+def test_crs_is_required_for_tables():
+    with pytest.raises(CRSError, match=r"gbk\.csv.*gcj02.*AMap"):
+        read_stations(DATA / "gbk.csv")
+    with pytest.raises(CRSError, match="unknown CRS"):
+        read_stations(DATA / "gbk.csv", crs="nonsense")
+
+
+def test_unreadable_inputs(tmp_path):
+    with pytest.raises(InputDataError, match="no such file"):
+        read_stations(tmp_path / "missing.csv", crs="wgs84")
+    odd = tmp_path / "stations.dat"
+    odd.write_text("x")
+    with pytest.raises(InputDataError, match="unknown file type"):
+        read_stations(odd, crs="wgs84")
+    nocoords = tmp_path / "nocoords.csv"
+    nocoords.write_text("编号,名称\nA,甲\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"nocoords\.csv.*经度/纬度"):
+        read_stations(nocoords, crs="wgs84")
+    latin = tmp_path / "binary.csv"
+    latin.write_bytes(b"\x81\x30\xff\xfe\x00lon,lat\n")
+    with pytest.raises(InputDataError):
+        read_stations(latin, crs="wgs84")
+
+
+def test_semicolon_csv_and_ambiguous_columns(tmp_path):
+    p = tmp_path / "semi.csv"
+    p.write_text("name;经度;纬度;x\nA;106.57;29.556;1\n", encoding="utf-8")
+    check = read_stations(p, crs="wgs84")
+    assert check.stations["lon_orig"].iloc[0] == 106.57
+    assert check.stations["x"].iloc[0] == "1"  # kept as an extra column
+    assert "ambiguous_column" in set(check.problems["code"])
+
+
+# --------------------------------------------------------------------------- validation
+
+EXPECTED_PROBLEMS = {
+    2: {"duplicate_id"},
+    3: {"coord_missing"},
+    4: {"coord_not_numeric"},
+    5: {"latlon_swapped"},
+    6: {"outside_chongqing"},
+    7: {"duplicate_id"},
+    8: {"duplicate_location"},
+    9: {"status_unknown"},
+    10: {"name_missing"},
+    11: {"district_mismatch"},
+    12: {"flagship_unknown", "area_not_numeric"},
+    14: {"coord_out_of_range"},
+}
+
+
+def test_every_problem_is_collected_with_its_row_and_column():
+    check = read_stations(DATA / "problems.csv", crs="wgs84")
+    assert codes_by_row(check) == EXPECTED_PROBLEMS
+    assert list(check.problems.columns) == list(PROBLEM_COLUMNS)
+    p = check.problems.set_index("code")
+    assert p.loc["coord_not_numeric", "column"] == "经度"
+    assert "106.5x" in p.loc["coord_not_numeric", "message"]
+    assert p.loc["status_unknown", "column"] == "状态"
+    assert p.loc["coord_out_of_range", "column"] == "纬度"
+    assert "rows 2, 7" in check.problems.query("row == 2")["message"].iloc[0]
+    assert "row 2" in p.loc["duplicate_location", "message"]
+    assert "江北区" in p.loc["district_mismatch", "message"]
+    # errors reject rows, warnings keep them
+    assert sorted(check.rejected["row"]) == [2, 3, 4, 5, 6, 7, 9, 14]
+    assert sorted(check.stations["row"]) == [8, 10, 11, 12, 13]
+    assert not check.ok
+    assert len(check.errors) == 8 and len(check.warnings) == 5
+
+
+def test_rejected_rows_are_kept_as_read():
+    check = read_stations(DATA / "problems.csv", crs="wgs84")
+    r = check.rejected.set_index("row")
+    assert r.loc[4, "经度"] == "106.5x"
+    assert r.loc[9, "状态"] == "已完成"
+    assert "status_unknown" not in r.loc[9, "problems"]  # messages, not codes
+    assert "已完成" in r.loc[9, "problems"]
+    assert len(check.stations) + len(check.rejected) == 13  # no row lost
+
+
+def test_strict_raises_naming_file_and_rows():
+    with pytest.raises(InputDataError, match=r"problems\.csv: 8 errors") as exc:
+        read_stations(DATA / "problems.csv", crs="wgs84", strict=True)
+    text = str(exc.value)
+    assert "106.5x" in text and "经度" in text
+    read_stations(DATA / "gbk.csv", crs="gcj02", strict=True)  # clean file: no error
+
+
+def test_extent_options():
+    box = (106.50, 29.50, 106.575, 29.60)  # row 13 (P12) at 106.58 lies east of it
+    check = read_stations(DATA / "problems.csv", crs="wgs84", extent=box)
+    rows = codes_by_row(check)
+    assert rows[13] == {"outside_extent"}
+    assert 6 in rows and "outside_chongqing" not in rows[6]
+    none = read_stations(DATA / "problems.csv", crs="wgs84", extent=None)
+    assert 6 not in codes_by_row(none)
+    gdf = gpd.GeoDataFrame(geometry=[shapely.box(*box)], crs="EPSG:4326").to_crs(32648)
+    assert codes_by_row(read_stations(DATA / "problems.csv", crs="wgs84", extent=gdf))[13] == {
+        "outside_extent"
+    }
+
+
+def test_format_problems_table():
+    check = read_stations(DATA / "problems.csv", crs="wgs84")
+    text = check.format_problems()
+    lines = text.splitlines()
+    assert lines[0].split() == ["row", "column", "severity", "code", "message"]
+    assert len(lines) == 1 + len(check.problems)
+    assert "... and" in check.format_problems(max_rows=3)
+    assert "8 rejected" in check.summary()
+
+
+# --------------------------------------------------------------------------- output
+
+
+def test_write_station_check_atomic_and_complete(tmp_path):
+    check = read_stations(DATA / "problems.csv", crs="wgs84")
+    out = write_station_check(check, tmp_path / "out.gpkg")
+    layers = dict(pyogrio.list_layers(out))
+    assert set(layers) == {"stations", "rejected", "problems"}
+    st = gpd.read_file(out, layer="stations")
+    rej = pyogrio.read_dataframe(out, layer="rejected", read_geometry=False)
+    assert len(st) + len(rej) == 13
+    assert sorted(rej["row"].astype(int)) == [2, 3, 4, 5, 6, 7, 9, 14]
+    assert [p.name for p in tmp_path.iterdir()] == ["out.gpkg"]  # no temp file left
+    with pytest.raises(InputDataError, match="GeoPackage"):
+        write_station_check(check, tmp_path / "out.csv")
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_cli_check_reports_problems_and_exit_code(capsys, tmp_path):
+    before = sha(DATA / "problems.csv")
+    out = tmp_path / "checked.gpkg"
+    code = main(
+        ["stations", "check", str(DATA / "problems.csv"), "--crs", "wgs84", "--out", str(out)]
+    )
+    captured = capsys.readouterr()
+    assert code == 3
+    assert "coord_not_numeric" in captured.out and "106.5x" in captured.out
+    assert "8 errors" in captured.err
+    assert out.exists()
+    assert sha(DATA / "problems.csv") == before  # input untouched
+
+
+def test_cli_clean_file_exits_zero(capsys):
+    assert main(["stations", "check", str(DATA / "two_sheets.xlsx"), "--crs", "gcj02"]) == 0
+    out = capsys.readouterr().out
+    assert "4 stations kept" in out
+
+
+def test_cli_missing_crs_is_a_one_line_error(capsys):
+    assert main(["stations", "check", str(DATA / "gbk.csv")]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("harbor-planner: error:") and "--crs" in err
+
+
+def test_cli_subprocess_no_traceback(tmp_path):
+    res = subprocess.run(
+        [sys.executable, "-m", "harbor_planner", "stations", "check", str(DATA / "problems.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert res.returncode == 3
+    assert "Traceback" not in res.stderr
+    assert "crs" in res.stderr
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harbor_planner",
+            "stations",
+            "check",
+            str(DATA / "problems.csv"),
+            "--crs",
+            "wgs84",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert res.returncode == 3
+    assert "Traceback" not in res.stderr
+    assert "latlon_swapped" in res.stdout
+
+
+# --------------------------------------------------------------------------- shared data
+
+
+@pytest.mark.realdata
+def test_shared_gbk_csv():
+    check = read_stations(shared(YUZHONG / "stations_illustrative_gbk.csv"), crs="gcj02")
+    assert check.ok
+    s = check.stations
+    assert_schema(s)
+    assert len(s) == 28
+    assert (s["status"] == "existing").all()
+    assert (s["adcode"] == "500103").all()
+    assert "类型" in s.columns  # other columns kept
+    assert s["flagship"].notna().all()
+
+
+@pytest.mark.realdata
+def test_shared_xlsx_two_sheets():
+    check = read_stations(shared(YUZHONG / "stations_illustrative.xlsx"), crs="gcj02")
+    assert check.ok
+    s = check.stations
+    assert s.groupby("sheet").size().to_dict() == {"已建成": 28, "拟建": 14}
+    assert s.groupby("status").size().to_dict() == {"existing": 28, "proposed": 14}
+    assert s["station_id"].is_unique
+
+
+@pytest.mark.realdata
+def test_shared_bus_stops_flag_other_cities():
+    path = shared(CHONGQING / "bus_stops_gcj02.csv")
+    check = read_stations(path, crs="gcj02")
+    raw = pd.read_csv(path)
+    assert len(check.stations) + len(check.rejected) == len(raw) == 3431
+    outside = check.problems[check.problems["code"] == "outside_chongqing"]
+    flagged_rows = set(outside["row"].astype(int))
+    # rows geocoded into other cities (e.g. lon 113 Dongguan, lon 108+ far north) are flagged
+    other_city = raw.index[(raw["lon"] > 112) | (raw["lon"] < 105) | (raw["lat"] > 33)] + 2
+    assert set(other_city) <= flagged_rows
+    assert 5 <= len(flagged_rows) <= 40
+    assert set(check.rejected["row"]) == flagged_rows
+    assert (check.stations["adcode"].str.startswith("50")).all()
