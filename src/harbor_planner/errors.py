@@ -35,6 +35,7 @@ class InputDataError(HarborPlannerError, ValueError):
         What is wrong and how to fix it.
     path
         The file at fault, if any; prefixed to the message.
+
     """
 
     exit_code = 3

@@ -28,9 +28,9 @@ Figures and sources
   direction of a flight is unknown (no ``incline`` tag, no DEM), the mean factor 2.065 is used
   both ways.
 * ``step_count``: the flight is ``step_count x 0.30 m`` of horizontal stairs (a typical
-  outdoor tread; GB 50352-2019 sets 0.26-0.28 m minima for public stairs) timed as above; any remaining
-  length of the way is landing, walked at the flat speed. A flight tagged with more steps than
-  its drawn length holds is timed by its steps.
+  outdoor tread; GB 50352-2019 sets 0.26-0.28 m minima for public stairs) timed as above;
+  any remaining length of the way is landing, walked at the flat speed. A flight tagged
+  with more steps than its drawn length holds is timed by its steps.
 * Escalators (``conveying=*``): riding at 0.5 m/s along the incline (the common nominal speed;
   EN 115-1 allows up to 0.75 m/s at 30 degrees), over the drawn horizontal length divided by
   cos(30 degrees). ``conveying=forward|backward`` (or ``oneway=yes|-1`` on a conveying way) is
@@ -102,6 +102,7 @@ def tobler_factor(slope: npt.ArrayLike) -> FloatArray:
     numpy.ndarray
         ``exp(-3.5 (|s + 0.05| - 0.05))``: 1 on the level, 1.19 at -5 % (fastest), 0.70 at
         +10 %, 0.50 at +20 %.
+
     """
     s = np.asarray(slope, dtype=np.float64)
     return np.exp(-3.5 * (np.abs(s + 0.05) - 0.05))
@@ -134,6 +135,7 @@ class WalkModel:
         Incline of escalators, degrees.
     elevator_s
         Time to pass through a lift (waiting and riding), seconds.
+
     """
 
     kind: WalkModelKind = "stairs"
@@ -232,6 +234,7 @@ def edge_times(
     ------
     NetworkError
         ``hilly`` asked for a network built without elevation data.
+
     """
     length = np.asarray(length_m, dtype=np.float64)
     kind = np.asarray(kind)

@@ -1,0 +1,76 @@
+"""Choosing and checking the metric CRS every length is computed in."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError as PyprojCRSError
+
+from harbor_planner.errors import CRSError
+
+__all__ = ["metric_crs_for", "to_metric"]
+
+
+def _utm_epsg(lon: float, lat: float) -> str:
+    zone = int((lon + 180.0) // 6.0) % 60 + 1
+    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+
+
+def metric_crs_for(
+    lon: npt.ArrayLike, lat: npt.ArrayLike, metric_crs: str | None = None, *, what: str = "data"
+) -> str:
+    """The metric CRS to use: ``metric_crs`` when given (checked), else the local UTM zone.
+
+    Parameters
+    ----------
+    lon, lat
+        WGS-84 coordinates of the data (their median picks the UTM zone).
+    metric_crs
+        A CRS the user asked for, in any form pyproj understands.
+    what
+        What the data is, for messages.
+
+    Returns
+    -------
+    str
+        The CRS as ``"EPSG:NNNN"`` where it has an EPSG code, else its WKT.
+
+    Raises
+    ------
+    CRSError
+        ``metric_crs`` is unknown, geographic, or not in metres.
+
+    """
+    if metric_crs is None:
+        lon_a = np.asarray(lon, dtype=np.float64)
+        lat_a = np.asarray(lat, dtype=np.float64)
+        if lon_a.size == 0:
+            raise CRSError(f"cannot choose a metric CRS for {what}: it has no coordinates")
+        return _utm_epsg(float(np.median(lon_a)), float(np.median(lat_a)))
+    try:
+        crs = CRS.from_user_input(metric_crs)
+    except PyprojCRSError as exc:
+        raise CRSError(f"metric_crs {metric_crs!r} is not a CRS pyproj knows: {exc}") from None
+    if not crs.is_projected:
+        raise CRSError(
+            f"metric_crs {metric_crs!r} is geographic (degrees); distances need a projected CRS "
+            "in metres, e.g. EPSG:32648 (UTM 48N) for Chongqing"
+        )
+    units = {ax.unit_name for ax in crs.axis_info}
+    if units - {"metre", "meter"}:
+        raise CRSError(
+            f"metric_crs {metric_crs!r} is in {', '.join(sorted(units))}, not metres; "
+            "use e.g. EPSG:32648 (UTM 48N)"
+        )
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def to_metric(
+    x: npt.ArrayLike, y: npt.ArrayLike, *, from_crs: str | CRS, to_crs: str | CRS
+) -> npt.NDArray[np.float64]:
+    """Transform coordinates to the metric CRS; returns an ``(n, 2)`` array."""
+    t = Transformer.from_crs(from_crs, to_crs, always_xy=True)
+    xm, ym = t.transform(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    return np.column_stack([xm, ym])

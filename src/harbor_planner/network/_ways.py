@@ -1,0 +1,322 @@
+"""Ways → edges: the common middle of every network source.
+
+Each source (OSM XML/PBF, OSMnx GraphML, street centrelines) is read into :class:`RawWays`,
+flat arrays of ways in a metric CRS with their tags. :func:`interpret_tags` decides which ways
+are walkable and what kind they are; :func:`ways_to_edges` splits ways at their ends, at nodes
+shared with other ways and at lift nodes, giving edges whose tags are uniform (an edge never
+mixes a staircase with a street), with shapely geometries and node indices.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from harbor_planner.network.walk import (
+    KIND_ELEVATOR,
+    KIND_ESCALATOR,
+    KIND_MOVING_WALKWAY,
+    KIND_STEPS,
+    KIND_WALK,
+)
+
+log = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: OSM tags a source should provide for each way (missing columns count as untagged).
+WAY_TAGS: tuple[str, ...] = (
+    "highway",
+    "name",
+    "foot",
+    "access",
+    "service",
+    "area",
+    "oneway",
+    "oneway:foot",
+    "conveying",
+    "incline",
+    "step_count",
+    "bridge",
+    "tunnel",
+    "layer",
+    "indoor",
+)
+
+#: ``highway`` values nobody walks on (OSMnx's ``walk`` filter, plus ``no``).
+EXCLUDED_HIGHWAY = frozenset(
+    {
+        "abandoned",
+        "bus_guideway",
+        "construction",
+        "motorway",
+        "motorway_link",
+        "no",
+        "planned",
+        "platform",
+        "proposed",
+        "raceway",
+        "razed",
+    }
+)
+FOOT_ALLOWED = frozenset({"yes", "designated", "permissive", "official"})
+YES = frozenset({"yes", "true", "1"})
+REVERSE = frozenset({"-1", "reverse"})
+
+
+@dataclass(frozen=True)
+class RawWays:
+    """Ways of a source as flat arrays, in a metric CRS.
+
+    Attributes
+    ----------
+    way_ptr
+        ``(n_ways + 1,)`` offsets: way ``i`` holds positions ``way_ptr[i]:way_ptr[i + 1]``.
+    node_id
+        Node identifier at each position; equal ids are the same node (that is how ways join).
+    xy
+        ``(n_positions, 2)`` coordinates at each position, metres.
+    tags
+        One row per way with the :data:`WAY_TAGS` columns (strings or missing) and ``way_id``.
+    elevator_nodes
+        Ids of nodes that are lifts (``highway=elevator``).
+    crs
+        The metric CRS of ``xy``.
+
+    """
+
+    way_ptr: IntArray
+    node_id: IntArray
+    xy: FloatArray
+    tags: pd.DataFrame
+    elevator_nodes: IntArray
+    crs: str
+
+
+@dataclass(frozen=True)
+class EdgeSet:
+    """Edges split from ways, before timing and compilation."""
+
+    node_id: IntArray
+    node_xy: FloatArray
+    u: IntArray
+    v: IntArray
+    geometry: npt.NDArray[np.object_]
+    length_m: FloatArray
+    way: IntArray
+    attrs: pd.DataFrame
+    elevator_ends: npt.NDArray[np.int8]
+
+
+def _norm(col: pd.Series) -> pd.Series:
+    return col.astype("string").str.strip().str.lower()
+
+
+def _incline_sign(values: pd.Series) -> npt.NDArray[np.int8]:
+    """+1 for ``up``/positive grades, -1 for ``down``/negative, 0 otherwise."""
+    v = _norm(values).fillna("")
+    num = pd.to_numeric(v.str.extract(r"^([-+]?\d+(?:\.\d+)?)\s*[%°]?$")[0], errors="coerce")
+    sign = np.sign(num.to_numpy(dtype=np.float64, na_value=np.nan))
+    sign = np.where(v.eq("up").to_numpy(), 1.0, np.where(v.eq("down").to_numpy(), -1.0, sign))
+    return np.nan_to_num(sign, nan=0.0).astype(np.int8)
+
+
+def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFrame]:
+    """Decide which ways are walkable and derive the walking attributes from their tags.
+
+    Pedestrians walk both ways on one-way streets: ``oneway`` applies to vehicles and is read
+    only on conveying ways (escalator direction). ``oneway:foot``, ``foot=no``, ``access=no``
+    and ``access=private`` (unless ``foot`` allows) are honoured.
+
+    Parameters
+    ----------
+    tags
+        One row per way with any of the :data:`WAY_TAGS` columns.
+
+    Returns
+    -------
+    (numpy.ndarray, pandas.DataFrame)
+        A boolean mask of walkable ways, and for every way the columns ``highway``, ``name``,
+        ``kind``, ``step_count``, ``incline``, ``fwd_ok``, ``bwd_ok`` and ``off_ground``
+        (bridges, tunnels, indoor and layered ways, whose grade is taken between their ends).
+
+    """
+    n = len(tags)
+
+    def col(name: str) -> pd.Series:
+        if name in tags.columns:
+            return _norm(tags[name]).reset_index(drop=True)
+        return pd.Series(pd.NA, index=range(n), dtype="string")
+
+    highway = col("highway").fillna("road")
+    foot = col("foot")
+    access = col("access")
+    conveying = col("conveying")
+    foot_ok = foot.isin(FOOT_ALLOWED).to_numpy(dtype=bool)
+    walkable = (
+        ~highway.isin(EXCLUDED_HIGHWAY).to_numpy(dtype=bool)
+        & ~(highway.eq("cycleway").to_numpy(dtype=bool) & ~foot_ok)
+        & ~foot.eq("no").fillna(False).to_numpy(dtype=bool)
+        & ~(access.isin(["no", "private"]).to_numpy(dtype=bool) & ~foot_ok)
+        & ~col("service").eq("private").fillna(False).to_numpy(dtype=bool)
+        & ~col("area").eq("yes").fillna(False).to_numpy(dtype=bool)
+    )
+
+    is_steps = highway.eq("steps").to_numpy(dtype=bool)
+    conveys = (conveying.notna() & ~conveying.eq("no")).to_numpy(dtype=bool)
+    kind = np.full(n, KIND_WALK, dtype=np.int8)
+    kind[is_steps] = KIND_STEPS
+    kind[conveys & is_steps] = KIND_ESCALATOR
+    kind[conveys & ~is_steps] = KIND_MOVING_WALKWAY
+    kind[highway.eq("elevator").to_numpy(dtype=bool)] = KIND_ELEVATOR
+
+    def is_in(series: pd.Series, values: frozenset[str] | list[str]) -> npt.NDArray[np.bool_]:
+        return series.isin(values).to_numpy(dtype=bool)
+
+    oneway_foot, oneway = col("oneway:foot"), col("oneway")
+    conv_yes = is_in(conveying, ["yes"])
+    fwd_only = is_in(oneway_foot, YES) | (
+        conveys & (is_in(conveying, ["forward"]) | (conv_yes & is_in(oneway, YES)))
+    )
+    bwd_only = is_in(oneway_foot, REVERSE) | (
+        conveys & (is_in(conveying, ["backward"]) | (conv_yes & is_in(oneway, REVERSE)))
+    )
+
+    bridge = col("bridge")
+    tunnel = col("tunnel")
+    layer = pd.to_numeric(col("layer"), errors="coerce").fillna(0)
+    off_ground = (
+        (bridge.notna() & ~bridge.eq("no"))
+        | (tunnel.notna() & ~tunnel.isin(["no", "building_passage"]))
+        | col("indoor").isin(YES)
+        | highway.eq("corridor")
+        | layer.ne(0)
+    ).to_numpy(dtype=bool)
+
+    attrs = pd.DataFrame(
+        {
+            "highway": highway.astype(object).to_numpy(),
+            "name": col("name").astype(object).where(col("name").notna(), None).to_numpy(),
+            "kind": kind,
+            "step_count": pd.to_numeric(col("step_count"), errors="coerce").to_numpy(
+                dtype=np.float64, na_value=np.nan
+            ),
+            "incline": np.where(is_steps, _incline_sign(col("incline")), 0).astype(np.int8),
+            "fwd_ok": ~bwd_only,
+            "bwd_ok": ~fwd_only,
+            "off_ground": off_ground,
+        }
+    )
+    return walkable, attrs
+
+
+def _select_ways(
+    ways: RawWays, walkable: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.bool_], IntArray, IntArray, FloatArray]:
+    """Flat arrays of the walkable ways, with repeated consecutive nodes dropped.
+
+    Returns the mask of kept ways (those still holding two nodes) and their ``way_ptr``,
+    ``node_id`` and ``xy``.
+    """
+    sizes = np.diff(ways.way_ptr)
+    way_of = np.repeat(np.arange(len(sizes)), sizes)
+    repeat = np.zeros(len(way_of), dtype=bool)
+    repeat[1:] = (ways.node_id[1:] == ways.node_id[:-1]) & (way_of[1:] == way_of[:-1])
+    pos_keep = ~repeat
+    n_left = np.bincount(way_of[pos_keep], minlength=len(sizes))
+    keep = walkable & (n_left >= 2)
+    pos_keep &= keep[way_of]
+    new_ptr = np.concatenate([[0], np.cumsum(n_left[keep])]).astype(np.int64)
+    return keep, new_ptr, ways.node_id[pos_keep], ways.xy[pos_keep]
+
+
+def ways_to_edges(ways: RawWays) -> EdgeSet:
+    """Split walkable ways into edges between graph nodes.
+
+    Graph nodes are the ends of ways, nodes used more than once (junctions) and lift nodes.
+    Ways are not merged across their ends, so every edge keeps its way's tags.
+
+    Parameters
+    ----------
+    ways
+        Ways of any source.
+
+    Returns
+    -------
+    EdgeSet
+        Nodes (ids, coordinates) and edges (node indices, geometry, length, tags).
+
+    """
+    walkable, attrs = interpret_tags(ways.tags)
+    keep, ptr, node_id, xy = _select_ways(ways, walkable)
+    way_ids = ways.tags["way_id"].to_numpy()[keep]
+    attrs = attrs.loc[keep].reset_index(drop=True)
+    attrs.insert(0, "way_id", way_ids)
+    n_ways = len(ptr) - 1
+    if n_ways == 0:
+        empty_i = np.zeros(0, dtype=np.int64)
+        return EdgeSet(
+            node_id=empty_i,
+            node_xy=np.zeros((0, 2)),
+            u=empty_i,
+            v=empty_i,
+            geometry=np.zeros(0, dtype=object),
+            length_m=np.zeros(0),
+            way=empty_i,
+            attrs=attrs,
+            elevator_ends=np.zeros(0, dtype=np.int8),
+        )
+
+    way_of = np.repeat(np.arange(n_ways), np.diff(ptr))
+    _, inverse, counts = np.unique(node_id, return_inverse=True, return_counts=True)
+    is_node = counts[inverse] >= 2
+    is_node[ptr[:-1]] = True
+    is_node[ptr[1:] - 1] = True
+    lift = np.isin(node_id, ways.elevator_nodes)
+    is_node |= lift
+
+    gpos = np.flatnonzero(is_node)
+    a, b = gpos[:-1], gpos[1:]
+    same_way = way_of[a] == way_of[b]
+    a, b = a[same_way], b[same_way]
+
+    # geometry: positions a..b inclusive for each edge
+    npts = b - a + 1
+    starts = np.cumsum(npts) - npts
+    pos = np.repeat(a, npts) + (np.arange(npts.sum()) - np.repeat(starts, npts))
+    edge_of_pt = np.repeat(np.arange(len(a)), npts)
+    geometry = shapely.linestrings(xy[pos], indices=edge_of_pt)
+
+    graph_ids, node_index = np.unique(node_id[gpos], return_index=True)
+    node_xy = xy[gpos[node_index]]
+    u = np.searchsorted(graph_ids, node_id[a])
+    v = np.searchsorted(graph_ids, node_id[b])
+    lift_ids = np.isin(graph_ids, ways.elevator_nodes)
+    elevator_ends = (lift_ids[u].astype(np.int8) + lift_ids[v].astype(np.int8)).astype(np.int8)
+
+    way = way_of[a]
+    edges = EdgeSet(
+        node_id=graph_ids.astype(np.int64),
+        node_xy=node_xy.astype(np.float64),
+        u=u.astype(np.int64),
+        v=v.astype(np.int64),
+        geometry=geometry,
+        length_m=shapely.length(geometry),
+        way=way.astype(np.int64),
+        attrs=attrs,
+        elevator_ends=elevator_ends,
+    )
+    log.debug(
+        "split %d walkable ways (of %d) into %d edges between %d nodes",
+        n_ways,
+        len(walkable),
+        len(u),
+        len(graph_ids),
+    )
+    return edges

@@ -1,0 +1,317 @@
+"""Build a :class:`~harbor_planner.network.compiled.WalkNetwork` from any source."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from harbor_planner._io import file_sha256
+from harbor_planner.errors import InputDataError, NetworkError
+from harbor_planner.network._ways import RawWays, ways_to_edges
+from harbor_planner.network.compiled import (
+    WalkNetwork,
+    assemble_network,
+    is_network_file,
+    largest_component,
+    load_network,
+    retime,
+)
+from harbor_planner.network.elevation import edge_profiles
+from harbor_planner.network.lines import LINE_SUFFIXES, read_line_ways
+from harbor_planner.network.osm import (
+    OSM_SUFFIXES,
+    read_graphml_ways,
+    read_osm_ways,
+    read_place_ways,
+)
+from harbor_planner.network.walk import WalkModel
+
+__all__ = ["build_network", "source_kind"]
+
+log = logging.getLogger(__name__)
+
+SourceKind = Literal["network", "osm", "graphml", "lines", "place"]
+
+
+def source_kind(source: str | Path) -> SourceKind:
+    """What kind of network source ``source`` is, from its form and file name.
+
+    Raises
+    ------
+    InputDataError
+        The file does not exist or its kind is not recognised.
+
+    """
+    text = str(source)
+    if text.startswith("place:"):
+        if not text[6:].strip():
+            raise InputDataError("place: needs a place name, e.g. 'place:渝中区, 重庆市'")
+        return "place"
+    path = Path(source)
+    if not path.exists():
+        raise InputDataError("file not found", path=path)
+    name = path.name.lower()
+    if is_network_file(path):
+        return "network"
+    if name.endswith(OSM_SUFFIXES):
+        return "osm"
+    if name.endswith(".graphml"):
+        return "graphml"
+    if name.endswith(LINE_SUFFIXES) or path.is_dir():
+        return "lines"
+    raise InputDataError(
+        "unknown network source: expected a saved network (.npz), an OSM file "
+        f"({', '.join(OSM_SUFFIXES)}), an OSMnx .graphml, a line layer "
+        f"({', '.join(LINE_SUFFIXES)}) or place:NAME",
+        path=path,
+    )
+
+
+def _default_model(walk_model: WalkModel | None, *, has_dem: bool) -> WalkModel:
+    if walk_model is not None:
+        return walk_model
+    return WalkModel(kind="hilly" if has_dem else "stairs")
+
+
+def _edge_tables(ways: RawWays) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Nodes and edges tables (without times) from ways."""
+    es = ways_to_edges(ways)
+    attrs = es.attrs.iloc[es.way].reset_index(drop=True)
+    # a way's step_count is shared among its edges in proportion to their length
+    way_len = np.bincount(es.way, weights=es.length_m, minlength=len(es.attrs))
+    share = np.divide(
+        es.length_m, way_len[es.way], out=np.ones(len(es.way)), where=way_len[es.way] > 0
+    )
+    edges = pd.DataFrame(
+        {
+            "u": es.u,
+            "v": es.v,
+            "way_id": attrs["way_id"].to_numpy(np.int64),
+            "highway": attrs["highway"].to_numpy(object),
+            "name": np.where(attrs["name"].isna(), None, attrs["name"]).astype(object),
+            "kind": attrs["kind"].to_numpy(np.int8),
+            "length_m": es.length_m,
+            "step_count": attrs["step_count"].to_numpy(np.float64) * share,
+            "incline": attrs["incline"].to_numpy(np.int8),
+            "fwd_ok": attrs["fwd_ok"].to_numpy(bool),
+            "bwd_ok": attrs["bwd_ok"].to_numpy(bool),
+            "elevator_ends": es.elevator_ends,
+            "off_ground": attrs["off_ground"].to_numpy(bool),
+            "rise_m": np.nan,
+            "slope_len_fwd_m": np.nan,
+            "slope_len_bwd_m": np.nan,
+        }
+    )
+    nodes = pd.DataFrame(
+        {
+            "osmid": es.node_id,
+            "x": es.node_xy[:, 0],
+            "y": es.node_xy[:, 1],
+            "z_m": np.nan,
+        }
+    )
+    return nodes, edges, es.geometry
+
+
+def _with_elevation(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    geometry: np.ndarray,
+    *,
+    crs: str,
+    dem: str | Path,
+    dem_outside: Literal["error", "flat"],
+) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    prof = edge_profiles(
+        dem,
+        crs=crs,
+        node_xy=nodes[["x", "y"]].to_numpy(),
+        u=edges["u"].to_numpy(),
+        v=edges["v"].to_numpy(),
+        geometry=geometry,
+        off_ground=edges["off_ground"].to_numpy(),
+        dem_outside=dem_outside,
+    )
+    nodes = nodes.assign(z_m=prof.node_z_m)
+    edges = edges.assign(
+        rise_m=prof.rise_m,
+        slope_len_fwd_m=prof.slope_len_fwd_m,
+        slope_len_bwd_m=prof.slope_len_bwd_m,
+    )
+    return nodes, edges, prof.n_outside
+
+
+def build_network(
+    source: str | Path,
+    *,
+    walk_model: WalkModel | None = None,
+    dem: str | Path | None = None,
+    dem_outside: Literal["error", "flat"] = "error",
+    keep_all: bool = False,
+    snap_tolerance_m: float = 1.0,
+    metric_crs: str | None = None,
+    progress: bool | None = None,
+) -> WalkNetwork:
+    """Build (or load) a walk network with walking times.
+
+    Parameters
+    ----------
+    source
+        An OSM file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``), a GraphML saved by
+        OSMnx, a line layer of street centrelines (``.geojson``, ``.gpkg``, ``.shp``...),
+        ``"place:NAME"`` (downloads through OSMnx; needs the internet) or a network saved by
+        :func:`~harbor_planner.network.save_network`, which is loaded (and re-timed when
+        ``walk_model`` differs).
+    walk_model
+        How walking time is computed; default ``hilly`` when ``dem`` is given, else
+        ``stairs`` (for a saved network: the model it was saved with).
+    dem
+        Elevation raster (any CRS) for the ``hilly`` model.
+    dem_outside
+        ``"error"`` (default) when the DEM does not cover every edge, or ``"flat"`` to time
+        uncovered edges as flat ground.
+    keep_all
+        Keep every connected component; by default only the largest is kept and what was
+        dropped is reported.
+    snap_tolerance_m
+        Line layers only: join line ends closer than this many metres.
+    metric_crs
+        Projected CRS in metres for all lengths; default the local UTM zone (EPSG:32648 in
+        Chongqing).
+    progress
+        Show a progress bar; default only on a terminal.
+
+    Returns
+    -------
+    WalkNetwork
+
+    Raises
+    ------
+    InputDataError
+        Missing, unreadable or unrecognised source or DEM.
+    CRSError
+        A line layer without CRS, or a geographic ``metric_crs``.
+    NetworkError
+        No walkable edges after filtering, a DEM that does not cover the network, or
+        ``hilly`` without elevation.
+
+    """
+    t0 = time.perf_counter()
+    kind = source_kind(source)
+    if kind == "network":
+        net = load_network(source)
+        model = walk_model or net.walk_model
+        if dem is not None:
+            nodes, edges, _ = _with_elevation(
+                net.nodes,
+                net.edges,
+                net.edge_geometry,
+                crs=net.crs,
+                dem=dem,
+                dem_outside=dem_outside,
+            )
+            net = WalkNetwork(
+                crs=net.crs,
+                nodes=nodes,
+                edges=edges,
+                edge_geometry=net.edge_geometry,
+                walk_model=net.walk_model,
+                source={**net.source, "dem": str(dem)},
+            )
+            net = retime(net, _default_model(walk_model, has_dem=True))
+        elif model != net.walk_model:
+            net = net.with_walk_model(model)
+        log.info(
+            "loaded network %s: %d nodes, %d edges (%s, %.2f s)",
+            source,
+            net.n_nodes,
+            net.n_edges,
+            net.walk_model.kind,
+            time.perf_counter() - t0,
+        )
+        return net
+
+    model = _default_model(walk_model, has_dem=dem is not None)
+    if model.kind == "hilly" and dem is None:
+        raise NetworkError(
+            "walk model 'hilly' needs an elevation raster: pass --dem RASTER (dem=...) or "
+            "choose --walk-model stairs"
+        )
+    steps = ["read", "split ways", "elevation", "time and compile"]
+    if dem is None:
+        steps.remove("elevation")
+    bar = tqdm(total=len(steps), desc="network", disable=None if progress is None else not progress)
+    info: dict[str, Any] = {"kind": kind}
+    try:
+        bar.set_postfix_str("read")
+        if kind == "osm":
+            ways = read_osm_ways(source, metric_crs=metric_crs)
+        elif kind == "graphml":
+            ways = read_graphml_ways(source, metric_crs=metric_crs)
+        elif kind == "lines":
+            ways, noding = read_line_ways(
+                source, snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs
+            )
+            info["noding"] = {
+                "snap_tolerance_m": noding.snap_tolerance_m,
+                "ends_snapped": noding.ends_snapped,
+                "t_junctions": noding.t_junctions,
+                "max_move_m": noding.max_move_m,
+            }
+        else:
+            ways = read_place_ways(str(source)[6:].strip(), metric_crs=metric_crs)
+        bar.update()
+        bar.set_postfix_str("split ways")
+        nodes, edges, geometry = _edge_tables(ways)
+        if len(edges) == 0:
+            raise NetworkError(
+                f"{source}: no walkable edges are left after filtering (foot=no, access=no, "
+                "motorways...); is this a street network of the right area?"
+            )
+        if not keep_all:
+            nodes, edges, geometry, dropped = largest_component(nodes, edges, geometry)
+            info.update(dropped)
+        bar.update()
+        if kind != "place":
+            path = Path(source)
+            info.update(path=str(path), bytes=path.stat().st_size)
+            if path.is_file():
+                info["sha256"] = file_sha256(path)
+        else:
+            info["place"] = str(source)[6:].strip()
+        if dem is not None and len(edges):
+            bar.set_postfix_str("elevation")
+            nodes, edges, n_outside = _with_elevation(
+                nodes, edges, geometry, crs=ways.crs, dem=dem, dem_outside=dem_outside
+            )
+            info.update(dem=str(dem), dem_outside_edges=n_outside)
+            bar.update()
+        bar.set_postfix_str("time and compile")
+        net = assemble_network(
+            crs=ways.crs,
+            nodes=nodes,
+            edges=edges,
+            edge_geometry=geometry,
+            walk_model=model,
+            source=info,
+        )
+        bar.update()
+    finally:
+        bar.close()
+    log.info(
+        "built walk network from %s: %d nodes, %d edges, %.1f km, model %s at %g km/h (%.2f s)",
+        source,
+        net.n_nodes,
+        net.n_edges,
+        net.edges["length_m"].sum() / 1000,
+        model.kind,
+        model.speed_kmh,
+        time.perf_counter() - t0,
+    )
+    return net

@@ -1,0 +1,479 @@
+"""The compiled walk network: arrays every algorithm runs on, saved to and loaded from a file.
+
+A :class:`WalkNetwork` holds nodes and edges as tables indexed ``0..n-1`` (with the attributes
+walking time depends on), edge geometries in a metric CRS, and the directed walking-time graph
+in CSR form (one entry per ordered node pair: the fastest of any parallel edges). It is built
+once (:func:`harbor_planner.network.build_network`) and saved as a single ``.npz`` file of
+plain arrays (no pickles) that loads in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zipfile
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from harbor_planner._io import atomic_path
+from harbor_planner.errors import InputDataError, NetworkError
+from harbor_planner.network.walk import KIND_NAMES, WalkModel, edge_times
+
+__all__ = [
+    "FORMAT",
+    "WalkNetwork",
+    "is_network_file",
+    "largest_component",
+    "load_network",
+    "retime",
+    "save_network",
+]
+
+log = logging.getLogger(__name__)
+
+FORMAT = "harbor-planner-network"
+FORMAT_VERSION = 1
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Numeric edge columns saved with the network, with their dtypes.
+EDGE_NUMERIC: dict[str, str] = {
+    "u": "int64",
+    "v": "int64",
+    "way_id": "int64",
+    "kind": "int8",
+    "length_m": "float64",
+    "step_count": "float64",
+    "incline": "int8",
+    "fwd_ok": "bool",
+    "bwd_ok": "bool",
+    "elevator_ends": "int8",
+    "off_ground": "bool",
+    "rise_m": "float64",
+    "slope_len_fwd_m": "float64",
+    "slope_len_bwd_m": "float64",
+    "time_fwd_s": "float64",
+    "time_bwd_s": "float64",
+}
+EDGE_TEXT: tuple[str, ...] = ("highway", "name")
+NODE_NUMERIC: dict[str, str] = {"osmid": "int64", "x": "float64", "y": "float64", "z_m": "float64"}
+
+
+@dataclass(frozen=True)
+class _Arcs:
+    indptr: IntArray
+    indices: IntArray
+    time_s: FloatArray
+    edge: IntArray
+
+
+def _compile_arcs(edges: pd.DataFrame, n_nodes: int) -> _Arcs:
+    """Directed arcs of the edges in CSR order; the fastest of parallel arcs is kept."""
+    u = edges["u"].to_numpy(np.int64)
+    v = edges["v"].to_numpy(np.int64)
+    tf = edges["time_fwd_s"].to_numpy(np.float64)
+    tb = edges["time_bwd_s"].to_numpy(np.float64)
+    eid = np.arange(len(edges), dtype=np.int64)
+    src = np.concatenate([u, v])
+    dst = np.concatenate([v, u])
+    t = np.concatenate([tf, tb])
+    e = np.concatenate([eid, eid])
+    ok = np.isfinite(t) & (src != dst)
+    src, dst, t, e = src[ok], dst[ok], t[ok], e[ok]
+    order = np.lexsort((e, t, dst, src))
+    src, dst, t, e = src[order], dst[order], t[order], e[order]
+    first = np.ones(len(src), dtype=bool)
+    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+    src, dst, t, e = src[first], dst[first], t[first], e[first]
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
+    return _Arcs(indptr=indptr, indices=dst, time_s=t, edge=e)
+
+
+@dataclass(frozen=True, eq=False)
+class WalkNetwork:
+    """A walk network compiled to arrays.
+
+    Attributes
+    ----------
+    crs
+        Metric CRS of coordinates and geometries (e.g. ``"EPSG:32648"``).
+    nodes
+        One row per node, index ``0..n-1``: ``osmid`` (source node id), ``x``, ``y`` (metres),
+        ``z_m`` (elevation, NaN without a DEM).
+    edges
+        One row per edge, index ``0..m-1``: ``u``, ``v`` (node indices), ``way_id``,
+        ``highway``, ``name``, ``kind`` (code, see :data:`KIND_NAMES`), ``length_m``,
+        ``step_count``, ``incline``, ``fwd_ok``, ``bwd_ok``, ``elevator_ends``, ``off_ground``,
+        ``rise_m``, ``slope_len_fwd_m``, ``slope_len_bwd_m``, ``time_fwd_s``, ``time_bwd_s``
+        (``inf`` where that direction cannot be walked).
+    edge_geometry
+        LineStrings of the edges from ``u`` to ``v``, in ``crs``.
+    walk_model
+        The model the times were computed with.
+    source
+        Where the network came from and what building it dropped (JSON-compatible).
+
+    """
+
+    crs: str
+    nodes: pd.DataFrame
+    edges: pd.DataFrame
+    edge_geometry: npt.NDArray[np.object_]
+    walk_model: WalkModel
+    source: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def _arcs(self) -> _Arcs:
+        return _compile_arcs(self.edges, self.n_nodes)
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.nodes)
+
+    @property
+    def n_edges(self) -> int:
+        """Number of (undirected) edges."""
+        return len(self.edges)
+
+    @property
+    def n_arcs(self) -> int:
+        """Number of directed arcs in the time graph."""
+        return len(self._arcs.indices)
+
+    @property
+    def node_xy(self) -> FloatArray:
+        """``(n, 2)`` node coordinates in metres."""
+        return self.nodes[["x", "y"]].to_numpy(np.float64)
+
+    @property
+    def has_elevation(self) -> bool:
+        """Whether elevation profiles were computed from a DEM."""
+        return bool(np.isfinite(self.edges["slope_len_fwd_m"].to_numpy()).any())
+
+    @property
+    def arc_edge(self) -> IntArray:
+        """Edge id of each directed arc of :meth:`time_graph`, in CSR order."""
+        return self._arcs.edge
+
+    def time_graph(self) -> csr_matrix:
+        """Directed walking-time graph, seconds: entry ``[i, j]`` is the time from i to j.
+
+        Ready for :mod:`scipy.sparse.csgraph` (no zeros, no duplicate entries).
+        """
+        a = self._arcs
+        return csr_matrix((a.time_s, a.indices, a.indptr), shape=(self.n_nodes, self.n_nodes))
+
+    def with_walk_model(self, walk_model: WalkModel) -> WalkNetwork:
+        """The same network re-timed with another walk model.
+
+        Raises
+        ------
+        NetworkError
+            ``hilly`` asked of a network built without a DEM.
+
+        """
+        return self if walk_model == self.walk_model else retime(self, walk_model)
+
+    def edges_gdf(self, *, crs: str | None = None) -> Any:
+        """Edges as a GeoDataFrame (in the network CRS unless ``crs`` is given)."""
+        import geopandas as gpd
+
+        gdf = gpd.GeoDataFrame(
+            self.edges.assign(kind=np.asarray(KIND_NAMES, dtype=object)[self.edges["kind"]]),
+            geometry=self.edge_geometry,
+            crs=self.crs,
+        )
+        return gdf if crs is None else gdf.to_crs(crs)
+
+    def nodes_gdf(self, *, crs: str | None = None) -> Any:
+        """Nodes as a GeoDataFrame of points (in the network CRS unless ``crs`` is given)."""
+        import geopandas as gpd
+
+        gdf = gpd.GeoDataFrame(
+            self.nodes,
+            geometry=shapely.points(self.node_xy),
+            crs=self.crs,
+        )
+        return gdf if crs is None else gdf.to_crs(crs)
+
+    def summary(self) -> str:
+        """One human-readable paragraph: size, ways, walk model, source."""
+        kind = self.edges["kind"].to_numpy()
+        length = self.edges["length_m"].to_numpy()
+        counts = {name: int((kind == code).sum()) for code, name in enumerate(KIND_NAMES)}
+        stairs_km = length[kind == 1].sum() / 1000
+        lifts = int((self.edges["elevator_ends"].to_numpy() > 0).sum())
+        src = self.source.get("path") or self.source.get("kind", "?")
+        m = self.walk_model
+        lines = [
+            f"walk network from {src}: {self.n_nodes:,} nodes, {self.n_edges:,} edges "
+            f"({self.n_arcs:,} directed arcs), {length.sum() / 1000:,.1f} km of ways",
+            f"  stairs: {counts['steps']:,} edges ({stairs_km:,.1f} km); escalators: "
+            f"{counts['escalator']:,}; moving walkways: {counts['moving_walkway']:,}; "
+            f"edges at lifts: {lifts:,}",
+            f"  walk model: {m.kind} at {m.speed_kmh:g} km/h"
+            + ("; elevation from DEM" if self.has_elevation else "; no elevation"),
+            f"  CRS: {self.crs}",
+        ]
+        dropped = self.source.get("dropped_nodes")
+        if dropped:
+            lines.append(
+                f"  dropped outside the largest connected component: {dropped:,} nodes, "
+                f"{self.source.get('dropped_edges', 0):,} edges"
+            )
+        return "\n".join(lines)
+
+
+def retime(network: WalkNetwork, walk_model: WalkModel) -> WalkNetwork:
+    """A copy of ``network`` with its edge times recomputed under ``walk_model``."""
+    edges = network.edges.copy()
+    edges["time_fwd_s"], edges["time_bwd_s"] = _times(edges, walk_model)
+    return replace(network, edges=edges, walk_model=walk_model)
+
+
+def _times(edges: pd.DataFrame, walk_model: WalkModel) -> tuple[FloatArray, FloatArray]:
+    cols = {c: edges[c].to_numpy() for c in EDGE_NUMERIC if c in edges}
+    has_dem = np.isfinite(cols["slope_len_fwd_m"]).any()
+    return edge_times(
+        walk_model,
+        length_m=cols["length_m"],
+        kind=cols["kind"],
+        step_count=cols["step_count"],
+        incline=cols["incline"],
+        fwd_ok=cols["fwd_ok"],
+        bwd_ok=cols["bwd_ok"],
+        elevator_ends=cols["elevator_ends"],
+        rise_m=cols["rise_m"] if has_dem else None,
+        slope_len_fwd_m=cols["slope_len_fwd_m"] if has_dem else None,
+        slope_len_bwd_m=cols["slope_len_bwd_m"] if has_dem else None,
+    )
+
+
+def largest_component(
+    nodes: pd.DataFrame, edges: pd.DataFrame, edge_geometry: npt.NDArray[np.object_]
+) -> tuple[pd.DataFrame, pd.DataFrame, npt.NDArray[np.object_], dict[str, int]]:
+    """Keep the largest weakly connected component; renumber nodes.
+
+    Returns the kept nodes, edges and geometries, and counts of what was dropped
+    (``components``, ``dropped_nodes``, ``dropped_edges``).
+    """
+    n = len(nodes)
+    u = edges["u"].to_numpy(np.int64)
+    v = edges["v"].to_numpy(np.int64)
+    graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+    n_comp, label = connected_components(graph, directed=False)
+    keep_node = label == np.argmax(np.bincount(label, minlength=n_comp))
+    keep_edge = keep_node[u] & keep_node[v]
+    info = {
+        "components": int(n_comp),
+        "dropped_nodes": int(n - keep_node.sum()),
+        "dropped_edges": int(len(edges) - keep_edge.sum()),
+    }
+    if info["dropped_nodes"]:
+        log.info(
+            "kept the largest of %d connected components: dropped %d nodes (%.1f %%) and "
+            "%d edges (%.1f km) not connected to it",
+            n_comp,
+            info["dropped_nodes"],
+            100.0 * info["dropped_nodes"] / n,
+            info["dropped_edges"],
+            edges["length_m"].to_numpy()[~keep_edge].sum() / 1000,
+        )
+    new_index = np.cumsum(keep_node) - 1
+    edges = edges.loc[keep_edge].reset_index(drop=True)
+    edges["u"] = new_index[edges["u"].to_numpy()]
+    edges["v"] = new_index[edges["v"].to_numpy()]
+    return (
+        nodes.loc[keep_node].reset_index(drop=True),
+        edges,
+        edge_geometry[keep_edge],
+        info,
+    )
+
+
+def assemble_network(
+    *,
+    crs: str,
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    edge_geometry: npt.NDArray[np.object_],
+    walk_model: WalkModel,
+    source: dict[str, Any],
+) -> WalkNetwork:
+    """Time the edges and make the network.
+
+    Raises
+    ------
+    NetworkError
+        No edge is left.
+
+    """
+    if len(edges) == 0:
+        raise NetworkError(
+            f"{source.get('path', 'the source')}: no walkable edges are left after filtering "
+            "(foot=no, access=no, motorways...); is this a street network of the right area?"
+        )
+    edges = edges.reset_index(drop=True).copy()
+    edges["time_fwd_s"], edges["time_bwd_s"] = _times(edges, walk_model)
+    return WalkNetwork(
+        crs=crs,
+        nodes=nodes.reset_index(drop=True),
+        edges=edges,
+        edge_geometry=edge_geometry,
+        walk_model=walk_model,
+        source=dict(source),
+    )
+
+
+# --------------------------------------------------------------------------- file format
+
+
+def is_network_file(path: str | Path) -> bool:
+    """Whether ``path`` is a network saved by :func:`save_network`."""
+    path = Path(path)
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as z:
+        return "meta.npy" in z.namelist() and "edge_u.npy" in z.namelist()
+
+
+def _encode_text(values: pd.Series) -> tuple[npt.NDArray[np.int32], list[str]]:
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    return codes.astype(np.int32), [str(x) for x in uniques]
+
+
+def save_network(
+    network: WalkNetwork, path: str | Path, *, edges_gpkg: str | Path | None = None
+) -> None:
+    """Save a compiled network to one ``.npz`` file (written atomically).
+
+    Parameters
+    ----------
+    network
+        The network.
+    path
+        Output file; ``.npz`` is the conventional suffix.
+    edges_gpkg
+        Also write layers ``edges`` and ``nodes`` (WGS-84) to this GeoPackage, for GIS.
+
+    """
+    arrays: dict[str, np.ndarray] = {}
+    text: dict[str, list[str]] = {}
+    for col, dtype in EDGE_NUMERIC.items():
+        arrays[f"edge_{col}"] = network.edges[col].to_numpy(dtype)
+    for col in EDGE_TEXT:
+        arrays[f"edge_{col}"], text[col] = _encode_text(network.edges[col])
+    for col, dtype in NODE_NUMERIC.items():
+        arrays[f"node_{col}"] = network.nodes[col].to_numpy(dtype)
+    coords, owner = shapely.get_coordinates(network.edge_geometry, return_index=True)
+    offsets = np.zeros(network.n_edges + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=network.n_edges), out=offsets[1:])
+    arrays["geom_coords"] = coords
+    arrays["geom_offsets"] = offsets
+    a = network._arcs
+    arrays.update(arc_indptr=a.indptr, arc_indices=a.indices, arc_time_s=a.time_s, arc_edge=a.edge)
+    meta = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "crs": network.crs,
+        "walk_model": network.walk_model.to_dict(),
+        "source": network.source,
+        "text": text,
+    }
+    arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8)
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    log.info("saved network (%d nodes, %d edges) to %s", network.n_nodes, network.n_edges, path)
+    if edges_gpkg is not None:
+        with atomic_path(edges_gpkg) as tmp:
+            network.edges_gdf(crs="EPSG:4326").to_file(tmp, layer="edges", driver="GPKG")
+            network.nodes_gdf(crs="EPSG:4326").to_file(tmp, layer="nodes", driver="GPKG")
+        log.info("wrote edges and nodes to %s", edges_gpkg)
+
+
+def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> WalkNetwork:
+    """Load a network saved by :func:`save_network`.
+
+    Parameters
+    ----------
+    path
+        The ``.npz`` file.
+    walk_model
+        Re-time the network with this model (default: the model it was saved with).
+
+    Raises
+    ------
+    InputDataError
+        The file is missing, not a harbor-planner network, or of a newer format.
+
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError("file not found", path=path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            data = {k: z[k] for k in z.files}
+        meta = json.loads(bytes(data["meta"]).decode())
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        raise InputDataError(
+            f"not a network saved by harbor-planner ({type(exc).__name__}: {exc}); "
+            "build one with 'harbor-planner network build SOURCE --out FILE.npz'",
+            path=path,
+        ) from None
+    if meta.get("format") != FORMAT:
+        raise InputDataError("not a network saved by harbor-planner", path=path)
+    if meta.get("version", 0) > FORMAT_VERSION:
+        raise InputDataError(
+            f"network file format {meta['version']} is newer than this harbor-planner "
+            f"reads ({FORMAT_VERSION}); upgrade harbor-planner or rebuild the network",
+            path=path,
+        )
+    edges = pd.DataFrame({col: data[f"edge_{col}"] for col in EDGE_NUMERIC})
+    for col in EDGE_TEXT:
+        uniques = np.asarray(meta["text"][col] + [None], dtype=object)
+        edges[col] = uniques[data[f"edge_{col}"]]
+    edges = edges[
+        [
+            "u",
+            "v",
+            "way_id",
+            *EDGE_TEXT,
+            *[c for c in EDGE_NUMERIC if c not in ("u", "v", "way_id")],
+        ]
+    ]
+    nodes = pd.DataFrame({col: data[f"node_{col}"] for col in NODE_NUMERIC})
+    offsets = data["geom_offsets"]
+    geometry = shapely.linestrings(
+        data["geom_coords"], indices=np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    )
+    saved_model = WalkModel.from_dict(meta["walk_model"])
+    network = WalkNetwork(
+        crs=meta["crs"],
+        nodes=nodes,
+        edges=edges,
+        edge_geometry=geometry,
+        walk_model=saved_model,
+        source=meta["source"],
+    )
+    network.__dict__["_arcs"] = _Arcs(
+        indptr=data["arc_indptr"],
+        indices=data["arc_indices"],
+        time_s=data["arc_time_s"],
+        edge=data["arc_edge"],
+    )
+    log.debug("loaded network %s: %d nodes, %d edges", path, network.n_nodes, network.n_edges)
+    if walk_model is not None:
+        network = network.with_walk_model(walk_model)
+    return network

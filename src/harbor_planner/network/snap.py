@@ -1,0 +1,177 @@
+"""Snap points (stations, demand, candidates) to the walk network, vectorised."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+from harbor_planner.errors import CRSError, InputDataError
+from harbor_planner.network.compiled import WalkNetwork
+
+__all__ = ["SnapResult", "points_xy", "snap_points"]
+
+log = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class SnapResult:
+    """Where each point meets the network.
+
+    Attributes
+    ----------
+    node
+        Index of the nearest network node.
+    node_dist_m
+        Straight-line distance to that node, metres.
+    edge
+        Index of the nearest edge.
+    edge_frac
+        Position of the nearest point on that edge, 0 at its ``u`` end and 1 at ``v``.
+    edge_dist_m
+        Straight-line distance to the nearest edge, metres.
+    max_dist_m
+        Points farther than this from every edge are flagged (``within`` is False); they are
+        still snapped, never silently dropped.
+    index
+        Index of the input points (a RangeIndex for arrays).
+
+    """
+
+    node: IntArray
+    node_dist_m: FloatArray
+    edge: IntArray
+    edge_frac: FloatArray
+    edge_dist_m: FloatArray
+    max_dist_m: float
+    index: pd.Index
+
+    @property
+    def within(self) -> npt.NDArray[np.bool_]:
+        """Points within ``max_dist_m`` of a walkable edge."""
+        return self.edge_dist_m <= self.max_dist_m
+
+    @property
+    def n_far(self) -> int:
+        """Number of points farther than ``max_dist_m`` from every edge."""
+        return int((~self.within).sum())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The result as a DataFrame indexed like the input points."""
+        return pd.DataFrame(
+            {
+                "node": self.node,
+                "node_dist_m": self.node_dist_m,
+                "edge": self.edge,
+                "edge_frac": self.edge_frac,
+                "edge_dist_m": self.edge_dist_m,
+                "within": self.within,
+            },
+            index=self.index,
+        )
+
+
+def points_xy(points: Any, *, crs: str, what: str = "points") -> tuple[FloatArray, pd.Index]:
+    """Coordinates of points in ``crs`` as an ``(n, 2)`` array, with the input's index.
+
+    Parameters
+    ----------
+    points
+        A GeoDataFrame or GeoSeries of points with a CRS (transformed to ``crs``), or an
+        ``(n, 2)`` array already in ``crs``.
+    crs
+        Target (metric) CRS.
+    what
+        What the points are, for messages.
+
+    Raises
+    ------
+    CRSError
+        A GeoDataFrame/GeoSeries without CRS.
+    InputDataError
+        Geometries that are not points, or an array of the wrong shape.
+
+    """
+    import geopandas as gpd
+
+    if isinstance(points, gpd.GeoDataFrame | gpd.GeoSeries):
+        geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
+        if geoms.crs is None:
+            raise CRSError(
+                f"{what} have no CRS; set it explicitly (e.g. gdf.set_crs('EPSG:4326')) — "
+                "harbor-planner never guesses coordinates"
+            )
+        if len(geoms) and not (geoms.geom_type == "Point").all():
+            bad = sorted(set(geoms.geom_type.dropna()) - {"Point"})
+            raise InputDataError(f"{what} must be points, found {', '.join(map(str, bad))}")
+        if not geoms.crs.equals(crs):
+            geoms = geoms.to_crs(crs)
+        xy = shapely.get_coordinates(geoms.values)
+        if len(xy) != len(geoms):
+            raise InputDataError(f"{what} contain empty or missing geometries")
+        return xy, points.index
+    xy = np.asarray(points, dtype=np.float64)
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        raise InputDataError(f"{what} must be an (n, 2) array of x, y, got shape {xy.shape}")
+    return xy, pd.RangeIndex(len(xy))
+
+
+def snap_points(network: WalkNetwork, points: Any, *, max_dist_m: float = 150.0) -> SnapResult:
+    """Snap points to their nearest node and nearest edge.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    points
+        GeoDataFrame/GeoSeries of points with a CRS, or an ``(n, 2)`` array in the network CRS.
+    max_dist_m
+        Flag points farther than this from every walkable edge.
+
+    Returns
+    -------
+    SnapResult
+        Indexed like ``points``.
+
+    """
+    if not (np.isfinite(max_dist_m) and max_dist_m >= 0):
+        raise InputDataError(f"max_dist_m must be a distance >= 0 in metres, got {max_dist_m!r}")
+    xy, index = points_xy(points, crs=network.crs)
+    n = len(xy)
+    if n == 0 or network.n_nodes == 0:
+        empty_i = np.zeros(n, dtype=np.int64)
+        empty_f = np.full(n, np.inf)
+        return SnapResult(empty_i, empty_f, empty_i, empty_f, empty_f, max_dist_m, index)
+    node_dist, node = cKDTree(network.node_xy).query(xy)
+    pts = shapely.points(xy)
+    tree = shapely.STRtree(network.edge_geometry)
+    (src, edge), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
+    order = np.argsort(src, kind="stable")
+    edge, dist = edge[order], dist[order]
+    frac = shapely.line_locate_point(network.edge_geometry[edge], pts, normalized=True)
+    result = SnapResult(
+        node=node.astype(np.int64),
+        node_dist_m=node_dist,
+        edge=edge.astype(np.int64),
+        edge_frac=np.nan_to_num(frac, nan=0.0),
+        edge_dist_m=dist,
+        max_dist_m=float(max_dist_m),
+        index=index,
+    )
+    if result.n_far:
+        log.warning(
+            "%d of %d points are farther than %g m from any walkable street (flagged)",
+            result.n_far,
+            n,
+            max_dist_m,
+        )
+    return result
