@@ -397,3 +397,71 @@ def test_shared_bus_stops_flag_other_cities():
     assert 5 <= len(flagged_rows) <= 40
     assert set(check.rejected["row"]) == flagged_rows
     assert (check.stations["adcode"].str.startswith("50")).all()
+
+
+# --------------------------------------------------------------------------- placing
+
+
+@pytest.fixture(scope="module")
+def yuzhong_network():
+    from harbor_planner.network import build_network
+
+    return build_network(shared(YUZHONG / "walk.osm"), progress=False)
+
+
+@pytest.mark.realdata
+def test_place_stations_on_walk_network(yuzhong_network):
+    from harbor_planner.stations import merge_placement, place_stations
+
+    check = read_stations(shared(YUZHONG / "stations_illustrative.xlsx"), crs="gcj02")
+    placed = place_stations(check.stations, yuzhong_network, max_dist_m=150)
+    s = placed.stations
+    for col in ("snap_node", "snap_node_dist_m", "snap_edge", "snap_edge_frac", "snap_dist_m"):
+        assert col in s.columns and s[col].notna().all()
+    assert s["row"].tolist() == check.stations["row"].tolist()  # order kept
+    assert s["snap_dist_m"].median() < 15  # at bus stops: on the street
+    assert placed.datum is not None and not placed.datum.shifted
+    assert "datum_shift_suspected" not in set(placed.problems["code"])
+    far = placed.problems[placed.problems["code"] == "far_from_network"]
+    assert len(far) == (~s["on_network"]).sum() == len(placed.far)
+    merged = merge_placement(check, placed)
+    assert "snap_dist_m" in merged.stations.columns
+
+
+@pytest.mark.realdata
+def test_place_stations_flags_far_stations_and_suggests_gcj02(yuzhong_network, caplog):
+    from harbor_planner.stations import place_stations
+
+    # AMap coordinates wrongly declared as WGS-84: off the streets, suggest --crs gcj02
+    check = read_stations(shared(YUZHONG / "stations_illustrative.xlsx"), crs="wgs84")
+    placed = place_stations(check.stations, yuzhong_network, max_dist_m=20)
+    assert placed.datum is not None and placed.datum.suggested == "gcj02"
+    shift = placed.problems[placed.problems["code"] == "datum_shift_suspected"]
+    assert len(shift) == 1 and "--crs gcj02" in shift["message"].iloc[0]
+    assert (~placed.stations["on_network"]).sum() > 10
+    assert "far_from_network" in set(placed.problems["code"])
+
+
+@pytest.mark.realdata
+def test_cli_check_with_network(capsys, tmp_path):
+    osm = shared(YUZHONG / "walk.osm")
+    out = tmp_path / "placed.gpkg"
+    code = main(
+        [
+            "--no-progress",
+            "stations",
+            "check",
+            str(shared(YUZHONG / "stations_illustrative_gbk.csv")),
+            "--crs",
+            "wgs84",
+            "--network",
+            str(osm),
+            "--out",
+            str(out),
+        ]
+    )
+    text = capsys.readouterr().out
+    assert code == 0  # warnings only
+    assert "datum_shift_suspected" in text and "--crs gcj02" in text
+    st = gpd.read_file(out, layer="stations")
+    assert {"snap_dist_m", "on_network"} <= set(st.columns)
