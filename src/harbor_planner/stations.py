@@ -54,7 +54,6 @@ import io
 import logging
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,6 +67,7 @@ import pyproj
 import shapely
 from scipy.spatial import cKDTree
 
+from harbor_planner._io import atomic_path
 from harbor_planner.coords import (
     CoordSystem,
     DatumDiagnosis,
@@ -1386,27 +1386,18 @@ def write_station_check(check: StationCheck, path: str | os.PathLike[str]) -> Pa
         raise InputDataError("the output must be a GeoPackage (.gpkg)", path=out)
     if out.resolve() == Path(check.source).resolve():
         raise InputDataError("refusing to overwrite the input file; choose another --out", path=out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(suffix=".gpkg", prefix=f".{out.stem}.", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()
-    try:
-        stations = check.stations.copy()
-        stations["flagship"] = (
-            stations["flagship"].astype(object).where(stations["flagship"].notna(), None)
-        )
+    stations = check.stations.copy()
+    stations["flagship"] = (
+        stations["flagship"].astype(object).where(stations["flagship"].notna(), None)
+    )
+    rejected = check.rejected.astype(object).where(check.rejected.notna(), None).astype("str")
+    rejected["row"] = check.rejected["row"].astype("int64")
+    problems = check.problems.copy()
+    problems["row"] = problems["row"].astype("Float64")
+    with atomic_path(out) as tmp:
         pyogrio.write_dataframe(stations, tmp, layer="stations", driver="GPKG")
-        rejected = check.rejected.astype(object).where(check.rejected.notna(), None)
-        rejected = rejected.astype("str")
         pyogrio.write_dataframe(rejected, tmp, layer="rejected", driver="GPKG", append=True)
-        problems = check.problems.copy()
-        problems["row"] = problems["row"].astype("Float64")
         pyogrio.write_dataframe(problems, tmp, layer="problems", driver="GPKG", append=True)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     log.info(
         "wrote %s: %d stations, %d rejected rows, %d problems",
         out,
