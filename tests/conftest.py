@@ -27,3 +27,9 @@ def yuzhong_osm() -> Path:
 @pytest.fixture(scope="session")
 def yuzhong_dem() -> Path:
     return shared_file("yuzhong", "dem_srtm_utm48n.tif")
+
+
+@pytest.fixture(scope="session")
+def shared():
+    """The :func:`shared_file` helper as a fixture: ``shared("yuzhong", "metro.geojson")``."""
+    return shared_file

@@ -319,6 +319,19 @@ def test_saved_network_gains_elevation_when_loaded_with_a_dem(tmp_path, diamond,
     assert times_from(net, a)[b] == pytest.approx(100 / (1.25 * math.exp(-0.35)))
 
 
+def test_walk_speed_override_keeps_the_saved_model(tmp_path, plane_dem, capsys):
+    path = tmp_path / "hilly.npz"
+    save_network(build_network(DIAMOND, dem=plane_dem, progress=False), path)
+    net = build_network(path, walk_speed_kmh=3.6)
+    assert (net.walk_model.kind, net.walk_model.speed_kmh) == ("hilly", 3.6)
+    a, b = node_at(net, 0, 0), node_at(net, 100, 0)
+    assert times_from(net, b)[a] == pytest.approx(100.0)  # -10 %: factor 1 at 1 m/s
+    assert main(["-q", "network", "info", str(path), "--walk-speed", "3.6"]) == 0
+    assert "hilly at 3.6 km/h" in capsys.readouterr().out
+    assert main(["-q", "network", "info", str(path), "--walk-speed", "-1"]) == 3
+    assert "speed_kmh" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------- tiny OSM
 
 
@@ -574,6 +587,13 @@ def test_cli_errors_write_nothing_and_exit_nonzero(tmp_path, capsys):
     assert "missing.osm: file not found" in err and "Traceback" not in err
     code = main(["-q", "network", "build", str(TINY), "--out", str(out), "--walk-model", "hilly"])
     assert code == NetworkError.exit_code
+    assert not out.exists()
+
+
+def test_cli_refuses_a_non_npz_network_file_name(tmp_path, capsys):
+    out = tmp_path / "net.gpkg"
+    assert main(["-q", "network", "build", str(TINY), "--out", str(out)]) == 3
+    assert "--gpkg" in capsys.readouterr().err
     assert not out.exists()
 
 

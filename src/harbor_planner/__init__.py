@@ -14,6 +14,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
+from harbor_planner.coords import parse_crs, to_wgs84
+from harbor_planner.districts import chongqing_districts
 from harbor_planner.errors import (
     CRSError,
     DependencyError,
@@ -31,6 +33,7 @@ from harbor_planner.network import (
     save_network,
     snap_points,
 )
+from harbor_planner.stations import StationCheck, StationPlacement, place_stations, read_stations
 
 __all__ = [
     "CRSError",
@@ -40,11 +43,18 @@ __all__ = [
     "InputDataError",
     "NetworkError",
     "SnapResult",
+    "StationCheck",
+    "StationPlacement",
     "WalkModel",
     "WalkNetwork",
     "__version__",
     "build_network",
+    "chongqing_districts",
     "load_network",
+    "parse_crs",
+    "place_stations",
+    "read_stations",
     "save_network",
     "snap_points",
+    "to_wgs84",
 ]

@@ -11,9 +11,13 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harbor_planner import __version__
 from harbor_planner.errors import HarborPlannerError, InputDataError
+
+if TYPE_CHECKING:
+    from harbor_planner.network import WalkModel, WalkNetwork
 
 __all__ = ["main"]
 
@@ -39,7 +43,7 @@ def _add_walk_model_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="KMH",
-        help="walking speed on flat ground in km/h (default 4.5)",
+        help="walking speed on flat ground in km/h (default 4.5, or the saved network's)",
     )
     g.add_argument("--dem", type=Path, default=None, metavar="RASTER", help="elevation raster")
     g.add_argument(
@@ -50,23 +54,20 @@ def _add_walk_model_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _walk_model_from_args(args: argparse.Namespace):  # noqa: ANN202
+def _walk_model_from_args(args: argparse.Namespace) -> WalkModel | None:
     from harbor_planner.network import WalkModel
 
-    if args.walk_model is None and args.walk_speed is None:
-        return None
-    kind = args.walk_model or ("hilly" if args.dem is not None else "stairs")
-    speed = 4.5 if args.walk_speed is None else args.walk_speed
-    return WalkModel(kind=kind, speed_kmh=speed)
+    return None if args.walk_model is None else WalkModel(kind=args.walk_model)
 
 
-def _network_from_args(args: argparse.Namespace, source: str):  # noqa: ANN202
+def _network_from_args(args: argparse.Namespace, source: str) -> WalkNetwork:
     """Open ``--network`` (a SOURCE or a saved network file) with the walk-model options."""
     from harbor_planner.network import build_network
 
     return build_network(
         source,
         walk_model=_walk_model_from_args(args),
+        walk_speed_kmh=args.walk_speed,
         dem=args.dem,
         dem_outside=args.dem_outside,
         progress=args.progress,
@@ -79,9 +80,18 @@ def _network_from_args(args: argparse.Namespace, source: str):  # noqa: ANN202
 def _cmd_network_build(args: argparse.Namespace) -> int:
     from harbor_planner.network import build_network, save_network
 
+    if args.out.suffix.lower() != ".npz":
+        raise InputDataError(
+            f"--out {args.out}: the compiled network is a .npz file; for a GIS layer of the "
+            "edges and nodes add --gpkg FILE.gpkg"
+        )
+    if args.gpkg is not None and args.gpkg.suffix.lower() != ".gpkg":
+        raise InputDataError(f"--gpkg {args.gpkg}: expected a .gpkg file name")
+
     net = build_network(
         args.source,
         walk_model=_walk_model_from_args(args),
+        walk_speed_kmh=args.walk_speed,
         dem=args.dem,
         dem_outside=args.dem_outside,
         keep_all=args.keep_all,
@@ -297,6 +307,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ----------
     argv
         Arguments without the program name; ``sys.argv[1:]`` when ``None``.
+
     """
     parser = _build_parser()
     args = parser.parse_args(argv)

@@ -7,14 +7,10 @@ import numpy.typing as npt
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 
+from harbor_planner.coords import utm_crs_for
 from harbor_planner.errors import CRSError
 
 __all__ = ["metric_crs_for", "to_metric"]
-
-
-def _utm_epsg(lon: float, lat: float) -> str:
-    zone = int((lon + 180.0) // 6.0) % 60 + 1
-    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
 def metric_crs_for(
@@ -43,11 +39,9 @@ def metric_crs_for(
 
     """
     if metric_crs is None:
-        lon_a = np.asarray(lon, dtype=np.float64)
-        lat_a = np.asarray(lat, dtype=np.float64)
-        if lon_a.size == 0:
+        if np.asarray(lon).size == 0:
             raise CRSError(f"cannot choose a metric CRS for {what}: it has no coordinates")
-        return _utm_epsg(float(np.median(lon_a)), float(np.median(lat_a)))
+        return utm_crs_for(lon, lat)
     try:
         crs = CRS.from_user_input(metric_crs)
     except PyprojCRSError as exc:

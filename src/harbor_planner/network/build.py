@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -73,7 +74,11 @@ def source_kind(source: str | Path) -> SourceKind:
     )
 
 
-def _default_model(walk_model: WalkModel | None, *, has_dem: bool) -> WalkModel:
+def _with_speed(model: WalkModel, walk_speed_kmh: float | None) -> WalkModel:
+    return model if walk_speed_kmh is None else replace(model, speed_kmh=walk_speed_kmh)
+
+
+def _default_model(walk_model: WalkModel | None, has_dem: bool) -> WalkModel:
     if walk_model is not None:
         return walk_model
     return WalkModel(kind="hilly" if has_dem else "stairs")
@@ -151,6 +156,7 @@ def build_network(
     source: str | Path,
     *,
     walk_model: WalkModel | None = None,
+    walk_speed_kmh: float | None = None,
     dem: str | Path | None = None,
     dem_outside: Literal["error", "flat"] = "error",
     keep_all: bool = False,
@@ -171,6 +177,9 @@ def build_network(
     walk_model
         How walking time is computed; default ``hilly`` when ``dem`` is given, else
         ``stairs`` (for a saved network: the model it was saved with).
+    walk_speed_kmh
+        Flat walking speed overriding the one of ``walk_model`` (or of the default/saved
+        model), km/h.
     dem
         Elevation raster (any CRS) for the ``hilly`` model.
     dem_outside
@@ -206,7 +215,7 @@ def build_network(
     kind = source_kind(source)
     if kind == "network":
         net = load_network(source)
-        model = walk_model or net.walk_model
+        model = _with_speed(walk_model or net.walk_model, walk_speed_kmh)
         if dem is not None:
             nodes, edges, _ = _with_elevation(
                 net.nodes,
@@ -224,7 +233,7 @@ def build_network(
                 walk_model=net.walk_model,
                 source={**net.source, "dem": str(dem)},
             )
-            net = retime(net, _default_model(walk_model, has_dem=True))
+            net = retime(net, _with_speed(_default_model(walk_model, True), walk_speed_kmh))
         elif model != net.walk_model:
             net = net.with_walk_model(model)
         log.info(
@@ -237,7 +246,7 @@ def build_network(
         )
         return net
 
-    model = _default_model(walk_model, has_dem=dem is not None)
+    model = _with_speed(_default_model(walk_model, has_dem=dem is not None), walk_speed_kmh)
     if model.kind == "hilly" and dem is None:
         raise NetworkError(
             "walk model 'hilly' needs an elevation raster: pass --dem RASTER (dem=...) or "
