@@ -1,0 +1,74 @@
+"""Smoke test of the benchmark mosaic builder (benchmarks/mosaic.py); no timing assertions."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.sparse.csgraph import connected_components
+
+from harbor_planner import build_network
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="module")
+def mosaic():
+    spec = importlib.util.spec_from_file_location("bench_mosaic", BENCH / "mosaic.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.modules.pop(spec.name, None)
+
+
+def _check_mosaic(mosaic, base, k: int) -> None:
+    m = mosaic.build_mosaic(base, k)
+    net = m.network
+    assert m.components == 1
+    assert m.dropped_nodes == 0
+    assert net.n_nodes == k * k * base.n_nodes  # joins add edges, never nodes
+    assert net.n_edges == k * k * base.n_edges + m.joins
+    assert m.joins > 0
+    n_comp, _ = connected_components(net.time_graph(), directed=True, connection="weak")
+    assert n_comp == 1
+    assert net.nodes["osmid"].is_unique
+    # every copy is the base translated by a multiple of the shift
+    xy = net.node_xy.reshape(k * k, base.n_nodes, 2) - base.node_xy
+    assert np.allclose(xy, xy[:, :1, :])
+    # join footways are short, straight, timed both ways
+    joins = net.edges.iloc[k * k * base.n_edges :]
+    assert (joins["length_m"] <= 30.0 + 1e-9).all()
+    assert np.isfinite(joins[["time_fwd_s", "time_bwd_s"]].to_numpy()).all()
+    stations = mosaic.random_stations(net, 25, seed=1)
+    assert len(stations) == 25 and stations.crs == net.crs
+    assert stations.geometry.distance(net.edges_gdf().union_all()).max() < 1e-6
+
+
+def test_mosaic_tiny(mosaic):
+    base = build_network(DATA / "network" / "tiny.osm", progress=False)
+    _check_mosaic(mosaic, base, 2)
+
+
+def test_mosaic_yuzhong(mosaic, yuzhong_osm):
+    base = build_network(yuzhong_osm, progress=False)
+    _check_mosaic(mosaic, base, 2)
+    assert mosaic.grid_size(base.n_nodes, 300_000) == 9
+
+
+def test_benchmark_skips_without_data(tmp_path):
+    # the script is self-contained: run it with the shared-data folder looked up elsewhere
+    script = tmp_path / "bench_coverage.py"
+    script.write_text((BENCH / "bench_coverage.py").read_text(encoding="utf-8"), "utf-8")
+    proc = subprocess.run(
+        [sys.executable, str(script), "--quick"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("skipped:") and "absent" in proc.stdout
