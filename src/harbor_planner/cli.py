@@ -161,6 +161,247 @@ def _add_network_commands(sub: argparse._SubParsersAction) -> None:
     i.set_defaults(handler=_cmd_network_info)
 
 
+# --------------------------------------------------------------------------- coverage
+
+
+def _add_station_input_options(p: argparse.ArgumentParser) -> None:
+    """``--stations FILE`` and how to read it (shared by isochrones and coverage)."""
+    g = p.add_argument_group("stations")
+    g.add_argument("--stations", type=Path, required=True, metavar="FILE", help="station list")
+    g.add_argument(
+        "--crs",
+        default=None,
+        metavar="CRS",
+        help="true coordinates of the station list: gcj02, bd09, wgs84 or EPSG:NNNN",
+    )
+    g.add_argument("--sheet", default=None, metavar="NAME", help="workbook sheet or layer")
+    g.add_argument(
+        "--status",
+        default=None,
+        metavar="LIST",
+        help=(
+            "use only stations of these statuses, e.g. existing,building (default: all but "
+            "closed and candidate)"
+        ),
+    )
+    g.add_argument(
+        "--max-dist",
+        type=float,
+        default=150.0,
+        metavar="M",
+        help="leave out stations farther than this from a walkable street (default 150 m)",
+    )
+
+
+def _stations_from_args(args: argparse.Namespace):
+    """Read, check and filter ``--stations``; rejected rows are reported, not fatal."""
+    from harbor_planner.stations import STATUS_VALUES, read_stations
+
+    check = read_stations(args.stations, crs=args.crs, sheet=args.sheet)
+    stations = check.stations
+    if len(check.rejected):
+        log.warning(
+            "%d rows of %s were rejected (see 'harbor-planner stations check'); "
+            "continuing with the %d valid stations",
+            len(check.rejected),
+            args.stations,
+            len(stations),
+        )
+    if args.status is None:
+        keep = ~stations["status"].isin(["closed", "candidate"])
+    else:
+        wanted = [w.strip() for w in args.status.split(",") if w.strip()]
+        unknown = sorted(set(wanted) - set(STATUS_VALUES))
+        if unknown:
+            raise InputDataError(
+                f"--status {args.status}: unknown status {', '.join(unknown)}; "
+                f"known: {', '.join(STATUS_VALUES)}"
+            )
+        keep = stations["status"].isin(wanted)
+    counts = stations.loc[keep, "status"].fillna("(none)").value_counts()
+    log.info(
+        "using %d of %d stations (%s)",
+        int(keep.sum()),
+        len(stations),
+        ", ".join(f"{k}: {v}" for k, v in counts.items()),
+    )
+    stations = stations[keep.to_numpy()]
+    if len(stations) == 0:
+        raise InputDataError(
+            "no stations left to use after reading and filtering", path=args.stations
+        )
+    return stations
+
+
+def _parse_minutes(text: str) -> list[float]:
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputDataError(f"--minutes {text}: expected numbers like 5,10,15") from None
+    if not values or any(not (v > 0) for v in values):
+        raise InputDataError(f"--minutes {text}: expected positive numbers like 5,10,15")
+    return values
+
+
+def _cmd_isochrones(args: argparse.Namespace) -> int:
+    from harbor_planner._io import atomic_path
+    from harbor_planner.isochrones import isochrones
+
+    minutes = _parse_minutes(args.minutes)
+    suffix = args.out.suffix.lower()
+    if suffix not in (".gpkg", ".geojson", ".json"):
+        raise InputDataError(f"--out {args.out}: expected a .gpkg or .geojson file name")
+    stations = _stations_from_args(args)
+    net = _network_from_args(args, args.network)
+    polys = isochrones(
+        net,
+        stations,
+        minutes=minutes,
+        corridor_m=args.corridor,
+        max_dist_m=args.max_dist,
+        progress=args.progress,
+    )
+    area = None
+    if args.service_area:
+        area = isochrones(
+            net,
+            stations,
+            minutes=minutes,
+            corridor_m=args.corridor,
+            max_dist_m=args.max_dist,
+            dissolve=True,
+            progress=args.progress,
+        )
+    driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
+    with atomic_path(args.out) as tmp:
+        polys.to_file(tmp, layer="isochrones", driver=driver)
+        if area is not None and driver == "GPKG":
+            area.to_file(tmp, layer="service_area", driver=driver)
+    written = [str(args.out)]
+    if area is not None and driver == "GeoJSON":
+        side = args.out.with_name(args.out.stem + "_service_area" + args.out.suffix)
+        with atomic_path(side) as tmp:
+            area.to_file(tmp, driver=driver)
+        written.append(str(side))
+    print(
+        f"{len(polys)} isochrones ({'/'.join(f'{m:g}' for m in minutes)} min) for "
+        f"{polys['station_id'].nunique()} stations; wrote {', '.join(written)}"
+    )
+    return 0
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from harbor_planner.coverage import coverage, write_coverage
+    from harbor_planner.demand import demand_from_spec
+
+    minutes = _parse_minutes(args.minutes)
+    if len(minutes) != 1:
+        raise InputDataError(f"--minutes {args.minutes}: coverage takes one limit, e.g. 15")
+    stations = _stations_from_args(args)
+    net = _network_from_args(args, args.network)
+    demand = demand_from_spec(
+        args.demand, network=net, population=args.population, crs=args.demand_crs
+    )
+    districts = None
+    if args.districts is not None:
+        import geopandas as gpd
+
+        districts = gpd.read_file(args.districts)
+    result = coverage(
+        net,
+        stations,
+        demand,
+        minutes=minutes[0],
+        max_dist_m=args.max_dist,
+        districts=districts,
+        district_column=args.district_column,
+    )
+    files = write_coverage(result, args.out)
+    s = result.summary
+    print(
+        f"{s['coverage_pct']:.1f} % of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
+        f"{s['demand_unit']}) is within {s['minutes']:g} min of walking of "
+        f"{s['stations_on_network']} stations; straight-line circles of "
+        f"{s['euclidean_radius_m']:,.0f} m would claim {s['euclidean_coverage_pct']:.1f} %."
+    )
+    print(f"wrote {', '.join(str(f) for f in files)}")
+    return 0
+
+
+def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
+    i = sub.add_parser(
+        "isochrones",
+        help="walk isochrone polygons per station",
+        description=(
+            "Polygons of the streets reachable within each time band from each station, "
+            "following the network (no circles, no convex hulls). Output in WGS-84: one "
+            "feature per station and band with station_id and minutes."
+        ),
+    )
+    i.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    _add_station_input_options(i)
+    i.add_argument("--minutes", default="5,10,15", help="time bands (default 5,10,15)")
+    i.add_argument("--out", type=Path, required=True, help="output .gpkg or .geojson")
+    i.add_argument(
+        "--corridor",
+        type=float,
+        default=25.0,
+        metavar="M",
+        help="walking corridor either side of reachable streets (default 25 m)",
+    )
+    i.add_argument(
+        "--service-area",
+        action="store_true",
+        help="also write the union of all stations per band (layer service_area)",
+    )
+    _add_walk_model_options(i)
+    i.set_defaults(handler=_cmd_isochrones)
+
+    c = sub.add_parser(
+        "coverage",
+        help="share of demand within a walk of the nearest station, per district",
+        description=(
+            "Coverage of demand by the nearest station along the walk network, compared with "
+            "straight-line circles of the same nominal radius. Writes summary.json, "
+            "by_district.csv, gaps.gpkg (uncovered demand) and covered.gpkg to --out."
+        ),
+    )
+    c.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    _add_station_input_options(c)
+    c.add_argument(
+        "--demand",
+        default="main-streets",
+        metavar="SPEC",
+        help=("main-streets (default), buildings:FILE, points:FILE[:WEIGHT_COLUMN] or grid:METRES"),
+    )
+    c.add_argument(
+        "--population",
+        type=float,
+        default=None,
+        help="buildings: total population to allocate by floor area",
+    )
+    c.add_argument(
+        "--demand-crs",
+        default=None,
+        metavar="CRS",
+        help="points from CSV: their coordinate system (gcj02, bd09, wgs84, EPSG:NNNN)",
+    )
+    c.add_argument("--minutes", default="15", help="walking-time limit (default 15)")
+    c.add_argument(
+        "--districts",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="district polygons (default: Chongqing's 38 区县)",
+    )
+    c.add_argument(
+        "--district-column", default=None, metavar="NAME", help="name column of --districts"
+    )
+    c.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    _add_walk_model_options(c)
+    c.set_defaults(handler=_cmd_coverage)
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -185,6 +426,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_network_commands(sub)
     _add_stations_commands(sub)
+    _add_coverage_commands(sub)
     return parser
 
 

@@ -1,0 +1,324 @@
+"""Reachability, isochrone polygons and coverage: hand-computed on the diamond, real on Yuzhong.
+
+The diamond is drawn in tests/test_network.py. A station at (25, 3) sits on A-S at its middle,
+3 m off the street: access 3 / 1.25 = 2.4 s, then A and S at 2.4 + 25 / 1.25 = 22.4 s,
+F at 22.4 + 24 = 46.4 s, B at 22.4 + 40 = 62.4 s, C at 62.4 + 176 = 238.4 s,
+E at 62.4 + 230.94 = 293.34 s (escalator), D at 238.4 + 131.12 = 369.52 s (A->D is one-way
+the other way), G at 293.34 + 254.95 / 1.25 = 497.30 s.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Transformer
+from scipy.sparse.csgraph import dijkstra
+
+from harbor_planner import InputDataError, NetworkError, build_network
+from harbor_planner.cli import main
+from harbor_planner.coverage import coverage, nearest_station
+from harbor_planner.isochrones import (
+    anchor_points,
+    isochrones,
+    reachability,
+    reachable_pieces,
+)
+
+DATA = Path(__file__).parent / "data" / "network"
+X0, Y0 = 600000.0, 3260000.0
+ESC = 100 / math.cos(math.pi / 6) / 0.5
+EXPECTED = {  # node (x, y) -> seconds from the station at (25, 3)
+    (0, 0): 22.4, (50, 0): 22.4, (50, -30): 46.4, (100, 0): 62.4, (100, 100): 238.4,
+    (200, 0): 62.4 + ESC, (0, 100): 238.4 + 131.12,
+    (-50, 50): 62.4 + ESC + math.hypot(250, 50) / 1.25,
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def diamond():
+    return build_network(DATA / "diamond.geojson", progress=False)
+
+
+def pts(*xy, crs="EPSG:32648"):
+    x, y = zip(*xy, strict=True)
+    return gpd.GeoDataFrame(
+        {"station_id": [f"S{i}" for i in range(len(x))]},
+        geometry=gpd.points_from_xy(np.add(x, X0), np.add(y, Y0)),
+        crs=crs,
+    )
+
+
+def node_at(net, x, y):
+    d = np.hypot(*(net.node_xy - [X0 + x, Y0 + y]).T)
+    assert d.min() < 1e-6
+    return int(np.argmin(d))
+
+
+def test_reachability_hand_computed(diamond):
+    reach = reachability(diamond, pts((25, 3)), minutes=60)
+    nodes, times = reach.times(0)
+    got = dict(zip(nodes.tolist(), times.tolist(), strict=True))
+    for xy, t in EXPECTED.items():
+        assert got[node_at(diamond, *xy)] == pytest.approx(t)
+    assert len(got) == len(EXPECTED)
+    short = reachability(diamond, pts((25, 3)), minutes=1)
+    nodes, times = short.times(0)
+    assert sorted(nodes.tolist()) == sorted(
+        node_at(diamond, *p) for p in [(0, 0), (50, 0), (50, -30)]
+    )
+
+
+def test_reachability_matches_full_dijkstra(diamond):
+    stations = pts((25, 3), (100, 60), (150, 1), (-40, 48))
+    reach = reachability(diamond, stations, minutes=6)
+    anchors = anchor_points(diamond, stations)
+    for i in range(len(stations)):
+        # the same search on the whole graph, from both ends of the station's edge
+        e = diamond.edges.loc[anchors.edge[i]]
+        f = anchors.frac[i]
+        d = dijkstra(diamond.time_graph(), indices=[e.u, e.v])
+        full = np.minimum(
+            anchors.access_s[i] + f * e.time_bwd_s + d[0],
+            anchors.access_s[i] + (1 - f) * e.time_fwd_s + d[1],
+        )
+        nodes, times = reach.times(i)
+        want = np.flatnonzero(full <= 360)
+        np.testing.assert_array_equal(nodes, want)
+        np.testing.assert_allclose(times, full[want])
+
+
+def test_partial_edges_are_cut_where_the_time_runs_out(diamond):
+    reach = reachability(diamond, pts((25, 3)), minutes=1)
+    pieces = reachable_pieces(diamond, reach, [60.0])
+    s, b, f = node_at(diamond, 50, 0), node_at(diamond, 100, 0), node_at(diamond, 50, -30)
+    a = node_at(diamond, 0, 0)
+    edges = diamond.edges
+
+    def edge_between(p, q):
+        m = ((edges.u == p) & (edges.v == q)) | ((edges.u == q) & (edges.v == p))
+        return int(np.flatnonzero(m)[0])
+
+    sb = edge_between(s, b)
+    got = pieces[pieces.edge == sb]
+    assert len(got) == 1
+    cut = (60 - 22.4) / 40  # 0.94 of S-B from S
+    row = got.iloc[0]
+    if edges.u[sb] == s:
+        assert (row.start, row.end) == pytest.approx((0.0, cut))
+    else:
+        assert (row.start, row.end) == pytest.approx((1 - cut, 1.0))
+    full = pieces[(pieces.start == 0) & (pieces.end == 1)]
+    assert edge_between(s, f) in set(full.edge)
+    assert edge_between(a, s) in set(pieces.edge)
+    # D-A is walkable only D->A: nothing of it is reachable from A
+    assert edge_between(node_at(diamond, 0, 100), a) not in set(pieces.edge)
+
+
+def test_isochrone_polygons_follow_streets_and_nest(diamond):
+    iso = isochrones(diamond, pts((25, 3)), minutes=(1, 2), corridor_m=5, crs=None)
+    assert list(iso.columns) == ["station_id", "minutes", "geometry"]
+    assert list(iso.minutes) == [2.0, 1.0]
+    one = iso.geometry[iso.minutes == 1].iloc[0]
+    two = iso.geometry[iso.minutes == 2].iloc[0]
+    assert two.buffer(1e-6).contains(one)
+    # 1 min: A-S-F and 94 % of S-B, 5 m either side; never a hull over the gap to D
+    cut_x = X0 + 50 + 0.94 * 50
+    assert one.contains(shapely.Point(cut_x - 1, Y0))
+    assert not one.contains(shapely.Point(cut_x + 6, Y0))
+    assert not one.contains(shapely.Point(X0 + 30, Y0 - 20))  # between the streets
+    assert not one.contains(shapely.Point(X0, Y0 + 20))  # up the one-way D->A
+    assert one.area == pytest.approx((50 + 47 + 30) * 10 + math.pi * 25, rel=0.05)
+
+
+def test_isochrones_output_crs_ids_and_service_area(diamond):
+    st = pts((25, 3), (150, 1))
+    iso = isochrones(diamond, st, minutes=(1, 3))
+    assert iso.crs.to_epsg() == 4326
+    assert set(iso.station_id) == {"S0", "S1"}
+    area = isochrones(diamond, st, minutes=(1, 3), dissolve=True, crs=None)
+    assert list(area.minutes) == [3.0, 1.0]
+    per = isochrones(diamond, st, minutes=(1, 3), crs=None)
+    union = shapely.union_all(per.geometry[per.minutes == 3].to_numpy())
+    assert area.geometry.iloc[0].symmetric_difference(union).area < 1e-3 * union.area
+
+
+def test_isochrones_without_any_station_on_the_network(diamond):
+    with pytest.raises(NetworkError, match="within 150 m"):
+        isochrones(diamond, pts((5000, 5000)))
+    with pytest.raises(InputDataError, match="minutes"):
+        isochrones(diamond, pts((25, 3)), minutes=(0, 5))
+
+
+def test_coverage_hand_computed(diamond):
+    demand = pts((100, 50), (50, -30), (500, 500))  # mid B-C, at F, far off the network
+    demand["weight"] = [2.0, 1.0, 1.0]
+    res = coverage(diamond, pts((25, 3)), demand, minutes=2.5)
+    t = res.demand["time_min"].to_numpy() * 60
+    assert t[0] == pytest.approx(62.4 + 0.5 * 176)  # 150.4 s: just beyond 2.5 min
+    assert t[1] == pytest.approx(46.4)
+    assert t[2] == np.inf
+    assert list(res.demand["covered"]) == [False, True, False]
+    assert list(res.demand["euclidean_covered"]) == [True, True, False]  # 187.5 m circles
+    s = res.summary
+    assert (s["demand_total"], s["demand_covered"]) == (4.0, 1.0)
+    assert s["coverage_pct"] == 25.0 and s["euclidean_coverage_pct"] == 75.0
+    assert s["euclidean_radius_m"] == 187.5
+    assert s["demand_off_network"] == 1
+    nearest = res.demand["nearest_station"]
+    assert list(nearest.iloc[:2]) == ["S0", "S0"] and pd.isna(nearest.iloc[2])
+    more = coverage(diamond, pts((25, 3)), demand, minutes=2.51)
+    assert more.summary["demand_covered"] == 3.0
+
+
+def test_same_edge_demand_is_reached_directly(diamond):
+    demand = pts((30, 0))
+    demand["weight"] = 1.0
+    res = coverage(diamond, pts((25, 3)), demand, minutes=1)
+    assert res.demand["time_min"].iloc[0] * 60 == pytest.approx(2.4 + 5 / 1.25)
+
+
+def test_coverage_rejects_empty_demand_and_lost_stations(diamond):
+    empty = pts((0, 0)).iloc[:0].assign(weight=[])
+    with pytest.raises(InputDataError, match="empty"):
+        coverage(diamond, pts((25, 3)), empty)
+    demand = pts((0, 0)).assign(weight=1.0)
+    with pytest.raises(NetworkError, match="right CRS"):
+        coverage(diamond, pts((9000, 9000)), demand)
+
+
+# --------------------------------------------------------------------------- Yuzhong
+
+
+@pytest.fixture(scope="module")
+def yuzhong(yuzhong_osm, shared):
+    from harbor_planner import read_stations
+
+    net = build_network(yuzhong_osm, progress=False)
+    st = read_stations(shared("yuzhong", "stations_illustrative.xlsx"), crs="gcj02").stations
+    return net, st
+
+
+@pytest.mark.realdata
+def test_yuzhong_polygons_hold_every_reached_node(yuzhong):
+    net, st = yuzhong
+    st = st.iloc[:12]
+    iso = isochrones(net, st, minutes=(10, 15), crs=None)
+    reach = reachability(net, st, minutes=20)
+    nodes = shapely.points(net.node_xy)
+    for i, sid in enumerate(st["station_id"]):
+        poly = iso.geometry[(iso.station_id == sid) & (iso.minutes == 15)].iloc[0]
+        node, t = reach.times(i)
+        inside = shapely.contains_xy(poly, *net.node_xy[node].T)
+        assert inside[t <= 900].all(), sid
+        # nodes 17-20 min away are mostly outside (some lie within 25 m of a reached street)
+        beyond = node[(t > 17 * 60)]
+        if len(beyond) > 20:
+            assert shapely.contains(poly, nodes[beyond]).mean() < 0.2, sid
+        ten = iso.geometry[(iso.station_id == sid) & (iso.minutes == 10)].iloc[0]
+        assert poly.buffer(1e-6).contains(ten)
+
+
+@pytest.mark.realdata
+def test_yuzhong_multi_source_equals_union_of_single_sources(yuzhong):
+    net, st = yuzhong
+    anchors = anchor_points(net, st)
+    near = nearest_station(net, anchors)
+    reach = reachability(net, anchors, minutes=15)
+    best = np.full(net.n_nodes, np.inf)
+    src = np.repeat(np.arange(reach.n_sources), reach.counts())
+    np.minimum.at(best, reach.node, reach.time_s)
+    within = near.time_s <= 900
+    np.testing.assert_array_equal(within, np.isfinite(best))
+    np.testing.assert_allclose(near.time_s[within], best[within])
+    # and the named nearest station is one that reaches the node in that time
+    key = pd.Series(reach.time_s, index=pd.MultiIndex.from_arrays([src, reach.node]))
+    sample = np.flatnonzero(within)[::50]
+    for node in sample:
+        assert key[(near.station[node], node)] == pytest.approx(near.time_s[node])
+
+
+@pytest.mark.realdata
+def test_yuzhong_circles_overstate_coverage(yuzhong):
+    from harbor_planner.demand import main_street_demand
+
+    net, st = yuzhong
+    res = coverage(net, st, main_street_demand(net), minutes=15)
+    s = res.summary
+    assert 20 < s["coverage_pct"] < s["euclidean_coverage_pct"] - 10
+    assert s["stations_on_network"] == 42
+    assert "渝中区" in set(res.by_district["district"])
+    assert res.by_district["demand_total"].sum() == pytest.approx(s["demand_total"])
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def station_csv(tmp_path):
+    to_wgs = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform([X0 + 25, X0 + 150], [Y0 + 3, Y0 + 1])
+    path = tmp_path / "stations.csv"
+    pd.DataFrame(
+        {"编号": ["A1", "A2"], "名称": ["一号站", "二号站"], "经度": lon, "纬度": lat,
+         "状态": ["已建成", "拟建"]}
+    ).to_csv(path, index=False, encoding="gbk")  # fmt: skip
+    return path
+
+
+def test_cli_isochrones_and_coverage(tmp_path, station_csv, capsys):
+    net = tmp_path / "d.npz"
+    assert main(["-q", "network", "build", str(DATA / "diamond.geojson"), "--out", str(net)]) == 0
+    out = tmp_path / "iso.gpkg"
+    code = main(
+        ["-q", "isochrones", "--network", str(net), "--stations", str(station_csv), "--crs",
+         "wgs84", "--minutes", "1,2", "--out", str(out), "--service-area"]
+    )  # fmt: skip
+    assert code == 0
+    iso = gpd.read_file(out, layer="isochrones")
+    assert iso.crs.to_epsg() == 4326 and len(iso) == 4
+    assert set(iso.columns) >= {"station_id", "minutes", "geometry"}
+    assert len(gpd.read_file(out, layer="service_area")) == 2
+
+    code = main(
+        ["-q", "isochrones", "--network", str(net), "--stations", str(station_csv), "--crs",
+         "wgs84", "--status", "existing", "--out", str(tmp_path / "iso.geojson")]
+    )  # fmt: skip
+    assert code == 0
+    assert set(gpd.read_file(tmp_path / "iso.geojson").station_id) == {"A1"}
+
+    cov = tmp_path / "cov"
+    code = main(
+        ["-q", "coverage", "--network", str(net), "--stations", str(station_csv), "--crs",
+         "wgs84", "--demand", "grid:20", "--minutes", "2", "--out", str(cov)]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((cov / "summary.json").read_text("utf-8"))
+    keys = {"stations", "minutes", "walk_speed_kmh", "walk_model", "demand_kind",
+            "demand_total", "demand_covered", "coverage_pct", "euclidean_coverage_pct"}  # fmt: skip
+    assert keys <= set(summary)
+    assert summary["demand_kind"] == "grid"
+    assert 0 < summary["coverage_pct"] < 100
+    by = pd.read_csv(cov / "by_district.csv", encoding="utf-8-sig")
+    assert by["demand_total"].sum() == pytest.approx(summary["demand_total"])
+    gaps = gpd.read_file(cov / "gaps.gpkg", layer="gaps")
+    covered = gpd.read_file(cov / "covered.gpkg", layer="covered")
+    assert len(gaps) + len(covered) == summary["demand_points"]
+
+
+def test_cli_coverage_bad_demand_spec(tmp_path, station_csv, capsys):
+    code = main(
+        ["-q", "coverage", "--network", str(DATA / "diamond.geojson"), "--stations",
+         str(station_csv), "--crs", "wgs84", "--demand", "people:everywhere", "--out",
+         str(tmp_path / "o")]
+    )  # fmt: skip
+    assert code == InputDataError.exit_code
+    err = capsys.readouterr().err
+    assert "demand" in err and "Traceback" not in err
+    assert not (tmp_path / "o" / "summary.json").exists()
