@@ -1,0 +1,550 @@
+"""Tests of demand: main streets, buildings, points, grid, specs and bad input.
+
+Hand-made fixtures in ``tests/data/demand`` (regenerate with ``make_fixtures.py`` there):
+
+``streets.geojson`` (EPSG:32648, metres from 650000/3270000)::
+
+    (0,250)
+      |  F footway 250 m (not a main street)
+      |                      (120,30) ------ T tertiary 100 m ------ (220,30)
+      |                         |  S secondary 30 m
+    (0,0) ---- P primary 120 m ---- (120,0)
+
+At 50 m spacing (pieces = ceil(L / 50), points at piece middles, weight L / pieces):
+P -> 3 points of 40 m at x = 20, 60, 100; S -> 1 point of 30 m at y = 15; T -> 2 points of
+50 m at x = 145, 195. Total 250 m.
+
+``buildings.geojson`` (EPSG:32648): A 10x20 m, building:levels 3 -> 600 m²; B 10x10,
+height "27 m" -> 27 / 4.5 = 6 levels -> 600 m²; C 20x20 untagged -> default = median of the
+tagged levels of buildings that are not roofs (A 3, D 5) = 4 -> 1600 m²; D 10x10, levels 5 on
+min_level 2 -> 3 levels -> 300 m²; E 10x10 building=roof (tagged 1 level) -> 0. Total floor
+area 3100 m².
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from pyproj import Geod
+
+from harbor_planner import build_network
+from harbor_planner.coords import gcj02_to_wgs84, wgs84_to_gcj02
+from harbor_planner.demand import (
+    MAIN_STREET_CLASSES,
+    MAX_GRID_CELLS,
+    SPEC_FORMS,
+    Demand,
+    DemandSpec,
+    building_demand,
+    clip_demand,
+    demand_from_spec,
+    grid_demand,
+    main_street_demand,
+    parse_demand_spec,
+    point_demand,
+)
+from harbor_planner.errors import CRSError, InputDataError
+
+DATA = Path(__file__).parent / "data"
+DEMAND = DATA / "demand"
+X0, Y0 = 650000.0, 3270000.0
+GEOD = Geod(ellps="WGS84")
+
+
+@pytest.fixture(scope="module")
+def streets():
+    return build_network(DEMAND / "streets.geojson", progress=False)
+
+
+@pytest.fixture(scope="module")
+def diamond():
+    return build_network(DATA / "network" / "diamond.geojson", progress=False)
+
+
+def utm_xy(points: gpd.GeoDataFrame) -> np.ndarray:
+    return shapely.get_coordinates(points.geometry.to_crs("EPSG:32648").to_numpy())
+
+
+def assert_demand(d: Demand, kind: str) -> None:
+    p = d.points
+    assert d.kind == kind
+    assert p.crs.to_epsg() == 4326
+    assert (p.geometry.geom_type == "Point").all()
+    assert list(p.columns[:2]) == ["demand_id", "weight"]
+    assert p["demand_id"].is_unique
+    assert p["weight"].dtype == np.float64 and (p["weight"] >= 0).all()
+    assert isinstance(p.index, pd.RangeIndex)
+    assert d.total == pytest.approx(p["weight"].sum())
+    if d.shapes is not None:
+        assert d.shapes.crs.to_epsg() == 4326 and len(d.shapes) == len(p)
+
+
+# --------------------------------------------------------------------------- specs
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("main-streets", DemandSpec("main-streets", "main-streets")),
+        ("Main_Streets", DemandSpec("main-streets", "Main_Streets")),
+        ("grid:100", DemandSpec("grid", "grid:100", cell_m=100.0)),
+        ("grid:250m", DemandSpec("grid", "grid:250m", cell_m=250.0)),
+        ("buildings:b.osm", DemandSpec("buildings", "buildings:b.osm", path=Path("b.osm"))),
+        ("points:m.geojson", DemandSpec("points", "points:m.geojson", path=Path("m.geojson"))),
+        (
+            "points:s.csv:people",
+            DemandSpec("points", "points:s.csv:people", path=Path("s.csv"), column="people"),
+        ),
+    ],
+)
+def test_parse_demand_spec(spec, expected):
+    assert parse_demand_spec(spec) == expected
+
+
+def test_points_spec_keeps_a_colon_that_belongs_to_an_existing_path(tmp_path):
+    f = tmp_path / "a:b.csv"
+    f.write_text("lon,lat\n106.57,29.56\n")
+    assert parse_demand_spec(f"points:{f}") == DemandSpec("points", f"points:{f}", path=f)
+    got = parse_demand_spec(f"points:{f}:people")
+    assert (got.path, got.column) == (f, "people")
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ("circles", ["unknown demand spec 'circles'", *SPEC_FORMS]),
+        ("buildings", ["give the building file", "known forms"]),
+        ("points:", ["give the point file"]),
+        ("grid:0", ["positive number of metres"]),
+        ("grid:abc", ["positive number of metres"]),
+        ("grid", ["positive number of metres"]),
+        ("main-streets:25", ["main-streets takes no argument"]),
+    ],
+)
+def test_bad_specs_list_the_known_forms(spec, words):
+    with pytest.raises(InputDataError) as err:
+        parse_demand_spec(spec)
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_demand_from_spec_refuses_options_that_do_not_apply(streets):
+    with pytest.raises(InputDataError, match="population"):
+        demand_from_spec("main-streets", network=streets, population=1000)
+    with pytest.raises(InputDataError, match="crs"):
+        demand_from_spec("grid:100", network=streets, crs="gcj02")
+    with pytest.raises(InputDataError, match="default_levels"):
+        demand_from_spec("grid:100", network=streets, default_levels=3)
+
+
+def test_demand_from_spec_dispatches_and_keeps_the_spec_text(streets):
+    d = demand_from_spec("main-streets", network=streets, spacing_m=200)
+    assert (d.kind, d.spec, len(d)) == ("main-streets", "main-streets", 3)
+    spec = f"buildings:{DEMAND / 'buildings.geojson'}"
+    b = demand_from_spec(spec, network=streets, population=5400)
+    assert (b.kind, b.spec, b.weight_unit) == ("buildings", spec, "people")
+    assert b.total == pytest.approx(5400)
+    spec = f"points:{DEMAND / 'stops_gcj02.csv'}:people"
+    p = demand_from_spec(spec, network=streets, crs="gcj02")
+    assert (p.kind, p.weight_unit, p.total) == ("points", "people", 200)
+    g = demand_from_spec("grid:100", network=streets)
+    assert (g.kind, g.spec) == ("grid", "grid:100")
+
+
+# --------------------------------------------------------------------------- main streets
+
+
+def test_main_streets_hand_computed(streets, caplog):
+    with caplog.at_level(logging.INFO, logger="harbor_planner.demand"):
+        d = main_street_demand(streets)
+    assert_demand(d, "main-streets")
+    assert d.weight_unit == "m of main street" and d.shapes is None
+    p = d.points.sort_values(["name", "edge_frac"]).reset_index(drop=True)
+    assert p["name"].tolist() == ["p", "p", "p", "s", "t", "t"]  # the network lowercases tags
+    assert p["weight"].to_numpy() == pytest.approx([40, 40, 40, 30, 50, 50])
+    xy = utm_xy(p) - [X0, Y0]
+    # P and T may run either way in the network: compare as sets of positions
+    assert sorted(xy[:3, 0]) == pytest.approx([20, 60, 100], abs=1e-3)
+    assert xy[:3, 1] == pytest.approx([0, 0, 0], abs=1e-3)
+    assert xy[3] == pytest.approx([120, 15], abs=1e-3)
+    assert sorted(xy[4:, 0]) == pytest.approx([145, 195], abs=1e-3)
+    assert d.total == pytest.approx(250)
+    assert d.info["length_km"] == pytest.approx(0.25)
+    assert d.info["length_km_by_class"] == pytest.approx(
+        {"primary": 0.12, "secondary": 0.03, "tertiary": 0.1}
+    )
+    # edge / edge_frac place each point exactly on its network edge
+    on_edge = shapely.line_interpolate_point(
+        streets.edge_geometry[d.points["edge"].to_numpy()],
+        d.points["edge_frac"].to_numpy(),
+        normalized=True,
+    )
+    assert shapely.get_coordinates(on_edge) == pytest.approx(utm_xy(d.points), abs=1e-3)
+    assert set(streets.edges.loc[d.points["edge"], "highway"]) == {
+        "primary",
+        "secondary",
+        "tertiary",
+    }
+    assert (
+        "main-streets demand: 6 points" in caplog.text and "0.2 km of main streets" in caplog.text
+    )
+
+
+def test_main_streets_spacing_and_classes(streets):
+    # one piece per edge when the spacing exceeds every edge
+    d = main_street_demand(streets, spacing_m=500)
+    assert sorted(d.points["weight"]) == pytest.approx([30, 100, 120])
+    assert d.points["edge_frac"].tolist() == [0.5, 0.5, 0.5]
+    # classes as a comma-separated string (as the CLI passes them)
+    d = main_street_demand(streets, classes="footway, primary", spacing_m=100)
+    assert sorted(d.points["weight"]) == pytest.approx([60, 60, 250 / 3, 250 / 3, 250 / 3])
+
+
+def test_main_streets_on_the_diamond(diamond):
+    with pytest.raises(InputDataError) as err:
+        main_street_demand(diamond)
+    msg = str(err.value)
+    assert "no main streets" in msg and "residential (0.1 km)" in msg and "grid:100" in msg
+    d = main_street_demand(diamond, classes=["residential"])  # A-S and S-B, 50 m each
+    assert d.points["weight"].tolist() == pytest.approx([50, 50])
+    assert d.points["highway"].tolist() == ["residential", "residential"]
+
+
+@pytest.mark.parametrize("spacing", [0, -5, float("nan"), "x"])
+def test_main_streets_bad_spacing(streets, spacing):
+    with pytest.raises(InputDataError, match="spacing_m must be a positive number"):
+        main_street_demand(streets, spacing_m=spacing)
+
+
+def test_main_streets_empty_classes(streets):
+    with pytest.raises(InputDataError, match="at least one OSM highway value"):
+        main_street_demand(streets, classes=[])
+
+
+def test_default_classes():
+    assert "primary" in MAIN_STREET_CLASSES and "pedestrian" in MAIN_STREET_CLASSES
+    assert "residential" not in MAIN_STREET_CLASSES
+
+
+# --------------------------------------------------------------------------- buildings
+
+
+def test_buildings_layer_hand_computed(streets):
+    d = building_demand(DEMAND / "buildings.geojson", network=streets)
+    assert_demand(d, "buildings")
+    p = d.points.set_index("name")
+    assert d.weight_unit == "m² floor area"
+    assert p["footprint_m2"].to_dict() == pytest.approx(
+        {"A": 200, "B": 100, "C": 400, "D": 100, "E": 100}
+    )
+    assert p["levels"].to_dict() == {"A": 3, "B": 6, "C": 4, "D": 3, "E": 0}
+    assert p["levels_source"].to_dict() == {
+        "A": "tag",
+        "B": "height",
+        "C": "default",
+        "D": "tag",
+        "E": "roof",
+    }
+    assert p["floor_area_m2"].to_dict() == pytest.approx(
+        {"A": 600, "B": 600, "C": 1600, "D": 300, "E": 0}
+    )
+    assert p["weight"].to_dict() == pytest.approx(p["floor_area_m2"].to_dict())
+    assert p["height_m"]["B"] == 27
+    assert d.points["demand_id"].tolist() == ["f1", "f2", "f3", "f4", "f5"]
+    assert d.info["default_levels"] == 4 and d.info["levels_source"] == {
+        "tag": 2,
+        "height": 1,
+        "default": 1,
+        "roof": 1,
+    }
+    # points lie on their footprints, shapes are the footprints
+    assert shapely.within(d.points.geometry.to_numpy(), d.shapes.to_numpy()).all()
+    assert shapely.area(d.shapes.to_crs("EPSG:32648").to_numpy()).sum() == pytest.approx(900)
+
+
+def test_buildings_population_and_options():
+    d = building_demand(DEMAND / "buildings.geojson", population=5400, default_levels=1)
+    assert d.weight_unit == "people" and d.total == pytest.approx(5400)
+    # default 1 level for C: floors 600 + 600 + 400 + 300 = 1900 m²
+    w = d.points.set_index("name")["weight"]
+    assert w["C"] == pytest.approx(5400 * 400 / 1900)
+    assert d.info["metric_crs"] == "EPSG:32648"  # the UTM zone, without a network
+    d = building_demand(DEMAND / "buildings.geojson", storey_height_m=3.0)
+    assert d.points.set_index("name")["levels"]["B"] == 9
+
+
+def test_buildings_from_osm():
+    d = building_demand(DEMAND / "buildings.osm", population=1000)
+    assert_demand(d, "buildings")
+    # building=no, an unclosed way and a building node are not footprints
+    assert d.points["demand_id"].tolist() == ["w100", "r500"]
+    p = d.points.set_index("demand_id")
+    assert p.loc["w100", ["osm_type", "osm_id", "building", "name"]].tolist() == [
+        "way",
+        100,
+        "residential",
+        "小楼",
+    ]
+    assert p.loc["r500", "levels"] == 10  # height 45 / 4.5
+
+    def geod_area(lon0, lat0, lon1, lat1):
+        return abs(
+            GEOD.polygon_area_perimeter([lon0, lon1, lon1, lon0], [lat0, lat0, lat1, lat1])[0]
+        )
+
+    way = geod_area(106.5700, 29.5600, 106.5702, 29.5602)
+    ring = geod_area(106.5710, 29.5610, 106.5714, 29.5614) - geod_area(
+        106.5711, 29.5611, 106.5713, 29.5613
+    )
+    assert p.loc["w100", "footprint_m2"] == pytest.approx(way, rel=1e-3)
+    assert p.loc["r500", "footprint_m2"] == pytest.approx(ring, rel=1e-3)  # hole subtracted
+    floors = np.array([2 * way, 10 * ring])
+    assert p["weight"].to_numpy() == pytest.approx(1000 * floors / floors.sum(), rel=1e-3)
+    # the point of the ring building is on the ring, not in its hole
+    assert shapely.within(d.points.geometry.to_numpy(), d.shapes.to_numpy()).all()
+
+
+def test_buildings_errors(tmp_path):
+    with pytest.raises(InputDataError, match="file not found"):
+        building_demand(tmp_path / "missing.osm")
+    with pytest.raises(InputDataError, match="osmium sort"):
+        building_demand(DATA / "network" / "tiny.osm")  # hand-made, ways out of id order
+    (tmp_path / "nothing.osm").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
+        '  <node id="1" version="1" lat="29.56" lon="106.57"><tag k="building" v="yes"/></node>\n'
+        "</osm>\n"
+    )
+    with pytest.raises(InputDataError, match="no buildings found"):
+        building_demand(tmp_path / "nothing.osm")
+    with pytest.raises(InputDataError, match="no buildings found"):
+        building_demand(DEMAND / "empty.geojson")
+    with pytest.raises(InputDataError, match="Polygon/MultiPolygon"):
+        building_demand(DEMAND / "streets.geojson")
+    with pytest.raises(InputDataError, match="population must be a positive number of people"):
+        building_demand(DEMAND / "buildings.geojson", population=0)
+    with pytest.raises(CRSError, match="OpenStreetMap data is WGS-84"):
+        building_demand(DEMAND / "buildings.osm", crs="gcj02")
+    with pytest.raises(CRSError, match="projected CRS"):
+        building_demand(DEMAND / "buildings.geojson", crs="gcj02")
+    roofs = gpd.read_file(DEMAND / "buildings.geojson")
+    roofs["building"] = "roof"
+    roofs.to_file(tmp_path / "roofs.gpkg")
+    with pytest.raises(InputDataError, match="no floor area"):
+        building_demand(tmp_path / "roofs.gpkg", population=100)
+    no_crs = gpd.read_file(DEMAND / "buildings.geojson")[["name", "geometry"]]
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        no_crs.set_crs(None, allow_override=True).to_file(tmp_path / "no_crs.shp")
+    with pytest.raises(CRSError, match="has no CRS"):
+        building_demand(tmp_path / "no_crs.shp")
+
+
+def test_buildings_gcj02_layer(tmp_path):
+    # a layer that claims EPSG:4326 but holds GCJ-02: crs= says so and shifts it back
+    wgs = gpd.read_file(DEMAND / "buildings.geojson").to_crs("EPSG:4326")
+    claimed = wgs.copy()
+    claimed.geometry = gpd.GeoSeries(
+        shapely.transform(
+            wgs.geometry.to_numpy(),
+            lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])),
+        ),
+        crs="EPSG:4326",
+    )
+    claimed.to_file(tmp_path / "amap.geojson")
+    d = building_demand(tmp_path / "amap.geojson", crs="gcj02")
+    moved = shapely.distance(
+        d.shapes.to_crs("EPSG:32648").to_numpy(), wgs.geometry.to_crs("EPSG:32648").to_numpy()
+    )
+    assert moved.max() < 0.01
+    assert d.points.set_index("name")["footprint_m2"]["A"] == pytest.approx(200, rel=1e-4)
+
+
+# --------------------------------------------------------------------------- points
+
+
+def test_points_csv_gcj02_with_weights(caplog):
+    with caplog.at_level(logging.INFO, logger="harbor_planner.demand"):
+        d = point_demand(DEMAND / "stops_gcj02.csv", weight_column="People", crs="gcj02")
+    assert_demand(d, "points")
+    assert d.weight_unit == "people" and d.total == 200
+    assert d.points["row"].tolist() == [2, 3, 5]  # row 4 (Shanghai) left out
+    assert d.points["demand_id"].tolist() == ["2", "3", "5"]
+    assert d.points["weight"].tolist() == [120, 80, 0]
+    assert d.info["dropped_outside_chongqing"] == 1 and d.info["dropped_rows"] == [4]
+    assert "rows 4" in caplog.text
+    table = pd.read_csv(DEMAND / "stops_gcj02.csv").drop(index=2)
+    lon, lat = gcj02_to_wgs84(table["lon"].to_numpy(), table["lat"].to_numpy())
+    xy = shapely.get_coordinates(d.points.geometry.to_numpy())
+    assert xy == pytest.approx(np.column_stack([lon, lat]), abs=1e-9)
+    # the file's columns come along; without a weight column each point weighs 1
+    assert {"name", "lon", "lat", "people"} <= set(d.points.columns)
+    d = point_demand(DEMAND / "stops_gcj02.csv", crs="gcj02", extent=None)
+    assert (len(d), d.total, d.weight_unit) == (4, 4.0, "points")
+
+
+def test_points_geo_layer_and_multipoints(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"name": ["a", "b"], "weight": [2.0, 3.0]},
+        geometry=[shapely.Point(106.57, 29.56), shapely.MultiPoint([(106.58, 29.56)])],
+        crs="EPSG:4326",
+    )
+    gdf.to_file(tmp_path / "pts.gpkg")
+    d = point_demand(tmp_path / "pts.gpkg", weight_column="weight")
+    assert d.points["weight"].tolist() == [2.0, 3.0]
+    assert d.points["demand_id"].tolist() == ["1", "2"]
+    d = point_demand(tmp_path / "pts.gpkg")  # the file's own 'weight' is kept aside
+    assert d.points["weight"].tolist() == [1.0, 1.0]
+    assert d.points["weight_src"].tolist() == [2.0, 3.0]
+
+
+def test_points_from_a_workbook_and_a_gbk_csv():
+    d = point_demand(DATA / "stations" / "two_sheets.xlsx", crs="gcj02")
+    assert d.points["demand_id"].tolist() == ["已建成:3", "已建成:4", "拟建:2", "拟建:3"]
+    assert d.points["名称"].iloc[0] == "渝工港湾（一号）"
+    with pytest.raises(InputDataError, match=r"column '面积\(㎡\)', rows 5: .*found empty"):
+        point_demand(DATA / "stations" / "gbk.csv", crs="gcj02", weight_column="面积(㎡)")
+
+
+def test_points_errors(tmp_path):
+    with pytest.raises(CRSError, match="does not record its coordinate system"):
+        point_demand(DEMAND / "stops_gcj02.csv")
+    with pytest.raises(InputDataError) as err:
+        point_demand(DEMAND / "stops_gcj02.csv", crs="gcj02", weight_column="pop")
+    assert "no weight column 'pop'" in str(err.value) and "'people'" in str(err.value)
+    with pytest.raises(InputDataError) as err:
+        point_demand(DEMAND / "bad_weights.csv", crs="wgs84", weight_column="people")
+    assert "rows 3" in str(err.value) and "'many'" in str(err.value)
+    bad = pd.read_csv(DEMAND / "bad_weights.csv").drop(index=1)
+    bad.to_csv(tmp_path / "negative.csv", index=False)
+    with pytest.raises(InputDataError, match=r"rows 3: weights must be >= 0 \(found -5\)"):
+        point_demand(tmp_path / "negative.csv", crs="wgs84", weight_column="people")
+    with pytest.raises(InputDataError, match="rows 3: missing or non-numeric coordinates"):
+        point_demand(DEMAND / "bad_coords.csv", crs="wgs84")
+    with pytest.raises(InputDataError, match="not points"):
+        point_demand(DEMAND / "buildings.geojson")
+    with pytest.raises(InputDataError, match="no features"):
+        point_demand(DEMAND / "empty.geojson")
+    with pytest.raises(CRSError, match="has no CRS"):
+        point_demand(DATA / "stations" / "no_crs.shp")
+    with pytest.raises(InputDataError, match="no longitude/latitude columns"):
+        (tmp_path / "nocoords.csv").write_text("a,b\n1,2\n")
+        point_demand(tmp_path / "nocoords.csv", crs="wgs84")
+    with pytest.raises(InputDataError, match="no data rows"):
+        (tmp_path / "header_only.csv").write_text("lon,lat\n")
+        point_demand(tmp_path / "header_only.csv", crs="wgs84")
+    with pytest.raises(InputDataError, match="no point lies in Chongqing"):
+        (tmp_path / "shanghai.csv").write_text("lon,lat\n121.47,31.23\n")
+        point_demand(tmp_path / "shanghai.csv", crs="wgs84")
+
+
+# --------------------------------------------------------------------------- grid
+
+
+def test_grid_on_the_diamond(diamond):
+    # edges span x 599950..600200, y 3259970..3260100: 3 x 2 cells of 100 m
+    d = grid_demand(diamond, cell_m=100)
+    assert_demand(d, "grid")
+    assert (len(d), d.weight_unit, d.total) == (6, "cells", 6.0)
+    # centres within 30 m of a street (hand-measured): G's cell (0 m), the cell above A-S
+    # with the bridge E-G 19.6 m from its centre, the cell of the footway S-F (20 m)
+    d = grid_demand(diamond, cell_m=100, max_dist_m=30)
+    assert sorted(d.points["cell_id"]) == ["5999_32600", "6000_32599", "6000_32600"]
+    cells = d.shapes.to_crs("EPSG:32648").to_numpy()
+    assert shapely.area(cells) == pytest.approx([10000] * 3)
+    assert shapely.get_coordinates(shapely.centroid(cells)) == pytest.approx(utm_xy(d.points))
+    assert d.info["area_km2"] == pytest.approx(0.03)
+
+
+def test_grid_errors(diamond):
+    with pytest.raises(InputDataError, match="positive number of metres"):
+        grid_demand(diamond, cell_m=0)
+    with pytest.raises(InputDataError) as err:
+        grid_demand(diamond, cell_m=0.1)
+    assert f"more than {MAX_GRID_CELLS:,}" in str(err.value) and "use larger cells" in str(
+        err.value
+    )
+
+
+# --------------------------------------------------------------------------- clipping
+
+
+def test_clip_demand(streets):
+    d = point_demand(DEMAND / "stops_gcj02.csv", crs="gcj02", weight_column="people")
+    with pytest.raises(InputDataError, match="no demand point"):
+        clip_demand(d, streets)  # the streets fixture is far from the stops
+    b = building_demand(DEMAND / "buildings.geojson", network=streets)
+    # points at the rectangles' centres: C (50, 10) is 10 m from P, the others 5 m from P or F
+    c = clip_demand(b, streets, max_dist_m=7)
+    assert c.points["name"].tolist() == ["A", "B", "D", "E"] and len(c.shapes) == 4
+    assert c.info["clipped"] == pytest.approx(
+        {"max_dist_m": 7.0, "points_dropped": 1, "weight_dropped": 1600}
+    )
+    assert len(b) == 5  # the input is unchanged
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.fixture(scope="module")
+def yuzhong(shared):
+    return build_network(shared("yuzhong", "walk.osm"), progress=False)
+
+
+@pytest.mark.realdata
+def test_yuzhong_main_streets(yuzhong):
+    d = demand_from_spec("main-streets", network=yuzhong)
+    assert_demand(d, "main-streets")
+    main = yuzhong.edges["highway"].isin(MAIN_STREET_CLASSES)
+    assert d.total == pytest.approx(yuzhong.edges.loc[main, "length_m"].sum())
+    assert d.info["edges"] == int(main.sum())
+    assert 300 < d.info["length_km"] < 450  # 381 km on the 2026-04-24 snapshot
+    # every piece is at most 50 m; every main-street edge is sampled
+    assert d.points["weight"].max() <= 50 + 1e-9
+    assert set(d.points["edge"]) == set(np.flatnonzero(main))
+
+
+@pytest.mark.realdata
+def test_yuzhong_buildings(yuzhong, shared):
+    path = shared("yuzhong", "buildings.osm")
+    d = demand_from_spec(f"buildings:{path}", network=yuzhong, population=588_717)
+    assert_demand(d, "buildings")
+    assert d.total == pytest.approx(588_717)
+    # 2,006 closed ways + 35 multipolygons tagged building (2 building nodes have no footprint)
+    assert len(d) == 2_041
+    assert (d.points["osm_type"] == "relation").sum() == 35
+    src = d.info["levels_source"]
+    assert sum(src.values()) == 2_041 and src["roof"] == 8
+    assert d.info["default_levels"] == 1  # the median of tagged levels (see building_demand)
+    assert d.info["stacked_on_min_level"] == 5
+    assert 1.5e6 < d.info["footprint_m2"] < 2.2e6
+
+
+@pytest.mark.realdata
+def test_yuzhong_metro_points(shared):
+    d = point_demand(shared("yuzhong", "metro.geojson"))
+    assert_demand(d, "points")
+    assert len(d) == 90 and d.total == 90
+    assert {"name", "name:en"} <= set(d.points.columns)
+
+
+@pytest.mark.realdata
+def test_chongqing_bus_stops_gcj02(shared, yuzhong):
+    d = point_demand(shared("chongqing", "bus_stops_gcj02.csv"), crs="gcj02")
+    assert_demand(d, "points")
+    n_file = len(pd.read_csv(shared("chongqing", "bus_stops_gcj02.csv")))
+    assert len(d) + d.info["dropped_outside_chongqing"] == n_file == 3_431
+    assert 0 < d.info["dropped_outside_chongqing"] < 50  # the few geocoded to another city
+    near = clip_demand(d, yuzhong, max_dist_m=150)
+    assert 100 < len(near) < 600  # the stops of Yuzhong
+
+
+@pytest.mark.realdata
+def test_yuzhong_grid(yuzhong):
+    d = grid_demand(yuzhong, cell_m=100)
+    assert_demand(d, "grid")
+    assert 0 < d.info["cells"] < d.info["cells_in_box"]
