@@ -66,7 +66,7 @@ PEER_OF = {
     "sp-dijkstra": "hp-reach",
     "sp-minonly": "hp-cover",
 }
-GB = 1024**3
+GB = 1024**3  # memory is shown in GiB/MiB; the "1 GB" target is checked as 1 GiB
 SLOW_S = 5.0  # a step this slow runs once, cold
 
 
@@ -206,19 +206,31 @@ def _worker_prepare(tmp: Path, args: argparse.Namespace) -> dict:
 
 
 def _worker_hp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
+    import importlib
+    import inspect
+
     import numpy as np
 
     net, stations = _load(tmp)
     if step == "hp-cover":
         fn = _coverage_function()
         if fn is None:
-            return {
-                "skipped": "harbor_planner.coverage (nearest station per node) not available yet"
-            }
-        kw = _kwargs(fn, minutes=LIMIT_MIN, progress=False)
-        return _measure(lambda: {"type": type(fn(net, stations, **kw)).__name__}, args.repeat, True)
-    try:
-        from harbor_planner import isochrones as iso
+            why = "harbor_planner.coverage.nearest_station (nearest station per node) not available"
+            return {"skipped": why}
+        kw = _kwargs(fn, minutes=LIMIT_MIN, limit_s=LIMIT_MIN * 60.0, progress=False)
+        wants_anchors = "Anchors" in str(inspect.signature(fn).parameters["stations"].annotation)
+        anchor_points = importlib.import_module("harbor_planner.isochrones").anchor_points
+
+        def cover() -> dict:
+            # end to end from station points, like the reachability row: anchor, then search
+            src = anchor_points(net, stations) if wants_anchors else stations
+            r = fn(net, src, **kw)
+            t = getattr(r, "time_s", None)
+            return {} if t is None else {"covered_nodes": int(np.isfinite(t).sum())}
+
+        return _measure(cover, args.repeat, True)
+    try:  # the package re-exports a function of the same name: import the module itself
+        iso = importlib.import_module("harbor_planner.isochrones")
     except ImportError:
         return {"skipped": "harbor_planner.isochrones not available yet"}
     if step in ("hp-reach", "hp-reach-anchored"):
@@ -229,14 +241,17 @@ def _worker_hp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
         if step == "hp-reach-anchored":
             if not hasattr(iso, "anchor_points"):
                 return {"skipped": "harbor_planner.isochrones.anchor_points not available"}
+            t0 = time.perf_counter()
             src = iso.anchor_points(net, stations)
+            anchoring_s = time.perf_counter() - t0
 
         def run() -> dict:
             r = iso.reachability(net, src, **kw)
             counts = r.counts() if hasattr(r, "counts") else None
             return {} if counts is None else {"reached_median": float(np.median(counts))}
 
-        return _measure(run, args.repeat, True)
+        out = _measure(run, args.repeat, True)
+        return {**out, "anchoring_s": anchoring_s} if src is not stations else out
     if not hasattr(iso, "isochrones"):
         return {"skipped": "harbor_planner.isochrones.isochrones not available yet"}
     kw = _kwargs(iso.isochrones, minutes=BANDS_MIN, crs=None, progress=False)
@@ -418,7 +433,7 @@ def _fmt_time(s: float) -> str:
 
 
 def _fmt_bytes(b: float) -> str:
-    return f"{b / GB:.2f} GB" if abs(b) >= 0.1 * GB else f"{b / 1024**2:.0f} MB"
+    return f"{b / GB:.2f} GiB" if abs(b) >= 0.1 * GB else f"{b / 1024**2:.0f} MiB"
 
 
 def _git_state() -> str:
@@ -438,7 +453,7 @@ def _target(step: str, res: dict, results: dict) -> str:
         return ""
     if step == "hp-reach":
         ok = res["time_s"] < 1.0 and res["delta"] < GB
-        return f"< 1 s and < 1 GB: {'pass' if ok else 'MISS'}"
+        return f"< 1 s, +peak < 1 GB: {'pass' if ok else 'MISS'}"
     if step == "hp-cover":
         return f"< 1 s: {'pass' if res['time_s'] < 1.0 else 'MISS'}"
     if step == "nx-iso" and "time_s" in results.get("hp-iso", {}):
@@ -487,7 +502,9 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
     print("|" + "|".join("-" * (w + 2) for w in (36, 13, 11, 9, 9, 7, 28)) + "|")
     notes = []
     for step, label in STEPS.items():
-        res = results.get(step, {})
+        if step not in results:
+            continue
+        res = results[step]
         if "time_s" not in res:
             why = res.get("skipped") or res.get("failed") or "not run"
             print(fmt.format(label, "-", "-", "-", "-", "-", why[:28]))
@@ -526,8 +543,14 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
             )
         if "reached_median" in res:
             notes.append(f"{label}: median {res['reached_median']:,.0f} nodes reached per station")
-        if step == "sp-minonly":
+        if "covered_nodes" in res:
             notes.append(f"{label}: {res['covered_nodes']:,} nodes within {LIMIT_MIN:g} min")
+        if "anchoring_s" in res:
+            notes.append(
+                f"{label}: anchoring the stations on the network (snap_points) took "
+                f"{_fmt_time(res['anchoring_s'])} once, outside the row; the other (a) rows "
+                "include it"
+            )
     print()
     print(
         "all stations: total for all stations (~ extrapolated from a sample); +peak: peak RSS "
