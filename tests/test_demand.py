@@ -166,7 +166,7 @@ def test_main_streets_hand_computed(streets, caplog):
     assert_demand(d, "main-streets")
     assert d.weight_unit == "m of main street" and d.shapes is None
     p = d.points.sort_values(["name", "edge_frac"]).reset_index(drop=True)
-    assert p["name"].tolist() == ["p", "p", "p", "s", "t", "t"]  # the network lowercases tags
+    assert p["name"].tolist() == ["P", "P", "P", "S", "T", "T"]  # names keep their case
     assert p["weight"].to_numpy() == pytest.approx([40, 40, 40, 30, 50, 50])
     xy = utm_xy(p) - [X0, Y0]
     # P and T may run either way in the network: compare as sets of positions

@@ -353,6 +353,13 @@ def test_tiny_osm_filters_and_splits(tiny):
     assert set(net.edges["name"].dropna()) == {"测试步道"}
 
 
+def test_names_keep_their_case():
+    from harbor_planner.network._ways import interpret_tags
+
+    _, attrs = interpret_tags(pd.DataFrame({"highway": ["Primary"], "name": [" New York "]}))
+    assert attrs.loc[0, "name"] == "New York" and attrs.loc[0, "highway"] == "primary"
+
+
 def test_tiny_osm_times(tiny):
     net = tiny
     idx = {int(o): i for i, o in enumerate(net.nodes["osmid"])}

@@ -15,6 +15,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 from harbor_planner.coords import parse_crs, to_wgs84
+from harbor_planner.coverage import CoverageResult, coverage, nearest_station, write_coverage
+from harbor_planner.demand import Demand, demand_from_spec
 from harbor_planner.districts import chongqing_districts
 from harbor_planner.errors import (
     CRSError,
@@ -24,6 +26,7 @@ from harbor_planner.errors import (
     InputDataError,
     NetworkError,
 )
+from harbor_planner.isochrones import Anchors, Reachability, anchor_points, isochrones, reachability
 from harbor_planner.network import (
     SnapResult,
     WalkModel,
@@ -36,25 +39,36 @@ from harbor_planner.network import (
 from harbor_planner.stations import StationCheck, StationPlacement, place_stations, read_stations
 
 __all__ = [
+    "Anchors",
     "CRSError",
+    "CoverageResult",
+    "Demand",
     "DependencyError",
     "HarborPlannerError",
     "InfeasibleError",
     "InputDataError",
     "NetworkError",
+    "Reachability",
     "SnapResult",
     "StationCheck",
     "StationPlacement",
     "WalkModel",
     "WalkNetwork",
     "__version__",
+    "anchor_points",
     "build_network",
     "chongqing_districts",
+    "coverage",
+    "demand_from_spec",
+    "isochrones",
     "load_network",
+    "nearest_station",
     "parse_crs",
     "place_stations",
+    "reachability",
     "read_stations",
     "save_network",
     "snap_points",
     "to_wgs84",
+    "write_coverage",
 ]

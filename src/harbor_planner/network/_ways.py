@@ -154,6 +154,12 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
             return _norm(tags[name]).reset_index(drop=True)
         return pd.Series(pd.NA, index=range(n), dtype="string")
 
+    # names keep their case ("New York New York" is a place in Yuzhong); tags are lowercased
+    raw_name = (
+        tags["name"].astype("string").str.strip().reset_index(drop=True)
+        if "name" in tags.columns
+        else pd.Series(pd.NA, index=range(n), dtype="string")
+    )
     highway = col("highway").fillna("road")
     foot = col("foot")
     access = col("access")
@@ -202,7 +208,7 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
     attrs = pd.DataFrame(
         {
             "highway": highway.astype(object).to_numpy(),
-            "name": col("name").astype(object).where(col("name").notna(), None).to_numpy(),
+            "name": raw_name.astype(object).where(raw_name.notna(), None).to_numpy(),
             "kind": kind,
             "step_count": pd.to_numeric(col("step_count"), errors="coerce").to_numpy(
                 dtype=np.float64, na_value=np.nan
