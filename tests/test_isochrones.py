@@ -312,6 +312,21 @@ def test_cli_isochrones_and_coverage(tmp_path, station_csv, capsys):
     assert len(gaps) + len(covered) == summary["demand_points"]
 
 
+def test_cli_coverage_main_street_options(tmp_path, station_csv, capsys):
+    base = ["-q", "coverage", "--network", str(DATA / "diamond.geojson"), "--stations",
+            str(station_csv), "--crs", "wgs84"]  # fmt: skip
+    out = tmp_path / "ms"
+    code = main([*base, "--main-street-classes", "residential", "--spacing", "25", "--out",
+                 str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["demand_kind"] == "main-streets"
+    assert summary["demand_points"] == 4  # A-S and S-B, 50 m each, a point per 25 m
+    assert summary["demand_total"] == pytest.approx(100.0)
+    assert main([*base, "--population", "5", "--out", str(tmp_path / "p")]) == 3
+    assert "population" in capsys.readouterr().err
+
+
 def test_cli_coverage_bad_demand_spec(tmp_path, station_csv, capsys):
     code = main(
         ["-q", "coverage", "--network", str(DATA / "diamond.geojson"), "--stations",

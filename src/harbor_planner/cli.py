@@ -300,7 +300,13 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     stations = _stations_from_args(args)
     net = _network_from_args(args, args.network)
     demand = demand_from_spec(
-        args.demand, network=net, population=args.population, crs=args.demand_crs
+        args.demand,
+        network=net,
+        population=args.population,
+        crs=args.demand_crs,
+        default_levels=args.default_levels,
+        spacing_m=args.spacing,
+        main_street_classes=args.main_street_classes,
     )
     districts = None
     if args.districts is not None:
@@ -329,6 +335,8 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
+    from harbor_planner.demand import MAIN_STREET_CLASSES
+
     i = sub.add_parser(
         "isochrones",
         help="walk isochrone polygons per station",
@@ -385,6 +393,27 @@ def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="CRS",
         help="points from CSV: their coordinate system (gcj02, bd09, wgs84, EPSG:NNNN)",
+    )
+    c.add_argument(
+        "--default-levels",
+        type=float,
+        default=None,
+        metavar="N",
+        help="buildings: floors of buildings without levels or height tags (default: the "
+        "median of the tagged ones)",
+    )
+    c.add_argument(
+        "--spacing",
+        type=float,
+        default=50.0,
+        metavar="M",
+        help="main-streets: one demand point per this many metres of street (default 50)",
+    )
+    c.add_argument(
+        "--main-street-classes",
+        default=",".join(MAIN_STREET_CLASSES),
+        metavar="LIST",
+        help="main-streets: highway classes counted (default %(default)s)",
     )
     c.add_argument("--minutes", default="15", help="walking-time limit (default 15)")
     c.add_argument(

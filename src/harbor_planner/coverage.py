@@ -345,6 +345,7 @@ def coverage(
         "demand_spec": getattr(demand, "spec", None),
         "demand_unit": unit,
         "demand_points": len(points),
+        "demand_info": _jsonable(getattr(demand, "info", {})),
         "demand_off_network": int((~dem_anchor.within).sum()),
         **figures,
         "euclidean_radius_m": round(radius_m, 1),
@@ -378,6 +379,17 @@ def coverage(
         stations=st_out,
         demand_shapes=getattr(demand, "shapes", None),
     )
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with numpy scalars and mappings turned into plain JSON types."""
+    if isinstance(value, dict) or hasattr(value, "items"):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _demand_anchors(network: WalkNetwork, points: Any, *, max_dist_m: float) -> Anchors:
