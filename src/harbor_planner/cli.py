@@ -245,7 +245,7 @@ def _parse_minutes(text: str) -> list[float]:
 
 def _cmd_isochrones(args: argparse.Namespace) -> int:
     from harbor_planner._io import atomic_path
-    from harbor_planner.isochrones import isochrones
+    from harbor_planner.isochrones import isochrones, service_area
 
     minutes = _parse_minutes(args.minutes)
     suffix = args.out.suffix.lower()
@@ -261,17 +261,7 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
         max_dist_m=args.max_dist,
         progress=args.progress,
     )
-    area = None
-    if args.service_area:
-        area = isochrones(
-            net,
-            stations,
-            minutes=minutes,
-            corridor_m=args.corridor,
-            max_dist_m=args.max_dist,
-            dissolve=True,
-            progress=args.progress,
-        )
+    area = service_area(polys) if args.service_area else None
     driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
     with atomic_path(args.out) as tmp:
         polys.to_file(tmp, layer="isochrones", driver=driver)

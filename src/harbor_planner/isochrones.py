@@ -46,6 +46,7 @@ __all__ = [
     "isochrones",
     "reachability",
     "reachable_pieces",
+    "service_area",
 ]
 
 log = logging.getLogger(__name__)
@@ -550,7 +551,6 @@ def isochrones(
     corridor_m: float = DEFAULT_CORRIDOR_M,
     id_column: str | None = "station_id",
     max_dist_m: float = 150.0,
-    dissolve: bool = False,
     crs: str | None = "EPSG:4326",
     progress: bool | None = None,
 ) -> Any:
@@ -570,8 +570,6 @@ def isochrones(
         Column of ``stations`` copied to the output as ``station_id`` (default the index).
     max_dist_m
         Stations farther than this from any street get no polygon (they are logged).
-    dissolve
-        Return one polygon per band (the union over stations: the service area) instead.
     crs
         CRS of the output (default WGS-84; ``None`` keeps the network's metric CRS).
     progress
@@ -580,8 +578,8 @@ def isochrones(
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``station_id``, ``minutes``, ``geometry`` (or ``minutes``, ``stations``,
-        ``geometry`` when dissolved), largest band first.
+        Columns ``station_id``, ``minutes``, ``geometry``, largest band first (so that
+        smaller bands draw on top). Stations off the network have no rows.
 
     """
     import geopandas as gpd
@@ -618,10 +616,7 @@ def isochrones(
         pieces["start"].to_numpy(),
         pieces["end"].to_numpy(),
     )
-    if dissolve:
-        group = pieces["band"].to_numpy()
-    else:
-        group = pieces["source"].to_numpy() * len(bands) + pieces["band"].to_numpy()
+    group = pieces["source"].to_numpy() * len(bands) + pieces["band"].to_numpy()
     order = np.argsort(group, kind="stable")
     group = group[order]
     keys, first = np.unique(group, return_index=True)
@@ -640,29 +635,14 @@ def isochrones(
         ],
         dtype=object,
     )
-    if dissolve:
-        keys_all = np.arange(len(bands))
-        polys_all = np.full(len(bands), shapely.Polygon(), dtype=object)
-        polys_all[np.searchsorted(keys_all, keys)] = polys
-        keys, polys = keys_all, polys_all
-    if dissolve:
-        frame = gpd.GeoDataFrame(
-            {
-                "minutes": bands,
-                "stations": int(anchors.within.sum()),
-                "geometry": polys,
-            },
-            crs=network.crs,
-        )
-    else:
-        frame = gpd.GeoDataFrame(
-            {
-                "station_id": ids[keys // len(bands)],
-                "minutes": np.asarray(bands)[keys % len(bands)],
-                "geometry": polys,
-            },
-            crs=network.crs,
-        )
+    frame = gpd.GeoDataFrame(
+        {
+            "station_id": ids[keys // len(bands)],
+            "minutes": np.asarray(bands)[keys % len(bands)],
+            "geometry": polys,
+        },
+        crs=network.crs,
+    )
     frame = frame.sort_values(["minutes"], ascending=False, kind="stable").reset_index(drop=True)
     log.info(
         "isochrones: %d polygons (%s min) for %d stations in %.2f s",
@@ -672,3 +652,32 @@ def isochrones(
         time.perf_counter() - t0,
     )
     return frame if crs is None else frame.to_crs(crs)
+
+
+def service_area(isochrone_polygons: Any) -> Any:
+    """The service area: the union of all stations' isochrones, one polygon per band.
+
+    Parameters
+    ----------
+    isochrone_polygons
+        The output of :func:`isochrones`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``minutes``, ``stations`` (how many stations reach into it), ``geometry``;
+        largest band first, in the input's CRS.
+
+    """
+    import geopandas as gpd
+
+    rows = [
+        {
+            "minutes": float(m),
+            "stations": int(g["station_id"].nunique()),
+            "geometry": shapely.union_all(g.geometry.to_numpy()),
+        }
+        for m, g in isochrone_polygons.groupby("minutes", sort=True)
+    ]
+    frame = gpd.GeoDataFrame(rows, geometry="geometry", crs=isochrone_polygons.crs)
+    return frame.sort_values("minutes", ascending=False).reset_index(drop=True)
