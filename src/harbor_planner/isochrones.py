@@ -58,6 +58,8 @@ FloatArray = npt.NDArray[np.float64]
 DEFAULT_CORRIDOR_M = 25.0
 #: Smallest arc weight (csgraph reads a stored 0 as "no arc").
 _EPS_S = 1e-6
+#: Largest dense block of search results held at once (entries).
+_MAX_DENSE = 16_000_000
 
 
 @dataclass(frozen=True)
@@ -191,23 +193,19 @@ class Reachability:
         )
 
 
-def _source_arcs(
-    network: WalkNetwork, anchors: Anchors, local: IntArray, first_virtual: int
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Arcs from virtual source nodes to both ends of their edges (local numbering)."""
+def _source_links(network: WalkNetwork, anchors: Anchors) -> tuple[IntArray, FloatArray]:
+    """For each anchor, its edge's end nodes ``(n, 2)`` and the times to reach them."""
     e = network.edges
-    u = e["u"].to_numpy()[anchors.edge]
-    v = e["v"].to_numpy()[anchors.edge]
+    ends = np.column_stack([e["u"].to_numpy()[anchors.edge], e["v"].to_numpy()[anchors.edge]])
     tf = e["time_fwd_s"].to_numpy()[anchors.edge]
     tb = e["time_bwd_s"].to_numpy()[anchors.edge]
-    virt = first_virtual + np.arange(len(anchors))
-    to_u = anchors.access_s + anchors.frac * tb
-    to_v = anchors.access_s + (1.0 - anchors.frac) * tf
-    src = np.concatenate([virt, virt])
-    dst = np.concatenate([local[u], local[v]])
-    w = np.maximum(np.concatenate([to_u, to_v]), _EPS_S)
-    ok = np.isfinite(w) & (dst >= 0) & np.concatenate([anchors.within, anchors.within])
-    return src[ok], dst[ok], w[ok]
+    with np.errstate(invalid="ignore"):
+        t = np.column_stack(
+            [anchors.access_s + anchors.frac * tb, anchors.access_s + (1.0 - anchors.frac) * tf]
+        )
+    t = np.maximum(np.nan_to_num(t, nan=np.inf), _EPS_S)
+    t[~anchors.within] = np.inf
+    return ends.astype(np.int64), t
 
 
 def _speed_bound_ms(network: WalkNetwork) -> float:
@@ -266,43 +264,49 @@ def reachability(
     radius = _speed_bound_ms(network) * limit + 1.0
     axy = anchors.xy(network) if len(anchors) else np.zeros((0, 2))
     active = np.flatnonzero(anchors.within & (anchors.access_s < limit))
-    tiles = np.floor(axy[active] / radius).astype(np.int64)
+    tile_m = _tile_size_m(axy[active], radius)
+    tiles = np.floor(axy[active] / tile_m).astype(np.int64)
     order = np.lexsort((tiles[:, 1], tiles[:, 0])) if len(active) else np.zeros(0, np.int64)
     active, tiles = active[order], tiles[order]
     bounds = np.flatnonzero(np.any(np.diff(tiles, axis=0) != 0, axis=1)) + 1
     groups = np.split(active, bounds) if len(active) else []
 
+    ends, link_t = _source_links(network, anchors)
     local = np.full(n, -1, dtype=np.int64)
-    e_u = network.edges["u"].to_numpy()
-    e_v = network.edges["v"].to_numpy()
     out_src: list[IntArray] = []
     out_node: list[IntArray] = []
     out_t: list[FloatArray] = []
     for group in tqdm(groups, desc="reachability", unit="tile", disable=_disable(progress)):
         near = tree.query_ball_point(axy[group], r=radius)
-        nodes = np.unique(
-            np.concatenate([np.concatenate(near).astype(np.int64), e_u[anchors.edge[group]],
-                            e_v[anchors.edge[group]]])
-        )  # fmt: skip
-        m = len(nodes)
+        nodes = np.unique(np.concatenate([*near, ends[group].ravel()]).astype(np.int64))
+        m, k = len(nodes), len(group)
         local[nodes] = np.arange(m)
         rows = graph[nodes]
-        keep = local[rows.indices] >= 0
+        col = local[rows.indices]
+        keep = col >= 0
         r_idx = np.repeat(np.arange(m), np.diff(rows.indptr))[keep]
-        c_idx = local[rows.indices[keep]]
-        sa, sd, sw = _source_arcs(network, anchors.subset(group), local, m)
-        k = len(group)
+        virt = np.repeat(m + np.arange(k), 2)
+        lt = link_t[group].ravel()
+        ok = np.isfinite(lt)
         sub = csr_matrix(
-            (np.concatenate([rows.data[keep], sw]), (np.concatenate([r_idx, sa]),
-             np.concatenate([c_idx, sd]))),
+            (
+                np.concatenate([rows.data[keep], lt[ok]]),
+                (
+                    np.concatenate([r_idx, virt[ok]]),
+                    np.concatenate([col[keep], local[ends[group].ravel()][ok]]),
+                ),
+            ),
             shape=(m + k, m + k),
-        )  # fmt: skip
-        dist = dijkstra(sub, directed=True, indices=np.arange(m, m + k), limit=limit)
-        dist = dist[:, :m]
-        si, ni = np.nonzero(np.isfinite(dist))
-        out_src.append(group[si])
-        out_node.append(nodes[ni])
-        out_t.append(dist[si, ni])
+        )
+        # dense rows of at most ~16 M entries (128 MB) at a time
+        step = max(1, _MAX_DENSE // (m + k))
+        for c0 in range(0, k, step):
+            idx = np.arange(m + c0, m + min(k, c0 + step))
+            dist = dijkstra(sub, directed=True, indices=idx, limit=limit)[:, :m]
+            si, ni = np.nonzero(dist <= limit)
+            out_src.append(group[c0 + si])
+            out_node.append(nodes[ni])
+            out_t.append(dist[si, ni])
         local[nodes] = -1
 
     src = np.concatenate(out_src) if out_src else np.zeros(0, np.int64)
@@ -322,6 +326,21 @@ def reachability(
         time.perf_counter() - t0,
     )
     return Reachability(indptr=indptr, node=node, time_s=t, limit_s=limit, sources=anchors)
+
+
+def _tile_size_m(xy: FloatArray, radius: float, *, per_tile: int = 24) -> float:
+    """Side of the square tiles sources are searched in together.
+
+    One search per tile costs a fixed overhead plus work on the nodes within reach of the
+    tile; tiles are sized to hold about ``per_tile`` sources on average (at least the reach
+    radius, at most eight times it), which keeps both small.
+    """
+    if len(xy) < 2:
+        return radius
+    span = np.ptp(xy, axis=0) + radius
+    density = len(xy) / float(span[0] * span[1])
+    side = np.sqrt(per_tile / density)
+    return float(np.clip(side, radius, 8 * radius))
 
 
 def _disable(progress: bool | None) -> bool | None:
