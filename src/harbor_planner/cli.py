@@ -17,6 +17,8 @@ from harbor_planner import __version__
 from harbor_planner.errors import HarborPlannerError, InputDataError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from harbor_planner.network import WalkModel, WalkNetwork
 
 __all__ = ["main"]
@@ -421,6 +423,251 @@ def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
     c.set_defaults(handler=_cmd_coverage)
 
 
+# --------------------------------------------------------------------------- optimize
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A small CSV/XLSX table (quotas, excluded sites), in UTF-8 or GBK."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputDataError("file not found", path=path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return pd.read_excel(path, dtype=str)
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=str, encoding=enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputDataError("cannot decode the table as UTF-8 or GBK", path=path)
+
+
+def _district_key(table: pd.DataFrame, path: Path, custom: bool) -> pd.Series:
+    """District names of a quota table, as the candidates' district column spells them."""
+    cols = [c for c in ("district", "district_zh", "区县", "name", "adcode") if c in table]
+    if not cols:
+        raise InputDataError(
+            "the quota table needs a district column (district, 区县, district_zh or adcode); "
+            f"it has {', '.join(map(str, table.columns))}",
+            path=path,
+        )
+    names = table[cols[0]].astype(str).str.strip()
+    if custom:
+        return names
+    from harbor_planner.districts import chongqing_districts, match_district_names
+
+    codes = match_district_names(names)
+    bad = names[codes.isna()]
+    if len(bad):
+        raise InputDataError(
+            f"unknown district(s) in the quota table: {', '.join(bad.tolist())}", path=path
+        )
+    zh = chongqing_districts().set_index("adcode")["name_zh"]
+    return codes.map(zh)
+
+
+def _quotas_from_args(args: argparse.Namespace, n_add: int | None) -> pd.DataFrame | None:
+    import numpy as np
+    import pandas as pd
+
+    from harbor_planner.optimize import proportional_quotas
+
+    if args.quota is None:
+        return None
+    custom = args.districts is not None
+    if args.quota.startswith("proportional:"):
+        rest = args.quota[len("proportional:") :]
+        file, sep, column = rest.rpartition(":")
+        if not sep or not file or not column:
+            raise InputDataError(
+                f"--quota {args.quota}: expected proportional:FILE:COLUMN, e.g. "
+                "proportional:district_population_2020.csv:population"
+            )
+        if not n_add:
+            raise InputDataError("--quota proportional:... needs --add N (or --stages)")
+        path = Path(file)
+        table = _read_table(path)
+        table = table.assign(district=_district_key(table, path, custom))
+        return proportional_quotas(table, column=column, n_add=n_add)
+    path = Path(args.quota)
+    table = _read_table(path)
+    return pd.DataFrame(
+        {
+            "district": _district_key(table, path, custom).to_numpy(),
+            "min": table.get("min", np.nan),
+            "max": table.get("max", np.nan),
+        }
+    )
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+    import numpy as np
+
+    from harbor_planner.candidates import candidates_from_spec
+    from harbor_planner.coverage import assign_districts
+    from harbor_planner.demand import demand_from_spec
+    from harbor_planner.optimize import coverage_matrix, parse_stages, select_sites
+    from harbor_planner.optimize.output import write_selection
+
+    minutes = _parse_minutes(args.minutes)
+    if len(minutes) != 1:
+        raise InputDataError(f"--minutes {args.minutes}: optimize takes one limit, e.g. 15")
+    stages = parse_stages(args.stages) if args.stages else None
+    n_add = args.add if args.add is not None else (sum(n for _, n in stages) if stages else None)
+    if args.mode == "max-cover" and not n_add:
+        raise InputDataError("say how many sites to add: --add N (or --stages)")
+    if args.mode == "cover" and args.target is None:
+        raise InputDataError("--mode cover needs --target PERCENT, e.g. --target 95")
+    stations = _stations_from_args(args)
+    net = _network_from_args(args, args.network)
+    demand = demand_from_spec(
+        args.demand, network=net, population=args.population, crs=args.demand_crs
+    )
+    candidates = candidates_from_spec(
+        args.candidates,
+        network=net,
+        crs=args.candidates_crs,
+        spacing_m=args.candidate_spacing,
+        poi_files=args.poi or (),
+    )
+    districts = gpd.read_file(args.districts) if args.districts is not None else None
+    candidates = candidates.assign(
+        district=assign_districts(candidates, districts, args.district_column).to_numpy()
+    )
+    excluded = None
+    if args.exclude is not None:
+        path = Path(args.exclude)
+        excluded = (
+            _read_table(path).iloc[:, 0].astype(str).str.strip().tolist()
+            if path.is_file()
+            else [x.strip() for x in args.exclude.split(",") if x.strip()]
+        )
+    cm = coverage_matrix(
+        net,
+        candidates,
+        demand,
+        minutes=minutes[0],
+        existing=stations,
+        max_dist_m=args.max_dist,
+        candidate_district=candidates["district"].to_numpy(),
+        progress=args.progress,
+    )
+    selection = select_sites(
+        cm,
+        n_add=n_add,
+        mode=args.mode,
+        target_pct=args.target,
+        solver=args.solver,
+        time_limit_s=args.time_limit,
+        excluded=excluded,
+        min_spacing_m=args.min_spacing,
+        quotas=_quotas_from_args(args, n_add),
+        budget=args.budget,
+        stages=stages,
+    )
+    extra = {
+        "stations_existing": len(stations),
+        "candidates": len(candidates),
+        "candidates_spec": args.candidates,
+        "minutes": minutes[0],
+        "walk_model": net.walk_model.kind,
+        "walk_speed_kmh": net.walk_model.speed_kmh,
+        "demand_kind": demand.kind,
+        "demand_spec": demand.spec,
+        "min_spacing_m": args.min_spacing,
+        "quota": args.quota,
+        "budget": args.budget,
+        "stages": [{"stage": s, "sites": n} for s, n in stages] if stages else None,
+        "matrix": cm.info,
+    }
+    files = write_selection(selection, candidates, args.out, extra=extra)
+    gap = selection.gap
+    print(
+        f"{len(selection.selected)} new sites ({selection.solver}) take coverage of "
+        f"{demand.kind} demand from {selection.coverage_pct_before:.1f} % to "
+        f"{selection.coverage_pct_after:.1f} % within {minutes[0]:g} min; optimality gap "
+        + ("unknown" if not np.isfinite(gap) else f"{100 * gap:.2f} %")
+    )
+    print(f"wrote {', '.join(str(f) for f in files)}")
+    return 0
+
+
+def _add_optimize_command(sub: argparse._SubParsersAction) -> None:
+    o = sub.add_parser(
+        "optimize",
+        help="choose new station sites (maximal coverage or set cover)",
+        description=(
+            "Choose where new stations should go: the N sites that add most covered demand "
+            "(maximal coverage), or the fewest that reach a target share (--mode cover). "
+            "Existing stations stay fixed. Writes selected_sites.csv/.gpkg (rank = order of "
+            "addition), coverage_curve.csv and summary.json (with the proven optimality gap)."
+        ),
+    )
+    o.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    _add_station_input_options(o)
+    o.add_argument("--add", type=int, default=None, metavar="N", help="number of new sites")
+    o.add_argument(
+        "--mode",
+        choices=["max-cover", "cover"],
+        default="max-cover",
+        help="max-cover (MCLP, default) or cover (LSCP: fewest sites for --target)",
+    )
+    o.add_argument(
+        "--target", type=float, default=None, metavar="PCT", help="cover mode: target percent"
+    )
+    g = o.add_argument_group("candidates")
+    g.add_argument(
+        "--candidates",
+        default="auto",
+        metavar="FILE|auto",
+        help="candidate sites: a station-format file, or auto (street sites + POIs; default)",
+    )
+    g.add_argument("--candidates-crs", default=None, metavar="CRS", help="CRS of --candidates")
+    g.add_argument(
+        "--candidate-spacing",
+        type=float,
+        default=200.0,
+        metavar="M",
+        help="auto: one street site per this many metres (default 200)",
+    )
+    g.add_argument(
+        "--poi", action="append", metavar="FILE", help="auto: extra POI layer (repeatable)"
+    )
+    g.add_argument(
+        "--exclude", default=None, metavar="IDS|FILE", help="site ids that may not be chosen"
+    )
+    d = o.add_argument_group("demand")
+    d.add_argument("--demand", default="main-streets", metavar="SPEC", help="as in coverage")
+    d.add_argument("--population", type=float, default=None, help="buildings: population")
+    d.add_argument("--demand-crs", default=None, metavar="CRS", help="points from CSV: CRS")
+    d.add_argument("--minutes", default="15", help="walking-time limit (default 15)")
+    c = o.add_argument_group("constraints")
+    c.add_argument(
+        "--quota",
+        default=None,
+        metavar="FILE|proportional:FILE:COLUMN",
+        help="new sites per district: a CSV with district,min,max, or N split in proportion "
+        "to a column of a district table",
+    )
+    c.add_argument("--min-spacing", type=float, default=None, metavar="M",
+                   help="straight-line metres between any two stations, old or new")  # fmt: skip
+    c.add_argument("--budget", type=float, default=None, help="budget for the cost column")
+    c.add_argument("--stages", default=None, metavar="Y:N,...",
+                   help="staged roll-out, e.g. 2024:400,2025:400")  # fmt: skip
+    c.add_argument("--districts", type=Path, default=None, metavar="FILE",
+                   help="district polygons (default: Chongqing's 38 区县)")  # fmt: skip
+    c.add_argument("--district-column", default=None, metavar="NAME")
+    s = o.add_argument_group("solver")
+    s.add_argument("--solver", choices=["greedy", "exact"], default="greedy",
+                   help="greedy (fast, with a proven bound) or exact (HiGHS MILP)")  # fmt: skip
+    s.add_argument("--time-limit", type=float, default=600.0, metavar="S",
+                   help="exact: stop after S s with the best solution (default 600)")  # fmt: skip
+    o.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    _add_walk_model_options(o)
+    o.set_defaults(handler=_cmd_optimize)
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -446,6 +693,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_network_commands(sub)
     _add_stations_commands(sub)
     _add_coverage_commands(sub)
+    _add_optimize_command(sub)
     return parser
 
 

@@ -30,13 +30,14 @@ from scipy.spatial import cKDTree
 
 from harbor_planner._io import atomic_path
 from harbor_planner.errors import InputDataError, NetworkError
-from harbor_planner.isochrones import Anchors, anchor_points, arrival_times
+from harbor_planner.isochrones import Anchors, anchor_points, anchors_for, arrival_times
 from harbor_planner.network import WalkNetwork
 from harbor_planner.network.snap import points_xy
 
 __all__ = [
     "CoverageResult",
     "NearestStation",
+    "assign_districts",
     "coverage",
     "nearest_station",
     "write_coverage",
@@ -180,7 +181,7 @@ def _figures(
     }
 
 
-def _assign_districts(points: Any, districts: Any | None, name_column: str | None) -> pd.Series:
+def assign_districts(points: Any, districts: Any | None, name_column: str | None) -> pd.Series:
     """District name of each point: a given polygon layer, or Chongqing's 区县 boundaries."""
     import geopandas as gpd
 
@@ -299,7 +300,7 @@ def coverage(
             max_dist_m,
             ", ".join(names[:10]) + (" ..." if len(names) > 10 else ""),
         )
-    dem_anchor = _demand_anchors(network, points, max_dist_m=max_dist_m)
+    dem_anchor = anchors_for(network, points, max_dist_m=max_dist_m)
     near = nearest_station(network, st_anchor)
     t_s, who = arrival_times(
         network, near.time_s, dem_anchor, sources=st_anchor, node_source=near.station
@@ -325,12 +326,12 @@ def coverage(
     out["covered"] = covered
     out["euclidean_covered"] = eucl
     out["snap_dist_m"] = dem_anchor.dist_m
-    out["district"] = _assign_districts(out, districts, district_column).to_numpy()
+    out["district"] = assign_districts(out, districts, district_column).to_numpy()
 
     st_out = gpd.GeoDataFrame(stations.copy()).to_crs("EPSG:4326")
     st_out["on_network"] = st_anchor.within
     st_out["snap_dist_m"] = st_anchor.dist_m
-    st_out["district"] = _assign_districts(st_out, districts, district_column).to_numpy()
+    st_out["district"] = assign_districts(st_out, districts, district_column).to_numpy()
     served = pd.Series(weight[covered]).groupby(who[covered]).sum()
     st_out["demand_nearest"] = served.reindex(np.arange(len(stations)), fill_value=0.0).to_numpy()
 
@@ -390,23 +391,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     return value
-
-
-def _demand_anchors(network: WalkNetwork, points: Any, *, max_dist_m: float) -> Anchors:
-    """Demand on the network: exact when the points carry their edge, else snapped."""
-    if {"edge", "edge_frac"} <= set(points.columns):
-        edge = points["edge"].to_numpy(np.int64)
-        n = len(points)
-        if (edge >= 0).all() and (edge < network.n_edges).all():
-            return Anchors(
-                edge=edge,
-                frac=points["edge_frac"].to_numpy(np.float64),
-                access_s=np.zeros(n),
-                dist_m=np.zeros(n),
-                within=np.ones(n, dtype=bool),
-                index=points.index,
-            )
-    return anchor_points(network, points, max_dist_m=max_dist_m)
 
 
 def write_coverage(result: CoverageResult, out_dir: str | Path) -> list[Path]:

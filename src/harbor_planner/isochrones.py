@@ -42,6 +42,7 @@ __all__ = [
     "Anchors",
     "Reachability",
     "anchor_points",
+    "anchors_for",
     "arrival_times",
     "isochrones",
     "reachability",
@@ -146,6 +147,25 @@ def anchor_points(
         within=snap.within,
         index=snap.index,
     )
+
+
+def anchors_for(network: WalkNetwork, points: Any, *, max_dist_m: float = 150.0) -> Anchors:
+    """Anchors of points: exact when they carry ``edge``/``edge_frac``, else snapped."""
+    if {"edge", "edge_frac"} <= set(getattr(points, "columns", ())):
+        edge = pd.to_numeric(points["edge"], errors="coerce").to_numpy()
+        frac = pd.to_numeric(points["edge_frac"], errors="coerce").to_numpy()
+        n = len(points)
+        ok = np.isfinite(edge) & np.isfinite(frac)
+        if ok.all() and (edge >= 0).all() and (edge < network.n_edges).all():
+            return Anchors(
+                edge=edge.astype(np.int64),
+                frac=frac.astype(np.float64),
+                access_s=np.zeros(n),
+                dist_m=np.zeros(n),
+                within=np.ones(n, dtype=bool),
+                index=points.index,
+            )
+    return anchor_points(network, points, max_dist_m=max_dist_m)
 
 
 @dataclass(frozen=True)

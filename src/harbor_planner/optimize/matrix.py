@@ -1,0 +1,327 @@
+"""The coverage matrix: which candidate sites cover which demand within the walking limit.
+
+Built with bounded searches from every candidate (:func:`harbor_planner.isochrones.reachability`)
+and never dense: the result is a sparse boolean matrix, demand x candidates. Existing stations
+are folded in as a coverage mask (demand they already cover), since they are fixed. Like
+spopt's ``from_cost_matrix``, :meth:`CoverageMatrix.from_arrays` takes a ready matrix, so the
+models and solvers do not depend on the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.sparse import csc_matrix, csr_matrix
+
+from harbor_planner.errors import InputDataError
+from harbor_planner.isochrones import Anchors, anchors_for, arrival_times, reachability
+from harbor_planner.network import WalkNetwork
+
+__all__ = ["CoverageMatrix", "coverage_matrix"]
+
+log = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class CoverageMatrix:
+    """Demand x candidate coverage, with weights and what existing stations already cover.
+
+    Attributes
+    ----------
+    covers
+        Sparse boolean matrix (CSC), ``covers[i, j]``: candidate ``j`` covers demand ``i``.
+    weights
+        Demand weights.
+    existing_covered
+        Demand already covered by existing (fixed) stations.
+    candidate_ids
+        Candidate identifiers (strings).
+    candidate_xy
+        Candidate coordinates in a metric CRS (for straight-line spacing), or ``None``.
+    candidate_district
+        District of each candidate (for quotas), or ``None``.
+    candidate_cost
+        Cost of each candidate (for budgets), or ``None``.
+    existing_xy
+        Existing stations' metric coordinates (spacing applies to them too), or ``None``.
+    info
+        How the matrix was built (limit, counts), JSON-compatible.
+
+    """
+
+    covers: csc_matrix
+    weights: FloatArray
+    existing_covered: BoolArray
+    candidate_ids: npt.NDArray[np.object_]
+    candidate_xy: FloatArray | None = None
+    candidate_district: npt.NDArray[np.object_] | None = None
+    candidate_cost: FloatArray | None = None
+    existing_xy: FloatArray | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n_dem, n_cand = self.covers.shape
+        if len(self.weights) != n_dem or len(self.existing_covered) != n_dem:
+            raise InputDataError(
+                f"coverage matrix has {n_dem} demand rows but {len(self.weights)} weights and "
+                f"{len(self.existing_covered)} existing-coverage flags"
+            )
+        if len(self.candidate_ids) != n_cand:
+            raise InputDataError(
+                f"coverage matrix has {n_cand} candidate columns but "
+                f"{len(self.candidate_ids)} candidate ids"
+            )
+        if not np.isfinite(self.weights).all() or (self.weights < 0).any():
+            raise InputDataError("demand weights must be finite numbers >= 0")
+
+    @property
+    def n_demand(self) -> int:
+        """Number of demand points (rows)."""
+        return self.covers.shape[0]
+
+    @property
+    def n_candidates(self) -> int:
+        """Number of candidate sites (columns)."""
+        return self.covers.shape[1]
+
+    @property
+    def total_weight(self) -> float:
+        """Total demand weight."""
+        return float(self.weights.sum())
+
+    @property
+    def covered_weight_before(self) -> float:
+        """Demand weight existing stations cover."""
+        return float(self.weights[self.existing_covered].sum())
+
+    def covered_weight(self, selected: npt.ArrayLike) -> float:
+        """Demand weight covered by existing stations plus the ``selected`` candidates."""
+        sel = np.asarray(selected, dtype=np.int64)
+        hit = self.existing_covered.copy()
+        if sel.size:
+            rows = self.covers[:, sel].tocsr()
+            hit |= np.diff(rows.indptr) > 0
+        return float(self.weights[hit].sum())
+
+    @classmethod
+    def from_arrays(
+        cls,
+        covers: Any,
+        weights: npt.ArrayLike,
+        *,
+        existing_covered: npt.ArrayLike | None = None,
+        candidate_ids: npt.ArrayLike | None = None,
+        candidate_xy: npt.ArrayLike | None = None,
+        candidate_district: npt.ArrayLike | None = None,
+        candidate_cost: npt.ArrayLike | None = None,
+        existing_xy: npt.ArrayLike | None = None,
+    ) -> CoverageMatrix:
+        """Build from a ready coverage matrix (dense or sparse, demand x candidates).
+
+        A cost matrix becomes a coverage matrix with ``cost <= limit`` before this call,
+        as in spopt's ``from_cost_matrix``.
+        """
+        a = csc_matrix(covers, dtype=bool)
+        a.eliminate_zeros()
+        n_dem, n_cand = a.shape
+        ids = (
+            np.arange(n_cand).astype(str).astype(object)
+            if candidate_ids is None
+            else np.asarray(candidate_ids, dtype=object)
+        )
+        return cls(
+            covers=a,
+            weights=np.asarray(weights, dtype=np.float64),
+            existing_covered=(
+                np.zeros(n_dem, dtype=bool)
+                if existing_covered is None
+                else np.asarray(existing_covered, dtype=bool)
+            ),
+            candidate_ids=ids,
+            candidate_xy=None if candidate_xy is None else np.asarray(candidate_xy, float),
+            candidate_district=(
+                None if candidate_district is None else np.asarray(candidate_district, object)
+            ),
+            candidate_cost=None if candidate_cost is None else np.asarray(candidate_cost, float),
+            existing_xy=None if existing_xy is None else np.asarray(existing_xy, float),
+        )
+
+
+def _demand_times(
+    network: WalkNetwork, reach: Any, demand: Anchors, limit_s: float
+) -> tuple[IntArray, IntArray]:
+    """(demand, candidate) pairs within the limit, from the candidates' node times."""
+    e = network.edges
+    tf = e["time_fwd_s"].to_numpy()
+    tb = e["time_bwd_s"].to_numpy()
+    n = network.n_nodes
+    ok = np.flatnonzero(demand.within)
+    d_edge = demand.edge[ok]
+    # the time from a reached node to a demand point through either end of its edge
+    ends = [
+        (e["u"].to_numpy()[d_edge], demand.frac[ok] * tf[d_edge]),
+        (e["v"].to_numpy()[d_edge], (1.0 - demand.frac[ok]) * tb[d_edge]),
+    ]
+    src = np.repeat(np.arange(reach.n_sources), reach.counts())
+    pair_d: list[IntArray] = []
+    pair_c: list[IntArray] = []
+    pair_t: list[FloatArray] = []
+    for node_of, along in ends:
+        order = np.argsort(node_of, kind="stable")
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(node_of, minlength=n), out=ptr[1:])
+        deg = ptr[reach.node + 1] - ptr[reach.node]
+        total = int(deg.sum())
+        if total == 0:
+            continue
+        starts = np.repeat(ptr[reach.node], deg)
+        offs = np.arange(total) - np.repeat(np.cumsum(deg) - deg, deg)
+        dem = order[starts + offs]
+        with np.errstate(invalid="ignore"):
+            t = np.repeat(reach.time_s, deg) + along[dem] + demand.access_s[ok][dem]
+        keep = t <= limit_s
+        pair_d.append(ok[dem[keep]])
+        pair_c.append(np.repeat(src, deg)[keep])
+        pair_t.append(t[keep])
+    # a demand point on a candidate's own edge is also reached directly along it
+    cand = reach.sources
+    merged = pd.DataFrame({"edge": d_edge, "d": ok}).merge(
+        pd.DataFrame({"edge": cand.edge[cand.within], "c": np.flatnonzero(cand.within)}),
+        on="edge",
+    )
+    if len(merged):
+        d = merged["d"].to_numpy()
+        c = merged["c"].to_numpy()
+        df = demand.frac[d] - cand.frac[c]
+        ed = demand.edge[d]
+        with np.errstate(invalid="ignore"):
+            t = cand.access_s[c] + demand.access_s[d] + np.where(df >= 0, df * tf[ed], -df * tb[ed])
+        keep = t <= limit_s
+        pair_d.append(d[keep])
+        pair_c.append(c[keep])
+    if not pair_d:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(pair_d), np.concatenate(pair_c)
+
+
+def coverage_matrix(
+    network: WalkNetwork,
+    candidates: Any,
+    demand: Any,
+    *,
+    minutes: float = 15.0,
+    existing: Any | None = None,
+    max_dist_m: float = 150.0,
+    candidate_district: npt.ArrayLike | None = None,
+    progress: bool | None = None,
+) -> CoverageMatrix:
+    """Which candidates cover which demand within ``minutes`` of walking.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    candidates
+        GeoDataFrame of candidate points (``site_id`` column used as ids; ``edge`` and
+        ``edge_frac`` used as exact positions when present; ``cost`` kept).
+    demand
+        A :class:`~harbor_planner.demand.Demand` or a GeoDataFrame with ``weight``.
+    minutes
+        Walking-time limit.
+    existing
+        Existing stations (GeoDataFrame), fixed: the demand they cover is already covered.
+    max_dist_m
+        Candidates, stations and demand farther than this from every street are left out.
+    candidate_district
+        District of each candidate, for quotas.
+    progress
+        Show progress bars (default: only on a terminal).
+
+    """
+    from harbor_planner.coverage import nearest_station
+    from harbor_planner.network.snap import points_xy
+
+    t0 = time.perf_counter()
+    points = getattr(demand, "points", demand)
+    if len(points) == 0:
+        raise InputDataError("the demand is empty: nothing to cover")
+    if len(candidates) == 0:
+        raise InputDataError("there are no candidate sites")
+    limit = float(minutes) * 60.0
+    cand = anchors_for(network, candidates, max_dist_m=max_dist_m)
+    dem = anchors_for(network, points, max_dist_m=max_dist_m)
+    reach = reachability(network, cand, minutes=minutes, progress=progress)
+    d_idx, c_idx = _demand_times(network, reach, dem, limit)
+    covers = csr_matrix(
+        (np.ones(len(d_idx), dtype=bool), (d_idx, c_idx)), shape=(len(points), len(candidates))
+    ).tocsc()
+    covers.sum_duplicates()
+    covers.data[:] = True
+
+    existing_covered = np.zeros(len(points), dtype=bool)
+    existing_xy = None
+    if existing is not None and len(existing):
+        st = anchors_for(network, existing, max_dist_m=max_dist_m)
+        near = nearest_station(network, st, limit_s=limit)
+        t, _ = arrival_times(network, near.time_s, dem, sources=st)
+        existing_covered = t <= limit + 1e-9
+        existing_xy = points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
+    weights = points["weight"].to_numpy(np.float64)
+    cand_xy = points_xy(candidates, crs=network.crs, what="candidates")[0]
+    ids = (
+        candidates["site_id"].astype(str).to_numpy(object)
+        if "site_id" in candidates
+        else np.asarray(candidates.index).astype(str).astype(object)
+    )
+    cost = candidates["cost"].to_numpy(np.float64) if "cost" in candidates else None
+    off = ~cand.within
+    if off.any():
+        log.warning(
+            "%d of %d candidates are farther than %g m from any walkable street; they cover "
+            "nothing",
+            int(off.sum()),
+            len(candidates),
+            max_dist_m,
+        )
+    info = {
+        "minutes": float(minutes),
+        "candidates": len(candidates),
+        "candidates_off_network": int(off.sum()),
+        "demand_points": len(points),
+        "demand_off_network": int((~dem.within).sum()),
+        "pairs": int(covers.nnz),
+        "build_s": round(time.perf_counter() - t0, 3),
+    }
+    log.info(
+        "coverage matrix: %d demand x %d candidates, %d pairs within %g min; existing stations "
+        "cover %.1f %% of the demand (%.2f s)",
+        len(points),
+        len(candidates),
+        covers.nnz,
+        minutes,
+        100.0 * weights[existing_covered].sum() / max(weights.sum(), 1e-12),
+        info["build_s"],
+    )
+    return CoverageMatrix(
+        covers=covers,
+        weights=weights,
+        existing_covered=existing_covered,
+        candidate_ids=ids,
+        candidate_xy=cand_xy,
+        candidate_district=(
+            None if candidate_district is None else np.asarray(candidate_district, dtype=object)
+        ),
+        candidate_cost=cost,
+        existing_xy=existing_xy,
+        info=info,
+    )

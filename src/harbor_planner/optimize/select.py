@@ -1,0 +1,575 @@
+"""Site selection: constraints, stages, ranking and the coverage curve, over any solver.
+
+:func:`select_sites` takes a :class:`~harbor_planner.optimize.matrix.CoverageMatrix` and
+returns a :class:`SiteSelection`: the chosen candidates in the order they add coverage (rank
+1 first), what each adds, the coverage curve, and the proven bound and gap. Existing stations
+stay fixed; constraints are district quotas (min/max new sites), minimum straight-line spacing
+(to each other and to existing stations), excluded sites and a budget. Staged roll-outs solve
+one stage after the other, each building on the sites of the stages before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.spatial import cKDTree
+
+from harbor_planner.errors import InfeasibleError, InputDataError
+from harbor_planner.optimize.matrix import CoverageMatrix
+from harbor_planner.optimize.solvers import Problem, Solution, greedy_lscp, greedy_mclp, milp
+
+__all__ = [
+    "SiteSelection",
+    "parse_stages",
+    "proportional_quotas",
+    "select_sites",
+]
+
+log = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class SiteSelection:
+    """The sites chosen, in rank order, and how good the choice is.
+
+    Attributes
+    ----------
+    selected
+        Candidate positions, rank 1 first.
+    site_ids
+        Their ids.
+    gains
+        Demand weight each newly covers, in rank order.
+    stage
+        Stage label of each site (``""`` without stages).
+    covered_before, covered_after, total
+        Covered demand weight before and after, and the total demand weight.
+    objective
+        MCLP: weight newly covered; LSCP: number of sites.
+    bound
+        Proven upper bound on the newly covered weight (MCLP) or lower bound on the number of
+        sites (LSCP).
+    gap
+        Relative optimality gap (0 = proven optimal).
+    solver, status, mode
+        How it was solved.
+    runtime_s
+        Wall time of the selection.
+    curve
+        Coverage after each added site: ``rank``, ``site_id``, ``stage``, ``gain``,
+        ``covered``, ``coverage_pct``.
+
+    """
+
+    selected: IntArray
+    site_ids: npt.NDArray[np.object_]
+    gains: FloatArray
+    stage: npt.NDArray[np.object_]
+    covered_before: float
+    covered_after: float
+    total: float
+    objective: float
+    bound: float
+    gap: float
+    solver: str
+    status: str
+    mode: str
+    runtime_s: float
+    curve: pd.DataFrame = field(repr=False)
+
+    @property
+    def coverage_pct_before(self) -> float:
+        """Coverage before adding sites, percent."""
+        return 100.0 * self.covered_before / self.total if self.total else 0.0
+
+    @property
+    def coverage_pct_after(self) -> float:
+        """Coverage after adding the sites, percent."""
+        return 100.0 * self.covered_after / self.total if self.total else 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """The figures of ``summary.json``."""
+
+        def num(x: float) -> float | None:
+            return round(float(x), 6) if np.isfinite(x) else None
+
+        return {
+            "mode": self.mode,
+            "solver": self.solver,
+            "status": self.status,
+            "sites_added": len(self.selected),
+            "objective": num(self.objective),
+            "upper_bound" if self.mode == "max-cover" else "lower_bound": num(self.bound),
+            "optimality_gap": num(self.gap),
+            "demand_total": num(self.total),
+            "demand_covered_before": num(self.covered_before),
+            "demand_covered_after": num(self.covered_after),
+            "coverage_pct_before": round(self.coverage_pct_before, 3),
+            "coverage_pct_after": round(self.coverage_pct_after, 3),
+            "runtime_s": round(self.runtime_s, 3),
+        }
+
+
+def parse_stages(text: str) -> list[tuple[str, int]]:
+    """``"2024:400,2025:400"`` → ``[("2024", 400), ("2025", 400)]``.
+
+    Raises
+    ------
+    InputDataError
+        Malformed text, a non-positive count or a repeated label.
+
+    """
+    stages: list[tuple[str, int]] = []
+    for part in (p.strip() for p in str(text).split(",")):
+        if not part:
+            continue
+        label, sep, count = part.rpartition(":")
+        try:
+            n = int(count)
+        except ValueError:
+            n = -1
+        if not sep or not label.strip() or n <= 0:
+            raise InputDataError(
+                f"stages {text!r}: expected LABEL:COUNT pairs like 2024:400,2025:400 with "
+                f"positive counts; {part!r} is not one"
+            )
+        stages.append((label.strip(), n))
+    labels = [s[0] for s in stages]
+    if not stages or len(set(labels)) != len(labels):
+        raise InputDataError(f"stages {text!r}: give each stage once, e.g. 2024:400,2025:400")
+    return stages
+
+
+def proportional_quotas(
+    table: pd.DataFrame, *, column: str, n_add: int, district_column: str = "district"
+) -> pd.DataFrame:
+    """Split ``n_add`` new sites among districts in proportion to ``column``.
+
+    Largest-remainder rounding (ties to the first row), so the quotas add up to ``n_add``
+    exactly; each district gets ``min = max = share``.
+    """
+    if column not in table:
+        raise InputDataError(
+            f"quota table has no column {column!r}; columns: {', '.join(map(str, table))}"
+        )
+    values = pd.to_numeric(table[column], errors="coerce").to_numpy(np.float64)
+    if not np.isfinite(values).all() or (values < 0).any() or values.sum() <= 0:
+        raise InputDataError(f"quota column {column!r} must hold numbers >= 0, not all 0")
+    exact = n_add * values / values.sum()
+    share = np.floor(exact).astype(np.int64)
+    rest = n_add - share.sum()
+    order = np.lexsort((np.arange(len(exact)), -(exact - share)))
+    share[order[:rest]] += 1
+    return pd.DataFrame(
+        {"district": table[district_column].astype(str).to_numpy(), "min": share, "max": share}
+    )
+
+
+def _reduce(cm: CoverageMatrix, eligible: BoolArray) -> tuple[Any, FloatArray]:
+    """Rows not yet covered and coverable, with identical rows merged (weights summed)."""
+    a = cm.covers[:, :]
+    a = a.tocsr()
+    open_rows = ~cm.existing_covered & (np.diff(a.indptr) > 0) & (cm.weights > 0)
+    sub = a[open_rows]
+    w = cm.weights[open_rows]
+    if sub.shape[0] == 0:
+        return sub.tocsc(), w
+    rng = np.random.default_rng(12345)
+    r = rng.random((a.shape[1], 2))
+    h = np.asarray(sub.astype(np.float64) @ r)
+    nnz = np.diff(sub.indptr).astype(np.float64)
+    key = np.column_stack([h, nnz])
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    merged_w = np.bincount(inverse, weights=w, minlength=len(first))
+    merged = sub[first]
+    del eligible
+    return merged.tocsc(), merged_w
+
+
+def _conflicts(xy: FloatArray, min_spacing_m: float) -> csr_matrix:
+    pairs = cKDTree(xy).query_pairs(min_spacing_m, output_type="ndarray")
+    n = len(xy)
+    if len(pairs) == 0:
+        return csr_matrix((n, n), dtype=bool)
+    i, j = pairs[:, 0], pairs[:, 1]
+    m = coo_matrix(
+        (np.ones(2 * len(i), dtype=bool), (np.concatenate([i, j]), np.concatenate([j, i]))),
+        shape=(n, n),
+    )
+    return m.tocsr()
+
+
+def _quota_arrays(
+    cm: CoverageMatrix, quotas: pd.DataFrame, n_add: int, eligible: BoolArray
+) -> tuple[IntArray, IntArray, IntArray, list[str]]:
+    """District codes of candidates and min/max per code; feasibility checked with numbers."""
+    if cm.candidate_district is None:
+        raise InputDataError("quotas need the district of every candidate")
+    missing = {"district", "min", "max"} - set(quotas.columns)
+    if missing:
+        raise InputDataError(
+            f"quota table needs columns district, min, max; missing {', '.join(sorted(missing))}"
+        )
+    names = quotas["district"].astype(str).tolist()
+    if len(set(names)) != len(names):
+        raise InputDataError("quota table names a district twice")
+    qmin = pd.to_numeric(quotas["min"], errors="coerce").fillna(0).to_numpy(np.int64)
+    qmax_f = pd.to_numeric(quotas["max"], errors="coerce").fillna(np.inf).to_numpy()
+    qmax = np.where(np.isfinite(qmax_f), qmax_f, n_add).astype(np.int64)
+    if (qmin < 0).any() or (qmax < qmin).any():
+        raise InputDataError("quotas need 0 <= min <= max for every district")
+    code_of = {name: k for k, name in enumerate(names)}
+    district = np.array([code_of.get(str(d), -1) for d in cm.candidate_district], dtype=np.int64)
+    avail = np.bincount(district[(district >= 0) & eligible], minlength=len(names))
+    short = [
+        f"{names[k]} needs at least {qmin[k]} new sites but has {avail[k]} candidates"
+        for k in range(len(names))
+        if avail[k] < qmin[k]
+    ]
+    if short:
+        raise InfeasibleError("quotas cannot be met: " + "; ".join(short))
+    if qmin.sum() > n_add:
+        raise InfeasibleError(
+            f"quota minimums add up to {qmin.sum()} new sites, more than the {n_add} requested "
+            f"(by {qmin.sum() - n_add})"
+        )
+    free = int((eligible & (district < 0)).sum())
+    cap = int(np.minimum(qmax, avail).sum()) + free
+    if cap < n_add:
+        raise InfeasibleError(
+            f"quota maximums (and the candidates there) allow at most {cap} new sites, "
+            f"{n_add - cap} fewer than the {n_add} requested"
+        )
+    return district, qmin, qmax, names
+
+
+def _rank(problem: Problem, sol: Solution) -> Solution:
+    """Order an exact solution by greedy addition among its own sites (gains per site)."""
+    only = np.zeros(problem.n_candidates, dtype=bool)
+    only[sol.selected] = True
+    sub = Problem(cover=problem.cover, weight=problem.weight, eligible=only)
+    ordered = greedy_mclp(sub, len(sol.selected), order_only=True)
+    return Solution(
+        selected=ordered.selected,
+        gains=ordered.gains,
+        objective=sol.objective,
+        bound=sol.bound,
+        solver=sol.solver,
+        status=sol.status,
+        runtime_s=sol.runtime_s,
+        sense=sol.sense,
+    )
+
+
+def select_sites(
+    cm: CoverageMatrix,
+    *,
+    n_add: int | None = None,
+    mode: Literal["max-cover", "cover"] = "max-cover",
+    target_pct: float | None = None,
+    solver: Literal["greedy", "exact"] = "greedy",
+    time_limit_s: float = 600.0,
+    mip_gap: float = 1e-4,
+    excluded: Sequence[str] | None = None,
+    min_spacing_m: float | None = None,
+    quotas: pd.DataFrame | None = None,
+    budget: float | None = None,
+    stages: Sequence[tuple[str, int]] | None = None,
+) -> SiteSelection:
+    """Choose new sites: maximal coverage (``n_add`` sites) or set cover (``target_pct``).
+
+    Parameters
+    ----------
+    cm
+        The coverage matrix (existing stations already folded in).
+    n_add
+        Number of new sites (``max-cover``); with ``stages``, their total if given.
+    mode
+        ``"max-cover"`` (MCLP) or ``"cover"`` (LSCP: fewest sites reaching ``target_pct``).
+    target_pct
+        ``cover`` mode: share of all demand to cover, percent.
+    solver
+        ``"greedy"`` (lazy greedy with an online bound) or ``"exact"`` (HiGHS, warm-started).
+    time_limit_s, mip_gap
+        Exact solver: time limit per stage and target gap.
+    excluded
+        Candidate ids that may not be chosen.
+    min_spacing_m
+        Straight-line distance every new site keeps from the others and from existing
+        stations.
+    quotas
+        Table with ``district``, ``min``, ``max`` new sites (NaN: no bound); districts not
+        listed are unconstrained. With stages, maximums bind the running total and minimums
+        the final total.
+    budget
+        Upper bound on the total ``cost`` of new sites.
+    stages
+        ``[(label, count), ...]``: a roll-out in which each stage adds to the last.
+
+    Raises
+    ------
+    InputDataError
+        Bad arguments.
+    InfeasibleError
+        Constraints that cannot be met, with the constraint and by how much.
+
+    """
+    t0 = time.perf_counter()
+    if mode not in ("max-cover", "cover"):
+        raise InputDataError(f"mode must be 'max-cover' or 'cover', got {mode!r}")
+    if solver not in ("greedy", "exact"):
+        raise InputDataError(f"solver must be 'greedy' or 'exact', got {solver!r}")
+    if cm.total_weight <= 0:
+        raise InputDataError("there is no demand to cover (total weight 0)")
+    n_c = cm.n_candidates
+    eligible = np.ones(n_c, dtype=bool)
+    if excluded:
+        ids = set(map(str, excluded))
+        unknown = ids - set(map(str, cm.candidate_ids))
+        if unknown:
+            log.warning("excluded sites not among the candidates: %s", ", ".join(sorted(unknown)))
+        eligible &= ~np.isin(cm.candidate_ids.astype(str), list(ids))
+    conflicts = None
+    if min_spacing_m is not None and min_spacing_m > 0:
+        if cm.candidate_xy is None:
+            raise InputDataError("minimum spacing needs candidate coordinates")
+        conflicts = _conflicts(cm.candidate_xy, min_spacing_m)
+        if cm.existing_xy is not None and len(cm.existing_xy):
+            near, _ = cKDTree(cm.existing_xy).query(cm.candidate_xy)
+            blocked = near < min_spacing_m
+            eligible &= ~blocked
+            log.info(
+                "%d candidates lie within %g m of an existing station and are left out",
+                int(blocked.sum()),
+                min_spacing_m,
+            )
+    cost = None
+    if budget is not None:
+        if cm.candidate_cost is None or not np.isfinite(cm.candidate_cost[eligible]).all():
+            raise InputDataError("a budget needs a finite cost for every candidate (cost column)")
+        cost = cm.candidate_cost
+        if (cost < 0).any():
+            raise InputDataError("site costs must be >= 0")
+
+    if mode == "cover":
+        if target_pct is None or not 0 < target_pct <= 100:
+            raise InputDataError(
+                f"cover mode needs a target in (0, 100] percent, got {target_pct!r}"
+            )
+        return _select_cover(cm, eligible, conflicts, target_pct, solver, time_limit_s, mip_gap, t0)
+
+    if stages:
+        total = sum(n for _, n in stages)
+        if n_add is not None and n_add != total:
+            raise InputDataError(
+                f"the stages add {total} sites but {n_add} were asked for; make them agree"
+            )
+        n_add = total
+    else:
+        stages = [("", int(n_add or 0))]
+    if n_add is None or n_add <= 0:
+        raise InputDataError(
+            f"the number of sites to add must be a positive integer, got {n_add!r}"
+        )
+    if n_add > int(eligible.sum()):
+        raise InfeasibleError(
+            f"{n_add} new sites were asked for but only {int(eligible.sum())} candidates are "
+            f"eligible ({n_add - int(eligible.sum())} too few)"
+        )
+    district = qmin = qmax = None
+    if quotas is not None:
+        district, qmin, qmax, _ = _quota_arrays(cm, quotas, n_add, eligible)
+
+    cover, weight = _reduce(cm, eligible)
+    chosen: list[int] = []
+    gains: list[float] = []
+    labels: list[str] = []
+    bound_total = 0.0
+    statuses: list[str] = []
+    done = 0
+    covered_rows = np.zeros(cover.shape[0], dtype=bool)
+    for label, n in stages:
+        done += n
+        stage_max = (
+            None
+            if qmax is None
+            else qmax
+            - np.bincount(
+                district[chosen][district[chosen] >= 0] if chosen else np.zeros(0, np.int64),
+                minlength=len(qmax),
+            )
+        )
+        last = done == n_add
+        stage_min = None
+        if qmin is not None:
+            have = np.bincount(
+                district[chosen][district[chosen] >= 0] if chosen else np.zeros(0, np.int64),
+                minlength=len(qmin),
+            )
+            stage_min = np.maximum(qmin - have, 0) if last else np.zeros_like(qmin)
+        stage_eligible = eligible.copy()
+        if chosen:
+            stage_eligible[chosen] = False
+            if conflicts is not None:
+                stage_eligible[conflicts[chosen].indices] = False
+        rem_w = np.where(covered_rows, 0.0, weight)
+        problem = Problem(
+            cover=cover,
+            weight=rem_w,
+            eligible=stage_eligible,
+            conflicts=conflicts,
+            district=district,
+            quota_min=stage_min,
+            quota_max=stage_max,
+            cost=cost,
+            budget=None
+            if budget is None
+            else budget - (float(cost[chosen].sum()) if chosen else 0.0),
+        )
+        try:
+            sol = greedy_mclp(problem, n)
+        except InfeasibleError:
+            if solver != "exact":
+                raise
+            sol = None  # greedy can miss a feasible packing (spacing, budget): let HiGHS try
+        if solver == "exact":
+            sol = _rank(problem, milp(problem, n_add=n, warm=sol, time_limit_s=time_limit_s,
+                                      mip_gap=mip_gap))  # fmt: skip
+        statuses.append(sol.status)
+        bound_total += sol.bound
+        for j, g in zip(sol.selected, sol.gains, strict=True):
+            chosen.append(int(j))
+            gains.append(float(g))
+            labels.append(label)
+        sel = sol.selected
+        if len(sel):
+            covered_rows |= np.diff(cover[:, sel].tocsr().indptr) > 0
+    added = float(np.sum(gains))
+    before = cm.covered_weight_before
+    # the bound of a staged plan: stage bounds are conditional on earlier stages, so only a
+    # single stage carries a proven bound on the whole
+    bound = bound_total if len(stages) == 1 else float("inf")
+    gap = _gap(bound, added)
+    status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
+    return _selection(cm, chosen, gains, labels, before, added, bound, gap, solver, status,
+                      "max-cover", t0)  # fmt: skip
+
+
+def _gap(bound: float, objective: float) -> float:
+    if not np.isfinite(bound):
+        return float("inf")
+    top = max(bound, objective)
+    return 0.0 if top <= 0 else max(0.0, (bound - objective) / top)
+
+
+def _selection(
+    cm: CoverageMatrix,
+    chosen: list[int],
+    gains: list[float],
+    labels: list[str],
+    before: float,
+    added: float,
+    bound: float,
+    gap: float,
+    solver: str,
+    status: str,
+    mode: str,
+    t0: float,
+    objective: float | None = None,
+) -> SiteSelection:
+    total = cm.total_weight
+    covered = before + np.cumsum(gains)
+    ids = cm.candidate_ids[np.asarray(chosen, dtype=np.int64)]
+    curve = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(chosen) + 1),
+            "site_id": ids,
+            "stage": labels,
+            "gain": gains,
+            "covered": covered,
+            "coverage_pct": 100.0 * covered / total,
+        }
+    )
+    sel = SiteSelection(
+        selected=np.asarray(chosen, dtype=np.int64),
+        site_ids=ids,
+        gains=np.asarray(gains),
+        stage=np.asarray(labels, dtype=object),
+        covered_before=before,
+        covered_after=before + added,
+        total=total,
+        objective=added if objective is None else objective,
+        bound=bound,
+        gap=gap,
+        solver=solver,
+        status=status,
+        mode=mode,
+        runtime_s=time.perf_counter() - t0,
+        curve=curve,
+    )
+    log.info(
+        "%s (%s): %d new sites take coverage from %.2f %% to %.2f %%; gap %s (%.2f s)",
+        mode,
+        solver,
+        len(chosen),
+        sel.coverage_pct_before,
+        sel.coverage_pct_after,
+        "unknown" if not np.isfinite(gap) else f"{100 * gap:.3f} %",
+        sel.runtime_s,
+    )
+    return sel
+
+
+def _select_cover(
+    cm: CoverageMatrix,
+    eligible: BoolArray,
+    conflicts: csr_matrix | None,
+    target_pct: float,
+    solver: str,
+    time_limit_s: float,
+    mip_gap: float,
+    t0: float,
+) -> SiteSelection:
+    before = cm.covered_weight_before
+    needed = target_pct / 100.0 * cm.total_weight - before
+    cover, weight = _reduce(cm, eligible)
+    problem = Problem(cover=cover, weight=weight, eligible=eligible, conflicts=conflicts)
+    if needed <= 1e-9:
+        log.info(
+            "existing stations already cover %.2f %%: no site needed",
+            100 * before / cm.total_weight,
+        )
+        return _selection(
+            cm, [], [], [], before, 0.0, 0.0, 0.0, solver, "optimal", "cover", t0, 0.0
+        )
+    reachable = before + float(weight[np.diff(cover.tocsr().indptr) > 0].sum())
+    if reachable < target_pct / 100.0 * cm.total_weight - 1e-9:
+        raise InfeasibleError(
+            f"a {target_pct:g} % target cannot be reached: existing stations and every candidate "
+            f"together cover {100 * reachable / cm.total_weight:.2f} % "
+            f"({100 * (target_pct / 100 - reachable / cm.total_weight):.2f} points short)"
+        )
+    sol = greedy_lscp(problem, needed)
+    if solver == "exact":
+        sol = _rank(problem, milp(problem, needed=needed, warm=sol, time_limit_s=time_limit_s,
+                                  mip_gap=mip_gap))  # fmt: skip
+    # gains in rank order
+    chosen = sol.selected.tolist()
+    gains = sol.gains.tolist()
+    added = float(np.sum(gains))
+    gap = 0.0 if sol.objective <= 0 else max(0.0, (sol.objective - sol.bound) / sol.objective)
+    return _selection(cm, chosen, gains, [""] * len(chosen), before, added, sol.bound, gap,
+                      solver, sol.status, "cover", t0, float(len(chosen)))  # fmt: skip

@@ -1,0 +1,221 @@
+"""Site optimiser: models, solvers and constraints against brute force on small instances."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harbor_planner import InfeasibleError, InputDataError
+from harbor_planner.optimize import (
+    CoverageMatrix,
+    parse_stages,
+    proportional_quotas,
+    select_sites,
+)
+
+
+def random_instance(seed, n_dem=40, n_cand=12, density=0.2, existing=0.2):
+    rng = np.random.default_rng(seed)
+    covers = rng.random((n_dem, n_cand)) < density
+    weights = rng.integers(1, 20, n_dem).astype(float)
+    return CoverageMatrix.from_arrays(
+        covers,
+        weights,
+        existing_covered=rng.random(n_dem) < existing,
+        candidate_ids=[f"c{j}" for j in range(n_cand)],
+        candidate_xy=rng.random((n_cand, 2)) * 1000,
+        candidate_district=np.array(["A", "B", "C"])[rng.integers(0, 3, n_cand)],
+        candidate_cost=rng.integers(1, 5, n_cand).astype(float),
+    )
+
+
+def brute_force(cm, k, *, feasible=lambda s: True):
+    """Best newly covered weight over all k-subsets (and the subset)."""
+    a = cm.covers.toarray()
+    open_w = np.where(cm.existing_covered, 0.0, cm.weights)
+    best, arg = -1.0, None
+    for s in itertools.combinations(range(cm.n_candidates), k):
+        if not feasible(s):
+            continue
+        v = open_w[a[:, list(s)].any(axis=1)].sum()
+        if v > best + 1e-9:
+            best, arg = v, s
+    return best, arg
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_exact_equals_brute_force_and_greedy_bound_holds(seed, k):
+    cm = random_instance(seed)
+    best, _ = brute_force(cm, k)
+    exact = select_sites(cm, n_add=k, solver="exact")
+    assert exact.objective == pytest.approx(best)
+    assert exact.gap == pytest.approx(0.0, abs=1e-6)
+    assert exact.status == "optimal"
+    greedy = select_sites(cm, n_add=k, solver="greedy")
+    assert greedy.objective <= best + 1e-9
+    assert greedy.bound >= best - 1e-9  # the online bound is a true upper bound
+    assert greedy.objective >= (1 - 1 / np.e) * best - 1e-9
+    assert greedy.gap == pytest.approx((greedy.bound - greedy.objective) / greedy.bound)
+    # existing coverage counts, new gains add up
+    assert exact.covered_after == pytest.approx(exact.covered_before + exact.objective)
+    assert list(exact.curve["rank"]) == list(range(1, k + 1))
+    assert exact.curve["gain"].is_monotonic_decreasing
+
+
+def test_hand_computed_instance():
+    # demand rows: weights 10, 5, 5, 1; candidate 0 covers rows 0; 1 covers 1, 2; 2 covers 0, 3
+    covers = np.array([[1, 0, 1], [0, 1, 0], [0, 1, 0], [0, 0, 1]], dtype=bool)
+    cm = CoverageMatrix.from_arrays(covers, [10, 5, 5, 1], candidate_ids=["a", "b", "c"])
+    one = select_sites(cm, n_add=1, solver="greedy")
+    assert list(one.site_ids) == ["c"] and one.objective == 11
+    two = select_sites(cm, n_add=2, solver="exact")
+    assert list(two.site_ids) == ["c", "b"] and two.objective == 21
+    assert list(two.curve["coverage_pct"]) == pytest.approx([11 / 21 * 100, 100.0])
+    # existing stations already cover row 0: then b first
+    cm2 = CoverageMatrix.from_arrays(covers, [10, 5, 5, 1], existing_covered=[1, 0, 0, 0])
+    first = select_sites(cm2, n_add=1)
+    assert list(first.site_ids) == ["1"] and first.coverage_pct_before == pytest.approx(
+        47.619, abs=1e-3
+    )
+
+
+def test_deterministic_tie_breaking():
+    covers = np.eye(4, dtype=bool)  # four equal candidates
+    cm = CoverageMatrix.from_arrays(covers, [1, 1, 1, 1], candidate_ids=list("wxyz"))
+    runs = [list(select_sites(cm, n_add=2).site_ids) for _ in range(3)]
+    assert runs == [["w", "x"]] * 3
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_spacing_quotas_budget_against_brute_force(seed):
+    cm = random_instance(seed, n_cand=10)
+    k, spacing = 3, 300.0
+    xy = cm.candidate_xy
+    dist = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
+
+    def spaced(s):
+        return all(dist[i, j] >= spacing for i, j in itertools.combinations(s, 2))
+
+    best, _ = brute_force(cm, k, feasible=spaced)
+    if best >= 0:
+        sel = select_sites(cm, n_add=k, solver="exact", min_spacing_m=spacing)
+        assert sel.objective == pytest.approx(best)
+        chosen = sel.selected
+        assert all(dist[i, j] >= spacing for i, j in itertools.combinations(chosen, 2))
+        g = select_sites(cm, n_add=k, min_spacing_m=spacing)
+        assert spaced(tuple(g.selected)) and g.bound >= best - 1e-9
+
+    quotas = pd.DataFrame({"district": ["A", "B"], "min": [1, 0], "max": [2, 1]})
+    dist_of = cm.candidate_district
+
+    def quota_ok(s):
+        d = dist_of[list(s)]
+        return 1 <= (d == "A").sum() <= 2 and (d == "B").sum() <= 1
+
+    best_q, _ = brute_force(cm, k, feasible=quota_ok)
+    if best_q >= 0:
+        sel = select_sites(cm, n_add=k, solver="exact", quotas=quotas)
+        assert sel.objective == pytest.approx(best_q)
+        assert quota_ok(tuple(sel.selected))
+        assert quota_ok(tuple(select_sites(cm, n_add=k, quotas=quotas).selected))
+
+    budget = 6.0
+    cost = cm.candidate_cost
+
+    def afford(s):
+        return cost[list(s)].sum() <= budget
+
+    best_b, _ = brute_force(cm, k, feasible=afford)
+    if best_b >= 0:
+        sel = select_sites(cm, n_add=k, solver="exact", budget=budget)
+        assert sel.objective == pytest.approx(best_b)
+        assert afford(tuple(sel.selected))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_set_cover_exact_is_minimal(seed):
+    cm = random_instance(seed, n_dem=25, n_cand=9, density=0.3)
+    a = cm.covers.toarray()
+    target = 80.0
+    need = target / 100 * cm.total_weight
+    best = None
+    for k in range(0, 10):
+        for s in itertools.combinations(range(9), k):
+            hit = cm.existing_covered | a[:, list(s)].any(axis=1)
+            if cm.weights[hit].sum() >= need - 1e-9:
+                best = k
+                break
+        if best is not None:
+            break
+    if best is None:
+        with pytest.raises(InfeasibleError, match="cannot be reached"):
+            select_sites(cm, mode="cover", target_pct=target)
+        return
+    exact = select_sites(cm, mode="cover", target_pct=target, solver="exact")
+    assert len(exact.selected) == best and exact.gap == 0
+    assert exact.coverage_pct_after >= target - 1e-9
+    greedy = select_sites(cm, mode="cover", target_pct=target)
+    assert len(greedy.selected) >= best >= greedy.bound
+    assert greedy.coverage_pct_after >= target - 1e-9
+
+
+def test_stages_build_on_each_other():
+    cm = random_instance(3, n_dem=60, n_cand=15)
+    staged = select_sites(cm, stages=[("2024", 2), ("2025", 3)])
+    assert list(staged.stage) == ["2024"] * 2 + ["2025"] * 3
+    assert staged.curve["covered"].is_monotonic_increasing
+    one_shot = select_sites(cm, n_add=5)
+    # greedy stages equal greedy in one go (each stage continues the same greedy order)
+    assert list(staged.site_ids) == list(one_shot.site_ids)
+    assert not np.isfinite(staged.bound)  # no proven bound across stages
+    exact = select_sites(cm, stages=[("2024", 2), ("2025", 3)], solver="exact")
+    first = select_sites(cm, n_add=2, solver="exact")
+    assert exact.curve["covered"].iloc[1] == pytest.approx(first.covered_after)
+    with pytest.raises(InputDataError, match="agree"):
+        select_sites(cm, n_add=4, stages=[("2024", 2), ("2025", 3)])
+
+
+def test_infeasible_constraints_say_which_and_by_how_much():
+    cm = random_instance(0, n_cand=6)
+    with pytest.raises(InfeasibleError, match="only 6 candidates are eligible"):
+        select_sites(cm, n_add=8)
+    quotas = pd.DataFrame({"district": ["A", "Z"], "min": [0, 2], "max": [None, None]})
+    with pytest.raises(InfeasibleError, match="Z needs at least 2 new sites but has 0"):
+        select_sites(cm, n_add=3, quotas=quotas)
+    abc = CoverageMatrix.from_arrays(
+        np.eye(6, dtype=bool), np.ones(6), candidate_district=list("AAABBC")
+    )
+    with pytest.raises(InfeasibleError, match=r"add up to 5 .* \(by 2\)"):
+        select_sites(
+            abc,
+            n_add=3,
+            quotas=pd.DataFrame({"district": ["A", "B"], "min": [3, 2], "max": [9, 9]}),
+        )
+    with pytest.raises(InfeasibleError, match="at most 3 new sites, 1 fewer"):
+        select_sites(
+            abc, n_add=4, quotas=pd.DataFrame({"district": ["A", "B", "C"], "min": 0, "max": 1})
+        )
+    with pytest.raises(InfeasibleError, match="could be placed"):
+        select_sites(cm, n_add=4, min_spacing_m=5000)
+    with pytest.raises(InfeasibleError, match=r"could be placed|no solution"):
+        select_sites(cm, n_add=4, min_spacing_m=5000, solver="exact")
+    empty = CoverageMatrix.from_arrays(np.ones((2, 2), bool), [0.0, 0.0])
+    with pytest.raises(InputDataError, match="no demand"):
+        select_sites(empty, n_add=1)
+
+
+def test_parse_stages_and_proportional_quotas():
+    assert parse_stages("2024:400, 2025:350") == [("2024", 400), ("2025", 350)]
+    for bad in ("2024", "2024:0", "2024:4,2024:5", "x:y"):
+        with pytest.raises(InputDataError):
+            parse_stages(bad)
+    table = pd.DataFrame({"district": ["a", "b", "c"], "population": [5, 3, 2]})
+    q = proportional_quotas(table, column="population", n_add=7)
+    # 3.5, 2.1, 1.4 -> 3, 2, 1 and the largest remainders (0.5, then 0.4) get the rest
+    assert list(q["min"]) == [4, 2, 1] and list(q["max"]) == [4, 2, 1]
+    with pytest.raises(InputDataError, match="column"):
+        proportional_quotas(table, column="people", n_add=7)
