@@ -219,3 +219,71 @@ def test_parse_stages_and_proportional_quotas():
     assert list(q["min"]) == [4, 2, 1] and list(q["max"]) == [4, 2, 1]
     with pytest.raises(InputDataError, match="column"):
         proportional_quotas(table, column="people", n_add=7)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def test_cli_optimize_on_the_diamond(tmp_path, capsys):
+    import json
+    from pathlib import Path
+
+    from pyproj import Transformer
+
+    from harbor_planner.cli import main
+
+    data = Path(__file__).parent / "data" / "network"
+    x0, y0 = 600000.0, 3260000.0
+    lon, lat = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(
+        [x0 + 25], [y0 + 3]
+    )
+    stations = tmp_path / "st.csv"
+    pd.DataFrame({"编号": ["A1"], "名称": ["一号"], "经度": lon, "纬度": lat}).to_csv(
+        stations, index=False
+    )
+    base = ["-q", "optimize", "--network", str(data / "diamond.geojson"), "--stations",
+            str(stations), "--crs", "wgs84", "--demand", "grid:20", "--minutes", "2",
+            "--candidate-spacing", "40"]  # fmt: skip
+    out = tmp_path / "plan"
+    assert main([*base, "--add", "1", "--solver", "exact", "--out", str(out)]) == 0, (
+        capsys.readouterr().err
+    )
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    for key in ("objective", "coverage_pct_before", "coverage_pct_after", "solver",
+                "optimality_gap", "upper_bound", "runtime_s"):  # fmt: skip
+        assert key in summary
+    assert summary["optimality_gap"] == 0 and summary["solver"] == "exact"
+    assert summary["coverage_pct_after"] > summary["coverage_pct_before"]
+    sites = pd.read_csv(out / "selected_sites.csv", encoding="utf-8-sig")
+    assert list(sites.columns[:7]) == ["site_id", "lon", "lat", "rank", "gain", "district", "kind"]
+    assert list(sites["rank"]) == [1]
+    curve = pd.read_csv(out / "coverage_curve.csv", encoding="utf-8-sig")
+    assert curve["coverage_pct"].iloc[-1] == pytest.approx(summary["coverage_pct_after"], abs=1e-3)
+    # asking for more sites than candidates: a clear error and nothing written
+    code = main([*base, "--add", "500", "--out", str(tmp_path / "none")])
+    assert code == InfeasibleError.exit_code
+    assert "eligible" in capsys.readouterr().err
+    assert not (tmp_path / "none" / "summary.json").exists()
+
+
+@pytest.mark.realdata
+def test_yuzhong_exact_beats_or_equals_greedy(yuzhong_osm, shared):
+    from harbor_planner import build_network, read_stations
+    from harbor_planner.candidates import candidates_from_spec
+    from harbor_planner.demand import main_street_demand
+    from harbor_planner.optimize import coverage_matrix
+
+    net = build_network(yuzhong_osm, progress=False)
+    st = read_stations(shared("yuzhong", "stations_illustrative_gbk.csv"), crs="gcj02").stations
+    cand = candidates_from_spec("auto", network=net, spacing_m=400)
+    cm = coverage_matrix(net, cand, main_street_demand(net), existing=st)
+    assert cm.n_candidates == len(cand) and 0.3 < cm.covered_weight_before / cm.total_weight < 0.6
+    greedy = select_sites(cm, n_add=15)
+    exact = select_sites(cm, n_add=15, solver="exact")
+    assert exact.gap < 1e-3
+    assert greedy.objective <= exact.objective + 1e-6 <= greedy.bound + 1e-6
+    spaced = select_sites(cm, n_add=15, solver="exact", min_spacing_m=800)
+    xy = cm.candidate_xy[spaced.selected]
+    d = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
+    assert d[np.triu_indices(15, 1)].min() >= 800
+    assert spaced.objective <= exact.objective + 1e-6
