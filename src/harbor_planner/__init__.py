@@ -14,6 +14,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
+from harbor_planner.candidates import candidates_from_spec
 from harbor_planner.coords import parse_crs, to_wgs84
 from harbor_planner.coverage import CoverageResult, coverage, nearest_station, write_coverage
 from harbor_planner.demand import Demand, demand_from_spec
@@ -36,11 +37,13 @@ from harbor_planner.network import (
     save_network,
     snap_points,
 )
+from harbor_planner.optimize import CoverageMatrix, SiteSelection, coverage_matrix, select_sites
 from harbor_planner.stations import StationCheck, StationPlacement, place_stations, read_stations
 
 __all__ = [
     "Anchors",
     "CRSError",
+    "CoverageMatrix",
     "CoverageResult",
     "Demand",
     "DependencyError",
@@ -49,6 +52,7 @@ __all__ = [
     "InputDataError",
     "NetworkError",
     "Reachability",
+    "SiteSelection",
     "SnapResult",
     "StationCheck",
     "StationPlacement",
@@ -57,8 +61,10 @@ __all__ = [
     "__version__",
     "anchor_points",
     "build_network",
+    "candidates_from_spec",
     "chongqing_districts",
     "coverage",
+    "coverage_matrix",
     "demand_from_spec",
     "isochrones",
     "load_network",
@@ -68,6 +74,7 @@ __all__ = [
     "reachability",
     "read_stations",
     "save_network",
+    "select_sites",
     "snap_points",
     "to_wgs84",
     "write_coverage",
