@@ -287,3 +287,50 @@ def test_yuzhong_exact_beats_or_equals_greedy(yuzhong_osm, shared):
     d = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
     assert d[np.triu_indices(15, 1)].min() >= 800
     assert spaced.objective <= exact.objective + 1e-6
+
+
+@pytest.mark.realdata
+def test_yuzhong_walking_spacing(yuzhong_osm, shared):
+    from scipy.sparse.csgraph import dijkstra
+
+    from harbor_planner import WalkModel, build_network, read_stations
+    from harbor_planner.candidates import candidates_from_spec
+    from harbor_planner.demand import main_street_demand
+    from harbor_planner.isochrones import anchors_for
+    from harbor_planner.optimize import coverage_matrix
+
+    net = build_network(yuzhong_osm, progress=False)
+    st = read_stations(shared("yuzhong", "stations_illustrative_gbk.csv"), crs="gcj02").stations
+    cand = candidates_from_spec("auto", network=net, spacing_m=400)
+    cm = coverage_matrix(net, cand, main_street_demand(net), existing=st, walk_spacing_m=600)
+    ws = cm.walk_spacing
+    assert ws.conflicts.nnz > 0 and ws.near_existing.any()
+    # walking is never shorter than the straight line: every pair closer than 600 m on foot
+    # is closer than 600 m in a straight line too
+    i, j = ws.conflicts.nonzero()
+    xy = cm.candidate_xy
+    assert (np.hypot(*(xy[i] - xy[j]).T) <= 600 + 1e-6).all()
+    sel = select_sites(cm, n_add=10, min_spacing_m=600, spacing="walk")
+    chosen = sel.selected
+    assert ws.conflicts[chosen][:, chosen].nnz == 0
+    assert not ws.near_existing[chosen].any()
+    # every pair of chosen sites is at least 600 m apart on foot (exact walk on the network)
+    metres = net.with_walk_model(WalkModel(kind="flat", speed_kmh=3.6))
+    a = anchors_for(metres, cand.iloc[chosen])
+    e = metres.edges.loc[a.edge]
+    ends = e[["u", "v"]].to_numpy()
+    legs = np.column_stack([a.frac * e["length_m"], (1 - a.frac) * e["length_m"]])
+    d = dijkstra(metres.time_graph(), indices=ends.ravel())  # 2 rows per site
+    for p in range(len(chosen)):
+        for q in range(p + 1, len(chosen)):
+            if a.edge[p] == a.edge[q]:
+                walk = abs(a.frac[p] - a.frac[q]) * e["length_m"].iloc[p]
+            else:
+                walk = min(
+                    legs[p, s] + d[2 * p + s, ends[q, t]] + legs[q, t]
+                    for s in (0, 1)
+                    for t in (0, 1)
+                )
+            assert walk >= 600 - 1e-6
+    with pytest.raises(InputDataError, match="walk_spacing_m=500"):
+        select_sites(cm, n_add=10, min_spacing_m=500, spacing="walk")

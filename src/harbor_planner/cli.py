@@ -551,6 +551,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         existing=stations,
         max_dist_m=args.max_dist,
         candidate_district=candidates["district"].to_numpy(),
+        walk_spacing_m=args.min_spacing if args.spacing_by == "walk" else None,
         progress=args.progress,
     )
     selection = select_sites(
@@ -562,6 +563,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         time_limit_s=args.time_limit,
         excluded=excluded,
         min_spacing_m=args.min_spacing,
+        spacing=args.spacing_by,
         quotas=_quotas_from_args(args, n_add),
         budget=args.budget,
         stages=stages,
@@ -576,6 +578,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         "demand_kind": demand.kind,
         "demand_spec": demand.spec,
         "min_spacing_m": args.min_spacing,
+        "spacing_by": args.spacing_by,
         "quota": args.quota,
         "budget": args.budget,
         "stages": [{"stage": s, "sites": n} for s, n in stages] if stages else None,
@@ -651,7 +654,9 @@ def _add_optimize_command(sub: argparse._SubParsersAction) -> None:
         "to a column of a district table",
     )
     c.add_argument("--min-spacing", type=float, default=None, metavar="M",
-                   help="straight-line metres between any two stations, old or new")  # fmt: skip
+                   help="metres between any two stations, old or new")  # fmt: skip
+    c.add_argument("--spacing-by", choices=["line", "walk"], default="line",
+                   help="--min-spacing in a straight line (default) or on foot")  # fmt: skip
     c.add_argument("--budget", type=float, default=None, help="budget for the cost column")
     c.add_argument("--stages", default=None, metavar="Y:N,...",
                    help="staged roll-out, e.g. 2024:400,2025:400")  # fmt: skip

@@ -23,13 +23,33 @@ from harbor_planner.errors import InputDataError
 from harbor_planner.isochrones import Anchors, anchors_for, arrival_times, reachability
 from harbor_planner.network import WalkNetwork
 
-__all__ = ["CoverageMatrix", "coverage_matrix"]
+__all__ = ["CoverageMatrix", "WalkSpacing", "coverage_matrix"]
 
 log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
+class WalkSpacing:
+    """Which candidates are within a walking distance of each other and of existing stations.
+
+    Attributes
+    ----------
+    dist_m
+        The walking distance.
+    conflicts
+        Symmetric CSR boolean matrix of candidate pairs closer than ``dist_m`` on foot.
+    near_existing
+        Candidates closer than ``dist_m`` on foot to an existing station.
+
+    """
+
+    dist_m: float
+    conflicts: csr_matrix
+    near_existing: BoolArray
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +74,9 @@ class CoverageMatrix:
         Cost of each candidate (for budgets), or ``None``.
     existing_xy
         Existing stations' metric coordinates (spacing applies to them too), or ``None``.
+    walk_spacing
+        Candidate pairs, and candidates and existing stations, closer than a walking distance
+        (for spacing measured along the network), or ``None``.
     info
         How the matrix was built (limit, counts), JSON-compatible.
 
@@ -67,6 +90,7 @@ class CoverageMatrix:
     candidate_district: npt.NDArray[np.object_] | None = None
     candidate_cost: FloatArray | None = None
     existing_xy: FloatArray | None = None
+    walk_spacing: WalkSpacing | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -223,6 +247,7 @@ def coverage_matrix(
     existing: Any | None = None,
     max_dist_m: float = 150.0,
     candidate_district: npt.ArrayLike | None = None,
+    walk_spacing_m: float | None = None,
     progress: bool | None = None,
 ) -> CoverageMatrix:
     """Which candidates cover which demand within ``minutes`` of walking.
@@ -244,6 +269,9 @@ def coverage_matrix(
         Candidates, stations and demand farther than this from every street are left out.
     candidate_district
         District of each candidate, for quotas.
+    walk_spacing_m
+        Also find the candidates closer than this walking distance (metres along the
+        network) to each other and to existing stations, for spacing measured on foot.
     progress
         Show progress bars (default: only on a terminal).
 
@@ -293,6 +321,9 @@ def coverage_matrix(
             len(candidates),
             max_dist_m,
         )
+    spacing = None
+    if walk_spacing_m is not None and walk_spacing_m > 0:
+        spacing = _walk_spacing(network, cand, existing, walk_spacing_m, max_dist_m)
     info = {
         "minutes": float(minutes),
         "candidates": len(candidates),
@@ -323,5 +354,44 @@ def coverage_matrix(
         ),
         candidate_cost=cost,
         existing_xy=existing_xy,
+        walk_spacing=spacing,
         info=info,
     )
+
+
+def _walk_spacing(
+    network: WalkNetwork, cand: Anchors, existing: Any | None, dist_m: float, max_dist_m: float
+) -> WalkSpacing:
+    """Candidate pairs (and candidates and stations) closer than ``dist_m`` along the network.
+
+    Distances are walked lengths: the network is re-timed flat at 1 m/s, so seconds are metres
+    (one-way escalators still count one way; the shorter direction decides).
+    """
+    from harbor_planner.network import WalkModel
+
+    metres = network.with_walk_model(WalkModel(kind="flat", speed_kmh=3.6))
+    cand_m = Anchors(cand.edge, cand.frac, cand.dist_m, cand.dist_m, cand.within, cand.index)
+    reach = reachability(metres, cand_m, minutes=dist_m / 60.0)
+    i, j = _demand_times(metres, reach, cand_m, dist_m)
+    off = i != j
+    n = len(cand)
+    pairs = csr_matrix(
+        (np.ones(2 * off.sum(), dtype=bool), (np.r_[i[off], j[off]], np.r_[j[off], i[off]])),
+        shape=(n, n),
+    )
+    pairs.sum_duplicates()
+    near = np.zeros(n, dtype=bool)
+    if existing is not None and len(existing):
+        st = anchors_for(metres, existing, max_dist_m=max_dist_m)
+        st_m = Anchors(st.edge, st.frac, st.dist_m, st.dist_m, st.within, st.index)
+        reach_st = reachability(metres, st_m, minutes=dist_m / 60.0)
+        k, _ = _demand_times(metres, reach_st, cand_m, dist_m)
+        near[k] = True
+    log.info(
+        "walking spacing %g m: %d candidate pairs too close, %d candidates too close to an "
+        "existing station",
+        dist_m,
+        pairs.nnz // 2,
+        int(near.sum()),
+    )
+    return WalkSpacing(dist_m=float(dist_m), conflicts=pairs, near_existing=near)

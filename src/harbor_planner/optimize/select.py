@@ -285,6 +285,7 @@ def select_sites(
     mip_gap: float = 1e-4,
     excluded: Sequence[str] | None = None,
     min_spacing_m: float | None = None,
+    spacing: Literal["line", "walk"] = "line",
     quotas: pd.DataFrame | None = None,
     budget: float | None = None,
     stages: Sequence[tuple[str, int]] | None = None,
@@ -308,8 +309,10 @@ def select_sites(
     excluded
         Candidate ids that may not be chosen.
     min_spacing_m
-        Straight-line distance every new site keeps from the others and from existing
-        stations.
+        Distance every new site keeps from the others and from existing stations.
+    spacing
+        ``"line"``: straight-line distance; ``"walk"``: walking distance along the network
+        (the matrix must have been built with ``walk_spacing_m=min_spacing_m``).
     quotas
         Table with ``district``, ``min``, ``max`` new sites (NaN: no bound); districts not
         listed are unconstrained. With stages, maximums bind the running total and minimums
@@ -343,7 +346,23 @@ def select_sites(
             log.warning("excluded sites not among the candidates: %s", ", ".join(sorted(unknown)))
         eligible &= ~np.isin(cm.candidate_ids.astype(str), list(ids))
     conflicts = None
-    if min_spacing_m is not None and min_spacing_m > 0:
+    if spacing not in ("line", "walk"):
+        raise InputDataError(f"spacing must be 'line' or 'walk', got {spacing!r}")
+    if min_spacing_m is not None and min_spacing_m > 0 and spacing == "walk":
+        ws = cm.walk_spacing
+        if ws is None or abs(ws.dist_m - min_spacing_m) > 1e-9:
+            raise InputDataError(
+                "walking spacing needs the coverage matrix built with "
+                f"walk_spacing_m={min_spacing_m:g}"
+            )
+        conflicts = ws.conflicts
+        eligible &= ~ws.near_existing
+        log.info(
+            "%d candidates lie within %g m walk of an existing station and are left out",
+            int(ws.near_existing.sum()),
+            min_spacing_m,
+        )
+    elif min_spacing_m is not None and min_spacing_m > 0:
         if cm.candidate_xy is None:
             raise InputDataError("minimum spacing needs candidate coordinates")
         conflicts = _conflicts(cm.candidate_xy, min_spacing_m)
