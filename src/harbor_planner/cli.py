@@ -235,6 +235,66 @@ def _stations_from_args(args: argparse.Namespace):
     return stations
 
 
+def _add_demand_options(p: argparse.ArgumentParser) -> None:
+    """``--demand SPEC`` and its options (shared by coverage and optimize)."""
+    from harbor_planner.demand import MAIN_STREET_CLASSES
+
+    g = p.add_argument_group("demand")
+    g.add_argument(
+        "--demand",
+        default="main-streets",
+        metavar="SPEC",
+        help="main-streets (default), buildings:FILE, points:FILE[:WEIGHT_COLUMN] or grid:METRES",
+    )
+    g.add_argument(
+        "--population",
+        type=float,
+        default=None,
+        help="buildings: total population to allocate by floor area",
+    )
+    g.add_argument(
+        "--demand-crs",
+        default=None,
+        metavar="CRS",
+        help="points from CSV: their coordinate system (gcj02, bd09, wgs84, EPSG:NNNN)",
+    )
+    g.add_argument(
+        "--default-levels",
+        type=float,
+        default=None,
+        metavar="N",
+        help="buildings: floors of buildings without levels or height tags (default: the "
+        "median of the tagged ones)",
+    )
+    g.add_argument(
+        "--spacing",
+        type=float,
+        default=50.0,
+        metavar="M",
+        help="main-streets: one demand point per this many metres of street (default 50)",
+    )
+    g.add_argument(
+        "--main-street-classes",
+        default=",".join(MAIN_STREET_CLASSES),
+        metavar="LIST",
+        help="main-streets: highway classes counted (default %(default)s)",
+    )
+
+
+def _demand_from_args(args: argparse.Namespace, net: WalkNetwork):
+    from harbor_planner.demand import demand_from_spec
+
+    return demand_from_spec(
+        args.demand,
+        network=net,
+        population=args.population,
+        crs=args.demand_crs,
+        default_levels=args.default_levels,
+        spacing_m=args.spacing,
+        main_street_classes=args.main_street_classes,
+    )
+
+
 def _parse_minutes(text: str) -> list[float]:
     try:
         values = [float(x) for x in text.split(",") if x.strip()]
@@ -284,22 +344,13 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from harbor_planner.coverage import coverage, write_coverage
-    from harbor_planner.demand import demand_from_spec
 
     minutes = _parse_minutes(args.minutes)
     if len(minutes) != 1:
         raise InputDataError(f"--minutes {args.minutes}: coverage takes one limit, e.g. 15")
     stations = _stations_from_args(args)
     net = _network_from_args(args, args.network)
-    demand = demand_from_spec(
-        args.demand,
-        network=net,
-        population=args.population,
-        crs=args.demand_crs,
-        default_levels=args.default_levels,
-        spacing_m=args.spacing,
-        main_street_classes=args.main_street_classes,
-    )
+    demand = _demand_from_args(args, net)
     districts = None
     if args.districts is not None:
         import geopandas as gpd
@@ -327,8 +378,6 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
-    from harbor_planner.demand import MAIN_STREET_CLASSES
-
     i = sub.add_parser(
         "isochrones",
         help="walk isochrone polygons per station",
@@ -368,45 +417,7 @@ def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
     _add_station_input_options(c)
-    c.add_argument(
-        "--demand",
-        default="main-streets",
-        metavar="SPEC",
-        help=("main-streets (default), buildings:FILE, points:FILE[:WEIGHT_COLUMN] or grid:METRES"),
-    )
-    c.add_argument(
-        "--population",
-        type=float,
-        default=None,
-        help="buildings: total population to allocate by floor area",
-    )
-    c.add_argument(
-        "--demand-crs",
-        default=None,
-        metavar="CRS",
-        help="points from CSV: their coordinate system (gcj02, bd09, wgs84, EPSG:NNNN)",
-    )
-    c.add_argument(
-        "--default-levels",
-        type=float,
-        default=None,
-        metavar="N",
-        help="buildings: floors of buildings without levels or height tags (default: the "
-        "median of the tagged ones)",
-    )
-    c.add_argument(
-        "--spacing",
-        type=float,
-        default=50.0,
-        metavar="M",
-        help="main-streets: one demand point per this many metres of street (default 50)",
-    )
-    c.add_argument(
-        "--main-street-classes",
-        default=",".join(MAIN_STREET_CLASSES),
-        metavar="LIST",
-        help="main-streets: highway classes counted (default %(default)s)",
-    )
+    _add_demand_options(c)
     c.add_argument("--minutes", default="15", help="walking-time limit (default 15)")
     c.add_argument(
         "--districts",
@@ -506,7 +517,6 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
 
     from harbor_planner.candidates import candidates_from_spec
     from harbor_planner.coverage import assign_districts
-    from harbor_planner.demand import demand_from_spec
     from harbor_planner.optimize import coverage_matrix, parse_stages, select_sites
     from harbor_planner.optimize.output import write_selection
 
@@ -521,9 +531,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         raise InputDataError("--mode cover needs --target PERCENT, e.g. --target 95")
     stations = _stations_from_args(args)
     net = _network_from_args(args, args.network)
-    demand = demand_from_spec(
-        args.demand, network=net, population=args.population, crs=args.demand_crs
-    )
+    demand = _demand_from_args(args, net)
     candidates = candidates_from_spec(
         args.candidates,
         network=net,
@@ -640,11 +648,8 @@ def _add_optimize_command(sub: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--exclude", default=None, metavar="IDS|FILE", help="site ids that may not be chosen"
     )
-    d = o.add_argument_group("demand")
-    d.add_argument("--demand", default="main-streets", metavar="SPEC", help="as in coverage")
-    d.add_argument("--population", type=float, default=None, help="buildings: population")
-    d.add_argument("--demand-crs", default=None, metavar="CRS", help="points from CSV: CRS")
-    d.add_argument("--minutes", default="15", help="walking-time limit (default 15)")
+    _add_demand_options(o)
+    o.add_argument("--minutes", default="15", help="walking-time limit (default 15)")
     c = o.add_argument_group("constraints")
     c.add_argument(
         "--quota",
