@@ -334,3 +334,18 @@ def test_yuzhong_walking_spacing(yuzhong_osm, shared):
             assert walk >= 600 - 1e-6
     with pytest.raises(InputDataError, match="walk_spacing_m=500"):
         select_sites(cm, n_add=10, min_spacing_m=500, spacing="walk")
+
+
+def test_time_limited_exact_never_worse_than_greedy():
+    rng = np.random.default_rng(7)
+    covers = rng.random((3000, 600)) < 0.01
+    cm = CoverageMatrix.from_arrays(covers, rng.integers(1, 10, 3000).astype(float))
+    greedy = select_sites(cm, n_add=40)
+    rushed = select_sites(cm, n_add=40, solver="exact", time_limit_s=0.01)
+    assert rushed.objective >= greedy.objective - 1e-9
+    assert rushed.bound <= greedy.bound + 1e-9
+    g_cover = select_sites(cm, mode="cover", target_pct=60)
+    r_cover = select_sites(cm, mode="cover", target_pct=60, solver="exact", time_limit_s=0.01)
+    assert len(r_cover.selected) <= len(g_cover.selected)
+    assert r_cover.bound >= g_cover.bound
+    assert r_cover.coverage_pct_after >= 60 - 1e-9

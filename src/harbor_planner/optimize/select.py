@@ -256,6 +256,33 @@ def _quota_arrays(
     return district, qmin, qmax, names
 
 
+def _better(exact: Solution, greedy: Solution | None) -> Solution:
+    """The better of an exact (possibly time-limited) and a greedy solution, tightest bound.
+
+    Under a time limit HiGHS may stop with a solution worse than greedy's, or a bound looser
+    than greedy's own: keep the best of both, labelled with the exact run's status.
+    """
+    if greedy is None:
+        return exact
+    if exact.sense == "max":
+        bound = min(exact.bound, greedy.bound)
+        best = exact if exact.objective >= greedy.objective - 1e-9 else greedy
+    else:
+        bound = max(exact.bound, greedy.bound)
+        best = exact if exact.objective <= greedy.objective + 1e-9 else greedy
+    status = exact.status if best is exact else "time_limit"
+    return Solution(
+        selected=best.selected,
+        gains=best.gains,
+        objective=best.objective,
+        bound=bound,
+        solver="exact",
+        status=status,
+        runtime_s=exact.runtime_s + greedy.runtime_s,
+        sense=exact.sense,
+    )
+
+
 def _rank(problem: Problem, sol: Solution) -> Solution:
     """Order an exact solution by greedy addition among its own sites (gains per site)."""
     only = np.zeros(problem.n_candidates, dtype=bool)
@@ -465,8 +492,8 @@ def select_sites(
                 raise
             sol = None  # greedy can miss a feasible packing (spacing, budget): let HiGHS try
         if solver == "exact":
-            sol = _rank(problem, milp(problem, n_add=n, warm=sol, time_limit_s=time_limit_s,
-                                      mip_gap=mip_gap))  # fmt: skip
+            exact = milp(problem, n_add=n, warm=sol, time_limit_s=time_limit_s, mip_gap=mip_gap)
+            sol = _rank(problem, _better(exact, sol))
         statuses.append(sol.status)
         bound_total += sol.bound
         for j, g in zip(sol.selected, sol.gains, strict=True):
@@ -583,8 +610,8 @@ def _select_cover(
         )
     sol = greedy_lscp(problem, needed)
     if solver == "exact":
-        sol = _rank(problem, milp(problem, needed=needed, warm=sol, time_limit_s=time_limit_s,
-                                  mip_gap=mip_gap))  # fmt: skip
+        exact = milp(problem, needed=needed, warm=sol, time_limit_s=time_limit_s, mip_gap=mip_gap)
+        sol = _rank(problem, _better(exact, sol))
     # gains in rank order
     chosen = sol.selected.tolist()
     gains = sol.gains.tolist()
