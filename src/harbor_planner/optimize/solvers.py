@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -326,6 +327,39 @@ def _highs():
     return highspy
 
 
+def _run_highs(
+    hs: Any,
+    lp: Any,
+    start: IntArray | None,
+    mclp: bool,
+    time_limit_s: float,
+    mip_gap: float,
+) -> tuple[str, Any, FloatArray | None]:
+    """Solve the model once; returns the status text, HiGHS' info and the column values."""
+    with _quiet_stdout():  # HiGHS prints a banner on stdout when constructed
+        h = hs.Highs()
+    h.silent()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("threads", 1)
+    h.passModel(lp)
+    if start is not None:
+        # a sparse start naming only the chosen sites: HiGHS completes the rest itself
+        idx = np.asarray(start, dtype=np.int32)
+        h.setSolution(len(idx), idx, np.ones(len(idx)))
+        if not mclp:
+            h.setOptionValue("presolve", "off")  # see the consistency check in milp()
+    h.run()
+    status = h.modelStatusToString(h.getModelStatus())
+    info = h.getInfo()
+    values = np.asarray(h.getSolution().col_value)
+    if values.size != lp.num_col_ or info.primal_solution_status == 0:
+        values = None
+    return status, info, values
+
+
 def milp(
     problem: Problem,
     *,
@@ -427,31 +461,22 @@ def milp(
     lp.a_matrix_.num_col_ = n_c + n_r
     lp.a_matrix_.num_row_ = mat.shape[0]
     lp.integrality_ = [hs.HighsVarType.kInteger] * n_c + [hs.HighsVarType.kContinuous] * n_r
-    with _quiet_stdout():  # HiGHS prints a banner on stdout when constructed
-        h = hs.Highs()
-    h.silent()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", float(mip_gap))
-    h.setOptionValue("random_seed", 0)
-    h.setOptionValue("threads", 1)
-    h.passModel(lp)
-    # HiGHS 1.16 mishandles a user solution in the set-cover model (it reported a bound below
-    # the true optimum in our tests), so only the maximal-coverage model is warm-started; the
-    # greedy solution still stands in if HiGHS finds nothing in time
-    if mclp and warm is not None and len(warm.selected):
-        x = np.zeros(n_c)
-        x[warm.selected] = 1.0
-        y = np.minimum(np.asarray(a @ x).ravel(), 1.0)
-        sol = hs.HighsSolution()
-        sol.col_value = np.concatenate([x, y]).tolist()
-        sol.value_valid = True
-        h.setSolution(sol)
-    h.run()
-    status = h.modelStatusToString(h.getModelStatus())
-    info = h.getInfo()
-    values = np.asarray(h.getSolution().col_value)
-    if values.size != n_c + n_r or info.primal_solution_status == 0:
+    start = None if warm is None or not len(warm.selected) else warm.selected
+    status, info, values = _run_highs(hs, lp, start, mclp, time_limit_s, mip_gap)
+    if values is not None and start is not None:
+        chosen = np.flatnonzero(values[:n_c] > 0.5)
+        claimed = info.objective_function_value
+        real = (
+            -float(w[np.asarray(a[:, chosen].sum(axis=1)).ravel() > 0].sum())
+            if mclp
+            else len(chosen)
+        )
+        if claimed < real - 1e-6 * max(1.0, abs(real)):
+            # HiGHS 1.16 can report an objective its returned solution does not have after a
+            # user-supplied start (seen in the set-cover model): solve again from scratch
+            log.warning("HiGHS gave an inconsistent answer after the warm start; re-solving")
+            status, info, values = _run_highs(hs, lp, None, mclp, time_limit_s, mip_gap)
+    if values is None:
         if warm is not None:
             log.warning("HiGHS found no solution (%s); keeping the greedy one", status)
             return warm
