@@ -42,6 +42,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import (
+    fmt_bytes,
+    fmt_time,
+    git_state,
+    maxrss_bytes,
+    mem_info,
+    reset_peak,
+    rss_bytes,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "geodata" / "yuzhong"
 BANDS_MIN = (5.0, 10.0, 15.0)
@@ -73,39 +83,14 @@ SLOW_S = 5.0  # a step this slow runs once, cold
 # --------------------------------------------------------------------------- worker side
 
 
-def _rss_bytes() -> int:
-    """Current resident set size of this process."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _maxrss_bytes() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
-
-
-def _reset_peak() -> bool:
-    """Reset the kernel's peak-RSS mark of this process (Linux >= 4.0)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
-
-
 def _measure(fn, repeat: int, warmup: bool) -> dict:
     """Run ``fn`` (returns a dict of facts), timing each run; peak memory over all runs."""
     import gc
 
     gc.collect()
-    baseline_max = _maxrss_bytes()
-    start_rss = _rss_bytes()
-    reset = _reset_peak()
+    baseline_max = maxrss_bytes()
+    start_rss = rss_bytes()
+    reset = reset_peak()
     times = []
     facts: dict = {}
     for i in range(int(warmup) + repeat):
@@ -117,7 +102,7 @@ def _measure(fn, repeat: int, warmup: bool) -> dict:
             times.append(dt)
         if dt > SLOW_S:  # slow steps: one run is enough (and the warm-up counts)
             break
-    peak = _maxrss_bytes()
+    peak = maxrss_bytes()
     times.sort()
     return {
         "time_s": times[len(times) // 2],
@@ -313,10 +298,10 @@ def _worker_nx(step: str, tmp: Path, args: argparse.Namespace) -> dict:
 
     net, stations = _load(tmp)
     centers = _station_nodes(net, stations)
-    rss0 = _rss_bytes()
+    rss0 = rss_bytes()
     t0 = time.perf_counter()
     g = _nx_graph(net)
-    setup = {"setup_s": time.perf_counter() - t0, "setup_bytes": _rss_bytes() - rss0}
+    setup = {"setup_s": time.perf_counter() - t0, "setup_bytes": rss_bytes() - rss0}
     sample = np.random.default_rng(args.seed + 1).choice(
         len(centers), size=min(args.sample, len(centers)), replace=False
     )
@@ -338,14 +323,6 @@ def _worker_nx(step: str, tmp: Path, args: argparse.Namespace) -> dict:
     return {**out, **setup, "sample": len(sample)}
 
 
-def _mem_available() -> int:
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
 def _worker_sp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
     import numpy as np
     from scipy.sparse.csgraph import dijkstra
@@ -364,7 +341,7 @@ def _worker_sp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
 
         return _measure(cover, 1, False)
     need = len(centers) * net.n_nodes * 8
-    avail = _mem_available()
+    avail = mem_info("MemAvailable")
     # whole when the dense output fits with room to spare, else chunks of at most avail/4
     rows = len(centers) if need * 1.3 + GB < avail else max(1, int(avail / 4 / (net.n_nodes * 8)))
     n_chunks = -(-len(centers) // rows)
@@ -422,31 +399,6 @@ def _run_worker(step: str, tmp: str, args: argparse.Namespace) -> dict:
     return {**json.loads(proc.stdout.strip().splitlines()[-1]), "wall_s": wall}
 
 
-def _fmt_time(s: float) -> str:
-    if s >= 100:
-        return f"{s:,.0f} s"
-    if s >= 1:
-        return f"{s:.2f} s"
-    if s >= 1e-3:
-        return f"{s * 1e3:.1f} ms"
-    return f"{s * 1e6:.0f} µs"
-
-
-def _fmt_bytes(b: float) -> str:
-    return f"{b / GB:.2f} GiB" if abs(b) >= 0.1 * GB else f"{b / 1024**2:.0f} MiB"
-
-
-def _git_state() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-    return out.stdout.strip()
-
-
 def _target(step: str, res: dict, results: dict) -> str:
     """The issue's target for this step, with a pass/miss mark (only where measured)."""
     if "time_s" not in res:
@@ -492,8 +444,8 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
         f"{'/'.join(f'{b:g}' for b in BANDS_MIN)} min."
     )
     print(
-        f"Python {platform.python_version()}, {versions}; harbor-planner {_git_state()}; "
-        f"{os.cpu_count()} CPUs, {_mem_total() / GB:.0f} GiB RAM."
+        f"Python {platform.python_version()}, {versions}; harbor-planner {git_state()}; "
+        f"{os.cpu_count()} CPUs, {mem_info('MemTotal') / GB:.0f} GiB RAM."
     )
     print()
     head = ("step", "all stations", "per station", "peak RSS", "+peak", "vs (a)", "target")
@@ -513,12 +465,12 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
             continue
         total, per, extrap = _totals(res, args.stations)
         ratio = _ratio(step, res, results)
-        delta = ("" if res["exact_delta"] else ">=") + _fmt_bytes(res["delta"])
+        delta = ("" if res["exact_delta"] else ">=") + fmt_bytes(res["delta"])
         cells = (
             label,
-            ("~" if extrap else "") + _fmt_time(total),
-            _fmt_time(per),
-            _fmt_bytes(res["peak_rss"]),
+            ("~" if extrap else "") + fmt_time(total),
+            fmt_time(per),
+            fmt_bytes(res["peak_rss"]),
             delta,
             "-" if ratio != ratio else f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.1f}x",
             _target(step, res, results),
@@ -526,10 +478,10 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
         print(fmt.format(*cells))
         if extrap:
             notes.append(
-                f"{label}: measured on {res['sample']} stations ({_fmt_time(res['time_s'])}), "
+                f"{label}: measured on {res['sample']} stations ({fmt_time(res['time_s'])}), "
                 f"extrapolated x{args.stations / res['sample']:,.0f}; peak memory is the sample's; "
                 f"networkx graph built in {res['setup_s']:.1f} s, "
-                f"+{_fmt_bytes(res['setup_bytes'])} (setup, not in the row)"
+                f"+{fmt_bytes(res['setup_bytes'])} (setup, not in the row)"
             )
         if step == "sp-dijkstra":
             how = (
@@ -538,8 +490,8 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
                 else f"in {res['chunks']} chunks (not enough free memory for one call)"
             )
             notes.append(
-                f"{label}: dense output {_fmt_bytes(res['dense_bytes'])}, run {how}; "
-                f"{_fmt_bytes(res['mem_available'])} was available"
+                f"{label}: dense output {fmt_bytes(res['dense_bytes'])}, run {how}; "
+                f"{fmt_bytes(res['mem_available'])} was available"
             )
         if "reached_median" in res:
             notes.append(f"{label}: median {res['reached_median']:,.0f} nodes reached per station")
@@ -548,7 +500,7 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
         if "anchoring_s" in res:
             notes.append(
                 f"{label}: anchoring the stations on the network (snap_points) took "
-                f"{_fmt_time(res['anchoring_s'])} once, outside the row; the other (a) rows "
+                f"{fmt_time(res['anchoring_s'])} once, outside the row; the other (a) rows "
                 "include it"
             )
     print()
@@ -565,14 +517,6 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
     for step, res in results.items():
         if res.get("runs") == 1 and step.startswith("hp-") and args.repeat > 1:
             print(f"- {STEPS[step]}: one cold run (over {SLOW_S:g} s)")
-
-
-def _mem_total() -> int:
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,6 +55,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from _measure import (
+    fmt_bytes,
+    fmt_time,
+    git_state,
+    maxrss_bytes,
+    mem_info,
+    reset_peak,
+    rss_bytes,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "geodata" / "yuzhong"
 MINUTES = 15.0
@@ -67,29 +77,6 @@ REL = 1e-6  # objectives agree when within this relative tolerance
 # --------------------------------------------------------------------------- worker side
 
 
-def _rss_bytes() -> int:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _maxrss_bytes() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
-
-
 class _Memory:
     """Peak RSS of the code run between construction and :meth:`done`."""
 
@@ -97,12 +84,12 @@ class _Memory:
         import gc
 
         gc.collect()
-        self.baseline_max = _maxrss_bytes()
-        self.start = _rss_bytes()
-        self.exact = _reset_peak()
+        self.baseline_max = maxrss_bytes()
+        self.start = rss_bytes()
+        self.exact = reset_peak()
 
     def done(self) -> dict:
-        peak = _maxrss_bytes()
+        peak = maxrss_bytes()
         delta = peak - self.start if self.exact else peak - self.baseline_max
         return {"peak_rss": peak, "delta": delta, "exact_delta": self.exact}
 
@@ -416,39 +403,8 @@ def _run_worker(step: str, tmp: str, args: argparse.Namespace, timeout: float | 
     return {**json.loads(out.strip().splitlines()[-1]), "wall_s": wall}
 
 
-def _mem_info(key: str) -> int:
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def _fmt_time(s: float) -> str:
-    if s >= 100:
-        return f"{s:,.0f} s"
-    if s >= 1:
-        return f"{s:.2f} s"
-    return f"{s * 1e3:.0f} ms"
-
-
-def _fmt_bytes(b: float) -> str:
-    return f"{b / GB:.2f} GiB" if abs(b) >= 0.1 * GB else f"{b / 1024**2:.0f} MiB"
-
-
 def _delta(res: dict) -> str:
-    return ("" if res["exact_delta"] else ">=") + _fmt_bytes(res["delta"])
-
-
-def _git_state() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-    return out.stdout.strip()
+    return ("" if res["exact_delta"] else ">=") + fmt_bytes(res["delta"])
 
 
 def _versions() -> str:
@@ -483,13 +439,13 @@ def _ladder(tmp: str, args: argparse.Namespace) -> list[dict]:
         entries = hp["demand_rows"] * n  # an upper bound on spopt's dense entries
         if per_entry_s is not None and per_entry_s * entries > 2 * args.spopt_limit:
             row["stop"] = (
-                f"spopt not run: ~{_fmt_time(per_entry_s * entries)} predicted (time per dense "
+                f"spopt not run: ~{fmt_time(per_entry_s * entries)} predicted (time per dense "
                 "matrix entry of the previous size), over twice the limit"
             )
             break
-        if per_entry_b is not None and per_entry_b * entries > 0.6 * _mem_info("MemAvailable"):
+        if per_entry_b is not None and per_entry_b * entries > 0.6 * mem_info("MemAvailable"):
             row["stop"] = (
-                f"spopt not run: ~{_fmt_bytes(per_entry_b * entries)} predicted, more than 60 % "
+                f"spopt not run: ~{fmt_bytes(per_entry_b * entries)} predicted, more than 60 % "
                 "of the free memory"
             )
             break
@@ -522,8 +478,8 @@ def _print(info: dict, results: dict, ladder: list[dict], args: argparse.Namespa
         f"Walk model {info['walk_model']}, limit {MINUTES:g} min; add {args.add:,} sites."
     )
     print(
-        f"Python {platform.python_version()}, {_versions()}; harbor-planner {_git_state()}; "
-        f"{os.cpu_count()} CPUs, {_mem_info('MemTotal') / GB:.0f} GiB RAM."
+        f"Python {platform.python_version()}, {_versions()}; harbor-planner {git_state()}; "
+        f"{os.cpu_count()} CPUs, {mem_info('MemTotal') / GB:.0f} GiB RAM."
     )
     print()
     fmt = "| {:<44} | {:>9} | {:<58} | {:>9} | {:>9} | {:<22} |"
@@ -538,7 +494,7 @@ def _print(info: dict, results: dict, ladder: list[dict], args: argparse.Namespa
     if "time_s" in m:
         what = (f"{m['pairs']:,} pairs; existing cover {m['before_pct']:.1f} %, "
                 f"coverable {m['coverable_pct']:.1f} %")  # fmt: skip
-        print(fmt.format(label_m, _fmt_time(m["time_s"]), what, _fmt_bytes(m["peak_rss"]),
+        print(fmt.format(label_m, fmt_time(m["time_s"]), what, fmt_bytes(m["peak_rss"]),
                          _delta(m), ""))  # fmt: skip
     else:
         print(fmt.format(label_m, "-", m.get("failed", "not run")[:58], "-", "-", ""))
@@ -547,7 +503,7 @@ def _print(info: dict, results: dict, ladder: list[dict], args: argparse.Namespa
         ok = g["time_s"] < GREEDY_TARGET_S
         what = (f"{g['before_pct']:.2f} -> {g['after_pct']:.2f} %, proven gap "
                 f"{100 * g['gap']:.2f} %")  # fmt: skip
-        print(fmt.format(label_g, _fmt_time(g["time_s"]), what, _fmt_bytes(g["peak_rss"]),
+        print(fmt.format(label_g, fmt_time(g["time_s"]), what, fmt_bytes(g["peak_rss"]),
                          _delta(g), f"< 60 s: {'pass' if ok else 'MISS'}"))  # fmt: skip
     else:
         print(fmt.format(label_g, "-", g.get("failed", "not run")[:58], "-", "-", ""))
@@ -556,7 +512,7 @@ def _print(info: dict, results: dict, ladder: list[dict], args: argparse.Namespa
         what = (f"{x['after_pct']:.2f} %, {x['status']}, proven gap "
                 f"{100 * x['gap']:.3f} %")  # fmt: skip
         mark = "report" if x["gap"] <= args.gap + 1e-12 else "report: gap not reached"
-        print(fmt.format(label_x, _fmt_time(x["time_s"]), what, _fmt_bytes(x["peak_rss"]),
+        print(fmt.format(label_x, fmt_time(x["time_s"]), what, fmt_bytes(x["peak_rss"]),
                          _delta(x), mark))  # fmt: skip
         if "objective" in g:
             tight = max(0.0, (x["bound"] - g["objective"]) / x["bound"]) if x["bound"] else 0.0
@@ -582,21 +538,21 @@ def _print(info: dict, results: dict, ladder: list[dict], args: argparse.Namespa
                 notes.append(f"ladder {row['n']:,}: {row['stop']}")
             continue
         cells = [f"{row['n']:,}", f"{hp['demand_rows']:,}", "-", f"{hp['p']:,}",
-                 _fmt_time(hp["time_s"]), "-", "-", "-", "-", "-", _delta(hp), "-", ""]  # fmt: skip
+                 fmt_time(hp["time_s"]), "-", "-", "-", "-", "-", _delta(hp), "-", ""]  # fmt: skip
         if "time_s" in sp:
             same = abs(sp["objective"] - hp["objective"]) <= REL * max(1.0, abs(hp["objective"]))
             both = hp["status"] == "optimal" and sp["status"] == "Optimal"
             ratio = sp["time_s"] / hp["time_s"]
             cells[2] = f"{sp['spopt_rows']:,}"
-            cells[5:10] = [_fmt_time(sp["build_s"]), _fmt_time(sp["solve_s"]),
-                           _fmt_time(sp["time_s"]), "yes" if same and both else "NO",
+            cells[5:10] = [fmt_time(sp["build_s"]), fmt_time(sp["solve_s"]),
+                           fmt_time(sp["time_s"]), "yes" if same and both else "NO",
                            f"{ratio:,.1f}x"]  # fmt: skip
             cells[11] = _delta(sp)
             cells[12] = ("pass" if ratio >= RATIO_TARGET else "MISS") if same and both else "n/a"
             notes.append(
                 f"ladder {row['n']:,}: window {sp['side_m'] / 1000:.1f} km square; spopt "
-                f"{sp['dense_entries']:,} dense entries; peak RSS hp {_fmt_bytes(hp['peak_rss'])},"
-                f" spopt {_fmt_bytes(sp['peak_rss'])} + CBC {_fmt_bytes(sp['cbc_peak_rss'])}; "
+                f"{sp['dense_entries']:,} dense entries; peak RSS hp {fmt_bytes(hp['peak_rss'])},"
+                f" spopt {fmt_bytes(sp['peak_rss'])} + CBC {fmt_bytes(sp['cbc_peak_rss'])}; "
                 f"objective hp {hp['objective']:,.3f}, spopt {sp['objective']:,.3f} (rescored "
                 f"{sp['objective_check']:,.3f}); hp status {hp['status']}, spopt {sp['status']}"
             )
