@@ -256,6 +256,14 @@ def test_yuzhong_circles_overstate_coverage(yuzhong):
     assert s["stations_on_network"] == 42
     assert "渝中区" in set(res.by_district["district"])
     assert res.by_district["demand_total"].sum() == pytest.approx(s["demand_total"])
+    # redundancy agrees with the one-search coverage; overlap exists in the dense centre
+    assert ((res.demand["n_stations"] >= 1) == res.demand["covered"]).all()
+    assert 0 < s["double_coverage_pct"] < s["coverage_pct"]
+    st = res.stations
+    assert (st["unique_demand"] <= st["demand_covered"] + 1e-9).all()
+    assert st["unique_demand"].sum() == pytest.approx(
+        res.demand.loc[res.demand["n_stations"] == 1, "weight"].sum()
+    )
 
 
 # --------------------------------------------------------------------------- CLI
@@ -297,7 +305,8 @@ def test_cli_isochrones_and_coverage(tmp_path, station_csv, capsys):
     cov = tmp_path / "cov"
     code = main(
         ["-q", "coverage", "--network", str(net), "--stations", str(station_csv), "--crs",
-         "wgs84", "--demand", "grid:20", "--minutes", "2", "--out", str(cov)]
+         "wgs84", "--demand", "grid:20", "--minutes", "2", "--exit-candidates", "100",
+         "--out", str(cov)]
     )  # fmt: skip
     assert code == 0, capsys.readouterr().err
     summary = json.loads((cov / "summary.json").read_text("utf-8"))
@@ -306,8 +315,12 @@ def test_cli_isochrones_and_coverage(tmp_path, station_csv, capsys):
     assert keys <= set(summary)
     assert summary["demand_kind"] == "grid"
     assert 0 < summary["coverage_pct"] < 100
+    stations_csv = pd.read_csv(cov / "stations.csv", encoding="utf-8-sig")
+    assert {"unique_demand", "shared_demand", "importance_rank"} <= set(stations_csv.columns)
     by = pd.read_csv(cov / "by_district.csv", encoding="utf-8-sig")
     assert by["demand_total"].sum() == pytest.approx(summary["demand_total"])
+    exits = pd.read_csv(cov / "exit_candidates.csv", encoding="utf-8-sig")
+    assert set(exits["station_id"]) <= {"A1", "A2"} and len(exits) >= 1
     gaps = gpd.read_file(cov / "gaps.gpkg", layer="gaps")
     covered = gpd.read_file(cov / "covered.gpkg", layer="covered")
     assert len(gaps) + len(covered) == summary["demand_points"]
@@ -338,3 +351,25 @@ def test_cli_coverage_bad_demand_spec(tmp_path, station_csv, capsys):
     err = capsys.readouterr().err
     assert "demand" in err and "Traceback" not in err
     assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_redundancy_and_double_coverage_hand_computed(diamond):
+    # stations at (25, 3) [S0] and (75, 3) [S1], both on A-S-B; demand at A, at F, at B and
+    # mid B-C. Within 1 min: S0 reaches A (22.4 s), F (46.4 s), B? 62.4 s: no.
+    # S1 (on S-B at its middle, 2.4 s access) reaches B at 2.4 + 20 = 22.4 s, A at
+    # 2.4 + 20 + 40 = 62.4 s: no; F at 2.4 + 20 + 24 = 46.4 s.
+    demand = pts((0, 0), (50, -30), (100, 0), (100, 50))
+    demand["weight"] = [1.0, 2.0, 4.0, 8.0]
+    res = coverage(diamond, pts((25, 3), (75, 3)), demand, minutes=1)
+    assert list(res.demand["n_stations"]) == [1, 2, 1, 0]
+    st = res.stations.set_index("station_id")
+    assert st.loc["S0", "demand_covered"] == 3.0 and st.loc["S1", "demand_covered"] == 6.0
+    assert st.loc["S0", "unique_demand"] == 1.0 and st.loc["S1", "unique_demand"] == 4.0
+    assert st.loc["S0", "shared_demand"] == 2.0 and st.loc["S1", "shared_demand"] == 2.0
+    assert st.loc["S1", "importance_rank"] == 1 and st.loc["S0", "importance_rank"] == 2
+    assert st.loc["S0", "exit_loss_pct"] == pytest.approx(100 * 1 / 7)
+    s = res.summary
+    assert s["demand_covered"] == 7.0 and s["demand_double_covered"] == 2.0
+    assert s["double_coverage_pct"] == pytest.approx(100 * 2 / 15, abs=0.01)
+    # the pairwise count agrees with the one-search coverage
+    assert ((res.demand["n_stations"] >= 1) == res.demand["covered"]).all()

@@ -11,7 +11,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harbor_planner import __version__
 from harbor_planner.errors import HarborPlannerError, InputDataError
@@ -366,6 +366,8 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         district_column=args.district_column,
     )
     files = write_coverage(result, args.out)
+    if args.exit_candidates is not None:
+        files.append(_write_exit_candidates(result, args.exit_candidates, args.out))
     s = result.summary
     print(
         f"{s['coverage_pct']:.1f} % of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
@@ -375,6 +377,24 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     )
     print(f"wrote {', '.join(str(f) for f in files)}")
     return 0
+
+
+def _write_exit_candidates(result: Any, pct: float, out: Path) -> Path:
+    """Stations whose closure loses less than ``pct`` % of the covered demand."""
+    from harbor_planner._io import atomic_path
+
+    st = result.stations
+    exits = st[st["on_network"] & (st["exit_loss_pct"] < pct)].sort_values("exit_loss_pct")
+    cols = [c for c in ("station_id", "name", "district", "status") if c in exits]
+    cols += ["demand_covered", "unique_demand", "shared_demand", "exit_loss_pct"]
+    path = out / "exit_candidates.csv"
+    with atomic_path(path) as tmp:
+        exits[cols].to_csv(tmp, index=False, encoding="utf-8-sig")
+    print(
+        f"{len(exits)} of {len(st)} stations could close losing less than {pct:g} % of the "
+        "covered demand each (exit_candidates.csv)"
+    )
+    return path
 
 
 def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
@@ -428,6 +448,13 @@ def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument(
         "--district-column", default=None, metavar="NAME", help="name column of --districts"
+    )
+    c.add_argument(
+        "--exit-candidates",
+        type=float,
+        default=None,
+        metavar="PCT",
+        help="also list the stations whose closure loses less than PCT %% of covered demand",
     )
     c.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     _add_walk_model_options(c)

@@ -30,7 +30,14 @@ from scipy.spatial import cKDTree
 
 from harbor_planner._io import atomic_path
 from harbor_planner.errors import InputDataError, NetworkError
-from harbor_planner.isochrones import Anchors, anchor_points, anchors_for, arrival_times
+from harbor_planner.isochrones import (
+    Anchors,
+    anchor_points,
+    anchors_for,
+    arrival_times,
+    pairs_within,
+    reachability,
+)
 from harbor_planner.network import WalkNetwork
 from harbor_planner.network.snap import points_xy
 
@@ -130,10 +137,14 @@ class CoverageResult:
         One row per district: the same figures per 区县.
     demand
         Demand points (WGS-84) with ``weight``, ``time_min`` (to the nearest station),
-        ``nearest_station``, ``covered``, ``euclidean_covered``, ``district``.
+        ``nearest_station``, ``covered``, ``n_stations`` (how many stations reach it within the
+        limit), ``euclidean_covered``, ``district``.
     stations
-        Stations (WGS-84) with ``on_network``, ``snap_dist_m``, ``district`` and the demand
-        each is nearest to.
+        Stations (WGS-84) with ``on_network``, ``snap_dist_m``, ``district``,
+        ``demand_nearest`` (demand it is the nearest station of), ``demand_covered`` (all
+        demand within the limit of it), ``unique_demand`` (demand only it covers),
+        ``shared_demand``, ``exit_loss_pct`` (share of covered demand lost if it closed) and
+        ``importance_rank`` (1 = most unique demand; -1 off the network).
 
     """
 
@@ -156,9 +167,10 @@ def _weighted_quantile(values: FloatArray, weights: FloatArray, q: float) -> flo
 
 def _figures(
     weight: FloatArray, covered: npt.NDArray[np.bool_], eucl: npt.NDArray[np.bool_],
-    time_min: FloatArray,
+    time_min: FloatArray, n_cover: IntArray,
 ) -> dict[str, Any]:  # fmt: skip
     total = float(weight.sum())
+    double = float(weight[n_cover >= 2].sum())
     cov = float(weight[covered].sum())
     euc = float(weight[eucl].sum())
 
@@ -178,6 +190,8 @@ def _figures(
         "time_median_min": finite(_weighted_quantile(time_min, weight, 0.5)),
         "time_p90_min": finite(_weighted_quantile(time_min, weight, 0.9)),
         "demand_unreachable": round(float(weight[~reached].sum()), 3),
+        "demand_double_covered": round(double, 3),
+        "double_coverage_pct": pct(double),
     }
 
 
@@ -307,6 +321,12 @@ def coverage(
     )
     limit_s = minutes * 60.0
     covered = t_s <= limit_s + 1e-9
+    # every station's own coverage, for redundancy: how many stations reach each point
+    reach = reachability(network, st_anchor, minutes=minutes)
+    d_i, s_j = pairs_within(network, reach, dem_anchor, limit_s + 1e-9)
+    pairs = np.unique(d_i * len(stations) + s_j)
+    d_i, s_j = pairs // len(stations), pairs % len(stations)
+    n_cover = np.bincount(d_i, minlength=len(points))
 
     radius_m = network.walk_model.speed_ms * limit_s
     st_xy, _ = points_xy(stations, crs=network.crs, what="stations")
@@ -326,6 +346,7 @@ def coverage(
     out["covered"] = covered
     out["euclidean_covered"] = eucl
     out["snap_dist_m"] = dem_anchor.dist_m
+    out["n_stations"] = n_cover
     out["district"] = assign_districts(out, districts, district_column).to_numpy()
 
     st_out = gpd.GeoDataFrame(stations.copy()).to_crs("EPSG:4326")
@@ -334,8 +355,22 @@ def coverage(
     st_out["district"] = assign_districts(st_out, districts, district_column).to_numpy()
     served = pd.Series(weight[covered]).groupby(who[covered]).sum()
     st_out["demand_nearest"] = served.reindex(np.arange(len(stations)), fill_value=0.0).to_numpy()
+    st_out["demand_covered"] = np.bincount(s_j, weights=weight[d_i], minlength=len(stations))
+    only = n_cover[d_i] == 1
+    st_out["unique_demand"] = np.bincount(
+        s_j[only], weights=weight[d_i[only]], minlength=len(stations)
+    )
+    st_out["shared_demand"] = st_out["demand_covered"] - st_out["unique_demand"]
+    covered_total = float(weight[covered].sum())
+    st_out["exit_loss_pct"] = (
+        100.0 * st_out["unique_demand"] / covered_total if covered_total > 0 else 0.0
+    )
+    order = np.lexsort((np.arange(len(stations)), -st_out["unique_demand"].to_numpy()))
+    rank = np.empty(len(stations), dtype=np.int64)
+    rank[order] = np.arange(1, len(stations) + 1)
+    st_out["importance_rank"] = np.where(st_anchor.within, rank, -1)
 
-    figures = _figures(weight, covered, eucl, t_s / 60.0)
+    figures = _figures(weight, covered, eucl, t_s / 60.0, n_cover)
     summary = {
         "stations": len(stations),
         "stations_on_network": n_on,
@@ -358,7 +393,7 @@ def coverage(
     }
     rows = []
     for name, idx in out.groupby("district", sort=True).indices.items():
-        f = _figures(weight[idx], covered[idx], eucl[idx], t_s[idx] / 60.0)
+        f = _figures(weight[idx], covered[idx], eucl[idx], t_s[idx] / 60.0, n_cover[idx])
         n_st = int(((st_out["district"] == name) & st_out["on_network"]).sum())
         rows.append({"district": name, "stations": n_st, **f})
     by_district = pd.DataFrame(rows)
@@ -394,7 +429,10 @@ def _jsonable(value: Any) -> Any:
 
 
 def write_coverage(result: CoverageResult, out_dir: str | Path) -> list[Path]:
-    """Write ``summary.json``, ``by_district.csv``, ``gaps.gpkg`` and ``covered.gpkg``.
+    """Write the coverage files: summary, districts, stations, gaps and covered demand.
+
+    ``summary.json``, ``by_district.csv``, ``stations.csv`` (ranked by the demand only each
+    station covers), ``gaps.gpkg`` (uncovered demand) and ``covered.gpkg``.
 
     CSV files are UTF-8 with a byte-order mark so that Excel shows Chinese correctly. Every
     file is written atomically.
@@ -415,6 +453,13 @@ def write_coverage(result: CoverageResult, out_dir: str | Path) -> list[Path]:
     path = out / "by_district.csv"
     with atomic_path(path) as tmp:
         result.by_district.to_csv(tmp, index=False, encoding="utf-8-sig")
+    written.append(path)
+    path = out / "stations.csv"
+    table = result.stations.drop(columns="geometry").assign(
+        lon=result.stations.geometry.x.round(7), lat=result.stations.geometry.y.round(7)
+    )
+    with atomic_path(path) as tmp:
+        table.sort_values("importance_rank").to_csv(tmp, index=False, encoding="utf-8-sig")
     written.append(path)
     demand = result.demand
     for name, mask in (("gaps", ~demand["covered"]), ("covered", demand["covered"])):

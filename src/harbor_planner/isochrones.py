@@ -45,6 +45,7 @@ __all__ = [
     "anchors_for",
     "arrival_times",
     "isochrones",
+    "pairs_within",
     "reachability",
     "reachable_pieces",
     "service_area",
@@ -361,6 +362,76 @@ def _tile_size_m(xy: FloatArray, radius: float, *, per_tile: int = 24) -> float:
     density = len(xy) / float(span[0] * span[1])
     side = np.sqrt(per_tile / density)
     return float(np.clip(side, radius, 8 * radius))
+
+
+def pairs_within(
+    network: WalkNetwork, reach: Any, demand: Anchors, limit_s: float
+) -> tuple[IntArray, IntArray]:
+    """Which sources reach which points within ``limit_s``: ``(point, source)`` index pairs.
+
+    Parameters
+    ----------
+    network
+        The walk network the reachability was computed on.
+    reach
+        :func:`reachability` of the sources (with a limit of at least ``limit_s``).
+    demand
+        The anchored points.
+    limit_s
+        Time limit, seconds (access legs of both included).
+
+    """
+    e = network.edges
+    tf = e["time_fwd_s"].to_numpy()
+    tb = e["time_bwd_s"].to_numpy()
+    n = network.n_nodes
+    ok = np.flatnonzero(demand.within)
+    d_edge = demand.edge[ok]
+    # the time from a reached node to a demand point through either end of its edge
+    ends = [
+        (e["u"].to_numpy()[d_edge], demand.frac[ok] * tf[d_edge]),
+        (e["v"].to_numpy()[d_edge], (1.0 - demand.frac[ok]) * tb[d_edge]),
+    ]
+    src = np.repeat(np.arange(reach.n_sources), reach.counts())
+    pair_d: list[IntArray] = []
+    pair_c: list[IntArray] = []
+    pair_t: list[FloatArray] = []
+    for node_of, along in ends:
+        order = np.argsort(node_of, kind="stable")
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(node_of, minlength=n), out=ptr[1:])
+        deg = ptr[reach.node + 1] - ptr[reach.node]
+        total = int(deg.sum())
+        if total == 0:
+            continue
+        starts = np.repeat(ptr[reach.node], deg)
+        offs = np.arange(total) - np.repeat(np.cumsum(deg) - deg, deg)
+        dem = order[starts + offs]
+        with np.errstate(invalid="ignore"):
+            t = np.repeat(reach.time_s, deg) + along[dem] + demand.access_s[ok][dem]
+        keep = t <= limit_s
+        pair_d.append(ok[dem[keep]])
+        pair_c.append(np.repeat(src, deg)[keep])
+        pair_t.append(t[keep])
+    # a demand point on a candidate's own edge is also reached directly along it
+    cand = reach.sources
+    merged = pd.DataFrame({"edge": d_edge, "d": ok}).merge(
+        pd.DataFrame({"edge": cand.edge[cand.within], "c": np.flatnonzero(cand.within)}),
+        on="edge",
+    )
+    if len(merged):
+        d = merged["d"].to_numpy()
+        c = merged["c"].to_numpy()
+        df = demand.frac[d] - cand.frac[c]
+        ed = demand.edge[d]
+        with np.errstate(invalid="ignore"):
+            t = cand.access_s[c] + demand.access_s[d] + np.where(df >= 0, df * tf[ed], -df * tb[ed])
+        keep = t <= limit_s
+        pair_d.append(d[keep])
+        pair_c.append(c[keep])
+    if not pair_d:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(pair_d), np.concatenate(pair_c)
 
 
 def _disable(progress: bool | None) -> bool | None:

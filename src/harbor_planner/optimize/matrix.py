@@ -16,11 +16,16 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 from scipy.sparse import csc_matrix, csr_matrix
 
 from harbor_planner.errors import InputDataError
-from harbor_planner.isochrones import Anchors, anchors_for, arrival_times, reachability
+from harbor_planner.isochrones import (
+    Anchors,
+    anchors_for,
+    arrival_times,
+    pairs_within,
+    reachability,
+)
 from harbor_planner.network import WalkNetwork
 
 __all__ = ["CoverageMatrix", "WalkSpacing", "coverage_matrix"]
@@ -181,63 +186,6 @@ class CoverageMatrix:
         )
 
 
-def _demand_times(
-    network: WalkNetwork, reach: Any, demand: Anchors, limit_s: float
-) -> tuple[IntArray, IntArray]:
-    """(demand, candidate) pairs within the limit, from the candidates' node times."""
-    e = network.edges
-    tf = e["time_fwd_s"].to_numpy()
-    tb = e["time_bwd_s"].to_numpy()
-    n = network.n_nodes
-    ok = np.flatnonzero(demand.within)
-    d_edge = demand.edge[ok]
-    # the time from a reached node to a demand point through either end of its edge
-    ends = [
-        (e["u"].to_numpy()[d_edge], demand.frac[ok] * tf[d_edge]),
-        (e["v"].to_numpy()[d_edge], (1.0 - demand.frac[ok]) * tb[d_edge]),
-    ]
-    src = np.repeat(np.arange(reach.n_sources), reach.counts())
-    pair_d: list[IntArray] = []
-    pair_c: list[IntArray] = []
-    pair_t: list[FloatArray] = []
-    for node_of, along in ends:
-        order = np.argsort(node_of, kind="stable")
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(node_of, minlength=n), out=ptr[1:])
-        deg = ptr[reach.node + 1] - ptr[reach.node]
-        total = int(deg.sum())
-        if total == 0:
-            continue
-        starts = np.repeat(ptr[reach.node], deg)
-        offs = np.arange(total) - np.repeat(np.cumsum(deg) - deg, deg)
-        dem = order[starts + offs]
-        with np.errstate(invalid="ignore"):
-            t = np.repeat(reach.time_s, deg) + along[dem] + demand.access_s[ok][dem]
-        keep = t <= limit_s
-        pair_d.append(ok[dem[keep]])
-        pair_c.append(np.repeat(src, deg)[keep])
-        pair_t.append(t[keep])
-    # a demand point on a candidate's own edge is also reached directly along it
-    cand = reach.sources
-    merged = pd.DataFrame({"edge": d_edge, "d": ok}).merge(
-        pd.DataFrame({"edge": cand.edge[cand.within], "c": np.flatnonzero(cand.within)}),
-        on="edge",
-    )
-    if len(merged):
-        d = merged["d"].to_numpy()
-        c = merged["c"].to_numpy()
-        df = demand.frac[d] - cand.frac[c]
-        ed = demand.edge[d]
-        with np.errstate(invalid="ignore"):
-            t = cand.access_s[c] + demand.access_s[d] + np.where(df >= 0, df * tf[ed], -df * tb[ed])
-        keep = t <= limit_s
-        pair_d.append(d[keep])
-        pair_c.append(c[keep])
-    if not pair_d:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(pair_d), np.concatenate(pair_c)
-
-
 def coverage_matrix(
     network: WalkNetwork,
     candidates: Any,
@@ -289,7 +237,7 @@ def coverage_matrix(
     cand = anchors_for(network, candidates, max_dist_m=max_dist_m)
     dem = anchors_for(network, points, max_dist_m=max_dist_m)
     reach = reachability(network, cand, minutes=minutes, progress=progress)
-    d_idx, c_idx = _demand_times(network, reach, dem, limit)
+    d_idx, c_idx = pairs_within(network, reach, dem, limit)
     covers = csr_matrix(
         (np.ones(len(d_idx), dtype=bool), (d_idx, c_idx)), shape=(len(points), len(candidates))
     ).tocsc()
@@ -372,7 +320,7 @@ def _walk_spacing(
     metres = network.with_walk_model(WalkModel(kind="flat", speed_kmh=3.6))
     cand_m = Anchors(cand.edge, cand.frac, cand.dist_m, cand.dist_m, cand.within, cand.index)
     reach = reachability(metres, cand_m, minutes=dist_m / 60.0)
-    i, j = _demand_times(metres, reach, cand_m, dist_m)
+    i, j = pairs_within(metres, reach, cand_m, dist_m)
     off = i != j
     n = len(cand)
     pairs = csr_matrix(
@@ -385,7 +333,7 @@ def _walk_spacing(
         st = anchors_for(metres, existing, max_dist_m=max_dist_m)
         st_m = Anchors(st.edge, st.frac, st.dist_m, st.dist_m, st.within, st.index)
         reach_st = reachability(metres, st_m, minutes=dist_m / 60.0)
-        k, _ = _demand_times(metres, reach_st, cand_m, dist_m)
+        k, _ = pairs_within(metres, reach_st, cand_m, dist_m)
         near[k] = True
     log.info(
         "walking spacing %g m: %d candidate pairs too close, %d candidates too close to an "
