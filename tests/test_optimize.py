@@ -349,3 +349,44 @@ def test_time_limited_exact_never_worse_than_greedy():
     assert len(r_cover.selected) <= len(g_cover.selected)
     assert r_cover.bound >= g_cover.bound
     assert r_cover.coverage_pct_after >= 60 - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_backup_coverage_against_brute_force(seed, k):
+    rng = np.random.default_rng(seed)
+    n_dem, n_cand = 30, 10
+    covers = rng.random((n_dem, n_cand)) < 0.25
+    weights = rng.integers(1, 20, n_dem).astype(float)
+    existing = rng.integers(0, 3, n_dem)  # 0, 1 or 2 existing stations reach each point
+    cm = CoverageMatrix.from_arrays(covers, weights, existing_count=existing)
+
+    def value(s):  # each point counts up to twice
+        c = existing + covers[:, list(s)].sum(axis=1)
+        return float((weights * np.minimum(c, 2)).sum() - (weights * np.minimum(existing, 2)).sum())
+
+    best = max(value(s) for s in itertools.combinations(range(n_cand), k))
+    exact = select_sites(cm, n_add=k, solver="exact", min_cover=2)
+    assert exact.objective == pytest.approx(best)
+    greedy = select_sites(cm, n_add=k, min_cover=2)
+    assert greedy.objective <= best + 1e-9 <= greedy.bound + 1e-9
+    # the reported single and double coverage follow from the counts
+    c = existing + covers[:, exact.selected].sum(axis=1)
+    assert exact.covered_after == pytest.approx(weights[c >= 1].sum())
+    assert exact.double_after == pytest.approx(weights[c >= 2].sum())
+    assert exact.double_before == pytest.approx(weights[existing >= 2].sum())
+    assert exact.curve["double_coverage_pct"].iloc[-1] == pytest.approx(
+        100 * weights[c >= 2].sum() / weights.sum()
+    )
+
+
+def test_backup_coverage_prefers_a_second_cover():
+    # two rows of weight 10 and 1: row 0 is covered once already; a covers row 0, b row 1
+    covers = np.array([[1, 0], [0, 1]], dtype=bool)
+    cm = CoverageMatrix.from_arrays(
+        covers, [10, 1], existing_count=[1, 0], candidate_ids=["a", "b"]
+    )
+    assert list(select_sites(cm, n_add=1).site_ids) == ["b"]  # first covers only
+    assert list(select_sites(cm, n_add=1, min_cover=2).site_ids) == ["a"]  # backup counts
+    with pytest.raises(InputDataError, match="min_cover"):
+        select_sites(cm, n_add=1, min_cover=0)

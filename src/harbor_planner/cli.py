@@ -602,6 +602,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         quotas=_quotas_from_args(args, n_add),
         budget=args.budget,
         stages=stages,
+        min_cover=args.min_cover,
     )
     extra = {
         "stations_existing": len(stations),
@@ -627,6 +628,10 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         f"{selection.coverage_pct_after:.1f} % within {minutes[0]:g} min; optimality gap "
         + ("unknown" if not np.isfinite(gap) else f"{100 * gap:.2f} %")
     )
+    if selection.min_cover > 1:
+        before = 100.0 * selection.double_before / selection.total
+        after = 100.0 * selection.double_after / selection.total
+        print(f"demand covered by two or more stations: {before:.1f} % -> {after:.1f} %")
     print(f"wrote {', '.join(str(f) for f in files)}")
     return 0
 
@@ -653,6 +658,13 @@ def _add_optimize_command(sub: argparse._SubParsersAction) -> None:
     )
     o.add_argument(
         "--target", type=float, default=None, metavar="PCT", help="cover mode: target percent"
+    )
+    o.add_argument(
+        "--min-cover",
+        type=int,
+        default=1,
+        metavar="K",
+        help="max-cover: count each demand point up to K covers (2 = backup coverage)",
     )
     g = o.add_argument_group("candidates")
     g.add_argument(

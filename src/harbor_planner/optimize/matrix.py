@@ -22,7 +22,6 @@ from harbor_planner.errors import InputDataError
 from harbor_planner.isochrones import (
     Anchors,
     anchors_for,
-    arrival_times,
     pairs_within,
     reachability,
 )
@@ -67,8 +66,8 @@ class CoverageMatrix:
         Sparse boolean matrix (CSC), ``covers[i, j]``: candidate ``j`` covers demand ``i``.
     weights
         Demand weights.
-    existing_covered
-        Demand already covered by existing (fixed) stations.
+    existing_count
+        How many existing (fixed) stations cover each demand point.
     candidate_ids
         Candidate identifiers (strings).
     candidate_xy
@@ -89,7 +88,7 @@ class CoverageMatrix:
 
     covers: csc_matrix
     weights: FloatArray
-    existing_covered: BoolArray
+    existing_count: IntArray
     candidate_ids: npt.NDArray[np.object_]
     candidate_xy: FloatArray | None = None
     candidate_district: npt.NDArray[np.object_] | None = None
@@ -100,10 +99,10 @@ class CoverageMatrix:
 
     def __post_init__(self) -> None:
         n_dem, n_cand = self.covers.shape
-        if len(self.weights) != n_dem or len(self.existing_covered) != n_dem:
+        if len(self.weights) != n_dem or len(self.existing_count) != n_dem:
             raise InputDataError(
                 f"coverage matrix has {n_dem} demand rows but {len(self.weights)} weights and "
-                f"{len(self.existing_covered)} existing-coverage flags"
+                f"{len(self.existing_count)} existing-coverage counts"
             )
         if len(self.candidate_ids) != n_cand:
             raise InputDataError(
@@ -122,6 +121,11 @@ class CoverageMatrix:
     def n_candidates(self) -> int:
         """Number of candidate sites (columns)."""
         return self.covers.shape[1]
+
+    @property
+    def existing_covered(self) -> BoolArray:
+        """Demand already covered by at least one existing station."""
+        return self.existing_count > 0
 
     @property
     def total_weight(self) -> float:
@@ -149,6 +153,7 @@ class CoverageMatrix:
         weights: npt.ArrayLike,
         *,
         existing_covered: npt.ArrayLike | None = None,
+        existing_count: npt.ArrayLike | None = None,
         candidate_ids: npt.ArrayLike | None = None,
         candidate_xy: npt.ArrayLike | None = None,
         candidate_district: npt.ArrayLike | None = None,
@@ -158,7 +163,8 @@ class CoverageMatrix:
         """Build from a ready coverage matrix (dense or sparse, demand x candidates).
 
         A cost matrix becomes a coverage matrix with ``cost <= limit`` before this call,
-        as in spopt's ``from_cost_matrix``.
+        as in spopt's ``from_cost_matrix``. Existing stations are given as
+        ``existing_count`` (stations covering each row) or ``existing_covered`` (flags).
         """
         a = csc_matrix(covers, dtype=bool)
         a.eliminate_zeros()
@@ -171,10 +177,12 @@ class CoverageMatrix:
         return cls(
             covers=a,
             weights=np.asarray(weights, dtype=np.float64),
-            existing_covered=(
-                np.zeros(n_dem, dtype=bool)
+            existing_count=(
+                np.asarray(existing_count, dtype=np.int64)
+                if existing_count is not None
+                else np.zeros(n_dem, dtype=np.int64)
                 if existing_covered is None
-                else np.asarray(existing_covered, dtype=bool)
+                else np.asarray(existing_covered, dtype=bool).astype(np.int64)
             ),
             candidate_ids=ids,
             candidate_xy=None if candidate_xy is None else np.asarray(candidate_xy, float),
@@ -224,7 +232,6 @@ def coverage_matrix(
         Show progress bars (default: only on a terminal).
 
     """
-    from harbor_planner.coverage import nearest_station
     from harbor_planner.network.snap import points_xy
 
     t0 = time.perf_counter()
@@ -244,13 +251,14 @@ def coverage_matrix(
     covers.sum_duplicates()
     covers.data[:] = True
 
-    existing_covered = np.zeros(len(points), dtype=bool)
+    existing_count = np.zeros(len(points), dtype=np.int64)
     existing_xy = None
     if existing is not None and len(existing):
         st = anchors_for(network, existing, max_dist_m=max_dist_m)
-        near = nearest_station(network, st, limit_s=limit)
-        t, _ = arrival_times(network, near.time_s, dem, sources=st)
-        existing_covered = t <= limit + 1e-9
+        st_reach = reachability(network, st, minutes=minutes, progress=progress)
+        e_d, e_s = pairs_within(network, st_reach, dem, limit)
+        key = np.unique(e_d * len(existing) + e_s)
+        existing_count = np.bincount(key // len(existing), minlength=len(points))
         existing_xy = points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
     weights = points["weight"].to_numpy(np.float64)
     cand_xy = points_xy(candidates, crs=network.crs, what="candidates")[0]
@@ -288,13 +296,13 @@ def coverage_matrix(
         len(candidates),
         covers.nnz,
         minutes,
-        100.0 * weights[existing_covered].sum() / max(weights.sum(), 1e-12),
+        100.0 * weights[existing_count > 0].sum() / max(weights.sum(), 1e-12),
         info["build_s"],
     )
     return CoverageMatrix(
         covers=covers,
         weights=weights,
-        existing_covered=existing_covered,
+        existing_count=existing_count,
         candidate_ids=ids,
         candidate_xy=cand_xy,
         candidate_district=(

@@ -56,8 +56,13 @@ class SiteSelection:
         Stage label of each site (``""`` without stages).
     covered_before, covered_after, total
         Covered demand weight before and after, and the total demand weight.
+    double_before, double_after
+        Demand weight covered by at least two stations before and after.
+    min_cover
+        The coverage level optimised (1 = maximal coverage, 2 = backup coverage).
     objective
-        MCLP: weight newly covered; LSCP: number of sites.
+        MCLP: weight newly covered (with ``min_cover`` 2, each of the first two covers of a
+        point counts); LSCP: number of sites.
     bound
         Proven upper bound on the newly covered weight (MCLP) or lower bound on the number of
         sites (LSCP).
@@ -79,6 +84,9 @@ class SiteSelection:
     stage: npt.NDArray[np.object_]
     covered_before: float
     covered_after: float
+    double_before: float
+    double_after: float
+    min_cover: int
     total: float
     objective: float
     bound: float
@@ -118,6 +126,13 @@ class SiteSelection:
             "demand_covered_after": num(self.covered_after),
             "coverage_pct_before": round(self.coverage_pct_before, 3),
             "coverage_pct_after": round(self.coverage_pct_after, 3),
+            "min_cover": self.min_cover,
+            "double_coverage_pct_before": round(100.0 * self.double_before / self.total, 3)
+            if self.total
+            else 0.0,
+            "double_coverage_pct_after": round(100.0 * self.double_after / self.total, 3)
+            if self.total
+            else 0.0,
             "runtime_s": round(self.runtime_s, 3),
         }
 
@@ -177,26 +192,27 @@ def proportional_quotas(
     )
 
 
-def _reduce(cm: CoverageMatrix, eligible: BoolArray) -> tuple[Any, FloatArray]:
-    """Rows not yet covered and coverable, with identical rows merged (weights summed)."""
-    a = cm.covers[:, :]
-    a = a.tocsr()
-    open_rows = ~cm.existing_covered & (np.diff(a.indptr) > 0) & (cm.weights > 0)
+def _reduce(cm: CoverageMatrix, level: int = 1) -> tuple[Any, FloatArray, IntArray]:
+    """Rows still short of ``level`` covers and coverable, identical rows merged.
+
+    Returns the reduced CSC matrix, the summed weight of each reduced row and how many more
+    covers it counts for (``level`` minus what existing stations give, at least 1).
+    """
+    a = cm.covers.tocsr()
+    need = level - np.minimum(cm.existing_count, level)
+    open_rows = (need > 0) & (np.diff(a.indptr) > 0) & (cm.weights > 0)
     sub = a[open_rows]
     w = cm.weights[open_rows]
+    need = need[open_rows].astype(np.int64)
     if sub.shape[0] == 0:
-        return sub.tocsc(), w
+        return sub.tocsc(), w, need
     rng = np.random.default_rng(12345)
     r = rng.random((a.shape[1], 2))
     h = np.asarray(sub.astype(np.float64) @ r)
-    nnz = np.diff(sub.indptr).astype(np.float64)
-    key = np.column_stack([h, nnz])
+    key = np.column_stack([h, np.diff(sub.indptr), need])
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
-    merged_w = np.bincount(inverse, weights=w, minlength=len(first))
-    merged = sub[first]
-    del eligible
-    return merged.tocsc(), merged_w
+    merged_w = np.bincount(inverse.ravel(), weights=w, minlength=len(first))
+    return sub[first].tocsc(), merged_w, need[first]
 
 
 def _conflicts(xy: FloatArray, min_spacing_m: float) -> csr_matrix:
@@ -287,7 +303,7 @@ def _rank(problem: Problem, sol: Solution) -> Solution:
     """Order an exact solution by greedy addition among its own sites (gains per site)."""
     only = np.zeros(problem.n_candidates, dtype=bool)
     only[sol.selected] = True
-    sub = Problem(cover=problem.cover, weight=problem.weight, eligible=only)
+    sub = Problem(cover=problem.cover, weight=problem.weight, eligible=only, need=problem.need)
     ordered = greedy_mclp(sub, len(sol.selected), order_only=True)
     return Solution(
         selected=ordered.selected,
@@ -316,6 +332,7 @@ def select_sites(
     quotas: pd.DataFrame | None = None,
     budget: float | None = None,
     stages: Sequence[tuple[str, int]] | None = None,
+    min_cover: int = 1,
 ) -> SiteSelection:
     """Choose new sites: maximal coverage (``n_add`` sites) or set cover (``target_pct``).
 
@@ -348,6 +365,10 @@ def select_sites(
         Upper bound on the total ``cost`` of new sites.
     stages
         ``[(label, count), ...]``: a roll-out in which each stage adds to the last.
+    min_cover
+        ``max-cover`` only: count each demand point up to this many covers (2 = backup
+        coverage: maximise the demand covered twice, the first cover still counting);
+        existing stations' covers count too.
 
     Raises
     ------
@@ -364,6 +385,10 @@ def select_sites(
         raise InputDataError(f"solver must be 'greedy' or 'exact', got {solver!r}")
     if cm.total_weight <= 0:
         raise InputDataError("there is no demand to cover (total weight 0)")
+    if int(min_cover) != min_cover or min_cover < 1:
+        raise InputDataError(f"min_cover must be a whole number >= 1, got {min_cover!r}")
+    if min_cover > 1 and mode == "cover":
+        raise InputDataError("min_cover > 1 applies to max-cover, not to cover mode")
     n_c = cm.n_candidates
     eligible = np.ones(n_c, dtype=bool)
     if excluded:
@@ -439,14 +464,14 @@ def select_sites(
     if quotas is not None:
         district, qmin, qmax, _ = _quota_arrays(cm, quotas, n_add, eligible)
 
-    cover, weight = _reduce(cm, eligible)
+    cover, weight, need = _reduce(cm, min_cover)
     chosen: list[int] = []
     gains: list[float] = []
     labels: list[str] = []
     bound_total = 0.0
     statuses: list[str] = []
     done = 0
-    covered_rows = np.zeros(cover.shape[0], dtype=bool)
+    got = np.zeros(cover.shape[0], dtype=np.int64)  # new covers of each reduced row
     for label, n in stages:
         done += n
         stage_max = (
@@ -471,10 +496,10 @@ def select_sites(
             stage_eligible[chosen] = False
             if conflicts is not None:
                 stage_eligible[conflicts[chosen].indices] = False
-        rem_w = np.where(covered_rows, 0.0, weight)
         problem = Problem(
             cover=cover,
-            weight=rem_w,
+            weight=weight,
+            need=np.maximum(need - got, 0),
             eligible=stage_eligible,
             conflicts=conflicts,
             district=district,
@@ -502,7 +527,7 @@ def select_sites(
             labels.append(label)
         sel = sol.selected
         if len(sel):
-            covered_rows |= np.diff(cover[:, sel].tocsr().indptr) > 0
+            got += np.diff(cover[:, sel].tocsr().indptr)
     added = float(np.sum(gains))
     before = cm.covered_weight_before
     # the bound of a staged plan: stage bounds are conditional on earlier stages, so only a
@@ -511,7 +536,7 @@ def select_sites(
     gap = _gap(bound, added)
     status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
     return _selection(cm, chosen, gains, labels, before, added, bound, gap, solver, status,
-                      "max-cover", t0)  # fmt: skip
+                      "max-cover", t0, min_cover=min_cover)  # fmt: skip
 
 
 def _gap(bound: float, objective: float) -> float:
@@ -535,18 +560,31 @@ def _selection(
     mode: str,
     t0: float,
     objective: float | None = None,
+    *,
+    min_cover: int = 1,
 ) -> SiteSelection:
     total = cm.total_weight
-    covered = before + np.cumsum(gains)
     ids = cm.candidate_ids[np.asarray(chosen, dtype=np.int64)]
+    # single and double coverage after each added site, from the cover counts
+    count = cm.existing_count.copy()
+    single = np.empty(len(chosen))
+    double = np.empty(len(chosen))
+    a = cm.covers
+    for k, j in enumerate(chosen):
+        count[a.indices[a.indptr[j] : a.indptr[j + 1]]] += 1
+        single[k] = cm.weights[count >= 1].sum()
+        double[k] = cm.weights[count >= 2].sum()
+    double_before = float(cm.weights[cm.existing_count >= 2].sum())
     curve = pd.DataFrame(
         {
             "rank": np.arange(1, len(chosen) + 1),
             "site_id": ids,
             "stage": labels,
             "gain": gains,
-            "covered": covered,
-            "coverage_pct": 100.0 * covered / total,
+            "covered": single,
+            "coverage_pct": 100.0 * single / total,
+            "double_covered": double,
+            "double_coverage_pct": 100.0 * double / total,
         }
     )
     sel = SiteSelection(
@@ -555,7 +593,10 @@ def _selection(
         gains=np.asarray(gains),
         stage=np.asarray(labels, dtype=object),
         covered_before=before,
-        covered_after=before + added,
+        covered_after=float(single[-1]) if len(chosen) else before,
+        double_before=double_before,
+        double_after=float(double[-1]) if len(chosen) else double_before,
+        min_cover=min_cover,
         total=total,
         objective=added if objective is None else objective,
         bound=bound,
@@ -591,7 +632,7 @@ def _select_cover(
 ) -> SiteSelection:
     before = cm.covered_weight_before
     needed = target_pct / 100.0 * cm.total_weight - before
-    cover, weight = _reduce(cm, eligible)
+    cover, weight, _ = _reduce(cm)
     problem = Problem(cover=cover, weight=weight, eligible=eligible, conflicts=conflicts)
     if needed <= 1e-9:
         log.info(

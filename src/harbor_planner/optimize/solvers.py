@@ -49,6 +49,8 @@ class Problem:
         CSC boolean matrix, reduced demand rows x candidates.
     weight
         Weight of each reduced row.
+    need
+        How many more covers each row counts for (``None``: one each).
     eligible
         Candidates that may be chosen at all.
     conflicts
@@ -68,6 +70,7 @@ class Problem:
     cover: csc_matrix
     weight: FloatArray
     eligible: BoolArray
+    need: IntArray | None = None
     conflicts: csr_matrix | None = None
     district: IntArray | None = None
     quota_min: IntArray | None = None
@@ -79,6 +82,12 @@ class Problem:
     def n_candidates(self) -> int:
         """Number of candidates."""
         return self.cover.shape[1]
+
+    def row_need(self) -> IntArray:
+        """How many more covers each row counts for."""
+        if self.need is None:
+            return np.ones(self.cover.shape[0], dtype=np.int64)
+        return np.asarray(self.need, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -154,7 +163,8 @@ def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> So
     """
     t0 = time.perf_counter()
     a = problem.cover
-    w = problem.weight
+    need = problem.row_need()
+    w = np.where(need > 0, problem.weight, 0.0)
     gain = np.asarray(a.T @ w, dtype=np.float64).ravel()
     eligible = problem.eligible.copy()
     cost = problem.cost
@@ -163,7 +173,7 @@ def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> So
     stale = np.where(eligible, gain, 0.0)
     heap = [(-float(key[j]), int(j)) for j in np.flatnonzero(eligible)]
     heapq.heapify(heap)
-    covered = np.zeros(len(w), dtype=bool)
+    got = np.zeros(len(w), dtype=np.int64)
     district = problem.district
     count = None
     if district is not None and problem.quota_max is not None:
@@ -199,7 +209,7 @@ def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> So
             if not allowed(j):
                 continue
             rows = a.indices[a.indptr[j] : a.indptr[j + 1]]
-            true = float(w[rows][~covered[rows]].sum())
+            true = float(w[rows][got[rows] < need[rows]].sum())
             stale[j] = true
             k = true / max(cost[j], 1e-12) if use_ratio else true
             if k >= -neg - 1e-9 * max(1.0, abs(neg)):
@@ -209,7 +219,7 @@ def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> So
         if pick < 0:
             break
         rows = a.indices[a.indptr[pick] : a.indptr[pick + 1]]
-        covered[rows] = True
+        got[rows] += 1
         f += stale[pick]
         gains.append(stale[pick])
         stale[pick] = 0.0
@@ -397,6 +407,7 @@ def milp(
     a = problem.cover.tocsr().astype(np.float64)
     n_r, n_c = a.shape
     w = problem.weight
+    need = problem.row_need()
     mclp = n_add is not None
     # columns: x (candidates) then y (rows)
     col_cost = (
@@ -405,7 +416,7 @@ def milp(
         else np.concatenate([np.ones(n_c), np.zeros(n_r)])
     )
     col_lower = np.zeros(n_c + n_r)
-    col_upper = np.concatenate([problem.eligible.astype(float), np.ones(n_r)])
+    col_upper = np.concatenate([problem.eligible.astype(float), problem.row_need().astype(float)])
     blocks = [hstack([-a, identity(n_r, format="csr")], format="csr")]
     lo = [np.full(n_r, -np.inf)]
     hi = [np.zeros(n_r)]
@@ -466,11 +477,8 @@ def milp(
     if values is not None and start is not None:
         chosen = np.flatnonzero(values[:n_c] > 0.5)
         claimed = info.objective_function_value
-        real = (
-            -float(w[np.asarray(a[:, chosen].sum(axis=1)).ravel() > 0].sum())
-            if mclp
-            else len(chosen)
-        )
+        hits = np.asarray(a[:, chosen].sum(axis=1)).ravel()
+        real = -float((w * np.minimum(hits, need)).sum()) if mclp else float(len(chosen))
         if claimed < real - 1e-6 * max(1.0, abs(real)):
             # HiGHS 1.16 can report an objective its returned solution does not have after a
             # user-supplied start (seen in the set-cover model): solve again from scratch
@@ -486,8 +494,8 @@ def milp(
         )
     chosen = np.flatnonzero(values[:n_c] > 0.5)
     if mclp:
-        covered_rows = np.asarray(a[:, chosen].sum(axis=1)).ravel() > 0
-        objective = float(w[covered_rows].sum())
+        hits = np.asarray(a[:, chosen].sum(axis=1)).ravel()
+        objective = float((w * np.minimum(hits, need)).sum())
         bound = max(-float(info.mip_dual_bound), objective)
         if warm is not None and warm.objective > objective + 1e-9:
             log.warning("HiGHS returned a worse solution than greedy; keeping greedy's")
