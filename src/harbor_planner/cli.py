@@ -781,6 +781,44 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_stations_number(args: argparse.Namespace) -> int:
+    from harbor_planner._io import atomic_path
+    from harbor_planner.register import number_stations, register_table
+    from harbor_planner.stations import format_problem_table, read_stations
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".gpkg"):
+        raise InputDataError(f"--out {args.out}: expected a .csv, .xlsx or .gpkg file name")
+    if args.out.resolve() == args.file.resolve():
+        raise InputDataError(f"--out {args.out}: write the register to a new file")
+    check = read_stations(args.file, crs=args.crs, sheet=args.sheet)
+    if not check.ok:
+        print(format_problem_table(check.errors))
+        raise InputDataError(
+            f"{len(check.rejected)} rows have errors (listed above); fix them before numbering, "
+            "so that no station is left out of the register",
+            path=args.file,
+        )
+    numbering = number_stations(check.stations)
+    table = register_table(numbering.stations)
+    with atomic_path(args.out) as tmp:
+        if suffix == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            table.to_excel(tmp, index=False, sheet_name="register")
+        else:
+            import geopandas as gpd
+
+            geometry = numbering.stations.geometry.to_numpy()
+            layer = gpd.GeoDataFrame(table, geometry=geometry, crs="EPSG:4326")
+            layer.to_file(tmp, layer="register", driver="GPKG")
+    print(
+        f"{len(table)} stations: {numbering.kept} codes kept, {numbering.assigned} new; "
+        f"wrote {args.out}"
+    )
+    return 0
+
+
 def _add_stations_commands(sub: argparse._SubParsersAction) -> None:
     """Station commands (``stations check``...)."""
     p = sub.add_parser("stations", help="read, check and place station lists")
@@ -847,6 +885,22 @@ def _add_stations_commands(sub: argparse._SubParsersAction) -> None:
     )
     _add_walk_model_options(c)
     c.set_defaults(handler=_cmd_stations_check)
+
+    n = ssub.add_parser(
+        "number",
+        help="give every station its unified code <adcode>-<NNNN> (统一站点编号)",
+        description=(
+            "Number the register: codes already given (统一编号) are kept, new stations get "
+            "the next number of their district, a closed station's code is never reused. "
+            "The register is written with the coordinates as given, so numbering it again "
+            "with the same --crs changes nothing."
+        ),
+    )
+    n.add_argument("file", type=Path, help="station list or register")
+    n.add_argument("--crs", default=None, metavar="CRS", help="true coordinates of the file")
+    n.add_argument("--sheet", default=None, metavar="NAME", help="workbook sheet or layer")
+    n.add_argument("--out", type=Path, required=True, help="register to write (.csv/.xlsx/.gpkg)")
+    n.set_defaults(handler=_cmd_stations_number)
 
 
 def _configure_logging(args: argparse.Namespace) -> None:

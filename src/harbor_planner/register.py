@@ -1,0 +1,197 @@
+"""The station register: unified numbering (统一站点编号) and the lifecycle of stations.
+
+Every station gets a code ``<adcode>-<NNNN>`` from the district it lies in, e.g.
+``500103-0007``. Numbering is stable: codes already in the register are kept, new stations get
+the next number after the highest ever given in their district (so the code of a closed
+station, which stays in the register, is never reused), in the order of the rows. Lifecycle
+statuses are proposed → building → existing → closed (拟建/在建/已建成/退出) with the dates a
+register keeps (``opened``, ``closed``); closed stations stay in the register and out of every
+coverage figure.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from harbor_planner.errors import InputDataError
+
+__all__ = ["CODE_COLUMN", "Numbering", "number_stations"]
+
+log = logging.getLogger(__name__)
+
+#: Column of the unified code in the register.
+CODE_COLUMN = "unified_code"
+_CODE_ALIASES = ("unified_code", "统一编号", "站点统一编号", "统一站点编号", "register_code")
+_DATE_ALIASES = {
+    "opened": ("opened", "开通日期", "启用日期", "建成日期", "投用日期"),
+    "closed": ("closed", "退出日期", "关闭日期", "撤销日期"),
+}
+_CODE_RE = re.compile(r"^(\d{6})-(\d{4})$")
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """A numbered register.
+
+    Attributes
+    ----------
+    stations
+        The stations with ``unified_code``, ``opened`` and ``closed`` columns.
+    kept
+        Codes that were already there.
+    assigned
+        New codes given.
+
+    """
+
+    stations: Any
+    kept: int
+    assigned: int
+
+
+def _find(columns: Any, aliases: tuple[str, ...]) -> str | None:
+    lower = {str(c).strip().lower(): c for c in columns}
+    for a in aliases:
+        if a.lower() in lower:
+            return lower[a.lower()]
+    return None
+
+
+def _rows(frame: pd.DataFrame, mask: Any) -> str:
+    rows = frame.loc[mask, "row"].astype(str).tolist() if "row" in frame else []
+    text = ", ".join(rows[:10]) + (" ..." if len(rows) > 10 else "")
+    return f"row(s) {text}" if text else "some rows"
+
+
+def number_stations(stations: Any) -> Numbering:
+    """Give every station its unified code, keeping the codes already given.
+
+    Parameters
+    ----------
+    stations
+        The clean stations of :func:`harbor_planner.read_stations` (with ``adcode``, the
+        district each lies in, and ``row``); a code column (``unified_code`` / 统一编号) and
+        date columns (``opened``/开通日期, ``closed``/退出日期) are used when present.
+
+    Returns
+    -------
+    Numbering
+
+    Raises
+    ------
+    InputDataError
+        A malformed code, the same code twice, a code whose district disagrees with the
+        station's location, an unreadable date, or a station outside every district — each
+        naming the rows.
+
+    """
+    st = stations.copy()
+    if "adcode" not in st:
+        raise InputDataError("numbering needs the district (adcode) of every station")
+    problems: list[str] = []
+    col = _find(st.columns, _CODE_ALIASES)
+    codes = (
+        st[col].astype("string").str.strip().replace("", pd.NA)
+        if col is not None
+        else pd.Series(pd.NA, index=st.index, dtype="string")
+    )
+    if col is not None and col != CODE_COLUMN:
+        st = st.drop(columns=col)
+    adcode = st["adcode"].astype("string")
+    if adcode.isna().any():
+        problems.append(
+            f"{_rows(st, adcode.isna())}: the station lies in no Chongqing district, so it "
+            "cannot be numbered"
+        )
+    parts = codes.str.extract(_CODE_RE)
+    bad = codes.notna() & parts[0].isna()
+    if bad.any():
+        problems.append(
+            f"{_rows(st, bad)}: code is not <adcode>-<NNNN> (e.g. 500103-0007): "
+            + ", ".join(codes[bad].astype(str).tolist()[:5])
+        )
+    dup = codes.notna() & codes.duplicated(keep=False)
+    if dup.any():
+        problems.append(
+            f"{_rows(st, dup)}: the same code is given twice: "
+            + ", ".join(sorted(set(codes[dup].astype(str)))[:5])
+        )
+    wrong = codes.notna() & parts[0].notna() & adcode.notna() & (parts[0] != adcode)
+    if wrong.any():
+        pairs = [f"{c} in {a}" for c, a in zip(codes[wrong], adcode[wrong], strict=True)][:5]
+        problems.append(
+            f"{_rows(st, wrong)}: the code's district disagrees with the location: "
+            + ", ".join(pairs)
+        )
+    for canon, aliases in _DATE_ALIASES.items():
+        dcol = _find(st.columns, aliases)
+        raw = st[dcol] if dcol is not None else pd.Series(pd.NA, index=st.index)
+        text = raw.astype("string").str.strip().replace("", pd.NA)
+        parsed = pd.to_datetime(text, errors="coerce")
+        unreadable = text.notna() & parsed.isna()
+        if unreadable.any():
+            problems.append(
+                f"{_rows(st, unreadable)}: {dcol} is not a date: "
+                + ", ".join(text[unreadable].astype(str).tolist()[:5])
+            )
+        if dcol is not None and dcol != canon:
+            st = st.drop(columns=dcol)
+        st[canon] = parsed.dt.strftime("%Y-%m-%d").astype("string")
+    if problems:
+        raise InputDataError("cannot number the register: " + "; ".join(problems))
+
+    status = st["status"] if "status" in st else pd.Series(pd.NA, index=st.index)
+    no_date = (status == "closed") & st["closed"].isna()
+    if no_date.any():
+        log.warning("%s: closed stations without a closing date (退出日期)", _rows(st, no_date))
+
+    number = pd.to_numeric(parts[1], errors="coerce")
+    highest = number.groupby(adcode).max()
+    new = codes.isna()
+    order = st.sort_values([c for c in ("sheet", "row") if c in st]).index
+    new_in_order = [i for i in order if new[i]]
+    counter: dict[str, int] = {
+        str(k): int(v) for k, v in highest.items() if pd.notna(k) and pd.notna(v)
+    }
+    out = codes.copy()
+    for i in new_in_order:
+        a = str(adcode[i])
+        counter[a] = counter.get(a, 0) + 1
+        if counter[a] > 9999:
+            raise InputDataError(f"district {a} has run out of four-digit station numbers")
+        out[i] = f"{a}-{counter[a]:04d}"
+    st[CODE_COLUMN] = out.astype("string")
+    kept = int((~new).sum())
+    assigned = len(new_in_order)
+    log.info(
+        "register: %d stations, %d codes kept, %d new codes in %d districts",
+        len(st),
+        kept,
+        assigned,
+        int(adcode.nunique()),
+    )
+    return Numbering(stations=st, kept=kept, assigned=assigned)
+
+
+def register_table(numbered: Any) -> pd.DataFrame:
+    """The register as a table that reads back with the same ``--crs``: original coordinates.
+
+    Columns 统一编号 first, then the normalised ones, and 经度/纬度 holding the coordinates
+    as they were given (in the file's own datum), so numbering the table again changes
+    nothing.
+    """
+    st = numbered.drop(columns="geometry", errors="ignore")
+    drop = [c for c in ("row", "sheet", "adcode", "district_zh", "crs_orig") if c in st]
+    table = st.drop(columns=drop).rename(
+        columns={CODE_COLUMN: "统一编号", "lon_orig": "经度", "lat_orig": "纬度"}
+    )
+    head = ["统一编号", "station_id", "name", "district", "address", "status", "flagship",
+            "area_m2", "opened", "closed", "经度", "纬度"]  # fmt: skip
+    first = [c for c in head if c in table]
+    return table[first + [c for c in table.columns if c not in first]].replace({np.nan: None})

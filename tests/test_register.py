@@ -1,0 +1,112 @@
+"""Station register: unified codes <adcode>-<NNNN>, stable across runs, never reused."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from harbor_planner import InputDataError, read_stations
+from harbor_planner.cli import main
+from harbor_planner.register import CODE_COLUMN, number_stations
+
+# two points in 渝中区 (500103) and one in 江北区 (500105), WGS-84
+YUZHONG = [(106.5700, 29.5580), (106.5500, 29.5550), (106.5400, 29.5600)]
+JIANGBEI = (106.5750, 29.5900)
+
+
+def write(path, rows):
+    pd.DataFrame(rows).to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def base_rows():
+    pts = [*YUZHONG, JIANGBEI]
+    return [
+        {"编号": f"S{i}", "名称": f"站{i}", "经度": x, "纬度": y, "状态": "已建成"}
+        for i, (x, y) in enumerate(pts, start=1)
+    ]
+
+
+def numbered(path):
+    check = read_stations(path, crs="wgs84")
+    assert check.ok, check.format_problems()
+    return number_stations(check.stations).stations.set_index("station_id")[CODE_COLUMN]
+
+
+def test_codes_per_district_in_row_order(tmp_path):
+    codes = numbered(write(tmp_path / "a.csv", base_rows()))
+    assert codes.to_dict() == {
+        "S1": "500103-0001", "S2": "500103-0002", "S3": "500103-0003", "S4": "500105-0001",
+    }  # fmt: skip
+
+
+def test_numbering_its_own_output_changes_nothing(tmp_path, capsys):
+    src = write(tmp_path / "a.csv", base_rows())
+    for out in ("reg.csv", "reg.xlsx"):
+        assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out",
+                     str(tmp_path / out)]) == 0  # fmt: skip
+    assert main(["-q", "stations", "number", str(tmp_path / "reg.csv"), "--crs", "wgs84",
+                 "--out", str(tmp_path / "again.csv")]) == 0  # fmt: skip
+    assert (tmp_path / "reg.csv").read_bytes() == (tmp_path / "again.csv").read_bytes()
+    again = pd.read_excel(tmp_path / "reg.xlsx")
+    assert list(again["统一编号"]) == ["500103-0001", "500103-0002", "500103-0003", "500105-0001"]
+    assert "4 codes kept, 0 new" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_adding_appends_and_closing_keeps_the_code(tmp_path):
+    rows = base_rows()
+    for r, code in zip(rows, ["500103-0001", "500103-0002", "500103-0007", "500105-0001"],
+                       strict=True):  # fmt: skip
+        r["统一编号"] = code
+    rows[2]["状态"] = "退出"  # 500103-0007 closed: stays in the register
+    rows[2]["退出日期"] = "2025-06-30"
+    rows.append({"编号": "S5", "名称": "新站", "经度": 106.5650, "纬度": 29.5520, "状态": "拟建"})
+    codes = numbered(write(tmp_path / "b.csv", rows))
+    assert codes["S3"] == "500103-0007"  # kept
+    assert codes["S5"] == "500103-0008"  # after the highest ever given, never a gap reused
+    check = read_stations(tmp_path / "b.csv", crs="wgs84")
+    st = number_stations(check.stations).stations.set_index("station_id")
+    assert st.loc["S3", "closed"] == "2025-06-30" and st.loc["S3", "status"] == "closed"
+
+
+@pytest.mark.parametrize(
+    ("codes", "message"),
+    [
+        (["500103-0001", "500103-0001", None, None], "same code is given twice"),
+        (["500105-0001", None, None, None], "disagrees with the location"),
+        (["X-1", None, None, None], "not <adcode>-<NNNN>"),
+    ],
+)
+def test_conflicts_are_errors_naming_rows(tmp_path, codes, message):
+    rows = base_rows()
+    for r, c in zip(rows, codes, strict=True):
+        r["统一编号"] = c
+    check = read_stations(write(tmp_path / "c.csv", rows), crs="wgs84")
+    with pytest.raises(InputDataError, match=message) as err:
+        number_stations(check.stations)
+    assert "row" in str(err.value)
+
+
+def test_bad_dates_and_cli_refuses_rows_with_errors(tmp_path, capsys):
+    rows = base_rows()
+    rows[0]["开通日期"] = "last spring"
+    check = read_stations(write(tmp_path / "d.csv", rows), crs="wgs84")
+    with pytest.raises(InputDataError, match="not a date"):
+        number_stations(check.stations)
+    rows = base_rows()
+    rows[1]["经度"] = "abc"
+    src = write(tmp_path / "e.csv", rows)
+    code = main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out",
+                 str(tmp_path / "r.csv")])  # fmt: skip
+    assert code == InputDataError.exit_code
+    assert "fix them before numbering" in capsys.readouterr().err
+    assert not (tmp_path / "r.csv").exists()
+
+
+@pytest.mark.realdata
+def test_yuzhong_register(shared, tmp_path):
+    check = read_stations(shared("yuzhong", "stations_illustrative.xlsx"), crs="gcj02")
+    st = number_stations(check.stations).stations
+    assert st[CODE_COLUMN].is_unique and len(st) == 42
+    assert st[CODE_COLUMN].str.match(r"^500\d{3}-\d{4}$").all()
+    assert (st[CODE_COLUMN].str[:6] == st["adcode"]).all()
