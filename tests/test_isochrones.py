@@ -373,3 +373,22 @@ def test_redundancy_and_double_coverage_hand_computed(diamond):
     assert s["double_coverage_pct"] == pytest.approx(100 * 2 / 15, abs=0.01)
     # the pairwise count agrees with the one-search coverage
     assert ((res.demand["n_stations"] >= 1) == res.demand["covered"]).all()
+
+
+def test_replacement_site_recovers_what_a_closing_station_alone_covers(diamond):
+    from harbor_planner.coverage import replacement_sites
+    from harbor_planner.optimize import CoverageMatrix
+
+    demand = pts((0, 0), (50, -30), (100, 0), (100, 50))
+    demand["weight"] = [1.0, 2.0, 4.0, 8.0]
+    res = coverage(diamond, pts((25, 3), (75, 3)), demand, minutes=1)
+    # c0 covers F (shared, nothing lost there); c1 covers A (S0's own) and the B-C point
+    covers = np.array([[0, 1], [1, 0], [0, 0], [0, 1]], dtype=bool)
+    cm = CoverageMatrix.from_arrays(covers, demand["weight"], candidate_ids=["c0", "c1"])
+    table = replacement_sites(res, cm, [0, 1]).set_index("station_id")
+    assert table.loc["S0", "lost_demand"] == 1.0
+    assert table.loc["S0", "replacement_site"] == "c1"
+    assert table.loc["S0", "recovered_pct"] == 100.0
+    assert table.loc["S1", "lost_demand"] == 4.0  # B: nobody else reaches it
+    assert table.loc["S1", "recovered_demand"] == 0.0  # no candidate covers B
+    assert pd.isna(table.loc["S1", "replacement_site"])

@@ -367,7 +367,9 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     )
     files = write_coverage(result, args.out)
     if args.exit_candidates is not None:
-        files.append(_write_exit_candidates(result, args.exit_candidates, args.out))
+        files.append(
+            _write_exit_candidates(result, args.exit_candidates, args.out, args, net, demand)
+        )
     s = result.summary
     print(
         f"{s['coverage_pct']:.1f} % of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
@@ -379,17 +381,38 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_exit_candidates(result: Any, pct: float, out: Path) -> Path:
-    """Stations whose closure loses less than ``pct`` % of the covered demand."""
+def _write_exit_candidates(
+    result: Any, pct: float, out: Path, args: argparse.Namespace, net: Any, demand: Any
+) -> Path:
+    """Stations whose closure loses less than ``pct`` % of the covered demand.
+
+    With ``--candidates``, each gets the candidate site that best recovers what it alone
+    covers.
+    """
+    import numpy as np
+
     from harbor_planner._io import atomic_path
 
     st = result.stations
-    exits = st[st["on_network"] & (st["exit_loss_pct"] < pct)].sort_values("exit_loss_pct")
+    keep = (st["on_network"] & (st["exit_loss_pct"] < pct)).to_numpy()
+    exits = st[keep].assign(_pos=np.flatnonzero(keep)).sort_values("exit_loss_pct")
     cols = [c for c in ("station_id", "name", "district", "status") if c in exits]
     cols += ["demand_covered", "unique_demand", "shared_demand", "exit_loss_pct"]
+    table = exits[cols]
+    if args.candidates is not None and len(exits):
+        from harbor_planner.candidates import candidates_from_spec
+        from harbor_planner.coverage import replacement_sites
+        from harbor_planner.optimize import coverage_matrix
+
+        cand = candidates_from_spec(args.candidates, network=net, crs=args.candidates_crs)
+        cm = coverage_matrix(net, cand, demand, minutes=result.summary["minutes"])
+        repl = replacement_sites(result, cm, exits["_pos"].tolist())
+        table = table.reset_index(drop=True).join(
+            repl.drop(columns=["station_id"]).reset_index(drop=True)
+        )
     path = out / "exit_candidates.csv"
     with atomic_path(path) as tmp:
-        exits[cols].to_csv(tmp, index=False, encoding="utf-8-sig")
+        table.to_csv(tmp, index=False, encoding="utf-8-sig")
     print(
         f"{len(exits)} of {len(st)} stations could close losing less than {pct:g} % of the "
         "covered demand each (exit_candidates.csv)"
@@ -456,6 +479,13 @@ def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
         metavar="PCT",
         help="also list the stations whose closure loses less than PCT %% of covered demand",
     )
+    c.add_argument(
+        "--candidates",
+        default=None,
+        metavar="FILE|auto",
+        help="with --exit-candidates: find each one's best replacement among these sites",
+    )
+    c.add_argument("--candidates-crs", default=None, metavar="CRS", help="CRS of --candidates")
     c.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     _add_walk_model_options(c)
     c.set_defaults(handler=_cmd_coverage)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ __all__ = [
     "assign_districts",
     "coverage",
     "nearest_station",
+    "replacement_sites",
     "write_coverage",
 ]
 
@@ -135,6 +137,9 @@ class CoverageResult:
         The figures of ``summary.json`` (see :func:`coverage`).
     by_district
         One row per district: the same figures per 区县.
+    pairs
+        ``(demand position, station position)`` of every station reaching a demand point
+        within the limit.
     demand
         Demand points (WGS-84) with ``weight``, ``time_min`` (to the nearest station),
         ``nearest_station``, ``covered``, ``n_stations`` (how many stations reach it within the
@@ -153,6 +158,7 @@ class CoverageResult:
     demand: Any
     stations: Any
     demand_shapes: Any = field(default=None)
+    pairs: tuple[IntArray, IntArray] | None = field(default=None, repr=False)
 
 
 def _weighted_quantile(values: FloatArray, weights: FloatArray, q: float) -> float:
@@ -414,6 +420,7 @@ def coverage(
         demand=out,
         stations=st_out,
         demand_shapes=getattr(demand, "shapes", None),
+        pairs=(d_i, s_j),
     )
 
 
@@ -471,3 +478,50 @@ def write_coverage(result: CoverageResult, out_dir: str | Path) -> list[Path]:
         written.append(path)
     log.info("wrote %s", ", ".join(p.name for p in written))
     return written
+
+
+def replacement_sites(result: CoverageResult, cm: Any, stations: Sequence[int]) -> pd.DataFrame:
+    """For stations that may close, the candidate site that best recovers what they alone cover.
+
+    Parameters
+    ----------
+    result
+        The coverage of the current stations.
+    cm
+        A :class:`~harbor_planner.optimize.CoverageMatrix` of candidate sites over the same
+        demand points (in the same order).
+    stations
+        Positions of the stations considered for closing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per station: ``station_id``, ``lost_demand`` (demand only it covers),
+        ``replacement_site``, ``recovered_demand`` and ``recovered_pct`` (of the lost demand);
+        no site when nothing would be lost or no candidate recovers any of it.
+
+    """
+    if result.pairs is None:
+        raise InputDataError("the coverage result carries no station pairs")
+    d_i, s_j = result.pairs
+    weight = result.demand["weight"].to_numpy(np.float64)
+    n_cover = result.demand["n_stations"].to_numpy()
+    a = cm.covers.tocsr()
+    ids = result.stations["station_id"].astype(str).to_numpy()
+    rows = []
+    for s in stations:
+        lost = np.unique(d_i[(s_j == s) & (n_cover[d_i] == 1)])
+        lost_w = float(weight[lost].sum())
+        row: dict[str, Any] = {"station_id": ids[s], "lost_demand": lost_w}
+        gains = np.asarray(a[lost].T @ weight[lost]).ravel() if lost_w > 0 else np.zeros(1)
+        best = int(np.argmax(gains)) if gains.size else 0  # ties: the first candidate
+        if lost_w > 0 and gains.size and gains[best] > 0:
+            row.update(
+                replacement_site=str(cm.candidate_ids[best]),
+                recovered_demand=float(gains[best]),
+                recovered_pct=100.0 * float(gains[best]) / lost_w,
+            )
+        else:
+            row.update(replacement_site=None, recovered_demand=0.0, recovered_pct=None)
+        rows.append(row)
+    return pd.DataFrame(rows)
