@@ -1,0 +1,294 @@
+"""Reports and exports: the self-contained HTML report, the workbook, the GeoPackage of layers.
+
+Inputs are real results on the hand-made diamond network (tests/data/network) and a
+hand-written site selection; one test runs on Yuzhong's illustrative stations.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pyogrio
+import pytest
+
+from harbor_planner import InputDataError, build_network
+from harbor_planner.coverage import coverage
+from harbor_planner.isochrones import isochrones, service_area
+from harbor_planner.optimize import CoverageMatrix, select_sites
+from harbor_planner.optimize.output import selected_sites
+from harbor_planner.report import (
+    coverage_curve_svg,
+    report_html,
+    source_info,
+    write_layers_gpkg,
+    write_report_html,
+    write_report_xlsx,
+)
+
+DATA = Path(__file__).parent / "data" / "network"
+X0, Y0 = 600000.0, 3260000.0
+XSS = "<script>alert(1)</script>"
+XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def pts(*xy, crs="EPSG:32648", prefix="S"):
+    x, y = zip(*xy, strict=True)
+    return gpd.GeoDataFrame(
+        {"station_id": [f"{prefix}{i}" for i in range(len(x))]},
+        geometry=gpd.points_from_xy(np.add(x, X0), np.add(y, Y0)),
+        crs=crs,
+    )
+
+
+@pytest.fixture(scope="module")
+def diamond():
+    return build_network(DATA / "diamond.geojson", progress=False)
+
+
+@pytest.fixture(scope="module")
+def cov(diamond):
+    stations = pts((25, 3), (150, 1))
+    stations["name"] = [XSS, "二号站"]
+    stations["status"] = ["existing", "proposed"]
+    demand = pts((100, 50), (50, -30), (500, 500), (30, 0), prefix="D")
+    demand["weight"] = [2.0, 1.0, 1.0, 4.0]
+    return coverage(diamond, stations, demand, minutes=2.5)
+
+
+@pytest.fixture(scope="module")
+def selection():
+    # demand weights 10, 5, 5, 1; a covers row 0; b rows 1, 2; c rows 0, 3; d row 3
+    covers = np.array([[1, 0, 1, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1]], dtype=bool)
+    cm = CoverageMatrix.from_arrays(covers, [10, 5, 5, 1], candidate_ids=["a", "b", "c", "d"])
+    return select_sites(cm, n_add=2, solver="greedy")  # c (11), then b (10)
+
+
+@pytest.fixture(scope="module")
+def sites(selection):
+    cand = pts((10, 0), (60, 0), (100, 20), (200, 0), prefix="c")
+    cand["district"] = "渝中区"
+    cand["kind"] = ["street", "toilet", "metro", "bank"]
+    cand["name"] = ["一", "二", XSS, "四"]
+    return selected_sites(selection, cand)
+
+
+@pytest.fixture
+def source_files(tmp_path):
+    a = tmp_path / "walk.osm"
+    a.write_text("<osm></osm>\n", encoding="utf-8")
+    b = tmp_path / "stations_gbk.csv"
+    b.write_bytes("编号,名称\n".encode("gbk"))
+    return [a, b, tmp_path / "absent.csv"]
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def test_html_is_self_contained_and_holds_the_figures(cov, selection, sites, source_files):
+    params = {"minutes": 15, "walk_speed_kmh": 4.5, "demand": "main-streets", "note": XSS}
+    text = report_html(
+        coverage=cov, selection=selection, sites=sites, parameters=params, sources=source_files
+    )
+    low = text.lower()
+    # no external resources of any kind
+    assert "http" not in low
+    for bad in ("<script", "<link", "<img", "@import", "url("):
+        assert bad not in low, bad
+    # every user string escaped: the station name, the site name, a parameter value
+    assert XSS not in text
+    assert text.count(XSS_ESCAPED) >= 3
+    # headline and the network-vs-circle comparison (25 % vs 75 %, 50 points)
+    s = cov.summary
+    assert (s["coverage_pct"], s["euclidean_coverage_pct"]) == (62.5, 87.5)
+    assert "62.5%" in text and "87.5%" in text
+    assert "直线圆" in text and "高估 25.0 个百分点" in text
+    assert "187.5" in text or "188" in text  # circle radius in metres
+    # district table and station table
+    for district in cov.by_district["district"]:
+        assert f"<td>{district}</td>" in text
+    assert "二号站" in text and "拟建" in text
+    # sites table: rank, id, district, kind, gain
+    assert "<td>c</td>" in text and "<td>metro</td>" in text and "<td>toilet</td>" in text
+    assert '<td class="n">11.0</td>' in text and '<td class="n">10.0</td>' in text
+    # the curve: one point per added site, plus the start
+    svg = re.search(r"<svg class=\"curve\".*?</svg>", text, re.S).group(0)
+    assert svg.count('<circle class="pt"') == len(selection.selected) == 2
+    assert svg.count('<rect class="start"') == 1
+    # parameters and sources with their dates and hashes
+    assert "walk_speed_kmh" in text and "main-streets" in text
+    for f in source_files:
+        assert f.name in text
+    info = source_info(source_files)
+    assert info[0]["sha256"][:12] in text and info[0]["modified"] in text
+    assert "缺失" in text  # the absent file is listed as missing
+    assert "© OpenStreetMap contributors" in text  # walk.osm is a source
+    # printable
+    assert "@media print" in text and "break-before: page" in text
+
+
+def test_html_in_english_and_partial_inputs(cov, selection):
+    en = report_html(coverage=cov, lang="en", title=f"Yuzhong {XSS}")
+    assert "Coverage along the network" in en and "straight-line circles" in en
+    assert "<title>Yuzhong &lt;script&gt;" in en and XSS not in en
+    assert 'lang="en"' in en and '<svg class="curve"' not in en
+    only_sel = report_html(selection=selection)
+    assert only_sel.count('<circle class="pt"') == 2 and "分区县覆盖" not in only_sel
+    assert "OpenStreetMap" not in only_sel  # nothing says the data came from OSM
+    with pytest.raises(InputDataError, match="nothing to report"):
+        report_html()
+    with pytest.raises(InputDataError, match="lang"):
+        report_html(coverage=cov, lang="fr")
+
+
+def test_write_report_html_atomic(tmp_path, cov):
+    out = write_report_html(tmp_path / "report.html", coverage=cov)
+    assert out.read_text("utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary left
+    with pytest.raises(InputDataError, match="does not exist"):
+        write_report_html(tmp_path / "nope" / "report.html", coverage=cov)
+
+
+def test_curve_svg_points_axes_and_stages():
+    svg = coverage_curve_svg(
+        [40, 55, 61, 64],
+        start_pct=30,
+        labels=["a", "<b>", "c", "d"],
+        stages=["2025", "2025", "2026", "2026"],
+    )
+    assert svg.count('<circle class="pt"') == 4
+    assert svg.count('class="stage"') == 1 and ">2026<" in svg
+    assert "&lt;b&gt;" in svg and "<b>" not in svg
+    ys = [float(v) for v in re.findall(r'class="pt" cx="[\d.]+" cy="([\d.]+)"', svg)]
+    assert ys == sorted(ys, reverse=True)  # higher coverage is drawn higher up
+    assert coverage_curve_svg([]).startswith("<svg")  # nothing added: an empty frame
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def test_xlsx_sheets_numbers_and_chinese_headers(tmp_path, cov, selection, sites):
+    path = tmp_path / "report.xlsx"
+    write_report_xlsx(
+        path, coverage=cov, selection=selection, sites=sites, parameters={"minutes": 15}
+    )
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["汇总", "区县", "站点", "新增站点", "覆盖曲线", "参数"]
+    ws = wb["区县"]
+    header = [c.value for c in ws[1]]
+    assert header[:2] == ["区县", "站点数"] and "覆盖率(%)" in header
+    assert ws.freeze_panes == "A2"
+    col = header.index("覆盖率(%)") + 1
+    values = [ws.cell(row=r, column=col).value for r in range(2, ws.max_row + 1)]
+    assert all(isinstance(v, float) for v in values)
+    assert values == list(cov.by_district["coverage_pct"])
+    # summary: labels in Chinese, values numbers
+    summary = {r[2]: r[1] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
+    assert summary["coverage_pct"] == 62.5 and summary["euclidean_coverage_pct"] == 87.5
+    assert summary["sites_added"] == 2
+    labels = [r[0] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)]
+    assert "路网步行覆盖率(%)" in labels
+    # stations with their coverage, names kept as text (no escaping in a workbook)
+    st = wb["站点"]
+    h = [c.value for c in st[1]]
+    assert {"编号", "名称", "最近站服务需求", "经度(WGS-84)"} <= set(h)
+    rows = list(st.iter_rows(min_row=2, values_only=True))
+    assert {r[h.index("名称")] for r in rows} == {XSS, "二号站"}
+    assert all(isinstance(r[h.index("经度(WGS-84)")], float) for r in rows)
+    assert {r[h.index("状态")] for r in rows} == {"已建成", "拟建"}
+    # sites and curve
+    sh = [c.value for c in wb["新增站点"][1]]
+    srows = list(wb["新增站点"].iter_rows(min_row=2, values_only=True))
+    assert [r[sh.index("排序")] for r in srows] == [1, 2]
+    assert [r[sh.index("新增覆盖需求")] for r in srows] == [11.0, 10.0]
+    ch = [c.value for c in wb["覆盖曲线"][1]]
+    crows = list(wb["覆盖曲线"].iter_rows(min_row=2, values_only=True))
+    assert [r[ch.index("覆盖率(%)")] for r in crows] == pytest.approx([11 / 21 * 100, 100.0])
+    # sensible widths: a Chinese header fits
+    assert wb["区县"].column_dimensions["A"].width >= 6
+
+
+def test_xlsx_english_headers_and_partial(tmp_path, cov, selection):
+    path = tmp_path / "r.xlsx"
+    write_report_xlsx(path, coverage=cov, chinese_headers=False)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Summary", "Districts", "Stations"]
+    assert [c.value for c in wb["Districts"][1]][:3] == ["district", "stations", "demand_total"]
+    write_report_xlsx(path, selection=selection, chinese_headers=False)
+    assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Coverage curve"]
+    with pytest.raises(InputDataError, match="nothing to write"):
+        write_report_xlsx(path)
+
+
+# --------------------------------------------------------------------------- GeoPackage
+
+
+def test_gpkg_every_layer_safe_names_empty_skipped(tmp_path, diamond, cov, sites, caplog):
+    iso = isochrones(diamond, cov.stations, minutes=(1, 2))
+    layers = {
+        "stations": cov.stations,
+        "sites": sites,
+        "isochrones": iso,
+        "service area": service_area(iso),
+        "gaps": cov.demand[~cov.demand["covered"]],
+        "covered": cov.demand[cov.demand["covered"]],
+        "districts": cov.demand.iloc[:0],
+    }
+    path = tmp_path / "layers.gpkg"
+    with caplog.at_level("INFO", logger="harbor_planner.report"):
+        names = write_layers_gpkg(path, layers)
+    assert "districts is empty" in caplog.text
+    listed = {name: kind for name, kind in pyogrio.list_layers(path)}
+    assert set(listed) == {"stations", "sites", "isochrones", "service_area", "gaps", "covered"}
+    assert names["service area"] == "service_area" and "districts" not in names
+    assert listed["isochrones"] in ("Polygon", "MultiPolygon")
+    back = gpd.read_file(path, layer="stations")
+    assert back.crs.to_epsg() == 4326 and XSS in set(back["name"])
+    assert [p.name for p in tmp_path.iterdir()] == ["layers.gpkg"]
+
+
+def test_gpkg_rejects_layers_without_crs_and_all_empty(tmp_path, cov):
+    bad = cov.stations.copy().set_crs(None, allow_override=True)
+    with pytest.raises(InputDataError, match="no CRS"):
+        write_layers_gpkg(tmp_path / "x.gpkg", {"stations": bad})
+    with pytest.raises(InputDataError, match="nothing to write"):
+        write_layers_gpkg(tmp_path / "x.gpkg", {"gaps": cov.demand.iloc[:0], "none": None})
+    odd = write_layers_gpkg(
+        tmp_path / "y.gpkg",
+        {"gpkg_x": cov.stations, "1 渝中": cov.stations, "GPKG x": cov.stations},
+    )
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in odd.values())
+    assert len(set(odd.values())) == 3
+
+
+# --------------------------------------------------------------------------- Yuzhong
+
+
+@pytest.mark.realdata
+def test_yuzhong_report(tmp_path, yuzhong_osm, shared):
+    from harbor_planner import read_stations
+    from harbor_planner.demand import main_street_demand
+
+    src = shared("yuzhong", "stations_illustrative.xlsx")
+    net = build_network(yuzhong_osm, progress=False)
+    st = read_stations(src, crs="gcj02").stations
+    res = coverage(net, st, main_street_demand(net), minutes=15)
+    html_path = write_report_html(
+        tmp_path / "report.html",
+        coverage=res,
+        parameters={"minutes": 15, "crs": "gcj02"},
+        sources=[yuzhong_osm, src],
+    )
+    text = html_path.read_text("utf-8")
+    assert "渝中区" in text and f"{res.summary['coverage_pct']:.1f}%" in text
+    assert "walk.osm" in text and "© OpenStreetMap contributors" in text
+    assert "http" not in text.lower()
+    write_report_xlsx(tmp_path / "report.xlsx", coverage=res)
+    wb = openpyxl.load_workbook(tmp_path / "report.xlsx")
+    assert wb["站点"].max_row == len(st) + 1
+    d = [c.value for c in wb["区县"][1]]
+    yz = [r for r in wb["区县"].iter_rows(min_row=2, values_only=True) if r[0] == "渝中区"]
+    assert yz and 20 < yz[0][d.index("覆盖率(%)")] < yz[0][d.index("直线圆覆盖率(%)")]
