@@ -193,6 +193,22 @@ _LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+#: Chinese words for values that appear in summaries (units, modes, solvers, statuses).
+_VALUES_ZH = {
+    "m of main street": "米主干道",
+    "people": "人",
+    "m² floor area": "㎡建筑面积",
+    "points": "个点",
+    "cells": "个网格",
+    "max-cover": "最大覆盖（新增N个站点）",
+    "cover": "集合覆盖（达到目标覆盖率的最少站点）",
+    "greedy": "贪心算法",
+    "exact": "精确求解（HiGHS）",
+    "optimal": "已证明最优",
+    "feasible": "可行解",
+    "time_limit": "达到时间上限",
+}
+
 _STATUS_ZH = {
     "existing": "已建成",
     "building": "在建",
@@ -240,6 +256,13 @@ _HEADERS_ZH: dict[str, str] = {
     "cost": "成本",
     "covered": "累计覆盖需求",
     "double_covered": "累计双重覆盖需求",
+    "adcode": "行政区划代码",
+    "district_zh": "区县(边界)",
+    "lon_orig": "原始经度",
+    "lat_orig": "原始纬度",
+    "crs_orig": "原始坐标系",
+    "sheet": "工作表",
+    "row": "原表行号",
     "key": "字段",
     "label": "指标",
     "value": "数值",
@@ -307,6 +330,12 @@ def _labels(lang: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------- values
+
+
+def _tr(value: Any, lab: dict[str, str]) -> str:
+    """A summary value in the report's language (Chinese words for known English ones)."""
+    text = "" if value is None else str(value)
+    return _VALUES_ZH.get(text, text) if lab is _LABELS["zh"] else text
 
 
 def _e(value: Any) -> str:
@@ -550,6 +579,16 @@ def coverage_curve_svg(
             f'<rect class="start" x="{x - 4:.1f}" y="{y - 4:.1f}" width="8" height="8" '
             f'fill="#555"><title>0: {start_pct:.2f}%</title></rect>'
         )
+    ends = [(0, start_pct)] if start_pct is not None and math.isfinite(start_pct) else []
+    if n:
+        ends.append((n, ys[-1]))
+    for i, v in ends:
+        anchor = "start" if i == 0 else "end"
+        dx, dy = (8, 16) if i == 0 else (-8, -8)  # the start below the rising curve
+        parts.append(
+            f'<text class="end" x="{sx(i) + dx:.1f}" y="{sy(v) + dy:.1f}" text-anchor="{anchor}" '
+            f'font-size="11" fill="#333">{v:.1f}%</text>'
+        )
     r = 3.5 if n <= 60 else 2.0
     for i, v in enumerate(ys):
         name = f" {labels[i]}" if labels is not None else ""
@@ -679,7 +718,7 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str]) -> str:
         )
         cards.append(_card(lab["minutes"], f"{_num(s.get('minutes'), 0)} {lab['min']}"))
         cards.append(_card(lab["walk_speed"], f"{_num(s.get('walk_speed_kmh'))} km/h"))
-        unit = s.get("demand_unit") or ""
+        unit = _tr(s.get("demand_unit") or "", lab)
         cards.append(_card(lab["demand_total"], f"{_num(s.get('demand_total'), 0)} {unit}"))
         cards.append(_card(lab["demand_covered"], f"{_num(s.get('demand_covered'), 0)} {unit}"))
         cards.append(
@@ -807,8 +846,8 @@ def _selection_block(sel: Any, lab: dict[str, str]) -> str:
     s = sel.summary()
     gap = s.get("optimality_gap")
     rows = [
-        (lab["mode"], s.get("mode")),
-        (lab["solver"], f"{s.get('solver')} ({s.get('status')})"),
+        (lab["mode"], _tr(s.get("mode"), lab)),
+        (lab["solver"], f"{_tr(s.get('solver'), lab)} ({_tr(s.get('status'), lab)})"),
         (lab["sites_added"], _num(s.get("sites_added"))),
         (lab["coverage_before"], _pct(s.get("coverage_pct_before"), 2)),
         (lab["coverage_after"], _pct(s.get("coverage_pct_after"), 2)),
@@ -1070,6 +1109,12 @@ def _summary_frame(coverage: Any | None, selection: Any | None, *, chinese: bool
     return pd.DataFrame(rows, columns=["key", "label", "value"])[["label", "value", "key"]]
 
 
+_STATION_FIRST = ("station_id", "name", "district", "address", "status", "flagship")
+_STATION_LAST = (
+    "lon", "lat", "adcode", "district_zh", "lon_orig", "lat_orig", "crs_orig", "sheet", "row",
+)  # fmt: skip
+
+
 def _station_frame(coverage: Any, *, chinese: bool) -> pd.DataFrame:
     st = coverage.stations
     geom = st.geometry
@@ -1082,6 +1127,10 @@ def _station_frame(coverage: Any, *, chinese: bool) -> pd.DataFrame:
     if "importance_rank" in table:
         key = table["importance_rank"].where(table["importance_rank"] > 0, np.iinfo(np.int64).max)
         table = table.iloc[np.argsort(key.to_numpy(), kind="stable")]
+    first = [c for c in _STATION_FIRST if c in table]
+    last = [c for c in _STATION_LAST if c in table]
+    middle = [c for c in table.columns if c not in first and c not in last]
+    table = table[first + middle + last]
     if chinese and "status" in table:
         table["status"] = table["status"].map(lambda v: _STATUS_ZH.get(v, v))
     return table.reset_index(drop=True)
