@@ -23,6 +23,7 @@ from harbor_planner.optimize.output import selected_sites
 from harbor_planner.report import (
     coverage_curve_svg,
     report_html,
+    report_layers,
     source_info,
     write_layers_gpkg,
     write_report_html,
@@ -248,6 +249,26 @@ def test_gpkg_every_layer_safe_names_empty_skipped(tmp_path, diamond, cov, sites
     back = gpd.read_file(path, layer="stations")
     assert back.crs.to_epsg() == 4326 and XSS in set(back["name"])
     assert [p.name for p in tmp_path.iterdir()] == ["layers.gpkg"]
+
+
+def test_report_layers_with_district_choropleth(tmp_path, diamond, cov, sites):
+    iso = isochrones(diamond, cov.stations, minutes=(1, 2))
+    layers = report_layers(coverage=cov, sites=sites, isochrones=iso)
+    assert list(layers) == [
+        "stations", "sites", "isochrones", "service_area", "gaps", "covered", "districts"
+    ]  # fmt: skip
+    assert len(layers["service_area"]) == 2
+    assert len(layers["gaps"]) + len(layers["covered"]) == len(cov.demand)
+    dist = layers["districts"]
+    assert set(dist["district"]) == set(cov.by_district["district"])
+    assert dist.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+    path = tmp_path / "all.gpkg"
+    write_layers_gpkg(path, layers)
+    assert {n for n, _ in pyogrio.list_layers(path)} == set(layers)
+    back = gpd.read_file(path, layer="districts")
+    assert list(back["coverage_pct"]) == list(dist["coverage_pct"])
+    only = report_layers(sites=sites)
+    assert only["stations"] is None and only["districts"] is None
 
 
 def test_gpkg_rejects_layers_without_crs_and_all_empty(tmp_path, cov):

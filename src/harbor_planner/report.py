@@ -35,6 +35,7 @@ from harbor_planner.errors import InputDataError
 __all__ = [
     "coverage_curve_svg",
     "report_html",
+    "report_layers",
     "source_info",
     "write_layers_gpkg",
     "write_report_html",
@@ -1228,6 +1229,68 @@ def _gpkg_ready(frame: Any) -> Any:
                 )
             )
     return frame
+
+
+def report_layers(
+    *,
+    coverage: Any | None = None,
+    sites: Any | None = None,
+    isochrones: Any | None = None,
+    service_area: Any | None = None,
+    districts: Any | None = None,
+    district_column: str | None = None,
+) -> dict[str, Any]:
+    """The map layers of a run, by name, for :func:`write_layers_gpkg`.
+
+    ``stations`` (with their coverage figures), ``sites``, ``isochrones``, ``service_area``
+    (computed from ``isochrones`` when not given), ``gaps`` and ``covered`` (demand points)
+    and ``districts``: the district polygons holding demand, with the per-district figures
+    (coverage %, straight-line %, walking times) for a choropleth. Missing inputs give
+    ``None`` (skipped when written).
+
+    Parameters
+    ----------
+    coverage
+        A :class:`~harbor_planner.coverage.CoverageResult`.
+    sites
+        Selected sites (:func:`harbor_planner.optimize.output.selected_sites`).
+    isochrones, service_area
+        Outputs of :func:`harbor_planner.isochrones.isochrones` and ``service_area``.
+    districts, district_column
+        The district polygons and their name column, as given to
+        :func:`~harbor_planner.coverage.coverage` (default: Chongqing's 区县, ``name_zh``).
+
+    """
+    layers: dict[str, Any] = dict.fromkeys(
+        ("stations", "sites", "isochrones", "service_area", "gaps", "covered", "districts")
+    )
+    layers["sites"] = sites
+    layers["isochrones"] = isochrones
+    if service_area is None and isochrones is not None and len(isochrones):
+        from harbor_planner.isochrones import service_area as _service_area
+
+        service_area = _service_area(isochrones)
+    layers["service_area"] = service_area
+    if coverage is not None:
+        layers["stations"] = coverage.stations
+        covered = coverage.demand["covered"].to_numpy(bool)
+        layers["gaps"] = coverage.demand[~covered]
+        layers["covered"] = coverage.demand[covered]
+        bd = coverage.by_district
+        if bd is not None and len(bd):
+            if districts is None:
+                from harbor_planner.districts import chongqing_districts
+
+                districts, district_column = chongqing_districts(), "name_zh"
+            names = [c for c in ("name_zh", "name", "district", "区县", "NAME") if c in districts]
+            name = district_column or (names[0] if names else "name")
+            if name not in districts:
+                raise InputDataError(
+                    f"district layer has no column {name!r}; columns: {list(districts.columns)}"
+                )
+            polys = districts.rename(columns={name: "district"})[["district", "geometry"]]
+            layers["districts"] = polys.merge(bd, on="district", how="inner")
+    return layers
 
 
 def write_layers_gpkg(
