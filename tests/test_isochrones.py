@@ -319,6 +319,9 @@ def test_cli_isochrones_and_coverage(tmp_path, station_csv, capsys):
     assert {"unique_demand", "shared_demand", "importance_rank"} <= set(stations_csv.columns)
     by = pd.read_csv(cov / "by_district.csv", encoding="utf-8-sig")
     assert by["demand_total"].sum() == pytest.approx(summary["demand_total"])
+    html = (cov / "report.html").read_text("utf-8")
+    assert "http://" not in html and "https://" not in html and "一号站" in html
+    assert (cov / "report.xlsx").stat().st_size > 0
     exits = pd.read_csv(cov / "exit_candidates.csv", encoding="utf-8-sig")
     assert set(exits["station_id"]) <= {"A1", "A2"} and len(exits) >= 1
     gaps = gpd.read_file(cov / "gaps.gpkg", layer="gaps")

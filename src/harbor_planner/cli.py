@@ -295,6 +295,38 @@ def _demand_from_args(args: argparse.Namespace, net: WalkNetwork):
     )
 
 
+def _parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The command's options, for reports and manifests (paths as text)."""
+    skip = {"handler", "verbose", "quiet", "progress"}
+    return {
+        k: (str(v) if isinstance(v, Path) else v)
+        for k, v in vars(args).items()
+        if k not in skip and v is not None
+    }
+
+
+def _sources(args: argparse.Namespace) -> list[Path]:
+    """Input files named on the command line (for the report's data sources)."""
+    names = ("network", "stations", "dem", "candidates", "districts", "quota")
+    paths = [Path(str(getattr(args, n))) for n in names if getattr(args, n, None)]
+    spec = getattr(args, "demand", None)
+    if spec and ":" in spec:
+        paths.append(Path(spec.split(":", 1)[1]))
+    return [p for p in paths if p.is_file()]
+
+
+def _write_reports(args: argparse.Namespace, **content: Any) -> list[Path]:
+    """``report.html`` and ``report.xlsx`` in ``args.out``."""
+    from harbor_planner.report import write_report_html, write_report_xlsx
+
+    params = _parameters(args)
+    html = write_report_html(
+        args.out / "report.html", parameters=params, sources=_sources(args), **content
+    )
+    xlsx = write_report_xlsx(args.out / "report.xlsx", parameters=params, **content)
+    return [html, xlsx]
+
+
 def _parse_minutes(text: str) -> list[float]:
     try:
         values = [float(x) for x in text.split(",") if x.strip()]
@@ -366,6 +398,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         district_column=args.district_column,
     )
     files = write_coverage(result, args.out)
+    files += _write_reports(args, coverage=result)
     if args.exit_candidates is not None:
         files.append(
             _write_exit_candidates(result, args.exit_candidates, args.out, args, net, demand)
@@ -651,6 +684,9 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         "matrix": cm.info,
     }
     files = write_selection(selection, candidates, args.out, extra=extra)
+    from harbor_planner.optimize.output import selected_sites
+
+    files += _write_reports(args, selection=selection, sites=selected_sites(selection, candidates))
     gap = selection.gap
     print(
         f"{len(selection.selected)} new sites ({selection.solver}) take coverage of "
