@@ -322,11 +322,28 @@ def test_cli_isochrones_and_coverage(tmp_path, station_csv, capsys):
     html = (cov / "report.html").read_text("utf-8")
     assert "http://" not in html and "https://" not in html and "一号站" in html
     assert (cov / "report.xlsx").stat().st_size > 0
+    page = (cov / "map.html").read_text("utf-8")
+    assert '<script src="http' not in page and "一号站" in page
     exits = pd.read_csv(cov / "exit_candidates.csv", encoding="utf-8-sig")
     assert set(exits["station_id"]) <= {"A1", "A2"} and len(exits) >= 1
     gaps = gpd.read_file(cov / "gaps.gpkg", layer="gaps")
     covered = gpd.read_file(cov / "covered.gpkg", layer="covered")
     assert len(gaps) + len(covered) == summary["demand_points"]
+
+
+def test_cli_map(tmp_path, station_csv):
+    out = tmp_path / "m.html"
+    code = main(
+        ["-q", "map", "--network", str(DATA / "diamond.geojson"), "--stations",
+         str(station_csv), "--crs", "wgs84", "--map-bands", "1,2", "--basemap", "none",
+         "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0
+    page = out.read_text("utf-8")
+    assert '<script src="http' not in page and "二号站" in page
+    bad = ["-q", "map", "--network", str(DATA / "diamond.geojson"), "--stations",
+           str(station_csv), "--crs", "wgs84", "--out", str(tmp_path / "m.png")]  # fmt: skip
+    assert main(bad) == 3
 
 
 def test_cli_coverage_main_street_options(tmp_path, station_csv, capsys):

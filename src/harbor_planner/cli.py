@@ -327,6 +327,62 @@ def _write_reports(args: argparse.Namespace, **content: Any) -> list[Path]:
     return [html, xlsx]
 
 
+def _add_map_options(p: argparse.ArgumentParser) -> None:
+    """How ``map.html`` is drawn (shared by map, coverage and optimize)."""
+    g = p.add_argument_group("map")
+    g.add_argument(
+        "--basemap",
+        choices=["osm", "amap", "tianditu", "none"],
+        default="osm",
+        help="background tiles (amap: overlays shifted to GCJ-02; tianditu: needs "
+        "--tianditu-key or TIANDITU_KEY)",
+    )
+    g.add_argument("--tianditu-key", default=None, metavar="KEY", help="Tianditu API key")
+    g.add_argument("--lang", choices=["zh", "en"], default="zh", help="map and report language")
+
+
+def _write_map(args: argparse.Namespace, path: Path, **layers: Any) -> Path:
+    from harbor_planner.maps import make_map, save_map
+
+    m = make_map(basemap=args.basemap, lang=args.lang, tianditu_key=args.tianditu_key, **layers)
+    size = save_map(m, path)
+    log.info("wrote %s (%.1f MB, self-contained)", path, size / 1e6)
+    return path
+
+
+def _map_isochrones(args: argparse.Namespace, net: Any, stations: Any) -> tuple[Any, Any]:
+    """Isochrone bands and service area for the map; skipped for very many stations."""
+    from harbor_planner.isochrones import isochrones, service_area
+
+    bands = _parse_minutes(args.map_bands)
+    if not bands or len(stations) > args.map_max_stations:
+        if bands:
+            log.info(
+                "map: %d stations, more than --map-max-stations %d: isochrones left out",
+                len(stations),
+                args.map_max_stations,
+            )
+        return None, None
+    iso = isochrones(net, stations, minutes=bands, max_dist_m=args.max_dist, progress=args.progress)
+    return iso, service_area(iso)
+
+
+def _add_map_band_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--map-bands",
+        default="5,10,15",
+        metavar="LIST",
+        help="isochrone bands drawn on map.html (default 5,10,15)",
+    )
+    p.add_argument(
+        "--map-max-stations",
+        type=int,
+        default=300,
+        metavar="N",
+        help="leave isochrones off map.html above this many stations (default 300)",
+    )
+
+
 def _parse_minutes(text: str) -> list[float]:
     try:
         values = [float(x) for x in text.split(",") if x.strip()]
@@ -399,6 +455,18 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     )
     files = write_coverage(result, args.out)
     files += _write_reports(args, coverage=result)
+    iso, area = _map_isochrones(args, net, stations)
+    files.append(
+        _write_map(
+            args,
+            args.out / "map.html",
+            stations=result.stations,
+            isochrones=iso,
+            service_area=area,
+            gaps=result.demand,
+            district_stats=result.by_district,
+        )
+    )
     if args.exit_candidates is not None:
         files.append(
             _write_exit_candidates(result, args.exit_candidates, args.out, args, net, demand)
@@ -520,6 +588,8 @@ def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument("--candidates-crs", default=None, metavar="CRS", help="CRS of --candidates")
     c.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    _add_map_options(c)
+    _add_map_band_options(c)
     _add_walk_model_options(c)
     c.set_defaults(handler=_cmd_coverage)
 
@@ -779,8 +849,56 @@ def _add_optimize_command(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--time-limit", type=float, default=600.0, metavar="S",
                    help="exact: stop after S s with the best solution (default 600)")  # fmt: skip
     o.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    _add_map_options(o)
     _add_walk_model_options(o)
     o.set_defaults(handler=_cmd_optimize)
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    import geopandas as gpd
+
+    if args.out.suffix.lower() not in (".html", ".htm"):
+        raise InputDataError(f"--out {args.out}: expected an .html file name")
+    stations = _stations_from_args(args)
+    net = _network_from_args(args, args.network)
+    iso, area = _map_isochrones(args, net, stations)
+    sites = None
+    if args.sites is not None:
+        if not args.sites.is_file():
+            raise InputDataError("file not found", path=args.sites)
+        if args.sites.suffix.lower() == ".csv":
+            import pandas as pd
+
+            table = pd.read_csv(args.sites, encoding="utf-8-sig")
+            sites = gpd.GeoDataFrame(
+                table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326"
+            )
+        else:
+            sites = gpd.read_file(args.sites)
+    _write_map(args, args.out, stations=stations, sites=sites, isochrones=iso, service_area=area)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _add_map_command(sub: argparse._SubParsersAction) -> None:
+    m = sub.add_parser(
+        "map",
+        help="interactive HTML map of stations, isochrones and new sites",
+        description=(
+            "A self-contained HTML map (works offline, from disk) of the stations, their walk "
+            "isochrones and service area, and optionally new sites from 'optimize'."
+        ),
+    )
+    m.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    _add_station_input_options(m)
+    m.add_argument(
+        "--sites", type=Path, default=None, metavar="FILE", help="selected_sites.gpkg or .csv"
+    )
+    m.add_argument("--out", type=Path, required=True, help="output .html")
+    _add_map_options(m)
+    _add_map_band_options(m)
+    _add_walk_model_options(m)
+    m.set_defaults(handler=_cmd_map)
 
 
 # --------------------------------------------------------------------------- parser
@@ -809,6 +927,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_stations_commands(sub)
     _add_coverage_commands(sub)
     _add_optimize_command(sub)
+    _add_map_command(sub)
     return parser
 
 
