@@ -324,6 +324,10 @@ def test_cli_isochrones_and_coverage(tmp_path, station_csv, capsys):
     assert (cov / "report.xlsx").stat().st_size > 0
     page = (cov / "map.html").read_text("utf-8")
     assert '<script src="http' not in page and "一号站" in page
+    import pyogrio
+
+    names = {row[0] for row in pyogrio.list_layers(cov / "layers.gpkg")}
+    assert {"stations", "gaps", "isochrones", "service_area"} <= names
     exits = pd.read_csv(cov / "exit_candidates.csv", encoding="utf-8-sig")
     assert set(exits["station_id"]) <= {"A1", "A2"} and len(exits) >= 1
     gaps = gpd.read_file(cov / "gaps.gpkg", layer="gaps")

@@ -467,6 +467,11 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
             district_stats=result.by_district,
         )
     )
+    from harbor_planner.report import report_layers, write_layers_gpkg
+
+    layers = report_layers(coverage=result, isochrones=iso, service_area=area)
+    write_layers_gpkg(args.out / "layers.gpkg", layers)
+    files.append(args.out / "layers.gpkg")
     if args.exit_candidates is not None:
         files.append(
             _write_exit_candidates(result, args.exit_candidates, args.out, args, net, demand)
