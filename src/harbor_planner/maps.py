@@ -13,7 +13,8 @@ Layers (each in the layer control, drawn in this order, later on top):
 ============================  ==========================================================
 district boundaries           choropleth of ``coverage_pct`` from ``district_stats``
 isochrone bands               5/10/15-minute polygons per station, graded blues, largest first
-service area                  dissolved isochrones, dashed outline
+service area                  dissolved isochrones, dashed outline (off at first when the
+                              isochrone bands are shown too)
 uncovered demand (gaps)       demand points not covered, red dots (canvas renderer)
 closed stations               grey
 stations building / proposed  orange (building), purple (proposed), blue (candidate)
@@ -702,7 +703,7 @@ def _district_layer(districts: Any, stats: Any, lang: str) -> dict:
                 "g": _geojson_geometry(geom),
                 "s": {
                     "fillColor": _coverage_color(pct),
-                    "fillOpacity": 0.35 if pct is not None else 0.08,
+                    "fillOpacity": 0.3 if pct is not None else 0.08,
                     "className": "hp-district",
                 },
                 "t": f"{_text(name) or ''} {html.escape(pct_text)}".strip(),
@@ -1001,7 +1002,9 @@ def make_map(
         vl(spec, name=_layer_name("isochrones", lang)).add_to(m)
     if shown["service_area"] is not None and len(shown["service_area"]):
         spec = _service_area_layer(shown["service_area"], lang)
-        vl(spec, name=_layer_name("service_area", lang)).add_to(m)
+        # it covers the same ground as the isochrone bands: off at first when both are given
+        show = shown["isochrones"] is None or not len(shown["isochrones"])
+        vl(spec, name=_layer_name("service_area", lang), show=show).add_to(m)
         legend["service_area"] = True
     if shown["gaps"] is not None and len(shown["gaps"]):
         vl(_gap_layer(shown["gaps"], lang), name=_layer_name("gaps", lang)).add_to(m)
