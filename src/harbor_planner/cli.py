@@ -1113,6 +1113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _build_parser()
     args = parser.parse_args(argv)
+    # the command's logging setup is undone afterwards, so that calling main() from Python
+    # (tests, notebooks) leaves the caller's logging as it was
+    saved = (log.handlers[:], log.level, log.propagate)
     _configure_logging(args)
     handler: Handler = args.handler
     try:
@@ -1123,6 +1126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harbor-planner: interrupted", file=sys.stderr)
         return 130
+    finally:
+        log.handlers[:] = saved[0]
+        log.setLevel(saved[1])
+        log.propagate = saved[2]
 
 
 if __name__ == "__main__":  # pragma: no cover
