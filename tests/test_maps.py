@@ -499,3 +499,19 @@ def test_browser_yuzhong_coverage_map(browser, shared, yuzhong_osm):
         assert o.errors == []
     finally:
         o.close()
+
+
+def test_double_covered_demand_layer():
+    import geopandas as gpd
+
+    pts = gpd.GeoDataFrame(
+        {"n_stations": [0, 1, 2, 3], "covered": [False, True, True, True]},
+        geometry=gpd.points_from_xy([106.55, 106.56, 106.57, 106.58], [29.55] * 4),
+        crs="EPSG:4326",
+    )
+    page = make_map(gaps=pts, double_covered=pts, basemap="none").get_root().render()
+    assert "hp-double" in page
+    # the gap (0 stations) and the two points covered twice or more are drawn; the point
+    # covered once is in neither layer
+    assert '"x":106.55' in page and '"x":106.57' in page and '"x":106.58' in page
+    assert '"x":106.56' not in page

@@ -464,6 +464,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
             isochrones=iso,
             service_area=area,
             gaps=result.demand,
+            double_covered=result.demand,
             district_stats=result.by_district,
         )
     )

@@ -95,6 +95,7 @@ _T: dict[str, tuple[str, str]] = {
     "isochrones": ("步行等时圈", "Walking isochrones"),
     "service_area": ("服务范围", "Service area"),
     "gaps": ("未覆盖需求", "Uncovered demand"),
+    "double": ("交叉覆盖需求", "Demand covered twice"),
     "districts": ("区县覆盖率", "District coverage"),
     "basemap_osm": ("OpenStreetMap 底图", "OpenStreetMap"),
     "basemap_amap": ("高德地图", "AMap (Gaode)"),
@@ -146,6 +147,7 @@ _STATUS_COLOR = {
 }
 _SITE_COLOR = "#dc2626"
 _GAP_COLOR = "#e11d48"
+_DOUBLE_COLOR = "#0d9488"
 _SERVICE_COLOR = "#1d4ed8"
 #: Isochrone fills from the shortest band to the longest (darker = closer).
 _BAND_COLORS = ("#08306b", "#2171b5", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
@@ -633,7 +635,7 @@ def _service_area_layer(area: Any, lang: str) -> dict:
     return _spec("shape", style, labels, feats)
 
 
-def _gap_layer(gaps: Any, lang: str) -> dict:
+def _gap_layer(gaps: Any, lang: str, *, color: str = _GAP_COLOR, cls: str = "hp-gap") -> dict:
     labels = [_t(k, lang) for k in ("time_min", "nearest", "district")]
     unreachable = html.escape(_t("unreachable", lang))
     times = pd.to_numeric(_col(gaps, "time_min"), errors="coerce").to_numpy(dtype=float)
@@ -656,9 +658,9 @@ def _gap_layer(gaps: Any, lang: str) -> dict:
     style = {
         "radius": 3,
         "stroke": False,
-        "fillColor": _GAP_COLOR,
+        "fillColor": color,
         "fillOpacity": 0.8,
-        "className": "hp-gap",
+        "className": cls,
     }
     return _spec("circle", style, labels, feats)
 
@@ -759,6 +761,8 @@ def _legend_html(items: dict[str, Any], lang: str) -> str:
         parts.append(row(box("transparent", f"border:2px dashed {_SERVICE_COLOR}"), "service_area"))
     if items.get("gaps"):
         parts.append(row(dot(_GAP_COLOR, _GAP_COLOR), "gaps"))
+    if items.get("double"):
+        parts.append(row(dot(_DOUBLE_COLOR, _DOUBLE_COLOR), "double"))
     if items.get("districts"):
         parts.append(f"<div><b>{html.escape(_t('coverage_pct', lang))}</b></div>")
         lower = 0.0
@@ -843,6 +847,7 @@ def make_map(
     isochrones: Any = None,
     service_area: Any = None,
     gaps: Any = None,
+    double_covered: Any = None,
     districts: Any = None,
     district_stats: Any = None,
     basemap: str = "osm",
@@ -870,6 +875,9 @@ def make_map(
         Uncovered demand points (e.g. :attr:`CoverageResult.demand`; rows whose ``covered``
         is true are left out), with ``time_min``, ``nearest_station`` and ``district`` in the
         popups when present.
+    double_covered
+        Demand points covered by two or more stations (e.g. :attr:`CoverageResult.demand`;
+        rows whose ``n_stations`` is below 2 are left out); off at first.
     districts
         District polygons with a name column (``name_zh``, ``name``, ``district`` or ``区县``;
         ``name_en`` and ``adcode`` also match the stats). Default when ``district_stats`` is
@@ -931,6 +939,7 @@ def make_map(
         "isochrones": isochrones,
         "service_area": service_area,
         "gaps": gaps,
+        "double_covered": double_covered,
     }
     shown: dict[str, Any] = {}
     for what, frame in layers_in.items():
@@ -964,6 +973,10 @@ def make_map(
     if gaps_frame is not None and "covered" in gaps_frame:
         gaps_frame = gaps_frame[~gaps_frame["covered"].fillna(False).astype(bool)]
         shown["gaps"] = gaps_frame.reset_index(drop=True)
+    double_frame = shown["double_covered"]
+    if double_frame is not None and "n_stations" in double_frame:
+        keep = pd.to_numeric(double_frame["n_stations"], errors="coerce").fillna(0) >= 2
+        shown["double_covered"] = double_frame[keep.to_numpy()].reset_index(drop=True)
 
     m = folium.Map(
         location=[29.56, 106.55],
@@ -1009,6 +1022,10 @@ def make_map(
     if shown["gaps"] is not None and len(shown["gaps"]):
         vl(_gap_layer(shown["gaps"], lang), name=_layer_name("gaps", lang)).add_to(m)
         legend["gaps"] = True
+    if shown["double_covered"] is not None and len(shown["double_covered"]):
+        spec = _gap_layer(shown["double_covered"], lang, color=_DOUBLE_COLOR, cls="hp-double")
+        vl(spec, name=_layer_name("double", lang), show=False).add_to(m)
+        legend["double"] = True
     if shown["stations"] is not None and len(shown["stations"]):
         st = shown["stations"]
         for key_name, spec in _station_layers(st, lang):
