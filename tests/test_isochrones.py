@@ -416,3 +416,15 @@ def test_replacement_site_recovers_what_a_closing_station_alone_covers(diamond):
     assert table.loc["S1", "lost_demand"] == 4.0  # B: nobody else reaches it
     assert table.loc["S1", "recovered_demand"] == 0.0  # no candidate covers B
     assert pd.isna(table.loc["S1", "replacement_site"])
+
+
+def test_closed_stations_are_out_of_coverage(diamond):
+    demand = pts((0, 0), (100, 0))
+    demand["weight"] = [1.0, 1.0]
+    st = pts((25, 3), (75, 3))
+    st["status"] = ["existing", "closed"]
+    res = coverage(diamond, st, demand, minutes=1)
+    assert res.summary["stations"] == 1 and list(res.demand["covered"]) == [True, False]
+    st["status"] = "closed"
+    with pytest.raises(InputDataError, match="open"):
+        coverage(diamond, st, demand, minutes=1)

@@ -48,6 +48,7 @@ __all__ = [
     "assign_districts",
     "coverage",
     "nearest_station",
+    "open_stations",
     "replacement_sites",
     "write_coverage",
 ]
@@ -201,6 +202,16 @@ def _figures(
     }
 
 
+def open_stations(stations: Any) -> Any:
+    """The stations that count: closed ones (status ``closed``, 退出) are left out, logged."""
+    if stations is None or "status" not in getattr(stations, "columns", ()):
+        return stations
+    closed = stations["status"].astype("string").str.lower().eq("closed").fillna(False)
+    if closed.any():
+        log.info("%d closed stations are left out of the coverage figures", int(closed.sum()))
+    return stations[~closed.to_numpy()]
+
+
 def assign_districts(points: Any, districts: Any | None, name_column: str | None) -> pd.Series:
     """District name of each point: a given polygon layer, or Chongqing's 区县 boundaries."""
     import geopandas as gpd
@@ -295,8 +306,9 @@ def coverage(
     weight = points["weight"].to_numpy(np.float64)
     if not np.isfinite(weight).all() or (weight < 0).any():
         raise InputDataError("demand weights must be finite numbers >= 0")
+    stations = open_stations(stations)
     if len(stations) == 0:
-        raise InputDataError("there are no stations to measure coverage from")
+        raise InputDataError("there are no (open) stations to measure coverage from")
 
     st_anchor = anchor_points(network, stations, max_dist_m=max_dist_m)
     n_on = int(st_anchor.within.sum())

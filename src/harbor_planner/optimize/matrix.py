@@ -251,6 +251,9 @@ def coverage_matrix(
     covers.sum_duplicates()
     covers.data[:] = True
 
+    from harbor_planner.coverage import open_stations
+
+    existing = open_stations(existing)
     existing_count = np.zeros(len(points), dtype=np.int64)
     existing_xy = None
     if existing is not None and len(existing):
