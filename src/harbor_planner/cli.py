@@ -562,7 +562,9 @@ def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
         description=(
             "Coverage of demand by the nearest station along the walk network, compared with "
             "straight-line circles of the same nominal radius. Writes summary.json, "
-            "by_district.csv, gaps.gpkg (uncovered demand) and covered.gpkg to --out."
+            "by_district.csv, stations.csv (unique and shared coverage per station), "
+            "gaps.gpkg (uncovered demand), covered.gpkg, layers.gpkg, map.html, report.html "
+            "and report.xlsx to --out."
         ),
     )
     c.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
