@@ -258,6 +258,7 @@ def test_cli_optimize_on_the_diamond(tmp_path, capsys):
     assert list(sites.columns[:7]) == ["site_id", "lon", "lat", "rank", "gain", "district", "kind"]
     assert list(sites["rank"]) == [1]
     assert (out / "report.html").is_file() and (out / "report.xlsx").is_file()
+    assert '<script src="http' not in (out / "map.html").read_text("utf-8")
     curve = pd.read_csv(out / "coverage_curve.csv", encoding="utf-8-sig")
     assert curve["coverage_pct"].iloc[-1] == pytest.approx(summary["coverage_pct_after"], abs=1e-3)
     # asking for more sites than candidates: a clear error and nothing written
