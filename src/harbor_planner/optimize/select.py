@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -305,16 +305,7 @@ def _rank(problem: Problem, sol: Solution) -> Solution:
     only[sol.selected] = True
     sub = Problem(cover=problem.cover, weight=problem.weight, eligible=only, need=problem.need)
     ordered = greedy_mclp(sub, len(sol.selected), order_only=True)
-    return Solution(
-        selected=ordered.selected,
-        gains=ordered.gains,
-        objective=sol.objective,
-        bound=sol.bound,
-        solver=sol.solver,
-        status=sol.status,
-        runtime_s=sol.runtime_s,
-        sense=sol.sense,
-    )
+    return replace(sol, selected=ordered.selected, gains=ordered.gains)
 
 
 def select_sites(
