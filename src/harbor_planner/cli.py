@@ -197,42 +197,23 @@ def _add_station_input_options(p: argparse.ArgumentParser) -> None:
 
 def _stations_from_args(args: argparse.Namespace):
     """Read, check and filter ``--stations``; rejected rows are reported, not fatal."""
-    from harbor_planner.stations import STATUS_VALUES, read_stations
+    from harbor_planner.stations import read_stations, select_status
 
     check = read_stations(args.stations, crs=args.crs, sheet=args.sheet)
-    stations = check.stations
     if len(check.rejected):
         log.warning(
             "%d rows of %s were rejected (see 'harbor-planner stations check'); "
             "continuing with the %d valid stations",
             len(check.rejected),
             args.stations,
-            len(stations),
+            len(check.stations),
         )
-    if args.status is None:
-        keep = ~stations["status"].isin(["closed", "candidate"])
-    else:
-        wanted = [w.strip() for w in args.status.split(",") if w.strip()]
-        unknown = sorted(set(wanted) - set(STATUS_VALUES))
-        if unknown:
-            raise InputDataError(
-                f"--status {args.status}: unknown status {', '.join(unknown)}; "
-                f"known: {', '.join(STATUS_VALUES)}"
-            )
-        keep = stations["status"].isin(wanted)
-    counts = stations.loc[keep, "status"].fillna("(none)").value_counts()
-    log.info(
-        "using %d of %d stations (%s)",
-        int(keep.sum()),
-        len(stations),
-        ", ".join(f"{k}: {v}" for k, v in counts.items()),
-    )
-    stations = stations[keep.to_numpy()]
-    if len(stations) == 0:
-        raise InputDataError(
-            "no stations left to use after reading and filtering", path=args.stations
-        )
-    return stations
+    try:
+        return select_status(check.stations, args.status, path=args.stations)
+    except InputDataError as exc:
+        if exc.path:
+            raise
+        raise InputDataError(f"--status {args.status}: {exc}") from None
 
 
 def _add_demand_options(p: argparse.ArgumentParser) -> None:
@@ -605,51 +586,8 @@ def _add_coverage_commands(sub: argparse._SubParsersAction) -> None:
 # --------------------------------------------------------------------------- optimize
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    """A small CSV/XLSX table (quotas, excluded sites), in UTF-8 or GBK."""
-    import pandas as pd
-
-    if not path.is_file():
-        raise InputDataError("file not found", path=path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str)
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return pd.read_csv(path, dtype=str, encoding=enc)
-        except UnicodeDecodeError:
-            continue
-    raise InputDataError("cannot decode the table as UTF-8 or GBK", path=path)
-
-
-def _district_key(table: pd.DataFrame, path: Path, custom: bool) -> pd.Series:
-    """District names of a quota table, as the candidates' district column spells them."""
-    cols = [c for c in ("district", "district_zh", "区县", "name", "adcode") if c in table]
-    if not cols:
-        raise InputDataError(
-            "the quota table needs a district column (district, 区县, district_zh or adcode); "
-            f"it has {', '.join(map(str, table.columns))}",
-            path=path,
-        )
-    names = table[cols[0]].astype(str).str.strip()
-    if custom:
-        return names
-    from harbor_planner.districts import chongqing_districts, match_district_names
-
-    codes = match_district_names(names)
-    bad = names[codes.isna()]
-    if len(bad):
-        raise InputDataError(
-            f"unknown district(s) in the quota table: {', '.join(bad.tolist())}", path=path
-        )
-    zh = chongqing_districts().set_index("adcode")["name_zh"]
-    return codes.map(zh)
-
-
 def _quotas_from_args(args: argparse.Namespace, n_add: int | None) -> pd.DataFrame | None:
-    import numpy as np
-    import pandas as pd
-
-    from harbor_planner.optimize import proportional_quotas
+    from harbor_planner.optimize.quotas import quota_table
 
     if args.quota is None:
         return None
@@ -664,19 +602,8 @@ def _quotas_from_args(args: argparse.Namespace, n_add: int | None) -> pd.DataFra
             )
         if not n_add:
             raise InputDataError("--quota proportional:... needs --add N (or --stages)")
-        path = Path(file)
-        table = _read_table(path)
-        table = table.assign(district=_district_key(table, path, custom))
-        return proportional_quotas(table, column=column, n_add=n_add)
-    path = Path(args.quota)
-    table = _read_table(path)
-    return pd.DataFrame(
-        {
-            "district": _district_key(table, path, custom).to_numpy(),
-            "min": table.get("min", np.nan),
-            "max": table.get("max", np.nan),
-        }
-    )
+        return quota_table(Path(file), column=column, n_add=n_add, custom_districts=custom)
+    return quota_table(Path(args.quota), custom_districts=custom)
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
@@ -713,11 +640,11 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     )
     excluded = None
     if args.exclude is not None:
+        from harbor_planner.optimize.quotas import read_excluded
+
         path = Path(args.exclude)
-        excluded = (
-            _read_table(path).iloc[:, 0].astype(str).str.strip().tolist()
-            if path.is_file()
-            else [x.strip() for x in args.exclude.split(",") if x.strip()]
+        excluded = read_excluded(
+            path if path.is_file() else [x for x in args.exclude.split(",") if x.strip()]
         )
     cm = coverage_matrix(
         net,

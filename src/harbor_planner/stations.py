@@ -91,6 +91,7 @@ __all__ = [
     "merge_placement",
     "place_stations",
     "read_stations",
+    "select_status",
     "write_station_check",
 ]
 
@@ -1428,3 +1429,64 @@ def merge_placement(check: StationCheck, placement: StationPlacement) -> Station
         stations=placement.stations,
         problems=_concat_problems([check.problems, placement.problems]),
     )
+
+
+def select_status(
+    stations: gpd.GeoDataFrame,
+    status: Sequence[str] | str | None = None,
+    *,
+    path: str | os.PathLike[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """The stations of the given statuses (default: all but ``closed`` and ``candidate``).
+
+    Logs how many stations of each status are kept.
+
+    Parameters
+    ----------
+    stations
+        Stations from :func:`read_stations` (column ``status``; missing means no status).
+    status
+        Statuses to keep (see :data:`STATUS_VALUES`), as a list or comma-separated text;
+        ``None`` keeps everything but closed stations and candidates.
+    path
+        The station file, named in error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The kept rows, index as in ``stations``.
+
+    Raises
+    ------
+    InputDataError
+        An unknown status, or no station left.
+
+    """
+    have = (
+        stations["status"]
+        if "status" in stations
+        else pd.Series(None, index=stations.index, dtype=object)
+    )
+    if status is None:
+        keep = ~have.isin(["closed", "candidate"])
+    else:
+        wanted = status.split(",") if isinstance(status, str) else list(status)
+        wanted = [str(w).strip() for w in wanted if str(w).strip()]
+        unknown = sorted(set(wanted) - set(STATUS_VALUES))
+        if unknown or not wanted:
+            raise InputDataError(
+                f"status {', '.join(unknown) or '(empty)'}: unknown; "
+                f"known: {', '.join(STATUS_VALUES)}"
+            )
+        keep = have.isin(wanted)
+    counts = have[keep].fillna("(none)").value_counts()
+    log.info(
+        "using %d of %d stations (%s)",
+        int(keep.sum()),
+        len(stations),
+        ", ".join(f"{k}: {v}" for k, v in counts.items()),
+    )
+    kept = stations[keep.to_numpy()]
+    if len(kept) == 0:
+        raise InputDataError("no stations left to use after reading and filtering", path=path)
+    return kept
