@@ -447,10 +447,13 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def write_coverage(result: CoverageResult, out_dir: str | Path) -> list[Path]:
+def write_coverage(
+    result: CoverageResult, out_dir: str | Path, *, summary: bool = True
+) -> list[Path]:
     """Write the coverage files: summary, districts, stations, gaps and covered demand.
 
-    ``summary.json``, ``by_district.csv``, ``stations.csv`` (ranked by the demand only each
+    ``summary.json`` (unless ``summary`` is false: a scenario run writes its own),
+    ``by_district.csv``, ``stations.csv`` (ranked by the demand only each
     station covers), ``gaps.gpkg`` (uncovered demand) and ``covered.gpkg``.
 
     CSV files are UTF-8 with a byte-order mark so that Excel shows Chinese correctly. Every
@@ -465,10 +468,12 @@ def write_coverage(result: CoverageResult, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    path = out / "summary.json"
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(result.summary, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    written.append(path)
+    if summary:
+        path = out / "summary.json"
+        with atomic_path(path) as tmp:
+            text = json.dumps(result.summary, ensure_ascii=False, indent=2)
+            tmp.write_text(text + "\n", "utf-8")
+        written.append(path)
     path = out / "by_district.csv"
     with atomic_path(path) as tmp:
         result.by_district.to_csv(tmp, index=False, encoding="utf-8-sig")

@@ -17,6 +17,7 @@ __all__ = [
     "InfeasibleError",
     "InputDataError",
     "NetworkError",
+    "ScenarioError",
 ]
 
 
@@ -47,6 +48,10 @@ class InputDataError(HarborPlannerError, ValueError):
 
 class CRSError(InputDataError):
     """A coordinate reference system is missing, wrong or of the wrong kind."""
+
+
+class ScenarioError(InputDataError):
+    """A scenario file or override is invalid (the message names the key and its line)."""
 
 
 class NetworkError(HarborPlannerError):

@@ -52,8 +52,12 @@ def write_selection(
     out_dir: str | Path,
     *,
     extra: dict[str, Any] | None = None,
+    summary: bool = True,
 ) -> list[Path]:
     """Write ``selected_sites.csv``/``.gpkg``, ``coverage_curve.csv`` and ``summary.json``.
+
+    ``summary.json`` (the selection's figures and ``extra``) is left out when ``summary`` is
+    false (a scenario run writes its own).
 
     CSV files are UTF-8 with a byte-order mark (Excel shows Chinese correctly); every file is
     written atomically.
@@ -74,10 +78,11 @@ def write_selection(
     with atomic_path(path) as tmp:
         selection.curve.to_csv(tmp, index=False, encoding="utf-8-sig")
     written.append(path)
-    summary = {**selection.summary(), **(extra or {})}
-    path = out / "summary.json"
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    written.append(path)
+    if summary:
+        figures = {**selection.summary(), **(extra or {})}
+        path = out / "summary.json"
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        written.append(path)
     log.info("wrote %s", ", ".join(p.name for p in written))
     return written
