@@ -26,8 +26,10 @@ from harbor_planner.errors import (
     InfeasibleError,
     InputDataError,
     NetworkError,
+    ScenarioError,
 )
 from harbor_planner.isochrones import Anchors, Reachability, anchor_points, isochrones, reachability
+from harbor_planner.maps import make_map, save_map
 from harbor_planner.network import (
     SnapResult,
     WalkModel,
@@ -38,11 +40,21 @@ from harbor_planner.network import (
     snap_points,
 )
 from harbor_planner.optimize import CoverageMatrix, SiteSelection, coverage_matrix, select_sites
+from harbor_planner.scenario import (
+    Comparison,
+    RunResult,
+    Scenario,
+    compare_runs,
+    load_scenario,
+    run,
+    scenario_from_dict,
+)
 from harbor_planner.stations import StationCheck, StationPlacement, place_stations, read_stations
 
 __all__ = [
     "Anchors",
     "CRSError",
+    "Comparison",
     "CoverageMatrix",
     "CoverageResult",
     "Demand",
@@ -52,6 +64,9 @@ __all__ = [
     "InputDataError",
     "NetworkError",
     "Reachability",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
     "SiteSelection",
     "SnapResult",
     "StationCheck",
@@ -63,17 +78,23 @@ __all__ = [
     "build_network",
     "candidates_from_spec",
     "chongqing_districts",
+    "compare_runs",
     "coverage",
     "coverage_matrix",
     "demand_from_spec",
     "isochrones",
     "load_network",
+    "load_scenario",
+    "make_map",
     "nearest_station",
     "parse_crs",
     "place_stations",
     "reachability",
     "read_stations",
+    "run",
+    "save_map",
     "save_network",
+    "scenario_from_dict",
     "select_sites",
     "snap_points",
     "to_wgs84",

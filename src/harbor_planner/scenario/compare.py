@@ -1,0 +1,251 @@
+"""Side-by-side comparison of scenario results (``harbor-planner compare``).
+
+Each run directory holds the ``summary.json`` and ``by_district.csv`` of a scenario run (or of
+``harbor-planner coverage``). :func:`compare_runs` lines up the headline figures and the
+per-district coverage of several runs, with the difference of each run from the first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from harbor_planner._io import atomic_path
+from harbor_planner.errors import InputDataError
+
+__all__ = ["Comparison", "compare_runs", "format_comparison", "write_comparison"]
+
+#: Rows of the overall table: (label, section of summary.json, key).
+FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("walk model", "coverage", "walk_model"),
+    ("walk speed (km/h)", "coverage", "walk_speed_kmh"),
+    ("minutes", "coverage", "minutes"),
+    ("demand", "coverage", "demand_kind"),
+    ("demand total", "coverage", "demand_total"),
+    ("stations", "coverage", "stations"),
+    ("stations on network", "coverage", "stations_on_network"),
+    ("coverage %", "coverage", "coverage_pct"),
+    ("circle coverage %", "coverage", "euclidean_coverage_pct"),
+    ("double coverage %", "coverage", "double_coverage_pct"),
+    ("median walk (min)", "coverage", "time_median_min"),
+    ("p90 walk (min)", "coverage", "time_p90_min"),
+    ("new sites", "optimize", "sites_added"),
+    ("solver", "optimize", "solver"),
+    ("optimality gap", "optimize", "optimality_gap"),
+    ("coverage % after", "optimize", "coverage_pct_after"),
+)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Scenario results side by side.
+
+    Attributes
+    ----------
+    labels
+        One label per run (the directory names unless given).
+    overall
+        One row per figure (:data:`FIGURES`), one column per run, then ``Δ <label>``
+        columns: the difference from the first run (numbers only).
+    districts
+        One row per district: coverage % per run, ``<label> after`` (with the new sites) for
+        runs that chose some, then ``Δ <label>`` columns: the difference of the stations'
+        coverage from the first run's.
+
+    """
+
+    labels: list[str]
+    overall: pd.DataFrame
+    districts: pd.DataFrame
+
+
+def _read_run(path: Path) -> tuple[dict[str, Any], dict[str, pd.Series]]:
+    """A run's summary (as a scenario run's nested summary) and district coverage.
+
+    District coverage % by district name: ``now`` (the stations) and, for runs that chose new
+    sites, ``after``.
+    """
+    summary_path = path / "summary.json"
+    if not path.is_dir():
+        raise InputDataError("not a directory of results", path=path)
+    if not summary_path.is_file():
+        raise InputDataError(
+            "no summary.json: not the output directory of 'harbor-planner run' or 'coverage'",
+            path=path,
+        )
+    try:
+        summary = json.loads(summary_path.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputDataError(f"unreadable JSON ({exc})", path=summary_path) from None
+    if "coverage_pct" in summary:  # a 'coverage' command's flat summary
+        summary = {"coverage": summary, "optimize": None}
+    if not isinstance(summary.get("coverage"), dict):
+        raise InputDataError("summary.json has no coverage figures", path=summary_path)
+    tables: dict[str, pd.Series] = {}
+    for key, name in (("now", "by_district.csv"), ("after", "by_district_after.csv")):
+        if (path / name).is_file():
+            table = pd.read_csv(path / name, encoding="utf-8-sig")
+            if "district" in table and "coverage_pct" in table:
+                tables[key] = table.set_index("district")["coverage_pct"]
+    return summary, tables
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _labels(paths: Sequence[Path], labels: Sequence[str] | None) -> list[str]:
+    if labels is not None:
+        if len(labels) != len(paths):
+            raise InputDataError(
+                f"{len(labels)} labels for {len(paths)} runs: give one label per run"
+            )
+        out = [str(x) for x in labels]
+    else:
+        out = [p.resolve().name for p in paths]
+        if len(set(out)) < len(out):
+            out = [f"{p.resolve().parent.name}/{p.resolve().name}" for p in paths]
+    if len(set(out)) < len(out):
+        raise InputDataError(f"run labels must differ: {', '.join(out)}")
+    return out
+
+
+def compare_runs(
+    runs: Sequence[str | os.PathLike[str]], *, labels: Sequence[str] | None = None
+) -> Comparison:
+    """Compare the results of several runs.
+
+    Parameters
+    ----------
+    runs
+        Output directories of ``harbor-planner run`` (or ``coverage``), the first being the
+        reference for the differences.
+    labels
+        Names of the runs (default: the directory names).
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    InputDataError
+        Fewer than two runs, a directory without ``summary.json``, a wrong number of labels.
+
+    """
+    paths = [Path(r) for r in runs]
+    if len(paths) < 2:
+        raise InputDataError("compare needs at least two result directories")
+    read = [_read_run(p) for p in paths]
+    names = _labels(paths, labels)
+
+    rows = {}
+    for label, section, key in FIGURES:
+        values = [(s.get(section) or {}).get(key) for s, _ in read]
+        if any(v is not None for v in values):
+            rows[label] = values
+    overall = pd.DataFrame.from_dict(rows, orient="index", columns=names)
+    overall.index.name = "figure"
+    for name in names[1:]:
+        a = pd.to_numeric(overall[names[0]], errors="coerce")
+        b = pd.to_numeric(overall[name], errors="coerce")
+        numeric = overall[name].map(
+            lambda v: isinstance(v, int | float) and not isinstance(v, bool)
+        )
+        overall[f"Δ {name}"] = (b - a).where(numeric.to_numpy(), np.nan).round(3)
+
+    columns: dict[str, pd.Series] = {}
+    for name, (_, tables) in zip(names, read, strict=True):
+        if "now" in tables:
+            columns[name] = tables["now"]
+        if "after" in tables:
+            columns[f"{name} after"] = tables["after"]
+    if columns:
+        districts = pd.concat(columns, axis=1)
+        for name in names[1:]:
+            if name in districts and names[0] in districts:
+                districts[f"Δ {name}"] = (districts[name] - districts[names[0]]).round(3)
+        districts.index.name = "district"
+        districts = districts.reset_index()
+    else:
+        districts = pd.DataFrame({"district": []})
+    return Comparison(labels=names, overall=overall.reset_index(), districts=districts)
+
+
+def format_comparison(comparison: Comparison, *, max_districts: int = 40) -> str:
+    """The comparison as plain-text tables (for the terminal)."""
+
+    def show(v: Any) -> str:
+        if v is None or (isinstance(v, float) and not np.isfinite(v)):
+            return ""
+        if isinstance(v, float):
+            return f"{v:,.2f}".rstrip("0").rstrip(".") if abs(v) < 1e6 else f"{v:,.0f}"
+        return str(v)
+
+    def table(frame: pd.DataFrame) -> list[str]:
+        cells = [list(map(str, frame.columns))] + [
+            [show(v) for v in row] for row in frame.itertuples(index=False)
+        ]
+        widths = [max(_width(r[i]) for r in cells) for i in range(len(cells[0]))]
+        lines = []
+        for n, row in enumerate(cells):
+            parts = [
+                c + " " * (w - _width(c)) if i == 0 else " " * (w - _width(c)) + c
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ]
+            lines.append("  ".join(parts).rstrip())
+            if n == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return lines
+
+    out = table(comparison.overall)
+    if len(comparison.districts):
+        d = comparison.districts
+        out += ["", "coverage % by district"]
+        out += table(d.head(max_districts))
+        if len(d) > max_districts:
+            out.append(f"... {len(d) - max_districts} more districts in the written table")
+    return "\n".join(out)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def write_comparison(comparison: Comparison, path: str | os.PathLike[str]) -> list[Path]:
+    """Write the comparison: ``.xlsx`` (sheets overall, districts) or ``.csv``.
+
+    A ``.csv`` path receives the overall table; the districts go beside it as
+    ``<stem>_districts.csv``. CSV is UTF-8 with a byte-order mark (Excel shows Chinese).
+    Files are written atomically.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            comparison.overall.to_excel(xl, sheet_name="overall", index=False)
+            comparison.districts.to_excel(xl, sheet_name="districts", index=False)
+        return [path]
+    if suffix == ".csv":
+        side = path.with_name(f"{path.stem}_districts.csv")
+        with atomic_path(path) as tmp:
+            comparison.overall.to_csv(tmp, index=False, encoding="utf-8-sig")
+        with atomic_path(side) as tmp:
+            comparison.districts.to_csv(tmp, index=False, encoding="utf-8-sig")
+        return [path, side]
+    raise InputDataError(f"{path}: expected a .xlsx or .csv file name")

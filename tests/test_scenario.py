@@ -1,0 +1,379 @@
+"""Scenario files: parsing and checking, overrides, and `run` on the demo end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import harbor_planner as hp
+from harbor_planner._io import file_sha256
+from harbor_planner.errors import ScenarioError
+from harbor_planner.scenario import (
+    compare_runs,
+    demo_scenario_path,
+    load_scenario,
+    parse_override,
+    scenario_from_dict,
+)
+from harbor_planner.scenario.config import key_lines
+
+DEMO = demo_scenario_path().parent
+
+MINIMAL = """\
+title = "t"
+
+[network]
+source = "net.osm"
+
+[stations]
+file = "stations.csv"
+crs = "gcj02"
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problem_text(tmp_path: Path, text: str, **kwargs) -> str:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, text), **kwargs)
+    return str(info.value)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def test_minimal_scenario_has_defaults_and_paths_relative_to_the_file(tmp_path):
+    sc = load_scenario(write(tmp_path, MINIMAL))
+    assert sc.title == "t"
+    assert sc.network.source == str(tmp_path / "net.osm")
+    assert sc.stations.file == tmp_path / "stations.csv"
+    assert sc.stations.crs == "gcj02" and sc.stations.max_dist_m == 150.0
+    assert sc.coverage.minutes == 15.0 and sc.demand.kind == "main-streets"
+    assert sc.optimize is None and not sc.optimizes
+    assert sc.output.dir == tmp_path / "out"
+    assert set(sc.output.formats) == {"tables", "map", "report", "xlsx", "gpkg"}
+    json.dumps(sc.to_dict())  # plain JSON types only
+
+
+def test_place_source_is_not_a_path(tmp_path):
+    text = MINIMAL.replace('source = "net.osm"', 'source = "place:渝中区, 重庆市"')
+    assert load_scenario(write(tmp_path, text)).network.source == "place:渝中区, 重庆市"
+
+
+def test_unknown_key_names_key_line_and_suggestion(tmp_path):
+    text = MINIMAL + "\n[coverage]\nminutes = 15\nmintues = 10\n"
+    msg = problem_text(tmp_path, text)
+    assert str(tmp_path / "s.toml") in msg
+    assert "line 12" in msg and "coverage.mintues" in msg and "did you mean 'minutes'" in msg
+
+
+def test_unknown_section_is_named_with_its_line(tmp_path):
+    msg = problem_text(tmp_path, MINIMAL + "\n[optimise]\nadd = 3\n")
+    assert "line 10" in msg and "'optimise'" in msg and "did you mean 'optimize'" in msg
+
+
+def test_wrong_types_name_key_line_and_expected_type(tmp_path):
+    text = MINIMAL + '\n[optimize]\nadd = "20"\nsolver = "fast"\n[coverage]\nminutes = true\n'
+    msg = problem_text(tmp_path, text)
+    assert msg.count("\n") == 3 and "3 problems" in msg  # every problem at once, in line order
+    lines = msg.splitlines()[1:]
+    assert lines[0].strip().startswith("line 11: optimize.add must be a whole number")
+    assert "'20' (text)" in lines[0]
+    assert lines[1].strip().startswith("line 12: optimize.solver must be one of 'greedy', 'exact'")
+    assert lines[2].strip().startswith("line 14: coverage.minutes must be a number")
+
+
+def test_int_accepted_where_a_number_is_expected_but_not_the_reverse(tmp_path):
+    sc = load_scenario(write(tmp_path, MINIMAL + "\n[coverage]\nminutes = 10\n"))
+    assert sc.coverage.minutes == 10.0 and isinstance(sc.coverage.minutes, float)
+    msg = problem_text(tmp_path, MINIMAL + "\n[optimize]\nadd = 2.5\n")
+    assert "optimize.add must be a whole number" in msg
+
+
+def test_missing_sections_and_keys(tmp_path):
+    msg = problem_text(tmp_path, '[network]\nwalk_model = "flat"\n')
+    assert "missing section [stations]" in msg
+    assert "line 1: [network] needs source" in msg
+
+
+def test_invalid_toml_names_the_line(tmp_path):
+    msg = problem_text(tmp_path, MINIMAL + "\n[coverage]\nminutes = = 3\n")
+    assert "not valid TOML" in msg and "line 11" in msg
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ScenarioError, match="scenario file not found"):
+        load_scenario(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ('\n[network]\nwalk_model = "hilly"\n', None),  # duplicate table: TOML error
+        ('\n[optimize]\nsolver = "greedy"\n', "max-cover needs add = N (or stages)"),
+        ('\n[optimize]\nmode = "cover"\n', "mode 'cover' needs optimize.target_pct"),
+        ('\n[optimize]\nadd = 3\nstages = { "2025" = 1 }\n', "stages add up to 1"),
+        ('\n[optimize]\nstages = "2025:x"\n', "stages"),
+        ('\n[demand]\nkind = "points"\n', "demand kind 'points' needs demand.file"),
+        ('\n[demand]\nkind = "grid"\n', "demand kind 'grid' needs demand.cell_m"),
+        ("\n[output]\nmap_bands = [5, -1]\n", "map_bands must be positive"),
+        ('\n[optimize]\nadd = 3\nquota_column = "population"\n', "quota_column needs"),
+    ],
+)
+def test_settings_that_do_not_fit_together(tmp_path, extra, expected):
+    msg = problem_text(tmp_path, MINIMAL + extra)
+    assert (expected or "not valid TOML") in msg
+
+
+def test_hilly_without_dem_is_an_error_at_its_line(tmp_path):
+    text = MINIMAL.replace('source = "net.osm"', 'source = "net.osm"\nwalk_model = "hilly"')
+    assert "line 5: walk_model 'hilly' needs network.dem" in problem_text(tmp_path, text)
+
+
+def test_stages_as_table_or_text(tmp_path):
+    base = MINIMAL + "\n[optimize]\n"
+    a = load_scenario(write(tmp_path, base + 'stages = { "2025" = 4, "2026" = 6 }\n'))
+    b = load_scenario(write(tmp_path, base + 'stages = "2025:4,2026:6"\n', "b.toml"))
+    assert a.optimize.stage_list == b.optimize.stage_list == [("2025", 4), ("2026", 6)]
+    assert a.optimize.n_add == 10 and a.optimizes
+
+
+def test_disabled_optimize_keeps_settings_but_does_not_optimise(tmp_path):
+    sc = load_scenario(write(tmp_path, MINIMAL + "\n[optimize]\nenabled = false\n"))
+    assert sc.optimize is not None and not sc.optimizes
+
+
+# --------------------------------------------------------------------------- overrides
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("network.walk_speed_kmh=3.2", ("network.walk_speed_kmh", 3.2)),
+        ("optimize.add = 20", ("optimize.add", 20)),
+        ("optimize.enabled=false", ("optimize.enabled", False)),
+        ("stations.crs=gcj02", ("stations.crs", "gcj02")),
+        ('stations.crs="bd09"', ("stations.crs", "bd09")),
+        ("output.map_bands=[5, 10]", ("output.map_bands", [5, 10])),
+        ("output.dir=out/a b", ("output.dir", "out/a b")),
+    ],
+)
+def test_parse_override(text, expected):
+    assert parse_override(text) == expected
+
+
+def test_parse_override_needs_key_and_value():
+    with pytest.raises(ScenarioError, match="expected KEY=VALUE"):
+        parse_override("network.walk_speed_kmh")
+
+
+def test_overrides_change_settings_and_are_checked(tmp_path, monkeypatch):
+    path = write(tmp_path, MINIMAL)
+    monkeypatch.chdir(tmp_path.parent)
+    sc = load_scenario(
+        path, overrides=["network.walk_speed_kmh=3.2", "optimize.add=5", "demand.file=d.csv"]
+    )
+    assert sc.network.walk_speed_kmh == 3.2 and sc.optimize.add == 5 and sc.optimizes
+    # paths given on the command line are relative to the working directory
+    assert sc.demand.file == tmp_path.parent / "d.csv"
+    assert sc.overrides == ("network.walk_speed_kmh=3.2", "optimize.add=5", "demand.file=d.csv")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, overrides=["network.walkspeed=3", "coverage.minutes=abc"])
+    msg = str(info.value)
+    assert "--set network.walkspeed: unknown key" in msg
+    assert "did you mean 'walk_speed_kmh'" in msg
+    assert "--set coverage.minutes: coverage.minutes must be a number, got 'abc'" in msg
+    with pytest.raises(ScenarioError, match=r"expected SECTION\.KEY"):
+        load_scenario(path, overrides=["walk_speed_kmh=3"])
+
+
+def test_with_overrides_from_python_values(tmp_path):
+    sc = load_scenario(write(tmp_path, MINIMAL))
+    b = sc.with_overrides({"network.walk_speed_kmh": 4, "output.lang": "en", "title": "b"})
+    assert (b.network.walk_speed_kmh, b.output.lang, b.title) == (4.0, "en", "b")
+    assert sc.network.walk_speed_kmh is None  # the original is unchanged
+    assert b.stations.file == sc.stations.file  # file paths still relative to the scenario
+
+
+def test_scenario_from_dict(tmp_path):
+    sc = scenario_from_dict(
+        {"network": {"source": "a.osm"}, "stations": {"file": "s.csv", "crs": "wgs84"}},
+        base_dir=tmp_path,
+    )
+    assert sc.network.source == str(tmp_path / "a.osm") and sc.path is None
+    with pytest.raises(ScenarioError, match=r"network\.walk_speed_kmh must be a number"):
+        scenario_from_dict({**sc.to_dict(), "network": {"source": "a", "walk_speed_kmh": "x"}})
+
+
+def test_key_lines_handles_dotted_quoted_keys_and_multiline_strings():
+    text = 'a = 1\n[s]\n"q k" = 2\nx.y = 3\nm = """\nz = 9\n"""\nlast = 4\n'
+    lines = key_lines(text)
+    assert lines == {"a": 1, "s": 2, "s.q k": 3, "s.x.y": 4, "s.m": 5, "s.last": 8}
+
+
+def test_shipped_scenarios_are_valid():
+    demo = load_scenario(demo_scenario_path())
+    assert demo.optimizes and demo.stations.crs == "gcj02"
+    root = Path(__file__).resolve().parents[1]
+    yz = load_scenario(root / "scenarios" / "yuzhong.toml")
+    assert yz.network.source.endswith("shared/geodata/yuzhong/walk.osm")
+    assert yz.optimize.add == 20
+
+
+# --------------------------------------------------------------------------- run
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo-run")
+    return hp.run(demo_scenario_path(), out=out, progress=False)
+
+
+def test_run_writes_every_output(demo_run):
+    out = demo_run.out_dir
+    expected = {
+        "summary.json", "run.json", "map.html", "report.html", "report.xlsx", "layers.gpkg",
+        "by_district.csv", "stations.csv", "gaps.gpkg", "covered.gpkg", "selected_sites.csv",
+        "selected_sites.gpkg", "coverage_curve.csv", "by_district_after.csv",
+    }  # fmt: skip
+    assert expected <= {p.name for p in out.iterdir()}
+    assert {p.name for p in demo_run.files} == expected
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_run_figures_agree_between_summary_tables_and_report(demo_run):
+    out = demo_run.out_dir
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary == json.loads(json.dumps(demo_run.summary, ensure_ascii=False))
+    cov = summary["coverage"]
+    assert cov["walk_model"] == "hilly" and 10 < cov["coverage_pct"] < 90
+    # districts add up to the whole
+    bd = pd.read_csv(out / "by_district.csv", encoding="utf-8-sig")
+    assert bd["demand_total"].sum() == pytest.approx(cov["demand_total"], rel=1e-6)
+    assert bd["demand_covered"].sum() == pytest.approx(cov["demand_covered"], rel=1e-6)
+    # the demand layers split the demand
+    import geopandas as gpd
+
+    gaps = gpd.read_file(out / "gaps.gpkg", layer="gaps")
+    covered = gpd.read_file(out / "covered.gpkg", layer="covered")
+    assert covered["weight"].sum() == pytest.approx(cov["demand_covered"], rel=1e-3)
+    assert len(gaps) + len(covered) == cov["demand_points"]
+    # the optimiser starts where coverage is and the after-coverage agrees with it
+    opt = summary["optimize"]
+    assert opt["coverage_pct_before"] == pytest.approx(cov["coverage_pct"], abs=0.01)
+    assert opt["coverage_pct_after"] > opt["coverage_pct_before"]
+    assert summary["coverage_after"]["coverage_pct"] == pytest.approx(
+        opt["coverage_pct_after"], abs=0.01
+    )
+    assert opt["optimality_gap"] == 0 and opt["solver"] == "exact"
+    sites = pd.read_csv(out / "selected_sites.csv", encoding="utf-8-sig")
+    assert len(sites) == opt["sites_added"] == demo_run.scenario.optimize.add
+    # the workbook's summary sheet carries the same coverage figure
+    sheet = pd.read_excel(out / "report.xlsx", sheet_name=None)
+    first = next(iter(sheet.values()))
+    text = first.astype(str).to_string()
+    assert f"{cov['coverage_pct']:g}" in text
+    html = (out / "report.html").read_text("utf-8")
+    assert f"{cov['coverage_pct']:.1f}" in html
+
+
+def test_run_manifest_records_inputs_versions_parameters_timings(demo_run):
+    out = demo_run.out_dir
+    manifest = json.loads((out / "run.json").read_text("utf-8"))
+    roles = {i["role"]: i for i in manifest["inputs"]}
+    assert {"scenario", "network", "dem", "stations", "candidates"} <= set(roles)
+    for info in roles.values():
+        path = Path(info["path"])
+        assert info["bytes"] == path.stat().st_size and info["sha256"] == file_sha256(path)
+    assert manifest["versions"]["harbor-planner"] == hp.__version__
+    assert manifest["versions"]["numpy"]
+    assert manifest["parameters"]["optimize"]["add"] == 1
+    assert manifest["parameters"]["network"]["walk_model"] == "hilly"
+    assert set(manifest["timings_s"]) >= {"stations", "network", "demand", "coverage", "optimize"}
+    assert manifest["wall_time_s"] >= sum(manifest["timings_s"].values()) * 0.99
+    for info in manifest["outputs"]:
+        path = out / info["path"]
+        assert info["sha256"] == file_sha256(path), info["path"]
+    assert "run.json" not in {i["path"] for i in manifest["outputs"]}
+
+
+def test_run_result_holds_the_frames(demo_run):
+    r = demo_run
+    assert len(r.stations) == r.summary["coverage"]["stations"]
+    assert len(r.coverage.demand) == r.summary["coverage"]["demand_points"]
+    assert len(r.sites) == 1 and r.sites.crs.to_epsg() == 4326
+    assert r.isochrones is not None and set(r.isochrones["minutes"]) == {5, 10, 15}
+    assert r.selection.coverage_pct_after == pytest.approx(
+        r.coverage_after.summary["coverage_pct"], abs=0.01
+    )
+
+
+def test_run_with_overrides_and_only_some_formats(tmp_path):
+    r = hp.run(
+        demo_scenario_path(),
+        out=tmp_path,
+        overrides={"network.walk_speed_kmh": 3.2, "optimize.enabled": False,
+                   "output.formats": ["tables"]},
+        progress=False,
+    )  # fmt: skip
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {"summary.json", "run.json", "by_district.csv", "stations.csv", "gaps.gpkg",
+                     "covered.gpkg"}  # fmt: skip
+    assert r.summary["optimize"] is None and r.selection is None
+    assert r.summary["coverage"]["walk_speed_kmh"] == 3.2
+    manifest = json.loads((tmp_path / "run.json").read_text("utf-8"))
+    assert "network.walk_speed_kmh=3.2" in manifest["overrides"]
+
+
+def test_run_from_a_copied_scenario_keeps_inputs_untouched(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DEMO, data)
+    before = {p.name: file_sha256(p) for p in data.iterdir()}
+    r = hp.run(data / "demo.toml", out=tmp_path / "o", overrides={"optimize.enabled": False},
+               progress=False)  # fmt: skip
+    assert r.summary["coverage"]["stations"] == 12
+    assert {p.name: file_sha256(p) for p in data.iterdir()} == before
+
+
+def test_slower_walk_covers_less_and_compare_shows_it(tmp_path, demo_run):
+    slow = hp.run(
+        demo_scenario_path(),
+        out=tmp_path / "slow",
+        overrides={"network.walk_speed_kmh": 3.2, "optimize.enabled": False},
+        progress=False,
+    )
+    assert slow.summary["coverage"]["coverage_pct"] < demo_run.summary["coverage"]["coverage_pct"]
+    cmp = compare_runs([demo_run.out_dir, slow.out_dir], labels=["4.5", "3.2"])
+    overall = cmp.overall.set_index("figure")
+    assert overall.loc["walk speed (km/h)", "4.5"] == 4.5
+    assert overall.loc["walk speed (km/h)", "3.2"] == 3.2
+    delta = overall.loc["coverage %", "Δ 3.2"]
+    assert delta == pytest.approx(
+        slow.summary["coverage"]["coverage_pct"] - demo_run.summary["coverage"]["coverage_pct"],
+        abs=1e-3,
+    )
+    assert delta < 0
+    assert overall.loc["new sites", "4.5"] == 1 and pd.isna(overall.loc["new sites", "3.2"])
+    d = cmp.districts.set_index("district")
+    assert list(d.columns) == ["4.5", "4.5 after", "3.2", "Δ 3.2"]
+    assert d["Δ 3.2"].iloc[0] == pytest.approx(delta, abs=1e-3)
+
+
+def test_compare_errors(tmp_path, demo_run):
+    with pytest.raises(hp.InputDataError, match="at least two"):
+        compare_runs([demo_run.out_dir])
+    with pytest.raises(hp.InputDataError, match=r"no summary\.json"):
+        compare_runs([demo_run.out_dir, tmp_path])
+    with pytest.raises(hp.InputDataError, match="one label per run"):
+        compare_runs([demo_run.out_dir, demo_run.out_dir], labels=["a"])
+    with pytest.raises(hp.InputDataError, match="labels must differ"):
+        compare_runs([demo_run.out_dir, demo_run.out_dir])
