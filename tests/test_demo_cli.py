@@ -1,4 +1,4 @@
-"""The demo command runs offline on the bundled fictional district and writes every output."""
+"""The CLI of scenarios: demo, run, compare; errors are one line and a non-zero exit."""
 
 from __future__ import annotations
 
@@ -9,19 +9,95 @@ import pytest
 from harbor_planner.cli import main
 
 
-def test_demo_writes_coverage_and_plan(tmp_path, capsys):
+def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["-q", "demo", "--out", str(out)]) == 0, capsys.readouterr().err
-    for name in ("summary.json", "by_district.csv", "stations.csv", "map.html", "report.html",
-                 "report.xlsx", "layers.gpkg", "gaps.gpkg"):  # fmt: skip
+    for name in ("summary.json", "run.json", "by_district.csv", "stations.csv", "map.html",
+                 "report.html", "report.xlsx", "layers.gpkg", "gaps.gpkg", "selected_sites.csv",
+                 "coverage_curve.csv"):  # fmt: skip
         assert (out / name).is_file(), name
-    for name in ("summary.json", "selected_sites.csv", "coverage_curve.csv", "map.html",
-                 "report.html"):  # fmt: skip
-        assert (out / "plan" / name).is_file(), name
-    cov = json.loads((out / "summary.json").read_text("utf-8"))
-    plan = json.loads((out / "plan" / "summary.json").read_text("utf-8"))
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    cov, plan = summary["coverage"], summary["optimize"]
     assert cov["walk_model"] == "hilly" and 10 < cov["coverage_pct"] < 90
     assert cov["euclidean_coverage_pct"] > cov["coverage_pct"]
     assert plan["coverage_pct_before"] == pytest.approx(cov["coverage_pct"], abs=0.01)
     assert plan["coverage_pct_after"] > plan["coverage_pct_before"]
     assert plan["optimality_gap"] == 0
+    text = capsys.readouterr().out
+    assert f"{cov['coverage_pct']:.1f} %" in text and "fictional" in text
+
+
+def test_run_with_set_and_compare(tmp_path, capsys):
+    from harbor_planner.scenario import demo_scenario_path
+
+    scenario = str(demo_scenario_path())
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert main(["-q", "run", scenario, "--out", str(a), "--set", "optimize.enabled=false"]) == 0
+    assert main(["-q", "run", scenario, "--out", str(b), "--set", "optimize.enabled=false",
+                 "--set", "network.walk_speed_kmh=3.2"]) == 0  # fmt: skip
+    sa = json.loads((a / "summary.json").read_text("utf-8"))["coverage"]
+    sb = json.loads((b / "summary.json").read_text("utf-8"))["coverage"]
+    assert sb["walk_speed_kmh"] == 3.2 and sb["coverage_pct"] < sa["coverage_pct"]
+    capsys.readouterr()
+    table = tmp_path / "cmp.csv"
+    assert main(["-q", "compare", str(a), str(b), "--out", str(table)]) == 0
+    printed = capsys.readouterr().out
+    assert "coverage %" in printed and "Δ b" in printed and f"{sb['coverage_pct']:g}" in printed
+    import pandas as pd
+
+    overall = pd.read_csv(table, encoding="utf-8-sig").set_index("figure")
+    assert float(overall.loc["coverage %", "Δ b"]) == pytest.approx(
+        sb["coverage_pct"] - sa["coverage_pct"], abs=1e-3
+    )
+    assert (tmp_path / "cmp_districts.csv").is_file()
+    xlsx = tmp_path / "cmp.xlsx"
+    assert main(["-q", "compare", str(a), str(b), "--labels", "4.5,3.2", "--out", str(xlsx)]) == 0
+    sheets = pd.read_excel(xlsx, sheet_name=None)
+    assert set(sheets) == {"overall", "districts"} and "Δ 3.2" in sheets["overall"]
+
+
+def test_scenario_errors_are_one_message_with_the_line(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[network]\nsource = "x.osm"\nwalkspeed = 3\n[stations]\nfile = 3\n', "utf-8")
+    assert main(["run", str(bad)]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "line 3: unknown key 'network.walkspeed'" in err
+    assert "line 5: stations.file must be a file path" in err
+    assert main(["run", str(bad), "--set", "nonsense"]) == 3
+    assert "--set 'nonsense': expected KEY=VALUE" in capsys.readouterr().err
+
+
+def test_run_reports_a_missing_input_without_traceback(tmp_path, capsys):
+    from harbor_planner.scenario import demo_scenario_path
+
+    code = main(["-q", "run", str(demo_scenario_path()), "--out", str(tmp_path / "o"),
+                 "--set", f"stations.file={tmp_path / 'missing.csv'}"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and "missing.csv" in err and "Traceback" not in err
+    assert not (tmp_path / "o" / "run.json").exists()
+
+
+def test_compare_of_a_folder_without_results(tmp_path, capsys):
+    assert main(["compare", str(tmp_path), str(tmp_path)]) == 3
+    assert "no summary.json" in capsys.readouterr().err
+
+
+@pytest.mark.realdata
+def test_run_yuzhong_scenario(tmp_path, capsys, yuzhong_osm, yuzhong_dem):
+    """The shipped real-data study runs end to end on the shared Yuzhong data."""
+    from pathlib import Path
+
+    scenario = Path(__file__).resolve().parents[1] / "scenarios" / "yuzhong.toml"
+    out = tmp_path / "yz"
+    assert main(["-q", "run", str(scenario), "--out", str(out)]) == 0, capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    cov, opt = summary["coverage"], summary["optimize"]
+    assert cov["stations"] == 28 and cov["walk_model"] == "hilly"
+    assert 20 < cov["coverage_pct"] < cov["euclidean_coverage_pct"]
+    assert opt["sites_added"] == 20 and opt["solver"] == "exact"
+    assert opt["optimality_gap"] is not None and opt["optimality_gap"] < 0.01
+    assert opt["coverage_pct_after"] > cov["coverage_pct"] + 10
+    manifest = json.loads((out / "run.json").read_text("utf-8"))
+    walk = next(i for i in manifest["inputs"] if i["role"] == "network")
+    assert walk["path"].endswith("walk.osm") and len(walk["sha256"]) == 64

@@ -838,52 +838,113 @@ def _add_map_command(sub: argparse._SubParsersAction) -> None:
     m.set_defaults(handler=_cmd_map)
 
 
-def _demo_dir() -> Path:
-    """The project-authored demo data (``geodata/demo`` of the source checkout)."""
-    here = Path(__file__).resolve()
-    for base in (here.parents[2], Path.cwd()):
-        demo = base / "geodata" / "demo"
-        if (demo / "demo.osm").is_file():
-            return demo
-    raise InputDataError(
-        "the demo data (geodata/demo) was not found: run the demo from a source checkout "
-        "installed with 'pip install -e .', or from the repository folder"
+def _print_run(result: Any) -> None:
+    """The headline figures of a scenario run and where its files are."""
+    s = result.summary["coverage"]
+    print(
+        f"{s['coverage_pct']:.1f} % of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
+        f"{s['demand_unit']}) is within {s['minutes']:g} min of walking of "
+        f"{s['stations_on_network']} stations; straight-line circles of "
+        f"{s['euclidean_radius_m']:,.0f} m would claim {s['euclidean_coverage_pct']:.1f} %."
     )
+    opt = result.summary["optimize"]
+    if opt is not None:
+        gap = opt["optimality_gap"]
+        n = opt["sites_added"]
+        print(
+            f"{n} new site{'s' if n != 1 else ''} ({opt['solver']}) take{'s' if n == 1 else ''} "
+            f"it to "
+            f"{opt['coverage_pct_after']:.1f} %; optimality gap "
+            + ("unknown" if gap is None else f"{100 * gap:.2f} %")
+        )
+    names = sorted({f.name for f in result.files})
+    print(f"wrote {len(result.files)} files to {result.out_dir}: {', '.join(names)}")
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from harbor_planner.scenario import load_scenario, run
+
+    scenario = load_scenario(args.scenario, overrides=args.set or [])
+    result = run(scenario, out=args.out, progress=args.progress)
+    _print_run(result)
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from harbor_planner.scenario import compare_runs, format_comparison, write_comparison
+
+    labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
+    comparison = compare_runs(args.runs, labels=labels)
+    print(format_comparison(comparison))
+    files = write_comparison(comparison, args.out)
+    print(f"wrote {', '.join(str(f) for f in files)}")
+    return 0
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    data = _demo_dir()
-    out = args.out
-    common = ["--network", str(data / "demo.osm"), "--dem", str(data / "dem.tif"),
-              "--stations", str(data / "stations.csv"), "--crs", "gcj02"]  # fmt: skip
-    runs = [
-        ["coverage", *common, "--out", str(out)],
-        ["optimize", *common, "--candidates", str(data / "candidates.csv"),
-         "--candidates-crs", "gcj02", "--add", "3", "--solver", "exact",
-         "--out", str(out / "plan")],
-    ]  # fmt: skip
-    parser = _build_parser()
-    for argv in runs:
-        sub = parser.parse_args(argv)
-        sub.progress = args.progress
-        code = sub.handler(sub)
-        if code:
-            return code
+    from harbor_planner.scenario import demo_scenario_path, run
+
+    path = demo_scenario_path()
+    result = run(path, out=args.out, progress=args.progress)
+    _print_run(result)
     print(
-        f"demo (fictional district, data in {data}): open {out / 'map.html'}, "
-        f"{out / 'report.html'} and the new-site plan in {out / 'plan'}"
+        f"demo (fictional district, data and scenario in {path.parent}): open "
+        f"{result.out_dir / 'map.html'} and {result.out_dir / 'report.html'}"
     )
     return 0
 
 
-def _add_demo_command(sub: argparse._SubParsersAction) -> None:
+def _add_scenario_commands(sub: argparse._SubParsersAction) -> None:
+    r = sub.add_parser(
+        "run",
+        help="run a scenario file end to end (coverage, optimisation, map, reports)",
+        description=(
+            "Run a TOML scenario: stations → network → demand → coverage → new sites (when "
+            "the scenario has [optimize]) → summary.json, tables, map.html, report.html, "
+            "report.xlsx, layers.gpkg and run.json (the manifest: inputs with hashes, "
+            "versions, settings, timings). Paths in the scenario are relative to its file."
+        ),
+    )
+    r.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    r.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="output folder (default: output.dir)"
+    )
+    r.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="change a setting, e.g. --set network.walk_speed_kmh=3.2 (repeatable; values "
+        "as in TOML, paths relative to the working directory)",
+    )
+    r.set_defaults(handler=_cmd_run)
+
+    c = sub.add_parser(
+        "compare",
+        help="side-by-side table of the results of several runs",
+        description=(
+            "Put the headline figures and the per-district coverage of several result "
+            "folders (of 'run' or 'coverage') side by side, with each one's difference from "
+            "the first; prints the table and writes it to --out."
+        ),
+    )
+    c.add_argument("runs", nargs="+", type=Path, metavar="OUT_DIR", help="result folders")
+    c.add_argument("--labels", default=None, metavar="A,B,...", help="names of the runs")
+    c.add_argument(
+        "--out",
+        type=Path,
+        default=Path("comparison.xlsx"),
+        metavar="FILE",
+        help="table to write: .xlsx (sheets overall, districts) or .csv (default comparison.xlsx)",
+    )
+    c.set_defaults(handler=_cmd_compare)
+
     d = sub.add_parser(
         "demo",
-        help="run coverage and site selection on the bundled fictional district (offline)",
+        help="run the bundled demo scenario on a fictional district (offline)",
         description=(
-            "Coverage of a dozen stations in a small fictional hilly river district (示例区, "
-            "project-authored data in geodata/demo) and the three best new sites, with "
-            "map.html, report.html, report.xlsx and tables. Runs offline in seconds."
+            "Run the bundled scenario on a small fictional hilly river district (示例区, "
+            "project-authored data): coverage of a dozen stations and the best new site, "
+            "with the same outputs as 'run'. Runs offline in seconds."
         ),
     )
     d.add_argument(
@@ -919,7 +980,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_coverage_commands(sub)
     _add_optimize_command(sub)
     _add_map_command(sub)
-    _add_demo_command(sub)
+    _add_scenario_commands(sub)
     return parser
 
 
