@@ -44,6 +44,7 @@ from harbor_planner.demand import (
     building_demand,
     clip_demand,
     demand_from_spec,
+    demand_within,
     grid_demand,
     main_street_demand,
     parse_demand_spec,
@@ -485,6 +486,37 @@ def test_clip_demand(streets):
         {"max_dist_m": 7.0, "points_dropped": 1, "weight_dropped": 1600}
     )
     assert len(b) == 5  # the input is unchanged
+
+
+def test_demand_within_a_study_area(streets, tmp_path):
+    b = building_demand(DEMAND / "buildings.geojson", network=streets)
+    metric = b.points.to_crs(streets.crs)
+    xy = shapely.get_coordinates(metric.geometry.to_numpy())
+    x = xy[:, 0]
+    # a box around the points left of the median x, in the metric CRS (converted on the fly)
+    ux = np.unique(x)
+    cut = float(ux[len(ux) // 2 - 1] + ux[len(ux) // 2]) / 2  # between two points' x
+    box = shapely.box(x.min() - 100, xy[:, 1].min() - 100, cut, xy[:, 1].max() + 100)
+    area = gpd.GeoDataFrame({"name": ["west"]}, geometry=[box], crs=streets.crs)
+    w = demand_within(b, area, name="west")
+    assert sorted(w.points["name"]) == sorted(b.points["name"][x <= cut])
+    assert 0 < len(w) < len(b)
+    assert len(w.shapes) == len(w) and w.points.index.tolist() == list(range(len(w)))
+    assert w.info["within"]["points_dropped"] == int((x > cut).sum())
+    assert w.info["within"]["weight_dropped"] == pytest.approx(b.points["weight"][x > cut].sum())
+    path = tmp_path / "area.geojson"
+    area.to_crs("EPSG:4326").to_file(path)
+    assert len(demand_within(b, path)) == len(w)
+    with pytest.raises(InputDataError, match="study-area file not found"):
+        demand_within(b, tmp_path / "nope.geojson")
+    far = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4326")
+    with pytest.raises(InputDataError, match="no demand point"):
+        demand_within(b, far)
+    with pytest.raises(CRSError, match="no CRS"):
+        demand_within(b, gpd.GeoSeries([box]))
+    lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 1)])], crs="EPSG:4326")
+    with pytest.raises(InputDataError, match="holds no polygons"):
+        demand_within(b, lines)
 
 
 # --------------------------------------------------------------------------- real data

@@ -255,6 +255,13 @@ def _add_demand_options(p: argparse.ArgumentParser) -> None:
         help="main-streets: one demand point per this many metres of street (default 50)",
     )
     g.add_argument(
+        "--demand-within",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="study area: polygon layer; demand outside it is left out",
+    )
+    g.add_argument(
         "--main-street-classes",
         default=",".join(MAIN_STREET_CLASSES),
         metavar="LIST",
@@ -263,9 +270,9 @@ def _add_demand_options(p: argparse.ArgumentParser) -> None:
 
 
 def _demand_from_args(args: argparse.Namespace, net: WalkNetwork):
-    from harbor_planner.demand import demand_from_spec
+    from harbor_planner.demand import demand_from_spec, demand_within
 
-    return demand_from_spec(
+    demand = demand_from_spec(
         args.demand,
         network=net,
         population=args.population,
@@ -274,6 +281,7 @@ def _demand_from_args(args: argparse.Namespace, net: WalkNetwork):
         spacing_m=args.spacing,
         main_street_classes=args.main_street_classes,
     )
+    return demand if args.demand_within is None else demand_within(demand, args.demand_within)
 
 
 def _parameters(args: argparse.Namespace) -> dict[str, Any]:
@@ -288,7 +296,7 @@ def _parameters(args: argparse.Namespace) -> dict[str, Any]:
 
 def _sources(args: argparse.Namespace) -> list[Path]:
     """Input files named on the command line (for the report's data sources)."""
-    names = ("network", "stations", "dem", "candidates", "districts", "quota")
+    names = ("network", "stations", "dem", "candidates", "districts", "quota", "demand_within")
     paths = [Path(str(getattr(args, n))) for n in names if getattr(args, n, None)]
     spec = getattr(args, "demand", None)
     if spec and ":" in spec:

@@ -62,6 +62,7 @@ __all__ = [
     "building_demand",
     "clip_demand",
     "demand_from_spec",
+    "demand_within",
     "grid_demand",
     "main_street_demand",
     "parse_demand_spec",
@@ -1240,4 +1241,79 @@ def clip_demand(demand: Demand, network: WalkNetwork, *, max_dist_m: float = 150
         lost,
         demand.weight_unit,
     )
+    return replace(demand, points=points, shapes=shapes, info=info)
+
+
+def demand_within(demand: Demand, area: Any, *, name: str | None = None) -> Demand:
+    """Keep the demand points inside a study area (e.g. one district's boundary).
+
+    A walk network is extracted with a margin, so its main streets (and a grid over it) reach
+    into the neighbouring districts; the study of one district measures that district's
+    demand. Points on the boundary count as inside. Weights are kept.
+
+    Parameters
+    ----------
+    demand
+        The demand.
+    area
+        GeoDataFrame/GeoSeries of polygons with a CRS, or a path of a polygon layer
+        (GeoJSON, GeoPackage, Shapefile).
+    name
+        How to name the area in logs and ``info["within"]`` (default: the file name).
+
+    Returns
+    -------
+    Demand
+        A new demand (the input is unchanged); index ``0..n-1``.
+
+    Raises
+    ------
+    InputDataError
+        Unreadable file, no polygons, or no demand point inside.
+    CRSError
+        The area has no CRS.
+
+    """
+    if isinstance(area, str | Path):
+        path = Path(area)
+        if not path.is_file():
+            raise InputDataError("study-area file not found", path=path)
+        try:
+            area = gpd.read_file(path)
+        except Exception as exc:  # pyogrio/GDAL errors have no common base class
+            raise InputDataError(f"cannot read the study area: {exc}", path=path) from None
+        name = name or path.name
+    geoms = area.geometry if isinstance(area, gpd.GeoDataFrame) else area
+    if geoms.crs is None:
+        raise CRSError(f"the study area {name or '(given)'} has no CRS; set it and retry")
+    polys = geoms[geoms.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if polys.empty:
+        raise InputDataError(f"the study area {name or '(given)'} holds no polygons")
+    region = shapely.union_all(polys.to_crs("EPSG:4326").to_numpy())
+    shapely.prepare(region)
+    keep = shapely.covers(region, demand.points.geometry.to_numpy())
+    if not keep.any():
+        raise InputDataError(
+            f"no demand point of {demand.spec} lies inside the study area "
+            f"{name or '(given)'}; do they cover the same place (and the same datum)?"
+        )
+    weight = demand.points["weight"].to_numpy()
+    info = dict(demand.info)
+    info["within"] = {
+        "area": name,
+        "points_dropped": int((~keep).sum()),
+        "weight_dropped": float(weight[~keep].sum()),
+    }
+    log.info(
+        "%s demand: kept %d of %d points inside %s (%.1f of %.1f %s)",
+        demand.kind,
+        int(keep.sum()),
+        len(demand),
+        name or "the study area",
+        float(weight[keep].sum()),
+        float(weight.sum()),
+        demand.weight_unit,
+    )
+    points = demand.points.loc[keep].reset_index(drop=True)
+    shapes = None if demand.shapes is None else demand.shapes[keep].reset_index(drop=True)
     return replace(demand, points=points, shapes=shapes, info=info)
