@@ -157,6 +157,9 @@ class DemandConfig:
         ``main-streets``: one point per this many metres.
     main_street_classes
         ``main-streets``: the highway classes counted.
+    within
+        Polygon layer of the study area: demand outside it is left out (the network's
+        extract reaches into neighbouring districts).
 
     """
 
@@ -169,6 +172,7 @@ class DemandConfig:
     default_levels: float | None = None
     spacing_m: float = 50.0
     main_street_classes: list[str] | None = None
+    within: Path | None = None
 
     @property
     def spec(self) -> str:
@@ -423,6 +427,7 @@ class Scenario:
             "stations": self.stations.file,
             "demand": self.demand.file if self.demand.kind in ("buildings", "points") else None,
             "districts": self.coverage.districts,
+            "study_area": self.demand.within,
         }
         opt = self.optimize
         if opt is not None and self.optimizes:

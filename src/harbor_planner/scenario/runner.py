@@ -336,7 +336,7 @@ def run(
     log.info("scenario %s -> %s", scenario.title or scenario.path or "(dict)", out_dir)
 
     from harbor_planner.coverage import coverage
-    from harbor_planner.demand import MAIN_STREET_CLASSES, demand_from_spec
+    from harbor_planner.demand import MAIN_STREET_CLASSES, demand_from_spec, demand_within
     from harbor_planner.network import WalkModel, build_network
 
     with steps.step("stations") as note:
@@ -372,7 +372,11 @@ def run(
             spacing_m=dcfg.spacing_m,
             main_street_classes=dcfg.main_street_classes or MAIN_STREET_CLASSES,
         )
-        note["text"] = f"{len(demand):,} {demand.kind} points, total {demand.total:,.0f}"
+        if dcfg.within is not None:
+            demand = demand_within(demand, dcfg.within)
+        note["text"] = f"{len(demand):,} {demand.kind} points, total {demand.total:,.0f}" + (
+            f" inside {dcfg.within.name}" if dcfg.within is not None else ""
+        )
     districts = _districts(scenario)
     with steps.step("coverage") as note:
         cov = coverage(

@@ -1,0 +1,107 @@
+"""The README's commands, executed: the quick start offline, the real-data ones on ../shared.
+
+Shell blocks (```bash) are split into commands (backslash continuations joined); ``pip`` and
+``python`` lines (install, tests, benchmarks) and commands that need the internet
+(``place:``) are not run. The commands run in a scratch folder laid out like the checkout
+(``scenarios``/``geodata`` linked, ``../shared`` linked), so nothing is written into the
+repository. The ```python block runs after the shell blocks, in the same folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+SHARED = ROOT.parent / "shared"
+
+
+def blocks(lang: str) -> list[str]:
+    return re.findall(rf"^```{lang}\n(.*?)^```", README.read_text("utf-8"), re.S | re.M)
+
+
+def commands(block: str) -> list[str]:
+    joined = re.sub(r"\\\n\s*", " ", block)
+    return [
+        line.strip()
+        for line in joined.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def runnable(cmd: str) -> bool:
+    return cmd.startswith("harbor-planner") and "place:" not in cmd
+
+
+def scratch(tmp_path: Path) -> Path:
+    """A folder that looks like the checkout beside ../shared, for relative paths."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("scenarios", "geodata"):
+        (repo / name).symlink_to(ROOT / name)
+    if SHARED.exists():
+        (tmp_path / "shared").symlink_to(SHARED)
+    return repo
+
+
+def run_command(cmd: str, cwd: Path) -> None:
+    argv = shlex.split(cmd)
+    exe = [sys.executable, "-m", "harbor_planner", "--no-progress", "-q"]
+    pre = []
+    if "&&" in argv:  # "pip install -e . && harbor-planner demo ...": the install is done
+        pre, argv = argv[: argv.index("&&")], argv[argv.index("&&") + 1 :]
+        assert pre[0] == "pip", cmd
+    proc = subprocess.run(
+        [*exe, *argv[1:]], cwd=cwd, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "PYTHONWARNINGS": "error::DeprecationWarning:harbor_planner"},
+    )  # fmt: skip
+    assert proc.returncode == 0, f"{cmd}\n{proc.stderr[-3000:]}"
+
+
+def test_readme_shell_blocks_parse():
+    cmds = [c for b in blocks("bash") for c in commands(b)]
+    assert cmds[0] == "pip install -e . && harbor-planner demo --out harbor-demo"
+    hp_cmds = [c for c in cmds if "harbor-planner" in c]
+    assert len(hp_cmds) > 15
+    # every command writes into its own --out (never into an existing input)
+    for c in hp_cmds:
+        if runnable(c) and " info " not in f" {c} ":
+            assert "--out" in c, c
+
+
+def test_quick_start_demo(tmp_path):
+    quick = commands(blocks("bash")[0])
+    repo = scratch(tmp_path)
+    for cmd in quick:
+        run_command(cmd, repo)
+    for name in ("map.html", "report.html", "summary.json", "run.json", "report.xlsx"):
+        assert (repo / "harbor-demo" / name).is_file(), name
+
+
+@pytest.mark.realdata
+def test_readme_real_data_commands_and_python(tmp_path):
+    if not (SHARED / "geodata" / "yuzhong" / "walk.osm").is_file():
+        pytest.skip(f"real data {SHARED / 'geodata'} is absent")
+    repo = scratch(tmp_path)
+    ran = 0
+    for block in blocks("bash")[1:]:
+        for cmd in commands(block):
+            if runnable(cmd):
+                run_command(cmd, repo)
+                ran += 1
+    assert ran > 15
+    assert (repo / "out" / "speeds.xlsx").is_file()
+    assert (repo / "plan-staged" / "selected_sites.csv").is_file()
+    (code,) = blocks("python")
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (repo / "map.html").is_file() and (repo / "out" / "yuzhong-4.0" / "run.json").is_file()
