@@ -122,19 +122,33 @@ def _json_default(value: Any) -> Any:
 
 
 class _Steps:
-    """Times the steps of a run and logs one line per step."""
+    """Times the steps of a run, logs one line per step and shows a progress bar of steps."""
 
-    def __init__(self) -> None:
+    def __init__(self, total: int, progress: bool | None) -> None:
+        from tqdm import tqdm
+
         self.timings_s: dict[str, float] = {}
+        self.bar = tqdm(
+            total=total,
+            desc="run",
+            unit="step",
+            leave=False,
+            disable=None if progress is None else not progress,
+        )
 
     @contextmanager
     def step(self, name: str) -> Iterator[dict[str, str]]:
         note: dict[str, str] = {}
+        self.bar.set_description(f"run: {name}")
         t0 = time.perf_counter()
         yield note
         dt = time.perf_counter() - t0
         self.timings_s[name] = round(dt, 3)
+        self.bar.update(1)
         log.info("%-9s %s (%.2f s)", name + ":", note.get("text", "done"), dt)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _versions() -> dict[str, str | None]:
@@ -321,8 +335,6 @@ def run(
         earlier steps stay, ``run.json`` is only written by a complete run.
 
     """
-    from harbor_planner import __version__
-
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides=overrides)
     elif overrides:
@@ -331,8 +343,27 @@ def run(
     started = _dt.datetime.now(_dt.UTC)
     t_start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    steps = _Steps()
     formats = set(scenario.output.formats)
+    n_steps = 5 + 2 * scenario.optimizes + bool(formats & {"map", "gpkg"})
+    steps = _Steps(n_steps, progress)
+    try:
+        return _run_steps(scenario, out_dir, formats, steps, progress, started, t_start)
+    finally:
+        steps.close()
+
+
+def _run_steps(
+    scenario: Scenario,
+    out_dir: Path,
+    formats: set[str],
+    steps: _Steps,
+    progress: bool | None,
+    started: _dt.datetime,
+    t_start: float,
+) -> RunResult:
+    """The steps of :func:`run`."""
+    from harbor_planner import __version__
+
     log.info("scenario %s -> %s", scenario.title or scenario.path or "(dict)", out_dir)
 
     from harbor_planner.coverage import coverage
