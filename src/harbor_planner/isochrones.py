@@ -16,7 +16,8 @@ Isochrone polygons follow the streets: for each band, every reachable edge (and 
 part of partly reachable edges, from either end, and the station's own edge) is cut out of the
 edge geometry and buffered by the walking corridor (default 25 m either side: the street and
 its frontage). No convex hulls. A shorter band's pieces are a subset of a longer band's, so
-bands are nested.
+bands are nested, and each band is built as the band below united with the buffers of only
+its new pieces (the uniting in GEOS is most of the cost; see :func:`_band_polygons`).
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ DEFAULT_CORRIDOR_M = 25.0
 _EPS_S = 1e-6
 #: Largest dense block of search results held at once (entries).
 _MAX_DENSE = 16_000_000
+#: Reachable pieces buffered together as one MultiLineString before the per-polygon union.
+_GROUP_SIZE = 3
+#: Segments per quarter circle of the corridor's round ends and joins.
+_QUAD_SEGS = 4
 
 
 @dataclass(frozen=True)
@@ -613,10 +618,20 @@ def reachable_pieces(
 
 
 def _substrings(
-    network: WalkNetwork, edge: IntArray, start: FloatArray, end: FloatArray
+    network: WalkNetwork,
+    edge: IntArray,
+    start: FloatArray,
+    end: FloatArray,
+    *,
+    origin: FloatArray | None = None,
 ) -> npt.NDArray[np.object_]:
-    """Parts of edge geometries between fractions ``start`` and ``end`` (vectorised)."""
+    """Parts of edge geometries between fractions ``start`` and ``end`` (vectorised).
+
+    With ``origin``, the coordinates are given relative to it (shifted by ``-origin``).
+    """
     coords, owner = shapely.get_coordinates(network.edge_geometry, return_index=True)
+    if origin is not None:
+        coords = coords - origin
     seg = np.hypot(*np.diff(coords, axis=0).T)
     seg[owner[1:] != owner[:-1]] = 0.0
     cum = np.concatenate([[0.0], np.cumsum(seg)])
@@ -651,6 +666,106 @@ def _substrings(
     out[last] = p_end
     out[mid] = coords[(np.repeat(lo, counts) + k - 1)[mid]]
     return shapely.linestrings(out, indices=piece)
+
+
+def _band_polygons(
+    network: WalkNetwork,
+    pieces: pd.DataFrame,
+    n_bands: int,
+    corridor_m: float,
+    *,
+    group_size: int = _GROUP_SIZE,
+    progress: bool | None = None,
+) -> tuple[IntArray, npt.NDArray[np.object_]]:
+    """Corridor polygons of every source and band, each band grown from the one below.
+
+    Parameters
+    ----------
+    network
+        The walk network the pieces are on.
+    pieces
+        :func:`reachable_pieces` (columns ``source``, ``band``, ``edge``, ``start``, ``end``).
+    n_bands
+        Number of bands (``band`` runs from 0, the shortest).
+    corridor_m
+        Buffer distance, metres.
+    group_size
+        Pieces (consecutive in edge order) buffered together as one MultiLineString.
+    progress
+        Show a progress bar (default: only on a terminal).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Keys ``source * n_bands + band`` of the polygons (sorted) and the polygons.
+
+    Notes
+    -----
+    The polygon of a band is the union of the buffered pieces of that band. A shorter band's
+    pieces lie within the longer band's pieces on the same edges, so band ``b`` is built as
+    band ``b - 1`` united with the buffers of only the pieces that are new in ``b`` (every
+    piece except those on edges already fully reached in ``b - 1``): the same area, with
+    about half the overlay work. Buffering a few pieces as one MultiLineString before the
+    union removes another part of GEOS's per-geometry union cost. Both steps are exact
+    (the buffer of a union of lines is the union of their buffers); only floating-point
+    noise differs from uniting every piece's own buffer.
+
+    """
+    from tqdm.auto import tqdm
+
+    src = pieces["source"].to_numpy()
+    band = pieces["band"].to_numpy()
+    edge = pieces["edge"].to_numpy()
+    start = pieces["start"].to_numpy()
+    end = pieces["end"].to_numpy()
+    full = (start <= 0.0) & (end >= 1.0)
+    keys = np.unique(src * n_bands + band)
+    # pieces on an edge the source already reaches in full in the band below add nothing
+    se = src * network.n_edges + edge
+    old = np.zeros(len(pieces), dtype=bool)
+    for b in range(1, n_bands):
+        done = np.unique(se[(band == b - 1) & full])
+        now = band == b
+        old[now] = np.isin(se[now], done, assume_unique=False)
+    keep = np.flatnonzero(~old)
+    order = keep[np.lexsort((edge[keep], band[keep], src[keep]))]
+    key = src[order] * n_bands + band[order]
+    # groups of up to group_size consecutive pieces of one polygon, one MultiLineString each
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    new_group = np.r_[True, (key[1:] != key[:-1]) | (rank[1:] % max(group_size, 1) == 0)]
+    group_of = np.cumsum(new_group) - 1
+    # overlay in coordinates near 0: GEOS's intersection points are then ~1000x more precise
+    # than at UTM magnitudes (~3e6 m), which keeps each band inside the next one
+    xy = network.node_xy
+    origin = np.round((xy.min(axis=0) + xy.max(axis=0)) / 2) if len(xy) else np.zeros(2)
+    lines = _substrings(network, edge[order], start[order], end[order], origin=origin)
+    parts = shapely.buffer(
+        shapely.multilinestrings(lines, indices=group_of), corridor_m, quad_segs=_QUAD_SEGS
+    )
+    part_key = key[new_group]
+    ptr = np.searchsorted(part_key, np.arange(keys.max() + 2) if len(keys) else [0])
+    polys = np.empty(len(keys), dtype=object)
+    bar = tqdm(
+        total=len(keys), desc="isochrone polygons", unit="polygon", disable=_disable(progress)
+    )
+    prev_src, prev = -1, None
+    for i, k in enumerate(keys.tolist()):
+        s = k // n_bands
+        if s != prev_src:
+            prev_src, prev = s, None
+        grown = parts[ptr[k] : ptr[k + 1]]
+        union = shapely.union_all(grown) if len(grown) else None
+        if prev is None:
+            poly = union if union is not None else shapely.Polygon()
+        elif union is None:
+            poly = prev
+        else:
+            poly = shapely.union(prev, union)
+        polys[i] = prev = poly
+        bar.update()
+    bar.close()
+    return keys, shapely.transform(polys, lambda c: c + origin)
 
 
 def isochrones(
@@ -693,7 +808,6 @@ def isochrones(
 
     """
     import geopandas as gpd
-    from tqdm.auto import tqdm
 
     bands = sorted({float(m) for m in minutes})
     if not bands or bands[0] <= 0 or not np.isfinite(bands[-1]):
@@ -720,31 +834,7 @@ def isochrones(
     t0 = time.perf_counter()
     reach = reachability(network, anchors, minutes=bands[-1], progress=progress)
     pieces = reachable_pieces(network, reach, [b * 60.0 for b in bands])
-    lines = _substrings(
-        network,
-        pieces["edge"].to_numpy(),
-        pieces["start"].to_numpy(),
-        pieces["end"].to_numpy(),
-    )
-    group = pieces["source"].to_numpy() * len(bands) + pieces["band"].to_numpy()
-    order = np.argsort(group, kind="stable")
-    group = group[order]
-    keys, first = np.unique(group, return_index=True)
-    # buffering each piece and uniting per polygon is ~3x faster in GEOS than buffering
-    # one MultiLineString of overlapping pieces
-    parts = shapely.buffer(lines[order], corridor_m, quad_segs=4)
-    polys = np.array(
-        [
-            shapely.union_all(chunk)
-            for chunk in tqdm(
-                np.split(parts, first[1:]),
-                desc="isochrone polygons",
-                unit="polygon",
-                disable=_disable(progress),
-            )
-        ],
-        dtype=object,
-    )
+    keys, polys = _band_polygons(network, pieces, len(bands), corridor_m, progress=progress)
     frame = gpd.GeoDataFrame(
         {
             "station_id": ids[keys // len(bands)],
