@@ -11,8 +11,10 @@ random stations on its streets (seeded). Every step runs in its own subprocess, 
 mosaic from a temporary directory (deleted at the end; nothing is cached in the repository):
 
 (a) harbor-planner: ``isochrones.reachability`` (15 min) for all stations, then
-    ``isochrones.isochrones`` (5/10/15-minute polygons), and whole-city coverage (nearest
-    station for every node) from ``harbor_planner.coverage`` when that module exists;
+    ``isochrones.isochrones`` (5/10/15-minute polygons: each band the band below united with
+    the 25 m buffers of its new street pieces, a few pieces buffered together), and whole-city
+    coverage (nearest station for every node) from ``harbor_planner.coverage`` when that module
+    exists;
 (b) the OSMnx isochrone example: a networkx graph with a ``time`` attribute (built from the
     network arrays, not timed), per station ``nx.ego_graph(radius=..., distance="time")`` and the
     union of its nodes buffered by 50 m and its edges by 25 m for each band. It runs on a
