@@ -618,10 +618,9 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     import geopandas as gpd
     import numpy as np
 
-    from harbor_planner.candidates import candidates_from_spec
-    from harbor_planner.coverage import assign_districts
-    from harbor_planner.optimize import coverage_matrix, parse_stages, select_sites
+    from harbor_planner.optimize import parse_stages, plan_sites
     from harbor_planner.optimize.output import write_selection
+    from harbor_planner.optimize.quotas import read_excluded
 
     minutes = _parse_minutes(args.minutes)
     if len(minutes) != 1:
@@ -635,51 +634,39 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     stations = _stations_from_args(args)
     net = _network_from_args(args, args.network)
     demand = _demand_from_args(args, net)
-    candidates = candidates_from_spec(
-        args.candidates,
-        network=net,
-        crs=args.candidates_crs,
-        spacing_m=args.candidate_spacing,
-        poi_files=args.poi or (),
-    )
-    districts = gpd.read_file(args.districts) if args.districts is not None else None
-    candidates = candidates.assign(
-        district=assign_districts(candidates, districts, args.district_column).to_numpy()
-    )
     excluded = None
     if args.exclude is not None:
-        from harbor_planner.optimize.quotas import read_excluded
-
         path = Path(args.exclude)
         excluded = read_excluded(
             path if path.is_file() else [x for x in args.exclude.split(",") if x.strip()]
         )
-    cm = coverage_matrix(
+    plan = plan_sites(
         net,
-        candidates,
+        stations,
         demand,
+        candidates=args.candidates,
+        candidates_crs=args.candidates_crs,
+        candidate_spacing_m=args.candidate_spacing,
+        poi_files=args.poi or (),
+        districts=gpd.read_file(args.districts) if args.districts is not None else None,
+        district_column=args.district_column,
         minutes=minutes[0],
-        existing=stations,
         max_dist_m=args.max_dist,
-        candidate_district=candidates["district"].to_numpy(),
-        walk_spacing_m=args.min_spacing if args.spacing_by == "walk" else None,
+        min_spacing_m=args.min_spacing,
+        spacing=args.spacing_by,
         progress=args.progress,
-    )
-    selection = select_sites(
-        cm,
         n_add=n_add,
         mode=args.mode,
         target_pct=args.target,
         solver=args.solver,
         time_limit_s=args.time_limit,
         excluded=excluded,
-        min_spacing_m=args.min_spacing,
-        spacing=args.spacing_by,
         quotas=_quotas_from_args(args, n_add),
         budget=args.budget,
         stages=stages,
         min_cover=args.min_cover,
     )
+    candidates, cm, selection, sites = plan.candidates, plan.matrix, plan.selection, plan.sites
     extra = {
         "stations_existing": len(stations),
         "candidates": len(candidates),
@@ -697,9 +684,6 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         "matrix": cm.info,
     }
     files = write_selection(selection, candidates, args.out, extra=extra)
-    from harbor_planner.optimize.output import selected_sites
-
-    sites = selected_sites(selection, candidates)
     files += _write_reports(args, selection=selection, sites=sites)
     files.append(_write_map(args, args.out / "map.html", stations=stations, sites=sites))
     gap = selection.gap

@@ -7,6 +7,7 @@ roll-outs, ranking and the coverage curve.
 """
 
 from harbor_planner.optimize.matrix import CoverageMatrix, coverage_matrix
+from harbor_planner.optimize.plan import SitePlan, plan_sites
 from harbor_planner.optimize.select import (
     SiteSelection,
     parse_stages,
@@ -18,6 +19,7 @@ from harbor_planner.optimize.solvers import Problem, Solution, greedy_lscp, gree
 __all__ = [
     "CoverageMatrix",
     "Problem",
+    "SitePlan",
     "SiteSelection",
     "Solution",
     "coverage_matrix",
@@ -25,6 +27,7 @@ __all__ = [
     "greedy_mclp",
     "milp",
     "parse_stages",
+    "plan_sites",
     "proportional_quotas",
     "select_sites",
 ]

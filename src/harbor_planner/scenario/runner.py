@@ -237,39 +237,13 @@ def _optimize(
     scenario: Scenario, net: Any, stations: Any, demand: Any, districts: Any, progress: Any
 ) -> tuple[Any, Any, Any, dict[str, Any]]:
     """Candidates, coverage matrix, selection and the chosen sites."""
-    from harbor_planner.candidates import candidates_from_spec
-    from harbor_planner.coverage import assign_districts
-    from harbor_planner.optimize import coverage_matrix, select_sites
-    from harbor_planner.optimize.output import selected_sites
+    from harbor_planner.optimize import plan_sites
     from harbor_planner.optimize.quotas import quota_table, read_excluded
 
     opt = scenario.optimize
     assert opt is not None
     stages = opt.stage_list
     n_add = opt.n_add
-    candidates = candidates_from_spec(
-        opt.candidates,
-        network=net,
-        crs=opt.candidates_crs,
-        spacing_m=opt.candidate_spacing_m,
-        poi_files=opt.poi,
-    )
-    candidates = candidates.assign(
-        district=assign_districts(
-            candidates, districts, scenario.coverage.district_column
-        ).to_numpy()
-    )
-    cm = coverage_matrix(
-        net,
-        candidates,
-        demand,
-        minutes=scenario.coverage.minutes,
-        existing=stations,
-        max_dist_m=scenario.stations.max_dist_m,
-        candidate_district=candidates["district"].to_numpy(),
-        walk_spacing_m=opt.min_spacing_m if opt.spacing_by == "walk" else None,
-        progress=progress,
-    )
     quotas = None
     if opt.quota is not None:
         quotas = quota_table(
@@ -278,29 +252,40 @@ def _optimize(
             n_add=n_add,
             custom_districts=districts is not None,
         )
-    excluded = None if opt.exclude is None else read_excluded(opt.exclude)
-    selection = select_sites(
-        cm,
+    plan = plan_sites(
+        net,
+        stations,
+        demand,
+        candidates=opt.candidates,
+        candidates_crs=opt.candidates_crs,
+        candidate_spacing_m=opt.candidate_spacing_m,
+        poi_files=opt.poi,
+        districts=districts,
+        district_column=scenario.coverage.district_column,
+        minutes=scenario.coverage.minutes,
+        max_dist_m=scenario.stations.max_dist_m,
+        min_spacing_m=opt.min_spacing_m,
+        spacing=opt.spacing_by,
+        progress=progress,
         n_add=n_add,
         mode=opt.mode,
         target_pct=opt.target_pct,
         solver=opt.solver,
         time_limit_s=opt.time_limit_s,
         mip_gap=opt.mip_gap,
-        excluded=excluded,
-        min_spacing_m=opt.min_spacing_m,
-        spacing=opt.spacing_by,
+        excluded=None if opt.exclude is None else read_excluded(opt.exclude),
         quotas=quotas,
         budget=opt.budget,
         stages=stages,
         min_cover=opt.min_cover,
     )
+    candidates, cm, selection = plan.candidates, plan.matrix, plan.selection
     extra = {
         "candidates": len(candidates),
         "stages": [{"stage": s, "sites": n} for s, n in stages] if stages else None,
         "matrix": cm.info,
     }
-    return candidates, selection, selected_sites(selection, candidates), extra
+    return candidates, selection, plan.sites, extra
 
 
 def run(
