@@ -22,6 +22,7 @@ def test_the_notebooks_are_there():
     expected = {
         "01_coverage_yuzhong.ipynb",
         "02_site_selection.ipynb",
+        "03_scenario_comparison.ipynb",
     }
     assert expected <= set(IDS)
 
