@@ -1,7 +1,8 @@
 """The notebooks in ``notebooks/``: committed without outputs, and they run on the real data.
 
 Execution runs each notebook in a fresh ``python3`` kernel with the notebooks folder as working
-directory (as Jupyter does); the executed copy stays in memory and is never written back.
+directory (as Jupyter does); the executed copy stays in memory and is never written back, and
+the files the notebooks write to a temporary folder go to the test's ``tmp_path``.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def files_under(folder: Path) -> set[Path]:
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("path", PATHS, ids=IDS)
-def test_notebook_runs(path):
+def test_notebook_runs(path, tmp_path, monkeypatch):
     import nbformat
     from nbclient import NotebookClient
 
@@ -93,6 +94,7 @@ def test_notebook_runs(path):
         pytest.skip(f"real data {SHARED} is absent: the notebooks run on ../shared/geodata")
     nb = nbformat.read(path, as_version=4)
     before = files_under(NOTEBOOKS)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the kernel's tempfile outputs land here
     client = NotebookClient(
         nb,
         timeout=600,
