@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from harbor_planner._io import file_sha256
 from harbor_planner.errors import InputDataError, NetworkError
