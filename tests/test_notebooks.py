@@ -7,6 +7,7 @@ the files the notebooks write to a temporary folder go to the test's ``tmp_path`
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -112,4 +113,13 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
         if out.output_type == "error"
     ]
     assert errors == []
+    # Python warnings (DeprecationWarning, tqdm's IProgress...) print "XxxWarning:" on stderr
+    warned = [
+        out.get("text", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.outputs
+        if out.get("name") == "stderr" and re.search(r"\w+Warning: ", out.get("text", ""))
+    ]
+    assert warned == [], warned
     assert files_under(NOTEBOOKS) == before, "the notebook wrote files into notebooks/"

@@ -272,7 +272,7 @@ def reachability(
     Reachability
 
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     if not (np.isfinite(minutes) and minutes > 0):
         raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
@@ -711,7 +711,7 @@ def _band_polygons(
     noise differs from uniting every piece's own buffer.
 
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     src = pieces["source"].to_numpy()
     band = pieces["band"].to_numpy()
