@@ -508,6 +508,51 @@ def write_candidates(path: Path) -> None:
     path.write_bytes(buf.getvalue().encode("utf-8"))
 
 
+# ----------------------------------------------------------------------------- scenario
+
+#: The bundled scenario that ``harbor-planner demo`` runs (paths relative to this folder).
+SCENARIO = """\
+# Demo scenario on the fictional 示例区 (all data in this folder is project-authored and
+# fictional, see README.md). Run it with:  harbor-planner demo   (or: harbor-planner run THIS)
+title = "示例区（虚构）15 分钟步行服务圈 / Demo District (fictional)"
+description = "12 fictional stations on a hilly two-bank district, and the best new site."
+
+[network]
+source = "demo.osm"
+walk_model = "hilly"        # stairs, escalators, the lift and slopes from dem.tif
+dem = "dem.tif"
+walk_speed_kmh = 4.5
+
+[stations]
+file = "stations.csv"       # GBK, Chinese headers, a title row: an Excel export
+crs = "gcj02"               # AMap coordinates
+
+[demand]
+kind = "main-streets"
+spacing_m = 50
+
+[coverage]
+minutes = 15
+
+[optimize]
+mode = "max-cover"
+candidates = "candidates.csv"
+candidates_crs = "gcj02"
+add = 1                     # one site on the north bank closes the gap (see the report)
+solver = "exact"            # proven optimal (HiGHS)
+
+[output]
+dir = "harbor-demo"
+basemap = "osm"
+lang = "zh"
+"""
+
+
+def write_scenario(path: Path) -> None:
+    """``demo.toml``: coverage of the stations and the best new site among the candidates."""
+    path.write_bytes(SCENARIO.encode("utf-8"))
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -516,11 +561,13 @@ def make_demo(out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     b, ways, building_ways = build_osm()
-    paths = [out / "demo.osm", out / "dem.tif", out / "stations.csv", out / "candidates.csv"]
+    names = ("demo.osm", "dem.tif", "stations.csv", "candidates.csv", "demo.toml")
+    paths = [out / name for name in names]
     write_osm(paths[0], b, ways, building_ways)
     write_dem(paths[1])
     write_stations(paths[2])
     write_candidates(paths[3])
+    write_scenario(paths[4])
     return paths
 
 

@@ -19,8 +19,8 @@ from harbor_planner.network.walk import KIND_ESCALATOR, KIND_STEPS
 
 GEODATA = Path(__file__).parents[1] / "geodata"
 DEMO = GEODATA / "demo"
-FILES = ("demo.osm", "dem.tif", "stations.csv", "candidates.csv", "README.md")
-GENERATED = ("demo.osm", "dem.tif", "stations.csv", "candidates.csv")
+FILES = ("demo.osm", "dem.tif", "stations.csv", "candidates.csv", "demo.toml", "README.md")
+GENERATED = ("demo.osm", "dem.tif", "stations.csv", "candidates.csv", "demo.toml")
 
 
 def _sha256(path: Path) -> str:
