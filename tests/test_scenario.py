@@ -377,3 +377,42 @@ def test_compare_errors(tmp_path, demo_run):
         compare_runs([demo_run.out_dir, demo_run.out_dir], labels=["a"])
     with pytest.raises(hp.InputDataError, match="labels must differ"):
         compare_runs([demo_run.out_dir, demo_run.out_dir])
+
+
+def test_missing_input_files_are_named_with_their_line_before_anything_runs(tmp_path):
+    path = write(tmp_path, MINIMAL + '\n[optimize]\nadd = 2\ncandidates = "cand.csv"\n')
+    (tmp_path / "net.osm").write_text("<osm/>", "utf-8")
+    sc = load_scenario(path)  # loading does not need the files
+    with pytest.raises(ScenarioError) as info:
+        hp.run(sc, out=tmp_path / "o")
+    msg = str(info.value)
+    assert "2 problems" in msg
+    assert "line 7: stations.file: file not found" in msg
+    assert "line 12: optimize.candidates: file not found" in msg
+    assert not (tmp_path / "o").exists()  # nothing written
+    with pytest.raises(ScenarioError, match=r"--set stations\.file: stations\.file: file not"):
+        hp.run(sc.with_overrides(["stations.file=/nowhere.csv", "optimize.enabled=false"]))
+
+
+def test_a_new_run_into_the_same_folder_removes_the_files_of_the_old_one(tmp_path, demo_run):
+    out = tmp_path / "o"
+    shutil.copytree(demo_run.out_dir, out)
+    (out / "notes.txt").write_text("mine", "utf-8")
+    hp.run(demo_scenario_path(), out=out, overrides={"optimize.enabled": False}, progress=False)
+    names = {p.name for p in out.iterdir()}
+    assert "selected_sites.csv" not in names and "by_district_after.csv" not in names
+    assert {"summary.json", "run.json", "map.html", "notes.txt"} <= names  # others kept
+    cmp = compare_runs([demo_run.out_dir, out], labels=["plan", "now"])
+    assert "now after" not in cmp.districts
+
+
+def test_report_workbook_shows_new_sites_and_coverage_after_per_district(demo_run):
+    sheets = pd.read_excel(demo_run.out_dir / "report.xlsx", sheet_name=None)
+    districts = sheets["区县"].set_index("区县")
+    after = pd.read_csv(demo_run.out_dir / "by_district_after.csv", encoding="utf-8-sig")
+    after = after.set_index("district")
+    assert districts["新增站点数"].sum() == 1
+    for name, row in districts.iterrows():
+        assert row["新增后覆盖率(%)"] == pytest.approx(after.loc[name, "coverage_pct"])
+    html = (demo_run.out_dir / "report.html").read_text("utf-8")
+    assert "新增后覆盖率" in html

@@ -233,6 +233,8 @@ _HEADERS_ZH: dict[str, str] = {
     "demand_unreachable": "不可达需求",
     "demand_double_covered": "双重覆盖需求",
     "double_coverage_pct": "双重覆盖率(%)",
+    "sites_added": "新增站点数",
+    "coverage_pct_after": "新增后覆盖率(%)",
     "station_id": "编号",
     "name": "名称",
     "address": "地址",
@@ -751,8 +753,24 @@ def _comparison(cov: Any, lab: dict[str, str]) -> str:
     return f"<p>{_e(text)}</p><figure>{bars}</figure>"
 
 
-def _district_table(cov: Any, lab: dict[str, str]) -> str:
+def _district_frame(cov: Any, after: Any | None) -> pd.DataFrame:
+    """``by_district`` with ``sites_added`` and ``coverage_pct_after`` when ``after`` is given."""
     bd = cov.by_district
+    if after is None or after.by_district is None or not len(after.by_district):
+        return bd
+    a = after.by_district.set_index("district")
+    keyed = bd.set_index("district")
+    added = (a["stations"].reindex(keyed.index).fillna(0) - keyed["stations"]).clip(lower=0)
+    out = keyed.assign(
+        sites_added=added.astype(int).to_numpy(),
+        coverage_pct_after=a["coverage_pct"].reindex(keyed.index).to_numpy(),
+    )
+    return out.reset_index()
+
+
+def _district_table(cov: Any, lab: dict[str, str], after: Any | None = None) -> str:
+    bd = _district_frame(cov, after)
+    with_after = "coverage_pct_after" in bd
     header = [
         lab["district"],
         lab["stations"],
@@ -764,11 +782,21 @@ def _district_table(cov: Any, lab: dict[str, str]) -> str:
         lab["time_median_min"],
         lab["time_p90_min"],
     ]
+    if with_after:
+        header += [lab["sites_added"], lab["coverage_after"]]
 
     def rows() -> Iterable[list[tuple[str, bool]]]:
         for _, r in bd.iterrows():
             net, eu = _get(r, "coverage_pct"), _get(r, "euclidean_coverage_pct")
             diff = None if _is_missing(net) or _is_missing(eu) else float(eu) - float(net)
+            extra = (
+                [
+                    (_e(_num(_get(r, "sites_added"), 0)), True),
+                    (_e(_pct(_get(r, "coverage_pct_after"))), True),
+                ]
+                if with_after
+                else []
+            )
             yield [
                 (_e(_get(r, "district")), False),
                 (_e(_num(_get(r, "stations"))), True),
@@ -779,6 +807,7 @@ def _district_table(cov: Any, lab: dict[str, str]) -> str:
                 (_e(_num(diff)), True),
                 (_e(_num(_get(r, "time_median_min"))), True),
                 (_e(_num(_get(r, "time_p90_min"))), True),
+                *extra,
             ]
 
     return _table(header, rows())
@@ -924,6 +953,7 @@ def _uses_osm(info: list[dict[str, Any]], parameters: Mapping[str, Any] | None) 
 def report_html(
     *,
     coverage: Any | None = None,
+    coverage_after: Any | None = None,
     selection: Any | None = None,
     sites: Any | None = None,
     parameters: Mapping[str, Any] | None = None,
@@ -938,6 +968,9 @@ def report_html(
     coverage
         A :class:`~harbor_planner.coverage.CoverageResult`: headline figures, the
         network-vs-circle comparison, the per-district and station tables.
+    coverage_after
+        Coverage by the stations and the new sites together: the district table gains the new
+        sites and the coverage after them, per district.
     selection
         A :class:`~harbor_planner.optimize.SiteSelection`: its figures and coverage curve.
     sites
@@ -985,7 +1018,7 @@ def report_html(
         if coverage.by_district is not None and len(coverage.by_district):
             body.append(
                 f'<section id="districts"><h2>{_e(lab["districts"])}</h2>'
-                f"{_district_table(coverage, lab)}</section>"
+                f"{_district_table(coverage, lab, coverage_after)}</section>"
             )
     if selection is not None or sites is not None:
         block = [f'<section id="selection" class="break"><h2>{_e(lab["selection"])}</h2>']
@@ -1141,6 +1174,7 @@ def write_report_xlsx(
     path: str | os.PathLike[str],
     *,
     coverage: Any | None = None,
+    coverage_after: Any | None = None,
     selection: Any | None = None,
     sites: Any | None = None,
     parameters: Mapping[str, Any] | None = None,
@@ -1149,7 +1183,8 @@ def write_report_xlsx(
     """Write the report workbook for district offices.
 
     Sheets (Chinese names and headers by default): 汇总/Summary (every figure of the coverage
-    summary and the selection), 区县/Districts, 站点/Stations (each station with its coverage
+    summary and the selection), 区县/Districts (with ``coverage_after``: new sites and the
+    coverage after them per district), 站点/Stations (each station with its coverage
     figures and WGS-84 lon/lat, by importance), 新增站点/Selected sites, 覆盖曲线/Coverage curve
     and 参数/Parameters, each only when there is something to put in it. Numbers are written
     as numbers; the header row is frozen and filterable.
@@ -1170,7 +1205,10 @@ def write_report_xlsx(
     wb.remove(wb.active)
     _add_sheet(wb, name["summary"], _summary_frame(coverage, selection, chinese=zh), chinese=zh)
     if coverage is not None and coverage.by_district is not None:
-        _add_sheet(wb, name["districts"], coverage.by_district, chinese=zh, formats=_XLSX_FORMATS)
+        _add_sheet(
+            wb, name["districts"], _district_frame(coverage, coverage_after), chinese=zh,
+            formats=_XLSX_FORMATS,
+        )  # fmt: skip
     if coverage is not None and coverage.stations is not None:
         _add_sheet(
             wb, name["stations"], _station_frame(coverage, chinese=zh), chinese=zh,

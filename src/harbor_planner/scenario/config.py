@@ -328,6 +328,20 @@ class OutputConfig:
     map_max_stations: int = 300
 
 
+#: The key naming each input file (roles of :meth:`Scenario.input_files`).
+_ROLE_KEYS: dict[str, str] = {
+    "network": "network.source",
+    "dem": "network.dem",
+    "stations": "stations.file",
+    "demand": "demand.file",
+    "districts": "coverage.districts",
+    "study_area": "demand.within",
+    "candidates": "optimize.candidates",
+    "quota": "optimize.quota",
+    "exclude": "optimize.exclude",
+    "poi": "optimize.poi",
+}
+
 _SECTIONS: dict[str, type] = {
     "network": NetworkConfig,
     "stations": StationsConfig,
@@ -373,6 +387,7 @@ class Scenario:
     _raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _base_dir: Path = field(default=Path("."), repr=False, compare=False)
     _text: str | None = field(default=None, repr=False, compare=False)
+    _overridden: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 
     @property
     def optimizes(self) -> bool:
@@ -439,6 +454,23 @@ class Scenario:
                 optional[f"poi{i + 1}"] = Path(poi.split(":", 1)[0]) if ":" in poi else Path(poi)
         files.update({k: Path(v) for k, v in optional.items() if v is not None})
         return files
+
+    def check_inputs(self) -> None:
+        """Check that every input file the scenario names exists, before anything runs.
+
+        Raises
+        ------
+        ScenarioError
+            Every missing file, with the key and line (or ``--set``) that names it.
+
+        """
+        problems = _Problems(key_lines(self._text) if self._text else {}, set(self._overridden))
+        for role, path in self.input_files().items():
+            if role != "scenario" and not path.exists():
+                key = _ROLE_KEYS.get(role.rstrip("0123456789"), role)
+                problems.add(key, f"{key}: file not found: {path}")
+        if problems.items:
+            problems.raise_all(self.path)
 
 
 # --------------------------------------------------------------------------- loading
@@ -648,6 +680,13 @@ class _Problems:
         order, where = self.where(key)
         self.items.append((order, f"{where}: {message}" if where else message))
 
+    def raise_all(self, path: Path | None) -> None:
+        """Raise one :class:`ScenarioError` with every problem, in line order."""
+        self.items.sort(key=lambda item: item[0])
+        lines = [msg for _, msg in self.items]
+        head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
+        raise ScenarioError(head, path=path)
+
 
 def _type_name(tp: Any) -> str:
     names = {str: "text", float: "a number", int: "a whole number", bool: "true or false"}
@@ -794,10 +833,7 @@ def _build(
         if "dir" not in (data.get("output") or {}):  # the default is beside the scenario too
             built["output"] = dataclasses.replace(output, dir=base_dir / "out")
     if problems.items:
-        problems.items.sort(key=lambda item: item[0])
-        lines = [msg for _, msg in problems.items]
-        head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
-        raise ScenarioError(head, path=path)
+        problems.raise_all(path)
     return Scenario(
         **built,
         path=path,
@@ -805,6 +841,7 @@ def _build(
         _raw=raw,
         _base_dir=base_dir,
         _text=text,
+        _overridden=frozenset(overridden),
     )
 
 

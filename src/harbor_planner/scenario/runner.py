@@ -11,7 +11,8 @@ its time, long steps show a progress bar, and the output directory receives
 * ``run.json``: the manifest (inputs with sizes and SHA-256, package versions, the settings,
   timings, outputs with sizes and SHA-256) to reproduce and audit the result.
 
-Every file is written atomically; ``run.json`` is written last.
+Every file is written atomically; ``run.json`` is written last. Files of an earlier run into
+the same folder that this run does not write again are removed, so a folder never mixes runs.
 """
 
 from __future__ import annotations
@@ -36,6 +37,14 @@ from harbor_planner.scenario.config import Scenario, load_scenario
 __all__ = ["RunResult", "run", "write_json"]
 
 log = logging.getLogger(__name__)
+
+#: Every file a run can write: those a new run into the same folder does not write again are
+#: removed (a result folder never mixes two runs).
+OUTPUTS: tuple[str, ...] = (
+    "summary.json", "run.json", "by_district.csv", "stations.csv", "gaps.gpkg", "covered.gpkg",
+    "selected_sites.csv", "selected_sites.gpkg", "coverage_curve.csv", "by_district_after.csv",
+    "report.html", "report.xlsx", "layers.gpkg", "map.html",
+)  # fmt: skip
 
 #: Packages whose versions go into ``run.json``.
 _PACKAGES = (
@@ -315,6 +324,8 @@ def run(
 
     Raises
     ------
+    ScenarioError
+        Invalid settings, or input files that do not exist (checked before any step).
     HarborPlannerError
         Any step's error (bad input, unusable network, infeasible optimisation); files of
         earlier steps stay, ``run.json`` is only written by a complete run.
@@ -324,6 +335,7 @@ def run(
         scenario = load_scenario(scenario, overrides=overrides)
     elif overrides:
         scenario = scenario.with_overrides(overrides)
+    scenario.check_inputs()
     out_dir = Path(out) if out is not None else scenario.output.dir
     started = _dt.datetime.now(_dt.UTC)
     t_start = time.perf_counter()
@@ -474,6 +486,12 @@ def _run_steps(
         files.append(write_json(out_dir / "summary.json", summary))
         note["text"] = f"{len(files)} files in {out_dir}"
 
+    written = {f.name for f in files} | {"run.json"}
+    stale = [out_dir / n for n in OUTPUTS if n not in written and (out_dir / n).is_file()]
+    for path in stale:
+        path.unlink()
+    if stale:
+        log.info("removed %s of an earlier run in %s", ", ".join(p.name for p in stale), out_dir)
     inputs = [_file_info(role, path) for role, path in scenario.input_files().items()]
     manifest = {
         "harbor_planner": __version__,
@@ -557,7 +575,7 @@ def _write_outputs(
                 cov_after.by_district.to_csv(tmp, index=False, encoding="utf-8-sig")
             files.append(path)
     params = scenario.to_dict()
-    content = {"coverage": cov, "selection": selection, "sites": sites}
+    content = {"coverage": cov, "coverage_after": cov_after, "selection": selection, "sites": sites}
     if "report" in formats:
         files.append(
             write_report_html(
