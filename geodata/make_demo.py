@@ -542,7 +542,7 @@ add = 1                     # one site on the north bank closes the gap (see the
 solver = "exact"            # proven optimal (HiGHS)
 
 [output]
-dir = "harbor-demo"
+# dir: default "out" beside this file; `harbor-planner demo --out DIR` chooses another
 basemap = "osm"
 lang = "zh"
 """
