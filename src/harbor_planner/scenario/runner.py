@@ -341,7 +341,9 @@ def run(
     t_start = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     formats = set(scenario.output.formats)
-    n_steps = 5 + 2 * scenario.optimizes + bool(formats & {"map", "gpkg"})
+    n_steps = (
+        5 + 2 * scenario.optimizes + bool(formats & {"map", "gpkg"} and scenario.output.map_bands)
+    )
     steps = _Steps(n_steps, progress)
     try:
         return _run_steps(scenario, out_dir, formats, steps, progress, started, t_start)
