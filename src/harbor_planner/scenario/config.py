@@ -698,7 +698,10 @@ def _type_name(tp: Any) -> str:
     if origin is Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
     if origin is list:
-        return f"a list of {_type_name(typing.get_args(tp)[0]).removeprefix('a ')}"
+        (item,) = typing.get_args(tp)
+        if typing.get_origin(item) is Literal:
+            return "a list of " + ", ".join(repr(a) for a in typing.get_args(item))
+        return "a list of " + {float: "numbers", int: "whole numbers"}.get(item, "texts")
     if origin is dict:
         return "a table of LABEL = COUNT"
     return str(tp)
@@ -733,7 +736,13 @@ def _convert(value: Any, tp: Any, base: Path) -> Any:
         if not isinstance(value, list):
             raise TypeError(_type_name(tp))
         (item,) = typing.get_args(tp)
-        return [_convert(v, item, base) for v in value]
+        out = []
+        for v in value:
+            try:
+                out.append(_convert(v, item, base))
+            except TypeError:
+                raise TypeError(f"{_type_name(tp)} ({v!r} is not one)") from None
+        return out
     if origin is dict:
         if not isinstance(value, dict) or not all(
             isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()
