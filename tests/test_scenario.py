@@ -416,3 +416,11 @@ def test_report_workbook_shows_new_sites_and_coverage_after_per_district(demo_ru
         assert row["新增后覆盖率(%)"] == pytest.approx(after.loc[name, "coverage_pct"])
     html = (demo_run.out_dir / "report.html").read_text("utf-8")
     assert "新增后覆盖率" in html
+
+
+def test_a_list_with_a_wrong_value_names_it(tmp_path):
+    msg = problem_text(tmp_path, MINIMAL + '\n[output]\nformats = ["map", "pdf"]\n')
+    assert "line 11: output.formats must be a list of 'tables', 'map'" in msg
+    assert "('pdf' is not one)" in msg
+    msg = problem_text(tmp_path, MINIMAL + '\n[output]\nmap_bands = [5, "10"]\n')
+    assert "output.map_bands must be a list of numbers ('10' is not one)" in msg
