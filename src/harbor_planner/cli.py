@@ -304,16 +304,20 @@ def _sources(args: argparse.Namespace) -> list[Path]:
     return [p for p in paths if p.is_file()]
 
 
-def _write_reports(args: argparse.Namespace, **content: Any) -> list[Path]:
-    """``report.html`` and ``report.xlsx`` in ``args.out``."""
-    from harbor_planner.report import write_report_html, write_report_xlsx
+def _write_outputs(args: argparse.Namespace, **content: Any) -> list[Path]:
+    """Every file of a result folder in ``args.out`` (tables with their summary.json)."""
+    from harbor_planner.outputs import write_outputs
 
-    params = _parameters(args)
-    html = write_report_html(
-        args.out / "report.html", parameters=params, sources=_sources(args), **content
+    return write_outputs(
+        args.out,
+        parameters=_parameters(args),
+        sources=_sources(args),
+        summary=True,
+        basemap=args.basemap,
+        lang=args.lang,
+        tianditu_key=args.tianditu_key,
+        **content,
     )
-    xlsx = write_report_xlsx(args.out / "report.xlsx", parameters=params, **content)
-    return [html, xlsx]
 
 
 def _add_map_options(p: argparse.ArgumentParser) -> None:
@@ -420,7 +424,7 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from harbor_planner.coverage import coverage, write_coverage
+    from harbor_planner.coverage import coverage
 
     minutes = _parse_minutes(args.minutes)
     if len(minutes) != 1:
@@ -442,26 +446,15 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         districts=districts,
         district_column=args.district_column,
     )
-    files = write_coverage(result, args.out)
-    files += _write_reports(args, coverage=result)
     iso, area = _map_isochrones(args, net, stations)
-    files.append(
-        _write_map(
-            args,
-            args.out / "map.html",
-            stations=result.stations,
-            isochrones=iso,
-            service_area=area,
-            gaps=result.demand,
-            double_covered=result.demand,
-            district_stats=result.by_district,
-        )
+    files = _write_outputs(
+        args,
+        coverage=result,
+        isochrones=iso,
+        service_area=area,
+        districts=districts,
+        district_column=args.district_column,
     )
-    from harbor_planner.report import report_layers, write_layers_gpkg
-
-    layers = report_layers(coverage=result, isochrones=iso, service_area=area)
-    write_layers_gpkg(args.out / "layers.gpkg", layers)
-    files.append(args.out / "layers.gpkg")
     if args.exit_candidates is not None:
         files.append(
             _write_exit_candidates(result, args.exit_candidates, args.out, args, net, demand)
@@ -619,7 +612,6 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     import numpy as np
 
     from harbor_planner.optimize import parse_stages, plan_sites
-    from harbor_planner.optimize.output import write_selection
     from harbor_planner.optimize.quotas import read_excluded
 
     minutes = _parse_minutes(args.minutes)
@@ -683,9 +675,14 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         "stages": [{"stage": s, "sites": n} for s, n in stages] if stages else None,
         "matrix": cm.info,
     }
-    files = write_selection(selection, candidates, args.out, extra=extra)
-    files += _write_reports(args, selection=selection, sites=sites)
-    files.append(_write_map(args, args.out / "map.html", stations=stations, sites=sites))
+    files = _write_outputs(
+        args,
+        selection=selection,
+        sites=sites,
+        candidates=candidates,
+        stations=stations,
+        selection_extra=extra,
+    )
     gap = selection.gap
     print(
         f"{len(selection.selected)} new sites ({selection.solver}) take coverage of "

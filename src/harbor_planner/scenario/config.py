@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harbor_planner.errors import ScenarioError
+from harbor_planner.outputs import FORMATS
 
 __all__ = [
     "CoverageConfig",
@@ -62,9 +63,6 @@ __all__ = [
     "parse_override",
     "scenario_from_dict",
 ]
-
-#: Output products a scenario can ask for (``output.formats``).
-FORMATS: tuple[str, ...] = ("tables", "map", "report", "xlsx", "gpkg")
 
 
 # --------------------------------------------------------------------------- sections

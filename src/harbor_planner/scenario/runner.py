@@ -32,6 +32,7 @@ from typing import Any
 
 from harbor_planner._io import atomic_path, file_sha256
 from harbor_planner.errors import InputDataError
+from harbor_planner.outputs import write_outputs
 from harbor_planner.scenario.config import Scenario, load_scenario
 
 __all__ = ["RunResult", "run", "write_json"]
@@ -481,10 +482,25 @@ def _run_steps(
     }
     files: list[Path] = []
     with steps.step("outputs") as note:
-        files += _write_outputs(
-            scenario, out_dir, formats, districts, cov, selection, sites, candidates, cov_after,
-            iso, area,
-        )  # fmt: skip
+        files += write_outputs(
+            out_dir,
+            coverage=cov,
+            coverage_after=cov_after,
+            selection=selection,
+            sites=sites,
+            candidates=candidates,
+            isochrones=iso,
+            service_area=area,
+            districts=districts,
+            district_column=scenario.coverage.district_column,
+            parameters=scenario.to_dict(),
+            sources=list(scenario.input_files().values()),
+            formats=formats,
+            basemap=ocfg.basemap,
+            lang=ocfg.lang,
+            title=scenario.title or None,
+            tianditu_key=ocfg.tianditu_key,
+        )
         files.append(write_json(out_dir / "summary.json", summary))
         note["text"] = f"{len(files)} files in {out_dir}"
 
@@ -540,94 +556,3 @@ def _run_steps(
         files=files,
         timings_s=steps.timings_s,
     )
-
-
-def _write_outputs(
-    scenario: Scenario,
-    out_dir: Path,
-    formats: set[str],
-    districts: Any,
-    cov: Any,
-    selection: Any,
-    sites: Any,
-    candidates: Any,
-    cov_after: Any,
-    iso: Any,
-    area: Any,
-) -> list[Path]:
-    """The tables, map, reports and layers a scenario asks for."""
-    from harbor_planner.coverage import write_coverage
-    from harbor_planner.report import (
-        report_layers,
-        write_layers_gpkg,
-        write_report_html,
-        write_report_xlsx,
-    )
-
-    ocfg = scenario.output
-    files: list[Path] = []
-    if "tables" in formats:
-        files += write_coverage(cov, out_dir, summary=False)
-        if selection is not None:
-            from harbor_planner.optimize.output import write_selection
-
-            files += write_selection(selection, candidates, out_dir, summary=False)
-            path = out_dir / "by_district_after.csv"
-            with atomic_path(path) as tmp:
-                cov_after.by_district.to_csv(tmp, index=False, encoding="utf-8-sig")
-            files.append(path)
-    params = scenario.to_dict()
-    content = {"coverage": cov, "coverage_after": cov_after, "selection": selection, "sites": sites}
-    if "report" in formats:
-        files.append(
-            write_report_html(
-                out_dir / "report.html",
-                parameters=params,
-                sources=list(scenario.input_files().values()),
-                lang=ocfg.lang,
-                title=scenario.title or None,
-                **content,
-            )
-        )
-    if "xlsx" in formats:
-        files.append(
-            write_report_xlsx(
-                out_dir / "report.xlsx",
-                parameters=params,
-                chinese_headers=ocfg.lang == "zh",
-                **content,
-            )
-        )
-    if "gpkg" in formats:
-        layers = report_layers(
-            coverage=cov,
-            sites=sites,
-            isochrones=iso,
-            service_area=area,
-            districts=districts,
-            district_column=scenario.coverage.district_column,
-        )
-        path = out_dir / "layers.gpkg"
-        write_layers_gpkg(path, layers)
-        files.append(path)
-    if "map" in formats:
-        from harbor_planner.maps import make_map, save_map
-
-        m = make_map(
-            stations=cov.stations,
-            sites=sites,
-            isochrones=iso,
-            service_area=area,
-            gaps=cov.demand,
-            double_covered=cov.demand,
-            districts=districts,
-            district_stats=cov.by_district,
-            basemap=ocfg.basemap,
-            lang=ocfg.lang,
-            title=scenario.title or None,
-            tianditu_key=ocfg.tianditu_key,
-        )
-        path = out_dir / "map.html"
-        save_map(m, path)
-        files.append(path)
-    return files
