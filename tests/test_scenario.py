@@ -424,3 +424,52 @@ def test_a_list_with_a_wrong_value_names_it(tmp_path):
     assert "('pdf' is not one)" in msg
     msg = problem_text(tmp_path, MINIMAL + '\n[output]\nmap_bands = [5, "10"]\n')
     assert "output.map_bands must be a list of numbers ('10' is not one)" in msg
+
+
+def test_several_station_files_each_with_its_crs(tmp_path):
+    extra = tmp_path / "more.csv"
+    extra.write_text(
+        "编号,名称,经度,纬度,状态\nX1,新站一,106.9100,29.3050,已建成\nX2,新站二,106.9000,29.2990,在建\n",
+        encoding="utf-8",
+    )
+    r = hp.run(
+        demo_scenario_path(),
+        out=tmp_path / "o",
+        overrides={
+            "stations.file": [str(DEMO / "stations.csv"), str(extra)],
+            "stations.crs": ["gcj02", "wgs84"],
+            "optimize.enabled": False,
+            "output.formats": ["tables"],
+        },
+        progress=False,
+    )
+    assert r.summary["coverage"]["stations"] == 14
+    assert r.stations["source_file"].value_counts().to_dict() == {"stations.csv": 12, "more.csv": 2}
+    x1 = r.stations.set_index("station_id").loc["X1"]
+    assert (x1.geometry.x, x1.geometry.y) == pytest.approx((106.91, 29.305))  # WGS-84 as given
+    roles = {i["role"] for i in r.manifest["inputs"]}
+    assert {"stations1", "stations2"} <= roles
+    # the same ids twice
+    with pytest.raises(hp.InputDataError, match=r"SL001 in stations\.csv and twin\.csv"):
+        shutil.copy(DEMO / "stations.csv", tmp_path / "twin.csv")
+        hp.run(
+            demo_scenario_path(),
+            out=tmp_path / "o2",
+            overrides={"stations.file": [str(DEMO / "stations.csv"), str(tmp_path / "twin.csv")],
+                       "optimize.enabled": False},
+            progress=False,
+        )  # fmt: skip
+
+
+def test_one_crs_per_station_file(tmp_path):
+    two = 'file = ["a.csv", "b.csv"]\ncrs = ["gcj02", "bd09", "wgs84"]'
+    text = MINIMAL.replace('file = "stations.csv"\ncrs = "gcj02"', two)
+    msg = problem_text(tmp_path, text)
+    assert "line 8: stations.crs lists 3 systems for 2 files" in msg
+    sc = load_scenario(write(tmp_path, MINIMAL.replace('"stations.csv"', '["a.csv", "b.csv"]'),
+                             "ok.toml"))  # fmt: skip
+    assert sc.stations.sources == [(tmp_path / "a.csv", "gcj02"), (tmp_path / "b.csv", "gcj02")]
+    with pytest.raises(ScenarioError) as info:
+        sc.check_inputs()
+    assert "line 7: stations.file: file not found" in str(info.value)
+    assert str(info.value).count("stations.file: file not found") == 2

@@ -106,14 +106,16 @@ class NetworkConfig:
 
 @dataclass(frozen=True)
 class StationsConfig:
-    """``[stations]``: the station list.
+    """``[stations]``: the station list(s).
 
     Attributes
     ----------
     file
-        CSV/XLSX (UTF-8 or GBK, Chinese headers), GeoJSON, GeoPackage or Shapefile.
+        CSV/XLSX (UTF-8 or GBK, Chinese headers), GeoJSON, GeoPackage or Shapefile; or a list
+        of such files (e.g. built stations from AMap and proposed ones from Baidu).
     crs
-        True coordinates: ``gcj02``, ``bd09``, ``wgs84`` or ``EPSG:NNNN``.
+        True coordinates: ``gcj02``, ``bd09``, ``wgs84`` or ``EPSG:NNNN``; a list gives one
+        per file.
     sheet
         Workbook sheet or GeoPackage layer.
     status
@@ -123,11 +125,18 @@ class StationsConfig:
 
     """
 
-    file: Path
-    crs: str | None = None
+    file: Path | list[Path]
+    crs: str | list[str] | None = None
     sheet: str | None = None
     status: list[str] | None = None
     max_dist_m: float = 150.0
+
+    @property
+    def sources(self) -> list[tuple[Path, str | None]]:
+        """``(file, crs)`` of every station file."""
+        files = self.file if isinstance(self.file, list) else [self.file]
+        crs = self.crs if isinstance(self.crs, list) else [self.crs] * len(files)
+        return list(zip(files, crs, strict=True))
 
 
 @dataclass(frozen=True)
@@ -435,9 +444,11 @@ class Scenario:
         src = self.network.source
         if not src.startswith("place:"):
             files["network"] = Path(src)
+        sources = self.stations.sources
+        for i, (path, _) in enumerate(sources):
+            files["stations" if len(sources) == 1 else f"stations{i + 1}"] = path
         optional = {
             "dem": self.network.dem,
-            "stations": self.stations.file,
             "demand": self.demand.file if self.demand.kind in ("buildings", "points") else None,
             "districts": self.coverage.districts,
             "study_area": self.demand.within,
@@ -913,6 +924,16 @@ def _under(base: Path, text: str) -> Path:
 
 def _check_consistency(built: dict[str, Any], problems: _Problems) -> None:
     """Settings that are each valid but do not fit together."""
+    st: StationsConfig = built["stations"]
+    files = st.file if isinstance(st.file, list) else [st.file]
+    if not files:
+        problems.add("stations.file", "stations.file: give at least one file")
+    if isinstance(st.crs, list) and len(st.crs) != len(files):
+        problems.add(
+            "stations.crs",
+            f"stations.crs lists {len(st.crs)} systems for {len(files)} files; give one per file "
+            "(or one for all)",
+        )
     net: NetworkConfig = built["network"]
     if net.walk_model == "hilly" and net.dem is None:
         problems.add("network.walk_model", "walk_model 'hilly' needs network.dem (a raster)")

@@ -197,21 +197,52 @@ def _output_info(path: Path, out_dir: Path) -> dict[str, Any]:
     }
 
 
-def _read_stations(scenario: Scenario) -> Any:
+def _read_stations(scenario: Scenario) -> tuple[Any, int]:
+    """The stations of every station file, status-filtered; and the number of rejected rows.
+
+    With several files, ``source_file`` names each station's file; a station id given in two
+    files is an error (ids must identify stations across the lists).
+    """
+    import geopandas as gpd
+    import pandas as pd
+
     from harbor_planner.stations import read_stations, select_status
 
     cfg = scenario.stations
-    check = read_stations(cfg.file, crs=cfg.crs, sheet=cfg.sheet)
-    if len(check.rejected):
-        log.warning(
-            "%d rows of %s were rejected (see 'harbor-planner stations check %s'); "
-            "continuing with the %d valid stations",
-            len(check.rejected),
-            cfg.file,
-            cfg.file,
-            len(check.stations),
-        )
-    return select_status(check.stations, cfg.status, path=cfg.file), len(check.rejected)
+    sources = cfg.sources
+    frames, rejected = [], 0
+    for path, crs in sources:
+        check = read_stations(path, crs=crs, sheet=cfg.sheet)
+        if len(check.rejected):
+            log.warning(
+                "%d rows of %s were rejected (see 'harbor-planner stations check %s'); "
+                "continuing with the %d valid stations",
+                len(check.rejected),
+                path,
+                path,
+                len(check.stations),
+            )
+        rejected += len(check.rejected)
+        frames.append(check.stations.assign(source_file=path.name))
+    if len(frames) == 1:
+        stations = frames[0].drop(columns="source_file")
+    else:
+        stations = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+        ids = stations["station_id"].dropna().astype(str)
+        dup = ids[ids.duplicated(keep=False)]
+        if len(dup):
+            where = (
+                stations.loc[dup.index]
+                .groupby("station_id")["source_file"]
+                .agg(lambda f: " and ".join(sorted(set(f))))
+            )
+            listed = "; ".join(f"{k} in {v}" for k, v in list(where.items())[:5])
+            raise InputDataError(
+                f"station ids must differ across the station files: {listed}"
+                + (f" (and {len(where) - 5} more)" if len(where) > 5 else "")
+            )
+    path = sources[0][0] if len(sources) == 1 else None
+    return select_status(stations, cfg.status, path=path), rejected
 
 
 def _districts(scenario: Scenario) -> Any:
@@ -372,7 +403,8 @@ def _run_steps(
 
     with steps.step("stations") as note:
         stations, rejected = _read_stations(scenario)
-        note["text"] = f"{len(stations)} stations from {scenario.stations.file.name}" + (
+        names = ", ".join(path.name for path, _ in scenario.stations.sources)
+        note["text"] = f"{len(stations)} stations from {names}" + (
             f" ({rejected} rows rejected)" if rejected else ""
         )
     with steps.step("network") as note:
