@@ -473,3 +473,12 @@ def test_one_crs_per_station_file(tmp_path):
         sc.check_inputs()
     assert "line 7: stations.file: file not found" in str(info.value)
     assert str(info.value).count("stations.file: file not found") == 2
+
+
+def test_a_gbk_scenario_file_is_refused_with_the_line(tmp_path):
+    path = tmp_path / "gbk.toml"
+    path.write_bytes(MINIMAL.replace('title = "t"', 'title = "渝中区"').encode("gbk"))
+    with pytest.raises(ScenarioError, match="line 1: not UTF-8 text"):
+        load_scenario(path)
+    path.write_bytes(MINIMAL.replace("\n", "\r\n").encode("utf-8-sig"))  # BOM and CRLF are fine
+    assert load_scenario(path).title == "t"

@@ -515,10 +515,16 @@ def load_scenario(
     path = Path(path)
     if not path.is_file():
         raise ScenarioError("scenario file not found", path=path)
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(f"not UTF-8 text ({exc.reason})", path=path) from None
+        line = data[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"line {line}: not UTF-8 text; TOML files are UTF-8: save the scenario as UTF-8 "
+            "(e.g. GBK text from an older editor must be converted)",
+            path=path,
+        ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
