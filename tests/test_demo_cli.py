@@ -101,3 +101,19 @@ def test_run_yuzhong_scenario(tmp_path, capsys, yuzhong_osm, yuzhong_dem):
     manifest = json.loads((out / "run.json").read_text("utf-8"))
     walk = next(i for i in manifest["inputs"] if i["role"] == "network")
     assert walk["path"].endswith("walk.osm") and len(walk["sha256"]) == 64
+
+
+def test_compare_takes_the_folders_of_the_coverage_command_too(tmp_path, capsys):
+    from harbor_planner.scenario import compare_runs, demo_scenario_path
+
+    data = demo_scenario_path().parent
+    common = ["--network", str(data / "demo.osm"), "--stations", str(data / "stations.csv"),
+              "--crs", "gcj02", "--map-bands", ""]  # fmt: skip
+    assert main(["-q", "coverage", *common, "--out", str(tmp_path / "flat")]) == 0
+    assert main(["-q", "coverage", *common, "--walk-speed", "3.2", "--out",
+                 str(tmp_path / "slow")]) == 0  # fmt: skip
+    cmp = compare_runs([tmp_path / "flat", tmp_path / "slow"])
+    overall = cmp.overall.set_index("figure")
+    assert overall.loc["walk model", "flat"] == "stairs"  # no DEM given: the stairs model
+    assert overall.loc["coverage %", "Δ slow"] < 0
+    assert "new sites" not in overall.index

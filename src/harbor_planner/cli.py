@@ -347,7 +347,7 @@ def _map_isochrones(args: argparse.Namespace, net: Any, stations: Any) -> tuple[
     """Isochrone bands and service area for the map; skipped for very many stations."""
     from harbor_planner.isochrones import isochrones, service_area
 
-    bands = _parse_minutes(args.map_bands)
+    bands = _parse_minutes(args.map_bands, "--map-bands", empty_ok=True)
     if not bands or len(stations) > args.map_max_stations:
         if bands:
             log.info(
@@ -365,7 +365,7 @@ def _add_map_band_options(p: argparse.ArgumentParser) -> None:
         "--map-bands",
         default="5,10,15",
         metavar="LIST",
-        help="isochrone bands drawn on map.html (default 5,10,15)",
+        help='isochrone bands drawn on map.html (default 5,10,15; "" for none)',
     )
     p.add_argument(
         "--map-max-stations",
@@ -376,13 +376,13 @@ def _add_map_band_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _parse_minutes(text: str) -> list[float]:
+def _parse_minutes(text: str, option: str = "--minutes", *, empty_ok: bool = False) -> list[float]:
     try:
         values = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise InputDataError(f"--minutes {text}: expected numbers like 5,10,15") from None
-    if not values or any(not (v > 0) for v in values):
-        raise InputDataError(f"--minutes {text}: expected positive numbers like 5,10,15")
+        raise InputDataError(f"{option} {text}: expected numbers like 5,10,15") from None
+    if (not values and not empty_ok) or any(not (v > 0) for v in values):
+        raise InputDataError(f"{option} {text!r}: expected positive numbers like 5,10,15")
     return values
 
 
