@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from harbor_planner.errors import ScenarioError
+from harbor_planner.errors import InputDataError, ScenarioError
 from harbor_planner.outputs import FORMATS
 
 __all__ = [
@@ -961,7 +961,7 @@ def _check_consistency(built: dict[str, Any], problems: _Problems) -> None:
         return
     try:
         stages = opt.stage_list
-    except Exception as exc:  # parse_stages raises InputDataError with the reason
+    except InputDataError as exc:  # parse_stages names what is wrong
         problems.add("optimize.stages", str(exc))
         return
     if opt.mode == "max-cover" and not opt.add and not stages:
