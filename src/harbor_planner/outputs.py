@@ -26,12 +26,20 @@ from typing import Any
 
 from harbor_planner._io import atomic_path
 
-__all__ = ["FORMATS", "write_outputs"]
+__all__ = ["FILES", "FORMATS", "write_outputs"]
 
 log = logging.getLogger(__name__)
 
 #: The output products, in the order they are written.
 FORMATS: tuple[str, ...] = ("tables", "map", "report", "xlsx", "gpkg")
+
+#: Every file a result folder can hold (with the ``summary.json`` and ``run.json`` of a run):
+#: a new scenario run removes those of an earlier run that it does not write again.
+FILES: tuple[str, ...] = (
+    "summary.json", "run.json", "by_district.csv", "stations.csv", "gaps.gpkg", "covered.gpkg",
+    "selected_sites.csv", "selected_sites.gpkg", "coverage_curve.csv", "by_district_after.csv",
+    "report.html", "report.xlsx", "layers.gpkg", "map.html",
+)  # fmt: skip
 
 
 def write_outputs(

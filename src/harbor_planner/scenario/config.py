@@ -460,7 +460,7 @@ class Scenario:
             optional["quota"] = opt.quota
             optional["exclude"] = opt.exclude if isinstance(opt.exclude, Path) else None
             for i, poi in enumerate(opt.poi):
-                optional[f"poi{i + 1}"] = Path(poi.split(":", 1)[0]) if ":" in poi else Path(poi)
+                optional[f"poi{i + 1}"] = Path(poi.split(":", 1)[0])  # FILE[:CRS[:KIND]]
         files.update({k: Path(v) for k, v in optional.items() if v is not None})
         return files
 

@@ -32,20 +32,12 @@ from typing import Any
 
 from harbor_planner._io import atomic_path, file_sha256
 from harbor_planner.errors import InputDataError
-from harbor_planner.outputs import write_outputs
+from harbor_planner.outputs import FILES, write_outputs
 from harbor_planner.scenario.config import Scenario, load_scenario
 
 __all__ = ["RunResult", "run", "write_json"]
 
 log = logging.getLogger(__name__)
-
-#: Every file a run can write: those a new run into the same folder does not write again are
-#: removed (a result folder never mixes two runs).
-OUTPUTS: tuple[str, ...] = (
-    "summary.json", "run.json", "by_district.csv", "stations.csv", "gaps.gpkg", "covered.gpkg",
-    "selected_sites.csv", "selected_sites.gpkg", "coverage_curve.csv", "by_district_after.csv",
-    "report.html", "report.xlsx", "layers.gpkg", "map.html",
-)  # fmt: skip
 
 #: Packages whose versions go into ``run.json``.
 _PACKAGES = (
@@ -537,7 +529,7 @@ def _run_steps(
         note["text"] = f"{len(files)} files in {out_dir}"
 
     written = {f.name for f in files} | {"run.json"}
-    stale = [out_dir / n for n in OUTPUTS if n not in written and (out_dir / n).is_file()]
+    stale = [out_dir / n for n in FILES if n not in written and (out_dir / n).is_file()]
     for path in stale:
         path.unlink()
     if stale:
