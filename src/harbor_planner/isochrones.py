@@ -67,6 +67,20 @@ _MAX_DENSE = 16_000_000
 _GROUP_SIZE = 3
 #: Segments per quarter circle of the corridor's round ends and joins.
 _QUAD_SEGS = 4
+#: Ways of building the corridor polygons (see :func:`isochrones`).
+POLYGON_METHODS = ("exact", "grid")
+#: Grid spacing of ``method="grid"``, metres.
+DEFAULT_CELL_M = 10.0
+
+
+def _available_cpus() -> int:
+    """CPUs this process may run on."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -546,7 +560,9 @@ def reachable_pieces(
     -------
     pandas.DataFrame
         Columns ``source`` (position), ``band`` (position in ``limits_s``), ``edge``,
-        ``start``, ``end`` (fractions along the edge from ``u``, ``start < end``).
+        ``start``, ``end`` (fractions along the edge from ``u``, ``start < end``), ``new``
+        (False where the source already reaches the whole edge in the band below: such a
+        piece adds nothing to the band's polygon).
 
     """
     e = network.edges
@@ -585,6 +601,7 @@ def reachable_pieces(
     frames = []
     anchors = reach.sources
     own = np.flatnonzero(anchors.within)
+    full_below = np.zeros(len(pe), dtype=bool)
     for b, lim in enumerate(limits_s):
         with np.errstate(invalid="ignore", divide="ignore"):
             a = np.clip((lim - du) / tf[pe], 0.0, 1.0)
@@ -592,13 +609,13 @@ def reachable_pieces(
         a = np.nan_to_num(a, nan=0.0)
         c = np.nan_to_num(c, nan=0.0)
         full = a + c >= 1.0
+        fa, fc = ~full & (a > 0), ~full & (c > 0)
         pieces = [
-            (ps[full], pe[full], np.zeros(full.sum()), np.ones(full.sum())),
-            (ps[~full & (a > 0)], pe[~full & (a > 0)], np.zeros((~full & (a > 0)).sum()),
-             a[~full & (a > 0)]),
-            (ps[~full & (c > 0)], pe[~full & (c > 0)], 1.0 - c[~full & (c > 0)],
-             np.ones((~full & (c > 0)).sum())),
-        ]  # fmt: skip
+            (ps[full], pe[full], np.zeros(full.sum()), np.ones(full.sum()), ~full_below[full]),
+            (ps[fa], pe[fa], np.zeros(fa.sum()), a[fa], ~full_below[fa]),
+            (ps[fc], pe[fc], 1.0 - c[fc], np.ones(fc.sum()), ~full_below[fc]),
+        ]
+        full_below = full
         # the station's own edge, from its anchor in both directions
         oe = anchors.edge[own]
         left = lim - anchors.access_s[own]
@@ -609,10 +626,12 @@ def reachable_pieces(
         lo = np.maximum(f - np.nan_to_num(bwd, nan=0.0), 0.0)
         hi = np.minimum(f + np.nan_to_num(fwd, nan=0.0), 1.0)
         live = (left > 0) & (hi > lo)
-        pieces.append((own[live], oe[live], lo[live], hi[live]))
-        for s_, e_, a_, b_ in pieces:
+        pieces.append((own[live], oe[live], lo[live], hi[live], np.ones(live.sum(), bool)))
+        for s_, e_, a_, b_, n_ in pieces:
             frames.append(
-                pd.DataFrame({"source": s_, "band": b, "edge": e_, "start": a_, "end": b_})
+                pd.DataFrame(
+                    {"source": s_, "band": b, "edge": e_, "start": a_, "end": b_, "new": n_}
+                )
             )
     return pd.concat(frames, ignore_index=True)
 
@@ -629,17 +648,24 @@ def _substrings(
 
     With ``origin``, the coordinates are given relative to it (shifted by ``-origin``).
     """
-    coords, owner = shapely.get_coordinates(network.edge_geometry, return_index=True)
+    out, counts = _substring_coords(network, edge, start, end, origin=origin)
+    return shapely.linestrings(out, indices=np.repeat(np.arange(len(edge)), counts))
+
+
+def _substring_coords(
+    network: WalkNetwork,
+    edge: IntArray,
+    start: FloatArray,
+    end: FloatArray,
+    *,
+    origin: FloatArray | None = None,
+) -> tuple[FloatArray, IntArray]:
+    """Coordinates of :func:`_substrings`, piece after piece, and the count of each piece."""
+    lines = network.edge_lines
+    coords, ptr, frac = lines.xy, lines.ptr, lines.frac
     if origin is not None:
         coords = coords - origin
-    seg = np.hypot(*np.diff(coords, axis=0).T)
-    seg[owner[1:] != owner[:-1]] = 0.0
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    ptr = np.zeros(network.n_edges + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner, minlength=network.n_edges), out=ptr[1:])
-    cum = cum - cum[ptr[:-1]][owner]
-    total = cum[ptr[1:] - 1]
-    frac = np.divide(cum, total[owner], out=np.zeros_like(cum), where=total[owner] > 0)
+    owner = np.repeat(np.arange(network.n_edges), np.diff(ptr))
     key = owner * 2.0 + frac
     lo = np.searchsorted(key, edge * 2.0 + start, side="right")
     hi = np.searchsorted(key, edge * 2.0 + end, side="left")
@@ -656,7 +682,6 @@ def _substrings(
     n_inner = hi - lo
     counts = n_inner + 2
     total_pts = counts.sum()
-    piece = np.repeat(np.arange(len(edge)), counts)
     k = np.arange(total_pts) - np.repeat(np.cumsum(counts) - counts, counts)
     out = np.empty((total_pts, 2))
     first = k == 0
@@ -665,7 +690,37 @@ def _substrings(
     out[first] = p_start
     out[last] = p_end
     out[mid] = coords[(np.repeat(lo, counts) + k - 1)[mid]]
-    return shapely.linestrings(out, indices=piece)
+    return out, counts
+
+
+def _new_pieces(pieces: pd.DataFrame, n_bands: int) -> tuple[IntArray, IntArray, IntArray]:
+    """The pieces each band adds to the band below, in polygon order.
+
+    Returns
+    -------
+    (keys, order, key)
+        The polygon keys ``source * n_bands + band`` (sorted, unique, also of bands that add
+        nothing), the positions in ``pieces`` of the new pieces sorted by source, band and edge,
+        and the key of each of them (pieces whose column ``new`` is False are left out).
+
+    """
+    src = pieces["source"].to_numpy()
+    band = pieces["band"].to_numpy()
+    edge = pieces["edge"].to_numpy()
+    keys = np.unique(src * n_bands + band)
+    keep = np.flatnonzero(pieces["new"].to_numpy())
+    order = keep[np.lexsort((edge[keep], band[keep], src[keep]))]
+    return keys, order, src[order] * n_bands + band[order]
+
+
+def _origin(network: WalkNetwork) -> FloatArray:
+    """A rounded point near the middle of the network.
+
+    Polygons are built in coordinates relative to it: GEOS's intersection points are then
+    ~1000x more precise than at UTM magnitudes (~3e6 m), which keeps each band inside the next.
+    """
+    xy = network.node_xy
+    return np.round((xy.min(axis=0) + xy.max(axis=0)) / 2) if len(xy) else np.zeros(2)
 
 
 def _band_polygons(
@@ -675,6 +730,7 @@ def _band_polygons(
     corridor_m: float,
     *,
     group_size: int = _GROUP_SIZE,
+    workers: int = 1,
     progress: bool | None = None,
 ) -> tuple[IntArray, npt.NDArray[np.object_]]:
     """Corridor polygons of every source and band, each band grown from the one below.
@@ -684,13 +740,16 @@ def _band_polygons(
     network
         The walk network the pieces are on.
     pieces
-        :func:`reachable_pieces` (columns ``source``, ``band``, ``edge``, ``start``, ``end``).
+        :func:`reachable_pieces` (columns ``source``, ``band``, ``edge``, ``start``, ``end``,
+        ``new``).
     n_bands
         Number of bands (``band`` runs from 0, the shortest).
     corridor_m
         Buffer distance, metres.
     group_size
         Pieces (consecutive in edge order) buffered together as one MultiLineString.
+    workers
+        Threads; sources are split between them (GEOS releases the GIL).
     progress
         Show a progress bar (default: only on a terminal).
 
@@ -713,59 +772,180 @@ def _band_polygons(
     """
     from tqdm import tqdm
 
-    src = pieces["source"].to_numpy()
-    band = pieces["band"].to_numpy()
+    keys, order, key = _new_pieces(pieces, n_bands)
     edge = pieces["edge"].to_numpy()
     start = pieces["start"].to_numpy()
     end = pieces["end"].to_numpy()
-    full = (start <= 0.0) & (end >= 1.0)
-    keys = np.unique(src * n_bands + band)
-    # pieces on an edge the source already reaches in full in the band below add nothing
-    se = src * network.n_edges + edge
-    old = np.zeros(len(pieces), dtype=bool)
-    for b in range(1, n_bands):
-        done = np.unique(se[(band == b - 1) & full])
-        now = band == b
-        old[now] = np.isin(se[now], done, assume_unique=False)
-    keep = np.flatnonzero(~old)
-    order = keep[np.lexsort((edge[keep], band[keep], src[keep]))]
-    key = src[order] * n_bands + band[order]
     # groups of up to group_size consecutive pieces of one polygon, one MultiLineString each
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     new_group = np.r_[True, (key[1:] != key[:-1]) | (rank[1:] % max(group_size, 1) == 0)]
     group_of = np.cumsum(new_group) - 1
-    # overlay in coordinates near 0: GEOS's intersection points are then ~1000x more precise
-    # than at UTM magnitudes (~3e6 m), which keeps each band inside the next one
-    xy = network.node_xy
-    origin = np.round((xy.min(axis=0) + xy.max(axis=0)) / 2) if len(xy) else np.zeros(2)
+    origin = _origin(network)
     lines = _substrings(network, edge[order], start[order], end[order], origin=origin)
-    parts = shapely.buffer(
-        shapely.multilinestrings(lines, indices=group_of), corridor_m, quad_segs=_QUAD_SEGS
-    )
+    multi = shapely.multilinestrings(lines, indices=group_of)
     part_key = key[new_group]
     ptr = np.searchsorted(part_key, np.arange(keys.max() + 2) if len(keys) else [0])
     polys = np.empty(len(keys), dtype=object)
     bar = tqdm(
         total=len(keys), desc="isochrone polygons", unit="polygon", disable=_disable(progress)
     )
-    prev_src, prev = -1, None
-    for i, k in enumerate(keys.tolist()):
-        s = k // n_bands
-        if s != prev_src:
-            prev_src, prev = s, None
-        grown = parts[ptr[k] : ptr[k + 1]]
-        union = shapely.union_all(grown) if len(grown) else None
-        if prev is None:
-            poly = union if union is not None else shapely.Polygon()
-        elif union is None:
-            poly = prev
-        else:
-            poly = shapely.union(prev, union)
-        polys[i] = prev = poly
-        bar.update()
+
+    def run(a: int, b: int) -> None:
+        # polygons a..b-1 (whole sources); GEOS releases the GIL, so threads overlap
+        lo, hi = ptr[keys[a]], ptr[keys[b - 1] + 1]
+        parts = shapely.buffer(multi[lo:hi], corridor_m, quad_segs=_QUAD_SEGS)
+        prev_src, prev = -1, None
+        for i in range(a, b):
+            k = int(keys[i])
+            s = k // n_bands
+            if s != prev_src:
+                prev_src, prev = s, None
+            grown = parts[ptr[k] - lo : ptr[k + 1] - lo]
+            union = shapely.union_all(grown) if len(grown) else None
+            if prev is None:
+                poly = union if union is not None else shapely.Polygon()
+            elif union is None:
+                poly = prev
+            else:
+                poly = shapely.union(prev, union)
+            polys[i] = prev = poly
+            bar.update()
+
+    _in_threads(run, _source_cuts(keys // n_bands, workers))
     bar.close()
     return keys, shapely.transform(polys, lambda c: c + origin)
+
+
+def _source_cuts(group_source: IntArray, workers: int) -> IntArray:
+    """Positions splitting sorted ``group_source`` into about ``workers`` runs of whole sources."""
+    n = max(1, min(int(workers), len(group_source)))
+    if not len(group_source):
+        return np.zeros(1, dtype=np.int64)
+    bounds = np.quantile(np.arange(len(group_source)), np.linspace(0, 1, n + 1)).astype(np.int64)
+    cut = np.searchsorted(group_source, group_source[np.minimum(bounds, len(group_source) - 1)])
+    cut[0], cut[-1] = 0, len(group_source)
+    return np.unique(cut)
+
+
+def _in_threads(fn: Any, cuts: IntArray) -> list[Any]:
+    """``fn(a, b)`` for consecutive cut positions, each in its own thread when there are several."""
+    spans = list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+    if len(spans) <= 1:
+        return [fn(a, b) for a, b in spans]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(spans)) as pool:
+        return list(pool.map(lambda ab: fn(*ab), spans))
+
+
+def _grid_band_polygons(
+    network: WalkNetwork,
+    pieces: pd.DataFrame,
+    n_bands: int,
+    corridor_m: float,
+    *,
+    cell_m: float,
+    workers: int = 1,
+) -> tuple[IntArray, npt.NDArray[np.object_]]:
+    """Corridor polygons of every source and band, contoured from grid distance fields.
+
+    Same arguments and result as :func:`_band_polygons`; ``cell_m`` is the grid spacing and
+    ``workers`` the number of threads (sources are split between them).
+
+    Notes
+    -----
+    For each source, a square grid of spacing ``cell_m`` covers its pieces; the distance from
+    every grid vertex to the nearest reachable piece is exact (point to segment); the polygon
+    is the region where the distance, interpolated linearly between vertices, is below
+    ``corridor_m`` (marching squares, :mod:`harbor_planner._gridcontour`). Its boundary
+    therefore lies within a fraction of ``cell_m`` of the exact corridor's, apart from detail
+    smaller than a cell: gaps between corridors narrower than a cell may close, and holes
+    smaller than a cell vanish. Bands are nested exactly: a band's distances are the band
+    below's lowered by its new pieces.
+
+    """
+    from harbor_planner._gridcontour import band_rings
+
+    keys, order, key = _new_pieces(pieces, n_bands)
+    if not len(keys):
+        return keys, np.empty(0, dtype=object)
+    lines = network.edge_lines
+    p_edge = pieces["edge"].to_numpy(np.int64)[order]
+    p_start = pieces["start"].to_numpy(np.float64)[order]
+    p_end = pieces["end"].to_numpy(np.float64)[order]
+    group_ptr = np.append(np.searchsorted(key, keys, side="left"), len(key)).astype(np.int64)
+    group_source = (keys // n_bands).astype(np.int64)
+
+    def run(a: int, b: int) -> tuple[FloatArray, IntArray, IntArray, FloatArray]:
+        # whole sources a..b-1; the compiled kernels release the GIL, so threads overlap
+        xy_, ptr_, grp_, area_ = band_rings(
+            lines.xy, lines.ptr, lines.frac, p_edge, p_start, p_end, group_ptr[a : b + 1],
+            group_source[a:b], float(corridor_m), float(cell_m),
+        )  # fmt: skip
+        return xy_, ptr_, grp_ + a, area_
+
+    parts = _in_threads(run, _source_cuts(group_source, workers))
+    shift = np.cumsum([0] + [len(p[0]) for p in parts[:-1]])
+    ring_xy = np.concatenate([p[0] for p in parts])
+    ring_ptr = np.concatenate([[0]] + [p[1][1:] + o for p, o in zip(parts, shift, strict=True)])
+    ring_group = np.concatenate([p[2] for p in parts])
+    ring_area = np.concatenate([p[3] for p in parts])
+    return keys, _polygons_from_rings(ring_xy, ring_ptr, ring_group, ring_area, len(keys))
+
+
+def _polygons_from_rings(
+    xy: FloatArray,
+    ring_ptr: IntArray,
+    ring_group: IntArray,
+    ring_area: FloatArray,
+    n_groups: int,
+) -> npt.NDArray[np.object_]:
+    """One (Multi)Polygon per group from closed rings: outer rings (area > 0) and holes.
+
+    The rings of a group are consecutive. With one outer ring coming first (as
+    :func:`harbor_planner._gridcontour.band_rings` gives them), a group is that polygon with
+    the other rings as holes, built for all groups at once; with several outer rings, each
+    hole goes to the smallest outer ring containing it.
+    """
+    shell = ring_area > 0
+    n_rings = np.bincount(ring_group, minlength=n_groups)
+    n_shells = np.bincount(ring_group[shell], minlength=n_groups)
+    geom_offsets = np.concatenate([[0], np.cumsum(n_rings)])
+    out = shapely.from_ragged_array(shapely.GeometryType.POLYGON, xy, (ring_ptr, geom_offsets))
+    out = out.astype(object)
+    first_is_shell = np.zeros(n_groups, dtype=bool)
+    has = n_rings > 0
+    first_is_shell[has] = shell[geom_offsets[:-1][has]]
+    for g in np.flatnonzero(has & ((n_shells != 1) | ~first_is_shell)).tolist():
+        rings = np.arange(geom_offsets[g], geom_offsets[g + 1])
+        out[g] = _assemble(xy, ring_ptr, rings[shell[rings]], rings[~shell[rings]], ring_area)
+    return out
+
+
+def _assemble(
+    xy: FloatArray, ring_ptr: IntArray, shells: IntArray, holes: IntArray, ring_area: FloatArray
+) -> Any:
+    """A (Multi)Polygon of outer rings ``shells`` and their ``holes``.
+
+    Each hole goes to the smallest outer ring that contains it (holes in none are dropped).
+    """
+
+    def ring(r: int) -> FloatArray:
+        return xy[ring_ptr[r] : ring_ptr[r + 1]]
+
+    outer = shapely.polygons([shapely.linearrings(ring(r)) for r in shells.tolist()])
+    by_area = np.argsort(ring_area[shells])
+    inner: list[list[FloatArray]] = [[] for _ in shells]
+    for h in holes.tolist():
+        x, y = xy[ring_ptr[h]]
+        inside = shapely.contains_xy(outer[by_area], x, y)
+        if inside.any():
+            inner[by_area[np.argmax(inside)]].append(ring(h))
+    polys = [shapely.Polygon(ring(r), inner[i]) for i, r in enumerate(shells.tolist())]
+    if not polys:
+        return shapely.Polygon()
+    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
 
 
 def isochrones(
@@ -774,6 +954,9 @@ def isochrones(
     *,
     minutes: Sequence[float] = (5.0, 10.0, 15.0),
     corridor_m: float = DEFAULT_CORRIDOR_M,
+    method: str = "exact",
+    cell_m: float = DEFAULT_CELL_M,
+    workers: int | None = None,
     id_column: str | None = "station_id",
     max_dist_m: float = 150.0,
     crs: str | None = "EPSG:4326",
@@ -791,6 +974,17 @@ def isochrones(
         Band limits, e.g. ``(5, 10, 15)``.
     corridor_m
         Buffer either side of reachable streets, metres.
+    method
+        How the corridor polygons are built:
+
+        * ``"exact"`` (default): the union of the buffered street pieces (GEOS), exact to
+          floating point; about 6 ms per polygon on Yuzhong.
+        * ``"grid"``: contoured from exact distances to the street pieces on a grid of
+          ``cell_m`` (see Notes); 10-20x faster, for many stations.
+    cell_m
+        Grid spacing of ``method="grid"``, metres (at most ``corridor_m``).
+    workers
+        Threads building polygons (default: the CPUs this process may use).
     id_column
         Column of ``stations`` copied to the output as ``station_id`` (default the index).
     max_dist_m
@@ -806,6 +1000,16 @@ def isochrones(
         Columns ``station_id``, ``minutes``, ``geometry``, largest band first (so that
         smaller bands draw on top). Stations off the network have no rows.
 
+    Notes
+    -----
+    ``method="grid"`` computes, for every vertex of a ``cell_m`` grid around each station,
+    the exact distance to the nearest reachable street piece, and traces where that distance
+    (interpolated linearly between vertices) equals ``corridor_m`` (marching squares). On
+    Yuzhong with the default 10 m grid, the polygons differ from the exact ones by 0.6 % of
+    their area (median; 2.2 % at most, 200 stations, 5/10/15 min); detail smaller than a cell
+    is lost (holes under ~10 m across vanish, gaps between corridors narrower than a cell
+    may close). Bands are nested in both methods.
+
     """
     import geopandas as gpd
 
@@ -816,6 +1020,19 @@ def isochrones(
         raise InputDataError(
             f"corridor_m must be a positive distance in metres, got {corridor_m!r}"
         )
+    if method not in POLYGON_METHODS:
+        raise InputDataError(
+            f"method must be one of {', '.join(map(repr, POLYGON_METHODS))}, got {method!r}"
+        )
+    if method == "grid" and not (np.isfinite(cell_m) and 0 < cell_m <= corridor_m):
+        raise InputDataError(
+            f"cell_m must be a positive distance in metres, at most corridor_m "
+            f"({corridor_m:g}), got {cell_m!r}"
+        )
+    if workers is None:
+        workers = _available_cpus()
+    elif isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
+        raise InputDataError(f"workers must be a whole number of threads >= 1, got {workers!r}")
     if isinstance(stations, Anchors):
         anchors = stations
         ids = np.asarray(anchors.index)
@@ -834,7 +1051,14 @@ def isochrones(
     t0 = time.perf_counter()
     reach = reachability(network, anchors, minutes=bands[-1], progress=progress)
     pieces = reachable_pieces(network, reach, [b * 60.0 for b in bands])
-    keys, polys = _band_polygons(network, pieces, len(bands), corridor_m, progress=progress)
+    if method == "grid":
+        keys, polys = _grid_band_polygons(
+            network, pieces, len(bands), corridor_m, cell_m=cell_m, workers=int(workers)
+        )
+    else:
+        keys, polys = _band_polygons(
+            network, pieces, len(bands), corridor_m, workers=int(workers), progress=progress
+        )
     frame = gpd.GeoDataFrame(
         {
             "station_id": ids[keys // len(bands)],
@@ -845,9 +1069,10 @@ def isochrones(
     )
     frame = frame.sort_values(["minutes"], ascending=False, kind="stable").reset_index(drop=True)
     log.info(
-        "isochrones: %d polygons (%s min) for %d stations in %.2f s",
+        "isochrones: %d polygons (%s min, %s) for %d stations in %.2f s",
         len(frame),
         "/".join(f"{b:g}" for b in bands),
+        method if method == "exact" else f"grid {cell_m:g} m",
         int(anchors.within.sum()),
         time.perf_counter() - t0,
     )

@@ -77,6 +77,40 @@ class _Arcs:
     edge: IntArray
 
 
+@dataclass(frozen=True)
+class EdgeLines:
+    """The edge geometries as flat arrays.
+
+    Attributes
+    ----------
+    xy
+        ``(k, 2)`` vertex coordinates of all edges, edge after edge, metres.
+    ptr
+        Edge ``e`` has vertices ``xy[ptr[e]:ptr[e + 1]]`` (at least two).
+    frac
+        Position of each vertex along its edge, 0 at ``u`` to 1 at ``v`` (share of the length).
+
+    """
+
+    xy: FloatArray
+    ptr: IntArray
+    frac: FloatArray
+
+
+def _edge_lines(geometry: npt.NDArray[np.object_]) -> EdgeLines:
+    coords, owner = shapely.get_coordinates(geometry, return_index=True)
+    n = len(geometry)
+    seg = np.hypot(*np.diff(coords, axis=0).T)
+    seg[owner[1:] != owner[:-1]] = 0.0
+    cum = np.concatenate([[0.0], np.cumsum(seg)])
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=n), out=ptr[1:])
+    cum = cum - cum[ptr[:-1]][owner]
+    total = cum[ptr[1:] - 1]
+    frac = np.divide(cum, total[owner], out=np.zeros_like(cum), where=total[owner] > 0)
+    return EdgeLines(xy=np.ascontiguousarray(coords), ptr=ptr, frac=frac)
+
+
 def _compile_arcs(edges: pd.DataFrame, n_nodes: int) -> _Arcs:
     """Directed arcs of the edges in CSR order; the fastest of parallel arcs is kept."""
     u = edges["u"].to_numpy(np.int64)
@@ -136,6 +170,11 @@ class WalkNetwork:
     @cached_property
     def _arcs(self) -> _Arcs:
         return _compile_arcs(self.edges, self.n_nodes)
+
+    @cached_property
+    def edge_lines(self) -> EdgeLines:
+        """The edge geometries as flat coordinate arrays (computed once, then cached)."""
+        return _edge_lines(self.edge_geometry)
 
     @property
     def n_nodes(self) -> int:

@@ -1,0 +1,395 @@
+"""Compiled kernels of the ``grid`` isochrone polygons: corridor distance fields and their contours.
+
+For each source, the distance from every vertex of a square grid to the nearest reachable street
+piece is computed exactly (point-to-segment distances, only within ``corridor + cell`` of a
+piece), band by band (each band's field is the band below's, lowered by the band's new
+pieces). The corridor polygon of the band is the region where that distance is below the
+corridor width, traced by marching squares with linear interpolation along grid edges, so
+boundary points lie where the interpolated distance equals the corridor width.
+
+The rings are oriented with the inside on the left: outer rings counter-clockwise, holes
+clockwise. Saddle cells are resolved by the mean of their four corners, so a band's region is
+never larger than the next band's: fields decrease from band to band at every vertex, and every
+crossing point moves outward (or stays) when its end values decrease.
+
+The kernels are compiled by numba on first use (cached on disk where the package is writable).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+__all__ = ["band_rings"]
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def _grow(a: np.ndarray, n: int) -> np.ndarray:
+    """``a`` with room for at least ``n`` rows (capacity doubled)."""
+    if n <= a.shape[0]:
+        return a
+    cap = max(n, 2 * a.shape[0])
+    b = np.empty(cap, a.dtype) if a.ndim == 1 else np.empty((cap, a.shape[1]), a.dtype)
+    b[: a.shape[0]] = a
+    return b
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def _clip(
+    exy: np.ndarray, efrac: np.ndarray, k: int, start: float, end: float
+) -> tuple[float, float, float, float, bool]:
+    """Part of the edge segment ``k .. k + 1`` between edge fractions ``start`` and ``end``."""
+    f0, f1 = efrac[k], efrac[k + 1]
+    lo = max(f0, start)
+    hi = min(f1, end)
+    if hi < lo:
+        return 0.0, 0.0, 0.0, 0.0, False
+    ax, ay, bx, by = exy[k, 0], exy[k, 1], exy[k + 1, 0], exy[k + 1, 1]
+    if f1 <= f0:
+        return ax, ay, ax, ay, True
+    wa = (lo - f0) / (f1 - f0)
+    wb = (hi - f0) / (f1 - f0)
+    return ax + (bx - ax) * wa, ay + (by - ay) * wa, ax + (bx - ax) * wb, ay + (by - ay) * wb, True
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def _splat(
+    dist: np.ndarray,
+    gx0: float,
+    gy0: float,
+    cell: float,
+    exy: np.ndarray,
+    eptr: np.ndarray,
+    efrac: np.ndarray,
+    p_edge: np.ndarray,
+    p_start: np.ndarray,
+    p_end: np.ndarray,
+    first: int,
+    last: int,
+    reach: float,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+) -> None:
+    """Lower ``dist`` to the squared distance to pieces ``first:last`` (within ``reach``).
+
+    ``row_lo`` / ``row_hi`` grow to the columns of each row that were written.
+    """
+    ny, nx = dist.shape
+    for p in range(first, last):
+        e = p_edge[p]
+        for k in range(eptr[e], eptr[e + 1] - 1):
+            ax, ay, bx, by, ok = _clip(exy, efrac, k, p_start[p], p_end[p])
+            if not ok:
+                continue
+            dx, dy = bx - ax, by - ay
+            l2 = dx * dx + dy * dy
+            inv_l2 = 1.0 / l2 if l2 > 0.0 else 0.0
+            # unit normal: rows are cut to the strip within ``reach`` of the segment's line
+            length = math.sqrt(l2)
+            nrm_x = -dy / length if length > 0.0 else 0.0
+            nrm_y = dx / length if length > 0.0 else 0.0
+            i0 = max(math.ceil((min(ay, by) - reach - gy0) / cell), 0)
+            i1 = min(math.floor((max(ay, by) + reach - gy0) / cell), ny - 1)
+            j0 = max(math.ceil((min(ax, bx) - reach - gx0) / cell), 0)
+            j1 = min(math.floor((max(ax, bx) + reach - gx0) / cell), nx - 1)
+            for i in range(i0, i1 + 1):
+                y = gy0 + i * cell
+                lo, hi = j0, j1
+                if abs(nrm_x) > 1e-9:
+                    c = (y - ay) * nrm_y - ax * nrm_x
+                    xa = (-reach - c) / nrm_x
+                    xb = (reach - c) / nrm_x
+                    if xa > xb:
+                        xa, xb = xb, xa
+                    lo = max(lo, math.ceil((xa - gx0) / cell))
+                    hi = min(hi, math.floor((xb - gx0) / cell))
+                if lo <= hi:
+                    row_lo[i] = min(row_lo[i], lo)
+                    row_hi[i] = max(row_hi[i], hi)
+                for j in range(lo, hi + 1):
+                    x = gx0 + j * cell
+                    t = ((x - ax) * dx + (y - ay) * dy) * inv_l2
+                    if t < 0.0:
+                        t = 0.0
+                    elif t > 1.0:
+                        t = 1.0
+                    ex = ax + t * dx - x
+                    ey = ay + t * dy - y
+                    d2 = ex * ex + ey * ey
+                    if d2 < dist[i, j]:
+                        dist[i, j] = d2
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def _bbox(
+    exy: np.ndarray,
+    eptr: np.ndarray,
+    efrac: np.ndarray,
+    p_edge: np.ndarray,
+    p_start: np.ndarray,
+    p_end: np.ndarray,
+    first: int,
+    last: int,
+    box: np.ndarray,
+) -> None:
+    """Grow ``box`` (min x, min y, max x, max y) to hold pieces ``first:last``."""
+    for p in range(first, last):
+        e = p_edge[p]
+        for k in range(eptr[e], eptr[e + 1] - 1):
+            ax, ay, bx, by, ok = _clip(exy, efrac, k, p_start[p], p_end[p])
+            if ok:
+                box[0] = min(box[0], ax, bx)
+                box[1] = min(box[1], ay, by)
+                box[2] = max(box[2], ax, bx)
+                box[3] = max(box[3], ay, by)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def _crossing(
+    dist: np.ndarray, eid: int, nxy: int, nx: int, level: float, gx0: float, gy0: float, cell: float
+) -> tuple[float, float]:
+    """Point on grid edge ``eid`` where the linearly interpolated distance equals ``level``.
+
+    ``dist`` holds squared distances; the interpolation is of distances.
+    """
+    if eid < nxy:  # horizontal edge (i, j) - (i, j + 1)
+        i, j = eid // nx, eid % nx
+        a, b = math.sqrt(dist[i, j]), math.sqrt(dist[i, j + 1])
+        t = (level - a) / (b - a)
+        return gx0 + (j + t) * cell, gy0 + i * cell
+    e = eid - nxy  # vertical edge (i, j) - (i + 1, j)
+    i, j = e // nx, e % nx
+    a, b = math.sqrt(dist[i, j]), math.sqrt(dist[i + 1, j])
+    t = (level - a) / (b - a)
+    return gx0 + j * cell, gy0 + (i + t) * cell
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def _trace(
+    dist: np.ndarray,
+    i0: int,
+    i1: int,
+    j0: int,
+    j1: int,
+    level: float,
+    gx0: float,
+    gy0: float,
+    cell: float,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    nxt: np.ndarray,
+    starts: np.ndarray,
+    out_xy: np.ndarray,
+    n_xy: int,
+    ring_ptr: np.ndarray,
+    ring_area: np.ndarray,
+    n_ring: int,
+) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, int, np.ndarray]:
+    """Marching squares over the cells of vertex rows ``i0..i1`` and columns ``j0..j1``.
+
+    Only cells with a corner in the written columns of their rows (``row_lo..row_hi``) are
+    looked at: the others have four corners outside.
+
+    ``dist`` holds squared distances. ``nxt`` (at least one slot per grid edge, all -1) and
+    ``starts`` are scratch space; ``nxt`` is left all -1 again, ``starts`` is returned (it may
+    have grown). Rings are appended to ``out_xy`` / ``ring_ptr`` / ``ring_area``.
+    """
+    ny, nx = dist.shape
+    nxy = ny * nx
+    level2 = level * level
+    n_start = 0
+    ids = np.empty(4, np.int64)
+    kinds = np.empty(4, np.int64)  # 1: the walk leaves the region (X), 0: it enters (E)
+    for i in range(i0, i1):
+        # cells with a written corner (the others are all outside)
+        lo = max(j0, min(row_lo[i], row_lo[i + 1]) - 1)
+        hi = min(j1, max(row_hi[i], row_hi[i + 1]) + 1)
+        for j in range(lo, hi):
+            a = dist[i, j]
+            b = dist[i, j + 1]
+            c = dist[i + 1, j + 1]
+            d = dist[i + 1, j]
+            ia, ib, ic, id_ = a < level2, b < level2, c < level2, d < level2
+            if ia == ib and ib == ic and ic == id_:
+                continue
+            # the cell's boundary walked counter-clockwise: bottom, right, top, left
+            m = 0
+            if ia != ib:
+                ids[m] = i * nx + j
+                kinds[m] = 1 if ia else 0
+                m += 1
+            if ib != ic:
+                ids[m] = nxy + i * nx + j + 1
+                kinds[m] = 1 if ib else 0
+                m += 1
+            if ic != id_:
+                ids[m] = (i + 1) * nx + j
+                kinds[m] = 1 if ic else 0
+                m += 1
+            if id_ != ia:
+                ids[m] = nxy + i * nx + j
+                kinds[m] = 1 if id_ else 0
+                m += 1
+            joined = False
+            if m == 4:  # a saddle: joined when the mean distance is inside
+                mean = math.sqrt(a) + math.sqrt(b) + math.sqrt(c) + math.sqrt(d)
+                joined = mean * 0.25 < level
+            for q in range(m):
+                if kinds[q] != 1:
+                    continue
+                # joined (or one arc): the next entry along the walk cuts off the outside arc;
+                # apart: the entry that began this inside arc closes it
+                r = (q + 1) % m if m == 2 or joined else (q - 1) % m
+                nxt[ids[q]] = ids[r]
+                if n_start >= starts.shape[0]:
+                    starts = _grow(starts, n_start + 1)
+                starts[n_start] = ids[q]
+                n_start += 1
+    for s in range(n_start):
+        first = starts[s]
+        if nxt[first] < 0:
+            continue
+        ring_ptr = _grow(ring_ptr, n_ring + 2)
+        ring_area = _grow(ring_area, n_ring + 1)
+        begin = n_xy
+        area2 = 0.0
+        e = first
+        fx, fy = _crossing(dist, first, nxy, nx, level, gx0, gy0, cell)
+        px, py = fx, fy
+        while True:
+            out_xy = _grow(out_xy, n_xy + 1)
+            out_xy[n_xy, 0] = px
+            out_xy[n_xy, 1] = py
+            n_xy += 1
+            f = nxt[e]
+            nxt[e] = -1
+            if f == first or f < 0:
+                break
+            qx, qy = _crossing(dist, f, nxy, nx, level, gx0, gy0, cell)
+            area2 += px * qy - qx * py
+            px, py = qx, qy
+            e = f
+        area2 += px * fy - fx * py
+        out_xy = _grow(out_xy, n_xy + 1)
+        out_xy[n_xy, 0] = fx
+        out_xy[n_xy, 1] = fy
+        n_xy += 1
+        if n_xy - begin < 4:  # fewer than three distinct points: drop
+            n_xy = begin
+            continue
+        ring_ptr[n_ring + 1] = n_xy
+        ring_area[n_ring] = 0.5 * area2
+        n_ring += 1
+    return out_xy, n_xy, ring_ptr, ring_area, n_ring, starts
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def band_rings(
+    exy: np.ndarray,
+    eptr: np.ndarray,
+    efrac: np.ndarray,
+    p_edge: np.ndarray,
+    p_start: np.ndarray,
+    p_end: np.ndarray,
+    group_ptr: np.ndarray,
+    group_source: np.ndarray,
+    corridor: float,
+    cell: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Contour rings of the corridor around groups of street pieces, band by band.
+
+    Parameters
+    ----------
+    exy, eptr, efrac
+        The edge lines (:class:`harbor_planner.network.compiled.EdgeLines`): vertices, the
+        vertex range of each edge, and each vertex's position along its edge (0 to 1).
+    p_edge, p_start, p_end
+        The pieces: edge, and the part of it between fractions ``start <= end``.
+    group_ptr
+        Group ``g`` (one band of one source) is pieces ``group_ptr[g]:group_ptr[g + 1]``;
+        groups of one source are consecutive, shortest band first, and each holds only the
+        pieces new in its band (its field starts from the previous group's of that source).
+    group_source
+        Source of each group.
+    corridor
+        Corridor width (the contour level), metres.
+    cell
+        Grid spacing, metres.
+
+    Returns
+    -------
+    (xy, ring_ptr, ring_group, ring_area)
+        Ring coordinates (closed rings), ``ring_ptr`` (length rings + 1), the group of each
+        ring and its signed area (positive: an outer ring). The rings of a group are
+        consecutive, and the first of them is an outer ring: the scan runs row by row from
+        the bottom, and the lowest boundary of any region is an outer ring.
+
+    """
+    n_groups = group_ptr.shape[0] - 1
+    reach = corridor + 1.01 * cell
+    margin = reach + 2.0 * cell
+    out_xy = np.empty((1024, 2))
+    ring_ptr = np.zeros(64, np.int64)
+    ring_area = np.empty(64)
+    ring_group = np.empty(64, np.int64)
+    n_xy = 0
+    n_ring = 0
+    starts = np.empty(1024, np.int64)
+    dist_buf = np.empty(0)
+    nxt = np.empty(0, np.int64)  # scratch of _trace: all -1 between calls
+    box = np.empty(4)
+    window = np.empty(4)
+    row_lo = np.empty(0, np.int64)
+    row_hi = np.empty(0, np.int64)
+    g = 0
+    while g < n_groups:
+        # the groups of one source: g .. h - 1
+        h = g + 1
+        while h < n_groups and group_source[h] == group_source[g]:
+            h += 1
+        box[:] = (np.inf, np.inf, -np.inf, -np.inf)
+        _bbox(exy, eptr, efrac, p_edge, p_start, p_end, group_ptr[g], group_ptr[h], box)
+        if not np.isfinite(box[0]):
+            g = h
+            continue
+        gx0 = math.floor((box[0] - margin) / cell) * cell
+        gy0 = math.floor((box[1] - margin) / cell) * cell
+        nx = math.ceil((box[2] + margin - gx0) / cell) + 1
+        ny = math.ceil((box[3] + margin - gy0) / cell) + 1
+        if ny * nx > dist_buf.shape[0]:
+            dist_buf = np.empty(2 * ny * nx)
+            nxt = np.full(4 * ny * nx, -1, np.int64)
+        dist = dist_buf[: ny * nx].reshape((ny, nx))
+        dist[:] = np.inf
+        if ny > row_lo.shape[0]:
+            row_lo = np.empty(2 * ny, np.int64)
+            row_hi = np.empty(2 * ny, np.int64)
+        row_lo[:ny] = nx
+        row_hi[:ny] = -1
+        # window of the bands so far
+        window[:] = (np.inf, np.inf, -np.inf, -np.inf)
+        for q in range(g, h):
+            p0, p1 = group_ptr[q], group_ptr[q + 1]
+            _bbox(exy, eptr, efrac, p_edge, p_start, p_end, p0, p1, window)
+            _splat(
+                dist, gx0, gy0, cell, exy, eptr, efrac, p_edge, p_start, p_end, p0, p1, reach,
+                row_lo, row_hi,
+            )  # fmt: skip
+            if not np.isfinite(window[0]):
+                continue
+            j0 = max(math.floor((window[0] - margin - gx0) / cell), 0)
+            i0 = max(math.floor((window[1] - margin - gy0) / cell), 0)
+            j1 = min(math.ceil((window[2] + margin - gx0) / cell), nx - 1)
+            i1 = min(math.ceil((window[3] + margin - gy0) / cell), ny - 1)
+            before = n_ring
+            out_xy, n_xy, ring_ptr, ring_area, n_ring, starts = _trace(
+                dist, i0, i1, j0, j1, corridor, gx0, gy0, cell, row_lo, row_hi, nxt, starts,
+                out_xy, n_xy, ring_ptr, ring_area, n_ring,
+            )  # fmt: skip
+            ring_group = _grow(ring_group, n_ring)
+            for r in range(before, n_ring):
+                ring_group[r] = q
+        g = h
+    return out_xy[:n_xy], ring_ptr[: n_ring + 1], ring_group[:n_ring], ring_area[:n_ring]
