@@ -120,6 +120,22 @@ def test_partial_edges_are_cut_where_the_time_runs_out(diamond):
     assert edge_between(a, s) in set(pieces.edge)
     # D-A is walkable only D->A: nothing of it is reachable from A
     assert edge_between(node_at(diamond, 0, 100), a) not in set(pieces.edge)
+    assert pieces["new"].all()  # one band: every piece is new
+
+
+def test_pieces_of_edges_reached_in_full_below_are_not_new(diamond):
+    reach = reachability(diamond, pts((25, 3)), minutes=2)
+    pieces = reachable_pieces(diamond, reach, [60.0, 120.0])
+    first, second = pieces[pieces.band == 0], pieces[pieces.band == 1]
+    whole = set(first.edge[(first.start == 0) & (first.end == 1)])
+    assert whole  # S-F at least
+    own = reach.sources.edge[0]
+    for row in second[second.edge != own].itertuples():
+        assert row.new == (row.edge not in whole), row
+    # the station's own piece is always drawn again (it adds nothing either)
+    assert second[second.edge == own].new.any()
+    # S-B, cut at 94 % in the first band, is new again in the second
+    assert second.new.sum() > 1
 
 
 def test_isochrone_polygons_follow_streets_and_nest(diamond):

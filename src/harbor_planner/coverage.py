@@ -29,6 +29,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from harbor_planner._arrays import unique_ints
 from harbor_planner._io import atomic_path
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.isochrones import (
@@ -342,7 +343,7 @@ def coverage(
     # every station's own coverage, for redundancy: how many stations reach each point
     reach = reachability(network, st_anchor, minutes=minutes)
     d_i, s_j = pairs_within(network, reach, dem_anchor, limit_s + 1e-9)
-    pairs = np.unique(d_i * len(stations) + s_j)
+    pairs = unique_ints(d_i * len(stations) + s_j)
     d_i, s_j = pairs // len(stations), pairs % len(stations)
     n_cover = np.bincount(d_i, minlength=len(points))
 
@@ -527,7 +528,7 @@ def replacement_sites(result: CoverageResult, cm: Any, stations: Sequence[int]) 
     ids = result.stations["station_id"].astype(str).to_numpy()
     rows = []
     for s in stations:
-        lost = np.unique(d_i[(s_j == s) & (n_cover[d_i] == 1)])
+        lost = unique_ints(d_i[(s_j == s) & (n_cover[d_i] == 1)])
         lost_w = float(weight[lost].sum())
         row: dict[str, Any] = {"station_id": ids[s], "lost_demand": lost_w}
         gains = np.asarray(a[lost].T @ weight[lost]).ravel() if lost_w > 0 else np.zeros(1)

@@ -45,6 +45,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from harbor_planner._arrays import unique_ints
 from harbor_planner.coords import CoordSystem, geometry_to_wgs84, parse_crs, to_wgs84
 from harbor_planner.errors import CRSError, InputDataError
 
@@ -1153,7 +1154,7 @@ def grid_demand(network: WalkNetwork, *, cell_m: float, max_dist_m: float | None
     ix, iy = gx.ravel().astype(np.int64), gy.ravel().astype(np.int64)
     centres = shapely.points((ix + 0.5) * cell, (iy + 0.5) * cell)
     hit, _ = shapely.STRtree(geoms).query(centres, predicate="dwithin", distance=dist)
-    kept = np.unique(hit)
+    kept = unique_ints(hit)
     if kept.size == 0:  # pragma: no cover - every edge lies in some cell
         raise InputDataError("no grid cell lies near the walk network")
     ix, iy = ix[kept], iy[kept]

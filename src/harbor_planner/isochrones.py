@@ -36,6 +36,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network import WalkNetwork, snap_points
 
@@ -318,7 +319,7 @@ def reachability(
     out_t: list[FloatArray] = []
     for group in tqdm(groups, desc="reachability", unit="tile", disable=_disable(progress)):
         near = tree.query_ball_point(axy[group], r=radius)
-        nodes = np.unique(np.concatenate([*near, ends[group].ravel()]).astype(np.int64))
+        nodes = unique_ints(np.concatenate([*near, ends[group].ravel()]))
         m, k = len(nodes), len(group)
         local[nodes] = np.arange(m)
         rows = graph[nodes]
@@ -584,7 +585,7 @@ def reachable_pieces(
     starts = np.repeat(inc_ptr[node], deg)
     offs = np.arange(deg.sum()) - np.repeat(np.cumsum(deg) - deg, deg)
     pair_edge = inc_edge[starts + offs]
-    key = np.unique(pair_src * len(eu) + pair_edge)
+    key = unique_ints(pair_src * len(eu) + pair_edge)
     ps, pe = key // len(eu), key % len(eu)
 
     # time of each source at u and v of each candidate edge (inf where not reached)
@@ -707,7 +708,7 @@ def _new_pieces(pieces: pd.DataFrame, n_bands: int) -> tuple[IntArray, IntArray,
     src = pieces["source"].to_numpy()
     band = pieces["band"].to_numpy()
     edge = pieces["edge"].to_numpy()
-    keys = np.unique(src * n_bands + band)
+    keys = unique_ints(src * n_bands + band)
     keep = np.flatnonzero(pieces["new"].to_numpy())
     order = keep[np.lexsort((edge[keep], band[keep], src[keep]))]
     return keys, order, src[order] * n_bands + band[order]
@@ -825,7 +826,7 @@ def _source_cuts(group_source: IntArray, workers: int) -> IntArray:
     bounds = np.quantile(np.arange(len(group_source)), np.linspace(0, 1, n + 1)).astype(np.int64)
     cut = np.searchsorted(group_source, group_source[np.minimum(bounds, len(group_source) - 1)])
     cut[0], cut[-1] = 0, len(group_source)
-    return np.unique(cut)
+    return unique_ints(cut)
 
 
 def _in_threads(fn: Any, cuts: IntArray) -> list[Any]:

@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csc_matrix, csr_matrix
 
+from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError
 from harbor_planner.isochrones import (
     Anchors,
@@ -260,7 +261,7 @@ def coverage_matrix(
         st = anchors_for(network, existing, max_dist_m=max_dist_m)
         st_reach = reachability(network, st, minutes=minutes, progress=progress)
         e_d, e_s = pairs_within(network, st_reach, dem, limit)
-        key = np.unique(e_d * len(existing) + e_s)
+        key = unique_ints(e_d * len(existing) + e_s)
         existing_count = np.bincount(key // len(existing), minlength=len(points))
         existing_xy = points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
     weights = points["weight"].to_numpy(np.float64)
