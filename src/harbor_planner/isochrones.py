@@ -18,6 +18,11 @@ edge geometry and buffered by the walking corridor (default 25 m either side: th
 its frontage). No convex hulls. A shorter band's pieces are a subset of a longer band's, so
 bands are nested, and each band is built as the band below united with the buffers of only
 its new pieces (the uniting in GEOS is most of the cost; see :func:`_band_polygons`).
+
+``method="grid"`` draws the same corridor another way, for many stations: exact distances from
+the vertices of a grid to the pieces, contoured at the corridor width by compiled kernels
+(:mod:`harbor_planner._gridcontour`, :func:`_grid_band_polygons`); the boundary lies within a
+fraction of a grid cell of the exact one. Both methods split the stations between threads.
 """
 
 from __future__ import annotations
