@@ -818,14 +818,15 @@ def _band_polygons(
             polys[i] = prev = poly
             bar.update()
 
-    _in_threads(run, _source_cuts(keys // n_bands, workers))
+    # a few chunks per thread: threads that finish early take the next one
+    _in_threads(run, _source_cuts(keys // n_bands, 4 * workers), workers)
     bar.close()
     return keys, shapely.transform(polys, lambda c: c + origin)
 
 
-def _source_cuts(group_source: IntArray, workers: int) -> IntArray:
-    """Positions splitting sorted ``group_source`` into about ``workers`` runs of whole sources."""
-    n = max(1, min(int(workers), len(group_source)))
+def _source_cuts(group_source: IntArray, n_chunks: int) -> IntArray:
+    """Positions splitting sorted ``group_source`` into about ``n_chunks`` runs of whole sources."""
+    n = max(1, min(int(n_chunks), len(group_source)))
     if not len(group_source):
         return np.zeros(1, dtype=np.int64)
     bounds = np.quantile(np.arange(len(group_source)), np.linspace(0, 1, n + 1)).astype(np.int64)
@@ -834,14 +835,14 @@ def _source_cuts(group_source: IntArray, workers: int) -> IntArray:
     return unique_ints(cut)
 
 
-def _in_threads(fn: Any, cuts: IntArray) -> list[Any]:
-    """``fn(a, b)`` for consecutive cut positions, each in its own thread when there are several."""
+def _in_threads(fn: Any, cuts: IntArray, workers: int) -> list[Any]:
+    """``fn(a, b)`` for consecutive cut positions, on up to ``workers`` threads, in order."""
     spans = list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
-    if len(spans) <= 1:
+    if workers <= 1 or len(spans) <= 1:
         return [fn(a, b) for a, b in spans]
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(len(spans)) as pool:
+    with ThreadPoolExecutor(min(workers, len(spans))) as pool:
         return list(pool.map(lambda ab: fn(*ab), spans))
 
 
@@ -853,6 +854,7 @@ def _grid_band_polygons(
     *,
     cell_m: float,
     workers: int = 1,
+    progress: bool | None = None,
 ) -> tuple[IntArray, npt.NDArray[np.object_]]:
     """Corridor polygons of every source and band, contoured from grid distance fields.
 
@@ -871,6 +873,8 @@ def _grid_band_polygons(
     below's lowered by its new pieces.
 
     """
+    from tqdm import tqdm
+
     from harbor_planner._gridcontour import band_rings
 
     keys, order, key = _new_pieces(pieces, n_bands)
@@ -889,9 +893,14 @@ def _grid_band_polygons(
             lines.xy, lines.ptr, lines.frac, p_edge, p_start, p_end, group_ptr[a : b + 1],
             group_source[a:b], float(corridor_m), float(cell_m),
         )  # fmt: skip
+        bar.update(b - a)
         return xy_, ptr_, grp_ + a, area_
 
-    parts = _in_threads(run, _source_cuts(group_source, workers))
+    bar = tqdm(
+        total=len(keys), desc="isochrone polygons", unit="polygon", disable=_disable(progress)
+    )
+    parts = _in_threads(run, _source_cuts(group_source, 8 * workers), workers)
+    bar.close()
     shift = np.cumsum([0] + [len(p[0]) for p in parts[:-1]])
     ring_xy = np.concatenate([p[0] for p in parts])
     ring_ptr = np.concatenate([[0]] + [p[1][1:] + o for p, o in zip(parts, shift, strict=True)])
@@ -1059,8 +1068,9 @@ def isochrones(
     pieces = reachable_pieces(network, reach, [b * 60.0 for b in bands])
     if method == "grid":
         keys, polys = _grid_band_polygons(
-            network, pieces, len(bands), corridor_m, cell_m=cell_m, workers=int(workers)
-        )
+            network, pieces, len(bands), corridor_m, cell_m=cell_m, workers=int(workers),
+            progress=progress,
+        )  # fmt: skip
     else:
         keys, polys = _band_polygons(
             network, pieces, len(bands), corridor_m, workers=int(workers), progress=progress
