@@ -22,7 +22,7 @@ from harbor_planner import build_network
 from harbor_planner._gridcontour import band_rings
 from harbor_planner.cli import main
 from harbor_planner.errors import InputDataError
-from harbor_planner.isochrones import isochrones, reachability
+from harbor_planner.isochrones import grid_service_area, isochrones, reachability, service_area
 from harbor_planner.network.compiled import _edge_lines
 
 iso_mod = importlib.import_module("harbor_planner.isochrones")
@@ -166,6 +166,30 @@ def test_threads_give_the_same_polygons(diamond):
         assert shapely.equals_exact(one, two, 0).all(), method
 
 
+def test_grid_service_area_is_the_union_of_the_grid_polygons(diamond):
+    stations = pts((25, 3), (150, 1), (100, 60), (-40, 48))
+    kw = {"minutes": (1, 2, 4), "corridor_m": 5, "cell_m": 0.5, "crs": None}
+    area = grid_service_area(diamond, stations, **kw)
+    union = service_area(isochrones(diamond, stations, method="grid", **kw))
+    assert area.minutes.tolist() == union.minutes.tolist() == [4.0, 2.0, 1.0]
+    assert area.stations.tolist() == union.stations.tolist()
+    assert area.geometry.is_valid.all()
+    diff = rel_diff(area.geometry.to_numpy(), union.geometry.to_numpy())
+    assert diff.max() < 1e-3  # the same field; crossings differ only inside cells
+    bigger = area.geometry.to_numpy()
+    assert all(outer.buffer(1e-6).contains(inner) for outer, inner in pairwise(bigger))
+
+
+def test_grid_service_area_is_the_same_strip_by_strip(diamond, monkeypatch):
+    stations = pts((25, 3), (150, 1), (100, 60), (-40, 48))
+    kw = {"minutes": (2, 4), "corridor_m": 5, "cell_m": 0.5, "crs": None}
+    whole = grid_service_area(diamond, stations, **kw).geometry.to_numpy()
+    monkeypatch.setattr(iso_mod, "_STRIP_ROWS", 7)  # the diamond is ~500 rows high
+    strips = grid_service_area(diamond, stations, **kw).geometry.to_numpy()
+    assert shapely.is_valid(strips).all()
+    assert (rel_diff(strips, whole) < 1e-12).all()
+
+
 @pytest.mark.parametrize(
     ("kw", "word"),
     [
@@ -188,9 +212,11 @@ def test_cli_isochrones_grid(tmp_path, capsys):
     out = tmp_path / "iso.geojson"
     args = ["-q", "isochrones", "--network", str(DATA / "diamond.geojson"), "--stations",
             str(src), "--minutes", "1,2", "--corridor", "5", "--out", str(out)]  # fmt: skip
-    assert main([*args, "--method", "grid", "--cell", "1", "--workers", "2"]) == 0
+    assert main([*args, "--method", "grid", "--cell", "1", "--workers", "2", "--service-area"]) == 0
     iso = gpd.read_file(out)
     assert len(iso) == 4 and iso.geometry.is_valid.all()
+    area = gpd.read_file(out.with_name("iso_service_area.geojson"))
+    assert area.minutes.tolist() == [2.0, 1.0] and area.stations.tolist() == [2, 2]
     assert main([*args, "--method", "grid", "--cell", "6"]) != 0
     assert "--cell 6" in capsys.readouterr().err
 
@@ -217,6 +243,10 @@ def test_yuzhong_grid_polygons_agree_with_exact(yuzhong_osm, shared):
         slivers = shapely.get_parts(shapely.symmetric_difference(g, e))
         slivers = slivers[shapely.area(slivers) > 1]
         assert (2 * shapely.area(slivers) / shapely.length(slivers)).max() < 10
+    area = grid_service_area(net, st, minutes=(5, 10, 15), crs=None)
+    union = service_area(gr)
+    assert area.geometry.is_valid.all()
+    assert (rel_diff(area.geometry.to_numpy(), union.geometry.to_numpy()) < 1e-3).all()
     reach = reachability(net, st, minutes=15)
     for i, sid in enumerate(st["station_id"]):
         rows = gr[gr.station_id == sid].sort_values("minutes").geometry.to_numpy()

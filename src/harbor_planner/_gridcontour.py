@@ -22,7 +22,13 @@ import math
 import numba
 import numpy as np
 
-__all__ = ["band_rings"]
+__all__ = ["band_rings", "speck_area", "strip_links", "trace_links"]
+
+
+@numba.njit(cache=True, nogil=True)
+def speck_area(cell: float) -> float:
+    """Rings smaller than this are dropped: a thousandth of the cell size, squared."""
+    return (1e-3 * cell) ** 2
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
@@ -36,7 +42,7 @@ def _grow(a: np.ndarray, n: int) -> np.ndarray:
     return b
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy", inline="always")
 def _clip(
     exy: np.ndarray, efrac: np.ndarray, k: int, start: float, end: float
 ) -> tuple[float, float, float, float, bool]:
@@ -146,6 +152,17 @@ def _bbox(
                 box[3] = max(box[3], ay, by)
 
 
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy", inline="always")
+def _toward(level: float, a: float, b: float) -> float:
+    """Where ``level`` lies from ``a`` to ``b`` (0 to 1), kept off the far end.
+
+    A vertex exactly at the level counts as outside, so a crossing could fall on it; two
+    crossings beside one vertex would then pinch the ring into one point (invalid). Stopping
+    a millionth of a cell short keeps them apart (and keeps bands nested: it is monotone).
+    """
+    return min((level - a) / (b - a), 1.0 - 1e-6)
+
+
 @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def _crossing(
     dist: np.ndarray, eid: int, nxy: int, nx: int, level: float, gx0: float, gy0: float, cell: float
@@ -157,13 +174,96 @@ def _crossing(
     if eid < nxy:  # horizontal edge (i, j) - (i, j + 1)
         i, j = eid // nx, eid % nx
         a, b = math.sqrt(dist[i, j]), math.sqrt(dist[i, j + 1])
-        t = (level - a) / (b - a)
+        t = _toward(level, a, b)
         return gx0 + (j + t) * cell, gy0 + i * cell
     e = eid - nxy  # vertical edge (i, j) - (i + 1, j)
     i, j = e // nx, e % nx
     a, b = math.sqrt(dist[i, j]), math.sqrt(dist[i + 1, j])
-    t = (level - a) / (b - a)
+    t = _toward(level, a, b)
     return gx0 + j * cell, gy0 + (i + t) * cell
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy", inline="always")
+def _mixed(dist: np.ndarray, i: int, j: int, level2: float) -> bool:
+    """Whether cell ``(i, j)`` has corners both inside and outside (the quick test first)."""
+    ia = dist[i, j] < level2
+    return (
+        ia != (dist[i, j + 1] < level2)
+        or ia != (dist[i + 1, j + 1] < level2)
+        or ia != (dist[i + 1, j] < level2)
+    )
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy", inline="always")
+def _cell(
+    dist: np.ndarray,
+    i: int,
+    j: int,
+    nx: int,
+    nxy: int,
+    level: float,
+    level2: float,
+    ids: np.ndarray,
+    kinds: np.ndarray,
+) -> tuple[int, bool]:
+    """The boundary crossings of cell ``(i, j)`` (corners ``(i, j)`` to ``(i + 1, j + 1)``).
+
+    Walks the cell's boundary counter-clockwise (bottom, right, top, left) and fills ``ids``
+    with the grid edges where the region's boundary crosses it, ``kinds`` with 1 where the
+    walk leaves the region there and 0 where it enters. Returns how many (0, 2 or 4) and, for
+    a saddle (4), whether the two inside corners are joined through the cell (the mean of
+    the corner distances is inside). Horizontal edge ``(i, j)-(i, j + 1)`` has id
+    ``i * nx + j``; vertical edge ``(i, j)-(i + 1, j)`` has id ``nxy + i * nx + j``.
+    """
+    a = dist[i, j]
+    b = dist[i, j + 1]
+    c = dist[i + 1, j + 1]
+    d = dist[i + 1, j]
+    ia, ib, ic, id_ = a < level2, b < level2, c < level2, d < level2
+    if ia == ib and ib == ic and ic == id_:
+        return 0, False
+    m = 0
+    if ia != ib:
+        ids[m] = i * nx + j
+        kinds[m] = 1 if ia else 0
+        m += 1
+    if ib != ic:
+        ids[m] = nxy + i * nx + j + 1
+        kinds[m] = 1 if ib else 0
+        m += 1
+    if ic != id_:
+        ids[m] = (i + 1) * nx + j
+        kinds[m] = 1 if ic else 0
+        m += 1
+    if id_ != ia:
+        ids[m] = nxy + i * nx + j
+        kinds[m] = 1 if id_ else 0
+        m += 1
+    joined = False
+    if m == 4:
+        mean = math.sqrt(a) + math.sqrt(b) + math.sqrt(c) + math.sqrt(d)
+        joined = mean * 0.25 < level
+    return m, joined
+
+
+@numba.njit(cache=True, nogil=True)
+def _shoelace(px: float, py: float, qx: float, qy: float, ox: float, oy: float) -> float:
+    """Twice the signed area of triangle ``o, p, q``.
+
+    A ring's shoelace term relative to its first point ``o``: exact enough at UTM magnitudes
+    (compiled without fastmath, so the differences are not reassociated away).
+    """
+    return (px - ox) * (qy - oy) - (qx - ox) * (py - oy)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _exit_to(q: int, m: int, joined: bool) -> int:
+    """The crossing that the boundary leaving the region at crossing ``q`` runs to.
+
+    Joined (or one inside arc): the next entry along the walk, cutting off the outside arc;
+    apart: the entry that began this inside arc, closing it off.
+    """
+    return (q + 1) % m if m == 2 or joined else (q - 1) % m
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
@@ -186,6 +286,7 @@ def _trace(
     ring_ptr: np.ndarray,
     ring_area: np.ndarray,
     n_ring: int,
+    min_area: float,
 ) -> tuple[np.ndarray, int, np.ndarray, np.ndarray, int, np.ndarray]:
     """Marching squares over the cells of vertex rows ``i0..i1`` and columns ``j0..j1``.
 
@@ -194,55 +295,28 @@ def _trace(
 
     ``dist`` holds squared distances. ``nxt`` (at least one slot per grid edge, all -1) and
     ``starts`` are scratch space; ``nxt`` is left all -1 again, ``starts`` is returned (it may
-    have grown). Rings are appended to ``out_xy`` / ``ring_ptr`` / ``ring_area``.
+    have grown). Rings are appended to ``out_xy`` / ``ring_ptr`` / ``ring_area``; rings of
+    fewer than three points or under ``min_area`` are dropped (specks where a grid vertex lies
+    on the contour to rounding; an island inside a dropped hole is smaller still).
     """
     ny, nx = dist.shape
     nxy = ny * nx
     level2 = level * level
     n_start = 0
     ids = np.empty(4, np.int64)
-    kinds = np.empty(4, np.int64)  # 1: the walk leaves the region (X), 0: it enters (E)
+    kinds = np.empty(4, np.int64)
     for i in range(i0, i1):
         # cells with a written corner (the others are all outside)
         lo = max(j0, min(row_lo[i], row_lo[i + 1]) - 1)
         hi = min(j1, max(row_hi[i], row_hi[i + 1]) + 1)
         for j in range(lo, hi):
-            a = dist[i, j]
-            b = dist[i, j + 1]
-            c = dist[i + 1, j + 1]
-            d = dist[i + 1, j]
-            ia, ib, ic, id_ = a < level2, b < level2, c < level2, d < level2
-            if ia == ib and ib == ic and ic == id_:
+            if not _mixed(dist, i, j, level2):
                 continue
-            # the cell's boundary walked counter-clockwise: bottom, right, top, left
-            m = 0
-            if ia != ib:
-                ids[m] = i * nx + j
-                kinds[m] = 1 if ia else 0
-                m += 1
-            if ib != ic:
-                ids[m] = nxy + i * nx + j + 1
-                kinds[m] = 1 if ib else 0
-                m += 1
-            if ic != id_:
-                ids[m] = (i + 1) * nx + j
-                kinds[m] = 1 if ic else 0
-                m += 1
-            if id_ != ia:
-                ids[m] = nxy + i * nx + j
-                kinds[m] = 1 if id_ else 0
-                m += 1
-            joined = False
-            if m == 4:  # a saddle: joined when the mean distance is inside
-                mean = math.sqrt(a) + math.sqrt(b) + math.sqrt(c) + math.sqrt(d)
-                joined = mean * 0.25 < level
+            m, joined = _cell(dist, i, j, nx, nxy, level, level2, ids, kinds)
             for q in range(m):
                 if kinds[q] != 1:
                     continue
-                # joined (or one arc): the next entry along the walk cuts off the outside arc;
-                # apart: the entry that began this inside arc closes it
-                r = (q + 1) % m if m == 2 or joined else (q - 1) % m
-                nxt[ids[q]] = ids[r]
+                nxt[ids[q]] = ids[_exit_to(q, m, joined)]
                 if n_start >= starts.shape[0]:
                     starts = _grow(starts, n_start + 1)
                 starts[n_start] = ids[q]
@@ -268,15 +342,14 @@ def _trace(
             if f == first or f < 0:
                 break
             qx, qy = _crossing(dist, f, nxy, nx, level, gx0, gy0, cell)
-            area2 += px * qy - qx * py
+            area2 += _shoelace(px, py, qx, qy, fx, fy)
             px, py = qx, qy
             e = f
-        area2 += px * fy - fx * py
         out_xy = _grow(out_xy, n_xy + 1)
         out_xy[n_xy, 0] = fx
         out_xy[n_xy, 1] = fy
         n_xy += 1
-        if n_xy - begin < 4:  # fewer than three distinct points: drop
+        if n_xy - begin < 4 or abs(area2) < 2.0 * min_area:  # degenerate or a speck: drop
             n_xy = begin
             continue
         ring_ptr[n_ring + 1] = n_xy
@@ -330,6 +403,7 @@ def band_rings(
     n_groups = group_ptr.shape[0] - 1
     reach = corridor + 1.01 * cell
     margin = reach + 2.0 * cell
+    min_area = speck_area(cell)
     out_xy = np.empty((1024, 2))
     ring_ptr = np.zeros(64, np.int64)
     ring_area = np.empty(64)
@@ -386,10 +460,157 @@ def band_rings(
             before = n_ring
             out_xy, n_xy, ring_ptr, ring_area, n_ring, starts = _trace(
                 dist, i0, i1, j0, j1, corridor, gx0, gy0, cell, row_lo, row_hi, nxt, starts,
-                out_xy, n_xy, ring_ptr, ring_area, n_ring,
+                out_xy, n_xy, ring_ptr, ring_area, n_ring, min_area,
             )  # fmt: skip
             ring_group = _grow(ring_group, n_ring)
             for r in range(before, n_ring):
                 ring_group[r] = q
         g = h
     return out_xy[:n_xy], ring_ptr[: n_ring + 1], ring_group[:n_ring], ring_area[:n_ring]
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def strip_links(
+    exy: np.ndarray,
+    eptr: np.ndarray,
+    efrac: np.ndarray,
+    p_edge: np.ndarray,
+    p_start: np.ndarray,
+    p_end: np.ndarray,
+    strip_ptr: np.ndarray,
+    gx0: float,
+    gy0: float,
+    nx: int,
+    ny: int,
+    rows: int,
+    corridor: float,
+    cell: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Boundary links of the corridor around all pieces on one large grid, strip by strip.
+
+    The grid (``ny`` x ``nx`` vertices from ``(gx0, gy0)``) is processed in strips of ``rows``
+    cell rows, so that only one strip's distances are held at a time; strip ``s`` holds the
+    pieces ``strip_ptr[s]:strip_ptr[s + 1]`` (those within reach of its rows). A strip's last
+    vertex row is the next strip's first, computed alike in both.
+
+    Returns
+    -------
+    (from_id, to_id, xy)
+        One link per boundary crossing where the boundary leaves a cell's region: the grid
+        edge it starts on (ids as in :func:`_cell`, for the whole grid), the edge it runs to,
+        and the crossing point. Chained by :func:`trace_links`.
+
+    """
+    reach = corridor + 1.01 * cell
+    level2 = corridor * corridor
+    nxy_all = ny * nx
+    l_from = np.empty(1024, np.int64)
+    l_to = np.empty(1024, np.int64)
+    l_xy = np.empty((1024, 2))
+    n = 0
+    ids = np.empty(4, np.int64)
+    kinds = np.empty(4, np.int64)
+    buf = np.empty((rows + 1) * nx)
+    row_lo = np.empty(rows + 1, np.int64)
+    row_hi = np.empty(rows + 1, np.int64)
+    for s in range(strip_ptr.shape[0] - 1):
+        r0 = s * rows
+        r1 = min(r0 + rows, ny - 1)
+        h = r1 - r0 + 1
+        if h < 2:
+            break
+        dist = buf[: h * nx].reshape((h, nx))
+        dist[:] = np.inf
+        row_lo[:h] = nx
+        row_hi[:h] = -1
+        gys = gy0 + r0 * cell
+        _splat(
+            dist, gx0, gys, cell, exy, eptr, efrac, p_edge, p_start, p_end, strip_ptr[s],
+            strip_ptr[s + 1], reach, row_lo, row_hi,
+        )  # fmt: skip
+        nxy = h * nx
+        for i in range(h - 1):
+            lo = max(0, min(row_lo[i], row_lo[i + 1]) - 1)
+            hi = min(nx - 1, max(row_hi[i], row_hi[i + 1]) + 1)
+            for j in range(lo, hi):
+                if not _mixed(dist, i, j, level2):
+                    continue
+                m, joined = _cell(dist, i, j, nx, nxy, corridor, level2, ids, kinds)
+                for q in range(m):
+                    if kinds[q] != 1:
+                        continue
+                    r = _exit_to(q, m, joined)
+                    if n >= l_from.shape[0]:
+                        l_from = _grow(l_from, n + 1)
+                        l_to = _grow(l_to, n + 1)
+                        l_xy = _grow(l_xy, n + 1)
+                    x, y = _crossing(dist, ids[q], nxy, nx, corridor, gx0, gys, cell)
+                    for k in range(2):
+                        e = ids[q] if k == 0 else ids[r]
+                        g = e + r0 * nx if e < nxy else nxy_all + (e - nxy) + r0 * nx
+                        if k == 0:
+                            l_from[n] = g
+                        else:
+                            l_to[n] = g
+                    l_xy[n, 0] = x
+                    l_xy[n, 1] = y
+                    n += 1
+    return l_from[:n], l_to[:n], l_xy[:n]
+
+
+@numba.njit(cache=True, nogil=True)
+def trace_links(
+    l_from: np.ndarray, l_to: np.ndarray, l_xy: np.ndarray, min_area: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chain the links of :func:`strip_links` into closed rings.
+
+    Specks under ``min_area`` are dropped, as in :func:`_trace`.
+
+    Returns
+    -------
+    (xy, ring_ptr, ring_area)
+        Ring coordinates (closed), ``ring_ptr`` (length rings + 1) and signed areas
+        (positive: an outer ring).
+
+    """
+    n = l_from.shape[0]
+    order = np.argsort(l_from)
+    sorted_from = l_from[order]
+    seen = np.zeros(n, np.bool_)
+    out_xy = np.empty((n + n // 2 + 16, 2))
+    ring_ptr = np.zeros(n // 2 + 2, np.int64)
+    ring_area = np.empty(n // 2 + 1)
+    n_xy = 0
+    n_ring = 0
+    for k in range(n):
+        if seen[k]:
+            continue
+        begin = n_xy
+        area2 = 0.0
+        cur = k
+        while True:
+            seen[cur] = True
+            out_xy = _grow(out_xy, n_xy + 2)
+            out_xy[n_xy] = l_xy[cur]
+            n_xy += 1
+            pos = np.searchsorted(sorted_from, l_to[cur])
+            if pos >= n or sorted_from[pos] != l_to[cur]:
+                break  # not closed: cannot happen on a grid whose border is outside
+            nxt = order[pos]
+            area2 += _shoelace(
+                l_xy[cur, 0], l_xy[cur, 1], l_xy[nxt, 0], l_xy[nxt, 1], l_xy[k, 0], l_xy[k, 1]
+            )
+            if nxt == k:
+                break
+            cur = nxt
+        out_xy[n_xy] = l_xy[k]
+        n_xy += 1
+        if n_xy - begin < 4 or abs(area2) < 2.0 * min_area:
+            n_xy = begin
+            continue
+        ring_ptr = _grow(ring_ptr, n_ring + 2)
+        ring_area = _grow(ring_area, n_ring + 1)
+        ring_ptr[n_ring + 1] = n_xy
+        ring_area[n_ring] = 0.5 * area2
+        n_ring += 1
+    return out_xy[:n_xy], ring_ptr[: n_ring + 1], ring_area[:n_ring]

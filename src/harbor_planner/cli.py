@@ -388,7 +388,7 @@ def _parse_minutes(text: str, option: str = "--minutes", *, empty_ok: bool = Fal
 
 def _cmd_isochrones(args: argparse.Namespace) -> int:
     from harbor_planner._io import atomic_path
-    from harbor_planner.isochrones import isochrones, service_area
+    from harbor_planner.isochrones import grid_service_area, isochrones, service_area
 
     minutes = _parse_minutes(args.minutes)
     suffix = args.out.suffix.lower()
@@ -414,7 +414,20 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
         max_dist_m=args.max_dist,
         progress=args.progress,
     )
-    area = service_area(polys) if args.service_area else None
+    area = None
+    if args.service_area and args.method == "grid":  # on one grid: far faster than uniting
+        area = grid_service_area(
+            net,
+            stations,
+            minutes=minutes,
+            corridor_m=args.corridor,
+            cell_m=args.cell,
+            workers=args.workers,
+            max_dist_m=args.max_dist,
+            progress=args.progress,
+        )
+    elif args.service_area:
+        area = service_area(polys)
     driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
     with atomic_path(args.out) as tmp:
         polys.to_file(tmp, layer="isochrones", driver=driver)

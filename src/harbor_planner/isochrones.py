@@ -51,6 +51,7 @@ __all__ = [
     "anchor_points",
     "anchors_for",
     "arrival_times",
+    "grid_service_area",
     "isochrones",
     "pairs_within",
     "reachability",
@@ -933,34 +934,111 @@ def _polygons_from_rings(
     has = n_rings > 0
     first_is_shell[has] = shell[geom_offsets[:-1][has]]
     for g in np.flatnonzero(has & ((n_shells != 1) | ~first_is_shell)).tolist():
-        rings = np.arange(geom_offsets[g], geom_offsets[g + 1])
-        out[g] = _assemble(xy, ring_ptr, rings[shell[rings]], rings[~shell[rings]], ring_area)
+        out[g] = _assemble(xy, ring_ptr, np.arange(geom_offsets[g], geom_offsets[g + 1]), ring_area)
     return out
 
 
-def _assemble(
-    xy: FloatArray, ring_ptr: IntArray, shells: IntArray, holes: IntArray, ring_area: FloatArray
-) -> Any:
-    """A (Multi)Polygon of outer rings ``shells`` and their ``holes``.
+def _assemble(xy: FloatArray, ring_ptr: IntArray, rings: IntArray, ring_area: FloatArray) -> Any:
+    """A (Multi)Polygon of closed rings: outer rings (area > 0) and holes.
 
     Each hole goes to the smallest outer ring that contains it (holes in none are dropped).
     """
-
-    def ring(r: int) -> FloatArray:
-        return xy[ring_ptr[r] : ring_ptr[r + 1]]
-
-    outer = shapely.polygons([shapely.linearrings(ring(r)) for r in shells.tolist()])
-    by_area = np.argsort(ring_area[shells])
-    inner: list[list[FloatArray]] = [[] for _ in shells]
-    for h in holes.tolist():
-        x, y = xy[ring_ptr[h]]
-        inside = shapely.contains_xy(outer[by_area], x, y)
-        if inside.any():
-            inner[by_area[np.argmax(inside)]].append(ring(h))
-    polys = [shapely.Polygon(ring(r), inner[i]) for i, r in enumerate(shells.tolist())]
-    if not polys:
+    rings = np.asarray(rings, dtype=np.int64)
+    shells = rings[ring_area[rings] > 0]
+    holes = rings[ring_area[rings] <= 0]
+    if not len(shells):
         return shapely.Polygon()
-    return polys[0] if len(polys) == 1 else shapely.MultiPolygon(polys)
+    length = ring_ptr[shells + 1] - ring_ptr[shells]
+    take = np.repeat(ring_ptr[shells], length) + (
+        np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+    )
+    outer = shapely.polygons(
+        shapely.linearrings(xy[take], indices=np.repeat(np.arange(len(shells)), length))
+    )
+    owner = np.full(len(holes), -1)
+    if len(holes):
+        # outer rings whose box holds a hole's first point; where more than one, the point
+        # must lie inside (prepared polygons: fast also on rings of millions of points)
+        at = xy[ring_ptr[holes]]
+        hole_at, shell_at = shapely.STRtree(outer).query(shapely.points(at))
+        several = np.bincount(hole_at, minlength=len(holes))[hole_at] > 1
+        if several.any():
+            shapely.prepare(outer)
+            ok = shapely.contains_xy(
+                outer[shell_at[several]], at[hole_at[several], 0], at[hole_at[several], 1]
+            )
+            keep = ~several
+            keep[np.flatnonzero(several)[ok]] = True
+            hole_at, shell_at = hole_at[keep], shell_at[keep]
+        pick = np.lexsort((ring_area[shells][shell_at], hole_at))
+        hole_at, shell_at = hole_at[pick], shell_at[pick]
+        first = np.r_[True, hole_at[1:] != hole_at[:-1]] if len(hole_at) else np.zeros(0, bool)
+        owner[hole_at[first]] = shell_at[first]
+    # rings in polygon order: each outer ring, then its holes
+    keep = np.concatenate([shells, holes[owner >= 0]])
+    poly = np.concatenate([np.arange(len(shells)), owner[owner >= 0]])
+    keep = keep[np.lexsort((np.r_[np.zeros(len(shells)), np.ones((owner >= 0).sum())], poly))]
+    length = ring_ptr[keep + 1] - ring_ptr[keep]
+    take = np.repeat(ring_ptr[keep], length) + (
+        np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
+    )
+    ring_offsets = np.concatenate([[0], np.cumsum(length)])
+    polygon_offsets = np.append(np.flatnonzero(ring_area[keep] > 0), len(keep))
+    multi = shapely.from_ragged_array(
+        shapely.GeometryType.MULTIPOLYGON,
+        xy[take],
+        (ring_offsets, polygon_offsets, np.array([0, len(shells)])),
+    )[0]
+    return multi.geoms[0] if len(shells) == 1 else multi
+
+
+def _polygon_options(
+    minutes: Sequence[float], corridor_m: float, method: str, cell_m: float, workers: int | None
+) -> tuple[list[float], int]:
+    """Checked polygon options: the sorted bands and the number of threads."""
+    bands = sorted({float(m) for m in minutes})
+    if not bands or bands[0] <= 0 or not np.isfinite(bands[-1]):
+        raise InputDataError(f"minutes must be positive numbers, got {list(minutes)!r}")
+    if not (np.isfinite(corridor_m) and corridor_m > 0):
+        raise InputDataError(
+            f"corridor_m must be a positive distance in metres, got {corridor_m!r}"
+        )
+    if method not in POLYGON_METHODS:
+        raise InputDataError(
+            f"method must be one of {', '.join(map(repr, POLYGON_METHODS))}, got {method!r}"
+        )
+    if method == "grid" and not (np.isfinite(cell_m) and 0 < cell_m <= corridor_m):
+        raise InputDataError(
+            f"cell_m must be a positive distance in metres, at most corridor_m "
+            f"({corridor_m:g}), got {cell_m!r}"
+        )
+    if workers is None:
+        return bands, _available_cpus()
+    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
+        raise InputDataError(f"workers must be a whole number of threads >= 1, got {workers!r}")
+    return bands, int(workers)
+
+
+def _station_anchors(
+    network: WalkNetwork, stations: Any, id_column: str | None, max_dist_m: float
+) -> tuple[Anchors, npt.NDArray[Any]]:
+    """Stations anchored on the network and their ids; refuses stations all off the network."""
+    if isinstance(stations, Anchors):
+        anchors = stations
+        ids = np.asarray(anchors.index)
+    else:
+        anchors = anchor_points(network, stations, max_dist_m=max_dist_m)
+        ids = (
+            stations[id_column].to_numpy()
+            if id_column is not None and id_column in getattr(stations, "columns", [])
+            else np.asarray(stations.index)
+        )
+    if not anchors.within.any():
+        raise NetworkError(
+            f"none of the {len(anchors)} stations is within {max_dist_m:g} m of a walkable "
+            "street of this network; are they in the network's area and in the right CRS?"
+        )
+    return anchors, ids
 
 
 def isochrones(
@@ -1028,41 +1106,8 @@ def isochrones(
     """
     import geopandas as gpd
 
-    bands = sorted({float(m) for m in minutes})
-    if not bands or bands[0] <= 0 or not np.isfinite(bands[-1]):
-        raise InputDataError(f"minutes must be positive numbers, got {list(minutes)!r}")
-    if not (np.isfinite(corridor_m) and corridor_m > 0):
-        raise InputDataError(
-            f"corridor_m must be a positive distance in metres, got {corridor_m!r}"
-        )
-    if method not in POLYGON_METHODS:
-        raise InputDataError(
-            f"method must be one of {', '.join(map(repr, POLYGON_METHODS))}, got {method!r}"
-        )
-    if method == "grid" and not (np.isfinite(cell_m) and 0 < cell_m <= corridor_m):
-        raise InputDataError(
-            f"cell_m must be a positive distance in metres, at most corridor_m "
-            f"({corridor_m:g}), got {cell_m!r}"
-        )
-    if workers is None:
-        workers = _available_cpus()
-    elif isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
-        raise InputDataError(f"workers must be a whole number of threads >= 1, got {workers!r}")
-    if isinstance(stations, Anchors):
-        anchors = stations
-        ids = np.asarray(anchors.index)
-    else:
-        anchors = anchor_points(network, stations, max_dist_m=max_dist_m)
-        ids = (
-            stations[id_column].to_numpy()
-            if id_column is not None and id_column in getattr(stations, "columns", [])
-            else np.asarray(stations.index)
-        )
-    if not anchors.within.any():
-        raise NetworkError(
-            f"none of the {len(anchors)} stations is within {max_dist_m:g} m of a walkable "
-            "street of this network; are they in the network's area and in the right CRS?"
-        )
+    bands, workers = _polygon_options(minutes, corridor_m, method, cell_m, workers)
+    anchors, ids = _station_anchors(network, stations, id_column, max_dist_m)
     t0 = time.perf_counter()
     reach = reachability(network, anchors, minutes=bands[-1], progress=progress)
     pieces = reachable_pieces(network, reach, [b * 60.0 for b in bands])
@@ -1095,8 +1140,141 @@ def isochrones(
     return frame if crs is None else frame.to_crs(crs)
 
 
+def grid_service_area(
+    network: WalkNetwork,
+    stations: Any,
+    *,
+    minutes: Sequence[float] = (5.0, 10.0, 15.0),
+    corridor_m: float = DEFAULT_CORRIDOR_M,
+    cell_m: float = DEFAULT_CELL_M,
+    workers: int | None = None,
+    max_dist_m: float = 150.0,
+    crs: str | None = "EPSG:4326",
+    progress: bool | None = None,
+) -> Any:
+    """The service area of many stations, straight from the network, on a grid.
+
+    The same area as ``service_area(isochrones(..., method="grid"))`` (the union of all
+    stations' polygons of a band is the corridor around all the streets they reach), built in
+    one piece: the distance to the nearest street piece any station reaches is computed on one
+    ``cell_m`` grid over the whole area, strip by strip, and contoured at ``corridor_m``. For
+    2,000 stations this takes seconds where uniting their polygons takes half a minute.
+
+    Parameters
+    ----------
+    network, stations, minutes, corridor_m, cell_m, max_dist_m, crs, progress
+        As for :func:`isochrones`.
+    workers
+        Threads (the bands are split between them; default: the CPUs this process may use).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``minutes``, ``stations`` (how many stations reach into it), ``geometry``;
+        largest band first.
+
+    """
+    import geopandas as gpd
+
+    bands, workers = _polygon_options(minutes, corridor_m, "grid", cell_m, workers)
+    anchors, _ = _station_anchors(network, stations, None, max_dist_m)
+    t0 = time.perf_counter()
+    reach = reachability(network, anchors, minutes=bands[-1], progress=progress)
+    pieces = reachable_pieces(network, reach, [b * 60.0 for b in bands])
+    lines = network.edge_lines
+    # bounding box of each edge (a piece lies within its edge's)
+    lo = np.minimum.reduceat(lines.xy, lines.ptr[:-1], axis=0)
+    hi = np.maximum.reduceat(lines.xy, lines.ptr[:-1], axis=0)
+
+    def band_area(b: int) -> tuple[Any, int]:
+        sel = pieces[pieces["band"].to_numpy() == b]
+        edge = sel["edge"].to_numpy(np.int64)
+        start, end = sel["start"].to_numpy(np.float64), sel["end"].to_numpy(np.float64)
+        # an edge reached in full by several stations is drawn once
+        full = (start <= 0.0) & (end >= 1.0)
+        whole = unique_ints(edge[full])
+        part = np.flatnonzero(~full)
+        edge = np.concatenate([whole, edge[part]])
+        start = np.concatenate([np.zeros(len(whole)), start[part]])
+        end = np.concatenate([np.ones(len(whole)), end[part]])
+        geometry = _corridor_on_grid(lines, lo, hi, edge, start, end, corridor_m, cell_m)
+        return geometry, len(unique_ints(sel["source"].to_numpy()))
+
+    spans = np.arange(len(bands) + 1)
+    areas = _in_threads(lambda a, _b: band_area(a), spans, workers)
+    frame = gpd.GeoDataFrame(
+        {
+            "minutes": bands,
+            "stations": [n for _, n in areas],
+            "geometry": [g for g, _ in areas],
+        },
+        crs=network.crs,
+    )
+    frame = frame.sort_values("minutes", ascending=False).reset_index(drop=True)
+    log.info(
+        "service area: %s min for %d stations on a %g m grid in %.2f s",
+        "/".join(f"{b:g}" for b in bands),
+        int(anchors.within.sum()),
+        cell_m,
+        time.perf_counter() - t0,
+    )
+    return frame if crs is None else frame.to_crs(crs)
+
+
+#: Cell rows of the grid held at once by :func:`_corridor_on_grid`.
+_STRIP_ROWS = 256
+
+
+def _corridor_on_grid(
+    lines: Any,
+    edge_lo: FloatArray,
+    edge_hi: FloatArray,
+    edge: IntArray,
+    start: FloatArray,
+    end: FloatArray,
+    corridor_m: float,
+    cell_m: float,
+) -> Any:
+    """The corridor around street pieces, contoured on one grid over all of them."""
+    from harbor_planner._gridcontour import speck_area, strip_links, trace_links
+
+    if not len(edge):
+        return shapely.Polygon()
+    reach = corridor_m + 1.01 * cell_m
+    margin = reach + 2.0 * cell_m
+    plo, phi = edge_lo[edge], edge_hi[edge]
+    gx0 = np.floor((plo[:, 0].min() - margin) / cell_m) * cell_m
+    gy0 = np.floor((plo[:, 1].min() - margin) / cell_m) * cell_m
+    nx = int(np.ceil((phi[:, 0].max() + margin - gx0) / cell_m)) + 1
+    ny = int(np.ceil((phi[:, 1].max() + margin - gy0) / cell_m)) + 1
+    rows = _STRIP_ROWS
+    n_strips = max(1, int(np.ceil((ny - 1) / rows)))
+    # the pieces within reach of each strip's vertex rows, strip after strip
+    y_lo = gy0 + np.arange(n_strips) * rows * cell_m - reach
+    y_hi = gy0 + np.minimum((np.arange(n_strips) + 1) * rows, ny - 1) * cell_m + reach
+    first = np.searchsorted(y_hi, plo[:, 1], side="left")  # first strip reaching the piece
+    last = np.searchsorted(y_lo, phi[:, 1], side="right") - 1
+    count = np.maximum(last - first + 1, 0)
+    piece = np.repeat(np.arange(len(edge)), count)
+    strip = np.repeat(first, count) + (
+        np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    )
+    order = np.argsort(strip, kind="stable")
+    piece = piece[order]
+    strip_ptr = np.searchsorted(strip[order], np.arange(n_strips + 1)).astype(np.int64)
+    l_from, l_to, l_xy = strip_links(
+        lines.xy, lines.ptr, lines.frac, edge[piece], start[piece], end[piece], strip_ptr,
+        float(gx0), float(gy0), nx, ny, rows, float(corridor_m), float(cell_m),
+    )  # fmt: skip
+    xy, ring_ptr, ring_area = trace_links(l_from, l_to, l_xy, speck_area(float(cell_m)))
+    return _assemble(xy, ring_ptr, np.arange(len(ring_area)), ring_area)
+
+
 def service_area(isochrone_polygons: Any) -> Any:
     """The service area: the union of all stations' isochrones, one polygon per band.
+
+    For many stations, :func:`grid_service_area` builds the same from the network in a
+    fraction of the time.
 
     Parameters
     ----------
