@@ -938,6 +938,13 @@ def _polygons_from_rings(
     return out
 
 
+def _ring_take(ring_ptr: IntArray, rings: IntArray) -> tuple[IntArray, IntArray]:
+    """Positions of the coordinates of ``rings`` (in that order) and each ring's length."""
+    length = ring_ptr[rings + 1] - ring_ptr[rings]
+    start = np.repeat(ring_ptr[rings], length)
+    return start + np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length), length
+
+
 def _assemble(xy: FloatArray, ring_ptr: IntArray, rings: IntArray, ring_area: FloatArray) -> Any:
     """A (Multi)Polygon of closed rings: outer rings (area > 0) and holes.
 
@@ -948,10 +955,7 @@ def _assemble(xy: FloatArray, ring_ptr: IntArray, rings: IntArray, ring_area: Fl
     holes = rings[ring_area[rings] <= 0]
     if not len(shells):
         return shapely.Polygon()
-    length = ring_ptr[shells + 1] - ring_ptr[shells]
-    take = np.repeat(ring_ptr[shells], length) + (
-        np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
-    )
+    take, length = _ring_take(ring_ptr, shells)
     outer = shapely.polygons(
         shapely.linearrings(xy[take], indices=np.repeat(np.arange(len(shells)), length))
     )
@@ -978,10 +982,7 @@ def _assemble(xy: FloatArray, ring_ptr: IntArray, rings: IntArray, ring_area: Fl
     keep = np.concatenate([shells, holes[owner >= 0]])
     poly = np.concatenate([np.arange(len(shells)), owner[owner >= 0]])
     keep = keep[np.lexsort((np.r_[np.zeros(len(shells)), np.ones((owner >= 0).sum())], poly))]
-    length = ring_ptr[keep + 1] - ring_ptr[keep]
-    take = np.repeat(ring_ptr[keep], length) + (
-        np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
-    )
+    take, length = _ring_take(ring_ptr, keep)
     ring_offsets = np.concatenate([[0], np.cumsum(length)])
     polygon_offsets = np.append(np.flatnonzero(ring_area[keep] > 0), len(keep))
     multi = shapely.from_ragged_array(
