@@ -75,6 +75,18 @@ def test_round_end_around_a_point_lies_on_the_corridor(cell, tol, at):
     assert poly.is_valid and poly.geom_type == "Polygon"
 
 
+@pytest.mark.parametrize(("a", "parts"), [(17.3, 1), (22.0, 2)])
+def test_saddle_cell_joins_discs_that_meet_inside_it(a, parts):
+    # two round ends on the diagonal of the cell [0, 10] x [0, 10]: its corners (0, 0) and
+    # (10, 10) are inside, (10, 0) and (0, 10) outside; the true discs meet at the cell's
+    # centre when a < 25 / sqrt(2) = 17.68; the corners' mean distance (21.4 and 28.0 here)
+    # tells the same (near a = 17.68 it may not: a waist narrower than a cell)
+    (poly,), _ = contour([[[[5 - a, 5 - a]], [[5 + a, 5 + a]]]], cell=10.0)
+    assert len(shapely.get_parts(poly)) == parts
+    truth = exact([[[5 - a, 5 - a], [5 - a, 5 - a]], [[5 + a, 5 + a], [5 + a, 5 + a]]])
+    assert len(shapely.get_parts(truth)) == parts
+
+
 def test_square_loop_has_its_block_as_a_hole():
     loop = square(0, 0, 100)
     (poly,), _ = contour([[loop]])
