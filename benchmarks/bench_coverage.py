@@ -14,8 +14,10 @@ mosaic from a temporary directory (deleted at the end; nothing is cached in the 
     ``isochrones.isochrones`` (reachability and 5/10/15-minute polygons) with
     ``method="exact"`` (each band the band below united with the 25 m buffers of its new
     street pieces, a few pieces buffered together) and ``method="grid"`` (exact distances to
-    the pieces on a 10 m grid, contoured at 25 m), each on 1 and 2 threads (``workers``), and
-    whole-city coverage (nearest station for every node) from ``harbor_planner.coverage``;
+    the pieces on a 10 m grid, contoured at 25 m), each on 1 and 2 threads (``workers``); the
+    dissolved service area (``grid_service_area`` against ``service_area`` of the grid
+    polygons, no target); and whole-city coverage (nearest station for every node) from
+    ``harbor_planner.coverage``;
 (b) the OSMnx isochrone example: a networkx graph with a ``time`` attribute (built from the
     network arrays, not timed), per station ``nx.ego_graph(radius=..., distance="time")`` and the
     union of its nodes buffered by 50 m and its edges by 25 m for each band. It runs on a
@@ -69,6 +71,8 @@ STEPS: dict[str, str] = {
     "hp-iso-2": "(a) hp reach + polygons, exact, 2 th",
     "hp-iso-grid": "(a) hp reach + polygons, grid, 1 th",
     "hp-iso-grid-2": "(a) hp reach + polygons, grid, 2 th",
+    "hp-area-grid": "(a) hp service area, grid, 2 th",
+    "hp-area-union": "(a) hp union of grid polygons, 2 th",
     "hp-cover": "(a) hp whole-city coverage",
     "nx-reach": "(b) nx.ego_graph 15 min",
     "nx-iso": "(b) ego_graph + buffers 5/10/15",
@@ -245,6 +249,19 @@ def _worker_hp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
         return {**out, "anchoring_s": anchoring_s} if src is not stations else out
     if not hasattr(iso, "isochrones"):
         return {"skipped": "harbor_planner.isochrones.isochrones not available yet"}
+    if step.startswith("hp-area"):
+        # the dissolved service area (5/10/15 min): on one grid, or by uniting the stations'
+        # grid polygons (service_area); the polygons themselves are made outside the row
+        if not hasattr(iso, "grid_service_area"):
+            return {"skipped": "harbor_planner.isochrones.grid_service_area not available"}
+        kw = {"minutes": BANDS_MIN, "crs": None, "workers": 2}
+        if step == "hp-area-grid":
+            iso.grid_service_area(net, stations.iloc[:1], **kw)  # load the kernels
+            run = lambda: {"bands": len(iso.grid_service_area(net, stations, **kw))}  # noqa: E731
+        else:
+            polys = iso.isochrones(net, stations, method="grid", progress=False, **kw)
+            run = lambda: {"bands": len(iso.service_area(polys))}  # noqa: E731
+        return _measure(run, args.repeat, True)
     method = "grid" if "grid" in step else "exact"
     workers = 2 if step.endswith("-2") else 1
     kw = _kwargs(
