@@ -42,27 +42,13 @@ EXPECTED = {  # node (x, y) -> seconds from the station at (25, 3)
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def diamond():
-    return build_network(DATA / "diamond.geojson", progress=False)
-
-
-def pts(*xy, crs="EPSG:32648"):
-    x, y = zip(*xy, strict=True)
-    return gpd.GeoDataFrame(
-        {"station_id": [f"S{i}" for i in range(len(x))]},
-        geometry=gpd.points_from_xy(np.add(x, X0), np.add(y, Y0)),
-        crs=crs,
-    )
-
-
 def node_at(net, x, y):
     d = np.hypot(*(net.node_xy - [X0 + x, Y0 + y]).T)
     assert d.min() < 1e-6
     return int(np.argmin(d))
 
 
-def test_reachability_hand_computed(diamond):
+def test_reachability_hand_computed(diamond, pts):
     reach = reachability(diamond, pts((25, 3)), minutes=60)
     nodes, times = reach.times(0)
     got = dict(zip(nodes.tolist(), times.tolist(), strict=True))
@@ -76,7 +62,7 @@ def test_reachability_hand_computed(diamond):
     )
 
 
-def test_reachability_matches_full_dijkstra(diamond):
+def test_reachability_matches_full_dijkstra(diamond, pts):
     stations = pts((25, 3), (100, 60), (150, 1), (-40, 48))
     reach = reachability(diamond, stations, minutes=6)
     anchors = anchor_points(diamond, stations)
@@ -95,7 +81,7 @@ def test_reachability_matches_full_dijkstra(diamond):
         np.testing.assert_allclose(times, full[want])
 
 
-def test_partial_edges_are_cut_where_the_time_runs_out(diamond):
+def test_partial_edges_are_cut_where_the_time_runs_out(diamond, pts):
     reach = reachability(diamond, pts((25, 3)), minutes=1)
     pieces = reachable_pieces(diamond, reach, [60.0])
     s, b, f = node_at(diamond, 50, 0), node_at(diamond, 100, 0), node_at(diamond, 50, -30)
@@ -123,7 +109,7 @@ def test_partial_edges_are_cut_where_the_time_runs_out(diamond):
     assert pieces["new"].all()  # one band: every piece is new
 
 
-def test_pieces_of_edges_reached_in_full_below_are_not_new(diamond):
+def test_pieces_of_edges_reached_in_full_below_are_not_new(diamond, pts):
     reach = reachability(diamond, pts((25, 3)), minutes=2)
     pieces = reachable_pieces(diamond, reach, [60.0, 120.0])
     first, second = pieces[pieces.band == 0], pieces[pieces.band == 1]
@@ -138,7 +124,7 @@ def test_pieces_of_edges_reached_in_full_below_are_not_new(diamond):
     assert second.new.sum() > 1
 
 
-def test_isochrone_polygons_follow_streets_and_nest(diamond):
+def test_isochrone_polygons_follow_streets_and_nest(diamond, pts):
     iso = isochrones(diamond, pts((25, 3)), minutes=(1, 2), corridor_m=5, crs=None)
     assert list(iso.columns) == ["station_id", "minutes", "geometry"]
     assert list(iso.minutes) == [2.0, 1.0]
@@ -154,7 +140,7 @@ def test_isochrone_polygons_follow_streets_and_nest(diamond):
     assert one.area == pytest.approx((50 + 47 + 30) * 10 + math.pi * 25, rel=0.05)
 
 
-def test_isochrones_output_crs_ids_and_service_area(diamond):
+def test_isochrones_output_crs_ids_and_service_area(diamond, pts):
     st = pts((25, 3), (150, 1))
     iso = isochrones(diamond, st, minutes=(1, 3))
     assert iso.crs.to_epsg() == 4326
@@ -166,14 +152,14 @@ def test_isochrones_output_crs_ids_and_service_area(diamond):
     assert area.geometry.iloc[0].equals(union)
 
 
-def test_isochrones_without_any_station_on_the_network(diamond):
+def test_isochrones_without_any_station_on_the_network(diamond, pts):
     with pytest.raises(NetworkError, match="within 150 m"):
         isochrones(diamond, pts((5000, 5000)))
     with pytest.raises(InputDataError, match="minutes"):
         isochrones(diamond, pts((25, 3)), minutes=(0, 5))
 
 
-def test_coverage_hand_computed(diamond):
+def test_coverage_hand_computed(diamond, pts):
     demand = pts((100, 50), (50, -30), (500, 500))  # mid B-C, at F, far off the network
     demand["weight"] = [2.0, 1.0, 1.0]
     res = coverage(diamond, pts((25, 3)), demand, minutes=2.5)
@@ -194,14 +180,14 @@ def test_coverage_hand_computed(diamond):
     assert more.summary["demand_covered"] == 3.0
 
 
-def test_same_edge_demand_is_reached_directly(diamond):
+def test_same_edge_demand_is_reached_directly(diamond, pts):
     demand = pts((30, 0))
     demand["weight"] = 1.0
     res = coverage(diamond, pts((25, 3)), demand, minutes=1)
     assert res.demand["time_min"].iloc[0] * 60 == pytest.approx(2.4 + 5 / 1.25)
 
 
-def test_coverage_rejects_empty_demand_and_lost_stations(diamond):
+def test_coverage_rejects_empty_demand_and_lost_stations(diamond, pts):
     empty = pts((0, 0)).iloc[:0].assign(weight=[])
     with pytest.raises(InputDataError, match="empty"):
         coverage(diamond, pts((25, 3)), empty)
@@ -393,7 +379,7 @@ def test_cli_coverage_bad_demand_spec(tmp_path, station_csv, capsys):
     assert not (tmp_path / "o" / "summary.json").exists()
 
 
-def test_redundancy_and_double_coverage_hand_computed(diamond):
+def test_redundancy_and_double_coverage_hand_computed(diamond, pts):
     # stations at (25, 3) [S0] and (75, 3) [S1], both on A-S-B; demand at A, at F, at B and
     # mid B-C. Within 1 min: S0 reaches A (22.4 s), F (46.4 s), B? 62.4 s: no.
     # S1 (on S-B at its middle, 2.4 s access) reaches B at 2.4 + 20 = 22.4 s, A at
@@ -415,7 +401,7 @@ def test_redundancy_and_double_coverage_hand_computed(diamond):
     assert ((res.demand["n_stations"] >= 1) == res.demand["covered"]).all()
 
 
-def test_replacement_site_recovers_what_a_closing_station_alone_covers(diamond):
+def test_replacement_site_recovers_what_a_closing_station_alone_covers(diamond, pts):
     from harbor_planner.coverage import replacement_sites
     from harbor_planner.optimize import CoverageMatrix
 
@@ -434,7 +420,7 @@ def test_replacement_site_recovers_what_a_closing_station_alone_covers(diamond):
     assert pd.isna(table.loc["S1", "replacement_site"])
 
 
-def test_closed_stations_are_out_of_coverage(diamond):
+def test_closed_stations_are_out_of_coverage(diamond, pts):
     demand = pts((0, 0), (100, 0))
     demand["weight"] = [1.0, 1.0]
     st = pts((25, 3), (75, 3))

@@ -125,21 +125,7 @@ def test_a_band_without_new_pieces_repeats_the_band_below():
     assert polys[0].equals(polys[1])
 
 
-@pytest.fixture(scope="module")
-def diamond():
-    return build_network(DATA / "diamond.geojson", progress=False)
-
-
-def pts(*xy):
-    x, y = zip(*xy, strict=True)
-    return gpd.GeoDataFrame(
-        {"station_id": [f"S{i}" for i in range(len(x))]},
-        geometry=gpd.points_from_xy(np.add(x, X0), np.add(y, Y0)),
-        crs="EPSG:32648",
-    )
-
-
-def test_grid_matches_exact_on_the_diamond(diamond):
+def test_grid_matches_exact_on_the_diamond(diamond, pts):
     stations = pts((25, 3), (150, 1), (100, 60), (-40, 48))
     kw = {"minutes": (1, 2, 4), "corridor_m": 5, "crs": None}
     ex = isochrones(diamond, stations, **kw)
@@ -156,7 +142,7 @@ def test_grid_matches_exact_on_the_diamond(diamond):
             assert outer.buffer(1e-6).contains(inner)
 
 
-def test_grid_cuts_partial_edges(diamond):
+def test_grid_cuts_partial_edges(diamond, pts):
     # as in test_isochrones_polygons: S-B is cut at 56 % (45 s) and 94 % (1 min)
     iso = isochrones(
         diamond, pts((25, 3)), minutes=(0.75, 1), corridor_m=5, method="grid", cell_m=0.5,
@@ -169,7 +155,7 @@ def test_grid_cuts_partial_edges(diamond):
         assert not poly.contains(shapely.Point(x + 5.5, Y0))
 
 
-def test_threads_give_the_same_polygons(diamond):
+def test_threads_give_the_same_polygons(diamond, pts):
     stations = pts((25, 3), (150, 1), (100, 60), (-40, 48))
     for method in ("exact", "grid"):
         kw = {"minutes": (1, 2), "corridor_m": 5, "method": method, "cell_m": 1, "crs": None}
@@ -178,7 +164,7 @@ def test_threads_give_the_same_polygons(diamond):
         assert shapely.equals_exact(one, two, 0).all(), method
 
 
-def test_grid_service_area_is_the_union_of_the_grid_polygons(diamond):
+def test_grid_service_area_is_the_union_of_the_grid_polygons(diamond, pts):
     stations = pts((25, 3), (150, 1), (100, 60), (-40, 48))
     kw = {"minutes": (1, 2, 4), "corridor_m": 5, "cell_m": 0.5, "crs": None}
     area = grid_service_area(diamond, stations, **kw)
@@ -192,7 +178,7 @@ def test_grid_service_area_is_the_union_of_the_grid_polygons(diamond):
     assert all(outer.buffer(1e-6).contains(inner) for outer, inner in pairwise(bigger))
 
 
-def test_grid_service_area_is_the_same_strip_by_strip(diamond, monkeypatch):
+def test_grid_service_area_is_the_same_strip_by_strip(diamond, monkeypatch, pts):
     stations = pts((25, 3), (150, 1), (100, 60), (-40, 48))
     kw = {"minutes": (2, 4), "corridor_m": 5, "cell_m": 0.5, "crs": None}
     whole = grid_service_area(diamond, stations, **kw).geometry.to_numpy()
@@ -212,12 +198,12 @@ def test_grid_service_area_is_the_same_strip_by_strip(diamond, monkeypatch):
         ({"workers": 1.5}, "workers"),
     ],
 )
-def test_bad_polygon_options_are_named(diamond, kw, word):
+def test_bad_polygon_options_are_named(diamond, kw, word, pts):
     with pytest.raises(InputDataError, match=word):
         isochrones(diamond, pts((25, 3)), minutes=(1,), **kw)
 
 
-def test_cli_isochrones_grid(tmp_path, capsys):
+def test_cli_isochrones_grid(tmp_path, capsys, pts):
     stations = pts((25, 3), (150, 1))
     src = tmp_path / "st.geojson"
     stations.to_file(src)

@@ -13,7 +13,6 @@ import importlib
 from itertools import pairwise
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
@@ -25,20 +24,6 @@ iso_mod = importlib.import_module("harbor_planner.isochrones")
 
 DATA = Path(__file__).parent / "data" / "network"
 X0, Y0 = 600000.0, 3260000.0
-
-
-@pytest.fixture(scope="module")
-def diamond():
-    return build_network(DATA / "diamond.geojson", progress=False)
-
-
-def pts(*xy):
-    x, y = zip(*xy, strict=True)
-    return gpd.GeoDataFrame(
-        {"station_id": [f"S{i}" for i in range(len(x))]},
-        geometry=gpd.points_from_xy(np.add(x, X0), np.add(y, Y0)),
-        crs="EPSG:32648",
-    )
 
 
 def plain_polygons(net, stations, minutes, corridor_m):
@@ -74,7 +59,7 @@ def assert_nested(iso):
             assert outer.buffer(1e-6).contains(inner)
 
 
-def test_band_on_band_equals_every_piece_buffered_on_the_diamond(diamond):
+def test_band_on_band_equals_every_piece_buffered_on_the_diamond(diamond, pts):
     stations = pts((25, 3), (150, 1), (100, 60), (-40, 48))
     minutes = (1, 2, 4, 8)
     iso = isochrones(diamond, stations, minutes=minutes, corridor_m=5, crs=None)
@@ -82,7 +67,7 @@ def test_band_on_band_equals_every_piece_buffered_on_the_diamond(diamond):
     assert_nested(iso)
 
 
-def test_outer_band_does_not_depend_on_the_bands_below(diamond):
+def test_outer_band_does_not_depend_on_the_bands_below(diamond, pts):
     stations = pts((25, 3), (150, 1))
     alone = isochrones(diamond, stations, minutes=(3,), corridor_m=5, crs=None)
     grown = isochrones(diamond, stations, minutes=(1, 2, 3), corridor_m=5, crs=None)
@@ -93,7 +78,7 @@ def test_outer_band_does_not_depend_on_the_bands_below(diamond):
         assert shapely.symmetric_difference(a, g).area < 1e-6 * a.area
 
 
-def test_partial_edges_cut_in_every_band(diamond):
+def test_partial_edges_cut_in_every_band(diamond, pts):
     # S-B is reached from S at 22.4 s and walked in 40 s: 1 min cuts it at 94 %, and 45 s at
     # 56 %; the 30 m corridor-free gap beyond the cut stays outside each band
     iso = isochrones(diamond, pts((25, 3)), minutes=(0.75, 1, 2), corridor_m=5, crs=None)
@@ -106,7 +91,7 @@ def test_partial_edges_cut_in_every_band(diamond):
     assert two.contains(shapely.Point(X0 + 104, Y0))  # S-B in full, B's round end
 
 
-def test_polygon_keys_and_empty_growth(diamond):
+def test_polygon_keys_and_empty_growth(diamond, pts):
     # a band that adds no new street gives the band below unchanged
     iso = isochrones(diamond, pts((25, 3)), minutes=(20, 30), corridor_m=5, crs=None)
     a, b = (iso.geometry[iso.minutes == m].iloc[0] for m in (20, 30))

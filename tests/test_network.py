@@ -127,11 +127,6 @@ def test_hilly_times_need_elevation():
 # --------------------------------------------------------------------------- diamond (lines)
 
 
-@pytest.fixture(scope="module")
-def diamond():
-    return build_network(DIAMOND, progress=False)
-
-
 def test_diamond_topology(diamond):
     net = diamond
     assert net.crs == "EPSG:32648"

@@ -36,22 +36,8 @@ XSS = "<script>alert(1)</script>"
 XSS_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
-def pts(*xy, crs="EPSG:32648", prefix="S"):
-    x, y = zip(*xy, strict=True)
-    return gpd.GeoDataFrame(
-        {"station_id": [f"{prefix}{i}" for i in range(len(x))]},
-        geometry=gpd.points_from_xy(np.add(x, X0), np.add(y, Y0)),
-        crs=crs,
-    )
-
-
 @pytest.fixture(scope="module")
-def diamond():
-    return build_network(DATA / "diamond.geojson", progress=False)
-
-
-@pytest.fixture(scope="module")
-def cov(diamond):
+def cov(diamond, pts):
     stations = pts((25, 3), (150, 1))
     stations["name"] = [XSS, "二号站"]
     stations["status"] = ["existing", "proposed"]
@@ -69,7 +55,7 @@ def selection():
 
 
 @pytest.fixture(scope="module")
-def sites(selection):
+def sites(selection, pts):
     cand = pts((10, 0), (60, 0), (100, 20), (200, 0), prefix="c")
     cand["district"] = "渝中区"
     cand["kind"] = ["street", "toilet", "metro", "bank"]
