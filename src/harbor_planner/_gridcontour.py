@@ -61,95 +61,100 @@ def _clip(
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def _splat(
-    dist: np.ndarray,
-    gx0: float,
-    gy0: float,
-    cell: float,
+def _segments(
     exy: np.ndarray,
     eptr: np.ndarray,
     efrac: np.ndarray,
     p_edge: np.ndarray,
     p_start: np.ndarray,
     p_end: np.ndarray,
+    first: int,
+    last: int,
+    seg: np.ndarray,
+    n: int,
+) -> tuple[np.ndarray, int]:
+    """Append the straight segments of pieces ``first:last`` to ``seg`` (rows ax, ay, bx, by).
+
+    Returns ``seg`` (it may have grown) and the new count of its rows.
+    """
+    for p in range(first, last):
+        e = p_edge[p]
+        for k in range(eptr[e], eptr[e + 1] - 1):
+            ax, ay, bx, by, ok = _clip(exy, efrac, k, p_start[p], p_end[p])
+            if ok:
+                seg = _grow(seg, n + 1)
+                seg[n, 0], seg[n, 1], seg[n, 2], seg[n, 3] = ax, ay, bx, by
+                n += 1
+    return seg, n
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def _splat(
+    dist: np.ndarray,
+    gx0: float,
+    gy0: float,
+    cell: float,
+    seg: np.ndarray,
     first: int,
     last: int,
     reach: float,
     row_lo: np.ndarray,
     row_hi: np.ndarray,
 ) -> None:
-    """Lower ``dist`` to the squared distance to pieces ``first:last`` (within ``reach``).
+    """Lower ``dist`` to the squared distance to segments ``first:last`` (within ``reach``).
 
     ``row_lo`` / ``row_hi`` grow to the columns of each row that were written.
     """
     ny, nx = dist.shape
-    for p in range(first, last):
-        e = p_edge[p]
-        for k in range(eptr[e], eptr[e + 1] - 1):
-            ax, ay, bx, by, ok = _clip(exy, efrac, k, p_start[p], p_end[p])
-            if not ok:
-                continue
-            dx, dy = bx - ax, by - ay
-            l2 = dx * dx + dy * dy
-            inv_l2 = 1.0 / l2 if l2 > 0.0 else 0.0
-            # unit normal: rows are cut to the strip within ``reach`` of the segment's line
-            length = math.sqrt(l2)
-            nrm_x = -dy / length if length > 0.0 else 0.0
-            nrm_y = dx / length if length > 0.0 else 0.0
-            i0 = max(math.ceil((min(ay, by) - reach - gy0) / cell), 0)
-            i1 = min(math.floor((max(ay, by) + reach - gy0) / cell), ny - 1)
-            j0 = max(math.ceil((min(ax, bx) - reach - gx0) / cell), 0)
-            j1 = min(math.floor((max(ax, bx) + reach - gx0) / cell), nx - 1)
-            for i in range(i0, i1 + 1):
-                y = gy0 + i * cell
-                lo, hi = j0, j1
-                if abs(nrm_x) > 1e-9:
-                    c = (y - ay) * nrm_y - ax * nrm_x
-                    xa = (-reach - c) / nrm_x
-                    xb = (reach - c) / nrm_x
-                    if xa > xb:
-                        xa, xb = xb, xa
-                    lo = max(lo, math.ceil((xa - gx0) / cell))
-                    hi = min(hi, math.floor((xb - gx0) / cell))
-                if lo <= hi:
-                    row_lo[i] = min(row_lo[i], lo)
-                    row_hi[i] = max(row_hi[i], hi)
-                for j in range(lo, hi + 1):
-                    x = gx0 + j * cell
-                    t = ((x - ax) * dx + (y - ay) * dy) * inv_l2
-                    if t < 0.0:
-                        t = 0.0
-                    elif t > 1.0:
-                        t = 1.0
-                    ex = ax + t * dx - x
-                    ey = ay + t * dy - y
-                    d2 = ex * ex + ey * ey
-                    if d2 < dist[i, j]:
-                        dist[i, j] = d2
+    for k in range(first, last):
+        ax, ay, bx, by = seg[k, 0], seg[k, 1], seg[k, 2], seg[k, 3]
+        dx, dy = bx - ax, by - ay
+        l2 = dx * dx + dy * dy
+        inv_l2 = 1.0 / l2 if l2 > 0.0 else 0.0
+        # unit normal: rows are cut to the strip within ``reach`` of the segment's line
+        length = math.sqrt(l2)
+        nrm_x = -dy / length if length > 0.0 else 0.0
+        nrm_y = dx / length if length > 0.0 else 0.0
+        i0 = max(math.ceil((min(ay, by) - reach - gy0) / cell), 0)
+        i1 = min(math.floor((max(ay, by) + reach - gy0) / cell), ny - 1)
+        j0 = max(math.ceil((min(ax, bx) - reach - gx0) / cell), 0)
+        j1 = min(math.floor((max(ax, bx) + reach - gx0) / cell), nx - 1)
+        for i in range(i0, i1 + 1):
+            y = gy0 + i * cell
+            lo, hi = j0, j1
+            if abs(nrm_x) > 1e-9:
+                c = (y - ay) * nrm_y - ax * nrm_x
+                xa = (-reach - c) / nrm_x
+                xb = (reach - c) / nrm_x
+                if xa > xb:
+                    xa, xb = xb, xa
+                lo = max(lo, math.ceil((xa - gx0) / cell))
+                hi = min(hi, math.floor((xb - gx0) / cell))
+            if lo <= hi:
+                row_lo[i] = min(row_lo[i], lo)
+                row_hi[i] = max(row_hi[i], hi)
+            for j in range(lo, hi + 1):
+                x = gx0 + j * cell
+                t = ((x - ax) * dx + (y - ay) * dy) * inv_l2
+                if t < 0.0:
+                    t = 0.0
+                elif t > 1.0:
+                    t = 1.0
+                ex = ax + t * dx - x
+                ey = ay + t * dy - y
+                d2 = ex * ex + ey * ey
+                if d2 < dist[i, j]:
+                    dist[i, j] = d2
 
 
-@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def _bbox(
-    exy: np.ndarray,
-    eptr: np.ndarray,
-    efrac: np.ndarray,
-    p_edge: np.ndarray,
-    p_start: np.ndarray,
-    p_end: np.ndarray,
-    first: int,
-    last: int,
-    box: np.ndarray,
-) -> None:
-    """Grow ``box`` (min x, min y, max x, max y) to hold pieces ``first:last``."""
-    for p in range(first, last):
-        e = p_edge[p]
-        for k in range(eptr[e], eptr[e + 1] - 1):
-            ax, ay, bx, by, ok = _clip(exy, efrac, k, p_start[p], p_end[p])
-            if ok:
-                box[0] = min(box[0], ax, bx)
-                box[1] = min(box[1], ay, by)
-                box[2] = max(box[2], ax, bx)
-                box[3] = max(box[3], ay, by)
+@numba.njit(cache=True, nogil=True)
+def _bbox(seg: np.ndarray, first: int, last: int, box: np.ndarray) -> None:
+    """Grow ``box`` (min x, min y, max x, max y) to hold segments ``first:last``."""
+    for k in range(first, last):
+        box[0] = min(box[0], seg[k, 0], seg[k, 2])
+        box[1] = min(box[1], seg[k, 1], seg[k, 3])
+        box[2] = max(box[2], seg[k, 0], seg[k, 2])
+        box[3] = max(box[3], seg[k, 1], seg[k, 3])
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy", inline="always")
@@ -412,6 +417,8 @@ def band_rings(
     n_ring = 0
     starts = np.empty(1024, np.int64)
     dist_buf = np.empty(0)
+    seg = np.empty((1024, 4))
+    seg_ptr = np.empty(8, np.int64)
     nxt = np.empty(0, np.int64)  # scratch of _trace: all -1 between calls
     box = np.empty(4)
     window = np.empty(4)
@@ -423,8 +430,18 @@ def band_rings(
         h = g + 1
         while h < n_groups and group_source[h] == group_source[g]:
             h += 1
+        # the straight segments of the source's pieces, band after band
+        n_seg = 0
+        for q in range(g, h):
+            seg_ptr = _grow(seg_ptr, q - g + 2)
+            seg_ptr[q - g] = n_seg
+            seg, n_seg = _segments(
+                exy, eptr, efrac, p_edge, p_start, p_end, group_ptr[q], group_ptr[q + 1], seg,
+                n_seg,
+            )  # fmt: skip
+        seg_ptr[h - g] = n_seg
         box[:] = (np.inf, np.inf, -np.inf, -np.inf)
-        _bbox(exy, eptr, efrac, p_edge, p_start, p_end, group_ptr[g], group_ptr[h], box)
+        _bbox(seg, 0, n_seg, box)
         if not np.isfinite(box[0]):
             g = h
             continue
@@ -445,12 +462,9 @@ def band_rings(
         # window of the bands so far
         window[:] = (np.inf, np.inf, -np.inf, -np.inf)
         for q in range(g, h):
-            p0, p1 = group_ptr[q], group_ptr[q + 1]
-            _bbox(exy, eptr, efrac, p_edge, p_start, p_end, p0, p1, window)
-            _splat(
-                dist, gx0, gy0, cell, exy, eptr, efrac, p_edge, p_start, p_end, p0, p1, reach,
-                row_lo, row_hi,
-            )  # fmt: skip
+            s0, s1 = seg_ptr[q - g], seg_ptr[q - g + 1]
+            _bbox(seg, s0, s1, window)
+            _splat(dist, gx0, gy0, cell, seg, s0, s1, reach, row_lo, row_hi)
             if not np.isfinite(window[0]):
                 continue
             j0 = max(math.floor((window[0] - margin - gx0) / cell), 0)
@@ -511,6 +525,7 @@ def strip_links(
     ids = np.empty(4, np.int64)
     kinds = np.empty(4, np.int64)
     buf = np.empty((rows + 1) * nx)
+    seg = np.empty((1024, 4))
     row_lo = np.empty(rows + 1, np.int64)
     row_hi = np.empty(rows + 1, np.int64)
     for s in range(strip_ptr.shape[0] - 1):
@@ -524,10 +539,10 @@ def strip_links(
         row_lo[:h] = nx
         row_hi[:h] = -1
         gys = gy0 + r0 * cell
-        _splat(
-            dist, gx0, gys, cell, exy, eptr, efrac, p_edge, p_start, p_end, strip_ptr[s],
-            strip_ptr[s + 1], reach, row_lo, row_hi,
-        )  # fmt: skip
+        seg, n_seg = _segments(
+            exy, eptr, efrac, p_edge, p_start, p_end, strip_ptr[s], strip_ptr[s + 1], seg, 0
+        )
+        _splat(dist, gx0, gys, cell, seg, 0, n_seg, reach, row_lo, row_hi)
         nxy = h * nx
         for i in range(h - 1):
             lo = max(0, min(row_lo[i], row_lo[i + 1]) - 1)
