@@ -1,0 +1,131 @@
+"""Defaults, choices and labels, defined once.
+
+Every module, the scenario validation and the CLI's ``choices`` read their allowed values and
+their defaults from here, so that a setting cannot mean one thing in a scenario file and
+another on the command line, and a status cannot be shown one way on the map and another in
+the report.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BASEMAPS",
+    "CANDIDATE_SPACING_M",
+    "CORRIDOR_M",
+    "DEMAND_KINDS",
+    "DEM_OUTSIDE_CHOICES",
+    "GRID_CELL_M",
+    "ISOCHRONE_METHODS",
+    "LANGS",
+    "MAP_BANDS_MINUTES",
+    "MAP_MAX_STATIONS",
+    "MINUTES",
+    "MIP_GAP",
+    "OPTIMIZE_MODES",
+    "OUTPUT_FORMATS",
+    "SNAP_MAX_DIST_M",
+    "SNAP_TOLERANCE_M",
+    "SOLVERS",
+    "SPACING_BY",
+    "STATUS_LABELS",
+    "STATUS_VALUES",
+    "STREET_SPACING_M",
+    "TIME_LIMIT_S",
+    "WALK_MODELS",
+    "WALK_SPEED_KMH",
+    "status_label",
+]
+
+# ----------------------------------------------------------------------------- stations
+
+#: Normalised station statuses, in planning order (lifecycle: proposed → building →
+#: existing → closed; candidates are sites under consideration, not stations).
+STATUS_VALUES: tuple[str, ...] = ("existing", "building", "proposed", "candidate", "closed")
+
+#: (Chinese, English) label of each status, the same on the map, in the report and workbook.
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "existing": ("已建成", "existing"),
+    "building": ("在建", "under construction"),
+    "proposed": ("拟建", "proposed"),
+    "candidate": ("候选", "candidate"),
+    "closed": ("已退出", "closed"),
+}
+
+#: Stations farther than this from a walkable street are left out (metres).
+SNAP_MAX_DIST_M: float = 150.0
+
+# ----------------------------------------------------------------------------- network
+
+#: Walk models (see :mod:`harbor_planner.network.walk`).
+WALK_MODELS: tuple[str, ...] = ("flat", "stairs", "hilly")
+#: Default walking speed on flat ground, km/h.
+WALK_SPEED_KMH: float = 4.5
+#: What to do with edges outside the DEM.
+DEM_OUTSIDE_CHOICES: tuple[str, ...] = ("error", "flat")
+#: Line ends of a centreline layer closer than this are joined (metres).
+SNAP_TOLERANCE_M: float = 1.0
+
+# ----------------------------------------------------------------------------- analysis
+
+#: The walking-time limit of the coverage test (minutes).
+MINUTES: float = 15.0
+#: Walking corridor either side of a reachable street in isochrone polygons (metres).
+CORRIDOR_M: float = 25.0
+#: Ways to draw isochrone polygons.
+ISOCHRONE_METHODS: tuple[str, ...] = ("exact", "grid")
+#: Grid spacing of the ``grid`` isochrone method (metres).
+GRID_CELL_M: float = 10.0
+#: Demand kinds of a demand specification.
+DEMAND_KINDS: tuple[str, ...] = ("main-streets", "buildings", "points", "grid")
+#: One main-street demand point per this many metres of street.
+STREET_SPACING_M: float = 50.0
+
+# ----------------------------------------------------------------------------- optimise
+
+#: Optimisation modes: maximal coverage (add N) or set cover (reach a target).
+OPTIMIZE_MODES: tuple[str, ...] = ("max-cover", "cover")
+#: Solvers: lazy greedy with a proven bound, or the exact model through HiGHS.
+SOLVERS: tuple[str, ...] = ("greedy", "exact")
+#: Minimum spacing measured in a straight line or along the network.
+SPACING_BY: tuple[str, ...] = ("line", "walk")
+#: Automatic street candidates every this many metres.
+CANDIDATE_SPACING_M: float = 200.0
+#: Time limit of the exact solver, seconds.
+TIME_LIMIT_S: float = 600.0
+#: Relative optimality gap at which the exact solver stops.
+MIP_GAP: float = 1e-4
+
+# ----------------------------------------------------------------------------- outputs
+
+#: Kinds of output a result folder can hold.
+OUTPUT_FORMATS: tuple[str, ...] = ("tables", "map", "report", "xlsx", "gpkg")
+#: Basemaps of the HTML maps.
+BASEMAPS: tuple[str, ...] = ("osm", "amap", "tianditu", "none")
+#: Languages of maps and reports.
+LANGS: tuple[str, ...] = ("zh", "en")
+#: Isochrone bands drawn on maps (minutes).
+MAP_BANDS_MINUTES: tuple[float, ...] = (5.0, 10.0, 15.0)
+#: Isochrones are left off maps above this many stations.
+MAP_MAX_STATIONS: int = 300
+
+
+def status_label(status: str, lang: str = "zh") -> str:
+    """The label of a normalised status in ``lang`` (unknown values are returned as given).
+
+    Parameters
+    ----------
+    status
+        One of :data:`STATUS_VALUES`.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The label shown on maps, in reports and in workbooks.
+
+    """
+    pair = STATUS_LABELS.get(str(status))
+    if pair is None:
+        return str(status)
+    return pair[0 if lang == "zh" else 1]
