@@ -76,9 +76,18 @@ import pandas as pd
 import pyproj
 import shapely
 
+from harbor_planner._text import rows_text
 from harbor_planner.coords import CoordSystem, parse_crs
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.network.walk import KIND_WALK
+from harbor_planner.readers import (
+    coord_columns,
+    layer_to_wgs84,
+    norm_header,
+    read_table,
+    read_vector,
+    table_coords,
+)
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -339,12 +348,6 @@ def _to_wgs84(xy: FloatArray, crs: str) -> npt.NDArray[np.object_]:
     t = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     lon, lat = t.transform(xy[:, 0], xy[:, 1])
     return shapely.points(np.asarray(lon), np.asarray(lat))
-
-
-def _rows_text(rows: Sequence[object], limit: int = 10) -> str:
-    shown = ", ".join(map(str, list(rows)[:limit]))
-    more = len(rows) - limit
-    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _as_rules(
@@ -644,14 +647,6 @@ def _layer_points(
     path: Path, crs: str | CoordSystem | None, layer: str | int | None
 ) -> tuple[pd.DataFrame, FloatArray, FloatArray]:
     """A point layer or table: its columns (with ``row``) and WGS-84 lon/lat."""
-    from harbor_planner.demand import (
-        _coord_columns,
-        _layer_to_wgs84,
-        _read_table,
-        _read_vector,
-        _table_coords,
-    )
-
     if path.suffix.lower() in _TABLE_SUFFIXES:
         if crs is None:
             raise CRSError(
@@ -663,14 +658,14 @@ def _layer_points(
         from harbor_planner.coords import to_wgs84
 
         cs = parse_crs(crs)
-        frame, header = _read_table(path, layer)
+        frame, header = read_table(path, layer)
         if frame.empty:
             return frame, np.zeros(0), np.zeros(0)
-        lon_col, lat_col = _coord_columns(header, path)
-        x, y = _table_coords(frame, lon_col, lat_col, path)
+        lon_col, lat_col = coord_columns(header, path)
+        x, y = table_coords(frame, lon_col, lat_col, path)
         lon, lat = to_wgs84(x, y, cs)
         return frame.reset_index(drop=True), np.asarray(lon), np.asarray(lat)
-    gdf = _read_vector(path, layer)
+    gdf = read_vector(path, layer)
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     table.insert(0, "row", np.arange(1, len(table) + 1))
     if gdf.empty:
@@ -684,12 +679,12 @@ def _layer_points(
     if bad.any():
         kinds = sorted(set(gdf.geometry[bad].geom_type.fillna("missing")))
         raise InputDataError(
-            f"features {_rows_text(table['row'].to_numpy()[bad])} are neither points nor "
+            f"features {rows_text(table['row'].to_numpy()[bad])} are neither points nor "
             f"polygons ({', '.join(kinds)}); give a point layer (or polygons, which are "
             "placed at a point inside them)",
             path=path,
         )
-    wgs = _layer_to_wgs84(gdf, path, crs).to_numpy()
+    wgs = layer_to_wgs84(gdf, path, crs).to_numpy()
     anchor = np.where(
         area, shapely.point_on_surface(wgs), np.where(single, shapely.get_geometry(wgs, 0), wgs)
     )
@@ -755,9 +750,7 @@ def _layer_ids(table: pd.DataFrame, stem: str) -> npt.NDArray[np.object_]:
 
 
 def _cost_column(table: pd.DataFrame) -> str | None:
-    from harbor_planner.stations import _norm_header
-
-    found = [str(c) for c in table.columns if _COST_HEADER.match(_norm_header(c))]
+    found = [str(c) for c in table.columns if _COST_HEADER.match(norm_header(c))]
     if len(found) > 1:
         raise InputDataError(
             f"several cost columns ({', '.join(map(repr, found))}); keep one, or rename the others"
@@ -779,7 +772,7 @@ def _costs(table: pd.DataFrame, column: str | None, path: Path) -> FloatArray:
     if bad.any():
         shown = ", ".join(repr(str(v)) for v in text[bad].head(3))
         raise InputDataError(
-            f"column {column!r}, rows {_rows_text(list(rows[bad]))}: costs must be numbers "
+            f"column {column!r}, rows {rows_text(list(rows[bad]))}: costs must be numbers "
             f"(found {shown}); write plain numbers in one unit (e.g. 12.5 for 12.5 万元) or "
             "leave the cell empty",
             path=path,
@@ -787,7 +780,7 @@ def _costs(table: pd.DataFrame, column: str | None, path: Path) -> FloatArray:
     neg = value < 0
     if neg.any():
         raise InputDataError(
-            f"column {column!r}, rows {_rows_text(list(rows[neg]))}: costs must be >= 0",
+            f"column {column!r}, rows {rows_text(list(rows[neg]))}: costs must be >= 0",
             path=path,
         )
     empty = int((text == "").sum())
@@ -885,7 +878,7 @@ def poi_layer_candidates(
             "%s: %d rows repeat an OSM object already read (ids %s); the first is kept",
             path,
             int(dup.sum()),
-            _rows_text(list(out.loc[dup, "site_id"])),
+            rows_text(list(out.loc[dup, "site_id"])),
         )
         out = out.loc[~dup].reset_index(drop=True)
     counts = out["kind"].value_counts()
@@ -1040,7 +1033,7 @@ def _file_candidates(
     dup = pd.Series(ids).duplicated(keep=False).to_numpy()
     if dup.any():
         raise InputDataError(
-            f"site ids {_rows_text(sorted(set(ids[dup])))} are not unique (an empty 编号 gets "
+            f"site ids {rows_text(sorted(set(ids[dup])))} are not unique (an empty 编号 gets "
             "row-<row>); give every row its own id",
             path=path,
         )
@@ -1065,7 +1058,7 @@ def _file_candidates(
             path,
             len(far),
             max_dist_m,
-            _rows_text(far),
+            rows_text(far),
         )
         out = out.loc[near].reset_index(drop=True)
     out = out.assign(merged_ids=pd.array(np.full(len(out), ""), dtype="str"))
@@ -1195,7 +1188,7 @@ def candidates_from_spec(
         not_osm = sorted(set(repeated[~repeated.str.startswith("osm-")]))
         if not_osm:
             raise InputDataError(
-                f"site ids {_rows_text(not_osm)} come from two POI files with the same name; "
+                f"site ids {rows_text(not_osm)} come from two POI files with the same name; "
                 "rename one of the files"
             )
         log.info("%d points of interest read twice (same OSM object) kept once", int(dup.sum()))

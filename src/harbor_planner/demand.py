@@ -42,12 +42,19 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyproj
 import shapely
 
 from harbor_planner._arrays import unique_ints
-from harbor_planner.coords import CoordSystem, geometry_to_wgs84, parse_crs, to_wgs84
+from harbor_planner._text import rows_text
+from harbor_planner.coords import CoordSystem, parse_crs, to_wgs84
 from harbor_planner.errors import CRSError, InputDataError
+from harbor_planner.readers import (
+    coord_columns,
+    layer_to_wgs84,
+    read_table,
+    read_vector,
+    table_coords,
+)
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -382,12 +389,6 @@ def _check_positive(value: float, name: str, unit: str = "metres") -> float:
     return v
 
 
-def _rows_text(rows: Sequence[object], limit: int = 10) -> str:
-    shown = ", ".join(map(str, list(rows)[:limit]))
-    more = len(rows) - limit
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
 def _metric_crs(network: WalkNetwork | None, metric_crs: str | None, lon: Any, lat: Any) -> str:
     from harbor_planner.network._crs import metric_crs_for
 
@@ -573,7 +574,7 @@ def _read_osm_buildings(path: Path) -> tuple[pd.DataFrame, gpd.GeoSeries]:
             "%s: %d building areas could not be assembled (broken rings) and are left out: %s",
             path,
             len(failed),
-            _rows_text(failed),
+            rows_text(failed),
         )
     table = pd.DataFrame(
         records,
@@ -595,7 +596,7 @@ def _read_polygon_layer(
     path: Path, crs: str | CoordSystem | None, layer: str | int | None
 ) -> tuple[pd.DataFrame, gpd.GeoSeries]:
     """A polygon layer's attributes (file columns + tag columns) and footprints in WGS-84."""
-    gdf = _read_vector(path, layer)
+    gdf = read_vector(path, layer)
     geoms = gdf.geometry.to_numpy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
@@ -609,7 +610,7 @@ def _read_polygon_layer(
     if missing.any():
         log.warning("%s: %d features without geometry are left out", path, int(missing.sum()))
     gdf = gdf.loc[~missing].reset_index(drop=True)
-    wgs = _layer_to_wgs84(gdf, path, crs)
+    wgs = layer_to_wgs84(gdf, path, crs)
     cols = [str(c) for c in gdf.columns if c != gdf.geometry.name]
     attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     attrs = attrs.rename(columns={c: f"{c}_src" for c in attrs.columns if c in _RESERVED})
@@ -623,46 +624,6 @@ def _read_polygon_layer(
     if "building" not in attrs:
         attrs["building"] = None
     return attrs.reset_index(drop=True), wgs
-
-
-def _read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
-    try:
-        gdf = gpd.read_file(path, layer=layer)
-    except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise InputDataError(
-            f"cannot read as a vector layer ({type(exc).__name__}: {exc})", path=path
-        ) from None
-    if gdf.crs is None:
-        raise CRSError(
-            "the layer has no CRS, so its coordinates cannot be placed or measured; define it "
-            "(QGIS: Layer ▸ Set Layer CRS, or a .prj beside a Shapefile) and retry",
-            path=path,
-        )
-    return gdf
-
-
-def _layer_to_wgs84(
-    gdf: gpd.GeoDataFrame, path: Path, crs: str | CoordSystem | None
-) -> gpd.GeoSeries:
-    """Geometries in WGS-84: the file's CRS, or the stated lon/lat datum (``crs``)."""
-    if crs is None:
-        return gdf.geometry.to_crs("EPSG:4326").reset_index(drop=True)
-    cs = parse_crs(crs)
-    if gdf.crs.is_projected:
-        if cs.kind != "epsg" or not pyproj.CRS.from_user_input(cs.crs).equals(gdf.crs):
-            raise CRSError(
-                f"the layer is in the projected CRS {gdf.crs.to_string()} but crs={cs.name!r} "
-                "was stated; drop crs= (the layer's CRS is used) or fix the layer's CRS",
-                path=path,
-            )
-        return gdf.geometry.to_crs("EPSG:4326").reset_index(drop=True)
-    if cs.kind == "epsg":
-        geoms = gdf.geometry.set_crs(cs.crs, allow_override=True).to_crs("EPSG:4326")
-        return geoms.reset_index(drop=True)
-    if cs.kind != "wgs84":
-        log.info("%s: reading the coordinates as %s, as stated", path, cs.label)
-    out = geometry_to_wgs84(gdf.geometry.to_numpy(), cs)
-    return gpd.GeoSeries(out, crs="EPSG:4326")
 
 
 def _numbers(values: pd.Series) -> FloatArray:
@@ -872,64 +833,6 @@ def building_demand(
 # --------------------------------------------------------------------------- points
 
 
-def _read_table(path: Path, layer: str | int | None) -> tuple[pd.DataFrame, list[str]]:
-    """A CSV/XLSX as text cells with ``row`` (and ``sheet``) columns."""
-    from harbor_planner.stations import _read_csv, _read_xlsx
-
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raws, _ = _read_xlsx(path, None if layer is None else str(layer))
-    else:
-        raws, _ = _read_csv(path, None)
-    frames = []
-    for raw in raws:
-        f = raw.frame.copy()
-        f.insert(0, "row", raw.rows)
-        if raw.sheet is not None:
-            f.insert(1, "sheet", raw.sheet)
-        frames.append(f)
-    frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["row"])
-    header = [str(c) for c in frame.columns if c not in ("row", "sheet")]
-    return frame, header
-
-
-def _coord_columns(header: Sequence[str], path: Path) -> tuple[str, str]:
-    from harbor_planner.stations import _ALIAS_INDEX, _norm_header
-
-    found: dict[str, str] = {}
-    for col in header:
-        canon = _ALIAS_INDEX.get(_norm_header(col))
-        if canon in ("lon", "lat") and canon not in found:
-            found[canon] = col
-    if set(found) != {"lon", "lat"}:
-        raise InputDataError(
-            "no longitude/latitude columns found; headers are "
-            + ", ".join(map(repr, header))
-            + "; name them lon/lat (or lng, longitude/latitude, x/y, 经度/纬度)",
-            path=path,
-        )
-    return found["lon"], found["lat"]
-
-
-def _table_coords(
-    frame: pd.DataFrame, lon_col: str, lat_col: str, path: Path
-) -> tuple[FloatArray, FloatArray]:
-    def numeric(col: str) -> FloatArray:
-        text = frame[col].astype("str").str.replace("°", "", regex=False)
-        return pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(np.float64)
-
-    x, y = numeric(lon_col), numeric(lat_col)
-    bad = ~(np.isfinite(x) & np.isfinite(y))
-    if bad.any():
-        rows = frame["row"].to_numpy()[bad]
-        raise InputDataError(
-            f"rows {_rows_text(rows)}: missing or non-numeric coordinates in columns "
-            f"{lon_col!r}/{lat_col!r}; fill in decimal degrees (e.g. 106.5702, 29.5573) or "
-            "delete the rows",
-            path=path,
-        )
-    return x, y
-
-
 def _weights(frame: pd.DataFrame, column: str | None, path: Path) -> tuple[FloatArray, str]:
     if column is None:
         return np.ones(len(frame)), "points"
@@ -948,14 +851,14 @@ def _weights(frame: pd.DataFrame, column: str | None, path: Path) -> tuple[Float
     if bad.any():
         shown = ["empty" if pd.isna(v) else repr(str(v)) for v in raw[bad].head(3)]
         raise InputDataError(
-            f"column {name!r}, rows {_rows_text(rows[bad])}: weights must be numbers "
+            f"column {name!r}, rows {rows_text(rows[bad])}: weights must be numbers "
             f"(found {', '.join(shown)}); fill them in",
             path=path,
         )
     neg = value < 0
     if neg.any():
         raise InputDataError(
-            f"column {name!r}, rows {_rows_text(rows[neg])}: weights must be >= 0 "
+            f"column {name!r}, rows {rows_text(rows[neg])}: weights must be >= 0 "
             f"(found {', '.join(f'{v:g}' for v in value[neg][:3])})",
             path=path,
         )
@@ -1020,17 +923,17 @@ def point_demand(
                 path=path,
             )
         cs = parse_crs(crs)
-        frame, header = _read_table(path, layer)
+        frame, header = read_table(path, layer)
         if frame.empty:
             raise InputDataError(
                 "the file has no data rows; use another demand such as main-streets", path=path
             )
-        lon_col, lat_col = _coord_columns(header, path)
-        x, y = _table_coords(frame, lon_col, lat_col, path)
+        lon_col, lat_col = coord_columns(header, path)
+        x, y = table_coords(frame, lon_col, lat_col, path)
         lon, lat = to_wgs84(x, y, cs)
         table = frame
     else:
-        gdf = _read_vector(path, layer)
+        gdf = read_vector(path, layer)
         if gdf.empty:
             raise InputDataError(
                 "the layer has no features; use another demand such as main-streets",
@@ -1048,12 +951,12 @@ def point_demand(
         if not ok.all():
             kinds = sorted(set(gdf.geometry[~ok].geom_type.fillna("missing")))
             raise InputDataError(
-                f"features {_rows_text(table['row'].to_numpy()[~ok])} are not points "
+                f"features {rows_text(table['row'].to_numpy()[~ok])} are not points "
                 f"({', '.join(kinds)}); use a point layer (or centroids), or "
                 "buildings:FILE for footprints",
                 path=path,
             )
-        wgs = _layer_to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=gdf.crs), path, crs)
+        wgs = layer_to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=gdf.crs), path, crs)
         lon, lat = shapely.get_x(wgs.to_numpy()), shapely.get_y(wgs.to_numpy())
     weight, unit = _weights(table, weight_column, path)
     geometry = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326")
@@ -1074,7 +977,7 @@ def point_demand(
                 "city?) and are left out: rows %s",
                 path,
                 len(dropped),
-                _rows_text(dropped),
+                rows_text(dropped),
             )
     if not keep.any():
         raise InputDataError(

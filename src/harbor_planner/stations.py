@@ -48,13 +48,9 @@ row is rejected; ``warning``: kept), ``code`` and ``message``. Codes:
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import logging
 import os
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +64,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from harbor_planner._io import atomic_path
+from harbor_planner._text import display_width
 from harbor_planner.coords import (
     CoordSystem,
     DatumDiagnosis,
@@ -78,6 +75,15 @@ from harbor_planner.coords import (
 )
 from harbor_planner.districts import chongqing_districts, locate_districts, match_district_names
 from harbor_planner.errors import CRSError, InputDataError
+from harbor_planner.readers import (
+    ALIAS_INDEX,
+    RawTable,
+    norm_header,
+    problem,
+    read_csv,
+    read_geo,
+    read_xlsx,
+)
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -116,17 +122,6 @@ _FLAGSHIP_ALIASES: dict[str, bool] = {
     **{k: False for k in ("否", "no", "n", "false", "0", "×", "")},
 }
 
-_COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "station_id": ("编号", "站点编号", "港湾编号", "id", "station_id", "stationid", "code"),
-    "name": ("名称", "站点名称", "港湾名称", "站名", "name", "station_name"),
-    "district": ("区县", "所属区县", "区", "行政区", "district"),
-    "address": ("地址", "详细地址", "address"),
-    "lon": ("经度", "lon", "lng", "long", "longitude", "x"),
-    "lat": ("纬度", "lat", "latitude", "y"),
-    "status": ("状态", "建设状态", "status"),
-    "flagship": ("最美渝工港湾", "是否最美渝工港湾", "最美", "flagship"),
-    "area_m2": ("面积(m2)", "面积", "area", "area_m2"),
-}
 
 _RESERVED = (
     "row",
@@ -151,17 +146,6 @@ _TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 
 #: Stations closer than this are reported as duplicate locations.
 DUPLICATE_DISTANCE_M = 5.0
-
-
-def _norm_header(text: object) -> str:
-    s = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    s = s.replace("㎡", "m2").replace("m²", "m2").replace("平方米", "m2").replace("平米", "m2")
-    return re.sub(r"\s+", "", s)
-
-
-_ALIAS_INDEX: dict[str, str] = {
-    _norm_header(a): canon for canon, aliases in _COLUMN_ALIASES.items() for a in aliases
-}
 
 
 # --------------------------------------------------------------------------- result objects
@@ -192,10 +176,6 @@ def _concat_problems(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return order.reset_index(drop=True)
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def format_problem_table(problems: pd.DataFrame, *, max_rows: int | None = None) -> str:
     """Render a problems table as aligned plain text (wide CJK characters counted as two).
 
@@ -221,10 +201,10 @@ def format_problem_table(problems: pd.DataFrame, *, max_rows: int | None = None)
         ["" if pd.isna(v) else str(v) for v in rec]
         for rec in shown[cols].itertuples(index=False, name=None)
     ]
-    widths = [max(_display_width(r[i]) for r in cells) for i in range(len(cols) - 1)]
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(cols) - 1)]
     lines = []
     for r in cells:
-        parts = [r[i] + " " * (widths[i] - _display_width(r[i])) for i in range(len(cols) - 1)]
+        parts = [r[i] + " " * (widths[i] - display_width(r[i])) for i in range(len(cols) - 1)]
         lines.append("  ".join([*parts, r[-1]]).rstrip())
     if max_rows is not None and len(problems) > max_rows:
         lines.append(f"... and {len(problems) - max_rows} more problems")
@@ -338,266 +318,7 @@ class StationPlacement:
 # --------------------------------------------------------------------------- raw reading
 
 
-@dataclass(frozen=True)
-class _Raw:
-    """One table as read: original headers, values as objects, source row numbers."""
-
-    frame: pd.DataFrame
-    rows: np.ndarray
-    sheet: str | None
-    x: np.ndarray | None = None  # geo formats: coordinates from the geometry
-    y: np.ndarray | None = None
-    geom_problem: np.ndarray | None = None  # geo formats: geometry type name if not a point
-    file_crs: pyproj.CRS | None = None
-
-
-def _detect_encoding(data: bytes, path: Path) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    for enc in ("utf-8", "gb18030"):
-        try:
-            data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        return enc
-    raise InputDataError(
-        "cannot decode the file as UTF-8 or GBK/GB18030; save it from Excel as "
-        "'CSV UTF-8' or pass encoding=...",
-        path=path,
-    )
-
-
-def _header_index(rows: Sequence[Sequence[object]], limit: int = 20) -> int:
-    """First row (of the first ``limit``) that names both coordinates; else the first row."""
-    for i, r in enumerate(rows[:limit]):
-        canon = {_ALIAS_INDEX.get(_norm_header(c)) for c in r if c is not None}
-        if {"lon", "lat"} <= canon:
-            return i
-    for i, r in enumerate(rows[:limit]):
-        if any(c not in (None, "") for c in r):
-            return i
-    return 0
-
-
-def _unique_headers(header: Sequence[object]) -> list[str]:
-    out: list[str] = []
-    seen: dict[str, int] = {}
-    for i, h in enumerate(header):
-        name = "" if h is None else str(h).strip()
-        name = name or f"column_{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}.{seen[name]}"
-        else:
-            seen[name] = 0
-        out.append(name)
-    return out
-
-
-def _table_from_rows(
-    rows: list[list[object]], line_numbers: list[int], sheet: str | None, path: Path
-) -> tuple[_Raw, list[dict[str, Any]]]:
-    problems: list[dict[str, Any]] = []
-    if not rows:
-        return _Raw(pd.DataFrame(), np.zeros(0, dtype=np.int64), sheet), problems
-    h = _header_index(rows)
-    header = _unique_headers(rows[h])
-    width = len(header)
-    body, numbers = [], []
-    for r, n in zip(rows[h + 1 :], line_numbers[h + 1 :], strict=True):
-        vals = list(r)
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals):
-            continue  # blank line
-        extra = [v for v in vals[width:] if v not in (None, "")]
-        if extra:
-            problems.append(
-                _problem(
-                    sheet,
-                    n,
-                    None,
-                    "warning",
-                    "extra_fields",
-                    f"{len(vals)} values but {width} headers; the values past the last "
-                    "header are ignored (check for unquoted commas)",
-                )
-            )
-        vals = (vals + [None] * width)[:width]
-        body.append(vals)
-        numbers.append(n)
-    frame = pd.DataFrame(body, columns=header, dtype=object)
-    return _Raw(frame, np.asarray(numbers, dtype=np.int64), sheet), problems
-
-
-def _read_csv(path: Path, encoding: str | None) -> tuple[list[_Raw], list[dict[str, Any]]]:
-    data = path.read_bytes()
-    enc = encoding or _detect_encoding(data, path)
-    try:
-        text = data.decode(enc)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise InputDataError(f"cannot decode the file as {enc}: {exc}", path=path) from exc
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    sample = text[:8192]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    rows: list[list[object]] = []
-    numbers: list[int] = []
-    start = 1
-    try:
-        for r in reader:
-            rows.append([c.strip() if c.strip() else None for c in r])
-            numbers.append(start)
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise InputDataError(f"line {reader.line_num}: not valid CSV ({exc})", path=path) from exc
-    log.debug("%s: read %d lines as %s CSV", path, len(rows), enc)
-    raw, problems = _table_from_rows(rows, numbers, None, path)
-    return [raw], problems
-
-
-def _read_xlsx(
-    path: Path, sheet: str | Sequence[str] | None
-) -> tuple[list[_Raw], list[dict[str, Any]]]:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise InputDataError(f"cannot open the workbook: {exc}", path=path) from exc
-    try:
-        names = list(wb.sheetnames)
-        if sheet is None or sheet == "*":
-            wanted, explicit = names, False
-        else:
-            wanted = [sheet] if isinstance(sheet, str) else list(sheet)
-            explicit = True
-            missing = [s for s in wanted if s not in names]
-            if missing:
-                raise InputDataError(
-                    f"no sheet named {', '.join(map(repr, missing))}; the workbook has "
-                    f"{', '.join(map(repr, names))} (use --sheet NAME, or '*' for all)",
-                    path=path,
-                )
-        raws: list[_Raw] = []
-        problems: list[dict[str, Any]] = []
-        for name in wanted:
-            ws = wb[name]
-            rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-            rows = [[c.strip() or None if isinstance(c, str) else c for c in r] for r in rows]
-            raw, probs = _table_from_rows(rows, list(range(1, len(rows) + 1)), name, path)
-            canon = {_ALIAS_INDEX.get(_norm_header(c)) for c in raw.frame.columns}
-            if not {"lon", "lat"} <= canon and not explicit:
-                if any(c is not None for r in rows for c in r):
-                    problems.append(
-                        _problem(
-                            name,
-                            None,
-                            None,
-                            "warning",
-                            "sheet_skipped",
-                            "sheet skipped: no longitude/latitude columns (经度/纬度, lon/lat)",
-                        )
-                    )
-                continue
-            raws.append(raw)
-            problems.extend(probs)
-    finally:
-        wb.close()
-    if not raws:
-        raise InputDataError(
-            "no sheet has longitude and latitude columns (经度/纬度, lon/lat, x/y); sheets: "
-            + ", ".join(map(repr, names)),
-            path=path,
-        )
-    return raws, problems
-
-
-def _read_geo(
-    path: Path, sheet: str | Sequence[str] | None, encoding: str | None
-) -> tuple[list[_Raw], list[dict[str, Any]]]:
-    import pyogrio
-
-    try:
-        layers = [str(r[0]) for r in pyogrio.list_layers(path)]
-    except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise InputDataError(f"cannot open the file: {exc}", path=path) from exc
-    if sheet is not None and not isinstance(sheet, str):
-        raise InputDataError("give one layer name for a GIS file", path=path)
-    if sheet not in (None, "*"):
-        if sheet not in layers:
-            raise InputDataError(
-                f"no layer named {sheet!r}; the file has {', '.join(map(repr, layers))}",
-                path=path,
-            )
-        layer = sheet
-    elif len(layers) == 1:
-        layer = layers[0]
-    elif "stations" in layers:
-        layer = "stations"
-    else:
-        raise InputDataError(
-            f"the file has several layers ({', '.join(map(repr, layers))}); choose one with "
-            "--sheet NAME",
-            path=path,
-        )
-    kwargs = {"encoding": encoding} if encoding else {}
-    try:
-        gdf = gpd.read_file(path, layer=layer, engine="pyogrio", **kwargs)
-    except Exception as exc:
-        raise InputDataError(f"cannot read layer {layer!r}: {exc}", path=path) from exc
-    geoms = gdf.geometry.to_numpy() if gdf.geometry is not None else np.array([], dtype=object)
-    types = shapely.get_type_id(geoms)
-    single_multi = (types == shapely.GeometryType.MULTIPOINT) & (
-        shapely.get_num_geometries(geoms) == 1
-    )
-    pts = np.where(single_multi, shapely.get_geometry(geoms, 0), geoms)
-    is_point = shapely.get_type_id(pts) == shapely.GeometryType.POINT
-    empty = shapely.is_missing(pts) | shapely.is_empty(pts)
-    x = np.where(is_point & ~empty, shapely.get_x(pts), np.nan)
-    y = np.where(is_point & ~empty, shapely.get_y(pts), np.nan)
-    bad = np.where(is_point | empty, None, shapely.get_type_id(pts).astype(object))
-    bad = np.array(
-        [None if b is None else shapely.GeometryType(b).name.title() for b in bad], dtype=object
-    )
-    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
-    frame["geometry_wkt"] = shapely.to_wkt(geoms, rounding_precision=-1)
-    multi_layer = len(layers) > 1
-    raw = _Raw(
-        frame.reset_index(drop=True),
-        np.arange(1, len(frame) + 1, dtype=np.int64),
-        layer if multi_layer else None,
-        x=x,
-        y=y,
-        geom_problem=bad,
-        file_crs=None if gdf.crs is None else pyproj.CRS.from_user_input(gdf.crs),
-    )
-    return [raw], []
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def _problem(
-    sheet: str | None,
-    row: int | None,
-    column: str | None,
-    severity: str,
-    code: str,
-    message: str,
-) -> dict[str, Any]:
-    return {
-        "sheet": sheet,
-        "row": row,
-        "column": column,
-        "severity": severity,
-        "code": code,
-        "message": message,
-    }
 
 
 def _problems_where(
@@ -646,7 +367,7 @@ def _text_series(s: pd.Series) -> pd.Series:
 
 
 def _resolve_crs(
-    crs: str | int | pyproj.CRS | CoordSystem | None, raw: _Raw, path: Path, geo: bool
+    crs: str | int | pyproj.CRS | CoordSystem | None, raw: RawTable, path: Path, geo: bool
 ) -> CoordSystem:
     if not geo:
         if crs is None:
@@ -709,7 +430,7 @@ def _extent_geometry(
 
 
 def _check(
-    raws: list[_Raw],
+    raws: list[RawTable],
     cs: CoordSystem,
     *,
     source: str,
@@ -723,7 +444,7 @@ def _check(
         frame = raw.frame
         canon_to_orig: dict[str, str] = {}
         for col in frame.columns:
-            canon = _ALIAS_INDEX.get(_norm_header(col))
+            canon = ALIAS_INDEX.get(norm_header(col))
             if raw.x is not None and canon in ("lon", "lat"):
                 canon = None  # geo formats: the geometry holds the coordinates
             if canon is None:
@@ -732,7 +453,7 @@ def _check(
                 problems.append(
                     pd.DataFrame(
                         [
-                            _problem(
+                            problem(
                                 raw.sheet,
                                 None,
                                 str(col),
@@ -1232,11 +953,11 @@ def read_stations(
             path=p,
         )
     if suffix in {".csv", ".txt", ".tsv"}:
-        raws, file_problems = _read_csv(p, encoding)
+        raws, file_problems = read_csv(p, encoding)
     elif suffix in {".xlsx", ".xlsm"}:
-        raws, file_problems = _read_xlsx(p, sheet)
+        raws, file_problems = read_xlsx(p, sheet)
     else:
-        raws, file_problems = _read_geo(p, sheet, encoding)
+        raws, file_problems = read_geo(p, sheet, encoding)
     cs = _resolve_crs(crs, raws[0], p, geo)
     check = _check(raws, cs, source=str(p), extent=extent, file_problems=file_problems)
     if strict:
@@ -1332,7 +1053,7 @@ def place_stations(
                 problems.append(
                     pd.DataFrame(
                         [
-                            _problem(
+                            problem(
                                 None,
                                 None,
                                 None,
