@@ -295,6 +295,11 @@ def test_dem_of_another_place_is_an_error(tmp_path):
         build_network(DIAMOND, dem=far, dem_outside="flat", progress=False)
 
 
+def test_unknown_dem_outside_is_refused_before_reading(plane_dem):
+    with pytest.raises(InputDataError, match="dem_outside must be one of error, flat"):
+        build_network(DIAMOND, dem=plane_dem, dem_outside="ignore", progress=False)
+
+
 def test_hilly_without_dem_is_an_error():
     with pytest.raises(NetworkError, match="--dem"):
         build_network(DIAMOND, walk_model=WalkModel(kind="hilly"), progress=False)
@@ -380,9 +385,53 @@ def test_tiny_osm_times(tiny):
     assert t[5][idx[1]] == pytest.approx(geod_len(ll[5], ll[1]) / 1.25, rel=rel)
 
 
-@pytest.mark.parametrize("compress", ["gz", "bz2", "pbf"])
+def _o5m_varint(n: int, *, signed: bool = False) -> bytes:
+    if signed:
+        n = 2 * n if n >= 0 else -2 * n - 1
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | 0x80 if n else b)
+        if not n:
+            return bytes(out)
+
+
+def _write_o5m(src: Path, dst: Path) -> None:
+    """Nodes and ways of ``src`` as o5m (libosmium reads o5m but does not write it)."""
+    import osmium
+
+    def tags(obj) -> bytes:
+        return b"".join(b"\0" + t.k.encode() + b"\0" + t.v.encode() + b"\0" for t in obj.tags)
+
+    def dataset(kind: int, body: bytes) -> bytes:
+        return bytes([kind]) + _o5m_varint(len(body)) + body
+
+    out = bytearray(b"\xff\xe0\x04o5m2")
+    last = [0, 0, 0]  # id, lon, lat (100 nanodegrees)
+    for n in osmium.FileProcessor(str(src), osmium.osm.NODE):
+        now = [n.id, round(n.location.lon * 1e7), round(n.location.lat * 1e7)]
+        deltas = [_o5m_varint(a - b, signed=True) for a, b in zip(now, last, strict=True)]
+        out += dataset(0x10, deltas[0] + b"\0" + deltas[1] + deltas[2] + tags(n))
+        last = now
+    out += b"\xff"  # reset the deltas before the ways
+    last_id = last_ref = 0
+    for w in osmium.FileProcessor(str(src), osmium.osm.WAY):
+        refs = b""
+        for nd in w.nodes:
+            refs += _o5m_varint(nd.ref - last_ref, signed=True)
+            last_ref = nd.ref
+        body = _o5m_varint(w.id - last_id, signed=True) + b"\0" + _o5m_varint(len(refs)) + refs
+        out += dataset(0x11, body + tags(w))
+        last_id = w.id
+    dst.write_bytes(bytes(out + b"\xfe"))
+
+
+@pytest.mark.parametrize("compress", ["gz", "bz2", "pbf", "o5m"])
 def test_compressed_and_pbf_osm_give_the_same_network(tmp_path, tiny, compress):
-    if compress == "gz":
+    if compress == "o5m":
+        src = tmp_path / "tiny.o5m"
+        _write_o5m(TINY, src)
+    elif compress == "gz":
         src = tmp_path / "tiny.osm.gz"
         src.write_bytes(gzip.compress(TINY.read_bytes()))
     elif compress == "bz2":
@@ -509,6 +558,18 @@ def test_snap_points_transforms_wgs84_and_refuses_naive(diamond):
 
 
 # --------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    ("name", "is_osm"),
+    [("a.osm", True), ("A.OSM.PBF", True), ("a.osm.xml", True), ("a.o5m", True),
+     ("a.pbf", True), ("a.osm.bz2", True), ("a.geojson", False), ("osm", False)],
+)  # fmt: skip
+def test_is_osm_path_by_name(name, is_osm):
+    from harbor_planner.network.osm import is_osm_path
+
+    assert is_osm_path(name) is is_osm
+    assert is_osm_path(Path("/some/dir") / name) is is_osm
 
 
 def test_missing_and_unknown_sources(tmp_path):

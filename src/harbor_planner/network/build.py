@@ -23,15 +23,17 @@ from harbor_planner.network.compiled import (
     load_network,
     retime,
 )
-from harbor_planner.network.elevation import edge_profiles
+from harbor_planner.network.elevation import DemOutside, check_dem_outside, edge_profiles
 from harbor_planner.network.lines import LINE_SUFFIXES, read_line_ways
 from harbor_planner.network.osm import (
     OSM_SUFFIXES,
+    is_osm_path,
     read_graphml_ways,
     read_osm_ways,
     read_place_ways,
 )
 from harbor_planner.network.walk import WalkModel
+from harbor_planner.settings import SNAP_TOLERANCE_M
 
 __all__ = ["build_network", "source_kind"]
 
@@ -60,7 +62,7 @@ def source_kind(source: str | Path) -> SourceKind:
     name = path.name.lower()
     if is_network_file(path):
         return "network"
-    if name.endswith(OSM_SUFFIXES):
+    if is_osm_path(path):
         return "osm"
     if name.endswith(".graphml"):
         return "graphml"
@@ -131,7 +133,7 @@ def _with_elevation(
     *,
     crs: str,
     dem: str | Path,
-    dem_outside: Literal["error", "flat"],
+    dem_outside: DemOutside,
 ) -> tuple[pd.DataFrame, pd.DataFrame, int]:
     prof = edge_profiles(
         dem,
@@ -158,9 +160,9 @@ def build_network(
     walk_model: WalkModel | None = None,
     walk_speed_kmh: float | None = None,
     dem: str | Path | None = None,
-    dem_outside: Literal["error", "flat"] = "error",
+    dem_outside: DemOutside = "error",
     keep_all: bool = False,
-    snap_tolerance_m: float = 1.0,
+    snap_tolerance_m: float = SNAP_TOLERANCE_M,
     metric_crs: str | None = None,
     progress: bool | None = None,
 ) -> WalkNetwork:
@@ -169,11 +171,11 @@ def build_network(
     Parameters
     ----------
     source
-        An OSM file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``), a GraphML saved by
-        OSMnx, a line layer of street centrelines (``.geojson``, ``.gpkg``, ``.shp``...),
-        ``"place:NAME"`` (downloads through OSMnx; needs the internet) or a network saved by
-        :func:`~harbor_planner.network.save_network`, which is loaded (and re-timed when
-        ``walk_model`` differs).
+        An OSM file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``, ``.o5m``), a GraphML
+        saved by OSMnx, a line layer of street centrelines (``.geojson``, ``.gpkg``,
+        ``.shp``...), ``"place:NAME"`` (downloads through OSMnx; needs the internet) or a
+        network saved by :func:`~harbor_planner.network.save_network`, which is loaded (and
+        re-timed when ``walk_model`` differs).
     walk_model
         How walking time is computed; default ``hilly`` when ``dem`` is given, else
         ``stairs`` (for a saved network: the model it was saved with).
@@ -213,29 +215,10 @@ def build_network(
     """
     t0 = time.perf_counter()
     kind = source_kind(source)
+    if dem is not None:
+        check_dem_outside(dem_outside)
     if kind == "network":
-        net = load_network(source)
-        model = _with_speed(walk_model or net.walk_model, walk_speed_kmh)
-        if dem is not None:
-            nodes, edges, _ = _with_elevation(
-                net.nodes,
-                net.edges,
-                net.edge_geometry,
-                crs=net.crs,
-                dem=dem,
-                dem_outside=dem_outside,
-            )
-            net = WalkNetwork(
-                crs=net.crs,
-                nodes=nodes,
-                edges=edges,
-                edge_geometry=net.edge_geometry,
-                walk_model=net.walk_model,
-                source={**net.source, "dem": str(dem)},
-            )
-            net = retime(net, _with_speed(_default_model(walk_model, True), walk_speed_kmh))
-        elif model != net.walk_model:
-            net = net.with_walk_model(model)
+        net = _load_saved(source, walk_model, walk_speed_kmh, dem, dem_outside)
         log.info(
             "loaded network %s: %d nodes, %d edges (%s, %.2f s)",
             source,
@@ -256,61 +239,18 @@ def build_network(
     if dem is None:
         steps.remove("elevation")
     bar = tqdm(total=len(steps), desc="network", disable=None if progress is None else not progress)
-    info: dict[str, Any] = {"kind": kind}
     try:
-        bar.set_postfix_str("read")
-        if kind == "osm":
-            ways = read_osm_ways(source, metric_crs=metric_crs)
-        elif kind == "graphml":
-            ways = read_graphml_ways(source, metric_crs=metric_crs)
-        elif kind == "lines":
-            ways, noding = read_line_ways(
-                source, snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs
-            )
-            info["noding"] = {
-                "snap_tolerance_m": noding.snap_tolerance_m,
-                "ends_snapped": noding.ends_snapped,
-                "t_junctions": noding.t_junctions,
-                "max_move_m": noding.max_move_m,
-            }
-        else:
-            ways = read_place_ways(str(source)[6:].strip(), metric_crs=metric_crs)
-        bar.update()
-        bar.set_postfix_str("split ways")
-        nodes, edges, geometry = _edge_tables(ways)
-        if len(edges) == 0:
-            raise NetworkError(
-                f"{source}: no walkable edges are left after filtering (foot=no, access=no, "
-                "motorways...); is this a street network of the right area?"
-            )
-        if not keep_all:
-            nodes, edges, geometry, dropped = largest_component(nodes, edges, geometry)
-            info.update(dropped)
-        bar.update()
-        if kind != "place":
-            path = Path(source)
-            info.update(path=str(path), bytes=path.stat().st_size)
-            if path.is_file():
-                info["sha256"] = file_sha256(path)
-        else:
-            info["place"] = str(source)[6:].strip()
-        if dem is not None and len(edges):
-            bar.set_postfix_str("elevation")
-            nodes, edges, n_outside = _with_elevation(
-                nodes, edges, geometry, crs=ways.crs, dem=dem, dem_outside=dem_outside
-            )
-            info.update(dem=str(dem), dem_outside_edges=n_outside)
-            bar.update()
-        bar.set_postfix_str("time and compile")
-        net = assemble_network(
-            crs=ways.crs,
-            nodes=nodes,
-            edges=edges,
-            edge_geometry=geometry,
-            walk_model=model,
-            source=info,
+        net = _build_from_source(
+            source,
+            kind,
+            model,
+            bar,
+            dem=dem,
+            dem_outside=dem_outside,
+            keep_all=keep_all,
+            snap_tolerance_m=snap_tolerance_m,
+            metric_crs=metric_crs,
         )
-        bar.update()
     finally:
         bar.close()
     log.info(
@@ -323,4 +263,134 @@ def build_network(
         model.speed_kmh,
         time.perf_counter() - t0,
     )
+    return net
+
+
+def _load_saved(
+    source: str | Path,
+    walk_model: WalkModel | None,
+    walk_speed_kmh: float | None,
+    dem: str | Path | None,
+    dem_outside: DemOutside,
+) -> WalkNetwork:
+    """A saved network, given elevation from ``dem`` or re-timed for ``walk_model``."""
+    net = load_network(source)
+    model = _with_speed(walk_model or net.walk_model, walk_speed_kmh)
+    if dem is not None:
+        nodes, edges, _ = _with_elevation(
+            net.nodes,
+            net.edges,
+            net.edge_geometry,
+            crs=net.crs,
+            dem=dem,
+            dem_outside=dem_outside,
+        )
+        net = WalkNetwork(
+            crs=net.crs,
+            nodes=nodes,
+            edges=edges,
+            edge_geometry=net.edge_geometry,
+            walk_model=net.walk_model,
+            source={**net.source, "dem": str(dem)},
+        )
+        return retime(net, _with_speed(_default_model(walk_model, True), walk_speed_kmh))
+    if model != net.walk_model:
+        return net.with_walk_model(model)
+    return net
+
+
+def _read_ways(
+    source: str | Path,
+    kind: SourceKind,
+    *,
+    snap_tolerance_m: float,
+    metric_crs: str | None,
+    info: dict[str, Any],
+) -> RawWays:
+    """The ways of a file or place source; line layers add how they were noded to ``info``."""
+    if kind == "osm":
+        return read_osm_ways(source, metric_crs=metric_crs)
+    if kind == "graphml":
+        return read_graphml_ways(source, metric_crs=metric_crs)
+    if kind == "lines":
+        ways, noding = read_line_ways(
+            source, snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs
+        )
+        info["noding"] = {
+            "snap_tolerance_m": noding.snap_tolerance_m,
+            "ends_snapped": noding.ends_snapped,
+            "t_junctions": noding.t_junctions,
+            "max_move_m": noding.max_move_m,
+        }
+        return ways
+    return read_place_ways(str(source)[6:].strip(), metric_crs=metric_crs)
+
+
+def _walkable_tables(
+    ways: RawWays, source: str | Path, *, keep_all: bool, info: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Nodes, edges and geometry of the ways, the largest component only unless ``keep_all``."""
+    nodes, edges, geometry = _edge_tables(ways)
+    if len(edges) == 0:
+        raise NetworkError(
+            f"{source}: no walkable edges are left after filtering (foot=no, access=no, "
+            "motorways...); is this a street network of the right area?"
+        )
+    if not keep_all:
+        nodes, edges, geometry, dropped = largest_component(nodes, edges, geometry)
+        info.update(dropped)
+    return nodes, edges, geometry
+
+
+def _source_record(source: str | Path, kind: SourceKind) -> dict[str, Any]:
+    """Where the network came from: the file's path, size and SHA-256, or the place name."""
+    if kind == "place":
+        return {"place": str(source)[6:].strip()}
+    path = Path(source)
+    record: dict[str, Any] = {"path": str(path), "bytes": path.stat().st_size}
+    if path.is_file():
+        record["sha256"] = file_sha256(path)
+    return record
+
+
+def _build_from_source(
+    source: str | Path,
+    kind: SourceKind,
+    model: WalkModel,
+    bar: Any,
+    *,
+    dem: str | Path | None,
+    dem_outside: DemOutside,
+    keep_all: bool,
+    snap_tolerance_m: float,
+    metric_crs: str | None,
+) -> WalkNetwork:
+    """Read, split, give elevation and time a file or place source, advancing ``bar``."""
+    info: dict[str, Any] = {"kind": kind}
+    bar.set_postfix_str("read")
+    ways = _read_ways(
+        source, kind, snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs, info=info
+    )
+    bar.update()
+    bar.set_postfix_str("split ways")
+    nodes, edges, geometry = _walkable_tables(ways, source, keep_all=keep_all, info=info)
+    bar.update()
+    info.update(_source_record(source, kind))
+    if dem is not None and len(edges):
+        bar.set_postfix_str("elevation")
+        nodes, edges, n_outside = _with_elevation(
+            nodes, edges, geometry, crs=ways.crs, dem=dem, dem_outside=dem_outside
+        )
+        info.update(dem=str(dem), dem_outside_edges=n_outside)
+        bar.update()
+    bar.set_postfix_str("time and compile")
+    net = assemble_network(
+        crs=ways.crs,
+        nodes=nodes,
+        edges=edges,
+        edge_geometry=geometry,
+        walk_model=model,
+        source=info,
+    )
+    bar.update()
     return net

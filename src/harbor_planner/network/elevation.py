@@ -22,8 +22,9 @@ from pyproj import CRS
 from harbor_planner.errors import CRSError, InputDataError, NetworkError
 from harbor_planner.network._crs import to_metric
 from harbor_planner.network.walk import tobler_factor
+from harbor_planner.settings import DEM_OUTSIDE_CHOICES
 
-__all__ = ["EdgeProfiles", "edge_profiles", "sample_dem"]
+__all__ = ["DemOutside", "EdgeProfiles", "check_dem_outside", "edge_profiles", "sample_dem"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,35 @@ FloatArray = npt.NDArray[np.float64]
 MAX_GRADE = 0.35
 #: Sampling interval along edges, metres.
 PROFILE_STEP_M = 10.0
+
+#: What to do with edges the DEM does not cover (one of ``settings.DEM_OUTSIDE_CHOICES``).
+DemOutside = Literal["error", "flat"]
+
+
+def check_dem_outside(value: str) -> str:
+    """``value`` if it is one of :data:`~harbor_planner.settings.DEM_OUTSIDE_CHOICES`.
+
+    Parameters
+    ----------
+    value
+        The ``dem_outside`` setting.
+
+    Returns
+    -------
+    str
+        The value.
+
+    Raises
+    ------
+    InputDataError
+        Another value; the message lists the choices.
+
+    """
+    if value not in DEM_OUTSIDE_CHOICES:
+        raise InputDataError(
+            f"dem_outside must be one of {', '.join(DEM_OUTSIDE_CHOICES)}, got {value!r}"
+        )
+    return value
 
 
 def sample_dem(dem: str | Path, xy: npt.ArrayLike, *, crs: str) -> FloatArray:
@@ -146,7 +176,7 @@ def edge_profiles(
     v: npt.ArrayLike,
     geometry: npt.NDArray[np.object_],
     off_ground: npt.ArrayLike,
-    dem_outside: Literal["error", "flat"] = "error",
+    dem_outside: DemOutside = "error",
     step_m: float = PROFILE_STEP_M,
 ) -> EdgeProfiles:
     """Sample the DEM along every edge and compute direction-dependent flat-equivalent lengths.
@@ -171,8 +201,11 @@ def edge_profiles(
     ------
     NetworkError
         The DEM does not cover the network (with ``dem_outside="error"``).
+    InputDataError
+        ``dem_outside`` is not one of the choices.
 
     """
+    check_dem_outside(dem_outside)
     node_xy = np.asarray(node_xy, dtype=np.float64)
     u = np.asarray(u)
     v = np.asarray(v)

@@ -26,9 +26,11 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from harbor_planner._validate import check_positive
 from harbor_planner.errors import CRSError, InputDataError, NetworkError
 from harbor_planner.network._crs import metric_crs_for, to_metric
 from harbor_planner.network._ways import WAY_TAGS, RawWays
+from harbor_planner.settings import SNAP_TOLERANCE_M
 
 __all__ = ["LINE_SUFFIXES", "LineNoding", "read_line_ways"]
 
@@ -74,7 +76,7 @@ def _read_layer(path: Path, layer: str | int | None) -> pd.DataFrame:
 def read_line_ways(
     path: str | Path,
     *,
-    snap_tolerance_m: float = 1.0,
+    snap_tolerance_m: float = SNAP_TOLERANCE_M,
     metric_crs: str | None = None,
     layer: str | int | None = None,
 ) -> tuple[RawWays, LineNoding]:
@@ -102,8 +104,9 @@ def read_line_ways(
     path = Path(path)
     if not path.exists():
         raise InputDataError("file not found", path=path)
-    if not (np.isfinite(snap_tolerance_m) and snap_tolerance_m >= 0):
-        raise InputDataError(f"snap_tolerance_m must be >= 0 metres, got {snap_tolerance_m!r}")
+    snap_tolerance_m = check_positive(
+        "snap_tolerance_m", snap_tolerance_m, allow_zero=True, unit="metres"
+    )
     gdf = _read_layer(path, layer)
     if gdf.crs is None:
         raise CRSError(

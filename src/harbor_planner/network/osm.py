@@ -1,6 +1,6 @@
 """Read OpenStreetMap sources into :class:`~harbor_planner.network._ways.RawWays`.
 
-* OSM XML (``.osm``, ``.osm.bz2``, ``.osm.gz``) and PBF (``.osm.pbf``) through pyosmium, one
+* OSM XML (``.osm``, ``.osm.bz2``, ``.osm.gz``), PBF (``.osm.pbf``) and o5m through pyosmium, one
   streaming pass with node locations cached in C++;
 * a GraphML saved by OSMnx (``osmnx.save_graphml``);
 * ``place:NAME``, downloaded through OSMnx (needs the internet; OSMnx caches the responses).
@@ -20,20 +20,54 @@ from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network._crs import metric_crs_for, to_metric
 from harbor_planner.network._ways import WAY_TAGS, RawWays
 
-__all__ = ["OSM_SUFFIXES", "read_graphml_ways", "read_osm_ways", "read_place_ways"]
+__all__ = [
+    "OSM_SUFFIXES",
+    "is_osm_path",
+    "read_graphml_ways",
+    "read_osm_ways",
+    "read_place_ways",
+]
 
 log = logging.getLogger(__name__)
 
-OSM_SUFFIXES: tuple[str, ...] = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf", ".osm.xml")
+#: File names (lower case) read as OpenStreetMap data: XML, compressed XML, PBF and o5m, all
+#: through pyosmium (libosmium picks the format from the name).
+OSM_SUFFIXES: tuple[str, ...] = (
+    ".osm",
+    ".osm.bz2",
+    ".osm.gz",
+    ".osm.pbf",
+    ".pbf",
+    ".osm.xml",
+    ".o5m",
+)
 
 
-def read_osm_ways(path: str | Path, *, metric_crs: str | None = None) -> RawWays:
-    """Read the ways tagged ``highway`` from an OSM XML or PBF file.
+def is_osm_path(path: str | Path) -> bool:
+    """Whether ``path`` names an OpenStreetMap file, by its name (see :data:`OSM_SUFFIXES`).
 
     Parameters
     ----------
     path
-        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf`` file.
+        A file name or path; the file need not exist.
+
+    Returns
+    -------
+    bool
+        ``True`` for ``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``, ``.pbf``, ``.osm.xml``
+        and ``.o5m`` names (any case).
+
+    """
+    return Path(path).name.lower().endswith(OSM_SUFFIXES)
+
+
+def read_osm_ways(path: str | Path, *, metric_crs: str | None = None) -> RawWays:
+    """Read the ways tagged ``highway`` from an OSM XML, PBF or o5m file.
+
+    Parameters
+    ----------
+    path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf`` or ``.o5m`` file.
     metric_crs
         CRS for lengths; default the local UTM zone.
 

@@ -57,7 +57,9 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from harbor_planner._validate import check_positive
 from harbor_planner.errors import InputDataError, NetworkError
+from harbor_planner.settings import WALK_MODELS, WALK_SPEED_KMH
 
 __all__ = [
     "KIND_ELEVATOR",
@@ -66,14 +68,12 @@ __all__ = [
     "KIND_NAMES",
     "KIND_STEPS",
     "KIND_WALK",
-    "WALK_MODEL_KINDS",
     "WalkModel",
     "edge_times",
     "tobler_factor",
 ]
 
 WalkModelKind = Literal["flat", "stairs", "hilly"]
-WALK_MODEL_KINDS: tuple[str, ...] = ("flat", "stairs", "hilly")
 
 KIND_WALK = 0
 KIND_STEPS = 1
@@ -108,13 +108,6 @@ def tobler_factor(slope: npt.ArrayLike) -> FloatArray:
     return np.exp(-3.5 * (np.abs(s + 0.05) - 0.05))
 
 
-def _check_positive(name: str, value: float, *, allow_zero: bool = False) -> None:
-    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
-    if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise InputDataError(f"WalkModel {name} must be a finite number {bound}, got {value!r}")
-
-
 @dataclass(frozen=True)
 class WalkModel:
     """How walking time is computed from edge attributes.
@@ -139,7 +132,7 @@ class WalkModel:
     """
 
     kind: WalkModelKind = "stairs"
-    speed_kmh: float = 4.5
+    speed_kmh: float = WALK_SPEED_KMH
     stairs_up_factor: float = 2.20
     stairs_down_factor: float = 1.93
     step_tread_m: float = 0.30
@@ -148,16 +141,16 @@ class WalkModel:
     elevator_s: float = 60.0
 
     def __post_init__(self) -> None:
-        if self.kind not in WALK_MODEL_KINDS:
+        if self.kind not in WALK_MODELS:
             raise InputDataError(
-                f"WalkModel kind must be one of {', '.join(WALK_MODEL_KINDS)}, got {self.kind!r}"
+                f"WalkModel kind must be one of {', '.join(WALK_MODELS)}, got {self.kind!r}"
             )
-        _check_positive("speed_kmh", self.speed_kmh)
-        _check_positive("stairs_up_factor", self.stairs_up_factor)
-        _check_positive("stairs_down_factor", self.stairs_down_factor)
-        _check_positive("step_tread_m", self.step_tread_m)
-        _check_positive("escalator_speed_ms", self.escalator_speed_ms)
-        _check_positive("elevator_s", self.elevator_s, allow_zero=True)
+        check_positive("WalkModel speed_kmh", self.speed_kmh, unit="km/h")
+        check_positive("WalkModel stairs_up_factor", self.stairs_up_factor)
+        check_positive("WalkModel stairs_down_factor", self.stairs_down_factor)
+        check_positive("WalkModel step_tread_m", self.step_tread_m, unit="metres")
+        check_positive("WalkModel escalator_speed_ms", self.escalator_speed_ms, unit="m/s")
+        check_positive("WalkModel elevator_s", self.elevator_s, allow_zero=True, unit="seconds")
         if not 0 <= self.escalator_angle_deg < 60:
             raise InputDataError(
                 "WalkModel escalator_angle_deg must be in [0, 60), "

@@ -8,12 +8,8 @@ roll-outs, ranking and the coverage curve.
 
 from harbor_planner.optimize.matrix import CoverageMatrix, coverage_matrix
 from harbor_planner.optimize.plan import SitePlan, plan_sites
-from harbor_planner.optimize.select import (
-    SiteSelection,
-    parse_stages,
-    proportional_quotas,
-    select_sites,
-)
+from harbor_planner.optimize.quotas import proportional_quotas
+from harbor_planner.optimize.select import SiteSelection, parse_stages, select_sites
 from harbor_planner.optimize.solvers import Problem, Solution, greedy_lscp, greedy_mclp, milp
 
 __all__ = [

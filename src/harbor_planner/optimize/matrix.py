@@ -27,6 +27,7 @@ from harbor_planner.isochrones import (
     reachability,
 )
 from harbor_planner.network import WalkNetwork
+from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
 
 __all__ = ["CoverageMatrix", "WalkSpacing", "coverage_matrix"]
 
@@ -200,9 +201,9 @@ def coverage_matrix(
     candidates: Any,
     demand: Any,
     *,
-    minutes: float = 15.0,
+    minutes: float = MINUTES,
     existing: Any | None = None,
-    max_dist_m: float = 150.0,
+    max_dist_m: float = SNAP_MAX_DIST_M,
     candidate_district: npt.ArrayLike | None = None,
     walk_spacing_m: float | None = None,
     progress: bool | None = None,

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from harbor_planner.optimize.matrix import CoverageMatrix, coverage_matrix
 from harbor_planner.optimize.output import selected_sites
 from harbor_planner.optimize.select import SiteSelection, select_sites
+from harbor_planner.settings import CANDIDATE_SPACING_M, MINUTES, SNAP_MAX_DIST_M
 
 __all__ = ["SitePlan", "plan_sites"]
 
@@ -48,12 +49,12 @@ def plan_sites(
     *,
     candidates: str | os.PathLike[str] | Any = "auto",
     candidates_crs: str | None = None,
-    candidate_spacing_m: float = 200.0,
+    candidate_spacing_m: float = CANDIDATE_SPACING_M,
     poi_files: Sequence[str] = (),
     districts: Any | None = None,
     district_column: str | None = None,
-    minutes: float = 15.0,
-    max_dist_m: float = 150.0,
+    minutes: float = MINUTES,
+    max_dist_m: float = SNAP_MAX_DIST_M,
     min_spacing_m: float | None = None,
     spacing: Literal["line", "walk"] = "line",
     progress: bool | None = None,

@@ -3,6 +3,8 @@
 A quota table has a district column (``district``, ``区县``, ``district_zh``, ``name`` or
 ``adcode``) and ``min``/``max`` new sites; or any district table with a numeric column that
 ``n_add`` new sites are split in proportion to (:func:`proportional_quotas`).
+:func:`quota_arrays` turns a quota table into the per-candidate arrays the solvers use and
+checks that the quotas can be met.
 """
 
 from __future__ import annotations
@@ -12,14 +14,112 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from harbor_planner.errors import InputDataError
-from harbor_planner.optimize.select import proportional_quotas
+from harbor_planner.errors import InfeasibleError, InputDataError
+from harbor_planner.optimize.matrix import CoverageMatrix
 
-__all__ = ["quota_table", "read_excluded", "read_table"]
+__all__ = ["proportional_quotas", "quota_arrays", "quota_table", "read_excluded", "read_table"]
+
+IntArray = npt.NDArray[np.int64]
 
 _DISTRICT_COLUMNS = ("district", "district_zh", "区县", "name", "adcode")
+
+
+def proportional_quotas(
+    table: pd.DataFrame, *, column: str, n_add: int, district_column: str = "district"
+) -> pd.DataFrame:
+    """Split ``n_add`` new sites among districts in proportion to ``column``.
+
+    Largest-remainder rounding (ties to the first row), so the quotas add up to ``n_add``
+    exactly; each district gets ``min = max = share``.
+    """
+    if column not in table:
+        raise InputDataError(
+            f"quota table has no column {column!r}; columns: {', '.join(map(str, table))}"
+        )
+    values = pd.to_numeric(table[column], errors="coerce").to_numpy(np.float64)
+    if not np.isfinite(values).all() or (values < 0).any() or values.sum() <= 0:
+        raise InputDataError(f"quota column {column!r} must hold numbers >= 0, not all 0")
+    exact = n_add * values / values.sum()
+    share = np.floor(exact).astype(np.int64)
+    rest = n_add - share.sum()
+    order = np.lexsort((np.arange(len(exact)), -(exact - share)))
+    share[order[:rest]] += 1
+    return pd.DataFrame(
+        {"district": table[district_column].astype(str).to_numpy(), "min": share, "max": share}
+    )
+
+
+def quota_arrays(
+    cm: CoverageMatrix, quotas: pd.DataFrame, n_add: int, eligible: npt.NDArray[np.bool_]
+) -> tuple[IntArray, IntArray, IntArray, list[str]]:
+    """District codes of candidates and min/max per code; feasibility checked with numbers.
+
+    Parameters
+    ----------
+    cm
+        The coverage matrix (with ``candidate_district``).
+    quotas
+        Table with ``district``, ``min`` and ``max`` new sites (NaN: no bound).
+    n_add
+        Number of new sites; a missing maximum means up to this many.
+    eligible
+        Candidates that may be chosen.
+
+    Returns
+    -------
+    district, quota_min, quota_max, names
+        District code of each candidate (``-1``: not in the table), least and most new sites
+        per code, and the district name of each code.
+
+    Raises
+    ------
+    InputDataError
+        A malformed table, or candidates without districts.
+    InfeasibleError
+        Quotas that cannot be met, naming the district or total and by how much.
+
+    """
+    if cm.candidate_district is None:
+        raise InputDataError("quotas need the district of every candidate")
+    missing = {"district", "min", "max"} - set(quotas.columns)
+    if missing:
+        raise InputDataError(
+            f"quota table needs columns district, min, max; missing {', '.join(sorted(missing))}"
+        )
+    names = quotas["district"].astype(str).tolist()
+    if len(set(names)) != len(names):
+        raise InputDataError("quota table names a district twice")
+    qmin = pd.to_numeric(quotas["min"], errors="coerce").fillna(0).to_numpy(np.int64)
+    qmax_f = pd.to_numeric(quotas["max"], errors="coerce").fillna(np.inf).to_numpy()
+    qmax = np.where(np.isfinite(qmax_f), qmax_f, n_add).astype(np.int64)
+    if (qmin < 0).any() or (qmax < qmin).any():
+        raise InputDataError("quotas need 0 <= min <= max for every district")
+    code_of = {name: k for k, name in enumerate(names)}
+    district = np.array([code_of.get(str(d), -1) for d in cm.candidate_district], dtype=np.int64)
+    avail = np.bincount(district[(district >= 0) & eligible], minlength=len(names))
+    short = [
+        f"{names[k]} needs at least {qmin[k]} new sites but has {avail[k]} candidates"
+        for k in range(len(names))
+        if avail[k] < qmin[k]
+    ]
+    if short:
+        raise InfeasibleError("quotas cannot be met: " + "; ".join(short))
+    if qmin.sum() > n_add:
+        raise InfeasibleError(
+            f"quota minimums add up to {qmin.sum()} new sites, more than the {n_add} requested "
+            f"(by {qmin.sum() - n_add})"
+        )
+    free = int((eligible & (district < 0)).sum())
+    cap = int(np.minimum(qmax, avail).sum()) + free
+    if cap < n_add:
+        raise InfeasibleError(
+            f"quota maximums (and the candidates there) allow at most {cap} new sites, "
+            f"{n_add - cap} fewer than the {n_add} requested"
+        )
+    return district, qmin, qmax, names
 
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:

@@ -24,12 +24,13 @@ from scipy.spatial import cKDTree
 
 from harbor_planner.errors import InfeasibleError, InputDataError
 from harbor_planner.optimize.matrix import CoverageMatrix
+from harbor_planner.optimize.quotas import quota_arrays
 from harbor_planner.optimize.solvers import Problem, Solution, greedy_lscp, greedy_mclp, milp
+from harbor_planner.settings import MIP_GAP, OPTIMIZE_MODES, SOLVERS, SPACING_BY, TIME_LIMIT_S
 
 __all__ = [
     "SiteSelection",
     "parse_stages",
-    "proportional_quotas",
     "select_sites",
 ]
 
@@ -167,31 +168,6 @@ def parse_stages(text: str) -> list[tuple[str, int]]:
     return stages
 
 
-def proportional_quotas(
-    table: pd.DataFrame, *, column: str, n_add: int, district_column: str = "district"
-) -> pd.DataFrame:
-    """Split ``n_add`` new sites among districts in proportion to ``column``.
-
-    Largest-remainder rounding (ties to the first row), so the quotas add up to ``n_add``
-    exactly; each district gets ``min = max = share``.
-    """
-    if column not in table:
-        raise InputDataError(
-            f"quota table has no column {column!r}; columns: {', '.join(map(str, table))}"
-        )
-    values = pd.to_numeric(table[column], errors="coerce").to_numpy(np.float64)
-    if not np.isfinite(values).all() or (values < 0).any() or values.sum() <= 0:
-        raise InputDataError(f"quota column {column!r} must hold numbers >= 0, not all 0")
-    exact = n_add * values / values.sum()
-    share = np.floor(exact).astype(np.int64)
-    rest = n_add - share.sum()
-    order = np.lexsort((np.arange(len(exact)), -(exact - share)))
-    share[order[:rest]] += 1
-    return pd.DataFrame(
-        {"district": table[district_column].astype(str).to_numpy(), "min": share, "max": share}
-    )
-
-
 def _reduce(cm: CoverageMatrix, level: int = 1) -> tuple[Any, FloatArray, IntArray]:
     """Rows still short of ``level`` covers and coverable, identical rows merged.
 
@@ -226,50 +202,6 @@ def _conflicts(xy: FloatArray, min_spacing_m: float) -> csr_matrix:
         shape=(n, n),
     )
     return m.tocsr()
-
-
-def _quota_arrays(
-    cm: CoverageMatrix, quotas: pd.DataFrame, n_add: int, eligible: BoolArray
-) -> tuple[IntArray, IntArray, IntArray, list[str]]:
-    """District codes of candidates and min/max per code; feasibility checked with numbers."""
-    if cm.candidate_district is None:
-        raise InputDataError("quotas need the district of every candidate")
-    missing = {"district", "min", "max"} - set(quotas.columns)
-    if missing:
-        raise InputDataError(
-            f"quota table needs columns district, min, max; missing {', '.join(sorted(missing))}"
-        )
-    names = quotas["district"].astype(str).tolist()
-    if len(set(names)) != len(names):
-        raise InputDataError("quota table names a district twice")
-    qmin = pd.to_numeric(quotas["min"], errors="coerce").fillna(0).to_numpy(np.int64)
-    qmax_f = pd.to_numeric(quotas["max"], errors="coerce").fillna(np.inf).to_numpy()
-    qmax = np.where(np.isfinite(qmax_f), qmax_f, n_add).astype(np.int64)
-    if (qmin < 0).any() or (qmax < qmin).any():
-        raise InputDataError("quotas need 0 <= min <= max for every district")
-    code_of = {name: k for k, name in enumerate(names)}
-    district = np.array([code_of.get(str(d), -1) for d in cm.candidate_district], dtype=np.int64)
-    avail = np.bincount(district[(district >= 0) & eligible], minlength=len(names))
-    short = [
-        f"{names[k]} needs at least {qmin[k]} new sites but has {avail[k]} candidates"
-        for k in range(len(names))
-        if avail[k] < qmin[k]
-    ]
-    if short:
-        raise InfeasibleError("quotas cannot be met: " + "; ".join(short))
-    if qmin.sum() > n_add:
-        raise InfeasibleError(
-            f"quota minimums add up to {qmin.sum()} new sites, more than the {n_add} requested "
-            f"(by {qmin.sum() - n_add})"
-        )
-    free = int((eligible & (district < 0)).sum())
-    cap = int(np.minimum(qmax, avail).sum()) + free
-    if cap < n_add:
-        raise InfeasibleError(
-            f"quota maximums (and the candidates there) allow at most {cap} new sites, "
-            f"{n_add - cap} fewer than the {n_add} requested"
-        )
-    return district, qmin, qmax, names
 
 
 def _better(exact: Solution, greedy: Solution | None) -> Solution:
@@ -315,8 +247,8 @@ def select_sites(
     mode: Literal["max-cover", "cover"] = "max-cover",
     target_pct: float | None = None,
     solver: Literal["greedy", "exact"] = "greedy",
-    time_limit_s: float = 600.0,
-    mip_gap: float = 1e-4,
+    time_limit_s: float = TIME_LIMIT_S,
+    mip_gap: float = MIP_GAP,
     excluded: Sequence[str] | None = None,
     min_spacing_m: float | None = None,
     spacing: Literal["line", "walk"] = "line",
@@ -370,62 +302,10 @@ def select_sites(
 
     """
     t0 = time.perf_counter()
-    if mode not in ("max-cover", "cover"):
-        raise InputDataError(f"mode must be 'max-cover' or 'cover', got {mode!r}")
-    if solver not in ("greedy", "exact"):
-        raise InputDataError(f"solver must be 'greedy' or 'exact', got {solver!r}")
-    if cm.total_weight <= 0:
-        raise InputDataError("there is no demand to cover (total weight 0)")
-    if int(min_cover) != min_cover or min_cover < 1:
-        raise InputDataError(f"min_cover must be a whole number >= 1, got {min_cover!r}")
-    if min_cover > 1 and mode == "cover":
-        raise InputDataError("min_cover > 1 applies to max-cover, not to cover mode")
-    n_c = cm.n_candidates
-    eligible = np.ones(n_c, dtype=bool)
-    if excluded:
-        ids = set(map(str, excluded))
-        unknown = ids - set(map(str, cm.candidate_ids))
-        if unknown:
-            log.warning("excluded sites not among the candidates: %s", ", ".join(sorted(unknown)))
-        eligible &= ~np.isin(cm.candidate_ids.astype(str), list(ids))
-    conflicts = None
-    if spacing not in ("line", "walk"):
-        raise InputDataError(f"spacing must be 'line' or 'walk', got {spacing!r}")
-    if min_spacing_m is not None and min_spacing_m > 0 and spacing == "walk":
-        ws = cm.walk_spacing
-        if ws is None or abs(ws.dist_m - min_spacing_m) > 1e-9:
-            raise InputDataError(
-                "walking spacing needs the coverage matrix built with "
-                f"walk_spacing_m={min_spacing_m:g}"
-            )
-        conflicts = ws.conflicts
-        eligible &= ~ws.near_existing
-        log.info(
-            "%d candidates lie within %g m walk of an existing station and are left out",
-            int(ws.near_existing.sum()),
-            min_spacing_m,
-        )
-    elif min_spacing_m is not None and min_spacing_m > 0:
-        if cm.candidate_xy is None:
-            raise InputDataError("minimum spacing needs candidate coordinates")
-        conflicts = _conflicts(cm.candidate_xy, min_spacing_m)
-        if cm.existing_xy is not None and len(cm.existing_xy):
-            near, _ = cKDTree(cm.existing_xy).query(cm.candidate_xy)
-            blocked = near < min_spacing_m
-            eligible &= ~blocked
-            log.info(
-                "%d candidates lie within %g m of an existing station and are left out",
-                int(blocked.sum()),
-                min_spacing_m,
-            )
-    cost = None
-    if budget is not None:
-        if cm.candidate_cost is None or not np.isfinite(cm.candidate_cost[eligible]).all():
-            raise InputDataError("a budget needs a finite cost for every candidate (cost column)")
-        cost = cm.candidate_cost
-        if (cost < 0).any():
-            raise InputDataError("site costs must be >= 0")
-
+    _check_options(cm, mode=mode, solver=solver, min_cover=min_cover)
+    eligible = _eligible(cm, excluded)
+    conflicts, eligible = _spacing_rules(cm, eligible, min_spacing_m, spacing)
+    cost = _budget_costs(cm, eligible, budget)
     if mode == "cover":
         if target_pct is None or not 0 < target_pct <= 100:
             raise InputDataError(
@@ -433,6 +313,120 @@ def select_sites(
             )
         return _select_cover(cm, eligible, conflicts, target_pct, solver, time_limit_s, mip_gap, t0)
 
+    stages, n_add = _stage_counts(stages, n_add, eligible)
+    rules = _Rules(eligible=eligible, conflicts=conflicts, cost=cost, budget=budget)
+    if quotas is not None:
+        district, qmin, qmax, _ = quota_arrays(cm, quotas, n_add, eligible)
+        rules = replace(rules, district=district, quota_min=qmin, quota_max=qmax)
+    staged = _solve_stages(
+        cm,
+        rules,
+        stages,
+        n_add=n_add,
+        min_cover=min_cover,
+        solver=solver,
+        time_limit_s=time_limit_s,
+        mip_gap=mip_gap,
+    )
+    return _max_cover_selection(cm, staged, len(stages), solver, t0, min_cover)
+
+
+def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
+    if value not in choices:
+        raise InputDataError(f"{name} must be {' or '.join(map(repr, choices))}, got {value!r}")
+
+
+def _check_options(cm: CoverageMatrix, *, mode: str, solver: str, min_cover: int) -> None:
+    """Mode, solver and coverage level are known values; there is demand to cover."""
+    _check_choice("mode", mode, OPTIMIZE_MODES)
+    _check_choice("solver", solver, SOLVERS)
+    if cm.total_weight <= 0:
+        raise InputDataError("there is no demand to cover (total weight 0)")
+    if int(min_cover) != min_cover or min_cover < 1:
+        raise InputDataError(f"min_cover must be a whole number >= 1, got {min_cover!r}")
+    if min_cover > 1 and mode == "cover":
+        raise InputDataError("min_cover > 1 applies to max-cover, not to cover mode")
+
+
+def _eligible(cm: CoverageMatrix, excluded: Sequence[str] | None) -> BoolArray:
+    """Candidates that may be chosen: all but the ``excluded`` ids (unknown ids are logged)."""
+    eligible = np.ones(cm.n_candidates, dtype=bool)
+    if excluded:
+        ids = set(map(str, excluded))
+        unknown = ids - set(map(str, cm.candidate_ids))
+        if unknown:
+            log.warning("excluded sites not among the candidates: %s", ", ".join(sorted(unknown)))
+        eligible &= ~np.isin(cm.candidate_ids.astype(str), list(ids))
+    return eligible
+
+
+def _spacing_rules(
+    cm: CoverageMatrix, eligible: BoolArray, min_spacing_m: float | None, spacing: str
+) -> tuple[csr_matrix | None, BoolArray]:
+    """Spacing: pairs of candidates too close, ``eligible`` less those near existing stations.
+
+    Distances are straight-line (``"line"``) or on foot (``"walk"``).
+    """
+    _check_choice("spacing", spacing, SPACING_BY)
+    if min_spacing_m is None or min_spacing_m <= 0:
+        return None, eligible
+    if spacing == "walk":
+        return _walk_spacing_rules(cm, eligible, min_spacing_m)
+    return _line_spacing_rules(cm, eligible, min_spacing_m)
+
+
+def _walk_spacing_rules(
+    cm: CoverageMatrix, eligible: BoolArray, min_spacing_m: float
+) -> tuple[csr_matrix, BoolArray]:
+    ws = cm.walk_spacing
+    if ws is None or abs(ws.dist_m - min_spacing_m) > 1e-9:
+        raise InputDataError(
+            f"walking spacing needs the coverage matrix built with walk_spacing_m={min_spacing_m:g}"
+        )
+    log.info(
+        "%d candidates lie within %g m walk of an existing station and are left out",
+        int(ws.near_existing.sum()),
+        min_spacing_m,
+    )
+    return ws.conflicts, eligible & ~ws.near_existing
+
+
+def _line_spacing_rules(
+    cm: CoverageMatrix, eligible: BoolArray, min_spacing_m: float
+) -> tuple[csr_matrix, BoolArray]:
+    if cm.candidate_xy is None:
+        raise InputDataError("minimum spacing needs candidate coordinates")
+    conflicts = _conflicts(cm.candidate_xy, min_spacing_m)
+    if cm.existing_xy is not None and len(cm.existing_xy):
+        near, _ = cKDTree(cm.existing_xy).query(cm.candidate_xy)
+        blocked = near < min_spacing_m
+        eligible = eligible & ~blocked
+        log.info(
+            "%d candidates lie within %g m of an existing station and are left out",
+            int(blocked.sum()),
+            min_spacing_m,
+        )
+    return conflicts, eligible
+
+
+def _budget_costs(
+    cm: CoverageMatrix, eligible: BoolArray, budget: float | None
+) -> FloatArray | None:
+    """The candidates' costs when there is a budget (checked finite and >= 0)."""
+    if budget is None:
+        return None
+    if cm.candidate_cost is None or not np.isfinite(cm.candidate_cost[eligible]).all():
+        raise InputDataError("a budget needs a finite cost for every candidate (cost column)")
+    cost = cm.candidate_cost
+    if (cost < 0).any():
+        raise InputDataError("site costs must be >= 0")
+    return cost
+
+
+def _stage_counts(
+    stages: Sequence[tuple[str, int]] | None, n_add: int | None, eligible: BoolArray
+) -> tuple[list[tuple[str, int]], int]:
+    """The stages (one unlabelled stage without them) and the total number of sites."""
     if stages:
         total = sum(n for _, n in stages)
         if n_add is not None and n_add != total:
@@ -440,94 +434,161 @@ def select_sites(
                 f"the stages add {total} sites but {n_add} were asked for; make them agree"
             )
         n_add = total
+        stages = list(stages)
     else:
         stages = [("", int(n_add or 0))]
     if n_add is None or n_add <= 0:
         raise InputDataError(
             f"the number of sites to add must be a positive integer, got {n_add!r}"
         )
-    if n_add > int(eligible.sum()):
+    n_eligible = int(eligible.sum())
+    if n_add > n_eligible:
         raise InfeasibleError(
-            f"{n_add} new sites were asked for but only {int(eligible.sum())} candidates are "
-            f"eligible ({n_add - int(eligible.sum())} too few)"
+            f"{n_add} new sites were asked for but only {n_eligible} candidates are "
+            f"eligible ({n_add - n_eligible} too few)"
         )
-    district = qmin = qmax = None
-    if quotas is not None:
-        district, qmin, qmax, _ = _quota_arrays(cm, quotas, n_add, eligible)
+    return stages, n_add
 
+
+@dataclass(frozen=True)
+class _Rules:
+    """What every stage respects: eligible sites, spacing, budget and district quotas."""
+
+    eligible: BoolArray
+    conflicts: csr_matrix | None = None
+    cost: FloatArray | None = None
+    budget: float | None = None
+    district: IntArray | None = None
+    quota_min: IntArray | None = None
+    quota_max: IntArray | None = None
+
+
+@dataclass
+class _Staged:
+    """Sites chosen so far over the stages, in rank order."""
+
+    chosen: list[int] = field(default_factory=list)
+    gains: list[float] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    bound_total: float = 0.0
+
+    def add(self, label: str, sol: Solution) -> None:
+        """Append a stage's solution."""
+        self.statuses.append(sol.status)
+        self.bound_total += sol.bound
+        for j, g in zip(sol.selected, sol.gains, strict=True):
+            self.chosen.append(int(j))
+            self.gains.append(float(g))
+            self.labels.append(label)
+
+
+def _district_counts(district: IntArray, chosen: list[int], n_districts: int) -> IntArray:
+    picked = district[chosen][district[chosen] >= 0] if chosen else np.zeros(0, np.int64)
+    return np.bincount(picked, minlength=n_districts)
+
+
+def _stage_problem(
+    cover: Any,
+    weight: FloatArray,
+    need: IntArray,
+    rules: _Rules,
+    chosen: list[int],
+    *,
+    last: bool,
+) -> Problem:
+    """The problem of one stage, given the sites ``chosen`` in the stages before.
+
+    Earlier sites (and sites too close to them) are taken; the quotas and the budget are what
+    is left of them; quota minimums bind the last stage only.
+    """
+    stage_min = stage_max = None
+    if rules.quota_max is not None:
+        stage_max = rules.quota_max - _district_counts(rules.district, chosen, len(rules.quota_max))
+    if rules.quota_min is not None:
+        have = _district_counts(rules.district, chosen, len(rules.quota_min))
+        stage_min = (
+            np.maximum(rules.quota_min - have, 0) if last else np.zeros_like(rules.quota_min)
+        )
+    eligible = rules.eligible.copy()
+    if chosen:
+        eligible[chosen] = False
+        if rules.conflicts is not None:
+            eligible[rules.conflicts[chosen].indices] = False
+    budget = rules.budget
+    if budget is not None:
+        budget = budget - (float(rules.cost[chosen].sum()) if chosen else 0.0)
+    return Problem(
+        cover=cover,
+        weight=weight,
+        need=need,
+        eligible=eligible,
+        conflicts=rules.conflicts,
+        district=rules.district,
+        quota_min=stage_min,
+        quota_max=stage_max,
+        cost=rules.cost,
+        budget=budget,
+    )
+
+
+def _solve_stage(
+    problem: Problem, n: int, solver: str, time_limit_s: float, mip_gap: float
+) -> Solution:
+    """Greedy, then (``exact``) HiGHS warm-started from it, ranked by greedy addition."""
+    try:
+        sol = greedy_mclp(problem, n)
+    except InfeasibleError:
+        if solver != "exact":
+            raise
+        sol = None  # greedy can miss a feasible packing (spacing, budget): let HiGHS try
+    if solver == "exact":
+        exact = milp(problem, n_add=n, warm=sol, time_limit_s=time_limit_s, mip_gap=mip_gap)
+        sol = _rank(problem, _better(exact, sol))
+    return sol
+
+
+def _solve_stages(
+    cm: CoverageMatrix,
+    rules: _Rules,
+    stages: Sequence[tuple[str, int]],
+    *,
+    n_add: int,
+    min_cover: int,
+    solver: str,
+    time_limit_s: float,
+    mip_gap: float,
+) -> _Staged:
+    """Solve the stages one after the other, each building on the sites before."""
     cover, weight, need = _reduce(cm, min_cover)
-    chosen: list[int] = []
-    gains: list[float] = []
-    labels: list[str] = []
-    bound_total = 0.0
-    statuses: list[str] = []
+    staged = _Staged()
     done = 0
     got = np.zeros(cover.shape[0], dtype=np.int64)  # new covers of each reduced row
     for label, n in stages:
         done += n
-        stage_max = (
-            None
-            if qmax is None
-            else qmax
-            - np.bincount(
-                district[chosen][district[chosen] >= 0] if chosen else np.zeros(0, np.int64),
-                minlength=len(qmax),
-            )
+        problem = _stage_problem(
+            cover, weight, np.maximum(need - got, 0), rules, staged.chosen, last=done == n_add
         )
-        last = done == n_add
-        stage_min = None
-        if qmin is not None:
-            have = np.bincount(
-                district[chosen][district[chosen] >= 0] if chosen else np.zeros(0, np.int64),
-                minlength=len(qmin),
-            )
-            stage_min = np.maximum(qmin - have, 0) if last else np.zeros_like(qmin)
-        stage_eligible = eligible.copy()
-        if chosen:
-            stage_eligible[chosen] = False
-            if conflicts is not None:
-                stage_eligible[conflicts[chosen].indices] = False
-        problem = Problem(
-            cover=cover,
-            weight=weight,
-            need=np.maximum(need - got, 0),
-            eligible=stage_eligible,
-            conflicts=conflicts,
-            district=district,
-            quota_min=stage_min,
-            quota_max=stage_max,
-            cost=cost,
-            budget=None
-            if budget is None
-            else budget - (float(cost[chosen].sum()) if chosen else 0.0),
-        )
-        try:
-            sol = greedy_mclp(problem, n)
-        except InfeasibleError:
-            if solver != "exact":
-                raise
-            sol = None  # greedy can miss a feasible packing (spacing, budget): let HiGHS try
-        if solver == "exact":
-            exact = milp(problem, n_add=n, warm=sol, time_limit_s=time_limit_s, mip_gap=mip_gap)
-            sol = _rank(problem, _better(exact, sol))
-        statuses.append(sol.status)
-        bound_total += sol.bound
-        for j, g in zip(sol.selected, sol.gains, strict=True):
-            chosen.append(int(j))
-            gains.append(float(g))
-            labels.append(label)
-        sel = sol.selected
-        if len(sel):
-            got += np.diff(cover[:, sel].tocsr().indptr)
-    added = float(np.sum(gains))
-    before = cm.covered_weight_before
+        sol = _solve_stage(problem, n, solver, time_limit_s, mip_gap)
+        staged.add(label, sol)
+        if len(sol.selected):
+            got += np.diff(cover[:, sol.selected].tocsr().indptr)
+    return staged
+
+
+def _max_cover_selection(
+    cm: CoverageMatrix, staged: _Staged, n_stages: int, solver: str, t0: float, min_cover: int
+) -> SiteSelection:
+    """The :class:`SiteSelection` of a (staged) maximal-coverage run."""
+    added = float(np.sum(staged.gains))
     # the bound of a staged plan: stage bounds are conditional on earlier stages, so only a
     # single stage carries a proven bound on the whole
-    bound = bound_total if len(stages) == 1 else float("inf")
-    gap = _gap(bound, added)
+    bound = staged.bound_total if n_stages == 1 else float("inf")
+    statuses = staged.statuses
     status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
-    return _selection(cm, chosen, gains, labels, before, added, bound, gap, solver, status,
-                      "max-cover", t0, min_cover=min_cover)  # fmt: skip
+    return _selection(cm, staged.chosen, staged.gains, staged.labels, cm.covered_weight_before,
+                      added, bound, _gap(bound, added), solver, status, "max-cover", t0,
+                      min_cover=min_cover)  # fmt: skip
 
 
 def _gap(bound: float, objective: float) -> float:

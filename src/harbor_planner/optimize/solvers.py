@@ -29,6 +29,7 @@ import numpy.typing as npt
 from scipy.sparse import csc_matrix, csr_matrix, hstack, identity, vstack
 
 from harbor_planner.errors import DependencyError, InfeasibleError
+from harbor_planner.settings import MIP_GAP, TIME_LIMIT_S
 
 __all__ = ["Problem", "Solution", "greedy_lscp", "greedy_mclp", "milp"]
 
@@ -370,14 +371,169 @@ def _run_highs(
     return status, info, values
 
 
+#: A block of model rows: coefficients over the columns (candidates x, then rows y) and the
+#: lower and upper bound of each row.
+Rows = tuple[csr_matrix, FloatArray, FloatArray]
+
+
+def _objective(w: FloatArray, n_c: int, mclp: bool) -> FloatArray:
+    """Column costs: MCLP maximises covered weight (``-w`` on y), LSCP counts sites (x)."""
+    n_r = len(w)
+    if mclp:
+        return np.concatenate([np.zeros(n_c), -w])
+    return np.concatenate([np.ones(n_c), np.zeros(n_r)])
+
+
+def _column_bounds(problem: Problem) -> tuple[FloatArray, FloatArray]:
+    """Column bounds: x in [0, eligible], y in [0, covers the row still counts for]."""
+    n_c, n_r = problem.n_candidates, problem.cover.shape[0]
+    lower = np.zeros(n_c + n_r)
+    upper = np.concatenate([problem.eligible.astype(float), problem.row_need().astype(float)])
+    return lower, upper
+
+
+def _cover_rows(a: csr_matrix) -> Rows:
+    """``y_i <= sum_j a_ij x_j``: a row counts only the covers of chosen sites."""
+    n_r = a.shape[0]
+    block = hstack([-a, identity(n_r, format="csr")], format="csr")
+    return block, np.full(n_r, -np.inf), np.zeros(n_r)
+
+
+def _count_row(n_c: int, w: FloatArray, n_add: int | None, needed: float | None) -> Rows:
+    """MCLP: exactly ``n_add`` sites; LSCP: newly covered weight at least ``needed``."""
+    n_r = len(w)
+    if n_add is not None:
+        block = hstack([csr_matrix(np.ones((1, n_c))), csr_matrix((1, n_r))], format="csr")
+        return block, np.array([float(n_add)]), np.array([float(n_add)])
+    block = hstack([csr_matrix((1, n_c)), csr_matrix(w.reshape(1, -1))], format="csr")
+    return block, np.array([float(needed)]), np.array([np.inf])
+
+
+def _quota_rows(problem: Problem, n_r: int) -> Rows | None:
+    """Per district: ``quota_min <= new sites there <= quota_max``."""
+    if problem.district is None or problem.quota_max is None:
+        return None
+    n_c = problem.n_candidates
+    n_d = len(problem.quota_max)
+    has = problem.district >= 0
+    q = csr_matrix(
+        (np.ones(has.sum()), (problem.district[has], np.flatnonzero(has))), shape=(n_d, n_c)
+    )
+    block = hstack([q, csr_matrix((n_d, n_r))], format="csr")
+    return block, problem.quota_min.astype(float), problem.quota_max.astype(float)
+
+
+def _budget_row(problem: Problem, n_r: int) -> Rows | None:
+    """Total cost of the new sites at most the budget."""
+    if problem.budget is None or problem.cost is None:
+        return None
+    block = hstack([csr_matrix(problem.cost.reshape(1, -1)), csr_matrix((1, n_r))], format="csr")
+    return block, np.array([-np.inf]), np.array([float(problem.budget)])
+
+
+def _spacing_rows(problem: Problem, n_r: int) -> Rows | None:
+    """``x_i + x_j <= 1`` for every pair of candidates closer than the minimum spacing."""
+    if problem.conflicts is None or not problem.conflicts.nnz:
+        return None
+    n_c = problem.n_candidates
+    c = problem.conflicts.tocoo()
+    upper = c.row < c.col
+    i, j = c.row[upper], c.col[upper]
+    m = len(i)
+    pairs = csr_matrix(
+        (np.ones(2 * m), (np.repeat(np.arange(m), 2), np.column_stack([i, j]).ravel())),
+        shape=(m, n_c),
+    )
+    block = hstack([pairs, csr_matrix((m, n_r))], format="csr")
+    return block, np.full(m, -np.inf), np.ones(m)
+
+
+def _constraints(problem: Problem, a: csr_matrix, n_add: int | None, needed: float | None) -> Rows:
+    """All rows of the model, stacked: cover, count, quotas, budget, spacing."""
+    n_r = a.shape[0]
+    blocks = [
+        _cover_rows(a),
+        _count_row(problem.n_candidates, problem.weight, n_add, needed),
+        _quota_rows(problem, n_r),
+        _budget_row(problem, n_r),
+        _spacing_rows(problem, n_r),
+    ]
+    present = [b for b in blocks if b is not None]
+    mat = vstack([b[0] for b in present], format="csr")
+    mat.sort_indices()
+    return mat, np.concatenate([b[1] for b in present]), np.concatenate([b[2] for b in present])
+
+
+def _highs_lp(hs: Any, problem: Problem, a: csr_matrix, mclp: bool, rows: Rows) -> Any:
+    """The HiGHS model: integer x, continuous y, the stacked rows in row-wise form."""
+    mat, lo, hi = rows
+    n_c = problem.n_candidates
+    n_cols = n_c + a.shape[0]
+    col_lower, col_upper = _column_bounds(problem)
+    lp = hs.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = mat.shape[0]
+    lp.col_cost_ = _objective(problem.weight, n_c, mclp)
+    lp.col_lower_ = col_lower
+    lp.col_upper_ = col_upper
+    lp.row_lower_ = lo
+    lp.row_upper_ = hi
+    lp.a_matrix_.format_ = hs.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
+    lp.a_matrix_.value_ = mat.data.astype(np.float64)
+    lp.a_matrix_.num_col_ = n_cols
+    lp.a_matrix_.num_row_ = mat.shape[0]
+    lp.integrality_ = [hs.HighsVarType.kInteger] * n_c + [hs.HighsVarType.kContinuous] * (
+        n_cols - n_c
+    )
+    return lp
+
+
+def _true_objective(
+    a: csr_matrix, w: FloatArray, need: IntArray, chosen: IntArray, mclp: bool
+) -> float:
+    """The objective ``chosen`` really has: covered weight (MCLP) or number of sites."""
+    if not mclp:
+        return float(len(chosen))
+    hits = np.asarray(a[:, chosen].sum(axis=1)).ravel()
+    return float((w * np.minimum(hits, need)).sum())
+
+
+def _solve_checked(
+    hs: Any,
+    lp: Any,
+    problem: Problem,
+    a: csr_matrix,
+    start: IntArray | None,
+    mclp: bool,
+    time_limit_s: float,
+    mip_gap: float,
+) -> tuple[str, Any, FloatArray | None]:
+    """Solve from the warm start; solve again from scratch if HiGHS' answer is inconsistent."""
+    status, info, values = _run_highs(hs, lp, start, mclp, time_limit_s, mip_gap)
+    if values is not None and start is not None:
+        n_c = problem.n_candidates
+        chosen = np.flatnonzero(values[:n_c] > 0.5)
+        claimed = info.objective_function_value
+        real = _true_objective(a, problem.weight, problem.row_need(), chosen, mclp)
+        real = -real if mclp else real
+        if claimed < real - 1e-6 * max(1.0, abs(real)):
+            # HiGHS 1.16 can report an objective its returned solution does not have after a
+            # user-supplied start (seen in the set-cover model): solve again from scratch
+            log.warning("HiGHS gave an inconsistent answer after the warm start; re-solving")
+            status, info, values = _run_highs(hs, lp, None, mclp, time_limit_s, mip_gap)
+    return status, info, values
+
+
 def milp(
     problem: Problem,
     *,
     n_add: int | None = None,
     needed: float | None = None,
     warm: Solution | None = None,
-    time_limit_s: float = 600.0,
-    mip_gap: float = 1e-4,
+    time_limit_s: float = TIME_LIMIT_S,
+    mip_gap: float = MIP_GAP,
 ) -> Solution:
     """Solve MCLP (``n_add``) or LSCP (``needed``) exactly with HiGHS.
 
@@ -396,6 +552,12 @@ def milp(
     mip_gap
         Stop when the proven relative gap is below this.
 
+    Returns
+    -------
+    Solution
+        The best solution found and the proven bound (``warm`` when HiGHS finds none or a
+        worse one).
+
     Raises
     ------
     InfeasibleError
@@ -405,85 +567,11 @@ def milp(
     hs = _highs()
     t0 = time.perf_counter()
     a = problem.cover.tocsr().astype(np.float64)
-    n_r, n_c = a.shape
-    w = problem.weight
-    need = problem.row_need()
     mclp = n_add is not None
-    # columns: x (candidates) then y (rows)
-    col_cost = (
-        np.concatenate([np.zeros(n_c), -w])
-        if mclp
-        else np.concatenate([np.ones(n_c), np.zeros(n_r)])
-    )
-    col_lower = np.zeros(n_c + n_r)
-    col_upper = np.concatenate([problem.eligible.astype(float), problem.row_need().astype(float)])
-    blocks = [hstack([-a, identity(n_r, format="csr")], format="csr")]
-    lo = [np.full(n_r, -np.inf)]
-    hi = [np.zeros(n_r)]
-    zeros_r = csr_matrix((1, n_r))
-    if mclp:
-        blocks.append(hstack([csr_matrix(np.ones((1, n_c))), zeros_r], format="csr"))
-        lo.append(np.array([float(n_add)]))
-        hi.append(np.array([float(n_add)]))
-    else:
-        blocks.append(hstack([csr_matrix((1, n_c)), csr_matrix(w.reshape(1, -1))], format="csr"))
-        lo.append(np.array([float(needed)]))
-        hi.append(np.array([np.inf]))
-    if problem.district is not None and problem.quota_max is not None:
-        n_d = len(problem.quota_max)
-        has = problem.district >= 0
-        q = csr_matrix(
-            (np.ones(has.sum()), (problem.district[has], np.flatnonzero(has))), shape=(n_d, n_c)
-        )
-        blocks.append(hstack([q, csr_matrix((n_d, n_r))], format="csr"))
-        lo.append(problem.quota_min.astype(float))
-        hi.append(problem.quota_max.astype(float))
-    if problem.budget is not None and problem.cost is not None:
-        blocks.append(hstack([csr_matrix(problem.cost.reshape(1, -1)), zeros_r], format="csr"))
-        lo.append(np.array([-np.inf]))
-        hi.append(np.array([float(problem.budget)]))
-    if problem.conflicts is not None and problem.conflicts.nnz:
-        c = problem.conflicts.tocoo()
-        upper = c.row < c.col
-        i, j = c.row[upper], c.col[upper]
-        m = len(i)
-        pairs = csr_matrix(
-            (np.ones(2 * m), (np.repeat(np.arange(m), 2), np.column_stack([i, j]).ravel())),
-            shape=(m, n_c),
-        )
-        blocks.append(hstack([pairs, csr_matrix((m, n_r))], format="csr"))
-        lo.append(np.full(m, -np.inf))
-        hi.append(np.ones(m))
-    mat = vstack(blocks, format="csr")
-    mat.sort_indices()
-
-    lp = hs.HighsLp()
-    lp.num_col_ = n_c + n_r
-    lp.num_row_ = mat.shape[0]
-    lp.col_cost_ = col_cost
-    lp.col_lower_ = col_lower
-    lp.col_upper_ = col_upper
-    lp.row_lower_ = np.concatenate(lo)
-    lp.row_upper_ = np.concatenate(hi)
-    lp.a_matrix_.format_ = hs.MatrixFormat.kRowwise
-    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
-    lp.a_matrix_.value_ = mat.data.astype(np.float64)
-    lp.a_matrix_.num_col_ = n_c + n_r
-    lp.a_matrix_.num_row_ = mat.shape[0]
-    lp.integrality_ = [hs.HighsVarType.kInteger] * n_c + [hs.HighsVarType.kContinuous] * n_r
+    rows = _constraints(problem, a, n_add, needed)
+    lp = _highs_lp(hs, problem, a, mclp, rows)
     start = None if warm is None or not len(warm.selected) else warm.selected
-    status, info, values = _run_highs(hs, lp, start, mclp, time_limit_s, mip_gap)
-    if values is not None and start is not None:
-        chosen = np.flatnonzero(values[:n_c] > 0.5)
-        claimed = info.objective_function_value
-        hits = np.asarray(a[:, chosen].sum(axis=1)).ravel()
-        real = -float((w * np.minimum(hits, need)).sum()) if mclp else float(len(chosen))
-        if claimed < real - 1e-6 * max(1.0, abs(real)):
-            # HiGHS 1.16 can report an objective its returned solution does not have after a
-            # user-supplied start (seen in the set-cover model): solve again from scratch
-            log.warning("HiGHS gave an inconsistent answer after the warm start; re-solving")
-            status, info, values = _run_highs(hs, lp, None, mclp, time_limit_s, mip_gap)
+    status, info, values = _solve_checked(hs, lp, problem, a, start, mclp, time_limit_s, mip_gap)
     if values is None:
         if warm is not None:
             log.warning("HiGHS found no solution (%s); keeping the greedy one", status)
@@ -492,28 +580,24 @@ def milp(
             f"the exact model has no solution ({status}): the constraints (quotas, spacing, "
             "budget) cannot all be met"
         )
-    chosen = np.flatnonzero(values[:n_c] > 0.5)
+    chosen = np.flatnonzero(values[: problem.n_candidates] > 0.5)
+    objective = _true_objective(a, problem.weight, problem.row_need(), chosen, mclp)
     if mclp:
-        hits = np.asarray(a[:, chosen].sum(axis=1)).ravel()
-        objective = float((w * np.minimum(hits, need)).sum())
         bound = max(-float(info.mip_dual_bound), objective)
         if warm is not None and warm.objective > objective + 1e-9:
             log.warning("HiGHS returned a worse solution than greedy; keeping greedy's")
             return Solution(warm.selected, warm.gains, warm.objective, bound, "exact",
                             "time_limit", time.perf_counter() - t0)  # fmt: skip
     else:
-        objective = float(len(chosen))
-        bound = float(np.ceil(info.mip_dual_bound - 1e-6))
-        bound = min(bound, objective)
-    label = {"Optimal": "optimal", "Time limit reached": "time_limit"}.get(status, status)
+        bound = min(float(np.ceil(info.mip_dual_bound - 1e-6)), objective)
     log.info(
         "HiGHS: %s, objective %.6g, bound %.6g (%.2f s, %d rows x %d columns)",
         status,
         objective,
         bound,
         time.perf_counter() - t0,
-        mat.shape[0],
-        n_c + n_r,
+        rows[0].shape[0],
+        lp.num_col_,
     )
     return Solution(
         selected=chosen.astype(np.int64),
@@ -521,7 +605,7 @@ def milp(
         objective=objective,
         bound=bound,
         solver="exact",
-        status=label,
+        status={"Optimal": "optimal", "Time limit reached": "time_limit"}.get(status, status),
         runtime_s=time.perf_counter() - t0,
         sense="max" if mclp else "min",
     )

@@ -1,0 +1,51 @@
+"""Checks of user-supplied settings, shared by every module that reads them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from harbor_planner.errors import InputDataError
+
+__all__ = ["check_positive"]
+
+
+def check_positive(name: str, value: Any, *, allow_zero: bool = False, unit: str = "") -> float:
+    """``value`` as a float, if it is a finite number > 0 (or >= 0 with ``allow_zero``).
+
+    Parameters
+    ----------
+    name
+        The setting as the user knows it (``"speed_kmh"``, ``"WalkModel elevator_s"``...),
+        named in the error message.
+    value
+        The value given.
+    allow_zero
+        Accept 0 as well.
+    unit
+        Unit named in the error message (``"metres"``, ``"people"``...); ``""`` for none.
+
+    Returns
+    -------
+    float
+        The value.
+
+    Raises
+    ------
+    InputDataError
+        ``value`` is not a number, not finite, negative, or 0 without ``allow_zero``; the
+        message names the setting, what it must be and the value given.
+
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    ok = math.isfinite(number) and (number >= 0 if allow_zero else number > 0)
+    if not ok:
+        if allow_zero:
+            what = "a finite number >= 0" + (f" ({unit})" if unit else "")
+        else:
+            what = "a positive number" + (f" of {unit}" if unit else "") + " (finite, > 0)"
+        raise InputDataError(f"{name} must be {what}, got {value!r}")
+    return number
