@@ -21,7 +21,7 @@ import pandas as pd
 
 from harbor_planner.errors import InputDataError
 
-__all__ = ["CODE_COLUMN", "Numbering", "number_stations"]
+__all__ = ["CODE_COLUMN", "Numbering", "number_stations", "register_table"]
 
 log = logging.getLogger(__name__)
 
