@@ -7,7 +7,7 @@ import pytest
 
 from harbor_planner import InputDataError, read_stations
 from harbor_planner.cli import main
-from harbor_planner.register import CODE_COLUMN, number_stations
+from harbor_planner.stations.register import CODE_COLUMN, number_stations
 
 # two points in 渝中区 (500103) and one in 江北区 (500105), WGS-84
 YUZHONG = [(106.5700, 29.5580), (106.5500, 29.5550), (106.5400, 29.5600)]

@@ -21,7 +21,7 @@ import pandas as pd
 
 from harbor_planner.errors import InputDataError
 
-__all__ = ["CODE_COLUMN", "Numbering", "number_stations"]
+__all__ = ["CODE_COLUMN", "Numbering", "number_stations", "register_table"]
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,6 @@ def number_stations(stations: Any) -> Numbering:
     st = stations.copy()
     if "adcode" not in st:
         raise InputDataError("numbering needs the district (adcode) of every station")
-    problems: list[str] = []
     col = _find(st.columns, _CODE_ALIASES)
     codes = (
         st[col].astype("string").str.strip().replace("", pd.NA)
@@ -104,12 +103,41 @@ def number_stations(stations: Any) -> Numbering:
     if col is not None and col != CODE_COLUMN:
         st = st.drop(columns=col)
     adcode = st["adcode"].astype("string")
+    parts = codes.str.extract(_CODE_RE)
+    problems = _code_problems(st, codes, parts, adcode)
+    st = _read_dates(st, problems)
+    if problems:
+        raise InputDataError("cannot number the register: " + "; ".join(problems))
+
+    status = st["status"] if "status" in st else pd.Series(pd.NA, index=st.index)
+    no_date = (status == "closed") & st["closed"].isna()
+    if no_date.any():
+        log.warning("%s: closed stations without a closing date (退出日期)", _rows(st, no_date))
+
+    new = codes.isna()
+    out, assigned = _assign_codes(st, codes, parts, adcode)
+    st[CODE_COLUMN] = out.astype("string")
+    kept = int((~new).sum())
+    log.info(
+        "register: %d stations, %d codes kept, %d new codes in %d districts",
+        len(st),
+        kept,
+        assigned,
+        int(adcode.nunique()),
+    )
+    return Numbering(stations=st, kept=kept, assigned=assigned)
+
+
+def _code_problems(
+    st: pd.DataFrame, codes: pd.Series, parts: pd.DataFrame, adcode: pd.Series
+) -> list[str]:
+    """Stations outside every district, malformed codes, codes twice, codes of another district."""
+    problems: list[str] = []
     if adcode.isna().any():
         problems.append(
             f"{_rows(st, adcode.isna())}: the station lies in no Chongqing district, so it "
             "cannot be numbered"
         )
-    parts = codes.str.extract(_CODE_RE)
     bad = codes.notna() & parts[0].isna()
     if bad.any():
         problems.append(
@@ -129,6 +157,11 @@ def number_stations(stations: Any) -> Numbering:
             f"{_rows(st, wrong)}: the code's district disagrees with the location: "
             + ", ".join(pairs)
         )
+    return problems
+
+
+def _read_dates(st: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
+    """``st`` with ``opened`` and ``closed`` as ISO dates; unreadable dates go to ``problems``."""
     for canon, aliases in _DATE_ALIASES.items():
         dcol = _find(st.columns, aliases)
         raw = st[dcol] if dcol is not None else pd.Series(pd.NA, index=st.index)
@@ -143,14 +176,13 @@ def number_stations(stations: Any) -> Numbering:
         if dcol is not None and dcol != canon:
             st = st.drop(columns=dcol)
         st[canon] = parsed.dt.strftime("%Y-%m-%d").astype("string")
-    if problems:
-        raise InputDataError("cannot number the register: " + "; ".join(problems))
+    return st
 
-    status = st["status"] if "status" in st else pd.Series(pd.NA, index=st.index)
-    no_date = (status == "closed") & st["closed"].isna()
-    if no_date.any():
-        log.warning("%s: closed stations without a closing date (退出日期)", _rows(st, no_date))
 
+def _assign_codes(
+    st: pd.DataFrame, codes: pd.Series, parts: pd.DataFrame, adcode: pd.Series
+) -> tuple[pd.Series, int]:
+    """New codes after the highest of each district, in row order; returns codes and count."""
     number = pd.to_numeric(parts[1], errors="coerce")
     highest = number.groupby(adcode).max()
     new = codes.isna()
@@ -166,17 +198,7 @@ def number_stations(stations: Any) -> Numbering:
         if counter[a] > 9999:
             raise InputDataError(f"district {a} has run out of four-digit station numbers")
         out[i] = f"{a}-{counter[a]:04d}"
-    st[CODE_COLUMN] = out.astype("string")
-    kept = int((~new).sum())
-    assigned = len(new_in_order)
-    log.info(
-        "register: %d stations, %d codes kept, %d new codes in %d districts",
-        len(st),
-        kept,
-        assigned,
-        int(adcode.nunique()),
-    )
-    return Numbering(stations=st, kept=kept, assigned=assigned)
+    return out, len(new_in_order)
 
 
 def register_table(numbered: Any) -> pd.DataFrame:

@@ -1,0 +1,462 @@
+"""Read a station file, map its headers to one schema, run the row checks, split clean/rejected.
+
+The flow of :func:`read_stations`: a reader of :mod:`harbor_planner.readers` gives raw tables
+(one per sheet or layer) with the file's own headers and row numbers; their headers are mapped
+to the normalised schema (see :mod:`harbor_planner.stations`) into one table with helper
+columns naming the source headers; :func:`harbor_planner.stations.checks.check_rows` finds the
+problems and normalises the values; rows with an error are rejected, the others become
+:attr:`StationCheck.stations`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+
+from harbor_planner.coords import CoordSystem, parse_crs
+from harbor_planner.errors import CRSError, InputDataError
+from harbor_planner.readers import (
+    ALIAS_INDEX,
+    RawTable,
+    norm_header,
+    problem,
+    read_csv,
+    read_geo,
+    read_xlsx,
+)
+from harbor_planner.stations._common import STATUS_ALIASES
+from harbor_planner.stations.checks import CheckedRows, check_rows
+from harbor_planner.stations.problems import (
+    PROBLEM_COLUMNS,
+    concat_problems,
+    format_problem_table,
+)
+
+__all__ = ["StationCheck", "read_stations"]
+
+log = logging.getLogger(__name__)
+
+#: Columns of the normalised schema; a source column of the same name gets a ``_src`` suffix.
+RESERVED = (
+    "row",
+    "sheet",
+    "station_id",
+    "name",
+    "district",
+    "address",
+    "status",
+    "flagship",
+    "area_m2",
+    "lon_orig",
+    "lat_orig",
+    "crs_orig",
+    "adcode",
+    "district_zh",
+    "geometry",
+)
+
+_GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
+_TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+_TEXT_COLUMNS = ("station_id", "name", "district", "address", "status", "flagship")
+
+
+@dataclass(frozen=True)
+class StationCheck:
+    """The result of reading and checking a station file.
+
+    Attributes
+    ----------
+    stations
+        Clean stations in the normalised schema (see :mod:`harbor_planner.stations`),
+        EPSG:4326.
+    rejected
+        Rows with at least one error, as read (original headers, values as text), with
+        ``row``, ``sheet`` and ``problems`` (the error messages joined by ``"; "``).
+    problems
+        Every problem found, errors and warnings, with :data:`PROBLEM_COLUMNS`.
+    source
+        The file read.
+    crs
+        The coordinate system the coordinates were read in.
+
+    """
+
+    stations: gpd.GeoDataFrame
+    rejected: pd.DataFrame
+    problems: pd.DataFrame
+    source: str
+    crs: CoordSystem
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        """Problems of severity ``error``."""
+        return self.problems[self.problems["severity"] == "error"]
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        """Problems of severity ``warning``."""
+        return self.problems[self.problems["severity"] == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """Whether no error was found (warnings allowed)."""
+        return self.errors.empty
+
+    def summary(self) -> str:
+        """One line: rows read, clean, rejected, errors and warnings."""
+        n = len(self.stations) + len(self.rejected)
+        return (
+            f"{self.source}: {n} rows read as {self.crs.label}; {len(self.stations)} stations "
+            f"kept, {len(self.rejected)} rejected; {len(self.errors)} errors, "
+            f"{len(self.warnings)} warnings"
+        )
+
+    def format_problems(self, *, max_rows: int | None = None) -> str:
+        """Render the problems as an aligned text table (see :func:`format_problem_table`)."""
+        return format_problem_table(self.problems, max_rows=max_rows)
+
+    def raise_for_errors(self, *, max_rows: int = 30) -> None:
+        """Raise :class:`InputDataError` listing the errors, if there is any.
+
+        Parameters
+        ----------
+        max_rows
+            Errors shown in the message at most.
+
+        """
+        if self.ok:
+            return
+        msg = (
+            f"{len(self.errors)} errors in {len(self.rejected)} rows; fix them in the file or "
+            "read with strict=False to keep the clean rows:\n"
+            + format_problem_table(self.errors, max_rows=max_rows)
+        )
+        raise InputDataError(msg, path=self.source)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_stations(
+    path: str | os.PathLike[str],
+    *,
+    crs: str | int | pyproj.CRS | CoordSystem | None = None,
+    sheet: str | Sequence[str] | None = None,
+    extent: object = "chongqing",
+    encoding: str | None = None,
+    strict: bool = False,
+) -> StationCheck:
+    """Read a station list, check every row and normalise it to WGS-84.
+
+    Parameters
+    ----------
+    path
+        A ``.csv``/``.txt``/``.tsv`` (UTF-8, UTF-8 with BOM or GBK/GB18030, detected; comma,
+        semicolon, tab or ``|``), ``.xlsx``, ``.geojson``/``.json``, ``.gpkg`` or ``.shp`` file.
+        In CSV and XLSX the header row may follow a few title rows; it is the first row naming
+        both a longitude and a latitude column.
+    crs
+        The true coordinate system of the coordinates: ``"gcj02"`` for points picked on AMap
+        (高德) or Tencent, ``"bd09"`` for Baidu, ``"wgs84"`` for GPS/OpenStreetMap, or
+        ``"EPSG:NNNN"`` (see :func:`harbor_planner.coords.parse_crs`). Required for CSV/XLSX.
+        For GIS files the file's own CRS is used when it is projected; when it is EPSG:4326
+        (which AMap/Baidu exports also claim) ``crs`` must be given, since the datum cannot be
+        told from the file.
+    sheet
+        XLSX: ``None`` or ``"*"`` reads every sheet that has coordinate columns (others are
+        skipped with a ``sheet_skipped`` warning) and keeps the sheet name in ``sheet``; a
+        name or a list of names reads those sheets. A sheet named like a status (已建成, 拟建...)
+        gives that status to its rows without a status of their own. GeoPackage: the layer
+        (default: the only layer, or ``stations``).
+    extent
+        Where stations may lie: ``"chongqing"`` (default; points more than 500 m outside the
+        municipality are errors), ``None`` (no check), a ``(min lon, min lat, max lon,
+        max lat)`` WGS-84 tuple, a WGS-84 shapely geometry or a GeoDataFrame/GeoSeries.
+    encoding
+        Force a text encoding for CSV (and Shapefile attributes) instead of detecting it.
+    strict
+        Raise :class:`InputDataError` listing the errors when any row has one, instead of
+        returning them in the result.
+
+    Returns
+    -------
+    StationCheck
+        Clean stations (normalised schema, see :mod:`harbor_planner.stations`), rejected rows
+        as read, and all problems.
+
+    Raises
+    ------
+    InputDataError
+        When the file is missing, unreadable, has no coordinate columns, or (``strict``) has
+        errors.
+    CRSError
+        When the coordinate system is not stated and cannot be taken from the file.
+
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputDataError("no such file", path=p)
+    suffix = p.suffix.lower()
+    if suffix in {".xls"}:
+        raise InputDataError(
+            "old .xls workbooks are not supported; save as .xlsx or CSV from Excel", path=p
+        )
+    geo = suffix in _GEO_SUFFIXES
+    if not geo and suffix not in _TABLE_SUFFIXES:
+        raise InputDataError(
+            f"unknown file type '{suffix}'; give a .csv, .xlsx, .geojson, .gpkg or .shp file",
+            path=p,
+        )
+    if suffix in {".csv", ".txt", ".tsv"}:
+        raws, file_problems = read_csv(p, encoding)
+    elif suffix in {".xlsx", ".xlsm"}:
+        raws, file_problems = read_xlsx(p, sheet)
+    else:
+        raws, file_problems = read_geo(p, sheet, encoding)
+    cs = _resolve_crs(crs, raws[0], p, geo)
+    check = _check(raws, cs, source=str(p), extent=extent, file_problems=file_problems)
+    if strict:
+        check.raise_for_errors()
+    return check
+
+
+# --------------------------------------------------------------------------- coordinate system
+
+
+def _resolve_crs(
+    crs: str | int | pyproj.CRS | CoordSystem | None, raw: RawTable, path: Path, geo: bool
+) -> CoordSystem:
+    if not geo:
+        if crs is None:
+            raise CRSError(
+                "no coordinate system given. A CSV/XLSX file does not record one: state it "
+                "with crs= (--crs): 'gcj02' for coordinates picked on AMap/高德 or Tencent, "
+                "'bd09' for Baidu, 'wgs84' for GPS/OpenStreetMap, or 'EPSG:NNNN'",
+                path=path,
+            )
+        return parse_crs(crs)
+    file_crs = raw.file_crs
+    if crs is None:
+        return _crs_from_file(file_crs, path)
+    stated = parse_crs(crs)
+    if file_crs is not None:
+        if file_crs.is_projected and stated.kind != "epsg":
+            raise CRSError(
+                f"the file is in the projected CRS {file_crs.to_string()} but crs="
+                f"{stated.name!r} describes longitude/latitude degrees; drop crs= or give the "
+                "file's true projected CRS",
+                path=path,
+            )
+        if parse_crs(file_crs) != stated:
+            log.info("%s: file says %s; using %s as stated", path, file_crs.to_string(), stated)
+    return stated
+
+
+def _crs_from_file(file_crs: pyproj.CRS | None, path: Path) -> CoordSystem:
+    """The file's own CRS when no ``crs=`` was given: only a projected one is trusted."""
+    if file_crs is None:
+        raise CRSError(
+            "the file has no coordinate system and none was given; state it with crs= "
+            "(--crs): 'wgs84', 'gcj02' (AMap), 'bd09' (Baidu) or 'EPSG:NNNN'",
+            path=path,
+        )
+    if file_crs.is_geographic:
+        raise CRSError(
+            f"the file says {file_crs.to_string()}, but files exported from Chinese web "
+            "maps claim this while holding GCJ-02 or BD-09 coordinates: state the true "
+            "datum with crs= (--crs): 'wgs84' (GPS, OpenStreetMap), 'gcj02' (AMap/高德, "
+            "Tencent) or 'bd09' (Baidu)",
+            path=path,
+        )
+    return parse_crs(file_crs)
+
+
+# --------------------------------------------------------------------------- normalising
+
+
+def _cell_text(v: object) -> object:
+    """Text of a cell: ``None`` for empty, integers from Excel without ``.0``."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    s = str(v).strip()
+    return s or None
+
+
+def _text_series(s: pd.Series) -> pd.Series:
+    return s.map(_cell_text).astype("str")
+
+
+def _map_headers(raw: RawTable, source: str) -> tuple[dict[str, str], list[pd.DataFrame]]:
+    """Map the headers of ``raw`` to schema names (first match wins; the rest are ambiguous).
+
+    Returns the schema name -> source header mapping and the ``ambiguous_column`` warnings.
+    Raises :class:`InputDataError` when a table has no longitude/latitude columns.
+    """
+    frame = raw.frame
+    canon_to_orig: dict[str, str] = {}
+    problems: list[pd.DataFrame] = []
+    for col in frame.columns:
+        canon = ALIAS_INDEX.get(norm_header(col))
+        if raw.x is not None and canon in ("lon", "lat"):
+            canon = None  # geo formats: the geometry holds the coordinates
+        if canon is None:
+            continue
+        if canon in canon_to_orig:
+            first = canon_to_orig[canon]
+            message = (
+                f"both {first!r} and {col!r} look like '{canon}'; {first!r} is used, "
+                f"{col!r} kept as an extra column"
+            )
+            problems.append(
+                pd.DataFrame(
+                    [problem(raw.sheet, None, str(col), "warning", "ambiguous_column", message)]
+                )
+            )
+            continue
+        canon_to_orig[canon] = str(col)
+    if raw.x is None and not {"lon", "lat"} <= set(canon_to_orig):
+        raise InputDataError(
+            (f"sheet {raw.sheet!r}: " if raw.sheet else "")
+            + "no longitude/latitude columns found; headers are "
+            + ", ".join(map(repr, frame.columns))
+            + "; name them 经度/纬度 (or lon/lat, lng, longitude/latitude, x/y)",
+            path=source,
+        )
+    return canon_to_orig, problems
+
+
+def _coordinate_columns(piece: pd.DataFrame, raw: RawTable, canon_to_orig: dict[str, str]) -> None:
+    """Add the raw coordinates and the headers they came from to ``piece`` (in place)."""
+    if raw.x is not None:
+        piece["_lon_raw"] = pd.Series(raw.x, dtype=object).astype("str").to_numpy()
+        piece["_lat_raw"] = pd.Series(raw.y, dtype=object).astype("str").to_numpy()
+        piece["_x"] = raw.x
+        piece["_y"] = raw.y
+        piece["_geom_problem"] = raw.geom_problem
+        piece["_col_lon"] = piece["_col_lat"] = "geometry"
+    else:
+        piece["_lon_raw"] = _text_series(raw.frame[canon_to_orig["lon"]]).to_numpy()
+        piece["_lat_raw"] = _text_series(raw.frame[canon_to_orig["lat"]]).to_numpy()
+        piece["_x"] = np.nan
+        piece["_y"] = np.nan
+        piece["_geom_problem"] = None
+        piece["_col_lon"] = canon_to_orig["lon"]
+        piece["_col_lat"] = canon_to_orig["lat"]
+
+
+def _normalise_piece(raw: RawTable, canon_to_orig: dict[str, str]) -> pd.DataFrame:
+    """One raw table in the schema, with helper columns and the extra columns of the file."""
+    frame = raw.frame
+    n = len(frame)
+    piece = pd.DataFrame(index=pd.RangeIndex(n))
+    piece["row"] = raw.rows
+    piece["sheet"] = pd.Series([raw.sheet] * n, dtype="str")
+    for canon in _TEXT_COLUMNS:
+        if canon in canon_to_orig:
+            piece[canon] = _text_series(frame[canon_to_orig[canon]]).to_numpy()
+        else:
+            piece[canon] = pd.Series([None] * n, dtype="str")
+        piece[f"_col_{canon}"] = canon_to_orig.get(canon)
+    piece["_has_station_id"] = "station_id" in canon_to_orig
+    piece["_has_status"] = "status" in canon_to_orig
+    piece["_sheet_status"] = STATUS_ALIASES.get((raw.sheet or "").strip().lower())
+    area_col = canon_to_orig.get("area_m2")
+    piece["_area_raw"] = (
+        _text_series(frame[area_col]).to_numpy() if area_col else pd.Series([None] * n)
+    )
+    piece["_col_area_m2"] = area_col
+    _coordinate_columns(piece, raw, canon_to_orig)
+    used = set(canon_to_orig.values()) | ({"geometry_wkt"} if raw.x is not None else set())
+    extras = frame[[c for c in frame.columns if c not in used]]
+    extras = extras.rename(columns={c: f"{c}_src" for c in extras.columns if c in RESERVED})
+    return pd.concat([piece, extras.reset_index(drop=True)], axis=1)
+
+
+def _original_rows(raw: RawTable) -> pd.DataFrame:
+    """The rows as read (values as text), with ``row`` and ``sheet`` in front."""
+    orig = raw.frame.map(_cell_text).astype(object)
+    orig.insert(0, "sheet", raw.sheet)
+    orig.insert(0, "row", raw.rows)
+    return orig
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def _check(
+    raws: list[RawTable],
+    cs: CoordSystem,
+    *,
+    source: str,
+    extent: object,
+    file_problems: list[dict[str, Any]],
+) -> StationCheck:
+    """Normalise the raw tables, run the row checks and split clean from rejected rows."""
+    problems: list[pd.DataFrame] = [pd.DataFrame(file_problems, columns=list(PROBLEM_COLUMNS))]
+    pieces: list[pd.DataFrame] = []
+    originals: list[pd.DataFrame] = []
+    for raw in raws:
+        canon_to_orig, header_problems = _map_headers(raw, source)
+        problems += header_problems
+        pieces.append(_normalise_piece(raw, canon_to_orig))
+        originals.append(_original_rows(raw))
+    t = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
+    original = pd.concat(originals, ignore_index=True) if originals else pd.DataFrame()
+    checked = check_rows(t, cs, extent)
+    all_problems = concat_problems(problems + checked.problems)
+    err = all_problems[(all_problems["severity"] == "error") & all_problems["row"].notna()]
+    key = t["sheet"].fillna("").astype(str) + "\x00" + t["row"].astype(str)
+    err_key = err["sheet"].fillna("").astype(str) + "\x00" + err["row"].astype(str)
+    rejected_mask = key.isin(set(err_key)).to_numpy()
+    stations = _stations_frame(t, checked, cs).loc[~rejected_mask].reset_index(drop=True)
+    msgs = (
+        err.assign(text=lambda e: e["column"].fillna("").astype(str) + ": " + e["message"])
+        .assign(key=err_key)
+        .groupby("key", sort=False)["text"]
+        .agg("; ".join)
+    )
+    rejected = original.loc[rejected_mask].copy()
+    rejected["problems"] = key[rejected_mask].map(msgs).to_numpy()
+    rejected = rejected.reset_index(drop=True)
+    check = StationCheck(
+        stations=stations, rejected=rejected, problems=all_problems, source=source, crs=cs
+    )
+    log.info("%s", check.summary())
+    return check
+
+
+def _stations_frame(t: pd.DataFrame, checked: CheckedRows, cs: CoordSystem) -> gpd.GeoDataFrame:
+    """Every row in the normalised schema (clean and rejected alike)."""
+    extra_cols = [c for c in t.columns if not c.startswith("_") and c not in RESERVED]
+    return gpd.GeoDataFrame(
+        {
+            "row": t["row"].astype("int64"),
+            "sheet": t["sheet"].astype("str"),
+            "station_id": t["station_id"],
+            "name": t["name"],
+            "district": t["district"],
+            "address": t["address"],
+            "status": checked.status,
+            "flagship": checked.flagship,
+            "area_m2": checked.area,
+            **{c: t[c] for c in extra_cols},
+            "lon_orig": pd.Series(checked.coords.lon, dtype=float),
+            "lat_orig": pd.Series(checked.coords.lat, dtype=float),
+            "crs_orig": pd.Series([cs.name] * len(t), dtype="str"),
+            "adcode": checked.adcode.reset_index(drop=True),
+            "district_zh": checked.district_zh.reset_index(drop=True),
+        },
+        geometry=checked.points.reset_index(drop=True),
+        crs="EPSG:4326",
+    )

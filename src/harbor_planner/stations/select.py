@@ -1,0 +1,78 @@
+"""Choose the stations of given statuses (existing, building, proposed, candidate, closed)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+
+import geopandas as gpd
+import pandas as pd
+
+from harbor_planner.errors import InputDataError
+from harbor_planner.settings import STATUS_VALUES
+
+__all__ = ["select_status"]
+
+log = logging.getLogger(__name__)
+
+
+def select_status(
+    stations: gpd.GeoDataFrame,
+    status: Sequence[str] | str | None = None,
+    *,
+    path: str | os.PathLike[str] | None = None,
+) -> gpd.GeoDataFrame:
+    """The stations of the given statuses (default: all but ``closed`` and ``candidate``).
+
+    Logs how many stations of each status are kept.
+
+    Parameters
+    ----------
+    stations
+        Stations from :func:`read_stations` (column ``status``; missing means no status).
+    status
+        Statuses to keep (see :data:`harbor_planner.settings.STATUS_VALUES`), as a list or
+        comma-separated text; ``None`` keeps everything but closed stations and candidates.
+    path
+        The station file, named in error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The kept rows, index as in ``stations``.
+
+    Raises
+    ------
+    InputDataError
+        An unknown status, or no station left.
+
+    """
+    have = (
+        stations["status"]
+        if "status" in stations
+        else pd.Series(None, index=stations.index, dtype=object)
+    )
+    if status is None:
+        keep = ~have.isin(["closed", "candidate"])
+    else:
+        wanted = status.split(",") if isinstance(status, str) else list(status)
+        wanted = [str(w).strip() for w in wanted if str(w).strip()]
+        unknown = sorted(set(wanted) - set(STATUS_VALUES))
+        if unknown or not wanted:
+            raise InputDataError(
+                f"status {', '.join(unknown) or '(empty)'}: unknown; "
+                f"known: {', '.join(STATUS_VALUES)}"
+            )
+        keep = have.isin(wanted)
+    counts = have[keep].fillna("(none)").value_counts()
+    log.info(
+        "using %d of %d stations (%s)",
+        int(keep.sum()),
+        len(stations),
+        ", ".join(f"{k}: {v}" for k, v in counts.items()),
+    )
+    kept = stations[keep.to_numpy()]
+    if len(kept) == 0:
+        raise InputDataError("no stations left to use after reading and filtering", path=path)
+    return kept
