@@ -21,7 +21,8 @@ from shapely.geometry import Point, box
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.isochrones import service_area
-from harbor_planner.maps import CANVAS_THRESHOLD, make_map, save_map
+from harbor_planner.outputs.map import make_map, save_map
+from harbor_planner.outputs.map_specs import CANVAS_THRESHOLD
 
 OUTPUT = Path(__file__).resolve().parent / "output"
 XSS = "<img src=x onerror=alert(1)>"

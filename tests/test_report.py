@@ -20,7 +20,7 @@ from harbor_planner.coverage import coverage
 from harbor_planner.isochrones import isochrones, service_area
 from harbor_planner.optimize import CoverageMatrix, select_sites
 from harbor_planner.optimize.output import selected_sites
-from harbor_planner.report import (
+from harbor_planner.outputs import (
     coverage_curve_svg,
     report_html,
     report_layers,
@@ -225,7 +225,7 @@ def test_gpkg_every_layer_safe_names_empty_skipped(tmp_path, diamond, cov, sites
         "districts": cov.demand.iloc[:0],
     }
     path = tmp_path / "layers.gpkg"
-    with caplog.at_level("INFO", logger="harbor_planner.report"):
+    with caplog.at_level("INFO", logger="harbor_planner.outputs.layers"):
         names = write_layers_gpkg(path, layers)
     assert "districts is empty" in caplog.text
     listed = {name: kind for name, kind in pyogrio.list_layers(path)}

@@ -25,13 +25,11 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import atomic_path
+from harbor_planner.settings import OUTPUT_FORMATS
 
-__all__ = ["FILES", "FORMATS", "write_outputs"]
+__all__ = ["FILES", "write_outputs"]
 
 log = logging.getLogger(__name__)
-
-#: The output products, in the order they are written.
-FORMATS: tuple[str, ...] = ("tables", "map", "report", "xlsx", "gpkg")
 
 #: Every file a result folder can hold (with the ``summary.json`` and ``run.json`` of a run):
 #: a new scenario run removes those of an earlier run that it does not write again.
@@ -57,7 +55,7 @@ def write_outputs(
     district_column: str | None = None,
     parameters: Mapping[str, Any] | None = None,
     sources: Iterable[str | os.PathLike[str]] = (),
-    formats: Iterable[str] = FORMATS,
+    formats: Iterable[str] = OUTPUT_FORMATS,
     summary: bool = False,
     selection_extra: Mapping[str, Any] | None = None,
     basemap: str = "osm",
@@ -86,13 +84,13 @@ def write_outputs(
     parameters, sources
         Settings and input files, shown in the reports.
     formats
-        Which of :data:`FORMATS` to write.
+        Which of :data:`harbor_planner.settings.OUTPUT_FORMATS` to write.
     summary, selection_extra
         Also write the coverage's and/or the selection's own ``summary.json`` (the commands
         ``coverage`` and ``optimize`` do; a scenario run writes one summary of its own), the
         selection's with these extra figures.
     basemap, lang, title, tianditu_key
-        As for :func:`harbor_planner.maps.make_map` (``lang`` also for the reports).
+        As for :func:`harbor_planner.outputs.make_map` (``lang`` also for the reports).
 
     Returns
     -------
@@ -104,10 +102,11 @@ def write_outputs(
 
     out = Path(out_dir)
     wanted = set(formats)
-    unknown = wanted - set(FORMATS)
+    unknown = wanted - set(OUTPUT_FORMATS)
     if unknown:
         raise InputDataError(
-            f"unknown output format(s) {', '.join(sorted(unknown))}; known: {', '.join(FORMATS)}"
+            f"unknown output format(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(OUTPUT_FORMATS)}"
         )
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
@@ -122,13 +121,13 @@ def write_outputs(
     }
     params = dict(parameters or {})
     if "report" in wanted:
-        from harbor_planner.report import write_report_html
+        from harbor_planner.outputs.report_html import write_report_html
 
         path = out / "report.html"
         report = {"parameters": params, "sources": list(sources), "lang": lang, "title": title}
         files.append(write_report_html(path, **report, **content))
     if "xlsx" in wanted:
-        from harbor_planner.report import write_report_xlsx
+        from harbor_planner.outputs.report_xlsx import write_report_xlsx
 
         files.append(
             write_report_xlsx(
@@ -136,7 +135,7 @@ def write_outputs(
             )
         )
     if "gpkg" in wanted:
-        from harbor_planner.report import report_layers, write_layers_gpkg
+        from harbor_planner.outputs.layers import report_layers, write_layers_gpkg
 
         layers = report_layers(
             coverage=coverage,
@@ -152,7 +151,7 @@ def write_outputs(
         write_layers_gpkg(path, layers)
         files.append(path)
     if "map" in wanted:
-        from harbor_planner.maps import make_map, save_map
+        from harbor_planner.outputs.map import make_map, save_map
 
         m = make_map(
             stations=coverage.stations if coverage is not None else stations,
