@@ -82,6 +82,16 @@ def report_layers(
         The district polygons and their name column, as given to
         :func:`~harbor_planner.coverage.coverage` (default: Chongqing's 区县, ``name_zh``).
 
+    Returns
+    -------
+    dict
+        Layer name → GeoDataFrame or ``None``.
+
+    Raises
+    ------
+    InputDataError
+        The district layer has no ``district_column``.
+
     """
     layers: dict[str, Any] = dict.fromkeys(
         ("stations", "sites", "isochrones", "service_area", "gaps", "covered", "districts")

@@ -141,7 +141,27 @@ def write_report_xlsx(
     coverage after them per district), 站点/Stations (each station with its coverage
     figures and WGS-84 lon/lat, by importance), 新增站点/Selected sites, 覆盖曲线/Coverage curve
     and 参数/Parameters, each only when there is something to put in it. Numbers are written
-    as numbers; the header row is frozen and filterable.
+    as numbers; the header row is frozen and filterable. Statuses read as
+    :func:`harbor_planner.settings.status_label` gives them, in Chinese or English.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` file (replaced if it exists).
+    coverage, coverage_after
+        Coverage by the stations, and by the stations with the new sites.
+    selection, sites
+        A :class:`~harbor_planner.optimize.SiteSelection` and its sites
+        (:func:`harbor_planner.optimize.output.selected_sites`).
+    parameters
+        The scenario's parameters (nested ones flattened to dotted names).
+    chinese_headers
+        Chinese sheet names, headers and labels (default), or English ones.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
 
     Raises
     ------
