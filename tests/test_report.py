@@ -25,7 +25,6 @@ from harbor_planner.optimize import CoverageMatrix, select_sites
 from harbor_planner.optimize.output import selected_sites
 from harbor_planner.outputs import (
     coverage_curve_svg,
-    report_html,
     report_layers,
     source_info,
     write_layers_gpkg,
@@ -33,6 +32,7 @@ from harbor_planner.outputs import (
     write_report_xlsx,
 )
 from harbor_planner.outputs.map import make_map, save_map
+from harbor_planner.outputs.report_html import report_html
 from harbor_planner.settings import LANGS, STATUS_VALUES, status_label
 
 DATA = Path(__file__).parent / "data" / "network"

@@ -10,7 +10,7 @@ module            job
 ``values``        numbers, percentages and cells for display
 ``map``           :func:`make_map`, :func:`save_map` (layers in ``map_specs``, Leaflet and the
                   page's CSS/JavaScript in ``map_assets``)
-``report_html``   :func:`report_html`, :func:`write_report_html` (charts in ``svg``)
+``report_html``   ``report_html.report_html``, :func:`write_report_html` (charts in ``svg``)
 ``report_xlsx``   :func:`write_report_xlsx`
 ``layers``        :func:`report_layers`, :func:`write_layers_gpkg`
 ``folder``        :func:`write_outputs`: every file of a result folder in one call
@@ -22,7 +22,7 @@ from __future__ import annotations
 from harbor_planner.outputs.folder import FILES, write_outputs
 from harbor_planner.outputs.layers import report_layers, write_layers_gpkg
 from harbor_planner.outputs.map import make_map, save_map
-from harbor_planner.outputs.report_html import report_html, source_info, write_report_html
+from harbor_planner.outputs.report_html import source_info, write_report_html
 from harbor_planner.outputs.report_xlsx import write_report_xlsx
 from harbor_planner.outputs.svg import coverage_curve_svg
 
@@ -30,7 +30,6 @@ __all__ = [
     "FILES",
     "coverage_curve_svg",
     "make_map",
-    "report_html",
     "report_layers",
     "save_map",
     "source_info",
