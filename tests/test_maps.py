@@ -21,7 +21,9 @@ from shapely.geometry import Point, box
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.isochrones import service_area
-from harbor_planner.maps import CANVAS_THRESHOLD, make_map, save_map
+from harbor_planner.outputs.map import make_map, save_map
+from harbor_planner.outputs.map_specs import CANVAS_THRESHOLD
+from harbor_planner.settings import status_label
 
 OUTPUT = Path(__file__).resolve().parent / "output"
 XSS = "<img src=x onerror=alert(1)>"
@@ -420,7 +422,7 @@ def test_browser_small_map(browser, layers):
         closed.click(force=True)
         o.page.wait_for_selector(".leaflet-popup-content")
         popup = o.page.inner_text(".leaflet-popup-content")
-        assert XSS in popup and "<b>bold</b>" in popup and "已关闭" in popup
+        assert XSS in popup and "<b>bold</b>" in popup and status_label("closed") in popup
         assert o.count(".leaflet-popup-content img, .leaflet-tooltip img, .leaflet-popup b") == 0
         o.page.mouse.move(5, 500)
         o.page.wait_for_timeout(500)  # popup fade-in

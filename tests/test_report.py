@@ -6,6 +6,9 @@ hand-written site selection; one test runs on Yuzhong's illustrative stations.
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import json
 import re
 from pathlib import Path
 
@@ -20,15 +23,17 @@ from harbor_planner.coverage import coverage
 from harbor_planner.isochrones import isochrones, service_area
 from harbor_planner.optimize import CoverageMatrix, select_sites
 from harbor_planner.optimize.output import selected_sites
-from harbor_planner.report import (
+from harbor_planner.outputs import (
     coverage_curve_svg,
-    report_html,
     report_layers,
     source_info,
     write_layers_gpkg,
     write_report_html,
     write_report_xlsx,
 )
+from harbor_planner.outputs.map import make_map, save_map
+from harbor_planner.outputs.report_html import report_html
+from harbor_planner.settings import LANGS, STATUS_VALUES, status_label
 
 DATA = Path(__file__).parent / "data" / "network"
 X0, Y0 = 600000.0, 3260000.0
@@ -225,7 +230,7 @@ def test_gpkg_every_layer_safe_names_empty_skipped(tmp_path, diamond, cov, sites
         "districts": cov.demand.iloc[:0],
     }
     path = tmp_path / "layers.gpkg"
-    with caplog.at_level("INFO", logger="harbor_planner.report"):
+    with caplog.at_level("INFO", logger="harbor_planner.outputs.layers"):
         names = write_layers_gpkg(path, layers)
     assert "districts is empty" in caplog.text
     listed = {name: kind for name, kind in pyogrio.list_layers(path)}
@@ -269,6 +274,70 @@ def test_gpkg_rejects_layers_without_crs_and_all_empty(tmp_path, cov):
     )
     assert all(re.fullmatch(r"[a-z][a-z0-9_]*", n) for n in odd.values())
     assert len(set(odd.values())) == 3
+
+
+# --------------------------------------------------------------------------- one vocabulary
+
+#: (station id header, status header) of the map popups, the report table and the workbook.
+_HEADERS = {
+    "zh": {"map": ("编号", "状态"), "html": ("编号", "状态"), "xlsx": ("编号", "状态")},
+    "en": {"map": ("ID", "Status"), "html": ("ID", "Status"), "xlsx": ("station_id", "status")},
+}
+
+
+def _map_statuses(page: str, id_h: str, status_h: str) -> dict[str, str]:
+    """Station id → status shown in the popups of a saved map page."""
+    out = {}
+    for raw in re.findall(r"hpLayer\((\{.*?\})\);\n", page):
+        spec = json.loads(raw)
+        if "hp-station" not in json.dumps(spec["features"][:1]):
+            continue
+        i, k = spec["fields"].index(id_h), spec["fields"].index(status_h)
+        out.update({html.unescape(f["p"][i]): html.unescape(f["p"][k]) for f in spec["features"]})
+    return out
+
+
+def _html_statuses(page: str, id_h: str, status_h: str) -> dict[str, str]:
+    """Station id → status in the station table of a report page."""
+    section = re.search(r'<section id="stations".*?</section>', page, flags=re.S).group(0)
+    rows = [
+        [html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", section)
+    ]
+    i, k = rows[0].index(id_h), rows[0].index(status_h)
+    return {r[i]: r[k] for r in rows[1:]}
+
+
+def _xlsx_statuses(path: Path, sheet: str, id_h: str, status_h: str) -> dict[str, str]:
+    """Station id → status in the station sheet of a workbook."""
+    rows = list(openpyxl.load_workbook(path)[sheet].iter_rows(values_only=True))
+    i, k = rows[0].index(id_h), rows[0].index(status_h)
+    return {r[i]: r[k] for r in rows[1:]}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_map_and_reports_label_every_status_alike(tmp_path, diamond, pts, lang):
+    stations = pts((25, 3), (150, 1), (60, 0), (100, 20), (200, 0))
+    stations["status"] = list(STATUS_VALUES)
+    demand = pts((100, 50), (50, -30), prefix="D")
+    demand["weight"] = 1.0
+    cov = coverage(diamond, stations, demand, minutes=2.5)
+    # coverage leaves closed stations out; a station table handed to the report may hold them
+    every = dataclasses.replace(cov, stations=stations.to_crs("EPSG:4326"))
+    expected = {f"S{i}": status_label(s, lang) for i, s in enumerate(STATUS_VALUES)}
+    assert len(set(expected.values())) == len(STATUS_VALUES)
+
+    save_map(make_map(stations=every.stations, basemap="none", lang=lang), tmp_path / "map.html")
+    on_map = _map_statuses((tmp_path / "map.html").read_text("utf-8"), *_HEADERS[lang]["map"])
+    write_report_html(tmp_path / "report.html", coverage=every, lang=lang)
+    page = (tmp_path / "report.html").read_text("utf-8")
+    in_html = _html_statuses(page, *_HEADERS[lang]["html"])
+    write_report_xlsx(tmp_path / "report.xlsx", coverage=every, chinese_headers=lang == "zh")
+    sheet = "站点" if lang == "zh" else "Stations"
+    in_xlsx = _xlsx_statuses(tmp_path / "report.xlsx", sheet, *_HEADERS[lang]["xlsx"])
+    assert on_map == expected
+    assert in_html == expected
+    assert in_xlsx == expected
 
 
 # --------------------------------------------------------------------------- Yuzhong

@@ -2,7 +2,7 @@
 
 The user-facing API is re-exported here; each module holds one step of the data flow
 (``stations`` → ``coords`` → ``network`` → ``isochrones``/``coverage`` → ``optimize`` →
-``maps``/``report``).
+``outputs``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from harbor_planner.errors import (
     ScenarioError,
 )
 from harbor_planner.isochrones import Anchors, Reachability, anchor_points, isochrones, reachability
-from harbor_planner.maps import make_map, save_map
 from harbor_planner.network import (
     SnapResult,
     WalkModel,
@@ -40,6 +39,7 @@ from harbor_planner.network import (
     snap_points,
 )
 from harbor_planner.optimize import CoverageMatrix, SiteSelection, coverage_matrix, select_sites
+from harbor_planner.outputs import make_map, save_map
 from harbor_planner.scenario import (
     Comparison,
     RunResult,

@@ -55,3 +55,34 @@ def file_sha256(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 20) -> 
         while chunk := f.read(chunk_bytes):
             h.update(chunk)
     return h.hexdigest()
+
+
+def jsonable(value: object) -> object:
+    """``value`` as plain JSON types: mappings, sequences and numpy values converted.
+
+    Parameters
+    ----------
+    value
+        Any value. Mappings become dicts with string keys, lists, tuples and arrays become
+        lists, numpy scalars Python scalars; strings, numbers, booleans and ``None`` stay as
+        they are and anything else becomes its ``str``.
+
+    Returns
+    -------
+    object
+        A value :func:`json.dumps` accepts.
+
+    """
+    from collections.abc import Mapping
+
+    import numpy as np
+
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

@@ -335,7 +335,7 @@ def _add_map_options(p: argparse.ArgumentParser) -> None:
 
 
 def _write_map(args: argparse.Namespace, path: Path, **layers: Any) -> Path:
-    from harbor_planner.maps import make_map, save_map
+    from harbor_planner.outputs import make_map, save_map
 
     m = make_map(basemap=args.basemap, lang=args.lang, tianditu_key=args.tianditu_key, **layers)
     size = save_map(m, path)

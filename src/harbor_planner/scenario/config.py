@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harbor_planner.errors import InputDataError, ScenarioError
-from harbor_planner.outputs import FORMATS
+from harbor_planner.settings import OUTPUT_FORMATS
 
 __all__ = [
     "CoverageConfig",
@@ -326,7 +326,7 @@ class OutputConfig:
 
     dir: Path = Path("out")
     formats: list[Literal["tables", "map", "report", "xlsx", "gpkg"]] = field(
-        default_factory=lambda: list(FORMATS)
+        default_factory=lambda: list(OUTPUT_FORMATS)
     )
     basemap: Literal["osm", "amap", "tianditu", "none"] = "osm"
     tianditu_key: str | None = None

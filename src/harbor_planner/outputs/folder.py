@@ -25,13 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import atomic_path
+from harbor_planner.errors import InputDataError
+from harbor_planner.outputs.layers import report_layers, write_layers_gpkg
+from harbor_planner.outputs.map import make_map, save_map
+from harbor_planner.outputs.report_html import write_report_html
+from harbor_planner.outputs.report_xlsx import write_report_xlsx
+from harbor_planner.settings import OUTPUT_FORMATS
 
-__all__ = ["FILES", "FORMATS", "write_outputs"]
+__all__ = ["FILES", "write_outputs"]
 
 log = logging.getLogger(__name__)
-
-#: The output products, in the order they are written.
-FORMATS: tuple[str, ...] = ("tables", "map", "report", "xlsx", "gpkg")
 
 #: Every file a result folder can hold (with the ``summary.json`` and ``run.json`` of a run):
 #: a new scenario run removes those of an earlier run that it does not write again.
@@ -57,7 +60,7 @@ def write_outputs(
     district_column: str | None = None,
     parameters: Mapping[str, Any] | None = None,
     sources: Iterable[str | os.PathLike[str]] = (),
-    formats: Iterable[str] = FORMATS,
+    formats: Iterable[str] = OUTPUT_FORMATS,
     summary: bool = False,
     selection_extra: Mapping[str, Any] | None = None,
     basemap: str = "osm",
@@ -86,13 +89,13 @@ def write_outputs(
     parameters, sources
         Settings and input files, shown in the reports.
     formats
-        Which of :data:`FORMATS` to write.
+        Which of :data:`harbor_planner.settings.OUTPUT_FORMATS` to write.
     summary, selection_extra
         Also write the coverage's and/or the selection's own ``summary.json`` (the commands
         ``coverage`` and ``optimize`` do; a scenario run writes one summary of its own), the
         selection's with these extra figures.
     basemap, lang, title, tianditu_key
-        As for :func:`harbor_planner.maps.make_map` (``lang`` also for the reports).
+        As for :func:`harbor_planner.outputs.make_map` (``lang`` also for the reports).
 
     Returns
     -------
@@ -100,14 +103,13 @@ def write_outputs(
         The files written, each atomically.
 
     """
-    from harbor_planner.errors import InputDataError
-
     out = Path(out_dir)
     wanted = set(formats)
-    unknown = wanted - set(FORMATS)
+    unknown = wanted - set(OUTPUT_FORMATS)
     if unknown:
         raise InputDataError(
-            f"unknown output format(s) {', '.join(sorted(unknown))}; known: {', '.join(FORMATS)}"
+            f"unknown output format(s) {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(OUTPUT_FORMATS)}"
         )
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
@@ -122,56 +124,28 @@ def write_outputs(
     }
     params = dict(parameters or {})
     if "report" in wanted:
-        from harbor_planner.report import write_report_html
-
         path = out / "report.html"
         report = {"parameters": params, "sources": list(sources), "lang": lang, "title": title}
         files.append(write_report_html(path, **report, **content))
     if "xlsx" in wanted:
-        from harbor_planner.report import write_report_xlsx
-
         files.append(
             write_report_xlsx(
                 out / "report.xlsx", parameters=params, chinese_headers=lang == "zh", **content
             )
         )
+    shown = {
+        "coverage": coverage,
+        "stations": stations,
+        "sites": sites,
+        "isochrones": isochrones,
+        "service_area": service_area,
+        "districts": districts,
+    }
     if "gpkg" in wanted:
-        from harbor_planner.report import report_layers, write_layers_gpkg
-
-        layers = report_layers(
-            coverage=coverage,
-            sites=sites,
-            isochrones=isochrones,
-            service_area=service_area,
-            districts=districts,
-            district_column=district_column,
-        )
-        if coverage is None and stations is not None:
-            layers["stations"] = stations
-        path = out / "layers.gpkg"
-        write_layers_gpkg(path, layers)
-        files.append(path)
+        files.append(_layers_file(out / "layers.gpkg", district_column=district_column, **shown))
     if "map" in wanted:
-        from harbor_planner.maps import make_map, save_map
-
-        m = make_map(
-            stations=coverage.stations if coverage is not None else stations,
-            sites=sites,
-            isochrones=isochrones,
-            service_area=service_area,
-            gaps=None if coverage is None else coverage.demand,
-            double_covered=None if coverage is None else coverage.demand,
-            districts=districts,
-            district_stats=None if coverage is None else coverage.by_district,
-            basemap=basemap,
-            lang=lang,
-            title=title,
-            tianditu_key=tianditu_key,
-        )
-        path = out / "map.html"
-        size = save_map(m, path)
-        log.info("wrote %s (%.1f MB, self-contained)", path, size / 1e6)
-        files.append(path)
+        options = {"basemap": basemap, "lang": lang, "title": title, "tianditu_key": tianditu_key}
+        files.append(_map_file(out / "map.html", **shown, **options))
     return files
 
 
@@ -203,3 +177,57 @@ def _tables(
             coverage_after.by_district.to_csv(tmp, index=False, encoding="utf-8-sig")
         files.append(path)
     return files
+
+
+def _layers_file(
+    path: Path,
+    *,
+    coverage: Any,
+    stations: Any,
+    sites: Any,
+    isochrones: Any,
+    service_area: Any,
+    districts: Any,
+    district_column: str | None,
+) -> Path:
+    """``layers.gpkg``: every map layer (the stations as given when there is no coverage)."""
+    layers = report_layers(
+        coverage=coverage,
+        sites=sites,
+        isochrones=isochrones,
+        service_area=service_area,
+        districts=districts,
+        district_column=district_column,
+    )
+    if coverage is None and stations is not None:
+        layers["stations"] = stations
+    write_layers_gpkg(path, layers)
+    return path
+
+
+def _map_file(
+    path: Path,
+    *,
+    coverage: Any,
+    stations: Any,
+    sites: Any,
+    isochrones: Any,
+    service_area: Any,
+    districts: Any,
+    **options: Any,
+) -> Path:
+    """``map.html``: the coverage's stations, gaps and districts, or the stations as given."""
+    m = make_map(
+        stations=coverage.stations if coverage is not None else stations,
+        sites=sites,
+        isochrones=isochrones,
+        service_area=service_area,
+        gaps=None if coverage is None else coverage.demand,
+        double_covered=None if coverage is None else coverage.demand,
+        districts=districts,
+        district_stats=None if coverage is None else coverage.by_district,
+        **options,
+    )
+    size = save_map(m, path)
+    log.info("wrote %s (%.1f MB, self-contained)", path, size / 1e6)
+    return path

@@ -1,0 +1,393 @@
+"""The words of maps, reports and workbooks, in Chinese and English, defined once.
+
+Every label is a ``(Chinese, English)`` pair (or a Chinese word for an English column name or
+value). Station statuses are labelled by :func:`harbor_planner.settings.status_label`, so that
+a status reads the same on the map, in the HTML report and in the workbook.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pandas as pd
+
+from harbor_planner.errors import InputDataError
+from harbor_planner.settings import LANGS, STATUS_LABELS, status_label
+
+__all__ = [
+    "HEADER_ZH",
+    "MAP_TEXT",
+    "REPORT_TEXT",
+    "SHEET_NAMES",
+    "SUMMARY_ZH",
+    "VALUE_ZH",
+    "map_text",
+    "report_labels",
+    "status_text",
+    "value_text",
+]
+
+# ----------------------------------------------------------------------------- map
+
+#: Map labels. With ``lang="zh"`` the Chinese one is shown with the English beside it in the
+#: layer control and legend where it helps; with ``lang="en"`` the English one.
+MAP_TEXT: dict[str, tuple[str, str]] = {
+    "existing": ("已建港湾", "Existing stations"),
+    "planned": ("在建/拟建港湾", "Stations building / proposed"),
+    "closed": ("已关闭港湾", "Closed stations"),
+    "sites": ("建议新址", "Suggested new sites"),
+    "isochrones": ("步行等时圈", "Walking isochrones"),
+    "service_area": ("服务范围", "Service area"),
+    "gaps": ("未覆盖需求", "Uncovered demand"),
+    "double": ("交叉覆盖需求", "Demand covered twice"),
+    "districts": ("区县覆盖率", "District coverage"),
+    "basemap_osm": ("OpenStreetMap 底图", "OpenStreetMap"),
+    "basemap_amap": ("高德地图", "AMap (Gaode)"),
+    "basemap_tianditu": ("天地图", "Tianditu"),
+    "tianditu_labels": ("天地图注记", "Tianditu labels"),
+    "legend": ("图例", "Legend"),
+    "id": ("编号", "ID"),
+    "name": ("名称", "Name"),
+    "status": ("状态", "Status"),
+    "district": ("区县", "District"),
+    "address": ("地址", "Address"),
+    "flagship": ("最美渝工港湾", "Flagship"),
+    "yes": ("是", "yes"),
+    "demand_covered": ("覆盖需求", "Demand covered"),
+    "unique_demand": ("独有覆盖", "Covered by it alone"),
+    "exit_loss_pct": ("关闭损失 %", "Loss if closed, %"),
+    "importance_rank": ("重要性排名", "Importance rank"),
+    "rank": ("排名", "Rank"),
+    "gain": ("新增覆盖", "Coverage gain"),
+    "kind": ("类型", "Kind"),
+    "stage": ("批次", "Stage"),
+    "station": ("港湾", "Station"),
+    "minutes": ("步行时间 (分钟)", "Walk (minutes)"),
+    "area_km2": ("面积 (km²)", "Area (km²)"),
+    "stations_n": ("港湾数", "Stations"),
+    "time_min": ("最近港湾步行 (分钟)", "Walk to nearest station (min)"),
+    "nearest": ("最近港湾", "Nearest station"),
+    "unreachable": ("不可达", "unreachable"),
+    "coverage_pct": ("覆盖率 %", "Coverage, %"),
+    "no_data": ("无数据", "no data"),
+    "min_band": ("{m} 分钟", "{m} min"),
+    "min_suffix": ("分钟", "min"),
+}
+
+# ----------------------------------------------------------------------------- report
+
+#: Labels and headings of the HTML report (``report_labels(lang)["lang"]`` is the language).
+REPORT_TEXT: dict[str, tuple[str, str]] = {
+    "lang": ("zh", "en"),
+    "title": (
+        "渝工港湾 15分钟步行覆盖报告",
+        "Worker harbour stations: 15-minute walking coverage report",
+    ),
+    "generated": ("生成时间", "Generated"),
+    "headline": ("覆盖概况", "Coverage at a glance"),
+    "coverage_pct": ("路网步行覆盖率", "Coverage along the network"),
+    "euclidean_coverage_pct": ("直线圆覆盖率", "Coverage by straight-line circles"),
+    "overstatement": ("直线圆高估", "Circles overstate by"),
+    "points": ("个百分点", "points"),
+    "stations": ("站点数", "Stations"),
+    "stations_on_network": ("路网上站点", "Stations on the network"),
+    "minutes": ("步行时间上限", "Walking-time limit"),
+    "min": ("分钟", "min"),
+    "walk_speed": ("步行速度", "Walking speed"),
+    "walk_model": ("步行模型", "Walk model"),
+    "demand": ("需求", "Demand"),
+    "demand_total": ("需求总量", "Demand total"),
+    "demand_covered": ("已覆盖需求", "Demand covered"),
+    "time_median_min": ("到最近站步行时间中位数", "Median walk to the nearest station"),
+    "time_p90_min": ("到最近站步行时间90分位", "90th-percentile walk to the nearest station"),
+    "double_coverage_pct": ("双重覆盖率", "Covered by two or more stations"),
+    "compare": ("路网步行与直线圆对比", "Along the network vs straight-line circles"),
+    "compare_text": (
+        (
+            "直线圆按半径 {radius} 米（{speed} 公里/小时 × {minutes} 分钟）绘制；"
+            "沿实际路网（含台阶、坡道、扶梯）步行 {minutes} 分钟可达的需求只占 {net}，"
+            "直线圆声称 {eucl}，高估 {diff} 个百分点。"
+        ),
+        (
+            "Circles of radius {radius} m ({speed} km/h × {minutes} min) claim {eucl} of the "
+            "demand; walking {minutes} min along the real network (stairs, slopes, escalators) "
+            "reaches {net}: circles overstate coverage by {diff} points."
+        ),
+    ),
+    "along_network": ("沿路网步行", "Along the network"),
+    "circles": ("直线圆", "Straight-line circles"),
+    "districts": ("分区县覆盖", "Coverage by district"),
+    "district": ("区县", "District"),
+    "difference": ("差值(百分点)", "Difference (points)"),
+    "station_table": ("站点", "Stations"),
+    "station_id": ("编号", "ID"),
+    "name": ("名称", "Name"),
+    "status": ("状态", "Status"),
+    "on_network": ("在路网上", "On the network"),
+    "demand_nearest": ("最近站服务需求", "Demand served as nearest"),
+    "unique_demand": ("独有覆盖需求", "Demand only it covers"),
+    "importance_rank": ("重要性排名", "Importance rank"),
+    "selection": ("新增站点选址", "New sites"),
+    "mode": ("模式", "Mode"),
+    "solver": ("求解器", "Solver"),
+    "sites_added": ("新增站点数", "Sites added"),
+    "coverage_before": ("新增前覆盖率", "Coverage before"),
+    "coverage_after": ("新增后覆盖率", "Coverage after"),
+    "optimality_gap": ("最优性差距", "Optimality gap"),
+    "sites": ("新增站点", "Selected sites"),
+    "rank": ("排序", "Rank"),
+    "site_id": ("站点编号", "Site ID"),
+    "kind": ("类型", "Kind"),
+    "stage": ("阶段", "Stage"),
+    "gain": ("新增覆盖需求", "Demand added"),
+    "curve": ("覆盖曲线", "Coverage curve"),
+    "curve_x": ("新增站点数", "Sites added"),
+    "curve_y": ("覆盖率(%)", "Coverage (%)"),
+    "parameters": ("情景参数", "Scenario parameters"),
+    "parameter": ("参数", "Parameter"),
+    "value": ("取值", "Value"),
+    "sources": ("数据来源", "Data sources"),
+    "file": ("文件", "File"),
+    "size": ("大小", "Size"),
+    "modified": ("修改日期", "Modified"),
+    "sha256": ("SHA-256（前12位）", "SHA-256 (first 12)"),
+    "missing": ("缺失", "missing"),
+    "directory": ("目录", "directory"),
+    "more_rows": (
+        "另有 {n} 行未列出，见 report.xlsx。",
+        "{n} more rows are not shown; see report.xlsx.",
+    ),
+    "osm": (
+        "路网数据 © OpenStreetMap contributors（ODbL 1.0）。",
+        "Network data © OpenStreetMap contributors (ODbL 1.0).",
+    ),
+    "none": ("无", "none"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+}
+
+# ----------------------------------------------------------------------------- workbook and values
+
+#: Chinese words for values that appear in summaries (units, modes, solvers).
+VALUE_ZH: dict[str, str] = {
+    "m of main street": "米主干道",
+    "people": "人",
+    "m² floor area": "㎡建筑面积",
+    "points": "个点",
+    "cells": "个网格",
+    "max-cover": "最大覆盖（新增N个站点）",
+    "cover": "集合覆盖（达到目标覆盖率的最少站点）",
+    "greedy": "贪心算法",
+    "exact": "精确求解（HiGHS）",
+    "optimal": "已证明最优",
+    "feasible": "可行解",
+    "time_limit": "达到时间上限",
+}
+#: Chinese headers of the workbook's columns (English headers are the column names).
+HEADER_ZH: dict[str, str] = {
+    "district": "区县",
+    "stations": "站点数",
+    "demand_total": "需求总量",
+    "demand_covered": "已覆盖需求",
+    "coverage_pct": "覆盖率(%)",
+    "euclidean_demand_covered": "直线圆覆盖需求",
+    "euclidean_coverage_pct": "直线圆覆盖率(%)",
+    "overstatement_pct_points": "直线圆高估(百分点)",
+    "time_median_min": "步行时间中位数(分钟)",
+    "time_p90_min": "步行时间90分位(分钟)",
+    "demand_unreachable": "不可达需求",
+    "demand_double_covered": "双重覆盖需求",
+    "double_coverage_pct": "双重覆盖率(%)",
+    "sites_added": "新增站点数",
+    "coverage_pct_after": "新增后覆盖率(%)",
+    "station_id": "编号",
+    "name": "名称",
+    "address": "地址",
+    "status": "状态",
+    "flagship": "最美渝工港湾",
+    "area_m2": "面积(㎡)",
+    "on_network": "在路网上",
+    "snap_dist_m": "距路网(米)",
+    "demand_nearest": "最近站服务需求",
+    "unique_demand": "独有覆盖需求",
+    "shared_demand": "共享覆盖需求",
+    "exit_loss_pct": "撤站损失(%)",
+    "importance_rank": "重要性排名",
+    "site_id": "站点编号",
+    "lon": "经度(WGS-84)",
+    "lat": "纬度(WGS-84)",
+    "rank": "排序",
+    "gain": "新增覆盖需求",
+    "kind": "类型",
+    "stage": "阶段",
+    "source": "来源",
+    "cost": "成本",
+    "covered": "累计覆盖需求",
+    "double_covered": "累计双重覆盖需求",
+    "adcode": "行政区划代码",
+    "district_zh": "区县(边界)",
+    "lon_orig": "原始经度",
+    "lat_orig": "原始纬度",
+    "crs_orig": "原始坐标系",
+    "sheet": "工作表",
+    "row": "原表行号",
+    "key": "字段",
+    "label": "指标",
+    "value": "数值",
+    "parameter": "参数",
+}
+#: Chinese labels of summary fields (coverage summary.json and SiteSelection.summary()).
+SUMMARY_ZH: dict[str, str] = {
+    "stations": "站点数",
+    "stations_on_network": "路网上站点数",
+    "minutes": "步行时间上限(分钟)",
+    "walk_speed_kmh": "步行速度(公里/小时)",
+    "walk_model": "步行模型",
+    "demand_kind": "需求类型",
+    "demand_spec": "需求设定",
+    "demand_unit": "需求单位",
+    "demand_points": "需求点数",
+    "demand_off_network": "离网需求点数",
+    "demand_total": "需求总量",
+    "demand_covered": "已覆盖需求",
+    "coverage_pct": "路网步行覆盖率(%)",
+    "euclidean_demand_covered": "直线圆覆盖需求",
+    "euclidean_coverage_pct": "直线圆覆盖率(%)",
+    "euclidean_radius_m": "直线圆半径(米)",
+    "overstatement_pct_points": "直线圆高估(百分点)",
+    "time_median_min": "步行时间中位数(分钟)",
+    "time_p90_min": "步行时间90分位(分钟)",
+    "demand_unreachable": "不可达需求",
+    "demand_double_covered": "双重覆盖需求",
+    "double_coverage_pct": "双重覆盖率(%)",
+    "mode": "选址模式",
+    "solver": "求解器",
+    "status": "求解状态",
+    "sites_added": "新增站点数",
+    "objective": "目标值",
+    "upper_bound": "上界",
+    "lower_bound": "下界",
+    "optimality_gap": "最优性差距",
+    "demand_covered_before": "新增前已覆盖需求",
+    "demand_covered_after": "新增后已覆盖需求",
+    "coverage_pct_before": "新增前覆盖率(%)",
+    "coverage_pct_after": "新增后覆盖率(%)",
+    "min_cover": "覆盖重数",
+    "double_coverage_pct_before": "新增前双重覆盖率(%)",
+    "double_coverage_pct_after": "新增后双重覆盖率(%)",
+    "runtime_s": "运行时间(秒)",
+}
+#: (Chinese, English) names of the workbook's sheets.
+SHEET_NAMES: dict[str, tuple[str, str]] = {
+    "summary": ("汇总", "Summary"),
+    "districts": ("区县", "Districts"),
+    "stations": ("站点", "Stations"),
+    "sites": ("新增站点", "Selected sites"),
+    "curve": ("覆盖曲线", "Coverage curve"),
+    "parameters": ("参数", "Parameters"),
+}
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def map_text(key: str, lang: str) -> str:
+    """The map label ``key`` (a key of :data:`MAP_TEXT`) in ``lang``.
+
+    Parameters
+    ----------
+    key
+        A key of :data:`MAP_TEXT`.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The label, not escaped.
+
+    """
+    return _pick(MAP_TEXT[key], lang)
+
+
+@functools.cache
+def _report_labels(lang: str) -> dict[str, str]:
+    return {key: _pick(pair, lang) for key, pair in REPORT_TEXT.items()}
+
+
+def report_labels(lang: str) -> dict[str, str]:
+    """Every report label in ``lang``, by key (the same dict for the same language).
+
+    Parameters
+    ----------
+    lang
+        One of :data:`harbor_planner.settings.LANGS`.
+
+    Returns
+    -------
+    dict
+        Key → label; ``"lang"`` → the language.
+
+    Raises
+    ------
+    InputDataError
+        Unknown language.
+
+    """
+    if lang not in LANGS:
+        raise InputDataError(f"lang must be one of {sorted(LANGS)}, got {lang!r}")
+    return _report_labels(lang)
+
+
+def status_text(status: Any, lang: str) -> str:
+    """The label of a station status as shown on maps, in reports and in workbooks.
+
+    Parameters
+    ----------
+    status
+        A status value; case and surrounding spaces are ignored. Missing values give ``""``,
+        unknown ones are returned as given.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        :func:`harbor_planner.settings.status_label` of the normalised status.
+
+    """
+    if _missing(status):
+        return ""
+    key = str(status).strip().lower()
+    return status_label(key, lang) if key in STATUS_LABELS else str(status)
+
+
+def value_text(value: Any, lang: str) -> str:
+    """A summary value in ``lang`` (Chinese words for the known English ones).
+
+    Parameters
+    ----------
+    value
+        A unit, mode, solver or solver status from a summary (``None`` gives ``""``).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The value's text.
+
+    """
+    text = "" if value is None else str(value)
+    return VALUE_ZH.get(text, text) if lang == "zh" else text
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,520 @@
+"""Self-contained interactive HTML maps of stations, isochrones, coverage gaps and new sites.
+
+:func:`make_map` builds a :class:`folium.Map` from any of the package's results, every layer
+optional and switchable in the layer control; :func:`save_map` writes it atomically. The saved
+file works from disk with no network: Leaflet's JavaScript and CSS (vendored in
+``harbor_planner/_static``, BSD-2-Clause) are inlined (:mod:`.map_assets`), and folium's other
+CDN links (jQuery, Bootstrap, Font Awesome, awesome-markers) are dropped because nothing here
+uses them: points are circle markers, new sites numbered ``L.divIcon`` labels. With
+``basemap="none"`` the map makes no request at all.
+
+Layers (each in the layer control, drawn in this order, later on top):
+
+============================  ==========================================================
+district boundaries           choropleth of ``coverage_pct`` from ``district_stats``
+isochrone bands               5/10/15-minute polygons per station, graded blues, largest first
+service area                  dissolved isochrones, dashed outline (off at first when the
+                              isochrone bands are shown too)
+uncovered demand (gaps)       demand points not covered, red dots (canvas renderer)
+closed stations               grey
+stations building / proposed  orange (building), purple (proposed), blue (candidate)
+existing stations             green; flagship (最美渝工港湾) with a thick outline
+new sites                     red circles numbered by rank
+============================  ==========================================================
+
+Layers with more than :data:`~harbor_planner.outputs.map_specs.CANVAS_THRESHOLD` features draw
+through Leaflet's canvas renderer, so that thousands of points stay fluid; smaller ones are SVG
+paths (each feature one ``<path>`` carrying a ``hp-...`` class). The layers are built in
+:mod:`.map_specs`.
+
+Basemaps: ``"osm"`` (OpenStreetMap, default), ``"amap"`` (高德 AutoNavi, GCJ-02 tiles: every
+overlay is shifted from WGS-84 to GCJ-02 for display so it sits on the right streets),
+``"tianditu"`` (天地图, CGCS2000 ≈ WGS-84, needs a key: ``tianditu_key`` or the
+``TIANDITU_KEY`` environment variable) and ``"none"`` (no tiles). "© OpenStreetMap
+contributors" is credited whenever the basemap is OSM or an OSM-derived layer (isochrones,
+service area, gaps) is shown.
+
+Every user-provided string (names, addresses, ids, column values, the title) is HTML-escaped
+before it reaches the page, and the JSON embedded in ``<script>`` is escaped so that no value
+can close the script element.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+import pandas as pd
+
+from harbor_planner.errors import CRSError, DependencyError, InputDataError
+from harbor_planner.outputs.labels import MAP_TEXT, map_text, status_text
+from harbor_planner.outputs.map_assets import (
+    LAYER_JS,
+    STYLE_CSS,
+    element_classes,
+    leaflet_css,
+    leaflet_js,
+    script_safe,
+)
+from harbor_planner.outputs.map_specs import (
+    COVERAGE_CLASSES,
+    DOUBLE_COLOR,
+    GAP_COLOR,
+    NO_DATA_COLOR,
+    SERVICE_COLOR,
+    SIMPLIFY_DISTRICT_DEG,
+    SITE_COLOR,
+    STATUS_COLOR,
+    auto_districts,
+    column,
+    display_frame,
+    district_layer,
+    gap_layer,
+    isochrone_layer,
+    present,
+    service_area_layer,
+    site_layer,
+    station_layers,
+)
+from harbor_planner.settings import BASEMAPS, LANGS, STATUS_VALUES
+
+__all__ = ["make_map", "save_map"]
+
+log = logging.getLogger(__name__)
+
+_OSM_ATTRIBUTION = (
+    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+
+def _layer_name(key: str, lang: str) -> str:
+    """Layer-control label (HTML): Chinese with the English in grey, or English."""
+    zh, en = MAP_TEXT[key]
+    if lang == "en":
+        return html.escape(en)
+    return f'{html.escape(zh)} <span class="hp-en">{html.escape(en)}</span>'
+
+
+# --------------------------------------------------------------------------- legend
+
+
+def _legend_html(items: dict[str, Any], lang: str) -> str:
+    def row(swatch: str, key: str | None = None, text: str | None = None) -> str:
+        label = html.escape(text) if text is not None else html.escape(map_text(key or "", lang))
+        if lang == "zh" and key is not None and text is None:
+            label += f' <span class="hp-en">{html.escape(MAP_TEXT[key][1])}</span>'
+        return f"<div>{swatch}{label}</div>"
+
+    def dot(color: str, border: str = "#fff") -> str:
+        return f'<i class="hp-dot" style="background:{color};border-color:{border}"></i>'
+
+    def box(color: str, extra: str = "") -> str:
+        return f'<i style="background:{color};{extra}"></i>'
+
+    parts = [f"<h4>{html.escape(map_text('legend', lang))}</h4>"]
+    statuses = items.get("statuses", [])
+    for st in STATUS_VALUES:
+        if st in statuses:
+            parts.append(row(dot(STATUS_COLOR[st]), text=status_text(st, lang)))
+    if items.get("flagship"):
+        parts.append(row(dot(STATUS_COLOR["existing"], "#facc15"), "flagship"))
+    if items.get("sites"):
+        parts.append(row(dot(SITE_COLOR), "sites"))
+    band_fmt = map_text("min_band", lang)
+    for m, color in items.get("bands", []):
+        parts.append(row(box(color, "opacity:.7"), text=band_fmt.format(m=f"{m:g}")))
+    if items.get("service_area"):
+        parts.append(row(box("transparent", f"border:2px dashed {SERVICE_COLOR}"), "service_area"))
+    if items.get("gaps"):
+        parts.append(row(dot(GAP_COLOR, GAP_COLOR), "gaps"))
+    if items.get("double"):
+        parts.append(row(dot(DOUBLE_COLOR, DOUBLE_COLOR), "double"))
+    if items.get("districts"):
+        parts.append(f"<div><b>{html.escape(map_text('coverage_pct', lang))}</b></div>")
+        lower = 0.0
+        for upper, color in COVERAGE_CLASSES:
+            text = f"≥ {lower:g}" if math.isinf(upper) else f"{lower:g}–{upper:g}"
+            parts.append(row(box(color), text=text))
+            lower = upper
+        parts.append(row(box(NO_DATA_COLOR), text=map_text("no_data", lang)))
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------- basemaps
+
+
+def _tile_layers(basemap: str, lang: str, key: str | None) -> list[Any]:
+    import folium
+
+    if basemap == "osm":
+        return [
+            folium.TileLayer(
+                tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                attr=_OSM_ATTRIBUTION,
+                name=_layer_name("basemap_osm", lang),
+                max_zoom=19,
+                overlay=False,
+            )
+        ]
+    if basemap == "amap":
+        amap_lang = "zh_cn" if lang == "zh" else "en"
+        return [
+            folium.TileLayer(
+                tiles=(
+                    "https://webrd0{s}.is.autonavi.com/appmaptile?"
+                    f"lang={amap_lang}&size=1&scale=1&style=8&x={{x}}&y={{y}}&z={{z}}"
+                ),
+                attr="© 高德地图 AutoNavi (GCJ-02)",
+                name=_layer_name("basemap_amap", lang),
+                subdomains="1234",
+                max_zoom=18,
+                overlay=False,
+            )
+        ]
+    if basemap == "tianditu":
+        tk = quote(key or "", safe="")
+
+        def wmts(layer: str) -> str:
+            return (
+                f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
+                f"&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                f"&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={tk}"
+            )
+
+        subdomains = "01234567"
+        return [
+            folium.TileLayer(
+                tiles=wmts("vec"),
+                attr="© 天地图 Tianditu",
+                name=_layer_name("basemap_tianditu", lang),
+                subdomains=subdomains,
+                max_zoom=18,
+                overlay=False,
+            ),
+            folium.TileLayer(
+                tiles=wmts("cva" if lang == "zh" else "eva"),
+                attr="© 天地图 Tianditu",
+                name=_layer_name("tianditu_labels", lang),
+                subdomains=subdomains,
+                max_zoom=18,
+                overlay=True,
+            ),
+        ]
+    return []
+
+
+# --------------------------------------------------------------------------- steps of make_map
+
+
+def _basemap_problems(basemap: str, lang: str, key: str | None) -> list[str]:
+    """What is wrong with the basemap, language and Tianditu key."""
+    problems: list[str] = []
+    if basemap not in BASEMAPS:
+        problems.append(f"basemap must be one of {', '.join(BASEMAPS)}, got {basemap!r}")
+    if lang not in LANGS:
+        problems.append(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    if basemap == "tianditu" and not key:
+        problems.append(
+            "basemap 'tianditu' needs a Tianditu key: pass tianditu_key=... or set the "
+            "TIANDITU_KEY environment variable (a free key from console.tianditu.gov.cn)"
+        )
+    return problems
+
+
+def _display_layers(
+    frames: dict[str, Any],
+    districts: Any,
+    district_stats: Any,
+    *,
+    gcj: bool,
+    problems: list[str],
+) -> dict[str, Any]:
+    """Every layer in display coordinates; all problems of the arguments raised at once."""
+    crs_problems: list[str] = []
+    shown = {
+        what: display_frame(frame, what, gcj=gcj, problems=problems, crs_problems=crs_problems)
+        for what, frame in frames.items()
+    }
+    shown["districts"] = display_frame(
+        districts,
+        "districts",
+        gcj=gcj,
+        problems=problems,
+        crs_problems=crs_problems,
+        simplify_deg=SIMPLIFY_DISTRICT_DEG,
+    )
+    if district_stats is not None and not isinstance(district_stats, pd.DataFrame):
+        problems.append(f"district_stats must be a DataFrame, got {type(district_stats).__name__}")
+    if problems or crs_problems:
+        error = CRSError if crs_problems and not problems else InputDataError
+        raise error("; ".join(problems + crs_problems))
+    if shown["districts"] is None and district_stats is not None:
+        shown["districts"] = display_frame(
+            auto_districts(district_stats),
+            "districts",
+            gcj=gcj,
+            problems=problems,
+            crs_problems=crs_problems,
+            simplify_deg=SIMPLIFY_DISTRICT_DEG,
+        )
+    return _demand_subsets(shown)
+
+
+def _demand_subsets(shown: dict[str, Any]) -> dict[str, Any]:
+    """Gaps without the covered demand; double coverage only where two stations reach."""
+    gaps_frame = shown["gaps"]
+    if gaps_frame is not None and "covered" in gaps_frame:
+        gaps_frame = gaps_frame[~gaps_frame["covered"].fillna(False).astype(bool)]
+        shown["gaps"] = gaps_frame.reset_index(drop=True)
+    double_frame = shown["double_covered"]
+    if double_frame is not None and "n_stations" in double_frame:
+        keep = pd.to_numeric(double_frame["n_stations"], errors="coerce").fillna(0) >= 2
+        shown["double_covered"] = double_frame[keep.to_numpy()].reset_index(drop=True)
+    return shown
+
+
+def _new_map(title: str | None) -> Any:
+    """An empty :class:`folium.Map` with Leaflet and the page's CSS and JavaScript inlined."""
+    import folium
+
+    m = folium.Map(
+        location=[29.56, 106.55],
+        zoom_start=12,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+    )
+    # no CDN: Leaflet inlined below, nothing else of folium's default assets is used
+    m.default_js = []
+    m.default_css = []
+    fig = m.get_root()
+    el = element_classes()["Element"]
+    fig.header.add_child(
+        el(f"<style>{script_safe(leaflet_css())}</style>"), name="harbor_leaflet_css"
+    )
+    fig.header.add_child(
+        el(f"<script>{script_safe(leaflet_js())}</script>"), name="harbor_leaflet_js"
+    )
+    fig.header.add_child(el(f"<style>{STYLE_CSS}</style>"), name="harbor_css")
+    fig.header.add_child(el(f"<script>{LAYER_JS}</script>"), name="harbor_js")
+    if title:
+        fig.title = html.escape(title)
+    return m
+
+
+def _has(frame: Any) -> bool:
+    return frame is not None and bool(len(frame))
+
+
+def _add_areas(m: Any, shown: dict[str, Any], district_stats: Any, lang: str) -> dict[str, Any]:
+    """Districts, isochrone bands and service area; their legend entries."""
+    vl = element_classes()["VectorLayer"]
+    legend: dict[str, Any] = {}
+    if _has(shown["districts"]):
+        spec = district_layer(shown["districts"], district_stats, lang)
+        vl(spec, name=_layer_name("districts", lang)).add_to(m)
+        legend["districts"] = district_stats is not None
+    if _has(shown["isochrones"]):
+        spec, legend["bands"] = isochrone_layer(shown["isochrones"], shown["stations"], lang)
+        vl(spec, name=_layer_name("isochrones", lang)).add_to(m)
+    if _has(shown["service_area"]):
+        spec = service_area_layer(shown["service_area"], lang)
+        # it covers the same ground as the isochrone bands: off at first when both are given
+        show = not _has(shown["isochrones"])
+        vl(spec, name=_layer_name("service_area", lang), show=show).add_to(m)
+        legend["service_area"] = True
+    return legend
+
+
+def _add_points(m: Any, shown: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Gaps, double coverage, stations and new sites; their legend entries."""
+    vl = element_classes()["VectorLayer"]
+    legend: dict[str, Any] = {}
+    if _has(shown["gaps"]):
+        vl(gap_layer(shown["gaps"], lang), name=_layer_name("gaps", lang)).add_to(m)
+        legend["gaps"] = True
+    if _has(shown["double_covered"]):
+        spec = gap_layer(shown["double_covered"], lang, color=DOUBLE_COLOR, cls="hp-double")
+        vl(spec, name=_layer_name("double", lang), show=False).add_to(m)
+        legend["double"] = True
+    if _has(shown["stations"]):
+        st = shown["stations"]
+        for key_name, spec in station_layers(st, lang):
+            vl(spec, name=_layer_name(key_name, lang)).add_to(m)
+        statuses = column(st, "status").map(
+            lambda s: str(s).strip().lower() if present(s) else "existing"
+        )
+        legend["statuses"] = set(statuses)
+        legend["flagship"] = bool(
+            column(st, "flagship").map(lambda v: present(v) and bool(v)).any()
+        )
+    if _has(shown["sites"]):
+        vl(site_layer(shown["sites"], lang), name=_layer_name("sites", lang)).add_to(m)
+        legend["sites"] = True
+    return legend
+
+
+def _add_controls(
+    m: Any,
+    shown: dict[str, Any],
+    legend: dict[str, Any],
+    *,
+    osm: bool,
+    lang: str,
+    title: str | None,
+) -> None:
+    """OSM credit, title, legend and the layer control."""
+    import folium
+
+    classes = element_classes()
+    if osm or any(shown[k] is not None for k in ("isochrones", "service_area", "gaps")):
+        classes["Attribution"](_OSM_ATTRIBUTION).add_to(m)
+    if title:
+        classes["MapControl"](html.escape(title), position="topleft", css_class="hp-title").add_to(
+            m
+        )
+    if any(legend.values()):
+        classes["MapControl"](
+            _legend_html(legend, lang), position="bottomright", css_class="hp-legend"
+        ).add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+
+
+def _fit_bounds(m: Any, shown: dict[str, Any]) -> None:
+    """Zoom to the layers (to the districts only when nothing else is shown)."""
+    bounds = [
+        f.total_bounds for f in shown.values() if _has(f) and f is not shown["districts"]
+    ] or [f.total_bounds for f in (shown["districts"],) if _has(f)]
+    if bounds:
+        b = np.vstack(bounds)
+        m.fit_bounds([[b[:, 1].min(), b[:, 0].min()], [b[:, 3].max(), b[:, 2].max()]])
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def make_map(
+    *,
+    stations: Any = None,
+    sites: Any = None,
+    isochrones: Any = None,
+    service_area: Any = None,
+    gaps: Any = None,
+    double_covered: Any = None,
+    districts: Any = None,
+    district_stats: Any = None,
+    basemap: str = "osm",
+    lang: str = "zh",
+    title: str | None = None,
+    tianditu_key: str | None = None,
+) -> Any:
+    """A self-contained interactive map (a :class:`folium.Map`) of any of the given layers.
+
+    Parameters
+    ----------
+    stations
+        Stations (:attr:`StationCheck.stations` or :attr:`CoverageResult.stations`): existing,
+        building/proposed/candidate and closed ones go to three layers by ``status``
+        (missing status: existing). Popups show ``station_id``, ``name``, ``status``,
+        ``district``, ``address``, ``flagship`` and the coverage figures when present.
+    sites
+        New sites (:func:`harbor_planner.optimize.output.selected_sites`), numbered by ``rank``.
+    isochrones
+        Isochrone polygons (:func:`harbor_planner.isochrones`) with ``station_id`` and
+        ``minutes``; one colour per band, largest band drawn first.
+    service_area
+        Dissolved service area (:func:`harbor_planner.isochrones.service_area`).
+    gaps
+        Uncovered demand points (e.g. :attr:`CoverageResult.demand`; rows whose ``covered``
+        is true are left out), with ``time_min``, ``nearest_station`` and ``district`` in the
+        popups when present.
+    double_covered
+        Demand points covered by two or more stations (e.g. :attr:`CoverageResult.demand`;
+        rows whose ``n_stations`` is below 2 are left out); off at first.
+    districts
+        District polygons with a name column (``name_zh``, ``name``, ``district`` or ``区县``;
+        ``name_en`` and ``adcode`` also match the stats). Default when ``district_stats`` is
+        given: Chongqing's districts named in it.
+    district_stats
+        Table with ``district`` and ``coverage_pct`` (:attr:`CoverageResult.by_district`),
+        drawn as a choropleth on ``districts``.
+    basemap
+        ``"osm"`` (default), ``"amap"`` (GCJ-02: overlays are shifted to match),
+        ``"tianditu"`` or ``"none"``.
+    lang
+        ``"zh"`` (Chinese labels with English beside them where it helps) or ``"en"``.
+    title
+        Shown at the top of the map and as the page title.
+    tianditu_key
+        Tianditu key for ``basemap="tianditu"`` (default: the ``TIANDITU_KEY`` environment
+        variable).
+
+    Every GeoDataFrame needs a CRS; it is reprojected to WGS-84 for display.
+
+    Returns
+    -------
+    folium.Map
+        Save it with :func:`save_map` (``Map.save`` works too but is not atomic).
+
+    Raises
+    ------
+    InputDataError
+        Unknown basemap or language, a Tianditu basemap without a key, a layer that is not a
+        GeoDataFrame, or missing columns; all problems of the arguments are named at once.
+    CRSError
+        A layer has no CRS.
+    DependencyError
+        folium is not installed.
+
+    """
+    try:
+        import folium  # noqa: F401
+    except ImportError as exc:  # pragma: no cover - folium is a dependency
+        raise DependencyError("maps need folium: pip install folium") from exc
+    key = tianditu_key or os.environ.get("TIANDITU_KEY") or None
+    frames = {
+        "stations": stations,
+        "sites": sites,
+        "isochrones": isochrones,
+        "service_area": service_area,
+        "gaps": gaps,
+        "double_covered": double_covered,
+    }
+    shown = _display_layers(
+        frames,
+        districts,
+        district_stats,
+        gcj=basemap == "amap",
+        problems=_basemap_problems(basemap, lang, key),
+    )
+    m = _new_map(title)
+    for tile in _tile_layers(basemap, lang, key):
+        tile.add_to(m)
+    legend = _add_areas(m, shown, district_stats, lang)
+    legend.update(_add_points(m, shown, lang))
+    _add_controls(m, shown, legend, osm=basemap == "osm", lang=lang, title=title)
+    _fit_bounds(m, shown)
+    log.info(
+        "map: %s",
+        ", ".join(f"{k} {len(v)}" for k, v in shown.items() if v is not None) or "no layers",
+    )
+    return m
+
+
+def save_map(m: Any, path: str | os.PathLike[str]) -> int:
+    """Write the map as one self-contained HTML file, atomically; return its size in bytes."""
+    from harbor_planner._io import atomic_path
+
+    path = Path(path)
+    page = m.get_root().render()
+    with atomic_path(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    size = path.stat().st_size
+    log.info("map: wrote %s (%.1f kB)", path, size / 1024)
+    return size

@@ -1,0 +1,589 @@
+"""The layers of the HTML maps as compact specs that the page's ``hpLayer`` turns into Leaflet.
+
+Each spec holds a style, popup field labels and one small record per feature (position or
+GeoJSON geometry, tooltip, popup values). Every string in a spec is HTML-escaped here; the
+page only concatenates them with fixed markup. Layers are reprojected to WGS-84 (or shifted to
+GCJ-02 for the AMap basemap), simplified and rounded for display first
+(:func:`display_frame`).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from harbor_planner.coords import wgs84_to_gcj02
+from harbor_planner.errors import InputDataError
+from harbor_planner.outputs.labels import map_text, status_text
+from harbor_planner.outputs.values import is_missing
+
+__all__ = [
+    "BAND_COLORS",
+    "CANVAS_THRESHOLD",
+    "COVERAGE_CLASSES",
+    "DOUBLE_COLOR",
+    "GAP_COLOR",
+    "NO_DATA_COLOR",
+    "SERVICE_COLOR",
+    "SIMPLIFY_DISTRICT_DEG",
+    "SITE_COLOR",
+    "STATUS_COLOR",
+    "auto_districts",
+    "column",
+    "display_frame",
+    "district_layer",
+    "gap_layer",
+    "html_text",
+    "isochrone_layer",
+    "present",
+    "service_area_layer",
+    "site_layer",
+    "station_layers",
+]
+
+#: Layers with more features than this render through the canvas renderer instead of SVG.
+CANVAS_THRESHOLD = 1000
+
+#: Decimal places kept for displayed points (1e-6 degrees is about 0.1 m) and polygon
+#: vertices (1e-5 degrees, about 1 m: isochrones are street corridors tens of metres wide).
+_POINT_DECIMALS = 6
+_POLYGON_DECIMALS = 5
+#: Polygon simplification for display, degrees: about 2.5 m for walk polygons, 10 m for
+#: district boundaries (a Yuzhong coverage map shrinks from 2.8 MB to about half).
+_SIMPLIFY_DEG = 2.5e-5
+SIMPLIFY_DISTRICT_DEG = 1e-4
+
+#: Marker colour of each station status.
+STATUS_COLOR = {
+    "existing": "#15803d",
+    "building": "#d97706",
+    "proposed": "#7c3aed",
+    "candidate": "#0284c7",
+    "closed": "#9ca3af",
+}
+SITE_COLOR = "#dc2626"
+GAP_COLOR = "#e11d48"
+DOUBLE_COLOR = "#0d9488"
+SERVICE_COLOR = "#1d4ed8"
+#: Isochrone fills from the shortest band to the longest (darker = closer).
+BAND_COLORS = ("#08306b", "#2171b5", "#6baed6", "#9ecae1", "#c6dbef", "#deebf7")
+#: Coverage choropleth classes: (upper bound %, colour), red (low) to green (high).
+COVERAGE_CLASSES = (
+    (20.0, "#d7191c"),
+    (40.0, "#fdae61"),
+    (60.0, "#ffffbf"),
+    (80.0, "#a6d96a"),
+    (math.inf, "#1a9641"),
+)
+NO_DATA_COLOR = "#d1d5db"
+
+
+# --------------------------------------------------------------------------- values
+
+
+def present(value: Any) -> bool:
+    """Whether ``value`` is given: not ``None``, NaN or NA.
+
+    Parameters
+    ----------
+    value
+        Any value.
+
+    Returns
+    -------
+    bool
+        False for a missing scalar.
+
+    """
+    return not is_missing(value)
+
+
+def html_text(value: Any) -> str | None:
+    """Escaped display text of a value, ``None`` when missing."""
+    if not present(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "✓" if value else None
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        if not math.isfinite(value):
+            return None
+        return f"{value:,.1f}" if abs(value) >= 10 or value == round(value) else f"{value:.2f}"
+    return html.escape(str(value))
+
+
+# --------------------------------------------------------------------------- geometries
+
+
+def display_frame(
+    frame: Any,
+    what: str,
+    *,
+    gcj: bool,
+    problems: list[str],
+    crs_problems: list[str],
+    simplify_deg: float = _SIMPLIFY_DEG,
+) -> Any:
+    """``frame`` in WGS-84 (shifted to GCJ-02 when asked), empty geometries dropped."""
+    if frame is None:
+        return None
+    import geopandas as gpd
+
+    if not isinstance(frame, gpd.GeoDataFrame):
+        problems.append(f"{what} must be a GeoDataFrame, got {type(frame).__name__}")
+        return None
+    if frame.crs is None:
+        crs_problems.append(
+            f"{what} has no CRS; set it first (e.g. .set_crs('EPSG:4326'), or convert AMap "
+            "coordinates with read_stations(..., crs='gcj02'))"
+        )
+        return None
+    out = frame[~(frame.geometry.isna() | frame.geometry.is_empty)].to_crs("EPSG:4326")
+    geoms = out.geometry.to_numpy()
+    polygonal = shapely.get_type_id(geoms) >= 3
+    if polygonal.any():
+        geoms = geoms.copy()
+        geoms[polygonal] = shapely.simplify(geoms[polygonal], simplify_deg)
+
+    def move(decimals: int) -> Any:
+        def apply(xy: np.ndarray) -> np.ndarray:
+            if gcj and len(xy):
+                lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+                xy = np.column_stack([lon, lat])
+            return np.round(xy, decimals)
+
+        return apply
+
+    geoms = geoms.copy()
+    geoms[polygonal] = shapely.transform(geoms[polygonal], move(_POLYGON_DECIMALS))
+    geoms[~polygonal] = shapely.transform(geoms[~polygonal], move(_POINT_DECIMALS))
+    out = out.set_geometry(geoms, crs="EPSG:4326")
+    return out.reset_index(drop=True)
+
+
+def _geojson_geometry(geom: Any) -> dict[str, Any]:
+    return json.loads(shapely.to_geojson(geom))
+
+
+def column(frame: Any, name: str) -> pd.Series:
+    """Column ``name`` of ``frame``, or a column of ``None`` when it has none.
+
+    Parameters
+    ----------
+    frame
+        A (Geo)DataFrame.
+    name
+        The column.
+
+    Returns
+    -------
+    pandas.Series
+        The column, aligned with ``frame``.
+
+    """
+    if name in frame:
+        return frame[name]
+    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+
+# --------------------------------------------------------------------------- layer specs
+
+
+def _spec(kind: str, style: dict[str, Any], fields: Sequence[str], features: list[dict]) -> dict:
+    return {
+        "kind": kind,
+        "canvas": kind != "label" and len(features) > CANVAS_THRESHOLD,
+        "style": style,
+        "fields": [html.escape(f) for f in fields],
+        "features": features,
+    }
+
+
+def _station_fields(frame: Any, lang: str) -> tuple[list[str], list[list[str | None]]]:
+    """Popup labels and per-row escaped values for stations (coverage figures when present)."""
+    cols = [("station_id", "id"), ("name", "name"), ("status", "status")]
+    cols += [("district", "district"), ("address", "address"), ("flagship", "flagship")]
+    cols += [
+        (c, c)
+        for c in ("demand_covered", "unique_demand", "exit_loss_pct", "importance_rank")
+        if c in frame
+    ]
+    labels = [map_text(key, lang) for _, key in cols]
+    rows: list[list[str | None]] = []
+    for rec in frame[[c for c, _ in cols if c in frame]].to_dict("records"):
+        vals: list[str | None] = []
+        for col, _ in cols:
+            v = rec.get(col)
+            if col == "status":
+                vals.append(html.escape(status_text(v, lang)) or None)
+            elif col == "flagship":
+                vals.append(html.escape(map_text("yes", lang)) if present(v) and bool(v) else None)
+            elif col == "importance_rank":
+                vals.append(html_text(int(v)) if present(v) and int(v) >= 0 else None)
+            else:
+                vals.append(html_text(v))
+        rows.append(vals)
+    return labels, rows
+
+
+def _tooltip(name: Any, ident: Any) -> str | None:
+    n, i = html_text(name), html_text(ident)
+    if n and i:
+        return f"{n} ({i})"
+    return n or i
+
+
+def station_layers(stations: Any, lang: str) -> list[tuple[str, dict]]:
+    """The closed, building/proposed/candidate and existing stations as three circle specs.
+
+    Parameters
+    ----------
+    stations
+        Stations in display coordinates (:func:`display_frame`); missing status: existing.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    list of (str, dict)
+        ``(layer key, spec)`` of each non-empty group, in drawing order.
+
+    """
+    status = column(stations, "status").map(
+        lambda s: str(s).strip().lower() if present(s) else "existing"
+    )
+    flagship = column(stations, "flagship").map(lambda v: present(v) and bool(v))
+    labels, rows = _station_fields(stations, lang)
+    names, ids = column(stations, "name").tolist(), column(stations, "station_id").tolist()
+    groups = {
+        "closed": status == "closed",
+        "planned": status.isin(["building", "proposed", "candidate"]),
+    }
+    groups["existing"] = ~(groups["closed"] | groups["planned"])
+    out = []
+    for key in ("closed", "planned", "existing"):
+        idx = np.flatnonzero(groups[key].to_numpy())
+        if not len(idx):
+            continue
+        feats = []
+        for i in idx:
+            st = status.iloc[i]
+            color = STATUS_COLOR.get(st, STATUS_COLOR["existing"])
+            geom = stations.geometry.iloc[i]
+            pt = geom if geom.geom_type == "Point" else geom.representative_point()
+            flag = bool(flagship.iloc[i])
+            feats.append(
+                {
+                    "x": pt.x,
+                    "y": pt.y,
+                    "s": {
+                        "fillColor": color,
+                        "weight": 3 if flag else 1.5,
+                        "color": "#facc15" if flag else "#ffffff",
+                        "className": f"hp-station hp-st-{key}",
+                    },
+                    "t": _tooltip(names[i], ids[i]),
+                    "p": rows[i],
+                }
+            )
+        style = {"radius": 7, "fillOpacity": 0.95 if key != "closed" else 0.6, "opacity": 1}
+        out.append((key, _spec("circle", style, labels, feats)))
+    return out
+
+
+def site_layer(sites: Any, lang: str) -> dict:
+    """New sites as labels numbered by ``rank``.
+
+    Parameters
+    ----------
+    sites
+        Selected sites in display coordinates.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    dict
+        The layer spec.
+
+    """
+    order = (
+        np.argsort(pd.to_numeric(sites["rank"], errors="coerce").to_numpy(), kind="stable")
+        if "rank" in sites
+        else np.arange(len(sites))
+    )
+    cols = [
+        ("rank", "rank"),
+        ("site_id", "id"),
+        ("name", "name"),
+        ("district", "district"),
+        ("kind", "kind"),
+        ("stage", "stage"),
+        ("gain", "gain"),
+    ]
+    labels = [map_text(k, lang) for _, k in cols]
+    feats = []
+    for n, i in enumerate(order, start=1):
+        rec = sites.iloc[i]
+        rank = rec["rank"] if "rank" in sites and present(rec["rank"]) else n
+        rank_text = (
+            html_text(int(rank)) if isinstance(rank, int | np.integer | float) else html_text(rank)
+        )
+        pt = sites.geometry.iloc[i]
+        pt = pt if pt.geom_type == "Point" else pt.representative_point()
+        vals = [rank_text] + [html_text(rec.get(c)) for c, _ in cols[1:]]
+        feats.append(
+            {
+                "x": pt.x,
+                "y": pt.y,
+                "l": rank_text or "",
+                "t": f"#{rank_text} {html_text(rec.get('site_id')) or ''}".strip(),
+                "p": vals,
+            }
+        )
+    return _spec("label", {}, labels, feats)
+
+
+def isochrone_layer(iso: Any, stations: Any, lang: str) -> tuple[dict, list[tuple[float, str]]]:
+    """Isochrone polygons, one colour per band, the largest band drawn first.
+
+    Parameters
+    ----------
+    iso
+        Isochrones in display coordinates, with ``minutes`` (and ``station_id``).
+    stations
+        Stations in display coordinates, for the names in tooltips (or ``None``).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    tuple of (dict, list of (float, str))
+        The layer spec and the legend's ``(minutes, colour)`` bands.
+
+    Raises
+    ------
+    InputDataError
+        No ``minutes`` column.
+
+    """
+    if "minutes" not in iso:
+        raise InputDataError(
+            f"isochrones need a 'minutes' column (the output of harbor_planner.isochrones); "
+            f"it has {', '.join(map(str, iso.columns))}"
+        )
+    bands = sorted({float(m) for m in iso["minutes"]})
+    colors = {m: BAND_COLORS[min(i, len(BAND_COLORS) - 1)] for i, m in enumerate(bands)}
+    names: dict[str, Any] = {}
+    if stations is not None and "station_id" in stations and "name" in stations:
+        names = dict(zip(stations["station_id"].astype(str), stations["name"], strict=False))
+    # largest band first so that the smaller ones draw on top
+    iso = iso.assign(_m=iso["minutes"].astype(float)).sort_values("_m", ascending=False)
+    area_km2 = iso.to_crs("EPSG:32648").area.to_numpy() / 1e6
+    labels = [map_text(k, lang) for k in ("station", "id", "minutes", "area_km2")]
+    band_fmt = map_text("min_band", lang)
+    feats = []
+    for j, (geom, sid, m) in enumerate(
+        zip(iso.geometry, column(iso, "station_id"), iso["_m"], strict=True)
+    ):
+        name = names.get(str(sid)) if present(sid) else None
+        band = band_fmt.format(m=f"{m:g}")
+        tip = " · ".join(x for x in (_tooltip(name, sid), html.escape(band)) if x)
+        feats.append(
+            {
+                "g": _geojson_geometry(geom),
+                "s": {
+                    "fillColor": colors[m],
+                    "className": f"hp-iso hp-iso-{m:g}",
+                },
+                "t": tip,
+                "p": [html_text(name), html_text(sid), f"{m:g}", f"{area_km2[j]:.3f}"],
+            }
+        )
+    style = {"color": "#1e3a8a", "weight": 0.6, "opacity": 0.5, "fillOpacity": 0.28}
+    legend = [(m, colors[m]) for m in bands]
+    return _spec("shape", style, labels, feats), legend
+
+
+def service_area_layer(area: Any, lang: str) -> dict:
+    """The dissolved service area, a dashed outline.
+
+    Parameters
+    ----------
+    area
+        Service-area polygons in display coordinates.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    dict
+        The layer spec.
+
+    """
+    labels = [map_text(k, lang) for k in ("minutes", "stations_n", "area_km2")]
+    area_km2 = area.to_crs("EPSG:32648").area.to_numpy() / 1e6
+    band_fmt = map_text("min_band", lang)
+    feats = []
+    for j, geom in enumerate(area.geometry):
+        m = area["minutes"].iloc[j] if "minutes" in area else None
+        n = area["stations"].iloc[j] if "stations" in area else None
+        tip = map_text("service_area", lang)
+        if present(m):
+            tip += " " + band_fmt.format(m=f"{float(m):g}")
+        feats.append(
+            {
+                "g": _geojson_geometry(geom),
+                "s": {"className": "hp-service"},
+                "t": html.escape(tip),
+                "p": [html_text(m), html_text(n), f"{area_km2[j]:.2f}"],
+            }
+        )
+    style = {
+        "color": SERVICE_COLOR,
+        "weight": 2,
+        "dashArray": "6 4",
+        "fillColor": SERVICE_COLOR,
+        "fillOpacity": 0.06,
+    }
+    return _spec("shape", style, labels, feats)
+
+
+def gap_layer(gaps: Any, lang: str, *, color: str = GAP_COLOR, cls: str = "hp-gap") -> dict:
+    """Demand points as small dots with their walk to the nearest station.
+
+    Parameters
+    ----------
+    gaps
+        Demand points in display coordinates.
+    lang
+        ``"zh"`` or ``"en"``.
+    color, cls
+        Fill colour and CSS class (uncovered demand by default).
+
+    Returns
+    -------
+    dict
+        The layer spec.
+
+    """
+    labels = [map_text(k, lang) for k in ("time_min", "nearest", "district")]
+    unreachable = html.escape(map_text("unreachable", lang))
+    times = pd.to_numeric(column(gaps, "time_min"), errors="coerce").to_numpy(dtype=float)
+    nearest, district = column(gaps, "nearest_station").tolist(), column(gaps, "district").tolist()
+    feats = []
+    for j, pt in enumerate(gaps.geometry):
+        pt = pt if pt.geom_type == "Point" else pt.representative_point()
+        t = times[j]
+        feats.append(
+            {
+                "x": pt.x,
+                "y": pt.y,
+                "p": [
+                    f"{t:.1f}" if math.isfinite(t) else unreachable if "time_min" in gaps else None,
+                    html_text(nearest[j]) if math.isfinite(t) else None,
+                    html_text(district[j]),
+                ],
+            }
+        )
+    style = {
+        "radius": 3,
+        "stroke": False,
+        "fillColor": color,
+        "fillOpacity": 0.8,
+        "className": cls,
+    }
+    return _spec("circle", style, labels, feats)
+
+
+def _coverage_color(pct: float | None) -> str:
+    if pct is None or not math.isfinite(pct):
+        return NO_DATA_COLOR
+    return next(c for upper, c in COVERAGE_CLASSES if pct < upper)
+
+
+def district_layer(districts: Any, stats: Any, lang: str) -> dict:
+    """District outlines filled by coverage class.
+
+    Parameters
+    ----------
+    districts
+        District polygons in display coordinates.
+    stats
+        Table with ``district`` and ``coverage_pct``, or ``None`` (outlines only).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    dict
+        The layer spec.
+
+    Raises
+    ------
+    InputDataError
+        ``stats`` lacks the columns.
+
+    """
+    name_cols = [c for c in ("name_zh", "name", "district", "区县", "NAME") if c in districts]
+    keys_cols = [*name_cols, *(c for c in ("name_en", "adcode") if c in districts)]
+    pct_by_key: dict[str, float] = {}
+    if stats is not None:
+        if "district" not in stats or "coverage_pct" not in stats:
+            raise InputDataError(
+                "district_stats needs 'district' and 'coverage_pct' columns (as in "
+                f"CoverageResult.by_district); it has {', '.join(map(str, stats.columns))}"
+            )
+        for d, p in zip(stats["district"], stats["coverage_pct"], strict=True):
+            if present(d) and present(p):
+                pct_by_key[str(d).strip()] = float(p)
+    labels = [map_text(k, lang) for k in ("district", "coverage_pct")]
+    feats = []
+    for j, geom in enumerate(districts.geometry):
+        rec = districts.iloc[j]
+        pct = next(
+            (
+                pct_by_key[str(rec[c]).strip()]
+                for c in keys_cols
+                if str(rec[c]).strip() in pct_by_key
+            ),
+            None,
+        )
+        name = rec[name_cols[0]] if name_cols else None
+        if lang == "en" and "name_en" in districts and present(rec["name_en"]):
+            name = rec["name_en"]
+        pct_text = f"{pct:.1f} %" if pct is not None else map_text("no_data", lang)
+        feats.append(
+            {
+                "g": _geojson_geometry(geom),
+                "s": {
+                    "fillColor": _coverage_color(pct),
+                    "fillOpacity": 0.3 if pct is not None else 0.08,
+                    "className": "hp-district",
+                },
+                "t": f"{html_text(name) or ''} {html.escape(pct_text)}".strip(),
+                "p": [html_text(name), html.escape(pct_text)],
+            }
+        )
+    style = {"color": "#374151", "weight": 1.5, "opacity": 0.9}
+    return _spec("shape", style, labels, feats)
+
+
+def auto_districts(stats: Any) -> Any:
+    """Chongqing's district polygons named in ``stats['district']`` (None if none match)."""
+    from harbor_planner.districts import chongqing_districts
+
+    wanted = {str(d).strip() for d in stats.get("district", pd.Series(dtype=object)).dropna()}
+    table = chongqing_districts()
+    mask = np.zeros(len(table), dtype=bool)
+    for col in ("name_zh", "name_en", "adcode"):
+        if col in table:
+            mask |= table[col].astype(str).isin(wanted).to_numpy()
+    return table[mask] if mask.any() else None

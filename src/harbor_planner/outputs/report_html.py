@@ -1,0 +1,524 @@
+"""The printable HTML report of a coverage run and/or a site selection.
+
+:func:`report_html` / :func:`write_report_html` give one self-contained HTML file (no external
+CSS, JavaScript, fonts or images; print CSS with page breaks): headline coverage figures, the
+per-district table, network-vs-circle comparison, the stations, the selected sites and the
+coverage curve as inline SVG, the scenario's parameters and the data sources (name, size,
+modification date, SHA-256 prefix). Chinese labels by default, English with ``lang="en"``.
+Every string from the user's data is HTML-escaped; the file is written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harbor_planner._io import atomic_path, file_sha256, jsonable
+from harbor_planner.errors import InputDataError
+from harbor_planner.network.osm import OSM_SUFFIXES
+from harbor_planner.outputs.labels import report_labels, status_text, value_text
+from harbor_planner.outputs.svg import bars_svg, coverage_curve_svg
+from harbor_planner.outputs.values import (
+    district_frame,
+    esc,
+    is_missing,
+    num_text,
+    pct_text,
+    size_text,
+)
+
+__all__ = ["MAX_HTML_ROWS", "report_html", "source_info", "write_report_html"]
+
+log = logging.getLogger(__name__)
+
+#: Rows shown in an HTML table before the rest is left to the workbook.
+MAX_HTML_ROWS = 300
+
+# --------------------------------------------------------------------------- HTML
+
+_CSS = """
+:root { --accent: #c0392b; --muted: #666; }
+* { box-sizing: border-box; }
+body { font-family: "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC",
+  "Source Han Sans SC", "WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif;
+  color: #222; margin: 24px auto; max-width: 1000px; padding: 0 16px; line-height: 1.5; }
+h1 { font-size: 22px; border-bottom: 3px solid var(--accent); padding-bottom: 6px; }
+h2 { font-size: 17px; margin-top: 28px; border-left: 4px solid var(--accent);
+  padding-left: 8px; break-after: avoid; page-break-after: avoid; }
+.meta { color: var(--muted); font-size: 12px; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; }
+.card { border: 1px solid #ddd; border-radius: 4px; padding: 8px 12px; min-width: 150px;
+  break-inside: avoid; }
+.card .v { font-size: 22px; font-weight: bold; }
+.card .k { font-size: 12px; color: var(--muted); }
+.card.main .v { color: var(--accent); }
+table { border-collapse: collapse; width: 100%; font-size: 12px; margin: 6px 0; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+thead { display: table-header-group; }
+tr { break-inside: avoid; page-break-inside: avoid; }
+code { font-size: 11px; word-break: break-all; }
+.note { font-size: 12px; color: var(--muted); }
+figure { margin: 8px 0; break-inside: avoid; page-break-inside: avoid; }
+svg text { font-family: inherit; }
+footer { margin-top: 32px; font-size: 11px; color: var(--muted); border-top: 1px solid #ddd;
+  padding-top: 6px; }
+@page { size: A4; margin: 14mm 12mm; }
+@media print {
+  body { margin: 0; max-width: none; padding: 0; font-size: 11px; }
+  section.break { break-before: page; page-break-before: always; }
+  .card { border-color: #999; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+
+def _table(
+    header: Sequence[str],
+    rows: Iterable[Sequence[tuple[str, bool]]],
+    *,
+    total: int | None = None,
+    more: str = "",
+) -> str:
+    """An HTML table; cells are ``(already-escaped html, numeric)`` pairs."""
+    out = ["<table><thead><tr>", *(f"<th>{esc(h)}</th>" for h in header), "</tr></thead><tbody>"]
+    shown = 0
+    for row in rows:
+        out.append("<tr>")
+        out.extend(f'<td class="n">{c}</td>' if numeric else f"<td>{c}</td>" for c, numeric in row)
+        out.append("</tr>")
+        shown += 1
+    out.append("</tbody></table>")
+    if total is not None and total > shown and more:
+        out.append(f'<p class="note">{esc(more.format(n=f"{total - shown:,}"))}</p>')
+    return "".join(out)
+
+
+def _card(key: str, value: str, *, main: bool = False) -> str:
+    cls = "card main" if main else "card"
+    return (
+        f'<div class="{cls}"><div class="v">{esc(value)}</div><div class="k">{esc(key)}</div></div>'
+    )
+
+
+def _get(row: Any, col: str) -> Any:
+    return row.get(col)
+
+
+def _headline(cov: Any, sel: Any, lab: dict[str, str]) -> str:
+    cards = []
+    if cov is not None:
+        s = cov.summary
+        cards.append(_card(lab["coverage_pct"], pct_text(s.get("coverage_pct")), main=True))
+        cards.append(
+            _card(lab["euclidean_coverage_pct"], pct_text(s.get("euclidean_coverage_pct")))
+        )
+        over = s.get("overstatement_pct_points")
+        if over is None and s.get("coverage_pct") is not None:
+            over = s["euclidean_coverage_pct"] - s["coverage_pct"]
+        cards.append(_card(lab["overstatement"], f"{num_text(over)} {lab['points']}"))
+        cards.append(
+            _card(
+                lab["stations_on_network"],
+                f"{num_text(s.get('stations_on_network'))} / {num_text(s.get('stations'))}",
+            )
+        )
+        cards.append(_card(lab["minutes"], f"{num_text(s.get('minutes'), 0)} {lab['min']}"))
+        cards.append(_card(lab["walk_speed"], f"{num_text(s.get('walk_speed_kmh'))} km/h"))
+        unit = value_text(s.get("demand_unit") or "", lab["lang"])
+        cards.append(_card(lab["demand_total"], f"{num_text(s.get('demand_total'), 0)} {unit}"))
+        cards.append(_card(lab["demand_covered"], f"{num_text(s.get('demand_covered'), 0)} {unit}"))
+        cards.append(
+            _card(lab["time_median_min"], f"{num_text(s.get('time_median_min'))} {lab['min']}")
+        )
+        cards.append(_card(lab["time_p90_min"], f"{num_text(s.get('time_p90_min'))} {lab['min']}"))
+        if s.get("double_coverage_pct") is not None:
+            cards.append(_card(lab["double_coverage_pct"], pct_text(s["double_coverage_pct"])))
+    if sel is not None:
+        cards.append(_card(lab["sites_added"], num_text(len(sel.selected))))
+        cards.append(_card(lab["coverage_before"], pct_text(sel.coverage_pct_before)))
+        cards.append(_card(lab["coverage_after"], pct_text(sel.coverage_pct_after), main=True))
+    return f'<div class="cards">{"".join(cards)}</div>'
+
+
+def _comparison(cov: Any, lab: dict[str, str]) -> str:
+    s = cov.summary
+    net, eucl = s.get("coverage_pct"), s.get("euclidean_coverage_pct")
+    diff = None if net is None or eucl is None else float(eucl) - float(net)
+    text = lab["compare_text"].format(
+        radius=num_text(s.get("euclidean_radius_m"), 0),
+        speed=num_text(s.get("walk_speed_kmh")),
+        minutes=num_text(s.get("minutes"), 0),
+        net=pct_text(net),
+        eucl=pct_text(eucl),
+        diff=num_text(diff),
+    )
+    bars = bars_svg([(lab["along_network"], net, "#c0392b"), (lab["circles"], eucl, "#95a5a6")])
+    return f"<p>{esc(text)}</p><figure>{bars}</figure>"
+
+
+def _district_table(cov: Any, lab: dict[str, str], after: Any | None = None) -> str:
+    bd = district_frame(cov, after)
+    with_after = "coverage_pct_after" in bd
+    header = [
+        lab["district"],
+        lab["stations"],
+        lab["demand_total"],
+        lab["demand_covered"],
+        lab["coverage_pct"],
+        lab["euclidean_coverage_pct"],
+        lab["difference"],
+        lab["time_median_min"],
+        lab["time_p90_min"],
+    ]
+    if with_after:
+        header += [lab["sites_added"], lab["coverage_after"]]
+
+    def rows() -> Iterable[list[tuple[str, bool]]]:
+        for _, r in bd.iterrows():
+            net, eu = _get(r, "coverage_pct"), _get(r, "euclidean_coverage_pct")
+            diff = None if is_missing(net) or is_missing(eu) else float(eu) - float(net)
+            extra = (
+                [
+                    (esc(num_text(_get(r, "sites_added"), 0)), True),
+                    (esc(pct_text(_get(r, "coverage_pct_after"))), True),
+                ]
+                if with_after
+                else []
+            )
+            yield [
+                (esc(_get(r, "district")), False),
+                (esc(num_text(_get(r, "stations"))), True),
+                (esc(num_text(_get(r, "demand_total"), 0)), True),
+                (esc(num_text(_get(r, "demand_covered"), 0)), True),
+                (esc(pct_text(net)), True),
+                (esc(pct_text(eu)), True),
+                (esc(num_text(diff)), True),
+                (esc(num_text(_get(r, "time_median_min"))), True),
+                (esc(num_text(_get(r, "time_p90_min"))), True),
+                *extra,
+            ]
+
+    return _table(header, rows())
+
+
+def _station_table(cov: Any, lab: dict[str, str]) -> str:
+    st = cov.stations
+    if "importance_rank" in st:
+        key = st["importance_rank"].where(st["importance_rank"] > 0, np.iinfo(np.int64).max)
+        st = st.assign(_k=key).sort_values("_k", kind="stable")
+    cols = [
+        ("station_id", False, str),
+        ("name", False, str),
+        ("district", False, str),
+        ("status", False, str),
+        ("on_network", False, str),
+        ("demand_nearest", True, lambda v: num_text(v, 0)),
+        ("unique_demand", True, lambda v: num_text(v, 0)),
+        ("importance_rank", True, num_text),
+    ]
+    cols = [c for c in cols if c[0] in st]
+
+    def fmt(col: str, v: Any, f: Any) -> str:
+        if is_missing(v):
+            return "-"
+        if col == "on_network":
+            return lab["yes"] if bool(v) else lab["no"]
+        if col == "status":
+            return status_text(v, lab["lang"])
+        if col == "importance_rank" and int(v) < 0:
+            return "-"
+        return f(v)
+
+    def rows() -> Iterable[list[tuple[str, bool]]]:
+        for _, r in st.head(MAX_HTML_ROWS).iterrows():
+            yield [(esc(fmt(c, r[c], f)), numeric) for c, numeric, f in cols]
+
+    return _table([lab[c] for c, _, _ in cols], rows(), total=len(st), more=lab["more_rows"])
+
+
+def _sites_table(sites: Any, lab: dict[str, str]) -> str:
+    cols = [
+        ("rank", True, num_text),
+        ("site_id", False, str),
+        ("name", False, str),
+        ("district", False, str),
+        ("kind", False, str),
+        ("stage", False, str),
+        ("gain", True, lambda v: num_text(v, 1)),
+    ]
+    cols = [
+        c
+        for c in cols
+        if c[0] in sites and not (c[0] in ("stage", "name") and sites[c[0]].fillna("").eq("").all())
+    ]
+
+    def rows() -> Iterable[list[tuple[str, bool]]]:
+        for _, r in sites.head(MAX_HTML_ROWS).iterrows():
+            yield [(esc("-" if is_missing(r[c]) else f(r[c])), n) for c, n, f in cols]
+
+    return _table([lab[c] for c, _, _ in cols], rows(), total=len(sites), more=lab["more_rows"])
+
+
+def _selection_block(sel: Any, lab: dict[str, str]) -> str:
+    s = sel.summary()
+    gap = s.get("optimality_gap")
+    lang = lab["lang"]
+    rows = [
+        (lab["mode"], value_text(s.get("mode"), lab["lang"])),
+        (
+            lab["solver"],
+            f"{value_text(s.get('solver'), lang)} ({value_text(s.get('status'), lang)})",
+        ),
+        (lab["sites_added"], num_text(s.get("sites_added"))),
+        (lab["coverage_before"], pct_text(s.get("coverage_pct_before"), 2)),
+        (lab["coverage_after"], pct_text(s.get("coverage_pct_after"), 2)),
+        (lab["optimality_gap"], "-" if gap is None else f"{100 * gap:.2f}%"),
+    ]
+    return _table(
+        [lab["parameter"], lab["value"]], ([(esc(k), False), (esc(v), False)] for k, v in rows)
+    )
+
+
+def _curve_block(sel: Any, lab: dict[str, str]) -> str:
+    curve = sel.curve
+    if curve is None or len(curve) == 0:
+        return f'<p class="note">{esc(lab["none"])}</p>'
+    stages = curve["stage"].astype(str).tolist() if "stage" in curve else None
+    if stages is not None and len(set(stages)) <= 1:
+        stages = None
+    svg = coverage_curve_svg(
+        curve["coverage_pct"].to_numpy(np.float64).tolist(),
+        start_pct=sel.coverage_pct_before,
+        labels=curve["site_id"].astype(str).tolist() if "site_id" in curve else None,
+        stages=stages,
+        x_label=lab["curve_x"],
+        y_label=lab["curve_y"],
+    )
+    return f"<figure>{svg}</figure>"
+
+
+def _parameters_block(parameters: Mapping[str, Any], lab: dict[str, str]) -> str:
+    def show(v: Any) -> str:
+        if isinstance(v, Mapping | list | tuple):
+            return json.dumps(jsonable(v), ensure_ascii=False)
+        if isinstance(v, float | np.floating):
+            return f"{float(v):g}"
+        return "-" if v is None else str(v)
+
+    return _table(
+        [lab["parameter"], lab["value"]],
+        ([(f"<code>{esc(k)}</code>", False), (esc(show(v)), False)] for k, v in parameters.items()),
+    )
+
+
+def _sources_block(info: list[dict[str, Any]], lab: dict[str, str]) -> str:
+    def rows() -> Iterable[list[tuple[str, bool]]]:
+        for r in info:
+            if not r["exists"]:
+                yield [
+                    (f'<span title="{esc(r["path"])}">{esc(r["file"])}</span>', False),
+                    (esc(lab["missing"]), False),
+                    ("-", False),
+                    ("-", False),
+                ]
+                continue
+            digest = r["sha256"][:12] if r["sha256"] else lab["directory"]
+            yield [
+                (f'<span title="{esc(r["path"])}">{esc(r["file"])}</span>', False),
+                (esc(size_text(r["size_bytes"])), True),
+                (esc(r["modified"]), False),
+                (f"<code>{esc(digest)}</code>", False),
+            ]
+
+    return _table([lab["file"], lab["size"], lab["modified"], lab["sha256"]], rows())
+
+
+def _uses_osm(info: list[dict[str, Any]], parameters: Mapping[str, Any] | None) -> bool:
+    names = [str(r["file"]).lower() for r in info]
+    if any(n.endswith(OSM_SUFFIXES) for n in names):
+        return True
+    text = json.dumps(jsonable(dict(parameters or {})), ensure_ascii=False).lower()
+    return any(t in text for t in (".osm", "place:", "openstreetmap", '"auto"'))
+
+
+def report_html(
+    *,
+    coverage: Any | None = None,
+    coverage_after: Any | None = None,
+    selection: Any | None = None,
+    sites: Any | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    sources: Iterable[str | os.PathLike[str]] | None = None,
+    lang: str = "zh",
+    title: str | None = None,
+) -> str:
+    """A self-contained, printable HTML report of a coverage run and/or a site selection.
+
+    Parameters
+    ----------
+    coverage
+        A :class:`~harbor_planner.coverage.CoverageResult`: headline figures, the
+        network-vs-circle comparison, the per-district and station tables.
+    coverage_after
+        Coverage by the stations and the new sites together: the district table gains the new
+        sites and the coverage after them, per district.
+    selection
+        A :class:`~harbor_planner.optimize.SiteSelection`: its figures and coverage curve.
+    sites
+        The selected sites (:func:`harbor_planner.optimize.output.selected_sites`): their table.
+    parameters
+        The scenario's parameters, shown as given (nested values as JSON).
+    sources
+        Paths of the data files used: name, size, modification date and SHA-256 prefix.
+    lang
+        ``"zh"`` (default) or ``"en"``.
+    title
+        Report title (default: a title in ``lang``).
+
+    Returns
+    -------
+    str
+        The HTML document: no external CSS, scripts, fonts or images; every string taken
+        from the data is HTML-escaped.
+
+    Raises
+    ------
+    InputDataError
+        Nothing to report, or an unknown ``lang``.
+
+    """
+    lab = report_labels(lang)
+    if coverage is None and selection is None and sites is None:
+        raise InputDataError("report: give coverage, selection and/or sites; nothing to report")
+    info = source_info(sources or [])
+    heading = title or lab["title"]
+    from harbor_planner import __version__
+
+    now = dt.datetime.now().replace(microsecond=0).isoformat(" ")
+    body = [
+        f"<h1>{esc(heading)}</h1>",
+        f'<p class="meta">{esc(lab["generated"])}: {esc(now)} · '
+        f"harbor-planner {esc(__version__)}</p>",
+        f'<section id="headline"><h2>{esc(lab["headline"])}</h2>'
+        f"{_headline(coverage, selection, lab)}</section>",
+    ]
+    if coverage is not None:
+        body.append(
+            f'<section id="compare"><h2>{esc(lab["compare"])}</h2>'
+            f"{_comparison(coverage, lab)}</section>"
+        )
+        if coverage.by_district is not None and len(coverage.by_district):
+            body.append(
+                f'<section id="districts"><h2>{esc(lab["districts"])}</h2>'
+                f"{_district_table(coverage, lab, coverage_after)}</section>"
+            )
+    if selection is not None or sites is not None:
+        block = [f'<section id="selection" class="break"><h2>{esc(lab["selection"])}</h2>']
+        if selection is not None:
+            block.append(_selection_block(selection, lab))
+            block.append(f"<h2>{esc(lab['curve'])}</h2>{_curve_block(selection, lab)}")
+        if sites is not None:
+            block.append(f"<h2>{esc(lab['sites'])}</h2>{_sites_table(sites, lab)}")
+        block.append("</section>")
+        body.append("".join(block))
+    if coverage is not None and coverage.stations is not None and len(coverage.stations):
+        body.append(
+            f'<section id="stations" class="break"><h2>{esc(lab["station_table"])}</h2>'
+            f"{_station_table(coverage, lab)}</section>"
+        )
+    if parameters:
+        body.append(
+            f'<section id="parameters"><h2>{esc(lab["parameters"])}</h2>'
+            f"{_parameters_block(parameters, lab)}</section>"
+        )
+    if info:
+        body.append(
+            f'<section id="sources"><h2>{esc(lab["sources"])}</h2>'
+            f"{_sources_block(info, lab)}</section>"
+        )
+    footer = lab["osm"] if _uses_osm(info, parameters) else ""
+    body.append(f"<footer>{esc(footer)} harbor-planner {esc(__version__)}</footer>")
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(heading)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def write_report_html(path: str | os.PathLike[str], **kwargs: Any) -> Path:
+    """Write :func:`report_html` (same keyword arguments) to ``path``, UTF-8, atomically.
+
+    Parameters
+    ----------
+    path
+        The ``.html`` file.
+    **kwargs
+        Passed to :func:`report_html`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    """
+    text = report_html(**kwargs)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    log.info("wrote %s (%s)", path, size_text(path.stat().st_size))
+    return path
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def source_info(paths: Iterable[str | os.PathLike[str]]) -> list[dict[str, Any]]:
+    """Name, size, modification date and SHA-256 of each data file, for a report.
+
+    Missing files are listed with ``exists`` False rather than raising: a report records what
+    was (not) there. Directories get their size and date but no hash.
+
+    Parameters
+    ----------
+    paths
+        The files (or directories).
+
+    Returns
+    -------
+    list of dict
+        ``file``, ``path``, ``exists``, ``size_bytes``, ``modified`` and ``sha256`` of each.
+
+    """
+    rows = []
+    for p in paths:
+        path = Path(p)
+        row: dict[str, Any] = {
+            "file": path.name or str(path),
+            "path": str(path),
+            "exists": path.exists(),
+            "size_bytes": None,
+            "modified": None,
+            "sha256": None,
+        }
+        if path.exists():
+            st = path.stat()
+            row["size_bytes"] = st.st_size if path.is_file() else None
+            row["modified"] = (
+                dt.datetime.fromtimestamp(st.st_mtime).replace(microsecond=0).isoformat(" ")
+            )
+            if path.is_file():
+                row["sha256"] = file_sha256(path)
+        rows.append(row)
+    return rows

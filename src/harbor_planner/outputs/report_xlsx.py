@@ -1,0 +1,207 @@
+"""The report workbook for district offices (``report.xlsx``).
+
+Sheets for the summary, districts, stations, selected sites, the coverage curve and the
+parameters, with Chinese sheet names and headers by default; numbers stay numbers, the header
+row is frozen and filterable, and the file is written atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from harbor_planner._io import atomic_path
+from harbor_planner._text import display_width
+from harbor_planner.errors import InputDataError
+from harbor_planner.outputs.labels import HEADER_ZH, SHEET_NAMES, SUMMARY_ZH, status_text
+from harbor_planner.outputs.values import cell_value, district_frame, flatten
+
+__all__ = ["write_report_xlsx"]
+
+log = logging.getLogger(__name__)
+
+
+def _add_sheet(
+    wb: Any,
+    title: str,
+    frame: pd.DataFrame,
+    *,
+    chinese: bool,
+    formats: Mapping[str, str] | None = None,
+) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    cols = list(frame.columns)
+    headers = [HEADER_ZH.get(c, c) if chinese else c for c in cols]
+    ws.append(headers)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="EDEDED")
+    for cell in ws[1]:
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(vertical="center", wrap_text=False)
+    widths = [display_width(h) for h in headers]
+    for row in frame.itertuples(index=False, name=None):
+        values = [cell_value(v) for v in row]
+        ws.append(values)
+        for k, v in enumerate(values):
+            if v is None:
+                continue
+            w = len(f"{v:,.2f}") if isinstance(v, float) else display_width(str(v))
+            widths[k] = max(widths[k], w)
+    for k, c in enumerate(cols):
+        letter = get_column_letter(k + 1)
+        ws.column_dimensions[letter].width = min(max(widths[k] + 2, 8), 60)
+        fmt = (formats or {}).get(c)
+        if fmt is None:
+            kind = frame[c].dtype.kind if len(frame) else "O"
+            fmt = "#,##0.00" if kind == "f" else "0" if kind in "iu" else None
+        if fmt is not None:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=k + 1, max_col=k + 1):
+                if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+                    cell.number_format = fmt
+    ws.freeze_panes = "A2"
+    if len(frame) and cols:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(frame) + 1}"
+
+
+_XLSX_FORMATS = {
+    "lon": "0.0000000",
+    "lat": "0.0000000",
+    "coverage_pct": "0.00",
+    "euclidean_coverage_pct": "0.00",
+    "double_coverage_pct": "0.00",
+    "exit_loss_pct": "0.00",
+    "time_median_min": "0.0",
+    "time_p90_min": "0.0",
+    "snap_dist_m": "0.0",
+}
+
+
+def _summary_frame(coverage: Any | None, selection: Any | None, *, chinese: bool) -> pd.DataFrame:
+    rows: list[tuple[str, str, Any]] = []
+    if coverage is not None:
+        for key, v in flatten(coverage.summary):
+            rows.append((key, SUMMARY_ZH.get(key, key) if chinese else key, v))
+    if selection is not None:
+        for key, v in flatten(selection.summary()):
+            k = f"selection.{key}" if coverage is not None and key in coverage.summary else key
+            rows.append((k, SUMMARY_ZH.get(key, key) if chinese else k, v))
+    return pd.DataFrame(rows, columns=["key", "label", "value"])[["label", "value", "key"]]
+
+
+_STATION_FIRST = ("station_id", "name", "district", "address", "status", "flagship")
+_STATION_LAST = (
+    "lon", "lat", "adcode", "district_zh", "lon_orig", "lat_orig", "crs_orig", "sheet", "row",
+)  # fmt: skip
+
+
+def _station_frame(coverage: Any, *, chinese: bool) -> pd.DataFrame:
+    st = coverage.stations
+    geom = st.geometry
+    table = pd.DataFrame(st.drop(columns=st.geometry.name))
+    table = table.drop(columns=[c for c in table.columns if str(c).startswith("_")])
+    if len(st) and st.crs is not None:
+        wgs = geom.to_crs("EPSG:4326")
+        table["lon"] = np.round(wgs.x.to_numpy(), 7)
+        table["lat"] = np.round(wgs.y.to_numpy(), 7)
+    if "importance_rank" in table:
+        key = table["importance_rank"].where(table["importance_rank"] > 0, np.iinfo(np.int64).max)
+        table = table.iloc[np.argsort(key.to_numpy(), kind="stable")]
+    first = [c for c in _STATION_FIRST if c in table]
+    last = [c for c in _STATION_LAST if c in table]
+    middle = [c for c in table.columns if c not in first and c not in last]
+    table = table[first + middle + last]
+    if "status" in table:
+        lang = "zh" if chinese else "en"
+        table["status"] = table["status"].map(lambda v: status_text(v, lang) or v)
+    return table.reset_index(drop=True)
+
+
+def write_report_xlsx(
+    path: str | os.PathLike[str],
+    *,
+    coverage: Any | None = None,
+    coverage_after: Any | None = None,
+    selection: Any | None = None,
+    sites: Any | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    chinese_headers: bool = True,
+) -> Path:
+    """Write the report workbook for district offices.
+
+    Sheets (Chinese names and headers by default): 汇总/Summary (every figure of the coverage
+    summary and the selection), 区县/Districts (with ``coverage_after``: new sites and the
+    coverage after them per district), 站点/Stations (each station with its coverage
+    figures and WGS-84 lon/lat, by importance), 新增站点/Selected sites, 覆盖曲线/Coverage curve
+    and 参数/Parameters, each only when there is something to put in it. Numbers are written
+    as numbers; the header row is frozen and filterable. Statuses read as
+    :func:`harbor_planner.settings.status_label` gives them, in Chinese or English.
+
+    Parameters
+    ----------
+    path
+        The ``.xlsx`` file (replaced if it exists).
+    coverage, coverage_after
+        Coverage by the stations, and by the stations with the new sites.
+    selection, sites
+        A :class:`~harbor_planner.optimize.SiteSelection` and its sites
+        (:func:`harbor_planner.optimize.output.selected_sites`).
+    parameters
+        The scenario's parameters (nested ones flattened to dotted names).
+    chinese_headers
+        Chinese sheet names, headers and labels (default), or English ones.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    InputDataError
+        Nothing to write, or the output directory does not exist.
+
+    """
+    from openpyxl import Workbook
+
+    if coverage is None and selection is None and sites is None:
+        raise InputDataError("report: give coverage, selection and/or sites; nothing to write")
+    zh = chinese_headers
+    name = {k: v[0] if zh else v[1] for k, v in SHEET_NAMES.items()}
+    wb = Workbook()
+    wb.remove(wb.active)
+    _add_sheet(wb, name["summary"], _summary_frame(coverage, selection, chinese=zh), chinese=zh)
+    if coverage is not None and coverage.by_district is not None:
+        _add_sheet(
+            wb, name["districts"], district_frame(coverage, coverage_after), chinese=zh,
+            formats=_XLSX_FORMATS,
+        )  # fmt: skip
+    if coverage is not None and coverage.stations is not None:
+        _add_sheet(
+            wb, name["stations"], _station_frame(coverage, chinese=zh), chinese=zh,
+            formats=_XLSX_FORMATS,
+        )  # fmt: skip
+    if sites is not None:
+        frame = pd.DataFrame(sites.drop(columns=sites.geometry.name, errors="ignore"))
+        if "geometry" in frame:
+            frame = frame.drop(columns="geometry")
+        _add_sheet(wb, name["sites"], frame, chinese=zh, formats=_XLSX_FORMATS)
+    if selection is not None and selection.curve is not None:
+        _add_sheet(wb, name["curve"], selection.curve, chinese=zh, formats=_XLSX_FORMATS)
+    if parameters:
+        frame = pd.DataFrame(
+            [(k, cell_value(v)) for k, v in flatten(parameters)], columns=["parameter", "value"]
+        )
+        _add_sheet(wb, name["parameters"], frame, chinese=zh)
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    log.info("wrote %s with sheets %s", path, ", ".join(wb.sheetnames))
+    return path

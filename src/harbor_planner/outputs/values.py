@@ -1,0 +1,234 @@
+"""Values for display, shared by the HTML report, its charts and the workbook.
+
+Numbers and percentages as text, HTML escaping, workbook cells, flattened summaries and the
+per-district table with the coverage after new sites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from harbor_planner._io import jsonable
+
+__all__ = [
+    "cell_value",
+    "district_frame",
+    "esc",
+    "flatten",
+    "is_missing",
+    "num_text",
+    "pct_text",
+    "size_text",
+]
+
+
+def esc(value: Any) -> str:
+    """HTML-escaped text of any value (``None`` gives ``""``).
+
+    Parameters
+    ----------
+    value
+        Any value; its ``str`` is escaped, quotes included.
+
+    Returns
+    -------
+    str
+        Text safe in HTML content and attribute values.
+
+    """
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def is_missing(value: Any) -> bool:
+    """Whether ``value`` is ``None``, NaN or NA (arrays and lists are not missing).
+
+    Parameters
+    ----------
+    value
+        Any value.
+
+    Returns
+    -------
+    bool
+        True for a missing scalar.
+
+    """
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # arrays, lists
+        return False
+
+
+def num_text(value: Any, digits: int = 1) -> str:
+    """A number for display: thousands separators, ``-`` when missing or infinite.
+
+    Parameters
+    ----------
+    value
+        A number (other values are shown as their ``str``).
+    digits
+        Decimal places of a float (whole floats of 1,000 and more get none).
+
+    Returns
+    -------
+    str
+        The text (``∞`` for positive infinity).
+
+    """
+    if is_missing(value):
+        return "-"
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, int | np.integer):
+        return f"{int(value):,}"
+    if isinstance(value, float | np.floating):
+        if not math.isfinite(float(value)):
+            return "∞" if float(value) > 0 else "-"
+        v = float(value)
+        if v == round(v) and abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:,.{digits}f}"
+    return str(value)
+
+
+def pct_text(value: Any, digits: int = 1) -> str:
+    """A percentage for display, e.g. ``62.5%`` (``-`` when missing).
+
+    Parameters
+    ----------
+    value
+        The percentage (0-100).
+    digits
+        Decimal places.
+
+    Returns
+    -------
+    str
+        The text.
+
+    """
+    return "-" if is_missing(value) else f"{float(value):.{digits}f}%"
+
+
+def cell_value(value: Any) -> Any:
+    """A Python scalar for a workbook cell: numbers stay numbers, missing becomes empty.
+
+    Parameters
+    ----------
+    value
+        Any value; mappings, lists and arrays become JSON text, dates naive datetimes.
+
+    Returns
+    -------
+    object
+        ``None``, a bool, number, string, date or datetime.
+
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().replace(tzinfo=None)
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, Mapping | list | tuple | np.ndarray):
+        return json.dumps(jsonable(value), ensure_ascii=False)
+    if is_missing(value):
+        return None
+    return str(value)
+
+
+def flatten(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """``{"a": {"b": 1}}`` → ``[("a.b", 1)]``; lists and empty mappings stay values.
+
+    Parameters
+    ----------
+    d
+        A nested mapping.
+    prefix
+        Prepended to every key.
+
+    Returns
+    -------
+    list of (str, object)
+        Dotted key and value pairs, in order.
+
+    """
+    out: list[tuple[str, Any]] = []
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping) and v:
+            out.extend(flatten(v, key + "."))
+        else:
+            out.append((key, v))
+    return out
+
+
+def size_text(n: int | None) -> str:
+    """A file size for display, e.g. ``12.3 KB`` (``-`` when unknown).
+
+    Parameters
+    ----------
+    n
+        Size in bytes.
+
+    Returns
+    -------
+    str
+        The text in B, KB, MB or GB.
+
+    """
+    if n is None:
+        return "-"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def district_frame(cov: Any, after: Any | None) -> pd.DataFrame:
+    """``cov.by_district`` with ``sites_added`` and ``coverage_pct_after`` from ``after``.
+
+    Parameters
+    ----------
+    cov
+        A :class:`~harbor_planner.coverage.CoverageResult` by the stations.
+    after
+        Coverage by the stations and the new sites, or ``None`` (the table is returned as is).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per district.
+
+    """
+    bd = cov.by_district
+    if after is None or after.by_district is None or not len(after.by_district):
+        return bd
+    a = after.by_district.set_index("district")
+    keyed = bd.set_index("district")
+    added = (a["stations"].reindex(keyed.index).fillna(0) - keyed["stations"]).clip(lower=0)
+    out = keyed.assign(
+        sites_added=added.astype(int).to_numpy(),
+        coverage_pct_after=a["coverage_pct"].reindex(keyed.index).to_numpy(),
+    )
+    return out.reset_index()
