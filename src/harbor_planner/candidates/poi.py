@@ -255,7 +255,7 @@ def osm_poi_candidates(
     Returns
     -------
     geopandas.GeoDataFrame
-        The candidate schema (module docstring): ``site_id`` ``osm-n<id>``/``osm-w<id>``,
+        The candidate schema (package docstring): ``site_id`` ``osm-n<id>``/``osm-w<id>``,
         ``kind``, ``source`` = the file name, ``name`` (the ``name`` tag), and extra columns
         ``tag`` (the matching tags), ``osm_type`` (``node``/``way``) and ``osm_id``. Nodes
         first, then ways, each by id.
@@ -498,7 +498,7 @@ def poi_layer_candidates(
     Returns
     -------
     geopandas.GeoDataFrame
-        The candidate schema (module docstring) with ``site_id`` ``osm-n<id>``/``osm-w<id>``
+        The candidate schema (package docstring) with ``site_id`` ``osm-n<id>``/``osm-w<id>``
         when the layer carries OSM ids (``element_type`` + ``osmid``, or ``@id`` like
         ``node/123``), else ``<file stem>-<row>``; ``source`` = the file name; ``name`` from a
         ``name``/``名称`` column; ``cost`` from a cost column; extra ``tag``, ``row`` and the

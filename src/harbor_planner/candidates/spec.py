@@ -294,7 +294,7 @@ def candidates_from_spec(
     max_dist_m: float = SNAP_MAX_DIST_M,
     street_classes: Sequence[str] = STREET_CLASSES,
 ) -> gpd.GeoDataFrame:
-    """Candidate sites from ``"auto"`` or a candidate FILE (see the module docstring).
+    """Candidate sites from ``"auto"`` or a candidate FILE (see :mod:`harbor_planner.candidates`).
 
     ``auto``: points of interest (from the network's own OSM file, then ``poi_files`` in
     order; an OSM object read twice is kept once) and street sites (:func:`street_candidates`)
@@ -334,7 +334,7 @@ def candidates_from_spec(
     Returns
     -------
     geopandas.GeoDataFrame
-        The candidate schema of the module docstring, with ``merged_ids``.
+        The candidate schema of :mod:`harbor_planner.candidates`, with ``merged_ids``.
 
     Raises
     ------

@@ -83,7 +83,7 @@ def street_candidates(
     Returns
     -------
     geopandas.GeoDataFrame
-        The candidate schema (module docstring) with kind ``street``, source ``network``,
+        The candidate schema (package docstring) with kind ``street``, source ``network``,
         ``site_id`` ``street-<edge>-<k>`` (k = 0, 1... along the edge from ``u``), the
         street's ``name`` and an extra ``highway`` column; empty when no edge qualifies.
 

@@ -159,7 +159,7 @@ def demand_from_spec(
     main_street_classes: Sequence[str] | str = MAIN_STREET_CLASSES,
     default_levels: float | None = None,
 ) -> Demand:
-    """Build the demand a spec describes (see the module table).
+    """Build the demand a spec describes (see the table of :mod:`harbor_planner.demand`).
 
     Parameters
     ----------
