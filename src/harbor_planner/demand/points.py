@@ -1,0 +1,220 @@
+"""Point demand: the points of a file (metro entrances, bus stops, workplaces), weighted."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from harbor_planner._text import rows_text
+from harbor_planner.coords import CoordSystem
+from harbor_planner.demand._common import (
+    TABLE_SUFFIXES,
+    FloatArray,
+    find_column,
+    points_frame,
+    read_lonlat_table,
+)
+from harbor_planner.demand.model import Demand, log_demand
+from harbor_planner.errors import InputDataError
+from harbor_planner.readers import layer_to_wgs84, read_vector
+
+__all__ = ["point_demand"]
+
+log = logging.getLogger(__name__)
+
+_RESERVED = ("demand_id", "weight", "geometry")
+#: Points farther than this outside the municipality are left out (metres).
+_OUTSIDE_M = 500.0
+
+
+def _weights(frame: pd.DataFrame, column: str | None, path: Path) -> tuple[FloatArray, str]:
+    if column is None:
+        return np.ones(len(frame)), "points"
+    cols = [str(c) for c in frame.columns if c not in ("row", "sheet", "geometry")]
+    name = column if column in cols else find_column(cols, [column.strip().lower()])
+    if name is None:
+        raise InputDataError(
+            f"no weight column {column!r}; the columns are {', '.join(map(repr, cols))}",
+            path=path,
+        )
+    raw = frame[name]
+    text = raw.astype("str").str.replace(",", "", regex=False).str.strip()
+    value = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
+    rows = frame["row"].to_numpy()
+    bad = ~np.isfinite(value)
+    if bad.any():
+        shown = ["empty" if pd.isna(v) else repr(str(v)) for v in raw[bad].head(3)]
+        raise InputDataError(
+            f"column {name!r}, rows {rows_text(rows[bad])}: weights must be numbers "
+            f"(found {', '.join(shown)}); fill them in",
+            path=path,
+        )
+    neg = value < 0
+    if neg.any():
+        raise InputDataError(
+            f"column {name!r}, rows {rows_text(rows[neg])}: weights must be >= 0 "
+            f"(found {', '.join(f'{v:g}' for v in value[neg][:3])})",
+            path=path,
+        )
+    return value, name
+
+
+def _table_points(
+    path: Path, crs: str | CoordSystem | None, layer: str | int | None
+) -> tuple[pd.DataFrame, FloatArray, FloatArray]:
+    """The rows of a CSV/XLSX and their WGS-84 lon/lat; an empty table is an error."""
+    frame, lon, lat = read_lonlat_table(path, crs, layer, crs_hint="--demand-crs")
+    if frame.empty:
+        raise InputDataError(
+            "the file has no data rows; use another demand such as main-streets", path=path
+        )
+    return frame, lon, lat
+
+
+def _layer_points(
+    path: Path, crs: str | CoordSystem | None, layer: str | int | None
+) -> tuple[pd.DataFrame, FloatArray, FloatArray]:
+    """The attributes (with ``row``) of a point layer and its WGS-84 lon/lat."""
+    gdf = read_vector(path, layer)
+    if gdf.empty:
+        raise InputDataError(
+            "the layer has no features; use another demand such as main-streets",
+            path=path,
+        )
+    geoms = gdf.geometry.to_numpy()
+    single = (shapely.get_type_id(geoms) == shapely.GeometryType.MULTIPOINT) & (
+        shapely.get_num_geometries(geoms) == 1
+    )
+    geoms = np.where(single, shapely.get_geometry(geoms, 0), geoms)
+    ok = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
+    ok &= ~shapely.is_empty(geoms)
+    table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
+    table.insert(0, "row", np.arange(1, len(table) + 1))
+    if not ok.all():
+        kinds = sorted(set(gdf.geometry[~ok].geom_type.fillna("missing")))
+        raise InputDataError(
+            f"features {rows_text(table['row'].to_numpy()[~ok])} are not points "
+            f"({', '.join(kinds)}); use a point layer (or centroids), or "
+            "buildings:FILE for footprints",
+            path=path,
+        )
+    wgs = layer_to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=gdf.crs), path, crs)
+    return table, shapely.get_x(wgs.to_numpy()), shapely.get_y(wgs.to_numpy())
+
+
+def _in_chongqing(
+    geometry: gpd.GeoSeries, table: pd.DataFrame, extent: str | None, path: Path
+) -> tuple[np.ndarray, list[int]]:
+    """Which points to keep (``extent="chongqing"``: not far outside it) and the rows left out."""
+    keep = np.ones(len(table), dtype=bool)
+    dropped: list[int] = []
+    if extent is not None:
+        if str(extent).lower() != "chongqing":
+            raise InputDataError(f"extent must be 'chongqing' or None, got {extent!r}")
+        from harbor_planner.districts import locate_districts
+
+        _, outside_m = locate_districts(geometry)
+        keep = ~(outside_m.to_numpy() > _OUTSIDE_M)
+        if not keep.all():
+            dropped = [int(r) for r in table["row"].to_numpy()[~keep]]
+            log.warning(
+                "%s: %d points lie more than 500 m outside Chongqing (geocoded to another "
+                "city?) and are left out: rows %s",
+                path,
+                len(dropped),
+                rows_text(dropped),
+            )
+    if not keep.any():
+        raise InputDataError(
+            "no point lies in Chongqing; check the coordinates and crs=", path=path
+        )
+    return keep, dropped
+
+
+def _points_table(
+    table: pd.DataFrame, weight: FloatArray, geometry: gpd.GeoSeries
+) -> gpd.GeoDataFrame:
+    """The demand points: ``demand_id`` (row, with the sheet), ``weight``, the file's columns."""
+    own = table.rename(columns={c: f"{c}_src" for c in table.columns if c in _RESERVED})
+    sheet = own["sheet"].astype(str) + ":" if "sheet" in own else ""
+    ids = (sheet + own["row"].astype(str)).to_numpy(dtype=object)
+    columns: dict[str, Any] = {"demand_id": ids, "weight": weight}
+    columns.update({c: own[c].to_numpy() for c in own.columns})
+    return points_frame(columns, geometry)
+
+
+def point_demand(
+    path: str | Path,
+    *,
+    weight_column: str | None = None,
+    crs: str | CoordSystem | None = None,
+    extent: str | None = "chongqing",
+    layer: str | int | None = None,
+) -> Demand:
+    """Demand points from a file: metro entrances, bus stops, workplaces, counts.
+
+    Parameters
+    ----------
+    path
+        A point layer (GeoJSON, GeoPackage, Shapefile) with a CRS, or a CSV/XLSX with
+        longitude and latitude columns (``lon``/``lat``, ``lng``, ``x``/``y``, ``经度``/``纬度``;
+        UTF-8 or GBK, header row found as in :func:`harbor_planner.read_stations`).
+    weight_column
+        Column of weights (numbers >= 0; matched case-insensitively); default weight 1 per
+        point.
+    crs
+        The true coordinate system: required for CSV/XLSX (``"wgs84"``, ``"gcj02"`` for
+        AMap/高德, ``"bd09"`` for Baidu, ``"EPSG:NNNN"``); for a GIS layer it overrides the
+        file's lon/lat datum (AMap exports claim EPSG:4326 while holding GCJ-02).
+    extent
+        ``"chongqing"`` (default): points more than 500 m outside the municipality (geocoded
+        to another city) are left out with a warning naming their rows; ``None``: no check.
+    layer
+        GeoPackage layer or workbook sheet.
+
+    Returns
+    -------
+    Demand
+        Kind ``points``; unit ``"points"`` or the weight column's name; columns
+        ``demand_id`` (= ``row``, as text), ``weight``, ``row`` and the file's columns.
+
+    Raises
+    ------
+    InputDataError
+        Missing/unreadable/empty file, no coordinate columns, rows with missing or
+        non-numeric coordinates, an unknown weight column (the message lists the columns),
+        non-numeric or negative weights (rows named), non-point geometries.
+    CRSError
+        A CSV without ``crs``, or a GIS layer without CRS.
+
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError("file not found", path=path)
+    if path.suffix.lower() in TABLE_SUFFIXES:
+        table, lon, lat = _table_points(path, crs, layer)
+    else:
+        table, lon, lat = _layer_points(path, crs, layer)
+    weight, unit = _weights(table, weight_column, path)
+    geometry = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326")
+    keep, dropped = _in_chongqing(geometry, table, extent, path)
+    table = table.loc[keep].reset_index(drop=True)
+    points = _points_table(table, weight[keep], geometry[keep].reset_index(drop=True))
+    info = {
+        "points": len(points),
+        "weight_column": None if weight_column is None else unit,
+        "dropped_outside_chongqing": len(dropped),
+        "dropped_rows": dropped[:100],
+    }
+    demand = Demand("points", f"points:{path}", points, unit, None, info)
+    return log_demand(
+        demand,
+        f"{len(points):,} points from {path.name}, total {demand.total:,.1f} {unit}"
+        + (f"; {len(dropped):,} outside Chongqing left out" if dropped else ""),
+    )
