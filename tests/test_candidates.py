@@ -147,7 +147,7 @@ def test_street_sites_on_the_town_hand_computed(town):
 
 @pytest.mark.parametrize("spacing", [0, -5, float("nan"), "x"])
 def test_street_spacing_must_be_positive(diamond, spacing):
-    with pytest.raises(InputDataError, match="spacing_m must be a positive distance"):
+    with pytest.raises(InputDataError, match="spacing_m must be a positive number of metres"):
         street_candidates(diamond, spacing_m=spacing)
 
 
@@ -318,7 +318,7 @@ def test_merge_keeps_the_earlier_row_and_records_the_merged():
     assert list(none["site_id"]) == list("abcde") and set(none["merged_ids"]) == {""}
     exact = merge_candidates(gdf, min_separation_m=10, metric_crs="EPSG:32648")
     assert list(exact["site_id"]) == list("abce")  # 10 m apart is not closer than 10 m
-    with pytest.raises(InputDataError, match="min_separation_m must be a distance >= 0"):
+    with pytest.raises(InputDataError, match="min_separation_m must be a finite number >= 0"):
         merge_candidates(gdf, min_separation_m=-1, metric_crs="EPSG:32648")
 
 
@@ -479,7 +479,7 @@ def test_bad_specs_and_options(town):
         candidates_from_spec(TOWN, network=town)
     with pytest.raises(CRSError, match="OpenStreetMap data is WGS-84"):
         candidates_from_spec("auto", network=town, poi_files=[f"{TOWN}:gcj02"])
-    with pytest.raises(InputDataError, match="max_dist_m must be a positive distance"):
+    with pytest.raises(InputDataError, match="max_dist_m must be a positive number of metres"):
         candidates_from_spec("auto", network=town, max_dist_m=0)
 
 

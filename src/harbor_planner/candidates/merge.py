@@ -10,8 +10,9 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from harbor_planner._validate import check_positive
 from harbor_planner.candidates.schema import cell_text
-from harbor_planner.demand._common import check_positive, edge_tree
+from harbor_planner.demand._common import edge_tree
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -75,7 +76,7 @@ def merge_candidates(
         site ids, in row order; ``""`` when none) added to any already there.
 
     """
-    d = check_positive("min_separation_m", min_separation_m, allow_zero=True, unit="m")
+    d = check_positive("min_separation_m", min_separation_m, allow_zero=True, unit="metres")
     n = len(candidates)
     out = candidates.reset_index(drop=True)
     prior = cell_text(out["merged_ids"]) if "merged_ids" in out else np.full(n, "", dtype=object)

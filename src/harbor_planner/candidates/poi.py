@@ -22,13 +22,9 @@ import shapely
 from harbor_planner._text import rows_text
 from harbor_planner.candidates.schema import candidate_frame, cell_text, own_columns
 from harbor_planner.coords import CoordSystem
-from harbor_planner.demand._common import (
-    TABLE_SUFFIXES,
-    FloatArray,
-    is_osm_path,
-    read_lonlat_table,
-)
+from harbor_planner.demand._common import TABLE_SUFFIXES, FloatArray, read_lonlat_table
 from harbor_planner.errors import InputDataError
+from harbor_planner.network.osm import is_osm_path
 from harbor_planner.readers import layer_to_wgs84, norm_header, read_vector
 
 __all__ = [

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._text import rows_text
+from harbor_planner._validate import check_positive
 from harbor_planner.candidates.merge import merge_candidates, near_network
 from harbor_planner.candidates.poi import (
     cost_column,
@@ -34,8 +35,8 @@ from harbor_planner.candidates.schema import (
 )
 from harbor_planner.candidates.streets import STREET_CLASSES, street_candidates
 from harbor_planner.coords import CoordSystem, parse_crs
-from harbor_planner.demand._common import check_positive, is_osm_path
 from harbor_planner.errors import CRSError, InputDataError
+from harbor_planner.network.osm import is_osm_path
 from harbor_planner.settings import CANDIDATE_SPACING_M, SNAP_MAX_DIST_M
 
 if TYPE_CHECKING:
@@ -346,7 +347,7 @@ def candidates_from_spec(
 
     """
     text = str(spec).strip()
-    max_dist = check_positive("max_dist_m", max_dist_m, unit="m")
+    max_dist = check_positive("max_dist_m", max_dist_m, unit="metres")
     if text.lower() != "auto":
         path = _spec_file(text, poi_files)
         out = _file_candidates(path, crs=crs, sheet=sheet, network=network, max_dist_m=max_dist)
@@ -365,7 +366,7 @@ def candidates_from_spec(
             f"{' and '.join(misplaced)} apply to a candidate FILE, not to 'auto'; state a POI "
             "file's CRS in poi_files as FILE:CRS (e.g. bus_stops.csv:gcj02:bus_stop)"
         )
-    spacing = check_positive("spacing_m", spacing_m, unit="m")
+    spacing = check_positive("spacing_m", spacing_m, unit="metres")
     pois = _poi_candidates(network, [parse_poi_source(p) for p in poi_files])
     near = near_network(pois, network, max_dist)
     n_far = int((~near).sum())

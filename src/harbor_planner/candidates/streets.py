@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from harbor_planner._validate import check_positive
 from harbor_planner.candidates.schema import candidate_frame, empty_candidates
-from harbor_planner.demand._common import check_positive, to_wgs84_points
+from harbor_planner.demand._common import to_wgs84_points
 from harbor_planner.network.walk import KIND_WALK
 from harbor_planner.settings import CANDIDATE_SPACING_M
 
@@ -93,7 +94,7 @@ def street_candidates(
         ``spacing_m`` is not a positive number.
 
     """
-    spacing = check_positive("spacing_m", spacing_m, unit="m")
+    spacing = check_positive("spacing_m", spacing_m, unit="metres")
     wanted = {str(c).strip().lower() for c in ([classes] if isinstance(classes, str) else classes)}
     edges = network.edges
     highway = edges["highway"].astype("str").str.strip().str.lower().to_numpy(dtype=object)

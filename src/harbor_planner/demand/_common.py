@@ -7,7 +7,6 @@ the reading of lon/lat tables.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,20 +18,17 @@ import pandas as pd
 import shapely
 
 from harbor_planner.coords import CoordSystem, parse_crs, to_wgs84
-from harbor_planner.errors import CRSError, InputDataError
+from harbor_planner.errors import CRSError
 from harbor_planner.readers import coord_columns, read_table, table_coords
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
 
 __all__ = [
-    "OSM_SUFFIXES",
     "TABLE_SUFFIXES",
     "FloatArray",
-    "check_positive",
     "edge_tree",
     "find_column",
-    "is_osm_path",
     "points_frame",
     "read_lonlat_table",
     "to_wgs84_points",
@@ -40,83 +36,12 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 
-#: File names read as OpenStreetMap data (case-insensitive endings).
-OSM_SUFFIXES: tuple[str, ...] = (
-    ".osm",
-    ".osm.bz2",
-    ".osm.gz",
-    ".osm.pbf",
-    ".pbf",
-    ".osm.xml",
-    ".o5m",
-)
 
 #: File endings read as tables with lon/lat columns.
 TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 
 #: The phrase a distance check uses with ``unit="m"``.
 _DISTANCE_UNIT = "m"
-
-
-# merge: use network.osm.is_osm_path
-def is_osm_path(path: str | Path) -> bool:
-    """Whether ``path`` names OpenStreetMap data, by its ending (:data:`OSM_SUFFIXES`).
-
-    Parameters
-    ----------
-    path
-        A file path.
-
-    Returns
-    -------
-    bool
-
-    """
-    return Path(path).name.lower().endswith(OSM_SUFFIXES)
-
-
-def _requirement(allow_zero: bool, unit: str) -> str:
-    if unit == _DISTANCE_UNIT:
-        return "a distance >= 0 in metres" if allow_zero else "a positive distance in metres"
-    what = "a number >= 0" if allow_zero else "a positive number"
-    return what + (f" of {unit}" if unit else "")
-
-
-# merge: use harbor_planner._validate.check_positive
-def check_positive(name: str, value: float, *, allow_zero: bool = False, unit: str = "") -> float:
-    """``value`` as a float, if it is a finite number > 0 (or >= 0 with ``allow_zero``).
-
-    Parameters
-    ----------
-    name
-        The setting as the user knows it (``"spacing_m"``...), named in the error message.
-    value
-        The value given.
-    allow_zero
-        Accept 0 as well.
-    unit
-        Unit named in the message (``"metres"``, ``"people"``...; ``"m"`` for a distance,
-        phrased "a positive distance in metres"); ``""`` for none.
-
-    Returns
-    -------
-    float
-        The value.
-
-    Raises
-    ------
-    InputDataError
-        ``value`` is not a number, not finite, negative, or 0 without ``allow_zero``.
-
-    """
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    ok = math.isfinite(number) and (number >= 0 if allow_zero else number > 0)
-    if not ok:
-        raise InputDataError(f"{name} must be {_requirement(allow_zero, unit)}, got {value!r}")
-    return number
 
 
 # merge: use network.edge_tree

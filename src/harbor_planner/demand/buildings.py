@@ -14,17 +14,12 @@ import pandas as pd
 import shapely
 
 from harbor_planner._text import rows_text
+from harbor_planner._validate import check_positive
 from harbor_planner.coords import CoordSystem, parse_crs
-from harbor_planner.demand._common import (
-    FloatArray,
-    check_positive,
-    find_column,
-    is_osm_path,
-    points_frame,
-    to_wgs84_points,
-)
+from harbor_planner.demand._common import FloatArray, find_column, points_frame, to_wgs84_points
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import CRSError, InputDataError
+from harbor_planner.network.osm import is_osm_path
 from harbor_planner.readers import layer_to_wgs84, read_vector
 
 if TYPE_CHECKING:

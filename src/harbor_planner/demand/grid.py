@@ -11,12 +11,8 @@ import pandas as pd
 import shapely
 
 from harbor_planner._arrays import unique_ints
-from harbor_planner.demand._common import (
-    check_positive,
-    edge_tree,
-    points_frame,
-    to_wgs84_points,
-)
+from harbor_planner._validate import check_positive
+from harbor_planner.demand._common import edge_tree, points_frame, to_wgs84_points
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import InputDataError
 

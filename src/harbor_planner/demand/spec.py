@@ -18,8 +18,9 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from harbor_planner._validate import check_positive
 from harbor_planner.coords import CoordSystem
-from harbor_planner.demand._common import check_positive, edge_tree
+from harbor_planner.demand._common import edge_tree
 from harbor_planner.demand.buildings import building_demand
 from harbor_planner.demand.grid import grid_demand
 from harbor_planner.demand.model import Demand

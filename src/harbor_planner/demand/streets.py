@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from harbor_planner.demand._common import check_positive, points_frame, to_wgs84_points
+from harbor_planner._validate import check_positive
+from harbor_planner.demand._common import points_frame, to_wgs84_points
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import InputDataError
 from harbor_planner.settings import STREET_SPACING_M
