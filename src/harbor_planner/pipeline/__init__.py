@@ -25,6 +25,7 @@ from harbor_planner.pipeline.analysis import (
     measure_coverage,
     plan,
     plan_figures,
+    station_isochrones,
     with_sites,
 )
 from harbor_planner.pipeline.inputs import load_demand, load_districts, load_network, load_stations
@@ -59,6 +60,7 @@ __all__ = [
     "plan_headline",
     "read_sites",
     "run_study",
+    "station_isochrones",
     "study_summary",
     "with_sites",
     "write_json",

@@ -6,6 +6,7 @@ The analysis modules (coverage, isochrones) are imported here, inside the functi
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -22,6 +23,7 @@ __all__ = [
     "measure_coverage",
     "plan",
     "plan_figures",
+    "station_isochrones",
     "with_sites",
 ]
 
@@ -309,3 +311,54 @@ def map_isochrones(
         progress=progress,
     )
     return iso, service_area(iso)
+
+
+def station_isochrones(
+    scenario: Scenario,
+    net: WalkNetwork,
+    stations: Any,
+    *,
+    minutes: Sequence[float],
+    corridor_m: float,
+    method: str,
+    cell_m: float,
+    workers: int | None,
+    with_service_area: bool,
+    progress: bool | None = None,
+) -> tuple[Any, Any]:
+    """Isochrone polygons per station and band, and optionally their union per band.
+
+    With ``method="grid"`` the service area is contoured on one grid of all stations (far
+    faster than uniting the polygons).
+
+    Parameters
+    ----------
+    scenario
+        Its ``stations.max_dist_m`` is used.
+    net, stations
+        Results of the earlier steps.
+    minutes, corridor_m, method, cell_m, workers
+        As for :func:`harbor_planner.isochrones.isochrones`.
+    with_service_area
+        Also return the service area (else ``None``).
+    progress
+        Progress bars: ``None`` on terminals only, ``False`` never.
+
+    Returns
+    -------
+    tuple
+        Isochrone polygons and service area (or ``None``).
+
+    """
+    from harbor_planner.isochrones import grid_service_area, isochrones, service_area
+
+    max_dist_m = scenario.stations.max_dist_m
+    common = {"minutes": minutes, "corridor_m": corridor_m, "cell_m": cell_m}
+    common |= {"workers": workers, "max_dist_m": max_dist_m, "progress": progress}
+    polys = isochrones(net, stations, method=method, **common)
+    area = None
+    if with_service_area and method == "grid":
+        area = grid_service_area(net, stations, **common)
+    elif with_service_area:
+        area = service_area(polys)
+    return polys, area

@@ -9,7 +9,7 @@ from harbor_planner.errors import InputDataError
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
-    from harbor_planner.scenario import Scenario
+    from harbor_planner.scenario import NetworkConfig, Scenario
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +91,13 @@ def _check_unique_ids(stations: Any) -> None:
     )
 
 
-def load_network(scenario: Scenario, *, progress: bool | None = None) -> WalkNetwork:
-    """The walk network of ``[network]`` (built, or loaded from a saved ``.npz``).
+def load_network(cfg: NetworkConfig, *, progress: bool | None = None) -> WalkNetwork:
+    """The walk network of a ``[network]`` section (built, or loaded from a saved ``.npz``).
 
     Parameters
     ----------
-    scenario
-        Its ``[network]`` section is used.
+    cfg
+        ``scenario.network`` (``network build`` and ``info`` make one of their own).
     progress
         Progress bars: ``None`` on terminals only, ``False`` never.
 
@@ -108,7 +108,6 @@ def load_network(scenario: Scenario, *, progress: bool | None = None) -> WalkNet
     """
     from harbor_planner.network import WalkModel, build_network
 
-    cfg = scenario.network
     return build_network(
         cfg.source,
         walk_model=None if cfg.walk_model is None else WalkModel(kind=cfg.walk_model),

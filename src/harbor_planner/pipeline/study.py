@@ -106,7 +106,7 @@ def run_study(
             f" ({s.rejected} rows rejected)" if s.rejected else ""
         )
     with step("network") as note:
-        s.network = load_network(scenario, progress=progress)
+        s.network = load_network(scenario.network, progress=progress)
         wm = s.network.walk_model
         note["text"] = (
             f"{s.network.n_nodes:,} nodes, {s.network.n_edges:,} edges, {wm.kind} model at "
