@@ -157,6 +157,11 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
 def add_coverage_commands(sub: argparse._SubParsersAction) -> None:
     """``isochrones`` and ``coverage``."""
+    _add_isochrones_command(sub)
+    _add_coverage_command(sub)
+
+
+def _add_isochrones_command(sub: argparse._SubParsersAction) -> None:
     i = sub.add_parser(
         "isochrones",
         help="walk isochrone polygons per station",
@@ -212,6 +217,8 @@ def add_coverage_commands(sub: argparse._SubParsersAction) -> None:
     add_walk_model_options(i)
     i.set_defaults(handler=_cmd_isochrones)
 
+
+def _add_coverage_command(sub: argparse._SubParsersAction) -> None:
     c = sub.add_parser(
         "coverage",
         help="share of demand within a walk of the nearest station, per district",

@@ -6,6 +6,11 @@ with ``--set`` or in Python overrides: relative to the working directory). Every
 value is checked before anything runs: an unknown key (with a "did you mean"), a wrong type
 or an impossible combination is reported with its line, all problems at once.
 
+The exit candidates (``--exit-candidates PCT`` of ``coverage``) are
+``coverage.exit_candidates_pct``; their replacements are looked for among
+``coverage.exit_candidates_sites`` (with ``exit_candidates_crs``), not ``[optimize]``'s
+candidates, so that a run without new sites can name them too.
+
 Example (``scenarios/yuzhong.toml`` is the full study)::
 
     title = "渝中区 15 分钟步行服务圈"
@@ -24,6 +29,8 @@ Example (``scenarios/yuzhong.toml`` is the full study)::
 
     [coverage]
     minutes = 15
+    exit_candidates_pct = 5        # exit_candidates.csv: stations whose closure loses < 5 %
+    exit_candidates_sites = "auto" # ... each with its best replacement (or a candidate file)
 
     [optimize]
     add = 20
