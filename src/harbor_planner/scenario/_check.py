@@ -87,6 +87,18 @@ def _type_name(tp: Any) -> str:
 
 
 def value_name(value: Any) -> str:
+    """``value`` as shown in a problem: its text (shortened) and its TOML type.
+
+    Parameters
+    ----------
+    value
+        A value read from TOML or an override.
+
+    Returns
+    -------
+    str
+
+    """
     kind = {bool: "a boolean", int: "a whole number", float: "a number", str: "text"}.get(
         type(value), "a list" if isinstance(value, list) else "a table"
     )
@@ -152,6 +164,20 @@ def convert(value: Any, tp: Any, base: Path) -> Any:
 
 
 def did_you_mean(key: str, known: Sequence[str]) -> str:
+    """The "did you mean" hint for an unknown key, and the known keys.
+
+    Parameters
+    ----------
+    key
+        The unknown key.
+    known
+        The keys allowed there.
+
+    Returns
+    -------
+    str
+
+    """
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"{hint}; known: {', '.join(known)}"
@@ -160,6 +186,25 @@ def did_you_mean(key: str, known: Sequence[str]) -> str:
 def build_section(
     name: str, values: dict[str, Any], base_dir: Path, problems: Problems
 ) -> Any | None:
+    """One section's dataclass from its TOML table, every value checked and converted.
+
+    Parameters
+    ----------
+    name
+        The section (``network``, ``stations``...).
+    values
+        Its table.
+    base_dir
+        Folder that relative paths are taken from (overridden keys: the working directory).
+    problems
+        Where problems are collected.
+
+    Returns
+    -------
+    object or None
+        The section, or ``None`` when any of its values has a problem.
+
+    """
     cls = SECTIONS[name]
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}

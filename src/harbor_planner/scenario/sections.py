@@ -87,7 +87,7 @@ class StationsConfig:
     file: Path | list[Path]
     crs: str | list[str] | None = None
     sheet: str | None = None
-    status: list[str] | None = None
+    status: list[Literal[settings.STATUS_VALUES]] | None = None
     max_dist_m: float = settings.SNAP_MAX_DIST_M
 
     @property
