@@ -117,3 +117,61 @@ def test_compare_takes_the_folders_of_the_coverage_command_too(tmp_path, capsys)
     assert overall.loc["walk model", "flat"] == "stairs"  # no DEM given: the stairs model
     assert overall.loc["coverage %", "Δ slow"] < 0
     assert "new sites" not in overall.index
+
+
+def test_optimize_and_run_write_the_same_files_and_figures(tmp_path, capsys):
+    """One pipeline: ``optimize`` and ``run`` with the same settings agree file for file."""
+    import pandas as pd
+
+    from harbor_planner.scenario import demo_scenario_path
+
+    data = demo_scenario_path().parent
+    opt, run = tmp_path / "opt", tmp_path / "run"
+    args = ["-q", "optimize", "--network", str(data / "demo.osm"), "--dem", str(data / "dem.tif"),
+            "--walk-model", "hilly", "--stations", str(data / "stations.csv"), "--crs", "gcj02",
+            "--candidates", str(data / "candidates.csv"), "--candidates-crs", "gcj02",
+            "--add", "1", "--solver", "exact", "--out", str(opt)]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run)]) == 0
+    opt_files = {p.name for p in opt.iterdir()}
+    run_files = {p.name for p in run.iterdir()}
+    assert opt_files == run_files - {"run.json"}
+    assert {"by_district.csv", "by_district_after.csv", "stations.csv"} <= opt_files
+    by_opt = json.loads((opt / "summary.json").read_text("utf-8"))
+    by_run = json.loads((run / "summary.json").read_text("utf-8"))
+    assert by_opt["coverage_pct_before"] == pytest.approx(by_run["coverage"]["coverage_pct"])
+    assert by_opt["coverage_pct_after"] == by_run["optimize"]["coverage_pct_after"]
+    assert by_opt["sites_added"] == by_run["optimize"]["sites_added"]
+    for name in ("selected_sites.csv", "by_district.csv", "by_district_after.csv"):
+        a = pd.read_csv(opt / name, encoding="utf-8-sig")
+        b = pd.read_csv(run / name, encoding="utf-8-sig")
+        pd.testing.assert_frame_equal(a, b, obj=name)
+
+
+def test_exit_candidates_in_run_and_coverage(tmp_path, capsys):
+    """``--exit-candidates PCT`` is ``coverage.exit_candidates_pct`` of a scenario run too."""
+    import pandas as pd
+
+    from harbor_planner.scenario import demo_scenario_path
+
+    data = demo_scenario_path().parent
+    cov, run = tmp_path / "cov", tmp_path / "run"
+    args = ["-q", "coverage", "--network", str(data / "demo.osm"), "--dem", str(data / "dem.tif"),
+            "--walk-model", "hilly", "--stations", str(data / "stations.csv"), "--crs", "gcj02",
+            "--exit-candidates", "50", "--candidates", str(data / "candidates.csv"),
+            "--candidates-crs", "gcj02", "--map-bands", "", "--out", str(cov)]  # fmt: skip
+    assert main(args) == 0, capsys.readouterr().err
+    assert "could close" in capsys.readouterr().out
+    assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run),
+                 "--set", "optimize.enabled=false", "--set", "coverage.exit_candidates_pct=50",
+                 "--set", f"coverage.exit_candidates_sites={data / 'candidates.csv'}",
+                 "--set", "coverage.exit_candidates_crs=gcj02"])  == 0  # fmt: skip
+    assert "could close" in capsys.readouterr().out
+    a = pd.read_csv(cov / "exit_candidates.csv", encoding="utf-8-sig")
+    b = pd.read_csv(run / "exit_candidates.csv", encoding="utf-8-sig")
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) and "exit_loss_pct" in a
+    # a later run without exit candidates removes the stale table
+    assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run),
+                 "--set", "optimize.enabled=false"]) == 0  # fmt: skip
+    assert not (run / "exit_candidates.csv").exists()

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 FILES: tuple[str, ...] = (
     "summary.json", "run.json", "by_district.csv", "stations.csv", "gaps.gpkg", "covered.gpkg",
     "selected_sites.csv", "selected_sites.gpkg", "coverage_curve.csv", "by_district_after.csv",
-    "report.html", "report.xlsx", "layers.gpkg", "map.html",
+    "report.html", "report.xlsx", "layers.gpkg", "map.html", "exit_candidates.csv",
 )  # fmt: skip
 
 

@@ -6,6 +6,11 @@ with ``--set`` or in Python overrides: relative to the working directory). Every
 value is checked before anything runs: an unknown key (with a "did you mean"), a wrong type
 or an impossible combination is reported with its line, all problems at once.
 
+The exit candidates (``--exit-candidates PCT`` of ``coverage``) are
+``coverage.exit_candidates_pct``; their replacements are looked for among
+``coverage.exit_candidates_sites`` (with ``exit_candidates_crs``), not ``[optimize]``'s
+candidates, so that a run without new sites can name them too.
+
 Example (``scenarios/yuzhong.toml`` is the full study)::
 
     title = "渝中区 15 分钟步行服务圈"
@@ -24,6 +29,8 @@ Example (``scenarios/yuzhong.toml`` is the full study)::
 
     [coverage]
     minutes = 15
+    exit_candidates_pct = 5        # exit_candidates.csv: stations whose closure loses < 5 %
+    exit_candidates_sites = "auto" # ... each with its best replacement (or a candidate file)
 
     [optimize]
     add = 20
@@ -36,19 +43,34 @@ Example (``scenarios/yuzhong.toml`` is the full study)::
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import re
 import tomllib
-import types
-import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from harbor_planner.errors import InputDataError, ScenarioError
-from harbor_planner.settings import OUTPUT_FORMATS
+from harbor_planner.errors import ScenarioError
+from harbor_planner.scenario._check import (
+    Problems,
+    build_section,
+    check_consistency,
+    did_you_mean,
+    value_name,
+)
+from harbor_planner.scenario.sections import (
+    REQUIRED_SECTIONS,
+    ROLE_KEYS,
+    SECTIONS,
+    TOP_LEVEL,
+    CoverageConfig,
+    DemandConfig,
+    NetworkConfig,
+    OptimizeConfig,
+    OutputConfig,
+    StationsConfig,
+)
 
 __all__ = [
     "CoverageConfig",
@@ -59,306 +81,11 @@ __all__ = [
     "Scenario",
     "StationsConfig",
     "demo_scenario_path",
+    "key_lines",
     "load_scenario",
     "parse_override",
     "scenario_from_dict",
 ]
-
-
-# --------------------------------------------------------------------------- sections
-
-
-@dataclass(frozen=True)
-class NetworkConfig:
-    """``[network]``: where the walk network comes from and how walking time is counted.
-
-    Attributes
-    ----------
-    source
-        OSM file, GraphML, street-centreline layer, saved ``.npz`` network, or
-        ``place:NAME`` (downloads from OpenStreetMap).
-    walk_model
-        ``flat``, ``stairs`` or ``hilly`` (default: hilly with a DEM, else stairs).
-    walk_speed_kmh
-        Walking speed on flat ground (default 4.5, or the saved network's).
-    dem
-        Elevation raster for the hilly model.
-    dem_outside
-        ``error`` or ``flat``: edges the DEM does not cover.
-    keep_all
-        Keep every connected component (default: the largest only).
-    snap_tolerance_m
-        Line layers: join line ends closer than this.
-    metric_crs
-        Projected CRS for lengths (default: the local UTM zone).
-
-    """
-
-    source: str
-    walk_model: Literal["flat", "stairs", "hilly"] | None = None
-    walk_speed_kmh: float | None = None
-    dem: Path | None = None
-    dem_outside: Literal["error", "flat"] = "error"
-    keep_all: bool = False
-    snap_tolerance_m: float = 1.0
-    metric_crs: str | None = None
-
-
-@dataclass(frozen=True)
-class StationsConfig:
-    """``[stations]``: the station list(s).
-
-    Attributes
-    ----------
-    file
-        CSV/XLSX (UTF-8 or GBK, Chinese headers), GeoJSON, GeoPackage or Shapefile; or a list
-        of such files (e.g. built stations from AMap and proposed ones from Baidu).
-    crs
-        True coordinates: ``gcj02``, ``bd09``, ``wgs84`` or ``EPSG:NNNN``; a list gives one
-        per file.
-    sheet
-        Workbook sheet or GeoPackage layer.
-    status
-        Statuses used (default: all but closed and candidate).
-    max_dist_m
-        Stations farther than this from a walkable street are left out.
-
-    """
-
-    file: Path | list[Path]
-    crs: str | list[str] | None = None
-    sheet: str | None = None
-    status: list[str] | None = None
-    max_dist_m: float = 150.0
-
-    @property
-    def sources(self) -> list[tuple[Path, str | None]]:
-        """``(file, crs)`` of every station file."""
-        files = self.file if isinstance(self.file, list) else [self.file]
-        crs = self.crs if isinstance(self.crs, list) else [self.crs] * len(files)
-        return list(zip(files, crs, strict=True))
-
-
-@dataclass(frozen=True)
-class DemandConfig:
-    """``[demand]``: what coverage is measured on.
-
-    Attributes
-    ----------
-    kind
-        ``main-streets`` (sample points along main streets), ``buildings`` (people by floor
-        area), ``points`` (a point layer, optionally weighted) or ``grid`` (a regular grid).
-    file
-        ``buildings``/``points``: the file.
-    weight_column
-        ``points``: column of weights (default 1 per point).
-    cell_m
-        ``grid``: cell size.
-    crs
-        ``points``/``buildings``: true coordinates of the file (required for CSV).
-    population
-        ``buildings``: total population allocated by floor area.
-    default_levels
-        ``buildings``: levels of untagged buildings.
-    spacing_m
-        ``main-streets``: one point per this many metres.
-    main_street_classes
-        ``main-streets``: the highway classes counted.
-    within
-        Polygon layer of the study area: demand outside it is left out (the network's
-        extract reaches into neighbouring districts).
-
-    """
-
-    kind: Literal["main-streets", "buildings", "points", "grid"] = "main-streets"
-    file: Path | None = None
-    weight_column: str | None = None
-    cell_m: float | None = None
-    crs: str | None = None
-    population: float | None = None
-    default_levels: float | None = None
-    spacing_m: float = 50.0
-    main_street_classes: list[str] | None = None
-    within: Path | None = None
-
-    @property
-    def spec(self) -> str:
-        """The demand spec of :func:`harbor_planner.demand.demand_from_spec`."""
-        if self.kind == "main-streets":
-            return "main-streets"
-        if self.kind == "grid":
-            return f"grid:{self.cell_m:g}"
-        spec = f"{self.kind}:{self.file}"
-        return spec + (f":{self.weight_column}" if self.weight_column else "")
-
-
-@dataclass(frozen=True)
-class CoverageConfig:
-    """``[coverage]``: the service-circle test.
-
-    Attributes
-    ----------
-    minutes
-        Walking-time limit (15 for the 15-minute circle).
-    districts
-        District polygons (default: Chongqing's 38 区县).
-    district_column
-        Name column of ``districts``.
-
-    """
-
-    minutes: float = 15.0
-    districts: Path | None = None
-    district_column: str | None = None
-
-
-@dataclass(frozen=True)
-class OptimizeConfig:
-    """``[optimize]``: choosing new sites (left out when the section is absent).
-
-    Attributes
-    ----------
-    enabled
-        ``false`` skips the optimiser while keeping the settings.
-    mode
-        ``max-cover`` (``add`` sites covering most demand) or ``cover`` (fewest sites for
-        ``target_pct``).
-    add
-        Number of new sites (max-cover; default: the sum of ``stages``).
-    target_pct
-        cover mode: share of demand to reach, percent.
-    min_cover
-        max-cover: count each demand point up to this many covers (2 = backup coverage).
-    candidates
-        ``auto`` (street sites and POIs) or a candidate file in any station format.
-    candidates_crs
-        True coordinates of the candidate file.
-    candidate_spacing_m
-        auto: one street site per this many metres.
-    poi
-        auto: more POI layers (``FILE`` or ``FILE:CRS``).
-    exclude
-        Site ids that may not be chosen, or a table whose first column lists them.
-    quota
-        District quota table (``district``, ``min``, ``max``), or with ``quota_column`` a
-        district table to split ``add`` in proportion to.
-    quota_column
-        Split new sites in proportion to this column of ``quota``.
-    min_spacing_m
-        Metres between any two stations, old or new.
-    spacing_by
-        ``line`` (straight) or ``walk`` (on foot).
-    budget
-        Budget for the candidates' ``cost`` column.
-    stages
-        Staged roll-out, e.g. ``{ "2025" = 400, "2026" = 400 }`` or ``"2025:400,2026:400"``.
-    solver
-        ``greedy`` (fast, with a proven bound) or ``exact`` (HiGHS MILP).
-    time_limit_s
-        exact: time limit per stage.
-    mip_gap
-        exact: relative gap to stop at.
-
-    """
-
-    enabled: bool = True
-    mode: Literal["max-cover", "cover"] = "max-cover"
-    add: int | None = None
-    target_pct: float | None = None
-    min_cover: int = 1
-    candidates: str = "auto"
-    candidates_crs: str | None = None
-    candidate_spacing_m: float = 200.0
-    poi: list[str] = field(default_factory=list)
-    exclude: list[str] | Path | None = None
-    quota: Path | None = None
-    quota_column: str | None = None
-    min_spacing_m: float | None = None
-    spacing_by: Literal["line", "walk"] = "line"
-    budget: float | None = None
-    stages: dict[str, int] | str | None = None
-    solver: Literal["greedy", "exact"] = "greedy"
-    time_limit_s: float = 600.0
-    mip_gap: float = 1e-4
-
-    @property
-    def stage_list(self) -> list[tuple[str, int]] | None:
-        """``stages`` as ``[(label, count), ...]`` (``None`` without stages)."""
-        from harbor_planner.optimize import parse_stages
-
-        if self.stages is None:
-            return None
-        if isinstance(self.stages, str):
-            return parse_stages(self.stages)
-        return [(str(k), int(v)) for k, v in self.stages.items()]
-
-    @property
-    def n_add(self) -> int | None:
-        """Number of new sites: ``add``, or the sum of the stages."""
-        stages = self.stage_list
-        return self.add if self.add is not None else (sum(n for _, n in stages) if stages else None)
-
-
-@dataclass(frozen=True)
-class OutputConfig:
-    """``[output]``: where results go and how they look.
-
-    Attributes
-    ----------
-    dir
-        Output directory (``--out`` overrides it; default ``out`` beside the scenario file).
-    formats
-        Products: ``tables`` (CSV/GeoPackage tables), ``map`` (map.html), ``report``
-        (report.html), ``xlsx`` (report.xlsx), ``gpkg`` (layers.gpkg). ``summary.json`` and
-        ``run.json`` are always written.
-    basemap
-        ``osm``, ``amap`` (overlays shifted to GCJ-02), ``tianditu`` or ``none``.
-    tianditu_key
-        Tianditu API key (or the ``TIANDITU_KEY`` environment variable).
-    lang
-        ``zh`` or ``en``: map and report language.
-    map_bands
-        Isochrone bands on the map, minutes.
-    map_max_stations
-        Leave isochrones off the map above this many stations.
-
-    """
-
-    dir: Path = Path("out")
-    formats: list[Literal["tables", "map", "report", "xlsx", "gpkg"]] = field(
-        default_factory=lambda: list(OUTPUT_FORMATS)
-    )
-    basemap: Literal["osm", "amap", "tianditu", "none"] = "osm"
-    tianditu_key: str | None = None
-    lang: Literal["zh", "en"] = "zh"
-    map_bands: list[float] = field(default_factory=lambda: [5.0, 10.0, 15.0])
-    map_max_stations: int = 300
-
-
-#: The key naming each input file (roles of :meth:`Scenario.input_files`).
-_ROLE_KEYS: dict[str, str] = {
-    "network": "network.source",
-    "dem": "network.dem",
-    "stations": "stations.file",
-    "demand": "demand.file",
-    "districts": "coverage.districts",
-    "study_area": "demand.within",
-    "candidates": "optimize.candidates",
-    "quota": "optimize.quota",
-    "exclude": "optimize.exclude",
-    "poi": "optimize.poi",
-}
-
-_SECTIONS: dict[str, type] = {
-    "network": NetworkConfig,
-    "stations": StationsConfig,
-    "demand": DemandConfig,
-    "coverage": CoverageConfig,
-    "optimize": OptimizeConfig,
-    "output": OutputConfig,
-}
-_TOP_LEVEL: dict[str, type] = {"title": str, "description": str}
-_REQUIRED_SECTIONS = ("network", "stations")
 
 
 @dataclass(frozen=True)
@@ -427,7 +154,7 @@ class Scenario:
             return v
 
         out: dict[str, Any] = {"title": self.title, "description": self.description}
-        for name in _SECTIONS:
+        for name in SECTIONS:
             section = getattr(self, name)
             out[name] = (
                 None
@@ -473,10 +200,10 @@ class Scenario:
             Every missing file, with the key and line (or ``--set``) that names it.
 
         """
-        problems = _Problems(key_lines(self._text) if self._text else {}, set(self._overridden))
+        problems = Problems(key_lines(self._text) if self._text else {}, set(self._overridden))
         for role, path in self.input_files().items():
             if role != "scenario" and not path.exists():
-                key = _ROLE_KEYS.get(role.rstrip("0123456789"), role)
+                key = ROLE_KEYS.get(role.rstrip("0123456789"), role)
                 problems.add(key, f"{key}: file not found: {path}")
         if problems.items:
             problems.raise_all(self.path)
@@ -635,7 +362,7 @@ def _toml_literal(value: Any) -> str:
     raise ScenarioError(f"override value {value!r}: not a number, text, list or table")
 
 
-# --------------------------------------------------------------------------- checking
+# --------------------------------------------------------------------------- TOML text
 
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
 _PART = r"""(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')"""
@@ -673,121 +400,7 @@ def key_lines(text: str) -> dict[str, int]:
     return lines
 
 
-class _Problems:
-    """Collects problems with where they are (a line of the file, or an override)."""
-
-    def __init__(self, lines: dict[str, int], overridden: set[str]) -> None:
-        self.lines = lines
-        self.overridden = overridden
-        self.items: list[tuple[int, str]] = []
-
-    def where(self, key: str) -> tuple[int, str]:
-        if key in self.overridden:
-            return (0, f"--set {key}")
-        parts = key.split(".")
-        for n in range(len(parts), 0, -1):
-            line = self.lines.get(".".join(parts[:n]))
-            if line is not None:
-                return (line, f"line {line}")
-        return (0, "")
-
-    def add(self, key: str, message: str) -> None:
-        order, where = self.where(key)
-        self.items.append((order, f"{where}: {message}" if where else message))
-
-    def raise_all(self, path: Path | None) -> None:
-        """Raise one :class:`ScenarioError` with every problem, in line order."""
-        self.items.sort(key=lambda item: item[0])
-        lines = [msg for _, msg in self.items]
-        head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
-        raise ScenarioError(head, path=path)
-
-
-def _type_name(tp: Any) -> str:
-    names = {str: "text", float: "a number", int: "a whole number", bool: "true or false"}
-    if tp in names:
-        return names[tp]
-    if tp is Path:
-        return "a file path (text)"
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
-    if origin is list:
-        (item,) = typing.get_args(tp)
-        if typing.get_origin(item) is Literal:
-            return "a list of " + ", ".join(repr(a) for a in typing.get_args(item))
-        return "a list of " + {float: "numbers", int: "whole numbers"}.get(item, "texts")
-    if origin is dict:
-        return "a table of LABEL = COUNT"
-    return str(tp)
-
-
-def _value_name(value: Any) -> str:
-    kind = {bool: "a boolean", int: "a whole number", float: "a number", str: "text"}.get(
-        type(value), "a list" if isinstance(value, list) else "a table"
-    )
-    shown = repr(value)
-    return f"{shown if len(shown) <= 40 else shown[:37] + '...'} ({kind})"
-
-
-def _convert(value: Any, tp: Any, base: Path) -> Any:
-    """``value`` as type ``tp`` (paths resolved against ``base``); ``TypeError`` if not."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(tp)
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _convert(value, arg, base)
-            except TypeError:
-                continue
-        raise TypeError(" or ".join(_type_name(a) for a in args if a is not type(None)))
-    if origin is Literal:
-        if value in typing.get_args(tp):
-            return value
-        raise TypeError(_type_name(tp))
-    if origin is list:
-        if not isinstance(value, list):
-            raise TypeError(_type_name(tp))
-        (item,) = typing.get_args(tp)
-        out = []
-        for v in value:
-            try:
-                out.append(_convert(v, item, base))
-            except TypeError:
-                raise TypeError(f"{_type_name(tp)} ({v!r} is not one)") from None
-        return out
-    if origin is dict:
-        if not isinstance(value, dict) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()
-        ):
-            raise TypeError(_type_name(tp))
-        return {str(k): v for k, v in value.items()}
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        raise TypeError(_type_name(tp))
-    if tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        raise TypeError(_type_name(tp))
-    if tp is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        raise TypeError(_type_name(tp))
-    if tp is str:
-        if isinstance(value, str):
-            return value
-        raise TypeError(_type_name(tp))
-    if tp is Path:
-        if isinstance(value, str) and value.strip():
-            return _under(base, value)
-        raise TypeError(_type_name(tp))
-    raise TypeError(_type_name(tp))  # pragma: no cover - every field type is handled above
-
-
-def _apply_override(raw: dict[str, Any], item: str, problems: _Problems) -> str | None:
+def _apply_override(raw: dict[str, Any], item: str, problems: Problems) -> str | None:
     """Set one ``key=value`` override in ``raw``; returns the key, or ``None`` if unusable."""
     try:
         key, value = parse_override(item)
@@ -795,7 +408,7 @@ def _apply_override(raw: dict[str, Any], item: str, problems: _Problems) -> str 
         problems.items.append((0, str(exc)))
         return None
     parts = key.split(".")
-    if len(parts) == 1 and parts[0] in _TOP_LEVEL:
+    if len(parts) == 1 and parts[0] in TOP_LEVEL:
         raw[parts[0]] = value
         return key
     if len(parts) != 2:
@@ -823,7 +436,7 @@ def _build(
     import copy
 
     data = copy.deepcopy(raw)
-    problems = _Problems(key_lines(text) if text else {}, set())
+    problems = Problems(key_lines(text) if text else {}, set())
     overridden: set[str] = set()
     for item in overrides:
         key = _apply_override(data, item, problems)
@@ -833,26 +446,26 @@ def _build(
 
     built: dict[str, Any] = {}
     for key, value in data.items():
-        if key in _TOP_LEVEL:
+        if key in TOP_LEVEL:
             if isinstance(value, str):
                 built[key] = value
             else:
-                problems.add(key, f"{key} must be text, got {_value_name(value)}")
-        elif key in _SECTIONS:
+                problems.add(key, f"{key} must be text, got {value_name(value)}")
+        elif key in SECTIONS:
             if not isinstance(value, dict):
-                problems.add(key, f"[{key}] must be a section (table), got {_value_name(value)}")
+                problems.add(key, f"[{key}] must be a section (table), got {value_name(value)}")
                 continue
-            section = _build_section(key, value, base_dir, problems)
+            section = build_section(key, value, base_dir, problems)
             if section is not None:
                 built[key] = section
         else:
-            known = [*_SECTIONS, *_TOP_LEVEL]
-            problems.add(key, f"unknown key {key!r}{_did_you_mean(key, known)}")
-    for name in _REQUIRED_SECTIONS:
+            known = [*SECTIONS, *TOP_LEVEL]
+            problems.add(key, f"unknown key {key!r}{did_you_mean(key, known)}")
+    for name in REQUIRED_SECTIONS:
         if name not in data:
             problems.items.append((0, f"missing section [{name}]"))
     if not problems.items:
-        _check_consistency(built, problems)
+        check_consistency(built, problems)
         output = built.get("output", OutputConfig())
         if "dir" not in (data.get("output") or {}):  # the default is beside the scenario too
             built["output"] = dataclasses.replace(output, dir=base_dir / "out")
@@ -867,115 +480,3 @@ def _build(
         _text=text,
         _overridden=frozenset(overridden),
     )
-
-
-def _did_you_mean(key: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"{hint}; known: {', '.join(known)}"
-
-
-def _build_section(
-    name: str, values: dict[str, Any], base_dir: Path, problems: _Problems
-) -> Any | None:
-    cls = _SECTIONS[name]
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    kwargs: dict[str, Any] = {}
-    ok = True
-    for key, value in values.items():
-        dotted = f"{name}.{key}"
-        if key not in fields:
-            problems.add(dotted, f"unknown key {dotted!r}{_did_you_mean(key, list(fields))}")
-            ok = False
-            continue
-        base = Path.cwd() if dotted in problems.overridden else base_dir
-        try:
-            converted = _convert(value, hints[key], base)
-        except TypeError as exc:
-            problems.add(dotted, f"{dotted} must be {exc}, got {_value_name(value)}")
-            ok = False
-            continue
-        if (dotted == "network.source" and not converted.startswith("place:")) or (
-            dotted == "optimize.candidates" and converted != "auto"
-        ):
-            converted = str(_under(base, converted))
-        if dotted == "optimize.poi":
-            converted = [_resolve_poi(p, base) for p in converted]
-        kwargs[key] = converted
-    missing = [
-        f.name
-        for f in fields.values()
-        if f.default is dataclasses.MISSING
-        and f.default_factory is dataclasses.MISSING
-        and f.name not in values
-    ]
-    for key in missing:
-        problems.add(name, f"[{name}] needs {key} = ...")
-        ok = False
-    return cls(**kwargs) if ok else None
-
-
-def _resolve_poi(text: str, base: Path) -> str:
-    """A POI source ``FILE[:CRS[:KIND]]`` with FILE made absolute."""
-    file, sep, rest = text.partition(":")
-    return str(_under(base, file)) + (sep + rest if sep else "")
-
-
-def _under(base: Path, text: str) -> Path:
-    """``text`` as a path, relative ones taken from ``base`` (normalised, links kept)."""
-    p = Path(text).expanduser()
-    return p if p.is_absolute() else Path(os.path.normpath(base / p))
-
-
-def _check_consistency(built: dict[str, Any], problems: _Problems) -> None:
-    """Settings that are each valid but do not fit together."""
-    st: StationsConfig = built["stations"]
-    files = st.file if isinstance(st.file, list) else [st.file]
-    if not files:
-        problems.add("stations.file", "stations.file: give at least one file")
-    if isinstance(st.crs, list) and len(st.crs) != len(files):
-        problems.add(
-            "stations.crs",
-            f"stations.crs lists {len(st.crs)} systems for {len(files)} files; give one per file "
-            "(or one for all)",
-        )
-    net: NetworkConfig = built["network"]
-    if net.walk_model == "hilly" and net.dem is None:
-        problems.add("network.walk_model", "walk_model 'hilly' needs network.dem (a raster)")
-    if net.walk_speed_kmh is not None and not 0 < net.walk_speed_kmh < 20:
-        problems.add("network.walk_speed_kmh", "walk_speed_kmh must be between 0 and 20")
-    demand: DemandConfig = built.get("demand", DemandConfig())
-    if demand.kind in ("buildings", "points") and demand.file is None:
-        problems.add("demand.kind", f"demand kind {demand.kind!r} needs demand.file")
-    if demand.kind == "grid" and not (demand.cell_m and demand.cell_m > 0):
-        problems.add("demand.kind", "demand kind 'grid' needs demand.cell_m > 0")
-    cov: CoverageConfig = built.get("coverage", CoverageConfig())
-    if not cov.minutes > 0:
-        problems.add("coverage.minutes", "coverage.minutes must be positive")
-    out: OutputConfig = built.get("output", OutputConfig())
-    if any(not b > 0 for b in out.map_bands):
-        problems.add("output.map_bands", "output.map_bands must be positive minutes")
-    opt: OptimizeConfig | None = built.get("optimize")
-    if opt is None or not opt.enabled:
-        return
-    try:
-        stages = opt.stage_list
-    except InputDataError as exc:  # parse_stages names what is wrong
-        problems.add("optimize.stages", str(exc))
-        return
-    if opt.mode == "max-cover" and not opt.add and not stages:
-        problems.add("optimize", "[optimize] max-cover needs add = N (or stages)")
-    if opt.add is not None and opt.add < 1:
-        problems.add("optimize.add", "optimize.add must be at least 1")
-    if opt.add is not None and stages and sum(n for _, n in stages) != opt.add:
-        problems.add(
-            "optimize.add",
-            f"optimize.add = {opt.add} but the stages add up to {sum(n for _, n in stages)}",
-        )
-    if opt.mode == "cover" and opt.target_pct is None:
-        problems.add("optimize.mode", "mode 'cover' needs optimize.target_pct")
-    if opt.target_pct is not None and not 0 < opt.target_pct <= 100:
-        problems.add("optimize.target_pct", "target_pct must be in (0, 100]")
-    if opt.quota_column is not None and opt.quota is None:
-        problems.add("optimize.quota_column", "quota_column needs optimize.quota (a table)")

@@ -1,0 +1,102 @@
+"""The ``harbor-planner`` command line: parses arguments, runs the command, maps errors to exits.
+
+One module per command group: ``network`` (build, info), ``stations`` (check, number),
+``analysis`` (isochrones, coverage, map), ``optimize``, ``scenario`` (run, compare, demo);
+``_options`` holds the shared option groups and turns options into scenario settings, so
+that the commands run the same steps (:mod:`harbor_planner.pipeline`) as ``run``.
+
+Exit codes: 0 success, 1 other harbor-planner error, 2 usage error, 3 bad input data,
+4 network error, 5 infeasible problem, 6 missing optional dependency, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from harbor_planner import __version__
+from harbor_planner.cli.analysis import add_coverage_commands, add_map_command
+from harbor_planner.cli.network import add_network_commands
+from harbor_planner.cli.optimize import add_optimize_command
+from harbor_planner.cli.scenario import add_scenario_commands
+from harbor_planner.cli.stations import add_stations_commands
+from harbor_planner.errors import HarborPlannerError
+
+__all__ = ["main"]
+
+log = logging.getLogger("harbor_planner")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harbor-planner",
+        description=(
+            "15-minute walking coverage and site planning for worker harbour (渝工港湾) stations."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="log only errors")
+    parser.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        default=None,
+        help="never show progress bars (they are shown on terminals only)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add_network_commands(sub)
+    add_stations_commands(sub)
+    add_coverage_commands(sub)
+    add_optimize_command(sub)
+    add_map_command(sub)
+    add_scenario_commands(sub)
+    return parser
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code.
+
+    Parameters
+    ----------
+    argv
+        Arguments without the program name; ``sys.argv[1:]`` when ``None``.
+
+    """
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    # the command's logging setup is undone afterwards, so that calling main() from Python
+    # (tests, notebooks) leaves the caller's logging as it was
+    saved = (log.handlers[:], log.level, log.propagate)
+    _configure_logging(args)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except HarborPlannerError as exc:
+        print(f"harbor-planner: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("harbor-planner: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        log.handlers[:] = saved[0]
+        log.setLevel(saved[1])
+        log.propagate = saved[2]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,309 @@
+"""Option groups shared by several commands, and the scenario their values make.
+
+``coverage``, ``optimize``, ``isochrones`` and ``map`` do not call the analysis themselves:
+their options become the settings of a :class:`~harbor_planner.scenario.Scenario` (paths
+relative to the working directory) and they run the same steps
+(:mod:`harbor_planner.pipeline`) as ``harbor-planner run``. Choices and defaults come from
+:mod:`harbor_planner.settings`, as in the scenario's validation.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harbor_planner import settings
+from harbor_planner.errors import InputDataError
+
+if TYPE_CHECKING:
+    from harbor_planner.scenario import NetworkConfig, Scenario
+
+__all__ = [
+    "add_demand_options",
+    "add_map_band_options",
+    "add_map_options",
+    "add_station_input_options",
+    "add_walk_model_options",
+    "demand_settings",
+    "minutes_text",
+    "network_config",
+    "network_settings",
+    "output_settings",
+    "parse_minutes",
+    "scenario_from_args",
+    "stations_settings",
+]
+
+
+def minutes_text(minutes: tuple[float, ...]) -> str:
+    """Minutes as the text of an option (``5,10,15``)."""
+    return ",".join(f"{m:g}" for m in minutes)
+
+
+def parse_minutes(text: str, option: str = "--minutes", *, empty_ok: bool = False) -> list[float]:
+    """Comma-separated positive minutes (``5,10,15``).
+
+    Raises
+    ------
+    InputDataError
+        Not numbers, not positive, or none (unless ``empty_ok``).
+
+    """
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputDataError(f"{option} {text}: expected numbers like 5,10,15") from None
+    if (not values and not empty_ok) or any(not (v > 0) for v in values):
+        raise InputDataError(f"{option} {text!r}: expected positive numbers like 5,10,15")
+    return values
+
+
+# --------------------------------------------------------------------------- option groups
+
+
+def add_walk_model_options(p: argparse.ArgumentParser) -> None:
+    """Options every command that takes a network accepts (see ``network build``)."""
+    g = p.add_argument_group("walk model")
+    g.add_argument(
+        "--walk-model",
+        choices=settings.WALK_MODELS,
+        default=None,
+        help="walking-time model (default: hilly with --dem, else stairs)",
+    )
+    g.add_argument(
+        "--walk-speed",
+        type=float,
+        default=None,
+        metavar="KMH",
+        help=f"walking speed on flat ground in km/h (default {settings.WALK_SPEED_KMH:g}, or "
+        "the saved network's)",
+    )
+    g.add_argument("--dem", type=Path, default=None, metavar="RASTER", help="elevation raster")
+    g.add_argument(
+        "--dem-outside",
+        choices=settings.DEM_OUTSIDE_CHOICES,
+        default=settings.DEM_OUTSIDE_CHOICES[0],
+        help="what to do with edges the DEM does not cover (default: error)",
+    )
+
+
+def add_station_input_options(p: argparse.ArgumentParser) -> None:
+    """``--stations FILE`` and how to read it (shared by isochrones, coverage, optimize, map)."""
+    g = p.add_argument_group("stations")
+    g.add_argument("--stations", type=Path, required=True, metavar="FILE", help="station list")
+    g.add_argument(
+        "--crs",
+        default=None,
+        metavar="CRS",
+        help="true coordinates of the station list: gcj02, bd09, wgs84 or EPSG:NNNN",
+    )
+    g.add_argument("--sheet", default=None, metavar="NAME", help="workbook sheet or layer")
+    g.add_argument(
+        "--status",
+        default=None,
+        metavar="LIST",
+        help=(
+            "use only stations of these statuses, e.g. existing,building (default: all but "
+            "closed and candidate)"
+        ),
+    )
+    g.add_argument(
+        "--max-dist",
+        type=float,
+        default=settings.SNAP_MAX_DIST_M,
+        metavar="M",
+        help="leave out stations farther than this from a walkable street "
+        f"(default {settings.SNAP_MAX_DIST_M:g} m)",
+    )
+
+
+def add_demand_options(p: argparse.ArgumentParser) -> None:
+    """``--demand SPEC`` and its options (shared by coverage and optimize)."""
+    from harbor_planner.demand import MAIN_STREET_CLASSES
+
+    g = p.add_argument_group("demand")
+    g.add_argument(
+        "--demand",
+        default="main-streets",
+        metavar="SPEC",
+        help="main-streets (default), buildings:FILE, points:FILE[:WEIGHT_COLUMN] or grid:METRES",
+    )
+    g.add_argument(
+        "--population",
+        type=float,
+        default=None,
+        help="buildings: total population to allocate by floor area",
+    )
+    g.add_argument(
+        "--demand-crs",
+        default=None,
+        metavar="CRS",
+        help="points from CSV: their coordinate system (gcj02, bd09, wgs84, EPSG:NNNN)",
+    )
+    g.add_argument(
+        "--default-levels",
+        type=float,
+        default=None,
+        metavar="N",
+        help="buildings: floors of buildings without levels or height tags (default: the "
+        "median of the tagged ones)",
+    )
+    g.add_argument(
+        "--spacing",
+        type=float,
+        default=settings.STREET_SPACING_M,
+        metavar="M",
+        help="main-streets: one demand point per this many metres of street "
+        f"(default {settings.STREET_SPACING_M:g})",
+    )
+    g.add_argument(
+        "--demand-within",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="study area: polygon layer; demand outside it is left out",
+    )
+    g.add_argument(
+        "--main-street-classes",
+        default=",".join(MAIN_STREET_CLASSES),
+        metavar="LIST",
+        help="main-streets: highway classes counted (default %(default)s)",
+    )
+
+
+def add_map_options(p: argparse.ArgumentParser) -> None:
+    """How ``map.html`` is drawn (shared by map, coverage and optimize)."""
+    g = p.add_argument_group("map")
+    g.add_argument(
+        "--basemap",
+        choices=settings.BASEMAPS,
+        default=settings.BASEMAPS[0],
+        help="background tiles (amap: overlays shifted to GCJ-02; tianditu: needs "
+        "--tianditu-key or TIANDITU_KEY)",
+    )
+    g.add_argument("--tianditu-key", default=None, metavar="KEY", help="Tianditu API key")
+    g.add_argument(
+        "--lang", choices=settings.LANGS, default=settings.LANGS[0], help="map and report language"
+    )
+
+
+def add_map_band_options(p: argparse.ArgumentParser) -> None:
+    """``--map-bands`` and ``--map-max-stations``: the isochrones drawn on ``map.html``."""
+    bands = minutes_text(settings.MAP_BANDS_MINUTES)
+    p.add_argument(
+        "--map-bands",
+        default=bands,
+        metavar="LIST",
+        help=f'isochrone bands drawn on map.html (default {bands}; "" for none)',
+    )
+    p.add_argument(
+        "--map-max-stations",
+        type=int,
+        default=settings.MAP_MAX_STATIONS,
+        metavar="N",
+        help="leave isochrones off map.html above this many stations "
+        f"(default {settings.MAP_MAX_STATIONS})",
+    )
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def _given(values: dict[str, Any]) -> dict[str, Any]:
+    """The settings that were given (``None`` means: the scenario's default)."""
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in values.items() if v is not None}
+
+
+def network_settings(args: argparse.Namespace, source: str) -> dict[str, Any]:
+    """``[network]`` from ``SOURCE`` and the walk-model options."""
+    return _given(
+        {
+            "source": str(source),
+            "walk_model": args.walk_model,
+            "walk_speed_kmh": args.walk_speed,
+            "dem": args.dem,
+            "dem_outside": args.dem_outside,
+        }
+    )
+
+
+def network_config(args: argparse.Namespace, source: str, **more: Any) -> NetworkConfig:
+    """The ``[network]`` section of ``network build``/``info`` and ``stations check``.
+
+    ``more``: further settings (``keep_all``, ``snap_tolerance_m``, ``metric_crs``).
+    """
+    from harbor_planner.scenario import NetworkConfig
+
+    values = {**network_settings(args, source), **_given(more)}
+    if "dem" in values:
+        values["dem"] = Path(values["dem"])
+    return NetworkConfig(**values)
+
+
+def stations_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``[stations]`` from ``--stations`` and its options (``--status`` checked here)."""
+    status = None
+    if args.status is not None:
+        status = [s.strip() for s in args.status.split(",") if s.strip()]
+        unknown = sorted(set(status) - set(settings.STATUS_VALUES))
+        if unknown or not status:
+            raise InputDataError(
+                f"--status {args.status}: status {', '.join(unknown) or '(empty)'}: unknown; "
+                f"known: {', '.join(settings.STATUS_VALUES)}"
+            )
+    return _given(
+        {
+            "file": args.stations,
+            "crs": args.crs,
+            "sheet": args.sheet,
+            "status": status,
+            "max_dist_m": args.max_dist,
+        }
+    )
+
+
+def demand_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``[demand]`` from ``--demand SPEC`` and its options."""
+    from harbor_planner.demand import parse_demand_spec
+
+    spec = parse_demand_spec(args.demand)
+    classes = [c.strip() for c in args.main_street_classes.split(",") if c.strip()]
+    return _given(
+        {
+            "kind": spec.kind,
+            "file": spec.path,
+            "weight_column": spec.column,
+            "cell_m": spec.cell_m,
+            "crs": args.demand_crs,
+            "population": args.population,
+            "default_levels": args.default_levels,
+            "spacing_m": args.spacing,
+            "main_street_classes": classes,
+            "within": args.demand_within,
+        }
+    )
+
+
+def output_settings(args: argparse.Namespace, out: Path | None = None) -> dict[str, Any]:
+    """``[output]`` from the map options (and ``--map-bands``, when the command has it)."""
+    bands = getattr(args, "map_bands", None)
+    return _given(
+        {
+            "dir": out,
+            "basemap": args.basemap,
+            "lang": args.lang,
+            "tianditu_key": args.tianditu_key,
+            "map_bands": None
+            if bands is None
+            else parse_minutes(bands, "--map-bands", empty_ok=True),
+            "map_max_stations": getattr(args, "map_max_stations", None),
+        }
+    )
+
+
+def scenario_from_args(**sections: dict[str, Any]) -> Scenario:
+    """A checked scenario of these sections, paths relative to the working directory."""
+    from harbor_planner.scenario import scenario_from_dict
+
+    return scenario_from_dict(sections, base_dir=Path.cwd())

@@ -1,0 +1,291 @@
+"""``harbor-planner isochrones``, ``coverage`` and ``map``: the stations' walk coverage.
+
+Each turns its options into a scenario and runs the steps of :mod:`harbor_planner.pipeline`,
+the same as ``harbor-planner run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harbor_planner import settings
+from harbor_planner.cli._options import (
+    add_demand_options,
+    add_map_band_options,
+    add_map_options,
+    add_station_input_options,
+    add_walk_model_options,
+    demand_settings,
+    minutes_text,
+    network_settings,
+    output_settings,
+    parse_minutes,
+    scenario_from_args,
+    stations_settings,
+)
+from harbor_planner.errors import InputDataError
+
+__all__ = ["add_coverage_commands", "add_map_command", "coverage_settings", "one_limit"]
+
+
+def _cmd_isochrones(args: argparse.Namespace) -> int:
+    from harbor_planner._io import atomic_path
+    from harbor_planner.pipeline import load_network, load_stations, station_isochrones
+
+    minutes = parse_minutes(args.minutes)
+    suffix = args.out.suffix.lower()
+    if suffix not in (".gpkg", ".geojson", ".json"):
+        raise InputDataError(f"--out {args.out}: expected a .gpkg or .geojson file name")
+    if args.method == "grid" and not 0 < args.cell <= args.corridor:
+        raise InputDataError(
+            f"--cell {args.cell:g}: expected a grid spacing in metres above 0 and at most "
+            f"--corridor ({args.corridor:g})"
+        )
+    if args.workers is not None and args.workers < 1:
+        raise InputDataError(f"--workers {args.workers}: expected 1 or more threads")
+    scenario = scenario_from_args(
+        network=network_settings(args, args.network), stations=stations_settings(args)
+    )
+    stations, _ = load_stations(scenario)
+    net = load_network(scenario.network, progress=args.progress)
+    polys, area = station_isochrones(
+        scenario,
+        net,
+        stations,
+        minutes=minutes,
+        corridor_m=args.corridor,
+        method=args.method,
+        cell_m=args.cell,
+        workers=args.workers,
+        with_service_area=args.service_area,
+        progress=args.progress,
+    )
+    driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
+    with atomic_path(args.out) as tmp:
+        polys.to_file(tmp, layer="isochrones", driver=driver)
+        if area is not None and driver == "GPKG":
+            area.to_file(tmp, layer="service_area", driver=driver)
+    written = [str(args.out)]
+    if area is not None and driver == "GeoJSON":
+        side = args.out.with_name(args.out.stem + "_service_area" + args.out.suffix)
+        with atomic_path(side) as tmp:
+            area.to_file(tmp, driver=driver)
+        written.append(str(side))
+    print(
+        f"{len(polys)} isochrones ({'/'.join(f'{m:g}' for m in minutes)} min) for "
+        f"{polys['station_id'].nunique()} stations; wrote {', '.join(written)}"
+    )
+    return 0
+
+
+def coverage_settings(args: argparse.Namespace, minutes: float) -> dict[str, object]:
+    """``[coverage]`` from ``--minutes``, ``--districts`` (and ``--exit-candidates``)."""
+    values = {
+        "minutes": minutes,
+        "districts": args.districts,
+        "district_column": args.district_column,
+    }
+    pct = getattr(args, "exit_candidates", None)
+    if pct is not None:
+        values |= {
+            "exit_candidates_pct": pct,
+            "exit_candidates_sites": args.candidates,
+            "exit_candidates_crs": args.candidates_crs,
+        }
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in values.items() if v is not None}
+
+
+def one_limit(args: argparse.Namespace, command: str) -> float:
+    """The one walking-time limit of ``--minutes``."""
+    minutes = parse_minutes(args.minutes)
+    if len(minutes) != 1:
+        raise InputDataError(f"--minutes {args.minutes}: {command} takes one limit, e.g. 15")
+    return minutes[0]
+
+
+def _cmd_coverage(args: argparse.Namespace) -> int:
+    from harbor_planner.pipeline import (
+        coverage_headline,
+        exit_candidates_headline,
+        run_study,
+        write_results,
+    )
+
+    minutes = one_limit(args, "coverage")
+    scenario = scenario_from_args(
+        network=network_settings(args, args.network),
+        stations=stations_settings(args),
+        demand=demand_settings(args),
+        coverage=coverage_settings(args, minutes),
+        output=output_settings(args, args.out),
+    )
+    study = run_study(scenario, progress=args.progress)
+    result = study.coverage
+    files = write_results(scenario, args.out, study, result.summary)
+    if study.exits is not None:
+        print(exit_candidates_headline(study.exits, len(result.stations), args.exit_candidates))
+    print(coverage_headline(result.summary))
+    print(f"wrote {', '.join(str(f) for f in files)}")
+    return 0
+
+
+def _cmd_map(args: argparse.Namespace) -> int:
+    from harbor_planner.pipeline import (
+        load_network,
+        load_stations,
+        map_isochrones,
+        read_sites,
+        write_map,
+    )
+
+    if args.out.suffix.lower() not in (".html", ".htm"):
+        raise InputDataError(f"--out {args.out}: expected an .html file name")
+    scenario = scenario_from_args(
+        network=network_settings(args, args.network),
+        stations=stations_settings(args),
+        output=output_settings(args),
+    )
+    stations, _ = load_stations(scenario)
+    net = load_network(scenario.network, progress=args.progress)
+    iso, area = map_isochrones(scenario, net, stations, progress=args.progress)
+    sites = None if args.sites is None else read_sites(args.sites)
+    write_map(scenario, args.out, stations=stations, sites=sites, isochrones=iso, service_area=area)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def add_coverage_commands(sub: argparse._SubParsersAction) -> None:
+    """``isochrones`` and ``coverage``."""
+    _add_isochrones_command(sub)
+    _add_coverage_command(sub)
+
+
+def _add_isochrones_command(sub: argparse._SubParsersAction) -> None:
+    i = sub.add_parser(
+        "isochrones",
+        help="walk isochrone polygons per station",
+        description=(
+            "Polygons of the streets reachable within each time band from each station, "
+            "following the network (no circles, no convex hulls). Output in WGS-84: one "
+            "feature per station and band with station_id and minutes."
+        ),
+    )
+    i.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    add_station_input_options(i)
+    bands = minutes_text(settings.MAP_BANDS_MINUTES)
+    i.add_argument("--minutes", default=bands, help=f"time bands (default {bands})")
+    i.add_argument("--out", type=Path, required=True, help="output .gpkg or .geojson")
+    i.add_argument(
+        "--corridor",
+        type=float,
+        default=settings.CORRIDOR_M,
+        metavar="M",
+        help="walking corridor either side of reachable streets "
+        f"(default {settings.CORRIDOR_M:g} m)",
+    )
+    i.add_argument(
+        "--method",
+        choices=settings.ISOCHRONE_METHODS,
+        default=settings.ISOCHRONE_METHODS[0],
+        help=(
+            "exact: union of the buffered streets (default); grid: contoured from exact "
+            "distances on a --cell grid, 10-20x faster for many stations, boundary within a "
+            "fraction of a cell"
+        ),
+    )
+    i.add_argument(
+        "--cell",
+        type=float,
+        default=settings.GRID_CELL_M,
+        metavar="M",
+        help=f"grid spacing of --method grid (default {settings.GRID_CELL_M:g} m, at most "
+        "--corridor)",
+    )
+    i.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="threads building polygons (default: all CPUs)",
+    )
+    i.add_argument(
+        "--service-area",
+        action="store_true",
+        help="also write the union of all stations per band (layer service_area)",
+    )
+    add_walk_model_options(i)
+    i.set_defaults(handler=_cmd_isochrones)
+
+
+def _add_coverage_command(sub: argparse._SubParsersAction) -> None:
+    c = sub.add_parser(
+        "coverage",
+        help="share of demand within a walk of the nearest station, per district",
+        description=(
+            "Coverage of demand by the nearest station along the walk network, compared with "
+            "straight-line circles of the same nominal radius. Writes summary.json, "
+            "by_district.csv, stations.csv (unique and shared coverage per station), "
+            "gaps.gpkg (uncovered demand), covered.gpkg, layers.gpkg, map.html, report.html "
+            "and report.xlsx to --out."
+        ),
+    )
+    c.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    add_station_input_options(c)
+    add_demand_options(c)
+    c.add_argument(
+        "--minutes",
+        default=f"{settings.MINUTES:g}",
+        help=f"walking-time limit (default {settings.MINUTES:g})",
+    )
+    c.add_argument(
+        "--districts",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="district polygons (default: Chongqing's 38 区县)",
+    )
+    c.add_argument(
+        "--district-column", default=None, metavar="NAME", help="name column of --districts"
+    )
+    c.add_argument(
+        "--exit-candidates",
+        type=float,
+        default=None,
+        metavar="PCT",
+        help="also list the stations whose closure loses less than PCT %% of covered demand",
+    )
+    c.add_argument(
+        "--candidates",
+        default=None,
+        metavar="FILE|auto",
+        help="with --exit-candidates: find each one's best replacement among these sites",
+    )
+    c.add_argument("--candidates-crs", default=None, metavar="CRS", help="CRS of --candidates")
+    c.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    add_map_options(c)
+    add_map_band_options(c)
+    add_walk_model_options(c)
+    c.set_defaults(handler=_cmd_coverage)
+
+
+def add_map_command(sub: argparse._SubParsersAction) -> None:
+    """``map``."""
+    m = sub.add_parser(
+        "map",
+        help="interactive HTML map of stations, isochrones and new sites",
+        description=(
+            "A self-contained HTML map (works offline, from disk) of the stations, their walk "
+            "isochrones and service area, and optionally new sites from 'optimize'."
+        ),
+    )
+    m.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    add_station_input_options(m)
+    m.add_argument(
+        "--sites", type=Path, default=None, metavar="FILE", help="selected_sites.gpkg or .csv"
+    )
+    m.add_argument("--out", type=Path, required=True, help="output .html")
+    add_map_options(m)
+    add_map_band_options(m)
+    add_walk_model_options(m)
+    m.set_defaults(handler=_cmd_map)

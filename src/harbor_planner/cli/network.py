@@ -1,0 +1,97 @@
+"""``harbor-planner network build`` and ``network info``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from harbor_planner import settings
+from harbor_planner.cli._options import add_walk_model_options, network_config
+from harbor_planner.errors import InputDataError
+
+__all__ = ["add_network_commands"]
+
+
+def _cmd_network_build(args: argparse.Namespace) -> int:
+    from harbor_planner.network import save_network
+    from harbor_planner.pipeline import load_network
+
+    if args.out.suffix.lower() != ".npz":
+        raise InputDataError(
+            f"--out {args.out}: the compiled network is a .npz file; for a GIS layer of the "
+            "edges and nodes add --gpkg FILE.gpkg"
+        )
+    if args.gpkg is not None and args.gpkg.suffix.lower() != ".gpkg":
+        raise InputDataError(f"--gpkg {args.gpkg}: expected a .gpkg file name")
+    cfg = network_config(
+        args,
+        args.source,
+        keep_all=args.keep_all,
+        snap_tolerance_m=args.snap_tolerance,
+        metric_crs=args.metric_crs,
+    )
+    net = load_network(cfg, progress=args.progress)
+    save_network(net, args.out, edges_gpkg=args.gpkg)
+    print(net.summary())
+    print(f"wrote {args.out}" + (f" and {args.gpkg}" if args.gpkg else ""))
+    return 0
+
+
+def _cmd_network_info(args: argparse.Namespace) -> int:
+    from harbor_planner.pipeline import load_network
+
+    net = load_network(network_config(args, args.network), progress=args.progress)
+    print(net.summary())
+    return 0
+
+
+def add_network_commands(sub: argparse._SubParsersAction) -> None:
+    """``network build`` and ``network info``."""
+    p = sub.add_parser("network", help="build and inspect walk networks")
+    nsub = p.add_subparsers(dest="network_command", metavar="COMMAND", required=True)
+
+    b = nsub.add_parser(
+        "build",
+        help="build a walk network and save it compiled",
+        description=(
+            "Build a walk network from SOURCE and save it compiled for fast reuse. SOURCE is "
+            "an OSM file (.osm, .osm.bz2, .osm.gz, .osm.pbf), a GraphML saved by OSMnx, a line "
+            "layer of street centrelines (.geojson, .gpkg, .shp) or place:NAME (downloads "
+            "from OpenStreetMap; needs the internet)."
+        ),
+    )
+    b.add_argument("source", help="OSM file, GraphML, line layer or place:NAME")
+    b.add_argument("--out", type=Path, required=True, help="compiled network file (.npz)")
+    b.add_argument(
+        "--gpkg",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write edges and nodes (WGS-84) to this GeoPackage for GIS viewing",
+    )
+    add_walk_model_options(b)
+    b.add_argument(
+        "--keep-all",
+        action="store_true",
+        help="keep every connected component (default: only the largest)",
+    )
+    b.add_argument(
+        "--snap-tolerance",
+        type=float,
+        default=settings.SNAP_TOLERANCE_M,
+        metavar="M",
+        help="line layers: join line ends closer than this many metres "
+        f"(default {settings.SNAP_TOLERANCE_M:g})",
+    )
+    b.add_argument(
+        "--metric-crs",
+        default=None,
+        metavar="CRS",
+        help="projected CRS for lengths (default: the local UTM zone, EPSG:32648 in Chongqing)",
+    )
+    b.set_defaults(handler=_cmd_network_build)
+
+    i = nsub.add_parser("info", help="print a summary of a network (file or SOURCE)")
+    i.add_argument("network", help="saved network file or any SOURCE accepted by build")
+    add_walk_model_options(i)
+    i.set_defaults(handler=_cmd_network_info)

@@ -1,0 +1,205 @@
+"""``harbor-planner optimize``: new station sites (maximal coverage or set cover).
+
+The options become a scenario with an ``[optimize]`` section and the command runs the same
+steps as ``harbor-planner run`` (coverage before, the new sites, coverage after, the map's
+isochrones), so that both write the same files with the same figures; only ``summary.json``
+keeps its own form (the selection's figures at the top level) and ``run.json`` is left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+from harbor_planner import settings
+from harbor_planner.cli._options import (
+    add_demand_options,
+    add_map_band_options,
+    add_map_options,
+    add_station_input_options,
+    add_walk_model_options,
+    demand_settings,
+    network_settings,
+    output_settings,
+    scenario_from_args,
+    stations_settings,
+)
+from harbor_planner.cli.analysis import coverage_settings, one_limit
+from harbor_planner.errors import InputDataError
+
+__all__ = ["add_optimize_command", "optimize_settings"]
+
+
+def _quota_settings(args: argparse.Namespace, n_add: int | None) -> dict[str, Any]:
+    """``quota`` and ``quota_column`` from ``--quota FILE|proportional:FILE:COLUMN``."""
+    if args.quota is None:
+        return {}
+    if not args.quota.startswith("proportional:"):
+        return {"quota": args.quota}
+    rest = args.quota[len("proportional:") :]
+    file, sep, column = rest.rpartition(":")
+    if not sep or not file or not column:
+        raise InputDataError(
+            f"--quota {args.quota}: expected proportional:FILE:COLUMN, e.g. "
+            "proportional:district_population_2020.csv:population"
+        )
+    if not n_add:
+        raise InputDataError("--quota proportional:... needs --add N (or --stages)")
+    return {"quota": file, "quota_column": column}
+
+
+def optimize_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``[optimize]`` from the options of ``optimize`` (checked as before a run)."""
+    from harbor_planner.optimize import parse_stages
+
+    stages = parse_stages(args.stages) if args.stages else None
+    n_add = args.add if args.add is not None else (sum(n for _, n in stages) if stages else None)
+    if args.mode == "max-cover" and not n_add:
+        raise InputDataError("say how many sites to add: --add N (or --stages)")
+    if args.mode == "cover" and args.target is None:
+        raise InputDataError("--mode cover needs --target PERCENT, e.g. --target 95")
+    exclude: Any = None
+    if args.exclude is not None:
+        is_file = Path(args.exclude).is_file()
+        exclude = args.exclude if is_file else [x for x in args.exclude.split(",") if x.strip()]
+    values = {
+        "mode": args.mode,
+        "add": args.add,
+        "target_pct": args.target,
+        "min_cover": args.min_cover,
+        "candidates": args.candidates,
+        "candidates_crs": args.candidates_crs,
+        "candidate_spacing_m": args.candidate_spacing,
+        "poi": args.poi,
+        "exclude": exclude,
+        "min_spacing_m": args.min_spacing,
+        "spacing_by": args.spacing_by,
+        "budget": args.budget,
+        "stages": args.stages or None,
+        "solver": args.solver,
+        "time_limit_s": args.time_limit,
+        **_quota_settings(args, n_add),
+    }
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _cmd_optimize(args: argparse.Namespace) -> int:
+    from harbor_planner.pipeline import plan_figures, run_study, write_results
+
+    minutes = one_limit(args, "optimize")
+    scenario = scenario_from_args(
+        network=network_settings(args, args.network),
+        stations=stations_settings(args),
+        demand=demand_settings(args),
+        coverage=coverage_settings(args, minutes),
+        optimize=optimize_settings(args),
+        output=output_settings(args, args.out),
+    )
+    study = run_study(scenario, progress=args.progress)
+    files = write_results(scenario, args.out, study, plan_figures(scenario, study))
+    selection = study.plan.selection
+    gap = selection.gap
+    print(
+        f"{len(selection.selected)} new sites ({selection.solver}) take coverage of "
+        f"{study.demand.kind} demand from {selection.coverage_pct_before:.1f} % to "
+        f"{selection.coverage_pct_after:.1f} % within {minutes:g} min; optimality gap "
+        + ("unknown" if not math.isfinite(gap) else f"{100 * gap:.2f} %")
+    )
+    if selection.min_cover > 1:
+        before = 100.0 * selection.double_before / selection.total
+        after = 100.0 * selection.double_after / selection.total
+        print(f"demand covered by two or more stations: {before:.1f} % -> {after:.1f} %")
+    print(f"wrote {', '.join(str(f) for f in files)}")
+    return 0
+
+
+def add_optimize_command(sub: argparse._SubParsersAction) -> None:
+    """``optimize``."""
+    o = sub.add_parser(
+        "optimize",
+        help="choose new station sites (maximal coverage or set cover)",
+        description=(
+            "Choose where new stations should go: the N sites that add most covered demand "
+            "(maximal coverage), or the fewest that reach a target share (--mode cover). "
+            "Existing stations stay fixed. Writes selected_sites.csv/.gpkg (rank = order of "
+            "addition), coverage_curve.csv and summary.json (with the proven optimality gap)."
+        ),
+    )
+    o.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    add_station_input_options(o)
+    o.add_argument("--add", type=int, default=None, metavar="N", help="number of new sites")
+    o.add_argument(
+        "--mode",
+        choices=settings.OPTIMIZE_MODES,
+        default=settings.OPTIMIZE_MODES[0],
+        help="max-cover (MCLP, default) or cover (LSCP: fewest sites for --target)",
+    )
+    o.add_argument(
+        "--target", type=float, default=None, metavar="PCT", help="cover mode: target percent"
+    )
+    o.add_argument(
+        "--min-cover",
+        type=int,
+        default=1,
+        metavar="K",
+        help="max-cover: count each demand point up to K covers (2 = backup coverage)",
+    )
+    g = o.add_argument_group("candidates")
+    g.add_argument(
+        "--candidates",
+        default="auto",
+        metavar="FILE|auto",
+        help="candidate sites: a station-format file, or auto (street sites + POIs; default)",
+    )
+    g.add_argument("--candidates-crs", default=None, metavar="CRS", help="CRS of --candidates")
+    g.add_argument(
+        "--candidate-spacing",
+        type=float,
+        default=settings.CANDIDATE_SPACING_M,
+        metavar="M",
+        help="auto: one street site per this many metres "
+        f"(default {settings.CANDIDATE_SPACING_M:g})",
+    )
+    g.add_argument(
+        "--poi", action="append", metavar="FILE", help="auto: extra POI layer (repeatable)"
+    )
+    g.add_argument(
+        "--exclude", default=None, metavar="IDS|FILE", help="site ids that may not be chosen"
+    )
+    add_demand_options(o)
+    o.add_argument(
+        "--minutes",
+        default=f"{settings.MINUTES:g}",
+        help=f"walking-time limit (default {settings.MINUTES:g})",
+    )
+    c = o.add_argument_group("constraints")
+    c.add_argument(
+        "--quota",
+        default=None,
+        metavar="FILE|proportional:FILE:COLUMN",
+        help="new sites per district: a CSV with district,min,max, or N split in proportion "
+        "to a column of a district table",
+    )
+    c.add_argument("--min-spacing", type=float, default=None, metavar="M",
+                   help="metres between any two stations, old or new")  # fmt: skip
+    c.add_argument("--spacing-by", choices=settings.SPACING_BY, default=settings.SPACING_BY[0],
+                   help="--min-spacing in a straight line (default) or on foot")  # fmt: skip
+    c.add_argument("--budget", type=float, default=None, help="budget for the cost column")
+    c.add_argument("--stages", default=None, metavar="Y:N,...",
+                   help="staged roll-out, e.g. 2024:400,2025:400")  # fmt: skip
+    c.add_argument("--districts", type=Path, default=None, metavar="FILE",
+                   help="district polygons (default: Chongqing's 38 区县)")  # fmt: skip
+    c.add_argument("--district-column", default=None, metavar="NAME")
+    s = o.add_argument_group("solver")
+    s.add_argument("--solver", choices=settings.SOLVERS, default=settings.SOLVERS[0],
+                   help="greedy (fast, with a proven bound) or exact (HiGHS MILP)")  # fmt: skip
+    s.add_argument("--time-limit", type=float, default=settings.TIME_LIMIT_S, metavar="S",
+                   help="exact: stop after S s with the best solution "
+                   f"(default {settings.TIME_LIMIT_S:g})")  # fmt: skip
+    o.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    add_map_options(o)
+    add_map_band_options(o)
+    add_walk_model_options(o)
+    o.set_defaults(handler=_cmd_optimize)

@@ -1,0 +1,172 @@
+"""``harbor-planner stations check`` and ``stations number``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harbor_planner import settings
+from harbor_planner.cli._options import add_walk_model_options, network_config
+from harbor_planner.errors import InputDataError
+
+__all__ = ["add_stations_commands"]
+
+
+def _cmd_stations_check(args: argparse.Namespace) -> int:
+    from harbor_planner.pipeline import load_network
+    from harbor_planner.stations import (
+        format_problem_table,
+        merge_placement,
+        place_stations,
+        read_stations,
+        write_station_check,
+    )
+
+    check = read_stations(
+        args.file,
+        crs=args.crs,
+        sheet=args.sheet,
+        extent=None if args.no_extent else "chongqing",
+        encoding=args.encoding,
+    )
+    if args.network is not None:
+        net = load_network(network_config(args, args.network), progress=args.progress)
+        placement = place_stations(check.stations, net, max_dist_m=args.max_dist)
+        check = merge_placement(check, placement)
+    print(format_problem_table(check.problems, max_rows=args.max_problems))
+    print(check.summary())
+    if args.out is not None:
+        write_station_check(check, args.out)
+        print(f"wrote {args.out} (layers: stations, rejected, problems)")
+    if not check.ok:
+        print(
+            f"harbor-planner: error: {len(check.errors)} errors in {args.file}; the rows "
+            "listed above were rejected",
+            file=sys.stderr,
+        )
+        return InputDataError.exit_code
+    return 0
+
+
+def _cmd_stations_number(args: argparse.Namespace) -> int:
+    from harbor_planner._io import atomic_path
+    from harbor_planner.stations import number_stations, register_table
+    from harbor_planner.stations import format_problem_table, read_stations
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".gpkg"):
+        raise InputDataError(f"--out {args.out}: expected a .csv, .xlsx or .gpkg file name")
+    if args.out.resolve() == args.file.resolve():
+        raise InputDataError(f"--out {args.out}: write the register to a new file")
+    check = read_stations(args.file, crs=args.crs, sheet=args.sheet)
+    if not check.ok:
+        print(format_problem_table(check.errors))
+        raise InputDataError(
+            f"{len(check.rejected)} rows have errors (listed above); fix them before numbering, "
+            "so that no station is left out of the register",
+            path=args.file,
+        )
+    numbering = number_stations(check.stations)
+    table = register_table(numbering.stations)
+    with atomic_path(args.out) as tmp:
+        if suffix == ".csv":
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".xlsx":
+            table.to_excel(tmp, index=False, sheet_name="register")
+        else:
+            import geopandas as gpd
+
+            geometry = numbering.stations.geometry.to_numpy()
+            layer = gpd.GeoDataFrame(table, geometry=geometry, crs="EPSG:4326")
+            layer.to_file(tmp, layer="register", driver="GPKG")
+    print(
+        f"{len(table)} stations: {numbering.kept} codes kept, {numbering.assigned} new; "
+        f"wrote {args.out}"
+    )
+    return 0
+
+
+def add_stations_commands(sub: argparse._SubParsersAction) -> None:
+    """Station commands (``stations check``...)."""
+    p = sub.add_parser("stations", help="read, check and place station lists")
+    ssub = p.add_subparsers(dest="stations_command", metavar="COMMAND", required=True)
+    c = ssub.add_parser(
+        "check",
+        help="check a station list and print its problems",
+        description=(
+            "Read a station list (CSV in UTF-8 or GBK, XLSX, GeoJSON, GeoPackage, Shapefile), "
+            "check every row and print a table of problems with their row numbers. Exits with "
+            "3 when any row has an error. The input file is never modified."
+        ),
+    )
+    c.add_argument("file", type=Path, help="station list")
+    c.add_argument(
+        "--crs",
+        default=None,
+        metavar="CRS",
+        help=(
+            "true coordinate system of the coordinates: gcj02 (AMap/高德, Tencent), bd09 "
+            "(Baidu), wgs84 (GPS, OpenStreetMap) or EPSG:NNNN; required for CSV/XLSX and for "
+            "GIS files that claim EPSG:4326"
+        ),
+    )
+    c.add_argument(
+        "--sheet",
+        default=None,
+        metavar="NAME",
+        help="workbook sheet or GeoPackage layer (default: every sheet with coordinates)",
+    )
+    c.add_argument("--encoding", default=None, help="force the CSV text encoding (e.g. gbk)")
+    c.add_argument(
+        "--no-extent",
+        action="store_true",
+        help="do not reject points outside Chongqing",
+    )
+    c.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the clean stations, the rejected rows and the problems to this GeoPackage",
+    )
+    c.add_argument(
+        "--max-problems",
+        type=int,
+        default=None,
+        metavar="N",
+        help="print at most N problems (default: all)",
+    )
+    g = c.add_argument_group("placing on a walk network")
+    g.add_argument(
+        "--network",
+        default=None,
+        metavar="SOURCE",
+        help="snap the stations to this network (saved file or any SOURCE of network build)",
+    )
+    g.add_argument(
+        "--max-dist",
+        type=float,
+        default=settings.SNAP_MAX_DIST_M,
+        metavar="M",
+        help="flag stations farther than this from a walkable street "
+        f"(default {settings.SNAP_MAX_DIST_M:g} m)",
+    )
+    add_walk_model_options(c)
+    c.set_defaults(handler=_cmd_stations_check)
+
+    n = ssub.add_parser(
+        "number",
+        help="give every station its unified code <adcode>-<NNNN> (统一站点编号)",
+        description=(
+            "Number the register: codes already given (统一编号) are kept, new stations get "
+            "the next number of their district, a closed station's code is never reused. "
+            "The register is written with the coordinates as given, so numbering it again "
+            "with the same --crs changes nothing."
+        ),
+    )
+    n.add_argument("file", type=Path, help="station list or register")
+    n.add_argument("--crs", default=None, metavar="CRS", help="true coordinates of the file")
+    n.add_argument("--sheet", default=None, metavar="NAME", help="workbook sheet or layer")
+    n.add_argument("--out", type=Path, required=True, help="register to write (.csv/.xlsx/.gpkg)")
+    n.set_defaults(handler=_cmd_stations_number)

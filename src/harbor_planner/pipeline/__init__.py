@@ -1,0 +1,69 @@
+"""The steps of a study, shared by ``harbor-planner run`` and the single-purpose commands.
+
+Every step takes the :class:`~harbor_planner.scenario.Scenario` (the commands ``coverage``,
+``optimize``, ``isochrones`` and ``map`` turn their options into one) and the results of
+earlier steps::
+
+    load_stations ─┐
+    load_network ──┼─ load_demand ─ measure_coverage ─┬─ plan ─ coverage_after
+    load_districts ┘                                  ├─ exit_candidates
+                                                      └─ map_isochrones ─ write_results
+
+:func:`run_study` runs them in that order, each inside a step of the caller's (the scenario
+runner times and logs them); :func:`write_results` writes the result folder.
+
+``inputs`` reads, ``analysis`` measures and plans, ``results`` writes files and headlines,
+``study`` runs the steps in order. The analysis and output modules (coverage, isochrones,
+outputs, maps) are imported in ``analysis`` and ``results`` only (inside the functions), so
+that the commands and the runner do not depend on where they live.
+"""
+
+from harbor_planner.pipeline.analysis import (
+    coverage_after,
+    exit_candidates,
+    map_isochrones,
+    measure_coverage,
+    plan,
+    plan_figures,
+    station_isochrones,
+    with_sites,
+)
+from harbor_planner.pipeline.inputs import load_demand, load_districts, load_network, load_stations
+from harbor_planner.pipeline.results import (
+    EXIT_CANDIDATES_FILE,
+    coverage_headline,
+    exit_candidates_headline,
+    plan_headline,
+    read_sites,
+    write_json,
+    write_map,
+    write_results,
+)
+from harbor_planner.pipeline.study import Step, Study, run_study, study_summary
+
+__all__ = [
+    "EXIT_CANDIDATES_FILE",
+    "Step",
+    "Study",
+    "coverage_after",
+    "coverage_headline",
+    "exit_candidates",
+    "exit_candidates_headline",
+    "load_demand",
+    "load_districts",
+    "load_network",
+    "load_stations",
+    "map_isochrones",
+    "measure_coverage",
+    "plan",
+    "plan_figures",
+    "plan_headline",
+    "read_sites",
+    "run_study",
+    "station_isochrones",
+    "study_summary",
+    "with_sites",
+    "write_json",
+    "write_map",
+    "write_results",
+]

@@ -1,0 +1,364 @@
+"""The analysis steps of a study: coverage, new sites, coverage after, exits, map isochrones.
+
+The analysis modules (coverage, isochrones) are imported here, inside the functions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harbor_planner.network import WalkNetwork
+    from harbor_planner.pipeline.study import Study
+    from harbor_planner.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "coverage_after",
+    "exit_candidates",
+    "map_isochrones",
+    "measure_coverage",
+    "plan",
+    "plan_figures",
+    "station_isochrones",
+    "with_sites",
+]
+
+
+def measure_coverage(
+    scenario: Scenario, net: WalkNetwork, stations: Any, demand: Any, districts: Any
+) -> Any:
+    """Coverage of ``demand`` by ``stations`` within ``coverage.minutes`` of walking.
+
+    Parameters
+    ----------
+    scenario
+        Its ``[coverage]`` and ``stations.max_dist_m`` are used.
+    net, stations, demand, districts
+        Results of the earlier steps.
+
+    Returns
+    -------
+    CoverageResult
+
+    """
+    from harbor_planner.coverage import coverage
+
+    return coverage(
+        net,
+        stations,
+        demand,
+        minutes=scenario.coverage.minutes,
+        max_dist_m=scenario.stations.max_dist_m,
+        districts=districts,
+        district_column=scenario.coverage.district_column,
+    )
+
+
+def plan(
+    scenario: Scenario,
+    net: WalkNetwork,
+    stations: Any,
+    demand: Any,
+    districts: Any,
+    *,
+    progress: bool | None = None,
+) -> Any:
+    """New sites as ``[optimize]`` asks: candidates, coverage matrix, selection.
+
+    Quotas (a table, or split in proportion to ``quota_column``), exclusions and stages
+    are read here.
+
+    Parameters
+    ----------
+    scenario
+        A scenario with an ``[optimize]`` section.
+    net, stations, demand, districts
+        Results of the earlier steps.
+    progress
+        Progress bars: ``None`` on terminals only, ``False`` never.
+
+    Returns
+    -------
+    SitePlan
+
+    """
+    from harbor_planner.optimize import plan_sites
+    from harbor_planner.optimize.quotas import quota_table, read_excluded
+
+    opt = scenario.optimize
+    if opt is None:
+        raise ValueError("plan: the scenario has no [optimize] section")
+    quotas = None
+    if opt.quota is not None:
+        quotas = quota_table(
+            opt.quota,
+            column=opt.quota_column,
+            n_add=opt.n_add,
+            custom_districts=districts is not None,
+        )
+    return plan_sites(
+        net,
+        stations,
+        demand,
+        candidates=opt.candidates,
+        candidates_crs=opt.candidates_crs,
+        candidate_spacing_m=opt.candidate_spacing_m,
+        poi_files=opt.poi,
+        districts=districts,
+        district_column=scenario.coverage.district_column,
+        minutes=scenario.coverage.minutes,
+        max_dist_m=scenario.stations.max_dist_m,
+        min_spacing_m=opt.min_spacing_m,
+        spacing=opt.spacing_by,
+        progress=progress,
+        n_add=opt.n_add,
+        mode=opt.mode,
+        target_pct=opt.target_pct,
+        solver=opt.solver,
+        time_limit_s=opt.time_limit_s,
+        mip_gap=opt.mip_gap,
+        excluded=None if opt.exclude is None else read_excluded(opt.exclude),
+        quotas=quotas,
+        budget=opt.budget,
+        stages=opt.stage_list,
+        min_cover=opt.min_cover,
+    )
+
+
+def plan_figures(scenario: Scenario, study: Study) -> dict[str, Any]:
+    """The selection's figures with the settings they were found with (``summary.json``).
+
+    Parameters
+    ----------
+    scenario
+        The scenario with its ``[optimize]`` section.
+    study
+        A study with its ``plan``.
+
+    Returns
+    -------
+    dict
+
+    """
+    opt = scenario.optimize
+    site_plan = study.plan
+    assert opt is not None and site_plan is not None
+    stages = opt.stage_list
+    net = study.network
+    quota = None if opt.quota is None else str(opt.quota)
+    if quota is not None and opt.quota_column:
+        quota = f"proportional:{quota}:{opt.quota_column}"
+    return {
+        **site_plan.selection.summary(),
+        "stations_existing": len(study.stations),
+        "candidates": len(site_plan.candidates),
+        "candidates_spec": opt.candidates,
+        "minutes": scenario.coverage.minutes,
+        "walk_model": net.walk_model.kind,
+        "walk_speed_kmh": net.walk_model.speed_kmh,
+        "demand_kind": study.demand.kind,
+        "demand_spec": study.demand.spec,
+        "min_spacing_m": opt.min_spacing_m,
+        "spacing_by": opt.spacing_by,
+        "quota": quota,
+        "budget": opt.budget,
+        "stages": [{"stage": s, "sites": n} for s, n in stages] if stages else None,
+        "matrix": site_plan.matrix.info,
+    }
+
+
+def with_sites(stations: Any, sites: Any) -> Any:
+    """Stations and chosen sites as one station layer (sites with status ``proposed``).
+
+    Parameters
+    ----------
+    stations, sites
+        The stations and the chosen sites (``SitePlan.sites``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    new = gpd.GeoDataFrame(
+        {
+            "station_id": sites["site_id"].astype(str).to_numpy(),
+            "name": sites["name"].to_numpy() if "name" in sites else None,
+            "status": "proposed",
+        },
+        geometry=sites.geometry.to_numpy(),
+        crs=sites.crs,
+    )
+    old = stations.to_crs(sites.crs)
+    return gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), crs=sites.crs)
+
+
+def coverage_after(scenario: Scenario, study: Study) -> Any:
+    """Coverage by the stations and the new sites of ``study.plan`` together.
+
+    Parameters
+    ----------
+    scenario
+        As for :func:`measure_coverage`.
+    study
+        A study with its stations, network, demand, districts and plan.
+
+    Returns
+    -------
+    CoverageResult
+
+    """
+    stations = with_sites(study.stations, study.plan.sites)
+    return measure_coverage(scenario, study.network, stations, study.demand, study.districts)
+
+
+def exit_candidates(scenario: Scenario, study: Study) -> Any:
+    """Stations whose closure loses less than ``coverage.exit_candidates_pct`` % of coverage.
+
+    With ``coverage.exit_candidates_sites``, each gets the candidate site that best recovers
+    what it alone covers.
+
+    Parameters
+    ----------
+    scenario
+        Its ``[coverage]`` section is used.
+    study
+        A study with its coverage, network and demand.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The table of ``exit_candidates.csv``, least loss first (``None`` without
+        ``exit_candidates_pct``).
+
+    """
+    import numpy as np
+
+    cfg = scenario.coverage
+    if cfg.exit_candidates_pct is None:
+        return None
+    result = study.coverage
+    st = result.stations
+    keep = (st["on_network"] & (st["exit_loss_pct"] < cfg.exit_candidates_pct)).to_numpy()
+    exits = st[keep].assign(_pos=np.flatnonzero(keep)).sort_values("exit_loss_pct")
+    cols = [c for c in ("station_id", "name", "district", "status") if c in exits]
+    cols += ["demand_covered", "unique_demand", "shared_demand", "exit_loss_pct"]
+    table = exits[cols]
+    if cfg.exit_candidates_sites is not None and len(exits):
+        from harbor_planner.candidates import candidates_from_spec
+        from harbor_planner.coverage import replacement_sites
+        from harbor_planner.optimize import coverage_matrix
+
+        net = study.network
+        cand = candidates_from_spec(
+            cfg.exit_candidates_sites, network=net, crs=cfg.exit_candidates_crs
+        )
+        cm = coverage_matrix(net, cand, study.demand, minutes=result.summary["minutes"])
+        repl = replacement_sites(result, cm, exits["_pos"].tolist())
+        table = table.reset_index(drop=True).join(
+            repl.drop(columns=["station_id"]).reset_index(drop=True)
+        )
+    return table
+
+
+def map_isochrones(
+    scenario: Scenario, net: WalkNetwork, stations: Any, *, progress: bool | None = None
+) -> tuple[Any, Any]:
+    """Isochrone bands (``output.map_bands``) and their union for the map.
+
+    Left out (``(None, None)``) without bands or above ``output.map_max_stations`` stations.
+
+    Parameters
+    ----------
+    scenario
+        Its ``[output]`` and ``stations.max_dist_m`` are used.
+    net, stations
+        Results of the earlier steps.
+    progress
+        Progress bars: ``None`` on terminals only, ``False`` never.
+
+    Returns
+    -------
+    tuple
+        Isochrone polygons and service area (GeoDataFrames), or ``(None, None)``.
+
+    """
+    cfg = scenario.output
+    if not cfg.map_bands:
+        return None, None
+    if len(stations) > cfg.map_max_stations:
+        log.info(
+            "map: %d stations, more than output.map_max_stations (--map-max-stations) %d: "
+            "isochrones left out",
+            len(stations),
+            cfg.map_max_stations,
+        )
+        return None, None
+    from harbor_planner.isochrones import isochrones, service_area
+
+    iso = isochrones(
+        net,
+        stations,
+        minutes=cfg.map_bands,
+        max_dist_m=scenario.stations.max_dist_m,
+        progress=progress,
+    )
+    return iso, service_area(iso)
+
+
+def station_isochrones(
+    scenario: Scenario,
+    net: WalkNetwork,
+    stations: Any,
+    *,
+    minutes: Sequence[float],
+    corridor_m: float,
+    method: str,
+    cell_m: float,
+    workers: int | None,
+    with_service_area: bool,
+    progress: bool | None = None,
+) -> tuple[Any, Any]:
+    """Isochrone polygons per station and band, and optionally their union per band.
+
+    With ``method="grid"`` the service area is contoured on one grid of all stations (far
+    faster than uniting the polygons).
+
+    Parameters
+    ----------
+    scenario
+        Its ``stations.max_dist_m`` is used.
+    net, stations
+        Results of the earlier steps.
+    minutes, corridor_m, method, cell_m, workers
+        As for :func:`harbor_planner.isochrones.isochrones`.
+    with_service_area
+        Also return the service area (else ``None``).
+    progress
+        Progress bars: ``None`` on terminals only, ``False`` never.
+
+    Returns
+    -------
+    tuple
+        Isochrone polygons and service area (or ``None``).
+
+    """
+    from harbor_planner.isochrones import grid_service_area, isochrones, service_area
+
+    max_dist_m = scenario.stations.max_dist_m
+    common = {"minutes": minutes, "corridor_m": corridor_m, "cell_m": cell_m}
+    common |= {"workers": workers, "max_dist_m": max_dist_m, "progress": progress}
+    polys = isochrones(net, stations, method=method, **common)
+    area = None
+    if with_service_area and method == "grid":
+        area = grid_service_area(net, stations, **common)
+    elif with_service_area:
+        area = service_area(polys)
+    return polys, area

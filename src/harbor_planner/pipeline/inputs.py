@@ -1,0 +1,174 @@
+"""Reading the inputs of a study: stations, walk network, demand, districts."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from harbor_planner.errors import InputDataError
+
+if TYPE_CHECKING:
+    from harbor_planner.network import WalkNetwork
+    from harbor_planner.scenario import NetworkConfig, Scenario
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "load_demand",
+    "load_districts",
+    "load_network",
+    "load_stations",
+]
+
+
+def load_stations(scenario: Scenario) -> tuple[Any, int]:
+    """The stations of every station file, status-filtered; and the number of rejected rows.
+
+    Rejected rows are reported once (a warning per file), not fatal. With several files,
+    ``source_file`` names each station's file; a station id given in two files is an error
+    (ids must identify stations across the lists).
+
+    Parameters
+    ----------
+    scenario
+        Its ``[stations]`` section is used.
+
+    Returns
+    -------
+    tuple
+        The stations (``GeoDataFrame``) and the number of rejected rows.
+
+    Raises
+    ------
+    InputDataError
+        Unreadable files, duplicate ids across files, an unknown status, no station left.
+
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from harbor_planner.stations import read_stations, select_status
+
+    cfg = scenario.stations
+    sources = cfg.sources
+    frames, rejected = [], 0
+    for path, crs in sources:
+        check = read_stations(path, crs=crs, sheet=cfg.sheet)
+        if len(check.rejected):
+            log.warning(
+                "%d rows of %s were rejected (see 'harbor-planner stations check %s'); "
+                "continuing with the %d valid stations",
+                len(check.rejected),
+                path,
+                path,
+                len(check.stations),
+            )
+        rejected += len(check.rejected)
+        frames.append(check.stations.assign(source_file=path.name))
+    if len(frames) == 1:
+        stations = frames[0].drop(columns="source_file")
+    else:
+        stations = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+        _check_unique_ids(stations)
+    path = sources[0][0] if len(sources) == 1 else None
+    return select_status(stations, cfg.status, path=path), rejected
+
+
+def _check_unique_ids(stations: Any) -> None:
+    ids = stations["station_id"].dropna().astype(str)
+    dup = ids[ids.duplicated(keep=False)]
+    if not len(dup):
+        return
+    where = (
+        stations.loc[dup.index]
+        .groupby("station_id")["source_file"]
+        .agg(lambda f: " and ".join(sorted(set(f))))
+    )
+    listed = "; ".join(f"{k} in {v}" for k, v in list(where.items())[:5])
+    raise InputDataError(
+        f"station ids must differ across the station files: {listed}"
+        + (f" (and {len(where) - 5} more)" if len(where) > 5 else "")
+    )
+
+
+def load_network(cfg: NetworkConfig, *, progress: bool | None = None) -> WalkNetwork:
+    """The walk network of a ``[network]`` section (built, or loaded from a saved ``.npz``).
+
+    Parameters
+    ----------
+    cfg
+        ``scenario.network`` (``network build`` and ``info`` make one of their own).
+    progress
+        Progress bars: ``None`` on terminals only, ``False`` never.
+
+    Returns
+    -------
+    WalkNetwork
+
+    """
+    from harbor_planner.network import WalkModel, build_network
+
+    return build_network(
+        cfg.source,
+        walk_model=None if cfg.walk_model is None else WalkModel(kind=cfg.walk_model),
+        walk_speed_kmh=cfg.walk_speed_kmh,
+        dem=cfg.dem,
+        dem_outside=cfg.dem_outside,
+        keep_all=cfg.keep_all,
+        snap_tolerance_m=cfg.snap_tolerance_m,
+        metric_crs=cfg.metric_crs,
+        progress=progress,
+    )
+
+
+def load_demand(scenario: Scenario, net: WalkNetwork) -> Any:
+    """The demand points of ``[demand]``, cut to ``demand.within`` when given.
+
+    Parameters
+    ----------
+    scenario
+        Its ``[demand]`` section is used.
+    net
+        The walk network (streets of ``main-streets``, extent of ``grid``).
+
+    Returns
+    -------
+    Demand
+
+    """
+    from harbor_planner.demand import MAIN_STREET_CLASSES, demand_from_spec, demand_within
+
+    cfg = scenario.demand
+    demand = demand_from_spec(
+        cfg.spec,
+        network=net,
+        population=cfg.population,
+        crs=cfg.crs,
+        default_levels=cfg.default_levels,
+        spacing_m=cfg.spacing_m,
+        main_street_classes=cfg.main_street_classes or MAIN_STREET_CLASSES,
+    )
+    return demand if cfg.within is None else demand_within(demand, cfg.within)
+
+
+def load_districts(scenario: Scenario) -> Any:
+    """The district polygons of ``coverage.districts`` (``None``: Chongqing's 区县).
+
+    Parameters
+    ----------
+    scenario
+        Its ``[coverage]`` section is used.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+
+    """
+    path = scenario.coverage.districts
+    if path is None:
+        return None
+    import geopandas as gpd
+
+    if not path.is_file():
+        raise InputDataError("district file not found", path=path)
+    return gpd.read_file(path)

@@ -1,0 +1,189 @@
+"""A whole study: its results (:class:`Study`) and its steps in order (:func:`run_study`)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from harbor_planner.pipeline.analysis import (
+    coverage_after,
+    exit_candidates,
+    map_isochrones,
+    measure_coverage,
+    plan,
+    plan_figures,
+)
+from harbor_planner.pipeline.inputs import load_demand, load_districts, load_network, load_stations
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from harbor_planner.scenario import Scenario
+
+__all__ = [
+    "Step",
+    "Study",
+    "run_study",
+    "study_summary",
+]
+
+#: A step of :func:`run_study`: ``step(name)`` is a context manager yielding a dict in which
+#: the step puts its one-line summary under ``"text"``.
+Step = Callable[[str], "AbstractContextManager[dict[str, str]]"]
+
+
+@dataclass
+class Study:
+    """The results of the steps of a study (``None``: the step did not run).
+
+    Attributes
+    ----------
+    network, stations, rejected, demand, districts
+        The inputs: walk network, stations used (after the status filter), number of rejected
+        station rows, demand points, district polygons (``None``: Chongqing's 区县).
+    coverage
+        Coverage by the stations (a ``CoverageResult``).
+    plan
+        The new sites (a :class:`~harbor_planner.optimize.SitePlan`) when optimising.
+    coverage_after
+        Coverage by the stations and the new sites together.
+    exits
+        The table of ``exit_candidates.csv``.
+    isochrones, service_area
+        The map's isochrone polygons and their union.
+
+    """
+
+    network: Any = field(default=None, repr=False)
+    stations: Any = field(default=None, repr=False)
+    rejected: int = 0
+    demand: Any = field(default=None, repr=False)
+    districts: Any = field(default=None, repr=False)
+    coverage: Any = field(default=None, repr=False)
+    plan: Any = field(default=None, repr=False)
+    coverage_after: Any = field(default=None, repr=False)
+    exits: Any = field(default=None, repr=False)
+    isochrones: Any = field(default=None, repr=False)
+    service_area: Any = field(default=None, repr=False)
+
+
+@contextlib.contextmanager
+def _quiet_step(name: str) -> Iterator[dict[str, str]]:
+    yield {}
+
+
+def run_study(
+    scenario: Scenario, *, progress: bool | None = None, step: Step | None = None
+) -> Study:
+    """Every step of a study, in order: inputs, coverage, new sites, exits, map isochrones.
+
+    New sites only when the scenario optimises, exit candidates only with
+    ``coverage.exit_candidates_pct``, map isochrones only when a map or GeoPackage is
+    written and ``output.map_bands`` is not empty.
+
+    Parameters
+    ----------
+    scenario
+        The study's settings.
+    progress
+        Progress bars: ``None`` on terminals only, ``False`` never.
+    step
+        Wraps each step (e.g. to time and log it); see :data:`Step`.
+
+    Returns
+    -------
+    Study
+
+    """
+    step = step or _quiet_step
+    s = Study()
+    with step("stations") as note:
+        s.stations, s.rejected = load_stations(scenario)
+        names = ", ".join(path.name for path, _ in scenario.stations.sources)
+        note["text"] = f"{len(s.stations)} stations from {names}" + (
+            f" ({s.rejected} rows rejected)" if s.rejected else ""
+        )
+    with step("network") as note:
+        s.network = load_network(scenario.network, progress=progress)
+        wm = s.network.walk_model
+        note["text"] = (
+            f"{s.network.n_nodes:,} nodes, {s.network.n_edges:,} edges, {wm.kind} model at "
+            f"{wm.speed_kmh:g} km/h"
+        )
+    with step("demand") as note:
+        s.demand = load_demand(scenario, s.network)
+        within = scenario.demand.within
+        note["text"] = f"{len(s.demand):,} {s.demand.kind} points, total {s.demand.total:,.0f}" + (
+            f" inside {within.name}" if within is not None else ""
+        )
+    s.districts = load_districts(scenario)
+    with step("coverage") as note:
+        s.coverage = measure_coverage(scenario, s.network, s.stations, s.demand, s.districts)
+        note["text"] = _coverage_note(s.coverage.summary)
+    if scenario.optimizes:
+        _plan_steps(scenario, s, step, progress)
+    if scenario.coverage.exit_candidates_pct is not None:
+        with step("exits") as note:
+            s.exits = exit_candidates(scenario, s)
+            note["text"] = f"{len(s.exits)} stations could close"
+    if set(scenario.output.formats) & {"map", "gpkg"} and scenario.output.map_bands:
+        with step("isochrones") as note:
+            s.isochrones, s.service_area = map_isochrones(
+                scenario, s.network, s.stations, progress=progress
+            )
+            note["text"] = (
+                "left out" if s.isochrones is None else f"{len(s.isochrones)} polygons for the map"
+            )
+    return s
+
+
+def _plan_steps(scenario: Scenario, s: Study, step: Step, progress: bool | None) -> None:
+    with step("optimize") as note:
+        s.plan = plan(scenario, s.network, s.stations, s.demand, s.districts, progress=progress)
+        sel = s.plan.selection
+        note["text"] = (
+            f"{len(sel.selected)} new sites ({sel.solver}): {sel.coverage_pct_before:.1f} % -> "
+            f"{sel.coverage_pct_after:.1f} %, optimality gap {_gap_text(sel.gap)}"
+        )
+    with step("after") as note:
+        s.coverage_after = coverage_after(scenario, s)
+        pct = s.coverage_after.summary["coverage_pct"]
+        note["text"] = f"{pct:.1f} % covered by stations and new sites"
+
+
+def _coverage_note(s: dict[str, Any]) -> str:
+    return (
+        f"{s['coverage_pct']:.1f} % of {s['demand_kind']} demand within "
+        f"{s['minutes']:g} min (circles: {s['euclidean_coverage_pct']:.1f} %)"
+    )
+
+
+def _gap_text(gap: float | None) -> str:
+    import math
+
+    if gap is None or not math.isfinite(gap):
+        return "unknown"
+    return f"{100 * gap:.2f} %"
+
+
+def study_summary(scenario: Scenario, study: Study) -> dict[str, Any]:
+    """The ``summary.json`` of a scenario run: scenario, coverage, optimize, coverage_after.
+
+    Parameters
+    ----------
+    scenario, study
+        The settings and the results.
+
+    Returns
+    -------
+    dict
+
+    """
+    return {
+        "scenario": scenario.title,
+        "coverage": study.coverage.summary,
+        "optimize": None if study.plan is None else plan_figures(scenario, study),
+        "coverage_after": None if study.coverage_after is None else study.coverage_after.summary,
+    }

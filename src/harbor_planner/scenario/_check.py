@@ -1,0 +1,313 @@
+"""Checking scenario values: conversion against the section annotations, consistency.
+
+Every problem is collected with where it is (a line of the file, or ``--set``) and raised
+at once as one :class:`~harbor_planner.errors.ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from harbor_planner.errors import InputDataError, ScenarioError
+from harbor_planner.scenario.sections import (
+    SECTIONS,
+    CoverageConfig,
+    DemandConfig,
+    NetworkConfig,
+    OptimizeConfig,
+    OutputConfig,
+    StationsConfig,
+)
+
+__all__ = [
+    "Problems",
+    "build_section",
+    "check_consistency",
+    "convert",
+    "did_you_mean",
+    "under",
+    "value_name",
+]
+
+
+class Problems:
+    """Collects problems with where they are (a line of the file, or an override)."""
+
+    def __init__(self, lines: dict[str, int], overridden: set[str]) -> None:
+        self.lines = lines
+        self.overridden = overridden
+        self.items: list[tuple[int, str]] = []
+
+    def where(self, key: str) -> tuple[int, str]:
+        if key in self.overridden:
+            return (0, f"--set {key}")
+        parts = key.split(".")
+        for n in range(len(parts), 0, -1):
+            line = self.lines.get(".".join(parts[:n]))
+            if line is not None:
+                return (line, f"line {line}")
+        return (0, "")
+
+    def add(self, key: str, message: str) -> None:
+        order, where = self.where(key)
+        self.items.append((order, f"{where}: {message}" if where else message))
+
+    def raise_all(self, path: Path | None) -> None:
+        """Raise one :class:`ScenarioError` with every problem, in line order."""
+        self.items.sort(key=lambda item: item[0])
+        lines = [msg for _, msg in self.items]
+        head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
+        raise ScenarioError(head, path=path)
+
+
+def _type_name(tp: Any) -> str:
+    names = {str: "text", float: "a number", int: "a whole number", bool: "true or false"}
+    if tp in names:
+        return names[tp]
+    if tp is Path:
+        return "a file path (text)"
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        if typing.get_origin(item) is Literal:
+            return "a list of " + ", ".join(repr(a) for a in typing.get_args(item))
+        return "a list of " + {float: "numbers", int: "whole numbers"}.get(item, "texts")
+    if origin is dict:
+        return "a table of LABEL = COUNT"
+    return str(tp)
+
+
+def value_name(value: Any) -> str:
+    """``value`` as shown in a problem: its text (shortened) and its TOML type.
+
+    Parameters
+    ----------
+    value
+        A value read from TOML or an override.
+
+    Returns
+    -------
+    str
+
+    """
+    kind = {bool: "a boolean", int: "a whole number", float: "a number", str: "text"}.get(
+        type(value), "a list" if isinstance(value, list) else "a table"
+    )
+    shown = repr(value)
+    return f"{shown if len(shown) <= 40 else shown[:37] + '...'} ({kind})"
+
+
+def convert(value: Any, tp: Any, base: Path) -> Any:
+    """``value`` as type ``tp`` (paths resolved against ``base``); ``TypeError`` if not."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return convert(value, arg, base)
+            except TypeError:
+                continue
+        raise TypeError(" or ".join(_type_name(a) for a in args if a is not type(None)))
+    if origin is Literal:
+        if value in typing.get_args(tp):
+            return value
+        raise TypeError(_type_name(tp))
+    if origin is list:
+        if not isinstance(value, list):
+            raise TypeError(_type_name(tp))
+        (item,) = typing.get_args(tp)
+        out = []
+        for v in value:
+            try:
+                out.append(convert(v, item, base))
+            except TypeError:
+                raise TypeError(f"{_type_name(tp)} ({v!r} is not one)") from None
+        return out
+    if origin is dict:
+        if not isinstance(value, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()
+        ):
+            raise TypeError(_type_name(tp))
+        return {str(k): v for k, v in value.items()}
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+        raise TypeError(_type_name(tp))
+    if tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise TypeError(_type_name(tp))
+    if tp is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise TypeError(_type_name(tp))
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise TypeError(_type_name(tp))
+    if tp is Path:
+        if isinstance(value, str) and value.strip():
+            return under(base, value)
+        raise TypeError(_type_name(tp))
+    raise TypeError(_type_name(tp))  # pragma: no cover - every field type is handled above
+
+
+def did_you_mean(key: str, known: Sequence[str]) -> str:
+    """The "did you mean" hint for an unknown key, and the known keys.
+
+    Parameters
+    ----------
+    key
+        The unknown key.
+    known
+        The keys allowed there.
+
+    Returns
+    -------
+    str
+
+    """
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{hint}; known: {', '.join(known)}"
+
+
+def build_section(
+    name: str, values: dict[str, Any], base_dir: Path, problems: Problems
+) -> Any | None:
+    """One section's dataclass from its TOML table, every value checked and converted.
+
+    Parameters
+    ----------
+    name
+        The section (``network``, ``stations``...).
+    values
+        Its table.
+    base_dir
+        Folder that relative paths are taken from (overridden keys: the working directory).
+    problems
+        Where problems are collected.
+
+    Returns
+    -------
+    object or None
+        The section, or ``None`` when any of its values has a problem.
+
+    """
+    cls = SECTIONS[name]
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    ok = True
+    for key, value in values.items():
+        dotted = f"{name}.{key}"
+        if key not in fields:
+            problems.add(dotted, f"unknown key {dotted!r}{did_you_mean(key, list(fields))}")
+            ok = False
+            continue
+        base = Path.cwd() if dotted in problems.overridden else base_dir
+        try:
+            converted = convert(value, hints[key], base)
+        except TypeError as exc:
+            problems.add(dotted, f"{dotted} must be {exc}, got {value_name(value)}")
+            ok = False
+            continue
+        if (dotted == "network.source" and not converted.startswith("place:")) or (
+            dotted in ("optimize.candidates", "coverage.exit_candidates_sites")
+            and converted != "auto"
+        ):
+            converted = str(under(base, converted))
+        if dotted == "optimize.poi":
+            converted = [_resolve_poi(p, base) for p in converted]
+        kwargs[key] = converted
+    missing = [
+        f.name
+        for f in fields.values()
+        if f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+        and f.name not in values
+    ]
+    for key in missing:
+        problems.add(name, f"[{name}] needs {key} = ...")
+        ok = False
+    return cls(**kwargs) if ok else None
+
+
+def _resolve_poi(text: str, base: Path) -> str:
+    """A POI source ``FILE[:CRS[:KIND]]`` with FILE made absolute."""
+    file, sep, rest = text.partition(":")
+    return str(under(base, file)) + (sep + rest if sep else "")
+
+
+def under(base: Path, text: str) -> Path:
+    """``text`` as a path, relative ones taken from ``base`` (normalised, links kept)."""
+    p = Path(text).expanduser()
+    return p if p.is_absolute() else Path(os.path.normpath(base / p))
+
+
+def check_consistency(built: dict[str, Any], problems: Problems) -> None:
+    """Settings that are each valid but do not fit together."""
+    st: StationsConfig = built["stations"]
+    files = st.file if isinstance(st.file, list) else [st.file]
+    if not files:
+        problems.add("stations.file", "stations.file: give at least one file")
+    if isinstance(st.crs, list) and len(st.crs) != len(files):
+        problems.add(
+            "stations.crs",
+            f"stations.crs lists {len(st.crs)} systems for {len(files)} files; give one per file "
+            "(or one for all)",
+        )
+    net: NetworkConfig = built["network"]
+    if net.walk_model == "hilly" and net.dem is None:
+        problems.add("network.walk_model", "walk_model 'hilly' needs network.dem (a raster)")
+    if net.walk_speed_kmh is not None and not 0 < net.walk_speed_kmh < 20:
+        problems.add("network.walk_speed_kmh", "walk_speed_kmh must be between 0 and 20")
+    demand: DemandConfig = built.get("demand", DemandConfig())
+    if demand.kind in ("buildings", "points") and demand.file is None:
+        problems.add("demand.kind", f"demand kind {demand.kind!r} needs demand.file")
+    if demand.kind == "grid" and not (demand.cell_m and demand.cell_m > 0):
+        problems.add("demand.kind", "demand kind 'grid' needs demand.cell_m > 0")
+    cov: CoverageConfig = built.get("coverage", CoverageConfig())
+    if not cov.minutes > 0:
+        problems.add("coverage.minutes", "coverage.minutes must be positive")
+    if cov.exit_candidates_pct is not None and not 0 < cov.exit_candidates_pct <= 100:
+        problems.add(
+            "coverage.exit_candidates_pct", "coverage.exit_candidates_pct must be in (0, 100]"
+        )
+    out: OutputConfig = built.get("output", OutputConfig())
+    if any(not b > 0 for b in out.map_bands):
+        problems.add("output.map_bands", "output.map_bands must be positive minutes")
+    opt: OptimizeConfig | None = built.get("optimize")
+    if opt is None or not opt.enabled:
+        return
+    try:
+        stages = opt.stage_list
+    except InputDataError as exc:  # parse_stages names what is wrong
+        problems.add("optimize.stages", str(exc))
+        return
+    if opt.mode == "max-cover" and not opt.add and not stages:
+        problems.add("optimize", "[optimize] max-cover needs add = N (or stages)")
+    if opt.add is not None and opt.add < 1:
+        problems.add("optimize.add", "optimize.add must be at least 1")
+    if opt.add is not None and stages and sum(n for _, n in stages) != opt.add:
+        problems.add(
+            "optimize.add",
+            f"optimize.add = {opt.add} but the stages add up to {sum(n for _, n in stages)}",
+        )
+    if opt.mode == "cover" and opt.target_pct is None:
+        problems.add("optimize.mode", "mode 'cover' needs optimize.target_pct")
+    if opt.target_pct is not None and not 0 < opt.target_pct <= 100:
+        problems.add("optimize.target_pct", "target_pct must be in (0, 100]")
+    if opt.quota_column is not None and opt.quota is None:
+        problems.add("optimize.quota_column", "quota_column needs optimize.quota (a table)")

@@ -1,0 +1,334 @@
+"""The sections of a scenario file, one frozen dataclass each, with their defaults.
+
+The field annotations are the validation: :mod:`harbor_planner.scenario._check` converts and
+checks every value against them (``Literal`` choices come from :mod:`harbor_planner.settings`,
+the same tuples as the CLI's ``choices``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from harbor_planner import settings
+
+__all__ = [
+    "REQUIRED_SECTIONS",
+    "ROLE_KEYS",
+    "SECTIONS",
+    "TOP_LEVEL",
+    "CoverageConfig",
+    "DemandConfig",
+    "NetworkConfig",
+    "OptimizeConfig",
+    "OutputConfig",
+    "StationsConfig",
+]
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """``[network]``: where the walk network comes from and how walking time is counted.
+
+    Attributes
+    ----------
+    source
+        OSM file, GraphML, street-centreline layer, saved ``.npz`` network, or
+        ``place:NAME`` (downloads from OpenStreetMap).
+    walk_model
+        ``flat``, ``stairs`` or ``hilly`` (default: hilly with a DEM, else stairs).
+    walk_speed_kmh
+        Walking speed on flat ground (default 4.5, or the saved network's).
+    dem
+        Elevation raster for the hilly model.
+    dem_outside
+        ``error`` or ``flat``: edges the DEM does not cover.
+    keep_all
+        Keep every connected component (default: the largest only).
+    snap_tolerance_m
+        Line layers: join line ends closer than this.
+    metric_crs
+        Projected CRS for lengths (default: the local UTM zone).
+
+    """
+
+    source: str
+    walk_model: Literal[settings.WALK_MODELS] | None = None
+    walk_speed_kmh: float | None = None
+    dem: Path | None = None
+    dem_outside: Literal[settings.DEM_OUTSIDE_CHOICES] = "error"
+    keep_all: bool = False
+    snap_tolerance_m: float = settings.SNAP_TOLERANCE_M
+    metric_crs: str | None = None
+
+
+@dataclass(frozen=True)
+class StationsConfig:
+    """``[stations]``: the station list(s).
+
+    Attributes
+    ----------
+    file
+        CSV/XLSX (UTF-8 or GBK, Chinese headers), GeoJSON, GeoPackage or Shapefile; or a list
+        of such files (e.g. built stations from AMap and proposed ones from Baidu).
+    crs
+        True coordinates: ``gcj02``, ``bd09``, ``wgs84`` or ``EPSG:NNNN``; a list gives one
+        per file.
+    sheet
+        Workbook sheet or GeoPackage layer.
+    status
+        Statuses used (default: all but closed and candidate).
+    max_dist_m
+        Stations farther than this from a walkable street are left out.
+
+    """
+
+    file: Path | list[Path]
+    crs: str | list[str] | None = None
+    sheet: str | None = None
+    status: list[Literal[settings.STATUS_VALUES]] | None = None
+    max_dist_m: float = settings.SNAP_MAX_DIST_M
+
+    @property
+    def sources(self) -> list[tuple[Path, str | None]]:
+        """``(file, crs)`` of every station file."""
+        files = self.file if isinstance(self.file, list) else [self.file]
+        crs = self.crs if isinstance(self.crs, list) else [self.crs] * len(files)
+        return list(zip(files, crs, strict=True))
+
+
+@dataclass(frozen=True)
+class DemandConfig:
+    """``[demand]``: what coverage is measured on.
+
+    Attributes
+    ----------
+    kind
+        ``main-streets`` (sample points along main streets), ``buildings`` (people by floor
+        area), ``points`` (a point layer, optionally weighted) or ``grid`` (a regular grid).
+    file
+        ``buildings``/``points``: the file.
+    weight_column
+        ``points``: column of weights (default 1 per point).
+    cell_m
+        ``grid``: cell size.
+    crs
+        ``points``/``buildings``: true coordinates of the file (required for CSV).
+    population
+        ``buildings``: total population allocated by floor area.
+    default_levels
+        ``buildings``: levels of untagged buildings.
+    spacing_m
+        ``main-streets``: one point per this many metres.
+    main_street_classes
+        ``main-streets``: the highway classes counted.
+    within
+        Polygon layer of the study area: demand outside it is left out (the network's
+        extract reaches into neighbouring districts).
+
+    """
+
+    kind: Literal[settings.DEMAND_KINDS] = "main-streets"
+    file: Path | None = None
+    weight_column: str | None = None
+    cell_m: float | None = None
+    crs: str | None = None
+    population: float | None = None
+    default_levels: float | None = None
+    spacing_m: float = settings.STREET_SPACING_M
+    main_street_classes: list[str] | None = None
+    within: Path | None = None
+
+    @property
+    def spec(self) -> str:
+        """The demand spec of :func:`harbor_planner.demand.demand_from_spec`."""
+        if self.kind == "main-streets":
+            return "main-streets"
+        if self.kind == "grid":
+            return f"grid:{self.cell_m:g}"
+        spec = f"{self.kind}:{self.file}"
+        return spec + (f":{self.weight_column}" if self.weight_column else "")
+
+
+@dataclass(frozen=True)
+class CoverageConfig:
+    """``[coverage]``: the service-circle test.
+
+    Attributes
+    ----------
+    minutes
+        Walking-time limit (15 for the 15-minute circle).
+    districts
+        District polygons (default: Chongqing's 38 区县).
+    district_column
+        Name column of ``districts``.
+    exit_candidates_pct
+        Also list, in ``exit_candidates.csv``, the stations whose closure alone loses less
+        than this share (percent) of the covered demand (``--exit-candidates PCT``).
+    exit_candidates_sites
+        With ``exit_candidates_pct``: ``auto`` (street sites and POIs) or a candidate file in
+        any station format; each exit candidate then gets the site that best recovers the
+        demand only it covers (``--candidates`` of ``coverage``). Independent of
+        ``[optimize]``'s candidates, so that a run that does not optimise can name them too.
+    exit_candidates_crs
+        True coordinates of the ``exit_candidates_sites`` file.
+
+    """
+
+    minutes: float = settings.MINUTES
+    districts: Path | None = None
+    district_column: str | None = None
+    exit_candidates_pct: float | None = None
+    exit_candidates_sites: str | None = None
+    exit_candidates_crs: str | None = None
+
+
+@dataclass(frozen=True)
+class OptimizeConfig:
+    """``[optimize]``: choosing new sites (left out when the section is absent).
+
+    Attributes
+    ----------
+    enabled
+        ``false`` skips the optimiser while keeping the settings.
+    mode
+        ``max-cover`` (``add`` sites covering most demand) or ``cover`` (fewest sites for
+        ``target_pct``).
+    add
+        Number of new sites (max-cover; default: the sum of ``stages``).
+    target_pct
+        cover mode: share of demand to reach, percent.
+    min_cover
+        max-cover: count each demand point up to this many covers (2 = backup coverage).
+    candidates
+        ``auto`` (street sites and POIs) or a candidate file in any station format.
+    candidates_crs
+        True coordinates of the candidate file.
+    candidate_spacing_m
+        auto: one street site per this many metres.
+    poi
+        auto: more POI layers (``FILE`` or ``FILE:CRS``).
+    exclude
+        Site ids that may not be chosen, or a table whose first column lists them.
+    quota
+        District quota table (``district``, ``min``, ``max``), or with ``quota_column`` a
+        district table to split ``add`` in proportion to.
+    quota_column
+        Split new sites in proportion to this column of ``quota``.
+    min_spacing_m
+        Metres between any two stations, old or new.
+    spacing_by
+        ``line`` (straight) or ``walk`` (on foot).
+    budget
+        Budget for the candidates' ``cost`` column.
+    stages
+        Staged roll-out, e.g. ``{ "2025" = 400, "2026" = 400 }`` or ``"2025:400,2026:400"``.
+    solver
+        ``greedy`` (fast, with a proven bound) or ``exact`` (HiGHS MILP).
+    time_limit_s
+        exact: time limit per stage.
+    mip_gap
+        exact: relative gap to stop at.
+
+    """
+
+    enabled: bool = True
+    mode: Literal[settings.OPTIMIZE_MODES] = "max-cover"
+    add: int | None = None
+    target_pct: float | None = None
+    min_cover: int = 1
+    candidates: str = "auto"
+    candidates_crs: str | None = None
+    candidate_spacing_m: float = settings.CANDIDATE_SPACING_M
+    poi: list[str] = field(default_factory=list)
+    exclude: list[str] | Path | None = None
+    quota: Path | None = None
+    quota_column: str | None = None
+    min_spacing_m: float | None = None
+    spacing_by: Literal[settings.SPACING_BY] = "line"
+    budget: float | None = None
+    stages: dict[str, int] | str | None = None
+    solver: Literal[settings.SOLVERS] = "greedy"
+    time_limit_s: float = settings.TIME_LIMIT_S
+    mip_gap: float = settings.MIP_GAP
+
+    @property
+    def stage_list(self) -> list[tuple[str, int]] | None:
+        """``stages`` as ``[(label, count), ...]`` (``None`` without stages)."""
+        from harbor_planner.optimize import parse_stages
+
+        if self.stages is None:
+            return None
+        if isinstance(self.stages, str):
+            return parse_stages(self.stages)
+        return [(str(k), int(v)) for k, v in self.stages.items()]
+
+    @property
+    def n_add(self) -> int | None:
+        """Number of new sites: ``add``, or the sum of the stages."""
+        stages = self.stage_list
+        return self.add if self.add is not None else (sum(n for _, n in stages) if stages else None)
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """``[output]``: where results go and how they look.
+
+    Attributes
+    ----------
+    dir
+        Output directory (``--out`` overrides it; default ``out`` beside the scenario file).
+    formats
+        Products: ``tables`` (CSV/GeoPackage tables), ``map`` (map.html), ``report``
+        (report.html), ``xlsx`` (report.xlsx), ``gpkg`` (layers.gpkg). ``summary.json`` and
+        ``run.json`` are always written.
+    basemap
+        ``osm``, ``amap`` (overlays shifted to GCJ-02), ``tianditu`` or ``none``.
+    tianditu_key
+        Tianditu API key (or the ``TIANDITU_KEY`` environment variable).
+    lang
+        ``zh`` or ``en``: map and report language.
+    map_bands
+        Isochrone bands on the map, minutes.
+    map_max_stations
+        Leave isochrones off the map above this many stations.
+
+    """
+
+    dir: Path = Path("out")
+    formats: list[Literal[settings.OUTPUT_FORMATS]] = field(
+        default_factory=lambda: list(settings.OUTPUT_FORMATS)
+    )
+    basemap: Literal[settings.BASEMAPS] = "osm"
+    tianditu_key: str | None = None
+    lang: Literal[settings.LANGS] = "zh"
+    map_bands: list[float] = field(default_factory=lambda: list(settings.MAP_BANDS_MINUTES))
+    map_max_stations: int = settings.MAP_MAX_STATIONS
+
+
+#: The key naming each input file (roles of :meth:`Scenario.input_files`).
+ROLE_KEYS: dict[str, str] = {
+    "network": "network.source",
+    "dem": "network.dem",
+    "stations": "stations.file",
+    "demand": "demand.file",
+    "districts": "coverage.districts",
+    "study_area": "demand.within",
+    "candidates": "optimize.candidates",
+    "quota": "optimize.quota",
+    "exclude": "optimize.exclude",
+    "poi": "optimize.poi",
+    "exit_sites": "coverage.exit_candidates_sites",
+}
+
+SECTIONS: dict[str, type] = {
+    "network": NetworkConfig,
+    "stations": StationsConfig,
+    "demand": DemandConfig,
+    "coverage": CoverageConfig,
+    "optimize": OptimizeConfig,
+    "output": OutputConfig,
+}
+TOP_LEVEL: dict[str, type] = {"title": str, "description": str}
+REQUIRED_SECTIONS = ("network", "stations")
