@@ -51,8 +51,12 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
 
 def _cmd_stations_number(args: argparse.Namespace) -> int:
     from harbor_planner._io import atomic_path
-    from harbor_planner.stations import number_stations, register_table
-    from harbor_planner.stations import format_problem_table, read_stations
+    from harbor_planner.stations import (
+        format_problem_table,
+        number_stations,
+        read_stations,
+        register_table,
+    )
 
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".gpkg"):
