@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+from harbor_planner.analysis.isochrones import service_area
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.errors import CRSError, InputDataError
-from harbor_planner.isochrones import service_area
 from harbor_planner.maps import CANVAS_THRESHOLD, make_map, save_map
 
 OUTPUT = Path(__file__).resolve().parent / "output"

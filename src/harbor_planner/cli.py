@@ -345,7 +345,7 @@ def _write_map(args: argparse.Namespace, path: Path, **layers: Any) -> Path:
 
 def _map_isochrones(args: argparse.Namespace, net: Any, stations: Any) -> tuple[Any, Any]:
     """Isochrone bands and service area for the map; skipped for very many stations."""
-    from harbor_planner.isochrones import isochrones, service_area
+    from harbor_planner.analysis.isochrones import isochrones, service_area
 
     bands = _parse_minutes(args.map_bands, "--map-bands", empty_ok=True)
     if not bands or len(stations) > args.map_max_stations:
@@ -388,7 +388,8 @@ def _parse_minutes(text: str, option: str = "--minutes", *, empty_ok: bool = Fal
 
 def _cmd_isochrones(args: argparse.Namespace) -> int:
     from harbor_planner._io import atomic_path
-    from harbor_planner.isochrones import grid_service_area, isochrones, service_area
+    from harbor_planner.analysis.grid import grid_service_area
+    from harbor_planner.analysis.isochrones import isochrones, service_area
 
     minutes = _parse_minutes(args.minutes)
     suffix = args.out.suffix.lower()
@@ -447,7 +448,7 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from harbor_planner.coverage import coverage
+    from harbor_planner.analysis.coverage import coverage
 
     minutes = _parse_minutes(args.minutes)
     if len(minutes) != 1:
@@ -512,8 +513,8 @@ def _write_exit_candidates(
     cols += ["demand_covered", "unique_demand", "shared_demand", "exit_loss_pct"]
     table = exits[cols]
     if args.candidates is not None and len(exits):
+        from harbor_planner.analysis.redundancy import replacement_sites
         from harbor_planner.candidates import candidates_from_spec
-        from harbor_planner.coverage import replacement_sites
         from harbor_planner.optimize import coverage_matrix
 
         cand = candidates_from_spec(args.candidates, network=net, crs=args.candidates_crs)

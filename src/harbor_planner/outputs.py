@@ -186,7 +186,7 @@ def _tables(
 ) -> list[Path]:
     files: list[Path] = []
     if coverage is not None:
-        from harbor_planner.coverage import write_coverage
+        from harbor_planner.analysis.coverage import write_coverage
 
         files += write_coverage(coverage, out, summary=summary)
     if selection is not None:

@@ -1305,7 +1305,7 @@ def report_layers(
     layers["sites"] = sites
     layers["isochrones"] = isochrones
     if service_area is None and isochrones is not None and len(isochrones):
-        from harbor_planner.isochrones import service_area as _service_area
+        from harbor_planner.analysis.isochrones import service_area as _service_area
 
         service_area = _service_area(isochrones)
     layers["service_area"] = service_area

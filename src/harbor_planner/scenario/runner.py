@@ -389,7 +389,7 @@ def _run_steps(
 
     log.info("scenario %s -> %s", scenario.title or scenario.path or "(dict)", out_dir)
 
-    from harbor_planner.coverage import coverage
+    from harbor_planner.analysis.coverage import coverage
     from harbor_planner.demand import MAIN_STREET_CLASSES, demand_from_spec, demand_within
     from harbor_planner.network import WalkModel, build_network
 
@@ -481,7 +481,7 @@ def _run_steps(
     if formats & {"map", "gpkg"} and ocfg.map_bands:
         with steps.step("isochrones") as note:
             if len(stations) <= ocfg.map_max_stations:
-                from harbor_planner.isochrones import isochrones, service_area
+                from harbor_planner.analysis.isochrones import isochrones, service_area
 
                 iso = isochrones(
                     net,
