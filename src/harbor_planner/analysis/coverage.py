@@ -303,56 +303,36 @@ def coverage(
         network, near.time_s, dem_anchor, sources=st_anchor, node_source=near.station
     )
     limit_s = minutes * 60.0
-    covered = t_s <= limit_s + 1e-9
     # every station's own coverage, for redundancy: how many stations reach each point
-    d_i, s_j = station_pairs(network, st_anchor, dem_anchor, minutes)
-    n_cover = np.bincount(d_i, minlength=len(points))
+    pairs = station_pairs(network, st_anchor, dem_anchor, minutes)
     radius_m = network.walk_model.speed_ms * limit_s
-    eucl = _euclidean_covered(network, stations, points, st_anchor.within, radius_m)
-
-    ids = (
-        stations[station_id_column].astype(str).to_numpy()
-        if station_id_column in stations
-        else np.asarray(stations.index).astype(str)
+    reached = _Reached(
+        weight=weight,
+        time_s=t_s,
+        nearest=who,
+        covered=t_s <= limit_s + 1e-9,
+        euclidean=_euclidean_covered(network, stations, points, st_anchor.within, radius_m),
+        n_cover=np.bincount(pairs[0], minlength=len(points)),
     )
-    out = points.copy()
-    out = out.to_crs("EPSG:4326") if out.crs is not None else out
-    out["time_min"] = t_s / 60.0
-    out["nearest_station"] = np.where(who >= 0, ids[np.maximum(who, 0)], None)
-    out["covered"] = covered
-    out["euclidean_covered"] = eucl
-    out["snap_dist_m"] = dem_anchor.dist_m
-    out["n_stations"] = n_cover
+    out = _demand_table(points, reached, _station_ids(stations, station_id_column), dem_anchor)
     out["district"] = assign_districts(out, districts, district_column).to_numpy()
     st_out = _station_table(stations, st_anchor, districts, district_column)
-    served = pd.Series(weight[covered]).groupby(who[covered]).sum()
+    served = pd.Series(weight[reached.covered]).groupby(who[reached.covered]).sum()
     st_out["demand_nearest"] = served.reindex(np.arange(len(stations)), fill_value=0.0).to_numpy()
-    redundancy = station_redundancy(weight, covered, (d_i, s_j), n_cover, st_anchor.within)
+    redundancy = station_redundancy(
+        weight, reached.covered, pairs, reached.n_cover, st_anchor.within
+    )
     for column in redundancy.columns:
         st_out[column] = redundancy[column].to_numpy()
-
-    figures = _figures(weight, covered, eucl, t_s / 60.0, n_cover)
     summary = {
         "stations": len(stations),
         "stations_on_network": int(st_anchor.within.sum()),
         "minutes": float(minutes),
         "walk_speed_kmh": network.walk_model.speed_kmh,
         "walk_model": network.walk_model.kind,
-        "demand_kind": getattr(demand, "kind", "points"),
-        "demand_spec": getattr(demand, "spec", None),
-        "demand_unit": getattr(demand, "weight_unit", "weight"),
-        "demand_points": len(points),
-        "demand_info": _jsonable(getattr(demand, "info", {})),
-        "demand_off_network": int((~dem_anchor.within).sum()),
-        **figures,
-        "euclidean_radius_m": round(radius_m, 1),
-        "overstatement_pct_points": (
-            round(figures["euclidean_coverage_pct"] - figures["coverage_pct"], 2)
-            if figures["coverage_pct"] is not None
-            else None
-        ),
+        **_demand_summary(demand, points, dem_anchor),
+        **_summary_figures(reached, radius_m),
     }
-    by_district = _by_district(out, st_out, weight, covered, eucl, t_s, n_cover)
     log.info(
         "coverage: %.1f %% of %s %s demand within %g min of %d stations "
         "(straight-line circles would claim %.1f %%) in %.2f s",
@@ -366,12 +346,83 @@ def coverage(
     )
     return CoverageResult(
         summary=summary,
-        by_district=by_district,
+        by_district=_by_district(out, st_out, reached),
         demand=out,
         stations=st_out,
         demand_shapes=getattr(demand, "shapes", None),
-        pairs=(d_i, s_j),
+        pairs=pairs,
     )
+
+
+@dataclass(frozen=True)
+class _Reached:
+    """Per demand point: weight, time to and position of the nearest station, coverage."""
+
+    weight: FloatArray
+    time_s: FloatArray
+    nearest: IntArray
+    covered: npt.NDArray[np.bool_]
+    euclidean: npt.NDArray[np.bool_]
+    n_cover: IntArray
+
+    def figures(self, idx: Any = slice(None)) -> dict[str, Any]:
+        """The coverage figures of the points ``idx`` (all by default)."""
+        return _figures(
+            self.weight[idx],
+            self.covered[idx],
+            self.euclidean[idx],
+            self.time_s[idx] / 60.0,
+            self.n_cover[idx],
+        )
+
+
+def _station_ids(stations: Any, station_id_column: str) -> npt.NDArray[Any]:
+    """The stations' ids as text (the index where there is no id column)."""
+    return (
+        stations[station_id_column].astype(str).to_numpy()
+        if station_id_column in stations
+        else np.asarray(stations.index).astype(str)
+    )
+
+
+def _demand_table(points: Any, reached: _Reached, ids: npt.NDArray[Any], anchors: Anchors) -> Any:
+    """The demand points in WGS-84 with their times, nearest station and coverage."""
+    who = reached.nearest
+    out = points.copy()
+    out = out.to_crs("EPSG:4326") if out.crs is not None else out
+    out["time_min"] = reached.time_s / 60.0
+    out["nearest_station"] = np.where(who >= 0, ids[np.maximum(who, 0)], None)
+    out["covered"] = reached.covered
+    out["euclidean_covered"] = reached.euclidean
+    out["snap_dist_m"] = anchors.dist_m
+    out["n_stations"] = reached.n_cover
+    return out
+
+
+def _demand_summary(demand: Any, points: Any, anchors: Anchors) -> dict[str, Any]:
+    """The summary's description of the demand."""
+    return {
+        "demand_kind": getattr(demand, "kind", "points"),
+        "demand_spec": getattr(demand, "spec", None),
+        "demand_unit": getattr(demand, "weight_unit", "weight"),
+        "demand_points": len(points),
+        "demand_info": _jsonable(getattr(demand, "info", {})),
+        "demand_off_network": int((~anchors.within).sum()),
+    }
+
+
+def _summary_figures(reached: _Reached, radius_m: float) -> dict[str, Any]:
+    """The summary's coverage figures, with the straight-line circles' overstatement."""
+    figures = reached.figures()
+    return {
+        **figures,
+        "euclidean_radius_m": round(radius_m, 1),
+        "overstatement_pct_points": (
+            round(figures["euclidean_coverage_pct"] - figures["coverage_pct"], 2)
+            if figures["coverage_pct"] is not None
+            else None
+        ),
+    }
 
 
 def _demand_points(demand: Any) -> tuple[Any, FloatArray]:
@@ -441,16 +492,12 @@ def _station_table(
     return st_out
 
 
-def _by_district(
-    demand: Any, stations: Any, weight: FloatArray, covered: npt.NDArray[np.bool_],
-    eucl: npt.NDArray[np.bool_], t_s: FloatArray, n_cover: IntArray,
-) -> pd.DataFrame:  # fmt: skip
+def _by_district(demand: Any, stations: Any, reached: _Reached) -> pd.DataFrame:
     """The coverage figures of each district (of the demand points)."""
     rows = []
     for name, idx in demand.groupby("district", sort=True).indices.items():
-        f = _figures(weight[idx], covered[idx], eucl[idx], t_s[idx] / 60.0, n_cover[idx])
         n_st = int(((stations["district"] == name) & stations["on_network"]).sum())
-        rows.append({"district": name, "stations": n_st, **f})
+        rows.append({"district": name, "stations": n_st, **reached.figures(idx)})
     return pd.DataFrame(rows)
 
 

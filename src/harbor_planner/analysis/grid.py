@@ -55,8 +55,28 @@ def grid_band_polygons(
 ) -> tuple[IntArray, npt.NDArray[np.object_]]:
     """Corridor polygons of every source and band, contoured from grid distance fields.
 
-    Same arguments and result as :func:`_band_polygons`; ``cell_m`` is the grid spacing and
-    ``workers`` the number of threads (sources are split between them).
+    Parameters
+    ----------
+    network
+        The walk network the pieces are on.
+    pieces
+        :func:`~harbor_planner.analysis.pieces.reachable_pieces` (columns ``source``,
+        ``band``, ``edge``, ``start``, ``end``, ``new``).
+    n_bands
+        Number of bands (``band`` runs from 0, the shortest).
+    corridor_m
+        Corridor width either side of the pieces, metres.
+    cell_m
+        Grid spacing, metres.
+    workers
+        Threads; sources are split between them (the kernels release the GIL).
+    progress
+        Show a progress bar (default: only on a terminal).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Keys ``source * n_bands + band`` of the polygons (sorted) and the polygons.
 
     Notes
     -----

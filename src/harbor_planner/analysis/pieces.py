@@ -68,7 +68,25 @@ def _available_cpus() -> int:
 def polygon_options(
     minutes: Sequence[float], corridor_m: float, method: str, cell_m: float, workers: int | None
 ) -> tuple[list[float], int]:
-    """Checked polygon options: the sorted bands and the number of threads."""
+    """Checked polygon options: the sorted bands and the number of threads.
+
+    Parameters
+    ----------
+    minutes, corridor_m, method, cell_m, workers
+        As for :func:`harbor_planner.analysis.isochrones.isochrones` (``cell_m`` is checked
+        only for ``method="grid"``; ``workers=None``: the CPUs this process may use).
+
+    Returns
+    -------
+    (list of float, int)
+        The distinct bands in minutes, shortest first, and the number of threads.
+
+    Raises
+    ------
+    InputDataError
+        An option out of range.
+
+    """
     bands = sorted({float(m) for m in minutes})
     if not bands or bands[0] <= 0 or not np.isfinite(bands[-1]):
         raise InputDataError(f"minutes must be positive numbers, got {list(minutes)!r}")
@@ -95,7 +113,31 @@ def polygon_options(
 def station_anchors(
     network: WalkNetwork, stations: Any, id_column: str | None, max_dist_m: float
 ) -> tuple[Anchors, npt.NDArray[Any]]:
-    """Stations anchored on the network and their ids; refuses stations all off the network."""
+    """Stations anchored on the network and their ids; refuses stations all off the network.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    stations
+        GeoDataFrame of station points with a CRS, or :class:`~harbor_planner.network.Anchors`
+        (their index are the ids).
+    id_column
+        Column of ``stations`` holding the ids (default the index).
+    max_dist_m
+        Snapping distance, metres.
+
+    Returns
+    -------
+    (Anchors, numpy.ndarray)
+        The anchored stations and their ids.
+
+    Raises
+    ------
+    NetworkError
+        No station is within ``max_dist_m`` of a street.
+
+    """
     if isinstance(stations, Anchors):
         anchors = stations
         ids = np.asarray(anchors.index)
@@ -121,6 +163,16 @@ def reachable_pieces(
     network: WalkNetwork, reach: Reachability, limits_s: Sequence[float]
 ) -> pd.DataFrame:
     """The reachable parts of edges for every source and limit.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    reach
+        :func:`~harbor_planner.network.reachability` of the sources, with a limit of at least
+        the largest of ``limits_s``.
+    limits_s
+        The band limits, seconds, shortest first.
 
     Returns
     -------
@@ -212,7 +264,20 @@ def substrings(
 ) -> npt.NDArray[np.object_]:
     """Parts of edge geometries between fractions ``start`` and ``end`` (vectorised).
 
-    With ``origin``, the coordinates are given relative to it (shifted by ``-origin``).
+    Parameters
+    ----------
+    network
+        The walk network.
+    edge, start, end
+        The pieces: edge index and fractions along it from ``u`` (``start <= end``).
+    origin
+        When given, the coordinates are relative to it (shifted by ``-origin``).
+
+    Returns
+    -------
+    numpy.ndarray
+        One LineString per piece.
+
     """
     out, counts = _substring_coords(network, edge, start, end, origin=origin)
     return shapely.linestrings(out, indices=np.repeat(np.arange(len(edge)), counts))
@@ -262,6 +327,13 @@ def _substring_coords(
 def new_pieces(pieces: pd.DataFrame, n_bands: int) -> tuple[IntArray, IntArray, IntArray]:
     """The pieces each band adds to the band below, in polygon order.
 
+    Parameters
+    ----------
+    pieces
+        :func:`reachable_pieces`.
+    n_bands
+        Number of bands.
+
     Returns
     -------
     (keys, order, key)
@@ -280,7 +352,21 @@ def new_pieces(pieces: pd.DataFrame, n_bands: int) -> tuple[IntArray, IntArray, 
 
 
 def source_cuts(group_source: IntArray, n_chunks: int) -> IntArray:
-    """Positions splitting sorted ``group_source`` into about ``n_chunks`` runs of whole sources."""
+    """Positions splitting sorted ``group_source`` into about ``n_chunks`` runs of whole sources.
+
+    Parameters
+    ----------
+    group_source
+        The source of each polygon group, sorted.
+    n_chunks
+        How many runs to aim for.
+
+    Returns
+    -------
+    numpy.ndarray
+        Increasing cut positions from 0 to ``len(group_source)``; no source is split.
+
+    """
     n = max(1, min(int(n_chunks), len(group_source)))
     if not len(group_source):
         return np.zeros(1, dtype=np.int64)
@@ -291,7 +377,23 @@ def source_cuts(group_source: IntArray, n_chunks: int) -> IntArray:
 
 
 def in_threads(fn: Any, cuts: IntArray, workers: int) -> list[Any]:
-    """``fn(a, b)`` for consecutive cut positions, on up to ``workers`` threads, in order."""
+    """``fn(a, b)`` for consecutive cut positions, on up to ``workers`` threads, in order.
+
+    Parameters
+    ----------
+    fn
+        Called with each pair of consecutive positions of ``cuts``.
+    cuts
+        Increasing positions (see :func:`source_cuts`).
+    workers
+        Threads; with one (or one span), everything runs in the calling thread.
+
+    Returns
+    -------
+    list
+        The results of ``fn``, in the order of ``cuts``.
+
+    """
     spans = list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
     if workers <= 1 or len(spans) <= 1:
         return [fn(a, b) for a, b in spans]

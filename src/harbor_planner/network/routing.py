@@ -36,7 +36,7 @@ from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.compiled import WalkNetwork
 from harbor_planner.network.snap import snap_points
-from harbor_planner.settings import SNAP_MAX_DIST_M
+from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
 
 __all__ = [
     "Anchors",
@@ -148,7 +148,24 @@ def anchor_points(
 def anchors_for(
     network: WalkNetwork, points: Any, *, max_dist_m: float = SNAP_MAX_DIST_M
 ) -> Anchors:
-    """Anchors of points: exact when they carry ``edge``/``edge_frac``, else snapped."""
+    """Anchors of points: exact when they carry ``edge``/``edge_frac``, else snapped.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    points
+        Points as for :func:`anchor_points`; a table whose ``edge`` and ``edge_frac`` columns
+        are all valid (as demand and candidates made on the network carry them) is placed
+        there exactly, with no access leg.
+    max_dist_m
+        Snapping distance for points that are snapped.
+
+    Returns
+    -------
+    Anchors
+
+    """
     if {"edge", "edge_frac"} <= set(getattr(points, "columns", ())):
         edge = pd.to_numeric(points["edge"], errors="coerce").to_numpy()
         frac = pd.to_numeric(points["edge_frac"], errors="coerce").to_numpy()
@@ -240,7 +257,7 @@ def reachability(
     network: WalkNetwork,
     sources: Anchors | Any,
     *,
-    minutes: float = 15.0,
+    minutes: float = MINUTES,
     max_dist_m: float = SNAP_MAX_DIST_M,
     progress: bool | None = None,
 ) -> Reachability:
