@@ -10,14 +10,14 @@ of translated copies joined at their overlaps (``benchmarks/mosaic.py``), with `
 random stations on its streets (seeded). Every step runs in its own subprocess, which loads the
 mosaic from a temporary directory (deleted at the end; nothing is cached in the repository):
 
-(a) harbor-planner: ``isochrones.reachability`` (15 min) for all stations, then
-    ``isochrones.isochrones`` (reachability and 5/10/15-minute polygons) with
+(a) harbor-planner: ``network.reachability`` (15 min) for all stations, then
+    ``analysis.isochrones`` (reachability and 5/10/15-minute polygons) with
     ``method="exact"`` (each band the band below united with the 25 m buffers of its new
     street pieces, a few pieces buffered together) and ``method="grid"`` (exact distances to
     the pieces on a 10 m grid, contoured at 25 m), each on 1 and 2 threads (``workers``); the
     dissolved service area (``grid_service_area`` against ``service_area`` of the grid
     polygons, no target); and whole-city coverage (nearest station for every node) from
-    ``harbor_planner.coverage``;
+    ``harbor_planner.analysis.coverage``;
 (b) the OSMnx isochrone example: a networkx graph with a ``time`` attribute (built from the
     network arrays, not timed), per station ``nx.ego_graph(radius=..., distance="time")`` and the
     union of its nodes buffered by 50 m and its edges by 25 m for each band. It runs on a
@@ -163,7 +163,7 @@ def _coverage_function():
     import importlib
 
     try:
-        cov = importlib.import_module("harbor_planner.coverage")
+        cov = importlib.import_module("harbor_planner.analysis.coverage")
     except ImportError:
         return None
     for name in ("nearest_station", "nearest_stations", "node_coverage", "coverage_times"):
@@ -210,11 +210,11 @@ def _worker_hp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
     if step == "hp-cover":
         fn = _coverage_function()
         if fn is None:
-            why = "harbor_planner.coverage.nearest_station (nearest station per node) not available"
+            why = "harbor_planner.analysis.coverage.nearest_station not available"
             return {"skipped": why}
         kw = _kwargs(fn, minutes=LIMIT_MIN, limit_s=LIMIT_MIN * 60.0, progress=False)
         wants_anchors = "Anchors" in str(inspect.signature(fn).parameters["stations"].annotation)
-        anchor_points = importlib.import_module("harbor_planner.isochrones").anchor_points
+        anchor_points = importlib.import_module("harbor_planner.network").anchor_points
 
         def cover() -> dict:
             # end to end from station points, like the reachability row: anchor, then search
@@ -224,36 +224,37 @@ def _worker_hp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
             return {} if t is None else {"covered_nodes": int(np.isfinite(t).sum())}
 
         return _measure(cover, args.repeat, True)
-    try:  # the package re-exports a function of the same name: import the module itself
-        iso = importlib.import_module("harbor_planner.isochrones")
+    try:
+        iso = importlib.import_module("harbor_planner.analysis")
+        routing = importlib.import_module("harbor_planner.network")
     except ImportError:
-        return {"skipped": "harbor_planner.isochrones not available yet"}
+        return {"skipped": "harbor_planner.analysis not available yet"}
     if step in ("hp-reach", "hp-reach-anchored"):
-        if not hasattr(iso, "reachability"):
-            return {"skipped": "harbor_planner.isochrones.reachability not available yet"}
-        kw = _kwargs(iso.reachability, minutes=LIMIT_MIN, progress=False)
+        if not hasattr(routing, "reachability"):
+            return {"skipped": "harbor_planner.network.reachability not available yet"}
+        kw = _kwargs(routing.reachability, minutes=LIMIT_MIN, progress=False)
         src = stations
         if step == "hp-reach-anchored":
-            if not hasattr(iso, "anchor_points"):
-                return {"skipped": "harbor_planner.isochrones.anchor_points not available"}
+            if not hasattr(routing, "anchor_points"):
+                return {"skipped": "harbor_planner.network.anchor_points not available"}
             t0 = time.perf_counter()
-            src = iso.anchor_points(net, stations)
+            src = routing.anchor_points(net, stations)
             anchoring_s = time.perf_counter() - t0
 
         def run() -> dict:
-            r = iso.reachability(net, src, **kw)
+            r = routing.reachability(net, src, **kw)
             counts = r.counts() if hasattr(r, "counts") else None
             return {} if counts is None else {"reached_median": float(np.median(counts))}
 
         out = _measure(run, args.repeat, True)
         return {**out, "anchoring_s": anchoring_s} if src is not stations else out
     if not hasattr(iso, "isochrones"):
-        return {"skipped": "harbor_planner.isochrones.isochrones not available yet"}
+        return {"skipped": "harbor_planner.analysis.isochrones not available yet"}
     if step.startswith("hp-area"):
         # the dissolved service area (5/10/15 min): on one grid, or by uniting the stations'
         # grid polygons (service_area); the polygons themselves are made outside the row
         if not hasattr(iso, "grid_service_area"):
-            return {"skipped": "harbor_planner.isochrones.grid_service_area not available"}
+            return {"skipped": "harbor_planner.analysis.grid_service_area not available"}
         kw = {"minutes": BANDS_MIN, "crs": None, "workers": 2}
         if step == "hp-area-grid":
             iso.grid_service_area(net, stations.iloc[:1], **kw)  # load the kernels

@@ -22,15 +22,11 @@ from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 
 from harbor_planner import InputDataError, NetworkError, build_network
+from harbor_planner.analysis.coverage import coverage, nearest_station
+from harbor_planner.analysis.isochrones import isochrones, service_area
+from harbor_planner.analysis.pieces import reachable_pieces
 from harbor_planner.cli import main
-from harbor_planner.coverage import coverage, nearest_station
-from harbor_planner.isochrones import (
-    anchor_points,
-    isochrones,
-    reachability,
-    reachable_pieces,
-    service_area,
-)
+from harbor_planner.network import anchor_points, reachability
 
 DATA = Path(__file__).parent / "data" / "network"
 X0, Y0 = 600000.0, 3260000.0
@@ -402,7 +398,7 @@ def test_redundancy_and_double_coverage_hand_computed(diamond, pts):
 
 
 def test_replacement_site_recovers_what_a_closing_station_alone_covers(diamond, pts):
-    from harbor_planner.coverage import replacement_sites
+    from harbor_planner.analysis.redundancy import replacement_sites
     from harbor_planner.optimize import CoverageMatrix
 
     demand = pts((0, 0), (50, -30), (100, 0), (100, 50))

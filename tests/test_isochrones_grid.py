@@ -9,7 +9,6 @@ tests/test_network.py.
 
 from __future__ import annotations
 
-import importlib
 from itertools import pairwise
 from pathlib import Path
 
@@ -19,13 +18,14 @@ import pytest
 import shapely
 
 from harbor_planner import build_network
-from harbor_planner._gridcontour import band_rings
+from harbor_planner.analysis import grid
+from harbor_planner.analysis._gridcontour import band_rings
+from harbor_planner.analysis.grid import grid_service_area
+from harbor_planner.analysis.isochrones import isochrones, service_area
 from harbor_planner.cli import main
 from harbor_planner.errors import InputDataError
-from harbor_planner.isochrones import grid_service_area, isochrones, reachability, service_area
+from harbor_planner.network import reachability
 from harbor_planner.network.compiled import _edge_lines
-
-iso_mod = importlib.import_module("harbor_planner.isochrones")
 
 DATA = Path(__file__).parent / "data" / "network"
 X0, Y0 = 600000.0, 3260000.0
@@ -46,7 +46,7 @@ def contour(groups, *, corridor=25.0, cell=5.0, sources=None):
         edges.xy, edges.ptr, edges.frac, np.arange(n), np.zeros(n), np.ones(n), group_ptr,
         source, corridor, cell,
     )  # fmt: skip
-    return iso_mod._polygons_from_rings(*rings, len(groups)), rings
+    return grid._polygons_from_rings(*rings, len(groups)), rings
 
 
 def exact(group, corridor=25.0):
@@ -182,7 +182,7 @@ def test_grid_service_area_is_the_same_strip_by_strip(diamond, monkeypatch, pts)
     stations = pts((25, 3), (150, 1), (100, 60), (-40, 48))
     kw = {"minutes": (2, 4), "corridor_m": 5, "cell_m": 0.5, "crs": None}
     whole = grid_service_area(diamond, stations, **kw).geometry.to_numpy()
-    monkeypatch.setattr(iso_mod, "_STRIP_ROWS", 7)  # the diamond is ~500 rows high
+    monkeypatch.setattr(grid, "_STRIP_ROWS", 7)  # the diamond is ~500 rows high
     strips = grid_service_area(diamond, stations, **kw).geometry.to_numpy()
     assert shapely.is_valid(strips).all()
     assert (rel_diff(strips, whole) < 1e-12).all()

@@ -9,7 +9,6 @@ The diamond is drawn in tests/test_network.py.
 
 from __future__ import annotations
 
-import importlib
 from itertools import pairwise
 from pathlib import Path
 
@@ -18,9 +17,9 @@ import pytest
 import shapely
 
 from harbor_planner import build_network
-from harbor_planner.isochrones import anchor_points, isochrones, reachability, reachable_pieces
-
-iso_mod = importlib.import_module("harbor_planner.isochrones")
+from harbor_planner.analysis.isochrones import isochrones
+from harbor_planner.analysis.pieces import reachable_pieces, substrings
+from harbor_planner.network import anchor_points, reachability
 
 DATA = Path(__file__).parent / "data" / "network"
 X0, Y0 = 600000.0, 3260000.0
@@ -32,7 +31,7 @@ def plain_polygons(net, stations, minutes, corridor_m):
     anchors = anchor_points(net, stations)
     reach = reachability(net, anchors, minutes=bands[-1])
     pieces = reachable_pieces(net, reach, [b * 60.0 for b in bands])
-    lines = iso_mod._substrings(
+    lines = substrings(
         net, pieces["edge"].to_numpy(), pieces["start"].to_numpy(), pieces["end"].to_numpy()
     )
     buffers = shapely.buffer(lines, corridor_m, quad_segs=4)

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point, box
 
+from harbor_planner.analysis.isochrones import service_area
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.errors import CRSError, InputDataError
-from harbor_planner.isochrones import service_area
 from harbor_planner.outputs.map import make_map, save_map
 from harbor_planner.outputs.map_specs import CANVAS_THRESHOLD
 from harbor_planner.settings import status_label

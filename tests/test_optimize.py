@@ -298,7 +298,7 @@ def test_yuzhong_walking_spacing(yuzhong_osm, shared):
     from harbor_planner import WalkModel, build_network, read_stations
     from harbor_planner.candidates import candidates_from_spec
     from harbor_planner.demand import main_street_demand
-    from harbor_planner.isochrones import anchors_for
+    from harbor_planner.network import anchors_for
     from harbor_planner.optimize import coverage_matrix
 
     net = build_network(yuzhong_osm, progress=False)

@@ -19,8 +19,8 @@ import pyogrio
 import pytest
 
 from harbor_planner import InputDataError, build_network
-from harbor_planner.coverage import coverage
-from harbor_planner.isochrones import isochrones, service_area
+from harbor_planner.analysis.coverage import coverage
+from harbor_planner.analysis.isochrones import isochrones, service_area
 from harbor_planner.optimize import CoverageMatrix, select_sites
 from harbor_planner.optimize.output import selected_sites
 from harbor_planner.outputs import (

@@ -1,8 +1,8 @@
 """harbor-planner: 15-minute walking coverage and site planning for worker harbour stations.
 
 The user-facing API is re-exported here; each module holds one step of the data flow
-(``stations`` → ``coords`` → ``network`` → ``isochrones``/``coverage`` → ``optimize`` →
-``outputs``).
+(``stations`` → ``coords`` → ``network`` → ``analysis`` (isochrones, coverage) → ``optimize``
+→ ``outputs``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,15 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
+from harbor_planner.analysis import (
+    CoverageResult,
+    coverage,
+    isochrones,
+    nearest_station,
+    write_coverage,
+)
 from harbor_planner.candidates import candidates_from_spec
 from harbor_planner.coords import parse_crs, to_wgs84
-from harbor_planner.coverage import CoverageResult, coverage, nearest_station, write_coverage
 from harbor_planner.demand import Demand, demand_from_spec
 from harbor_planner.districts import chongqing_districts
 from harbor_planner.errors import (
@@ -28,13 +34,16 @@ from harbor_planner.errors import (
     NetworkError,
     ScenarioError,
 )
-from harbor_planner.isochrones import Anchors, Reachability, anchor_points, isochrones, reachability
 from harbor_planner.network import (
+    Anchors,
+    Reachability,
     SnapResult,
     WalkModel,
     WalkNetwork,
+    anchor_points,
     build_network,
     load_network,
+    reachability,
     save_network,
     snap_points,
 )

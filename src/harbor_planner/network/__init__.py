@@ -2,21 +2,38 @@
 
 The flow is ``osm``/``lines`` (read sources into ways) → ``_ways`` (split ways into edges in a
 metric CRS) → ``elevation`` (DEM profiles) → ``walk`` (walking times) → ``compiled`` (arrays,
-components, save/load) → ``snap`` (points to nodes and edges); ``build`` orchestrates it.
+components, save/load) → ``snap`` (points to nodes and edges) → ``routing`` (points anchored on
+edges, bounded searches, arrival times); ``build`` orchestrates it.
 """
 
 from harbor_planner.network.build import build_network
 from harbor_planner.network.compiled import WalkNetwork, load_network, save_network
+from harbor_planner.network.routing import (
+    Anchors,
+    Reachability,
+    anchor_points,
+    anchors_for,
+    arrival_times,
+    pairs_within,
+    reachability,
+)
 from harbor_planner.network.snap import SnapResult, snap_points
 from harbor_planner.network.walk import WalkModel, edge_times, tobler_factor
 
 __all__ = [
+    "Anchors",
+    "Reachability",
     "SnapResult",
     "WalkModel",
     "WalkNetwork",
+    "anchor_points",
+    "anchors_for",
+    "arrival_times",
     "build_network",
     "edge_times",
     "load_network",
+    "pairs_within",
+    "reachability",
     "save_network",
     "snap_points",
     "tobler_factor",

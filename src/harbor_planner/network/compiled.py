@@ -176,6 +176,14 @@ class WalkNetwork:
         """The edge geometries as flat coordinate arrays (computed once, then cached)."""
         return _edge_lines(self.edge_geometry)
 
+    @cached_property
+    def edge_tree(self) -> shapely.STRtree:
+        """Spatial index of :attr:`edge_geometry` (built once, then cached).
+
+        Its query results are positions in :attr:`edge_geometry`, that is edge indices.
+        """
+        return shapely.STRtree(self.edge_geometry)
+
     @property
     def n_nodes(self) -> int:
         """Number of nodes."""

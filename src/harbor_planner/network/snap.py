@@ -153,7 +153,7 @@ def snap_points(network: WalkNetwork, points: Any, *, max_dist_m: float = 150.0)
         return SnapResult(empty_i, empty_f, empty_i, empty_f, empty_f, max_dist_m, index)
     node_dist, node = cKDTree(network.node_xy).query(xy)
     pts = shapely.points(xy)
-    tree = shapely.STRtree(network.edge_geometry)
+    tree = network.edge_tree
     (src, edge), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
     order = np.argsort(src, kind="stable")
     edge, dist = edge[order], dist[order]

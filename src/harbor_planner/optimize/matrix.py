@@ -1,6 +1,6 @@
 """The coverage matrix: which candidate sites cover which demand within the walking limit.
 
-Built with bounded searches from every candidate (:func:`harbor_planner.isochrones.reachability`)
+Built with bounded searches from every candidate (:func:`harbor_planner.network.reachability`)
 and never dense: the result is a sparse boolean matrix, demand x candidates. Existing stations
 are folded in as a coverage mask (demand they already cover), since they are fixed. Like
 spopt's ``from_cost_matrix``, :meth:`CoverageMatrix.from_arrays` takes a ready matrix, so the
@@ -20,13 +20,13 @@ from scipy.sparse import csc_matrix, csr_matrix
 
 from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError
-from harbor_planner.isochrones import (
+from harbor_planner.network import (
     Anchors,
+    WalkNetwork,
     anchors_for,
     pairs_within,
     reachability,
 )
-from harbor_planner.network import WalkNetwork
 from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
 
 __all__ = ["CoverageMatrix", "WalkSpacing", "coverage_matrix"]
@@ -253,7 +253,7 @@ def coverage_matrix(
     covers.sum_duplicates()
     covers.data[:] = True
 
-    from harbor_planner.coverage import open_stations
+    from harbor_planner.analysis.coverage import open_stations
 
     existing = open_stations(existing)
     existing_count = np.zeros(len(points), dtype=np.int64)

@@ -89,8 +89,8 @@ def plan_sites(
     SitePlan
 
     """
+    from harbor_planner.analysis.coverage import assign_districts
     from harbor_planner.candidates import candidates_from_spec
-    from harbor_planner.coverage import assign_districts
 
     if isinstance(candidates, str | os.PathLike):
         candidates = candidates_from_spec(

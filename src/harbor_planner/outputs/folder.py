@@ -75,8 +75,8 @@ def write_outputs(
     out_dir
         The folder (created if missing).
     coverage, coverage_after
-        :class:`~harbor_planner.coverage.CoverageResult` by the stations, and by the stations
-        with the new sites.
+        :class:`~harbor_planner.analysis.coverage.CoverageResult` by the stations, and by
+        the stations with the new sites.
     selection, sites, candidates
         A :class:`~harbor_planner.optimize.SiteSelection`, the chosen sites and the candidates
         it was chosen from (needed for the selection tables).
@@ -160,7 +160,7 @@ def _tables(
 ) -> list[Path]:
     files: list[Path] = []
     if coverage is not None:
-        from harbor_planner.coverage import write_coverage
+        from harbor_planner.analysis.coverage import write_coverage
 
         files += write_coverage(coverage, out, summary=summary)
     if selection is not None:

@@ -73,14 +73,14 @@ def report_layers(
     Parameters
     ----------
     coverage
-        A :class:`~harbor_planner.coverage.CoverageResult`.
+        A :class:`~harbor_planner.analysis.coverage.CoverageResult`.
     sites
         Selected sites (:func:`harbor_planner.optimize.output.selected_sites`).
     isochrones, service_area
-        Outputs of :func:`harbor_planner.isochrones.isochrones` and ``service_area``.
+        Outputs of :func:`harbor_planner.analysis.isochrones.isochrones` and ``service_area``.
     districts, district_column
         The district polygons and their name column, as given to
-        :func:`~harbor_planner.coverage.coverage` (default: Chongqing's 区县, ``name_zh``).
+        :func:`~harbor_planner.analysis.coverage.coverage` (default: Chongqing's 区县, ``name_zh``).
 
     Returns
     -------
@@ -99,7 +99,7 @@ def report_layers(
     layers["sites"] = sites
     layers["isochrones"] = isochrones
     if service_area is None and isochrones is not None and len(isochrones):
-        from harbor_planner.isochrones import service_area as _service_area
+        from harbor_planner.analysis.isochrones import service_area as _service_area
 
         service_area = _service_area(isochrones)
     layers["service_area"] = service_area

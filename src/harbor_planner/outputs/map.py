@@ -426,10 +426,10 @@ def make_map(
     sites
         New sites (:func:`harbor_planner.optimize.output.selected_sites`), numbered by ``rank``.
     isochrones
-        Isochrone polygons (:func:`harbor_planner.isochrones`) with ``station_id`` and
-        ``minutes``; one colour per band, largest band drawn first.
+        Isochrone polygons (:func:`harbor_planner.analysis.isochrones.isochrones`) with
+        ``station_id`` and ``minutes``; one colour per band, largest band drawn first.
     service_area
-        Dissolved service area (:func:`harbor_planner.isochrones.service_area`).
+        Dissolved service area (:func:`harbor_planner.analysis.isochrones.service_area`).
     gaps
         Uncovered demand points (e.g. :attr:`CoverageResult.demand`; rows whose ``covered``
         is true are left out), with ``time_min``, ``nearest_station`` and ``district`` in the

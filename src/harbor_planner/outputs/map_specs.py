@@ -376,7 +376,7 @@ def isochrone_layer(iso: Any, stations: Any, lang: str) -> tuple[dict, list[tupl
     """
     if "minutes" not in iso:
         raise InputDataError(
-            f"isochrones need a 'minutes' column (the output of harbor_planner.isochrones); "
+            f"isochrones need a 'minutes' column (the output of harbor_planner.isochrones()); "
             f"it has {', '.join(map(str, iso.columns))}"
         )
     bands = sorted({float(m) for m in iso["minutes"]})

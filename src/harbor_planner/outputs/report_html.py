@@ -366,7 +366,7 @@ def report_html(
     Parameters
     ----------
     coverage
-        A :class:`~harbor_planner.coverage.CoverageResult`: headline figures, the
+        A :class:`~harbor_planner.analysis.coverage.CoverageResult`: headline figures, the
         network-vs-circle comparison, the per-district and station tables.
     coverage_after
         Coverage by the stations and the new sites together: the district table gains the new

@@ -211,7 +211,7 @@ def district_frame(cov: Any, after: Any | None) -> pd.DataFrame:
     Parameters
     ----------
     cov
-        A :class:`~harbor_planner.coverage.CoverageResult` by the stations.
+        A :class:`~harbor_planner.analysis.coverage.CoverageResult` by the stations.
     after
         Coverage by the stations and the new sites, or ``None`` (the table is returned as is).
 

@@ -45,7 +45,7 @@ def measure_coverage(
     CoverageResult
 
     """
-    from harbor_planner.coverage import coverage
+    from harbor_planner.analysis.coverage import coverage
 
     return coverage(
         net,
@@ -252,8 +252,8 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
     cols += ["demand_covered", "unique_demand", "shared_demand", "exit_loss_pct"]
     table = exits[cols]
     if cfg.exit_candidates_sites is not None and len(exits):
+        from harbor_planner.analysis.redundancy import replacement_sites
         from harbor_planner.candidates import candidates_from_spec
-        from harbor_planner.coverage import replacement_sites
         from harbor_planner.optimize import coverage_matrix
 
         net = study.network
@@ -301,7 +301,7 @@ def map_isochrones(
             cfg.map_max_stations,
         )
         return None, None
-    from harbor_planner.isochrones import isochrones, service_area
+    from harbor_planner.analysis.isochrones import isochrones, service_area
 
     iso = isochrones(
         net,
@@ -338,7 +338,7 @@ def station_isochrones(
     net, stations
         Results of the earlier steps.
     minutes, corridor_m, method, cell_m, workers
-        As for :func:`harbor_planner.isochrones.isochrones`.
+        As for :func:`harbor_planner.analysis.isochrones.isochrones`.
     with_service_area
         Also return the service area (else ``None``).
     progress
@@ -350,7 +350,8 @@ def station_isochrones(
         Isochrone polygons and service area (or ``None``).
 
     """
-    from harbor_planner.isochrones import grid_service_area, isochrones, service_area
+    from harbor_planner.analysis.grid import grid_service_area
+    from harbor_planner.analysis.isochrones import isochrones, service_area
 
     max_dist_m = scenario.stations.max_dist_m
     common = {"minutes": minutes, "corridor_m": corridor_m, "cell_m": cell_m}

@@ -67,7 +67,7 @@ class RunResult:
     demand
         The demand points.
     coverage
-        Coverage by the stations (:class:`~harbor_planner.coverage.CoverageResult`).
+        Coverage by the stations (:class:`~harbor_planner.analysis.coverage.CoverageResult`).
     isochrones, service_area
         The map's isochrone polygons and their union (``None`` when left out).
     candidates, selection, sites

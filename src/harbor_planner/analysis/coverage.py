@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,19 +28,18 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from harbor_planner._arrays import unique_ints
 from harbor_planner._io import atomic_path
+from harbor_planner.analysis.redundancy import station_pairs, station_redundancy
 from harbor_planner.errors import InputDataError, NetworkError
-from harbor_planner.isochrones import (
+from harbor_planner.network import (
     Anchors,
+    WalkNetwork,
     anchor_points,
     anchors_for,
     arrival_times,
-    pairs_within,
-    reachability,
 )
-from harbor_planner.network import WalkNetwork
 from harbor_planner.network.snap import points_xy
+from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
 
 __all__ = [
     "CoverageResult",
@@ -50,7 +48,6 @@ __all__ = [
     "coverage",
     "nearest_station",
     "open_stations",
-    "replacement_sites",
     "write_coverage",
 ]
 
@@ -247,8 +244,8 @@ def coverage(
     stations: Any,
     demand: Any,
     *,
-    minutes: float = 15.0,
-    max_dist_m: float = 150.0,
+    minutes: float = MINUTES,
+    max_dist_m: float = SNAP_MAX_DIST_M,
     districts: Any | None = None,
     district_column: str | None = None,
     station_id_column: str = "station_id",
@@ -292,13 +289,145 @@ def coverage(
         Empty demand or bad arguments.
 
     """
-    import geopandas as gpd
-
     if not (np.isfinite(minutes) and minutes > 0):
         raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
     t0 = time.perf_counter()
+    points, weight = _demand_points(demand)
+    stations = open_stations(stations)
+    if len(stations) == 0:
+        raise InputDataError("there are no (open) stations to measure coverage from")
+    st_anchor = _station_anchors(network, stations, max_dist_m, station_id_column)
+    dem_anchor = anchors_for(network, points, max_dist_m=max_dist_m)
+    near = nearest_station(network, st_anchor)
+    t_s, who = arrival_times(
+        network, near.time_s, dem_anchor, sources=st_anchor, node_source=near.station
+    )
+    limit_s = minutes * 60.0
+    # every station's own coverage, for redundancy: how many stations reach each point
+    pairs = station_pairs(network, st_anchor, dem_anchor, minutes)
+    radius_m = network.walk_model.speed_ms * limit_s
+    reached = _Reached(
+        weight=weight,
+        time_s=t_s,
+        nearest=who,
+        covered=t_s <= limit_s + 1e-9,
+        euclidean=_euclidean_covered(network, stations, points, st_anchor.within, radius_m),
+        n_cover=np.bincount(pairs[0], minlength=len(points)),
+    )
+    out = _demand_table(points, reached, _station_ids(stations, station_id_column), dem_anchor)
+    out["district"] = assign_districts(out, districts, district_column).to_numpy()
+    st_out = _station_table(stations, st_anchor, districts, district_column)
+    served = pd.Series(weight[reached.covered]).groupby(who[reached.covered]).sum()
+    st_out["demand_nearest"] = served.reindex(np.arange(len(stations)), fill_value=0.0).to_numpy()
+    redundancy = station_redundancy(
+        weight, reached.covered, pairs, reached.n_cover, st_anchor.within
+    )
+    for column in redundancy.columns:
+        st_out[column] = redundancy[column].to_numpy()
+    summary = {
+        "stations": len(stations),
+        "stations_on_network": int(st_anchor.within.sum()),
+        "minutes": float(minutes),
+        "walk_speed_kmh": network.walk_model.speed_kmh,
+        "walk_model": network.walk_model.kind,
+        **_demand_summary(demand, points, dem_anchor),
+        **_summary_figures(reached, radius_m),
+    }
+    log.info(
+        "coverage: %.1f %% of %s %s demand within %g min of %d stations "
+        "(straight-line circles would claim %.1f %%) in %.2f s",
+        summary["coverage_pct"] or 0.0,
+        f"{summary['demand_total']:,.0f}",
+        summary["demand_kind"],
+        minutes,
+        summary["stations_on_network"],
+        summary["euclidean_coverage_pct"] or 0.0,
+        time.perf_counter() - t0,
+    )
+    return CoverageResult(
+        summary=summary,
+        by_district=_by_district(out, st_out, reached),
+        demand=out,
+        stations=st_out,
+        demand_shapes=getattr(demand, "shapes", None),
+        pairs=pairs,
+    )
+
+
+@dataclass(frozen=True)
+class _Reached:
+    """Per demand point: weight, time to and position of the nearest station, coverage."""
+
+    weight: FloatArray
+    time_s: FloatArray
+    nearest: IntArray
+    covered: npt.NDArray[np.bool_]
+    euclidean: npt.NDArray[np.bool_]
+    n_cover: IntArray
+
+    def figures(self, idx: Any = slice(None)) -> dict[str, Any]:
+        """The coverage figures of the points ``idx`` (all by default)."""
+        return _figures(
+            self.weight[idx],
+            self.covered[idx],
+            self.euclidean[idx],
+            self.time_s[idx] / 60.0,
+            self.n_cover[idx],
+        )
+
+
+def _station_ids(stations: Any, station_id_column: str) -> npt.NDArray[Any]:
+    """The stations' ids as text (the index where there is no id column)."""
+    return (
+        stations[station_id_column].astype(str).to_numpy()
+        if station_id_column in stations
+        else np.asarray(stations.index).astype(str)
+    )
+
+
+def _demand_table(points: Any, reached: _Reached, ids: npt.NDArray[Any], anchors: Anchors) -> Any:
+    """The demand points in WGS-84 with their times, nearest station and coverage."""
+    who = reached.nearest
+    out = points.copy()
+    out = out.to_crs("EPSG:4326") if out.crs is not None else out
+    out["time_min"] = reached.time_s / 60.0
+    out["nearest_station"] = np.where(who >= 0, ids[np.maximum(who, 0)], None)
+    out["covered"] = reached.covered
+    out["euclidean_covered"] = reached.euclidean
+    out["snap_dist_m"] = anchors.dist_m
+    out["n_stations"] = reached.n_cover
+    return out
+
+
+def _demand_summary(demand: Any, points: Any, anchors: Anchors) -> dict[str, Any]:
+    """The summary's description of the demand."""
+    return {
+        "demand_kind": getattr(demand, "kind", "points"),
+        "demand_spec": getattr(demand, "spec", None),
+        "demand_unit": getattr(demand, "weight_unit", "weight"),
+        "demand_points": len(points),
+        "demand_info": _jsonable(getattr(demand, "info", {})),
+        "demand_off_network": int((~anchors.within).sum()),
+    }
+
+
+def _summary_figures(reached: _Reached, radius_m: float) -> dict[str, Any]:
+    """The summary's coverage figures, with the straight-line circles' overstatement."""
+    figures = reached.figures()
+    return {
+        **figures,
+        "euclidean_radius_m": round(radius_m, 1),
+        "overstatement_pct_points": (
+            round(figures["euclidean_coverage_pct"] - figures["coverage_pct"], 2)
+            if figures["coverage_pct"] is not None
+            else None
+        ),
+    }
+
+
+def _demand_points(demand: Any) -> tuple[Any, FloatArray]:
+    """The demand points and their weights, checked: not empty, finite weights >= 0."""
     kind = getattr(demand, "kind", "points")
-    unit = getattr(demand, "weight_unit", "weight")
     points = getattr(demand, "points", demand)
     if len(points) == 0:
         raise InputDataError(f"the {kind} demand is empty: nothing to cover")
@@ -307,10 +436,13 @@ def coverage(
     weight = points["weight"].to_numpy(np.float64)
     if not np.isfinite(weight).all() or (weight < 0).any():
         raise InputDataError("demand weights must be finite numbers >= 0")
-    stations = open_stations(stations)
-    if len(stations) == 0:
-        raise InputDataError("there are no (open) stations to measure coverage from")
+    return points, weight
 
+
+def _station_anchors(
+    network: WalkNetwork, stations: Any, max_dist_m: float, station_id_column: str
+) -> Anchors:
+    """The stations anchored on the network; those off it are logged, none on it refused."""
     st_anchor = anchor_points(network, stations, max_dist_m=max_dist_m)
     n_on = int(st_anchor.within.sum())
     if n_on == 0:
@@ -333,108 +465,40 @@ def coverage(
             max_dist_m,
             ", ".join(names[:10]) + (" ..." if len(names) > 10 else ""),
         )
-    dem_anchor = anchors_for(network, points, max_dist_m=max_dist_m)
-    near = nearest_station(network, st_anchor)
-    t_s, who = arrival_times(
-        network, near.time_s, dem_anchor, sources=st_anchor, node_source=near.station
-    )
-    limit_s = minutes * 60.0
-    covered = t_s <= limit_s + 1e-9
-    # every station's own coverage, for redundancy: how many stations reach each point
-    reach = reachability(network, st_anchor, minutes=minutes)
-    d_i, s_j = pairs_within(network, reach, dem_anchor, limit_s + 1e-9)
-    pairs = unique_ints(d_i * len(stations) + s_j)
-    d_i, s_j = pairs // len(stations), pairs % len(stations)
-    n_cover = np.bincount(d_i, minlength=len(points))
+    return st_anchor
 
-    radius_m = network.walk_model.speed_ms * limit_s
+
+def _euclidean_covered(
+    network: WalkNetwork, stations: Any, points: Any, on_network: npt.NDArray[np.bool_],
+    radius_m: float,
+) -> npt.NDArray[np.bool_]:  # fmt: skip
+    """Demand within ``radius_m`` in a straight line of a station on the network."""
     st_xy, _ = points_xy(stations, crs=network.crs, what="stations")
     dem_xy, _ = points_xy(points, crs=network.crs, what="demand")
-    eu_dist, _ = cKDTree(st_xy[st_anchor.within]).query(dem_xy)
-    eucl = eu_dist <= radius_m
+    eu_dist, _ = cKDTree(st_xy[on_network]).query(dem_xy)
+    return eu_dist <= radius_m
 
-    ids = (
-        stations[station_id_column].astype(str).to_numpy()
-        if station_id_column in stations
-        else np.asarray(stations.index).astype(str)
-    )
-    out = points.copy()
-    out = out.to_crs("EPSG:4326") if out.crs is not None else out
-    out["time_min"] = t_s / 60.0
-    out["nearest_station"] = np.where(who >= 0, ids[np.maximum(who, 0)], None)
-    out["covered"] = covered
-    out["euclidean_covered"] = eucl
-    out["snap_dist_m"] = dem_anchor.dist_m
-    out["n_stations"] = n_cover
-    out["district"] = assign_districts(out, districts, district_column).to_numpy()
+
+def _station_table(
+    stations: Any, anchors: Anchors, districts: Any | None, district_column: str | None
+) -> Any:
+    """The stations in WGS-84 with ``on_network``, ``snap_dist_m`` and ``district``."""
+    import geopandas as gpd
 
     st_out = gpd.GeoDataFrame(stations.copy()).to_crs("EPSG:4326")
-    st_out["on_network"] = st_anchor.within
-    st_out["snap_dist_m"] = st_anchor.dist_m
+    st_out["on_network"] = anchors.within
+    st_out["snap_dist_m"] = anchors.dist_m
     st_out["district"] = assign_districts(st_out, districts, district_column).to_numpy()
-    served = pd.Series(weight[covered]).groupby(who[covered]).sum()
-    st_out["demand_nearest"] = served.reindex(np.arange(len(stations)), fill_value=0.0).to_numpy()
-    st_out["demand_covered"] = np.bincount(s_j, weights=weight[d_i], minlength=len(stations))
-    only = n_cover[d_i] == 1
-    st_out["unique_demand"] = np.bincount(
-        s_j[only], weights=weight[d_i[only]], minlength=len(stations)
-    )
-    st_out["shared_demand"] = st_out["demand_covered"] - st_out["unique_demand"]
-    covered_total = float(weight[covered].sum())
-    st_out["exit_loss_pct"] = (
-        100.0 * st_out["unique_demand"] / covered_total if covered_total > 0 else 0.0
-    )
-    order = np.lexsort((np.arange(len(stations)), -st_out["unique_demand"].to_numpy()))
-    rank = np.empty(len(stations), dtype=np.int64)
-    rank[order] = np.arange(1, len(stations) + 1)
-    st_out["importance_rank"] = np.where(st_anchor.within, rank, -1)
+    return st_out
 
-    figures = _figures(weight, covered, eucl, t_s / 60.0, n_cover)
-    summary = {
-        "stations": len(stations),
-        "stations_on_network": n_on,
-        "minutes": float(minutes),
-        "walk_speed_kmh": network.walk_model.speed_kmh,
-        "walk_model": network.walk_model.kind,
-        "demand_kind": kind,
-        "demand_spec": getattr(demand, "spec", None),
-        "demand_unit": unit,
-        "demand_points": len(points),
-        "demand_info": _jsonable(getattr(demand, "info", {})),
-        "demand_off_network": int((~dem_anchor.within).sum()),
-        **figures,
-        "euclidean_radius_m": round(radius_m, 1),
-        "overstatement_pct_points": (
-            round(figures["euclidean_coverage_pct"] - figures["coverage_pct"], 2)
-            if figures["coverage_pct"] is not None
-            else None
-        ),
-    }
+
+def _by_district(demand: Any, stations: Any, reached: _Reached) -> pd.DataFrame:
+    """The coverage figures of each district (of the demand points)."""
     rows = []
-    for name, idx in out.groupby("district", sort=True).indices.items():
-        f = _figures(weight[idx], covered[idx], eucl[idx], t_s[idx] / 60.0, n_cover[idx])
-        n_st = int(((st_out["district"] == name) & st_out["on_network"]).sum())
-        rows.append({"district": name, "stations": n_st, **f})
-    by_district = pd.DataFrame(rows)
-    log.info(
-        "coverage: %.1f %% of %s %s demand within %g min of %d stations "
-        "(straight-line circles would claim %.1f %%) in %.2f s",
-        summary["coverage_pct"] or 0.0,
-        f"{summary['demand_total']:,.0f}",
-        kind,
-        minutes,
-        n_on,
-        summary["euclidean_coverage_pct"] or 0.0,
-        time.perf_counter() - t0,
-    )
-    return CoverageResult(
-        summary=summary,
-        by_district=by_district,
-        demand=out,
-        stations=st_out,
-        demand_shapes=getattr(demand, "shapes", None),
-        pairs=(d_i, s_j),
-    )
+    for name, idx in demand.groupby("district", sort=True).indices.items():
+        n_st = int(((stations["district"] == name) & stations["on_network"]).sum())
+        rows.append({"district": name, "stations": n_st, **reached.figures(idx)})
+    return pd.DataFrame(rows)
 
 
 def _jsonable(value: Any) -> Any:
@@ -496,50 +560,3 @@ def write_coverage(
         written.append(path)
     log.info("wrote %s", ", ".join(p.name for p in written))
     return written
-
-
-def replacement_sites(result: CoverageResult, cm: Any, stations: Sequence[int]) -> pd.DataFrame:
-    """For stations that may close, the candidate site that best recovers what they alone cover.
-
-    Parameters
-    ----------
-    result
-        The coverage of the current stations.
-    cm
-        A :class:`~harbor_planner.optimize.CoverageMatrix` of candidate sites over the same
-        demand points (in the same order).
-    stations
-        Positions of the stations considered for closing.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per station: ``station_id``, ``lost_demand`` (demand only it covers),
-        ``replacement_site``, ``recovered_demand`` and ``recovered_pct`` (of the lost demand);
-        no site when nothing would be lost or no candidate recovers any of it.
-
-    """
-    if result.pairs is None:
-        raise InputDataError("the coverage result carries no station pairs")
-    d_i, s_j = result.pairs
-    weight = result.demand["weight"].to_numpy(np.float64)
-    n_cover = result.demand["n_stations"].to_numpy()
-    a = cm.covers.tocsr()
-    ids = result.stations["station_id"].astype(str).to_numpy()
-    rows = []
-    for s in stations:
-        lost = unique_ints(d_i[(s_j == s) & (n_cover[d_i] == 1)])
-        lost_w = float(weight[lost].sum())
-        row: dict[str, Any] = {"station_id": ids[s], "lost_demand": lost_w}
-        gains = np.asarray(a[lost].T @ weight[lost]).ravel() if lost_w > 0 else np.zeros(1)
-        best = int(np.argmax(gains)) if gains.size else 0  # ties: the first candidate
-        if lost_w > 0 and gains.size and gains[best] > 0:
-            row.update(
-                replacement_site=str(cm.candidate_ids[best]),
-                recovered_demand=float(gains[best]),
-                recovered_pct=100.0 * float(gains[best]) / lost_w,
-            )
-        else:
-            row.update(replacement_site=None, recovered_demand=0.0, recovered_pct=None)
-        rows.append(row)
-    return pd.DataFrame(rows)

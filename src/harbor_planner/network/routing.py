@@ -1,0 +1,567 @@
+"""Routing on the compiled walk network: points anchored on edges, bounded searches, arrivals.
+
+Stations (and demand points) are *anchored* on the network: each sits on the nearest point of
+its nearest edge, at fraction ``frac`` from the edge's ``u`` end, and reaches it through an
+access leg walked at the flat speed (the straight line from the point to the street).
+
+Reachability is a bounded multi-source search on local subgraphs: nothing can be reached
+farther than ``v_max x limit`` in a straight line, where ``v_max`` is the fastest any edge is
+walked (downhill, Tobler's function allows about 1.19 x the flat speed). Sources are grouped in
+square tiles of that radius; for each tile, the nodes within reach of its sources are sliced
+out of the CSR graph, the sources are added as virtual nodes joined to both ends of their
+edges, and :func:`scipy.sparse.csgraph.dijkstra` runs once with ``limit``. The result is
+sparse: for each source, the nodes it reaches and the time it takes.
+
+:func:`pairs_within` turns a reachability into which sources reach which anchored points, and
+:func:`arrival_times` turns times at nodes into times at anchored points.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from harbor_planner._arrays import unique_ints
+from harbor_planner.errors import InputDataError
+from harbor_planner.network.compiled import WalkNetwork
+from harbor_planner.network.snap import snap_points
+from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
+
+__all__ = [
+    "Anchors",
+    "Reachability",
+    "anchor_points",
+    "anchors_for",
+    "arrival_times",
+    "pairs_within",
+    "reachability",
+]
+
+log = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Smallest arc weight (csgraph reads a stored 0 as "no arc").
+_EPS_S = 1e-6
+#: Largest dense block of search results held at once (entries).
+_MAX_DENSE = 16_000_000
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """Points placed on the network.
+
+    Attributes
+    ----------
+    edge
+        Edge each point sits on.
+    frac
+        Position on that edge, 0 at ``u``, 1 at ``v``.
+    access_s
+        Time of the access leg from the point to the street, seconds.
+    dist_m
+        Length of the access leg (straight-line distance to the street), metres.
+    within
+        Whether the point is within the snapping distance of a street; points that are not
+        are never used as sources and are never counted as reached.
+    index
+        Index of the input points.
+
+    """
+
+    edge: IntArray
+    frac: FloatArray
+    access_s: FloatArray
+    dist_m: FloatArray
+    within: npt.NDArray[np.bool_]
+    index: pd.Index
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+    def subset(self, mask: npt.ArrayLike) -> Anchors:
+        """The anchors selected by a boolean mask or integer positions."""
+        m = np.asarray(mask)
+        return Anchors(
+            edge=self.edge[m],
+            frac=self.frac[m],
+            access_s=self.access_s[m],
+            dist_m=self.dist_m[m],
+            within=self.within[m],
+            index=self.index[m],
+        )
+
+    def xy(self, network: WalkNetwork) -> FloatArray:
+        """Coordinates of the anchor points on their edges (network CRS)."""
+        pts = shapely.line_interpolate_point(
+            network.edge_geometry[self.edge], self.frac, normalized=True
+        )
+        return shapely.get_coordinates(pts).reshape(-1, 2)
+
+
+def anchor_points(
+    network: WalkNetwork,
+    points: Any,
+    *,
+    max_dist_m: float = SNAP_MAX_DIST_M,
+    access_leg: bool = True,
+) -> Anchors:
+    """Place points on the network (nearest edge), with their access legs.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    points
+        GeoDataFrame/GeoSeries of points with a CRS, or an ``(n, 2)`` array in the network CRS.
+    max_dist_m
+        Points farther than this from every street are marked ``within=False``.
+    access_leg
+        Count the straight walk from the point to the street at the flat speed.
+
+    """
+    snap = snap_points(network, points, max_dist_m=max_dist_m)
+    speed = network.walk_model.speed_ms
+    access = snap.edge_dist_m / speed if access_leg else np.zeros(len(snap.edge))
+    return Anchors(
+        edge=snap.edge,
+        frac=snap.edge_frac,
+        access_s=np.where(np.isfinite(access), access, np.inf),
+        dist_m=snap.edge_dist_m,
+        within=snap.within,
+        index=snap.index,
+    )
+
+
+def anchors_for(
+    network: WalkNetwork, points: Any, *, max_dist_m: float = SNAP_MAX_DIST_M
+) -> Anchors:
+    """Anchors of points: exact when they carry ``edge``/``edge_frac``, else snapped.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    points
+        Points as for :func:`anchor_points`; a table whose ``edge`` and ``edge_frac`` columns
+        are all valid (as demand and candidates made on the network carry them) is placed
+        there exactly, with no access leg.
+    max_dist_m
+        Snapping distance for points that are snapped.
+
+    Returns
+    -------
+    Anchors
+
+    """
+    if {"edge", "edge_frac"} <= set(getattr(points, "columns", ())):
+        edge = pd.to_numeric(points["edge"], errors="coerce").to_numpy()
+        frac = pd.to_numeric(points["edge_frac"], errors="coerce").to_numpy()
+        n = len(points)
+        ok = np.isfinite(edge) & np.isfinite(frac)
+        if ok.all() and (edge >= 0).all() and (edge < network.n_edges).all():
+            return Anchors(
+                edge=edge.astype(np.int64),
+                frac=frac.astype(np.float64),
+                access_s=np.zeros(n),
+                dist_m=np.zeros(n),
+                within=np.ones(n, dtype=bool),
+                index=points.index,
+            )
+    return anchor_points(network, points, max_dist_m=max_dist_m)
+
+
+@dataclass(frozen=True)
+class Reachability:
+    """Nodes each source reaches within the limit, as a sparse CSR-like structure.
+
+    Source ``i`` reaches nodes ``node[indptr[i]:indptr[i + 1]]`` in
+    ``time_s[indptr[i]:indptr[i + 1]]`` seconds (sorted by node).
+
+    Attributes
+    ----------
+    indptr, node, time_s
+        The sparse result.
+    limit_s
+        The search limit, seconds.
+    sources
+        The anchors searched from (unplaced ones reach nothing).
+
+    """
+
+    indptr: IntArray
+    node: IntArray
+    time_s: FloatArray
+    limit_s: float
+    sources: Anchors
+
+    @property
+    def n_sources(self) -> int:
+        """Number of sources."""
+        return len(self.indptr) - 1
+
+    def counts(self) -> IntArray:
+        """Number of nodes each source reaches."""
+        return np.diff(self.indptr)
+
+    def times(self, i: int) -> tuple[IntArray, FloatArray]:
+        """Nodes reached by source ``i`` and their times."""
+        s = slice(self.indptr[i], self.indptr[i + 1])
+        return self.node[s], self.time_s[s]
+
+    def to_csr(self, n_nodes: int) -> csr_matrix:
+        """Sources x nodes matrix of times (stored entries only where reached; 0 s is kept)."""
+        return csr_matrix(
+            (self.time_s + _EPS_S, self.node, self.indptr), shape=(self.n_sources, n_nodes)
+        )
+
+
+def _source_links(network: WalkNetwork, anchors: Anchors) -> tuple[IntArray, FloatArray]:
+    """For each anchor, its edge's end nodes ``(n, 2)`` and the times to reach them."""
+    e = network.edges
+    ends = np.column_stack([e["u"].to_numpy()[anchors.edge], e["v"].to_numpy()[anchors.edge]])
+    tf = e["time_fwd_s"].to_numpy()[anchors.edge]
+    tb = e["time_bwd_s"].to_numpy()[anchors.edge]
+    with np.errstate(invalid="ignore"):
+        t = np.column_stack(
+            [anchors.access_s + anchors.frac * tb, anchors.access_s + (1.0 - anchors.frac) * tf]
+        )
+    t = np.maximum(np.nan_to_num(t, nan=np.inf), _EPS_S)
+    t[~anchors.within] = np.inf
+    return ends.astype(np.int64), t
+
+
+def _speed_bound_ms(network: WalkNetwork) -> float:
+    """The fastest any edge is walked (length / time), m/s: bounds straight-line reach."""
+    e = network.edges
+    length = e["length_m"].to_numpy()
+    t = np.minimum(e["time_fwd_s"].to_numpy(), e["time_bwd_s"].to_numpy())
+    ok = np.isfinite(t) & (t > 0)
+    bound = float(np.max(length[ok] / t[ok])) if ok.any() else 0.0
+    return max(bound, network.walk_model.speed_ms)
+
+
+def reachability(
+    network: WalkNetwork,
+    sources: Anchors | Any,
+    *,
+    minutes: float = MINUTES,
+    max_dist_m: float = SNAP_MAX_DIST_M,
+    progress: bool | None = None,
+) -> Reachability:
+    """Nodes every source reaches within ``minutes``, by bounded searches on local subgraphs.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    sources
+        :class:`Anchors`, or points (GeoDataFrame/GeoSeries with a CRS) to anchor.
+    minutes
+        Walking-time limit.
+    max_dist_m
+        Snapping distance when ``sources`` are points.
+    progress
+        Show a progress bar (default: only on a terminal).
+
+    Returns
+    -------
+    Reachability
+
+    """
+    from tqdm import tqdm
+
+    if not (np.isfinite(minutes) and minutes > 0):
+        raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
+    anchors = (
+        sources
+        if isinstance(sources, Anchors)
+        else anchor_points(network, sources, max_dist_m=max_dist_m)
+    )
+    t0 = time.perf_counter()
+    limit = float(minutes) * 60.0
+    n = network.n_nodes
+    graph = network.time_graph()
+    tree = cKDTree(network.node_xy)
+    radius = _speed_bound_ms(network) * limit + 1.0
+    axy = anchors.xy(network) if len(anchors) else np.zeros((0, 2))
+    active = np.flatnonzero(anchors.within & (anchors.access_s < limit))
+    groups = _tile_groups(axy, active, radius)
+
+    ends, link_t = _source_links(network, anchors)
+    local = np.full(n, -1, dtype=np.int64)
+    out_src: list[IntArray] = []
+    out_node: list[IntArray] = []
+    out_t: list[FloatArray] = []
+    disable = None if progress is None else not progress
+    for group in tqdm(groups, desc="reachability", unit="tile", disable=disable):
+        near = tree.query_ball_point(axy[group], r=radius)
+        nodes = unique_ints(np.concatenate([*near, ends[group].ravel()]))
+        local[nodes] = np.arange(len(nodes))
+        sub = _tile_subgraph(graph, nodes, local, ends[group].ravel(), link_t[group].ravel())
+        for si, ni, ti in _search_tile(sub, len(nodes), len(group), limit):
+            out_src.append(group[si])
+            out_node.append(nodes[ni])
+            out_t.append(ti)
+        local[nodes] = -1
+
+    src = np.concatenate(out_src) if out_src else np.zeros(0, np.int64)
+    node = np.concatenate(out_node) if out_node else np.zeros(0, np.int64)
+    t = np.concatenate(out_t) if out_t else np.zeros(0)
+    order = np.lexsort((node, src))
+    src, node, t = src[order], node[order], t[order]
+    indptr = np.zeros(len(anchors) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=len(anchors)), out=indptr[1:])
+    log.info(
+        "reachability: %d sources within %g min reach %d node-times (median %d nodes per "
+        "source) in %.2f s",
+        len(active),
+        minutes,
+        len(node),
+        int(np.median(np.diff(indptr)[active])) if len(active) else 0,
+        time.perf_counter() - t0,
+    )
+    return Reachability(indptr=indptr, node=node, time_s=t, limit_s=limit, sources=anchors)
+
+
+def _tile_size_m(xy: FloatArray, radius: float, *, per_tile: int = 24) -> float:
+    """Side of the square tiles sources are searched in together.
+
+    One search per tile costs a fixed overhead plus work on the nodes within reach of the
+    tile; tiles are sized to hold about ``per_tile`` sources on average (at least the reach
+    radius, at most eight times it), which keeps both small.
+    """
+    if len(xy) < 2:
+        return radius
+    span = np.ptp(xy, axis=0) + radius
+    density = len(xy) / float(span[0] * span[1])
+    side = np.sqrt(per_tile / density)
+    return float(np.clip(side, radius, 8 * radius))
+
+
+def _tile_groups(axy: FloatArray, active: IntArray, radius: float) -> list[IntArray]:
+    """The ``active`` sources grouped by square tile (see :func:`_tile_size_m`), tile by tile."""
+    tile_m = _tile_size_m(axy[active], radius)
+    tiles = np.floor(axy[active] / tile_m).astype(np.int64)
+    order = np.lexsort((tiles[:, 1], tiles[:, 0])) if len(active) else np.zeros(0, np.int64)
+    active, tiles = active[order], tiles[order]
+    bounds = np.flatnonzero(np.any(np.diff(tiles, axis=0) != 0, axis=1)) + 1
+    return np.split(active, bounds) if len(active) else []
+
+
+def _tile_subgraph(
+    graph: csr_matrix, nodes: IntArray, local: IntArray, ends: IntArray, link_t: FloatArray
+) -> csr_matrix:
+    """The time graph among ``nodes`` with the tile's sources as virtual nodes after them.
+
+    ``local`` maps network nodes to their position in ``nodes`` (``-1`` outside); ``ends``
+    and ``link_t`` are the two end nodes of each source's edge and the times to reach them,
+    source after source.
+    """
+    m, k = len(nodes), len(ends) // 2
+    rows = graph[nodes]
+    col = local[rows.indices]
+    keep = col >= 0
+    r_idx = np.repeat(np.arange(m), np.diff(rows.indptr))[keep]
+    virt = np.repeat(m + np.arange(k), 2)
+    ok = np.isfinite(link_t)
+    return csr_matrix(
+        (
+            np.concatenate([rows.data[keep], link_t[ok]]),
+            (
+                np.concatenate([r_idx, virt[ok]]),
+                np.concatenate([col[keep], local[ends][ok]]),
+            ),
+        ),
+        shape=(m + k, m + k),
+    )
+
+
+def _search_tile(
+    sub: csr_matrix, m: int, k: int, limit: float
+) -> Iterator[tuple[IntArray, IntArray, FloatArray]]:
+    """Bounded searches from the ``k`` virtual sources of a tile subgraph of ``m`` nodes.
+
+    Yields ``(source, node, time)`` positions (within the tile) of every node reached within
+    ``limit``, a block of sources at a time.
+    """
+    # dense rows of at most ~16 M entries (128 MB) at a time
+    step = max(1, _MAX_DENSE // (m + k))
+    for c0 in range(0, k, step):
+        idx = np.arange(m + c0, m + min(k, c0 + step))
+        dist = dijkstra(sub, directed=True, indices=idx, limit=limit)[:, :m]
+        si, ni = np.nonzero(dist <= limit)
+        yield c0 + si, ni, dist[si, ni]
+
+
+def pairs_within(
+    network: WalkNetwork, reach: Any, demand: Anchors, limit_s: float
+) -> tuple[IntArray, IntArray]:
+    """Which sources reach which points within ``limit_s``: ``(point, source)`` index pairs.
+
+    Parameters
+    ----------
+    network
+        The walk network the reachability was computed on.
+    reach
+        :func:`reachability` of the sources (with a limit of at least ``limit_s``).
+    demand
+        The anchored points.
+    limit_s
+        Time limit, seconds (access legs of both included).
+
+    """
+    e = network.edges
+    tf = e["time_fwd_s"].to_numpy()
+    tb = e["time_bwd_s"].to_numpy()
+    n = network.n_nodes
+    ok = np.flatnonzero(demand.within)
+    d_edge = demand.edge[ok]
+    # the time from a reached node to a demand point through either end of its edge
+    ends = [
+        (e["u"].to_numpy()[d_edge], demand.frac[ok] * tf[d_edge]),
+        (e["v"].to_numpy()[d_edge], (1.0 - demand.frac[ok]) * tb[d_edge]),
+    ]
+    src = np.repeat(np.arange(reach.n_sources), reach.counts())
+    pair_d: list[IntArray] = []
+    pair_c: list[IntArray] = []
+    pair_t: list[FloatArray] = []
+    for node_of, along in ends:
+        order = np.argsort(node_of, kind="stable")
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(node_of, minlength=n), out=ptr[1:])
+        deg = ptr[reach.node + 1] - ptr[reach.node]
+        total = int(deg.sum())
+        if total == 0:
+            continue
+        starts = np.repeat(ptr[reach.node], deg)
+        offs = np.arange(total) - np.repeat(np.cumsum(deg) - deg, deg)
+        dem = order[starts + offs]
+        with np.errstate(invalid="ignore"):
+            t = np.repeat(reach.time_s, deg) + along[dem] + demand.access_s[ok][dem]
+        keep = t <= limit_s
+        pair_d.append(ok[dem[keep]])
+        pair_c.append(np.repeat(src, deg)[keep])
+        pair_t.append(t[keep])
+    # a demand point on a candidate's own edge is also reached directly along it
+    cand = reach.sources
+    merged = pd.DataFrame({"edge": d_edge, "d": ok}).merge(
+        pd.DataFrame({"edge": cand.edge[cand.within], "c": np.flatnonzero(cand.within)}),
+        on="edge",
+    )
+    if len(merged):
+        d = merged["d"].to_numpy()
+        c = merged["c"].to_numpy()
+        df = demand.frac[d] - cand.frac[c]
+        ed = demand.edge[d]
+        with np.errstate(invalid="ignore"):
+            t = cand.access_s[c] + demand.access_s[d] + np.where(df >= 0, df * tf[ed], -df * tb[ed])
+        keep = t <= limit_s
+        pair_d.append(d[keep])
+        pair_c.append(c[keep])
+    if not pair_d:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(pair_d), np.concatenate(pair_c)
+
+
+def arrival_times(
+    network: WalkNetwork,
+    node_time_s: FloatArray,
+    points: Anchors,
+    *,
+    sources: Anchors | None = None,
+    node_source: IntArray | None = None,
+) -> tuple[FloatArray, IntArray]:
+    """Walking time to anchored points from node times (and sources on the same edge).
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    node_time_s
+        Time to every node (``inf`` where unreached).
+    points
+        The anchored points (demand); unplaced points get ``inf``.
+    sources
+        The sources the node times came from: a point on the same edge as a source is also
+        reached directly along that edge.
+    node_source
+        Which source each node's time came from (``-1`` where none); used to name the
+        nearest source of each point.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Time to each point (including its access leg) and the position of its nearest source
+        (``-1`` where unreached or unknown).
+
+    """
+    e = network.edges
+    u = e["u"].to_numpy()[points.edge]
+    v = e["v"].to_numpy()[points.edge]
+    tf = e["time_fwd_s"].to_numpy()[points.edge]
+    tb = e["time_bwd_s"].to_numpy()[points.edge]
+    with np.errstate(invalid="ignore"):
+        via_u = node_time_s[u] + points.frac * tf
+        via_v = node_time_s[v] + (1.0 - points.frac) * tb
+    via_u = np.nan_to_num(via_u, nan=np.inf)
+    via_v = np.nan_to_num(via_v, nan=np.inf)
+    best = np.minimum(via_u, via_v)
+    who = np.full(len(points), -1, dtype=np.int64)
+    if node_source is not None:
+        who = np.where(via_u <= via_v, node_source[u], node_source[v])
+    if sources is not None and len(sources):
+        direct, dwho = _same_edge(network, points, sources)
+        better = direct < best
+        best = np.where(better, direct, best)
+        who = np.where(better, dwho, who)
+    t = points.access_s + best
+    t = np.where(points.within, t, np.inf)
+    who = np.where(np.isfinite(t), who, -1)
+    return t, who
+
+
+def _same_edge(
+    network: WalkNetwork, points: Anchors, sources: Anchors
+) -> tuple[FloatArray, IntArray]:
+    """Direct time along the shared edge from the nearest source on it (``inf`` if none)."""
+    ok = sources.within
+    s_edge = sources.edge[ok]
+    s_pos = np.flatnonzero(ok)
+    out = np.full(len(points), np.inf)
+    who = np.full(len(points), -1, dtype=np.int64)
+    if not len(s_edge):
+        return out, who
+    pts = pd.DataFrame({"edge": points.edge, "p": np.arange(len(points))})
+    src = pd.DataFrame({"edge": s_edge, "s": s_pos})
+    pairs = pts.merge(src, on="edge")
+    if pairs.empty:
+        return out, who
+    p = pairs["p"].to_numpy()
+    s = pairs["s"].to_numpy()
+    e = points.edge[p]
+    tf = network.edges["time_fwd_s"].to_numpy()[e]
+    tb = network.edges["time_bwd_s"].to_numpy()[e]
+    df = points.frac[p] - sources.frac[s]
+    with np.errstate(invalid="ignore"):
+        t = sources.access_s[s] + np.where(df >= 0, df * tf, -df * tb)
+    t = np.nan_to_num(t, nan=np.inf)
+    order = np.lexsort((s, t, p))
+    p, s, t = p[order], s[order], t[order]
+    first = np.ones(len(p), dtype=bool)
+    first[1:] = p[1:] != p[:-1]
+    out[p[first]] = t[first]
+    who[p[first]] = s[first]
+    return out, who
