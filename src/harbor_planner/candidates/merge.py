@@ -12,7 +12,6 @@ import shapely
 
 from harbor_planner._validate import check_positive
 from harbor_planner.candidates.schema import cell_text
-from harbor_planner.demand._common import edge_tree
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -43,7 +42,7 @@ def near_network(
     if len(candidates) == 0:
         return np.zeros(0, dtype=bool)
     pts = candidates.geometry.to_crs(network.crs).to_numpy()
-    hit, _ = edge_tree(network).query(pts, predicate="dwithin", distance=max_dist_m)
+    hit, _ = network.edge_tree.query(pts, predicate="dwithin", distance=max_dist_m)
     near = np.zeros(len(candidates), dtype=bool)
     near[hit] = True
     return near

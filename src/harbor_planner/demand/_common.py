@@ -22,12 +22,11 @@ from harbor_planner.errors import CRSError
 from harbor_planner.readers import coord_columns, read_table, table_coords
 
 if TYPE_CHECKING:
-    from harbor_planner.network import WalkNetwork
+    pass
 
 __all__ = [
     "TABLE_SUFFIXES",
     "FloatArray",
-    "edge_tree",
     "find_column",
     "points_frame",
     "read_lonlat_table",
@@ -42,23 +41,6 @@ TABLE_SUFFIXES: tuple[str, ...] = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 
 #: The phrase a distance check uses with ``unit="m"``.
 _DISTANCE_UNIT = "m"
-
-
-# merge: use network.edge_tree
-def edge_tree(network: WalkNetwork) -> shapely.STRtree:
-    """A spatial index of the network's edge geometries (metric CRS), by edge index.
-
-    Parameters
-    ----------
-    network
-        The walk network.
-
-    Returns
-    -------
-    shapely.STRtree
-
-    """
-    return shapely.STRtree(network.edge_geometry)
 
 
 def to_wgs84_points(xy: FloatArray, crs: str) -> gpd.GeoSeries:

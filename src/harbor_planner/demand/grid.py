@@ -12,7 +12,7 @@ import shapely
 
 from harbor_planner._arrays import unique_ints
 from harbor_planner._validate import check_positive
-from harbor_planner.demand._common import edge_tree, points_frame, to_wgs84_points
+from harbor_planner.demand._common import points_frame, to_wgs84_points
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import InputDataError
 
@@ -74,7 +74,7 @@ def grid_demand(network: WalkNetwork, *, cell_m: float, max_dist_m: float | None
     gx, gy = np.meshgrid(np.arange(nx) + ix0, np.arange(ny) + iy0, indexing="xy")
     ix, iy = gx.ravel().astype(np.int64), gy.ravel().astype(np.int64)
     centres = shapely.points((ix + 0.5) * cell, (iy + 0.5) * cell)
-    hit, _ = edge_tree(network).query(centres, predicate="dwithin", distance=dist)
+    hit, _ = network.edge_tree.query(centres, predicate="dwithin", distance=dist)
     kept = unique_ints(hit)
     if kept.size == 0:  # pragma: no cover - every edge lies in some cell
         raise InputDataError("no grid cell lies near the walk network")

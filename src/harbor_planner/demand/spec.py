@@ -20,7 +20,6 @@ import shapely
 
 from harbor_planner._validate import check_positive
 from harbor_planner.coords import CoordSystem
-from harbor_planner.demand._common import edge_tree
 from harbor_planner.demand.buildings import building_demand
 from harbor_planner.demand.grid import grid_demand
 from harbor_planner.demand.model import Demand
@@ -261,7 +260,7 @@ def clip_demand(
     """
     dist = check_positive("max_dist_m", max_dist_m, unit="metres")
     xy = shapely.get_coordinates(demand.points.geometry.to_crs(network.crs).to_numpy())
-    hit, _ = edge_tree(network).query(shapely.points(xy), predicate="dwithin", distance=dist)
+    hit, _ = network.edge_tree.query(shapely.points(xy), predicate="dwithin", distance=dist)
     keep = np.zeros(len(demand), dtype=bool)
     keep[hit] = True
     if not keep.any():
