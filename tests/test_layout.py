@@ -224,7 +224,8 @@ def test_the_snapping_distance_has_one_default():
             pairs = list(zip(positional, args.defaults, strict=True))
             pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d]
             for arg, default in pairs:
-                if arg.arg == "max_dist_m" and isinstance(default, ast.Constant):
+                numeric = isinstance(default, ast.Constant) and default.value is not None
+                if arg.arg == "max_dist_m" and numeric:
                     literal.append(f"{_rel(path)}:{node.lineno} {node.name}")
     assert not literal, "\n".join(literal)
 

@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.network.compiled import WalkNetwork
+from harbor_planner.settings import SNAP_MAX_DIST_M
 
 __all__ = ["SnapResult", "points_xy", "snap_points"]
 
@@ -125,7 +126,9 @@ def points_xy(points: Any, *, crs: str, what: str = "points") -> tuple[FloatArra
     return xy, pd.RangeIndex(len(xy))
 
 
-def snap_points(network: WalkNetwork, points: Any, *, max_dist_m: float = 150.0) -> SnapResult:
+def snap_points(
+    network: WalkNetwork, points: Any, *, max_dist_m: float = SNAP_MAX_DIST_M
+) -> SnapResult:
     """Snap points to their nearest node and nearest edge.
 
     Parameters
