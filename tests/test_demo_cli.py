@@ -83,6 +83,7 @@ def test_compare_of_a_folder_without_results(tmp_path, capsys):
     assert "no summary.json" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_run_yuzhong_scenario(tmp_path, capsys, yuzhong_osm, yuzhong_dem):
     """The shipped real-data study runs end to end on the shared Yuzhong data."""

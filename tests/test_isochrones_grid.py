@@ -164,6 +164,7 @@ def test_threads_give_the_same_polygons(diamond, pts):
         assert shapely.equals_exact(one, two, 0).all(), method
 
 
+@pytest.mark.slow
 def test_grid_service_area_is_the_union_of_the_grid_polygons(diamond, pts):
     stations = pts((25, 3), (150, 1), (100, 60), (-40, 48))
     kw = {"minutes": (1, 2, 4), "corridor_m": 5, "cell_m": 0.5, "crs": None}
@@ -219,6 +220,7 @@ def test_cli_isochrones_grid(tmp_path, capsys, pts):
     assert "--cell 6" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_yuzhong_grid_polygons_agree_with_exact(yuzhong_osm, shared):
     from harbor_planner import read_stations

@@ -376,6 +376,7 @@ def _layer_checkbox(page, name: str):
     return page.locator(".leaflet-control-layers-overlays label", has_text=name).locator("input")
 
 
+@pytest.mark.slow
 def test_browser_small_map(browser, layers):
     OUTPUT.mkdir(exist_ok=True)
     path = OUTPUT / "map_small.html"
@@ -434,6 +435,7 @@ def test_browser_small_map(browser, layers):
         o.close()
 
 
+@pytest.mark.slow
 def test_browser_osm_basemap_offline(browser, layers):
     """With the network gone, tile requests fail quietly and the vector layers still draw."""
     OUTPUT.mkdir(exist_ok=True)
@@ -451,6 +453,7 @@ def test_browser_osm_basemap_offline(browser, layers):
         o.close()
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_browser_yuzhong_coverage_map(browser, shared, yuzhong_osm):
     import harbor_planner as hp

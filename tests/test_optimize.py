@@ -268,6 +268,7 @@ def test_cli_optimize_on_the_diamond(tmp_path, capsys):
     assert not (tmp_path / "none" / "summary.json").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_yuzhong_exact_beats_or_equals_greedy(yuzhong_osm, shared):
     from harbor_planner import build_network, read_stations

@@ -235,12 +235,14 @@ def test_yuzhong_instance_is_realistic(yuzhong):
     assert cm.covered_weight(np.arange(cm.n_candidates)) / cm.total_weight > 0.9
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 @pytest.mark.parametrize("p", [1, 10, 40])
 def test_yuzhong_mclp_equals_spopt(yuzhong, p):
     _check_mclp(yuzhong[3], p, predefined=False)
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_yuzhong_lscp_equals_spopt(yuzhong):
     assert _check_lscp(yuzhong[3], predefined=False) > 10
