@@ -11,7 +11,7 @@ from pathlib import Path
 
 from harbor_planner.errors import InputDataError
 
-__all__ = ["atomic_path", "file_sha256"]
+__all__ = ["atomic_path", "file_sha256", "jsonable"]
 
 
 @contextlib.contextmanager

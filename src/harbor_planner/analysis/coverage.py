@@ -28,7 +28,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from harbor_planner._io import atomic_path
+from harbor_planner._io import atomic_path, jsonable
 from harbor_planner.analysis.redundancy import station_pairs, station_redundancy
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network import (
@@ -406,7 +406,7 @@ def _demand_summary(demand: Any, points: Any, anchors: Anchors) -> dict[str, Any
         "demand_spec": getattr(demand, "spec", None),
         "demand_unit": getattr(demand, "weight_unit", "weight"),
         "demand_points": len(points),
-        "demand_info": _jsonable(getattr(demand, "info", {})),
+        "demand_info": jsonable(getattr(demand, "info", {})),
         "demand_off_network": int((~anchors.within).sum()),
     }
 
@@ -499,17 +499,6 @@ def _by_district(demand: Any, stations: Any, reached: _Reached) -> pd.DataFrame:
         n_st = int(((stations["district"] == name) & stations["on_network"]).sum())
         rows.append({"district": name, "stations": n_st, **reached.figures(idx)})
     return pd.DataFrame(rows)
-
-
-def _jsonable(value: Any) -> Any:
-    """``value`` with numpy scalars and mappings turned into plain JSON types."""
-    if isinstance(value, dict) or hasattr(value, "items"):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
 
 
 def write_coverage(
