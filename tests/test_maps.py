@@ -160,7 +160,7 @@ def test_layers_and_names(layers):
         "步行等时圈",
         "服务范围",
         "未覆盖需求",
-        "已关闭港湾",
+        "已退出港湾",
         "在建/拟建港湾",
         "已建港湾",
         "建议新址",
@@ -170,7 +170,7 @@ def test_layers_and_names(layers):
     assert "Existing stations" in en and "Suggested new sites" in en and "Walking isochrones" in en
     assert len(_spec(m, "已建港湾")["features"]) == 2
     assert len(_spec(m, "在建/拟建港湾")["features"]) == 2
-    assert len(_spec(m, "已关闭港湾")["features"]) == 1
+    assert len(_spec(m, "已退出港湾")["features"]) == 1
     # covered demand is left out of the gaps
     assert len(_spec(m, "未覆盖需求")["features"]) == 30
 

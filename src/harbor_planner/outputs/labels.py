@@ -35,7 +35,7 @@ __all__ = [
 MAP_TEXT: dict[str, tuple[str, str]] = {
     "existing": ("已建港湾", "Existing stations"),
     "planned": ("在建/拟建港湾", "Stations building / proposed"),
-    "closed": ("已关闭港湾", "Closed stations"),
+    "closed": ("已退出港湾", "Closed stations"),
     "sites": ("建议新址", "Suggested new sites"),
     "isochrones": ("步行等时圈", "Walking isochrones"),
     "service_area": ("服务范围", "Service area"),
