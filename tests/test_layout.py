@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import types
 from pathlib import Path
 
 import harbor_planner
@@ -108,8 +109,7 @@ def test_no_public_function_shadows_a_module():
         parent_name, _, child = info.name.rpartition(".")
         parent = importlib.import_module(parent_name)
         value = getattr(parent, child, None)
-        is_function = value is not None and callable(value) and not hasattr(value, "__path__")
-        if is_function and getattr(value, "__module__", None) != info.name:
+        if value is not None and not isinstance(value, types.ModuleType):
             shadowed.append(f"{parent_name}.{child} is {value!r}, not the module")
     assert not shadowed, "\n".join(shadowed)
 

@@ -14,13 +14,9 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
-from harbor_planner.analysis import (
-    CoverageResult,
-    coverage,
-    isochrones,
-    nearest_station,
-    write_coverage,
-)
+from harbor_planner.analysis import CoverageResult, nearest_station, write_coverage
+from harbor_planner.analysis.coverage import coverage
+from harbor_planner.analysis.isochrones import isochrones
 from harbor_planner.candidates import candidates_from_spec
 from harbor_planner.coords import parse_crs, to_wgs84
 from harbor_planner.demand import Demand, demand_from_spec

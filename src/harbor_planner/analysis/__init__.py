@@ -6,22 +6,21 @@ service area) or ``grid`` (the same corridor contoured on a grid by the compiled
 ``_gridcontour``); ``coverage`` (demand within the limit of the nearest station, per district)
 → ``redundancy`` (demand each station covers alone, what closing it loses, replacement sites).
 
-Note that the functions :func:`isochrones` and :func:`coverage` re-exported here share their
-names with their modules; import the modules' other names with
-``from harbor_planner.analysis.coverage import ...``.
+The functions ``coverage`` and ``isochrones`` are not re-exported here, so that
+``harbor_planner.analysis.coverage`` and ``harbor_planner.analysis.isochrones`` stay the
+modules; the package top level has them as functions (``hp.coverage``, ``hp.isochrones``).
 """
 
 from harbor_planner.analysis.coverage import (
     CoverageResult,
     NearestStation,
     assign_districts,
-    coverage,
     nearest_station,
     open_stations,
     write_coverage,
 )
 from harbor_planner.analysis.grid import grid_service_area
-from harbor_planner.analysis.isochrones import isochrones, service_area
+from harbor_planner.analysis.isochrones import service_area
 from harbor_planner.analysis.pieces import reachable_pieces
 from harbor_planner.analysis.redundancy import (
     replacement_sites,
@@ -33,9 +32,7 @@ __all__ = [
     "CoverageResult",
     "NearestStation",
     "assign_districts",
-    "coverage",
     "grid_service_area",
-    "isochrones",
     "nearest_station",
     "open_stations",
     "reachable_pieces",
