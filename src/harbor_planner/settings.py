@@ -107,6 +107,17 @@ LANGS: tuple[str, ...] = ("zh", "en")
 MAP_BANDS_MINUTES: tuple[float, ...] = (5.0, 10.0, 15.0)
 #: Isochrones are left off maps above this many stations.
 MAP_MAX_STATIONS: int = 300
+#: A setting whose name contains one of these words holds a secret (the Tianditu key): it is
+#: used where needed (the map's tile URL) and shown as :data:`REDACTED` everywhere else.
+SECRET_WORDS: tuple[str, ...] = ("key", "token", "secret", "password")
+#: What run.json, the reports and the logs show for a secret that was set.
+REDACTED: str = "(set)"
+#: The date written into GeoPackages and workbooks (their own "last change" fields), so that
+#: the same inputs give the same bytes; the time of a run is in its run.json.
+FILE_DATE: str = "2000-01-01T00:00:00Z"
+#: Measured timings among the figures of a result: left out of summary.json and the reports
+#: (they differ between identical runs); run.json keeps the run's timings.
+TIMING_KEYS: tuple[str, ...] = ("runtime_s", "build_s")
 
 
 def status_label(status: str, lang: str = "zh") -> str:

@@ -29,6 +29,8 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from harbor_planner._io import atomic_path, jsonable
+from harbor_planner._safe_text import csv_safe
+from harbor_planner._stable import without_timings, write_gpkg_layer
 from harbor_planner.analysis.redundancy import station_pairs, station_redundancy
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network import (
@@ -510,8 +512,9 @@ def write_coverage(
     ``by_district.csv``, ``stations.csv`` (ranked by the demand only each
     station covers), ``gaps.gpkg`` (uncovered demand) and ``covered.gpkg``.
 
-    CSV files are UTF-8 with a byte-order mark so that Excel shows Chinese correctly. Every
-    file is written atomically.
+    CSV files are UTF-8 with a byte-order mark so that Excel shows Chinese correctly, their
+    text cells never read as formulas (:func:`harbor_planner._safe_text.csv_safe`). Every
+    file is written atomically; the same result gives the same bytes.
 
     Returns
     -------
@@ -525,27 +528,28 @@ def write_coverage(
     if summary:
         path = out / "summary.json"
         with atomic_path(path) as tmp:
-            text = json.dumps(result.summary, ensure_ascii=False, indent=2)
+            text = json.dumps(without_timings(result.summary), ensure_ascii=False, indent=2)
             tmp.write_text(text + "\n", "utf-8")
         written.append(path)
     path = out / "by_district.csv"
     with atomic_path(path) as tmp:
-        result.by_district.to_csv(tmp, index=False, encoding="utf-8-sig")
+        csv_safe(result.by_district).to_csv(tmp, index=False, encoding="utf-8-sig")
     written.append(path)
     path = out / "stations.csv"
     table = result.stations.drop(columns="geometry").assign(
         lon=result.stations.geometry.x.round(7), lat=result.stations.geometry.y.round(7)
     )
     with atomic_path(path) as tmp:
-        table.sort_values("importance_rank").to_csv(tmp, index=False, encoding="utf-8-sig")
+        table = csv_safe(table.sort_values("importance_rank"))
+        table.to_csv(tmp, index=False, encoding="utf-8-sig")
     written.append(path)
     demand = result.demand
     for name, mask in (("gaps", ~demand["covered"]), ("covered", demand["covered"])):
         path = out / f"{name}.gpkg"
         layer = demand[mask.to_numpy()]
         with atomic_path(path) as tmp:
-            layer.to_file(tmp, layer=name, driver="GPKG")
-            result.stations.to_file(tmp, layer="stations", driver="GPKG")
+            write_gpkg_layer(layer, tmp, name)
+            write_gpkg_layer(result.stations, tmp, "stations", append=True)
         written.append(path)
     log.info("wrote %s", ", ".join(p.name for p in written))
     return written

@@ -62,7 +62,9 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
         progress=args.progress,
     )
     driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
-    with atomic_path(args.out) as tmp:
+    from harbor_planner._stable import stable_gpkg
+
+    with atomic_path(args.out) as tmp, stable_gpkg():
         polys.to_file(tmp, layer="isochrones", driver=driver)
         if area is not None and driver == "GPKG":
             area.to_file(tmp, layer="service_area", driver=driver)

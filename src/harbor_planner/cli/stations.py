@@ -50,13 +50,13 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_stations_number(args: argparse.Namespace) -> int:
-    from harbor_planner._io import atomic_path
     from harbor_planner.stations import (
         format_problem_table,
         number_stations,
         read_stations,
         register_table,
     )
+    from harbor_planner.stations.register import write_register
 
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".gpkg"):
@@ -73,17 +73,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         )
     numbering = number_stations(check.stations)
     table = register_table(numbering.stations)
-    with atomic_path(args.out) as tmp:
-        if suffix == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        elif suffix == ".xlsx":
-            table.to_excel(tmp, index=False, sheet_name="register")
-        else:
-            import geopandas as gpd
-
-            geometry = numbering.stations.geometry.to_numpy()
-            layer = gpd.GeoDataFrame(table, geometry=geometry, crs="EPSG:4326")
-            layer.to_file(tmp, layer="register", driver="GPKG")
+    write_register(table, args.out, geometry=numbering.stations.geometry.to_numpy())
     print(
         f"{len(table)} stations: {numbering.kept} codes kept, {numbering.assigned} new; "
         f"wrote {args.out}"

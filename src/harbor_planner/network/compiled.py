@@ -444,7 +444,9 @@ def save_network(
         np.savez(f, **arrays)
     log.info("saved network (%d nodes, %d edges) to %s", network.n_nodes, network.n_edges, path)
     if edges_gpkg is not None:
-        with atomic_path(edges_gpkg) as tmp:
+        from harbor_planner._stable import stable_gpkg
+
+        with atomic_path(edges_gpkg) as tmp, stable_gpkg():
             network.edges_gdf(crs="EPSG:4326").to_file(tmp, layer="edges", driver="GPKG")
             network.nodes_gdf(crs="EPSG:4326").to_file(tmp, layer="nodes", driver="GPKG")
         log.info("wrote edges and nodes to %s", edges_gpkg)

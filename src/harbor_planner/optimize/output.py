@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import atomic_path
+from harbor_planner._safe_text import csv_safe
+from harbor_planner._stable import without_timings, write_gpkg_layer
 from harbor_planner.optimize.select import SiteSelection
 
 __all__ = ["selected_sites", "write_selection"]
@@ -59,8 +61,10 @@ def write_selection(
     ``summary.json`` (the selection's figures and ``extra``) is left out when ``summary`` is
     false (a scenario run writes its own).
 
-    CSV files are UTF-8 with a byte-order mark (Excel shows Chinese correctly); every file is
-    written atomically.
+    CSV files are UTF-8 with a byte-order mark (Excel shows Chinese correctly), their text
+    cells never read as formulas (:func:`harbor_planner._safe_text.csv_safe`); every file is
+    written atomically, the same selection giving the same bytes (no timings in
+    ``summary.json``).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -68,18 +72,18 @@ def write_selection(
     written: list[Path] = []
     path = out / "selected_sites.csv"
     with atomic_path(path) as tmp:
-        sites.drop(columns="geometry").to_csv(tmp, index=False, encoding="utf-8-sig")
+        csv_safe(sites.drop(columns="geometry")).to_csv(tmp, index=False, encoding="utf-8-sig")
     written.append(path)
     path = out / "selected_sites.gpkg"
     with atomic_path(path) as tmp:
-        sites.to_file(tmp, layer="selected_sites", driver="GPKG")
+        write_gpkg_layer(sites, tmp, "selected_sites")
     written.append(path)
     path = out / "coverage_curve.csv"
     with atomic_path(path) as tmp:
-        selection.curve.to_csv(tmp, index=False, encoding="utf-8-sig")
+        csv_safe(selection.curve).to_csv(tmp, index=False, encoding="utf-8-sig")
     written.append(path)
     if summary:
-        figures = {**selection.summary(), **(extra or {})}
+        figures = without_timings({**selection.summary(), **(extra or {})})
         path = out / "summary.json"
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", "utf-8")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import atomic_path
+from harbor_planner._safe_text import csv_safe
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.layers import report_layers, write_layers_gpkg
 from harbor_planner.outputs.map import make_map, save_map
@@ -174,7 +175,7 @@ def _tables(
     if coverage_after is not None:
         path = out / "by_district_after.csv"
         with atomic_path(path) as tmp:
-            coverage_after.by_district.to_csv(tmp, index=False, encoding="utf-8-sig")
+            csv_safe(coverage_after.by_district).to_csv(tmp, index=False, encoding="utf-8-sig")
         files.append(path)
     return files
 

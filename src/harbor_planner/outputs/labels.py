@@ -84,7 +84,6 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
         "渝工港湾 15分钟步行覆盖报告",
         "Worker harbour stations: 15-minute walking coverage report",
     ),
-    "generated": ("生成时间", "Generated"),
     "headline": ("覆盖概况", "Coverage at a glance"),
     "coverage_pct": ("路网步行覆盖率", "Coverage along the network"),
     "euclidean_coverage_pct": ("直线圆覆盖率", "Coverage by straight-line circles"),

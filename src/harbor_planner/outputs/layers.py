@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from harbor_planner._io import atomic_path, jsonable
+from harbor_planner._stable import write_gpkg_layer
 from harbor_planner.errors import InputDataError
 
 __all__ = ["report_layers", "write_layers_gpkg"]
@@ -180,7 +181,7 @@ def write_layers_gpkg(
     path = Path(path)
     with atomic_path(path) as tmp:
         for name, safe, frame in ready:
-            frame.to_file(tmp, layer=safe, driver="GPKG")
+            write_gpkg_layer(frame, tmp, safe, append=bool(written))
             written[name] = safe
     log.info(
         "wrote %s: %s",

@@ -52,6 +52,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
+from harbor_planner._safe_text import strip_control
 from harbor_planner.errors import CRSError, DependencyError, InputDataError
 from harbor_planner.outputs.labels import MAP_TEXT, map_text, status_text
 from harbor_planner.outputs.map_assets import (
@@ -84,7 +85,7 @@ from harbor_planner.outputs.map_specs import (
 )
 from harbor_planner.settings import BASEMAPS, LANGS, STATUS_VALUES
 
-__all__ = ["make_map", "save_map"]
+__all__ = ["make_map", "save_map", "seed_element_ids"]
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +305,7 @@ def _new_map(title: str | None) -> Any:
     fig.header.add_child(el(f"<style>{STYLE_CSS}</style>"), name="harbor_css")
     fig.header.add_child(el(f"<script>{LAYER_JS}</script>"), name="harbor_js")
     if title:
-        fig.title = html.escape(title)
+        fig.title = html.escape(strip_control(title))
     return m
 
 
@@ -376,7 +377,7 @@ def _add_controls(
     if osm or any(shown[k] is not None for k in ("isochrones", "service_area", "gaps")):
         classes["Attribution"](_OSM_ATTRIBUTION).add_to(m)
     if title:
-        classes["MapControl"](html.escape(title), position="topleft", css_class="hp-title").add_to(
+        classes["MapControl"](html.escape(strip_control(title)), position="topleft", css_class="hp-title").add_to(
             m
         )
     if any(legend.values()):
@@ -507,12 +508,49 @@ def make_map(
     return m
 
 
+def seed_element_ids(m: Any) -> None:
+    """Number the map's elements in order (folium gives each a random id), so that the same
+    map renders to the same bytes.
+
+    Parameters
+    ----------
+    m
+        A folium map (or any branca element): its whole page, from the root, is renumbered.
+
+    """
+    root = m.get_root()
+    count = 0
+
+    def visit(el: Any) -> None:
+        nonlocal count
+        el._id = f"{count:08x}"
+        count += 1
+        children = getattr(el, "_children", None)
+        if children:
+            renamed = [(k, c, k == c.get_name()) for k, c in children.items()]
+            children.clear()
+            for key, child, named in renamed:
+                visit(child)
+                children[child.get_name() if named else key] = child
+        for part in ("header", "html", "script"):
+            sub = getattr(el, part, None) if el is root else None
+            if sub is not None:
+                visit(sub)
+
+    visit(root)
+
+
 def save_map(m: Any, path: str | os.PathLike[str]) -> int:
-    """Write the map as one self-contained HTML file, atomically; return its size in bytes."""
+    """Write the map as one self-contained HTML file, atomically; return its size in bytes.
+
+    Element ids are numbered (:func:`seed_element_ids`) and control characters removed, so
+    that the same map gives the same bytes and nothing unprintable reaches the page.
+    """
     from harbor_planner._io import atomic_path
 
     path = Path(path)
-    page = m.get_root().render()
+    seed_element_ids(m)
+    page = strip_control(m.get_root().render())
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     size = path.stat().st_size

@@ -13,6 +13,8 @@ import re
 from importlib import resources
 from typing import Any
 
+from harbor_planner._safe_text import strip_control_deep
+
 __all__ = [
     "LAYER_JS",
     "STYLE_CSS",
@@ -124,7 +126,9 @@ def leaflet_css() -> str:
 
 
 def js_json(value: Any) -> str:
-    """Compact JSON safe to inline in ``<script>`` (``<``, ``>``, ``&``, ``'`` escaped)."""
+    """Compact JSON safe to inline in ``<script>`` (``<``, ``>``, ``&``, ``'`` escaped;
+    control characters removed from every string)."""
+    value = strip_control_deep(value)
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
         text = text.replace(ch, esc)

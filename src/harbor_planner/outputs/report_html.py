@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from harbor_planner._io import atomic_path, file_sha256, jsonable
+from harbor_planner._safe_text import redact_secrets, strip_control
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.osm import OSM_SUFFIXES
 from harbor_planner.outputs.labels import report_labels, status_text, value_text
@@ -376,7 +377,8 @@ def report_html(
     sites
         The selected sites (:func:`harbor_planner.optimize.output.selected_sites`): their table.
     parameters
-        The scenario's parameters, shown as given (nested values as JSON).
+        The scenario's parameters, shown as given (nested values as JSON; the value of a
+        secret such as ``output.tianditu_key`` as ``(set)``).
     sources
         Paths of the data files used: name, size, modification date and SHA-256 prefix.
     lang
@@ -397,17 +399,17 @@ def report_html(
 
     """
     lab = report_labels(lang)
+    parameters = redact_secrets(dict(parameters)) if parameters else parameters
     if coverage is None and selection is None and sites is None:
         raise InputDataError("report: give coverage, selection and/or sites; nothing to report")
     info = source_info(sources or [])
     heading = title or lab["title"]
     from harbor_planner import __version__
 
-    now = dt.datetime.now().replace(microsecond=0).isoformat(" ")
+    # no "generated at" line: the same result gives the same bytes (the time is in run.json)
     body = [
         f"<h1>{esc(heading)}</h1>",
-        f'<p class="meta">{esc(lab["generated"])}: {esc(now)} · '
-        f"harbor-planner {esc(__version__)}</p>",
+        f'<p class="meta">harbor-planner {esc(__version__)}</p>',
         f'<section id="headline"><h2>{esc(lab["headline"])}</h2>'
         f"{_headline(coverage, selection, lab)}</section>",
     ]
@@ -473,7 +475,7 @@ def write_report_html(path: str | os.PathLike[str], **kwargs: Any) -> Path:
         ``path``.
 
     """
-    text = report_html(**kwargs)
+    text = strip_control(report_html(**kwargs))  # the last line of defence
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harbor_planner._io import atomic_path
+from harbor_planner._safe_text import redact_secrets
+from harbor_planner._stable import without_timings
 from harbor_planner._text import display_width
 from harbor_planner.errors import InputDataError
+from harbor_planner.outputs.cells import save_workbook, xlsx_value
 from harbor_planner.outputs.labels import HEADER_ZH, SHEET_NAMES, SUMMARY_ZH, status_text
-from harbor_planner.outputs.values import cell_value, district_frame, flatten
+from harbor_planner.outputs.values import district_frame, flatten
 
 __all__ = ["write_report_xlsx"]
 
@@ -40,7 +42,7 @@ def _add_sheet(
 
     ws = wb.create_sheet(title)
     cols = list(frame.columns)
-    headers = [HEADER_ZH.get(c, c) if chinese else c for c in cols]
+    headers = [xlsx_value(str(HEADER_ZH.get(c, c) if chinese else c)) for c in cols]
     ws.append(headers)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="EDEDED")
     for cell in ws[1]:
@@ -48,7 +50,7 @@ def _add_sheet(
         cell.alignment = Alignment(vertical="center", wrap_text=False)
     widths = [display_width(h) for h in headers]
     for row in frame.itertuples(index=False, name=None):
-        values = [cell_value(v) for v in row]
+        values = [xlsx_value(v) for v in row]
         ws.append(values)
         for k, v in enumerate(values):
             if v is None:
@@ -87,10 +89,10 @@ _XLSX_FORMATS = {
 def _summary_frame(coverage: Any | None, selection: Any | None, *, chinese: bool) -> pd.DataFrame:
     rows: list[tuple[str, str, Any]] = []
     if coverage is not None:
-        for key, v in flatten(coverage.summary):
+        for key, v in flatten(without_timings(coverage.summary)):
             rows.append((key, SUMMARY_ZH.get(key, key) if chinese else key, v))
     if selection is not None:
-        for key, v in flatten(selection.summary()):
+        for key, v in flatten(without_timings(selection.summary())):
             k = f"selection.{key}" if coverage is not None and key in coverage.summary else key
             rows.append((k, SUMMARY_ZH.get(key, key) if chinese else k, v))
     return pd.DataFrame(rows, columns=["key", "label", "value"])[["label", "value", "key"]]
@@ -141,7 +143,8 @@ def write_report_xlsx(
     coverage after them per district), 站点/Stations (each station with its coverage
     figures and WGS-84 lon/lat, by importance), 新增站点/Selected sites, 覆盖曲线/Coverage curve
     and 参数/Parameters, each only when there is something to put in it. Numbers are written
-    as numbers; the header row is frozen and filterable. Statuses read as
+    as numbers and text as text, never as a formula (:mod:`harbor_planner.outputs.cells`);
+    the header row is frozen and filterable; the same content gives the same bytes. Statuses read as
     :func:`harbor_planner.settings.status_label` gives them, in Chinese or English.
 
     Parameters
@@ -154,7 +157,8 @@ def write_report_xlsx(
         A :class:`~harbor_planner.optimize.SiteSelection` and its sites
         (:func:`harbor_planner.optimize.output.selected_sites`).
     parameters
-        The scenario's parameters (nested ones flattened to dotted names).
+        The scenario's parameters (nested ones flattened to dotted names; the value of a
+        secret such as ``output.tianditu_key`` is shown as ``(set)``).
     chinese_headers
         Chinese sheet names, headers and labels (default), or English ones.
 
@@ -197,11 +201,10 @@ def write_report_xlsx(
         _add_sheet(wb, name["curve"], selection.curve, chinese=zh, formats=_XLSX_FORMATS)
     if parameters:
         frame = pd.DataFrame(
-            [(k, cell_value(v)) for k, v in flatten(parameters)], columns=["parameter", "value"]
+            [(k, xlsx_value(v)) for k, v in flatten(redact_secrets(parameters))],
+            columns=["parameter", "value"],
         )
         _add_sheet(wb, name["parameters"], frame, chinese=zh)
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
+    path = save_workbook(wb, path)
     log.info("wrote %s with sheets %s", path, ", ".join(wb.sheetnames))
     return path

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import jsonable
+from harbor_planner._safe_text import strip_control
 
 __all__ = [
     "cell_value",
@@ -31,12 +32,13 @@ __all__ = [
 
 
 def esc(value: Any) -> str:
-    """HTML-escaped text of any value (``None`` gives ``""``).
+    """HTML-escaped text of any value (``None`` gives ``""``), control characters removed.
 
     Parameters
     ----------
     value
-        Any value; its ``str`` is escaped, quotes included.
+        Any value; its ``str`` is cleaned (:func:`harbor_planner._safe_text.strip_control`)
+        and escaped, quotes included.
 
     Returns
     -------
@@ -44,7 +46,7 @@ def esc(value: Any) -> str:
         Text safe in HTML content and attribute values.
 
     """
-    return html.escape("" if value is None else str(value), quote=True)
+    return html.escape(strip_control("" if value is None else str(value)), quote=True)
 
 
 def is_missing(value: Any) -> bool:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harbor_planner._io import atomic_path
+from harbor_planner._safe_text import csv_safe
+from harbor_planner._stable import without_timings
 from harbor_planner.errors import InputDataError
 
 if TYPE_CHECKING:
@@ -84,9 +86,9 @@ def write_results(
     if study.exits is not None:
         path = out / EXIT_CANDIDATES_FILE
         with atomic_path(path) as tmp:
-            study.exits.to_csv(tmp, index=False, encoding="utf-8-sig")
+            csv_safe(study.exits).to_csv(tmp, index=False, encoding="utf-8-sig")
         files.append(path)
-    files.append(write_json(out / "summary.json", summary))
+    files.append(write_json(out / "summary.json", without_timings(summary)))
     return files
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import atomic_path
+from harbor_planner._safe_text import csv_safe
 from harbor_planner.errors import InputDataError
 
 __all__ = ["Comparison", "compare_runs", "format_comparison", "write_comparison"]
@@ -226,7 +227,8 @@ def write_comparison(comparison: Comparison, path: str | os.PathLike[str]) -> li
 
     A ``.csv`` path receives the overall table; the districts go beside it as
     ``<stem>_districts.csv``. CSV is UTF-8 with a byte-order mark (Excel shows Chinese).
-    Files are written atomically.
+    Text cells never read as formulas (run labels and district names are user text); files
+    are written atomically and the same comparison gives the same bytes.
 
     Returns
     -------
@@ -237,15 +239,15 @@ def write_comparison(comparison: Comparison, path: str | os.PathLike[str]) -> li
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        with atomic_path(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            comparison.overall.to_excel(xl, sheet_name="overall", index=False)
-            comparison.districts.to_excel(xl, sheet_name="districts", index=False)
-        return [path]
+        from harbor_planner.outputs.cells import write_frames_xlsx
+
+        sheets = {"overall": comparison.overall, "districts": comparison.districts}
+        return [write_frames_xlsx(path, sheets)]
     if suffix == ".csv":
         side = path.with_name(f"{path.stem}_districts.csv")
         with atomic_path(path) as tmp:
-            comparison.overall.to_csv(tmp, index=False, encoding="utf-8-sig")
+            csv_safe(comparison.overall).to_csv(tmp, index=False, encoding="utf-8-sig")
         with atomic_path(side) as tmp:
-            comparison.districts.to_csv(tmp, index=False, encoding="utf-8-sig")
+            csv_safe(comparison.districts).to_csv(tmp, index=False, encoding="utf-8-sig")
         return [path, side]
     raise InputDataError(f"{path}: expected a .xlsx or .csv file name")

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import atomic_path
+from harbor_planner._stable import gpkg_text_clean, stable_gpkg
 from harbor_planner.coords import DatumDiagnosis, diagnose_datum_shift, to_wgs84
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import problem
@@ -244,7 +245,8 @@ def write_station_check(check: StationCheck, path: str | os.PathLike[str]) -> Pa
     rejected["row"] = check.rejected["row"].astype("int64")
     problems = check.problems.copy()
     problems["row"] = problems["row"].astype("Float64")
-    with atomic_path(out) as tmp:
+    stations, rejected, problems = map(gpkg_text_clean, (stations, rejected, problems))
+    with atomic_path(out) as tmp, stable_gpkg():
         pyogrio.write_dataframe(stations, tmp, layer="stations", driver="GPKG")
         pyogrio.write_dataframe(rejected, tmp, layer="rejected", driver="GPKG", append=True)
         pyogrio.write_dataframe(problems, tmp, layer="problems", driver="GPKG", append=True)

@@ -12,8 +12,10 @@ coverage figure.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +23,7 @@ import pandas as pd
 
 from harbor_planner.errors import InputDataError
 
-__all__ = ["CODE_COLUMN", "Numbering", "number_stations", "register_table"]
+__all__ = ["CODE_COLUMN", "Numbering", "number_stations", "register_table", "write_register"]
 
 log = logging.getLogger(__name__)
 
@@ -217,3 +219,55 @@ def register_table(numbered: Any) -> pd.DataFrame:
             "area_m2", "opened", "closed", "经度", "纬度"]  # fmt: skip
     first = [c for c in head if c in table]
     return table[first + [c for c in table.columns if c not in first]].replace({np.nan: None})
+
+
+def write_register(
+    table: pd.DataFrame, path: str | os.PathLike[str], *, geometry: Any = None
+) -> Path:
+    """Write a register table (:func:`register_table`) as ``.csv``, ``.xlsx`` or ``.gpkg``.
+
+    Text cells never become formulas (CSV: a ``'`` before a leading ``=``, ``+``, ``-``,
+    ``@``; workbook: text cells), control characters are removed, the file is written
+    atomically and the same register gives the same bytes.
+
+    Parameters
+    ----------
+    table
+        The register.
+    path
+        The file; its suffix picks the format (replaced if it exists).
+    geometry
+        The stations' WGS-84 points, needed for ``.gpkg``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    InputDataError
+        Another suffix, or a GeoPackage without ``geometry``.
+
+    """
+    from harbor_planner._io import atomic_path
+    from harbor_planner._safe_text import csv_safe
+    from harbor_planner._stable import write_gpkg_layer
+    from harbor_planner.outputs.cells import write_frames_xlsx
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return write_frames_xlsx(path, {"register": table})
+    if suffix == ".csv":
+        with atomic_path(path) as tmp:
+            csv_safe(table).to_csv(tmp, index=False, encoding="utf-8-sig")
+        return path
+    if suffix == ".gpkg" and geometry is not None:
+        import geopandas as gpd
+
+        layer = gpd.GeoDataFrame(table, geometry=geometry, crs="EPSG:4326")
+        with atomic_path(path) as tmp:
+            write_gpkg_layer(layer, tmp, "register")
+        return path
+    raise InputDataError(f"{path}: expected a .csv, .xlsx or .gpkg file name (with geometry)")
