@@ -67,7 +67,7 @@ def has_control(text: str) -> bool:
 
 
 def strip_control(text: str) -> str:
-    """``text`` without control characters and ANSI escape sequences (tab and newline kept).
+    r"""``text`` without control characters and ANSI escape sequences (tab and newline kept).
 
     Parameters
     ----------
@@ -82,7 +82,7 @@ def strip_control(text: str) -> str:
 
     Examples
     --------
-    >>> strip_control("\\x1b[31mred\\x1b[0m\\x07 bell")
+    >>> strip_control("\x1b[31mred\x1b[0m\x07 bell")
     'red bell'
 
     """
@@ -115,10 +115,11 @@ def strip_control_deep(value: Any) -> Any:
 
 
 def formula_safe(text: str) -> str:
-    """Text a spreadsheet cannot take for a formula: control characters removed and a ``'``
-    put before a leading ``=``, ``+``, ``-``, ``@``, tab or carriage return.
+    r"""Text a spreadsheet cannot take for a formula.
 
-    Plain numbers (``-5``, ``+1.5e3``) are left as they are: they are not formulas.
+    Control characters are removed (:func:`strip_control`) and a ``'`` is put before a leading
+    ``=``, ``+``, ``-``, ``@``, tab or carriage return (OWASP). Plain numbers (``-5``,
+    ``+1.5e3``) are left as they are: they are not formulas.
 
     Parameters
     ----------
@@ -133,7 +134,7 @@ def formula_safe(text: str) -> str:
     Examples
     --------
     >>> formula_safe('=HYPERLINK("http://x","y")')
-    '\\'=HYPERLINK("http://x","y")'
+    '\'=HYPERLINK("http://x","y")'
     >>> formula_safe("-5")
     '-5'
 
@@ -192,8 +193,10 @@ def csv_safe(frame: Any) -> Any:
 
 
 def is_secret_name(name: object) -> bool:
-    """Whether a setting named ``name`` holds a secret (its last dotted part names one of
-    :data:`harbor_planner.settings.SECRET_WORDS`: ``tianditu_key``, ``api_token``...).
+    """Whether a setting named ``name`` holds a secret.
+
+    Its last dotted part holds one of :data:`harbor_planner.settings.SECRET_WORDS`:
+    ``tianditu_key``, ``api_token``...
 
     Parameters
     ----------

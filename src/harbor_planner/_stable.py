@@ -33,9 +33,7 @@ __all__ = [
 
 def file_datetime() -> dt.datetime:
     """:data:`harbor_planner.settings.FILE_DATE` as a naive UTC datetime."""
-    return dt.datetime.fromisoformat(settings.FILE_DATE.replace("Z", "+00:00")).replace(
-        tzinfo=None
-    )
+    return dt.datetime.fromisoformat(settings.FILE_DATE.replace("Z", "+00:00")).replace(tzinfo=None)
 
 
 @contextlib.contextmanager
@@ -74,9 +72,9 @@ def gpkg_text_clean(frame: Any) -> Any:
     dirty = {}
     for col in frame.columns:
         values = frame[col]
-        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            if values.map(lambda v: isinstance(v, str) and strip_control(v) != v).any():
-                dirty[col] = values.map(strip_control)
+        text = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
+        if text and values.map(lambda v: isinstance(v, str) and strip_control(v) != v).any():
+            dirty[col] = values.map(strip_control)
     names = [strip_control(c) if isinstance(c, str) else c for c in frame.columns]
     if not dirty and names == list(frame.columns):
         return frame
@@ -118,8 +116,9 @@ _OOXML_DATES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcte
 
 
 def stable_zip(path: str | os.PathLike[str]) -> None:
-    """Rewrite a ZIP file (an ``.xlsx``) with every entry dated
-    :data:`~harbor_planner.settings.FILE_DATE`, entries and compression unchanged.
+    """Rewrite a ZIP file (an ``.xlsx``) with fixed dates, entries and compression unchanged.
+
+    Every entry is dated :data:`~harbor_planner.settings.FILE_DATE`.
 
     The created and modified dates of an Office document's properties
     (``docProps/core.xml``, which openpyxl sets to the time of saving) get the same date.
@@ -147,9 +146,10 @@ def stable_zip(path: str | os.PathLike[str]) -> None:
 
 
 def without_timings(value: Any) -> Any:
-    """Nested figures without the measured timings (keys in
-    :data:`harbor_planner.settings.TIMING_KEYS`): they differ between identical runs and
-    belong in run.json's own fields.
+    """Nested figures without the measured timings.
+
+    The keys of :data:`harbor_planner.settings.TIMING_KEYS` differ between identical runs;
+    they belong in run.json's own fields.
 
     Parameters
     ----------
@@ -165,9 +165,7 @@ def without_timings(value: Any) -> Any:
     from collections.abc import Mapping
 
     if isinstance(value, Mapping):
-        return {
-            k: without_timings(v) for k, v in value.items() if k not in settings.TIMING_KEYS
-        }
+        return {k: without_timings(v) for k, v in value.items() if k not in settings.TIMING_KEYS}
     if isinstance(value, list | tuple):
         return [without_timings(v) for v in value]
     return value

@@ -24,8 +24,10 @@ __all__ = ["protect_cells", "save_workbook", "write_frames_xlsx", "xlsx_value"]
 
 
 def xlsx_value(value: Any) -> Any:
-    """A value for a workbook cell: :func:`~harbor_planner.outputs.values.cell_value` with
-    the control characters removed from text and missing dates (``NaT``) empty.
+    """A value for a workbook cell, clean.
+
+    As :func:`~harbor_planner.outputs.values.cell_value`, with the control characters removed
+    from text and missing dates (``NaT``) empty.
 
     Parameters
     ----------

@@ -377,9 +377,8 @@ def _add_controls(
     if osm or any(shown[k] is not None for k in ("isochrones", "service_area", "gaps")):
         classes["Attribution"](_OSM_ATTRIBUTION).add_to(m)
     if title:
-        classes["MapControl"](html.escape(strip_control(title)), position="topleft", css_class="hp-title").add_to(
-            m
-        )
+        shown_title = html.escape(strip_control(title))
+        classes["MapControl"](shown_title, position="topleft", css_class="hp-title").add_to(m)
     if any(legend.values()):
         classes["MapControl"](
             _legend_html(legend, lang), position="bottomright", css_class="hp-legend"
@@ -509,8 +508,9 @@ def make_map(
 
 
 def seed_element_ids(m: Any) -> None:
-    """Number the map's elements in order (folium gives each a random id), so that the same
-    map renders to the same bytes.
+    """Number the map's elements in order, so that the same map renders to the same bytes.
+
+    folium gives each element a random id; these become ``00000000``, ``00000001``...
 
     Parameters
     ----------

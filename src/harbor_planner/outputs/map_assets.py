@@ -126,8 +126,10 @@ def leaflet_css() -> str:
 
 
 def js_json(value: Any) -> str:
-    """Compact JSON safe to inline in ``<script>`` (``<``, ``>``, ``&``, ``'`` escaped;
-    control characters removed from every string)."""
+    """Compact JSON safe to inline in ``<script>`` (``<``, ``>``, ``&``, ``'`` escaped).
+
+    Control characters are removed from every string.
+    """
     value = strip_control_deep(value)
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
