@@ -147,15 +147,16 @@ def formula_safe(text: str) -> str:
     return text
 
 
-def _safe_column(values: Any) -> Any:
+def _safe_column(values: Any) -> Any | None:
+    """The column with safe text, or ``None`` when nothing changes."""
     import pandas as pd
 
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(object)
     elif values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
-        return values
+        return None
     if not values.map(lambda v: isinstance(v, str) and formula_safe(v) != v).any():
-        return values
+        return None
     return values.map(formula_safe).astype(object)
 
 
@@ -180,7 +181,7 @@ def csv_safe(frame: Any) -> Any:
     changed = {
         col: new
         for col in frame.columns
-        if col != geometry and (new := _safe_column(frame[col])) is not frame[col]
+        if col != geometry and (new := _safe_column(frame[col])) is not None
     }
     names = [formula_safe(c) if isinstance(c, str) else c for c in frame.columns]
     if not changed and names == list(frame.columns):

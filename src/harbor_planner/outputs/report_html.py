@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from harbor_planner._io import atomic_path, file_sha256, jsonable
-from harbor_planner._safe_text import redact_secrets, strip_control
+from harbor_planner._safe_text import strip_control
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.osm import OSM_SUFFIXES
 from harbor_planner.outputs.labels import report_labels, status_text, value_text
@@ -32,6 +32,7 @@ from harbor_planner.outputs.values import (
     is_missing,
     num_text,
     pct_text,
+    report_parameters,
     size_text,
 )
 
@@ -378,7 +379,7 @@ def report_html(
         The selected sites (:func:`harbor_planner.optimize.output.selected_sites`): their table.
     parameters
         The scenario's parameters, shown as given (nested values as JSON; the value of a
-        secret such as ``output.tianditu_key`` as ``(set)``).
+        secret such as ``output.tianditu_key`` as ``(set)``; ``output.dir`` left out).
     sources
         Paths of the data files used: name, size, modification date and SHA-256 prefix.
     lang
@@ -399,7 +400,7 @@ def report_html(
 
     """
     lab = report_labels(lang)
-    parameters = redact_secrets(dict(parameters)) if parameters else parameters
+    parameters = report_parameters(parameters) if parameters else parameters
     if coverage is None and selection is None and sites is None:
         raise InputDataError("report: give coverage, selection and/or sites; nothing to report")
     info = source_info(sources or [])

@@ -16,13 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harbor_planner._safe_text import redact_secrets
 from harbor_planner._stable import without_timings
 from harbor_planner._text import display_width
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.cells import save_workbook, xlsx_value
 from harbor_planner.outputs.labels import HEADER_ZH, SHEET_NAMES, SUMMARY_ZH, status_text
-from harbor_planner.outputs.values import district_frame, flatten
+from harbor_planner.outputs.values import district_frame, flatten, report_parameters
 
 __all__ = ["write_report_xlsx"]
 
@@ -158,7 +157,7 @@ def write_report_xlsx(
         (:func:`harbor_planner.optimize.output.selected_sites`).
     parameters
         The scenario's parameters (nested ones flattened to dotted names; the value of a
-        secret such as ``output.tianditu_key`` is shown as ``(set)``).
+        secret such as ``output.tianditu_key`` is shown as ``(set)``; ``output.dir`` left out).
     chinese_headers
         Chinese sheet names, headers and labels (default), or English ones.
 
@@ -201,7 +200,7 @@ def write_report_xlsx(
         _add_sheet(wb, name["curve"], selection.curve, chinese=zh, formats=_XLSX_FORMATS)
     if parameters:
         frame = pd.DataFrame(
-            [(k, xlsx_value(v)) for k, v in flatten(redact_secrets(parameters))],
+            [(k, xlsx_value(v)) for k, v in flatten(report_parameters(parameters))],
             columns=["parameter", "value"],
         )
         _add_sheet(wb, name["parameters"], frame, chinese=zh)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import jsonable
-from harbor_planner._safe_text import strip_control
+from harbor_planner._safe_text import redact_secrets, strip_control
 
 __all__ = [
     "cell_value",
@@ -27,6 +27,7 @@ __all__ = [
     "is_missing",
     "num_text",
     "pct_text",
+    "report_parameters",
     "size_text",
 ]
 
@@ -234,3 +235,28 @@ def district_frame(cov: Any, after: Any | None) -> pd.DataFrame:
         coverage_pct_after=a["coverage_pct"].reindex(keyed.index).to_numpy(),
     )
     return out.reset_index()
+
+
+def report_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Parameters as the reports show them: secrets redacted, the output folder left out.
+
+    The folder a report is written to is where the report is (run.json records it), so a
+    result gives the same report wherever it is written.
+
+    Parameters
+    ----------
+    parameters
+        Nested parameters (e.g. ``Scenario.to_dict()``).
+
+    Returns
+    -------
+    dict
+        A copy, :func:`harbor_planner._safe_text.redact_secrets` applied, without
+        ``output.dir``.
+
+    """
+    shown = redact_secrets(dict(parameters or {}))
+    output = shown.get("output")
+    if isinstance(output, Mapping) and "dir" in output:
+        shown["output"] = {k: v for k, v in output.items() if k != "dir"}
+    return shown

@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harbor_planner._safe_text import redact_override, redact_secrets
 from harbor_planner.errors import ScenarioError
 from harbor_planner.scenario._check import (
     Problems,
@@ -141,8 +142,23 @@ class Scenario:
             overrides=[*self.overrides, *_override_items(overrides)],
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as plain JSON types (paths as text), section by section."""
+    def to_dict(self, *, redact: bool = True) -> dict[str, Any]:
+        """The settings as plain JSON types (paths as text), section by section.
+
+        Parameters
+        ----------
+        redact
+            Show each secret that was set (``output.tianditu_key``, any setting whose name
+            holds one of :data:`harbor_planner.settings.SECRET_WORDS`) as
+            :data:`harbor_planner.settings.REDACTED`, never its value (default): these are
+            the parameters of run.json and the reports. ``False`` gives the values.
+
+        Returns
+        -------
+        dict
+            Section name → settings, with ``title`` and ``description``.
+
+        """
 
         def plain(v: Any) -> Any:
             if isinstance(v, Path):
@@ -161,7 +177,18 @@ class Scenario:
                 if section is None
                 else {f.name: plain(getattr(section, f.name)) for f in dataclasses.fields(section)}
             )
+        if not redact:
+            return out
+        out = redact_secrets(out)
+        output = out["output"]
+        if output["basemap"] == "tianditu" and not output["tianditu_key"]:
+            # the map takes the key from the environment: record that, never the key
+            output["tianditu_key"] = "(TIANDITU_KEY)" if os.environ.get("TIANDITU_KEY") else None
         return out
+
+    def redacted_overrides(self) -> list[str]:
+        """The overrides as ``key=value`` text, the value of a secret shown as ``(set)``."""
+        return [redact_override(o) for o in self.overrides]
 
     def input_files(self) -> dict[str, Path]:
         """Input files by role (only the local files the scenario names)."""

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import file_sha256
+from harbor_planner._safe_text import redact_argv
 from harbor_planner.outputs import FILES
 from harbor_planner.pipeline import run_study, study_summary, write_json, write_results
 from harbor_planner.scenario.config import Scenario, load_scenario
@@ -288,9 +289,11 @@ def _manifest(
     opt_summary = summary["optimize"]
     return {
         "harbor_planner": __version__,
-        "command": " ".join(Path(sys.argv[0]).name.split() + sys.argv[1:]) if sys.argv else "",
+        "command": " ".join(Path(sys.argv[0]).name.split() + redact_argv(sys.argv[1:]))
+        if sys.argv
+        else "",
         "scenario_file": str(scenario.path) if scenario.path else None,
-        "overrides": list(scenario.overrides),
+        "overrides": scenario.redacted_overrides(),
         "started": started.isoformat(timespec="seconds"),
         "finished": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "wall_time_s": round(time.perf_counter() - t_start, 3),
