@@ -292,6 +292,12 @@ def test_stations_number_is_safe_and_reproducible(hostile_coverage, capsys):
             assert code == 0, capsys.readouterr().err
         assert first.read_bytes() == second.read_bytes(), suffix
         {".xlsx": _check_workbook, ".csv": _check_csv, ".gpkg": _check_gpkg}[suffix](first)
+    checked = [tmp / "check1.gpkg", tmp / "check2.gpkg"]
+    for out in checked:
+        main(["-q", "stations", "check", str(stations), "--crs", "gcj02", "--out", str(out)])
+    assert checked[0].read_bytes() == checked[1].read_bytes()
+    _check_gpkg(checked[0])
+    capsys.readouterr()
     from openpyxl import load_workbook
 
     ws = load_workbook(tmp / "reg1.xlsx").worksheets[0]
@@ -299,7 +305,6 @@ def test_stations_number_is_safe_and_reproducible(hostile_coverage, capsys):
     assert '=HYPERLINK("http://x","y")' in values  # the text as given, never a formula
 
 
-@pytest.mark.slow
 def test_scenario_run_with_hostile_text_and_key(tmp_path, capsys, caplog):
     demo = _demo_dir()
     _hostile_stations(tmp_path)

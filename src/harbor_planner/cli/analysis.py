@@ -62,8 +62,9 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
         progress=args.progress,
     )
     driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
-    from harbor_planner._stable import stable_gpkg
+    from harbor_planner._stable import gpkg_text_clean, stable_gpkg
 
+    polys = gpkg_text_clean(polys)
     with atomic_path(args.out) as tmp, stable_gpkg():
         polys.to_file(tmp, layer="isochrones", driver=driver)
         if area is not None and driver == "GPKG":
