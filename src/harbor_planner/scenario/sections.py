@@ -301,7 +301,7 @@ class OutputConfig:
         default_factory=lambda: list(settings.OUTPUT_FORMATS)
     )
     basemap: Literal[settings.BASEMAPS] = "osm"
-    tianditu_key: str | None = None
+    tianditu_key: str | None = field(default=None, repr=False)  # a secret: never in logs
     lang: Literal[settings.LANGS] = "zh"
     map_bands: list[float] = field(default_factory=lambda: list(settings.MAP_BANDS_MINUTES))
     map_max_stations: int = settings.MAP_MAX_STATIONS
