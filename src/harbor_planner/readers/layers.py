@@ -26,7 +26,7 @@ from harbor_planner._text import rows_text
 from harbor_planner.coords import CoordSystem, geometry_to_wgs84, parse_crs
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers.headers import column_role, header_datum
-from harbor_planner.readers.tables import RawTable, clean_cells, unique_headers
+from harbor_planner.readers.tables import RawTable, clean_frame_text, unique_headers
 from harbor_planner.readers.text import clean_text, parse_coordinate_text
 from harbor_planner.readers.xlsx import read_table_file
 
@@ -202,16 +202,6 @@ def _read_layer(path: Path, layer: str, encoding: str | None) -> pd.DataFrame:
     return gdf
 
 
-def _clean_frame(
-    frame: pd.DataFrame, sheet: str | None, path: Path
-) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
-    """The attributes with control characters removed from headers and text cells."""
-    rows = [list(frame.columns), *frame.astype(object).to_numpy().tolist()]
-    rows, problems = clean_cells(rows, list(range(len(rows))), sheet, path)
-    out = pd.DataFrame(rows[1:], columns=unique_headers(rows[0]), dtype=object)
-    return out, problems
-
-
 def _point_xy(geoms: np.ndarray) -> tuple[FloatArray, FloatArray, np.ndarray]:
     """x, y of point geometries, and the type name of every geometry that is not a point.
 
@@ -275,13 +265,14 @@ def read_geo(
     gdf = _read_layer(path, layer, encoding)
     shown = layer if len(listed) > 1 else None
     if not isinstance(gdf, gpd.GeoDataFrame):  # an attributes-only table
-        frame, problems = _clean_frame(pd.DataFrame(gdf), shown, path)
+        frame, problems = clean_frame_text(pd.DataFrame(gdf).astype(object), shown, path)
         rows = np.arange(1, len(frame) + 1, dtype=np.int64)
         log.info("%s: layer %r has no geometry; read as a table", path, layer)
         return [RawTable(frame, rows, shown)], problems
     geoms = gdf.geometry.to_numpy()
     x, y, bad = _point_xy(geoms)
-    frame, problems = _clean_frame(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), shown, path)
+    attributes = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
+    frame, problems = clean_frame_text(attributes.reset_index(drop=True), shown, path)
     frame = _feature_ids(path, frame)
     frame["geometry_wkt"] = shapely.to_wkt(geoms, rounding_precision=-1)
     raw = RawTable(
@@ -300,7 +291,9 @@ def read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
     """A vector layer with its CRS (a layer without one, or without geometry, is an error).
 
     A Shapefile without ``.cpg`` has its text encoding detected
-    (:func:`shapefile_encoding`).
+    (:func:`shapefile_encoding`); features with inf/NaN coordinates are an error naming
+    them; text is cleaned of control characters (one warning in the log); the layer's own
+    ``row``/``sheet`` columns become ``row_src``/``sheet_src``.
     """
     enc = shapefile_encoding(path)
     kwargs = {"encoding": enc} if enc else {}
@@ -320,6 +313,12 @@ def read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
             "or polygons, or export the table as CSV with longitude/latitude columns",
             path=path,
         )
+    _check_finite(gdf, path)
+    gdf = gdf.rename(columns={c: f"{c}_src" for c in ("row", "sheet") if c in gdf.columns})
+    attributes = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    cleaned, _ = clean_frame_text(attributes, None, path)
+    if cleaned is not attributes:
+        gdf = gpd.GeoDataFrame(cleaned, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
     if gdf.crs is None:
         raise CRSError(
             "the layer has no CRS, so its coordinates cannot be placed or measured; define it "
@@ -327,6 +326,19 @@ def read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
             path=path,
         )
     return gdf
+
+
+def _check_finite(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """Refuse features with an infinite or NaN coordinate, naming them."""
+    xy, index = shapely.get_coordinates(gdf.geometry.to_numpy(), return_index=True)
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        features = np.unique(index[bad]) + 1
+        raise InputDataError(
+            f"features {rows_text(features.tolist())} have coordinates that are not finite "
+            "numbers (inf or NaN); fix or delete those features",
+            path=path,
+        )
 
 
 def layer_to_wgs84(
@@ -442,7 +454,7 @@ def table_coords(
     if bad.any():
         rows = frame["row"].to_numpy()[bad]
         raise InputDataError(
-            f"rows {rows_text(rows)}: missing, non-numeric or infinite coordinates in "
+            f"rows {rows_text(rows)}: missing or non-numeric coordinates (or inf/NaN) in "
             f"columns {lon_col!r}/{lat_col!r}; fill in decimal degrees (e.g. 106.5702, "
             "29.5573) or delete the rows",
             path=path,

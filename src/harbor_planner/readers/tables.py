@@ -32,6 +32,7 @@ __all__ = [
     "COLUMN_ALIASES",
     "RawTable",
     "clean_cells",
+    "clean_frame_text",
     "detect_encoding",
     "file_kind",
     "header_index",
@@ -127,6 +128,58 @@ def unique_headers(header: Sequence[object]) -> list[str]:
             seen[name] = 0
         out.append(name)
     return out
+
+
+def clean_frame_text(
+    frame: pd.DataFrame, sheet: str | None, path: Path, rows: Sequence[int] | None = None
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """A frame with control characters removed from its headers and text cells.
+
+    Parameters
+    ----------
+    frame
+        Attributes as read (any dtypes; only text cells change).
+    sheet
+        The sheet or layer, for the warning.
+    path
+        The file, for the log.
+    rows
+        The row (feature) number of each row of ``frame``; 1, 2... when ``None``.
+
+    Returns
+    -------
+    frame, problems
+        The cleaned frame (the same object when nothing changed) and one
+        ``control_characters`` warning naming the rows (none when no cell had one).
+
+    """
+    numbers = np.arange(1, len(frame) + 1) if rows is None else np.asarray(rows)
+    dirty = np.zeros(len(frame), dtype=bool)
+    out = frame
+    for i in range(frame.shape[1]):
+        s = frame.iloc[:, i]
+        if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
+            continue
+        hit = s.map(lambda v: isinstance(v, str) and has_control(v)).to_numpy(dtype=bool)
+        if hit.any():
+            if out is frame:
+                out = frame.copy()
+            out.iloc[:, i] = s.map(lambda v: clean_text(v) if isinstance(v, str) else v)
+            dirty |= hit
+    header_dirty = any(isinstance(c, str) and has_control(c) for c in frame.columns)
+    if header_dirty:
+        out = out.rename(columns=lambda c: clean_text(c) if isinstance(c, str) else c)
+        out.columns = unique_headers(list(out.columns))
+    if not dirty.any() and not header_dirty:
+        return out, []
+    where = f"layer {sheet!r}, " if sheet else ""
+    what = f"rows {rows_text(numbers[dirty].tolist())}" if dirty.any() else "the headers"
+    message = (
+        f"control characters (terminal escapes, BEL, NUL...) removed from {where}{what}; "
+        "check those cells in the file"
+    )
+    log.warning("%s: %s", path, message)
+    return out, [problem(sheet, None, None, "warning", "control_characters", message)]
 
 
 def clean_cells(
