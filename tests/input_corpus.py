@@ -305,12 +305,18 @@ def control_csv(d: Path) -> Path:
 
 
 def control_xlsx(d: Path) -> Path:
-    # openpyxl refuses most C0 characters in cells; the escape is written through a string
-    # the XML allows (ESC is not allowed either), so the workbook holds visible look-alikes
-    # plus a DEL, which is allowed.
+    # openpyxl refuses raw control characters; Excel stores them as _xHHHH_ escapes, which
+    # is what a hostile workbook holds (ESC, BEL), plus a DEL and a C1 control
     return _workbook(
         d / "control.xlsx",
-        {"站点": [["名称", "经度", "纬度"], ["解放碑\x7f", *P1], ["较场口\x85", *P2]]},
+        {
+            "站点": [
+                ["名称", "地址", "经度", "纬度"],
+                ["_x001B_[31m解放碑_x001B_[0m", "民族路_x0007_", *P1],
+                ["较场口\x7f", "中兴路\x85", *P2],
+                ["七星岗", "", *P3],
+            ]
+        },
     )
 
 

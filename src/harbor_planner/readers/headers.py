@@ -73,7 +73,7 @@ ALIAS_INDEX: dict[str, str] = {
 
 
 def _without_datum(s: str) -> str:
-    return _SEPARATORS.sub("", _DATUM_RE.sub("", s))
+    return _SEPARATORS.sub("", _DATUM_RE.sub("", s)).replace("坐标", "")
 
 
 def column_role(text: object) -> str | None:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import logging
 import struct
@@ -68,7 +69,7 @@ def shapefile_encoding(path: Path) -> str | None:
     """
     if path.suffix.lower() != ".shp":
         return None
-    siblings = {p.name.lower(): p for p in path.parent.glob(path.stem + ".*")}
+    siblings = {p.name.lower(): p for p in path.parent.glob(glob.escape(path.stem) + ".*")}
     dbf = siblings.get(path.stem.lower() + ".dbf")
     if path.stem.lower() + ".cpg" in siblings or dbf is None:
         return None

@@ -66,11 +66,21 @@ def display_number(value: object, number_format: str | None) -> object:
     return f"{_literal(m.group(1))}{sign}{digits}{_literal(m.group(3))}"
 
 
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(value: object) -> object:
+    """Excel's ``_xHHHH_`` escapes (how it stores control characters) as the characters."""
+    if isinstance(value, str) and "_x" in value:
+        return _XML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+    return value
+
+
 def _sheet_rows(ws: Any) -> list[list[object]]:
     """The values of a sheet, numbers shown as their zero-padding formats show them."""
     rows = []
     for r in ws.iter_rows(min_row=1):
-        vals = [display_number(c.value, getattr(c, "number_format", None)) for c in r]
+        vals = [_unescape(display_number(c.value, getattr(c, "number_format", None))) for c in r]
         rows.append([c.strip() or None if isinstance(c, str) else c for c in vals])
     return rows
 
