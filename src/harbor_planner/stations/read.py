@@ -164,20 +164,25 @@ def read_stations(
         A ``.csv``/``.txt``/``.tsv`` (UTF-8, UTF-8 with BOM or GBK/GB18030, detected; comma,
         semicolon, tab or ``|``), ``.xlsx``, ``.geojson``/``.json``, ``.gpkg`` or ``.shp`` file.
         In CSV and XLSX the header row may follow a few title rows; it is the first row naming
-        both a longitude and a latitude column.
+        both a longitude and a latitude column (经度/纬度, 东经/北纬, X坐标/Y坐标, lon/lat,
+        ``经度(GCJ02)``, ``LNG_GCJ``, ``百度经度``...). A workbook saved under a ``.csv`` name
+        is read as a workbook. Coordinates may use full-width digits or a decimal comma.
+        Control characters are removed from every text cell (one ``control_characters``
+        warning names the rows).
     crs
         The true coordinate system of the coordinates: ``"gcj02"`` for points picked on AMap
         (高德) or Tencent, ``"bd09"`` for Baidu, ``"wgs84"`` for GPS/OpenStreetMap, or
         ``"EPSG:NNNN"`` (see :func:`harbor_planner.coords.parse_crs`). Required for CSV/XLSX.
         For GIS files the file's own CRS is used when it is projected; when it is EPSG:4326
         (which AMap/Baidu exports also claim) ``crs`` must be given, since the datum cannot be
-        told from the file.
+        told from the file. A datum named in a coordinate header (``经度(GCJ02)``,
+        ``lng_bd09``) is used when ``crs`` is not given and must agree with it when it is.
     sheet
-        XLSX: ``None`` or ``"*"`` reads every sheet that has coordinate columns (others are
-        skipped with a ``sheet_skipped`` warning) and keeps the sheet name in ``sheet``; a
-        name or a list of names reads those sheets. A sheet named like a status (已建成, 拟建...)
-        gives that status to its rows without a status of their own. GeoPackage: the layer
-        (default: the only layer, or ``stations``).
+        XLSX: ``None`` or ``"*"`` reads every visible sheet that has coordinate columns
+        (others, and hidden sheets, are skipped with a ``sheet_skipped`` warning) and keeps
+        the sheet name in ``sheet``; a name or a list of names reads those sheets. A sheet
+        named like a status (已建成, 拟建...) gives that status to its rows without a status
+        of their own. GeoPackage: the layer (default: the only layer, or ``stations``).
     extent
         Where stations may lie: ``"chongqing"`` (default; points more than 500 m outside the
         municipality are errors), ``None`` (no check), a ``(min lon, min lat, max lon,
