@@ -268,7 +268,7 @@ def _not_number_message(raw: pd.Series, value: np.ndarray, example: str) -> pd.S
     return "'" + raw.astype("str") + "' " + what + f"; write decimal degrees such as {example}"
 
 
-_NAN_WORDS = ("nan", "+nan", "-nan", "na", "n/a", "#n/a", "#num!", "#value!")
+_NAN_WORDS = ("nan", "+nan", "-nan")
 
 
 def check_coord_not_numeric(t: pd.DataFrame, coords: Coordinates) -> list[pd.DataFrame]:

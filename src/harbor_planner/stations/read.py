@@ -398,7 +398,8 @@ def _map_headers(raw: RawTable, source: str) -> tuple[dict[str, str], list[pd.Da
             (f"sheet {raw.sheet!r}: " if raw.sheet else "")
             + "no longitude/latitude columns found; headers are "
             + ", ".join(map(repr, frame.columns))
-            + "; name them 经度/纬度 (or lon/lat, lng, longitude/latitude, x/y)",
+            + "; name them 经度/纬度 (or 东经/北纬, X坐标/Y坐标, lon/lat, lng, longitude/latitude, "
+            "x/y)",
             path=source,
         )
     return canon_to_orig, problems
