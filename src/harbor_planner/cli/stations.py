@@ -15,6 +15,7 @@ __all__ = ["add_stations_commands"]
 
 def _cmd_stations_check(args: argparse.Namespace) -> int:
     from harbor_planner.pipeline import load_network
+    from harbor_planner.readers import clean_text
     from harbor_planner.stations import (
         format_problem_table,
         merge_placement,
@@ -38,11 +39,11 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
     print(check.summary())
     if args.out is not None:
         write_station_check(check, args.out)
-        print(f"wrote {args.out} (layers: stations, rejected, problems)")
+        print(f"wrote {clean_text(str(args.out))} (layers: stations, rejected, problems)")
     if not check.ok:
         print(
-            f"harbor-planner: error: {len(check.errors)} errors in {args.file}; the rows "
-            "listed above were rejected",
+            f"harbor-planner: error: {len(check.errors)} errors in "
+            f"{clean_text(str(args.file))}; the rows listed above were rejected",
             file=sys.stderr,
         )
         return InputDataError.exit_code

@@ -19,7 +19,7 @@ import shapely
 
 from harbor_planner.coords import CoordSystem, parse_crs, to_wgs84
 from harbor_planner.errors import CRSError
-from harbor_planner.readers import coord_columns, read_table, table_coords
+from harbor_planner.readers import check_header_datum, coord_columns, read_table, table_coords
 
 if TYPE_CHECKING:
     pass
@@ -143,6 +143,7 @@ def read_lonlat_table(
     if frame.empty:
         return frame, np.zeros(0), np.zeros(0)
     lon_col, lat_col = coord_columns(header, path)
+    check_header_datum(lon_col, lat_col, cs, path)
     x, y = table_coords(frame, lon_col, lat_col, path)
     lon, lat = to_wgs84(x, y, cs)
     return frame.reset_index(drop=True), np.asarray(lon), np.asarray(lat)

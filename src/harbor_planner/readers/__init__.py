@@ -1,39 +1,53 @@
 """Readers of the files planners have: tables (CSV/XLSX) and GIS layers.
 
 Every reader keeps the file's own headers and row numbers so that later checks can name the
-row and column at fault. Stations, demand and candidates all read through these.
+row and column at fault, and removes control characters from user text with one warning
+(:func:`clean_text` is the one place that does it; writers and terminal output reuse it).
+Stations, demand and candidates all read through these.
 """
 
+from harbor_planner.readers.headers import (
+    ALIAS_INDEX,
+    COLUMN_ALIASES,
+    column_role,
+    header_datum,
+    norm_header,
+)
 from harbor_planner.readers.layers import (
+    check_header_datum,
     coord_columns,
     layer_to_wgs84,
     read_geo,
     read_table,
     read_vector,
+    shapefile_encoding,
     table_coords,
 )
-from harbor_planner.readers.tables import (
-    ALIAS_INDEX,
-    COLUMN_ALIASES,
-    RawTable,
-    norm_header,
-    problem,
-    read_csv,
-    read_xlsx,
-)
+from harbor_planner.readers.tables import RawTable, file_kind, problem, read_csv
+from harbor_planner.readers.text import clean_text, has_control, parse_coordinate_text
+from harbor_planner.readers.xlsx import read_table_file, read_xlsx
 
 __all__ = [
     "ALIAS_INDEX",
     "COLUMN_ALIASES",
     "RawTable",
+    "check_header_datum",
+    "clean_text",
+    "column_role",
     "coord_columns",
+    "file_kind",
+    "has_control",
+    "header_datum",
     "layer_to_wgs84",
     "norm_header",
+    "parse_coordinate_text",
     "problem",
     "read_csv",
     "read_geo",
     "read_table",
+    "read_table_file",
     "read_vector",
     "read_xlsx",
+    "shapefile_encoding",
     "table_coords",
 ]

@@ -7,7 +7,11 @@
 
 from __future__ import annotations
 
+import glob
+import json
 import logging
+import struct
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,14 +26,20 @@ import shapely
 from harbor_planner._text import rows_text
 from harbor_planner.coords import CoordSystem, geometry_to_wgs84, parse_crs
 from harbor_planner.errors import CRSError, InputDataError
-from harbor_planner.readers.tables import ALIAS_INDEX, RawTable, norm_header, read_csv, read_xlsx
+from harbor_planner.readers.headers import column_role, header_datum
+from harbor_planner.readers.tables import RawTable, clean_frame_text, unique_headers
+from harbor_planner.readers.text import clean_text, parse_coordinate_text
+from harbor_planner.readers.xlsx import read_table_file
 
 __all__ = [
+    "check_header_datum",
     "coord_columns",
+    "geojson_feature_ids",
     "layer_to_wgs84",
     "read_geo",
     "read_table",
     "read_vector",
+    "shapefile_encoding",
     "table_coords",
 ]
 
@@ -38,16 +48,121 @@ log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 
 
-def read_geo(
-    path: Path, sheet: str | Sequence[str] | None, encoding: str | None
-) -> tuple[list[RawTable], list[dict[str, Any]]]:
-    """A station-like point layer: its attributes, point coordinates and CRS."""
+def shapefile_encoding(path: Path) -> str | None:
+    """The text encoding of a Shapefile without a ``.cpg``, detected like a CSV's.
+
+    The field names and the text fields of the ``.dbf`` are tried as UTF-8, then as GB18030
+    (which reads GBK). A ``.cpg`` beside the file is respected (``None`` is returned and GDAL
+    reads it).
+
+    Parameters
+    ----------
+    path
+        A ``.shp`` file.
+
+    Returns
+    -------
+    str or None
+        ``"UTF-8"`` or ``"GB18030"``; ``None`` when a ``.cpg`` exists, the text is plain
+        ASCII, it is neither encoding, or the ``.dbf`` cannot be read.
+
+    """
+    if path.suffix.lower() != ".shp":
+        return None
+    siblings = {p.name.lower(): p for p in path.parent.glob(glob.escape(path.stem) + ".*")}
+    dbf = siblings.get(path.stem.lower() + ".dbf")
+    if path.stem.lower() + ".cpg" in siblings or dbf is None:
+        return None
+    try:
+        with dbf.open("rb") as f:
+            data = f.read(_DBF_SAMPLE_BYTES)
+        text = _dbf_text(data)
+    except (OSError, struct.error, ValueError):
+        return None
+    if text.isascii():
+        return None
+    for enc in ("utf-8", "gb18030"):
+        try:
+            text.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        log.info("%s: no .cpg; text fields read as %s", path, enc.upper())
+        return enc.upper()
+    return None
+
+
+_DBF_SAMPLE_BYTES = 8 << 20
+
+
+def _dbf_text(data: bytes) -> bytes:
+    """The field names and text-field bytes of (the start of) a dBASE file."""
+    n_records, header_len, record_len = struct.unpack("<IHH", data[4:12])
+    fields: list[tuple[bytes, int]] = []
+    chunks: list[bytes] = []
+    for off in range(32, header_len - 1, 32):
+        desc = data[off : off + 32]
+        if not desc or desc[0] == 0x0D:
+            break
+        chunks.append(desc[:11].split(b"\0", 1)[0])
+        fields.append((desc[11:12], desc[16]))
+    for i in range(n_records):
+        start = header_len + i * record_len
+        if start + record_len > len(data):
+            break
+        pos = start + 1
+        for kind, width in fields:
+            if kind == b"C":
+                chunks.append(data[pos : pos + width].rstrip(b" \0"))
+            pos += width
+    return b"\n".join(chunks)
+
+
+def geojson_feature_ids(path: Path) -> list[str | None] | None:
+    """The ``id`` member of each feature of a GeoJSON file, as the file writes it.
+
+    GDAL turns numeric feature ids into feature numbers (FIDs) and drops them; this reads
+    them from the JSON text (numbers keep their digits: ``007`` stays ``"007"``... as JSON
+    allows, ``7`` is ``"7"``).
+
+    Parameters
+    ----------
+    path
+        A GeoJSON file (files over 64 MB are not parsed).
+
+    Returns
+    -------
+    list or None
+        One id (text) or ``None`` per feature, in file order; ``None`` when no feature has
+        an id or the file cannot be parsed here.
+
+    """
+    if path.stat().st_size > 64 << 20:
+        return None
+    try:
+        data = json.loads(path.read_bytes(), parse_int=str, parse_float=str, parse_constant=str)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    features = data.get("features") if data.get("type") == "FeatureCollection" else [data]
+    if not isinstance(features, list):
+        return None
+    ids = [f.get("id") if isinstance(f, dict) else None for f in features]
+    ids = [None if i is None or isinstance(i, dict | list) else clean_text(str(i)) for i in ids]
+    return ids if any(i is not None for i in ids) else None
+
+
+def _choose_layer(path: Path, sheet: str | Sequence[str] | None) -> tuple[str, list[list[Any]]]:
+    """The layer to read (named, the only one, or ``stations``) and the file's layer list."""
     import pyogrio
 
     try:
-        layers = [str(r[0]) for r in pyogrio.list_layers(path)]
+        listed = [list(r) for r in pyogrio.list_layers(path)]
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         raise InputDataError(f"cannot open the file: {exc}", path=path) from exc
+    layers = [str(r[0]) for r in listed]
+    if not layers:
+        raise InputDataError("the file has no layer", path=path)
     if sheet is not None and not isinstance(sheet, str):
         raise InputDataError("give one layer name for a GIS file", path=path)
     if sheet not in (None, "*"):
@@ -56,23 +171,44 @@ def read_geo(
                 f"no layer named {sheet!r}; the file has {', '.join(map(repr, layers))}",
                 path=path,
             )
-        layer = sheet
-    elif len(layers) == 1:
-        layer = layers[0]
-    elif "stations" in layers:
-        layer = "stations"
-    else:
-        raise InputDataError(
-            f"the file has several layers ({', '.join(map(repr, layers))}); choose one with "
-            "--sheet NAME",
-            path=path,
-        )
-    kwargs = {"encoding": encoding} if encoding else {}
-    try:
-        gdf = gpd.read_file(path, layer=layer, engine="pyogrio", **kwargs)
-    except Exception as exc:
-        raise InputDataError(f"cannot read layer {layer!r}: {exc}", path=path) from exc
-    geoms = gdf.geometry.to_numpy() if gdf.geometry is not None else np.array([], dtype=object)
+        return sheet, listed
+    if len(layers) == 1:
+        return layers[0], listed
+    if "stations" in layers:
+        return "stations", listed
+    raise InputDataError(
+        f"the file has several layers ({', '.join(map(repr, layers))}); choose one with "
+        "--sheet NAME",
+        path=path,
+    )
+
+
+def _read_layer(path: Path, layer: str, encoding: str | None) -> pd.DataFrame:
+    """A layer through pyogrio: a GeoDataFrame, or a DataFrame for a table without geometry.
+
+    GDAL's warnings (duplicate feature ids...) go to the log.
+    """
+    enc = encoding or shapefile_encoding(path)
+    kwargs = {"encoding": enc} if enc else {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio", **kwargs)
+        except Exception as exc:
+            raise InputDataError(
+                f"cannot read layer {layer!r} ({type(exc).__name__}: {exc})", path=path
+            ) from None
+    for w in caught:
+        log.info("%s: %s", path, w.message)
+    return gdf
+
+
+def _point_xy(geoms: np.ndarray) -> tuple[FloatArray, FloatArray, np.ndarray]:
+    """x, y of point geometries, and the type name of every geometry that is not a point.
+
+    x and y are NaN when the geometry is missing or empty; inf/NaN coordinates are kept as
+    read. The type name is ``None`` for points.
+    """
     types = shapely.get_type_id(geoms)
     single_multi = (types == shapely.GeometryType.MULTIPOINT) & (
         shapely.get_num_geometries(geoms) == 1
@@ -80,35 +216,110 @@ def read_geo(
     pts = np.where(single_multi, shapely.get_geometry(geoms, 0), geoms)
     is_point = shapely.get_type_id(pts) == shapely.GeometryType.POINT
     empty = shapely.is_missing(pts) | shapely.is_empty(pts)
-    x = np.where(is_point & ~empty, shapely.get_x(pts), np.nan)
-    y = np.where(is_point & ~empty, shapely.get_y(pts), np.nan)
-    bad = np.where(is_point | empty, None, shapely.get_type_id(pts).astype(object))
+    ok = is_point & ~empty
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    if ok.any():
+        xy = shapely.get_coordinates(pts[ok])
+        if len(xy) == int(ok.sum()):
+            x[ok], y[ok] = xy[:, 0], xy[:, 1]
+        else:  # a point without coordinates somewhere: one at a time
+            for i in np.flatnonzero(ok):
+                c = shapely.get_coordinates(pts[i])
+                x[i], y[i] = (c[0, 0], c[0, 1]) if len(c) else (np.nan, np.nan)
+    kinds = shapely.get_type_id(pts)
     bad = np.array(
-        [None if b is None else shapely.GeometryType(b).name.title() for b in bad], dtype=object
+        [
+            None if p or e else shapely.GeometryType(int(k)).name.title()
+            for p, e, k in zip(is_point, empty, kinds, strict=True)
+        ],
+        dtype=object,
     )
-    frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
+    return x, y, bad
+
+
+def _feature_ids(path: Path, frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the GeoJSON feature ids as an ``id`` column, if it has no id column."""
+    if path.suffix.lower() not in (".geojson", ".json") or any(
+        column_role(c) == "station_id" for c in frame.columns
+    ):
+        return frame
+    ids = geojson_feature_ids(path)
+    if ids is None or len(ids) != len(frame):
+        return frame
+    name = "id" if "id" not in frame.columns else "feature_id"
+    log.info("%s: the feature ids are kept as the %r column", path, name)
+    return frame.assign(**{name: ids})[[name, *frame.columns]]
+
+
+def read_geo(
+    path: Path, sheet: str | Sequence[str] | None, encoding: str | None
+) -> tuple[list[RawTable], list[dict[str, Any]]]:
+    """A station-like point layer: its attributes, point coordinates and CRS.
+
+    A GeoPackage table without geometry is read like a CSV (its longitude/latitude columns
+    hold the points, ``x`` of the result is ``None``). GeoJSON feature ids are kept as an
+    ``id`` column when the properties have no id; a Shapefile without ``.cpg`` has its text
+    encoding detected; text cells are cleaned of control characters.
+    """
+    layer, listed = _choose_layer(path, sheet)
+    gdf = _read_layer(path, layer, encoding)
+    shown = layer if len(listed) > 1 else None
+    if not isinstance(gdf, gpd.GeoDataFrame):  # an attributes-only table
+        frame, problems = clean_frame_text(pd.DataFrame(gdf).astype(object), shown, path)
+        rows = np.arange(1, len(frame) + 1, dtype=np.int64)
+        log.info("%s: layer %r has no geometry; read as a table", path, layer)
+        return [RawTable(frame, rows, shown)], problems
+    geoms = gdf.geometry.to_numpy()
+    x, y, bad = _point_xy(geoms)
+    attributes = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).astype(object)
+    frame, problems = clean_frame_text(attributes.reset_index(drop=True), shown, path)
+    frame = _feature_ids(path, frame)
     frame["geometry_wkt"] = shapely.to_wkt(geoms, rounding_precision=-1)
-    multi_layer = len(layers) > 1
     raw = RawTable(
         frame.reset_index(drop=True),
         np.arange(1, len(frame) + 1, dtype=np.int64),
-        layer if multi_layer else None,
+        shown,
         x=x,
         y=y,
         geom_problem=bad,
         file_crs=None if gdf.crs is None else pyproj.CRS.from_user_input(gdf.crs),
     )
-    return [raw], []
+    return [raw], problems
 
 
 def read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
-    """A vector layer with its CRS (a layer without one is an error)."""
-    try:
-        gdf = gpd.read_file(path, layer=layer)
-    except Exception as exc:  # pyogrio raises DataSourceError and friends
+    """A vector layer with its CRS (a layer without one, or without geometry, is an error).
+
+    A Shapefile without ``.cpg`` has its text encoding detected
+    (:func:`shapefile_encoding`); features with inf/NaN coordinates are an error naming
+    them; text is cleaned of control characters (one warning in the log); the layer's own
+    ``row``/``sheet`` columns become ``row_src``/``sheet_src``.
+    """
+    enc = shapefile_encoding(path)
+    kwargs = {"encoding": enc} if enc else {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            gdf = gpd.read_file(path, layer=layer, **kwargs)
+        except Exception as exc:  # pyogrio raises DataSourceError and friends
+            raise InputDataError(
+                f"cannot read as a vector layer ({type(exc).__name__}: {exc})", path=path
+            ) from None
+    for w in caught:
+        log.info("%s: %s", path, w.message)
+    if not isinstance(gdf, gpd.GeoDataFrame):
         raise InputDataError(
-            f"cannot read as a vector layer ({type(exc).__name__}: {exc})", path=path
-        ) from None
+            "the layer has no geometry (an attributes-only table); give a layer with points "
+            "or polygons, or export the table as CSV with longitude/latitude columns",
+            path=path,
+        )
+    _check_finite(gdf, path)
+    gdf = gdf.rename(columns={c: f"{c}_src" for c in ("row", "sheet") if c in gdf.columns})
+    attributes = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    cleaned, _ = clean_frame_text(attributes, None, path)
+    if cleaned is not attributes:
+        gdf = gpd.GeoDataFrame(cleaned, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
     if gdf.crs is None:
         raise CRSError(
             "the layer has no CRS, so its coordinates cannot be placed or measured; define it "
@@ -116,6 +327,19 @@ def read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
             path=path,
         )
     return gdf
+
+
+def _check_finite(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """Refuse features with an infinite or NaN coordinate, naming them."""
+    xy, index = shapely.get_coordinates(gdf.geometry.to_numpy(), return_index=True)
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        features = np.unique(index[bad]) + 1
+        raise InputDataError(
+            f"features {rows_text(features.tolist())} have coordinates that are not finite "
+            "numbers (inf or NaN); fix or delete those features",
+            path=path,
+        )
 
 
 def layer_to_wgs84(
@@ -143,14 +367,17 @@ def layer_to_wgs84(
 
 
 def read_table(path: Path, layer: str | int | None) -> tuple[pd.DataFrame, list[str]]:
-    """A CSV/XLSX as text cells with ``row`` (and ``sheet``) columns."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raws, _ = read_xlsx(path, None if layer is None else str(layer))
-    else:
-        raws, _ = read_csv(path, None)
+    """A CSV/XLSX as text cells with ``row`` (and ``sheet``) columns.
+
+    The file's own columns named ``row`` or ``sheet`` are kept as ``row_src``/``sheet_src``.
+    A workbook named ``.csv`` is read as a workbook (see
+    :func:`~harbor_planner.readers.xlsx.read_table_file`).
+    """
+    raws, _ = read_table_file(path, None if layer is None else str(layer), None)
     frames = []
     for raw in raws:
-        f = raw.frame.copy()
+        f = raw.frame.rename(columns=lambda c: f"{c}_src" if c in ("row", "sheet") else c)
+        f.columns = unique_headers(list(f.columns))
         f.insert(0, "row", raw.rows)
         if raw.sheet is not None:
             f.insert(1, "sheet", raw.sheet)
@@ -164,36 +391,73 @@ def coord_columns(header: Sequence[str], path: Path) -> tuple[str, str]:
     """The longitude and latitude columns of a table's headers."""
     found: dict[str, str] = {}
     for col in header:
-        canon = ALIAS_INDEX.get(norm_header(col))
+        canon = column_role(col)
         if canon in ("lon", "lat") and canon not in found:
             found[canon] = col
     if set(found) != {"lon", "lat"}:
         raise InputDataError(
             "no longitude/latitude columns found; headers are "
             + ", ".join(map(repr, header))
-            + "; name them lon/lat (or lng, longitude/latitude, x/y, 经度/纬度)",
+            + "; name them lon/lat (or lng, longitude/latitude, x/y, 经度/纬度, 东经/北纬)",
             path=path,
         )
     return found["lon"], found["lat"]
 
 
+def check_header_datum(lon_col: str, lat_col: str, cs: CoordSystem, path: Path) -> None:
+    """Refuse a stated datum that contradicts the one the coordinate headers name.
+
+    Parameters
+    ----------
+    lon_col, lat_col
+        The longitude and latitude headers (``经度(GCJ02)``, ``lng_bd09``...).
+    cs
+        The stated coordinate system.
+    path
+        The file, for the message.
+
+    Raises
+    ------
+    CRSError
+        The headers name a datum (``gcj02``, ``bd09``, ``wgs84``) other than ``cs``, or two
+        different ones.
+
+    """
+    named = {c: d for c in (lon_col, lat_col) if (d := header_datum(c)) is not None}
+    datums = set(named.values())
+    if len(datums) > 1:
+        raise CRSError(
+            f"the headers {lon_col!r} and {lat_col!r} name different datums; fix the headers",
+            path=path,
+        )
+    if datums and parse_crs(datums.pop()) != cs:
+        col, datum = next(iter(named.items()))
+        raise CRSError(
+            f"the column {col!r} says the coordinates are {parse_crs(datum).label} but the "
+            f"stated crs is {cs.name!r}; state --crs {datum} (or fix the header if it is "
+            "wrong)",
+            path=path,
+        )
+
+
 def table_coords(
     frame: pd.DataFrame, lon_col: str, lat_col: str, path: Path
 ) -> tuple[FloatArray, FloatArray]:
-    """The numeric coordinates of a table; a row without them is an error."""
+    """The numeric coordinates of a table; a row without finite ones is an error.
 
-    def numeric(col: str) -> FloatArray:
-        text = frame[col].astype("str").str.replace("°", "", regex=False)
-        return pd.to_numeric(text.str.strip(), errors="coerce").to_numpy(np.float64)
-
-    x, y = numeric(lon_col), numeric(lat_col)
+    Full-width digits, a degree sign and a decimal comma are read (see
+    :func:`~harbor_planner.readers.text.parse_coordinate_text`); ``inf`` and ``nan`` are
+    errors naming the rows.
+    """
+    x = parse_coordinate_text(frame[lon_col]).to_numpy(np.float64)
+    y = parse_coordinate_text(frame[lat_col]).to_numpy(np.float64)
     bad = ~(np.isfinite(x) & np.isfinite(y))
     if bad.any():
         rows = frame["row"].to_numpy()[bad]
         raise InputDataError(
-            f"rows {rows_text(rows)}: missing or non-numeric coordinates in columns "
-            f"{lon_col!r}/{lat_col!r}; fill in decimal degrees (e.g. 106.5702, 29.5573) or "
-            "delete the rows",
+            f"rows {rows_text(rows)}: missing or non-numeric coordinates (or inf/NaN) in "
+            f"columns {lon_col!r}/{lat_col!r}; fill in decimal degrees (e.g. 106.5702, "
+            "29.5573) or delete the rows",
             path=path,
         )
     return x, y

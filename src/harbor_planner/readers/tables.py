@@ -1,9 +1,11 @@
-"""Tables as planners keep them: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) and Excel workbooks.
+"""CSV tables as planners keep them (UTF-8, with BOM, GBK/GB18030), and rows to tables.
 
 The readers return :class:`RawTable` objects: the original headers, every value as an object
 (no type guessing) and the row numbers of the file, so that every later check can name the
-row and the column at fault. :data:`COLUMN_ALIASES` maps the headers planners use (Chinese and
-English) to canonical column names.
+row and the column at fault. Text cells and headers are cleaned of control characters
+(:func:`~harbor_planner.readers.text.clean_text`) with one ``control_characters`` warning
+naming the rows. Headers are mapped to canonical columns by
+:mod:`harbor_planner.readers.headers`.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,47 +22,52 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from harbor_planner._text import rows_text
 from harbor_planner.errors import InputDataError
+from harbor_planner.readers.headers import ALIAS_INDEX, COLUMN_ALIASES, column_role, norm_header
+from harbor_planner.readers.text import clean_text, has_control
 
 __all__ = [
     "ALIAS_INDEX",
     "COLUMN_ALIASES",
     "RawTable",
+    "clean_cells",
+    "clean_frame_text",
     "detect_encoding",
+    "file_kind",
     "header_index",
     "norm_header",
     "problem",
     "read_csv",
-    "read_xlsx",
     "table_from_rows",
     "unique_headers",
 ]
 
 log = logging.getLogger(__name__)
 
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "station_id": ("编号", "站点编号", "港湾编号", "id", "station_id", "stationid", "code"),
-    "name": ("名称", "站点名称", "港湾名称", "站名", "name", "station_name"),
-    "district": ("区县", "所属区县", "区", "行政区", "district"),
-    "address": ("地址", "详细地址", "address"),
-    "lon": ("经度", "lon", "lng", "long", "longitude", "x"),
-    "lat": ("纬度", "lat", "latitude", "y"),
-    "status": ("状态", "建设状态", "status"),
-    "flagship": ("最美渝工港湾", "是否最美渝工港湾", "最美", "flagship"),
-    "area_m2": ("面积(m2)", "面积", "area", "area_m2"),
-}
 
+def file_kind(path: Path) -> str:
+    """What a file holds, from its first bytes: ``"zip"``, ``"ole"`` (old .xls) or ``"text"``.
 
-def norm_header(text: object) -> str:
-    """A header as compared: NFKC, lower case, no spaces, square metres spelled ``m2``."""
-    s = unicodedata.normalize("NFKC", str(text)).strip().lower()
-    s = s.replace("㎡", "m2").replace("m²", "m2").replace("平方米", "m2").replace("平米", "m2")
-    return re.sub(r"\s+", "", s)
+    Parameters
+    ----------
+    path
+        An existing file.
 
+    Returns
+    -------
+    str
+        ``"zip"`` for an XLSX workbook (or another zip archive), ``"ole"`` for an old
+        ``.xls`` workbook, ``"text"`` for anything else.
 
-ALIAS_INDEX: dict[str, str] = {
-    norm_header(a): canon for canon, aliases in COLUMN_ALIASES.items() for a in aliases
-}
+    """
+    with path.open("rb") as f:
+        magic = f.read(8)
+    if magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
+        return "zip"
+    if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    return "text"
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def detect_encoding(data: bytes, path: Path) -> str:
 def header_index(rows: Sequence[Sequence[object]], limit: int = 20) -> int:
     """First row (of the first ``limit``) that names both coordinates; else the first row."""
     for i, r in enumerate(rows[:limit]):
-        canon = {ALIAS_INDEX.get(norm_header(c)) for c in r if c is not None}
+        canon = {column_role(c) for c in r if c is not None}
         if {"lon", "lat"} <= canon:
             return i
     for i, r in enumerate(rows[:limit]):
@@ -125,11 +130,109 @@ def unique_headers(header: Sequence[object]) -> list[str]:
     return out
 
 
+def clean_frame_text(
+    frame: pd.DataFrame, sheet: str | None, path: Path, rows: Sequence[int] | None = None
+) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """A frame with control characters removed from its headers and text cells.
+
+    Parameters
+    ----------
+    frame
+        Attributes as read (any dtypes; only text cells change).
+    sheet
+        The sheet or layer, for the warning.
+    path
+        The file, for the log.
+    rows
+        The row (feature) number of each row of ``frame``; 1, 2... when ``None``.
+
+    Returns
+    -------
+    frame, problems
+        The cleaned frame (the same object when nothing changed) and one
+        ``control_characters`` warning naming the rows (none when no cell had one).
+
+    """
+    numbers = np.arange(1, len(frame) + 1) if rows is None else np.asarray(rows)
+    dirty = np.zeros(len(frame), dtype=bool)
+    out = frame
+    for i in range(frame.shape[1]):
+        s = frame.iloc[:, i]
+        if s.dtype != object and not pd.api.types.is_string_dtype(s.dtype):
+            continue
+        hit = s.map(lambda v: isinstance(v, str) and has_control(v)).to_numpy(dtype=bool)
+        if hit.any():
+            if out is frame:
+                out = frame.copy()
+            out.iloc[:, i] = s.map(lambda v: clean_text(v) if isinstance(v, str) else v)
+            dirty |= hit
+    header_dirty = any(isinstance(c, str) and has_control(c) for c in frame.columns)
+    if header_dirty:
+        out = out.rename(columns=lambda c: clean_text(c) if isinstance(c, str) else c)
+        out.columns = unique_headers(list(out.columns))
+    if not dirty.any() and not header_dirty:
+        return out, []
+    where = f"layer {sheet!r}, " if sheet else ""
+    what = f"rows {rows_text(numbers[dirty].tolist())}" if dirty.any() else "the headers"
+    message = (
+        f"control characters (terminal escapes, BEL, NUL...) removed from {where}{what}; "
+        "check those cells in the file"
+    )
+    log.warning("%s: %s", path, message)
+    return out, [problem(sheet, None, None, "warning", "control_characters", message)]
+
+
+def clean_cells(
+    rows: list[list[object]], line_numbers: Sequence[int], sheet: str | None, path: Path
+) -> tuple[list[list[object]], list[dict[str, Any]]]:
+    """The rows with control characters removed from every text cell, and one warning.
+
+    Parameters
+    ----------
+    rows
+        The rows of a table (header rows included), values as read.
+    line_numbers
+        The row number of each row in the file.
+    sheet
+        The sheet or layer, for the warning.
+    path
+        The file, for the log.
+
+    Returns
+    -------
+    rows, problems
+        Cleaned rows (new lists) and a ``control_characters`` warning naming the rows (none
+        when no cell had a control character).
+
+    """
+    dirty: list[int] = []
+    out: list[list[object]] = []
+    for r, n in zip(rows, line_numbers, strict=True):
+        if any(isinstance(c, str) and has_control(c) for c in r):
+            dirty.append(int(n))
+            r = [clean_text(c) if isinstance(c, str) else c for c in r]
+            r = [c.strip() or None if isinstance(c, str) else c for c in r]
+        out.append(list(r))
+    if not dirty:
+        return out, []
+    where = f"sheet {sheet!r}, " if sheet else ""
+    message = (
+        f"control characters (terminal escapes, BEL, NUL...) removed from {where}rows "
+        f"{rows_text(dirty)}; check those cells in the file"
+    )
+    log.warning("%s: %s", path, message)
+    return out, [problem(sheet, None, None, "warning", "control_characters", message)]
+
+
 def table_from_rows(
     rows: list[list[object]], line_numbers: list[int], sheet: str | None, path: Path
 ) -> tuple[RawTable, list[dict[str, Any]]]:
-    """A :class:`RawTable` of the rows below the header row; blank lines skipped."""
-    problems: list[dict[str, Any]] = []
+    """A :class:`RawTable` of the rows below the header row; blank lines skipped.
+
+    Text cells and headers are cleaned of control characters first (see
+    :func:`clean_cells`).
+    """
+    rows, problems = clean_cells(rows, line_numbers, sheet, path)
     if not rows:
         return RawTable(pd.DataFrame(), np.zeros(0, dtype=np.int64), sheet), problems
     h = header_index(rows)
@@ -189,68 +292,6 @@ def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dic
     log.debug("%s: read %d lines as %s CSV", path, len(rows), enc)
     raw, problems = table_from_rows(rows, numbers, None, path)
     return [raw], problems
-
-
-def read_xlsx(
-    path: Path, sheet: str | Sequence[str] | None
-) -> tuple[list[RawTable], list[dict[str, Any]]]:
-    """The tables of a workbook's sheets.
-
-    ``sheet`` names one or several; ``None`` or ``"*"`` reads every sheet with coordinate
-    columns.
-    """
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for broken files
-        raise InputDataError(f"cannot open the workbook: {exc}", path=path) from exc
-    try:
-        names = list(wb.sheetnames)
-        if sheet is None or sheet == "*":
-            wanted, explicit = names, False
-        else:
-            wanted = [sheet] if isinstance(sheet, str) else list(sheet)
-            explicit = True
-            missing = [s for s in wanted if s not in names]
-            if missing:
-                raise InputDataError(
-                    f"no sheet named {', '.join(map(repr, missing))}; the workbook has "
-                    f"{', '.join(map(repr, names))} (use --sheet NAME, or '*' for all)",
-                    path=path,
-                )
-        raws: list[RawTable] = []
-        problems: list[dict[str, Any]] = []
-        for name in wanted:
-            ws = wb[name]
-            rows = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
-            rows = [[c.strip() or None if isinstance(c, str) else c for c in r] for r in rows]
-            raw, probs = table_from_rows(rows, list(range(1, len(rows) + 1)), name, path)
-            canon = {ALIAS_INDEX.get(norm_header(c)) for c in raw.frame.columns}
-            if not {"lon", "lat"} <= canon and not explicit:
-                if any(c is not None for r in rows for c in r):
-                    problems.append(
-                        problem(
-                            name,
-                            None,
-                            None,
-                            "warning",
-                            "sheet_skipped",
-                            "sheet skipped: no longitude/latitude columns (经度/纬度, lon/lat)",
-                        )
-                    )
-                continue
-            raws.append(raw)
-            problems.extend(probs)
-    finally:
-        wb.close()
-    if not raws:
-        raise InputDataError(
-            "no sheet has longitude and latitude columns (经度/纬度, lon/lat, x/y); sheets: "
-            + ", ".join(map(repr, names)),
-            path=path,
-        )
-    return raws, problems
 
 
 def problem(

@@ -43,14 +43,17 @@ Problems (:attr:`StationCheck.problems`) have columns ``sheet``, ``row`` (NA for
 the whole file), ``column`` (the header as written in the file), ``severity`` (``error``: the
 row is rejected; ``warning``: kept), ``code`` and ``message``. Codes:
 
-* errors: ``coord_missing``, ``coord_not_numeric``, ``coord_out_of_range``,
-  ``latlon_swapped``, ``geometry_not_point``, ``outside_chongqing``, ``outside_extent``,
-  ``duplicate_id``, ``status_unknown``;
+* errors: ``coord_missing``, ``coord_not_numeric`` (also ``inf``/``NaN``),
+  ``coord_out_of_range``, ``latlon_swapped``, ``geometry_not_point``, ``outside_chongqing``,
+  ``outside_extent``, ``duplicate_id``, ``id_precision_lost`` (an id stored as a number
+  beyond Excel's 15 digits), ``status_unknown``;
 * warnings: ``near_boundary``, ``duplicate_location`` (< 5 m apart), ``name_missing``,
   ``id_missing``, ``status_missing``, ``district_unknown``, ``district_mismatch``,
-  ``flagship_unknown``, ``area_not_numeric``, ``ambiguous_column``, ``sheet_skipped``,
-  ``extra_fields``, and from :func:`place_stations` ``far_from_network`` and
-  ``datum_shift_suspected``.
+  ``flagship_unknown``, ``area_not_numeric``, ``ambiguous_column``, ``sheet_skipped``
+  (also hidden sheets), ``extra_fields``, ``control_characters`` (removed from the rows
+  named), ``no_rows``, ``crs_from_header`` (no ``crs`` given, the datum named by a header
+  such as ``经度(GCJ02)`` used), ``format_mismatch`` (a workbook named ``.csv``), and from
+  :func:`place_stations` ``far_from_network`` and ``datum_shift_suspected``.
 """
 
 from harbor_planner.settings import STATUS_VALUES

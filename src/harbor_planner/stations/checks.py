@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 from harbor_planner.coords import CoordSystem, to_wgs84, utm_crs_for
 from harbor_planner.districts import chongqing_districts, locate_districts, match_district_names
 from harbor_planner.errors import CRSError, InputDataError
+from harbor_planner.readers import parse_coordinate_text
 from harbor_planner.stations._common import FLAGSHIP_ALIASES, STATUS_ALIASES
 from harbor_planner.stations.problems import problems_where
 
@@ -185,7 +186,7 @@ def check_rows(t: pd.DataFrame, cs: CoordSystem, extent: object) -> CheckedRows:
 
 
 def parse_degrees(raw_text: pd.Series) -> pd.Series:
-    """Numbers from coordinate text (``°`` dropped, full-width comma read as decimal point).
+    """Numbers from coordinate text (see :func:`harbor_planner.readers.parse_coordinate_text`).
 
     Parameters
     ----------
@@ -195,11 +196,10 @@ def parse_degrees(raw_text: pd.Series) -> pd.Series:
     Returns
     -------
     pandas.Series
-        Floats, NaN where not a number.
+        Floats, NaN where not a number (``inf`` stays infinite).
 
     """
-    cleaned = raw_text.str.replace("°", "", regex=False).str.replace("，", ".", regex=False)
-    return pd.to_numeric(cleaned, errors="coerce").astype(float)
+    return parse_coordinate_text(raw_text)
 
 
 def read_coordinates(t: pd.DataFrame) -> Coordinates:
@@ -231,7 +231,12 @@ def check_coord_missing(t: pd.DataFrame, coords: Coordinates) -> pd.DataFrame:
     geo_input = coords.geo_input
     lon_missing = t["_lon_raw"].isna().to_numpy() & ~geo_input
     lat_missing = t["_lat_raw"].isna().to_numpy() & ~geo_input
-    geom_missing = geo_input & np.isnan(coords.lon) & t["_geom_problem"].isna().to_numpy()
+    geom_missing = (
+        geo_input
+        & np.isnan(coords.lon)
+        & np.isnan(coords.lat)
+        & t["_geom_problem"].isna().to_numpy()
+    )
     return problems_where(
         t,
         lon_missing | lat_missing | geom_missing,
@@ -240,7 +245,7 @@ def check_coord_missing(t: pd.DataFrame, coords: Coordinates) -> pd.DataFrame:
         "coord_missing",
         "no coordinates; fill in longitude and latitude (e.g. 106.5702, 29.5573)"
         if not geo_input.any()
-        else "no point geometry; give the station a location",
+        else "no point geometry (missing, empty or NaN coordinates); give the station a location",
     )
 
 
@@ -257,10 +262,30 @@ def check_geometry_not_point(t: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _not_number_message(raw: pd.Series, value: np.ndarray, example: str) -> pd.Series:
+    infinite = pd.Series(np.isinf(value) | raw.str.strip().str.lower().isin(_NAN_WORDS).to_numpy())
+    what = infinite.map({True: "is not a finite number", False: "is not a number"})
+    return "'" + raw.astype("str") + "' " + what + f"; write decimal degrees such as {example}"
+
+
+_NAN_WORDS = ("nan", "+nan", "-nan")
+
+
 def check_coord_not_numeric(t: pd.DataFrame, coords: Coordinates) -> list[pd.DataFrame]:
-    """``coord_not_numeric`` (error): longitude problems, then latitude problems."""
-    lon_bad = t["_lon_raw"].notna().to_numpy() & ~coords.geo_input & np.isnan(coords.lon)
-    lat_bad = t["_lat_raw"].notna().to_numpy() & ~coords.geo_input & np.isnan(coords.lat)
+    """``coord_not_numeric`` (error): longitude problems, then latitude problems.
+
+    Text that is not a number, and ``inf``/``-inf``/``NaN`` (as text or in a geometry), are
+    errors naming the row.
+    """
+    geo = coords.geo_input
+    lon_bad = t["_lon_raw"].notna().to_numpy() & ~geo & ~np.isfinite(coords.lon)
+    lat_bad = t["_lat_raw"].notna().to_numpy() & ~geo & ~np.isfinite(coords.lat)
+    geom_bad = (
+        geo
+        & ~(np.isfinite(coords.lon) & np.isfinite(coords.lat))
+        & ~(np.isnan(coords.lon) & np.isnan(coords.lat))
+        & ~not_point_mask(t)
+    )
     return [
         problems_where(
             t,
@@ -268,8 +293,7 @@ def check_coord_not_numeric(t: pd.DataFrame, coords: Coordinates) -> list[pd.Dat
             t["_col_lon"],
             "error",
             "coord_not_numeric",
-            "'" + t["_lon_raw"].astype("str") + "' is not a number; write decimal degrees "
-            "such as 106.5702",
+            _not_number_message(t["_lon_raw"], coords.lon, "106.5702"),
         ),
         problems_where(
             t,
@@ -277,8 +301,19 @@ def check_coord_not_numeric(t: pd.DataFrame, coords: Coordinates) -> list[pd.Dat
             t["_col_lat"],
             "error",
             "coord_not_numeric",
-            "'" + t["_lat_raw"].astype("str") + "' is not a number; write decimal degrees "
-            "such as 29.5573",
+            _not_number_message(t["_lat_raw"], coords.lat, "29.5573"),
+        ),
+        problems_where(
+            t,
+            geom_bad,
+            "geometry",
+            "error",
+            "coord_not_numeric",
+            "the point has a coordinate that is not a finite number ("
+            + pd.Series(coords.lon).map("{:g}".format)
+            + ", "
+            + pd.Series(coords.lat).map("{:g}".format)
+            + "); give the station a real location",
         ),
     ]
 

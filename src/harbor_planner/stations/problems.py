@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._text import display_width
+from harbor_planner.readers import clean_text
 
 __all__ = [
     "PROBLEM_COLUMNS",
@@ -127,8 +128,16 @@ def problems_where(
     )
 
 
+def _one_line(text: str) -> str:
+    return clean_text(text).replace("\t", " ").replace("\n", " ")
+
+
 def format_problem_table(problems: pd.DataFrame, *, max_rows: int | None = None) -> str:
     """Render a problems table as aligned plain text (wide CJK characters counted as two).
+
+    Every cell is cleaned of control characters and escape sequences (tabs and newlines
+    become spaces), so that printing the table never sends raw ESC/BEL to a terminal, even
+    when a message quotes a cell of the file.
 
     Parameters
     ----------
@@ -149,7 +158,7 @@ def format_problem_table(problems: pd.DataFrame, *, max_rows: int | None = None)
     has_sheet = shown["sheet"].notna().any()
     cols = (["sheet"] if has_sheet else []) + ["row", "column", "severity", "code", "message"]
     cells = [cols] + [
-        ["" if pd.isna(v) else str(v) for v in rec]
+        ["" if pd.isna(v) else _one_line(str(v)) for v in rec]
         for rec in shown[cols].itertuples(index=False, name=None)
     ]
     widths = [max(display_width(r[i]) for r in cells) for i in range(len(cols) - 1)]

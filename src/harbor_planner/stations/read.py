@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,16 +26,16 @@ import pyproj
 from harbor_planner.coords import CoordSystem, parse_crs
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import (
-    ALIAS_INDEX,
     RawTable,
-    norm_header,
+    clean_text,
+    column_role,
+    header_datum,
     problem,
-    read_csv,
     read_geo,
-    read_xlsx,
+    read_table_file,
 )
 from harbor_planner.stations._common import STATUS_ALIASES
-from harbor_planner.stations.checks import CheckedRows, check_rows
+from harbor_planner.stations.checks import CheckedRows, Coordinates, check_rows
 from harbor_planner.stations.problems import (
     PROBLEM_COLUMNS,
     concat_problems,
@@ -115,9 +116,9 @@ class StationCheck:
         """One line: rows read, clean, rejected, errors and warnings."""
         n = len(self.stations) + len(self.rejected)
         return (
-            f"{self.source}: {n} rows read as {self.crs.label}; {len(self.stations)} stations "
-            f"kept, {len(self.rejected)} rejected; {len(self.errors)} errors, "
-            f"{len(self.warnings)} warnings"
+            f"{clean_text(self.source)}: {n} rows read as {self.crs.label}; "
+            f"{len(self.stations)} stations kept, {len(self.rejected)} rejected; "
+            f"{len(self.errors)} errors, {len(self.warnings)} warnings"
         )
 
     def format_problems(self, *, max_rows: int | None = None) -> str:
@@ -163,20 +164,25 @@ def read_stations(
         A ``.csv``/``.txt``/``.tsv`` (UTF-8, UTF-8 with BOM or GBK/GB18030, detected; comma,
         semicolon, tab or ``|``), ``.xlsx``, ``.geojson``/``.json``, ``.gpkg`` or ``.shp`` file.
         In CSV and XLSX the header row may follow a few title rows; it is the first row naming
-        both a longitude and a latitude column.
+        both a longitude and a latitude column (经度/纬度, 东经/北纬, X坐标/Y坐标, lon/lat,
+        ``经度(GCJ02)``, ``LNG_GCJ``, ``百度经度``...). A workbook saved under a ``.csv`` name
+        is read as a workbook. Coordinates may use full-width digits or a decimal comma.
+        Control characters are removed from every text cell (one ``control_characters``
+        warning names the rows).
     crs
         The true coordinate system of the coordinates: ``"gcj02"`` for points picked on AMap
         (高德) or Tencent, ``"bd09"`` for Baidu, ``"wgs84"`` for GPS/OpenStreetMap, or
         ``"EPSG:NNNN"`` (see :func:`harbor_planner.coords.parse_crs`). Required for CSV/XLSX.
         For GIS files the file's own CRS is used when it is projected; when it is EPSG:4326
         (which AMap/Baidu exports also claim) ``crs`` must be given, since the datum cannot be
-        told from the file.
+        told from the file. A datum named in a coordinate header (``经度(GCJ02)``,
+        ``lng_bd09``) is used when ``crs`` is not given and must agree with it when it is.
     sheet
-        XLSX: ``None`` or ``"*"`` reads every sheet that has coordinate columns (others are
-        skipped with a ``sheet_skipped`` warning) and keeps the sheet name in ``sheet``; a
-        name or a list of names reads those sheets. A sheet named like a status (已建成, 拟建...)
-        gives that status to its rows without a status of their own. GeoPackage: the layer
-        (default: the only layer, or ``stations``).
+        XLSX: ``None`` or ``"*"`` reads every visible sheet that has coordinate columns
+        (others, and hidden sheets, are skipped with a ``sheet_skipped`` warning) and keeps
+        the sheet name in ``sheet``; a name or a list of names reads those sheets. A sheet
+        named like a status (已建成, 拟建...) gives that status to its rows without a status
+        of their own. GeoPackage: the layer (default: the only layer, or ``stations``).
     extent
         Where stations may lie: ``"chongqing"`` (default; points more than 500 m outside the
         municipality are errors), ``None`` (no check), a ``(min lon, min lat, max lon,
@@ -216,13 +222,11 @@ def read_stations(
             f"unknown file type '{suffix}'; give a .csv, .xlsx, .geojson, .gpkg or .shp file",
             path=p,
         )
-    if suffix in {".csv", ".txt", ".tsv"}:
-        raws, file_problems = read_csv(p, encoding)
-    elif suffix in {".xlsx", ".xlsm"}:
-        raws, file_problems = read_xlsx(p, sheet)
-    else:
+    if geo:
         raws, file_problems = read_geo(p, sheet, encoding)
-    cs = _resolve_crs(crs, raws[0], p, geo)
+    else:
+        raws, file_problems = read_table_file(p, sheet, encoding)
+    cs = _resolve_crs(crs, raws, p, file_problems)
     check = _check(raws, cs, source=str(p), extent=extent, file_problems=file_problems)
     if strict:
         check.raise_for_errors()
@@ -232,10 +236,52 @@ def read_stations(
 # --------------------------------------------------------------------------- coordinate system
 
 
+def _header_datum(raws: list[RawTable], path: Path) -> tuple[str, str] | None:
+    """The datum the coordinate headers of table-like sheets name, with the header naming it.
+
+    Raises :class:`CRSError` when the headers name different datums.
+    """
+    named: dict[str, str] = {}
+    for raw in raws:
+        if raw.x is not None:
+            continue
+        for col in raw.frame.columns:
+            datum = header_datum(col)
+            if datum is not None:
+                named.setdefault(datum, str(col))
+    if len(named) > 1:
+        raise CRSError(
+            "the coordinate headers name different datums ("
+            + ", ".join(f"{h!r}: {d}" for d, h in named.items())
+            + "); give every sheet the same datum, or fix the headers",
+            path=path,
+        )
+    return next(iter(named.items())) if named else None
+
+
 def _resolve_crs(
-    crs: str | int | pyproj.CRS | CoordSystem | None, raw: RawTable, path: Path, geo: bool
+    crs: str | int | pyproj.CRS | CoordSystem | None,
+    raws: list[RawTable],
+    path: Path,
+    file_problems: list[dict[str, Any]],
 ) -> CoordSystem:
-    if not geo:
+    """The coordinate system to read the file in: stated, named by a header, or the file's.
+
+    A datum named in a coordinate header (``经度(GCJ02)``) is used when none is stated (with a
+    ``crs_from_header`` warning added to ``file_problems``) and must agree with a stated one.
+    """
+    if raws[0].x is None:
+        from_header = _header_datum(raws, path)
+        if crs is None and from_header is not None:
+            datum, header = from_header
+            cs = parse_crs(datum)
+            message = (
+                f"no --crs given; the header {header!r} names {cs.label}, so the coordinates "
+                f"are read as {cs.label} (state --crs {datum} to silence this)"
+            )
+            log.info("%s: %s", path, message)
+            file_problems.append(problem(None, None, header, "warning", "crs_from_header", message))
+            return cs
         if crs is None:
             raise CRSError(
                 "no coordinate system given. A CSV/XLSX file does not record one: state it "
@@ -243,8 +289,17 @@ def _resolve_crs(
                 "'bd09' for Baidu, 'wgs84' for GPS/OpenStreetMap, or 'EPSG:NNNN'",
                 path=path,
             )
-        return parse_crs(crs)
-    file_crs = raw.file_crs
+        stated = parse_crs(crs)
+        if from_header is not None and parse_crs(from_header[0]) != stated:
+            datum, header = from_header
+            raise CRSError(
+                f"the column {header!r} says the coordinates are {parse_crs(datum).label} but "
+                f"crs={stated.name!r} (--crs) was stated; give --crs {datum}, or fix the "
+                "header if it is wrong",
+                path=path,
+            )
+        return stated
+    file_crs = raws[0].file_crs
     if crs is None:
         return _crs_from_file(file_crs, path)
     stated = parse_crs(crs)
@@ -284,9 +339,15 @@ def _crs_from_file(file_crs: pyproj.CRS | None, path: Path) -> CoordSystem:
 
 
 def _cell_text(v: object) -> object:
-    """Text of a cell: ``None`` for empty, integers from Excel without ``.0``."""
+    """Text of a cell: ``None`` for empty, integers from Excel without ``.0``.
+
+    A float beyond Excel's 15 significant digits is written with those 15 digits
+    (``1.23456789012346e+17``), never with invented ones.
+    """
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return None
+    if isinstance(v, float) and abs(v) >= 1e15 and np.isfinite(v):
+        return f"{v:.15g}"
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     s = str(v).strip()
@@ -307,7 +368,7 @@ def _map_headers(raw: RawTable, source: str) -> tuple[dict[str, str], list[pd.Da
     canon_to_orig: dict[str, str] = {}
     problems: list[pd.DataFrame] = []
     for col in frame.columns:
-        canon = ALIAS_INDEX.get(norm_header(col))
+        canon = column_role(col)
         if raw.x is not None and canon in ("lon", "lat"):
             canon = None  # geo formats: the geometry holds the coordinates
         if canon is None:
@@ -325,12 +386,20 @@ def _map_headers(raw: RawTable, source: str) -> tuple[dict[str, str], list[pd.Da
             )
             continue
         canon_to_orig[canon] = str(col)
+    if raw.x is None and len(frame.columns) == 0:
+        raise InputDataError(
+            (f"sheet {raw.sheet!r}: " if raw.sheet else "")
+            + "the table is empty (no header row); give a header row with 经度/纬度 "
+            "(lon/lat) columns and one row per station",
+            path=source,
+        )
     if raw.x is None and not {"lon", "lat"} <= set(canon_to_orig):
         raise InputDataError(
             (f"sheet {raw.sheet!r}: " if raw.sheet else "")
             + "no longitude/latitude columns found; headers are "
             + ", ".join(map(repr, frame.columns))
-            + "; name them 经度/纬度 (or lon/lat, lng, longitude/latitude, x/y)",
+            + "; name them 经度/纬度 (or 东经/北纬, X坐标/Y坐标, lon/lat, lng, longitude/latitude, "
+            "x/y)",
             path=source,
         )
     return canon_to_orig, problems
@@ -379,19 +448,88 @@ def _normalise_piece(raw: RawTable, canon_to_orig: dict[str, str]) -> pd.DataFra
     _coordinate_columns(piece, raw, canon_to_orig)
     used = set(canon_to_orig.values()) | ({"geometry_wkt"} if raw.x is not None else set())
     extras = frame[[c for c in frame.columns if c not in used]]
-    extras = extras.rename(columns={c: f"{c}_src" for c in extras.columns if c in RESERVED})
+    taken = set(RESERVED) | set(piece.columns)
+    extras = extras.rename(columns={c: f"{c}_src" for c in extras.columns if c in taken})
     return pd.concat([piece, extras.reset_index(drop=True)], axis=1)
 
 
 def _original_rows(raw: RawTable) -> pd.DataFrame:
-    """The rows as read (values as text), with ``row`` and ``sheet`` in front."""
+    """The rows as read (values as text), with ``row`` and ``sheet`` in front.
+
+    The file's own columns named ``row``, ``sheet`` or ``problems`` become ``row_src``...
+    """
     orig = raw.frame.map(_cell_text).astype(object)
+    clash = {c: f"{c}_src" for c in orig.columns if c in ("row", "sheet", "problems")}
+    orig = orig.rename(columns=clash)
     orig.insert(0, "sheet", raw.sheet)
     orig.insert(0, "row", raw.rows)
     return orig
 
 
 # --------------------------------------------------------------------------- checking
+
+#: An id written in scientific notation: a long number Excel rounded (``1.23457E+17``).
+_SCI_ID = re.compile(r"^[+-]?\d(?:\.\d+)?[eE]\+?\d+$")
+
+
+def _id_problems(raw: RawTable, col: str | None) -> pd.DataFrame:
+    """``id_precision_lost`` (error): ids stored as numbers beyond 15 significant digits.
+
+    Excel keeps 15 significant digits: an 18-digit code pasted as a number is stored as
+    ``1.23456789012346E+17`` and its last digits are gone. Such an id (a number of 10^15 or
+    more, or a text in scientific notation as a CSV saved from Excel holds it) is an error
+    naming the cell; its digits are never made up.
+    """
+    if col is None or not len(raw.frame):
+        return pd.DataFrame()
+    values = raw.frame[col].to_numpy(dtype=object)
+    lost = np.array(
+        [
+            (isinstance(v, float) and np.isfinite(v) and abs(v) >= 1e15)
+            or (isinstance(v, str) and _SCI_ID.match(v.strip()) is not None)
+            for v in values
+        ],
+        dtype=bool,
+    )
+    if not lost.any():
+        return pd.DataFrame()
+    letter = ""
+    if raw.x is None and raw.sheet is not None:  # a workbook sheet: name the cell
+        from openpyxl.utils import get_column_letter
+
+        letter = get_column_letter(list(raw.frame.columns).index(col) + 1)
+    records = []
+    for v, r in zip(values[lost], raw.rows[lost], strict=True):
+        shown = f"{v:.15g}" if isinstance(v, float) else str(v)
+        cell = f"cell {letter}{r}: " if letter else ""
+        records.append(
+            problem(
+                raw.sheet,
+                int(r),
+                col,
+                "error",
+                "id_precision_lost",
+                f"{cell}the id {shown} was stored as a number with more than 15 significant "
+                "digits, so its last digits are lost; format the column as Text and type the "
+                "ids again (Excel keeps 15 digits of a number)",
+            )
+        )
+    return pd.DataFrame(records)
+
+
+def _no_rows_checked() -> CheckedRows:
+    """What :func:`check_rows` gives for a table without rows."""
+    empty = np.zeros(0)
+    return CheckedRows(
+        problems=[],
+        coords=Coordinates(lon=empty, lat=empty, geo_input=np.zeros(0, dtype=bool)),
+        points=gpd.GeoSeries([], crs="EPSG:4326"),
+        adcode=pd.Series([], dtype="str"),
+        district_zh=pd.Series([], dtype="str"),
+        status=pd.Series([], dtype="str"),
+        flagship=pd.Series([], dtype="boolean"),
+        area=pd.Series([], dtype=float),
+    )
 
 
 def _check(
@@ -408,12 +546,19 @@ def _check(
     originals: list[pd.DataFrame] = []
     for raw in raws:
         canon_to_orig, header_problems = _map_headers(raw, source)
-        problems += header_problems
+        problems += [*header_problems, _id_problems(raw, canon_to_orig.get("station_id"))]
         pieces.append(_normalise_piece(raw, canon_to_orig))
         originals.append(_original_rows(raw))
     t = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
     original = pd.concat(originals, ignore_index=True) if originals else pd.DataFrame()
-    checked = check_rows(t, cs, extent)
+    if len(t):
+        checked = check_rows(t, cs, extent)
+    else:
+        checked = _no_rows_checked()
+        what = "features" if raws[0].x is not None else "rows below the header"
+        message = f"the file has no station {what}; nothing to check (add stations)"
+        log.warning("%s: %s", source, message)
+        problems.append(pd.DataFrame([problem(None, None, None, "warning", "no_rows", message)]))
     all_problems = concat_problems(problems + checked.problems)
     err = all_problems[(all_problems["severity"] == "error") & all_problems["row"].notna()]
     key = t["sheet"].fillna("").astype(str) + "\x00" + t["row"].astype(str)

@@ -1,0 +1,127 @@
+"""Column headers as planners write them, mapped to canonical names, and datums they name.
+
+:data:`COLUMN_ALIASES` lists the headers of each canonical column. :func:`column_role` also
+reads the headers of common Chinese exports: ``东经``/``北纬``, ``X坐标``, ``经度(GCJ02)``,
+``纬度（高德）``, ``LNG_GCJ``, ``百度经度``, ``WGS84经度``... A bracketed tag is dropped, and for
+coordinate columns a datum word is too; :func:`header_datum` tells which datum such a header
+names (``gcj02``, ``bd09`` or ``wgs84``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "ALIAS_INDEX",
+    "COLUMN_ALIASES",
+    "DATUM_WORDS",
+    "column_role",
+    "header_datum",
+    "norm_header",
+]
+
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "station_id": ("编号", "站点编号", "港湾编号", "id", "station_id", "stationid", "code"),
+    "name": ("名称", "站点名称", "港湾名称", "站名", "name", "station_name"),
+    "district": ("区县", "所属区县", "区", "行政区", "district"),
+    "address": ("地址", "详细地址", "address"),
+    "lon": (
+        "经度",
+        "lon",
+        "lng",
+        "long",
+        "longitude",
+        "x",
+        "东经",
+        "经度坐标",
+        "x坐标",
+        "坐标x",
+        "point_x",
+    ),
+    "lat": ("纬度", "lat", "latitude", "y", "北纬", "纬度坐标", "y坐标", "坐标y", "point_y"),
+    "status": ("状态", "建设状态", "status"),
+    "flagship": ("最美渝工港湾", "是否最美渝工港湾", "最美", "flagship"),
+    "area_m2": ("面积(m2)", "面积", "area", "area_m2"),
+}
+
+#: Words naming a datum in a header (lower case, after NFKC) -> the datum.
+DATUM_WORDS: dict[str, str] = {
+    **{w: "gcj02" for w in ("gcj02", "gcj-02", "gcj_02", "gcj", "高德", "火星", "amap", "gaode")},
+    **{w: "gcj02" for w in ("腾讯", "tencent")},
+    **{w: "bd09" for w in ("bd09ll", "bd09", "bd-09", "bd_09", "百度", "baidu", "bd")},
+    **{w: "wgs84" for w in ("wgs84", "wgs-84", "wgs_84", "wgs", "gps", "epsg:4326")},
+}
+
+_TAG = re.compile(r"[(\[【〔{<《]([^)\]】〕}>》]*)[)\]】〕}>》]")
+_DATUM_RE = re.compile(
+    "|".join(re.escape(w) for w in sorted(DATUM_WORDS, key=len, reverse=True)), re.IGNORECASE
+)
+_SEPARATORS = re.compile(r"[\s_\-.:/]+")
+
+
+def norm_header(text: object) -> str:
+    """A header as compared: NFKC, lower case, no spaces, square metres spelled ``m2``."""
+    s = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    s = s.replace("㎡", "m2").replace("m²", "m2").replace("平方米", "m2").replace("平米", "m2")
+    return re.sub(r"\s+", "", s)
+
+
+ALIAS_INDEX: dict[str, str] = {
+    norm_header(a): canon for canon, aliases in COLUMN_ALIASES.items() for a in aliases
+}
+
+
+def _without_datum(s: str) -> str:
+    return _SEPARATORS.sub("", _DATUM_RE.sub("", s)).replace("坐标", "")
+
+
+def column_role(text: object) -> str | None:
+    """The canonical column a header stands for, or ``None``.
+
+    An exact alias of :data:`COLUMN_ALIASES` first; else the header without bracketed tags
+    (``名称(必填)``); else, for longitude/latitude only, the header without a datum word and
+    separators (``LNG_GCJ``, ``百度经度``, ``WGS84经度``).
+
+    Parameters
+    ----------
+    text
+        A header as written.
+
+    Returns
+    -------
+    str or None
+
+    """
+    s = norm_header(text)
+    canon = ALIAS_INDEX.get(s)
+    if canon is not None:
+        return canon
+    bare = _TAG.sub("", s)
+    canon = ALIAS_INDEX.get(bare) or ALIAS_INDEX.get(_SEPARATORS.sub("", bare))
+    if canon is not None:
+        return canon
+    canon = ALIAS_INDEX.get(_without_datum(bare))
+    return canon if canon in ("lon", "lat") else None
+
+
+def header_datum(text: object) -> str | None:
+    """The datum a coordinate header names (``经度(GCJ02)`` -> ``"gcj02"``), or ``None``.
+
+    Parameters
+    ----------
+    text
+        A header as written.
+
+    Returns
+    -------
+    str or None
+        ``"gcj02"``, ``"bd09"`` or ``"wgs84"``; ``None`` when the header names no datum or is
+        not a longitude/latitude header.
+
+    """
+    if column_role(text) not in ("lon", "lat"):
+        return None
+    s = norm_header(text)
+    found = {DATUM_WORDS[m.group(0).lower()] for m in _DATUM_RE.finditer(s)}
+    return found.pop() if len(found) == 1 else None

@@ -1,0 +1,231 @@
+"""Excel workbooks (.xlsx) as planners keep them, and the choice between workbook and CSV.
+
+:func:`read_xlsx` reads the visible sheets (hidden and very hidden ones are skipped with a
+``sheet_skipped`` warning unless named), shows numbers the way the sheet does for the simple
+zero-padding formats (an id 7 formatted ``000`` reads ``"007"``) and keeps the cell address of
+every value. :func:`read_table_file` reads a CSV or a workbook by its content, not its name: a
+workbook saved as ``.csv`` is read as a workbook, a text file named ``.xlsx`` is a clear error.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harbor_planner.errors import InputDataError
+from harbor_planner.readers.headers import column_role
+from harbor_planner.readers.tables import RawTable, file_kind, problem, read_csv, table_from_rows
+
+__all__ = ["display_number", "read_table_file", "read_xlsx"]
+
+log = logging.getLogger(__name__)
+
+_TABLE_SUFFIXES = {".csv", ".txt", ".tsv"}
+_WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
+#: A number format of zeros with literal text around them: ``000``, ``"CQ-"0000``, ``0000"号"``.
+_PADDING = re.compile(r'^((?:"[^"]*"|\\.)*)(0+)((?:"[^"]*"|\\.)*)$')
+
+
+def _literal(part: str) -> str:
+    return re.sub(r'"([^"]*)"|\\(.)', lambda m: m.group(1) or m.group(2) or "", part)
+
+
+def display_number(value: object, number_format: str | None) -> object:
+    """A whole number as a zero-padding number format shows it; other values unchanged.
+
+    Parameters
+    ----------
+    value
+        A cell value.
+    number_format
+        The cell's number format (``"000"``, ``'"CQ-"0000'``...).
+
+    Returns
+    -------
+    object
+        ``"007"`` for 7 in format ``000``; ``"CQ-0012"`` for 12 in ``"CQ-"0000``; the value
+        itself for any other format, a fraction or a non-number.
+
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not number_format:
+        return value
+    if isinstance(value, float) and not value.is_integer():
+        return value
+    m = _PADDING.match(number_format.split(";")[0])
+    if m is None or (len(m.group(2)) < 2 and not (m.group(1) or m.group(3))):
+        return value
+    if abs(value) >= 1e15:
+        return value  # beyond Excel's precision: left to the checks, never padded
+    number = int(value)
+    digits = str(abs(number)).zfill(len(m.group(2)))
+    sign = "-" if number < 0 else ""
+    return f"{_literal(m.group(1))}{sign}{digits}{_literal(m.group(3))}"
+
+
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(value: object) -> object:
+    """Excel's ``_xHHHH_`` escapes (how it stores control characters) as the characters."""
+    if isinstance(value, str) and "_x" in value:
+        return _XML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+    return value
+
+
+def _sheet_rows(ws: Any) -> list[list[object]]:
+    """The values of a sheet, numbers shown as their zero-padding formats show them."""
+    rows = []
+    for r in ws.iter_rows(min_row=1):
+        vals = [_unescape(display_number(c.value, getattr(c, "number_format", None))) for c in r]
+        rows.append([c.strip() or None if isinstance(c, str) else c for c in vals])
+    return rows
+
+
+def _wanted_sheets(
+    wb: Any, sheet: str | Sequence[str] | None, path: Path
+) -> tuple[list[str], bool, list[dict[str, Any]]]:
+    """The sheets to read, whether they were named, and the hidden ones skipped."""
+    names = list(wb.sheetnames)
+    if sheet is not None and sheet != "*":
+        wanted = [sheet] if isinstance(sheet, str) else list(sheet)
+        missing = [s for s in wanted if s not in names]
+        if missing:
+            raise InputDataError(
+                f"no sheet named {', '.join(map(repr, missing))}; the workbook has "
+                f"{', '.join(map(repr, names))} (use --sheet NAME, or '*' for all)",
+                path=path,
+            )
+        return wanted, True, []
+    problems = []
+    visible = []
+    for name in names:
+        state = getattr(wb[name], "sheet_state", "visible")
+        if state in ("hidden", "veryHidden"):
+            kind = "very hidden" if state == "veryHidden" else "hidden"
+            message = (
+                f"{kind} sheet skipped; name it with --sheet (sheet=) to read it, or unhide it "
+                "in Excel (Format ▸ Unhide sheet)"
+            )
+            log.warning("%s: sheet %r: %s", path, name, message)
+            problems.append(problem(name, None, None, "warning", "sheet_skipped", message))
+            continue
+        visible.append(name)
+    return visible, False, problems
+
+
+def read_xlsx(
+    path: Path, sheet: str | Sequence[str] | None
+) -> tuple[list[RawTable], list[dict[str, Any]]]:
+    """The tables of a workbook's sheets.
+
+    ``sheet`` names one or several; ``None`` or ``"*"`` reads every visible sheet with
+    coordinate columns (hidden and very hidden sheets are skipped with a ``sheet_skipped``
+    warning).
+    """
+    import openpyxl
+
+    # openpyxl goes by the file name; a workbook saved as .csv is given to it as bytes
+    source: Any = (
+        path if path.suffix.lower() in _WORKBOOK_SUFFIXES else io.BytesIO(path.read_bytes())
+    )
+    try:
+        wb = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken files
+        raise InputDataError(
+            f"cannot open the workbook ({type(exc).__name__}: {exc}); save it again from "
+            "Excel as .xlsx",
+            path=path,
+        ) from None
+    try:
+        names = list(wb.sheetnames)
+        wanted, explicit, problems = _wanted_sheets(wb, sheet, path)
+        raws: list[RawTable] = []
+        for name in wanted:
+            rows = _sheet_rows(wb[name])
+            raw, probs = table_from_rows(rows, list(range(1, len(rows) + 1)), name, path)
+            canon = {column_role(c) for c in raw.frame.columns}
+            if not {"lon", "lat"} <= canon and not explicit:
+                if any(c is not None for r in rows for c in r):
+                    problems.append(
+                        problem(
+                            name,
+                            None,
+                            None,
+                            "warning",
+                            "sheet_skipped",
+                            "sheet skipped: no longitude/latitude columns (经度/纬度, lon/lat)",
+                        )
+                    )
+                continue
+            raws.append(raw)
+            problems.extend(probs)
+    finally:
+        wb.close()
+    if not raws:
+        raise InputDataError(
+            "no visible sheet has longitude and latitude columns (经度/纬度, lon/lat, x/y); "
+            "sheets: " + ", ".join(map(repr, names)) + " (name a hidden one with --sheet)",
+            path=path,
+        )
+    return raws, problems
+
+
+def _looks_like_text(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(4096)
+    return b"\x00" not in head
+
+
+def read_table_file(
+    path: Path, sheet: str | Sequence[str] | None, encoding: str | None
+) -> tuple[list[RawTable], list[dict[str, Any]]]:
+    """A CSV or a workbook, told apart by content; a mismatching name is not an error.
+
+    Parameters
+    ----------
+    path
+        A ``.csv``/``.txt``/``.tsv`` or ``.xlsx``/``.xlsm`` file.
+    sheet
+        Workbook sheet(s) (see :func:`read_xlsx`).
+    encoding
+        CSV text encoding, detected when ``None``.
+
+    Returns
+    -------
+    tables, problems
+
+    Raises
+    ------
+    InputDataError
+        An old ``.xls`` workbook, a file named ``.xlsx`` that is not a workbook, an
+        unreadable file.
+
+    """
+    kind = file_kind(path)
+    suffix = path.suffix.lower()
+    if kind == "ole":
+        raise InputDataError(
+            "this is an old Excel 97-2003 workbook (.xls); save it as .xlsx or CSV from Excel",
+            path=path,
+        )
+    if kind == "zip":
+        raws, problems = read_xlsx(path, sheet)
+        if suffix not in _WORKBOOK_SUFFIXES:
+            note = (
+                f"the file is named {suffix or '(no suffix)'} but is an Excel workbook; read as one"
+            )
+            log.warning("%s: %s", path, note)
+            problems.insert(0, problem(None, None, None, "warning", "format_mismatch", note))
+        return raws, problems
+    if suffix in _WORKBOOK_SUFFIXES:
+        what = "CSV or other text" if _looks_like_text(path) else "not a zip archive"
+        raise InputDataError(
+            f"the file is named {suffix} but is not an Excel workbook ({what}); if it is CSV "
+            "text rename it to .csv, else open it in Excel and save it as .xlsx",
+            path=path,
+        )
+    return read_csv(path, encoding)
