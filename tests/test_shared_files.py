@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 
 from harbor_planner._safe_text import (
+    clean_text,
     csv_safe,
     formula_safe,
     has_control,
     redact_argv,
     redact_secrets,
-    strip_control,
 )
 from harbor_planner.cli import main
 
@@ -161,11 +161,11 @@ def test_formula_safe_prefixes_formulas_and_keeps_numbers():
 
 
 def test_strip_control_removes_escapes_and_keeps_tab_and_newline():
-    assert strip_control("esc \x1b[31mred\x1b[0m") == "esc red"
-    assert strip_control("a\x07b\x7fc\x85d\x9b1;2He") == "abcde"
-    assert strip_control("\x1b]0;title\x07name") == "name"
-    assert strip_control("line\nnext\tcol\r") == "line\nnext\tcol"
-    assert strip_control("示例站 №1") == "示例站 №1"
+    assert clean_text("esc \x1b[31mred\x1b[0m") == "esc red"
+    assert clean_text("a\x07b\x7fc\x85d\x9b1;2He") == "abcde"
+    assert clean_text("\x1b]0;title\x07name") == "name"
+    assert clean_text("line\nnext\tcol\r") == "line\nnext\tcol"
+    assert clean_text("示例站 №1") == "示例站 №1"
     assert has_control("x\x1b") and not has_control("x\ty")
 
 

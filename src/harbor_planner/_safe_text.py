@@ -3,7 +3,7 @@
 The writers of every table, workbook, page and layer call these functions as a last line of
 defence (the readers already clean user text and warn about it):
 
-* :func:`strip_control` removes C0 control characters except tab and newline, DEL, C1
+* :func:`clean_text` removes C0 control characters except tab and newline, DEL, C1
   control characters, ANSI escape sequences (``ESC[31m``, OSC titles) and the code points XML
   refuses (lone surrogates, U+FFFE/U+FFFF), which a workbook, an HTML page or a GeoPackage
   must never hold;
@@ -25,6 +25,7 @@ from typing import Any
 from harbor_planner import settings
 
 __all__ = [
+    "clean_text",
     "csv_safe",
     "formula_safe",
     "has_control",
@@ -32,30 +33,32 @@ __all__ = [
     "redact_argv",
     "redact_override",
     "redact_secrets",
-    "strip_control",
     "strip_control_deep",
 ]
 
-#: ANSI escape sequences: CSI (``ESC[...m``, also the one-byte C1 CSI), OSC (``ESC]...BEL``)
-#: and two-byte escapes, then single control characters and code points XML refuses.
-_CONTROL_RE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
-    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+#: ANSI/VT escape sequences: CSI (``ESC [`` or the C1 ``CSI``) with parameters and a final
+#: byte; OSC/DCS/PM/APC (``ESC ]``... or their C1 forms) up to BEL or ST; other two-character
+#: escapes; a lone ESC.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[ -~]?"
-    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
 )
+#: C0 controls except tab and newline, DEL, the C1 controls, lone surrogates and the code
+#: points XML refuses (U+FFFE, U+FFFF).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 #: What a spreadsheet may read as the start of a formula (OWASP CSV injection).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 
 
-def has_control(text: str) -> bool:
-    """Whether ``text`` holds anything :func:`strip_control` removes.
+def has_control(text: object) -> bool:
+    """Whether ``text`` holds anything :func:`clean_text` removes.
 
     Parameters
     ----------
     text
-        Any text.
+        Any value (only strings can hold control characters).
 
     Returns
     -------
@@ -63,36 +66,42 @@ def has_control(text: str) -> bool:
         True when a control character or an escape sequence is present.
 
     """
-    return isinstance(text, str) and _CONTROL_RE.search(text) is not None
+    return isinstance(text, str) and _CONTROLS.search(text) is not None
 
 
-def strip_control(text: str) -> str:
-    r"""``text`` without control characters and ANSI escape sequences (tab and newline kept).
+def clean_text(text: str) -> str:
+    r"""``text`` without control characters or escape sequences (tab and newline kept).
+
+    The one cleaning of user text, at read time (cells, headers) and again in the writers
+    (workbooks, HTML, GeoPackages, the terminal). ANSI/VT escape sequences (colours, cursor
+    moves, window titles) are removed whole, then every remaining C0 control except tab and
+    newline (a CR-LF becomes a newline), DEL, the C1 controls, lone surrogates and
+    U+FFFE/U+FFFF.
 
     Parameters
     ----------
     text
-        Any text (other values are returned unchanged).
+        A cell, header or message (other values are returned unchanged).
 
     Returns
     -------
     str
-        The text with C0 (except tab and newline), DEL and C1 characters, ``ESC[...m``-like
-        sequences, lone surrogates and U+FFFE/U+FFFF removed.
+        The text as it should be shown; unchanged when it had no control character.
 
     Examples
     --------
-    >>> strip_control("\x1b[31mred\x1b[0m\x07 bell")
-    'red bell'
+    >>> clean_text("\x1b[31m解放碑\x1b[0m\x07")
+    '解放碑'
 
     """
-    if not isinstance(text, str) or text.isprintable():
+    if not has_control(text):
         return text
-    return _CONTROL_RE.sub("", text)
+    text = text.replace("\r\n", "\n")
+    return _CONTROLS.sub("", _ESCAPES.sub("", text))
 
 
 def strip_control_deep(value: Any) -> Any:
-    """:func:`strip_control` on every string of nested mappings, lists and tuples.
+    """:func:`clean_text` on every string of nested mappings, lists and tuples.
 
     Parameters
     ----------
@@ -106,7 +115,7 @@ def strip_control_deep(value: Any) -> Any:
 
     """
     if isinstance(value, str):
-        return strip_control(value)
+        return clean_text(value)
     if isinstance(value, Mapping):
         return {strip_control_deep(k): strip_control_deep(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -117,7 +126,7 @@ def strip_control_deep(value: Any) -> Any:
 def formula_safe(text: str) -> str:
     r"""Text a spreadsheet cannot take for a formula.
 
-    Control characters are removed (:func:`strip_control`) and a ``'`` is put before a leading
+    Control characters are removed (:func:`clean_text`) and a ``'`` is put before a leading
     ``=``, ``+``, ``-``, ``@``, tab or carriage return (OWASP). Plain numbers (``-5``,
     ``+1.5e3``) are left as they are: they are not formulas.
 
@@ -141,7 +150,7 @@ def formula_safe(text: str) -> str:
     """
     if not isinstance(text, str):
         return text
-    text = strip_control(text)
+    text = clean_text(text)
     if text.startswith(FORMULA_STARTS) and _NUMBER_RE.fullmatch(text) is None:
         return "'" + text
     return text

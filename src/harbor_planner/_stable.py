@@ -4,7 +4,7 @@ GDAL stamps each GeoPackage table with the time it was written (``gpkg_contents.
 and ZIP containers (``.xlsx``) hold the time of each entry. The writers fix both to
 :data:`harbor_planner.settings.FILE_DATE`; the time of a run belongs in its ``run.json``.
 GeoPackage text cells lose their control characters on the way
-(:func:`harbor_planner._safe_text.strip_control`).
+(:func:`harbor_planner._safe_text.clean_text`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner import settings
-from harbor_planner._safe_text import strip_control
+from harbor_planner._safe_text import clean_text
 
 __all__ = [
     "file_datetime",
@@ -73,9 +73,9 @@ def gpkg_text_clean(frame: Any) -> Any:
     for col in frame.columns:
         values = frame[col]
         text = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
-        if text and values.map(lambda v: isinstance(v, str) and strip_control(v) != v).any():
-            dirty[col] = values.map(strip_control)
-    names = [strip_control(c) if isinstance(c, str) else c for c in frame.columns]
+        if text and values.map(lambda v: isinstance(v, str) and clean_text(v) != v).any():
+            dirty[col] = values.map(clean_text)
+    names = [clean_text(c) if isinstance(c, str) else c for c in frame.columns]
     if not dirty and names == list(frame.columns):
         return frame
     out = frame.copy()
@@ -84,8 +84,8 @@ def gpkg_text_clean(frame: Any) -> Any:
     if names != list(frame.columns):
         geometry = getattr(frame, "_geometry_column_name", None)
         out = out.rename(columns=dict(zip(frame.columns, names, strict=True)))
-        if geometry is not None and strip_control(geometry) != geometry:
-            out = out.set_geometry(strip_control(geometry))
+        if geometry is not None and clean_text(geometry) != geometry:
+            out = out.set_geometry(clean_text(geometry))
     return out
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import atomic_path
-from harbor_planner._safe_text import FORMULA_STARTS, strip_control
+from harbor_planner._safe_text import FORMULA_STARTS, clean_text
 from harbor_planner._stable import file_datetime, stable_zip
 from harbor_planner.outputs.values import cell_value, is_missing
 
@@ -43,7 +43,7 @@ def xlsx_value(value: Any) -> Any:
     if not isinstance(value, str) and is_missing(value):
         return None
     value = cell_value(value)
-    return strip_control(value) if isinstance(value, str) else value
+    return clean_text(value) if isinstance(value, str) else value
 
 
 def protect_cells(ws: Any) -> int:
@@ -67,7 +67,7 @@ def protect_cells(ws: Any) -> int:
             value = cell.value
             if not isinstance(value, str):
                 continue
-            clean = strip_control(value)
+            clean = clean_text(value)
             if clean != value:
                 cell.value = clean
             if cell.data_type != "s":
@@ -130,7 +130,7 @@ def write_frames_xlsx(path: str | os.PathLike[str], sheets: Mapping[str, Any]) -
     wb = Workbook()
     wb.remove(wb.active)
     for name, frame in sheets.items():
-        ws = wb.create_sheet(strip_control(str(name))[:31] or "sheet")
+        ws = wb.create_sheet(clean_text(str(name))[:31] or "sheet")
         ws.append([xlsx_value(str(c)) for c in frame.columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)

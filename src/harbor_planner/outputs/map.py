@@ -52,7 +52,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from harbor_planner._safe_text import strip_control
+from harbor_planner._safe_text import clean_text
 from harbor_planner.errors import CRSError, DependencyError, InputDataError
 from harbor_planner.outputs.labels import MAP_TEXT, map_text, status_text
 from harbor_planner.outputs.map_assets import (
@@ -305,7 +305,7 @@ def _new_map(title: str | None) -> Any:
     fig.header.add_child(el(f"<style>{STYLE_CSS}</style>"), name="harbor_css")
     fig.header.add_child(el(f"<script>{LAYER_JS}</script>"), name="harbor_js")
     if title:
-        fig.title = html.escape(strip_control(title))
+        fig.title = html.escape(clean_text(title))
     return m
 
 
@@ -377,7 +377,7 @@ def _add_controls(
     if osm or any(shown[k] is not None for k in ("isochrones", "service_area", "gaps")):
         classes["Attribution"](_OSM_ATTRIBUTION).add_to(m)
     if title:
-        shown_title = html.escape(strip_control(title))
+        shown_title = html.escape(clean_text(title))
         classes["MapControl"](shown_title, position="topleft", css_class="hp-title").add_to(m)
     if any(legend.values()):
         classes["MapControl"](
@@ -550,7 +550,7 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> int:
 
     path = Path(path)
     seed_element_ids(m)
-    page = strip_control(m.get_root().render())
+    page = clean_text(m.get_root().render())
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     size = path.stat().st_size

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from harbor_planner._safe_text import strip_control
+from harbor_planner._safe_text import clean_text
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.labels import map_text, status_text
@@ -117,7 +117,7 @@ def html_text(value: Any) -> str | None:
         if not math.isfinite(value):
             return None
         return f"{value:,.1f}" if abs(value) >= 10 or value == round(value) else f"{value:.2f}"
-    return html.escape(strip_control(str(value)))
+    return html.escape(clean_text(str(value)))
 
 
 # --------------------------------------------------------------------------- geometries

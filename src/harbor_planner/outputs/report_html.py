@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from harbor_planner._io import atomic_path, file_sha256, jsonable
-from harbor_planner._safe_text import strip_control
+from harbor_planner._safe_text import clean_text
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.osm import OSM_SUFFIXES
 from harbor_planner.outputs.labels import report_labels, status_text, value_text
@@ -476,7 +476,7 @@ def write_report_html(path: str | os.PathLike[str], **kwargs: Any) -> Path:
         ``path``.
 
     """
-    text = strip_control(report_html(**kwargs))  # the last line of defence
+    text = clean_text(report_html(**kwargs))  # the last line of defence
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")

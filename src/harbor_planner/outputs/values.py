@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import jsonable
-from harbor_planner._safe_text import redact_secrets, strip_control
+from harbor_planner._safe_text import clean_text, redact_secrets
 
 __all__ = [
     "cell_value",
@@ -38,7 +38,7 @@ def esc(value: Any) -> str:
     Parameters
     ----------
     value
-        Any value; its ``str`` is cleaned (:func:`harbor_planner._safe_text.strip_control`)
+        Any value; its ``str`` is cleaned (:func:`harbor_planner._safe_text.clean_text`)
         and escaped, quotes included.
 
     Returns
@@ -47,7 +47,7 @@ def esc(value: Any) -> str:
         Text safe in HTML content and attribute values.
 
     """
-    return html.escape(strip_control("" if value is None else str(value)), quote=True)
+    return html.escape(clean_text("" if value is None else str(value)), quote=True)
 
 
 def is_missing(value: Any) -> bool:
