@@ -329,7 +329,7 @@ def check_outputs(
 
     named = outputs.items() if isinstance(outputs, Mapping) else (("--out", p) for p in outputs)
     pairs = [(option, Path(p)) for option, p in named if p is not None]
-    items = inputs.items() if isinstance(inputs, Mapping) else enumerate(inputs)
+    items = inputs.items() if isinstance(inputs, Mapping) else (("input", p) for p in inputs)
     files = {
         str(role): Path(p) for role, p in items if p is not None and not str(p).startswith("place:")
     }

@@ -27,7 +27,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -185,14 +185,17 @@ class ResultFolder:
 
         """
         owned = self._owned()
-        for name in names:
-            path = self.out_dir / name
-            if name == MANIFEST_FILE or not os.path.lexists(path) or name in owned:
-                continue
+        foreign = [
+            n
+            for n in dict.fromkeys(names)
+            if n != MANIFEST_FILE and os.path.lexists(self.out_dir / n) and n not in owned
+        ]
+        if foreign:
             raise OutputError(
-                f"a file that harbor-planner did not write (or that was changed since) is "
-                f"where its {name} would go; choose another --out or move the file",
-                path=path,
+                f"{', '.join(foreign)} here {'were' if len(foreign) > 1 else 'was'} not written "
+                "by harbor-planner (or changed since) and would be replaced; choose another "
+                "--out or move the file" + ("s" if len(foreign) > 1 else ""),
+                path=self.out_dir,
             )
         return owned
 
@@ -215,6 +218,21 @@ class ResultFolder:
             pid = entry.name[len(STAGING_PREFIX) :].split("-", 1)[0]
             if pid.isdigit() and not _alive(int(pid)):
                 shutil.rmtree(entry.path, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Path]:
+        """Yield :attr:`staging` to write into; a write error becomes an ``OutputError``.
+
+        An :class:`OSError` (a full disk...) or a GDAL write error raised in the block
+        becomes an :class:`~harbor_planner.errors.OutputError` naming the folder.
+        """
+        assert self.staging is not None, "writing() outside the with block"
+        try:
+            yield self.staging
+        except Exception as exc:
+            if isinstance(exc, OSError) or type(exc).__module__.startswith("pyogrio"):
+                raise output_error(exc, self.out_dir) from exc
+            raise
 
     # ----------------------------------------------------------------- the commit
 

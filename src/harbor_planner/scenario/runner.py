@@ -171,9 +171,9 @@ def _file_info(role: str, path: Path) -> dict[str, Any]:
     return info
 
 
-def _output_info(path: Path, out_dir: Path) -> dict[str, Any]:
+def _output_info(path: Path) -> dict[str, Any]:
     return {
-        "path": str(path.relative_to(out_dir)) if path.is_relative_to(out_dir) else str(path),
+        "path": path.name,
         "bytes": path.stat().st_size,
         "sha256": file_sha256(path),
     }
@@ -266,16 +266,15 @@ def _run_steps(
 ) -> RunResult:
     """The steps of :func:`run`: the study, its files staged, then committed with ``run.json``."""
     out_dir = folder.out_dir
-    assert folder.staging is not None
     log.info("scenario %s -> %s", scenario.title or scenario.path or "(dict)", out_dir)
     study = run_study(scenario, progress=progress, step=steps.step)
     summary, summary_timings = split_timings(summarize(scenario, study))
     with steps.step("outputs") as note:
-        staged = write_results(scenario, folder.staging, study, summary)
+        with folder.writing() as staging:
+            staged = write_results(scenario, staging, study, summary)
         note["text"] = f"{len(staged)} files for {out_dir}"
-    manifest = _manifest(scenario, folder.staging, staged, study, steps.timings_s, *clock) | {
-        "summary_timings_s": summary_timings
-    }
+    manifest = _manifest(scenario, staged, study, steps.timings_s, *clock)
+    manifest["summary_timings_s"] = summary_timings
     files = folder.commit(staged, manifest)
     log.info("run:      done in %.1f s; wrote %d files to %s", manifest["wall_time_s"],
              len(files), out_dir)  # fmt: skip
@@ -303,14 +302,13 @@ def _run_steps(
 
 def _manifest(
     scenario: Scenario,
-    out_dir: Path,
     files: list[Path],
     study: Study,
     timings_s: dict[str, float],
     started: _dt.datetime,
     t_start: float,
 ) -> dict[str, Any]:
-    """The content of ``run.json``."""
+    """The content of ``run.json`` (``files``: the staged outputs, listed by name)."""
     from harbor_planner import __version__
 
     site_plan = study.plan
@@ -332,7 +330,7 @@ def _manifest(
         "versions": _versions(),
         "parameters": scenario.to_dict(),
         "inputs": [_file_info(role, path) for role, path in scenario.input_files().items()],
-        "outputs": [_output_info(f, out_dir) for f in files],
+        "outputs": [_output_info(f) for f in files],
         "figures": {
             "coverage_pct": study.coverage.summary["coverage_pct"],
             "coverage_pct_after": None
