@@ -74,6 +74,7 @@ class OutputError(HarborPlannerError):
 
     def __init__(self, message: str, *, path: str | PathLike[str] | None = None) -> None:
         self.path = None if path is None else str(path)
+        self.detail = message
         super().__init__(f"{self.path}: {message}" if self.path else message)
 
 

@@ -229,6 +229,11 @@ class ResultFolder:
         assert self.staging is not None, "writing() outside the with block"
         try:
             yield self.staging
+        except OutputError as exc:  # name the file where it goes, not where it was staged
+            path = Path(exc.path) if exc.path else None
+            if path is None or path.parent != self.staging:
+                raise
+            raise OutputError(exc.detail, path=self.out_dir / path.name) from exc
         except Exception as exc:
             if isinstance(exc, OSError) or type(exc).__module__.startswith("pyogrio"):
                 raise output_error(exc, self.out_dir) from exc
@@ -265,7 +270,8 @@ class ResultFolder:
         outside = [f for f in staged if f.parent != self.staging]
         if outside:
             raise ValueError(f"commit: not in the staging folder: {outside}")
-        write_json(self.staging / MANIFEST_FILE, manifest)
+        with self.writing() as staging:
+            write_json(staging / MANIFEST_FILE, manifest)
         owned = self.refuse_foreign(names)
         stale = sorted(set(owned) - set(names))
         with deferred_signals():
