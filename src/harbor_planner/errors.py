@@ -55,11 +55,12 @@ class ScenarioError(InputDataError):
     """A scenario file or override is invalid (the message names the key and its line)."""
 
 
-class OutputError(HarborPlannerError):
+class OutputError(InputDataError):
     """An output cannot be written where asked.
 
     It would write over an input or a user's own file, its folder cannot be created or
-    written, or the disk is full. Nothing has been changed when it is raised.
+    written, or the disk is full. Nothing has been changed when it is raised. An
+    :class:`InputDataError` (exit 3): the paths given are the caller's to fix.
 
     Parameters
     ----------
@@ -70,12 +71,9 @@ class OutputError(HarborPlannerError):
 
     """
 
-    exit_code = 3
-
     def __init__(self, message: str, *, path: str | PathLike[str] | None = None) -> None:
-        self.path = None if path is None else str(path)
         self.detail = message
-        super().__init__(f"{self.path}: {message}" if self.path else message)
+        super().__init__(message, path=path)
 
 
 class NetworkError(HarborPlannerError):
