@@ -510,3 +510,34 @@ def test_killing_a_run_leaves_the_previous_or_the_new_run_whole(tmp_path, sig):
             (out / "notes.txt").write_text(USER_TEXT, "utf-8")
             previous = folder_state(out)
     assert outcomes == {"previous", "new"}
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 1 MB tmpfs (needs root and a kernel that lets this container mount)."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if sys.platform != "linux" or os.geteuid() != 0:
+        pytest.skip("mounting a tiny tmpfs needs root on Linux")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
+                          capture_output=True, check=False)  # fmt: skip
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_a_real_full_disk_leaves_the_previous_run_whole(tiny_disk, capsys):
+    out = tiny_disk / "o"
+    small = [*QUICK, 'output.formats=["tables"]']
+    assert main(["-q", "run", str(demo_scenario_path()), "--out", str(out), *sets(*small)]) == 0
+    before = folder_state(out)
+    # the map, layers and reports do not fit in what is left of the 1 MB
+    code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out), *sets(*QUICK)])
+    err = one_line_error(capsys, code)
+    assert "disk is full" in err
+    assert folder_state(out) == before
+    assert_whole_run(out)
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["o"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 import signal
 import threading
 from collections.abc import Iterable, Iterator, Mapping
@@ -216,6 +217,21 @@ def check_output_file(path: str | os.PathLike[str], *, option: str = "--out") ->
         raise OutputError(f"the folder {parent} is read-only; choose another {option}", path=path)
 
 
+#: Less free space than this after a failed write: the disk is full.
+_FULL_BYTES = 1 << 20
+
+
+def _free_bytes(path: Path) -> int | None:
+    """Free bytes on the file system of ``path`` (its nearest existing folder)."""
+    for d in (path, *path.parents):
+        if d.is_dir():
+            try:
+                return shutil.disk_usage(d).free
+            except OSError:
+                return None
+    return None
+
+
 def output_error(exc: BaseException, path: str | os.PathLike[str]) -> OutputError:
     """An :class:`OutputError` naming ``path`` for an error raised while writing it.
 
@@ -231,16 +247,18 @@ def output_error(exc: BaseException, path: str | os.PathLike[str]) -> OutputErro
     OutputError
 
     """
-    if isinstance(exc, OSError):
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            what = "the disk is full"
-        elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            what = "permission denied (a read-only folder?)"
-        else:
-            what = exc.strerror or str(exc)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = "the disk is full; free some space or choose another --out"
+    elif isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = "permission denied (a read-only folder?); choose another --out"
+    elif isinstance(exc, OSError):
+        what = exc.strerror or str(exc)
     else:
         what = " ".join(str(exc).split()) or type(exc).__name__
-    return OutputError(
-        f"cannot write: {what}; nothing was changed, free space or choose another output",
-        path=path,
-    )
+        free = _free_bytes(Path(path))
+        if free is not None and free < _FULL_BYTES:
+            what += (
+                f"; the disk is full ({free // 1024} kB free): free some space or choose "
+                "another --out"
+            )
+    return OutputError(f"cannot write: {what} (nothing was changed)", path=path)
