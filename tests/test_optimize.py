@@ -252,7 +252,10 @@ def test_cli_optimize_on_the_diamond(tmp_path, capsys):
     for key in ("objective", "coverage_pct_before", "coverage_pct_after", "solver",
                 "optimality_gap", "upper_bound"):  # fmt: skip
         assert key in summary
-    assert "runtime_s" not in summary  # timings differ between identical runs
+    # timings are in run.json, so that the same inputs give the same summary.json
+    assert "runtime_s" not in summary and "build_s" not in summary["matrix"]
+    timings = json.loads((out / "run.json").read_text("utf-8"))["summary_timings_s"]
+    assert timings["runtime_s"] >= 0 and timings["matrix.build_s"] >= 0
     assert summary["optimality_gap"] == 0 and summary["solver"] == "exact"
     assert summary["coverage_pct_after"] > summary["coverage_pct_before"]
     sites = pd.read_csv(out / "selected_sites.csv", encoding="utf-8-sig")

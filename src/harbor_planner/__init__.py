@@ -28,6 +28,7 @@ from harbor_planner.errors import (
     InfeasibleError,
     InputDataError,
     NetworkError,
+    OutputError,
     ScenarioError,
 )
 from harbor_planner.network import (
@@ -68,6 +69,7 @@ __all__ = [
     "InfeasibleError",
     "InputDataError",
     "NetworkError",
+    "OutputError",
     "Reachability",
     "RunResult",
     "Scenario",

@@ -9,7 +9,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from harbor_planner.errors import InputDataError
+from harbor_planner._safety import output_error
+from harbor_planner.errors import OutputError
 
 __all__ = ["atomic_path", "file_sha256", "jsonable"]
 
@@ -23,29 +24,43 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     Raises
     ------
-    InputDataError
-        The output directory does not exist.
+    OutputError
+        The output folder does not exist, or writing failed (full disk, read-only folder,
+        a GDAL write error); the temporary file is removed and ``path`` left as it was.
 
     """
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise InputDataError(
-            f"output directory {parent} does not exist; create it first", path=path
-        )
+        raise OutputError(f"output folder {parent} does not exist; create it first", path=path)
     # keep the suffix: some writers (GDAL's GeoPackage driver) pick behaviour from it
     suffix = "".join(path.suffixes) or ".tmp"
     stem = path.name[: len(path.name) - len(suffix)] if path.suffixes else path.name
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.tmp-", suffix=suffix, dir=parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.tmp-", suffix=suffix, dir=parent)
+    except OSError as exc:
+        raise output_error(exc, path) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers (GDAL among them) may refuse an existing file
     try:
         yield tmp
         os.replace(tmp, path)
+    except Exception as exc:
+        if isinstance(exc, OSError) or type(exc).__module__.startswith("pyogrio"):
+            raise output_error(exc, path) from exc
+        raise
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        _remove_temp(tmp)
+
+
+def _remove_temp(tmp: Path) -> None:
+    """Remove ``tmp`` and any side file a writer left beside it (SQLite's ``-journal``...)."""
+    with contextlib.suppress(OSError):
+        tmp.unlink(missing_ok=True)
+        for entry in os.scandir(tmp.parent):
+            if entry.name.startswith(tmp.name):
+                os.unlink(entry.path)
 
 
 def file_sha256(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 20) -> str:

@@ -17,6 +17,7 @@ __all__ = [
     "InfeasibleError",
     "InputDataError",
     "NetworkError",
+    "OutputError",
     "ScenarioError",
 ]
 
@@ -52,6 +53,27 @@ class CRSError(InputDataError):
 
 class ScenarioError(InputDataError):
     """A scenario file or override is invalid (the message names the key and its line)."""
+
+
+class OutputError(InputDataError):
+    """An output cannot be written where asked.
+
+    It would write over an input or a user's own file, its folder cannot be created or
+    written, or the disk is full. Nothing has been changed when it is raised. An
+    :class:`InputDataError` (exit 3): the paths given are the caller's to fix.
+
+    Parameters
+    ----------
+    message
+        What is wrong and how to fix it.
+    path
+        The file or folder at fault, if any; prefixed to the message.
+
+    """
+
+    def __init__(self, message: str, *, path: str | PathLike[str] | None = None) -> None:
+        self.detail = message
+        super().__init__(message, path=path)
 
 
 class NetworkError(HarborPlannerError):

@@ -5,18 +5,23 @@ One module per command group: ``network`` (build, info), ``stations`` (check, nu
 ``_options`` holds the shared option groups and turns options into scenario settings, so
 that the commands run the same steps (:mod:`harbor_planner.pipeline`) as ``run``.
 
-Exit codes: 0 success, 1 other harbor-planner error, 2 usage error, 3 bad input data,
-4 network error, 5 infeasible problem, 6 missing optional dependency, 130 interrupted.
+Exit codes: 0 success, 1 other harbor-planner error, 2 usage error, 3 bad input data or an
+output that cannot be written (an input, a user's own file, a full disk), 4 network error,
+5 infeasible problem, 6 missing optional dependency, 130 interrupted (SIGINT), 143
+terminated (SIGTERM). While a command runs SIGTERM raises an exception, as SIGINT does, so
+that nothing half-written is left behind.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
 from harbor_planner import __version__
+from harbor_planner._safety import signals_raise
 from harbor_planner.cli.analysis import add_coverage_commands, add_map_command
 from harbor_planner.cli.network import add_network_commands
 from harbor_planner.cli.optimize import add_optimize_command
@@ -85,13 +90,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        with signals_raise():
+            return handler(args)
     except HarborPlannerError as exc:
         print(f"harbor-planner: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("harbor-planner: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        name = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted (SIGINT)"
+        print(f"harbor-planner: {name}", file=sys.stderr)
+        return 128 + int(signum)
+    except OSError as exc:  # a file error no step turned into a message of its own
+        path = f"{exc.filename}: " if exc.filename else ""
+        print(f"harbor-planner: error: {path}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     finally:
         log.handlers[:] = saved[0]
         log.setLevel(saved[1])

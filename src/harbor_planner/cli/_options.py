@@ -10,6 +10,7 @@ relative to the working directory) and they run the same steps
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "add_map_options",
     "add_station_input_options",
     "add_walk_model_options",
+    "check_outputs",
     "demand_settings",
     "minutes_text",
     "network_config",
@@ -300,6 +302,41 @@ def output_settings(args: argparse.Namespace, out: Path | None = None) -> dict[s
             "map_max_stations": getattr(args, "map_max_stations", None),
         }
     )
+
+
+def check_outputs(
+    outputs: Mapping[str, Path | None] | list[Path],
+    inputs: Mapping[str, Any] | list[Any],
+) -> None:
+    """Before any work: each output file can be written where asked and none is an input.
+
+    Parameters
+    ----------
+    outputs
+        The output files, by the option naming them (``{"--out": path}``), or a list of the
+        files of ``--out``; ``None`` values are skipped.
+    inputs
+        The input files, by role; ``None`` values and ``place:`` sources are skipped.
+
+    Raises
+    ------
+    OutputError
+        An output is an input (however spelled), a folder, or in a folder that does not
+        exist or cannot be written.
+
+    """
+    from harbor_planner._safety import check_output_file, refuse_overwriting_inputs
+
+    named = outputs.items() if isinstance(outputs, Mapping) else (("--out", p) for p in outputs)
+    pairs = [(option, Path(p)) for option, p in named if p is not None]
+    items = inputs.items() if isinstance(inputs, Mapping) else (("input", p) for p in inputs)
+    files = {
+        str(role): Path(p) for role, p in items if p is not None and not str(p).startswith("place:")
+    }
+    for option, path in pairs:
+        refuse_overwriting_inputs(files, [path], option=option)
+    for option, path in pairs:
+        check_output_file(path, option=option)
 
 
 def scenario_from_args(**sections: dict[str, Any]) -> Scenario:

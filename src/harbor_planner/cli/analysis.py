@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from harbor_planner import settings
 from harbor_planner.cli._options import (
@@ -16,6 +17,7 @@ from harbor_planner.cli._options import (
     add_map_options,
     add_station_input_options,
     add_walk_model_options,
+    check_outputs,
     demand_settings,
     minutes_text,
     network_settings,
@@ -31,7 +33,12 @@ __all__ = ["add_coverage_commands", "add_map_command", "coverage_settings", "one
 
 def _cmd_isochrones(args: argparse.Namespace) -> int:
     from harbor_planner._io import atomic_path
-    from harbor_planner.pipeline import load_network, load_stations, station_isochrones
+    from harbor_planner.pipeline import (
+        load_network,
+        load_stations,
+        station_isochrones,
+        study_inputs,
+    )
 
     minutes = parse_minutes(args.minutes)
     suffix = args.out.suffix.lower()
@@ -47,6 +54,9 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(
         network=network_settings(args, args.network), stations=stations_settings(args)
     )
+    side = args.out.with_name(args.out.stem + "_service_area" + args.out.suffix)
+    outputs = [args.out, side] if args.service_area and suffix != ".gpkg" else [args.out]
+    check_outputs(outputs, study_inputs(scenario))
     stations, _ = load_stations(scenario)
     net = load_network(scenario.network, progress=args.progress)
     polys, area = station_isochrones(
@@ -71,7 +81,6 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
             area.to_file(tmp, layer="service_area", driver=driver)
     written = [str(args.out)]
     if area is not None and driver == "GeoJSON":
-        side = args.out.with_name(args.out.stem + "_service_area" + args.out.suffix)
         with atomic_path(side) as tmp:
             area.to_file(tmp, driver=driver)
         written.append(str(side))
@@ -108,12 +117,8 @@ def one_limit(args: argparse.Namespace, command: str) -> float:
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from harbor_planner.pipeline import (
-        coverage_headline,
-        exit_candidates_headline,
-        run_study,
-        write_results,
-    )
+    from harbor_planner.pipeline import coverage_headline, exit_candidates_headline
+    from harbor_planner.scenario import run
 
     minutes = one_limit(args, "coverage")
     scenario = scenario_from_args(
@@ -123,14 +128,19 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         coverage=coverage_settings(args, minutes),
         output=output_settings(args, args.out),
     )
-    study = run_study(scenario, progress=args.progress)
-    result = study.coverage
-    files = write_results(scenario, args.out, study, result.summary)
-    if study.exits is not None:
-        print(exit_candidates_headline(study.exits, len(result.stations), args.exit_candidates))
-    print(coverage_headline(result.summary))
-    print(f"wrote {', '.join(str(f) for f in files)}")
+    result = run(scenario, out=args.out, progress=args.progress, summarize=_coverage_summary)
+    summary = result.coverage.summary
+    if result.exits is not None:
+        print(exit_candidates_headline(result.exits, len(result.coverage.stations),
+                                       args.exit_candidates))  # fmt: skip
+    print(coverage_headline(summary))
+    print(f"wrote {', '.join(str(f) for f in result.files)}")
     return 0
+
+
+def _coverage_summary(scenario: object, study: Any) -> dict[str, Any]:
+    """``summary.json`` of ``coverage``: the coverage's own figures."""
+    return dict(study.coverage.summary)
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
@@ -139,6 +149,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
         load_stations,
         map_isochrones,
         read_sites,
+        study_inputs,
         write_map,
     )
 
@@ -149,6 +160,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
         stations=stations_settings(args),
         output=output_settings(args),
     )
+    check_outputs([args.out], {**study_inputs(scenario), "sites": args.sites})
     stations, _ = load_stations(scenario)
     net = load_network(scenario.network, progress=args.progress)
     iso, area = map_isochrones(scenario, net, stations, progress=args.progress)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from harbor_planner import settings
-from harbor_planner.cli._options import add_walk_model_options, network_config
+from harbor_planner.cli._options import add_walk_model_options, check_outputs, network_config
 from harbor_planner.errors import InputDataError
 
 __all__ = ["add_network_commands"]
@@ -30,6 +31,9 @@ def _cmd_network_build(args: argparse.Namespace) -> int:
         snap_tolerance_m=args.snap_tolerance,
         metric_crs=args.metric_crs,
     )
+    check_outputs({"--out": args.out, "--gpkg": args.gpkg}, {"source": cfg.source, "dem": cfg.dem})
+    if args.gpkg is not None and os.path.realpath(args.gpkg) == os.path.realpath(args.out):
+        raise InputDataError(f"--gpkg {args.gpkg}: give a file other than --out")
     net = load_network(cfg, progress=args.progress)
     save_network(net, args.out, edges_gpkg=args.gpkg)
     print(net.summary())

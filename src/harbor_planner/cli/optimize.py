@@ -2,8 +2,8 @@
 
 The options become a scenario with an ``[optimize]`` section and the command runs the same
 steps as ``harbor-planner run`` (coverage before, the new sites, coverage after, the map's
-isochrones), so that both write the same files with the same figures; only ``summary.json``
-keeps its own form (the selection's figures at the top level) and ``run.json`` is left out.
+isochrones), so that both write the same files with the same figures, ``run.json`` included; only
+``summary.json`` keeps its own form (the selection's figures at the top level).
 """
 
 from __future__ import annotations
@@ -86,7 +86,8 @@ def optimize_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
-    from harbor_planner.pipeline import plan_figures, run_study, write_results
+    from harbor_planner.pipeline import plan_figures
+    from harbor_planner.scenario import run
 
     minutes = one_limit(args, "optimize")
     scenario = scenario_from_args(
@@ -97,13 +98,12 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         optimize=optimize_settings(args),
         output=output_settings(args, args.out),
     )
-    study = run_study(scenario, progress=args.progress)
-    files = write_results(scenario, args.out, study, plan_figures(scenario, study))
-    selection = study.plan.selection
+    result = run(scenario, out=args.out, progress=args.progress, summarize=plan_figures)
+    selection = result.selection
     gap = selection.gap
     print(
         f"{len(selection.selected)} new sites ({selection.solver}) take coverage of "
-        f"{study.demand.kind} demand from {selection.coverage_pct_before:.1f} % to "
+        f"{result.demand.kind} demand from {selection.coverage_pct_before:.1f} % to "
         f"{selection.coverage_pct_after:.1f} % within {minutes:g} min; optimality gap "
         + ("unknown" if not math.isfinite(gap) else f"{100 * gap:.2f} %")
     )
@@ -111,7 +111,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         before = 100.0 * selection.double_before / selection.total
         after = 100.0 * selection.double_after / selection.total
         print(f"demand covered by two or more stations: {before:.1f} % -> {after:.1f} %")
-    print(f"wrote {', '.join(str(f) for f in files)}")
+    print(f"wrote {', '.join(str(f) for f in result.files)}")
     return 0
 
 

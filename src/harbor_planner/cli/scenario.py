@@ -38,8 +38,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
+    from harbor_planner.cli._options import check_outputs
+    from harbor_planner.outputs import FILES
     from harbor_planner.scenario import compare_runs, format_comparison, write_comparison
 
+    out = args.out
+    side = out.with_name(out.stem + "_districts" + out.suffix)
+    outputs = [out, side] if out.suffix.lower() == ".csv" else [out]
+    check_outputs(outputs, [run / name for run in args.runs for name in FILES])
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     comparison = compare_runs(args.runs, labels=labels)
     print(format_comparison(comparison))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from harbor_planner import settings
-from harbor_planner.cli._options import add_walk_model_options, network_config
+from harbor_planner.cli._options import add_walk_model_options, check_outputs, network_config
 from harbor_planner.errors import InputDataError
 
 __all__ = ["add_stations_commands"]
@@ -24,6 +24,8 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
         write_station_check,
     )
 
+    check_outputs({"--out": args.out}, {"station": args.file, "network": args.network,
+                                        "dem": getattr(args, "dem", None)})  # fmt: skip
     check = read_stations(
         args.file,
         crs=args.crs,
@@ -62,8 +64,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".gpkg"):
         raise InputDataError(f"--out {args.out}: expected a .csv, .xlsx or .gpkg file name")
-    if args.out.resolve() == args.file.resolve():
-        raise InputDataError(f"--out {args.out}: write the register to a new file")
+    check_outputs({"--out": args.out}, {"station": args.file})
     check = read_stations(args.file, crs=args.crs, sheet=args.sheet)
     if not check.ok:
         print(format_problem_table(check.errors))

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harbor_planner import settings
 from harbor_planner._io import atomic_path
 from harbor_planner._safe_text import csv_safe
 from harbor_planner._stable import without_timings
@@ -27,6 +28,9 @@ __all__ = [
     "exit_candidates_headline",
     "plan_headline",
     "read_sites",
+    "result_files",
+    "split_timings",
+    "study_inputs",
     "write_json",
     "write_map",
     "write_results",
@@ -34,6 +38,93 @@ __all__ = [
 
 #: The table of stations that could close (``coverage.exit_candidates_pct``).
 EXIT_CANDIDATES_FILE = "exit_candidates.csv"
+
+#: Keys of ``summary.json`` figures that are timings: they go to ``run.json`` instead, so
+#: that the same inputs give the same ``summary.json``.
+
+
+def result_files(scenario: Scenario) -> list[str]:
+    """The names of the files :func:`write_results` will write for ``scenario``.
+
+    Checked before any work, so that a user's file of the same name in the output folder is
+    refused before the study runs.
+
+    Parameters
+    ----------
+    scenario
+        Its ``output.formats``, ``[optimize]`` and ``coverage.exit_candidates_pct``.
+
+    Returns
+    -------
+    list of str
+
+    """
+    formats = set(scenario.output.formats)
+    names = []
+    if "tables" in formats:
+        names += ["by_district.csv", "stations.csv", "gaps.gpkg", "covered.gpkg"]
+        if scenario.optimizes:
+            names += ["selected_sites.csv", "selected_sites.gpkg", "coverage_curve.csv",
+                      "by_district_after.csv"]  # fmt: skip
+    for fmt, name in (("report", "report.html"), ("xlsx", "report.xlsx"),
+                      ("gpkg", "layers.gpkg"), ("map", "map.html")):  # fmt: skip
+        if fmt in formats:
+            names.append(name)
+    if scenario.coverage.exit_candidates_pct is not None:
+        names.append(EXIT_CANDIDATES_FILE)
+    return [*names, "summary.json"]
+
+
+def study_inputs(scenario: Scenario) -> dict[str, Path]:
+    """Every local input file of ``scenario`` by role: no output may be one of them.
+
+    Parameters
+    ----------
+    scenario
+        The study's settings.
+
+    Returns
+    -------
+    dict
+        :meth:`Scenario.input_files` and the exit candidates' site file.
+
+    """
+    files = dict(scenario.input_files())
+    sites = scenario.coverage.exit_candidates_sites
+    if sites is not None and sites != "auto":
+        files["exit_sites"] = Path(sites)
+    return files
+
+
+def split_timings(summary: dict[str, Any]) -> tuple[dict[str, Any], dict[str, float]]:
+    """``summary`` without its timings, and the timings by their dotted key.
+
+    Parameters
+    ----------
+    summary
+        The content of ``summary.json`` as the steps give it.
+
+    Returns
+    -------
+    tuple
+        The summary without any ``runtime_s``/``build_s`` (at any depth) and
+        ``{"optimize.runtime_s": ..., "optimize.matrix.build_s": ...}``.
+
+    """
+    timings: dict[str, float] = {}
+
+    def strip(value: Any, prefix: str) -> Any:
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for k, v in value.items():
+            if k in settings.TIMING_KEYS and isinstance(v, int | float):
+                timings[prefix + k] = v
+            else:
+                out[k] = strip(v, f"{prefix}{k}.")
+        return out
+
+    return strip(summary, ""), timings
 
 
 def write_results(

@@ -12,8 +12,13 @@ its time, long steps show a progress bar, and the output directory receives
 * ``run.json``: the manifest (inputs with sizes and SHA-256, package versions, the settings,
   timings, outputs with sizes and SHA-256) to reproduce and audit the result.
 
-Every file is written atomically; ``run.json`` is written last. Files of an earlier run into
-the same folder that this run does not write again are removed, so a folder never mixes runs.
+The folder is written as a whole (:class:`~harbor_planner.outputs.staging.ResultFolder`):
+the files are staged in a hidden folder inside it and moved in at the end, ``run.json``
+last; an error, a full disk, SIGINT or SIGTERM before that leaves the previous run as it
+was. Files of an earlier run that this run does not write again are removed, but only those
+the earlier ``run.json`` lists with an unchanged SHA-256: a user's own files are never
+removed or replaced (a run that would replace one is refused before any work), and no
+output may be one of the inputs. ``summary.json`` holds no timings: they are in ``run.json``.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +37,17 @@ from typing import Any
 
 from harbor_planner._io import file_sha256
 from harbor_planner._safe_text import redact_argv
-from harbor_planner.outputs import FILES
-from harbor_planner.pipeline import run_study, study_summary, write_json, write_results
+from harbor_planner._safety import signals_raise
+from harbor_planner.outputs.staging import ResultFolder
+from harbor_planner.pipeline import (
+    Study,
+    result_files,
+    run_study,
+    split_timings,
+    study_inputs,
+    study_summary,
+    write_results,
+)
 from harbor_planner.scenario.config import Scenario, load_scenario
 
 __all__ = ["RunResult", "run"]
@@ -158,9 +172,9 @@ def _file_info(role: str, path: Path) -> dict[str, Any]:
     return info
 
 
-def _output_info(path: Path, out_dir: Path) -> dict[str, Any]:
+def _output_info(path: Path) -> dict[str, Any]:
     return {
-        "path": str(path.relative_to(out_dir)) if path.is_relative_to(out_dir) else str(path),
+        "path": path.name,
         "bytes": path.stat().st_size,
         "sha256": file_sha256(path),
     }
@@ -172,8 +186,16 @@ def run(
     out: str | os.PathLike[str] | None = None,
     overrides: Mapping[str, Any] | Sequence[str] | None = None,
     progress: bool | None = None,
+    summarize: Callable[[Scenario, Study], dict[str, Any]] | None = None,
 ) -> RunResult:
     """Run a scenario: stations, network, demand, coverage, optimisation and all outputs.
+
+    The result folder is written as a whole (see :class:`~harbor_planner.outputs.staging.
+    ResultFolder`): an error or an interrupt leaves the previous run as it was, and only
+    files an earlier run wrote (listed in its ``run.json`` with an unchanged SHA-256) are
+    replaced or removed. While it runs, SIGTERM raises
+    :class:`~harbor_planner._safety.Interrupted` (a :class:`KeyboardInterrupt`), as SIGINT
+    does, so that the clean-up runs.
 
     Parameters
     ----------
@@ -185,6 +207,11 @@ def run(
         Settings to change first (see :func:`~harbor_planner.scenario.load_scenario`).
     progress
         Progress bars: ``None`` on terminals only, ``False`` never.
+    summarize
+        The content of ``summary.json`` from the scenario and the study (default
+        :func:`~harbor_planner.pipeline.study_summary`; the commands ``coverage`` and
+        ``optimize`` keep their own). Timings (``runtime_s``, ``build_s``) go to
+        ``run.json``'s ``summary_timings_s`` instead.
 
     Returns
     -------
@@ -195,9 +222,13 @@ def run(
     ------
     ScenarioError
         Invalid settings, or input files that do not exist (checked before any step).
+    OutputError
+        The output folder is a file, cannot be created or written, is where an input is, or
+        holds a user's file where an output would go (checked before any step); or the disk
+        is full (the previous run is left as it was).
     HarborPlannerError
-        Any step's error (bad input, unusable network, infeasible optimisation); files of
-        earlier steps stay, ``run.json`` is only written by a complete run.
+        Any step's error (bad input, unusable network, infeasible optimisation); the folder
+        is left as it was.
 
     """
     if not isinstance(scenario, Scenario):
@@ -208,7 +239,6 @@ def run(
     out_dir = Path(out) if out is not None else scenario.output.dir
     started = _dt.datetime.now(_dt.UTC)
     t_start = time.perf_counter()
-    out_dir.mkdir(parents=True, exist_ok=True)
     formats = set(scenario.output.formats)
     n_steps = (
         5
@@ -216,31 +246,37 @@ def run(
         + (scenario.coverage.exit_candidates_pct is not None)
         + bool(formats & {"map", "gpkg"} and scenario.output.map_bands)
     )
-    steps = _Steps(n_steps, progress)
-    try:
-        return _run_steps(scenario, out_dir, steps, progress, started, t_start)
-    finally:
-        steps.close()
+    folder = ResultFolder(out_dir, names=result_files(scenario), inputs=study_inputs(scenario))
+    with signals_raise(), folder:
+        steps = _Steps(n_steps, progress)
+        try:
+            return _run_steps(
+                scenario, folder, steps, progress, summarize or study_summary, (started, t_start)
+            )
+        finally:
+            steps.close()
 
 
 def _run_steps(
     scenario: Scenario,
-    out_dir: Path,
+    folder: ResultFolder,
     steps: _Steps,
     progress: bool | None,
-    started: _dt.datetime,
-    t_start: float,
+    summarize: Callable[[Scenario, Study], dict[str, Any]],
+    clock: tuple[_dt.datetime, float],
 ) -> RunResult:
-    """The steps of :func:`run`: the study, its files, stale files removed, ``run.json``."""
+    """The steps of :func:`run`: the study, its files staged, then committed with ``run.json``."""
+    out_dir = folder.out_dir
     log.info("scenario %s -> %s", scenario.title or scenario.path or "(dict)", out_dir)
     study = run_study(scenario, progress=progress, step=steps.step)
-    summary = study_summary(scenario, study)
+    summary, summary_timings = split_timings(summarize(scenario, study))
     with steps.step("outputs") as note:
-        files = write_results(scenario, out_dir, study, summary)
-        note["text"] = f"{len(files)} files in {out_dir}"
-    _remove_stale(out_dir, {f.name for f in files} | {"run.json"})
-    manifest = _manifest(scenario, out_dir, files, summary, steps.timings_s, started, t_start)
-    files.append(write_json(out_dir / "run.json", manifest))
+        with folder.writing() as staging:
+            staged = write_results(scenario, staging, study, summary)
+        note["text"] = f"{len(staged)} files for {out_dir}"
+    manifest = _manifest(scenario, staged, study, steps.timings_s, *clock)
+    manifest["summary_timings_s"] = summary_timings
+    files = folder.commit(staged, manifest)
     log.info("run:      done in %.1f s; wrote %d files to %s", manifest["wall_time_s"],
              len(files), out_dir)  # fmt: skip
     site_plan = study.plan
@@ -265,28 +301,18 @@ def _run_steps(
     )
 
 
-def _remove_stale(out_dir: Path, written: set[str]) -> None:
-    """Remove the files of an earlier run into ``out_dir`` that this run did not write."""
-    stale = [out_dir / n for n in FILES if n not in written and (out_dir / n).is_file()]
-    for path in stale:
-        path.unlink()
-    if stale:
-        log.info("removed %s of an earlier run in %s", ", ".join(p.name for p in stale), out_dir)
-
-
 def _manifest(
     scenario: Scenario,
-    out_dir: Path,
     files: list[Path],
-    summary: dict[str, Any],
+    study: Study,
     timings_s: dict[str, float],
     started: _dt.datetime,
     t_start: float,
 ) -> dict[str, Any]:
-    """The content of ``run.json``."""
+    """The content of ``run.json`` (``files``: the staged outputs, listed by name)."""
     from harbor_planner import __version__
 
-    opt_summary = summary["optimize"]
+    site_plan = study.plan
     return {
         "harbor_planner": __version__,
         "command": " ".join(Path(sys.argv[0]).name.split() + redact_argv(sys.argv[1:]))
@@ -307,9 +333,11 @@ def _manifest(
         "versions": _versions(),
         "parameters": scenario.to_dict(),
         "inputs": [_file_info(role, path) for role, path in scenario.input_files().items()],
-        "outputs": [_output_info(f, out_dir) for f in files],
+        "outputs": [_output_info(f) for f in files],
         "figures": {
-            "coverage_pct": summary["coverage"]["coverage_pct"],
-            "coverage_pct_after": opt_summary["coverage_pct_after"] if opt_summary else None,
+            "coverage_pct": study.coverage.summary["coverage_pct"],
+            "coverage_pct_after": None
+            if site_plan is None
+            else round(site_plan.selection.coverage_pct_after, 3),
         },
     }

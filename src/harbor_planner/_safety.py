@@ -1,0 +1,264 @@
+"""Safe outputs: never write over an input, turn signals into exceptions, defer them.
+
+* :func:`refuse_overwriting_inputs` is the one check, used by every command and by
+  :func:`harbor_planner.run`, that no output is one of the inputs, however either path is
+  spelled (relative, absolute, through a symbolic or a hard link);
+* :func:`check_output_file` checks, before any work, that a single output file can be
+  written where asked;
+* :func:`signals_raise` makes SIGTERM raise :class:`Interrupted` (as SIGINT raises
+  :class:`KeyboardInterrupt`) while a command runs, so that its clean-up runs;
+* :func:`deferred_signals` holds SIGINT and SIGTERM back while a result folder is committed
+  and delivers them afterwards;
+* :func:`output_error` turns an :class:`OSError` (or a GDAL write error) into an
+  :class:`~harbor_planner.errors.OutputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import signal
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from harbor_planner.errors import OutputError
+
+__all__ = [
+    "Interrupted",
+    "check_output_file",
+    "deferred_signals",
+    "output_error",
+    "refuse_overwriting_inputs",
+    "signals_raise",
+]
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) received while harbor-planner was writing.
+
+    A :class:`KeyboardInterrupt`, so that ``except Exception`` never swallows it.
+
+    Parameters
+    ----------
+    signum
+        The signal's number.
+
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signum)
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def signals_raise() -> Iterator[None]:
+    """Inside the block SIGTERM raises :class:`Interrupted`, so that clean-ups run.
+
+    SIGINT and SIGTERM left at their default action (which would end the process without
+    any clean-up) raise :class:`Interrupted` instead; handlers installed by the caller and
+    ignored signals are left alone. The previous handlers are restored afterwards. Outside
+    the main thread (where Python cannot handle signals) this does nothing.
+
+    """
+    if not _main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in _SIGNALS}
+    mine = [s for s, h in previous.items() if h in (signal.SIG_DFL, None)]
+    for s in mine:
+        signal.signal(s, _raise_interrupted)
+    try:
+        yield
+    finally:
+        for s in mine:
+            signal.signal(s, previous[s])
+
+
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back inside the block; deliver them when it ends.
+
+    Used around the few renames that commit a result folder: a signal arriving then is
+    delivered afterwards (the previous handler is called, or the default action taken), so
+    the folder is either the previous run or the new one, never a mix. Outside the main
+    thread signals never interrupt Python code, and this does nothing.
+
+    """
+    if not _main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def note(signum: int, frame: FrameType | None) -> None:
+        caught.append(signum)
+
+    previous = {s: signal.signal(s, note) for s in _SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if caught:
+            _deliver(caught[0], previous[caught[0]])
+
+
+def _deliver(signum: int, handler: Any) -> None:
+    """Act on a deferred signal as ``handler`` (its handler before deferring) would have."""
+    if handler is signal.SIG_IGN:
+        return
+    if callable(handler):
+        handler(signum, None)
+        return
+    os.kill(os.getpid(), signum)  # the default action, now that the handler is back
+
+
+def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
+    """A path's resolved name and, when it exists, its ``(st_dev, st_ino)``."""
+    real = os.path.realpath(path)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return real, None
+    return real, (st.st_dev, st.st_ino)
+
+
+def refuse_overwriting_inputs(
+    inputs: Mapping[str, str | os.PathLike[str]] | Iterable[str | os.PathLike[str]],
+    outputs: Iterable[str | os.PathLike[str]],
+    *,
+    option: str = "--out",
+) -> None:
+    """Refuse outputs that are inputs, however the paths are spelled.
+
+    Two paths are the same file when their resolved paths are equal (relative, absolute,
+    ``./``, ``..`` and symbolic links resolved) or when they are the same inode
+    (``(st_dev, st_ino)``: hard links).
+
+    Parameters
+    ----------
+    inputs
+        The input files, optionally by role (``{"stations": path}``).
+    outputs
+        Every file the command may write, replace or remove.
+    option
+        The option naming the outputs, for the message.
+
+    Raises
+    ------
+    OutputError
+        An output is one of the inputs (exit 3); nothing has been written.
+
+    """
+    roles = inputs.items() if isinstance(inputs, Mapping) else (("input", p) for p in inputs)
+    known: dict[object, tuple[str, Path]] = {}
+    for role, path in roles:
+        if path is None:
+            continue
+        real, inode = _identity(Path(path))
+        known[real] = (role, Path(path))
+        if inode is not None:
+            known[inode] = (role, Path(path))
+    for out in outputs:
+        real, inode = _identity(Path(out))
+        hit = known.get(real) or (known.get(inode) if inode is not None else None)
+        if hit is not None:
+            role, path = hit
+            raise OutputError(
+                f"this output would write over the {role} file {path}, an input of the same "
+                f"command; choose another {option} (or move the input elsewhere)",
+                path=out,
+            )
+
+
+def check_output_file(path: str | os.PathLike[str], *, option: str = "--out") -> None:
+    """Check, before any work, that the file ``path`` can be written.
+
+    Parameters
+    ----------
+    path
+        The output file (replaced if it exists).
+    option
+        The option naming it, for the message.
+
+    Raises
+    ------
+    OutputError
+        ``path`` is a folder, its folder does not exist or is not a folder, or it cannot be
+        written.
+
+    """
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise OutputError(f"{option} names a folder; give a file name", path=path)
+    if not parent.exists():
+        raise OutputError(
+            f"the folder of {option} does not exist; create it first or choose another {option}",
+            path=path,
+        )
+    if not parent.is_dir():
+        raise OutputError(f"{parent} is a file, not a folder; choose another {option}", path=path)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"the folder {parent} is read-only; choose another {option}", path=path)
+
+
+#: Less free space than this after a failed write: the disk is full.
+_FULL_BYTES = 1 << 20
+
+
+def _free_bytes(path: Path) -> int | None:
+    """Free bytes on the file system of ``path`` (its nearest existing folder)."""
+    for d in (path, *path.parents):
+        if d.is_dir():
+            try:
+                return shutil.disk_usage(d).free
+            except OSError:
+                return None
+    return None
+
+
+def output_error(exc: BaseException, path: str | os.PathLike[str]) -> OutputError:
+    """An :class:`OutputError` naming ``path`` for an error raised while writing it.
+
+    Parameters
+    ----------
+    exc
+        An :class:`OSError` (full disk, read-only folder...) or a GDAL write error.
+    path
+        The file or folder being written.
+
+    Returns
+    -------
+    OutputError
+
+    """
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = "the disk is full; free some space or choose another --out"
+    elif isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        what = "permission denied (a read-only folder?); choose another --out"
+    elif isinstance(exc, OSError):
+        what = exc.strerror or str(exc)
+    else:
+        what = " ".join(str(exc).split()) or type(exc).__name__
+        free = _free_bytes(Path(path))
+        if free is not None and free < _FULL_BYTES:
+            what += (
+                f"; the disk is full ({free // 1024} kB free): free some space or choose "
+                "another --out"
+            )
+    return OutputError(f"cannot write: {what} (nothing was changed)", path=path)

@@ -1,0 +1,321 @@
+"""A result folder written as a whole, and only over files harbor-planner wrote.
+
+:class:`ResultFolder` is how ``coverage``, ``optimize``, ``run`` and ``demo`` write their
+folder:
+
+1. before any work, it refuses an output folder that is a file or cannot be created or
+   written, an output that is one of the inputs, and a file of the user's where an output
+   would go (a file counts as harbor-planner's only when the folder's ``run.json`` lists it
+   with the SHA-256 it still has);
+2. the files are written into a hidden staging folder inside the output folder (the same
+   file system, so moving them in is a rename);
+3. :meth:`ResultFolder.commit` writes ``run.json`` (the manifest: every output with its size
+   and SHA-256) into the staging folder, then, with SIGINT and SIGTERM held back, moves the
+   files in, removes the files of the previous run that this one does not write again
+   (only those the previous ``run.json`` lists with an unchanged SHA-256) and moves
+   ``run.json`` in last.
+
+An error, a full disk, SIGINT or SIGTERM before the commit leaves the previous run as it was
+and removes the staging folder; a folder the run created is removed again when left empty.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from harbor_planner._io import file_sha256
+from harbor_planner._safety import deferred_signals, output_error, refuse_overwriting_inputs
+from harbor_planner.errors import OutputError
+from harbor_planner.outputs.folder import FILES
+
+__all__ = ["MANIFEST_FILE", "STAGING_PREFIX", "ResultFolder", "manifest_outputs"]
+
+log = logging.getLogger(__name__)
+
+#: The manifest of a result folder.
+MANIFEST_FILE = "run.json"
+#: Name prefix of the hidden staging folders (followed by the writing process's id).
+STAGING_PREFIX = ".harbor-planner-staging-"
+
+
+def manifest_outputs(out_dir: str | os.PathLike[str]) -> dict[str, str]:
+    """The outputs the folder's ``run.json`` lists, by name, with their SHA-256.
+
+    Parameters
+    ----------
+    out_dir
+        A result folder.
+
+    Returns
+    -------
+    dict
+        ``{name: sha256}``; empty when there is no ``run.json``.
+
+    Raises
+    ------
+    OutputError
+        ``run.json`` exists but is not a harbor-planner manifest (so it is the user's).
+
+    """
+    path = Path(out_dir) / MANIFEST_FILE
+    if not os.path.lexists(path):
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        listed = {str(o["path"]): str(o["sha256"]) for o in data["outputs"]}
+        if not path.is_file() or "harbor_planner" not in data:
+            raise TypeError
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        raise OutputError(
+            f"{MANIFEST_FILE} there was not written by harbor-planner and would be replaced; "
+            "choose another --out or move the file",
+            path=path,
+        ) from None
+    return listed
+
+
+class ResultFolder:
+    """Write a result folder as a whole (see the module's description).
+
+    Use as a context manager: entering checks the folder and creates the staging folder
+    (:attr:`staging`), where the writers put their files; :meth:`commit` moves them in;
+    leaving without a commit (an error, an interrupt) removes the staging folder.
+
+    Parameters
+    ----------
+    out_dir
+        The result folder (created if missing).
+    names
+        The names of the files this run will write (checked before any work; the files
+        actually staged are checked again at the commit).
+    inputs
+        The input files, by role: none may be a file of the folder.
+
+    """
+
+    def __init__(
+        self,
+        out_dir: str | os.PathLike[str],
+        *,
+        names: Iterable[str],
+        inputs: Mapping[str, str | os.PathLike[str]] | Iterable[str | os.PathLike[str]] = (),
+    ) -> None:
+        self.out_dir = Path(out_dir)
+        self.names = tuple(names)
+        self.inputs = inputs
+        self.staging: Path | None = None
+        self._created: list[Path] = []
+        self._committed = False
+
+    # ----------------------------------------------------------------- before any work
+
+    def __enter__(self) -> ResultFolder:
+        out = self.out_dir
+        refuse_overwriting_inputs(self.inputs, [out / n for n in (*FILES, MANIFEST_FILE)])
+        if out.exists() and not out.is_dir():
+            raise OutputError(
+                "--out names a file, not a folder; choose another --out (a folder)", path=out
+            )
+        self._make_dirs(out)
+        try:
+            self.refuse_foreign(self.names)
+            self._remove_abandoned_staging()
+            try:
+                name = tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out)
+            except OSError as exc:
+                raise output_error(exc, out) from exc
+        except BaseException:
+            self._remove_created()
+            raise
+        self.staging = Path(name)
+        return self
+
+    def _make_dirs(self, out: Path) -> None:
+        """Create ``out`` and missing parents, remembering which (to remove them on failure)."""
+        missing = []
+        for d in (out, *out.parents):
+            if d.is_dir():
+                break
+            if os.path.lexists(d) and not d.is_dir():
+                raise OutputError(
+                    f"cannot create the output folder: {d} is a file; choose another --out",
+                    path=out,
+                )
+            missing.append(d)
+        for d in reversed(missing):
+            try:
+                d.mkdir()
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                self._remove_created()
+                raise OutputError(
+                    f"cannot create the output folder: {exc.strerror or exc}; choose another --out",
+                    path=out,
+                ) from exc
+            self._created.append(d)
+
+    def refuse_foreign(self, names: Iterable[str]) -> dict[str, str]:
+        """Refuse when one of ``names`` in the folder is not a file this tool wrote.
+
+        Parameters
+        ----------
+        names
+            Output names about to be written.
+
+        Returns
+        -------
+        dict
+            The previous run's outputs still as it wrote them (``{name: sha256}``).
+
+        Raises
+        ------
+        OutputError
+            A file of that name is the user's (not listed by ``run.json`` with its current
+            SHA-256), or a folder.
+
+        """
+        owned = self._owned()
+        foreign = [
+            n
+            for n in dict.fromkeys(names)
+            if n != MANIFEST_FILE and os.path.lexists(self.out_dir / n) and n not in owned
+        ]
+        if foreign:
+            raise OutputError(
+                f"{', '.join(foreign)} here {'were' if len(foreign) > 1 else 'was'} not written "
+                "by harbor-planner (or changed since) and would be replaced; choose another "
+                "--out or move the file" + ("s" if len(foreign) > 1 else ""),
+                path=self.out_dir,
+            )
+        return owned
+
+    def _owned(self) -> dict[str, str]:
+        """The previous run's outputs that are still as it wrote them."""
+        owned = {}
+        for name, sha in manifest_outputs(self.out_dir).items():
+            path = self.out_dir / name
+            if name not in FILES or name == MANIFEST_FILE:
+                continue  # only the names of a result folder
+            if path.is_file() and not path.is_symlink() and file_sha256(path) == sha:
+                owned[name] = sha
+        return owned
+
+    def _remove_abandoned_staging(self) -> None:
+        """Remove the staging folders of runs whose process is gone (killed with SIGKILL)."""
+        for entry in os.scandir(self.out_dir):
+            if not entry.name.startswith(STAGING_PREFIX) or not entry.is_dir():
+                continue
+            pid = entry.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Path]:
+        """Yield :attr:`staging` to write into; a write error becomes an ``OutputError``.
+
+        An :class:`OSError` (a full disk...) or a GDAL write error raised in the block
+        becomes an :class:`~harbor_planner.errors.OutputError` naming the folder.
+        """
+        assert self.staging is not None, "writing() outside the with block"
+        try:
+            yield self.staging
+        except OutputError as exc:  # name the file where it goes, not where it was staged
+            path = Path(exc.path) if exc.path else None
+            if path is None or path.parent != self.staging:
+                raise
+            raise OutputError(exc.detail, path=self.out_dir / path.name) from exc
+        except Exception as exc:
+            if isinstance(exc, OSError) or type(exc).__module__.startswith("pyogrio"):
+                raise output_error(exc, self.out_dir) from exc
+            raise
+
+    # ----------------------------------------------------------------- the commit
+
+    def commit(self, files: Iterable[Path], manifest: dict[str, Any]) -> list[Path]:
+        """Write ``run.json`` and move the staged files in (see the module's description).
+
+        Parameters
+        ----------
+        files
+            The staged files (in :attr:`staging`).
+        manifest
+            The content of ``run.json``.
+
+        Returns
+        -------
+        list of pathlib.Path
+            The files of the folder, ``run.json`` last.
+
+        Raises
+        ------
+        OutputError
+            A user's file appeared where an output goes since the run began; nothing moved.
+
+        """
+        from harbor_planner.pipeline.results import write_json
+
+        assert self.staging is not None, "commit() outside the with block"
+        staged = [Path(f) for f in files]
+        names = [f.name for f in staged]
+        outside = [f for f in staged if f.parent != self.staging]
+        if outside:
+            raise ValueError(f"commit: not in the staging folder: {outside}")
+        with self.writing() as staging:
+            write_json(staging / MANIFEST_FILE, manifest)
+        owned = self.refuse_foreign(names)
+        stale = sorted(set(owned) - set(names))
+        with deferred_signals():
+            try:
+                for f in staged:
+                    os.replace(f, self.out_dir / f.name)
+                for name in stale:
+                    (self.out_dir / name).unlink(missing_ok=True)
+                os.replace(self.staging / MANIFEST_FILE, self.out_dir / MANIFEST_FILE)
+            except OSError as exc:
+                raise output_error(exc, self.out_dir) from exc
+            self._committed = True
+            shutil.rmtree(self.staging, ignore_errors=True)
+        if stale:
+            log.info("removed %s of an earlier run in %s", ", ".join(stale), self.out_dir)
+        return [self.out_dir / n for n in (*names, MANIFEST_FILE)]
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        with deferred_signals():
+            if self.staging is not None and self.staging.exists():
+                shutil.rmtree(self.staging, ignore_errors=True)
+            if not self._committed:
+                self._remove_created()
+
+    def _remove_created(self) -> None:
+        """Remove the folders this run created, when they are still empty."""
+        for d in reversed(self._created):
+            with contextlib.suppress(OSError):
+                d.rmdir()
+        self._created.clear()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True

@@ -1,0 +1,543 @@
+"""Never lose a user's file, never leave half a run (issue #14).
+
+* a result folder is written as a whole: an error, a full disk, SIGINT or SIGTERM leaves the
+  previous complete run (every file ``run.json`` lists, with its SHA-256) and no temp file;
+* only files harbor-planner wrote (listed in the previous ``run.json`` with an unchanged
+  SHA-256) are replaced or removed; a run that would replace a user's file is refused;
+* no command writes over one of its inputs, however the path is spelled;
+* ``--out`` that is a file, cannot be created or written: one line, exit 3, nothing left.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import harbor_planner as hp
+from harbor_planner._io import file_sha256
+from harbor_planner.cli import main
+from harbor_planner.errors import OutputError
+from harbor_planner.scenario import demo_scenario_path
+
+DEMO = demo_scenario_path().parent
+#: A quick demo run: no optimisation, no map isochrones.
+QUICK = ["optimize.enabled=false", "output.map_bands=[]"]
+USER_TEXT = "the user's own file\n"
+
+
+def sets(*overrides: str) -> list[str]:
+    out = []
+    for o in overrides:
+        out += ["--set", o]
+    return out
+
+
+def folder_state(out: Path) -> dict[str, str]:
+    """Every entry of ``out`` with its SHA-256 (folders as ``<dir>``)."""
+    return {p.name: "<dir>" if p.is_dir() else file_sha256(p) for p in sorted(out.iterdir())}
+
+
+def assert_whole_run(out: Path, *, others: set[str] = frozenset()) -> dict:
+    """``out`` holds exactly what its run.json lists (and ``others``), hashes matching."""
+    manifest = json.loads((out / "run.json").read_text("utf-8"))
+    listed = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    names = {p.name for p in out.iterdir()}
+    assert not [n for n in names if n.startswith(".")], names  # no temp file or folder
+    assert names == set(listed) | {"run.json"} | set(others), names ^ set(listed)
+    for name, sha in listed.items():
+        assert file_sha256(out / name) == sha, name
+    return manifest
+
+
+def one_line_error(capsys, code: int, expected: int = 3) -> str:
+    err = capsys.readouterr().err
+    assert code == expected, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err
+
+
+@pytest.fixture(scope="module")
+def old_run(tmp_path_factory):
+    """A complete quick run (the 'previous run' of the tests)."""
+    out = tmp_path_factory.mktemp("old") / "run"
+    hp.run(demo_scenario_path(), out=out, overrides=QUICK, progress=False)
+    return out
+
+
+# --------------------------------------------------------------------------- user's files
+
+
+USER_FILES = ("stations.csv", "by_district.csv", "report.xlsx", "map.html")
+
+
+@pytest.mark.parametrize(
+    "formats", [["report"], ["tables"], ["map", "xlsx"], ["gpkg"], None], ids=str
+)
+def test_a_users_own_files_in_out_survive_any_format_choice(tmp_path, capsys, formats):
+    out = tmp_path / "mine"
+    out.mkdir()
+    for name in USER_FILES:
+        (out / name).write_text(USER_TEXT, "utf-8")
+    before = folder_state(out)
+    chosen = [] if formats is None else [f"output.formats={json.dumps(formats)}"]
+    code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out),
+                 *sets(*QUICK, *chosen)])  # fmt: skip
+    clash = formats is None or {"tables", "map", "xlsx"} & set(formats)
+    if clash:  # a user's file where an output would go: refused before any work
+        err = one_line_error(capsys, code)
+        assert "not written by harbor-planner" in err and "--out" in err
+        assert folder_state(out) == before
+    else:
+        assert code == 0, capsys.readouterr().err
+        assert_whole_run(out, others=set(USER_FILES))
+    for name in USER_FILES:
+        assert (out / name).read_text("utf-8") == USER_TEXT
+
+
+def test_stale_clean_up_removes_only_unchanged_files_of_the_previous_run(tmp_path, old_run):
+    """The issue's case: a report-only run into a folder holding the user's tables."""
+    out = tmp_path / "o"
+    shutil.copytree(old_run, out)
+    # the user replaced two of the run's files with their own and added one
+    (out / "stations.csv").write_text(USER_TEXT, "utf-8")
+    (out / "map.html").write_text(USER_TEXT, "utf-8")
+    (out / "notes.txt").write_text(USER_TEXT, "utf-8")
+    hp.run(demo_scenario_path(), out=out, overrides=[*QUICK, 'output.formats=["report"]'],
+           progress=False)  # fmt: skip
+    names = {p.name for p in out.iterdir()}
+    assert "by_district.csv" not in names and "gaps.gpkg" not in names  # the run's: removed
+    for name in ("stations.csv", "map.html", "notes.txt"):  # the user's: kept as they are
+        assert (out / name).read_text("utf-8") == USER_TEXT
+    assert_whole_run(out, others={"stations.csv", "map.html", "notes.txt"})
+
+
+def test_a_changed_output_of_an_earlier_run_is_not_replaced(tmp_path, capsys, old_run):
+    out = tmp_path / "o"
+    shutil.copytree(old_run, out)
+    (out / "by_district.csv").write_text(USER_TEXT, "utf-8")  # edited by the user
+    before = folder_state(out)
+    code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out), *sets(*QUICK)])
+    assert "by_district.csv" in one_line_error(capsys, code)
+    assert folder_state(out) == before
+
+
+def test_a_run_json_the_tool_did_not_write_is_refused(tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "run.json").write_text('{"mine": true}', "utf-8")
+    code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out), *sets(*QUICK)])
+    assert "run.json" in one_line_error(capsys, code)
+    assert (out / "run.json").read_text("utf-8") == '{"mine": true}'
+
+
+def test_coverage_and_optimize_write_a_manifest_and_rerun_over_their_own_files(tmp_path):
+    common = ["-q", "coverage", "--network", str(DEMO / "demo.osm"), "--stations",
+              str(DEMO / "stations.csv"), "--crs", "gcj02", "--map-bands", "", "--out"]  # fmt: skip
+    out = tmp_path / "cov"
+    assert main([*common, str(out)]) == 0
+    first = assert_whole_run(out)
+    assert {o["path"] for o in first["outputs"]} >= {"summary.json", "stations.csv"}
+    assert main([*common, str(out), "--walk-speed", "3.2"]) == 0  # its own files: replaced
+    assert_whole_run(out)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _spellings(tmp_path: Path, target: Path) -> dict[str, Path]:
+    """Ways to name ``target`` (in ``tmp_path``, the working directory)."""
+    link = tmp_path / "link" / target.name
+    link.parent.mkdir(exist_ok=True)
+    if not link.exists():
+        link.symlink_to(target)
+    hard = tmp_path / "hard" / target.name
+    hard.parent.mkdir(exist_ok=True)
+    if not hard.exists():
+        os.link(target, hard)
+    return {
+        "relative": Path(target.name),
+        "dot": Path(".") / target.name,
+        "absolute": target.resolve(),
+        "dotdot": Path("link") / ".." / target.name,
+        "symlink": link,
+        "hardlink": hard,
+    }
+
+
+SPELLINGS = ["relative", "dot", "absolute", "dotdot", "symlink", "hardlink"]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(DEMO / "stations.csv", tmp_path / "stations.csv")
+    shutil.copy(DEMO / "demo.osm", tmp_path / "demo.osm")
+    (tmp_path / "s.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
+        '{"id": "A"}, "geometry": {"type": "Point", "coordinates": [106.5, 29.5]}}]}',
+        "utf-8",
+    )
+    return tmp_path
+
+
+def _refused(capsys, argv: list[str], protected: Path) -> str:
+    before = file_sha256(protected)
+    listing = sorted(p.name for p in protected.parent.iterdir())
+    err = one_line_error(capsys, main(argv))
+    assert file_sha256(protected) == before
+    assert sorted(p.name for p in protected.parent.iterdir()) == listing  # nothing written
+    return err
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_isochrones_refuses_to_write_over_its_stations(workdir, capsys, spelling):
+    out = _spellings(workdir, workdir / "s.geojson")[spelling]
+    argv = ["isochrones", "--network", "demo.osm", "--stations", "s.geojson", "--crs", "wgs84",
+            "--out", str(out)]  # fmt: skip
+    err = _refused(capsys, argv, workdir / "s.geojson")
+    assert "input" in err and "--out" in err
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_network_build_refuses_to_write_over_its_source(workdir, capsys, spelling):
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    src = workdir / "streets.gpkg"
+    if not src.exists():
+        gpd.GeoDataFrame(
+            {"highway": ["footway"]},
+            geometry=[LineString([(106.5, 29.5), (106.501, 29.5)])],
+            crs="EPSG:4326",
+        ).to_file(src, layer="streets")
+    out = _spellings(workdir, src)[spelling]
+    err = _refused(capsys, ["network", "build", "streets.gpkg", "--out", "n.npz",
+                            "--gpkg", str(out)], src)  # fmt: skip
+    assert "--gpkg" in err
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_stations_commands_refuse_to_write_over_their_file(workdir, capsys, spelling):
+    st = workdir / "stations.csv"
+    out = _spellings(workdir, st)[spelling]
+    _refused(capsys, ["stations", "number", "stations.csv", "--crs", "gcj02", "--out", str(out)],
+             st)  # fmt: skip
+    shutil.copy(workdir / "s.geojson", workdir / "st.geojson")
+    out = _spellings(workdir, workdir / "st.geojson")[spelling]
+    _refused(capsys, ["stations", "check", "st.geojson", "--crs", "wgs84", "--out", str(out)],
+             workdir / "st.geojson")  # fmt: skip
+
+
+@pytest.mark.parametrize("spelling", ["relative", "dot", "absolute", "symlink"])
+def test_coverage_refuses_a_station_file_that_is_an_output_of_its_folder(workdir, capsys, spelling):
+    folder = workdir / "res"
+    folder.mkdir(exist_ok=True)
+    st = folder / "stations.csv"
+    shutil.copy(workdir / "stations.csv", st)
+    spelled = {
+        "relative": Path("res"),
+        "dot": Path(".") / "res" / ".",
+        "absolute": folder.resolve(),
+        "symlink": workdir / "res-link",
+    }[spelling]
+    if spelling == "symlink" and not spelled.exists():
+        spelled.symlink_to(folder)
+    err = _refused(capsys, ["coverage", "--network", "demo.osm", "--stations", "res/stations.csv",
+                            "--crs", "gcj02", "--out", str(spelled)], st)  # fmt: skip
+    assert "stations" in err
+
+
+def test_compare_refuses_to_write_over_a_file_of_a_run(capsys, old_run):
+    target = old_run / "summary.json"
+    err = _refused(capsys, ["compare", str(old_run), str(old_run), "--labels", "a,b",
+                            "--out", str(target)], target)  # fmt: skip
+    assert "summary.json" in err
+
+
+def test_a_scenario_writing_into_its_own_data_folder_is_refused(tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(DEMO, data)
+    toml = data / "demo.toml"
+    toml.write_text(toml.read_text("utf-8").replace('lang = "zh"', 'lang = "zh"\ndir = "."'),
+                    "utf-8")  # fmt: skip
+    before = folder_state(data)
+    code = main(["-q", "run", str(toml), *sets(*QUICK)])
+    assert "stations.csv" in one_line_error(capsys, code)
+    assert folder_state(data) == before
+    # any input that is a file of the folder: here the DEM, copied to gaps.gpkg
+    shutil.copy(data / "stations.csv", data / "my_stations.csv")
+    shutil.copy(data / "dem.tif", data / "gaps.gpkg")
+    with pytest.raises(OutputError, match="dem"):
+        hp.run(toml, out=data, overrides=[*QUICK, f"stations.file={data / 'my_stations.csv'}",
+                                           f"network.dem={data / 'gaps.gpkg'}"])  # fmt: skip
+
+
+def test_one_check_for_inputs_and_outputs():
+    from harbor_planner._safety import refuse_overwriting_inputs
+
+    here = Path(__file__)
+    refuse_overwriting_inputs({"a": here}, [here.with_name("other.csv")])  # different: fine
+    with pytest.raises(OutputError, match="the a file"):
+        refuse_overwriting_inputs({"a": here}, [here.parent / ".." / here.parent.name / here.name])
+
+
+# --------------------------------------------------------------------------- --out
+
+
+def test_out_that_is_a_file_or_under_a_file(tmp_path, capsys):
+    a_file = tmp_path / "f.txt"
+    a_file.write_text(USER_TEXT, "utf-8")
+    for out in (a_file, a_file / "sub", a_file / "sub" / "deeper"):
+        code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out), *sets(*QUICK)])
+        err = one_line_error(capsys, code)
+        assert "--out" in err and "file" in err
+    assert a_file.read_text("utf-8") == USER_TEXT
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
+    # single-file outputs: a folder, or a missing folder
+    code = main(["stations", "number", str(DEMO / "stations.csv"), "--crs", "gcj02",
+                 "--out", str(tmp_path / "nowhere" / "r.csv")])  # fmt: skip
+    assert "does not exist" in one_line_error(capsys, code)
+    (tmp_path / "d.csv").mkdir()
+    code = main(["stations", "number", str(DEMO / "stations.csv"), "--crs", "gcj02",
+                 "--out", str(tmp_path / "d.csv")])  # fmt: skip
+    assert "folder" in one_line_error(capsys, code)
+
+
+def test_a_folder_that_cannot_be_created_or_written(tmp_path, capsys, monkeypatch):
+    """Root writes anywhere, so read-only is simulated where the OS would refuse."""
+    import tempfile
+
+    def denied(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", denied)  # the staging folder: created up front
+    out = tmp_path / "new" / "ro"
+    code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out), *sets(*QUICK)])
+    err = one_line_error(capsys, code)
+    assert "permission denied" in err and str(out) in err
+    assert not (tmp_path / "new").exists()  # the folders it created are removed again
+    monkeypatch.undo()
+    monkeypatch.setattr(os, "access", lambda *a, **k: False)  # single files: checked up front
+    code = main(["stations", "number", str(DEMO / "stations.csv"), "--crs", "gcj02",
+                 "--out", str(tmp_path / "r.csv")])  # fmt: skip
+    assert "read-only" in one_line_error(capsys, code)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores chmod")
+def test_a_read_only_folder(tmp_path, capsys):
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o555)
+    try:
+        code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out), *sets(*QUICK)])
+        one_line_error(capsys, code)
+        assert list(out.iterdir()) == []
+    finally:
+        out.chmod(0o755)
+
+
+# --------------------------------------------------------------------------- full disk
+
+
+def _full_disk_save(self, filename):
+    """openpyxl's Workbook.save on a full disk: some bytes, then ENOSPC."""
+    Path(filename).write_bytes(b"PK\x03\x04 partial")
+    raise OSError(errno.ENOSPC, "No space left on device", str(filename))
+
+
+def test_a_full_disk_mid_run_leaves_the_previous_run_whole(tmp_path, capsys, monkeypatch, old_run):
+    import openpyxl
+
+    out = tmp_path / "o"
+    shutil.copytree(old_run, out)
+    (out / "notes.txt").write_text(USER_TEXT, "utf-8")
+    before = folder_state(out)
+    monkeypatch.setattr(openpyxl.Workbook, "save", _full_disk_save)
+    # the workbook comes after the tables and the HTML report: those are staged by then
+    code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out),
+                 *sets(*QUICK, "network.walk_speed_kmh=3.2")])  # fmt: skip
+    err = one_line_error(capsys, code)
+    assert "disk is full" in err and "report.xlsx" in err
+    assert folder_state(out) == before
+    assert_whole_run(out, others={"notes.txt"})
+
+
+def test_a_full_disk_at_any_writer_or_at_the_manifest(tmp_path, monkeypatch, old_run):
+    from harbor_planner.outputs import folder as folder_mod
+    from harbor_planner.pipeline import results
+
+    def enospc(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    out = tmp_path / "o"
+    shutil.copytree(old_run, out)
+    before = folder_state(out)
+    real_write_json = results.write_json
+
+    def manifest_enospc(path, data):
+        if Path(path).name == "run.json":
+            enospc()
+        return real_write_json(path, data)
+
+    for module, name, fake in ((folder_mod, "_map_file", enospc),
+                               (results, "write_json", manifest_enospc)):  # fmt: skip
+        with monkeypatch.context() as m:
+            m.setattr(module, name, fake)
+            with pytest.raises(OutputError, match="disk is full"):
+                hp.run(demo_scenario_path(), out=out, progress=False,
+                       overrides=[*QUICK, 'output.formats=["tables", "map"]'])  # fmt: skip
+        assert folder_state(out) == before, name
+
+
+def test_an_error_in_a_step_leaves_a_new_folder_absent(tmp_path, monkeypatch):
+    from harbor_planner.scenario import runner
+
+    def boom(*args, **kwargs):
+        raise hp.InputDataError("bad row 3")
+
+    monkeypatch.setattr(runner, "run_study", boom)
+    out = tmp_path / "a" / "b"
+    with pytest.raises(hp.InputDataError, match="bad row 3"):
+        hp.run(demo_scenario_path(), out=out, overrides=QUICK, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_has_no_timings_and_run_json_differs_only_in_its_own_fields(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        hp.run(demo_scenario_path(), out=out, overrides=['output.formats=["tables"]'],
+               progress=False)  # fmt: skip
+    assert file_sha256(a / "summary.json") == file_sha256(b / "summary.json")
+    summary = json.loads((a / "summary.json").read_text("utf-8"))
+    assert "runtime_s" not in summary["optimize"]
+    ma, mb = (json.loads((d / "run.json").read_text("utf-8")) for d in (a, b))
+    assert ma["summary_timings_s"]["optimize.runtime_s"] >= 0
+    own = {"started", "finished", "wall_time_s", "timings_s", "summary_timings_s", "outputs"}
+    assert {k: v for k, v in ma.items() if k not in own} == {
+        k: v for k, v in mb.items() if k not in own
+    }
+    csv = {o["path"]: o["sha256"] for o in ma["outputs"] if o["path"].endswith((".csv", ".json"))}
+    assert csv == {
+        o["path"]: o["sha256"] for o in mb["outputs"] if o["path"].endswith((".csv", ".json"))
+    }
+
+
+# --------------------------------------------------------------------------- signals
+
+
+def _run_and_kill(out: Path, sig: int, *, marker: str | None, delay: float) -> tuple[int, str]:
+    """Start ``harbor-planner run`` of the demo into ``out``; send ``sig`` after ``marker``
+    appears in its log (or after ``delay`` seconds from the start without a marker)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    args = [sys.executable, "-m", "harbor_planner", "--no-progress", "run",
+            str(demo_scenario_path()), "--out", str(out)]  # fmt: skip
+    proc = subprocess.Popen(
+        args,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        # SIGINT is not ignored in the child (background jobs inherit SIG_IGN)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    lines = []
+    if marker is None:
+        time.sleep(delay)
+    else:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            lines.append(line)
+            if marker in line:
+                break
+        time.sleep(delay)
+    proc.send_signal(sig)
+    _, rest = proc.communicate(timeout=120)
+    return proc.returncode, "".join(lines) + rest
+
+
+#: When to send the signal: after a line of the run's log (plus a delay), or after a delay.
+KILL_POINTS = [
+    (None, 0.3),  # while importing
+    ("runner: stations:", 0.0),
+    ("runner: coverage:", 0.0),
+    ("coverage: wrote", 0.0),  # the files are being staged...
+    ("report_html: wrote", 0.0),
+    ("layers: wrote", 0.0),
+    ("runner: outputs:", 0.0),  # ...all staged: the manifest, then the commit
+    ("runner: outputs:", 0.03),
+    ("runner: outputs:", 0.08),
+    ("runner: outputs:", 0.15),
+    ("runner: run:", 0.0),  # committed
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_killing_a_run_leaves_the_previous_or_the_new_run_whole(tmp_path, sig):
+    out = tmp_path / "o"
+    # the previous run: different settings, so that its files differ from the new run's
+    hp.run(demo_scenario_path(), out=out, overrides=QUICK, progress=False)
+    (out / "notes.txt").write_text(USER_TEXT, "utf-8")
+    previous = folder_state(out)
+    outcomes = set()
+    for marker, delay in KILL_POINTS:
+        code, err = _run_and_kill(out, sig, marker=marker, delay=delay)
+        if not (marker is None and sig == signal.SIGINT):
+            # (SIGINT while Python imports the package, before any of harbor-planner's
+            # code runs, shows Python's own KeyboardInterrupt traceback; nothing is written)
+            assert "Traceback" not in err, err
+        assert code in (0, 128 + sig, -sig), (marker, delay, code, err)
+        if code == 128 + sig:
+            assert "interrupted" in err or "terminated" in err
+        manifest = assert_whole_run(out, others={"notes.txt"})
+        new = manifest["parameters"]["optimize"]["enabled"]
+        outcomes.add("new" if new else "previous")
+        if not new:
+            assert folder_state(out) == previous, (marker, delay)
+        assert (out / "notes.txt").read_text("utf-8") == USER_TEXT
+        if new:  # start again from the previous run
+            shutil.rmtree(out)
+            hp.run(demo_scenario_path(), out=out, overrides=QUICK, progress=False)
+            (out / "notes.txt").write_text(USER_TEXT, "utf-8")
+            previous = folder_state(out)
+    assert outcomes == {"previous", "new"}
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 1 MB tmpfs (needs root and a kernel that lets this container mount)."""
+    mnt = tmp_path / "tiny"
+    mnt.mkdir()
+    if sys.platform != "linux" or os.geteuid() != 0:
+        pytest.skip("mounting a tiny tmpfs needs root on Linux")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mnt)],
+                          capture_output=True, check=False)  # fmt: skip
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_a_real_full_disk_leaves_the_previous_run_whole(tiny_disk, capsys):
+    out = tiny_disk / "o"
+    small = [*QUICK, 'output.formats=["tables"]']
+    assert main(["-q", "run", str(demo_scenario_path()), "--out", str(out), *sets(*small)]) == 0
+    before = folder_state(out)
+    # the map, layers and reports do not fit in what is left of the 1 MB
+    code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out), *sets(*QUICK)])
+    err = one_line_error(capsys, code)
+    assert "disk is full" in err
+    assert folder_state(out) == before
+    assert_whole_run(out)
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["o"]
