@@ -23,6 +23,7 @@ from harbor_planner.cli.optimize import add_optimize_command
 from harbor_planner.cli.scenario import add_scenario_commands
 from harbor_planner.cli.stations import add_stations_commands
 from harbor_planner.errors import HarborPlannerError
+from harbor_planner.resources import memory_limit
 
 __all__ = ["main"]
 
@@ -85,7 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     handler: Handler = args.handler
     try:
-        return handler(args)
+        with memory_limit(getattr(args, "memory_limit", None)):
+            return handler(args)
     except HarborPlannerError as exc:
         print(f"harbor-planner: error: {exc}", file=sys.stderr)
         return exc.exit_code
