@@ -236,7 +236,7 @@ def check_memory(
     """
     limit, source = memory_limit_bytes(limit_bytes)
     # a limit that was set is on the whole run; the memory available now excludes this run's
-    held = 0 if source == _AVAILABLE else process_memory_bytes()
+    held = 0 if limit_bytes is not None or source == _AVAILABLE else process_memory_bytes()
     if held + estimate_bytes <= limit:
         return
     need = format_bytes(estimate_bytes)

@@ -253,7 +253,8 @@ def _split_at_gaps(
     run = np.cumsum(starts) - 1
     run_len = np.bincount(run[ok], minlength=int(starts.sum()))
     keep_run = run_len >= 2
-    keep = ok & keep_run[np.maximum(run, 0)]
+    keep = ok.copy()
+    keep[ok] = keep_run[run[ok]]
     run_way = way_of[starts][keep_run]
     runs_per_way = np.bincount(run_way, minlength=len(sizes))
     gappy = np.bincount(way_of[~ok], minlength=len(sizes)) > 0
