@@ -19,6 +19,8 @@ __all__ = [
     "LANGS",
     "MAP_BANDS_MINUTES",
     "MAP_MAX_STATIONS",
+    "MEMORY_LIMIT_ENV",
+    "MEMORY_LIMIT_GB",
     "MINUTES",
     "MIP_GAP",
     "OPTIMIZE_MODES",
@@ -79,6 +81,12 @@ GRID_CELL_M: float = 10.0
 DEMAND_KINDS: tuple[str, ...] = ("main-streets", "buildings", "points", "grid")
 #: One main-street demand point per this many metres of street.
 STREET_SPACING_M: float = 50.0
+#: Memory limit of the work a run may start, GB (``None``: the memory available now); see
+#: :mod:`harbor_planner.resources`. ``--memory-limit``, ``coverage.memory_limit_gb`` and the
+#: environment variable :data:`MEMORY_LIMIT_ENV` set it per run.
+MEMORY_LIMIT_GB: float | None = None
+#: Environment variable giving the memory limit in GB.
+MEMORY_LIMIT_ENV: str = "HARBOR_PLANNER_MEMORY_GB"
 
 # ----------------------------------------------------------------------------- optimise
 

@@ -39,6 +39,7 @@ from harbor_planner.analysis.pieces import (
     substrings,
 )
 from harbor_planner.network import WalkNetwork, reachability
+from harbor_planner.resources import check_memory, isochrone_bytes
 from harbor_planner.settings import CORRIDOR_M, GRID_CELL_M, SNAP_MAX_DIST_M
 
 __all__ = ["isochrones", "service_area"]
@@ -226,6 +227,14 @@ def isochrones(
 
     bands, workers = polygon_options(minutes, corridor_m, method, cell_m, workers)
     anchors, ids = station_anchors(network, stations, id_column, max_dist_m)
+    n_on = int(anchors.within.sum())
+    grid_cell = cell_m if method == "grid" else None
+    check_memory(
+        isochrone_bytes(network, n_on, bands, corridor_m, cell_m=grid_cell, workers=int(workers)),
+        f"isochrones of {n_on:,} stations x {len(bands)} bands"
+        + (f" on a {cell_m:g} m grid" if grid_cell else ""),
+        "the isochrone grid cell (--cell)" if grid_cell else "the stations or bands (--minutes)",
+    )
     t0 = time.perf_counter()
     reach = reachability(network, anchors, minutes=bands[-1], progress=progress)
     pieces = reachable_pieces(network, reach, [b * 60.0 for b in bands])

@@ -24,7 +24,7 @@ from harbor_planner.candidates.schema import candidate_frame, cell_text, own_col
 from harbor_planner.coords import CoordSystem
 from harbor_planner.demand._common import TABLE_SUFFIXES, FloatArray, read_lonlat_table
 from harbor_planner.errors import InputDataError
-from harbor_planner.network.osm import is_osm_path
+from harbor_planner.network.osm import is_osm_path, osm_read_error
 from harbor_planner.readers import layer_to_wgs84, norm_header, read_vector
 
 __all__ = [
@@ -170,6 +170,8 @@ def _read_osm_pois(path: Path, rules: Mapping[str, tuple[_Rule, ...]]) -> _OsmPo
                 found.way_coords.append([(nd.location.lon, nd.location.lat) for nd in refs])
                 closed = len(obj.nodes) >= 4 and obj.nodes[0].ref == obj.nodes[-1].ref
                 found.way_closed.append(closed and len(refs) >= 4)
+    except osmium.InvalidLocationError as exc:  # a node position that is not a number
+        raise osm_read_error(path, exc) from None
     except RuntimeError as exc:  # libosmium parse errors
         hint = "; sort it with 'osmium sort FILE -o SORTED.osm'" if "order" in str(exc) else ""
         raise InputDataError(f"cannot read as OpenStreetMap data: {exc}{hint}", path=path) from None

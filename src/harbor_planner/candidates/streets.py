@@ -15,6 +15,12 @@ from harbor_planner._validate import check_positive
 from harbor_planner.candidates.schema import candidate_frame, empty_candidates
 from harbor_planner.demand._common import to_wgs84_points
 from harbor_planner.network.walk import KIND_WALK
+from harbor_planner.resources import (
+    CANDIDATE_BYTES,
+    check_memory,
+    format_count,
+    street_points_bytes,
+)
 from harbor_planner.settings import CANDIDATE_SPACING_M
 
 if TYPE_CHECKING:
@@ -117,6 +123,12 @@ def street_candidates(
     start = np.concatenate([[0.0], np.cumsum(length)[:-1]])  # of each edge, along all runs
     run_start = start[new_run]
     run_len = np.bincount(run, weights=length)
+    n_guess = float(np.ceil(run_len / spacing).sum())
+    check_memory(
+        street_points_bytes(n_guess, per_point=CANDIDATE_BYTES),
+        f"street candidates every {spacing:g} m ({format_count(n_guess)} sites)",
+        "optimize.candidate_spacing_m",
+    )
     n = np.where(
         run_len >= spacing / 2 * (1 - _LENGTH_TOLERANCE),
         np.maximum(1, np.ceil(run_len / spacing - _LENGTH_TOLERANCE)),

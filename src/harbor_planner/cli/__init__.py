@@ -28,6 +28,7 @@ from harbor_planner.cli.optimize import add_optimize_command
 from harbor_planner.cli.scenario import add_scenario_commands
 from harbor_planner.cli.stations import add_stations_commands
 from harbor_planner.errors import HarborPlannerError
+from harbor_planner.resources import memory_limit
 
 __all__ = ["main"]
 
@@ -90,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     handler: Handler = args.handler
     try:
-        with signals_raise():
+        with signals_raise(), memory_limit(getattr(args, "memory_limit", None)):
             return handler(args)
     except HarborPlannerError as exc:
         print(f"harbor-planner: error: {exc}", file=sys.stderr)

@@ -24,6 +24,7 @@ __all__ = [
     "add_demand_options",
     "add_map_band_options",
     "add_map_options",
+    "add_memory_option",
     "add_station_input_options",
     "add_walk_model_options",
     "check_outputs",
@@ -206,6 +207,18 @@ def add_map_band_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="leave isochrones off map.html above this many stations "
         f"(default {settings.MAP_MAX_STATIONS})",
+    )
+
+
+def add_memory_option(p: argparse.ArgumentParser) -> None:
+    """``--memory-limit GB``: the memory limit of :mod:`harbor_planner.resources`."""
+    p.add_argument(
+        "--memory-limit",
+        type=float,
+        default=None,
+        metavar="GB",
+        help="refuse work whose memory estimate is above this many GB (default: the memory "
+        f"available now, or {settings.MEMORY_LIMIT_ENV}; wins over coverage.memory_limit_gb)",
     )
 
 

@@ -15,6 +15,7 @@ from harbor_planner.cli._options import (
     add_demand_options,
     add_map_band_options,
     add_map_options,
+    add_memory_option,
     add_station_input_options,
     add_walk_model_options,
     check_outputs,
@@ -230,6 +231,7 @@ def _add_isochrones_command(sub: argparse._SubParsersAction) -> None:
         help="also write the union of all stations per band (layer service_area)",
     )
     add_walk_model_options(i)
+    add_memory_option(i)
     i.set_defaults(handler=_cmd_isochrones)
 
 
@@ -281,6 +283,7 @@ def _add_coverage_command(sub: argparse._SubParsersAction) -> None:
     add_map_options(c)
     add_map_band_options(c)
     add_walk_model_options(c)
+    add_memory_option(c)
     c.set_defaults(handler=_cmd_coverage)
 
 
@@ -303,4 +306,5 @@ def add_map_command(sub: argparse._SubParsersAction) -> None:
     add_map_options(m)
     add_map_band_options(m)
     add_walk_model_options(m)
+    add_memory_option(m)
     m.set_defaults(handler=_cmd_map)

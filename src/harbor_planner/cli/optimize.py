@@ -18,6 +18,7 @@ from harbor_planner.cli._options import (
     add_demand_options,
     add_map_band_options,
     add_map_options,
+    add_memory_option,
     add_station_input_options,
     add_walk_model_options,
     demand_settings,
@@ -202,4 +203,5 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
     add_map_options(o)
     add_map_band_options(o)
     add_walk_model_options(o)
+    add_memory_option(o)
     o.set_defaults(handler=_cmd_optimize)

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from harbor_planner.cli._options import add_memory_option
+
 __all__ = ["add_scenario_commands", "print_run"]
 
 
@@ -90,6 +92,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
         help="change a setting, e.g. --set network.walk_speed_kmh=3.2 (repeatable; values "
         "as in TOML, paths relative to the working directory)",
     )
+    add_memory_option(r)
     r.set_defaults(handler=_cmd_run)
 
     c = sub.add_parser(
@@ -124,4 +127,5 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     d.add_argument(
         "--out", type=Path, default=Path("harbor-demo"), help="output folder (default harbor-demo)"
     )
+    add_memory_option(d)
     d.set_defaults(handler=_cmd_demo)

@@ -19,7 +19,7 @@ from harbor_planner.coords import CoordSystem, parse_crs
 from harbor_planner.demand._common import FloatArray, find_column, points_frame, to_wgs84_points
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import CRSError, InputDataError
-from harbor_planner.network.osm import is_osm_path
+from harbor_planner.network.osm import is_osm_path, osm_read_error
 from harbor_planner.readers import layer_to_wgs84, read_vector
 
 if TYPE_CHECKING:
@@ -92,6 +92,8 @@ def _read_osm_buildings(path: Path) -> tuple[pd.DataFrame, gpd.GeoSeries]:
                     tags.get("height"),
                 )
             )
+    except osmium.InvalidLocationError as exc:  # a node position that is not a number
+        raise osm_read_error(path, exc) from None
     except RuntimeError as exc:  # libosmium parse errors
         hint = (
             "; assembling areas needs a file sorted by type and id (as Overpass and "

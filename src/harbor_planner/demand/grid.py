@@ -15,6 +15,7 @@ from harbor_planner._validate import check_positive
 from harbor_planner.demand._common import points_frame, to_wgs84_points
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import InputDataError
+from harbor_planner.resources import check_memory, format_count, grid_demand_bytes
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -61,6 +62,14 @@ def grid_demand(network: WalkNetwork, *, cell_m: float, max_dist_m: float | None
     if len(geoms) == 0:
         raise InputDataError("the walk network has no edges; a grid needs an area")
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    box_guess = ((xmax - xmin) / cell + 2.0) * ((ymax - ymin) / cell + 2.0)
+    kept_guess = min(box_guess, 3.0 * float(network.edges["length_m"].sum()) / cell)
+    check_memory(
+        grid_demand_bytes(box_guess, kept_guess),
+        f"grid:{cell:g} demand ({format_count(box_guess)} cells over the network's "
+        f"{(xmax - xmin) / 1000:.1f} x {(ymax - ymin) / 1000:.1f} km)",
+        "the grid cell (demand.cell_m, --demand grid:METRES)",
+    )
     ix0, iy0 = math.floor(xmin / cell), math.floor(ymin / cell)
     nx = max(1, math.ceil(xmax / cell) - ix0)
     ny = max(1, math.ceil(ymax / cell) - iy0)

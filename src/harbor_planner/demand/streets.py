@@ -13,6 +13,7 @@ from harbor_planner._validate import check_positive
 from harbor_planner.demand._common import points_frame, to_wgs84_points
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import InputDataError
+from harbor_planner.resources import check_memory, format_count, street_points_bytes
 from harbor_planner.settings import STREET_SPACING_M
 
 if TYPE_CHECKING:
@@ -109,7 +110,14 @@ def main_street_demand(
             "grid:100 or buildings:FILE"
         )
     length = edges["length_m"].to_numpy(np.float64)[sel]
-    n = np.maximum(1, np.ceil(length / spacing - 1e-9)).astype(np.int64)
+    n_float = np.maximum(1.0, np.ceil(length / spacing - 1e-9))
+    check_memory(
+        street_points_bytes(float(n_float.sum())),
+        f"main-street demand every {spacing:g} m ({format_count(n_float.sum())} points along "
+        f"{length.sum() / 1000:,.1f} km)",
+        "demand.spacing_m (--spacing)",
+    )
+    n = n_float.astype(np.int64)
     edge = np.repeat(sel, n)
     start = np.repeat(np.cumsum(n) - n, n)
     piece = np.arange(edge.size, dtype=np.int64) - start

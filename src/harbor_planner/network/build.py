@@ -60,7 +60,7 @@ def source_kind(source: str | Path) -> SourceKind:
     if not path.exists():
         raise InputDataError("file not found", path=path)
     name = path.name.lower()
-    if is_network_file(path):
+    if is_network_file(path) or name.endswith(".npz"):  # load_network says what is wrong
         return "network"
     if is_osm_path(path):
         return "osm"

@@ -26,6 +26,7 @@ from scipy.sparse.csgraph import connected_components
 
 from harbor_planner._io import atomic_path
 from harbor_planner.errors import InputDataError, NetworkError
+from harbor_planner.network.saved import check_saved_arrays, read_saved_arrays
 from harbor_planner.network.walk import KIND_NAMES, WalkModel, edge_times
 
 __all__ = [
@@ -392,8 +393,11 @@ def is_network_file(path: str | Path) -> bool:
     path = Path(path)
     if not path.is_file() or not zipfile.is_zipfile(path):
         return False
-    with zipfile.ZipFile(path) as z:
-        return "meta.npy" in z.namelist() and "edge_u.npy" in z.namelist()
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "meta.npy" in z.namelist() and "edge_u.npy" in z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def _encode_text(values: pd.Series) -> tuple[npt.NDArray[np.int32], list[str]]:
@@ -455,6 +459,10 @@ def save_network(
 def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> WalkNetwork:
     """Load a network saved by :func:`save_network`.
 
+    The file is checked before use (see :mod:`harbor_planner.network.saved`): arrays,
+    kinds and lengths, index ranges, offsets, finite non-negative lengths and times, arcs
+    that agree with their edges, and the metadata.
+
     Parameters
     ----------
     path
@@ -465,31 +473,16 @@ def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> Wa
     Raises
     ------
     InputDataError
-        The file is missing, not a harbor-planner network, or of a newer format.
+        The file is missing, not a harbor-planner network, of a newer format, corrupt or
+        tampered with (the message says to rebuild it with ``harbor-planner network build``).
 
     """
     path = Path(path)
     if not path.is_file():
         raise InputDataError("file not found", path=path)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            data = {k: z[k] for k in z.files}
-        meta = json.loads(bytes(data["meta"]).decode())
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise InputDataError(
-            f"not a network saved by harbor-planner ({type(exc).__name__}: {exc}); "
-            "build one with 'harbor-planner network build SOURCE --out FILE.npz'",
-            path=path,
-        ) from None
-    if meta.get("format") != FORMAT:
-        raise InputDataError("not a network saved by harbor-planner", path=path)
-    if meta.get("version", 0) > FORMAT_VERSION:
-        raise InputDataError(
-            f"network file format {meta['version']} is newer than this harbor-planner "
-            f"reads ({FORMAT_VERSION}); upgrade harbor-planner or rebuild the network",
-            path=path,
-        )
-    edges = pd.DataFrame({col: data[f"edge_{col}"] for col in EDGE_NUMERIC})
+    data = read_saved_arrays(path)
+    meta = check_saved_arrays(data, path, fmt=FORMAT, version=FORMAT_VERSION)
+    edges = pd.DataFrame({col: data[f"edge_{col}"].astype(dt) for col, dt in EDGE_NUMERIC.items()})
     for col in EDGE_TEXT:
         uniques = np.asarray(meta["text"][col] + [None], dtype=object)
         edges[col] = uniques[data[f"edge_{col}"]]
@@ -502,7 +495,7 @@ def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> Wa
             *[c for c in EDGE_NUMERIC if c not in ("u", "v", "way_id")],
         ]
     ]
-    nodes = pd.DataFrame({col: data[f"node_{col}"] for col in NODE_NUMERIC})
+    nodes = pd.DataFrame({col: data[f"node_{col}"].astype(dt) for col, dt in NODE_NUMERIC.items()})
     offsets = data["geom_offsets"]
     geometry = shapely.linestrings(
         data["geom_coords"], indices=np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
@@ -517,10 +510,10 @@ def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> Wa
         source=meta["source"],
     )
     network.__dict__["_arcs"] = _Arcs(
-        indptr=data["arc_indptr"],
-        indices=data["arc_indices"],
-        time_s=data["arc_time_s"],
-        edge=data["arc_edge"],
+        indptr=data["arc_indptr"].astype(np.int64),
+        indices=data["arc_indices"].astype(np.int64),
+        time_s=data["arc_time_s"].astype(np.float64),
+        edge=data["arc_edge"].astype(np.int64),
     )
     log.debug("loaded network %s: %d nodes, %d edges", path, network.n_nodes, network.n_edges)
     if walk_model is not None:

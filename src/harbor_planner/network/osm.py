@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import logging
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,9 @@ from harbor_planner.network._ways import WAY_TAGS, RawWays
 
 __all__ = [
     "OSM_SUFFIXES",
+    "find_unparsable_node",
     "is_osm_path",
+    "osm_read_error",
     "read_graphml_ways",
     "read_osm_ways",
     "read_place_ways",
@@ -61,8 +65,255 @@ def is_osm_path(path: str | Path) -> bool:
     return Path(path).name.lower().endswith(OSM_SUFFIXES)
 
 
+#: Largest number of node ids a warning lists.
+_MAX_LISTED = 5
+
+
+@dataclass
+class _OsmScan:
+    """Highway ways of an OSM file as flat lists; ``nan`` where a node has no position yet."""
+
+    ptr: list[int] = field(default_factory=lambda: [0])
+    refs: list[int] = field(default_factory=list)
+    lons: list[float] = field(default_factory=list)
+    lats: list[float] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    lifts: list[int] = field(default_factory=list)
+    unknown: set[int] = field(default_factory=set)
+    bad: set[int] = field(default_factory=set)
+
+
+def osm_read_error(path: Path, exc: Exception) -> InputDataError:
+    """The one-line error for an OSM file libosmium could not read.
+
+    Parameters
+    ----------
+    path
+        The file.
+    exc
+        What pyosmium raised: ``osmium.InvalidLocationError`` (a node position that is not
+        a number, e.g. ``lat="abc"``, ``lat="nan"``, ``lon="500"``) or ``RuntimeError``
+        (truncated or corrupt XML/PBF, wrong format, unsorted data).
+
+    Returns
+    -------
+    InputDataError
+        Naming the file and, for an unparsable position in an XML file, the node.
+
+    """
+    import osmium
+
+    if isinstance(exc, osmium.InvalidLocationError):
+        found = find_unparsable_node(path)
+        what = (
+            f"node {found[0]} has an unparsable position (lat={found[1]!r}, lon={found[2]!r})"
+            if found
+            else f"a node has an unparsable position ({exc})"
+        )
+        return InputDataError(
+            f"{what}; positions must be decimal degrees (lat -90..90, lon -180..180): fix "
+            "or delete the node and read the file again",
+            path=path,
+        )
+    hint = "; sort it with 'osmium sort FILE -o SORTED.osm'" if "order" in str(exc) else ""
+    return InputDataError(
+        f"cannot read as OpenStreetMap data ({exc}); is it a complete, uncorrupted "
+        f".osm/.osm.pbf file?{hint}",
+        path=path,
+    )
+
+
+def _parse_degrees(text: str | None, limit: float) -> bool:
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return math.isfinite(value) and -limit <= value <= limit
+
+
+def find_unparsable_node(path: str | Path) -> tuple[str, str | None, str | None] | None:
+    """The first node of an OSM XML file whose ``lat``/``lon`` is not a number in range.
+
+    Parameters
+    ----------
+    path
+        ``.osm``, ``.osm.xml``, ``.osm.gz`` or ``.osm.bz2`` file (other formats give ``None``).
+
+    Returns
+    -------
+    tuple or None
+        ``(node id, lat text, lon text)`` of the first such node, or ``None``.
+
+    """
+    import bz2
+    import gzip
+    import xml.etree.ElementTree as ET
+
+    path = Path(path)
+    name = path.name.lower()
+    opener = gzip.open if name.endswith(".gz") else bz2.open if name.endswith(".bz2") else open
+    if name.endswith((".pbf", ".o5m")):
+        return None
+    try:
+        with opener(path, "rb") as f:
+            for _, el in ET.iterparse(f, events=("start",)):
+                if el.tag != "node":
+                    continue
+                lat, lon = el.get("lat"), el.get("lon")
+                if not (_parse_degrees(lat, 90.0) and _parse_degrees(lon, 180.0)):
+                    return str(el.get("id")), lat, lon
+    except (OSError, EOFError, ET.ParseError):
+        return None
+    return None
+
+
+def _scan_highways(path: Path) -> _OsmScan:
+    """Pass 1: the highway ways, lift nodes and node positions known from the cache."""
+    import osmium
+
+    undefined = 2**31 - 1  # libosmium's "no coordinate"
+    scan = _OsmScan()
+    fp = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.KeyFilter("highway"))
+    )
+    for obj in fp:
+        if obj.is_node():
+            if obj.tags.get("highway") == "elevator":
+                scan.lifts.append(obj.id)
+            continue
+        if not obj.is_way() or len(obj.nodes) < 2:
+            continue
+        for nd in obj.nodes:
+            loc = nd.location
+            scan.refs.append(nd.ref)
+            if loc.valid():
+                scan.lons.append(loc.lon)
+                scan.lats.append(loc.lat)
+                continue
+            scan.lons.append(math.nan)
+            scan.lats.append(math.nan)
+            # a node seen with an out-of-range position, or one not seen (yet)
+            if loc.x != undefined or loc.y != undefined:
+                scan.bad.add(nd.ref)
+            else:
+                scan.unknown.add(nd.ref)
+        scan.ptr.append(len(scan.refs))
+        row = {k: obj.tags.get(k) for k in WAY_TAGS}
+        row["way_id"] = obj.id
+        scan.rows.append(row)
+    return scan
+
+
+def _resolve_nodes(path: Path, wanted: set[int]) -> tuple[dict[int, tuple[float, float]], set[int]]:
+    """Pass 2: positions of nodes the location cache did not give.
+
+    libosmium's cache keeps no negative ids (new objects of a JOSM file) and knows no node
+    that comes after its way (an unsorted file); both are looked up here. Returns the
+    positions found and the ids of nodes present with an invalid position.
+    """
+    import osmium
+
+    fp = osmium.FileProcessor(str(path), osmium.osm.NODE)
+    if min(wanted) >= 0:
+        fp = fp.with_filter(osmium.filter.IdFilter(wanted))
+    found: dict[int, tuple[float, float]] = {}
+    bad: set[int] = set()
+    for obj in fp:
+        if obj.id not in wanted:
+            continue
+        loc = obj.location
+        if loc.valid():
+            found[obj.id] = (loc.lon, loc.lat)
+        else:
+            bad.add(obj.id)
+    return found, bad
+
+
+def _split_at_gaps(
+    scan: _OsmScan, found: dict[int, tuple[float, float]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, dict[str, int]]:
+    """Cut every way at its nodes without a position; keep runs of two or more nodes.
+
+    Returns ``way_ptr``, ``node_id``, ``(n, 2)`` lon/lat, the tags of each kept run (a way
+    cut in the middle gives several rows with the same ``way_id``) and counts for the log.
+    """
+    refs = np.asarray(scan.refs, dtype=np.int64)
+    lonlat = np.column_stack([scan.lons, scan.lats]).reshape(-1, 2).astype(np.float64)
+    if found:
+        fill = np.isnan(lonlat[:, 0]) & np.isin(refs, np.fromiter(found, np.int64, len(found)))
+        lonlat[fill] = [found[int(r)] for r in refs[fill]]
+    sizes = np.diff(np.asarray(scan.ptr, dtype=np.int64))
+    way_of = np.repeat(np.arange(len(sizes)), sizes)
+    ok = ~np.isnan(lonlat[:, 0])
+    prev_ok = np.zeros_like(ok)
+    prev_ok[1:] = ok[:-1] & (way_of[1:] == way_of[:-1])
+    starts = ok & ~prev_ok
+    run = np.cumsum(starts) - 1
+    run_len = np.bincount(run[ok], minlength=int(starts.sum()))
+    keep_run = run_len >= 2
+    keep = ok.copy()
+    keep[ok] = keep_run[run[ok]]
+    run_way = way_of[starts][keep_run]
+    runs_per_way = np.bincount(run_way, minlength=len(sizes))
+    gappy = np.bincount(way_of[~ok], minlength=len(sizes)) > 0
+    counts = {
+        "missing_refs": int((~ok).sum()),
+        "ways_split": int((runs_per_way >= 2).sum()),
+        "ways_cut": int((gappy & (runs_per_way == 1)).sum()),
+        "ways_dropped": int((gappy & (runs_per_way == 0)).sum()),
+    }
+    ptr = np.concatenate([[0], np.cumsum(run_len[keep_run])]).astype(np.int64)
+    tags = pd.DataFrame(scan.rows).iloc[run_way].reset_index(drop=True)
+    return ptr, refs[keep], lonlat[keep], tags, counts
+
+
+def _log_gaps(path: Path, counts: dict[str, int], n_missing: int, bad: set[int]) -> None:
+    """One warning naming nodes with an invalid position, one summary line of the cuts."""
+    if bad:
+        listed = ", ".join(str(i) for i in sorted(bad)[:_MAX_LISTED])
+        more = f" and {len(bad) - _MAX_LISTED} more" if len(bad) > _MAX_LISTED else ""
+        log.warning(
+            "%s: %d node(s) have no valid position (lat/lon missing or out of range): "
+            "node %s%s; they are left out",
+            path.name,
+            len(bad),
+            listed,
+            more,
+        )
+    if counts["missing_refs"]:
+        log.warning(
+            "%s: ways cut at %d node(s) without a position (%d not in the file, as at the "
+            "edge of an extract; %d with an invalid position): %d ways split into separate "
+            "pieces, %d shortened, %d dropped; a way is never joined across a missing node",
+            path.name,
+            n_missing + len(bad),
+            n_missing,
+            len(bad),
+            counts["ways_split"],
+            counts["ways_cut"],
+            counts["ways_dropped"],
+        )
+
+
 def read_osm_ways(path: str | Path, *, metric_crs: str | None = None) -> RawWays:
     """Read the ways tagged ``highway`` from an OSM XML, PBF or o5m file.
+
+    Hostile and partial files are handled this way:
+
+    * a way whose nodes are not all in the file (an extract cut by a bounding box) is
+      **split** at the missing nodes: each run of two or more consecutive nodes that are
+      present becomes a piece of its own (same tags and ``way_id``); the present nodes are
+      never joined across a gap by a straight line. One warning gives the counts;
+    * a node whose position is missing or out of range (``lat="95"``, no ``lon``) is left
+      out with a warning naming it, and its ways split there like at a missing node;
+    * a node whose position is not a number at all (``lat="abc"``, ``"nan"``, ``""``)
+      stops libosmium: that is an :class:`~harbor_planner.errors.InputDataError` naming the
+      node and the file;
+    * negative ids (new objects of a JOSM file) are ids like any other; nodes that come
+      after their way (an unsorted file) are found in a second pass;
+    * a truncated or corrupt file is an :class:`~harbor_planner.errors.InputDataError`.
 
     Parameters
     ----------
@@ -74,7 +325,10 @@ def read_osm_ways(path: str | Path, *, metric_crs: str | None = None) -> RawWays
     Raises
     ------
     InputDataError
-        The file is missing, unreadable or not OSM data.
+        The file is missing, unreadable, corrupt or not OSM data, or a node position is not
+        a number.
+    NetworkError
+        No way tagged ``highway`` has two nodes with a position.
 
     """
     import osmium
@@ -82,66 +336,33 @@ def read_osm_ways(path: str | Path, *, metric_crs: str | None = None) -> RawWays
     path = Path(path)
     if not path.is_file():
         raise InputDataError("file not found", path=path)
-    ptr = [0]
-    refs: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    rows: list[dict[str, Any]] = []
-    lifts: list[int] = []
-    missing = 0
+    found: dict[int, tuple[float, float]] = {}
     try:
-        fp = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.KeyFilter("highway"))
-        )
-        for obj in fp:
-            if obj.is_node():
-                if obj.tags.get("highway") == "elevator":
-                    lifts.append(obj.id)
-                continue
-            if not obj.is_way():
-                continue
-            n_before = len(refs)
-            for nd in obj.nodes:
-                loc = nd.location
-                if not loc.valid():
-                    missing += 1
-                    continue
-                refs.append(nd.ref)
-                lons.append(loc.lon)
-                lats.append(loc.lat)
-            if len(refs) - n_before < 2:
-                del refs[n_before:], lons[n_before:], lats[n_before:]
-                continue
-            ptr.append(len(refs))
-            tags = obj.tags
-            row = {k: tags.get(k) for k in WAY_TAGS}
-            row["way_id"] = obj.id
-            rows.append(row)
-    except RuntimeError as exc:
-        raise InputDataError(
-            f"cannot read as OpenStreetMap data ({exc}); is it a complete .osm/.osm.pbf file?",
-            path=path,
-        ) from None
-    if missing:
-        log.warning(
-            "%s: %d way node references have no location in the file (ways cut at the "
-            "extract's edge); those nodes are skipped",
-            path.name,
-            missing,
-        )
-    if not rows:
+        scan = _scan_highways(path)
+        bad = set(scan.bad)
+        if scan.unknown:
+            found, bad_late = _resolve_nodes(path, scan.unknown)
+            bad |= bad_late
+    except (RuntimeError, osmium.InvalidLocationError) as exc:
+        raise osm_read_error(path, exc) from None
+    if not scan.rows:
         raise NetworkError(f"{path}: no ways tagged highway=*; is this a street extract?")
-    crs = metric_crs_for(lons, lats, metric_crs, what=str(path))
-    xy = to_metric(lons, lats, from_crs="EPSG:4326", to_crs=crs)
-    log.debug("%s: %d highway ways, %d node positions", path.name, len(rows), len(refs))
+    ptr, refs, lonlat, tags, counts = _split_at_gaps(scan, found)
+    _log_gaps(path, counts, len(scan.unknown - set(found) - bad), bad)
+    if len(ptr) < 2:
+        raise NetworkError(
+            f"{path}: no way tagged highway=* has two nodes with a position in the file; "
+            "is this a complete street extract?"
+        )
+    crs = metric_crs_for(lonlat[:, 0], lonlat[:, 1], metric_crs, what=str(path))
+    xy = to_metric(lonlat[:, 0], lonlat[:, 1], from_crs="EPSG:4326", to_crs=crs)
+    log.debug("%s: %d highway way pieces, %d node positions", path.name, len(tags), len(refs))
     return RawWays(
-        way_ptr=np.asarray(ptr, dtype=np.int64),
-        node_id=np.asarray(refs, dtype=np.int64),
+        way_ptr=ptr,
+        node_id=refs,
         xy=xy,
-        tags=pd.DataFrame(rows),
-        elevator_nodes=np.asarray(sorted(set(lifts)), dtype=np.int64),
+        tags=tags,
+        elevator_nodes=np.asarray(sorted(set(scan.lifts)), dtype=np.int64),
         crs=crs,
     )
 

@@ -27,6 +27,7 @@ from harbor_planner.network import (
     pairs_within,
     reachability,
 )
+from harbor_planner.resources import check_memory, coverage_bytes
 from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
 
 __all__ = ["CoverageMatrix", "WalkSpacing", "coverage_matrix"]
@@ -243,6 +244,11 @@ def coverage_matrix(
     if len(candidates) == 0:
         raise InputDataError("there are no candidate sites")
     limit = float(minutes) * 60.0
+    check_memory(
+        coverage_bytes(network, len(candidates), len(points), minutes),
+        f"the coverage matrix of {len(candidates):,} candidates x {len(points):,} demand points",
+        "optimize.candidate_spacing_m or the candidate file, or the demand (demand.spacing_m)",
+    )
     cand = anchors_for(network, candidates, max_dist_m=max_dist_m)
     dem = anchors_for(network, points, max_dist_m=max_dist_m)
     reach = reachability(network, cand, minutes=minutes, progress=progress)

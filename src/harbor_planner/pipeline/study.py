@@ -16,6 +16,7 @@ from harbor_planner.pipeline.analysis import (
     plan_figures,
 )
 from harbor_planner.pipeline.inputs import load_demand, load_districts, load_network, load_stations
+from harbor_planner.resources import memory_limit
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -97,7 +98,12 @@ def run_study(
     Study
 
     """
-    step = step or _quiet_step
+    with memory_limit(scenario.coverage.memory_limit_gb, source="coverage.memory_limit_gb"):
+        return _study_steps(scenario, progress, step or _quiet_step)
+
+
+def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study:
+    """The steps of :func:`run_study`, under the scenario's memory limit."""
     s = Study()
     with step("stations") as note:
         s.stations, s.rejected = load_stations(scenario)

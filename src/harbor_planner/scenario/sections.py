@@ -173,6 +173,10 @@ class CoverageConfig:
         ``[optimize]``'s candidates, so that a run that does not optimise can name them too.
     exit_candidates_crs
         True coordinates of the ``exit_candidates_sites`` file.
+    memory_limit_gb
+        Refuse work whose memory estimate is above this many GB (default: the memory
+        available now; ``--memory-limit`` on the command line wins). See
+        :mod:`harbor_planner.resources`.
 
     """
 
@@ -182,6 +186,7 @@ class CoverageConfig:
     exit_candidates_pct: float | None = None
     exit_candidates_sites: str | None = None
     exit_candidates_crs: str | None = None
+    memory_limit_gb: float | None = settings.MEMORY_LIMIT_GB
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,535 @@
+"""Hostile networks: OSM files with bad nodes, cut ways, negative ids or truncated bytes;
+tampered saved networks; settings whose work would not fit in memory.
+
+Every file here is generated in ``tmp_path`` from code; nothing hostile is shipped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from harbor_planner import build_network, load_network, save_network
+from harbor_planner.cli import main
+from harbor_planner.errors import InputDataError
+from harbor_planner.resources import (
+    check_memory,
+    format_bytes,
+    grid_demand_bytes,
+    memory_limit,
+    memory_limit_bytes,
+    street_points_bytes,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "geodata" / "demo"
+REBUILD = "rebuild it with 'harbor-planner network build"
+
+# ------------------------------------------------------------------------- OSM corpus
+
+#: A street of 7 nodes going east (about 97 m apart), a footway crossing it at node 4, and a
+#: lane from node 7 north; ``{lat3}`` lets a test spoil node 3's position.
+NODES = {
+    1: (29.3000, 106.9000),
+    2: (29.3000, 106.9010),
+    3: (29.3000, 106.9020),
+    4: (29.3000, 106.9030),
+    5: (29.3000, 106.9040),
+    6: (29.3000, 106.9050),
+    7: (29.3000, 106.9060),
+    10: (29.2990, 106.9030),
+    11: (29.3010, 106.9030),
+    12: (29.3010, 106.9060),
+    13: (29.3020, 106.9060),
+}
+WAYS = {
+    100: ([1, 2, 3, 4, 5, 6, 7], "residential"),
+    101: ([10, 4, 11], "footway"),
+    102: ([7, 12, 13], "service"),
+}
+
+
+def osm_xml(
+    *,
+    drop: tuple[int, ...] = (),
+    attrs: dict[int, str] | None = None,
+    sign: int = 1,
+    ways_first: bool = False,
+    josm: bool = False,
+) -> str:
+    """The street as OSM XML: ``drop`` nodes left out, ``attrs`` replacing a node's lat/lon,
+    ``sign=-1`` for negative ids, ``ways_first`` for an unsorted file."""
+    attrs = attrs or {}
+    extra = ' action="modify" visible="true"' if josm else ""
+    nodes = [
+        f'  <node id="{sign * i}"{extra} ' + attrs.get(i, f'lat="{lat}" lon="{lon}"') + "/>"
+        for i, (lat, lon) in NODES.items()
+        if i not in drop
+    ]
+    ways = []
+    for wid, (refs, highway) in WAYS.items():
+        nds = "".join(f'<nd ref="{sign * r}"/>' for r in refs)
+        ways.append(
+            f'  <way id="{sign * wid}"{extra}>{nds}<tag k="highway" v="{highway}"/>'
+            f'<tag k="name" v="示例路{wid}"/></way>'
+        )
+    body = ways + nodes if ways_first else nodes + ways
+    gen = "JOSM" if josm else "test"
+    return (
+        f"<?xml version='1.0' encoding='UTF-8'?>\n<osm version=\"0.6\" generator=\"{gen}\">\n"
+        + "\n".join(body)
+        + "\n</osm>\n"
+    )
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def edges_within(net, reference) -> bool:
+    """Every edge of ``net`` lies on the streets of ``reference`` (no invented straight line)."""
+    streets = shapely.union_all(reference.edge_geometry).buffer(0.05)
+    return bool(shapely.within(net.edge_geometry, streets).all())
+
+
+@pytest.fixture(scope="module")
+def whole(tmp_path_factory):
+    path = write(tmp_path_factory.mktemp("osm"), "whole.osm", osm_xml())
+    return build_network(path, progress=False, keep_all=True)
+
+
+def cli(argv, capsys):
+    code = main(["-q", *argv])
+    err = capsys.readouterr().err
+    return code, err
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        'lat="abc" lon="106.9020"',
+        'lat="nan" lon="106.9020"',
+        'lat="" lon="106.9020"',
+        'lat="29.3.1" lon="106.9020"',
+        'lat="29.3000" lon="500"',
+        'lat="inf" lon="106.9020"',
+    ],
+)
+def test_unparsable_position_is_an_error_naming_node_and_file(tmp_path, bad, capsys):
+    path = write(tmp_path, "bad.osm", osm_xml(attrs={3: bad}))
+    with pytest.raises(InputDataError) as err:
+        build_network(path, progress=False)
+    msg = str(err.value)
+    assert "node 3 " in msg and str(path) in msg and "\n" not in msg
+    code, err_text = cli(["network", "info", str(path)], capsys)
+    assert code == 3 and "Traceback" not in err_text
+    assert err_text.count("\n") == 1 and "node 3" in err_text
+
+
+@pytest.mark.parametrize(
+    "bad", ['lat="95.0" lon="106.9020"', 'lon="106.9020"', 'lat="29.3"', 'lat="29.3" lon="-181"']
+)
+def test_missing_or_out_of_range_position_drops_the_node_and_splits(tmp_path, whole, bad, caplog):
+    path = write(tmp_path, "range.osm", osm_xml(attrs={3: bad}))
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        net = build_network(path, progress=False, keep_all=True)
+    assert 3 not in set(net.nodes["osmid"])
+    assert edges_within(net, whole)
+    assert any("node 3" in r.getMessage() for r in caplog.records)
+    # the way is cut at node 3, so nodes 2 and 4 are not joined
+    ends = {
+        frozenset(net.nodes["osmid"].to_numpy()[[u, v]]) for u, v in net.edges[["u", "v"]].values
+    }
+    assert frozenset({2, 4}) not in ends
+
+
+def test_way_with_missing_middle_nodes_is_split_never_joined(tmp_path, whole, caplog):
+    path = write(tmp_path, "cut.osm", osm_xml(drop=(3, 5)))
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        net = build_network(path, progress=False, keep_all=True)
+    longest_real = whole.edges["length_m"].max()
+    assert net.edges["length_m"].max() <= longest_real + 1e-6
+    assert edges_within(net, whole)
+    summary = [r.getMessage() for r in caplog.records if "split" in r.getMessage()]
+    assert len(summary) == 1 and "2 not in the file" in summary[0]
+    # 1-2 and 6-7 survive as pieces, 4 only on the footway; 2-4 or 4-6 would be invented
+    osmid = net.nodes["osmid"].to_numpy()
+    pairs = {frozenset(osmid[[u, v]]) for u, v in net.edges[["u", "v"]].to_numpy()}
+    assert frozenset({1, 2}) in pairs and frozenset({6, 7}) in pairs
+    assert not pairs & {frozenset({2, 4}), frozenset({4, 6}), frozenset({2, 6})}
+    # the total is the whole length minus the four segments next to the missing nodes
+    seg = whole.edges["length_m"].sum() - net.edges["length_m"].sum()
+    assert seg == pytest.approx(4 * 97.2, rel=0.02)
+
+
+def test_way_left_with_one_node_is_dropped(tmp_path, whole):
+    path = write(tmp_path, "lone.osm", osm_xml(drop=(10, 11)))
+    net = build_network(path, progress=False, keep_all=True)
+    assert 101 not in set(net.edges["way_id"])
+    assert edges_within(net, whole)
+
+
+def test_extract_without_any_positioned_way_is_a_network_error(tmp_path):
+    path = write(tmp_path, "empty.osm", osm_xml(drop=tuple(NODES)))
+    code = main(["-q", "network", "info", str(path)])
+    assert code == 4
+
+
+@pytest.mark.parametrize("form", ["negative", "josm", "unsorted", "negative-unsorted"])
+def test_negative_ids_and_unsorted_files_give_the_same_network(tmp_path, whole, form):
+    text = osm_xml(
+        sign=-1 if "negative" in form or form == "josm" else 1,
+        josm=form == "josm",
+        ways_first="unsorted" in form,
+    )
+    net = build_network(write(tmp_path, f"{form}.osm", text), progress=False, keep_all=True)
+    assert net.n_edges == whole.n_edges and net.n_nodes == whole.n_nodes
+    assert net.edges["length_m"].sum() == pytest.approx(whole.edges["length_m"].sum())
+    assert edges_within(net, whole)
+
+
+def _pbf(tmp_path: Path) -> Path:
+    import osmium
+
+    src = write(tmp_path, "src.osm", osm_xml())
+    out = tmp_path / "street.osm.pbf"
+    writer = osmium.SimpleWriter(str(out))
+    for obj in osmium.FileProcessor(str(src)):
+        if obj.is_node():
+            writer.add_node(obj)
+        elif obj.is_way():
+            writer.add_way(obj)
+    writer.close()
+    return out
+
+
+@pytest.mark.parametrize("kind", ["xml-half", "xml-tail", "xml-empty", "gz", "pbf", "pbf-bytes"])
+def test_truncated_or_corrupt_osm_is_one_line_naming_the_file(tmp_path, kind, capsys):
+    import gzip
+
+    full = osm_xml().encode()
+    if kind == "xml-half":
+        path = tmp_path / "cut.osm"
+        path.write_bytes(full[: len(full) // 2])
+    elif kind == "xml-tail":
+        path = tmp_path / "cut.osm"
+        path.write_bytes(full[:-20])
+    elif kind == "xml-empty":
+        path = tmp_path / "cut.osm"
+        path.write_bytes(b"")
+    elif kind == "gz":
+        path = tmp_path / "cut.osm.gz"
+        path.write_bytes(gzip.compress(full)[:-40])
+    else:
+        pbf = _pbf(tmp_path)
+        data = pbf.read_bytes()
+        path = tmp_path / "cut.osm.pbf"
+        if kind == "pbf":
+            path.write_bytes(data[: len(data) // 2])
+        else:
+            path.write_bytes(data[:40] + bytes(64) + data[104:])
+    with pytest.raises(InputDataError) as err:
+        build_network(path, progress=False)
+    assert str(path) in str(err.value)
+    code, err_text = cli(["network", "build", str(path), "--out", str(tmp_path / "n.npz")], capsys)
+    assert code == 3 and "Traceback" not in err_text and err_text.count("\n") == 1
+    assert not (tmp_path / "n.npz").exists()
+
+
+def test_pbf_reads_like_xml(tmp_path, whole):
+    net = build_network(_pbf(tmp_path), progress=False, keep_all=True)
+    assert net.n_edges == whole.n_edges
+
+
+def test_poi_and_building_readers_name_the_unparsable_node(tmp_path):
+    from harbor_planner.candidates.poi import osm_poi_candidates
+    from harbor_planner.demand.buildings import building_demand
+
+    path = write(tmp_path, "bad.osm", osm_xml(attrs={3: 'lat="abc" lon="106.9"'}))
+    for read in (osm_poi_candidates, building_demand):
+        with pytest.raises(InputDataError, match="node 3 has an unparsable position"):
+            read(path)
+
+
+# ------------------------------------------------------------------------- saved networks
+
+
+@pytest.fixture(scope="module")
+def demo_npz(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("npz") / "demo.npz"
+    net = build_network(DEMO / "demo.osm", dem=DEMO / "dem.tif", progress=False)
+    save_network(net, path)
+    return path
+
+
+def _tamper(src: Path, dst: Path, **change) -> Path:
+    with np.load(src) as z:
+        data = {k: z[k] for k in z.files}
+    for key, fn in change.items():
+        if fn is None:
+            data.pop(key)
+        else:
+            data[key] = fn(data[key].copy())
+    np.savez(dst, **data)
+    return dst
+
+
+def _set(index, value):
+    def fn(a):
+        a[index] = value
+        return a
+
+    return fn
+
+
+TAMPERED = {
+    "nan-times": {"edge_time_fwd_s": _set(slice(None, None, 3), np.nan)},
+    "nan-arc-times": {"arc_time_s": _set(slice(None, None, 3), np.nan)},
+    "negative-arc-times": {"arc_time_s": _set(5, -100.0)},
+    "negative-edge-times": {"edge_time_bwd_s": _set(0, -1.0), "arc_time_s": lambda a: -a},
+    "zero-times": {"arc_time_s": lambda a: a * 0},
+    "halved-times": {"arc_time_s": lambda a: a / 2},
+    "negative-length": {"edge_length_m": _set(2, -5.0)},
+    "edge-index": {"edge_u": _set(3, 10**6)},
+    "edge-index-negative": {"edge_v": _set(0, -1)},
+    "arc-index": {"arc_indices": _set(0, -1)},
+    "arc-edge": {"arc_edge": _set(0, 10**6)},
+    "indptr": {"arc_indptr": lambda a: a[::-1].copy()},
+    "geom-offsets": {"geom_offsets": _set(1, 10**6)},
+    "missing-array": {"arc_edge": None},
+    "missing-meta": {"meta": None},
+    "short-array": {"edge_v": lambda a: a[:-1]},
+    "wrong-dtype": {"edge_u": lambda a: a.astype(float)},
+    "object-array": {"edge_name": lambda a: a.astype(object)},
+    "bad-meta": {"meta": lambda a: np.frombuffer(b"{not json", np.uint8)},
+    "meta-crs": {"meta": lambda a: _meta(a, crs="EPSG:4326")},
+    "meta-model": {"meta": lambda a: _meta(a, walk_model={"kind": "fly"})},
+    "inf-node": {"node_x": _set(0, np.inf)},
+    "nan-coords": {"geom_coords": _set(0, np.nan)},
+    "moved-geometry": {"geom_coords": lambda a: a + 50.0},
+    "text-code": {"edge_highway": _set(0, 10**4)},
+}
+
+
+def _meta(raw, **change):
+    meta = json.loads(bytes(raw).decode())
+    meta.update(change)
+    return np.frombuffer(json.dumps(meta).encode(), np.uint8)
+
+
+def _corrupt_bytes(src: Path, dst: Path, kind: str) -> Path:
+    data = src.read_bytes()
+    if kind == "truncated":
+        dst.write_bytes(data[: len(data) // 2])
+    elif kind == "truncated-tail":
+        dst.write_bytes(data[:-30])
+    elif kind == "empty":
+        dst.write_bytes(b"")
+    elif kind == "flipped":
+        mid = len(data) // 2
+        dst.write_bytes(data[:mid] + b"\xff" * 200 + data[mid + 200 :])
+    else:  # a member whose header promises far more than it holds
+        with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+            for info in zin.infolist():
+                raw = zin.read(info)
+                if info.filename == "edge_u.npy":
+                    raw = raw.replace(b"'shape': (", b"'shape': (99999999999", 1)
+                zout.writestr(info, raw)
+    return dst
+
+
+@pytest.mark.parametrize("case", sorted(TAMPERED))
+def test_tampered_network_is_one_error_saying_rebuild(demo_npz, tmp_path, case, capsys):
+    path = _tamper(demo_npz, tmp_path / f"{case}.npz", **TAMPERED[case])
+    with pytest.raises(InputDataError) as err:
+        load_network(path)
+    msg = str(err.value)
+    assert str(path) in msg and "\n" not in msg
+    if case not in ("missing-meta",):
+        assert REBUILD in msg
+    code, err_text = cli(["network", "info", str(path)], capsys)
+    assert code == 3 and "Traceback" not in err_text and err_text.count("\n") == 1
+
+
+@pytest.mark.parametrize("kind", ["truncated", "truncated-tail", "empty", "flipped", "huge-header"])
+def test_corrupt_npz_bytes_are_one_error(demo_npz, tmp_path, kind, capsys):
+    path = _corrupt_bytes(demo_npz, tmp_path / f"{kind}.npz", kind)
+    with pytest.raises(InputDataError, match="rebuild it"):
+        load_network(path)
+    code, err_text = cli(["network", "info", str(path)], capsys)
+    assert code == 3 and "Traceback" not in err_text and "rebuild it" in err_text
+
+
+def test_sound_network_still_loads(demo_npz):
+    net = load_network(demo_npz)
+    assert net.n_edges > 50 and np.isfinite(net.time_graph().data).all()
+
+
+@pytest.mark.parametrize("case", ["nan-times", "negative-edge-times", "edge-index"])
+def test_coverage_on_a_tampered_network_never_reports(demo_npz, tmp_path, case, capsys):
+    path = _tamper(demo_npz, tmp_path / f"{case}.npz", **TAMPERED[case])
+    out = tmp_path / "out"
+    code, err_text = cli(
+        [
+            "coverage", "--network", str(path), "--stations", str(DEMO / "stations.csv"),
+            "--crs", "gcj02", "--out", str(out),
+        ],
+        capsys,
+    )  # fmt: skip
+    assert code == 3 and REBUILD in err_text and "Traceback" not in err_text
+    assert not (out / "summary.json").exists()
+
+
+def test_network_info_subprocess_one_line(demo_npz, tmp_path):
+    path = _tamper(demo_npz, tmp_path / "nan.npz", **TAMPERED["nan-times"])
+    proc = subprocess.run(
+        [sys.executable, "-m", "harbor_planner", "network", "info", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 3
+    assert "Traceback" not in proc.stderr
+    assert [line for line in proc.stderr.splitlines() if line.startswith("harbor-planner")] == [
+        proc.stderr.strip()
+    ]
+
+
+# ------------------------------------------------------------------------- memory
+
+
+def test_check_memory_message_and_limits(monkeypatch):
+    check_memory(1024, "tiny work", "nothing", limit_bytes=2048)
+    with pytest.raises(InputDataError) as err:
+        check_memory(3 * 1024**3, "big work", "the.setting", limit_bytes=1024**3)
+    msg = str(err.value)
+    assert "3.0 GB" in msg and "1.0 GB" in msg and "the.setting" in msg
+    with pytest.raises(InputDataError, match="more than 1,000 TB"):
+        check_memory(float("inf"), "endless work", "x", limit_bytes=1024**3)
+    monkeypatch.setenv("HARBOR_PLANNER_MEMORY_GB", "3")
+    assert memory_limit_bytes() == (3 * 1024**3, "HARBOR_PLANNER_MEMORY_GB=3")
+    with memory_limit(2):
+        assert memory_limit_bytes()[0] == 2 * 1024**3
+        with memory_limit(5, source="coverage.memory_limit_gb"):
+            assert memory_limit_bytes()[0] == 2 * 1024**3  # the command line wins
+    with memory_limit(5, source="coverage.memory_limit_gb"):
+        assert memory_limit_bytes()[1] == "coverage.memory_limit_gb 5"
+    monkeypatch.setenv("HARBOR_PLANNER_MEMORY_GB", "lots")
+    with pytest.raises(InputDataError, match="HARBOR_PLANNER_MEMORY_GB"):
+        memory_limit_bytes()
+    monkeypatch.delenv("HARBOR_PLANNER_MEMORY_GB")
+    assert memory_limit_bytes()[1] == "the memory available now"
+    assert memory_limit_bytes()[0] > 0
+
+
+def test_estimates_are_of_the_right_order():
+    # measured: about 2.4 KB a point over a whole demo run at 0.02 m (520,000 points)
+    assert 1.0 * 1024**3 < street_points_bytes(520_000) < 4 * 1024**3
+    # measured: grid:1 on the demo took 336 MB for 1.5 M cells in the box, 33,600 kept
+    assert 150 * 1024**2 < grid_demand_bytes(1.5e6, 5e4) < 1024**3
+    assert format_bytes(1536 * 1024**2) == "1.5 GB"
+
+
+def _coverage_argv(tmp_path: Path, *more: str) -> list[str]:
+    return [
+        "coverage", "--network", str(DEMO / "demo.osm"), "--stations",
+        str(DEMO / "stations.csv"), "--crs", "gcj02", "--out", str(tmp_path / "out"), *more,
+    ]  # fmt: skip
+
+
+def _fails_fast(argv, capsys, *needles):
+    t0 = time.perf_counter()
+    code, err = cli(argv, capsys)
+    elapsed = time.perf_counter() - t0
+    assert code == 3 and "Traceback" not in err and err.count("\n") == 1, err
+    assert " GB" in err or " MB" in err or " TB" in err
+    for needle in needles:
+        assert needle in err
+    assert elapsed < 15
+    return err
+
+
+def test_tiny_spacing_fails_fast_with_the_estimate(tmp_path, capsys):
+    # 10.4 km of main streets every 0.01 m: a million points, about 3 GB
+    err = _fails_fast(
+        _coverage_argv(tmp_path, "--spacing", "0.01", "--memory-limit", "2"),
+        capsys,
+        "--spacing",
+        "--memory-limit 2",
+    )
+    assert "1,039,0" in err
+    # beyond any machine's memory with the default limit
+    _fails_fast(_coverage_argv(tmp_path, "--spacing", "1e-6"), capsys, "demand.spacing_m")
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+def test_scenario_spacing_fails_fast(tmp_path, capsys):
+    argv = ["run", str(DEMO / "demo.toml"), "--out", str(tmp_path / "run")]
+    _fails_fast([*argv, "--set", "demand.spacing_m=1e-6"], capsys, "demand.spacing_m")
+    _fails_fast(
+        [*argv, "--set", "demand.spacing_m=0.01", "--set", "coverage.memory_limit_gb=2"],
+        capsys,
+        "coverage.memory_limit_gb 2",
+    )
+
+
+def test_grid_cell_and_isochrone_cell_fail_fast(tmp_path, capsys):
+    _fails_fast(_coverage_argv(tmp_path, "--demand", "grid:0.001"), capsys, "grid")
+    _fails_fast(
+        [
+            "isochrones", "--network", str(DEMO / "demo.osm"), "--stations",
+            str(DEMO / "stations.csv"), "--crs", "gcj02", "--method", "grid", "--cell",
+            "0.0001", "--out", str(tmp_path / "iso.gpkg"),
+        ],
+        capsys,
+        "--cell",
+    )  # fmt: skip
+    assert not (tmp_path / "iso.gpkg").exists()
+
+
+def test_candidate_spacing_fails_fast(tmp_path, capsys):
+    argv = _coverage_argv(tmp_path, "--add", "1", "--candidates", "auto")
+    argv[0] = "optimize"
+    _fails_fast([*argv, "--candidate-spacing", "1e-6"], capsys, "optimize.candidate_spacing_m")
+
+
+def test_small_limit_fails_a_normal_run(tmp_path, capsys):
+    argv = _coverage_argv(tmp_path)
+    _fails_fast([*argv, "--memory-limit", "0.05"], capsys, "--memory-limit 0.05")
+    assert not (tmp_path / "out" / "summary.json").exists()
+
+
+@pytest.mark.slow
+def test_the_default_limit_lets_a_normal_run_pass(tmp_path, capsys):
+    code, err = cli(_coverage_argv(tmp_path), capsys)
+    assert code == 0, err
+    assert (tmp_path / "out" / "summary.json").exists()
+
+
+@pytest.mark.slow
+def test_yuzhong_tiny_spacing_is_an_immediate_error(tmp_path, shared):
+    shared("yuzhong", "walk.osm")
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [
+            sys.executable, "-m", "harbor_planner", "-q", "run",
+            str(ROOT / "scenarios" / "yuzhong.toml"), "--out", str(tmp_path / "out"),
+            "--set", "demand.spacing_m=0.01",
+        ],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 3, proc.stderr
+    assert "GB" in proc.stderr and "demand.spacing_m" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert time.perf_counter() - t0 < 120
