@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from harbor_planner import __version__
+from harbor_planner._safe_text import clean_text
 from harbor_planner._safety import signals_raise
 from harbor_planner.cli.analysis import add_coverage_commands, add_map_command
 from harbor_planner.cli.network import add_network_commands
@@ -74,6 +75,14 @@ def _configure_logging(args: argparse.Namespace) -> None:
     log.propagate = False
 
 
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Say which signal stopped the command; its exit code (130 SIGINT, 143 SIGTERM)."""
+    signum = getattr(exc, "signum", signal.SIGINT)
+    name = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted (SIGINT)"
+    print(f"harbor-planner: {name}", file=sys.stderr)
+    return 128 + int(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code.
 
@@ -83,8 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         Arguments without the program name; ``sys.argv[1:]`` when ``None``.
 
     """
-    parser = _build_parser()
-    args = parser.parse_args(argv)
+    try:  # building the parser loads the package: Ctrl-C here is caught too
+        args = _build_parser().parse_args(argv)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
     # the command's logging setup is undone afterwards, so that calling main() from Python
     # (tests, notebooks) leaves the caller's logging as it was
     saved = (log.handlers[:], log.level, log.propagate)
@@ -94,16 +105,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         with signals_raise(), memory_limit(getattr(args, "memory_limit", None)):
             return handler(args)
     except HarborPlannerError as exc:
-        print(f"harbor-planner: error: {exc}", file=sys.stderr)
+        print(f"harbor-planner: error: {clean_text(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
-        signum = getattr(exc, "signum", signal.SIGINT)
-        name = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted (SIGINT)"
-        print(f"harbor-planner: {name}", file=sys.stderr)
-        return 128 + int(signum)
+        return _interrupted(exc)
     except OSError as exc:  # a file error no step turned into a message of its own
         path = f"{exc.filename}: " if exc.filename else ""
-        print(f"harbor-planner: error: {path}{exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"harbor-planner: error: {clean_text(path + str(exc.strerror or exc))}", file=sys.stderr
+        )
         return 1
     finally:
         log.handlers[:] = saved[0]
