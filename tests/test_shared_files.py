@@ -362,3 +362,22 @@ def test_demo_twice_gives_the_same_bytes(tmp_path, capsys):
     with sqlite3.connect(a / "layers.gpkg") as db:
         dates = {r[0] for r in db.execute("select last_change from gpkg_contents")}
     assert dates == {"2000-01-01T00:00:00.000Z"}
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--tianditu-keyy", "SECRET-IN-USAGE"],
+        ["--set", "output.tianditu_key=SECRET-IN-USAGE"],
+        ["--api-token=SECRET-IN-USAGE"],
+    ],
+)
+def test_usage_errors_never_echo_a_secret(capsys, extra):
+    from harbor_planner.cli import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["coverage", "--network", "n", "--stations", "s", "--out", "o", *extra])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments" in err
+    assert "SECRET-IN-USAGE" not in err

@@ -19,9 +19,10 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from harbor_planner import __version__
-from harbor_planner._safe_text import clean_text
+from harbor_planner._safe_text import clean_text, redact_argv
 from harbor_planner._safety import signals_raise
 from harbor_planner.cli.analysis import add_coverage_commands, add_map_command
 from harbor_planner.cli.network import add_network_commands
@@ -38,8 +39,18 @@ log = logging.getLogger("harbor_planner")
 Handler = Callable[[argparse.Namespace], int]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors that never echo a secret (``--tianditu-key K``...)."""
+
+    def error(self, message: str) -> NoReturn:
+        head, sep, rest = message.partition("unrecognized arguments: ")
+        if sep:
+            message = head + sep + " ".join(redact_argv(rest.split(" ")))
+        super().error(clean_text(message))
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="harbor-planner",
         description=(
             "15-minute walking coverage and site planning for worker harbour (渝工港湾) stations."
