@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harbor_planner._safe_text import (
+from harbor_planner._text import (
     clean_text,
     csv_safe,
     formula_safe,

@@ -4,7 +4,7 @@ GDAL stamps each GeoPackage table with the time it was written (``gpkg_contents.
 and ZIP containers (``.xlsx``) hold the time of each entry. The writers fix both to
 :data:`harbor_planner.settings.FILE_DATE`; the time of a run belongs in its ``run.json``.
 GeoPackage text cells lose their control characters on the way
-(:func:`harbor_planner._safe_text.clean_text`).
+(:func:`harbor_planner._text.clean_text`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner import settings
-from harbor_planner._safe_text import clean_text
+from harbor_planner._text import clean_text
 
 __all__ = [
     "file_datetime",

@@ -29,8 +29,8 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from harbor_planner._io import atomic_path, jsonable
-from harbor_planner._safe_text import csv_safe
 from harbor_planner._stable import without_timings, write_gpkg_layer
+from harbor_planner._text import csv_safe
 from harbor_planner.analysis.redundancy import station_pairs, station_redundancy
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network import (
@@ -519,7 +519,7 @@ def write_coverage(
     station covers), ``gaps.gpkg`` (uncovered demand) and ``covered.gpkg``.
 
     CSV files are UTF-8 with a byte-order mark so that Excel shows Chinese correctly, their
-    text cells never read as formulas (:func:`harbor_planner._safe_text.csv_safe`). Every
+    text cells never read as formulas (:func:`harbor_planner._text.csv_safe`). Every
     file is written atomically; the same result gives the same bytes.
 
     Returns

@@ -22,8 +22,8 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from harbor_planner import __version__
-from harbor_planner._safe_text import clean_text, redact_argv
 from harbor_planner._safety import signals_raise
+from harbor_planner._text import clean_text, redact_argv
 from harbor_planner.cli.analysis import add_coverage_commands, add_map_command
 from harbor_planner.cli.network import add_network_commands
 from harbor_planner.cli.optimize import add_optimize_command

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import atomic_path
-from harbor_planner._safe_text import csv_safe
 from harbor_planner._stable import without_timings, write_gpkg_layer
+from harbor_planner._text import csv_safe
 from harbor_planner.optimize.select import SiteSelection
 
 __all__ = ["selected_sites", "write_selection"]
@@ -62,7 +62,7 @@ def write_selection(
     false (a scenario run writes its own).
 
     CSV files are UTF-8 with a byte-order mark (Excel shows Chinese correctly), their text
-    cells never read as formulas (:func:`harbor_planner._safe_text.csv_safe`); every file is
+    cells never read as formulas (:func:`harbor_planner._text.csv_safe`); every file is
     written atomically, the same selection giving the same bytes (no timings in
     ``summary.json``).
     """

@@ -9,7 +9,7 @@ module            job
                   :func:`harbor_planner.settings.status_label`)
 ``values``        numbers, percentages and cells for display
 ``cells``         workbook cells that are never formulas, workbooks with reproducible bytes
-                  (CSV text: :func:`harbor_planner._safe_text.csv_safe`)
+                  (CSV text: :func:`harbor_planner._text.csv_safe`)
 ``map``           :func:`make_map`, :func:`save_map` (layers in ``map_specs``, Leaflet and the
                   page's CSS/JavaScript in ``map_assets``)
 ``report_html``   ``report_html.report_html``, :func:`write_report_html` (charts in ``svg``)

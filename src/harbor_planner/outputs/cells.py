@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import atomic_path
-from harbor_planner._safe_text import FORMULA_STARTS, clean_text
 from harbor_planner._stable import file_datetime, stable_zip
+from harbor_planner._text import FORMULA_STARTS, clean_text
 from harbor_planner.outputs.values import cell_value, is_missing
 
 __all__ = ["protect_cells", "save_workbook", "write_frames_xlsx", "xlsx_value"]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import atomic_path
-from harbor_planner._safe_text import csv_safe
+from harbor_planner._text import csv_safe
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.layers import report_layers, write_layers_gpkg
 from harbor_planner.outputs.map import make_map, save_map

@@ -52,7 +52,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from harbor_planner._safe_text import clean_text
+from harbor_planner._text import clean_text
 from harbor_planner.errors import CRSError, DependencyError, InputDataError
 from harbor_planner.outputs.labels import MAP_TEXT, map_text, status_text
 from harbor_planner.outputs.map_assets import (

@@ -13,7 +13,7 @@ import re
 from importlib import resources
 from typing import Any
 
-from harbor_planner._safe_text import strip_control_deep
+from harbor_planner._text import strip_control_deep
 
 __all__ = [
     "LAYER_JS",

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from harbor_planner._safe_text import clean_text
+from harbor_planner._text import clean_text
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.labels import map_text, status_text

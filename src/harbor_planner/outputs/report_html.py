@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from harbor_planner._io import atomic_path, file_sha256, jsonable
-from harbor_planner._safe_text import clean_text
+from harbor_planner._text import clean_text
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.osm import OSM_SUFFIXES
 from harbor_planner.outputs.labels import report_labels, status_text, value_text

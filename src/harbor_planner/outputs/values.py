@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import jsonable
-from harbor_planner._safe_text import clean_text, redact_secrets
+from harbor_planner._text import clean_text, redact_secrets
 
 __all__ = [
     "cell_value",
@@ -38,7 +38,7 @@ def esc(value: Any) -> str:
     Parameters
     ----------
     value
-        Any value; its ``str`` is cleaned (:func:`harbor_planner._safe_text.clean_text`)
+        Any value; its ``str`` is cleaned (:func:`harbor_planner._text.clean_text`)
         and escaped, quotes included.
 
     Returns
@@ -251,7 +251,7 @@ def report_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
     Returns
     -------
     dict
-        A copy, :func:`harbor_planner._safe_text.redact_secrets` applied, without
+        A copy, :func:`harbor_planner._text.redact_secrets` applied, without
         ``output.dir``.
 
     """

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from harbor_planner import settings
 from harbor_planner._io import atomic_path
-from harbor_planner._safe_text import csv_safe
 from harbor_planner._stable import without_timings
+from harbor_planner._text import csv_safe
 from harbor_planner.errors import InputDataError
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from harbor_planner._safe_text import clean_text, has_control
+from harbor_planner._text import clean_text, has_control
 
 __all__ = ["clean_text", "has_control", "parse_coordinate_text"]
 

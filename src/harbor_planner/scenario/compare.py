@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import atomic_path
-from harbor_planner._safe_text import csv_safe
+from harbor_planner._text import csv_safe
 from harbor_planner.errors import InputDataError
 
 __all__ = ["Comparison", "compare_runs", "format_comparison", "write_comparison"]

@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harbor_planner._safe_text import redact_override, redact_secrets
+from harbor_planner._text import redact_override, redact_secrets
 from harbor_planner.errors import ScenarioError
 from harbor_planner.scenario._check import (
     Problems,

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import file_sha256
-from harbor_planner._safe_text import redact_argv
 from harbor_planner._safety import signals_raise
+from harbor_planner._text import redact_argv
 from harbor_planner.outputs.staging import ResultFolder
 from harbor_planner.pipeline import (
     Study,

@@ -251,8 +251,8 @@ def write_register(
 
     """
     from harbor_planner._io import atomic_path
-    from harbor_planner._safe_text import csv_safe
     from harbor_planner._stable import write_gpkg_layer
+    from harbor_planner._text import csv_safe
     from harbor_planner.outputs.cells import write_frames_xlsx
 
     path = Path(path)
