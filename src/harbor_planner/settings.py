@@ -12,6 +12,12 @@ __all__ = [
     "BASEMAPS",
     "CANDIDATE_SPACING_M",
     "CORRIDOR_M",
+    "DATUM_GUARD_MIN_MEDIAN_M",
+    "DATUM_GUARD_MIN_POINTS",
+    "DATUM_GUARD_RATIO",
+    "DATUM_MIXED_MIN_ROWS",
+    "DATUM_ROW_GAIN_M",
+    "DATUM_ROW_RATIO",
     "DEMAND_KINDS",
     "DEM_OUTSIDE_CHOICES",
     "GRID_CELL_M",
@@ -55,6 +61,23 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 
 #: Stations farther than this from a walkable street are left out (metres).
 SNAP_MAX_DIST_M: float = 150.0
+
+#: Datum guard (:func:`harbor_planner.stations.check_datum`): a file is taken to be in another
+#: lon/lat datum than stated when, read in that datum, its median distance to the walkable
+#: streets is at most this fraction of the stated reading's median ...
+DATUM_GUARD_RATIO: float = 1 / 3
+#: ... and the stated reading's median is over this many metres (a well-placed file lies a
+#: few metres from the streets in any case).
+DATUM_GUARD_MIN_MEDIAN_M: float = 30.0
+#: With fewer points than this the datum guard only warns (a median of few points proves
+#: little).
+DATUM_GUARD_MIN_POINTS: int = 5
+#: A row "fits another datum" when, read in it, it lies this many times closer to a street ...
+DATUM_ROW_RATIO: float = 3.0
+#: ... and at least this many metres closer than as stated.
+DATUM_ROW_GAIN_M: float = 100.0
+#: A file with at least this many such rows mixes datums: an error (fewer: a warning).
+DATUM_MIXED_MIN_ROWS: int = 3
 
 # ----------------------------------------------------------------------------- network
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from harbor_planner.scenario import NetworkConfig, Scenario
 
 __all__ = [
+    "add_accept_datum_option",
     "add_demand_options",
     "add_map_band_options",
     "add_map_options",
@@ -118,6 +119,18 @@ def add_station_input_options(p: argparse.ArgumentParser) -> None:
         metavar="M",
         help="leave out stations farther than this from a walkable street "
         f"(default {settings.SNAP_MAX_DIST_M:g} m)",
+    )
+    add_accept_datum_option(g)
+
+
+def add_accept_datum_option(g: Any) -> None:
+    """``--accept-datum``: use points in the stated datum although another fits better."""
+    g.add_argument(
+        "--accept-datum",
+        action="store_true",
+        default=None,
+        help="use the points in the stated --crs even when they fit the walkable streets much "
+        "better in another datum (default: an error naming the better datum)",
     )
 
 
@@ -274,6 +287,7 @@ def stations_settings(args: argparse.Namespace) -> dict[str, Any]:
             "sheet": args.sheet,
             "status": status,
             "max_dist_m": args.max_dist,
+            "accept_datum": getattr(args, "accept_datum", None),
         }
     )
 

@@ -35,6 +35,7 @@ __all__ = ["add_coverage_commands", "add_map_command", "coverage_settings", "one
 def _cmd_isochrones(args: argparse.Namespace) -> int:
     from harbor_planner._io import atomic_path
     from harbor_planner.pipeline import (
+        check_stations_datum,
         load_network,
         load_stations,
         station_isochrones,
@@ -60,6 +61,7 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
     check_outputs(outputs, study_inputs(scenario))
     stations, _ = load_stations(scenario)
     net = load_network(scenario.network, progress=args.progress)
+    check_stations_datum(scenario, stations, net)
     polys, area = station_isochrones(
         scenario,
         net,
@@ -146,6 +148,7 @@ def _coverage_summary(scenario: object, study: Any) -> dict[str, Any]:
 
 def _cmd_map(args: argparse.Namespace) -> int:
     from harbor_planner.pipeline import (
+        check_stations_datum,
         load_network,
         load_stations,
         map_isochrones,
@@ -164,6 +167,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     check_outputs([args.out], {**study_inputs(scenario), "sites": args.sites})
     stations, _ = load_stations(scenario)
     net = load_network(scenario.network, progress=args.progress)
+    check_stations_datum(scenario, stations, net)
     iso, area = map_isochrones(scenario, net, stations, progress=args.progress)
     sites = None if args.sites is None else read_sites(args.sites)
     write_map(scenario, args.out, stations=stations, sites=sites, isochrones=iso, service_area=area)

@@ -7,7 +7,12 @@ import sys
 from pathlib import Path
 
 from harbor_planner import settings
-from harbor_planner.cli._options import add_walk_model_options, check_outputs, network_config
+from harbor_planner.cli._options import (
+    add_accept_datum_option,
+    add_walk_model_options,
+    check_outputs,
+    network_config,
+)
 from harbor_planner.errors import InputDataError
 
 __all__ = ["add_stations_commands"]
@@ -42,6 +47,10 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
     if args.out is not None:
         write_station_check(check, args.out)
         print(f"wrote {clean_text(str(args.out))} (layers: stations, rejected, problems)")
+    if args.network is not None:
+        from harbor_planner.stations import check_frame_datum
+
+        check_frame_datum(check.stations, net, path=args.file, accept=bool(args.accept_datum))
     if not check.ok:
         print(
             f"harbor-planner: error: {len(check.errors)} errors in "
@@ -148,6 +157,7 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
         help="flag stations farther than this from a walkable street "
         f"(default {settings.SNAP_MAX_DIST_M:g} m)",
     )
+    add_accept_datum_option(g)
     add_walk_model_options(c)
     c.set_defaults(handler=_cmd_stations_check)
 

@@ -28,7 +28,14 @@ from harbor_planner.pipeline.analysis import (
     station_isochrones,
     with_sites,
 )
-from harbor_planner.pipeline.inputs import load_demand, load_districts, load_network, load_stations
+from harbor_planner.pipeline.inputs import (
+    check_candidates_datum,
+    check_stations_datum,
+    load_demand,
+    load_districts,
+    load_network,
+    load_stations,
+)
 from harbor_planner.pipeline.results import (
     EXIT_CANDIDATES_FILE,
     coverage_headline,
@@ -42,12 +49,15 @@ from harbor_planner.pipeline.results import (
     write_map,
     write_results,
 )
-from harbor_planner.pipeline.study import Step, Study, run_study, study_summary
+from harbor_planner.pipeline.study import Step, Study, check_datums, run_study, study_summary
 
 __all__ = [
     "EXIT_CANDIDATES_FILE",
     "Step",
     "Study",
+    "check_candidates_datum",
+    "check_datums",
+    "check_stations_datum",
     "coverage_after",
     "coverage_headline",
     "exit_candidates",

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "check_candidates_datum",
+    "check_stations_datum",
     "load_demand",
     "load_districts",
     "load_network",
@@ -88,6 +90,82 @@ def _check_unique_ids(stations: Any) -> None:
     raise InputDataError(
         f"station ids must differ across the station files: {listed}"
         + (f" (and {len(where) - 5} more)" if len(where) > 5 else "")
+    )
+
+
+def check_stations_datum(scenario: Scenario, stations: Any, net: WalkNetwork) -> list[Any]:
+    """The datum guard on the stations of ``[stations]`` (per file), against the network.
+
+    Parameters
+    ----------
+    scenario
+        Its ``stations.accept_datum`` turns the error into a warning.
+    stations, net
+        The stations of :func:`load_stations` and the walk network.
+
+    Returns
+    -------
+    list of DatumCheck
+        See :func:`harbor_planner.stations.check_frame_datum`.
+
+    Raises
+    ------
+    CRSError
+        The stations fit the streets much better in another datum, or their rows mix datums.
+
+    """
+    from harbor_planner.stations import check_frame_datum
+
+    sources = scenario.stations.sources
+    return check_frame_datum(
+        stations,
+        net,
+        what="stations",
+        path=sources[0][0] if len(sources) == 1 else None,
+        accept=scenario.stations.accept_datum,
+    )
+
+
+def check_candidates_datum(
+    spec: str | None, crs: str | None, net: WalkNetwork, *, accept: bool, flag: str
+) -> list[Any]:
+    """The datum guard on a candidate FILE (``auto`` candidates come from the network).
+
+    Parameters
+    ----------
+    spec
+        ``"auto"``, ``None`` or a candidate file.
+    crs
+        Its stated coordinate system.
+    net
+        The walk network.
+    accept
+        Warn instead of raising (``stations.accept_datum``).
+    flag
+        The option that states ``crs``, for the message.
+
+    Returns
+    -------
+    list of DatumCheck
+
+    Raises
+    ------
+    CRSError
+        As :func:`check_stations_datum`.
+
+    """
+    from pathlib import Path
+
+    from harbor_planner.stations import check_frame_datum, read_stations
+
+    if spec is None or str(spec).strip().lower() == "auto" or crs is None:
+        return []
+    path = Path(str(spec).strip())
+    if not path.is_file() or path.suffix.lower() in (".osm", ".pbf", ".bz2", ".gz"):
+        return []  # candidates_from_spec says what is wrong
+    check = read_stations(path, crs=crs)
+    return check_frame_datum(
+        check.stations, net, what="candidate sites", path=path, accept=accept, flag=flag
     )
 
 

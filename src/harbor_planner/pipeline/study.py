@@ -15,7 +15,14 @@ from harbor_planner.pipeline.analysis import (
     plan,
     plan_figures,
 )
-from harbor_planner.pipeline.inputs import load_demand, load_districts, load_network, load_stations
+from harbor_planner.pipeline.inputs import (
+    check_candidates_datum,
+    check_stations_datum,
+    load_demand,
+    load_districts,
+    load_network,
+    load_stations,
+)
 from harbor_planner.resources import memory_limit
 
 if TYPE_CHECKING:
@@ -26,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Step",
     "Study",
+    "check_datums",
     "run_study",
     "study_summary",
 ]
@@ -118,6 +126,7 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
             f"{s.network.n_nodes:,} nodes, {s.network.n_edges:,} edges, {wm.kind} model at "
             f"{wm.speed_kmh:g} km/h"
         )
+    check_datums(scenario, s.stations, s.network)
     with step("demand") as note:
         s.demand = load_demand(scenario, s.network)
         within = scenario.demand.within
@@ -143,6 +152,44 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
                 "left out" if s.isochrones is None else f"{len(s.isochrones)} polygons for the map"
             )
     return s
+
+
+def check_datums(scenario: Scenario, stations: Any, net: Any) -> None:
+    """The datum guard on the stations and on the candidate files of a study.
+
+    The stations of ``[stations]``, ``optimize.candidates`` and ``coverage.exit_candidates_sites``
+    when they are files (see :mod:`harbor_planner.stations.datum`); ``stations.accept_datum``
+    turns the errors into warnings.
+
+    Parameters
+    ----------
+    scenario
+        The study's settings.
+    stations, net
+        The stations (:func:`load_stations`) and the walk network.
+
+    Raises
+    ------
+    CRSError
+        Points that fit the streets much better in another datum, or rows that mix datums.
+
+    """
+    accept = scenario.stations.accept_datum
+    check_stations_datum(scenario, stations, net)
+    opt = scenario.optimize
+    if opt is not None:
+        check_candidates_datum(
+            opt.candidates, opt.candidates_crs, net, accept=accept, flag="--candidates-crs"
+        )
+    cov = scenario.coverage
+    if cov.exit_candidates_pct is not None:
+        check_candidates_datum(
+            cov.exit_candidates_sites,
+            cov.exit_candidates_crs,
+            net,
+            accept=accept,
+            flag="--candidates-crs",
+        )
 
 
 def _plan_steps(scenario: Scenario, s: Study, step: Step, progress: bool | None) -> None:

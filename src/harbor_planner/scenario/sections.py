@@ -81,6 +81,10 @@ class StationsConfig:
         Statuses used (default: all but closed and candidate).
     max_dist_m
         Stations farther than this from a walkable street are left out.
+    accept_datum
+        Use the stations (and a candidate file) in the stated datum even when they fit the
+        walkable streets much better in another one (``--accept-datum``; see
+        :mod:`harbor_planner.stations.datum`): a warning instead of an error.
 
     """
 
@@ -89,6 +93,7 @@ class StationsConfig:
     sheet: str | None = None
     status: list[Literal[settings.STATUS_VALUES]] | None = None
     max_dist_m: float = settings.SNAP_MAX_DIST_M
+    accept_datum: bool = False
 
     @property
     def sources(self) -> list[tuple[Path, str | None]]:

@@ -57,6 +57,7 @@ row is rejected; ``warning``: kept), ``code`` and ``message``. Codes:
 """
 
 from harbor_planner.settings import STATUS_VALUES
+from harbor_planner.stations.datum import DatumCheck, check_datum, check_frame_datum
 from harbor_planner.stations.place import (
     StationPlacement,
     merge_placement,
@@ -77,9 +78,12 @@ __all__ = [
     "CODE_COLUMN",
     "PROBLEM_COLUMNS",
     "STATUS_VALUES",
+    "DatumCheck",
     "Numbering",
     "StationCheck",
     "StationPlacement",
+    "check_datum",
+    "check_frame_datum",
     "format_problem_table",
     "merge_placement",
     "number_stations",

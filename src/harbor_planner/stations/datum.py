@@ -1,0 +1,283 @@
+"""The datum guard: points that fit the walkable streets much better in another datum.
+
+Chinese web maps publish GCJ-02 (AMap, Tencent) or BD-09 (Baidu) coordinates, a few hundred
+metres off WGS-84. A station file read in the wrong datum still gives a coverage figure, a
+confidently wrong one. :func:`check_datum` reads the same file coordinates in each lon/lat
+datum (WGS-84, GCJ-02, BD-09), measures how far each reading lies from the walk network, and
+
+* raises :class:`~harbor_planner.errors.CRSError` (exit 3) when the file as a whole fits
+  another datum much better: that datum's median distance is at most
+  :data:`~harbor_planner.settings.DATUM_GUARD_RATIO` of the stated one's, and the stated
+  median is over :data:`~harbor_planner.settings.DATUM_GUARD_MIN_MEDIAN_M` (fewer points than
+  :data:`~harbor_planner.settings.DATUM_GUARD_MIN_POINTS`: a warning only);
+* raises when the rows split between datums: at least
+  :data:`~harbor_planner.settings.DATUM_MIXED_MIN_ROWS` rows lie
+  :data:`~harbor_planner.settings.DATUM_ROW_RATIO` times and
+  :data:`~harbor_planner.settings.DATUM_ROW_GAIN_M` metres closer to a street in another datum
+  (fewer rows: a warning), naming the rows;
+* with ``accept=True`` (``--accept-datum``, ``stations.accept_datum = true``) only warns.
+
+Files in a projected CRS (``EPSG:32648``...) are not checked: no datum confusion there.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from harbor_planner._text import rows_text
+from harbor_planner.coords import DatumDiagnosis, diagnose_datum_shift, parse_crs, to_wgs84
+from harbor_planner.errors import CRSError
+from harbor_planner.settings import (
+    DATUM_GUARD_MIN_MEDIAN_M,
+    DATUM_GUARD_MIN_POINTS,
+    DATUM_GUARD_RATIO,
+    DATUM_MIXED_MIN_ROWS,
+    DATUM_ROW_GAIN_M,
+    DATUM_ROW_RATIO,
+)
+
+if TYPE_CHECKING:
+    from harbor_planner.network import WalkNetwork
+
+__all__ = ["DATUMS", "DatumCheck", "check_datum", "check_frame_datum"]
+
+log = logging.getLogger(__name__)
+
+#: The lon/lat datums a point file may be in, tried against each other.
+DATUMS = ("wgs84", "gcj02", "bd09")
+
+#: How to state the accepted reading, for messages.
+_ACCEPT = "--accept-datum (scenario: stations.accept_datum = true)"
+
+
+@dataclass(frozen=True)
+class DatumCheck:
+    """What :func:`check_datum` found.
+
+    Attributes
+    ----------
+    diagnosis
+        Median distances per reading and the datum suggested for the whole file (``None``
+        for a file in a projected CRS or without points).
+    mixed
+        Rows that fit another datum much better: ``(label, datum, stated_m, other_m)``.
+    message
+        The error or warning text, ``""`` when the stated datum fits.
+    error
+        Whether the finding is an error (before ``accept``).
+
+    """
+
+    diagnosis: DatumDiagnosis | None
+    mixed: list[tuple[str, str, float, float]] = field(default_factory=list)
+    message: str = ""
+    error: bool = False
+
+
+def _distances(network: WalkNetwork, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Distances in metres from WGS-84 points to the nearest walkable edge (no limit)."""
+    import geopandas as gpd
+
+    from harbor_planner.network import snap_points
+
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    return np.asarray(snap_points(network, pts, max_dist_m=1e12).edge_dist_m, dtype=float)
+
+
+def _mixed_rows(
+    distances: dict[str, np.ndarray], stated: str, labels: list[str]
+) -> list[tuple[str, str, float, float]]:
+    """Rows much closer to a street under another datum than as stated."""
+    base = distances[stated]
+    out = []
+    for i, label in enumerate(labels):
+        others = {k: d[i] for k, d in distances.items() if k != stated and np.isfinite(d[i])}
+        if not others or not np.isfinite(base[i]):
+            continue
+        best = min(others, key=others.__getitem__)
+        d = others[best]
+        if base[i] - d >= DATUM_ROW_GAIN_M and d * DATUM_ROW_RATIO <= base[i]:
+            out.append((label, best, float(base[i]), float(d)))
+    return out
+
+
+def _whole_message(diag: DatumDiagnosis, what: str, flag: str) -> str:
+    other = diag.suggested
+    med = diag.medians_m
+    return (
+        f"the {what} fit the walkable streets much better as {other} than as stated "
+        f"({diag.stated}): read as {diag.stated} they lie a median {med[diag.stated]:.0f} m "
+        f"from the nearest street, read as {other} {med[other]:.0f} m ({diag.n_points} points); "
+        f"state {flag} {other}, or pass {_ACCEPT} to use them as {diag.stated}"
+    )
+
+
+def _mixed_message(
+    mixed: list[tuple[str, str, float, float]], n: int, stated: str, what: str, flag: str
+) -> str:
+    by = sorted({m[1] for m in mixed})
+    rows = rows_text([f"{m[0]} ({m[2]:.0f} m as {stated}, {m[3]:.0f} m as {m[1]})" for m in mixed])
+    typical = float(np.median([m[2] - m[3] for m in mixed]))
+    return (
+        f"the {what} mix datums: {len(mixed)} of {n} rows fit the streets much better as "
+        f"{' or '.join(by)} than as {stated} (typically {typical:.0f} m closer): {rows}; "
+        f"convert those rows to {stated} (or split the file and state {flag} for each), or "
+        f"pass {_ACCEPT}"
+    )
+
+
+def check_datum(
+    lon: Any,
+    lat: Any,
+    stated_crs: str,
+    network: WalkNetwork,
+    *,
+    what: str = "stations",
+    path: str | Path | None = None,
+    labels: list[str] | None = None,
+    accept: bool = False,
+    flag: str = "--crs",
+) -> DatumCheck:
+    """Check that points fit the walk network best in the datum stated for them.
+
+    Parameters
+    ----------
+    lon, lat
+        The coordinates as in the file (longitude, latitude in ``stated_crs``).
+    stated_crs
+        The stated coordinate system (``"wgs84"``, ``"gcj02"``, ``"amap"``...); a projected
+        CRS is not checked.
+    network
+        The walk network.
+    what
+        What the points are, for messages (``"stations"``, ``"candidate sites"``).
+    path
+        The file, named in the error.
+    labels
+        A label per point for the list of mixed rows (default ``row 1``, ``row 2``...).
+    accept
+        Warn instead of raising (``--accept-datum``).
+    flag
+        The option stating the datum, for messages (``--crs``, ``--candidates-crs``).
+
+    Returns
+    -------
+    DatumCheck
+
+    Raises
+    ------
+    CRSError
+        When another datum fits much better, or the rows split between datums (see the
+        module docstring), unless ``accept``.
+
+    """
+    stated = parse_crs(stated_crs).name
+    x = np.asarray(lon, dtype=float).ravel()
+    y = np.asarray(lat, dtype=float).ravel()
+    if stated not in DATUMS or not x.size:
+        return DatumCheck(diagnosis=None)
+    distances = {kind: _distances(network, *to_wgs84(x, y, kind)) for kind in DATUMS}
+    diag = diagnose_datum_shift(
+        distances, stated=stated, min_points=1, min_gain_m=0.0, ratio=DATUM_GUARD_RATIO
+    )
+    if diag.shifted and diag.medians_m[stated] <= DATUM_GUARD_MIN_MEDIAN_M:
+        diag = DatumDiagnosis(stated, diag.medians_m, None, diag.n_points)
+    labels = labels or [f"row {i + 1}" for i in range(x.size)]
+    if diag.shifted:
+        result = DatumCheck(
+            diag,
+            message=_whole_message(diag, what, flag),
+            error=diag.n_points >= DATUM_GUARD_MIN_POINTS,
+        )
+    else:
+        mixed = _mixed_rows(distances, stated, labels)
+        result = DatumCheck(
+            diag,
+            mixed,
+            _mixed_message(mixed, x.size, stated, what, flag) if mixed else "",
+            len(mixed) >= DATUM_MIXED_MIN_ROWS,
+        )
+    _report(result, path, accept)
+    return result
+
+
+def _report(result: DatumCheck, path: str | Path | None, accept: bool) -> None:
+    """Raise or log what ``result`` found."""
+    if not result.message:
+        log.info("%s%s", f"{path}: " if path else "", result.diagnosis.message())
+        return
+    if result.error and not accept:
+        raise CRSError(result.message, path=path)
+    note = " (accepted with --accept-datum)" if result.error else ""
+    log.warning("%s%s%s", f"{path}: " if path else "", result.message, note)
+
+
+def check_frame_datum(
+    frame: Any,
+    network: WalkNetwork,
+    *,
+    what: str = "stations",
+    path: str | Path | None = None,
+    accept: bool = False,
+    flag: str = "--crs",
+) -> list[DatumCheck]:
+    """:func:`check_datum` on stations as read by :func:`~harbor_planner.stations.read_stations`.
+
+    Uses their file coordinates (``lon_orig``, ``lat_orig``) and stated CRS (``crs_orig``),
+    one check per stated CRS (and per ``source_file`` when the frame pools several files);
+    rows are labelled by their file row and station id.
+
+    Parameters
+    ----------
+    frame
+        The stations (a GeoDataFrame with ``lon_orig``, ``lat_orig``, ``crs_orig``).
+    network, what, path, accept, flag
+        As for :func:`check_datum`; ``path`` is replaced by ``source_file`` when present.
+
+    Returns
+    -------
+    list of DatumCheck
+        One per group checked (none when the columns are missing).
+
+    """
+    if not {"lon_orig", "lat_orig", "crs_orig"} <= set(frame.columns) or not len(frame):
+        return []
+    keys = ["crs_orig"] + (["source_file"] if "source_file" in frame.columns else [])
+    out = []
+    for key, group in frame.groupby(keys, sort=False, dropna=True):
+        key = key if isinstance(key, tuple) else (key,)
+        where = key[1] if len(key) > 1 else path
+        out.append(
+            check_datum(
+                group["lon_orig"].to_numpy(float),
+                group["lat_orig"].to_numpy(float),
+                str(key[0]),
+                network,
+                what=what,
+                path=where,
+                labels=_labels(group),
+                accept=accept,
+                flag=flag,
+            )
+        )
+    return out
+
+
+def _labels(group: Any) -> list[str]:
+    """``row N (id)`` per station: file row (and sheet) and station id when given."""
+    n = len(group)
+    rows = group["row"].astype(str).to_numpy() if "row" in group else np.arange(1, n + 1)
+    sheets = group["sheet"].to_numpy() if "sheet" in group else [None] * n
+    ids = group["station_id"].to_numpy() if "station_id" in group else [None] * n
+    out = []
+    for r, s, i in zip(rows, sheets, ids, strict=True):
+        label = f"row {r}" if s is None or s != s or s == "" else f"{s} row {r}"
+        if i is not None and i == i and str(i).strip():
+            label += f" ({str(i).strip()})"
+        out.append(label)
+    return out
