@@ -16,6 +16,7 @@ __all__ = [
     "DATUM_GUARD_MIN_POINTS",
     "DATUM_GUARD_RATIO",
     "DATUM_MIXED_MIN_ROWS",
+    "DATUM_MIXED_MIN_SHARE",
     "DATUM_ROW_GAIN_M",
     "DATUM_ROW_RATIO",
     "DEMAND_KINDS",
@@ -67,17 +68,21 @@ SNAP_MAX_DIST_M: float = 150.0
 #: streets is at most this fraction of the stated reading's median ...
 DATUM_GUARD_RATIO: float = 1 / 3
 #: ... and the stated reading's median is over this many metres (a well-placed file lies a
-#: few metres from the streets in any case).
-DATUM_GUARD_MIN_MEDIAN_M: float = 30.0
+#: few metres from the streets; in a dense centre such as Yuzhong a wrong datum still leaves
+#: half the points within 20-30 m of some street, so the bar is low).
+DATUM_GUARD_MIN_MEDIAN_M: float = 15.0
 #: With fewer points than this the datum guard only warns (a median of few points proves
 #: little).
 DATUM_GUARD_MIN_POINTS: int = 5
 #: A row "fits another datum" when, read in it, it lies this many times closer to a street ...
 DATUM_ROW_RATIO: float = 3.0
 #: ... and at least this many metres closer than as stated.
-DATUM_ROW_GAIN_M: float = 100.0
-#: A file with at least this many such rows mixes datums: an error (fewer: a warning).
+DATUM_ROW_GAIN_M: float = 15.0
+#: A file mixes datums (an error) when at least this many rows fit another datum ...
 DATUM_MIXED_MIN_ROWS: int = 3
+#: ... and they are at least this share of the rows (fewer: a warning listing them; a few
+#: stations in parks or squares fit a shifted reading by chance).
+DATUM_MIXED_MIN_SHARE: float = 0.1
 
 # ----------------------------------------------------------------------------- network
 

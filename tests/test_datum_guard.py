@@ -1,0 +1,253 @@
+"""The datum guard: stations or candidate files in the wrong datum are an error (exit 3).
+
+Built on the bundled demo (its station and candidate files are GCJ-02, see its scenario) and,
+when present, the real Yuzhong data (``stations_illustrative_gbk.csv`` is GCJ-02). Every
+command that meets stations with a network is tried: coverage, optimize, isochrones, map,
+run and stations check --network.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harbor_planner.cli import main
+from harbor_planner.coords import gcj02_to_wgs84
+from harbor_planner.errors import CRSError
+from harbor_planner.scenario import demo_scenario_path, load_scenario
+from harbor_planner.stations import check_datum, check_frame_datum, read_stations
+
+#: "read as wgs84 they lie a median 185 m ..., read as gcj02 12 m": both figures.
+BOTH_FIGURES = re.compile(r"as wgs84 .*?\d+ m.*as gcj02 \d+ m", re.S)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The demo's network source, station file and candidate file, and their (GCJ-02) CRS."""
+    sc = load_scenario(demo_scenario_path())
+    (stations, crs), *_ = sc.stations.sources
+    assert crs == "gcj02", "the demo's stations are expected in GCJ-02"
+    return {
+        "network": str(sc.network.source),
+        "stations": str(stations),
+        "candidates": str(sc.optimize.candidates),
+        "candidates_crs": sc.optimize.candidates_crs,
+        "dir": demo_scenario_path().parent,
+    }
+
+
+@pytest.fixture(scope="module")
+def demo_net(demo):
+    from harbor_planner.network import build_network
+
+    return build_network(demo["network"], progress=False)
+
+
+def _run(args, capsys):
+    code = main(["-q", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _base(demo, crs):
+    return ["--network", demo["network"], "--stations", demo["stations"], "--crs", crs]
+
+
+def _commands(demo, tmp_path, crs):
+    """Each station command, with the demo's GCJ-02 stations stated as ``crs``."""
+    base = _base(demo, crs)
+    return {
+        "coverage": ["coverage", *base, "--out", str(tmp_path / "cov")],
+        "optimize": ["optimize", *base, "--add", "1", "--out", str(tmp_path / "opt")],
+        "isochrones": ["isochrones", *base, "--minutes", "5", "--out", str(tmp_path / "i.gpkg")],
+        "map": ["map", *base, "--out", str(tmp_path / "map.html")],
+    }
+
+
+@pytest.mark.parametrize("command", ["coverage", "optimize", "isochrones", "map"])
+def test_wrong_datum_exits_3_naming_gcj02_and_both_figures(demo, tmp_path, capsys, command):
+    code, _, err = _run(_commands(demo, tmp_path, "wgs84")[command], capsys)
+    assert code == 3, err
+    line = err.strip().splitlines()[-1]
+    assert "gcj02" in line and "--crs gcj02" in line and "--accept-datum" in line
+    assert BOTH_FIGURES.search(line), line
+    assert Path(demo["stations"]).name in line
+    assert not (tmp_path / "cov").exists() and not (tmp_path / "i.gpkg").exists()
+
+
+@pytest.mark.parametrize("command", ["coverage", "isochrones"])
+def test_accept_datum_lets_it_through_with_a_warning(demo, tmp_path, capsys, command):
+    args = _commands(demo, tmp_path, "wgs84")[command] + ["--accept-datum"]
+    code = main(args)  # not -q: the warning is logged
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "accepted with --accept-datum" in err and "gcj02" in err
+
+
+@pytest.mark.parametrize("command", ["coverage", "isochrones"])
+def test_the_right_datum_passes_silently(demo, tmp_path, capsys, command):
+    code = main(_commands(demo, tmp_path, "gcj02")[command])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith(("WARNING", "ERROR"))]
+    assert not [w for w in warnings if "datum" in w or "gcj02" in w], warnings
+    assert "fit the walkable streets" not in err and "mix datums" not in err
+
+
+def test_run_scenario_in_the_wrong_datum_and_the_scenario_key(demo, tmp_path, capsys):
+    scenario = str(demo_scenario_path())
+    wrong = ["run", scenario, "--out", str(tmp_path / "r"), "--set", "stations.crs=wgs84"]
+    code, _, err = _run(wrong, capsys)
+    assert code == 3 and "gcj02" in err and BOTH_FIGURES.search(err), err
+    code, _, err = _run([*wrong, "--set", "stations.accept_datum=true"], capsys)
+    assert code == 0, err
+    code, _, err = _run([*wrong, "--set", "stations.accept_datum=7"], capsys)
+    assert code == 3 and "accept_datum" in err, err
+
+
+def test_stations_check_with_network(demo, tmp_path, capsys):
+    args = ["stations", "check", demo["stations"], "--crs", "wgs84", "--network", demo["network"]]
+    code, out, err = _run(args, capsys)
+    assert code == 3 and "gcj02" in err and BOTH_FIGURES.search(err), err
+    assert "stations" in out  # the problem table and summary still print
+    code, _, err = _run([*args, "--accept-datum"], capsys)
+    assert code == 0, err
+    code, _, err = _run([*args[:4], "gcj02", *args[5:]], capsys)
+    assert code == 0, err
+
+
+def test_candidate_file_in_the_wrong_datum(demo, tmp_path, capsys):
+    base = _base(demo, "gcj02")
+    args = ["optimize", *base, "--add", "1", "--candidates", demo["candidates"],
+            "--candidates-crs", "wgs84", "--out", str(tmp_path / "o")]  # fmt: skip
+    code, _, err = _run(args, capsys)
+    assert code == 3, err
+    assert "candidate sites" in err and "--candidates-crs gcj02" in err
+    assert Path(demo["candidates"]).name in err and BOTH_FIGURES.search(err)
+    args[args.index("wgs84")] = demo["candidates_crs"]
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+
+
+def _mixed_file(path: Path, source: str, shifted: list[int]) -> Path:
+    """The stations of ``source`` (GCJ-02) with the rows ``shifted`` converted to WGS-84."""
+    st = read_stations(source, crs="gcj02").stations.reset_index(drop=True)
+    lon, lat = st["lon_orig"].to_numpy(float), st["lat_orig"].to_numpy(float)
+    wlon, wlat = gcj02_to_wgs84(lon, lat)
+    pick = np.zeros(len(st), bool)
+    pick[shifted] = True
+    pd.DataFrame(
+        {
+            "编号": st["station_id"],
+            "名称": st["name"],
+            "经度": np.where(pick, wlon, lon).round(6),
+            "纬度": np.where(pick, wlat, lat).round(6),
+            "状态": "已建成",
+        }
+    ).to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def _street_m(net, lon, lat):
+    import geopandas as gpd
+
+    from harbor_planner.network import snap_points
+
+    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+    return np.asarray(snap_points(net, pts, max_dist_m=1e9).edge_dist_m)
+
+
+def _off_rows(demo, net):
+    """Rows of the demo whose WGS-84 coordinates, read as GCJ-02 again, leave the streets."""
+    st = read_stations(demo["stations"], crs="gcj02").stations
+    lon, lat = st["lon_orig"].to_numpy(float), st["lat_orig"].to_numpy(float)
+    here = _street_m(net, *gcj02_to_wgs84(lon, lat))
+    twice = _street_m(net, *gcj02_to_wgs84(*gcj02_to_wgs84(lon, lat)))
+    rows = np.flatnonzero((twice > 3.5 * here) & (twice > here + 25)).tolist()
+    assert len(rows) >= 3, "the demo needs 3 rows a second shift takes off the streets"
+    return st["station_id"].tolist(), rows
+
+
+def test_mixed_rows_are_listed(demo, demo_net, tmp_path, capsys):
+    ids, rows = _off_rows(demo, demo_net)
+    mixed = _mixed_file(tmp_path / "mixed.csv", demo["stations"], rows)
+    args = ["coverage", "--network", demo["network"], "--stations", str(mixed), "--crs", "gcj02",
+            "--out", str(tmp_path / "c")]  # fmt: skip
+    code, _, err = _run(args, capsys)
+    assert code == 3, err
+    assert "mix datums" in err and f"{len(rows)} of {len(ids)} rows" in err and "as wgs84" in err
+    listed = err.split("mix datums")[1].split("(median")[0]
+    for i, sid in enumerate(ids):
+        assert (f"({sid})" in listed) == (i in rows), (sid, listed)
+    assert BOTH_FIGURES.search(err)
+    code, _, err = _run([*args, "--accept-datum"], capsys)
+    assert code == 0, err
+
+
+def test_one_odd_row_is_a_warning_and_few_points_only_warn(demo, demo_net):
+    st = read_stations(demo["stations"], crs="gcj02").stations
+    lon, lat = st["lon_orig"].to_numpy(float), st["lat_orig"].to_numpy(float)
+    _, rows = _off_rows(demo, demo_net)
+    wlon, wlat = gcj02_to_wgs84(lon, lat)
+    lon1, lat1 = lon.copy(), lat.copy()
+    lon1[rows[0]], lat1[rows[0]] = wlon[rows[0]], wlat[rows[0]]
+    result = check_datum(lon1, lat1, "gcj02", demo_net)
+    assert len(result.mixed) == 1 and not result.error
+    assert f"row {rows[0] + 1} " in result.message
+    # three GCJ-02 points stated as WGS-84: a warning, not an error
+    far = np.argsort(_street_m(demo_net, lon, lat))[-3:]
+    few = check_datum(lon[far], lat[far], "wgs84", demo_net)
+    assert few.diagnosis.suggested == "gcj02" and not few.error
+    with pytest.raises(CRSError, match="gcj02"):
+        check_datum(lon, lat, "wgs84", demo_net, path="x.csv")
+    # a projected CRS is not checked
+    assert check_datum([500000.0], [3260000.0], "EPSG:32648", demo_net).diagnosis is None
+
+
+def test_check_frame_datum_per_source_file(demo, demo_net):
+    st = read_stations(demo["stations"], crs="gcj02").stations
+    assert [c.diagnosis.suggested for c in check_frame_datum(st, demo_net)] == [None]
+    wrong = read_stations(demo["stations"], crs="wgs84").stations
+    pooled = pd.concat(
+        [st.assign(source_file="a.csv"), wrong.assign(source_file="b.csv")], ignore_index=True
+    )
+    with pytest.raises(CRSError, match=r"b\.csv.*gcj02"):
+        check_frame_datum(pooled, demo_net)
+
+
+# --------------------------------------------------------------------------- real Yuzhong data
+
+
+@pytest.fixture(scope="module")
+def yuzhong(tmp_path_factory, yuzhong_osm):
+    from harbor_planner.network import build_network, save_network
+
+    stations = yuzhong_osm.parent / "stations_illustrative_gbk.csv"
+    if not stations.is_file():
+        pytest.skip(f"real data {stations} is absent")
+    path = tmp_path_factory.mktemp("yz") / "walk.npz"
+    save_network(build_network(yuzhong_osm, progress=False), path)
+    return {"stations": str(stations), "network": str(path)}
+
+
+@pytest.mark.slow
+def test_yuzhong_gcj02_stated_as_wgs84(yuzhong, tmp_path, capsys):
+    args = ["coverage", "--network", yuzhong["network"], "--stations", yuzhong["stations"],
+            "--out", str(tmp_path / "c")]  # fmt: skip
+    code, _, err = _run([*args, "--crs", "wgs84"], capsys)
+    assert code == 3 and "as gcj02" in err and BOTH_FIGURES.search(err), err
+    code, _, err = _run([*args, "--crs", "gcj02"], capsys)
+    assert code == 0, err
+
+
+@pytest.mark.slow
+def test_yuzhong_half_converted_is_mixed(yuzhong, tmp_path, capsys):
+    mixed = _mixed_file(tmp_path / "m.csv", yuzhong["stations"], list(range(0, 28, 2)))
+    args = ["coverage", "--network", yuzhong["network"], "--stations", str(mixed),
+            "--crs", "gcj02", "--out", str(tmp_path / "c")]  # fmt: skip
+    code, _, err = _run(args, capsys)
+    assert code == 3 and "mix datums" in err, err
