@@ -460,8 +460,10 @@ def test_cli_check_with_network(capsys, tmp_path):
             str(out),
         ]
     )
-    text = capsys.readouterr().out
-    assert code == 0  # warnings only
+    captured = capsys.readouterr()
+    text = captured.out
+    # the datum guard: an error (exit 3) naming gcj02, after the table and the file
+    assert code == 3 and "as gcj02" in captured.err
     assert "datum_shift_suspected" in text and "--crs gcj02" in text
     st = gpd.read_file(out, layer="stations")
     assert {"snap_dist_m", "on_network"} <= set(st.columns)
