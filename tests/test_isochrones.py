@@ -345,7 +345,7 @@ def test_cli_map(tmp_path, station_csv):
     assert '<script src="http' not in page and "二号站" in page
     bad = ["-q", "map", "--network", str(DATA / "diamond.geojson"), "--stations",
            str(station_csv), "--crs", "wgs84", "--out", str(tmp_path / "m.png")]  # fmt: skip
-    assert main(bad) == 3
+    assert main(bad) == 2  # --out: a usage error (issue 16)
 
 
 def test_cli_coverage_main_street_options(tmp_path, station_csv, capsys):

@@ -328,7 +328,7 @@ def test_walk_speed_override_keeps_the_saved_model(tmp_path, plane_dem, capsys):
     assert times_from(net, b)[a] == pytest.approx(100.0)  # -10 %: factor 1 at 1 m/s
     assert main(["-q", "network", "info", str(path), "--walk-speed", "3.6"]) == 0
     assert "hilly at 3.6 km/h" in capsys.readouterr().out
-    assert main(["-q", "network", "info", str(path), "--walk-speed", "-1"]) == 3
+    assert main(["-q", "network", "info", str(path), "--walk-speed", "-1"]) == 2
     assert "speed_kmh" in capsys.readouterr().err
 
 

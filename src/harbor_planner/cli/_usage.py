@@ -103,7 +103,7 @@ EXAMPLES: dict[str, list[str]] = {
     ],
     "harbor-planner demo": [
         "harbor-planner demo --out harbor-demo",
-        "harbor-planner -q demo --out /tmp/demo",
+        "harbor-planner demo --out /tmp/demo -q",
     ],
 }
 
