@@ -369,7 +369,7 @@ def test_cli_coverage_bad_demand_spec(tmp_path, station_csv, capsys):
          str(station_csv), "--crs", "wgs84", "--demand", "people:everywhere", "--out",
          str(tmp_path / "o")]
     )  # fmt: skip
-    assert code == InputDataError.exit_code
+    assert code == 2  # the text of --demand: a usage error (issue 16)
     err = capsys.readouterr().err
     assert "demand" in err and "Traceback" not in err
     assert not (tmp_path / "o" / "summary.json").exists()
