@@ -25,6 +25,7 @@ from harbor_planner.errors import (
     NetworkError,
     OutputError,
     ScenarioError,
+    UsageError,
 )
 
 if TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
@@ -132,6 +133,7 @@ __all__ = [
     "SnapResult",
     "StationCheck",
     "StationPlacement",
+    "UsageError",
     "WalkModel",
     "WalkNetwork",
     "__version__",

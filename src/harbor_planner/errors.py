@@ -19,6 +19,7 @@ __all__ = [
     "NetworkError",
     "OutputError",
     "ScenarioError",
+    "UsageError",
 ]
 
 
@@ -26,6 +27,29 @@ class HarborPlannerError(Exception):
     """Base class of all errors raised by harbor-planner."""
 
     exit_code: int = 1
+
+
+class UsageError(HarborPlannerError, ValueError):
+    """A command-line option has a value the command cannot use (``--minutes 0``).
+
+    The CLI prints ``harbor-planner <command>: error: <message>`` on one line and exits
+    with 2, as for argparse's own usage errors. Bad data in a file is an
+    :class:`InputDataError` (exit 3), not a usage error.
+
+    Parameters
+    ----------
+    message
+        What is wrong and how to fix it; starts with the option and its value.
+    option
+        The option at fault (``--minutes``), if one.
+
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        self.option = option
+        super().__init__(message)
 
 
 class InputDataError(HarborPlannerError, ValueError):
@@ -52,7 +76,13 @@ class CRSError(InputDataError):
 
 
 class ScenarioError(InputDataError):
-    """A scenario file or override is invalid (the message names the key and its line)."""
+    """A scenario file or override is invalid (the message names the key and its line).
+
+    ``problems`` lists ``(dotted key, message)`` of each problem when every problem has a
+    key (``[("optimize.add", "optimize.add must be at least 1")]``), else is empty.
+    """
+
+    problems: list[tuple[str, str]] = []  # noqa: RUF012 - replaced per instance
 
 
 class OutputError(InputDataError):

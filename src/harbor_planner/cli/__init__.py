@@ -19,17 +19,24 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from harbor_planner import __version__
 from harbor_planner._safety import signals_raise
 from harbor_planner._text import clean_text, redact_argv
+from harbor_planner.cli._usage import (
+    HelpFormatter,
+    add_verbosity_options,
+    check_option_values,
+    did_you_mean,
+    finish_parsers,
+)
 from harbor_planner.cli.analysis import add_coverage_commands, add_map_command
 from harbor_planner.cli.network import add_network_commands
 from harbor_planner.cli.optimize import add_optimize_command
 from harbor_planner.cli.scenario import add_scenario_commands
 from harbor_planner.cli.stations import add_stations_commands
-from harbor_planner.errors import HarborPlannerError
+from harbor_planner.errors import HarborPlannerError, UsageError
 from harbor_planner.resources import memory_limit
 
 __all__ = ["main"]
@@ -40,16 +47,37 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with usage errors that never echo a secret (``--tianditu-key K``...)."""
+    """argparse with "did you mean", examples in ``--help`` and errors that hide secrets.
+
+    Usage errors never echo a secret (``--tianditu-key K``...); a misspelled option or
+    command gets the closest known one; an unknown option is reported by the command's
+    own parser (its usage, its options).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        ns, extras = self.parse_known_args(args, namespace)
+        command = self.commands.get(getattr(ns, "cli_prog", ""), self)
+        if extras:
+            command.error(f"unrecognized arguments: {' '.join(extras)}")
+        if getattr(ns, "verbose", False) and getattr(ns, "quiet", False):
+            command.error("argument -q/--quiet: not allowed with argument -v/--verbose")
+        return ns
 
     def error(self, message: str) -> NoReturn:
         head, sep, rest = message.partition("unrecognized arguments: ")
         if sep:
             message = head + sep + " ".join(redact_argv(rest.split(" ")))
-        super().error(clean_text(message))
+        super().error(clean_text(did_you_mean(message, self)))
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser() -> _Parser:
     parser = _Parser(
         prog="harbor-planner",
         description=(
@@ -57,16 +85,7 @@ def _build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    verbosity = parser.add_mutually_exclusive_group()
-    verbosity.add_argument("-v", "--verbose", action="store_true", help="log debug details")
-    verbosity.add_argument("-q", "--quiet", action="store_true", help="log only errors")
-    parser.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        default=None,
-        help="never show progress bars (they are shown on terminals only)",
-    )
+    add_verbosity_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     add_network_commands(sub)
     add_stations_commands(sub)
@@ -74,6 +93,7 @@ def _build_parser() -> argparse.ArgumentParser:
     add_optimize_command(sub)
     add_map_command(sub)
     add_scenario_commands(sub)
+    parser.commands = finish_parsers(parser)
     return parser
 
 
@@ -113,8 +133,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args)
     handler: Handler = args.handler
     try:
+        check_option_values(args)
         with signals_raise(), memory_limit(getattr(args, "memory_limit", None)):
             return handler(args)
+    except UsageError as exc:  # as argparse's own: "harbor-planner coverage: error: ..."
+        prog = getattr(args, "cli_prog", "harbor-planner")
+        print(f"{prog}: error: {clean_text(str(exc))}", file=sys.stderr)
+        return exc.exit_code
     except HarborPlannerError as exc:
         print(f"harbor-planner: error: {clean_text(str(exc))}", file=sys.stderr)
         return exc.exit_code

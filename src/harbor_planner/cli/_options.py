@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harbor_planner import settings
-from harbor_planner.errors import InputDataError
+from harbor_planner.errors import InputDataError, ScenarioError, UsageError
 
 if TYPE_CHECKING:
     from harbor_planner.scenario import NetworkConfig, Scenario
@@ -50,16 +50,18 @@ def parse_minutes(text: str, option: str = "--minutes", *, empty_ok: bool = Fals
 
     Raises
     ------
-    InputDataError
+    UsageError
         Not numbers, not positive, or none (unless ``empty_ok``).
 
     """
     try:
         values = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
-        raise InputDataError(f"{option} {text}: expected numbers like 5,10,15") from None
+        raise UsageError(f"{option} {text}: expected numbers like 5,10,15", option=option) from None
     if (not values and not empty_ok) or any(not (v > 0) for v in values):
-        raise InputDataError(f"{option} {text!r}: expected positive numbers like 5,10,15")
+        raise UsageError(
+            f"{option} {text!r}: expected positive numbers like 5,10,15", option=option
+        )
     return values
 
 
@@ -276,7 +278,7 @@ def stations_settings(args: argparse.Namespace) -> dict[str, Any]:
         status = [s.strip() for s in args.status.split(",") if s.strip()]
         unknown = sorted(set(status) - set(settings.STATUS_VALUES))
         if unknown or not status:
-            raise InputDataError(
+            raise UsageError(
                 f"--status {args.status}: status {', '.join(unknown) or '(empty)'}: unknown; "
                 f"known: {', '.join(settings.STATUS_VALUES)}"
             )
@@ -296,7 +298,10 @@ def demand_settings(args: argparse.Namespace) -> dict[str, Any]:
     """``[demand]`` from ``--demand SPEC`` and its options."""
     from harbor_planner.demand import parse_demand_spec
 
-    spec = parse_demand_spec(args.demand)
+    try:
+        spec = parse_demand_spec(args.demand)
+    except InputDataError as exc:  # the text of --demand, not a file
+        raise UsageError(f"--demand: {exc}", option="--demand") from None
     classes = [c.strip() for c in args.main_street_classes.split(",") if c.strip()]
     return _given(
         {
@@ -367,7 +372,17 @@ def check_outputs(
 
 
 def scenario_from_args(**sections: dict[str, Any]) -> Scenario:
-    """A checked scenario of these sections, paths relative to the working directory."""
+    """A checked scenario of these sections, paths relative to the working directory.
+
+    A check that fails on an option's value is a usage error naming the option.
+    """
+    from harbor_planner.cli._usage import usage_from_scenario_error
     from harbor_planner.scenario import scenario_from_dict
 
-    return scenario_from_dict(sections, base_dir=Path.cwd())
+    try:
+        return scenario_from_dict(sections, base_dir=Path.cwd())
+    except ScenarioError as exc:
+        usage = usage_from_scenario_error(exc, sections)
+        if usage is None:
+            raise
+        raise usage from None

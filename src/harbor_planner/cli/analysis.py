@@ -27,7 +27,7 @@ from harbor_planner.cli._options import (
     scenario_from_args,
     stations_settings,
 )
-from harbor_planner.errors import InputDataError
+from harbor_planner.errors import UsageError
 
 __all__ = ["add_coverage_commands", "add_map_command", "coverage_settings", "one_limit"]
 
@@ -45,14 +45,14 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
     minutes = parse_minutes(args.minutes)
     suffix = args.out.suffix.lower()
     if suffix not in (".gpkg", ".geojson", ".json"):
-        raise InputDataError(f"--out {args.out}: expected a .gpkg or .geojson file name")
+        raise UsageError(f"--out {args.out}: expected a .gpkg or .geojson file name")
     if args.method == "grid" and not 0 < args.cell <= args.corridor:
-        raise InputDataError(
+        raise UsageError(
             f"--cell {args.cell:g}: expected a grid spacing in metres above 0 and at most "
             f"--corridor ({args.corridor:g})"
         )
     if args.workers is not None and args.workers < 1:
-        raise InputDataError(f"--workers {args.workers}: expected 1 or more threads")
+        raise UsageError(f"--workers {args.workers}: expected 1 or more threads")
     scenario = scenario_from_args(
         network=network_settings(args, args.network), stations=stations_settings(args)
     )
@@ -115,7 +115,7 @@ def one_limit(args: argparse.Namespace, command: str) -> float:
     """The one walking-time limit of ``--minutes``."""
     minutes = parse_minutes(args.minutes)
     if len(minutes) != 1:
-        raise InputDataError(f"--minutes {args.minutes}: {command} takes one limit, e.g. 15")
+        raise UsageError(f"--minutes {args.minutes}: {command} takes one limit, e.g. 15")
     return minutes[0]
 
 
@@ -158,7 +158,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     )
 
     if args.out.suffix.lower() not in (".html", ".htm"):
-        raise InputDataError(f"--out {args.out}: expected an .html file name")
+        raise UsageError(f"--out {args.out}: expected an .html file name")
     scenario = scenario_from_args(
         network=network_settings(args, args.network),
         stations=stations_settings(args),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harbor_planner import settings
 from harbor_planner.cli._options import add_walk_model_options, check_outputs, network_config
-from harbor_planner.errors import InputDataError
+from harbor_planner.errors import UsageError
 
 __all__ = ["add_network_commands"]
 
@@ -18,12 +18,12 @@ def _cmd_network_build(args: argparse.Namespace) -> int:
     from harbor_planner.pipeline import load_network
 
     if args.out.suffix.lower() != ".npz":
-        raise InputDataError(
+        raise UsageError(
             f"--out {args.out}: the compiled network is a .npz file; for a GIS layer of the "
             "edges and nodes add --gpkg FILE.gpkg"
         )
     if args.gpkg is not None and args.gpkg.suffix.lower() != ".gpkg":
-        raise InputDataError(f"--gpkg {args.gpkg}: expected a .gpkg file name")
+        raise UsageError(f"--gpkg {args.gpkg}: expected a .gpkg file name")
     cfg = network_config(
         args,
         args.source,
@@ -33,7 +33,7 @@ def _cmd_network_build(args: argparse.Namespace) -> int:
     )
     check_outputs({"--out": args.out, "--gpkg": args.gpkg}, {"source": cfg.source, "dem": cfg.dem})
     if args.gpkg is not None and os.path.realpath(args.gpkg) == os.path.realpath(args.out):
-        raise InputDataError(f"--gpkg {args.gpkg}: give a file other than --out")
+        raise UsageError(f"--gpkg {args.gpkg}: give a file other than --out")
     net = load_network(cfg, progress=args.progress)
     save_network(net, args.out, edges_gpkg=args.gpkg)
     print(net.summary())

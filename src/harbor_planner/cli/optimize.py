@@ -28,7 +28,7 @@ from harbor_planner.cli._options import (
     stations_settings,
 )
 from harbor_planner.cli.analysis import coverage_settings, one_limit
-from harbor_planner.errors import InputDataError
+from harbor_planner.errors import InputDataError, UsageError
 
 __all__ = ["add_optimize_command", "optimize_settings"]
 
@@ -42,12 +42,12 @@ def _quota_settings(args: argparse.Namespace, n_add: int | None) -> dict[str, An
     rest = args.quota[len("proportional:") :]
     file, sep, column = rest.rpartition(":")
     if not sep or not file or not column:
-        raise InputDataError(
+        raise UsageError(
             f"--quota {args.quota}: expected proportional:FILE:COLUMN, e.g. "
             "proportional:district_population_2020.csv:population"
         )
     if not n_add:
-        raise InputDataError("--quota proportional:... needs --add N (or --stages)")
+        raise UsageError("--quota proportional:... needs --add N (or --stages)")
     return {"quota": file, "quota_column": column}
 
 
@@ -55,12 +55,15 @@ def optimize_settings(args: argparse.Namespace) -> dict[str, Any]:
     """``[optimize]`` from the options of ``optimize`` (checked as before a run)."""
     from harbor_planner.optimize import parse_stages
 
-    stages = parse_stages(args.stages) if args.stages else None
+    try:
+        stages = parse_stages(args.stages) if args.stages else None
+    except InputDataError as exc:  # the text of --stages, not a file
+        raise UsageError(f"--{exc}", option="--stages") from None
     n_add = args.add if args.add is not None else (sum(n for _, n in stages) if stages else None)
     if args.mode == "max-cover" and not n_add:
-        raise InputDataError("say how many sites to add: --add N (or --stages)")
+        raise UsageError("say how many sites to add: --add N (or --stages)")
     if args.mode == "cover" and args.target is None:
-        raise InputDataError("--mode cover needs --target PERCENT, e.g. --target 95")
+        raise UsageError("--mode cover needs --target PERCENT, e.g. --target 95")
     exclude: Any = None
     if args.exclude is not None:
         is_file = Path(args.exclude).is_file()

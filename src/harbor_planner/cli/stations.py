@@ -13,7 +13,7 @@ from harbor_planner.cli._options import (
     check_outputs,
     network_config,
 )
-from harbor_planner.errors import InputDataError
+from harbor_planner.errors import InputDataError, UsageError
 
 __all__ = ["add_stations_commands"]
 
@@ -72,7 +72,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
 
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".gpkg"):
-        raise InputDataError(f"--out {args.out}: expected a .csv, .xlsx or .gpkg file name")
+        raise UsageError(f"--out {args.out}: expected a .csv, .xlsx or .gpkg file name")
     check_outputs({"--out": args.out}, {"station": args.file})
     check = read_stations(args.file, crs=args.crs, sheet=args.sheet)
     if not check.ok:

@@ -44,6 +44,7 @@ class Problems:
         self.lines = lines
         self.overridden = overridden
         self.items: list[tuple[int, str]] = []
+        self.keyed: list[tuple[str, str]] = []  # (dotted key, message) of add()
 
     def where(self, key: str) -> tuple[int, str]:
         if key in self.overridden:
@@ -57,6 +58,7 @@ class Problems:
 
     def add(self, key: str, message: str) -> None:
         order, where = self.where(key)
+        self.keyed.append((key, message))
         self.items.append((order, f"{where}: {message}" if where else message))
 
     def raise_all(self, path: Path | None) -> None:
@@ -64,7 +66,10 @@ class Problems:
         self.items.sort(key=lambda item: item[0])
         lines = [msg for _, msg in self.items]
         head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
-        raise ScenarioError(head, path=path)
+        error = ScenarioError(head, path=path)
+        # the settings at fault, by key, when each problem has one (the CLI names its options)
+        error.problems = list(self.keyed) if len(self.keyed) == len(lines) else []
+        raise error
 
 
 def _type_name(tp: Any) -> str:

@@ -1,0 +1,193 @@
+"""The command line itself: examples in every ``--help``, ``-v``/``-q`` anywhere, usage errors.
+
+Usage errors (an option's value out of range, a misspelled option or command) exit 2 with
+one line naming the option, never a traceback; data errors in files stay exit 3.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harbor_planner import UsageError
+from harbor_planner.cli import main
+
+DATA = Path(__file__).parent / "data"
+NETWORK = str(DATA / "network" / "diamond.geojson")
+STATIONS = str(DATA / "stations" / "utf8.csv")
+
+COMMANDS = [
+    [],
+    ["network"],
+    ["network", "build"],
+    ["network", "info"],
+    ["stations"],
+    ["stations", "check"],
+    ["stations", "number"],
+    ["isochrones"],
+    ["coverage"],
+    ["optimize"],
+    ["map"],
+    ["run"],
+    ["compare"],
+    ["demo"],
+]
+
+
+def run_main(capsys, argv: list[str]) -> tuple[int, str, str]:
+    """``main(argv)``'s exit code (argparse's SystemExit included), stdout and stderr."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "top")
+def test_every_help_ends_with_examples_of_that_command(capsys, command):
+    code, out, _ = run_main(capsys, [*command, "--help"])
+    assert code == 0
+    _, sep, examples = out.partition("\nExamples:\n")
+    assert sep, out
+    lines = [line.strip() for line in examples.strip().splitlines()]
+    assert 1 <= len(lines) <= 3
+    prefix = " ".join(["harbor-planner", *command])
+    assert all(line.startswith(prefix) for line in lines), lines
+    assert "\n\n" not in examples.strip()  # the examples end the help
+
+
+def test_examples_parse():
+    """Every example is a valid command line: its options exist and its values are in range."""
+    import shlex
+
+    from harbor_planner.cli import _build_parser
+    from harbor_planner.cli._usage import EXAMPLES, check_option_values
+
+    for lines in EXAMPLES.values():
+        for line in lines:
+            args = _build_parser().parse_args(shlex.split(line)[1:])  # SystemExit if not
+            check_option_values(args)
+            assert args.cli_prog.split()[1] == shlex.split(line)[1]
+
+
+def test_verbosity_before_or_after_the_command(capsys, tmp_path):
+    args = ["stations", "check", STATIONS, "--crs", "wgs84"]
+    code, _, err = run_main(capsys, [*args, "-v"])
+    assert code == 0 and "DEBUG" in err, err
+    code, _, err_before = run_main(capsys, ["-v", *args])
+    assert code == 0 and "DEBUG" in err_before
+    code, _, err = run_main(capsys, [*args, "-q"])
+    assert code == 0 and "INFO" not in err and "DEBUG" not in err
+    code, _, err = run_main(capsys, ["-v", *args, "-q"])
+    assert code == 2 and "not allowed with" in err
+
+
+def test_options_after_the_command_keep_the_ones_before():
+    from harbor_planner.cli import _build_parser
+
+    parser = _build_parser()
+    args = parser.parse_args(["-q", "--no-progress", "network", "info", "x.npz"])
+    assert args.quiet and not args.verbose and args.progress is False
+    args = parser.parse_args(["network", "info", "x.npz", "--no-progress", "-v"])
+    assert args.verbose and not args.quiet and args.progress is False
+    args = parser.parse_args(["network", "info", "x.npz"])
+    assert not args.verbose and not args.quiet and args.progress is None
+
+
+BASE = ["--network", NETWORK, "--stations", STATIONS, "--crs", "wgs84"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["coverage", *BASE, "--minutes", "0"], "--minutes"),
+        (["coverage", *BASE, "--minutes", "abc"], "--minutes"),
+        (["coverage", *BASE, "--minutes", "5,10"], "--minutes"),
+        (["coverage", *BASE, "--max-dist", "-1"], "--max-dist"),
+        (["coverage", *BASE, "--walk-speed", "-1"], "--walk-speed"),
+        (["coverage", *BASE, "--walk-speed", "nan"], "--walk-speed"),
+        (["coverage", *BASE, "--walk-model", "hilly"], "--walk-model"),
+        (["coverage", *BASE, "--exit-candidates", "150"], "--exit-candidates"),
+        (["coverage", *BASE, "--status", "bogus"], "--status"),
+        (["coverage", *BASE, "--demand", "grid:-5"], "--demand"),
+        (["coverage", *BASE, "--map-bands", "5,-1"], "--map-bands"),
+        (["optimize", *BASE, "--add", "-5"], "--add"),
+        (["optimize", *BASE, "--add", "0"], "--add"),
+        (["optimize", *BASE, "--mode", "cover", "--target", "150"], "--target"),
+        (["optimize", *BASE, "--add", "3", "--min-cover", "0"], "--min-cover"),
+        (["optimize", *BASE, "--stages", "2025:x"], "--stages"),
+        (["optimize", *BASE, "--add", "3", "--stages", "2025:1,2026:1"], "--add"),
+        (["isochrones", *BASE, "--workers", "0"], "--workers"),
+        (["isochrones", *BASE, "--method", "grid", "--cell", "40"], "--cell"),
+        (["isochrones", *BASE, "--corridor", "-3"], "--corridor"),
+        (["isochrones", *BASE, "--memory-limit", "0"], "--memory-limit"),
+        (["network", "info", NETWORK, "--walk-speed", "25"], "--walk-speed"),
+    ],
+)
+def test_option_values_are_usage_errors(capsys, tmp_path, argv, option):
+    out = tmp_path / ("iso.gpkg" if argv[0] == "isochrones" else "out")
+    argv = [*argv, "--out", str(out)] if argv[0] != "network" else argv
+    code, _, err = run_main(capsys, ["-q", *argv])
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    cmd = " ".join(argv[:2]) if argv[0] == "network" else argv[0]
+    assert lines[0].startswith(f"harbor-planner {cmd}: error: {option}"), lines
+    assert not out.exists()
+
+
+def test_usage_error_in_a_subprocess_is_one_line_without_traceback(tmp_path):
+    argv = [sys.executable, "-m", "harbor_planner", "optimize", *BASE, "--add", "-5",
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    expected = "harbor-planner optimize: error: --add -5: expected 1 or more sites"
+    assert proc.stderr.strip() == expected
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_missing_file_stays_a_data_error(capsys, tmp_path):
+    argv = ["coverage", "--network", NETWORK, "--stations", str(tmp_path / "none.csv"),
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    code, _, err = run_main(capsys, argv)
+    assert code == 3 and "none.csv" in err
+
+
+def test_set_overrides_stay_scenario_errors(capsys, tmp_path):
+    from harbor_planner.scenario import demo_scenario_path
+
+    argv = ["run", str(demo_scenario_path()), "--out", str(tmp_path / "o"),
+            "--set", "network.walk_speed_kmh=-1"]  # fmt: skip
+    code, _, err = run_main(capsys, argv)
+    assert code == 3 and "--set network.walk_speed_kmh" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["coverage", *BASE, "--mintues", "15", "--out", "o"], "did you mean --minutes?"),
+        (["optimize", *BASE, "--add", "3", "--solvr=exact", "--out", "o"], "--solver"),
+        (["network", "info", "x.npz", "--walk-sped", "3"], "did you mean --walk-speed?"),
+        (["covrage"], "did you mean coverage?"),
+        (["network", "biuld"], "did you mean build?"),
+        (["coverage", *BASE, "--basemap", "amapp"], "did you mean amap?"),
+    ],
+)
+def test_misspellings_suggest_the_closest(capsys, argv, hint):
+    code, _, err = run_main(capsys, argv)
+    assert code == 2
+    assert hint in err.strip().splitlines()[-1], err
+
+
+def test_no_suggestion_for_a_word_like_no_option(capsys):
+    code, _, err = run_main(capsys, ["coverage", *BASE, "--out", "o", "--zzzzqq"])
+    assert code == 2 and "unrecognized arguments: --zzzzqq" in err and "did you mean" not in err
+
+
+def test_usage_error_is_part_of_the_api():
+    exc = UsageError("--minutes 0: expected positive numbers", option="--minutes")
+    assert exc.exit_code == 2 and exc.option == "--minutes" and isinstance(exc, ValueError)
