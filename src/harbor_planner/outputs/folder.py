@@ -229,6 +229,5 @@ def _map_file(
         district_stats=None if coverage is None else coverage.by_district,
         **options,
     )
-    size = save_map(m, path)
-    log.info("wrote %s (%.1f MB, self-contained)", path, size / 1e6)
+    save_map(m, path)
     return path

@@ -554,5 +554,5 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> int:
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     size = path.stat().st_size
-    log.info("map: wrote %s (%.1f kB)", path, size / 1024)
+    log.info("map: wrote %s (%.1f kB, self-contained)", path.name, size / 1024)
     return size

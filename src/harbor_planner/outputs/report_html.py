@@ -480,7 +480,7 @@ def write_report_html(path: str | os.PathLike[str], **kwargs: Any) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
-    log.info("wrote %s (%s)", path, size_text(path.stat().st_size))
+    log.info("wrote %s (%s)", path.name, size_text(path.stat().st_size))
     return path
 
 

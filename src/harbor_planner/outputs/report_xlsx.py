@@ -205,5 +205,5 @@ def write_report_xlsx(
         )
         _add_sheet(wb, name["parameters"], frame, chinese=zh)
     path = save_workbook(wb, path)
-    log.info("wrote %s with sheets %s", path, ", ".join(wb.sheetnames))
+    log.info("wrote %s with sheets %s", path.name, ", ".join(wb.sheetnames))
     return path

@@ -156,12 +156,13 @@ def check_candidates_datum(
     """
     from pathlib import Path
 
+    from harbor_planner.network.osm import is_osm_path
     from harbor_planner.stations import check_frame_datum, read_stations
 
     if spec is None or str(spec).strip().lower() == "auto" or crs is None:
         return []
     path = Path(str(spec).strip())
-    if not path.is_file() or path.suffix.lower() in (".osm", ".pbf", ".bz2", ".gz"):
+    if not path.is_file() or is_osm_path(path):
         return []  # candidates_from_spec says what is wrong
     check = read_stations(path, crs=crs)
     return check_frame_datum(
