@@ -148,6 +148,22 @@ def test_isochrones_output_crs_ids_and_service_area(diamond, pts):
     assert area.geometry.iloc[0].equals(union)
 
 
+def test_coverage_headline_says_what_it_rests_on(diamond, pts):
+    from harbor_planner.pipeline import coverage_headline
+
+    stations = pts((25, 3), (100, 50), (50, -30))
+    stations["status"] = ["existing", "proposed", "existing"]
+    demand = pts((100, 50), (50, -30))
+    demand["weight"] = [1.0, 1.0]
+    s = coverage(diamond, stations, demand, minutes=5).summary
+    assert s["stations_by_status"] == {"existing": 2, "proposed": 1}
+    text = coverage_headline(s)
+    assert f"({s['walk_model']} model, 4.5 km/h)" in text
+    assert "3 stations (existing 2, proposed 1)" in text
+    plain = coverage(diamond, pts((25, 3)), demand, minutes=5).summary
+    assert "stations_by_status" not in plain  # no status column: nothing claimed
+
+
 def test_isochrones_without_any_station_on_the_network(diamond, pts):
     with pytest.raises(NetworkError, match="within 150 m"):
         isochrones(diamond, pts((5000, 5000)))

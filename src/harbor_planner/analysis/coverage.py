@@ -42,7 +42,7 @@ from harbor_planner.network import (
 )
 from harbor_planner.network.snap import points_xy
 from harbor_planner.resources import check_memory, coverage_bytes
-from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
+from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M, STATUS_VALUES
 
 __all__ = [
     "CoverageResult",
@@ -203,6 +203,20 @@ def _figures(
     }
 
 
+def _status_counts(stations: Any) -> dict[str, dict[str, int]]:
+    """``{"stations_by_status": {"existing": 9, ...}}`` in planning order; ``{}`` without statuses.
+
+    The headline figure rests on these stations: the summary says which statuses they have
+    (stations under construction or proposed count only when the run selects them).
+    """
+    if stations is None or "status" not in getattr(stations, "columns", ()):
+        return {}
+    counts = stations["status"].astype("string").fillna("unknown").value_counts()
+    order = [s for s in (*STATUS_VALUES, "unknown") if s in counts.index]
+    order += sorted(set(counts.index) - set(order))
+    return {"stations_by_status": {str(s): int(counts[s]) for s in order}}
+
+
 def open_stations(stations: Any) -> Any:
     """The stations that count: closed ones (status ``closed``, 退出) are left out, logged."""
     if stations is None or "status" not in getattr(stations, "columns", ()):
@@ -335,6 +349,7 @@ def coverage(
     summary = {
         "stations": len(stations),
         "stations_on_network": int(st_anchor.within.sum()),
+        **_status_counts(stations),
         "minutes": float(minutes),
         "walk_speed_kmh": network.walk_model.speed_kmh,
         "walk_model": network.walk_model.kind,

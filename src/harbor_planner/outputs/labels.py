@@ -240,6 +240,10 @@ HEADER_ZH: dict[str, str] = {
 SUMMARY_ZH: dict[str, str] = {
     "stations": "站点数",
     "stations_on_network": "路网上站点数",
+    **{
+        f"stations_by_status.{status}": f"站点数（{zh}）"
+        for status, (zh, _) in STATUS_LABELS.items()
+    },
     "minutes": "步行时间上限(分钟)",
     "walk_speed_kmh": "步行速度(公里/小时)",
     "walk_model": "步行模型",

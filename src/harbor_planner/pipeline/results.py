@@ -268,8 +268,7 @@ def write_map(scenario: Scenario, path: Path, **layers: Any) -> Path:
 
     cfg = scenario.output
     m = make_map(basemap=cfg.basemap, lang=cfg.lang, tianditu_key=cfg.tianditu_key, **layers)
-    size = save_map(m, path)
-    log.info("wrote %s (%.1f MB, self-contained)", path, size / 1e6)
+    save_map(m, path)
     return path
 
 
@@ -286,10 +285,13 @@ def coverage_headline(s: dict[str, Any]) -> str:
     str
 
     """
+    statuses = s.get("stations_by_status") or {}
+    which = f" ({', '.join(f'{k} {n}' for k, n in statuses.items())})" if statuses else ""
     return (
         f"{s['coverage_pct']:.1f} % of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
-        f"{s['demand_unit']}) is within {s['minutes']:g} min of walking of "
-        f"{s['stations_on_network']} stations; straight-line circles of "
+        f"{s['demand_unit']}) is within {s['minutes']:g} min of walking "
+        f"({s['walk_model']} model, {s['walk_speed_kmh']:g} km/h) of "
+        f"{s['stations_on_network']} stations{which}; straight-line circles of "
         f"{s['euclidean_radius_m']:,.0f} m would claim {s['euclidean_coverage_pct']:.1f} %."
     )
 
