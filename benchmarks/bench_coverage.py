@@ -226,6 +226,7 @@ def _worker_hp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
         return _measure(cover, args.repeat, True)
     try:
         iso = importlib.import_module("harbor_planner.analysis")
+        isochrones = importlib.import_module("harbor_planner").isochrones
         routing = importlib.import_module("harbor_planner.network")
     except ImportError:
         return {"skipped": "harbor_planner.analysis not available yet"}
@@ -248,8 +249,6 @@ def _worker_hp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
 
         out = _measure(run, args.repeat, True)
         return {**out, "anchoring_s": anchoring_s} if src is not stations else out
-    if not hasattr(iso, "isochrones"):
-        return {"skipped": "harbor_planner.analysis.isochrones not available yet"}
     if step.startswith("hp-area"):
         # the dissolved service area (5/10/15 min): on one grid, or by uniting the stations'
         # grid polygons (service_area); the polygons themselves are made outside the row
@@ -260,22 +259,22 @@ def _worker_hp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
             iso.grid_service_area(net, stations.iloc[:1], **kw)  # load the kernels
             run = lambda: {"bands": len(iso.grid_service_area(net, stations, **kw))}  # noqa: E731
         else:
-            polys = iso.isochrones(net, stations, method="grid", progress=False, **kw)
+            polys = isochrones(net, stations, method="grid", progress=False, **kw)
             run = lambda: {"bands": len(iso.service_area(polys))}  # noqa: E731
         return _measure(run, args.repeat, True)
     method = "grid" if "grid" in step else "exact"
     workers = 2 if step.endswith("-2") else 1
     kw = _kwargs(
-        iso.isochrones, minutes=BANDS_MIN, crs=None, progress=False, method=method,
+        isochrones, minutes=BANDS_MIN, crs=None, progress=False, method=method,
         workers=workers,
     )  # fmt: skip
     if kw.get("method", "exact") != method or kw.get("workers", 1) != workers:
         return {"skipped": f"isochrones(method={method!r}, workers=...) not available"}
     t0 = time.perf_counter()  # the first run in a fresh process: loads the compiled kernels
-    iso.isochrones(net, stations.iloc[:1], **kw)
+    isochrones(net, stations.iloc[:1], **kw)
     first_s = time.perf_counter() - t0
     out = _measure(
-        lambda: {"polygons": len(iso.isochrones(net, stations, **kw))}, args.repeat, True
+        lambda: {"polygons": len(isochrones(net, stations, **kw))}, args.repeat, True
     )
     return {**out, "first_s": first_s, "method": method, "workers": workers}
 

@@ -73,3 +73,27 @@ def test_benchmark_skips_without_data(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("skipped:") and "absent" in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "script",
+    [
+        ["bench_coverage.py", "--quick"],
+        ["bench_optimize.py", "--quick"],
+        ["bench_network.py", "--repeat", "1"],
+    ],
+)
+def test_benchmark_quick_runs_every_row(script, yuzhong_osm):
+    """Each row of a short benchmark run runs: none reports an exit (a renamed API, say)."""
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / script[0]), *script[1:]],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| step" in proc.stdout, proc.stdout
+    assert "exit 1" not in proc.stdout and "Traceback" not in proc.stdout, proc.stdout
