@@ -169,6 +169,13 @@ def test_strip_control_removes_escapes_and_keeps_tab_and_newline():
     assert has_control("x\x1b") and not has_control("x\ty")
 
 
+def test_clean_text_removes_bidirectional_controls():
+    # Trojan-Source style: an override makes "站cod.exe" read as "站exe.doc"
+    assert clean_text("站\u202eexe.doc") == "站exe.doc"
+    assert clean_text("\u2066a\u2069\u200fb\u200e\u061c") == "ab"
+    assert has_control("x\u202e") and not has_control("解放碑\u200d")  # ZWJ is text
+
+
 def test_csv_safe_changes_text_only():
     frame = pd.DataFrame(
         {

@@ -47,9 +47,14 @@ _ESCAPES = re.compile(
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
     r"|\x1b[ -~]?"
 )
-#: C0 controls except tab and newline, DEL, the C1 controls, lone surrogates and the code
-#: points XML refuses (U+FFFE, U+FFFF).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: C0 controls except tab and newline, DEL, the C1 controls, lone surrogates, the code
+#: points XML refuses (U+FFFE, U+FFFF) and the bidirectional marks, embeddings, overrides and
+#: isolates (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069) that make a cell or a
+#: terminal line read differently from what it holds ("Trojan Source", CVE-2021-42574).
+_CONTROLS = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
+    r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
 #: What a spreadsheet may read as the start of a formula (OWASP CSV injection).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -78,8 +83,8 @@ def clean_text(text: str) -> str:
     The one cleaning of user text, at read time (cells, headers) and again in the writers
     (workbooks, HTML, GeoPackages, the terminal). ANSI/VT escape sequences (colours, cursor
     moves, window titles) are removed whole, then every remaining C0 control except tab and
-    newline (a CR-LF becomes a newline), DEL, the C1 controls, lone surrogates and
-    U+FFFE/U+FFFF.
+    newline (a CR-LF becomes a newline), DEL, the C1 controls, lone surrogates,
+    U+FFFE/U+FFFF and the bidirectional controls (marks, embeddings, overrides, isolates).
 
     Parameters
     ----------
