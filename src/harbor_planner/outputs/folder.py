@@ -68,8 +68,16 @@ def write_outputs(
     lang: str = "zh",
     title: str | None = None,
     tianditu_key: str | None = None,
+    staged: bool = True,
 ) -> list[Path]:
     """Write the files of a result folder (see the module table).
+
+    By default the folder is written as a whole, as ``harbor-planner run`` writes it
+    (:class:`~harbor_planner.outputs.staging.ResultFolder`): nothing replaces a file of the
+    user's (one that the folder's ``run.json`` does not list with its current SHA-256) or an
+    input, the files appear together with a ``run.json`` listing them, and an error leaves the
+    folder as it was. Files of an earlier call that this one does not write again are
+    removed, as an earlier run's are.
 
     Parameters
     ----------
@@ -97,13 +105,25 @@ def write_outputs(
         selection's with these extra figures.
     basemap, lang, title, tianditu_key
         As for :func:`harbor_planner.outputs.make_map` (``lang`` also for the reports).
+    staged
+        False to write straight into ``out_dir``, each file atomically but with no check and
+        no ``run.json`` (for a caller that stages the folder itself, as the scenario runner).
 
     Returns
     -------
     list of pathlib.Path
-        The files written, each atomically.
+        The files written (with ``run.json`` last when staged).
+
+    Raises
+    ------
+    OutputError
+        A file of the user's or an input where an output would go; a folder that cannot be
+        written.
 
     """
+    if staged:
+        args = {k: v for k, v in locals().items() if k not in ("out_dir", "staged")}
+        return _write_staged(Path(out_dir), args)
     out = Path(out_dir)
     wanted = set(formats)
     unknown = wanted - set(OUTPUT_FORMATS)
@@ -148,6 +168,29 @@ def write_outputs(
         options = {"basemap": basemap, "lang": lang, "title": title, "tianditu_key": tianditu_key}
         files.append(_map_file(out / "map.html", **shown, **options))
     return files
+
+
+def _write_staged(out: Path, args: dict[str, Any]) -> list[Path]:
+    """:func:`write_outputs` into a :class:`ResultFolder`, with a ``run.json`` of its own."""
+    from harbor_planner import __version__
+    from harbor_planner._io import file_sha256
+    from harbor_planner.outputs.staging import ResultFolder
+
+    sources = list(args["sources"] or ())
+    args["sources"] = sources
+    with ResultFolder(out, names=(), inputs=sources) as folder:
+        with folder.writing() as staging:
+            files = write_outputs(staging, staged=False, **args)
+        manifest = {
+            "harbor_planner": __version__,
+            "command": "harbor_planner.outputs.write_outputs (Python API)",
+            "inputs": [str(p) for p in sources],
+            "outputs": [
+                {"path": f.name, "bytes": f.stat().st_size, "sha256": file_sha256(f)}
+                for f in files
+            ],
+        }
+        return folder.commit(files, manifest)
 
 
 def _tables(

@@ -156,6 +156,7 @@ def write_results(
     site_plan = study.plan
     files = write_outputs(
         out,
+        staged=False,  # the runner stages the whole folder (with its own run.json)
         coverage=study.coverage,
         coverage_after=study.coverage_after,
         selection=None if site_plan is None else site_plan.selection,
