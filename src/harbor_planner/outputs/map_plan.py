@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.labels import map_text
 from harbor_planner.outputs.map_specs import (
     CANVAS_THRESHOLD,
@@ -73,12 +74,12 @@ def coverage_change_layers(before: Any, after: Any, lang: str) -> list[tuple[str
 
     Raises
     ------
-    ValueError
+    InputDataError
         ``before`` and ``after`` are not the same points.
 
     """
     if len(before) != len(after):
-        raise ValueError(
+        raise InputDataError(
             f"demand before ({len(before)} points) and after ({len(after)}) must be the same points"
         )
     was, now = _covered(before), _covered(after)
