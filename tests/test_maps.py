@@ -520,3 +520,27 @@ def test_double_covered_demand_layer():
     # covered once is in neither layer
     assert '"x":106.55' in page and '"x":106.57' in page and '"x":106.58' in page
     assert '"x":106.56' not in page
+
+
+@pytest.mark.slow
+def test_browser_optimise_map_legend(browser, layers):
+    """The optimise map shows demand covered before, newly covered and the remaining gaps."""
+    OUTPUT.mkdir(exist_ok=True)
+    path = OUTPUT / "map_optimise.html"
+    before = layers["gaps"]
+    after = before.assign(covered=before["covered"] | (np.arange(len(before)) % 2 == 0))
+    shown = {k: v for k, v in layers.items() if k != "gaps"}
+    save_map(make_map(**shown, gaps=before, demand_after=after, basemap="none"), path)
+    o = Opened(browser, path)
+    try:
+        assert o.errors == [] and o.requests == []
+        legend = o.page.inner_text(".hp-legend")
+        for word in ("原已覆盖需求", "新址新增覆盖需求", "仍未覆盖需求"):
+            assert word in legend
+        was, now = before["covered"].to_numpy(), after["covered"].to_numpy()
+        assert o.count("path.hp-covered-before") == was.sum()
+        assert o.count("path.hp-newly-covered") == (now & ~was).sum()
+        assert o.count("path.hp-gap-after") == (~now).sum()
+        assert o.count("path.hp-gap") == 0
+    finally:
+        o.close()

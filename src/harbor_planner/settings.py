@@ -11,6 +11,8 @@ from __future__ import annotations
 __all__ = [
     "BASEMAPS",
     "CANDIDATE_SPACING_M",
+    "CENTRES_CRS",
+    "CENTRE_RADIUS_M",
     "CORRIDOR_M",
     "DATUM_GUARD_MIN_MEDIAN_M",
     "DATUM_GUARD_MIN_POINTS",
@@ -22,6 +24,8 @@ __all__ = [
     "DEMAND_KINDS",
     "DEM_OUTSIDE_CHOICES",
     "GRID_CELL_M",
+    "ISOCHRONE_AUTO_EXACT_MAX_STATIONS",
+    "ISOCHRONE_METHOD",
     "ISOCHRONE_METHODS",
     "LANGS",
     "MAP_BANDS_MINUTES",
@@ -101,8 +105,8 @@ SNAP_TOLERANCE_M: float = 1.0
 MINUTES: float = 15.0
 #: Walking corridor either side of a reachable street in isochrone polygons (metres).
 CORRIDOR_M: float = 25.0
-#: Ways to draw isochrone polygons.
-ISOCHRONE_METHODS: tuple[str, ...] = ("exact", "grid")
+#: Ways to draw isochrone polygons (``auto``: see :data:`ISOCHRONE_AUTO_EXACT_MAX_STATIONS`).
+ISOCHRONE_METHODS: tuple[str, ...] = ("auto", "exact", "grid")
 #: Grid spacing of the ``grid`` isochrone method (metres).
 GRID_CELL_M: float = 10.0
 #: Demand kinds of a demand specification.
@@ -115,6 +119,16 @@ STREET_SPACING_M: float = 50.0
 MEMORY_LIMIT_GB: float | None = None
 #: Environment variable giving the memory limit in GB.
 MEMORY_LIMIT_ENV: str = "HARBOR_PLANNER_MEMORY_GB"
+# -- isochrone method auto and city centres (issue 16) --
+#: ``method="auto"`` (the default) draws isochrones ``exact`` for up to this many stations on
+#: the network and on the ``grid`` above (measured crossover on Yuzhong: see README).
+ISOCHRONE_AUTO_EXACT_MAX_STATIONS: int = 100
+#: The default isochrone method of the CLI, the scenario (``output.isochrone_method``) and API.
+ISOCHRONE_METHOD: str = "auto"
+#: Radius around each city centre within which its demand is counted, metres (straight line).
+CENTRE_RADIUS_M: float = 1000.0
+#: Coordinates of a centres CSV unless stated (``centres.crs``, ``--centres-crs``).
+CENTRES_CRS: str = "wgs84"
 
 # ----------------------------------------------------------------------------- optimise
 

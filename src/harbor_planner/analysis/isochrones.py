@@ -40,9 +40,15 @@ from harbor_planner.analysis.pieces import (
 )
 from harbor_planner.network import WalkNetwork, reachability
 from harbor_planner.resources import check_memory, isochrone_bytes
-from harbor_planner.settings import CORRIDOR_M, GRID_CELL_M, SNAP_MAX_DIST_M
+from harbor_planner.settings import (
+    CORRIDOR_M,
+    GRID_CELL_M,
+    ISOCHRONE_AUTO_EXACT_MAX_STATIONS,
+    ISOCHRONE_METHOD,
+    SNAP_MAX_DIST_M,
+)
 
-__all__ = ["isochrones", "service_area"]
+__all__ = ["choose_isochrone_method", "isochrones", "service_area"]
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +172,7 @@ def isochrones(
     *,
     minutes: Sequence[float] = (5.0, 10.0, 15.0),
     corridor_m: float = CORRIDOR_M,
-    method: str = "exact",
+    method: str = ISOCHRONE_METHOD,
     cell_m: float = GRID_CELL_M,
     workers: int | None = None,
     id_column: str | None = "station_id",
@@ -189,7 +195,11 @@ def isochrones(
     method
         How the corridor polygons are built:
 
-        * ``"exact"`` (default): the union of the buffered street pieces (GEOS), exact to
+        * ``"auto"`` (default): ``"exact"`` for up to
+          :data:`~harbor_planner.settings.ISOCHRONE_AUTO_EXACT_MAX_STATIONS` stations on the
+          network, ``"grid"`` above (:func:`choose_isochrone_method`); the log line and
+          ``frame.attrs["method"]`` say which was used.
+        * ``"exact"``: the union of the buffered street pieces (GEOS), exact to
           floating point; about 6 ms per polygon on Yuzhong.
         * ``"grid"``: contoured from exact distances to the street pieces on a grid of
           ``cell_m`` (see Notes); 10-20x faster, for many stations.
@@ -228,6 +238,10 @@ def isochrones(
     bands, workers = polygon_options(minutes, corridor_m, method, cell_m, workers)
     anchors, ids = station_anchors(network, stations, id_column, max_dist_m)
     n_on = int(anchors.within.sum())
+    asked, method = method, choose_isochrone_method(method, n_on)
+    if asked == "auto" and method == "grid":  # a cell no wider than the corridor, checked
+        cell_m = min(cell_m, corridor_m)
+        polygon_options(minutes, corridor_m, method, cell_m, workers)
     grid_cell = cell_m if method == "grid" else None
     check_memory(
         isochrone_bytes(network, n_on, bands, corridor_m, cell_m=grid_cell, workers=int(workers)),
@@ -257,14 +271,47 @@ def isochrones(
     )
     frame = frame.sort_values(["minutes"], ascending=False, kind="stable").reset_index(drop=True)
     log.info(
-        "isochrones: %d polygons (%s min, %s) for %d stations in %.2f s",
+        "isochrones: %d polygons (%s min, %s%s) for %d stations in %.2f s",
         len(frame),
         "/".join(f"{b:g}" for b in bands),
         method if method == "exact" else f"grid {cell_m:g} m",
-        int(anchors.within.sum()),
+        _auto_note(asked, n_on),
+        n_on,
         time.perf_counter() - t0,
     )
+    frame.attrs["method"] = method
     return frame if crs is None else frame.to_crs(crs)
+
+
+def choose_isochrone_method(method: str, n_stations: int) -> str:
+    """The isochrone method used for ``n_stations`` stations: ``auto`` resolved.
+
+    Parameters
+    ----------
+    method
+        ``"auto"``, ``"exact"`` or ``"grid"``.
+    n_stations
+        Stations on the network.
+
+    Returns
+    -------
+    str
+        ``method`` itself, or for ``"auto"``: ``"exact"`` up to
+        :data:`~harbor_planner.settings.ISOCHRONE_AUTO_EXACT_MAX_STATIONS` stations, else
+        ``"grid"``.
+
+    """
+    if method != "auto":
+        return method
+    return "exact" if n_stations <= ISOCHRONE_AUTO_EXACT_MAX_STATIONS else "grid"
+
+
+def _auto_note(asked: str, n_stations: int) -> str:
+    """``"; auto: 120 stations > 100"`` when the method was chosen automatically."""
+    if asked != "auto":
+        return ""
+    sign = "<=" if n_stations <= ISOCHRONE_AUTO_EXACT_MAX_STATIONS else ">"
+    return f"; method auto: {n_stations} stations {sign} {ISOCHRONE_AUTO_EXACT_MAX_STATIONS}"
 
 
 def service_area(isochrone_polygons: Any) -> Any:

@@ -22,12 +22,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_accept_datum_option",
+    "add_centre_options",
     "add_demand_options",
     "add_map_band_options",
     "add_map_options",
     "add_memory_option",
     "add_station_input_options",
     "add_walk_model_options",
+    "centre_overrides",
+    "centres_settings",
     "check_outputs",
     "demand_settings",
     "minutes_text",
@@ -223,6 +226,13 @@ def add_map_band_options(p: argparse.ArgumentParser) -> None:
         help="leave isochrones off map.html above this many stations "
         f"(default {settings.MAP_MAX_STATIONS})",
     )
+    p.add_argument(
+        "--isochrone-method",
+        choices=settings.ISOCHRONE_METHODS,
+        default=None,
+        help=f"isochrones of map.html: auto (default: exact up to "
+        f"{settings.ISOCHRONE_AUTO_EXACT_MAX_STATIONS} stations, grid above), exact or grid",
+    )
 
 
 def add_memory_option(p: argparse.ArgumentParser) -> None:
@@ -332,6 +342,7 @@ def output_settings(args: argparse.Namespace, out: Path | None = None) -> dict[s
             if bands is None
             else parse_minutes(bands, "--map-bands", empty_ok=True),
             "map_max_stations": getattr(args, "map_max_stations", None),
+            "isochrone_method": getattr(args, "isochrone_method", None),
         }
     )
 
@@ -386,3 +397,50 @@ def scenario_from_args(**sections: dict[str, Any]) -> Scenario:
         if usage is None:
             raise
         raise usage from None
+
+
+# -- city centres (issue 16) --
+
+
+def add_centre_options(p: argparse.ArgumentParser) -> None:
+    """``--centres FILE``, ``--centre-radius-m M`` and ``--centres-crs CRS``: ``[centres]``."""
+    g = p.add_argument_group("city centres")
+    g.add_argument(
+        "--centres",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="city centres (CSV name,lon,lat or a point layer): coverage around each, "
+        "e.g. geodata/chongqing_centres.csv",
+    )
+    g.add_argument(
+        "--centre-radius-m",
+        type=float,
+        default=None,
+        metavar="M",
+        help=f"radius around each centre, straight line (default {settings.CENTRE_RADIUS_M:g} m)",
+    )
+    g.add_argument(
+        "--centres-crs",
+        default=None,
+        metavar="CRS",
+        help=f"coordinates of the --centres CSV (default {settings.CENTRES_CRS})",
+    )
+
+
+def centres_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``[centres]`` from ``--centres``, ``--centre-radius-m`` and ``--centres-crs``."""
+    return _given(
+        {
+            "file": None if args.centres is None else str(args.centres),
+            "radius_m": args.centre_radius_m,
+            "crs": args.centres_crs,
+        }
+    )
+
+
+def centre_overrides(args: argparse.Namespace) -> list[str]:
+    """The centre options of ``run`` as ``--set`` overrides (``centres.file="..."``)."""
+    import json
+
+    return [f"centres.{k}={json.dumps(v)}" for k, v in centres_settings(args).items()]

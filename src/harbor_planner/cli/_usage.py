@@ -222,6 +222,7 @@ _RANGES: dict[str, tuple[str, Callable[[float], bool], str]] = {
     "budget": ("--budget", _not_negative, "a budget of 0 or more"),
     "time_limit": ("--time-limit", _positive, "a time in seconds above 0"),
     "map_max_stations": ("--map-max-stations", lambda v: v >= 0, "0 or more stations"),
+    "centre_radius_m": ("--centre-radius-m", _positive, "a radius in metres above 0"),
     "memory_limit": ("--memory-limit", _positive, "a memory size in GB above 0"),
     "snap_tolerance": ("--snap-tolerance", _not_negative, "a distance in metres, 0 or more"),
 }
@@ -262,6 +263,10 @@ _OPTION_OF_SETTING = {
     "coverage.exit_candidates_pct": "--exit-candidates",
     "output.map_bands": "--map-bands",
     "output.map_max_stations": "--map-max-stations",
+    "output.isochrone_method": "--isochrone-method",
+    "centres.radius_m": "--centre-radius-m",
+    "centres.crs": "--centres-crs",
+    "centres.file": "--centres",
     "optimize": "--add",
     "optimize.add": "--add",
     "optimize.mode": "--mode",

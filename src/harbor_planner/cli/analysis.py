@@ -12,12 +12,14 @@ from typing import Any
 
 from harbor_planner import settings
 from harbor_planner.cli._options import (
+    add_centre_options,
     add_demand_options,
     add_map_band_options,
     add_map_options,
     add_memory_option,
     add_station_input_options,
     add_walk_model_options,
+    centres_settings,
     check_outputs,
     demand_settings,
     minutes_text,
@@ -88,8 +90,9 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
             area.to_file(tmp, driver=driver)
         written.append(str(side))
     print(
-        f"{len(polys)} isochrones ({'/'.join(f'{m:g}' for m in minutes)} min) for "
-        f"{polys['station_id'].nunique()} stations; wrote {', '.join(written)}"
+        f"{len(polys)} isochrones ({'/'.join(f'{m:g}' for m in minutes)} min, method "
+        f"{polys.attrs.get('method', args.method)}) for {polys['station_id'].nunique()} "
+        f"stations; wrote {', '.join(written)}"
     )
     return 0
 
@@ -130,6 +133,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         demand=demand_settings(args),
         coverage=coverage_settings(args, minutes),
         output=output_settings(args, args.out),
+        centres=centres_settings(args),
     )
     result = run(scenario, out=args.out, progress=args.progress, summarize=_coverage_summary)
     summary = result.coverage.summary
@@ -142,8 +146,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
 
 
 def _coverage_summary(scenario: object, study: Any) -> dict[str, Any]:
-    """``summary.json`` of ``coverage``: the coverage's own figures."""
-    return dict(study.coverage.summary)
+    """``summary.json`` of ``coverage``: the coverage's own figures (and the city centres)."""
+    from harbor_planner.pipeline import centres_figures
+
+    return {**study.coverage.summary, **centres_figures(study)}
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
@@ -207,11 +213,12 @@ def _add_isochrones_command(sub: argparse._SubParsersAction) -> None:
     i.add_argument(
         "--method",
         choices=settings.ISOCHRONE_METHODS,
-        default=settings.ISOCHRONE_METHODS[0],
+        default=settings.ISOCHRONE_METHOD,
         help=(
-            "exact: union of the buffered streets (default); grid: contoured from exact "
-            "distances on a --cell grid, 10-20x faster for many stations, boundary within a "
-            "fraction of a cell"
+            f"auto (default): exact up to {settings.ISOCHRONE_AUTO_EXACT_MAX_STATIONS} "
+            "stations, grid above; exact: union of the buffered streets; grid: contoured from "
+            "exact distances on a --cell grid, 10-20x faster for many stations, boundary within "
+            "a fraction of a cell"
         ),
     )
     i.add_argument(
@@ -286,6 +293,7 @@ def _add_coverage_command(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     add_map_options(c)
     add_map_band_options(c)
+    add_centre_options(c)
     add_walk_model_options(c)
     add_memory_option(c)
     c.set_defaults(handler=_cmd_coverage)

@@ -15,12 +15,14 @@ from typing import Any
 
 from harbor_planner import settings
 from harbor_planner.cli._options import (
+    add_centre_options,
     add_demand_options,
     add_map_band_options,
     add_map_options,
     add_memory_option,
     add_station_input_options,
     add_walk_model_options,
+    centres_settings,
     demand_settings,
     network_settings,
     output_settings,
@@ -90,7 +92,6 @@ def optimize_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
-    from harbor_planner.pipeline import plan_figures
     from harbor_planner.scenario import run
 
     minutes = one_limit(args, "optimize")
@@ -101,8 +102,9 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         coverage=coverage_settings(args, minutes),
         optimize=optimize_settings(args),
         output=output_settings(args, args.out),
+        centres=centres_settings(args),
     )
-    result = run(scenario, out=args.out, progress=args.progress, summarize=plan_figures)
+    result = run(scenario, out=args.out, progress=args.progress, summarize=_optimize_summary)
     selection = result.selection
     gap = selection.gap
     print(
@@ -117,6 +119,13 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         print(f"demand covered by two or more stations: {before:.1f} % -> {after:.1f} %")
     print(f"wrote {', '.join(str(f) for f in result.files)}")
     return 0
+
+
+def _optimize_summary(scenario: Any, study: Any) -> dict[str, Any]:
+    """``summary.json`` of ``optimize``: the selection's figures (and the city centres)."""
+    from harbor_planner.pipeline import centres_figures, plan_figures
+
+    return {**plan_figures(scenario, study), **centres_figures(study)}
 
 
 def add_optimize_command(sub: argparse._SubParsersAction) -> None:
@@ -205,6 +214,7 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     add_map_options(o)
     add_map_band_options(o)
+    add_centre_options(o)
     add_walk_model_options(o)
     add_memory_option(o)
     o.set_defaults(handler=_cmd_optimize)

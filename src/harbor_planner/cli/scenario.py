@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from harbor_planner.cli._options import add_memory_option
+from harbor_planner.cli._options import add_centre_options, add_memory_option
 
 __all__ = ["add_scenario_commands", "print_run"]
 
@@ -31,9 +31,10 @@ def print_run(result: Any) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from harbor_planner.cli._options import centre_overrides
     from harbor_planner.scenario import load_scenario, run
 
-    scenario = load_scenario(args.scenario, overrides=args.set or [])
+    scenario = load_scenario(args.scenario, overrides=[*(args.set or []), *centre_overrides(args)])
     result = run(scenario, out=args.out, progress=args.progress)
     print_run(result)
     return 0
@@ -92,6 +93,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
         help="change a setting, e.g. --set network.walk_speed_kmh=3.2 (repeatable; values "
         "as in TOML, paths relative to the working directory)",
     )
+    add_centre_options(r)
     add_memory_option(r)
     r.set_defaults(handler=_cmd_run)
 

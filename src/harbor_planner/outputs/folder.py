@@ -69,6 +69,8 @@ def write_outputs(
     title: str | None = None,
     tianditu_key: str | None = None,
     staged: bool = True,
+    centres: Any | None = None,
+    study_area: Any | None = None,
 ) -> list[Path]:
     """Write the files of a result folder (see the module table).
 
@@ -108,6 +110,11 @@ def write_outputs(
     staged
         False to write straight into ``out_dir``, each file atomically but with no check and
         no ``run.json`` (for a caller that stages the folder itself, as the scenario runner).
+    centres
+        Coverage around the city centres (:func:`harbor_planner.analysis.centres.
+        centre_coverage`): a table in the reports, a layer on the map.
+    study_area
+        Study-area polygons, outlined on the map.
 
     Returns
     -------
@@ -142,6 +149,7 @@ def write_outputs(
         "coverage_after": coverage_after,
         "selection": selection,
         "sites": sites,
+        **_centre_content(centres),
     }
     params = dict(parameters or {})
     if "report" in wanted:
@@ -166,7 +174,8 @@ def write_outputs(
         files.append(_layers_file(out / "layers.gpkg", district_column=district_column, **shown))
     if "map" in wanted:
         options = {"basemap": basemap, "lang": lang, "title": title, "tianditu_key": tianditu_key}
-        files.append(_map_file(out / "map.html", **shown, **options))
+        context = _map_context(coverage_after, selection, centres, study_area)
+        files.append(_map_file(out / "map.html", **shown, **context, **options))
     return files
 
 
@@ -191,6 +200,21 @@ def _write_staged(out: Path, args: dict[str, Any]) -> list[Path]:
             ],
         }
         return folder.commit(files, manifest)
+def _centre_content(centres: Any) -> dict[str, Any]:
+    """The reports' ``centres`` argument, only when there are centres (others take none)."""
+    return {} if centres is None else {"centres": centres}
+
+
+def _map_context(
+    coverage_after: Any, selection: Any, centres: Any, study_area: Any
+) -> dict[str, Any]:
+    """The optimise map's context: demand after the new sites, their gains, centres, area."""
+    return {
+        "demand_after": None if coverage_after is None else coverage_after.demand,
+        "selection": selection,
+        "centres": centres,
+        "study_area": study_area,
+    }
 
 
 def _tables(
@@ -258,12 +282,19 @@ def _map_file(
     isochrones: Any,
     service_area: Any,
     districts: Any,
+    selection: Any = None,
     **options: Any,
 ) -> Path:
-    """``map.html``: the coverage's stations, gaps and districts, or the stations as given."""
+    """``map.html``: the coverage's stations, gaps and districts, or the stations as given.
+
+    With new sites, the demand covered before, newly covered and still uncovered, and the
+    sites' gains in percentage points and cumulative coverage.
+    """
+    from harbor_planner.outputs.map_plan import site_gain_columns
+
     m = make_map(
         stations=coverage.stations if coverage is not None else stations,
-        sites=sites,
+        sites=site_gain_columns(sites, selection),
         isochrones=isochrones,
         service_area=service_area,
         gaps=None if coverage is None else coverage.demand,

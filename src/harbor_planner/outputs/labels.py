@@ -394,3 +394,36 @@ def _missing(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+# -- optimise map context and city centres (issue 16) --
+MAP_TEXT.update(
+    {
+        "covered_before": ("原已覆盖需求", "Demand covered before"),
+        "newly_covered": ("新址新增覆盖需求", "Demand newly covered by the new sites"),
+        "remaining_gaps": ("仍未覆盖需求（剩余缺口）", "Still uncovered (remaining gaps)"),
+        "centres": ("城市中心", "City centres"),
+        "centre_areas": ("城市中心范围", "City-centre radius"),
+        "study_area": ("研究范围", "Study area"),
+        "radius_m": ("半径 (米)", "Radius (m)"),
+        "centre_demand_total": ("范围内需求", "Demand within the radius"),
+        "centre_demand_covered": ("已覆盖需求", "Demand covered"),
+        "coverage_after_pct": ("新增后覆盖率 %", "Coverage after, %"),
+        "gain_pct": ("新增覆盖 (百分点)", "Gain (percentage points)"),
+        "coverage_pct_cum": ("累计覆盖率 %", "Cumulative coverage, %"),
+    }
+)
+REPORT_TEXT.update(
+    {
+        "centres": ("城市中心覆盖", "Coverage around the city centres"),
+        "centre_text": (
+            "每个城市中心周围直线半径范围内的需求及其步行覆盖率。",
+            "Demand within a straight-line radius of each city centre and its walking coverage.",
+        ),
+        "radius_m": ("半径(米)", "Radius (m)"),
+        "coverage_pct_centre": ("覆盖率", "Coverage"),
+        "coverage_after_pct": ("新增后覆盖率", "Coverage after"),
+    }
+)
+HEADER_ZH.update({"radius_m": "半径(米)", "coverage_after_pct": "新增后覆盖率(%)"})
+SHEET_NAMES["centres"] = ("城市中心", "City centres")

@@ -63,6 +63,12 @@ from harbor_planner.outputs.map_assets import (
     leaflet_js,
     script_safe,
 )
+from harbor_planner.outputs.map_plan import (
+    centre_layers,
+    coverage_change_layers,
+    plan_legend_rows,
+    study_area_layer,
+)
 from harbor_planner.outputs.map_specs import (
     COVERAGE_CLASSES,
     DOUBLE_COLOR,
@@ -144,6 +150,7 @@ def _legend_html(items: dict[str, Any], lang: str) -> str:
             parts.append(row(box(color), text=text))
             lower = upper
         parts.append(row(box(NO_DATA_COLOR), text=map_text("no_data", lang)))
+    parts += plan_legend_rows(items, lang)
     return "".join(parts)
 
 
@@ -333,6 +340,26 @@ def _add_areas(m: Any, shown: dict[str, Any], district_stats: Any, lang: str) ->
     return legend
 
 
+def _add_context(m: Any, shown: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Study area, demand covered before/after new sites and city centres; legend entries."""
+    vl = element_classes()["VectorLayer"]
+    legend: dict[str, Any] = {}
+    if _has(shown["study_area"]):
+        spec = study_area_layer(shown["study_area"], lang)
+        vl(spec, name=_layer_name("study_area", lang)).add_to(m)
+        legend["study_area"] = True
+    before, after = shown["demand_before"], shown["demand_after"]
+    if _has(before) and _has(after):
+        for key, spec in coverage_change_layers(before, after, lang):
+            vl(spec, name=_layer_name(key, lang)).add_to(m)
+            legend[key] = True
+    if _has(shown["centres"]):
+        for key, spec in centre_layers(shown["centres"], lang):
+            vl(spec, name=_layer_name(key, lang)).add_to(m)
+        legend["centres"] = True
+    return legend
+
+
 def _add_points(m: Any, shown: dict[str, Any], lang: str) -> dict[str, Any]:
     """Gaps, double coverage, stations and new sites; their legend entries."""
     vl = element_classes()["VectorLayer"]
@@ -374,7 +401,8 @@ def _add_controls(
     import folium
 
     classes = element_classes()
-    if osm or any(shown[k] is not None for k in ("isochrones", "service_area", "gaps")):
+    osm_layers = ("isochrones", "service_area", "gaps", "demand_after")
+    if osm or any(shown[k] is not None for k in osm_layers):
         classes["Attribution"](_OSM_ATTRIBUTION).add_to(m)
     if title:
         shown_title = html.escape(clean_text(title))
@@ -409,6 +437,9 @@ def make_map(
     double_covered: Any = None,
     districts: Any = None,
     district_stats: Any = None,
+    demand_after: Any = None,
+    centres: Any = None,
+    study_area: Any = None,
     basemap: str = "osm",
     lang: str = "zh",
     title: str | None = None,
@@ -444,6 +475,16 @@ def make_map(
     district_stats
         Table with ``district`` and ``coverage_pct`` (:attr:`CoverageResult.by_district`),
         drawn as a choropleth on ``districts``.
+    demand_after
+        The demand with the new sites (``coverage_after.demand``, the same points as
+        ``gaps``). With it, ``gaps`` is read as the demand before them and the map shows
+        three layers instead of the gaps: covered before, newly covered by the new sites and
+        still uncovered (the remaining gaps).
+    centres
+        City centres with ``name``, ``radius_m`` and their coverage figures
+        (:func:`harbor_planner.analysis.centres.centre_coverage`): markers and radius circles.
+    study_area
+        Study-area polygons, drawn as an outline.
     basemap
         ``"osm"`` (default), ``"amap"`` (GCJ-02: overlays are shifted to match),
         ``"tianditu"`` or ``"none"``.
@@ -485,6 +526,7 @@ def make_map(
         "service_area": service_area,
         "gaps": gaps,
         "double_covered": double_covered,
+        **_context_frames(gaps, demand_after, centres, study_area),
     }
     shown = _display_layers(
         frames,
@@ -497,6 +539,7 @@ def make_map(
     for tile in _tile_layers(basemap, lang, key):
         tile.add_to(m)
     legend = _add_areas(m, shown, district_stats, lang)
+    legend.update(_add_context(m, shown, lang))
     legend.update(_add_points(m, shown, lang))
     _add_controls(m, shown, legend, osm=basemap == "osm", lang=lang, title=title)
     _fit_bounds(m, shown)
@@ -505,6 +548,18 @@ def make_map(
         ", ".join(f"{k} {len(v)}" for k, v in shown.items() if v is not None) or "no layers",
     )
     return m
+
+
+def _context_frames(gaps: Any, demand_after: Any, centres: Any, study_area: Any) -> dict:
+    """The frames of :func:`_add_context`: with ``demand_after``, the gaps are the demand before."""
+    change = demand_after is not None and gaps is not None
+    return {
+        "gaps": None if change else gaps,
+        "demand_before": gaps if change else None,
+        "demand_after": demand_after if change else None,
+        "centres": centres,
+        "study_area": study_area,
+    }
 
 
 def seed_element_ids(m: Any) -> None:

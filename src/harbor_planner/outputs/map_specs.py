@@ -329,6 +329,7 @@ def site_layer(sites: Any, lang: str) -> dict:
         ("stage", "stage"),
         ("gain", "gain"),
     ]
+    cols += [(c, c) for c in ("gain_pct", "coverage_pct_cum") if c in sites]
     labels = [map_text(k, lang) for _, k in cols]
     feats = []
     for n, i in enumerate(order, start=1):
@@ -345,11 +346,22 @@ def site_layer(sites: Any, lang: str) -> dict:
                 "x": pt.x,
                 "y": pt.y,
                 "l": rank_text or "",
-                "t": f"#{rank_text} {html_text(rec.get('site_id')) or ''}".strip(),
+                "t": _site_tooltip(rank_text, rec),
                 "p": vals,
             }
         )
     return _spec("label", {}, labels, feats)
+
+
+def _site_tooltip(rank_text: str | None, rec: Any) -> str:
+    """``#1 c12 · +3.2 pp → 61.5 %``: rank, id, gain in points and cumulative coverage."""
+    tip = f"#{rank_text} {html_text(rec.get('site_id')) or ''}".strip()
+    gain_pct, cum = rec.get("gain_pct"), rec.get("coverage_pct_cum")
+    if present(gain_pct):
+        tip += f" · +{float(gain_pct):.2f} pp"
+    if present(cum):
+        tip += f" → {float(cum):.1f} %"
+    return tip
 
 
 def isochrone_layer(iso: Any, stations: Any, lang: str) -> tuple[dict, list[tuple[float, str]]]:

@@ -25,6 +25,7 @@ from harbor_planner._text import clean_text
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.osm import OSM_SUFFIXES
 from harbor_planner.outputs.labels import report_labels, status_text, value_text
+from harbor_planner.outputs.report_centres import centres_section
 from harbor_planner.outputs.svg import bars_svg, coverage_curve_svg
 from harbor_planner.outputs.values import (
     district_frame,
@@ -362,6 +363,7 @@ def report_html(
     sources: Iterable[str | os.PathLike[str]] | None = None,
     lang: str = "zh",
     title: str | None = None,
+    centres: Any | None = None,
 ) -> str:
     """A self-contained, printable HTML report of a coverage run and/or a site selection.
 
@@ -386,6 +388,9 @@ def report_html(
         ``"zh"`` (default) or ``"en"``.
     title
         Report title (default: a title in ``lang``).
+    centres
+        Coverage around the city centres (:func:`harbor_planner.analysis.centres.
+        centre_coverage`): their table.
 
     Returns
     -------
@@ -424,6 +429,7 @@ def report_html(
                 f'<section id="districts"><h2>{esc(lab["districts"])}</h2>'
                 f"{_district_table(coverage, lab, coverage_after)}</section>"
             )
+    body += centres_section(centres, lab)
     if selection is not None or sites is not None:
         block = [f'<section id="selection" class="break"><h2>{esc(lab["selection"])}</h2>']
         if selection is not None:

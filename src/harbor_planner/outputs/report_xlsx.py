@@ -125,6 +125,16 @@ def _station_frame(coverage: Any, *, chinese: bool) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def _centres_sheet(wb: Any, title: str, centres: Any, *, chinese: bool) -> None:
+    """The city-centre sheet (none without centres)."""
+    from harbor_planner.outputs.report_centres import centres_frame
+
+    frame = centres_frame(centres)
+    if frame is not None and len(frame):
+        formats = {**_XLSX_FORMATS, "coverage_after_pct": "0.00", "radius_m": "0"}
+        _add_sheet(wb, title, frame, chinese=chinese, formats=formats)
+
+
 def write_report_xlsx(
     path: str | os.PathLike[str],
     *,
@@ -134,6 +144,7 @@ def write_report_xlsx(
     sites: Any | None = None,
     parameters: Mapping[str, Any] | None = None,
     chinese_headers: bool = True,
+    centres: Any | None = None,
 ) -> Path:
     """Write the report workbook for district offices.
 
@@ -160,6 +171,8 @@ def write_report_xlsx(
         secret such as ``output.tianditu_key`` is shown as ``(set)``; ``output.dir`` left out).
     chinese_headers
         Chinese sheet names, headers and labels (default), or English ones.
+    centres
+        Coverage around the city centres: sheet 城市中心/City centres.
 
     Returns
     -------
@@ -196,6 +209,7 @@ def write_report_xlsx(
         if "geometry" in frame:
             frame = frame.drop(columns="geometry")
         _add_sheet(wb, name["sites"], frame, chinese=zh, formats=_XLSX_FORMATS)
+    _centres_sheet(wb, name["centres"], centres, chinese=zh)
     if selection is not None and selection.curve is not None:
         _add_sheet(wb, name["curve"], selection.curve, chinese=zh, formats=_XLSX_FORMATS)
     if parameters:

@@ -44,17 +44,26 @@ from harbor_planner.pipeline.results import (
     read_sites,
     result_files,
     split_timings,
+    study_context,
     study_inputs,
     write_json,
     write_map,
     write_results,
 )
-from harbor_planner.pipeline.study import Step, Study, check_datums, run_study, study_summary
+from harbor_planner.pipeline.study import (
+    Step,
+    Study,
+    centres_figures,
+    check_datums,
+    run_study,
+    study_summary,
+)
 
 __all__ = [
     "EXIT_CANDIDATES_FILE",
     "Step",
     "Study",
+    "centres_figures",
     "check_candidates_datum",
     "check_datums",
     "check_stations_datum",
@@ -76,6 +85,7 @@ __all__ = [
     "run_study",
     "split_timings",
     "station_isochrones",
+    "study_context",
     "study_inputs",
     "study_summary",
     "with_sites",

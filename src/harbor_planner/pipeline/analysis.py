@@ -307,6 +307,7 @@ def map_isochrones(
         net,
         stations,
         minutes=cfg.map_bands,
+        method=cfg.isochrone_method,
         max_dist_m=scenario.stations.max_dist_m,
         progress=progress,
     )
@@ -328,8 +329,8 @@ def station_isochrones(
 ) -> tuple[Any, Any]:
     """Isochrone polygons per station and band, and optionally their union per band.
 
-    With ``method="grid"`` the service area is contoured on one grid of all stations (far
-    faster than uniting the polygons).
+    With ``method="grid"`` (or ``"auto"`` resolved to it) the service area is contoured on one
+    grid of all stations (far faster than uniting the polygons).
 
     Parameters
     ----------
@@ -358,7 +359,7 @@ def station_isochrones(
     common |= {"workers": workers, "max_dist_m": max_dist_m, "progress": progress}
     polys = isochrones(net, stations, method=method, **common)
     area = None
-    if with_service_area and method == "grid":
+    if with_service_area and polys.attrs.get("method", method) == "grid":
         area = grid_service_area(net, stations, **common)
     elif with_service_area:
         area = service_area(polys)

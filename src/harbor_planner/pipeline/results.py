@@ -30,6 +30,7 @@ __all__ = [
     "read_sites",
     "result_files",
     "split_timings",
+    "study_context",
     "study_inputs",
     "write_json",
     "write_map",
@@ -174,6 +175,7 @@ def write_results(
         lang=cfg.lang,
         title=scenario.title or None,
         tianditu_key=cfg.tianditu_key,
+        **study_context(study),
     )
     if study.exits is not None:
         path = out / EXIT_CANDIDATES_FILE
@@ -182,6 +184,23 @@ def write_results(
         files.append(path)
     files.append(write_json(out / "summary.json", without_timings(summary)))
     return files
+
+
+def study_context(study: Study) -> dict[str, Any]:
+    """The city centres and the study area of ``study`` for :func:`write_outputs`.
+
+    Parameters
+    ----------
+    study
+        The results (``study_area``: a hook for the study-area polygons, when a study has them).
+
+    Returns
+    -------
+    dict
+        ``centres`` and ``study_area`` (``None`` when absent).
+
+    """
+    return {"centres": study.centres, "study_area": getattr(study, "study_area", None)}
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> Path:

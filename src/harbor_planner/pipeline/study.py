@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Step",
     "Study",
+    "centres_figures",
     "check_datums",
     "run_study",
     "study_summary",
@@ -62,6 +63,11 @@ class Study:
         The table of ``exit_candidates.csv``.
     isochrones, service_area
         The map's isochrone polygons and their union.
+    isochrone_method
+        How the map's isochrones were drawn (``exact`` or ``grid``; ``None``: none drawn).
+    centres
+        Coverage around each city centre (:func:`~harbor_planner.analysis.centres.
+        centre_coverage`; ``None`` without ``[centres]``).
 
     """
 
@@ -76,6 +82,8 @@ class Study:
     exits: Any = field(default=None, repr=False)
     isochrones: Any = field(default=None, repr=False)
     service_area: Any = field(default=None, repr=False)
+    isochrone_method: str | None = None
+    centres: Any = field(default=None, repr=False)
 
 
 @contextlib.contextmanager
@@ -139,6 +147,7 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
         note["text"] = _coverage_note(s.coverage.summary)
     if scenario.optimizes:
         _plan_steps(scenario, s, step, progress)
+    _centres_step(scenario, s, step)
     if scenario.coverage.exit_candidates_pct is not None:
         with step("exits") as note:
             s.exits = exit_candidates(scenario, s)
@@ -151,7 +160,24 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
             note["text"] = (
                 "left out" if s.isochrones is None else f"{len(s.isochrones)} polygons for the map"
             )
+            s.isochrone_method = _isochrone_method(s.isochrones)
     return s
+
+
+def _centres_step(scenario: Scenario, s: Study, step: Step) -> None:
+    """Coverage around the city centres of ``[centres]`` (none without a file)."""
+    if scenario.centres.file is None:
+        return
+    from harbor_planner.pipeline.centres import measure_centres
+
+    with step("centres") as note:
+        s.centres = measure_centres(scenario, s)
+        note["text"] = f"{len(s.centres)} city centres within {scenario.centres.radius_m:g} m"
+
+
+def _isochrone_method(iso: Any) -> str | None:
+    """The method the map's isochrones were drawn with (``None``: none drawn)."""
+    return None if iso is None else iso.attrs.get("method")
 
 
 def check_datums(scenario: Scenario, stations: Any, net: Any) -> None:
@@ -239,4 +265,26 @@ def study_summary(scenario: Scenario, study: Study) -> dict[str, Any]:
         "coverage": study.coverage.summary,
         "optimize": None if study.plan is None else plan_figures(scenario, study),
         "coverage_after": None if study.coverage_after is None else study.coverage_after.summary,
+        "isochrone_method": study.isochrone_method,
+        **centres_figures(study),
     }
+
+
+def centres_figures(study: Study) -> dict[str, Any]:
+    """``{"centres": [...]}`` for ``summary.json`` when the study has city centres, else ``{}``.
+
+    Parameters
+    ----------
+    study
+        The results.
+
+    Returns
+    -------
+    dict
+
+    """
+    if study.centres is None:
+        return {}
+    from harbor_planner.analysis.centres import centres_summary
+
+    return {"centres": centres_summary(study.centres.drop(columns="geometry"))}

@@ -12,6 +12,7 @@ from harbor_planner.scenario.compare import (
     write_comparison,
 )
 from harbor_planner.scenario.config import (
+    CentresConfig,
     CoverageConfig,
     DemandConfig,
     NetworkConfig,
@@ -27,6 +28,7 @@ from harbor_planner.scenario.config import (
 from harbor_planner.scenario.runner import RunResult, run
 
 __all__ = [
+    "CentresConfig",
     "Comparison",
     "CoverageConfig",
     "DemandConfig",

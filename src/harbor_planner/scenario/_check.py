@@ -293,6 +293,7 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     out: OutputConfig = built.get("output", OutputConfig())
     if any(not b > 0 for b in out.map_bands):
         problems.add("output.map_bands", "output.map_bands must be positive minutes")
+    check_centres(built, problems)
     opt: OptimizeConfig | None = built.get("optimize")
     if opt is None or not opt.enabled:
         return
@@ -316,3 +317,18 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         problems.add("optimize.target_pct", "target_pct must be in (0, 100]")
     if opt.quota_column is not None and opt.quota is None:
         problems.add("optimize.quota_column", "quota_column needs optimize.quota (a table)")
+
+
+def check_centres(built: dict[str, Any], problems: Problems) -> None:
+    """``[centres]``: a radius above 0 and a coordinate system that exists."""
+    from harbor_planner.coords import parse_crs
+    from harbor_planner.errors import CRSError
+    from harbor_planner.scenario.sections import CentresConfig
+
+    centres: CentresConfig = built.get("centres", CentresConfig())
+    if not (centres.radius_m > 0 and centres.radius_m < float("inf")):
+        problems.add("centres.radius_m", "centres.radius_m must be metres above 0, e.g. 1000")
+    try:
+        parse_crs(centres.crs)
+    except CRSError as exc:
+        problems.add("centres.crs", f"centres.crs: {exc}")

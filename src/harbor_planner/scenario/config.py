@@ -65,6 +65,7 @@ from harbor_planner.scenario.sections import (
     ROLE_KEYS,
     SECTIONS,
     TOP_LEVEL,
+    CentresConfig,
     CoverageConfig,
     DemandConfig,
     NetworkConfig,
@@ -74,6 +75,7 @@ from harbor_planner.scenario.sections import (
 )
 
 __all__ = [
+    "CentresConfig",
     "CoverageConfig",
     "DemandConfig",
     "NetworkConfig",
@@ -115,6 +117,7 @@ class Scenario:
     coverage: CoverageConfig = field(default_factory=CoverageConfig)
     optimize: OptimizeConfig | None = None
     output: OutputConfig = field(default_factory=OutputConfig)
+    centres: CentresConfig = field(default_factory=CentresConfig)
     title: str = ""
     description: str = ""
     path: Path | None = None
@@ -206,6 +209,7 @@ class Scenario:
             "demand": self.demand.file if self.demand.kind in ("buildings", "points") else None,
             "districts": self.coverage.districts,
             "study_area": self.demand.within,
+            "centres": self.centres.file,
         }
         opt = self.optimize
         if opt is not None and self.optimizes:

@@ -244,6 +244,7 @@ def run(
         5
         + 2 * scenario.optimizes
         + (scenario.coverage.exit_candidates_pct is not None)
+        + (scenario.centres.file is not None)
         + bool(formats & {"map", "gpkg"} and scenario.output.map_bands)
     )
     folder = ResultFolder(out_dir, names=result_files(scenario), inputs=study_inputs(scenario))
@@ -339,5 +340,6 @@ def _manifest(
             "coverage_pct_after": None
             if site_plan is None
             else round(site_plan.selection.coverage_pct_after, 3),
+            "isochrone_method": study.isochrone_method,
         },
     }

@@ -18,6 +18,7 @@ __all__ = [
     "ROLE_KEYS",
     "SECTIONS",
     "TOP_LEVEL",
+    "CentresConfig",
     "CoverageConfig",
     "DemandConfig",
     "NetworkConfig",
@@ -303,6 +304,10 @@ class OutputConfig:
         Isochrone bands on the map, minutes.
     map_max_stations
         Leave isochrones off the map above this many stations.
+    isochrone_method
+        How the map's isochrones are drawn: ``auto`` (``exact`` up to
+        :data:`~harbor_planner.settings.ISOCHRONE_AUTO_EXACT_MAX_STATIONS` stations, ``grid``
+        above), ``exact`` or ``grid``; the method used is in ``summary.json`` and ``run.json``.
 
     """
 
@@ -315,6 +320,29 @@ class OutputConfig:
     lang: Literal[settings.LANGS] = "zh"
     map_bands: list[float] = field(default_factory=lambda: list(settings.MAP_BANDS_MINUTES))
     map_max_stations: int = settings.MAP_MAX_STATIONS
+    isochrone_method: Literal[settings.ISOCHRONE_METHODS] = settings.ISOCHRONE_METHOD
+
+
+@dataclass(frozen=True)
+class CentresConfig:
+    """``[centres]``: city centres (城市中心) whose surroundings are reported one by one.
+
+    Attributes
+    ----------
+    file
+        Named points: a CSV with ``name``, ``lon``, ``lat`` (optional ``radius_m``) or a point
+        layer (``--centres``); none: no centre table.
+    radius_m
+        Straight-line radius around each centre within which demand is counted
+        (``--centre-radius-m``).
+    crs
+        Coordinate system of the CSV's lon/lat (``--centres-crs``).
+
+    """
+
+    file: Path | None = None
+    radius_m: float = settings.CENTRE_RADIUS_M
+    crs: str = settings.CENTRES_CRS
 
 
 #: The key naming each input file (roles of :meth:`Scenario.input_files`).
@@ -330,6 +358,7 @@ ROLE_KEYS: dict[str, str] = {
     "exclude": "optimize.exclude",
     "poi": "optimize.poi",
     "exit_sites": "coverage.exit_candidates_sites",
+    "centres": "centres.file",
 }
 
 SECTIONS: dict[str, type] = {
@@ -339,6 +368,7 @@ SECTIONS: dict[str, type] = {
     "coverage": CoverageConfig,
     "optimize": OptimizeConfig,
     "output": OutputConfig,
+    "centres": CentresConfig,
 }
 TOP_LEVEL: dict[str, type] = {"title": str, "description": str}
 REQUIRED_SECTIONS = ("network", "stations")

@@ -1,0 +1,254 @@
+"""City centres (城市中心): coverage of the demand within a radius of each named centre.
+
+A centres file names points: a CSV with a name and lon/lat columns in a declared coordinate
+system (``wgs84`` by default; ``gcj02``, ``bd09`` or ``EPSG:NNNN``), lines starting with
+``#`` before the header being comments, or a point layer (GeoPackage, GeoJSON, Shapefile)
+with a name column. An optional ``radius_m`` column overrides the study's radius per centre.
+
+:func:`centre_coverage` counts, for each centre, the demand within its radius in a straight
+line (in the network's metric CRS) and the share of it covered on foot.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from harbor_planner.coords import parse_crs, to_wgs84
+from harbor_planner.errors import InputDataError
+from harbor_planner.settings import CENTRE_RADIUS_M, CENTRES_CRS
+
+__all__ = ["CENTRE_COLUMNS", "centre_coverage", "centres_summary", "read_centres"]
+
+log = logging.getLogger(__name__)
+
+#: Accepted headers (lower case) of each column of a centres file.
+CENTRE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "名称", "centre", "center", "中心", "name_zh"),
+    "lon": ("lon", "lng", "longitude", "经度", "x"),
+    "lat": ("lat", "latitude", "纬度", "y"),
+    "radius_m": ("radius_m", "radius", "半径"),
+}
+
+
+def _find(columns: list[str], field: str) -> str | None:
+    lower = {str(c).strip().lower(): c for c in columns}
+    return next((lower[a] for a in CENTRE_COLUMNS[field] if a in lower), None)
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
+    """The table and the file line of its first data row (comment lines skipped)."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = path.read_bytes().decode("gbk", errors="replace")
+    lines = text.splitlines()
+    skip = 0
+    while skip < len(lines) and (not lines[skip].strip() or lines[skip].lstrip().startswith("#")):
+        skip += 1
+    body = "\n".join(lines[skip:])
+    if not body.strip():
+        raise InputDataError("no header and no rows; expected columns name, lon, lat", path=path)
+    table = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False, skip_blank_lines=True)
+    return table, skip + 2
+
+
+def _numbers(table: pd.DataFrame, col: str) -> np.ndarray:
+    return pd.to_numeric(table[col].astype(str).str.strip(), errors="coerce").to_numpy(float)
+
+
+def _problems(
+    table: pd.DataFrame, cols: dict[str, str | None], first_line: int, path: Path
+) -> list[str]:
+    """Every missing name and non-finite coordinate, by file line and field."""
+    problems = []
+    names = table[cols["name"]].astype(str).str.strip()
+    lon, lat = _numbers(table, cols["lon"]), _numbers(table, cols["lat"])
+    radius = _numbers(table, cols["radius_m"]) if cols["radius_m"] else None
+    for i in range(len(table)):
+        row = f"row {first_line + i}"
+        if not names.iloc[i] or names.iloc[i].lower() == "nan":
+            problems.append(f"{row}: field {cols['name']!r} is empty; give the centre a name")
+        for field, values in (("lon", lon), ("lat", lat)):
+            if not math.isfinite(values[i]):
+                value = table[cols[field]].iloc[i]
+                problems.append(f"{row}: field {cols[field]!r} is {value!r}, not a number")
+        text = table[cols["radius_m"]].iloc[i] if radius is not None else ""
+        if radius is not None and str(text).strip() and not (radius[i] > 0):
+            problems.append(f"{row}: field {cols['radius_m']!r} is {text!r}, not metres above 0")
+    return problems
+
+
+def read_centres(
+    path: str | os.PathLike[str], *, crs: str = CENTRES_CRS, radius_m: float = CENTRE_RADIUS_M
+) -> Any:
+    """Read a centres file: named points, in WGS-84.
+
+    Parameters
+    ----------
+    path
+        CSV (``name``/``名称``, ``lon``/``经度``, ``lat``/``纬度``, optional ``radius_m``) or a
+        point layer with a name column.
+    crs
+        Coordinate system of a CSV's lon/lat (``wgs84``, ``gcj02``, ``bd09``, ``EPSG:NNNN``);
+        a layer's own CRS wins when it has one.
+    radius_m
+        Radius of the centres without their own ``radius_m``, metres.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name``, ``lon``, ``lat`` (WGS-84), ``radius_m`` and point geometry (EPSG:4326).
+
+    Raises
+    ------
+    InputDataError
+        A missing file or column, an empty name, a coordinate that is not a finite number or
+        a bad radius; every problem named with its row and field.
+
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputDataError("centres file not found", path=path)
+    if not (math.isfinite(radius_m) and radius_m > 0):
+        raise InputDataError(f"centre radius must be metres above 0, got {radius_m!r}")
+    if path.suffix.lower() in (".csv", ".txt"):
+        table, first = _read_csv(path)
+    else:
+        table, first, crs = _layer_table(path, crs)
+    cols = {f: _find(list(table.columns), f) for f in CENTRE_COLUMNS}
+    missing = [f for f in ("name", "lon", "lat") if cols[f] is None]
+    if missing:
+        raise InputDataError(
+            f"no {'/'.join(missing)} column; expected {', '.join(missing)} (also "
+            f"{', '.join(CENTRE_COLUMNS[missing[0]][1:4])}); it has {', '.join(table.columns)}",
+            path=path,
+        )
+    if not len(table):
+        raise InputDataError("no centres (the file has a header but no rows)", path=path)
+    problems = _problems(table, cols, first, path)
+    if problems:
+        raise InputDataError("; ".join(problems), path=path)
+    lon, lat = to_wgs84(_numbers(table, cols["lon"]), _numbers(table, cols["lat"]), parse_crs(crs))
+    radius = np.full(len(table), float(radius_m))
+    if cols["radius_m"]:
+        own = _numbers(table, cols["radius_m"])
+        radius = np.where(np.isfinite(own), own, radius)
+    return gpd.GeoDataFrame(
+        {
+            "name": table[cols["name"]].astype(str).str.strip().to_numpy(),
+            "lon": np.round(lon, 7),
+            "lat": np.round(lat, 7),
+            "radius_m": radius,
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )
+
+
+def _layer_table(path: Path, crs: str) -> tuple[pd.DataFrame, int, str]:
+    """A point layer as a text table with lon/lat columns in its own CRS."""
+    import geopandas as gpd
+
+    try:
+        layer = gpd.read_file(path)
+    except Exception as exc:
+        raise InputDataError(f"cannot read the centres layer: {exc}", path=path) from None
+    if len(layer) and not (layer.geometry.geom_type == "Point").all():
+        raise InputDataError("the centres layer must hold points", path=path)
+    own = layer.crs.to_string() if layer.crs is not None else crs
+    table = pd.DataFrame(layer.drop(columns=layer.geometry.name)).astype(str)
+    table["lon"] = [str(p.x) if p is not None else "" for p in layer.geometry]
+    table["lat"] = [str(p.y) if p is not None else "" for p in layer.geometry]
+    return table, 1, own
+
+
+def centre_coverage(
+    centres: Any, coverage: Any, *, metric_crs: Any, after: Any = None
+) -> pd.DataFrame:
+    """Demand within each centre's radius (straight line) and the share of it covered.
+
+    Parameters
+    ----------
+    centres
+        :func:`read_centres` output.
+    coverage
+        A :class:`~harbor_planner.analysis.coverage.CoverageResult` (its ``demand``:
+        ``weight`` and ``covered``).
+    metric_crs
+        The projected CRS distances are measured in (the network's).
+    after
+        Coverage with the new sites (adds ``coverage_after_pct``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``lon``, ``lat``, ``radius_m``, ``demand_total``, ``demand_covered``,
+        ``coverage_pct`` (``NaN`` with no demand in the radius) and ``coverage_after_pct``.
+
+    """
+    demand = coverage.demand.to_crs(metric_crs)
+    xy = np.column_stack([demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()])
+    weight = demand["weight"].to_numpy(float)
+    covered = demand["covered"].fillna(False).to_numpy(bool)
+    covered_after = None if after is None else after.demand["covered"].fillna(False).to_numpy(bool)
+    centre_xy = centres.to_crs(metric_crs).geometry
+    rows = []
+    for j, pt in enumerate(centre_xy):
+        r = float(centres["radius_m"].iloc[j])
+        inside = np.hypot(xy[:, 0] - pt.x, xy[:, 1] - pt.y) <= r
+        total = float(weight[inside].sum())
+        row = {
+            "name": centres["name"].iloc[j],
+            "lon": float(centres["lon"].iloc[j]),
+            "lat": float(centres["lat"].iloc[j]),
+            "radius_m": r,
+            "demand_total": round(total, 3),
+            "demand_covered": round(float(weight[inside & covered].sum()), 3),
+        }
+        row["coverage_pct"] = _pct(row["demand_covered"], total)
+        if covered_after is not None:
+            row["coverage_after_pct"] = _pct(float(weight[inside & covered_after].sum()), total)
+        if not total:
+            log.warning("centre %s: no demand within %g m", row["name"], r)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _pct(part: float, total: float) -> float:
+    return round(100.0 * part / total, 3) if total else math.nan
+
+
+def centres_summary(table: pd.DataFrame | None) -> list[dict[str, Any]] | None:
+    """The ``centres`` list of ``summary.json`` (``NaN`` becomes ``null``).
+
+    Parameters
+    ----------
+    table
+        :func:`centre_coverage` output, or ``None``.
+
+    Returns
+    -------
+    list of dict or None
+
+    """
+    if table is None:
+        return None
+    out = []
+    for rec in table.to_dict("records"):
+        out.append(
+            {
+                k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                for k, v in rec.items()
+            }
+        )
+    return out

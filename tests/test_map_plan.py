@@ -1,0 +1,151 @@
+"""The optimise map's context: demand covered before / newly covered / still uncovered, the new
+sites' gains, city centres and the study-area outline (layer specs of the generated map)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from harbor_planner.errors import InputDataError
+from harbor_planner.outputs.map import make_map
+from harbor_planner.outputs.map_plan import site_gain_columns
+
+
+def _specs(m):
+    return [(c.layer_name, c.spec) for c in m._children.values() if hasattr(c, "spec")]
+
+
+def _spec(m, name_part):
+    found = [s for name, s in _specs(m) if name_part in name]
+    assert len(found) == 1, [name for name, _ in _specs(m)]
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def plan_layers():
+    rng = np.random.default_rng(11)
+    n = 60
+    pts = gpd.points_from_xy(rng.uniform(106.545, 106.58, n), rng.uniform(29.545, 29.56, n))
+    before = rng.random(n) < 0.4
+    after = before | (rng.random(n) < 0.5)
+    demand = gpd.GeoDataFrame(
+        {"weight": 1.0, "covered": before, "time_min": rng.uniform(1, 30, n)},
+        geometry=pts,
+        crs="EPSG:4326",
+    )
+    demand_after = demand.assign(covered=after)
+    stations = gpd.GeoDataFrame(
+        {"station_id": ["S1", "S2"], "status": ["existing", "proposed"]},
+        geometry=[Point(106.55, 29.55), Point(106.56, 29.552)],
+        crs="EPSG:4326",
+    )
+    sites = gpd.GeoDataFrame(
+        {"site_id": ["c7", "c3"], "rank": [1, 2], "gain": [12.0, 3.0]},
+        geometry=[Point(106.548, 29.556), Point(106.568, 29.560)],
+        crs="EPSG:4326",
+    )
+    selection = SimpleNamespace(
+        total=60.0,
+        curve=pd.DataFrame({"rank": [1, 2], "coverage_pct": [60.0, 65.0]}),
+    )
+    centres = gpd.GeoDataFrame(
+        {
+            "name": ["解放碑", "<b>x</b>"],
+            "radius_m": [1000.0, 500.0],
+            "demand_total": [30.0, 0.0],
+            "demand_covered": [12.0, 0.0],
+            "coverage_pct": [40.0, np.nan],
+            "coverage_after_pct": [70.0, np.nan],
+        },
+        geometry=[Point(106.5733, 29.5601), Point(106.55, 29.55)],
+        crs="EPSG:4326",
+    )
+    area = gpd.GeoDataFrame({"name": ["渝中区"]}, geometry=[box(106.53, 29.54, 106.59, 29.57)],
+                            crs="EPSG:4326")  # fmt: skip
+    return {
+        "stations": stations,
+        "sites": site_gain_columns(sites, selection),
+        "gaps": demand,
+        "demand_after": demand_after,
+        "centres": centres,
+        "study_area": area,
+        "before": before,
+        "after": after,
+    }
+
+
+def _map(layers, **kw):
+    keep = ("stations", "sites", "gaps", "demand_after", "centres", "study_area")
+    return make_map(**{k: layers[k] for k in keep}, basemap="none", **kw)
+
+
+def test_before_after_and_remaining_gaps(plan_layers):
+    m = _map(plan_layers)
+    before, after = plan_layers["before"], plan_layers["after"]
+    names = [name for name, _ in _specs(m)]
+    assert not any(n.split(" <")[0] == "未覆盖需求" for n in names)  # no plain gaps layer
+    cb = _spec(m, "原已覆盖需求")
+    new = _spec(m, "新址新增覆盖需求")
+    left = _spec(m, "仍未覆盖需求")
+    assert len(cb["features"]) == before.sum()
+    assert len(new["features"]) == (after & ~before).sum()
+    assert len(left["features"]) == (~after).sum()
+    styles = {s["style"]["className"]: s["style"]["fillColor"] for s in (cb, new, left)}
+    assert len(set(styles.values())) == 3  # three distinct styles
+    # positions: the newly covered points are exactly those covered only after
+    xy = {(f["x"], f["y"]) for f in new["features"]}
+    demand = plan_layers["gaps"]
+    want = {(round(p.x, 6), round(p.y, 6)) for p in demand.geometry[after & ~before]}
+    assert xy == want
+
+
+def test_sites_carry_gain_points_and_cumulative_coverage(plan_layers):
+    m = _map(plan_layers, lang="en")
+    sites = _spec(m, "Suggested new sites")
+    assert [f["l"] for f in sites["features"]] == ["1", "2"]
+    assert "Gain (percentage points)" in sites["fields"]
+    assert "Cumulative coverage, %" in sites["fields"]
+    first = sites["features"][0]
+    assert "+20.00 pp" in first["t"] and "60.0 %" in first["t"]  # 12 of 60 = 20 points
+    p = dict(zip(sites["fields"], first["p"], strict=True))
+    assert p["Gain (percentage points)"] == "20.0" and p["Cumulative coverage, %"] == "60.0"
+
+
+def test_centres_study_area_and_legend(plan_layers):
+    m = _map(plan_layers)
+    pts = _spec(m, "城市中心 <")
+    circles = _spec(m, "城市中心范围")
+    assert len(pts["features"]) == 2 and len(circles["features"]) == 2
+    ring = np.array(circles["features"][0]["g"]["coordinates"][0])
+    metric = gpd.GeoSeries(gpd.points_from_xy(ring[:, 0], ring[:, 1]), crs=4326).to_crs(32648)
+    centre = gpd.GeoSeries([Point(106.5733, 29.5601)], crs=4326).to_crs(32648).iloc[0]
+    assert metric.distance(centre).to_numpy() == pytest.approx(1000, rel=0.01)
+    assert "40.0 %" in pts["features"][0]["t"]
+    assert "&lt;b&gt;x&lt;/b&gt;" in pts["features"][1]["t"]  # escaped
+    area = _spec(m, "研究范围")
+    assert area["style"]["fill"] is False and len(area["features"]) == 1
+    page = m.get_root().render()
+    legend = page[page.index("hp-legend") :]
+    for word in ("原已覆盖需求", "新址新增覆盖需求", "仍未覆盖需求", "城市中心", "研究范围"):
+        assert word in legend or word.encode("unicode_escape").decode() in legend
+
+
+def test_without_after_the_gaps_layer_stays(plan_layers):
+    m = make_map(gaps=plan_layers["gaps"], basemap="none", lang="en")
+    gaps = _spec(m, "Uncovered demand")
+    assert len(gaps["features"]) == (~plan_layers["before"]).sum()
+    assert not any("remaining" in n for n, _ in _specs(m))
+
+
+def test_before_and_after_must_match(plan_layers):
+    with pytest.raises(InputDataError, match="same points"):
+        make_map(
+            gaps=plan_layers["gaps"],
+            demand_after=plan_layers["demand_after"].iloc[:5],
+            basemap="none",
+        )
