@@ -114,9 +114,10 @@ def write_outputs(
         )
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
+    sites = _sites_in(sites, lang)
     if "tables" in wanted:
         files += _tables(out, coverage, coverage_after, selection, candidates, summary,
-                         selection_extra)  # fmt: skip
+                         selection_extra, sites)  # fmt: skip
     content = {
         "coverage": coverage,
         "coverage_after": coverage_after,
@@ -150,6 +151,15 @@ def write_outputs(
     return files
 
 
+def _sites_in(sites: Any | None, lang: str) -> Any | None:
+    """The sites with their kind in words in ``lang`` (issue 16: one vocabulary)."""
+    if sites is None or "kind" not in sites:
+        return sites
+    from harbor_planner.settings import site_kind_label
+
+    return sites.assign(kind_text=[site_kind_label(k, lang) for k in sites["kind"]])
+
+
 def _tables(
     out: Path,
     coverage: Any,
@@ -158,6 +168,7 @@ def _tables(
     candidates: Any,
     summary: bool,
     selection_extra: Mapping[str, Any] | None,
+    sites: Any | None = None,
 ) -> list[Path]:
     files: list[Path] = []
     if coverage is not None:
@@ -170,7 +181,12 @@ def _tables(
         if candidates is None:
             raise TypeError("write_outputs: the selection tables need the candidates")
         files += write_selection(
-            selection, candidates, out, extra=dict(selection_extra or {}), summary=summary
+            selection,
+            candidates,
+            out,
+            extra=dict(selection_extra or {}),
+            summary=summary,
+            sites=sites,
         )
     if coverage_after is not None:
         path = out / "by_district_after.csv"
