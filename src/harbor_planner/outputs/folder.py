@@ -222,6 +222,16 @@ def _layers_file(
     return path
 
 
+def _map_title(title: str | None, coverage: Any, lang: str) -> str | None:
+    """The map's title with the coverage by station status (built first)."""
+    if coverage is None or not coverage.summary.get("coverage_by_status"):
+        return title
+    from harbor_planner.outputs.wording import status_headline
+
+    headline = status_headline(coverage.summary, lang)
+    return f"{title} — {headline}" if title else headline
+
+
 def _map_file(
     path: Path,
     *,
@@ -241,9 +251,10 @@ def _map_file(
         service_area=service_area,
         gaps=None if coverage is None else coverage.demand,
         double_covered=None if coverage is None else coverage.demand,
+        planned_only=None if coverage is None else coverage.demand,
         districts=districts,
         district_stats=None if coverage is None else coverage.by_district,
-        **options,
+        **{**options, "title": _map_title(options.get("title"), coverage, options["lang"])},
     )
     save_map(m, path)
     return path

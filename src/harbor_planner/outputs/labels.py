@@ -73,6 +73,8 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
     "no_data": ("无数据", "no data"),
     "min_band": ("{m} 分钟", "{m} min"),
     "min_suffix": ("分钟", "min"),
+    # issue 16: station status in the headline
+    "planned_only": ("仅靠在建/拟建站点覆盖的需求", "Covered only by stations building / proposed"),
 }
 
 # ----------------------------------------------------------------------------- report

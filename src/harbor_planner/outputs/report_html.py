@@ -515,7 +515,7 @@ def report_html(
 
 
 def _out_dir_text(parameters: Mapping[str, Any] | None, lab: dict[str, str]) -> str:
-    """ "；输出目录 /path" (the folder the run wrote to), or nothing."""
+    """The output folder line of the report (the folder the run wrote to), or nothing."""
     out = (parameters or {}).get("output")
     folder = out.get("dir") if isinstance(out, Mapping) else None
     if not folder:

@@ -142,7 +142,7 @@ def walk_model_text(kind: Any, lang: str, *, dem: Any = None) -> str:
 
 
 def walk_route_text(kind: Any, lang: str, *, dem: Any = None) -> str:
-    """ "沿实际路网（含台阶、坡道、扶梯）" for hilly with a DEM; the stairs and flat wording else.
+    """The walk along the network in words: slopes only for hilly with a DEM.
 
     Parameters
     ----------
@@ -286,7 +286,7 @@ def summary_rows(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str, 
 
 
 def status_headline(summary: Mapping[str, Any], lang: str) -> str:
-    """ "已建成站点覆盖 50.1 %；含在建、拟建 57.1 %" (one figure when only built stations count).
+    """The coverage by built stations, with building/proposed beside it ("已建成站点覆盖 ...").
 
     Parameters
     ----------
