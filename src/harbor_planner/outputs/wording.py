@@ -396,7 +396,7 @@ def _optimize_rows(o: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
 def _study_rows(p: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
     """The study area, wherever the scenario names it (``demand.within`` or a study section)."""
     rows: list[tuple[str, Any]] = []
-    within = (p.get("demand") or {}).get("within")
+    within = _section(p, "demand").get("within")
     if within:
         rows.append(("within", _file_name(within)))
     study = p.get("study")
@@ -428,8 +428,8 @@ def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, 
     """
     p = parameters
     w = _words(lang)
-    net, st = p.get("network") or {}, p.get("stations") or {}
-    cov, out = p.get("coverage") or {}, p.get("output") or {}
+    net, st = _section(p, "network"), _section(p, "stations")
+    cov, out = _section(p, "coverage"), _section(p, "output")
     dem = net.get("dem")
     rows: list[tuple[str, Any]] = [
         ("title", p.get("title") or None),
@@ -443,7 +443,7 @@ def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, 
         ("stations", _file_name(st["file"]) if st.get("file") else None),
         ("crs", _pick(_CRS_TEXT[st["crs"]], lang) if st.get("crs") in _CRS_TEXT else st.get("crs")),
         ("status", _statuses_text(st.get("status"), lang) if st else None),
-        ("demand", _demand_text(p["demand"], lang) if p.get("demand") else None),
+        ("demand", _demand_text(_section(p, "demand"), lang) if _section(p, "demand") else None),
         *_study_rows(p, lang),
     ]  # fmt: skip
     opt = p.get("optimize")
@@ -457,7 +457,37 @@ def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, 
         ("lang", language),
     ]
     names = _PARAM_ZH if lang == "zh" else _PARAM_EN
-    return [(names[k], _show(v, lang)) for k, v in rows if not _missing(v) and v != ""]
+    shown = [(names[k], _show(v, lang)) for k, v in rows if not _missing(v) and v != ""]
+    return shown + _other_rows(p, lang)
+
+
+def _section(p: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = p.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+_SECTIONS = ("title", "description", "network", "stations", "demand", "coverage", "optimize",
+             "output", "study")  # fmt: skip
+
+
+def _other_rows(p: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+    """Settings outside the scenario's sections (a free parameter dict), in words."""
+    rows = []
+    for key, value in p.items():
+        handled = key in ("title", "description") or isinstance(value, Mapping)
+        if (key in _SECTIONS and handled) or _missing(value):
+            continue
+        if key == "demand":
+            value, key = demand_kind_text(value, lang), "demand_kind"
+        label = SUMMARY_ZH.get(key, key) if lang == "zh" else key
+        if isinstance(value, Mapping):
+            parts = [f"{k}: {_show(_value(k, v, lang), lang)}" for k, v in value.items()
+                     if not _missing(v)]  # fmt: skip
+            text = "；".join(parts) if lang == "zh" else "; ".join(parts)
+        else:
+            text = _show(_value(key, value, lang), lang)
+        rows.append((label, text))
+    return rows
 
 
 def _show(value: Any, lang: str) -> str:
