@@ -259,7 +259,10 @@ def test_cli_optimize_on_the_diamond(tmp_path, capsys):
     assert summary["optimality_gap"] == 0 and summary["solver"] == "exact"
     assert summary["coverage_pct_after"] > summary["coverage_pct_before"]
     sites = pd.read_csv(out / "selected_sites.csv", encoding="utf-8-sig")
-    assert list(sites.columns[:7]) == ["site_id", "lon", "lat", "rank", "gain", "district", "kind"]
+    assert list(sites.columns[:3]) == ["rank", "name", "kind_text"]  # the name shown first
+    assert {"site_id", "lon", "lat", "lon_gcj02", "lat_gcj02", "gain", "district", "kind"} <= set(
+        sites.columns
+    )
     assert list(sites["rank"]) == [1]
     assert (out / "report.html").is_file() and (out / "report.xlsx").is_file()
     assert '<script src="http' not in (out / "map.html").read_text("utf-8")

@@ -421,7 +421,12 @@ def test_summary_has_no_timings_and_run_json_differs_only_in_its_own_fields(tmp_
     assert "runtime_s" not in summary["optimize"]
     ma, mb = (json.loads((d / "run.json").read_text("utf-8")) for d in (a, b))
     assert ma["summary_timings_s"]["optimize.runtime_s"] >= 0
-    own = {"started", "finished", "wall_time_s", "timings_s", "summary_timings_s", "outputs"}
+    own = {"started", "finished", "wall_time_s", "timings_s", "summary_timings_s", "outputs",
+           "out_dir"}  # fmt: skip
+    # each records its own (real) output folder, the rest is the same
+    assert (ma["out_dir"], mb["out_dir"]) == (str(a), str(b))
+    assert ma["parameters"]["output"].pop("dir") == str(a)
+    assert mb["parameters"]["output"].pop("dir") == str(b)
     assert {k: v for k, v in ma.items() if k not in own} == {
         k: v for k, v in mb.items() if k not in own
     }

@@ -103,15 +103,16 @@ def test_html_is_self_contained_and_holds_the_figures(cov, selection, sites, sou
     for district in cov.by_district["district"]:
         assert f"<td>{district}</td>" in text
     assert "二号站" in text and "拟建" in text
-    # sites table: rank, id, district, kind, gain
-    assert "<td>c</td>" in text and "<td>metro</td>" in text and "<td>toilet</td>" in text
+    # sites table: rank, name, kind in words, coordinates, gain, id
+    assert "<td>c</td>" in text and "<td>兴趣点</td>" in text and "metro" not in text
     assert '<td class="n">11.0</td>' in text and '<td class="n">10.0</td>' in text
     # the curve: one point per added site, plus the start
     svg = re.search(r"<svg class=\"curve\".*?</svg>", text, re.S).group(0)
     assert svg.count('<circle class="pt"') == len(selection.selected) == 2
     assert svg.count('<rect class="start"') == 1
     # parameters and sources with their dates and hashes
-    assert "walk_speed_kmh" in text and "main-streets" in text
+    assert "步行速度(公里/小时)" in text and "主干道" in text  # in words, in Chinese
+    assert "main-streets" not in text and "walk_speed_kmh" not in text
     for f in source_files:
         assert f.name in text
     info = source_info(source_files)

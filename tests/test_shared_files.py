@@ -283,10 +283,29 @@ def test_coverage_reruns_give_the_same_bytes(hostile_coverage, capsys):
 
 
 def _same_files(a: Path, b: Path, skip: tuple[str, ...] = ("run.json",)) -> None:
+    """Same bytes, except that the reports name their own output folder."""
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir())
-    differ = [n for n in names if n not in skip and (a / n).read_bytes() != (b / n).read_bytes()]
+    reports = ("report.html", "report.xlsx")
+    differ = [
+        n for n in names if n not in skip + reports and (a / n).read_bytes() != (b / n).read_bytes()
+    ]
     assert not differ, differ
+    if (a / "report.html").is_file():
+        html_a = (a / "report.html").read_text("utf-8")
+        assert str(a) in html_a  # the real output folder
+        assert html_a == (b / "report.html").read_text("utf-8").replace(str(b), str(a))
+    if (a / "report.xlsx").is_file():
+        assert _cells(a / "report.xlsx") == [
+            str(v).replace(str(b), str(a)) for v in _cells(b / "report.xlsx")
+        ]
+
+
+def _cells(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    return [str(c) for ws in load_workbook(path) for row in ws.iter_rows(values_only=True)
+            for c in row]  # fmt: skip
 
 
 def test_stations_number_is_safe_and_reproducible(hostile_coverage, capsys):

@@ -36,16 +36,20 @@ __all__ = [
     "MIP_GAP",
     "OPTIMIZE_MODES",
     "OUTPUT_FORMATS",
+    "SITE_KIND_LABELS",
+    "SITE_NAME_MAX_DIST_M",
     "SNAP_MAX_DIST_M",
     "SNAP_TOLERANCE_M",
     "SOLVERS",
     "SPACING_BY",
     "STATUS_LABELS",
+    "STATUS_SCOPE_ORDER",
     "STATUS_VALUES",
     "STREET_SPACING_M",
     "TIME_LIMIT_S",
     "WALK_MODELS",
     "WALK_SPEED_KMH",
+    "site_kind_label",
     "status_label",
 ]
 
@@ -168,6 +172,58 @@ FILE_DATE: str = "2000-01-01T00:00:00Z"
 #: Measured timings among the figures of a result: left out of summary.json and the reports
 #: (they differ between identical runs); run.json keeps the run's timings.
 TIMING_KEYS: tuple[str, ...] = ("runtime_s", "build_s")
+
+# ---- station status in the headline, reports in one vocabulary (issue 16) ----
+#: Cumulative status scopes of the coverage headline (:mod:`harbor_planner.analysis.scopes`):
+#: built stations, then with those under construction, proposed, candidates. Stations without
+#: a status count as built.
+STATUS_SCOPE_ORDER: tuple[str, ...] = ("existing", "building", "proposed", "candidate")
+#: A new site is named after the nearest named street or place within this distance (metres);
+#: farther, it reads "无名道路" / "unnamed street".
+SITE_NAME_MAX_DIST_M: float = 150.0
+#: (Chinese, English) words for the kinds of candidate sites (streets, files, OSM POI kinds).
+SITE_KIND_LABELS: dict[str, tuple[str, str]] = {
+    "street": ("街道点位", "street point"),
+    "file": ("候选点位", "candidate site"),
+    "poi": ("兴趣点", "point of interest"),
+    "toilets": ("公共厕所", "public toilet"),
+    "fuel": ("加油站", "petrol station"),
+    "bank": ("银行网点", "bank"),
+    "community_centre": ("社区活动中心", "community centre"),
+    "community_office": ("社区/街道办公点", "community office"),
+    "square": ("广场", "square"),
+    "metro_entrance": ("地铁出入口", "metro entrance"),
+    "metro_station": ("地铁站", "metro station"),
+    "bus_stop": ("公交站", "bus stop"),
+}
+
+
+def site_kind_label(kind: object, lang: str = "zh") -> str:
+    """The kind of a candidate site in words (:data:`SITE_KIND_LABELS`).
+
+    Parameters
+    ----------
+    kind
+        A kind code (``street``, ``file``, ``bus_stop`` ...) or a user's own word.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The label; an unknown English code reads as a point of interest in Chinese (a
+        user's own Chinese word is returned as given), as given in English.
+
+    """
+    text = "" if kind is None else str(kind).strip()
+    pair = SITE_KIND_LABELS.get(text.lower())
+    if pair is not None:
+        return pair[0 if lang == "zh" else 1]
+    if not text:
+        return ""
+    if lang == "zh" and text.isascii():
+        return SITE_KIND_LABELS["poi"][0]
+    return text
 
 
 def status_label(status: str, lang: str = "zh") -> str:

@@ -32,6 +32,7 @@ from harbor_planner._io import atomic_path, jsonable
 from harbor_planner._stable import without_timings, write_gpkg_layer
 from harbor_planner._text import csv_safe
 from harbor_planner.analysis.redundancy import station_pairs, station_redundancy
+from harbor_planner.analysis.scopes import BUILT_SCOPE, demand_scope, scope_figures, station_scopes
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network import (
     Anchors,
@@ -296,7 +297,9 @@ def coverage(
         ``summary`` holds ``stations``, ``stations_on_network``, ``minutes``,
         ``walk_speed_kmh``, ``walk_model``, ``demand_kind``, ``demand_total``,
         ``demand_covered``, ``coverage_pct``, ``euclidean_radius_m``,
-        ``euclidean_coverage_pct``, ``time_median_min``, ``time_p90_min``...
+        ``euclidean_coverage_pct``, ``time_median_min``, ``time_p90_min``...,
+        ``coverage_built_pct`` (by the built stations alone) and ``coverage_by_status``
+        (built → + under construction → + proposed; see :mod:`~harbor_planner.analysis.scopes`).
 
     Raises
     ------
@@ -346,6 +349,7 @@ def coverage(
     )
     for column in redundancy.columns:
         st_out[column] = redundancy[column].to_numpy()
+    by_status = _status_scopes(stations, pairs, reached, out)
     summary = {
         "stations": len(stations),
         "stations_on_network": int(st_anchor.within.sum()),
@@ -353,8 +357,10 @@ def coverage(
         "minutes": float(minutes),
         "walk_speed_kmh": network.walk_model.speed_kmh,
         "walk_model": network.walk_model.kind,
+        "walk_dem": network.has_elevation,
         **_demand_summary(demand, points, dem_anchor),
         **_summary_figures(reached, radius_m),
+        **by_status,
     }
     log.info(
         "coverage: %.1f %% of %s %s demand within %g min of %d stations "
@@ -406,6 +412,19 @@ def _station_ids(stations: Any, station_id_column: str) -> npt.NDArray[Any]:
         if station_id_column in stations
         else np.asarray(stations.index).astype(str)
     )
+
+
+def _status_scopes(
+    stations: Any, pairs: tuple[IntArray, IntArray], reached: _Reached, demand_out: Any
+) -> dict[str, Any]:
+    """Coverage by built stations, then with those under construction and proposed.
+
+    Adds ``covered_built`` (covered by the built stations alone) to ``demand_out``; the
+    figures come from the station pairs already computed (no new search).
+    """
+    first = demand_scope(pairs, station_scopes(stations), reached.covered)
+    demand_out["covered_built"] = (first >= 0) & (first <= BUILT_SCOPE)
+    return scope_figures(stations, reached.weight, first)
 
 
 def _demand_table(points: Any, reached: _Reached, ids: npt.NDArray[Any], anchors: Anchors) -> Any:

@@ -20,29 +20,42 @@ __all__ = ["selected_sites", "write_selection"]
 log = logging.getLogger(__name__)
 
 
-def selected_sites(selection: SiteSelection, candidates: Any) -> Any:
-    """The chosen candidates as a GeoDataFrame in WGS-84, in rank order.
+def selected_sites(
+    selection: SiteSelection, candidates: Any, *, network: Any | None = None, lang: str = "zh"
+) -> Any:
+    """The chosen candidates as a GeoDataFrame in WGS-84, in rank order, named.
 
-    Columns ``site_id``, ``lon``, ``lat``, ``rank``, ``gain``, ``district``, ``kind``,
-    ``stage``, then ``name``, ``source``, ``cost`` where the candidates have them.
+    Columns ``rank``, ``name`` (the site's own name, else the nearest named street of
+    ``network`` within :data:`harbor_planner.settings.SITE_NAME_MAX_DIST_M`, else
+    "无名道路"), ``kind_text`` (the kind in words, in ``lang``), ``site_id``, ``lon``/``lat``
+    (WGS-84), ``lon_gcj02``/``lat_gcj02`` (GCJ-02, for AMap), ``gain``, ``district``,
+    ``kind`` (the code), ``stage``, then ``source`` and ``cost`` where the candidates have
+    them.
     """
     import geopandas as gpd
 
+    from harbor_planner.optimize.naming import gcj02_columns, site_names
+    from harbor_planner.settings import site_kind_label
+
     rows = candidates.iloc[selection.selected].to_crs("EPSG:4326")
     xy = np.column_stack([rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()])
+    kinds = rows["kind"].to_numpy() if "kind" in rows else np.full(len(rows), None)
     out = pd.DataFrame(
         {
+            "rank": np.arange(1, len(selection.selected) + 1),
+            "name": site_names(rows.get("name"), network, rows),
+            "kind_text": [site_kind_label(k, lang) for k in kinds],
             "site_id": selection.site_ids.astype(str),
             "lon": np.round(xy[:, 0], 7),
             "lat": np.round(xy[:, 1], 7),
-            "rank": np.arange(1, len(selection.selected) + 1),
+            **gcj02_columns(xy[:, 0], xy[:, 1]),
             "gain": selection.gains,
             "district": rows["district"].to_numpy() if "district" in rows else None,
-            "kind": rows["kind"].to_numpy() if "kind" in rows else None,
+            "kind": kinds,
             "stage": selection.stage,
         }
     )
-    for col in ("name", "source", "cost"):
+    for col in ("source", "cost"):
         if col in rows:
             out[col] = rows[col].to_numpy()
     return gpd.GeoDataFrame(out, geometry=rows.geometry.to_numpy(), crs="EPSG:4326")
@@ -55,11 +68,13 @@ def write_selection(
     *,
     extra: dict[str, Any] | None = None,
     summary: bool = True,
+    sites: Any | None = None,
 ) -> list[Path]:
     """Write ``selected_sites.csv``/``.gpkg``, ``coverage_curve.csv`` and ``summary.json``.
 
     ``summary.json`` (the selection's figures and ``extra``) is left out when ``summary`` is
-    false (a scenario run writes its own).
+    false (a scenario run writes its own). ``sites``: the named sites of
+    :func:`selected_sites` (default: made from the candidates, without street names).
 
     CSV files are UTF-8 with a byte-order mark (Excel shows Chinese correctly), their text
     cells never read as formulas (:func:`harbor_planner._text.csv_safe`); every file is
@@ -68,7 +83,7 @@ def write_selection(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    sites = selected_sites(selection, candidates)
+    sites = selected_sites(selection, candidates) if sites is None else sites
     written: list[Path] = []
     path = out / "selected_sites.csv"
     with atomic_path(path) as tmp:

@@ -119,5 +119,5 @@ def plan_sites(
         candidates=candidates,
         matrix=cm,
         selection=selection,
-        sites=selected_sites(selection, candidates),
+        sites=selected_sites(selection, candidates, network=network),
     )

@@ -141,9 +141,10 @@ def write_outputs(
         )
     out.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
+    sites = _sites_in(sites, lang)
     if "tables" in wanted:
         files += _tables(out, coverage, coverage_after, selection, candidates, summary,
-                         selection_extra)  # fmt: skip
+                         selection_extra, sites)  # fmt: skip
     content = {
         "coverage": coverage,
         "coverage_after": coverage_after,
@@ -195,11 +196,12 @@ def _write_staged(out: Path, args: dict[str, Any]) -> list[Path]:
             "command": "harbor_planner.outputs.write_outputs (Python API)",
             "inputs": [str(p) for p in sources],
             "outputs": [
-                {"path": f.name, "bytes": f.stat().st_size, "sha256": file_sha256(f)}
-                for f in files
+                {"path": f.name, "bytes": f.stat().st_size, "sha256": file_sha256(f)} for f in files
             ],
         }
         return folder.commit(files, manifest)
+
+
 def _centre_content(centres: Any) -> dict[str, Any]:
     """The reports' ``centres`` argument, only when there are centres (others take none)."""
     return {} if centres is None else {"centres": centres}
@@ -217,6 +219,15 @@ def _map_context(
     }
 
 
+def _sites_in(sites: Any | None, lang: str) -> Any | None:
+    """The sites with their kind in words in ``lang`` (issue 16: one vocabulary)."""
+    if sites is None or "kind" not in sites:
+        return sites
+    from harbor_planner.settings import site_kind_label
+
+    return sites.assign(kind_text=[site_kind_label(k, lang) for k in sites["kind"]])
+
+
 def _tables(
     out: Path,
     coverage: Any,
@@ -225,6 +236,7 @@ def _tables(
     candidates: Any,
     summary: bool,
     selection_extra: Mapping[str, Any] | None,
+    sites: Any | None = None,
 ) -> list[Path]:
     files: list[Path] = []
     if coverage is not None:
@@ -237,7 +249,12 @@ def _tables(
         if candidates is None:
             raise TypeError("write_outputs: the selection tables need the candidates")
         files += write_selection(
-            selection, candidates, out, extra=dict(selection_extra or {}), summary=summary
+            selection,
+            candidates,
+            out,
+            extra=dict(selection_extra or {}),
+            summary=summary,
+            sites=sites,
         )
     if coverage_after is not None:
         path = out / "by_district_after.csv"
@@ -273,6 +290,16 @@ def _layers_file(
     return path
 
 
+def _map_title(title: str | None, coverage: Any, lang: str) -> str | None:
+    """The map's title with the coverage by station status (built first)."""
+    if coverage is None or not coverage.summary.get("coverage_by_status"):
+        return title
+    from harbor_planner.outputs.wording import status_headline
+
+    headline = status_headline(coverage.summary, lang)
+    return f"{title} — {headline}" if title else headline
+
+
 def _map_file(
     path: Path,
     *,
@@ -299,9 +326,10 @@ def _map_file(
         service_area=service_area,
         gaps=None if coverage is None else coverage.demand,
         double_covered=None if coverage is None else coverage.demand,
+        planned_only=None if coverage is None else coverage.demand,
         districts=districts,
         district_stats=None if coverage is None else coverage.by_district,
-        **options,
+        **{**options, "title": _map_title(options.get("title"), coverage, options["lang"])},
     )
     save_map(m, path)
     return path

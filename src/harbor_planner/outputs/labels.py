@@ -73,6 +73,8 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
     "no_data": ("无数据", "no data"),
     "min_band": ("{m} 分钟", "{m} min"),
     "min_suffix": ("分钟", "min"),
+    # issue 16: station status in the headline
+    "planned_only": ("仅靠在建/拟建站点覆盖的需求", "Covered only by stations building / proposed"),
 }
 
 # ----------------------------------------------------------------------------- report
@@ -105,12 +107,12 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "compare_text": (
         (
             "直线圆按半径 {radius} 米（{speed} 公里/小时 × {minutes} 分钟）绘制；"
-            "沿实际路网（含台阶、坡道、扶梯）步行 {minutes} 分钟可达的需求只占 {net}，"
+            "{route}步行 {minutes} 分钟可达的需求只占 {net}，"
             "直线圆声称 {eucl}，高估 {diff} 个百分点。"
         ),
         (
             "Circles of radius {radius} m ({speed} km/h × {minutes} min) claim {eucl} of the "
-            "demand; walking {minutes} min along the real network (stairs, slopes, escalators) "
+            "demand; walking {minutes} min {route} "
             "reaches {net}: circles overstate coverage by {diff} points."
         ),
     ),
@@ -164,6 +166,13 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "none": ("无", "none"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
+    # issue 16: station status in the headline, one vocabulary
+    "coverage_built": ("已建成站点覆盖率", "Coverage by built stations"),
+    "status_headline": ("覆盖结论", "Headline"),
+    "out_dir": ("输出目录", "Output folder"),
+    "lon_lat": ("经纬度 (WGS-84)", "Lon/lat (WGS-84)"),
+    "lon_lat_gcj": ("经纬度 (GCJ-02，高德)", "Lon/lat (GCJ-02, AMap)"),
+    "unnamed": ("无名道路", "unnamed street"),
 }
 
 # ----------------------------------------------------------------------------- workbook and values
@@ -182,6 +191,13 @@ VALUE_ZH: dict[str, str] = {
     "optimal": "已证明最优",
     "feasible": "可行解",
     "time_limit": "达到时间上限",
+    # issue 16: one vocabulary
+    "network": "路网",
+    "line": "直线",
+    "walk": "步行",
+    "gcj02": "GCJ-02",
+    "wgs84": "WGS-84",
+    "bd09": "BD-09",
 }
 #: Chinese headers of the workbook's columns (English headers are the column names).
 HEADER_ZH: dict[str, str] = {
@@ -235,6 +251,11 @@ HEADER_ZH: dict[str, str] = {
     "label": "指标",
     "value": "数值",
     "parameter": "参数",
+    # issue 16: new sites named, with their kind in words and GCJ-02 coordinates
+    "kind_text": "类型",
+    "lon_gcj02": "经度(GCJ-02)",
+    "lat_gcj02": "纬度(GCJ-02)",
+    "covered_built": "已建成站点覆盖",
 }
 #: Chinese labels of summary fields (coverage summary.json and SiteSelection.summary()).
 SUMMARY_ZH: dict[str, str] = {
@@ -280,6 +301,10 @@ SUMMARY_ZH: dict[str, str] = {
     "double_coverage_pct_before": "新增前双重覆盖率(%)",
     "double_coverage_pct_after": "新增后双重覆盖率(%)",
     "runtime_s": "运行时间(秒)",
+    # issue 16: station status in the headline, the walk model used
+    "coverage_built_pct": "已建成站点覆盖率(%)",
+    "walk_dem": "使用地形高程(DEM)",
+    "stations_by_status.unknown": "站点数（无状态）",
 }
 #: (Chinese, English) names of the workbook's sheets.
 SHEET_NAMES: dict[str, tuple[str, str]] = {

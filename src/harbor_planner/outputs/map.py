@@ -100,6 +100,10 @@ _OSM_ATTRIBUTION = (
 )
 
 
+#: Demand covered only thanks to stations under construction or proposed (issue 16).
+PLANNED_ONLY_COLOR = "#f59e0b"
+
+
 def _layer_name(key: str, lang: str) -> str:
     """Layer-control label (HTML): Chinese with the English in grey, or English."""
     zh, en = MAP_TEXT[key]
@@ -142,6 +146,8 @@ def _legend_html(items: dict[str, Any], lang: str) -> str:
         parts.append(row(dot(GAP_COLOR, GAP_COLOR), "gaps"))
     if items.get("double"):
         parts.append(row(dot(DOUBLE_COLOR, DOUBLE_COLOR), "double"))
+    if items.get("planned_only"):
+        parts.append(row(dot(PLANNED_ONLY_COLOR, PLANNED_ONLY_COLOR), "planned_only"))
     if items.get("districts"):
         parts.append(f"<div><b>{html.escape(map_text('coverage_pct', lang))}</b></div>")
         lower = 0.0
@@ -284,7 +290,18 @@ def _demand_subsets(shown: dict[str, Any]) -> dict[str, Any]:
     if double_frame is not None and "n_stations" in double_frame:
         keep = pd.to_numeric(double_frame["n_stations"], errors="coerce").fillna(0) >= 2
         shown["double_covered"] = double_frame[keep.to_numpy()].reset_index(drop=True)
+    shown["planned_only"] = _planned_only(shown.get("planned_only"))
     return shown
+
+
+def _planned_only(frame: Any) -> Any:
+    """Demand covered, but not by the built stations alone (``covered & ~covered_built``)."""
+    if frame is None or "covered_built" not in frame or "covered" not in frame:
+        return None
+    keep = frame["covered"].fillna(False).astype(bool) & ~frame["covered_built"].fillna(
+        False
+    ).astype(bool)
+    return frame[keep.to_numpy()].reset_index(drop=True)
 
 
 def _new_map(title: str | None) -> Any:
@@ -371,6 +388,12 @@ def _add_points(m: Any, shown: dict[str, Any], lang: str) -> dict[str, Any]:
         spec = gap_layer(shown["double_covered"], lang, color=DOUBLE_COLOR, cls="hp-double")
         vl(spec, name=_layer_name("double", lang), show=False).add_to(m)
         legend["double"] = True
+    if _has(shown.get("planned_only")):
+        spec = gap_layer(
+            shown["planned_only"], lang, color=PLANNED_ONLY_COLOR, cls="hp-planned-only"
+        )
+        vl(spec, name=_layer_name("planned_only", lang)).add_to(m)
+        legend["planned_only"] = True
     if _has(shown["stations"]):
         st = shown["stations"]
         for key_name, spec in station_layers(st, lang):
@@ -435,6 +458,7 @@ def make_map(
     service_area: Any = None,
     gaps: Any = None,
     double_covered: Any = None,
+    planned_only: Any = None,
     districts: Any = None,
     district_stats: Any = None,
     demand_after: Any = None,
@@ -468,6 +492,9 @@ def make_map(
     double_covered
         Demand points covered by two or more stations (e.g. :attr:`CoverageResult.demand`;
         rows whose ``n_stations`` is below 2 are left out); off at first.
+    planned_only
+        Demand points with ``covered`` and ``covered_built`` (e.g. :attr:`CoverageResult.demand`):
+        those covered only thanks to stations under construction or proposed are drawn.
     districts
         District polygons with a name column (``name_zh``, ``name``, ``district`` or ``区县``;
         ``name_en`` and ``adcode`` also match the stats). Default when ``district_stats`` is
@@ -527,6 +554,7 @@ def make_map(
         "gaps": gaps,
         "double_covered": double_covered,
         **_context_frames(gaps, demand_after, centres, study_area),
+        "planned_only": planned_only,
     }
     shown = _display_layers(
         frames,

@@ -36,6 +36,13 @@ from harbor_planner.outputs.values import (
     report_parameters,
     size_text,
 )
+from harbor_planner.outputs.wording import (
+    parameter_rows,
+    status_headline,
+    walk_model_text,
+    walk_route_text,
+)
+from harbor_planner.settings import site_kind_label
 
 __all__ = ["MAX_HTML_ROWS", "report_html", "source_info", "write_report_html"]
 
@@ -62,6 +69,7 @@ h2 { font-size: 17px; margin-top: 28px; border-left: 4px solid var(--accent);
 .card .v { font-size: 22px; font-weight: bold; }
 .card .k { font-size: 12px; color: var(--muted); }
 .card.main .v { color: var(--accent); }
+p.headline { font-size: 16px; font-weight: bold; color: var(--accent); }
 table { border-collapse: collapse; width: 100%; font-size: 12px; margin: 6px 0; }
 th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
@@ -120,7 +128,7 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str]) -> str:
     cards = []
     if cov is not None:
         s = cov.summary
-        cards.append(_card(lab["coverage_pct"], pct_text(s.get("coverage_pct")), main=True))
+        cards += _status_cards(s, lab)
         cards.append(
             _card(lab["euclidean_coverage_pct"], pct_text(s.get("euclidean_coverage_pct")))
         )
@@ -136,6 +144,8 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str]) -> str:
         )
         cards.append(_card(lab["minutes"], f"{num_text(s.get('minutes'), 0)} {lab['min']}"))
         cards.append(_card(lab["walk_speed"], f"{num_text(s.get('walk_speed_kmh'))} km/h"))
+        model = walk_model_text(s.get("walk_model"), lab["lang"], dem=s.get("walk_dem"))
+        cards.append(_card(lab["walk_model"], model))
         unit = value_text(s.get("demand_unit") or "", lab["lang"])
         cards.append(_card(lab["demand_total"], f"{num_text(s.get('demand_total'), 0)} {unit}"))
         cards.append(_card(lab["demand_covered"], f"{num_text(s.get('demand_covered'), 0)} {unit}"))
@@ -149,7 +159,27 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str]) -> str:
         cards.append(_card(lab["sites_added"], num_text(len(sel.selected))))
         cards.append(_card(lab["coverage_before"], pct_text(sel.coverage_pct_before)))
         cards.append(_card(lab["coverage_after"], pct_text(sel.coverage_pct_after), main=True))
-    return f'<div class="cards">{"".join(cards)}</div>'
+    sentence = (
+        f'<p class="headline">{esc(status_headline(cov.summary, lab["lang"]))}</p>'
+        if cov is not None
+        else ""
+    )
+    return f'{sentence}<div class="cards">{"".join(cards)}</div>'
+
+
+def _status_cards(s: Mapping[str, Any], lab: dict[str, str]) -> list[str]:
+    """The headline cards: built stations' coverage first, then with those building/proposed."""
+    scopes = s.get("coverage_by_status") or []
+    if len(scopes) <= 1:
+        key = lab["coverage_built"] if scopes else lab["coverage_pct"]
+        return [_card(key, pct_text(s.get("coverage_pct")), main=True)]
+    cards = [_card(lab["coverage_built"], pct_text(scopes[0]["coverage_pct"]), main=True)]
+    for entry in scopes[1:]:
+        name = entry["label"] if lab["lang"] == "zh" else entry.get("label_en", entry["label"])
+        cards.append(_card(f"{lab['coverage_pct']}（{name}）" if lab["lang"] == "zh"
+                           else f"{lab['coverage_pct']} ({name})",
+                           pct_text(entry["coverage_pct"])))  # fmt: skip
+    return cards
 
 
 def _comparison(cov: Any, lab: dict[str, str]) -> str:
@@ -157,6 +187,7 @@ def _comparison(cov: Any, lab: dict[str, str]) -> str:
     net, eucl = s.get("coverage_pct"), s.get("euclidean_coverage_pct")
     diff = None if net is None or eucl is None else float(eucl) - float(net)
     text = lab["compare_text"].format(
+        route=walk_route_text(s.get("walk_model"), lab["lang"], dem=s.get("walk_dem")),
         radius=num_text(s.get("euclidean_radius_m"), 0),
         speed=num_text(s.get("walk_speed_kmh")),
         minutes=num_text(s.get("minutes"), 0),
@@ -248,27 +279,55 @@ def _station_table(cov: Any, lab: dict[str, str]) -> str:
     return _table([lab[c] for c, _, _ in cols], rows(), total=len(st), more=lab["more_rows"])
 
 
+def _site_cell(col: str, v: Any, lab: dict[str, str]) -> str:
+    if col == "name" and (is_missing(v) or v in ("", "无名道路")):
+        return lab["unnamed"]
+    if is_missing(v):
+        return "-"
+    if col == "gain":
+        return num_text(v, 1)
+    if col == "rank":
+        return num_text(v)
+    return str(v)
+
+
 def _sites_table(sites: Any, lab: dict[str, str]) -> str:
+    """New sites: rank, name, kind in words, district, WGS-84 and GCJ-02 lon/lat, gain, id."""
+    sites = sites.assign(
+        kind_text=[site_kind_label(k, lab["lang"]) for k in sites["kind"]]
+        if "kind" in sites
+        else None,
+        lon_lat=_lon_lat(sites, "lon", "lat"),
+        lon_lat_gcj=_lon_lat(sites, "lon_gcj02", "lat_gcj02"),
+    )
     cols = [
-        ("rank", True, num_text),
-        ("site_id", False, str),
-        ("name", False, str),
-        ("district", False, str),
-        ("kind", False, str),
-        ("stage", False, str),
-        ("gain", True, lambda v: num_text(v, 1)),
-    ]
+        ("rank", True), ("name", False), ("kind_text", False), ("district", False),
+        ("stage", False), ("lon_lat", True), ("lon_lat_gcj", True), ("gain", True),
+        ("site_id", False),
+    ]  # fmt: skip
     cols = [
         c
         for c in cols
-        if c[0] in sites and not (c[0] in ("stage", "name") and sites[c[0]].fillna("").eq("").all())
+        if c[0] in sites
+        and not (c[0] in ("stage", "lon_lat_gcj") and sites[c[0]].fillna("").eq("").all())
     ]
+    header = {"kind_text": lab["kind"]}
 
     def rows() -> Iterable[list[tuple[str, bool]]]:
         for _, r in sites.head(MAX_HTML_ROWS).iterrows():
-            yield [(esc("-" if is_missing(r[c]) else f(r[c])), n) for c, n, f in cols]
+            yield [(esc(_site_cell(c, r[c], lab)), n) for c, n in cols]
 
-    return _table([lab[c] for c, _, _ in cols], rows(), total=len(sites), more=lab["more_rows"])
+    return _table([header.get(c, lab.get(c, c)) for c, _ in cols], rows(), total=len(sites),
+                  more=lab["more_rows"])  # fmt: skip
+
+
+def _lon_lat(sites: Any, lon: str, lat: str) -> list[str]:
+    if lon not in sites or lat not in sites:
+        return [""] * len(sites)
+    return [
+        "" if is_missing(x) or is_missing(y) else f"{float(x):.6f}, {float(y):.6f}"
+        for x, y in zip(sites[lon], sites[lat], strict=True)
+    ]
 
 
 def _selection_block(sel: Any, lab: dict[str, str]) -> str:
@@ -310,16 +369,11 @@ def _curve_block(sel: Any, lab: dict[str, str]) -> str:
 
 
 def _parameters_block(parameters: Mapping[str, Any], lab: dict[str, str]) -> str:
-    def show(v: Any) -> str:
-        if isinstance(v, Mapping | list | tuple):
-            return json.dumps(jsonable(v), ensure_ascii=False)
-        if isinstance(v, float | np.floating):
-            return f"{float(v):g}"
-        return "-" if v is None else str(v)
-
+    """The settings that matter, in words (:func:`.wording.parameter_rows`)."""
+    rows = parameter_rows(parameters, lab["lang"])
     return _table(
         [lab["parameter"], lab["value"]],
-        ([(f"<code>{esc(k)}</code>", False), (esc(show(v)), False)] for k, v in parameters.items()),
+        ([(esc(k), False), (esc(v), False)] for k, v in rows),
     )
 
 
@@ -415,7 +469,7 @@ def report_html(
     # no "generated at" line: the same result gives the same bytes (the time is in run.json)
     body = [
         f"<h1>{esc(heading)}</h1>",
-        f'<p class="meta">harbor-planner {esc(__version__)}</p>',
+        f'<p class="meta">harbor-planner {esc(__version__)}{_out_dir_text(parameters, lab)}</p>',
         f'<section id="headline"><h2>{esc(lab["headline"])}</h2>'
         f"{_headline(coverage, selection, lab)}</section>",
     ]
@@ -464,6 +518,16 @@ def report_html(
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )
+
+
+def _out_dir_text(parameters: Mapping[str, Any] | None, lab: dict[str, str]) -> str:
+    """The output folder line of the report (the folder the run wrote to), or nothing."""
+    out = (parameters or {}).get("output")
+    folder = out.get("dir") if isinstance(out, Mapping) else None
+    if not folder:
+        return ""
+    sep = "；" if lab["lang"] == "zh" else "; "
+    return esc(f"{sep}{lab['out_dir']}: {folder}")
 
 
 def write_report_html(path: str | os.PathLike[str], **kwargs: Any) -> Path:

@@ -20,8 +20,9 @@ from harbor_planner._stable import without_timings
 from harbor_planner._text import display_width
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.cells import save_workbook, xlsx_value
-from harbor_planner.outputs.labels import HEADER_ZH, SHEET_NAMES, SUMMARY_ZH, status_text
-from harbor_planner.outputs.values import district_frame, flatten, report_parameters
+from harbor_planner.outputs.labels import HEADER_ZH, SHEET_NAMES, VALUE_ZH, status_text
+from harbor_planner.outputs.values import district_frame, report_parameters
+from harbor_planner.outputs.wording import bool_text, parameter_rows, summary_rows
 
 __all__ = ["write_report_xlsx"]
 
@@ -86,15 +87,34 @@ _XLSX_FORMATS = {
 
 
 def _summary_frame(coverage: Any | None, selection: Any | None, *, chinese: bool) -> pd.DataFrame:
+    """Every figure in words of the language, with its summary.json key last."""
+    lang = "zh" if chinese else "en"
     rows: list[tuple[str, str, Any]] = []
     if coverage is not None:
-        for key, v in flatten(without_timings(coverage.summary)):
-            rows.append((key, SUMMARY_ZH.get(key, key) if chinese else key, v))
+        rows += summary_rows(without_timings(coverage.summary), lang)
     if selection is not None:
-        for key, v in flatten(without_timings(selection.summary())):
+        for key, label, v in summary_rows(without_timings(selection.summary()), lang):
             k = f"selection.{key}" if coverage is not None and key in coverage.summary else key
-            rows.append((k, SUMMARY_ZH.get(key, key) if chinese else k, v))
-    return pd.DataFrame(rows, columns=["key", "label", "value"])[["label", "value", "key"]]
+            rows.append((k, label if chinese else k, v))
+    frame = pd.DataFrame(rows, columns=["key", "label", "value"])
+    return frame[["label", "value", "key"]]
+
+
+def _localised(frame: pd.DataFrame, *, chinese: bool) -> pd.DataFrame:
+    """Booleans as 是/否 (yes/no), statuses and known values in words."""
+    lang = "zh" if chinese else "en"
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if values.dtype.kind == "b" or (
+            values.dtype == object and values.map(lambda v: isinstance(v, bool | np.bool_)).any()
+        ):
+            out[col] = values.map(
+                lambda v: bool_text(v, lang) if isinstance(v, bool | np.bool_) else v
+            ).astype(object)
+        elif col in ("source", "crs_orig") and chinese:
+            out[col] = values.map(lambda v: VALUE_ZH.get(str(v), v) if isinstance(v, str) else v)
+    return out
 
 
 _STATION_FIRST = ("station_id", "name", "district", "address", "status", "flagship")
@@ -133,6 +153,23 @@ def _centres_sheet(wb: Any, title: str, centres: Any, *, chinese: bool) -> None:
     if frame is not None and len(frame):
         formats = {**_XLSX_FORMATS, "coverage_after_pct": "0.00", "radius_m": "0"}
         _add_sheet(wb, title, frame, chinese=chinese, formats=formats)
+
+
+def _sites_frame(sites: Any, *, chinese: bool) -> pd.DataFrame:
+    """The new sites, name first, kind in words (the kind code left out), both datums."""
+    from harbor_planner.settings import site_kind_label
+
+    lang = "zh" if chinese else "en"
+    frame = pd.DataFrame(sites.drop(columns=sites.geometry.name, errors="ignore"))
+    frame = frame.drop(columns=[c for c in ("geometry",) if c in frame])
+    if "kind" in frame:
+        frame["kind_text"] = [site_kind_label(k, lang) for k in frame["kind"]]
+        frame = frame.drop(columns="kind")
+    if "name" in frame and not chinese:
+        frame["name"] = frame["name"].replace({"无名道路": "unnamed street"})
+    first = [c for c in ("rank", "name", "kind_text") if c in frame]
+    frame = frame[first + [c for c in frame.columns if c not in first]]
+    return _localised(frame, chinese=chinese)
 
 
 def write_report_xlsx(
@@ -201,22 +238,18 @@ def write_report_xlsx(
         )  # fmt: skip
     if coverage is not None and coverage.stations is not None:
         _add_sheet(
-            wb, name["stations"], _station_frame(coverage, chinese=zh), chinese=zh,
-            formats=_XLSX_FORMATS,
+            wb, name["stations"], _localised(_station_frame(coverage, chinese=zh), chinese=zh),
+            chinese=zh, formats=_XLSX_FORMATS,
         )  # fmt: skip
     if sites is not None:
-        frame = pd.DataFrame(sites.drop(columns=sites.geometry.name, errors="ignore"))
-        if "geometry" in frame:
-            frame = frame.drop(columns="geometry")
-        _add_sheet(wb, name["sites"], frame, chinese=zh, formats=_XLSX_FORMATS)
+        _add_sheet(wb, name["sites"], _sites_frame(sites, chinese=zh), chinese=zh,
+                   formats=_XLSX_FORMATS)  # fmt: skip
     _centres_sheet(wb, name["centres"], centres, chinese=zh)
     if selection is not None and selection.curve is not None:
         _add_sheet(wb, name["curve"], selection.curve, chinese=zh, formats=_XLSX_FORMATS)
     if parameters:
-        frame = pd.DataFrame(
-            [(k, xlsx_value(v)) for k, v in flatten(report_parameters(parameters))],
-            columns=["parameter", "value"],
-        )
+        rows = parameter_rows(report_parameters(parameters), "zh" if zh else "en")
+        frame = pd.DataFrame([(k, xlsx_value(v)) for k, v in rows], columns=["parameter", "value"])
         _add_sheet(wb, name["parameters"], frame, chinese=zh)
     path = save_workbook(wb, path)
     log.info("wrote %s with sheets %s", path.name, ", ".join(wb.sheetnames))

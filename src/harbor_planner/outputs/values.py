@@ -238,10 +238,10 @@ def district_frame(cov: Any, after: Any | None) -> pd.DataFrame:
 
 
 def report_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Parameters as the reports show them: secrets redacted, the output folder left out.
+    """Parameters as the reports show them: secrets redacted.
 
-    The folder a report is written to is where the report is (run.json records it), so a
-    result gives the same report wherever it is written.
+    ``output.dir`` is kept: the report records the folder the run really wrote to (the
+    ``--out`` given), as run.json does.
 
     Parameters
     ----------
@@ -251,12 +251,7 @@ def report_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
     Returns
     -------
     dict
-        A copy, :func:`harbor_planner._text.redact_secrets` applied, without
-        ``output.dir``.
+        A copy, :func:`harbor_planner._text.redact_secrets` applied.
 
     """
-    shown = redact_secrets(dict(parameters or {}))
-    output = shown.get("output")
-    if isinstance(output, Mapping) and "dir" in output:
-        shown["output"] = {k: v for k, v in output.items() if k != "dir"}
-    return shown
+    return redact_secrets(dict(parameters or {}))

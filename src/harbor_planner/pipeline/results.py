@@ -293,7 +293,10 @@ def write_map(scenario: Scenario, path: Path, **layers: Any) -> Path:
 
 
 def coverage_headline(s: dict[str, Any]) -> str:
-    """The headline of a coverage summary: walking coverage beside the circles' claim.
+    """The headline of a coverage summary: built stations first, circles' claim beside.
+
+    With stations under construction or proposed among those used, the coverage by the
+    built ones leads and the figure with the others stands beside it.
 
     Parameters
     ----------
@@ -308,11 +311,23 @@ def coverage_headline(s: dict[str, Any]) -> str:
     statuses = s.get("stations_by_status") or {}
     which = f" ({', '.join(f'{k} {n}' for k, n in statuses.items())})" if statuses else ""
     return (
-        f"{s['coverage_pct']:.1f} % of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
+        f"{_status_figures(s)} of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
         f"{s['demand_unit']}) is within {s['minutes']:g} min of walking "
         f"({s['walk_model']} model, {s['walk_speed_kmh']:g} km/h) of "
         f"{s['stations_on_network']} stations{which}; straight-line circles of "
         f"{s['euclidean_radius_m']:,.0f} m would claim {s['euclidean_coverage_pct']:.1f} %."
+    )
+
+
+def _status_figures(s: dict[str, Any]) -> str:
+    """The coverage figure: built stations first, the figure with the others beside it."""
+    scopes = s.get("coverage_by_status") or []
+    if len(scopes) <= 1:
+        return f"{s['coverage_pct']:.1f} %"
+    built, last = scopes[0], scopes[-1]
+    return (
+        f"{built['coverage_pct']:.1f} % (built stations; {last['coverage_pct']:.1f} % "
+        f"{last.get('label_en', last['label'])})"
     )
 
 

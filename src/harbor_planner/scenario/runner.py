@@ -236,7 +236,8 @@ def run(
     elif overrides:
         scenario = scenario.with_overrides(overrides)
     scenario.check_inputs()
-    out_dir = Path(out) if out is not None else scenario.output.dir
+    scenario = _with_out_dir(scenario, out)
+    out_dir = scenario.output.dir
     started = _dt.datetime.now(_dt.UTC)
     t_start = time.perf_counter()
     formats = set(scenario.output.formats)
@@ -256,6 +257,20 @@ def run(
             )
         finally:
             steps.close()
+
+
+def _with_out_dir(scenario: Scenario, out: str | os.PathLike[str] | None) -> Scenario:
+    """``scenario`` whose ``output.dir`` is the folder really written (``--out``, absolute).
+
+    run.json's parameters and the reports then record where the files are, not the
+    scenario's default folder.
+    """
+    if out is None:
+        return scenario
+    import dataclasses
+
+    output = dataclasses.replace(scenario.output, dir=Path(os.path.abspath(out)))
+    return dataclasses.replace(scenario, output=output)
 
 
 def _run_steps(
@@ -320,6 +335,7 @@ def _manifest(
         if sys.argv
         else "",
         "scenario_file": str(scenario.path) if scenario.path else None,
+        "out_dir": str(scenario.output.dir),
         "overrides": scenario.redacted_overrides(),
         "started": started.isoformat(timespec="seconds"),
         "finished": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

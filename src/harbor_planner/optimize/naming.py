@@ -1,0 +1,108 @@
+"""Names and coordinates of new sites, as a planner reads them.
+
+A site chosen by the optimiser is shown by a name (its own name from a candidate file or POI,
+else the nearest named street or place of the walk network within
+:data:`harbor_planner.settings.SITE_NAME_MAX_DIST_M`, else :data:`UNNAMED`), its WGS-84
+lon/lat and the GCJ-02 lon/lat that AMap (高德) users paste into their tools.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from harbor_planner.coords import wgs84_to_gcj02
+from harbor_planner.settings import SITE_NAME_MAX_DIST_M
+
+__all__ = ["UNNAMED", "gcj02_columns", "nearest_street_names", "site_names"]
+
+#: The name of a site with no name of its own and no named street near it.
+UNNAMED = "无名道路"
+
+
+def gcj02_columns(lon: npt.ArrayLike, lat: npt.ArrayLike) -> dict[str, npt.NDArray[np.float64]]:
+    """``lon_gcj02`` and ``lat_gcj02`` of WGS-84 points (rounded to 7 decimals).
+
+    Parameters
+    ----------
+    lon, lat
+        WGS-84 degrees.
+
+    Returns
+    -------
+    dict
+        The two columns; points outside China are returned unchanged (as AMap does).
+
+    """
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    return {"lon_gcj02": np.round(glon, 7), "lat_gcj02": np.round(glat, 7)}
+
+
+def nearest_street_names(
+    network: Any, points: Any, *, max_dist_m: float = SITE_NAME_MAX_DIST_M
+) -> npt.NDArray[np.object_]:
+    """The name of the nearest named way of ``network`` within ``max_dist_m`` of each point.
+
+    Parameters
+    ----------
+    network
+        A :class:`~harbor_planner.network.WalkNetwork` (its edges' ``name``).
+    points
+        A GeoDataFrame of points with a CRS.
+    max_dist_m
+        Farther named ways are not used.
+
+    Returns
+    -------
+    numpy.ndarray
+        The name, or ``""`` where no named way is that close.
+
+    """
+    import shapely
+
+    from harbor_planner.network.snap import points_xy
+
+    out = np.full(len(points), "", dtype=object)
+    if not len(points) or "name" not in network.edges:
+        return out
+    names = network.edges["name"].astype("string").str.strip()
+    named = np.flatnonzero(names.fillna("").ne("").to_numpy())
+    if not named.size:
+        return out
+    xy, _ = points_xy(points, crs=network.crs, what="sites")
+    tree = shapely.STRtree(network.edge_geometry[named])
+    (p, e) = tree.query_nearest(shapely.points(xy), max_distance=max_dist_m, all_matches=False)
+    out[p] = names.to_numpy(dtype=object)[named[e]]
+    return out
+
+
+def site_names(own: Any, network: Any | None, points: Any) -> npt.NDArray[np.object_]:
+    """The shown name of each site: its own, else the nearest named street, else "无名道路".
+
+    Parameters
+    ----------
+    own
+        The sites' own names (``None``/empty where none), or ``None``.
+    network
+        The walk network (``None``: no street names).
+    points
+        The sites (GeoDataFrame with a CRS), in the order of ``own``.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    """
+    n = len(points)
+    given = (
+        pd.Series(own, dtype="string").fillna("").str.strip().to_numpy(dtype=object)
+        if own is not None
+        else np.full(n, "", dtype=object)
+    )
+    if network is not None and (given == "").any():
+        street = nearest_street_names(network, points)
+        given = np.where(given == "", street, given)
+    return np.where(given == "", UNNAMED, given).astype(object)

@@ -1,0 +1,498 @@
+"""Reports in one vocabulary: figures, settings and models in words, in Chinese or English.
+
+The HTML report and the workbook show the summary figures (:func:`summary_rows`), the settings
+that matter (:func:`parameter_rows`: no JSON, no empty settings), the walk model in words
+(:func:`walk_model_text`, :func:`walk_route_text`: stairs, slopes and escalators only where the
+model used them) and the coverage by station status (:func:`status_headline`). Every value is
+put into ``lang``: booleans as 是/否, kinds, modes and solvers as words; nothing reads ``None``,
+``True`` or ``null``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import PurePath
+from typing import Any
+
+from harbor_planner.outputs.labels import MAP_TEXT, SUMMARY_ZH, status_text, value_text
+
+__all__ = [
+    "DEMAND_KIND_LABELS",
+    "ROAD_CLASS_ZH",
+    "WALK_MODEL_LABELS",
+    "bool_text",
+    "demand_kind_text",
+    "parameter_rows",
+    "road_class_text",
+    "status_headline",
+    "summary_rows",
+    "walk_model_text",
+    "walk_route_text",
+]
+
+#: (Chinese, English) walk models in words; ``hilly-nodem``: hilly asked for without a DEM.
+WALK_MODEL_LABELS: dict[str, tuple[str, str]] = {
+    "flat": ("平地步行（不计台阶、坡度）", "flat ground (no stairs or slopes)"),
+    "stairs": ("含台阶、扶梯（不计坡度）", "stairs and escalators (no slopes)"),
+    "hilly": ("含台阶、坡道、扶梯（地形高程）", "stairs, slopes and escalators (terrain)"),
+    "hilly-nodem": (
+        "含台阶、扶梯（无高程数据，不计坡度）",
+        "stairs and escalators (no DEM: no slopes)",
+    ),
+}
+#: The walk along the network, in the sentence comparing it with circles.
+_ROUTE_TEXT: dict[str, tuple[str, str]] = {
+    "flat": (
+        "沿实际路网（按平地步行，不计台阶与坡度）",
+        "along the real network (as on flat ground)",
+    ),
+    "stairs": (
+        "沿实际路网（含台阶、扶梯，不计坡度）",
+        "along the real network (stairs and escalators; slopes not modelled)",
+    ),
+    "hilly": (
+        "沿实际路网（含台阶、坡道、扶梯）",
+        "along the real network (stairs, slopes, escalators)",
+    ),
+    "hilly-nodem": (
+        "沿实际路网（含台阶、扶梯，无高程数据，不计坡度）",
+        "along the real network (stairs and escalators; no DEM, slopes not modelled)",
+    ),
+}
+#: (Chinese, English) demand kinds.
+DEMAND_KIND_LABELS: dict[str, tuple[str, str]] = {
+    "main-streets": ("主干道", "main streets"),
+    "buildings": ("建筑（按建筑面积估算人口）", "buildings (population by floor area)"),
+    "points": ("需求点", "demand points"),
+    "grid": ("网格", "grid cells"),
+}
+#: Chinese names of OSM road classes (main-street demand).
+ROAD_CLASS_ZH: dict[str, str] = {
+    "motorway": "高速公路", "trunk": "快速路", "primary": "主干路", "secondary": "次干路",
+    "tertiary": "支路", "pedestrian": "步行街", "residential": "居住区道路",
+    "living_street": "生活街道", "unclassified": "未分级道路", "service": "服务道路",
+    "footway": "人行道", "steps": "台阶", "path": "小路",
+}  # fmt: skip
+#: Chinese labels of the demand details (``demand_info``) shown in the summary.
+_DEMAND_INFO_ZH: dict[str, str] = {
+    "classes": "主干道等级", "spacing_m": "需求点间距(米)", "edges": "主干道路段数",
+    "length_km": "主干道长度(公里)", "length_km_by_class": "主干道长度(公里)",
+    "cell_m": "网格边长(米)", "max_dist_m": "距路网上限(米)", "cells": "网格数",
+    "cells_in_box": "外包矩形网格数", "area_km2": "面积(平方公里)", "points": "需求点数",
+    "weight_column": "权重字段", "dropped_outside_chongqing": "重庆市外剔除点数",
+    "floor_area_m2": "建筑面积(㎡)", "levels_source": "层数来源",
+    "within": "研究范围", "clipped": "离网剔除", "area": "范围", "points_dropped": "剔除点数",
+    "weight_dropped": "剔除需求量",
+}  # fmt: skip
+_CRS_TEXT: dict[str, tuple[str, str]] = {
+    "gcj02": ("GCJ-02（高德/腾讯）", "GCJ-02 (AMap)"),
+    "bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
+    "wgs84": ("WGS-84（GPS）", "WGS-84 (GPS)"),
+}
+_ZH = {
+    "bool": ("是", "否"), "minutes": "分钟", "kmh": "公里/小时", "m": "米", "s": "秒",
+    "sep": "、", "every": "每 {v} 米", "cell": "边长 {v} 米",
+}  # fmt: skip
+_EN = {
+    "bool": ("yes", "no"), "minutes": "min", "kmh": "km/h", "m": "m", "s": "s",
+    "sep": ", ", "every": "every {v} m", "cell": "cells of {v} m",
+}  # fmt: skip
+
+
+def _pick(pair: tuple[str, str], lang: str) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def _words(lang: str) -> dict[str, Any]:
+    return _ZH if lang == "zh" else _EN
+
+
+def bool_text(value: Any, lang: str) -> str:
+    """是/否 (yes/no)."""
+    yes, no = _words(lang)["bool"]
+    return yes if bool(value) else no
+
+
+def _model_key(kind: Any, dem: Any) -> str:
+    kind = str(kind or "stairs")
+    if kind == "hilly" and dem is not None and not bool(dem):
+        return "hilly-nodem"
+    return kind if kind in WALK_MODEL_LABELS else "stairs"
+
+
+def walk_model_text(kind: Any, lang: str, *, dem: Any = None) -> str:
+    """The walk model in words: slopes only for ``hilly`` with a DEM.
+
+    Parameters
+    ----------
+    kind
+        ``flat``, ``stairs`` or ``hilly``.
+    lang
+        ``"zh"`` or ``"en"``.
+    dem
+        Whether elevation from a DEM was used (``None``: as the model implies).
+
+    Returns
+    -------
+    str
+
+    """
+    return _pick(WALK_MODEL_LABELS[_model_key(kind, dem)], lang)
+
+
+def walk_route_text(kind: Any, lang: str, *, dem: Any = None) -> str:
+    """The walk along the network in words: slopes only for hilly with a DEM.
+
+    Parameters
+    ----------
+    kind, lang, dem
+        As for :func:`walk_model_text`.
+
+    Returns
+    -------
+    str
+
+    """
+    return _pick(_ROUTE_TEXT[_model_key(kind, dem)], lang)
+
+
+def demand_kind_text(kind: Any, lang: str) -> str:
+    """The demand kind in words (``main-streets`` → 主干道)."""
+    pair = DEMAND_KIND_LABELS.get(str(kind))
+    return str(kind) if pair is None else _pick(pair, lang)
+
+
+def _num(v: Any) -> str:
+    f = float(v)
+    return f"{f:g}" if math.isfinite(f) else "-"
+
+
+def _file_name(v: Any) -> str:
+    text = str(v)
+    if text.startswith("place:"):
+        return text
+    return PurePath(text).name or text
+
+
+def _spec_text(spec: Any, lang: str) -> str:
+    """``main-streets`` → 主干道; ``grid:100`` → 网格 边长 100 米; ``points:PATH`` → 需求点."""
+    text = str(spec)
+    kind, _, rest = text.partition(":")
+    words = demand_kind_text(kind, lang)
+    if not rest:
+        return words
+    if kind == "grid":
+        return f"{words} {_words(lang)['cell'].format(v=rest)}"
+    return f"{words}（{_file_name(rest)}）" if lang == "zh" else f"{words} ({_file_name(rest)})"
+
+
+def road_class_text(value: Any) -> str:
+    """The Chinese name of an OSM road class (``trunk_link`` → 快速路连接道)."""
+    text = str(value)
+    base, link = (text[:-5], True) if text.endswith("_link") else (text, False)
+    name = ROAD_CLASS_ZH.get(base)
+    if name is None:
+        return "其他道路"
+    return name + ("连接道" if link else "")
+
+
+def _value(key: str, value: Any, lang: str) -> Any:
+    """A summary value in ``lang``: numbers stay numbers, words become words."""
+    last = key.rsplit(".", 1)[-1]
+    if isinstance(value, bool):
+        return bool_text(value, lang)
+    if last == "walk_model":
+        return walk_model_text(value, lang)
+    if last == "demand_kind":
+        return demand_kind_text(value, lang)
+    if last == "demand_spec":
+        return _spec_text(value, lang)
+    if isinstance(value, list | tuple):
+        items = [road_class_text(v) if lang == "zh" else str(v) for v in value]
+        return _words(lang)["sep"].join(items)
+    if isinstance(value, str):
+        return value_text(value, lang)
+    return value
+
+
+def _summary_label(key: str, lang: str) -> str | None:
+    """The Chinese label of a summary key (``None``: a detail without one, left out)."""
+    if lang != "zh":
+        return key
+    if key in SUMMARY_ZH:
+        return SUMMARY_ZH[key]
+    if key.startswith("demand_info."):
+        parts = key.split(".")[1:]
+        head = _DEMAND_INFO_ZH.get(parts[0])
+        if head is None or any(p not in _DEMAND_INFO_ZH and p not in ROAD_CLASS_ZH for p in parts):
+            return None
+        tail = [ROAD_CLASS_ZH.get(p) or _DEMAND_INFO_ZH[p] for p in parts[1:]]
+        return head + "".join(f"（{t}）" for t in tail)
+    return key
+
+
+def _flat(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for k, v in d.items():
+        if isinstance(v, Mapping) and v:
+            out.extend(_flat(v, f"{prefix}{k}."))
+        else:
+            out.append((f"{prefix}{k}", v))
+    return out
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and not math.isfinite(value):
+        return True
+    return isinstance(value, Mapping | list | tuple) and not value
+
+
+def summary_rows(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str, Any]]:
+    """The figures of a summary as ``(key, label, value)`` rows in ``lang``.
+
+    ``coverage_by_status`` becomes one row per scope ("覆盖率(%)（已建成）" ...); unset values
+    and demand details without a label are left out; booleans read 是/否.
+
+    Parameters
+    ----------
+    summary
+        A coverage summary or a selection summary (timings already removed).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    list of (str, str, object)
+
+    """
+    rows: list[tuple[str, str, Any]] = []
+    scopes = summary.get("coverage_by_status") or []
+    plain = {k: v for k, v in summary.items() if k != "coverage_by_status"}
+    for key, value in _flat(plain):
+        label = _summary_label(key, lang)
+        if label is None or _missing(value):
+            continue
+        rows.append((key, label, _value(key, value, lang)))
+    for entry in scopes:
+        name = entry["label"] if lang == "zh" else entry.get("label_en", entry["label"])
+        key = "coverage_by_status." + "+".join(entry["statuses"])
+        head = "覆盖率(%)" if lang == "zh" else "coverage_pct"
+        rows.append((key, f"{head}（{name}）" if lang == "zh" else f"{head} ({name})",
+                     entry["coverage_pct"]))  # fmt: skip
+    return rows
+
+
+def status_headline(summary: Mapping[str, Any], lang: str) -> str:
+    """The coverage by built stations, with building/proposed beside it ("已建成站点覆盖 ...").
+
+    Parameters
+    ----------
+    summary
+        A coverage summary with ``coverage_by_status`` (else ``coverage_pct`` alone).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    """
+    scopes = summary.get("coverage_by_status") or []
+    if not scopes:
+        pct = summary.get("coverage_pct")
+        return "-" if pct is None else f"{float(pct):.1f} %"
+    first, last = scopes[0], scopes[-1]
+    pct = first["coverage_pct"] or 0.0
+    text = f"已建成站点覆盖 {pct:.1f} %" if lang == "zh" else f"built stations cover {pct:.1f} %"
+    if len(scopes) > 1:
+        more = last["coverage_pct"] or 0.0
+        name = last["label"] if lang == "zh" else last.get("label_en", last["label"])
+        text += f"；{name} {more:.1f} %" if lang == "zh" else f"; {name}: {more:.1f} %"
+    return text
+
+
+# --------------------------------------------------------------------------- parameters
+
+_PARAM_ZH = {
+    "title": "情景", "network": "路网", "walk_model": "步行模型", "dem": "高程数据 (DEM)",
+    "speed": "步行速度", "minutes": "步行时间上限", "stations": "站点文件", "crs": "站点坐标系",
+    "status": "纳入的站点状态", "demand": "需求", "within": "研究范围", "study": "研究范围",
+    "candidates": "候选点位", "mode": "选址模式", "add": "新增站点数", "target": "目标覆盖率",
+    "solver": "求解器", "time_limit": "求解时间上限", "spacing": "站点最小间距",
+    "quota": "区县配额", "budget": "预算", "stages": "分期", "exclude": "排除区域",
+    "out": "输出目录", "basemap": "底图", "lang": "语言",
+}  # fmt: skip
+_PARAM_EN = {
+    "title": "Scenario", "network": "Network", "walk_model": "Walk model", "dem": "Elevation (DEM)",
+    "speed": "Walking speed", "minutes": "Walking-time limit", "stations": "Station file",
+    "crs": "Station coordinates", "status": "Station statuses used", "demand": "Demand",
+    "within": "Study area", "study": "Study area", "candidates": "Candidate sites",
+    "mode": "Mode", "add": "Sites to add", "target": "Target coverage", "solver": "Solver",
+    "time_limit": "Solver time limit", "spacing": "Minimum spacing", "quota": "District quotas",
+    "budget": "Budget", "stages": "Stages", "exclude": "Excluded areas", "out": "Output folder",
+    "basemap": "Basemap", "lang": "Language",
+}  # fmt: skip
+
+
+def _statuses_text(status: Any, lang: str) -> str:
+    sep = _words(lang)["sep"]
+    if status is None:
+        used = ("existing", "building", "proposed")
+        note = "（默认）" if lang == "zh" else " (default)"
+        return sep.join(status_text(s, lang) for s in used) + note
+    items = status.split(",") if isinstance(status, str) else list(status)
+    return sep.join(status_text(s.strip(), lang) for s in items)
+
+
+def _demand_text(d: Mapping[str, Any], lang: str) -> str:
+    w = _words(lang)
+    text = demand_kind_text(d.get("kind"), lang)
+    if d.get("spacing_m") is not None and d.get("kind") == "main-streets":
+        text += " " + w["every"].format(v=_num(d["spacing_m"]))
+    if d.get("cell_m") is not None and d.get("kind") == "grid":
+        text += " " + w["cell"].format(v=_num(d["cell_m"]))
+    if d.get("file"):
+        text += f"（{_file_name(d['file'])}）" if lang == "zh" else f" ({_file_name(d['file'])})"
+    return text
+
+
+def _candidates_text(o: Mapping[str, Any], lang: str) -> str:
+    spec = o.get("candidates")
+    if spec in (None, "auto"):
+        v = _num(o.get("candidate_spacing_m") or 200)
+        return (f"自动：沿街每 {v} 米 + 路网兴趣点" if lang == "zh"
+                else f"automatic: street sites every {v} m + OSM points of interest")  # fmt: skip
+    return _file_name(spec)
+
+
+def _optimize_rows(o: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
+    w = _words(lang)
+    rows: list[tuple[str, Any]] = [
+        ("candidates", _candidates_text(o, lang)),
+        ("mode", value_text(o.get("mode"), lang)),
+        ("add", o.get("add")),
+        ("target", None if o.get("target_pct") is None else f"{_num(o['target_pct'])} %"),
+        ("solver", value_text(o.get("solver"), lang)),
+    ]
+    if o.get("solver") == "exact" and o.get("time_limit_s") is not None:
+        rows.append(("time_limit", f"{_num(o['time_limit_s'])} {w['s']}"))
+    if o.get("min_spacing_m") is not None:
+        by = {"line": ("直线", "straight line"), "walk": ("步行", "on foot")}
+        how = _pick(by.get(o.get("spacing_by") or "line", by["line"]), lang)
+        rows.append(("spacing", f"{_num(o['min_spacing_m'])} {w['m']}（{how}）" if lang == "zh"
+                     else f"{_num(o['min_spacing_m'])} m ({how})"))  # fmt: skip
+    for key in ("quota", "exclude", "budget"):
+        if o.get(key) is not None:
+            v = o[key]
+            rows.append((key, _file_name(v) if isinstance(v, str) else v))
+    if o.get("stages"):
+        rows.append(("stages", w["sep"].join(str(s) for s in o["stages"])))
+    return rows
+
+
+def _study_rows(p: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
+    """The study area, wherever the scenario names it (``demand.within`` or a study section)."""
+    rows: list[tuple[str, Any]] = []
+    within = _section(p, "demand").get("within")
+    if within:
+        rows.append(("within", _file_name(within)))
+    study = p.get("study")
+    if isinstance(study, Mapping):
+        shown = [
+            _words(lang)["sep"].join(map(str, v)) if isinstance(v, list | tuple) else
+            _file_name(v) if isinstance(v, str) else str(v)
+            for v in study.values() if not _missing(v) and not isinstance(v, bool | Mapping)
+        ]  # fmt: skip
+        if shown:
+            rows.append(("study", "；".join(shown) if lang == "zh" else "; ".join(shown)))
+    return rows
+
+
+def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+    """The settings that matter as ``(label, text)`` rows: no JSON, unset ones left out.
+
+    Parameters
+    ----------
+    parameters
+        ``Scenario.to_dict()`` (secrets already redacted).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    list of (str, str)
+
+    """
+    p = parameters
+    w = _words(lang)
+    net, st = _section(p, "network"), _section(p, "stations")
+    cov, out = _section(p, "coverage"), _section(p, "output")
+    dem = net.get("dem")
+    rows: list[tuple[str, Any]] = [
+        ("title", p.get("title") or None),
+        ("network", _file_name(net["source"]) if net.get("source") else None),
+        ("walk_model", walk_model_text(net.get("walk_model"), lang, dem=bool(dem))),
+        ("dem", _file_name(dem) if dem and net.get("walk_model") == "hilly" else None),
+        ("speed", None if net.get("walk_speed_kmh") is None
+         else f"{_num(net['walk_speed_kmh'])} {w['kmh']}"),
+        ("minutes", None if cov.get("minutes") is None
+         else f"{_num(cov['minutes'])} {w['minutes']}"),
+        ("stations", _file_name(st["file"]) if st.get("file") else None),
+        ("crs", _pick(_CRS_TEXT[st["crs"]], lang) if st.get("crs") in _CRS_TEXT else st.get("crs")),
+        ("status", _statuses_text(st.get("status"), lang) if st else None),
+        ("demand", _demand_text(_section(p, "demand"), lang) if _section(p, "demand") else None),
+        *_study_rows(p, lang),
+    ]  # fmt: skip
+    opt = p.get("optimize")
+    if isinstance(opt, Mapping) and opt.get("enabled", True):
+        rows += _optimize_rows(opt, lang)
+    basemap = MAP_TEXT.get(f"basemap_{out.get('basemap')}", ("无", "none"))
+    language = {"zh": "中文", "en": "English"}.get(out.get("lang"), out.get("lang"))
+    rows += [
+        ("out", out.get("dir")),
+        ("basemap", _pick(basemap, lang) if out else None),
+        ("lang", language),
+    ]
+    names = _PARAM_ZH if lang == "zh" else _PARAM_EN
+    shown = [(names[k], _show(v, lang)) for k, v in rows if not _missing(v) and v != ""]
+    return shown + _other_rows(p, lang)
+
+
+def _section(p: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = p.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+_SECTIONS = ("title", "description", "network", "stations", "demand", "coverage", "optimize",
+             "output", "study")  # fmt: skip
+
+
+def _other_rows(p: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+    """Settings outside the scenario's sections (a free parameter dict), in words."""
+    rows = []
+    for key, value in p.items():
+        handled = key in ("title", "description") or isinstance(value, Mapping)
+        if (key in _SECTIONS and handled) or _missing(value):
+            continue
+        if key == "demand":
+            value, key = demand_kind_text(value, lang), "demand_kind"
+        label = SUMMARY_ZH.get(key, key) if lang == "zh" else key
+        if isinstance(value, Mapping):
+            parts = [f"{k}: {_show(_value(k, v, lang), lang)}" for k, v in value.items()
+                     if not _missing(v)]  # fmt: skip
+            text = "；".join(parts) if lang == "zh" else "; ".join(parts)
+        else:
+            text = _show(_value(key, value, lang), lang)
+        rows.append((label, text))
+    return rows
+
+
+def _show(value: Any, lang: str) -> str:
+    if isinstance(value, bool):
+        return bool_text(value, lang)
+    if isinstance(value, float):
+        return _num(value)
+    return str(value)

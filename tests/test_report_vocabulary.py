@@ -1,0 +1,243 @@
+"""Issue 16: station status in every headline, reports in one vocabulary."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harbor_planner.analysis.scopes import demand_scope, scope_figures, station_scopes
+from harbor_planner.outputs.wording import (
+    parameter_rows,
+    status_headline,
+    summary_rows,
+    walk_model_text,
+    walk_route_text,
+)
+from harbor_planner.scenario import demo_scenario_path
+from harbor_planner.settings import site_kind_label
+
+#: English tokens that must not appear in a Chinese report (models, kinds, modes, solvers...).
+ENGLISH_TOKENS = ("hilly", "stairs", "flat", "main-streets", "max-cover", "exact", "greedy",
+                  "optimal", "street", "existing", "building", "proposed", "demand_info",
+                  "m of main street", "gcj02", "network")  # fmt: skip
+NULLS = ("None", "null", "True", "False", "nan", "NaN")
+
+
+# --------------------------------------------------------------------------- status scopes
+
+
+def test_scopes_are_cumulative_built_first():
+    stations = pd.DataFrame({"status": ["existing", "proposed", "building", None]})
+    scopes = station_scopes(stations)
+    assert scopes.tolist() == [0, 2, 1, 0]  # no status counts as built
+    # demand 0 reached by the built station, 1 only by the proposed, 2 by building+proposed,
+    # 3 by nobody
+    pairs = (np.array([0, 1, 2, 2]), np.array([0, 1, 2, 1]))
+    covered = np.array([True, True, True, False])
+    first = demand_scope(pairs, scopes, covered)
+    assert first.tolist() == [0, 2, 1, -1]
+    fig = scope_figures(stations, np.array([4.0, 3.0, 2.0, 1.0]), first)
+    assert fig["coverage_built_pct"] == 40.0
+    by = fig["coverage_by_status"]
+    assert [e["statuses"] for e in by] == [
+        ["existing"],
+        ["existing", "building"],
+        ["existing", "building", "proposed"],
+    ]
+    assert [e["coverage_pct"] for e in by] == [40.0, 60.0, 90.0]
+    assert [e["stations"] for e in by] == [2, 3, 4]
+    assert [e["label"] for e in by] == ["已建成", "含在建", "含在建、拟建"]
+
+
+def test_only_built_stations_give_one_scope():
+    stations = pd.DataFrame({"status": ["existing", "existing"]})
+    first = demand_scope((np.array([0]), np.array([1])), station_scopes(stations),
+                         np.array([True, False]))  # fmt: skip
+    by = scope_figures(stations, np.array([1.0, 1.0]), first)["coverage_by_status"]
+    assert len(by) == 1 and by[0]["coverage_pct"] == 50.0
+    summary = {"coverage_pct": 50.0, "coverage_by_status": by}
+    assert status_headline(summary, "zh") == "已建成站点覆盖 50.0 %"
+
+
+def test_status_headline_in_both_languages():
+    by = [
+        {"statuses": ["existing"], "label": "已建成", "label_en": "existing",
+         "coverage_pct": 50.1},
+        {"statuses": ["existing", "building", "proposed"], "label": "含在建、拟建",
+         "label_en": "with under construction, proposed", "coverage_pct": 57.1},
+    ]  # fmt: skip
+    s = {"coverage_pct": 57.1, "coverage_by_status": by}
+    assert status_headline(s, "zh") == "已建成站点覆盖 50.1 %；含在建、拟建 57.1 %"
+    assert status_headline(s, "en") == (
+        "built stations cover 50.1 %; with under construction, proposed: 57.1 %"
+    )
+
+
+# --------------------------------------------------------------------------- words
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_walk_model_text_says_what_was_used(lang):
+    slopes = "坡道" if lang == "zh" else "slopes,"
+    hilly = walk_route_text("hilly", lang, dem=True)
+    assert slopes in hilly
+    for kind, dem in (("stairs", True), ("stairs", False), ("flat", None), ("hilly", False)):
+        text = walk_route_text(kind, lang, dem=dem)
+        assert slopes not in text, (kind, dem)
+    assert ("台阶" if lang == "zh" else "stairs") in walk_route_text("stairs", lang)
+    assert ("扶梯" if lang == "zh" else "escalators") in walk_route_text("stairs", lang)
+    flat = walk_route_text("flat", lang)
+    assert ("平地" if lang == "zh" else "flat ground") in flat
+    assert walk_model_text("hilly", lang, dem=True) != walk_model_text("stairs", lang)
+
+
+def test_site_kinds_in_words():
+    assert site_kind_label("street") == "街道点位"
+    assert site_kind_label("bus_stop", "en") == "bus stop"
+    assert site_kind_label("kiosk") == "兴趣点"  # an unknown English code: no English in zh
+    assert site_kind_label("报刊亭") == "报刊亭"  # a user's own Chinese word kept
+
+
+def _scenario_params(**over):
+    params = {
+        "title": "t",
+        "network": {"source": "/d/walk.osm", "walk_model": "stairs", "walk_speed_kmh": 4.5,
+                    "dem": None, "keep_all": False},
+        "stations": {"file": "/d/st.csv", "crs": "gcj02", "status": ["existing"],
+                     "sheet": None},
+        "demand": {"kind": "main-streets", "spacing_m": 50.0, "within": "/d/yuzhong.geojson"},
+        "coverage": {"minutes": 15.0, "districts": None},
+        "optimize": {"enabled": True, "mode": "max-cover", "add": 20, "candidates": "auto",
+                     "candidate_spacing_m": 200.0, "solver": "exact", "time_limit_s": 300.0,
+                     "min_spacing_m": 300.0, "spacing_by": "line", "quota": "/d/q.csv",
+                     "target_pct": None, "poi": []},
+        "output": {"dir": "/runs/out", "basemap": "osm", "lang": "zh", "tianditu_key": None},
+    }  # fmt: skip
+    params.update(over)
+    return params
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_parameters_are_a_readable_table(lang):
+    rows = dict(parameter_rows(_scenario_params(), lang))
+    text = json.dumps(rows, ensure_ascii=False)
+    for bad in ("{", "[", *NULLS):
+        assert bad not in text.replace('{"', "").replace('"}', ""), bad
+    if lang == "zh":
+        assert rows["步行模型"] == walk_model_text("stairs", "zh")
+        assert rows["步行速度"] == "4.5 公里/小时" and rows["步行时间上限"] == "15 分钟"
+        assert rows["纳入的站点状态"] == "已建成"
+        assert rows["需求"] == "主干道 每 50 米" and rows["研究范围"] == "yuzhong.geojson"
+        assert rows["候选点位"].startswith("自动") and rows["求解器"] == "精确求解（HiGHS）"
+        assert rows["求解时间上限"] == "300 秒" and rows["站点最小间距"].startswith("300 米")
+        assert rows["区县配额"] == "q.csv" and rows["输出目录"] == "/runs/out"
+        assert "高程数据 (DEM)" not in rows  # unset settings are left out
+        assert not any(t in text for t in ("max-cover", "main-streets", "stairs"))
+    else:
+        assert rows["Walking speed"] == "4.5 km/h" and rows["Output folder"] == "/runs/out"
+
+
+def test_summary_rows_translate_every_value():
+    summary = {"walk_model": "hilly", "walk_dem": True, "demand_kind": "main-streets",
+               "demand_spec": "main-streets", "demand_unit": "m of main street",
+               "demand_info": {"classes": ["trunk", "primary_link"], "length_km": 3.0,
+                               "length_km_by_class": {"primary": 1.0}, "novel": 3},
+               "coverage_pct": 50.0, "time_p90_min": None}  # fmt: skip
+    rows = summary_rows(summary, "zh")
+    text = json.dumps(rows, ensure_ascii=False)
+    assert "快速路、主干路连接道" in text and "主干道长度(公里)（主干路）" in text
+    assert "是" in text and "米主干道" in text
+    for bad in ("hilly", "main-streets", "trunk", "demand_info.novel", "None", "true"):
+        assert bad not in text.replace('"demand_info.', '"'), bad
+
+
+# --------------------------------------------------------------------------- a zh and an en run
+
+
+def _demo(tmp_path_factory, name, *overrides):
+    from harbor_planner.cli import main
+
+    out = tmp_path_factory.mktemp(name) / "out"
+    args = ["-q", "run", str(demo_scenario_path()), "--out", str(out)]
+    for o in overrides:
+        args += ["--set", o]
+    assert main(args) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def zh_run(tmp_path_factory):
+    return _demo(tmp_path_factory, "zh")
+
+
+def _report_text(out):
+    html = (out / "report.html").read_text("utf-8")
+    html = re.sub(r"<style>.*?</style>", "", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def _xlsx_cells(out):
+    """Every cell of every sheet, but the summary's column of summary.json keys (字段)."""
+    from openpyxl import load_workbook
+
+    cells = []
+    for ws in load_workbook(out / "report.xlsx"):
+        rows = list(ws.iter_rows(values_only=True))
+        keys = [k for k, h in enumerate(rows[0]) if h == "字段"] if rows else []
+        cells += [(ws.title, c) for row in rows for k, c in enumerate(row) if k not in keys]
+    return cells
+
+
+@pytest.mark.slow
+def test_zh_reports_have_no_english_tokens_and_no_nulls(zh_run):
+    cells = _xlsx_cells(zh_run)
+    assert not [c for _, c in cells if isinstance(c, bool)]  # booleans read 是/否
+    texts = [str(c) for sheet, c in cells if c is not None]
+    html = _report_text(zh_run)
+    for token in ENGLISH_TOKENS:
+        pattern = re.compile(rf"(?<![\w./-]){re.escape(token)}(?![\w-])")
+        bad = [t for t in texts if pattern.search(t)]
+        assert not bad, (token, bad[:5])
+        assert not pattern.search(html.replace(str(zh_run), "")), token
+    for null in NULLS:
+        assert null not in texts, null
+        assert not re.search(rf"(?<!\w){null}(?!\w)", html), null
+    assert "是" in texts and "含台阶、坡道、扶梯" in html  # the demo is hilly with a DEM
+
+
+@pytest.mark.slow
+def test_zh_run_headline_sites_and_folder(zh_run):
+    summary = json.loads((zh_run / "summary.json").read_text("utf-8"))["coverage"]
+    by = summary["coverage_by_status"]
+    assert [e["statuses"][-1] for e in by] == ["existing", "building", "proposed"]
+    assert by[0]["coverage_pct"] == summary["coverage_built_pct"] < by[-1]["coverage_pct"]
+    assert by[-1]["coverage_pct"] == summary["coverage_pct"]
+    headline = status_headline(summary, "zh")
+    assert headline.startswith("已建成站点覆盖") and headline in _report_text(zh_run)
+    assert headline in (zh_run / "map.html").read_text("utf-8").encode().decode("utf-8") or (
+        json.dumps(headline)[1:-1] in (zh_run / "map.html").read_text("utf-8")
+    )
+    sites = pd.read_csv(zh_run / "selected_sites.csv", encoding="utf-8-sig")
+    assert list(sites.columns[:3]) == ["rank", "name", "kind_text"]
+    assert sites["name"].str.len().gt(0).all() and sites["kind_text"].eq("候选点位").all()
+    assert ((sites["lon_gcj02"] - sites["lon"]).abs() > 1e-4).all()  # GCJ-02 is shifted
+    run = json.loads((zh_run / "run.json").read_text("utf-8"))
+    assert run["out_dir"] == str(zh_run) == run["parameters"]["output"]["dir"]
+    assert str(zh_run) in _report_text(zh_run)
+
+
+@pytest.mark.slow
+def test_built_only_run_shows_one_figure_equal_to_the_built_scope(zh_run, tmp_path_factory):
+    built = _demo(tmp_path_factory, "built", 'stations.status=["existing"]',
+                  'output.formats=["tables","report"]', "output.lang=en")  # fmt: skip
+    one = json.loads((built / "summary.json").read_text("utf-8"))["coverage"]
+    full = json.loads((zh_run / "summary.json").read_text("utf-8"))["coverage"]
+    assert len(one["coverage_by_status"]) == 1
+    assert one["coverage_pct"] == one["coverage_built_pct"] == full["coverage_built_pct"]
+    html = _report_text(built)
+    assert "Coverage by built stations" in html and "with under construction" not in html
+    assert "stairs, slopes, escalators" in html  # the English walk text of a hilly DEM run
