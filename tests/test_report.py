@@ -179,9 +179,10 @@ def test_xlsx_sheets_numbers_and_chinese_headers(tmp_path, cov, selection, sites
     assert all(isinstance(v, float) for v in values)
     assert values == list(cov.by_district["coverage_pct"])
     # summary: labels in Chinese, values numbers
-    summary = {r[2]: r[1] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
-    assert summary["coverage_pct"] == 62.5 and summary["euclidean_coverage_pct"] == 87.5
-    assert summary["sites_added"] == 2
+    summary = {r[0]: r[1] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
+    assert summary["路网步行覆盖率(%)"] == 62.5 and summary["直线圆覆盖率(%)"] == 87.5
+    assert summary["新增站点数"] == 2
+    assert wb["汇总"].max_column == 2  # no column of summary.json keys in a Chinese report
     labels = [r[0] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)]
     assert "路网步行覆盖率(%)" in labels
     # stations with their coverage, names kept as text (no escaping in a workbook)

@@ -87,7 +87,7 @@ _XLSX_FORMATS = {
 
 
 def _summary_frame(coverage: Any | None, selection: Any | None, *, chinese: bool) -> pd.DataFrame:
-    """Every figure in words of the language, with its summary.json key last."""
+    """Every figure in words of the language (in English with its summary.json key last)."""
     lang = "zh" if chinese else "en"
     rows: list[tuple[str, str, Any]] = []
     if coverage is not None:
@@ -97,7 +97,7 @@ def _summary_frame(coverage: Any | None, selection: Any | None, *, chinese: bool
             k = f"selection.{key}" if coverage is not None and key in coverage.summary else key
             rows.append((k, label if chinese else k, v))
     frame = pd.DataFrame(rows, columns=["key", "label", "value"])
-    return frame[["label", "value", "key"]]
+    return frame[["label", "value"]] if chinese else frame[["label", "value", "key"]]
 
 
 def _localised(frame: pd.DataFrame, *, chinese: bool) -> pd.DataFrame:
