@@ -224,6 +224,7 @@ _RANGES: dict[str, tuple[str, Callable[[float], bool], str]] = {
     "map_max_stations": ("--map-max-stations", lambda v: v >= 0, "0 or more stations"),
     "memory_limit": ("--memory-limit", _positive, "a memory size in GB above 0"),
     "snap_tolerance": ("--snap-tolerance", _not_negative, "a distance in metres, 0 or more"),
+    "dem_smoothing": ("--dem-smoothing", _not_negative, "a distance in metres, 0 or more"),
 }
 
 
@@ -251,6 +252,8 @@ _OPTION_OF_SETTING = {
     "network.walk_speed_kmh": "--walk-speed",
     "network.walk_model": "--walk-model",
     "network.dem_outside": "--dem-outside",
+    "network.dem_smoothing_m": "--dem-smoothing",
+    "network.max_grade_pct": "--max-grade",
     "stations.crs": "--crs",
     "stations.status": "--status",
     "stations.max_dist_m": "--max-dist",
