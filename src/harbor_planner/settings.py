@@ -20,6 +20,7 @@ __all__ = [
     "DATUM_ROW_GAIN_M",
     "DATUM_ROW_RATIO",
     "DEMAND_KINDS",
+    "DEM_FLAT_LABELS",
     "DEM_MIN_DEMAND_SHARE",
     "DEM_OUTSIDE_CHOICES",
     "DEM_SMOOTHING_M",
@@ -151,6 +152,11 @@ DEM_MIN_DEMAND_SHARE: float = 0.95
 SENSITIVITY_SPEEDS_KMH: tuple[float, ...] = (3.2, 4.0, 4.5)
 #: ... under the configured model and under ``flat``.
 SENSITIVITY_ALT_MODEL: str = "flat"
+#: (Chinese, English) labels of the shares a hilly run times flat outside the DEM.
+DEM_FLAT_LABELS: dict[str, tuple[str, str]] = {
+    "demand": ("DEM 未覆盖、按平地计时的需求", "Demand timed flat (outside the DEM)"),
+    "length": ("DEM 未覆盖、按平地计时的路网长度", "Network length timed flat (outside the DEM)"),
+}
 
 # ----------------------------------------------------------------------------- analysis
 

@@ -38,6 +38,7 @@ __all__ = [
     "load_network",
     "retime",
     "save_network",
+    "with_grade_columns",
 ]
 
 log = logging.getLogger(__name__)
@@ -407,6 +408,26 @@ def largest_component(
     )
 
 
+#: Values of the grade columns for edges that have none (ungraded, flat).
+GRADE_DEFAULTS: dict[str, Any] = {
+    "incline_grade": np.nan,
+    "grade_pct": 0.0,
+    "grade_source": 0,
+    "above_cap": False,
+}
+
+
+def with_grade_columns(edges: pd.DataFrame) -> pd.DataFrame:
+    """``edges`` with the grade columns present, missing values filled as ungraded and flat."""
+    for col, default in GRADE_DEFAULTS.items():
+        if col not in edges:
+            edges[col] = default
+        elif not (isinstance(default, float) and np.isnan(default)):
+            edges[col] = edges[col].fillna(default)
+        edges[col] = edges[col].astype(EDGE_NUMERIC[col])
+    return edges
+
+
 def assemble_network(
     *,
     crs: str,
@@ -429,7 +450,7 @@ def assemble_network(
             f"{source.get('path', 'the source')}: no walkable edges are left after filtering "
             "(foot=no, access=no, motorways...); is this a street network of the right area?"
         )
-    edges = edges.reset_index(drop=True).copy()
+    edges = with_grade_columns(edges.reset_index(drop=True).copy())
     edges["time_fwd_s"], edges["time_bwd_s"] = _times(edges, walk_model)
     return WalkNetwork(
         crs=crs,

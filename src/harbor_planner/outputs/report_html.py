@@ -25,6 +25,7 @@ from harbor_planner._text import clean_text
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.osm import OSM_SUFFIXES
 from harbor_planner.outputs.labels import report_labels, status_text, value_text
+from harbor_planner.outputs.ranges import dem_flat_cards, pct_with_range
 from harbor_planner.outputs.svg import bars_svg, coverage_curve_svg
 from harbor_planner.outputs.values import (
     district_frame,
@@ -115,11 +116,12 @@ def _get(row: Any, col: str) -> Any:
     return row.get(col)
 
 
-def _headline(cov: Any, sel: Any, lab: dict[str, str]) -> str:
+def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str:
     cards = []
     if cov is not None:
         s = cov.summary
-        cards.append(_card(lab["coverage_pct"], pct_text(s.get("coverage_pct")), main=True))
+        cards.append(_card(lab["coverage_pct"], pct_with_range(s), main=True))
+        cards += [_card(k, v) for k, v in dem_flat_cards(s, lab["lang"])]
         cards.append(
             _card(lab["euclidean_coverage_pct"], pct_text(s.get("euclidean_coverage_pct")))
         )
@@ -147,7 +149,10 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str]) -> str:
     if sel is not None:
         cards.append(_card(lab["sites_added"], num_text(len(sel.selected))))
         cards.append(_card(lab["coverage_before"], pct_text(sel.coverage_pct_before)))
-        cards.append(_card(lab["coverage_after"], pct_text(sel.coverage_pct_after), main=True))
+        after_text = (
+            pct_with_range(after.summary) if after is not None else pct_text(sel.coverage_pct_after)
+        )
+        cards.append(_card(lab["coverage_after"], after_text, main=True))
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
@@ -412,7 +417,7 @@ def report_html(
         f"<h1>{esc(heading)}</h1>",
         f'<p class="meta">harbor-planner {esc(__version__)}</p>',
         f'<section id="headline"><h2>{esc(lab["headline"])}</h2>'
-        f"{_headline(coverage, selection, lab)}</section>",
+        f"{_headline(coverage, selection, lab, after=coverage_after)}</section>",
     ]
     if coverage is not None:
         body.append(

@@ -49,6 +49,7 @@ from harbor_planner.pipeline.results import (
     write_map,
     write_results,
 )
+from harbor_planner.pipeline.sensitivity import pct_with_range, with_sensitivity
 from harbor_planner.pipeline.study import Step, Study, check_datums, run_study, study_summary
 
 __all__ = [
@@ -68,6 +69,7 @@ __all__ = [
     "load_stations",
     "map_isochrones",
     "measure_coverage",
+    "pct_with_range",
     "plan",
     "plan_figures",
     "plan_headline",
@@ -78,6 +80,7 @@ __all__ = [
     "station_isochrones",
     "study_inputs",
     "study_summary",
+    "with_sensitivity",
     "with_sites",
     "write_json",
     "write_map",
