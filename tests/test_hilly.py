@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from harbor_planner import WalkModel, build_network
+from harbor_planner import HarborPlannerError, InputDataError, WalkModel, build_network
 from harbor_planner.cli import main
 from harbor_planner.network import slope_time_factor, tobler_factor
 from harbor_planner.network.elevation import class_caps_pct
@@ -330,3 +330,63 @@ def test_share_timed_flat_outside_the_dem(tmp_path):
     assert edge_of(net, 2)["grade_source"] == GRADE_SOURCES.index("flat-outside-dem")
     assert edge_of(net, 2)["time_fwd_s"] == pytest.approx(1200 / 1.25, rel=1e-5)
     assert net.grade_report()["flat_outside_dem_share"] == pytest.approx(1200 / 1800, abs=1e-3)
+
+
+# ----------------------------------------------------------------------------- settings and files
+
+
+def test_version_1_network_files_still_load(tmp_path):
+    import json
+
+    from harbor_planner import load_network, save_network
+
+    osm = write_osm(tmp_path / "v1.osm", [(1, [(0.0, 0.0), (200.0, 0.0)], {"highway": "footway"})])
+    dem = write_dem(tmp_path / "d.tif", lambda x, y: 100 + 0.04 * x)
+    net = build(osm, dem, dem_smoothing_m=0)
+    path = tmp_path / "net.npz"
+    save_network(net, path)
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files if k.removeprefix("edge_") not in GRADE_COLUMNS}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    arrays["meta"] = np.frombuffer(json.dumps({**meta, "version": 1}).encode(), np.uint8)
+    old = tmp_path / "v1.npz"
+    np.savez(old, **arrays)
+    back = load_network(old)
+    e = edge_of(back, 1)
+    assert e["grade_source"] == GRADE_SOURCES.index("dem")
+    assert e["grade_pct"] == pytest.approx(edge_of(net, 1)["grade_pct"])
+    assert e["time_fwd_s"] == pytest.approx(edge_of(net, 1)["time_fwd_s"])
+    # a version-2 file without its grade arrays is refused
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(InputDataError, match="missing array"):
+        load_network(tmp_path / "bad.npz")
+
+
+GRADE_COLUMNS = ("incline_grade", "grade_pct", "grade_source", "above_cap")
+
+
+def test_scenario_key_and_cli_flag_for_caps_and_smoothing(tmp_path, capsys):
+    from harbor_planner.scenario import load_scenario
+
+    osm = write_osm(tmp_path / "s.osm", [(1, [(0.0, 0.0), (200.0, 0.0)], {"highway": "primary"})])
+    dem = write_dem(tmp_path / "d.tif", lambda x, y: 100 + 0.20 * x)
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        f'[network]\nsource = "{osm.name}"\ndem = "{dem.name}"\ndem_smoothing_m = 0\n'
+        "max_grade_pct = { primary = 12.5 }\n"
+        '[stations]\nfile = "st.csv"\ncrs = "wgs84"\n',
+        encoding="utf-8",
+    )
+    sc = load_scenario(toml)
+    assert sc.network.max_grade_pct == {"primary": 12.5} and sc.network.dem_smoothing_m == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text(toml.read_text("utf-8").replace("12.5", '"steep"'), encoding="utf-8")
+    with pytest.raises(HarborPlannerError, match="max_grade_pct"):
+        load_scenario(bad)
+    args = ["network", "info", str(osm), "--dem", str(dem), "--dem-smoothing", "0"]
+    assert main(["-q", *args, "--max-grade", "primary=12.5"]) == 0
+    assert "primary 1 (0.2 km, cap 12.5 %)" in capsys.readouterr().out
+    assert main(["-q", *args, "--max-grade", "primary"]) == 2
+    assert "--max-grade" in capsys.readouterr().err
+    assert main(["-q", *args[:-1], "-5"]) == 2
