@@ -36,6 +36,7 @@ __all__ = [
     "Step",
     "Study",
     "check_datums",
+    "grades_note",
     "range_note",
     "run_study",
     "study_summary",
@@ -127,7 +128,7 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
         wm = s.network.walk_model
         note["text"] = (
             f"{s.network.n_nodes:,} nodes, {s.network.n_edges:,} edges, {wm.kind} model at "
-            f"{wm.speed_kmh:g} km/h"
+            f"{wm.speed_kmh:g} km/h" + grades_note(s.network)
         )
     check_datums(scenario, s.stations, s.network)
     with step("demand") as note:
@@ -218,6 +219,18 @@ def _plan_steps(scenario: Scenario, s: Study, step: Step, progress: bool | None)
             scenario, s.coverage_after, s.network, stations, s.demand, s.districts
         )
         note["text"] = range_note(s.coverage_after.summary)
+
+
+def grades_note(net: Any) -> str:
+    """The network step's words on grades: edges above their class's cap, length timed flat."""
+    if not net.has_elevation:
+        return ""
+    rep = net.grade_report()
+    return (
+        f"; {rep['above_cap_edges']:,} edges ({rep['above_cap_km']:,.1f} km) steeper than their "
+        f"class's grade cap on the DEM, clipped; {100 * rep['flat_outside_dem_share']:.1f} % "
+        "of the length timed flat outside the DEM"
+    )
 
 
 def range_note(s: dict[str, Any]) -> str:
