@@ -239,6 +239,10 @@ def _join_edges(like: pd.DataFrame, u: np.ndarray, v: np.ndarray, length: np.nda
         "slope_len_bwd_m": np.full(j, np.nan),
         "time_fwd_s": np.full(j, np.nan),
         "time_bwd_s": np.full(j, np.nan),
+        "incline_grade": np.full(j, np.nan),
+        "grade_pct": np.zeros(j),
+        "grade_source": np.zeros(j, np.int8),
+        "above_cap": np.zeros(j, bool),
     }
     frame = pd.DataFrame({c: cols[c] for c in like.columns if c in cols})
     return frame.astype({c: like[c].dtype for c in frame.columns if c not in ("highway", "name")})

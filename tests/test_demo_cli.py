@@ -140,7 +140,10 @@ def test_optimize_and_run_write_the_same_files_and_figures(tmp_path, capsys):
     assert {"by_district.csv", "by_district_after.csv", "stations.csv"} <= opt_files
     by_opt = json.loads((opt / "summary.json").read_text("utf-8"))
     by_run = json.loads((run / "summary.json").read_text("utf-8"))
-    assert by_opt["coverage_pct_before"] == pytest.approx(by_run["coverage"]["coverage_pct"])
+    # the summary rounds to 2 decimals, the selection does not
+    assert by_opt["coverage_pct_before"] == pytest.approx(
+        by_run["coverage"]["coverage_pct"], abs=0.01
+    )
     assert by_opt["coverage_pct_after"] == by_run["optimize"]["coverage_pct_after"]
     assert by_opt["sites_added"] == by_run["optimize"]["sites_added"]
     for name in ("selected_sites.csv", "by_district.csv", "by_district_after.csv"):

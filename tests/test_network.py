@@ -232,8 +232,10 @@ def test_hilly_uphill_slower_than_downhill_hand_computed(plane_dem):
     assert net.walk_model.kind == "hilly"
     a, b, c, d = (node_at(net, *p) for p in [(0, 0), (100, 0), (100, 100), (0, 100)])
     assert net.nodes["z_m"][b] == pytest.approx(110)
-    up = 100 / (1.25 * math.exp(-0.35))  # A->B climbs 10 %
-    down = 100 / 1.25  # -10 %: Tobler's factor is exactly 1 again
+    # A->B climbs 10 %: Tobler's x 1/exp(-0.35) = 1.42 is above the stairs' line
+    # 1 + 2.4 x 0.10 (2.4 flat metres per metre of rise), which times it
+    up = 100 * 1.24 / 1.25
+    down = 100 / 1.25  # -10 %: Tobler's factor is exactly 1 again (below 1 + 1.86 x 0.1)
     assert times_from(net, a)[b] == pytest.approx(up)
     assert times_from(net, b)[a] == pytest.approx(down)
     # C->D descends 10 m: the untagged flight is downhill by the DEM
@@ -316,7 +318,7 @@ def test_saved_network_gains_elevation_when_loaded_with_a_dem(tmp_path, diamond,
     net = build_network(path, dem=plane_dem)
     assert net.has_elevation and net.walk_model.kind == "hilly"
     a, b = node_at(net, 0, 0), node_at(net, 100, 0)
-    assert times_from(net, a)[b] == pytest.approx(100 / (1.25 * math.exp(-0.35)))
+    assert times_from(net, a)[b] == pytest.approx(100 * 1.24 / 1.25)
 
 
 def test_walk_speed_override_keeps_the_saved_model(tmp_path, plane_dem, capsys):

@@ -86,8 +86,42 @@ def test_hilly_uphill_slower_than_downhill(yz_hilly, yz):
     # stairs direction comes from the DEM where untagged: up and down differ there too
     steps = (e["kind"] == KIND_STEPS) & (e["incline"] == 0) & (e["rise_m"].abs() >= 0.5)
     assert (e.loc[steps, "time_fwd_s"] != e.loc[steps, "time_bwd_s"]).all()
-    # a hilly city walks slower than its flat plan
-    assert e["time_fwd_s"].sum() > 1.1 * yz.edges["time_fwd_s"].sum()
+    # a hilly city walks slower than its flat plan (slopes cost at most the stairs' rate per
+    # metre of rise, on grades from the smoothed DEM: a few per cent, not the noisy 1.3x)
+    ratio = e["time_fwd_s"].sum() / yz.edges["time_fwd_s"].sum()
+    assert 1.02 < ratio < 1.15
+
+
+def test_hilly_grades_are_plausible_on_yuzhong(yz_hilly):
+    """Issue 15's evidence: main roads mostly under 8 %, stairs agree with their tags, no edge
+    above its class cap, and the share the DEM leaves flat is stated."""
+    from harbor_planner.network.elevation import class_caps_pct
+    from harbor_planner.settings import GRADE_SOURCES, STAIR_DEM_MIN_RISE_M
+
+    e = yz_hilly.edges
+    length = e["length_m"]
+    cls = e["highway"].str.removesuffix("_link")
+    main = cls.isin(["trunk", "primary", "secondary", "tertiary"]) & (
+        e["grade_source"] == GRADE_SOURCES.index("dem")
+    )
+    steep = main & (e["grade_pct"].abs() > 8)
+    assert length[main].sum() > 100_000
+    assert length[steep].sum() < 0.10 * length[main].sum()
+    caps = class_caps_pct(e["highway"].to_numpy(object))
+    walk = e["kind"] == KIND_WALK
+    assert (e.loc[walk, "grade_pct"].abs() <= caps[walk] + 1e-9).all()
+    # stairs: where the DEM alone could decide (ends differ by the threshold), it agrees with
+    # the incline tag on at least 90 % of the tagged flights
+    z = yz_hilly.nodes["z_m"].to_numpy()
+    dem_rise = z[e["v"]] - z[e["u"]]
+    tagged = (e["kind"] == KIND_STEPS) & (e["incline"] != 0)
+    decidable = tagged & (np.abs(dem_rise) >= STAIR_DEM_MIN_RISE_M)
+    assert decidable.sum() >= 20
+    agree = np.sign(dem_rise[decidable]) == e.loc[decidable, "incline"]
+    assert agree.mean() >= 0.9
+    rep = yz_hilly.grade_report()
+    assert 0.15 < rep["flat_outside_dem_share"] < 0.35  # the SRTM tile stops short
+    assert rep["above_cap_edges"] == int(e["above_cap"].sum()) > 0
 
 
 def test_network_walk_is_far_from_a_circle(yz):

@@ -22,7 +22,11 @@ __all__ = [
     "DATUM_ROW_GAIN_M",
     "DATUM_ROW_RATIO",
     "DEMAND_KINDS",
+    "DEM_FLAT_LABELS",
+    "DEM_MIN_DEMAND_SHARE",
     "DEM_OUTSIDE_CHOICES",
+    "DEM_SMOOTHING_M",
+    "GRADE_SOURCES",
     "GRID_CELL_M",
     "ISOCHRONE_AUTO_EXACT_MAX_STATIONS",
     "ISOCHRONE_METHOD",
@@ -30,6 +34,8 @@ __all__ = [
     "LANGS",
     "MAP_BANDS_MINUTES",
     "MAP_MAX_STATIONS",
+    "MAX_GRADE_PCT",
+    "MAX_GRADE_PCT_OTHER",
     "MEMORY_LIMIT_ENV",
     "MEMORY_LIMIT_GB",
     "MINUTES",
@@ -38,10 +44,13 @@ __all__ = [
     "OUTPUT_FORMATS",
     "SITE_KIND_LABELS",
     "SITE_NAME_MAX_DIST_M",
+    "SENSITIVITY_ALT_MODEL",
+    "SENSITIVITY_SPEEDS_KMH",
     "SNAP_MAX_DIST_M",
     "SNAP_TOLERANCE_M",
     "SOLVERS",
     "SPACING_BY",
+    "STAIR_DEM_MIN_RISE_M",
     "STATUS_LABELS",
     "STATUS_SCOPE_ORDER",
     "STATUS_VALUES",
@@ -102,6 +111,60 @@ WALK_SPEED_KMH: float = 4.5
 DEM_OUTSIDE_CHOICES: tuple[str, ...] = ("error", "flat")
 #: Line ends of a centreline layer closer than this are joined (metres).
 SNAP_TOLERANCE_M: float = 1.0
+
+# --- hilly walk model: plausible grades (issue 15; see network/elevation.py and walk.py) ---
+#: Gaussian smoothing of the DEM before grades are read (the kernel's sigma, metres). SRTM and
+#: Copernicus GLO-30 are 30 m radar *surface* models that partly include buildings and trees
+#: and are stored in whole metres (SRTM); a sigma of about one cell (30 m) removes that
+#: roughness and keeps the hills (0 turns smoothing off; use 0 with a bare-earth LiDAR DTM).
+DEM_SMOOTHING_M: float = 30.0
+#: An untagged flight of stairs takes its direction from the DEM only when its ends differ by
+#: at least this many metres (SRTM stores whole metres and is accurate to a few; below this
+#: the DEM's sign is noise). Tagged ``incline=up/down`` always wins.
+STAIR_DEM_MIN_RISE_M: float = 3.0
+#: Largest plausible grade (%) of a way by OSM ``highway`` class (``*_link`` as its class).
+#: Roads: CJJ 37-2012 (城市道路工程设计规范) Table 6.3.1 limit values at each class's lowest
+#: design speed (快速路 60 km/h 6 %; 主干路 40 km/h 7 %; 次干路 30 km/h 8 %; 支路 20 km/h 8 %)
+#: plus the 1 % it allows, except on expressways, where terrain constrains (the mountain-city
+#: allowance). Residential and service streets: GB 50180-2018's residential roads in
+#: mountain towns (about 11 %). Footways and paths: 15 %, steeper ground in Chongqing is
+#: built as steps (``highway=steps`` is never capped). Steeper DEM grades are clipped to the
+#: cap and reported per class (``network info``, the run summary), never dropped silently.
+MAX_GRADE_PCT: dict[str, float] = {
+    "motorway": 5.0,
+    "trunk": 6.0,
+    "primary": 8.0,
+    "secondary": 9.0,
+    "tertiary": 9.0,
+    "unclassified": 11.0,
+    "residential": 11.0,
+    "living_street": 11.0,
+    "service": 11.0,
+    "road": 11.0,
+    "pedestrian": 15.0,
+    "footway": 15.0,
+    "path": 15.0,
+    "cycleway": 15.0,
+    "track": 15.0,
+    "bridleway": 15.0,
+    "corridor": 15.0,
+}
+#: Cap of a class not in :data:`MAX_GRADE_PCT` (%).
+MAX_GRADE_PCT_OTHER: float = 15.0
+#: Where an edge's grade comes from (the ``grade_source`` column, coded by position).
+GRADE_SOURCES: tuple[str, ...] = ("flat", "dem", "incline", "bridge", "flat-outside-dem")
+#: A hilly run warns when its DEM covers less than this share of the demand.
+DEM_MIN_DEMAND_SHARE: float = 0.95
+#: The headline's sensitivity range: coverage again at these walking speeds (km/h; GB
+#: 50180-2018's 15-minute circle of 800-1,000 m implies 3.2-4.0 km/h) ...
+SENSITIVITY_SPEEDS_KMH: tuple[float, ...] = (3.2, 4.0, 4.5)
+#: ... under the configured model and under ``flat``.
+SENSITIVITY_ALT_MODEL: str = "flat"
+#: (Chinese, English) labels of the shares a hilly run times flat outside the DEM.
+DEM_FLAT_LABELS: dict[str, tuple[str, str]] = {
+    "demand": ("DEM 未覆盖、按平地计时的需求", "Demand timed flat (outside the DEM)"),
+    "length": ("DEM 未覆盖、按平地计时的路网长度", "Network length timed flat (outside the DEM)"),
+}
 
 # ----------------------------------------------------------------------------- analysis
 

@@ -10,6 +10,7 @@ relative to the working directory) and they run the same steps
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ __all__ = [
     "centres_settings",
     "check_outputs",
     "demand_settings",
+    "max_grade_setting",
     "minutes_text",
     "network_config",
     "network_settings",
@@ -94,6 +96,22 @@ def add_walk_model_options(p: argparse.ArgumentParser) -> None:
         choices=settings.DEM_OUTSIDE_CHOICES,
         default=settings.DEM_OUTSIDE_CHOICES[0],
         help="what to do with edges the DEM does not cover (default: error)",
+    )
+    g.add_argument(
+        "--dem-smoothing",
+        type=float,
+        default=None,
+        metavar="M",
+        help="smooth the DEM by a Gaussian of this sigma before reading grades (default "
+        f"{settings.DEM_SMOOTHING_M:g} m for 30 m surface models; 0 for a bare-earth DTM)",
+    )
+    g.add_argument(
+        "--max-grade",
+        action="append",
+        default=None,
+        metavar="CLASS=PCT",
+        help="grade cap of a highway class in percent, e.g. primary=8 (repeatable; default "
+        "CJJ 37-2012 with the mountain-city allowance, see settings.MAX_GRADE_PCT)",
     )
 
 
@@ -264,8 +282,37 @@ def network_settings(args: argparse.Namespace, source: str) -> dict[str, Any]:
             "walk_speed_kmh": args.walk_speed,
             "dem": args.dem,
             "dem_outside": args.dem_outside,
+            "dem_smoothing_m": getattr(args, "dem_smoothing", None),
+            "max_grade_pct": max_grade_setting(getattr(args, "max_grade", None)),
         }
     )
+
+
+def max_grade_setting(values: list[str] | None) -> dict[str, float] | None:
+    """``--max-grade CLASS=PCT`` options as the ``network.max_grade_pct`` table.
+
+    Raises
+    ------
+    UsageError
+        A value that is not ``CLASS=PCT`` with a percentage of 0 or more.
+
+    """
+    if not values:
+        return None
+    table: dict[str, float] = {}
+    for text in values:
+        cls, _, pct = text.partition("=")
+        try:
+            value = float(pct)
+        except ValueError:
+            value = float("nan")
+        if not cls.strip() or not math.isfinite(value) or value < 0:
+            raise UsageError(
+                f"--max-grade {text!r}: expected CLASS=PERCENT, e.g. primary=8",
+                option="--max-grade",
+            )
+        table[cls.strip().lower()] = value
+    return table
 
 
 def network_config(args: argparse.Namespace, source: str, **more: Any) -> NetworkConfig:

@@ -225,6 +225,7 @@ _RANGES: dict[str, tuple[str, Callable[[float], bool], str]] = {
     "centre_radius_m": ("--centre-radius-m", _positive, "a radius in metres above 0"),
     "memory_limit": ("--memory-limit", _positive, "a memory size in GB above 0"),
     "snap_tolerance": ("--snap-tolerance", _not_negative, "a distance in metres, 0 or more"),
+    "dem_smoothing": ("--dem-smoothing", _not_negative, "a distance in metres, 0 or more"),
 }
 
 
@@ -252,6 +253,8 @@ _OPTION_OF_SETTING = {
     "network.walk_speed_kmh": "--walk-speed",
     "network.walk_model": "--walk-model",
     "network.dem_outside": "--dem-outside",
+    "network.dem_smoothing_m": "--dem-smoothing",
+    "network.max_grade_pct": "--max-grade",
     "stations.crs": "--crs",
     "stations.status": "--status",
     "stations.max_dist_m": "--max-dist",

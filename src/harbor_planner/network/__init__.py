@@ -18,7 +18,7 @@ from harbor_planner.network.routing import (
     reachability,
 )
 from harbor_planner.network.snap import SnapResult, snap_points
-from harbor_planner.network.walk import WalkModel, edge_times, tobler_factor
+from harbor_planner.network.walk import WalkModel, edge_times, slope_time_factor, tobler_factor
 
 __all__ = [
     "Anchors",
@@ -35,6 +35,7 @@ __all__ = [
     "pairs_within",
     "reachability",
     "save_network",
+    "slope_time_factor",
     "snap_points",
     "tobler_factor",
 ]

@@ -118,13 +118,31 @@ def _norm(col: pd.Series) -> pd.Series:
     return col.astype("string").str.strip().str.lower()
 
 
-def _incline_sign(values: pd.Series) -> npt.NDArray[np.int8]:
-    """+1 for ``up``/positive grades, -1 for ``down``/negative, 0 otherwise."""
+def incline_tags(values: pd.Series) -> tuple[npt.NDArray[np.int8], FloatArray]:
+    """Direction and numeric grade of OSM ``incline`` values, along the way.
+
+    Parameters
+    ----------
+    values
+        ``incline`` tags: ``up``, ``down``, ``10%``, ``-5 %``, ``8°`` (a bare number is a
+        percentage); anything else is untagged.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        +1 up, -1 down, 0 untagged; and the grade as rise over run (NaN unless numeric).
+
+    """
     v = _norm(values).fillna("")
-    num = pd.to_numeric(v.str.extract(r"^([-+]?\d+(?:\.\d+)?)\s*[%°]?$")[0], errors="coerce")
-    sign = np.sign(num.to_numpy(dtype=np.float64, na_value=np.nan))
-    sign = np.where(v.eq("up").to_numpy(), 1.0, np.where(v.eq("down").to_numpy(), -1.0, sign))
-    return np.nan_to_num(sign, nan=0.0).astype(np.int8)
+    parts = v.str.extract(r"^([-+]?\d+(?:\.\d+)?)\s*([%°]?)$")
+    num = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    degrees = parts[1].eq("°").to_numpy(dtype=bool, na_value=False)
+    with np.errstate(invalid="ignore"):
+        grade = np.where(degrees, np.tan(np.radians(np.clip(num, -89, 89))), num / 100.0)
+    sign = np.sign(grade)
+    up, down = (v.eq(w).to_numpy(dtype=bool, na_value=False) for w in ("up", "down"))
+    sign = np.where(up, 1.0, np.where(down, -1.0, sign))
+    return np.nan_to_num(sign, nan=0.0).astype(np.int8), grade
 
 
 def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFrame]:
@@ -143,7 +161,8 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
     -------
     (numpy.ndarray, pandas.DataFrame)
         A boolean mask of walkable ways, and for every way the columns ``highway``, ``name``,
-        ``kind``, ``step_count``, ``incline``, ``fwd_ok``, ``bwd_ok`` and ``off_ground``
+        ``kind``, ``step_count``, ``incline`` (tag direction: +1, -1, 0), ``incline_grade``
+        (numeric tag as rise over run, NaN), ``fwd_ok``, ``bwd_ok`` and ``off_ground``
         (bridges, tunnels, indoor and layered ways, whose grade is taken between their ends).
 
     """
@@ -205,6 +224,8 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
         | layer.ne(0)
     ).to_numpy(dtype=bool)
 
+    incline_dir, incline_grade = incline_tags(col("incline"))
+    incline_grade = np.where(conveys, np.nan, incline_grade)
     attrs = pd.DataFrame(
         {
             "highway": highway.astype(object).to_numpy(),
@@ -213,7 +234,8 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
             "step_count": pd.to_numeric(col("step_count"), errors="coerce").to_numpy(
                 dtype=np.float64, na_value=np.nan
             ),
-            "incline": np.where(is_steps, _incline_sign(col("incline")), 0).astype(np.int8),
+            "incline": incline_dir,
+            "incline_grade": incline_grade,
             "fwd_ok": ~bwd_only,
             "bwd_ok": ~fwd_only,
             "off_ground": off_ground,

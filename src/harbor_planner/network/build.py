@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,7 +24,7 @@ from harbor_planner.network.compiled import (
     load_network,
     retime,
 )
-from harbor_planner.network.elevation import DemOutside, check_dem_outside, edge_profiles
+from harbor_planner.network.elevation import DemOutside, check_dem_outside, edge_grades
 from harbor_planner.network.lines import LINE_SUFFIXES, read_line_ways
 from harbor_planner.network.osm import (
     OSM_SUFFIXES,
@@ -33,9 +34,9 @@ from harbor_planner.network.osm import (
     read_place_ways,
 )
 from harbor_planner.network.walk import WalkModel
-from harbor_planner.settings import SNAP_TOLERANCE_M
+from harbor_planner.settings import DEM_SMOOTHING_M, SNAP_TOLERANCE_M
 
-__all__ = ["build_network", "source_kind"]
+__all__ = ["Grading", "build_network", "source_kind", "with_grades"]
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,16 @@ def source_kind(source: str | Path) -> SourceKind:
     )
 
 
+@dataclass(frozen=True)
+class Grading:
+    """How grades are read: the model (stairs' costs), DEM settings and class caps."""
+
+    model: WalkModel
+    dem_outside: DemOutside = "error"
+    smoothing_m: float = DEM_SMOOTHING_M
+    max_grade_pct: Mapping[str, float] | None = None
+
+
 def _with_speed(model: WalkModel, walk_speed_kmh: float | None) -> WalkModel:
     return model if walk_speed_kmh is None else replace(model, speed_kmh=walk_speed_kmh)
 
@@ -106,6 +117,7 @@ def _edge_tables(ways: RawWays) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]
             "length_m": es.length_m,
             "step_count": attrs["step_count"].to_numpy(np.float64) * share,
             "incline": attrs["incline"].to_numpy(np.int8),
+            "incline_grade": attrs["incline_grade"].to_numpy(np.float64),
             "fwd_ok": attrs["fwd_ok"].to_numpy(bool),
             "bwd_ok": attrs["bwd_ok"].to_numpy(bool),
             "elevator_ends": es.elevator_ends,
@@ -113,6 +125,9 @@ def _edge_tables(ways: RawWays) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]
             "rise_m": np.nan,
             "slope_len_fwd_m": np.nan,
             "slope_len_bwd_m": np.nan,
+            "grade_pct": 0.0,
+            "grade_source": np.int8(0),
+            "above_cap": False,
         }
     )
     nodes = pd.DataFrame(
@@ -126,32 +141,51 @@ def _edge_tables(ways: RawWays) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]
     return nodes, edges, es.geometry
 
 
-def _with_elevation(
+def with_grades(
     nodes: pd.DataFrame,
     edges: pd.DataFrame,
     geometry: np.ndarray,
     *,
     crs: str,
-    dem: str | Path,
-    dem_outside: DemOutside,
-) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    prof = edge_profiles(
-        dem,
-        crs=crs,
+    dem: str | Path | None,
+    grading: Grading,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Nodes with elevations and edges with grades (tags and, given a DEM, the DEM).
+
+    Returns the nodes, the edges and what the source record keeps of the grading (DEM,
+    edges outside it, cell size and settings).
+    """
+    grades = edge_grades(
+        edges,
         node_xy=nodes[["x", "y"]].to_numpy(),
-        u=edges["u"].to_numpy(),
-        v=edges["v"].to_numpy(),
         geometry=geometry,
-        off_ground=edges["off_ground"].to_numpy(),
-        dem_outside=dem_outside,
+        crs=crs,
+        dem=dem,
+        model=grading.model,
+        dem_outside=grading.dem_outside,
+        smoothing_m=grading.smoothing_m,
+        max_grade_pct=grading.max_grade_pct,
     )
-    nodes = nodes.assign(z_m=prof.node_z_m)
+    nodes = nodes.assign(z_m=grades.node_z_m)
     edges = edges.assign(
-        rise_m=prof.rise_m,
-        slope_len_fwd_m=prof.slope_len_fwd_m,
-        slope_len_bwd_m=prof.slope_len_bwd_m,
+        rise_m=grades.rise_m,
+        slope_len_fwd_m=grades.slope_len_fwd_m,
+        slope_len_bwd_m=grades.slope_len_bwd_m,
+        grade_pct=grades.grade_pct,
+        grade_source=grades.grade_source,
+        above_cap=grades.above_cap,
     )
-    return nodes, edges, prof.n_outside
+    info: dict[str, Any] = {}
+    if dem is not None:
+        info = {
+            "dem": str(dem),
+            "dem_outside_edges": grades.n_outside,
+            "dem_cell_m": round(grades.cell_m, 3),
+            "dem_smoothing_m": grading.smoothing_m,
+        }
+    if grading.max_grade_pct:
+        info["max_grade_pct"] = dict(grading.max_grade_pct)
+    return nodes, edges, info
 
 
 def build_network(
@@ -161,6 +195,8 @@ def build_network(
     walk_speed_kmh: float | None = None,
     dem: str | Path | None = None,
     dem_outside: DemOutside = "error",
+    dem_smoothing_m: float = DEM_SMOOTHING_M,
+    max_grade_pct: Mapping[str, float] | None = None,
     keep_all: bool = False,
     snap_tolerance_m: float = SNAP_TOLERANCE_M,
     metric_crs: str | None = None,
@@ -187,6 +223,13 @@ def build_network(
     dem_outside
         ``"error"`` (default) when the DEM does not cover every edge, or ``"flat"`` to time
         uncovered edges as flat ground.
+    dem_smoothing_m
+        Gaussian smoothing of the DEM before grades are read (sigma, metres; default
+        :data:`~harbor_planner.settings.DEM_SMOOTHING_M` for 30 m surface models, 0 for a
+        bare-earth terrain model).
+    max_grade_pct
+        Grade caps (%) by ``highway`` class overriding
+        :data:`~harbor_planner.settings.MAX_GRADE_PCT` (key ``other``: unlisted classes).
     keep_all
         Keep every connected component; by default only the largest is kept and what was
         dropped is reported.
@@ -218,7 +261,10 @@ def build_network(
     if dem is not None:
         check_dem_outside(dem_outside)
     if kind == "network":
-        net = _load_saved(source, walk_model, walk_speed_kmh, dem, dem_outside)
+        grading = Grading(
+            _default_model(walk_model, True), dem_outside, dem_smoothing_m, max_grade_pct
+        )
+        net = _load_saved(source, walk_model, walk_speed_kmh, dem, grading)
         log.info(
             "loaded network %s: %d nodes, %d edges (%s, %.2f s)",
             source,
@@ -246,7 +292,7 @@ def build_network(
             model,
             bar,
             dem=dem,
-            dem_outside=dem_outside,
+            grading=Grading(model, dem_outside, dem_smoothing_m, max_grade_pct),
             keep_all=keep_all,
             snap_tolerance_m=snap_tolerance_m,
             metric_crs=metric_crs,
@@ -271,19 +317,14 @@ def _load_saved(
     walk_model: WalkModel | None,
     walk_speed_kmh: float | None,
     dem: str | Path | None,
-    dem_outside: DemOutside,
+    grading: Grading,
 ) -> WalkNetwork:
     """A saved network, given elevation from ``dem`` or re-timed for ``walk_model``."""
     net = load_network(source)
     model = _with_speed(walk_model or net.walk_model, walk_speed_kmh)
     if dem is not None:
-        nodes, edges, _ = _with_elevation(
-            net.nodes,
-            net.edges,
-            net.edge_geometry,
-            crs=net.crs,
-            dem=dem,
-            dem_outside=dem_outside,
+        nodes, edges, info = with_grades(
+            net.nodes, net.edges, net.edge_geometry, crs=net.crs, dem=dem, grading=grading
         )
         net = WalkNetwork(
             crs=net.crs,
@@ -291,7 +332,7 @@ def _load_saved(
             edges=edges,
             edge_geometry=net.edge_geometry,
             walk_model=net.walk_model,
-            source={**net.source, "dem": str(dem)},
+            source={**net.source, **info},
         )
         return retime(net, _with_speed(_default_model(walk_model, True), walk_speed_kmh))
     if model != net.walk_model:
@@ -360,7 +401,7 @@ def _build_from_source(
     bar: Any,
     *,
     dem: str | Path | None,
-    dem_outside: DemOutside,
+    grading: Grading,
     keep_all: bool,
     snap_tolerance_m: float,
     metric_crs: str | None,
@@ -376,12 +417,13 @@ def _build_from_source(
     nodes, edges, geometry = _walkable_tables(ways, source, keep_all=keep_all, info=info)
     bar.update()
     info.update(_source_record(source, kind))
-    if dem is not None and len(edges):
+    if dem is not None:
         bar.set_postfix_str("elevation")
-        nodes, edges, n_outside = _with_elevation(
-            nodes, edges, geometry, crs=ways.crs, dem=dem, dem_outside=dem_outside
-        )
-        info.update(dem=str(dem), dem_outside_edges=n_outside)
+    nodes, edges, grade_info = with_grades(
+        nodes, edges, geometry, crs=ways.crs, dem=dem, grading=grading
+    )
+    info.update(grade_info)
+    if dem is not None:
         bar.update()
     bar.set_postfix_str("time and compile")
     net = assemble_network(

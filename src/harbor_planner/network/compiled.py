@@ -28,6 +28,7 @@ from harbor_planner._io import atomic_path
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network.saved import check_saved_arrays, read_saved_arrays
 from harbor_planner.network.walk import KIND_NAMES, WalkModel, edge_times
+from harbor_planner.settings import GRADE_SOURCES
 
 __all__ = [
     "FORMAT",
@@ -37,12 +38,15 @@ __all__ = [
     "load_network",
     "retime",
     "save_network",
+    "with_grade_columns",
 ]
 
 log = logging.getLogger(__name__)
 
 FORMAT = "harbor-planner-network"
-FORMAT_VERSION = 1
+#: 2: edges carry ``incline_grade``, ``grade_pct``, ``grade_source`` and ``above_cap``
+#: (version-1 files still load; those columns are filled in).
+FORMAT_VERSION = 2
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -56,6 +60,7 @@ EDGE_NUMERIC: dict[str, str] = {
     "length_m": "float64",
     "step_count": "float64",
     "incline": "int8",
+    "incline_grade": "float64",
     "fwd_ok": "bool",
     "bwd_ok": "bool",
     "elevator_ends": "int8",
@@ -63,9 +68,14 @@ EDGE_NUMERIC: dict[str, str] = {
     "rise_m": "float64",
     "slope_len_fwd_m": "float64",
     "slope_len_bwd_m": "float64",
+    "grade_pct": "float64",
+    "grade_source": "int8",
+    "above_cap": "bool",
     "time_fwd_s": "float64",
     "time_bwd_s": "float64",
 }
+#: Columns added in format version 2.
+EDGE_V2: tuple[str, ...] = ("incline_grade", "grade_pct", "grade_source", "above_cap")
 EDGE_TEXT: tuple[str, ...] = ("highway", "name")
 NODE_NUMERIC: dict[str, str] = {"osmid": "int64", "x": "float64", "y": "float64", "z_m": "float64"}
 
@@ -151,7 +161,10 @@ class WalkNetwork:
         ``highway``, ``name``, ``kind`` (code, see :data:`KIND_NAMES`), ``length_m``,
         ``step_count``, ``incline``, ``fwd_ok``, ``bwd_ok``, ``elevator_ends``, ``off_ground``,
         ``rise_m``, ``slope_len_fwd_m``, ``slope_len_bwd_m``, ``time_fwd_s``, ``time_bwd_s``
-        (``inf`` where that direction cannot be walked).
+        (``inf`` where that direction cannot be walked), ``incline_grade`` (numeric
+        ``incline`` tag), ``grade_pct`` (signed, along the geometry), ``grade_source`` (code
+        into :data:`~harbor_planner.settings.GRADE_SOURCES`) and ``above_cap`` (the DEM read
+        it steeper than its class's cap; see :mod:`harbor_planner.network.elevation`).
     edge_geometry
         LineStrings of the edges from ``u`` to ``v``, in ``crs``.
     walk_model
@@ -239,7 +252,10 @@ class WalkNetwork:
         import geopandas as gpd
 
         gdf = gpd.GeoDataFrame(
-            self.edges.assign(kind=np.asarray(KIND_NAMES, dtype=object)[self.edges["kind"]]),
+            self.edges.assign(
+                kind=np.asarray(KIND_NAMES, dtype=object)[self.edges["kind"]],
+                grade_source=np.asarray(GRADE_SOURCES, dtype=object)[self.edges["grade_source"]],
+            ),
             geometry=self.edge_geometry,
             crs=self.crs,
         )
@@ -255,6 +271,46 @@ class WalkNetwork:
             crs=self.crs,
         )
         return gdf if crs is None else gdf.to_crs(crs)
+
+    def grade_report(self) -> dict[str, Any]:
+        """Grades by source, the share timed flat outside the DEM, edges above their cap.
+
+        See :func:`harbor_planner.network.elevation.grade_summary`.
+        """
+        from harbor_planner.network.elevation import grade_summary
+
+        return grade_summary(self.edges, max_grade_pct=self.source.get("max_grade_pct"))
+
+    def grade_lines(self) -> list[str]:
+        """The lines of :meth:`summary` on grades (none for a network without any)."""
+        rep = self.grade_report()
+        km = rep["length_km_by_source"]
+        if not self.has_elevation and km["incline"] == 0:
+            return []
+        lines = [
+            "  grades (km): "
+            + ", ".join(f"{name} {value:,.1f}" for name, value in km.items() if value > 0)
+        ]
+        if self.has_elevation:
+            lines.append(
+                f"  timed flat outside the DEM: {100 * rep['flat_outside_dem_share']:.1f} % of "
+                f"the length; DEM cell {self.source.get('dem_cell_m', '?')} m, smoothed "
+                f"{self.source.get('dem_smoothing_m', 0)} m"
+            )
+        by_class = rep["above_cap_by_class"]
+        if by_class:
+            parts = [
+                f"{cls} {v['edges']:,} ({v['km']:,.1f} km, cap {v['cap_pct']:g} %)"
+                for cls, v in by_class.items()
+            ]
+            lines.append(
+                f"  steeper than their class's cap on the DEM (clipped): "
+                f"{rep['above_cap_edges']:,} edges, {rep['above_cap_km']:,.1f} km: "
+                + "; ".join(parts)
+            )
+        elif self.has_elevation:
+            lines.append("  no edge steeper than its class's grade cap")
+        return lines
 
     def summary(self) -> str:
         """One human-readable paragraph: size, ways, walk model, source."""
@@ -274,6 +330,7 @@ class WalkNetwork:
             f"  walk model: {m.kind} at {m.speed_kmh:g} km/h"
             + ("; elevation from DEM" if self.has_elevation else "; no elevation"),
             f"  CRS: {self.crs}",
+            *self.grade_lines(),
         ]
         dropped = self.source.get("dropped_nodes")
         if dropped:
@@ -303,7 +360,7 @@ def _times(edges: pd.DataFrame, walk_model: WalkModel) -> tuple[FloatArray, Floa
         fwd_ok=cols["fwd_ok"],
         bwd_ok=cols["bwd_ok"],
         elevator_ends=cols["elevator_ends"],
-        rise_m=cols["rise_m"] if has_dem else None,
+        rise_m=cols["rise_m"],
         slope_len_fwd_m=cols["slope_len_fwd_m"] if has_dem else None,
         slope_len_bwd_m=cols["slope_len_bwd_m"] if has_dem else None,
     )
@@ -351,6 +408,26 @@ def largest_component(
     )
 
 
+#: Values of the grade columns for edges that have none (ungraded, flat).
+GRADE_DEFAULTS: dict[str, Any] = {
+    "incline_grade": np.nan,
+    "grade_pct": 0.0,
+    "grade_source": 0,
+    "above_cap": False,
+}
+
+
+def with_grade_columns(edges: pd.DataFrame) -> pd.DataFrame:
+    """``edges`` with the grade columns present, missing values filled as ungraded and flat."""
+    for col, default in GRADE_DEFAULTS.items():
+        if col not in edges:
+            edges[col] = default
+        elif not (isinstance(default, float) and np.isnan(default)):
+            edges[col] = edges[col].fillna(default)
+        edges[col] = edges[col].astype(EDGE_NUMERIC[col])
+    return edges
+
+
 def assemble_network(
     *,
     crs: str,
@@ -373,7 +450,7 @@ def assemble_network(
             f"{source.get('path', 'the source')}: no walkable edges are left after filtering "
             "(foot=no, access=no, motorways...); is this a street network of the right area?"
         )
-    edges = edges.reset_index(drop=True).copy()
+    edges = with_grade_columns(edges.reset_index(drop=True).copy())
     edges["time_fwd_s"], edges["time_bwd_s"] = _times(edges, walk_model)
     return WalkNetwork(
         crs=crs,
@@ -456,6 +533,27 @@ def save_network(
         log.info("wrote edges and nodes to %s", edges_gpkg)
 
 
+def upgrade_v1_arrays(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Arrays of a version-1 file with the version-2 edge columns filled in.
+
+    Grades are the old ones (``rise_m / length``; the DEM as sampled then), their source
+    ``dem`` where the edge was timed by slope, else ``flat``; no cap is known.
+    """
+    length = data["edge_length_m"]
+    rise = np.where(data["edge_kind"] == 1, np.nan, data["edge_rise_m"])
+    grade = 100.0 * np.divide(
+        np.nan_to_num(rise), length, out=np.zeros(len(length)), where=length > 0
+    )
+    return {
+        **data,
+        "edge_rise_m": rise,
+        "edge_incline_grade": np.full(len(length), np.nan),
+        "edge_grade_pct": grade,
+        "edge_grade_source": np.isfinite(data["edge_slope_len_fwd_m"]).astype(np.int8),
+        "edge_above_cap": np.zeros(len(length), dtype=bool),
+    }
+
+
 def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> WalkNetwork:
     """Load a network saved by :func:`save_network`.
 
@@ -482,6 +580,8 @@ def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> Wa
         raise InputDataError("file not found", path=path)
     data = read_saved_arrays(path)
     meta = check_saved_arrays(data, path, fmt=FORMAT, version=FORMAT_VERSION)
+    if meta["version"] < 2:
+        data = upgrade_v1_arrays(data)
     edges = pd.DataFrame({col: data[f"edge_{col}"].astype(dt) for col, dt in EDGE_NUMERIC.items()})
     for col in EDGE_TEXT:
         uniques = np.asarray(meta["text"][col] + [None], dtype=object)

@@ -53,7 +53,13 @@ _EDGE_KINDS: dict[str, str] = {
     "time_bwd_s": "f",
     "highway": "iu",
     "name": "iu",
+    "incline_grade": "f",
+    "grade_pct": "f",
+    "grade_source": "iu",
+    "above_cap": "b",
 }
+#: Edge arrays that version-1 files lack (filled in when loaded).
+_EDGE_V2 = ("incline_grade", "grade_pct", "grade_source", "above_cap")
 _NODE_KINDS: dict[str, str] = {"osmid": "iu", "x": "f", "y": "f", "z_m": "f"}
 _OTHER_KINDS: dict[str, str] = {
     "meta": "u",
@@ -143,10 +149,10 @@ def read_saved_arrays(path: str | Path) -> dict[str, np.ndarray]:
         raise corrupt_network(path, f"{type(exc).__name__}: {exc}") from None
 
 
-def _check_kinds(data: Mapping[str, np.ndarray]) -> list[str]:
+def _check_kinds(data: Mapping[str, np.ndarray], version: int) -> list[str]:
     """Missing arrays, arrays of the wrong kind or number of dimensions."""
     wanted = {
-        **{f"edge_{k}": v for k, v in _EDGE_KINDS.items()},
+        **{f"edge_{k}": v for k, v in _EDGE_KINDS.items() if version >= 2 or k not in _EDGE_V2},
         **{f"node_{k}": v for k, v in _NODE_KINDS.items()},
         **_OTHER_KINDS,
     }
@@ -237,6 +243,7 @@ def _check_values(data: Mapping[str, np.ndarray], meta: dict[str, Any]) -> list[
         _float_problem("edge_slope_len_fwd_m", data["edge_slope_len_fwd_m"], nan=True),
         _float_problem("edge_slope_len_bwd_m", data["edge_slope_len_bwd_m"], nan=True),
         _float_problem("edge_time_fwd_s", data["edge_time_fwd_s"], inf=True),
+        *_v2_problems(data, meta),
         _float_problem("edge_time_bwd_s", data["edge_time_bwd_s"], inf=True),
         _float_problem("arc_time_s", data["arc_time_s"]),
     ]
@@ -246,6 +253,17 @@ def _check_values(data: Mapping[str, np.ndarray], meta: dict[str, Any]) -> list[
     if np.isneginf(data["edge_time_fwd_s"]).any() or np.isneginf(data["edge_time_bwd_s"]).any():
         found.append("edge times of -inf")
     return [p for p in found if p]
+
+
+def _v2_problems(data: Mapping[str, np.ndarray], meta: dict[str, Any]) -> list[str | None]:
+    """Checks of the grade columns of version-2 files."""
+    if meta["version"] < 2:
+        return []
+    return [
+        _range_problem("edge_grade_source", data["edge_grade_source"], 0, 5),
+        _float_problem("edge_grade_pct", data["edge_grade_pct"], negative=True),
+        _float_problem("edge_incline_grade", data["edge_incline_grade"], nan=True, negative=True),
+    ]
 
 
 def _check_geometry(data: Mapping[str, np.ndarray]) -> list[str]:
@@ -346,7 +364,7 @@ def check_saved_arrays(
             f"not a network saved by harbor-planner (no metadata); {REBUILD_HINT}", path=path
         )
     meta = _check_meta(data, path, fmt, version)
-    problems = _check_kinds(data) or _check_lengths(data)
+    problems = _check_kinds(data, meta["version"]) or _check_lengths(data)
     if not problems:
         problems = _check_values(data, meta)
     if not problems:

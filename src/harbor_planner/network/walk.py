@@ -22,15 +22,23 @@ Figures and sources
 -------------------
 * Flat speed, default 4.5 km/h (1.25 m/s), the value of OSMnx's examples and common practice;
   GB 50180-2018's 15-minute life circle (800-1,000 m) implies 3.2-4.0 km/h.
-* Stairs, horizontal speed relative to the flat speed: ascending x 1/2.20, descending
-  x 1/1.93, from Weidmann (1993), *Transporttechnik der Fussgänger*, IVT Schriftenreihe 90
-  (ETH Zürich): 0.610 m/s up and 0.694 m/s down against 1.34 m/s on the level. When the
-  direction of a flight is unknown (no ``incline`` tag, no DEM), the mean factor 2.065 is used
-  both ways.
-* ``step_count``: the flight is ``step_count x 0.30 m`` of horizontal stairs (a typical
-  outdoor tread; GB 50352-2019 sets 0.26-0.28 m minima for public stairs) timed as above;
-  any remaining length of the way is landing, walked at the flat speed. A flight tagged
-  with more steps than its drawn length holds is timed by its steps.
+* One scale for stairs and slopes: the cost of climbing is counted per metre of rise, in
+  flat-equivalent metres (walking time = (horizontal length + k x rise) / flat speed).
+  Stairs: Weidmann (1993), *Transporttechnik der Fussgänger*, IVT Schriftenreihe 90 (ETH
+  Zürich): 0.610 m/s horizontally up and 0.694 m/s down against 1.34 m/s on the level, that is
+  x 2.20 and x 1.93 the flat time on a flight of 0.30 m treads and 0.15 m risers (grade 50 %;
+  GB 50352-2019 sets outdoor steps at risers <= 0.15 m, treads >= 0.30 m). Per metre of rise:
+  ``k_up = (2.20 - 1) x 0.30 / 0.15 = 2.40`` and ``k_down = (1.93 - 1) x 2 = 1.86``
+  flat-equivalent metres (:attr:`WalkModel.rise_cost_up_m`, :attr:`WalkModel.rise_cost_down_m`).
+  Fruin (1971), *Pedestrian Planning and Design*, gives the same order for stair ascent (about
+  0.5 m/s along the slope on 0.17 m risers). A flight whose direction is unknown (no
+  ``incline`` tag, no DEM rise above :data:`~harbor_planner.settings.STAIR_DEM_MIN_RISE_M`)
+  takes the mean of both costs both ways.
+* Stair rise: ``step_count x 0.15 m`` when tagged (the horizontal extent is then the larger of
+  the drawn length and ``step_count x 0.30 m``), else the numeric ``incline`` tag times the
+  length, else the flight's length x 0.15 / 0.30 (the whole way is stairs). A DEM never sets a
+  stair's rise (on Yuzhong's tagged steps SRTM reads a median 9 % where stairs climb ~50 %);
+  it only decides an untagged stair's direction above the threshold.
 * Escalators (``conveying=*``): riding at 0.5 m/s along the incline (the common nominal speed;
   EN 115-1 allows up to 0.75 m/s at 30 degrees), over the drawn horizontal length divided by
   cos(30 degrees). ``conveying=forward|backward`` (or ``oneway=yes|-1`` on a conveying way) is
@@ -43,9 +51,18 @@ Figures and sources
 * Slopes (``hilly``): Tobler (1993), *Three presentations on geographical analysis and
   modeling*, NCGIA TR 93-1: ``v = 6 exp(-3.5 |s + 0.05|)`` km/h, used relative to flat ground,
   ``factor(s) = exp(-3.5 (|s + 0.05| - 0.05))``, so that ``s = 0`` walks at the chosen speed.
-  The DEM is sampled every 10 m along each edge (bilinear); grades steeper than +-35 % on
-  non-stair ways are DEM artefacts (cliffs beside a road) and are clipped. Bridges and tunnels
-  take the straight grade between their end nodes, never the river or hill under or over them.
+  Tobler's penalty per metre of rise (3.5-7 flat metres) is above the stairs' (2.4 / 1.86):
+  the time factor of a slope is the smaller of Tobler's and the stairs' line
+  ``1 + k |s|`` (:func:`slope_time_factor`), so a street is never timed slower than stairs
+  climbing the same height; a walker takes the stairs, and a steeper "street" is a DEM
+  artefact. Irmischer & Clarke (2018), *Measuring and modeling the speed of human
+  navigation*, Cartography and Geographic Information Science 45(2), fit GPS-tracked walking
+  speeds on and off roads against slope: the speed peaks on a gentle downhill and falls on
+  either side, as Tobler's does; they support the shape kept here, not its figures.
+* Grades come from :mod:`harbor_planner.network.elevation`: measured over at least the DEM's
+  cell size, from a surface smoothed by ``dem_smoothing_m``, capped by road class
+  (``max_grade_pct``, CJJ 37-2012 with its mountain-city allowance) and overridden by OSM
+  ``incline`` tags. Bridges and tunnels take the straight grade between their end nodes.
 """
 
 from __future__ import annotations
@@ -70,6 +87,8 @@ __all__ = [
     "KIND_WALK",
     "WalkModel",
     "edge_times",
+    "slope_time_factor",
+    "stair_rise_m",
     "tobler_factor",
 ]
 
@@ -108,6 +127,31 @@ def tobler_factor(slope: npt.ArrayLike) -> FloatArray:
     return np.exp(-3.5 * (np.abs(s + 0.05) - 0.05))
 
 
+def slope_time_factor(
+    slope: npt.ArrayLike, *, rise_cost_up_m: float, rise_cost_down_m: float
+) -> FloatArray:
+    """Walking time on a slope relative to flat ground, never above the stairs' for its rise.
+
+    Parameters
+    ----------
+    slope
+        Grade as rise over horizontal run in the direction of travel.
+    rise_cost_up_m, rise_cost_down_m
+        Flat-equivalent metres per metre of rise of stairs, up and down
+        (:attr:`WalkModel.rise_cost_up_m`, :attr:`WalkModel.rise_cost_down_m`).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``min(1 / tobler_factor(s), 1 + k |s|)`` with ``k`` the up or down cost: 1 on the level,
+        0.84 at -5 %, 1.24 at +10 % (Tobler alone: 1.42).
+
+    """
+    s = np.asarray(slope, dtype=np.float64)
+    stairs_line = 1.0 + np.where(s > 0, rise_cost_up_m, rise_cost_down_m) * np.abs(s)
+    return np.minimum(1.0 / tobler_factor(s), stairs_line)
+
+
 @dataclass(frozen=True)
 class WalkModel:
     """How walking time is computed from edge attributes.
@@ -122,6 +166,9 @@ class WalkModel:
         Time on stairs relative to flat ground of the same horizontal length, going up and down.
     step_tread_m
         Horizontal depth of one step, used with ``step_count`` tags.
+    step_riser_m
+        Height of one step: the rise of a flight is ``step_count x step_riser_m``; with
+        ``step_tread_m`` it turns the stairs factors into costs per metre of rise.
     escalator_speed_ms
         Speed of escalators and moving walkways along their incline, m/s.
     escalator_angle_deg
@@ -136,6 +183,7 @@ class WalkModel:
     stairs_up_factor: float = 2.20
     stairs_down_factor: float = 1.93
     step_tread_m: float = 0.30
+    step_riser_m: float = 0.15
     escalator_speed_ms: float = 0.5
     escalator_angle_deg: float = 30.0
     elevator_s: float = 60.0
@@ -149,6 +197,7 @@ class WalkModel:
         check_positive("WalkModel stairs_up_factor", self.stairs_up_factor)
         check_positive("WalkModel stairs_down_factor", self.stairs_down_factor)
         check_positive("WalkModel step_tread_m", self.step_tread_m, unit="metres")
+        check_positive("WalkModel step_riser_m", self.step_riser_m, unit="metres")
         check_positive("WalkModel escalator_speed_ms", self.escalator_speed_ms, unit="m/s")
         check_positive("WalkModel elevator_s", self.elevator_s, allow_zero=True, unit="seconds")
         if not 0 <= self.escalator_angle_deg < 60:
@@ -161,6 +210,16 @@ class WalkModel:
     def speed_ms(self) -> float:
         """Flat walking speed in m/s."""
         return self.speed_kmh / 3.6
+
+    @property
+    def rise_cost_up_m(self) -> float:
+        """Flat-equivalent metres per metre of rise climbing stairs (2.40 by default)."""
+        return max(self.stairs_up_factor - 1.0, 0.0) * self.step_tread_m / self.step_riser_m
+
+    @property
+    def rise_cost_down_m(self) -> float:
+        """Flat-equivalent metres per metre of rise descending stairs (1.86 by default)."""
+        return max(self.stairs_down_factor - 1.0, 0.0) * self.step_tread_m / self.step_riser_m
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form, for JSON files and run manifests."""
@@ -177,6 +236,69 @@ class WalkModel:
                 f"known: {', '.join(sorted(known))}"
             )
         return cls(**data)
+
+
+def stair_rise_m(
+    model: WalkModel,
+    *,
+    length_m: npt.ArrayLike,
+    step_count: npt.ArrayLike,
+    rise_m: npt.ArrayLike | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Rise and horizontal extent of flights of stairs, metres.
+
+    Parameters
+    ----------
+    model
+        Gives ``step_riser_m`` and ``step_tread_m``.
+    length_m
+        Drawn horizontal length.
+    step_count
+        Tagged number of steps, NaN when untagged.
+    rise_m
+        A rise known from a numeric ``incline`` tag (NaN elsewhere); its magnitude is used
+        where ``step_count`` is untagged.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The rise (``step_count x riser``, else ``|rise_m|``, else ``length x riser / tread``)
+        and the horizontal extent (the larger of the length and ``step_count x tread``).
+
+    """
+    length = np.asarray(length_m, dtype=np.float64)
+    n = np.asarray(step_count, dtype=np.float64)
+    tagged = np.isfinite(n) & (n > 0)
+    known = np.full(len(length), np.nan) if rise_m is None else np.abs(np.asarray(rise_m, float))
+    default = length * model.step_riser_m / model.step_tread_m
+    rise = np.where(
+        tagged,
+        np.nan_to_num(n) * model.step_riser_m,
+        np.where(np.isfinite(known) & (known > 0), known, default),
+    )
+    extent = np.where(tagged, np.maximum(length, np.nan_to_num(n) * model.step_tread_m), length)
+    return rise, extent
+
+
+def _stairs_times(
+    model: WalkModel,
+    length: FloatArray,
+    step_count: npt.ArrayLike,
+    rise_m: npt.ArrayLike | None,
+    incline: npt.ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    """Stair times both ways: ``(extent + k x rise) / speed`` with the up, down or mean cost."""
+    direction = np.asarray(incline, dtype=np.float64)
+    if rise_m is not None:
+        signed = np.asarray(rise_m, dtype=np.float64)
+        direction = np.where(np.isfinite(signed) & (signed != 0), np.sign(signed), direction)
+    rise, extent = stair_rise_m(model, length_m=length, step_count=step_count, rise_m=rise_m)
+    up, down = model.rise_cost_up_m, model.rise_cost_down_m
+    mean = (up + down) / 2
+    k_fwd = np.where(direction > 0, up, np.where(direction < 0, down, mean))
+    k_bwd = np.where(direction > 0, down, np.where(direction < 0, up, mean))
+    v = model.speed_ms
+    return (extent + k_fwd * rise) / v, (extent + k_bwd * rise) / v
 
 
 def edge_times(
@@ -206,17 +328,20 @@ def edge_times(
     step_count
         Number of steps on the edge, NaN when untagged.
     incline
-        Stair direction from tags along the edge's direction: +1 up, -1 down, 0 unknown.
+        Direction of the ``incline`` tag along the edge: +1 up, -1 down, 0 none.
     fwd_ok, bwd_ok
         Whether walking from ``u`` to ``v`` (forward) and back is allowed at all.
     elevator_ends
         Number of the edge's end nodes that are lifts (0, 1 or 2).
     rise_m
-        Elevation of ``v`` minus elevation of ``u`` (``hilly`` only; NaN where unknown).
+        Signed rise along the edge as the network decided it (NaN where unknown). On stairs
+        its sign is the flight's direction (from the tag, else the DEM above
+        :data:`~harbor_planner.settings.STAIR_DEM_MIN_RISE_M`) and its magnitude is used when
+        ``step_count`` is untagged.
     slope_len_fwd_m, slope_len_bwd_m
-        Flat-equivalent length of the edge in each direction, ``sum(d_i / tobler_factor(s_i))``
-        over its sampled profile (``hilly`` only; NaN where the DEM gave no value, in which
-        case the edge is timed as flat).
+        Flat-equivalent length of the edge in each direction,
+        ``sum(d_i x slope_time_factor(s_i))`` over its graded pieces (``hilly`` only; NaN where
+        the DEM gave no value, in which case the edge is timed as flat).
 
     Returns
     -------
@@ -239,7 +364,7 @@ def edge_times(
 
     if model.kind != "flat":
         if model.kind == "hilly":
-            if slope_len_fwd_m is None or slope_len_bwd_m is None or rise_m is None:
+            if slope_len_fwd_m is None or slope_len_bwd_m is None:
                 raise NetworkError(
                     "walk model 'hilly' needs elevation: build the network with a DEM "
                     "(--dem RASTER) or choose --walk-model stairs"
@@ -252,21 +377,9 @@ def edge_times(
 
         steps = kind == KIND_STEPS
         if steps.any():
-            direction = np.asarray(incline, dtype=np.float64)
-            if model.kind == "hilly":
-                rise = np.asarray(rise_m, dtype=np.float64)
-                from_dem = (direction == 0) & np.isfinite(rise) & (np.abs(rise) >= 0.5)
-                direction = np.where(from_dem, np.sign(rise), direction)
-            up, down = model.stairs_up_factor, model.stairs_down_factor
-            mean = (up + down) / 2
-            f_fwd = np.where(direction > 0, up, np.where(direction < 0, down, mean))
-            f_bwd = np.where(direction > 0, down, np.where(direction < 0, up, mean))
-            n = np.asarray(step_count, dtype=np.float64)
-            tagged = np.isfinite(n) & (n > 0)
-            stair_len = np.where(tagged, np.nan_to_num(n) * model.step_tread_m, length)
-            landing = np.where(tagged, np.maximum(length - stair_len, 0.0), 0.0)
-            t_fwd = np.where(steps, (stair_len * f_fwd + landing) / v, t_fwd)
-            t_bwd = np.where(steps, (stair_len * f_bwd + landing) / v, t_bwd)
+            s_fwd, s_bwd = _stairs_times(model, length, step_count, rise_m, incline)
+            t_fwd = np.where(steps, s_fwd, t_fwd)
+            t_bwd = np.where(steps, s_bwd, t_bwd)
 
         escal = kind == KIND_ESCALATOR
         moving = kind == KIND_MOVING_WALKWAY

@@ -29,6 +29,7 @@ from harbor_planner._text import csv_safe
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.layers import report_layers, write_layers_gpkg
 from harbor_planner.outputs.map import make_map, save_map
+from harbor_planner.outputs.ranges import map_title
 from harbor_planner.outputs.report_html import write_report_html
 from harbor_planner.outputs.report_xlsx import write_report_xlsx
 from harbor_planner.settings import OUTPUT_FORMATS
@@ -174,7 +175,12 @@ def write_outputs(
     if "gpkg" in wanted:
         files.append(_layers_file(out / "layers.gpkg", district_column=district_column, **shown))
     if "map" in wanted:
-        options = {"basemap": basemap, "lang": lang, "title": title, "tianditu_key": tianditu_key}
+        options = {
+            "basemap": basemap,
+            "lang": lang,
+            "title": map_title(title, coverage, coverage_after, lang),
+            "tianditu_key": tianditu_key,
+        }
         context = _map_context(coverage_after, selection, centres, study_area)
         files.append(_map_file(out / "map.html", **shown, **context, **options))
     return files

@@ -26,6 +26,7 @@ from harbor_planner.errors import InputDataError
 from harbor_planner.network.osm import OSM_SUFFIXES
 from harbor_planner.outputs.labels import report_labels, status_text, value_text
 from harbor_planner.outputs.report_centres import centres_section
+from harbor_planner.outputs.ranges import dem_flat_cards, pct_with_range
 from harbor_planner.outputs.svg import bars_svg, coverage_curve_svg
 from harbor_planner.outputs.values import (
     district_frame,
@@ -124,11 +125,12 @@ def _get(row: Any, col: str) -> Any:
     return row.get(col)
 
 
-def _headline(cov: Any, sel: Any, lab: dict[str, str]) -> str:
+def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str:
     cards = []
     if cov is not None:
         s = cov.summary
         cards += _status_cards(s, lab)
+        cards += [_card(k, v) for k, v in dem_flat_cards(s, lab["lang"])]
         cards.append(
             _card(lab["euclidean_coverage_pct"], pct_text(s.get("euclidean_coverage_pct")))
         )
@@ -158,7 +160,12 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str]) -> str:
     if sel is not None:
         cards.append(_card(lab["sites_added"], num_text(len(sel.selected))))
         cards.append(_card(lab["coverage_before"], pct_text(sel.coverage_pct_before)))
-        cards.append(_card(lab["coverage_after"], pct_text(sel.coverage_pct_after), main=True))
+        after_text = (
+            pct_with_range(after.summary, lab["lang"])
+            if after is not None
+            else pct_text(sel.coverage_pct_after)
+        )
+        cards.append(_card(lab["coverage_after"], after_text, main=True))
     sentence = (
         f'<p class="headline">{esc(status_headline(cov.summary, lab["lang"]))}</p>'
         if cov is not None
@@ -168,17 +175,24 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str]) -> str:
 
 
 def _status_cards(s: Mapping[str, Any], lab: dict[str, str]) -> list[str]:
-    """The headline cards: built stations' coverage first, then with those building/proposed."""
+    """The headline cards: built stations' coverage first, then with those building/proposed.
+
+    The figure of all the selected stations (``coverage_pct``) carries its sensitivity range.
+    """
     scopes = s.get("coverage_by_status") or []
     if len(scopes) <= 1:
         key = lab["coverage_built"] if scopes else lab["coverage_pct"]
-        return [_card(key, pct_text(s.get("coverage_pct")), main=True)]
+        return [_card(key, pct_with_range(dict(s), lab["lang"]), main=True)]
     cards = [_card(lab["coverage_built"], pct_text(scopes[0]["coverage_pct"]), main=True)]
-    for entry in scopes[1:]:
+    for i, entry in enumerate(scopes[1:], start=2):
         name = entry["label"] if lab["lang"] == "zh" else entry.get("label_en", entry["label"])
+        value = (
+            pct_with_range(dict(s), lab["lang"])
+            if i == len(scopes)
+            else pct_text(entry["coverage_pct"])
+        )
         cards.append(_card(f"{lab['coverage_pct']}（{name}）" if lab["lang"] == "zh"
-                           else f"{lab['coverage_pct']} ({name})",
-                           pct_text(entry["coverage_pct"])))  # fmt: skip
+                           else f"{lab['coverage_pct']} ({name})", value))  # fmt: skip
     return cards
 
 
@@ -471,7 +485,7 @@ def report_html(
         f"<h1>{esc(heading)}</h1>",
         f'<p class="meta">harbor-planner {esc(__version__)}{_out_dir_text(parameters, lab)}</p>',
         f'<section id="headline"><h2>{esc(lab["headline"])}</h2>'
-        f"{_headline(coverage, selection, lab)}</section>",
+        f"{_headline(coverage, selection, lab, after=coverage_after)}</section>",
     ]
     if coverage is not None:
         body.append(

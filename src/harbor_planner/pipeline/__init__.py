@@ -58,6 +58,8 @@ from harbor_planner.pipeline.study import (
     run_study,
     study_summary,
 )
+from harbor_planner.pipeline.sensitivity import pct_with_range, with_sensitivity
+from harbor_planner.pipeline.study import Step, Study, check_datums, run_study, study_summary
 
 __all__ = [
     "EXIT_CANDIDATES_FILE",
@@ -77,6 +79,7 @@ __all__ = [
     "load_stations",
     "map_isochrones",
     "measure_coverage",
+    "pct_with_range",
     "plan",
     "plan_figures",
     "plan_headline",
@@ -88,6 +91,7 @@ __all__ = [
     "study_context",
     "study_inputs",
     "study_summary",
+    "with_sensitivity",
     "with_sites",
     "write_json",
     "write_map",

@@ -14,6 +14,7 @@ from harbor_planner.pipeline.analysis import (
     measure_coverage,
     plan,
     plan_figures,
+    with_sites,
 )
 from harbor_planner.pipeline.inputs import (
     check_candidates_datum,
@@ -23,6 +24,7 @@ from harbor_planner.pipeline.inputs import (
     load_network,
     load_stations,
 )
+from harbor_planner.pipeline.sensitivity import with_sensitivity
 from harbor_planner.resources import memory_limit
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ __all__ = [
     "Study",
     "centres_figures",
     "check_datums",
+    "grades_note",
+    "range_note",
     "run_study",
     "study_summary",
 ]
@@ -132,7 +136,7 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
         wm = s.network.walk_model
         note["text"] = (
             f"{s.network.n_nodes:,} nodes, {s.network.n_edges:,} edges, {wm.kind} model at "
-            f"{wm.speed_kmh:g} km/h"
+            f"{wm.speed_kmh:g} km/h" + grades_note(s.network)
         )
     check_datums(scenario, s.stations, s.network)
     with step("demand") as note:
@@ -145,6 +149,11 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
     with step("coverage") as note:
         s.coverage = measure_coverage(scenario, s.network, s.stations, s.demand, s.districts)
         note["text"] = _coverage_note(s.coverage.summary)
+    with step("range") as note:
+        s.coverage = with_sensitivity(
+            scenario, s.coverage, s.network, s.stations, s.demand, s.districts
+        )
+        note["text"] = range_note(s.coverage.summary)
     if scenario.optimizes:
         _plan_steps(scenario, s, step, progress)
     _centres_step(scenario, s, step)
@@ -230,6 +239,34 @@ def _plan_steps(scenario: Scenario, s: Study, step: Step, progress: bool | None)
         s.coverage_after = coverage_after(scenario, s)
         pct = s.coverage_after.summary["coverage_pct"]
         note["text"] = f"{pct:.1f} % covered by stations and new sites"
+    with step("range after") as note:
+        stations = with_sites(s.stations, s.plan.sites)
+        s.coverage_after = with_sensitivity(
+            scenario, s.coverage_after, s.network, stations, s.demand, s.districts
+        )
+        note["text"] = range_note(s.coverage_after.summary)
+
+
+def grades_note(net: Any) -> str:
+    """The network step's words on grades: edges above their class's cap, length timed flat."""
+    if not net.has_elevation:
+        return ""
+    rep = net.grade_report()
+    return (
+        f"; {rep['above_cap_edges']:,} edges ({rep['above_cap_km']:,.1f} km) steeper than their "
+        f"class's grade cap on the DEM, clipped; {100 * rep['flat_outside_dem_share']:.1f} % "
+        "of the length timed flat outside the DEM"
+    )
+
+
+def range_note(s: dict[str, Any]) -> str:
+    """The log line of a range step: the figure with its range, and the DEM's reach."""
+    from harbor_planner.pipeline.sensitivity import pct_with_range
+
+    text = f"{pct_with_range(s)} over {len(s['coverage_range_pct']['cases'])} cases"
+    if "dem_flat_demand_pct" in s:
+        text += f"; {s['dem_flat_demand_pct']:.1f} % of the demand timed flat outside the DEM"
+    return text
 
 
 def _coverage_note(s: dict[str, Any]) -> str:

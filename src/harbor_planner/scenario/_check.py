@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import os
 import types
 import typing
@@ -87,6 +88,8 @@ def _type_name(tp: Any) -> str:
             return "a list of " + ", ".join(repr(a) for a in typing.get_args(item))
         return "a list of " + {float: "numbers", int: "whole numbers"}.get(item, "texts")
     if origin is dict:
+        if typing.get_args(tp)[1] is float:
+            return "a table of CLASS = PERCENT (numbers of 0 or more)"
         return "a table of LABEL = COUNT"
     return str(tp)
 
@@ -139,6 +142,13 @@ def convert(value: Any, tp: Any, base: Path) -> Any:
             except TypeError:
                 raise TypeError(f"{_type_name(tp)} ({v!r} is not one)") from None
         return out
+    if origin is dict and typing.get_args(tp)[1] is float:
+        if not isinstance(value, dict) or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+            for v in value.values()
+        ):
+            raise TypeError(_type_name(tp))
+        return {str(k): float(v) for k, v in value.items()}
     if origin is dict:
         if not isinstance(value, dict) or not all(
             isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values()

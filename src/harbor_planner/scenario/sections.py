@@ -45,6 +45,12 @@ class NetworkConfig:
         Elevation raster for the hilly model.
     dem_outside
         ``error`` or ``flat``: edges the DEM does not cover.
+    dem_smoothing_m
+        Gaussian smoothing of the DEM before grades are read (sigma, metres; default
+        ``settings.DEM_SMOOTHING_M`` for 30 m surface models such as SRTM; 0 for a LiDAR DTM).
+    max_grade_pct
+        Grade caps (%) by OSM ``highway`` class, e.g. ``{ primary = 8, footway = 20 }``
+        (``other``: unlisted classes); default ``settings.MAX_GRADE_PCT`` (CJJ 37-2012).
     keep_all
         Keep every connected component (default: the largest only).
     snap_tolerance_m
@@ -59,6 +65,8 @@ class NetworkConfig:
     walk_speed_kmh: float | None = None
     dem: Path | None = None
     dem_outside: Literal[settings.DEM_OUTSIDE_CHOICES] = "error"
+    dem_smoothing_m: float = settings.DEM_SMOOTHING_M
+    max_grade_pct: dict[str, float] | None = None
     keep_all: bool = False
     snap_tolerance_m: float = settings.SNAP_TOLERANCE_M
     metric_crs: str | None = None

@@ -1,0 +1,95 @@
+"""The headline figure with its sensitivity range, and the DEM's reach, for reports and maps.
+
+The figures come from a coverage summary (see :mod:`harbor_planner.pipeline.sensitivity`):
+``coverage_range_pct`` and, for a network with a DEM, ``dem_flat_length_pct`` and
+``dem_flat_demand_pct``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harbor_planner.settings import DEM_FLAT_LABELS
+
+__all__ = ["dem_flat_cards", "map_title", "pct_with_range"]
+
+
+def pct_with_range(summary: dict[str, Any], lang: str = "en") -> str:
+    """The coverage figure with its range: ``"57.1 % (range 44-61 %)"``, ``"57.1 %（范围 44-61 %）"``.
+
+    Parameters
+    ----------
+    summary
+        A coverage summary; without ``coverage_range_pct`` the figure alone.
+    lang
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+
+    """
+    pct = summary.get("coverage_pct")
+    text = "-" if pct is None else f"{pct:.1f} %"
+    rng = summary.get("coverage_range_pct") or {}
+    low, high = rng.get("low"), rng.get("high")
+    if pct is None or low is None or high is None:
+        return text
+    if lang == "zh":
+        return f"{text}（范围 {low:.0f}-{high:.0f} %）"
+    return f"{text} (range {low:.0f}-{high:.0f} %)"
+
+
+def dem_flat_cards(summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
+    """``(label, value)`` of the shares timed flat outside the DEM (none without a DEM).
+
+    Parameters
+    ----------
+    summary
+        A coverage summary.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    list of (str, str)
+
+    """
+    if "dem_flat_demand_pct" not in summary:
+        return []
+    i = 0 if lang == "zh" else 1
+    return [
+        (DEM_FLAT_LABELS["demand"][i], f"{summary['dem_flat_demand_pct']:.1f} %"),
+        (DEM_FLAT_LABELS["length"][i], f"{summary['dem_flat_length_pct']:.1f} %"),
+    ]
+
+
+def map_title(
+    title: str | None, coverage: Any, coverage_after: Any = None, lang: str = "en"
+) -> str | None:
+    """The map's title with the headline and its range, e.g. ``"Yuzhong: 57.1 % (range 44-61 %)"``.
+
+    Parameters
+    ----------
+    title
+        The study's title (or ``None``).
+    coverage, coverage_after
+        ``CoverageResult`` objects (or ``None``); the figure after the new sites when given.
+    lang
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str or None
+        ``title`` unchanged when no coverage has a range.
+
+    """
+    parts = []
+    for label, result in (("", coverage), (" → ", coverage_after)):
+        summary = getattr(result, "summary", None) or {}
+        if "coverage_range_pct" in summary:
+            parts.append(label + pct_with_range(summary, lang))
+    if not parts:
+        return title
+    figure = "".join(parts)
+    return f"{title}: {figure}" if title else figure

@@ -1,0 +1,392 @@
+"""The hilly walk model's grades: smoothing, caps by class, OSM incline first, one scale for
+stairs and slopes, bridges, the GeoPackage columns and the share timed flat outside the DEM.
+
+Every test writes a small OSM file (metres from X0/Y0 in UTM 48N, turned into lon/lat) and a
+synthetic DEM whose grades are known, so each expected value is computed by hand.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+from harbor_planner import HarborPlannerError, InputDataError, WalkModel, build_network
+from harbor_planner.cli import main
+from harbor_planner.network import slope_time_factor, tobler_factor
+from harbor_planner.network.elevation import class_caps_pct
+from harbor_planner.settings import GRADE_SOURCES, MAX_GRADE_PCT, STAIR_DEM_MIN_RISE_M
+
+X0, Y0 = 640000.0, 3270000.0
+TO_LONLAT = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+
+
+def write_osm(path, ways):
+    """``ways``: ``[(way_id, [(x, y), ...], {tag: value})]`` in metres from X0/Y0."""
+    ids: dict[tuple[float, float], int] = {}
+    nodes, body = [], []
+    for way_id, pts, tags in ways:
+        refs = []
+        for p in pts:
+            if p not in ids:
+                ids[p] = len(ids) + 1
+                lon, lat = TO_LONLAT.transform(X0 + p[0], Y0 + p[1])
+                nodes.append(f'<node id="{ids[p]}" version="1" lat="{lat:.8f}" lon="{lon:.8f}"/>')
+            refs.append(f'<nd ref="{ids[p]}"/>')
+        tag_xml = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        body.append(f'<way id="{way_id}" version="1">{"".join(refs)}{tag_xml}</way>')
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
+        + "\n".join(nodes + body)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def write_dem(path, z_of, *, cell=10.0, west=-400.0, east=1400.0, south=-400.0, north=400.0):
+    """A float32 GeoTIFF in EPSG:32648 with ``z_of(x, y)`` (metres from X0/Y0) per cell."""
+    import rasterio
+    from affine import Affine
+
+    cols, rows = int((east - west) / cell), int((north - south) / cell)
+    xc = west + cell * (np.arange(cols) + 0.5)
+    yc = north - cell * (np.arange(rows) + 0.5)
+    xx, yy = np.meshgrid(xc, yc)
+    z = np.asarray(z_of(xx, yy), dtype="float32")
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=cols,
+        height=rows,
+        count=1,
+        dtype="float32",
+        crs="EPSG:32648",
+        transform=Affine(cell, 0, X0 + west, 0, -cell, Y0 + north),
+        nodata=-9999,
+    ) as dst:
+        dst.write(z, 1)
+    return path
+
+
+def edge_of(net, way_id):
+    rows = net.edges.index[net.edges["way_id"] == way_id]
+    assert len(rows) == 1, f"way {way_id} has {len(rows)} edges"
+    return net.edges.loc[rows[0]]
+
+
+def build(osm, dem=None, **kw):
+    kw.setdefault("progress", False)
+    kw.setdefault("keep_all", True)
+    return build_network(osm, dem=dem, **kw)
+
+
+# ----------------------------------------------------------------------------- smoothing
+
+
+def test_smoothing_removes_surface_roughness_and_keeps_the_hill(tmp_path):
+    """A 5 % hill under +-3 m "buildings" on alternate 10 m cells: the smoothed DEM times
+    the street as the bare hill does; the raw one slows both directions (Tobler is convex)."""
+    osm = write_osm(
+        tmp_path / "street.osm", [(1, [(0.0, 0.0), (600.0, 0.0)], {"highway": "residential"})]
+    )
+
+    def hill(x, y):
+        return 200 + 0.05 * x
+
+    def rough(x, y):
+        checker = (np.floor(x / 10) + np.floor(y / 10)) % 2
+        return hill(x, y) + 6 * checker - 3
+
+    bare = edge_of(build(osm, write_dem(tmp_path / "bare.tif", hill), dem_smoothing_m=0), 1)
+    rough_tif = write_dem(tmp_path / "rough.tif", rough)
+    raw = edge_of(build(osm, rough_tif, dem_smoothing_m=0), 1)
+    smooth = edge_of(build(osm, rough_tif, dem_smoothing_m=30), 1)
+    assert bare["grade_pct"] == pytest.approx(5.0, abs=0.01)
+    assert smooth["grade_pct"] == pytest.approx(5.0, abs=0.1)
+    both = "time_fwd_s", "time_bwd_s"
+    err_smooth = sum(abs(smooth[c] - bare[c]) for c in both)
+    err_raw = sum(abs(raw[c] - bare[c]) for c in both)
+    assert err_smooth < 0.02 * (bare["time_fwd_s"] + bare["time_bwd_s"])
+    assert err_smooth < err_raw
+
+
+def test_grades_are_measured_over_at_least_one_cell(tmp_path):
+    """A 6 m edge on a 30 m DEM takes the DEM's grade over one cell, not its noise."""
+    osm = write_osm(
+        tmp_path / "short.osm",
+        [
+            (1, [(0.0, 0.0), (6.0, 0.0)], {"highway": "footway"}),
+            (2, [(6.0, 0.0), (306.0, 0.0)], {"highway": "footway"}),
+        ],
+    )
+    dem = write_dem(tmp_path / "plane.tif", lambda x, y: 100 + 0.08 * x, cell=30.0)
+    net = build(osm, dem, dem_smoothing_m=0)
+    assert net.source["dem_cell_m"] == pytest.approx(30.0)
+    assert edge_of(net, 1)["grade_pct"] == pytest.approx(8.0, abs=0.01)
+    assert edge_of(net, 2)["grade_pct"] == pytest.approx(8.0, abs=0.01)
+
+
+# ----------------------------------------------------------------------------- caps
+
+
+def test_caps_by_class_clip_and_are_reported(tmp_path, capsys):
+    osm = write_osm(
+        tmp_path / "steep.osm",
+        [
+            (1, [(0.0, 0.0), (200.0, 0.0)], {"highway": "primary"}),
+            (2, [(0.0, 100.0), (200.0, 100.0)], {"highway": "footway"}),
+            (3, [(0.0, 0.0), (0.0, 100.0)], {"highway": "residential"}),
+            (4, [(200.0, 0.0), (200.0, 100.0)], {"highway": "residential"}),
+        ],
+    )
+    dem = write_dem(tmp_path / "steep.tif", lambda x, y: 100 + 0.20 * x)
+    net = build(osm, dem, dem_smoothing_m=0)
+    primary, footway, flat_side = edge_of(net, 1), edge_of(net, 2), edge_of(net, 3)
+    assert primary["grade_pct"] == pytest.approx(MAX_GRADE_PCT["primary"])
+    assert footway["grade_pct"] == pytest.approx(MAX_GRADE_PCT["footway"])
+    assert primary["above_cap"] and footway["above_cap"] and not flat_side["above_cap"]
+    caps = class_caps_pct(net.edges["highway"].to_numpy(object))
+    assert (net.edges["grade_pct"].abs() <= caps + 1e-9).all()
+    rep = net.grade_report()
+    assert rep["above_cap_edges"] == 2
+    assert rep["above_cap_by_class"]["primary"] == {
+        "edges": 1,
+        "km": pytest.approx(0.2, abs=0.01),
+        "cap_pct": MAX_GRADE_PCT["primary"],
+    }
+    # the cap times the edge: 8 % up, never the DEM's 20 %
+    cap = MAX_GRADE_PCT["primary"] / 100
+    expected = 200 * slope_time_factor(cap, rise_cost_up_m=2.4, rise_cost_down_m=1.86) / 1.25
+    assert primary["time_fwd_s"] == pytest.approx(float(expected), rel=1e-5)
+    # own caps: the footway may be 25 % steep
+    mine = build(osm, dem, dem_smoothing_m=0, max_grade_pct={"footway": 25})
+    assert edge_of(mine, 2)["grade_pct"] == pytest.approx(20.0)
+    assert not edge_of(mine, 2)["above_cap"]
+    # network info names the classes above their cap
+    assert main(["-q", "network", "info", str(osm), "--dem", str(dem), "--dem-smoothing", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "steeper than their class's cap" in out and "primary 1" in out and "footway 1" in out
+
+
+# ----------------------------------------------------------------------------- OSM first
+
+
+def test_incline_tags_set_direction_and_magnitude(tmp_path):
+    osm = write_osm(
+        tmp_path / "incline.osm",
+        [
+            (1, [(0.0, 0.0), (100.0, 0.0)], {"highway": "footway", "incline": "10%"}),
+            (2, [(100.0, 0.0), (200.0, 0.0)], {"highway": "footway", "incline": "-5%"}),
+            (3, [(200.0, 0.0), (300.0, 0.0)], {"highway": "footway", "incline": "up"}),
+            (4, [(300.0, 0.0), (400.0, 0.0)], {"highway": "footway"}),
+            (5, [(0.0, 0.0), (0.0, 100.0)], {"highway": "footway", "incline": "5°"}),
+        ],
+    )
+    # the ground falls 4 % eastward
+    dem = write_dem(tmp_path / "fall.tif", lambda x, y: 300 - 0.04 * x)
+    net = build(osm, dem, dem_smoothing_m=0)
+    incline = GRADE_SOURCES.index("incline")
+    for way, grade in [(1, 10.0), (2, -5.0), (3, 4.0), (4, -4.0), (5, 100 * math.tan(0.0873))]:
+        e = edge_of(net, way)
+        assert e["grade_pct"] == pytest.approx(grade, abs=0.02), way
+        assert (e["grade_source"] == incline) == (way != 4), way
+    # the tagged 10 % is timed as 10 % up, whatever the DEM says
+    e = edge_of(net, 1)
+    f = slope_time_factor(np.array([0.10, -0.10]), rise_cost_up_m=2.4, rise_cost_down_m=1.86)
+    expected = tuple(e["length_m"] * f / 1.25)
+    assert (e["time_fwd_s"], e["time_bwd_s"]) == pytest.approx(expected, rel=1e-6)
+    # without any DEM the tags still give the grades
+    no_dem = build(osm)
+    assert edge_of(no_dem, 1)["grade_pct"] == pytest.approx(10.0)
+    assert edge_of(no_dem, 4)["grade_source"] == GRADE_SOURCES.index("flat")
+
+
+def test_stairs_follow_their_tag_and_the_dem_only_above_the_threshold(tmp_path):
+    assert STAIR_DEM_MIN_RISE_M > 1.0  # above SRTM's 1 m storage step
+    osm = write_osm(
+        tmp_path / "stairs.osm",
+        [
+            # the ground rises 10 % eastward: each 40 m flight climbs 4 m by the DEM
+            (1, [(0.0, 0.0), (40.0, 0.0)], {"highway": "steps", "incline": "down"}),
+            (2, [(40.0, 0.0), (80.0, 0.0)], {"highway": "steps"}),
+            (3, [(0.0, 0.0), (0.0, 40.0)], {"highway": "steps"}),  # level by the DEM
+            (4, [(80.0, 0.0), (200.0, 0.0)], {"highway": "footway"}),
+        ],
+    )
+    dem = write_dem(tmp_path / "rise.tif", lambda x, y: 100 + 0.10 * x)
+    net = build(osm, dem, dem_smoothing_m=0)
+    down, up, level = edge_of(net, 1), edge_of(net, 2), edge_of(net, 3)
+    assert down["grade_source"] == GRADE_SOURCES.index("incline")
+    assert down["grade_pct"] == pytest.approx(-50.0)  # a flight climbs tread/riser = 50 %
+    assert up["grade_source"] == GRADE_SOURCES.index("dem")
+    assert up["grade_pct"] == pytest.approx(50.0)
+    assert level["grade_source"] == GRADE_SOURCES.index("flat")
+    assert level["time_fwd_s"] == pytest.approx(level["time_bwd_s"])
+    # rise 20 m each: up (40 + 2.4 x 20) / 1.25, down (40 + 1.86 x 20) / 1.25
+    for e, k in ((up, 2.4), (down, 1.86)):
+        assert e["time_fwd_s"] == pytest.approx((e["length_m"] + k * e["length_m"] / 2) / 1.25)
+
+
+# ----------------------------------------------------------------------------- one scale
+
+
+def test_slope_penalty_per_metre_of_rise_never_exceeds_the_stairs():
+    model = WalkModel()
+    assert model.rise_cost_up_m == pytest.approx(2.4)
+    assert model.rise_cost_down_m == pytest.approx(1.86)
+    s = np.linspace(-1.0, 1.0, 2001)
+    f = slope_time_factor(
+        s, rise_cost_up_m=model.rise_cost_up_m, rise_cost_down_m=model.rise_cost_down_m
+    )
+    k = np.where(s > 0, model.rise_cost_up_m, model.rise_cost_down_m)
+    assert (f - 1 <= k * np.abs(s) + 1e-12).all()
+    assert (f <= 1 / tobler_factor(s) + 1e-12).all()
+    # gentle slopes keep Tobler's shape: fastest slightly downhill
+    assert s[np.argmin(f)] == pytest.approx(-0.05, abs=0.001)
+
+
+def test_a_street_is_never_slower_than_stairs_climbing_the_same_height(tmp_path):
+    osm = write_osm(
+        tmp_path / "both.osm",
+        [
+            (1, [(0.0, 0.0), (100.0, 0.0)], {"highway": "footway"}),
+            (2, [(0.0, 50.0), (100.0, 50.0)], {"highway": "steps", "step_count": "200"}),
+        ],
+    )
+    dem = write_dem(tmp_path / "steep.tif", lambda x, y: 100 + 0.30 * x)
+    net = build(osm, dem, dem_smoothing_m=0, max_grade_pct={"footway": 100})
+    street, stairs = edge_of(net, 1), edge_of(net, 2)
+    assert street["grade_pct"] == pytest.approx(30.0)
+    length_st, length_sr = street["length_m"], stairs["length_m"]
+    per_m_street = (street["time_fwd_s"] - length_st / 1.25) / (0.30 * length_st)
+    per_m_stairs = (stairs["time_fwd_s"] - length_sr / 1.25) / (200 * 0.15)
+    assert per_m_street <= per_m_stairs * (1 + 1e-6)
+    assert per_m_street == pytest.approx(2.4 / 1.25, rel=1e-4)  # Tobler alone: 3.4x flat
+
+
+# ----------------------------------------------------------------------------- bridges
+
+
+def test_bridge_keeps_its_straight_grade_over_a_valley(tmp_path):
+    osm = write_osm(
+        tmp_path / "bridge.osm",
+        [
+            (1, [(0.0, 0.0), (300.0, 0.0)], {"highway": "primary", "bridge": "yes"}),
+            (2, [(0.0, 0.0), (0.0, 100.0)], {"highway": "footway"}),
+        ],
+    )
+
+    def valley(x, y):  # 60 m deep between x = 100 and 200; the far end 6 m higher
+        return 200 + 0.02 * x - 60 * np.exp(-(((x - 150) / 40) ** 2))
+
+    net = build(osm, write_dem(tmp_path / "valley.tif", valley), dem_smoothing_m=0)
+    e = edge_of(net, 1)
+    assert e["grade_source"] == GRADE_SOURCES.index("bridge")
+    assert e["grade_pct"] == pytest.approx(2.0, abs=0.05)
+    assert not e["above_cap"]
+
+
+# ----------------------------------------------------------------------------- outputs
+
+
+def test_gpkg_edges_keep_times_and_add_grade_columns(tmp_path):
+    import geopandas as gpd
+
+    osm = write_osm(
+        tmp_path / "out.osm",
+        [
+            (1, [(0.0, 0.0), (200.0, 0.0)], {"highway": "residential"}),
+            (2, [(200.0, 0.0), (200.0, 40.0)], {"highway": "steps", "incline": "up"}),
+            (3, [(200.0, 0.0), (1700.0, 0.0)], {"highway": "footway"}),
+        ],
+    )
+    dem = write_dem(tmp_path / "d.tif", lambda x, y: 100 + 0.04 * x)
+    gpkg, npz = tmp_path / "net.gpkg", tmp_path / "net.npz"
+    args = ["-q", "network", "build", str(osm), "--dem", str(dem), "--dem-outside", "flat"]
+    assert main([*args, "--out", str(npz), "--gpkg", str(gpkg)]) == 0
+    edges = gpd.read_file(gpkg, layer="edges")
+    for col in ("way_id", "highway", "kind", "time_fwd_s", "time_bwd_s", "grade_pct"):
+        assert col in edges.columns, col
+    assert set(edges["grade_source"]) == {"dem", "incline", "flat-outside-dem"}
+    street = edges[edges["way_id"] == 1].iloc[0]
+    assert street["grade_pct"] == pytest.approx(4.0, abs=0.05)
+    assert street["time_fwd_s"] > street["time_bwd_s"]
+
+
+def test_share_timed_flat_outside_the_dem(tmp_path):
+    osm = write_osm(
+        tmp_path / "half.osm",
+        [
+            (1, [(0.0, 0.0), (600.0, 0.0)], {"highway": "residential"}),
+            (2, [(600.0, 0.0), (1800.0, 0.0)], {"highway": "residential"}),
+        ],
+    )
+    dem = write_dem(tmp_path / "d.tif", lambda x, y: 100 + 0.04 * x)  # ends at x = 1400
+    net = build(osm, dem, dem_outside="flat", dem_smoothing_m=0)
+    assert edge_of(net, 2)["grade_source"] == GRADE_SOURCES.index("flat-outside-dem")
+    assert edge_of(net, 2)["time_fwd_s"] == pytest.approx(1200 / 1.25, rel=1e-5)
+    assert net.grade_report()["flat_outside_dem_share"] == pytest.approx(1200 / 1800, abs=1e-3)
+
+
+# ----------------------------------------------------------------------------- settings and files
+
+
+def test_version_1_network_files_still_load(tmp_path):
+    import json
+
+    from harbor_planner import load_network, save_network
+
+    osm = write_osm(tmp_path / "v1.osm", [(1, [(0.0, 0.0), (200.0, 0.0)], {"highway": "footway"})])
+    dem = write_dem(tmp_path / "d.tif", lambda x, y: 100 + 0.04 * x)
+    net = build(osm, dem, dem_smoothing_m=0)
+    path = tmp_path / "net.npz"
+    save_network(net, path)
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files if k.removeprefix("edge_") not in GRADE_COLUMNS}
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    arrays["meta"] = np.frombuffer(json.dumps({**meta, "version": 1}).encode(), np.uint8)
+    old = tmp_path / "v1.npz"
+    np.savez(old, **arrays)
+    back = load_network(old)
+    e = edge_of(back, 1)
+    assert e["grade_source"] == GRADE_SOURCES.index("dem")
+    assert e["grade_pct"] == pytest.approx(edge_of(net, 1)["grade_pct"])
+    assert e["time_fwd_s"] == pytest.approx(edge_of(net, 1)["time_fwd_s"])
+    # a version-2 file without its grade arrays is refused
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(InputDataError, match="missing array"):
+        load_network(tmp_path / "bad.npz")
+
+
+GRADE_COLUMNS = ("incline_grade", "grade_pct", "grade_source", "above_cap")
+
+
+def test_scenario_key_and_cli_flag_for_caps_and_smoothing(tmp_path, capsys):
+    from harbor_planner.scenario import load_scenario
+
+    osm = write_osm(tmp_path / "s.osm", [(1, [(0.0, 0.0), (200.0, 0.0)], {"highway": "primary"})])
+    dem = write_dem(tmp_path / "d.tif", lambda x, y: 100 + 0.20 * x)
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        f'[network]\nsource = "{osm.name}"\ndem = "{dem.name}"\ndem_smoothing_m = 0\n'
+        "max_grade_pct = { primary = 12.5 }\n"
+        '[stations]\nfile = "st.csv"\ncrs = "wgs84"\n',
+        encoding="utf-8",
+    )
+    sc = load_scenario(toml)
+    assert sc.network.max_grade_pct == {"primary": 12.5} and sc.network.dem_smoothing_m == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text(toml.read_text("utf-8").replace("12.5", '"steep"'), encoding="utf-8")
+    with pytest.raises(HarborPlannerError, match="max_grade_pct"):
+        load_scenario(bad)
+    args = ["network", "info", str(osm), "--dem", str(dem), "--dem-smoothing", "0"]
+    assert main(["-q", *args, "--max-grade", "primary=12.5"]) == 0
+    assert "primary 1 (0.2 km, cap 12.5 %)" in capsys.readouterr().out
+    assert main(["-q", *args, "--max-grade", "primary"]) == 2
+    assert "--max-grade" in capsys.readouterr().err
+    assert main(["-q", *args[:-1], "-5"]) == 2

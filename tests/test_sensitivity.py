@@ -1,0 +1,98 @@
+"""The headline's sensitivity range and the DEM's reach, on the fictional demo district.
+
+``coverage`` measures the coverage again at 3.2 / 4.0 / 4.5 km/h under the configured model
+and under ``flat``, on the same compiled network; summary.json, the report and the map show
+"57.1 % (range 44-61 %)". A hilly run whose DEM misses part of the demand says how much it
+timed flat, and warns under 95 %.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from harbor_planner import WalkModel, build_network
+from harbor_planner.cli import main
+from harbor_planner.outputs.ranges import map_title, pct_with_range
+from harbor_planner.pipeline.sensitivity import range_cases
+from harbor_planner.scenario import demo_scenario_path
+
+DEMO = demo_scenario_path().parent
+
+
+def coverage_args(out, dem, *more):
+    return ["-q", "coverage", "--network", str(DEMO / "demo.osm"), "--dem", str(dem),
+            "--walk-model", "hilly", "--stations", str(DEMO / "stations.csv"), "--crs", "gcj02",
+            "--out", str(out), *more]  # fmt: skip
+
+
+def test_coverage_range_in_summary_report_and_map(tmp_path):
+    out = tmp_path / "cov"
+    assert main(coverage_args(out, DEMO / "dem.tif")) == 0
+    s = json.loads((out / "summary.json").read_text("utf-8"))
+    rng = s["coverage_range_pct"]
+    cases = {(c["walk_model"], c["walk_speed_kmh"]): c["coverage_pct"] for c in rng["cases"]}
+    assert set(cases) == {(m, v) for m in ("hilly", "flat") for v in (3.2, 4.0, 4.5)}
+    assert cases[("hilly", 4.5)] == pytest.approx(s["coverage_pct"])
+    assert rng["low"] == min(cases.values()) and rng["high"] == max(cases.values())
+    assert rng["low"] < rng["high"]
+    # slower walkers cover less, in either model
+    for m in ("hilly", "flat"):
+        assert cases[(m, 3.2)] <= cases[(m, 4.0)] <= cases[(m, 4.5)]
+    headline = pct_with_range(s)
+    assert headline == f"{s['coverage_pct']:.1f} % (range {rng['low']:.0f}-{rng['high']:.0f} %)"
+    assert headline in (out / "report.html").read_text("utf-8")
+    assert headline in (out / "map.html").read_text("utf-8")
+    # the demo's DEM covers all of it
+    assert s["dem_flat_demand_pct"] == 0 and s["dem_cover_warning"] is None
+    assert s["network_grades"]["above_cap_edges"] >= 0
+
+
+def test_range_matches_a_network_built_at_each_speed():
+    """Re-timing the compiled network gives what a network built at that speed gives."""
+    net = build_network(DEMO / "demo.osm", dem=DEMO / "dem.tif", progress=False)
+    for speed in (3.2, 4.0):
+        model = WalkModel(kind="hilly", speed_kmh=speed)
+        built = build_network(DEMO / "demo.osm", dem=DEMO / "dem.tif", walk_model=model,
+                              progress=False)  # fmt: skip
+        retimed = net.with_walk_model(model)
+        np.testing.assert_allclose(retimed.edges["time_fwd_s"], built.edges["time_fwd_s"])
+    assert range_cases(net) == [(m, v) for m in ("hilly", "flat") for v in (3.2, 4.0, 4.5)]
+    odd = net.with_walk_model(WalkModel(kind="flat", speed_kmh=5.0))
+    assert range_cases(odd) == [("flat", v) for v in (3.2, 4.0, 4.5, 5.0)]
+
+
+def test_a_dem_missing_demand_is_stated_and_warned(tmp_path, capsys):
+    import rasterio
+    from rasterio.windows import Window
+
+    crop = tmp_path / "west.tif"
+    with rasterio.open(DEMO / "dem.tif") as src:
+        window = Window(0, 0, src.width // 2, src.height)
+        profile = {**src.profile, "width": window.width}  # same origin: same transform
+        with rasterio.open(crop, "w", **profile) as dst:
+            dst.write(src.read(1, window=window), 1)
+    out = tmp_path / "cov"
+    assert main(coverage_args(out, crop, "--dem-outside", "flat")[1:]) == 0  # not -q
+    s = json.loads((out / "summary.json").read_text("utf-8"))
+    assert 5 < s["dem_flat_demand_pct"] < 95
+    assert 5 < s["dem_flat_length_pct"] < 95
+    assert s["dem_demand_cover_pct"] == pytest.approx(100 - s["dem_flat_demand_pct"])
+    assert "DEM covers only" in s["dem_cover_warning"]
+    assert "DEM covers only" in capsys.readouterr().err
+    report = (out / "report.html").read_text("utf-8")
+    assert f"{s['dem_flat_demand_pct']:.1f} %" in report
+
+
+def test_pct_with_range_and_map_title():
+    s = {"coverage_pct": 57.06, "coverage_range_pct": {"low": 44.2, "high": 61.4, "cases": []}}
+    assert pct_with_range(s) == "57.1 % (range 44-61 %)"
+    assert pct_with_range({"coverage_pct": 57.06}) == "57.1 %"
+
+    class Result:
+        summary = s
+
+    assert map_title("Yuzhong", Result()) == "Yuzhong: 57.1 % (range 44-61 %)"
+    assert map_title("Yuzhong", None) == "Yuzhong"
