@@ -43,8 +43,10 @@ def test_coverage_range_in_summary_report_and_map(tmp_path):
         assert cases[(m, 3.2)] <= cases[(m, 4.0)] <= cases[(m, 4.5)]
     headline = pct_with_range(s)
     assert headline == f"{s['coverage_pct']:.1f} % (range {rng['low']:.0f}-{rng['high']:.0f} %)"
-    assert headline in (out / "report.html").read_text("utf-8")
-    assert headline in (out / "map.html").read_text("utf-8")
+    zh = pct_with_range(s, "zh")  # the run's reports are in Chinese
+    assert zh == f"{s['coverage_pct']:.1f} %（范围 {rng['low']:.0f}-{rng['high']:.0f} %）"
+    assert zh in (out / "report.html").read_text("utf-8")
+    assert zh in (out / "map.html").read_text("utf-8")
     # the demo's DEM covers all of it
     assert s["dem_flat_demand_pct"] == 0 and s["dem_cover_warning"] is None
     assert s["network_grades"]["above_cap_edges"] >= 0

@@ -21,6 +21,7 @@ __all__ = [
     "REPORT_TEXT",
     "SHEET_NAMES",
     "SUMMARY_ZH",
+    "GRADE_SOURCE_ZH",
     "VALUE_ZH",
     "map_text",
     "report_labels",
@@ -305,6 +306,33 @@ SUMMARY_ZH: dict[str, str] = {
     "coverage_built_pct": "已建成站点覆盖率(%)",
     "walk_dem": "使用地形高程(DEM)",
     "stations_by_status.unknown": "站点数（无状态）",
+    # issue 15: the DEM's reach and the headline's range
+    "dem_flat_length_pct": "DEM 未覆盖、按平地计时的路网长度(%)",
+    "dem_flat_demand_pct": "DEM 未覆盖、按平地计时的需求(%)",
+    "dem_demand_cover_pct": "DEM 覆盖的需求(%)",
+    "coverage_range_pct.low": "覆盖率敏感性区间下限(%)",
+    "coverage_range_pct.high": "覆盖率敏感性区间上限(%)",
+    "network_grades.above_cap_edges": "坡度超过道路等级上限的路段数",
+    "network_grades.above_cap_km": "坡度超过道路等级上限的路段长度(公里)",
+    "network_grades.flat_outside_dem_share": "DEM 范围外按平地计时的路网比例",
+    # the selection's figures
+    "stations_existing": "现有站点数",
+    "candidates": "候选点数",
+    "candidates_spec": "候选点设定",
+    "matrix.minutes": "覆盖矩阵：步行时间上限(分钟)",
+    "matrix.candidates": "覆盖矩阵：候选点数",
+    "matrix.candidates_off_network": "覆盖矩阵：离网候选点数",
+    "matrix.demand_points": "覆盖矩阵：需求点数",
+    "matrix.demand_off_network": "覆盖矩阵：离网需求点数",
+    "matrix.pairs": "覆盖矩阵：可达点对数",
+}
+#: Chinese names of where an edge's grade comes from (``grade_source``).
+GRADE_SOURCE_ZH: dict[str, str] = {
+    "flat": "平地",
+    "dem": "DEM",
+    "incline": "OSM 坡度标注",
+    "bridge": "桥梁、隧道（两端直线坡度）",
+    "flat-outside-dem": "DEM 范围外（按平地）",
 }
 #: (Chinese, English) names of the workbook's sheets.
 SHEET_NAMES: dict[str, tuple[str, str]] = {

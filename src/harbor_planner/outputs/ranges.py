@@ -15,7 +15,7 @@ __all__ = ["dem_flat_cards", "map_title", "pct_with_range"]
 
 
 def pct_with_range(summary: dict[str, Any], lang: str = "en") -> str:
-    """The coverage figure with its range: ``"57.1 % (range 44-61 %)"``, ``"57.1 %（范围 44-61 %）"``.
+    """The coverage figure with its range: ``"57.1 % (range 44-61 %)"`` (or in Chinese).
 
     Parameters
     ----------

@@ -25,8 +25,8 @@ from harbor_planner._text import clean_text
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.osm import OSM_SUFFIXES
 from harbor_planner.outputs.labels import report_labels, status_text, value_text
-from harbor_planner.outputs.report_centres import centres_section
 from harbor_planner.outputs.ranges import dem_flat_cards, pct_with_range
+from harbor_planner.outputs.report_centres import centres_section
 from harbor_planner.outputs.svg import bars_svg, coverage_curve_svg
 from harbor_planner.outputs.values import (
     district_frame,

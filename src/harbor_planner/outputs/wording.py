@@ -15,7 +15,13 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
-from harbor_planner.outputs.labels import MAP_TEXT, SUMMARY_ZH, status_text, value_text
+from harbor_planner.outputs.labels import (
+    GRADE_SOURCE_ZH,
+    MAP_TEXT,
+    SUMMARY_ZH,
+    status_text,
+    value_text,
+)
 
 __all__ = [
     "DEMAND_KIND_LABELS",
@@ -229,7 +235,24 @@ def _summary_label(key: str, lang: str) -> str | None:
             return None
         tail = [ROAD_CLASS_ZH.get(p) or _DEMAND_INFO_ZH[p] for p in parts[1:]]
         return head + "".join(f"（{t}）" for t in tail)
-    return key
+    return _grades_label(key)  # None: a detail without a Chinese label, left out
+
+
+_CAP_FIELDS_ZH = {"edges": "路段数", "km": "长度(公里)", "cap_pct": "坡度上限(%)"}
+
+
+def _grades_label(key: str) -> str | None:
+    """Chinese labels of ``network_grades.*`` (by grade source, by road class)."""
+    parts = key.split(".")
+    if parts[:2] == ["network_grades", "length_km_by_source"] and len(parts) == 3:
+        source = GRADE_SOURCE_ZH.get(parts[2])
+        return None if source is None else f"路网长度(公里)（坡度来源：{source}）"
+    if parts[:2] == ["network_grades", "above_cap_by_class"] and len(parts) == 4:
+        road, field = ROAD_CLASS_ZH.get(parts[2]), _CAP_FIELDS_ZH.get(parts[3])
+        if road is None or field is None:
+            return None
+        return f"坡度超限（{road}）{field}"
+    return None
 
 
 def _flat(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

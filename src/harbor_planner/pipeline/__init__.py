@@ -50,6 +50,7 @@ from harbor_planner.pipeline.results import (
     write_map,
     write_results,
 )
+from harbor_planner.pipeline.sensitivity import pct_with_range, with_sensitivity
 from harbor_planner.pipeline.study import (
     Step,
     Study,
@@ -58,8 +59,6 @@ from harbor_planner.pipeline.study import (
     run_study,
     study_summary,
 )
-from harbor_planner.pipeline.sensitivity import pct_with_range, with_sensitivity
-from harbor_planner.pipeline.study import Step, Study, check_datums, run_study, study_summary
 
 __all__ = [
     "EXIT_CANDIDATES_FILE",
