@@ -36,7 +36,14 @@ from harbor_planner.network._crs import metric_crs_for
 from harbor_planner.network._ways import WAY_TAGS, RawWays
 from harbor_planner.network.osm import OsmScan, osm_read_error, scan_to_ways
 
-__all__ = ["ClipArea", "clip_area", "clip_ways", "parse_bbox", "read_osm_ways_within"]
+__all__ = [
+    "ClipArea",
+    "clip_area",
+    "clip_ways",
+    "is_area_file",
+    "parse_bbox",
+    "read_osm_ways_within",
+]
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +130,9 @@ def _district_names(names: list[str]) -> tuple[Any, str]:
         known = list(table["name_zh"]) + list(table["name_en"]) + list(table["adcode"])
         hints = []
         for name in unknown:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
-            hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+            listed = " or ".join(repr(c) for c in close)
+            hints.append(f"{name!r}" + (f" (did you mean {listed}?)" if close else ""))
         raise InputDataError(
             f"network within: unknown district {', '.join(hints)}; give names or adcodes of "
             "Chongqing's districts (渝中区, Yuzhong, 500103) or a polygon file"
@@ -152,15 +160,37 @@ def _layer_region(path: Path) -> Any:
     return shapely.union_all(polys.to_crs("EPSG:4326").geometry.to_numpy())
 
 
-def _is_file_spec(text: str) -> bool:
-    return Path(text).exists() or "/" in text or "\\" in text or bool(re.search(r"\.\w+$", text))
+def is_area_file(text: str | Path) -> bool:
+    """Whether a ``within`` value names a polygon file (else: district names or adcodes).
+
+    Parameters
+    ----------
+    text
+        The value.
+
+    Returns
+    -------
+    bool
+        True for an existing path, a path with a folder, or a GIS file name (``.geojson``,
+        ``.gpkg``, ``.shp``...).
+
+    """
+    from harbor_planner.network.lines import LINE_SUFFIXES
+
+    text = str(text).strip()
+    return (
+        Path(text).exists()
+        or "/" in text
+        or "\\" in text
+        or text.lower().endswith((*LINE_SUFFIXES, ".zip"))
+    )
 
 
 def _within_region(within: Any) -> tuple[Any, str]:
     """The area of ``within`` (names, file, GeoDataFrame or geometry) and its label."""
     if isinstance(within, str | Path):
         text = str(within).strip()
-        if isinstance(within, Path) or _is_file_spec(text):
+        if isinstance(within, Path) or is_area_file(text):
             path = Path(text)
             if not path.is_file():
                 raise InputDataError("area file not found", path=path)
@@ -168,7 +198,7 @@ def _within_region(within: Any) -> tuple[Any, str]:
         within = [t for t in re.split(r"[,，、;]", text) if t.strip()]
     if isinstance(within, list | tuple):
         names = [str(n).strip() for n in within if str(n).strip()]
-        if len(names) == 1 and _is_file_spec(names[0]):
+        if len(names) == 1 and is_area_file(names[0]):
             return _within_region(names[0])
         if not names:
             raise InputDataError("network within: give district names, adcodes or a file")

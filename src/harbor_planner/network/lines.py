@@ -265,9 +265,10 @@ def node_line_frames(
     cx, cy = np.concatenate([shapely.get_coordinates(g.values) for g in wgs]).T
     crs = metric_crs_for(cx, cy, metric_crs, what=what)
     parts = []
+    moving = sorted({str(f.crs) for f in frames if not f.crs.equals(crs)})
+    if moving:
+        log.info("%s: transforming the lines from %s to %s", what, ", ".join(moving), crs)
     for f in frames:
-        if not f.crs.equals(crs):
-            log.info("%s: transforming the line layer from %s to %s", what, f.crs, crs)
         coords = shapely.get_coordinates(f.geometry.values)
         moved = to_metric(coords[:, 0], coords[:, 1], from_crs=f.crs, to_crs=crs)
         parts.append(

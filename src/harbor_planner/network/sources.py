@@ -170,7 +170,7 @@ def read_sources(
         raise NetworkError(f"no source has a way{where}: {', '.join(map(str, sources))}")
     if len(sources) == 1:
         return osm_ways[0] if osm_ways else lines  # type: ignore[return-value]
-    ways, joined = join_ways(osm_ways, lines)
+    ways, joined = join_ways(osm_ways, lines, n_sources=len(sources))
     info["join"] = joined
     return ways
 
@@ -241,7 +241,9 @@ def _concat(parts: list[RawWays]) -> RawWays:
     )
 
 
-def join_ways(osm: list[RawWays], lines: RawWays | None) -> tuple[RawWays, dict[str, int]]:
+def join_ways(
+    osm: list[RawWays], lines: RawWays | None, *, n_sources: int | None = None
+) -> tuple[RawWays, dict[str, int]]:
     """Join the ways of OSM-like sources (by node id) and noded line layers (by position).
 
     Parameters
@@ -250,6 +252,8 @@ def join_ways(osm: list[RawWays], lines: RawWays | None) -> tuple[RawWays, dict[
         Ways of OSM files, GraphML or places, in one metric CRS.
     lines
         Line layers noded together (node ids ``0..n-1``), in the same CRS, or ``None``.
+    n_sources
+        How many sources were read (for the log).
 
     Returns
     -------
@@ -284,7 +288,7 @@ def join_ways(osm: list[RawWays], lines: RawWays | None) -> tuple[RawWays, dict[
         joined = lines if joined is None else _concat([joined, lines])
     log.info(
         "joined %d sources: %s",
-        len(osm) + (lines is not None),
+        n_sources or len(osm) + (lines is not None),
         ", ".join(f"{k} {v}" for k, v in counts.items()),
     )
     return joined, counts  # type: ignore[return-value]
