@@ -106,7 +106,7 @@ def test_clip_with_nodes_after_ways_and_negative_ids(tmp_path: Path) -> None:
 
 
 def test_unknown_district_has_did_you_mean(strip_osm: Path) -> None:
-    with pytest.raises(InputDataError, match="did you mean.*渝中区"):
+    with pytest.raises(InputDataError, match=r"did you mean.*渝中区"):
         build_network(strip_osm, within="渝种区", progress=False)
     with pytest.raises(InputDataError, match="Yuzhong"):
         build_network(strip_osm, within=["Yuzhon"], progress=False)
@@ -123,41 +123,59 @@ def test_bad_area_arguments(strip_osm: Path, tmp_path: Path) -> None:
         build_network(strip_osm, within=tmp_path / "nope.geojson", progress=False)
 
 
-def test_cli_bbox_malformed_is_usage_error(strip_osm: Path, tmp_path: Path) -> None:
+def _main(capsys, argv: list[str]) -> tuple[int, str]:
+    from harbor_planner.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_cli_bbox_malformed_exits_2_in_a_subprocess(strip_osm: Path, tmp_path: Path) -> None:
     out = tmp_path / "n.npz"
-    for bad in ("106.5,29.5,106.6", "a,b,c,d", "106.6,29.5,106.5,29.6"):
-        r = subprocess.run(
-            [sys.executable, "-m", "harbor_planner", "network", "build", str(strip_osm)]
-            + ["--bbox", bad, "--out", str(out)],
-            capture_output=True,
-            text=True,
-        )
-        assert r.returncode == 2, r.stderr
-        assert "--bbox" in r.stderr and "Traceback" not in r.stderr
     r = subprocess.run(
-        [sys.executable, "-m", "harbor_planner", "network", "build", str(strip_osm)]
-        + ["--within", "渝种区", "--out", str(out)],
+        [
+            *(sys.executable, "-m", "harbor_planner", "network", "build", str(strip_osm)),
+            *("--out", str(out), "--bbox", "106.5,29.5,106.6"),
+        ],
         capture_output=True,
         text=True,
     )
-    assert r.returncode == 3 and "did you mean" in r.stderr
+    assert r.returncode == 2 and "--bbox" in r.stderr and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_cli_bbox_malformed_is_usage_error(strip_osm: Path, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "n.npz"
+    build = ["network", "build", str(strip_osm), "--out", str(out)]
+    for bad in ("106.5,29.5,106.6", "a,b,c,d", "106.6,29.5,106.5,29.6"):
+        code, err = _main(capsys, [*build, "--bbox", bad])
+        assert code == 2 and "--bbox" in err, err
+    code, err = _main(capsys, [*build, "--bbox", ",".join(map(str, BOX)), "--margin-m", "-5"])
+    assert code == 2 and "--margin-m" in err
+    code, err = _main(capsys, [*build, "--within", "渝种区"])
+    assert code == 3 and "did you mean" in err
     assert not out.exists()
 
 
-def test_cli_clip_and_join(strip_osm: Path, tmp_path: Path) -> None:
+def test_cli_clip_and_join(strip_osm: Path, tmp_path: Path, capsys) -> None:
     other = _write(
         tmp_path / "north.osm",
         {1: (LON0, LAT0), 300: (LON0, LAT0 + 0.001), 301: (LON0 + 0.001, LAT0 + 0.001)},
         [(30, [1, 300, 301], {"highway": "steps"})],
     )
     out = tmp_path / "n.npz"
-    r = subprocess.run(
-        [sys.executable, "-m", "harbor_planner", "network", "build", str(strip_osm), str(other)]
-        + ["--bbox", ",".join(map(str, BOX)), "--margin-m", "50", "--out", str(out)],
-        capture_output=True,
-        text=True,
+    code, err = _main(
+        capsys,
+        [
+            *("network", "build", str(strip_osm), str(other), "--out", str(out)),
+            *("--bbox", ",".join(map(str, BOX)), "--margin-m", "50"),
+        ],
     )
-    assert r.returncode == 0, r.stderr
+    assert code == 0, err
     from harbor_planner import load_network
 
     net = load_network(out)
