@@ -48,7 +48,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Node positions tested against the area at once (pass 1) / way refs per chunk (pass 2).
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -353,30 +353,34 @@ def _ways_touching(path: Path, inside: np.ndarray) -> OsmScan:
 
 def _outside_nodes(
     path: Path, wanted: np.ndarray
-) -> tuple[dict[int, tuple[float, float]], set[int], set[int]]:
-    """Pass 3: positions of the kept ways' nodes outside the area; invalid ones; lifts."""
+) -> tuple[np.ndarray, np.ndarray, set[int], set[int]]:
+    """Pass 3: sorted ids and lon/lat of the kept ways' nodes outside; invalid ones; lifts."""
     import osmium
 
-    found: dict[int, tuple[float, float]] = {}
+    ids: list[int] = []
+    lons: list[float] = []
+    lats: list[float] = []
     bad: set[int] = set()
     lifts: set[int] = set()
-    if wanted.size == 0:
-        return found, bad, lifts
-    ids = set(wanted.tolist())
-    fp = osmium.FileProcessor(str(path), osmium.osm.NODE)
-    if wanted.min() >= 0:
-        fp = fp.with_filter(osmium.filter.IdFilter(ids))
-    for obj in fp:
-        if obj.id not in ids:
-            continue
-        loc = obj.location
-        if loc.valid():
-            found[obj.id] = (loc.lon, loc.lat)
-        else:
-            bad.add(obj.id)
-        if obj.tags.get("highway") == "elevator":
-            lifts.add(obj.id)
-    return found, bad, lifts
+    # no osmium IdFilter: its id bitmap grows with the spread of the ids (~150 MB for a
+    # district's ids), not with their number
+    wanted_set = set(wanted.tolist())
+    if wanted_set:
+        for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
+            if obj.id not in wanted_set:
+                continue
+            loc = obj.location
+            if loc.valid():
+                ids.append(obj.id)
+                lons.append(loc.lon)
+                lats.append(loc.lat)
+            else:
+                bad.add(obj.id)
+            if obj.tags.get("highway") == "elevator":
+                lifts.add(obj.id)
+    found = np.asarray(ids, dtype=np.int64)
+    order = np.argsort(found, kind="stable")
+    return found[order], np.column_stack([lons, lats]).reshape(-1, 2)[order], bad, lifts
 
 
 def read_osm_ways_within(
@@ -422,7 +426,7 @@ def read_osm_ways_within(
         refs = np.asarray(scan.refs, dtype=np.int64)
         known = _sorted_isin(refs, inside)
         outside = np.unique(refs[~known])
-        found, bad, more_lifts = _outside_nodes(path, outside)
+        found, found_ll, bad, more_lifts = _outside_nodes(path, outside)
     except (RuntimeError, osmium.InvalidLocationError) as exc:
         raise osm_read_error(path, exc) from None
     if not scan.rows:
@@ -430,12 +434,13 @@ def read_osm_ways_within(
             f"{path}: no way tagged highway=* reaches within {area.margin_m:g} m of "
             f"{area.name}; does the file cover the area?"
         )
-    pos = np.minimum(np.searchsorted(inside, refs), max(inside.size - 1, 0))
     ll = np.full((refs.size, 2), np.nan)
-    ll[known] = lonlat[pos[known]]
+    for ids, pos_ll, hit in ((inside, lonlat, known), (found, found_ll, ~known)):
+        hit = hit & _sorted_isin(refs, ids)
+        ll[hit] = pos_ll[np.searchsorted(ids, refs[hit])]
     scan.lons, scan.lats = ll[:, 0], ll[:, 1]  # type: ignore[assignment]
     scan.lifts = sorted(lifts | more_lifts)
-    scan.unknown = set(outside.tolist())
+    scan.unknown = set(outside.tolist()) - set(found.tolist())
     log.info(
         "%s: %d highway ways reach into %s (+%g m); %d of their nodes lie outside",
         path.name,
@@ -444,7 +449,7 @@ def read_osm_ways_within(
         area.margin_m,
         outside.size,
     )
-    return scan_to_ways(path, scan, found, bad, metric_crs=metric_crs)
+    return scan_to_ways(path, scan, {}, bad, metric_crs=metric_crs)
 
 
 def clip_ways(ways: RawWays, area: ClipArea) -> RawWays:
