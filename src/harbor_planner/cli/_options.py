@@ -28,6 +28,7 @@ __all__ = [
     "add_map_band_options",
     "add_map_options",
     "add_memory_option",
+    "add_network_area_options",
     "add_station_input_options",
     "add_walk_model_options",
     "centre_overrides",
@@ -36,6 +37,7 @@ __all__ = [
     "demand_settings",
     "max_grade_setting",
     "minutes_text",
+    "network_area_settings",
     "network_config",
     "network_settings",
     "output_settings",
@@ -273,17 +275,20 @@ def _given(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in values.items() if v is not None}
 
 
-def network_settings(args: argparse.Namespace, source: str) -> dict[str, Any]:
-    """``[network]`` from ``SOURCE`` and the walk-model options."""
+def network_settings(args: argparse.Namespace, source: str | list[str]) -> dict[str, Any]:
+    """``[network]`` from ``SOURCE`` (one or several), the walk-model and area options."""
+    if isinstance(source, list | tuple):
+        source = [str(s) for s in source] if len(source) > 1 else str(source[0])
     return _given(
         {
-            "source": str(source),
+            "source": source if isinstance(source, list) else str(source),
             "walk_model": args.walk_model,
             "walk_speed_kmh": args.walk_speed,
             "dem": args.dem,
             "dem_outside": args.dem_outside,
             "dem_smoothing_m": getattr(args, "dem_smoothing", None),
             "max_grade_pct": max_grade_setting(getattr(args, "max_grade", None)),
+            **network_area_settings(args),
         }
     )
 
@@ -313,6 +318,52 @@ def max_grade_setting(values: list[str] | None) -> dict[str, float] | None:
             )
         table[cls.strip().lower()] = value
     return table
+
+
+def add_network_area_options(p: argparse.ArgumentParser) -> None:
+    """``--within``, ``--bbox`` and ``--margin-m``: the area a network is clipped to."""
+    g = p.add_argument_group("area (clip the network while reading it)")
+    area = g.add_mutually_exclusive_group()
+    area.add_argument(
+        "--within",
+        default=None,
+        metavar="NAMES|FILE",
+        help="keep the ways reaching into these districts (names or adcodes separated by "
+        "commas: 渝中区,江北区 or 500103) or this polygon layer",
+    )
+    area.add_argument(
+        "--bbox",
+        default=None,
+        metavar="W,S,E,N",
+        help="keep the ways reaching into this WGS-84 box (degrees, longitude first)",
+    )
+    g.add_argument(
+        "--margin-m",
+        type=float,
+        default=None,
+        metavar="M",
+        help="also keep the ways this many metres around the area (default: a walk of "
+        f"{settings.MINUTES:g} minutes at the walking speed)",
+    )
+
+
+def network_area_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``network.within``/``bbox``/``margin_m`` from the area options (if the command has them).
+
+    A malformed ``--bbox`` or a negative ``--margin-m`` is a usage error (exit 2).
+    """
+    from harbor_planner.network.clip import parse_bbox
+
+    bbox = getattr(args, "bbox", None)
+    if bbox is not None:
+        try:
+            bbox = list(parse_bbox(bbox))
+        except InputDataError as exc:
+            raise UsageError(f"--{exc}", option="--bbox") from None
+    margin = getattr(args, "margin_m", None)
+    if margin is not None and not margin >= 0:
+        raise UsageError(f"--margin-m {margin:g}: expected metres >= 0", option="--margin-m")
+    return {"within": getattr(args, "within", None), "bbox": bbox, "margin_m": margin}
 
 
 def network_config(args: argparse.Namespace, source: str, **more: Any) -> NetworkConfig:

@@ -54,7 +54,8 @@ EXAMPLES: dict[str, list[str]] = {
         "harbor-planner network build walk.osm --out yuzhong.npz --gpkg yuzhong.gpkg",
         "harbor-planner network build walk.osm --out yuzhong-hilly.npz "
         "--dem dem.tif --dem-outside flat",
-        'harbor-planner network build "place:渝中区, 重庆市" --out yuzhong.npz',
+        "harbor-planner network build china-latest.osm.pbf roads_extra.gpkg "
+        "--within 渝中区,江北区,南岸区 --out core3.npz",
     ],
     "harbor-planner network info": [
         "harbor-planner network info yuzhong-hilly.npz --walk-speed 3.6",

@@ -62,7 +62,7 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
     outputs = [args.out, side] if args.service_area and suffix != ".gpkg" else [args.out]
     check_outputs(outputs, study_inputs(scenario))
     stations, _ = load_stations(scenario)
-    net = load_network(scenario.network, progress=args.progress)
+    net = load_network(scenario.network, progress=args.progress, minutes=max(minutes))
     check_stations_datum(scenario, stations, net)
     polys, area = station_isochrones(
         scenario,

@@ -7,7 +7,12 @@ import os
 from pathlib import Path
 
 from harbor_planner import settings
-from harbor_planner.cli._options import add_walk_model_options, check_outputs, network_config
+from harbor_planner.cli._options import (
+    add_network_area_options,
+    add_walk_model_options,
+    check_outputs,
+    network_config,
+)
 from harbor_planner.errors import UsageError
 
 __all__ = ["add_network_commands"]
@@ -31,7 +36,8 @@ def _cmd_network_build(args: argparse.Namespace) -> int:
         snap_tolerance_m=args.snap_tolerance,
         metric_crs=args.metric_crs,
     )
-    check_outputs({"--out": args.out, "--gpkg": args.gpkg}, {"source": cfg.source, "dem": cfg.dem})
+    sources = {f"source{i + 1}": s for i, s in enumerate(cfg.sources)}
+    check_outputs({"--out": args.out, "--gpkg": args.gpkg}, {**sources, "dem": cfg.dem})
     if args.gpkg is not None and os.path.realpath(args.gpkg) == os.path.realpath(args.out):
         raise UsageError(f"--gpkg {args.gpkg}: give a file other than --out")
     net = load_network(cfg, progress=args.progress)
@@ -60,11 +66,16 @@ def add_network_commands(sub: argparse._SubParsersAction) -> None:
         description=(
             "Build a walk network from SOURCE and save it compiled for fast reuse. SOURCE is "
             "an OSM file (.osm, .osm.bz2, .osm.gz, .osm.pbf), a GraphML saved by OSMnx, a line "
-            "layer of street centrelines (.geojson, .gpkg, .shp) or place:NAME (downloads "
-            "from OpenStreetMap; needs the internet)."
+            "layer of street centrelines (.geojson, .gpkg, .shp; Geofabrik's "
+            "gis_osm_roads_free_1 is read as OSM ways) or place:NAME (downloads from "
+            "OpenStreetMap; needs the internet). Several sources are joined into one network: "
+            "OSM files by node id, line layers by shared vertices. --within or --bbox keeps "
+            "only the ways reaching into an area (OSM files are clipped while read)."
         ),
     )
-    b.add_argument("source", help="OSM file, GraphML, line layer or place:NAME")
+    b.add_argument(
+        "source", nargs="+", help="OSM file, GraphML, line layer or place:NAME (one or more)"
+    )
     b.add_argument("--out", type=Path, required=True, help="compiled network file (.npz)")
     b.add_argument(
         "--gpkg",
@@ -74,6 +85,7 @@ def add_network_commands(sub: argparse._SubParsersAction) -> None:
         help="also write edges and nodes (WGS-84) to this GeoPackage for GIS viewing",
     )
     add_walk_model_options(b)
+    add_network_area_options(b)
     b.add_argument(
         "--keep-all",
         action="store_true",
@@ -96,6 +108,7 @@ def add_network_commands(sub: argparse._SubParsersAction) -> None:
     b.set_defaults(handler=_cmd_network_build)
 
     i = nsub.add_parser("info", help="print a summary of a network (file or SOURCE)")
-    i.add_argument("network", help="saved network file or any SOURCE accepted by build")
+    i.add_argument("network", nargs="+", help="saved network file or any SOURCE accepted by build")
     add_walk_model_options(i)
+    add_network_area_options(i)
     i.set_defaults(handler=_cmd_network_info)

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from harbor_planner._io import file_sha256
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network._ways import RawWays, ways_to_edges
 from harbor_planner.network.compiled import (
@@ -25,16 +24,11 @@ from harbor_planner.network.compiled import (
     retime,
 )
 from harbor_planner.network.elevation import DemOutside, check_dem_outside, edge_grades
-from harbor_planner.network.lines import LINE_SUFFIXES, read_line_ways
-from harbor_planner.network.osm import (
-    OSM_SUFFIXES,
-    is_osm_path,
-    read_graphml_ways,
-    read_osm_ways,
-    read_place_ways,
-)
+from harbor_planner.network.lines import LINE_SUFFIXES
+from harbor_planner.network.osm import OSM_SUFFIXES, is_osm_path
+from harbor_planner.network.sources import read_sources, source_record
 from harbor_planner.network.walk import WalkModel
-from harbor_planner.settings import DEM_SMOOTHING_M, SNAP_TOLERANCE_M
+from harbor_planner.settings import DEM_SMOOTHING_M, MINUTES, SNAP_TOLERANCE_M
 
 __all__ = ["Grading", "build_network", "source_kind", "with_grades"]
 
@@ -189,7 +183,7 @@ def with_grades(
 
 
 def build_network(
-    source: str | Path,
+    source: str | Path | list[str | Path],
     *,
     walk_model: WalkModel | None = None,
     walk_speed_kmh: float | None = None,
@@ -201,6 +195,9 @@ def build_network(
     snap_tolerance_m: float = SNAP_TOLERANCE_M,
     metric_crs: str | None = None,
     progress: bool | None = None,
+    within: Any = None,
+    bbox: Any = None,
+    margin_m: float | None = None,
 ) -> WalkNetwork:
     """Build (or load) a walk network with walking times.
 
@@ -211,7 +208,8 @@ def build_network(
         saved by OSMnx, a line layer of street centrelines (``.geojson``, ``.gpkg``,
         ``.shp``...), ``"place:NAME"`` (downloads through OSMnx; needs the internet) or a
         network saved by :func:`~harbor_planner.network.save_network`, which is loaded (and
-        re-timed when ``walk_model`` differs).
+        re-timed when ``walk_model`` differs). A list of sources is joined into one network
+        (see :mod:`harbor_planner.network.sources`).
     walk_model
         How walking time is computed; default ``hilly`` when ``dem`` is given, else
         ``stairs`` (for a saved network: the model it was saved with).
@@ -240,6 +238,16 @@ def build_network(
         Chongqing).
     progress
         Show a progress bar; default only on a terminal.
+    within
+        Keep only the ways reaching into these districts (names or adcodes, a list or text
+        separated by commas), this polygon layer file, GeoDataFrame or WGS-84 geometry; OSM
+        files are clipped while read (see :mod:`harbor_planner.network.clip`).
+    bbox
+        Or keep the ways reaching into this WGS-84 box ``W,S,E,N``.
+    margin_m
+        Ways within this many metres of the area are kept too; default the walk of
+        :data:`~harbor_planner.settings.MINUTES` minutes at the walking speed (1,125 m at
+        4.5 km/h), so that streets just outside the area still route.
 
     Returns
     -------
@@ -257,7 +265,9 @@ def build_network(
 
     """
     t0 = time.perf_counter()
-    kind = source_kind(source)
+    sources, kinds = _source_kinds(source, clipped=within is not None or bbox is not None)
+    source = sources[0] if len(sources) == 1 else sources
+    kind = kinds[0]
     if dem is not None:
         check_dem_outside(dem_outside)
     if kind == "network":
@@ -296,6 +306,7 @@ def build_network(
             keep_all=keep_all,
             snap_tolerance_m=snap_tolerance_m,
             metric_crs=metric_crs,
+            area=_area(within, bbox, margin_m, model),
         )
     finally:
         bar.close()
@@ -340,33 +351,6 @@ def _load_saved(
     return net
 
 
-def _read_ways(
-    source: str | Path,
-    kind: SourceKind,
-    *,
-    snap_tolerance_m: float,
-    metric_crs: str | None,
-    info: dict[str, Any],
-) -> RawWays:
-    """The ways of a file or place source; line layers add how they were noded to ``info``."""
-    if kind == "osm":
-        return read_osm_ways(source, metric_crs=metric_crs)
-    if kind == "graphml":
-        return read_graphml_ways(source, metric_crs=metric_crs)
-    if kind == "lines":
-        ways, noding = read_line_ways(
-            source, snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs
-        )
-        info["noding"] = {
-            "snap_tolerance_m": noding.snap_tolerance_m,
-            "ends_snapped": noding.ends_snapped,
-            "t_junctions": noding.t_junctions,
-            "max_move_m": noding.max_move_m,
-        }
-        return ways
-    return read_place_ways(str(source)[6:].strip(), metric_crs=metric_crs)
-
-
 def _walkable_tables(
     ways: RawWays, source: str | Path, *, keep_all: bool, info: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
@@ -383,19 +367,64 @@ def _walkable_tables(
     return nodes, edges, geometry
 
 
-def _source_record(source: str | Path, kind: SourceKind) -> dict[str, Any]:
-    """Where the network came from: the file's path, size and SHA-256, or the place name."""
-    if kind == "place":
-        return {"place": str(source)[6:].strip()}
-    path = Path(source)
-    record: dict[str, Any] = {"path": str(path), "bytes": path.stat().st_size}
-    if path.is_file():
-        record["sha256"] = file_sha256(path)
-    return record
+def _source_kinds(
+    source: str | Path | list[str | Path], *, clipped: bool
+) -> tuple[list[str | Path], list[SourceKind]]:
+    """The sources and their kinds; a saved network is neither joined nor clipped."""
+    sources = list(source) if isinstance(source, list | tuple) else [source]
+    if not sources:
+        raise InputDataError("network source: give at least one source")
+    kinds = [source_kind(s) for s in sources]
+    if "network" in kinds and (len(sources) > 1 or clipped):
+        raise InputDataError(
+            "a saved network (.npz) cannot be joined with other sources or clipped to an "
+            "area; build from its OSM files or line layers instead"
+        )
+    return sources, kinds
+
+
+def _area(within: Any, bbox: Any, margin_m: float | None, model: WalkModel) -> Any:
+    """The clip area; the default margin is the walk of ``MINUTES`` at the model's speed."""
+    if within is None and bbox is None:
+        return None
+    from harbor_planner.network.clip import clip_area
+
+    if margin_m is None:
+        margin_m = MINUTES * model.speed_kmh * 1000.0 / 60.0
+    return clip_area(within=within, bbox=bbox, margin_m=margin_m)
+
+
+def _read_all(
+    source: str | Path | list[str | Path],
+    info: dict[str, Any],
+    area: Any,
+    *,
+    snap_tolerance_m: float,
+    metric_crs: str | None,
+) -> RawWays:
+    """The joined ways of one or several sources; their records and the area into ``info``."""
+    sources = source if isinstance(source, list) else [source]
+    kinds = [source_kind(s) for s in sources]
+    records = [source_record(s, k) for s, k in zip(sources, kinds, strict=True)]
+    info.update(records[0])
+    if len(sources) > 1:
+        info.update(
+            kind="joined", sources=[{"kind": k, **r} for k, r in zip(kinds, records, strict=True)]
+        )
+    if area is not None:
+        info["within"] = area.record()
+    return read_sources(
+        sources,
+        kinds,
+        area=area,
+        snap_tolerance_m=snap_tolerance_m,
+        metric_crs=metric_crs,
+        info=info,
+    )
 
 
 def _build_from_source(
-    source: str | Path,
+    source: str | Path | list[str | Path],
     kind: SourceKind,
     model: WalkModel,
     bar: Any,
@@ -405,18 +434,16 @@ def _build_from_source(
     keep_all: bool,
     snap_tolerance_m: float,
     metric_crs: str | None,
+    area: Any = None,
 ) -> WalkNetwork:
-    """Read, split, give elevation and time a file or place source, advancing ``bar``."""
+    """Read, split, give elevation and time file or place sources, advancing ``bar``."""
     info: dict[str, Any] = {"kind": kind}
     bar.set_postfix_str("read")
-    ways = _read_ways(
-        source, kind, snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs, info=info
-    )
+    ways = _read_all(source, info, area, snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs)
     bar.update()
     bar.set_postfix_str("split ways")
     nodes, edges, geometry = _walkable_tables(ways, source, keep_all=keep_all, info=info)
     bar.update()
-    info.update(_source_record(source, kind))
     if dem is not None:
         bar.set_postfix_str("elevation")
     nodes, edges, grade_info = with_grades(

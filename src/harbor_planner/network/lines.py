@@ -7,7 +7,15 @@ join is decided from geometry, with a snapping tolerance in metres:
 * a line end within the tolerance of another line's interior splits that line there
   (a T-junction);
 * lines that share a vertex exactly are joined there (an X-junction drawn with a common vertex);
-* lines that cross without a common vertex are NOT joined: bridges, flyovers and underpasses.
+* lines that cross without a common vertex are NOT joined: bridges, flyovers and underpasses;
+* levels: lines of different ``layer`` (a bridge without one counts as 1, a tunnel as -1) are
+  joined only where one of them ends (a ramp meeting the street): a vertex the two share in
+  their interiors, or a line end near the other's interior, does not join them.
+
+A Geofabrik "free" layer (``gis_osm_roads_free_1.shp``, or the same schema in GeoJSON/GPKG:
+``osm_id, fclass, name, ref, oneway, layer, bridge, tunnel``) is read as OSM ways: ``fclass``
+is the highway class, ``oneway`` F/T/B, ``bridge``/``tunnel`` T/F become OSM values, and the
+way id is ``osm_id`` (as everywhere, ``oneway`` does not restrict pedestrians).
 
 Attribute columns named like OSM tags (``highway``, ``name``, ``foot``, ``oneway:foot``,
 ``step_count``, ``incline``, ``conveying``, ``bridge``, ``tunnel``...) are used as such,
@@ -19,6 +27,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,7 +41,16 @@ from harbor_planner.network._crs import metric_crs_for, to_metric
 from harbor_planner.network._ways import WAY_TAGS, RawWays
 from harbor_planner.settings import SNAP_TOLERANCE_M
 
-__all__ = ["LINE_SUFFIXES", "LineNoding", "read_line_ways"]
+__all__ = [
+    "GEOFABRIK_ONEWAY",
+    "GEOFABRIK_YES_NO",
+    "LINE_SUFFIXES",
+    "LineNoding",
+    "line_levels",
+    "node_line_frames",
+    "read_line_frame",
+    "read_line_ways",
+]
 
 log = logging.getLogger(__name__)
 
@@ -62,52 +80,99 @@ class LineNoding:
     max_move_m: float
 
 
-def _read_layer(path: Path, layer: str | int | None) -> pd.DataFrame:
+#: Geofabrik "free" layers (``gis_osm_roads_free_1``): the road class is ``fclass``; ``oneway``
+#: is F (along the line), T (against it) or B (both); ``bridge``/``tunnel`` are T/F.
+GEOFABRIK_ONEWAY: dict[str, str] = {"F": "yes", "T": "-1", "B": "no"}
+GEOFABRIK_YES_NO: dict[str, str] = {"T": "yes", "F": "no"}
+
+
+def _read_layer(path: Path, layer: str | int | None, mask: Any = None) -> pd.DataFrame:
     import geopandas as gpd
 
     try:
-        return gpd.read_file(path, layer=layer)
+        return gpd.read_file(path, layer=layer, mask=mask)
     except Exception as exc:  # pyogrio raises DataSourceError & co.
         raise InputDataError(
             f"cannot read as a vector layer ({type(exc).__name__}: {exc})", path=path
         ) from None
 
 
-def read_line_ways(
-    path: str | Path,
-    *,
-    snap_tolerance_m: float = SNAP_TOLERANCE_M,
-    metric_crs: str | None = None,
-    layer: str | int | None = None,
-) -> tuple[RawWays, LineNoding]:
-    """Read street centrelines and join them into ways.
+def _as_osm_tags(gdf: Any, path: Path) -> pd.DataFrame:
+    """The :data:`WAY_TAGS` columns of a layer, with ``way_id`` and ``osm_way``.
+
+    A Geofabrik layer (``osm_id`` and ``fclass``, no ``highway``) is read as OSM ways: the
+    class from ``fclass`` (``track_grade1``..5 as ``track``, ``unknown`` as ``road``),
+    ``oneway`` F/T/B as ``yes``/``-1``/``no``, ``bridge``/``tunnel`` T/F as ``yes``/``no``,
+    and its ``osm_id`` as the way id (``osm_way`` is then true).
+    """
+    columns = {c.lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    tags = pd.DataFrame(
+        {t: gdf[columns[t]].astype("string") for t in WAY_TAGS if t in columns},
+        index=gdf.index,
+    )
+    geofabrik = "fclass" in columns and "osm_id" in columns and "highway" not in columns
+    if geofabrik:
+        fclass = gdf[columns["fclass"]].astype("string").str.strip().str.lower()
+        fclass = fclass.str.replace(r"^track_grade\d$", "track", regex=True)
+        tags["highway"] = fclass.replace({"unknown": "road"})
+        for col, values in (
+            ("oneway", GEOFABRIK_ONEWAY),
+            ("bridge", GEOFABRIK_YES_NO),
+            ("tunnel", GEOFABRIK_YES_NO),
+        ):
+            if col in tags.columns:
+                text = tags[col].str.strip().str.upper()
+                tags[col] = text.map(values).astype("string").where(text.isin(list(values)))
+        osm_id = pd.to_numeric(gdf[columns["osm_id"]], errors="coerce")
+        if osm_id.isna().any():
+            row = int(np.flatnonzero(osm_id.isna().to_numpy())[0])
+            raise InputDataError(
+                f"feature {row}: osm_id {gdf[columns['osm_id']].iloc[row]!r} is not a whole "
+                "number; a Geofabrik layer gives each way its OSM id",
+                path=path,
+            )
+        tags["way_id"] = osm_id.to_numpy(np.int64)
+        log.info("%s: read as a Geofabrik layer (fclass as the highway class)", path.name)
+    else:
+        tags["way_id"] = np.arange(len(gdf), dtype=np.int64)
+    tags["osm_way"] = geofabrik
+    return tags
+
+
+def read_line_frame(path: str | Path, *, layer: str | int | None = None, mask: Any = None) -> Any:
+    """Read a line layer: its lines (in its CRS) with OSM tags, ``way_id`` and ``osm_way``.
 
     Parameters
     ----------
     path
         GeoJSON, GeoPackage, Shapefile or any line layer GDAL reads.
-    snap_tolerance_m
-        Line ends closer than this (metres) are joined; see the module documentation.
-    metric_crs
-        CRS for lengths; default the local UTM zone. The layer is transformed into it.
     layer
         Layer name or index in a multi-layer file (GeoPackage).
+    mask
+        GeoSeries (with a CRS): only the features meeting it are read.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per feature: the :data:`WAY_TAGS` columns present, ``way_id`` (the
+        ``osm_id`` of a Geofabrik layer, else the feature's row) and ``osm_way``.
 
     Raises
     ------
     InputDataError
-        The file is missing or unreadable, or holds no lines.
+        The file is missing or unreadable, or holds other geometries than lines.
     CRSError
         The layer has no CRS.
+    NetworkError
+        No line feature (inside the mask).
 
     """
+    import geopandas as gpd
+
     path = Path(path)
     if not path.exists():
         raise InputDataError("file not found", path=path)
-    snap_tolerance_m = check_positive(
-        "snap_tolerance_m", snap_tolerance_m, allow_zero=True, unit="metres"
-    )
-    gdf = _read_layer(path, layer)
+    gdf = _read_layer(path, layer, mask)
     if gdf.crs is None:
         raise CRSError(
             "the line layer has no CRS, so its coordinates cannot be measured in metres; "
@@ -123,30 +188,108 @@ def read_line_ways(
             path=path,
         )
     if gdf.empty:
-        raise NetworkError(f"{path}: the layer has no line features")
+        where = " inside the area" if mask is not None else ""
+        raise NetworkError(f"{path}: the layer has no line features{where}")
     gdf = gdf.reset_index(drop=True)
-    gdf["way_id"] = np.arange(len(gdf), dtype=np.int64)
-    gdf = gdf.explode(index_parts=False, ignore_index=True)
+    return gpd.GeoDataFrame(_as_osm_tags(gdf, path), geometry=gdf.geometry.values, crs=gdf.crs)
 
-    wgs = gdf.geometry.to_crs("EPSG:4326") if not gdf.crs.equals("EPSG:4326") else gdf.geometry
-    cx, cy = shapely.get_coordinates(wgs.values).T
-    crs = metric_crs_for(cx, cy, metric_crs, what=str(path))
-    if not gdf.crs.equals(crs):
-        log.info("%s: transforming the line layer from %s to %s", path.name, gdf.crs, crs)
-    coords, line_of = shapely.get_coordinates(gdf.geometry.values, return_index=True)
-    xy = to_metric(coords[:, 0], coords[:, 1], from_crs=gdf.crs, to_crs=crs)
 
-    columns = {c.lower(): c for c in gdf.columns}
-    tags = pd.DataFrame(
-        {t: gdf[columns[t]].astype("string") for t in WAY_TAGS if t in columns},
-        index=gdf.index,
+def line_levels(tags: pd.DataFrame) -> np.ndarray:
+    """The level of each line: ``layer``, or 1 for a bridge / -1 for a tunnel without one.
+
+    Parameters
+    ----------
+    tags
+        Columns ``layer``, ``bridge``, ``tunnel`` (any may be missing).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+
+    """
+    n = len(tags)
+
+    def flag(col: str) -> np.ndarray:
+        if col not in tags.columns:
+            return np.zeros(n, dtype=bool)
+        v = tags[col].astype("string").str.strip().str.lower()
+        return (v.notna() & ~v.isin(["no", "false", "0", "f"])).to_numpy(dtype=bool)
+
+    layer = (
+        pd.to_numeric(tags["layer"], errors="coerce").fillna(0).round().to_numpy(np.int64)
+        if "layer" in tags.columns
+        else np.zeros(n, dtype=np.int64)
     )
-    tags["way_id"] = gdf["way_id"].to_numpy()
-    ways, noding = _node_lines(xy, line_of.astype(np.int64), len(gdf), snap_tolerance_m)
+    layer = np.where((layer == 0) & flag("bridge"), 1, layer)
+    return np.where((layer == 0) & flag("tunnel"), -1, layer).astype(np.int64)
+
+
+def node_line_frames(
+    frames: list[Any],
+    *,
+    snap_tolerance_m: float = SNAP_TOLERANCE_M,
+    metric_crs: str | None = None,
+    what: str = "line layers",
+) -> tuple[RawWays, LineNoding]:
+    """Join the lines of one or more frames of :func:`read_line_frame` into ways.
+
+    Lines of all frames are noded together (see the module documentation), so lines of two
+    files meeting at a vertex (or within the tolerance, end to end) join. A Geofabrik way
+    given by two files (same ``osm_id``) is kept once.
+
+    Parameters
+    ----------
+    frames
+        GeoDataFrames of :func:`read_line_frame`.
+    snap_tolerance_m
+        Line ends closer than this (metres) are joined.
+    metric_crs
+        CRS for lengths; default the local UTM zone of the lines.
+    what
+        How the lines are named in messages.
+
+    Returns
+    -------
+    (RawWays, LineNoding)
+        Node ids are ``0..n-1``.
+
+    """
+    import geopandas as gpd
+
+    snap_tolerance_m = check_positive(
+        "snap_tolerance_m", snap_tolerance_m, allow_zero=True, unit="metres"
+    )
+    wgs = [
+        f.geometry if f.crs.equals("EPSG:4326") else f.geometry.to_crs("EPSG:4326") for f in frames
+    ]
+    cx, cy = np.concatenate([shapely.get_coordinates(g.values) for g in wgs]).T
+    crs = metric_crs_for(cx, cy, metric_crs, what=what)
+    parts = []
+    moving = sorted({str(f.crs) for f in frames if not f.crs.equals(crs)})
+    if moving:
+        log.info("%s: transforming the lines from %s to %s", what, ", ".join(moving), crs)
+    for f in frames:
+        coords = shapely.get_coordinates(f.geometry.values)
+        moved = to_metric(coords[:, 0], coords[:, 1], from_crs=f.crs, to_crs=crs)
+        parts.append(
+            f.set_geometry(shapely.set_coordinates(f.geometry.values.copy(), moved), crs=crs)
+        )
+    gdf = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=crs)
+    osm = gdf["osm_way"].to_numpy(dtype=bool)
+    dup = osm & gdf["way_id"].duplicated().to_numpy()
+    if dup.any():
+        log.info("%s: %d Geofabrik ways given twice are kept once", what, int(dup.sum()))
+        gdf = gdf[~dup].reset_index(drop=True)
+    gdf = gdf.explode(index_parts=False, ignore_index=True)
+    xy, line_of = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    tags = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    ways, noding = _node_lines(
+        xy, line_of.astype(np.int64), len(gdf), snap_tolerance_m, line_levels(tags)
+    )
     log.info(
         "%s: %d lines joined with a %.2f m tolerance: %d line ends snapped (max %.2f m), "
         "%d T-junctions split",
-        path.name,
+        what,
         len(gdf),
         snap_tolerance_m,
         noding.ends_snapped,
@@ -154,28 +297,89 @@ def read_line_ways(
         noding.t_junctions,
     )
     ptr, node_id, xy_out = ways
-    return (
-        RawWays(
-            way_ptr=ptr,
-            node_id=node_id,
-            xy=xy_out,
-            tags=tags.reset_index(drop=True),
-            elevator_nodes=np.zeros(0, dtype=np.int64),
-            crs=crs,
-        ),
-        noding,
+    raw = RawWays(
+        way_ptr=ptr,
+        node_id=node_id,
+        xy=xy_out,
+        tags=tags.reset_index(drop=True),
+        elevator_nodes=np.zeros(0, dtype=np.int64),
+        crs=crs,
+    )
+    return raw, noding
+
+
+def read_line_ways(
+    path: str | Path,
+    *,
+    snap_tolerance_m: float = SNAP_TOLERANCE_M,
+    metric_crs: str | None = None,
+    layer: str | int | None = None,
+    mask: Any = None,
+) -> tuple[RawWays, LineNoding]:
+    """Read street centrelines and join them into ways.
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage, Shapefile or any line layer GDAL reads; a Geofabrik
+        ``gis_osm_roads_free_1`` layer is read as OSM ways (see :func:`read_line_frame`).
+    snap_tolerance_m
+        Line ends closer than this (metres) are joined; see the module documentation.
+    metric_crs
+        CRS for lengths; default the local UTM zone. The layer is transformed into it.
+    layer
+        Layer name or index in a multi-layer file (GeoPackage).
+    mask
+        GeoSeries with a CRS: only the lines meeting it are read (whole).
+
+    Raises
+    ------
+    InputDataError
+        The file is missing or unreadable, or holds no lines.
+    CRSError
+        The layer has no CRS.
+
+    """
+    path = Path(path)
+    snap_tolerance_m = check_positive(
+        "snap_tolerance_m", snap_tolerance_m, allow_zero=True, unit="metres"
+    )
+    frame = read_line_frame(path, layer=layer, mask=mask)
+    return node_line_frames(
+        [frame], snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs, what=path.name
     )
 
 
+def _level_links(
+    key: np.ndarray, base_id: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Links joining, at each coordinate where a line ends, the nodes of every level there."""
+    _, xy_id = np.unique(key, axis=0, return_inverse=True)
+    xy_id = xy_id.ravel()
+    rep = np.full(int(xy_id.max()) + 1, -1, dtype=np.int64)
+    rep[xy_id[ends]] = base_id[ends]
+    at_end = rep[xy_id] >= 0
+    return base_id[at_end], rep[xy_id[at_end]]
+
+
 def _node_lines(
-    xy: np.ndarray, line_of: np.ndarray, n_lines: int, tol: float
+    xy: np.ndarray,
+    line_of: np.ndarray,
+    n_lines: int,
+    tol: float,
+    level: np.ndarray | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], LineNoding]:
-    """Give every vertex a node id so that lines join as documented in the module."""
+    """Give every vertex a node id so that lines join as documented in the module.
+
+    ``level`` (per line, :func:`line_levels`): interior vertices join only lines of the same
+    level; a line end joins every line at its position; T-junctions need the same level.
+    """
     sizes = np.bincount(line_of, minlength=n_lines)
     ptr = np.concatenate([[0], np.cumsum(sizes)])
+    level = np.zeros(n_lines, dtype=np.int64) if level is None else level
     # identical coordinates (to the millimetre) are one node, as shared nodes are in OSM
     key = np.round(xy * 1000.0).astype(np.int64)
-    _, base_id = np.unique(key, axis=0, return_inverse=True)
+    _, base_id = np.unique(np.column_stack([key, level[line_of]]), axis=0, return_inverse=True)
     base_id = base_id.ravel().astype(np.int64)
     n_base = int(base_id.max()) + 1
 
@@ -185,14 +389,15 @@ def _node_lines(
     split_line = np.zeros(0, dtype=np.int64)
     split_dist = np.zeros(0)
     split_id = np.zeros(0, dtype=np.int64)
-    link_a = link_b = np.zeros(0, dtype=np.int64)
+    link_a, link_b = _level_links(key, base_id, ends)
     if tol > 0:
         i, j = shapely.STRtree(end_pts).query(end_pts, predicate="dwithin", distance=tol)
-        link_a, link_b = base_id[ends[i]], base_id[ends[j]]
-        # T-junctions: a line end near another line's interior
+        link_a = np.concatenate([link_a, base_id[ends[i]]])
+        link_b = np.concatenate([link_b, base_id[ends[j]]])
+        # T-junctions: a line end near another line's interior (of the same level)
         lines = shapely.linestrings(xy, indices=line_of)
         pi, li = shapely.STRtree(lines).query(end_pts, predicate="dwithin", distance=tol)
-        other = line_of[ends[pi]] != li
+        other = (line_of[ends[pi]] != li) & (level[line_of[ends[pi]]] == level[li])
         pi, li = pi[other], li[other]
         d = shapely.line_locate_point(lines[li], end_pts[pi])
         interior = (d > tol) & (d < shapely.length(lines[li]) - tol)

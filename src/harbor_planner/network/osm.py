@@ -24,12 +24,14 @@ from harbor_planner.network._ways import WAY_TAGS, RawWays
 
 __all__ = [
     "OSM_SUFFIXES",
+    "OsmScan",
     "find_unparsable_node",
     "is_osm_path",
     "osm_read_error",
     "read_graphml_ways",
     "read_osm_ways",
     "read_place_ways",
+    "scan_to_ways",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,8 +72,14 @@ _MAX_LISTED = 5
 
 
 @dataclass
-class _OsmScan:
-    """Highway ways of an OSM file as flat lists; ``nan`` where a node has no position yet."""
+class OsmScan:
+    """Highway ways of an OSM file as flat lists; ``nan`` where a node has no position yet.
+
+    ``ptr`` are the offsets of each way's positions in ``refs``/``lons``/``lats``; ``rows``
+    the tags (:data:`~harbor_planner.network._ways.WAY_TAGS` and ``way_id``) of each way;
+    ``lifts`` the ids of ``highway=elevator`` nodes; ``unknown`` the ids of nodes not found
+    (yet) and ``bad`` those found with an invalid position.
+    """
 
     ptr: list[int] = field(default_factory=lambda: [0])
     refs: list[int] = field(default_factory=list)
@@ -167,12 +175,12 @@ def find_unparsable_node(path: str | Path) -> tuple[str, str | None, str | None]
     return None
 
 
-def _scan_highways(path: Path) -> _OsmScan:
+def _scan_highways(path: Path) -> OsmScan:
     """Pass 1: the highway ways, lift nodes and node positions known from the cache."""
     import osmium
 
     undefined = 2**31 - 1  # libosmium's "no coordinate"
-    scan = _OsmScan()
+    scan = OsmScan()
     fp = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
@@ -232,7 +240,7 @@ def _resolve_nodes(path: Path, wanted: set[int]) -> tuple[dict[int, tuple[float,
 
 
 def _split_at_gaps(
-    scan: _OsmScan, found: dict[int, tuple[float, float]]
+    scan: OsmScan, found: dict[int, tuple[float, float]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame, dict[str, int]]:
     """Cut every way at its nodes without a position; keep runs of two or more nodes.
 
@@ -345,6 +353,42 @@ def read_osm_ways(path: str | Path, *, metric_crs: str | None = None) -> RawWays
             bad |= bad_late
     except (RuntimeError, osmium.InvalidLocationError) as exc:
         raise osm_read_error(path, exc) from None
+    return scan_to_ways(path, scan, found, bad, metric_crs=metric_crs)
+
+
+def scan_to_ways(
+    path: Path,
+    scan: OsmScan,
+    found: dict[int, tuple[float, float]],
+    bad: set[int],
+    *,
+    metric_crs: str | None = None,
+) -> RawWays:
+    """Ways of a scanned OSM file: cut at nodes without a position, in a metric CRS.
+
+    Parameters
+    ----------
+    path
+        The file (for messages).
+    scan
+        The highway ways and what is known of their nodes.
+    found
+        Positions ``(lon, lat)`` of nodes the scan left without one (``nan``).
+    bad
+        Ids of nodes present with an invalid position (warned about).
+    metric_crs
+        CRS for lengths; default the local UTM zone.
+
+    Returns
+    -------
+    RawWays
+
+    Raises
+    ------
+    NetworkError
+        No way, or no way with two nodes with a position.
+
+    """
     if not scan.rows:
         raise NetworkError(f"{path}: no ways tagged highway=*; is this a street extract?")
     ptr, refs, lonlat, tags, counts = _split_at_gaps(scan, found)

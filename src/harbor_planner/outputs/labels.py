@@ -16,12 +16,12 @@ from harbor_planner.errors import InputDataError
 from harbor_planner.settings import LANGS, STATUS_LABELS, status_label
 
 __all__ = [
+    "GRADE_SOURCE_ZH",
     "HEADER_ZH",
     "MAP_TEXT",
     "REPORT_TEXT",
     "SHEET_NAMES",
     "SUMMARY_ZH",
-    "GRADE_SOURCE_ZH",
     "VALUE_ZH",
     "map_text",
     "report_labels",

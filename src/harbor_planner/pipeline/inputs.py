@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "check_candidates_datum",
     "check_stations_datum",
+    "clip_margin_m",
     "load_demand",
     "load_districts",
     "load_network",
@@ -170,7 +171,33 @@ def check_candidates_datum(
     )
 
 
-def load_network(cfg: NetworkConfig, *, progress: bool | None = None) -> WalkNetwork:
+def clip_margin_m(cfg: NetworkConfig, minutes: float | None) -> float | None:
+    """The margin kept around ``network.within``/``bbox``: ``margin_m``, else the walk.
+
+    Parameters
+    ----------
+    cfg
+        ``scenario.network``.
+    minutes
+        The longest walk the study asks for (``None``: the default of ``build_network``,
+        :data:`~harbor_planner.settings.MINUTES`).
+
+    Returns
+    -------
+    float or None
+        ``margin_m`` when set, else ``minutes`` at the walking speed, in metres.
+
+    """
+    from harbor_planner.settings import WALK_SPEED_KMH
+
+    if cfg.margin_m is not None or minutes is None:
+        return cfg.margin_m
+    return float(minutes) * (cfg.walk_speed_kmh or WALK_SPEED_KMH) * 1000.0 / 60.0
+
+
+def load_network(
+    cfg: NetworkConfig, *, progress: bool | None = None, minutes: float | None = None
+) -> WalkNetwork:
     """The walk network of a ``[network]`` section (built, or loaded from a saved ``.npz``).
 
     Parameters
@@ -179,6 +206,9 @@ def load_network(cfg: NetworkConfig, *, progress: bool | None = None) -> WalkNet
         ``scenario.network`` (``network build`` and ``info`` make one of their own).
     progress
         Progress bars: ``None`` on terminals only, ``False`` never.
+    minutes
+        The longest walk the study asks for: with ``network.within``/``bbox`` and no
+        ``margin_m``, the ways within this walk of the area are kept (:func:`clip_margin_m`).
 
     Returns
     -------
@@ -199,6 +229,9 @@ def load_network(cfg: NetworkConfig, *, progress: bool | None = None) -> WalkNet
         snap_tolerance_m=cfg.snap_tolerance_m,
         metric_crs=cfg.metric_crs,
         progress=progress,
+        within=cfg.within,
+        bbox=cfg.bbox,
+        margin_m=clip_margin_m(cfg, minutes),
     )
 
 

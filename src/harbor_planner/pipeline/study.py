@@ -132,7 +132,11 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
             f" ({s.rejected} rows rejected)" if s.rejected else ""
         )
     with step("network") as note:
-        s.network = load_network(scenario.network, progress=progress)
+        s.network = load_network(
+            scenario.network,
+            progress=progress,
+            minutes=max([scenario.coverage.minutes, *scenario.output.map_bands]),
+        )
         wm = s.network.walk_model
         note["text"] = (
             f"{s.network.n_nodes:,} nodes, {s.network.n_edges:,} edges, {wm.kind} model at "

@@ -238,7 +238,11 @@ def build_section(
             problems.add(dotted, f"{dotted} must be {exc}, got {value_name(value)}")
             ok = False
             continue
-        if (dotted == "network.source" and not converted.startswith("place:")) or (
+        if dotted == "network.source":
+            converted = _resolve_sources(converted, base)
+        elif dotted == "network.within":
+            converted = _resolve_within(converted, base)
+        elif (
             dotted in ("optimize.candidates", "coverage.exit_candidates_sites")
             and converted != "auto"
         ):
@@ -259,6 +263,25 @@ def build_section(
     return cls(**kwargs) if ok else None
 
 
+def _resolve_sources(value: str | list[str], base: Path) -> str | list[str]:
+    """``network.source``: file sources made absolute (``place:`` names kept)."""
+
+    def one(text: str) -> str:
+        return text if text.startswith("place:") else str(under(base, text))
+
+    return [one(v) for v in value] if isinstance(value, list) else one(value)
+
+
+def _resolve_within(value: str | list[str], base: Path) -> str | list[str]:
+    """``network.within``: a polygon file made absolute; district names kept."""
+    from harbor_planner.network.clip import is_area_file
+
+    def one(text: str) -> str:
+        return str(under(base, text)) if is_area_file(text) else text
+
+    return [one(v) for v in value] if isinstance(value, list) else one(value)
+
+
 def _resolve_poi(text: str, base: Path) -> str:
     """A POI source ``FILE[:CRS[:KIND]]`` with FILE made absolute."""
     file, sep, rest = text.partition(":")
@@ -269,6 +292,23 @@ def under(base: Path, text: str) -> Path:
     """``text`` as a path, relative ones taken from ``base`` (normalised, links kept)."""
     p = Path(text).expanduser()
     return p if p.is_absolute() else Path(os.path.normpath(base / p))
+
+
+def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
+    """``network.within``/``bbox``/``margin_m``/``source`` that do not fit together."""
+    from harbor_planner.network.clip import parse_bbox
+
+    if isinstance(net.source, list) and not net.source:
+        problems.add("network.source", "network.source: give at least one source")
+    if net.within is not None and net.bbox is not None:
+        problems.add("network.bbox", "give network.within or network.bbox, not both")
+    if net.bbox is not None:
+        try:
+            parse_bbox(net.bbox)
+        except InputDataError as exc:
+            problems.add("network.bbox", f"network.{exc}")
+    if net.margin_m is not None and not net.margin_m >= 0:
+        problems.add("network.margin_m", "network.margin_m must be metres >= 0")
 
 
 def check_consistency(built: dict[str, Any], problems: Problems) -> None:
@@ -288,6 +328,7 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         problems.add("network.walk_model", "walk_model 'hilly' needs network.dem (a raster)")
     if net.walk_speed_kmh is not None and not 0 < net.walk_speed_kmh < 20:
         problems.add("network.walk_speed_kmh", "walk_speed_kmh must be between 0 and 20")
+    _check_network_area(net, problems)
     demand: DemandConfig = built.get("demand", DemandConfig())
     if demand.kind in ("buildings", "points") and demand.file is None:
         problems.add("demand.kind", f"demand kind {demand.kind!r} needs demand.file")

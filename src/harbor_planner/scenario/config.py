@@ -198,9 +198,16 @@ class Scenario:
         files: dict[str, Path] = {}
         if self.path is not None:
             files["scenario"] = self.path
-        src = self.network.source
-        if not src.startswith("place:"):
-            files["network"] = Path(src)
+        sources = [s for s in self.network.sources if not s.startswith("place:")]
+        for i, src in enumerate(sources):
+            files["network" if i == 0 else f"network{i + 1}"] = Path(src)
+        within = self.network.within
+        if within is not None:
+            from harbor_planner.network.clip import is_area_file
+
+            areas = [w for w in (within if isinstance(within, list) else [within])]
+            for i, area in enumerate(a for a in areas if is_area_file(a)):
+                files["network_within" if i == 0 else f"network_within{i + 1}"] = Path(area)
         sources = self.stations.sources
         for i, (path, _) in enumerate(sources):
             files["stations" if len(sources) == 1 else f"stations{i + 1}"] = path

@@ -36,7 +36,8 @@ class NetworkConfig:
     ----------
     source
         OSM file, GraphML, street-centreline layer, saved ``.npz`` network, or
-        ``place:NAME`` (downloads from OpenStreetMap).
+        ``place:NAME`` (downloads from OpenStreetMap); or a list of sources joined into one
+        network (OSM files by node id, line layers by shared vertices).
     walk_model
         ``flat``, ``stairs`` or ``hilly`` (default: hilly with a DEM, else stairs).
     walk_speed_kmh
@@ -57,10 +58,18 @@ class NetworkConfig:
         Line layers: join line ends closer than this.
     metric_crs
         Projected CRS for lengths (default: the local UTM zone).
+    within
+        Keep only the ways reaching into these districts (names or adcodes: a list, or text
+        separated by commas) or this polygon layer; OSM files are clipped while read.
+    bbox
+        Or keep the ways reaching into this WGS-84 box ``[W, S, E, N]``.
+    margin_m
+        Ways within this many metres of the area are kept too (default: the longest walk
+        the study asks for, its minutes at the walking speed).
 
     """
 
-    source: str
+    source: str | list[str]
     walk_model: Literal[settings.WALK_MODELS] | None = None
     walk_speed_kmh: float | None = None
     dem: Path | None = None
@@ -70,6 +79,14 @@ class NetworkConfig:
     keep_all: bool = False
     snap_tolerance_m: float = settings.SNAP_TOLERANCE_M
     metric_crs: str | None = None
+    within: str | list[str] | None = None
+    bbox: list[float] | None = None
+    margin_m: float | None = None
+
+    @property
+    def sources(self) -> list[str]:
+        """Every source, as a list."""
+        return list(self.source) if isinstance(self.source, list) else [self.source]
 
 
 @dataclass(frozen=True)
@@ -356,6 +373,7 @@ class CentresConfig:
 #: The key naming each input file (roles of :meth:`Scenario.input_files`).
 ROLE_KEYS: dict[str, str] = {
     "network": "network.source",
+    "network_within": "network.within",
     "dem": "network.dem",
     "stations": "stations.file",
     "demand": "demand.file",
