@@ -20,12 +20,14 @@ from harbor_planner.cli._options import (
     add_map_options,
     add_memory_option,
     add_station_input_options,
+    add_study_area_option,
     add_walk_model_options,
     demand_settings,
     network_settings,
     output_settings,
     scenario_from_args,
     stations_settings,
+    study_settings,
 )
 from harbor_planner.cli.analysis import coverage_settings, one_limit
 from harbor_planner.errors import InputDataError, UsageError
@@ -101,6 +103,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         coverage=coverage_settings(args, minutes),
         optimize=optimize_settings(args),
         output=output_settings(args, args.out),
+        study=study_settings(args),
     )
     result = run(scenario, out=args.out, progress=args.progress, summarize=plan_figures)
     selection = result.selection
@@ -173,6 +176,7 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
         "--exclude", default=None, metavar="IDS|FILE", help="site ids that may not be chosen"
     )
     add_demand_options(o)
+    add_study_area_option(o)
     o.add_argument(
         "--minutes",
         default=f"{settings.MINUTES:g}",

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from harbor_planner.cli._options import add_memory_option
+from harbor_planner.cli._options import add_memory_option, add_study_area_option
 
 __all__ = ["add_scenario_commands", "print_run"]
 
@@ -33,10 +33,21 @@ def print_run(result: Any) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     from harbor_planner.scenario import load_scenario, run
 
-    scenario = load_scenario(args.scenario, overrides=args.set or [])
+    scenario = load_scenario(args.scenario, overrides=[*(args.set or []), *_study_overrides(args)])
     result = run(scenario, out=args.out, progress=args.progress)
     print_run(result)
     return 0
+
+
+def _study_overrides(args: argparse.Namespace) -> list[str]:
+    """``--study-area`` as ``--set study.districts=[...]`` or ``--set study.area=FILE``."""
+    import json
+
+    from harbor_planner.cli._options import study_settings
+
+    return [
+        f"study.{k}={json.dumps(v, ensure_ascii=False)}" for k, v in study_settings(args).items()
+    ]
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -92,6 +103,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
         help="change a setting, e.g. --set network.walk_speed_kmh=3.2 (repeatable; values "
         "as in TOML, paths relative to the working directory)",
     )
+    add_study_area_option(r)
     add_memory_option(r)
     r.set_defaults(handler=_cmd_run)
 

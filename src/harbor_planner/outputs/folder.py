@@ -68,6 +68,7 @@ def write_outputs(
     lang: str = "zh",
     title: str | None = None,
     tianditu_key: str | None = None,
+    study_area: Any | None = None,
 ) -> list[Path]:
     """Write the files of a result folder (see the module table).
 
@@ -97,6 +98,8 @@ def write_outputs(
         selection's with these extra figures.
     basemap, lang, title, tianditu_key
         As for :func:`harbor_planner.outputs.make_map` (``lang`` also for the reports).
+    study_area
+        The study area's polygon (drawn on the map).
 
     Returns
     -------
@@ -146,6 +149,7 @@ def write_outputs(
         files.append(_layers_file(out / "layers.gpkg", district_column=district_column, **shown))
     if "map" in wanted:
         options = {"basemap": basemap, "lang": lang, "title": title, "tianditu_key": tianditu_key}
+        options["study_area"] = study_area
         files.append(_map_file(out / "map.html", **shown, **options))
     return files
 

@@ -173,6 +173,7 @@ def write_results(
         lang=cfg.lang,
         title=scenario.title or None,
         tianditu_key=cfg.tianditu_key,
+        study_area=None if study.study_area is None else study.study_area.frame(cfg.lang),
     )
     if study.exits is not None:
         path = out / EXIT_CANDIDATES_FILE

@@ -15,6 +15,7 @@ from harbor_planner.pipeline.analysis import (
     plan,
     plan_figures,
 )
+from harbor_planner.pipeline.area import check_network_reach, load_study_area
 from harbor_planner.pipeline.inputs import (
     check_candidates_datum,
     check_stations_datum,
@@ -62,6 +63,9 @@ class Study:
         The table of ``exit_candidates.csv``.
     isochrones, service_area
         The map's isochrone polygons and their union.
+    study_area
+        The study area of ``[study]`` (:class:`~harbor_planner.study_area.StudyArea`), or
+        ``None``.
 
     """
 
@@ -76,6 +80,7 @@ class Study:
     exits: Any = field(default=None, repr=False)
     isochrones: Any = field(default=None, repr=False)
     service_area: Any = field(default=None, repr=False)
+    study_area: Any = field(default=None, repr=False)
 
 
 @contextlib.contextmanager
@@ -127,15 +132,19 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
             f"{wm.speed_kmh:g} km/h"
         )
     check_datums(scenario, s.stations, s.network)
+    s.study_area = load_study_area(scenario)
+    check_network_reach(s.network, s.study_area, scenario.coverage.minutes)
     with step("demand") as note:
-        s.demand = load_demand(scenario, s.network)
-        within = scenario.demand.within
+        s.demand = load_demand(scenario, s.network, s.study_area)
+        inside = (s.demand.info.get("within") or {}).get("area")
         note["text"] = f"{len(s.demand):,} {s.demand.kind} points, total {s.demand.total:,.0f}" + (
-            f" inside {within.name}" if within is not None else ""
+            f" inside {inside}" if inside else ""
         )
     s.districts = load_districts(scenario)
     with step("coverage") as note:
-        s.coverage = measure_coverage(scenario, s.network, s.stations, s.demand, s.districts)
+        s.coverage = measure_coverage(
+            scenario, s.network, s.stations, s.demand, s.districts, area=s.study_area
+        )
         note["text"] = _coverage_note(s.coverage.summary)
     if scenario.optimizes:
         _plan_steps(scenario, s, step, progress)
@@ -194,7 +203,15 @@ def check_datums(scenario: Scenario, stations: Any, net: Any) -> None:
 
 def _plan_steps(scenario: Scenario, s: Study, step: Step, progress: bool | None) -> None:
     with step("optimize") as note:
-        s.plan = plan(scenario, s.network, s.stations, s.demand, s.districts, progress=progress)
+        s.plan = plan(
+            scenario,
+            s.network,
+            s.stations,
+            s.demand,
+            s.districts,
+            progress=progress,
+            area=s.study_area,
+        )
         sel = s.plan.selection
         note["text"] = (
             f"{len(sel.selected)} new sites ({sel.solver}): {sel.coverage_pct_before:.1f} % -> "
@@ -236,6 +253,7 @@ def study_summary(scenario: Scenario, study: Study) -> dict[str, Any]:
     """
     return {
         "scenario": scenario.title,
+        "study_area": None if study.study_area is None else study.study_area.summary(),
         "coverage": study.coverage.summary,
         "optimize": None if study.plan is None else plan_figures(scenario, study),
         "coverage_after": None if study.coverage_after is None else study.coverage_after.summary,

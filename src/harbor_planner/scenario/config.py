@@ -71,6 +71,7 @@ from harbor_planner.scenario.sections import (
     OptimizeConfig,
     OutputConfig,
     StationsConfig,
+    StudyConfig,
 )
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "OutputConfig",
     "Scenario",
     "StationsConfig",
+    "StudyConfig",
     "demo_scenario_path",
     "key_lines",
     "load_scenario",
@@ -98,7 +100,7 @@ class Scenario:
 
     Attributes
     ----------
-    network, stations, demand, coverage, optimize, output
+    network, stations, demand, coverage, optimize, output, study
         The sections; ``optimize`` is ``None`` when the scenario does not optimise.
     title, description
         Free text shown in the report and the map.
@@ -115,6 +117,7 @@ class Scenario:
     coverage: CoverageConfig = field(default_factory=CoverageConfig)
     optimize: OptimizeConfig | None = None
     output: OutputConfig = field(default_factory=OutputConfig)
+    study: StudyConfig = field(default_factory=StudyConfig)
     title: str = ""
     description: str = ""
     path: Path | None = None
@@ -206,6 +209,7 @@ class Scenario:
             "demand": self.demand.file if self.demand.kind in ("buildings", "points") else None,
             "districts": self.coverage.districts,
             "study_area": self.demand.within,
+            "study_file": self.study.area,
         }
         opt = self.optimize
         if opt is not None and self.optimizes:
