@@ -96,7 +96,7 @@ def test_study_area_of_names_and_adcodes():
     assert one.summary()["districts"] == ["渝中区"]
     assert 15 < one.summary()["area_km2"] < 30  # 渝中区 is about 23 km²
     assert study_area() is None
-    with pytest.raises(InputDataError, match="渝北中区.*not a district"):
+    with pytest.raises(InputDataError, match=r"渝北中区.*not a district"):
         study_area(districts=["渝北中区"])
 
 
