@@ -162,7 +162,8 @@ def _study_legend(items: dict[str, Any], lang: str) -> list[str]:
     rows = []
     if items.get("study_area"):
         swatch = f'<i style="background:transparent;border:3px solid {STUDY_AREA_COLOR}"></i>'
-        rows.append(f"<div>{swatch}{html.escape(STUDY_AREA_LABEL[k])}</div>")
+        en = f' <span class="hp-en">{html.escape(STUDY_AREA_LABEL[1])}</span>' if k == 0 else ""
+        rows.append(f"<div>{swatch}{html.escape(STUDY_AREA_LABEL[k])}{en}</div>")
     marked = items.get("districts_marked") or ()
     if marked:
         swatch = f'<i style="background:{MARKED_COLOR};border:1px dashed #374151"></i>'
