@@ -295,3 +295,49 @@ def test_yuzhong_scenario_confined_to_yuzhong(tmp_path):
     # the network is not clipped: it reaches into the neighbouring districts
     nodes = res.network.nodes_gdf(crs="EPSG:4326").geometry
     assert (_districts(nodes.iloc[::50]) != YUZHONG).any()
+
+
+def test_isochrones_and_map_take_the_stations_in_reach(border, tmp_path):
+    common = ["--network", str(border / "streets.geojson"), "--walk-model", "flat"]
+    common += ["--stations", str(border / "stations.csv"), "--crs", "wgs84"]
+    near = tmp_path / "near.geojson"
+    # a small square around station E2: only stations within 5 minutes' walk of it are drawn
+    x, y = X0 + DX * 8, Y0 + DY * 9
+    area = box(x - 0.0005, y - 0.0005, x + 0.0005, y + 0.0005)
+    gpd.GeoDataFrame(geometry=[area], crs=4326).to_file(near, driver="GeoJSON")
+    out = tmp_path / "iso.gpkg"
+    args = ["isochrones", *common, "--minutes", "5", "--study-area", str(near), "--out", str(out)]
+    assert main(args) == 0
+    assert set(gpd.read_file(out)["station_id"]) == {"E2"}
+    page = tmp_path / "map.html"
+    args = ["map", *common, "--study-area", str(near), "--map-bands", "5", "--out", str(page)]
+    assert main(args) == 0
+    html = page.read_text("utf-8")
+    assert "hp-study-area" in html and "Study area" in html
+    far = tmp_path / "far.geojson"
+    gpd.GeoDataFrame(geometry=[box(106.6, 29.6, 106.61, 29.61)], crs=4326).to_file(far)
+    args = ["isochrones", *common, "--study-area", str(far), "--out", str(tmp_path / "x.gpkg")]
+    assert main(args) == 3
+
+
+def test_report_note_compares_only_districts_of_the_study():
+    from types import SimpleNamespace
+
+    from harbor_planner.outputs.report_study import study_area_note
+
+    bd = pd.DataFrame(
+        {
+            "district": ["南岸区", "江北区", "渝中区", "沙坪坝区"],
+            "status": ["too_small", "study", "study", "outside"],
+            "coverage_pct": [100.0, 40.0, 70.0, 0.0],
+        }
+    )
+    area = {"districts": ["渝中区", "江北区"], "adcodes": ["500103", "500105"], "area_km2": 244.5}
+    cov = SimpleNamespace(summary={"study_area": area}, by_district=bd)
+    en = study_area_note(cov, "en")
+    assert "Study area: 渝中区, 江北区 (244.5 km²)" in en
+    assert "Lowest district coverage: 江北区 (40.0%); highest: 渝中区 (70.0%)" in en
+    assert "Not compared (too little demand): 南岸区" in en
+    assert "Not compared (outside the study area): 沙坪坝区" in en
+    zh = study_area_note(cov, "zh")
+    assert "覆盖率最低的区县为江北区（40.0%），最高的为渝中区（70.0%）" in zh
