@@ -197,6 +197,29 @@ CENTRE_RADIUS_M: float = 1000.0
 #: Coordinates of a centres CSV unless stated (``centres.crs``, ``--centres-crs``).
 CENTRES_CRS: str = "wgs84"
 
+# study area (issue 16): see :mod:`harbor_planner.study_area`
+#: A district of the demand is "too small" (需求过少) when it holds less than this share of
+#: the study's demand (percent) ...
+DISTRICT_MIN_SHARE_PCT: float = 0.5
+#: ... or fewer demand points than this (30 main-street points = 1.5 km of main street at
+#: the default spacing): its coverage is not a figure to publish (a sliver of a neighbouring
+#: district at the edge of the network), so it is marked, not coloured.
+DISTRICT_MIN_POINTS: int = 30
+#: Status of each row of the district tables: in the study area, outside it, too little demand.
+DISTRICT_STATUSES: tuple[str, ...] = ("study", "outside", "too_small")
+#: (Chinese, English) label of each district status (tables, map, report).
+DISTRICT_STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "study": ("研究范围内", "in the study area"),
+    "outside": ("研究范围外", "outside the study area"),
+    "too_small": ("需求过少", "too little demand"),
+}
+#: (Chinese, English) name of the study-area layer and its legend entry.
+STUDY_AREA_LABEL: tuple[str, str] = ("研究范围", "Study area")
+#: Outline colour of the study area on the maps.
+STUDY_AREA_COLOR: str = "#111827"
+#: File suffixes that make ``--study-area`` a polygon layer rather than district names.
+STUDY_AREA_SUFFIXES: tuple[str, ...] = (".gpkg", ".geojson", ".json", ".shp", ".kml", ".zip")
+
 # ----------------------------------------------------------------------------- optimise
 
 #: Optimisation modes: maximal coverage (add N) or set cover (reach a target).

@@ -30,6 +30,7 @@ __all__ = [
     "add_memory_option",
     "add_network_area_options",
     "add_station_input_options",
+    "add_study_area_option",
     "add_walk_model_options",
     "centre_overrides",
     "centres_settings",
@@ -44,6 +45,7 @@ __all__ = [
     "parse_minutes",
     "scenario_from_args",
     "stations_settings",
+    "study_settings",
 ]
 
 
@@ -265,6 +267,49 @@ def add_memory_option(p: argparse.ArgumentParser) -> None:
         help="refuse work whose memory estimate is above this many GB (default: the memory "
         f"available now, or {settings.MEMORY_LIMIT_ENV}; wins over coverage.memory_limit_gb)",
     )
+
+
+def add_study_area_option(p: argparse.ArgumentParser) -> None:
+    """``--study-area NAMES|FILE``: the ``[study]`` districts or polygon layer."""
+    p.add_argument(
+        "--study-area",
+        default=None,
+        metavar="NAMES|FILE",
+        help="study area: Chongqing districts (names or adcodes, comma-separated, e.g. "
+        "渝中区,江北区) or a polygon layer; demand, new sites and the district tables are "
+        "confined to it, the network is not (stations outside still count)",
+    )
+
+
+def study_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``[study]`` from ``--study-area`` (empty without it)."""
+    from harbor_planner.study_area import parse_study_area_text
+
+    text = getattr(args, "study_area", None)
+    if text is None:
+        return {}
+    values = parse_study_area_text(text)
+    if not values.get("area") and not values.get("districts"):
+        raise UsageError(
+            f"--study-area {text!r}: give district names (渝中区,江北区) or a polygon file",
+            option="--study-area",
+        )
+    names = values.get("districts")
+    if names:
+        import pandas as pd
+
+        from harbor_planner.districts import match_district_names
+
+        codes = match_district_names(pd.Series(names))
+        unknown = [n for n, c in zip(names, codes, strict=True) if pd.isna(c) or c == "nan"]
+        if unknown:
+            raise UsageError(
+                f"--study-area {text}: {', '.join(unknown)}: not a district or county of "
+                "Chongqing (give names such as 渝中区 or Yuzhong, adcodes such as 500103, or a "
+                "polygon file)",
+                option="--study-area",
+            )
+    return _given(values)
 
 
 # --------------------------------------------------------------------------- settings

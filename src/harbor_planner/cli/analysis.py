@@ -18,6 +18,7 @@ from harbor_planner.cli._options import (
     add_map_options,
     add_memory_option,
     add_station_input_options,
+    add_study_area_option,
     add_walk_model_options,
     centres_settings,
     check_outputs,
@@ -28,6 +29,7 @@ from harbor_planner.cli._options import (
     parse_minutes,
     scenario_from_args,
     stations_settings,
+    study_settings,
 )
 from harbor_planner.errors import UsageError
 
@@ -56,7 +58,9 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers {args.workers}: expected 1 or more threads")
     scenario = scenario_from_args(
-        network=network_settings(args, args.network), stations=stations_settings(args)
+        network=network_settings(args, args.network),
+        stations=stations_settings(args),
+        study=study_settings(args),
     )
     side = args.out.with_name(args.out.stem + "_service_area" + args.out.suffix)
     outputs = [args.out, side] if args.service_area and suffix != ".gpkg" else [args.out]
@@ -64,6 +68,7 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
     stations, _ = load_stations(scenario)
     net = load_network(scenario.network, progress=args.progress, minutes=max(minutes))
     check_stations_datum(scenario, stations, net)
+    stations = _in_reach(scenario, stations, net, max(minutes))
     polys, area = station_isochrones(
         scenario,
         net,
@@ -95,6 +100,13 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
         f"stations; wrote {', '.join(written)}"
     )
     return 0
+
+
+def _in_reach(scenario: Any, stations: Any, net: Any, minutes: float) -> Any:
+    """The stations that can reach the study area within ``minutes`` (all without one)."""
+    from harbor_planner.pipeline.area import load_study_area, stations_in_reach
+
+    return stations_in_reach(stations, load_study_area(scenario), net, minutes)
 
 
 def coverage_settings(args: argparse.Namespace, minutes: float) -> dict[str, object]:
@@ -134,6 +146,7 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
         coverage=coverage_settings(args, minutes),
         output=output_settings(args, args.out),
         centres=centres_settings(args),
+        study=study_settings(args),
     )
     result = run(scenario, out=args.out, progress=args.progress, summarize=_coverage_summary)
     summary = result.coverage.summary
@@ -162,6 +175,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
         study_inputs,
         write_map,
     )
+    from harbor_planner.pipeline.area import load_study_area, stations_in_reach
 
     if args.out.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"--out {args.out}: expected an .html file name")
@@ -169,14 +183,19 @@ def _cmd_map(args: argparse.Namespace) -> int:
         network=network_settings(args, args.network),
         stations=stations_settings(args),
         output=output_settings(args),
+        study=study_settings(args),
     )
     check_outputs([args.out], {**study_inputs(scenario), "sites": args.sites})
     stations, _ = load_stations(scenario)
     net = load_network(scenario.network, progress=args.progress)
     check_stations_datum(scenario, stations, net)
+    study = load_study_area(scenario)
+    stations = stations_in_reach(stations, study, net, max(scenario.output.map_bands, default=15))
     iso, area = map_isochrones(scenario, net, stations, progress=args.progress)
     sites = None if args.sites is None else read_sites(args.sites)
-    write_map(scenario, args.out, stations=stations, sites=sites, isochrones=iso, service_area=area)
+    outline = None if study is None else study.frame(scenario.output.lang)
+    write_map(scenario, args.out, stations=stations, sites=sites, isochrones=iso,
+              service_area=area, study_area=outline)  # fmt: skip
     print(f"wrote {args.out}")
     return 0
 
@@ -241,6 +260,7 @@ def _add_isochrones_command(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also write the union of all stations per band (layer service_area)",
     )
+    add_study_area_option(i)
     add_walk_model_options(i)
     add_memory_option(i)
     i.set_defaults(handler=_cmd_isochrones)
@@ -291,6 +311,7 @@ def _add_coverage_command(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument("--candidates-crs", default=None, metavar="CRS", help="CRS of --candidates")
     c.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    add_study_area_option(c)
     add_map_options(c)
     add_map_band_options(c)
     add_centre_options(c)
@@ -315,6 +336,7 @@ def add_map_command(sub: argparse._SubParsersAction) -> None:
         "--sites", type=Path, default=None, metavar="FILE", help="selected_sites.gpkg or .csv"
     )
     m.add_argument("--out", type=Path, required=True, help="output .html")
+    add_study_area_option(m)
     add_map_options(m)
     add_map_band_options(m)
     add_walk_model_options(m)

@@ -21,6 +21,7 @@ from harbor_planner.cli._options import (
     add_map_options,
     add_memory_option,
     add_station_input_options,
+    add_study_area_option,
     add_walk_model_options,
     centres_settings,
     demand_settings,
@@ -28,6 +29,7 @@ from harbor_planner.cli._options import (
     output_settings,
     scenario_from_args,
     stations_settings,
+    study_settings,
 )
 from harbor_planner.cli.analysis import coverage_settings, one_limit
 from harbor_planner.errors import InputDataError, UsageError
@@ -103,6 +105,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         optimize=optimize_settings(args),
         output=output_settings(args, args.out),
         centres=centres_settings(args),
+        study=study_settings(args),
     )
     result = run(scenario, out=args.out, progress=args.progress, summarize=_optimize_summary)
     selection = result.selection
@@ -182,6 +185,7 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
         "--exclude", default=None, metavar="IDS|FILE", help="site ids that may not be chosen"
     )
     add_demand_options(o)
+    add_study_area_option(o)
     o.add_argument(
         "--minutes",
         default=f"{settings.MINUTES:g}",

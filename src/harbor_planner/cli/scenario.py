@@ -6,7 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from harbor_planner.cli._options import add_centre_options, add_memory_option
+from harbor_planner.cli._options import (
+    add_centre_options,
+    add_memory_option,
+    add_study_area_option,
+)
 
 __all__ = ["add_scenario_commands", "print_run"]
 
@@ -34,10 +38,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from harbor_planner.cli._options import centre_overrides
     from harbor_planner.scenario import load_scenario, run
 
-    scenario = load_scenario(args.scenario, overrides=[*(args.set or []), *centre_overrides(args)])
+    overrides = [*(args.set or []), *centre_overrides(args), *_study_overrides(args)]
+    scenario = load_scenario(args.scenario, overrides=overrides)
     result = run(scenario, out=args.out, progress=args.progress)
     print_run(result)
     return 0
+
+
+def _study_overrides(args: argparse.Namespace) -> list[str]:
+    """``--study-area`` as ``--set study.districts=[...]`` or ``--set study.area=FILE``."""
+    import json
+
+    from harbor_planner.cli._options import study_settings
+
+    return [
+        f"study.{k}={json.dumps(v, ensure_ascii=False)}" for k, v in study_settings(args).items()
+    ]
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -94,6 +110,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
         "as in TOML, paths relative to the working directory)",
     )
     add_centre_options(r)
+    add_study_area_option(r)
     add_memory_option(r)
     r.set_defaults(handler=_cmd_run)
 

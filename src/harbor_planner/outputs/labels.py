@@ -217,6 +217,7 @@ HEADER_ZH: dict[str, str] = {
     "double_coverage_pct": "双重覆盖率(%)",
     "sites_added": "新增站点数",
     "coverage_pct_after": "新增后覆盖率(%)",
+    "demand_share_pct": "需求占比(%)",  # study area: share of the study's demand
     "station_id": "编号",
     "name": "名称",
     "address": "地址",

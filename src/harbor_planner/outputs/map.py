@@ -67,7 +67,6 @@ from harbor_planner.outputs.map_plan import (
     centre_layers,
     coverage_change_layers,
     plan_legend_rows,
-    study_area_layer,
 )
 from harbor_planner.outputs.map_specs import (
     COVERAGE_CLASSES,
@@ -88,6 +87,7 @@ from harbor_planner.outputs.map_specs import (
     service_area_layer,
     site_layer,
     station_layers,
+    study_area_layer,
 )
 from harbor_planner.settings import BASEMAPS, LANGS, STATUS_VALUES
 
@@ -157,7 +157,50 @@ def _legend_html(items: dict[str, Any], lang: str) -> str:
             lower = upper
         parts.append(row(box(NO_DATA_COLOR), text=map_text("no_data", lang)))
     parts += plan_legend_rows(items, lang)
+    parts += _study_legend(items, lang)
     return "".join(parts)
+
+
+def _study_legend(items: dict[str, Any], lang: str) -> list[str]:
+    """Legend rows of the study area and of the districts left uncoloured (研究范围外/需求过少)."""
+    from harbor_planner.outputs.map_specs import MARKED_COLOR
+    from harbor_planner.settings import (
+        DISTRICT_STATUS_LABELS,
+        STUDY_AREA_COLOR,
+        STUDY_AREA_LABEL,
+    )
+
+    k = 0 if lang == "zh" else 1
+    rows = []
+    if items.get("study_area"):
+        swatch = f'<i style="background:transparent;border:3px solid {STUDY_AREA_COLOR}"></i>'
+        en = f' <span class="hp-en">{html.escape(STUDY_AREA_LABEL[1])}</span>' if k == 0 else ""
+        rows.append(f"<div>{swatch}{html.escape(STUDY_AREA_LABEL[k])}{en}</div>")
+    marked = items.get("districts_marked") or ()
+    if marked:
+        swatch = f'<i style="background:{MARKED_COLOR};border:1px dashed #374151"></i>'
+        text = " / ".join(DISTRICT_STATUS_LABELS[st][k] for st in sorted(marked))
+        rows.append(f"<div>{swatch}{html.escape(text)}</div>")
+    return rows
+
+
+def _add_study_area(m: Any, shown: dict[str, Any], district_stats: Any, lang: str) -> dict:
+    """The study-area outline (its own layer) and the legend entries of the study area."""
+    from harbor_planner.settings import STUDY_AREA_LABEL
+
+    legend: dict[str, Any] = {}
+    if _has(shown.get("study_area")):
+        zh, en = STUDY_AREA_LABEL
+        name = html.escape(en) if lang == "en" else (
+            f'{html.escape(zh)} <span class="hp-en">{html.escape(en)}</span>'
+        )  # fmt: skip
+        vl = element_classes()["VectorLayer"]
+        vl(study_area_layer(shown["study_area"], lang), name=name).add_to(m)
+        legend["study_area"] = True
+    if _has(shown["districts"]) and district_stats is not None and "status" in district_stats:
+        marked = set(district_stats["status"].astype(str)) - {"study"}
+        legend["districts_marked"] = sorted(marked)
+    return legend
 
 
 # --------------------------------------------------------------------------- basemaps
@@ -358,13 +401,12 @@ def _add_areas(m: Any, shown: dict[str, Any], district_stats: Any, lang: str) ->
 
 
 def _add_context(m: Any, shown: dict[str, Any], lang: str) -> dict[str, Any]:
-    """Study area, demand covered before/after new sites and city centres; legend entries."""
+    """Demand covered before/after new sites and city centres; legend entries.
+
+    The study area is drawn by :func:`_add_study_area`.
+    """
     vl = element_classes()["VectorLayer"]
     legend: dict[str, Any] = {}
-    if _has(shown["study_area"]):
-        spec = study_area_layer(shown["study_area"], lang)
-        vl(spec, name=_layer_name("study_area", lang)).add_to(m)
-        legend["study_area"] = True
     before, after = shown["demand_before"], shown["demand_after"]
     if _has(before) and _has(after):
         for key, spec in coverage_change_layers(before, after, lang):
@@ -501,7 +543,9 @@ def make_map(
         given: Chongqing's districts named in it.
     district_stats
         Table with ``district`` and ``coverage_pct`` (:attr:`CoverageResult.by_district`),
-        drawn as a choropleth on ``districts``.
+        drawn as a choropleth on ``districts``; rows whose ``status`` is ``outside`` or
+        ``too_small`` (:func:`harbor_planner.study_area.district_status`) are grey, dashed and
+        named so, never coloured by their coverage.
     demand_after
         The demand with the new sites (``coverage_after.demand``, the same points as
         ``gaps``). With it, ``gaps`` is read as the demand before them and the map shows
@@ -511,7 +555,8 @@ def make_map(
         City centres with ``name``, ``radius_m`` and their coverage figures
         (:func:`harbor_planner.analysis.centres.centre_coverage`): markers and radius circles.
     study_area
-        Study-area polygons, drawn as an outline.
+        The study area's polygon(s) (:meth:`harbor_planner.study_area.StudyArea.frame`),
+        drawn as a dark outline in a layer of its own (研究范围 / Study area).
     basemap
         ``"osm"`` (default), ``"amap"`` (GCJ-02: overlays are shifted to match),
         ``"tianditu"`` or ``"none"``.
@@ -568,6 +613,7 @@ def make_map(
         tile.add_to(m)
     legend = _add_areas(m, shown, district_stats, lang)
     legend.update(_add_context(m, shown, lang))
+    legend.update(_add_study_area(m, shown, district_stats, lang))
     legend.update(_add_points(m, shown, lang))
     _add_controls(m, shown, legend, osm=basemap == "osm", lang=lang, title=title)
     _fit_bounds(m, shown)

@@ -1,7 +1,7 @@
 """Map layers of a plan and of a study's context.
 
-Demand covered before and after new sites, the remaining gaps, city centres with their radius,
-and the study-area outline.
+Demand covered before and after new sites, the remaining gaps, and city centres with their
+radius (the study-area outline is :func:`.map_specs.study_area_layer`).
 
 Like :mod:`.map_specs`, each function returns compact layer specs (every string escaped) for
 the page's ``hpLayer``; the frames are already in display coordinates
@@ -37,7 +37,6 @@ __all__ = [
     "coverage_change_layers",
     "plan_legend_rows",
     "site_gain_columns",
-    "study_area_layer",
 ]
 
 #: Demand covered by the stations already (muted), newly covered by the new sites (bright).
@@ -211,37 +210,6 @@ def centre_layers(centres: Any, lang: str) -> list[tuple[str, dict]]:
     ]
 
 
-def study_area_layer(area: Any, lang: str) -> dict:
-    """The study area's outline (no fill), so that what lies outside stays visible.
-
-    Parameters
-    ----------
-    area
-        Polygons in display coordinates (a ``name`` column is shown when present).
-    lang
-        ``"zh"`` or ``"en"``.
-
-    Returns
-    -------
-    dict
-        The layer spec.
-
-    """
-    names = column(area, "name").tolist()
-    feats = []
-    for j, geom in enumerate(area.geometry):
-        tip = html_text(names[j]) or html.escape(map_text("study_area", lang))
-        feats.append({"g": json.loads(shapely.to_geojson(geom)), "t": tip, "p": [tip]})
-    style = {
-        "color": STUDY_AREA_COLOR,
-        "weight": 2.5,
-        "dashArray": "8 4",
-        "fill": False,
-        "className": "hp-study-area",
-    }
-    return _spec("shape", style, [html.escape(map_text("study_area", lang))], feats)
-
-
 def _spec(kind: str, style: dict[str, Any], fields: list[str], features: list[dict]) -> dict:
     return {
         "kind": kind,
@@ -259,7 +227,7 @@ def plan_legend_rows(items: dict[str, Any], lang: str) -> list[str]:
     ----------
     items
         The map's legend flags: ``covered_before``, ``newly_covered``, ``remaining_gaps``,
-        ``centres``, ``study_area``.
+        ``centres`` (the study area's row is :mod:`harbor_planner.outputs.map`'s).
     lang
         ``"zh"`` or ``"en"``.
 
@@ -276,8 +244,6 @@ def plan_legend_rows(items: dict[str, Any], lang: str) -> list[str]:
         "remaining_gaps": f'<i class="hp-dot" style="background:{GAP_COLOR};'
         f'border-color:{GAP_COLOR}"></i>',
         "centres": f'<i style="background:transparent;border:2px dotted {CENTRE_COLOR}"></i>',
-        "study_area": f'<i style="background:transparent;border:2px dashed {STUDY_AREA_COLOR}">'
-        "</i>",
     }
     rows = []
     for key, swatch in swatches.items():

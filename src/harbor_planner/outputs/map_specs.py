@@ -47,6 +47,7 @@ __all__ = [
     "service_area_layer",
     "site_layer",
     "station_layers",
+    "study_area_layer",
 ]
 
 #: Layers with more features than this render through the canvas renderer instead of SVG.
@@ -84,6 +85,8 @@ COVERAGE_CLASSES = (
     (math.inf, "#1a9641"),
 )
 NO_DATA_COLOR = "#d1d5db"
+#: Districts outside the study area or with too little demand (grey, dashed outline).
+MARKED_COLOR = "#9ca3af"
 
 
 # --------------------------------------------------------------------------- values
@@ -557,6 +560,9 @@ def district_layer(districts: Any, stats: Any, lang: str) -> dict:
         for d, p in zip(stats["district"], stats["coverage_pct"], strict=True):
             if present(d) and present(p):
                 pct_by_key[str(d).strip()] = float(p)
+    marks = district_marks(stats, lang)
+    for key in marks:
+        pct_by_key.pop(key, None)  # outside the study area or too little demand: not a figure
     labels = [map_text(k, lang) for k in ("district", "coverage_pct")]
     feats = []
     for j, geom in enumerate(districts.geometry):
@@ -573,16 +579,19 @@ def district_layer(districts: Any, stats: Any, lang: str) -> dict:
         if lang == "en" and "name_en" in districts and present(rec["name_en"]):
             name = rec["name_en"]
         pct_text = f"{pct:.1f} %" if pct is not None else map_text("no_data", lang)
+        mark = next((marks[str(rec[c]).strip()] for c in keys_cols if str(rec[c]).strip() in marks),
+                    None)  # fmt: skip
         feats.append(
             {
                 "g": _geojson_geometry(geom),
                 "s": {
-                    "fillColor": _coverage_color(pct),
-                    "fillOpacity": 0.3 if pct is not None else 0.08,
-                    "className": "hp-district",
+                    "fillColor": _coverage_color(pct) if mark is None else MARKED_COLOR,
+                    "fillOpacity": 0.3 if pct is not None or mark is not None else 0.08,
+                    "className": "hp-district" if mark is None else "hp-district hp-marked",
+                    **({} if mark is None else {"dashArray": "4 4"}),
                 },
-                "t": f"{html_text(name) or ''} {html.escape(pct_text)}".strip(),
-                "p": [html_text(name), html.escape(pct_text)],
+                "t": f"{html_text(name) or ''} {html.escape(mark or pct_text)}".strip(),
+                "p": [html_text(name), html.escape(mark or pct_text)],
             }
         )
     style = {"color": "#374151", "weight": 1.5, "opacity": 0.9}
@@ -600,3 +609,58 @@ def auto_districts(stats: Any) -> Any:
         if col in table:
             mask |= table[col].astype(str).isin(wanted).to_numpy()
     return table[mask] if mask.any() else None
+
+
+# --------------------------------------------------------------------------- study area
+
+
+def district_marks(stats: Any, lang: str) -> dict[str, str]:
+    """District name → the label of its status, for the rows that are not figures to publish.
+
+    Rows of ``stats`` whose ``status`` (see :func:`harbor_planner.study_area.district_status`)
+    is ``outside`` (研究范围外) or ``too_small`` (需求过少); empty without a ``status`` column.
+    """
+    from harbor_planner.settings import DISTRICT_STATUS_LABELS
+
+    if stats is None or "status" not in stats or "district" not in stats:
+        return {}
+    out = {}
+    for d, st in zip(stats["district"], stats["status"], strict=True):
+        if present(d) and present(st) and str(st) != "study" and st in DISTRICT_STATUS_LABELS:
+            zh, en = DISTRICT_STATUS_LABELS[str(st)]
+            out[str(d).strip()] = zh if lang == "zh" else en
+    return out
+
+
+def study_area_layer(area: Any, lang: str) -> dict:
+    """The study area: a thick dark outline, no fill.
+
+    Parameters
+    ----------
+    area
+        The study area in display coordinates (``name``: how it is named).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    dict
+        The layer spec.
+
+    """
+    from harbor_planner.settings import STUDY_AREA_COLOR, STUDY_AREA_LABEL
+
+    title = STUDY_AREA_LABEL[0 if lang == "zh" else 1]
+    area_km2 = area.to_crs("EPSG:32648").area.to_numpy() / 1e6
+    names = column(area, "name").tolist()
+    feats = [
+        {
+            "g": _geojson_geometry(geom),
+            "s": {"className": "hp-study-area"},
+            "t": html.escape(f"{title} {names[j] or ''}".strip()),
+            "p": [html_text(names[j]), f"{area_km2[j]:.2f}"],
+        }
+        for j, geom in enumerate(area.geometry)
+    ]
+    style = {"color": STUDY_AREA_COLOR, "weight": 3, "opacity": 0.9, "fill": False}
+    return _spec("shape", style, [title, map_text("area_km2", lang)], feats)

@@ -27,6 +27,7 @@ from harbor_planner.network.osm import OSM_SUFFIXES
 from harbor_planner.outputs.labels import report_labels, status_text, value_text
 from harbor_planner.outputs.ranges import dem_flat_cards, pct_with_range
 from harbor_planner.outputs.report_centres import centres_section
+from harbor_planner.outputs.report_study import district_name_text, study_area_note
 from harbor_planner.outputs.svg import bars_svg, coverage_curve_svg
 from harbor_planner.outputs.values import (
     district_frame,
@@ -243,7 +244,7 @@ def _district_table(cov: Any, lab: dict[str, str], after: Any | None = None) -> 
                 else []
             )
             yield [
-                (esc(_get(r, "district")), False),
+                (esc(district_name_text(r, lab["lang"])), False),
                 (esc(num_text(_get(r, "stations"))), True),
                 (esc(num_text(_get(r, "demand_total"), 0)), True),
                 (esc(num_text(_get(r, "demand_covered"), 0)), True),
@@ -495,6 +496,7 @@ def report_html(
         if coverage.by_district is not None and len(coverage.by_district):
             body.append(
                 f'<section id="districts"><h2>{esc(lab["districts"])}</h2>'
+                f"{study_area_note(coverage, lab['lang'])}"
                 f"{_district_table(coverage, lab, coverage_after)}</section>"
             )
     body += centres_section(centres, lab)

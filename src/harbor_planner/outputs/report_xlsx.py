@@ -233,7 +233,8 @@ def write_report_xlsx(
     _add_sheet(wb, name["summary"], _summary_frame(coverage, selection, chinese=zh), chinese=zh)
     if coverage is not None and coverage.by_district is not None:
         _add_sheet(
-            wb, name["districts"], district_frame(coverage, coverage_after), chinese=zh,
+            wb, name["districts"],
+            district_frame(coverage, coverage_after, lang="zh" if zh else "en"), chinese=zh,
             formats=_XLSX_FORMATS,
         )  # fmt: skip
     if coverage is not None and coverage.stations is not None:

@@ -22,6 +22,7 @@ from harbor_planner._text import clean_text, redact_secrets
 __all__ = [
     "cell_value",
     "district_frame",
+    "district_status_text",
     "esc",
     "flatten",
     "is_missing",
@@ -208,7 +209,7 @@ def size_text(n: int | None) -> str:
     return f"{n} B"  # pragma: no cover
 
 
-def district_frame(cov: Any, after: Any | None) -> pd.DataFrame:
+def district_frame(cov: Any, after: Any | None, *, lang: str | None = None) -> pd.DataFrame:
     """``cov.by_district`` with ``sites_added`` and ``coverage_pct_after`` from ``after``.
 
     Parameters
@@ -217,6 +218,9 @@ def district_frame(cov: Any, after: Any | None) -> pd.DataFrame:
         A :class:`~harbor_planner.analysis.coverage.CoverageResult` by the stations.
     after
         Coverage by the stations and the new sites, or ``None`` (the table is returned as is).
+    lang
+        Show the ``status`` of each district (研究范围外, 需求过少...) in this language
+        (default: the codes of :data:`harbor_planner.settings.DISTRICT_STATUSES`).
 
     Returns
     -------
@@ -224,7 +228,7 @@ def district_frame(cov: Any, after: Any | None) -> pd.DataFrame:
         One row per district.
 
     """
-    bd = cov.by_district
+    bd = district_status_text(cov.by_district, lang)
     if after is None or after.by_district is None or not len(after.by_district):
         return bd
     a = after.by_district.set_index("district")
@@ -235,6 +239,17 @@ def district_frame(cov: Any, after: Any | None) -> pd.DataFrame:
         coverage_pct_after=a["coverage_pct"].reindex(keyed.index).to_numpy(),
     )
     return out.reset_index()
+
+
+def district_status_text(table: pd.DataFrame, lang: str | None) -> pd.DataFrame:
+    """``table`` with its ``status`` codes as words in ``lang`` (unchanged for ``None``)."""
+    from harbor_planner.settings import DISTRICT_STATUS_LABELS
+
+    if lang is None or "status" not in table:
+        return table
+    k = 0 if lang == "zh" else 1
+    words = {code: pair[k] for code, pair in DISTRICT_STATUS_LABELS.items()}
+    return table.assign(status=table["status"].map(lambda v: words.get(v, v)))
 
 
 def report_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:

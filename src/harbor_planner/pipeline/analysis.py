@@ -29,16 +29,27 @@ __all__ = [
 
 
 def measure_coverage(
-    scenario: Scenario, net: WalkNetwork, stations: Any, demand: Any, districts: Any
+    scenario: Scenario,
+    net: WalkNetwork,
+    stations: Any,
+    demand: Any,
+    districts: Any,
+    *,
+    area: Any = None,
 ) -> Any:
     """Coverage of ``demand`` by ``stations`` within ``coverage.minutes`` of walking.
+
+    The district table says which rows are figures to publish
+    (:func:`~harbor_planner.pipeline.area.mark_districts`).
 
     Parameters
     ----------
     scenario
-        Its ``[coverage]`` and ``stations.max_dist_m`` are used.
+        Its ``[coverage]``, ``[study]`` and ``stations.max_dist_m`` are used.
     net, stations, demand, districts
         Results of the earlier steps.
+    area
+        The study area, or ``None``.
 
     Returns
     -------
@@ -46,8 +57,9 @@ def measure_coverage(
 
     """
     from harbor_planner.analysis.coverage import coverage
+    from harbor_planner.pipeline.area import mark_districts
 
-    return coverage(
+    result = coverage(
         net,
         stations,
         demand,
@@ -56,6 +68,7 @@ def measure_coverage(
         districts=districts,
         district_column=scenario.coverage.district_column,
     )
+    return mark_districts(result, scenario, area)
 
 
 def plan(
@@ -66,11 +79,12 @@ def plan(
     districts: Any,
     *,
     progress: bool | None = None,
+    area: Any = None,
 ) -> Any:
     """New sites as ``[optimize]`` asks: candidates, coverage matrix, selection.
 
     Quotas (a table, or split in proportion to ``quota_column``), exclusions and stages
-    are read here.
+    are read here. With a study area (and ``study.confine``), only candidates inside it.
 
     Parameters
     ----------
@@ -80,6 +94,8 @@ def plan(
         Results of the earlier steps.
     progress
         Progress bars: ``None`` on terminals only, ``False`` never.
+    area
+        The study area, or ``None``.
 
     Returns
     -------
@@ -104,7 +120,7 @@ def plan(
         net,
         stations,
         demand,
-        candidates=opt.candidates,
+        candidates=_candidates(scenario, net, area),
         candidates_crs=opt.candidates_crs,
         candidate_spacing_m=opt.candidate_spacing_m,
         poi_files=opt.poi,
@@ -127,6 +143,25 @@ def plan(
         stages=opt.stage_list,
         min_cover=opt.min_cover,
     )
+
+
+def _candidates(scenario: Scenario, net: WalkNetwork, area: Any) -> Any:
+    """``optimize.candidates`` as given, or built and confined to the study area."""
+    opt = scenario.optimize
+    assert opt is not None
+    if area is None or not scenario.study.confine:
+        return opt.candidates
+    from harbor_planner.candidates import candidates_from_spec
+    from harbor_planner.pipeline.area import confine_candidates
+
+    built = candidates_from_spec(
+        str(opt.candidates),
+        network=net,
+        crs=opt.candidates_crs,
+        spacing_m=opt.candidate_spacing_m,
+        poi_files=opt.poi,
+    )
+    return confine_candidates(built, area, what=f"optimize.candidates ({opt.candidates})")
 
 
 def plan_figures(scenario: Scenario, study: Study) -> dict[str, Any]:
@@ -216,7 +251,9 @@ def coverage_after(scenario: Scenario, study: Study) -> Any:
 
     """
     stations = with_sites(study.stations, study.plan.sites)
-    return measure_coverage(scenario, study.network, stations, study.demand, study.districts)
+    return measure_coverage(
+        scenario, study.network, stations, study.demand, study.districts, area=study.study_area
+    )
 
 
 def exit_candidates(scenario: Scenario, study: Study) -> Any:

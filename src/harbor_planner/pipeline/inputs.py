@@ -235,22 +235,27 @@ def load_network(
     )
 
 
-def load_demand(scenario: Scenario, net: WalkNetwork) -> Any:
-    """The demand points of ``[demand]``, cut to ``demand.within`` when given.
+def load_demand(scenario: Scenario, net: WalkNetwork, area: Any = None) -> Any:
+    """The demand points of ``[demand]``, cut to ``demand.within`` and the study area.
 
     Parameters
     ----------
     scenario
-        Its ``[demand]`` section is used.
+        Its ``[demand]`` (and ``study.confine``) are used.
     net
         The walk network (streets of ``main-streets``, extent of ``grid``).
+    area
+        The study area (:func:`~harbor_planner.pipeline.area.load_study_area`), or ``None``;
+        intersected with ``demand.within`` (see
+        :func:`~harbor_planner.pipeline.area.confine_demand`).
 
     Returns
     -------
     Demand
 
     """
-    from harbor_planner.demand import MAIN_STREET_CLASSES, demand_from_spec, demand_within
+    from harbor_planner.demand import MAIN_STREET_CLASSES, demand_from_spec
+    from harbor_planner.pipeline.area import confine_demand
 
     cfg = scenario.demand
     demand = demand_from_spec(
@@ -262,7 +267,7 @@ def load_demand(scenario: Scenario, net: WalkNetwork) -> Any:
         spacing_m=cfg.spacing_m,
         main_street_classes=cfg.main_street_classes or MAIN_STREET_CLASSES,
     )
-    return demand if cfg.within is None else demand_within(demand, cfg.within)
+    return confine_demand(scenario, demand, area)
 
 
 def load_districts(scenario: Scenario) -> Any:

@@ -175,7 +175,7 @@ def write_results(
         lang=cfg.lang,
         title=scenario.title or None,
         tianditu_key=cfg.tianditu_key,
-        **study_context(study),
+        **study_context(study, cfg.lang),
     )
     if study.exits is not None:
         path = out / EXIT_CANDIDATES_FILE
@@ -186,21 +186,24 @@ def write_results(
     return files
 
 
-def study_context(study: Study) -> dict[str, Any]:
+def study_context(study: Study, lang: str) -> dict[str, Any]:
     """The city centres and the study area of ``study`` for :func:`write_outputs`.
 
     Parameters
     ----------
     study
-        The results (``study_area``: a hook for the study-area polygons, when a study has them).
+        The results.
+    lang
+        ``"zh"`` or ``"en"`` (the study area's names).
 
     Returns
     -------
     dict
-        ``centres`` and ``study_area`` (``None`` when absent).
+        ``centres`` and ``study_area`` (polygons; ``None`` when absent).
 
     """
-    return {"centres": study.centres, "study_area": getattr(study, "study_area", None)}
+    area = None if study.study_area is None else study.study_area.frame(lang)
+    return {"centres": study.centres, "study_area": area}
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> Path:

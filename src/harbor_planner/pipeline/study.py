@@ -16,6 +16,7 @@ from harbor_planner.pipeline.analysis import (
     plan_figures,
     with_sites,
 )
+from harbor_planner.pipeline.area import check_network_reach, load_study_area
 from harbor_planner.pipeline.inputs import (
     check_candidates_datum,
     check_stations_datum,
@@ -72,6 +73,9 @@ class Study:
     centres
         Coverage around each city centre (:func:`~harbor_planner.analysis.centres.
         centre_coverage`; ``None`` without ``[centres]``).
+    study_area
+        The study area of ``[study]`` (:class:`~harbor_planner.study_area.StudyArea`), or
+        ``None``.
 
     """
 
@@ -88,6 +92,7 @@ class Study:
     service_area: Any = field(default=None, repr=False)
     isochrone_method: str | None = None
     centres: Any = field(default=None, repr=False)
+    study_area: Any = field(default=None, repr=False)
 
 
 @contextlib.contextmanager
@@ -143,15 +148,19 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
             f"{wm.speed_kmh:g} km/h" + grades_note(s.network)
         )
     check_datums(scenario, s.stations, s.network)
+    s.study_area = load_study_area(scenario)
+    check_network_reach(s.network, s.study_area, scenario.coverage.minutes)
     with step("demand") as note:
-        s.demand = load_demand(scenario, s.network)
-        within = scenario.demand.within
+        s.demand = load_demand(scenario, s.network, s.study_area)
+        inside = (s.demand.info.get("within") or {}).get("area")
         note["text"] = f"{len(s.demand):,} {s.demand.kind} points, total {s.demand.total:,.0f}" + (
-            f" inside {within.name}" if within is not None else ""
+            f" inside {inside}" if inside else ""
         )
     s.districts = load_districts(scenario)
     with step("coverage") as note:
-        s.coverage = measure_coverage(scenario, s.network, s.stations, s.demand, s.districts)
+        s.coverage = measure_coverage(
+            scenario, s.network, s.stations, s.demand, s.districts, area=s.study_area
+        )
         note["text"] = _coverage_note(s.coverage.summary)
     with step("range") as note:
         s.coverage = with_sensitivity(
@@ -233,7 +242,15 @@ def check_datums(scenario: Scenario, stations: Any, net: Any) -> None:
 
 def _plan_steps(scenario: Scenario, s: Study, step: Step, progress: bool | None) -> None:
     with step("optimize") as note:
-        s.plan = plan(scenario, s.network, s.stations, s.demand, s.districts, progress=progress)
+        s.plan = plan(
+            scenario,
+            s.network,
+            s.stations,
+            s.demand,
+            s.districts,
+            progress=progress,
+            area=s.study_area,
+        )
         sel = s.plan.selection
         note["text"] = (
             f"{len(sel.selected)} new sites ({sel.solver}): {sel.coverage_pct_before:.1f} % -> "
@@ -303,6 +320,7 @@ def study_summary(scenario: Scenario, study: Study) -> dict[str, Any]:
     """
     return {
         "scenario": scenario.title,
+        "study_area": None if study.study_area is None else study.study_area.summary(),
         "coverage": study.coverage.summary,
         "optimize": None if study.plan is None else plan_figures(scenario, study),
         "coverage_after": None if study.coverage_after is None else study.coverage_after.summary,

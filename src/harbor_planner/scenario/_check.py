@@ -25,6 +25,7 @@ from harbor_planner.scenario.sections import (
     OptimizeConfig,
     OutputConfig,
     StationsConfig,
+    StudyConfig,
 )
 
 __all__ = [
@@ -341,6 +342,7 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         problems.add(
             "coverage.exit_candidates_pct", "coverage.exit_candidates_pct must be in (0, 100]"
         )
+    _check_study(built.get("study", StudyConfig()), problems)
     out: OutputConfig = built.get("output", OutputConfig())
     if any(not b > 0 for b in out.map_bands):
         problems.add("output.map_bands", "output.map_bands must be positive minutes")
@@ -383,3 +385,15 @@ def check_centres(built: dict[str, Any], problems: Problems) -> None:
         parse_crs(centres.crs)
     except CRSError as exc:
         problems.add("centres.crs", f"centres.crs: {exc}")
+
+
+def _check_study(study: StudyConfig, problems: Problems) -> None:
+    """``[study]``: the minimum demand of a reported district."""
+    if not 0 <= study.min_district_share_pct < 100:
+        problems.add(
+            "study.min_district_share_pct", "study.min_district_share_pct must be in [0, 100)"
+        )
+    if study.min_district_points < 0:
+        problems.add("study.min_district_points", "study.min_district_points must be 0 or more")
+    if isinstance(study.districts, list) and not study.districts:
+        problems.add("study.districts", "study.districts: name at least one district, e.g. 渝中区")

