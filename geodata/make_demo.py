@@ -42,9 +42,10 @@ import rasterio
 import shapely
 from rasterio.windows import Window, from_bounds
 
-from harbor_planner.candidates.poi import POI_KINDS, osm_poi_candidates
+from harbor_planner.candidates import POI_KINDS, osm_poi_candidates
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.districts import chongqing_districts, locate_districts
+from harbor_planner.network import build_network
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "geodata" / "yuzhong"
@@ -57,12 +58,15 @@ OSM_CREDIT = "© OpenStreetMap contributors, ODbL"
 
 #: The station rule: OSM features of these kinds (harbor-planner's POI kinds, in the order of
 #: the real siting of Yuzhong's 劳动者港湾 — public toilets, petrol stations, banks, community
-#: centres and offices, squares — then metro entrances), inside the district, taken in
+#: centres and offices, squares — then metro entrances), inside the district and at most
+#: ``FRONTAGE_M`` from a street of the walk extract, each placed at its street frontage (the
+#: nearest point of the walk network), taken in
 #: (kind, OSM type, OSM id) order, each kept when at least ``STATION_SPACING_M`` from those
 #: kept before, until ``N_STATIONS``; the first ones are built, then under construction, then
 #: proposed (``STATUS_COUNTS``).
 STATION_KINDS = tuple(POI_KINDS)
 STATION_SPACING_M = 600.0
+FRONTAGE_M = 100.0
 STATUS_COUNTS = (("已建成", 8), ("在建", 3), ("拟建", 3))
 N_STATIONS = sum(n for _, n in STATUS_COUNTS)
 KIND_ZH = {
@@ -258,6 +262,16 @@ def choose_stations(extract: list[Path], boundary_metric: shapely.Geometry) -> p
     found = found.drop_duplicates(["osm_type", "osm_id"])
     metric = found.geometry.to_crs(METRIC_CRS)
     found = found[shapely.contains(boundary_metric, metric.to_numpy())].copy()
+    # at the street frontage: the nearest point of the walk network, within FRONTAGE_M
+    net = build_network(extract[0], progress=False)
+    tree = shapely.STRtree(net.edge_geometry)
+    pts = found.geometry.to_crs(net.crs).to_numpy()
+    idx = tree.query_nearest(pts, max_distance=FRONTAGE_M, all_matches=False)
+    edges = net.edge_geometry[idx[1]]
+    front = shapely.line_interpolate_point(edges, shapely.line_locate_point(edges, pts[idx[0]]))
+    found = found.iloc[idx[0]].copy()
+    found["geometry"] = gpd.GeoSeries(front, crs=net.crs).to_crs("EPSG:4326").to_numpy()
+    found = gpd.GeoDataFrame(found, geometry="geometry", crs="EPSG:4326")
     found["order"] = found["kind"].map({k: i for i, k in enumerate(STATION_KINDS)})
     found = found.sort_values(["order", "osm_type", "osm_id"], kind="stable")
     xy = shapely.get_coordinates(found.geometry.to_crs(METRIC_CRS).to_numpy())
