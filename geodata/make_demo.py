@@ -79,9 +79,19 @@ KIND_ZH = {
     "metro_entrance": "轨道站出入口",
     "bus_stop": "公交站",
 }
-HEADERS = ["编号", "名称", "区县", "地址", "经度", "纬度", "状态", "最美渝工港湾", "面积(㎡)", "OSM"]
+HEADERS = [
+    "编号",
+    "名称",
+    "区县",
+    "地址",
+    "经度",
+    "纬度",
+    "状态",
+    "最美渝工港湾",
+    "面积(㎡)",
+    "OSM",
+]
 
-_META = ("version", "timestamp", "changeset", "uid", "user", "visible")
 
 
 # ----------------------------------------------------------------------------- OSM
@@ -294,7 +304,9 @@ def write_stations(path: Path, chosen: pd.DataFrame) -> None:
     statuses = [s for s, n in STATUS_COUNTS for _ in range(n)]
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["渝中区 渝工港湾 示意站点（按 OSM 要素生成，非官方名录）/ illustrative, not official"])
+    w.writerow(
+        ["渝中区 渝工港湾 示意站点（按 OSM 要素生成，非官方名录）/ illustrative, not official"]
+    )
     w.writerow(HEADERS)
     for i, row in enumerate(chosen.itertuples(index=False)):
         place = row.name if isinstance(row.name, str) and row.name else KIND_ZH[row.kind]
@@ -332,12 +344,16 @@ def write_quota(path: Path, walk: Path) -> None:
 # ----------------------------------------------------------------------------- scenario
 
 
+DESCRIPTION = (
+    "示意站点：按 OSM 要素规则生成，非官方站点名录（illustrative stations from OSM features, "
+    "not the official register）. Data © OpenStreetMap contributors, ODbL."
+)
 SCENARIO = """\
 # The demo: Yuzhong (渝中区), Chongqing, on a small OpenStreetMap extract (© OpenStreetMap
 # contributors, ODbL; see ATTRIBUTION.md) with illustrative stations (示意, NOT the official
 # register). Run it with:  harbor-planner demo   (or: harbor-planner run THIS)
 title = "渝中区 15 分钟步行服务圈（示意站点，非官方名录）/ Yuzhong, illustrative stations"
-description = "示意站点：按 OSM 要素规则生成，非官方站点名录（illustrative stations from OSM features, not the official register）. Data © OpenStreetMap contributors, ODbL."
+description = @DESCRIPTION@
 
 # TODO(study): when the [study] section lands, replace demand.within and optimize.quota with
 #   [study]
@@ -415,7 +431,8 @@ def make_demo(out_dir: str | Path, source: str | Path = SOURCE) -> list[Path]:
     extract = [p["yuzhong_walk.osm.bz2"], p["yuzhong_buildings.osm.bz2"]]
     write_stations(p["stations.csv"], choose_stations(extract, boundary))
     write_quota(p["quota.csv"], p["yuzhong_walk.osm.bz2"])
-    p["demo.toml"].write_text(SCENARIO, encoding="utf-8")
+    description = json.dumps(DESCRIPTION, ensure_ascii=False)
+    p["demo.toml"].write_text(SCENARIO.replace("@DESCRIPTION@", description), encoding="utf-8")
     p["ATTRIBUTION.md"].write_text(ATTRIBUTION, encoding="utf-8")
     return list(p.values())
 

@@ -24,7 +24,9 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     assert plan["coverage_pct_before"] == pytest.approx(cov["coverage_pct"], abs=0.01)
     assert plan["coverage_pct_after"] > plan["coverage_pct_before"]
     # a staged plan whose sites all lie in the study area (the quota)
-    assert plan["sites_added"] == sum(s["sites"] for s in plan["stages"]) and len(plan["stages"]) > 1
+    assert (
+        plan["sites_added"] == sum(s["sites"] for s in plan["stages"]) and len(plan["stages"]) > 1
+    )
     sites = pd.read_csv(out / "selected_sites.csv", encoding="utf-8-sig")
     assert (sites["district"] == "渝中区").all()
     text = capsys.readouterr().out
@@ -145,7 +147,9 @@ def test_optimize_and_run_write_the_same_files_and_figures(tmp_path, capsys):
     assert {"by_district.csv", "by_district_after.csv", "stations.csv"} <= opt_files
     by_opt = json.loads((opt / "summary.json").read_text("utf-8"))
     by_run = json.loads((run / "summary.json").read_text("utf-8"))
-    assert by_opt["coverage_pct_before"] == pytest.approx(by_run["coverage"]["coverage_pct"], abs=0.01)
+    assert by_opt["coverage_pct_before"] == pytest.approx(
+        by_run["coverage"]["coverage_pct"], abs=0.01
+    )
     assert by_opt["coverage_pct_after"] == by_run["optimize"]["coverage_pct_after"]
     assert by_opt["sites_added"] == by_run["optimize"]["sites_added"]
     for name in ("selected_sites.csv", "by_district.csv", "by_district_after.csv"):

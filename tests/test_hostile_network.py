@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import subprocess
 import sys
-import re
 import time
 import zipfile
 from pathlib import Path
@@ -269,8 +269,9 @@ def test_poi_and_building_readers_name_the_unparsable_node(tmp_path):
 @pytest.fixture(scope="module")
 def demo_npz(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("npz") / "demo.npz"
-    net = build_network(DEMO / "yuzhong_walk.osm.bz2", dem=DEMO / "dem.tif", dem_outside="flat",
-                        progress=False)
+    net = build_network(
+        DEMO / "yuzhong_walk.osm.bz2", dem=DEMO / "dem.tif", dem_outside="flat", progress=False
+    )
     save_network(net, path)
     return path
 

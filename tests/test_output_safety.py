@@ -251,8 +251,9 @@ def test_coverage_refuses_a_station_file_that_is_an_output_of_its_folder(workdir
     }[spelling]
     if spelling == "symlink" and not spelled.exists():
         spelled.symlink_to(folder)
-    err = _refused(capsys, ["coverage", "--network", "walk.osm.bz2", "--stations", "res/stations.csv",
-                            "--crs", "gcj02", "--out", str(spelled)], st)  # fmt: skip
+    err = _refused(capsys, ["coverage", "--network", "walk.osm.bz2", "--stations",
+                            "res/stations.csv", "--crs", "gcj02", "--out", str(spelled)],
+                   st)  # fmt: skip
     assert "stations" in err
 
 

@@ -239,7 +239,8 @@ def hostile_coverage(tmp_path_factory):
     stations = _hostile_stations(tmp)
     demo = _demo_dir()
     out = tmp / "cov"
-    args = ["-q", "coverage", "--network", str(demo / "yuzhong_walk.osm.bz2"), "--stations", str(stations),
+    args = ["-q", "coverage", "--network", str(demo / "yuzhong_walk.osm.bz2"),
+            "--stations", str(stations),
             "--crs", "gcj02", "--districts", str(_hostile_districts(tmp)),
             "--district-column", "name", "--exit-candidates", "100", "--out", str(out),
             "--basemap", "tianditu", "--tianditu-key", KEY]  # fmt: skip
