@@ -138,7 +138,7 @@ def test_optimize_and_run_write_the_same_files_and_figures(tmp_path, capsys):
             "--demand-within", str(data / "boundary.geojson"), "--candidates", "auto",
             "--candidate-spacing", "200", "--min-spacing", "300",
             "--quota", str(data / "quota.csv"), "--stages", "2026:4,2027:4,2028:4",
-            "--solver", "exact", "--out", str(opt)]  # fmt: skip
+            "--solver", "greedy", "--out", str(opt)]  # fmt: skip
     assert main(args) == 0, capsys.readouterr().err
     assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run)]) == 0
     opt_files = {p.name for p in opt.iterdir()}
@@ -185,3 +185,51 @@ def test_exit_candidates_in_run_and_coverage(tmp_path, capsys):
     assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run),
                  "--set", "optimize.enabled=false"]) == 0  # fmt: skip
     assert not (run / "exit_candidates.csv").exists()
+
+
+@pytest.mark.slow
+def test_demo_greedy_plan_is_the_exact_one(tmp_path, capsys):
+    """The demo's staged plan (lazy greedy) is the one HiGHS proves optimal stage by stage."""
+    from harbor_planner.scenario import demo_scenario_path
+
+    scenario = str(demo_scenario_path())
+    greedy, exact = tmp_path / "greedy", tmp_path / "exact"
+    assert (
+        main(
+            [
+                "-q",
+                "run",
+                scenario,
+                "--out",
+                str(greedy),
+                "--set",
+                "optimize.solver=greedy",
+                "--set",
+                'output.formats=["tables"]',
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "-q",
+                "run",
+                scenario,
+                "--out",
+                str(exact),
+                "--set",
+                "optimize.solver=exact",
+                "--set",
+                'output.formats=["tables"]',
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    a = pd.read_csv(greedy / "selected_sites.csv", encoding="utf-8-sig")
+    b = pd.read_csv(exact / "selected_sites.csv", encoding="utf-8-sig")
+    for stage in a["stage"].unique():
+        assert set(a.loc[a["stage"] == stage, "site_id"]) == set(
+            b.loc[b["stage"] == stage, "site_id"]
+        ), stage
