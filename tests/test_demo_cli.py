@@ -138,9 +138,10 @@ def test_optimize_and_run_write_the_same_files_and_figures(tmp_path, capsys):
             "--demand-within", str(data / "boundary.geojson"), "--candidates", "auto",
             "--candidate-spacing", "200", "--min-spacing", "300",
             "--quota", str(data / "quota.csv"), "--stages", "2026:4,2027:4,2028:4",
-            "--solver", "greedy", "--out", str(opt)]  # fmt: skip
+            "--solver", "greedy", "--spacing", "200", "--out", str(opt)]  # fmt: skip
     assert main(args) == 0, capsys.readouterr().err
-    assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run)]) == 0
+    assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run),
+                 "--set", "demand.spacing_m=200"]) == 0  # fmt: skip
     opt_files = {p.name for p in opt.iterdir()}
     run_files = {p.name for p in run.iterdir()}
     assert opt_files == run_files  # run.json (the manifest) too
@@ -169,13 +170,15 @@ def test_exit_candidates_in_run_and_coverage(tmp_path, capsys):
             "--stations", str(data / "stations.csv"), "--crs", "gcj02",
             "--demand-within", str(data / "boundary.geojson"),
             "--exit-candidates", "50", "--candidates", str(data / "stations.csv"),
-            "--candidates-crs", "gcj02", "--map-bands", "", "--out", str(cov)]  # fmt: skip
+            "--candidates-crs", "gcj02", "--map-bands", "", "--spacing", "200",
+            "--out", str(cov)]  # fmt: skip
     assert main(args) == 0, capsys.readouterr().err
     assert "could close" in capsys.readouterr().out
     assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run),
                  "--set", "optimize.enabled=false", "--set", "coverage.exit_candidates_pct=50",
                  "--set", f"coverage.exit_candidates_sites={data / 'stations.csv'}",
-                 "--set", "coverage.exit_candidates_crs=gcj02"])  == 0  # fmt: skip
+                 "--set", "coverage.exit_candidates_crs=gcj02",
+                 "--set", "demand.spacing_m=200"])  == 0  # fmt: skip
     assert "could close" in capsys.readouterr().out
     a = pd.read_csv(cov / "exit_candidates.csv", encoding="utf-8-sig")
     b = pd.read_csv(run / "exit_candidates.csv", encoding="utf-8-sig")

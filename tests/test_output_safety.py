@@ -29,8 +29,8 @@ from harbor_planner.errors import OutputError
 from harbor_planner.scenario import demo_scenario_path
 
 DEMO = demo_scenario_path().parent
-#: A quick demo run: no optimisation, no map isochrones.
-QUICK = ["optimize.enabled=false", "output.map_bands=[]"]
+#: A quick demo run: no optimisation, no map isochrones, main streets every 200 m.
+QUICK = ["optimize.enabled=false", "output.map_bands=[]", "demand.spacing_m=200"]
 USER_TEXT = "the user's own file\n"
 
 

@@ -332,7 +332,8 @@ def test_scenario_run_with_hostile_text_and_key(tmp_path, capsys, caplog):
     for out in outs:
         code = main(["-v", "run", str(scenario), "--out", str(out),
                      "--set", "output.basemap=tianditu",
-                     "--set", "coverage.exit_candidates_pct=100"])  # fmt: skip
+                     "--set", "coverage.exit_candidates_pct=100",
+                     "--set", "demand.spacing_m=200"])  # fmt: skip
         captured = capsys.readouterr()
         assert code == 0, captured.err
     _check_folder(outs[0])
@@ -356,6 +357,7 @@ def test_scenario_run_with_hostile_text_and_key(tmp_path, capsys, caplog):
     _check_csv(tmp_path / "cmp_districts.csv")
 
 
+@pytest.mark.slow  # two whole demo runs; the fast tier reruns coverage (above)
 def test_demo_twice_gives_the_same_bytes(tmp_path, capsys):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
