@@ -1,545 +1,391 @@
-"""Generate the demo data of harbor-planner: a small *fictional* hilly river district.
+"""Make the demo data of harbor-planner: a small extract of Yuzhong (渝中区), Chongqing.
 
-示例区（虚构）/ Demo District (fictional): two banks of a river joined by one bridge, a main
-street grid on each bank, residential lanes, footways, stairways, an escalator, a lift, an
-expressway closed to pedestrians, a few points of interest, buildings, a synthetic DEM, a dozen
-existing worker harbour stations (GCJ-02, GBK, Excel-like) and about forty candidate sites.
+Everything is derived from ``../shared/geodata/yuzhong/`` beside the repository (OpenStreetMap
+data of 2026-04-24, ODbL; an SRTM crop, public domain):
 
-Everything is invented; only the coordinates are placed inside Chongqing municipality (in an
-area without real data in this project) so that the tools accept them. The script is
-deterministic (seeded, no network access, no timestamps): running it twice gives byte-identical
-files.
+* ``yuzhong_walk.osm.bz2``: the walk network — every way of ``walk.osm`` with a node within
+  ``WALK_MARGIN_M`` of the district boundary (so that stations near the edge are timed on the
+  streets beyond it), metadata attributes dropped, nodes then ways sorted by id;
+* ``yuzhong_buildings.osm.bz2``: the building footprints of ``buildings.osm`` with a node inside
+  the district (ways and multipolygon relations);
+* ``dem.tif``: the SRTM crop, cut to the walk extract's extent;
+* ``boundary.geojson``: the district boundary (OSM relation 4738525), the study area;
+* ``stations.csv``: illustrative (示意) stations at OSM features of the extract, chosen by the
+  rule of :func:`choose_stations` — NOT the official register;
+* ``quota.csv``: new sites in 渝中区 only (the walk extract reaches into the neighbours);
+* ``demo.toml``: the scenario ``harbor-planner demo`` runs;
+* ``ATTRIBUTION.md``: the sources and licences.
+
+The script is deterministic (no network access, no timestamps, fixed bz2 level): running it
+again gives byte-identical files.
 
 Usage::
 
-    python geodata/make_demo.py [OUT_DIR]      # default: geodata/demo next to this script
+    python geodata/make_demo.py [OUT_DIR] [--source DIR]   # default OUT_DIR: geodata/demo
 """
 
 from __future__ import annotations
 
+import bz2
 import csv
 import io
-import itertools
-import math
+import json
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import rasterio
 import shapely
-from rasterio.transform import Affine
-from rasterio.warp import transform as warp_transform
+from rasterio.windows import Window, from_bounds
 
+from harbor_planner.candidates import POI_KINDS, osm_poi_candidates
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.districts import chongqing_districts, locate_districts
+from harbor_planner.network import build_network
 
-SEED = 20260601
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT.parent / "shared" / "geodata" / "yuzhong"
+METRIC_CRS = "EPSG:32648"
 
-#: South-west corner of the district (WGS-84); the layout is in metres east/north of it.
-LON0, LAT0 = 106.900, 29.300
-WIDTH_M, HEIGHT_M = 1500.0, 1000.0
-M_PER_DEG_LAT = 110_574.0
-M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(LAT0))
+#: Ways with a node this close to the district (metres) are kept: 15 minutes at 4.5 km/h.
+WALK_MARGIN_M = 1125.0
+#: Attribution required by the ODbL, on every file and map made from the extract.
+OSM_CREDIT = "© OpenStreetMap contributors, ODbL"
 
-#: The river flows west to east between these northings (metres).
-RIVER_S, RIVER_N = 440.0, 560.0
-RIVER_Z = 175.0
-
-DEM_CRS = "EPSG:32648"
-DEM_CELL_M = 25.0
-DEM_MARGIN_M = 300.0
-
-#: Streets: east–west lines (y), north–south lines (x), per bank.
-SOUTH_EW = {
-    110.0: ("tertiary", "示例上坡路（虚构）"),
-    260.0: ("primary", "示例大道（虚构）"),
-    410.0: ("secondary", "示例滨江南路（虚构）"),
+#: The station rule: OSM features of these kinds (harbor-planner's POI kinds, in the order of
+#: the real siting of Yuzhong's 劳动者港湾 — public toilets, petrol stations, banks, community
+#: centres and offices, squares — then metro entrances), inside the district and at most
+#: ``FRONTAGE_M`` from a street of the walk extract, each placed at its street frontage (the
+#: nearest point of the walk network), taken in
+#: (kind, OSM type, OSM id) order, each kept when at least ``STATION_SPACING_M`` from those
+#: kept before, until ``N_STATIONS``; the first ones are built, then under construction, then
+#: proposed (``STATUS_COUNTS``).
+STATION_KINDS = tuple(POI_KINDS)
+STATION_SPACING_M = 600.0
+FRONTAGE_M = 100.0
+STATUS_COUNTS = (("已建成", 8), ("在建", 3), ("拟建", 3))
+N_STATIONS = sum(n for _, n in STATUS_COUNTS)
+KIND_ZH = {
+    "toilets": "公厕",
+    "fuel": "加油站",
+    "bank": "银行网点",
+    "community_centre": "社区活动中心",
+    "community_office": "社区办公点",
+    "square": "广场",
+    "metro_entrance": "轨道站出入口",
+    "bus_stop": "公交站",
 }
-NORTH_EW = {
-    590.0: ("secondary", "示例滨江北路（虚构）"),
-    740.0: ("primary", "示例新城大道（虚构）"),
-    890.0: ("tertiary", "示例山顶路（虚构）"),
-}
-NS_X = {
-    100.0: ("residential", "示例西巷（虚构）"),
-    400.0: ("residential", "示例二巷（虚构）"),
-    700.0: ("tertiary", "示例中街（虚构）"),
-    1000.0: ("residential", "示例四巷（虚构）"),
-    1300.0: ("secondary", "示例东街（虚构）"),
-}
-BRIDGE_X = 1400.0
-EXPRESSWAY_X = 250.0
+HEADERS = [
+    "编号",
+    "名称",
+    "区县",
+    "地址",
+    "经度",
+    "纬度",
+    "状态",
+    "最美渝工港湾",
+    "面积(㎡)",
+    "OSM",
+]
 
 
-# ----------------------------------------------------------------------------- geometry
+
+# ----------------------------------------------------------------------------- OSM
 
 
-def to_lonlat(x: np.ndarray | float, y: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """Local metres → WGS-84 lon/lat (equirectangular; the district is small)."""
-    return (
-        LON0 + np.asarray(x, dtype=float) / M_PER_DEG_LON,
-        LAT0 + np.asarray(y, dtype=float) / M_PER_DEG_LAT,
-    )
+def read_osm(path: Path) -> tuple[dict, dict, dict]:
+    """Nodes ``{id: (lat, lon, tags)}``, ways and relations ``{id: (members, tags)}``."""
+    nodes: dict[int, tuple[str, str, list]] = {}
+    ways: dict[int, tuple[list, list]] = {}
+    rels: dict[int, tuple[list, list]] = {}
+    for el in ET.parse(path).getroot():
+        tags = [(t.get("k"), t.get("v")) for t in el.findall("tag")]
+        if el.tag == "node":
+            nodes[int(el.get("id"))] = (el.get("lat"), el.get("lon"), tags)
+        elif el.tag == "way":
+            ways[int(el.get("id"))] = ([int(n.get("ref")) for n in el.findall("nd")], tags)
+        elif el.tag == "relation":
+            members = [(m.get("type"), int(m.get("ref")), m.get("role")) for m in el.iter("member")]
+            rels[int(el.get("id"))] = (members, tags)
+    return nodes, ways, rels
 
 
-def to_local(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """WGS-84 lon/lat → local metres."""
-    return (np.asarray(lon) - LON0) * M_PER_DEG_LON, (np.asarray(lat) - LAT0) * M_PER_DEG_LAT
+def _inside(nodes: dict, area_metric: shapely.Geometry) -> set[int]:
+    """Ids of the nodes inside ``area_metric`` (a polygon in the metric CRS)."""
+    ids = np.fromiter(nodes, dtype=np.int64, count=len(nodes))
+    lat = np.array([float(nodes[i][0]) for i in ids])
+    lon = np.array([float(nodes[i][1]) for i in ids])
+    pts = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326").to_crs(METRIC_CRS)
+    shapely.prepare(area_metric)
+    return set(ids[shapely.contains(area_metric, pts.to_numpy())].tolist())
 
 
-def elevation(x: np.ndarray | float, y: np.ndarray | float) -> np.ndarray:
-    """Ground height (m) at local metres: hills rising from the river, steeper to the north."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
-    south = y < (RIVER_S + RIVER_N) / 2
-    d = np.where(south, RIVER_S - y, y - RIVER_N)
-    d = np.clip(d, 0.0, None)
-    rise = np.where(south, 55.0, 85.0) * (1.0 - np.exp(-d / 260.0))
-    hills = (
-        18.0 * np.exp(-(((x - 350.0) / 220.0) ** 2 + ((y - 150.0) / 160.0) ** 2))
-        + 25.0 * np.exp(-(((x - 1100.0) / 260.0) ** 2 + ((y - 900.0) / 180.0) ** 2))
-        + 10.0 * np.exp(-(((x - 600.0) / 200.0) ** 2 + ((y - 820.0) / 150.0) ** 2))
-    )
-    hills = hills * np.clip(d / 80.0, 0.0, 1.0)
-    ripples = 1.5 * np.sin(x / 97.0) * np.cos(y / 71.0) * np.clip(d / 80.0, 0.0, 1.0)
-    z = RIVER_Z + rise + hills + ripples
-    river = (y > RIVER_S) & (y < RIVER_N)
-    return np.where(river, RIVER_Z - 3.0, z)
+def _tags_xml(tags: list) -> str:
+    return "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags)
 
 
-# ----------------------------------------------------------------------------- OSM model
-
-
-class OsmBuilder:
-    """Nodes keyed by their (rounded) local position, ways as node lists, in id order."""
-
-    def __init__(self) -> None:
-        self.node_ids: dict[tuple[float, float], int] = {}
-        self.node_tags: dict[int, dict[str, str]] = {}
-        self.node_xy: dict[int, tuple[float, float]] = {}
-        self.ways: list[tuple[list[tuple[float, float]], dict[str, str], bool]] = []
-
-    def node(
-        self, x: float, y: float, tags: dict[str, str] | None = None, *, shared: bool = False
-    ) -> int:
-        """A node at local metres; untagged (or ``shared``) nodes are reused by position."""
-        key = (round(x, 2), round(y, 2))
-        if tags is None and key in self.node_ids:
-            return self.node_ids[key]
-        nid = len(self.node_xy) + 1
-        self.node_xy[nid] = key
-        if tags:
-            self.node_tags[nid] = tags
-        if tags is None or shared:
-            self.node_ids[key] = nid
-        return nid
-
-    def way(
-        self, pts: list[tuple[float, float]], tags: dict[str, str], *, junctions: bool = True
-    ) -> None:
-        """Add a way; with ``junctions`` it joins every way end lying on it (and vice versa)."""
-        self.ways.append((pts, tags, junctions))
-
-    def resolve(self) -> list[tuple[list[int], dict[str, str]]]:
-        """Insert every way end lying on another way's segment, then give nodes their ids."""
-        ends = {p for pts, _, j in self.ways if j for p in (pts[0], pts[-1])}
-        ends |= {p for pts, _, j in self.ways if j for p in pts}
-        end_list = sorted(ends)
-        end_geom = shapely.points(np.array(end_list))
-        out: list[tuple[list[int], dict[str, str]]] = []
-        for pts, tags, junctions in self.ways:
-            full: list[tuple[float, float]] = [pts[0]]
-            for a, b in itertools.pairwise(pts):
-                if junctions:
-                    seg = shapely.LineString([a, b])
-                    near = shapely.dwithin(end_geom, seg, 0.01)
-                    extra = [end_list[i] for i in np.flatnonzero(near)]
-                    extra = [p for p in extra if p not in (a, b)]
-                    extra.sort(key=lambda p: seg.project(shapely.Point(p)))
-                    full.extend(extra)
-                full.append(b)
-            out.append(([self.node(*p) for p in full], tags))
-        return out
-
-
-def _densify(pts: list[tuple[float, float]], step: float) -> list[tuple[float, float]]:
-    out = [pts[0]]
-    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
-        n = max(1, math.ceil(math.hypot(x1 - x0, y1 - y0) / step))
-        for i in range(1, n + 1):
-            out.append((round(x0 + (x1 - x0) * i / n, 2), round(y0 + (y1 - y0) * i / n, 2)))
-    return out
-
-
-def _step_count(a: tuple[float, float], b: tuple[float, float]) -> int:
-    dz = abs(float(elevation(*b)) - float(elevation(*a)))
-    return max(8, round(dz / 0.16))
-
-
-def build_osm() -> tuple[OsmBuilder, list[tuple[list[int], dict[str, str]]], list]:
-    """The district: (builder with the nodes, street and path ways, building ways)."""
-    rng = np.random.default_rng(SEED)
-    b = OsmBuilder()
-
-    # main streets along the contours, one grid per bank
-    for rows, (y_lo, y_hi) in ((SOUTH_EW, (110.0, 410.0)), (NORTH_EW, (590.0, 890.0))):
-        for y, (hw, name) in rows.items():
-            b.way(_densify([(0.0, y), (WIDTH_M, y)], 100.0), {"highway": hw, "name": name})
-        for x, (hw, name) in NS_X.items():
-            b.way(_densify([(x, y_lo), (x, y_hi)], 75.0), {"highway": hw, "name": name})
-
-    # the bridge: the only crossing on foot
-    b.way(
-        [(BRIDGE_X, 410.0), (BRIDGE_X, 590.0)],
-        {"highway": "primary", "name": "示例大桥（虚构）", "bridge": "yes", "layer": "1"},
-    )
-    # expressway viaduct over everything, closed to pedestrians (no junctions with streets)
-    b.way(
-        _densify([(EXPRESSWAY_X, -150.0), (EXPRESSWAY_X + 60.0, 1150.0)], 100.0),
-        {
-            "highway": "trunk",
-            "name": "示例快速路（虚构）",
-            "foot": "no",
-            "bridge": "yes",
-            "layer": "2",
-            "oneway": "no",
-        },
-        junctions=False,
-    )
-
-    # riverside promenades
-    b.way(
-        [(100.0, 410.0), (100.0, 430.0), (1250.0, 430.0), (1250.0, 410.0)],
-        {"highway": "footway", "name": "示例南滨步道（虚构）"},
-    )
-    b.way(
-        [(100.0, 590.0), (100.0, 570.0), (1250.0, 570.0), (1250.0, 590.0)],
-        {"highway": "footway", "name": "示例北滨步道（虚构）"},
-    )
-    # residential lanes (dead ends and a switchback up the northern hill)
-    for pts in (
-        [(400.0, 185.0), (520.0, 185.0)],
-        [(1000.0, 335.0), (1120.0, 335.0)],
-        [(700.0, 665.0), (580.0, 665.0)],
-        [(1300.0, 815.0), (1400.0, 815.0), (1400.0, 860.0)],
-        [(400.0, 740.0), (330.0, 780.0), (390.0, 820.0), (330.0, 860.0), (360.0, 890.0)],
-    ):
-        b.way(pts, {"highway": "residential"})
-    # footways through blocks
-    for pts in ([(700.0, 740.0), (820.0, 890.0)], [(100.0, 185.0), (220.0, 110.0)]):
-        b.way(pts, {"highway": "footway"})
-
-    # stairways (drawn low → high where tagged incline=up)
-    stairs = [
-        ((550.0, 410.0), (550.0, 260.0), "up", "示例梯坎（虚构）"),
-        ((850.0, 260.0), (850.0, 110.0), "up", None),
-        ((1150.0, 110.0), (1150.0, 260.0), "down", None),
-        ((850.0, 590.0), (850.0, 740.0), "up", "示例天梯（虚构）"),
-        ((1150.0, 740.0), (1150.0, 890.0), None, None),
-        ((550.0, 740.0), (550.0, 890.0), "up", None),
-    ]
-    for a, z, incline, name in stairs:
-        tags = {"highway": "steps", "step_count": str(_step_count(a, z))}
-        if incline:
-            tags["incline"] = incline
-        if name:
-            tags["name"] = name
-        b.way([a, z], tags)
-    # escalator up the northern bank
-    b.way(
-        [(1450.0, 590.0), (1450.0, 740.0)],
-        {
-            "highway": "steps",
-            "conveying": "forward",
-            "incline": "up",
-            "name": "示例扶梯（虚构）",
-        },
-    )
-    # a public lift between the new-town avenue and the hilltop road
-    lift = b.node(
-        950.0, 815.0, {"highway": "elevator", "name": "示例观光电梯（虚构）"}, shared=True
-    )
-    lift_xy = b.node_xy[lift]
-    b.way([(950.0, 740.0), lift_xy], {"highway": "footway"})
-    b.way([lift_xy, (950.0, 890.0)], {"highway": "footway"})
-
-    # points of interest (nodes of their own)
-    pois = [
-        (720.0, 272.0, {"amenity": "toilets", "name": "示例公厕一（虚构）"}),
-        (1312.0, 602.0, {"amenity": "toilets", "name": "示例公厕二（虚构）"}),
-        (420.0, 752.0, {"amenity": "toilets", "name": "示例公厕三（虚构）"}),
-        (712.0, 248.0, {"railway": "subway_entrance", "name": "示例轨道站 A口（虚构）"}),
-        (688.0, 272.0, {"railway": "subway_entrance", "name": "示例轨道站 B口（虚构）"}),
-        (1012.0, 752.0, {"railway": "subway_entrance", "name": "示例新城站 1号口（虚构）"}),
-        (980.0, 272.0, {"amenity": "bank", "name": "示例银行（虚构）"}),
-        (640.0, 752.0, {"amenity": "bank", "name": "示例农商行（虚构）"}),
-        (300.0, 268.0, {"highway": "bus_stop", "name": "示例大道站（虚构）"}),
-        (1200.0, 252.0, {"highway": "bus_stop", "name": "示例东站（虚构）"}),
-        (1412.0, 602.0, {"highway": "bus_stop", "name": "示例桥北站（虚构）"}),
-        (200.0, 748.0, {"highway": "bus_stop", "name": "示例新城西站（虚构）"}),
-    ]
-    for x, y, tags in pois:
-        b.node(x, y, tags)
-
-    ways = b.resolve()
-
-    # buildings: rectangles in the blocks, kept clear of every way
-    lines = shapely.MultiLineString([[b.node_xy[n] for n in nds] for nds, _ in ways])
-    clear = lines.buffer(12.0)
-    buildings = []
-    kinds = ["residential", "apartments", "apartments", "residential", "commercial", "retail"]
-    xs = sorted(NS_X)
-    for y_rows in ((110.0, 260.0, 410.0), (590.0, 740.0, 890.0)):
-        for y0, y1 in itertools.pairwise(y_rows):
-            for x0 in xs[:-1]:
-                for cx in (x0 + 70.0, x0 + 230.0):
-                    for cy in (y0 + 42.0, y1 - 42.0):
-                        w = float(rng.uniform(40.0, 70.0))
-                        h = float(rng.uniform(28.0, 45.0))
-                        jx, jy = rng.uniform(-6.0, 6.0, 2)
-                        box = shapely.box(
-                            round(cx + jx - w / 2, 1),
-                            round(cy + jy - h / 2, 1),
-                            round(cx + jx + w / 2, 1),
-                            round(cy + jy + h / 2, 1),
-                        )
-                        kind = kinds[int(rng.integers(len(kinds)))]
-                        levels = int(
-                            rng.integers(2, 8)
-                            if kind in ("retail", "residential")
-                            else rng.integers(8, 34)
-                        )
-                        has_levels = bool(rng.random() < 0.75)
-                        if box.intersects(clear):
-                            continue
-                        tags = {"building": kind}
-                        if has_levels:
-                            tags["building:levels"] = str(levels)
-                        buildings.append((box, tags))
-    buildings[0][1]["name"] = "示例小学（虚构）"
-    buildings[0][1]["building"] = "school"
-    buildings[-1][1]["name"] = "示例社区服务中心（虚构）"
-    building_ways = []
-    for box, tags in buildings:
-        coords = list(box.exterior.coords)[:-1]
-        nds = [b.node(x, y, {}) for x, y in coords]
-        building_ways.append(([*nds, nds[0]], tags))
-    return b, ways, building_ways
-
-
-def write_osm(path: Path, b: OsmBuilder, ways: list, building_ways: list) -> None:
-    """OSM XML 0.6: nodes sorted by id, then ways sorted by id (as pyosmium expects)."""
+def write_osm(path: Path, nodes: dict, ways: dict, rels: dict, what: str) -> None:
+    """OSM XML 0.6, bz2: the credit, the bounds, nodes, ways and relations sorted by id."""
+    lat = [float(n[0]) for n in nodes.values()]
+    lon = [float(n[1]) for n in nodes.values()]
     out = io.StringIO()
-    out.write("<?xml version='1.0' encoding='UTF-8'?>\n")
-    out.write('<osm version="0.6" generator="harbor-planner geodata/make_demo.py">\n')
+    out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write(
-        "  <!-- 示例区（虚构）/ Demo District (fictional): invented data for harbor-planner's "
-        "demo, generated by geodata/make_demo.py. Not OpenStreetMap data. -->\n"
+        '<osm version="0.6" generator="harbor-planner geodata/make_demo.py" '
+        'copyright="OpenStreetMap and contributors" '
+        'license="https://opendatacommons.org/licenses/odbl/1-0/">\n'
     )
-    ids = sorted(b.node_xy)
-    lon, lat = to_lonlat([b.node_xy[i][0] for i in ids], [b.node_xy[i][1] for i in ids])
-    xs = np.array([b.node_xy[i][0] for i in ids])
-    ys = np.array([b.node_xy[i][1] for i in ids])
     out.write(
-        f'  <bounds minlat="{LAT0 + ys.min() / M_PER_DEG_LAT:.7f}" '
-        f'minlon="{LON0 + xs.min() / M_PER_DEG_LON:.7f}" '
-        f'maxlat="{LAT0 + ys.max() / M_PER_DEG_LAT:.7f}" '
-        f'maxlon="{LON0 + xs.max() / M_PER_DEG_LON:.7f}"/>\n'
+        f"<note>{escape(what)}. Data {OSM_CREDIT} 1.0 (https://www.openstreetmap.org/copyright)"
+        ", snapshot of 2026-04-24.</note>\n"
     )
-    for nid, lo, la in zip(ids, lon, lat, strict=True):
-        tags = b.node_tags.get(nid) or {}
-        head = f'  <node id="{nid}" version="1" lat="{la:.7f}" lon="{lo:.7f}"'
-        if not tags:
-            out.write(head + "/>\n")
-            continue
-        out.write(head + ">\n")
-        for k, v in tags.items():
-            out.write(f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>\n")
-        out.write("  </node>\n")
-    for wid, (nds, tags) in enumerate(ways + building_ways, start=1):
-        out.write(f'  <way id="{wid}" version="1">\n')
-        for n in nds:
-            out.write(f'    <nd ref="{n}"/>\n')
-        for k, v in tags.items():
-            out.write(f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>\n")
-        out.write("  </way>\n")
-    out.write("</osm>\n")
-    path.write_bytes(out.getvalue().encode("utf-8"))
-
-
-# ----------------------------------------------------------------------------- DEM
-
-
-def write_dem(path: Path) -> None:
-    """Synthetic DEM in UTM 48N covering the district with a margin (fixed profile, no dates)."""
-    corners_x = [-DEM_MARGIN_M, WIDTH_M + DEM_MARGIN_M] * 2
-    corners_y = [-DEM_MARGIN_M] * 2 + [HEIGHT_M + DEM_MARGIN_M] * 2
-    lon, lat = to_lonlat(corners_x, corners_y)
-    ex, ny = warp_transform("EPSG:4326", DEM_CRS, list(lon), list(lat))
-    c = DEM_CELL_M
-    west = math.floor(min(ex) / c) * c
-    east = math.ceil(max(ex) / c) * c
-    south = math.floor(min(ny) / c) * c
-    north = math.ceil(max(ny) / c) * c
-    width, height = round((east - west) / c), round((north - south) / c)
-    col_e = west + (np.arange(width) + 0.5) * c
-    row_n = north - (np.arange(height) + 0.5) * c
-    ee, nn = np.meshgrid(col_e, row_n)
-    lo, la = warp_transform(DEM_CRS, "EPSG:4326", ee.ravel().tolist(), nn.ravel().tolist())
-    lx, ly = to_local(np.asarray(lo), np.asarray(la))
-    z = np.round(elevation(lx, ly), 1).reshape(height, width).astype("float32")
-    profile = {
-        "driver": "GTiff",
-        "width": width,
-        "height": height,
-        "count": 1,
-        "dtype": "float32",
-        "crs": DEM_CRS,
-        "transform": Affine(c, 0.0, west, 0.0, -c, north),
-        "nodata": -9999.0,
-        "compress": "deflate",
-        "predictor": 3,
-        "tiled": False,
-    }
-    with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(path, "w", **profile) as dst:
-        dst.write(z, 1)
-        dst.update_tags(
-            DESCRIPTION="Synthetic DEM of the fictional demo district (harbor-planner)",
+    out.write(
+        f'<bounds minlat="{min(lat):.7f}" minlon="{min(lon):.7f}" '
+        f'maxlat="{max(lat):.7f}" maxlon="{max(lon):.7f}"/>\n'
+    )
+    for i in sorted(nodes):
+        la, lo, tags = nodes[i]
+        body = f">{_tags_xml(tags)}</node>" if tags else "/>"
+        out.write(f'<node id="{i}" lat="{la}" lon="{lo}"{body}\n')
+    for i in sorted(ways):
+        refs, tags = ways[i]
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        out.write(f'<way id="{i}">{nds}{_tags_xml(tags)}</way>\n')
+    for i in sorted(rels):
+        members, tags = rels[i]
+        mem = "".join(
+            f"<member type={quoteattr(t)} ref={quoteattr(str(r))} role={quoteattr(role or '')}/>"
+            for t, r, role in members
         )
+        out.write(f'<relation id="{i}">{mem}{_tags_xml(tags)}</relation>\n')
+    out.write("</osm>\n")
+    path.write_bytes(bz2.compress(out.getvalue().encode("utf-8"), 9))
+
+
+def extract_walk(source: Path, out: Path, boundary_metric: shapely.Geometry) -> None:
+    """The ways of ``walk.osm`` that come within ``WALK_MARGIN_M`` of the district."""
+    nodes, ways, _ = read_osm(source)
+    near = _inside(nodes, shapely.buffer(boundary_metric, WALK_MARGIN_M))
+    kept = {i: w for i, w in ways.items() if any(r in near for r in w[0])}
+    used = {r for refs, _ in kept.values() for r in refs}
+    # tagged nodes (lifts, entrances, toilets) near the district too
+    used |= {i for i in near if nodes[i][2]}
+    write_osm(
+        out,
+        {i: nodes[i] for i in used if i in nodes},
+        kept,
+        {},
+        "Walk network of Yuzhong (渝中区) and 1,125 m around it, from OpenStreetMap",
+    )
+
+
+def extract_buildings(source: Path, out: Path, boundary_metric: shapely.Geometry) -> None:
+    """The buildings of ``buildings.osm`` (ways and relations) with a node in the district."""
+    nodes, ways, rels = read_osm(source)
+    inside = _inside(nodes, boundary_metric)
+    kept_ways = {i: w for i, w in ways.items() if any(r in inside for r in w[0])}
+    kept_rels = {}
+    for i, (members, tags) in rels.items():
+        member_ways = [r for t, r, _ in members if t == "way" and r in ways]
+        if any(r in kept_ways for r in member_ways):
+            kept_rels[i] = (members, tags)
+            kept_ways.update({r: ways[r] for r in member_ways})
+    used = {r for refs, _ in kept_ways.values() for r in refs}
+    used |= {i for i in inside if nodes[i][2]}
+    write_osm(
+        out,
+        {i: nodes[i] for i in used if i in nodes},
+        kept_ways,
+        kept_rels,
+        "Building footprints of Yuzhong (渝中区), from OpenStreetMap",
+    )
+
+
+# ----------------------------------------------------------------------------- DEM, boundary
+
+
+def write_dem(source: Path, out: Path, walk: Path) -> None:
+    """The SRTM crop cut to the walk extract's extent (int16, deflate, as the source)."""
+    osm = ET.fromstring(bz2.decompress(walk.read_bytes()))
+    b = osm.find("bounds")
+    lon = [float(b.get("minlon")), float(b.get("maxlon"))]
+    lat = [float(b.get("minlat")), float(b.get("maxlat"))]
+    box = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326").to_crs(METRIC_CRS)
+    x0, y0, x1, y1 = box.total_bounds
+    with rasterio.open(source) as src:
+        win = from_bounds(x0, y0, x1, y1, src.transform).round_offsets().round_lengths()
+        full = Window(0, 0, src.width, src.height)
+        win = win.intersection(full)
+        data = src.read(1, window=win)
+        profile = src.profile | {
+            "width": win.width,
+            "height": win.height,
+            "transform": src.window_transform(win),
+            "compress": "deflate",
+            "tiled": False,
+        }
+        profile.pop("blockxsize", None)
+        profile.pop("blockysize", None)
+    with rasterio.open(out, "w", **profile) as dst:
+        dst.write(data, 1)
+        dst.update_tags(SOURCE="SRTM 1 arc-second (NASA), public domain; crop for the demo")
+
+
+def write_boundary(source: Path, out: Path) -> shapely.Geometry:
+    """The district boundary, coordinates rounded to 7 decimals; returns it in metres."""
+    gdf = gpd.read_file(source)
+    geom = shapely.set_precision(gdf.geometry.iloc[0], 1e-7)
+    props = {
+        "name": "渝中区",
+        "name_en": "Yuzhong District",
+        "adcode": "500103",
+        "osm_type": "relation",
+        "osm_id": 4738525,
+        "licence": f"Data {OSM_CREDIT} 1.0, https://www.openstreetmap.org/copyright",
+    }
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": props, "geometry": shapely.geometry.mapping(geom)}
+        ],
+    }
+    out.write_text(json.dumps(fc, ensure_ascii=False) + "\n", encoding="utf-8")
+    return gpd.GeoSeries([geom], crs="EPSG:4326").to_crs(METRIC_CRS).iloc[0]
 
 
 # ----------------------------------------------------------------------------- stations
 
-HEADERS = ["编号", "名称", "区县", "地址", "经度", "纬度", "状态", "最美渝工港湾", "面积(㎡)"]
-
-#: Existing stations: local metres, status, flagship, area. Clustered on the older south bank
-#: so that the newer north bank, across the only bridge, shows gaps.
-STATIONS = [
-    (180.0, 422.0, "已建成", "是", 60),
-    (420.0, 248.0, "已建成", "否", 35),
-    (690.0, 122.0, "已建成", "否", 28),
-    (640.0, 398.0, "已建成", "是", 80),
-    (860.0, 272.0, "已建成", "否", 40),
-    (300.0, 122.0, "已建成", "否", 30),
-    (112.0, 300.0, "已建成", "否", 45),
-    (515.0, 197.0, "已建成", "否", 32),
-    (760.0, 422.0, "已建成", "否", 36),
-    (880.0, 98.0, "在建", "否", 50),
-    (1010.0, 422.0, "拟建", "否", 40),
-    (1250.0, 122.0, "在建", "否", 30),
-]
-
 
 def _district_names(lon: np.ndarray, lat: np.ndarray) -> list[str]:
-    import geopandas as gpd  # installed with harbor-planner
-
     adcode, _ = locate_districts(gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326"))
     names = chongqing_districts().set_index("adcode")["name_zh"]
     return [str(names.get(a, "")) if isinstance(a, str) else "" for a in adcode]
 
 
-def _rows(pts: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    lon, lat = to_lonlat([p[0] for p in pts], [p[1] for p in pts])
+def choose_stations(extract: list[Path], boundary_metric: shapely.Geometry) -> pd.DataFrame:
+    """The illustrative stations: the rule of ``STATION_KINDS`` (see the module constants)."""
+    found = pd.concat([osm_poi_candidates(p) for p in extract], ignore_index=True)
+    found = found.drop_duplicates(["osm_type", "osm_id"])
+    metric = found.geometry.to_crs(METRIC_CRS)
+    found = found[shapely.contains(boundary_metric, metric.to_numpy())].copy()
+    # at the street frontage: the nearest point of the walk network, within FRONTAGE_M
+    net = build_network(extract[0], progress=False)
+    tree = shapely.STRtree(net.edge_geometry)
+    pts = found.geometry.to_crs(net.crs).to_numpy()
+    idx = tree.query_nearest(pts, max_distance=FRONTAGE_M, all_matches=False)
+    edges = net.edge_geometry[idx[1]]
+    front = shapely.line_interpolate_point(edges, shapely.line_locate_point(edges, pts[idx[0]]))
+    found = found.iloc[idx[0]].copy()
+    found["geometry"] = gpd.GeoSeries(front, crs=net.crs).to_crs("EPSG:4326").to_numpy()
+    found = gpd.GeoDataFrame(found, geometry="geometry", crs="EPSG:4326")
+    found["order"] = found["kind"].map({k: i for i, k in enumerate(STATION_KINDS)})
+    found = found.sort_values(["order", "osm_type", "osm_id"], kind="stable")
+    xy = shapely.get_coordinates(found.geometry.to_crs(METRIC_CRS).to_numpy())
+    kept: list[int] = []
+    for i in range(len(found)):
+        d = np.hypot(*(xy[kept] - xy[i]).T) if kept else np.array([np.inf])
+        if d.min() >= STATION_SPACING_M:
+            kept.append(i)
+        if len(kept) == N_STATIONS:
+            break
+    return found.iloc[kept].reset_index(drop=True)
+
+
+def write_stations(path: Path, chosen: pd.DataFrame) -> None:
+    """The stations in GCJ-02 as an Excel export gives them: a title row, GBK, CRLF."""
+    lon = chosen.geometry.x.to_numpy()
+    lat = chosen.geometry.y.to_numpy()
     glon, glat = wgs84_to_gcj02(lon, lat)
-    return np.asarray(glon), np.asarray(glat), _district_names(lon, lat)
-
-
-def write_stations(path: Path) -> None:
-    """Existing stations in GCJ-02, as an Excel export would be: title row, GBK, CRLF."""
-    glon, glat, dist = _rows([(s[0], s[1]) for s in STATIONS])
+    districts = _district_names(lon, lat)
+    statuses = [s for s, n in STATUS_COUNTS for _ in range(n)]
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(["示例区（虚构）渝工港湾站点清单 / Demo District (fictional) stations"])
+    w.writerow(
+        ["渝中区 渝工港湾 示意站点（按 OSM 要素生成，非官方名录）/ illustrative, not official"]
+    )
     w.writerow(HEADERS)
-    for i, (s, lo, la, d) in enumerate(zip(STATIONS, glon, glat, dist, strict=True), start=1):
+    for i, row in enumerate(chosen.itertuples(index=False)):
+        place = row.name if isinstance(row.name, str) and row.name else KIND_ZH[row.kind]
+        try:
+            place.encode("gbk")
+        except UnicodeEncodeError:
+            place = KIND_ZH[row.kind]
         w.writerow(
             [
-                f"SL{i:03d}",
-                f"示例港湾{i}号（虚构）",
-                d,
-                f"示例区示例街道{i * 7}号（虚构）",
-                f"{lo:.6f}",
-                f"{la:.6f}",
-                s[2],
-                s[3],
-                s[4],
+                f"SL{i + 1:03d}",
+                f"示意港湾{i + 1}号·{place}（示意）",
+                districts[i],
+                f"{place}旁（{KIND_ZH[row.kind]}，示意位置）",
+                f"{glon[i]:.6f}",
+                f"{glat[i]:.6f}",
+                statuses[i],
+                "是" if i < 2 else "否",
+                20 + int(row.osm_id) % 41,
+                f"{row.osm_type}/{row.osm_id}",
             ]
         )
     path.write_bytes(buf.getvalue().encode("gbk"))
 
 
-def candidate_points(rng: np.random.Generator) -> list[tuple[float, float]]:
-    """About forty sites beside the streets of both banks, shuffled slightly."""
-    pts: list[tuple[float, float]] = []
-    for y in (*SOUTH_EW, *NORTH_EW):
-        for x in (175.0, 475.0, 775.0, 1075.0, 1375.0):
-            if (x, y) in {(175.0, 110.0), (775.0, 410.0), (1375.0, 110.0)}:
-                continue
-            pts.append((x + float(rng.uniform(-40, 40)), y + float(rng.choice([-14.0, 14.0]))))
-    for x in NS_X:
-        for y in (335.0, 665.0, 815.0):
-            pts.append((x + float(rng.choice([-14.0, 14.0])), y + float(rng.uniform(-30, 30))))
-    return [(round(x, 1), round(y, 1)) for x, y in pts]
-
-
-def write_candidates(path: Path) -> None:
-    """Candidate sites in GCJ-02, UTF-8."""
-    rng = np.random.default_rng(SEED + 1)
-    pts = candidate_points(rng)
-    glon, glat, dist = _rows(pts)
-    buf = io.StringIO(newline="")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(HEADERS)
-    for i, (lo, la, d) in enumerate(zip(glon, glat, dist, strict=True), start=1):
-        w.writerow(
-            [
-                f"C{i:03d}",
-                f"示例候选点{i}（虚构）",
-                d,
-                f"示例区候选地块{i}（虚构）",
-                f"{lo:.6f}",
-                f"{la:.6f}",
-                "候选",
-                "否",
-                int(rng.integers(20, 80)),
-            ]
-        )
-    path.write_bytes(buf.getvalue().encode("utf-8"))
+def write_quota(path: Path, walk: Path) -> None:
+    """New sites in 渝中区 only: 0 in every other district the walk extract reaches."""
+    osm = ET.fromstring(bz2.decompress(walk.read_bytes()))
+    lon = np.array([float(n.get("lon")) for n in osm.iter("node")])
+    lat = np.array([float(n.get("lat")) for n in osm.iter("node")])
+    others = sorted({d for d in _district_names(lon, lat) if d and d != "渝中区"})
+    rows = ["district,min,max", "渝中区,,"] + [f"{d},0,0" for d in others]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- scenario
 
-#: The bundled scenario that ``harbor-planner demo`` runs (paths relative to this folder).
+
+DESCRIPTION = (
+    "示意站点：按 OSM 要素规则生成，非官方站点名录（illustrative stations from OSM features, "
+    "not the official register）. Data © OpenStreetMap contributors, ODbL."
+)
 SCENARIO = """\
-# Demo scenario on the fictional 示例区 (all data in this folder is project-authored and
-# fictional, see README.md). Run it with:  harbor-planner demo   (or: harbor-planner run THIS)
-title = "示例区（虚构）15 分钟步行服务圈 / Demo District (fictional)"
-description = "12 fictional stations on a hilly two-bank district, and the best new site."
+# The demo: Yuzhong (渝中区), Chongqing, on a small OpenStreetMap extract (© OpenStreetMap
+# contributors, ODbL; see ATTRIBUTION.md) with illustrative stations (示意, NOT the official
+# register). Run it with:  harbor-planner demo   (or: harbor-planner run THIS)
+title = "渝中区 15 分钟步行服务圈（示意站点，非官方名录）/ Yuzhong, illustrative stations"
+description = @DESCRIPTION@
+
+# TODO(study): when the [study] section lands, replace demand.within and optimize.quota with
+#   [study]
+#   districts = ["渝中区"]
 
 [network]
-source = "demo.osm"
-walk_model = "hilly"        # stairs, escalators, the lift and slopes from dem.tif
+source = "yuzhong_walk.osm.bz2"   # the walk network, 1,125 m past the district boundary
+walk_model = "hilly"              # stairs, escalators, lifts and slopes from dem.tif
 dem = "dem.tif"
+dem_outside = "flat"              # the SRTM crop stops short of the far river banks
 walk_speed_kmh = 4.5
 
 [stations]
-file = "stations.csv"       # GBK, Chinese headers, a title row: an Excel export
-crs = "gcj02"               # AMap coordinates
+file = "stations.csv"             # GBK, Chinese headers, a title row: an Excel export
+crs = "gcj02"                     # AMap coordinates
 
 [demand]
-kind = "main-streets"
+kind = "main-streets"             # 在城市中心和主要街道建立15分钟服务圈
 spacing_m = 50
+within = "boundary.geojson"       # Yuzhong's own streets (the study area)
 
 [coverage]
 minutes = 15
 
 [optimize]
 mode = "max-cover"
-candidates = "candidates.csv"
-candidates_crs = "gcj02"
-add = 1                     # one site on the north bank closes the gap (see the report)
-solver = "exact"            # proven optimal (HiGHS)
+stages = { "2026" = 4, "2027" = 4, "2028" = 4 }   # a staged roll-out: 12 new sites
+candidates = "auto"               # street sites every 200 m + OSM points of interest
+candidate_spacing_m = 200
+min_spacing_m = 300               # no two stations closer than 300 m
+quota = "quota.csv"               # new sites in 渝中区 only
+solver = "greedy"                 # lazy greedy; "exact" (HiGHS) picks the same 12 here
 
 [output]
 # dir: default "out" beside this file; `harbor-planner demo --out DIR` chooses another
@@ -547,35 +393,63 @@ basemap = "osm"
 lang = "zh"
 """
 
+ATTRIBUTION = f"""\
+# Demo data: sources and licences
 
-def write_scenario(path: Path) -> None:
-    """``demo.toml``: coverage of the stations and the best new site among the candidates."""
-    path.write_bytes(SCENARIO.encode("utf-8"))
+* `yuzhong_walk.osm.bz2`, `yuzhong_buildings.osm.bz2`, `boundary.geojson` and the station
+  positions of `stations.csv`: **{OSM_CREDIT}** (Open Database License 1.0,
+  https://www.openstreetmap.org/copyright, https://opendatacommons.org/licenses/odbl/1-0/).
+  An extract of an Overpass snapshot of 2026-04-24, cut to Yuzhong (渝中区) by
+  `geodata/make_demo.py`. Maps and exports made from these files must credit
+  "© OpenStreetMap contributors"; harbor-planner's maps do.
+* `dem.tif`: a crop of the SRTM 1 arc-second elevation model (NASA/USGS), public domain.
+* `stations.csv` is **illustrative (示意)**: stations placed at OSM features by a fixed rule,
+  NOT the official register of 渝工港湾 / 劳动者港湾 stations. `demo.toml`, `quota.csv` and the
+  rest of the project: MIT (see `pyproject.toml`).
+"""
 
 
-# ----------------------------------------------------------------------------- main
-
-
-def make_demo(out_dir: str | Path) -> list[Path]:
-    """Write every demo file into ``out_dir``; returns the paths written."""
-    out = Path(out_dir)
+def make_demo(out_dir: str | Path, source: str | Path = SOURCE) -> list[Path]:
+    """Write every demo file into ``out_dir`` from ``source``; returns the paths written."""
+    out, src = Path(out_dir), Path(source)
     out.mkdir(parents=True, exist_ok=True)
-    b, ways, building_ways = build_osm()
-    names = ("demo.osm", "dem.tif", "stations.csv", "candidates.csv", "demo.toml")
-    paths = [out / name for name in names]
-    write_osm(paths[0], b, ways, building_ways)
-    write_dem(paths[1])
-    write_stations(paths[2])
-    write_candidates(paths[3])
-    write_scenario(paths[4])
-    return paths
+    names = (
+        "boundary.geojson",
+        "yuzhong_walk.osm.bz2",
+        "yuzhong_buildings.osm.bz2",
+        "dem.tif",
+        "stations.csv",
+        "quota.csv",
+        "demo.toml",
+        "ATTRIBUTION.md",
+    )
+    p = {name: out / name for name in names}
+    boundary = write_boundary(src / "boundary.geojson", p["boundary.geojson"])
+    extract_walk(src / "walk.osm", p["yuzhong_walk.osm.bz2"], boundary)
+    extract_buildings(src / "buildings.osm", p["yuzhong_buildings.osm.bz2"], boundary)
+    write_dem(src / "dem_srtm_utm48n.tif", p["dem.tif"], p["yuzhong_walk.osm.bz2"])
+    extract = [p["yuzhong_walk.osm.bz2"], p["yuzhong_buildings.osm.bz2"]]
+    write_stations(p["stations.csv"], choose_stations(extract, boundary))
+    write_quota(p["quota.csv"], p["yuzhong_walk.osm.bz2"])
+    description = json.dumps(DESCRIPTION, ensure_ascii=False)
+    p["demo.toml"].write_text(SCENARIO.replace("@DESCRIPTION@", description), encoding="utf-8")
+    p["ATTRIBUTION.md"].write_text(ATTRIBUTION, encoding="utf-8")
+    return list(p.values())
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python geodata/make_demo.py [OUT_DIR]``."""
-    args = sys.argv[1:] if argv is None else argv
+    """Command line: ``python geodata/make_demo.py [OUT_DIR] [--source DIR]``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    source = SOURCE
+    if "--source" in args:
+        i = args.index("--source")
+        source = Path(args[i + 1])
+        del args[i : i + 2]
+    if not (Path(source) / "walk.osm").is_file():
+        print(f"make_demo: {source}/walk.osm not found (pass --source DIR)", file=sys.stderr)
+        return 3
     out = Path(args[0]) if args else Path(__file__).resolve().parent / "demo"
-    for p in make_demo(out):
+    for p in make_demo(out, source):
         print(f"{p}  {p.stat().st_size:,} bytes")
     return 0
 

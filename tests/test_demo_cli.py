@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from harbor_planner.cli import main
@@ -22,9 +23,15 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     assert cov["euclidean_coverage_pct"] > cov["coverage_pct"]
     assert plan["coverage_pct_before"] == pytest.approx(cov["coverage_pct"], abs=0.01)
     assert plan["coverage_pct_after"] > plan["coverage_pct_before"]
-    assert plan["optimality_gap"] == 0
+    # a staged plan whose sites all lie in the study area (the quota)
+    assert (
+        plan["sites_added"] == sum(s["sites"] for s in plan["stages"]) and len(plan["stages"]) > 1
+    )
+    sites = pd.read_csv(out / "selected_sites.csv", encoding="utf-8-sig")
+    assert (sites["district"] == "渝中区").all()
     text = capsys.readouterr().out
-    assert f"{cov['coverage_pct']:.1f} %" in text and "fictional" in text
+    assert f"{cov['coverage_pct']:.1f} %" in text
+    assert "渝中区" in text and "示意" in text and "© OpenStreetMap contributors, ODbL" in text
 
 
 def test_run_with_set_and_compare(tmp_path, capsys):
@@ -43,8 +50,6 @@ def test_run_with_set_and_compare(tmp_path, capsys):
     assert main(["-q", "compare", str(a), str(b), "--out", str(table)]) == 0
     printed = capsys.readouterr().out
     assert "coverage %" in printed and "Δ b" in printed and f"{sb['coverage_pct']:g}" in printed
-    import pandas as pd
-
     overall = pd.read_csv(table, encoding="utf-8-sig").set_index("figure")
     assert float(overall.loc["coverage %", "Δ b"]) == pytest.approx(
         sb["coverage_pct"] - sa["coverage_pct"], abs=1e-3
@@ -108,7 +113,8 @@ def test_compare_takes_the_folders_of_the_coverage_command_too(tmp_path, capsys)
     from harbor_planner.scenario import compare_runs, demo_scenario_path
 
     data = demo_scenario_path().parent
-    common = ["--network", str(data / "demo.osm"), "--stations", str(data / "stations.csv"),
+    common = ["--network", str(data / "yuzhong_walk.osm.bz2"), "--stations",
+              str(data / "stations.csv"),
               "--crs", "gcj02", "--map-bands", ""]  # fmt: skip
     assert main(["-q", "coverage", *common, "--out", str(tmp_path / "flat")]) == 0
     assert main(["-q", "coverage", *common, "--walk-speed", "3.2", "--out",
@@ -122,18 +128,20 @@ def test_compare_takes_the_folders_of_the_coverage_command_too(tmp_path, capsys)
 
 def test_optimize_and_run_write_the_same_files_and_figures(tmp_path, capsys):
     """One pipeline: ``optimize`` and ``run`` with the same settings agree file for file."""
-    import pandas as pd
-
     from harbor_planner.scenario import demo_scenario_path
 
     data = demo_scenario_path().parent
     opt, run = tmp_path / "opt", tmp_path / "run"
-    args = ["-q", "optimize", "--network", str(data / "demo.osm"), "--dem", str(data / "dem.tif"),
-            "--walk-model", "hilly", "--stations", str(data / "stations.csv"), "--crs", "gcj02",
-            "--candidates", str(data / "candidates.csv"), "--candidates-crs", "gcj02",
-            "--add", "1", "--solver", "exact", "--out", str(opt)]  # fmt: skip
+    args = ["-q", "optimize", "--network", str(data / "yuzhong_walk.osm.bz2"),
+            "--dem", str(data / "dem.tif"), "--dem-outside", "flat", "--walk-model", "hilly",
+            "--stations", str(data / "stations.csv"), "--crs", "gcj02",
+            "--demand-within", str(data / "boundary.geojson"), "--candidates", "auto",
+            "--candidate-spacing", "200", "--min-spacing", "300",
+            "--quota", str(data / "quota.csv"), "--stages", "2026:4,2027:4,2028:4",
+            "--solver", "greedy", "--spacing", "200", "--out", str(opt)]  # fmt: skip
     assert main(args) == 0, capsys.readouterr().err
-    assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run)]) == 0
+    assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run),
+                 "--set", "demand.spacing_m=200"]) == 0  # fmt: skip
     opt_files = {p.name for p in opt.iterdir()}
     run_files = {p.name for p in run.iterdir()}
     assert opt_files == run_files  # run.json (the manifest) too
@@ -154,22 +162,24 @@ def test_optimize_and_run_write_the_same_files_and_figures(tmp_path, capsys):
 
 def test_exit_candidates_in_run_and_coverage(tmp_path, capsys):
     """``--exit-candidates PCT`` is ``coverage.exit_candidates_pct`` of a scenario run too."""
-    import pandas as pd
-
     from harbor_planner.scenario import demo_scenario_path
 
     data = demo_scenario_path().parent
     cov, run = tmp_path / "cov", tmp_path / "run"
-    args = ["-q", "coverage", "--network", str(data / "demo.osm"), "--dem", str(data / "dem.tif"),
-            "--walk-model", "hilly", "--stations", str(data / "stations.csv"), "--crs", "gcj02",
-            "--exit-candidates", "50", "--candidates", str(data / "candidates.csv"),
-            "--candidates-crs", "gcj02", "--map-bands", "", "--out", str(cov)]  # fmt: skip
+    args = ["-q", "coverage", "--network", str(data / "yuzhong_walk.osm.bz2"),
+            "--dem", str(data / "dem.tif"), "--dem-outside", "flat", "--walk-model", "hilly",
+            "--stations", str(data / "stations.csv"), "--crs", "gcj02",
+            "--demand-within", str(data / "boundary.geojson"),
+            "--exit-candidates", "50", "--candidates", str(data / "stations.csv"),
+            "--candidates-crs", "gcj02", "--map-bands", "", "--spacing", "200",
+            "--out", str(cov)]  # fmt: skip
     assert main(args) == 0, capsys.readouterr().err
     assert "could close" in capsys.readouterr().out
     assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run),
                  "--set", "optimize.enabled=false", "--set", "coverage.exit_candidates_pct=50",
-                 "--set", f"coverage.exit_candidates_sites={data / 'candidates.csv'}",
-                 "--set", "coverage.exit_candidates_crs=gcj02"])  == 0  # fmt: skip
+                 "--set", f"coverage.exit_candidates_sites={data / 'stations.csv'}",
+                 "--set", "coverage.exit_candidates_crs=gcj02",
+                 "--set", "demand.spacing_m=200"])  == 0  # fmt: skip
     assert "could close" in capsys.readouterr().out
     a = pd.read_csv(cov / "exit_candidates.csv", encoding="utf-8-sig")
     b = pd.read_csv(run / "exit_candidates.csv", encoding="utf-8-sig")
@@ -179,3 +189,51 @@ def test_exit_candidates_in_run_and_coverage(tmp_path, capsys):
     assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run),
                  "--set", "optimize.enabled=false"]) == 0  # fmt: skip
     assert not (run / "exit_candidates.csv").exists()
+
+
+@pytest.mark.slow
+def test_demo_greedy_plan_is_the_exact_one(tmp_path, capsys):
+    """The demo's staged plan (lazy greedy) is the one HiGHS proves optimal stage by stage."""
+    from harbor_planner.scenario import demo_scenario_path
+
+    scenario = str(demo_scenario_path())
+    greedy, exact = tmp_path / "greedy", tmp_path / "exact"
+    assert (
+        main(
+            [
+                "-q",
+                "run",
+                scenario,
+                "--out",
+                str(greedy),
+                "--set",
+                "optimize.solver=greedy",
+                "--set",
+                'output.formats=["tables"]',
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "-q",
+                "run",
+                scenario,
+                "--out",
+                str(exact),
+                "--set",
+                "optimize.solver=exact",
+                "--set",
+                'output.formats=["tables"]',
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    a = pd.read_csv(greedy / "selected_sites.csv", encoding="utf-8-sig")
+    b = pd.read_csv(exact / "selected_sites.csv", encoding="utf-8-sig")
+    for stage in a["stage"].unique():
+        assert set(a.loc[a["stage"] == stage, "site_id"]) == set(
+            b.loc[b["stage"] == stage, "site_id"]
+        ), stage

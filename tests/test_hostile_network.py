@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import subprocess
 import sys
 import time
@@ -268,7 +269,9 @@ def test_poi_and_building_readers_name_the_unparsable_node(tmp_path):
 @pytest.fixture(scope="module")
 def demo_npz(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("npz") / "demo.npz"
-    net = build_network(DEMO / "demo.osm", dem=DEMO / "dem.tif", progress=False)
+    net = build_network(
+        DEMO / "yuzhong_walk.osm.bz2", dem=DEMO / "dem.tif", dem_outside="flat", progress=False
+    )
     save_network(net, path)
     return path
 
@@ -443,7 +446,7 @@ def test_estimates_are_of_the_right_order():
 
 def _coverage_argv(tmp_path: Path, *more: str) -> list[str]:
     return [
-        "coverage", "--network", str(DEMO / "demo.osm"), "--stations",
+        "coverage", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--stations",
         str(DEMO / "stations.csv"), "--crs", "gcj02", "--out", str(tmp_path / "out"), *more,
     ]  # fmt: skip
 
@@ -461,14 +464,17 @@ def _fails_fast(argv, capsys, *needles):
 
 
 def test_tiny_spacing_fails_fast_with_the_estimate(tmp_path, capsys):
-    # 10.4 km of main streets every 0.01 m: a million points, about 3 GB
+    # 381 km of main streets (Yuzhong and around) every 0.3 m: 1.3 million points, about 3 GB
     err = _fails_fast(
-        _coverage_argv(tmp_path, "--spacing", "0.01", "--memory-limit", "2"),
+        _coverage_argv(tmp_path, "--spacing", "0.3", "--memory-limit", "2"),
         capsys,
         "--spacing",
         "--memory-limit 2",
     )
-    assert "1,039,0" in err
+    found = re.search(r"\(([\d,]+) points along ([\d.]+) km\)", err)
+    assert found, err
+    points, km = int(found[1].replace(",", "")), float(found[2])
+    assert points == pytest.approx(km * 1000 / 0.3, rel=0.01)
     # beyond any machine's memory with the default limit
     _fails_fast(_coverage_argv(tmp_path, "--spacing", "1e-6"), capsys, "demand.spacing_m")
     assert not (tmp_path / "out" / "summary.json").exists()
@@ -488,7 +494,7 @@ def test_grid_cell_and_isochrone_cell_fail_fast(tmp_path, capsys):
     _fails_fast(_coverage_argv(tmp_path, "--demand", "grid:0.001"), capsys, "grid")
     _fails_fast(
         [
-            "isochrones", "--network", str(DEMO / "demo.osm"), "--stations",
+            "isochrones", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--stations",
             str(DEMO / "stations.csv"), "--crs", "gcj02", "--method", "grid", "--cell",
             "0.0001", "--out", str(tmp_path / "iso.gpkg"),
         ],

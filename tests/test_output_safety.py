@@ -29,8 +29,8 @@ from harbor_planner.errors import OutputError
 from harbor_planner.scenario import demo_scenario_path
 
 DEMO = demo_scenario_path().parent
-#: A quick demo run: no optimisation, no map isochrones.
-QUICK = ["optimize.enabled=false", "output.map_bands=[]"]
+#: A quick demo run: no optimisation, no map isochrones, main streets every 200 m.
+QUICK = ["optimize.enabled=false", "output.map_bands=[]", "demand.spacing_m=200"]
 USER_TEXT = "the user's own file\n"
 
 
@@ -140,7 +140,7 @@ def test_a_run_json_the_tool_did_not_write_is_refused(tmp_path, capsys):
 
 
 def test_coverage_and_optimize_write_a_manifest_and_rerun_over_their_own_files(tmp_path):
-    common = ["-q", "coverage", "--network", str(DEMO / "demo.osm"), "--stations",
+    common = ["-q", "coverage", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--stations",
               str(DEMO / "stations.csv"), "--crs", "gcj02", "--map-bands", "", "--out"]  # fmt: skip
     out = tmp_path / "cov"
     assert main([*common, str(out)]) == 0
@@ -180,7 +180,7 @@ SPELLINGS = ["relative", "dot", "absolute", "dotdot", "symlink", "hardlink"]
 def workdir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     shutil.copy(DEMO / "stations.csv", tmp_path / "stations.csv")
-    shutil.copy(DEMO / "demo.osm", tmp_path / "demo.osm")
+    shutil.copy(DEMO / "yuzhong_walk.osm.bz2", tmp_path / "walk.osm.bz2")
     (tmp_path / "s.geojson").write_text(
         '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
         '{"id": "A"}, "geometry": {"type": "Point", "coordinates": [106.5, 29.5]}}]}',
@@ -201,7 +201,7 @@ def _refused(capsys, argv: list[str], protected: Path) -> str:
 @pytest.mark.parametrize("spelling", SPELLINGS)
 def test_isochrones_refuses_to_write_over_its_stations(workdir, capsys, spelling):
     out = _spellings(workdir, workdir / "s.geojson")[spelling]
-    argv = ["isochrones", "--network", "demo.osm", "--stations", "s.geojson", "--crs", "wgs84",
+    argv = ["isochrones", "--network", "walk.osm.bz2", "--stations", "s.geojson", "--crs", "wgs84",
             "--out", str(out)]  # fmt: skip
     err = _refused(capsys, argv, workdir / "s.geojson")
     assert "input" in err and "--out" in err
@@ -251,8 +251,9 @@ def test_coverage_refuses_a_station_file_that_is_an_output_of_its_folder(workdir
     }[spelling]
     if spelling == "symlink" and not spelled.exists():
         spelled.symlink_to(folder)
-    err = _refused(capsys, ["coverage", "--network", "demo.osm", "--stations", "res/stations.csv",
-                            "--crs", "gcj02", "--out", str(spelled)], st)  # fmt: skip
+    err = _refused(capsys, ["coverage", "--network", "walk.osm.bz2", "--stations",
+                            "res/stations.csv", "--crs", "gcj02", "--out", str(spelled)],
+                   st)  # fmt: skip
     assert "stations" in err
 
 

@@ -32,3 +32,28 @@ def test_demo_scenario_is_found_and_its_inputs_exist():
     for role, path in sc.input_files().items():
         assert path.is_file(), role
         assert path.parent == demo_scenario_path().parent  # all inside the shipped folder
+
+
+def _package_data() -> list[Path]:
+    """Every file the wheel ships as package data (the demo and harbor_planner's own)."""
+    data = CONFIG["package-data"]
+    folders = {"harbor_planner": ROOT / "src" / "harbor_planner"}
+    folders |= {name: ROOT / path for name, path in CONFIG["package-dir"].items() if name}
+    files: set[Path] = set()
+    for package, patterns in data.items():
+        for pattern in patterns:
+            files |= {p for p in folders[package].glob(pattern) if p.is_file()}
+    return sorted(files)
+
+
+def test_package_data_stays_small_and_credits_openstreetmap():
+    files = _package_data()
+    demo = [p for p in files if p.parent == ROOT / "geodata" / "demo"]
+    assert any(p.name.endswith(".osm.bz2") for p in demo) and len(demo) >= 5
+    total = sum(p.stat().st_size for p in files)
+    assert total < 3_000_000, f"package data is {total:,} bytes; keep it under 3 MB"
+    # ODbL: the extract ships with its attribution
+    names = {p.name for p in demo}
+    assert "ATTRIBUTION.md" in names
+    text = (ROOT / "geodata" / "demo" / "ATTRIBUTION.md").read_text("utf-8")
+    assert "© OpenStreetMap contributors, ODbL" in text

@@ -85,6 +85,27 @@ def test_quick_start_demo(tmp_path):
         run_command(cmd, repo)
     for name in ("map.html", "report.html", "summary.json", "run.json", "report.xlsx"):
         assert (repo / "harbor-demo" / name).is_file(), name
+    # the figures the quick start quotes are the demo's
+    import json
+
+    import pandas as pd
+
+    out = repo / "harbor-demo"
+    cov = json.loads((out / "summary.json").read_text("utf-8"))["coverage"]
+    curve = pd.read_csv(out / "coverage_curve.csv", encoding="utf-8-sig")
+    at_stage_end = curve.groupby("stage", sort=False)["coverage_pct"].last()
+    text = README.read_text("utf-8")
+    quick_start = text[text.index("## Quick start") : text.index("Run the tests:")]
+    quoted = re.search(
+        r"([\d.]+) % on foot where straight-line circles would\s+claim ([\d.]+) %", quick_start
+    )
+    assert quoted, "the quick start quotes the demo's coverage and the circles' claim"
+    assert float(quoted[1]) == round(cov["coverage_pct"], 1)
+    assert float(quoted[2]) == round(cov["euclidean_coverage_pct"], 1)
+    stages = re.search(r"take it to ([\d.]+) %, ([\d.]+) % and ([\d.]+) %", quick_start)
+    assert stages, "the quick start quotes the coverage after each stage"
+    assert [float(x) for x in stages.groups()] == [round(v, 1) for v in at_stage_end]
+    assert f"{cov['stations']} **illustrative** stations" in quick_start
 
 
 @pytest.mark.realdata

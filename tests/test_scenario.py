@@ -277,9 +277,18 @@ def test_run_figures_agree_between_summary_tables_and_report(demo_run):
     assert summary["coverage_after"]["coverage_pct"] == pytest.approx(
         opt["coverage_pct_after"], abs=0.01
     )
-    assert opt["optimality_gap"] == 0 and opt["solver"] == "exact"
+    assert opt["solver"] == demo_run.scenario.optimize.solver
     sites = pd.read_csv(out / "selected_sites.csv", encoding="utf-8-sig")
-    assert len(sites) == opt["sites_added"] == demo_run.scenario.optimize.add
+    assert len(sites) == opt["sites_added"] == demo_run.scenario.optimize.n_add
+    # a staged roll-out: each stage's sites, in the order of the stages
+    stages = demo_run.scenario.optimize.stage_list
+    assert [(s["stage"], s["sites"]) for s in opt["stages"]] == stages and len(stages) > 1
+    assert sites["stage"].astype(str).tolist() == [k for k, n in stages for _ in range(n)]
+    # the coverage curve bends: several sites matter, the later ones add less
+    curve = pd.read_csv(out / "coverage_curve.csv", encoding="utf-8-sig")
+    assert curve["coverage_pct"].is_monotonic_increasing
+    assert curve["gain"].iloc[0] > 2 * curve["gain"].iloc[-1] > 0
+    assert curve["coverage_pct"].iloc[-1] == pytest.approx(opt["coverage_pct_after"], abs=0.01)
     # the workbook's summary sheet carries the same coverage figure
     sheet = pd.read_excel(out / "report.xlsx", sheet_name=None)
     first = next(iter(sheet.values()))
@@ -293,13 +302,13 @@ def test_run_manifest_records_inputs_versions_parameters_timings(demo_run):
     out = demo_run.out_dir
     manifest = json.loads((out / "run.json").read_text("utf-8"))
     roles = {i["role"]: i for i in manifest["inputs"]}
-    assert {"scenario", "network", "dem", "stations", "candidates"} <= set(roles)
+    assert {"scenario", "network", "dem", "stations", "study_area"} <= set(roles)
     for info in roles.values():
         path = Path(info["path"])
         assert info["bytes"] == path.stat().st_size and info["sha256"] == file_sha256(path)
     assert manifest["versions"]["harbor-planner"] == hp.__version__
     assert manifest["versions"]["numpy"]
-    assert manifest["parameters"]["optimize"]["add"] == 1
+    assert manifest["parameters"]["optimize"]["stages"] == demo_run.scenario.optimize.stages
     assert manifest["parameters"]["network"]["walk_model"] == "hilly"
     assert set(manifest["timings_s"]) >= {"stations", "network", "demand", "coverage", "optimize"}
     assert manifest["wall_time_s"] >= sum(manifest["timings_s"].values()) * 0.99
@@ -313,7 +322,7 @@ def test_run_result_holds_the_frames(demo_run):
     r = demo_run
     assert len(r.stations) == r.summary["coverage"]["stations"]
     assert len(r.coverage.demand) == r.summary["coverage"]["demand_points"]
-    assert len(r.sites) == 1 and r.sites.crs.to_epsg() == 4326
+    assert len(r.sites) == r.scenario.optimize.n_add and r.sites.crs.to_epsg() == 4326
     assert r.isochrones is not None and set(r.isochrones["minutes"]) == {5, 10, 15}
     assert r.selection.coverage_pct_after == pytest.approx(
         r.coverage_after.summary["coverage_pct"], abs=0.01
@@ -343,7 +352,8 @@ def test_run_from_a_copied_scenario_keeps_inputs_untouched(tmp_path):
     before = {p.name: file_sha256(p) for p in data.iterdir()}
     r = hp.run(data / "demo.toml", out=tmp_path / "o", overrides={"optimize.enabled": False},
                progress=False)  # fmt: skip
-    assert r.summary["coverage"]["stations"] == 12
+    n = len(hp.read_stations(data / "stations.csv", crs="gcj02").stations)
+    assert r.summary["coverage"]["stations"] == n > 0
     assert {p.name: file_sha256(p) for p in data.iterdir()} == before
 
 
@@ -365,10 +375,12 @@ def test_slower_walk_covers_less_and_compare_shows_it(tmp_path, demo_run):
         abs=1e-3,
     )
     assert delta < 0
-    assert overall.loc["new sites", "4.5"] == 1 and pd.isna(overall.loc["new sites", "3.2"])
+    n_add = demo_run.scenario.optimize.n_add
+    assert overall.loc["new sites", "4.5"] == n_add and pd.isna(overall.loc["new sites", "3.2"])
     d = cmp.districts.set_index("district")
     assert list(d.columns) == ["4.5", "4.5 after", "3.2", "Δ 3.2"]
-    assert d["Δ 3.2"].iloc[0] == pytest.approx(delta, abs=1e-3)
+    # 渝中区 holds 98 % of the demand (the rest: slivers the OSM and official boundaries differ by)
+    assert d.loc["渝中区", "Δ 3.2"] == pytest.approx(delta, abs=2)
 
 
 def test_compare_errors(tmp_path, demo_run):
@@ -414,7 +426,8 @@ def test_report_workbook_shows_new_sites_and_coverage_after_per_district(demo_ru
     districts = sheets["区县"].set_index("区县")
     after = pd.read_csv(demo_run.out_dir / "by_district_after.csv", encoding="utf-8-sig")
     after = after.set_index("district")
-    assert districts["新增站点数"].sum() == 1
+    n_add = demo_run.scenario.optimize.n_add
+    assert districts["新增站点数"].sum() == districts.loc["渝中区", "新增站点数"] == n_add  # quota
     for name, row in districts.iterrows():
         assert row["新增后覆盖率(%)"] == pytest.approx(after.loc[name, "coverage_pct"])
     html = (demo_run.out_dir / "report.html").read_text("utf-8")
@@ -432,7 +445,7 @@ def test_a_list_with_a_wrong_value_names_it(tmp_path):
 def test_several_station_files_each_with_its_crs(tmp_path):
     extra = tmp_path / "more.csv"
     extra.write_text(
-        "编号,名称,经度,纬度,状态\nX1,新站一,106.9100,29.3050,已建成\nX2,新站二,106.9000,29.2990,在建\n",
+        "编号,名称,经度,纬度,状态\nX1,新站一,106.5600,29.5600,已建成\nX2,新站二,106.5500,29.5550,在建\n",
         encoding="utf-8",
     )
     r = hp.run(
@@ -446,10 +459,11 @@ def test_several_station_files_each_with_its_crs(tmp_path):
         },
         progress=False,
     )
-    assert r.summary["coverage"]["stations"] == 14
-    assert r.stations["source_file"].value_counts().to_dict() == {"stations.csv": 12, "more.csv": 2}
+    n = len(hp.read_stations(DEMO / "stations.csv", crs="gcj02").stations)
+    assert r.summary["coverage"]["stations"] == n + 2
+    assert r.stations["source_file"].value_counts().to_dict() == {"stations.csv": n, "more.csv": 2}
     x1 = r.stations.set_index("station_id").loc["X1"]
-    assert (x1.geometry.x, x1.geometry.y) == pytest.approx((106.91, 29.305))  # WGS-84 as given
+    assert (x1.geometry.x, x1.geometry.y) == pytest.approx((106.56, 29.56))  # WGS-84 as given
     roles = {i["role"] for i in r.manifest["inputs"]}
     assert {"stations1", "stations2"} <= roles
     # the same ids twice

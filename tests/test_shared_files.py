@@ -57,7 +57,7 @@ def _demo_dir() -> Path:
 
 
 def _hostile_stations(tmp_path: Path) -> Path:
-    """The demo's 12 stations with hostile names, addresses, ids and districts (UTF-8 CSV)."""
+    """The demo's stations with hostile names, addresses, ids and districts (UTF-8 CSV)."""
     st = pd.read_csv(_demo_dir() / "stations.csv", encoding="gbk", skiprows=1, dtype=str)
     n = len(st)
     cols = list(st.columns)  # 编号, 名称, 区县, 地址, 经度, 纬度, ...
@@ -75,9 +75,9 @@ def _hostile_districts(tmp_path: Path) -> Path:
     import geopandas as gpd
     from shapely.geometry import box
 
-    frame = gpd.GeoDataFrame(
-        {"name": ["=cmd|' /C calc'!A0"]}, geometry=[box(106.8, 29.2, 107.0, 29.4)], crs=4326
-    )
+    x0, y0, x1, y1 = gpd.read_file(_demo_dir() / "boundary.geojson").total_bounds
+    around = box(x0 - 0.05, y0 - 0.05, x1 + 0.05, y1 + 0.05)
+    frame = gpd.GeoDataFrame({"name": ["=cmd|' /C calc'!A0"]}, geometry=[around], crs=4326)
     path = tmp_path / "districts.geojson"
     frame.to_file(path, driver="GeoJSON")
     return path
@@ -246,7 +246,8 @@ def hostile_coverage(tmp_path_factory):
     stations = _hostile_stations(tmp)
     demo = _demo_dir()
     out = tmp / "cov"
-    args = ["-q", "coverage", "--network", str(demo / "demo.osm"), "--stations", str(stations),
+    args = ["-q", "coverage", "--network", str(demo / "yuzhong_walk.osm.bz2"),
+            "--stations", str(stations),
             "--crs", "gcj02", "--districts", str(_hostile_districts(tmp)),
             "--district-column", "name", "--exit-candidates", "100", "--out", str(out),
             "--basemap", "tianditu", "--tianditu-key", KEY]  # fmt: skip
@@ -334,17 +335,22 @@ def test_stations_number_is_safe_and_reproducible(hostile_coverage, capsys):
 def test_scenario_run_with_hostile_text_and_key(tmp_path, capsys, caplog):
     demo = _demo_dir()
     _hostile_stations(tmp_path)
-    cands = pd.read_csv(demo / "candidates.csv", dtype=str)
+    # candidate sites with hostile ids and names: the demo's stations, as candidates
+    cands = pd.read_csv(demo / "stations.csv", encoding="gbk", skiprows=1, dtype=str)
     cands[cands.columns[1]] = [IN_FILES[i % len(IN_FILES)] for i in range(len(cands))]
     cands[cands.columns[0]] = [f"=C{i}()" for i in range(len(cands))]
+    cands["状态"] = "候选"
     cands.to_csv(tmp_path / "cands.csv", index=False)
     toml = (demo / "demo.toml").read_text("utf-8")
     title = 'title = "=HYPERLINK(\\"http://t\\") \\u001b[31m"'
     toml = re.sub(r"^title = .*$", lambda _: title, toml, flags=re.M)
-    for name in ("demo.osm", "dem.tif"):
+    for name in ("yuzhong_walk.osm.bz2", "dem.tif", "boundary.geojson", "quota.csv"):
         (tmp_path / name).symlink_to(demo / name)
     toml = toml.replace('"stations.csv"', '"hostile.csv"')
-    toml = toml.replace('"candidates.csv"', '"cands.csv"')
+    toml = re.sub(r"^candidates = .*$", 'candidates = "cands.csv"\ncandidates_crs = "gcj02"',
+                  toml, flags=re.M)  # fmt: skip
+    toml = re.sub(r"^(stages|min_spacing_m) = .*$", "", toml, flags=re.M)
+    toml = toml.replace("[optimize]", "[optimize]\nadd = 2")
     scenario = tmp_path / "s.toml"
     scenario.write_text(toml + f'tianditu_key = "{KEY}"\n', "utf-8")
     caplog.set_level("DEBUG")
@@ -352,7 +358,8 @@ def test_scenario_run_with_hostile_text_and_key(tmp_path, capsys, caplog):
     for out in outs:
         code = main(["-v", "run", str(scenario), "--out", str(out),
                      "--set", "output.basemap=tianditu",
-                     "--set", "coverage.exit_candidates_pct=100"])  # fmt: skip
+                     "--set", "coverage.exit_candidates_pct=100",
+                     "--set", "demand.spacing_m=200"])  # fmt: skip
         captured = capsys.readouterr()
         assert code == 0, captured.err
     _check_folder(outs[0])
@@ -376,6 +383,7 @@ def test_scenario_run_with_hostile_text_and_key(tmp_path, capsys, caplog):
     _check_csv(tmp_path / "cmp_districts.csv")
 
 
+@pytest.mark.slow  # two whole demo runs; the fast tier reruns coverage (above)
 def test_demo_twice_gives_the_same_bytes(tmp_path, capsys):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):

@@ -95,8 +95,10 @@ __all__ = ["make_map", "save_map", "seed_element_ids"]
 
 log = logging.getLogger(__name__)
 
+# the ODbL credit: on every map whose layers come from OSM data, whatever the basemap
 _OSM_ATTRIBUTION = (
-    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+    '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors, '
+    '<a href="https://opendatacommons.org/licenses/odbl/1-0/">ODbL</a>'
 )
 
 
@@ -466,8 +468,8 @@ def _add_controls(
     import folium
 
     classes = element_classes()
-    osm_layers = ("isochrones", "service_area", "gaps", "demand_after")
-    if osm or any(shown[k] is not None for k in osm_layers):
+    derived = ("isochrones", "service_area", "gaps", "double_covered", "demand_after")
+    if osm or any(shown.get(k) is not None for k in derived):  # drawn from the network
         classes["Attribution"](_OSM_ATTRIBUTION).add_to(m)
     if title:
         shown_title = html.escape(clean_text(title))

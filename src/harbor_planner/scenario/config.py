@@ -308,7 +308,7 @@ def load_scenario(
 
 
 def demo_scenario_path() -> Path:
-    """The bundled demo scenario (``demo.toml`` on the fictional 示例区).
+    """The bundled demo scenario (``demo.toml`` on Yuzhong, an OpenStreetMap extract).
 
     Installed from a wheel it is ``harbor_planner/_demo/demo.toml``; in a source checkout,
     ``geodata/demo/demo.toml``.
