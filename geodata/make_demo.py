@@ -12,7 +12,7 @@ data of 2026-04-24, ODbL; an SRTM crop, public domain):
 * ``boundary.geojson``: the district boundary (OSM relation 4738525), the study area;
 * ``stations.csv``: illustrative (示意) stations at OSM features of the extract, chosen by the
   rule of :func:`choose_stations` — NOT the official register;
-* ``quota.csv``: new sites in 渝中区 only (the walk extract reaches into the neighbours);
+* ``centres.csv``: the city centres (城市中心) in Yuzhong, from ``geodata/chongqing_centres.csv``;
 * ``demo.toml``: the scenario ``harbor-planner demo`` runs;
 * ``ATTRIBUTION.md``: the sources and licences.
 
@@ -331,14 +331,11 @@ def write_stations(path: Path, chosen: pd.DataFrame) -> None:
     path.write_bytes(buf.getvalue().encode("gbk"))
 
 
-def write_quota(path: Path, walk: Path) -> None:
-    """New sites in 渝中区 only: 0 in every other district the walk extract reaches."""
-    osm = ET.fromstring(bz2.decompress(walk.read_bytes()))
-    lon = np.array([float(n.get("lon")) for n in osm.iter("node")])
-    lat = np.array([float(n.get("lat")) for n in osm.iter("node")])
-    others = sorted({d for d in _district_names(lon, lat) if d and d != "渝中区"})
-    rows = ["district,min,max", "渝中区,,"] + [f"{d},0,0" for d in others]
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+def write_centres(path: Path) -> None:
+    """The city centres of ``geodata/chongqing_centres.csv`` that lie in 渝中区."""
+    table = pd.read_csv(Path(__file__).with_name("chongqing_centres.csv"), comment="#")
+    table = table[table["district"] == "渝中区"][["name", "lon", "lat"]]
+    path.write_text(table.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- scenario
@@ -355,9 +352,9 @@ SCENARIO = """\
 title = "渝中区 15 分钟步行服务圈（示意站点，非官方名录）/ Yuzhong, illustrative stations"
 description = @DESCRIPTION@
 
-# TODO(study): when the [study] section lands, replace demand.within and optimize.quota with
-#   [study]
-#   districts = ["渝中区"]
+[study]
+districts = ["渝中区"]               # demand, new sites and district tables stay in Yuzhong
+                                  # (official boundary); stations outside still serve it
 
 [network]
 source = "yuzhong_walk.osm.bz2"   # the walk network, 1,125 m past the district boundary
@@ -373,10 +370,13 @@ crs = "gcj02"                     # AMap coordinates
 [demand]
 kind = "main-streets"             # 在城市中心和主要街道建立15分钟服务圈
 spacing_m = 50
-within = "boundary.geojson"       # Yuzhong's own streets (the study area)
 
 [coverage]
 minutes = 15
+
+[centres]
+file = "centres.csv"              # 解放碑, 大坪, 朝天门: coverage within 1 km of each
+radius_m = 1000
 
 [optimize]
 mode = "max-cover"
@@ -384,7 +384,6 @@ stages = { "2026" = 4, "2027" = 4, "2028" = 4 }   # a staged roll-out: 12 new si
 candidates = "auto"               # street sites every 200 m + OSM points of interest
 candidate_spacing_m = 200
 min_spacing_m = 300               # no two stations closer than 300 m
-quota = "quota.csv"               # new sites in 渝中区 only
 solver = "greedy"                 # lazy greedy; "exact" (HiGHS) picks the same 12 here
 
 [output]
@@ -404,7 +403,7 @@ ATTRIBUTION = f"""\
   "© OpenStreetMap contributors"; harbor-planner's maps do.
 * `dem.tif`: a crop of the SRTM 1 arc-second elevation model (NASA/USGS), public domain.
 * `stations.csv` is **illustrative (示意)**: stations placed at OSM features by a fixed rule,
-  NOT the official register of 渝工港湾 / 劳动者港湾 stations. `demo.toml`, `quota.csv` and the
+  NOT the official register of 渝工港湾 / 劳动者港湾 stations. `demo.toml`, `centres.csv` and the
   rest of the project: MIT (see `pyproject.toml`).
 """
 
@@ -419,7 +418,7 @@ def make_demo(out_dir: str | Path, source: str | Path = SOURCE) -> list[Path]:
         "yuzhong_buildings.osm.bz2",
         "dem.tif",
         "stations.csv",
-        "quota.csv",
+        "centres.csv",
         "demo.toml",
         "ATTRIBUTION.md",
     )
@@ -430,7 +429,7 @@ def make_demo(out_dir: str | Path, source: str | Path = SOURCE) -> list[Path]:
     write_dem(src / "dem_srtm_utm48n.tif", p["dem.tif"], p["yuzhong_walk.osm.bz2"])
     extract = [p["yuzhong_walk.osm.bz2"], p["yuzhong_buildings.osm.bz2"]]
     write_stations(p["stations.csv"], choose_stations(extract, boundary))
-    write_quota(p["quota.csv"], p["yuzhong_walk.osm.bz2"])
+    write_centres(p["centres.csv"])
     description = json.dumps(DESCRIPTION, ensure_ascii=False)
     p["demo.toml"].write_text(SCENARIO.replace("@DESCRIPTION@", description), encoding="utf-8")
     p["ATTRIBUTION.md"].write_text(ATTRIBUTION, encoding="utf-8")

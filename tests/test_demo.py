@@ -33,7 +33,7 @@ GENERATED = (
     "yuzhong_buildings.osm.bz2",
     "dem.tif",
     "stations.csv",
-    "quota.csv",
+    "centres.csv",
     "demo.toml",
     "ATTRIBUTION.md",
 )

@@ -23,7 +23,7 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     assert cov["euclidean_coverage_pct"] > cov["coverage_pct"]
     assert plan["coverage_pct_before"] == pytest.approx(cov["coverage_pct"], abs=0.01)
     assert plan["coverage_pct_after"] > plan["coverage_pct_before"]
-    # a staged plan whose sites all lie in the study area (the quota)
+    # a staged plan whose sites all lie in the study area
     assert (
         plan["sites_added"] == sum(s["sites"] for s in plan["stages"]) and len(plan["stages"]) > 1
     )
@@ -135,9 +135,9 @@ def test_optimize_and_run_write_the_same_files_and_figures(tmp_path, capsys):
     args = ["-q", "optimize", "--network", str(data / "yuzhong_walk.osm.bz2"),
             "--dem", str(data / "dem.tif"), "--dem-outside", "flat", "--walk-model", "hilly",
             "--stations", str(data / "stations.csv"), "--crs", "gcj02",
-            "--demand-within", str(data / "boundary.geojson"), "--candidates", "auto",
-            "--candidate-spacing", "200", "--min-spacing", "300",
-            "--quota", str(data / "quota.csv"), "--stages", "2026:4,2027:4,2028:4",
+            "--study-area", "渝中区", "--centres", str(data / "centres.csv"),
+            "--candidates", "auto", "--candidate-spacing", "200", "--min-spacing", "300",
+            "--stages", "2026:4,2027:4,2028:4",
             "--solver", "greedy", "--spacing", "200", "--out", str(opt)]  # fmt: skip
     assert main(args) == 0, capsys.readouterr().err
     assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run),
@@ -169,7 +169,7 @@ def test_exit_candidates_in_run_and_coverage(tmp_path, capsys):
     args = ["-q", "coverage", "--network", str(data / "yuzhong_walk.osm.bz2"),
             "--dem", str(data / "dem.tif"), "--dem-outside", "flat", "--walk-model", "hilly",
             "--stations", str(data / "stations.csv"), "--crs", "gcj02",
-            "--demand-within", str(data / "boundary.geojson"),
+            "--study-area", "渝中区", "--centres", str(data / "centres.csv"),
             "--exit-candidates", "50", "--candidates", str(data / "stations.csv"),
             "--candidates-crs", "gcj02", "--map-bands", "", "--spacing", "200",
             "--out", str(cov)]  # fmt: skip

@@ -302,7 +302,7 @@ def test_run_manifest_records_inputs_versions_parameters_timings(demo_run):
     out = demo_run.out_dir
     manifest = json.loads((out / "run.json").read_text("utf-8"))
     roles = {i["role"]: i for i in manifest["inputs"]}
-    assert {"scenario", "network", "dem", "stations", "study_area"} <= set(roles)
+    assert {"scenario", "network", "dem", "stations", "centres"} <= set(roles)
     for info in roles.values():
         path = Path(info["path"])
         assert info["bytes"] == path.stat().st_size and info["sha256"] == file_sha256(path)

@@ -344,7 +344,7 @@ def test_scenario_run_with_hostile_text_and_key(tmp_path, capsys, caplog):
     toml = (demo / "demo.toml").read_text("utf-8")
     title = 'title = "=HYPERLINK(\\"http://t\\") \\u001b[31m"'
     toml = re.sub(r"^title = .*$", lambda _: title, toml, flags=re.M)
-    for name in ("yuzhong_walk.osm.bz2", "dem.tif", "boundary.geojson", "quota.csv"):
+    for name in ("yuzhong_walk.osm.bz2", "dem.tif", "boundary.geojson", "centres.csv"):
         (tmp_path / name).symlink_to(demo / name)
     toml = toml.replace('"stations.csv"', '"hostile.csv"')
     toml = re.sub(r"^candidates = .*$", 'candidates = "cands.csv"\ncandidates_crs = "gcj02"',
