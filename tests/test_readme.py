@@ -105,7 +105,11 @@ def test_quick_start_demo(tmp_path):
     stages = re.search(r"take it to ([\d.]+) %, ([\d.]+) % and ([\d.]+) %", quick_start)
     assert stages, "the quick start quotes the coverage after each stage"
     assert [float(x) for x in stages.groups()] == [round(v, 1) for v in at_stage_end]
-    assert f"{cov['stations']} **illustrative** stations" in quick_start
+    assert f"{cov['stations']}\n**illustrative** stations" in quick_start
+    built = re.search(r"([\d.]+) % by the (\d+) built ones", quick_start)
+    assert built, "the quick start quotes the built stations' coverage (the headline)"
+    assert float(built[1]) == round(cov["coverage_built_pct"], 1)
+    assert int(built[2]) == cov["stations_by_status"]["existing"]
 
 
 @pytest.mark.realdata

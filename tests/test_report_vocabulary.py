@@ -180,6 +180,18 @@ def _report_text(out):
     return re.sub(r"<[^>]+>", " ", html)
 
 
+def _summary_keys(d, prefix=""):
+    """Every key path of summary.json with a dot or an underscore (``demand_info.classes``)."""
+    keys = set()
+    for k, v in d.items():
+        path = f"{prefix}{k}"
+        if "." in path or "_" in path:
+            keys.add(path)
+        if isinstance(v, dict):
+            keys |= _summary_keys(v, f"{path}.")
+    return keys
+
+
 def _xlsx_cells(out):
     """Every cell of every sheet."""
     from openpyxl import load_workbook
@@ -197,7 +209,8 @@ def test_zh_reports_have_no_english_tokens_and_no_nulls(zh_run):
     cells = _xlsx_cells(zh_run)
     assert not [c for _, c in cells if isinstance(c, bool)]  # booleans read 是/否
     texts = [str(c) for sheet, c in cells if c is not None]
-    assert not [t for t in texts if "demand_info" in t or ("." in t and t.isascii() and "_" in t)]
+    keys = _summary_keys(json.loads((zh_run / "summary.json").read_text("utf-8")))
+    assert not [t for t in texts if "demand_info" in t or t in keys]  # no summary.json keys
     html = _report_text(zh_run)
     for token in ENGLISH_TOKENS:
         pattern = re.compile(rf"(?<![\w./-]){re.escape(token)}(?![\w-])")
@@ -224,7 +237,10 @@ def test_zh_run_headline_sites_and_folder(zh_run):
     )
     sites = pd.read_csv(zh_run / "selected_sites.csv", encoding="utf-8-sig")
     assert list(sites.columns[:3]) == ["rank", "name", "kind_text"]
-    assert sites["name"].str.len().gt(0).all() and sites["kind_text"].eq("候选点位").all()
+    assert (
+        sites["name"].str.len().gt(0).all()
+        and sites["kind_text"].isin(["街道点位", "兴趣点", "候选点位"]).all()
+    )
     assert ((sites["lon_gcj02"] - sites["lon"]).abs() > 1e-4).all()  # GCJ-02 is shifted
     run = json.loads((zh_run / "run.json").read_text("utf-8"))
     assert run["out_dir"] == str(zh_run) == run["parameters"]["output"]["dir"]
