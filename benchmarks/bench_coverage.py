@@ -273,9 +273,7 @@ def _worker_hp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
     t0 = time.perf_counter()  # the first run in a fresh process: loads the compiled kernels
     isochrones(net, stations.iloc[:1], **kw)
     first_s = time.perf_counter() - t0
-    out = _measure(
-        lambda: {"polygons": len(isochrones(net, stations, **kw))}, args.repeat, True
-    )
+    out = _measure(lambda: {"polygons": len(isochrones(net, stations, **kw))}, args.repeat, True)
     return {**out, "first_s": first_s, "method": method, "workers": workers}
 
 

@@ -1,8 +1,9 @@
 """Validation of the hilly walk model on Yuzhong (issue 15): prints the README's table.
 
 Settings of ``scenarios/yuzhong.toml`` (28 built stations, main streets every 50 m inside the
-boundary, 15 min, 4.5 km/h), with the DEM unsmoothed, smoothed by the default 30 m and by
-60 m; flat and stairs for reference. Needs ../shared/geodata/yuzhong beside the repository.
+official 渝中区 boundary of ``[study]``, 15 min, 4.5 km/h), with the DEM unsmoothed, smoothed
+by the default 30 m and by 60 m; flat and stairs for reference. Needs
+../shared/geodata/yuzhong beside the repository.
 
     python benchmarks/hilly_validation.py
 """
@@ -18,6 +19,7 @@ import numpy as np
 from harbor_planner.analysis.coverage import coverage
 from harbor_planner.network import WalkModel
 from harbor_planner.network.walk import KIND_STEPS
+from harbor_planner.pipeline.area import load_study_area
 from harbor_planner.pipeline.inputs import load_demand, load_districts, load_network, load_stations
 from harbor_planner.scenario.config import load_scenario
 from harbor_planner.settings import GRADE_SOURCES, STAIR_DEM_MIN_RISE_M
@@ -60,7 +62,7 @@ def main() -> None:
     for label, smoothing in [("not smoothed", 0.0), ("default (30 m)", 30.0), ("60 m", 60.0)]:
         net = load_network(replace(sc.network, dem_smoothing_m=smoothing), progress=False)
         if demand is None:
-            demand = load_demand(sc, net)
+            demand = load_demand(sc, net, load_study_area(sc))  # 渝中区, as the run
             flat = net.with_walk_model(WalkModel(kind="flat"))
             flat_t = (flat.edges["time_fwd_s"] + flat.edges["time_bwd_s"]).to_numpy()
             ok = np.isfinite(flat_t)

@@ -323,13 +323,18 @@ def coverage_headline(s: dict[str, Any]) -> str:
 
 
 def _status_figures(s: dict[str, Any]) -> str:
-    """The coverage figure: built stations first, the figure with the others beside it."""
+    """The coverage figure: built stations first, the figure with the others beside it.
+
+    The figure of all the selected stations carries its sensitivity range when measured.
+    """
+    from harbor_planner.outputs.ranges import pct_with_range
+
     scopes = s.get("coverage_by_status") or []
     if len(scopes) <= 1:
-        return f"{s['coverage_pct']:.1f} %"
+        return pct_with_range(s)
     built, last = scopes[0], scopes[-1]
     return (
-        f"{built['coverage_pct']:.1f} % (built stations; {last['coverage_pct']:.1f} % "
+        f"{built['coverage_pct']:.1f} % (built stations; {pct_with_range(s)} "
         f"{last.get('label_en', last['label'])})"
     )
 
