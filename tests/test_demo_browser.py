@@ -63,8 +63,21 @@ def test_demo_map_in_chromium(browser, demo_out):  # noqa: F811
         legend = o.page.inner_text(".hp-legend")
         for status in cov["stations_by_status"]:
             assert STATUS_ZH[status] in legend
-        for entry in ("建议新址", "15 分钟", "未覆盖需求", "覆盖率 %"):
+        for entry in (
+            "建议新址",
+            "15 分钟",
+            "覆盖率 %",
+            "研究范围",
+            "城市中心",
+            "原已覆盖需求",
+            "新址新增覆盖需求",
+            "仍未覆盖需求",
+        ):
             assert entry in legend, entry
+        # the study area (渝中区, official boundary) is a layer of its own, an outline
+        assert summary["study_area"]["districts"] == ["渝中区"]
+        assert o.count("path.hp-study-area") >= 1
+        assert "研究范围" in o.page.inner_text(".leaflet-control-layers-overlays")
         assert o.count("path.hp-station") == cov["stations"]
         sites = o.page.locator(".hp-site-icon").all_inner_texts()
         assert sites == [str(i) for i in range(1, plan["sites_added"] + 1)]
