@@ -126,6 +126,7 @@ def test_stations_check_with_network(demo, tmp_path, capsys):
     assert code == 0, err
 
 
+@pytest.mark.slow
 def test_candidate_file_in_the_wrong_datum(demo, tmp_path, capsys):
     base = _base(demo, "gcj02")
     args = ["optimize", *base, "--add", "1", "--candidates", demo["candidates"],

@@ -34,6 +34,7 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     assert "渝中区" in text and "示意" in text and "© OpenStreetMap contributors, ODbL" in text
 
 
+@pytest.mark.slow
 def test_run_with_set_and_compare(tmp_path, capsys):
     from harbor_planner.scenario import demo_scenario_path
 
@@ -109,6 +110,7 @@ def test_run_yuzhong_scenario(tmp_path, capsys, yuzhong_osm, yuzhong_dem):
     assert walk["path"].endswith("walk.osm") and len(walk["sha256"]) == 64
 
 
+@pytest.mark.slow
 def test_compare_takes_the_folders_of_the_coverage_command_too(tmp_path, capsys):
     from harbor_planner.scenario import compare_runs, demo_scenario_path
 
@@ -126,6 +128,7 @@ def test_compare_takes_the_folders_of_the_coverage_command_too(tmp_path, capsys)
     assert "new sites" not in overall.index
 
 
+@pytest.mark.slow
 def test_optimize_and_run_write_the_same_files_and_figures(tmp_path, capsys):
     """One pipeline: ``optimize`` and ``run`` with the same settings agree file for file."""
     from harbor_planner.scenario import demo_scenario_path
@@ -160,6 +163,7 @@ def test_optimize_and_run_write_the_same_files_and_figures(tmp_path, capsys):
         pd.testing.assert_frame_equal(a, b, obj=name)
 
 
+@pytest.mark.slow
 def test_exit_candidates_in_run_and_coverage(tmp_path, capsys):
     """``--exit-candidates PCT`` is ``coverage.exit_candidates_pct`` of a scenario run too."""
     from harbor_planner.scenario import demo_scenario_path

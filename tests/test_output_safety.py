@@ -139,6 +139,7 @@ def test_a_run_json_the_tool_did_not_write_is_refused(tmp_path, capsys):
     assert (out / "run.json").read_text("utf-8") == '{"mine": true}'
 
 
+@pytest.mark.slow
 def test_coverage_and_optimize_write_a_manifest_and_rerun_over_their_own_files(tmp_path):
     common = ["-q", "coverage", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--stations",
               str(DEMO / "stations.csv"), "--crs", "gcj02", "--map-bands", "", "--out"]  # fmt: skip
@@ -412,6 +413,7 @@ def test_an_error_in_a_step_leaves_a_new_folder_absent(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_summary_has_no_timings_and_run_json_differs_only_in_its_own_fields(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):

@@ -332,6 +332,7 @@ def test_stations_number_is_safe_and_reproducible(hostile_coverage, capsys):
     assert '=HYPERLINK("http://x","y")' in values  # the text as given, never a formula
 
 
+@pytest.mark.slow
 def test_scenario_run_with_hostile_text_and_key(tmp_path, capsys, caplog):
     demo = _demo_dir()
     _hostile_stations(tmp_path)
