@@ -244,3 +244,21 @@ def test_isochrone_method_auto(diamond, monkeypatch, caplog):
     assert len(lines) == 1 and "grid 5 m" in lines[0].getMessage()
     ratio = grid.to_crs(32648).area.to_numpy() / exact.to_crs(32648).area.to_numpy()
     assert np.all(np.abs(ratio - 1) < 0.25)
+
+
+@pytest.mark.slow
+def test_centres_outside_the_study_area_are_left_out(tmp_path, capsys):
+    """A Yuzhong study reports Yuzhong's centres, not 江北嘴 on a sliver of Yuzhong's streets."""
+    from harbor_planner.cli import main
+    from harbor_planner.scenario import demo_scenario_path
+
+    every = Path(__file__).parents[1] / "geodata" / "chongqing_centres.csv"
+    out = tmp_path / "out"
+    assert main(["run", str(demo_scenario_path()), "--out", str(out),
+                 "--set", f"centres.file={every}", "--set", "optimize.enabled=false",
+                 "--set", "demand.spacing_m=200"]) == 0  # fmt: skip
+    names = [c["name"] for c in json.loads((out / "summary.json").read_text("utf-8"))["centres"]]
+    table = pd.read_csv(every, comment="#")
+    assert names == list(table.loc[table["district"] == "渝中区", "name"])
+    err = capsys.readouterr().err
+    assert "江北嘴" in err and "outside the study area" in err
