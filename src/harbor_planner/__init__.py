@@ -66,7 +66,7 @@ if TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
         place_stations,
         read_stations,
     )
-    from harbor_planner.study_area import StudyArea, study_area
+    from harbor_planner.study_area import StudyArea
 
 #: Where each name of the API lives; imported on first use, so that ``harbor-planner``
 #: starts (and answers Ctrl-C) before geopandas, numba and the rest are loaded.
@@ -90,7 +90,6 @@ _API: dict[str, str] = {
     "candidates_from_spec": "harbor_planner.candidates",
     "chongqing_districts": "harbor_planner.districts",
     "StudyArea": "harbor_planner.study_area",
-    "study_area": "harbor_planner.study_area",
     "compare_runs": "harbor_planner.scenario",
     "coverage": "harbor_planner.analysis.coverage",
     "coverage_matrix": "harbor_planner.optimize",
@@ -164,7 +163,6 @@ __all__ = [
     "scenario_from_dict",
     "select_sites",
     "snap_points",
-    "study_area",
     "to_wgs84",
     "write_coverage",
 ]
