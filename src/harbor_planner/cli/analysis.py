@@ -33,7 +33,13 @@ from harbor_planner.cli._options import (
 )
 from harbor_planner.errors import UsageError
 
-__all__ = ["add_coverage_commands", "add_map_command", "coverage_settings", "one_limit"]
+__all__ = [
+    "add_coverage_commands",
+    "add_map_command",
+    "coverage_settings",
+    "one_limit",
+    "study_sections",
+]
 
 
 def _cmd_isochrones(args: argparse.Namespace) -> int:
@@ -134,20 +140,24 @@ def one_limit(args: argparse.Namespace, command: str) -> float:
     return minutes[0]
 
 
+def study_sections(args: argparse.Namespace, minutes: float) -> dict[str, dict[str, Any]]:
+    """The scenario sections that ``coverage`` and ``optimize`` both take from their flags."""
+    return {
+        "network": network_settings(args, args.network),
+        "stations": stations_settings(args),
+        "demand": demand_settings(args),
+        "coverage": coverage_settings(args, minutes),
+        "output": output_settings(args, args.out),
+        "centres": centres_settings(args),
+        "study": study_settings(args),
+    }
+
+
 def _cmd_coverage(args: argparse.Namespace) -> int:
     from harbor_planner.pipeline import coverage_headline, exit_candidates_headline
     from harbor_planner.scenario import run
 
-    minutes = one_limit(args, "coverage")
-    scenario = scenario_from_args(
-        network=network_settings(args, args.network),
-        stations=stations_settings(args),
-        demand=demand_settings(args),
-        coverage=coverage_settings(args, minutes),
-        output=output_settings(args, args.out),
-        centres=centres_settings(args),
-        study=study_settings(args),
-    )
+    scenario = scenario_from_args(**study_sections(args, one_limit(args, "coverage")))
     result = run(scenario, out=args.out, progress=args.progress, summarize=_coverage_summary)
     summary = result.coverage.summary
     if result.exits is not None:

@@ -23,15 +23,9 @@ from harbor_planner.cli._options import (
     add_station_input_options,
     add_study_area_option,
     add_walk_model_options,
-    centres_settings,
-    demand_settings,
-    network_settings,
-    output_settings,
     scenario_from_args,
-    stations_settings,
-    study_settings,
 )
-from harbor_planner.cli.analysis import coverage_settings, one_limit
+from harbor_planner.cli.analysis import one_limit, study_sections
 from harbor_planner.errors import InputDataError, UsageError
 
 __all__ = ["add_optimize_command", "optimize_settings"]
@@ -97,16 +91,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     from harbor_planner.scenario import run
 
     minutes = one_limit(args, "optimize")
-    scenario = scenario_from_args(
-        network=network_settings(args, args.network),
-        stations=stations_settings(args),
-        demand=demand_settings(args),
-        coverage=coverage_settings(args, minutes),
-        optimize=optimize_settings(args),
-        output=output_settings(args, args.out),
-        centres=centres_settings(args),
-        study=study_settings(args),
-    )
+    scenario = scenario_from_args(**study_sections(args, minutes), optimize=optimize_settings(args))
     result = run(scenario, out=args.out, progress=args.progress, summarize=_optimize_summary)
     selection = result.selection
     gap = selection.gap
