@@ -98,6 +98,30 @@ class RawWays:
     elevator_nodes: IntArray
     crs: str
 
+    def subset(self, keep: npt.NDArray[np.bool_]) -> RawWays:
+        """The ways where ``keep`` (one flag per way) is true, in their order.
+
+        Parameters
+        ----------
+        keep
+            ``(n_ways,)`` booleans.
+
+        Returns
+        -------
+        RawWays
+
+        """
+        sizes = np.diff(self.way_ptr)
+        pos = np.repeat(keep, sizes)
+        return RawWays(
+            way_ptr=np.concatenate([[0], np.cumsum(sizes[keep])]).astype(np.int64),
+            node_id=self.node_id[pos],
+            xy=self.xy[pos],
+            tags=self.tags.loc[keep].reset_index(drop=True),
+            elevator_nodes=self.elevator_nodes,
+            crs=self.crs,
+        )
+
 
 @dataclass(frozen=True)
 class EdgeSet:

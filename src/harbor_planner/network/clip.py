@@ -473,13 +473,4 @@ def clip_ways(ways: RawWays, area: ClipArea) -> RawWays:
     inside = shapely.contains_xy(area.kept, lonlat[:, 0], lonlat[:, 1])
     sizes = np.diff(ways.way_ptr)
     way_of = np.repeat(np.arange(sizes.size), sizes)
-    keep = np.bincount(way_of[inside], minlength=sizes.size) > 0
-    pos = keep[way_of]
-    return RawWays(
-        way_ptr=np.concatenate([[0], np.cumsum(sizes[keep])]).astype(np.int64),
-        node_id=ways.node_id[pos],
-        xy=ways.xy[pos],
-        tags=ways.tags.loc[keep].reset_index(drop=True),
-        elevator_nodes=ways.elevator_nodes,
-        crs=ways.crs,
-    )
+    return ways.subset(np.bincount(way_of[inside], minlength=sizes.size) > 0)

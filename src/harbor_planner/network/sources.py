@@ -195,19 +195,6 @@ def _dedup_osm(parts: list[RawWays]) -> tuple[list[np.ndarray], int]:
     return keeps, dropped
 
 
-def _subset(ways: RawWays, keep: np.ndarray) -> RawWays:
-    sizes = np.diff(ways.way_ptr)
-    pos = np.repeat(keep, sizes)
-    return RawWays(
-        way_ptr=np.concatenate([[0], np.cumsum(sizes[keep])]).astype(np.int64),
-        node_id=ways.node_id[pos],
-        xy=ways.xy[pos],
-        tags=ways.tags.loc[keep].reset_index(drop=True),
-        elevator_nodes=ways.elevator_nodes,
-        crs=ways.crs,
-    )
-
-
 def _line_node_ids(lines: RawWays, osm: RawWays | None) -> tuple[np.ndarray, int]:
     """Line node ids made unique beside the OSM ids; a vertex on an OSM node takes its id."""
     local = lines.node_id
@@ -266,7 +253,7 @@ def join_ways(
     parts = list(osm)
     if len(parts) > 1:
         keeps, counts["osm_ways_deduplicated"] = _dedup_osm(parts)
-        parts = [_subset(w, k) for w, k in zip(parts, keeps, strict=True)]
+        parts = [w.subset(k) for w, k in zip(parts, keeps, strict=True)]
     joined = _concat(parts) if parts else None
     if lines is not None:
         if joined is not None and "osm_way" in lines.tags.columns:
@@ -275,7 +262,7 @@ def join_ways(
                 lines.tags["way_id"].to_numpy(np.int64), osm_ids
             )
             counts["line_ways_dropped_as_osm"] = int(same.sum())
-            lines = _subset(lines, ~same)
+            lines = lines.subset(~same)
         ids, counts["line_nodes_on_osm_nodes"] = _line_node_ids(lines, joined)
         lines = RawWays(
             way_ptr=lines.way_ptr,
