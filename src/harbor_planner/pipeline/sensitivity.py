@@ -99,7 +99,13 @@ def range_cases(net: WalkNetwork) -> list[tuple[str, float]]:
 
 
 def coverage_range(
-    scenario: Scenario, net: WalkNetwork, stations: Any, demand: Any, districts: Any
+    scenario: Scenario,
+    net: WalkNetwork,
+    stations: Any,
+    demand: Any,
+    districts: Any,
+    *,
+    configured_pct: float | None = None,
 ) -> dict[str, Any]:
     """Coverage under each case of :func:`range_cases`, on the same compiled network.
 
@@ -109,6 +115,9 @@ def coverage_range(
         Its ``[coverage]`` minutes and ``stations.max_dist_m`` are used.
     net, stations, demand, districts
         As for :func:`~harbor_planner.pipeline.measure_coverage`.
+    configured_pct
+        The coverage already measured under the network's own model and speed (that case is
+        then not measured again).
 
     Returns
     -------
@@ -125,6 +134,12 @@ def coverage_range(
     quiet.setLevel(max(level, logging.WARNING))
     try:
         for kind, speed in range_cases(net):
+            own = (kind, speed) == (net.walk_model.kind, float(net.walk_model.speed_kmh))
+            if own and configured_pct is not None:
+                cases.append(
+                    {"walk_model": kind, "walk_speed_kmh": speed, "coverage_pct": configured_pct}
+                )
+                continue
             model = replace(net.walk_model, kind=kind, speed_kmh=speed)
             result = coverage(
                 net.with_walk_model(model),
@@ -164,5 +179,7 @@ def with_sensitivity(
     extra = dem_cover(net, demand, max_dist_m=scenario.stations.max_dist_m)
     if net.has_elevation:
         extra["network_grades"] = net.grade_report()
-    extra["coverage_range_pct"] = coverage_range(scenario, net, stations, demand, districts)
+    extra["coverage_range_pct"] = coverage_range(
+        scenario, net, stations, demand, districts, configured_pct=result.summary["coverage_pct"]
+    )
     return replace(result, summary={**result.summary, **extra})
