@@ -296,16 +296,6 @@ def _layers_file(
     return path
 
 
-def _map_title(title: str | None, coverage: Any, lang: str) -> str | None:
-    """The map's title with the coverage by station status (built first)."""
-    if coverage is None or not coverage.summary.get("coverage_by_status"):
-        return title
-    from harbor_planner.outputs.wording import status_headline
-
-    headline = status_headline(coverage.summary, lang)
-    return f"{title} — {headline}" if title else headline
-
-
 def _map_file(
     path: Path,
     *,
@@ -335,7 +325,7 @@ def _map_file(
         planned_only=None if coverage is None else coverage.demand,
         districts=districts,
         district_stats=None if coverage is None else coverage.by_district,
-        **{**options, "title": _map_title(options.get("title"), coverage, options["lang"])},
+        **options,
     )
     save_map(m, path)
     return path

@@ -11,7 +11,31 @@ from typing import Any
 
 from harbor_planner.settings import DEM_FLAT_LABELS
 
-__all__ = ["dem_flat_cards", "map_title", "pct_with_range"]
+__all__ = ["dem_flat_cards", "map_title", "pct_with_range", "range_text"]
+
+
+def range_text(summary: dict[str, Any], lang: str = "en") -> str:
+    """The range of ``coverage_pct``: ``" (range 44-61 %)"``, ``"（范围 44-61 %）"`` or ``""``.
+
+    Parameters
+    ----------
+    summary
+        A coverage summary; without ``coverage_range_pct`` the text is empty.
+    lang
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+
+    """
+    rng = summary.get("coverage_range_pct") or {}
+    low, high = rng.get("low"), rng.get("high")
+    if summary.get("coverage_pct") is None or low is None or high is None:
+        return ""
+    if lang == "zh":
+        return f"（范围 {low:.0f}-{high:.0f} %）"
+    return f" (range {low:.0f}-{high:.0f} %)"
 
 
 def pct_with_range(summary: dict[str, Any], lang: str = "en") -> str:
@@ -30,14 +54,7 @@ def pct_with_range(summary: dict[str, Any], lang: str = "en") -> str:
 
     """
     pct = summary.get("coverage_pct")
-    text = "-" if pct is None else f"{pct:.1f} %"
-    rng = summary.get("coverage_range_pct") or {}
-    low, high = rng.get("low"), rng.get("high")
-    if pct is None or low is None or high is None:
-        return text
-    if lang == "zh":
-        return f"{text}（范围 {low:.0f}-{high:.0f} %）"
-    return f"{text} (range {low:.0f}-{high:.0f} %)"
+    return "-" if pct is None else f"{pct:.1f} %{range_text(summary, lang)}"
 
 
 def dem_flat_cards(summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
@@ -67,7 +84,11 @@ def dem_flat_cards(summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
 def map_title(
     title: str | None, coverage: Any, coverage_after: Any = None, lang: str = "en"
 ) -> str | None:
-    """The map's title with the headline and its range, e.g. ``"Yuzhong: 57.1 % (range 44-61 %)"``.
+    """The map's title with the headline, e.g. ``"Yuzhong: 已建成站点覆盖 41.1 %；... → 89.8 %"``.
+
+    The coverage reads as :func:`~harbor_planner.outputs.wording.status_headline` (built
+    stations first, the figure with all the stations used beside it, with its range); the
+    figure after the new sites follows with its range.
 
     Parameters
     ----------
@@ -81,15 +102,18 @@ def map_title(
     Returns
     -------
     str or None
-        ``title`` unchanged when no coverage has a range.
+        ``title`` unchanged without a coverage.
 
     """
-    parts = []
-    for label, result in (("", coverage), (" → ", coverage_after)):
-        summary = getattr(result, "summary", None) or {}
-        if "coverage_range_pct" in summary:
-            parts.append(label + pct_with_range(summary, lang))
-    if not parts:
+    from harbor_planner.outputs.wording import status_headline
+
+    summary = getattr(coverage, "summary", None)
+    if not summary:
         return title
-    figure = "".join(parts)
+    figure = status_headline(summary, lang)
+    after = getattr(coverage_after, "summary", None)
+    if after:
+        figure += (" → 新址后 " if lang == "zh" else " → with the new sites ") + pct_with_range(
+            after, lang
+        )
     return f"{title}: {figure}" if title else figure

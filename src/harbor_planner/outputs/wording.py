@@ -311,6 +311,8 @@ def summary_rows(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str, 
 def status_headline(summary: Mapping[str, Any], lang: str) -> str:
     """The coverage by built stations, with building/proposed beside it ("已建成站点覆盖 ...").
 
+    The last figure (all the stations used, ``coverage_pct``) carries its sensitivity range.
+
     Parameters
     ----------
     summary
@@ -323,10 +325,11 @@ def status_headline(summary: Mapping[str, Any], lang: str) -> str:
     str
 
     """
+    from harbor_planner.outputs.ranges import pct_with_range, range_text
+
     scopes = summary.get("coverage_by_status") or []
     if not scopes:
-        pct = summary.get("coverage_pct")
-        return "-" if pct is None else f"{float(pct):.1f} %"
+        return pct_with_range(dict(summary), lang)
     first, last = scopes[0], scopes[-1]
     pct = first["coverage_pct"] or 0.0
     text = f"已建成站点覆盖 {pct:.1f} %" if lang == "zh" else f"built stations cover {pct:.1f} %"
@@ -334,7 +337,7 @@ def status_headline(summary: Mapping[str, Any], lang: str) -> str:
         more = last["coverage_pct"] or 0.0
         name = last["label"] if lang == "zh" else last.get("label_en", last["label"])
         text += f"；{name} {more:.1f} %" if lang == "zh" else f"; {name}: {more:.1f} %"
-    return text
+    return text + range_text(dict(summary), lang)  # the range of all the stations used
 
 
 # --------------------------------------------------------------------------- parameters
