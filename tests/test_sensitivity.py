@@ -9,6 +9,7 @@ timed flat, and warns under 95 %.
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -43,9 +44,11 @@ def test_coverage_range_in_summary_report_and_map(tmp_path):
     for m in ("hilly", "flat"):
         assert cases[(m, 3.2)] <= cases[(m, 4.0)] <= cases[(m, 4.5)]
     headline = pct_with_range(s)
-    assert headline == f"{s['coverage_pct']:.1f} % (range {rng['low']:.0f}-{rng['high']:.0f} %)"
+    lo, hi = math.floor(rng["low"]), math.ceil(rng["high"])  # rounded outwards
+    assert lo <= s["coverage_pct"] <= hi
+    assert headline == f"{s['coverage_pct']:.1f} % (range {lo}-{hi} %)"
     zh = pct_with_range(s, "zh")  # the run's reports are in Chinese
-    assert zh == f"{s['coverage_pct']:.1f} %（范围 {rng['low']:.0f}-{rng['high']:.0f} %）"
+    assert zh == f"{s['coverage_pct']:.1f} %（范围 {lo}-{hi} %）"
     assert zh in (out / "report.html").read_text("utf-8")
     assert zh in (out / "map.html").read_text("utf-8")
     # the demo's DEM covers (nearly) all of Yuzhong's streets: no warning
@@ -91,8 +94,10 @@ def test_a_dem_missing_demand_is_stated_and_warned(tmp_path, capsys):
 
 
 def test_pct_with_range_and_map_title():
-    s = {"coverage_pct": 57.06, "coverage_range_pct": {"low": 44.2, "high": 61.4, "cases": []}}
+    s = {"coverage_pct": 57.06, "coverage_range_pct": {"low": 44.2, "high": 60.4, "cases": []}}
     assert pct_with_range(s) == "57.1 % (range 44-61 %)"
+    small = {"coverage_pct": 5.2, "coverage_range_pct": {"low": 2.3, "high": 5.2, "cases": []}}
+    assert pct_with_range(small) == "5.2 % (range 2-6 %)"  # the range holds the figure
     assert pct_with_range({"coverage_pct": 57.06}) == "57.1 %"
 
     class Result:

@@ -263,6 +263,7 @@ HEADER_ZH: dict[str, str] = {
 SUMMARY_ZH: dict[str, str] = {
     "stations": "站点数",
     "stations_on_network": "路网上站点数",
+    "stations_rejected": "站点文件中被拒绝的行数",
     **{
         f"stations_by_status.{status}": f"站点数（{zh}）"
         for status, (zh, _) in STATUS_LABELS.items()

@@ -7,6 +7,7 @@ The figures come from a coverage summary (see :mod:`harbor_planner.pipeline.sens
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from harbor_planner.settings import DEM_FLAT_LABELS
@@ -33,9 +34,11 @@ def range_text(summary: dict[str, Any], lang: str = "en") -> str:
     low, high = rng.get("low"), rng.get("high")
     if summary.get("coverage_pct") is None or low is None or high is None:
         return ""
+    # whole percents, rounded outwards so that the range holds the figure (5.2 %: "2-6 %")
+    low_pct, high_pct = math.floor(low), math.ceil(high)
     if lang == "zh":
-        return f"（范围 {low:.0f}-{high:.0f} %）"
-    return f" (range {low:.0f}-{high:.0f} %)"
+        return f"（范围 {low_pct}-{high_pct} %）"
+    return f" (range {low_pct}-{high_pct} %)"
 
 
 def pct_with_range(summary: dict[str, Any], lang: str = "en") -> str:

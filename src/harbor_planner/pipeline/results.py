@@ -312,7 +312,11 @@ def coverage_headline(s: dict[str, Any]) -> str:
 
     """
     statuses = s.get("stations_by_status") or {}
-    which = f" ({', '.join(f'{k} {n}' for k, n in statuses.items())})" if statuses else ""
+    which = ", ".join(f"{k} {n}" for k, n in statuses.items())
+    rejected = s.get("stations_rejected") or 0
+    if rejected:
+        which += f"{'; ' if which else ''}{rejected} rows of the station file rejected"
+    which = f" ({which})" if which else ""
     return (
         f"{_status_figures(s)} of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
         f"{s['demand_unit']}) is within {s['minutes']:g} min of walking "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from harbor_planner.pipeline.analysis import (
@@ -160,6 +160,10 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
     with step("coverage") as note:
         s.coverage = measure_coverage(
             scenario, s.network, s.stations, s.demand, s.districts, area=s.study_area
+        )
+        # a figure resting on fewer stations than the file lists says so
+        s.coverage = replace(
+            s.coverage, summary={**s.coverage.summary, "stations_rejected": s.rejected}
         )
         note["text"] = _coverage_note(s.coverage.summary)
     with step("range") as note:
