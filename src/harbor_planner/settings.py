@@ -44,6 +44,17 @@ __all__ = [
     "OUTPUT_FORMATS",
     "SENSITIVITY_ALT_MODEL",
     "SENSITIVITY_SPEEDS_KMH",
+    "SERVE_HOST",
+    "SERVE_MAP_MAX_DEMAND",
+    "SERVE_MAX_BODY_BYTES",
+    "SERVE_MAX_NAME_CHARS",
+    "SERVE_MAX_SITES",
+    "SERVE_MAX_STATIONS",
+    "SERVE_OUT_DIR",
+    "SERVE_PORT",
+    "SERVE_STATIONS_FILES",
+    "SERVE_STATUSES",
+    "SERVE_UNDO_STEPS",
     "SITE_KIND_LABELS",
     "SITE_NAME_MAX_DIST_M",
     "SNAP_MAX_DIST_M",
@@ -282,6 +293,28 @@ SITE_KIND_LABELS: dict[str, tuple[str, str]] = {
     "metro_station": ("地铁站", "metro station"),
     "bus_stop": ("公交站", "bus stop"),
 }
+
+# ---- the planning page, ``harbor-planner serve`` (issue 19; see serve/) ----
+#: Address and port the page binds by default (only this machine can reach it).
+SERVE_HOST: str = "127.0.0.1"
+SERVE_PORT: int = 8765
+#: Largest request body accepted, bytes (refused with 413 before it is read).
+SERVE_MAX_BODY_BYTES: int = 64 * 1024
+#: Most stations a plan may hold; most sites the optimiser may be asked for at once.
+SERVE_MAX_STATIONS: int = 5000
+SERVE_MAX_SITES: int = 500
+#: Longest station name or id accepted from the page, characters.
+SERVE_MAX_NAME_CHARS: int = 200
+#: Most undo steps kept.
+SERVE_UNDO_STEPS: int = 200
+#: Demand points drawn on the page at most (a regular sample above; figures use them all).
+SERVE_MAP_MAX_DEMAND: int = 60_000
+#: The folder written to (saved station lists, exported results) beside the scenario file.
+SERVE_OUT_DIR: str = "plan"
+#: Names of the saved station lists in that folder.
+SERVE_STATIONS_FILES: tuple[str, str] = ("plan_stations.csv", "plan_stations.gpkg")
+#: Statuses a station may be given on the page.
+SERVE_STATUSES: tuple[str, ...] = ("existing", "building", "proposed", "closed")
 
 
 def site_kind_label(kind: object, lang: str = "zh") -> str:
