@@ -35,6 +35,7 @@ from harbor_planner.cli.analysis import add_coverage_commands, add_map_command
 from harbor_planner.cli.network import add_network_commands
 from harbor_planner.cli.optimize import add_optimize_command
 from harbor_planner.cli.scenario import add_scenario_commands
+from harbor_planner.cli.serve import add_serve_command
 from harbor_planner.cli.stations import add_stations_commands
 from harbor_planner.errors import HarborPlannerError, UsageError
 from harbor_planner.resources import memory_limit
@@ -93,6 +94,7 @@ def _build_parser() -> _Parser:
     add_optimize_command(sub)
     add_map_command(sub)
     add_scenario_commands(sub)
+    add_serve_command(sub)
     parser.commands = finish_parsers(parser)
     return parser
 

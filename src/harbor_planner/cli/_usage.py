@@ -106,6 +106,10 @@ EXAMPLES: dict[str, list[str]] = {
         "harbor-planner demo --out harbor-demo",
         "harbor-planner demo --out /tmp/demo -q",
     ],
+    "harbor-planner serve": [
+        "harbor-planner serve geodata/demo/demo.toml",
+        "harbor-planner serve scenario.toml --port 8800 --lang en --out plan",
+    ],
 }
 
 

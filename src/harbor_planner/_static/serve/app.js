@@ -1,0 +1,182 @@
+/* harbor-planner serve: the planning page (vendored Leaflet, no CDN, same-origin API only). */
+(function () {
+  "use strict";
+  var T = {
+    zh: { coverage: "步行15分钟覆盖率", built: "已建成站点覆盖", circles: "直线圆圈覆盖", addmode: "点击地图添加站点",
+      undo: "撤销", redo: "重做", save: "保存站点表", export: "导出结果文件夹", selected: "所选站点", delete: "删除",
+      optimise: "优化选址", nsites: "新增站点数", run: "运行", accept: "采纳所选点位", districts: "各区县覆盖",
+      district: "区县", demand: "需求", stations: "站点", saved: "已保存：", exported: "已导出：", running: "运行中…",
+      failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", closed: "已退出",
+      candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求" },
+    en: { coverage: "covered within a 15-min walk", built: "by built stations", circles: "straight-line circles",
+      addmode: "click the map to add a station", undo: "Undo", redo: "Redo", save: "Save stations", export: "Export result folder",
+      selected: "Selected station", delete: "Delete", optimise: "Suggest sites", nsites: "New sites", run: "Run",
+      accept: "Accept checked sites", districts: "Coverage by district", district: "District", demand: "Demand",
+      stations: "stations", saved: "Saved: ", exported: "Exported: ", running: "running…", failed: "failed: ",
+      done: "done, coverage could reach ", existing: "existing", building: "under construction", proposed: "proposed",
+      closed: "closed", candidate: "candidate", covered: "covered demand", uncovered: "uncovered demand" }
+  };
+  var params = new URLSearchParams(location.search);
+  var token = params.get("token") || "";
+  var L_ = window.L, t = T.zh, cfg = null, state = null, demand = null, selected = null;
+  var map = L_.map("map", { preferCanvas: true });
+  var renderer = L_.canvas({ padding: 0.3 });
+  var demandLayer = L_.layerGroup().addTo(map), stationLayer = L_.layerGroup().addTo(map);
+  var isoLayer = L_.layerGroup().addTo(map), siteLayer = L_.layerGroup().addTo(map);
+  var districtLayer = null, demandMarks = [], markers = {}, job = null;
+  var $ = function (id) { return document.getElementById(id); };
+
+  function api(method, path, body) {
+    var opts = { method: method, headers: { "X-Token": token } };
+    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    return fetch(path, opts).then(function (r) {
+      return r.json().then(function (j) { if (!r.ok) { throw new Error(j.error || r.status); } return j; });
+    });
+  }
+  function say(text, ok) { var m = $("message"); m.textContent = text; m.className = ok ? "ok" : ""; }
+  function fail(e) { say(String(e.message || e)); }
+  function fmt(x) { return x === null || x === undefined ? "–" : x.toFixed(2); }
+  function bits(b64) {
+    var raw = atob(b64), out = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) { out[i] = raw.charCodeAt(i); }
+    return function (k) { return (out[k >> 3] >> (k & 7)) & 1; };
+  }
+  function pctColor(p) {
+    if (p === null) { return "#ccc"; }
+    return p >= 80 ? "#1a7f37" : p >= 60 ? "#7fbf3f" : p >= 40 ? "#f1c40f" : p >= 20 ? "#e67e22" : "#c0392b";
+  }
+
+  function render(s) {
+    state = s;
+    var f = s.figures;
+    $("coverage-pct").textContent = fmt(f.coverage_pct);
+    $("built-pct").textContent = fmt(f.coverage_built_pct);
+    $("circles-pct").textContent = fmt(f.euclidean_coverage_pct);
+    $("counts").textContent = f.stations_open + " / " + f.stations + " " + t.stations;
+    $("undo").disabled = !s.can_undo; $("redo").disabled = !s.can_redo;
+    var isCov = bits(s.covered);
+    for (var i = 0; i < demandMarks.length; i++) {
+      var c = isCov(demand.index[i]) ? "#1a7f37" : "#d62728";
+      demandMarks[i].setStyle({ color: c, fillColor: c });
+    }
+    var body = $("districts").tBodies[0], pct = {};
+    body.textContent = "";
+    s.districts.forEach(function (d) {
+      pct[d.district] = d.coverage_pct;
+      var tr = document.createElement("tr");
+      [d.district, Math.round(d.demand_total).toLocaleString(), fmt(d.coverage_pct)].forEach(function (v) {
+        var td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    if (districtLayer) {
+      districtLayer.setStyle(function (ft) {
+        var p = pct[ft.properties.district];
+        return { color: "#555", weight: 1, fillColor: pctColor(p === undefined ? null : p), fillOpacity: 0.15 };
+      });
+    }
+    drawStations();
+  }
+
+  function icon(st) {
+    return L_.divIcon({ className: "", html: '<div class="hp-st ' + st.status + (st.id === selected ? " sel" : "") + '"></div>',
+      iconSize: [14, 14], iconAnchor: [7, 7] });
+  }
+  function drawStations() {
+    stationLayer.clearLayers(); markers = {};
+    state.stations.forEach(function (st) {
+      var m = L_.marker([st.lat, st.lon], { icon: icon(st), draggable: true, title: st.name, keyboard: false });
+      m.on("click", function (e) { L_.DomEvent.stopPropagation(e); select(st.id); });
+      m.on("dragend", function () {
+        var p = m.getLatLng();
+        api("PATCH", "/api/stations/" + encodeURIComponent(st.id), { lon: p.lng, lat: p.lat })
+          .then(function (s) { render(s); if (selected === st.id) { loadIso(st.id); } }).catch(function (e) { fail(e); render(state); });
+      });
+      m.addTo(stationLayer); markers[st.id] = m;
+      m.getElement && m.getElement() && m.getElement().setAttribute("data-station", st.id);
+    });
+    var sel = state.stations.filter(function (x) { return x.id === selected; })[0];
+    $("selected").hidden = !sel;
+    if (sel) { $("sel-name").textContent = sel.id + " " + sel.name; $("sel-status").value = sel.status; }
+    else { isoLayer.clearLayers(); selected = null; }
+  }
+  function select(id) { selected = id; drawStations(); loadIso(id); }
+  function loadIso(id) {
+    api("GET", "/api/isochrones/" + encodeURIComponent(id)).then(function (g) {
+      isoLayer.clearLayers();
+      L_.geoJSON(g, { interactive: false, style: { color: "#1f5fbf", weight: 1, fillOpacity: 0.08 } }).addTo(isoLayer);
+    }).catch(fail);
+  }
+
+  function runOptimise() {
+    var n = parseInt($("opt-n").value, 10);
+    api("POST", "/api/optimize", { n_sites: n, solver: $("opt-solver").value }).then(function (j) { job = j; poll(); }).catch(fail);
+  }
+  function poll() {
+    api("GET", "/api/optimize/" + job.id).then(function (j) {
+      job = j;
+      $("opt-progress").textContent = j.state === "running" ? t.running + " " + j.elapsed_s + " s " + (j.messages.slice(-1)[0] || "")
+        : j.state === "failed" ? t.failed + j.error : t.done + fmt(j.coverage_pct_after) + " %";
+      if (j.state === "running") { setTimeout(poll, 500); return; }
+      showSites(j.sites || []);
+    }).catch(fail);
+  }
+  function showSites(sites) {
+    var box = $("opt-sites"); box.textContent = ""; siteLayer.clearLayers();
+    sites.forEach(function (s) {
+      var lab = document.createElement("label"), cb = document.createElement("input");
+      cb.type = "checkbox"; cb.checked = true; cb.value = s.id; lab.appendChild(cb);
+      lab.appendChild(document.createTextNode(" " + s.id + " " + s.name)); box.appendChild(lab);
+      L_.marker([s.lat, s.lon], { icon: L_.divIcon({ className: "", html: '<div class="hp-site"></div>', iconSize: [12, 12] }),
+        title: s.name }).addTo(siteLayer);
+    });
+    $("opt-accept").hidden = sites.length === 0;
+  }
+
+  function bind() {
+    map.on("click", function (e) {
+      if (!$("add-mode").checked) { return; }
+      api("POST", "/api/stations", { lon: e.latlng.lng, lat: e.latlng.lat, status: "proposed" })
+        .then(function (s) { selected = s.station.id; render(s); loadIso(selected); }).catch(fail);
+    });
+    $("undo").onclick = function () { api("POST", "/api/undo").then(render).catch(fail); };
+    $("redo").onclick = function () { api("POST", "/api/redo").then(render).catch(fail); };
+    $("save").onclick = function () { api("POST", "/api/save").then(function (r) { say(t.saved + r.files.join(", "), true); }).catch(fail); };
+    $("export").onclick = function () { say(t.running, true); api("POST", "/api/export").then(function (r) { say(t.exported + r.dir, true); }).catch(fail); };
+    $("sel-status").onchange = function () {
+      api("PATCH", "/api/stations/" + encodeURIComponent(selected), { status: this.value }).then(render).catch(fail);
+    };
+    $("sel-delete").onclick = function () {
+      api("DELETE", "/api/stations/" + encodeURIComponent(selected)).then(function (s) { selected = null; render(s); }).catch(fail);
+    };
+    $("opt-run").onclick = runOptimise;
+    $("opt-accept").onclick = function () {
+      var ids = Array.prototype.map.call(document.querySelectorAll("#opt-sites input:checked"), function (c) { return c.value; });
+      api("POST", "/api/optimize/" + job.id + "/accept", { site_ids: ids }).then(function (s) { showSites([]); render(s); }).catch(fail);
+    };
+  }
+
+  function start() {
+    Promise.all([api("GET", "/api/config"), api("GET", "/api/state"), api("GET", "/api/demand"), api("GET", "/api/districts")])
+      .then(function (r) {
+        cfg = r[0]; demand = r[2]; t = T[cfg.lang] || T.zh; document.documentElement.lang = cfg.lang;
+        document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t[el.getAttribute("data-t")] || ""; });
+        $("title").textContent = cfg.title || "harbor-planner";
+        ["existing", "building", "proposed", "closed"].forEach(function (s) {
+          var o = document.createElement("option"); o.value = s; o.textContent = t[s]; $("sel-status").appendChild(o);
+        });
+        cfg.solvers.forEach(function (s) { var o = document.createElement("option"); o.value = s; o.textContent = s; $("opt-solver").appendChild(o); });
+        $("opt-n").value = cfg.n_sites_default;
+        districtLayer = L_.geoJSON(r[3], { interactive: false }).addTo(map);
+        for (var i = 0; i < demand.lon.length; i++) {
+          demandMarks.push(L_.circleMarker([demand.lat[i], demand.lon[i]], { renderer: renderer, radius: 2, weight: 0,
+            fillOpacity: 0.7, interactive: false }).addTo(demandLayer));
+        }
+        var b = L_.latLngBounds(demand.lat.map(function (y, k) { return [y, demand.lon[k]]; }));
+        map.fitBounds(b.isValid() ? b : [[29.5, 106.5], [29.6, 106.6]]);
+        bind(); render(r[1]);
+        document.body.setAttribute("data-ready", "1");
+      }).catch(fail);
+  }
+  start();
+}());

@@ -1,0 +1,70 @@
+"""``harbor-planner serve``: the planning page for a scenario, on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from pathlib import Path
+
+from harbor_planner.settings import LANGS, SERVE_HOST, SERVE_PORT
+
+__all__ = ["add_serve_command"]
+
+_LOCAL = {"127.0.0.1", "localhost", "::1"}
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from harbor_planner.serve.app import create_app
+    from harbor_planner.serve.session import load_session
+
+    session = load_session(args.scenario, out_dir=args.out, lang=args.lang, progress=args.progress)
+    token = secrets.token_urlsafe(32)
+    app = create_app(session, token=token)
+    if args.host not in _LOCAL:
+        print(
+            f"WARNING: serving on {args.host}, reachable from other machines; anyone with the "
+            "URL (its token) can edit the plan and write files into the output folder",
+            file=sys.stderr,
+        )
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"planning page: http://{host}:{args.port}/?token={token}", flush=True)
+    print(f"saved and exported files go to {session.out_dir}; Ctrl-C stops", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return 0
+
+
+def add_serve_command(sub: argparse._SubParsersAction) -> None:
+    """``serve``."""
+    s = sub.add_parser(
+        "serve",
+        help="a local planning page: edit stations on the map, see walking coverage change",
+        description=(
+            "Load a scenario's stations, network, demand and districts once and serve a "
+            "planning page on this machine: add, drag, re-status or delete stations and see "
+            "coverage, circles and the district table update; run the optimiser; undo/redo; "
+            "save the station list (CSV, GeoPackage) and export the result folder into --out. "
+            "Prints the URL with its access token."
+        ),
+    )
+    s.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    s.add_argument("--port", type=int, default=SERVE_PORT, help=f"port (default {SERVE_PORT})")
+    s.add_argument(
+        "--host",
+        default=SERVE_HOST,
+        help=f"address to bind (default {SERVE_HOST}: this machine only; another address "
+        "prints a warning)",
+    )
+    s.add_argument("--lang", choices=LANGS, default=None, help="page language (default: the "
+                   "scenario's output.lang, else zh)")  # fmt: skip
+    s.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder for saved station lists and exported results (default: plan/ beside "
+        "the scenario file)",
+    )
+    s.set_defaults(handler=_cmd_serve)

@@ -1,0 +1,351 @@
+"""The planning page's web app: its own assets and a token-protected JSON API.
+
+Security: every ``/api/`` request needs the session's token (query ``token=``, header
+``X-Token`` or ``Authorization: Bearer``; compared with :func:`secrets.compare_digest`),
+else 401 (none) or 403 (wrong). Assets are served from a fixed map of names (no path from a
+request reaches the file system; anything else is 404). Bodies larger than
+:data:`~harbor_planner.settings.SERVE_MAX_BODY_BYTES` are refused with 413 before they are
+read; every body is validated (:mod:`pydantic` models, then the plan's own checks). Every
+error is JSON ``{"error": message}``, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from harbor_planner.errors import HarborPlannerError, OutputError
+from harbor_planner.serve.session import Session
+from harbor_planner.settings import (
+    SERVE_MAX_BODY_BYTES,
+    SERVE_MAX_NAME_CHARS,
+    SERVE_MAX_SITES,
+    SERVE_MAX_STATIONS,
+    SOLVERS,
+)
+
+__all__ = ["ASSETS", "create_app"]
+
+log = logging.getLogger(__name__)
+
+#: The only files served: URL name -> (package folder, file name, media type).
+ASSETS: dict[str, tuple[str, str, str]] = {
+    "app.js": ("serve", "app.js", "text/javascript; charset=utf-8"),
+    "app.css": ("serve", "app.css", "text/css; charset=utf-8"),
+    "leaflet.js": ("leaflet", "leaflet.js", "text/javascript; charset=utf-8"),
+    "leaflet.css": ("leaflet", "leaflet.css", "text/css; charset=utf-8"),
+    "marker-icon.png": ("leaflet/images", "marker-icon.png", "image/png"),
+    "marker-icon-2x.png": ("leaflet/images", "marker-icon-2x.png", "image/png"),
+    "marker-shadow.png": ("leaflet/images", "marker-shadow.png", "image/png"),
+    "layers.png": ("leaflet/images", "layers.png", "image/png"),
+    "layers-2x.png": ("leaflet/images", "layers-2x.png", "image/png"),
+}
+
+_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def _asset(name: str) -> bytes:
+    folder, file, _ = ASSETS[name]
+    root = resources.files("harbor_planner") / "_static"
+    for part in folder.split("/"):
+        root = root / part
+    return (root / file).read_bytes()
+
+
+# ----------------------------------------------------------------------------- bodies
+
+_Lon = Field(ge=-180, le=180, allow_inf_nan=False)
+_Lat = Field(ge=-90, le=90, allow_inf_nan=False)
+_Name = Field(default=None, max_length=SERVE_MAX_NAME_CHARS)
+_Strict = ConfigDict(extra="forbid")
+
+
+class AddBody(BaseModel):
+    """A new station."""
+
+    model_config = _Strict
+    lon: float = _Lon
+    lat: float = _Lat
+    status: str = Field(default="proposed", max_length=20)
+    name: str | None = _Name
+
+
+class EditBody(BaseModel):
+    """A move, a new status or a new name."""
+
+    model_config = _Strict
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    status: str | None = Field(default=None, max_length=20)
+    name: str | None = _Name
+
+
+class OptimizeBody(BaseModel):
+    """An optimiser run."""
+
+    model_config = _Strict
+    n_sites: int = Field(ge=1, le=SERVE_MAX_SITES)
+    solver: str = Field(default="greedy", max_length=20)
+
+
+class AcceptBody(BaseModel):
+    """Suggested sites to add to the plan."""
+
+    model_config = _Strict
+    site_ids: list[str] = Field(max_length=SERVE_MAX_SITES)
+
+
+# ----------------------------------------------------------------------------- middleware
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, before the app reads them.
+
+    A declared ``Content-Length`` over the limit is refused at once; a body without one
+    (chunked) is read up to the limit and refused as soon as it passes it.
+    """
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+        self.state = getattr(app, "state", None)
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.limit:
+                await _too_large(scope, receive, send, self.limit)
+                return
+            await self.app(scope, receive, send)
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.limit:
+                await _too_large(scope, receive, send, self.limit)
+                return
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> dict:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _too_large(scope: dict, receive: Any, send: Any, limit: int) -> None:
+    resp = JSONResponse({"error": f"request body larger than {limit} bytes"}, status_code=413)
+    await resp(scope, receive, send)
+
+
+def _given_token(request: Request) -> str | None:
+    """The token of a request: query ``token``, header ``X-Token`` or a bearer token."""
+    token = request.query_params.get("token") or request.headers.get("x-token")
+    if token:
+        return token
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer ":
+        return auth[7:].strip() or None
+    return None
+
+
+# ----------------------------------------------------------------------------- the app
+
+
+def create_app(session: Session, token: str | None = None) -> FastAPI:
+    """The web app of a planning session.
+
+    Parameters
+    ----------
+    session
+        The loaded session.
+    token
+        The API token (default: a new :func:`secrets.token_urlsafe`); ``app.state.token``.
+
+    Returns
+    -------
+    fastapi.FastAPI
+
+    """
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.token = token or secrets.token_urlsafe(32)
+    app.state.session = session
+    _errors(app)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path == "/api":
+            given = _given_token(request)
+            if not given:
+                return JSONResponse({"error": "token required (?token=...)"}, status_code=401)
+            if not secrets.compare_digest(given.encode(), app.state.token.encode()):
+                return JSONResponse({"error": "wrong token"}, status_code=403)
+        response = await call_next(request)
+        for k, v in _HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    _pages(app)
+    _edit_routes(app, session)
+    _other_routes(app, session)
+    return BodyLimit(app, SERVE_MAX_BODY_BYTES)  # type: ignore[return-value]
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        text = "not found" if exc.status_code == 404 else str(exc.detail)
+        return JSONResponse({"error": text}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors()[:5]:
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+            parts.append(f"{where or 'body'}: {e.get('msg', 'invalid')}")
+        return JSONResponse({"error": "; ".join(parts) or "invalid request"}, status_code=422)
+
+    @app.exception_handler(KeyError)
+    async def unknown(request: Request, exc: KeyError) -> JSONResponse:
+        return JSONResponse({"error": f"unknown id {exc.args[0]!s:.80}"}, status_code=404)
+
+    @app.exception_handler(HarborPlannerError)
+    async def refused(request: Request, exc: HarborPlannerError) -> JSONResponse:
+        code = 409 if isinstance(exc, OutputError) else 422
+        return JSONResponse({"error": str(exc)[:1000]}, status_code=code)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.error("serve: %s on %s: %s", type(exc).__name__, request.url.path, exc)
+        return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, status_code=500)
+
+
+def _pages(app: FastAPI) -> None:
+    @app.get("/")
+    def index() -> Response:
+        html = (resources.files("harbor_planner") / "_static" / "serve" / "index.html").read_bytes()
+        return Response(html, media_type="text/html; charset=utf-8")
+
+    @app.get("/static/{name}")
+    def asset(name: str) -> Response:
+        if name not in ASSETS:
+            raise StarletteHTTPException(404)
+        return Response(_asset(name), media_type=ASSETS[name][2])
+
+
+def _edit_routes(app: FastAPI, session: Session) -> None:
+    plan = session.plan
+
+    @app.get("/api/state")
+    def state() -> dict[str, Any]:
+        return plan.snapshot()
+
+    @app.post("/api/stations")
+    def add(body: AddBody) -> dict[str, Any]:
+        st = plan.add(body.lon, body.lat, status=body.status, name=body.name)
+        return {"station": st.as_dict(), **plan.snapshot()}
+
+    @app.patch("/api/stations/{station_id}")
+    def edit(station_id: str, body: EditBody) -> dict[str, Any]:
+        changes = body.model_dump(exclude_none=True)
+        st = plan.update(station_id, **changes)
+        return {"station": st.as_dict(), **plan.snapshot()}
+
+    @app.delete("/api/stations/{station_id}")
+    def delete(station_id: str) -> dict[str, Any]:
+        plan.delete(station_id)
+        return plan.snapshot()
+
+    @app.post("/api/undo")
+    def undo() -> dict[str, Any]:
+        return {"done": plan.undo(), **plan.snapshot()}
+
+    @app.post("/api/redo")
+    def redo() -> dict[str, Any]:
+        return {"done": plan.redo(), **plan.snapshot()}
+
+
+def _other_routes(app: FastAPI, session: Session) -> None:
+    from harbor_planner.serve.layers import demand_layer, district_layer, isochrone_layer
+
+    plan = session.plan
+
+    @app.get("/api/config")
+    def config() -> dict[str, Any]:
+        sc = session.scenario
+        opt = sc.optimize
+        return {
+            "lang": session.lang,
+            "title": sc.title,
+            "minutes": sc.coverage.minutes,
+            "solvers": list(SOLVERS),
+            "n_sites_default": (opt.n_add if opt is not None and opt.n_add else 5),
+            "max_stations": SERVE_MAX_STATIONS,
+            "quota": None if opt is None or opt.quota is None else opt.quota.name,
+        }
+
+    @app.get("/api/demand")
+    def demand() -> dict[str, Any]:
+        return demand_layer(plan)
+
+    @app.get("/api/districts")
+    def districts() -> dict[str, Any]:
+        return district_layer(session)
+
+    @app.get("/api/isochrones/{station_id}")
+    def isochrones(station_id: str) -> dict[str, Any]:
+        return isochrone_layer(session, plan.check_id(station_id))
+
+    @app.post("/api/optimize")
+    def optimize(body: OptimizeBody) -> dict[str, Any]:
+        if body.solver not in SOLVERS:
+            raise HarborPlannerError(f"unknown solver {body.solver!r}; use {', '.join(SOLVERS)}")
+        return session.start_optimize(body.n_sites, body.solver).as_dict()
+
+    @app.get("/api/optimize/{job_id}")
+    def job(job_id: str) -> dict[str, Any]:
+        if job_id not in session.jobs:
+            raise KeyError(job_id)
+        return session.jobs[job_id].as_dict()
+
+    @app.post("/api/optimize/{job_id}/accept")
+    def accept(job_id: str, body: AcceptBody) -> dict[str, Any]:
+        added = session.accept(job_id, body.site_ids)
+        return {"added": [s.as_dict() for s in added], **plan.snapshot()}
+
+    @app.post("/api/save")
+    def save() -> dict[str, Any]:
+        return {"files": [p.name for p in session.save_stations()], "dir": str(session.out_dir)}
+
+    @app.post("/api/export")
+    def export() -> dict[str, Any]:
+        files = session.export()
+        return {"files": [p.name for p in files], "dir": str(files[0].parent) if files else None}

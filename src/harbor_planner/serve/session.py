@@ -1,0 +1,296 @@
+"""A planning session: the scenario's inputs loaded once, the plan, optimiser jobs, files.
+
+:func:`load_session` reads the stations, network, demand and districts through the same
+pipeline steps as ``harbor-planner run``. Files are written only into the session's output
+folder: the saved station lists (:data:`~harbor_planner.settings.SERVE_STATIONS_FILES`, never
+over an input or a file this tool did not write, told by ``serve.json``) and the exported
+result folder (``result/``, written by the same writer as ``run``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harbor_planner.errors import OutputError
+from harbor_planner.serve.state import PlanState
+from harbor_planner.settings import SERVE_OUT_DIR, SERVE_STATIONS_FILES
+
+__all__ = ["OptimizeJob", "Session", "load_session"]
+
+log = logging.getLogger(__name__)
+
+#: The manifest of the files a session wrote in its output folder.
+SERVE_MANIFEST = "serve.json"
+
+
+@dataclass
+class OptimizeJob:
+    """An optimiser run in a background thread, polled by the page."""
+
+    job_id: str
+    n_sites: int
+    solver: str
+    state: str = "running"
+    messages: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
+    elapsed_s: float = 0.0
+    sites: list[dict[str, Any]] = field(default_factory=list)
+    coverage_pct_after: float | None = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        running = self.state == "running"
+        return {
+            "id": self.job_id,
+            "state": self.state,
+            "n_sites": self.n_sites,
+            "solver": self.solver,
+            "messages": self.messages[-8:],
+            "elapsed_s": round(time.perf_counter() - self.started if running else self.elapsed_s, 1),
+            "sites": self.sites,
+            "coverage_pct_after": self.coverage_pct_after,
+            "error": self.error,
+        }
+
+
+class _JobLog(logging.Handler):
+    """Collects the optimiser's log lines of one thread as the job's progress."""
+
+    def __init__(self, job: OptimizeJob, thread_id: int) -> None:
+        super().__init__(logging.INFO)
+        self.job, self.thread_id = job, thread_id
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread_id:
+            self.job.messages.append(record.getMessage()[:300])
+
+
+@dataclass
+class Session:
+    """What ``serve`` holds: scenario, loaded inputs, the plan and the optimiser jobs."""
+
+    scenario: Any
+    network: Any
+    demand: Any
+    districts: Any
+    study_area: Any
+    plan: PlanState
+    out_dir: Path
+    lang: str = "zh"
+    jobs: dict[str, OptimizeJob] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ optimiser
+
+    def start_optimize(self, n_sites: int, solver: str) -> OptimizeJob:
+        """Start the optimiser on the current plan in a background thread."""
+        job = OptimizeJob(uuid.uuid4().hex[:12], n_sites, solver)
+        running = [j for j in self.jobs.values() if j.state == "running"]
+        if running:
+            raise OutputError("an optimiser run is already in progress; wait for it")
+        self.jobs[job.job_id] = job
+        threading.Thread(target=self._optimize, args=(job,), daemon=True).start()
+        return job
+
+    def _optimize_scenario(self, n_sites: int, solver: str) -> Any:
+        """The scenario's ``[optimize]`` (quotas, candidates...) with ``n_sites`` and ``solver``."""
+        from harbor_planner.scenario.sections import OptimizeConfig
+
+        opt = self.scenario.optimize or OptimizeConfig()
+        opt = dataclasses.replace(opt, enabled=True, add=n_sites, stages=None, solver=solver)
+        if opt.mode != "max-cover":
+            opt = dataclasses.replace(opt, mode="max-cover", target_pct=None)
+        return dataclasses.replace(self.scenario, optimize=opt)
+
+    def _optimize(self, job: OptimizeJob) -> None:
+        from harbor_planner.pipeline import plan
+
+        handler = _JobLog(job, threading.get_ident())
+        root = logging.getLogger("harbor_planner")
+        root.addHandler(handler)
+        level = root.level
+        if root.getEffectiveLevel() > logging.INFO:
+            root.setLevel(logging.INFO)
+        try:
+            scenario = self._optimize_scenario(job.n_sites, job.solver)
+            with self.plan.lock:
+                stations = self.plan.frame(open_only=True)
+            sp = plan(scenario, self.network, stations, self.demand, self.districts,
+                      progress=False, area=self.study_area)  # fmt: skip
+            wgs = sp.sites.to_crs("EPSG:4326")
+            names = wgs["name"] if "name" in wgs else wgs["site_id"]
+            job.sites = [
+                {"id": str(i), "name": str(n), "lon": float(p.x), "lat": float(p.y)}
+                for i, n, p in zip(wgs["site_id"], names, wgs.geometry, strict=True)
+            ]
+            job.coverage_pct_after = round(float(sp.selection.coverage_pct_after), 2)
+            job.state = "done"
+        except Exception as exc:  # reported to the page, never raised in the thread
+            job.error = str(getattr(exc, "detail", None) or exc)[:500] or type(exc).__name__
+            job.state = "failed"
+            log.warning("serve: the optimiser failed: %s", job.error)
+        finally:
+            job.elapsed_s = time.perf_counter() - job.started
+            root.removeHandler(handler)
+            root.setLevel(level)
+
+    def accept(self, job_id: str, site_ids: list[str]) -> list[Any]:
+        """Add the chosen suggested sites of a finished job to the plan, as one step."""
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        if job.state != "done":
+            raise OutputError("the optimiser run has not finished")
+        known = {s["id"]: s for s in job.sites}
+        unknown = [s for s in site_ids if s not in known]
+        if unknown:
+            raise KeyError(unknown[0])
+        pts = [(known[s]["lon"], known[s]["lat"], known[s]["name"]) for s in dict.fromkeys(site_ids)]
+        return self.plan.add_many(pts)
+
+    # ------------------------------------------------------------------ files
+
+    def save_stations(self) -> list[Path]:
+        """Write the plan's stations as CSV (UTF-8 with BOM) and GeoPackage into ``out_dir``.
+
+        Both are read back by ``harbor-planner`` (``read_stations``): the CSV has
+        ``station_id``, ``name``, ``status``, ``lon``, ``lat`` in WGS-84 (read it with
+        ``--crs wgs84``); the GeoPackage layer ``stations`` is in the network's projected CRS.
+        """
+        from harbor_planner._io import atomic_path
+        from harbor_planner._stable import write_gpkg_layer
+        from harbor_planner._text import csv_safe
+
+        paths = [self.out_dir / n for n in SERVE_STATIONS_FILES]
+        owned = self._check_writable(paths)
+        with self.plan.lock:
+            frame = self.plan.frame()
+        table = frame.drop(columns="geometry").assign(
+            lon=frame.geometry.x.round(8), lat=frame.geometry.y.round(8)
+        )
+        with atomic_path(paths[0]) as tmp:
+            csv_safe(table).to_csv(tmp, index=False, encoding="utf-8-sig")
+        with atomic_path(paths[1]) as tmp:
+            write_gpkg_layer(frame.to_crs(self.network.crs), tmp, "stations")
+        self._record(paths, owned)
+        return paths
+
+    def _check_writable(self, paths: list[Path]) -> dict[str, str]:
+        """Refuse inputs and files of the folder this tool did not write; the owned files."""
+        import json
+
+        from harbor_planner._io import file_sha256
+        from harbor_planner._safety import refuse_overwriting_inputs
+        from harbor_planner.pipeline import study_inputs
+
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        refuse_overwriting_inputs(study_inputs(self.scenario), [*paths, self.out_dir / SERVE_MANIFEST])
+        manifest = self.out_dir / SERVE_MANIFEST
+        owned: dict[str, str] = {}
+        if manifest.exists():
+            try:
+                owned = dict(json.loads(manifest.read_text("utf-8"))["files"])
+            except (ValueError, KeyError, TypeError):
+                raise OutputError(
+                    f"{SERVE_MANIFEST} was not written by harbor-planner serve; choose another "
+                    "--out",
+                    path=manifest,
+                ) from None
+        for p in paths:
+            if p.is_symlink() or (p.exists() and owned.get(p.name) != file_sha256(p)):
+                raise OutputError(
+                    "this file was not written by harbor-planner serve (or changed since) and "
+                    "would be replaced; move it or choose another --out",
+                    path=p,
+                )
+        return owned
+
+    def _record(self, paths: list[Path], owned: dict[str, str]) -> None:
+        from harbor_planner import __version__
+        from harbor_planner._io import file_sha256
+        from harbor_planner.pipeline import write_json
+
+        files = {**owned, **{p.name: file_sha256(p) for p in paths}}
+        write_json(self.out_dir / SERVE_MANIFEST, {"harbor_planner": __version__, "files": files})
+
+    def export(self) -> list[Path]:
+        """The current plan as the usual result folder (``out_dir/result``), as ``run`` writes it."""
+        from harbor_planner.serve.export import export_plan
+
+        return export_plan(self, self.out_dir / "result")
+
+
+def load_session(
+    scenario_path: Path,
+    *,
+    out_dir: Path | None = None,
+    lang: str | None = None,
+    progress: bool | None = None,
+) -> Session:
+    """Load a scenario's stations, network, demand and districts once, through the pipeline.
+
+    Parameters
+    ----------
+    scenario_path
+        The scenario file (TOML).
+    out_dir
+        Where saved and exported files go (default ``plan`` beside the scenario file).
+    lang
+        ``zh`` or ``en`` (default: the scenario's ``output.lang``).
+    progress
+        Progress bars: ``None`` on terminals only, ``False`` never.
+
+    Returns
+    -------
+    Session
+
+    """
+    from harbor_planner.pipeline import (
+        check_datums,
+        load_demand,
+        load_districts,
+        load_network,
+        load_stations,
+    )
+    from harbor_planner.pipeline.area import load_study_area
+    from harbor_planner.scenario import load_scenario
+
+    scenario = load_scenario(scenario_path)
+    scenario.check_inputs()
+    stations, _ = load_stations(scenario)
+    network = load_network(
+        scenario.network,
+        progress=progress,
+        minutes=max([scenario.coverage.minutes, *scenario.output.map_bands]),
+    )
+    check_datums(scenario, stations, network)
+    area = load_study_area(scenario)
+    demand = load_demand(scenario, network, area)
+    districts = load_districts(scenario)
+    state = PlanState(
+        network,
+        stations,
+        demand,
+        minutes=scenario.coverage.minutes,
+        max_dist_m=scenario.stations.max_dist_m,
+        districts=districts,
+        district_column=scenario.coverage.district_column,
+    )
+    out = out_dir if out_dir is not None else Path(scenario_path).resolve().parent / SERVE_OUT_DIR
+    return Session(
+        scenario=scenario,
+        network=network,
+        demand=demand,
+        districts=districts,
+        study_area=area,
+        plan=state,
+        out_dir=Path(out).resolve(),
+        lang=lang or scenario.output.lang,
+    )
