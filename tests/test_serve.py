@@ -1,0 +1,290 @@
+"""``harbor-planner serve``: the API (security, edits, files) and incremental coverage.
+
+The fast tests run on a small synthetic lattice scenario (streets every 100 m, grid demand);
+the slow ones on the demo (Yuzhong) and in Debian Chromium against the real server.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+import harbor_planner as hp  # noqa: E402
+from harbor_planner.serve.app import create_app  # noqa: E402
+from harbor_planner.serve.session import load_session  # noqa: E402
+from harbor_planner.stations import read_stations  # noqa: E402
+
+X0, Y0 = 640000.0, 3270000.0  # EPSG:32648, in Chongqing's centre
+TOKEN = "t0k3n-for-tests"
+H = {"X-Token": TOKEN}
+
+
+def _lattice(tmp: Path, n: int = 9, step: float = 100.0) -> Path:
+    """A lattice of residential streets, a station file and a scenario using them."""
+    feats = []
+    for i in range(n):
+        for a, b in (((0, i), (n - 1, i)), ((i, 0), (i, n - 1))):
+            coords = [[X0 + a[0] * step, Y0 + a[1] * step], [X0 + b[0] * step, Y0 + b[1] * step]]
+            feats.append({"type": "Feature", "properties": {"highway": "residential"},
+                          "geometry": {"type": "LineString", "coordinates": coords}})  # fmt: skip
+    (tmp / "lattice.geojson").write_text(json.dumps({
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32648"}},
+        "features": feats,
+    }))  # fmt: skip
+    import geopandas as gpd
+
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy([X0 + 150, X0 + 620], [Y0 + 200, Y0 + 610]), crs="EPSG:32648"
+    ).to_crs("EPSG:4326")
+    rows = ["station_id,name,status,lon,lat"]
+    rows += [f"S{i},站{i},{s},{p.x:.8f},{p.y:.8f}" for i, (s, p) in
+             enumerate(zip(["existing", "proposed"], pts, strict=True))]  # fmt: skip
+    (tmp / "stations.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (tmp / "s.toml").write_text(
+        'title = "lattice"\n[network]\nsource = "lattice.geojson"\n'
+        '[stations]\nfile = "stations.csv"\ncrs = "wgs84"\n'
+        '[demand]\nkind = "grid"\ncell_m = 50\n[coverage]\nminutes = 3\n'
+        '[optimize]\nadd = 2\ncandidate_spacing_m = 100\n[output]\nbasemap = "none"\n',
+        encoding="utf-8",
+    )
+    return tmp / "s.toml"
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("lattice")
+    return load_session(_lattice(tmp), out_dir=tmp / "plan", progress=False)
+
+
+@pytest.fixture()
+def served(loaded):
+    """The lattice session with a fresh app; the plan is put back as loaded afterwards."""
+    import shutil
+
+    client = TestClient(create_app(loaded, token=TOKEN), raise_server_exceptions=False)
+    yield loaded, client
+    plan = loaded.plan
+    while plan.undo():
+        pass
+    plan.redo_stack.clear()
+    plan.max_stations = 5000
+    loaded.jobs.clear()
+    shutil.rmtree(loaded.out_dir, ignore_errors=True)
+
+
+def _offline_equal(session) -> None:
+    """The plan's figures equal hp.coverage on the same stations, point by point."""
+    plan = session.plan
+    sc = session.scenario
+    frame = plan.frame()
+    if not frame["status"].ne("closed").any():
+        return
+    r = hp.coverage(session.network, frame, session.demand, minutes=sc.coverage.minutes,
+                    max_dist_m=sc.stations.max_dist_m)  # fmt: skip
+    np.testing.assert_array_equal(r.demand["covered"].to_numpy(), plan.covered)
+    np.testing.assert_array_equal(r.demand["n_stations"].to_numpy(), plan.walk)
+    np.testing.assert_array_equal(r.demand["euclidean_covered"].to_numpy(), plan.circle > 0)
+    f = plan.figures()
+    for key in ("coverage_pct", "euclidean_coverage_pct", "demand_covered", "coverage_built_pct"):
+        assert f[key] == r.summary[key], key
+
+
+# ----------------------------------------------------------------------------- security
+
+
+def test_token_required_on_every_api_request(served):
+    _, c = served
+    for method, path in (("get", "/api/state"), ("post", "/api/undo"), ("post", "/api/save"),
+                         ("get", "/api/demand"), ("delete", "/api/stations/S0")):  # fmt: skip
+        assert getattr(c, method)(path).status_code == 401
+        r = getattr(c, method)(path, headers={"X-Token": "wrong"})
+        assert r.status_code == 403 and r.json() == {"error": "wrong token"}
+    assert c.get(f"/api/state?token={TOKEN}").status_code == 200
+    assert c.get("/api/state", headers=H).status_code == 200
+    assert c.get("/api/state", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert c.get("/api/state", headers={"Authorization": f"Basic {TOKEN}"}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/static/..%2f..%2fpyproject.toml", "/static/%2e%2e%2fapp.py", "/static/app.py",
+     "/static/..%2fserve%2fapp.js", "/../../etc/passwd", "/static/leaflet%2fleaflet.js",
+     "/static/images/layers.png", "/index.html", "/static/", "/static/%2fetc%2fpasswd"],
+)  # fmt: skip
+def test_only_own_assets(served, path):
+    _, c = served
+    r = c.get(path, headers=H)
+    assert r.status_code == 404 and r.json() == {"error": "not found"}
+
+
+def test_assets_and_page_offline(served):
+    _, c = served
+    page = c.get("/")
+    assert page.status_code == 200 and "/static/app.js" in page.text
+    assert "http" not in page.text.replace("http-equiv", "")  # no CDN
+    assert c.get("/static/leaflet.js").status_code == 200
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_request_size_and_body_validation(served):
+    session, c = served
+    lon, lat = session.plan.stations["S0"].lon, session.plan.stations["S0"].lat
+    big = json.dumps({"lon": lon, "lat": lat, "name": "x" * 100_000})
+    assert c.post("/api/stations", headers=H, content=big).status_code == 413
+
+    def chunks():
+        for _ in range(100):
+            yield b"x" * 1024
+
+    assert c.post("/api/stations", headers=H, content=chunks()).status_code == 413
+    bad = [
+        {"lon": "NaN", "lat": lat}, {"lon": lon}, {"lon": lon, "lat": lat, "extra": 1},
+        {"lon": 1e308, "lat": lat}, {"lon": lon, "lat": lat, "status": "demolished"},
+        {"lon": lon, "lat": lat, "name": "n" * 300}, {"lon": 106.0, "lat": 30.5},
+        {"lon": True, "lat": lat},
+    ]  # fmt: skip
+    for body in bad:
+        r = c.post("/api/stations", headers=H, json=body)
+        assert r.status_code == 422, body
+        assert set(r.json()) == {"error"} and "Traceback" not in r.text
+    r = c.post("/api/stations", headers={**H, "Content-Type": "application/json"},
+               content=b'{"lon": NaN, "lat": 1}')  # fmt: skip
+    assert r.status_code == 422
+    assert c.patch("/api/stations/NOPE", headers=H, json={"status": "closed"}).status_code == 404
+    assert c.delete("/api/stations/NOPE", headers=H).status_code == 404
+    assert c.post("/api/optimize", headers=H, json={"n_sites": 10**6}).status_code == 422
+    assert c.post("/api/optimize", headers=H, json={"n_sites": 2, "solver": "x"}).status_code == 422
+    assert not session.plan.undo_stack  # nothing was changed
+    session.plan.max_stations = 2
+    r = c.post("/api/stations", headers=H, json={"lon": lon, "lat": lat})
+    assert r.status_code == 422 and "most allowed" in r.json()["error"]
+
+
+def test_internal_errors_are_json(served, monkeypatch):
+    session, c = served
+
+    def boom():
+        raise RuntimeError("secret detail /etc/x")
+
+    monkeypatch.setattr(session.plan, "snapshot", boom)
+    r = c.get("/api/state", headers=H)
+    assert r.status_code == 500
+    assert r.json() == {"error": "internal error (RuntimeError)"}
+
+
+# ----------------------------------------------------------------------------- edits
+
+
+def test_edits_match_offline_coverage(served):
+    session, c = served
+    plan = session.plan
+    _offline_equal(session)
+    s0 = plan.stations["S0"]
+    state = c.get("/api/state", headers=H).json()
+    assert state["figures"]["coverage_pct"] == plan.figures()["coverage_pct"]
+    rng = np.random.default_rng(7)
+    added = []
+    for _ in range(4):
+        dx, dy = rng.uniform(0.0, 0.005, 2)
+        r = c.post("/api/stations", headers=H, json={"lon": s0.lon + dx, "lat": s0.lat + dy})
+        assert r.status_code == 200, r.text
+        added.append(r.json()["station"]["id"])
+        _offline_equal(session)
+    before = plan.figures()["coverage_pct"]
+    r = c.patch(f"/api/stations/{added[0]}", headers=H, json={"lon": s0.lon + 0.001, "lat": s0.lat})
+    assert r.status_code == 200
+    _offline_equal(session)
+    for status in ("closed", "existing", "building", "built"):
+        assert c.patch("/api/stations/S1", headers=H, json={"status": status}).status_code == 200
+        _offline_equal(session)
+    assert plan.stations["S1"].status == "existing"
+    assert c.delete(f"/api/stations/{added[1]}", headers=H).status_code == 200
+    _offline_equal(session)
+    n = len(plan.stations)
+    assert c.post("/api/undo", headers=H).json()["done"] is True  # the delete
+    assert len(plan.stations) == n + 1
+    _offline_equal(session)
+    for _ in range(5):
+        c.post("/api/undo", headers=H)
+    assert plan.stations[added[0]].lon == pytest.approx(s0.lon + plan.stations[added[0]].lon - s0.lon)
+    assert c.post("/api/redo", headers=H).json()["done"] is True
+    _offline_equal(session)
+    while c.post("/api/undo", headers=H).json()["done"]:
+        pass
+    assert set(plan.stations) == {"S0", "S1"}
+    _offline_equal(session)
+    assert plan.figures()["coverage_pct"] != before or len(added) == 4
+
+
+def test_optimiser_job_and_accept(served):
+    session, c = served
+    j = c.post("/api/optimize", headers=H, json={"n_sites": 2, "solver": "greedy"}).json()
+    t0 = time.perf_counter()
+    while j["state"] == "running" and time.perf_counter() - t0 < 60:
+        time.sleep(0.1)
+        j = c.get(f"/api/optimize/{j['id']}", headers=H).json()
+    assert j["state"] == "done", j
+    assert 1 <= len(j["sites"]) <= 2 and j["messages"]
+    r = c.post(f"/api/optimize/{j['id']}/accept", headers=H, json={"site_ids": ["nope"]})
+    assert r.status_code == 404
+    r = c.post(f"/api/optimize/{j['id']}/accept", headers=H, json={"site_ids": [j["sites"][0]["id"]]})
+    assert r.status_code == 200 and len(r.json()["added"]) == 1
+    assert len(session.plan.stations) == 3
+    _offline_equal(session)
+    c.post("/api/undo", headers=H)
+    assert len(session.plan.stations) == 2
+
+
+# ----------------------------------------------------------------------------- files
+
+
+def test_save_reads_back_and_never_overwrites_foreign_files(served):
+    session, c = served
+    plan = session.plan
+    c.post("/api/stations", headers=H, json={"lon": plan.stations["S0"].lon + 0.002,
+                                             "lat": plan.stations["S0"].lat, "name": "=cmd|x"})  # fmt: skip
+    c.patch("/api/stations/S1", headers=H, json={"status": "closed"})
+    r = c.post("/api/save", headers=H)
+    assert r.status_code == 200, r.text
+    out = session.out_dir
+    csv = out / "plan_stations.csv"
+    assert csv.read_bytes().startswith(b"\xef\xbb\xbf")
+    want = plan.frame().set_index("station_id")
+    for path, crs in ((csv, "wgs84"), (out / "plan_stations.gpkg", None)):
+        got = read_stations(path, crs=crs).stations.set_index("station_id")
+        assert sorted(got.index) == sorted(want.index)
+        assert (got.loc[want.index, "status"] == want["status"]).all()
+        np.testing.assert_allclose(got.loc[want.index].geometry.x, want.geometry.x, atol=1e-7)
+        np.testing.assert_allclose(got.loc[want.index].geometry.y, want.geometry.y, atol=1e-7)
+    assert c.post("/api/save", headers=H).status_code == 200  # its own files: replaced
+    csv.write_text("the user's own file", encoding="utf-8")
+    r = c.post("/api/save", headers=H)
+    assert r.status_code == 409 and "not written by" in r.json()["error"]
+    assert csv.read_text(encoding="utf-8") == "the user's own file"
+
+
+def test_save_refuses_to_write_over_an_input(tmp_path):
+    path = _lattice(tmp_path)
+    (tmp_path / "plan_stations.csv").write_text((tmp_path / "stations.csv").read_text())
+    text = path.read_text().replace('file = "stations.csv"', 'file = "plan_stations.csv"')
+    path.write_text(text, encoding="utf-8")
+    session = load_session(path, out_dir=tmp_path, progress=False)
+    c = TestClient(create_app(session, token=TOKEN))
+    r = c.post("/api/save", headers=H)
+    assert r.status_code == 409 and "input" in r.json()["error"]
+
+
+def test_cli_serve_help_and_options():
+    from harbor_planner.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["serve", "x.toml", "--lang", "fr"])
+    assert e.value.code == 2
