@@ -20,6 +20,7 @@ import harbor_planner as hp  # noqa: E402
 from harbor_planner.serve.app import create_app  # noqa: E402
 from harbor_planner.serve.session import load_session  # noqa: E402
 from harbor_planner.stations import read_stations  # noqa: E402
+from test_maps import browser  # noqa: E402, F401  (the Debian Chromium fixture)
 
 X0, Y0 = 640000.0, 3270000.0  # EPSG:32648, in Chongqing's centre
 TOKEN = "t0k3n-for-tests"
@@ -288,3 +289,115 @@ def test_cli_serve_help_and_options():
     with pytest.raises(SystemExit) as e:
         main(["serve", "x.toml", "--lang", "fr"])
     assert e.value.code == 2
+
+
+# ----------------------------------------------------------------------------- slow: demo
+
+
+@pytest.fixture(scope="module")
+def demo_session(tmp_path_factory):
+    from harbor_planner.scenario import demo_scenario_path
+
+    out = tmp_path_factory.mktemp("demo_plan")
+    return load_session(demo_scenario_path(), out_dir=out, progress=False)
+
+
+@pytest.mark.slow
+def test_demo_random_edits_equal_offline(demo_session):
+    plan = demo_session.plan
+    rng = np.random.default_rng(3)
+    ll = plan.demand_lonlat
+    ids = []
+    for k in range(12):
+        lon, lat = ll[rng.integers(len(ll))] + rng.normal(0, 0.001, 2)
+        ids.append(plan.add(lon, lat).station_id)
+        if k % 3 == 2:
+            plan.update(ids[-2], lon=lon + 0.003, lat=lat - 0.002)
+    plan.update("SL001", status="closed")
+    plan.delete(ids[4])
+    plan.undo()
+    plan.undo()
+    plan.redo()
+    _offline_equal(demo_session)
+    files = demo_session.export()
+    assert {"map.html", "report.html", "summary.json", "run.json"} <= {f.name for f in files}
+    summary = json.loads((files[0].parent / "summary.json").read_text("utf-8"))
+    assert summary["coverage"]["coverage_pct"] == plan.figures()["coverage_pct"]
+
+
+@pytest.mark.slow
+def test_page_in_chromium(browser, tmp_path):  # noqa: F811
+    """The real server on 127.0.0.1: click to add, drag, undo, save; figures = hp.coverage."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    path = _lattice(tmp_path)
+    session = load_session(path, out_dir=tmp_path / "plan", progress=False)
+    app = create_app(session, token=TOKEN)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    context = None
+    try:
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"http://127.0.0.1:{port}/?token={TOKEN}")
+        page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        first = page.inner_text("#coverage-pct")
+        assert float(first) == session.plan.figures()["coverage_pct"]
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.3)
+        page.wait_for_function("n => document.querySelectorAll('.hp-st').length === n", arg=3)
+        _offline_equal(session)
+        want = f"{session.plan.figures()['coverage_pct']:.2f}"
+        page.wait_for_function(
+            "w => document.getElementById('coverage-pct').textContent === w", arg=want
+        )
+        added = [s for s in session.plan.stations if s.startswith("NEW")][0]
+        before = session.plan.stations[added]
+        pin = page.locator(".hp-st.sel").bounding_box()
+        page.mouse.move(pin["x"] + 7, pin["y"] + 7)
+        page.mouse.down()
+        page.mouse.move(pin["x"] - 60, pin["y"] + 40, steps=8)
+        page.mouse.up()
+        for _ in range(100):
+            if session.plan.stations[added].lon != before.lon:
+                break
+            time.sleep(0.05)
+        with session.plan.lock:
+            assert session.plan.stations[added].lon < before.lon
+            _offline_equal(session)
+        page.click("#undo")
+        for _ in range(100):
+            if session.plan.stations[added].lon == before.lon:
+                break
+            time.sleep(0.05)
+        with session.plan.lock:  # the server thread may still be counting
+            assert session.plan.stations[added] == before
+            want = f"{session.plan.figures()['coverage_pct']:.2f}"
+        page.wait_for_function(
+            "w => document.getElementById('coverage-pct').textContent === w", arg=want
+        )
+        page.click("#save")
+        page.wait_for_function("document.getElementById('message').className === 'ok'")
+        got = read_stations(session.out_dir / "plan_stations.csv", crs="wgs84").stations
+        assert sorted(got["station_id"]) == sorted(session.plan.stations)
+        row = got.set_index("station_id").loc[added]
+        assert row.geometry.x == pytest.approx(before.lon, abs=1e-7)
+        assert errors == []
+    finally:
+        if context is not None:
+            context.close()
+        server.should_exit = True
+        thread.join(timeout=10)
