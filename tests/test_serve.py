@@ -390,7 +390,7 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
             "w => document.getElementById('coverage-pct').textContent === w", arg=want
         )
         page.click("#save")
-        page.wait_for_function("document.getElementById('message').className === 'ok'")
+        page.wait_for_function("() => document.getElementById('message').className === 'ok'")
         got = read_stations(session.out_dir / "plan_stations.csv", crs="wgs84").stations
         assert sorted(got["station_id"]) == sorted(session.plan.stations)
         row = got.set_index("station_id").loc[added]
