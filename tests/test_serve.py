@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 
 pytest.importorskip("fastapi")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-import harbor_planner as hp  # noqa: E402
-from harbor_planner.serve.app import create_app  # noqa: E402
-from harbor_planner.serve.session import load_session  # noqa: E402
-from harbor_planner.stations import read_stations  # noqa: E402
-from test_maps import browser  # noqa: E402, F401  (the Debian Chromium fixture)
+import harbor_planner as hp
+from harbor_planner.serve.app import create_app
+from harbor_planner.serve.session import load_session
+from harbor_planner.stations import read_stations
+from test_maps import browser  # noqa: F401  (the Debian Chromium fixture)
 
 X0, Y0 = 640000.0, 3270000.0  # EPSG:32648, in Chongqing's centre
 TOKEN = "t0k3n-for-tests"
@@ -215,7 +215,9 @@ def test_edits_match_offline_coverage(served):
     _offline_equal(session)
     for _ in range(5):
         c.post("/api/undo", headers=H)
-    assert plan.stations[added[0]].lon == pytest.approx(s0.lon + plan.stations[added[0]].lon - s0.lon)
+    assert plan.stations[added[0]].lon == pytest.approx(
+        s0.lon + plan.stations[added[0]].lon - s0.lon
+    )
     assert c.post("/api/redo", headers=H).json()["done"] is True
     _offline_equal(session)
     while c.post("/api/undo", headers=H).json()["done"]:
@@ -236,7 +238,9 @@ def test_optimiser_job_and_accept(served):
     assert 1 <= len(j["sites"]) <= 2 and j["messages"]
     r = c.post(f"/api/optimize/{j['id']}/accept", headers=H, json={"site_ids": ["nope"]})
     assert r.status_code == 404
-    r = c.post(f"/api/optimize/{j['id']}/accept", headers=H, json={"site_ids": [j["sites"][0]["id"]]})
+    r = c.post(
+        f"/api/optimize/{j['id']}/accept", headers=H, json={"site_ids": [j["sites"][0]["id"]]}
+    )
     assert r.status_code == 200 and len(r.json()["added"]) == 1
     assert len(session.plan.stations) == 3
     _offline_equal(session)
@@ -250,8 +254,9 @@ def test_optimiser_job_and_accept(served):
 def test_save_reads_back_and_never_overwrites_foreign_files(served):
     session, c = served
     plan = session.plan
-    c.post("/api/stations", headers=H, json={"lon": plan.stations["S0"].lon + 0.002,
-                                             "lat": plan.stations["S0"].lat, "name": "=cmd|x"})  # fmt: skip
+    s0 = plan.stations["S0"]
+    body = {"lon": s0.lon + 0.002, "lat": s0.lat, "name": "=cmd|x"}
+    c.post("/api/stations", headers=H, json=body)
     c.patch("/api/stations/S1", headers=H, json={"status": "closed"})
     r = c.post("/api/save", headers=H)
     assert r.status_code == 200, r.text
@@ -364,7 +369,7 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
         page.wait_for_function(
             "w => document.getElementById('coverage-pct').textContent === w", arg=want
         )
-        added = [s for s in session.plan.stations if s.startswith("NEW")][0]
+        added = next(s for s in session.plan.stations if s.startswith("NEW"))
         before = session.plan.stations[added]
         pin = page.locator(".hp-st.sel").bounding_box()
         page.mouse.move(pin["x"] + 7, pin["y"] + 7)

@@ -197,8 +197,10 @@ class DemandReach:
         if len(same):
             df = d.frac[same] - a.frac[0]
             with np.errstate(invalid="ignore"):
-                t = a.access_s[0] + d.access_s[same] + np.where(
-                    df >= 0, df * self.tf[edge], -df * self.tb[edge]
+                t = (
+                    a.access_s[0]
+                    + d.access_s[same]
+                    + np.where(df >= 0, df * self.tf[edge], -df * self.tb[edge])
                 )
             found.append(same[t <= limit])
         return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)

@@ -54,7 +54,9 @@ class OptimizeJob:
             "n_sites": self.n_sites,
             "solver": self.solver,
             "messages": self.messages[-8:],
-            "elapsed_s": round(time.perf_counter() - self.started if running else self.elapsed_s, 1),
+            "elapsed_s": round(
+                time.perf_counter() - self.started if running else self.elapsed_s, 1
+            ),
             "sites": self.sites,
             "coverage_pct_after": self.coverage_pct_after,
             "error": self.error,
@@ -152,7 +154,9 @@ class Session:
         unknown = [s for s in site_ids if s not in known]
         if unknown:
             raise KeyError(unknown[0])
-        pts = [(known[s]["lon"], known[s]["lat"], known[s]["name"]) for s in dict.fromkeys(site_ids)]
+        pts = [
+            (known[s]["lon"], known[s]["lat"], known[s]["name"]) for s in dict.fromkeys(site_ids)
+        ]
         return self.plan.add_many(pts)
 
     # ------------------------------------------------------------------ files
@@ -191,7 +195,9 @@ class Session:
         from harbor_planner.pipeline import study_inputs
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        refuse_overwriting_inputs(study_inputs(self.scenario), [*paths, self.out_dir / SERVE_MANIFEST])
+        refuse_overwriting_inputs(
+            study_inputs(self.scenario), [*paths, self.out_dir / SERVE_MANIFEST]
+        )
         manifest = self.out_dir / SERVE_MANIFEST
         owned: dict[str, str] = {}
         if manifest.exists():
@@ -221,7 +227,7 @@ class Session:
         write_json(self.out_dir / SERVE_MANIFEST, {"harbor_planner": __version__, "files": files})
 
     def export(self) -> list[Path]:
-        """The current plan as the usual result folder (``out_dir/result``), as ``run`` writes it."""
+        """The current plan as the result folder ``out_dir/result``, as ``run`` writes it."""
         from harbor_planner.serve.export import export_plan
 
         return export_plan(self, self.out_dir / "result")

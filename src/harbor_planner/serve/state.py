@@ -216,7 +216,9 @@ class PlanState:
             old = self.stations[sid]
             new = old
             if "lon" in changes or "lat" in changes:
-                lon, lat = self.check_point(changes.get("lon", old.lon), changes.get("lat", old.lat))
+                lon, lat = self.check_point(
+                    changes.get("lon", old.lon), changes.get("lat", old.lat)
+                )
                 new = replace(new, lon=lon, lat=lat)
             if changes.get("status") is not None:
                 new = replace(new, status=_status(changes["status"]))
@@ -432,12 +434,10 @@ def _from_frame(stations: Any) -> list[PlanStation]:
         if "station_id" in wgs
         else pd.Series([f"S{i + 1:03d}" for i in range(len(wgs))])
     )
-    names = wgs["name"] if "name" in wgs else ids
+    names = wgs.get("name", ids)
     status = wgs["status"] if "status" in wgs else pd.Series(["existing"] * len(wgs))
     out = []
-    for sid, name, st, x, y in zip(
-        ids, names, status, wgs.geometry.x, wgs.geometry.y, strict=True
-    ):
+    for sid, name, st, x, y in zip(ids, names, status, wgs.geometry.x, wgs.geometry.y, strict=True):
         text = "existing" if st is None or (isinstance(st, float) and math.isnan(st)) else str(st)
         nm = str(name) if isinstance(name, str) and name else str(sid)
         out.append(PlanStation(str(sid), nm, text, float(x), float(y)))
