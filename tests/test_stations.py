@@ -223,7 +223,7 @@ def test_every_problem_is_collected_with_its_row_and_column():
     assert "106.5x" in p.loc["coord_not_numeric", "message"]
     assert p.loc["status_unknown", "column"] == "状态"
     assert p.loc["coord_out_of_range", "column"] == "纬度"
-    assert "rows 2, 7" in check.problems.query("row == 2")["message"].iloc[0]
+    assert "rows 2, 7" in check.problems.loc[check.problems["row"] == 2, "message"].iloc[0]
     assert "row 2" in p.loc["duplicate_location", "message"]
     assert "江北区" in p.loc["district_mismatch", "message"]
     # errors reject rows, warnings keep them
