@@ -115,6 +115,9 @@ def test_population_list_must_match_the_files(tmp_path, two_layers):
     path = _scenario(tmp_path, 'file = ["buildings_a.geojson"]\npopulation = [0]')
     with pytest.raises(ScenarioError, match="above 0"):
         load_scenario(path)
+    path = _scenario(tmp_path, 'file = ["buildings_a.geojson"]\npopulation = [10]')
+    with pytest.raises(ScenarioError, match="applies to kind 'buildings'"):
+        load_scenario(path, overrides=["demand.kind=main-streets"])
 
 
 def test_layers_of_different_units_are_refused(two_layers):

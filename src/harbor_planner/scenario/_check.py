@@ -378,6 +378,13 @@ def _check_demand_layers(demand: DemandConfig, problems: Problems) -> None:
     pop = demand.population
     if not isinstance(pop, list):
         return
+    if demand.kind != "buildings":
+        problems.add(
+            "demand.population",
+            f"demand.population (one number per file) applies to kind 'buildings', not "
+            f"{demand.kind!r}; drop it or set demand.kind = 'buildings'",
+        )
+        return
     n = len(demand.files)
     if len(pop) != n:
         problems.add(
