@@ -165,6 +165,8 @@ def test_cli_centres_in_summary_report_workbook_and_map(planned):
     centres = {c["name"]: c for c in summary["centres"]}
     a = centres["中心A"]
     assert a["radius_m"] == 80 and a["demand_total"] > 0
+    # each centre is located in the district boundaries of the district tables
+    assert all(isinstance(c["district"], str) and c["district"] for c in centres.values())
     assert a["coverage_pct"] == pytest.approx(100 * a["demand_covered"] / a["demand_total"], 1e-3)
     assert a["coverage_after_pct"] >= a["coverage_pct"]
     assert centres["far"]["demand_total"] == 0 and centres["far"]["coverage_pct"] is None
@@ -182,7 +184,7 @@ def test_cli_centres_in_summary_report_workbook_and_map(planned):
     wb = openpyxl.load_workbook(planned / "report.xlsx")
     assert "城市中心" in wb.sheetnames
     header = [c.value for c in wb["城市中心"][1]]
-    assert header[:2] == ["名称", "经度(WGS-84)"] and "新增后覆盖率(%)" in header
+    assert header[:3] == ["名称", "区县", "经度(WGS-84)"] and "新增后覆盖率(%)" in header
     page = (planned / "map.html").read_text("utf-8")
     for label in ("城市中心", "原已覆盖需求", "新址新增覆盖需求", "仍未覆盖需求", "hp-centre-area"):
         assert label in page or json.dumps(label)[1:-1] in page, label

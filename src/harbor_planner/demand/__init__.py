@@ -30,6 +30,7 @@ the local UTM zone). An empty demand is an error, never a silent 0 %.
 
 from harbor_planner.demand.buildings import STOREY_HEIGHT_M, building_demand
 from harbor_planner.demand.grid import MAX_GRID_CELLS, grid_demand
+from harbor_planner.demand.layers import combine_demands, share_population
 from harbor_planner.demand.model import Demand
 from harbor_planner.demand.points import point_demand
 from harbor_planner.demand.spec import (
@@ -53,10 +54,12 @@ __all__ = [
     "DemandSpec",
     "building_demand",
     "clip_demand",
+    "combine_demands",
     "demand_from_spec",
     "demand_within",
     "grid_demand",
     "main_street_demand",
     "parse_demand_spec",
     "point_demand",
+    "share_population",
 ]

@@ -142,6 +142,8 @@ def _circle(x: float, y: float, radius_m: float) -> dict[str, Any]:
 
 def _centre_popups(centres: Any, lang: str) -> tuple[list[str], list[list[str | None]]]:
     cols = ["name", "radius_m", "centre_demand_total", "centre_demand_covered", "coverage_pct"]
+    if "district" in centres:
+        cols.insert(1, "district")
     if "coverage_after_pct" in centres:
         cols.append("coverage_after_pct")
     labels = [map_text(c, lang) for c in cols]

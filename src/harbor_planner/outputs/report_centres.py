@@ -15,9 +15,10 @@ from harbor_planner.outputs.values import esc, is_missing, num_text, pct_text
 
 __all__ = ["CENTRE_TABLE_COLUMNS", "centres_frame", "centres_section"]
 
-#: Columns of the centre table, in order (``coverage_after_pct`` only when optimised).
+#: Columns of the centre table, in order (``coverage_after_pct`` only when optimised,
+#: ``district`` when the pipeline located the centres).
 CENTRE_TABLE_COLUMNS: tuple[str, ...] = (
-    "name", "lon", "lat", "radius_m", "demand_total", "demand_covered", "coverage_pct",
+    "name", "district", "lon", "lat", "radius_m", "demand_total", "demand_covered", "coverage_pct",
     "coverage_after_pct",
 )  # fmt: skip
 
@@ -44,7 +45,7 @@ def centres_frame(centres: Any) -> pd.DataFrame | None:
 def _cell(col: str, value: Any) -> tuple[str, bool]:
     if is_missing(value):
         return "-", col != "name"
-    if col == "name":
+    if col in ("name", "district"):
         return esc(value), False
     if col in ("lon", "lat"):
         return f"{float(value):.5f}", True
@@ -73,7 +74,8 @@ def centres_section(centres: Any, lab: dict[str, str]) -> list[str]:
     if frame is None or not len(frame):
         return []
     label = {
-        "name": lab["name"], "lon": "lon (WGS-84)", "lat": "lat (WGS-84)",
+        "name": lab["name"], "district": lab["district"], "lon": "lon (WGS-84)",
+        "lat": "lat (WGS-84)",
         "radius_m": lab["radius_m"], "demand_total": lab["demand_total"],
         "demand_covered": lab["demand_covered"], "coverage_pct": lab["coverage_pct_centre"],
         "coverage_after_pct": lab["coverage_after_pct"],

@@ -27,8 +27,9 @@ def measure_centres(scenario: Scenario, study: Study) -> Any:
     Returns
     -------
     geopandas.GeoDataFrame or None
-        The centres (WGS-84 points) with the figures of
-        :func:`harbor_planner.analysis.centres.centre_coverage`; ``None`` without a file.
+        The centres (WGS-84 points) with their ``district`` (the boundaries of the district
+        tables) and the figures of :func:`harbor_planner.analysis.centres.centre_coverage`;
+        ``None`` without a file.
 
     """
     cfg = scenario.centres
@@ -45,7 +46,16 @@ def measure_centres(scenario: Scenario, study: Study) -> Any:
     table = centre_coverage(
         centres, study.coverage, metric_crs=study.network.crs, after=study.coverage_after
     )
+    table.insert(1, "district", _centre_districts(scenario, study, centres))
     return gpd.GeoDataFrame(table, geometry=centres.geometry.to_numpy(), crs=centres.crs)
+
+
+def _centre_districts(scenario: Scenario, study: Study, centres: Any) -> Any:
+    """The district of each centre, from the same boundaries as the district tables."""
+    from harbor_planner.analysis.coverage import assign_districts
+
+    names = assign_districts(centres, study.districts, scenario.coverage.district_column)
+    return names.to_numpy(dtype=object)
 
 
 def _in_study_area(centres: Any, study: Study) -> Any:

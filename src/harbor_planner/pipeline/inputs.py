@@ -254,19 +254,36 @@ def load_demand(scenario: Scenario, net: WalkNetwork, area: Any = None) -> Any:
     Demand
 
     """
-    from harbor_planner.demand import MAIN_STREET_CLASSES, demand_from_spec
+    from harbor_planner.demand import (
+        MAIN_STREET_CLASSES,
+        combine_demands,
+        demand_from_spec,
+        share_population,
+    )
     from harbor_planner.pipeline.area import confine_demand
 
     cfg = scenario.demand
-    demand = demand_from_spec(
-        cfg.spec,
-        network=net,
-        population=cfg.population,
-        crs=cfg.crs,
-        default_levels=cfg.default_levels,
-        spacing_m=cfg.spacing_m,
-        main_street_classes=cfg.main_street_classes or MAIN_STREET_CLASSES,
-    )
+    specs = cfg.specs
+    pop = cfg.population
+    # one population per file stays with its file; one total over several files is shared
+    # by floor area after they are joined
+    shared = pop if not isinstance(pop, list) and len(specs) > 1 else None
+    each = pop if isinstance(pop, list) else [None if shared else pop] * len(specs)
+    layers = [
+        demand_from_spec(
+            spec,
+            network=net,
+            population=p,
+            crs=cfg.crs,
+            default_levels=cfg.default_levels,
+            spacing_m=cfg.spacing_m,
+            main_street_classes=cfg.main_street_classes or MAIN_STREET_CLASSES,
+        )
+        for spec, p in zip(specs, each, strict=True)
+    ]
+    demand = combine_demands(layers)
+    if shared is not None:
+        demand = share_population(demand, float(shared))
     return confine_demand(scenario, demand, area)
 
 

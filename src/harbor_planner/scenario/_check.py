@@ -331,8 +331,9 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         problems.add("network.walk_speed_kmh", "walk_speed_kmh must be between 0 and 20")
     _check_network_area(net, problems)
     demand: DemandConfig = built.get("demand", DemandConfig())
-    if demand.kind in ("buildings", "points") and demand.file is None:
+    if demand.kind in ("buildings", "points") and not demand.files:
         problems.add("demand.kind", f"demand kind {demand.kind!r} needs demand.file")
+    _check_demand_layers(demand, problems)
     if demand.kind == "grid" and not (demand.cell_m and demand.cell_m > 0):
         problems.add("demand.kind", "demand kind 'grid' needs demand.cell_m > 0")
     cov: CoverageConfig = built.get("coverage", CoverageConfig())
@@ -370,6 +371,29 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         problems.add("optimize.target_pct", "target_pct must be in (0, 100]")
     if opt.quota_column is not None and opt.quota is None:
         problems.add("optimize.quota_column", "quota_column needs optimize.quota (a table)")
+
+
+def _check_demand_layers(demand: DemandConfig, problems: Problems) -> None:
+    """``demand.population`` as a list: one number per file of ``demand.file``."""
+    pop = demand.population
+    if not isinstance(pop, list):
+        return
+    if demand.kind != "buildings":
+        problems.add(
+            "demand.population",
+            f"demand.population (one number per file) applies to kind 'buildings', not "
+            f"{demand.kind!r}; drop it or set demand.kind = 'buildings'",
+        )
+        return
+    n = len(demand.files)
+    if len(pop) != n:
+        problems.add(
+            "demand.population",
+            f"demand.population lists {len(pop)} numbers for {n} demand files; give one per "
+            "file (or one total shared by floor area)",
+        )
+    if any(not p > 0 for p in pop):
+        problems.add("demand.population", "demand.population: every number must be above 0")
 
 
 def check_centres(built: dict[str, Any], problems: Problems) -> None:

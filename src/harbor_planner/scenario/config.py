@@ -214,9 +214,12 @@ class Scenario:
         sources = self.stations.sources
         for i, (path, _) in enumerate(sources):
             files["stations" if len(sources) == 1 else f"stations{i + 1}"] = path
+        if self.demand.kind in ("buildings", "points"):
+            demand = self.demand.files
+            for i, path in enumerate(demand):
+                files["demand" if len(demand) == 1 else f"demand{i + 1}"] = path
         optional = {
             "dem": self.network.dem,
-            "demand": self.demand.file if self.demand.kind in ("buildings", "points") else None,
             "districts": self.coverage.districts,
             "study_area": self.demand.within,
             "centres": self.centres.file,

@@ -140,7 +140,8 @@ class DemandConfig:
         ``main-streets`` (sample points along main streets), ``buildings`` (people by floor
         area), ``points`` (a point layer, optionally weighted) or ``grid`` (a regular grid).
     file
-        ``buildings``/``points``: the file.
+        ``buildings``/``points``: the file, or a list of files of that kind joined into one
+        demand (e.g. the buildings of each district, cut by district).
     weight_column
         ``points``: column of weights (default 1 per point).
     cell_m
@@ -148,7 +149,9 @@ class DemandConfig:
     crs
         ``points``/``buildings``: true coordinates of the file (required for CSV).
     population
-        ``buildings``: total population allocated by floor area.
+        ``buildings``: total population allocated by floor area; with several files, one
+        number per file (each district's census population to its own buildings) or one
+        total shared by floor area over all of them.
     default_levels
         ``buildings``: levels of untagged buildings.
     spacing_m
@@ -162,25 +165,37 @@ class DemandConfig:
     """
 
     kind: Literal[settings.DEMAND_KINDS] = "main-streets"
-    file: Path | None = None
+    file: Path | list[Path] | None = None
     weight_column: str | None = None
     cell_m: float | None = None
     crs: str | None = None
-    population: float | None = None
+    population: float | list[float] | None = None
     default_levels: float | None = None
     spacing_m: float = settings.STREET_SPACING_M
     main_street_classes: list[str] | None = None
     within: Path | None = None
 
     @property
-    def spec(self) -> str:
-        """The demand spec of :func:`harbor_planner.demand.demand_from_spec`."""
+    def files(self) -> list[Path]:
+        """Every demand file, as a list (empty without one)."""
+        if self.file is None:
+            return []
+        return list(self.file) if isinstance(self.file, list) else [self.file]
+
+    @property
+    def specs(self) -> list[str]:
+        """The demand spec of each file (:func:`harbor_planner.demand.demand_from_spec`)."""
         if self.kind == "main-streets":
-            return "main-streets"
+            return ["main-streets"]
         if self.kind == "grid":
-            return f"grid:{self.cell_m:g}"
-        spec = f"{self.kind}:{self.file}"
-        return spec + (f":{self.weight_column}" if self.weight_column else "")
+            return [f"grid:{self.cell_m:g}"]
+        tail = f":{self.weight_column}" if self.weight_column else ""
+        return [f"{self.kind}:{f}{tail}" for f in self.files]
+
+    @property
+    def spec(self) -> str:
+        """The demand spec (several files: their specs joined with ``" + "``)."""
+        return " + ".join(self.specs)
 
 
 @dataclass(frozen=True)

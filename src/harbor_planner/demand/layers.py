@@ -1,0 +1,159 @@
+"""Several demand layers of one kind joined into one demand (a study of several districts).
+
+City extracts often come cut by district (``buildings_yuzhong.geojson``,
+``buildings_jiangbei.geojson`` ...): :func:`combine_demands` joins the demands built from each
+file into one, with ids kept unique and, for buildings, each layer's own population.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from harbor_planner.demand.model import Demand, log_demand
+from harbor_planner.errors import InputDataError
+
+__all__ = ["combine_demands", "share_population"]
+
+log = logging.getLogger(__name__)
+
+
+def _layer_names(demands: Sequence[Demand]) -> list[str]:
+    """A short, unique name per demand: its file's stem, numbered when two stems agree."""
+    stems = []
+    for i, d in enumerate(demands):
+        _, _, file = d.spec.partition(":")  # "points:x.csv:people" -> stem "x"
+        stems.append(Path(file).stem or str(i))
+    seen: dict[str, int] = {}
+    out = []
+    for stem in stems:
+        seen[stem] = seen.get(stem, 0) + 1
+        out.append(stem if stems.count(stem) == 1 else f"{stem}{seen[stem]}")
+    return out
+
+
+def combine_demands(demands: Sequence[Demand]) -> Demand:
+    """Join demands of one kind and one weight unit (e.g. the buildings of three districts).
+
+    Each point's ``demand_id`` is prefixed with its layer's file name (``buildings_nanan:f12``)
+    and a ``layer`` column names the layer, so ids stay unique and every point can be traced
+    back to its file. Weights are kept: a population given per layer (each district's census
+    figure) stays with that layer's buildings.
+
+    Parameters
+    ----------
+    demands
+        One or more demands, of the same ``kind`` and ``weight_unit``.
+
+    Returns
+    -------
+    Demand
+        The one demand given, as it is; else the joined demand (index ``0..n-1``), spec the
+        layers' specs joined with ``" + "``, ``info`` with ``layers`` (each layer's spec,
+        points, total and own ``info``).
+
+    Raises
+    ------
+    InputDataError
+        No demand, or demands of different kinds or weight units (people and floor area
+        cannot be added up).
+
+    """
+    if not demands:
+        raise InputDataError("no demand layer given; name at least one file")
+    if len(demands) == 1:
+        return demands[0]
+    kinds = sorted({(d.kind, d.weight_unit) for d in demands})
+    if len(kinds) > 1:
+        listed = "; ".join(f"{d.spec}: {d.kind} in {d.weight_unit}" for d in demands)
+        raise InputDataError(
+            f"demand layers of different kinds or units cannot be joined ({listed}); give "
+            "every layer the same kind, and a population for all of them or for none"
+        )
+    names = _layer_names(demands)
+    frames = []
+    for name, d in zip(names, demands, strict=True):
+        pts = d.points.copy()
+        pts["demand_id"] = name + ":" + pts["demand_id"].astype(str)
+        pts.insert(1, "layer", name)
+        frames.append(pts)
+    points = gpd.GeoDataFrame(
+        pd.concat(frames, ignore_index=True), geometry="geometry", crs="EPSG:4326"
+    )
+    shapes = None
+    if all(d.shapes is not None for d in demands):
+        shapes = gpd.GeoSeries(
+            pd.concat([d.shapes for d in demands], ignore_index=True),  # type: ignore[misc]
+            crs="EPSG:4326",
+        )
+    info = {
+        "layers": [
+            {"layer": n, "spec": d.spec, "points": len(d), "total": d.total, "info": dict(d.info)}
+            for n, d in zip(names, demands, strict=True)
+        ]
+    }
+    first = demands[0]
+    out = replace(
+        first,
+        spec=" + ".join(d.spec for d in demands),
+        points=points,
+        shapes=shapes,
+        info=info,
+    )
+    log.info(
+        "%s demand: %d layers joined, %s points, total %s %s",
+        first.kind,
+        len(demands),
+        f"{len(out):,}",
+        f"{out.total:,.1f}",
+        first.weight_unit,
+    )
+    return out
+
+
+def share_population(demand: Demand, population: float) -> Demand:
+    """Allocate ``population`` over a building demand weighted by floor area.
+
+    Used when several building files share one total (one population per file is allocated
+    by :func:`~harbor_planner.demand.building_demand` itself).
+
+    Parameters
+    ----------
+    demand
+        A ``buildings`` demand in ``m² floor area``.
+    population
+        People to allocate in proportion to the weights.
+
+    Returns
+    -------
+    Demand
+        The same points with weights summing to ``population``, unit ``people``.
+
+    Raises
+    ------
+    InputDataError
+        Not a building demand in floor area, a population that is not above 0, or no floor
+        area to allocate it by.
+
+    """
+    if demand.kind != "buildings" or demand.weight_unit != "m² floor area":
+        raise InputDataError(
+            f"a population applies to buildings weighted by floor area, not to {demand.spec} "
+            f"({demand.kind} in {demand.weight_unit}); drop demand.population"
+        )
+    total = demand.total
+    if not (population > 0 and total > 0):
+        raise InputDataError(
+            f"cannot allocate a population of {population:g} over {demand.spec}: it must be "
+            f"above 0 and the buildings need floor area (they have {total:g} m²)"
+        )
+    points = demand.points.copy()
+    points["weight"] = points["weight"] * (population / total)
+    info = dict(demand.info, population=population)
+    out = replace(demand, points=points, weight_unit="people", info=info)
+    return log_demand(out, f"{population:,.0f} people allocated by floor area over all layers")
