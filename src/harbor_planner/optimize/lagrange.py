@@ -190,8 +190,9 @@ def lagrangian_bound(
     best_sel: IntArray | None = None
     u = _initial_u(a, w, need, start)
     best_l, best_u = np.inf, u.copy()
-    theta, stall, k = 1.0, 0, 0
+    theta, stall, steps = 1.0, 0, 0
     for k in range(1, iterations + 1):
+        steps = k
         c = np.asarray(at @ u.astype(np.float32), dtype=np.float64)
         x = top_choice(c, n_add, problem.eligible, *quotas)
         open_row = u < w
@@ -227,7 +228,7 @@ def lagrangian_bound(
     log.info(
         "Lagrangian bound %.6g after %d steps (%.2f s); best plan %.6g",
         bound,
-        k,
+        steps,
         time.perf_counter() - t0,
         lb,
     )
@@ -237,5 +238,5 @@ def lagrangian_bound(
         row_part=row_part,
         selected=best_sel,
         objective=lb,
-        iterations=k,
+        iterations=steps,
     )

@@ -23,8 +23,8 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.spatial import cKDTree
 
 from harbor_planner.errors import InfeasibleError, InputDataError
-from harbor_planner.optimize.matrix import CoverageMatrix
 from harbor_planner.optimize.engine import solve_max_cover
+from harbor_planner.optimize.matrix import CoverageMatrix
 from harbor_planner.optimize.quotas import quota_arrays
 from harbor_planner.optimize.reduce import reduce_rows
 from harbor_planner.optimize.solvers import Problem, Solution, greedy_lscp, greedy_mclp, milp
