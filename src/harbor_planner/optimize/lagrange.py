@@ -10,9 +10,10 @@ objective with multipliers ``u_i >= 0`` gives, for every ``u``, an upper bound o
 The inner maximum is the ``p`` largest ``c_j`` (with quotas: the ``min_d`` best of each
 district first, then the best of the rest within each ``max_d``). Spacing rules and budgets
 are left out of the inner problem: the bound is then weaker but still valid. ``L`` is
-minimised over ``0 <= u <= w`` by projected subgradient steps of Polyak's length (towards the
-best objective known); every inner solution is also a plan, scored and kept when better
-(Lagrangian heuristic; only when spacing and budget do not apply, since it ignores them).
+minimised over ``0 <= u <= w`` by projected, deflected subgradient steps (half the last
+direction added) of Polyak's length towards the best objective known; every inner solution
+is also a plan, scored and kept when better (Lagrangian heuristic; only when spacing and
+budget do not apply, since it ignores them).
 The bound reported is recomputed in double precision at the best multipliers.
 """
 
@@ -190,7 +191,8 @@ def lagrangian_bound(
     best_sel: IntArray | None = None
     u = _initial_u(a, w, need, start)
     best_l, best_u = np.inf, u.copy()
-    theta, stall, steps = 1.0, 0, 0
+    theta, stall, steps = 2.0, 0, 0
+    prev = np.zeros_like(u)  # the last direction (deflected subgradient)
     for k in range(1, iterations + 1):
         steps = k
         c = np.asarray(at @ u.astype(np.float32), dtype=np.float64)
@@ -201,7 +203,7 @@ def lagrangian_bound(
             best_l, best_u, stall = val, u.copy(), 0
         else:
             stall += 1
-            if stall >= 8:
+            if stall >= 20:
                 theta, stall = theta / 2, 0
         if usable:
             score = plan_value(a, w, need.astype(np.int64), x)
@@ -216,6 +218,8 @@ def lagrangian_bound(
             np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         )
         g = np.bincount(a.indices[pos], minlength=a.shape[0]) - need * open_row
+        g = g + 0.5 * prev
+        prev = g
         norm = float(g @ g)
         if norm <= 0:
             break
