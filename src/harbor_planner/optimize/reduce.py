@@ -239,7 +239,7 @@ def dominated_columns(
     info = {
         "columns_dominated": int(mask.sum()),
         "dominance_pairs_rarest_row": int(n_all),
-        "dominance_pairs": int(len(js)),
+        "dominance_pairs": len(js),
         "dominance_pairs_tested": int(n_test),
     }
     return mask, info
