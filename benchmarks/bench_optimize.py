@@ -69,7 +69,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "geodata" / "yuzhong"
 MINUTES = 15.0
 GB = 1024**3
-GREEDY_TARGET_S = 60.0
+GREEDY_TARGET_S = 30.0
+EXACT_TARGET_S = 300.0
+EXACT_TARGET_B = 8 * 1024**3
+SOLVE_STEPS = ("greedy-old", "greedy", "exact-old", "exact")
 RATIO_TARGET = 20.0
 REL = 1e-6  # objectives agree when within this relative tolerance
 
@@ -274,6 +277,7 @@ def _selection_facts(sel) -> dict:
         "after_pct": sel.coverage_pct_after,
         "before_pct": sel.coverage_pct_before,
         "sites": len(sel.selected),
+        "info": sel.info,
     }
 
 
@@ -283,12 +287,12 @@ def _worker_solve(step: str, tmp: Path, args: argparse.Namespace) -> dict:
     cm, _ = _load_matrix(tmp)
     mem = _Memory()
     t0 = time.perf_counter()
-    if step == "greedy":
-        sel = select_sites(cm, n_add=args.add, solver="greedy")
+    new = not step.endswith("-old")  # "-old": the path before issue 17 (reduce=False)
+    if step.startswith("greedy"):
+        sel = select_sites(cm, n_add=args.add, solver="greedy", reduce=new)
     else:
-        sel = select_sites(
-            cm, n_add=args.add, solver="exact", mip_gap=args.gap, time_limit_s=args.time_limit
-        )
+        sel = select_sites(cm, n_add=args.add, solver="exact", mip_gap=args.gap,
+                           time_limit_s=args.time_limit, reduce=new)  # fmt: skip
     return {"time_s": time.perf_counter() - t0, **mem.done(), **_selection_facts(sel)}
 
 
@@ -368,7 +372,7 @@ def _worker(args: argparse.Namespace) -> int:
         out = _worker_prepare(tmp, args)
     elif step == "matrix":
         out = _worker_matrix(tmp, args)
-    elif step in ("greedy", "exact"):
+    elif step in SOLVE_STEPS:
         out = _worker_solve(step, tmp, args)
     else:
         out = _worker_ladder(step, tmp, args)
@@ -462,6 +466,34 @@ def _ladder(tmp: str, args: argparse.Namespace) -> list[dict]:
     return rows
 
 
+def _print_solve(fmt: str, step: str, r: dict, args: argparse.Namespace,
+                 notes: list[str]) -> None:  # fmt: skip
+    """One solve row: the old path (``-old``: reduce=False) or the new one."""
+    old = step.endswith("-old")
+    path = "before issue 17" if old else "reduced + swaps + bound"
+    if step.startswith("greedy"):
+        label = f"greedy MCLP, add {args.add:,} ({path})"
+    else:
+        label = f"exact {100 * args.gap:g} % / {args.time_limit:g} s ({path})"
+    if "time_s" not in r:
+        print(fmt.format(label, "-", r.get("failed", "not run")[:58], "-", "-", ""))
+        return
+    what = (f"{r['before_pct']:.2f} -> {r['after_pct']:.2f} %, {r['status']}, gap "
+            f"{100 * r['gap']:.3f} %")  # fmt: skip
+    if step == "greedy":
+        mark = f"< {GREEDY_TARGET_S:g} s: {'pass' if r['time_s'] < GREEDY_TARGET_S else 'MISS'}"
+    elif step == "exact":
+        ok = (r["time_s"] < EXACT_TARGET_S and r["peak_rss"] < EXACT_TARGET_B
+              and r["gap"] <= 0.01 + 1e-12)  # fmt: skip
+        mark = f"<=1 %, 5 min, 8 GiB: {'pass' if ok else 'MISS'}"
+    else:
+        mark = "reference"
+    print(fmt.format(label[:44], fmt_time(r["time_s"]), what, fmt_bytes(r["peak_rss"]),
+                     _delta(r), mark))  # fmt: skip
+    if r.get("info"):
+        notes.append(f"{step}: " + ", ".join(f"{k} {v}" for k, v in r["info"].items()))
+
+
 def _print(info: dict, results: dict, ladder: list[dict], args: argparse.Namespace) -> None:
     print(f"Mosaic of Yuzhong walk.osm ({info['base_nodes']:,} nodes per tile): "
           f"{info['describe']}; built in {info['build_s']:.1f} s.")  # fmt: skip
@@ -488,8 +520,6 @@ def _print(info: dict, results: dict, ladder: list[dict], args: argparse.Namespa
     print("|" + "|".join("-" * (w + 2) for w in (44, 9, 58, 9, 9, 22)) + "|")
     notes: list[str] = []
     m = results.get("matrix", {})
-    g = results.get("greedy", {})
-    x = results.get("exact", {})
     label_m = f"coverage matrix {info['demand']:,} x {info['candidates']:,}"
     if "time_s" in m:
         what = (f"{m['pairs']:,} pairs; existing cover {m['before_pct']:.1f} %, "
@@ -498,31 +528,17 @@ def _print(info: dict, results: dict, ladder: list[dict], args: argparse.Namespa
                          _delta(m), ""))  # fmt: skip
     else:
         print(fmt.format(label_m, "-", m.get("failed", "not run")[:58], "-", "-", ""))
-    label_g = f"greedy MCLP, add {args.add:,}"
-    if "time_s" in g:
-        ok = g["time_s"] < GREEDY_TARGET_S
-        what = (f"{g['before_pct']:.2f} -> {g['after_pct']:.2f} %, proven gap "
-                f"{100 * g['gap']:.2f} %")  # fmt: skip
-        print(fmt.format(label_g, fmt_time(g["time_s"]), what, fmt_bytes(g["peak_rss"]),
-                         _delta(g), f"< 60 s: {'pass' if ok else 'MISS'}"))  # fmt: skip
-    else:
-        print(fmt.format(label_g, "-", g.get("failed", "not run")[:58], "-", "-", ""))
-    label_x = f"exact MCLP (HiGHS), gap {100 * args.gap:g} % / {args.time_limit:g} s"
-    if "time_s" in x:
-        what = (f"{x['after_pct']:.2f} %, {x['status']}, proven gap "
-                f"{100 * x['gap']:.3f} %")  # fmt: skip
-        mark = "report" if x["gap"] <= args.gap + 1e-12 else "report: gap not reached"
-        print(fmt.format(label_x, fmt_time(x["time_s"]), what, fmt_bytes(x["peak_rss"]),
-                         _delta(x), mark))  # fmt: skip
-        if "objective" in g:
-            tight = max(0.0, (x["bound"] - g["objective"]) / x["bound"]) if x["bound"] else 0.0
-            notes.append(
-                f"greedy's gap measured against the exact solver's bound: {100 * tight:.3f} % "
-                f"(greedy newly covers {g['objective'] / 1000:,.1f} km, exact "
-                f"{x['objective'] / 1000:,.1f} km, bound {x['bound'] / 1000:,.1f} km)"
-            )
-    else:
-        print(fmt.format(label_x, "-", x.get("failed", "not run")[:58], "-", "-", ""))
+    for step in SOLVE_STEPS:
+        if step in results:
+            _print_solve(fmt, step, results[step], args, notes)
+    x, g = results.get("exact", {}), results.get("greedy", {})
+    if "bound" in x and "objective" in g:
+        tight = max(0.0, (x["bound"] - g["objective"]) / x["bound"]) if x["bound"] else 0.0
+        notes.append(
+            f"greedy's gap measured against the exact solver's bound: {100 * tight:.3f} % "
+            f"(greedy newly covers {g['objective'] / 1000:,.1f} km, exact "
+            f"{x['objective'] / 1000:,.1f} km, bound {x['bound'] / 1000:,.1f} km)"
+        )
     print()
     fmt2 = ("| {:>6} | {:>7} | {:>7} | {:>5} | {:>9} | {:>9} | {:>9} | {:>9} | {:>5} | {:>7} "
             "| {:>9} | {:>9} | {:<12} |")  # fmt: skip
@@ -587,6 +603,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     parser.add_argument("--no-ladder", action="store_true", help="skip the spopt comparison")
+    parser.add_argument("--no-old", action="store_true",
+                        help="skip the solve path before issue 17 (reduce=False)")  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -616,7 +634,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         args.candidates_actual = info["candidates"]
         results: dict = {}
-        for step in ("matrix", "greedy", "exact"):
+        steps = [s for s in SOLVE_STEPS if not (args.no_old and s.endswith("-old"))]
+        for step in ("matrix", *steps):
             print(f"running {step} ...", file=sys.stderr, flush=True)
             results[step] = _run_worker(step, tmp, args)
             if step == "matrix" and "failed" in results[step]:

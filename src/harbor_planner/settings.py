@@ -26,11 +26,15 @@ __all__ = [
     "DEM_MIN_DEMAND_SHARE",
     "DEM_OUTSIDE_CHOICES",
     "DEM_SMOOTHING_M",
+    "DOMINANCE_MAX_WORK",
+    "EXACT_SMALL_COLUMNS",
     "GRADE_SOURCES",
     "GRID_CELL_M",
     "ISOCHRONE_AUTO_EXACT_MAX_STATIONS",
     "ISOCHRONE_METHOD",
     "ISOCHRONE_METHODS",
+    "LAGRANGE_ITERATIONS",
+    "LAGRANGE_TIME_S",
     "LANGS",
     "MAP_BANDS_MINUTES",
     "MAP_MAX_STATIONS",
@@ -66,6 +70,7 @@ __all__ = [
     "STATUS_SCOPE_ORDER",
     "STATUS_VALUES",
     "STREET_SPACING_M",
+    "SWAP_TIME_S",
     "TIME_LIMIT_S",
     "WALK_MODELS",
     "WALK_SPEED_KMH",
@@ -245,6 +250,17 @@ CANDIDATE_SPACING_M: float = 200.0
 TIME_LIMIT_S: float = 600.0
 #: Relative optimality gap at which the exact solver stops.
 MIP_GAP: float = 1e-4
+#: Issue 17 (city-scale optimiser): most matrix entries the dominated-candidate tests may
+#: touch (pairs beyond are left untested, both candidates kept).
+DOMINANCE_MAX_WORK: int = 200_000_000
+#: Issue 17: most subgradient steps of the Lagrangian bound, and its time budget (seconds).
+LAGRANGE_ITERATIONS: int = 300
+LAGRANGE_TIME_S: float = 60.0
+#: Issue 17: time budget of the swap local search after greedy (seconds).
+SWAP_TIME_S: float = 60.0
+#: Issue 17: the exact solver still runs when the bound already meets the target gap if the
+#: problem left has at most this many candidates (cheap: a proven optimum instead).
+EXACT_SMALL_COLUMNS: int = 5000
 
 # ----------------------------------------------------------------------------- outputs
 

@@ -23,8 +23,10 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.spatial import cKDTree
 
 from harbor_planner.errors import InfeasibleError, InputDataError
+from harbor_planner.optimize.engine import solve_max_cover
 from harbor_planner.optimize.matrix import CoverageMatrix
 from harbor_planner.optimize.quotas import quota_arrays
+from harbor_planner.optimize.reduce import reduce_rows
 from harbor_planner.optimize.solvers import Problem, Solution, greedy_lscp, greedy_mclp, milp
 from harbor_planner.settings import MIP_GAP, OPTIMIZE_MODES, SOLVERS, SPACING_BY, TIME_LIMIT_S
 
@@ -76,6 +78,10 @@ class SiteSelection:
     curve
         Coverage after each added site: ``rank``, ``site_id``, ``stage``, ``gain``,
         ``covered``, ``coverage_pct``.
+    info
+        What the solve did, JSON-compatible: the size of each reduction (rows dropped and
+        merged, candidates dominated or ruled out by the bound), swaps, the bound's method
+        and whether the problem was split by district.
 
     """
 
@@ -97,6 +103,7 @@ class SiteSelection:
     mode: str
     runtime_s: float
     curve: pd.DataFrame = field(repr=False)
+    info: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def coverage_pct_before(self) -> float:
@@ -135,6 +142,7 @@ class SiteSelection:
             if self.total
             else 0.0,
             "runtime_s": round(self.runtime_s, 3),
+            "solver_info": dict(self.info),
         }
 
 
@@ -174,21 +182,9 @@ def _reduce(cm: CoverageMatrix, level: int = 1) -> tuple[Any, FloatArray, IntArr
     Returns the reduced CSC matrix, the summed weight of each reduced row and how many more
     covers it counts for (``level`` minus what existing stations give, at least 1).
     """
-    a = cm.covers.tocsr()
-    need = level - np.minimum(cm.existing_count, level)
-    open_rows = (need > 0) & (np.diff(a.indptr) > 0) & (cm.weights > 0)
-    sub = a[open_rows]
-    w = cm.weights[open_rows]
-    need = need[open_rows].astype(np.int64)
-    if sub.shape[0] == 0:
-        return sub.tocsc(), w, need
-    rng = np.random.default_rng(12345)
-    r = rng.random((a.shape[1], 2))
-    h = np.asarray(sub.astype(np.float64) @ r)
-    key = np.column_stack([h, np.diff(sub.indptr), need])
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    merged_w = np.bincount(inverse.ravel(), weights=w, minlength=len(first))
-    return sub[first].tocsc(), merged_w, need[first]
+    cover, weight, need, info = reduce_rows(cm.covers, cm.weights, cm.existing_count, level)
+    log.info("rows: %s", info)
+    return cover, weight, need
 
 
 def _conflicts(xy: FloatArray, min_spacing_m: float) -> csr_matrix:
@@ -256,6 +252,7 @@ def select_sites(
     budget: float | None = None,
     stages: Sequence[tuple[str, int]] | None = None,
     min_cover: int = 1,
+    reduce: bool = True,
 ) -> SiteSelection:
     """Choose new sites: maximal coverage (``n_add`` sites) or set cover (``target_pct``).
 
@@ -292,6 +289,11 @@ def select_sites(
         ``max-cover`` only: count each demand point up to this many covers (2 = backup
         coverage: maximise the demand covered twice, the first cover still counting);
         existing stations' covers count too.
+    reduce
+        ``max-cover`` only: drop dominated candidates, improve greedy's plan by swaps, bound
+        it by Lagrangian relaxation, split by district when the quotas allow, and give HiGHS
+        only what the bound leaves open (``False``: greedy and HiGHS on the row-reduced
+        problem, as before; for comparison).
 
     Raises
     ------
@@ -327,6 +329,7 @@ def select_sites(
         solver=solver,
         time_limit_s=time_limit_s,
         mip_gap=mip_gap,
+        reduce=reduce,
     )
     return _max_cover_selection(cm, staged, len(stages), solver, t0, min_cover)
 
@@ -472,6 +475,7 @@ class _Staged:
     labels: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
     bound_total: float = 0.0
+    info: dict[str, Any] = field(default_factory=dict)
 
     def add(self, label: str, sol: Solution) -> None:
         """Append a stage's solution."""
@@ -533,9 +537,18 @@ def _stage_problem(
 
 
 def _solve_stage(
-    problem: Problem, n: int, solver: str, time_limit_s: float, mip_gap: float
-) -> Solution:
-    """Greedy, then (``exact``) HiGHS warm-started from it, ranked by greedy addition."""
+    problem: Problem, n: int, solver: str, time_limit_s: float, mip_gap: float, reduce: bool
+) -> tuple[Solution, dict[str, Any]]:
+    """Greedy, then (``exact``) HiGHS warm-started from it, ranked by greedy addition.
+
+    With ``reduce``, :func:`~harbor_planner.optimize.engine.solve_max_cover` (reductions,
+    swaps, Lagrangian bound, district split) instead.
+    """
+    if reduce:
+        sol, info = solve_max_cover(
+            problem, n, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
+        )
+        return _rank(problem, sol), info
     try:
         sol = greedy_mclp(problem, n)
     except InfeasibleError:
@@ -545,7 +558,7 @@ def _solve_stage(
     if solver == "exact":
         exact = milp(problem, n_add=n, warm=sol, time_limit_s=time_limit_s, mip_gap=mip_gap)
         sol = _rank(problem, _better(exact, sol))
-    return sol
+    return sol, {}
 
 
 def _solve_stages(
@@ -558,10 +571,13 @@ def _solve_stages(
     solver: str,
     time_limit_s: float,
     mip_gap: float,
+    reduce: bool = True,
 ) -> _Staged:
     """Solve the stages one after the other, each building on the sites before."""
-    cover, weight, need = _reduce(cm, min_cover)
-    staged = _Staged()
+    cover, weight, need, row_info = reduce_rows(cm.covers, cm.weights, cm.existing_count,
+                                                min_cover)  # fmt: skip
+    log.info("demand rows: %s", row_info)
+    staged = _Staged(info=dict(row_info))
     done = 0
     got = np.zeros(cover.shape[0], dtype=np.int64)  # new covers of each reduced row
     for label, n in stages:
@@ -569,7 +585,11 @@ def _solve_stages(
         problem = _stage_problem(
             cover, weight, np.maximum(need - got, 0), rules, staged.chosen, last=done == n_add
         )
-        sol = _solve_stage(problem, n, solver, time_limit_s, mip_gap)
+        sol, info = _solve_stage(problem, n, solver, time_limit_s, mip_gap, reduce)
+        if len(stages) == 1:
+            staged.info.update(info)
+        elif info:
+            staged.info.setdefault("stages", []).append({"stage": label, **info})
         staged.add(label, sol)
         if len(sol.selected):
             got += np.diff(cover[:, sol.selected].tocsr().indptr)
@@ -588,7 +608,7 @@ def _max_cover_selection(
     status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
     return _selection(cm, staged.chosen, staged.gains, staged.labels, cm.covered_weight_before,
                       added, bound, _gap(bound, added), solver, status, "max-cover", t0,
-                      min_cover=min_cover)  # fmt: skip
+                      min_cover=min_cover, info=staged.info)  # fmt: skip
 
 
 def _gap(bound: float, objective: float) -> float:
@@ -614,6 +634,7 @@ def _selection(
     objective: float | None = None,
     *,
     min_cover: int = 1,
+    info: dict[str, Any] | None = None,
 ) -> SiteSelection:
     total = cm.total_weight
     ids = cm.candidate_ids[np.asarray(chosen, dtype=np.int64)]
@@ -658,6 +679,7 @@ def _selection(
         mode=mode,
         runtime_s=time.perf_counter() - t0,
         curve=curve,
+        info=dict(info or {}),
     )
     log.info(
         "%s (%s): %d new sites take coverage from %.2f %% to %.2f %%; gap %s (%.2f s)",

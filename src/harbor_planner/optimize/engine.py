@@ -1,0 +1,282 @@
+"""One maximal-coverage stage, reduced, improved and bounded: the city-scale solve.
+
+:func:`solve_max_cover` takes a :class:`~harbor_planner.optimize.solvers.Problem` (rows
+already reduced by :func:`~harbor_planner.optimize.reduce.reduce_rows`) and
+
+1. splits it by district when the quotas fix every district's number of sites and no demand
+   row, spacing pair or budget ties two districts together (else it says why not);
+2. drops dominated candidates (:func:`~harbor_planner.optimize.reduce.dominated_columns`) and
+   the ineligible ones, and merges rows again;
+3. runs lazy greedy, then the swap local search (:func:`~harbor_planner.optimize.improve.
+   swap_search`), then the Lagrangian bound (:func:`~harbor_planner.optimize.lagrange.
+   lagrangian_bound`), whose inner plans may improve the plan further;
+4. ``exact``: unless the gap is already within ``mip_gap``, fixes to 0 the candidates whose
+   Lagrangian bound with the site forced in is below the best plan (none of them can be in a
+   better plan), and gives HiGHS the remaining model, warm-started from the best plan. The
+   bound reported is the tightest proven one: ``min(Lagrangian, greedy's, max(HiGHS' bound on
+   the rest, the largest bound of a fixed candidate))``.
+
+Every step's size goes into the returned ``info`` (and the log).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from harbor_planner.errors import InfeasibleError
+from harbor_planner.optimize.improve import swap_search
+from harbor_planner.optimize.lagrange import lagrangian_bound, plan_value, top_choice
+from harbor_planner.optimize.reduce import compact, dominated_columns
+from harbor_planner.optimize.solvers import Problem, Solution, greedy_mclp, milp
+from harbor_planner.settings import EXACT_SMALL_COLUMNS
+
+__all__ = ["decomposable", "solve_max_cover"]
+
+log = logging.getLogger(__name__)
+
+IntArray = npt.NDArray[np.int64]
+
+
+def decomposable(problem: Problem, n_add: int) -> tuple[dict[int, int], str]:
+    """Sites per district when the problem splits by district, else ``{}`` and why not.
+
+    It splits when every eligible candidate lies in a quota district, each district's quota is
+    fixed (min = max), they add up to ``n_add``, there is no budget, and no demand row or
+    spacing pair has candidates of two districts.
+    """
+    if problem.district is None or problem.quota_max is None or problem.quota_min is None:
+        return {}, "no district quotas"
+    if problem.budget is not None:
+        return {}, "a budget ties the districts together"
+    dist, el = problem.district, problem.eligible
+    if (dist[el] < 0).any():
+        return {}, "candidates outside the quota districts"
+    present = np.unique(dist[el])
+    qmin, qmax = problem.quota_min[present], problem.quota_max[present]
+    if (qmin != qmax).any() or int(qmax.sum()) != n_add:
+        return {}, "the quotas do not fix every district's number of sites"
+    a = problem.cover.tocsc()[:, np.flatnonzero(el)].tocsr()
+    rows = np.flatnonzero(np.diff(a.indptr) > 0)
+    if len(rows):
+        d = dist[el][a.indices]
+        starts = a.indptr[rows]
+        if (np.minimum.reduceat(d, starts) != np.maximum.reduceat(d, starts)).any():
+            return {}, "districts share coverable demand rows"
+    c = problem.conflicts
+    if c is not None and c.nnz:
+        cc = c.tocoo()
+        both = el[cc.row] & el[cc.col]
+        if (dist[cc.row[both]] != dist[cc.col[both]]).any():
+            return {}, "spacing pairs cross district borders"
+    return {int(d): int(q) for d, q in zip(present, qmax, strict=True) if q > 0}, ""
+
+
+def solve_max_cover(
+    problem: Problem,
+    n_add: int,
+    *,
+    solver: str,
+    time_limit_s: float,
+    mip_gap: float,
+) -> tuple[Solution, dict[str, Any]]:
+    """Solve one maximal-coverage stage with the reductions, local search and bounds.
+
+    Parameters
+    ----------
+    problem
+        The stage's problem (rows reduced).
+    n_add
+        Sites to add.
+    solver
+        ``"greedy"`` (greedy, swaps, Lagrangian bound) or ``"exact"`` (then HiGHS).
+    time_limit_s, mip_gap
+        Exact solver's limits.
+
+    Returns
+    -------
+    tuple
+        The solution (positions of the original problem, unranked) and what each step did.
+
+    Raises
+    ------
+    InfeasibleError
+        The rules admit no plan.
+
+    """
+    t0 = time.perf_counter()
+    parts, why = decomposable(problem, n_add)
+    if not parts or len(parts) < 2:
+        sol, info = _solve_one(problem, n_add, solver, t0 + time_limit_s, mip_gap)
+        info["decomposition"] = why or "one district"
+        return sol, info
+    sols: list[Solution] = []
+    infos: list[dict[str, Any]] = []
+    left = n_add
+    for d, q in parts.items():
+        sub = replace(
+            problem,
+            eligible=problem.eligible & (problem.district == d),
+            district=None,
+            quota_min=None,
+            quota_max=None,
+        )
+        share = (t0 + time_limit_s - time.perf_counter()) * q / left
+        sol, info = _solve_one(sub, q, solver, time.perf_counter() + max(share, 1.0), mip_gap)
+        left -= q
+        sols.append(sol)
+        infos.append(info)
+    info = _sum_infos(infos)
+    info["decomposition"] = f"by district ({len(parts)} parts)"
+    statuses = {s.status for s in sols}
+    return Solution(
+        selected=np.concatenate([s.selected for s in sols]),
+        gains=np.concatenate([s.gains for s in sols]),
+        objective=float(sum(s.objective for s in sols)),
+        bound=float(sum(s.bound for s in sols)),
+        solver=solver,
+        status=statuses.pop() if len(statuses) == 1 else "time_limit",
+        runtime_s=time.perf_counter() - t0,
+    ), info
+
+
+def _sum_infos(infos: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts added over the parts; other entries from the first part."""
+    out: dict[str, Any] = {}
+    for info in infos:
+        for k, v in info.items():
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                out[k] = out.get(k, 0) + v
+            else:
+                out.setdefault(k, v)
+    return out
+
+
+def _shrink(problem: Problem, n_add: int, info: dict[str, Any]) -> tuple[Problem, IntArray]:
+    """Dominated and ineligible candidates out, rows merged again."""
+    dominated, dinfo = dominated_columns(problem, n_add)
+    info.update(dinfo)
+    keep = problem.eligible & ~dominated
+    small, cols = compact(replace(problem, eligible=keep), keep)
+    info["columns_left"] = len(cols)
+    info["rows_merged_after_columns"] = int(problem.cover.shape[0] - small.cover.shape[0])
+    info["rows_final"] = int(small.cover.shape[0])
+    return small, cols
+
+
+def _heuristic(
+    small: Problem, n_add: int, solver: str, info: dict[str, Any]
+) -> tuple[Solution | None, Any]:
+    """Greedy, swaps and the Lagrangian bound on the shrunk problem."""
+    try:
+        sol = greedy_mclp(small, n_add)
+    except InfeasibleError:
+        if solver != "exact":
+            raise
+        info["greedy"] = "no plan (rules too tight for greedy)"
+        return None, None
+    info["greedy_objective"] = round(sol.objective, 6)
+    best, obj = sol.selected, sol.objective
+    if (small.row_need() <= 1).all():
+        best, obj, swaps = swap_search(small, best)
+        info["swaps"] = swaps
+    lag = lagrangian_bound(small, n_add, best_objective=obj, start=best, target_gap=0.5e-4)
+    info["lagrange_iterations"] = lag.iterations
+    if lag.selected is not None and lag.objective > obj:
+        best, obj, more = swap_search(small, lag.selected) if (small.row_need() <= 1).all() else (
+            lag.selected, lag.objective, 0)  # fmt: skip
+        info["swaps"] = info.get("swaps", 0) + more
+    bound = min(sol.bound, lag.bound)
+    info["bound_method"] = "lagrangian" if lag.bound <= sol.bound else "greedy"
+    out = Solution(
+        selected=np.asarray(best, dtype=np.int64),
+        gains=np.zeros(len(best)),
+        objective=float(obj),
+        bound=max(bound, float(obj)),
+        solver="greedy",
+        status="feasible",
+        runtime_s=0.0,
+    )
+    return out, lag
+
+
+def _solve_one(
+    problem: Problem, n_add: int, solver: str, deadline: float, mip_gap: float
+) -> tuple[Solution, dict[str, Any]]:
+    """Shrink, heuristics and bound, then (``exact``) HiGHS on what the bound leaves open."""
+    t0 = time.perf_counter()
+    info: dict[str, Any] = {"columns": int(problem.n_candidates)}
+    small, cols = _shrink(problem, n_add, info)
+    sol, lag = _heuristic(small, n_add, solver, info)
+    open_gap = sol is None or sol.gap > mip_gap
+    open_gap = open_gap or (sol.gap > 1e-9 and small.n_candidates <= EXACT_SMALL_COLUMNS)
+    if solver == "exact" and open_gap:
+        sol = _exact(small, n_add, sol, lag, max(deadline - time.perf_counter(), 1.0), mip_gap,
+                     info)  # fmt: skip
+    elif solver == "exact":
+        sol = replace(sol, solver="exact", status="optimal")
+    assert sol is not None
+    log.info("stage solve: %s (%.2f s)", info, time.perf_counter() - t0)
+    return replace(sol, selected=cols[sol.selected], runtime_s=time.perf_counter() - t0), info
+
+
+def _exact(
+    small: Problem,
+    n_add: int,
+    warm: Solution | None,
+    lag: Any,
+    time_limit_s: float,
+    mip_gap: float,
+    info: dict[str, Any],
+) -> Solution:
+    """HiGHS on the candidates the Lagrangian bound cannot rule out."""
+    keep = small.eligible.copy()
+    fixed_bound = -np.inf
+    if warm is not None and lag is not None and small.quota_max is None:
+        c = lag.values
+        x = top_choice(c, n_add, small.eligible)
+        in_x = np.zeros(len(c), dtype=bool)
+        in_x[x] = True
+        floor = float(c[x].min()) if len(x) else 0.0
+        forced = lag.row_part + float(c[x].sum()) - floor + c  # bound with site j forced in
+        lb = warm.objective
+        fix = small.eligible & ~in_x & (forced < lb * (1 - 1e-9) - 1e-9)
+        if fix.any():
+            fixed_bound = float(forced[fix].max())
+            keep &= ~fix
+        info["columns_fixed_by_bound"] = int(fix.sum())
+    part, cols = compact(replace(small, eligible=keep), keep)
+    start = None
+    if warm is not None:
+        pos = np.full(small.n_candidates, -1)
+        pos[cols] = np.arange(len(cols))
+        start = replace(warm, selected=pos[warm.selected])
+        if (start.selected < 0).any():
+            start = None
+    ex = milp(part, n_add=n_add, warm=start, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    obj = plan_value(part.cover.tocsc(), part.weight, part.row_need(), ex.selected)
+    chosen = cols[ex.selected]
+    bound = max(ex.bound, fixed_bound)
+    if warm is not None:
+        bound = min(bound, warm.bound)
+        if warm.objective > obj + 1e-9:
+            chosen, obj = warm.selected, warm.objective
+    info["bound_method"] = "highs" if warm is None or ex.bound <= warm.bound else info.get(
+        "bound_method", "lagrangian")  # fmt: skip
+    sol = Solution(
+        selected=np.asarray(chosen, dtype=np.int64),
+        gains=np.zeros(len(chosen)),
+        objective=float(obj),
+        bound=max(bound, float(obj)),
+        solver="exact",
+        status=ex.status,
+        runtime_s=ex.runtime_s,
+    )
+    if sol.gap <= mip_gap and sol.status != "optimal":
+        sol = replace(sol, status="optimal")
+    return sol

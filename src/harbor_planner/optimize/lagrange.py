@@ -1,0 +1,246 @@
+"""A proven upper bound for maximal coverage: Lagrangian relaxation of the coverage rows.
+
+The model: maximise ``sum_i w_i y_i`` subject to ``y_i <= sum_j a_ij x_j`` (each row ``i``
+counts up to ``need_i`` covers, ``0 <= y_i <= need_i``), ``sum_j x_j = p``, district quotas
+``min_d <= sum_{j in d} x_j <= max_d`` and ``x`` binary. Moving the coverage rows into the
+objective with multipliers ``u_i >= 0`` gives, for every ``u``, an upper bound on the optimum::
+
+    L(u) = sum_i need_i * max(0, w_i - u_i) + max_{x feasible} sum_j c_j x_j,  c = A^T u
+
+The inner maximum is the ``p`` largest ``c_j`` (with quotas: the ``min_d`` best of each
+district first, then the best of the rest within each ``max_d``). Spacing rules and budgets
+are left out of the inner problem: the bound is then weaker but still valid. ``L`` is
+minimised over ``0 <= u <= w`` by projected, deflected subgradient steps (half the last
+direction added) of Polyak's length towards the best objective known; every inner solution
+is also a plan, scored and kept when better (Lagrangian heuristic; only when spacing and
+budget do not apply, since it ignores them).
+The bound reported is recomputed in double precision at the best multipliers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.sparse import csr_matrix
+
+from harbor_planner.optimize.solvers import Problem
+from harbor_planner.settings import LAGRANGE_ITERATIONS, LAGRANGE_TIME_S
+
+__all__ = ["LagrangeResult", "lagrangian_bound", "plan_value", "top_choice"]
+
+log = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class LagrangeResult:
+    """What the Lagrangian relaxation proved and found.
+
+    Attributes
+    ----------
+    bound
+        Proven upper bound on the newly covered weight.
+    values
+        ``c = A^T u`` at the best multipliers, per candidate (double precision).
+    row_part
+        ``sum_i need_i max(0, w_i - u_i)`` at the best multipliers.
+    selected
+        The best plan the inner problems gave (``None`` when none was usable or better).
+    objective
+        Its newly covered weight.
+    iterations
+        Subgradient steps taken.
+
+    """
+
+    bound: float
+    values: FloatArray
+    row_part: float
+    selected: IntArray | None
+    objective: float
+    iterations: int
+
+
+def top_choice(
+    values: FloatArray,
+    n_add: int,
+    eligible: BoolArray,
+    district: IntArray | None = None,
+    quota_min: IntArray | None = None,
+    quota_max: IntArray | None = None,
+) -> IntArray:
+    """The eligible candidates of largest total value, ``n_add`` of them, within the quotas.
+
+    Without quotas the ``n_add`` largest values; with them the ``quota_min`` best of each
+    district, then the best of the rest while each district stays within ``quota_max``
+    (optimal for separable limits: within a district the values are taken best first).
+    """
+    cand = np.flatnonzero(eligible)
+    v = values[cand]
+    if district is None or quota_max is None:
+        if n_add >= len(cand):
+            return cand
+        part = np.argpartition(-v, n_add - 1)[:n_add]
+        return cand[part]
+    d = district[cand]
+    order = np.lexsort((-v, d))  # by district, best first
+    d_sorted = d[order]
+    starts = np.searchsorted(d_sorted, d_sorted, side="left")
+    rank = np.arange(len(order)) - starts
+    qmin = np.zeros(len(quota_max), np.int64) if quota_min is None else quota_min
+    has = d_sorted >= 0
+    lo = np.where(has, qmin[np.maximum(d_sorted, 0)], 0)
+    hi = np.where(has, quota_max[np.maximum(d_sorted, 0)], n_add)
+    must = rank < lo
+    may = (rank < hi) & ~must
+    chosen = cand[order[must]]
+    left = n_add - len(chosen)
+    if left > 0:
+        pool = cand[order[may]]
+        pv = values[pool]
+        if left < len(pool):
+            pool = pool[np.argpartition(-pv, left - 1)[:left]]
+        chosen = np.concatenate([chosen, pool])
+    return chosen
+
+
+def plan_value(a_csc: csr_matrix, weight: FloatArray, need: IntArray, chosen: IntArray) -> float:
+    """Newly covered weight of the plan ``chosen`` (rows counted up to their need)."""
+    a = a_csc
+    lengths = np.diff(a.indptr)[chosen]
+    starts = a.indptr[chosen]
+    total = int(lengths.sum())
+    if total == 0:
+        return 0.0
+    offsets = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    pos = np.repeat(starts, lengths) + (np.arange(total) - offsets)
+    hits = np.bincount(a.indices[pos], minlength=a.shape[0])
+    return float((weight * np.minimum(hits, need)).sum())
+
+
+def _values64(at: csr_matrix, u: FloatArray) -> FloatArray:
+    """``A^T u`` in double precision, in chunks of candidates (no full float64 copy)."""
+    n = at.shape[0]
+    out = np.empty(n)
+    step = 1 << 16
+    for s in range(0, n, step):
+        out[s : s + step] = at[s : s + step].astype(np.float64) @ u
+    return out
+
+
+def _initial_u(a, w: FloatArray, need: IntArray, start: IntArray | None) -> FloatArray:
+    """Rows the start plan leaves open cost their weight; covered rows share it."""
+    if start is None or not len(start):
+        return 0.5 * w
+    lengths = np.diff(a.indptr)[start]
+    pos = np.repeat(a.indptr[start], lengths) + (
+        np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
+    hits = np.bincount(a.indices[pos], minlength=a.shape[0])
+    return w * np.minimum(1.0, need / np.maximum(hits, 1))
+
+
+def lagrangian_bound(
+    problem: Problem,
+    n_add: int,
+    *,
+    best_objective: float,
+    start: IntArray | None = None,
+    iterations: int = LAGRANGE_ITERATIONS,
+    time_s: float = LAGRANGE_TIME_S,
+    target_gap: float = 1e-4,
+) -> LagrangeResult:
+    """Minimise the Lagrangian bound of a maximal-coverage problem by subgradient steps.
+
+    Parameters
+    ----------
+    problem
+        The reduced problem (spacing and budget, if any, are relaxed away).
+    n_add
+        Sites to add.
+    best_objective
+        The best newly covered weight known (Polyak's target).
+    start
+        The best plan known (sets the first multipliers).
+    iterations, time_s
+        Most steps and seconds.
+    target_gap
+        Stop once ``(bound - best) / bound`` is below this.
+
+    Returns
+    -------
+    LagrangeResult
+
+    """
+    t0 = time.perf_counter()
+    a = problem.cover.tocsc()
+    w = np.asarray(problem.weight, dtype=np.float64)
+    need = problem.row_need().astype(np.float64)
+    at = a.T.tocsr().astype(np.float32)
+    quotas = (problem.district, problem.quota_min, problem.quota_max)
+    usable = problem.conflicts is None or not problem.conflicts.nnz
+    usable = usable and problem.budget is None
+    lb = float(best_objective)
+    best_sel: IntArray | None = None
+    u = _initial_u(a, w, need, start)
+    best_l, best_u = np.inf, u.copy()
+    theta, stall, steps = 2.0, 0, 0
+    prev = np.zeros_like(u)  # the last direction (deflected subgradient)
+    for k in range(1, iterations + 1):
+        steps = k
+        c = np.asarray(at @ u.astype(np.float32), dtype=np.float64)
+        x = top_choice(c, n_add, problem.eligible, *quotas)
+        open_row = u < w
+        val = float((need * np.maximum(w - u, 0.0)).sum() + c[x].sum())
+        if val < best_l - 1e-12 * max(1.0, abs(val)):
+            best_l, best_u, stall = val, u.copy(), 0
+        else:
+            stall += 1
+            if stall >= 20:
+                theta, stall = theta / 2, 0
+        if usable:
+            score = plan_value(a, w, need.astype(np.int64), x)
+            if score > lb + 1e-9 * max(1.0, lb):
+                lb, best_sel = score, np.sort(x)
+        if best_l - lb <= target_gap * best_l or theta < 1e-3:
+            break
+        if time.perf_counter() - t0 > time_s:
+            break
+        lengths = np.diff(a.indptr)[x]
+        pos = np.repeat(a.indptr[x], lengths) + (
+            np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        )
+        g = np.bincount(a.indices[pos], minlength=a.shape[0]) - need * open_row
+        g = g + 0.5 * prev
+        prev = g
+        norm = float(g @ g)
+        if norm <= 0:
+            break
+        step = theta * max(val - lb, 1e-9 * max(1.0, lb)) / norm
+        u = np.clip(u - step * g, 0.0, w)
+    c64 = _values64(at, best_u)
+    x = top_choice(c64, n_add, problem.eligible, *quotas)
+    row_part = float((need * np.maximum(w - best_u, 0.0)).sum())
+    bound = row_part + float(c64[x].sum())
+    log.info(
+        "Lagrangian bound %.6g after %d steps (%.2f s); best plan %.6g",
+        bound,
+        steps,
+        time.perf_counter() - t0,
+        lb,
+    )
+    return LagrangeResult(
+        bound=bound,
+        values=c64,
+        row_part=row_part,
+        selected=best_sel,
+        objective=lb,
+        iterations=steps,
+    )
