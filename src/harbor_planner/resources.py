@@ -43,10 +43,13 @@ __all__ = [
     "DEMAND_POINT_BYTES",
     "GRID_BOX_CELL_BYTES",
     "ISOCHRONE_GRID_VERTEX_BYTES",
+    "MATRIX_PAIR_BYTES",
     "PAIR_BYTES",
+    "POINT_INDEX_BYTES",
     "available_memory_bytes",
     "check_memory",
     "coverage_bytes",
+    "coverage_matrix_bytes",
     "format_bytes",
     "format_count",
     "grid_demand_bytes",
@@ -74,6 +77,12 @@ POLYGON_VERTEX_BYTES = 64
 #: Bytes per (source, demand point) pair within reach, and per (source, node) reached:
 #: indices, times and the intermediate copies of the searches.
 PAIR_BYTES = 48
+# -- lean coverage matrix (issue 17) --
+#: Bytes per (demand, candidate) pair of a coverage matrix built in blocks: the blocks' int32
+#: rows, the final int32 indices and boolean data.
+MATRIX_PAIR_BYTES = 9
+#: Bytes per demand point grouped by node and edge for the blocks' pair searches.
+POINT_INDEX_BYTES = 96
 
 _AVAILABLE = "the memory available now"
 _LIMIT: contextvars.ContextVar[tuple[float, str] | None] = contextvars.ContextVar(
@@ -290,6 +299,30 @@ def coverage_bytes(
     share = min(1.0, math.pi * r * r / max(width * height, 1.0))
     reached = float(n_sources) * share * (network.n_nodes + float(n_points))
     return reached * PAIR_BYTES
+
+
+def coverage_matrix_bytes(
+    network: WalkNetwork,
+    n_sources: float,
+    n_points: float,
+    minutes: float,
+    *,
+    chunk_sources: float,
+) -> float:
+    """Memory of a coverage matrix built a block of sources at a time.
+
+    The pairs within reach (shared as in :func:`coverage_bytes`) are held at
+    :data:`MATRIX_PAIR_BYTES` each; one block's searches and pairs at :data:`PAIR_BYTES`
+    per node or point reached; the points grouped by node and edge at
+    :data:`POINT_INDEX_BYTES` each.
+    """
+    width, height, _ = _extent(network)
+    r = _reach_m(network, minutes)
+    share = min(1.0, math.pi * r * r / max(width * height, 1.0))
+    pairs = float(n_sources) * share * float(n_points)
+    block = min(float(n_sources), float(chunk_sources)) * share
+    block_bytes = block * (network.n_nodes + float(n_points)) * PAIR_BYTES
+    return pairs * MATRIX_PAIR_BYTES + block_bytes + float(n_points) * POINT_INDEX_BYTES
 
 
 def isochrone_bytes(

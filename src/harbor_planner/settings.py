@@ -234,6 +234,10 @@ CANDIDATE_SPACING_M: float = 200.0
 TIME_LIMIT_S: float = 600.0
 #: Relative optimality gap at which the exact solver stops.
 MIP_GAP: float = 1e-4
+# -- lean coverage matrix (issue 17) --
+#: Candidates searched per block while the coverage matrix is built: each block's searches
+#: become its int32 columns and are dropped (memory: the block plus the final matrix).
+COVERAGE_CHUNK_SOURCES: int = 8192
 
 # ----------------------------------------------------------------------------- outputs
 
