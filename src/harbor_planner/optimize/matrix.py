@@ -284,18 +284,9 @@ def coverage_matrix(
     from harbor_planner.analysis.coverage import open_stations
 
     existing = open_stations(existing)
-    existing_count = np.zeros(len(points), dtype=np.int64)
-    existing_xy = None
-    if existing is not None and len(existing):
-        st = anchors_for(network, existing, max_dist_m=max_dist_m)
-        st_blocks = reachability_chunks(
-            network, st, minutes=minutes, chunk_sources=chunk, progress=progress,
-            desc="existing stations",
-        )  # fmt: skip
-        for pos, r in st_blocks:
-            rows, _, _ = _block_columns(network, pos, r, dem_index, limit)
-            existing_count += np.bincount(rows, minlength=len(points))
-        existing_xy = points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
+    existing_count, existing_xy = _existing_counts(
+        network, existing, dem_index, minutes, max_dist_m, chunk=chunk, progress=progress
+    )
     weights = points["weight"].to_numpy(np.float64)
     cand_xy = points_xy(candidates, crs=network.crs, what="candidates")[0]
     ids = (
@@ -349,6 +340,37 @@ def coverage_matrix(
         walk_spacing=spacing,
         info=info,
     )
+
+
+def _existing_counts(
+    network: WalkNetwork,
+    existing: Any | None,
+    demand: PointIndex,
+    minutes: float,
+    max_dist_m: float,
+    *,
+    chunk: int,
+    progress: bool | None,
+) -> tuple[IntArray, FloatArray | None]:
+    """How many existing stations cover each demand point, and the placed stations' xy.
+
+    Counted a block of stations at a time: only one block's pairs are held.
+    """
+    from harbor_planner.network.snap import points_xy
+
+    n_dem = len(demand.points)
+    count = np.zeros(n_dem, dtype=np.int64)
+    if existing is None or not len(existing):
+        return count, None
+    st = anchors_for(network, existing, max_dist_m=max_dist_m)
+    blocks = reachability_chunks(
+        network, st, minutes=minutes, chunk_sources=chunk, progress=progress,
+        desc="existing stations",
+    )  # fmt: skip
+    for pos, r in blocks:
+        rows, _, _ = _block_columns(network, pos, r, demand, float(minutes) * 60.0)
+        count += np.bincount(rows, minlength=n_dem)
+    return count, points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
 
 
 def _block_columns(
