@@ -30,7 +30,6 @@ import pandas as pd
 import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError
@@ -267,7 +266,7 @@ class _TileSearch:
     def __init__(self, network: WalkNetwork, anchors: Anchors, limit_s: float) -> None:
         self.limit = limit_s
         self.graph = network.time_graph()
-        self.tree = cKDTree(network.node_xy)
+        self.tree = network.node_tree
         self.radius = _speed_bound_ms(network) * limit_s + 1.0
         self.axy = anchors.xy(network) if len(anchors) else np.zeros((0, 2))
         self.active = np.flatnonzero(anchors.within & (anchors.access_s < limit_s))

@@ -10,7 +10,6 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
 
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.network.compiled import WalkNetwork
@@ -154,7 +153,7 @@ def snap_points(
         empty_i = np.zeros(n, dtype=np.int64)
         empty_f = np.full(n, np.inf)
         return SnapResult(empty_i, empty_f, empty_i, empty_f, empty_f, max_dist_m, index)
-    node_dist, node = cKDTree(network.node_xy).query(xy)
+    node_dist, node = network.node_tree.query(xy)
     pts = shapely.points(xy)
     tree = network.edge_tree
     (src, edge), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
