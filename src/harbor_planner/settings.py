@@ -238,6 +238,9 @@ MIP_GAP: float = 1e-4
 #: Candidates searched per block while the coverage matrix is built: each block's searches
 #: become its int32 columns and are dropped (memory: the block plus the final matrix).
 COVERAGE_CHUNK_SOURCES: int = 8192
+#: Snapping first measures the edges within this distance of each point in one vectorised
+#: pass (metres); points farther from every street go to the slower nearest-neighbour search.
+SNAP_FIRST_RADIUS_M: float = 10.0
 
 # ----------------------------------------------------------------------------- outputs
 
