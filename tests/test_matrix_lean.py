@@ -325,3 +325,24 @@ def test_yuzhong_blocks_reproduce_the_matrix_built_before(yuzhong_osm, shared, m
     ref_covers, ref_count = _before(net, cand, demand, existing, 15.0)
     cm = coverage_matrix(net, cand, demand, existing=existing, chunk_candidates=500, progress=False)
     _check_lean(cm, ref_covers, ref_count)
+
+
+def test_nearest_edges_same_distance_as_the_index(town):
+    from harbor_planner.network.snap import nearest_edges
+
+    net = town[0]
+    rng = np.random.default_rng(5)
+    lo, hi = net.node_xy.min(0), net.node_xy.max(0)
+    # random points, points on the nodes (ties between edges), points far off the streets
+    xy = np.vstack([lo + rng.random((3000, 2)) * (hi - lo), net.node_xy, lo - [40.0, 900.0]])
+    pts = shapely.points(xy)
+    (src, edge), dist = net.edge_tree.query_nearest(pts, return_distance=True, all_matches=False)
+    order = np.argsort(src, kind="stable")
+    got_edge, got_dist = nearest_edges(net, xy, pts)
+    assert np.array_equal(got_dist, dist[order])
+    # where another edge was taken it is exactly as near (a tie)
+    other = got_edge != edge[order]
+    assert np.array_equal(
+        shapely.distance(pts[other], net.edge_geometry[got_edge[other]]), dist[order][other]
+    )
+    assert (got_dist > 10.0).sum() > 100  # the slow path ran too
