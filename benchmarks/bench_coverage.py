@@ -643,7 +643,7 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
         "peer time / harbor-planner time ((b)/(c) reachability vs (a) reachability, (b) "
         "polygons vs (a) polygons, (c) min_only vs (a) coverage). harbor-planner rows: median "
         f"of {args.repeat} run(s) after a warm-up (one cold run when a run takes over "
-        f"{SLOW_S:g} s); peers: one run."
+        f"{SLOW_S:g} s); (d) the same; other peers: one run."
     )
     for note in notes:
         print(f"- {note}")
