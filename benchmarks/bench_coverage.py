@@ -24,7 +24,15 @@ mosaic from a temporary directory (deleted at the end; nothing is cached in the 
     sample of ``--sample`` stations and is **extrapolated** to all stations;
 (c) plain ``scipy.sparse.csgraph.dijkstra(graph, indices=station nodes, limit=900)`` (dense
     stations x nodes output: in chunks when the machine lacks the memory, as the table says),
-    and the same with ``min_only=True`` (one multi-source search: the plain-scipy coverage).
+    and the same with ``min_only=True`` (one multi-source search: the plain-scipy coverage);
+(d) pandana, the city analyst's tool for whole-city nearest-facility times (optional: skipped
+    when ``import pandana`` fails): ``pandana.Network`` on the same nodes and directed arcs
+    (reversed, so that its times from each node are our times from the stations) weighted in
+    seconds, ``precompute(900)`` (contraction hierarchies: the set-up, timed and measured
+    apart, in a note), then the row: ``set_pois`` (the stations mapped to their nearest nodes)
+    and ``nearest_pois(900, num_pois=1)`` for every node. It is compared with (a)'s
+    whole-city coverage, which starts from the station points (anchoring them on edges is
+    part of the row, and its share is given in a note).
 
 Time: harbor-planner steps are the median of ``--repeat`` runs after one warm-up; (b) and (c)
 run once (after a one-station warm-up for (b)). Memory: ``peak RSS`` is the subprocess's
@@ -78,6 +86,7 @@ STEPS: dict[str, str] = {
     "nx-iso": "(b) ego_graph + buffers 5/10/15",
     "sp-dijkstra": "(c) csgraph.dijkstra(limit=900)",
     "sp-minonly": "(c) dijkstra(min_only=True)",
+    "pd-nearest": "(d) pandana nearest_pois, query",
 }
 #: peer step -> the harbor-planner step it is compared with
 PEER_OF = {
@@ -85,6 +94,7 @@ PEER_OF = {
     "nx-iso": "hp-iso",
     "sp-dijkstra": "hp-reach",
     "sp-minonly": "hp-cover",
+    "pd-nearest": "hp-cover",
 }
 GB = 1024**3  # memory is shown in GiB/MiB; the "1 GB" target is checked as 1 GiB
 SLOW_S = 5.0  # a step this slow runs once, cold
@@ -223,7 +233,11 @@ def _worker_hp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
             t = getattr(r, "time_s", None)
             return {} if t is None else {"covered_nodes": int(np.isfinite(t).sum())}
 
-        return _measure(cover, args.repeat, True)
+        out = _measure(cover, args.repeat, True)
+        if wants_anchors:  # the share of the row spent anchoring the stations on edges
+            anchor = lambda: {"anchored": int(anchor_points(net, stations).within.sum())}  # noqa: E731
+            out["anchoring_share_s"] = _measure(anchor, args.repeat, True)["time_s"]
+        return out
     try:
         iso = importlib.import_module("harbor_planner.analysis")
         isochrones = importlib.import_module("harbor_planner").isochrones
@@ -391,6 +405,69 @@ def _worker_sp(step: str, tmp: Path, args: argparse.Namespace) -> dict:
     return {**out, "chunks": n_chunks, "dense_bytes": need, "mem_available": avail}
 
 
+class _StdoutToStderr:
+    """Send what C/C++ code prints to stdout (pandana's progress) to stderr for a block: the
+    worker's stdout carries its JSON result."""
+
+    def __enter__(self) -> _StdoutToStderr:
+        sys.stdout.flush()
+        self.saved = os.dup(1)
+        os.dup2(2, 1)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.stdout.flush()
+        os.dup2(self.saved, 1)
+        os.close(self.saved)
+
+
+def _worker_pd(tmp: Path, args: argparse.Namespace) -> dict:
+    import gc
+
+    import numpy as np
+    import pandas as pd
+
+    try:
+        import pandana
+    except ImportError as exc:
+        return {"skipped": f"pandana is not installed ({exc}); pip install pandana"}
+    net, stations = _load(tmp)
+    e = net.edges
+    u, v = e["u"].to_numpy(), e["v"].to_numpy()
+    tf, tb = e["time_fwd_s"].to_numpy(), e["time_bwd_s"].to_numpy()
+    ff, fb = np.isfinite(tf), np.isfinite(tb)
+    # reversed arcs: pandana's time from a node to a station is our time from the station
+    frm = np.concatenate([v[ff], u[fb]])
+    to = np.concatenate([u[ff], v[fb]])
+    w = np.concatenate([tf[ff], tb[fb]])
+    limit = LIMIT_MIN * 60.0
+    sx = pd.Series(stations.geometry.x.to_numpy())
+    sy = pd.Series(stations.geometry.y.to_numpy())
+    gc.collect()
+    rss0, reset = rss_bytes(), reset_peak()
+    t0 = time.perf_counter()
+    with _StdoutToStderr():
+        pn = pandana.Network(
+            pd.Series(net.node_xy[:, 0]), pd.Series(net.node_xy[:, 1]),
+            pd.Series(frm), pd.Series(to), pd.DataFrame({"time_s": w}), twoway=False,
+        )  # fmt: skip
+        pn.precompute(limit)
+    setup = {
+        "setup_s": time.perf_counter() - t0,
+        "setup_bytes": maxrss_bytes() - rss0 if reset else rss_bytes() - rss0,
+        "setup_exact": reset,
+        "version": pandana.__version__,
+    }
+
+    def query() -> dict:
+        with _StdoutToStderr():
+            pn.set_pois("stations", limit, 1, sx, sy)
+            near = pn.nearest_pois(limit, "stations", num_pois=1)
+        return {"covered_nodes": int((near[1].to_numpy() < limit).sum())}
+
+    return {**_measure(query, args.repeat, True), **setup}
+
+
 def _worker(args: argparse.Namespace) -> int:
     import logging
     import warnings
@@ -405,6 +482,8 @@ def _worker(args: argparse.Namespace) -> int:
         out = _worker_hp(step, tmp, args)
     elif step.startswith("nx-"):
         out = _worker_nx(step, tmp, args)
+    elif step.startswith("pd-"):
+        out = _worker_pd(tmp, args)
     else:
         out = _worker_sp(step, tmp, args)
     print(json.dumps(out))
@@ -440,6 +519,9 @@ def _target(step: str, res: dict, results: dict) -> str:
         return f"< 1 s, +peak < 1 GB: {'pass' if ok else 'MISS'}"
     if step == "hp-cover":
         return f"< 1 s: {'pass' if res['time_s'] < 1.0 else 'MISS'}"
+    if step == "pd-nearest" and "time_s" in results.get("hp-cover", {}):
+        ratio = res["time_s"] / results["hp-cover"]["time_s"]
+        return f"(d)/(a) {ratio:.1f}x >= 5x: {'pass' if ratio >= 5 else 'MISS'}"
     if step.startswith("hp-iso") and "time_s" in results.get("nx-iso", {}):
         ratio = _totals(results["nx-iso"], res.get("n_stations", 1))[0] / res["time_s"]
         return f"(b)/this {ratio:,.0f}x >= 100x: {'pass' if ratio >= 100 else 'MISS'}"
@@ -529,6 +611,19 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
             notes.append(f"{label}: median {res['reached_median']:,.0f} nodes reached per station")
         if "covered_nodes" in res:
             notes.append(f"{label}: {res['covered_nodes']:,} nodes within {LIMIT_MIN:g} min")
+        if "anchoring_share_s" in res:
+            notes.append(
+                f"{label}: of which anchoring the stations on edges (anchor_points) "
+                f"{fmt_time(res['anchoring_share_s'])} (median of its own runs)"
+            )
+        if step == "pd-nearest":
+            peak = ("+" if res["setup_exact"] else ">=+") + fmt_bytes(res["setup_bytes"])
+            notes.append(
+                f"{label}: pandana {res['version']}; set-up (pandana.Network + "
+                f"precompute({LIMIT_MIN * 60:g})) {fmt_time(res['setup_s'])}, {peak} peak "
+                "memory, not in the row; the row is set_pois + nearest_pois (stations "
+                "mapped to their nearest node)"
+            )
         if "first_s" in res:
             notes.append(
                 f"{label}: the first call in a fresh process (one station) took "
@@ -548,7 +643,7 @@ def _print_table(results: dict, info: dict, args: argparse.Namespace) -> None:
         "peer time / harbor-planner time ((b)/(c) reachability vs (a) reachability, (b) "
         "polygons vs (a) polygons, (c) min_only vs (a) coverage). harbor-planner rows: median "
         f"of {args.repeat} run(s) after a warm-up (one cold run when a run takes over "
-        f"{SLOW_S:g} s); peers: one run."
+        f"{SLOW_S:g} s); (d) the same; other peers: one run."
     )
     for note in notes:
         print(f"- {note}")

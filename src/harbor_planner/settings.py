@@ -261,6 +261,13 @@ SWAP_TIME_S: float = 60.0
 #: Issue 17: the exact solver still runs when the bound already meets the target gap if the
 #: problem left has at most this many candidates (cheap: a proven optimum instead).
 EXACT_SMALL_COLUMNS: int = 5000
+# -- lean coverage matrix (issue 17) --
+#: Candidates searched per block while the coverage matrix is built: each block's searches
+#: become its int32 columns and are dropped (memory: the block plus the final matrix).
+COVERAGE_CHUNK_SOURCES: int = 8192
+#: Snapping first measures the edges within this distance of each point in one vectorised
+#: pass (metres); points farther from every street go to the slower nearest-neighbour search.
+SNAP_FIRST_RADIUS_M: float = 10.0
 
 # ----------------------------------------------------------------------------- outputs
 

@@ -102,22 +102,29 @@ def nearest_station(
     u, v = e["u"].to_numpy()[edge], e["v"].to_numpy()[edge]
     to_u = stations.access_s[ok] + stations.frac[ok] * e["time_bwd_s"].to_numpy()[edge]
     to_v = stations.access_s[ok] + (1 - stations.frac[ok]) * e["time_fwd_s"].to_numpy()[edge]
+    if not len(ok):
+        return NearestStation(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
     virt = n + np.arange(len(ok))
-    src = np.concatenate([virt, virt])
-    dst = np.concatenate([u, v])
-    w = np.maximum(np.concatenate([to_u, to_v]), _EPS_S)
+    # a station on a loop (u == v) reaches its node by the shorter way round, once
+    loop = u == v
+    to_u = np.where(loop, np.minimum(to_u, to_v), to_u)
+    to_v = np.where(loop, np.inf, to_v)
+    # the stations are virtual nodes after the network's, with arcs out only: their rows are
+    # appended to the CSR arrays as they are (no conversion of the network's arcs)
+    w = np.maximum(np.column_stack([to_u, to_v]), _EPS_S)
     fin = np.isfinite(w)
-    graph = network.time_graph().tocoo()
+    graph = network.time_graph()
     m = n + len(ok)
+    idx_t = np.int32 if m + graph.nnz + 2 * len(ok) < np.iinfo(np.int32).max else np.int64
+    indptr = np.concatenate([graph.indptr, graph.indptr[-1] + np.cumsum(fin.sum(axis=1))])
     aug = csr_matrix(
         (
             np.concatenate([graph.data, w[fin]]),
-            (np.concatenate([graph.row, src[fin]]), np.concatenate([graph.col, dst[fin]])),
+            np.concatenate([graph.indices, np.column_stack([u, v])[fin].astype(idx_t)]),
+            indptr.astype(idx_t),
         ),
         shape=(m, m),
     )
-    if not len(ok):
-        return NearestStation(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
     dist, _, source = dijkstra(
         aug,
         directed=True,

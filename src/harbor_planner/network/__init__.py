@@ -10,18 +10,22 @@ from harbor_planner.network.build import build_network
 from harbor_planner.network.compiled import WalkNetwork, load_network, save_network
 from harbor_planner.network.routing import (
     Anchors,
+    PointIndex,
     Reachability,
     anchor_points,
     anchors_for,
     arrival_times,
+    index_points,
     pairs_within,
     reachability,
+    reachability_chunks,
 )
 from harbor_planner.network.snap import SnapResult, snap_points
 from harbor_planner.network.walk import WalkModel, edge_times, slope_time_factor, tobler_factor
 
 __all__ = [
     "Anchors",
+    "PointIndex",
     "Reachability",
     "SnapResult",
     "WalkModel",
@@ -31,9 +35,11 @@ __all__ = [
     "arrival_times",
     "build_network",
     "edge_times",
+    "index_points",
     "load_network",
     "pairs_within",
     "reachability",
+    "reachability_chunks",
     "save_network",
     "slope_time_factor",
     "snap_points",

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from harbor_planner._io import atomic_path
 from harbor_planner.errors import InputDataError, NetworkError
@@ -197,6 +198,11 @@ class WalkNetwork:
         Its query results are positions in :attr:`edge_geometry`, that is edge indices.
         """
         return shapely.STRtree(self.edge_geometry)
+
+    @cached_property
+    def node_tree(self) -> cKDTree:
+        """KD-tree of :attr:`node_xy` (built once, then cached): nearest nodes, nodes in reach."""
+        return cKDTree(self.node_xy)
 
     @property
     def n_nodes(self) -> int:

@@ -30,7 +30,6 @@ import pandas as pd
 import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError
@@ -40,12 +39,15 @@ from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
 
 __all__ = [
     "Anchors",
+    "PointIndex",
     "Reachability",
     "anchor_points",
     "anchors_for",
     "arrival_times",
+    "index_points",
     "pairs_within",
     "reachability",
+    "reachability_chunks",
 ]
 
 log = logging.getLogger(__name__)
@@ -253,6 +255,60 @@ def _speed_bound_ms(network: WalkNetwork) -> float:
     return max(bound, network.walk_model.speed_ms)
 
 
+class _TileSearch:
+    """The set-up shared by the bounded searches from a set of anchors (see :func:`reachability`).
+
+    Holds the time graph, a node tree, the straight-line reach radius, the anchors' positions
+    and the links from each anchor to its edge's ends; :meth:`run` searches from one group of
+    sources that lie close together, :attr:`groups` are the active sources tile by tile.
+    """
+
+    def __init__(self, network: WalkNetwork, anchors: Anchors, limit_s: float) -> None:
+        self.limit = limit_s
+        self.graph = network.time_graph()
+        self.tree = network.node_tree
+        self.radius = _speed_bound_ms(network) * limit_s + 1.0
+        self.axy = anchors.xy(network) if len(anchors) else np.zeros((0, 2))
+        self.active = np.flatnonzero(anchors.within & (anchors.access_s < limit_s))
+        self.groups = _tile_groups(self.axy, self.active, self.radius)
+        self.ends, self.link_t = _source_links(network, anchors)
+        self.local = np.full(network.n_nodes, -1, dtype=np.int64)
+
+    def run(self, group: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+        """``(source, node, time)`` of every node the sources ``group`` reach (positions)."""
+        near = self.tree.query_ball_point(self.axy[group], r=self.radius)
+        nodes = unique_ints(np.concatenate([*near, self.ends[group].ravel()]))
+        self.local[nodes] = np.arange(len(nodes))
+        sub = _tile_subgraph(
+            self.graph, nodes, self.local, self.ends[group].ravel(), self.link_t[group].ravel()
+        )
+        out = [
+            (group[si], nodes[ni], ti)
+            for si, ni, ti in _search_tile(sub, len(nodes), len(group), self.limit)
+        ]
+        self.local[nodes] = -1
+        if not out:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        return tuple(np.concatenate(a) for a in zip(*out, strict=True))  # type: ignore[return-value]
+
+
+def _as_reachability(
+    src: IntArray, node: IntArray, t: FloatArray, limit_s: float, anchors: Anchors
+) -> Reachability:
+    """Search results (``src`` positions in ``anchors``) sorted by source and node."""
+    order = np.lexsort((node, src))
+    src, node, t = src[order], node[order], t[order]
+    indptr = np.zeros(len(anchors) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=len(anchors)), out=indptr[1:])
+    return Reachability(indptr=indptr, node=node, time_s=t, limit_s=limit_s, sources=anchors)
+
+
+def _check_minutes(minutes: float) -> float:
+    if not (np.isfinite(minutes) and minutes > 0):
+        raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
+    return float(minutes) * 60.0
+
+
 def reachability(
     network: WalkNetwork,
     sources: Anchors | Any,
@@ -280,60 +336,98 @@ def reachability(
     -------
     Reachability
 
+    See Also
+    --------
+    reachability_chunks : the same searches, a block of sources at a time.
+
     """
     from tqdm import tqdm
 
-    if not (np.isfinite(minutes) and minutes > 0):
-        raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
+    limit = _check_minutes(minutes)
     anchors = (
         sources
         if isinstance(sources, Anchors)
         else anchor_points(network, sources, max_dist_m=max_dist_m)
     )
     t0 = time.perf_counter()
-    limit = float(minutes) * 60.0
-    n = network.n_nodes
-    graph = network.time_graph()
-    tree = cKDTree(network.node_xy)
-    radius = _speed_bound_ms(network) * limit + 1.0
-    axy = anchors.xy(network) if len(anchors) else np.zeros((0, 2))
-    active = np.flatnonzero(anchors.within & (anchors.access_s < limit))
-    groups = _tile_groups(axy, active, radius)
-
-    ends, link_t = _source_links(network, anchors)
-    local = np.full(n, -1, dtype=np.int64)
-    out_src: list[IntArray] = []
-    out_node: list[IntArray] = []
-    out_t: list[FloatArray] = []
+    search = _TileSearch(network, anchors, limit)
+    out: list[tuple[IntArray, IntArray, FloatArray]] = []
     disable = None if progress is None else not progress
-    for group in tqdm(groups, desc="reachability", unit="tile", disable=disable):
-        near = tree.query_ball_point(axy[group], r=radius)
-        nodes = unique_ints(np.concatenate([*near, ends[group].ravel()]))
-        local[nodes] = np.arange(len(nodes))
-        sub = _tile_subgraph(graph, nodes, local, ends[group].ravel(), link_t[group].ravel())
-        for si, ni, ti in _search_tile(sub, len(nodes), len(group), limit):
-            out_src.append(group[si])
-            out_node.append(nodes[ni])
-            out_t.append(ti)
-        local[nodes] = -1
-
-    src = np.concatenate(out_src) if out_src else np.zeros(0, np.int64)
-    node = np.concatenate(out_node) if out_node else np.zeros(0, np.int64)
-    t = np.concatenate(out_t) if out_t else np.zeros(0)
-    order = np.lexsort((node, src))
-    src, node, t = src[order], node[order], t[order]
-    indptr = np.zeros(len(anchors) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=len(anchors)), out=indptr[1:])
+    for group in tqdm(search.groups, desc="reachability", unit="tile", disable=disable):
+        out.append(search.run(group))
+    parts = [np.concatenate(a) for a in zip(*out, strict=True)] if out else []
+    src, node, t = parts or (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    reach = _as_reachability(src, node, t, limit, anchors)
+    active = search.active
     log.info(
         "reachability: %d sources within %g min reach %d node-times (median %d nodes per "
         "source) in %.2f s",
         len(active),
         minutes,
-        len(node),
-        int(np.median(np.diff(indptr)[active])) if len(active) else 0,
+        len(reach.node),
+        int(np.median(reach.counts()[active])) if len(active) else 0,
         time.perf_counter() - t0,
     )
-    return Reachability(indptr=indptr, node=node, time_s=t, limit_s=limit, sources=anchors)
+    return reach
+
+
+def reachability_chunks(
+    network: WalkNetwork,
+    sources: Anchors,
+    *,
+    minutes: float = MINUTES,
+    chunk_sources: int,
+    progress: bool | None = None,
+    desc: str = "reachability",
+) -> Iterator[tuple[IntArray, Reachability]]:
+    """:func:`reachability` a block of at most ``chunk_sources`` sources at a time.
+
+    The searches are set up once; the sources are taken in tile order (neighbours together),
+    so each block's searches share their subgraphs. Only the current block's results are held:
+    callers turn each into what they need and drop it, which bounds memory by the block size.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    sources
+        The anchored sources.
+    minutes
+        Walking-time limit.
+    chunk_sources
+        Most sources per block (at least 1).
+    progress
+        Show a progress bar over the blocks (default: only on a terminal).
+    desc
+        Label of the progress bar.
+
+    Yields
+    ------
+    (numpy.ndarray, Reachability)
+        The positions of the block's sources in ``sources`` and their reachability (its
+        ``sources`` are ``sources.subset(positions)``, its source indices local to the
+        block). Sources off the network or beyond the limit are in no block: they reach
+        nothing.
+
+    """
+    from tqdm import tqdm
+
+    limit = _check_minutes(minutes)
+    step = max(1, int(chunk_sources))
+    search = _TileSearch(network, sources, limit)
+    groups = search.groups
+    order = np.concatenate(groups) if groups else np.zeros(0, np.int64)
+    gid = np.repeat(np.arange(len(groups)), [len(g) for g in groups])
+    rank = np.full(len(sources), -1, dtype=np.int64)
+    disable = None if progress is None else not progress
+    for c0 in tqdm(range(0, len(order), step), desc=desc, unit="chunk", disable=disable):
+        pos = order[c0 : c0 + step]
+        bounds = np.flatnonzero(np.diff(gid[c0 : c0 + step])) + 1
+        out = [search.run(group) for group in np.split(pos, bounds)]
+        src, node, t = (np.concatenate(a) for a in zip(*out, strict=True))
+        rank[pos] = np.arange(len(pos))
+        yield pos, _as_reachability(rank[src], node, t, limit, sources.subset(pos))
+        rank[pos] = -1
 
 
 def _tile_size_m(xy: FloatArray, radius: float, *, per_tile: int = 24) -> float:
@@ -406,8 +500,85 @@ def _search_tile(
         yield c0 + si, ni, dist[si, ni]
 
 
+@dataclass(frozen=True, eq=False)
+class PointIndex:
+    """Anchored points grouped by the nodes at their edges' ends and by edge.
+
+    Made once by :func:`index_points` and passed to :func:`pairs_within` for each block of
+    sources (:func:`reachability_chunks`), so the points are not sorted again for every block.
+
+    Attributes
+    ----------
+    points
+        The anchored points.
+    placed
+        Positions of the points within the snapping distance (the others are never reached).
+    ends
+        For the ``u`` and the ``v`` end of the points' edges: the placed points (positions in
+        ``placed``) sorted by that end node, the start of each node's run (``n_nodes + 1``),
+        and the time from that end along the edge to each placed point.
+    edge_order, edge_ptr
+        The placed points (positions in ``placed``) sorted by edge and each edge's run.
+
+    """
+
+    points: Anchors
+    placed: IntArray
+    ends: tuple[tuple[IntArray, IntArray, FloatArray], ...]
+    edge_order: IntArray
+    edge_ptr: IntArray
+
+
+def _runs(keys: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """Positions sorted by ``keys`` (stable) and the start of each key's run (``n + 1``)."""
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
+    return np.argsort(keys, kind="stable"), ptr
+
+
+def index_points(network: WalkNetwork, points: Anchors) -> PointIndex:
+    """Group anchored points by node and by edge, for repeated :func:`pairs_within` calls.
+
+    Parameters
+    ----------
+    network
+        The walk network the points are anchored on.
+    points
+        The anchored points (demand).
+
+    Returns
+    -------
+    PointIndex
+
+    """
+    e = network.edges
+    tf = e["time_fwd_s"].to_numpy()
+    tb = e["time_bwd_s"].to_numpy()
+    ok = np.flatnonzero(points.within)
+    d_edge = points.edge[ok]
+    # the time from a reached node to a point through either end of its edge
+    ends = []
+    for node_of, along in (
+        (e["u"].to_numpy()[d_edge], points.frac[ok] * tf[d_edge]),
+        (e["v"].to_numpy()[d_edge], (1.0 - points.frac[ok]) * tb[d_edge]),
+    ):
+        order, ptr = _runs(node_of, network.n_nodes)
+        ends.append((order, ptr, along))
+    edge_order, edge_ptr = _runs(d_edge, network.n_edges)
+    return PointIndex(points, ok, tuple(ends), edge_order, edge_ptr)
+
+
+def _expand(ptr: IntArray, keys: IntArray) -> tuple[IntArray, IntArray]:
+    """For each of ``keys``, the run ``ptr[k]:ptr[k + 1]``: how many, and all their positions."""
+    deg = ptr[keys + 1] - ptr[keys]
+    total = int(deg.sum())
+    offs = np.arange(total, dtype=np.int64)
+    offs += np.repeat(ptr[keys] - (np.cumsum(deg) - deg), deg)
+    return deg, offs
+
+
 def pairs_within(
-    network: WalkNetwork, reach: Any, demand: Anchors, limit_s: float
+    network: WalkNetwork, reach: Any, demand: Anchors | PointIndex, limit_s: float
 ) -> tuple[IntArray, IntArray]:
     """Which sources reach which points within ``limit_s``: ``(point, source)`` index pairs.
 
@@ -418,56 +589,48 @@ def pairs_within(
     reach
         :func:`reachability` of the sources (with a limit of at least ``limit_s``).
     demand
-        The anchored points.
+        The anchored points, or their :func:`index_points` (the same pairs, without sorting
+        the points again: for many calls with the same points).
     limit_s
         Time limit, seconds (access legs of both included).
 
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Point and source positions of each pair (a pair can appear more than once).
+
     """
-    e = network.edges
-    tf = e["time_fwd_s"].to_numpy()
-    tb = e["time_bwd_s"].to_numpy()
-    n = network.n_nodes
-    ok = np.flatnonzero(demand.within)
-    d_edge = demand.edge[ok]
-    # the time from a reached node to a demand point through either end of its edge
-    ends = [
-        (e["u"].to_numpy()[d_edge], demand.frac[ok] * tf[d_edge]),
-        (e["v"].to_numpy()[d_edge], (1.0 - demand.frac[ok]) * tb[d_edge]),
-    ]
+    idx = demand if isinstance(demand, PointIndex) else index_points(network, demand)
+    pts, ok = idx.points, idx.placed
+    access = pts.access_s[ok]
     src = np.repeat(np.arange(reach.n_sources), reach.counts())
     pair_d: list[IntArray] = []
     pair_c: list[IntArray] = []
-    pair_t: list[FloatArray] = []
-    for node_of, along in ends:
-        order = np.argsort(node_of, kind="stable")
-        ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(node_of, minlength=n), out=ptr[1:])
-        deg = ptr[reach.node + 1] - ptr[reach.node]
-        total = int(deg.sum())
-        if total == 0:
+    for order, ptr, along in idx.ends:
+        deg, offs = _expand(ptr, reach.node)
+        if not len(offs):
             continue
-        starts = np.repeat(ptr[reach.node], deg)
-        offs = np.arange(total) - np.repeat(np.cumsum(deg) - deg, deg)
-        dem = order[starts + offs]
+        dem = order[offs]
+        del offs
         with np.errstate(invalid="ignore"):
-            t = np.repeat(reach.time_s, deg) + along[dem] + demand.access_s[ok][dem]
+            t = np.repeat(reach.time_s, deg) + along[dem] + access[dem]
         keep = t <= limit_s
         pair_d.append(ok[dem[keep]])
         pair_c.append(np.repeat(src, deg)[keep])
-        pair_t.append(t[keep])
     # a demand point on a candidate's own edge is also reached directly along it
     cand = reach.sources
-    merged = pd.DataFrame({"edge": d_edge, "d": ok}).merge(
-        pd.DataFrame({"edge": cand.edge[cand.within], "c": np.flatnonzero(cand.within)}),
-        on="edge",
-    )
-    if len(merged):
-        d = merged["d"].to_numpy()
-        c = merged["c"].to_numpy()
-        df = demand.frac[d] - cand.frac[c]
-        ed = demand.edge[d]
+    c_all = np.flatnonzero(cand.within)
+    deg, offs = _expand(idx.edge_ptr, cand.edge[c_all])
+    if len(offs):
+        d = ok[idx.edge_order[offs]]
+        c = np.repeat(c_all, deg)
+        e = network.edges
+        tf = e["time_fwd_s"].to_numpy()
+        tb = e["time_bwd_s"].to_numpy()
+        df = pts.frac[d] - cand.frac[c]
+        ed = pts.edge[d]
         with np.errstate(invalid="ignore"):
-            t = cand.access_s[c] + demand.access_s[d] + np.where(df >= 0, df * tf[ed], -df * tb[ed])
+            t = cand.access_s[c] + pts.access_s[d] + np.where(df >= 0, df * tf[ed], -df * tb[ed])
         keep = t <= limit_s
         pair_d.append(d[keep])
         pair_c.append(c[keep])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,15 +23,19 @@ from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError
 from harbor_planner.network import (
     Anchors,
+    PointIndex,
+    Reachability,
     WalkNetwork,
     anchors_for,
+    index_points,
     pairs_within,
     reachability,
+    reachability_chunks,
 )
-from harbor_planner.resources import check_memory, coverage_bytes
-from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
+from harbor_planner.resources import check_memory, coverage_matrix_bytes
+from harbor_planner.settings import COVERAGE_CHUNK_SOURCES, MINUTES, SNAP_MAX_DIST_M
 
-__all__ = ["CoverageMatrix", "WalkSpacing", "coverage_matrix"]
+__all__ = ["CoverageMatrix", "WalkSpacing", "assemble_columns", "coverage_matrix"]
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +213,7 @@ def coverage_matrix(
     candidate_district: npt.ArrayLike | None = None,
     walk_spacing_m: float | None = None,
     progress: bool | None = None,
+    chunk_candidates: int = COVERAGE_CHUNK_SOURCES,
 ) -> CoverageMatrix:
     """Which candidates cover which demand within ``minutes`` of walking.
 
@@ -233,6 +239,16 @@ def coverage_matrix(
         network) to each other and to existing stations, for spacing measured on foot.
     progress
         Show progress bars (default: only on a terminal).
+    chunk_candidates
+        Candidates searched per block. The matrix is built a block of candidates at a time:
+        each block's searches are turned into its columns (int32 demand rows) and dropped, so
+        memory grows with the block and the final matrix, not with all searches at once.
+
+    Returns
+    -------
+    CoverageMatrix
+        ``covers`` is CSC with int32 ``indices``/``indptr`` (int64 only beyond 2^31 pairs),
+        sorted rows and boolean data.
 
     """
     from harbor_planner.network.snap import points_xy
@@ -245,32 +261,32 @@ def coverage_matrix(
         raise InputDataError("there are no candidate sites")
     limit = float(minutes) * 60.0
     check_memory(
-        coverage_bytes(network, len(candidates), len(points), minutes),
+        coverage_matrix_bytes(
+            network, len(candidates), len(points), minutes, chunk_sources=chunk_candidates
+        ),
         f"the coverage matrix of {len(candidates):,} candidates x {len(points):,} demand points",
         "optimize.candidate_spacing_m or the candidate file, or the demand (demand.spacing_m)",
     )
     cand = anchors_for(network, candidates, max_dist_m=max_dist_m)
     dem = anchors_for(network, points, max_dist_m=max_dist_m)
-    reach = reachability(network, cand, minutes=minutes, progress=progress)
-    d_idx, c_idx = pairs_within(network, reach, dem, limit)
-    covers = csr_matrix(
-        (np.ones(len(d_idx), dtype=bool), (d_idx, c_idx)), shape=(len(points), len(candidates))
-    ).tocsc()
-    covers.sum_duplicates()
-    covers.data[:] = True
+    dem_index = index_points(network, dem)
+    chunk = max(1, int(chunk_candidates))
+    blocks = reachability_chunks(
+        network, cand, minutes=minutes, chunk_sources=chunk, progress=progress,
+        desc="coverage matrix",
+    )  # fmt: skip
+    covers = assemble_columns(
+        (_block_columns(network, pos, r, dem_index, limit) for pos, r in blocks),
+        n_rows=len(points),
+        n_cols=len(candidates),
+    )
 
     from harbor_planner.analysis.coverage import open_stations
 
     existing = open_stations(existing)
-    existing_count = np.zeros(len(points), dtype=np.int64)
-    existing_xy = None
-    if existing is not None and len(existing):
-        st = anchors_for(network, existing, max_dist_m=max_dist_m)
-        st_reach = reachability(network, st, minutes=minutes, progress=progress)
-        e_d, e_s = pairs_within(network, st_reach, dem, limit)
-        key = unique_ints(e_d * len(existing) + e_s)
-        existing_count = np.bincount(key // len(existing), minlength=len(points))
-        existing_xy = points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
+    existing_count, existing_xy = _existing_counts(
+        network, existing, dem_index, minutes, max_dist_m, chunk=chunk, progress=progress
+    )
     weights = points["weight"].to_numpy(np.float64)
     cand_xy = points_xy(candidates, crs=network.crs, what="candidates")[0]
     ids = (
@@ -324,6 +340,105 @@ def coverage_matrix(
         walk_spacing=spacing,
         info=info,
     )
+
+
+def _existing_counts(
+    network: WalkNetwork,
+    existing: Any | None,
+    demand: PointIndex,
+    minutes: float,
+    max_dist_m: float,
+    *,
+    chunk: int,
+    progress: bool | None,
+) -> tuple[IntArray, FloatArray | None]:
+    """How many existing stations cover each demand point, and the placed stations' xy.
+
+    Counted a block of stations at a time: only one block's pairs are held.
+    """
+    from harbor_planner.network.snap import points_xy
+
+    n_dem = len(demand.points)
+    count = np.zeros(n_dem, dtype=np.int64)
+    if existing is None or not len(existing):
+        return count, None
+    st = anchors_for(network, existing, max_dist_m=max_dist_m)
+    blocks = reachability_chunks(
+        network, st, minutes=minutes, chunk_sources=chunk, progress=progress,
+        desc="existing stations",
+    )  # fmt: skip
+    for pos, r in blocks:
+        rows, _, _ = _block_columns(network, pos, r, demand, float(minutes) * 60.0)
+        count += np.bincount(rows, minlength=n_dem)
+    return count, points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
+
+
+def _block_columns(
+    network: WalkNetwork, pos: IntArray, reach: Reachability, demand: PointIndex, limit_s: float
+) -> tuple[npt.NDArray[np.int32], IntArray, IntArray]:
+    """One block's distinct (demand, source) pairs within ``limit_s``, column by column.
+
+    Returns the demand rows (int32, sorted within each column), the block's source
+    positions ``pos`` and how many rows each has.
+    """
+    d, c = pairs_within(network, reach, demand, limit_s)
+    n_dem = len(demand.points)
+    key = unique_ints(c * n_dem + d)  # the block's keys only: bounded by the block size
+    del d, c
+    col = key // n_dem
+    rows = (key - col * n_dem).astype(np.int32)
+    return rows, pos, np.bincount(col, minlength=len(pos))
+
+
+def assemble_columns(
+    blocks: Iterable[tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike]],
+    *,
+    n_rows: int,
+    n_cols: int,
+) -> csc_matrix:
+    """A boolean CSC matrix from blocks of columns, with int32 indices where they fit.
+
+    Parameters
+    ----------
+    blocks
+        ``(rows, cols, counts)``: the row indices of the block's columns one column after
+        the other (sorted, distinct within a column), which columns they are, and how many
+        rows each holds. A column appears in at most one block; columns in none are empty.
+    n_rows, n_cols
+        Shape of the matrix.
+
+    Returns
+    -------
+    scipy.sparse.csc_matrix
+        In canonical form, data ``True``; ``indices`` and ``indptr`` are int32 unless the
+        number of stored entries or of rows needs int64.
+
+    """
+    held: list[tuple[npt.NDArray[Any], IntArray, IntArray]] = []
+    counts = np.zeros(n_cols, dtype=np.int64)
+    for rows, cols, cnt in blocks:
+        cols = np.asarray(cols, dtype=np.int64)
+        cnt = np.asarray(cnt, dtype=np.int64)
+        counts[cols] = cnt
+        held.append((np.asarray(rows), cols, cnt))
+    indptr = np.zeros(n_cols + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    nnz = int(indptr[-1])
+    idx_t = np.int32 if max(nnz, n_rows, n_cols) < np.iinfo(np.int32).max else np.int64
+    indices = np.empty(nnz, dtype=idx_t)
+    while held:  # move each block into place and drop it
+        rows, cols, cnt = held.pop()
+        first = np.cumsum(cnt) - cnt
+        dest = np.arange(len(rows), dtype=np.int64)
+        dest += np.repeat(indptr[cols] - first, cnt)
+        indices[dest] = rows
+        del rows, dest
+    out = csc_matrix(
+        (np.ones(nnz, dtype=bool), indices, indptr.astype(idx_t)), shape=(n_rows, n_cols)
+    )
+    out.has_sorted_indices = True
+    out.has_canonical_format = True
+    return out
 
 
 def _walk_spacing(
