@@ -81,11 +81,15 @@ def reference_scan_within(path: Path, kept: Any) -> tuple[OsmScan, set[int]]:
     """The ways with a node inside ``kept`` (WGS-84 polygon): nodes, ways, nodes again."""
     import osmium
 
-    inside: dict[int, tuple[float, float]] = {}
+    ids, lons, lats = [], [], []
     for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
         loc = obj.location
-        if loc.valid() and shapely.contains_xy(kept, loc.lon, loc.lat):
-            inside[obj.id] = (loc.lon, loc.lat)
+        if loc.valid():
+            ids.append(obj.id), lons.append(loc.lon), lats.append(loc.lat)
+    hit = shapely.contains_xy(kept, np.asarray(lons), np.asarray(lats))
+    inside = {
+        i: (x, y) for i, x, y, h in zip(ids, lons, lats, hit.tolist(), strict=True) if h
+    }
     scan = OsmScan()
     fp = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
         osmium.filter.KeyFilter("highway")
