@@ -38,7 +38,7 @@ def _assert_whole_read_matches_reference(path: Path) -> None:
     new = read_osm_ways(path)
     scan, found, bad = reference_scan(path)
     _assert_same_ways(new, scan_to_ways(path, scan, found, bad))
-    assert new.read_stats["node_positions_held"] == new.read_stats["nodes_in_file"]
+    assert 0 < new.read_stats["node_positions_held"] <= new.read_stats["nodes_in_file"]
 
 
 def _assert_window_read_matches_reference(path: Path, bbox: str, margin_m: float) -> None:

@@ -196,39 +196,33 @@ _RECORDS_PER_CHUNK = 1 << 20
 
 
 class NodeLocations:
-    """The position of every node of an OSM file, gathered by libosmium, read in chunks.
+    """Node positions of an OSM file, gathered by libosmium and handed to numpy in chunks.
 
-    libosmium reads the nodes (in C++, no Python call per node) into its ``sparse_file_array``
-    location index: a temporary file of 16 bytes a node (id and fixed-point position) in
-    ``TMPDIR``, which numpy then reads in chunks of :data:`_RECORDS_PER_CHUNK` records, so what
-    stays in memory is what a caller keeps from it (see :meth:`lookup` and :meth:`select`),
-    not the file. Nodes with negative ids (new objects of a JOSM file) are not in the index;
-    ``lifts`` holds the ids of ``highway=elevator`` nodes. Use as a context manager: the
-    temporary file is removed on exit.
+    Each pass (:meth:`chunks`, :meth:`select`, :meth:`lookup`) has libosmium read the nodes
+    (in C++, no Python call per untagged node) into its ``sparse_file_array`` location index, a
+    temporary file in ``TMPDIR`` of 16 bytes a node (id and fixed-point position). Whenever it
+    holds :data:`_RECORDS_PER_CHUNK` records (checked at each tagged node, the only ones
+    pyosmium hands to Python) numpy reads them and the index starts again at its beginning, so
+    the index never grows much past a chunk (16 MiB) and what stays in memory is what the
+    caller keeps, not the file. Nodes with negative ids (new objects of a JOSM file) are not in
+    the index. After a pass, ``count`` is the number of nodes read and ``lifts`` the ids of
+    ``highway=elevator`` nodes. Use as a context manager: the temporary folder is removed on
+    exit.
     """
 
     def __init__(self, path: Path) -> None:
         import tempfile
 
-        import osmium
-
+        if "," in tempfile.gettempdir():  # libosmium reads "TYPE,FILE": no comma in FILE
+            raise InputDataError(
+                f"the temporary folder {tempfile.gettempdir()!r} has a comma in its path, which "
+                "libosmium's location index cannot use; set TMPDIR to a folder without one"
+            )
+        self.path = path
         self._dir = tempfile.TemporaryDirectory(prefix="harbor-planner-osm-")
         self.file = Path(self._dir.name) / "node_locations.bin"
-        lifts: list[int] = []
-        try:
-            table = osmium.index.create_map(f"sparse_file_array,{self.file}")
-            fp = (
-                osmium.FileProcessor(str(path), osmium.osm.NODE)
-                .with_locations(table)
-                .with_filter(osmium.filter.TagFilter(("highway", "elevator")))
-            )
-            lifts.extend(obj.id for obj in fp)
-            self.count = table.used_memory() // _LOCATION_RECORD.itemsize
-            del table, fp  # unmaps the index file
-        except BaseException:
-            self._dir.cleanup()
-            raise
-        self.lifts = np.unique(np.asarray(lifts, dtype=np.int64))
+        self.count = 0
+        self.lifts = np.zeros(0, dtype=np.int64)
 
     def __enter__(self) -> NodeLocations:
         return self
@@ -236,16 +230,42 @@ class NodeLocations:
     def __exit__(self, *exc: object) -> None:
         self._dir.cleanup()
 
+    def _records(self, table: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = table.used_memory() // _LOCATION_RECORD.itemsize
+        rec = np.fromfile(self.file, dtype=_LOCATION_RECORD, count=n)
+        table.clear()  # the next records overwrite these, in the same pages
+        self.count += rec.size
+        return rec["id"].astype(np.int64), rec["x"], rec["y"]
+
     def chunks(self) -> Any:
-        """Yield ``(ids, x, y)`` arrays (int64 ids, fixed-point int32 positions) in file order."""
-        left = self.count
-        with open(self.file, "rb") as f:
-            while left > 0:
-                rec = np.fromfile(f, dtype=_LOCATION_RECORD, count=min(left, _RECORDS_PER_CHUNK))
-                if rec.size == 0:
-                    break
-                left -= rec.size
-                yield rec["id"].astype(np.int64), rec["x"], rec["y"]
+        """One pass over the file's nodes, in chunks.
+
+        Yields
+        ------
+        (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+            Ids (int64) and fixed-point positions (int32, degrees x 10**7) of up to about
+            :data:`_RECORDS_PER_CHUNK` nodes, in file order.
+
+        """
+        import osmium
+
+        self.file.unlink(missing_ok=True)  # libosmium would take an old file's records
+        table = osmium.index.create_map(f"sparse_file_array,{self.file}")
+        fp = (
+            osmium.FileProcessor(str(self.path), osmium.osm.NODE)
+            .with_locations(table)
+            .with_filter(osmium.filter.EmptyTagFilter())
+        )
+        limit = _RECORDS_PER_CHUNK * _LOCATION_RECORD.itemsize
+        lifts: list[int] = []
+        self.count = 0
+        for obj in fp:  # the tagged nodes, already in the index
+            if obj.tags.get("highway") == "elevator":
+                lifts.append(obj.id)
+            if table.used_memory() >= limit:
+                yield self._records(table)
+        yield self._records(table)
+        self.lifts = np.unique(np.asarray(lifts, dtype=np.int64))
 
     def select(self, keep: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The records for which ``keep(ids, x, y)`` (a boolean array per chunk) is true.
