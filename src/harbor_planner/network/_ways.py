@@ -144,7 +144,17 @@ class EdgeSet:
 
 
 def _norm(col: pd.Series) -> pd.Series:
-    return col.astype("string").str.strip().str.lower()
+    """Tag values stripped and lower-cased (``string`` dtype, NA where missing).
+
+    The distinct values are normalised once and spread back by their codes: a city's ways
+    share a few dozen ``highway``/``foot``/``access`` values.
+    """
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+    normed = pd.Series(uniques, dtype=object).astype("string").str.strip().str.lower()
+    values = pd.array(np.full(len(col), pd.NA, dtype=object), dtype="string")
+    has = codes >= 0
+    values[has] = normed.to_numpy(dtype=object)[codes[has]]
+    return pd.Series(values, index=col.index, name=col.name)
 
 
 def incline_tags(values: pd.Series) -> tuple[npt.NDArray[np.int8], FloatArray]:
