@@ -191,8 +191,8 @@ _LOCATION_RECORD = np.dtype([("id", "<u8"), ("x", "<i4"), ("y", "<i4")])
 _UNDEFINED = 2**31 - 1
 #: Fixed-point coordinates per degree.
 _COORD_PER_DEG = 10_000_000
-#: Location records read from the index at once (16 MiB).
-_RECORDS_PER_CHUNK = 1 << 20
+#: Location records read from the index at once (4 MiB).
+_RECORDS_PER_CHUNK = 1 << 18
 
 
 class NodeLocations:
@@ -203,7 +203,7 @@ class NodeLocations:
     temporary file in ``TMPDIR`` of 16 bytes a node (id and fixed-point position). Whenever it
     holds :data:`_RECORDS_PER_CHUNK` records (checked at each tagged node, the only ones
     pyosmium hands to Python) numpy reads them and the index starts again at its beginning, so
-    the index never grows much past a chunk (16 MiB) and what stays in memory is what the
+    the index never grows much past a chunk (4 MiB) and what stays in memory is what the
     caller keeps, not the file. Nodes with negative ids (new objects of a JOSM file) are not in
     the index. After a pass, ``count`` is the number of nodes read and ``lifts`` the ids of
     ``highway=elevator`` nodes. Use as a context manager: the temporary folder is removed on
