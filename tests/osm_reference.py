@@ -87,9 +87,7 @@ def reference_scan_within(path: Path, kept: Any) -> tuple[OsmScan, set[int]]:
         if loc.valid():
             ids.append(obj.id), lons.append(loc.lon), lats.append(loc.lat)
     hit = shapely.contains_xy(kept, np.asarray(lons), np.asarray(lats))
-    inside = {
-        i: (x, y) for i, x, y, h in zip(ids, lons, lats, hit.tolist(), strict=True) if h
-    }
+    inside = {i: (x, y) for i, x, y, h in zip(ids, lons, lats, hit.tolist(), strict=True) if h}
     scan = OsmScan()
     fp = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
         osmium.filter.KeyFilter("highway")
