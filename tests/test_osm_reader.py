@@ -121,3 +121,24 @@ def test_window_memory_follows_the_window_not_the_file(
     # and the reader equals the reference on the mosaic (joins, several tiles)
     _assert_whole_read_matches_reference(nine)
     _assert_window_read_matches_reference(nine, bbox, 300.0)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_city_benchmark_runs_every_row(yuzhong_osm: Path) -> None:
+    """A tiny ``bench_network.py --city`` run: every row (ours, the window, the peers) ran."""
+    import subprocess
+
+    args = ["--city", "--nodes", "40000", "--osmnx-nodes", "19405", "--window-km2", "4"]
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_network.py"), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    rows = [line for line in lines if line.startswith(("| ours", "| pyrosm"))]
+    assert len(rows) == 5 and "| osmnx graph_from_xml" in proc.stdout, proc.stdout
+    assert "did not finish" not in proc.stdout and "failed" not in proc.stdout, proc.stdout
