@@ -10,7 +10,7 @@ mixes a staircase with a street), with shapely geometries and node indices.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -88,6 +88,10 @@ class RawWays:
         Ids of nodes that are lifts (``highway=elevator``).
     crs
         The metric CRS of ``xy``.
+    read_stats
+        Counts of how the source was read (OSM files: ``nodes_in_file``,
+        ``node_positions_held``, the node positions the reader held in memory); empty for
+        other sources and after :meth:`subset`.
 
     """
 
@@ -97,6 +101,7 @@ class RawWays:
     tags: pd.DataFrame
     elevator_nodes: IntArray
     crs: str
+    read_stats: dict[str, int] = field(default_factory=dict)
 
     def subset(self, keep: npt.NDArray[np.bool_]) -> RawWays:
         """The ways where ``keep`` (one flag per way) is true, in their order.
@@ -139,7 +144,17 @@ class EdgeSet:
 
 
 def _norm(col: pd.Series) -> pd.Series:
-    return col.astype("string").str.strip().str.lower()
+    """Tag values stripped and lower-cased (``string`` dtype, NA where missing).
+
+    The distinct values are normalised once and spread back by their codes: a city's ways
+    share a few dozen ``highway``/``foot``/``access`` values.
+    """
+    codes, uniques = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+    normed = pd.Series(uniques, dtype=object).astype("string").str.strip().str.lower()
+    values = pd.array(np.full(len(col), pd.NA, dtype=object), dtype="string")
+    has = codes >= 0
+    values[has] = normed.to_numpy(dtype=object)[codes[has]]
+    return pd.Series(values, index=col.index, name=col.name)
 
 
 def incline_tags(values: pd.Series) -> tuple[npt.NDArray[np.int8], FloatArray]:

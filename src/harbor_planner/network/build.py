@@ -413,7 +413,7 @@ def _read_all(
         )
     if area is not None:
         info["within"] = area.record()
-    return read_sources(
+    ways = read_sources(
         sources,
         kinds,
         area=area,
@@ -421,6 +421,9 @@ def _read_all(
         metric_crs=metric_crs,
         info=info,
     )
+    if ways.read_stats:  # one OSM file: how many node positions the reader held
+        info["osm_read"] = dict(ways.read_stats)
+    return ways
 
 
 def _build_from_source(

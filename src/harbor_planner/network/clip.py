@@ -7,11 +7,21 @@ kept whole when any of its nodes lies inside the area grown by a margin** (by de
 longest walk the study asks for, minutes x walking speed), so that streets just outside the
 area still route stations near its edge.
 
-OSM files are streamed in three passes, so memory follows what is kept, not the file:
+OSM files are streamed so that memory follows what is kept, not the file. libosmium reads the
+node positions into a temporary file (C++, 16 bytes a node in ``TMPDIR``; see
+:class:`~harbor_planner.network.osm.NodeLocations`), then:
 
-1. the nodes: the ids and positions of those inside the grown area (tested in chunks);
-2. the ways tagged ``highway``: those touching a node of pass 1 are kept (refs and tags);
-3. the nodes again: the positions of the kept ways' nodes outside the area (by id).
+1. numpy reads that index in chunks and keeps the nodes inside the grown area: first a test
+   against the area's bounds in fixed-point integers, then the polygon for those inside them;
+2. the ways tagged ``highway``: those with a node of pass 1 are kept (refs and tags);
+3. the positions of the kept ways' nodes outside the area are looked up in the index by id.
+
+The margin: a way is kept when one of its nodes lies within ``margin_m`` of the area (by
+default the longest walk the study asks for, :data:`~harbor_planner.settings.MINUTES` at the
+walking speed: 1,125 m at 4.5 km/h), and then kept whole, however far it runs on. A street
+whose nodes all lie farther out is dropped even when its straight segment passes nearer (a
+long way with no node in the grown area): a margin of a walk's length leaves such cases far
+from any station that matters.
 
 Line layers are read with a mask (pyogrio reads only the features meeting the grown area);
 other sources (GraphML, ``place:``) are read whole and their ways kept the same way.
@@ -33,8 +43,17 @@ import shapely
 
 from harbor_planner.errors import InputDataError
 from harbor_planner.network._crs import metric_crs_for
-from harbor_planner.network._ways import WAY_TAGS, RawWays
-from harbor_planner.network.osm import OsmScan, osm_read_error, scan_to_ways
+from harbor_planner.network._ways import RawWays
+from harbor_planner.network.osm import (
+    NodeLocations,
+    OsmScan,
+    locate_refs,
+    osm_read_error,
+    resolve_nodes,
+    scan_to_ways,
+    sorted_isin,
+    way_row,
+)
 
 __all__ = [
     "ClipArea",
@@ -46,9 +65,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-#: Node positions tested against the area at once (pass 1) / way refs per chunk (pass 2).
-_CHUNK = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -264,133 +280,86 @@ def clip_area(*, within: Any = None, bbox: Any = None, margin_m: float) -> ClipA
     return ClipArea(region=region, kept=kept, name=name, margin_m=float(margin_m))
 
 
-def _sorted_isin(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
-    """``np.isin`` against a sorted array, by binary search."""
-    if sorted_ids.size == 0:
-        return np.zeros(values.shape, dtype=bool)
-    pos = np.minimum(np.searchsorted(sorted_ids, values), sorted_ids.size - 1)
-    return sorted_ids[pos] == values
+def _nodes_inside(locs: NodeLocations, area: ClipArea) -> tuple[np.ndarray, np.ndarray]:
+    """Pass 1: sorted ids and ``(n, 2)`` lon/lat of the nodes inside the grown area.
 
+    Each chunk of positions is tested against the area's bounds in fixed-point integers, then
+    the few inside the bounds against the area itself; only those are kept.
+    """
+    w, s, e, n = (round(b * 10_000_000) for b in shapely.bounds(area.kept))
 
-def _nodes_inside(path: Path, area: ClipArea) -> tuple[np.ndarray, np.ndarray, set[int]]:
-    """Pass 1: sorted ids and ``(n, 2)`` lon/lat of the nodes inside the grown area; lifts."""
-    import osmium
+    def inside(ids: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        hit = (x >= w) & (x <= e) & (y >= s) & (y <= n)
+        pos = np.flatnonzero(hit)
+        hit[pos] = shapely.contains_xy(area.kept, x[pos] / 1e7, y[pos] / 1e7)
+        return hit
 
-    w, s, e, n = shapely.bounds(area.kept)
-    ids: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    kept_ids: list[np.ndarray] = []
-    kept_ll: list[np.ndarray] = []
-    lifts: set[int] = set()
-
-    def flush() -> None:
-        lon, lat = np.asarray(lons), np.asarray(lats)
-        inside = shapely.contains_xy(area.kept, lon, lat)
-        kept_ids.append(np.asarray(ids, dtype=np.int64)[inside])
-        kept_ll.append(np.column_stack([lon, lat])[inside])
-        ids.clear(), lons.clear(), lats.clear()
-
-    for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
-        loc = obj.location
-        if not loc.valid():
-            continue
-        lon, lat = loc.lon, loc.lat
-        if w <= lon <= e and s <= lat <= n:
-            ids.append(obj.id)
-            lons.append(lon)
-            lats.append(lat)
-            if obj.tags.get("highway") == "elevator":
-                lifts.add(obj.id)
-            if len(ids) >= _CHUNK:
-                flush()
-    flush()
-    all_ids = np.concatenate(kept_ids)
-    lonlat = np.vstack(kept_ll).reshape(-1, 2)
-    order = np.argsort(all_ids, kind="stable")
-    return all_ids[order], lonlat[order], lifts
+    ids, lonlat, ok = locs.select(inside)
+    return ids[ok], lonlat[ok]
 
 
 def _ways_touching(path: Path, inside: np.ndarray) -> OsmScan:
-    """Pass 2: the ``highway`` ways with a node in ``inside`` (refs and tags, no positions)."""
+    """Pass 2: the ``highway`` ways with a node in ``inside`` (refs and tags, no positions).
+
+    Ways with a negative node id (new objects of a JOSM file, which libosmium's index does not
+    hold) are kept too; :func:`_drop_far_negative` decides on them.
+    """
     import osmium
 
     scan = OsmScan()
     refs: list[int] = []
     sizes: list[int] = []
-    rows: list[dict[str, Any]] = []
-    kept_refs: list[np.ndarray] = []
-
-    def flush() -> None:
-        if not sizes:
-            return
-        r = np.asarray(refs, dtype=np.int64)
-        size = np.asarray(sizes, dtype=np.int64)
-        way_of = np.repeat(np.arange(size.size), size)
-        touch = np.bincount(way_of[_sorted_isin(r, inside)], minlength=size.size) > 0
-        kept_refs.append(r[touch[way_of]])
-        scan.ptr.extend((scan.ptr[-1] + np.cumsum(size[touch])).tolist())
-        scan.rows.extend(row for row, t in zip(rows, touch, strict=True) if t)
-        refs.clear(), sizes.clear(), rows.clear()
-
+    inside_set = set(inside.tolist())
     fp = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
         osmium.filter.KeyFilter("highway")
     )
     for obj in fp:
-        if len(obj.nodes) < 2:
+        way_refs = [nd.ref for nd in obj.nodes]
+        if len(way_refs) < 2 or (inside_set.isdisjoint(way_refs) and min(way_refs) >= 0):
             continue
-        refs.extend(nd.ref for nd in obj.nodes)
-        sizes.append(len(obj.nodes))
-        row = {k: obj.tags.get(k) for k in WAY_TAGS}
-        row["way_id"] = obj.id
-        rows.append(row)
-        if len(refs) >= _CHUNK:
-            flush()
-    flush()
-    scan.refs = np.concatenate(kept_refs) if kept_refs else np.zeros(0, np.int64)  # type: ignore[assignment]
+        refs.extend(way_refs)
+        sizes.append(len(way_refs))
+        scan.rows.append(way_row(obj))
+    scan.refs = np.asarray(refs, dtype=np.int64)
+    scan.ptr = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])
     return scan
 
 
-def _outside_nodes(
-    path: Path, wanted: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, set[int], set[int]]:
-    """Pass 3: sorted ids and lon/lat of the kept ways' nodes outside; invalid ones; lifts."""
-    import osmium
-
-    ids: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    bad: set[int] = set()
-    lifts: set[int] = set()
-    # no osmium IdFilter: its id bitmap grows with the spread of the ids (~150 MB for a
-    # district's ids), not with their number
-    wanted_set = set(wanted.tolist())
-    if wanted_set:
-        for obj in osmium.FileProcessor(str(path), osmium.osm.NODE):
-            if obj.id not in wanted_set:
-                continue
-            loc = obj.location
-            if loc.valid():
-                ids.append(obj.id)
-                lons.append(loc.lon)
-                lats.append(loc.lat)
-            else:
-                bad.add(obj.id)
-            if obj.tags.get("highway") == "elevator":
-                lifts.add(obj.id)
-    found = np.asarray(ids, dtype=np.int64)
-    order = np.argsort(found, kind="stable")
-    return found[order], np.column_stack([lons, lats]).reshape(-1, 2)[order], bad, lifts
+def _drop_far_negative(
+    path: Path, scan: OsmScan, inside: np.ndarray, lonlat: np.ndarray, area: ClipArea
+) -> tuple[np.ndarray, np.ndarray]:
+    """Add the negative-id nodes inside the area to ``inside``; drop the ways not touching it."""
+    negative = np.unique(scan.refs[scan.refs < 0])
+    if negative.size == 0:
+        return inside, lonlat
+    found, _ = resolve_nodes(path, set(negative.tolist()))
+    ids = np.fromiter(found, np.int64, len(found))
+    ll = np.asarray([found[int(i)] for i in ids], np.float64).reshape(-1, 2)
+    near = shapely.contains_xy(area.kept, ll[:, 0], ll[:, 1])
+    all_ids = np.concatenate([inside, ids[near]])
+    order = np.argsort(all_ids, kind="stable")
+    inside, lonlat = all_ids[order], np.vstack([lonlat, ll[near]])[order]
+    sizes = np.diff(scan.ptr)
+    way_of = np.repeat(np.arange(sizes.size), sizes)
+    keep = np.bincount(way_of[sorted_isin(scan.refs, inside)], minlength=sizes.size) > 0
+    scan.refs = scan.refs[keep[way_of]]
+    scan.ptr = np.concatenate([[0], np.cumsum(sizes[keep])])
+    scan.rows = [row for row, k in zip(scan.rows, keep, strict=True) if k]
+    return inside, lonlat
 
 
 def read_osm_ways_within(
     path: str | Path, area: ClipArea, *, metric_crs: str | None = None
 ) -> RawWays:
-    """Read the ``highway`` ways of an OSM file that reach into ``area``, in three passes.
+    """Read the ``highway`` ways of an OSM file that reach into ``area``.
 
-    Ways crossing the edge of the grown area are kept whole (their nodes outside are found
-    in pass 3); everything else about hostile files is as in
-    :func:`~harbor_planner.network.osm.read_osm_ways`.
+    libosmium reads every node position into a temporary index (C++;
+    :class:`~harbor_planner.network.osm.NodeLocations`); numpy keeps those inside the grown
+    area (pass 1); the ways tagged ``highway`` with a node among them are kept (pass 2); the
+    positions of their nodes outside the area are looked up in the index (pass 3). Memory
+    holds the positions kept, not the file's (``read_stats["node_positions_held"]``). Ways
+    crossing the edge of the grown area are kept whole; everything else about hostile files
+    is as in :func:`~harbor_planner.network.osm.read_osm_ways`.
 
     Parameters
     ----------
@@ -421,35 +390,43 @@ def read_osm_ways_within(
     if not path.is_file():
         raise InputDataError("file not found", path=path)
     try:
-        inside, lonlat, lifts = _nodes_inside(path, area)
-        scan = _ways_touching(path, inside)
-        refs = np.asarray(scan.refs, dtype=np.int64)
-        known = _sorted_isin(refs, inside)
-        outside = np.unique(refs[~known])
-        found, found_ll, bad, more_lifts = _outside_nodes(path, outside)
+        with NodeLocations(path) as locs:
+            inside, lonlat = _nodes_inside(locs, area)
+            scan = _ways_touching(path, inside)
+            inside, lonlat = _drop_far_negative(path, scan, inside, lonlat, area)
+            if not scan.rows:
+                raise NetworkError(
+                    f"{path}: no way tagged highway=* reaches within {area.margin_m:g} m of "
+                    f"{area.name}; does the file cover the area?"
+                )
+            refs = scan.refs
+            known = sorted_isin(refs, inside)
+            ll = np.full((refs.size, 2), np.nan)
+            ll[known] = lonlat[np.searchsorted(inside, refs[known])]
+            scan.lons, scan.lats = ll[:, 0], ll[:, 1]
+            bad, held_outside = locate_refs(path, scan, locs, known=inside)
+            lifts = locs.lifts
     except (RuntimeError, osmium.InvalidLocationError) as exc:
         raise osm_read_error(path, exc) from None
-    if not scan.rows:
-        raise NetworkError(
-            f"{path}: no way tagged highway=* reaches within {area.margin_m:g} m of "
-            f"{area.name}; does the file cover the area?"
-        )
-    ll = np.full((refs.size, 2), np.nan)
-    for ids, pos_ll, hit in ((inside, lonlat, known), (found, found_ll, ~known)):
-        hit = hit & _sorted_isin(refs, ids)
-        ll[hit] = pos_ll[np.searchsorted(ids, refs[hit])]
-    scan.lons, scan.lats = ll[:, 0], ll[:, 1]  # type: ignore[assignment]
-    scan.lifts = sorted(lifts | more_lifts)
-    scan.unknown = set(outside.tolist()) - set(found.tolist())
+    scan.lifts = lifts[sorted_isin(lifts, np.unique(refs))].tolist()
+    outside = int(np.unique(refs[~known]).size)
+    stats = {
+        "nodes_in_file": locs.count,
+        "node_positions_held": int(inside.size) + held_outside,
+        "nodes_inside": int(inside.size),
+    }
     log.info(
-        "%s: %d highway ways reach into %s (+%g m); %d of their nodes lie outside",
+        "%s: %d highway ways reach into %s (+%g m); %d of their nodes lie outside; "
+        "%d of the file's %d node positions held",
         path.name,
         len(scan.rows),
         area.name,
         area.margin_m,
-        outside.size,
+        outside,
+        stats["node_positions_held"],
+        locs.count,
     )
-    return scan_to_ways(path, scan, {}, bad, metric_crs=metric_crs)
+    return scan_to_ways(path, scan, {}, bad, metric_crs=metric_crs, stats=stats)
 
 
 def clip_ways(ways: RawWays, area: ClipArea) -> RawWays:

@@ -1,7 +1,9 @@
 """Read OpenStreetMap sources into :class:`~harbor_planner.network._ways.RawWays`.
 
-* OSM XML (``.osm``, ``.osm.bz2``, ``.osm.gz``), PBF (``.osm.pbf``) and o5m through pyosmium, one
-  streaming pass with node locations cached in C++;
+* OSM XML (``.osm``, ``.osm.bz2``, ``.osm.gz``), PBF (``.osm.pbf``) and o5m through pyosmium:
+  libosmium reads the node positions into a temporary location index (C++, no Python call per
+  node; :class:`NodeLocations`), Python reads the ``highway`` ways (their refs and tags), and
+  numpy looks their nodes' positions up in the index in chunks;
 * a GraphML saved by OSMnx (``osmnx.save_graphml``);
 * ``place:NAME``, downloaded through OSMnx (needs the internet; OSMnx caches the responses).
 """
@@ -24,14 +26,20 @@ from harbor_planner.network._ways import WAY_TAGS, RawWays
 
 __all__ = [
     "OSM_SUFFIXES",
+    "ROW_COLUMNS",
+    "NodeLocations",
     "OsmScan",
     "find_unparsable_node",
     "is_osm_path",
+    "locate_refs",
     "osm_read_error",
     "read_graphml_ways",
     "read_osm_ways",
     "read_place_ways",
+    "resolve_nodes",
     "scan_to_ways",
+    "sorted_isin",
+    "way_row",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,19 +81,20 @@ _MAX_LISTED = 5
 
 @dataclass
 class OsmScan:
-    """Highway ways of an OSM file as flat lists; ``nan`` where a node has no position yet.
+    """Highway ways of an OSM file as flat arrays; ``nan`` where a node has no position yet.
 
-    ``ptr`` are the offsets of each way's positions in ``refs``/``lons``/``lats``; ``rows``
-    the tags (:data:`~harbor_planner.network._ways.WAY_TAGS` and ``way_id``) of each way;
-    ``lifts`` the ids of ``highway=elevator`` nodes; ``unknown`` the ids of nodes not found
-    (yet) and ``bad`` those found with an invalid position.
+    ``ptr`` are the offsets of each way's positions in ``refs``/``lons``/``lats`` (lists or
+    arrays); ``rows`` the tags of each way, one tuple of :data:`ROW_COLUMNS` (the
+    :data:`~harbor_planner.network._ways.WAY_TAGS` and ``way_id``) a way; ``lifts`` the ids
+    of ``highway=elevator`` nodes; ``unknown`` the ids of nodes not found and ``bad`` those
+    found with an invalid position.
     """
 
-    ptr: list[int] = field(default_factory=lambda: [0])
-    refs: list[int] = field(default_factory=list)
-    lons: list[float] = field(default_factory=list)
-    lats: list[float] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    ptr: Any = field(default_factory=lambda: [0])
+    refs: Any = field(default_factory=list)
+    lons: Any = field(default_factory=list)
+    lats: Any = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
     lifts: list[int] = field(default_factory=list)
     unknown: set[int] = field(default_factory=set)
     bad: set[int] = field(default_factory=set)
@@ -175,51 +184,238 @@ def find_unparsable_node(path: str | Path) -> tuple[str, str | None, str | None]
     return None
 
 
+#: One record of libosmium's ``sparse_file_array`` node location index: the node id, then
+#: its position as fixed-point integers (degrees x 10**7), as libosmium writes it.
+_LOCATION_RECORD = np.dtype([("id", "<u8"), ("x", "<i4"), ("y", "<i4")])
+#: libosmium's "no coordinate" (a node without ``lat``/``lon``).
+_UNDEFINED = 2**31 - 1
+#: Fixed-point coordinates per degree.
+_COORD_PER_DEG = 10_000_000
+#: Location records read from the index at once (4 MiB).
+_RECORDS_PER_CHUNK = 1 << 18
+
+
+class NodeLocations:
+    """Node positions of an OSM file, gathered by libosmium and handed to numpy in chunks.
+
+    Each pass (:meth:`chunks`, :meth:`select`, :meth:`lookup`) has libosmium read the nodes
+    (in C++, no Python call per untagged node) into its ``sparse_file_array`` location index, a
+    temporary file in ``TMPDIR`` of 16 bytes a node (id and fixed-point position). Whenever it
+    holds :data:`_RECORDS_PER_CHUNK` records (checked at each tagged node, the only ones
+    pyosmium hands to Python) numpy reads them and the index starts again at its beginning, so
+    the index never grows much past a chunk (4 MiB) and what stays in memory is what the
+    caller keeps, not the file. Nodes with negative ids (new objects of a JOSM file) are not in
+    the index. After a pass, ``count`` is the number of nodes read and ``lifts`` the ids of
+    ``highway=elevator`` nodes. Use as a context manager: the temporary folder is removed on
+    exit.
+    """
+
+    def __init__(self, path: Path) -> None:
+        import tempfile
+
+        if "," in tempfile.gettempdir():  # libosmium reads "TYPE,FILE": no comma in FILE
+            raise InputDataError(
+                f"the temporary folder {tempfile.gettempdir()!r} has a comma in its path, which "
+                "libosmium's location index cannot use; set TMPDIR to a folder without one"
+            )
+        self.path = path
+        self._dir = tempfile.TemporaryDirectory(prefix="harbor-planner-osm-")
+        self.file = Path(self._dir.name) / "node_locations.bin"
+        self.count = 0
+        self.lifts = np.zeros(0, dtype=np.int64)
+
+    def __enter__(self) -> NodeLocations:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._dir.cleanup()
+
+    def _records(self, table: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = table.used_memory() // _LOCATION_RECORD.itemsize
+        rec = np.fromfile(self.file, dtype=_LOCATION_RECORD, count=n)
+        table.clear()  # the next records overwrite these, in the same pages
+        self.count += rec.size
+        return rec["id"].astype(np.int64), rec["x"], rec["y"]
+
+    def chunks(self) -> Any:
+        """One pass over the file's nodes, in chunks.
+
+        Yields
+        ------
+        (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+            Ids (int64) and fixed-point positions (int32, degrees x 10**7) of up to about
+            :data:`_RECORDS_PER_CHUNK` nodes, in file order.
+
+        """
+        import osmium
+
+        self.file.unlink(missing_ok=True)  # libosmium would take an old file's records
+        table = osmium.index.create_map(f"sparse_file_array,{self.file}")
+        fp = (
+            osmium.FileProcessor(str(self.path), osmium.osm.NODE)
+            .with_locations(table)
+            .with_filter(osmium.filter.EmptyTagFilter())
+        )
+        limit = _RECORDS_PER_CHUNK * _LOCATION_RECORD.itemsize
+        lifts: list[int] = []
+        self.count = 0
+        for obj in fp:  # the tagged nodes, already in the index
+            if obj.tags.get("highway") == "elevator":
+                lifts.append(obj.id)
+            if table.used_memory() >= limit:
+                yield self._records(table)
+        yield self._records(table)
+        self.lifts = np.unique(np.asarray(lifts, dtype=np.int64))
+
+    def select(self, keep: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The records for which ``keep(ids, x, y)`` (a boolean array per chunk) is true.
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+            Ids sorted ascending (a node given twice is kept once), their ``(n, 2)`` lon/lat
+            (``nan`` where the position is invalid) and whether each position is valid.
+
+        """
+        ids, xs, ys = [np.zeros(0, np.int64)], [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
+        for cid, cx, cy in self.chunks():
+            hit = keep(cid, cx, cy)
+            ids.append(cid[hit]), xs.append(cx[hit]), ys.append(cy[hit])
+        found = np.concatenate(ids)
+        found, first = np.unique(found, return_index=True)
+        x, y = np.concatenate(xs)[first], np.concatenate(ys)[first]
+        ok = (np.abs(x.astype(np.int64)) <= 180 * _COORD_PER_DEG) & (
+            np.abs(y.astype(np.int64)) <= 90 * _COORD_PER_DEG
+        )
+        lonlat = np.column_stack([x / _COORD_PER_DEG, y / _COORD_PER_DEG]).reshape(-1, 2)
+        lonlat[~ok] = np.nan
+        return found, lonlat, ok
+
+    def lookup(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The records of the nodes ``wanted`` (sorted unique ids), as :meth:`select`."""
+        return self.select(lambda ids, x, y: sorted_isin(ids, wanted))
+
+
+def sorted_isin(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_ids)`` for a sorted ``sorted_ids``, by binary search.
+
+    Parameters
+    ----------
+    values
+        Any int64 array.
+    sorted_ids
+        Ascending int64 ids.
+
+    Returns
+    -------
+    numpy.ndarray
+        Booleans shaped like ``values``.
+
+    """
+    if sorted_ids.size == 0:
+        return np.zeros(values.shape, dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_ids, values), sorted_ids.size - 1)
+    return sorted_ids[pos] == values
+
+
+def way_row(obj: Any) -> tuple[Any, ...]:
+    """The :data:`~harbor_planner.network._ways.WAY_TAGS` values and the id of a pyosmium way."""
+    tags = obj.tags
+    return (*(tags.get(k) for k in WAY_TAGS), obj.id)
+
+
+#: Columns of the tag table built from :func:`way_row` tuples.
+ROW_COLUMNS: tuple[str, ...] = (*WAY_TAGS, "way_id")
+
+
 def _scan_highways(path: Path) -> OsmScan:
-    """Pass 1: the highway ways, lift nodes and node positions known from the cache."""
+    """The ways tagged ``highway`` with two nodes or more: refs, offsets and tags, no positions."""
     import osmium
 
-    undefined = 2**31 - 1  # libosmium's "no coordinate"
     scan = OsmScan()
-    fp = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway"))
+    refs: list[int] = []
+    sizes: list[int] = []
+    fp = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
+        osmium.filter.KeyFilter("highway")
     )
     for obj in fp:
-        if obj.is_node():
-            if obj.tags.get("highway") == "elevator":
-                scan.lifts.append(obj.id)
+        way_refs = [nd.ref for nd in obj.nodes]
+        if len(way_refs) < 2:
             continue
-        if not obj.is_way() or len(obj.nodes) < 2:
-            continue
-        for nd in obj.nodes:
-            loc = nd.location
-            scan.refs.append(nd.ref)
-            if loc.valid():
-                scan.lons.append(loc.lon)
-                scan.lats.append(loc.lat)
-                continue
-            scan.lons.append(math.nan)
-            scan.lats.append(math.nan)
-            # a node seen with an out-of-range position, or one not seen (yet)
-            if loc.x != undefined or loc.y != undefined:
-                scan.bad.add(nd.ref)
-            else:
-                scan.unknown.add(nd.ref)
-        scan.ptr.append(len(scan.refs))
-        row = {k: obj.tags.get(k) for k in WAY_TAGS}
-        row["way_id"] = obj.id
-        scan.rows.append(row)
+        refs.extend(way_refs)
+        sizes.append(len(way_refs))
+        scan.rows.append(way_row(obj))
+    scan.refs = np.asarray(refs, dtype=np.int64)  # type: ignore[assignment]
+    scan.ptr = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)])  # type: ignore[assignment]
     return scan
 
 
-def _resolve_nodes(path: Path, wanted: set[int]) -> tuple[dict[int, tuple[float, float]], set[int]]:
-    """Pass 2: positions of nodes the location cache did not give.
+def locate_refs(
+    path: Path, scan: OsmScan, locs: NodeLocations, *, known: np.ndarray | None = None
+) -> tuple[set[int], int]:
+    """Fill ``scan.lons``/``lats`` from ``locs`` (and a pass for negative ids); its gaps.
 
-    libosmium's cache keeps no negative ids (new objects of a JOSM file) and knows no node
-    that comes after its way (an unsorted file); both are looked up here. Returns the
-    positions found and the ids of nodes present with an invalid position.
+    ``known`` are ids already placed (their ``nan`` positions are left for the caller).
+    Sets ``scan.unknown`` to the ids in no record and returns the ids present with an
+    invalid position and how many positions are held in memory.
+    """
+    refs = np.asarray(scan.refs, dtype=np.int64)
+    wanted = np.unique(refs)
+    if known is not None:
+        wanted = wanted[~sorted_isin(wanted, known)]
+    ids, lonlat, ok = locs.lookup(wanted)
+    bad = set(ids[~ok].tolist())
+    missing = wanted[~sorted_isin(wanted, ids)]
+    negative = missing[missing < 0]
+    if negative.size:  # libosmium's index keeps no negative ids: look them up
+        found, bad_late = resolve_nodes(path, set(negative.tolist()))
+        bad |= bad_late
+        if found:
+            extra = np.fromiter(found, np.int64, len(found))
+            order = np.argsort(extra)
+            extra_ll = np.asarray([found[int(i)] for i in extra[order]], np.float64)
+            ids, lonlat = _merge_sorted(ids, lonlat, extra[order], extra_ll.reshape(-1, 2))
+        missing = missing[~sorted_isin(missing, ids)]
+    scan.unknown = set(missing.tolist()) - bad
+    hit = sorted_isin(refs, ids)
+    ll = np.full((refs.size, 2), np.nan)
+    ll[hit] = lonlat[np.searchsorted(ids, refs[hit])]
+    if known is None:
+        scan.lons, scan.lats = ll[:, 0], ll[:, 1]  # type: ignore[assignment]
+    else:
+        fill = ~sorted_isin(refs, known)
+        lons, lats = np.asarray(scan.lons, np.float64), np.asarray(scan.lats, np.float64)
+        lons[fill], lats[fill] = ll[fill, 0], ll[fill, 1]
+        scan.lons, scan.lats = lons, lats  # type: ignore[assignment]
+    return bad, int(ids.size)
+
+
+def _merge_sorted(
+    ids: np.ndarray, lonlat: np.ndarray, more: np.ndarray, more_ll: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    all_ids = np.concatenate([ids, more])
+    order = np.argsort(all_ids, kind="stable")
+    return all_ids[order], np.vstack([lonlat, more_ll])[order]
+
+
+def resolve_nodes(path: Path, wanted: set[int]) -> tuple[dict[int, tuple[float, float]], set[int]]:
+    """Positions of the nodes ``wanted`` by a pass over the file's nodes in Python.
+
+    For the nodes libosmium's location index does not hold: negative ids (new objects of a
+    JOSM file). Returns the positions ``(lon, lat)`` found and the ids of nodes present with
+    an invalid position.
+
+    Parameters
+    ----------
+    path
+        The OSM file.
+    wanted
+        Node ids.
+
+    Returns
+    -------
+    (dict, set)
+
     """
     import osmium
 
@@ -273,7 +469,7 @@ def _split_at_gaps(
         "ways_dropped": int((gappy & (runs_per_way == 0)).sum()),
     }
     ptr = np.concatenate([[0], np.cumsum(run_len[keep_run])]).astype(np.int64)
-    tags = pd.DataFrame(scan.rows).iloc[run_way].reset_index(drop=True)
+    tags = pd.DataFrame(scan.rows, columns=list(ROW_COLUMNS)).iloc[run_way].reset_index(drop=True)
     return ptr, refs[keep], lonlat[keep], tags, counts
 
 
@@ -319,8 +515,9 @@ def read_osm_ways(path: str | Path, *, metric_crs: str | None = None) -> RawWays
     * a node whose position is not a number at all (``lat="abc"``, ``"nan"``, ``""``)
       stops libosmium: that is an :class:`~harbor_planner.errors.InputDataError` naming the
       node and the file;
-    * negative ids (new objects of a JOSM file) are ids like any other; nodes that come
-      after their way (an unsorted file) are found in a second pass;
+    * negative ids (new objects of a JOSM file) are ids like any other (looked up in a
+      pass of their own: libosmium's index keeps none); nodes that come after their way (an
+      unsorted file) are found like the others, the positions being read before the ways;
     * a truncated or corrupt file is an :class:`~harbor_planner.errors.InputDataError`.
 
     Parameters
@@ -344,16 +541,15 @@ def read_osm_ways(path: str | Path, *, metric_crs: str | None = None) -> RawWays
     path = Path(path)
     if not path.is_file():
         raise InputDataError("file not found", path=path)
-    found: dict[int, tuple[float, float]] = {}
     try:
-        scan = _scan_highways(path)
-        bad = set(scan.bad)
-        if scan.unknown:
-            found, bad_late = _resolve_nodes(path, scan.unknown)
-            bad |= bad_late
+        with NodeLocations(path) as locs:
+            scan = _scan_highways(path)
+            bad, held = locate_refs(path, scan, locs)
+            scan.lifts = locs.lifts.tolist()
     except (RuntimeError, osmium.InvalidLocationError) as exc:
         raise osm_read_error(path, exc) from None
-    return scan_to_ways(path, scan, found, bad, metric_crs=metric_crs)
+    stats = {"nodes_in_file": locs.count, "node_positions_held": held}
+    return scan_to_ways(path, scan, {}, bad, metric_crs=metric_crs, stats=stats)
 
 
 def scan_to_ways(
@@ -363,6 +559,7 @@ def scan_to_ways(
     bad: set[int],
     *,
     metric_crs: str | None = None,
+    stats: dict[str, int] | None = None,
 ) -> RawWays:
     """Ways of a scanned OSM file: cut at nodes without a position, in a metric CRS.
 
@@ -378,6 +575,9 @@ def scan_to_ways(
         Ids of nodes present with an invalid position (warned about).
     metric_crs
         CRS for lengths; default the local UTM zone.
+    stats
+        Counts of the read (``nodes_in_file``, ``node_positions_held``...) kept as the ways'
+        ``read_stats``.
 
     Returns
     -------
@@ -406,8 +606,9 @@ def scan_to_ways(
         node_id=refs,
         xy=xy,
         tags=tags,
-        elevator_nodes=np.asarray(sorted(set(scan.lifts)), dtype=np.int64),
+        elevator_nodes=np.unique(np.asarray(scan.lifts, dtype=np.int64)),
         crs=crs,
+        read_stats=dict(stats or {}),
     )
 
 
