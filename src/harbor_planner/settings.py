@@ -235,6 +235,17 @@ TIME_LIMIT_S: float = 600.0
 #: Relative optimality gap at which the exact solver stops.
 MIP_GAP: float = 1e-4
 
+# ---- partitioned runs on dask.distributed (issue 18; pipeline/partition.py, cluster.py) ----
+#: ``run.partition``: split the study by district (``coverage.districts``, else Chongqing's
+#: 区县); any other value is a polygon layer whose polygons are the parts.
+PARTITION_DISTRICT: str = "district"
+#: Worker processes of the local cluster when no scheduler is given (``None``: one per CPU).
+PARTITION_WORKERS: int | None = None
+#: Dask runs a failed part again this many times before the run fails.
+PARTITION_RETRIES: int = 1
+#: Name columns looked for in a partition layer when ``run.partition_name`` is not given.
+PARTITION_NAME_COLUMNS: tuple[str, ...] = ("name", "name_zh", "district", "区县", "NAME")
+
 # ----------------------------------------------------------------------------- outputs
 
 #: Kinds of output a result folder can hold.

@@ -46,6 +46,7 @@ __all__ = [
     "arrival_times",
     "pairs_within",
     "reachability",
+    "speed_bound_ms",
 ]
 
 log = logging.getLogger(__name__)
@@ -243,8 +244,23 @@ def _source_links(network: WalkNetwork, anchors: Anchors) -> tuple[IntArray, Flo
     return ends.astype(np.int64), t
 
 
-def _speed_bound_ms(network: WalkNetwork) -> float:
-    """The fastest any edge is walked (length / time), m/s: bounds straight-line reach."""
+def speed_bound_ms(network: WalkNetwork) -> float:
+    """The fastest any edge is walked (length / time), m/s: bounds straight-line reach.
+
+    Escalators, lifts and downhill slopes included: no walk of ``t`` seconds ends farther
+    than ``speed_bound_ms(network) * t`` metres (in a straight line) from where it started.
+
+    Parameters
+    ----------
+    network
+        The walk network (its edge lengths and times).
+
+    Returns
+    -------
+    float
+        Metres per second, at least the walk model's flat speed.
+
+    """
     e = network.edges
     length = e["length_m"].to_numpy()
     t = np.minimum(e["time_fwd_s"].to_numpy(), e["time_bwd_s"].to_numpy())
@@ -295,7 +311,7 @@ def reachability(
     n = network.n_nodes
     graph = network.time_graph()
     tree = cKDTree(network.node_xy)
-    radius = _speed_bound_ms(network) * limit + 1.0
+    radius = speed_bound_ms(network) * limit + 1.0
     axy = anchors.xy(network) if len(anchors) else np.zeros((0, 2))
     active = np.flatnonzero(anchors.within & (anchors.access_s < limit))
     groups = _tile_groups(axy, active, radius)

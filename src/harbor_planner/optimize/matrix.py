@@ -27,6 +27,7 @@ from harbor_planner.network import (
     pairs_within,
     reachability,
 )
+from harbor_planner.network.pairs import find_pairs
 from harbor_planner.resources import check_memory, coverage_bytes
 from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
 
@@ -251,8 +252,7 @@ def coverage_matrix(
     )
     cand = anchors_for(network, candidates, max_dist_m=max_dist_m)
     dem = anchors_for(network, points, max_dist_m=max_dist_m)
-    reach = reachability(network, cand, minutes=minutes, progress=progress)
-    d_idx, c_idx = pairs_within(network, reach, dem, limit)
+    d_idx, c_idx = find_pairs(network, cand, dem, minutes=minutes, limit_s=limit, progress=progress)
     covers = csr_matrix(
         (np.ones(len(d_idx), dtype=bool), (d_idx, c_idx)), shape=(len(points), len(candidates))
     ).tocsc()
@@ -266,8 +266,7 @@ def coverage_matrix(
     existing_xy = None
     if existing is not None and len(existing):
         st = anchors_for(network, existing, max_dist_m=max_dist_m)
-        st_reach = reachability(network, st, minutes=minutes, progress=progress)
-        e_d, e_s = pairs_within(network, st_reach, dem, limit)
+        e_d, e_s = find_pairs(network, st, dem, minutes=minutes, limit_s=limit, progress=progress)
         key = unique_ints(e_d * len(existing) + e_s)
         existing_count = np.bincount(key // len(existing), minlength=len(points))
         existing_xy = points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
