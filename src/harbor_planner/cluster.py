@@ -115,6 +115,7 @@ def open_cluster(
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                silence_logs=logging.CRITICAL,  # a failed try is reported once, by run_tasks
             )
             client = distributed.Client(cluster)
             info = ClusterInfo("local", public_address(cluster.scheduler_address), n)
@@ -145,6 +146,7 @@ def run_tasks(
     names: Sequence[str],
     *,
     desc: str = "parts",
+    label: str = "part",
     progress: bool | None = None,
     retries: int = PARTITION_RETRIES,
 ) -> list[Any]:
@@ -162,6 +164,8 @@ def run_tasks(
         The part each task is for (messages name it).
     desc
         The progress bar's label.
+    label
+        What a part is called in messages (``district``, ``part``).
     progress
         Progress bars: ``None`` on terminals only, ``False`` never.
     retries
@@ -196,7 +200,8 @@ def run_tasks(
             if future.status != "finished":
                 exc = future.exception()
                 raise PartFailedError(
-                    f"part {names[i]!r} failed {retries + 1} times; last error: "
+                    f"{label} {names[i]} failed {retries + 1} times (a partitioned run's part "
+                    f"task, retried by Dask); last error: "
                     f"{type(exc).__name__}: {public_address(str(exc))}"
                 )
             results[i] = future.result()

@@ -65,6 +65,7 @@ __all__ = [
     "PartTask",
     "PartitionedPairs",
     "Parts",
+    "anchor_arrays",
     "clip_compiled",
     "load_parts",
     "partitioned",
@@ -542,8 +543,8 @@ class PartitionedPairs:
         margin = reach_radius_m(network, max(float(minutes), limit_s / 60.0))
         k = len(self.rounds)
         inputs = self.work_dir / f"round-{k}.npz"
-        np.savez(inputs, point_part=part, **_anchor_arrays("s", sources),
-                 **_anchor_arrays("p", points))  # fmt: skip
+        np.savez(inputs, point_part=part, **anchor_arrays("s", sources),
+                 **anchor_arrays("p", points))  # fmt: skip
         net_path = self._network_file(network)
         used = np.unique(part[part >= 0])
         tasks = [
@@ -563,6 +564,7 @@ class PartitionedPairs:
         names = [t.name for t in tasks]
         results = run_tasks(
             self.client, run_part, tasks, names, desc=f"parts (round {k + 1})",
+            label="district" if parts.source == PARTITION_DISTRICT else "part",
             progress=self.progress if progress is None else progress,
         )  # fmt: skip
         inputs.unlink(missing_ok=True)
@@ -628,7 +630,21 @@ class PartitionedPairs:
         }
 
 
-def _anchor_arrays(prefix: str, anchors: Anchors) -> dict[str, np.ndarray]:
+def anchor_arrays(prefix: str, anchors: Anchors) -> dict[str, np.ndarray]:
+    """The arrays of ``anchors`` named ``{prefix}_edge``, ``_frac``... (a round's inputs file).
+
+    Parameters
+    ----------
+    prefix
+        ``"s"`` (sources) or ``"p"`` (points).
+    anchors
+        The anchors.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+
+    """
     return {
         f"{prefix}_edge": np.asarray(anchors.edge, dtype=np.int64),
         f"{prefix}_frac": np.asarray(anchors.frac, dtype=np.float64),
