@@ -479,6 +479,8 @@ class PartitionedPairs:
         Where the network and the rounds' anchors are written for the workers.
     progress
         Progress bars: ``None`` on terminals only, ``False`` never.
+    parts
+        The parts, when given rather than read from ``run.partition`` (benchmarks).
 
     """
 
@@ -490,15 +492,17 @@ class PartitionedPairs:
         work_dir: Path,
         *,
         progress: bool | None = None,
+        parts: Parts | None = None,
     ) -> None:
         self.scenario = scenario
         self.client = client
         self.cluster = cluster
         self.work_dir = work_dir
         self.progress = progress
-        self.parts: Parts | None = None
+        self.parts: Parts | None = parts
         self.rounds: list[dict[str, Any]] = []
         self._logs: dict[str, _PartLog] = {}
+        self._workers: dict[str, dict[str, Any]] = {}
         self._networks: list[tuple[WalkNetwork, str]] = []
 
     def _network_file(self, net: WalkNetwork) -> str:
@@ -595,6 +599,13 @@ class PartitionedPairs:
             entry.workers.add(r.worker)
             entry.peak_rss_bytes = max(entry.peak_rss_bytes, r.peak_rss_bytes)
             entry.max_nodes = max(entry.max_nodes, r.nodes)
+            row = self._workers.setdefault(
+                r.worker, {"parts": set(), "tasks": 0, "seconds": 0.0, "peak": 0}
+            )
+            row["parts"].add(name)
+            row["tasks"] += 1
+            row["seconds"] += r.seconds
+            row["peak"] = max(row["peak"], r.peak_rss_bytes)
         self.rounds.append(
             {
                 "round": k + 1,
@@ -627,6 +638,19 @@ class PartitionedPairs:
             "cluster": self.cluster.record(),
             "rounds": self.rounds,
             "part_timings": [self._logs[n].record() for n in sorted(self._logs)],
+            "workers": self.worker_table(),
+        }
+
+    def worker_table(self) -> dict[str, dict[str, Any]]:
+        """Per worker: the parts it ran (over the rounds), their seconds and its peak memory."""
+        return {
+            w: {
+                "parts": sorted(row["parts"]),
+                "tasks": row["tasks"],
+                "seconds": round(row["seconds"], 3),
+                "peak_rss_mb": round(row["peak"] / 2**20, 1),
+            }
+            for w, row in sorted(self._workers.items())
         }
 
 
