@@ -193,7 +193,7 @@ def run_tasks(
     ]
     position = {f.key: i for i, f in enumerate(futures)}
     results: list[Any] = [None] * len(futures)
-    bar = tqdm(total=len(futures), desc=desc, unit="part", disable=_disabled(progress))
+    bar = tqdm(total=len(futures), desc=desc, unit="part", leave=False, disable=_disabled(progress))
     try:
         for future in distributed.as_completed(futures):
             i = position[future.key]

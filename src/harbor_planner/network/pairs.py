@@ -24,7 +24,14 @@ if TYPE_CHECKING:
     from harbor_planner.network.compiled import WalkNetwork
     from harbor_planner.network.routing import Anchors
 
-__all__ = ["PairFinder", "find_pairs", "local_pairs", "reach_radius_m", "use_pair_finder"]
+__all__ = [
+    "PairFinder",
+    "find_pairs",
+    "local_pairs",
+    "pairs_are_local",
+    "reach_radius_m",
+    "use_pair_finder",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -99,6 +106,20 @@ def find_pairs(
     """
     finder = _FINDER.get() or local_pairs
     return finder(network, sources, points, minutes=minutes, limit_s=limit_s, progress=progress)
+
+
+def pairs_are_local() -> bool:
+    """Whether :func:`find_pairs` searches in this process (no partitioned run's finder).
+
+    The memory checks of coverage and of the coverage matrix estimate the local searches;
+    in a partitioned run those run on the workers, part by part, and are not checked here.
+
+    Returns
+    -------
+    bool
+
+    """
+    return _FINDER.get() is None
 
 
 @contextlib.contextmanager

@@ -27,7 +27,7 @@ from harbor_planner.network import (
     pairs_within,
     reachability,
 )
-from harbor_planner.network.pairs import find_pairs
+from harbor_planner.network.pairs import find_pairs, pairs_are_local
 from harbor_planner.resources import check_memory, coverage_bytes
 from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M
 
@@ -245,11 +245,13 @@ def coverage_matrix(
     if len(candidates) == 0:
         raise InputDataError("there are no candidate sites")
     limit = float(minutes) * 60.0
-    check_memory(
-        coverage_bytes(network, len(candidates), len(points), minutes),
-        f"the coverage matrix of {len(candidates):,} candidates x {len(points):,} demand points",
-        "optimize.candidate_spacing_m or the candidate file, or the demand (demand.spacing_m)",
-    )
+    if pairs_are_local():  # partitioned runs search on the workers
+        check_memory(
+            coverage_bytes(network, len(candidates), len(points), minutes),
+            f"the coverage matrix of {len(candidates):,} candidates x {len(points):,} demand "
+            "points",
+            "optimize.candidate_spacing_m or the candidate file, or the demand (demand.spacing_m)",
+        )
     cand = anchors_for(network, candidates, max_dist_m=max_dist_m)
     dem = anchors_for(network, points, max_dist_m=max_dist_m)
     d_idx, c_idx = find_pairs(network, cand, dem, minutes=minutes, limit_s=limit, progress=progress)

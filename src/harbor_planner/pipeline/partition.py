@@ -52,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from harbor_planner.errors import InputDataError
+from harbor_planner.errors import InputDataError, PartFailedError
 from harbor_planner.settings import PARTITION_DISTRICT, PARTITION_NAME_COLUMNS
 
 if TYPE_CHECKING:
@@ -566,11 +566,19 @@ class PartitionedPairs:
             for i in used
         ]
         names = [t.name for t in tasks]
-        results = run_tasks(
-            self.client, run_part, tasks, names, desc=f"parts (round {k + 1})",
-            label="district" if parts.source == PARTITION_DISTRICT else "part",
-            progress=self.progress if progress is None else progress,
-        )  # fmt: skip
+        try:
+            results = run_tasks(
+                self.client, run_part, tasks, names, desc=f"parts (round {k + 1})",
+                label="district" if parts.source == PARTITION_DISTRICT else "part",
+                progress=self.progress if progress is None else progress,
+            )  # fmt: skip
+        except PartFailedError as exc:
+            if self.cluster.kind != "scheduler" or "No such file" not in str(exc):
+                raise
+            raise PartFailedError(
+                f"{exc}; the workers of a running scheduler read the study's files from "
+                f"run.work_dir ({self.work_dir.parent}): make it a folder every worker sees"
+            ) from None
         inputs.unlink(missing_ok=True)
         self._log_round(k, results, names, outside, margin, len(sources), t0)
         if not results:
