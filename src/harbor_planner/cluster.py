@@ -205,6 +205,7 @@ def run_tasks(
                     f"{type(exc).__name__}: {public_address(str(exc))}"
                 )
             results[i] = future.result()
+            future.release()  # the worker frees the part's result once the client holds it
             bar.update(1)
     except BaseException:
         # an error or an interrupt (KeyboardInterrupt, SIGTERM): stop every task still queued
