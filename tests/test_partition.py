@@ -135,6 +135,14 @@ def test_scheduler_credentials_never_recorded():
     assert "pw" not in " ".join(argv) and "tcp://h:1" in argv
 
 
+def test_a_malformed_scheduler_address_is_one_line_without_its_password(tmp_path):
+    bad = _run([str(DEMO / "demo.toml"), "--out", str(tmp_path / "o"), "--partition", "district",
+                "--scheduler", "tcp://bob:pw-secret@127.0.0.1:1"])  # fmt: skip
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1 and "--scheduler" in bad.stderr
+    assert "pw-secret" not in bad.stderr + bad.stdout
+
+
 def test_run_section_checked():
     from harbor_planner.errors import ScenarioError
     from harbor_planner.scenario import load_scenario

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harbor_planner._text import strip_url_credentials
-from harbor_planner.errors import DependencyError, PartFailedError
+from harbor_planner.errors import DependencyError, PartFailedError, UsageError
 from harbor_planner.settings import PARTITION_RETRIES
 
 __all__ = ["ClusterInfo", "open_cluster", "public_address", "run_tasks"]
@@ -100,6 +100,8 @@ def open_cluster(
     ------
     PartFailedError
         The scheduler cannot be reached (the address is named without credentials).
+    UsageError
+        ``scheduler`` is not an address.
 
     """
     import os
@@ -122,6 +124,11 @@ def open_cluster(
         else:
             try:
                 client = distributed.Client(scheduler, timeout="30s")
+            except ValueError:  # a malformed address; Dask takes no user:password@ in it
+                raise UsageError(
+                    f"run.scheduler (--scheduler) {public_address(scheduler)}: not a Dask "
+                    "scheduler address; give tcp://HOST:PORT (credentials are not part of it)"
+                ) from None
             except (OSError, TimeoutError) as exc:
                 raise PartFailedError(
                     f"cannot reach the Dask scheduler {public_address(scheduler)} "
