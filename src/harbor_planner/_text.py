@@ -37,6 +37,7 @@ __all__ = [
     "redact_secrets",
     "rows_text",
     "strip_control_deep",
+    "strip_url_credentials",
 ]
 
 #: ANSI/VT escape sequences: CSI (``ESC [`` or the C1 ``CSI``) with parameters and a final
@@ -261,7 +262,28 @@ def redact_secrets(value: Any) -> Any:
         return [redact_secrets(v) for v in value]
     if isinstance(value, str) and "=" in value:
         return redact_override(value)
-    return value
+    return strip_url_credentials(value) if isinstance(value, str) else value
+
+
+#: ``scheme://user:password@`` in an address (a Dask scheduler's, issue 18).
+_URL_CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
+
+
+def strip_url_credentials(text: str) -> str:
+    """``tcp://user:pass@host:8786`` → ``tcp://host:8786``; other text unchanged.
+
+    Parameters
+    ----------
+    text
+        An address, or any text holding addresses.
+
+    Returns
+    -------
+    str
+        The text without the user names and passwords of its URLs.
+
+    """
+    return _URL_CREDENTIALS.sub(r"\1", text)
 
 
 def redact_override(text: str) -> str:
@@ -278,6 +300,7 @@ def redact_override(text: str) -> str:
         The text with the value of a secret key replaced.
 
     """
+    text = strip_url_credentials(text)
     key, sep, value = text.partition("=")
     if sep and key.strip() and " " not in key.strip() and is_secret_name(key.strip()):
         return f"{key}={settings.REDACTED}" if value.strip() else text

@@ -18,6 +18,7 @@ __all__ = [
     "InputDataError",
     "NetworkError",
     "OutputError",
+    "PartFailedError",
     "ScenarioError",
     "UsageError",
 ]
@@ -122,3 +123,12 @@ class DependencyError(HarborPlannerError, ImportError):
     """An optional dependency needed for the requested feature is not installed."""
 
     exit_code = 6
+
+
+class PartFailedError(HarborPlannerError):
+    """A part of a partitioned run failed on every try (``run.partition``, issue 18).
+
+    The message names the part (its district) and the error of its last try.
+    """
+
+    exit_code = 1

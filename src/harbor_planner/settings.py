@@ -269,6 +269,17 @@ COVERAGE_CHUNK_SOURCES: int = 8192
 #: pass (metres); points farther from every street go to the slower nearest-neighbour search.
 SNAP_FIRST_RADIUS_M: float = 10.0
 
+# ---- partitioned runs on dask.distributed (issue 18; pipeline/partition.py, cluster.py) ----
+#: ``run.partition``: split the study by district (``coverage.districts``, else Chongqing's
+#: 区县); any other value is a polygon layer whose polygons are the parts.
+PARTITION_DISTRICT: str = "district"
+#: Worker processes of the local cluster when no scheduler is given (``None``: one per CPU).
+PARTITION_WORKERS: int | None = None
+#: Dask runs a failed part again this many times before the run fails.
+PARTITION_RETRIES: int = 1
+#: Name columns looked for in a partition layer when ``run.partition_name`` is not given.
+PARTITION_NAME_COLUMNS: tuple[str, ...] = ("name", "name_zh", "district", "区县", "NAME")
+
 # ----------------------------------------------------------------------------- outputs
 
 #: Kinds of output a result folder can hold.

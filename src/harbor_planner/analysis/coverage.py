@@ -41,6 +41,7 @@ from harbor_planner.network import (
     anchors_for,
     arrival_times,
 )
+from harbor_planner.network.pairs import pairs_are_local
 from harbor_planner.network.snap import points_xy
 from harbor_planner.resources import check_memory, coverage_bytes
 from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M, STATUS_VALUES
@@ -323,11 +324,12 @@ def coverage(
     stations = open_stations(stations)
     if len(stations) == 0:
         raise InputDataError("there are no (open) stations to measure coverage from")
-    check_memory(
-        coverage_bytes(network, len(stations), len(points), minutes),
-        f"coverage of {len(points):,} demand points by {len(stations):,} stations",
-        "the demand (demand.spacing_m, --spacing, grid cell) or coverage.minutes",
-    )
+    if pairs_are_local():  # partitioned runs search on the workers
+        check_memory(
+            coverage_bytes(network, len(stations), len(points), minutes),
+            f"coverage of {len(points):,} demand points by {len(stations):,} stations",
+            "the demand (demand.spacing_m, --spacing, grid cell) or coverage.minutes",
+        )
     st_anchor = _station_anchors(network, stations, max_dist_m, station_id_column)
     dem_anchor = anchors_for(network, points, max_dist_m=max_dist_m)
     near = nearest_station(network, st_anchor)

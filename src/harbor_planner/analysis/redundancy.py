@@ -21,7 +21,7 @@ import pandas as pd
 
 from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError
-from harbor_planner.network import Anchors, WalkNetwork, pairs_within, reachability
+from harbor_planner.network import Anchors, WalkNetwork
 
 if TYPE_CHECKING:
     from harbor_planner.analysis.coverage import CoverageResult
@@ -55,9 +55,10 @@ def station_pairs(
         Demand positions and station positions of the pairs, sorted by demand, then station.
 
     """
+    from harbor_planner.network.pairs import find_pairs
+
     n = len(stations)
-    reach = reachability(network, stations, minutes=minutes)
-    d_i, s_j = pairs_within(network, reach, demand, minutes * 60.0 + 1e-9)
+    d_i, s_j = find_pairs(network, stations, demand, minutes=minutes, limit_s=minutes * 60.0 + 1e-9)
     pairs = unique_ints(d_i * n + s_j)
     return pairs // n, pairs % n
 

@@ -29,6 +29,7 @@ __all__ = [
     "add_map_options",
     "add_memory_option",
     "add_network_area_options",
+    "add_partition_options",
     "add_station_input_options",
     "add_study_area_option",
     "add_walk_model_options",
@@ -43,6 +44,7 @@ __all__ = [
     "network_settings",
     "output_settings",
     "parse_minutes",
+    "partition_overrides",
     "scenario_from_args",
     "stations_settings",
     "study_settings",
@@ -267,6 +269,47 @@ def add_memory_option(p: argparse.ArgumentParser) -> None:
         help="refuse work whose memory estimate is above this many GB (default: the memory "
         f"available now, or {settings.MEMORY_LIMIT_ENV}; wins over coverage.memory_limit_gb)",
     )
+
+
+def add_partition_options(p: argparse.ArgumentParser) -> None:
+    """``--partition``, ``--scheduler``, ``--workers``: a partitioned run on Dask (``[run]``)."""
+    p.add_argument(
+        "--partition",
+        default=None,
+        metavar="district|FILE",
+        help="split the study into parts computed on a Dask cluster: 'district' (the "
+        "districts of coverage.districts, else Chongqing's 区县) or a polygon layer (name "
+        "column: run.partition_name); the figures are those of a whole run (run.partition)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --partition: a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: "
+        "a local cluster of worker processes; run.scheduler)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --partition: worker processes of the local cluster (default one per CPU; "
+        "run.workers)",
+    )
+
+
+def partition_overrides(args: argparse.Namespace) -> list[str]:
+    """``--partition``/``--scheduler``/``--workers`` as ``run.*`` overrides."""
+    import json
+
+    out = []
+    for flag, key in (("partition", "partition"), ("scheduler", "scheduler")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            out.append(f"run.{key}={json.dumps(str(value), ensure_ascii=False)}")
+    if getattr(args, "workers", None) is not None:
+        out.append(f"run.workers={int(args.workers)}")
+    return out
 
 
 def add_study_area_option(p: argparse.ArgumentParser) -> None:

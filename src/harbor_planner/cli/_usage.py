@@ -213,7 +213,7 @@ _RANGES: dict[str, tuple[str, Callable[[float], bool], str]] = {
     "max_dist": ("--max-dist", _positive, "a distance in metres above 0"),
     "corridor": ("--corridor", _positive, "a width in metres above 0"),
     "cell": ("--cell", _positive, "a grid spacing in metres above 0"),
-    "workers": ("--workers", lambda v: v >= 1, "1 or more threads"),
+    "workers": ("--workers", lambda v: v >= 1, "1 or more threads (or worker processes)"),
     "walk_speed": ("--walk-speed", lambda v: 0 < v < 20, "a speed in km/h between 0 and 20"),
     "population": ("--population", _positive, "a population above 0"),
     "default_levels": ("--default-levels", _positive, "a number of floors above 0"),
@@ -255,6 +255,9 @@ def check_option_values(args: argparse.Namespace) -> None:
 
 # the scenario settings the commands' options set, by dotted key
 _OPTION_OF_SETTING = {
+    "run.partition": "--partition",
+    "run.scheduler": "--scheduler",
+    "run.workers": "--workers",
     "network.walk_speed_kmh": "--walk-speed",
     "network.walk_model": "--walk-model",
     "network.dem_outside": "--dem-outside",

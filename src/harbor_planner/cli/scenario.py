@@ -9,6 +9,7 @@ from typing import Any
 from harbor_planner.cli._options import (
     add_centre_options,
     add_memory_option,
+    add_partition_options,
     add_study_area_option,
 )
 
@@ -35,10 +36,11 @@ def print_run(result: Any) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from harbor_planner.cli._options import centre_overrides
+    from harbor_planner.cli._options import centre_overrides, partition_overrides
     from harbor_planner.scenario import load_scenario, run
 
     overrides = [*(args.set or []), *centre_overrides(args), *_study_overrides(args)]
+    overrides += partition_overrides(args)
     scenario = load_scenario(args.scenario, overrides=overrides)
     result = run(scenario, out=args.out, progress=args.progress)
     print_run(result)
@@ -114,6 +116,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     add_centre_options(r)
     add_study_area_option(r)
     add_memory_option(r)
+    add_partition_options(r)
     r.set_defaults(handler=_cmd_run)
 
     c = sub.add_parser(

@@ -48,6 +48,7 @@ __all__ = [
     "pairs_within",
     "reachability",
     "reachability_chunks",
+    "speed_bound_ms",
 ]
 
 log = logging.getLogger(__name__)
@@ -245,8 +246,23 @@ def _source_links(network: WalkNetwork, anchors: Anchors) -> tuple[IntArray, Flo
     return ends.astype(np.int64), t
 
 
-def _speed_bound_ms(network: WalkNetwork) -> float:
-    """The fastest any edge is walked (length / time), m/s: bounds straight-line reach."""
+def speed_bound_ms(network: WalkNetwork) -> float:
+    """The fastest any edge is walked (length / time), m/s: bounds straight-line reach.
+
+    Escalators, lifts and downhill slopes included: no walk of ``t`` seconds ends farther
+    than ``speed_bound_ms(network) * t`` metres (in a straight line) from where it started.
+
+    Parameters
+    ----------
+    network
+        The walk network (its edge lengths and times).
+
+    Returns
+    -------
+    float
+        Metres per second, at least the walk model's flat speed.
+
+    """
     e = network.edges
     length = e["length_m"].to_numpy()
     t = np.minimum(e["time_fwd_s"].to_numpy(), e["time_bwd_s"].to_numpy())
@@ -267,7 +283,7 @@ class _TileSearch:
         self.limit = limit_s
         self.graph = network.time_graph()
         self.tree = network.node_tree
-        self.radius = _speed_bound_ms(network) * limit_s + 1.0
+        self.radius = speed_bound_ms(network) * limit_s + 1.0
         self.axy = anchors.xy(network) if len(anchors) else np.zeros((0, 2))
         self.active = np.flatnonzero(anchors.within & (anchors.access_s < limit_s))
         self.groups = _tile_groups(self.axy, self.active, self.radius)

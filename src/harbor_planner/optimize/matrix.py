@@ -32,6 +32,7 @@ from harbor_planner.network import (
     reachability,
     reachability_chunks,
 )
+from harbor_planner.network.pairs import find_pairs, pairs_are_local
 from harbor_planner.resources import check_memory, coverage_matrix_bytes
 from harbor_planner.settings import COVERAGE_CHUNK_SOURCES, MINUTES, SNAP_MAX_DIST_M
 
@@ -259,34 +260,25 @@ def coverage_matrix(
         raise InputDataError("the demand is empty: nothing to cover")
     if len(candidates) == 0:
         raise InputDataError("there are no candidate sites")
-    limit = float(minutes) * 60.0
-    check_memory(
-        coverage_matrix_bytes(
-            network, len(candidates), len(points), minutes, chunk_sources=chunk_candidates
-        ),
-        f"the coverage matrix of {len(candidates):,} candidates x {len(points):,} demand points",
-        "optimize.candidate_spacing_m or the candidate file, or the demand (demand.spacing_m)",
-    )
+    local = pairs_are_local()  # a partitioned run finds the pairs on its workers
+    if local:
+        check_memory(
+            coverage_matrix_bytes(
+                network, len(candidates), len(points), minutes, chunk_sources=chunk_candidates
+            ),
+            f"the coverage matrix of {len(candidates):,} candidates x {len(points):,} demand "
+            "points",
+            "optimize.candidate_spacing_m or the candidate file, or the demand (demand.spacing_m)",
+        )
     cand = anchors_for(network, candidates, max_dist_m=max_dist_m)
     dem = anchors_for(network, points, max_dist_m=max_dist_m)
-    dem_index = index_points(network, dem)
-    chunk = max(1, int(chunk_candidates))
-    blocks = reachability_chunks(
-        network, cand, minutes=minutes, chunk_sources=chunk, progress=progress,
-        desc="coverage matrix",
-    )  # fmt: skip
-    covers = assemble_columns(
-        (_block_columns(network, pos, r, dem_index, limit) for pos, r in blocks),
-        n_rows=len(points),
-        n_cols=len(candidates),
-    )
-
     from harbor_planner.analysis.coverage import open_stations
 
     existing = open_stations(existing)
-    existing_count, existing_xy = _existing_counts(
-        network, existing, dem_index, minutes, max_dist_m, chunk=chunk, progress=progress
-    )
+    covers, existing_count, existing_xy = _columns_and_existing(
+        network, cand, dem, existing, minutes, max_dist_m, chunk=max(1, int(chunk_candidates)),
+        local=local, progress=progress,
+    )  # fmt: skip
     weights = points["weight"].to_numpy(np.float64)
     cand_xy = points_xy(candidates, crs=network.crs, what="candidates")[0]
     ids = (
@@ -342,6 +334,49 @@ def coverage_matrix(
     )
 
 
+def _columns_and_existing(
+    network: WalkNetwork,
+    cand: Anchors,
+    dem: Anchors,
+    existing: Any | None,
+    minutes: float,
+    max_dist_m: float,
+    *,
+    chunk: int,
+    local: bool,
+    progress: bool | None,
+) -> tuple[csc_matrix, IntArray, FloatArray | None]:
+    """The coverage columns and the existing stations' counts, searched here or by the finder.
+
+    Here (``local``): a block of ``chunk`` candidates at a time, each block's pairs turned into
+    int32 columns and dropped. In a partitioned run the finder's pairs arrive whole.
+    """
+    limit = float(minutes) * 60.0
+    if local:
+        dem_index = index_points(network, dem)
+        blocks = reachability_chunks(
+            network, cand, minutes=minutes, chunk_sources=chunk, progress=progress,
+            desc="coverage matrix",
+        )  # fmt: skip
+        columns = (_block_columns(network, pos, r, dem_index, limit) for pos, r in blocks)
+    else:
+        d_idx, c_idx = find_pairs(
+            network, cand, dem, minutes=minutes, limit_s=limit, progress=progress
+        )
+        columns = iter([_pair_columns(d_idx, c_idx, len(dem), np.arange(len(cand)))])
+    covers = assemble_columns(columns, n_rows=len(dem), n_cols=len(cand))
+
+    if local:
+        existing_count, existing_xy = _existing_counts(
+            network, existing, dem_index, minutes, max_dist_m, chunk=chunk, progress=progress
+        )
+    else:
+        existing_count, existing_xy = _existing_counts_found(
+            network, existing, dem, minutes, max_dist_m, progress=progress
+        )
+    return covers, existing_count, existing_xy
+
+
 def _existing_counts(
     network: WalkNetwork,
     existing: Any | None,
@@ -382,12 +417,43 @@ def _block_columns(
     positions ``pos`` and how many rows each has.
     """
     d, c = pairs_within(network, reach, demand, limit_s)
-    n_dem = len(demand.points)
-    key = unique_ints(c * n_dem + d)  # the block's keys only: bounded by the block size
-    del d, c
+    return _pair_columns(d, c, len(demand.points), pos)
+
+
+def _pair_columns(
+    d: IntArray, c: IntArray, n_dem: int, pos: IntArray
+) -> tuple[npt.NDArray[np.int32], IntArray, IntArray]:
+    """Distinct ``(demand d, source c)`` pairs as columns: rows (int32), ``pos``, counts.
+
+    ``c`` indexes ``pos`` (the sources' positions among all candidates).
+    """
+    key = unique_ints(np.asarray(c, dtype=np.int64) * n_dem + d)  # bounded by the block
     col = key // n_dem
     rows = (key - col * n_dem).astype(np.int32)
     return rows, pos, np.bincount(col, minlength=len(pos))
+
+
+def _existing_counts_found(
+    network: WalkNetwork,
+    existing: Any | None,
+    demand: Anchors,
+    minutes: float,
+    max_dist_m: float,
+    *,
+    progress: bool | None,
+) -> tuple[IntArray, FloatArray | None]:
+    """:func:`_existing_counts` with the pairs of the finder in use (a partitioned run's)."""
+    from harbor_planner.network.snap import points_xy
+
+    n_dem = len(demand)
+    if existing is None or not len(existing):
+        return np.zeros(n_dem, dtype=np.int64), None
+    st = anchors_for(network, existing, max_dist_m=max_dist_m)
+    limit = float(minutes) * 60.0
+    e_d, e_s = find_pairs(network, st, demand, minutes=minutes, limit_s=limit, progress=progress)
+    rows, _, _ = _pair_columns(e_d, e_s, n_dem, np.arange(len(existing)))
+    count = np.bincount(rows, minlength=n_dem).astype(np.int64)
+    return count, points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
 
 
 def assemble_columns(

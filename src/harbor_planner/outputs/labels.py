@@ -327,6 +327,7 @@ SUMMARY_ZH: dict[str, str] = {
     "matrix.demand_points": "覆盖矩阵：需求点数",
     "matrix.demand_off_network": "覆盖矩阵：离网需求点数",
     "matrix.pairs": "覆盖矩阵：可达点对数",
+    "run": "分区计算（Dask）",  # [run] of a partitioned run (issue 18)
 }
 #: Chinese names of where an edge's grade comes from (``grade_source``).
 GRADE_SOURCE_ZH: dict[str, str] = {

@@ -503,6 +503,8 @@ def _other_rows(p: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
         handled = key in ("title", "description") or isinstance(value, Mapping)
         if (key in _SECTIONS and handled) or _missing(value):
             continue
+        if isinstance(value, Mapping) and all(_missing(v) for v in value.values()):
+            continue  # a section with nothing set ([run] of a run in one process)
         if key == "demand":
             value, key = demand_kind_text(value, lang), "demand_kind"
         label = SUMMARY_ZH.get(key, key) if lang == "zh" else key

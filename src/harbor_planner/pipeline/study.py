@@ -76,6 +76,10 @@ class Study:
     study_area
         The study area of ``[study]`` (:class:`~harbor_planner.study_area.StudyArea`), or
         ``None``.
+    partition
+        How a partitioned run (``run.partition``) split its searches: parts, cluster, rounds,
+        per-part timings (:meth:`~harbor_planner.pipeline.partition.PartitionedPairs.record`;
+        ``None``: not partitioned).
 
     """
 
@@ -93,6 +97,7 @@ class Study:
     isochrone_method: str | None = None
     centres: Any = field(default=None, repr=False)
     study_area: Any = field(default=None, repr=False)
+    partition: dict[str, Any] | None = field(default=None, repr=False)
 
 
 @contextlib.contextmanager
@@ -123,8 +128,16 @@ def run_study(
     Study
 
     """
-    with memory_limit(scenario.coverage.memory_limit_gb, source="coverage.memory_limit_gb"):
-        return _study_steps(scenario, progress, step or _quiet_step)
+    from harbor_planner.pipeline.partition import partitioned
+
+    with (
+        memory_limit(scenario.coverage.memory_limit_gb, source="coverage.memory_limit_gb"),
+        partitioned(scenario, progress=progress) as parts,
+    ):
+        study = _study_steps(scenario, progress, step or _quiet_step)
+        if parts is not None:
+            study.partition = parts.record()
+        return study
 
 
 def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study:

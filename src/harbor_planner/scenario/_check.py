@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from harbor_planner import settings
 from harbor_planner.errors import InputDataError, ScenarioError
 from harbor_planner.scenario.sections import (
     SECTIONS,
@@ -246,7 +247,7 @@ def build_section(
         elif (
             dotted in ("optimize.candidates", "coverage.exit_candidates_sites")
             and converted != "auto"
-        ):
+        ) or (dotted == "run.partition" and converted != settings.PARTITION_DISTRICT):
             converted = str(under(base, converted))
         if dotted == "optimize.poi":
             converted = [_resolve_poi(p, base) for p in converted]
@@ -348,6 +349,7 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     if any(not b > 0 for b in out.map_bands):
         problems.add("output.map_bands", "output.map_bands must be positive minutes")
     check_centres(built, problems)
+    check_run(built, problems)
     opt: OptimizeConfig | None = built.get("optimize")
     if opt is None or not opt.enabled:
         return
@@ -421,3 +423,20 @@ def _check_study(study: StudyConfig, problems: Problems) -> None:
         problems.add("study.min_district_points", "study.min_district_points must be 0 or more")
     if isinstance(study.districts, list) and not study.districts:
         problems.add("study.districts", "study.districts: name at least one district, e.g. 渝中区")
+
+
+def check_run(built: dict[str, Any], problems: Problems) -> None:
+    """``[run]``: at least one worker; a name column or a scheduler only with a partition."""
+    from harbor_planner.scenario.sections import RunConfig
+
+    run: RunConfig = built.get("run", RunConfig())
+    if run.workers is not None and run.workers < 1:
+        problems.add("run.workers", "run.workers must be at least 1 (worker processes)")
+    if run.partition is None and run.partition_name is not None:
+        problems.add("run.partition_name", "run.partition_name needs run.partition (a layer)")
+    if run.partition == settings.PARTITION_DISTRICT and run.partition_name is not None:
+        problems.add(
+            "run.partition_name",
+            "run.partition_name is for a partition layer; with 'district' the name column is "
+            "coverage.district_column",
+        )

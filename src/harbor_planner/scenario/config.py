@@ -71,6 +71,7 @@ from harbor_planner.scenario.sections import (
     NetworkConfig,
     OptimizeConfig,
     OutputConfig,
+    RunConfig,
     StationsConfig,
     StudyConfig,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "NetworkConfig",
     "OptimizeConfig",
     "OutputConfig",
+    "RunConfig",
     "Scenario",
     "StationsConfig",
     "StudyConfig",
@@ -121,6 +123,7 @@ class Scenario:
     output: OutputConfig = field(default_factory=OutputConfig)
     centres: CentresConfig = field(default_factory=CentresConfig)
     study: StudyConfig = field(default_factory=StudyConfig)
+    run: RunConfig = field(default_factory=RunConfig)
     title: str = ""
     description: str = ""
     path: Path | None = None
@@ -224,6 +227,7 @@ class Scenario:
             "study_area": self.demand.within,
             "centres": self.centres.file,
             "study_file": self.study.area,
+            "partition": self.run.partition_file,
         }
         opt = self.optimize
         if opt is not None and self.optimizes:

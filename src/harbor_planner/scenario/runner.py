@@ -353,6 +353,7 @@ def _manifest(
         "parameters": scenario.to_dict(),
         "inputs": [_file_info(role, path) for role, path in scenario.input_files().items()],
         "outputs": [_output_info(f) for f in files],
+        "partition": study.partition,
         "figures": {
             "coverage_pct": study.coverage.summary["coverage_pct"],
             "coverage_pct_after": None

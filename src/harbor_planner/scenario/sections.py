@@ -24,6 +24,7 @@ __all__ = [
     "NetworkConfig",
     "OptimizeConfig",
     "OutputConfig",
+    "RunConfig",
     "StationsConfig",
     "StudyConfig",
 ]
@@ -421,6 +422,43 @@ class StudyConfig:
         return self.districts is not None or self.area is not None
 
 
+@dataclass(frozen=True)
+class RunConfig:
+    """``[run]``: how the study runs: whole, or partitioned on a Dask cluster (issue 18).
+
+    Attributes
+    ----------
+    partition
+        ``"district"`` (the districts of ``coverage.districts``, else Chongqing's 区县) or a
+        polygon layer whose polygons are the parts (``--partition``); none: one process.
+    partition_name
+        The name column of a partition layer (default the first of
+        :data:`~harbor_planner.settings.PARTITION_NAME_COLUMNS` it has).
+    scheduler
+        Address of a running Dask scheduler (``tcp://host:8786``, ``--scheduler``); none: a
+        local cluster of worker processes.
+    workers
+        Worker processes of the local cluster (``--workers``; default one per CPU).
+    work_dir
+        Folder for the files the workers read (the network, the anchors of each round);
+        with ``scheduler`` it must be visible to every worker. Default: a temporary folder.
+
+    """
+
+    partition: str | None = None
+    partition_name: str | None = None
+    scheduler: str | None = None
+    workers: int | None = settings.PARTITION_WORKERS
+    work_dir: Path | None = None
+
+    @property
+    def partition_file(self) -> Path | None:
+        """The partition layer (``None`` without a partition or for ``district``)."""
+        if self.partition is None or self.partition == settings.PARTITION_DISTRICT:
+            return None
+        return Path(self.partition)
+
+
 #: The key naming each input file (roles of :meth:`Scenario.input_files`).
 ROLE_KEYS: dict[str, str] = {
     "network": "network.source",
@@ -437,6 +475,7 @@ ROLE_KEYS: dict[str, str] = {
     "poi": "optimize.poi",
     "exit_sites": "coverage.exit_candidates_sites",
     "centres": "centres.file",
+    "partition": "run.partition",
 }
 
 SECTIONS: dict[str, type] = {
@@ -448,6 +487,7 @@ SECTIONS: dict[str, type] = {
     "output": OutputConfig,
     "centres": CentresConfig,
     "study": StudyConfig,
+    "run": RunConfig,
 }
 TOP_LEVEL: dict[str, type] = {"title": str, "description": str}
 REQUIRED_SECTIONS = ("network", "stations")

@@ -1,0 +1,233 @@
+"""The Dask cluster of a partitioned run: connect or start one, run tasks, gather results.
+
+A partitioned run (:mod:`harbor_planner.pipeline.partition`) hands its parts to
+dask.distributed: :func:`open_cluster` connects to a running scheduler (``dask scheduler``
+and ``dask worker`` on other machines) or starts a ``LocalCluster`` of worker processes bound
+to 127.0.0.1; :func:`run_tasks` submits one task per part (Dask retries a failed task), shows
+one progress bar over the parts, cancels the tasks when the client is interrupted and raises
+:class:`~harbor_planner.errors.PartFailedError` naming the part that failed on every try.
+The record of the cluster (:class:`ClusterInfo`) never holds credentials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harbor_planner._text import strip_url_credentials
+from harbor_planner.errors import DependencyError, PartFailedError, UsageError
+from harbor_planner.settings import PARTITION_RETRIES
+
+__all__ = ["ClusterInfo", "open_cluster", "public_address", "run_tasks"]
+
+log = logging.getLogger(__name__)
+
+
+def public_address(address: str | None) -> str | None:
+    """A scheduler address fit for records: ``tcp://user:pass@host:8786`` → ``tcp://host:8786``.
+
+    Parameters
+    ----------
+    address
+        The address, or ``None``.
+
+    Returns
+    -------
+    str or None
+
+    """
+    return None if address is None else strip_url_credentials(str(address))
+
+
+@dataclass(frozen=True)
+class ClusterInfo:
+    """Where a partitioned run's tasks ran (for run.json).
+
+    Attributes
+    ----------
+    kind
+        ``"local"`` (a ``LocalCluster`` started by the run) or ``"scheduler"`` (a running one).
+    address
+        The scheduler's address, without credentials.
+    workers
+        Workers connected when the run started.
+
+    """
+
+    kind: str
+    address: str | None
+    workers: int
+
+    def record(self) -> dict[str, Any]:
+        """``{"kind", "scheduler", "workers"}`` for run.json."""
+        return {"kind": self.kind, "scheduler": self.address, "workers": self.workers}
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:  # pragma: no cover - a core dependency
+        raise DependencyError(
+            "partitioned runs need dask.distributed: pip install 'dask[distributed]'"
+        ) from None
+    return distributed
+
+
+@contextlib.contextmanager
+def open_cluster(
+    scheduler: str | None = None, *, workers: int | None = None
+) -> Iterator[tuple[Any, ClusterInfo]]:
+    """A Dask client: of the scheduler at ``scheduler``, else of a new local cluster.
+
+    The local cluster runs ``workers`` worker processes (default one per CPU) with one thread
+    each, bound to 127.0.0.1, without a dashboard; it is closed on leaving the block.
+
+    Parameters
+    ----------
+    scheduler
+        Address of a running scheduler (``tcp://host:8786``), or ``None``.
+    workers
+        Worker processes of the local cluster.
+
+    Yields
+    ------
+    (distributed.Client, ClusterInfo)
+
+    Raises
+    ------
+    PartFailedError
+        The scheduler cannot be reached (the address is named without credentials).
+    UsageError
+        ``scheduler`` is not an address.
+
+    """
+    import os
+
+    distributed = _distributed()
+    cluster = None
+    try:
+        if scheduler is None:
+            n = workers or os.cpu_count() or 1
+            cluster = distributed.LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL,  # a failed try is reported once, by run_tasks
+            )
+            client = distributed.Client(cluster)
+            info = ClusterInfo("local", public_address(cluster.scheduler_address), n)
+        else:
+            try:
+                client = distributed.Client(scheduler, timeout="30s")
+            except ValueError:  # a malformed address; Dask takes no user:password@ in it
+                raise UsageError(
+                    f"run.scheduler (--scheduler) {public_address(scheduler)}: not a Dask "
+                    "scheduler address; give tcp://HOST:PORT (credentials are not part of it)"
+                ) from None
+            except (OSError, TimeoutError) as exc:
+                raise PartFailedError(
+                    f"cannot reach the Dask scheduler {public_address(scheduler)} "
+                    f"(run.scheduler, --scheduler): {public_address(str(exc))}"
+                ) from None
+            n = len(client.scheduler_info().get("workers", {}))
+            info = ClusterInfo("scheduler", public_address(scheduler), n)
+        log.info("cluster: %s at %s, %d workers", info.kind, info.address, info.workers)
+        try:
+            yield client, info
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def run_tasks(
+    client: Any,
+    fn: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    names: Sequence[str],
+    *,
+    desc: str = "parts",
+    label: str = "part",
+    progress: bool | None = None,
+    retries: int = PARTITION_RETRIES,
+) -> list[Any]:
+    """Run ``fn(task)`` for every task on the cluster; results in the order of ``tasks``.
+
+    Parameters
+    ----------
+    client
+        A ``distributed.Client``.
+    fn
+        A module-level function (the workers import it by name).
+    tasks
+        Its arguments, small and picklable (paths and settings, not data).
+    names
+        The part each task is for (messages name it).
+    desc
+        The progress bar's label.
+    label
+        What a part is called in messages (``district``, ``part``).
+    progress
+        Progress bars: ``None`` on terminals only, ``False`` never.
+    retries
+        Times Dask runs a failed task again.
+
+    Returns
+    -------
+    list
+        ``fn(task)`` of each task.
+
+    Raises
+    ------
+    PartFailedError
+        A task failed on every try: the message names its part and the last error.
+    KeyboardInterrupt
+        The client was interrupted: the tasks are cancelled first.
+
+    """
+    from tqdm import tqdm
+
+    distributed = _distributed()
+    futures = [
+        client.submit(fn, task, retries=retries, pure=False, key=f"{desc}-{i}-{_token()}")
+        for i, task in enumerate(tasks)
+    ]
+    position = {f.key: i for i, f in enumerate(futures)}
+    results: list[Any] = [None] * len(futures)
+    bar = tqdm(total=len(futures), desc=desc, unit="part", leave=False, disable=_disabled(progress))
+    try:
+        for future in distributed.as_completed(futures):
+            i = position[future.key]
+            if future.status != "finished":
+                exc = future.exception()
+                raise PartFailedError(
+                    f"{label} {names[i]} failed {retries + 1} times (a partitioned run's part "
+                    f"task, retried by Dask); last error: "
+                    f"{type(exc).__name__}: {public_address(str(exc))}"
+                )
+            results[i] = future.result()
+            future.release()  # the worker frees the part's result once the client holds it
+            bar.update(1)
+    except BaseException:
+        # an error or an interrupt (KeyboardInterrupt, SIGTERM): stop every task still queued
+        client.cancel(futures)
+        raise
+    finally:
+        bar.close()
+    return results
+
+
+def _token() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:12]
+
+
+def _disabled(progress: bool | None) -> bool | None:
+    return None if progress is None else not progress

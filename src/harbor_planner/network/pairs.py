@@ -1,0 +1,170 @@
+"""Which sources reach which points within a time limit: the one call every analysis makes.
+
+:func:`find_pairs` is what coverage (:func:`~harbor_planner.analysis.redundancy.station_pairs`)
+and the coverage matrix (:func:`~harbor_planner.optimize.coverage_matrix`) call: bounded
+searches from the sources (:func:`~harbor_planner.network.reachability`), then the points
+reached (:func:`~harbor_planner.network.pairs_within`). A partitioned run
+(:mod:`harbor_planner.pipeline.partition`) installs another finder with
+:func:`use_pair_finder` for the length of the run: the same pairs, computed part by part on
+a cluster. The finder is held in a :class:`contextvars.ContextVar`, so it reaches only the
+calls made inside the ``with`` block (of this thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from harbor_planner.network.compiled import WalkNetwork
+    from harbor_planner.network.routing import Anchors
+
+__all__ = [
+    "PairFinder",
+    "find_pairs",
+    "local_pairs",
+    "pairs_are_local",
+    "reach_radius_m",
+    "use_pair_finder",
+]
+
+IntArray = npt.NDArray[np.int64]
+
+#: ``finder(network, sources, points, minutes=..., limit_s=..., progress=...)`` returns the
+#: ``(point position, source position)`` of every source reaching every point within
+#: ``limit_s`` (access legs included), in any order, a pair at most once per search.
+PairFinder = Callable[..., tuple[IntArray, IntArray]]
+
+_FINDER: contextvars.ContextVar[PairFinder | None] = contextvars.ContextVar(
+    "harbor_planner_pair_finder", default=None
+)
+
+
+def local_pairs(
+    network: WalkNetwork,
+    sources: Anchors,
+    points: Anchors,
+    *,
+    minutes: float,
+    limit_s: float,
+    progress: bool | None = None,
+) -> tuple[IntArray, IntArray]:
+    """The pairs computed here, on the whole network (the default finder).
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    sources, points
+        Anchored sources (stations, candidates) and points (demand).
+    minutes
+        The search limit, minutes.
+    limit_s
+        The pair limit, seconds (access legs of both included; at most ``minutes * 60`` plus
+        a rounding allowance).
+    progress
+        Progress bars (``None``: on terminals only).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Point positions and source positions.
+
+    """
+    from harbor_planner.network.routing import pairs_within, reachability
+
+    reach = reachability(network, sources, minutes=minutes, progress=progress)
+    return pairs_within(network, reach, points, limit_s)
+
+
+def find_pairs(
+    network: WalkNetwork,
+    sources: Anchors,
+    points: Anchors,
+    *,
+    minutes: float,
+    limit_s: float,
+    progress: bool | None = None,
+) -> tuple[IntArray, IntArray]:
+    """The pairs by the finder in use: :func:`local_pairs`, or a partitioned run's.
+
+    Parameters
+    ----------
+    network, sources, points, minutes, limit_s, progress
+        As for :func:`local_pairs`.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Point positions and source positions.
+
+    """
+    finder = _FINDER.get() or local_pairs
+    return finder(network, sources, points, minutes=minutes, limit_s=limit_s, progress=progress)
+
+
+def pairs_are_local() -> bool:
+    """Whether :func:`find_pairs` searches in this process (no partitioned run's finder).
+
+    The memory checks of coverage and of the coverage matrix estimate the local searches;
+    in a partitioned run those run on the workers, part by part, and are not checked here.
+
+    Returns
+    -------
+    bool
+
+    """
+    return _FINDER.get() is None
+
+
+@contextlib.contextmanager
+def use_pair_finder(finder: PairFinder) -> Iterator[PairFinder]:
+    """Make :func:`find_pairs` call ``finder`` inside the ``with`` block.
+
+    Parameters
+    ----------
+    finder
+        A :data:`PairFinder`.
+
+    Yields
+    ------
+    PairFinder
+        ``finder``.
+
+    """
+    token = _FINDER.set(finder)
+    try:
+        yield finder
+    finally:
+        _FINDER.reset(token)
+
+
+def reach_radius_m(network: WalkNetwork, minutes: float) -> float:
+    """The farthest (straight line) any walk of ``minutes`` can end from where it started.
+
+    The fastest way of the network (escalators, downhill slopes: see
+    :func:`~harbor_planner.network.routing.speed_bound_ms`) times the limit, plus 1 m: a
+    network clipped to an area grown by this margin holds every walk of ``minutes`` that
+    ends in the area.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    minutes
+        The walking-time limit.
+
+    Returns
+    -------
+    float
+        Metres.
+
+    """
+    from harbor_planner.network.routing import speed_bound_ms
+
+    return speed_bound_ms(network) * float(minutes) * 60.0 + 1.0

@@ -1,0 +1,381 @@
+"""Partitioned runs (issue 18): parts, clipped networks, the Dask cluster, identical results."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from harbor_planner.pipeline.partition import Parts, PartTask, clip_compiled, run_part
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "geodata" / "demo"
+SHARED = ROOT.parent / "shared" / "geodata"
+
+
+@pytest.fixture(scope="module")
+def hilly_net():
+    """The demo's walk network under the hilly model (downhill ways beat the flat speed)."""
+    import harbor_planner as hp
+
+    return hp.build_network(
+        DEMO / "yuzhong_walk.osm.bz2", dem=DEMO / "dem.tif", dem_outside="flat", progress=False
+    )
+
+
+def _grid_parts(net, k: int) -> Parts:
+    lo, hi = net.node_xy.min(axis=0), net.node_xy.max(axis=0)
+    xs, ys = np.linspace(lo[0], hi[0], k + 1), np.linspace(lo[1], hi[1], k + 1)
+    boxes = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(k) for j in range(k)]
+    names = [f"P{i}{j}" for i in range(k) for j in range(k)]
+    return Parts(
+        names=names, geometry=np.array(boxes, dtype=object), source="grid", name_column="name"
+    )
+
+
+def _street_points(net, n: int, seed: int):
+    """Anchors of ``n`` points on random edges (and a few off the network)."""
+    from harbor_planner.network import anchor_points
+
+    rng = np.random.default_rng(seed)
+    edge = rng.integers(0, net.n_edges, n)
+    pts = shapely.line_interpolate_point(net.edge_geometry[edge], rng.random(n), normalized=True)
+    xy = shapely.get_coordinates(pts) + rng.normal(0, 15, (n, 2))
+    return anchor_points(net, xy, max_dist_m=50)
+
+
+def test_parts_assign_ties_to_first_name_and_outside_to_nearest():
+    a = shapely.box(0, 0, 10, 10)
+    b = shapely.box(10, 0, 20, 10)  # shares the edge x = 10 with a
+    parts = Parts(
+        names=["A", "B"], geometry=np.array([a, b], dtype=object), source="t", name_column="name"
+    )
+    xy = np.array([[5, 5], [15, 5], [10, 5], [25, 5], [-3, 5], [10, 20]], dtype=float)
+    part, outside = parts.assign(xy)
+    # inside; inside; on the shared edge -> first by name; outside -> nearest; equidistant -> A
+    assert part.tolist() == [0, 1, 0, 1, 0, 0]
+    assert outside == 3
+
+
+def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path):
+    """The pairs found part by part (clipped networks, margin from the fastest way) are the
+    pairs of the whole network, each demand point in exactly one part."""
+    from harbor_planner.network.pairs import local_pairs, reach_radius_m
+    from harbor_planner.pipeline.partition import anchor_arrays
+
+    net = hilly_net
+    minutes, limit_s = 10.0, 600.0 + 1e-9
+    sources, points = _street_points(net, 150, 1), _street_points(net, 3000, 2)
+    want_d, want_s = local_pairs(net, sources, points, minutes=minutes, limit_s=limit_s)
+    assert len(want_d) > 1000
+    parts = _grid_parts(net, 3)
+    part, _ = parts.assign(points.xy(net))
+    part = np.where(points.within, part, -1)
+    inputs = tmp_path / "round.npz"
+    np.savez(inputs, point_part=part, **anchor_arrays("s", sources), **anchor_arrays("p", points))
+    path = tmp_path / "net.npz"
+    import harbor_planner as hp
+
+    hp.save_network(net, path)
+    margin = reach_radius_m(net, minutes)
+    assert margin > net.walk_model.speed_ms * minutes * 60  # downhill is faster than flat
+    got_d, got_s, seen = [], [], []
+    for i in np.unique(part[part >= 0]):
+        task = PartTask(
+            name=parts.names[i], index=int(i), network_path=str(path), walk_model=net.walk_model,
+            inputs_path=str(inputs), region_wkb=shapely.to_wkb(parts.geometry[i]),
+            margin_m=margin, minutes=minutes, limit_s=limit_s,
+        )  # fmt: skip
+        r = run_part(task)
+        assert r.nodes < net.n_nodes  # the part ran on its own clipped network
+        got_d.append(r.point), got_s.append(r.source)
+        seen.append(np.flatnonzero(part == i))
+    seen = np.concatenate(seen)
+    assert len(seen) == len(np.unique(seen)) == int(points.within.sum())
+    key = lambda d, s: np.sort(d * len(sources) + s)  # noqa: E731
+    np.testing.assert_array_equal(
+        key(np.concatenate(got_d), np.concatenate(got_s)), key(want_d, want_s)
+    )
+
+
+def test_clip_keeps_every_edge_near_the_region_and_the_extra_edges(hilly_net):
+    net = hilly_net
+    lo = net.node_xy.min(axis=0)
+    region = shapely.box(lo[0], lo[1], lo[0] + 500, lo[1] + 500)
+    sub, edge_map = clip_compiled(net, region, 300.0, edges=np.array([net.n_edges - 1]))
+    kept = np.flatnonzero(edge_map >= 0)
+    assert edge_map[net.n_edges - 1] >= 0 and sub.n_edges == len(kept)
+    # times and geometry are those of the whole network, in the same order
+    np.testing.assert_array_equal(
+        sub.edges["time_fwd_s"].to_numpy(), net.edges["time_fwd_s"].to_numpy()[kept]
+    )
+    xy = net.node_xy
+    near = shapely.dwithin(region, shapely.points(xy), 300.0)
+    u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
+    assert set(np.flatnonzero(near[u] | near[v])) <= set(kept)
+
+
+def test_scheduler_credentials_never_recorded():
+    from harbor_planner._text import redact_argv
+    from harbor_planner.cluster import public_address
+
+    assert public_address("tcp://alice:s3cret@10.1.2.3:8786") == "tcp://10.1.2.3:8786"
+    assert public_address("tls://10.1.2.3:8786") == "tls://10.1.2.3:8786"
+    argv = redact_argv(
+        ["run", "a.toml", "--scheduler", "tcp://u:pw@h:1", "--set", "run.scheduler=tcp://u:pw@h:1"]
+    )
+    assert "pw" not in " ".join(argv) and "tcp://h:1" in argv
+
+
+def test_a_malformed_scheduler_address_is_one_line_without_its_password(tmp_path):
+    bad = _run([str(DEMO / "demo.toml"), "--out", str(tmp_path / "o"), "--partition", "district",
+                "--scheduler", "tcp://bob:pw-secret@127.0.0.1:1"])  # fmt: skip
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1 and "--scheduler" in bad.stderr
+    assert "pw-secret" not in bad.stderr + bad.stdout
+
+
+def test_run_section_checked():
+    from harbor_planner.errors import ScenarioError
+    from harbor_planner.scenario import load_scenario
+
+    toml = DEMO / "demo.toml"
+    with pytest.raises(ScenarioError, match=r"run\.workers must be at least 1"):
+        load_scenario(toml, overrides=["run.workers=0"])
+    with pytest.raises(ScenarioError, match=r"run\.partition_name needs run\.partition"):
+        load_scenario(toml, overrides=["run.partition_name=NAME"])
+    s = load_scenario(toml, overrides=["run.partition=district", "run.scheduler=tcp://u:p@h:1"])
+    assert s.run.partition == "district" and s.run.partition_file is None
+    assert s.to_dict()["run"]["scheduler"] == "tcp://h:1"
+    s = load_scenario(toml, overrides=["run.partition=parts.gpkg"])
+    assert s.run.partition_file == Path.cwd() / "parts.gpkg"
+    assert s.input_files()["partition"] == Path.cwd() / "parts.gpkg"
+
+
+# ------------------------------------------------------------------ real clusters (slow)
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    src = str(ROOT / "src")
+    env["PYTHONPATH"] = (
+        src + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else src
+    )
+    env.update(extra)
+    return env
+
+
+def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "harbor_planner", "run", *args, "-q"],
+        capture_output=True, text=True, env=_env(**env), timeout=600,
+    )  # fmt: skip
+
+
+def _grid_file(path: Path, districts: list[str], k: int) -> Path:
+    import geopandas as gpd
+
+    from harbor_planner.districts import chongqing_districts
+
+    d = chongqing_districts()
+    w, s, e, n = shapely.union_all(d[d["name_zh"].isin(districts)].geometry.to_numpy()).bounds
+    xs, ys = np.linspace(w - 0.02, e + 0.02, k + 1), np.linspace(s - 0.02, n + 0.02, k + 1)
+    boxes = [shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for i in range(k) for j in range(k)]
+    names = [f"格{i}{j}" for i in range(k) for j in range(k)]
+    gpd.GeoDataFrame({"片区": names}, geometry=boxes, crs="EPSG:4326").to_file(path)
+    return path
+
+
+def _same_results(a: Path, b: Path) -> None:
+    assert json.loads((a / "summary.json").read_text()) == json.loads(
+        (b / "summary.json").read_text()
+    )
+    for name in ("by_district.csv", "selected_sites.csv", "by_district_after.csv", "stations.csv"):
+        if (a / name).exists():
+            assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_demo_partitioned_on_a_local_cluster_is_identical(tmp_path):
+    parts = _grid_file(tmp_path / "parts.geojson", ["渝中区"], 2)
+    common = [str(DEMO / "demo.toml"), "--set", 'output.formats=["tables"]']
+    whole = _run([*common, "--out", str(tmp_path / "whole")])
+    assert whole.returncode == 0, whole.stderr
+    part = _run([
+        *common, "--out", str(tmp_path / "part"), "--partition", str(parts), "--workers", "2",
+        "--set", "run.partition_name=片区",
+    ])  # fmt: skip
+    assert part.returncode == 0, part.stderr
+    _same_results(tmp_path / "whole", tmp_path / "part")
+    rec = json.loads((tmp_path / "part" / "run.json").read_text())["partition"]
+    assert rec["partition"] == "parts.geojson" and rec["name_column"] == "片区"
+    assert rec["cluster"]["kind"] == "local" and rec["cluster"]["workers"] == 2
+    assert rec["cluster"]["scheduler"].startswith("tcp://127.0.0.1:")
+    timings = rec["part_timings"]
+    assert len(timings) >= 2 and sum(t["demand_points"] for t in timings) == 5055
+    assert all(t["seconds"] > 0 and t["workers"] for t in timings)
+    assert len({w for t in timings for w in t["workers"]}) == 2  # both workers took parts
+    assert json.loads((tmp_path / "whole" / "run.json").read_text())["partition"] is None
+
+
+@pytest.mark.slow
+def test_multi_district_real_study_partitioned_by_district(tmp_path):
+    roads = [SHARED / "chongqing_osm_2022" / f"roads_{d}.geojson" for d in ("yuzhong", "jiangbei")]
+    stations = SHARED / "yuzhong" / "stations_illustrative_gbk.csv"
+    if not all(p.exists() for p in [*roads, stations]):
+        pytest.skip(f"real data under {SHARED} is absent")
+    scenario = tmp_path / "two.toml"
+    scenario.write_text(
+        f"""
+[study]
+districts = ["渝中区", "江北区"]
+[network]
+source = {json.dumps([str(p) for p in roads])}
+walk_model = "stairs"
+[stations]
+file = "{stations}"
+crs = "gcj02"
+[demand]
+kind = "main-streets"
+spacing_m = 100
+[optimize]
+add = 6
+candidate_spacing_m = 400
+solver = "greedy"
+[output]
+formats = ["tables"]
+""",
+        "utf-8",
+    )
+    whole = _run([str(scenario), "--out", str(tmp_path / "whole")])
+    assert whole.returncode == 0, whole.stderr
+    part = _run(
+        [
+            str(scenario),
+            "--out",
+            str(tmp_path / "part"),
+            "--partition",
+            "district",
+            "--workers",
+            "2",
+        ]
+    )
+    assert part.returncode == 0, part.stderr
+    _same_results(tmp_path / "whole", tmp_path / "part")
+    rec = json.loads((tmp_path / "part" / "run.json").read_text())["partition"]
+    names = {t["name"] for t in rec["part_timings"]}
+    assert {"渝中区", "江北区"} <= names
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_demo_on_a_dask_scheduler_and_worker_started_apart(tmp_path):
+    import shutil
+
+    dask_cli = shutil.which("dask") or str(Path(sys.executable).with_name("dask"))
+    if not Path(dask_cli).exists():
+        pytest.skip("the dask command line is not installed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = _env()
+    procs = []
+    try:
+        procs.append(subprocess.Popen(
+            [dask_cli, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))  # fmt: skip
+        procs.append(subprocess.Popen(
+            [dask_cli, "worker", address, "--host", "127.0.0.1", "--nworkers", "1",
+             "--nthreads", "1", "--no-dashboard"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))  # fmt: skip
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(1, timeout=60)
+        parts = _grid_file(tmp_path / "parts.geojson", ["渝中区"], 2)
+        common = [str(DEMO / "demo.toml"), "--set", 'output.formats=["tables"]', "--set",
+                  "optimize.enabled=false"]  # fmt: skip
+        whole = _run([*common, "--out", str(tmp_path / "whole")])
+        part = _run([*common, "--out", str(tmp_path / "part"), "--partition", str(parts),
+                     "--scheduler", address, "--set", "run.partition_name=片区"])  # fmt: skip
+        assert whole.returncode == 0 and part.returncode == 0, part.stderr
+        _same_results(tmp_path / "whole", tmp_path / "part")
+        rec = json.loads((tmp_path / "part" / "run.json").read_text())["partition"]
+        assert rec["cluster"] == {"kind": "scheduler", "scheduler": address, "workers": 1}
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+@pytest.mark.slow
+def test_a_part_failing_twice_fails_the_run_naming_its_district(tmp_path):
+    common = [str(DEMO / "demo.toml"), "--set", 'output.formats=["tables"]', "--set",
+              "optimize.enabled=false", "--partition", "district", "--workers", "2"]  # fmt: skip
+    tries = tmp_path / "tries.txt"
+    fault = {"HARBOR_PLANNER_TEST_FAIL_LOG": str(tries)}
+    failed = _run(
+        [*common, "--out", str(tmp_path / "a")], HARBOR_PLANNER_TEST_FAIL_PART="渝中区", **fault
+    )
+    assert failed.returncode == 1
+    lines = failed.stderr.strip().splitlines()
+    assert len(lines) == 1 and "渝中区" in lines[0] and "failed 2 times" in lines[0], failed.stderr
+    assert tries.read_text("utf-8").splitlines() == ["渝中区", "渝中区"]  # first try + 1 retry
+    assert not (tmp_path / "a" / "summary.json").exists()
+    # failing once only: Dask's retry rescues the part and the run succeeds
+    tries.unlink()
+    once = _run(
+        [*common, "--out", str(tmp_path / "b")],
+        HARBOR_PLANNER_TEST_FAIL_PART="渝中区:once",
+        **fault,
+    )
+    assert once.returncode == 0, once.stderr
+    assert len(tries.read_text("utf-8").splitlines()) >= 2
+
+
+def _sleep_then(x: float) -> float:
+    time.sleep(x)
+    return x
+
+
+@pytest.mark.slow
+def test_interrupting_the_client_cancels_the_tasks():
+    import _thread
+    import threading
+
+    from harbor_planner.cluster import open_cluster, run_tasks
+
+    with open_cluster(None, workers=2) as (client, info):
+        assert info.kind == "local" and info.workers == 2
+        timer = threading.Timer(1.5, _thread.interrupt_main)
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            run_tasks(
+                client, _sleep_then, [0.1, 30.0, 30.0, 30.0], ["a", "b", "c", "d"], progress=False
+            )
+        timer.cancel()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+            if left == 0:
+                break
+            time.sleep(0.2)
+        assert left == 0
