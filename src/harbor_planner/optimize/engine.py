@@ -34,7 +34,7 @@ from harbor_planner.optimize.improve import swap_search
 from harbor_planner.optimize.lagrange import lagrangian_bound, plan_value, top_choice
 from harbor_planner.optimize.reduce import compact, dominated_columns
 from harbor_planner.optimize.solvers import Problem, Solution, greedy_mclp, milp
-from harbor_planner.settings import EXACT_SMALL_COLUMNS
+from harbor_planner.settings import EXACT_SMALL_COLUMNS, LAGRANGE_TARGET_GAP
 
 __all__ = ["decomposable", "solve_max_cover"]
 
@@ -159,10 +159,14 @@ def _sum_infos(infos: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _shrink(problem: Problem, n_add: int, info: dict[str, Any]) -> tuple[Problem, IntArray]:
     """Dominated and ineligible candidates out, rows merged again."""
+    t0 = time.perf_counter()
     dominated, dinfo = dominated_columns(problem, n_add)
     info.update(dinfo)
+    t1 = time.perf_counter()
+    info["time_dominance_s"] = round(t1 - t0, 3)
     keep = problem.eligible & ~dominated
     small, cols = compact(replace(problem, eligible=keep), keep)
+    info["time_merge_s"] = round(time.perf_counter() - t1, 3)
     info["columns_left"] = len(cols)
     info["rows_merged_after_columns"] = int(problem.cover.shape[0] - small.cover.shape[0])
     info["rows_final"] = int(small.cover.shape[0])
@@ -170,9 +174,10 @@ def _shrink(problem: Problem, n_add: int, info: dict[str, Any]) -> tuple[Problem
 
 
 def _heuristic(
-    small: Problem, n_add: int, solver: str, info: dict[str, Any]
+    small: Problem, n_add: int, solver: str, mip_gap: float, info: dict[str, Any]
 ) -> tuple[Solution | None, Any]:
     """Greedy, swaps and the Lagrangian bound on the shrunk problem."""
+    t0 = time.perf_counter()
     try:
         sol = greedy_mclp(small, n_add)
     except InfeasibleError:
@@ -181,12 +186,18 @@ def _heuristic(
         info["greedy"] = "no plan (rules too tight for greedy)"
         return None, None
     info["greedy_objective"] = round(sol.objective, 6)
+    t1 = time.perf_counter()
+    info["time_greedy_s"] = round(t1 - t0, 3)
     best, obj = sol.selected, sol.objective
     if (small.row_need() <= 1).all():
         best, obj, swaps = swap_search(small, best)
         info["swaps"] = swaps
-    lag = lagrangian_bound(small, n_add, best_objective=obj, start=best, target_gap=0.5e-4)
+    t2 = time.perf_counter()
+    info["time_swaps_s"] = round(t2 - t1, 3)
+    target = LAGRANGE_TARGET_GAP if solver != "exact" else min(LAGRANGE_TARGET_GAP, mip_gap / 2)
+    lag = lagrangian_bound(small, n_add, best_objective=obj, start=best, target_gap=target)
     info["lagrange_iterations"] = lag.iterations
+    info["time_lagrange_s"] = round(time.perf_counter() - t2, 3)
     if lag.selected is not None and lag.objective > obj:
         best, obj, more = swap_search(small, lag.selected) if (small.row_need() <= 1).all() else (
             lag.selected, lag.objective, 0)  # fmt: skip
@@ -212,7 +223,7 @@ def _solve_one(
     t0 = time.perf_counter()
     info: dict[str, Any] = {"columns": int(problem.n_candidates)}
     small, cols = _shrink(problem, n_add, info)
-    sol, lag = _heuristic(small, n_add, solver, info)
+    sol, lag = _heuristic(small, n_add, solver, mip_gap, info)
     open_gap = sol is None or sol.gap > mip_gap
     open_gap = open_gap or (sol.gap > 1e-9 and small.n_candidates <= EXACT_SMALL_COLUMNS)
     if solver == "exact" and open_gap:

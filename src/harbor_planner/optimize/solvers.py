@@ -29,7 +29,7 @@ import numpy.typing as npt
 from scipy.sparse import csc_matrix, csr_matrix, hstack, identity, vstack
 
 from harbor_planner.errors import DependencyError, InfeasibleError
-from harbor_planner.settings import MIP_GAP, TIME_LIMIT_S
+from harbor_planner.settings import GREEDY_BOUND_CHECKS, MIP_GAP, TIME_LIMIT_S
 
 __all__ = ["Problem", "Solution", "greedy_lscp", "greedy_mclp", "milp"]
 
@@ -201,8 +201,10 @@ def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> So
                 return False
         return not (use_ratio and spent + cost[j] > problem.budget + 1e-9)
 
+    # the bound holds after every step; it is taken at most GREEDY_BOUND_CHECKS times
+    check = max(1, -(-n_add // GREEDY_BOUND_CHECKS))
     while len(selected) < n_add:
-        if not order_only:
+        if not order_only and len(selected) % check == 0:
             bound = min(bound, f + _top_sum(stale, n_add))
         pick = -1
         while heap:
