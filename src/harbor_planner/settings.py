@@ -259,9 +259,9 @@ MIP_GAP: float = 1e-4
 DOMINANCE_MAX_WORK: int = 200_000_000
 #: Issue 17: most subgradient steps of the Lagrangian bound, and its time budget (seconds).
 LAGRANGE_ITERATIONS: int = 300
-LAGRANGE_TIME_S: float = 60.0
+LAGRANGE_TIME_S: float = 7.0
 #: Issue 17: time budget of the swap local search after greedy (seconds).
-SWAP_TIME_S: float = 60.0
+SWAP_TIME_S: float = 5.0
 #: Issue 17: the exact solver still runs when the bound already meets the target gap if the
 #: problem left has at most this many candidates (cheap: a proven optimum instead).
 EXACT_SMALL_COLUMNS: int = 5000
