@@ -33,8 +33,8 @@ from harbor_planner.errors import InfeasibleError
 from harbor_planner.optimize.improve import swap_search
 from harbor_planner.optimize.lagrange import lagrangian_bound, plan_value, top_choice
 from harbor_planner.optimize.reduce import compact, dominated_columns
-from harbor_planner.optimize.solvers import Problem, Solution, greedy_mclp, milp
-from harbor_planner.settings import EXACT_SMALL_COLUMNS, LAGRANGE_TARGET_GAP
+from harbor_planner.optimize.solvers import Problem, Solution, gap_status, greedy_mclp, milp
+from harbor_planner.settings import EXACT_SMALL_COLUMNS, LAGRANGE_TARGET_GAP, STATUS_GAP_MET
 
 __all__ = ["decomposable", "solve_max_cover"]
 
@@ -140,9 +140,16 @@ def solve_max_cover(
         objective=float(sum(s.objective for s in sols)),
         bound=float(sum(s.bound for s in sols)),
         solver=solver,
-        status=statuses.pop() if len(statuses) == 1 else "time_limit",
+        status=statuses.pop() if len(statuses) == 1 else _mixed_status(statuses),
         runtime_s=time.perf_counter() - t0,
     ), info
+
+
+def _mixed_status(statuses: set[str]) -> str:
+    """Status of parts solved with different outcomes."""
+    if statuses <= {"optimal", STATUS_GAP_MET}:
+        return STATUS_GAP_MET
+    return "time_limit" if "time_limit" in statuses else "feasible"
 
 
 def _sum_infos(infos: list[dict[str, Any]]) -> dict[str, Any]:
@@ -229,8 +236,8 @@ def _solve_one(
     if solver == "exact" and open_gap:
         sol = _exact(small, n_add, sol, lag, max(deadline - time.perf_counter(), 1.0), mip_gap,
                      info)  # fmt: skip
-    elif solver == "exact":
-        sol = replace(sol, solver="exact", status="optimal")
+    elif solver == "exact":  # the bound already meets mip_gap: HiGHS is not needed
+        sol = replace(sol, solver="exact", status=gap_status("optimal", sol.gap))
     assert sol is not None
     log.info("stage solve: %s (%.2f s)", info, time.perf_counter() - t0)
     return replace(sol, selected=cols[sol.selected], runtime_s=time.perf_counter() - t0), info
@@ -288,6 +295,6 @@ def _exact(
         status=ex.status,
         runtime_s=ex.runtime_s,
     )
-    if sol.gap <= mip_gap and sol.status != "optimal":
+    if sol.gap <= mip_gap:
         sol = replace(sol, status="optimal")
-    return sol
+    return replace(sol, status=gap_status(sol.status, sol.gap))

@@ -27,8 +27,22 @@ from harbor_planner.optimize.engine import solve_max_cover
 from harbor_planner.optimize.matrix import CoverageMatrix
 from harbor_planner.optimize.quotas import quota_arrays
 from harbor_planner.optimize.reduce import reduce_rows, segment_ranges
-from harbor_planner.optimize.solvers import Problem, Solution, greedy_lscp, greedy_mclp, milp
-from harbor_planner.settings import MIP_GAP, OPTIMIZE_MODES, SOLVERS, SPACING_BY, TIME_LIMIT_S
+from harbor_planner.optimize.solvers import (
+    Problem,
+    Solution,
+    gap_status,
+    greedy_lscp,
+    greedy_mclp,
+    milp,
+)
+from harbor_planner.settings import (
+    MIP_GAP,
+    OPTIMIZE_MODES,
+    SOLVERS,
+    SPACING_BY,
+    STATUS_GAP_MET,
+    TIME_LIMIT_S,
+)
 
 __all__ = [
     "SiteSelection",
@@ -611,6 +625,9 @@ def _max_cover_selection(
     bound = staged.bound_total if n_stages == 1 else float("inf")
     statuses = staged.statuses
     status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
+    if all(s in ("optimal", STATUS_GAP_MET) for s in statuses):
+        # "optimal" only when the whole plan's gap is closed (see gap_status)
+        status = gap_status("optimal", _gap(bound, added)) if n_stages == 1 else status
     return _selection(cm, staged.chosen, staged.gains, staged.labels, cm.covered_weight_before,
                       added, bound, _gap(bound, added), solver, status, "max-cover", t0,
                       min_cover=min_cover, info=staged.info)  # fmt: skip

@@ -29,9 +29,15 @@ import numpy.typing as npt
 from scipy.sparse import csc_matrix, csr_matrix, hstack, identity, vstack
 
 from harbor_planner.errors import DependencyError, InfeasibleError
-from harbor_planner.settings import GREEDY_BOUND_CHECKS, MIP_GAP, TIME_LIMIT_S
+from harbor_planner.settings import (
+    GREEDY_BOUND_CHECKS,
+    MIP_GAP,
+    OPTIMAL_REL_GAP,
+    STATUS_GAP_MET,
+    TIME_LIMIT_S,
+)
 
-__all__ = ["Problem", "Solution", "greedy_lscp", "greedy_mclp", "milp"]
+__all__ = ["Problem", "Solution", "gap_status", "greedy_lscp", "greedy_mclp", "milp"]
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +148,17 @@ def _top_sum(values: FloatArray, k: int) -> float:
     if k >= values.size:
         return float(values.sum())
     return float(np.partition(values, values.size - k)[values.size - k :].sum())
+
+
+def gap_status(status: str, gap: float) -> str:
+    """``status`` with "optimal" kept only when the gap is proven closed to OPTIMAL_REL_GAP.
+
+    A solve that stopped because its proven gap met the requested ``mip_gap`` (HiGHS' own
+    "Optimal" at a positive ``mip_gap``, or the bound alone) is reported ``"gap_met"``.
+    """
+    if status == "optimal" and not gap <= OPTIMAL_REL_GAP:
+        return STATUS_GAP_MET
+    return status
 
 
 def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> Solution:
