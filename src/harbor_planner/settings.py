@@ -36,6 +36,7 @@ __all__ = [
     "ISOCHRONE_METHODS",
     "LAGRANGE_ITERATIONS",
     "LAGRANGE_TARGET_GAP",
+    "LAGRANGE_TIME_EXACT_S",
     "LAGRANGE_TIME_S",
     "LANGS",
     "MAP_BANDS_MINUTES",
@@ -74,6 +75,7 @@ __all__ = [
     "STATUS_SCOPE_ORDER",
     "STATUS_VALUES",
     "STREET_SPACING_M",
+    "SWAP_TIME_EXACT_S",
     "SWAP_TIME_S",
     "TIME_LIMIT_S",
     "WALK_MODELS",
@@ -275,6 +277,10 @@ LAGRANGE_TARGET_GAP: float = 0.002
 OPTIMAL_REL_GAP: float = 1e-6
 #: Status of a solve stopped because the proven gap met the requested ``mip_gap``.
 STATUS_GAP_MET: str = "gap_met"
+#: Time budgets of the swaps and of the Lagrangian bound when HiGHS follows (``exact``): a
+#: tighter bound there saves far more HiGHS time than it costs (seconds).
+SWAP_TIME_EXACT_S: float = 60.0
+LAGRANGE_TIME_EXACT_S: float = 60.0
 # -- lean coverage matrix (issue 17) --
 #: Candidates searched per block while the coverage matrix is built: each block's searches
 #: become its int32 columns and are dropped (memory: the block plus the final matrix).

@@ -34,7 +34,15 @@ from harbor_planner.optimize.improve import swap_search
 from harbor_planner.optimize.lagrange import lagrangian_bound, plan_value, top_choice
 from harbor_planner.optimize.reduce import compact, dominated_columns
 from harbor_planner.optimize.solvers import Problem, Solution, gap_status, greedy_mclp, milp
-from harbor_planner.settings import EXACT_SMALL_COLUMNS, LAGRANGE_TARGET_GAP, STATUS_GAP_MET
+from harbor_planner.settings import (
+    EXACT_SMALL_COLUMNS,
+    LAGRANGE_TARGET_GAP,
+    LAGRANGE_TIME_EXACT_S,
+    LAGRANGE_TIME_S,
+    STATUS_GAP_MET,
+    SWAP_TIME_EXACT_S,
+    SWAP_TIME_S,
+)
 
 __all__ = ["decomposable", "solve_max_cover"]
 
@@ -196,18 +204,25 @@ def _heuristic(
     t1 = time.perf_counter()
     info["time_greedy_s"] = round(t1 - t0, 3)
     best, obj = sol.selected, sol.objective
+    exact = solver == "exact"
+    swap_s = SWAP_TIME_EXACT_S if exact else SWAP_TIME_S
+    lag_s = LAGRANGE_TIME_EXACT_S if exact else LAGRANGE_TIME_S
     if (small.row_need() <= 1).all():
-        best, obj, swaps = swap_search(small, best)
+        best, obj, swaps = swap_search(small, best, time_s=swap_s)
         info["swaps"] = swaps
     t2 = time.perf_counter()
     info["time_swaps_s"] = round(t2 - t1, 3)
     target = LAGRANGE_TARGET_GAP if solver != "exact" else min(LAGRANGE_TARGET_GAP, mip_gap / 2)
-    lag = lagrangian_bound(small, n_add, best_objective=obj, start=best, target_gap=target)
+    lag = lagrangian_bound(
+        small, n_add, best_objective=obj, start=best, target_gap=target, time_s=lag_s
+    )
     info["lagrange_iterations"] = lag.iterations
     info["time_lagrange_s"] = round(time.perf_counter() - t2, 3)
     if lag.selected is not None and lag.objective > obj:
-        best, obj, more = swap_search(small, lag.selected) if (small.row_need() <= 1).all() else (
-            lag.selected, lag.objective, 0)  # fmt: skip
+        if (small.row_need() <= 1).all():
+            best, obj, more = swap_search(small, lag.selected, time_s=swap_s)
+        else:
+            best, obj, more = lag.selected, lag.objective, 0
         info["swaps"] = info.get("swaps", 0) + more
     bound = min(sol.bound, lag.bound)
     info["bound_method"] = "lagrangian" if lag.bound <= sol.bound else "greedy"
