@@ -29,11 +29,14 @@ __all__ = [
     "DOMINANCE_MAX_WORK",
     "EXACT_SMALL_COLUMNS",
     "GRADE_SOURCES",
+    "GREEDY_BOUND_CHECKS",
     "GRID_CELL_M",
     "ISOCHRONE_AUTO_EXACT_MAX_STATIONS",
     "ISOCHRONE_METHOD",
     "ISOCHRONE_METHODS",
     "LAGRANGE_ITERATIONS",
+    "LAGRANGE_TARGET_GAP",
+    "LAGRANGE_TIME_EXACT_S",
     "LAGRANGE_TIME_S",
     "LANGS",
     "MAP_BANDS_MINUTES",
@@ -44,6 +47,7 @@ __all__ = [
     "MEMORY_LIMIT_GB",
     "MINUTES",
     "MIP_GAP",
+    "OPTIMAL_REL_GAP",
     "OPTIMIZE_MODES",
     "OUTPUT_FORMATS",
     "SENSITIVITY_ALT_MODEL",
@@ -66,10 +70,12 @@ __all__ = [
     "SOLVERS",
     "SPACING_BY",
     "STAIR_DEM_MIN_RISE_M",
+    "STATUS_GAP_MET",
     "STATUS_LABELS",
     "STATUS_SCOPE_ORDER",
     "STATUS_VALUES",
     "STREET_SPACING_M",
+    "SWAP_TIME_EXACT_S",
     "SWAP_TIME_S",
     "TIME_LIMIT_S",
     "WALK_MODELS",
@@ -255,12 +261,26 @@ MIP_GAP: float = 1e-4
 DOMINANCE_MAX_WORK: int = 200_000_000
 #: Issue 17: most subgradient steps of the Lagrangian bound, and its time budget (seconds).
 LAGRANGE_ITERATIONS: int = 300
-LAGRANGE_TIME_S: float = 60.0
+LAGRANGE_TIME_S: float = 7.0
 #: Issue 17: time budget of the swap local search after greedy (seconds).
-SWAP_TIME_S: float = 60.0
+SWAP_TIME_S: float = 5.0
 #: Issue 17: the exact solver still runs when the bound already meets the target gap if the
 #: problem left has at most this many candidates (cheap: a proven optimum instead).
 EXACT_SMALL_COLUMNS: int = 5000
+# -- fast greedy bound (issue 17, greedy with its bound under 30 s) --
+#: Greedy's own bound (plan so far + the best stale gains) is taken at most this many times.
+GREEDY_BOUND_CHECKS: int = 64
+#: The Lagrangian bound stops once the relative gap to the best plan is below this.
+LAGRANGE_TARGET_GAP: float = 0.002
+#: A solve is reported "optimal" only when its relative gap is at most this; a gap within
+#: the requested ``mip_gap`` but larger is reported "gap_met" (see STATUS_GAP_MET).
+OPTIMAL_REL_GAP: float = 1e-6
+#: Status of a solve stopped because the proven gap met the requested ``mip_gap``.
+STATUS_GAP_MET: str = "gap_met"
+#: Time budgets of the swaps and of the Lagrangian bound when HiGHS follows (``exact``): a
+#: tighter bound there saves far more HiGHS time than it costs (seconds).
+SWAP_TIME_EXACT_S: float = 60.0
+LAGRANGE_TIME_EXACT_S: float = 60.0
 # -- lean coverage matrix (issue 17) --
 #: Candidates searched per block while the coverage matrix is built: each block's searches
 #: become its int32 columns and are dropped (memory: the block plus the final matrix).

@@ -33,8 +33,16 @@ from harbor_planner.errors import InfeasibleError
 from harbor_planner.optimize.improve import swap_search
 from harbor_planner.optimize.lagrange import lagrangian_bound, plan_value, top_choice
 from harbor_planner.optimize.reduce import compact, dominated_columns
-from harbor_planner.optimize.solvers import Problem, Solution, greedy_mclp, milp
-from harbor_planner.settings import EXACT_SMALL_COLUMNS
+from harbor_planner.optimize.solvers import Problem, Solution, gap_status, greedy_mclp, milp
+from harbor_planner.settings import (
+    EXACT_SMALL_COLUMNS,
+    LAGRANGE_TARGET_GAP,
+    LAGRANGE_TIME_EXACT_S,
+    LAGRANGE_TIME_S,
+    STATUS_GAP_MET,
+    SWAP_TIME_EXACT_S,
+    SWAP_TIME_S,
+)
 
 __all__ = ["decomposable", "solve_max_cover"]
 
@@ -140,9 +148,16 @@ def solve_max_cover(
         objective=float(sum(s.objective for s in sols)),
         bound=float(sum(s.bound for s in sols)),
         solver=solver,
-        status=statuses.pop() if len(statuses) == 1 else "time_limit",
+        status=statuses.pop() if len(statuses) == 1 else _mixed_status(statuses),
         runtime_s=time.perf_counter() - t0,
     ), info
+
+
+def _mixed_status(statuses: set[str]) -> str:
+    """Status of parts solved with different outcomes."""
+    if statuses <= {"optimal", STATUS_GAP_MET}:
+        return STATUS_GAP_MET
+    return "time_limit" if "time_limit" in statuses else "feasible"
 
 
 def _sum_infos(infos: list[dict[str, Any]]) -> dict[str, Any]:
@@ -159,10 +174,14 @@ def _sum_infos(infos: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _shrink(problem: Problem, n_add: int, info: dict[str, Any]) -> tuple[Problem, IntArray]:
     """Dominated and ineligible candidates out, rows merged again."""
+    t0 = time.perf_counter()
     dominated, dinfo = dominated_columns(problem, n_add)
     info.update(dinfo)
+    t1 = time.perf_counter()
+    info["time_dominance_s"] = round(t1 - t0, 3)
     keep = problem.eligible & ~dominated
     small, cols = compact(replace(problem, eligible=keep), keep)
+    info["time_merge_s"] = round(time.perf_counter() - t1, 3)
     info["columns_left"] = len(cols)
     info["rows_merged_after_columns"] = int(problem.cover.shape[0] - small.cover.shape[0])
     info["rows_final"] = int(small.cover.shape[0])
@@ -170,9 +189,10 @@ def _shrink(problem: Problem, n_add: int, info: dict[str, Any]) -> tuple[Problem
 
 
 def _heuristic(
-    small: Problem, n_add: int, solver: str, info: dict[str, Any]
+    small: Problem, n_add: int, solver: str, mip_gap: float, info: dict[str, Any]
 ) -> tuple[Solution | None, Any]:
     """Greedy, swaps and the Lagrangian bound on the shrunk problem."""
+    t0 = time.perf_counter()
     try:
         sol = greedy_mclp(small, n_add)
     except InfeasibleError:
@@ -181,15 +201,28 @@ def _heuristic(
         info["greedy"] = "no plan (rules too tight for greedy)"
         return None, None
     info["greedy_objective"] = round(sol.objective, 6)
+    t1 = time.perf_counter()
+    info["time_greedy_s"] = round(t1 - t0, 3)
     best, obj = sol.selected, sol.objective
+    exact = solver == "exact"
+    swap_s = SWAP_TIME_EXACT_S if exact else SWAP_TIME_S
+    lag_s = LAGRANGE_TIME_EXACT_S if exact else LAGRANGE_TIME_S
     if (small.row_need() <= 1).all():
-        best, obj, swaps = swap_search(small, best)
+        best, obj, swaps = swap_search(small, best, time_s=swap_s)
         info["swaps"] = swaps
-    lag = lagrangian_bound(small, n_add, best_objective=obj, start=best, target_gap=0.5e-4)
+    t2 = time.perf_counter()
+    info["time_swaps_s"] = round(t2 - t1, 3)
+    target = LAGRANGE_TARGET_GAP if solver != "exact" else min(LAGRANGE_TARGET_GAP, mip_gap / 2)
+    lag = lagrangian_bound(
+        small, n_add, best_objective=obj, start=best, target_gap=target, time_s=lag_s
+    )
     info["lagrange_iterations"] = lag.iterations
+    info["time_lagrange_s"] = round(time.perf_counter() - t2, 3)
     if lag.selected is not None and lag.objective > obj:
-        best, obj, more = swap_search(small, lag.selected) if (small.row_need() <= 1).all() else (
-            lag.selected, lag.objective, 0)  # fmt: skip
+        if (small.row_need() <= 1).all():
+            best, obj, more = swap_search(small, lag.selected, time_s=swap_s)
+        else:
+            best, obj, more = lag.selected, lag.objective, 0
         info["swaps"] = info.get("swaps", 0) + more
     bound = min(sol.bound, lag.bound)
     info["bound_method"] = "lagrangian" if lag.bound <= sol.bound else "greedy"
@@ -212,14 +245,14 @@ def _solve_one(
     t0 = time.perf_counter()
     info: dict[str, Any] = {"columns": int(problem.n_candidates)}
     small, cols = _shrink(problem, n_add, info)
-    sol, lag = _heuristic(small, n_add, solver, info)
+    sol, lag = _heuristic(small, n_add, solver, mip_gap, info)
     open_gap = sol is None or sol.gap > mip_gap
     open_gap = open_gap or (sol.gap > 1e-9 and small.n_candidates <= EXACT_SMALL_COLUMNS)
     if solver == "exact" and open_gap:
         sol = _exact(small, n_add, sol, lag, max(deadline - time.perf_counter(), 1.0), mip_gap,
                      info)  # fmt: skip
-    elif solver == "exact":
-        sol = replace(sol, solver="exact", status="optimal")
+    elif solver == "exact":  # the bound already meets mip_gap: HiGHS is not needed
+        sol = replace(sol, solver="exact", status=gap_status("optimal", sol.gap))
     assert sol is not None
     log.info("stage solve: %s (%.2f s)", info, time.perf_counter() - t0)
     return replace(sol, selected=cols[sol.selected], runtime_s=time.perf_counter() - t0), info
@@ -277,6 +310,6 @@ def _exact(
         status=ex.status,
         runtime_s=ex.runtime_s,
     )
-    if sol.gap <= mip_gap and sol.status != "optimal":
+    if sol.gap <= mip_gap:
         sol = replace(sol, status="optimal")
-    return sol
+    return replace(sol, status=gap_status(sol.status, sol.gap))

@@ -127,6 +127,9 @@ def _best_in_chunk(
     rows = st.a.indices[pos]
     local = np.repeat(np.arange(len(ks)), lengths)
     once = st.count[rows] == 1
+    if _unruled(problem):
+        return _best_sparse(problem, st, ks, local[once] * p + st.owner[rows[once]],
+                            st.w[rows[once]], tol)  # fmt: skip
     extra = np.bincount(
         local[once] * p + st.owner[rows[once]], st.w[rows[once]], minlength=len(ks) * p
     ).reshape(len(ks), p)
@@ -140,6 +143,43 @@ def _best_in_chunk(
         return 0.0, -1, -1
     c, s = divmod(flat, p)
     return best, s, int(ks[c])
+
+
+def _unruled(problem: Problem) -> bool:
+    """No quota, budget or spacing rule restricts which site a candidate may replace."""
+    return (
+        (problem.quota_max is None or problem.district is None)
+        and (problem.budget is None or problem.cost is None)
+        and (problem.conflicts is None or not problem.conflicts.nnz)
+    )
+
+
+def _best_sparse(
+    problem: Problem, st: _State, ks: IntArray, key: IntArray, wt: FloatArray, tol: float
+) -> tuple[float, int, int]:
+    """:func:`_best_in_chunk` without rules, sparse.
+
+    Only the pairs sharing rows, and each candidate against the chosen site of least loss
+    (``extra`` is 0 for every other pair).
+    """
+    p = len(st.chosen)
+    free = (st.slot_of[ks] < 0) & problem.eligible[ks]
+    loss = st.loss[st.chosen]
+    s_min = int(np.argmin(loss))
+    base = np.where(free, st.gain[ks] - loss[s_min], -np.inf)
+    c0 = int(np.argmax(base))
+    best, bs, bk = float(base[c0]), s_min, int(ks[c0])
+    if len(key):
+        pairs, inv = np.unique(key, return_inverse=True)
+        extra = np.bincount(inv.ravel(), wt, minlength=len(pairs))
+        c, sl = np.divmod(pairs, p)
+        delta = np.where(free[c], st.gain[ks[c]] - loss[sl] + extra, -np.inf)
+        i = int(np.argmax(delta))
+        if delta[i] > best:
+            best, bs, bk = float(delta[i]), int(sl[i]), int(ks[c[i]])
+    if best <= tol:
+        return 0.0, -1, -1
+    return best, bs, bk
 
 
 def swap_search(

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csc_matrix, csr_matrix
 
+from harbor_planner.optimize.kernels import row_hashes, rows_differ
 from harbor_planner.optimize.solvers import Problem
 from harbor_planner.settings import DOMINANCE_MAX_WORK
 
@@ -72,25 +73,20 @@ def merge_rows(
     a = a.tocsr()
     a.sort_indices()
     length = np.diff(a.indptr).astype(np.int64)
-    rng = np.random.default_rng(12345)
-    r = rng.random((a.shape[1], 2))
-    h = csr_matrix((np.ones(a.nnz), a.indices, a.indptr), shape=a.shape) @ r
-    key = np.column_stack([h, length, need])
-    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
+    h0, h1 = row_hashes(a.indptr, a.indices)
+    order = np.lexsort((need, length, h1, h0))  # stable: groups in row order
+    new_group = np.ones(n, dtype=bool)
+    for col in (h0, h1, length, need):
+        v = np.asarray(col)[order]
+        new_group[1:] &= v[1:] == v[:-1]
+    new_group[1:] = ~new_group[1:]
+    gid = np.cumsum(new_group) - 1
+    first = order[new_group]  # each group's first row (lowest position)
+    inverse = np.empty(n, dtype=np.int64)
+    inverse[order] = gid
     rep = first[inverse]  # the group's first row, for every row
-    # exact check: every row equals its representative entry by entry (same length by key),
-    # in chunks of rows so that no index array of the size of the matrix is made
-    bad = np.zeros(n, dtype=bool)
-    step = max(1, int(2**24 // max(1.0, float(length.mean()))))
-    for s in range(0, n, step):
-        e = min(n, s + step)
-        ln = length[s:e]
-        pos = segment_ranges(a.indptr[s:e], ln)
-        rep_pos = segment_ranges(a.indptr[rep[s:e]], ln)
-        bad_entry = a.indices[pos] != a.indices[rep_pos]
-        if bad_entry.any():
-            bad[s + np.repeat(np.arange(e - s), ln)[bad_entry]] = True
+    # exact check: every row equals its representative entry by entry
+    bad = rows_differ(a.indptr, a.indices, rep)
     group = np.where(bad, len(first) + np.arange(n), inverse)  # mismatches stay alone
     _, first2, inv2 = np.unique(group, return_index=True, return_inverse=True)
     order = np.argsort(first2, kind="stable")  # groups in order of first appearance

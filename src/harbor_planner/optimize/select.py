@@ -26,9 +26,23 @@ from harbor_planner.errors import InfeasibleError, InputDataError
 from harbor_planner.optimize.engine import solve_max_cover
 from harbor_planner.optimize.matrix import CoverageMatrix
 from harbor_planner.optimize.quotas import quota_arrays
-from harbor_planner.optimize.reduce import reduce_rows
-from harbor_planner.optimize.solvers import Problem, Solution, greedy_lscp, greedy_mclp, milp
-from harbor_planner.settings import MIP_GAP, OPTIMIZE_MODES, SOLVERS, SPACING_BY, TIME_LIMIT_S
+from harbor_planner.optimize.reduce import reduce_rows, segment_ranges
+from harbor_planner.optimize.solvers import (
+    Problem,
+    Solution,
+    gap_status,
+    greedy_lscp,
+    greedy_mclp,
+    milp,
+)
+from harbor_planner.settings import (
+    MIP_GAP,
+    OPTIMIZE_MODES,
+    SOLVERS,
+    SPACING_BY,
+    STATUS_GAP_MET,
+    TIME_LIMIT_S,
+)
 
 __all__ = [
     "SiteSelection",
@@ -548,7 +562,10 @@ def _solve_stage(
         sol, info = solve_max_cover(
             problem, n, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
         )
-        return _rank(problem, sol), info
+        t0 = time.perf_counter()
+        ranked = _rank(problem, sol)
+        info["time_rank_s"] = round(time.perf_counter() - t0, 3)
+        return ranked, info
     try:
         sol = greedy_mclp(problem, n)
     except InfeasibleError:
@@ -574,8 +591,10 @@ def _solve_stages(
     reduce: bool = True,
 ) -> _Staged:
     """Solve the stages one after the other, each building on the sites before."""
+    t0 = time.perf_counter()
     cover, weight, need, row_info = reduce_rows(cm.covers, cm.weights, cm.existing_count,
                                                 min_cover)  # fmt: skip
+    row_info["time_reduce_s"] = round(time.perf_counter() - t0, 3)
     log.info("demand rows: %s", row_info)
     staged = _Staged(info=dict(row_info))
     done = 0
@@ -606,9 +625,37 @@ def _max_cover_selection(
     bound = staged.bound_total if n_stages == 1 else float("inf")
     statuses = staged.statuses
     status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
+    if all(s in ("optimal", STATUS_GAP_MET) for s in statuses):
+        # "optimal" only when the whole plan's gap is closed (see gap_status)
+        status = gap_status("optimal", _gap(bound, added)) if n_stages == 1 else status
     return _selection(cm, staged.chosen, staged.gains, staged.labels, cm.covered_weight_before,
                       added, bound, _gap(bound, added), solver, status, "max-cover", t0,
                       min_cover=min_cover, info=staged.info)  # fmt: skip
+
+
+def coverage_steps(cm: CoverageMatrix, chosen: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Single and double covered weight after each site of ``chosen`` is added, in order.
+
+    Vectorised: every (row, site) entry of the chosen columns is sorted by row, then by the
+    site's rank; a row becomes single (double) covered at the entry that brings its existing
+    count to 1 (2).
+    """
+    k = len(chosen)
+    if k == 0:
+        return np.zeros(0), np.zeros(0)
+    a = cm.covers.tocsc()
+    lengths = np.diff(a.indptr)[chosen]
+    rows = a.indices[segment_ranges(a.indptr[chosen], lengths)].astype(np.int64)
+    rank = np.repeat(np.arange(k, dtype=np.int64), lengths)
+    order = np.lexsort((rank, rows))
+    rows, rank = rows[order], rank[order]
+    first = np.searchsorted(rows, rows, side="left")
+    nth = np.arange(len(rows)) - first + cm.existing_count[rows]  # covers before this entry
+    w = cm.weights[rows]
+    single = cm.covered_weight_before + np.cumsum(np.bincount(rank[nth == 0], w[nth == 0], k))
+    double_before = float(cm.weights[cm.existing_count >= 2].sum())
+    double = double_before + np.cumsum(np.bincount(rank[nth == 1], w[nth == 1], k))
+    return single, double
 
 
 def _gap(bound: float, objective: float) -> float:
@@ -638,15 +685,7 @@ def _selection(
 ) -> SiteSelection:
     total = cm.total_weight
     ids = cm.candidate_ids[np.asarray(chosen, dtype=np.int64)]
-    # single and double coverage after each added site, from the cover counts
-    count = cm.existing_count.copy()
-    single = np.empty(len(chosen))
-    double = np.empty(len(chosen))
-    a = cm.covers
-    for k, j in enumerate(chosen):
-        count[a.indices[a.indptr[j] : a.indptr[j + 1]]] += 1
-        single[k] = cm.weights[count >= 1].sum()
-        double[k] = cm.weights[count >= 2].sum()
+    single, double = coverage_steps(cm, np.asarray(chosen, dtype=np.int64))
     double_before = float(cm.weights[cm.existing_count >= 2].sum())
     curve = pd.DataFrame(
         {

@@ -29,9 +29,15 @@ import numpy.typing as npt
 from scipy.sparse import csc_matrix, csr_matrix, hstack, identity, vstack
 
 from harbor_planner.errors import DependencyError, InfeasibleError
-from harbor_planner.settings import MIP_GAP, TIME_LIMIT_S
+from harbor_planner.settings import (
+    GREEDY_BOUND_CHECKS,
+    MIP_GAP,
+    OPTIMAL_REL_GAP,
+    STATUS_GAP_MET,
+    TIME_LIMIT_S,
+)
 
-__all__ = ["Problem", "Solution", "greedy_lscp", "greedy_mclp", "milp"]
+__all__ = ["Problem", "Solution", "gap_status", "greedy_lscp", "greedy_mclp", "milp"]
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +150,17 @@ def _top_sum(values: FloatArray, k: int) -> float:
     return float(np.partition(values, values.size - k)[values.size - k :].sum())
 
 
+def gap_status(status: str, gap: float) -> str:
+    """``status`` with "optimal" kept only when the gap is proven closed to OPTIMAL_REL_GAP.
+
+    A solve that stopped because its proven gap met the requested ``mip_gap`` (HiGHS' own
+    "Optimal" at a positive ``mip_gap``, or the bound alone) is reported ``"gap_met"``.
+    """
+    if status == "optimal" and not gap <= OPTIMAL_REL_GAP:
+        return STATUS_GAP_MET
+    return status
+
+
 def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> Solution:
     """Lazy greedy for maximal coverage with spacing, quotas and a budget.
 
@@ -201,8 +218,10 @@ def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> So
                 return False
         return not (use_ratio and spent + cost[j] > problem.budget + 1e-9)
 
+    # the bound holds after every step; it is taken at most GREEDY_BOUND_CHECKS times
+    check = max(1, -(-n_add // GREEDY_BOUND_CHECKS))
     while len(selected) < n_add:
-        if not order_only:
+        if not order_only and len(selected) % check == 0:
             bound = min(bound, f + _top_sum(stale, n_add))
         pick = -1
         while heap:

@@ -192,6 +192,8 @@ VALUE_ZH: dict[str, str] = {
     "optimal": "已证明最优",
     "feasible": "可行解",
     "time_limit": "达到时间上限",
+    # issue 17: gap within the requested tolerance, not proven optimal
+    "gap_met": "达到目标差距（未证明最优）",
     # issue 16: one vocabulary
     "network": "路网",
     "line": "直线",
