@@ -57,3 +57,16 @@ def test_package_data_stays_small_and_credits_openstreetmap():
     assert "ATTRIBUTION.md" in names
     text = (ROOT / "geodata" / "demo" / "ATTRIBUTION.md").read_text("utf-8")
     assert "© OpenStreetMap contributors, ODbL" in text
+
+
+def test_a_result_folder_named_coverage_does_not_break_numba(tmp_path):
+    """`--out coverage/` (README) leaves a folder that Python would import as `coverage`."""
+    import subprocess
+    import sys
+
+    (tmp_path / "coverage").mkdir()
+    code = "import harbor_planner.optimize.kernels, numba; print(numba.__version__)"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]

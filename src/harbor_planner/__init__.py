@@ -16,6 +16,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
+
+from harbor_planner._numba_guard import hide_coverage_folders
 from harbor_planner.errors import (
     CRSError,
     DependencyError,
@@ -27,6 +29,8 @@ from harbor_planner.errors import (
     ScenarioError,
     UsageError,
 )
+
+hide_coverage_folders()  # before anything imports numba
 
 if TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
     from harbor_planner.analysis import CoverageResult, nearest_station, write_coverage
