@@ -22,6 +22,7 @@ of address space and ``--timeout`` seconds; a peer over either is reported as su
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import logging
 import math
@@ -259,7 +260,10 @@ def city_main(args: argparse.Namespace, osm: Path) -> int:
             ]
         for name, job, spec, what in plan:
             limit = {"mem_limit": cap} if job != "ours" else {}
-            result = _measure({"job": job, **spec, **limit}, args.timeout)
+            if job != "ours" and importlib.util.find_spec(job) is None:
+                result = {"failed": f"skipped: {job} is not installed (pip install -e '.[bench]')"}
+            else:
+                result = _measure({"job": job, **spec, **limit}, args.timeout)
             rows.append((name, what, result))
             print(f"  {name}: {result}", flush=True)
     _print_city(rows, bbox, git_state(), fmt_time, fmt_bytes)

@@ -322,7 +322,18 @@ REDACTED: str = "(set)"
 FILE_DATE: str = "2000-01-01T00:00:00Z"
 #: Measured timings among the figures of a result: left out of summary.json and the reports
 #: (they differ between identical runs); run.json keeps the run's timings.
-TIMING_KEYS: tuple[str, ...] = ("runtime_s", "build_s")
+TIMING_KEYS: tuple[str, ...] = (
+    "runtime_s",
+    "build_s",
+    # the optimiser's phases (optimize.solver_info, issue 17)
+    "time_reduce_s",
+    "time_dominance_s",
+    "time_merge_s",
+    "time_greedy_s",
+    "time_swaps_s",
+    "time_lagrange_s",
+    "time_rank_s",
+)
 
 # ---- station status in the headline, reports in one vocabulary (issue 16) ----
 #: Cumulative status scopes of the coverage headline (:mod:`harbor_planner.analysis.scopes`):
