@@ -184,13 +184,15 @@ def _compute(tmp: Path, workers: int, parts_k: int) -> dict:
     out["workers_table"] = rec["workers"]
     out["rounds"] = rec["rounds"]
     out["parts"] = rec["part_timings"]
-    by_round: list[list[float]] = [[] for _ in rec["rounds"]]
+    by_round: dict[int, list[float]] = {}
     for p in rec["part_timings"]:
-        for i, s in enumerate(p["seconds_by_round"]):
-            by_round[i].append(s)  # parts with demand run in every round
+        for k, s in p["seconds_by_round"].items():
+            by_round.setdefault(int(k), []).append(s)
     client_s = out["wall_s"] - sum(r["seconds"] for r in rec["rounds"])
     out["client_s"] = client_s
-    out["projected_s"] = {n: client_s + sum(_lpt(t, n) for t in by_round) for n in (1, 2, 4, 8, 16)}
+    out["projected_s"] = {
+        n: client_s + sum(_lpt(t, n) for t in by_round.values()) for n in (1, 2, 4, 8, 16)
+    }
     return out
 
 

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 import shapely
 
-from harbor_planner.pipeline.partition import Parts, PartTask, clip_compiled, run_part
+from harbor_planner.pipeline.part_work import PartTask, clip_compiled, run_part
+from harbor_planner.pipeline.partition import Parts
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "geodata" / "demo"
@@ -69,7 +70,7 @@ def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path):
     """The pairs found part by part (clipped networks, margin from the fastest way) are the
     pairs of the whole network, each demand point in exactly one part."""
     from harbor_planner.network.pairs import local_pairs, reach_radius_m
-    from harbor_planner.pipeline.partition import anchor_arrays
+    from harbor_planner.pipeline.part_work import anchor_arrays
 
     net = hilly_net
     minutes, limit_s = 10.0, 600.0 + 1e-9
@@ -79,8 +80,9 @@ def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path):
     parts = _grid_parts(net, 3)
     part, _ = parts.assign(points.xy(net))
     part = np.where(points.within, part, -1)
-    inputs = tmp_path / "round.npz"
-    np.savez(inputs, point_part=part, **anchor_arrays("s", sources), **anchor_arrays("p", points))
+    points_file, sources_file = tmp_path / "points.npz", tmp_path / "sources.npz"
+    np.savez(points_file, point_part=part, **anchor_arrays("p", points))
+    np.savez(sources_file, **anchor_arrays("s", sources))
     path = tmp_path / "net.npz"
     import harbor_planner as hp
 
@@ -91,19 +93,22 @@ def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path):
     for i in np.unique(part[part >= 0]):
         task = PartTask(
             name=parts.names[i], index=int(i), network_path=str(path), walk_model=net.walk_model,
-            inputs_path=str(inputs), region_wkb=shapely.to_wkb(parts.geometry[i]),
+            points_path=str(points_file), sources_path=str(sources_file),
+            region_wkb=shapely.to_wkb(parts.geometry[i]),
             margin_m=margin, minutes=minutes, limit_s=limit_s,
         )  # fmt: skip
         r = run_part(task)
         assert r.nodes < net.n_nodes  # the part ran on its own clipped network
-        got_d.append(r.point), got_s.append(r.source)
+        assert r.source_pos.dtype == np.int32  # rows of int32 sources, point after point
+        assert (np.diff(r.point_pos) > 0).all() and r.counts.sum() == len(r.source_pos)
+        got_d.append(np.repeat(r.point_pos, r.counts)), got_s.append(r.source_pos)
+        assert (np.diff(got_d[-1] * len(sources) + got_s[-1]) > 0).all()  # sorted, distinct
         seen.append(np.flatnonzero(part == i))
     seen = np.concatenate(seen)
     assert len(seen) == len(np.unique(seen)) == int(points.within.sum())
-    key = lambda d, s: np.sort(d * len(sources) + s)  # noqa: E731
-    np.testing.assert_array_equal(
-        key(np.concatenate(got_d), np.concatenate(got_s)), key(want_d, want_s)
-    )
+    got = np.concatenate(got_d) * len(sources) + np.concatenate(got_s)
+    assert len(np.unique(got)) == len(got)  # no pair twice (each point in one part)
+    np.testing.assert_array_equal(np.sort(got), np.unique(want_d * len(sources) + want_s))
 
 
 def test_clip_keeps_every_edge_near_the_region_and_the_extra_edges(hilly_net):

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
+from scipy.sparse import csc_matrix
 
-__all__ = ["unique_ints"]
+__all__ = ["assemble_columns", "unique_ints"]
+
+IntArray = npt.NDArray[np.int64]
 
 
 def unique_ints(values: npt.ArrayLike) -> npt.NDArray[np.int64]:
@@ -22,3 +28,54 @@ def unique_ints(values: npt.ArrayLike) -> npt.NDArray[np.int64]:
     keep[0] = True
     np.not_equal(s[1:], s[:-1], out=keep[1:])
     return s[keep]
+
+
+def assemble_columns(
+    blocks: Iterable[tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike]],
+    *,
+    n_rows: int,
+    n_cols: int,
+) -> csc_matrix:
+    """A boolean CSC matrix from blocks of columns, with int32 indices where they fit.
+
+    Parameters
+    ----------
+    blocks
+        ``(rows, cols, counts)``: the row indices of the block's columns one column after
+        the other (sorted, distinct within a column), which columns they are, and how many
+        rows each holds. A column appears in at most one block; columns in none are empty.
+    n_rows, n_cols
+        Shape of the matrix.
+
+    Returns
+    -------
+    scipy.sparse.csc_matrix
+        In canonical form, data ``True``; ``indices`` and ``indptr`` are int32 unless the
+        number of stored entries or of rows needs int64.
+
+    """
+    held: list[tuple[npt.NDArray[Any], IntArray, IntArray]] = []
+    counts = np.zeros(n_cols, dtype=np.int64)
+    for rows, cols, cnt in blocks:
+        cols = np.asarray(cols, dtype=np.int64)
+        cnt = np.asarray(cnt, dtype=np.int64)
+        counts[cols] = cnt
+        held.append((np.asarray(rows), cols, cnt))
+    indptr = np.zeros(n_cols + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    nnz = int(indptr[-1])
+    idx_t = np.int32 if max(nnz, n_rows, n_cols) < np.iinfo(np.int32).max else np.int64
+    indices = np.empty(nnz, dtype=idx_t)
+    while held:  # move each block into place and drop it
+        rows, cols, cnt = held.pop()
+        first = np.cumsum(cnt) - cnt
+        dest = np.arange(len(rows), dtype=np.int64)
+        dest += np.repeat(indptr[cols] - first, cnt)
+        indices[dest] = rows
+        del rows, dest
+    out = csc_matrix(
+        (np.ones(nnz, dtype=bool), indices, indptr.astype(idx_t)), shape=(n_rows, n_cols)
+    )
+    out.has_sorted_indices = True
+    out.has_canonical_format = True
+    return out

@@ -20,15 +20,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from harbor_planner._arrays import assemble_columns, unique_ints
+
 if TYPE_CHECKING:
+    from scipy.sparse import csc_matrix
+
     from harbor_planner.network.compiled import WalkNetwork
     from harbor_planner.network.routing import Anchors
 
 __all__ = [
     "PairFinder",
+    "find_matrix",
     "find_pairs",
     "local_pairs",
     "pairs_are_local",
+    "pairs_matrix",
     "reach_radius_m",
     "use_pair_finder",
 ]
@@ -37,7 +43,9 @@ IntArray = npt.NDArray[np.int64]
 
 #: ``finder(network, sources, points, minutes=..., limit_s=..., progress=...)`` returns the
 #: ``(point position, source position)`` of every source reaching every point within
-#: ``limit_s`` (access legs included), in any order, a pair at most once per search.
+#: ``limit_s`` (access legs included), in any order, a pair at most once per search. A finder
+#: may also have a ``matrix`` method with the same arguments returning those pairs as a
+#: boolean matrix, points x sources (see :func:`find_matrix`).
 PairFinder = Callable[..., tuple[IntArray, IntArray]]
 
 _FINDER: contextvars.ContextVar[PairFinder | None] = contextvars.ContextVar(
@@ -106,6 +114,68 @@ def find_pairs(
     """
     finder = _FINDER.get() or local_pairs
     return finder(network, sources, points, minutes=minutes, limit_s=limit_s, progress=progress)
+
+
+def find_matrix(
+    network: WalkNetwork,
+    sources: Anchors,
+    points: Anchors,
+    *,
+    minutes: float,
+    limit_s: float,
+    progress: bool | None = None,
+) -> csc_matrix:
+    """The pairs of :func:`find_pairs` as a boolean matrix, points x sources.
+
+    A finder with a ``matrix`` method (a partitioned run's) builds it itself, without ever
+    holding the pairs as two int64 arrays; otherwise the pairs are found and turned into the
+    matrix with :func:`pairs_matrix`.
+
+    Parameters
+    ----------
+    network, sources, points, minutes, limit_s, progress
+        As for :func:`local_pairs`.
+
+    Returns
+    -------
+    scipy.sparse.csc_matrix
+        ``(len(points), len(sources))``, data ``True``, sorted rows (int32 indices where
+        they fit).
+
+    """
+    finder = _FINDER.get()
+    matrix = getattr(finder, "matrix", None)
+    if matrix is not None:
+        return matrix(network, sources, points, minutes=minutes, limit_s=limit_s,
+                      progress=progress)  # fmt: skip
+    d, s = find_pairs(network, sources, points, minutes=minutes, limit_s=limit_s,
+                      progress=progress)  # fmt: skip
+    return pairs_matrix(d, s, n_points=len(points), n_sources=len(sources))
+
+
+def pairs_matrix(
+    point: npt.ArrayLike, source: npt.ArrayLike, *, n_points: int, n_sources: int
+) -> csc_matrix:
+    """Distinct ``(point, source)`` pairs as a boolean matrix, points x sources.
+
+    Parameters
+    ----------
+    point, source
+        Positions of each pair's point and source (repeats allowed).
+    n_points, n_sources
+        The matrix's shape.
+
+    Returns
+    -------
+    scipy.sparse.csc_matrix
+        Canonical (sorted rows, no repeats), data ``True``.
+
+    """
+    key = unique_ints(np.asarray(source, dtype=np.int64) * n_points + np.asarray(point, np.int64))
+    col = key // max(n_points, 1)
+    rows = key - col * n_points
+    block = (rows, np.arange(n_sources), np.bincount(col, minlength=n_sources))
+    return assemble_columns([block], n_rows=n_points, n_cols=n_sources)
 
 
 def pairs_are_local() -> bool:

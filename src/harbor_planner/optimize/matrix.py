@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csc_matrix, csr_matrix
 
-from harbor_planner._arrays import unique_ints
+from harbor_planner._arrays import assemble_columns, unique_ints
 from harbor_planner.errors import InputDataError
 from harbor_planner.network import (
     Anchors,
@@ -32,7 +31,7 @@ from harbor_planner.network import (
     reachability,
     reachability_chunks,
 )
-from harbor_planner.network.pairs import find_pairs, pairs_are_local
+from harbor_planner.network.pairs import find_matrix, pairs_are_local
 from harbor_planner.resources import check_memory, coverage_matrix_bytes
 from harbor_planner.settings import COVERAGE_CHUNK_SOURCES, MINUTES, SNAP_MAX_DIST_M
 
@@ -349,31 +348,25 @@ def _columns_and_existing(
     """The coverage columns and the existing stations' counts, searched here or by the finder.
 
     Here (``local``): a block of ``chunk`` candidates at a time, each block's pairs turned into
-    int32 columns and dropped. In a partitioned run the finder's pairs arrive whole.
+    int32 columns and dropped. In a partitioned run the finder builds the matrix part by part.
     """
     limit = float(minutes) * 60.0
-    if local:
-        dem_index = index_points(network, dem)
-        blocks = reachability_chunks(
-            network, cand, minutes=minutes, chunk_sources=chunk, progress=progress,
-            desc="coverage matrix",
-        )  # fmt: skip
-        columns = (_block_columns(network, pos, r, dem_index, limit) for pos, r in blocks)
-    else:
-        d_idx, c_idx = find_pairs(
-            network, cand, dem, minutes=minutes, limit_s=limit, progress=progress
-        )
-        columns = iter([_pair_columns(d_idx, c_idx, len(dem), np.arange(len(cand)))])
-    covers = assemble_columns(columns, n_rows=len(dem), n_cols=len(cand))
-
-    if local:
-        existing_count, existing_xy = _existing_counts(
-            network, existing, dem_index, minutes, max_dist_m, chunk=chunk, progress=progress
-        )
-    else:
+    if not local:
+        covers = find_matrix(network, cand, dem, minutes=minutes, limit_s=limit, progress=progress)
         existing_count, existing_xy = _existing_counts_found(
             network, existing, dem, minutes, max_dist_m, progress=progress
         )
+        return covers, existing_count, existing_xy
+    dem_index = index_points(network, dem)
+    blocks = reachability_chunks(
+        network, cand, minutes=minutes, chunk_sources=chunk, progress=progress,
+        desc="coverage matrix",
+    )  # fmt: skip
+    columns = (_block_columns(network, pos, r, dem_index, limit) for pos, r in blocks)
+    covers = assemble_columns(columns, n_rows=len(dem), n_cols=len(cand))
+    existing_count, existing_xy = _existing_counts(
+        network, existing, dem_index, minutes, max_dist_m, chunk=chunk, progress=progress
+    )
     return covers, existing_count, existing_xy
 
 
@@ -450,61 +443,9 @@ def _existing_counts_found(
         return np.zeros(n_dem, dtype=np.int64), None
     st = anchors_for(network, existing, max_dist_m=max_dist_m)
     limit = float(minutes) * 60.0
-    e_d, e_s = find_pairs(network, st, demand, minutes=minutes, limit_s=limit, progress=progress)
-    rows, _, _ = _pair_columns(e_d, e_s, n_dem, np.arange(len(existing)))
-    count = np.bincount(rows, minlength=n_dem).astype(np.int64)
+    m = find_matrix(network, st, demand, minutes=minutes, limit_s=limit, progress=progress)
+    count = np.bincount(m.indices, minlength=n_dem).astype(np.int64)
     return count, points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
-
-
-def assemble_columns(
-    blocks: Iterable[tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike]],
-    *,
-    n_rows: int,
-    n_cols: int,
-) -> csc_matrix:
-    """A boolean CSC matrix from blocks of columns, with int32 indices where they fit.
-
-    Parameters
-    ----------
-    blocks
-        ``(rows, cols, counts)``: the row indices of the block's columns one column after
-        the other (sorted, distinct within a column), which columns they are, and how many
-        rows each holds. A column appears in at most one block; columns in none are empty.
-    n_rows, n_cols
-        Shape of the matrix.
-
-    Returns
-    -------
-    scipy.sparse.csc_matrix
-        In canonical form, data ``True``; ``indices`` and ``indptr`` are int32 unless the
-        number of stored entries or of rows needs int64.
-
-    """
-    held: list[tuple[npt.NDArray[Any], IntArray, IntArray]] = []
-    counts = np.zeros(n_cols, dtype=np.int64)
-    for rows, cols, cnt in blocks:
-        cols = np.asarray(cols, dtype=np.int64)
-        cnt = np.asarray(cnt, dtype=np.int64)
-        counts[cols] = cnt
-        held.append((np.asarray(rows), cols, cnt))
-    indptr = np.zeros(n_cols + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    nnz = int(indptr[-1])
-    idx_t = np.int32 if max(nnz, n_rows, n_cols) < np.iinfo(np.int32).max else np.int64
-    indices = np.empty(nnz, dtype=idx_t)
-    while held:  # move each block into place and drop it
-        rows, cols, cnt = held.pop()
-        first = np.cumsum(cnt) - cnt
-        dest = np.arange(len(rows), dtype=np.int64)
-        dest += np.repeat(indptr[cols] - first, cnt)
-        indices[dest] = rows
-        del rows, dest
-    out = csc_matrix(
-        (np.ones(nnz, dtype=bool), indices, indptr.astype(idx_t)), shape=(n_rows, n_cols)
-    )
-    out.has_sorted_indices = True
-    out.has_canonical_format = True
-    return out
 
 
 def _walk_spacing(

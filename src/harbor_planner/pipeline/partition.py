@@ -23,24 +23,25 @@ How a round of searches (one :func:`~harbor_planner.network.pairs.find_pairs` ca
   a downhill walk, and is not used here).
 * **The sources that can reach its demand** are those whose edge lies in the clip; they are
   anchored where the client anchored them (no snapping again).
-* **Tasks carry paths and settings** (:class:`PartTask`): each worker reads the network and
-  the round's anchors itself and returns its pairs (a few arrays) with its time, its worker and
-  its peak memory.
+* **Tasks carry paths and settings** (:class:`~harbor_planner.pipeline.part_work.PartTask`):
+  each worker reads the network and the round's anchors itself
+  (:func:`~harbor_planner.pipeline.part_work.run_part`) and returns its distinct pairs row by
+  row (int32 sources per point) with its time, its worker and its peak memory.
 
-The client joins the pairs, so every coverage figure (per district and overall), the coverage
-matrix and the selected sites are those of the unpartitioned run. ``run.json`` records the
-partitioning (:meth:`PartitionedPairs.record`).
-
-Fault injection for the tests (workers are other processes: a monkeypatch cannot reach them):
-``HARBOR_PLANNER_TEST_FAIL_PART=NAME`` makes part ``NAME`` fail on every try, ``NAME:once`` on
-its first try only; with ``HARBOR_PLANNER_TEST_FAIL_LOG=FILE`` each try appends a line to FILE.
+The client places each part's rows in the matrix as they are (a point's row comes whole from
+its one part: nothing to merge or sort), so it never holds the pairs as int64 arrays; every
+coverage figure (per district and overall), the coverage matrix and the selected sites are
+those of the unpartitioned run. The parts are submitted largest first (by demand points), so
+the last to finish are small. The demand points' anchors and parts are written once for all
+rounds that search to the same points.
+``run.json`` records the partitioning (:meth:`PartitionedPairs.record`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
-import os
 import tempfile
 import time
 from collections.abc import Iterator
@@ -52,12 +53,26 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from harbor_planner._arrays import assemble_columns
 from harbor_planner.errors import InputDataError, PartFailedError
-from harbor_planner.settings import PARTITION_DISTRICT, PARTITION_NAME_COLUMNS
+from harbor_planner.network.pairs import reach_radius_m
+from harbor_planner.pipeline.part_work import (
+    PartResult,
+    PartTask,
+    anchor_arrays,
+    clip_compiled,
+    run_part,
+)
+from harbor_planner.settings import (
+    PARTITION_DISTRICT,
+    PARTITION_NAME_COLUMNS,
+)
 
 if TYPE_CHECKING:
+    from scipy.sparse import csc_matrix
+
     from harbor_planner.cluster import ClusterInfo
-    from harbor_planner.network import Anchors, WalkModel, WalkNetwork
+    from harbor_planner.network import Anchors, WalkNetwork
     from harbor_planner.scenario import Scenario
 
 __all__ = [
@@ -75,10 +90,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
-
-#: Environment variables of the test-only fault hook (see the module's docstring).
-FAIL_PART_ENV = "HARBOR_PLANNER_TEST_FAIL_PART"
-FAIL_LOG_ENV = "HARBOR_PLANNER_TEST_FAIL_LOG"
 
 
 @dataclass(frozen=True)
@@ -216,230 +227,6 @@ def load_parts(scenario: Scenario, net: WalkNetwork) -> Parts:
     )
 
 
-def clip_compiled(
-    net: WalkNetwork, region: Any, margin_m: float, *, edges: IntArray | None = None
-) -> tuple[WalkNetwork, IntArray]:
-    """The network around ``region``: edges with an end within ``margin_m`` of it.
-
-    Edges, nodes and times are those of ``net`` (kept in their order, never re-timed).
-
-    Parameters
-    ----------
-    net
-        The compiled network.
-    region
-        A (Multi)Polygon in ``net``'s CRS.
-    margin_m
-        Metres around ``region``.
-    edges
-        Edge positions kept in any case (those the part's demand sits on).
-
-    Returns
-    -------
-    (WalkNetwork, numpy.ndarray)
-        The clipped network, and the position in it of each edge of ``net`` (``-1``: left out).
-
-    """
-    from harbor_planner.network import WalkNetwork
-
-    xy = net.node_xy
-    w, s, e, n = shapely.bounds(region)
-    box = (
-        (xy[:, 0] >= w - margin_m)
-        & (xy[:, 0] <= e + margin_m)
-        & (xy[:, 1] >= s - margin_m)
-        & (xy[:, 1] <= n + margin_m)
-    )
-    near = np.zeros(len(xy), dtype=bool)
-    idx = np.flatnonzero(box)
-    shapely.prepare(region)
-    near[idx] = shapely.dwithin(region, shapely.points(xy[idx]), margin_m)
-    u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
-    keep = near[u] | near[v]
-    if edges is not None and len(edges):
-        keep[edges] = True
-    e_idx = np.flatnonzero(keep)
-    nodes = np.unique(np.concatenate([u[e_idx], v[e_idx]]))
-    node_map = np.full(len(xy), -1, dtype=np.int64)
-    node_map[nodes] = np.arange(len(nodes))
-    table = net.edges.iloc[e_idx].reset_index(drop=True)
-    table["u"], table["v"] = node_map[u[e_idx]], node_map[v[e_idx]]
-    edge_map = np.full(len(u), -1, dtype=np.int64)
-    edge_map[e_idx] = np.arange(len(e_idx))
-    sub = WalkNetwork(
-        crs=net.crs,
-        nodes=net.nodes.iloc[nodes].reset_index(drop=True),
-        edges=table,
-        edge_geometry=net.edge_geometry[e_idx],
-        walk_model=net.walk_model,
-        source={**net.source, "clipped_margin_m": float(margin_m)},
-    )
-    return sub, edge_map
-
-
-@dataclass(frozen=True)
-class PartTask:
-    """What a worker needs for one part of one round: paths and settings, no data.
-
-    Attributes
-    ----------
-    name, index
-        The part's name and position (in :attr:`Parts.names`).
-    network_path
-        The compiled network (``.npz``).
-    walk_model
-        The walk model of the round (the range's cases re-time the network).
-    inputs_path
-        The round's anchors (``.npz``: sources, points and each point's part).
-    region_wkb
-        The part's polygon, WKB, in the network's CRS.
-    margin_m
-        The clip's margin (:func:`~harbor_planner.network.pairs.reach_radius_m`).
-    minutes, limit_s
-        The search limit and the pair limit.
-
-    """
-
-    name: str
-    index: int
-    network_path: str
-    walk_model: WalkModel
-    inputs_path: str
-    region_wkb: bytes
-    margin_m: float
-    minutes: float
-    limit_s: float
-
-
-@dataclass(frozen=True)
-class PartResult:
-    """A part's pairs (global positions) and how its task ran."""
-
-    point: IntArray
-    source: IntArray
-    seconds: float
-    worker: str
-    nodes: int
-    sources: int
-    points: int
-    peak_rss_bytes: int
-
-
-_NETWORKS: dict[tuple[str, str], Any] = {}
-
-
-def _network(path: str, walk_model: WalkModel) -> WalkNetwork:
-    """The compiled network of ``path`` under ``walk_model`` (kept for the worker's next parts)."""
-    from harbor_planner.network import load_network
-
-    key = (path, repr(walk_model))
-    if key not in _NETWORKS:
-        base = next((v for (p, _), v in _NETWORKS.items() if p == path), None)
-        net = load_network(path) if base is None else base
-        _NETWORKS.clear()
-        _NETWORKS[(path, repr(net.walk_model))] = net
-        _NETWORKS[key] = net.with_walk_model(walk_model)
-    return _NETWORKS[key]
-
-
-def _test_fault(name: str) -> None:
-    """The test-only fault hook (see the module's docstring)."""
-    spec = os.environ.get(FAIL_PART_ENV)
-    if not spec:
-        return
-    target, _, mode = spec.partition(":")
-    if target != name:
-        return
-    tries = 0
-    log_file = os.environ.get(FAIL_LOG_ENV)
-    if log_file:
-        p = Path(log_file)
-        tries = len(p.read_text("utf-8").splitlines()) if p.is_file() else 0
-        with p.open("a", encoding="utf-8") as f:
-            f.write(f"{name}\n")
-    if mode == "once" and tries >= 1:
-        return
-    raise RuntimeError(f"fault injected into part {name} ({FAIL_PART_ENV}, try {tries + 1})")
-
-
-def _worker_address() -> str:
-    try:
-        from distributed import get_worker
-
-        return str(get_worker().address)
-    except (ImportError, ValueError):
-        return "local"
-
-
-def _peak_rss_bytes() -> int:
-    import resource
-    import sys
-
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(rss if sys.platform == "darwin" else rss * 1024)
-
-
-def run_part(task: PartTask) -> PartResult:
-    """One part of one round, on a worker: clip the network, search, return the pairs.
-
-    Parameters
-    ----------
-    task
-        The part's paths and settings.
-
-    Returns
-    -------
-    PartResult
-        Pairs with global point and source positions.
-
-    """
-    from harbor_planner.network import Anchors
-    from harbor_planner.network.pairs import local_pairs
-
-    t0 = time.perf_counter()
-    _test_fault(task.name)
-    net = _network(task.network_path, task.walk_model)
-    with np.load(task.inputs_path) as data:
-        arrays = {k: data[k] for k in data.files}
-    pts = np.flatnonzero(arrays["point_part"] == task.index)
-    region = shapely.from_wkb(task.region_wkb)
-    sub, edge_map = clip_compiled(net, region, task.margin_m, edges=arrays["p_edge"][pts])
-
-    def anchors(prefix: str, rows: IntArray) -> Anchors:
-        edge = arrays[f"{prefix}_edge"][rows]
-        return Anchors(
-            edge=edge_map[edge],
-            frac=arrays[f"{prefix}_frac"][rows],
-            access_s=arrays[f"{prefix}_access_s"][rows],
-            dist_m=arrays[f"{prefix}_dist_m"][rows],
-            within=arrays[f"{prefix}_within"][rows],
-            index=np.arange(len(rows)),
-        )
-
-    s_edge = arrays["s_edge"]
-    ok = (s_edge >= 0) & (s_edge < len(edge_map))
-    src = np.flatnonzero(ok & arrays["s_within"])
-    src = src[edge_map[s_edge[src]] >= 0]
-    d, s = local_pairs(
-        sub,
-        anchors("s", src),
-        anchors("p", pts),
-        minutes=task.minutes,
-        limit_s=task.limit_s,
-        progress=False,
-    )
-    return PartResult(
-        point=pts[d].astype(np.int64),
-        source=src[s].astype(np.int64),
-        seconds=round(time.perf_counter() - t0, 3),
-        worker=_worker_address(),
-        nodes=sub.n_nodes,
-        sources=len(src),
-        points=len(pts),
-        peak_rss_bytes=_peak_rss_bytes(),
-    )
-
-
 @dataclass
 class _PartLog:
     """What run.json says about one part (summed over the rounds)."""
@@ -447,7 +234,7 @@ class _PartLog:
     name: str
     points: int = 0
     seconds: float = 0.0
-    seconds_by_round: list[float] = field(default_factory=list)
+    seconds_by_round: dict[int, float] = field(default_factory=dict)
     workers: set[str] = field(default_factory=set)
     peak_rss_bytes: int = 0
     max_nodes: int = 0
@@ -504,6 +291,7 @@ class PartitionedPairs:
         self._logs: dict[str, _PartLog] = {}
         self._workers: dict[str, dict[str, Any]] = {}
         self._networks: list[tuple[WalkNetwork, str]] = []
+        self._points: dict[str, tuple[str, IntArray, int]] = {}
 
     def _network_file(self, net: WalkNetwork) -> str:
         """The saved network with ``net``'s nodes and edges (times may differ), saved once."""
@@ -535,40 +323,70 @@ class PartitionedPairs:
         progress: bool | None = None,
     ) -> tuple[IntArray, IntArray]:
         """One round: the pairs of :func:`~harbor_planner.network.pairs.local_pairs`, by part."""
-        from harbor_planner.cluster import run_tasks
-        from harbor_planner.network.pairs import reach_radius_m
+        m = self.matrix(network, sources, points, minutes=minutes, limit_s=limit_s,
+                        progress=progress).tocoo()  # fmt: skip
+        return m.row.astype(np.int64), m.col.astype(np.int64)
 
+    def matrix(
+        self,
+        network: WalkNetwork,
+        sources: Anchors,
+        points: Anchors,
+        *,
+        minutes: float,
+        limit_s: float,
+        progress: bool | None = None,
+    ) -> csc_matrix:
+        """One round as a boolean matrix, points x sources, assembled part by part.
+
+        Parameters
+        ----------
+        network, sources, points, minutes, limit_s, progress
+            As for :func:`~harbor_planner.network.pairs.find_matrix`.
+
+        Returns
+        -------
+        scipy.sparse.csc_matrix
+            Canonical, data ``True``, int32 indices where they fit.
+
+        """
         t0 = time.perf_counter()
         if self.parts is None:
             self.parts = load_parts(self.scenario, network)
-        parts = self.parts
-        part, outside = parts.assign(points.xy(network)) if len(points) else (np.zeros(0), 0)
-        part = np.where(points.within, part, -1).astype(np.int64)
+        net_path = self._network_file(network)
+        points_path, part, outside = self._points_file(network, points)
         margin = reach_radius_m(network, max(float(minutes), limit_s / 60.0))
         k = len(self.rounds)
-        inputs = self.work_dir / f"round-{k}.npz"
-        np.savez(inputs, point_part=part, **anchor_arrays("s", sources),
-                 **anchor_arrays("p", points))  # fmt: skip
-        net_path = self._network_file(network)
-        used = np.unique(part[part >= 0])
+        sources_path = self.work_dir / f"round-{k}-sources.npz"
+        np.savez(sources_path, **anchor_arrays("s", sources))
+        sizes = np.bincount(part[part >= 0], minlength=len(self.parts.names))
+        order = np.argsort(-sizes[sizes > 0], kind="stable")  # largest parts first
         tasks = [
             PartTask(
-                name=parts.names[i],
-                index=int(i),
-                network_path=net_path,
-                walk_model=network.walk_model,
-                inputs_path=str(inputs),
-                region_wkb=shapely.to_wkb(parts.geometry[i]),
-                margin_m=margin,
-                minutes=float(minutes),
-                limit_s=float(limit_s),
+                name=self.parts.names[i], index=int(i), network_path=net_path,
+                walk_model=network.walk_model, points_path=points_path,
+                sources_path=str(sources_path), region_wkb=shapely.to_wkb(self.parts.geometry[i]),
+                margin_m=margin, minutes=float(minutes), limit_s=float(limit_s),
             )
-            for i in used
-        ]
-        names = [t.name for t in tasks]
+            for i in np.flatnonzero(sizes > 0)[order]
+        ]  # fmt: skip
+        results = self._run(tasks, k, progress)
+        sources_path.unlink(missing_ok=True)
+        self._log_round(k, results, [t.name for t in tasks], outside, margin, len(sources), t0)
+        n_src = len(sources)
+        blocks = ((r.source_pos, r.point_pos, r.counts) for r in _drain(results))
+        return assemble_columns(blocks, n_rows=n_src, n_cols=len(points)).T.tocsc()
+
+    def _run(self, tasks: list[PartTask], k: int, progress: bool | None) -> list[PartResult]:
+        """The round's tasks on the cluster (a scheduler's workers must see the work folder)."""
+        from harbor_planner.cluster import run_tasks
+
+        parts = self.parts
+        assert parts is not None
         try:
-            results = run_tasks(
-                self.client, run_part, tasks, names, desc=f"parts (round {k + 1})",
+            return run_tasks(
+                self.client, run_part, tasks, [t.name for t in tasks],
+                desc=f"parts (round {k + 1})",
                 label="district" if parts.source == PARTITION_DISTRICT else "part",
                 progress=self.progress if progress is None else progress,
             )  # fmt: skip
@@ -579,14 +397,21 @@ class PartitionedPairs:
                 f"{exc}; the workers of a running scheduler read the study's files from "
                 f"run.work_dir ({self.work_dir.parent}): make it a folder every worker sees"
             ) from None
-        inputs.unlink(missing_ok=True)
-        self._log_round(k, results, names, outside, margin, len(sources), t0)
-        if not results:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return (
-            np.concatenate([r.point for r in results]),
-            np.concatenate([r.source for r in results]),
-        )
+
+    def _points_file(self, network: WalkNetwork, points: Anchors) -> tuple[str, IntArray, int]:
+        """The points' anchors and parts, written once per distinct set of points."""
+        arrays = anchor_arrays("p", points)
+        p_key = _digest(arrays)
+        if p_key not in self._points:
+            assert self.parts is not None
+            part, outside = (
+                self.parts.assign(points.xy(network)) if len(points) else (np.zeros(0), 0)
+            )
+            part = np.where(points.within, part, -1).astype(np.int64)
+            path = self.work_dir / f"points-{len(self._points)}.npz"
+            np.savez(path, point_part=part, **arrays)
+            self._points[p_key] = (str(path), part, outside)
+        return self._points[p_key]
 
     def _log_round(
         self,
@@ -603,7 +428,7 @@ class PartitionedPairs:
             entry = self._logs.setdefault(name, _PartLog(name))
             entry.points = max(entry.points, r.points)
             entry.seconds += r.seconds
-            entry.seconds_by_round.append(r.seconds)
+            entry.seconds_by_round[k + 1] = r.seconds
             entry.workers.add(r.worker)
             entry.peak_rss_bytes = max(entry.peak_rss_bytes, r.peak_rss_bytes)
             entry.max_nodes = max(entry.max_nodes, r.nodes)
@@ -662,28 +487,20 @@ class PartitionedPairs:
         }
 
 
-def anchor_arrays(prefix: str, anchors: Anchors) -> dict[str, np.ndarray]:
-    """The arrays of ``anchors`` named ``{prefix}_edge``, ``_frac``... (a round's inputs file).
+def _digest(arrays: dict[str, np.ndarray]) -> str:
+    """A digest of anchors (to know the same points asked again)."""
+    h = hashlib.blake2b(digest_size=16)
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
+        h.update(a.data)
+    return h.hexdigest()
 
-    Parameters
-    ----------
-    prefix
-        ``"s"`` (sources) or ``"p"`` (points).
-    anchors
-        The anchors.
 
-    Returns
-    -------
-    dict of numpy.ndarray
-
-    """
-    return {
-        f"{prefix}_edge": np.asarray(anchors.edge, dtype=np.int64),
-        f"{prefix}_frac": np.asarray(anchors.frac, dtype=np.float64),
-        f"{prefix}_access_s": np.asarray(anchors.access_s, dtype=np.float64),
-        f"{prefix}_dist_m": np.asarray(anchors.dist_m, dtype=np.float64),
-        f"{prefix}_within": np.asarray(anchors.within, dtype=bool),
-    }
+def _drain(results: list[PartResult]) -> Iterator[PartResult]:
+    """The results, each dropped from the list as it is handed out (its memory freed once used)."""
+    while results:
+        yield results.pop()
 
 
 @contextlib.contextmanager

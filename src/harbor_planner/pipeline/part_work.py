@@ -1,0 +1,330 @@
+"""One part of a partitioned run, on a worker: clip the network, search, return the pairs.
+
+The client (:mod:`harbor_planner.pipeline.partition`) writes the compiled network and each
+round's anchors to its work folder and submits one :class:`PartTask` per part; a worker runs
+:func:`run_part`: it reads the network and the anchors itself (both kept for its next parts),
+clips the network around the part's polygon with the round's margin, searches from the
+sources whose edge lies in the clip to the part's demand points, and returns the distinct
+pairs row by row (:class:`PartResult`: each of its points with the sources reaching it, int32),
+so the client places them in the matrix without sorting, whatever the number of parts.
+
+Fault injection for the tests (workers are other processes: a monkeypatch cannot reach them):
+``HARBOR_PLANNER_TEST_FAIL_PART=NAME`` makes part ``NAME`` fail on every try, ``NAME:once`` on
+its first try only; with ``HARBOR_PLANNER_TEST_FAIL_LOG=FILE`` each try appends a line to FILE.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from harbor_planner._arrays import unique_ints
+
+if TYPE_CHECKING:
+    from harbor_planner.network import Anchors, WalkModel, WalkNetwork
+
+__all__ = ["PartResult", "PartTask", "anchor_arrays", "clip_compiled", "run_part"]
+
+IntArray = npt.NDArray[np.int64]
+
+#: Environment variables of the test-only fault hook (see the module's docstring).
+FAIL_PART_ENV = "HARBOR_PLANNER_TEST_FAIL_PART"
+FAIL_LOG_ENV = "HARBOR_PLANNER_TEST_FAIL_LOG"
+
+
+def clip_compiled(
+    net: WalkNetwork, region: Any, margin_m: float, *, edges: IntArray | None = None
+) -> tuple[WalkNetwork, IntArray]:
+    """The network around ``region``: edges with an end within ``margin_m`` of it.
+
+    Edges, nodes and times are those of ``net`` (kept in their order, never re-timed).
+
+    Parameters
+    ----------
+    net
+        The compiled network.
+    region
+        A (Multi)Polygon in ``net``'s CRS.
+    margin_m
+        Metres around ``region``.
+    edges
+        Edge positions kept in any case (those the part's demand sits on).
+
+    Returns
+    -------
+    (WalkNetwork, numpy.ndarray)
+        The clipped network, and the position in it of each edge of ``net`` (``-1``: left out).
+
+    """
+    from harbor_planner.network import WalkNetwork
+
+    xy = net.node_xy
+    w, s, e, n = shapely.bounds(region)
+    box = (
+        (xy[:, 0] >= w - margin_m)
+        & (xy[:, 0] <= e + margin_m)
+        & (xy[:, 1] >= s - margin_m)
+        & (xy[:, 1] <= n + margin_m)
+    )
+    near = np.zeros(len(xy), dtype=bool)
+    idx = np.flatnonzero(box)
+    shapely.prepare(region)
+    near[idx] = shapely.dwithin(region, shapely.points(xy[idx]), margin_m)
+    u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
+    keep = near[u] | near[v]
+    if edges is not None and len(edges):
+        keep[edges] = True
+    e_idx = np.flatnonzero(keep)
+    nodes = np.unique(np.concatenate([u[e_idx], v[e_idx]]))
+    node_map = np.full(len(xy), -1, dtype=np.int64)
+    node_map[nodes] = np.arange(len(nodes))
+    table = net.edges.iloc[e_idx].reset_index(drop=True)
+    table["u"], table["v"] = node_map[u[e_idx]], node_map[v[e_idx]]
+    edge_map = np.full(len(u), -1, dtype=np.int64)
+    edge_map[e_idx] = np.arange(len(e_idx))
+    sub = WalkNetwork(
+        crs=net.crs,
+        nodes=net.nodes.iloc[nodes].reset_index(drop=True),
+        edges=table,
+        edge_geometry=net.edge_geometry[e_idx],
+        walk_model=net.walk_model,
+        source={**net.source, "clipped_margin_m": float(margin_m)},
+    )
+    return sub, edge_map
+
+
+@dataclass(frozen=True)
+class PartTask:
+    """What a worker needs for one part of one round: paths and settings, no data.
+
+    Attributes
+    ----------
+    name, index
+        The part's name and position (in :attr:`~harbor_planner.pipeline.partition.Parts.names`).
+    network_path
+        The compiled network (``.npz``).
+    walk_model
+        The walk model of the round (the range's cases re-time the network).
+    points_path
+        The demand points' anchors and each point's part (``.npz``: ``p_*`` and ``point_part``).
+    sources_path
+        The round's sources' anchors (``.npz``: ``s_*``).
+    region_wkb
+        The part's polygon, WKB, in the network's CRS.
+    margin_m
+        The clip's margin (:func:`~harbor_planner.network.pairs.reach_radius_m`).
+    minutes, limit_s
+        The search limit and the pair limit.
+
+    """
+
+    name: str
+    index: int
+    network_path: str
+    walk_model: WalkModel
+    points_path: str
+    sources_path: str
+    region_wkb: bytes
+    margin_m: float
+    minutes: float
+    limit_s: float
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """A part's distinct pairs, row by row (global positions), and how its task ran.
+
+    Attributes
+    ----------
+    point_pos
+        The part's points reached by some source (ascending).
+    counts
+        How many sources reach each of them.
+    source_pos
+        The sources reaching them, point after point, ascending within a point (int32 unless
+        the sources need int64).
+    seconds, worker, nodes, sources, points, peak_rss_bytes
+        Task time, the worker's address, nodes of the clip, sources in the clip, the part's
+        demand points and the worker's peak memory.
+
+    """
+
+    point_pos: IntArray
+    counts: npt.NDArray[np.int64]
+    source_pos: npt.NDArray[np.integer[Any]]
+    seconds: float
+    worker: str
+    nodes: int
+    sources: int
+    points: int
+    peak_rss_bytes: int
+
+
+_NETWORKS: dict[tuple[str, str], Any] = {}
+
+
+def _network(path: str, walk_model: WalkModel) -> WalkNetwork:
+    """The compiled network of ``path`` under ``walk_model`` (kept for the worker's next parts)."""
+    from harbor_planner.network import load_network
+
+    key = (path, repr(walk_model))
+    if key not in _NETWORKS:
+        base = next((v for (p, _), v in _NETWORKS.items() if p == path), None)
+        net = load_network(path) if base is None else base
+        _NETWORKS.clear()
+        _NETWORKS[(path, repr(net.walk_model))] = net
+        _NETWORKS[key] = net.with_walk_model(walk_model)
+    return _NETWORKS[key]
+
+
+def _test_fault(name: str) -> None:
+    """The test-only fault hook (see the module's docstring)."""
+    spec = os.environ.get(FAIL_PART_ENV)
+    if not spec:
+        return
+    target, _, mode = spec.partition(":")
+    if target != name:
+        return
+    tries = 0
+    log_file = os.environ.get(FAIL_LOG_ENV)
+    if log_file:
+        p = Path(log_file)
+        tries = len(p.read_text("utf-8").splitlines()) if p.is_file() else 0
+        with p.open("a", encoding="utf-8") as f:
+            f.write(f"{name}\n")
+    if mode == "once" and tries >= 1:
+        return
+    raise RuntimeError(f"fault injected into part {name} ({FAIL_PART_ENV}, try {tries + 1})")
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return "local"
+
+
+def _peak_rss_bytes() -> int:
+    import resource
+    import sys
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(rss if sys.platform == "darwin" else rss * 1024)
+
+
+_INPUTS: dict[str, tuple[tuple[int, int], dict[str, np.ndarray]]] = {}
+
+
+def _inputs(path: str) -> dict[str, np.ndarray]:
+    """The arrays of an anchors file (the two last read are kept for the worker's next parts)."""
+    st = os.stat(path)
+    stamp = (st.st_mtime_ns, st.st_size)
+    hit = _INPUTS.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    while len(_INPUTS) >= 2:
+        _INPUTS.pop(next(iter(_INPUTS)))
+    _INPUTS[path] = (stamp, arrays)
+    return arrays
+
+
+def run_part(task: PartTask) -> PartResult:
+    """One part of one round, on a worker: clip the network, search, return the pairs.
+
+    Parameters
+    ----------
+    task
+        The part's paths and settings.
+
+    Returns
+    -------
+    PartResult
+        The distinct pairs, row by row, with global point and source positions.
+
+    """
+    from harbor_planner.network import Anchors
+    from harbor_planner.network.pairs import local_pairs
+
+    t0 = time.perf_counter()
+    _test_fault(task.name)
+    net = _network(task.network_path, task.walk_model)
+    p_arr, s_arr = _inputs(task.points_path), _inputs(task.sources_path)
+    pts = np.flatnonzero(p_arr["point_part"] == task.index)
+    region = shapely.from_wkb(task.region_wkb)
+    sub, edge_map = clip_compiled(net, region, task.margin_m, edges=p_arr["p_edge"][pts])
+
+    def anchors(arrays: dict[str, np.ndarray], prefix: str, rows: IntArray) -> Anchors:
+        return Anchors(
+            edge=edge_map[arrays[f"{prefix}_edge"][rows]],
+            frac=arrays[f"{prefix}_frac"][rows],
+            access_s=arrays[f"{prefix}_access_s"][rows],
+            dist_m=arrays[f"{prefix}_dist_m"][rows],
+            within=arrays[f"{prefix}_within"][rows],
+            index=np.arange(len(rows)),
+        )
+
+    s_edge = s_arr["s_edge"]
+    n_all = len(s_edge)
+    ok = (s_edge >= 0) & (s_edge < len(edge_map))
+    src = np.flatnonzero(ok & s_arr["s_within"])
+    src = src[edge_map[s_edge[src]] >= 0]
+    d, s = local_pairs(
+        sub,
+        anchors(s_arr, "s", src),
+        anchors(p_arr, "p", pts),
+        minutes=task.minutes,
+        limit_s=task.limit_s,
+        progress=False,
+    )
+    n_src = max(len(src), 1)
+    key = unique_ints(np.asarray(d, dtype=np.int64) * n_src + s)  # row by row, sources ascending
+    row = key // n_src
+    counts = np.bincount(row, minlength=len(pts))
+    reached = counts > 0
+    idx_t = np.int32 if n_all < np.iinfo(np.int32).max else np.int64
+    return PartResult(
+        point_pos=pts[reached].astype(np.int64),
+        counts=counts[reached].astype(np.int64),
+        source_pos=src[key - row * n_src].astype(idx_t),
+        seconds=round(time.perf_counter() - t0, 3),
+        worker=_worker_address(),
+        nodes=sub.n_nodes,
+        sources=len(src),
+        points=len(pts),
+        peak_rss_bytes=_peak_rss_bytes(),
+    )
+
+
+def anchor_arrays(prefix: str, anchors: Anchors) -> dict[str, np.ndarray]:
+    """The arrays of ``anchors`` named ``{prefix}_edge``, ``_frac``... (a round's inputs file).
+
+    Parameters
+    ----------
+    prefix
+        ``"s"`` (sources) or ``"p"`` (points).
+    anchors
+        The anchors.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+
+    """
+    return {
+        f"{prefix}_edge": np.asarray(anchors.edge, dtype=np.int64),
+        f"{prefix}_frac": np.asarray(anchors.frac, dtype=np.float64),
+        f"{prefix}_access_s": np.asarray(anchors.access_s, dtype=np.float64),
+        f"{prefix}_dist_m": np.asarray(anchors.dist_m, dtype=np.float64),
+        f"{prefix}_within": np.asarray(anchors.within, dtype=bool),
+    }
