@@ -64,6 +64,9 @@ def local_pairs(
 ) -> tuple[IntArray, IntArray]:
     """The pairs computed here, on the whole network (the default finder).
 
+    The searches run a block of ``settings.COVERAGE_CHUNK_SOURCES`` sources at a time (only
+    one block's searches are held), the points indexed once.
+
     Parameters
     ----------
     network
@@ -84,10 +87,19 @@ def local_pairs(
         Point positions and source positions.
 
     """
-    from harbor_planner.network.routing import pairs_within, reachability
+    from harbor_planner.network.routing import index_points, pairs_within, reachability_chunks
+    from harbor_planner.settings import COVERAGE_CHUNK_SOURCES
 
-    reach = reachability(network, sources, minutes=minutes, progress=progress)
-    return pairs_within(network, reach, points, limit_s)
+    idx = index_points(network, points)
+    found_d: list[IntArray] = [np.zeros(0, np.int64)]
+    found_s: list[IntArray] = [np.zeros(0, np.int64)]
+    blocks = reachability_chunks(network, sources, minutes=minutes, progress=progress,
+                                 chunk_sources=COVERAGE_CHUNK_SOURCES)  # fmt: skip
+    for pos, reach in blocks:  # one block of searches held at a time
+        d, c = pairs_within(network, reach, idx, limit_s)
+        found_d.append(np.asarray(d, dtype=np.int64))
+        found_s.append(pos[c])
+    return np.concatenate(found_d), np.concatenate(found_s)
 
 
 def find_pairs(
