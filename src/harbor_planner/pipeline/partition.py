@@ -63,10 +63,7 @@ from harbor_planner.pipeline.part_work import (
     clip_compiled,
     run_part,
 )
-from harbor_planner.settings import (
-    PARTITION_DISTRICT,
-    PARTITION_NAME_COLUMNS,
-)
+from harbor_planner.settings import PARTITION_DISTRICT, PARTITION_NAME_COLUMNS
 
 if TYPE_CHECKING:
     from scipy.sparse import csc_matrix
