@@ -150,6 +150,27 @@ def test_usage_error_in_a_subprocess_is_one_line_without_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run"], "harbor-planner run: error: the following arguments are required: scenario"),
+        (["nonsense"], "harbor-planner: error: argument COMMAND: invalid choice: 'nonsense'"),
+        (["run", "--bogus"], "harbor-planner run: error: unrecognized arguments: --bogus"),
+        (
+            ["run", "--workerz", "2"],
+            "unrecognized arguments: --workerz 2 (did you mean --workers?)",
+        ),
+        (["coverage", "--minutes", "5"], "the following arguments are required: --network"),
+    ],
+)
+def test_argparse_errors_are_one_line_naming_help(capsys, argv, expected):
+    """argparse's own errors: one line (no usage block), the mistake first, where help is."""
+    code, _, err = run_main(capsys, argv)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert expected in lines[0] and lines[0].endswith("--help)"), lines[0]
+
+
 def test_a_missing_file_stays_a_data_error(capsys, tmp_path):
     argv = ["coverage", "--network", NETWORK, "--stations", str(tmp_path / "none.csv"),
             "--out", str(tmp_path / "o")]  # fmt: skip

@@ -59,11 +59,16 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
         self.commands: dict[str, argparse.ArgumentParser] = {}
+        self.argv: list[str] = []
 
     def parse_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> argparse.Namespace:
-        ns, extras = self.parse_known_args(args, namespace)
+        argv = list(sys.argv[1:] if args is None else args)
+        for command in self.commands.values():
+            if isinstance(command, _Parser):
+                command.argv = argv  # to name an unknown option before a missing argument
+        ns, extras = self.parse_known_args(argv, namespace)
         command = self.commands.get(getattr(ns, "cli_prog", ""), self)
         if extras:
             command.error(f"unrecognized arguments: {' '.join(extras)}")
@@ -72,10 +77,24 @@ class _Parser(argparse.ArgumentParser):
         return ns
 
     def error(self, message: str) -> NoReturn:
+        """One line on stderr: the command, the error, where help is; exit 2 (no usage block)."""
+        if message.startswith("the following arguments are required"):
+            unknown = self._unknown_options()
+            if unknown:  # "--bogus" is the mistake, not the positional it pushed out
+                message = f"unrecognized arguments: {' '.join(unknown)}"
         head, sep, rest = message.partition("unrecognized arguments: ")
         if sep:
             message = head + sep + " ".join(redact_argv(rest.split(" ")))
-        super().error(clean_text(did_you_mean(message, self)))
+        text = clean_text(did_you_mean(message, self))
+        self.exit(2, f"{self.prog}: error: {text} (see {self.prog} --help)\n")
+
+    def _unknown_options(self) -> list[str]:
+        known = {s for a in self._actions for s in a.option_strings}
+        return [
+            w for w in self.argv
+            if w.startswith("-") and w != "-" and w.partition("=")[0] not in known
+            and not w.lstrip("-").replace(".", "", 1).isdigit()
+        ]  # fmt: skip
 
 
 def _build_parser() -> _Parser:
