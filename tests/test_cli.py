@@ -158,7 +158,7 @@ def test_usage_error_in_a_subprocess_is_one_line_without_traceback(tmp_path):
         (["run", "--bogus"], "harbor-planner run: error: unrecognized arguments: --bogus"),
         (
             ["run", "--workerz", "2"],
-            "unrecognized arguments: --workerz 2 (did you mean --workers?)",
+            "unrecognized arguments: --workerz (did you mean --workers?)",
         ),
         (["coverage", "--minutes", "5"], "the following arguments are required: --network"),
     ],
