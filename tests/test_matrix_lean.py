@@ -346,3 +346,48 @@ def test_nearest_edges_same_distance_as_the_index(town):
         shapely.distance(pts[other], net.edge_geometry[got_edge[other]]), dist[order][other]
     )
     assert (got_dist > 10.0).sum() > 100  # the slow path ran too
+
+
+def test_find_matrix_by_any_finder_equals_the_local_pairs(town):
+    """find_matrix: the local pairs, a finder of pairs only (repeats and any order), and a
+    finder with its own ``matrix`` all give the same canonical boolean matrix."""
+    from harbor_planner.network.pairs import (
+        find_matrix,
+        local_pairs,
+        pairs_matrix,
+        use_pair_finder,
+    )
+
+    net, cand, demand, _ = town
+    c, d = anchors_for(net, cand), anchors_for(net, demand)
+    args = {"minutes": MINUTES, "limit_s": MINUTES * 60.0}
+    want_d, want_s = local_pairs(net, c, d, **args)
+    here = find_matrix(net, c, d, **args)
+    assert here.shape == (len(d), len(c)) and here.has_canonical_format
+    assert here.indices.dtype == np.int32 and here.nnz == len(np.unique(want_d * len(c) + want_s))
+    dense = np.zeros(here.shape, dtype=bool)
+    dense[want_d, want_s] = True
+    assert np.array_equal(here.toarray(), dense)
+
+    def shuffled(network, sources, points, **kw):  # pairs twice, in reverse order
+        a, b = local_pairs(network, sources, points, **kw)
+        return np.r_[a, a][::-1], np.r_[b, b][::-1]
+
+    with use_pair_finder(shuffled):
+        by_pairs = find_matrix(net, c, d, **args)
+    assert (by_pairs != here).nnz == 0 and np.array_equal(by_pairs.indices, here.indices)
+
+    class WithMatrix:
+        calls = 0
+
+        def __call__(self, *a, **kw):
+            raise AssertionError("the matrix method is used, not the pairs")
+
+        def matrix(self, network, sources, points, **kw):
+            WithMatrix.calls += 1
+            a, b = local_pairs(network, sources, points, **kw)
+            return pairs_matrix(a, b, n_points=len(points), n_sources=len(sources))
+
+    with use_pair_finder(WithMatrix()):
+        own = find_matrix(net, c, d, **args)
+    assert WithMatrix.calls == 1 and (own != here).nnz == 0
