@@ -384,3 +384,31 @@ def test_interrupting_the_client_cancels_the_tasks():
                 break
             time.sleep(0.2)
         assert left == 0
+
+
+@pytest.mark.slow
+def test_two_local_clusters_at_once_take_free_ports_on_localhost():
+    """A second run (or another program's cluster) on the same machine: no port 8787 taken,
+    no "port already in use" warning (an error under this test suite's filterwarnings)."""
+    import warnings
+
+    from harbor_planner.cluster import open_cluster
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with (
+            open_cluster(None, workers=1) as (one, a),
+            open_cluster(None, workers=1) as (two, b),
+        ):
+            assert a.address != b.address
+            for client in (one, two):
+                info = client.scheduler_info()
+                assert info["address"].startswith("tcp://127.0.0.1:")
+                http_port = info["services"]["dashboard"]
+                assert http_port != 8787
+                conns = client.run_on_scheduler(
+                    lambda dask_scheduler: [
+                        s.getsockname()[0] for s in dask_scheduler.http_server._sockets.values()
+                    ]
+                )
+                assert set(conns) == {"127.0.0.1"}, conns

@@ -117,6 +117,9 @@ def open_cluster(
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
+                # the scheduler's HTTP routes (health, metrics) would take port 8787, or warn
+                # and move when another cluster holds it: a free port on 127.0.0.1 instead
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 silence_logs=logging.CRITICAL,  # a failed try is reported once, by run_tasks
             )
             client = distributed.Client(cluster)
