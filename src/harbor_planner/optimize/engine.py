@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harbor_planner.errors import InfeasibleError
+from harbor_planner.errors import InfeasibleError, UsageError
 from harbor_planner.optimize.improve import swap_search
 from harbor_planner.optimize.lagrange import lagrangian_bound, plan_value, top_choice
 from harbor_planner.optimize.parallel import DistrictTask, run_district_tasks
@@ -111,7 +111,8 @@ def solve_max_cover(
     solver
         ``"greedy"`` (greedy, swaps, Lagrangian bound) or ``"exact"`` (then HiGHS).
     time_limit_s, mip_gap
-        Exact solver's limits.
+        Exact solver's limits (split by district: each district gets ``time_limit_s`` x its
+        share of the sites, at least 1 s, from when its solve starts).
 
     Returns
     -------
@@ -181,9 +182,14 @@ def district_tasks(
     tuple
         The tasks and, for each, the stage position of each of its columns.
 
+    Raises
+    ------
+    UsageError
+        The problem has no district codes.
+
     """
     if problem.district is None:
-        raise ValueError("district_tasks needs the candidates' district codes")
+        raise UsageError("district_tasks: the problem has no district codes (Problem.district)")
     n_add = sum(parts.values())
     a = problem.cover.tocsc()
     need = None if problem.need is None else problem.row_need()
