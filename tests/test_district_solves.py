@@ -221,6 +221,7 @@ def test_a_partitioned_run_installs_the_cluster_runner(tmp_path, monkeypatch):
         assert parts is not None
         on_workers = solve(cm)
         rec = district_solve_record()
+        assert not list(tmp_path.rglob("district-solve-*"))  # the tasks' files are removed
     same(serial, on_workers)
     assert [r["district"] for r in rec] == NAMES
     assert all(r["worker"].startswith("tcp://127.0.0.1:") for r in rec)

@@ -9,9 +9,10 @@ engine hands the tasks to :func:`run_district_tasks`, which calls the runner in 
 (:func:`~harbor_planner.pipeline.partition.partitioned`) installs a :class:`ClusterDistrictSolves`
 with :func:`use_stage_runner`, which submits one task per district to its Dask cluster through
 :func:`harbor_planner.cluster.run_tasks` (one progress bar, retries, the failing district named,
-tasks cancelled on interrupt) and records which worker solved which district in how long. The
-runner is held in a :class:`contextvars.ContextVar`: it reaches only the solves made inside the
-``with`` block (of this thread). The engine never imports Dask.
+tasks cancelled on interrupt; in a partitioned run each task is written to the run's work
+folder and the Dask task carries its path) and records which worker solved which district in
+how long. The runner is held in a :class:`contextvars.ContextVar`: it reaches only the solves
+made inside the ``with`` block (of this thread). The engine never imports Dask.
 
 Budgets: each district's solve gets ``time_limit_s`` x its sites / the stage's sites (at least
 1 s), counted from when that solve starts, whichever runner runs it. A district's budget does
@@ -25,9 +26,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import pickle
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harbor_planner.settings import DISTRICT_SOLVE_MIN_ENTRIES
@@ -124,10 +127,13 @@ def _worker() -> str:
         return CLIENT
 
 
-def _timed(call: tuple[DistrictSolve, DistrictTask]) -> DistrictResult:
-    """Run one district's solve and time it (a cluster task, or here)."""
+def _timed(call: tuple[DistrictSolve, DistrictTask | str]) -> DistrictResult:
+    """Run one district's solve and time it (a cluster task, or here); a path: read it first."""
     solve, task = call
     t0 = time.perf_counter()
+    if isinstance(task, str):
+        with open(task, "rb") as f:
+            task = pickle.load(f)  # written by ClusterDistrictSolves in the run's work folder
     solution, info = solve(task)
     return DistrictResult(task.name, solution, info, time.perf_counter() - t0, _worker())
 
@@ -202,6 +208,9 @@ class ClusterDistrictSolves:
         A ``distributed.Client`` (:func:`harbor_planner.cluster.open_cluster`).
     progress
         Progress bars: ``None`` on terminals only, ``False`` never.
+    work_dir
+        A folder every worker sees (the partitioned run's): each task is written there and
+        the Dask task carries its path, not the sub-problem (``None``: sent in the task).
     min_entries
         Stages whose districts hold fewer coverage entries than this in all are solved here:
         shipping them and starting the solver on a worker would take longer than the solve
@@ -214,10 +223,12 @@ class ClusterDistrictSolves:
         client: Any,
         *,
         progress: bool | None = None,
+        work_dir: Path | None = None,
         min_entries: int | None = None,
     ) -> None:
         self.client = client
         self.progress = progress
+        self.work_dir = work_dir
         self.min_entries = DISTRICT_SOLVE_MIN_ENTRIES if min_entries is None else min_entries
         self.solves: list[dict[str, Any]] = []
         self._stages = 0
@@ -231,15 +242,20 @@ class ClusterDistrictSolves:
         if entries < self.min_entries:
             results = solve_in_order(solve, tasks)
         else:
-            results = run_tasks(
-                self.client,
-                _timed,
-                [(solve, t) for t in tasks],
-                [t.name for t in tasks],
-                desc=f"district solves (stage {self._stages})",
-                label="district",
-                progress=self.progress,
-            )
+            calls, paths = self._calls(solve, tasks)
+            try:
+                results = run_tasks(
+                    self.client,
+                    _timed,
+                    calls,
+                    [t.name for t in tasks],
+                    desc=f"district solves (stage {self._stages})",
+                    label="district",
+                    progress=self.progress,
+                )
+            finally:
+                for path in paths:
+                    path.unlink(missing_ok=True)
         for task, r in zip(tasks, results, strict=True):
             self.solves.append(
                 {
@@ -253,6 +269,19 @@ class ClusterDistrictSolves:
                 }
             )
         return results
+
+    def _calls(
+        self, solve: DistrictSolve, tasks: Sequence[DistrictTask]
+    ) -> tuple[list[tuple[DistrictSolve, DistrictTask | str]], list[Path]]:
+        """The tasks' arguments: the tasks, or the paths they are written to."""
+        if self.work_dir is None:
+            return [(solve, t) for t in tasks], []
+        stage = self._stages
+        paths = [self.work_dir / f"district-solve-{stage}-{i}.pkl" for i in range(len(tasks))]
+        for path, task in zip(paths, tasks, strict=True):
+            with path.open("wb") as f:
+                pickle.dump(task, f, protocol=pickle.HIGHEST_PROTOCOL)
+        return [(solve, str(p)) for p in paths], paths
 
     def record(self) -> list[dict[str, Any]]:
         """Per district solve: stage, district, sites, coverage entries, worker, seconds, status."""

@@ -725,6 +725,6 @@ def partitioned(
         open_cluster(cfg.scheduler, workers=cfg.workers) as (client, info),
     ):
         finder = PartitionedPairs(scenario, client, info, Path(tmp), progress=progress)
-        solves = ClusterDistrictSolves(client, progress=progress)
+        solves = ClusterDistrictSolves(client, progress=progress, work_dir=Path(tmp))
         with use_pair_finder(finder), use_stage_runner(solves):
             yield finder
