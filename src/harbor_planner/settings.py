@@ -299,6 +299,10 @@ PARTITION_WORKERS: int | None = None
 PARTITION_RETRIES: int = 1
 #: Name columns looked for in a partition layer when ``run.partition_name`` is not given.
 PARTITION_NAME_COLUMNS: tuple[str, ...] = ("name", "name_zh", "district", "区县", "NAME")
+#: A stage split by district goes to the cluster's workers (one task per district) only when
+#: its districts hold at least this many coverage-matrix entries in all; smaller ones are
+#: solved on the client (sending them and starting the solver on a worker costs more).
+DISTRICT_SOLVE_MIN_ENTRIES: int = 200_000
 
 # ----------------------------------------------------------------------------- outputs
 

@@ -4,7 +4,13 @@
 already reduced by :func:`~harbor_planner.optimize.reduce.reduce_rows`) and
 
 1. splits it by district when the quotas fix every district's number of sites and no demand
-   row, spacing pair or budget ties two districts together (else it says why not);
+   row, spacing pair or budget ties two districts together (else it says why not): one
+   :class:`~harbor_planner.optimize.parallel.DistrictTask` per district
+   (:func:`district_tasks`: its own candidates and the rows they touch, its time share),
+   solved by :func:`solve_district` through the runner in use
+   (:func:`~harbor_planner.optimize.parallel.run_district_tasks`: here in order, or one task
+   per district on a partitioned run's Dask cluster), each plan mapped back to the stage's
+   positions;
 2. drops dominated candidates (:func:`~harbor_planner.optimize.reduce.dominated_columns`) and
    the ineligible ones, and merges rows again;
 3. runs lazy greedy, then the swap local search (:func:`~harbor_planner.optimize.improve.
@@ -29,9 +35,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harbor_planner.errors import InfeasibleError
+from harbor_planner.errors import InfeasibleError, UsageError
 from harbor_planner.optimize.improve import swap_search
 from harbor_planner.optimize.lagrange import lagrangian_bound, plan_value, top_choice
+from harbor_planner.optimize.parallel import DistrictTask, run_district_tasks
 from harbor_planner.optimize.reduce import compact, dominated_columns
 from harbor_planner.optimize.solvers import Problem, Solution, gap_status, greedy_mclp, milp
 from harbor_planner.settings import (
@@ -44,7 +51,7 @@ from harbor_planner.settings import (
     SWAP_TIME_S,
 )
 
-__all__ = ["decomposable", "solve_max_cover"]
+__all__ = ["decomposable", "district_tasks", "solve_district", "solve_max_cover"]
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +111,8 @@ def solve_max_cover(
     solver
         ``"greedy"`` (greedy, swaps, Lagrangian bound) or ``"exact"`` (then HiGHS).
     time_limit_s, mip_gap
-        Exact solver's limits.
+        Exact solver's limits (split by district: each district gets ``time_limit_s`` x its
+        share of the sites, at least 1 s, from when its solve starts).
 
     Returns
     -------
@@ -123,27 +131,18 @@ def solve_max_cover(
         sol, info = _solve_one(problem, n_add, solver, t0 + time_limit_s, mip_gap)
         info["decomposition"] = why or "one district"
         return sol, info
-    sols: list[Solution] = []
-    infos: list[dict[str, Any]] = []
-    left = n_add
-    for d, q in parts.items():
-        sub = replace(
-            problem,
-            eligible=problem.eligible & (problem.district == d),
-            district=None,
-            quota_min=None,
-            quota_max=None,
-        )
-        share = (t0 + time_limit_s - time.perf_counter()) * q / left
-        sol, info = _solve_one(sub, q, solver, time.perf_counter() + max(share, 1.0), mip_gap)
-        left -= q
-        sols.append(sol)
-        infos.append(info)
-    info = _sum_infos(infos)
+    tasks, cols = district_tasks(
+        problem, parts, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
+    )
+    results = run_district_tasks(solve_district, tasks)
+    for r in results:
+        log.info("district %s: %s, %.2f s on %s", r.name, r.solution.status, r.seconds, r.worker)
+    sols = [r.solution for r in results]
+    info = _sum_infos([r.info for r in results])
     info["decomposition"] = f"by district ({len(parts)} parts)"
     statuses = {s.status for s in sols}
     return Solution(
-        selected=np.concatenate([s.selected for s in sols]),
+        selected=np.concatenate([c[s.selected] for c, s in zip(cols, sols, strict=True)]),
         gains=np.concatenate([s.gains for s in sols]),
         objective=float(sum(s.objective for s in sols)),
         bound=float(sum(s.bound for s in sols)),
@@ -151,6 +150,87 @@ def solve_max_cover(
         status=statuses.pop() if len(statuses) == 1 else _mixed_status(statuses),
         runtime_s=time.perf_counter() - t0,
     ), info
+
+
+def district_tasks(
+    problem: Problem,
+    parts: dict[int, int],
+    *,
+    solver: str,
+    time_limit_s: float,
+    mip_gap: float,
+) -> tuple[list[DistrictTask], list[IntArray]]:
+    """One task per district of a split stage: its own candidates and the rows they touch.
+
+    The sub-problem keeps the district's eligible candidates (columns) and the demand rows
+    any of them covers, in their order, unmerged: the solve shrinks it to the same problem
+    as it would the whole stage restricted to the district, and the spacing pairs and row
+    needs of other districts no longer hold back its dominance test. Its time share is
+    ``time_limit_s`` x its sites / the stage's sites, at least 1 s, whatever the others take.
+
+    Parameters
+    ----------
+    problem
+        The stage's problem (with district codes; :func:`decomposable` said it splits).
+    parts
+        Sites per district code.
+    solver, time_limit_s, mip_gap
+        As for :func:`solve_max_cover`.
+
+    Returns
+    -------
+    tuple
+        The tasks and, for each, the stage position of each of its columns.
+
+    Raises
+    ------
+    UsageError
+        The problem has no district codes.
+
+    """
+    if problem.district is None:
+        raise UsageError("district_tasks: the problem has no district codes (Problem.district)")
+    n_add = sum(parts.values())
+    a = problem.cover.tocsc()
+    need = None if problem.need is None else problem.row_need()
+    names = problem.district_names
+    tasks, cols = [], []
+    for d, q in parts.items():
+        c = np.flatnonzero(problem.eligible & (problem.district == d))
+        sub = a[:, c]
+        rows = np.flatnonzero(np.diff(sub.tocsr().indptr) > 0)
+        conflicts = problem.conflicts
+        part = Problem(
+            cover=sub[rows].tocsc(),
+            weight=np.asarray(problem.weight)[rows],
+            eligible=np.ones(len(c), dtype=bool),
+            need=None if need is None else need[rows],
+            conflicts=None if conflicts is None else conflicts[c][:, c].tocsr(),
+            cost=None if problem.cost is None else problem.cost[c],
+        )
+        name = names[d] if names is not None and 0 <= d < len(names) else f"district {d}"
+        share = max(time_limit_s * q / n_add, 1.0) if n_add else 1.0
+        tasks.append(DistrictTask(name, part, q, solver, share, mip_gap))
+        cols.append(c.astype(np.int64))
+    return tasks, cols
+
+
+def solve_district(task: DistrictTask) -> tuple[Solution, dict[str, Any]]:
+    """Solve one district's task (here or on a worker): the stage solve on its sub-problem.
+
+    Parameters
+    ----------
+    task
+        From :func:`district_tasks`.
+
+    Returns
+    -------
+    tuple
+        The solution (positions of the task's sub-problem, unranked) and what each step did.
+
+    """
+    deadline = time.perf_counter() + task.time_limit_s
+    return _solve_one(task.problem, task.n_add, task.solver, deadline, task.mip_gap)
 
 
 def _mixed_status(statuses: set[str]) -> str:

@@ -332,8 +332,10 @@ def select_sites(
     stages, n_add = _stage_counts(stages, n_add, eligible)
     rules = _Rules(eligible=eligible, conflicts=conflicts, cost=cost, budget=budget)
     if quotas is not None:
-        district, qmin, qmax, _ = quota_arrays(cm, quotas, n_add, eligible)
-        rules = replace(rules, district=district, quota_min=qmin, quota_max=qmax)
+        district, qmin, qmax, names = quota_arrays(cm, quotas, n_add, eligible)
+        rules = replace(
+            rules, district=district, quota_min=qmin, quota_max=qmax, district_names=tuple(names)
+        )
     staged = _solve_stages(
         cm,
         rules,
@@ -478,6 +480,7 @@ class _Rules:
     district: IntArray | None = None
     quota_min: IntArray | None = None
     quota_max: IntArray | None = None
+    district_names: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -547,6 +550,7 @@ def _stage_problem(
         quota_max=stage_max,
         cost=rules.cost,
         budget=budget,
+        district_names=rules.district_names,
     )
 
 

@@ -71,6 +71,8 @@ class Problem:
         Cost of each candidate, or ``None``.
     budget
         Upper bound on the total cost, or ``None``.
+    district_names
+        Name of each district code (messages and records), or ``None``.
 
     """
 
@@ -84,6 +86,7 @@ class Problem:
     quota_max: IntArray | None = None
     cost: FloatArray | None = None
     budget: float | None = None
+    district_names: tuple[str, ...] | None = None
 
     @property
     def n_candidates(self) -> int:

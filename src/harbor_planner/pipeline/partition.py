@@ -530,6 +530,7 @@ def partitioned(
         return
     from harbor_planner.cluster import open_cluster
     from harbor_planner.network.pairs import use_pair_finder
+    from harbor_planner.optimize.parallel import ClusterDistrictSolves, use_stage_runner
 
     if cfg.work_dir is not None:
         cfg.work_dir.mkdir(parents=True, exist_ok=True)
@@ -538,5 +539,6 @@ def partitioned(
         open_cluster(cfg.scheduler, workers=cfg.workers) as (client, info),
     ):
         finder = PartitionedPairs(scenario, client, info, Path(tmp), progress=progress)
-        with use_pair_finder(finder):
+        solves = ClusterDistrictSolves(client, progress=progress, work_dir=Path(tmp))
+        with use_pair_finder(finder), use_stage_runner(solves):
             yield finder
