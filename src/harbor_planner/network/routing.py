@@ -292,8 +292,7 @@ class _TileSearch:
 
     def run(self, group: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
         """``(source, node, time)`` of every node the sources ``group`` reach (positions)."""
-        near = self.tree.query_ball_point(self.axy[group], r=self.radius)
-        nodes = unique_ints(np.concatenate([*near, self.ends[group].ravel()]))
+        nodes = self._nodes_in_reach(group)
         self.local[nodes] = np.arange(len(nodes))
         sub = _tile_subgraph(
             self.graph, nodes, self.local, self.ends[group].ravel(), self.link_t[group].ravel()
@@ -306,6 +305,25 @@ class _TileSearch:
         if not out:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         return tuple(np.concatenate(a) for a in zip(*out, strict=True))  # type: ignore[return-value]
+
+
+    def _nodes_in_reach(self, group: IntArray) -> IntArray:
+        """Sorted nodes within the reach radius of the group's sources, and their edges' ends.
+
+        One ball around the group (its centre, the radius plus the farthest source from it)
+        instead of one per source: a few more nodes, no sort of the sources' overlapping
+        lists. Any node on a walk within the limit is within the radius of its source, so the
+        searches on the tile's subgraph are the same.
+        """
+        xy = self.axy[group]
+        centre = (xy.min(axis=0) + xy.max(axis=0)) / 2.0
+        spread = float(np.sqrt(((xy - centre) ** 2).sum(axis=1)).max()) if len(xy) else 0.0
+        ball = self.tree.query_ball_point(centre, r=self.radius + spread, return_sorted=True)
+        nodes = np.asarray(ball, dtype=np.int64)
+        ends = self.ends[group].ravel()
+        pos = np.minimum(np.searchsorted(nodes, ends), max(len(nodes) - 1, 0))
+        missing = ends[nodes[pos] != ends] if len(nodes) else ends
+        return unique_ints(np.concatenate([nodes, missing])) if len(missing) else nodes
 
 
 def _as_reachability(
