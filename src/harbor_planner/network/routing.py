@@ -306,7 +306,6 @@ class _TileSearch:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         return tuple(np.concatenate(a) for a in zip(*out, strict=True))  # type: ignore[return-value]
 
-
     def _nodes_in_reach(self, group: IntArray) -> IntArray:
         """Sorted nodes within the reach radius of the group's sources, and their edges' ends.
 

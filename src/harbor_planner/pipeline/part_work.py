@@ -30,7 +30,14 @@ from harbor_planner._arrays import unique_ints
 if TYPE_CHECKING:
     from harbor_planner.network import Anchors, WalkModel, WalkNetwork
 
-__all__ = ["PartResult", "PartTask", "anchor_arrays", "clip_compiled", "run_part"]
+__all__ = [
+    "PartResult",
+    "PartTask",
+    "anchor_arrays",
+    "clip_compiled",
+    "preload_network",
+    "run_part",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -182,6 +189,26 @@ def _network(path: str, walk_model: WalkModel) -> WalkNetwork:
         _NETWORKS[(path, repr(net.walk_model))] = net
         _NETWORKS[key] = net.with_walk_model(walk_model)
     return _NETWORKS[key]
+
+
+def preload_network(path: str, walk_model: WalkModel) -> str:
+    """Read the network on a worker before its first part (while the client prepares a round).
+
+    Parameters
+    ----------
+    path
+        The compiled network (``.npz``).
+    walk_model
+        The walk model of the first round.
+
+    Returns
+    -------
+    str
+        The worker's address.
+
+    """
+    _network(path, walk_model)
+    return _worker_address()
 
 
 def _test_fault(name: str) -> None:

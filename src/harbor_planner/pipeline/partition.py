@@ -61,6 +61,7 @@ from harbor_planner.pipeline.part_work import (
     PartTask,
     anchor_arrays,
     clip_compiled,
+    preload_network,
     run_part,
 )
 from harbor_planner.settings import PARTITION_DISTRICT, PARTITION_NAME_COLUMNS
@@ -289,6 +290,8 @@ class PartitionedPairs:
         self._workers: dict[str, dict[str, Any]] = {}
         self._networks: list[tuple[WalkNetwork, str]] = []
         self._points: dict[str, tuple[str, IntArray, int]] = {}
+        self._last_points: tuple[Anchors, str, tuple[str, IntArray, int]] | None = None
+        self._preloads: list[Any] = []
 
     def _network_file(self, net: WalkNetwork) -> str:
         """The saved network with ``net``'s nodes and edges (times may differ), saved once."""
@@ -307,7 +310,20 @@ class PartitionedPairs:
         path = str(self.work_dir / f"network-{len(self._networks)}.npz")
         save_network(net, path)
         self._networks.append((net, path))
+        self._preload(path, net)
         return path
+
+    def _preload(self, path: str, net: WalkNetwork) -> None:
+        """Each worker reads the network now, while the client prepares the round.
+
+        Not waited for: a worker that cannot read it fails its first part with the reason.
+        """
+        workers = sorted(self.client.scheduler_info().get("workers", {}))
+        self._preloads = [
+            self.client.submit(preload_network, path, net.walk_model, workers=[w],
+                               allow_other_workers=False, pure=False, key=f"preload-{i}-{path}")
+            for i, w in enumerate(workers)
+        ]  # fmt: skip
 
     def __call__(
         self,
@@ -351,7 +367,7 @@ class PartitionedPairs:
         if self.parts is None:
             self.parts = load_parts(self.scenario, network)
         net_path = self._network_file(network)
-        points_path, part, outside = self._points_file(network, points)
+        points_path, part, outside = self._points_file(network, points, net_path)
         margin = reach_radius_m(network, max(float(minutes), limit_s / 60.0))
         k = len(self.rounds)
         sources_path = self.work_dir / f"round-{k}-sources.npz"
@@ -368,6 +384,7 @@ class PartitionedPairs:
             for i in np.flatnonzero(sizes > 0)[order]
         ]  # fmt: skip
         results = self._run(tasks, k, progress)
+        self._preloads = []  # done or failed: the futures are released
         sources_path.unlink(missing_ok=True)
         self._log_round(k, results, [t.name for t in tasks], outside, margin, len(sources), t0)
         n_src = len(sources)
@@ -395,10 +412,15 @@ class PartitionedPairs:
                 f"run.work_dir ({self.work_dir.parent}): make it a folder every worker sees"
             ) from None
 
-    def _points_file(self, network: WalkNetwork, points: Anchors) -> tuple[str, IntArray, int]:
-        """The points' anchors and parts, written once per distinct set of points."""
+    def _points_file(
+        self, network: WalkNetwork, points: Anchors, net_path: str
+    ) -> tuple[str, IntArray, int]:
+        """The points' anchors and parts, written once per network and distinct points."""
+        last = self._last_points
+        if last is not None and last[0] is points and last[1] == net_path:
+            return last[2]  # the same anchors again (the matrix's rounds): no digest
         arrays = anchor_arrays("p", points)
-        p_key = _digest(arrays)
+        p_key = f"{net_path}:{_digest(arrays)}"
         if p_key not in self._points:
             assert self.parts is not None
             part, outside = (
@@ -408,6 +430,7 @@ class PartitionedPairs:
             path = self.work_dir / f"points-{len(self._points)}.npz"
             np.savez(path, point_part=part, **arrays)
             self._points[p_key] = (str(path), part, outside)
+        self._last_points = (points, net_path, self._points[p_key])
         return self._points[p_key]
 
     def _log_round(
