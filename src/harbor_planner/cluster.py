@@ -19,7 +19,7 @@ from typing import Any
 
 from harbor_planner._text import strip_url_credentials
 from harbor_planner.errors import DependencyError, PartFailedError, UsageError
-from harbor_planner.settings import PARTITION_RETRIES
+from harbor_planner.settings import LOCAL_CLUSTER_CONFIG, PARTITION_RETRIES
 
 __all__ = ["ClusterInfo", "open_cluster", "public_address", "run_tasks"]
 
@@ -111,17 +111,18 @@ def open_cluster(
     try:
         if scheduler is None:
             n = workers or os.cpu_count() or 1
-            cluster = distributed.LocalCluster(
-                n_workers=n,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-                # the scheduler's HTTP routes (health, metrics) would take port 8787, or warn
-                # and move when another cluster holds it: a free port on 127.0.0.1 instead
-                scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                silence_logs=logging.CRITICAL,  # a failed try is reported once, by run_tasks
-            )
+            with _quiet_workers():
+                cluster = distributed.LocalCluster(
+                    n_workers=n,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                    # the scheduler's HTTP routes (health, metrics) would take port 8787, or warn
+                    # and move when another cluster holds it: a free port on 127.0.0.1 instead
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                    silence_logs=logging.CRITICAL,  # a failed try is reported once, by run_tasks
+                )
             client = distributed.Client(cluster)
             info = ClusterInfo("local", public_address(cluster.scheduler_address), n)
         else:
@@ -147,6 +148,18 @@ def open_cluster(
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def _quiet_workers() -> contextlib.AbstractContextManager[Any]:
+    """Dask settings of the local cluster's processes: no dashboard work while parts run.
+
+    The workers' statistical profiler (10 ms samples that hold the GIL) and the frequent
+    monitors serve the dashboard, which a local cluster here does not start; on a machine
+    whose cores all run parts they take time from the parts.
+    """
+    import dask
+
+    return dask.config.set(LOCAL_CLUSTER_CONFIG)
 
 
 def run_tasks(
