@@ -21,7 +21,7 @@ from harbor_planner._text import strip_url_credentials
 from harbor_planner.errors import DependencyError, PartFailedError, UsageError
 from harbor_planner.settings import LOCAL_CLUSTER_CONFIG, PARTITION_RETRIES
 
-__all__ = ["ClusterInfo", "open_cluster", "public_address", "run_tasks"]
+__all__ = ["ClusterInfo", "open_cluster", "public_address", "run_tasks", "worker_address"]
 
 log = logging.getLogger(__name__)
 
@@ -247,3 +247,24 @@ def _token() -> str:
 
 def _disabled(progress: bool | None) -> bool | None:
     return None if progress is None else not progress
+
+
+def worker_address(outside: str = "local") -> str:
+    """The address of the Dask worker running the caller, or ``outside`` when not on a worker.
+
+    Parameters
+    ----------
+    outside
+        What to return in a process that is no Dask worker (the client, a plain call).
+
+    Returns
+    -------
+    str
+
+    """
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):
+        return outside

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harbor_planner.cluster import worker_address
 from harbor_planner.settings import DISTRICT_SOLVE_MIN_ENTRIES
 
 if TYPE_CHECKING:
@@ -118,15 +119,6 @@ _RUNNER: contextvars.ContextVar[StageRunner | None] = contextvars.ContextVar(
 )
 
 
-def _worker() -> str:
-    try:
-        from distributed import get_worker
-
-        return str(get_worker().address)
-    except (ImportError, ValueError):
-        return CLIENT
-
-
 def _timed(call: tuple[DistrictSolve, DistrictTask | str]) -> DistrictResult:
     """Run one district's solve and time it (a cluster task, or here); a path: read it first."""
     solve, task = call
@@ -135,7 +127,8 @@ def _timed(call: tuple[DistrictSolve, DistrictTask | str]) -> DistrictResult:
         with open(task, "rb") as f:
             task = pickle.load(f)  # written by ClusterDistrictSolves in the run's work folder
     solution, info = solve(task)
-    return DistrictResult(task.name, solution, info, time.perf_counter() - t0, _worker())
+    seconds = time.perf_counter() - t0
+    return DistrictResult(task.name, solution, info, seconds, worker_address(CLIENT))
 
 
 def solve_in_order(solve: DistrictSolve, tasks: Sequence[DistrictTask]) -> list[DistrictResult]:

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import shapely
 
 from harbor_planner._arrays import unique_ints
+from harbor_planner.cluster import worker_address
 
 if TYPE_CHECKING:
     from harbor_planner.network import Anchors, WalkModel, WalkNetwork
@@ -208,7 +209,7 @@ def preload_network(path: str, walk_model: WalkModel) -> str:
 
     """
     _network(path, walk_model)
-    return _worker_address()
+    return worker_address()
 
 
 def _test_fault(name: str) -> None:
@@ -229,15 +230,6 @@ def _test_fault(name: str) -> None:
     if mode == "once" and tries >= 1:
         return
     raise RuntimeError(f"fault injected into part {name} ({FAIL_PART_ENV}, try {tries + 1})")
-
-
-def _worker_address() -> str:
-    try:
-        from distributed import get_worker
-
-        return str(get_worker().address)
-    except (ImportError, ValueError):
-        return "local"
 
 
 def _peak_rss_bytes() -> int:
@@ -325,7 +317,7 @@ def run_part(task: PartTask) -> PartResult:
         counts=counts[reached].astype(np.int64),
         source_pos=src[key - row * n_src].astype(idx_t),
         seconds=round(time.perf_counter() - t0, 3),
-        worker=_worker_address(),
+        worker=worker_address(),
         nodes=sub.n_nodes,
         sources=len(src),
         points=len(pts),
