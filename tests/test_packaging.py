@@ -70,3 +70,19 @@ def test_a_result_folder_named_coverage_does_not_break_numba(tmp_path):
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_a_coverage_folder_made_by_the_run_itself_does_not_break_numba(tmp_path):
+    """`harbor-planner coverage ... --out coverage/` makes the folder after the package was
+    imported; a numba import later in the same process must still work."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os, harbor_planner; os.mkdir('coverage'); "
+        "import harbor_planner.optimize.kernels, numba; print(numba.__version__)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -128,7 +128,6 @@ def run_study(
     Study
 
     """
-    from harbor_planner.optimize.parallel import district_solve_record
     from harbor_planner.pipeline.partition import partitioned
 
     with (
@@ -137,6 +136,8 @@ def run_study(
     ):
         study = _study_steps(scenario, progress, step or _quiet_step)
         if parts is not None:
+            from harbor_planner.optimize.parallel import district_solve_record
+
             study.partition = {**parts.record(), "district_solves": district_solve_record()}
         return study
 
