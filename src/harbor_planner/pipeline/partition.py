@@ -67,7 +67,7 @@ from harbor_planner.pipeline.part_work import (
 from harbor_planner.settings import PARTITION_DISTRICT, PARTITION_NAME_COLUMNS
 
 if TYPE_CHECKING:
-    from scipy.sparse import csc_matrix
+    from scipy.sparse import csc_matrix, csr_matrix
 
     from harbor_planner.cluster import ClusterInfo
     from harbor_planner.network import Anchors, WalkNetwork
@@ -336,8 +336,7 @@ class PartitionedPairs:
         progress: bool | None = None,
     ) -> tuple[IntArray, IntArray]:
         """One round: the pairs of :func:`~harbor_planner.network.pairs.local_pairs`, by part."""
-        m = self.matrix(network, sources, points, minutes=minutes, limit_s=limit_s,
-                        progress=progress).tocoo()  # fmt: skip
+        m = self._rows(network, sources, points, minutes, limit_s, progress).tocoo()
         return m.row.astype(np.int64), m.col.astype(np.int64)
 
     def matrix(
@@ -363,6 +362,18 @@ class PartitionedPairs:
             Canonical, data ``True``, int32 indices where they fit.
 
         """
+        return self._rows(network, sources, points, minutes, limit_s, progress).tocsc()
+
+    def _rows(
+        self,
+        network: WalkNetwork,
+        sources: Anchors,
+        points: Anchors,
+        minutes: float,
+        limit_s: float,
+        progress: bool | None,
+    ) -> csr_matrix:
+        """One round of part tasks; its pairs as a CSR matrix, points x sources (as returned)."""
         t0 = time.perf_counter()
         if self.parts is None:
             self.parts = load_parts(self.scenario, network)
@@ -389,7 +400,7 @@ class PartitionedPairs:
         self._log_round(k, results, [t.name for t in tasks], outside, margin, len(sources), t0)
         n_src = len(sources)
         blocks = ((r.source_pos, r.point_pos, r.counts) for r in _drain(results))
-        return assemble_columns(blocks, n_rows=n_src, n_cols=len(points)).T.tocsc()
+        return assemble_columns(blocks, n_rows=n_src, n_cols=len(points)).T  # CSC^T: CSR
 
     def _run(self, tasks: list[PartTask], k: int, progress: bool | None) -> list[PartResult]:
         """The round's tasks on the cluster (a scheduler's workers must see the work folder)."""
