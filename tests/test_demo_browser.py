@@ -129,3 +129,31 @@ def test_demo_report_in_chromium(browser, demo_out):  # noqa: F811
         assert errors == []
     finally:
         o.close()
+
+
+@pytest.mark.parametrize("size", [(1280, 860), (1024, 640)])
+def test_demo_map_controls_do_not_cover_each_other(browser, demo_out, size):  # noqa: F811
+    """On a laptop screen the title, the layer list and the legend each stay readable: none
+    lies over another (the long lists scroll inside their boxes)."""
+    out, _ = demo_out
+    o = Opened(browser, out / "map.html")
+    try:
+        o.page.set_viewport_size({"width": size[0], "height": size[1]})
+        o.page.wait_for_timeout(300)
+        boxes = {
+            sel: o.page.locator(sel).first.bounding_box()
+            for sel in (".hp-title", ".leaflet-control-layers", ".hp-legend")
+        }
+
+        def meet(a, b) -> bool:
+            return (
+                a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+                and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+            )  # fmt: skip
+
+        names = list(boxes)
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                assert not meet(boxes[a], boxes[b]), (size, a, b, boxes)
+    finally:
+        o.close()

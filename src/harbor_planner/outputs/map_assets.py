@@ -34,7 +34,10 @@ STYLE_CSS = """
 .hp-legend,.hp-title{background:rgba(255,255,255,.92);padding:6px 9px;border-radius:5px;
  box-shadow:0 1px 5px rgba(0,0,0,.4);font:12px/1.45 "Helvetica Neue",Arial,"PingFang SC",
  "Microsoft YaHei",sans-serif;color:#222}
-.hp-title{font-size:15px;font-weight:bold}
+.hp-title{font-size:15px;font-weight:bold;max-width:calc(100vw - 500px);min-width:240px}
+.hp-legend{max-height:42vh;overflow-y:auto;box-sizing:border-box}
+.leaflet-right .leaflet-control-layers-expanded{max-height:44vh;overflow-y:auto;
+ box-sizing:border-box}
 .hp-legend h4{margin:0 0 4px;font-size:13px}
 .hp-legend i{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-2px;
  border:1px solid rgba(0,0,0,.35)}
