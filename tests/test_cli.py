@@ -212,3 +212,20 @@ def test_no_suggestion_for_a_word_like_no_option(capsys):
 def test_usage_error_is_part_of_the_api():
     exc = UsageError("--minutes 0: expected positive numbers", option="--minutes")
     assert exc.exit_code == 2 and exc.option == "--minutes" and isinstance(exc, ValueError)
+
+
+def test_a_station_file_whose_every_row_is_rejected_names_the_first_reason(capsys, tmp_path):
+    """A GBK CSV with only bad rows: one line naming the file, the first bad row, its column
+    and the fix, and where the full list is; exit 3, nothing written."""
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("编号,名称,经度,纬度\nA1,站一,106.57,abc\nA2,站二,,29.55\n".encode("gbk"))
+    out = tmp_path / "o"
+    argv = ["coverage", "--network", NETWORK, "--stations", str(bad), "--crs", "gcj02",
+            "--out", str(out)]  # fmt: skip
+    code, _, err = run_main(capsys, ["-q", *argv])
+    lines = err.strip().splitlines()
+    assert code == 3 and len(lines) == 1, err
+    assert "bad.csv" in lines[0] and "every one of its 2 rows was rejected" in lines[0]
+    assert "row 2, column 纬度" in lines[0] and "decimal degrees" in lines[0]
+    assert "harbor-planner stations check" in lines[0]
+    assert not out.exists()

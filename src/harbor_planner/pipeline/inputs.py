@@ -66,6 +66,18 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
                 path,
                 len(check.stations),
             )
+        if len(check.rejected) and not len(check.stations):
+            first = check.errors.iloc[0] if len(check.errors) else None
+            why = (
+                ""
+                if first is None
+                else (f" (row {first['row']}, column {first['column']}: {first['message']})")
+            )
+            raise InputDataError(
+                f"every one of its {len(check.rejected)} rows was rejected{why}; "
+                f"'harbor-planner stations check {path}' lists them all",
+                path=path,
+            )
         rejected += len(check.rejected)
         frames.append(check.stations.assign(source_file=path.name))
     if len(frames) == 1:
