@@ -22,9 +22,9 @@ Reported: wall time of the two calls; the peak memory (``ru_maxrss``) of the pro
 ``whole``, and of the client and of each worker (reported by the part tasks themselves) for
 ``parts-N``, with the worker's memory after loading the network alone (the fixed overhead);
 the speed-up of 2 workers over 1; the time projected for more workers from the measured
-per-part times (client time + for each round the longest-processing-time schedule of its
-parts on N workers); and whether the results equal the whole run's (coverage summary,
-matrix, existing coverage).
+per-part times (client time + for each batch of rounds submitted together the
+longest-processing-time schedule of its parts on N workers); and whether the results equal
+the whole run's (coverage summary, matrix, existing coverage).
 """
 
 from __future__ import annotations
@@ -184,14 +184,17 @@ def _compute(tmp: Path, workers: int, parts_k: int) -> dict:
     out["workers_table"] = rec["workers"]
     out["rounds"] = rec["rounds"]
     out["parts"] = rec["part_timings"]
-    by_round: dict[int, list[float]] = {}
+    batch_of = {r["round"]: r.get("batch", r["round"]) for r in rec["rounds"]}
+    by_batch: dict[int, list[float]] = {}  # rounds submitted together share one schedule
     for p in rec["part_timings"]:
         for k, s in p["seconds_by_round"].items():
-            by_round.setdefault(int(k), []).append(s)
-    client_s = out["wall_s"] - sum(r["seconds"] for r in rec["rounds"])
+            by_batch.setdefault(batch_of[int(k)], []).append(s)
+    batch_s = {r.get("batch", r["round"]): r["seconds"] for r in rec["rounds"]}
+    client_s = out["wall_s"] - sum(batch_s.values())
     out["client_s"] = client_s
+    out["batches"] = len(batch_s)
     out["projected_s"] = {
-        n: client_s + sum(_lpt(t, n) for t in by_round.values()) for n in (1, 2, 4, 8, 16)
+        n: client_s + sum(_lpt(t, n) for t in by_batch.values()) for n in (1, 2, 4, 8, 16)
     }
     return out
 
@@ -233,7 +236,8 @@ def _report(info: dict, results: dict, args: argparse.Namespace) -> None:
             f"parts-{r['workers']}: client {fmt_time(r['client_s'])} of {fmt_time(r['wall_s'])}; "
             f"worker after loading the network {fmt_bytes(r['overhead_rss'])}; slowest part "
             f"{largest['name']} {fmt_time(largest['seconds'])} ({largest['demand_points']:,} "
-            f"points, clip up to {largest['max_nodes']:,} nodes); {len(r['rounds'])} rounds"
+            f"points, clip up to {largest['max_nodes']:,} nodes); {len(r['rounds'])} rounds in "
+            f"{r['batches']} batches"
         )
     if one:
         proj = ", ".join(f"{n}: {fmt_time(s)}" for n, s in one["projected_s"].items())

@@ -391,3 +391,47 @@ def test_find_matrix_by_any_finder_equals_the_local_pairs(town):
     with use_pair_finder(WithMatrix()):
         own = find_matrix(net, c, d, **args)
     assert WithMatrix.calls == 1 and (own != here).nnz == 0
+
+
+def test_find_matrices_equal_find_matrix_for_any_finder(town):
+    """find_matrices: one matrix per request, the same as find_matrix; a finder with its own
+    ``matrices`` gets every request in one call."""
+    from harbor_planner.network.pairs import (
+        PairRequest,
+        find_matrices,
+        find_matrix,
+        local_pairs,
+        pairs_matrix,
+        use_pair_finder,
+    )
+
+    net, cand, demand, existing = town
+    c, d = anchors_for(net, cand), anchors_for(net, demand)
+    s = anchors_for(net, existing)
+    reqs = [PairRequest(c, d, MINUTES, MINUTES * 60.0), PairRequest(s, d, 5.0, 300.0)]
+    got = find_matrices(net, reqs)
+    assert len(got) == 2
+    for m, r in zip(got, reqs, strict=True):
+        want = find_matrix(net, r.sources, r.points, minutes=r.minutes, limit_s=r.limit_s)
+        assert m.shape == (len(d), len(r.sources)) and (m != want).nnz == 0
+    assert got[0].nnz > got[1].nnz > 0
+
+    batches: list[int] = []
+
+    class Batch:
+        def __call__(self, *a, **kw):
+            raise AssertionError("the matrices method is used, not the pairs")
+
+        def matrices(self, network, requests, progress=None):
+            batches.append(len(requests))
+            out = []
+            for r in requests:
+                a, b = local_pairs(network, r.sources, r.points, minutes=r.minutes,
+                                   limit_s=r.limit_s)  # fmt: skip
+                out.append(pairs_matrix(a, b, n_points=len(r.points), n_sources=len(r.sources)))
+            return out
+
+    with use_pair_finder(Batch()):
+        again = find_matrices(net, reqs)
+    assert batches == [2]
+    assert all((a != b).nnz == 0 for a, b in zip(again, got, strict=True))

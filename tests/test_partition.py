@@ -66,6 +66,32 @@ def test_parts_assign_ties_to_first_name_and_outside_to_nearest():
     assert outside == 3
 
 
+def test_parts_assign_equals_the_tree_query_on_overlapping_parts():
+    """Points in overlapping and touching polygons, on their boundaries and outside all go to
+    the part of the reference rule (first by name holding it, else the nearest)."""
+    rng = np.random.default_rng(5)
+    polys = [shapely.box(x, y, x + 300, y + 300) for x, y in rng.uniform(0, 900, (12, 2))]
+    polys += [shapely.Point(600, 600).buffer(250), shapely.box(0, 0, 300, 300)]
+    parts = Parts(
+        names=[f"N{i:02d}" for i in range(len(polys))], geometry=np.array(polys, dtype=object),
+        source="t", name_column="name",
+    )  # fmt: skip
+    xy = np.vstack([
+        rng.uniform(-200, 1400, (20_000, 2)),
+        np.round(rng.uniform(0, 1200, (2000, 2)) / 300) * 300,  # corners and edges of boxes
+    ])  # fmt: skip
+    part, outside = parts.assign(xy)
+    points = shapely.points(xy)
+    holders = [np.flatnonzero(shapely.intersects(parts.geometry, p)) for p in points]
+    dist = shapely.distance(parts.geometry[None, :], points[:, None])
+    want = [
+        h[0] if len(h) else int(np.flatnonzero(d == d.min())[0])
+        for h, d in zip(holders, dist, strict=True)
+    ]
+    assert part.tolist() == want
+    assert outside == sum(1 for h in holders if not len(h)) > 0
+
+
 def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path):
     """The pairs found part by part (clipped networks, margin from the fastest way) are the
     pairs of the whole network, each demand point in exactly one part."""
@@ -228,6 +254,9 @@ def test_demo_partitioned_on_a_local_cluster_is_identical(tmp_path):
     assert len(timings) >= 2 and sum(t["demand_points"] for t in timings) == 5055
     assert all(t["seconds"] > 0 and t["workers"] for t in timings)
     assert len({w for t in timings for w in t["workers"]}) == 2  # both workers took parts
+    # the coverage matrix's candidates and existing stations go to the cluster in one batch
+    batches = [r["batch"] for r in rec["rounds"]]
+    assert len(batches) > len(set(batches)) and batches == sorted(batches)
     assert json.loads((tmp_path / "whole" / "run.json").read_text())["partition"] is None
 
 
@@ -412,3 +441,34 @@ def test_two_local_clusters_at_once_take_free_ports_on_localhost():
                     ]
                 )
                 assert set(conns) == {"127.0.0.1"}, conns
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_rows_to_csc_equals_scipy(dtype):
+    """The parts' rows placed in one pass give scipy's canonical CSC matrix (rows in any
+    number of blocks, rows in no block, empty blocks, int32 or int64 columns)."""
+    from scipy.sparse import coo_matrix
+
+    from harbor_planner.pipeline._assemble import rows_to_csc
+
+    rng = np.random.default_rng(11)
+    n_rows, n_cols = 5000, 700
+    r, c = rng.integers(0, n_rows, 60_000), rng.integers(0, n_cols, 60_000)
+    m = coo_matrix((np.ones(len(r), bool), (r, c)), shape=(n_rows, n_cols)).tocsr()
+    m.sum_duplicates()
+    block_of = rng.integers(0, 7, n_rows)  # block 6 is left out: its rows stay empty
+    blocks = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype))]
+    for b in range(6):
+        rows = np.flatnonzero((block_of == b) & (np.diff(m.indptr) > 0))
+        sub = m[rows]
+        blocks.append((rows, np.diff(sub.indptr), sub.indices.astype(dtype)))
+    got = rows_to_csc(blocks, n_rows=n_rows, n_cols=n_cols)
+    keep = block_of[r] < 6
+    kept = coo_matrix(
+        (np.ones(keep.sum(), bool), (r[keep], c[keep])), shape=(n_rows, n_cols)
+    ).tocsc()
+    kept.sum_duplicates()
+    assert got.shape == (n_rows, n_cols) and got.has_canonical_format
+    assert got.indices.dtype == np.int32 and got.indptr.dtype == np.int32
+    assert np.array_equal(got.indptr, kept.indptr) and np.array_equal(got.indices, kept.indices)
+    assert got.nnz > 40_000 and got.data.all()

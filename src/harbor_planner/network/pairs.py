@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PairFinder",
+    "PairRequest",
+    "find_matrices",
     "find_matrix",
     "find_pairs",
     "local_pairs",
@@ -45,7 +48,8 @@ IntArray = npt.NDArray[np.int64]
 #: ``(point position, source position)`` of every source reaching every point within
 #: ``limit_s`` (access legs included), in any order, a pair at most once per search. A finder
 #: may also have a ``matrix`` method with the same arguments returning those pairs as a
-#: boolean matrix, points x sources (see :func:`find_matrix`).
+#: boolean matrix, points x sources (see :func:`find_matrix`), and a ``matrices`` method
+#: computing several such matrices together (see :func:`find_matrices`).
 PairFinder = Callable[..., tuple[IntArray, IntArray]]
 
 _FINDER: contextvars.ContextVar[PairFinder | None] = contextvars.ContextVar(
@@ -163,6 +167,59 @@ def find_matrix(
     d, s = find_pairs(network, sources, points, minutes=minutes, limit_s=limit_s,
                       progress=progress)  # fmt: skip
     return pairs_matrix(d, s, n_points=len(points), n_sources=len(sources))
+
+
+@dataclass(frozen=True, eq=False)
+class PairRequest:
+    """One matrix asked of :func:`find_matrices`: sources, points and limits.
+
+    Attributes
+    ----------
+    sources, points
+        The anchored sources and points.
+    minutes, limit_s
+        As for :func:`local_pairs`.
+
+    """
+
+    sources: Anchors
+    points: Anchors
+    minutes: float
+    limit_s: float
+
+
+def find_matrices(
+    network: WalkNetwork, requests: Sequence[PairRequest], *, progress: bool | None = None
+) -> list[csc_matrix]:
+    """:func:`find_matrix` for each request, computed together where the finder can.
+
+    A partitioned run's finder (a ``matrices`` method) submits the parts of every request
+    at once, so the workers go on to the next request's parts while the last of the first
+    finish (and the client waits once); the matrices are the same as one by one.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    requests
+        The matrices wanted.
+    progress
+        Show progress bars (default: only on a terminal).
+
+    Returns
+    -------
+    list of scipy.sparse.csc_matrix
+        One per request, as :func:`find_matrix` gives it.
+
+    """
+    many = getattr(_FINDER.get(), "matrices", None)
+    if many is not None:
+        return list(many(network, requests, progress=progress))
+    out = []
+    for r in requests:
+        out.append(find_matrix(network, r.sources, r.points, minutes=r.minutes,
+                               limit_s=r.limit_s, progress=progress))  # fmt: skip
+    return out
 
 
 def pairs_matrix(

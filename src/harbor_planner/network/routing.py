@@ -27,11 +27,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from harbor_planner._arrays import unique_ints
+from harbor_planner._arrays import points_along, unique_ints
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.compiled import WalkNetwork
 from harbor_planner.network.snap import snap_points
@@ -107,11 +106,12 @@ class Anchors:
         )
 
     def xy(self, network: WalkNetwork) -> FloatArray:
-        """Coordinates of the anchor points on their edges (network CRS)."""
-        pts = shapely.line_interpolate_point(
-            network.edge_geometry[self.edge], self.frac, normalized=True
-        )
-        return shapely.get_coordinates(pts).reshape(-1, 2)
+        """Coordinates of the anchor points on their edges (network CRS).
+
+        Interpolated along the edges' geometry (:func:`~harbor_planner._arrays.points_along`:
+        the points of ``shapely.line_interpolate_point`` to within float rounding).
+        """
+        return points_along(network.edge_geometry, self.edge, self.frac)
 
 
 def anchor_points(

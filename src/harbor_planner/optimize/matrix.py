@@ -31,7 +31,7 @@ from harbor_planner.network import (
     reachability,
     reachability_chunks,
 )
-from harbor_planner.network.pairs import find_matrix, pairs_are_local
+from harbor_planner.network.pairs import PairRequest, find_matrices, pairs_are_local
 from harbor_planner.resources import check_memory, coverage_matrix_bytes
 from harbor_planner.settings import COVERAGE_CHUNK_SOURCES, MINUTES, SNAP_MAX_DIST_M
 
@@ -352,11 +352,9 @@ def _columns_and_existing(
     """
     limit = float(minutes) * 60.0
     if not local:
-        covers = find_matrix(network, cand, dem, minutes=minutes, limit_s=limit, progress=progress)
-        existing_count, existing_xy = _existing_counts_found(
-            network, existing, dem, minutes, max_dist_m, progress=progress
+        return _columns_and_existing_found(
+            network, cand, dem, existing, minutes, max_dist_m, progress=progress
         )
-        return covers, existing_count, existing_xy
     dem_index = index_points(network, dem)
     blocks = reachability_chunks(
         network, cand, minutes=minutes, chunk_sources=chunk, progress=progress,
@@ -426,26 +424,36 @@ def _pair_columns(
     return rows, pos, np.bincount(col, minlength=len(pos))
 
 
-def _existing_counts_found(
+def _columns_and_existing_found(
     network: WalkNetwork,
+    cand: Anchors,
+    dem: Anchors,
     existing: Any | None,
-    demand: Anchors,
     minutes: float,
     max_dist_m: float,
     *,
     progress: bool | None,
-) -> tuple[IntArray, FloatArray | None]:
-    """:func:`_existing_counts` with the pairs of the finder in use (a partitioned run's)."""
+) -> tuple[csc_matrix, IntArray, FloatArray | None]:
+    """The coverage columns and the existing stations' counts by the finder in use.
+
+    Both matrices are asked at once (:func:`~harbor_planner.network.pairs.find_matrices`): a
+    partitioned run's workers go on to the stations' parts while the last candidates' parts
+    finish.
+    """
     from harbor_planner.network.snap import points_xy
 
-    n_dem = len(demand)
-    if existing is None or not len(existing):
-        return np.zeros(n_dem, dtype=np.int64), None
-    st = anchors_for(network, existing, max_dist_m=max_dist_m)
     limit = float(minutes) * 60.0
-    m = find_matrix(network, st, demand, minutes=minutes, limit_s=limit, progress=progress)
-    count = np.bincount(m.indices, minlength=n_dem).astype(np.int64)
-    return count, points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
+    requests = [PairRequest(cand, dem, float(minutes), limit)]
+    st = None
+    if existing is not None and len(existing):
+        st = anchors_for(network, existing, max_dist_m=max_dist_m)
+        requests.append(PairRequest(st, dem, float(minutes), limit))
+    found = find_matrices(network, requests, progress=progress)
+    if st is None:
+        return found[0], np.zeros(len(dem), dtype=np.int64), None
+    count = np.bincount(found[1].indices, minlength=len(dem)).astype(np.int64)
+    xy = points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
+    return found[0], count, xy
 
 
 def _walk_spacing(

@@ -55,7 +55,8 @@ import shapely
 
 from harbor_planner._arrays import assemble_columns
 from harbor_planner.errors import InputDataError, PartFailedError
-from harbor_planner.network.pairs import reach_radius_m
+from harbor_planner.network.pairs import PairRequest, reach_radius_m
+from harbor_planner.pipeline._assemble import rows_to_csc
 from harbor_planner.pipeline.part_work import (
     PartResult,
     PartTask,
@@ -67,7 +68,7 @@ from harbor_planner.pipeline.part_work import (
 from harbor_planner.settings import PARTITION_DISTRICT, PARTITION_NAME_COLUMNS
 
 if TYPE_CHECKING:
-    from scipy.sparse import csc_matrix, csr_matrix
+    from scipy.sparse import csc_matrix
 
     from harbor_planner.cluster import ClusterInfo
     from harbor_planner.network import Anchors, WalkNetwork
@@ -127,15 +128,21 @@ class Parts:
 
         """
         n, k = len(xy), len(self.names)
-        points = shapely.points(xy)
-        tree = shapely.STRtree(self.geometry)
         part = np.full(n, k, dtype=np.int64)
-        if n:
-            pt, poly = tree.query(points, predicate="intersects")
-            np.minimum.at(part, pt, poly)
+        x, y = (xy[:, 0], xy[:, 1]) if n else (np.zeros(0), np.zeros(0))
+        by_x = np.argsort(x, kind="stable")
+        x_sorted = x[by_x]
+        for i, geom in enumerate(self.geometry):  # by name: the first holding a point keeps it
+            w, s, e, nn = shapely.bounds(geom)
+            idx = by_x[np.searchsorted(x_sorted, w) : np.searchsorted(x_sorted, e, side="right")]
+            idx = idx[(y[idx] >= s) & (y[idx] <= nn) & (part[idx] == k)]
+            if len(idx):
+                shapely.prepare(geom)
+                part[idx[shapely.intersects_xy(geom, x[idx], y[idx])]] = i
         outside = np.flatnonzero(part == k)
         if len(outside):
-            pt, poly = tree.query_nearest(points[outside], all_matches=True)
+            tree = shapely.STRtree(self.geometry)
+            pt, poly = tree.query_nearest(shapely.points(xy[outside]), all_matches=True)
             nearest = np.full(len(outside), k, dtype=np.int64)
             np.minimum.at(nearest, pt, poly)
             part[outside] = nearest
@@ -249,6 +256,19 @@ class _PartLog:
         }
 
 
+@dataclass(frozen=True)
+class _Round:
+    """One round of a batch: its tasks and what run.json says of it."""
+
+    k: int
+    tasks: list[PartTask]
+    sources_path: str
+    n_sources: int
+    n_points: int
+    outside: int
+    margin_m: float
+
+
 class PartitionedPairs:
     """The pair finder of a partitioned run: each call is a round of part tasks on the cluster.
 
@@ -336,8 +356,11 @@ class PartitionedPairs:
         progress: bool | None = None,
     ) -> tuple[IntArray, IntArray]:
         """One round: the pairs of :func:`~harbor_planner.network.pairs.local_pairs`, by part."""
-        m = self._rows(network, sources, points, minutes, limit_s, progress).tocoo()
-        return m.row.astype(np.int64), m.col.astype(np.int64)
+        request = PairRequest(sources, points, float(minutes), float(limit_s))
+        rd, results = self._rounds(network, [request], progress)[0]
+        blocks = ((r.source_pos, r.point_pos, r.counts) for r in _drain(results))
+        m = assemble_columns(blocks, n_rows=rd.n_sources, n_cols=rd.n_points).tocoo()
+        return m.col.astype(np.int64), m.row.astype(np.int64)  # points in order
 
     def matrix(
         self,
@@ -362,27 +385,66 @@ class PartitionedPairs:
             Canonical, data ``True``, int32 indices where they fit.
 
         """
-        return self._rows(network, sources, points, minutes, limit_s, progress).tocsc()
+        request = PairRequest(sources, points, float(minutes), float(limit_s))
+        return self.matrices(network, [request], progress=progress)[0]
 
-    def _rows(
-        self,
-        network: WalkNetwork,
-        sources: Anchors,
-        points: Anchors,
-        minutes: float,
-        limit_s: float,
-        progress: bool | None,
-    ) -> csr_matrix:
-        """One round of part tasks; its pairs as a CSR matrix, points x sources (as returned)."""
+    def matrices(
+        self, network: WalkNetwork, requests: list[PairRequest], *, progress: bool | None = None
+    ) -> list[csc_matrix]:
+        """Several rounds submitted together (one batch), each as :meth:`matrix` gives it.
+
+        The parts of every round go to the cluster at once, largest first within a round and
+        round after round, so the workers start the next round's parts while the last of the
+        previous one finish; the client waits once.
+
+        Parameters
+        ----------
+        network
+            The walk network.
+        requests
+            The rounds (see :func:`~harbor_planner.network.pairs.find_matrices`).
+        progress
+            As for :meth:`matrix`.
+
+        Returns
+        -------
+        list of scipy.sparse.csc_matrix
+
+        """
+        out = []
+        for rd, results in self._rounds(network, requests, progress):
+            rows = [(r.point_pos, r.counts, r.source_pos) for r in _drain(results)]
+            out.append(rows_to_csc(rows, n_rows=rd.n_points, n_cols=rd.n_sources))
+        return out
+
+    def _rounds(
+        self, network: WalkNetwork, requests: list[PairRequest], progress: bool | None
+    ) -> list[tuple[_Round, list[PartResult]]]:
+        """A batch of rounds of part tasks, submitted together; each round with its results."""
         t0 = time.perf_counter()
         if self.parts is None:
             self.parts = load_parts(self.scenario, network)
         net_path = self._network_file(network)
-        points_path, part, outside = self._points_file(network, points, net_path)
-        margin = reach_radius_m(network, max(float(minutes), limit_s / 60.0))
-        k = len(self.rounds)
+        first = len(self.rounds)
+        rounds = [self._round(network, net_path, r, first + i) for i, r in enumerate(requests)]
+        results = self._run([t for rd in rounds for t in rd.tasks], first, len(rounds), progress)
+        self._preloads = []  # done or failed: the futures are released
+        wall = time.perf_counter() - t0
+        out = []
+        for rd in rounds:
+            mine, results = results[: len(rd.tasks)], results[len(rd.tasks) :]
+            Path(rd.sources_path).unlink(missing_ok=True)
+            self._log_round(rd, mine, first + 1, wall)
+            out.append((rd, mine))
+        return out
+
+    def _round(self, network: WalkNetwork, net_path: str, request: PairRequest, k: int) -> _Round:
+        """One round's files and tasks (round ``k``, from 0)."""
+        assert self.parts is not None
+        points_path, part, outside = self._points_file(network, request.points, net_path)
+        margin = reach_radius_m(network, max(request.minutes, request.limit_s / 60.0))
         sources_path = self.work_dir / f"round-{k}-sources.npz"
-        np.savez(sources_path, **anchor_arrays("s", sources))
+        np.savez(sources_path, **anchor_arrays("s", request.sources))
         sizes = np.bincount(part[part >= 0], minlength=len(self.parts.names))
         order = np.argsort(-sizes[sizes > 0], kind="stable")  # largest parts first
         tasks = [
@@ -390,28 +452,28 @@ class PartitionedPairs:
                 name=self.parts.names[i], index=int(i), network_path=net_path,
                 walk_model=network.walk_model, points_path=points_path,
                 sources_path=str(sources_path), region_wkb=shapely.to_wkb(self.parts.geometry[i]),
-                margin_m=margin, minutes=float(minutes), limit_s=float(limit_s),
+                margin_m=margin, minutes=request.minutes, limit_s=request.limit_s,
             )
             for i in np.flatnonzero(sizes > 0)[order]
         ]  # fmt: skip
-        results = self._run(tasks, k, progress)
-        self._preloads = []  # done or failed: the futures are released
-        sources_path.unlink(missing_ok=True)
-        self._log_round(k, results, [t.name for t in tasks], outside, margin, len(sources), t0)
-        n_src = len(sources)
-        blocks = ((r.source_pos, r.point_pos, r.counts) for r in _drain(results))
-        return assemble_columns(blocks, n_rows=n_src, n_cols=len(points)).T  # CSC^T: CSR
+        return _Round(
+            k, tasks, str(sources_path), len(request.sources), len(request.points), outside,
+            margin,
+        )  # fmt: skip
 
-    def _run(self, tasks: list[PartTask], k: int, progress: bool | None) -> list[PartResult]:
-        """The round's tasks on the cluster (a scheduler's workers must see the work folder)."""
+    def _run(
+        self, tasks: list[PartTask], k: int, n_rounds: int, progress: bool | None
+    ) -> list[PartResult]:
+        """A batch's tasks on the cluster (a scheduler's workers must see the work folder)."""
         from harbor_planner.cluster import run_tasks
 
         parts = self.parts
         assert parts is not None
+        rounds = f"round {k + 1}" if n_rounds == 1 else f"rounds {k + 1}-{k + n_rounds}"
         try:
             return run_tasks(
                 self.client, run_part, tasks, [t.name for t in tasks],
-                desc=f"parts (round {k + 1})",
+                desc=f"parts ({rounds})",
                 label="district" if parts.source == PARTITION_DISTRICT else "part",
                 progress=self.progress if progress is None else progress,
             )  # fmt: skip
@@ -444,50 +506,46 @@ class PartitionedPairs:
         self._last_points = (points, net_path, self._points[p_key])
         return self._points[p_key]
 
-    def _log_round(
-        self,
-        k: int,
-        results: list[PartResult],
-        names: list[str],
-        outside: int,
-        margin: float,
-        n_sources: int,
-        t0: float,
-    ) -> None:
-        wall = time.perf_counter() - t0
-        for name, r in zip(names, results, strict=True):
-            entry = self._logs.setdefault(name, _PartLog(name))
+    def _log_round(self, rd: _Round, results: list[PartResult], batch: int, wall: float) -> None:
+        """Record a round: its parts' times and workers, and its line of run.json.
+
+        ``seconds`` is the wall time of the round's batch (the rounds submitted together).
+        """
+        for task, r in zip(rd.tasks, results, strict=True):
+            entry = self._logs.setdefault(task.name, _PartLog(task.name))
             entry.points = max(entry.points, r.points)
             entry.seconds += r.seconds
-            entry.seconds_by_round[k + 1] = r.seconds
+            entry.seconds_by_round[rd.k + 1] = r.seconds
             entry.workers.add(r.worker)
             entry.peak_rss_bytes = max(entry.peak_rss_bytes, r.peak_rss_bytes)
             entry.max_nodes = max(entry.max_nodes, r.nodes)
             row = self._workers.setdefault(
                 r.worker, {"parts": set(), "tasks": 0, "seconds": 0.0, "peak": 0}
             )
-            row["parts"].add(name)
+            row["parts"].add(task.name)
             row["tasks"] += 1
             row["seconds"] += r.seconds
             row["peak"] = max(row["peak"], r.peak_rss_bytes)
         self.rounds.append(
             {
-                "round": k + 1,
+                "round": rd.k + 1,
+                "batch": batch,
                 "parts": len(results),
-                "sources": n_sources,
+                "sources": rd.n_sources,
                 "points": int(sum(r.points for r in results)),
-                "points_outside_parts": int(outside),
-                "margin_m": round(margin, 1),
+                "points_outside_parts": int(rd.outside),
+                "margin_m": round(rd.margin_m, 1),
                 "seconds": round(wall, 3),
             }
         )
         log.info(
-            "partition: round %d, %d parts, %d sources, margin %.0f m, %.2f s (slowest part "
-            "%.2f s)",
-            k + 1,
+            "partition: round %d (batch %d), %d parts, %d sources, margin %.0f m, %.2f s "
+            "(slowest part %.2f s)",
+            rd.k + 1,
+            batch,
             len(results),
-            n_sources,
-            margin,
+            rd.n_sources,
+            rd.margin_m,
             wall,
             max((r.seconds for r in results), default=0.0),
         )
