@@ -163,7 +163,7 @@ def _compute(tmp: Path, workers: int, parts_k: int) -> dict:
         out["pairs"] = int(cm.covers.nnz)
         return out
     from harbor_planner.cluster import open_cluster
-    from harbor_planner.network.pairs import use_pair_finder
+    from harbor_planner.network.pairs import prepare_pairs, use_pair_finder
     from harbor_planner.pipeline.partition import PartitionedPairs
 
     with (
@@ -174,6 +174,7 @@ def _compute(tmp: Path, workers: int, parts_k: int) -> dict:
         finder = PartitionedPairs(None, client, info, Path(work), progress=False, parts=parts)
         t0 = time.perf_counter()
         with use_pair_finder(finder):
+            prepare_pairs(net)  # as the pipeline does once it has the network: timed here
             cov, cm = both()
         out["wall_s"] = time.perf_counter() - t0
         rec = finder.record()

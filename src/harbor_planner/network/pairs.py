@@ -38,6 +38,7 @@ __all__ = [
     "local_pairs",
     "pairs_are_local",
     "pairs_matrix",
+    "prepare_pairs",
     "reach_radius_m",
     "use_pair_finder",
 ]
@@ -167,6 +168,23 @@ def find_matrix(
     d, s = find_pairs(network, sources, points, minutes=minutes, limit_s=limit_s,
                       progress=progress)  # fmt: skip
     return pairs_matrix(d, s, n_points=len(points), n_sources=len(sources))
+
+
+def prepare_pairs(network: WalkNetwork) -> None:
+    """Tell the finder in use the study's network early (nothing for the local pairs).
+
+    A partitioned run's finder writes the network for its workers and has them read it
+    while the client goes on (demand, anchoring), so the first round does not wait for it.
+
+    Parameters
+    ----------
+    network
+        The walk network the pairs will be searched on.
+
+    """
+    prepare = getattr(_FINDER.get(), "prepare", None)
+    if prepare is not None:
+        prepare(network)
 
 
 @dataclass(frozen=True, eq=False)

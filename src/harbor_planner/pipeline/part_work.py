@@ -208,6 +208,8 @@ def preload_network(path: str, walk_model: WalkModel) -> str:
         The worker's address.
 
     """
+    import harbor_planner.network.pairs  # noqa: F401  (the parts' searches: imported once here)
+
     _network(path, walk_model)
     return worker_address()
 

@@ -56,7 +56,6 @@ import shapely
 from harbor_planner._arrays import assemble_columns
 from harbor_planner.errors import InputDataError, PartFailedError
 from harbor_planner.network.pairs import PairRequest, reach_radius_m
-from harbor_planner.pipeline._assemble import rows_to_csc
 from harbor_planner.pipeline.part_work import (
     PartResult,
     PartTask,
@@ -313,6 +312,17 @@ class PartitionedPairs:
         self._last_points: tuple[Anchors, str, tuple[str, IntArray, int]] | None = None
         self._preloads: list[Any] = []
 
+    def prepare(self, network: WalkNetwork) -> None:
+        """Write the network for the workers and have them read it now (see ``prepare_pairs``).
+
+        Parameters
+        ----------
+        network
+            The study's walk network.
+
+        """
+        self._network_file(network)
+
     def _network_file(self, net: WalkNetwork) -> str:
         """The saved network with ``net``'s nodes and edges (times may differ), saved once."""
         from harbor_planner.network import save_network
@@ -411,6 +421,8 @@ class PartitionedPairs:
         list of scipy.sparse.csc_matrix
 
         """
+        from harbor_planner.pipeline._assemble import rows_to_csc  # numba: only when used
+
         out = []
         for rd, results in self._rounds(network, requests, progress):
             rows = [(r.point_pos, r.counts, r.source_pos) for r in _drain(results)]

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from harbor_planner.network.pairs import prepare_pairs
 from harbor_planner.pipeline.analysis import (
     coverage_after,
     exit_candidates,
@@ -162,6 +163,7 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
             f"{s.network.n_nodes:,} nodes, {s.network.n_edges:,} edges, {wm.kind} model at "
             f"{wm.speed_kmh:g} km/h" + grades_note(s.network)
         )
+    prepare_pairs(s.network)  # a partitioned run's workers read it during the next steps
     check_datums(scenario, s.stations, s.network)
     s.study_area = load_study_area(scenario)
     check_network_reach(s.network, s.study_area, scenario.coverage.minutes)
