@@ -449,7 +449,7 @@ def test_rows_to_csc_equals_scipy(dtype):
     number of blocks, rows in no block, empty blocks, int32 or int64 columns)."""
     from scipy.sparse import coo_matrix
 
-    from harbor_planner.pipeline._assemble import rows_to_csc
+    from harbor_planner._rows import rows_to_csc
 
     rng = np.random.default_rng(11)
     n_rows, n_cols = 5000, 700
@@ -472,3 +472,21 @@ def test_rows_to_csc_equals_scipy(dtype):
     assert got.indices.dtype == np.int32 and got.indptr.dtype == np.int32
     assert np.array_equal(got.indptr, kept.indptr) and np.array_equal(got.indices, kept.indices)
     assert got.nnz > 40_000 and got.data.all()
+
+
+def test_group_rows_equals_sorting_the_pair_keys():
+    """A part's pairs grouped by point (counting sort, each row sorted, repeats dropped) equal
+    the sorted distinct keys ``point * n + source``; empty input and empty rows included."""
+    from harbor_planner._arrays import unique_ints
+    from harbor_planner._rows import group_rows
+
+    rng = np.random.default_rng(13)
+    for n_rows, n_cols, n in [(4000, 900, 80_000), (7, 3, 40), (5, 5, 0)]:
+        d, s = rng.integers(0, n_rows, n), rng.integers(0, n_cols, n)
+        d, s = np.r_[d, d[: n // 2]], np.r_[s, s[: n // 2]]  # repeats
+        counts, cols = group_rows(d, s, n_rows)
+        key = unique_ints(d * n_cols + s)
+        assert np.array_equal(cols, key % n_cols)
+        assert np.array_equal(counts, np.bincount(key // n_cols, minlength=n_rows))
+    with pytest.raises(ValueError, match="differ in length"):
+        group_rows(np.zeros(2, np.int64), np.zeros(3, np.int64), 2)

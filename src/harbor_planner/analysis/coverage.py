@@ -172,14 +172,16 @@ class CoverageResult:
     pairs: tuple[IntArray, IntArray] | None = field(default=None, repr=False)
 
 
-def _weighted_quantile(values: FloatArray, weights: FloatArray, q: float) -> float:
-    """Weighted quantile; ``inf`` values count (they are the unreached)."""
+def _weighted_quantiles(
+    values: FloatArray, weights: FloatArray, qs: tuple[float, ...]
+) -> list[float]:
+    """Weighted quantiles (one sort for all); ``inf`` values count (they are the unreached)."""
     if len(values) == 0 or weights.sum() <= 0:
-        return float("nan")
+        return [float("nan")] * len(qs)
     order = np.argsort(values, kind="stable")
     v, w = values[order], weights[order]
     cum = np.cumsum(w) / w.sum()
-    return float(v[min(np.searchsorted(cum, q), len(v) - 1)])
+    return [float(v[min(np.searchsorted(cum, q), len(v) - 1)]) for q in qs]
 
 
 def _figures(
@@ -198,14 +200,15 @@ def _figures(
         return round(x, 2) if np.isfinite(x) else None
 
     reached = np.isfinite(time_min)
+    median, p90 = _weighted_quantiles(time_min, weight, (0.5, 0.9))
     return {
         "demand_total": round(total, 3),
         "demand_covered": round(cov, 3),
         "coverage_pct": pct(cov),
         "euclidean_demand_covered": round(euc, 3),
         "euclidean_coverage_pct": pct(euc),
-        "time_median_min": finite(_weighted_quantile(time_min, weight, 0.5)),
-        "time_p90_min": finite(_weighted_quantile(time_min, weight, 0.9)),
+        "time_median_min": finite(median),
+        "time_p90_min": finite(p90),
         "demand_unreachable": round(float(weight[~reached].sum()), 3),
         "demand_double_covered": round(double, 3),
         "double_coverage_pct": pct(double),

@@ -18,7 +18,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csc_matrix, csr_matrix
 
-from harbor_planner._arrays import assemble_columns, unique_ints
+from harbor_planner._arrays import assemble_columns
+from harbor_planner._rows import group_rows
 from harbor_planner.errors import InputDataError
 from harbor_planner.network import (
     Anchors,
@@ -408,20 +409,18 @@ def _block_columns(
     positions ``pos`` and how many rows each has.
     """
     d, c = pairs_within(network, reach, demand, limit_s)
-    return _pair_columns(d, c, len(demand.points), pos)
+    return _pair_columns(d, c, pos)
 
 
 def _pair_columns(
-    d: IntArray, c: IntArray, n_dem: int, pos: IntArray
+    d: IntArray, c: IntArray, pos: IntArray
 ) -> tuple[npt.NDArray[np.int32], IntArray, IntArray]:
     """Distinct ``(demand d, source c)`` pairs as columns: rows (int32), ``pos``, counts.
 
     ``c`` indexes ``pos`` (the sources' positions among all candidates).
     """
-    key = unique_ints(np.asarray(c, dtype=np.int64) * n_dem + d)  # bounded by the block
-    col = key // n_dem
-    rows = (key - col * n_dem).astype(np.int32)
-    return rows, pos, np.bincount(col, minlength=len(pos))
+    counts, rows = group_rows(c, d, len(pos))  # by column, rows ascending and distinct
+    return rows.astype(np.int32), pos, counts
 
 
 def _columns_and_existing_found(

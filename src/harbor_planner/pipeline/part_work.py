@@ -25,7 +25,6 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from harbor_planner._arrays import unique_ints
 from harbor_planner.cluster import worker_address
 
 if TYPE_CHECKING:
@@ -209,7 +208,9 @@ def preload_network(path: str, walk_model: WalkModel) -> str:
 
     """
     import harbor_planner.network.pairs  # noqa: F401  (the parts' searches: imported once here)
+    from harbor_planner._rows import group_rows
 
+    group_rows(np.zeros(1, np.int64), np.zeros(1, np.int64), 1)  # compiled (or loaded) now
     _network(path, walk_model)
     return worker_address()
 
@@ -274,6 +275,7 @@ def run_part(task: PartTask) -> PartResult:
         The distinct pairs, row by row, with global point and source positions.
 
     """
+    from harbor_planner._rows import group_rows
     from harbor_planner.network import Anchors
     from harbor_planner.network.pairs import local_pairs
 
@@ -308,16 +310,14 @@ def run_part(task: PartTask) -> PartResult:
         limit_s=task.limit_s,
         progress=False,
     )
-    n_src = max(len(src), 1)
-    key = unique_ints(np.asarray(d, dtype=np.int64) * n_src + s)  # row by row, sources ascending
-    row = key // n_src
-    counts = np.bincount(row, minlength=len(pts))
+    counts, cols = group_rows(d, s, len(pts))  # row by row, sources ascending and distinct
+    del d, s
     reached = counts > 0
     idx_t = np.int32 if n_all < np.iinfo(np.int32).max else np.int64
     return PartResult(
         point_pos=pts[reached].astype(np.int64),
-        counts=counts[reached].astype(np.int64),
-        source_pos=src[key - row * n_src].astype(idx_t),
+        counts=counts[reached],
+        source_pos=src[cols].astype(idx_t),
         seconds=round(time.perf_counter() - t0, 3),
         worker=worker_address(),
         nodes=sub.n_nodes,

@@ -421,7 +421,7 @@ class PartitionedPairs:
         list of scipy.sparse.csc_matrix
 
         """
-        from harbor_planner.pipeline._assemble import rows_to_csc  # numba: only when used
+        from harbor_planner._rows import rows_to_csc  # numba: only when used
 
         out = []
         for rd, results in self._rounds(network, requests, progress):

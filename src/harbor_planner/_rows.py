@@ -1,11 +1,14 @@
-"""The coverage matrix of a partitioned run from its parts' rows, in one pass (numba).
+"""Rows of pairs, grouped and assembled in linear passes (numba): a part's and the client's.
 
-Each part returns its demand points' rows (the sources reaching each point, ascending); the
-matrix is wanted column by column (each source's points, ascending). Walking the points in
-order and appending each to its sources' columns gives that matrix directly: one counting
-pass and one placing pass, with no intermediate row matrix and no transpose (on the 1M-node
-benchmark 118.7 million pairs: about 1.1 s, against 1.8 s for placing the rows and 0.9 s for
-``tocsc``).
+* On a worker, :func:`group_rows` turns a part's pairs (repeats, any order) into its demand
+  points' rows, each row's sources ascending and distinct: a counting sort by point and a
+  sort of each short row, instead of sorting every pair's key (8.5 million pairs of the
+  largest part at 1M nodes: about 0.3 s, against 1.0 s).
+* On the client, :func:`rows_to_csc` builds the coverage matrix (each source's points,
+  ascending) from the parts' rows: walking the points in order and appending each to its
+  sources' columns gives it directly, with no intermediate row matrix and no transpose
+  (118.7 million pairs: about 1.1 s, against 1.8 s for placing the rows and 0.9 s for
+  ``tocsc``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy.typing as npt
 from numba.typed import List
 from scipy.sparse import csc_matrix
 
-__all__ = ["rows_to_csc"]
+__all__ = ["group_rows", "rows_to_csc"]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -42,6 +45,59 @@ def _place(sources, block, start, count, indptr, out):  # pragma: no cover - com
             s = arr[j]
             out[nxt[s]] = p
             nxt[s] += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _group(row, col, n_rows):  # pragma: no cover - compiled
+    ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    for i in range(len(row)):
+        ptr[row[i] + 1] += 1
+    for r in range(n_rows):
+        ptr[r + 1] += ptr[r]
+    nxt = ptr[:-1].copy()
+    out = np.empty(len(row), dtype=col.dtype)
+    for i in range(len(row)):
+        out[nxt[row[i]]] = col[i]
+        nxt[row[i]] += 1
+    counts = np.zeros(n_rows, dtype=np.int64)
+    w = 0
+    for r in range(n_rows):
+        seg = out[ptr[r] : ptr[r + 1]]
+        seg.sort()
+        for j in range(len(seg)):
+            x = seg[j]  # read before out[w] is written: w <= ptr[r] + j
+            if j == 0 or x != out[w - 1]:
+                out[w] = x
+                w += 1
+                counts[r] += 1
+    return counts, out[:w]
+
+
+def group_rows(
+    row: npt.ArrayLike, col: npt.ArrayLike, n_rows: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Pairs ``(row, col)`` (repeats allowed, any order) as rows of distinct ascending columns.
+
+    Parameters
+    ----------
+    row, col
+        The pairs (non-negative integers; ``row < n_rows``).
+    n_rows
+        Number of rows.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        How many distinct columns each row has, and those columns row after row (ascending
+        within a row): the same as sorting the pairs' keys ``row * n + col`` and dropping
+        repeats.
+
+    """
+    r = np.asarray(row, dtype=np.int64)
+    c = np.asarray(col, dtype=np.int64)
+    if len(r) != len(c):
+        raise ValueError(f"row and col differ in length ({len(r)} and {len(c)})")
+    return _group(r, c, int(n_rows))
 
 
 def rows_to_csc(
