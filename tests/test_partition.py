@@ -490,3 +490,31 @@ def test_group_rows_equals_sorting_the_pair_keys():
         assert np.array_equal(counts, np.bincount(key // n_cols, minlength=n_rows))
     with pytest.raises(ValueError, match="differ in length"):
         group_rows(np.zeros(2, np.int64), np.zeros(3, np.int64), 2)
+
+
+def test_assign_districts_equals_the_spatial_join():
+    """Districts of points by the first layer polygon whose interior holds them: the same
+    names as geopandas' ``sjoin(predicate="within")`` keeping the first match, with
+    overlapping districts, points on boundaries and corners, and points outside them all."""
+    import geopandas as gpd
+
+    from harbor_planner.analysis.coverage import assign_districts
+
+    rng = np.random.default_rng(17)
+    polys = [shapely.box(x, y, x + 300, y + 300) for x, y in rng.uniform(0, 900, (10, 2))]
+    polys += [shapely.Point(600, 600).buffer(250)]
+    layer = gpd.GeoDataFrame(
+        {"name": [f"D{i}" for i in range(len(polys))]}, geometry=polys, crs="EPSG:32648"
+    )
+    xy = np.vstack([
+        rng.uniform(-200, 1400, (5000, 2)),
+        np.array([shapely.get_coordinates(p)[0] for p in polys]),  # a corner of each
+    ])  # fmt: skip
+    pts = gpd.GeoDataFrame(geometry=shapely.points(xy), crs="EPSG:32648")
+    pts.index = pts.index * 3 + 7  # any index
+    got = assign_districts(pts, layer, "name")
+    joined = gpd.sjoin(pts, layer, how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    want = joined["name"].reindex(pts.index).fillna("(outside the districts)")
+    assert got.index.equals(pts.index) and got.tolist() == want.tolist()
+    assert (got == "(outside the districts)").sum() > 100

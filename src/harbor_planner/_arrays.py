@@ -10,7 +10,7 @@ import numpy.typing as npt
 import shapely
 from scipy.sparse import csc_matrix
 
-__all__ = ["assemble_columns", "points_along", "unique_ints"]
+__all__ = ["assemble_columns", "first_holder", "points_along", "unique_ints"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -129,3 +129,45 @@ def points_along(
     t = np.divide(target - cum[seg], span, out=np.zeros_like(span), where=span > 0)
     t = np.clip(t, 0.0, 1.0)[:, None]
     return coords[seg] * (1.0 - t) + coords[nxt] * t
+
+
+def first_holder(
+    polygons: npt.NDArray[np.object_], xy: npt.NDArray[np.float64], *, boundary: bool
+) -> IntArray:
+    """Position of the first polygon holding each point, ``-1`` where none does.
+
+    One prepared point-in-polygon test per polygon on the points within its bounding box
+    (points sorted by x once), in the polygons' order: no point objects, no tree of points.
+
+    Parameters
+    ----------
+    polygons
+        (Multi)Polygons; missing or empty ones hold nothing.
+    xy
+        ``(n, 2)`` coordinates in the polygons' CRS (NaN: in no polygon).
+    boundary
+        Whether a point on a polygon's boundary is held (``intersects``) or only a point in
+        its interior (``within``).
+
+    Returns
+    -------
+    numpy.ndarray
+        For each point, the first polygon holding it, else ``-1``.
+
+    """
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    x, y = xy[:, 0], xy[:, 1]
+    found = np.full(len(xy), -1, dtype=np.int64)
+    by_x = np.argsort(x, kind="stable")
+    x_sorted = x[by_x]
+    test = shapely.intersects_xy if boundary else shapely.contains_xy
+    for i, geom in enumerate(polygons):
+        if geom is None or shapely.is_empty(geom):
+            continue
+        w, s, e, n = shapely.bounds(geom)
+        idx = by_x[np.searchsorted(x_sorted, w) : np.searchsorted(x_sorted, e, side="right")]
+        idx = idx[(y[idx] >= s) & (y[idx] <= n) & (found[idx] < 0)]
+        if len(idx):
+            shapely.prepare(geom)
+            found[idx[test(geom, x[idx], y[idx])]] = i
+    return found

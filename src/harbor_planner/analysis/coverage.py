@@ -24,10 +24,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from harbor_planner._arrays import first_holder
 from harbor_planner._io import atomic_path, jsonable
 from harbor_planner._stable import without_timings, write_gpkg_layer
 from harbor_planner._text import csv_safe
@@ -260,12 +262,18 @@ def assign_districts(points: Any, districts: Any | None, name_column: str | None
                 f"it has {', '.join(map(str, districts.columns))}"
             )
         col = candidates[0]
-    joined = gpd.sjoin(
-        points[["geometry"]], districts[[col, "geometry"]].to_crs(points.crs), how="left",
-        predicate="within",
-    )  # fmt: skip
-    joined = joined[~joined.index.duplicated(keep="first")]
-    return joined[col].reindex(points.index).fillna("(outside the districts)").astype(object)
+    layer = districts[[col, "geometry"]].to_crs(points.crs)
+    geoms = points.geometry.to_numpy()
+    if len(geoms) and not (shapely.get_type_id(geoms) == 0).all():  # not all points: the join
+        joined = gpd.sjoin(points[["geometry"]], layer, how="left", predicate="within")
+        joined = joined[~joined.index.duplicated(keep="first")]
+        names = joined[col].reindex(points.index)
+    else:  # the first district (in the layer's order) whose interior holds the point
+        first = first_holder(layer.geometry.to_numpy(), shapely.get_coordinates(geoms),
+                             boundary=False)  # fmt: skip
+        names = pd.Series(layer[col].to_numpy()[np.maximum(first, 0)], index=points.index)
+        names = names.where(first >= 0)
+    return names.fillna("(outside the districts)").astype(object)
 
 
 def coverage(

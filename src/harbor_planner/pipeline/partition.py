@@ -53,7 +53,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from harbor_planner._arrays import assemble_columns
+from harbor_planner._arrays import assemble_columns, first_holder
 from harbor_planner.errors import InputDataError, PartFailedError
 from harbor_planner.network.pairs import PairRequest, reach_radius_m
 from harbor_planner.pipeline.part_work import (
@@ -127,17 +127,8 @@ class Parts:
 
         """
         n, k = len(xy), len(self.names)
-        part = np.full(n, k, dtype=np.int64)
-        x, y = (xy[:, 0], xy[:, 1]) if n else (np.zeros(0), np.zeros(0))
-        by_x = np.argsort(x, kind="stable")
-        x_sorted = x[by_x]
-        for i, geom in enumerate(self.geometry):  # by name: the first holding a point keeps it
-            w, s, e, nn = shapely.bounds(geom)
-            idx = by_x[np.searchsorted(x_sorted, w) : np.searchsorted(x_sorted, e, side="right")]
-            idx = idx[(y[idx] >= s) & (y[idx] <= nn) & (part[idx] == k)]
-            if len(idx):
-                shapely.prepare(geom)
-                part[idx[shapely.intersects_xy(geom, x[idx], y[idx])]] = i
+        part = first_holder(self.geometry, xy, boundary=True) if n else np.zeros(0, np.int64)
+        part[part < 0] = k
         outside = np.flatnonzero(part == k)
         if len(outside):
             tree = shapely.STRtree(self.geometry)
