@@ -125,9 +125,10 @@ def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path):
         )  # fmt: skip
         r = run_part(task)
         assert r.nodes < net.n_nodes  # the part ran on its own clipped network
-        assert r.source_pos.dtype == np.int32  # rows of int32 sources, point after point
-        assert (np.diff(r.point_pos) > 0).all() and r.counts.sum() == len(r.source_pos)
-        got_d.append(np.repeat(r.point_pos, r.counts)), got_s.append(r.source_pos)
+        assert r.source_local.dtype == np.uint16  # the part's own sources: under 65,536
+        assert r.source_ids.dtype == np.int32 and (np.diff(r.source_ids) > 0).all()
+        assert (np.diff(r.point_pos) > 0).all() and r.counts.sum() == len(r.source_local)
+        got_d.append(np.repeat(r.point_pos, r.counts)), got_s.append(r.source_pos())
         assert (np.diff(got_d[-1] * len(sources) + got_s[-1]) > 0).all()  # sorted, distinct
         seen.append(np.flatnonzero(part == i))
     seen = np.concatenate(seen)
@@ -443,10 +444,10 @@ def test_two_local_clusters_at_once_take_free_ports_on_localhost():
                 assert set(conns) == {"127.0.0.1"}, conns
 
 
-@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.int64])
 def test_rows_to_csc_equals_scipy(dtype):
     """The parts' rows placed in one pass give scipy's canonical CSC matrix (rows in any
-    number of blocks, rows in no block, empty blocks, int32 or int64 columns)."""
+    number of blocks, rows in no block, empty blocks, uint16 or wider local columns)."""
     from scipy.sparse import coo_matrix
 
     from harbor_planner._rows import rows_to_csc
@@ -457,11 +458,14 @@ def test_rows_to_csc_equals_scipy(dtype):
     m = coo_matrix((np.ones(len(r), bool), (r, c)), shape=(n_rows, n_cols)).tocsr()
     m.sum_duplicates()
     block_of = rng.integers(0, 7, n_rows)  # block 6 is left out: its rows stay empty
-    blocks = [(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, dtype))]
+    empty = np.zeros(0, np.int64)
+    blocks = [(empty, empty, np.zeros(0, dtype), empty)]
     for b in range(6):
         rows = np.flatnonzero((block_of == b) & (np.diff(m.indptr) > 0))
         sub = m[rows]
-        blocks.append((rows, np.diff(sub.indptr), sub.indices.astype(dtype)))
+        ids = np.unique(sub.indices)  # the block's own columns: local positions into them
+        local = np.searchsorted(ids, sub.indices).astype(dtype)
+        blocks.append((rows, np.diff(sub.indptr), local, ids))
     got = rows_to_csc(blocks, n_rows=n_rows, n_cols=n_cols)
     keep = block_of[r] < 6
     kept = coo_matrix(

@@ -25,24 +25,27 @@ __all__ = ["group_rows", "rows_to_csc"]
 
 
 @numba.njit(cache=True, nogil=True)
-def _count(sources, n_cols):  # pragma: no cover - compiled
+def _count(local, ids, n_cols):  # pragma: no cover - compiled
     counts = np.zeros(n_cols, dtype=np.int64)
-    for arr in sources:
+    for b in range(len(local)):
+        arr = local[b]
+        col_of = ids[b]
         for j in range(len(arr)):
-            counts[arr[j]] += 1
+            counts[col_of[arr[j]]] += 1
     return counts
 
 
 @numba.njit(cache=True, nogil=True)
-def _place(sources, block, start, count, indptr, out):  # pragma: no cover - compiled
+def _place(local, ids, block, start, count, indptr, out):  # pragma: no cover - compiled
     nxt = indptr[:-1].copy()
     for p in range(len(block)):
         b = block[p]
         if b < 0:
             continue
-        arr = sources[b]
+        arr = local[b]
+        col_of = ids[b]
         for j in range(start[p], start[p] + count[p]):
-            s = arr[j]
+            s = col_of[arr[j]]
             out[nxt[s]] = p
             nxt[s] += 1
 
@@ -101,7 +104,7 @@ def group_rows(
 
 
 def rows_to_csc(
-    blocks: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike]],
+    blocks: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike, npt.ArrayLike]],
     *,
     n_rows: int,
     n_cols: int,
@@ -111,9 +114,10 @@ def rows_to_csc(
     Parameters
     ----------
     blocks
-        ``(rows, counts, cols)``: which rows a block holds, how many columns each has, and
-        those columns row after row. A row appears in at most one block; rows in none are
-        empty.
+        ``(rows, counts, local, ids)``: which rows a block holds, how many columns each has,
+        and those columns row after row as positions in ``ids`` (the block's columns,
+        ascending, so ``ids[local]`` ascends within a row). A row appears in at most one
+        block; rows in none are empty.
     n_rows, n_cols
         Shape of the matrix.
 
@@ -127,21 +131,23 @@ def rows_to_csc(
     block = np.full(n_rows, -1, dtype=np.int64)
     start = np.zeros(n_rows, dtype=np.int64)
     count = np.zeros(n_rows, dtype=np.int64)
-    cols = [np.asarray(c) for _, _, c in blocks]
-    col_t = np.int32 if all(c.dtype == np.int32 for c in cols) else np.int64
-    sources = List([c.astype(col_t, copy=False) for c in cols] or [np.zeros(0, dtype=col_t)])
-    for b, (rows, cnt, _) in enumerate(blocks):
+    local = [np.asarray(b[2]) for b in blocks]
+    widths = {a.dtype.itemsize for a in local}
+    loc_t = np.uint16 if widths <= {2} else np.int32 if widths <= {2, 4} else np.int64
+    local_list = List([a.astype(loc_t, copy=False) for a in local] or [np.zeros(0, loc_t)])
+    ids = List([np.asarray(b[3], dtype=np.int64) for b in blocks] or [np.zeros(0, np.int64)])
+    for b, (rows, cnt, _, _) in enumerate(blocks):
         rows = np.asarray(rows, dtype=np.int64)
         cnt = np.asarray(cnt, dtype=np.int64)
         block[rows] = b
         count[rows] = cnt
         start[rows] = np.cumsum(cnt) - cnt
     indptr = np.zeros(n_cols + 1, dtype=np.int64)
-    np.cumsum(_count(sources, n_cols), out=indptr[1:])
+    np.cumsum(_count(local_list, ids, n_cols), out=indptr[1:])
     nnz = int(indptr[-1])
     idx_t = np.int32 if max(nnz, n_rows, n_cols) < np.iinfo(np.int32).max else np.int64
     indices = np.empty(nnz, dtype=idx_t)
-    _place(sources, block, start, count, indptr, indices)
+    _place(local_list, ids, block, start, count, indptr, indices)
     out = csc_matrix(
         (np.ones(nnz, dtype=bool), indices, indptr.astype(idx_t)), shape=(n_rows, n_cols)
     )

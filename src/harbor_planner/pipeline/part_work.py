@@ -146,7 +146,11 @@ class PartTask:
 
 @dataclass(frozen=True)
 class PartResult:
-    """A part's distinct pairs, row by row (global positions), and how its task ran.
+    """A part's distinct pairs, row by row, and how its task ran.
+
+    The sources are sent as positions among the part's own sources (uint16 when the part has
+    at most 65,536 of them, else int32): half the bytes of global int32 positions to move
+    from the worker to the client.
 
     Attributes
     ----------
@@ -154,9 +158,12 @@ class PartResult:
         The part's points reached by some source (ascending).
     counts
         How many sources reach each of them.
-    source_pos
-        The sources reaching them, point after point, ascending within a point (int32 unless
-        the sources need int64).
+    source_local
+        The sources reaching them, point after point, as positions in ``source_ids``
+        (ascending within a point).
+    source_ids
+        The global positions of the part's sources (ascending; int32 unless the sources need
+        int64).
     seconds, worker, nodes, sources, points, peak_rss_bytes
         Task time, the worker's address, nodes of the clip, sources in the clip, the part's
         demand points and the worker's peak memory.
@@ -165,13 +172,18 @@ class PartResult:
 
     point_pos: IntArray
     counts: npt.NDArray[np.int64]
-    source_pos: npt.NDArray[np.integer[Any]]
+    source_local: npt.NDArray[np.integer[Any]]
+    source_ids: npt.NDArray[np.integer[Any]]
     seconds: float
     worker: str
     nodes: int
     sources: int
     points: int
     peak_rss_bytes: int
+
+    def source_pos(self) -> npt.NDArray[np.integer[Any]]:
+        """The sources of the rows as global positions (point after point)."""
+        return self.source_ids[self.source_local]
 
 
 _NETWORKS: dict[tuple[str, str], Any] = {}
@@ -314,10 +326,12 @@ def run_part(task: PartTask) -> PartResult:
     del d, s
     reached = counts > 0
     idx_t = np.int32 if n_all < np.iinfo(np.int32).max else np.int64
+    local_t = np.uint16 if len(src) <= np.iinfo(np.uint16).max + 1 else np.int32
     return PartResult(
         point_pos=pts[reached].astype(np.int64),
         counts=counts[reached],
-        source_pos=src[cols].astype(idx_t),
+        source_local=cols.astype(local_t),
+        source_ids=src.astype(idx_t),
         seconds=round(time.perf_counter() - t0, 3),
         worker=worker_address(),
         nodes=sub.n_nodes,

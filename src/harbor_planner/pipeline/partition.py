@@ -26,10 +26,12 @@ How a round of searches (one :func:`~harbor_planner.network.pairs.find_pairs` ca
 * **Tasks carry paths and settings** (:class:`~harbor_planner.pipeline.part_work.PartTask`):
   each worker reads the network and the round's anchors itself
   (:func:`~harbor_planner.pipeline.part_work.run_part`) and returns its distinct pairs row by
-  row (int32 sources per point) with its time, its worker and its peak memory.
+  row (for each point its sources, as uint16 positions among the part's own sources where
+  they fit) with its time, its worker and its peak memory.
 
 The client places each part's rows in the matrix as they are (a point's row comes whole from
-its one part: nothing to merge or sort), so it never holds the pairs as int64 arrays; every
+its one part: nothing to merge or sort; one pass builds the matrix column by column,
+:func:`harbor_planner._rows.rows_to_csc`), so it never holds the pairs as int64 arrays; every
 coverage figure (per district and overall), the coverage matrix and the selected sites are
 those of the unpartitioned run. The parts are submitted largest first (by demand points), so
 the last to finish are small. The demand points' anchors and parts are written once for all
@@ -359,7 +361,7 @@ class PartitionedPairs:
         """One round: the pairs of :func:`~harbor_planner.network.pairs.local_pairs`, by part."""
         request = PairRequest(sources, points, float(minutes), float(limit_s))
         rd, results = self._rounds(network, [request], progress)[0]
-        blocks = ((r.source_pos, r.point_pos, r.counts) for r in _drain(results))
+        blocks = ((r.source_pos(), r.point_pos, r.counts) for r in _drain(results))
         m = assemble_columns(blocks, n_rows=rd.n_sources, n_cols=rd.n_points).tocoo()
         return m.col.astype(np.int64), m.row.astype(np.int64)  # points in order
 
@@ -416,7 +418,7 @@ class PartitionedPairs:
 
         out = []
         for rd, results in self._rounds(network, requests, progress):
-            rows = [(r.point_pos, r.counts, r.source_pos) for r in _drain(results)]
+            rows = [(r.point_pos, r.counts, r.source_local, r.source_ids) for r in _drain(results)]
             out.append(rows_to_csc(rows, n_rows=rd.n_points, n_cols=rd.n_sources))
         return out
 
