@@ -10,7 +10,7 @@ import numpy.typing as npt
 import shapely
 from scipy.sparse import csc_matrix
 
-__all__ = ["assemble_columns", "first_holder", "points_along", "unique_ints"]
+__all__ = ["assemble_columns", "canonical_csc", "first_holder", "points_along", "unique_ints"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -74,8 +74,20 @@ def assemble_columns(
         dest += np.repeat(indptr[cols] - first, cnt)
         indices[dest] = rows
         del rows, dest
+    return canonical_csc(indices, indptr, n_rows=n_rows, n_cols=n_cols)
+
+
+def canonical_csc(
+    indices: npt.NDArray[np.integer[Any]], indptr: IntArray, *, n_rows: int, n_cols: int
+) -> csc_matrix:
+    """The boolean CSC matrix of ``indices`` (rows ascending within each column) and ``indptr``.
+
+    Marked canonical without checking (the callers build it so); ``indptr`` takes the
+    indices' integer type.
+    """
     out = csc_matrix(
-        (np.ones(nnz, dtype=bool), indices, indptr.astype(idx_t)), shape=(n_rows, n_cols)
+        (np.ones(len(indices), dtype=bool), indices, indptr.astype(indices.dtype)),
+        shape=(n_rows, n_cols),
     )
     out.has_sorted_indices = True
     out.has_canonical_format = True

@@ -21,6 +21,8 @@ import numpy.typing as npt
 from numba.typed import List
 from scipy.sparse import csc_matrix
 
+from harbor_planner._arrays import canonical_csc
+
 __all__ = ["group_rows", "rows_to_csc"]
 
 
@@ -148,9 +150,4 @@ def rows_to_csc(
     idx_t = np.int32 if max(nnz, n_rows, n_cols) < np.iinfo(np.int32).max else np.int64
     indices = np.empty(nnz, dtype=idx_t)
     _place(local_list, ids, block, start, count, indptr, indices)
-    out = csc_matrix(
-        (np.ones(nnz, dtype=bool), indices, indptr.astype(idx_t)), shape=(n_rows, n_cols)
-    )
-    out.has_sorted_indices = True
-    out.has_canonical_format = True
-    return out
+    return canonical_csc(indices, indptr, n_rows=n_rows, n_cols=n_cols)
