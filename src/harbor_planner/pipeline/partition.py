@@ -55,7 +55,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from harbor_planner._arrays import assemble_columns, first_holder
+from harbor_planner._arrays import first_holder
 from harbor_planner.errors import InputDataError, PartFailedError
 from harbor_planner.network.pairs import PairRequest, reach_radius_m
 from harbor_planner.pipeline.part_work import (
@@ -360,10 +360,11 @@ class PartitionedPairs:
     ) -> tuple[IntArray, IntArray]:
         """One round: the pairs of :func:`~harbor_planner.network.pairs.local_pairs`, by part."""
         request = PairRequest(sources, points, float(minutes), float(limit_s))
-        rd, results = self._rounds(network, [request], progress)[0]
-        blocks = ((r.source_pos(), r.point_pos, r.counts) for r in _drain(results))
-        m = assemble_columns(blocks, n_rows=rd.n_sources, n_cols=rd.n_points).tocoo()
-        return m.col.astype(np.int64), m.row.astype(np.int64)  # points in order
+        _, results = self._rounds(network, [request], progress)[0]
+        none = np.zeros(0, np.int64)  # the pairs in any order (each point's from its one part)
+        d = np.concatenate([none, *(np.repeat(r.point_pos, r.counts) for r in results)])
+        s = np.concatenate([none, *(r.source_pos() for r in results)]).astype(np.int64)
+        return d, s
 
     def matrix(
         self,
@@ -418,7 +419,7 @@ class PartitionedPairs:
 
         out = []
         for rd, results in self._rounds(network, requests, progress):
-            rows = [(r.point_pos, r.counts, r.source_local, r.source_ids) for r in _drain(results)]
+            rows = [(r.point_pos, r.counts, r.source_local, r.source_ids) for r in results]
             out.append(rows_to_csc(rows, n_rows=rd.n_points, n_cols=rd.n_sources))
         return out
 
@@ -589,12 +590,6 @@ def _digest(arrays: dict[str, np.ndarray]) -> str:
         h.update(f"{name}:{a.dtype.str}:{a.shape}".encode())
         h.update(a.data)
     return h.hexdigest()
-
-
-def _drain(results: list[PartResult]) -> Iterator[PartResult]:
-    """The results, each dropped from the list as it is handed out (its memory freed once used)."""
-    while results:
-        yield results.pop()
 
 
 @contextlib.contextmanager
