@@ -229,3 +229,6 @@ def test_a_station_file_whose_every_row_is_rejected_names_the_first_reason(capsy
     assert "row 2, column 纬度" in lines[0] and "decimal degrees" in lines[0]
     assert "harbor-planner stations check" in lines[0]
     assert not out.exists()
+    code, _, err = run_main(capsys, argv)  # not quiet: no "continuing" before the failure
+    assert code == 3 and "every one of its 2 rows was rejected" in err
+    assert "continuing" not in err and not out.exists()

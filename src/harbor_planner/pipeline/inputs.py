@@ -57,15 +57,6 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
     frames, rejected = [], 0
     for path, crs in sources:
         check = read_stations(path, crs=crs, sheet=cfg.sheet)
-        if len(check.rejected):
-            log.warning(
-                "%d rows of %s were rejected (see 'harbor-planner stations check %s'); "
-                "continuing with the %d valid stations",
-                len(check.rejected),
-                path,
-                path,
-                len(check.stations),
-            )
         if len(check.rejected) and not len(check.stations):
             first = check.errors.iloc[0] if len(check.errors) else None
             why = (
@@ -77,6 +68,15 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
                 f"every one of its {len(check.rejected)} rows was rejected{why}; "
                 f"'harbor-planner stations check {path}' lists them all",
                 path=path,
+            )
+        if len(check.rejected):  # some rows kept: a warning, not an error
+            log.warning(
+                "%d rows of %s were rejected (see 'harbor-planner stations check %s'); "
+                "continuing with the %d valid stations",
+                len(check.rejected),
+                path,
+                path,
+                len(check.stations),
             )
         rejected += len(check.rejected)
         frames.append(check.stations.assign(source_file=path.name))
