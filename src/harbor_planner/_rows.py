@@ -18,7 +18,6 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 import numpy.typing as npt
-from numba.typed import List
 from scipy.sparse import csc_matrix
 
 from harbor_planner._arrays import canonical_csc
@@ -27,27 +26,25 @@ __all__ = ["group_rows", "rows_to_csc"]
 
 
 @numba.njit(cache=True, nogil=True)
-def _count(local, ids, n_cols):  # pragma: no cover - compiled
+def _count(local, loff, ids, ioff, n_cols):  # pragma: no cover - compiled
     counts = np.zeros(n_cols, dtype=np.int64)
-    for b in range(len(local)):
-        arr = local[b]
-        col_of = ids[b]
-        for j in range(len(arr)):
-            counts[col_of[arr[j]]] += 1
+    for b in range(len(loff) - 1):
+        base = ioff[b]
+        for j in range(loff[b], loff[b + 1]):
+            counts[ids[base + local[j]]] += 1
     return counts
 
 
 @numba.njit(cache=True, nogil=True)
-def _place(local, ids, block, start, count, indptr, out):  # pragma: no cover - compiled
+def _place(local, ids, ioff, block, start, count, indptr, out):  # pragma: no cover - compiled
     nxt = indptr[:-1].copy()
     for p in range(len(block)):
         b = block[p]
         if b < 0:
             continue
-        arr = local[b]
-        col_of = ids[b]
+        base = ioff[b]
         for j in range(start[p], start[p] + count[p]):
-            s = col_of[arr[j]]
+            s = ids[base + local[j]]
             out[nxt[s]] = p
             nxt[s] += 1
 
@@ -136,18 +133,24 @@ def rows_to_csc(
     local = [np.asarray(b[2]) for b in blocks]
     widths = {a.dtype.itemsize for a in local}
     loc_t = np.uint16 if widths <= {2} else np.int32 if widths <= {2, 4} else np.int64
-    local_list = List([a.astype(loc_t, copy=False) for a in local] or [np.zeros(0, loc_t)])
-    ids = List([np.asarray(b[3], dtype=np.int64) for b in blocks] or [np.zeros(0, np.int64)])
+    ids_list = [np.asarray(b[3], dtype=np.int64) for b in blocks]
+    # flat arrays with offsets, not lists of arrays: numba's typed lists compile on each run
+    loff = np.zeros(len(blocks) + 1, dtype=np.int64)
+    np.cumsum([len(a) for a in local], out=loff[1:])
+    ioff = np.zeros(len(blocks) + 1, dtype=np.int64)
+    np.cumsum([len(a) for a in ids_list], out=ioff[1:])
+    flat = np.concatenate([a.astype(loc_t, copy=False) for a in local] or [np.zeros(0, loc_t)])
+    ids = np.concatenate(ids_list or [np.zeros(0, np.int64)])
     for b, (rows, cnt, _, _) in enumerate(blocks):
         rows = np.asarray(rows, dtype=np.int64)
         cnt = np.asarray(cnt, dtype=np.int64)
         block[rows] = b
         count[rows] = cnt
-        start[rows] = np.cumsum(cnt) - cnt
+        start[rows] = loff[b] + np.cumsum(cnt) - cnt
     indptr = np.zeros(n_cols + 1, dtype=np.int64)
-    np.cumsum(_count(local_list, ids, n_cols), out=indptr[1:])
+    np.cumsum(_count(flat, loff, ids, ioff, n_cols), out=indptr[1:])
     nnz = int(indptr[-1])
     idx_t = np.int32 if max(nnz, n_rows, n_cols) < np.iinfo(np.int32).max else np.int64
     indices = np.empty(nnz, dtype=idx_t)
-    _place(local_list, ids, block, start, count, indptr, indices)
+    _place(flat, ids, ioff, block, start, count, indptr, indices)
     return canonical_csc(indices, indptr, n_rows=n_rows, n_cols=n_cols)
