@@ -435,3 +435,26 @@ def test_find_matrices_equal_find_matrix_for_any_finder(town):
         again = find_matrices(net, reqs)
     assert batches == [2]
     assert all((a != b).nnz == 0 for a, b in zip(again, got, strict=True))
+
+
+def test_coverage_and_matrix_agree_at_the_limit(town):
+    """A point exactly at the limit is covered alike by the coverage figures, by the station
+    pairs and by the matrix's existing stations and candidates (one slack for all)."""
+    from harbor_planner.analysis.coverage import coverage
+
+    net, _, demand, existing = town
+    existing = existing.assign(station_id=[f"S{i}" for i in range(len(existing))])
+    sites = existing.rename(columns={"station_id": "site_id"})
+    times = coverage(net, existing, demand, minutes=MINUTES).demand["time_min"].to_numpy()
+    rng = np.random.default_rng(11)
+    at_limit = rng.choice(np.flatnonzero(np.isfinite(times) & (times > 0.5)), 8, replace=False)
+    for k in at_limit:
+        minutes = float(times[k])  # point k is at the limit, to the last bits of its sum
+        cov = coverage(net, existing, demand, minutes=minutes).demand
+        cm = coverage_matrix(net, sites, demand, minutes=minutes, existing=existing,
+                             progress=False)  # fmt: skip
+        covered = cov["covered"].to_numpy()
+        assert covered[k]
+        assert np.array_equal(covered, cov["n_stations"].to_numpy() > 0)
+        assert np.array_equal(covered, cm.existing_count > 0)
+        assert np.array_equal(covered, np.asarray(cm.covers.sum(axis=1)).ravel() > 0)

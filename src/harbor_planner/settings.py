@@ -39,6 +39,7 @@ __all__ = [
     "LAGRANGE_TIME_EXACT_S",
     "LAGRANGE_TIME_S",
     "LANGS",
+    "LIMIT_SLACK_S",
     "MAP_BANDS_MINUTES",
     "MAP_MAX_STATIONS",
     "MAX_GRADE_PCT",
@@ -101,6 +102,10 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 
 #: Stations farther than this from a walkable street are left out (metres).
 SNAP_MAX_DIST_M: float = 150.0
+#: A walk counts as within the time limit up to this many seconds over it: sums of edge times
+#: in another order differ in the last bits, and a point at exactly 15 minutes is within 15.
+#: Every search, pair and "covered" test uses it (:func:`harbor_planner.network.limit_seconds`).
+LIMIT_SLACK_S: float = 1e-9
 
 #: Datum guard (:func:`harbor_planner.stations.check_datum`): a file is taken to be in another
 #: lon/lat datum than stated when, read in that datum, its median distance to the walkable

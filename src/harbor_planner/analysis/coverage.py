@@ -42,6 +42,7 @@ from harbor_planner.network import (
     anchor_points,
     anchors_for,
     arrival_times,
+    limit_seconds,
 )
 from harbor_planner.network.pairs import pairs_are_local
 from harbor_planner.network.snap import points_xy
@@ -355,7 +356,7 @@ def coverage(
         weight=weight,
         time_s=t_s,
         nearest=who,
-        covered=t_s <= limit_s + 1e-9,
+        covered=t_s <= limit_seconds(minutes),
         euclidean=_euclidean_covered(network, stations, points, st_anchor.within, radius_m),
         n_cover=np.bincount(pairs[0], minlength=len(points)),
     )

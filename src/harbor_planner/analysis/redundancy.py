@@ -58,7 +58,10 @@ def station_pairs(
     from harbor_planner.network.pairs import find_pairs
 
     n = len(stations)
-    d_i, s_j = find_pairs(network, stations, demand, minutes=minutes, limit_s=minutes * 60.0 + 1e-9)
+    from harbor_planner.network.routing import limit_seconds
+
+    limit_s = limit_seconds(minutes)
+    d_i, s_j = find_pairs(network, stations, demand, minutes=minutes, limit_s=limit_s)
     pairs = unique_ints(d_i * n + s_j)
     return pairs // n, pairs % n
 

@@ -44,6 +44,7 @@ __all__ = [
     "anchors_for",
     "arrival_times",
     "index_points",
+    "limit_seconds",
     "pairs_within",
     "reachability",
     "reachability_chunks",
@@ -336,10 +337,33 @@ def _as_reachability(
     return Reachability(indptr=indptr, node=node, time_s=t, limit_s=limit_s, sources=anchors)
 
 
+def limit_seconds(minutes: float) -> float:
+    """The walking-time limit of ``minutes`` in seconds, with the rounding slack.
+
+    A time counts as within ``minutes`` up to ``settings.LIMIT_SLACK_S`` over it: searches,
+    pairs and coverage all test ``time <= limit_seconds(minutes)``, so they agree on points at
+    the limit.
+
+    Parameters
+    ----------
+    minutes
+        The limit, minutes (positive).
+
+    Returns
+    -------
+    float
+        ``minutes * 60 + LIMIT_SLACK_S``.
+
+    """
+    from harbor_planner.settings import LIMIT_SLACK_S
+
+    return float(minutes) * 60.0 + LIMIT_SLACK_S
+
+
 def _check_minutes(minutes: float) -> float:
     if not (np.isfinite(minutes) and minutes > 0):
         raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
-    return float(minutes) * 60.0
+    return limit_seconds(minutes)
 
 
 def reachability(

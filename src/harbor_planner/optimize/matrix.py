@@ -28,6 +28,7 @@ from harbor_planner.network import (
     WalkNetwork,
     anchors_for,
     index_points,
+    limit_seconds,
     pairs_within,
     reachability,
     reachability_chunks,
@@ -351,7 +352,7 @@ def _columns_and_existing(
     Here (``local``): a block of ``chunk`` candidates at a time, each block's pairs turned into
     int32 columns and dropped. In a partitioned run the finder builds the matrix part by part.
     """
-    limit = float(minutes) * 60.0
+    limit = limit_seconds(minutes)
     if not local:
         return _columns_and_existing_found(
             network, cand, dem, existing, minutes, max_dist_m, progress=progress
@@ -395,7 +396,7 @@ def _existing_counts(
         desc="existing stations",
     )  # fmt: skip
     for pos, r in blocks:
-        rows, _, _ = _block_columns(network, pos, r, demand, float(minutes) * 60.0)
+        rows, _, _ = _block_columns(network, pos, r, demand, limit_seconds(minutes))
         count += np.bincount(rows, minlength=n_dem)
     return count, points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
 
@@ -441,7 +442,7 @@ def _columns_and_existing_found(
     """
     from harbor_planner.network.snap import points_xy
 
-    limit = float(minutes) * 60.0
+    limit = limit_seconds(minutes)
     requests = [PairRequest(cand, dem, float(minutes), limit)]
     st = None
     if existing is not None and len(existing):

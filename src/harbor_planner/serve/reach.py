@@ -21,7 +21,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from harbor_planner.network import Anchors, WalkNetwork
+from harbor_planner.network import Anchors, WalkNetwork, limit_seconds
 
 __all__ = ["DemandReach", "StationReach"]
 
@@ -30,8 +30,6 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Smallest arc weight (csgraph reads a stored 0 as "no arc"), as in network.routing.
 EPS_S = 1e-6
-#: Slack on the time limit, as in :func:`harbor_planner.coverage`.
-LIMIT_SLACK_S = 1e-9
 
 
 @dataclass(frozen=True)
@@ -87,7 +85,7 @@ class DemandReach:
         self, network: WalkNetwork, demand: Anchors, demand_xy: FloatArray, minutes: float
     ) -> None:
         self.network = network
-        self.limit_s = float(minutes) * 60.0
+        self.limit_s = limit_seconds(minutes)  # with the slack, as every search
         e = network.edges
         self.u = e["u"].to_numpy().astype(np.int64)
         self.v = e["v"].to_numpy().astype(np.int64)
@@ -178,7 +176,7 @@ class DemandReach:
 
     def _demand_within(self, a: Anchors, nodes: IntArray, times: FloatArray) -> IntArray:
         """Demand points reached within the limit from the reached nodes, or along the edge."""
-        limit = self.limit_s + LIMIT_SLACK_S
+        limit = self.limit_s
         d = self.demand
         found = []
         for order, ptr, along in self.ends:
