@@ -442,3 +442,34 @@ def test_closed_stations_are_out_of_coverage(diamond, pts):
     st["status"] = "closed"
     with pytest.raises(InputDataError, match="open"):
         coverage(diamond, st, demand, minutes=1)
+
+
+def test_straight_line_circles_equal_a_brute_force_search():
+    """The straight-line coverage (a search bounded at the radius) is the plain minimum distance
+    test, points at exactly the radius included and stations off the network left out."""
+    from types import SimpleNamespace
+
+    import geopandas as gpd
+    import shapely
+    from scipy.spatial.distance import cdist
+
+    from harbor_planner.analysis.coverage import _euclidean_covered
+
+    rng = np.random.default_rng(5)
+    radius = 1125.0
+    st_xy = 600000.0 + rng.random((40, 2)) * 8000.0
+    on = rng.random(40) > 0.2
+    dem_xy = np.vstack([
+        600000.0 + rng.random((3000, 2)) * 9000.0,
+        st_xy[on][:5] + np.array([radius, 0.0]),  # exactly at the radius
+        st_xy[on][5:8] + np.array([0.0, -radius * (1 + 1e-12)]),  # just beyond it
+    ])  # fmt: skip
+
+    def frame(xy):
+        return gpd.GeoDataFrame(geometry=shapely.points(xy), crs="EPSG:32648")
+
+    got = _euclidean_covered(SimpleNamespace(crs="EPSG:32648"), frame(st_xy), frame(dem_xy),
+                             on, radius)  # fmt: skip
+    want = cdist(dem_xy, st_xy[on]).min(axis=1) <= radius
+    assert np.array_equal(got, want)
+    assert got[-8:-3].all() and 0 < got.sum() < len(got)

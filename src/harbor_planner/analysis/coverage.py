@@ -538,7 +538,10 @@ def _euclidean_covered(
     """Demand within ``radius_m`` in a straight line of a station on the network."""
     st_xy, _ = points_xy(stations, crs=network.crs, what="stations")
     dem_xy, _ = points_xy(points, crs=network.crs, what="demand")
-    eu_dist, _ = cKDTree(st_xy[on_network]).query(dem_xy)
+    # only the distances up to the radius matter: the search stops there (a margin keeps the
+    # points at the radius found, with the same distance as an unbounded search gives)
+    bound = radius_m * (1.0 + 1e-9) + 1e-6
+    eu_dist, _ = cKDTree(st_xy[on_network]).query(dem_xy, distance_upper_bound=bound)
     return eu_dist <= radius_m
 
 
