@@ -21,6 +21,8 @@ runs in its own subprocess, which loads the inputs from a temporary folder:
 Reported: wall time of the two calls; the peak memory (``ru_maxrss``) of the process for
 ``whole``, and of the client and of each worker (reported by the part tasks themselves) for
 ``parts-N``, with the worker's memory after loading the network alone (the fixed overhead);
+the part tasks' time summed over the workers, wall clock and CPU time of their threads (the
+same parts on 1 and on 2 workers: what two busy cores cost each other);
 the speed-up of 2 workers over 1; the time projected for more workers from the measured
 per-part times (client time + for each batch of rounds submitted together the
 longest-processing-time schedule of its parts on N workers); and whether the results equal
@@ -183,6 +185,8 @@ def _compute(tmp: Path, workers: int, parts_k: int) -> dict:
     out["pairs"] = int(cm.covers.nnz)
     out["overhead_rss"] = max(overhead.values())
     out["workers_table"] = rec["workers"]
+    out["parts_s"] = sum(w["seconds"] for w in rec["workers"].values())
+    out["parts_cpu_s"] = sum(w["cpu_seconds"] for w in rec["workers"].values())
     out["rounds"] = rec["rounds"]
     out["parts"] = rec["part_timings"]
     batch_of = {r["round"]: r.get("batch", r["round"]) for r in rec["rounds"]}
@@ -239,6 +243,14 @@ def _report(info: dict, results: dict, args: argparse.Namespace) -> None:
             f"{largest['name']} {fmt_time(largest['seconds'])} ({largest['demand_points']:,} "
             f"points, clip up to {largest['max_nodes']:,} nodes); {len(r['rounds'])} rounds in "
             f"{r['batches']} batches"
+        )
+    if one and two:
+        print(
+            f"parts' task time summed over the workers: 1 worker {fmt_time(one['parts_s'])} "
+            f"(CPU {fmt_time(one['parts_cpu_s'])}), 2 workers {fmt_time(two['parts_s'])} (CPU "
+            f"{fmt_time(two['parts_cpu_s'])}): the same parts take "
+            f"{100 * (two['parts_cpu_s'] / one['parts_cpu_s'] - 1):+.0f} % CPU with both cores "
+            f"busy, and wait {fmt_time(two['parts_s'] - two['parts_cpu_s'])} for a core"
         )
     if one:
         proj = ", ".join(f"{n}: {fmt_time(s)}" for n, s in one["projected_s"].items())

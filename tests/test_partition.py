@@ -254,6 +254,12 @@ def test_demo_partitioned_on_a_local_cluster_is_identical(tmp_path):
     timings = rec["part_timings"]
     assert len(timings) >= 2 and sum(t["demand_points"] for t in timings) == 5055
     assert all(t["seconds"] > 0 and t["workers"] for t in timings)
+    # the task threads' CPU time: positive, and (one thread a task) never above the wall time
+    assert all(0 < t["cpu_seconds"] <= t["seconds"] + 0.01 * len(rec["rounds"]) for t in timings)
+    workers = rec["workers"].values()
+    assert sum(w["cpu_seconds"] for w in workers) == pytest.approx(
+        sum(t["cpu_seconds"] for t in timings), abs=0.01
+    )
     assert len({w for t in timings for w in t["workers"]}) == 2  # both workers took parts
     # the coverage matrix's candidates and existing stations go to the cluster in one batch
     batches = [r["batch"] for r in rec["rounds"]]

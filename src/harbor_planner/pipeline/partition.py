@@ -231,6 +231,7 @@ class _PartLog:
     name: str
     points: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     seconds_by_round: dict[int, float] = field(default_factory=dict)
     workers: set[str] = field(default_factory=set)
     peak_rss_bytes: int = 0
@@ -241,6 +242,7 @@ class _PartLog:
             "name": self.name,
             "demand_points": self.points,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "seconds_by_round": self.seconds_by_round,
             "workers": sorted(self.workers),
             "peak_rss_mb": round(self.peak_rss_bytes / 2**20, 1),
@@ -521,16 +523,18 @@ class PartitionedPairs:
             entry = self._logs.setdefault(task.name, _PartLog(task.name))
             entry.points = max(entry.points, r.points)
             entry.seconds += r.seconds
+            entry.cpu_seconds += r.cpu_seconds
             entry.seconds_by_round[rd.k + 1] = r.seconds
             entry.workers.add(r.worker)
             entry.peak_rss_bytes = max(entry.peak_rss_bytes, r.peak_rss_bytes)
             entry.max_nodes = max(entry.max_nodes, r.nodes)
             row = self._workers.setdefault(
-                r.worker, {"parts": set(), "tasks": 0, "seconds": 0.0, "peak": 0}
+                r.worker, {"parts": set(), "tasks": 0, "seconds": 0.0, "cpu": 0.0, "peak": 0}
             )
             row["parts"].add(task.name)
             row["tasks"] += 1
             row["seconds"] += r.seconds
+            row["cpu"] += r.cpu_seconds
             row["peak"] = max(row["peak"], r.peak_rss_bytes)
         self.rounds.append(
             {
@@ -576,6 +580,7 @@ class PartitionedPairs:
                 "parts": sorted(row["parts"]),
                 "tasks": row["tasks"],
                 "seconds": round(row["seconds"], 3),
+                "cpu_seconds": round(row["cpu"], 3),
                 "peak_rss_mb": round(row["peak"] / 2**20, 1),
             }
             for w, row in sorted(self._workers.items())
