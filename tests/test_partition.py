@@ -473,6 +473,9 @@ def test_rows_to_csc_equals_scipy(dtype):
         local = np.searchsorted(ids, sub.indices).astype(dtype)
         blocks.append((rows, np.diff(sub.indptr), local, ids))
     got = rows_to_csc(blocks, n_rows=n_rows, n_cols=n_cols)
+    assert blocks == [None] * 7  # emptied as placed: the parts' arrays can go early
+    with pytest.raises(ValueError, match="already used"):
+        rows_to_csc(blocks, n_rows=n_rows, n_cols=n_cols)
     keep = block_of[r] < 6
     kept = coo_matrix(
         (np.ones(keep.sum(), bool), (r[keep], c[keep])), shape=(n_rows, n_cols)

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ctypes
 
 import numba
 import numpy as np
@@ -102,8 +102,22 @@ def group_rows(
     return _group(r, c, int(n_rows))
 
 
+def _trim_heap() -> None:
+    """Give the heap's freed pages back to the system (glibc's ``malloc_trim``; else nothing).
+
+    The parts' arrays (tens of MB each, from the heap) are freed once copied, but glibc keeps
+    their pages for later small allocations: without this the client's peak holds both.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+        return
+    trim(0)
+
+
 def rows_to_csc(
-    blocks: Sequence[tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike, npt.ArrayLike]],
+    blocks: list[tuple[npt.ArrayLike, npt.ArrayLike, npt.ArrayLike, npt.ArrayLike] | None],
     *,
     n_rows: int,
     n_cols: int,
@@ -116,7 +130,9 @@ def rows_to_csc(
         ``(rows, counts, local, ids)``: which rows a block holds, how many columns each has,
         and those columns row after row as positions in ``ids`` (the block's columns,
         ascending, so ``ids[local]`` ascends within a row). A row appears in at most one
-        block; rows in none are empty.
+        block; rows in none are empty. The list is emptied (its entries set to ``None``) as
+        the blocks' columns are copied into one array, so that a caller holding the blocks
+        only here has their memory back before the matrix is built.
     n_rows, n_cols
         Shape of the matrix.
 
@@ -130,23 +146,31 @@ def rows_to_csc(
     block = np.full(n_rows, -1, dtype=np.int64)
     start = np.zeros(n_rows, dtype=np.int64)
     count = np.zeros(n_rows, dtype=np.int64)
-    local = [np.asarray(b[2]) for b in blocks]
-    widths = {a.dtype.itemsize for a in local}
+    held = [b for b in blocks if b is not None]
+    if len(held) != len(blocks):
+        raise ValueError("rows_to_csc: a block is None (a list already used)")
+    widths = {np.asarray(b[2]).dtype.itemsize for b in held}
     loc_t = np.uint16 if widths <= {2} else np.int32 if widths <= {2, 4} else np.int64
-    ids_list = [np.asarray(b[3], dtype=np.int64) for b in blocks]
     # flat arrays with offsets, not lists of arrays: numba's typed lists compile on each run
-    loff = np.zeros(len(blocks) + 1, dtype=np.int64)
-    np.cumsum([len(a) for a in local], out=loff[1:])
-    ioff = np.zeros(len(blocks) + 1, dtype=np.int64)
+    loff = np.zeros(len(held) + 1, dtype=np.int64)
+    np.cumsum([len(b[2]) for b in held], out=loff[1:])
+    ids_list = [np.asarray(b[3], dtype=np.int64) for b in held]
+    ioff = np.zeros(len(held) + 1, dtype=np.int64)
     np.cumsum([len(a) for a in ids_list], out=ioff[1:])
-    flat = np.concatenate([a.astype(loc_t, copy=False) for a in local] or [np.zeros(0, loc_t)])
     ids = np.concatenate(ids_list or [np.zeros(0, np.int64)])
-    for b, (rows, cnt, _, _) in enumerate(blocks):
+    flat = np.empty(int(loff[-1]), dtype=loc_t)
+    del held
+    for b in range(len(blocks)):
+        rows, cnt, local, _ = blocks[b]  # type: ignore[misc]
+        blocks[b] = None  # the block's arrays go as soon as they are copied
         rows = np.asarray(rows, dtype=np.int64)
         cnt = np.asarray(cnt, dtype=np.int64)
         block[rows] = b
         count[rows] = cnt
         start[rows] = loff[b] + np.cumsum(cnt) - cnt
+        flat[loff[b] : loff[b + 1]] = local
+        del rows, cnt, local
+    _trim_heap()  # the copied blocks' pages go back before the matrix's are taken
     indptr = np.zeros(n_cols + 1, dtype=np.int64)
     np.cumsum(_count(flat, loff, ids, ioff, n_cols), out=indptr[1:])
     nnz = int(indptr[-1])

@@ -420,8 +420,11 @@ class PartitionedPairs:
         from harbor_planner._rows import rows_to_csc  # numba: only when used
 
         out = []
-        for rd, results in self._rounds(network, requests, progress):
+        batch = self._rounds(network, requests, progress)
+        while batch:
+            rd, results = batch.pop(0)
             rows = [(r.point_pos, r.counts, r.source_local, r.source_ids) for r in results]
+            del results  # the parts' arrays are held by ``rows`` alone: freed as they are placed
             out.append(rows_to_csc(rows, n_rows=rd.n_points, n_cols=rd.n_sources))
         return out
 
