@@ -341,3 +341,28 @@ def test_report_note_compares_only_districts_of_the_study():
     assert "Not compared (outside the study area): 沙坪坝区" in en
     zh = study_area_note(cov, "zh")
     assert "覆盖率最低的区县为江北区（40.0%），最高的为渝中区（70.0%）" in zh
+
+
+def test_exit_replacements_lie_inside_the_study_area(border, tmp_path):
+    """A closing station's replacement is looked for inside the study area, as new sites are:
+    the best site for the station in 九龙坡 is its own spot, outside 渝中区."""
+    sites = pd.DataFrame({
+        "编号": ["at-W1", "east-1", "east-2"],
+        "名称": ["at W1", "east one", "east two"],
+        "经度": [X0 + DX * 4, X0 + DX * 6, X0 + DX * 9],
+        "纬度": [Y0 + DY * 5, Y0 + DY * 5, Y0 + DY * 4],
+    })  # fmt: skip
+    sites.to_csv(tmp_path / "sites.csv", index=False, encoding="utf-8")
+    cov = {"minutes": 10, "exit_candidates_pct": 100.0,
+           "exit_candidates_sites": str(tmp_path / "sites.csv"), "exit_candidates_crs": "wgs84"}  # fmt: skip
+    replaced = {}
+    for confine in (True, False):
+        sc = _scenario(border, tmp_path, study={"districts": ["渝中区"], "confine": confine})
+        sc = sc.with_overrides({f"coverage.{k}": v for k, v in cov.items()})
+        res = run(sc, out=tmp_path / f"out-{confine}", progress=False)
+        table = res.exits.set_index("station_id")
+        replaced[confine] = table["replacement_site"]
+        assert set(table.index) == {"W1", "E1", "E2"}
+    assert replaced[False]["W1"] == "at-W1"  # the free search takes the spot in 九龙坡
+    inside = replaced[True].dropna()
+    assert len(inside) and set(inside) <= {"east-1", "east-2"}

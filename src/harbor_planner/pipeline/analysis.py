@@ -260,7 +260,8 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
     """Stations whose closure loses less than ``coverage.exit_candidates_pct`` % of coverage.
 
     With ``coverage.exit_candidates_sites``, each gets the candidate site that best recovers
-    what it alone covers.
+    what it alone covers: a site inside the study area, as for new sites (unless
+    ``study.confine`` is off).
 
     Parameters
     ----------
@@ -297,6 +298,11 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
         cand = candidates_from_spec(
             cfg.exit_candidates_sites, network=net, crs=cfg.exit_candidates_crs
         )
+        if scenario.study.confine:  # replacements inside the study area, as new sites are
+            from harbor_planner.pipeline.area import confine_candidates
+
+            what = f"coverage.exit_candidates_sites ({cfg.exit_candidates_sites})"
+            cand = confine_candidates(cand, study.study_area, what=what)
         cm = coverage_matrix(net, cand, study.demand, minutes=result.summary["minutes"])
         repl = replacement_sites(result, cm, exits["_pos"].tolist())
         table = table.reset_index(drop=True).join(
