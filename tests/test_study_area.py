@@ -353,8 +353,12 @@ def test_exit_replacements_lie_inside_the_study_area(border, tmp_path):
         "纬度": [Y0 + DY * 5, Y0 + DY * 5, Y0 + DY * 4],
     })  # fmt: skip
     sites.to_csv(tmp_path / "sites.csv", index=False, encoding="utf-8")
-    cov = {"minutes": 10, "exit_candidates_pct": 100.0,
-           "exit_candidates_sites": str(tmp_path / "sites.csv"), "exit_candidates_crs": "wgs84"}  # fmt: skip
+    cov = {
+        "minutes": 10,
+        "exit_candidates_pct": 100.0,
+        "exit_candidates_sites": str(tmp_path / "sites.csv"),
+        "exit_candidates_crs": "wgs84",
+    }
     replaced = {}
     for confine in (True, False):
         sc = _scenario(border, tmp_path, study={"districts": ["渝中区"], "confine": confine})
