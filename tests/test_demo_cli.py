@@ -32,6 +32,13 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     text = capsys.readouterr().out
     assert f"{cov['coverage_pct']:.1f} %" in text
     assert "渝中区" in text and "示意" in text and "© OpenStreetMap contributors, ODbL" in text
+    # the staged plan has a proven gap: against the best plan of all its sites at once
+    n = plan["sites_added"]
+    assert plan["optimality_gap"] is not None and 0 <= plan["optimality_gap"] < 0.05
+    assert plan["upper_bound"] >= plan["objective"]
+    assert f"(against the best plan of all {n} sites at once)" in text
+    report = (out / "report.html").read_text("utf-8")
+    assert f"（相对一次选出全部 {n} 处的最优方案）" in report
 
 
 @pytest.mark.slow

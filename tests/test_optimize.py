@@ -163,6 +163,41 @@ def test_set_cover_exact_is_minimal(seed):
     assert greedy.coverage_pct_after >= target - 1e-9
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_a_staged_plans_bound_holds_for_all_its_sites_at_once(seed):
+    """The staged plan's bound (and so its gap) is proven against the best plan of all its
+    sites chosen together, with spacing and quotas (brute force over every 5-subset)."""
+    cm = random_instance(seed, n_dem=50, n_cand=13)
+    xy = cm.candidate_xy
+    dist = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1))
+    d = cm.candidate_district
+    quotas = pd.DataFrame({"district": ["A", "B"], "min": [1, 0], "max": [3, 2]})
+
+    def ok(s):
+        near = any(dist[i, j] < 150.0 for i, j in itertools.combinations(s, 2))
+        picked = d[list(s)]
+        return not near and 1 <= (picked == "A").sum() <= 3 and (picked == "B").sum() <= 2
+
+    best, _ = brute_force(cm, 5, feasible=ok)
+    stages = [("2025", 2), ("2026", 2), ("2027", 1)]
+    for solver in ("greedy", "exact"):
+        try:
+            plan = select_sites(cm, stages=stages, solver=solver, min_spacing_m=150.0,
+                                quotas=quotas)  # fmt: skip
+        except InfeasibleError:
+            continue
+        assert ok(tuple(plan.selected)) and plan.objective <= best + 1e-9
+        assert plan.bound >= best - 1e-9 and np.isfinite(plan.gap)
+        assert plan.gap == pytest.approx(_gap(plan.bound, plan.objective))
+        assert len(plan.info["stage_statuses"]) == 3
+        # "optimal" only for a plan proven optimal as a whole, whatever its stages say
+        assert (plan.status == "optimal") == (plan.gap <= 1e-6)
+
+
+def _gap(bound, objective):
+    return 0.0 if bound <= 0 else (bound - objective) / bound
+
+
 def test_stages_build_on_each_other():
     cm = random_instance(3, n_dem=60, n_cand=15)
     staged = select_sites(cm, stages=[("2024", 2), ("2025", 3)])
@@ -171,7 +206,11 @@ def test_stages_build_on_each_other():
     one_shot = select_sites(cm, n_add=5)
     # greedy stages equal greedy in one go (each stage continues the same greedy order)
     assert list(staged.site_ids) == list(one_shot.site_ids)
-    assert not np.isfinite(staged.bound)  # no proven bound across stages
+    # the bound is that of all 5 sites chosen at once: above the one-shot optimum, finite gap
+    best = select_sites(cm, n_add=5, solver="exact")
+    assert best.gap <= 1e-6 and staged.bound >= best.objective - 1e-9
+    assert np.isfinite(staged.gap) and 0 <= staged.gap < 1
+    assert staged.gap == pytest.approx((staged.bound - staged.objective) / staged.bound)
     exact = select_sites(cm, stages=[("2024", 2), ("2025", 3)], solver="exact")
     first = select_sites(cm, n_add=2, solver="exact")
     assert exact.curve["covered"].iloc[1] == pytest.approx(first.covered_after)

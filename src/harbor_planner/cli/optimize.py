@@ -9,7 +9,6 @@ isochrones), so that both write the same files with the same figures, ``run.json
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from harbor_planner.cli._options import (
 )
 from harbor_planner.cli.analysis import one_limit, study_sections
 from harbor_planner.errors import InputDataError, UsageError
+from harbor_planner.pipeline.results import gap_text
 
 __all__ = ["add_optimize_command", "optimize_settings"]
 
@@ -94,12 +94,11 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(**study_sections(args, minutes), optimize=optimize_settings(args))
     result = run(scenario, out=args.out, progress=args.progress, summarize=_optimize_summary)
     selection = result.selection
-    gap = selection.gap
     print(
         f"{len(selection.selected)} new sites ({selection.solver}) take coverage of "
         f"{result.demand.kind} demand from {selection.coverage_pct_before:.1f} % to "
         f"{selection.coverage_pct_after:.1f} % within {minutes:g} min; optimality gap "
-        + ("unknown" if not math.isfinite(gap) else f"{100 * gap:.2f} %")
+        + gap_text(selection.gap, selection.info.get("bound_scope"))
     )
     if selection.min_cover > 1:
         before = 100.0 * selection.double_before / selection.total

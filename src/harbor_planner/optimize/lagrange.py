@@ -30,7 +30,7 @@ from scipy.sparse import csr_matrix
 from harbor_planner.optimize.solvers import Problem
 from harbor_planner.settings import LAGRANGE_ITERATIONS, LAGRANGE_TIME_S
 
-__all__ = ["LagrangeResult", "lagrangian_bound", "plan_value", "top_choice"]
+__all__ = ["LagrangeResult", "lagrangian_bound", "plan_value", "top_choice", "whole_plan_bound"]
 
 log = logging.getLogger(__name__)
 
@@ -253,3 +253,31 @@ def lagrangian_bound(
         objective=lb,
         iterations=steps,
     )
+
+
+def whole_plan_bound(problem: Problem, n_add: int, *, chosen: IntArray, objective: float) -> float:
+    """A proven upper bound on what a staged plan's sites could cover chosen all at once.
+
+    A stage's bound holds given the stages before it. The staged plan is also one plan of
+    ``n_add`` sites under the same rules, so the Lagrangian bound of that one-shot problem
+    (spacing and budget relaxed, which only raises it) bounds it: the gap then says how far
+    the roll-out is from the best ``n_add`` sites chosen together.
+
+    Parameters
+    ----------
+    problem
+        The one-shot problem: no site taken, the whole quotas and budget.
+    n_add
+        All the stages' sites.
+    chosen, objective
+        The staged plan's sites (positions) and the weight they newly cover.
+
+    Returns
+    -------
+    float
+        At least ``objective``.
+
+    """
+    lag = lagrangian_bound(problem, n_add, best_objective=objective,
+                           start=np.asarray(chosen, dtype=np.int64))  # fmt: skip
+    return max(float(lag.bound), float(objective))

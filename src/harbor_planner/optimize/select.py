@@ -24,6 +24,7 @@ from scipy.spatial import cKDTree
 
 from harbor_planner.errors import InfeasibleError, InputDataError
 from harbor_planner.optimize.engine import solve_max_cover
+from harbor_planner.optimize.lagrange import whole_plan_bound
 from harbor_planner.optimize.matrix import CoverageMatrix
 from harbor_planner.optimize.quotas import quota_arrays
 from harbor_planner.optimize.reduce import reduce_rows, segment_ranges
@@ -616,6 +617,12 @@ def _solve_stages(
         staged.add(label, sol)
         if len(sol.selected):
             got += np.diff(cover[:, sol.selected].tocsr().indptr)
+    if len(stages) > 1:
+        whole = _stage_problem(cover, weight, need, rules, [], last=True)
+        staged.bound_total = whole_plan_bound(
+            whole, n_add, chosen=np.asarray(staged.chosen), objective=float(np.sum(staged.gains))
+        )
+        staged.info["bound_scope"] = f"the best plan of all {n_add} sites at once"
     return staged
 
 
@@ -624,14 +631,19 @@ def _max_cover_selection(
 ) -> SiteSelection:
     """The :class:`SiteSelection` of a (staged) maximal-coverage run."""
     added = float(np.sum(staged.gains))
-    # the bound of a staged plan: stage bounds are conditional on earlier stages, so only a
-    # single stage carries a proven bound on the whole
-    bound = staged.bound_total if n_stages == 1 else float("inf")
+    # a staged plan's bound is that of all its sites chosen at once (see whole_plan_bound):
+    # each stage may be optimal given the stages before and the plan still short of it
+    bound = staged.bound_total
     statuses = staged.statuses
     status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
     if all(s in ("optimal", STATUS_GAP_MET) for s in statuses):
-        # "optimal" only when the whole plan's gap is closed (see gap_status)
-        status = gap_status("optimal", _gap(bound, added)) if n_stages == 1 else status
+        # "optimal" only when the whole plan's gap is closed (see gap_status); stages solved
+        # to optimality one after the other make a feasible plan, its gap stated
+        status = gap_status("optimal", _gap(bound, added))
+        if n_stages > 1 and status != "optimal":
+            status = "feasible"
+    if n_stages > 1:
+        staged.info["stage_statuses"] = list(statuses)
     return _selection(cm, staged.chosen, staged.gains, staged.labels, cm.covered_weight_before,
                       added, bound, _gap(bound, added), solver, status, "max-cover", t0,
                       min_cover=min_cover, info=staged.info)  # fmt: skip

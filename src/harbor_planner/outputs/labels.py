@@ -137,6 +137,10 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "coverage_before": ("新增前覆盖率", "Coverage before"),
     "coverage_after": ("新增后覆盖率", "Coverage after"),
     "optimality_gap": ("最优性差距", "Optimality gap"),
+    "gap_staged": (
+        "（相对一次选出全部 {n} 处的最优方案）",
+        " (against the best {n} sites chosen at once)",
+    ),
     "sites": ("新增站点", "Selected sites"),
     "rank": ("排序", "Rank"),
     "site_id": ("站点编号", "Site ID"),

@@ -345,6 +345,14 @@ def _lon_lat(sites: Any, lon: str, lat: str) -> list[str]:
     ]
 
 
+def _gap_text(gap: float | None, sel: Any, lab: dict[str, str]) -> str:
+    """The gap; a staged plan's says it is against all its sites chosen at once."""
+    if gap is None:
+        return "-"
+    staged = bool(getattr(sel, "info", {}).get("bound_scope"))
+    return f"{100 * gap:.2f}%" + (lab["gap_staged"].format(n=len(sel.selected)) if staged else "")
+
+
 def _selection_block(sel: Any, lab: dict[str, str]) -> str:
     s = sel.summary()
     gap = s.get("optimality_gap")
@@ -358,7 +366,7 @@ def _selection_block(sel: Any, lab: dict[str, str]) -> str:
         (lab["sites_added"], num_text(s.get("sites_added"))),
         (lab["coverage_before"], pct_text(s.get("coverage_pct_before"), 2)),
         (lab["coverage_after"], pct_text(s.get("coverage_pct_after"), 2)),
-        (lab["optimality_gap"], "-" if gap is None else f"{100 * gap:.2f}%"),
+        (lab["optimality_gap"], _gap_text(gap, sel, lab)),
     ]
     return _table(
         [lab["parameter"], lab["value"]], ([(esc(k), False), (esc(v), False)] for k, v in rows)

@@ -6,6 +6,7 @@ The output modules (outputs, maps) are imported here, inside the functions.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ __all__ = [
     "EXIT_CANDIDATES_FILE",
     "coverage_headline",
     "exit_candidates_headline",
+    "gap_text",
     "plan_headline",
     "read_sites",
     "result_files",
@@ -356,13 +358,34 @@ def plan_headline(opt: dict[str, Any]) -> str:
     str
 
     """
-    gap = opt["optimality_gap"]
     n = opt["sites_added"]
+    scope = (opt.get("solver_info") or {}).get("bound_scope")
     return (
         f"{n} new site{'s' if n != 1 else ''} ({opt['solver']}) take{'s' if n == 1 else ''} "
         f"it to {opt['coverage_pct_after']:.1f} %; optimality gap "
-        + ("unknown" if gap is None else f"{100 * gap:.2f} %")
+        + gap_text(opt["optimality_gap"], scope)
     )
+
+
+def gap_text(gap: float | None, scope: str | None = None) -> str:
+    """The optimality gap as the CLI prints it: ``0.08 %``, or ``unknown`` without a bound.
+
+    Parameters
+    ----------
+    gap
+        The relative gap (``None`` or infinite: no proven bound).
+    scope
+        What the bound is on, when it is not the plan's own problem (a staged plan's:
+        ``the best plan of all 12 sites at once``).
+
+    Returns
+    -------
+    str
+
+    """
+    if gap is None or not math.isfinite(gap):
+        return "unknown"
+    return f"{100 * gap:.2f} %" + (f" (against {scope})" if scope else "")
 
 
 def exit_candidates_headline(exits: Any, n_stations: int, pct: float) -> str:
