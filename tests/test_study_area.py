@@ -370,3 +370,18 @@ def test_exit_replacements_lie_inside_the_study_area(border, tmp_path):
     assert replaced[False]["W1"] == "at-W1"  # the free search takes the spot in 九龙坡
     inside = replaced[True].dropna()
     assert len(inside) and set(inside) <= {"east-1", "east-2"}
+
+
+def test_layers_gpkg_has_the_study_area(border, tmp_path):
+    """The GeoPackage a planner opens in QGIS carries the study's outline, as the map does."""
+    import pyogrio
+
+    sc = _scenario(border, tmp_path, study={"districts": ["渝中区"]})
+    sc = sc.with_overrides({"output.formats": ["tables", "gpkg"]})
+    res = run(sc, out=tmp_path / "gpkg", progress=False)
+    path = res.out_dir / "layers.gpkg"
+    assert "study_area" in set(pyogrio.list_layers(path)[:, 0])
+    outline = gpd.read_file(path, layer="study_area")
+    assert outline["name"].tolist() == ["渝中区"] and outline.crs.to_epsg() == 4326
+    demand = res.coverage.demand
+    assert outline.geometry.iloc[0].covers(demand.geometry).all()

@@ -115,7 +115,7 @@ def write_outputs(
         Coverage around the city centres (:func:`harbor_planner.analysis.centres.
         centre_coverage`): a table in the reports, a layer on the map.
     study_area
-        Study-area polygons, outlined on the map.
+        Study-area polygons, outlined on the map and a layer of ``layers.gpkg``.
 
     Returns
     -------
@@ -173,7 +173,8 @@ def write_outputs(
         "districts": districts,
     }
     if "gpkg" in wanted:
-        files.append(_layers_file(out / "layers.gpkg", district_column=district_column, **shown))
+        files.append(_layers_file(out / "layers.gpkg", district_column=district_column,
+                                  study_area=study_area, **shown))  # fmt: skip
     if "map" in wanted:
         options = {
             "basemap": basemap,
@@ -280,6 +281,7 @@ def _layers_file(
     service_area: Any,
     districts: Any,
     district_column: str | None,
+    study_area: Any = None,
 ) -> Path:
     """``layers.gpkg``: every map layer (the stations as given when there is no coverage)."""
     layers = report_layers(
@@ -289,6 +291,7 @@ def _layers_file(
         service_area=service_area,
         districts=districts,
         district_column=district_column,
+        study_area=study_area,
     )
     if coverage is None and stations is not None:
         layers["stations"] = stations

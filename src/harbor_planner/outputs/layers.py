@@ -62,14 +62,15 @@ def report_layers(
     service_area: Any | None = None,
     districts: Any | None = None,
     district_column: str | None = None,
+    study_area: Any | None = None,
 ) -> dict[str, Any]:
     """The map layers of a run, by name, for :func:`write_layers_gpkg`.
 
     ``stations`` (with their coverage figures), ``sites``, ``isochrones``, ``service_area``
     (computed from ``isochrones`` when not given), ``gaps`` and ``covered`` (demand points)
     and ``districts``: the district polygons holding demand, with the per-district figures
-    (coverage %, straight-line %, walking times) for a choropleth. Missing inputs give
-    ``None`` (skipped when written).
+    (coverage %, straight-line %, walking times) for a choropleth; ``study_area``: the study's
+    outline. Missing inputs give ``None`` (skipped when written).
 
     Parameters
     ----------
@@ -82,6 +83,8 @@ def report_layers(
     districts, district_column
         The district polygons and their name column, as given to
         :func:`~harbor_planner.analysis.coverage.coverage` (default: Chongqing's 区县, ``name_zh``).
+    study_area
+        The study area's polygon(s) (:meth:`harbor_planner.study_area.StudyArea.frame`).
 
     Returns
     -------
@@ -95,8 +98,10 @@ def report_layers(
 
     """
     layers: dict[str, Any] = dict.fromkeys(
-        ("stations", "sites", "isochrones", "service_area", "gaps", "covered", "districts")
-    )
+        ("stations", "sites", "isochrones", "service_area", "gaps", "covered", "districts",
+         "study_area")
+    )  # fmt: skip
+    layers["study_area"] = study_area
     layers["sites"] = sites
     layers["isochrones"] = isochrones
     if service_area is None and isochrones is not None and len(isochrones):
