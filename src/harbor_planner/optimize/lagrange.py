@@ -261,7 +261,8 @@ def whole_plan_bound(problem: Problem, n_add: int, *, chosen: IntArray, objectiv
     A stage's bound holds given the stages before it. The staged plan is also one plan of
     ``n_add`` sites under the same rules, so the Lagrangian bound of that one-shot problem
     (spacing and budget relaxed, which only raises it) bounds it: the gap then says how far
-    the roll-out is from the best ``n_add`` sites chosen together.
+    the roll-out is from the best ``n_add`` sites chosen together. The subgradient steps run
+    to a 0.01 % gap or ``LAGRANGE_TIME_S``, whichever comes first.
 
     Parameters
     ----------
