@@ -232,3 +232,17 @@ def test_a_station_file_whose_every_row_is_rejected_names_the_first_reason(capsy
     code, _, err = run_main(capsys, argv)  # not quiet: no "continuing" before the failure
     assert code == 3 and "every one of its 2 rows was rejected" in err
     assert "continuing" not in err and not out.exists()
+
+
+def test_the_cli_starts_without_loading_the_analysis_stack():
+    """`harbor-planner` loads pandas, geopandas and the pipeline only in the command run: its
+    start (and --help) stays fast, and Ctrl-C in the first second is handled, not a traceback
+    from inside an import."""
+    code = (
+        "import sys, harbor_planner.cli\n"
+        "heavy = [m for m in ('pandas', 'geopandas', 'harbor_planner.pipeline', 'folium')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "", res.stdout

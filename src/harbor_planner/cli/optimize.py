@@ -26,7 +26,6 @@ from harbor_planner.cli._options import (
 )
 from harbor_planner.cli.analysis import one_limit, study_sections
 from harbor_planner.errors import InputDataError, UsageError
-from harbor_planner.pipeline.results import gap_text
 
 __all__ = ["add_optimize_command", "optimize_settings"]
 
@@ -88,6 +87,7 @@ def optimize_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
+    from harbor_planner.pipeline.results import gap_text
     from harbor_planner.scenario import run
 
     minutes = one_limit(args, "optimize")

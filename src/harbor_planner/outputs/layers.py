@@ -69,8 +69,8 @@ def report_layers(
     ``stations`` (with their coverage figures), ``sites``, ``isochrones``, ``service_area``
     (computed from ``isochrones`` when not given), ``gaps`` and ``covered`` (demand points)
     and ``districts``: the district polygons holding demand, with the per-district figures
-    (coverage %, straight-line %, walking times) for a choropleth; ``study_area``: the study's
-    outline. Missing inputs give ``None`` (skipped when written).
+    (coverage %, straight-line %, walking times) for a choropleth; ``study_area``, the study's
+    outline, when one is given. Missing inputs give ``None`` (skipped when written).
 
     Parameters
     ----------
@@ -98,10 +98,10 @@ def report_layers(
 
     """
     layers: dict[str, Any] = dict.fromkeys(
-        ("stations", "sites", "isochrones", "service_area", "gaps", "covered", "districts",
-         "study_area")
-    )  # fmt: skip
-    layers["study_area"] = study_area
+        ("stations", "sites", "isochrones", "service_area", "gaps", "covered", "districts")
+    )
+    if study_area is not None:
+        layers["study_area"] = study_area
     layers["sites"] = sites
     layers["isochrones"] = isochrones
     if service_area is None and isochrones is not None and len(isochrones):
