@@ -56,12 +56,11 @@ def station_pairs(
 
     """
     from harbor_planner.network.pairs import find_pairs
-
-    n = len(stations)
     from harbor_planner.network.routing import limit_seconds
 
-    limit_s = limit_seconds(minutes)
-    d_i, s_j = find_pairs(network, stations, demand, minutes=minutes, limit_s=limit_s)
+    n = len(stations)
+    d_i, s_j = find_pairs(network, stations, demand, minutes=minutes,
+                          limit_s=limit_seconds(minutes))  # fmt: skip
     pairs = unique_ints(d_i * n + s_j)
     return pairs // n, pairs % n
 
