@@ -99,7 +99,7 @@ class DemandReach:
         bound = float(np.max(length[ok] / t[ok])) if ok.any() else 0.0
         speed = network.walk_model.speed_ms
         self.radius_m = max(bound, speed) * self.limit_s + 1.0
-        self.circle_m = speed * self.limit_s
+        self.circle_m = speed * float(minutes) * 60.0  # the circles' radius, as coverage's
         self.demand = demand
         ok_d = np.flatnonzero(demand.within)
         self.ok_d = ok_d
