@@ -182,6 +182,8 @@ def test_xlsx_sheets_numbers_and_chinese_headers(tmp_path, cov, selection, sites
     summary = {r[0]: r[1] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
     assert summary["路网步行覆盖率(%)"] == 62.5 and summary["直线圆覆盖率(%)"] == 87.5
     assert summary["新增站点数"] == 2
+    # the gap is a fraction (as in summary.json) and its label says so
+    assert summary["最优性差距(比例，0.01 即 1%)"] == pytest.approx(selection.gap)
     assert wb["汇总"].max_column == 2  # no column of summary.json keys in a Chinese report
     labels = [r[0] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)]
     assert "路网步行覆盖率(%)" in labels
