@@ -39,6 +39,9 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     assert f"(against the best plan of all {n} sites at once)" in text
     report = (out / "report.html").read_text("utf-8")
     assert f"（相对一次选出全部 {n} 处的最优方案）" in report
+    book = pd.read_excel(out / "report.xlsx", sheet_name="汇总")  # the workbook says it too
+    rows = dict(zip(book.iloc[:, 0], book.iloc[:, 1], strict=True))
+    assert rows["最优性差距的比较对象"] == f"一次选出全部 {n} 处的最优方案"
 
 
 @pytest.mark.slow

@@ -302,6 +302,7 @@ SUMMARY_ZH: dict[str, str] = {
     "upper_bound": "上界",
     "lower_bound": "下界",
     "optimality_gap": "最优性差距(比例，0.01 即 1%)",
+    "solver_info.bound_scope": "最优性差距的比较对象",
     "demand_covered_before": "新增前已覆盖需求",
     "demand_covered_after": "新增后已覆盖需求",
     "coverage_pct_before": "新增前覆盖率(%)",

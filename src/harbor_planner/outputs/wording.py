@@ -11,6 +11,7 @@ put into ``lang``: booleans as 是/否, kinds, modes and solvers as words; nothi
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
@@ -214,6 +215,9 @@ def _value(key: str, value: Any, lang: str) -> Any:
         return demand_kind_text(value, lang)
     if last == "demand_spec":
         return _spec_text(value, lang)
+    if last == "bound_scope" and lang == "zh":  # "the best plan of all N sites at once"
+        n = re.search(r"\d+", str(value))
+        return f"一次选出全部 {n.group()} 处的最优方案" if n else value
     if isinstance(value, list | tuple):
         items = [road_class_text(v) if lang == "zh" else str(v) for v in value]
         return _words(lang)["sep"].join(items)
