@@ -162,6 +162,21 @@ def test_coverage_headline_says_what_it_rests_on(diamond, pts):
     assert "3 stations (existing 2, proposed 1)" in text
     plain = coverage(diamond, pts((25, 3)), demand, minutes=5).summary
     assert "stations_by_status" not in plain  # no status column: nothing claimed
+    assert " of 1 station; " in coverage_headline(plain)
+    one = coverage_headline({**plain, "stations_rejected": 1})
+    assert "1 station (1 row of the station file rejected);" in one
+    two = coverage_headline({**plain, "stations_rejected": 2})
+    assert "(2 rows of the station file rejected)" in two
+
+
+def test_counted_says_one_in_the_singular():
+    from harbor_planner._text import counted
+
+    assert counted(1, "station") == "1 station"
+    assert counted(0, "station") == "0 stations"
+    assert counted(2000, "station") == "2,000 stations"
+    assert counted(1, "row has", "rows have") == "1 row has"
+    assert counted(3, "row has", "rows have") == "3 rows have"
 
 
 def test_isochrones_without_any_station_on_the_network(diamond, pts):

@@ -27,6 +27,7 @@ from harbor_planner import settings
 
 __all__ = [
     "clean_text",
+    "counted",
     "csv_safe",
     "display_width",
     "formula_safe",
@@ -353,3 +354,21 @@ def rows_text(rows: Sequence[object], limit: int = 10) -> str:
     shown = ", ".join(map(str, list(rows)[:limit]))
     more = len(rows) - limit
     return shown + (f" and {more} more" if more > 0 else "")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and its noun, singular for one: ``1 station``, ``2,000 stations``.
+
+    Parameters
+    ----------
+    n
+        The count.
+    noun
+        The singular noun.
+    plural
+        The plural when it is not ``noun + "s"``.
+
+    """
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n:,} {plural if plural is not None else noun + 's'}"

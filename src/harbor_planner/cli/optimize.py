@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner import settings
+from harbor_planner._text import counted
 from harbor_planner.cli._options import (
     add_centre_options,
     add_demand_options,
@@ -95,7 +96,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     result = run(scenario, out=args.out, progress=args.progress, summarize=_optimize_summary)
     selection = result.selection
     print(
-        f"{len(selection.selected)} new sites ({selection.solver}) take coverage of "
+        f"{counted(len(selection.selected), 'new site')} ({selection.solver}) take coverage of "
         f"{result.demand.kind} demand from {selection.coverage_pct_before:.1f} % to "
         f"{selection.coverage_pct_after:.1f} % within {minutes:g} min; optimality gap "
         + gap_text(selection.gap, selection.info.get("bound_scope"))

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from harbor_planner._text import counted
 from harbor_planner.cli._options import (
     add_centre_options,
     add_memory_option,
@@ -32,7 +33,7 @@ def print_run(result: Any) -> None:
         pct = result.scenario.coverage.exit_candidates_pct
         print(exit_candidates_headline(result.exits, len(result.coverage.stations), pct))
     names = sorted({f.name for f in result.files})
-    print(f"wrote {len(result.files)} files to {result.out_dir}: {', '.join(names)}")
+    print(f"wrote {counted(len(result.files), 'file')} to {result.out_dir}: {', '.join(names)}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

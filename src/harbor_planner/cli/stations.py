@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from harbor_planner import settings
+from harbor_planner._text import counted
 from harbor_planner.cli._options import (
     add_accept_datum_option,
     add_walk_model_options,
@@ -78,7 +79,8 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
     if not check.ok:
         print(format_problem_table(check.errors))
         raise InputDataError(
-            f"{len(check.rejected)} rows have errors (listed above); fix them before numbering, "
+            f"{counted(len(check.rejected), 'row has', 'rows have')} errors (listed above); "
+            "fix them before numbering, "
             "so that no station is left out of the register",
             path=args.file,
         )
@@ -86,7 +88,8 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
     table = register_table(numbering.stations)
     write_register(table, args.out, geometry=numbering.stations.geometry.to_numpy())
     print(
-        f"{len(table)} stations: {numbering.kept} codes kept, {numbering.assigned} new; "
+        f"{counted(len(table), 'station')}: {counted(numbering.kept, 'code')} kept, "
+        f"{numbering.assigned} new; "
         f"wrote {args.out}"
     )
     return 0

@@ -318,6 +318,17 @@ def _heuristic(
     return out, lag
 
 
+def _info_text(info: dict[str, Any]) -> str:
+    """The solver's record as ``key=value`` pairs, numbers rounded to 6 significant digits."""
+
+    def one(value: Any) -> str:
+        if isinstance(value, (float, np.floating)):
+            return f"{float(value):.6g}"
+        return str(value.item() if isinstance(value, np.generic) else value)
+
+    return ", ".join(f"{k}={one(v)}" for k, v in info.items())
+
+
 def _solve_one(
     problem: Problem, n_add: int, solver: str, deadline: float, mip_gap: float
 ) -> tuple[Solution, dict[str, Any]]:
@@ -334,7 +345,7 @@ def _solve_one(
     elif solver == "exact":  # the bound already meets mip_gap: HiGHS is not needed
         sol = replace(sol, solver="exact", status=gap_status("optimal", sol.gap))
     assert sol is not None
-    log.info("stage solve: %s (%.2f s)", info, time.perf_counter() - t0)
+    log.info("stage solve: %s (%.2f s)", _info_text(info), time.perf_counter() - t0)
     return replace(sol, selected=cols[sol.selected], runtime_s=time.perf_counter() - t0), info
 
 

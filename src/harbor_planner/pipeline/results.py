@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from harbor_planner import settings
 from harbor_planner._io import atomic_path
 from harbor_planner._stable import without_timings
-from harbor_planner._text import csv_safe
+from harbor_planner._text import counted, csv_safe
 from harbor_planner.errors import InputDataError
 
 if TYPE_CHECKING:
@@ -317,13 +317,13 @@ def coverage_headline(s: dict[str, Any]) -> str:
     which = ", ".join(f"{k} {n}" for k, n in statuses.items())
     rejected = s.get("stations_rejected") or 0
     if rejected:
-        which += f"{'; ' if which else ''}{rejected} rows of the station file rejected"
+        which += f"{'; ' if which else ''}{counted(rejected, 'row')} of the station file rejected"
     which = f" ({which})" if which else ""
     return (
         f"{_status_figures(s)} of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
         f"{s['demand_unit']}) is within {s['minutes']:g} min of walking "
         f"({s['walk_model']} model, {s['walk_speed_kmh']:g} km/h) of "
-        f"{s['stations_on_network']} stations{which}; straight-line circles of "
+        f"{counted(s['stations_on_network'], 'station')}{which}; straight-line circles of "
         f"{s['euclidean_radius_m']:,.0f} m would claim {s['euclidean_coverage_pct']:.1f} %."
     )
 
@@ -406,6 +406,6 @@ def exit_candidates_headline(exits: Any, n_stations: int, pct: float) -> str:
 
     """
     return (
-        f"{len(exits)} of {n_stations} stations could close losing less than {pct:g} % of the "
-        f"covered demand each ({EXIT_CANDIDATES_FILE})"
+        f"{len(exits)} of {counted(n_stations, 'station')} could close losing less than "
+        f"{pct:g} % of the covered demand each ({EXIT_CANDIDATES_FILE})"
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from harbor_planner._text import counted
 from harbor_planner.network.pairs import prepare_pairs
 from harbor_planner.pipeline.analysis import (
     coverage_after,
@@ -149,8 +150,8 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
     with step("stations") as note:
         s.stations, s.rejected = load_stations(scenario)
         names = ", ".join(path.name for path, _ in scenario.stations.sources)
-        note["text"] = f"{len(s.stations)} stations from {names}" + (
-            f" ({s.rejected} rows rejected)" if s.rejected else ""
+        note["text"] = f"{counted(len(s.stations), 'station')} from {names}" + (
+            f" ({counted(s.rejected, 'row')} rejected)" if s.rejected else ""
         )
     with step("network") as note:
         s.network = load_network(
@@ -194,7 +195,7 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
     if scenario.coverage.exit_candidates_pct is not None:
         with step("exits") as note:
             s.exits = exit_candidates(scenario, s)
-            note["text"] = f"{len(s.exits)} stations could close"
+            note["text"] = f"{counted(len(s.exits), 'station')} could close"
     if set(scenario.output.formats) & {"map", "gpkg"} and scenario.output.map_bands:
         with step("isochrones") as note:
             s.isochrones, s.service_area = map_isochrones(
@@ -274,7 +275,8 @@ def _plan_steps(scenario: Scenario, s: Study, step: Step, progress: bool | None)
         )
         sel = s.plan.selection
         note["text"] = (
-            f"{len(sel.selected)} new sites ({sel.solver}): {sel.coverage_pct_before:.1f} % -> "
+            f"{counted(len(sel.selected), 'new site')} ({sel.solver}): "
+            f"{sel.coverage_pct_before:.1f} % -> "
             f"{sel.coverage_pct_after:.1f} %, optimality gap {_gap_text(sel.gap)}"
         )
     with step("after") as note:

@@ -37,7 +37,7 @@ from typing import Any
 
 from harbor_planner._io import file_sha256
 from harbor_planner._safety import signals_raise
-from harbor_planner._text import redact_argv
+from harbor_planner._text import counted, redact_argv
 from harbor_planner.outputs.staging import ResultFolder
 from harbor_planner.pipeline import (
     Study,
@@ -291,7 +291,7 @@ def _run_steps(
     with steps.step("outputs") as note:
         with folder.writing() as staging:
             staged = write_results(scenario, staging, study, summary)
-        note["text"] = f"{len(staged)} files for {out_dir}"
+        note["text"] = f"{counted(len(staged), 'file')} for {out_dir}"
     manifest = _manifest(scenario, staged, study, steps.timings_s, *clock)
     manifest["summary_timings_s"] = summary_timings
     files = folder.commit(staged, manifest)

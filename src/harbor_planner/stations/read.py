@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from harbor_planner._text import counted
 from harbor_planner.coords import CoordSystem, parse_crs
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import (
@@ -116,9 +117,9 @@ class StationCheck:
         """One line: rows read, clean, rejected, errors and warnings."""
         n = len(self.stations) + len(self.rejected)
         return (
-            f"{clean_text(self.source)}: {n} rows read as {self.crs.label}; "
-            f"{len(self.stations)} stations kept, {len(self.rejected)} rejected; "
-            f"{len(self.errors)} errors, {len(self.warnings)} warnings"
+            f"{clean_text(self.source)}: {counted(n, 'row')} read as {self.crs.label}; "
+            f"{counted(len(self.stations), 'station')} kept, {len(self.rejected)} rejected; "
+            f"{counted(len(self.errors), 'error')}, {counted(len(self.warnings), 'warning')}"
         )
 
     def format_problems(self, *, max_rows: int | None = None) -> str:
@@ -137,8 +138,8 @@ class StationCheck:
         if self.ok:
             return
         msg = (
-            f"{len(self.errors)} errors in {len(self.rejected)} rows; fix them in the file or "
-            "read with strict=False to keep the clean rows:\n"
+            f"{counted(len(self.errors), 'error')} in {counted(len(self.rejected), 'row')}; "
+            "fix them in the file or read with strict=False to keep the clean rows:\n"
             + format_problem_table(self.errors, max_rows=max_rows)
         )
         raise InputDataError(msg, path=self.source)
