@@ -219,3 +219,55 @@ def _districts_of(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     adcode, _ = locate_districts(gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326"))
     names = chongqing_districts().set_index("adcode")["name_zh"]
     return adcode.map(names).to_numpy(dtype=object)
+
+
+def _cli_argv(tmp_path: Path, *more: str) -> list[str]:
+    """``coverage`` on the hand-made streets, one station at their first corner (wgs84)."""
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(32648, 4326, always_xy=True).transform(650000.0, 3270000.0)
+    stations = tmp_path / "st.csv"
+    stations.write_text(f"id,lon,lat\nS1,{lon:.8f},{lat:.8f}\n", "utf-8")
+    return [
+        "-q", "coverage", "--network", str(DEMAND / "streets.geojson"), "--stations",
+        str(stations), "--crs", "wgs84", "--out", str(tmp_path / "out"), "--map-bands", "",
+        *more,
+    ]  # fmt: skip
+
+
+def test_cli_demand_repeated_joins_the_files(tmp_path, two_layers, capsys):
+    from harbor_planner.cli import main
+
+    a, b = two_layers
+    argv = _cli_argv(tmp_path, "--demand", f"buildings:{a}", "--demand", f"buildings:{b}",
+                     "--population", "1000", "--population", "3000")  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    s = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    assert s["demand_points"] == 10 and s["demand_total"] == pytest.approx(4000.0)
+    assert s["demand_spec"] == f"buildings:{a} + buildings:{b}"
+    assert [x["total"] for x in s["demand_info"]["layers"]] == pytest.approx([1000.0, 3000.0])
+    # one population for several files: shared by floor area (the same area in each)
+    argv = _cli_argv(tmp_path, "--demand", f"buildings:{a}", "--demand", f"buildings:{b}",
+                     "--population", "6200")  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    s = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    assert s["demand_total"] == pytest.approx(6200.0)
+
+
+@pytest.mark.parametrize(
+    ("more", "needle"),
+    [
+        (["--demand", "main-streets", "--demand", "main-streets"], "--demand"),
+        (["--demand", "buildings:{a}", "--demand", "points:{b}"], "same kind"),
+        (["--demand", "buildings:{a}", "--demand", "buildings:{b}", "--population", "1",
+          "--population", "2", "--population", "3"], "--population given 3 times"),
+    ],
+)  # fmt: skip
+def test_cli_demand_repeated_wrongly_is_a_usage_error(tmp_path, two_layers, capsys, more, needle):
+    from harbor_planner.cli import main
+
+    a, b = two_layers
+    argv = _cli_argv(tmp_path, *(m.format(a=a, b=b) for m in more))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err and err.count("\n") == 1, err

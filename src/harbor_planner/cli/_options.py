@@ -170,15 +170,20 @@ def add_demand_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("demand")
     g.add_argument(
         "--demand",
-        default="main-streets",
+        action="append",
+        default=None,
         metavar="SPEC",
-        help="main-streets (default), buildings:FILE, points:FILE[:WEIGHT_COLUMN] or grid:METRES",
+        help="main-streets (default), buildings:FILE, points:FILE[:WEIGHT_COLUMN] or "
+        "grid:METRES; repeat it for several files of one kind (e.g. each district's "
+        "buildings), joined into one demand",
     )
     g.add_argument(
         "--population",
         type=float,
+        action="append",
         default=None,
-        help="buildings: total population to allocate by floor area",
+        help="buildings: total population to allocate by floor area; with several --demand "
+        "files, once (one total shared by floor area) or once per file, in their order",
     )
     g.add_argument(
         "--demand-crs",
@@ -495,18 +500,34 @@ def demand_settings(args: argparse.Namespace) -> dict[str, Any]:
     from harbor_planner.demand import parse_demand_spec
 
     try:
-        spec = parse_demand_spec(args.demand)
+        specs = [parse_demand_spec(text) for text in args.demand or ["main-streets"]]
     except InputDataError as exc:  # the text of --demand, not a file
         raise UsageError(f"--demand: {exc}", option="--demand") from None
+    spec = specs[0]
+    if len(specs) > 1 and (
+        spec.path is None or any((s.kind, s.column) != (spec.kind, spec.column) for s in specs)
+    ):
+        raise UsageError(
+            "--demand given several times: each must be a file of the same kind with the same "
+            "weight column (e.g. --demand buildings:a.gpkg --demand buildings:b.gpkg)",
+            option="--demand",
+        )
+    population = args.population
+    if population is not None and len(population) not in (1, len(specs)):
+        raise UsageError(
+            f"--population given {len(population)} times for {len(specs)} --demand files: "
+            "give it once (a total shared by floor area) or once per file",
+            option="--population",
+        )
     classes = [c.strip() for c in args.main_street_classes.split(",") if c.strip()]
     return _given(
         {
             "kind": spec.kind,
-            "file": spec.path,
+            "file": spec.path if len(specs) == 1 else [str(s.path) for s in specs],
             "weight_column": spec.column,
             "cell_m": spec.cell_m,
             "crs": args.demand_crs,
-            "population": args.population,
+            "population": population[0] if population and len(population) == 1 else population,
             "default_levels": args.default_levels,
             "spacing_m": args.spacing,
             "main_street_classes": classes,
