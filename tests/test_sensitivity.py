@@ -56,6 +56,21 @@ def test_coverage_range_in_summary_report_and_map(tmp_path):
     assert s["network_grades"]["above_cap_edges"] >= 0
 
 
+def test_no_range_leaves_the_range_out_and_says_so(tmp_path, capsys):
+    out = tmp_path / "cov"
+    assert main([*coverage_args(out, DEMO / "dem.tif")[1:], "--no-range"]) == 0  # not -q
+    log = capsys.readouterr().err
+    s = json.loads((out / "summary.json").read_text("utf-8"))
+    assert s["coverage_range_pct"] is None  # not measured
+    assert s["coverage_pct"] is not None and s["dem_flat_demand_pct"] < 5  # the rest is there
+    assert pct_with_range(s) == f"{s['coverage_pct']:.1f} %"
+    assert "（范围 " not in (out / "report.html").read_text("utf-8")
+    assert "no range measured (coverage.range = false)" in log
+    assert " cases" not in log
+    run = json.loads((out / "run.json").read_text("utf-8"))
+    assert "'range': False" in str(run) or '"range": false' in json.dumps(run)
+
+
 def test_range_matches_a_network_built_at_each_speed():
     """Re-timing the compiled network gives what a network built at that speed gives."""
     dem = {"dem": DEMO / "dem.tif", "dem_outside": "flat"}

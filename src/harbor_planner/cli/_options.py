@@ -30,6 +30,7 @@ __all__ = [
     "add_memory_option",
     "add_network_area_options",
     "add_partition_options",
+    "add_range_option",
     "add_station_input_options",
     "add_study_area_option",
     "add_walk_model_options",
@@ -273,6 +274,17 @@ def add_memory_option(p: argparse.ArgumentParser) -> None:
         metavar="GB",
         help="refuse work whose memory estimate is above this many GB (default: the memory "
         f"available now, or {settings.MEMORY_LIMIT_ENV}; wins over coverage.memory_limit_gb)",
+    )
+
+
+def add_range_option(p: argparse.ArgumentParser) -> None:
+    """``--no-range``: leave out the headline's range (``coverage.range = false``)."""
+    p.add_argument(
+        "--no-range",
+        dest="range",
+        action="store_false",
+        help="do not measure the headline's range (the coverage again at other walking "
+        "speeds and on flat ground: up to five more searches); the figures then state none",
     )
 
 

@@ -17,6 +17,7 @@ from harbor_planner.cli._options import (
     add_map_band_options,
     add_map_options,
     add_memory_option,
+    add_range_option,
     add_station_input_options,
     add_study_area_option,
     add_walk_model_options,
@@ -121,6 +122,7 @@ def coverage_settings(args: argparse.Namespace, minutes: float) -> dict[str, obj
         "minutes": minutes,
         "districts": args.districts,
         "district_column": args.district_column,
+        "range": None if getattr(args, "range", True) else False,
     }
     pct = getattr(args, "exit_candidates", None)
     if pct is not None:
@@ -327,6 +329,7 @@ def _add_coverage_command(sub: argparse._SubParsersAction) -> None:
     add_centre_options(c)
     add_walk_model_options(c)
     add_memory_option(c)
+    add_range_option(c)
     c.set_defaults(handler=_cmd_coverage)
 
 

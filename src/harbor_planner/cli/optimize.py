@@ -20,6 +20,7 @@ from harbor_planner.cli._options import (
     add_map_band_options,
     add_map_options,
     add_memory_option,
+    add_range_option,
     add_station_input_options,
     add_study_area_option,
     add_walk_model_options,
@@ -206,4 +207,5 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
     add_centre_options(o)
     add_walk_model_options(o)
     add_memory_option(o)
+    add_range_option(o)
     o.set_defaults(handler=_cmd_optimize)

@@ -170,7 +170,8 @@ def with_sensitivity(
     Returns
     -------
     CoverageResult
-        A copy whose ``summary`` adds ``coverage_range_pct`` and, for a network with a DEM,
+        A copy whose ``summary`` adds ``coverage_range_pct`` (``None`` when
+        ``coverage.range`` is false: not measured) and, for a network with a DEM,
         the keys of :func:`dem_cover` and ``network_grades``
         (:meth:`~harbor_planner.network.WalkNetwork.grade_report`: grades by source, edges
         above their class's cap by class).
@@ -179,7 +180,12 @@ def with_sensitivity(
     extra = dem_cover(net, demand, max_dist_m=scenario.stations.max_dist_m)
     if net.has_elevation:
         extra["network_grades"] = net.grade_report()
-    extra["coverage_range_pct"] = coverage_range(
-        scenario, net, stations, demand, districts, configured_pct=result.summary["coverage_pct"]
-    )
+    extra["coverage_range_pct"] = (
+        coverage_range(
+            scenario, net, stations, demand, districts,
+            configured_pct=result.summary["coverage_pct"],
+        )
+        if scenario.coverage.range
+        else None  # not measured (coverage.range = false): the figures state no range
+    )  # fmt: skip
     return replace(result, summary={**result.summary, **extra})

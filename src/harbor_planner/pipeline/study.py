@@ -307,7 +307,12 @@ def range_note(s: dict[str, Any]) -> str:
     """The log line of a range step: the figure with its range, and the DEM's reach."""
     from harbor_planner.pipeline.sensitivity import pct_with_range
 
-    text = f"{pct_with_range(s)} over {len(s['coverage_range_pct']['cases'])} cases"
+    rng = s.get("coverage_range_pct")
+    text = (
+        f"{pct_with_range(s)} over {len(rng['cases'])} cases"
+        if rng
+        else f"{pct_with_range(s)}; no range measured (coverage.range = false)"
+    )
     if "dem_flat_demand_pct" in s:
         text += f"; {s['dem_flat_demand_pct']:.1f} % of the demand timed flat outside the DEM"
     return text

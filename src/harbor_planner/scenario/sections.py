@@ -225,6 +225,11 @@ class CoverageConfig:
         Refuse work whose memory estimate is above this many GB (default: the memory
         available now; ``--memory-limit`` on the command line wins). See
         :mod:`harbor_planner.resources`.
+    range
+        Measure the headline's range: the coverage again under the other walking speeds and
+        the flat model (:func:`~harbor_planner.pipeline.sensitivity.coverage_range`; up to
+        five more coverage searches, before and after new sites). ``false`` (``--no-range``)
+        leaves it out: the figures then state no range, and say so.
 
     """
 
@@ -235,6 +240,7 @@ class CoverageConfig:
     exit_candidates_sites: str | None = None
     exit_candidates_crs: str | None = None
     memory_limit_gb: float | None = settings.MEMORY_LIMIT_GB
+    range: bool = True
 
 
 @dataclass(frozen=True)
