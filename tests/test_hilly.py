@@ -172,6 +172,33 @@ def test_caps_by_class_clip_and_are_reported(tmp_path, capsys):
     assert "steeper than their class's cap" in out and "primary 1" in out and "footway 1" in out
 
 
+def test_a_saved_network_refuses_grading_it_cannot_honour(tmp_path):
+    """Caps or smoothing other than the saved grades' need the DEM again, never a no-op."""
+    from harbor_planner import save_network
+
+    osm = write_osm(tmp_path / "steep.osm", [(2, [(0.0, 100.0), (200.0, 100.0)],
+                                             {"highway": "footway"})])  # fmt: skip
+    dem = write_dem(tmp_path / "steep.tif", lambda x, y: 100 + 0.20 * x)
+    saved = tmp_path / "steep.npz"
+    save_network(build(osm, dem, dem_smoothing_m=0), saved)
+    with pytest.raises(InputDataError, match=r"max_grade_pct .*give the DEM again") as err:
+        build_network(saved, max_grade_pct={"footway": 25}, progress=False)
+    assert str(saved) in str(err.value)
+    with pytest.raises(InputDataError, match=r"dem_smoothing_m 10 \(built with 0"):
+        build_network(saved, dem_smoothing_m=10, progress=False)
+    # the settings it was built with, or the DEM given again: the caps apply
+    same = build_network(saved, dem_smoothing_m=0, progress=False)
+    assert edge_of(same, 2)["above_cap"]
+    again = build_network(saved, dem=dem, dem_smoothing_m=0, max_grade_pct={"footway": 25},
+                          progress=False)  # fmt: skip
+    assert edge_of(again, 2)["grade_pct"] == pytest.approx(20.0)
+    assert edge_of(again, 2)["time_fwd_s"] > edge_of(same, 2)["time_fwd_s"]
+    # a saved network without a DEM has no grades: caps change nothing, as for OSM sources
+    flat = tmp_path / "flat.npz"
+    save_network(build(osm), flat)
+    assert build_network(flat, max_grade_pct={"footway": 25}, progress=False).n_edges == 1
+
+
 # ----------------------------------------------------------------------------- OSM first
 
 

@@ -333,6 +333,8 @@ def _load_saved(
     """A saved network, given elevation from ``dem`` or re-timed for ``walk_model``."""
     net = load_network(source)
     model = _with_speed(walk_model or net.walk_model, walk_speed_kmh)
+    if dem is None:
+        _check_kept_grading(net, grading, source)
     if dem is not None:
         nodes, edges, info = with_grades(
             net.nodes, net.edges, net.edge_geometry, crs=net.crs, dem=dem, grading=grading
@@ -349,6 +351,35 @@ def _load_saved(
     if model != net.walk_model:
         return net.with_walk_model(model)
     return net
+
+
+def _check_kept_grading(net: WalkNetwork, grading: Grading, source: str | Path) -> None:
+    """Refuse grading settings that a saved network read from a DEM cannot honour.
+
+    A saved network keeps the grades read when it was built (the DEM's profile along each
+    edge is not saved): other grade caps or smoothing, without the DEM to read them again,
+    would be silently ignored and the figures would rest on settings they do not follow.
+    """
+    info = net.source
+    if "dem" not in info:
+        return  # no grades at all: caps and smoothing do not apply (as without a DEM)
+    asked = []
+    built_caps = dict(info.get("max_grade_pct") or {})
+    if grading.max_grade_pct is not None and dict(grading.max_grade_pct) != built_caps:
+        asked.append(
+            f"max_grade_pct {dict(grading.max_grade_pct)} (built with "
+            f"{built_caps or 'the default caps'})"
+        )
+    built_smoothing = info.get("dem_smoothing_m")
+    if grading.smoothing_m not in (DEM_SMOOTHING_M, built_smoothing):
+        asked.append(f"dem_smoothing_m {grading.smoothing_m:g} (built with {built_smoothing} m)")
+    if asked:
+        raise InputDataError(
+            f"{'; '.join(asked)}: a saved network keeps the grades read from the DEM when it "
+            "was built; give the DEM again (network.dem, --dem) to read them with these "
+            "settings, or leave them out",
+            path=source,
+        )
 
 
 def _walkable_tables(
