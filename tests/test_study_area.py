@@ -274,6 +274,28 @@ def test_run_study_area_flag_overrides_the_scenario(border, tmp_path):
     assert load_scenario(toml, overrides=["study.districts=渝中区"]).study.districts == "渝中区"
 
 
+def test_an_overridden_study_area_replaces_the_scenarios(tmp_path):
+    """``--study-area FILE`` on a scenario naming districts is that polygon, not an overlap."""
+    area = tmp_path / "area.geojson"
+    gpd.GeoDataFrame(geometry=[box(106.5, 29.5, 106.6, 29.6)], crs=4326).to_file(area)
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        '[network]\nsource = "n.osm"\n[stations]\nfile = "st.csv"\ncrs = "wgs84"\n'
+        '[study]\ndistricts = ["渝中区"]\nconfine = false\n',
+        encoding="utf-8",
+    )
+    sc = load_scenario(toml, overrides=[f"study.area={json.dumps(str(area))}"])
+    assert sc.study.districts is None and sc.study.area == area and not sc.study.confine
+    assert sc.to_dict()["study"]["districts"] is None  # run.json's parameters say so too
+    sc = load_scenario(toml, overrides=["study.districts=渝北区"])
+    assert sc.study.districts == "渝北区" and sc.study.area is None
+    both = load_scenario(  # both given as overrides: their intersection, as in a file
+        toml, overrides=["study.districts=渝北区", f"study.area={json.dumps(str(area))}"]
+    )
+    assert both.study.districts == "渝北区" and both.study.area == area
+    assert load_scenario(toml).study.districts == ["渝中区"]  # the file alone: as written
+
+
 # --------------------------------------------------------------------------- real data
 
 

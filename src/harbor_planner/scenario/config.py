@@ -473,6 +473,20 @@ def _apply_override(raw: dict[str, Any], item: str, problems: Problems) -> str |
     return key
 
 
+def _study_area_replaced(data: dict[str, Any], overridden: set[str]) -> None:
+    """An override of ``study.districts`` or ``study.area`` replaces the file's study area.
+
+    ``--study-area FILE`` on a scenario naming districts means that polygon, not its
+    intersection with the districts: the key the overrides did not set is dropped.
+    """
+    keys = {"study.districts", "study.area"}
+    study = data.get("study")
+    if not overridden & keys or not isinstance(study, dict):
+        return
+    for key in keys - overridden:
+        study.pop(key.split(".", 1)[1], None)
+
+
 def _build(
     raw: dict[str, Any],
     *,
@@ -492,6 +506,7 @@ def _build(
         if key is not None:
             overridden.add(key)
     problems.overridden = overridden
+    _study_area_replaced(data, overridden)
 
     built: dict[str, Any] = {}
     for key, value in data.items():

