@@ -270,3 +270,26 @@ def test_time_limited_reduced_exact_keeps_a_valid_gap():
     assert new.bound <= greedy.bound + 1e-9
     assert new.bound >= max(new.objective, old.objective) - 1e-9
     assert np.isfinite(new.gap) and new.gap <= greedy.gap + 1e-12
+
+
+def test_time_budgets_that_cut_the_search_are_recorded_and_said(monkeypatch, caplog):
+    """A swap search or bound stopped by its wall-clock budget is named in solver_info."""
+    import harbor_planner.optimize.engine as engine
+
+    rng = np.random.default_rng(5)
+    covers = rng.random((400, 80)) < 0.05
+    cm = CoverageMatrix.from_arrays(covers, rng.integers(1, 10, 400).astype(float))
+    free = select_sites(cm, n_add=6)
+    assert "time_budgets_hit" not in free.summary()["solver_info"]
+    monkeypatch.setattr(engine, "SWAP_TIME_S", 0.0)
+    monkeypatch.setattr(engine, "LAGRANGE_TIME_S", 0.0)
+    with caplog.at_level("WARNING", logger="harbor_planner.optimize.engine"):
+        cut = select_sites(cm, n_add=6)
+    hit = cut.summary()["solver_info"]["time_budgets_hit"]
+    assert hit == ["swap search", "Lagrangian bound"]
+    assert "faster or busier machine may find other sites" in caplog.text
+    assert cut.bound >= cut.objective  # what it states still holds
+    from harbor_planner.outputs.wording import summary_rows
+
+    rows = {label: v for _, label, v in summary_rows(cut.summary(), "zh")}
+    assert rows["因时间预算提前停止的步骤"] == "交换搜索、拉格朗日界"

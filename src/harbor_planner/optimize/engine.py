@@ -268,6 +268,24 @@ def _shrink(problem: Problem, n_add: int, info: dict[str, Any]) -> tuple[Problem
     return small, cols
 
 
+def _budgets_hit(info: dict[str, Any], hit: list[str], swap_s: float, lag_s: float) -> None:
+    """Record (``solver_info.time_budgets_hit``) and say that a time budget cut the search.
+
+    The swap search and the Lagrangian bound stop at wall-clock budgets; when one is reached,
+    a faster or busier machine may end with other sites or another gap.
+    """
+    info["time_budgets_hit"] = hit
+    log.warning(
+        "optimizer: the %s stopped at %s time budget (swaps %g s, bound %g s): the plan "
+        "and its proven gap hold, but a faster or busier machine may find other sites or "
+        "another gap",
+        " and the ".join(hit),
+        "its" if len(hit) == 1 else "their",
+        swap_s,
+        lag_s,
+    )
+
+
 def _heuristic(
     small: Problem, n_add: int, solver: str, mip_gap: float, info: dict[str, Any]
 ) -> tuple[Solution | None, Any]:
@@ -298,12 +316,19 @@ def _heuristic(
     )
     info["lagrange_iterations"] = lag.iterations
     info["time_lagrange_s"] = round(time.perf_counter() - t2, 3)
+    t3 = time.perf_counter()
     if lag.selected is not None and lag.objective > obj:
         if (small.row_need() <= 1).all():
             best, obj, more = swap_search(small, lag.selected, time_s=swap_s)
         else:
             best, obj, more = lag.selected, lag.objective, 0
         info["swaps"] = info.get("swaps", 0) + more
+    hit = [name for name, spent, budget in (
+        ("swap search", max(t2 - t1, time.perf_counter() - t3), swap_s),
+        ("Lagrangian bound", t3 - t2, lag_s),
+    ) if spent >= budget]  # fmt: skip
+    if hit:
+        _budgets_hit(info, hit, swap_s, lag_s)
     bound = min(sol.bound, lag.bound)
     info["bound_method"] = "lagrangian" if lag.bound <= sol.bound else "greedy"
     out = Solution(

@@ -215,6 +215,9 @@ def _value(key: str, value: Any, lang: str) -> Any:
         return demand_kind_text(value, lang)
     if last == "demand_spec":
         return _spec_text(value, lang)
+    if last == "time_budgets_hit" and lang == "zh":
+        return "、".join({"swap search": "交换搜索", "Lagrangian bound": "拉格朗日界"}.get(v, v)
+                        for v in value)  # fmt: skip
     if last == "bound_scope" and lang == "zh":  # "the best plan of all N sites at once"
         n = re.search(r"\d+", str(value))
         return f"一次选出全部 {n.group()} 处的最优方案" if n else value
