@@ -59,16 +59,37 @@ def test_coverage_range_in_summary_report_and_map(tmp_path):
 def test_no_range_leaves_the_range_out_and_says_so(tmp_path, capsys):
     out = tmp_path / "cov"
     assert main([*coverage_args(out, DEMO / "dem.tif")[1:], "--no-range"]) == 0  # not -q
-    log = capsys.readouterr().err
+    printed = capsys.readouterr()
+    log = printed.err
     s = json.loads((out / "summary.json").read_text("utf-8"))
     assert s["coverage_range_pct"] is None  # not measured
     assert s["coverage_pct"] is not None and s["dem_flat_demand_pct"] < 5  # the rest is there
-    assert pct_with_range(s) == f"{s['coverage_pct']:.1f} %"
-    assert "（范围 " not in (out / "report.html").read_text("utf-8")
-    assert "no range measured (coverage.range = false)" in log
+    # the figure says that it has no range, wherever it is shown
+    assert pct_with_range(s) == f"{s['coverage_pct']:.1f} % (no range measured)"
+    zh = pct_with_range(s, "zh")
+    assert zh == f"{s['coverage_pct']:.1f} %（未测范围）"
+    for page in ("report.html", "map.html"):
+        html = (out / page).read_text("utf-8")
+        assert "（范围 " not in html and zh in html
+    assert "% (no range measured) (coverage.range = false)" in log  # the step's log line
+    # log lines name the files written, not the hidden folder they are staged in
+    assert "wrote layers.gpkg: stations" in log and ".harbor-planner-staging" not in log
+    assert f"{s['coverage_pct']:.1f} % (no range measured)" in printed.out  # the headline
     assert " cases" not in log
     run = json.loads((out / "run.json").read_text("utf-8"))
     assert "'range': False" in str(run) or '"range": false' in json.dumps(run)
+
+
+def test_range_text_without_a_range_and_with_one_value():
+    base = {"coverage_pct": 100.0}
+    assert pct_with_range(base) == "100.0 %"  # no key: nothing to say (an API summary)
+    assert pct_with_range({**base, "coverage_range_pct": None}) == "100.0 % (no range measured)"
+    same = {**base, "coverage_range_pct": {"low": 100.0, "high": 100.0, "cases": []}}
+    assert pct_with_range(same) == "100.0 % (range 100 %)"  # every case gave the figure
+    assert pct_with_range(same, "zh") == "100.0 %（范围 100 %）"
+    near = {"coverage_pct": 41.0, "coverage_range_pct": {"low": 40.2, "high": 41.0, "cases": []}}
+    assert pct_with_range(near) == "41.0 % (range 40-41 %)"
+    assert pct_with_range({"coverage_pct": None, "coverage_range_pct": None}) == "-"
 
 
 def test_range_matches_a_network_built_at_each_speed():

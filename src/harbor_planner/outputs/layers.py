@@ -190,7 +190,7 @@ def write_layers_gpkg(
             written[name] = safe
     log.info(
         "wrote %s: %s",
-        path,
+        path.name,  # its folder may be a result folder's staging folder: the name alone
         ", ".join(f"{s} ({len(f):,})" for _, s, f in ready),
     )
     return written

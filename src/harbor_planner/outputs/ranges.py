@@ -21,7 +21,8 @@ def range_text(summary: dict[str, Any], lang: str = "en") -> str:
     Parameters
     ----------
     summary
-        A coverage summary; without ``coverage_range_pct`` the text is empty.
+        A coverage summary; without ``coverage_range_pct`` the text is empty, with it
+        ``None`` (``coverage.range = false``) it says that no range was measured.
     lang
         ``"en"`` or ``"zh"``.
 
@@ -30,15 +31,21 @@ def range_text(summary: dict[str, Any], lang: str = "en") -> str:
     str
 
     """
+    if summary.get("coverage_pct") is None:
+        return ""
+    if "coverage_range_pct" in summary and summary["coverage_range_pct"] is None:
+        # switched off (coverage.range = false): the figure says that it has no range
+        return "（未测范围）" if lang == "zh" else " (no range measured)"
     rng = summary.get("coverage_range_pct") or {}
     low, high = rng.get("low"), rng.get("high")
-    if summary.get("coverage_pct") is None or low is None or high is None:
+    if low is None or high is None:
         return ""
     # whole percents, rounded outwards so that the range holds the figure (5.2 %: "2-6 %")
     low_pct, high_pct = math.floor(low), math.ceil(high)
+    span = f"{low_pct}" if low_pct == high_pct else f"{low_pct}-{high_pct}"
     if lang == "zh":
-        return f"（范围 {low_pct}-{high_pct} %）"
-    return f" (range {low_pct}-{high_pct} %)"
+        return f"（范围 {span} %）"
+    return f" (range {span} %)"
 
 
 def pct_with_range(summary: dict[str, Any], lang: str = "en") -> str:

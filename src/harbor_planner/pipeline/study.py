@@ -311,7 +311,7 @@ def range_note(s: dict[str, Any]) -> str:
     text = (
         f"{pct_with_range(s)} over {len(rng['cases'])} cases"
         if rng
-        else f"{pct_with_range(s)}; no range measured (coverage.range = false)"
+        else f"{pct_with_range(s)} (coverage.range = false)"
     )
     if "dem_flat_demand_pct" in s:
         text += f"; {s['dem_flat_demand_pct']:.1f} % of the demand timed flat outside the DEM"
