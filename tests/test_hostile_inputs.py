@@ -416,3 +416,20 @@ def test_cli_in_process_on_every_hostile_file(corpus, name, capsys):
         errors = [ln for ln in out.err.splitlines() if ln.startswith("harbor-planner: error")]
         assert len(errors) == (code == 3), path.name
         assert "\x1b" not in out.out + out.err and "\x07" not in out.out + out.err
+
+
+def test_log_lines_never_echo_escapes_from_file_names(tmp_path, capsys):
+    """A station file whose name holds an escape sequence: every log line is cleaned."""
+    import shutil
+
+    from harbor_planner.scenario import demo_scenario_path
+
+    demo = demo_scenario_path().parent
+    name = "a\x1b[31mred\x1b]0;pwned\x07.csv"
+    shutil.copy(demo / "stations.csv", tmp_path / name)
+    args = ["coverage", "--network", str(demo / "yuzhong_walk.osm.bz2"), "--no-range",
+            "--stations", str(tmp_path / name), "--crs", "gcj02", "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "from ared.csv" in err and "/ared.csv: points fit the network as gcj02" in err
+    assert not any(ch in err for ch in "\x1b\x07\x9b")

@@ -227,6 +227,32 @@ def test_edits_match_offline_coverage(served):
     assert plan.figures()["coverage_pct"] != before or len(added) == 4
 
 
+def test_a_station_off_the_streets_is_named_once(tmp_path, caplog):
+    """A station placed beyond the snapping distance: one warning naming it, none on reuse."""
+    scenario = _lattice(tmp_path)
+    text = scenario.read_text("utf-8").replace('crs = "wgs84"\n', 'crs = "wgs84"\nmax_dist_m = 30\n')
+    scenario.write_text(text, "utf-8")
+    session = load_session(scenario, out_dir=tmp_path / "plan", progress=False)
+    c = TestClient(create_app(session, token=TOKEN), raise_server_exceptions=False)
+    s0 = session.plan.stations["S0"]  # 150 m east, 200 m north of the corner: on a street
+    import pyproj
+
+    to_wgs84 = pyproj.Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+    off = to_wgs84.transform(X0 + 350, Y0 + 350)  # amid four streets, 50 m from each
+    with caplog.at_level("WARNING"):
+        r = c.post("/api/stations", headers=H, json={"lon": off[0], "lat": off[1]})
+        assert r.status_code == 200, r.text
+        new_id = r.json()["station"]["id"]
+        c.get("/api/state", headers=H)  # the figures reuse the station's reach
+        c.patch("/api/stations/S0", headers=H, json={"lon": s0.lon + 1e-5, "lat": s0.lat})
+    warned = [m for m in caplog.messages if "walkable street" in m]
+    assert warned == [
+        f"serve: station {new_id} is 50 m from the nearest walkable street (more than 30 m): "
+        "it reaches no demand on foot"
+    ]
+    assert session.plan.figures()["stations_on_network"] == session.plan.figures()["stations"] - 1
+
+
 def test_optimiser_job_and_accept(served):
     session, c = served
     j = c.post("/api/optimize", headers=H, json={"n_sites": 2, "solver": "greedy"}).json()

@@ -118,10 +118,17 @@ def _build_parser() -> _Parser:
     return parser
 
 
+class _CleanFormatter(logging.Formatter):
+    """Log lines without control characters or escape sequences (file names, user text)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return clean_text(super().format(record))
+
+
 def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_CleanFormatter("%(levelname)s %(name)s: %(message)s"))
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False

@@ -121,6 +121,7 @@ def anchor_points(
     *,
     max_dist_m: float = SNAP_MAX_DIST_M,
     access_leg: bool = True,
+    warn_far: bool = True,
 ) -> Anchors:
     """Place points on the network (nearest edge), with their access legs.
 
@@ -134,9 +135,11 @@ def anchor_points(
         Points farther than this from every street are marked ``within=False``.
     access_leg
         Count the straight walk from the point to the street at the flat speed.
+    warn_far
+        Log the count of points farther than ``max_dist_m`` (see :func:`snap_points`).
 
     """
-    snap = snap_points(network, points, max_dist_m=max_dist_m)
+    snap = snap_points(network, points, max_dist_m=max_dist_m, warn_far=warn_far)
     speed = network.walk_model.speed_ms
     access = snap.edge_dist_m / speed if access_leg else np.zeros(len(snap.edge))
     return Anchors(

@@ -171,7 +171,11 @@ def nearest_edges(
 
 
 def snap_points(
-    network: WalkNetwork, points: Any, *, max_dist_m: float = SNAP_MAX_DIST_M
+    network: WalkNetwork,
+    points: Any,
+    *,
+    max_dist_m: float = SNAP_MAX_DIST_M,
+    warn_far: bool = True,
 ) -> SnapResult:
     """Snap points to their nearest node and nearest edge.
 
@@ -183,6 +187,9 @@ def snap_points(
         GeoDataFrame/GeoSeries of points with a CRS, or an ``(n, 2)`` array in the network CRS.
     max_dist_m
         Flag points farther than this from every walkable edge.
+    warn_far
+        Log a warning with the count of flagged points (callers that name each point
+        themselves turn it off).
 
     Returns
     -------
@@ -211,7 +218,7 @@ def snap_points(
         max_dist_m=float(max_dist_m),
         index=index,
     )
-    if result.n_far:
+    if result.n_far and warn_far:
         log.warning(
             "%d of %d points are farther than %g m from any walkable street (flagged)",
             result.n_far,

@@ -11,6 +11,7 @@ run offline on the same stations (``covered``, ``n_stations``, ``coverage_pct``)
 from __future__ import annotations
 
 import base64
+import logging
 import math
 import threading
 from dataclasses import dataclass, replace
@@ -33,6 +34,8 @@ from harbor_planner.settings import (
 )
 
 __all__ = ["PlanState", "PlanStation"]
+
+log = logging.getLogger(__name__)
 
 #: A change of one station: (id, before, after); ``None`` where it does not exist.
 Change = tuple[str, "PlanStation | None", "PlanStation | None"]
@@ -319,9 +322,17 @@ class PlanState:
         import geopandas as gpd
 
         pt = gpd.GeoDataFrame(geometry=gpd.points_from_xy([st.lon], [st.lat]), crs="EPSG:4326")
-        anchor = anchor_points(self.network, pt, max_dist_m=self.max_dist_m)
+        anchor = anchor_points(self.network, pt, max_dist_m=self.max_dist_m, warn_far=False)
         xy, _ = points_xy(pt, crs=self.network.crs, what="stations")
         r = self.reach.station(anchor, xy[0])
+        if not r.on_network:  # once per position: the page shows it too
+            log.warning(
+                "serve: station %s is %.0f m from the nearest walkable street (more than %g m): "
+                "it reaches no demand on foot",
+                st.station_id,
+                float(anchor.dist_m[0]),
+                self.max_dist_m,
+            )
         self.reached[st.station_id] = (key, r)
         return r
 
