@@ -428,7 +428,8 @@ def test_log_lines_never_echo_escapes_from_file_names(tmp_path, capsys):
     name = "a\x1b[31mred\x1b]0;pwned\x07.csv"
     shutil.copy(demo / "stations.csv", tmp_path / name)
     args = ["coverage", "--network", str(demo / "yuzhong_walk.osm.bz2"), "--no-range",
-            "--stations", str(tmp_path / name), "--crs", "gcj02", "--out", str(tmp_path / "o")]  # fmt: skip
+            "--stations", str(tmp_path / name), "--crs", "gcj02",
+            "--out", str(tmp_path / "o")]  # fmt: skip
     assert main(args) == 0
     err = capsys.readouterr().err
     assert "from ared.csv" in err and "/ared.csv: points fit the network as gcj02" in err

@@ -230,8 +230,8 @@ def test_edits_match_offline_coverage(served):
 def test_a_station_off_the_streets_is_named_once(tmp_path, caplog):
     """A station placed beyond the snapping distance: one warning naming it, none on reuse."""
     scenario = _lattice(tmp_path)
-    text = scenario.read_text("utf-8").replace('crs = "wgs84"\n', 'crs = "wgs84"\nmax_dist_m = 30\n')
-    scenario.write_text(text, "utf-8")
+    text = scenario.read_text("utf-8")
+    scenario.write_text(text.replace('crs = "wgs84"\n', 'crs = "wgs84"\nmax_dist_m = 30\n'))
     session = load_session(scenario, out_dir=tmp_path / "plan", progress=False)
     c = TestClient(create_app(session, token=TOKEN), raise_server_exceptions=False)
     s0 = session.plan.stations["S0"]  # 150 m east, 200 m north of the corner: on a street
