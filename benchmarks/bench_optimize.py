@@ -16,7 +16,8 @@ temporary directory that is deleted at the end (nothing is written to the reposi
 
 1. the 15-minute coverage matrix (``optimize.coverage_matrix``, existing stations folded in);
 2. greedy maximal coverage for ``--add`` new sites (``select_sites(solver="greedy")``), with
-   its proven gap (online bound);
+   its proven gap (online bound); ``greedy-steps``: the same with ``reproducible=True`` (the
+   swap search and the Lagrangian bound stopped by their steps, not their time budgets);
 3. exact maximal coverage (HiGHS) to a ``--gap`` proven gap or ``--time-limit`` seconds;
 4. a ladder of growing sub-instances (a square window of the city around its centre holding
    ``--ladder`` candidates and the demand inside it, ``p`` in proportion to ``--add``), each
@@ -72,7 +73,7 @@ GB = 1024**3
 GREEDY_TARGET_S = 30.0
 EXACT_TARGET_S = 300.0
 EXACT_TARGET_B = 8 * 1024**3
-SOLVE_STEPS = ("greedy-old", "greedy", "exact-old", "exact")
+SOLVE_STEPS = ("greedy-old", "greedy", "greedy-steps", "exact-old", "exact")
 RATIO_TARGET = 20.0
 REL = 1e-6  # objectives agree when within this relative tolerance
 
@@ -288,8 +289,9 @@ def _worker_solve(step: str, tmp: Path, args: argparse.Namespace) -> dict:
     mem = _Memory()
     t0 = time.perf_counter()
     new = not step.endswith("-old")  # "-old": the path before issue 17 (reduce=False)
-    if step.startswith("greedy"):
-        sel = select_sites(cm, n_add=args.add, solver="greedy", reduce=new)
+    if step.startswith("greedy"):  # "-steps": optimize.reproducible (no wall-clock budgets)
+        sel = select_sites(cm, n_add=args.add, solver="greedy", reduce=new,
+                           reproducible=step.endswith("-steps"))  # fmt: skip
     else:
         sel = select_sites(cm, n_add=args.add, solver="exact", mip_gap=args.gap,
                            time_limit_s=args.time_limit, reduce=new)  # fmt: skip
@@ -471,6 +473,7 @@ def _print_solve(fmt: str, step: str, r: dict, args: argparse.Namespace,
     """One solve row: the old path (``-old``: reduce=False) or the new one."""
     old = step.endswith("-old")
     path = "before issue 17" if old else "reduced + swaps + bound"
+    path = "reproducible: steps" if step.endswith("-steps") else path
     if step.startswith("greedy"):
         label = f"greedy MCLP, add {args.add:,} ({path})"
     else:
@@ -605,6 +608,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-ladder", action="store_true", help="skip the spopt comparison")
     parser.add_argument("--no-old", action="store_true",
                         help="skip the solve path before issue 17 (reduce=False)")  # fmt: skip
+    parser.add_argument("--solves", default=None,
+                        help=f"comma-separated solve steps to run (default all: "
+                        f"{','.join(SOLVE_STEPS)})")  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -635,6 +641,7 @@ def main(argv: list[str] | None = None) -> int:
         args.candidates_actual = info["candidates"]
         results: dict = {}
         steps = [s for s in SOLVE_STEPS if not (args.no_old and s.endswith("-old"))]
+        steps = [s for s in steps if args.solves is None or s in args.solves.split(",")]
         for step in ("matrix", *steps):
             print(f"running {step} ...", file=sys.stderr, flush=True)
             results[step] = _run_worker(step, tmp, args)

@@ -229,3 +229,34 @@ def test_demo_greedy_plan_is_near_the_exact_one(tmp_path, capsys):
     assert first["exact"] >= first["greedy"] - 1e-9
     last = {k: c["coverage_pct"].iloc[-1] for k, c in curves.items()}
     assert abs(last["exact"] - last["greedy"]) < 1.0
+
+
+def test_reproducible_optimize_records_its_budgets(tmp_path, capsys):
+    """``--reproducible``: run.json, summary.json and the workbook say how the search stopped."""
+    import openpyxl
+
+    from harbor_planner.scenario import demo_scenario_path
+
+    data = demo_scenario_path().parent
+    common = ["-q", "optimize", "--network", str(data / "yuzhong_walk.osm.bz2"),
+              "--stations", str(data / "stations.csv"), "--crs", "gcj02",
+              "--study-area", "渝中区", "--add", "5", "--no-range", "--spacing", "200"]  # fmt: skip
+    outs = {}
+    for name, more in (("time", []), ("steps", ["--reproducible"])):
+        outs[name] = tmp_path / name
+        assert main([*common, *more, "--out", str(outs[name])]) == 0, capsys.readouterr().err
+    summary = {k: json.loads((v / "summary.json").read_text("utf-8")) for k, v in outs.items()}
+    for name in outs:
+        assert summary[name]["solver_info"]["budgets"] == name
+    # no budget is reached on the demo: the same sites either way
+    sites = {
+        k: pd.read_csv(v / "selected_sites.csv", encoding="utf-8-sig") for k, v in outs.items()
+    }
+    pd.testing.assert_frame_equal(sites["time"], sites["steps"])
+    run = json.loads((outs["steps"] / "run.json").read_text("utf-8"))
+    assert '"reproducible": true' in json.dumps(run)
+    book = openpyxl.load_workbook(outs["steps"] / "report.xlsx")
+    rows = {r[0]: r[1] for r in book["汇总"].iter_rows(values_only=True) if r and r[0]}
+    assert rows["交换搜索与界的停止方式"] == "按步数停止（各机器结果相同）"
+    params = {r[0]: r[1] for r in book["参数"].iter_rows(values_only=True) if r and r[0]}
+    assert params["可复现求解"] == "按步数停止（各机器结果相同）"

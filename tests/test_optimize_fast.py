@@ -11,8 +11,8 @@ import pytest
 from scipy.sparse import csr_matrix
 
 from harbor_planner.optimize import CoverageMatrix, select_sites
+from harbor_planner.optimize.matrix import coverage_steps
 from harbor_planner.optimize.reduce import merge_rows
-from harbor_planner.optimize.select import coverage_steps
 from harbor_planner.optimize.solvers import gap_status
 from harbor_planner.settings import OPTIMAL_REL_GAP, STATUS_GAP_MET
 

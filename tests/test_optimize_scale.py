@@ -293,3 +293,31 @@ def test_time_budgets_that_cut_the_search_are_recorded_and_said(monkeypatch, cap
 
     rows = {label: v for _, label, v in summary_rows(cut.summary(), "zh")}
     assert rows["因时间预算提前停止的步骤"] == "交换搜索、拉格朗日界"
+
+
+def test_reproducible_plans_ignore_the_clock(monkeypatch):
+    """``reproducible``: steps, not seconds, stop the swaps and bounds (plan and gap as free)."""
+    import harbor_planner.optimize.engine as engine
+    import harbor_planner.optimize.select as select
+
+    rng = np.random.default_rng(3)  # an instance where the swap search changes greedy's plan
+    covers = rng.random((600, 120)) < 0.04
+    cm = CoverageMatrix.from_arrays(covers, rng.integers(1, 10, 600).astype(float))
+    free = select_sites(cm, n_add=8)
+    staged_free = select_sites(cm, stages=[("a", 4), ("b", 4)])
+    assert free.summary()["solver_info"]["swaps"] >= 1
+    assert free.summary()["solver_info"]["budgets"] == "time"
+    for module, name in ((engine, "SWAP_TIME_S"), (engine, "LAGRANGE_TIME_S"),
+                         (select, "LAGRANGE_TIME_S")):  # fmt: skip
+        monkeypatch.setattr(module, name, 0.0)  # a machine far too slow for the budgets
+    cut = select_sites(cm, n_add=8)
+    assert sorted(cut.selected) != sorted(free.selected) and cut.bound > free.bound
+    same = select_sites(cm, n_add=8, reproducible=True)
+    assert list(same.selected) == list(free.selected)
+    assert same.objective == free.objective and same.bound == free.bound
+    info = same.summary()["solver_info"]
+    assert info["budgets"] == "steps" and "time_budgets_hit" not in info
+    staged = select_sites(cm, stages=[("a", 4), ("b", 4)], reproducible=True)
+    assert list(staged.selected) == list(staged_free.selected)
+    assert staged.bound == staged_free.bound  # the whole plan's bound too
+    assert select_sites(cm, stages=[("a", 4), ("b", 4)]).bound > staged_free.bound

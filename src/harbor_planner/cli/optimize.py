@@ -83,6 +83,7 @@ def optimize_settings(args: argparse.Namespace) -> dict[str, Any]:
         "stages": args.stages or None,
         "solver": args.solver,
         "time_limit_s": args.time_limit,
+        "reproducible": args.reproducible,
         **_quota_settings(args, n_add),
     }
     return {k: v for k, v in values.items() if v is not None}
@@ -201,6 +202,9 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--time-limit", type=float, default=settings.TIME_LIMIT_S, metavar="S",
                    help="exact: stop after S s with the best solution "
                    f"(default {settings.TIME_LIMIT_S:g})")  # fmt: skip
+    s.add_argument("--reproducible", action="store_true", default=None,
+                   help="stop the swap search and the bound by their steps, not the clock: the "
+                   "same sites and gap on every machine (slower at city scale)")  # fmt: skip
     o.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     add_map_options(o)
     add_map_band_options(o)

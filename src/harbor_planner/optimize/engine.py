@@ -28,6 +28,7 @@ Every step's size goes into the returned ``info`` (and the log).
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import replace
 from typing import Any
@@ -99,6 +100,7 @@ def solve_max_cover(
     solver: str,
     time_limit_s: float,
     mip_gap: float,
+    reproducible: bool = False,
 ) -> tuple[Solution, dict[str, Any]]:
     """Solve one maximal-coverage stage with the reductions, local search and bounds.
 
@@ -113,6 +115,10 @@ def solve_max_cover(
     time_limit_s, mip_gap
         Exact solver's limits (split by district: each district gets ``time_limit_s`` x its
         share of the sites, at least 1 s, from when its solve starts).
+    reproducible
+        Run the swap search to its local optimum and the Lagrangian bound to its step limit
+        (``LAGRANGE_ITERATIONS``) or target gap, with no wall-clock budget: the same plan and
+        bound on every machine, however fast or busy (HiGHS keeps ``time_limit_s``).
 
     Returns
     -------
@@ -128,12 +134,11 @@ def solve_max_cover(
     t0 = time.perf_counter()
     parts, why = decomposable(problem, n_add)
     if not parts or len(parts) < 2:
-        sol, info = _solve_one(problem, n_add, solver, t0 + time_limit_s, mip_gap)
+        sol, info = _solve_one(problem, n_add, solver, t0 + time_limit_s, mip_gap, reproducible)
         info["decomposition"] = why or "one district"
         return sol, info
-    tasks, cols = district_tasks(
-        problem, parts, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
-    )
+    tasks, cols = district_tasks(problem, parts, solver=solver, time_limit_s=time_limit_s,
+                                 mip_gap=mip_gap, reproducible=reproducible)  # fmt: skip
     results = run_district_tasks(solve_district, tasks)
     for r in results:
         log.info("district %s: %s, %.2f s on %s", r.name, r.solution.status, r.seconds, r.worker)
@@ -159,6 +164,7 @@ def district_tasks(
     solver: str,
     time_limit_s: float,
     mip_gap: float,
+    reproducible: bool = False,
 ) -> tuple[list[DistrictTask], list[IntArray]]:
     """One task per district of a split stage: its own candidates and the rows they touch.
 
@@ -174,7 +180,7 @@ def district_tasks(
         The stage's problem (with district codes; :func:`decomposable` said it splits).
     parts
         Sites per district code.
-    solver, time_limit_s, mip_gap
+    solver, time_limit_s, mip_gap, reproducible
         As for :func:`solve_max_cover`.
 
     Returns
@@ -210,7 +216,7 @@ def district_tasks(
         )
         name = names[d] if names is not None and 0 <= d < len(names) else f"district {d}"
         share = max(time_limit_s * q / n_add, 1.0) if n_add else 1.0
-        tasks.append(DistrictTask(name, part, q, solver, share, mip_gap))
+        tasks.append(DistrictTask(name, part, q, solver, share, mip_gap, reproducible))
         cols.append(c.astype(np.int64))
     return tasks, cols
 
@@ -230,7 +236,9 @@ def solve_district(task: DistrictTask) -> tuple[Solution, dict[str, Any]]:
 
     """
     deadline = time.perf_counter() + task.time_limit_s
-    return _solve_one(task.problem, task.n_add, task.solver, deadline, task.mip_gap)
+    return _solve_one(
+        task.problem, task.n_add, task.solver, deadline, task.mip_gap, task.reproducible
+    )
 
 
 def _mixed_status(statuses: set[str]) -> str:
@@ -241,12 +249,14 @@ def _mixed_status(statuses: set[str]) -> str:
 
 
 def _sum_infos(infos: list[dict[str, Any]]) -> dict[str, Any]:
-    """Counts added over the parts; other entries from the first part."""
+    """Counts added over the parts, lists joined; other entries from the first part."""
     out: dict[str, Any] = {}
     for info in infos:
         for k, v in info.items():
             if isinstance(v, int | float) and not isinstance(v, bool):
                 out[k] = out.get(k, 0) + v
+            elif isinstance(v, list):  # e.g. the time budgets any part reached
+                out[k] = [*out.get(k, []), *(x for x in v if x not in out.get(k, []))]
             else:
                 out.setdefault(k, v)
     return out
@@ -278,7 +288,8 @@ def _budgets_hit(info: dict[str, Any], hit: list[str], swap_s: float, lag_s: flo
     log.warning(
         "optimizer: the %s stopped at %s time budget (swaps %g s, bound %g s): the plan "
         "and its proven gap hold, but a faster or busier machine may find other sites or "
-        "another gap",
+        "another gap (optimize.reproducible = true, or --reproducible: the same on every "
+        "machine)",
         " and the ".join(hit),
         "its" if len(hit) == 1 else "their",
         swap_s,
@@ -286,10 +297,30 @@ def _budgets_hit(info: dict[str, Any], hit: list[str], swap_s: float, lag_s: flo
     )
 
 
+def _budgets(solver: str, reproducible: bool, info: dict[str, Any]) -> tuple[float, float]:
+    """Wall-clock budgets of the swap search and the Lagrangian bound (seconds).
+
+    None (infinite) when ``reproducible``: the steps alone stop them (recorded as
+    ``solver_info.budgets``: ``"steps"`` or ``"time"``).
+    """
+    info["budgets"] = "steps" if reproducible else "time"
+    if reproducible:
+        return math.inf, math.inf
+    if solver == "exact":
+        return SWAP_TIME_EXACT_S, LAGRANGE_TIME_EXACT_S
+    return SWAP_TIME_S, LAGRANGE_TIME_S
+
+
 def _heuristic(
-    small: Problem, n_add: int, solver: str, mip_gap: float, info: dict[str, Any]
+    small: Problem,
+    n_add: int,
+    solver: str,
+    mip_gap: float,
+    info: dict[str, Any],
+    reproducible: bool = False,
 ) -> tuple[Solution | None, Any]:
     """Greedy, swaps and the Lagrangian bound on the shrunk problem."""
+    swap_s, lag_s = _budgets(solver, reproducible, info)
     t0 = time.perf_counter()
     try:
         sol = greedy_mclp(small, n_add)
@@ -302,9 +333,6 @@ def _heuristic(
     t1 = time.perf_counter()
     info["time_greedy_s"] = round(t1 - t0, 3)
     best, obj = sol.selected, sol.objective
-    exact = solver == "exact"
-    swap_s = SWAP_TIME_EXACT_S if exact else SWAP_TIME_S
-    lag_s = LAGRANGE_TIME_EXACT_S if exact else LAGRANGE_TIME_S
     if (small.row_need() <= 1).all():
         best, obj, swaps = swap_search(small, best, time_s=swap_s)
         info["swaps"] = swaps
@@ -355,13 +383,18 @@ def _info_text(info: dict[str, Any]) -> str:
 
 
 def _solve_one(
-    problem: Problem, n_add: int, solver: str, deadline: float, mip_gap: float
+    problem: Problem,
+    n_add: int,
+    solver: str,
+    deadline: float,
+    mip_gap: float,
+    reproducible: bool = False,
 ) -> tuple[Solution, dict[str, Any]]:
     """Shrink, heuristics and bound, then (``exact``) HiGHS on what the bound leaves open."""
     t0 = time.perf_counter()
     info: dict[str, Any] = {"columns": int(problem.n_candidates)}
     small, cols = _shrink(problem, n_add, info)
-    sol, lag = _heuristic(small, n_add, solver, mip_gap, info)
+    sol, lag = _heuristic(small, n_add, solver, mip_gap, info, reproducible)
     open_gap = sol is None or sol.gap > mip_gap
     open_gap = open_gap or (sol.gap > 1e-9 and small.n_candidates <= EXACT_SMALL_COLUMNS)
     if solver == "exact" and open_gap:

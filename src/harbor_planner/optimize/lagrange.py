@@ -255,14 +255,21 @@ def lagrangian_bound(
     )
 
 
-def whole_plan_bound(problem: Problem, n_add: int, *, chosen: IntArray, objective: float) -> float:
+def whole_plan_bound(
+    problem: Problem,
+    n_add: int,
+    *,
+    chosen: IntArray,
+    objective: float,
+    time_s: float = LAGRANGE_TIME_S,
+) -> float:
     """A proven upper bound on what a staged plan's sites could cover chosen all at once.
 
     A stage's bound holds given the stages before it. The staged plan is also one plan of
     ``n_add`` sites under the same rules, so the Lagrangian bound of that one-shot problem
     (spacing and budget relaxed, which only raises it) bounds it: the gap then says how far
     the roll-out is from the best ``n_add`` sites chosen together. The subgradient steps run
-    to a 0.01 % gap or ``LAGRANGE_TIME_S``, whichever comes first.
+    to a 0.01 % gap, ``LAGRANGE_ITERATIONS`` or ``time_s``, whichever comes first.
 
     Parameters
     ----------
@@ -272,6 +279,8 @@ def whole_plan_bound(problem: Problem, n_add: int, *, chosen: IntArray, objectiv
         All the stages' sites.
     chosen, objective
         The staged plan's sites (positions) and the weight they newly cover.
+    time_s
+        Time budget of the subgradient steps (``math.inf``: the steps alone stop them).
 
     Returns
     -------
@@ -280,5 +289,5 @@ def whole_plan_bound(problem: Problem, n_add: int, *, chosen: IntArray, objectiv
 
     """
     lag = lagrangian_bound(problem, n_add, best_objective=objective,
-                           start=np.asarray(chosen, dtype=np.int64))  # fmt: skip
+                           start=np.asarray(chosen, dtype=np.int64), time_s=time_s)  # fmt: skip
     return max(float(lag.bound), float(objective))

@@ -34,10 +34,17 @@ from harbor_planner.network import (
     reachability_chunks,
 )
 from harbor_planner.network.pairs import PairRequest, find_matrices, pairs_are_local
+from harbor_planner.optimize.reduce import segment_ranges
 from harbor_planner.resources import check_memory, coverage_matrix_bytes
 from harbor_planner.settings import COVERAGE_CHUNK_SOURCES, MINUTES, SNAP_MAX_DIST_M
 
-__all__ = ["CoverageMatrix", "WalkSpacing", "assemble_columns", "coverage_matrix"]
+__all__ = [
+    "CoverageMatrix",
+    "WalkSpacing",
+    "assemble_columns",
+    "coverage_matrix",
+    "coverage_steps",
+]
 
 log = logging.getLogger(__name__)
 
@@ -492,3 +499,30 @@ def _walk_spacing(
         int(near.sum()),
     )
     return WalkSpacing(dist_m=float(dist_m), conflicts=pairs, near_existing=near)
+
+
+def coverage_steps(
+    cm: CoverageMatrix, chosen: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Single and double covered weight after each site of ``chosen`` is added, in order.
+
+    Vectorised: every (row, site) entry of the chosen columns is sorted by row, then by the
+    site's rank; a row becomes single (double) covered at the entry that brings its existing
+    count to 1 (2).
+    """
+    k = len(chosen)
+    if k == 0:
+        return np.zeros(0), np.zeros(0)
+    a = cm.covers.tocsc()
+    lengths = np.diff(a.indptr)[chosen]
+    rows = a.indices[segment_ranges(a.indptr[chosen], lengths)].astype(np.int64)
+    rank = np.repeat(np.arange(k, dtype=np.int64), lengths)
+    order = np.lexsort((rank, rows))
+    rows, rank = rows[order], rank[order]
+    first = np.searchsorted(rows, rows, side="left")
+    nth = np.arange(len(rows)) - first + cm.existing_count[rows]  # covers before this entry
+    w = cm.weights[rows]
+    single = cm.covered_weight_before + np.cumsum(np.bincount(rank[nth == 0], w[nth == 0], k))
+    double_before = float(cm.weights[cm.existing_count >= 2].sum())
+    double = double_before + np.cumsum(np.bincount(rank[nth == 1], w[nth == 1], k))
+    return single, double

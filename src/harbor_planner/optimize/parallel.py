@@ -70,6 +70,8 @@ class DistrictTask:
         As for :func:`~harbor_planner.optimize.engine.solve_max_cover`.
     time_limit_s
         Its time share, from when its solve starts.
+    reproducible
+        Stop the swap search and the Lagrangian bound by their steps, not the clock.
 
     """
 
@@ -79,6 +81,7 @@ class DistrictTask:
     solver: str
     time_limit_s: float
     mip_gap: float
+    reproducible: bool = False
 
 
 @dataclass(frozen=True)

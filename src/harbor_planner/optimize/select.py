@@ -11,6 +11,7 @@ one stage after the other, each building on the sites of the stages before.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -25,9 +26,9 @@ from scipy.spatial import cKDTree
 from harbor_planner.errors import InfeasibleError, InputDataError
 from harbor_planner.optimize.engine import solve_max_cover
 from harbor_planner.optimize.lagrange import whole_plan_bound
-from harbor_planner.optimize.matrix import CoverageMatrix
+from harbor_planner.optimize.matrix import CoverageMatrix, coverage_steps
 from harbor_planner.optimize.quotas import quota_arrays
-from harbor_planner.optimize.reduce import reduce_rows, segment_ranges
+from harbor_planner.optimize.reduce import reduce_rows
 from harbor_planner.optimize.solvers import (
     Problem,
     Solution,
@@ -37,6 +38,7 @@ from harbor_planner.optimize.solvers import (
     milp,
 )
 from harbor_planner.settings import (
+    LAGRANGE_TIME_S,
     MIP_GAP,
     OPTIMIZE_MODES,
     SOLVERS,
@@ -268,6 +270,7 @@ def select_sites(
     stages: Sequence[tuple[str, int]] | None = None,
     min_cover: int = 1,
     reduce: bool = True,
+    reproducible: bool = False,
 ) -> SiteSelection:
     """Choose new sites: maximal coverage (``n_add`` sites) or set cover (``target_pct``).
 
@@ -309,6 +312,11 @@ def select_sites(
         it by Lagrangian relaxation, split by district when the quotas allow, and give HiGHS
         only what the bound leaves open (``False``: greedy and HiGHS on the row-reduced
         problem, as before; for comparison).
+    reproducible
+        ``max-cover`` with ``reduce``: stop the swap search and the Lagrangian bounds by
+        their steps, not by wall-clock budgets, so that every machine finds the same sites
+        and gap (slower at city scale; see
+        :func:`~harbor_planner.optimize.engine.solve_max_cover`).
 
     Raises
     ------
@@ -347,6 +355,7 @@ def select_sites(
         time_limit_s=time_limit_s,
         mip_gap=mip_gap,
         reduce=reduce,
+        reproducible=reproducible,
     )
     return _max_cover_selection(cm, staged, len(stages), solver, t0, min_cover)
 
@@ -556,17 +565,17 @@ def _stage_problem(
 
 
 def _solve_stage(
-    problem: Problem, n: int, solver: str, time_limit_s: float, mip_gap: float, reduce: bool
-) -> tuple[Solution, dict[str, Any]]:
+    problem: Problem, n: int, solver: str, time_limit_s: float, mip_gap: float, reduce: bool,
+    reproducible: bool,
+) -> tuple[Solution, dict[str, Any]]:  # fmt: skip
     """Greedy, then (``exact``) HiGHS warm-started from it, ranked by greedy addition.
 
     With ``reduce``, :func:`~harbor_planner.optimize.engine.solve_max_cover` (reductions,
     swaps, Lagrangian bound, district split) instead.
     """
     if reduce:
-        sol, info = solve_max_cover(
-            problem, n, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap
-        )
+        sol, info = solve_max_cover(problem, n, solver=solver, time_limit_s=time_limit_s,
+                                    mip_gap=mip_gap, reproducible=reproducible)  # fmt: skip
         t0 = time.perf_counter()
         ranked = _rank(problem, sol)
         info["time_rank_s"] = round(time.perf_counter() - t0, 3)
@@ -594,6 +603,7 @@ def _solve_stages(
     time_limit_s: float,
     mip_gap: float,
     reduce: bool = True,
+    reproducible: bool = False,
 ) -> _Staged:
     """Solve the stages one after the other, each building on the sites before."""
     t0 = time.perf_counter()
@@ -609,7 +619,7 @@ def _solve_stages(
         problem = _stage_problem(
             cover, weight, np.maximum(need - got, 0), rules, staged.chosen, last=done == n_add
         )
-        sol, info = _solve_stage(problem, n, solver, time_limit_s, mip_gap, reduce)
+        sol, info = _solve_stage(problem, n, solver, time_limit_s, mip_gap, reduce, reproducible)
         if len(stages) == 1:
             staged.info.update(info)
         elif info:
@@ -620,8 +630,9 @@ def _solve_stages(
     if len(stages) > 1:
         whole = _stage_problem(cover, weight, need, rules, [], last=True)
         staged.bound_total = whole_plan_bound(
-            whole, n_add, chosen=np.asarray(staged.chosen), objective=float(np.sum(staged.gains))
-        )
+            whole, n_add, chosen=np.asarray(staged.chosen), objective=float(np.sum(staged.gains)),
+            time_s=math.inf if reproducible else LAGRANGE_TIME_S,
+        )  # fmt: skip
         staged.info["bound_scope"] = f"the best plan of all {n_add} sites at once"
     return staged
 
@@ -647,31 +658,6 @@ def _max_cover_selection(
     return _selection(cm, staged.chosen, staged.gains, staged.labels, cm.covered_weight_before,
                       added, bound, _gap(bound, added), solver, status, "max-cover", t0,
                       min_cover=min_cover, info=staged.info)  # fmt: skip
-
-
-def coverage_steps(cm: CoverageMatrix, chosen: IntArray) -> tuple[FloatArray, FloatArray]:
-    """Single and double covered weight after each site of ``chosen`` is added, in order.
-
-    Vectorised: every (row, site) entry of the chosen columns is sorted by row, then by the
-    site's rank; a row becomes single (double) covered at the entry that brings its existing
-    count to 1 (2).
-    """
-    k = len(chosen)
-    if k == 0:
-        return np.zeros(0), np.zeros(0)
-    a = cm.covers.tocsc()
-    lengths = np.diff(a.indptr)[chosen]
-    rows = a.indices[segment_ranges(a.indptr[chosen], lengths)].astype(np.int64)
-    rank = np.repeat(np.arange(k, dtype=np.int64), lengths)
-    order = np.lexsort((rank, rows))
-    rows, rank = rows[order], rank[order]
-    first = np.searchsorted(rows, rows, side="left")
-    nth = np.arange(len(rows)) - first + cm.existing_count[rows]  # covers before this entry
-    w = cm.weights[rows]
-    single = cm.covered_weight_before + np.cumsum(np.bincount(rank[nth == 0], w[nth == 0], k))
-    double_before = float(cm.weights[cm.existing_count >= 2].sum())
-    double = double_before + np.cumsum(np.bincount(rank[nth == 1], w[nth == 1], k))
-    return single, double
 
 
 def _gap(bound: float, objective: float) -> float:

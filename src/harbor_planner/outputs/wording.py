@@ -204,6 +204,13 @@ def road_class_text(value: Any) -> str:
     return name + ("连接道" if link else "")
 
 
+#: ``solver_info.budgets`` in words.
+_BUDGETS = {
+    "steps": ("按步数停止（各机器结果相同）", "by their steps (the same on every machine)"),
+    "time": ("按时间预算停止", "by time budgets"),
+}
+
+
 def _value(key: str, value: Any, lang: str) -> Any:
     """A summary value in ``lang``: numbers stay numbers, words become words."""
     last = key.rsplit(".", 1)[-1]
@@ -218,6 +225,8 @@ def _value(key: str, value: Any, lang: str) -> Any:
     if last == "time_budgets_hit" and lang == "zh":
         return "、".join({"swap search": "交换搜索", "Lagrangian bound": "拉格朗日界"}.get(v, v)
                         for v in value)  # fmt: skip
+    if last == "budgets":  # what stopped the swap search and the bound
+        return _pick(_BUDGETS.get(value, (value, value)), lang)
     if last == "bound_scope" and lang == "zh":  # "the best plan of all N sites at once"
         n = re.search(r"\d+", str(value))
         return f"一次选出全部 {n.group()} 处的最优方案" if n else value
@@ -356,7 +365,7 @@ _PARAM_ZH = {
     "candidates": "候选点位", "mode": "选址模式", "add": "新增站点数", "target": "目标覆盖率",
     "solver": "求解器", "time_limit": "求解时间上限", "spacing": "站点最小间距",
     "quota": "区县配额", "budget": "预算", "stages": "分期", "exclude": "排除区域",
-    "out": "输出目录", "basemap": "底图", "lang": "语言",
+    "out": "输出目录", "basemap": "底图", "lang": "语言", "reproducible": "可复现求解",
 }  # fmt: skip
 _PARAM_EN = {
     "title": "Scenario", "network": "Network", "walk_model": "Walk model", "dem": "Elevation (DEM)",
@@ -366,7 +375,7 @@ _PARAM_EN = {
     "mode": "Mode", "add": "Sites to add", "target": "Target coverage", "solver": "Solver",
     "time_limit": "Solver time limit", "spacing": "Minimum spacing", "quota": "District quotas",
     "budget": "Budget", "stages": "Stages", "exclude": "Excluded areas", "out": "Output folder",
-    "basemap": "Basemap", "lang": "Language",
+    "basemap": "Basemap", "lang": "Language", "reproducible": "Reproducible solve",
 }  # fmt: skip
 
 
@@ -423,6 +432,8 @@ def _optimize_rows(o: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
             rows.append((key, _file_name(v) if isinstance(v, str) else v))
     if o.get("stages"):
         rows.append(("stages", w["sep"].join(str(s) for s in o["stages"])))
+    if o.get("reproducible"):
+        rows.append(("reproducible", _value("solver_info.budgets", "steps", lang)))
     return rows
 
 

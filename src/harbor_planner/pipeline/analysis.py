@@ -142,6 +142,7 @@ def plan(
         budget=opt.budget,
         stages=opt.stage_list,
         min_cover=opt.min_cover,
+        reproducible=opt.reproducible,
     )
 
 

@@ -289,6 +289,9 @@ class OptimizeConfig:
         exact: time limit per stage.
     mip_gap
         exact: relative gap to stop at.
+    reproducible
+        Stop the swap search and the Lagrangian bounds by their steps instead of their
+        wall-clock budgets: the same sites and gap on every machine, slower at city scale.
 
     """
 
@@ -311,6 +314,7 @@ class OptimizeConfig:
     solver: Literal[settings.SOLVERS] = "greedy"
     time_limit_s: float = settings.TIME_LIMIT_S
     mip_gap: float = settings.MIP_GAP
+    reproducible: bool = False
 
     @property
     def stage_list(self) -> list[tuple[str, int]] | None:
