@@ -320,4 +320,11 @@ def test_reproducible_plans_ignore_the_clock(monkeypatch):
     staged = select_sites(cm, stages=[("a", 4), ("b", 4)], reproducible=True)
     assert list(staged.selected) == list(staged_free.selected)
     assert staged.bound == staged_free.bound  # the whole plan's bound too
-    assert select_sites(cm, stages=[("a", 4), ("b", 4)]).bound > staged_free.bound
+    info = staged.summary()["solver_info"]  # a staged plan's, at its top level too
+    assert info["budgets"] == "steps" and "time_budgets_hit" not in info
+    staged_cut = select_sites(cm, stages=[("a", 4), ("b", 4)])
+    assert staged_cut.bound > staged_free.bound
+    hit = staged_cut.summary()["solver_info"]["time_budgets_hit"]
+    assert set(hit) == {"swap search", "Lagrangian bound", "whole-plan bound"}
+    assert staged_free.summary()["solver_info"]["budgets"] == "time"
+    assert "time_budgets_hit" not in staged_free.summary()["solver_info"]

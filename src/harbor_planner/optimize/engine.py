@@ -351,10 +351,10 @@ def _heuristic(
         else:
             best, obj, more = lag.selected, lag.objective, 0
         info["swaps"] = info.get("swaps", 0) + more
-    hit = [name for name, spent, budget in (
-        ("swap search", max(t2 - t1, time.perf_counter() - t3), swap_s),
-        ("Lagrangian bound", t3 - t2, lag_s),
-    ) if spent >= budget]  # fmt: skip
+    hit = [name for name, stopped in (
+        ("swap search", max(t2 - t1, time.perf_counter() - t3) >= swap_s),
+        ("Lagrangian bound", lag.timed_out),
+    ) if stopped]  # fmt: skip
     if hit:
         _budgets_hit(info, hit, swap_s, lag_s)
     bound = min(sol.bound, lag.bound)

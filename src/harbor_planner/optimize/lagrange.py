@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +62,9 @@ class LagrangeResult:
         Its newly covered weight.
     iterations
         Subgradient steps taken.
+    timed_out
+        Whether the time budget stopped the steps (rather than the step limit, the target
+        gap or the step size).
 
     """
 
@@ -71,6 +74,7 @@ class LagrangeResult:
     selected: IntArray | None
     objective: float
     iterations: int
+    timed_out: bool = False
 
 
 def top_choice(
@@ -206,6 +210,7 @@ def lagrangian_bound(
     best_l, best_u = np.inf, u.copy()
     theta, stall, steps = _THETA0, 0, 0
     prev = np.zeros_like(u)  # the last direction (deflected subgradient)
+    timed_out = False
     for k in range(1, iterations + 1):
         steps = k
         c = np.asarray(at @ u.astype(np.float32), dtype=np.float64)
@@ -225,6 +230,7 @@ def lagrangian_bound(
         if best_l - lb <= target_gap * best_l or theta < 1e-3:
             break
         if time.perf_counter() - t0 > time_s:
+            timed_out = k < iterations
             break
         g = _hits(a, x) - need * open_row
         g = g + _DEFLECT * prev
@@ -252,6 +258,7 @@ def lagrangian_bound(
         selected=best_sel,
         objective=lb,
         iterations=steps,
+        timed_out=timed_out,
     )
 
 
@@ -262,7 +269,7 @@ def whole_plan_bound(
     chosen: IntArray,
     objective: float,
     time_s: float = LAGRANGE_TIME_S,
-) -> float:
+) -> LagrangeResult:
     """A proven upper bound on what a staged plan's sites could cover chosen all at once.
 
     A stage's bound holds given the stages before it. The staged plan is also one plan of
@@ -284,10 +291,10 @@ def whole_plan_bound(
 
     Returns
     -------
-    float
-        At least ``objective``.
+    LagrangeResult
+        Its ``bound`` raised to at least ``objective``.
 
     """
     lag = lagrangian_bound(problem, n_add, best_objective=objective,
                            start=np.asarray(chosen, dtype=np.int64), time_s=time_s)  # fmt: skip
-    return max(float(lag.bound), float(objective))
+    return replace(lag, bound=max(float(lag.bound), float(objective)))

@@ -624,17 +624,34 @@ def _solve_stages(
             staged.info.update(info)
         elif info:
             staged.info.setdefault("stages", []).append({"stage": label, **info})
+            _note_budgets(staged.info, info)
         staged.add(label, sol)
         if len(sol.selected):
             got += np.diff(cover[:, sol.selected].tocsr().indptr)
     if len(stages) > 1:
         whole = _stage_problem(cover, weight, need, rules, [], last=True)
-        staged.bound_total = whole_plan_bound(
+        lag = whole_plan_bound(
             whole, n_add, chosen=np.asarray(staged.chosen), objective=float(np.sum(staged.gains)),
             time_s=math.inf if reproducible else LAGRANGE_TIME_S,
         )  # fmt: skip
+        staged.bound_total = lag.bound
         staged.info["bound_scope"] = f"the best plan of all {n_add} sites at once"
+        if lag.timed_out:
+            _note_budgets(staged.info, {"time_budgets_hit": ["whole-plan bound"]})
+            log.warning("optimizer: the whole plan's bound stopped at its time budget (%g s): "
+                        "another machine may state another gap (optimize.reproducible = true: "
+                        "the same everywhere)", LAGRANGE_TIME_S)  # fmt: skip
     return staged
+
+
+def _note_budgets(total: dict[str, Any], info: dict[str, Any]) -> None:
+    """A staged plan's ``budgets`` and every time budget a stage reached, at its top level."""
+    if "budgets" in info:
+        total["budgets"] = info["budgets"]
+    hit = total.get("time_budgets_hit", [])
+    hit += [h for h in info.get("time_budgets_hit", []) if h not in hit]
+    if hit:
+        total["time_budgets_hit"] = hit
 
 
 def _max_cover_selection(

@@ -223,8 +223,9 @@ def _value(key: str, value: Any, lang: str) -> Any:
     if last == "demand_spec":
         return _spec_text(value, lang)
     if last == "time_budgets_hit" and lang == "zh":
-        return "、".join({"swap search": "交换搜索", "Lagrangian bound": "拉格朗日界"}.get(v, v)
-                        for v in value)  # fmt: skip
+        zh = {"swap search": "交换搜索", "Lagrangian bound": "拉格朗日界",
+              "whole-plan bound": "全方案上界"}  # fmt: skip
+        return "、".join(zh.get(v, v) for v in value)
     if last == "budgets":  # what stopped the swap search and the bound
         return _pick(_BUDGETS.get(value, (value, value)), lang)
     if last == "bound_scope" and lang == "zh":  # "the best plan of all N sites at once"
