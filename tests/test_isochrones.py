@@ -488,3 +488,44 @@ def test_straight_line_circles_equal_a_brute_force_search():
     want = cdist(dem_xy, st_xy[on]).min(axis=1) <= radius
     assert np.array_equal(got, want)
     assert got[-8:-3].all() and 0 < got.sum() < len(got)
+
+
+def test_a_source_on_a_loop_edge_leaves_by_its_shorter_side(tmp_path):
+    """A station on a street that returns to its own node (u == v): the nearer way out.
+
+    A 1 km street ends at a node with an 800 m loop; the station stands on the loop 80 m
+    from that node one way and 720 m the other way: at 1.25 m/s it reaches the node in 64 s
+    (not 64 + 576 s, the sum of its two links), and a point 990 m down the street in 856 s.
+    """
+    from harbor_planner.network import loop_links
+    from harbor_planner.serve.reach import DemandReach
+
+    x0, y0 = 640000.0, 3270000.0
+    ring = [[x0 + 1000, y0], [x0 + 1000, y0 + 200], [x0 + 1200, y0 + 200], [x0 + 1200, y0],
+            [x0 + 1000, y0]]  # fmt: skip
+    feats = [{"type": "Feature", "properties": {"highway": "residential"},
+              "geometry": {"type": "LineString", "coordinates": c}}
+             for c in ([[x0, y0], [x0 + 1000, y0]], ring)]  # fmt: skip
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32648"}}
+    path = tmp_path / "loop.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": feats}))
+    net = build_network(path, progress=False)
+    loop = net.edges.index[net.edges["u"] == net.edges["v"]]
+    assert len(loop) == 1 and net.edges.loc[loop[0], "length_m"] == pytest.approx(800.0)
+    node = int(net.edges.loc[loop[0], "u"])
+    st = gpd.GeoDataFrame({"station_id": ["L"]}, geometry=gpd.points_from_xy([x0 + 1000],
+                          [y0 + 80]), crs="EPSG:32648")  # fmt: skip
+    a = anchor_points(net, st)
+    nodes, times = reachability(net, a, minutes=15).times(0)
+    assert times[nodes == node][0] == pytest.approx(64.0)
+    np.testing.assert_allclose(times[np.argsort(nodes)], nearest_station(net, a).time_s)
+    demand = gpd.GeoDataFrame({"weight": [1.0, 1.0]}, geometry=gpd.points_from_xy(
+        [x0 + 10, x0 + 1200], [y0, y0 + 150]), crs="EPSG:32648")  # fmt: skip
+    cov = coverage(net, st, demand, minutes=15)
+    assert cov.demand["covered"].tolist() == [True, True]  # 856 s and 64 + 280 / 1.25 s
+    assert cov.demand["n_stations"].tolist() == [1, 1]  # the pairs agree with the times
+    d = anchor_points(net, demand)
+    reach = DemandReach(net, d, np.c_[demand.geometry.x, demand.geometry.y], minutes=15)
+    assert reach.station(a, np.array([x0 + 1000, y0 + 80])).walk.tolist() == [0, 1]
+    both = loop_links(np.array([[3, 3], [3, 4]]), np.array([[5.0, 2.0], [5.0, 2.0]]))
+    assert both.tolist() == [[2.0, np.inf], [5.0, 2.0]]

@@ -45,6 +45,7 @@ __all__ = [
     "arrival_times",
     "index_points",
     "limit_seconds",
+    "loop_links",
     "pairs_within",
     "reachability",
     "reachability_chunks",
@@ -247,7 +248,36 @@ def _source_links(network: WalkNetwork, anchors: Anchors) -> tuple[IntArray, Flo
         )
     t = np.maximum(np.nan_to_num(t, nan=np.inf), _EPS_S)
     t[~anchors.within] = np.inf
-    return ends.astype(np.int64), t
+    return ends.astype(np.int64), loop_links(ends, t)
+
+
+def loop_links(ends: IntArray, link_t: FloatArray) -> FloatArray:
+    """Links of anchors on loop edges (both ends one node) merged into the shorter one.
+
+    A sparse matrix built from ``(source, node, time)`` triplets adds duplicate entries, so
+    the two links of an anchor on an edge from a node back to itself would reach that node
+    in the sum of their times; the shorter link is kept and the other set to ``inf``.
+
+    Parameters
+    ----------
+    ends
+        ``(n, 2)`` end nodes of each anchor's edge.
+    link_t
+        ``(n, 2)`` times from each anchor to those ends, seconds.
+
+    Returns
+    -------
+    ndarray
+        ``link_t`` (a copy where an anchor lies on a loop).
+
+    """
+    loop = ends[:, 0] == ends[:, 1]
+    if not loop.any():
+        return link_t
+    out = link_t.copy()
+    out[loop, 0] = link_t[loop].min(axis=1)
+    out[loop, 1] = np.inf
+    return out
 
 
 def speed_bound_ms(network: WalkNetwork) -> float:

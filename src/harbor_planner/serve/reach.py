@@ -21,7 +21,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from harbor_planner.network import Anchors, WalkNetwork, limit_seconds
+from harbor_planner.network import Anchors, WalkNetwork, limit_seconds, loop_links
 
 __all__ = ["DemandReach", "StationReach"]
 
@@ -151,6 +151,7 @@ class DemandReach:
         access, frac = float(a.access_s[0]), float(a.frac[0])
         link = np.array([access + frac * self.tb[edge], access + (1.0 - frac) * self.tf[edge]])
         link = np.maximum(np.nan_to_num(link, nan=np.inf), EPS_S)
+        link = loop_links(np.array([[u, v]]), link[None, :])[0]  # one link on a loop edge
         pt = a.xy(self.network)[0]
         near = np.asarray(self.tree.query_ball_point(pt, r=self.radius_m), dtype=np.int64)
         nodes = np.unique(np.concatenate([near, [u, v]]))
