@@ -439,3 +439,16 @@ def test_backup_coverage_prefers_a_second_cover():
     assert list(select_sites(cm, n_add=1, min_cover=2).site_ids) == ["a"]  # backup counts
     with pytest.raises(InputDataError, match="min_cover"):
         select_sites(cm, n_add=1, min_cover=0)
+
+
+def test_spacing_allows_sites_exactly_the_spacing_apart():
+    """``min_spacing_m`` is the least distance kept: exactly that far is allowed, closer is not,
+    between new sites as against existing stations."""
+    covers = np.eye(4, dtype=bool)  # each candidate covers its own demand point
+    xy = np.array([[0.0, 0.0], [300.0, 0.0], [600.0, 0.0], [899.9, 0.0]])
+    cm = CoverageMatrix.from_arrays(covers, np.ones(4), candidate_xy=xy,
+                                    existing_xy=np.array([[300.0, 300.0]]))  # fmt: skip
+    sel = select_sites(cm, n_add=3, min_spacing_m=300.0, solver="exact")
+    assert sorted(int(i) for i in sel.selected) == [0, 1, 2]  # 300 m apart, 300 m from the station
+    with pytest.raises(InfeasibleError):
+        select_sites(cm, n_add=4, min_spacing_m=300.0, solver="exact")  # 899.9 is 299.9 m from 600

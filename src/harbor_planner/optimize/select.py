@@ -205,7 +205,11 @@ def _reduce(cm: CoverageMatrix, level: int = 1) -> tuple[Any, FloatArray, IntArr
 
 
 def _conflicts(xy: FloatArray, min_spacing_m: float) -> csr_matrix:
+    """Candidate pairs closer than ``min_spacing_m`` (exactly that far apart is allowed)."""
     pairs = cKDTree(xy).query_pairs(min_spacing_m, output_type="ndarray")
+    if len(pairs):  # query_pairs includes pairs at exactly the radius
+        gap = np.hypot(*(xy[pairs[:, 0]] - xy[pairs[:, 1]]).T)
+        pairs = pairs[gap < min_spacing_m]
     n = len(xy)
     if len(pairs) == 0:
         return csr_matrix((n, n), dtype=bool)
