@@ -30,7 +30,7 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     sites = pd.read_csv(out / "selected_sites.csv", encoding="utf-8-sig")
     assert (sites["district"] == "渝中区").all()
     text = capsys.readouterr().out
-    assert f"{cov['coverage_pct']:.1f} %" in text
+    assert f"{cov['coverage_pct']:.1f} %" in text  # 58.89: either way of rounding
     assert "渝中区" in text and "示意" in text and "© OpenStreetMap contributors, ODbL" in text
     # the staged plan has a proven gap: against the best plan of all its sites at once
     n = plan["sites_added"]
@@ -39,6 +39,10 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     assert f"(against the best plan of all {n} sites at once)" in text
     report = (out / "report.html").read_text("utf-8")
     assert f"（相对一次选出全部 {n} 处的最优方案）" in report
+    from harbor_planner._text import pct1
+
+    for scope in cov["coverage_by_status"]:  # one decimal, from the two the tables give
+        assert f"{pct1(scope['coverage_pct'])}%" in report.replace(" %", "%"), scope
     book = pd.read_excel(out / "report.xlsx", sheet_name="汇总")  # the workbook says it too
     rows = dict(zip(book.iloc[:, 0], book.iloc[:, 1], strict=True))
     assert rows["最优性差距的比较对象"] == f"一次选出全部 {n} 处的最优方案"

@@ -258,3 +258,21 @@ def test_built_only_run_shows_one_figure_equal_to_the_built_scope(zh_run, tmp_pa
     html = _report_text(built)
     assert "Coverage by built stations" in html and "with under construction" not in html
     assert "stairs, slopes, escalators" in html  # the English walk text of a hilly DEM run
+
+
+def test_one_decimal_figures_agree_with_the_two_decimal_ones():
+    """53.65 in the workbook reads 53.7 in the headline, report and map (not 53.6)."""
+    from harbor_planner._text import pct1
+    from harbor_planner.outputs.ranges import pct_with_range
+    from harbor_planner.outputs.values import pct_text
+    from harbor_planner.outputs.wording import status_headline
+
+    assert f"{53.65:.1f}" == "53.6"  # the float below 53.65: why a direct format is wrong
+    assert [pct1(v) for v in (53.65, 53.6506, 53.64, 0.05, 99.95, 100.0)] == [
+        "53.7", "53.7", "53.6", "0.1", "100.0", "100.0"]  # fmt: skip
+    assert pct_text(53.65) == "53.7%" and pct_text(53.65, 2) == "53.65%"
+    s = {"coverage_pct": 53.65, "coverage_by_status": [
+        {"label": "已建成", "label_en": "built", "coverage_pct": 41.05},
+        {"label": "含在建", "label_en": "with building", "coverage_pct": 53.65}]}  # fmt: skip
+    assert pct_with_range(s) == "53.7 %"
+    assert status_headline(s, "zh") == "已建成站点覆盖 41.1 %；含在建 53.7 %"

@@ -18,9 +18,11 @@ defence (the readers already clean user text and warn about it):
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from harbor_planner import settings
@@ -33,6 +35,7 @@ __all__ = [
     "formula_safe",
     "has_control",
     "is_secret_name",
+    "pct1",
     "redact_argv",
     "redact_override",
     "redact_secrets",
@@ -372,3 +375,34 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     if n == 1:
         return f"1 {noun}"
     return f"{n:,} {plural if plural is not None else noun + 's'}"
+
+
+def pct1(value: float) -> str:
+    """A percentage to one decimal, from its published two-decimal figure, halves up.
+
+    summary.json, the tables and the workbook give percentages to two decimals; the headline,
+    the report and the map give one. Rounding the float to one decimal directly prints
+    53.65 (53.6499... in binary) as ``53.6`` where the workbook says 53.65; here it reads
+    ``53.7``, whichever of the two figures a reader checks it against.
+
+    Parameters
+    ----------
+    value
+        A percentage (or any figure published to two decimals).
+
+    Returns
+    -------
+    str
+        E.g. ``"53.7"``; ``"nan"``/``"inf"`` for those.
+
+    Examples
+    --------
+    >>> pct1(53.65), pct1(53.6506), pct1(53.644), pct1(-0.05)
+    ('53.7', '53.7', '53.6', '-0.1')
+
+    """
+    x = float(value)
+    if not math.isfinite(x):
+        return f"{x:.1f}"
+    two = Decimal(repr(round(x, 2)))
+    return f"{two.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner import settings
-from harbor_planner._text import counted
+from harbor_planner._text import counted, pct1
 from harbor_planner.cli._options import (
     add_centre_options,
     add_demand_options,
@@ -99,14 +99,14 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     selection = result.selection
     print(
         f"{counted(len(selection.selected), 'new site')} ({selection.solver}) take coverage of "
-        f"{result.demand.kind} demand from {selection.coverage_pct_before:.1f} % to "
-        f"{selection.coverage_pct_after:.1f} % within {minutes:g} min; optimality gap "
+        f"{result.demand.kind} demand from {pct1(selection.coverage_pct_before)} % to "
+        f"{pct1(selection.coverage_pct_after)} % within {minutes:g} min; optimality gap "
         + gap_text(selection.gap, selection.info.get("bound_scope"))
     )
     if selection.min_cover > 1:
         before = 100.0 * selection.double_before / selection.total
         after = 100.0 * selection.double_after / selection.total
-        print(f"demand covered by two or more stations: {before:.1f} % -> {after:.1f} %")
+        print(f"demand covered by two or more stations: {pct1(before)} % -> {pct1(after)} %")
     print(f"wrote {', '.join(str(f) for f in result.files)}")
     return 0
 

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from harbor_planner._text import pct1
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.labels import map_text
 from harbor_planner.outputs.map_specs import (
@@ -153,7 +154,7 @@ def _centre_popups(centres: Any, lang: str) -> tuple[list[str], list[list[str | 
         vals = []
         for c in cols:
             v = rec.get(source.get(c, c))
-            vals.append(f"{v:.1f} %" if c.endswith("_pct") and v is not None and v == v else
+            vals.append(f"{pct1(v)} %" if c.endswith("_pct") and v is not None and v == v else
                         html_text(v))  # fmt: skip
         rows.append(vals)
     return labels, rows
@@ -185,7 +186,7 @@ def centre_layers(centres: Any, lang: str) -> list[tuple[str, dict]]:
         pt = pt if pt.geom_type == "Point" else pt.representative_point()
         tip = html_text(names[j]) or ""
         if np.isfinite(pct[j]):
-            tip += f" · {pct[j]:.1f} %"
+            tip += f" · {pct1(pct[j])} %"
         if np.isfinite(radius[j]) and radius[j] > 0:
             areas.append({"g": _circle(pt.x, pt.y, radius[j]), "t": tip, "p": rows[j]})
         points.append({"x": pt.x, "y": pt.y, "t": tip, "p": rows[j]})

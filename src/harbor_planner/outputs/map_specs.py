@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from harbor_planner._text import clean_text
+from harbor_planner._text import clean_text, pct1
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.labels import map_text, status_text
@@ -363,7 +363,7 @@ def _site_tooltip(rank_text: str | None, rec: Any) -> str:
     if present(gain_pct):
         tip += f" · +{float(gain_pct):.2f} pp"
     if present(cum):
-        tip += f" → {float(cum):.1f} %"
+        tip += f" → {pct1(cum)} %"
     return tip
 
 
@@ -578,7 +578,7 @@ def district_layer(districts: Any, stats: Any, lang: str) -> dict:
         name = rec[name_cols[0]] if name_cols else None
         if lang == "en" and "name_en" in districts and present(rec["name_en"]):
             name = rec["name_en"]
-        pct_text = f"{pct:.1f} %" if pct is not None else map_text("no_data", lang)
+        pct_text = f"{pct1(pct)} %" if pct is not None else map_text("no_data", lang)
         mark = next((marks[str(rec[c]).strip()] for c in keys_cols if str(rec[c]).strip() in marks),
                     None)  # fmt: skip
         feats.append(

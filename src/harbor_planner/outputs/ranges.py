@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from harbor_planner._text import pct1
 from harbor_planner.settings import DEM_FLAT_LABELS
 
 __all__ = ["dem_flat_cards", "map_title", "pct_with_range", "range_text"]
@@ -64,7 +65,7 @@ def pct_with_range(summary: dict[str, Any], lang: str = "en") -> str:
 
     """
     pct = summary.get("coverage_pct")
-    return "-" if pct is None else f"{pct:.1f} %{range_text(summary, lang)}"
+    return "-" if pct is None else f"{pct1(pct)} %{range_text(summary, lang)}"
 
 
 def dem_flat_cards(summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
@@ -86,8 +87,8 @@ def dem_flat_cards(summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
         return []
     i = 0 if lang == "zh" else 1
     return [
-        (DEM_FLAT_LABELS["demand"][i], f"{summary['dem_flat_demand_pct']:.1f} %"),
-        (DEM_FLAT_LABELS["length"][i], f"{summary['dem_flat_length_pct']:.1f} %"),
+        (DEM_FLAT_LABELS["demand"][i], f"{pct1(summary['dem_flat_demand_pct'])} %"),
+        (DEM_FLAT_LABELS["length"][i], f"{pct1(summary['dem_flat_length_pct'])} %"),
     ]
 
 

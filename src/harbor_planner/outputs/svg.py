@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from harbor_planner._text import pct1
 from harbor_planner.outputs.values import esc, pct_text
 
 __all__ = ["bars_svg", "coverage_curve_svg"]
@@ -130,7 +131,7 @@ def _curve(p: _Plot, ys: list[float], start_pct: float | None) -> list[str]:
         dx, dy = (8, 16) if i == 0 else (-8, -8)  # the start below the rising curve
         parts.append(
             f'<text class="end" x="{p.sx(i) + dx:.1f}" y="{p.sy(v) + dy:.1f}" '
-            f'text-anchor="{anchor}" font-size="11" fill="#333">{v:.1f}%</text>'
+            f'text-anchor="{anchor}" font-size="11" fill="#333">{pct1(v)}%</text>'
         )
     return parts
 

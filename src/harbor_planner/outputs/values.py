@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import jsonable
-from harbor_planner._text import clean_text, redact_secrets
+from harbor_planner._text import clean_text, pct1, redact_secrets
 
 __all__ = [
     "cell_value",
@@ -121,7 +121,9 @@ def pct_text(value: Any, digits: int = 1) -> str:
         The text.
 
     """
-    return "-" if is_missing(value) else f"{float(value):.{digits}f}%"
+    if is_missing(value):
+        return "-"
+    return f"{pct1(value)}%" if digits == 1 else f"{float(value):.{digits}f}%"
 
 
 def cell_value(value: Any) -> Any:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
+from harbor_planner._text import pct1
 from harbor_planner.outputs.labels import (
     GRADE_SOURCE_ZH,
     MAP_TEXT,
@@ -349,11 +350,13 @@ def status_headline(summary: Mapping[str, Any], lang: str) -> str:
         return pct_with_range(dict(summary), lang)
     first, last = scopes[0], scopes[-1]
     pct = first["coverage_pct"] or 0.0
-    text = f"已建成站点覆盖 {pct:.1f} %" if lang == "zh" else f"built stations cover {pct:.1f} %"
+    text = (
+        f"已建成站点覆盖 {pct1(pct)} %" if lang == "zh" else f"built stations cover {pct1(pct)} %"
+    )
     if len(scopes) > 1:
         more = last["coverage_pct"] or 0.0
         name = last["label"] if lang == "zh" else last.get("label_en", last["label"])
-        text += f"；{name} {more:.1f} %" if lang == "zh" else f"; {name}: {more:.1f} %"
+        text += f"；{name} {pct1(more)} %" if lang == "zh" else f"; {name}: {pct1(more)} %"
     return text + range_text(dict(summary), lang)  # the range of all the stations used
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from harbor_planner import settings
 from harbor_planner._io import atomic_path
 from harbor_planner._stable import without_timings
-from harbor_planner._text import counted, csv_safe
+from harbor_planner._text import counted, csv_safe, pct1
 from harbor_planner.errors import InputDataError
 
 if TYPE_CHECKING:
@@ -324,7 +324,7 @@ def coverage_headline(s: dict[str, Any]) -> str:
         f"{s['demand_unit']}) is within {s['minutes']:g} min of walking "
         f"({s['walk_model']} model, {s['walk_speed_kmh']:g} km/h) of "
         f"{counted(s['stations_on_network'], 'station')}{which}; straight-line circles of "
-        f"{s['euclidean_radius_m']:,.0f} m would claim {s['euclidean_coverage_pct']:.1f} %."
+        f"{s['euclidean_radius_m']:,.0f} m would claim {pct1(s['euclidean_coverage_pct'])} %."
     )
 
 
@@ -340,7 +340,7 @@ def _status_figures(s: dict[str, Any]) -> str:
         return pct_with_range(s)
     built, last = scopes[0], scopes[-1]
     return (
-        f"{built['coverage_pct']:.1f} % (built stations; {pct_with_range(s)} "
+        f"{pct1(built['coverage_pct'])} % (built stations; {pct_with_range(s)} "
         f"{last.get('label_en', last['label'])})"
     )
 
@@ -362,7 +362,7 @@ def plan_headline(opt: dict[str, Any]) -> str:
     scope = (opt.get("solver_info") or {}).get("bound_scope")
     return (
         f"{n} new site{'s' if n != 1 else ''} ({opt['solver']}) take{'s' if n == 1 else ''} "
-        f"it to {opt['coverage_pct_after']:.1f} %; optimality gap "
+        f"it to {pct1(opt['coverage_pct_after'])} %; optimality gap "
         + gap_text(opt["optimality_gap"], scope)
     )
 

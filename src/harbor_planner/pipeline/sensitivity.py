@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from harbor_planner._text import pct1
 from harbor_planner.outputs.ranges import pct_with_range
 from harbor_planner.settings import (
     DEM_MIN_DEMAND_SHARE,
@@ -80,9 +81,9 @@ def dem_cover(net: WalkNetwork, demand: Any, *, max_dist_m: float) -> dict[str, 
     }
     if 100.0 - flat_pct < 100.0 * DEM_MIN_DEMAND_SHARE and net.walk_model.kind == "hilly":
         text = (
-            f"the DEM covers only {100.0 - flat_pct:.1f} % of the demand (under "
-            f"{100 * DEM_MIN_DEMAND_SHARE:.0f} %): {flat_pct:.1f} % of the demand and "
-            f"{out['dem_flat_length_pct']:.1f} % of the network's length are timed as flat "
+            f"the DEM covers only {pct1(100.0 - flat_pct)} % of the demand (under "
+            f"{100 * DEM_MIN_DEMAND_SHARE:.0f} %): {pct1(flat_pct)} % of the demand and "
+            f"{pct1(out['dem_flat_length_pct'])} % of the network's length are timed as flat "
             "ground inside a hilly run; use a DEM that covers the study area"
         )
         log.warning("%s", text)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from harbor_planner._text import counted
+from harbor_planner._text import counted, pct1
 from harbor_planner.network.pairs import prepare_pairs
 from harbor_planner.pipeline.analysis import (
     coverage_after,
@@ -276,13 +276,13 @@ def _plan_steps(scenario: Scenario, s: Study, step: Step, progress: bool | None)
         sel = s.plan.selection
         note["text"] = (
             f"{counted(len(sel.selected), 'new site')} ({sel.solver}): "
-            f"{sel.coverage_pct_before:.1f} % -> "
-            f"{sel.coverage_pct_after:.1f} %, optimality gap {_gap_text(sel.gap)}"
+            f"{pct1(sel.coverage_pct_before)} % -> "
+            f"{pct1(sel.coverage_pct_after)} %, optimality gap {_gap_text(sel.gap)}"
         )
     with step("after") as note:
         s.coverage_after = coverage_after(scenario, s)
         pct = s.coverage_after.summary["coverage_pct"]
-        note["text"] = f"{pct:.1f} % covered by stations and new sites"
+        note["text"] = f"{pct1(pct)} % covered by stations and new sites"
     with step("range after") as note:
         stations = with_sites(s.stations, s.plan.sites)
         s.coverage_after = with_sensitivity(
@@ -314,14 +314,14 @@ def range_note(s: dict[str, Any]) -> str:
         else f"{pct_with_range(s)} (coverage.range = false)"
     )
     if "dem_flat_demand_pct" in s:
-        text += f"; {s['dem_flat_demand_pct']:.1f} % of the demand timed flat outside the DEM"
+        text += f"; {pct1(s['dem_flat_demand_pct'])} % of the demand timed flat outside the DEM"
     return text
 
 
 def _coverage_note(s: dict[str, Any]) -> str:
     return (
-        f"{s['coverage_pct']:.1f} % of {s['demand_kind']} demand within "
-        f"{s['minutes']:g} min (circles: {s['euclidean_coverage_pct']:.1f} %)"
+        f"{pct1(s['coverage_pct'])} % of {s['demand_kind']} demand within "
+        f"{s['minutes']:g} min (circles: {pct1(s['euclidean_coverage_pct'])} %)"
     )
 
 
