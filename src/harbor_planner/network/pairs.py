@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from scipy.sparse import csc_matrix
 
     from harbor_planner.network.compiled import WalkNetwork
-    from harbor_planner.network.routing import Anchors
+    from harbor_planner.network.anchors import Anchors
 
 __all__ = [
     "PairFinder",

@@ -22,14 +22,12 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from harbor_planner.network import Anchors, WalkNetwork, limit_seconds, loop_links
+from harbor_planner.network.anchors import EPS_S
 
 __all__ = ["DemandReach", "StationReach"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-#: Smallest arc weight (csgraph reads a stored 0 as "no arc"), as in network.routing.
-EPS_S = 1e-6
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,202 @@
+"""Points anchored on the walk network: where each sits on its edge and how it reaches both ends.
+
+Stations, candidates and demand points are *anchored*: each sits on the nearest point of its
+nearest edge, at fraction ``frac`` from the edge's ``u`` end, and reaches it through an access
+leg walked at the flat speed (the straight line from the point to the street).
+:func:`source_links` gives the times from each anchor to its edge's two end nodes, the links a
+search starts from (one link on an edge that returns to its own node: :func:`loop_links`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from harbor_planner._arrays import points_along
+from harbor_planner.network.compiled import WalkNetwork
+from harbor_planner.network.snap import snap_points
+from harbor_planner.settings import SNAP_MAX_DIST_M
+
+__all__ = ["EPS_S", "Anchors", "anchor_points", "anchors_for", "loop_links", "source_links"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+#: Smallest arc weight (csgraph reads a stored 0 as "no arc").
+EPS_S = 1e-6
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """Points placed on the network.
+
+    Attributes
+    ----------
+    edge
+        Edge each point sits on.
+    frac
+        Position on that edge, 0 at ``u``, 1 at ``v``.
+    access_s
+        Time of the access leg from the point to the street, seconds.
+    dist_m
+        Length of the access leg (straight-line distance to the street), metres.
+    within
+        Whether the point is within the snapping distance of a street; points that are not
+        are never used as sources and are never counted as reached.
+    index
+        Index of the input points.
+
+    """
+
+    edge: IntArray
+    frac: FloatArray
+    access_s: FloatArray
+    dist_m: FloatArray
+    within: npt.NDArray[np.bool_]
+    index: pd.Index
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+    def subset(self, mask: npt.ArrayLike) -> Anchors:
+        """The anchors selected by a boolean mask or integer positions."""
+        m = np.asarray(mask)
+        return Anchors(
+            edge=self.edge[m],
+            frac=self.frac[m],
+            access_s=self.access_s[m],
+            dist_m=self.dist_m[m],
+            within=self.within[m],
+            index=self.index[m],
+        )
+
+    def xy(self, network: WalkNetwork) -> FloatArray:
+        """Coordinates of the anchor points on their edges (network CRS).
+
+        Interpolated along the edges' geometry (:func:`~harbor_planner._arrays.points_along`:
+        the points of ``shapely.line_interpolate_point`` to within float rounding).
+        """
+        return points_along(network.edge_geometry, self.edge, self.frac)
+
+
+def anchor_points(
+    network: WalkNetwork,
+    points: Any,
+    *,
+    max_dist_m: float = SNAP_MAX_DIST_M,
+    access_leg: bool = True,
+    warn_far: bool = True,
+) -> Anchors:
+    """Place points on the network (nearest edge), with their access legs.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    points
+        GeoDataFrame/GeoSeries of points with a CRS, or an ``(n, 2)`` array in the network CRS.
+    max_dist_m
+        Points farther than this from every street are marked ``within=False``.
+    access_leg
+        Count the straight walk from the point to the street at the flat speed.
+    warn_far
+        Log the count of points farther than ``max_dist_m`` (see :func:`snap_points`).
+
+    """
+    snap = snap_points(network, points, max_dist_m=max_dist_m, warn_far=warn_far)
+    speed = network.walk_model.speed_ms
+    access = snap.edge_dist_m / speed if access_leg else np.zeros(len(snap.edge))
+    return Anchors(
+        edge=snap.edge,
+        frac=snap.edge_frac,
+        access_s=np.where(np.isfinite(access), access, np.inf),
+        dist_m=snap.edge_dist_m,
+        within=snap.within,
+        index=snap.index,
+    )
+
+
+def anchors_for(
+    network: WalkNetwork, points: Any, *, max_dist_m: float = SNAP_MAX_DIST_M
+) -> Anchors:
+    """Anchors of points: exact when they carry ``edge``/``edge_frac``, else snapped.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    points
+        Points as for :func:`anchor_points`; a table whose ``edge`` and ``edge_frac`` columns
+        are all valid (as demand and candidates made on the network carry them) is placed
+        there exactly, with no access leg.
+    max_dist_m
+        Snapping distance for points that are snapped.
+
+    Returns
+    -------
+    Anchors
+
+    """
+    if {"edge", "edge_frac"} <= set(getattr(points, "columns", ())):
+        edge = pd.to_numeric(points["edge"], errors="coerce").to_numpy()
+        frac = pd.to_numeric(points["edge_frac"], errors="coerce").to_numpy()
+        n = len(points)
+        ok = np.isfinite(edge) & np.isfinite(frac)
+        if ok.all() and (edge >= 0).all() and (edge < network.n_edges).all():
+            return Anchors(
+                edge=edge.astype(np.int64),
+                frac=frac.astype(np.float64),
+                access_s=np.zeros(n),
+                dist_m=np.zeros(n),
+                within=np.ones(n, dtype=bool),
+                index=points.index,
+            )
+    return anchor_points(network, points, max_dist_m=max_dist_m)
+
+
+def source_links(network: WalkNetwork, anchors: Anchors) -> tuple[IntArray, FloatArray]:
+    """For each anchor, its edge's end nodes ``(n, 2)`` and the times to reach them."""
+    e = network.edges
+    ends = np.column_stack([e["u"].to_numpy()[anchors.edge], e["v"].to_numpy()[anchors.edge]])
+    tf = e["time_fwd_s"].to_numpy()[anchors.edge]
+    tb = e["time_bwd_s"].to_numpy()[anchors.edge]
+    with np.errstate(invalid="ignore"):
+        t = np.column_stack(
+            [anchors.access_s + anchors.frac * tb, anchors.access_s + (1.0 - anchors.frac) * tf]
+        )
+    t = np.maximum(np.nan_to_num(t, nan=np.inf), EPS_S)
+    t[~anchors.within] = np.inf
+    return ends.astype(np.int64), loop_links(ends, t)
+
+
+def loop_links(ends: IntArray, link_t: FloatArray) -> FloatArray:
+    """Links of anchors on loop edges (both ends one node) merged into the shorter one.
+
+    A sparse matrix built from ``(source, node, time)`` triplets adds duplicate entries, so
+    the two links of an anchor on an edge from a node back to itself would reach that node
+    in the sum of their times; the shorter link is kept and the other set to ``inf``.
+
+    Parameters
+    ----------
+    ends
+        ``(n, 2)`` end nodes of each anchor's edge.
+    link_t
+        ``(n, 2)`` times from each anchor to those ends, seconds.
+
+    Returns
+    -------
+    ndarray
+        ``link_t`` (a copy where an anchor lies on a loop).
+
+    """
+    loop = ends[:, 0] == ends[:, 1]
+    if not loop.any():
+        return link_t
+    out = link_t.copy()
+    out[loop, 0] = link_t[loop].min(axis=1)
+    out[loop, 1] = np.inf
+    return out
