@@ -35,6 +35,7 @@ __all__ = [
     "formula_safe",
     "has_control",
     "is_secret_name",
+    "one_line",
     "pct1",
     "redact_argv",
     "redact_override",
@@ -406,3 +407,18 @@ def pct1(value: float) -> str:
         return f"{x:.1f}"
     two = Decimal(repr(round(x, 2)))
     return f"{two.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}"
+
+
+def one_line(value: object) -> str:
+    r"""``str(value)`` on one line: runs of whitespace, newlines included, become one space.
+
+    For library messages (GEOS, GDAL, XML parsers) quoted in an error, which the CLI prints
+    as one line.
+
+    Examples
+    --------
+    >>> one_line("point array must contain 0 or >1 elements\n")
+    'point array must contain 0 or >1 elements'
+
+    """
+    return " ".join(str(value).split())

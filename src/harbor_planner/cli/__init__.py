@@ -15,10 +15,13 @@ that nothing half-written is left behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 from harbor_planner import __version__
@@ -142,6 +145,24 @@ def _interrupted(exc: KeyboardInterrupt) -> int:
     return 128 + int(signum)
 
 
+@contextlib.contextmanager
+def _logged_warnings() -> Iterator[None]:
+    """Python warnings of the libraries (GDAL, pandas...) as log lines, not raw stderr text.
+
+    Shown as INFO lines naming the library (``-q`` hides them), so that an error stays one
+    line and a warning does not print a source line of a library's code.
+    """
+
+    def show(message: Warning | str, category: type[Warning], filename: str, *_: Any) -> None:
+        text = " ".join(str(message).split())
+        log.info("%s from %s: %s", category.__name__, Path(filename).parent.name, text)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # shown once each, never raised as errors
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code.
 
@@ -162,14 +183,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         check_option_values(args)
-        with signals_raise(), memory_limit(getattr(args, "memory_limit", None)):
+        with signals_raise(), memory_limit(getattr(args, "memory_limit", None)), _logged_warnings():
             return handler(args)
     except UsageError as exc:  # as argparse's own: "harbor-planner coverage: error: ..."
         prog = getattr(args, "cli_prog", "harbor-planner")
-        print(f"{prog}: error: {clean_text(str(exc))}", file=sys.stderr)
+        print(f"{prog}: error: {clean_text(str(exc)).strip()}", file=sys.stderr)
         return exc.exit_code
     except HarborPlannerError as exc:
-        print(f"harbor-planner: error: {clean_text(str(exc))}", file=sys.stderr)
+        print(f"harbor-planner: error: {clean_text(str(exc)).strip()}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _interrupted(exc)

@@ -21,6 +21,32 @@ from harbor_planner.errors import InputDataError, ScenarioError, UsageError
 if TYPE_CHECKING:
     from harbor_planner.scenario import NetworkConfig, Scenario
 
+
+def out_path(text: str) -> Path:
+    """``--out``'s value: a path, never empty (``--out ""`` would write into the working folder).
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        The name is empty (a usage error, exit 2).
+
+    """
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file or folder name, got an empty one")
+    return Path(text)
+
+
+def say(text: object, *, flush: bool = False) -> None:
+    """Print a result line to stdout without control characters or escape sequences.
+
+    Lines hold user text (file and folder names, labels, station names): an escape sequence
+    there would reach the terminal (window titles, cleared screens) if printed as it is.
+    """
+    from harbor_planner._text import clean_text
+
+    print(clean_text(str(text)), flush=flush)
+
+
 __all__ = [
     "add_accept_datum_option",
     "add_centre_options",
@@ -43,9 +69,11 @@ __all__ = [
     "network_area_settings",
     "network_config",
     "network_settings",
+    "out_path",
     "output_settings",
     "parse_minutes",
     "partition_overrides",
+    "say",
     "scenario_from_args",
     "stations_settings",
     "study_settings",
@@ -70,7 +98,7 @@ def parse_minutes(text: str, option: str = "--minutes", *, empty_ok: bool = Fals
         values = [float(x) for x in text.split(",") if x.strip()]
     except ValueError:
         raise UsageError(f"{option} {text}: expected numbers like 5,10,15", option=option) from None
-    if (not values and not empty_ok) or any(not (v > 0) for v in values):
+    if (not values and not empty_ok) or any(not (math.isfinite(v) and v > 0) for v in values):
         raise UsageError(
             f"{option} {text!r}: expected positive numbers like 5,10,15", option=option
         )
@@ -591,10 +619,16 @@ def check_outputs(
 
     named = outputs.items() if isinstance(outputs, Mapping) else (("--out", p) for p in outputs)
     pairs = [(option, Path(p)) for option, p in named if p is not None]
-    items = inputs.items() if isinstance(inputs, Mapping) else (("input", p) for p in inputs)
-    files = {
-        str(role): Path(p) for role, p in items if p is not None and not str(p).startswith("place:")
-    }
+
+    def kept(p: Any) -> bool:
+        return p is not None and not str(p).startswith("place:")
+
+    # a list stays a list: as a mapping, its inputs' one shared role kept only the last
+    files: Mapping[str, Path] | list[Path] = (
+        {str(role): Path(p) for role, p in inputs.items() if kept(p)}
+        if isinstance(inputs, Mapping)
+        else [Path(p) for p in inputs if kept(p)]
+    )
     for option, path in pairs:
         refuse_overwriting_inputs(files, [path], option=option)
     for option, path in pairs:

@@ -231,6 +231,7 @@ _RANGES: dict[str, tuple[str, Callable[[float], bool], str]] = {
     "memory_limit": ("--memory-limit", _positive, "a memory size in GB above 0"),
     "snap_tolerance": ("--snap-tolerance", _not_negative, "a distance in metres, 0 or more"),
     "dem_smoothing": ("--dem-smoothing", _not_negative, "a distance in metres, 0 or more"),
+    "port": ("--port", lambda v: 1 <= v <= 65535, "a port number from 1 to 65535"),
 }
 
 
@@ -244,11 +245,12 @@ def check_option_values(args: argparse.Namespace) -> None:
 
     """
     for dest, (option, ok, expected) in _RANGES.items():
-        value = getattr(args, dest, None)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue
-        if not ok(value):
-            raise UsageError(f"{option} {value:g}: expected {expected}", option=option)
+        given = getattr(args, dest, None)
+        for value in given if isinstance(given, list) else [given]:  # repeated options too
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            if not ok(value):
+                raise UsageError(f"{option} {value:g}: expected {expected}", option=option)
 
 
 # --------------------------------------------------------------------------- scenario errors

@@ -26,8 +26,10 @@ from harbor_planner.cli._options import (
     demand_settings,
     minutes_text,
     network_settings,
+    out_path,
     output_settings,
     parse_minutes,
+    say,
     scenario_from_args,
     stations_settings,
     study_settings,
@@ -101,7 +103,7 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
         with atomic_path(side) as tmp:
             area.to_file(tmp, driver=driver)
         written.append(str(side))
-    print(
+    say(
         f"{len(polys)} isochrones ({'/'.join(f'{m:g}' for m in minutes)} min, method "
         f"{polys.attrs.get('method', args.method)}) for {polys['station_id'].nunique()} "
         f"stations; wrote {', '.join(written)}"
@@ -163,10 +165,10 @@ def _cmd_coverage(args: argparse.Namespace) -> int:
     result = run(scenario, out=args.out, progress=args.progress, summarize=_coverage_summary)
     summary = result.coverage.summary
     if result.exits is not None:
-        print(exit_candidates_headline(result.exits, len(result.coverage.stations),
+        say(exit_candidates_headline(result.exits, len(result.coverage.stations),
                                        args.exit_candidates))  # fmt: skip
-    print(coverage_headline(summary))
-    print(f"wrote {', '.join(str(f) for f in result.files)}")
+    say(coverage_headline(summary))
+    say(f"wrote {', '.join(str(f) for f in result.files)}")
     return 0
 
 
@@ -208,7 +210,7 @@ def _cmd_map(args: argparse.Namespace) -> int:
     outline = None if study is None else study.frame(scenario.output.lang)
     write_map(scenario, args.out, stations=stations, sites=sites, isochrones=iso,
               service_area=area, study_area=outline)  # fmt: skip
-    print(f"wrote {args.out}")
+    say(f"wrote {args.out}")
     return 0
 
 
@@ -232,7 +234,7 @@ def _add_isochrones_command(sub: argparse._SubParsersAction) -> None:
     add_station_input_options(i)
     bands = minutes_text(settings.MAP_BANDS_MINUTES)
     i.add_argument("--minutes", default=bands, help=f"time bands (default {bands})")
-    i.add_argument("--out", type=Path, required=True, help="output .gpkg or .geojson")
+    i.add_argument("--out", type=out_path, required=True, help="output .gpkg or .geojson")
     i.add_argument(
         "--corridor",
         type=float,
@@ -322,7 +324,7 @@ def _add_coverage_command(sub: argparse._SubParsersAction) -> None:
         help="with --exit-candidates: find each one's best replacement among these sites",
     )
     c.add_argument("--candidates-crs", default=None, metavar="CRS", help="CRS of --candidates")
-    c.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    c.add_argument("--out", type=out_path, required=True, metavar="DIR", help="output directory")
     add_study_area_option(c)
     add_map_options(c)
     add_map_band_options(c)
@@ -348,7 +350,7 @@ def add_map_command(sub: argparse._SubParsersAction) -> None:
     m.add_argument(
         "--sites", type=Path, default=None, metavar="FILE", help="selected_sites.gpkg or .csv"
     )
-    m.add_argument("--out", type=Path, required=True, help="output .html")
+    m.add_argument("--out", type=out_path, required=True, help="output .html")
     add_study_area_option(m)
     add_map_options(m)
     add_map_band_options(m)

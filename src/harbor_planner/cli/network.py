@@ -12,6 +12,8 @@ from harbor_planner.cli._options import (
     add_walk_model_options,
     check_outputs,
     network_config,
+    out_path,
+    say,
 )
 from harbor_planner.errors import UsageError
 
@@ -42,8 +44,8 @@ def _cmd_network_build(args: argparse.Namespace) -> int:
         raise UsageError(f"--gpkg {args.gpkg}: give a file other than --out")
     net = load_network(cfg, progress=args.progress)
     save_network(net, args.out, edges_gpkg=args.gpkg)
-    print(net.summary())
-    print(f"wrote {args.out}" + (f" and {args.gpkg}" if args.gpkg else ""))
+    say(net.summary())
+    say(f"wrote {args.out}" + (f" and {args.gpkg}" if args.gpkg else ""))
     return 0
 
 
@@ -51,7 +53,7 @@ def _cmd_network_info(args: argparse.Namespace) -> int:
     from harbor_planner.pipeline import load_network
 
     net = load_network(network_config(args, args.network), progress=args.progress)
-    print(net.summary())
+    say(net.summary())
     return 0
 
 
@@ -76,7 +78,7 @@ def add_network_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument(
         "source", nargs="+", help="OSM file, GraphML, line layer or place:NAME (one or more)"
     )
-    b.add_argument("--out", type=Path, required=True, help="compiled network file (.npz)")
+    b.add_argument("--out", type=out_path, required=True, help="compiled network file (.npz)")
     b.add_argument(
         "--gpkg",
         type=Path,

@@ -24,6 +24,8 @@ from harbor_planner.cli._options import (
     add_station_input_options,
     add_study_area_option,
     add_walk_model_options,
+    out_path,
+    say,
     scenario_from_args,
 )
 from harbor_planner.cli.analysis import one_limit, study_sections
@@ -97,7 +99,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     scenario = scenario_from_args(**study_sections(args, minutes), optimize=optimize_settings(args))
     result = run(scenario, out=args.out, progress=args.progress, summarize=_optimize_summary)
     selection = result.selection
-    print(
+    say(
         f"{counted(len(selection.selected), 'new site')} ({selection.solver}) take coverage of "
         f"{result.demand.kind} demand from {pct1(selection.coverage_pct_before)} % to "
         f"{pct1(selection.coverage_pct_after)} % within {minutes:g} min; optimality gap "
@@ -106,8 +108,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     if selection.min_cover > 1:
         before = 100.0 * selection.double_before / selection.total
         after = 100.0 * selection.double_after / selection.total
-        print(f"demand covered by two or more stations: {pct1(before)} % -> {pct1(after)} %")
-    print(f"wrote {', '.join(str(f) for f in result.files)}")
+        say(f"demand covered by two or more stations: {pct1(before)} % -> {pct1(after)} %")
+    say(f"wrote {', '.join(str(f) for f in result.files)}")
     return 0
 
 
@@ -205,7 +207,7 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
     s.add_argument("--reproducible", action="store_true", default=None,
                    help="stop the swap search and the bound by their steps, not the clock: the "
                    "same sites and gap on every machine (slower at city scale)")  # fmt: skip
-    o.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
+    o.add_argument("--out", type=out_path, required=True, metavar="DIR", help="output directory")
     add_map_options(o)
     add_map_band_options(o)
     add_centre_options(o)

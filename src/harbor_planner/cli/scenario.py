@@ -12,7 +12,10 @@ from harbor_planner.cli._options import (
     add_memory_option,
     add_partition_options,
     add_study_area_option,
+    out_path,
+    say,
 )
+from harbor_planner.errors import UsageError
 
 __all__ = ["add_scenario_commands", "print_run"]
 
@@ -26,14 +29,14 @@ def print_run(result: Any) -> None:
     )
 
     summary = result.summary
-    print(coverage_headline(summary["coverage"]))
+    say(coverage_headline(summary["coverage"]))
     if summary["optimize"] is not None:
-        print(plan_headline(summary["optimize"]))
+        say(plan_headline(summary["optimize"]))
     if result.exits is not None:
         pct = result.scenario.coverage.exit_candidates_pct
-        print(exit_candidates_headline(result.exits, len(result.coverage.stations), pct))
+        say(exit_candidates_headline(result.exits, len(result.coverage.stations), pct))
     names = sorted({f.name for f in result.files})
-    print(f"wrote {counted(len(result.files), 'file')} to {result.out_dir}: {', '.join(names)}")
+    say(f"wrote {counted(len(result.files), 'file')} to {result.out_dir}: {', '.join(names)}")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -68,11 +71,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     side = out.with_name(out.stem + "_districts" + out.suffix)
     outputs = [out, side] if out.suffix.lower() == ".csv" else [out]
     check_outputs(outputs, [run / name for run in args.runs for name in FILES])
+    if out.suffix.lower() not in (".xlsx", ".csv"):  # before the table is printed
+        raise UsageError(f"--out {out}: expected a .xlsx or .csv file name", option="--out")
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     comparison = compare_runs(args.runs, labels=labels)
-    print(format_comparison(comparison))
+    say(format_comparison(comparison))
     files = write_comparison(comparison, args.out)
-    print(f"wrote {', '.join(str(f) for f in files)}")
+    say(f"wrote {', '.join(str(f) for f in files)}")
     return 0
 
 
@@ -82,7 +87,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     path = demo_scenario_path()
     result = run(path, out=args.out, progress=args.progress)
     print_run(result)
-    print(
+    say(
         f"demo: Yuzhong (渝中区) on an OpenStreetMap extract (© OpenStreetMap contributors, "
         f"ODbL) with illustrative stations (示意, not the official register); data and "
         f"scenario in {path.parent}: open "
@@ -105,7 +110,11 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     )
     r.add_argument("scenario", type=Path, help="scenario file (.toml)")
     r.add_argument(
-        "--out", type=Path, default=None, metavar="DIR", help="output folder (default: output.dir)"
+        "--out",
+        type=out_path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default: output.dir)",
     )
     r.add_argument(
         "--set",
@@ -133,7 +142,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--labels", default=None, metavar="A,B,...", help="names of the runs")
     c.add_argument(
         "--out",
-        type=Path,
+        type=out_path,
         default=Path("comparison.xlsx"),
         metavar="FILE",
         help="table to write: .xlsx (sheets overall, districts) or .csv (default comparison.xlsx)",
@@ -153,7 +162,10 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
         ),
     )
     d.add_argument(
-        "--out", type=Path, default=Path("harbor-demo"), help="output folder (default harbor-demo)"
+        "--out",
+        type=out_path,
+        default=Path("harbor-demo"),
+        help="output folder (default harbor-demo)",
     )
     add_memory_option(d)
     d.set_defaults(handler=_cmd_demo)

@@ -7,6 +7,7 @@ import secrets
 import sys
 from pathlib import Path
 
+from harbor_planner.cli._options import out_path, say
 from harbor_planner.settings import LANGS, SERVE_HOST, SERVE_PORT
 
 __all__ = ["add_serve_command"]
@@ -30,8 +31,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"planning page: http://{host}:{args.port}/?token={token}", flush=True)
-    print(f"saved and exported files go to {session.out_dir}; Ctrl-C stops", flush=True)
+    say(f"planning page: http://{host}:{args.port}/?token={token}", flush=True)
+    say(f"saved and exported files go to {session.out_dir}; Ctrl-C stops", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
     return 0
 
@@ -61,7 +62,7 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:
                    "scenario's output.lang, else zh)")  # fmt: skip
     s.add_argument(
         "--out",
-        type=Path,
+        type=out_path,
         default=None,
         metavar="DIR",
         help="folder for saved station lists and exported results (default: plan/ beside "

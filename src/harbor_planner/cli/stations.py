@@ -13,6 +13,8 @@ from harbor_planner.cli._options import (
     add_walk_model_options,
     check_outputs,
     network_config,
+    out_path,
+    say,
 )
 from harbor_planner.errors import InputDataError, UsageError
 
@@ -43,11 +45,11 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
         net = load_network(network_config(args, args.network), progress=args.progress)
         placement = place_stations(check.stations, net, max_dist_m=args.max_dist)
         check = merge_placement(check, placement)
-    print(format_problem_table(check.problems, max_rows=args.max_problems))
-    print(check.summary())
+    say(format_problem_table(check.problems, max_rows=args.max_problems))
+    say(check.summary())
     if args.out is not None:
         write_station_check(check, args.out)
-        print(f"wrote {clean_text(str(args.out))} (layers: stations, rejected, problems)")
+        say(f"wrote {clean_text(str(args.out))} (layers: stations, rejected, problems)")
     if args.network is not None:
         from harbor_planner.stations import check_frame_datum
 
@@ -77,7 +79,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
     check_outputs({"--out": args.out}, {"station": args.file})
     check = read_stations(args.file, crs=args.crs, sheet=args.sheet)
     if not check.ok:
-        print(format_problem_table(check.errors))
+        say(format_problem_table(check.errors))
         raise InputDataError(
             f"{counted(len(check.rejected), 'row has', 'rows have')} errors (listed above); "
             "fix them before numbering, "
@@ -87,7 +89,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
     numbering = number_stations(check.stations)
     table = register_table(numbering.stations)
     write_register(table, args.out, geometry=numbering.stations.geometry.to_numpy())
-    print(
+    say(
         f"{counted(len(table), 'station')}: {counted(numbering.kept, 'code')} kept, "
         f"{numbering.assigned} new; "
         f"wrote {args.out}"
@@ -133,7 +135,7 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument(
         "--out",
-        type=Path,
+        type=out_path,
         default=None,
         metavar="FILE",
         help="write the clean stations, the rejected rows and the problems to this GeoPackage",
@@ -177,5 +179,7 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
     n.add_argument("file", type=Path, help="station list or register")
     n.add_argument("--crs", default=None, metavar="CRS", help="true coordinates of the file")
     n.add_argument("--sheet", default=None, metavar="NAME", help="workbook sheet or layer")
-    n.add_argument("--out", type=Path, required=True, help="register to write (.csv/.xlsx/.gpkg)")
+    n.add_argument(
+        "--out", type=out_path, required=True, help="register to write (.csv/.xlsx/.gpkg)"
+    )
     n.set_defaults(handler=_cmd_stations_number)

@@ -35,6 +35,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from harbor_planner._text import one_line
 from harbor_planner._validate import check_positive
 from harbor_planner.errors import CRSError, InputDataError, NetworkError
 from harbor_planner.network._crs import metric_crs_for, to_metric
@@ -93,7 +94,7 @@ def _read_layer(path: Path, layer: str | int | None, mask: Any = None) -> pd.Dat
         return gpd.read_file(path, layer=layer, mask=mask)
     except Exception as exc:  # pyogrio raises DataSourceError & co.
         raise InputDataError(
-            f"cannot read as a vector layer ({type(exc).__name__}: {exc})", path=path
+            f"cannot read as a vector layer ({type(exc).__name__}: {one_line(exc)})", path=path
         ) from None
 
 

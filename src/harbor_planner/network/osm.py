@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harbor_planner._text import one_line
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network._crs import metric_crs_for, to_metric
 from harbor_planner.network._ways import WAY_TAGS, RawWays
@@ -714,7 +715,8 @@ def read_graphml_ways(path: str | Path, *, metric_crs: str | None = None) -> Raw
         graph = ox.load_graphml(path)
     except Exception as exc:  # networkx/lxml raise many kinds
         raise InputDataError(
-            f"cannot read as an OSMnx GraphML file ({type(exc).__name__}: {exc})", path=path
+            f"cannot read as an OSMnx GraphML file ({type(exc).__name__}: {one_line(exc)})",
+            path=path,
         ) from None
     return graph_to_ways(graph, metric_crs=metric_crs, what=str(path))
 
@@ -744,7 +746,7 @@ def read_place_ways(
     except Exception as exc:  # network errors, geocoding failures
         raise NetworkError(
             f"could not download the walk network of {place!r} from OpenStreetMap "
-            f"({type(exc).__name__}: {exc}); check the place name and the internet "
+            f"({type(exc).__name__}: {one_line(exc)}); check the place name and the internet "
             "connection, or build from a local .osm/.osm.pbf file"
         ) from None
     finally:

@@ -26,8 +26,8 @@ from harbor_planner._arrays import assemble_columns, unique_ints
 if TYPE_CHECKING:
     from scipy.sparse import csc_matrix
 
-    from harbor_planner.network.compiled import WalkNetwork
     from harbor_planner.network.anchors import Anchors
+    from harbor_planner.network.compiled import WalkNetwork
 
 __all__ = [
     "PairFinder",

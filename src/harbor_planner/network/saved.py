@@ -25,6 +25,7 @@ import numpy as np
 from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 
+from harbor_planner._text import one_line
 from harbor_planner.errors import HarborPlannerError, InputDataError
 from harbor_planner.network.walk import KIND_NAMES, WalkModel
 
@@ -146,7 +147,7 @@ def read_saved_arrays(path: str | Path) -> dict[str, np.ndarray]:
     except InputDataError:
         raise
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error) as exc:
-        raise corrupt_network(path, f"{type(exc).__name__}: {exc}") from None
+        raise corrupt_network(path, f"{type(exc).__name__}: {one_line(exc)}") from None
 
 
 def _check_kinds(data: Mapping[str, np.ndarray], version: int) -> list[str]:

@@ -315,8 +315,8 @@ def load_districts(scenario: Scenario) -> Any:
     path = scenario.coverage.districts
     if path is None:
         return None
-    import geopandas as gpd
+    from harbor_planner.readers import read_vector
 
     if not path.is_file():
         raise InputDataError("district file not found", path=path)
-    return gpd.read_file(path)
+    return read_vector(path, None)

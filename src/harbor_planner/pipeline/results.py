@@ -260,16 +260,37 @@ def read_sites(path: Path) -> Any:
     """
     import geopandas as gpd
 
+    from harbor_planner.readers import read_vector
+
     if not path.is_file():
         raise InputDataError("file not found", path=path)
     if path.suffix.lower() != ".csv":
-        return gpd.read_file(path)
+        return read_vector(path, None)
+    import numpy as np
     import pandas as pd
 
-    table = pd.read_csv(path, encoding="utf-8-sig")
-    return gpd.GeoDataFrame(
-        table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326"
-    )
+    try:
+        table = pd.read_csv(path, encoding="utf-8-sig")
+    except (UnicodeDecodeError, ValueError) as exc:  # pandas' parser and empty-data errors
+        raise InputDataError(f"cannot read as a UTF-8 CSV table ({exc})", path=path) from None
+    missing = [c for c in ("lon", "lat") if c not in table.columns]
+    if missing:
+        raise InputDataError(
+            f"no {' or '.join(missing)} column: a sites table needs lon and lat in WGS-84 "
+            "degrees, as selected_sites.csv has",
+            path=path,
+        )
+    lon, lat = (pd.to_numeric(table[c], errors="coerce").to_numpy(float) for c in ("lon", "lat"))
+    bad = ~((np.abs(lon) <= 180) & (np.abs(lat) <= 90))  # NaN (text, empty) fails too
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        more = f" (and {counted(int(bad.sum()) - 1, 'other row')})" if bad.sum() > 1 else ""
+        raise InputDataError(
+            f"row {i + 2}: lon {table['lon'].iloc[i]}, lat {table['lat'].iloc[i]} are not "
+            f"WGS-84 degrees{more}; fix or remove them",
+            path=path,
+        )
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
 
 
 def write_map(scenario: Scenario, path: Path, **layers: Any) -> Path:

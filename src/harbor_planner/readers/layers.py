@@ -23,7 +23,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from harbor_planner._text import rows_text
+from harbor_planner._text import one_line, rows_text
 from harbor_planner.coords import CoordSystem, geometry_to_wgs84, parse_crs
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers.headers import column_role, header_datum
@@ -196,7 +196,7 @@ def _read_layer(path: Path, layer: str, encoding: str | None) -> pd.DataFrame:
             gdf = gpd.read_file(path, layer=layer, engine="pyogrio", **kwargs)
         except Exception as exc:
             raise InputDataError(
-                f"cannot read layer {layer!r} ({type(exc).__name__}: {exc})", path=path
+                f"cannot read layer {layer!r} ({type(exc).__name__}: {one_line(exc)})", path=path
             ) from None
     for w in caught:
         log.info("%s: %s", path, w.message)
@@ -304,7 +304,7 @@ def read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
             gdf = gpd.read_file(path, layer=layer, **kwargs)
         except Exception as exc:  # pyogrio raises DataSourceError and friends
             raise InputDataError(
-                f"cannot read as a vector layer ({type(exc).__name__}: {exc})", path=path
+                f"cannot read as a vector layer ({type(exc).__name__}: {one_line(exc)})", path=path
             ) from None
     for w in caught:
         log.info("%s: %s", path, w.message)

@@ -1,0 +1,133 @@
+"""The CLI's contract on odd options and files: one line, the right exit code, nothing lost.
+
+Each case was found by probing the CLI with hostile inputs: ``compare`` writing over a run's
+own table, out-of-range option values accepted or failing late, Python tracebacks from the
+``--sites`` and ``--districts`` readers, library warnings printed as raw source lines, and
+escape sequences from file names reaching the terminal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import pytest
+
+from harbor_planner.cli import main
+from harbor_planner.pipeline.results import read_sites
+from harbor_planner.scenario import demo_scenario_path
+
+DEMO = demo_scenario_path().parent
+X0, Y0 = 640000.0, 3270000.0
+
+
+def _errors(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if "error:" in ln]
+
+
+def _run_folder(path, district: str) -> None:
+    path.mkdir()
+    (path / "by_district.csv").write_text(f"district,coverage_pct\n{district},50.0\n", "utf-8")
+    (path / "summary.json").write_text(json.dumps({"coverage_pct": 50.0}), "utf-8")
+
+
+def test_compare_never_writes_over_a_runs_files(tmp_path, capsys):
+    a, b = tmp_path / "runA", tmp_path / "runB"
+    _run_folder(a, "渝中区")
+    _run_folder(b, "江北区")
+    before = hashlib.sha256((a / "by_district.csv").read_bytes()).hexdigest()
+    for target in (a / "by_district.csv", a / "report.xlsx", b / "summary.json"):
+        code = main(["-q", "compare", str(a), str(b), "--out", str(target)])
+        err = capsys.readouterr().err
+        assert code in (2, 3) and len(_errors(err)) == 1, err  # every run's files, not the last
+    assert hashlib.sha256((a / "by_district.csv").read_bytes()).hexdigest() == before
+    assert not (a / "report.xlsx").exists()
+    # a table name compare cannot write is a usage error before anything is printed
+    assert main(["-q", "compare", str(a), str(b), "--out", str(tmp_path / "x.json")]) == 2
+    out = capsys.readouterr()
+    assert out.out == "" and "expected a .xlsx or .csv file name" in out.err
+
+
+COV = ["coverage", "--network", "n.npz", "--stations", "s.csv"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["serve", "s.toml", "--port", "99999"], "--port 99999: expected a port number"),
+        (["serve", "s.toml", "--port", "0"], "--port 0: expected a port number"),
+        ([*COV, "--out", ""], "empty one"),
+        ([*COV, "--minutes", "1e400", "--out", "o"], "'1e400': expected positive numbers"),
+        (
+            [*COV, "--demand", "buildings:b.gpkg", "--population", "-5", "--out", "o"],
+            "--population -5: expected a population above 0",
+        ),
+    ],
+)
+def test_out_of_range_options_are_usage_errors(tmp_path, capsys, argv, words):
+    os.chdir(tmp_path)  # nothing here: the check comes before any file is read
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    assert code == 2
+    out = capsys.readouterr()
+    assert len(_errors(out.err)) == 1 and words in out.err, out.err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "words"),
+    [
+        ("nolat.csv", "lon,name\n106.5,a\n", "no lat column"),
+        ("text.csv", "lon,lat\nabc,29.5\n106.5,29.6\n", "row 2: lon abc, lat 29.5 are not"),
+        ("far.csv", "lon,lat\n106.5,29.6\n406.5,29.6\n", "row 3: lon 406.5"),
+        ("gbk.csv", "经度,纬度\n".encode("gbk"), "cannot read as a UTF-8 CSV table"),
+        ("bad.gpkg", b"SQLite format 3\x00" + bytes(2000), "cannot read as a vector layer"),
+    ],
+)
+def test_sites_files_fail_with_one_message(tmp_path, name, body, words):
+    from harbor_planner.errors import InputDataError
+
+    path = tmp_path / name
+    path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    with pytest.raises(InputDataError, match=words):
+        read_sites(path)
+
+
+def test_sites_table_is_read(tmp_path):
+    path = tmp_path / "selected_sites.csv"
+    path.write_text("\ufeffsite_id,lon,lat\na,106.5,29.5\nb,106.6,29.6\n", "utf-8")
+    sites = read_sites(path)
+    assert sites.crs.to_epsg() == 4326 and sites["site_id"].tolist() == ["a", "b"]
+    assert sites.geometry.x.tolist() == [106.5, 106.6]
+
+
+def test_a_corrupt_district_file_is_one_line_and_warnings_are_log_lines(tmp_path, capsys):
+    bad = tmp_path / "districts.gpkg"
+    bad.write_bytes(b"SQLite format 3\x00" + os.urandom(4000))
+    args = ["-q", "coverage", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--no-range",
+            "--stations", str(DEMO / "stations.csv"), "--crs", "gcj02",
+            "--districts", str(bad), "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot read as a vector layer" in err, err
+    assert "Traceback" not in err and "RuntimeWarning" not in err
+    # a station file that only warns in GDAL: the warning is a log line, not a source line
+    assert main(["stations", "check", str(bad), "--crs", "gcj02"]) == 3
+    err = capsys.readouterr().err
+    assert "return ogr_" not in err and len(_errors(err)) == 1, err
+
+
+def test_output_names_with_escapes_are_printed_clean(tmp_path, capsys):
+    line = {"type": "LineString", "coordinates": [[X0, Y0], [X0 + 500, Y0]]}
+    feats = [{"type": "Feature", "properties": {"highway": "residential"}, "geometry": line}]
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32648"}}
+    src = tmp_path / "street.geojson"
+    src.write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": feats}))
+    out = tmp_path / "net\x1b]0;PWNED\x07\x1b[2J.npz"
+    assert main(["-q", "network", "build", str(src), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "wrote " in printed and not any(ch in printed for ch in "\x1b\x07\x9b")
+    assert out.is_file()  # the file keeps the name asked for
