@@ -264,3 +264,21 @@ def test_reproducible_optimize_records_its_budgets(tmp_path, capsys):
     assert rows["交换搜索与界的停止方式"] == "按步数停止（各机器结果相同）"
     params = {r[0]: r[1] for r in book["参数"].iter_rows(values_only=True) if r and r[0]}
     assert params["可复现求解"] == "按步数停止（各机器结果相同）"
+
+
+def test_exact_set_cover_proves_its_count(tmp_path):
+    """The fewest sites for 90 %: HiGHS stops once its bound is within one site of the plan.
+
+    A count of sites is a whole number; HiGHS (run without presolve after a warm start) did
+    not see that and searched to its time limit (600 s on the demo) with bound and plan equal.
+    """
+    import harbor_planner as hp
+    from harbor_planner.scenario import demo_scenario_path
+
+    result = hp.run(demo_scenario_path(), out=tmp_path / "cover", overrides={
+        "optimize.stages": {}, "optimize.mode": "cover", "optimize.target_pct": 90,
+        "optimize.solver": "exact", "optimize.time_limit_s": 30, "coverage.range": False,
+        "output.formats": ["tables"]})  # fmt: skip
+    opt = result.summary["optimize"]
+    assert opt["status"] == "optimal" and opt["sites_added"] == 13
+    assert opt["coverage_pct_after"] >= 90
