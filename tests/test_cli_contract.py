@@ -131,3 +131,18 @@ def test_output_names_with_escapes_are_printed_clean(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "wrote " in printed and not any(ch in printed for ch in "\x1b\x07\x9b")
     assert out.is_file()  # the file keeps the name asked for
+
+
+def test_rows_with_errors_are_one_line_naming_the_first(tmp_path):
+    from harbor_planner import read_stations
+    from harbor_planner.errors import InputDataError
+
+    path = tmp_path / "cands.csv"
+    path.write_text("编号,名称,经度,纬度\nA,甲,106.55,29.55\nB,乙,abc,29.55\nC,丙,106.56,95\n",
+                    "utf-8")  # fmt: skip
+    with pytest.raises(InputDataError) as caught:
+        read_stations(path, crs="gcj02", strict=True)
+    text = str(caught.value)
+    assert "\n" not in text and "strict=False" not in text
+    assert "2 errors in 2 rows, the first at row 3, column 经度: 'abc' is not a number" in text
+    assert "harbor-planner stations check cands.csv" in text

@@ -246,8 +246,10 @@ def test_rejected_rows_are_kept_as_read():
 def test_strict_raises_naming_file_and_rows():
     with pytest.raises(InputDataError, match=r"problems\.csv: 8 errors") as exc:
         read_stations(DATA / "problems.csv", crs="wgs84", strict=True)
-    text = str(exc.value)
-    assert "106.5x" in text and "经度" in text
+    text = str(exc.value)  # one line: the count, the first error, where to see them all
+    assert "the first at row 2, column 编号: id 'P01' is used on rows 2, 7" in text
+    assert "\n" not in text and "harbor-planner stations check problems.csv" in text
+    assert "106.5x" in read_stations(DATA / "problems.csv", crs="wgs84").format_problems()
     read_stations(DATA / "gbk.csv", crs="gcj02", strict=True)  # clean file: no error
 
 

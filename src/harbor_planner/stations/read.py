@@ -126,23 +126,25 @@ class StationCheck:
         """Render the problems as an aligned text table (see :func:`format_problem_table`)."""
         return format_problem_table(self.problems, max_rows=max_rows)
 
-    def raise_for_errors(self, *, max_rows: int = 30) -> None:
-        """Raise :class:`InputDataError` listing the errors, if there is any.
+    def raise_for_errors(self) -> None:
+        """Raise :class:`InputDataError` with the errors' count and the first, if there is any.
 
-        Parameters
-        ----------
-        max_rows
-            Errors shown in the message at most.
-
+        The message is one line; :meth:`format_problems` (or ``harbor-planner stations check``)
+        lists every problem.
         """
         if self.ok:
             return
-        msg = (
-            f"{counted(len(self.errors), 'error')} in {counted(len(self.rejected), 'row')}; "
-            "fix them in the file or read with strict=False to keep the clean rows:\n"
-            + format_problem_table(self.errors, max_rows=max_rows)
+        first = self.errors.iloc[0]
+        where = f"sheet {first['sheet']}, " if pd.notna(first.get("sheet")) else ""
+        where += f"row {first['row']}" if pd.notna(first.get("row")) else "the file"
+        if pd.notna(first.get("column")) and str(first["column"]):
+            where += f", column {first['column']}"
+        msg = (  # one line: the CLI prints it as it is; stations check lists every error
+            f"{counted(len(self.errors), 'error')} in {counted(len(self.rejected), 'row')}, "
+            f"the first at {where}: {first['message']}; fix them in the file (harbor-planner "
+            f"stations check {Path(self.source).name} lists each one)"
         )
-        raise InputDataError(msg, path=self.source)
+        raise InputDataError(" ".join(clean_text(msg).split()), path=self.source)
 
 
 # --------------------------------------------------------------------------- public API
