@@ -146,3 +146,15 @@ def test_rows_with_errors_are_one_line_naming_the_first(tmp_path):
     assert "\n" not in text and "strict=False" not in text
     assert "2 errors in 2 rows, the first at row 3, column 经度: 'abc' is not a number" in text
     assert "harbor-planner stations check cands.csv" in text
+
+
+def test_centre_names_are_cleaned_and_a_folder_is_named(tmp_path):
+    from harbor_planner import read_stations
+    from harbor_planner.analysis.centres import read_centres
+    from harbor_planner.errors import InputDataError
+
+    path = tmp_path / "centres.csv"
+    path.write_text("name,lon,lat\n解放碑\x1b[31m\x07,106.5775,29.5577\n", "utf-8")
+    assert read_centres(path, crs="wgs84")["name"].tolist() == ["解放碑"]
+    with pytest.raises(InputDataError, match="a folder, not a station file"):
+        read_stations(tmp_path, crs="gcj02")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harbor_planner._text import clean_text
 from harbor_planner.coords import parse_crs, to_wgs84
 from harbor_planner.errors import InputDataError
 from harbor_planner.settings import CENTRE_RADIUS_M, CENTRES_CRS
@@ -145,7 +146,9 @@ def read_centres(
         radius = np.where(np.isfinite(own), own, radius)
     return gpd.GeoDataFrame(
         {
-            "name": table[cols["name"]].astype(str).str.strip().to_numpy(),
+            "name": np.array(  # user text: no control characters or escapes in the outputs
+                [clean_text(v).strip() for v in table[cols["name"]].astype(str)], dtype=object
+            ),
             "lon": np.round(lon, 7),
             "lat": np.round(lat, 7),
             "radius_m": radius,

@@ -212,6 +212,8 @@ def read_stations(
 
     """
     p = Path(path)
+    if p.is_dir():
+        raise InputDataError("a folder, not a station file; give the file inside it", path=p)
     if not p.is_file():
         raise InputDataError("no such file", path=p)
     suffix = p.suffix.lower()
