@@ -127,6 +127,22 @@ DATUM_MIXED_MIN_ROWS: int = 3
 #: ... and they are at least this share of the rows (fewer: a warning listing them; a few
 #: stations in parks or squares fit a shifted reading by chance).
 DATUM_MIXED_MIN_SHARE: float = 0.1
+#: Workbooks (.xlsx) are zip archives: a part (a sheet's XML, the shared strings) that would
+#: inflate to more than this many bytes is refused before it is read (a sheet of 20,000
+#: stations is about 7 MB; a zip bomb of 1 MB can claim gigabytes) ...
+XLSX_MAX_PART_BYTES: int = 256 * 1024 * 1024
+#: ... and so is a part over :data:`XLSX_RATIO_MIN_BYTES` that inflates more than this many
+#: times its packed size (sheets Excel or openpyxl write pack 5-20 to 1, a repeated 1 in every
+#: cell of 200,000 rows 16 to 1; a zip bomb a thousand to one).
+XLSX_MAX_RATIO: float = 100.0
+#: Parts up to this many bytes are never refused for their ratio (small parts pack well).
+XLSX_RATIO_MIN_BYTES: int = 10 * 1024 * 1024
+#: Most cells a workbook sheet may span when read: the rows holding a value times the
+#: widest of them (a row ends at its last value; empty rows and the padding of the sheet's
+#: declared range are never read). 10 million is 200,000 rows of 50 columns.
+XLSX_MAX_CELLS: int = 10_000_000
+#: Excel's last row: a sheet claiming rows beyond it is damaged.
+XLSX_MAX_ROWS: int = 1_048_576
 
 # ----------------------------------------------------------------------------- network
 

@@ -56,7 +56,7 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
         check_frame_datum(check.stations, net, path=args.file, accept=bool(args.accept_datum))
     if not check.ok:
         print(
-            f"harbor-planner: error: {len(check.errors)} errors in "
+            f"harbor-planner: error: {counted(len(check.errors), 'error')} in "
             f"{clean_text(str(args.file))}; the rows listed above were rejected",
             file=sys.stderr,
         )

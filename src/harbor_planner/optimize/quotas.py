@@ -20,11 +20,98 @@ import pandas as pd
 from harbor_planner.errors import InfeasibleError, InputDataError
 from harbor_planner.optimize.matrix import CoverageMatrix
 
-__all__ = ["proportional_quotas", "quota_arrays", "quota_table", "read_excluded", "read_table"]
+__all__ = [
+    "proportional_quotas",
+    "quota_arrays",
+    "quota_bounds",
+    "quota_table",
+    "read_excluded",
+    "read_table",
+]
 
 IntArray = npt.NDArray[np.int64]
 
 _DISTRICT_COLUMNS = ("district", "district_zh", "区县", "name", "adcode")
+_EXPECTED = "give a whole number of new sites, 0 or more (an empty cell means no bound)"
+#: Bad cells named one by one in a message, at most.
+_MAX_NAMED = 10
+
+
+def _bound(value: object) -> float | None:
+    """A quota cell as a number of new sites (NaN: empty, no bound); ``None`` if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if not isinstance(value, str) and pd.isna(value):
+        return np.nan  # an empty cell (None, NaN, pd.NA)
+    text = str(value).strip()
+    if not text:
+        return np.nan
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not np.isfinite(number) or number < 0 or not number.is_integer():
+        return None
+    return number
+
+
+def quota_bounds(
+    quotas: pd.DataFrame, *, rows: Sequence[str] | None = None, path: Path | None = None
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The ``min`` and ``max`` columns of a quota table as numbers, every cell checked.
+
+    Parameters
+    ----------
+    quotas
+        Table with ``min`` and ``max`` (text or numbers; a missing column means no bound).
+    rows
+        How each row is named in a message (``"row 2"`` as a file shows it); default its
+        district.
+    path
+        The quota file, prefixed to the message.
+
+    Returns
+    -------
+    qmin, qmax
+        Whole numbers of new sites, NaN where the cell is empty (no bound).
+
+    Raises
+    ------
+    InputDataError
+        A cell that is not a whole number of 0 or more (text, ``nan``, ``inf``, ``-1``,
+        ``2.5``), or a ``max`` below the ``min`` of its row; every such cell named.
+
+    """
+    if rows is None:
+        rows = [f"district {d}" for d in quotas["district"].astype(str)]
+    bounds: dict[str, npt.NDArray[np.float64]] = {}
+    bad: list[str] = []
+    for col in ("min", "max"):
+        values = quotas[col].tolist() if col in quotas else [np.nan] * len(quotas)
+        parsed = [_bound(v) for v in values]
+        bad += [
+            f"{row}, column {col!r}: {str(v).strip()!r} is not a number of sites"
+            for row, v, x in zip(rows, values, parsed, strict=True)
+            if x is None
+        ]
+        bounds[col] = np.array([np.nan if x is None else x for x in parsed], dtype=np.float64)
+    if bad:
+        raise InputDataError(f"quota table: {_listed(bad)}; {_EXPECTED}", path=path)
+    qmin, qmax = bounds["min"], bounds["max"]
+    crossed = [
+        f"{row}: max {hi:g} is less than min {lo:g}; give a max of at least {lo:g} (or leave "
+        "it empty for no bound)"
+        for row, lo, hi in zip(rows, qmin, qmax, strict=True)
+        if hi < lo
+    ]
+    if crossed:
+        raise InputDataError(f"quota table: {_listed(crossed)}", path=path)
+    return qmin, qmax
+
+
+def _listed(items: list[str]) -> str:
+    more = len(items) - _MAX_NAMED
+    return "; ".join(items[:_MAX_NAMED]) + (f"; and {more} more" if more > 0 else "")
 
 
 def proportional_quotas(
@@ -92,11 +179,9 @@ def quota_arrays(
     names = quotas["district"].astype(str).tolist()
     if len(set(names)) != len(names):
         raise InputDataError("quota table names a district twice")
-    qmin = pd.to_numeric(quotas["min"], errors="coerce").fillna(0).to_numpy(np.int64)
-    qmax_f = pd.to_numeric(quotas["max"], errors="coerce").fillna(np.inf).to_numpy()
-    qmax = np.where(np.isfinite(qmax_f), qmax_f, n_add).astype(np.int64)
-    if (qmin < 0).any() or (qmax < qmin).any():
-        raise InputDataError("quotas need 0 <= min <= max for every district")
+    qmin_f, qmax_f = quota_bounds(quotas)
+    qmin = np.nan_to_num(qmin_f, nan=0.0).astype(np.int64)
+    qmax = np.where(np.isnan(qmax_f), n_add, qmax_f).astype(np.int64)
     code_of = {name: k for k, name in enumerate(names)}
     district = np.array([code_of.get(str(d), -1) for d in cm.candidate_district], dtype=np.int64)
     avail = np.bincount(district[(district >= 0) & eligible], minlength=len(names))
@@ -123,22 +208,27 @@ def quota_arrays(
 
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A small CSV/XLSX table read as text (CSV in UTF-8 or GBK).
+    """A small CSV/XLSX table read as text (CSV in UTF-8 or GBK); only empty cells are NaN.
 
     Raises
     ------
     InputDataError
-        The file is missing or cannot be decoded.
+        The file is missing or cannot be decoded, or a workbook part would inflate beyond
+        sane sizes (:func:`~harbor_planner.readers.xlsx.check_workbook_parts`).
 
     """
     path = Path(path)
     if not path.is_file():
         raise InputDataError("file not found", path=path)
+    # only an empty cell is missing: "nan", "NA" or "null" are text for the checks to see
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str)
+        from harbor_planner.readers.xlsx import check_workbook_parts
+
+        check_workbook_parts(path, path)
+        return pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=str, encoding=enc)
+            return pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False, na_values=[""])
         except UnicodeDecodeError:
             continue
     raise InputDataError("cannot decode the table as UTF-8 or GBK", path=path)
@@ -209,13 +299,9 @@ def quota_table(
             return proportional_quotas(table.assign(district=key), column=column, n_add=n_add)
         except InputDataError as exc:
             raise InputDataError(str(exc), path=path) from None
-    return pd.DataFrame(
-        {
-            "district": key.to_numpy(),
-            "min": table.get("min", np.nan),
-            "max": table.get("max", np.nan),
-        }
-    )
+    # rows as the file shows them: the header is row 1
+    qmin, qmax = quota_bounds(table, rows=[f"row {k + 2}" for k in range(len(table))], path=path)
+    return pd.DataFrame({"district": key.to_numpy(), "min": qmin, "max": qmax})
 
 
 def read_excluded(source: str | os.PathLike[str] | Sequence[str]) -> list[str]:

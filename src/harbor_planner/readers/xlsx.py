@@ -5,6 +5,10 @@
 zero-padding formats (an id 7 formatted ``000`` reads ``"007"``) and keeps the cell address of
 every value. :func:`read_table_file` reads a CSV or a workbook by its content, not its name: a
 workbook saved as ``.csv`` is read as a workbook, a text file named ``.xlsx`` is a clear error.
+
+Reading stays bounded whatever the file claims: :func:`check_workbook_parts` refuses a zip
+bomb before anything is inflated, and a sheet is read by the cells it holds, never by the range
+it declares (limits in :mod:`harbor_planner.settings`, ``XLSX_*``).
 """
 
 from __future__ import annotations
@@ -12,15 +16,17 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harbor_planner import settings
 from harbor_planner.errors import InputDataError
 from harbor_planner.readers.headers import column_role
 from harbor_planner.readers.tables import RawTable, file_kind, problem, read_csv, table_from_rows
 
-__all__ = ["display_number", "read_table_file", "read_xlsx"]
+__all__ = ["check_workbook_parts", "display_number", "read_table_file", "read_xlsx"]
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +82,127 @@ def _unescape(value: object) -> object:
     return value
 
 
-def _sheet_rows(ws: Any) -> list[list[object]]:
-    """The values of a sheet, numbers shown as their zero-padding formats show them."""
-    rows = []
-    for r in ws.iter_rows(min_row=1):
-        vals = [_unescape(display_number(c.value, getattr(c, "number_format", None))) for c in r]
-        rows.append([c.strip() or None if isinstance(c, str) else c for c in vals])
-    return rows
+def _mb(n: float) -> str:
+    return f"{n / 2**20:,.1f} MB"
+
+
+def check_workbook_parts(path: Path, source: Any) -> None:
+    """Refuse a workbook whose parts would inflate beyond sane sizes (a zip bomb).
+
+    Only the sizes the archive declares are read (Python's zip reader never inflates a part
+    beyond its declared size), so the check costs nothing however large the claim.
+
+    Parameters
+    ----------
+    path
+        The workbook, for the message.
+    source
+        The same file as a path or a binary file object (rewound afterwards).
+
+    Raises
+    ------
+    InputDataError
+        A part over :data:`~harbor_planner.settings.XLSX_MAX_PART_BYTES`, a part over
+        :data:`~harbor_planner.settings.XLSX_RATIO_MIN_BYTES` that inflates more than
+        :data:`~harbor_planner.settings.XLSX_MAX_RATIO` times its packed size, or a part
+        packed otherwise than stored or deflated; naming the part and why.
+
+    """
+    try:
+        with zipfile.ZipFile(source) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return  # not a readable zip: openpyxl reports it
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+    for part in parts:
+        size, packed = part.file_size, max(part.compress_size, 1)
+        if part.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # Excel, WPS and LibreOffice deflate; bzip2 or lzma would inflate unbounded chunks
+            why = f"is packed with zip method {part.compress_type}, which no spreadsheet writes"
+        elif size > settings.XLSX_MAX_PART_BYTES:
+            why = (
+                f"would inflate to {_mb(size)}, more than the "
+                f"{_mb(settings.XLSX_MAX_PART_BYTES)} a workbook part may hold"
+            )
+        elif size > settings.XLSX_RATIO_MIN_BYTES and size > settings.XLSX_MAX_RATIO * packed:
+            why = (
+                f"would inflate {size / packed:,.0f} times (from {_mb(packed)} to {_mb(size)}), "
+                f"more than the {settings.XLSX_MAX_RATIO:g} to 1 allowed for a part over "
+                f"{_mb(settings.XLSX_RATIO_MIN_BYTES)}"
+            )
+        else:
+            continue
+        raise InputDataError(
+            f"workbook part {part.filename!r} {why}; the file is damaged or a zip bomb, not "
+            "read (open it in Excel and save it again as .xlsx)",
+            path=path,
+        )
+
+
+def _sheet_rows(ws: Any, name: str, path: Path) -> tuple[list[list[object]], list[int]]:
+    """The rows of a sheet holding a value, and their row numbers.
+
+    Only the cells present are read: empty rows are skipped and each row ends at its last
+    value, whatever range the sheet declares (a stray cell at XFD1048576 costs one row, not
+    17 billion empty cells). Numbers are shown as their zero-padding formats show them.
+
+    Raises
+    ------
+    InputDataError
+        A row beyond Excel's last, more cells than
+        :data:`~harbor_planner.settings.XLSX_MAX_CELLS` (rows holding a value times the
+        widest), or a sheet that cannot be parsed.
+
+    """
+    from openpyxl.utils import get_column_letter
+
+    ws.reset_dimensions()  # the declared range may be absurd: read the cells present only
+    rows: list[list[object]] = []
+    numbers: list[int] = []
+    width = 0
+    limit = settings.XLSX_MAX_CELLS
+    where = f"sheet {name!r}: "
+    try:
+        for number, cells in enumerate(ws.iter_rows(), start=1):
+            if number > settings.XLSX_MAX_ROWS:
+                raise InputDataError(
+                    f"{where}rows past Excel's last row {settings.XLSX_MAX_ROWS:,}; the file is "
+                    "damaged (open it in Excel and save it again as .xlsx)",
+                    path=path,
+                )
+            vals = [
+                None
+                if c.value is None
+                else _unescape(display_number(c.value, getattr(c, "number_format", None)))
+                for c in cells
+            ]
+            vals = [v.strip() or None if isinstance(v, str) else v for v in vals]
+            while vals and vals[-1] is None:
+                vals.pop()
+            if not vals:
+                continue
+            width = max(width, len(vals))
+            if (len(rows) + 1) * width > limit:
+                raise InputDataError(
+                    f"{where}its values span {len(rows) + 1:,} rows and reach column "
+                    f"{get_column_letter(width)} (row {number:,}): more than the {limit:,} cells "
+                    "a sheet may span; delete the stray cells past the table (Ctrl+End shows "
+                    "the last one) or split the sheet",
+                    path=path,
+                )
+            rows.append(vals)
+            numbers.append(number)
+    except InputDataError:
+        raise
+    except Exception as exc:  # openpyxl and zipfile raise many types for broken sheets
+        raise InputDataError(
+            f"{where}cannot read it ({type(exc).__name__}: {exc}); open the workbook in Excel "
+            "and save it again as .xlsx",
+            path=path,
+        ) from None
+    return rows, numbers
 
 
 def _wanted_sheets(
@@ -132,6 +252,7 @@ def read_xlsx(
     source: Any = (
         path if path.suffix.lower() in _WORKBOOK_SUFFIXES else io.BytesIO(path.read_bytes())
     )
+    check_workbook_parts(path, source)
     try:
         wb = openpyxl.load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken files
@@ -145,11 +266,11 @@ def read_xlsx(
         wanted, explicit, problems = _wanted_sheets(wb, sheet, path)
         raws: list[RawTable] = []
         for name in wanted:
-            rows = _sheet_rows(wb[name])
-            raw, probs = table_from_rows(rows, list(range(1, len(rows) + 1)), name, path)
+            rows, numbers = _sheet_rows(wb[name], name, path)
+            raw, probs = table_from_rows(rows, numbers, name, path)
             canon = {column_role(c) for c in raw.frame.columns}
             if not {"lon", "lat"} <= canon and not explicit:
-                if any(c is not None for r in rows for c in r):
+                if rows:
                     problems.append(
                         problem(
                             name,

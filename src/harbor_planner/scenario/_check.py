@@ -371,6 +371,12 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         problems.add("optimize.mode", "mode 'cover' needs optimize.target_pct")
     if opt.target_pct is not None and not 0 < opt.target_pct <= 100:
         problems.add("optimize.target_pct", "target_pct must be in (0, 100]")
+    if not (math.isfinite(opt.time_limit_s) and opt.time_limit_s > 0):
+        problems.add(
+            "optimize.time_limit_s", "optimize.time_limit_s must be seconds above 0, e.g. 600"
+        )
+    if not (math.isfinite(opt.mip_gap) and 0 <= opt.mip_gap < 1):
+        problems.add("optimize.mip_gap", "optimize.mip_gap must be in [0, 1), e.g. 0.01")
     if opt.quota_column is not None and opt.quota is None:
         problems.add("optimize.quota_column", "quota_column needs optimize.quota (a table)")
 

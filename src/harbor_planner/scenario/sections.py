@@ -286,9 +286,9 @@ class OptimizeConfig:
     solver
         ``greedy`` (fast, with a proven bound) or ``exact`` (HiGHS MILP).
     time_limit_s
-        exact: time limit per stage.
+        exact: time limit per stage, seconds above 0.
     mip_gap
-        exact: relative gap to stop at.
+        exact: relative gap to stop at, in [0, 1) (0: a proven optimum).
     reproducible
         Stop the swap search and the Lagrangian bounds by their steps instead of their
         wall-clock budgets: the same sites and gap on every machine, slower at city scale.
