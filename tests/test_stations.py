@@ -469,3 +469,20 @@ def test_cli_check_with_network(capsys, tmp_path):
     assert "datum_shift_suspected" in text and "--crs gcj02" in text
     st = gpd.read_file(out, layer="stations")
     assert {"snap_dist_m", "on_network"} <= set(st.columns)
+
+
+def test_an_id_used_on_two_sheets_names_the_sheets(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "站点"
+    other = wb.create_sheet("备用")
+    for sheet, name, x in ((ws, "甲", 106.55), (other, "乙", 106.56)):
+        sheet.append(["编号", "名称", "经度", "纬度"])
+        sheet.append(["A", name, x, 29.55])
+    wb.save(tmp_path / "two.xlsx")
+    check = read_stations(tmp_path / "two.xlsx", crs="gcj02")
+    assert set(check.errors["message"]) == {
+        "id 'A' is used on rows 站点!2, 备用!2; give each station its own id"
+    }

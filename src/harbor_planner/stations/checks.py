@@ -549,9 +549,11 @@ def check_duplicate_id(t: pd.DataFrame) -> pd.DataFrame:
     sid = t["station_id"]
     dup_id = sid.notna() & sid.duplicated(keep=False)
     if dup_id.any():
-        rows_by_id = (
-            t.loc[dup_id].groupby("station_id")["row"].agg(lambda r: ", ".join(map(str, r)))
-        )
+        # rows of several sheets carry their sheet ("站点!2, 备用!2"), else the row alone
+        where = t["row"].astype(str)
+        if "sheet" in t and t.loc[dup_id, "sheet"].nunique(dropna=True) > 1:
+            where = t["sheet"].fillna("").astype(str) + "!" + where
+        rows_by_id = where[dup_id].groupby(sid[dup_id]).agg(", ".join)
         dup_msg = (
             "id '"
             + sid.astype("str")
