@@ -158,3 +158,12 @@ def test_centre_names_are_cleaned_and_a_folder_is_named(tmp_path):
     assert read_centres(path, crs="wgs84")["name"].tolist() == ["解放碑"]
     with pytest.raises(InputDataError, match="a folder, not a station file"):
         read_stations(tmp_path, crs="gcj02")
+
+
+def test_a_sheet_named_for_a_csv_file_is_an_error(tmp_path, capsys):
+    path = tmp_path / "st.csv"
+    path.write_text("编号,经度,纬度\nA,106.55,29.55\n", "utf-8")
+    assert main(["stations", "check", str(path), "--crs", "gcj02", "--sheet", "站点"]) == 3
+    err = capsys.readouterr().err
+    assert len(_errors(err)) == 1 and "no sheet named '站点': a CSV file is one table" in err
+    assert main(["stations", "check", str(path), "--crs", "gcj02"]) == 0

@@ -349,4 +349,10 @@ def read_table_file(
             "text rename it to .csv, else open it in Excel and save it as .xlsx",
             path=path,
         )
+    if sheet not in (None, "*"):  # as a GIS file without that layer
+        raise InputDataError(
+            f"no sheet named {sheet!r}: a CSV file is one table; leave out the sheet "
+            "(--sheet, stations.sheet) or give the workbook",
+            path=path,
+        )
     return read_csv(path, encoding)
