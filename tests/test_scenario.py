@@ -84,8 +84,8 @@ def test_unknown_section_is_named_with_its_line(tmp_path):
 def test_wrong_types_name_key_line_and_expected_type(tmp_path):
     text = MINIMAL + '\n[optimize]\nadd = "20"\nsolver = "fast"\n[coverage]\nminutes = true\n'
     msg = problem_text(tmp_path, text)
-    assert msg.count("\n") == 3 and "3 problems" in msg  # every problem at once, in line order
-    lines = msg.splitlines()[1:]
+    assert "\n" not in msg and "3 problems: " in msg  # every problem at once, in line order
+    lines = msg.split("3 problems: ", 1)[1].split("; ")
     assert lines[0].strip().startswith("line 11: optimize.add must be a whole number")
     assert "'20' (text)" in lines[0]
     assert lines[1].strip().startswith("line 12: optimize.solver must be one of 'greedy', 'exact'")

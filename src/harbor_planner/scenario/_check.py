@@ -68,7 +68,8 @@ class Problems:
         """Raise one :class:`ScenarioError` with every problem, in line order."""
         self.items.sort(key=lambda item: item[0])
         lines = [msg for _, msg in self.items]
-        head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
+        # one line, as the CLI prints every error: the problems after each other, in line order
+        head = lines[0] if len(lines) == 1 else f"{len(lines)} problems: " + "; ".join(lines)
         error = ScenarioError(head, path=path)
         # the settings at fault, by key, when each problem has one (the CLI names its options)
         error.problems = list(self.keyed) if len(self.keyed) == len(lines) else []
