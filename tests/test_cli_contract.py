@@ -167,3 +167,17 @@ def test_a_sheet_named_for_a_csv_file_is_an_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert len(_errors(err)) == 1 and "no sheet named '站点': a CSV file is one table" in err
     assert main(["stations", "check", str(path), "--crs", "gcj02"]) == 0
+
+
+def test_compare_shows_the_optimality_gap_in_percent(tmp_path, capsys):
+    runs = []
+    for name, gap in (("a", 0.001604), ("b", 0.000732)):
+        run = tmp_path / name
+        _run_folder(run, "渝中区")
+        summary = {"coverage": {"coverage_pct": 50.0},
+                   "optimize": {"sites_added": 12, "optimality_gap": gap}}  # fmt: skip
+        (run / "summary.json").write_text(json.dumps(summary), "utf-8")
+        runs.append(str(run))
+    assert main(["-q", "compare", *runs, "--out", str(tmp_path / "cmp.csv")]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "optimality gap" in ln)
+    assert line.split() == ["optimality", "gap", "%", "0.16", "0.07", "-0.09"]

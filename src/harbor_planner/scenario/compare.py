@@ -39,7 +39,7 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("p90 walk (min)", "coverage", "time_p90_min"),
     ("new sites", "optimize", "sites_added"),
     ("solver", "optimize", "solver"),
-    ("optimality gap", "optimize", "optimality_gap"),
+    ("optimality gap %", "optimize", "optimality_gap"),
     ("coverage % after", "optimize", "coverage_pct_after"),
 )
 
@@ -150,6 +150,8 @@ def compare_runs(
     rows = {}
     for label, section, key in FIGURES:
         values = [(s.get(section) or {}).get(key) for s, _ in read]
+        if key == "optimality_gap":  # a fraction in summary.json: in percent, as labelled
+            values = [_percent(v) for v in values]
         if any(v is not None for v in values):
             rows[label] = values
     overall = pd.DataFrame.from_dict(rows, orient="index", columns=names)
@@ -214,6 +216,13 @@ def format_comparison(comparison: Comparison, *, max_districts: int = 40) -> str
         if len(d) > max_districts:
             out.append(f"... {len(d) - max_districts} more districts in the written table")
     return "\n".join(out)
+
+
+def _percent(fraction: Any) -> Any:
+    """A fraction as a percentage rounded to 4 decimals (``None`` and text unchanged)."""
+    if isinstance(fraction, int | float) and not isinstance(fraction, bool):
+        return round(100.0 * float(fraction), 4)
+    return fraction
 
 
 def _width(text: str) -> int:
