@@ -529,3 +529,26 @@ def test_a_source_on_a_loop_edge_leaves_by_its_shorter_side(tmp_path):
     assert reach.station(a, np.array([x0 + 1000, y0 + 80])).walk.tolist() == [0, 1]
     both = loop_links(np.array([[3, 3], [3, 4]]), np.array([[5.0, 2.0], [5.0, 2.0]]))
     assert both.tolist() == [[2.0, np.inf], [5.0, 2.0]]
+
+
+def test_a_replacement_is_never_the_closing_stations_own_spot(diamond, pts):
+    """A candidate at the station itself (its own shop as an OSM point) recovers everything;
+    replacements lie at least EXIT_REPLACEMENT_MIN_DIST_M away."""
+    from harbor_planner.analysis.redundancy import replacement_sites
+    from harbor_planner.optimize import CoverageMatrix
+    from harbor_planner.settings import EXIT_REPLACEMENT_MIN_DIST_M
+
+    demand = pts((0, 0), (50, -30), (100, 0), (100, 50))
+    demand["weight"] = [1.0, 2.0, 4.0, 8.0]
+    stations = pts((25, 3), (75, 3))
+    res = coverage(diamond, stations, demand, minutes=1)
+    covers = np.array([[1, 1, 0], [0, 0, 0], [1, 0, 0], [0, 0, 0]], dtype=bool)
+    xy = np.array([[25.0, 3.0], [300.0, 0.0], [80.0, 3.0]])  # S0's spot, far away, by S1
+    cm = CoverageMatrix.from_arrays(covers, demand["weight"], candidate_ids=["own", "far", "s1"],
+                                    candidate_xy=xy)  # fmt: skip
+    station_xy = np.array([[25.0, 3.0], [75.0, 3.0]])
+    assert replacement_sites(res, cm, [0])["replacement_site"].tolist() == ["own"]  # before
+    table = replacement_sites(res, cm, [0, 1], station_xy=station_xy).set_index("station_id")
+    assert table.loc["S0", "replacement_site"] == "far"
+    assert table.loc["S0", "replacement_dist_m"] >= EXIT_REPLACEMENT_MIN_DIST_M
+    assert pd.isna(table.loc["S1", "replacement_site"])  # only "own", 50 m from S1, covers B

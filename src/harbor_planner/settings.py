@@ -28,6 +28,7 @@ __all__ = [
     "DEM_SMOOTHING_M",
     "DOMINANCE_MAX_WORK",
     "EXACT_SMALL_COLUMNS",
+    "EXIT_REPLACEMENT_MIN_DIST_M",
     "GRADE_SOURCES",
     "GREEDY_BOUND_CHECKS",
     "GRID_CELL_M",
@@ -81,6 +82,11 @@ __all__ = [
     "TIME_LIMIT_S",
     "WALK_MODELS",
     "WALK_SPEED_KMH",
+    "XLSX_MAX_CELLS",
+    "XLSX_MAX_PART_BYTES",
+    "XLSX_MAX_RATIO",
+    "XLSX_MAX_ROWS",
+    "XLSX_RATIO_MIN_BYTES",
     "site_kind_label",
     "status_label",
 ]
@@ -213,6 +219,10 @@ DEM_FLAT_LABELS: dict[str, tuple[str, str]] = {
 
 #: The walking-time limit of the coverage test (minutes).
 MINUTES: float = 15.0
+#: A replacement for a station that may close (``coverage.exit_candidates_sites``) lies at
+#: least this far from it in a straight line (metres): a candidate nearer is the station's own
+#: building or doorstep (an OSM point of the same shop), which "recovers" all it covered.
+EXIT_REPLACEMENT_MIN_DIST_M: float = 100.0
 #: Walking corridor either side of a reachable street in isochrone polygons (metres).
 CORRIDOR_M: float = 25.0
 #: Ways to draw isochrone polygons (``auto``: see :data:`ISOCHRONE_AUTO_EXACT_MAX_STATIONS`).

@@ -22,6 +22,7 @@ import pandas as pd
 from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError
 from harbor_planner.network import Anchors, WalkNetwork
+from harbor_planner.settings import EXIT_REPLACEMENT_MIN_DIST_M
 
 if TYPE_CHECKING:
     from harbor_planner.analysis.coverage import CoverageResult
@@ -114,7 +115,14 @@ def station_redundancy(
     return out
 
 
-def replacement_sites(result: CoverageResult, cm: Any, stations: Sequence[int]) -> pd.DataFrame:
+def replacement_sites(
+    result: CoverageResult,
+    cm: Any,
+    stations: Sequence[int],
+    *,
+    station_xy: FloatArray | None = None,
+    min_dist_m: float = EXIT_REPLACEMENT_MIN_DIST_M,
+) -> pd.DataFrame:
     """For stations that may close, the candidate site that best recovers what they alone cover.
 
     Parameters
@@ -126,13 +134,18 @@ def replacement_sites(result: CoverageResult, cm: Any, stations: Sequence[int]) 
         demand points (in the same order).
     stations
         Positions of the stations considered for closing.
+    station_xy, min_dist_m
+        The stations' coordinates in the CRS of ``cm.candidate_xy`` (all stations, by
+        position): a candidate nearer than ``min_dist_m`` to the closing station is not a
+        replacement (it is the station's own spot). ``None``: no candidate is left out.
 
     Returns
     -------
     pandas.DataFrame
         One row per station: ``station_id``, ``lost_demand`` (demand only it covers),
-        ``replacement_site``, ``recovered_demand`` and ``recovered_pct`` (of the lost demand);
-        no site when nothing would be lost or no candidate recovers any of it.
+        ``replacement_site``, ``recovered_demand``, ``recovered_pct`` (of the lost demand) and
+        ``replacement_dist_m`` (straight line, when ``station_xy`` is given); no site when
+        nothing would be lost or no candidate recovers any of it.
 
     """
     if result.pairs is None:
@@ -148,6 +161,10 @@ def replacement_sites(result: CoverageResult, cm: Any, stations: Sequence[int]) 
         lost_w = float(weight[lost].sum())
         row: dict[str, Any] = {"station_id": ids[s], "lost_demand": lost_w}
         gains = np.asarray(a[lost].T @ weight[lost]).ravel() if lost_w > 0 else np.zeros(1)
+        dist = None
+        if station_xy is not None and cm.candidate_xy is not None and lost_w > 0:
+            dist = np.hypot(*(np.asarray(cm.candidate_xy) - station_xy[s]).T)
+            gains = np.where(dist >= min_dist_m, gains, 0.0)  # not the station's own spot
         best = int(np.argmax(gains)) if gains.size else 0  # ties: the first candidate
         if lost_w > 0 and gains.size and gains[best] > 0:
             row.update(
@@ -155,6 +172,8 @@ def replacement_sites(result: CoverageResult, cm: Any, stations: Sequence[int]) 
                 recovered_demand=float(gains[best]),
                 recovered_pct=100.0 * float(gains[best]) / lost_w,
             )
+            if dist is not None:
+                row["replacement_dist_m"] = round(float(dist[best]), 1)
         else:
             row.update(replacement_site=None, recovered_demand=0.0, recovered_pct=None)
         rows.append(row)

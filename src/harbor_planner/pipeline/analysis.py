@@ -304,8 +304,11 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
 
             what = f"coverage.exit_candidates_sites ({cfg.exit_candidates_sites})"
             cand = confine_candidates(cand, study.study_area, what=what)
+        from harbor_planner.network.snap import points_xy
+
         cm = coverage_matrix(net, cand, study.demand, minutes=result.summary["minutes"])
-        repl = replacement_sites(result, cm, exits["_pos"].tolist())
+        st_xy, _ = points_xy(st, crs=net.crs, what="stations")
+        repl = replacement_sites(result, cm, exits["_pos"].tolist(), station_xy=st_xy)
         table = table.reset_index(drop=True).join(
             repl.drop(columns=["station_id"]).reset_index(drop=True)
         )
