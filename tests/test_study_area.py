@@ -367,12 +367,12 @@ def test_report_note_compares_only_districts_of_the_study():
 
 def test_exit_replacements_lie_inside_the_study_area(border, tmp_path):
     """A closing station's replacement is looked for inside the study area, as new sites are:
-    the best site for the station in 九龙坡 is its own spot, outside 渝中区."""
+    the best site for the station in 九龙坡 is one street south of it, outside 渝中区."""
     sites = pd.DataFrame({
-        "编号": ["at-W1", "east-1", "east-2"],
-        "名称": ["at W1", "east one", "east two"],
+        "编号": ["near-W1", "east-1", "east-2"],
+        "名称": ["near W1", "east one", "east two"],
         "经度": [X0 + DX * 4, X0 + DX * 6, X0 + DX * 9],
-        "纬度": [Y0 + DY * 5, Y0 + DY * 5, Y0 + DY * 4],
+        "纬度": [Y0 + DY * 4, Y0 + DY * 5, Y0 + DY * 4],
     })  # fmt: skip
     sites.to_csv(tmp_path / "sites.csv", index=False, encoding="utf-8")
     cov = {
@@ -389,7 +389,7 @@ def test_exit_replacements_lie_inside_the_study_area(border, tmp_path):
         table = res.exits.set_index("station_id")
         replaced[confine] = table["replacement_site"]
         assert set(table.index) == {"W1", "E1", "E2"}
-    assert replaced[False]["W1"] == "at-W1"  # the free search takes the spot in 九龙坡
+    assert replaced[False]["W1"] == "near-W1"  # the free search takes the site in 九龙坡
     inside = replaced[True].dropna()
     assert len(inside) and set(inside) <= {"east-1", "east-2"}
 
