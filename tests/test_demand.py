@@ -23,6 +23,7 @@ area 3100 m².
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -264,8 +265,11 @@ def test_buildings_layer_hand_computed(streets):
         "default": 1,
         "roof": 1,
     }
-    # points lie on their footprints, shapes are the footprints
-    assert shapely.within(d.points.geometry.to_numpy(), d.shapes.to_numpy()).all()
+    # points lie on their footprints, on the wall nearest the street (all touch street P)
+    metric = d.points.to_crs(streets.crs).geometry.to_numpy()
+    shapes = d.shapes.to_crs(streets.crs).to_numpy()
+    assert (shapely.distance(metric, shapes) < 1e-6).all()
+    assert np.allclose(shapely.get_coordinates(metric)[:, 1] - 3270000.0, 0.0, atol=1e-6)
     assert shapely.area(d.shapes.to_crs("EPSG:32648").to_numpy()).sum() == pytest.approx(900)
 
 
@@ -474,17 +478,26 @@ def test_grid_errors(diamond):
 # --------------------------------------------------------------------------- clipping
 
 
-def test_clip_demand(streets):
+def test_clip_demand(streets, tmp_path):
     d = point_demand(DEMAND / "stops_gcj02.csv", crs="gcj02", weight_column="people")
     with pytest.raises(InputDataError, match="no demand point"):
         clip_demand(d, streets)  # the streets fixture is far from the stops
     b = building_demand(DEMAND / "buildings.geojson", network=streets)
-    # points at the rectangles' centres: C (50, 10) is 10 m from P, the others 5 m from P or F
-    c = clip_demand(b, streets, max_dist_m=7)
-    assert c.points["name"].tolist() == ["A", "B", "D", "E"] and len(c.shapes) == 4
-    assert c.info["clipped"] == pytest.approx(
-        {"max_dist_m": 7.0, "points_dropped": 1, "weight_dropped": 1600}
-    )
+    assert len(clip_demand(b, streets, max_dist_m=1)) == 5  # every wall touches street P
+    # a 30 m square 12 m north of street P (and 40 m east of footway F): its wall counts
+    # (12 m), not its centre (27 m)
+    x0, y0 = 650040.0, 3270012.0
+    ring = [[x0, y0], [x0 + 30, y0], [x0 + 30, y0 + 30], [x0, y0 + 30], [x0, y0]]
+    far = {"type": "FeatureCollection",
+           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32648"}},
+           "features": [{"type": "Feature", "properties": {"name": "F", "building:levels": "2"},
+                         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}  # fmt: skip
+    path = tmp_path / "far.geojson"
+    path.write_text(json.dumps(far), "utf-8")
+    f = building_demand(path, network=streets)
+    assert len(clip_demand(f, streets, max_dist_m=15)) == 1
+    with pytest.raises(InputDataError, match="no demand point"):
+        clip_demand(f, streets, max_dist_m=10)
     assert len(b) == 5  # the input is unchanged
 
 

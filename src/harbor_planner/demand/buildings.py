@@ -301,6 +301,28 @@ def _warn_untagged(path: Path, lv: _Levels, counts: dict[str, int], n: int) -> N
         )
 
 
+def _door_points(footprints: Any, network: WalkNetwork | None) -> Any:
+    """Each footprint's point nearest to a walkable street: where its people step out.
+
+    A large footprint (a compound, a campus) is left through its walls, so its demand point is
+    the footprint's nearest point to the nearest edge (a building touching a street: the
+    touching point); without a network, a point inside it (``shapely.point_on_surface``).
+    Coverage and the snapping distance then count from that wall, not from the middle of a
+    compound whose walls may be 70 m from a street when its middle is 300 m away.
+    """
+    inner = shapely.point_on_surface(footprints)
+    if network is None or network.n_edges == 0 or len(footprints) == 0:
+        return inner
+    pairs = network.edge_tree.query_nearest(footprints, all_matches=False)
+    edge = np.full(len(footprints), -1, dtype=np.int64)
+    edge[pairs[0]] = pairs[1]
+    ok = np.flatnonzero((edge >= 0) & ~shapely.is_empty(footprints))
+    out = inner.copy()
+    lines = shapely.shortest_line(footprints[ok], network.edge_geometry[edge[ok]])
+    out[ok] = shapely.get_point(lines, 0)
+    return out
+
+
 def building_demand(
     path: str | Path,
     *,
@@ -353,7 +375,8 @@ def building_demand(
         census); the weights then sum to it and the unit is ``"people"``. Without it the
         weight is the floor area (``"m² floor area"``).
     network
-        Its CRS is the metric CRS of areas.
+        Its CRS is the metric CRS of areas, and each building's demand point is the
+        footprint's point nearest to one of its edges.
     metric_crs
         Metric CRS of areas when no network is given (default: the local UTM zone).
     crs
@@ -369,7 +392,8 @@ def building_demand(
     Returns
     -------
     Demand
-        Kind ``buildings``; points on the footprints (``shapely.point_on_surface``), shapes =
+        Kind ``buildings``; each footprint's point nearest a walkable street (a point inside
+        it without a network: ``shapely.point_on_surface``), shapes =
         the footprints. Columns ``demand_id`` (``"w{id}"``/``"r{id}"`` for OSM ways and
         relations, ``"f{n}"`` for the n-th feature of a layer), ``weight``, ``osm_type``,
         ``osm_id`` (OSM) or the layer's columns, ``building``, ``name``, ``levels``,
@@ -399,7 +423,7 @@ def building_demand(
     area = shapely.area(footprints)
     lv = _levels(attrs, default_levels, storey)
     weight = _allocate(lv.levels * area, population, path)
-    anchor = shapely.point_on_surface(footprints)
+    anchor = _door_points(footprints, network if metric == getattr(network, "crs", None) else None)
     points_wgs = to_wgs84_points(shapely.get_coordinates(anchor), metric)
     points = _building_points(attrs, ids, weight, lv, area, points_wgs)
     info = _building_info(lv, area, population, metric, storey)
