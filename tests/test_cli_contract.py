@@ -181,3 +181,20 @@ def test_compare_shows_the_optimality_gap_in_percent(tmp_path, capsys):
     assert main(["-q", "compare", *runs, "--out", str(tmp_path / "cmp.csv")]) == 0
     line = next(ln for ln in capsys.readouterr().out.splitlines() if "optimality gap" in ln)
     assert line.split() == ["optimality", "gap", "%", "0.16", "0.07", "-0.09"]
+
+
+def test_ctrl_c_while_the_command_tidies_up_is_one_line(monkeypatch, capsys):
+    """A SIGINT landing after the command's work, while main() puts logging back: exit 130,
+    'interrupted', no traceback (seen once in CI: the signal hit the finally block)."""
+    import harbor_planner.cli as cli
+
+    calls = []
+
+    def set_level(level):
+        calls.append(level)
+        if len(calls) == 2:  # the second call: in main()'s finally block
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli.log, "setLevel", set_level)
+    assert main(["stations", "check", str(DEMO / "stations.csv"), "--crs", "gcj02"]) == 130
+    assert "harbor-planner: interrupted (SIGINT)" in capsys.readouterr().err

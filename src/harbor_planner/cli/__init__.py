@@ -172,6 +172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         Arguments without the program name; ``sys.argv[1:]`` when ``None``.
 
     """
+    try:  # a signal arriving while the command's logging is put back is caught too
+        return _main(argv)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:  # building the parser loads the package: Ctrl-C here is caught too
         args = _build_parser().parse_args(argv)
     except KeyboardInterrupt as exc:
