@@ -198,3 +198,25 @@ def test_ctrl_c_while_the_command_tidies_up_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(cli.log, "setLevel", set_level)
     assert main(["stations", "check", str(DEMO / "stations.csv"), "--crs", "gcj02"]) == 130
     assert "harbor-planner: interrupted (SIGINT)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("tcp://alice:p@ss@h:8786", "tcp://h:8786"),
+        ("tcp://alice:S3cr/etPw@127.0.0.1:8786", "tcp://127.0.0.1:8786"),
+        ("alice:S3cretPw@127.0.0.1:8786", "127.0.0.1:8786"),
+        (
+            "--set run.scheduler=alice:S3cretPw@10.0.0.1:8786 -q",
+            "--set run.scheduler=10.0.0.1:8786 -q",
+        ),
+        ('{"scheduler": "alice:pw@h:1"}', '{"scheduler": "h:1"}'),
+        ("tcp://127.0.0.1:8786", "tcp://127.0.0.1:8786"),
+        ("10:30 meeting@home", "10:30 meeting@home"),
+    ],
+)
+def test_scheduler_credentials_are_stripped_in_every_form(text, clean):
+    from harbor_planner._text import redact_argv, strip_url_credentials
+
+    assert strip_url_credentials(text) == clean
+    assert "S3cr" not in " ".join(redact_argv(text.split()))

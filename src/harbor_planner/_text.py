@@ -271,11 +271,19 @@ def redact_secrets(value: Any) -> Any:
 
 
 #: ``scheme://user:password@`` in an address (a Dask scheduler's, issue 18).
-_URL_CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s]*@")
+#: The user name and password of an address: after a scheme, everything up to the token's
+#: last ``@`` (a password may hold ``/`` or ``@``) ...
+_URL_CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)\S*@")
+#: ... and without a scheme, ``user:password@`` at the start of a token or after ``=`` or a
+#: quote (``--set run.scheduler=alice:pw@host:8786``).
+_BARE_CREDENTIALS = re.compile(r"(^|[\s=\"'(,\[])[^\s:@/=\"'(,\[]+:\S*@(?=\S)")
 
 
 def strip_url_credentials(text: str) -> str:
     """``tcp://user:pass@host:8786`` → ``tcp://host:8786``; other text unchanged.
+
+    Also ``user:pass@host`` without a scheme, and passwords holding ``/`` or ``@`` (the
+    host follows the token's last ``@``).
 
     Parameters
     ----------
@@ -288,7 +296,7 @@ def strip_url_credentials(text: str) -> str:
         The text without the user names and passwords of its URLs.
 
     """
-    return _URL_CREDENTIALS.sub(r"\1", text)
+    return _BARE_CREDENTIALS.sub(r"\1", _URL_CREDENTIALS.sub(r"\1", text))
 
 
 def redact_override(text: str) -> str:
