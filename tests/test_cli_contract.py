@@ -220,3 +220,29 @@ def test_scheduler_credentials_are_stripped_in_every_form(text, clean):
 
     assert strip_url_credentials(text) == clean
     assert "S3cr" not in " ".join(redact_argv(text.split()))
+
+
+def test_weights_whose_sum_overflows_are_refused(tmp_path):
+    """1e307 on every point: each finite, the total not; the optimiser looped forever on it."""
+    import numpy as np
+
+    from harbor_planner.analysis.coverage import coverage
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.optimize import CoverageMatrix, select_sites
+
+    covers = np.eye(3, dtype=bool)
+    with pytest.raises(InputDataError, match="sum beyond any number"):
+        select_sites(CoverageMatrix.from_arrays(covers, np.full(3, 1e308)), n_add=1)
+    with pytest.raises(InputDataError, match="3 candidate columns but 2 candidate districts"):
+        CoverageMatrix.from_arrays(covers, np.ones(3), candidate_district=["a", "b"])
+    import geopandas as gpd
+
+    from harbor_planner import build_network
+
+    net = build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
+    pts = gpd.GeoDataFrame({"weight": [1e308, 1e308]}, crs="EPSG:4326",
+                           geometry=gpd.points_from_xy([106.57, 106.571], [29.557, 29.558]))  # fmt: skip
+    stations = gpd.GeoDataFrame({"station_id": ["S"]}, crs="EPSG:4326",
+                                geometry=gpd.points_from_xy([106.57], [29.557]))  # fmt: skip
+    with pytest.raises(InputDataError, match="sum beyond any number"):
+        coverage(net, stations, pts, minutes=15)

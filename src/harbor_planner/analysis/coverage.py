@@ -496,9 +496,19 @@ def _demand_points(demand: Any) -> tuple[Any, FloatArray]:
         raise InputDataError(f"the {kind} demand is empty: nothing to cover")
     if "weight" not in points:
         raise InputDataError("demand points need a 'weight' column")
-    weight = points["weight"].to_numpy(np.float64)
+    try:
+        weight = points["weight"].to_numpy(np.float64)
+    except (TypeError, ValueError):
+        raise InputDataError("demand weights must be numbers (the 'weight' column)") from None
     if not np.isfinite(weight).all() or (weight < 0).any():
         raise InputDataError("demand weights must be finite numbers >= 0")
+    with np.errstate(over="ignore"):
+        total = float(weight.sum())
+    if not np.isfinite(total):  # each finite, their sum not: no figure could be computed
+        raise InputDataError(
+            f"demand weights sum beyond any number ({weight.max():.3g} at most); give them in "
+            "people, metres or floor area"
+        )
     return points, weight
 
 

@@ -128,6 +128,14 @@ class CoverageMatrix:
             )
         if not np.isfinite(self.weights).all() or (self.weights < 0).any():
             raise InputDataError("demand weights must be finite numbers >= 0")
+        with np.errstate(over="ignore"):
+            if not np.isfinite(self.weights.sum()):  # the solvers' sums would be inf or NaN
+                raise InputDataError("demand weights sum beyond any number; scale them down")
+        if self.candidate_district is not None and len(self.candidate_district) != n_cand:
+            raise InputDataError(
+                f"coverage matrix has {n_cand} candidate columns but "
+                f"{len(self.candidate_district)} candidate districts"
+            )
 
     @property
     def n_demand(self) -> int:

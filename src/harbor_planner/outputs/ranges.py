@@ -39,7 +39,7 @@ def range_text(summary: dict[str, Any], lang: str = "en") -> str:
         return "（未测范围）" if lang == "zh" else " (no range measured)"
     rng = summary.get("coverage_range_pct") or {}
     low, high = rng.get("low"), rng.get("high")
-    if low is None or high is None:
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
         return ""
     # whole percents, rounded outwards so that the range holds the figure (5.2 %: "2-6 %")
     low_pct, high_pct = math.floor(low), math.ceil(high)
