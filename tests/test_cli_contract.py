@@ -240,8 +240,8 @@ def test_weights_whose_sum_overflows_are_refused(tmp_path):
     from harbor_planner import build_network
 
     net = build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
-    pts = gpd.GeoDataFrame({"weight": [1e308, 1e308]}, crs="EPSG:4326",
-                           geometry=gpd.points_from_xy([106.57, 106.571], [29.557, 29.558]))  # fmt: skip
+    xy = gpd.points_from_xy([106.57, 106.571], [29.557, 29.558])
+    pts = gpd.GeoDataFrame({"weight": [1e308, 1e308]}, crs="EPSG:4326", geometry=xy)
     stations = gpd.GeoDataFrame({"station_id": ["S"]}, crs="EPSG:4326",
                                 geometry=gpd.points_from_xy([106.57], [29.557]))  # fmt: skip
     with pytest.raises(InputDataError, match="sum beyond any number"):
