@@ -246,3 +246,11 @@ def test_weights_whose_sum_overflows_are_refused(tmp_path):
                                 geometry=gpd.points_from_xy([106.57], [29.557]))  # fmt: skip
     with pytest.raises(InputDataError, match="sum beyond any number"):
         coverage(net, stations, pts, minutes=15)
+
+
+def test_a_library_message_in_an_output_error_is_cut(tmp_path):
+    from harbor_planner._safety import output_error
+
+    long = RuntimeError("sqlite3_exec(CREATE TABLE gpkg_spatial_ref_sys ...) " + "x" * 5000)
+    text = str(output_error(long, tmp_path / "a.gpkg"))
+    assert len(text) < 500 and text.endswith("... (nothing was changed)")

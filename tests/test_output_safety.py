@@ -350,20 +350,20 @@ def test_a_read_only_folder(tmp_path, capsys):
 # --------------------------------------------------------------------------- full disk
 
 
-def _full_disk_save(self, filename):
-    """openpyxl's Workbook.save on a full disk: some bytes, then ENOSPC."""
+def _full_disk_rewrite(filename):
+    """The workbook's file rewritten on a full disk: some bytes, then ENOSPC."""
     Path(filename).write_bytes(b"PK\x03\x04 partial")
     raise OSError(errno.ENOSPC, "No space left on device", str(filename))
 
 
 def test_a_full_disk_mid_run_leaves_the_previous_run_whole(tmp_path, capsys, monkeypatch, old_run):
-    import openpyxl
+    from harbor_planner.outputs import cells
 
     out = tmp_path / "o"
     shutil.copytree(old_run, out)
     (out / "notes.txt").write_text(USER_TEXT, "utf-8")
     before = folder_state(out)
-    monkeypatch.setattr(openpyxl.Workbook, "save", _full_disk_save)
+    monkeypatch.setattr(cells, "stable_zip", _full_disk_rewrite)
     # the workbook comes after the tables and the HTML report: those are staged by then
     code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out),
                  *sets(*QUICK, "network.walk_speed_kmh=3.2")])  # fmt: skip

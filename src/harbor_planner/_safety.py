@@ -217,6 +217,8 @@ def check_output_file(path: str | os.PathLike[str], *, option: str = "--out") ->
         raise OutputError(f"the folder {parent} is read-only; choose another {option}", path=path)
 
 
+#: A library's message quoted in an output error is cut to this many characters.
+_MAX_QUOTED_CHARS = 300
 #: Less free space than this after a failed write: the disk is full.
 _FULL_BYTES = 1 << 20
 
@@ -255,6 +257,8 @@ def output_error(exc: BaseException, path: str | os.PathLike[str]) -> OutputErro
         what = exc.strerror or str(exc)
     else:
         what = " ".join(str(exc).split()) or type(exc).__name__
+        if len(what) > _MAX_QUOTED_CHARS:  # GDAL may quote a whole SQL schema
+            what = what[: _MAX_QUOTED_CHARS - 3].rstrip() + "..."
         free = _free_bytes(Path(path))
         if free is not None and free < _FULL_BYTES:
             what += (

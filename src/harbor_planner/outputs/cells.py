@@ -10,6 +10,7 @@ carry :data:`harbor_planner.settings.FILE_DATE`, so the same tables give the sam
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -101,8 +102,10 @@ def save_workbook(wb: Any, path: str | os.PathLike[str]) -> Path:
     wb.properties.modified = stamp
     wb.properties.creator = "harbor-planner"
     path = Path(path)
+    buffer = io.BytesIO()  # built in memory: a full disk fails our write, not openpyxl's zip
+    wb.save(buffer)  # (whose half-written archive then failed again when collected)
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        tmp.write_bytes(buffer.getvalue())
         stable_zip(tmp)
     return path
 
