@@ -254,3 +254,40 @@ def test_a_library_message_in_an_output_error_is_cut(tmp_path):
     long = RuntimeError("sqlite3_exec(CREATE TABLE gpkg_spatial_ref_sys ...) " + "x" * 5000)
     text = str(output_error(long, tmp_path / "a.gpkg"))
     assert len(text) < 500 and text.endswith("... (nothing was changed)")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"n_add": 2.5}, "n_add must be a whole number"),
+        ({"n_add": "5"}, "n_add must be a whole number"),
+        ({"n_add": 2, "min_spacing_m": -1}, "min_spacing_m must be a distance"),
+        ({"n_add": 2, "min_spacing_m": float("nan")}, "min_spacing_m must be a distance"),
+        ({"n_add": 2, "time_limit_s": -1}, "time_limit_s must be seconds above 0"),
+        ({"n_add": 2, "mip_gap": 5}, "mip_gap must be a fraction"),
+    ],
+)
+def test_select_sites_refuses_nonsense_numbers(kwargs, words):
+    import numpy as np
+
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.optimize import CoverageMatrix, select_sites
+
+    cm = CoverageMatrix.from_arrays(np.eye(4, dtype=bool), np.ones(4))
+    with pytest.raises(InputDataError, match=words):
+        select_sites(cm, **kwargs)
+
+
+def test_points_with_nan_coordinates_are_named():
+    import geopandas as gpd
+    import numpy as np
+
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.network.snap import points_xy
+
+    pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([106.5, np.nan], [29.5, 29.6]),
+                           crs="EPSG:4326")  # fmt: skip
+    with pytest.raises(InputDataError, match=r"1 point of the stations .* positions 1"):
+        points_xy(pts, crs="EPSG:32648", what="stations")
+    with pytest.raises(InputDataError, match="must be a GeoDataFrame of points"):
+        points_xy(object(), crs="EPSG:32648", what="stations")

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from harbor_planner._text import counted
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.network.compiled import WalkNetwork
 from harbor_planner.settings import SNAP_FIRST_RADIUS_M, SNAP_MAX_DIST_M
@@ -118,11 +119,29 @@ def points_xy(points: Any, *, crs: str, what: str = "points") -> tuple[FloatArra
         xy = shapely.get_coordinates(geoms.values)
         if len(xy) != len(geoms):
             raise InputDataError(f"{what} contain empty or missing geometries")
-        return xy, points.index
-    xy = np.asarray(points, dtype=np.float64)
+        return _finite(xy, what), points.index
+    try:
+        xy = np.asarray(points, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputDataError(
+            f"{what} must be a GeoDataFrame of points with a CRS or an (n, 2) array of x, y; "
+            f"got {type(points).__name__}"
+        ) from None
     if xy.ndim != 2 or xy.shape[1] != 2:
         raise InputDataError(f"{what} must be an (n, 2) array of x, y, got shape {xy.shape}")
-    return xy, pd.RangeIndex(len(xy))
+    return _finite(xy, what), pd.RangeIndex(len(xy))
+
+
+def _finite(xy: FloatArray, what: str) -> FloatArray:
+    """``xy`` when every coordinate is a finite number (NaN or inf: an error naming them)."""
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        first = ", ".join(str(i) for i in np.flatnonzero(bad)[:5])
+        raise InputDataError(
+            f"{counted(int(bad.sum()), 'point')} of the {what} have coordinates that are not "
+            f"finite numbers (NaN or inf; positions {first}); remove or fix them"
+        )
+    return xy
 
 
 def nearest_edges(

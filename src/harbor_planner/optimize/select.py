@@ -24,6 +24,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.spatial import cKDTree
 
 from harbor_planner.errors import InfeasibleError, InputDataError
+from harbor_planner.optimize.checks import check_choice, check_numbers, check_options
 from harbor_planner.optimize.engine import solve_max_cover
 from harbor_planner.optimize.lagrange import whole_plan_bound
 from harbor_planner.optimize.matrix import CoverageMatrix, coverage_steps
@@ -40,8 +41,6 @@ from harbor_planner.optimize.solvers import (
 from harbor_planner.settings import (
     LAGRANGE_TIME_S,
     MIP_GAP,
-    OPTIMIZE_MODES,
-    SOLVERS,
     SPACING_BY,
     STATUS_GAP_MET,
     TIME_LIMIT_S,
@@ -331,7 +330,9 @@ def select_sites(
 
     """
     t0 = time.perf_counter()
-    _check_options(cm, mode=mode, solver=solver, min_cover=min_cover)
+    check_options(cm, mode=mode, solver=solver, min_cover=min_cover)
+    check_numbers(n_add=n_add, min_spacing_m=min_spacing_m, time_limit_s=time_limit_s,
+                   mip_gap=mip_gap)  # fmt: skip
     eligible = _eligible(cm, excluded)
     conflicts, eligible = _spacing_rules(cm, eligible, min_spacing_m, spacing)
     cost = _budget_costs(cm, eligible, budget)
@@ -364,23 +365,6 @@ def select_sites(
     return _max_cover_selection(cm, staged, len(stages), solver, t0, min_cover)
 
 
-def _check_choice(name: str, value: str, choices: Sequence[str]) -> None:
-    if value not in choices:
-        raise InputDataError(f"{name} must be {' or '.join(map(repr, choices))}, got {value!r}")
-
-
-def _check_options(cm: CoverageMatrix, *, mode: str, solver: str, min_cover: int) -> None:
-    """Mode, solver and coverage level are known values; there is demand to cover."""
-    _check_choice("mode", mode, OPTIMIZE_MODES)
-    _check_choice("solver", solver, SOLVERS)
-    if cm.total_weight <= 0:
-        raise InputDataError("there is no demand to cover (total weight 0)")
-    if int(min_cover) != min_cover or min_cover < 1:
-        raise InputDataError(f"min_cover must be a whole number >= 1, got {min_cover!r}")
-    if min_cover > 1 and mode == "cover":
-        raise InputDataError("min_cover > 1 applies to max-cover, not to cover mode")
-
-
 def _eligible(cm: CoverageMatrix, excluded: Sequence[str] | None) -> BoolArray:
     """Candidates that may be chosen: all but the ``excluded`` ids (unknown ids are logged)."""
     eligible = np.ones(cm.n_candidates, dtype=bool)
@@ -400,7 +384,7 @@ def _spacing_rules(
 
     Distances are straight-line (``"line"``) or on foot (``"walk"``).
     """
-    _check_choice("spacing", spacing, SPACING_BY)
+    check_choice("spacing", spacing, SPACING_BY)
     if min_spacing_m is None or min_spacing_m <= 0:
         return None, eligible
     if spacing == "walk":
