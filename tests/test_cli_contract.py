@@ -291,3 +291,20 @@ def test_points_with_nan_coordinates_are_named():
         points_xy(pts, crs="EPSG:32648", what="stations")
     with pytest.raises(InputDataError, match="must be a GeoDataFrame of points"):
         points_xy(object(), crs="EPSG:32648", what="stations")
+
+
+def test_edge_columns_that_do_not_match_the_points_are_not_trusted(caplog):
+    """Demand made on the network carries edge/edge_frac; moved points are snapped again."""
+    from harbor_planner import build_network
+    from harbor_planner.demand import main_street_demand
+    from harbor_planner.network import anchors_for
+
+    net = build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
+    d = main_street_demand(net).points.iloc[:50]
+    same = anchors_for(net, d)
+    assert (same.dist_m == 0).all()  # the columns, taken as they are
+    moved = d.set_geometry(d.geometry.translate(0.003, 0.0))  # about 290 m east
+    with caplog.at_level("WARNING"):
+        again = anchors_for(net, moved)
+    assert "snapped again" in caplog.text
+    assert (again.edge != same.edge).any() and (again.dist_m >= 0).all()

@@ -9,6 +9,7 @@ search starts from (one link on an edge that returns to its own node: :func:`loo
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,16 +19,22 @@ import pandas as pd
 
 from harbor_planner._arrays import points_along
 from harbor_planner.network.compiled import WalkNetwork
-from harbor_planner.network.snap import snap_points
+from harbor_planner.network.snap import points_xy, snap_points
 from harbor_planner.settings import SNAP_MAX_DIST_M
 
 __all__ = ["EPS_S", "Anchors", "anchor_points", "anchors_for", "loop_links", "source_links"]
+
+log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 #: Smallest arc weight (csgraph reads a stored 0 as "no arc").
 EPS_S = 1e-6
+#: Points whose ``edge``/``edge_frac`` columns are checked against their geometry ...
+_CHECKED_POINTS = 1000
+#: ... and the distance (metres) beyond which the columns are not trusted.
+_MATCH_M = 1.0
 
 
 @dataclass(frozen=True)
@@ -146,7 +153,8 @@ def anchors_for(
         frac = pd.to_numeric(points["edge_frac"], errors="coerce").to_numpy()
         n = len(points)
         ok = np.isfinite(edge) & np.isfinite(frac)
-        if ok.all() and (edge >= 0).all() and (edge < network.n_edges).all():
+        in_range = ok.all() and (edge >= 0).all() and (edge < network.n_edges).all()
+        if in_range and _columns_match_geometry(network, points, edge, frac):
             return Anchors(
                 edge=edge.astype(np.int64),
                 frac=frac.astype(np.float64),
@@ -156,6 +164,31 @@ def anchors_for(
                 index=points.index,
             )
     return anchor_points(network, points, max_dist_m=max_dist_m)
+
+
+def _columns_match_geometry(
+    network: WalkNetwork, points: Any, edge: FloatArray, frac: FloatArray
+) -> bool:
+    """Whether ``edge``/``edge_frac`` place a sample of the points where their geometry is.
+
+    Up to :data:`_CHECKED_POINTS` points, evenly spread, are compared (a table whose points
+    were moved, or whose columns come from another network, fails at once); a mismatch is
+    logged and the points are snapped again.
+    """
+    if not hasattr(points, "geometry") or len(points) == 0:
+        return True
+    pick = np.unique(np.linspace(0, len(points) - 1, min(len(points), _CHECKED_POINTS)).astype(int))
+    xy, _ = points_xy(points.iloc[pick], crs=network.crs)
+    placed = points_along(network.edge_geometry, edge[pick].astype(np.int64), frac[pick])
+    off = float(np.hypot(*(xy - placed).T).max())
+    if off > _MATCH_M:
+        log.warning(
+            "the points' edge/edge_frac columns place them up to %.0f m from their geometry "
+            "(another network, or moved points?): snapped again",
+            off,
+        )
+        return False
+    return True
 
 
 def source_links(network: WalkNetwork, anchors: Anchors) -> tuple[IntArray, FloatArray]:
