@@ -308,3 +308,22 @@ def test_edge_columns_that_do_not_match_the_points_are_not_trusted(caplog):
         again = anchors_for(net, moved)
     assert "snapped again" in caplog.text
     assert (again.edge != same.edge).any() and (again.dist_m >= 0).all()
+
+
+def test_an_unknown_station_status_is_an_error_not_built():
+    import geopandas as gpd
+
+    from harbor_planner import build_network
+    from harbor_planner.analysis.coverage import coverage
+    from harbor_planner.demand import main_street_demand
+    from harbor_planner.errors import InputDataError
+
+    net = build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
+    demand = main_street_demand(net).points.iloc[:200]
+    st = gpd.GeoDataFrame({"station_id": ["A", "B"], "status": ["existing", "garbage"]},
+                          geometry=gpd.points_from_xy([106.57, 106.575], [29.557, 29.558]),
+                          crs="EPSG:4326")  # fmt: skip
+    with pytest.raises(InputDataError, match="station status 'garbage' is not one of"):
+        coverage(net, st, demand, minutes=15)
+    ok = coverage(net, st.assign(status=["existing", ""]), demand, minutes=15)
+    assert ok.summary["coverage_by_status"][0]["stations"] == 2  # no status: built

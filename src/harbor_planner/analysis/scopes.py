@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harbor_planner.settings import STATUS_SCOPE_ORDER, status_label
+from harbor_planner.errors import InputDataError
+from harbor_planner.settings import STATUS_SCOPE_ORDER, STATUS_VALUES, status_label
 
 __all__ = ["BUILT_SCOPE", "demand_scope", "scope_figures", "scope_label", "station_scopes"]
 
@@ -34,12 +35,13 @@ def station_scopes(stations: Any) -> IntArray:
     Parameters
     ----------
     stations
-        Stations with an optional ``status`` column (normalised values).
+        Stations with an optional ``status`` column (normalised values; another value is an
+        error).
 
     Returns
     -------
     numpy.ndarray
-        0 for built stations and stations without a known status, 1 for ``building``,
+        0 for built stations and stations without a status, 1 for ``building``,
         2 for ``proposed``, 3 for ``candidate``.
 
     """
@@ -48,6 +50,13 @@ def station_scopes(stations: Any) -> IntArray:
         return np.zeros(n, dtype=np.int64)
     order = {s: k for k, s in enumerate(STATUS_SCOPE_ORDER)}
     status = stations["status"].astype("string").str.strip().str.lower()
+    unknown = status.notna() & (status != "") & ~status.isin([*order, "closed"])
+    if unknown.any():  # an empty status counts as built; a status we do not know is no status
+        values = ", ".join(sorted(map(repr, set(status[unknown]))))
+        raise InputDataError(
+            f"station status {values} is not one of {', '.join(STATUS_VALUES)}; "
+            "read_stations maps the Chinese ones (已建成, 在建, 拟建 ...)"
+        )
     return status.map(order).fillna(BUILT_SCOPE).to_numpy(np.int64)
 
 
