@@ -269,9 +269,16 @@ def test_optimiser_job_and_accept(served):
     )
     assert r.status_code == 200 and len(r.json()["added"]) == 1
     assert len(session.plan.stations) == 3
+    again = {"site_ids": [j["sites"][0]["id"]]}  # a second click adds nothing
+    r = c.post(f"/api/optimize/{j['id']}/accept", headers=H, json=again)
+    assert r.status_code == 409 and "in the plan already" in r.text
+    assert len(session.plan.stations) == 3
     _offline_equal(session)
     c.post("/api/undo", headers=H)
     assert len(session.plan.stations) == 2
+    r = c.post(f"/api/optimize/{j['id']}/accept", headers=H, json=again)  # after undo: again
+    assert r.status_code == 200 and len(session.plan.stations) == 3
+    c.post("/api/undo", headers=H)
 
 
 # ----------------------------------------------------------------------------- files

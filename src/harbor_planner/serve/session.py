@@ -154,10 +154,18 @@ class Session:
         unknown = [s for s in site_ids if s not in known]
         if unknown:
             raise KeyError(unknown[0])
-        pts = [
-            (known[s]["lon"], known[s]["lat"], known[s]["name"]) for s in dict.fromkeys(site_ids)
+        with self.plan.lock:  # a site already in the plan (a second click) is not added again
+            taken = {(round(st.lon, 7), round(st.lat, 7)) for st in self.plan.stations.values()}
+        new = [
+            s
+            for s in dict.fromkeys(site_ids)
+            if (round(known[s]["lon"], 7), round(known[s]["lat"], 7)) not in taken
         ]
-        return self.plan.add_many(pts)
+        if not new:
+            raise OutputError("these suggested sites are in the plan already")
+        return self.plan.add_many(
+            [(known[s]["lon"], known[s]["lat"], known[s]["name"]) for s in new]
+        )
 
     # ------------------------------------------------------------------ files
 
