@@ -327,3 +327,47 @@ def test_an_unknown_station_status_is_an_error_not_built():
         coverage(net, st, demand, minutes=15)
     ok = coverage(net, st.assign(status=["existing", ""]), demand, minutes=15)
     assert ok.summary["coverage_by_status"][0]["stations"] == 2  # no status: built
+
+
+def test_a_run_killed_while_moving_its_files_in_is_finished_by_the_next(tmp_path):
+    """kill -9 between the renames of a commit: the next run completes it (one whole run)."""
+    import subprocess
+    import sys
+
+    from harbor_planner._io import file_sha256
+    from harbor_planner.outputs.staging import (
+        MANIFEST_FILE,
+        STAGING_PREFIX,
+        ResultFolder,
+        manifest_outputs,
+    )
+    from harbor_planner.pipeline.results import write_json
+
+    out, names = tmp_path / "o", ["summary.json", "by_district.csv", "stations.csv"]
+
+    def manifest(files):
+        return {"harbor_planner": "test",
+                "outputs": [{"path": f.name, "sha256": file_sha256(f)} for f in files]}  # fmt: skip
+
+    with ResultFolder(out, names=names) as folder:
+        files = [folder.staging / n for n in names]
+        for f in files:
+            f.write_text(f"v1 {f.name}\n", "utf-8")
+        folder.commit(files, manifest(files))
+    (out / "notes.txt").write_text("mine", "utf-8")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    staging = out / f"{STAGING_PREFIX}{dead}-killed"
+    staging.mkdir()
+    files = [staging / n for n in names]
+    for f in files:
+        f.write_text(f"v2 {f.name}\n", "utf-8")
+    want = manifest(files)
+    write_json(staging / MANIFEST_FILE, want)
+    os.replace(files[0], out / names[0])  # one file moved in, then SIGKILL
+    with ResultFolder(out, names=names):
+        pass  # the next run starts: the commit is finished, nothing is refused
+    assert not staging.exists()
+    assert {n: (out / n).read_text("utf-8") for n in names} == {n: f"v2 {n}\n" for n in names}
+    assert manifest_outputs(out) == {o["path"]: o["sha256"] for o in want["outputs"]}
+    assert (out / "notes.txt").read_text("utf-8") == "mine"

@@ -127,8 +127,8 @@ class ResultFolder:
             )
         self._make_dirs(out)
         try:
+            self._remove_abandoned_staging()  # finishing a killed run's commit first
             self.refuse_foreign(self.names)
-            self._remove_abandoned_staging()
             try:
                 name = tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out)
             except OSError as exc:
@@ -211,13 +211,54 @@ class ResultFolder:
         return owned
 
     def _remove_abandoned_staging(self) -> None:
-        """Remove the staging folders of runs whose process is gone (killed with SIGKILL)."""
+        """Remove the staging folders of runs whose process is gone (killed with SIGKILL).
+
+        A run killed while it moved its files in (its staging folder holds its ``run.json``)
+        has its commit finished first (:meth:`_finish_commit`), so that the folder holds one
+        whole run again instead of some files of each.
+        """
         for entry in os.scandir(self.out_dir):
             if not entry.name.startswith(STAGING_PREFIX) or not entry.is_dir():
                 continue
             pid = entry.name[len(STAGING_PREFIX) :].split("-", 1)[0]
             if pid.isdigit() and not _alive(int(pid)):
+                if (Path(entry.path) / MANIFEST_FILE).is_file():
+                    self._finish_commit(Path(entry.path), pid)
                 shutil.rmtree(entry.path, ignore_errors=True)
+
+    def _finish_commit(self, staging: Path, pid: str) -> None:
+        """Move in the files a killed run had not moved yet, then its ``run.json``.
+
+        Only when every file of its manifest is either still staged (its place holding
+        nothing, or the previous run's file as written) or already in place with the
+        manifest's SHA-256; a file of the user's in the way leaves everything as it is.
+        """
+        try:
+            new = manifest_outputs(staging)
+        except OutputError:
+            return
+        old = self._owned()
+        for name, sha in new.items():
+            src, dst = staging / name, self.out_dir / name
+            if name not in FILES:
+                return
+            if src.is_file():
+                if os.path.lexists(dst) and name not in old:
+                    return
+            elif not (dst.is_file() and file_sha256(dst) == sha):
+                return
+        with deferred_signals():
+            for name in new:
+                if (staging / name).is_file():
+                    os.replace(staging / name, self.out_dir / name)
+            for name in set(old) - set(new):
+                (self.out_dir / name).unlink(missing_ok=True)
+            os.replace(staging / MANIFEST_FILE, self.out_dir / MANIFEST_FILE)
+        log.warning(
+            "%s: finished moving in the files of a run killed while it wrote them (process %s)",
+            self.out_dir,
+            pid,
+        )
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Path]:
