@@ -43,6 +43,9 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
 
     for scope in cov["coverage_by_status"]:  # one decimal, from the two the tables give
         assert f"{pct1(scope['coverage_pct'])}%" in report.replace(" %", "%"), scope
+    # the plan map's double-coverage layer is the state before the new sites, and says so
+    page = (out / "map.html").read_text("utf-8")
+    assert json.dumps("新增前交叉覆盖需求")[1:-1] in page
     book = pd.read_excel(out / "report.xlsx", sheet_name="汇总")  # the workbook says it too
     rows = dict(zip(book.iloc[:, 0], book.iloc[:, 1], strict=True))
     assert rows["最优性差距的比较对象"] == f"一次选出全部 {n} 处的最优方案"

@@ -42,6 +42,7 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
     "service_area": ("服务范围", "Service area"),
     "gaps": ("未覆盖需求", "Uncovered demand"),
     "double": ("交叉覆盖需求", "Demand covered twice"),
+    "double_before": ("新增前交叉覆盖需求", "Demand covered twice (before the new sites)"),
     "districts": ("区县覆盖率", "District coverage"),
     "basemap_osm": ("OpenStreetMap 底图", "OpenStreetMap"),
     "basemap_amap": ("高德地图", "AMap (Gaode)"),

@@ -146,8 +146,9 @@ def _legend_html(items: dict[str, Any], lang: str) -> str:
         parts.append(row(box("transparent", f"border:2px dashed {SERVICE_COLOR}"), "service_area"))
     if items.get("gaps"):
         parts.append(row(dot(GAP_COLOR, GAP_COLOR), "gaps"))
-    if items.get("double"):
-        parts.append(row(dot(DOUBLE_COLOR, DOUBLE_COLOR), "double"))
+    for key in ("double", "double_before"):
+        if items.get(key):
+            parts.append(row(dot(DOUBLE_COLOR, DOUBLE_COLOR), key))
     if items.get("planned_only"):
         parts.append(row(dot(PLANNED_ONLY_COLOR, PLANNED_ONLY_COLOR), "planned_only"))
     if items.get("districts"):
@@ -430,8 +431,9 @@ def _add_points(m: Any, shown: dict[str, Any], lang: str) -> dict[str, Any]:
         legend["gaps"] = True
     if _has(shown["double_covered"]):
         spec = gap_layer(shown["double_covered"], lang, color=DOUBLE_COLOR, cls="hp-double")
-        vl(spec, name=_layer_name("double", lang), show=False).add_to(m)
-        legend["double"] = True
+        key = "double_before" if _has(shown.get("sites")) else "double"  # a plan: before it
+        vl(spec, name=_layer_name(key, lang), show=False).add_to(m)
+        legend[key] = True
     if _has(shown.get("planned_only")):
         spec = gap_layer(
             shown["planned_only"], lang, color=PLANNED_ONLY_COLOR, cls="hp-planned-only"
