@@ -371,3 +371,26 @@ def test_a_run_killed_while_moving_its_files_in_is_finished_by_the_next(tmp_path
     assert {n: (out / n).read_text("utf-8") for n in names} == {n: f"v2 {n}\n" for n in names}
     assert manifest_outputs(out) == {o["path"]: o["sha256"] for o in want["outputs"]}
     assert (out / "notes.txt").read_text("utf-8") == "mine"
+
+
+def test_api_arguments_of_the_wrong_kind_are_our_errors(tmp_path):
+    import geopandas as gpd
+
+    from harbor_planner import build_network
+    from harbor_planner.analysis.coverage import assign_districts, coverage
+    from harbor_planner.analysis.isochrones import isochrones
+    from harbor_planner.errors import InputDataError
+
+    net = build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
+    st = gpd.GeoDataFrame({"station_id": ["A"]}, crs="EPSG:4326",
+                          geometry=gpd.points_from_xy([106.57], [29.557]))  # fmt: skip
+    with pytest.raises(InputDataError, match="minutes must be a positive number, got '15'"):
+        coverage(net, st, st.assign(weight=1.0), minutes="15")
+    assert len(isochrones(net, st, minutes=15)) == 1  # one band as a plain number
+    with pytest.raises(InputDataError, match="minutes must be positive numbers"):
+        isochrones(net, st, minutes=["a"])
+    empty = gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:4326")
+    with pytest.raises(InputDataError, match="has no districts"):
+        assign_districts(st, empty, None)
+    with pytest.raises(InputDataError, match="has no column 'qx'"):
+        assign_districts(st, empty, "qx")

@@ -263,6 +263,13 @@ def assign_districts(points: Any, districts: Any | None, name_column: str | None
                 f"it has {', '.join(map(str, districts.columns))}"
             )
         col = candidates[0]
+    elif col not in districts:
+        raise InputDataError(
+            f"the district layer has no column {col!r} (district_column); it has "
+            f"{', '.join(map(str, districts.columns))}"
+        )
+    if len(districts) == 0:
+        raise InputDataError("the district layer has no districts (no rows)")
     layer = districts[[col, "geometry"]].to_crs(points.crs)
     geoms = points.geometry.to_numpy()
     if len(geoms) and not (shapely.get_type_id(geoms) == 0).all():  # not all points: the join
@@ -329,7 +336,8 @@ def coverage(
         Empty demand or bad arguments.
 
     """
-    if not (np.isfinite(minutes) and minutes > 0):
+    number = isinstance(minutes, int | float | np.integer | np.floating)
+    if not (number and np.isfinite(minutes) and minutes > 0):  # "15" (text) included
         raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
     t0 = time.perf_counter()
     points, weight = _demand_points(demand)

@@ -87,7 +87,12 @@ def polygon_options(
         An option out of range.
 
     """
-    bands = sorted({float(m) for m in minutes})
+    if isinstance(minutes, int | float | np.integer | np.floating):
+        minutes = [minutes]  # one band given as a number
+    try:
+        bands = sorted({float(m) for m in minutes})
+    except (TypeError, ValueError):
+        raise InputDataError(f"minutes must be positive numbers, got {minutes!r}") from None
     if not bands or bands[0] <= 0 or not np.isfinite(bands[-1]):
         raise InputDataError(f"minutes must be positive numbers, got {list(minutes)!r}")
     if not (np.isfinite(corridor_m) and corridor_m > 0):

@@ -226,7 +226,8 @@ def limit_seconds(minutes: float) -> float:
 
 
 def _check_minutes(minutes: float) -> float:
-    if not (np.isfinite(minutes) and minutes > 0):
+    number = isinstance(minutes, int | float | np.integer | np.floating)
+    if not (number and np.isfinite(minutes) and minutes > 0):  # "15" (text) included
         raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
     return limit_seconds(minutes)
 
