@@ -394,3 +394,17 @@ def test_api_arguments_of_the_wrong_kind_are_our_errors(tmp_path):
         assign_districts(st, empty, None)
     with pytest.raises(InputDataError, match="has no column 'qx'"):
         assign_districts(st, empty, "qx")
+
+
+def test_duplicate_station_ids_are_refused_by_coverage():
+    import geopandas as gpd
+
+    from harbor_planner import build_network
+    from harbor_planner.analysis.coverage import coverage
+    from harbor_planner.errors import InputDataError
+
+    net = build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
+    st = gpd.GeoDataFrame({"station_id": ["A", "A"]}, crs="EPSG:4326",
+                          geometry=gpd.points_from_xy([106.57, 106.575], [29.557, 29.558]))  # fmt: skip
+    with pytest.raises(InputDataError, match="station ids A are used by more than one"):
+        coverage(net, st, st.assign(weight=1.0), minutes=15)

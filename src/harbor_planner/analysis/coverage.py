@@ -523,7 +523,20 @@ def _demand_points(demand: Any) -> tuple[Any, FloatArray]:
 def _station_anchors(
     network: WalkNetwork, stations: Any, max_dist_m: float, station_id_column: str
 ) -> Anchors:
-    """The stations anchored on the network; those off it are logged, none on it refused."""
+    """The stations anchored on the network; those off it are logged, none on it refused.
+
+    Station ids (``station_id_column``) must be unique: the per-station figures are keyed by
+    them. Missing ids are allowed (such stations are named by their position).
+    """
+    if station_id_column in stations:
+        ids = stations[station_id_column]
+        dup = ids.notna() & ids.astype(str).duplicated(keep=False)
+        if dup.any():
+            shown = ", ".join(sorted(set(ids[dup].astype(str)))[:10])
+            raise InputDataError(
+                f"station ids {shown} are used by more than one station; give each its own id "
+                f"({station_id_column})"
+            )
     st_anchor = anchor_points(network, stations, max_dist_m=max_dist_m)
     n_on = int(st_anchor.within.sum())
     if n_on == 0:
