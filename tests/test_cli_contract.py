@@ -404,7 +404,7 @@ def test_duplicate_station_ids_are_refused_by_coverage():
     from harbor_planner.errors import InputDataError
 
     net = build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
-    st = gpd.GeoDataFrame({"station_id": ["A", "A"]}, crs="EPSG:4326",
-                          geometry=gpd.points_from_xy([106.57, 106.575], [29.557, 29.558]))  # fmt: skip
+    xy = gpd.points_from_xy([106.57, 106.575], [29.557, 29.558])
+    st = gpd.GeoDataFrame({"station_id": ["A", "A"]}, crs="EPSG:4326", geometry=xy)
     with pytest.raises(InputDataError, match="station ids A are used by more than one"):
         coverage(net, st, st.assign(weight=1.0), minutes=15)
