@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from harbor_planner._text import counted
 from harbor_planner.errors import InputDataError
 
 if TYPE_CHECKING:
@@ -71,12 +72,13 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
             )
         if len(check.rejected):  # some rows kept: a warning, not an error
             log.warning(
-                "%d rows of %s were rejected (see 'harbor-planner stations check %s'); "
-                "continuing with the %d valid stations",
-                len(check.rejected),
+                "%s of %s %s rejected (see 'harbor-planner stations check %s'); "
+                "continuing with the %s",
+                counted(len(check.rejected), "row"),
                 path,
+                "was" if len(check.rejected) == 1 else "were",
                 path,
-                len(check.stations),
+                counted(len(check.stations), "valid station"),
             )
         rejected += len(check.rejected)
         frames.append(check.stations.assign(source_file=path.name))
