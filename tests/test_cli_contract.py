@@ -396,15 +396,16 @@ def test_api_arguments_of_the_wrong_kind_are_our_errors(tmp_path):
         assign_districts(st, empty, "qx")
 
 
-def test_duplicate_station_ids_are_refused_by_coverage():
+def test_duplicate_station_ids_are_named_by_coverage(caplog):
     import geopandas as gpd
 
     from harbor_planner import build_network
     from harbor_planner.analysis.coverage import coverage
-    from harbor_planner.errors import InputDataError
 
     net = build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
     xy = gpd.points_from_xy([106.57, 106.575], [29.557, 29.558])
     st = gpd.GeoDataFrame({"station_id": ["A", "A"]}, crs="EPSG:4326", geometry=xy)
-    with pytest.raises(InputDataError, match="station ids A are used by more than one"):
-        coverage(net, st, st.assign(weight=1.0), minutes=15)
+    with caplog.at_level("WARNING"):
+        result = coverage(net, st, st.assign(weight=1.0), minutes=15)
+    assert "station ids A are used by more than one station" in caplog.text
+    assert len(result.stations) == 2

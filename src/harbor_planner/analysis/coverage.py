@@ -525,17 +525,20 @@ def _station_anchors(
 ) -> Anchors:
     """The stations anchored on the network; those off it are logged, none on it refused.
 
-    Station ids (``station_id_column``) must be unique: the per-station figures are keyed by
-    them. Missing ids are allowed (such stations are named by their position).
+    Station ids (``station_id_column``) used twice are logged: the per-station figures stay
+    by position, but a table keyed by id would mix them (new sites may reuse a station's id
+    when the candidate file is the station file).
     """
     if station_id_column in stations:
         ids = stations[station_id_column]
         dup = ids.notna() & ids.astype(str).duplicated(keep=False)
         if dup.any():
             shown = ", ".join(sorted(set(ids[dup].astype(str)))[:10])
-            raise InputDataError(
-                f"station ids {shown} are used by more than one station; give each its own id "
-                f"({station_id_column})"
+            log.warning(
+                "station ids %s are used by more than one station (%s): their rows in "
+                "stations.csv are told apart by position only",
+                shown,
+                station_id_column,
             )
     st_anchor = anchor_points(network, stations, max_dist_m=max_dist_m)
     n_on = int(st_anchor.within.sum())
