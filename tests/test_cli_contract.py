@@ -409,3 +409,20 @@ def test_duplicate_station_ids_are_named_by_coverage(caplog):
         result = coverage(net, st, st.assign(weight=1.0), minutes=15)
     assert "station ids A are used by more than one station" in caplog.text
     assert len(result.stations) == 2
+
+
+def test_none_for_a_file_or_network_is_our_error():
+    import geopandas as gpd
+
+    from harbor_planner import build_network, read_stations
+    from harbor_planner.analysis.coverage import coverage
+    from harbor_planner.errors import InputDataError
+
+    with pytest.raises(InputDataError, match="source must be a file path"):
+        build_network(None)
+    with pytest.raises(InputDataError, match="path must be a station file's path"):
+        read_stations(None, crs="gcj02")
+    st = gpd.GeoDataFrame({"station_id": ["A"]}, crs="EPSG:4326",
+                          geometry=gpd.points_from_xy([106.57], [29.557]))  # fmt: skip
+    with pytest.raises(InputDataError, match="network must be a WalkNetwork"):
+        coverage(None, st, st.assign(weight=1.0), minutes=15)

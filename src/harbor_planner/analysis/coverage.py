@@ -339,6 +339,11 @@ def coverage(
     number = isinstance(minutes, int | float | np.integer | np.floating)
     if not (number and np.isfinite(minutes) and minutes > 0):  # "15" (text) included
         raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
+    if not isinstance(network, WalkNetwork):
+        raise InputDataError(
+            f"network must be a WalkNetwork (build_network, load_network), got "
+            f"{type(network).__name__}"
+        )
     t0 = time.perf_counter()
     points, weight = _demand_points(demand)
     stations = open_stations(stations)

@@ -172,10 +172,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         Arguments without the program name; ``sys.argv[1:]`` when ``None``.
 
     """
+    saved = (log.handlers[:], log.level, log.propagate)
     try:  # a signal arriving while the command's logging is put back is caught too
         return _main(argv)
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
+    finally:  # again, whatever _main's own restoring was cut short by
+        _restore_logging(saved)
+
+
+def _restore_logging(saved: tuple[list[logging.Handler], int, bool]) -> None:
+    """Put the package logger back as it was before the command (callers' logging intact)."""
+    log.propagate = saved[2]
+    log.handlers[:] = saved[0]
+    log.setLevel(saved[1])
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -208,9 +218,7 @@ def _main(argv: Sequence[str] | None) -> int:
         )
         return 1
     finally:
-        log.handlers[:] = saved[0]
-        log.setLevel(saved[1])
-        log.propagate = saved[2]
+        _restore_logging(saved)
 
 
 if __name__ == "__main__":  # pragma: no cover

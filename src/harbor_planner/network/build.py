@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -265,6 +266,10 @@ def build_network(
 
     """
     t0 = time.perf_counter()
+    if not isinstance(source, str | os.PathLike | list | tuple) or not source:
+        raise InputDataError(
+            f"source must be a file path, 'place:NAME' or a list of them, got {source!r}"
+        )
     sources, kinds = _source_kinds(source, clipped=within is not None or bbox is not None)
     source = sources[0] if len(sources) == 1 else sources
     kind = kinds[0]

@@ -211,6 +211,8 @@ def read_stations(
         When the coordinate system is not stated and cannot be taken from the file.
 
     """
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise InputDataError(f"path must be a station file's path, got {path!r}")
     p = Path(path)
     if p.is_dir():
         raise InputDataError("a folder, not a station file; give the file inside it", path=p)
