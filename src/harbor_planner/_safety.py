@@ -26,6 +26,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from harbor_planner._text import one_line
 from harbor_planner.errors import OutputError
 
 __all__ = [
@@ -256,7 +257,7 @@ def output_error(exc: BaseException, path: str | os.PathLike[str]) -> OutputErro
     elif isinstance(exc, OSError):
         what = exc.strerror or str(exc)
     else:
-        what = " ".join(str(exc).split()) or type(exc).__name__
+        what = one_line(exc) or type(exc).__name__
         if len(what) > _MAX_QUOTED_CHARS:  # GDAL may quote a whole SQL schema
             what = what[: _MAX_QUOTED_CHARS - 3].rstrip() + "..."
         free = _free_bytes(Path(path))

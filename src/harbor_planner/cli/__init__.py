@@ -26,7 +26,7 @@ from typing import Any, NoReturn
 
 from harbor_planner import __version__
 from harbor_planner._safety import signals_raise
-from harbor_planner._text import clean_text, redact_argv
+from harbor_planner._text import clean_text, one_line, redact_argv
 from harbor_planner.cli._usage import (
     HelpFormatter,
     add_verbosity_options,
@@ -154,7 +154,7 @@ def _logged_warnings() -> Iterator[None]:
     """
 
     def show(message: Warning | str, category: type[Warning], filename: str, *_: Any) -> None:
-        text = " ".join(str(message).split())
+        text = one_line(message)
         log.info("%s from %s: %s", category.__name__, Path(filename).parent.name, text)
 
     with warnings.catch_warnings():

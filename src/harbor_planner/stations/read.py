@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from harbor_planner._text import counted
+from harbor_planner._text import counted, one_line
 from harbor_planner.coords import CoordSystem, parse_crs
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import (
@@ -144,7 +144,7 @@ class StationCheck:
             f"the first at {where}: {first['message']}; fix them in the file (harbor-planner "
             f"stations check {Path(self.source).name} lists each one)"
         )
-        raise InputDataError(" ".join(clean_text(msg).split()), path=self.source)
+        raise InputDataError(one_line(clean_text(msg)), path=self.source)
 
 
 # --------------------------------------------------------------------------- public API
