@@ -426,3 +426,54 @@ def test_none_for_a_file_or_network_is_our_error():
                           geometry=gpd.points_from_xy([106.57], [29.557]))  # fmt: skip
     with pytest.raises(InputDataError, match="network must be a WalkNetwork"):
         coverage(None, st, st.assign(weight=1.0), minutes=15)
+
+
+def test_optimize_line_names_the_ranges_and_the_rejected_rows(tmp_path, capsys):
+    """``optimize`` prints no coverage headline: its one line says what ``coverage``'s does
+    (the figures' ranges, the station file's rejected rows)."""
+    from pathlib import Path
+
+    from pyproj import Transformer
+
+    net = Path(__file__).parent / "data" / "network" / "diamond.geojson"
+    to_wgs = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform([600025.0], [3260003.0])
+    stations = tmp_path / "st.csv"
+    stations.write_text(f"编号,经度,纬度\nA1,{lon[0]},{lat[0]}\nA2,,{lat[0]}\n", "utf-8")
+    base = ["-q", "optimize", "--network", str(net), "--stations", str(stations), "--crs",
+            "wgs84", "--demand", "grid:20", "--minutes", "2", "--candidate-spacing", "40",
+            "--add", "1"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "a")]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "optimality gap" in ln)
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text("utf-8"))
+    assert line.startswith("1 new site (")
+    assert line.count("(range ") == 2, line
+    assert f"from {summary['coverage_pct_before']:.1f} % (range " in line
+    assert line.endswith("; 1 row of the station file rejected"), line
+    assert main([*base, "--no-range", "--out", str(tmp_path / "b")]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if "optimality gap" in ln)
+    assert line.count("(no range measured)") == 2, line
+
+
+def test_a_closed_output_pipe_ends_quietly(tmp_path):
+    """``harbor-planner ... | head -1``: the reader gone, no error line, no traceback."""
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to the pipe fails: as after ``head`` exits
+    try:
+        argv = [sys.executable, "-m", "harbor_planner", "-q", "stations", "check",
+                str(DEMO / "stations.csv"), "--crs", "gcj02"]  # fmt: skip
+        proc = subprocess.run(
+            argv,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert proc.stderr == ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import sys
 import warnings
@@ -181,6 +182,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         _restore_logging(saved)
 
 
+def _quiet_stdout() -> None:
+    """Point the process's standard output at ``os.devnull`` after a broken pipe.
+
+    Python flushes ``sys.stdout`` at exit: into the closed pipe, that would print an
+    "Exception ignored" message after all.
+    """
+    if sys.stdout is not sys.__stdout__ or sys.stdout is None:
+        return  # captured (tests, notebooks): not the process's pipe
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def _restore_logging(saved: tuple[list[logging.Handler], int, bool]) -> None:
     """Put the package logger back as it was before the command (callers' logging intact)."""
     log.propagate = saved[2]
@@ -211,6 +227,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
+    except BrokenPipeError:  # the reader of the output went away (``| head``): nothing to say
+        _quiet_stdout()
+        return 128 + 13  # as a shell reports a process ended by SIGPIPE
     except OSError as exc:  # a file error no step turned into a message of its own
         path = f"{exc.filename}: " if exc.filename else ""
         print(

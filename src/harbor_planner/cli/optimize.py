@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner import settings
-from harbor_planner._text import counted, pct1
+from harbor_planner._text import pct1
 from harbor_planner.cli._options import (
     add_centre_options,
     add_demand_options,
@@ -92,19 +92,15 @@ def optimize_settings(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
-    from harbor_planner.pipeline.results import gap_text
+    from harbor_planner.pipeline import plan_headline
     from harbor_planner.scenario import run
 
     minutes = one_limit(args, "optimize")
     scenario = scenario_from_args(**study_sections(args, minutes), optimize=optimize_settings(args))
     result = run(scenario, out=args.out, progress=args.progress, summarize=_optimize_summary)
     selection = result.selection
-    say(
-        f"{counted(len(selection.selected), 'new site')} ({selection.solver}) take coverage of "
-        f"{result.demand.kind} demand from {pct1(selection.coverage_pct_before)} % to "
-        f"{pct1(selection.coverage_pct_after)} % within {minutes:g} min; optimality gap "
-        + gap_text(selection.gap, selection.info.get("bound_scope"))
-    )
+    after = None if result.coverage_after is None else result.coverage_after.summary
+    say(plan_headline(result.summary, after, result.coverage.summary))
     if selection.min_cover > 1:
         before = 100.0 * selection.double_before / selection.total
         after = 100.0 * selection.double_after / selection.total

@@ -31,7 +31,7 @@ def print_run(result: Any) -> None:
     summary = result.summary
     say(coverage_headline(summary["coverage"]))
     if summary["optimize"] is not None:
-        say(plan_headline(summary["optimize"]))
+        say(plan_headline(summary["optimize"], summary.get("coverage_after")))
     if result.exits is not None:
         pct = result.scenario.coverage.exit_candidates_pct
         say(exit_candidates_headline(result.exits, len(result.coverage.stations), pct))

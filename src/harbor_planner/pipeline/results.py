@@ -366,25 +366,48 @@ def _status_figures(s: dict[str, Any]) -> str:
     )
 
 
-def plan_headline(opt: dict[str, Any]) -> str:
+def plan_headline(
+    opt: dict[str, Any],
+    after: dict[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
+) -> str:
     """The headline of the new sites (a scenario run's ``summary["optimize"]``).
 
     Parameters
     ----------
     opt
         The figures of :func:`plan_figures`.
+    after
+        The coverage summary with the new sites (``summary["coverage_after"]``): the figure
+        after carries its range.
+    before
+        The coverage summary before them (``summary["coverage"]``): when given, the line
+        names the figure before with its range, the demand, the limit and any rejected rows
+        of the station file (``optimize`` prints no coverage headline before it).
 
     Returns
     -------
     str
 
     """
+    from harbor_planner.outputs.ranges import range_text
+
     n = opt["sites_added"]
     scope = (opt.get("solver_info") or {}).get("bound_scope")
+    to = f"{pct1(opt['coverage_pct_after'])} %{range_text(after or {})}"
+    if before is None:
+        change = f"it to {to}"
+    else:
+        change = (
+            f"coverage of {opt['demand_kind']} demand from {pct1(opt['coverage_pct_before'])} "
+            f"%{range_text(before)} to {to} within {opt['minutes']:g} min"
+        )
+    rejected = (before or {}).get("stations_rejected") or 0
     return (
         f"{n} new site{'s' if n != 1 else ''} ({opt['solver']}) take{'s' if n == 1 else ''} "
-        f"it to {pct1(opt['coverage_pct_after'])} %; optimality gap "
+        f"{change}; optimality gap "
         + gap_text(opt["optimality_gap"], scope)
+        + (f"; {counted(rejected, 'row')} of the station file rejected" if rejected else "")
     )
 
 
