@@ -477,3 +477,28 @@ def test_a_closed_output_pipe_ends_quietly(tmp_path):
         os.close(write_end)
     assert proc.returncode == 141, proc.stderr
     assert proc.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("crs", "words"),
+    [("EPSG:999999", "is not a CRS pyproj knows"), ("gcj02", "shifted coordinates")],
+)
+def test_an_output_crs_is_checked_before_the_work(crs, words):
+    """``isochrones(crs=...)`` and ``edges_gdf(crs=...)``: our CRSError, not pyproj's."""
+    from pathlib import Path
+
+    import geopandas as gpd
+    import shapely
+
+    from harbor_planner import build_network, isochrones
+    from harbor_planner.errors import CRSError
+
+    net = build_network(Path(__file__).parent / "data" / "network" / "diamond.geojson")
+    pts = gpd.GeoDataFrame(
+        {"station_id": ["a"]}, geometry=[shapely.Point(600025, 3260003)], crs="EPSG:32648"
+    )
+    with pytest.raises(CRSError, match=words):
+        isochrones(net, pts, crs=crs)
+    with pytest.raises(CRSError, match=words):
+        net.edges_gdf(crs=crs)
+    assert isochrones(net, pts, crs="wgs84").crs.to_epsg() == 4326

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pyproj
@@ -44,6 +44,7 @@ __all__ = [
     "gcj02_to_wgs84",
     "geometry_to_wgs84",
     "in_china",
+    "output_crs",
     "parse_crs",
     "to_wgs84",
     "utm_crs_for",
@@ -179,6 +180,44 @@ def parse_crs(value: str | int | pyproj.CRS | CoordSystem) -> CoordSystem:
     auth = crs.to_authority()
     text = f"{auth[0]}:{auth[1]}" if auth else crs.to_wkt()
     return CoordSystem("epsg", text)
+
+
+def output_crs(value: Any) -> str | None:
+    """A CRS asked for an output, checked before any work: ``"EPSG:NNNN"`` (or WKT).
+
+    Parameters
+    ----------
+    value
+        ``None`` (keep the data's CRS), ``"wgs84"`` or any CRS :func:`parse_crs` reads.
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    CRSError
+        The value is not a CRS, or is GCJ-02/BD-09 (shifted coordinates, not a CRS that
+        GeoPandas can project to).
+
+    """
+    if value is None:
+        return None
+    try:
+        cs = parse_crs(value)
+    except CRSError:
+        raise CRSError(
+            f"output CRS {value!r} is not a CRS pyproj knows; ask for 'wgs84' or an EPSG code "
+            "such as 'EPSG:32648' (UTM 48N)"
+        ) from None
+    if cs.kind == "wgs84":
+        return "EPSG:4326"
+    if cs.kind != "epsg":
+        raise CRSError(
+            f"output CRS {value!r}: GCJ-02/BD-09 are shifted coordinates, not a projection; "
+            "ask for 'wgs84' or an EPSG code (wgs84_to_gcj02 converts WGS-84 coordinates)"
+        )
+    return cs.crs
 
 
 def _crs_help(what: str) -> str:

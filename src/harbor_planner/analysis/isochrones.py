@@ -38,6 +38,7 @@ from harbor_planner.analysis.pieces import (
     station_anchors,
     substrings,
 )
+from harbor_planner.coords import output_crs
 from harbor_planner.network import WalkNetwork, reachability
 from harbor_planner.resources import check_memory, isochrone_bytes
 from harbor_planner.settings import (
@@ -235,6 +236,7 @@ def isochrones(
     """
     import geopandas as gpd
 
+    crs = output_crs(crs)  # checked before the work
     bands, workers = polygon_options(minutes, corridor_m, method, cell_m, workers)
     anchors, ids = station_anchors(network, stations, id_column, max_dist_m)
     n_on = int(anchors.within.sum())

@@ -26,6 +26,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from harbor_planner._io import atomic_path
+from harbor_planner.coords import output_crs
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network.saved import check_saved_arrays, read_saved_arrays
 from harbor_planner.network.walk import KIND_NAMES, WalkModel, edge_times
@@ -265,7 +266,7 @@ class WalkNetwork:
             geometry=self.edge_geometry,
             crs=self.crs,
         )
-        return gdf if crs is None else gdf.to_crs(crs)
+        return gdf if crs is None else gdf.to_crs(output_crs(crs))
 
     def nodes_gdf(self, *, crs: str | None = None) -> Any:
         """Nodes as a GeoDataFrame of points (in the network CRS unless ``crs`` is given)."""
@@ -276,7 +277,7 @@ class WalkNetwork:
             geometry=shapely.points(self.node_xy),
             crs=self.crs,
         )
-        return gdf if crs is None else gdf.to_crs(crs)
+        return gdf if crs is None else gdf.to_crs(output_crs(crs))
 
     def grade_report(self) -> dict[str, Any]:
         """Grades by source, the share timed flat outside the DEM, edges above their cap.
