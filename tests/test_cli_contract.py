@@ -502,3 +502,29 @@ def test_an_output_crs_is_checked_before_the_work(crs, words):
     with pytest.raises(CRSError, match=words):
         net.edges_gdf(crs=crs)
     assert isochrones(net, pts, crs="wgs84").crs.to_epsg() == 4326
+
+
+def test_candidates_sharing_a_site_id_are_refused():
+    """A plan names its sites by id: two candidates with one id would be one ambiguous row."""
+    from pathlib import Path
+
+    import geopandas as gpd
+    import shapely
+
+    from harbor_planner import build_network, coverage_matrix, demand_from_spec
+    from harbor_planner.errors import InputDataError
+
+    net = build_network(Path(__file__).parent / "data" / "network" / "diamond.geojson")
+    demand = demand_from_spec("grid:20", network=net)
+    cands = gpd.GeoDataFrame(
+        {"site_id": ["c1", "c2", "c1"]},
+        geometry=shapely.points([[600025, 3260003], [600040, 3260010], [600060, 3260020]]),
+        crs="EPSG:32648",
+    )
+    with pytest.raises(InputDataError, match=r"2 candidates share a site id \(first: 'c1', at "
+                       r"positions 0, 2\)"):  # fmt: skip
+        coverage_matrix(net, cands, demand, minutes=2)
+    with pytest.raises(InputDataError, match="must be a GeoDataFrame of points, not Demand"):
+        coverage_matrix(net, demand, cands, minutes=2)
+    cands["site_id"] = ["c1", "c2", "c3"]
+    assert coverage_matrix(net, cands, demand, minutes=2).covers.shape[1] == 3

@@ -219,6 +219,31 @@ class CoverageMatrix:
         )
 
 
+def _site_ids(candidates: Any) -> npt.NDArray[np.object_]:
+    """The candidates' ids as text (``site_id``, else the index); refused when repeated."""
+    if not hasattr(candidates, "geometry") or not hasattr(candidates, "index"):
+        raise InputDataError(
+            f"candidates must be a GeoDataFrame of points, not {type(candidates).__name__} "
+            "(coverage_matrix(network, candidates, demand))"
+        )
+    ids = (
+        candidates["site_id"].astype(str).to_numpy(object)
+        if "site_id" in candidates
+        else np.asarray(candidates.index).astype(str).astype(object)
+    )
+    _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
+    dup = counts[inverse] > 1
+    if dup.any():
+        first = ids[np.flatnonzero(dup)[0]]
+        at = np.flatnonzero(ids == first)
+        raise InputDataError(
+            f"{int(dup.sum())} candidates share a site id (first: {first!r}, at positions "
+            f"{', '.join(str(i) for i in at[:5])}{', ...' if len(at) > 5 else ''}); a plan "
+            "names its sites by id: give every candidate its own site_id"
+        )
+    return ids
+
+
 def coverage_matrix(
     network: WalkNetwork,
     candidates: Any,
@@ -276,6 +301,7 @@ def coverage_matrix(
         raise InputDataError("the demand is empty: nothing to cover")
     if len(candidates) == 0:
         raise InputDataError("there are no candidate sites")
+    ids = _site_ids(candidates)
     local = pairs_are_local()  # a partitioned run finds the pairs on its workers
     if local:
         check_memory(
@@ -297,11 +323,6 @@ def coverage_matrix(
     )  # fmt: skip
     weights = points["weight"].to_numpy(np.float64)
     cand_xy = points_xy(candidates, crs=network.crs, what="candidates")[0]
-    ids = (
-        candidates["site_id"].astype(str).to_numpy(object)
-        if "site_id" in candidates
-        else np.asarray(candidates.index).astype(str).astype(object)
-    )
     cost = candidates["cost"].to_numpy(np.float64) if "cost" in candidates else None
     off = ~cand.within
     if off.any():
