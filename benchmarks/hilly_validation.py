@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from harbor_planner._text import pct1
 from harbor_planner.analysis.coverage import coverage
 from harbor_planner.network import WalkModel
 from harbor_planner.network.walk import KIND_STEPS
@@ -77,7 +78,7 @@ def main() -> None:
           "| edges above cap (clipped) |")  # fmt: skip
     print("|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r[0]} | {r[1]:.3f} | {r[2]:.1f} % | {r[3]} | {r[4]} | {r[5]} |")
+        print(f"| {r[0]} | {r[1]:.3f} | {pct1(r[2])} % | {r[3]} | {r[4]} | {r[5]} |")
 
 
 if __name__ == "__main__":

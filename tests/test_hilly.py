@@ -172,6 +172,23 @@ def test_caps_by_class_clip_and_are_reported(tmp_path, capsys):
     assert "steeper than their class's cap" in out and "primary 1" in out and "footway 1" in out
 
 
+def test_an_edge_with_one_clipped_piece_is_reported_above_its_cap(tmp_path):
+    """A primary climbing 12 % for 100 m, then flat for 100 m: 6 % on average, under its
+    8 % cap, but its steep pieces are clipped (its time changed), so it is reported."""
+    osm = write_osm(tmp_path / "half.osm",
+                    [(1, [(0.0, 0.0), (200.0, 0.0)], {"highway": "primary"})])  # fmt: skip
+    dem = write_dem(tmp_path / "half.tif", lambda x, y: 100 + 0.12 * np.clip(x, 0, 100))
+    net = build(osm, dem, dem_smoothing_m=0)
+    primary = edge_of(net, 1)
+    assert abs(primary["grade_pct"]) < MAX_GRADE_PCT["primary"]
+    assert primary["above_cap"]
+    assert net.grade_report()["above_cap_edges"] == 1
+    # the same edge under a 15 % cap: nothing clipped, nothing reported
+    loose = build(osm, dem, dem_smoothing_m=0, max_grade_pct={"primary": 15})
+    assert not edge_of(loose, 1)["above_cap"]
+    assert edge_of(loose, 1)["time_fwd_s"] > primary["time_fwd_s"]
+
+
 def test_a_saved_network_refuses_grading_it_cannot_honour(tmp_path):
     """Caps or smoothing other than the saved grades' need the DEM again, never a no-op."""
     from harbor_planner import save_network

@@ -9,6 +9,7 @@ repository. The ```python block runs after the shell blocks, in the same folder.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -17,6 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from harbor_planner._text import pct1
 
 pytestmark = pytest.mark.slow  # whole README / notebooks: the slow tier
 
@@ -100,15 +103,15 @@ def test_quick_start_demo(tmp_path):
         r"([\d.]+) % on foot where straight-line circles would\s+claim ([\d.]+) %", quick_start
     )
     assert quoted, "the quick start quotes the demo's coverage and the circles' claim"
-    assert float(quoted[1]) == round(cov["coverage_pct"], 1)
-    assert float(quoted[2]) == round(cov["euclidean_coverage_pct"], 1)
+    assert quoted[1] == pct1(cov["coverage_pct"])
+    assert quoted[2] == pct1(cov["euclidean_coverage_pct"])
     stages = re.search(r"take it to ([\d.]+) %, ([\d.]+) % and ([\d.]+) %", quick_start)
     assert stages, "the quick start quotes the coverage after each stage"
-    assert [float(x) for x in stages.groups()] == [round(v, 1) for v in at_stage_end]
+    assert list(stages.groups()) == [pct1(v) for v in at_stage_end]
     assert f"{cov['stations']}\n**illustrative** stations" in quick_start
     built = re.search(r"([\d.]+) % by the (\d+) built ones", quick_start)
     assert built, "the quick start quotes the built stations' coverage (the headline)"
-    assert float(built[1]) == round(cov["coverage_built_pct"], 1)
+    assert built[1] == pct1(cov["coverage_built_pct"])
     assert int(built[2]) == cov["stations_by_status"]["existing"]
 
 
@@ -132,3 +135,32 @@ def test_readme_real_data_commands_and_python(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (repo / "map.html").is_file() and (repo / "out" / "yuzhong-4.0" / "run.json").is_file()
+
+
+@pytest.mark.realdata
+def test_readme_yuzhong_figures_are_what_the_run_prints(tmp_path):
+    """The README's table of the Yuzhong scenario quotes the figures as the tool shows them."""
+    if not (SHARED / "geodata" / "yuzhong" / "walk.osm").is_file():
+        pytest.skip(f"real data {SHARED / 'geodata'} is absent")
+    from harbor_planner.cli import main
+    from harbor_planner.outputs.ranges import pct_with_range
+
+    out = tmp_path / "yuzhong"
+    assert main(["-q", "run", str(ROOT / "scenarios" / "yuzhong.toml"), "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    cov = summary["coverage"]
+    rows = dict(re.findall(r"^\| (.+?) \| (.+?) \|$", README.read_text("utf-8"), re.M))
+    headline = rows["main streets of 渝中区 within a 15-minute walk of a station"]
+    assert headline == pct_with_range(cov)
+    assert rows["the same claimed by straight-line circles of 1,125 m"] == (
+        f"{pct1(cov['euclidean_coverage_pct'])} %"
+    )
+    cases = {(c["walk_model"], c["walk_speed_kmh"]): c["coverage_pct"]
+             for c in cov["coverage_range_pct"]["cases"]}  # fmt: skip
+    shown = "; ".join(
+        " / ".join(pct1(cases[(model, v)]) for v in (3.2, 4.0, 4.5)) + " %"
+        for model in ("hilly", "flat")
+    )
+    assert rows["the range: hilly at 3.2 / 4.0 / 4.5 km/h; flat at the same speeds"] == shown
+    after = next(v for k, v in rows.items() if k.startswith("with the 20 new sites"))
+    assert after == f"{pct1(summary['optimize']['coverage_pct_after'])} %"

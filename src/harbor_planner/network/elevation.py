@@ -426,10 +426,9 @@ def _way_grades(
 
     g = np.where(off[pe], straight[pe], pieces.grade)
     g = np.where(bad[pe], 0.0, g)
-    length = edges["length_m"].to_numpy(np.float64)
-    raw_rise = np.bincount(pe, weights=g * w, minlength=n_edges)
-    raw_grade = np.divide(raw_rise, length, out=np.zeros(n_edges), where=length > 0)
-    above = walk & ~numeric & (np.abs(raw_grade) > caps + 1e-9)
+    # an edge is "above its cap" where any piece of it is clipped: its time changed
+    clipped = np.bincount(pe, weights=np.abs(g) > caps[pe] + 1e-9, minlength=n_edges) > 0
+    above = walk & ~numeric & clipped
     g = np.where(walk[pe], np.clip(g, -caps[pe], caps[pe]), g)
     g = np.where(sign_only[pe], tag_dir[pe] * np.abs(g), g)
     g = np.where(numeric[pe], np.nan_to_num(tag_grade)[pe], g)
