@@ -68,15 +68,42 @@ def nearest_street_names(
     out = np.full(len(points), "", dtype=object)
     if not len(points) or "name" not in network.edges:
         return out
-    names = network.edges["name"].astype("string").str.strip()
-    named = np.flatnonzero(names.fillna("").ne("").to_numpy())
-    if not named.size:
+    names = network.edges["name"].astype("string").str.strip().fillna("").to_numpy(dtype=object)
+    named = names != ""
+    if not named.any():
         return out
     xy, _ = points_xy(points, crs=network.crs, what="sites")
-    tree = shapely.STRtree(network.edge_geometry[named])
-    (p, e) = tree.query_nearest(shapely.points(xy), max_distance=max_dist_m, all_matches=False)
-    out[p] = names.to_numpy(dtype=object)[named[e]]
+    pts = shapely.points(xy)
+    off = network.edges["off_ground"].to_numpy(bool) if "off_ground" in network.edges else None
+    if off is not None and off.any():
+        # a site on a street is not named after the bridge over it or the tunnel under it:
+        # named ground-level ways first, unless the site's own way is off the ground
+        own = network.edge_tree.query_nearest(pts, all_matches=False)
+        on_ground = np.ones(len(pts), dtype=bool)
+        on_ground[own[0]] = ~off[own[1]]
+        _name_nearest(out, names, np.flatnonzero(named & ~off), network, pts, on_ground, max_dist_m)
+    _name_nearest(out, names, np.flatnonzero(named), network, pts, out == "", max_dist_m)
     return out
+
+
+def _name_nearest(
+    out: npt.NDArray[np.object_],
+    names: npt.NDArray[np.object_],
+    edges: npt.NDArray[np.intp],
+    network: Any,
+    pts: npt.NDArray[np.object_],
+    which: npt.NDArray[np.bool_],
+    max_dist_m: float,
+) -> None:
+    """Fill ``out[which]`` with the name of the nearest of ``edges`` within ``max_dist_m``."""
+    import shapely
+
+    rows = np.flatnonzero(which)
+    if not rows.size or not edges.size:
+        return
+    tree = shapely.STRtree(network.edge_geometry[edges])
+    p, e = tree.query_nearest(pts[rows], max_distance=max_dist_m, all_matches=False)
+    out[rows[p]] = names[edges[e]]
 
 
 def site_names(own: Any, network: Any | None, points: Any) -> npt.NDArray[np.object_]:
