@@ -469,7 +469,7 @@ def test_bad_specs_and_options(town):
         candidates_from_spec("nope.csv", network=town)
     with pytest.raises(CRSError, match="no coordinate system given"):
         candidates_from_spec(CAND / "candidates_gcj02.csv", network=town)
-    with pytest.raises(InputDataError, match="crs apply to a candidate FILE, not to 'auto'"):
+    with pytest.raises(InputDataError, match="crs applies to a candidate FILE, not to 'auto'"):
         candidates_from_spec("auto", network=town, crs="gcj02")
     with pytest.raises(InputDataError, match="poi_files apply to 'auto' candidates only"):
         candidates_from_spec(

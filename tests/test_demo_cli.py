@@ -206,6 +206,30 @@ def test_exit_candidates_in_run_and_coverage(tmp_path, capsys):
     b = pd.read_csv(run / "exit_candidates.csv", encoding="utf-8-sig")
     pd.testing.assert_frame_equal(a, b)
     assert len(a) and "exit_loss_pct" in a
+    # replacements among street sites: named, placed (WGS-84 and GCJ-02) where they are
+    auto = tmp_path / "auto"
+    args[args.index("--candidates") + 1] = "auto"
+    del args[args.index("--candidates-crs") : args.index("--candidates-crs") + 2]
+    args[args.index("--out") + 1] = str(auto)
+    assert main(args) == 0, capsys.readouterr().err
+    exits = pd.read_csv(auto / "exit_candidates.csv", encoding="utf-8-sig")
+    has = exits[exits["replacement_site"].notna()]
+    assert len(has) and (has["replacement_name"].str.len() > 0).all()
+    assert (has["recovered_pct"] <= 100).all()
+    from pyproj import Transformer
+
+    from harbor_planner import read_stations
+    from harbor_planner.coords import wgs84_to_gcj02
+
+    st = read_stations(data / "stations.csv", crs="gcj02").stations.set_index("station_id")
+    st = st.to_crs("EPSG:32648").loc[has["station_id"]]
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32648", always_xy=True)
+    x, y = to_utm.transform(has["replacement_lon"].to_numpy(), has["replacement_lat"].to_numpy())
+    dist = ((x - st.geometry.x.to_numpy()) ** 2 + (y - st.geometry.y.to_numpy()) ** 2) ** 0.5
+    assert dist == pytest.approx(has["replacement_dist_m"].to_numpy(), abs=0.5)
+    glon, glat = wgs84_to_gcj02(has["replacement_lon"], has["replacement_lat"])
+    assert has["replacement_lon_gcj02"].to_numpy() == pytest.approx(glon, abs=1e-6)
+    assert has["replacement_lat_gcj02"].to_numpy() == pytest.approx(glat, abs=1e-6)
     # a later run without exit candidates removes the stale table
     assert main(["-q", "run", str(demo_scenario_path()), "--out", str(run),
                  "--set", "optimize.enabled=false"]) == 0  # fmt: skip

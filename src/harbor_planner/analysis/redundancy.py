@@ -170,7 +170,7 @@ def replacement_sites(
             row.update(
                 replacement_site=str(cm.candidate_ids[best]),
                 recovered_demand=float(gains[best]),
-                recovered_pct=100.0 * float(gains[best]) / lost_w,
+                recovered_pct=min(100.0, 100.0 * float(gains[best]) / lost_w),
             )
             if dist is not None:
                 row["replacement_dist_m"] = round(float(dist[best]), 1)

@@ -363,7 +363,8 @@ def candidates_from_spec(
     misplaced = [n for n, v in (("crs", crs), ("sheet", sheet)) if v is not None]
     if misplaced:
         raise InputDataError(
-            f"{' and '.join(misplaced)} apply to a candidate FILE, not to 'auto'; state a POI "
+            f"{' and '.join(misplaced)} {'apply' if len(misplaced) > 1 else 'applies'} to a "
+            "candidate FILE, not to 'auto' (--candidates-crs, --sheet); state a POI "
             "file's CRS in poi_files as FILE:CRS (e.g. bus_stops.csv:gcj02:bus_stop)"
         )
     spacing = check_positive("spacing_m", spacing_m, unit="metres")

@@ -17,7 +17,7 @@ import pandas as pd
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.settings import SITE_NAME_MAX_DIST_M
 
-__all__ = ["UNNAMED", "gcj02_columns", "nearest_street_names", "site_names"]
+__all__ = ["UNNAMED", "gcj02_columns", "nearest_street_names", "site_names", "site_places"]
 
 #: The name of a site with no name of its own and no named street near it.
 UNNAMED = "无名道路"
@@ -133,3 +133,33 @@ def site_names(own: Any, network: Any | None, points: Any) -> npt.NDArray[np.obj
         street = nearest_street_names(network, points)
         given = np.where(given == "", street, given)
     return np.where(given == "", UNNAMED, given).astype(object)
+
+
+def site_places(sites: Any, network: Any | None) -> pd.DataFrame:
+    """Each site's name and where it is, as a planner reads them.
+
+    Parameters
+    ----------
+    sites
+        A GeoDataFrame of candidate points with a CRS (its ``name`` column, if any, first).
+    network
+        The walk network whose named streets name the sites without a name (or ``None``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``lon``/``lat`` (WGS-84) and ``lon_gcj02``/``lat_gcj02`` (GCJ-02, for
+        AMap), rounded to 7 decimals, on the index of ``sites``.
+
+    """
+    wgs = sites.to_crs("EPSG:4326")
+    lon, lat = wgs.geometry.x.to_numpy(), wgs.geometry.y.to_numpy()
+    return pd.DataFrame(
+        {
+            "name": site_names(sites.get("name"), network, sites),
+            "lon": np.round(lon, 7),
+            "lat": np.round(lat, 7),
+            **gcj02_columns(lon, lat),
+        },
+        index=sites.index,
+    )

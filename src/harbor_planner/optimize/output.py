@@ -34,21 +34,19 @@ def selected_sites(
     """
     import geopandas as gpd
 
-    from harbor_planner.optimize.naming import gcj02_columns, site_names
+    from harbor_planner.optimize.naming import site_places
     from harbor_planner.settings import site_kind_label
 
     rows = candidates.iloc[selection.selected].to_crs("EPSG:4326")
-    xy = np.column_stack([rows.geometry.x.to_numpy(), rows.geometry.y.to_numpy()])
+    places = site_places(rows, network)
     kinds = rows["kind"].to_numpy() if "kind" in rows else np.full(len(rows), None)
     out = pd.DataFrame(
         {
             "rank": np.arange(1, len(selection.selected) + 1),
-            "name": site_names(rows.get("name"), network, rows),
+            "name": places["name"].to_numpy(),
             "kind_text": [site_kind_label(k, lang) for k in kinds],
             "site_id": selection.site_ids.astype(str),
-            "lon": np.round(xy[:, 0], 7),
-            "lat": np.round(xy[:, 1], 7),
-            **gcj02_columns(xy[:, 0], xy[:, 1]),
+            **{c: places[c].to_numpy() for c in ("lon", "lat", "lon_gcj02", "lat_gcj02")},
             "gain": selection.gains,
             "district": rows["district"].to_numpy() if "district" in rows else None,
             "kind": kinds,

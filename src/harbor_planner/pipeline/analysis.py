@@ -310,9 +310,25 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
         st_xy, _ = points_xy(st, crs=net.crs, what="stations")
         repl = replacement_sites(result, cm, exits["_pos"].tolist(), station_xy=st_xy)
         table = table.reset_index(drop=True).join(
-            repl.drop(columns=["station_id"]).reset_index(drop=True)
+            _with_places(repl, cand, net).drop(columns=["station_id"]).reset_index(drop=True)
         )
     return table
+
+
+def _with_places(repl: Any, cand: Any, net: WalkNetwork) -> Any:
+    """The replacements with their sites' names and coordinates.
+
+    Columns ``replacement_name``, ``replacement_lon``/``_lat`` (WGS-84) and
+    ``replacement_lon_gcj02``/``_lat_gcj02`` (GCJ-02, for AMap).
+    """
+    from harbor_planner.optimize.naming import site_places
+
+    ids = cand["site_id"].astype(str) if "site_id" in cand else cand.index.astype(str)
+    chosen = repl["replacement_site"].dropna().astype(str).unique()
+    rows = cand[ids.isin(chosen).to_numpy()]
+    places = site_places(rows, net).set_axis(ids[ids.isin(chosen)].to_numpy())
+    places = places.add_prefix("replacement_").reindex(repl["replacement_site"].astype(str))
+    return repl.join(places.reset_index(drop=True).set_axis(repl.index))
 
 
 def map_isochrones(
