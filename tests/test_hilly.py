@@ -434,3 +434,53 @@ def test_scenario_key_and_cli_flag_for_caps_and_smoothing(tmp_path, capsys):
     assert main(["-q", *args, "--max-grade", "primary"]) == 2
     assert "--max-grade" in capsys.readouterr().err
     assert main(["-q", *args[:-1], "-5"]) == 2
+
+
+# ----------------------------------------------------------------------------- direction
+
+
+def test_walk_direction_times_the_walk_to_the_station(tmp_path, capsys):
+    """An up-only escalator from the street (A) to the station (B), and a 400 m flat detour:
+    walking to the station rides the escalator (231 s), leaving it takes the detour (320 s)."""
+    import geopandas as gpd
+    import shapely
+
+    from harbor_planner import coverage
+
+    osm = write_osm(
+        tmp_path / "escalator.osm",
+        [
+            (1, [(0.0, 0.0), (100.0, 0.0)], {"highway": "steps", "conveying": "forward"}),
+            (2, [(0.0, 0.0), (0.0, 150.0), (100.0, 150.0), (100.0, 0.0)],
+             {"highway": "footway"}),  # fmt: skip
+        ],
+    )
+
+    def pts(x, y, **cols):
+        return gpd.GeoDataFrame(cols, geometry=[shapely.Point(X0 + x, Y0 + y)], crs="EPSG:32648")
+
+    station, demand = pts(100, 0, station_id=["B"]), pts(0, 0, weight=[1.0])
+    times = {}
+    for direction in ("from-station", "to-station"):
+        net = build_network(osm, walk_direction=direction, progress=False)
+        assert net.walk_model.direction == direction
+        res = coverage(net, station, demand, minutes=4.5)
+        times[direction] = res.demand["time_min"].iloc[0] * 60
+        assert res.summary["walk_direction"] == direction
+    ride = 100 / math.cos(math.radians(30)) / 0.5
+    assert times["to-station"] == pytest.approx(ride, abs=0.01)  # 230.9 s: covered in 4.5 min
+    assert times["from-station"] == pytest.approx(400 / 1.25, abs=0.01)  # 320 s: not covered
+    # the CLI: --walk-direction, stated in the summary and the report
+    station_csv = tmp_path / "st.csv"
+    lon, lat = TO_LONLAT.transform(X0 + 100, Y0)
+    station_csv.write_text(f"编号,经度,纬度\nB,{lon},{lat}\n", "utf-8")
+    out = tmp_path / "cov"
+    argv = ["-q", "coverage", "--network", str(osm), "--stations", str(station_csv), "--crs",
+            "wgs84", "--demand", "grid:20", "--minutes", "4.5", "--walk-direction", "to-station",
+            "--no-range", "--map-bands", "", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    assert "(stairs model, 4.5 km/h, to the stations)" in capsys.readouterr().out
+    import json
+
+    assert json.loads((out / "summary.json").read_text("utf-8"))["walk_direction"] == "to-station"
+    assert "步行前往站点" in (out / "report.html").read_text("utf-8")

@@ -80,6 +80,8 @@ __all__ = [
     "SWAP_TIME_EXACT_S",
     "SWAP_TIME_S",
     "TIME_LIMIT_S",
+    "WALK_DIRECTIONS",
+    "WALK_DIRECTION_LABELS",
     "WALK_MODELS",
     "WALK_SPEED_KMH",
     "XLSX_MAX_CELLS",
@@ -156,6 +158,16 @@ XLSX_MAX_ROWS: int = 1_048_576
 WALK_MODELS: tuple[str, ...] = ("flat", "stairs", "hilly")
 #: Default walking speed on flat ground, km/h.
 WALK_SPEED_KMH: float = 4.5
+#: Which way a walk is timed (the first is the default): leaving the stations for the demand
+#: (as ArcGIS's service areas "away from facilities"), or from the demand to the stations
+#: ("towards facilities": a worker walking to the harbour). They differ on slopes, stairs and
+#: one-way escalators.
+WALK_DIRECTIONS: tuple[str, ...] = ("from-station", "to-station")
+#: The directions in words, by language.
+WALK_DIRECTION_LABELS: dict[str, dict[str, str]] = {
+    "en": {"from-station": "walking from the stations", "to-station": "walking to the stations"},
+    "zh": {"from-station": "从站点出发步行", "to-station": "步行前往站点"},
+}
 #: What to do with edges outside the DEM.
 DEM_OUTSIDE_CHOICES: tuple[str, ...] = ("error", "flat")
 #: Line ends of a centreline layer closer than this are joined (metres).

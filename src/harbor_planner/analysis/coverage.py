@@ -391,6 +391,7 @@ def coverage(
         "minutes": float(minutes),
         "walk_speed_kmh": network.walk_model.speed_kmh,
         "walk_model": network.walk_model.kind,
+        "walk_direction": network.walk_model.direction,
         "walk_dem": network.has_elevation,
         **_demand_summary(demand, points, dem_anchor),
         **_summary_figures(reached, radius_m),

@@ -125,6 +125,13 @@ def add_walk_model_options(p: argparse.ArgumentParser) -> None:
         help=f"walking speed on flat ground in km/h (default {settings.WALK_SPEED_KMH:g}, or "
         "the saved network's)",
     )
+    g.add_argument(
+        "--walk-direction",
+        choices=settings.WALK_DIRECTIONS,
+        default=None,
+        help="which way walks are timed: from-station (default: leaving the stations) or "
+        "to-station (from the streets to the stations; differs on slopes and stairs)",
+    )
     g.add_argument("--dem", type=Path, default=None, metavar="RASTER", help="elevation raster")
     g.add_argument(
         "--dem-outside",
@@ -417,6 +424,7 @@ def network_settings(args: argparse.Namespace, source: str | list[str]) -> dict[
             "source": source if isinstance(source, list) else str(source),
             "walk_model": args.walk_model,
             "walk_speed_kmh": args.walk_speed,
+            "walk_direction": getattr(args, "walk_direction", None),
             "dem": args.dem,
             "dem_outside": args.dem_outside,
             "dem_smoothing_m": getattr(args, "dem_smoothing", None),

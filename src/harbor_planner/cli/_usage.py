@@ -262,6 +262,7 @@ _OPTION_OF_SETTING = {
     "run.workers": "--workers",
     "network.walk_speed_kmh": "--walk-speed",
     "network.walk_model": "--walk-model",
+    "network.walk_direction": "--walk-direction",
     "network.dem_outside": "--dem-outside",
     "network.dem_smoothing_m": "--dem-smoothing",
     "network.max_grade_pct": "--max-grade",

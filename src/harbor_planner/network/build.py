@@ -82,8 +82,12 @@ class Grading:
     max_grade_pct: Mapping[str, float] | None = None
 
 
-def _with_speed(model: WalkModel, walk_speed_kmh: float | None) -> WalkModel:
-    return model if walk_speed_kmh is None else replace(model, speed_kmh=walk_speed_kmh)
+def _with_speed_direction(
+    model: WalkModel, walk_speed_kmh: float | None, walk_direction: str | None = None
+) -> WalkModel:
+    if walk_speed_kmh is not None:
+        model = replace(model, speed_kmh=walk_speed_kmh)
+    return model if walk_direction is None else replace(model, direction=walk_direction)
 
 
 def _default_model(walk_model: WalkModel | None, has_dem: bool) -> WalkModel:
@@ -188,6 +192,7 @@ def build_network(
     *,
     walk_model: WalkModel | None = None,
     walk_speed_kmh: float | None = None,
+    walk_direction: str | None = None,
     dem: str | Path | None = None,
     dem_outside: DemOutside = "error",
     dem_smoothing_m: float = DEM_SMOOTHING_M,
@@ -217,6 +222,9 @@ def build_network(
     walk_speed_kmh
         Flat walking speed overriding the one of ``walk_model`` (or of the default/saved
         model), km/h.
+    walk_direction
+        ``"from-station"`` or ``"to-station"`` (see :class:`WalkModel`), overriding the one
+        of ``walk_model`` (or of the default/saved model: ``"from-station"``).
     dem
         Elevation raster (any CRS) for the ``hilly`` model.
     dem_outside
@@ -279,7 +287,7 @@ def build_network(
         grading = Grading(
             _default_model(walk_model, True), dem_outside, dem_smoothing_m, max_grade_pct
         )
-        net = _load_saved(source, walk_model, walk_speed_kmh, dem, grading)
+        net = _load_saved(source, walk_model, (walk_speed_kmh, walk_direction), dem, grading)
         log.info(
             "loaded network %s: %d nodes, %d edges (%s, %.2f s)",
             source,
@@ -290,7 +298,9 @@ def build_network(
         )
         return net
 
-    model = _with_speed(_default_model(walk_model, has_dem=dem is not None), walk_speed_kmh)
+    model = _with_speed_direction(
+        _default_model(walk_model, has_dem=dem is not None), walk_speed_kmh, walk_direction
+    )
     if model.kind == "hilly" and dem is None:
         raise NetworkError(
             "walk model 'hilly' needs an elevation raster: pass --dem RASTER (dem=...) or "
@@ -331,13 +341,13 @@ def build_network(
 def _load_saved(
     source: str | Path,
     walk_model: WalkModel | None,
-    walk_speed_kmh: float | None,
+    speed_direction: tuple[float | None, str | None],
     dem: str | Path | None,
     grading: Grading,
 ) -> WalkNetwork:
     """A saved network, given elevation from ``dem`` or re-timed for ``walk_model``."""
     net = load_network(source)
-    model = _with_speed(walk_model or net.walk_model, walk_speed_kmh)
+    model = _with_speed_direction(walk_model or net.walk_model, *speed_direction)
     if dem is None:
         _check_kept_grading(net, grading, source)
     if dem is not None:
@@ -352,7 +362,9 @@ def _load_saved(
             walk_model=net.walk_model,
             source={**net.source, **info},
         )
-        return retime(net, _with_speed(_default_model(walk_model, True), walk_speed_kmh))
+        return retime(
+            net, _with_speed_direction(_default_model(walk_model, True), *speed_direction)
+        )
     if model != net.walk_model:
         return net.with_walk_model(model)
     return net

@@ -76,7 +76,7 @@ import numpy.typing as npt
 
 from harbor_planner._validate import check_positive
 from harbor_planner.errors import InputDataError, NetworkError
-from harbor_planner.settings import WALK_MODELS, WALK_SPEED_KMH
+from harbor_planner.settings import WALK_DIRECTIONS, WALK_MODELS, WALK_SPEED_KMH
 
 __all__ = [
     "KIND_ELEVATOR",
@@ -175,6 +175,11 @@ class WalkModel:
         Incline of escalators, degrees.
     elevator_s
         Time to pass through a lift (waiting and riding), seconds.
+    direction
+        Which way the walks are timed: ``"from-station"`` (default; the edge's forward time
+        is the walk from ``u`` to ``v``) or ``"to-station"``: the two directions' times are
+        swapped, so that a search leaving the stations times the walk from each street
+        towards them (the network reversed).
 
     """
 
@@ -187,6 +192,7 @@ class WalkModel:
     escalator_speed_ms: float = 0.5
     escalator_angle_deg: float = 30.0
     elevator_s: float = 60.0
+    direction: Literal["from-station", "to-station"] = "from-station"
 
     def __post_init__(self) -> None:
         if self.kind not in WALK_MODELS:
@@ -200,6 +206,11 @@ class WalkModel:
         check_positive("WalkModel step_riser_m", self.step_riser_m, unit="metres")
         check_positive("WalkModel escalator_speed_ms", self.escalator_speed_ms, unit="m/s")
         check_positive("WalkModel elevator_s", self.elevator_s, allow_zero=True, unit="seconds")
+        if self.direction not in WALK_DIRECTIONS:
+            raise InputDataError(
+                f"WalkModel direction must be one of {', '.join(WALK_DIRECTIONS)}, "
+                f"got {self.direction!r}"
+            )
         if not 0 <= self.escalator_angle_deg < 60:
             raise InputDataError(
                 "WalkModel escalator_angle_deg must be in [0, 60), "
@@ -347,6 +358,8 @@ def edge_times(
     -------
     (numpy.ndarray, numpy.ndarray)
         Forward and backward times in seconds; ``inf`` where that direction is not walkable.
+        With ``model.direction == "to-station"`` the two are swapped (the time along ``u`` to
+        ``v`` is the walk from ``v`` to ``u``).
 
     Raises
     ------
@@ -397,4 +410,6 @@ def edge_times(
 
     t_fwd = np.where(fwd_ok, np.maximum(t_fwd, MIN_EDGE_TIME_S), np.inf)
     t_bwd = np.where(bwd_ok, np.maximum(t_bwd, MIN_EDGE_TIME_S), np.inf)
+    if model.direction == "to-station":  # the network reversed: searches time the way back
+        return t_bwd, t_fwd
     return t_fwd, t_bwd

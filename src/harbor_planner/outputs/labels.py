@@ -13,7 +13,13 @@ from typing import Any
 import pandas as pd
 
 from harbor_planner.errors import InputDataError
-from harbor_planner.settings import LANGS, STATUS_LABELS, status_label
+from harbor_planner.settings import (
+    LANGS,
+    STATUS_LABELS,
+    WALK_DIRECTION_LABELS,
+    WALK_DIRECTIONS,
+    status_label,
+)
 
 __all__ = [
     "GRADE_SOURCE_ZH",
@@ -99,6 +105,7 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "min": ("分钟", "min"),
     "walk_speed": ("步行速度", "Walking speed"),
     "walk_model": ("步行模型", "Walk model"),
+    "walk_direction": ("步行方向", "Walk direction"),
     "demand": ("需求", "Demand"),
     "demand_total": ("需求总量", "Demand total"),
     "demand_covered": ("已覆盖需求", "Demand covered"),
@@ -185,6 +192,7 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
 
 #: Chinese words for values that appear in summaries (units, modes, solvers).
 VALUE_ZH: dict[str, str] = {
+    **{d: WALK_DIRECTION_LABELS["zh"][d] for d in WALK_DIRECTIONS},
     "m of main street": "米主干道",
     "people": "人",
     "m² floor area": "㎡建筑面积",
@@ -278,6 +286,7 @@ SUMMARY_ZH: dict[str, str] = {
     "minutes": "步行时间上限(分钟)",
     "walk_speed_kmh": "步行速度(公里/小时)",
     "walk_model": "步行模型",
+    "walk_direction": "步行方向",
     "demand_kind": "需求类型",
     "demand_spec": "需求设定",
     "demand_unit": "需求单位",

@@ -41,6 +41,7 @@ from harbor_planner.outputs.values import (
 from harbor_planner.outputs.wording import (
     parameter_rows,
     status_headline,
+    walk_direction_text,
     walk_model_text,
     walk_route_text,
 )
@@ -149,6 +150,9 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str
         cards.append(_card(lab["walk_speed"], f"{num_text(s.get('walk_speed_kmh'))} km/h"))
         model = walk_model_text(s.get("walk_model"), lab["lang"], dem=s.get("walk_dem"))
         cards.append(_card(lab["walk_model"], model))
+        if s.get("walk_direction"):
+            direction = walk_direction_text(s["walk_direction"], lab["lang"])
+            cards.append(_card(lab["walk_direction"], direction))
         unit = value_text(s.get("demand_unit") or "", lab["lang"])
         cards.append(_card(lab["demand_total"], f"{num_text(s.get('demand_total'), 0)} {unit}"))
         cards.append(_card(lab["demand_covered"], f"{num_text(s.get('demand_covered'), 0)} {unit}"))

@@ -24,6 +24,7 @@ from harbor_planner.outputs.labels import (
     status_text,
     value_text,
 )
+from harbor_planner.settings import WALK_DIRECTION_LABELS, WALK_DIRECTIONS
 
 __all__ = [
     "DEMAND_KIND_LABELS",
@@ -35,6 +36,7 @@ __all__ = [
     "road_class_text",
     "status_headline",
     "summary_rows",
+    "walk_direction_text",
     "walk_model_text",
     "walk_route_text",
 ]
@@ -147,6 +149,25 @@ def walk_model_text(kind: Any, lang: str, *, dem: Any = None) -> str:
 
     """
     return _pick(WALK_MODEL_LABELS[_model_key(kind, dem)], lang)
+
+
+def walk_direction_text(direction: Any, lang: str) -> str:
+    """Which way the walks were timed, in words (``from-station`` or ``to-station``).
+
+    Parameters
+    ----------
+    direction
+        A value of :data:`~harbor_planner.settings.WALK_DIRECTIONS` (``None``: the default).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    """
+    key = direction or WALK_DIRECTIONS[0]
+    return WALK_DIRECTION_LABELS["zh" if lang == "zh" else "en"].get(str(key), str(key))
 
 
 def walk_route_text(kind: Any, lang: str, *, dem: Any = None) -> str:
@@ -363,7 +384,8 @@ def status_headline(summary: Mapping[str, Any], lang: str) -> str:
 # --------------------------------------------------------------------------- parameters
 
 _PARAM_ZH = {
-    "title": "情景", "network": "路网", "walk_model": "步行模型", "dem": "高程数据 (DEM)",
+    "title": "情景", "network": "路网", "walk_model": "步行模型", "walk_direction": "步行方向",
+    "dem": "高程数据 (DEM)",
     "speed": "步行速度", "minutes": "步行时间上限", "stations": "站点文件", "crs": "站点坐标系",
     "status": "纳入的站点状态", "demand": "需求", "within": "研究范围", "study": "研究范围",
     "candidates": "候选点位", "mode": "选址模式", "add": "新增站点数", "target": "目标覆盖率",
@@ -372,7 +394,8 @@ _PARAM_ZH = {
     "out": "输出目录", "basemap": "底图", "lang": "语言", "reproducible": "可复现求解",
 }  # fmt: skip
 _PARAM_EN = {
-    "title": "Scenario", "network": "Network", "walk_model": "Walk model", "dem": "Elevation (DEM)",
+    "title": "Scenario", "network": "Network", "walk_model": "Walk model",
+    "walk_direction": "Walk direction", "dem": "Elevation (DEM)",
     "speed": "Walking speed", "minutes": "Walking-time limit", "stations": "Station file",
     "crs": "Station coordinates", "status": "Station statuses used", "demand": "Demand",
     "within": "Study area", "study": "Study area", "candidates": "Candidate sites",
@@ -483,6 +506,8 @@ def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, 
         ("title", p.get("title") or None),
         ("network", _file_name(net["source"]) if net.get("source") else None),
         ("walk_model", walk_model_text(net.get("walk_model"), lang, dem=bool(dem))),
+        ("walk_direction", walk_direction_text(net["walk_direction"], lang)
+         if net.get("walk_direction") else None),
         ("dem", _file_name(dem) if dem and net.get("walk_model") == "hilly" else None),
         ("speed", None if net.get("walk_speed_kmh") is None
          else f"{_num(net['walk_speed_kmh'])} {w['kmh']}"),

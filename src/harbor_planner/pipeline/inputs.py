@@ -235,6 +235,7 @@ def load_network(
         cfg.source,
         walk_model=None if cfg.walk_model is None else WalkModel(kind=cfg.walk_model),
         walk_speed_kmh=cfg.walk_speed_kmh,
+        walk_direction=cfg.walk_direction,
         dem=cfg.dem,
         dem_outside=cfg.dem_outside,
         dem_smoothing_m=cfg.dem_smoothing_m,

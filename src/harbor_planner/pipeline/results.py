@@ -343,10 +343,15 @@ def coverage_headline(s: dict[str, Any]) -> str:
     return (
         f"{_status_figures(s)} of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
         f"{s['demand_unit']}) is within {s['minutes']:g} min of walking "
-        f"({s['walk_model']} model, {s['walk_speed_kmh']:g} km/h) of "
+        f"({s['walk_model']} model, {s['walk_speed_kmh']:g} km/h{_toward(s)}) of "
         f"{counted(s['stations_on_network'], 'station')}{which}; straight-line circles of "
         f"{s['euclidean_radius_m']:,.0f} m would claim {pct1(s['euclidean_coverage_pct'])} %."
     )
+
+
+def _toward(s: dict[str, Any]) -> str:
+    """``", to the stations"`` when the walks were timed towards them (not the default)."""
+    return ", to the stations" if s.get("walk_direction") == "to-station" else ""
 
 
 def _status_figures(s: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ __all__ = ["Comparison", "compare_runs", "format_comparison", "write_comparison"
 FIGURES: tuple[tuple[str, str, str], ...] = (
     ("walk model", "coverage", "walk_model"),
     ("walk speed (km/h)", "coverage", "walk_speed_kmh"),
+    ("walk direction", "coverage", "walk_direction"),
     ("minutes", "coverage", "minutes"),
     ("demand", "coverage", "demand_kind"),
     ("demand total", "coverage", "demand_total"),

@@ -44,6 +44,10 @@ class NetworkConfig:
         ``flat``, ``stairs`` or ``hilly`` (default: hilly with a DEM, else stairs).
     walk_speed_kmh
         Walking speed on flat ground (default 4.5, or the saved network's).
+    walk_direction
+        Which way the walks are timed: ``from-station`` (default, or the saved network's:
+        leaving the stations) or ``to-station`` (from the streets to the stations); they
+        differ on slopes, stairs and one-way escalators.
     dem
         Elevation raster for the hilly model.
     dem_outside
@@ -74,6 +78,7 @@ class NetworkConfig:
     source: str | list[str]
     walk_model: Literal[settings.WALK_MODELS] | None = None
     walk_speed_kmh: float | None = None
+    walk_direction: Literal[settings.WALK_DIRECTIONS] | None = None
     dem: Path | None = None
     dem_outside: Literal[settings.DEM_OUTSIDE_CHOICES] = "error"
     dem_smoothing_m: float = settings.DEM_SMOOTHING_M
