@@ -451,8 +451,7 @@ def test_walk_direction_times_the_walk_to_the_station(tmp_path, capsys):
         tmp_path / "escalator.osm",
         [
             (1, [(0.0, 0.0), (100.0, 0.0)], {"highway": "steps", "conveying": "forward"}),
-            (2, [(0.0, 0.0), (0.0, 150.0), (100.0, 150.0), (100.0, 0.0)],
-             {"highway": "footway"}),  # fmt: skip
+            (2, [(0.0, 0.0), (0.0, 150.0), (100.0, 150.0), (100.0, 0.0)], {"highway": "footway"}),
         ],
     )
 

@@ -77,7 +77,13 @@ def test_tobler_factor_is_one_on_the_level_and_peaks_slightly_downhill():
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("speed_kmh", 0), ("speed_kmh", float("nan")), ("stairs_up_factor", -1), ("kind", "steep")],
+    [
+        ("speed_kmh", 0),
+        ("speed_kmh", float("nan")),
+        ("stairs_up_factor", -1),
+        ("kind", "steep"),
+        ("direction", "uphill"),
+    ],
 )
 def test_walk_model_rejects_bad_settings_naming_them(field, value):
     with pytest.raises(InputDataError, match=field if field != "kind" else "kind"):
