@@ -152,6 +152,34 @@ def test_user_strings_are_escaped(layers):
     assert page.count("</script>") == page.count("<script")
 
 
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{{ lipsum.__globals__.os.mkdir(dict(HP_TEMPLATE_RAN=1)|first) }}",
+        "站{{ 7*7 }}号",
+        "坏{# 注释",
+        "{% for x in range(3) %}x{% endfor %}",
+    ],
+)
+def test_user_text_is_never_a_template(layers, payload, tmp_path, monkeypatch):
+    """folium passes each element's script through Jinja again (branca's ``Element``): a
+    station name, id or title holding ``{{ }}``, ``{% %}`` or ``{#`` must stay text."""
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    stations = layers["stations"].copy()
+    stations["name"] = payload
+    stations["station_id"] = [f"{payload}-{i}" for i in range(len(stations))]
+    page = _page(make_map(**{**layers, "stations": stations}, basemap="none", title=payload))
+    assert not (tmp_path / "HP_TEMPLATE_RAN").exists()
+    assert "站49号" not in page and "xxx" not in page
+    for opener in ("{{", "{%", "{#"):
+        assert opener not in page.split("<title>")[1].split("</title>")[1], opener
+    # the text itself reaches the page's data, whole
+    specs = re.findall(r"hpLayer\((\{.*?\})\);", page)
+    assert any(payload in json.dumps(json.loads(sp), ensure_ascii=False) for sp in specs)
+
+
 def test_layers_and_names(layers):
     m = make_map(**layers, basemap="none")
     names = [name for name, _ in _specs(m)]

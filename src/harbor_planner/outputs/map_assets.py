@@ -128,14 +128,33 @@ def leaflet_css() -> str:
     return re.sub(r"url\(images/([\w.-]+\.png)\)", data_uri, text)
 
 
-def js_json(value: Any) -> str:
-    """Compact JSON safe to inline in ``<script>`` (``<``, ``>``, ``&``, ``'`` escaped).
+#: Stand-ins for ``{`` and ``}`` inside strings while JSON is written (private-use code points).
+_BRACES = {ord("{"): "\ue000", ord("}"): "\ue001", 0xE000: "\ue000", 0xE001: "\ue001"}
 
-    Control characters are removed from every string.
+
+def _mark_braces(value: Any) -> Any:
+    """Every string of ``value`` (keys too) with its braces replaced by stand-ins."""
+    if isinstance(value, str):
+        return value.translate(_BRACES)
+    if isinstance(value, dict):
+        return {_mark_braces(k): _mark_braces(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mark_braces(v) for v in value]
+    return value
+
+
+def js_json(value: Any) -> str:
+    r"""Compact JSON safe to inline in ``<script>`` (``<``, ``>``, ``&``, ``'`` escaped).
+
+    Control characters are removed from every string, and the braces inside strings are
+    written ``\u007b``/``\u007d``: folium's elements pass their rendered script through
+    Jinja again (branca's ``Element``), where a name holding ``{{ ... }}``, ``{% ... %}`` or
+    ``{# ...`` would be run or break the page. JSON's own braces never form those pairs.
     """
-    value = strip_control_deep(value)
+    value = _mark_braces(strip_control_deep(value))
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027")):
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"),
+                    ("\ue000", "\\u007b"), ("\ue001", "\\u007d")):  # fmt: skip
         text = text.replace(ch, esc)
     # U+2028/2029 are line breaks to older JavaScript parsers
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
@@ -182,7 +201,7 @@ def element_classes() -> dict[str, type]:
             var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
             {{ this.get_name() }}.onAdd = function () {
                 var div = L.DomUtil.create('div', {{ this.css_class|tojson }});
-                div.innerHTML = {{ this.content|tojson }};
+                div.innerHTML = {{ this.content_json }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
                 return div;
@@ -196,6 +215,7 @@ def element_classes() -> dict[str, type]:
             super().__init__()
             self._name = "HarborControl"
             self.content = content
+            self.content_json = js_json(content)  # braces escaped: see js_json
             self.position = position
             self.css_class = css_class
 
@@ -206,7 +226,7 @@ def element_classes() -> dict[str, type]:
             """
             {% macro script(this, kwargs) %}
             {{ this._parent.get_name() }}.attributionControl.addAttribution(
-                {{ this.text|tojson }});
+                {{ this.text_json }});
             {% endmacro %}
             """
         )
@@ -215,6 +235,7 @@ def element_classes() -> dict[str, type]:
             super().__init__()
             self._name = "HarborAttribution"
             self.text = text
+            self.text_json = js_json(text)
 
     return {
         "Element": Element,
