@@ -528,3 +528,17 @@ def test_candidates_sharing_a_site_id_are_refused():
         coverage_matrix(net, demand, cands, minutes=2)
     cands["site_id"] = ["c1", "c2", "c3"]
     assert coverage_matrix(net, cands, demand, minutes=2).covers.shape[1] == 3
+
+
+def test_demand_whose_weights_are_all_zero_is_one_line(tmp_path, capsys):
+    """Nothing to cover: exit 3 naming the demand, not a traceback from a None percentage."""
+    demand = tmp_path / "pop.csv"
+    demand.write_text("id,lon,lat,pop\na,106.537976,29.549733,0\nb,106.54,29.55,0\n", "utf-8")
+    argv = ["-q", "coverage", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--stations",
+            str(DEMO / "stations.csv"), "--crs", "gcj02", "--demand", f"points:{demand}:pop",
+            "--demand-crs", "gcj02", "--no-range", "--out", str(tmp_path / "out")]  # fmt: skip
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert len(_errors(err)) == 1 and "Traceback" not in err
+    assert "every one of its 2 points weighs 0, so there is nothing to cover" in err
+    assert not (tmp_path / "out").exists()

@@ -299,7 +299,19 @@ def load_demand(scenario: Scenario, net: WalkNetwork, area: Any = None) -> Any:
     demand = combine_demands(layers)
     if shared is not None:
         demand = share_population(demand, float(shared))
-    return confine_demand(scenario, demand, area)
+    demand = confine_demand(scenario, demand, area)
+    total = float(demand.points["weight"].sum()) if len(demand.points) else 0.0
+    if len(demand.points) and not total > 0:
+        raise InputDataError(
+            f"demand {', '.join(specs)}: {_every(len(demand.points), 'point')} weighs 0, so "
+            "there is nothing to cover; give the weights (the column after the file in "
+            "points:FILE:COLUMN) or leave the column out to count each point once"
+        )
+    return demand
+
+
+def _every(n: int, what: str) -> str:
+    return f"its one {what}" if n == 1 else f"every one of its {n:,} {what}s"
 
 
 def load_districts(scenario: Scenario) -> Any:
