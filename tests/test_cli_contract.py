@@ -542,3 +542,77 @@ def test_demand_whose_weights_are_all_zero_is_one_line(tmp_path, capsys):
     assert len(_errors(err)) == 1 and "Traceback" not in err
     assert "every one of its 2 points weighs 0, so there is nothing to cover" in err
     assert not (tmp_path / "out").exists()
+
+
+def _demo_rows():
+    lines = (DEMO / "stations.csv").read_text("gbk").splitlines()[2:]
+    return [ln.split(",") for ln in lines]  # 编号,名称,区县,地址,经度,纬度,状态,...
+
+
+def test_a_two_row_header_keeps_its_ids_names_and_statuses(tmp_path):
+    """编号/名称/状态 merged over two rows, 坐标 over 经度 | 纬度: one header, nothing lost."""
+    import openpyxl
+
+    from harbor_planner import read_stations
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "名称", "坐标（高德）", None, "状态"])
+    ws.append([None, None, "经度", "纬度", None])
+    for r in _demo_rows():
+        ws.append([r[0], r[1], float(r[4]), float(r[5]), r[6]])
+    for col in ("A", "B", "E"):
+        ws.merge_cells(f"{col}1:{col}2")
+    ws.merge_cells("C1:D1")
+    path = tmp_path / "two_rows.xlsx"
+    wb.save(path)
+    st = read_stations(path, crs="gcj02").stations
+    assert len(st) == 14 and st["station_id"].str.startswith("SL").all()
+    assert st["name"].notna().all()
+    assert st["status"].value_counts().to_dict() == {"existing": 8, "building": 3, "proposed": 3}
+
+
+def test_sheets_named_by_status_give_their_rows_that_status(tmp_path):
+    import openpyxl
+
+    from harbor_planner import read_stations
+    from harbor_planner.stations._common import sheet_status
+
+    names = ("已建成站点", "2025年拟建港湾", "在建", "说明", "未建成站点", "已建成与在建", None)
+    expected = ["existing", "proposed", "building", None, None, None, None]
+    assert [sheet_status(n) for n in names] == expected
+    wb = openpyxl.Workbook()
+    wb.active.title = "说明"
+    wb.active.append(["本表为示意"])
+    words = {"已建成": "已建成站点", "在建": "在建站点", "拟建": "拟建站点"}
+    for r in _demo_rows():
+        name = words[r[6]]
+        ws = wb[name] if name in wb.sheetnames else wb.create_sheet(name)
+        if ws.max_row == 1 and ws["A1"].value is None:
+            ws.append(["编号", "名称", "经度", "纬度"])
+        ws.append([r[0], r[1], float(r[4]), float(r[5])])
+    path = tmp_path / "by_sheet.xlsx"
+    wb.save(path)
+    st = read_stations(path, crs="gcj02").stations
+    assert st["status"].value_counts().to_dict() == {"existing": 8, "building": 3, "proposed": 3}
+
+
+def test_stations_without_any_status_are_not_called_built(tmp_path, capsys, caplog):
+    """No 状态 column: every station counts, a warning says so, and no figure is labelled as
+    the built stations' (the report said 已建成站点覆盖 for stations of unknown status)."""
+    path = tmp_path / "st.csv"
+    rows = "\n".join(f"{r[0]},{r[4]},{r[5]}" for r in _demo_rows())
+    path.write_text("编号,经度,纬度\n" + rows + "\n", "utf-8")
+    out = tmp_path / "out"
+    argv = ["coverage", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--stations",
+            str(path), "--crs", "gcj02", "--no-range", "--map-bands", "",
+            "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "no station of" in captured.err and "has a status" in captured.err
+    assert "without a status, counted as built" in captured.out
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["coverage_by_status"] == []
+    report = (out / "report.html").read_text("utf-8")
+    assert "已建成站点覆盖" not in report
+    assert "已建成站点覆盖" not in (out / "map.html").read_text("utf-8")

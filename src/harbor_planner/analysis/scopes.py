@@ -156,7 +156,12 @@ def scope_figures(
                 "coverage_pct": round(100.0 * covered / total, 2) if total > 0 else None,
             }
         )
+    # without any status given, no figure is "by built stations": every station counts as
+    # built, and the figures say so rather than label them 已建成
+    given = "status" in getattr(stations, "columns", ()) and (
+        stations["status"].astype("string").str.strip().fillna("").ne("").any()
+    )
     return {
         "coverage_built_pct": entries[0]["coverage_pct"],
-        "coverage_by_status": entries,
+        "coverage_by_status": entries if given else [],
     }

@@ -88,7 +88,20 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
         stations = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
         _check_unique_ids(stations)
     path = sources[0][0] if len(sources) == 1 else None
+    if len(stations) and not _any_status(stations):
+        log.warning(
+            "no station of %s has a status (no 状态 column, or an empty one): every station "
+            "counts as built and no figure is labelled as the built stations'; add a 状态 "
+            "column (已建成, 在建, 拟建 ...) or name each sheet by its status",
+            ", ".join(str(p) for p, _ in sources),
+        )
     return select_status(stations, cfg.status, path=path), rejected
+
+
+def _any_status(stations: Any) -> bool:
+    if "status" not in stations.columns:
+        return False
+    return bool(stations["status"].astype("string").str.strip().fillna("").ne("").any())
 
 
 def _check_unique_ids(stations: Any) -> None:

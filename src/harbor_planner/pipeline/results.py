@@ -335,7 +335,10 @@ def coverage_headline(s: dict[str, Any]) -> str:
 
     """
     statuses = s.get("stations_by_status") or {}
-    which = ", ".join(f"{k} {n}" for k, n in statuses.items())
+    which = ", ".join(
+        f"{k} {n}" if k != "unknown" else f"{n} without a status, counted as built"
+        for k, n in statuses.items()
+    )
     rejected = s.get("stations_rejected") or 0
     if rejected:
         which += f"{'; ' if which else ''}{counted(rejected, 'row')} of the station file rejected"

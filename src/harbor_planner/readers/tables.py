@@ -35,6 +35,7 @@ __all__ = [
     "clean_frame_text",
     "detect_encoding",
     "file_kind",
+    "header_cells",
     "header_index",
     "norm_header",
     "problem",
@@ -112,6 +113,24 @@ def header_index(rows: Sequence[Sequence[object]], limit: int = 20) -> int:
         if any(c not in (None, "") for c in r):
             return i
     return 0
+
+
+def header_cells(rows: Sequence[Sequence[object]], h: int) -> list[object]:
+    """The header row ``h``, its empty cells filled from the row above in a two-row header.
+
+    编号, 名称, 状态 merged over rows 1-2 and 坐标 over 经度 | 纬度 in row 2: the row above
+    counts as part of the header when it names at least two columns (a title row names one)
+    and none of the header row's own names.
+    """
+    header = list(rows[h])
+    if h == 0:
+        return header
+    above = list(rows[h - 1]) + [None] * max(0, len(header) - len(rows[h - 1]))
+    named = [i for i, v in enumerate(above) if v not in (None, "")]
+    if len(named) < 2 or any(v == above[i] for i, v in enumerate(header) if v not in (None, "")):
+        return header
+    header += [None] * max(0, len(above) - len(header))
+    return [above[i] if v in (None, "") else v for i, v in enumerate(header)]
 
 
 def unique_headers(header: Sequence[object]) -> list[str]:
@@ -236,7 +255,7 @@ def table_from_rows(
     if not rows:
         return RawTable(pd.DataFrame(), np.zeros(0, dtype=np.int64), sheet), problems
     h = header_index(rows)
-    header = unique_headers(rows[h])
+    header = unique_headers(header_cells(rows, h))
     width = len(header)
     body, numbers = [], []
     for r, n in zip(rows[h + 1 :], line_numbers[h + 1 :], strict=True):

@@ -35,7 +35,7 @@ from harbor_planner.readers import (
     read_geo,
     read_table_file,
 )
-from harbor_planner.stations._common import STATUS_ALIASES
+from harbor_planner.stations._common import sheet_status
 from harbor_planner.stations.checks import CheckedRows, Coordinates, check_rows
 from harbor_planner.stations.problems import (
     PROBLEM_COLUMNS,
@@ -446,7 +446,7 @@ def _normalise_piece(raw: RawTable, canon_to_orig: dict[str, str]) -> pd.DataFra
         piece[f"_col_{canon}"] = canon_to_orig.get(canon)
     piece["_has_station_id"] = "station_id" in canon_to_orig
     piece["_has_status"] = "status" in canon_to_orig
-    piece["_sheet_status"] = STATUS_ALIASES.get((raw.sheet or "").strip().lower())
+    piece["_sheet_status"] = sheet_status(raw.sheet)
     area_col = canon_to_orig.get("area_m2")
     piece["_area_raw"] = (
         _text_series(frame[area_col]).to_numpy() if area_col else pd.Series([None] * n)
