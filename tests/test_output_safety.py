@@ -550,3 +550,75 @@ def test_a_real_full_disk_leaves_the_previous_run_whole(tiny_disk, capsys):
     assert folder_state(out) == before
     assert_whole_run(out)
     assert sorted(p.name for p in tiny_disk.iterdir()) == ["o"]
+
+
+# ------------------------------------------------------------ single files not written by us
+
+
+def _network_and_stations(tmp_path):
+    from harbor_planner.scenario import demo_scenario_path
+
+    data = demo_scenario_path().parent
+    return str(data / "yuzhong_walk.osm.bz2"), str(data / "stations.csv")
+
+
+def test_single_file_outputs_never_replace_a_users_file(tmp_path, capsys):
+    """``isochrones``/``map``/``compare --out`` replace their own earlier file, never one of
+    the planner's (a GeoPackage of survey points, a page, a workbook), nor a run's file."""
+    import geopandas as gpd
+    import pyogrio
+    import shapely
+
+    from harbor_planner.cli import main
+
+    net, st = _network_and_stations(tmp_path)
+    mine = tmp_path / "project.gpkg"
+    gpd.GeoDataFrame({"n": ["a"]}, geometry=[shapely.Point(106.5, 29.5)], crs=4326).to_file(
+        mine, layer="my_survey_points"
+    )
+    iso = ["-q", "isochrones", "--network", net, "--stations", st, "--crs", "gcj02",
+           "--minutes", "5", "--out"]  # fmt: skip
+    assert main([*iso, str(mine)]) == 3
+    err = capsys.readouterr().err
+    assert "harbor-planner did not write" in err and "project.gpkg" in err
+    assert [row[0] for row in pyogrio.list_layers(mine)] == ["my_survey_points"]
+    ours = tmp_path / "iso.gpkg"
+    assert main([*iso, str(ours)]) == 0 and main([*iso, str(ours)]) == 0  # its own: replaced
+    page = tmp_path / "mine.html"
+    page.write_text("<html>my notes</html>", "utf-8")
+    m = ["-q", "map", "--network", net, "--stations", st, "--crs", "gcj02", "--map-bands", "",
+         "--out"]  # fmt: skip
+    assert main([*m, str(page)]) == 3
+    assert page.read_text("utf-8") == "<html>my notes</html>"
+    assert main([*m, str(tmp_path / "map.html")]) == 0
+    assert main([*m, str(tmp_path / "map.html")]) == 0
+    assert 'name="generator" content="harbor-planner"' in (tmp_path / "map.html").read_text()
+
+
+def test_compare_never_writes_into_a_runs_own_file_or_a_users_workbook(tmp_path, capsys):
+    import openpyxl
+
+    from harbor_planner.cli import main
+    from harbor_planner.scenario import demo_scenario_path
+
+    runs = []
+    for name in ("a", "b", "c"):
+        out = tmp_path / name
+        argv = ["-q", "run", str(demo_scenario_path()), "--out", str(out),
+                "--set", "optimize.enabled=false", "--set", "coverage.range=false"]  # fmt: skip
+        assert main(argv) == 0
+        runs.append(str(out))
+    runs = runs[:2]  # a and b compared; c is another run's folder
+    before = (tmp_path / "c" / "report.xlsx").read_bytes()
+    assert main(["-q", "compare", *runs, "--out", str(tmp_path / "c" / "report.xlsx")]) == 3
+    assert "its run.json lists it" in capsys.readouterr().err
+    assert (tmp_path / "c" / "report.xlsx").read_bytes() == before
+    book = tmp_path / "budget.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "my budget"
+    wb.save(book)
+    assert main(["-q", "compare", *runs, "--out", str(book)]) == 3
+    assert openpyxl.load_workbook(book).active["A1"].value == "my budget"
+    cmp = tmp_path / "cmp.csv"
+    assert main(["-q", "compare", *runs, "--out", str(cmp)]) == 0
+    assert main(["-q", "compare", *runs, "--out", str(cmp)]) == 0  # its own files again

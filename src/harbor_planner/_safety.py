@@ -200,7 +200,8 @@ def check_output_file(path: str | os.PathLike[str], *, option: str = "--out") ->
     ------
     OutputError
         ``path`` is a folder, its folder does not exist or is not a folder, or it cannot be
-        written.
+        written; or ``path`` exists and is not a file harbor-planner wrote (see
+        :mod:`harbor_planner._owned`), or is a file of a result folder.
 
     """
     path = Path(path)
@@ -216,6 +217,27 @@ def check_output_file(path: str | os.PathLike[str], *, option: str = "--out") ->
         raise OutputError(f"{parent} is a file, not a folder; choose another {option}", path=path)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise OutputError(f"the folder {parent} is read-only; choose another {option}", path=path)
+    if path.exists() or path.is_symlink():
+        _check_replaceable(path, option)
+
+
+def _check_replaceable(path: Path, option: str) -> None:
+    """An existing output file is replaced only when harbor-planner wrote it, outside a run."""
+    from harbor_planner._owned import run_owning, written_by_harbor_planner
+
+    run = run_owning(path)
+    if run is not None:
+        raise OutputError(
+            f"{option} names a file of the result folder {run} (its run.json lists it); "
+            f"choose another {option}",
+            path=path,
+        )
+    if path.is_symlink() or not written_by_harbor_planner(path):
+        raise OutputError(
+            f"{option} names an existing file that harbor-planner did not write; it is left "
+            f"as it is: choose another {option}, or move the file away first",
+            path=path,
+        )
 
 
 #: A library's message quoted in an output error is cut to this many characters.

@@ -52,6 +52,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
+from harbor_planner._owned import GENERATOR
 from harbor_planner._text import clean_text
 from harbor_planner.errors import CRSError, DependencyError, InputDataError
 from harbor_planner.outputs.labels import MAP_TEXT, map_text, status_text
@@ -366,6 +367,7 @@ def _new_map(title: str | None) -> Any:
     m.default_css = []
     fig = m.get_root()
     el = element_classes()["Element"]
+    fig.header.add_child(el(f'<meta name="generator" content="{GENERATOR}">'), name="harbor_gen")
     fig.header.add_child(
         el(f"<style>{script_safe(leaflet_css())}</style>"), name="harbor_leaflet_css"
     )

@@ -1,0 +1,137 @@
+"""Whether an existing file is one harbor-planner wrote (and may therefore replace).
+
+A single-file output (``isochrones --out``, ``map --out``, ``network build --out/--gpkg``,
+``stations check/number --out``, ``compare --out``) replaces its file only when that file is
+recognisably one of ours, so that a planner's own GeoPackage, workbook or page of the same
+name is never lost:
+
+* ``.html``: a map page (its ``hpLayer`` script, or the generator tag);
+* ``.xlsx``: a workbook whose creator is ``harbor-planner``;
+* ``.gpkg``: a GeoPackage holding only layers the single-file commands write;
+* ``.geojson``/``.json``: isochrones (the collection named ``isochrones``);
+* ``.npz``: a saved walk network;
+* ``.csv``: a table whose header starts as ours (a register, a comparison).
+
+A file listed in the ``run.json`` of its folder belongs to that run: it is never replaced
+by another command (``compare --out RUN/report.xlsx``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+__all__ = ["GENERATOR", "OWN_GPKG_LAYERS", "run_owning", "written_by_harbor_planner"]
+
+#: The generator named in our pages and workbooks.
+GENERATOR = "harbor-planner"
+_GPKG_LAYERS = ["isochrones", "service_area", "edges", "nodes", "stations", "rejected"]
+#: The layers of the GeoPackages the single-file commands write.
+OWN_GPKG_LAYERS = frozenset([*_GPKG_LAYERS, "problems", "register"])
+#: How a CSV of ours begins (after its byte-order mark): a register, a comparison.
+_OWN_CSV_HEADS = ("统一编号,station_id,", "figure,", "district,")
+_HEAD_BYTES = 4096
+
+
+def _head(path: Path, n: int = _HEAD_BYTES) -> str:
+    with path.open("rb") as f:
+        return f.read(n).decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def _html(path: Path) -> bool:
+    if f'name="generator" content="{GENERATOR}' in _head(path):
+        return True
+    with path.open("rb") as f:  # maps written before the tag: their layer script
+        chunks = iter(lambda: f.read(1 << 20), b"")
+        return any(b"function hpLayer(spec)" in chunk for chunk in chunks)
+
+
+def _xlsx(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            core = z.read("docProps/core.xml").decode("utf-8", errors="replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return re.search(rf"<dc:creator>\s*{GENERATOR}\s*</dc:creator>", core) is not None
+
+
+def _gpkg(path: Path) -> bool:
+    try:
+        import pyogrio
+
+        layers = {str(row[0]) for row in pyogrio.list_layers(path)}
+    except Exception:
+        return False
+    return bool(layers) and layers <= OWN_GPKG_LAYERS
+
+
+def _geojson(path: Path) -> bool:
+    return re.search(r'"name"\s*:\s*"isochrones"', _head(path)) is not None
+
+
+def _npz(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return {"meta.npy", "edge_u.npy"} <= names
+
+
+def _csv(path: Path) -> bool:
+    return _head(path, 512).startswith(_OWN_CSV_HEADS)
+
+
+_CHECKS = {
+    ".html": _html, ".htm": _html, ".xlsx": _xlsx, ".gpkg": _gpkg, ".geojson": _geojson,
+    ".json": _geojson, ".npz": _npz, ".csv": _csv,
+}  # fmt: skip
+
+
+def written_by_harbor_planner(path: str | Path) -> bool:
+    """Whether the existing file ``path`` is one harbor-planner wrote (see the module).
+
+    Parameters
+    ----------
+    path
+        An existing file.
+
+    Returns
+    -------
+    bool
+        ``False`` for a suffix harbor-planner never writes alone, or a file it cannot read.
+
+    """
+    path = Path(path)
+    check = _CHECKS.get(path.suffix.lower())
+    try:
+        return bool(check and path.is_file() and check(path))
+    except OSError:
+        return False
+
+
+def run_owning(path: str | Path) -> Path | None:
+    """The result folder whose ``run.json`` lists ``path`` among its outputs, if any.
+
+    Parameters
+    ----------
+    path
+        A file.
+
+    Returns
+    -------
+    pathlib.Path or None
+
+    """
+    path = Path(path)
+    manifest = path.parent / "run.json"
+    if not manifest.is_file():
+        return None
+    try:
+        outputs = json.loads(manifest.read_text("utf-8")).get("outputs") or []
+    except (OSError, ValueError, AttributeError):
+        return None
+    names = {str(o.get("path")) for o in outputs if isinstance(o, dict)}
+    return path.parent if path.name in names else None
