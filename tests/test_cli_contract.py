@@ -616,3 +616,42 @@ def test_stations_without_any_status_are_not_called_built(tmp_path, capsys, capl
     report = (out / "report.html").read_text("utf-8")
     assert "已建成站点覆盖" not in report
     assert "已建成站点覆盖" not in (out / "map.html").read_text("utf-8")
+
+
+def test_api_takes_what_its_own_functions_return_and_refuses_lookalikes(tmp_path):
+    """read_stations' StationCheck, a walk model's name and a scenario dict are taken; True
+    as minutes and a demand spec as the demand are named errors."""
+    from pathlib import Path
+
+    import harbor_planner as hp
+    from harbor_planner.errors import InputDataError
+
+    net = hp.build_network(Path(__file__).parent / "data" / "network" / "diamond.geojson",
+                           walk_model="flat")  # fmt: skip
+    assert net.walk_model.kind == "flat"
+    saved = tmp_path / "net.npz"
+    hp.save_network(net, saved)
+    assert hp.load_network(saved, walk_model="stairs").walk_model.kind == "stairs"
+    with pytest.raises(InputDataError, match="walk_model must be a WalkModel or one of"):
+        hp.load_network(saved, walk_model="steep")
+    check = hp.read_stations(DEMO / "stations.csv", crs="gcj02")
+    demo = hp.build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
+    demand = hp.demand_from_spec("main-streets", network=demo, spacing_m=200)
+    by_check = hp.coverage(demo, check, demand, minutes=10).summary
+    by_frame = hp.coverage(demo, check.stations, demand, minutes=10).summary
+    assert by_check["coverage_pct"] == by_frame["coverage_pct"]
+    with pytest.raises(InputDataError, match="minutes must be a positive number, got True"):
+        hp.coverage(demo, check, demand, minutes=True)
+    with pytest.raises(InputDataError, match=r"demand_from_spec\('main-streets'"):
+        hp.coverage(demo, check, "main-streets", minutes=10)
+    sections = {
+        "network": {"source": str(DEMO / "yuzhong_walk.osm.bz2")},
+        "stations": {"file": str(DEMO / "stations.csv"), "crs": "gcj02"},
+        "demand": {"spacing_m": 200},
+        "coverage": {"range": False},
+        "output": {"map_bands": []},
+    }
+    result = hp.run(sections, out=tmp_path / "run", overrides={"coverage.minutes": 10})
+    assert result.summary["coverage"]["stations"] == 14
+    assert result.summary["coverage"]["minutes"] == 10
+    assert (tmp_path / "run" / "summary.json").is_file()

@@ -5,9 +5,37 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from harbor_planner.errors import InputDataError
 
-__all__ = ["check_positive"]
+__all__ = ["check_minutes", "check_positive"]
+
+
+def check_minutes(minutes: Any) -> float:
+    """A walking-time limit in minutes: a finite number > 0 (not text, not ``True``).
+
+    Parameters
+    ----------
+    minutes
+        The value given.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InputDataError
+        Anything else, named with the value.
+
+    """
+    number = isinstance(minutes, int | float | np.integer | np.floating) and not isinstance(
+        minutes, bool | np.bool_
+    )
+    if not (number and np.isfinite(minutes) and minutes > 0):  # "15" (text) included
+        raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
+    return float(minutes)
 
 
 def check_positive(name: str, value: Any, *, allow_zero: bool = False, unit: str = "") -> float:

@@ -33,6 +33,7 @@ from harbor_planner._arrays import first_holder
 from harbor_planner._io import atomic_path, jsonable
 from harbor_planner._stable import without_timings, write_gpkg_layer
 from harbor_planner._text import csv_safe
+from harbor_planner._validate import check_minutes
 from harbor_planner.analysis.redundancy import station_pairs, station_redundancy
 from harbor_planner.analysis.scopes import BUILT_SCOPE, demand_scope, scope_figures, station_scopes
 from harbor_planner.errors import InputDataError, NetworkError
@@ -56,6 +57,7 @@ __all__ = [
     "coverage",
     "nearest_station",
     "open_stations",
+    "station_frame",
     "write_coverage",
 ]
 
@@ -232,6 +234,14 @@ def _status_counts(stations: Any) -> dict[str, dict[str, int]]:
     return {"stations_by_status": {str(s): int(counts[s]) for s in order}}
 
 
+def station_frame(stations: Any) -> Any:
+    """The stations as a frame: what ``read_stations`` returns gives its ``stations``."""
+    frame = getattr(stations, "stations", None)
+    if frame is not None and hasattr(frame, "geometry") and not hasattr(stations, "geometry"):
+        return frame
+    return stations
+
+
 def open_stations(stations: Any) -> Any:
     """The stations that count: closed ones (status ``closed``, 退出) are left out, logged."""
     if stations is None or "status" not in getattr(stations, "columns", ()):
@@ -336,9 +346,7 @@ def coverage(
         Empty demand or bad arguments.
 
     """
-    number = isinstance(minutes, int | float | np.integer | np.floating)
-    if not (number and np.isfinite(minutes) and minutes > 0):  # "15" (text) included
-        raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
+    minutes = check_minutes(minutes)
     if not isinstance(network, WalkNetwork):
         raise InputDataError(
             f"network must be a WalkNetwork (build_network, load_network), got "
@@ -346,7 +354,7 @@ def coverage(
         )
     t0 = time.perf_counter()
     points, weight = _demand_points(demand)
-    stations = open_stations(stations)
+    stations = open_stations(station_frame(stations))
     if len(stations) == 0:
         raise InputDataError("there are no (open) stations to measure coverage from")
     if pairs_are_local():  # partitioned runs search on the workers
@@ -504,6 +512,11 @@ def _summary_figures(reached: _Reached, radius_m: float) -> dict[str, Any]:
 
 def _demand_points(demand: Any) -> tuple[Any, FloatArray]:
     """The demand points and their weights, checked: not empty, finite weights >= 0."""
+    if isinstance(demand, str):
+        raise InputDataError(
+            f"demand {demand!r} is a demand spec, not the points: make them with "
+            f"demand_from_spec({demand!r}, network=net)"
+        )
     kind = getattr(demand, "kind", "points")
     points = getattr(demand, "points", demand)
     if len(points) == 0:

@@ -27,6 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from harbor_planner.analysis.coverage import station_frame
 from harbor_planner.analysis.grid import grid_band_polygons
 from harbor_planner.analysis.pieces import (
     bar_disabled,
@@ -238,7 +239,7 @@ def isochrones(
 
     crs = output_crs(crs)  # checked before the work
     bands, workers = polygon_options(minutes, corridor_m, method, cell_m, workers)
-    anchors, ids = station_anchors(network, stations, id_column, max_dist_m)
+    anchors, ids = station_anchors(network, station_frame(stations), id_column, max_dist_m)
     n_on = int(anchors.within.sum())
     asked, method = method, choose_isochrone_method(method, n_on)
     if asked == "auto" and method == "grid":  # a cell no wider than the corridor, checked

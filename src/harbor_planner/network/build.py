@@ -28,7 +28,7 @@ from harbor_planner.network.elevation import DemOutside, check_dem_outside, edge
 from harbor_planner.network.lines import LINE_SUFFIXES
 from harbor_planner.network.osm import OSM_SUFFIXES, is_osm_path
 from harbor_planner.network.sources import read_sources, source_record
-from harbor_planner.network.walk import WalkModel
+from harbor_planner.network.walk import WalkModel, walk_model_of
 from harbor_planner.settings import DEM_SMOOTHING_M, MINUTES, SNAP_TOLERANCE_M
 
 __all__ = ["Grading", "build_network", "source_kind", "with_grades"]
@@ -274,6 +274,7 @@ def build_network(
 
     """
     t0 = time.perf_counter()
+    walk_model = walk_model_of(walk_model)
     if not isinstance(source, str | os.PathLike | list | tuple) or not source:
         raise InputDataError(
             f"source must be a file path, 'place:NAME' or a list of them, got {source!r}"

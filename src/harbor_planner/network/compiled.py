@@ -29,7 +29,7 @@ from harbor_planner._io import atomic_path
 from harbor_planner.coords import output_crs
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network.saved import check_saved_arrays, read_saved_arrays
-from harbor_planner.network.walk import KIND_NAMES, WalkModel, edge_times
+from harbor_planner.network.walk import KIND_NAMES, WalkModel, edge_times, walk_model_of
 from harbor_planner.settings import GRADE_SOURCES
 
 __all__ = [
@@ -252,7 +252,10 @@ class WalkNetwork:
             ``hilly`` asked of a network built without a DEM.
 
         """
-        return self if walk_model == self.walk_model else retime(self, walk_model)
+        model = walk_model_of(walk_model)
+        if model is None:
+            raise InputDataError("with_walk_model needs a WalkModel (or flat, stairs, hilly)")
+        return self if model == self.walk_model else retime(self, model)
 
     def edges_gdf(self, *, crs: str | None = None) -> Any:
         """Edges as a GeoDataFrame (in the network CRS unless ``crs`` is given)."""
@@ -624,5 +627,5 @@ def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> Wa
     )
     log.debug("loaded network %s: %d nodes, %d edges", path, network.n_nodes, network.n_edges)
     if walk_model is not None:
-        network = network.with_walk_model(walk_model)
+        network = network.with_walk_model(walk_model_of(walk_model))
     return network

@@ -30,7 +30,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from harbor_planner._arrays import unique_ints
-from harbor_planner.errors import InputDataError
+from harbor_planner._validate import check_minutes
 from harbor_planner.network.anchors import (
     EPS_S,
     Anchors,
@@ -226,10 +226,7 @@ def limit_seconds(minutes: float) -> float:
 
 
 def _check_minutes(minutes: float) -> float:
-    number = isinstance(minutes, int | float | np.integer | np.floating)
-    if not (number and np.isfinite(minutes) and minutes > 0):  # "15" (text) included
-        raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
-    return limit_seconds(minutes)
+    return limit_seconds(check_minutes(minutes))
 
 
 def reachability(

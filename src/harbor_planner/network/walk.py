@@ -90,6 +90,7 @@ __all__ = [
     "slope_time_factor",
     "stair_rise_m",
     "tobler_factor",
+    "walk_model_of",
 ]
 
 WalkModelKind = Literal["flat", "stairs", "hilly"]
@@ -413,3 +414,30 @@ def edge_times(
     if model.direction == "to-station":  # the network reversed: searches time the way back
         return t_bwd, t_fwd
     return t_fwd, t_bwd
+
+
+def walk_model_of(value: Any) -> WalkModel | None:
+    """A :class:`WalkModel` from what a caller gave: a model, a kind's name, or ``None``.
+
+    Parameters
+    ----------
+    value
+        ``None``, a :class:`WalkModel`, or ``"flat"``/``"stairs"``/``"hilly"``.
+
+    Returns
+    -------
+    WalkModel or None
+
+    Raises
+    ------
+    InputDataError
+        Anything else.
+
+    """
+    if value is None or isinstance(value, WalkModel):
+        return value
+    if isinstance(value, str) and value in WALK_MODELS:
+        return WalkModel(kind=value)  # type: ignore[arg-type]
+    raise InputDataError(
+        f"walk_model must be a WalkModel or one of {', '.join(WALK_MODELS)}, got {value!r}"
+    )

@@ -48,7 +48,7 @@ from harbor_planner.pipeline import (
     study_summary,
     write_results,
 )
-from harbor_planner.scenario.config import Scenario, load_scenario
+from harbor_planner.scenario.config import Scenario, load_scenario, scenario_from_dict
 
 __all__ = ["RunResult", "run"]
 
@@ -181,7 +181,7 @@ def _output_info(path: Path) -> dict[str, Any]:
 
 
 def run(
-    scenario: Scenario | str | os.PathLike[str],
+    scenario: Scenario | str | os.PathLike[str] | Mapping[str, Any],
     *,
     out: str | os.PathLike[str] | None = None,
     overrides: Mapping[str, Any] | Sequence[str] | None = None,
@@ -200,7 +200,9 @@ def run(
     Parameters
     ----------
     scenario
-        A :class:`Scenario` or the path of a TOML scenario file.
+        A :class:`Scenario`, the path of a TOML scenario file, or its sections as a dict
+        (``{"network": {"source": ...}, "stations": {...}}``; paths relative to the working
+        folder).
     out
         Output directory (default: the scenario's ``output.dir``); created if missing.
     overrides
@@ -231,6 +233,8 @@ def run(
         is left as it was.
 
     """
+    if isinstance(scenario, Mapping):  # the sections as a dict, paths from the working folder
+        scenario = scenario_from_dict(scenario, base_dir=Path.cwd())
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario, overrides=overrides)
     elif overrides:
