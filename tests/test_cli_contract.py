@@ -655,3 +655,29 @@ def test_api_takes_what_its_own_functions_return_and_refuses_lookalikes(tmp_path
     assert result.summary["coverage"]["stations"] == 14
     assert result.summary["coverage"]["minutes"] == 10
     assert (tmp_path / "run" / "summary.json").is_file()
+
+
+def test_a_staging_folder_of_another_machine_is_left_alone(tmp_path, caplog):
+    """On a shared folder a run's pid means nothing on another machine: its staging folder
+    is never removed for a dead process (a live run elsewhere would lose its files)."""
+    import subprocess
+    import sys
+
+    from harbor_planner.outputs.staging import STAGING_PREFIX, ResultFolder
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    out = tmp_path / "o"
+    out.mkdir()
+    other = out / f"{STAGING_PREFIX}another-host@{dead}-x"
+    other.mkdir()
+    (other / "map.html").write_text("being written over there", "utf-8")
+    import socket
+
+    here = out / f"{STAGING_PREFIX}{socket.gethostname()}@{dead}-y"
+    here.mkdir()
+    with caplog.at_level("WARNING"), ResultFolder(out, names=["summary.json"]) as folder:
+        assert "@" in folder.staging.name  # this run's folder names its machine
+    assert other.is_dir() and (other / "map.html").is_file()
+    assert not here.exists()  # a dead run of this machine: removed
+    assert "left alone, it is the staging folder of a run on another-host" in caplog.text

@@ -130,7 +130,7 @@ class ResultFolder:
             self._remove_abandoned_staging()  # finishing a killed run's commit first
             self.refuse_foreign(self.names)
             try:
-                name = tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out)
+                name = tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{_run_tag()}-", dir=out)
             except OSError as exc:
                 raise output_error(exc, out) from exc
         except BaseException:
@@ -220,7 +220,15 @@ class ResultFolder:
         for entry in os.scandir(self.out_dir):
             if not entry.name.startswith(STAGING_PREFIX) or not entry.is_dir():
                 continue
-            pid = entry.name[len(STAGING_PREFIX) :].split("-", 1)[0]
+            host, pid = _staging_owner(entry.name)
+            if host is not None and host != _host():
+                log.warning(
+                    "%s: left alone, it is the staging folder of a run on %s (remove it once "
+                    "that run is over)",
+                    entry.path,
+                    host,
+                )
+                continue
             if pid.isdigit() and not _alive(int(pid)):
                 if (Path(entry.path) / MANIFEST_FILE).is_file():
                     self._finish_commit(Path(entry.path), pid)
@@ -348,6 +356,32 @@ class ResultFolder:
             with contextlib.suppress(OSError):
                 d.rmdir()
         self._created.clear()
+
+
+def _host() -> str:
+    """The machine's name as staging folders' names carry it (letters, digits, ``._``)."""
+    import re
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9._]", "_", socket.gethostname())[:64] or "host"
+
+
+def _run_tag() -> str:
+    """``HOST@PID``: whose run a staging folder is.
+
+    A run on another machine sharing the folder is never taken for a dead one here.
+    """
+    return f"{_host()}@{os.getpid()}"
+
+
+def _staging_owner(name: str) -> tuple[str | None, str]:
+    """The host (``None`` in names written before hosts were) and pid of a staging folder."""
+    rest = name[len(STAGING_PREFIX) :]
+    tag = rest.split("-", 1)[0]
+    if "@" in tag:
+        host, pid = tag.rsplit("@", 1)
+        return host, pid
+    return None, tag
 
 
 def _alive(pid: int) -> bool:
