@@ -377,11 +377,10 @@ def _run_tag() -> str:
 def _staging_owner(name: str) -> tuple[str | None, str]:
     """The host (``None`` in names written before hosts were) and pid of a staging folder."""
     rest = name[len(STAGING_PREFIX) :]
-    tag = rest.split("-", 1)[0]
-    if "@" in tag:
-        host, pid = tag.rsplit("@", 1)
-        return host, pid
-    return None, tag
+    if "@" in rest:
+        host, after = rest.split("@", 1)
+        return host, after.split("-", 1)[0]
+    return None, rest.split("-", 1)[0]
 
 
 def _alive(pid: int) -> bool:
