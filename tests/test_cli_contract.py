@@ -681,3 +681,21 @@ def test_a_staging_folder_of_another_machine_is_left_alone(tmp_path, caplog):
     assert other.is_dir() and (other / "map.html").is_file()
     assert not here.exists()  # a dead run of this machine: removed
     assert "left alone, it is the staging folder of a run on another-host" in caplog.text
+
+
+def test_two_longitude_columns_that_disagree_are_an_error(tmp_path):
+    """Which of two 经度 columns is right cannot be guessed: the same values are a warning,
+    different ones an error naming the first row that differs."""
+    from harbor_planner import read_stations
+    from harbor_planner.errors import InputDataError
+
+    same = tmp_path / "same.csv"
+    same.write_text("编号,经度,纬度,经度\nA,106.55,29.55,106.55\nB,106.56,29.56,106.56\n", "utf-8")
+    check = read_stations(same, crs="gcj02")
+    assert len(check.stations) == 2
+    assert "ambiguous_column" in set(check.problems["code"])
+    diff = tmp_path / "diff.csv"
+    diff.write_text("编号,经度,纬度,经度\nA,106.55,29.55,106.55\nB,106.56,29.56,107.0\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"two columns named '经度' both hold the longitude "
+                       r"and differ in 1 row \(first: row 3: '106.56' vs '107.0'\)"):  # fmt: skip
+        read_stations(diff, crs="gcj02")

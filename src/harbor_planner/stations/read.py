@@ -375,13 +375,15 @@ def _map_headers(raw: RawTable, source: str) -> tuple[dict[str, str], list[pd.Da
     canon_to_orig: dict[str, str] = {}
     problems: list[pd.DataFrame] = []
     for col in frame.columns:
-        canon = column_role(col)
+        canon = column_role(_repeated_header_base(str(col), frame.columns))
         if raw.x is not None and canon in ("lon", "lat"):
             canon = None  # geo formats: the geometry holds the coordinates
         if canon is None:
             continue
         if canon in canon_to_orig:
             first = canon_to_orig[canon]
+            if canon in ("lon", "lat"):
+                _check_same_coordinates(raw, canon, (first, str(col)), source)
             message = (
                 f"both {first!r} and {col!r} look like '{canon}'; {first!r} is used, "
                 f"{col!r} kept as an extra column"
@@ -410,6 +412,39 @@ def _map_headers(raw: RawTable, source: str) -> tuple[dict[str, str], list[pd.Da
             path=source,
         )
     return canon_to_orig, problems
+
+
+def _repeated_header_base(col: str, columns: Any) -> str:
+    """``经度`` for ``经度.1``, the name a repeated header was given to keep it apart."""
+    base, dot, number = col.rpartition(".")
+    return base if dot and number.isdigit() and base in set(map(str, columns)) else col
+
+
+def _check_same_coordinates(
+    raw: RawTable, canon: str, columns: tuple[str, str], source: str
+) -> None:
+    """Two columns of one coordinate must agree: which one is right cannot be guessed."""
+    first, other = columns
+    a = raw.frame[first].map(_cell_text)
+    b = raw.frame[other].map(_cell_text)
+    differ = np.flatnonzero((a.fillna("") != b.fillna("")).to_numpy())
+    if differ.size:
+        row = int(raw.rows[differ[0]]) if len(raw.rows) > differ[0] else differ[0] + 2
+        raise InputDataError(
+            (f"sheet {raw.sheet!r}: " if raw.sheet else "")
+            + (
+                f"two columns named {first!r}"
+                if other.startswith(f"{first}.")
+                else f"columns {first!r} and {other!r}"
+            )
+            + f" both hold the {_ROLE_WORD[canon]} "
+            f"and differ in {counted(int(differ.size), 'row')} (first: row {row}: {a.iloc[differ[0]]!r} vs "
+            f"{b.iloc[differ[0]]!r}); keep the right one and delete or rename the other",
+            path=source,
+        )
+
+
+_ROLE_WORD = {"lon": "longitude", "lat": "latitude"}
 
 
 def _coordinate_columns(piece: pd.DataFrame, raw: RawTable, canon_to_orig: dict[str, str]) -> None:
