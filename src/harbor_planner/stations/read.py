@@ -438,8 +438,9 @@ def _check_same_coordinates(
                 else f"columns {first!r} and {other!r}"
             )
             + f" both hold the {_ROLE_WORD[canon]} "
-            f"and differ in {counted(int(differ.size), 'row')} (first: row {row}: {a.iloc[differ[0]]!r} vs "
-            f"{b.iloc[differ[0]]!r}); keep the right one and delete or rename the other",
+            f"and differ in {counted(int(differ.size), 'row')} (first: row {row}: "
+            f"{a.iloc[differ[0]]!r} vs {b.iloc[differ[0]]!r}); keep the right one and delete "
+            "or rename the other",
             path=source,
         )
 
