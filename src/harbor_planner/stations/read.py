@@ -382,7 +382,7 @@ def _map_headers(raw: RawTable, source: str) -> tuple[dict[str, str], list[pd.Da
             continue
         if canon in canon_to_orig:
             first = canon_to_orig[canon]
-            if canon in ("lon", "lat"):
+            if canon in ("lon", "lat") and str(col).startswith(f"{first}."):  # 经度 twice
                 _check_same_coordinates(raw, canon, (first, str(col)), source)
             message = (
                 f"both {first!r} and {col!r} look like '{canon}'; {first!r} is used, "
@@ -423,7 +423,7 @@ def _repeated_header_base(col: str, columns: Any) -> str:
 def _check_same_coordinates(
     raw: RawTable, canon: str, columns: tuple[str, str], source: str
 ) -> None:
-    """Two columns of one coordinate must agree: which one is right cannot be guessed."""
+    """Two columns of one name (经度 twice) must agree: which is right cannot be guessed."""
     first, other = columns
     a = raw.frame[first].map(_cell_text)
     b = raw.frame[other].map(_cell_text)
