@@ -699,3 +699,23 @@ def test_two_longitude_columns_that_disagree_are_an_error(tmp_path):
     with pytest.raises(InputDataError, match=r"two columns named '经度' both hold the longitude "
                        r"and differ in 1 row \(first: row 3: '106.56' vs '107.0'\)"):  # fmt: skip
         read_stations(diff, crs="gcj02")
+
+
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ("demand.spacing_m=0", "demand.spacing_m must be metres above 0"),
+        ("optimize.candidate_spacing_m=0", "optimize.candidate_spacing_m must be metres above 0"),
+        ("optimize.budget=-5", "optimize.budget must be a total cost of 0 or more"),
+        ("optimize.min_spacing_m=-1", "optimize.min_spacing_m must be metres, 0 or more"),
+        ("network.walk_speed_kmh=0", "walk_speed_kmh must be above 0 and below 20"),
+    ],
+)
+def test_scenario_distances_name_their_key(setting, words, tmp_path, capsys):
+    """A zero spacing or a negative budget is named where it was set (file and key), not by
+    the function that later trips on it (or as a cost-column problem)."""
+    argv = ["-q", "run", str(DEMO / "demo.toml"), "--set", setting, "--out", str(tmp_path / "o")]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert len(_errors(err)) == 1 and words in err and "demo.toml" in err
+    assert f"--set {setting.split('=')[0]}" in err

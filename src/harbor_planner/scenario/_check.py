@@ -330,12 +330,15 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     if net.walk_model == "hilly" and net.dem is None:
         problems.add("network.walk_model", "walk_model 'hilly' needs network.dem (a raster)")
     if net.walk_speed_kmh is not None and not 0 < net.walk_speed_kmh < 20:
-        problems.add("network.walk_speed_kmh", "walk_speed_kmh must be between 0 and 20")
+        problems.add(
+            "network.walk_speed_kmh", "walk_speed_kmh must be above 0 and below 20 (km/h)"
+        )
     _check_network_area(net, problems)
     demand: DemandConfig = built.get("demand", DemandConfig())
     if demand.kind in ("buildings", "points") and not demand.files:
         problems.add("demand.kind", f"demand kind {demand.kind!r} needs demand.file")
     _check_demand_layers(demand, problems)
+    _check_distances(demand, built.get("optimize"), problems)
     if demand.kind == "grid" and not (demand.cell_m and demand.cell_m > 0):
         problems.add("demand.kind", "demand kind 'grid' needs demand.cell_m > 0")
     cov: CoverageConfig = built.get("coverage", CoverageConfig())
@@ -380,6 +383,31 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         problems.add("optimize.mip_gap", "optimize.mip_gap must be in [0, 1), e.g. 0.01")
     if opt.quota_column is not None and opt.quota is None:
         problems.add("optimize.quota_column", "quota_column needs optimize.quota (a table)")
+
+
+def _check_distances(
+    demand: DemandConfig, opt: OptimizeConfig | None, problems: Problems
+) -> None:
+    """Spacings, spacing limits and budgets: checked here so that the error names the key."""
+
+    def bad(value: float | None, zero_ok: bool = False) -> bool:
+        if value is None:
+            return False
+        return not (math.isfinite(value) and (value >= 0 if zero_ok else value > 0))
+
+    if bad(demand.spacing_m):
+        problems.add("demand.spacing_m", "demand.spacing_m must be metres above 0, e.g. 50")
+    if opt is None or not opt.enabled:
+        return
+    if bad(opt.candidate_spacing_m):
+        problems.add(
+            "optimize.candidate_spacing_m",
+            "optimize.candidate_spacing_m must be metres above 0, e.g. 200",
+        )
+    if bad(opt.min_spacing_m, zero_ok=True):
+        problems.add("optimize.min_spacing_m", "optimize.min_spacing_m must be metres, 0 or more")
+    if bad(opt.budget, zero_ok=True):
+        problems.add("optimize.budget", "optimize.budget must be a total cost of 0 or more")
 
 
 def _check_demand_layers(demand: DemandConfig, problems: Problems) -> None:
