@@ -719,3 +719,35 @@ def test_scenario_distances_name_their_key(setting, words, tmp_path, capsys):
     err = capsys.readouterr().err
     assert len(_errors(err)) == 1 and words in err and "demo.toml" in err
     assert f"--set {setting.split('=')[0]}" in err
+
+
+def test_workbooks_by_their_content_not_their_name(tmp_path):
+    """A workbook renamed .xls is read; tab-separated text named .xls is read as CSV; a web
+    page named .xls, an encrypted workbook and a real .xls each get their own fix."""
+    import shutil
+
+    import openpyxl
+
+    from harbor_planner import read_stations
+    from harbor_planner.errors import InputDataError
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["编号", "经度", "纬度"])
+    wb.active.append(["A", 106.55, 29.55])
+    wb.save(tmp_path / "real.xlsx")
+    shutil.copy(tmp_path / "real.xlsx", tmp_path / "renamed.xls")
+    check = read_stations(tmp_path / "renamed.xls", crs="gcj02")
+    assert len(check.stations) == 1 and "format_mismatch" in set(check.problems["code"])
+    (tmp_path / "tabs.xls").write_text("编号\t经度\t纬度\nA\t106.55\t29.55\n", "utf-8")
+    check = read_stations(tmp_path / "tabs.xls", crs="gcj02")
+    assert len(check.stations) == 1 and "format_mismatch" in set(check.problems["code"])
+    (tmp_path / "web.xls").write_text("<html><table><tr><td>编号</td></tr></table></html>")
+    with pytest.raises(InputDataError, match="is a web page"):
+        read_stations(tmp_path / "web.xls", crs="gcj02")
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+    (tmp_path / "locked.xlsx").write_bytes(ole + "EncryptedPackage".encode("utf-16-le"))
+    with pytest.raises(InputDataError, match="password-protected"):
+        read_stations(tmp_path / "locked.xlsx", crs="gcj02")
+    (tmp_path / "old.xls").write_bytes(ole)
+    with pytest.raises(InputDataError, match="old Excel 97-2003 workbook"):
+        read_stations(tmp_path / "old.xls", crs="gcj02")

@@ -301,6 +301,24 @@ def _looks_like_text(path: Path) -> bool:
     return b"\x00" not in head
 
 
+def _ole_message(path: Path) -> str:
+    """What an OLE (compound) file is: a password-protected workbook, or an old .xls."""
+    with path.open("rb") as f:
+        head = f.read(1 << 20)
+    if "EncryptedPackage".encode("utf-16-le") in head:
+        return (
+            "the workbook is password-protected (encrypted); open it in Excel, remove the "
+            "password (File > Info > Protect Workbook > Encrypt with Password) and save it again"
+        )
+    return "this is an old Excel 97-2003 workbook (.xls); save it as .xlsx or CSV from Excel"
+
+
+def _looks_like_html(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(2048).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml"))
+
+
 def read_table_file(
     path: Path, sheet: str | Sequence[str] | None, encoding: str | None
 ) -> tuple[list[RawTable], list[dict[str, Any]]]:
@@ -329,8 +347,11 @@ def read_table_file(
     kind = file_kind(path)
     suffix = path.suffix.lower()
     if kind == "ole":
+        raise InputDataError(_ole_message(path), path=path)
+    if kind == "text" and suffix == ".xls" and _looks_like_html(path):
         raise InputDataError(
-            "this is an old Excel 97-2003 workbook (.xls); save it as .xlsx or CSV from Excel",
+            "the file is named .xls but is a web page (an 'Excel export' of a web system); "
+            "open it in Excel and save it as .xlsx or CSV",
             path=path,
         )
     if kind == "zip":
@@ -349,6 +370,11 @@ def read_table_file(
             "text rename it to .csv, else open it in Excel and save it as .xlsx",
             path=path,
         )
+    if suffix == ".xls":  # a web system's "Excel export" of tab-separated text
+        note = "the file is named .xls but is text; read as CSV"
+        log.warning("%s: %s", path, note)
+        raws, problems = read_csv(path, encoding)
+        return raws, [problem(None, None, None, "warning", "format_mismatch", note), *problems]
     if sheet not in (None, "*"):  # as a GIS file without that layer
         raise InputDataError(
             f"no sheet named {sheet!r}: a CSV file is one table; leave out the sheet "

@@ -330,9 +330,7 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     if net.walk_model == "hilly" and net.dem is None:
         problems.add("network.walk_model", "walk_model 'hilly' needs network.dem (a raster)")
     if net.walk_speed_kmh is not None and not 0 < net.walk_speed_kmh < 20:
-        problems.add(
-            "network.walk_speed_kmh", "walk_speed_kmh must be above 0 and below 20 (km/h)"
-        )
+        problems.add("network.walk_speed_kmh", "walk_speed_kmh must be above 0 and below 20 (km/h)")
     _check_network_area(net, problems)
     demand: DemandConfig = built.get("demand", DemandConfig())
     if demand.kind in ("buildings", "points") and not demand.files:
@@ -385,9 +383,7 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         problems.add("optimize.quota_column", "quota_column needs optimize.quota (a table)")
 
 
-def _check_distances(
-    demand: DemandConfig, opt: OptimizeConfig | None, problems: Problems
-) -> None:
+def _check_distances(demand: DemandConfig, opt: OptimizeConfig | None, problems: Problems) -> None:
     """Spacings, spacing limits and budgets: checked here so that the error names the key."""
 
     def bad(value: float | None, zero_ok: bool = False) -> bool:

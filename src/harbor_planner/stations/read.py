@@ -67,7 +67,7 @@ RESERVED = (
 )
 
 _GEO_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
-_TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+_TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
 _TEXT_COLUMNS = ("station_id", "name", "district", "address", "status", "flagship")
 
 
@@ -219,10 +219,6 @@ def read_stations(
     if not p.is_file():
         raise InputDataError("no such file", path=p)
     suffix = p.suffix.lower()
-    if suffix in {".xls"}:
-        raise InputDataError(
-            "old .xls workbooks are not supported; save as .xlsx or CSV from Excel", path=p
-        )
     geo = suffix in _GEO_SUFFIXES
     if not geo and suffix not in _TABLE_SUFFIXES:
         raise InputDataError(
