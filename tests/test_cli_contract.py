@@ -751,3 +751,22 @@ def test_workbooks_by_their_content_not_their_name(tmp_path):
     (tmp_path / "old.xls").write_bytes(ole)
     with pytest.raises(InputDataError, match="old Excel 97-2003 workbook"):
         read_stations(tmp_path / "old.xls", crs="gcj02")
+
+
+def test_formula_cells_without_a_saved_value_are_named(tmp_path):
+    """A workbook written by a script holds formulas without values: the row is rejected for
+    its missing coordinates, and a warning names the cell and the fix."""
+    import openpyxl
+
+    from harbor_planner import read_stations
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["编号", "经度", "纬度"])
+    wb.active.append(["A", "=106.53+0", "=29.55+0"])
+    wb.active.append(["B", 106.56, 29.56])
+    wb.save(tmp_path / "formula.xlsx")
+    check = read_stations(tmp_path / "formula.xlsx", crs="gcj02")
+    assert list(check.stations["station_id"]) == ["B"]
+    found = check.problems[check.problems["code"] == "formula_no_value"]
+    assert list(found["column"]) == ["B", "C"] and list(found["row"]) == [2, 2]
+    assert "cell B2 holds a formula (=106.53+0) with no saved value" in found["message"].iloc[0]

@@ -265,8 +265,10 @@ def read_xlsx(
         names = list(wb.sheetnames)
         wanted, explicit, problems = _wanted_sheets(wb, sheet, path)
         raws: list[RawTable] = []
+        formulas = _unsaved_formulas(path, source, wanted)
         for name in wanted:
             rows, numbers = _sheet_rows(wb[name], name, path)
+            problems.extend(_formula_problems(name, formulas.get(name, []), rows, numbers))
             raw, probs = table_from_rows(rows, numbers, name, path)
             canon = {column_role(c) for c in raw.frame.columns}
             if not {"lon", "lat"} <= canon and not explicit:
@@ -293,6 +295,64 @@ def read_xlsx(
             path=path,
         )
     return raws, problems
+
+
+def _unsaved_formulas(
+    path: Path, source: Any, names: Sequence[str]
+) -> dict[str, list[tuple[int, int, str]]]:
+    """``(row, column, formula)`` of each formula cell of the sheets, when the workbook has any.
+
+    A workbook written by a script (or saved without calculating) holds formulas without
+    the values Excel would save beside them; such cells read as empty.
+    """
+    import openpyxl
+
+    with zipfile.ZipFile(source) as z:
+        parts = [n for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        if not any(re.search(rb"<f[ >]", z.read(n)) for n in parts):
+            return {}
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    wb = openpyxl.load_workbook(source, read_only=True, data_only=False)
+    try:
+        out: dict[str, list[tuple[int, int, str]]] = {}
+        for name in names:
+            for r, cells in enumerate(wb[name].iter_rows(), start=1):
+                for c, cell in enumerate(cells):
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        out.setdefault(name, []).append((r, c, cell.value))
+        return out
+    finally:
+        wb.close()
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+
+
+def _formula_problems(
+    name: str, formulas: list[tuple[int, int, str]], rows: list[list[object]], numbers: list[int]
+) -> list[dict[str, Any]]:
+    """A warning per formula cell that read as empty: it has no saved value."""
+    from openpyxl.utils import get_column_letter
+
+    at = dict(zip(numbers, rows, strict=True))
+    out = []
+    for r, c, formula in formulas:
+        row = at.get(r, [])
+        if c < len(row) and row[c] is not None:
+            continue  # a value was saved with it
+        out.append(
+            problem(
+                name,
+                r,
+                get_column_letter(c + 1),
+                "warning",
+                "formula_no_value",
+                f"cell {get_column_letter(c + 1)}{r} holds a formula ({formula[:40]}) with no "
+                "saved value, read as empty; open the workbook in Excel and save it (or paste "
+                "the values)",
+            )
+        )
+    return out
 
 
 def _looks_like_text(path: Path) -> bool:
