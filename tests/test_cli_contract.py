@@ -770,3 +770,15 @@ def test_formula_cells_without_a_saved_value_are_named(tmp_path):
     found = check.problems[check.problems["code"] == "formula_no_value"]
     assert list(found["column"]) == ["B", "C"] and list(found["row"]) == [2, 2]
     assert "cell B2 holds a formula (=106.53+0) with no saved value" in found["message"].iloc[0]
+
+
+def test_excels_separator_line_is_honoured(tmp_path):
+    """``sep=;`` on the first line (Excel writes it in some locales): the separator is the
+    one named, and row numbers still count the file's lines."""
+    from harbor_planner import read_stations
+
+    path = tmp_path / "sep.csv"
+    path.write_text("sep=;\n编号;经度;纬度\nA;106.55;29.55\nB;106.56;x\n", "utf-8")
+    check = read_stations(path, crs="gcj02")
+    assert list(check.stations["station_id"]) == ["A"]
+    assert list(check.rejected["row"]) == [4]

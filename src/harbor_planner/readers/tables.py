@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,25 +293,41 @@ def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dic
         raise InputDataError(f"cannot decode the file as {enc}: {exc}", path=path) from exc
     if text.startswith("\ufeff"):
         text = text[1:]
+    start = 1
+    hint = re.match(r"sep=(.)\r?\n", text)  # Excel's separator line: "sep=;"
+    if hint:
+        text, start = text[hint.end() :], 2
     sample = text[:8192]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",;\t|")
-    except csv.Error:
-        dialect = csv.excel
+    dialect: type[csv.Dialect] | csv.Dialect
+    if hint:
+        dialect = _with_delimiter(hint.group(1))
+    else:
+        try:
+            dialect = csv.Sniffer().sniff(sample, ",;\t|")
+        except csv.Error:
+            dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     rows: list[list[object]] = []
     numbers: list[int] = []
-    start = 1
+    first = start
     try:
         for r in reader:
             rows.append([c.strip() if c.strip() else None for c in r])
             numbers.append(start)
-            start = reader.line_num + 1
+            start = first + reader.line_num
     except csv.Error as exc:
         raise InputDataError(f"line {reader.line_num}: not valid CSV ({exc})", path=path) from exc
     log.debug("%s: read %d lines as %s CSV", path, len(rows), enc)
     raw, problems = table_from_rows(rows, numbers, None, path)
     return [raw], problems
+
+
+def _with_delimiter(delimiter: str) -> type[csv.Dialect]:
+    class Given(csv.excel):
+        pass
+
+    Given.delimiter = delimiter
+    return Given
 
 
 def problem(
