@@ -782,3 +782,19 @@ def test_excels_separator_line_is_honoured(tmp_path):
     check = read_stations(path, crs="gcj02")
     assert list(check.stations["station_id"]) == ["A"]
     assert list(check.rejected["row"]) == [4]
+
+
+def test_coordinates_in_metres_suggest_their_crs(tmp_path):
+    from pyproj import Transformer
+
+    from harbor_planner import read_stations
+
+    x, y = Transformer.from_crs(4326, 3857, always_xy=True).transform(106.55, 29.55)
+    path = tmp_path / "merc.csv"
+    path.write_text(f"编号,经度,纬度\nA,{x},{y}\nB,640000,3270000\n", "utf-8")
+    check = read_stations(path, crs="gcj02")
+    messages = list(check.errors["message"])
+    assert "state the CRS: EPSG:3857" in messages[0]
+    assert "EPSG:32648 for UTM 48N" in messages[1]
+    as_mercator = read_stations(path, crs="EPSG:3857")
+    assert "A" in set(as_mercator.stations["station_id"])

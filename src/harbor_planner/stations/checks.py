@@ -367,7 +367,28 @@ def check_coord_out_of_range(
         "longitude must be within ±180 and latitude within ±90 degrees; got "
         + pd.Series(coords.lon).map("{:g}".format)
         + ", "
-        + pd.Series(coords.lat).map("{:g}".format),
+        + pd.Series(coords.lat).map("{:g}".format)
+        + _metres_hint(coords),
+    )
+
+
+def _metres_hint(coords: Coordinates) -> pd.Series:
+    """What coordinates in metres probably are: Web Mercator or a transverse Mercator zone."""
+    x, y = np.abs(np.asarray(coords.lon, float)), np.abs(np.asarray(coords.lat, float))
+    mercator = (x > 8e6) & (x < 1.5e7) & (y > 1e6) & (y < 7.5e6)
+    zone = (x > 1e5) & (x < 4e7) & (y > 1e6) & (y < 7.5e6) & ~mercator
+    return pd.Series(
+        np.where(
+            mercator,
+            " (metres of Web Mercator, as web maps export them? state the CRS: EPSG:3857)",
+            np.where(
+                zone,
+                " (projected metres? state the CRS, e.g. EPSG:32648 for UTM 48N or the "
+                "survey's CGCS2000 Gauss-Kruger zone: EPSG:4523/4524 for 3-degree zones 35/36 "
+                "with the zone number in x, EPSG:4544/4545 for CM 105E/108E without it)",
+                "",
+            ),
+        )
     )
 
 
