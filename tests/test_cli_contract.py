@@ -798,3 +798,16 @@ def test_coordinates_in_metres_suggest_their_crs(tmp_path):
     assert "EPSG:32648 for UTM 48N" in messages[1]
     as_mercator = read_stations(path, crs="EPSG:3857")
     assert "A" in set(as_mercator.stations["station_id"])
+
+
+def test_longitude_in_degrees_is_preferred_to_an_x_column(tmp_path):
+    """X坐标/Y坐标 (projected metres of a survey) before 经度/纬度 in one table: the degrees
+    are used, the X/Y columns kept as extra columns with a warning."""
+    from harbor_planner import read_stations
+
+    path = tmp_path / "xy.csv"
+    path.write_text("编号,X坐标,Y坐标,经度,纬度\nA,35640000,3270000,106.55,29.55\n", "utf-8")
+    check = read_stations(path, crs="gcj02")
+    assert len(check.stations) == 1 and not len(check.errors)
+    warned = check.problems[check.problems["code"] == "ambiguous_column"]["message"]
+    assert any("'经度' is used, 'X坐标' kept" in m for m in warned)

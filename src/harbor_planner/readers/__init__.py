@@ -11,6 +11,7 @@ from harbor_planner.readers.headers import (
     COLUMN_ALIASES,
     column_role,
     header_datum,
+    names_degrees,
     norm_header,
 )
 from harbor_planner.readers.layers import (
@@ -39,6 +40,7 @@ __all__ = [
     "has_control",
     "header_datum",
     "layer_to_wgs84",
+    "names_degrees",
     "norm_header",
     "parse_coordinate_text",
     "problem",

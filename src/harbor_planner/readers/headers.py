@@ -18,6 +18,7 @@ __all__ = [
     "DATUM_WORDS",
     "column_role",
     "header_datum",
+    "names_degrees",
     "norm_header",
 ]
 
@@ -103,6 +104,15 @@ def column_role(text: object) -> str | None:
         return canon
     canon = ALIAS_INDEX.get(_without_datum(bare))
     return canon if canon in ("lon", "lat") else None
+
+
+def names_degrees(text: object) -> bool:
+    """Whether a coordinate header says degrees (经度, lon, 北纬...) rather than x/y.
+
+    ``X坐标``/``Y坐标`` often hold projected metres beside the 经度/纬度 of the same table.
+    """
+    s = _TAG.sub("", norm_header(text))
+    return not re.search(r"(^|[^a-z])(x|y|point_[xy])([^a-z]|$)|[xy]坐标|坐标[xy]", s)
 
 
 def header_datum(text: object) -> str | None:

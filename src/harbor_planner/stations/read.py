@@ -31,6 +31,7 @@ from harbor_planner.readers import (
     clean_text,
     column_role,
     header_datum,
+    names_degrees,
     problem,
     read_geo,
     read_table_file,
@@ -376,6 +377,9 @@ def _map_headers(raw: RawTable, source: str) -> tuple[dict[str, str], list[pd.Da
             canon = None  # geo formats: the geometry holds the coordinates
         if canon is None:
             continue
+        taken = canon_to_orig.get(canon)
+        if canon in ("lon", "lat") and taken and names_degrees(col) and not names_degrees(taken):
+            canon_to_orig, col = {**canon_to_orig, canon: str(col)}, taken  # 经度 over X坐标
         if canon in canon_to_orig:
             first = canon_to_orig[canon]
             if canon in ("lon", "lat") and str(col).startswith(f"{first}."):  # 经度 twice
