@@ -158,6 +158,7 @@ def demand_from_spec(
     spacing_m: float = STREET_SPACING_M,
     main_street_classes: Sequence[str] | str = MAIN_STREET_CLASSES,
     default_levels: float | None = None,
+    off_ground: bool = True,
 ) -> Demand:
     """Build the demand a spec describes (see the table of :mod:`harbor_planner.demand`).
 
@@ -182,6 +183,9 @@ def demand_from_spec(
     default_levels
         ``buildings``: levels of buildings without level or height tags (see
         :func:`building_demand`).
+    off_ground
+        ``main-streets``: count streets on bridges, in tunnels and other layers (default);
+        see :func:`main_street_demand`.
 
     Returns
     -------
@@ -202,13 +206,17 @@ def demand_from_spec(
         misplaced.append("crs (only for buildings:FILE and points:FILE)")
     if default_levels is not None and ds.kind != "buildings":
         misplaced.append("default_levels (only for buildings:FILE)")
+    if not off_ground and ds.kind != "main-streets":
+        misplaced.append("off_ground = false (only for main-streets)")
     if misplaced:
         raise InputDataError(
             f"demand spec {spec!r} does not use {', '.join(misplaced)}; drop the option or "
             "change the spec"
         )
     if ds.kind == "main-streets":
-        demand = main_street_demand(network, classes=main_street_classes, spacing_m=spacing_m)
+        demand = main_street_demand(
+            network, classes=main_street_classes, spacing_m=spacing_m, off_ground=off_ground
+        )
     elif ds.kind == "buildings":
         assert ds.path is not None
         demand = building_demand(

@@ -54,6 +54,7 @@ def main_street_demand(
     *,
     classes: Sequence[str] | str = MAIN_STREET_CLASSES,
     spacing_m: float = STREET_SPACING_M,
+    off_ground: bool = True,
 ) -> Demand:
     """Sample points along the main streets of a walk network, weighted by length.
 
@@ -78,6 +79,11 @@ def main_street_demand(
         string); default :data:`MAIN_STREET_CLASSES`.
     spacing_m
         Largest distance between consecutive points along an edge, metres.
+    off_ground
+        Count main streets on bridges, in tunnels and on other layers (``off_ground``
+        edges; default). ``False`` leaves them out: a worker does not wait for a rest
+        station in a road tunnel or on a river bridge. Either way ``info`` says how much of
+        the length they are (``off_ground_km``).
 
     Returns
     -------
@@ -98,7 +104,12 @@ def main_street_demand(
     wanted = _as_classes(classes)
     edges = network.edges
     highway = edges["highway"].astype("str").str.strip().str.lower()
-    sel = np.flatnonzero(highway.isin(wanted).to_numpy())
+    is_main = highway.isin(wanted).to_numpy()
+    lifted = (
+        edges["off_ground"].to_numpy(bool) if "off_ground" in edges else np.zeros(len(edges), bool)
+    )
+    off_km = float(edges["length_m"].to_numpy(np.float64)[is_main & lifted].sum() / 1000)
+    sel = np.flatnonzero(is_main if off_ground else is_main & ~lifted)
     if sel.size == 0:
         by_class = edges.groupby(highway.fillna("(none)"))["length_m"].sum()
         have = ", ".join(
@@ -145,10 +156,17 @@ def main_street_demand(
         "edges": int(sel.size),
         "length_km": float(length.sum() / 1000),
         "length_km_by_class": {str(k): float(v) for k, v in by_class.items()},
+        "off_ground": bool(off_ground),
+        "off_ground_km": off_km,
     }
     demand = Demand("main-streets", "main-streets", points, "m of main street", None, info)
     return log_demand(
         demand,
         f"{len(points):,} points every ≤ {spacing:g} m along {info['length_km']:,.1f} km of "
-        f"main streets ({sel.size:,} edges of {', '.join(sorted(by_class.index))})",
+        f"main streets ({sel.size:,} edges of {', '.join(sorted(by_class.index))}); "
+        + (
+            f"{off_km:,.1f} km of them on bridges, in tunnels or on other layers"
+            if off_ground
+            else f"{off_km:,.1f} km on bridges, in tunnels or on other layers left out"
+        ),
     )

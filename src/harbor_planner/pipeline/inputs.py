@@ -306,6 +306,7 @@ def load_demand(scenario: Scenario, net: WalkNetwork, area: Any = None) -> Any:
             default_levels=cfg.default_levels,
             spacing_m=cfg.spacing_m,
             main_street_classes=cfg.main_street_classes or MAIN_STREET_CLASSES,
+            off_ground=cfg.off_ground,
         )
         for spec, p in zip(specs, each, strict=True)
     ]

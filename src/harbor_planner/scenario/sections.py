@@ -164,6 +164,9 @@ class DemandConfig:
         ``main-streets``: one point per this many metres.
     main_street_classes
         ``main-streets``: the highway classes counted.
+    off_ground
+        ``main-streets``: count the streets on bridges, in tunnels and on other layers
+        (default ``true``; ``false`` leaves them out).
     within
         Polygon layer of the study area: demand outside it is left out (the network's
         extract reaches into neighbouring districts).
@@ -179,6 +182,7 @@ class DemandConfig:
     default_levels: float | None = None
     spacing_m: float = settings.STREET_SPACING_M
     main_street_classes: list[str] | None = None
+    off_ground: bool = True
     within: Path | None = None
 
     @property
