@@ -811,3 +811,14 @@ def test_longitude_in_degrees_is_preferred_to_an_x_column(tmp_path):
     assert len(check.stations) == 1 and not len(check.errors)
     warned = check.problems[check.problems["code"] == "ambiguous_column"]["message"]
     assert any("'经度' is used, 'X坐标' kept" in m for m in warned)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_its_byte_order_mark_is_read(tmp_path, encoding):
+    from harbor_planner import read_stations
+
+    path = tmp_path / "u16.csv"
+    path.write_bytes("编号,名称,经度,纬度\nA,一号站,106.55,29.55\n".encode(encoding))
+    check = read_stations(path, crs="gcj02")
+    assert list(check.stations["name"]) == ["一号站"]
+    assert "control_chars" not in set(check.problems["code"])

@@ -91,6 +91,10 @@ def detect_encoding(data: bytes, path: Path) -> str:
         return "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    head = data[:4096]
+    if len(head) >= 4 and head.count(b"\x00") * 4 >= len(head):  # UTF-16 without its BOM
+        odd, even = head[1::2].count(b"\x00"), head[0::2].count(b"\x00")
+        return "utf-16-le" if odd > even else "utf-16-be"
     for enc in ("utf-8", "gb18030"):
         try:
             data.decode(enc)
