@@ -634,3 +634,17 @@ def test_main_streets_on_bridges_and_in_tunnels_can_be_left_out(tmp_path):
     assert every.info["off_ground"] and not ground.info["off_ground"]
     with pytest.raises(InputDataError, match="off_ground = false"):
         demand_from_spec("grid:50", network=net, off_ground=False)
+
+
+def test_full_width_weights_are_numbers(tmp_path):
+    """Weights typed with a Chinese input method (１０, １，０００) read as their coordinates do."""
+    from harbor_planner import build_network, demand_from_spec
+
+    net = build_network(Path(__file__).parent / "data" / "network" / "diamond.geojson")
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(32648, 4326, always_xy=True).transform(600025, 3260003)
+    path = tmp_path / "pts.csv"
+    path.write_text(f'id,lon,lat,pop\na,{lon},{lat},１０\nb,{lon},{lat},"１，０００"\n', "utf-8")
+    demand = demand_from_spec(f"points:{path}:pop", network=net, crs="wgs84")
+    assert list(demand.points["weight"]) == [10.0, 1000.0]

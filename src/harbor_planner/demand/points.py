@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,9 @@ def _weights(frame: pd.DataFrame, column: str | None, path: Path) -> tuple[Float
             path=path,
         )
     raw = frame[name]
-    text = raw.astype("str").str.replace(",", "", regex=False).str.strip()
+    # full-width digits as coordinates are read (NFKC); "1,000" is a thousands comma
+    text = raw.map(lambda v: v if v is None else unicodedata.normalize("NFKC", str(v)))
+    text = text.astype("str").str.replace(",", "", regex=False).str.strip()
     value = pd.to_numeric(text, errors="coerce").to_numpy(np.float64)
     rows = frame["row"].to_numpy()
     bad = ~np.isfinite(value)
