@@ -648,3 +648,54 @@ def test_full_width_weights_are_numbers(tmp_path):
     path.write_text(f'id,lon,lat,pop\na,{lon},{lat},１０\nb,{lon},{lat},"１，０００"\n', "utf-8")
     demand = demand_from_spec(f"points:{path}:pop", network=net, crs="wgs84")
     assert list(demand.points["weight"]) == [10.0, 1000.0]
+
+
+def test_population_by_district_goes_to_each_districts_own_buildings():
+    """One file reaching over a boundary: each district's people go to the buildings inside
+    it, by floor area; buildings of districts not listed are left out; the totals are exact."""
+    from harbor_planner.demand import Demand, share_population_by_district
+    from harbor_planner.errors import InputDataError
+
+    pts = gpd.GeoDataFrame(
+        {"weight": [100.0, 300.0, 50.0, 70.0]},
+        geometry=shapely.points([[0, 0], [1, 1], [2, 2], [3, 3]]),
+        crs="EPSG:32648",
+    )
+    shapes = gpd.GeoSeries(shapely.points([[0, 0], [1, 1], [2, 2], [3, 3]]).tolist())
+    demand = Demand("buildings", "buildings:x", pts, "m² floor area", shapes, {})
+    names = pd.Series(["渝中区", "渝中区", "江北区", "南岸区"])
+    out = share_population_by_district(demand, {"渝中区": 1000.0, "江北区": 10.0}, names)
+    assert list(out.points["weight"]) == pytest.approx([250.0, 750.0, 10.0])
+    assert out.weight_unit == "people" and len(out.shapes) == 3
+    assert out.info["buildings_outside_listed_districts"] == 1
+    with pytest.raises(InputDataError, match="no building floor area in 沙坪坝区"):
+        share_population_by_district(demand, {"沙坪坝区": 5.0}, names)
+    with pytest.raises(InputDataError, match="populations must be above 0"):
+        share_population_by_district(demand, {"渝中区": -5.0}, names)
+
+
+def test_scenario_population_table_by_district(tmp_path):
+    """``demand.population = { 渝中 = N }``: names as planners write them; Yuzhong's buildings
+    carry exactly its census population."""
+    import harbor_planner as hp
+    from harbor_planner.scenario import demo_scenario_path
+
+    data = demo_scenario_path().parent
+    sections = {
+        "network": {"source": str(data / "yuzhong_walk.osm.bz2")},
+        "stations": {"file": str(data / "stations.csv"), "crs": "gcj02"},
+        "demand": {
+            "kind": "buildings",
+            "file": str(data / "yuzhong_buildings.osm.bz2"),
+            "population": {"渝中": 588717},
+        },
+        "coverage": {"range": False},
+        "output": {"map_bands": []},
+    }
+    result = hp.run(sections, out=tmp_path / "run")
+    cov = result.summary["coverage"]
+    assert cov["demand_total"] == pytest.approx(588717)
+    assert cov["demand_info"]["population"] == {"渝中区": 588717.0}
+    sections["demand"]["population"] = {"Atlantis": 5}
+    with pytest.raises(hp.InputDataError, match="'Atlantis' is not a Chongqing district"):
+        hp.run(sections, out=tmp_path / "bad")

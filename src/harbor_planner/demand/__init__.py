@@ -30,7 +30,11 @@ the local UTM zone). An empty demand is an error, never a silent 0 %.
 
 from harbor_planner.demand.buildings import STOREY_HEIGHT_M, building_demand
 from harbor_planner.demand.grid import MAX_GRID_CELLS, grid_demand
-from harbor_planner.demand.layers import combine_demands, share_population
+from harbor_planner.demand.layers import (
+    combine_demands,
+    share_population,
+    share_population_by_district,
+)
 from harbor_planner.demand.model import Demand
 from harbor_planner.demand.points import point_demand
 from harbor_planner.demand.spec import (
@@ -62,4 +66,5 @@ __all__ = [
     "parse_demand_spec",
     "point_demand",
     "share_population",
+    "share_population_by_district",
 ]

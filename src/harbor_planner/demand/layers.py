@@ -8,7 +8,7 @@ file into one, with ids kept unique and, for buildings, each layer's own populat
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import pandas as pd
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import InputDataError
 
-__all__ = ["combine_demands", "share_population"]
+__all__ = ["combine_demands", "share_population", "share_population_by_district"]
 
 log = logging.getLogger(__name__)
 
@@ -157,3 +157,89 @@ def share_population(demand: Demand, population: float) -> Demand:
     info = dict(demand.info, population=population)
     out = replace(demand, points=points, weight_unit="people", info=info)
     return log_demand(out, f"{population:,.0f} people allocated by floor area over all layers")
+
+
+def share_population_by_district(
+    demand: Demand, population: Mapping[str, float], district: pd.Series
+) -> Demand:
+    """Allocate each district's population over its own buildings, by floor area.
+
+    A building file rarely stops at its district's boundary, and one total per file spreads
+    a district's people over its neighbour's buildings too. Here each building takes the
+    district it stands in, and each district's people go to its buildings alone.
+
+    Parameters
+    ----------
+    demand
+        A ``buildings`` demand in ``m² floor area`` (one or several files joined).
+    population
+        People by district name, as ``district`` names them.
+    district
+        The district of each demand point (same order).
+
+    Returns
+    -------
+    Demand
+        The buildings of the listed districts, weights summing to each district's
+        population, unit ``people``; the buildings of other districts are left out (logged).
+
+    Raises
+    ------
+    InputDataError
+        Not a building demand in floor area, a population that is not above 0, or a listed
+        district without any floor area.
+
+    """
+    if demand.kind != "buildings" or demand.weight_unit != "m² floor area":
+        raise InputDataError(
+            f"a population applies to buildings weighted by floor area, not to {demand.spec} "
+            f"({demand.kind} in {demand.weight_unit}); drop demand.population"
+        )
+    names = pd.Series(district).astype("string").fillna("").to_numpy(dtype=object)
+    area = demand.points["weight"].to_numpy(float)
+    by_name = pd.Series(area).groupby(names).sum()
+    bad = [f"{k} ({v:g})" for k, v in population.items() if not (v > 0)]
+    empty = [k for k in population if by_name.get(k, 0.0) <= 0]
+    if bad or len(empty) == len(population):
+        raise InputDataError(
+            "demand.population by district: "
+            + (f"populations must be above 0: {', '.join(bad)}" if bad else "")
+            + ("" if bad else f"no building floor area in {', '.join(empty)}")
+            + "; give the districts the building files cover (names as the district layer "
+            "writes them)"
+        )
+    if empty:
+        log.warning(
+            "demand.population: no building of the demand files stands in %s; %s people "
+            "are not in the demand",
+            ", ".join(empty),
+            f"{sum(population[k] for k in empty):,.0f}",
+        )
+    share = pd.Series({k: float(v) for k, v in population.items()}) / by_name.reindex(
+        list(population)
+    )
+    factor = pd.Series(names).map(share).to_numpy(float)
+    keep = pd.notna(factor) & (factor > 0)
+    points = demand.points[keep].copy()
+    points["weight"] = area[keep] * factor[keep]
+    left = int((~keep).sum())
+    info = dict(
+        demand.info,
+        population={k: float(v) for k, v in population.items()},
+        population_by="district",
+        buildings_outside_listed_districts=left,
+        districts_without_buildings=empty,
+    )
+    shapes = None if demand.shapes is None else demand.shapes[keep].reset_index(drop=True)
+    out = replace(
+        demand,
+        points=points.reset_index(drop=True),
+        shapes=shapes,
+        weight_unit="people",
+        info=info,
+    )
+    return log_demand(
+        out,
+        f"{sum(population.values()):,.0f} people of {len(population)} districts allocated by "
+        f"floor area within each district; {left:,} buildings in other districts left out",
+    )

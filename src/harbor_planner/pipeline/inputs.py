@@ -293,10 +293,12 @@ def load_demand(scenario: Scenario, net: WalkNetwork, area: Any = None) -> Any:
     cfg = scenario.demand
     specs = cfg.specs
     pop = cfg.population
+    by_district = pop if isinstance(pop, dict) else None
     # one population per file stays with its file; one total over several files is shared
-    # by floor area after they are joined
-    shared = pop if not isinstance(pop, list) and len(specs) > 1 else None
-    each = pop if isinstance(pop, list) else [None if shared else pop] * len(specs)
+    # by floor area after they are joined; populations by district go to each district's
+    # buildings once the files are joined
+    shared = pop if isinstance(pop, int | float) and len(specs) > 1 else None
+    each = pop if isinstance(pop, list) else [None if shared or by_district else pop] * len(specs)
     layers = [
         demand_from_spec(
             spec,
@@ -313,6 +315,8 @@ def load_demand(scenario: Scenario, net: WalkNetwork, area: Any = None) -> Any:
     demand = combine_demands(layers)
     if shared is not None:
         demand = share_population(demand, float(shared))
+    if by_district is not None:
+        demand = _people_by_district(scenario, demand, by_district)
     demand = confine_demand(scenario, demand, area)
     total = float(demand.points["weight"].sum()) if len(demand.points) else 0.0
     if len(demand.points) and not total > 0:
@@ -322,6 +326,30 @@ def load_demand(scenario: Scenario, net: WalkNetwork, area: Any = None) -> Any:
             "points:FILE:COLUMN) or leave the column out to count each point once"
         )
     return demand
+
+
+def _people_by_district(scenario: Scenario, demand: Any, population: dict[str, float]) -> Any:
+    """Each district's people over its own buildings (``demand.population`` as a table)."""
+    import pandas as pd
+
+    from harbor_planner.analysis.coverage import assign_districts
+    from harbor_planner.demand import share_population_by_district
+
+    layer = load_districts(scenario)
+    names = assign_districts(demand.points, layer, scenario.coverage.district_column)
+    if layer is None:  # Chongqing's 区县: 渝中, Yuzhong, 500103 all name 渝中区
+        from harbor_planner.districts import chongqing_districts, match_district_names
+
+        zh = chongqing_districts().set_index("adcode")["name_zh"]
+        codes = match_district_names(pd.Series(list(population)))
+        unknown = [k for k, c in zip(population, codes, strict=True) if c not in zh.index]
+        if unknown:
+            raise InputDataError(
+                f"demand.population: {', '.join(map(repr, unknown))} is not a Chongqing "
+                "district (区县); write the names as 渝中区, 渝中 or Yuzhong"
+            )
+        population = {str(zh[c]): v for c, v in zip(codes, population.values(), strict=True)}
+    return share_population_by_district(demand, population, names)
 
 
 def _every(n: int, what: str) -> str:

@@ -92,7 +92,7 @@ def _type_name(tp: Any) -> str:
         return "a list of " + {float: "numbers", int: "whole numbers"}.get(item, "texts")
     if origin is dict:
         if typing.get_args(tp)[1] is float:
-            return "a table of CLASS = PERCENT (numbers of 0 or more)"
+            return "a table of NAME = NUMBER"
         return "a table of LABEL = COUNT"
     return str(tp)
 
@@ -407,8 +407,21 @@ def _check_distances(demand: DemandConfig, opt: OptimizeConfig | None, problems:
 
 
 def _check_demand_layers(demand: DemandConfig, problems: Problems) -> None:
-    """``demand.population`` as a list: one number per file of ``demand.file``."""
+    """``demand.population`` as a list (one number per file) or a table by district."""
     pop = demand.population
+    if isinstance(pop, dict):
+        if demand.kind != "buildings":
+            problems.add(
+                "demand.population",
+                f"demand.population (people by district) applies to kind 'buildings', not "
+                f"{demand.kind!r}",
+            )
+        elif not pop or any(not (isinstance(v, int | float) and v > 0) for v in pop.values()):
+            problems.add(
+                "demand.population",
+                "demand.population by district: give each district's people, above 0",
+            )
+        return
     if not isinstance(pop, list):
         return
     if demand.kind != "buildings":

@@ -156,8 +156,11 @@ class DemandConfig:
         ``points``/``buildings``: true coordinates of the file (required for CSV).
     population
         ``buildings``: total population allocated by floor area; with several files, one
-        number per file (each district's census population to its own buildings) or one
-        total shared by floor area over all of them.
+        number per file (each file's people to its own buildings) or one total shared by
+        floor area over all of them; or a table of people by district
+        (``{ 渝中区 = 588717, 江北区 = 925800 }``): each district's people go to the buildings
+        inside it, whichever file they come from, and buildings in other districts are left
+        out.
     default_levels
         ``buildings``: levels of untagged buildings.
     spacing_m
@@ -178,7 +181,7 @@ class DemandConfig:
     weight_column: str | None = None
     cell_m: float | None = None
     crs: str | None = None
-    population: float | list[float] | None = None
+    population: float | list[float] | dict[str, float] | None = None
     default_levels: float | None = None
     spacing_m: float = settings.STREET_SPACING_M
     main_street_classes: list[str] | None = None
