@@ -174,11 +174,13 @@ def test_core3_runs_end_to_end_on_real_data(tmp_path):
     assert table["demand_covered"].sum() == pytest.approx(cov["demand_covered"], rel=1e-6)
     pct = 100 * table["demand_covered"] / table["demand_total"]
     assert table["coverage_pct"].to_numpy() == pytest.approx(pct.to_numpy(), abs=0.01)
-    # demand: each district's census population on its own buildings (a few lie outside)
+    # demand: each district's census population on the buildings inside it, exactly
     census = pd.read_csv(SHARED / "chongqing" / "district_population_2020.csv")
-    people = census.set_index("district_zh").loc[list(DISTRICTS), "population"].sum()
+    people = census.set_index("district_zh").loc[list(DISTRICTS), "population"]
     assert cov["demand_unit"] == "people"
-    assert 0.95 * people < cov["demand_total"] <= people
+    assert cov["demand_total"] == pytest.approx(people.sum(), rel=1e-9)
+    by = table.set_index("district")["demand_total"]
+    assert by.loc[list(DISTRICTS)].to_numpy() == pytest.approx(people.to_numpy(), rel=1e-9)
 
     # the optimiser: quotas honoured district by district, every site inside its district
     opt = summary["optimize"]
