@@ -598,32 +598,16 @@ def test_yuzhong_grid(yuzhong):
 def test_main_streets_on_bridges_and_in_tunnels_can_be_left_out(tmp_path):
     """Bridges and tunnels count by default, are measured in ``info`` either way, and are
     left out with ``off_ground=False`` (a worker does not wait for a station in a tunnel)."""
-    from pyproj import Transformer
-
     from harbor_planner import build_network, demand_from_spec
     from harbor_planner.errors import InputDataError
+    from osm_files import write_osm
 
-    to_lonlat = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
-    x0, y0 = 640000.0, 3270000.0
     ways = [
         (1, [(0.0, 0.0), (400.0, 0.0)], {"highway": "primary"}),
         (2, [(400.0, 0.0), (700.0, 0.0)], {"highway": "primary", "bridge": "yes"}),
         (3, [(700.0, 0.0), (900.0, 0.0)], {"highway": "secondary", "tunnel": "yes"}),
     ]
-    ids, nodes, body = {}, [], []
-    for way_id, pts, tags in ways:
-        refs = []
-        for p in pts:
-            if p not in ids:
-                ids[p] = len(ids) + 1
-                lon, lat = to_lonlat.transform(x0 + p[0], y0 + p[1])
-                nodes.append(f'<node id="{ids[p]}" version="1" lat="{lat:.8f}" lon="{lon:.8f}"/>')
-            refs.append(f'<nd ref="{ids[p]}"/>')
-        tag_xml = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
-        body.append(f'<way id="{way_id}" version="1">{"".join(refs)}{tag_xml}</way>')
-    osm = tmp_path / "bridge.osm"
-    osm.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
-                   + "\n".join(nodes + body) + "\n</osm>\n", "utf-8")  # fmt: skip
+    osm = write_osm(tmp_path / "bridge.osm", ways)
     net = build_network(osm, progress=False)
     every = demand_from_spec("main-streets", network=net)
     ground = demand_from_spec("main-streets", network=net, off_ground=False)

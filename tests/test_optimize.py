@@ -459,13 +459,11 @@ def test_sites_are_named_after_ground_streets_not_a_tunnel_beside_them(tmp_path)
     the street's name; a site on a bridge keeps the bridge's name."""
     import geopandas as gpd
     import shapely
-    from pyproj import Transformer
 
     from harbor_planner import build_network
     from harbor_planner.optimize.naming import nearest_street_names
+    from osm_files import X0, Y0, write_osm
 
-    x0, y0 = 640000.0, 3270000.0
-    to_lonlat = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
     ways = [
         (1, [(0.0, 0.0), (200.0, 0.0)], {"highway": "residential"}),
         (2, [(0.0, 10.0), (200.0, 10.0)], {"highway": "primary", "tunnel": "yes", "name": "隧道"}),
@@ -477,23 +475,10 @@ def test_sites_are_named_after_ground_streets_not_a_tunnel_beside_them(tmp_path)
         (8, [(200.0, 0.0), (500.0, 0.0)], {"highway": "residential"}),
         (9, [(500.0, 0.0), (500.0, -30.0)], {"highway": "residential"}),
     ]
-    ids, nodes, body = {}, [], []
-    for way_id, pts, tags in ways:
-        refs = []
-        for p in pts:
-            if p not in ids:
-                ids[p] = len(ids) + 1
-                lon, lat = to_lonlat.transform(x0 + p[0], y0 + p[1])
-                nodes.append(f'<node id="{ids[p]}" version="1" lat="{lat:.8f}" lon="{lon:.8f}"/>')
-            refs.append(f'<nd ref="{ids[p]}"/>')
-        tag_xml = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
-        body.append(f'<way id="{way_id}" version="1">{"".join(refs)}{tag_xml}</way>')
-    osm = tmp_path / "named.osm"
-    osm.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
-                   + "\n".join(nodes + body) + "\n</osm>\n", "utf-8")  # fmt: skip
+    osm = write_osm(tmp_path / "named.osm", ways)
     net = build_network(osm, progress=False)
     sites = gpd.GeoDataFrame(
-        geometry=shapely.points([[x0 + 100, y0 + 1], [x0 + 600, y0 - 1]]), crs="EPSG:32648"
+        geometry=shapely.points([[X0 + 100, Y0 + 1], [X0 + 600, Y0 - 1]]), crs="EPSG:32648"
     )
     assert list(nearest_street_names(net, sites)) == ["和平路", "大桥"]
     # no named ground street near: the tunnel's name rather than none

@@ -116,6 +116,15 @@ def combine_demands(demands: Sequence[Demand]) -> Demand:
     return out
 
 
+def _check_floor_area(demand: Demand) -> None:
+    """A population is allocated over buildings weighted by floor area, nothing else."""
+    if demand.kind != "buildings" or demand.weight_unit != "m² floor area":
+        raise InputDataError(
+            f"a population applies to buildings weighted by floor area, not to {demand.spec} "
+            f"({demand.kind} in {demand.weight_unit}); drop demand.population"
+        )
+
+
 def share_population(demand: Demand, population: float) -> Demand:
     """Allocate ``population`` over a building demand weighted by floor area.
 
@@ -141,11 +150,7 @@ def share_population(demand: Demand, population: float) -> Demand:
         area to allocate it by.
 
     """
-    if demand.kind != "buildings" or demand.weight_unit != "m² floor area":
-        raise InputDataError(
-            f"a population applies to buildings weighted by floor area, not to {demand.spec} "
-            f"({demand.kind} in {demand.weight_unit}); drop demand.population"
-        )
+    _check_floor_area(demand)
     total = demand.total
     if not (population > 0 and total > 0):
         raise InputDataError(
@@ -190,11 +195,7 @@ def share_population_by_district(
         district without any floor area.
 
     """
-    if demand.kind != "buildings" or demand.weight_unit != "m² floor area":
-        raise InputDataError(
-            f"a population applies to buildings weighted by floor area, not to {demand.spec} "
-            f"({demand.kind} in {demand.weight_unit}); drop demand.population"
-        )
+    _check_floor_area(demand)
     names = pd.Series(district).astype("string").fillna("").to_numpy(dtype=object)
     area = demand.points["weight"].to_numpy(float)
     by_name = pd.Series(area).groupby(names).sum()
