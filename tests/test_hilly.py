@@ -18,32 +18,9 @@ from harbor_planner.cli import main
 from harbor_planner.network import slope_time_factor, tobler_factor
 from harbor_planner.network.elevation import class_caps_pct
 from harbor_planner.settings import GRADE_SOURCES, MAX_GRADE_PCT, STAIR_DEM_MIN_RISE_M
+from osm_files import X0, Y0, write_osm
 
-X0, Y0 = 640000.0, 3270000.0
 TO_LONLAT = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
-
-
-def write_osm(path, ways):
-    """``ways``: ``[(way_id, [(x, y), ...], {tag: value})]`` in metres from X0/Y0."""
-    ids: dict[tuple[float, float], int] = {}
-    nodes, body = [], []
-    for way_id, pts, tags in ways:
-        refs = []
-        for p in pts:
-            if p not in ids:
-                ids[p] = len(ids) + 1
-                lon, lat = TO_LONLAT.transform(X0 + p[0], Y0 + p[1])
-                nodes.append(f'<node id="{ids[p]}" version="1" lat="{lat:.8f}" lon="{lon:.8f}"/>')
-            refs.append(f'<nd ref="{ids[p]}"/>')
-        tag_xml = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
-        body.append(f'<way id="{way_id}" version="1">{"".join(refs)}{tag_xml}</way>')
-    path.write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
-        + "\n".join(nodes + body)
-        + "\n</osm>\n",
-        encoding="utf-8",
-    )
-    return path
 
 
 def write_dem(path, z_of, *, cell=10.0, west=-400.0, east=1400.0, south=-400.0, north=400.0):
