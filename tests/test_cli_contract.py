@@ -578,8 +578,9 @@ def test_sheets_named_by_status_give_their_rows_that_status(tmp_path):
     from harbor_planner import read_stations
     from harbor_planner.stations._common import sheet_status
 
-    names = ("已建成站点", "2025年拟建港湾", "在建", "说明", "未建成站点", "已建成与在建", None)
-    expected = ["existing", "proposed", "building", None, None, None, None]
+    names = ("已建成站点", "2025年拟建港湾", "在建", "说明", "未建成站点", "已建成与在建", None,
+             "剔除关闭", "除已退出", "Disclosed", "Unbuilt", "建成区", "规划局数据")  # fmt: skip
+    expected = ["existing", "proposed", "building"] + [None] * 10
     assert [sheet_status(n) for n in names] == expected
     wb = openpyxl.Workbook()
     wb.active.title = "说明"

@@ -683,3 +683,16 @@ def test_scenario_population_table_by_district(tmp_path):
     sections["demand"]["population"] = {"Atlantis": 5}
     with pytest.raises(hp.InputDataError, match="'Atlantis' is not a Chongqing district"):
         hp.run(sections, out=tmp_path / "bad")
+
+
+def test_bridge_written_as_zero_or_no_is_no_bridge(tmp_path):
+    """Planners' layers write "not a bridge" as 0, false, F or 否, not only as OSM's "no"."""
+    from harbor_planner import build_network
+    from osm_files import write_osm
+
+    values = ["0", "false", "F", "否", "no", "yes", "1"]
+    ways = [(i + 1, [(100.0 * i, 0.0), (100.0 * (i + 1), 0.0)],
+             {"highway": "primary", "bridge": v}) for i, v in enumerate(values)]  # fmt: skip
+    net = build_network(write_osm(tmp_path / "b.osm", ways), progress=False)
+    off = dict(zip(net.edges["way_id"], net.edges["off_ground"], strict=True))
+    assert [bool(off[i + 1]) for i in range(len(values))] == [False] * 5 + [True] * 2

@@ -252,12 +252,14 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
         conveys & (is_in(conveying, ["backward"]) | (conv_yes & is_in(oneway, REVERSE)))
     )
 
-    bridge = col("bridge")
-    tunnel = col("tunnel")
+    # planners' own layers write "not a bridge" as 0, false, F, N or 否 as well as OSM's "no"
+    not_set = ["no", "0", "false", "f", "n", "否", "", "nan", "none"]
+    bridge = col("bridge").astype("string").str.strip().str.lower()
+    tunnel = col("tunnel").astype("string").str.strip().str.lower()
     layer = pd.to_numeric(col("layer"), errors="coerce").fillna(0)
     off_ground = (
-        (bridge.notna() & ~bridge.eq("no"))
-        | (tunnel.notna() & ~tunnel.isin(["no", "building_passage"]))
+        (bridge.notna() & ~bridge.isin(not_set))
+        | (tunnel.notna() & ~tunnel.isin([*not_set, "building_passage"]))
         | col("indoor").isin(YES)
         | highway.eq("corridor")
         | layer.ne(0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["FLAGSHIP_ALIASES", "STATUS_ALIASES", "sheet_status"]
 
 #: Status as written (Chinese or English, lower case) -> one of
@@ -18,6 +20,10 @@ STATUS_ALIASES: dict[str, str] = {
 def sheet_status(name: str | None) -> str | None:
     """The status a sheet's name gives its rows: "已建成", "已建成站点", "2025年拟建港湾"...
 
+    The name must be a status word alone, or with a year before it and a word for the list
+    after it (站点, 港湾, 驿站, 名单, 清单, 表, stations, sites): "剔除关闭", "建成区" or
+    "Unbuilt" name no status.
+
     Parameters
     ----------
     name
@@ -26,19 +32,13 @@ def sheet_status(name: str | None) -> str | None:
     Returns
     -------
     str or None
-        The one status whose words the name holds; ``None`` when it holds none, or words of
-        two statuses ("已建成与在建").
 
     """
-    text = (name or "").strip().lower()
-    if not text:
-        return None
-    if text in STATUS_ALIASES:
-        return STATUS_ALIASES[text]
-    if any(neg in text for neg in ("未", "非", "不", "non-", "not ")):
-        return None  # 未建成: not the status its words name
-    found = {status for word, status in STATUS_ALIASES.items() if word in text}
-    return found.pop() if len(found) == 1 else None
+    text = re.sub(r"\s+", " ", (name or "").strip().lower())
+    text = re.sub(r"^(19|20)\d\d\s*年?\s*", "", text)
+    text = re.sub(r"\s*(站点|港湾|驿站|名单|清单|列表|表|stations?|sites?)$", "", text)
+    text = re.sub(r"(渝工)$", "", text)
+    return STATUS_ALIASES.get(text.strip())
 
 
 #: Flagship flag as written (lower case) -> True/False.
