@@ -483,3 +483,39 @@ def test_sites_are_named_after_ground_streets_not_a_tunnel_beside_them(tmp_path)
     assert list(nearest_street_names(net, sites)) == ["和平路", "大桥"]
     # no named ground street near: the tunnel's name rather than none
     assert list(nearest_street_names(net, sites, max_dist_m=20)) == ["隧道", "大桥"]
+
+
+@pytest.mark.parametrize("solver", ["greedy", "exact"])
+def test_staged_plans_never_add_more_sites_than_asked(solver):
+    """A district minimum the last stage alone cannot hold (江北 >= 3, stages 2 + 1, the best
+    sites elsewhere): the earlier stage takes its share, every stage has its own count."""
+    from harbor_planner.optimize import CoverageMatrix
+
+    rng = np.random.default_rng(3)
+    covers = rng.random((120, 12)) < 0.15
+    weights = rng.integers(1, 10, 120).astype(float)
+    weights[covers[:, :6].any(axis=1)] *= 20  # district A's sites cover the most
+    district = np.array(["A"] * 6 + ["B"] * 6, dtype=object)
+    cm = CoverageMatrix.from_arrays(covers, weights, candidate_district=district)
+    quotas = pd.DataFrame({"district": ["B"], "min": [3], "max": [np.nan]})
+    plan = select_sites(cm, stages=[("2026", 2), ("2027", 1)], solver=solver, quotas=quotas)
+    assert len(plan.selected) == 3
+    assert list(pd.Series(plan.stage).value_counts().sort_index()) == [2, 1]
+    assert (district[plan.selected] == "B").sum() >= 3
+
+
+def test_cover_mode_refuses_budget_quotas_and_stages():
+    """The fewest sites to a target is a count: a budget or quotas would be silently unused."""
+    from harbor_planner.optimize import CoverageMatrix
+
+    rng = np.random.default_rng(1)
+    cm = CoverageMatrix.from_arrays(
+        rng.random((60, 8)) < 0.3, np.ones(60),
+        candidate_district=np.array(["A", "B"] * 4, dtype=object),
+        candidate_cost=np.ones(8),
+    )  # fmt: skip
+    quotas = pd.DataFrame({"district": ["A"], "min": [0], "max": [1]})
+    for extra in ({"budget": 5.0}, {"quotas": quotas}):
+        with pytest.raises(InputDataError, match=r"cover mode .* does not take"):
+            select_sites(cm, mode="cover", target_pct=50, **extra)
+    assert select_sites(cm, mode="cover", target_pct=50).coverage_pct_after >= 50

@@ -27,6 +27,7 @@ __all__ = [
     "quota_table",
     "read_excluded",
     "read_table",
+    "stage_minimums",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -309,3 +310,31 @@ def read_excluded(source: str | os.PathLike[str] | Sequence[str]) -> list[str]:
     if isinstance(source, str | os.PathLike):
         return read_table(source).iloc[:, 0].astype(str).str.strip().tolist()
     return [str(x).strip() for x in source if str(x).strip()]
+
+
+def stage_minimums(left: npt.NDArray[np.int64], later: int) -> npt.NDArray[np.int64]:
+    """What a stage must place of the district minimums ``left``, the rest fitting ``later``.
+
+    The districts asking most come first.
+
+    Parameters
+    ----------
+    left
+        Sites each district still needs to reach its minimum.
+    later
+        Sites of the stages after this one.
+
+    Returns
+    -------
+    numpy.ndarray
+        The stage's minimum per district (all 0 when the later stages hold everything).
+
+    """
+    now = np.zeros_like(left)
+    excess = int(left.sum()) - later
+    for d in np.argsort(-left, kind="stable"):
+        if excess <= 0:
+            break
+        now[d] = min(int(left[d]), excess)
+        excess -= int(now[d])
+    return now

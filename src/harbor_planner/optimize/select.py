@@ -28,7 +28,7 @@ from harbor_planner.optimize.checks import check_choice, check_numbers, check_op
 from harbor_planner.optimize.engine import solve_max_cover
 from harbor_planner.optimize.lagrange import whole_plan_bound
 from harbor_planner.optimize.matrix import CoverageMatrix, coverage_steps
-from harbor_planner.optimize.quotas import quota_arrays
+from harbor_planner.optimize.quotas import quota_arrays, stage_minimums
 from harbor_planner.optimize.reduce import reduce_rows
 from harbor_planner.optimize.solvers import (
     Problem,
@@ -337,6 +337,17 @@ def select_sites(
     conflicts, eligible = _spacing_rules(cm, eligible, min_spacing_m, spacing)
     cost = _budget_costs(cm, eligible, budget)
     if mode == "cover":
+        unused = [
+            n
+            for n, v in (("budget", budget), ("quotas", quotas), ("stages", stages))
+            if v is not None
+        ]
+        if unused:  # the fewest sites to a target: a site count, not spent or split
+            raise InputDataError(
+                f"cover mode (the fewest sites to reach a target) does not take "
+                f"{', '.join(unused)}; use max-cover with add = N for a budget, district "
+                "quotas or stages"
+            )
         if target_pct is None or not 0 < target_pct <= 100:
             raise InputDataError(
                 f"cover mode needs a target in (0, 100] percent, got {target_pct!r}"
@@ -515,20 +526,20 @@ def _stage_problem(
     chosen: list[int],
     *,
     last: bool,
+    later: int = 0,
 ) -> Problem:
     """The problem of one stage, given the sites ``chosen`` in the stages before.
 
     Earlier sites (and sites too close to them) are taken; the quotas and the budget are what
-    is left of them; quota minimums bind the last stage only.
+    is left of them; minimums bind a stage as far as the ``later`` sites cannot hold them.
     """
     stage_min = stage_max = None
     if rules.quota_max is not None:
         stage_max = rules.quota_max - _district_counts(rules.district, chosen, len(rules.quota_max))
     if rules.quota_min is not None:
         have = _district_counts(rules.district, chosen, len(rules.quota_min))
-        stage_min = (
-            np.maximum(rules.quota_min - have, 0) if last else np.zeros_like(rules.quota_min)
-        )
+        left = np.maximum(rules.quota_min - have, 0)
+        stage_min = left if last else stage_minimums(left, later)
     eligible = rules.eligible.copy()
     if chosen:
         eligible[chosen] = False
@@ -605,9 +616,13 @@ def _solve_stages(
     for label, n in stages:
         done += n
         problem = _stage_problem(
-            cover, weight, np.maximum(need - got, 0), rules, staged.chosen, last=done == n_add
-        )
+            cover, weight, np.maximum(need - got, 0), rules, staged.chosen, last=done == n_add,
+            later=n_add - done,
+        )  # fmt: skip
         sol, info = _solve_stage(problem, n, solver, time_limit_s, mip_gap, reduce, reproducible)
+        if len(sol.selected) > n:  # never more sites than the stage has
+            raise InfeasibleError(f"stage {label}: the district minimums need "
+                                  f"{len(sol.selected)} sites where it has {n}")  # fmt: skip
         if len(stages) == 1:
             staged.info.update(info)
         elif info:

@@ -371,6 +371,14 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         )
     if opt.mode == "cover" and opt.target_pct is None:
         problems.add("optimize.mode", "mode 'cover' needs optimize.target_pct")
+    if opt.mode == "cover":
+        for key, value in (("budget", opt.budget), ("quota", opt.quota), ("stages", stages)):
+            if value:
+                problems.add(
+                    f"optimize.{key}",
+                    f"mode 'cover' (the fewest sites to reach target_pct) does not take "
+                    f"optimize.{key}; use mode 'max-cover' with add = N",
+                )
     if opt.target_pct is not None and not 0 < opt.target_pct <= 100:
         problems.add("optimize.target_pct", "target_pct must be in (0, 100]")
     if not (math.isfinite(opt.time_limit_s) and opt.time_limit_s > 0):
