@@ -622,3 +622,45 @@ def test_compare_never_writes_into_a_runs_own_file_or_a_users_workbook(tmp_path,
     cmp = tmp_path / "cmp.csv"
     assert main(["-q", "compare", *runs, "--out", str(cmp)]) == 0
     assert main(["-q", "compare", *runs, "--out", str(cmp)]) == 0  # its own files again
+
+
+def test_files_that_only_look_like_ours_are_kept(tmp_path, capsys):
+    """A planner's GeoPackage with one layer named stations, an OSMnx nodes/edges file, a quota
+    CSV (district,min,max) and a register workbook the planner added notes to: all kept."""
+    import shutil
+
+    import geopandas as gpd
+    import openpyxl
+    import shapely
+
+    from harbor_planner.cli import main
+
+    net, st = _network_and_stations(tmp_path)
+    point = [shapely.Point(106.5, 29.5)]
+    gpd.GeoDataFrame({"n": ["a"]}, geometry=point, crs=4326).to_file(
+        tmp_path / "mine.gpkg", layer="stations"
+    )
+    nx = tmp_path / "osmnx.gpkg"
+    gpd.GeoDataFrame({"osmid": [1]}, geometry=point, crs=4326).to_file(nx, layer="nodes")
+    line = [shapely.LineString([(106.5, 29.5), (106.6, 29.6)])]
+    gpd.GeoDataFrame({"u": [1]}, geometry=line, crs=4326).to_file(nx, layer="edges")
+    (tmp_path / "quota.csv").write_text("district,min,max\n渝中区,1,3\n", "utf-8")
+    reg = tmp_path / "reg.xlsx"
+    number = ["-q", "stations", "number", st, "--crs", "gcj02", "--out"]
+    assert main([*number, str(reg)]) == 0 and main([*number, str(reg)]) == 0  # its own
+    shutil.copy(reg, tmp_path / "edited.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "edited.xlsx")
+    wb.active["Z1"] = "my notes"
+    wb.properties.lastModifiedBy = "张三"
+    wb.save(tmp_path / "edited.xlsx")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    iso = ["-q", "isochrones", "--network", net, "--stations", st, "--crs", "gcj02",
+           "--minutes", "5", "--out", str(tmp_path / "mine.gpkg")]  # fmt: skip
+    assert main(iso) == 3
+    assert main(["-q", "network", "build", net, "--out", str(tmp_path / "n.npz"),
+                 "--gpkg", str(nx)]) == 3  # fmt: skip
+    assert main([*number, str(tmp_path / "edited.xlsx")]) == 3
+    assert main([*number, str(tmp_path / "quota.csv")]) == 3
+    assert "or that was edited since" in capsys.readouterr().err
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert {k: after[k] for k in before} == before

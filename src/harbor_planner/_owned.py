@@ -6,11 +6,14 @@ recognisably one of ours, so that a planner's own GeoPackage, workbook or page o
 name is never lost:
 
 * ``.html``: a map page (its ``hpLayer`` script, or the generator tag);
-* ``.xlsx``: a workbook whose creator is ``harbor-planner``;
-* ``.gpkg``: a GeoPackage holding only layers the single-file commands write;
-* ``.geojson``/``.json``: isochrones (the collection named ``isochrones``);
+* ``.xlsx``: a workbook whose creator is ``harbor-planner``, not saved again since (Excel
+  and WPS record a last author and a new date);
+* ``.gpkg``: a GeoPackage holding exactly the layers of one single-file command, with a
+  field of ours in them (an OSMnx ``nodes``/``edges`` file is not ours);
+* ``.geojson``/``.json``: isochrones (the collection named ``isochrones``, features with
+  ``station_id`` and ``minutes``);
 * ``.npz``: a saved walk network;
-* ``.csv``: a table whose header starts as ours (a register, a comparison).
+* ``.csv``: a register (``统一编号,station_id,...``) or a comparison (its ``Δ`` columns).
 
 A file listed in the ``run.json`` of its folder belongs to that run: it is never replaced
 by another command (``compare --out RUN/report.xlsx``).
@@ -27,11 +30,18 @@ __all__ = ["GENERATOR", "OWN_GPKG_LAYERS", "run_owning", "written_by_harbor_plan
 
 #: The generator named in our pages and workbooks.
 GENERATOR = "harbor-planner"
-_GPKG_LAYERS = ["isochrones", "service_area", "edges", "nodes", "stations", "rejected"]
+#: The layer sets of the GeoPackages the single-file commands write, with a field of ours.
+_GPKG_SETS: dict[frozenset[str], dict[str, str]] = {
+    frozenset(["isochrones"]): {"isochrones": "station_id"},
+    frozenset(["isochrones", "service_area"]): {"isochrones": "station_id"},
+    frozenset(["edges", "nodes"]): {"edges": "time_fwd_s"},
+    frozenset(["stations", "rejected", "problems"]): {"problems": "severity"},
+    frozenset(["register"]): {"register": "统一编号"},
+}
 #: The layers of the GeoPackages the single-file commands write.
-OWN_GPKG_LAYERS = frozenset([*_GPKG_LAYERS, "problems", "register"])
+OWN_GPKG_LAYERS = frozenset().union(*_GPKG_SETS)
 #: How a CSV of ours begins (after its byte-order mark): a register, a comparison.
-_OWN_CSV_HEADS = ("统一编号,station_id,", "figure,", "district,")
+_OWN_CSV_HEADS = ("统一编号,station_id,",)
 _HEAD_BYTES = 4096
 
 
@@ -54,21 +64,34 @@ def _xlsx(path: Path) -> bool:
             core = z.read("docProps/core.xml").decode("utf-8", errors="replace")
     except (OSError, KeyError, zipfile.BadZipFile):
         return False
-    return re.search(rf"<dc:creator>\s*{GENERATOR}\s*</dc:creator>", core) is not None
+    ours = re.search(rf"<dc:creator>\s*{GENERATOR}\s*</dc:creator>", core) is not None
+    # saved again in Excel or WPS: a last author and a new date, the planner's notes in it
+    edited = re.search(r"<cp:lastModifiedBy>(?!\s*harbor-planner\s*<)", core) is not None
+    dates = re.findall(r"<dcterms:(?:created|modified)[^>]*>([^<]*)<", core)
+    return ours and not edited and len(set(dates)) <= 1
 
 
 def _gpkg(path: Path) -> bool:
+    """The layers of one single-file command, exactly, each with a field only ours have."""
     try:
         import pyogrio
 
-        layers = {str(row[0]) for row in pyogrio.list_layers(path)}
-    except Exception:
+        layers = frozenset(str(row[0]) for row in pyogrio.list_layers(path))
+        marks = _GPKG_SETS.get(layers)
+        if marks is None:
+            return False
+        return all(
+            field in set(map(str, pyogrio.read_info(path, layer=layer)["fields"]))
+            for layer, field in marks.items()
+        )
+    except Exception:  # a GeoPackage we cannot read is not ours
         return False
-    return bool(layers) and layers <= OWN_GPKG_LAYERS
 
 
 def _geojson(path: Path) -> bool:
-    return re.search(r'"name"\s*:\s*"isochrones"', _head(path)) is not None
+    head = _head(path)
+    named = re.search(r'"name"\s*:\s*"isochrones"', head) is not None
+    return named and re.search(r'"station_id"[^{}]*"minutes"', head) is not None
 
 
 def _npz(path: Path) -> bool:
@@ -81,7 +104,10 @@ def _npz(path: Path) -> bool:
 
 
 def _csv(path: Path) -> bool:
-    return _head(path, 512).startswith(_OWN_CSV_HEADS)
+    first = _head(path, 2048).split("\n", 1)[0]
+    # compare's tables: figure or district, the runs, and their differences (Δ)
+    compared = first.startswith(("figure,", "district,")) and "Δ" in first
+    return first.startswith(_OWN_CSV_HEADS) or compared
 
 
 _CHECKS = {

@@ -234,7 +234,8 @@ def _check_replaceable(path: Path, option: str) -> None:
         )
     if path.is_symlink() or not written_by_harbor_planner(path):
         raise OutputError(
-            f"{option} names an existing file that harbor-planner did not write; it is left "
+            f"{option} names an existing file that harbor-planner did not write (or that was "
+            "edited since); it is left "
             f"as it is: choose another {option}, or move the file away first",
             path=path,
         )
