@@ -340,7 +340,7 @@ def select_sites(
         unused = [
             n
             for n, v in (("budget", budget), ("quotas", quotas), ("stages", stages))
-            if v is not None
+            if v is not None and (n == "budget" or len(v))
         ]
         if unused:  # the fewest sites to a target: a site count, not spent or split
             raise InputDataError(
