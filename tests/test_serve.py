@@ -310,6 +310,32 @@ def test_save_reads_back_and_never_overwrites_foreign_files(served):
     assert csv.read_text(encoding="utf-8") == "the user's own file"
 
 
+def test_saves_at_once_leave_one_plan_and_saving_works_after(served):
+    """Two tabs saving at once: the files and the manifest are of one save, and the next save
+    is not refused (it was: the manifest recorded one plan's files, the folder the other's)."""
+    import threading
+
+    session, c = served
+    c.post("/api/stations", headers=H, json={"lon": session.plan.stations["S0"].lon + 0.001,
+                                             "lat": session.plan.stations["S0"].lat})  # fmt: skip
+    errors: list[BaseException] = []
+
+    def save() -> None:
+        try:
+            for _ in range(5):
+                session.save_stations()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert c.post("/api/save", headers=H).status_code == 200
+
+
 def test_save_refuses_to_write_over_an_input(tmp_path):
     path = _lattice(tmp_path)
     (tmp_path / "plan_stations.csv").write_text((tmp_path / "stations.csv").read_text())

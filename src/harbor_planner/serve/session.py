@@ -88,6 +88,9 @@ class Session:
     out_dir: Path
     lang: str = "zh"
     jobs: dict[str, OptimizeJob] = field(default_factory=dict)
+    #: One save or export at a time: two at once left the files of two plans, and the
+    #: manifest of one (every later save was then refused as not ours).
+    files_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # ------------------------------------------------------------------ optimiser
 
@@ -181,17 +184,18 @@ class Session:
         from harbor_planner._text import csv_safe
 
         paths = [self.out_dir / n for n in SERVE_STATIONS_FILES]
-        owned = self._check_writable(paths)
-        with self.plan.lock:
-            frame = self.plan.frame()
-        table = frame.drop(columns="geometry").assign(
-            lon=frame.geometry.x.round(8), lat=frame.geometry.y.round(8)
-        )
-        with atomic_path(paths[0]) as tmp:
-            csv_safe(table).to_csv(tmp, index=False, encoding="utf-8-sig")
-        with atomic_path(paths[1]) as tmp:
-            write_gpkg_layer(frame.to_crs(self.network.crs), tmp, "stations")
-        self._record(paths, owned)
+        with self.files_lock:
+            owned = self._check_writable(paths)
+            with self.plan.lock:
+                frame = self.plan.frame()
+            table = frame.drop(columns="geometry").assign(
+                lon=frame.geometry.x.round(8), lat=frame.geometry.y.round(8)
+            )
+            with atomic_path(paths[0]) as tmp:
+                csv_safe(table).to_csv(tmp, index=False, encoding="utf-8-sig")
+            with atomic_path(paths[1]) as tmp:
+                write_gpkg_layer(frame.to_crs(self.network.crs), tmp, "stations")
+            self._record(paths, owned)
         return paths
 
     def _check_writable(self, paths: list[Path]) -> dict[str, str]:
@@ -238,7 +242,8 @@ class Session:
         """The current plan as the result folder ``out_dir/result``, as ``run`` writes it."""
         from harbor_planner.serve.export import export_plan
 
-        return export_plan(self, self.out_dir / "result")
+        with self.files_lock:
+            return export_plan(self, self.out_dir / "result")
 
 
 def load_session(
