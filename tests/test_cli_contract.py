@@ -823,3 +823,25 @@ def test_utf16_without_its_byte_order_mark_is_read(tmp_path, encoding):
     check = read_stations(path, crs="gcj02")
     assert list(check.stations["name"]) == ["一号站"]
     assert "control_chars" not in set(check.problems["code"])
+
+
+def test_a_datum_named_over_two_coordinate_columns_counts(tmp_path):
+    """百度坐标 merged over 经度 | 纬度 says the file is Baidu's: stated as gcj02 it is refused
+    like a one-row 百度经度 header is."""
+    import openpyxl
+
+    from harbor_planner import read_stations
+    from harbor_planner.errors import CRSError, InputDataError
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "百度坐标", None, "状态"])
+    ws.append([None, "经度", "纬度", None])
+    ws.append(["A", 106.5565, 29.5628, "已建成"])
+    for col in ("A", "D"):
+        ws.merge_cells(f"{col}1:{col}2")
+    ws.merge_cells("B1:C1")
+    wb.save(tmp_path / "bd.xlsx")
+    with pytest.raises((CRSError, InputDataError), match=r"says the coordinates are BD-09"):
+        read_stations(tmp_path / "bd.xlsx", crs="gcj02")
+    assert len(read_stations(tmp_path / "bd.xlsx", crs="bd09").stations) == 1

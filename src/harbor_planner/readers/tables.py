@@ -25,7 +25,13 @@ import pyproj
 
 from harbor_planner._text import rows_text
 from harbor_planner.errors import InputDataError
-from harbor_planner.readers.headers import ALIAS_INDEX, COLUMN_ALIASES, column_role, norm_header
+from harbor_planner.readers.headers import (
+    ALIAS_INDEX,
+    COLUMN_ALIASES,
+    column_role,
+    header_datum,
+    norm_header,
+)
 from harbor_planner.readers.text import clean_text, has_control
 
 __all__ = [
@@ -135,7 +141,34 @@ def header_cells(rows: Sequence[Sequence[object]], h: int) -> list[object]:
     if len(named) < 2 or any(v == above[i] for i, v in enumerate(header) if v not in (None, "")):
         return header
     header += [None] * max(0, len(above) - len(header))
-    return [above[i] if v in (None, "") else v for i, v in enumerate(header)]
+    return [
+        above[i] if v in (None, "") else _with_group_datum(v, group)
+        for i, (v, group) in enumerate(zip(header, _groups(above, header), strict=True))
+    ]
+
+
+def _groups(above: list[object], header: list[object]) -> list[object]:
+    """The group label over each column of a two-row header.
+
+    A merged cell (百度坐标 over 经度 | 纬度) reaches to the right over the columns whose own
+    cell above is empty and whose header has a name.
+    """
+    out: list[object] = []
+    last: object = None
+    for v, h in zip(above, header, strict=False):
+        last = v if v not in (None, "") else (last if h not in (None, "") else None)
+        out.append(last)
+    return out
+
+
+def _with_group_datum(cell: object, group: object) -> object:
+    """``经度`` under a group named for a datum (百度坐标) reads ``百度坐标经度``."""
+    if group in (None, "") or column_role(cell) not in ("lon", "lat"):
+        return cell
+    combined = f"{group}{cell}"
+    if header_datum(cell) is not None or header_datum(combined) is None:
+        return cell
+    return combined
 
 
 def unique_headers(header: Sequence[object]) -> list[str]:
