@@ -297,6 +297,10 @@ def read_xlsx(
     return raws, problems
 
 
+#: A formula cell closed without a value (``<f>..</f><v />``, ``<f .../></c>``).
+_NO_VALUE = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+
+
 def _unsaved_formulas(
     path: Path, source: Any, names: Sequence[str]
 ) -> dict[str, list[tuple[int, int, str]]]:
@@ -307,10 +311,10 @@ def _unsaved_formulas(
     """
     import openpyxl
 
-    with zipfile.ZipFile(source) as z:
+    with zipfile.ZipFile(source) as z:  # a formula whose cell ends without a value
         parts = [n for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-        if not any(re.search(rb"<f[ >]", z.read(n)) for n in parts):
-            return {}
+        if not any(_NO_VALUE.search(z.read(n)) for n in parts):
+            return {}  # the usual case, Excel's own files: no second reading of the workbook
     if isinstance(source, io.BytesIO):
         source.seek(0)
     wb = openpyxl.load_workbook(source, read_only=True, data_only=False)
