@@ -20,13 +20,27 @@ import numpy.typing as npt
 from harbor_planner.errors import InputDataError
 from harbor_planner.settings import STATUS_SCOPE_ORDER, STATUS_VALUES, status_label
 
-__all__ = ["BUILT_SCOPE", "demand_scope", "scope_figures", "scope_label", "station_scopes"]
+__all__ = [
+    "BUILT_SCOPE",
+    "demand_scope",
+    "has_status",
+    "scope_figures",
+    "scope_label",
+    "station_scopes",
+]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 #: Scope number of the built stations (and of stations without a status).
 BUILT_SCOPE = 0
+
+
+def has_status(stations: Any) -> bool:
+    """Whether any station has a status (without one, every station counts as built)."""
+    if "status" not in getattr(stations, "columns", ()):
+        return False
+    return bool(stations["status"].astype("string").str.strip().fillna("").ne("").any())
 
 
 def station_scopes(stations: Any) -> IntArray:
@@ -158,9 +172,7 @@ def scope_figures(
         )
     # without any status given, no figure is "by built stations": every station counts as
     # built, and the figures say so rather than label them 已建成
-    given = "status" in getattr(stations, "columns", ()) and (
-        stations["status"].astype("string").str.strip().fillna("").ne("").any()
-    )
+    given = has_status(stations)
     return {
         "coverage_built_pct": entries[0]["coverage_pct"],
         "coverage_by_status": entries if given else [],

@@ -191,8 +191,8 @@ def share_population_by_district(
     Raises
     ------
     InputDataError
-        Not a building demand in floor area, a population that is not above 0, or a listed
-        district without any floor area.
+        Not a building demand in floor area, a population that is not above 0, or no listed
+        district with any floor area (one without is a warning).
 
     """
     _check_floor_area(demand)

@@ -88,7 +88,9 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
         stations = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
         _check_unique_ids(stations)
     path = sources[0][0] if len(sources) == 1 else None
-    if len(stations) and not _any_status(stations):
+    from harbor_planner.analysis.scopes import has_status
+
+    if len(stations) and not has_status(stations):
         log.warning(
             "no station of %s has a status (no 状态 column, or an empty one): every station "
             "counts as built and no figure is labelled as the built stations'; add a 状态 "
@@ -96,12 +98,6 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
             ", ".join(str(p) for p, _ in sources),
         )
     return select_status(stations, cfg.status, path=path), rejected
-
-
-def _any_status(stations: Any) -> bool:
-    if "status" not in stations.columns:
-        return False
-    return bool(stations["status"].astype("string").str.strip().fillna("").ne("").any())
 
 
 def _check_unique_ids(stations: Any) -> None:
