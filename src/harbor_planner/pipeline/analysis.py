@@ -321,14 +321,16 @@ def _with_places(repl: Any, cand: Any, net: WalkNetwork) -> Any:
     Columns ``replacement_name``, ``replacement_lon``/``_lat`` (WGS-84) and
     ``replacement_lon_gcj02``/``_lat_gcj02`` (GCJ-02, for AMap).
     """
+    import numpy as np
+    import pandas as pd
+
     from harbor_planner.optimize.naming import site_places
 
-    ids = cand["site_id"].astype(str) if "site_id" in cand else cand.index.astype(str)
-    chosen = repl["replacement_site"].dropna().astype(str).unique()
-    rows = cand[ids.isin(chosen).to_numpy()]
-    places = site_places(rows, net).set_axis(ids[ids.isin(chosen)].to_numpy())
-    places = places.add_prefix("replacement_").reindex(repl["replacement_site"].astype(str))
-    return repl.join(places.reset_index(drop=True).set_axis(repl.index))
+    ids = pd.Series(cand.get("site_id", cand.index)).astype(str).to_numpy()
+    wanted = np.isin(ids, repl["replacement_site"].dropna().astype(str).to_numpy())
+    places = site_places(cand[wanted], net).set_axis(ids[wanted]).add_prefix("replacement_")
+    by_row = places.reindex(repl["replacement_site"].astype(str)).set_axis(repl.index)
+    return repl.join(by_row)
 
 
 def map_isochrones(
