@@ -519,3 +519,59 @@ def test_cover_mode_refuses_budget_quotas_and_stages():
         with pytest.raises(InputDataError, match=r"cover mode .* does not take"):
             select_sites(cm, mode="cover", target_pct=50, **extra)
     assert select_sites(cm, mode="cover", target_pct=50).coverage_pct_after >= 50
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("solver", ["greedy", "exact"])
+def test_a_budget_that_admits_a_plan_gets_one_staged_or_not(seed, solver):
+    """Whenever some k sites fit the budget, greedy, exact and every staging find a plan.
+
+    Greedy keeps back what the sites still to place cost at least; a stage keeps back what
+    the later stages' sites cost at least (probe: a staged plan's first stage took the whole
+    budget and the second had nothing left; greedy took the dearest site and could not
+    complete).
+    """
+    cm = random_instance(seed, n_cand=9)
+    cost = cm.candidate_cost
+    k = 4
+    cheapest = float(np.sort(cost)[:k].sum())
+    for budget in (cheapest, cheapest + 1.0, cheapest + 3.0):
+
+        def afford(s, budget=budget):
+            return cost[list(s)].sum() <= budget + 1e-9
+
+        best, _ = brute_force(cm, k, feasible=afford)
+        assert best >= 0  # the k cheapest fit
+        for stages in (None, [("s1", 1), ("s2", 3)], [("s1", 3), ("s2", 1)], [("a", 2)] * 1
+                       + [("b", 1), ("c", 1)]):  # fmt: skip
+            sel = select_sites(cm, n_add=k, solver=solver, budget=budget, stages=stages)
+            assert len(sel.selected) == k and len(set(sel.selected)) == k
+            assert afford(tuple(sel.selected)), (budget, stages)
+            assert sel.objective <= best + 1e-9
+            if stages:
+                counts = pd.Series(sel.stage).value_counts()
+                assert dict(counts) == dict(stages)
+            elif solver == "exact":
+                assert sel.objective == pytest.approx(best)
+
+
+def test_a_budget_below_the_cheapest_sites_says_by_how_much():
+    cm = random_instance(1, n_cand=9)
+    least = float(np.sort(cm.candidate_cost)[:4].sum())
+    with pytest.raises(InfeasibleError, match=rf"cost {least:g} together, over the budget of "
+                       rf"{least - 1.5:g} by 1\.5"):  # fmt: skip
+        select_sites(cm, n_add=4, budget=least - 1.5)
+
+
+@pytest.mark.parametrize("reduce", [True, False])
+def test_greedy_defeated_by_spacing_lets_highs_find_the_plan(reduce):
+    """The middle site covers most but blocks both ends: greedy alone places 1 of 2."""
+    covers = np.array([[1, 1, 0], [0, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 0], [0, 0, 1]], bool)
+    cm = CoverageMatrix.from_arrays(
+        covers, [1, 5, 1, 5, 1, 1], candidate_ids=list("abc"),
+        candidate_xy=np.array([[0, 0], [150, 0], [300, 0]], float),
+    )  # fmt: skip
+    sel = select_sites(cm, n_add=2, solver="greedy", min_spacing_m=200, reduce=reduce)
+    assert sorted(sel.site_ids) == ["a", "c"] and sel.objective == 4
+    with pytest.raises(InfeasibleError, match=r"no plan of 3|HiGHS proved"):
+        select_sites(cm, n_add=3, solver="greedy", min_spacing_m=200, reduce=reduce)

@@ -15,7 +15,9 @@ already reduced by :func:`~harbor_planner.optimize.reduce.reduce_rows`) and
    the ineligible ones, and merges rows again;
 3. runs lazy greedy, then the swap local search (:func:`~harbor_planner.optimize.improve.
    swap_search`), then the Lagrangian bound (:func:`~harbor_planner.optimize.lagrange.
-   lagrangian_bound`), whose inner plans may improve the plan further;
+   lagrangian_bound`), whose inner plans may improve the plan further; when greedy cannot
+   place every site (spacing or a tight budget can defeat it), HiGHS searches for a plan
+   with either solver (``info["greedy"]`` says so);
 4. ``exact``: unless the gap is already within ``mip_gap``, fixes to 0 the candidates whose
    Lagrangian bound with the site forced in is below the best plan (none of them can be in a
    better plan), and gives HiGHS the remaining model, warm-started from the best plan. The
@@ -322,12 +324,10 @@ def _heuristic(
     """Greedy, swaps and the Lagrangian bound on the shrunk problem."""
     swap_s, lag_s = _budgets(solver, reproducible, info)
     t0 = time.perf_counter()
-    try:
-        sol = greedy_mclp(small, n_add)
-    except InfeasibleError:
-        if solver != "exact":
-            raise
-        info["greedy"] = "no plan (rules too tight for greedy)"
+    sol = greedy_mclp(small, n_add, partial=True)
+    if len(sol.selected) < n_add:  # spacing or a tight budget can defeat greedy: HiGHS decides
+        info["greedy"] = f"placed {len(sol.selected)} of {n_add}: HiGHS searched"
+        info["greedy_placed"] = len(sol.selected)
         return None, None
     info["greedy_objective"] = round(sol.objective, 6)
     t1 = time.perf_counter()
@@ -397,9 +397,18 @@ def _solve_one(
     sol, lag = _heuristic(small, n_add, solver, mip_gap, info, reproducible)
     open_gap = sol is None or sol.gap > mip_gap
     open_gap = open_gap or (sol.gap > 1e-9 and small.n_candidates <= EXACT_SMALL_COLUMNS)
-    if solver == "exact" and open_gap:
-        sol = _exact(small, n_add, sol, lag, max(deadline - time.perf_counter(), 1.0), mip_gap,
-                     info)  # fmt: skip
+    if sol is None or (solver == "exact" and open_gap):
+        try:
+            sol = _exact(small, n_add, sol, lag, max(deadline - time.perf_counter(), 1.0),
+                         mip_gap, info)  # fmt: skip
+        except InfeasibleError as e:
+            if sol is not None:
+                raise
+            raise InfeasibleError(
+                f"only {info['greedy_placed']} of the {n_add} requested sites could be placed "
+                f"by greedy under the rules ({small.rules()}), and HiGHS proved that no plan "
+                f"of {n_add} exists; relax them or ask for fewer sites"
+            ) from e
     elif solver == "exact":  # the bound already meets mip_gap: HiGHS is not needed
         sol = replace(sol, solver="exact", status=gap_status("optimal", sol.gap))
     assert sol is not None

@@ -24,6 +24,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.spatial import cKDTree
 
 from harbor_planner.errors import InfeasibleError, InputDataError
+from harbor_planner.optimize.budget import budget_costs, check_budget, solve_reserving
 from harbor_planner.optimize.checks import check_choice, check_numbers, check_options
 from harbor_planner.optimize.engine import solve_max_cover
 from harbor_planner.optimize.lagrange import whole_plan_bound
@@ -335,7 +336,7 @@ def select_sites(
                    mip_gap=mip_gap)  # fmt: skip
     eligible = _eligible(cm, excluded)
     conflicts, eligible = _spacing_rules(cm, eligible, min_spacing_m, spacing)
-    cost = _budget_costs(cm, eligible, budget)
+    cost = budget_costs(cm, eligible, budget)
     if mode == "cover":
         unused = [
             n
@@ -355,6 +356,7 @@ def select_sites(
         return _select_cover(cm, eligible, conflicts, target_pct, solver, time_limit_s, mip_gap, t0)
 
     stages, n_add = _stage_counts(stages, n_add, eligible)
+    check_budget(cost, eligible, budget, n_add)
     rules = _Rules(eligible=eligible, conflicts=conflicts, cost=cost, budget=budget)
     if quotas is not None:
         district, qmin, qmax, names = quota_arrays(cm, quotas, n_add, eligible)
@@ -435,20 +437,6 @@ def _line_spacing_rules(
             min_spacing_m,
         )
     return conflicts, eligible
-
-
-def _budget_costs(
-    cm: CoverageMatrix, eligible: BoolArray, budget: float | None
-) -> FloatArray | None:
-    """The candidates' costs when there is a budget (checked finite and >= 0)."""
-    if budget is None:
-        return None
-    if cm.candidate_cost is None or not np.isfinite(cm.candidate_cost[eligible]).all():
-        raise InputDataError("a budget needs a finite cost for every candidate (cost column)")
-    cost = cm.candidate_cost
-    if (cost < 0).any():
-        raise InputDataError("site costs must be >= 0")
-    return cost
 
 
 def _stage_counts(
@@ -582,10 +570,8 @@ def _solve_stage(
     try:
         sol = greedy_mclp(problem, n)
     except InfeasibleError:
-        if solver != "exact":
-            raise
         sol = None  # greedy can miss a feasible packing (spacing, budget): let HiGHS try
-    if solver == "exact":
+    if solver == "exact" or sol is None:
         exact = milp(problem, n_add=n, warm=sol, time_limit_s=time_limit_s, mip_gap=mip_gap)
         sol = _rank(problem, _better(exact, sol))
     return sol, {}
@@ -619,7 +605,8 @@ def _solve_stages(
             cover, weight, np.maximum(need - got, 0), rules, staged.chosen, last=done == n_add,
             later=n_add - done,
         )  # fmt: skip
-        sol, info = _solve_stage(problem, n, solver, time_limit_s, mip_gap, reduce, reproducible)
+        sol, info = solve_reserving(problem, n, n_add - done, lambda p, n=n: _solve_stage(
+            p, n, solver, time_limit_s, mip_gap, reduce, reproducible))  # fmt: skip
         if len(sol.selected) > n:  # never more sites than the stage has
             raise InfeasibleError(f"stage {label}: the district minimums need "
                                   f"{len(sol.selected)} sites where it has {n}")  # fmt: skip

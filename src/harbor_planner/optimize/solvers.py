@@ -88,6 +88,15 @@ class Problem:
     budget: float | None = None
     district_names: tuple[str, ...] | None = None
 
+    def rules(self) -> str:
+        """The rules that restrict the plan, named for a message."""
+        named = [
+            ("minimum spacing", self.conflicts is not None and self.conflicts.nnz > 0),
+            ("district quotas", self.quota_min is not None or self.quota_max is not None),
+            ("budget", self.budget is not None),
+        ]
+        return ", ".join(n for n, on in named if on) or "the eligible sites alone"
+
     @property
     def n_candidates(self) -> int:
         """Number of candidates."""
@@ -153,6 +162,35 @@ def _top_sum(values: FloatArray, k: int) -> float:
     return float(np.partition(values, values.size - k)[values.size - k :].sum())
 
 
+@dataclass(frozen=True)
+class _Reserve:
+    """What the sites still to place after the next one cost at least.
+
+    ``total`` is the sum of the ``k`` cheapest eligible costs, ``kth`` the largest of them and
+    ``next`` the ``k + 1``-th (``inf`` when there is none): a candidate ``j`` among the ``k``
+    cheapest (``cost[j] <= kth``) leaves ``total - cost[j] + next`` to reserve.
+    """
+
+    total: float
+    kth: float
+    next: float
+
+    def after(self, cost_j: float) -> float:
+        """The least the other sites cost once ``j`` is taken."""
+        return self.total - cost_j + self.next if cost_j <= self.kth else self.total
+
+
+def _reserve(order: IntArray, cost: FloatArray, k: int) -> _Reserve:
+    """The :class:`_Reserve` of the ``k`` cheapest of ``order`` (eligible, by rising cost)."""
+    if k <= 0:
+        return _Reserve(0.0, -np.inf, 0.0)
+    c = cost[order[: k + 1]]
+    if len(c) < k:
+        return _Reserve(np.inf, np.inf, np.inf)
+    nxt = float(c[k]) if len(c) > k else np.inf
+    return _Reserve(float(c[:k].sum()), float(c[k - 1]), nxt)
+
+
 def gap_status(status: str, gap: float) -> str:
     """``status`` with "optimal" kept only when the gap is proven closed to OPTIMAL_REL_GAP.
 
@@ -164,7 +202,9 @@ def gap_status(status: str, gap: float) -> str:
     return status
 
 
-def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> Solution:
+def greedy_mclp(
+    problem: Problem, n_add: int, *, order_only: bool = False, partial: bool = False
+) -> Solution:
     """Lazy greedy for maximal coverage with spacing, quotas and a budget.
 
     Parameters
@@ -175,6 +215,8 @@ def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> So
         Number of sites to add.
     order_only
         Rank the eligible candidates (used to order an exact solution): no bound.
+    partial
+        Return the sites placed when fewer than ``n_add`` fit the rules, instead of raising.
 
     Raises
     ------
@@ -204,6 +246,10 @@ def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> So
     gains: list[float] = []
     f = 0.0
     bound = np.inf
+    # with a budget, a site is taken only if the cheapest sites left can still complete the plan
+    by_cost = np.flatnonzero(eligible)[np.argsort(cost[eligible], kind="stable")] if use_ratio \
+        else np.zeros(0, np.int64)  # fmt: skip
+    reserve = _reserve(by_cost, cost, n_add - 1) if use_ratio else None
 
     def allowed(j: int) -> bool:
         if not eligible[j]:
@@ -219,7 +265,9 @@ def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> So
             need = np.maximum(problem.quota_min - count, 0)
             if need.sum() >= n_add - len(selected):
                 return False
-        return not (use_ratio and spent + cost[j] > problem.budget + 1e-9)
+        if reserve is None:
+            return True
+        return spent + cost[j] + reserve.after(float(cost[j])) <= problem.budget + 1e-9
 
     # the bound holds after every step; it is taken at most GREEDY_BOUND_CHECKS times
     check = max(1, -(-n_add // GREEDY_BOUND_CHECKS))
@@ -255,11 +303,12 @@ def greedy_mclp(problem: Problem, n_add: int, *, order_only: bool = False) -> So
             count[district[pick]] += 1
         if use_ratio:
             spent += float(cost[pick])
-    if len(selected) < n_add and not order_only:
+            by_cost = by_cost[eligible[by_cost]]
+            reserve = _reserve(by_cost, cost, n_add - len(selected) - 1)
+    if len(selected) < n_add and not (order_only or partial):
         raise InfeasibleError(
             f"only {len(selected)} of the {n_add} requested sites could be placed under the "
-            "constraints (minimum spacing, quotas, budget, excluded sites); relax them or ask "
-            "for fewer sites"
+            f"rules ({problem.rules()}); relax them or ask for fewer sites"
         )
     if not order_only:
         bound = min(bound, f + _top_sum(stale, n_add))
@@ -601,9 +650,10 @@ def milp(
         if warm is not None:
             log.warning("HiGHS found no solution (%s); keeping the greedy one", status)
             return warm
+        what = f"{n_add} sites" if mclp else f"a cover of {needed:g}"
         raise InfeasibleError(
-            f"the exact model has no solution ({status}): the constraints (quotas, spacing, "
-            "budget) cannot all be met"
+            f"no plan of {what} meets the rules ({problem.rules()}): HiGHS proved it "
+            f"({status}); relax them or ask for fewer sites"
         )
     chosen = np.flatnonzero(values[: problem.n_candidates] > 0.5)
     objective = _true_objective(a, problem.weight, problem.row_need(), chosen, mclp)
