@@ -375,6 +375,23 @@ def test_slower_walk_covers_less_and_compare_shows_it(tmp_path, demo_run):
         abs=1e-3,
     )
     assert delta < 0
+    # the headline (built stations), each status scope, the range and the range after
+    for run, label in ((demo_run, "4.5"), (slow, "3.2")):
+        cov = run.summary["coverage"]
+        assert overall.loc["coverage % (built stations)", label] == cov["coverage_built_pct"]
+        assert overall.loc["built stations", label] == cov["stations_by_status"]["existing"]
+        assert overall.loc["coverage % low (range)", label] == cov["coverage_range_pct"]["low"]
+        assert overall.loc["coverage % high (range)", label] == cov["coverage_range_pct"]["high"]
+        for scope in cov["coverage_by_status"][1:]:
+            row = f"coverage % ({scope['label_en']})"
+            assert overall.loc[row, label] == scope["coverage_pct"]
+    assert "coverage % (existing)" not in overall.index  # that is the built stations' row
+    after = demo_run.summary["coverage_after"]["coverage_range_pct"]
+    assert overall.loc["coverage % after low (range)", "4.5"] == after["low"]
+    assert pd.isna(overall.loc["coverage % after low (range)", "3.2"])
+    assert overall.loc["coverage % (built stations)", "Δ 3.2"] == pytest.approx(
+        slow.summary["coverage"]["coverage_built_pct"]
+        - demo_run.summary["coverage"]["coverage_built_pct"], abs=1e-3)  # fmt: skip
     n_add = demo_run.scenario.optimize.n_add
     assert overall.loc["new sites", "4.5"] == n_add and pd.isna(overall.loc["new sites", "3.2"])
     d = cmp.districts.set_index("district")

@@ -23,7 +23,6 @@ from harbor_planner.errors import InputDataError
 
 __all__ = ["Comparison", "compare_runs", "format_comparison", "write_comparison"]
 
-#: Rows of the overall table: (label, section of summary.json, key).
 FIGURES: tuple[tuple[str, str, str], ...] = (
     ("walk model", "coverage", "walk_model"),
     ("walk speed (km/h)", "coverage", "walk_speed_kmh"),
@@ -32,8 +31,12 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("demand", "coverage", "demand_kind"),
     ("demand total", "coverage", "demand_total"),
     ("stations", "coverage", "stations"),
+    ("built stations", "coverage", "stations_by_status.existing"),
     ("stations on network", "coverage", "stations_on_network"),
+    ("coverage % (built stations)", "coverage", "coverage_built_pct"),
     ("coverage %", "coverage", "coverage_pct"),
+    ("coverage % low (range)", "coverage", "coverage_range_pct.low"),
+    ("coverage % high (range)", "coverage", "coverage_range_pct.high"),
     ("circle coverage %", "coverage", "euclidean_coverage_pct"),
     ("double coverage %", "coverage", "double_coverage_pct"),
     ("median walk (min)", "coverage", "time_median_min"),
@@ -42,7 +45,15 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("solver", "optimize", "solver"),
     ("optimality gap %", "optimize", "optimality_gap"),
     ("coverage % after", "optimize", "coverage_pct_after"),
+    ("coverage % after low (range)", "coverage_after", "coverage_range_pct.low"),
+    ("coverage % after high (range)", "coverage_after", "coverage_range_pct.high"),
 )
+"""Rows of the overall table: (label, section of summary.json, key; dots go into objects).
+
+``coverage %`` is that of every station the run used; ``coverage % (built stations)`` the
+headline when the stations have statuses; each status scope of ``coverage_by_status`` (built
+with those under construction, ...) gets a row of its own after the figures' ``coverage %``.
+"""
 
 
 @dataclass(frozen=True)
@@ -148,14 +159,7 @@ def compare_runs(
     read = [_read_run(p) for p in paths]
     names = _labels(paths, labels)
 
-    rows = {}
-    for label, section, key in FIGURES:
-        values = [(s.get(section) or {}).get(key) for s, _ in read]
-        if key == "optimality_gap":  # a fraction in summary.json: in percent, as labelled
-            values = [_percent(v) for v in values]
-        if any(v is not None for v in values):
-            rows[label] = values
-    overall = pd.DataFrame.from_dict(rows, orient="index", columns=names)
+    overall = pd.DataFrame.from_dict(_figures([s for s, _ in read]), orient="index", columns=names)
     overall.index.name = "figure"
     for name in names[1:]:
         a = pd.to_numeric(overall[names[0]], errors="coerce")
@@ -181,6 +185,41 @@ def compare_runs(
     else:
         districts = pd.DataFrame({"district": []})
     return Comparison(labels=names, overall=overall.reset_index(), districts=districts)
+
+
+def _value(summary: dict[str, Any], section: str, key: str) -> Any:
+    """``summary[section][k1][k2]...`` for ``key = "k1.k2..."`` (``None`` where missing)."""
+    value: Any = summary.get(section)
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _scopes(summaries: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """One row per status scope (built, with under construction, ...) of any run."""
+    found: dict[str, dict[int, Any]] = {}
+    for i, summary in enumerate(summaries):
+        for scope in _value(summary, "coverage", "coverage_by_status") or []:
+            if not isinstance(scope, dict) or scope.get("statuses") == ["existing"]:
+                continue  # the built stations' scope is the headline's row
+            if scope.get("label_en"):
+                label = f"coverage % ({scope['label_en']})"
+                found.setdefault(label, {})[i] = scope.get("coverage_pct")
+    return {k: [v.get(i) for i in range(len(summaries))] for k, v in found.items()}
+
+
+def _figures(summaries: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The overall table's rows: label -> one value per run (rows no run has are left out)."""
+    rows: dict[str, list[Any]] = {}
+    for label, section, key in FIGURES:
+        values = [_value(s, section, key) for s in summaries]
+        if key == "optimality_gap":  # a fraction in summary.json: in percent, as labelled
+            values = [_percent(v) for v in values]
+        if any(v is not None for v in values):
+            rows[label] = values
+        if key == "coverage_pct" and section == "coverage":
+            rows.update(_scopes(summaries))
+    return rows
 
 
 def format_comparison(comparison: Comparison, *, max_districts: int = 40) -> str:
