@@ -347,6 +347,62 @@ def test_save_refuses_to_write_over_an_input(tmp_path):
     assert r.status_code == 409 and "input" in r.json()["error"]
 
 
+def test_a_file_without_statuses_is_not_labelled_built_and_saves_without_them(tmp_path):
+    """No status in the file: counted as built (as hp.coverage counts it), said so, kept so."""
+    path = _lattice(tmp_path)
+    rows = (tmp_path / "stations.csv").read_text("utf-8").splitlines()
+    cut = [",".join(r.split(",")[:2] + r.split(",")[3:]) for r in rows]  # drop the status
+    (tmp_path / "stations.csv").write_text("\n".join(cut) + "\n", encoding="utf-8")
+    session = load_session(path, out_dir=tmp_path / "plan", progress=False)
+    plan = session.plan
+    assert {s.status for s in plan.stations.values()} == {""}
+    f = plan.figures()
+    assert f["status_given"] is False
+    assert f["coverage_built_pct"] == f["coverage_pct"]  # every station counts as built
+    _offline_equal(session)
+    got = read_stations(session.save_stations()[0], crs="wgs84").stations
+    assert got["status"].isna().all()  # still no status
+    plan.update("S0", status="proposed")
+    assert plan.figures()["status_given"] is True
+    _offline_equal(session)
+    plan.update("S0", status="")
+    assert plan.figures()["status_given"] is False
+    _offline_equal(session)
+
+
+def test_an_edit_that_changes_nothing_is_no_undo_step(served):
+    session, c = served
+    plan = session.plan
+    s1 = plan.stations["S1"]
+    steps = len(plan.undo_stack)
+    for body in ({"status": s1.status}, {"lon": s1.lon, "lat": s1.lat}, {}):
+        assert c.patch("/api/stations/S1", headers=H, json=body).status_code == 200
+    plan.add_many([])
+    assert len(plan.undo_stack) == steps
+    assert c.patch("/api/stations/S1", headers=H, json={"status": "closed"}).status_code == 200
+    assert len(plan.undo_stack) == steps + 1
+
+
+def test_export_names_the_plan_it_measured(served):
+    """run.json's stations are the page's plan (saved beside), not the file first loaded."""
+    session, c = served
+    s0 = session.plan.stations["S0"]
+    c.post("/api/stations", headers=H, json={"lon": s0.lon + 0.003, "lat": s0.lat})
+    files = session.export()
+    folder = files[0].parent
+    manifest = json.loads((folder / "run.json").read_text("utf-8"))
+    stations = manifest["parameters"]["stations"]
+    saved = session.out_dir / "plan_stations.csv"
+    assert Path(stations["file"]) == saved and stations["crs"] == "wgs84"
+    assert stations["status"] is None and "serve" in manifest["stations_source"]
+    again = hp.coverage(session.network, read_stations(saved, crs="wgs84").stations,
+                        session.demand, minutes=session.scenario.coverage.minutes,
+                        max_dist_m=session.scenario.stations.max_dist_m)  # fmt: skip
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["coverage"]["coverage_pct"] == again.summary["coverage_pct"]
+    assert summary["coverage"]["coverage_pct"] == session.plan.figures()["coverage_pct"]
+
+
 def test_cli_serve_help_and_options():
     from harbor_planner.cli import main
 
@@ -419,6 +475,8 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
         page.goto(f"http://127.0.0.1:{port}/?token={TOKEN}")
         page.wait_for_selector("body[data-ready='1']", timeout=15000)
         first = page.inner_text("#coverage-pct")
+        assert page.inner_text("#coverage-label") == "步行3分钟覆盖率"  # the scenario's minutes
+        assert page.inner_text("#built-label") == "已建成站点覆盖"
         assert float(first) == session.plan.figures()["coverage_pct"]
         box = page.locator("#map").bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.3)

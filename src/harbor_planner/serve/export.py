@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 __all__ = ["export_plan"]
 
 
-def export_plan(session: Session, out_dir: Path) -> list[Path]:
+def export_plan(session: Session, out_dir: Path, *, stations_file: Path) -> list[Path]:
     """Coverage of the current plan, its range and map isochrones, written as ``run`` writes.
 
     The result folder is staged and committed whole by
@@ -25,6 +25,9 @@ def export_plan(session: Session, out_dir: Path) -> list[Path]:
         The planning session.
     out_dir
         The result folder.
+    stations_file
+        The plan's stations as saved (WGS-84 CSV): the scenario's stations in ``run.json``,
+        every status but closed (and candidate) used, as the page counts them.
 
     Returns
     -------
@@ -47,6 +50,10 @@ def export_plan(session: Session, out_dir: Path) -> list[Path]:
     )
 
     scenario = dataclasses.replace(session.scenario, optimize=None)
+    # the stations measured are the page's (placed on the map in WGS-84), not the file loaded
+    scenario = dataclasses.replace(scenario, stations=dataclasses.replace(
+        scenario.stations, file=stations_file, crs="wgs84", sheet=None, status=None,
+        accept_datum=True))  # fmt: skip
     scenario = dataclasses.replace(
         scenario, output=dataclasses.replace(scenario.output, dir=out_dir, lang=session.lang)
     )
@@ -81,6 +88,8 @@ def export_plan(session: Session, out_dir: Path) -> list[Path]:
             "parameters": scenario.to_dict(),
             "outputs": [_output_info(f) for f in staged],
             "figures": {"coverage_pct": s.coverage.summary["coverage_pct"]},
+            "stations_source": "the plan edited in harbor-planner serve, saved as "
+            f"{stations_file.name} ({len(stations)} stations)",
         }
         return folder.commit(staged, manifest)
 

@@ -90,7 +90,7 @@ class Session:
     jobs: dict[str, OptimizeJob] = field(default_factory=dict)
     #: One save or export at a time: two at once left the files of two plans, and the
     #: manifest of one (every later save was then refused as not ours).
-    files_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    files_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     # ------------------------------------------------------------------ optimiser
 
@@ -239,11 +239,17 @@ class Session:
         write_json(self.out_dir / SERVE_MANIFEST, {"harbor_planner": __version__, "files": files})
 
     def export(self) -> list[Path]:
-        """The current plan as the result folder ``out_dir/result``, as ``run`` writes it."""
+        """The current plan as the result folder ``out_dir/result``, as ``run`` writes it.
+
+        The plan's stations are saved first (:meth:`save_stations`): the result folder's
+        ``run.json`` names that file as its stations, so ``run`` with its parameters measures
+        the same plan.
+        """
         from harbor_planner.serve.export import export_plan
 
         with self.files_lock:
-            return export_plan(self, self.out_dir / "result")
+            saved = self.save_stations()
+            return export_plan(self, self.out_dir / "result", stations_file=saved[0])
 
 
 def load_session(

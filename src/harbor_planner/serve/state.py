@@ -48,7 +48,9 @@ class PlanStation:
     Attributes
     ----------
     station_id, name, status
-        Its id (unique in the plan), name and status (one of ``STATUS_VALUES``).
+        Its id (unique in the plan), name and status (one of ``STATUS_VALUES``, or ``""``
+        when the station file gives none: counted as built, as :func:`harbor_planner.coverage`
+        counts it, and saved without a status).
     lon, lat
         WGS-84 degrees.
 
@@ -227,7 +229,8 @@ class PlanState:
                 new = replace(new, status=_status(changes["status"]))
             if changes.get("name") is not None:
                 new = replace(new, name=_name(changes["name"], sid))
-            self.commit([(sid, old, new)])
+            if new != old:  # an edit that changes nothing is no step to undo
+                self.commit([(sid, old, new)])
             return new
 
     def delete(self, station_id: Any) -> None:
@@ -263,6 +266,8 @@ class PlanState:
 
     def commit(self, changes: list[Change]) -> None:
         """Apply a step of changes and put it on the undo stack (clearing redo)."""
+        if not changes:
+            return
         for sid, _, after in changes:
             self._put(sid, after)
         self.undo_stack.append(changes)
@@ -310,7 +315,7 @@ class PlanState:
         r = self.station_reach(st)
         self.walk[r.walk] += sign
         self.circle[r.circle] += sign
-        if st.status == "existing":
+        if st.status in ("existing", ""):  # no status counts as built, as in hp.coverage
             self.built[r.walk] += sign
 
     def station_reach(self, st: PlanStation) -> StationReach:
@@ -359,6 +364,9 @@ class PlanState:
             "coverage_built_pct": _pct(float(w[self.built > 0].sum()), total),
             "double_coverage_pct": _pct(float(w[self.walk >= 2].sum()), total),
             "minutes": self.minutes,
+            # without any status the built figure is that of every station (hp.coverage's
+            # rule): the page then says so instead of labelling it built
+            "status_given": any(s.status for s in self.stations.values()),
         }
 
     def by_district(self) -> list[dict[str, Any]]:
@@ -415,9 +423,10 @@ def _status(value: Any) -> str:
     """A status the page may set (``built`` is read as ``existing``)."""
     text = str(value).strip().lower()
     text = {"built": "existing"}.get(text, text)
-    if text not in SERVE_STATUSES:
+    if text not in SERVE_STATUSES and text != "":
         raise InputDataError(
-            f"unknown status {value!r}; use one of {', '.join(SERVE_STATUSES)} (built = existing)"
+            f"unknown status {value!r}; use one of {', '.join(SERVE_STATUSES)} (built = "
+            "existing) or '' (none given: counted as built)"
         )
     return text
 
@@ -446,10 +455,10 @@ def _from_frame(stations: Any) -> list[PlanStation]:
         else pd.Series([f"S{i + 1:03d}" for i in range(len(wgs))])
     )
     names = wgs.get("name", ids)
-    status = wgs["status"] if "status" in wgs else pd.Series(["existing"] * len(wgs))
+    status = wgs["status"] if "status" in wgs else pd.Series([""] * len(wgs))
     out = []
     for sid, name, st, x, y in zip(ids, names, status, wgs.geometry.x, wgs.geometry.y, strict=True):
-        text = "existing" if st is None or (isinstance(st, float) and math.isnan(st)) else str(st)
+        text = "" if st is None or (isinstance(st, float) and math.isnan(st)) else str(st)
         nm = str(name) if isinstance(name, str) and name else str(sid)
         out.append(PlanStation(str(sid), nm, text, float(x), float(y)))
     return out

@@ -2,13 +2,14 @@
 (function () {
   "use strict";
   var T = {
-    zh: { coverage: "步行15分钟覆盖率", built: "已建成站点覆盖", circles: "直线圆圈覆盖", addmode: "点击地图添加站点",
+    zh: { coverage: "步行{m}分钟覆盖率", built: "已建成站点覆盖", nostatus: "站点未注明状态，全部按已建成计", none: "未注明", circles: "直线圆圈覆盖", addmode: "点击地图添加站点",
       undo: "撤销", redo: "重做", save: "保存站点表", export: "导出结果文件夹", selected: "所选站点", delete: "删除",
       optimise: "优化选址", nsites: "新增站点数", run: "运行", accept: "采纳所选点位", districts: "各区县覆盖",
       district: "区县", demand: "需求", stations: "站点", saved: "已保存：", exported: "已导出：", running: "运行中…",
       failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", closed: "已退出",
       candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求" },
-    en: { coverage: "covered within a 15-min walk", built: "by built stations", circles: "straight-line circles",
+    en: { coverage: "covered within a {m}-min walk", built: "by built stations",
+      nostatus: "no station has a status: all counted as built", none: "no status", circles: "straight-line circles",
       addmode: "click the map to add a station", undo: "Undo", redo: "Redo", save: "Save stations", export: "Export result folder",
       selected: "Selected station", delete: "Delete", optimise: "Suggest sites", nsites: "New sites", run: "Run",
       accept: "Accept checked sites", districts: "Coverage by district", district: "District", demand: "Demand",
@@ -51,6 +52,7 @@
     var f = s.figures;
     $("coverage-pct").textContent = fmt(f.coverage_pct);
     $("built-pct").textContent = fmt(f.coverage_built_pct);
+    $("built-label").textContent = f.status_given ? t.built : t.nostatus;
     $("circles-pct").textContent = fmt(f.euclidean_coverage_pct);
     $("counts").textContent = f.stations_open + " / " + f.stations + " " + t.stations;
     $("undo").disabled = !s.can_undo; $("redo").disabled = !s.can_redo;
@@ -79,7 +81,7 @@
   }
 
   function icon(st) {
-    return L_.divIcon({ className: "", html: '<div class="hp-st ' + st.status + (st.id === selected ? " sel" : "") + '"></div>',
+    return L_.divIcon({ className: "", html: '<div class="hp-st ' + (st.status || "nostatus") + (st.id === selected ? " sel" : "") + '"></div>',
       iconSize: [14, 14], iconAnchor: [7, 7] });
   }
   function drawStations() {
@@ -161,9 +163,10 @@
       .then(function (r) {
         cfg = r[0]; demand = r[2]; t = T[cfg.lang] || T.zh; document.documentElement.lang = cfg.lang;
         document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t[el.getAttribute("data-t")] || ""; });
+        $("coverage-label").textContent = t.coverage.replace("{m}", String(+cfg.minutes));
         $("title").textContent = cfg.title || "harbor-planner";
-        ["existing", "building", "proposed", "closed"].forEach(function (s) {
-          var o = document.createElement("option"); o.value = s; o.textContent = t[s]; $("sel-status").appendChild(o);
+        ["existing", "building", "proposed", "closed", ""].forEach(function (s) {
+          var o = document.createElement("option"); o.value = s; o.textContent = t[s || "none"]; $("sel-status").appendChild(o);
         });
         cfg.solvers.forEach(function (s) { var o = document.createElement("option"); o.value = s; o.textContent = s; $("opt-solver").appendChild(o); });
         $("opt-n").value = cfg.n_sites_default;
