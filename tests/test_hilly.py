@@ -460,3 +460,34 @@ def test_walk_direction_times_the_walk_to_the_station(tmp_path, capsys):
 
     assert json.loads((out / "summary.json").read_text("utf-8"))["walk_direction"] == "to-station"
     assert "步行前往站点" in (out / "report.html").read_text("utf-8")
+
+
+def test_network_info_and_gis_layer_name_the_walk_direction(tmp_path, capsys):
+    """A to-station network says so, and its GeoPackage keeps each way's own times (u -> v)."""
+    import geopandas as gpd
+
+    osm = write_osm(
+        tmp_path / "escalator.osm",
+        [
+            (1, [(0.0, 0.0), (100.0, 0.0)], {"highway": "steps", "conveying": "forward"}),
+            (2, [(0.0, 0.0), (0.0, 150.0), (100.0, 150.0), (100.0, 0.0)], {"highway": "footway"}),
+        ],
+    )
+    layers = {}
+    for direction in ("from-station", "to-station"):
+        out = tmp_path / f"{direction}.npz"
+        gpkg = tmp_path / f"{direction}.gpkg"
+        argv = ["-q", "network", "build", str(osm), "--walk-direction", direction,
+                "--out", str(out), "--gpkg", str(gpkg)]  # fmt: skip
+        assert main(argv) == 0, capsys.readouterr().err
+        assert f"walks timed {direction.split('-')[0]} the stations ({direction})" in (
+            capsys.readouterr().out
+        )
+        assert main(["-q", "network", "info", str(out)]) == 0
+        assert f"({direction})" in capsys.readouterr().out
+        layers[direction] = gpd.read_file(gpkg, layer="edges")
+    a, b = layers["from-station"], layers["to-station"]
+    esc = a["kind"] == "escalator"
+    assert esc.any() and np.isinf(a.loc[esc, "time_bwd_s"]).all()  # up only
+    for col in ("time_fwd_s", "time_bwd_s"):
+        np.testing.assert_array_equal(a[col].to_numpy(), b[col].to_numpy())

@@ -258,11 +258,19 @@ class WalkNetwork:
         return self if model == self.walk_model else retime(self, model)
 
     def edges_gdf(self, *, crs: str | None = None) -> Any:
-        """Edges as a GeoDataFrame (in the network CRS unless ``crs`` is given)."""
+        """Edges as a GeoDataFrame (in the network CRS unless ``crs`` is given).
+
+        ``time_fwd_s`` is always the walk from ``u`` to ``v`` along the way and ``time_bwd_s``
+        the walk back, whatever the searches' direction (a ``to-station`` network searches
+        the two swapped: see :class:`~harbor_planner.network.walk.WalkModel`).
+        """
         import geopandas as gpd
 
+        edges = self.edges
+        if self.walk_model.direction == "to-station":
+            edges = edges.assign(time_fwd_s=edges["time_bwd_s"], time_bwd_s=edges["time_fwd_s"])
         gdf = gpd.GeoDataFrame(
-            self.edges.assign(
+            edges.assign(
                 kind=np.asarray(KIND_NAMES, dtype=object)[self.edges["kind"]],
                 grade_source=np.asarray(GRADE_SOURCES, dtype=object)[self.edges["grade_source"]],
             ),
@@ -338,7 +346,12 @@ class WalkNetwork:
             f"{counts['escalator']:,}; moving walkways: {counts['moving_walkway']:,}; "
             f"edges at lifts: {lifts:,}",
             f"  walk model: {m.kind} at {m.speed_kmh:g} km/h"
-            + ("; elevation from DEM" if self.has_elevation else "; no elevation"),
+            + ("; elevation from DEM" if self.has_elevation else "; no elevation")
+            + (
+                "; walks timed to the stations (to-station)"
+                if m.direction == "to-station"
+                else "; walks timed from the stations (from-station)"
+            ),  # fmt: skip
             f"  CRS: {self.crs}",
             *self.grade_lines(),
         ]
