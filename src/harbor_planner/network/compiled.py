@@ -347,11 +347,7 @@ class WalkNetwork:
             f"edges at lifts: {lifts:,}",
             f"  walk model: {m.kind} at {m.speed_kmh:g} km/h"
             + ("; elevation from DEM" if self.has_elevation else "; no elevation")
-            + (
-                "; walks timed to the stations (to-station)"
-                if m.direction == "to-station"
-                else "; walks timed from the stations (from-station)"
-            ),  # fmt: skip
+            + f"; walks timed {m.direction.split('-')[0]} the stations ({m.direction})",
             f"  CRS: {self.crs}",
             *self.grade_lines(),
         ]
