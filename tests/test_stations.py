@@ -486,3 +486,36 @@ def test_an_id_used_on_two_sheets_names_the_sheets(tmp_path):
     assert set(check.errors["message"]) == {
         "id 'A' is used on rows 站点!2, 备用!2; give each station its own id"
     }
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_units_and_note_rows_are_skipped_with_a_warning(tmp_path, suffix):
+    """A units row under the header, a note under it and a footnote are no stations."""
+    rows = [
+        ["站点名称", "经度", "纬度", "状态"],
+        [None, "（度）", "（度）", None],
+        ["填表说明：坐标为高德坐标", None, None, None],
+        ["渝中一号", 106.5712, 29.5573, "已建成"],
+        ["注释站", 106.5801, 29.5602, "在建"],  # a station named 注...: kept
+        ["渝中三号", None, None, "拟建"],  # a real station without coordinates: an error
+        [None, None, None, "注：数据截至2025年6月"],
+    ]
+    path = tmp_path / f"units{suffix}"
+    frame = pd.DataFrame(rows[1:], columns=rows[0])
+    if suffix == ".csv":
+        frame.to_csv(path, index=False, encoding="gbk")
+    else:
+        frame.to_excel(path, index=False)
+    check = read_stations(path, crs="gcj02")
+    assert check.stations["name"].tolist() == ["渝中一号", "注释站"]
+    codes = codes_by_row(check)
+    assert codes[2] == {"units_row"} and codes[3] == {"note_row"} and codes[7] == {"note_row"}
+    assert "coord_missing" in codes[6]  # still reported
+    msg = check.problems.set_index("row").loc[3, "message"]
+    assert "填表说明：坐标为高德坐标" in msg and "skipped" in msg
+    # a units row further down is data gone wrong, not skipped
+    late = pd.DataFrame([rows[3], rows[1]], columns=rows[0])
+    late.to_csv(tmp_path / "late.csv", index=False)
+    assert "units_row" not in set(
+        read_stations(tmp_path / "late.csv", crs="gcj02").problems["code"]
+    )

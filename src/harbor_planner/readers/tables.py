@@ -281,6 +281,32 @@ def clean_cells(
     return out, [problem(sheet, None, None, "warning", "control_characters", message)]
 
 
+#: A cell of a units row under the header: （度）, °, 米, 单位：度, WGS-84 ...
+_UNIT_CELL = re.compile(
+    r"^[（(\[【]?\s*(?:单位\s*[:：]?\s*)?(?:度|°|度分秒|米|m|km|公里|千米|个|人|人次|元|万元|"
+    r"平方米|㎡|m2|m²|deg|degrees?|decimal degrees|wgs-?84|gcj-?02|bd-?09|小数|十进制)\s*"
+    r"[)）\]】]?$",
+    re.IGNORECASE,
+)
+#: The one cell of a note row: 注：..., 填表说明：..., 数据来源：..., Note: ...
+_NOTE_CELL = re.compile(
+    r"^\s*(?:注|说明|备注|填表说明|填报说明|注意|注意事项|数据来源|资料来源|制表|制表人|填表人|"
+    r"审核人?|note|notes|remarks?|source)\s*[0-9一二三四五六七八九十]*\s*[:：.、]",
+    re.IGNORECASE,
+)
+
+
+def note_row(vals: Sequence[object], *, under_header: bool) -> str | None:
+    """``"note"`` for a row of one note cell, ``"units"`` for a units row (only right under
+    the header), else ``None``: such rows are no stations and are skipped with a warning."""
+    cells = [str(v).strip() for v in vals if v is not None and str(v).strip()]
+    if len(cells) == 1 and _NOTE_CELL.match(cells[0]):
+        return "note"
+    if under_header and cells and all(_UNIT_CELL.match(c) for c in cells):
+        return "units"
+    return None
+
+
 def table_from_rows(
     rows: list[list[object]], line_numbers: list[int], sheet: str | None, path: Path
 ) -> tuple[RawTable, list[dict[str, Any]]]:
@@ -295,11 +321,20 @@ def table_from_rows(
     h = header_index(rows)
     header = unique_headers(header_cells(rows, h))
     width = len(header)
-    body, numbers = [], []
+    body, numbers, skipped = [], [], []
     for r, n in zip(rows[h + 1 :], line_numbers[h + 1 :], strict=True):
         vals = list(r)
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals):
             continue  # blank line
+        kind = note_row(vals, under_header=not body and not skipped)
+        if kind is not None:
+            skipped.append(n)
+            note = next(str(v).strip() for v in vals if v is not None and str(v).strip())
+            note = note if len(note) <= 30 else note[:29] + "…"
+            what = "the units of the columns" if kind == "units" else f"a note ({note})"
+            problems.append(problem(sheet, n, None, "warning", f"{kind}_row",
+                                    f"{what}, not a station: skipped"))  # fmt: skip
+            continue
         extra = [v for v in vals[width:] if v not in (None, "")]
         if extra:
             problems.append(
