@@ -575,3 +575,34 @@ def test_greedy_defeated_by_spacing_lets_highs_find_the_plan(reduce):
     assert sorted(sel.site_ids) == ["a", "c"] and sel.objective == 4
     with pytest.raises(InfeasibleError, match=r"no plan of 3|HiGHS proved"):
         select_sites(cm, n_add=3, solver="greedy", min_spacing_m=200, reduce=reduce)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_bound_prices_a_budget_and_stays_valid(seed):
+    """Greedy's proven bound holds against brute force under a budget and is tighter than
+    the bound that ignores the budget (the Lagrangian bound prices the budget row)."""
+    cm = random_instance(seed, n_dem=60, n_cand=11, density=0.25)
+    cost = cm.candidate_cost
+    k = 4
+    loose = select_sites(cm, n_add=k, solver="greedy").bound
+    for budget in (float(np.sort(cost)[:k].sum()) + extra for extra in (0.0, 1.0, 2.0)):
+        best, _ = brute_force(cm, k, feasible=lambda s, b=budget: cost[list(s)].sum() <= b)
+        for stages in (None, [("a", 2), ("b", 2)]):
+            sel = select_sites(cm, n_add=k, solver="greedy", budget=budget, stages=stages)
+            assert sel.bound >= best - 1e-9 >= sel.objective - 1e-9
+            assert sel.bound <= loose + 1e-9
+
+
+def test_a_budget_that_rules_out_the_best_sites_tightens_the_bound():
+    """Three sites of 10 rows at cost 10, three of 1 row at cost 1, a budget of 2: the best
+    plan covers 2 rows; the bound without the budget said 20."""
+    covers = np.zeros((33, 6), dtype=bool)
+    for j in range(3):
+        covers[10 * j : 10 * j + 10, j] = True
+        covers[30 + j, 3 + j] = True
+    cm = CoverageMatrix.from_arrays(covers, np.ones(33), candidate_cost=[10.0] * 3 + [1.0] * 3)
+    for solver in ("greedy", "exact"):
+        sel = select_sites(cm, n_add=2, solver=solver, budget=2.0)
+        assert sel.objective == 2
+        assert 2 - 1e-9 <= sel.bound < 2.5, sel.bound
+    assert select_sites(cm, n_add=2, solver="greedy").bound == pytest.approx(20)

@@ -8,8 +8,9 @@ objective with multipliers ``u_i >= 0`` gives, for every ``u``, an upper bound o
     L(u) = sum_i need_i * max(0, w_i - u_i) + max_{x feasible} sum_j c_j x_j,  c = A^T u
 
 The inner maximum is the ``p`` largest ``c_j`` (with quotas: the ``min_d`` best of each
-district first, then the best of the rest within each ``max_d``). Spacing rules and budgets
-are left out of the inner problem: the bound is then weaker but still valid. ``L`` is
+district first, then the best of the rest within each ``max_d``). Spacing rules are left out
+of the inner problem (the bound is then weaker but still valid); a budget is priced in at the
+end, at the best multipliers (:func:`_with_budget`). ``L`` is
 minimised over ``0 <= u <= w`` by projected, deflected subgradient steps (0.7 times
 the last direction added) of Polyak's length towards the best objective known; every inner solution
 is also a plan, scored and kept when better (Lagrangian heuristic; only when spacing and
@@ -211,12 +212,18 @@ def lagrangian_bound(
     theta, stall, steps = _THETA0, 0, 0
     prev = np.zeros_like(u)  # the last direction (deflected subgradient)
     timed_out = False
+    # a budget is priced by one more multiplier, mu, on the budget row
+    cost = None if problem.budget is None or problem.cost is None else problem.cost
+    mu = 0.0
     for k in range(1, iterations + 1):
         steps = k
         c = np.asarray(at @ u.astype(np.float32), dtype=np.float64)
-        x = top_choice(c, n_add, problem.eligible, *quotas)
+        v = c if cost is None else c - mu * cost
+        x = top_choice(v, n_add, problem.eligible, *quotas)
         open_row = u < w
-        val = float((need * np.maximum(w - u, 0.0)).sum() + c[x].sum())
+        val = float((need * np.maximum(w - u, 0.0)).sum() + v[x].sum())
+        if cost is not None:
+            val += mu * float(problem.budget)
         if val < best_l - 1e-12 * max(1.0, abs(val)):
             best_l, best_u, stall = val, u.copy(), 0
         else:
@@ -235,15 +242,17 @@ def lagrangian_bound(
         g = _hits(a, x) - need * open_row
         g = g + _DEFLECT * prev
         prev = g
-        norm = float(g @ g)
+        g_mu = 0.0 if cost is None else float(problem.budget) - float(cost[x].sum())
+        norm = float(g @ g) + g_mu * g_mu
         if norm <= 0:
             break
         step = theta * max(val - lb, 1e-9 * max(1.0, lb)) / norm
         u = np.clip(u - step * g, 0.0, w)
+        mu = max(0.0, mu - step * g_mu)
     c64 = _values64(at, best_u)
     x = top_choice(c64, n_add, problem.eligible, *quotas)
     row_part = float((need * np.maximum(w - best_u, 0.0)).sum())
-    bound = row_part + float(c64[x].sum())
+    bound = row_part + min(float(c64[x].sum()), _with_budget(problem, n_add, c64))
     log.info(
         "Lagrangian bound %.6g after %d steps (%.2f s); best plan %.6g",
         bound,
@@ -262,6 +271,42 @@ def lagrangian_bound(
     )
 
 
+def _with_budget(problem: Problem, n_add: int, values: FloatArray, steps: int = 60) -> float:
+    """The inner maximum with the budget priced in (``inf`` without a budget).
+
+    That is ``min over mu >= 0`` of ``mu * budget + max_x sum_j (values_j - mu * cost_j) x_j``.
+    Every ``mu`` gives a valid bound (weak duality on the budget row); the function is convex
+    in ``mu``, minimised by golden-section search over ``[0, max value / cost]``.
+    """
+    if problem.budget is None or problem.cost is None:
+        return np.inf
+    cost = np.asarray(problem.cost, dtype=np.float64)
+    quotas = (problem.district, problem.quota_min, problem.quota_max)
+
+    def at(mu: float) -> float:
+        v = values - mu * cost
+        return mu * float(problem.budget) + float(v[top_choice(v, n_add, problem.eligible,
+                                                               *quotas)].sum())  # fmt: skip
+
+    pos = problem.eligible & (cost > 0)
+    hi = float((np.maximum(values[pos], 0.0) / cost[pos]).max()) if pos.any() else 0.0
+    lo, ratio = 0.0, (np.sqrt(5.0) - 1.0) / 2.0
+    a, b = hi - ratio * (hi - lo), lo + ratio * (hi - lo)
+    fa, fb = at(a), at(b)
+    best = min(at(0.0), at(hi), fa, fb)
+    for _ in range(steps):
+        if fa <= fb:
+            hi, b, fb = b, a, fa
+            a = hi - ratio * (hi - lo)
+            fa = at(a)
+        else:
+            lo, a, fa = a, b, fb
+            b = lo + ratio * (hi - lo)
+            fb = at(b)
+        best = min(best, fa, fb)
+    return best
+
+
 def whole_plan_bound(
     problem: Problem,
     n_add: int,
@@ -274,7 +319,7 @@ def whole_plan_bound(
 
     A stage's bound holds given the stages before it. The staged plan is also one plan of
     ``n_add`` sites under the same rules, so the Lagrangian bound of that one-shot problem
-    (spacing and budget relaxed, which only raises it) bounds it: the gap then says how far
+    (spacing relaxed, which only raises it; a budget priced in) bounds it: the gap then says how far
     the roll-out is from the best ``n_add`` sites chosen together. The subgradient steps run
     to a 0.01 % gap, ``LAGRANGE_ITERATIONS`` or ``time_s``, whichever comes first.
 

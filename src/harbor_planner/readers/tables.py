@@ -297,8 +297,11 @@ _NOTE_CELL = re.compile(
 
 
 def note_row(vals: Sequence[object], *, under_header: bool) -> str | None:
-    """``"note"`` for a row of one note cell, ``"units"`` for a units row (only right under
-    the header), else ``None``: such rows are no stations and are skipped with a warning."""
+    """What a row that is no station is: ``"note"``, ``"units"`` or ``None`` (a station row).
+
+    A note row holds one note cell; a units row (only right under the header) holds units
+    only. Both are skipped with a warning.
+    """
     cells = [str(v).strip() for v in vals if v is not None and str(v).strip()]
     if len(cells) == 1 and _NOTE_CELL.match(cells[0]):
         return "note"
