@@ -260,3 +260,30 @@ def test_yuzhong_half_converted_is_mixed(yuzhong, tmp_path, capsys):
             "--crs", "gcj02", "--out", str(tmp_path / "c")]  # fmt: skip
     code, _, err = _run(args, capsys)
     assert code == 3 and "mix datums" in err, err
+
+
+@pytest.mark.slow
+def test_yuzhong_in_wgs84_stated_so_is_not_refused(yuzhong, tmp_path, capsys):
+    """The 28 stations converted to WGS-84 and stated so: three set back 20-45 m from their
+    streets fit a shifted street by chance, two as gcj02 and one as bd09. Rows that do not
+    agree on one other datum are a warning naming them, not a refusal (probe 13B: exit 3, and
+    the message asked to shift correct rows by 500 m); ten rows in WGS-84 among GCJ-02 ones
+    (four named, three of them agreeing) are still refused."""
+    everything = _mixed_file(tmp_path / "w.csv", yuzhong["stations"], list(range(28)))
+    args = ["coverage", "--network", yuzhong["network"], "--stations", str(everything),
+            "--crs", "wgs84", "--out", str(tmp_path / "c")]  # fmt: skip
+    code, _, err = _run(args, capsys)
+    assert code == 0, err
+    from harbor_planner.network import load_network
+
+    st = read_stations(everything, crs="wgs84").stations
+    found = check_datum(st["lon_orig"], st["lat_orig"], "wgs84",
+                        load_network(yuzhong["network"]))  # fmt: skip
+    assert len(found.mixed) >= 3 and not found.error
+    assert len({m[1] for m in found.mixed}) == 2  # no one other datum fits them all
+    assert "check the rows listed on a map" in found.message
+    ten = _mixed_file(tmp_path / "m.csv", yuzhong["stations"], list(range(10)))
+    args = ["coverage", "--network", yuzhong["network"], "--stations", str(ten),
+            "--crs", "gcj02", "--out", str(tmp_path / "d")]  # fmt: skip
+    code, _, err = _run(args, capsys)
+    assert code == 3 and "mix datums" in err, err
