@@ -230,8 +230,9 @@ def _agreeing(rows: list[tuple[str, str, float, float]]) -> list[tuple[str, str,
     Rows of a file that really mixes datums fit one other datum (an AMap list pasted into a
     Baidu one); a station set back from its street fits a shifted street by chance, under
     either other datum. Counting only the agreeing rows halved the correct files refused
-    (6 -> 3 of 60 synthetic Yuzhong files of 28 stations set back 0-40 m from the streets)
-    and still caught every file with 30 % of its rows in another datum (40 of 40).
+    (6 -> 3 of 60 synthetic Yuzhong files of 28 stations set back 0-40 m from the streets);
+    of 40 files with 30 % of their rows in another datum 38 are refused (were 40), of 40 with
+    half of them all 40.
     """
     if not rows:
         return []
