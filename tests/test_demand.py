@@ -696,3 +696,45 @@ def test_bridge_written_as_zero_or_no_is_no_bridge(tmp_path):
     net = build_network(write_osm(tmp_path / "b.osm", ways), progress=False)
     off = dict(zip(net.edges["way_id"], net.edges["off_ground"], strict=True))
     assert [bool(off[i + 1]) for i in range(len(values))] == [False] * 5 + [True] * 2
+
+
+def test_a_building_crossed_by_streets_and_a_viaduct_is_left_at_ground_level(tmp_path):
+    """A 100 x 60 m building: a viaduct (bridge) crosses its middle, two ground streets cross
+    it at x = 10 and x = 80, and its inner point lies in its middle. The door is on the ground
+    street nearest that point, at the crossing nearest it, never on the viaduct, and the same
+    whatever order the ways come in (it was on the viaduct, or a corner, by the order)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from osm_files import X0, Y0, write_osm
+
+    box = [(0.0, 0.0), (100.0, 0.0), (100.0, 60.0), (0.0, 60.0)]
+    ways = [
+        (1, [(-50.0, 30.0), (150.0, 30.0)], {"highway": "primary", "bridge": "yes",
+                                            "layer": "1"}),
+        (2, [(10.0, -40.0), (10.0, 100.0)], {"highway": "residential"}),
+        (3, [(80.0, -40.0), (80.0, 100.0)], {"highway": "residential"}),
+        (4, [(-50.0, -40.0), (10.0, -40.0), (80.0, -40.0), (150.0, -40.0)],
+         {"highway": "residential"}),
+        (5, [(-50.0, -40.0), (-50.0, 30.0)], {"highway": "residential"}),
+        (6, [(150.0, -40.0), (150.0, 30.0)], {"highway": "residential"}),
+    ]  # fmt: skip
+    building = gpd.GeoDataFrame(
+        {"building": ["yes"], "building:levels": ["2"]},
+        geometry=[shapely.Polygon([(X0 + x, Y0 + y) for x, y in box])],
+        crs="EPSG:32648",
+    )
+    path = tmp_path / "b.geojson"
+    building.to_crs("EPSG:4326").to_file(path)
+    inner = shapely.point_on_surface(building.geometry.iloc[0])
+    want_x = 10.0 if abs(inner.x - X0 - 10.0) < abs(inner.x - X0 - 80.0) else 80.0
+    doors = []
+    for order in (ways, ways[::-1]):
+        net = build_network(write_osm(tmp_path / "n.osm", order), progress=False)
+        d = building_demand(path, network=net)
+        door = d.points.to_crs(net.crs).geometry.iloc[0]
+        doors.append((round(door.x - X0, 6), round(door.y - Y0, 6)))
+    assert doors[0] == doors[1]
+    x, y = doors[0]
+    assert x == pytest.approx(want_x, abs=0.01)  # on a ground street, not the viaduct (y 30)
+    assert 0 <= y <= 60 and abs(y - (inner.y - Y0)) < 0.01  # the crossing nearest the middle

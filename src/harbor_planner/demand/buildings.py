@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -21,6 +22,7 @@ from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.network.osm import is_osm_path, osm_read_error
 from harbor_planner.readers import layer_to_wgs84, read_vector
+from harbor_planner.settings import SNAP_MAX_DIST_M
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -309,18 +311,52 @@ def _door_points(footprints: Any, network: WalkNetwork | None) -> Any:
     touching point); without a network, a point inside it (``shapely.point_on_surface``).
     Coverage and the snapping distance then count from that wall, not from the middle of a
     compound whose walls may be 70 m from a street when its middle is 300 m away.
+
+    The streets are those at ground level (not bridges, tunnels or layered ways: a viaduct
+    over a building is no way out of it) when one lies within ``SNAP_MAX_DIST_M``; a footprint
+    that streets cross is left at the crossing nearest its inner point, a choice that does not
+    depend on which of the crossing streets a spatial index returns first.
     """
     inner = shapely.point_on_surface(footprints)
     if network is None or network.n_edges == 0 or len(footprints) == 0:
         return inner
-    pairs = network.edge_tree.query_nearest(footprints, all_matches=False)
-    edge = np.full(len(footprints), -1, dtype=np.int64)
-    edge[pairs[0]] = pairs[1]
-    ok = np.flatnonzero((edge >= 0) & ~shapely.is_empty(footprints))
     out = inner.copy()
+    ground = np.flatnonzero(~network.edges["off_ground"].to_numpy(bool))
+    every = np.arange(network.n_edges)
+    edge = _nearest_edges(footprints, network.edge_geometry, every, network.edge_tree)
+    if len(ground):
+        near = _nearest_edges(footprints, network.edge_geometry, ground)
+        geoms = network.edge_geometry[np.maximum(near, 0)]
+        use = (near >= 0) & (shapely.distance(footprints, geoms) <= SNAP_MAX_DIST_M)
+        edge = np.where(use, near, edge)
+    ok = np.flatnonzero((edge >= 0) & ~shapely.is_empty(footprints))
     lines = shapely.shortest_line(footprints[ok], network.edge_geometry[edge[ok]])
     out[ok] = shapely.get_point(lines, 0)
+    crossed = ok[shapely.intersects(footprints[ok], network.edge_geometry[edge[ok]])]
+    if len(crossed):
+        pieces = shapely.intersection(footprints[crossed], network.edge_geometry[edge[crossed]])
+        out[crossed] = shapely.get_point(shapely.shortest_line(pieces, inner[crossed]), 0)
     return out
+
+
+def _nearest_edges(
+    footprints: Any, geometry: Any, among: npt.NDArray[np.int64], tree: Any = None
+) -> Any:
+    """The edge (of ``among``) nearest each footprint (-1 where there is none).
+
+    Of several at the same distance (the streets crossing it), the one nearest its inner
+    point, then the lowest id. ``tree`` indexes ``geometry[among]`` (built when not given).
+    """
+    tree = shapely.STRtree(geometry[among]) if tree is None else tree
+    fi, ei = tree.query_nearest(footprints, all_matches=True)
+    edge = np.full(len(footprints), -1, dtype=np.int64)
+    if not len(fi):
+        return edge
+    d = shapely.distance(shapely.point_on_surface(footprints)[fi], geometry[among[ei]])
+    order = np.lexsort((among[ei], d, fi))  # per footprint: nearest its middle, then lowest id
+    first = np.unique(fi[order], return_index=True)[1]
+    edge[fi[order][first]] = among[ei[order][first]]
+    return edge
 
 
 def building_demand(
