@@ -664,3 +664,119 @@ def test_files_that_only_look_like_ours_are_kept(tmp_path, capsys):
     assert "or that was edited since" in capsys.readouterr().err
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
     assert {k: after[k] for k in before} == before
+
+
+# --------------------------------------------------------------------------- probe 13A
+
+
+def test_folder_lock_makes_a_second_commit_wait(tmp_path):
+    """Two runs committing into one folder take turns (probe: their files interleaved)."""
+    import threading
+
+    from harbor_planner._io import folder_lock
+
+    go, held = tmp_path / "go", tmp_path / "held"
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time, pathlib\nfrom harbor_planner._io import folder_lock\n"
+        f"with folder_lock({str(tmp_path)!r}):\n"
+        f"    pathlib.Path({str(held)!r}).touch()\n"
+        f"    while not pathlib.Path({str(go)!r}).exists(): time.sleep(0.02)\n"
+    )])  # fmt: skip
+    try:
+        while not held.exists():
+            time.sleep(0.02)
+        got = threading.Event()
+
+        def take() -> None:
+            with folder_lock(tmp_path):
+                got.set()
+
+        t = threading.Thread(target=take)
+        t.start()
+        assert not got.wait(0.5)  # the child holds the folder
+        go.touch()
+        assert got.wait(30)
+        t.join()
+    finally:
+        go.touch()
+        child.wait(30)
+
+
+def test_two_file_outputs_are_written_both_or_neither(tmp_path, monkeypatch):
+    """network build --gpkg: a failed GIS layer leaves the old network too (probe: the new
+    .npz beside the old .gpkg, and the message said nothing was changed)."""
+    import geopandas as gpd
+
+    from harbor_planner.network import build_network, save_network
+
+    net = build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
+    npz, gpkg = tmp_path / "n.npz", tmp_path / "n.gpkg"
+    save_network(net, npz, edges_gpkg=gpkg)
+    before = folder_state(tmp_path)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full)
+    with pytest.raises(OutputError, match="nothing was changed"):
+        save_network(net, npz, edges_gpkg=gpkg)
+    assert folder_state(tmp_path) == before  # no temp file either
+
+
+def test_compare_with_an_upper_case_suffix_checks_the_file_it_writes(tmp_path, capsys, old_run):
+    out = tmp_path / "speeds.CSV"
+    (tmp_path / "speeds_districts.CSV").write_text(USER_TEXT, "utf-8")
+    (tmp_path / "speeds_districts.csv").write_text(USER_TEXT, "utf-8")
+    one_line_error(capsys, main(["compare", str(old_run), str(old_run), "--labels", "a,b",
+                                 "--out", str(out)]))  # fmt: skip
+    (tmp_path / "speeds_districts.CSV").unlink()
+    assert main(["-q", "compare", str(old_run), str(old_run), "--labels", "a,b",
+                 "--out", str(out)]) == 0  # fmt: skip
+    assert (tmp_path / "speeds_districts.csv").read_text("utf-8") == USER_TEXT
+    assert "district" in (tmp_path / "speeds_districts.CSV").read_text("utf-8-sig")
+
+
+def test_isochrones_with_a_service_area_run_twice(tmp_path, capsys):
+    argv = ["-q", "isochrones", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--stations",
+            str(DEMO / "stations.csv"), "--crs", "gcj02", "--minutes", "5", "--out",
+            str(tmp_path / "iso.geojson"), "--service-area"]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    side = (tmp_path / "iso_service_area.geojson").read_text("utf-8")
+    assert '"name": "service_area"' in side and ".tmp-" not in side
+    assert main(argv) == 0, capsys.readouterr().err  # its own files: replaced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["iso.geojson", "iso_service_area.geojson"]
+
+
+def test_a_long_but_legal_output_name_is_written(tmp_path):
+    from harbor_planner._io import atomic_path
+
+    path = tmp_path / ("港" * 80 + "a" * 10 + ".csv")  # 254 bytes: the usual temp name is not
+    with atomic_path(path) as tmp:
+        tmp.write_text("x", "utf-8")
+    assert path.read_text("utf-8") == "x" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_serve_out_that_is_a_file_is_refused_before_loading(tmp_path):
+    from harbor_planner.serve.session import load_session
+
+    afile = tmp_path / "afile"
+    afile.write_text(USER_TEXT, "utf-8")
+    with pytest.raises(OutputError, match="is a file"):
+        load_session(demo_scenario_path(), out_dir=afile, progress=False)
+    assert afile.read_text("utf-8") == USER_TEXT
+
+
+def test_stations_check_refused_for_its_datum_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "checked.gpkg"
+    argv = ["-q", "stations", "check", str(DEMO / "stations.csv"), "--crs", "wgs84",
+            "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--out", str(out)]  # fmt: skip
+    err = one_line_error(capsys, main(argv))
+    assert "gcj02" in err and not out.exists()
+
+
+def test_a_full_temporary_folder_is_not_blamed_on_the_osm_file():
+    from harbor_planner.network.osm import osm_read_error
+
+    full = RuntimeError("Could not resize file: Not enough space on filesystem: No space left")
+    err = osm_read_error(Path("walk.osm.bz2"), full)
+    assert isinstance(err, OutputError) and "TMPDIR" in str(err) and "not at fault" in str(err)

@@ -523,3 +523,28 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
             context.close()
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_a_failed_save_changes_nothing_and_the_next_save_works(served, monkeypatch):
+    """The GeoPackage failing (a full disk) leaves the CSV as it was: the next save is not
+    refused as a foreign file (probe 13A: half a save, then every save refused)."""
+    import harbor_planner._stable as stable
+
+    session, c = served
+    assert c.post("/api/save", headers=H).status_code == 200
+    csv = session.out_dir / "plan_stations.csv"
+    before = csv.read_bytes()
+    c.post("/api/stations", headers=H, json={"lon": session.plan.stations["S0"].lon + 0.001,
+                                             "lat": session.plan.stations["S0"].lat})  # fmt: skip
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as m:
+        m.setattr(stable, "write_gpkg_layer", full)
+        r = c.post("/api/save", headers=H)
+    assert r.status_code == 409 and "nothing was changed" in r.json()["error"]
+    assert csv.read_bytes() == before
+    assert not [p for p in session.out_dir.iterdir() if p.name.startswith(".")]
+    assert c.post("/api/save", headers=H).status_code == 200
+    assert csv.read_bytes() != before

@@ -12,7 +12,7 @@ from pathlib import Path
 from harbor_planner._safety import output_error
 from harbor_planner.errors import OutputError
 
-__all__ = ["atomic_path", "file_sha256", "jsonable"]
+__all__ = ["atomic_path", "atomic_paths", "file_sha256", "folder_lock", "jsonable"]
 
 
 @contextlib.contextmanager
@@ -36,8 +36,11 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     # keep the suffix: some writers (GDAL's GeoPackage driver) pick behaviour from it
     suffix = "".join(path.suffixes) or ".tmp"
     stem = path.name[: len(path.name) - len(suffix)] if path.suffixes else path.name
+    prefix = f".{stem}.tmp-"
+    if len(f"{prefix}XXXXXXXX{suffix}".encode()) > 255:  # a long name: the temp name fits too
+        prefix = ".hp-tmp-"
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{stem}.tmp-", suffix=suffix, dir=parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=parent)
     except OSError as exc:
         raise output_error(exc, path) from exc
     os.close(fd)
@@ -52,6 +55,39 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         raise
     finally:
         _remove_temp(tmp)
+
+
+@contextlib.contextmanager
+def atomic_paths(*paths: str | os.PathLike[str]) -> Iterator[list[Path]]:
+    """:func:`atomic_path` for several files written together: all of them or none.
+
+    Every file is written to its temporary path; they replace their targets only when the
+    block succeeds (a failure in any leaves every target as it was).
+    """
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(atomic_path(p)) for p in paths]
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (``flock`` on the folder itself: no lock file).
+
+    Another process taking the same lock waits until this one is done. Where the system has
+    no ``flock`` (Windows) or the file system refuses it, nothing is locked.
+    """
+    try:
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _remove_temp(tmp: Path) -> None:

@@ -90,6 +90,8 @@ def _gpkg(path: Path) -> bool:
 
 def _geojson(path: Path) -> bool:
     head = _head(path)
+    if re.search(r'"name"\s*:\s*"service_area"', head) is not None:  # isochrones' side file
+        return re.search(r'"properties"\s*:\s*\{\s*"minutes"', head) is not None
     named = re.search(r'"name"\s*:\s*"isochrones"', head) is not None
     return named and re.search(r'"station_id"[^{}]*"minutes"', head) is not None
 

@@ -46,7 +46,7 @@ __all__ = [
 
 
 def _cmd_isochrones(args: argparse.Namespace) -> int:
-    from harbor_planner._io import atomic_path
+    from harbor_planner._io import atomic_paths
     from harbor_planner.pipeline import (
         check_stations_datum,
         load_network,
@@ -94,19 +94,16 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
     from harbor_planner._stable import gpkg_text_clean, stable_gpkg
 
     polys = gpkg_text_clean(polys)
-    with atomic_path(args.out) as tmp, stable_gpkg():
-        polys.to_file(tmp, layer="isochrones", driver=driver)
-        if area is not None and driver == "GPKG":
-            area.to_file(tmp, layer="service_area", driver=driver)
-    written = [str(args.out)]
-    if area is not None and driver == "GeoJSON":
-        with atomic_path(side) as tmp:
-            area.to_file(tmp, driver=driver)
-        written.append(str(side))
+    beside = area is not None and driver == "GeoJSON"  # the service area in a file of its own
+    written = [args.out, side] if beside else [args.out]
+    with atomic_paths(*written) as tmps, stable_gpkg():  # both files or neither
+        polys.to_file(tmps[0], layer="isochrones", driver=driver)
+        if area is not None:
+            area.to_file(tmps[-1], layer="service_area", driver=driver)
     say(
         f"{len(polys)} isochrones ({'/'.join(f'{m:g}' for m in minutes)} min, method "
         f"{polys.attrs.get('method', args.method)}) for {polys['station_id'].nunique()} "
-        f"stations; wrote {', '.join(written)}"
+        f"stations; wrote {', '.join(map(str, written))}"
     )
     return 0
 

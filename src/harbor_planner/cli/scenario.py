@@ -66,9 +66,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from harbor_planner.cli._options import check_outputs
     from harbor_planner.outputs import FILES
     from harbor_planner.scenario import compare_runs, format_comparison, write_comparison
+    from harbor_planner.scenario.compare import districts_path
 
     out = args.out
-    side = out.with_name(out.stem + "_districts" + out.suffix)
+    side = districts_path(out)
     outputs = [out, side] if out.suffix.lower() == ".csv" else [out]
     check_outputs(outputs, [run / name for run in args.runs for name in FILES])
     if out.suffix.lower() not in (".xlsx", ".csv"):  # before the table is printed

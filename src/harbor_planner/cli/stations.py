@@ -47,13 +47,13 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
         check = merge_placement(check, placement)
     say(format_problem_table(check.problems, max_rows=args.max_problems))
     say(check.summary())
-    if args.out is not None:
-        write_station_check(check, args.out)
-        say(f"wrote {clean_text(str(args.out))} (layers: stations, rejected, problems)")
-    if args.network is not None:
+    if args.network is not None:  # a datum refused: no file of stations placed in it
         from harbor_planner.stations import check_frame_datum
 
         check_frame_datum(check.stations, net, path=args.file, accept=bool(args.accept_datum))
+    if args.out is not None:
+        write_station_check(check, args.out)
+        say(f"wrote {clean_text(str(args.out))} (layers: stations, rejected, problems)")
     if not check.ok:
         print(
             f"harbor-planner: error: {counted(len(check.errors), 'error')} in "

@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from harbor_planner._io import atomic_path
+from harbor_planner._io import atomic_paths
 from harbor_planner.coords import output_crs
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network.saved import check_saved_arrays, read_saved_arrays
@@ -540,15 +540,18 @@ def save_network(
         "text": text,
     }
     arrays["meta"] = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode(), np.uint8)
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, **arrays)
+    from harbor_planner._stable import stable_gpkg
+
+    targets = [path] if edges_gpkg is None else [path, edges_gpkg]
+    with atomic_paths(*targets) as tmps:  # the network and its GIS layer: both or neither
+        with open(tmps[0], "wb") as f:
+            np.savez(f, **arrays)
+        if edges_gpkg is not None:
+            with stable_gpkg():
+                network.edges_gdf(crs="EPSG:4326").to_file(tmps[1], layer="edges", driver="GPKG")
+                network.nodes_gdf(crs="EPSG:4326").to_file(tmps[1], layer="nodes", driver="GPKG")
     log.info("saved network (%d nodes, %d edges) to %s", network.n_nodes, network.n_edges, path)
     if edges_gpkg is not None:
-        from harbor_planner._stable import stable_gpkg
-
-        with atomic_path(edges_gpkg) as tmp, stable_gpkg():
-            network.edges_gdf(crs="EPSG:4326").to_file(tmp, layer="edges", driver="GPKG")
-            network.nodes_gdf(crs="EPSG:4326").to_file(tmp, layer="nodes", driver="GPKG")
         log.info("wrote edges and nodes to %s", edges_gpkg)
 
 

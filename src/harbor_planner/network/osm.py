@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._text import one_line
-from harbor_planner.errors import InputDataError, NetworkError
+from harbor_planner.errors import InputDataError, NetworkError, OutputError
 from harbor_planner.network._crs import metric_crs_for, to_metric
 from harbor_planner.network._ways import WAY_TAGS, RawWays
 
@@ -133,7 +133,17 @@ def osm_read_error(path: Path, exc: Exception) -> InputDataError:
             "or delete the node and read the file again",
             path=path,
         )
-    hint = "; sort it with 'osmium sort FILE -o SORTED.osm'" if "order" in str(exc) else ""
+    text = str(exc)
+    if any(k in text for k in ("No space left", "Not enough space", "File too large")):
+        import tempfile
+
+        return OutputError(
+            f"cannot stage the decompressed extract in the temporary folder "
+            f"{tempfile.gettempdir()} ({text}): the disk is full or a file-size limit applies; "
+            "free space there or point TMPDIR at a folder with room (the file is not at fault)",
+            path=path,
+        )
+    hint = "; sort it with 'osmium sort FILE -o SORTED.osm'" if "order" in text else ""
     return InputDataError(
         f"cannot read as OpenStreetMap data ({exc}); is it a complete, uncorrupted "
         f".osm/.osm.pbf file?{hint}",

@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from harbor_planner._io import file_sha256
+from harbor_planner._io import file_sha256, folder_lock
 from harbor_planner._safety import deferred_signals, output_error, refuse_overwriting_inputs
 from harbor_planner.errors import OutputError
 from harbor_planner.outputs.folder import FILES
@@ -321,19 +321,21 @@ class ResultFolder:
             raise ValueError(f"commit: not in the staging folder: {outside}")
         with self.writing() as staging:
             write_json(staging / MANIFEST_FILE, manifest)
-        owned = self.refuse_foreign(names)
-        stale = sorted(set(owned) - set(names))
-        with deferred_signals():
-            try:
-                for f in staged:
-                    os.replace(f, self.out_dir / f.name)
-                for name in stale:
-                    (self.out_dir / name).unlink(missing_ok=True)
-                os.replace(self.staging / MANIFEST_FILE, self.out_dir / MANIFEST_FILE)
-            except OSError as exc:
-                raise output_error(exc, self.out_dir) from exc
-            self._committed = True
-            shutil.rmtree(self.staging, ignore_errors=True)
+        # one commit at a time per folder: two runs into it would interleave their files
+        with folder_lock(self.out_dir):
+            owned = self.refuse_foreign(names)
+            stale = sorted(set(owned) - set(names))
+            with deferred_signals():
+                try:
+                    for f in staged:
+                        os.replace(f, self.out_dir / f.name)
+                    for name in stale:
+                        (self.out_dir / name).unlink(missing_ok=True)
+                    os.replace(self.staging / MANIFEST_FILE, self.out_dir / MANIFEST_FILE)
+                except OSError as exc:
+                    raise output_error(exc, self.out_dir) from exc
+                self._committed = True
+                shutil.rmtree(self.staging, ignore_errors=True)
         if stale:
             log.info("removed %s of an earlier run in %s", ", ".join(stale), self.out_dir)
         return [self.out_dir / n for n in (*names, MANIFEST_FILE)]

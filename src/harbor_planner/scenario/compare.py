@@ -17,11 +17,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harbor_planner._io import atomic_path
+from harbor_planner._io import atomic_paths
 from harbor_planner._text import csv_safe
 from harbor_planner.errors import InputDataError
 
-__all__ = ["Comparison", "compare_runs", "format_comparison", "write_comparison"]
+__all__ = [
+    "Comparison",
+    "compare_runs",
+    "districts_path",
+    "format_comparison",
+    "write_comparison",
+]
 
 FIGURES: tuple[tuple[str, str, str], ...] = (
     ("walk model", "coverage", "walk_model"),
@@ -271,6 +277,11 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def districts_path(path: Path) -> Path:
+    """The districts' table beside a ``.csv`` comparison (its suffix as given: ``.CSV`` too)."""
+    return path.with_name(f"{path.stem}_districts{path.suffix}")
+
+
 def write_comparison(comparison: Comparison, path: str | os.PathLike[str]) -> list[Path]:
     """Write the comparison: ``.xlsx`` (sheets overall, districts) or ``.csv``.
 
@@ -293,10 +304,9 @@ def write_comparison(comparison: Comparison, path: str | os.PathLike[str]) -> li
         sheets = {"overall": comparison.overall, "districts": comparison.districts}
         return [write_frames_xlsx(path, sheets)]
     if suffix == ".csv":
-        side = path.with_name(f"{path.stem}_districts.csv")
-        with atomic_path(path) as tmp:
-            csv_safe(comparison.overall).to_csv(tmp, index=False, encoding="utf-8-sig")
-        with atomic_path(side) as tmp:
-            csv_safe(comparison.districts).to_csv(tmp, index=False, encoding="utf-8-sig")
+        side = districts_path(path)
+        with atomic_paths(path, side) as tmps:  # both tables or neither
+            csv_safe(comparison.overall).to_csv(tmps[0], index=False, encoding="utf-8-sig")
+            csv_safe(comparison.districts).to_csv(tmps[1], index=False, encoding="utf-8-sig")
         return [path, side]
     raise InputDataError(f"{path}: expected a .xlsx or .csv file name")

@@ -179,7 +179,7 @@ class Session:
         ``station_id``, ``name``, ``status``, ``lon``, ``lat`` in WGS-84 (read it with
         ``--crs wgs84``); the GeoPackage layer ``stations`` is in the network's projected CRS.
         """
-        from harbor_planner._io import atomic_path
+        from harbor_planner._io import atomic_paths
         from harbor_planner._stable import write_gpkg_layer
         from harbor_planner._text import csv_safe
 
@@ -191,10 +191,9 @@ class Session:
             table = frame.drop(columns="geometry").assign(
                 lon=frame.geometry.x.round(8), lat=frame.geometry.y.round(8)
             )
-            with atomic_path(paths[0]) as tmp:
-                csv_safe(table).to_csv(tmp, index=False, encoding="utf-8-sig")
-            with atomic_path(paths[1]) as tmp:
-                write_gpkg_layer(frame.to_crs(self.network.crs), tmp, "stations")
+            with atomic_paths(*paths) as tmps:  # both files or neither
+                csv_safe(table).to_csv(tmps[0], index=False, encoding="utf-8-sig")
+                write_gpkg_layer(frame.to_crs(self.network.crs), tmps[1], "stations")
             self._record(paths, owned)
         return paths
 
@@ -287,6 +286,9 @@ def load_session(
     from harbor_planner.pipeline.area import load_study_area
     from harbor_planner.scenario import load_scenario
 
+    out = out_dir if out_dir is not None else Path(scenario_path).resolve().parent / SERVE_OUT_DIR
+    if Path(out).exists() and not Path(out).is_dir():  # before anything is loaded
+        raise OutputError("--out is a file, not a folder; name a folder for saved plans", path=out)
     scenario = load_scenario(scenario_path)
     scenario.check_inputs()
     stations, _ = load_stations(scenario)
@@ -308,7 +310,6 @@ def load_session(
         districts=districts,
         district_column=scenario.coverage.district_column,
     )
-    out = out_dir if out_dir is not None else Path(scenario_path).resolve().parent / SERVE_OUT_DIR
     return Session(
         scenario=scenario,
         network=network,
