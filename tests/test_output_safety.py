@@ -780,3 +780,28 @@ def test_a_full_temporary_folder_is_not_blamed_on_the_osm_file():
     full = RuntimeError("Could not resize file: Not enough space on filesystem: No space left")
     err = osm_read_error(Path("walk.osm.bz2"), full)
     assert isinstance(err, OutputError) and "TMPDIR" in str(err) and "not at fault" in str(err)
+
+
+def test_a_map_or_register_edited_since_is_not_replaced(tmp_path, capsys):
+    """A page carries its SHA-256; a register CSV with a column of the planner's is theirs."""
+    net = tmp_path / "net.npz"
+    assert main(["-q", "network", "build", str(DEMO / "yuzhong_walk.osm.bz2"),
+                 "--out", str(net)]) == 0  # fmt: skip
+    page = tmp_path / "m.html"
+    argv = ["-q", "map", "--network", str(net), "--stations", str(DEMO / "stations.csv"),
+            "--crs", "gcj02", "--out", str(page)]  # fmt: skip
+    assert main(argv) == 0 and main(argv) == 0  # its own page: replaced
+    edited = page.read_text("utf-8").replace("<body>", "<body><h1>planner notes</h1>", 1)
+    page.write_text(edited, "utf-8")
+    one_line_error(capsys, main(argv))
+    assert page.read_text("utf-8") == edited
+    register = tmp_path / "reg.csv"
+    argv = ["-q", "stations", "number", str(DEMO / "stations.csv"), "--crs", "gcj02",
+            "--out", str(register)]  # fmt: skip
+    assert main(argv) == 0 and main(argv) == 0
+    lines = register.read_text("utf-8-sig").splitlines()
+    lines[0] += ",备注"
+    lines[1] += ",与街道办确认"
+    register.write_text("\n".join(lines) + "\n", "utf-8-sig")
+    err = one_line_error(capsys, main(argv))
+    assert "备注" in err and "与街道办确认" in register.read_text("utf-8-sig")

@@ -5,7 +5,8 @@ A single-file output (``isochrones --out``, ``map --out``, ``network build --out
 recognisably one of ours, so that a planner's own GeoPackage, workbook or page of the same
 name is never lost:
 
-* ``.html``: a map page (its ``hpLayer`` script, or the generator tag);
+* ``.html``: a map page (its ``hpLayer`` script, or the generator tag) not edited since: the
+  tag carries the page's SHA-256 (:func:`seal_page`);
 * ``.xlsx``: a workbook whose creator is ``harbor-planner``, not saved again since (Excel
   and WPS record a last author and a new date);
 * ``.gpkg``: a GeoPackage holding exactly the layers of one single-file command, with a
@@ -26,7 +27,14 @@ import re
 import zipfile
 from pathlib import Path
 
-__all__ = ["GENERATOR", "OWN_GPKG_LAYERS", "run_owning", "written_by_harbor_planner"]
+__all__ = [
+    "GENERATOR",
+    "OWN_GPKG_LAYERS",
+    "SEAL_BLANK",
+    "run_owning",
+    "seal_page",
+    "written_by_harbor_planner",
+]
 
 #: The generator named in our pages and workbooks.
 GENERATOR = "harbor-planner"
@@ -50,9 +58,38 @@ def _head(path: Path, n: int = _HEAD_BYTES) -> str:
         return f.read(n).decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
+#: The seal of a page: the SHA-256 of the page with the seal blank (64 zeros).
+_SEAL = re.compile(rb'data-sha256="([0-9a-f]{64})"')
+SEAL_BLANK = "0" * 64
+
+
+def seal_page(page: str) -> str:
+    """``page`` with its seal filled in: a page edited since no longer matches it."""
+    import hashlib
+
+    data = page.encode("utf-8")
+    if f'data-sha256="{SEAL_BLANK}"'.encode() not in data:
+        return page
+    digest = hashlib.sha256(data).hexdigest()
+    return page.replace(f'data-sha256="{SEAL_BLANK}"', f'data-sha256="{digest}"', 1)
+
+
+def _sealed(path: Path) -> bool | None:
+    """Whether the page still matches its seal (``None``: a page without one)."""
+    import hashlib
+
+    data = path.read_bytes()
+    found = _SEAL.search(data[:_HEAD_BYTES])
+    if found is None:
+        return None
+    blank = data[: found.start(1)] + SEAL_BLANK.encode() + data[found.end(1) :]
+    return hashlib.sha256(blank).hexdigest() == found.group(1).decode()
+
+
 def _html(path: Path) -> bool:
     if f'name="generator" content="{GENERATOR}' in _head(path):
-        return True
+        sealed = _sealed(path)  # a page edited since it was written is the planner's now
+        return sealed is not False
     with path.open("rb") as f:  # maps written before the tag: their layer script
         chunks = iter(lambda: f.read(1 << 20), b"")
         return any(b"function hpLayer(spec)" in chunk for chunk in chunks)

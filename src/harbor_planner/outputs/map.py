@@ -52,7 +52,7 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from harbor_planner._owned import GENERATOR
+from harbor_planner._owned import GENERATOR, SEAL_BLANK, seal_page
 from harbor_planner._text import clean_text
 from harbor_planner.errors import CRSError, DependencyError, InputDataError
 from harbor_planner.outputs.labels import MAP_TEXT, map_text, status_text
@@ -367,7 +367,10 @@ def _new_map(title: str | None) -> Any:
     m.default_css = []
     fig = m.get_root()
     el = element_classes()["Element"]
-    fig.header.add_child(el(f'<meta name="generator" content="{GENERATOR}">'), name="harbor_gen")
+    fig.header.add_child(  # the seal: the page's SHA-256, filled in when it is saved
+        el(f'<meta name="generator" content="{GENERATOR}" data-sha256="{SEAL_BLANK}">'),
+        name="harbor_gen",
+    )
     fig.header.add_child(
         el(f"<style>{script_safe(leaflet_css())}</style>"), name="harbor_leaflet_css"
     )
@@ -685,7 +688,7 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> int:
 
     path = Path(path)
     seed_element_ids(m)
-    page = clean_text(m.get_root().render())
+    page = seal_page(clean_text(m.get_root().render()))
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     size = path.stat().st_size

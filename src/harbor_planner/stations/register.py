@@ -221,6 +221,25 @@ def register_table(numbered: Any) -> pd.DataFrame:
     return table[first + [c for c in table.columns if c not in first]].replace({np.nan: None})
 
 
+def _refuse_added_columns(path: Path, columns: list[str]) -> None:
+    """An existing register CSV with columns this one lacks was edited (a planner's 备注)."""
+    import csv
+
+    from harbor_planner.errors import OutputError
+
+    if not path.is_file():
+        return
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
+        header = next(csv.reader(f), [])
+    added = [c for c in header if c and c not in columns]
+    if added:
+        raise OutputError(
+            f"holds columns this register does not ({', '.join(added[:5])}): edited since "
+            "it was written, so it is left as it is; choose another --out, or move it away",
+            path=path,
+        )
+
+
 def write_register(
     table: pd.DataFrame, path: str | os.PathLike[str], *, geometry: Any = None
 ) -> Path:
@@ -260,6 +279,7 @@ def write_register(
     if suffix == ".xlsx":
         return write_frames_xlsx(path, {"register": table})
     if suffix == ".csv":
+        _refuse_added_columns(path, list(table.columns))
         with atomic_path(path) as tmp:
             csv_safe(table).to_csv(tmp, index=False, encoding="utf-8-sig")
         return path
