@@ -464,9 +464,25 @@ def test_cli_check_with_network(capsys, tmp_path):
     )
     captured = capsys.readouterr()
     text = captured.out
-    # the datum guard: an error (exit 3) naming gcj02, after the table and the file
+    # the datum guard: an error (exit 3) naming gcj02, after the table; no file of stations
+    # placed in the refused datum (it is written with --accept-datum)
     assert code == 3 and "as gcj02" in captured.err
     assert "datum_shift_suspected" in text and "--crs gcj02" in text
+    assert not out.exists()
+    argv = [
+        "--no-progress",
+        "stations",
+        "check",
+        str(YUZHONG / "stations_illustrative_gbk.csv"),
+        "--crs",
+        "wgs84",
+        "--network",
+        str(osm),
+        "--out",
+        str(out),
+        "--accept-datum",
+    ]
+    assert main(argv) == 0
     st = gpd.read_file(out, layer="stations")
     assert {"snap_dist_m", "on_network"} <= set(st.columns)
 
