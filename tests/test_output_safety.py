@@ -805,3 +805,22 @@ def test_a_map_or_register_edited_since_is_not_replaced(tmp_path, capsys):
     register.write_text("\n".join(lines) + "\n", "utf-8-sig")
     err = one_line_error(capsys, main(argv))
     assert "备注" in err and "与街道办确认" in register.read_text("utf-8-sig")
+
+
+def test_temporary_files_of_a_killed_write_are_removed_by_the_next(tmp_path):
+    """A SIGKILL mid-write leaves `.n.tmp-XXXXXXXX.gpkg` (and its journal): the next write of
+    that output removes them once they are an hour old; fresh ones and other files stay."""
+    from harbor_planner._io import STALE_TEMP_S, atomic_path
+
+    old = [tmp_path / ".n.tmp-ab12cd34.gpkg", tmp_path / ".n.tmp-ab12cd34.gpkg-journal"]
+    keep = [tmp_path / ".n.tmp-zz99yy88.gpkg", tmp_path / ".n.tmp-mynotes1x.gpkg",
+            tmp_path / ".other.tmp-ab12cd34.gpkg", tmp_path / "n.tmp-ab12cd34.gpkg"]  # fmt: skip
+    for p in old + keep:
+        p.write_text(USER_TEXT, "utf-8")
+    past = time.time() - STALE_TEMP_S - 60
+    for p in [*old, *keep[1:]]:
+        os.utime(p, (past, past))
+    with atomic_path(tmp_path / "n.gpkg") as tmp:
+        tmp.write_text("x", "utf-8")
+    assert not any(p.exists() for p in old)
+    assert all(p.read_text("utf-8") == USER_TEXT for p in keep)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +41,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     prefix = f".{stem}.tmp-"
     if len(f"{prefix}XXXXXXXX{suffix}".encode()) > 255:  # a long name: the temp name fits too
         prefix = ".hp-tmp-"
+    _remove_stale_temps(parent, prefix, suffix)
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=parent)
     except OSError as exc:
@@ -88,6 +91,28 @@ def folder_lock(folder: str | os.PathLike[str]) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+#: A temporary file of ours older than this was left by a killed writer (SIGKILL, power cut).
+STALE_TEMP_S = 3600.0
+
+
+def _remove_stale_temps(parent: Path, prefix: str, suffix: str) -> None:
+    """Remove the temporary files an earlier, killed write of this output left behind.
+
+    Only names of our own making (``prefix``, 8 random characters, ``suffix``; SQLite's
+    ``-journal``/``-wal``/``-shm`` beside them) and only when older than ``STALE_TEMP_S``: a
+    write still running elsewhere keeps its file.
+    """
+    pattern = re.compile(re.escape(prefix) + r"[A-Za-z0-9_]{8}" + re.escape(suffix)
+                         + r"(-journal|-wal|-shm)?$")  # fmt: skip
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(parent):
+            if pattern.match(entry.name) and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    if now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMP_S:
+                        os.unlink(entry.path)
 
 
 def _remove_temp(tmp: Path) -> None:
