@@ -535,3 +535,26 @@ def test_units_and_note_rows_are_skipped_with_a_warning(tmp_path, suffix):
     assert "units_row" not in set(
         read_stations(tmp_path / "late.csv", crs="gcj02").problems["code"]
     )
+
+
+def test_apostrophes_never_quote_and_separators_survive_a_title_line(tmp_path):
+    """Phone numbers as '138... and an English possessive: 7 rows stay 7 (probe 13C: the
+    sniffer took ' for the quote and merged them into 3, silently); a semicolon or tab file
+    under a title line without separators is read by its own separator."""
+    rows = ["编号,名称,英文名,经度,纬度,状态,联系电话"]
+    names = ["Jiefangbei", "Couriers' Harbour", "Daping", "Drivers'", "Lianglukou", "x", "y"]
+    for i, en in enumerate(names):
+        rows.append(f"S{i},港湾{i},{en},{106.53 + i * 0.004:.6f},29.55,已建成,'1380000000{i}")
+    (tmp_path / "phone.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    s = read_stations(tmp_path / "phone.csv", crs="gcj02").stations
+    assert s["station_id"].tolist() == [f"S{i}" for i in range(7)]
+    assert s.geometry.x.is_monotonic_increasing
+    for sep in (";", "\t"):
+        text = "渝中区 示意站点\n" + "\n".join(
+            sep.join(["编号", "名称", "经度", "纬度"]) if i == 0
+            else sep.join([f"S{i}", f"站{i}", f"{106.53 + i * 0.004:.6f}", "29.55"])
+            for i in range(4)
+        ) + "\n"  # fmt: skip
+        (tmp_path / "sep.csv").write_text(text, encoding="utf-8")
+        check = read_stations(tmp_path / "sep.csv", crs="gcj02")
+        assert check.stations["station_id"].tolist() == ["S1", "S2", "S3"], sep

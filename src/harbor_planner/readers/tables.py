@@ -372,15 +372,9 @@ def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dic
     hint = re.match(r"sep=(.)\r?\n", text)  # Excel's separator line: "sep=;"
     if hint:
         text, start = text[hint.end() :], 2
-    sample = text[:8192]
-    dialect: type[csv.Dialect] | csv.Dialect
-    if hint:
-        dialect = _with_delimiter(hint.group(1))
-    else:
-        try:
-            dialect = csv.Sniffer().sniff(sample, ",;\t|")
-        except csv.Error:
-            dialect = csv.excel
+    # the quote is always '"' (Excel's): a sniffed quote character could be an apostrophe
+    # ('13800000001 ... Drivers'), which merged rows silently
+    dialect = _with_delimiter(hint.group(1) if hint else _delimiter(text[:65536]))
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     rows: list[list[object]] = []
     numbers: list[int] = []
@@ -395,6 +389,30 @@ def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dic
     log.debug("%s: read %d lines as %s CSV", path, len(rows), enc)
     raw, problems = table_from_rows(rows, numbers, None, path)
     return [raw], problems
+
+
+def _delimiter(sample: str) -> str:
+    """The separator of a CSV sample: the one that splits its lines into equal rows.
+
+    Comma, semicolon, tab and bar are tried with Excel's quoting; the one giving the most
+    lines of the same number (two or more) of fields wins, a row naming both coordinates
+    deciding first (a title line without separators does not count), comma on a tie.
+    """
+    lines = sample.splitlines()[:40]
+    if len(sample) >= 65536 and len(lines) > 1:
+        lines = lines[:-1]  # the last line may be cut
+    best, best_key = ",", (False, 0, 0)
+    for delim in ",;\t|":
+        rows = list(csv.reader(lines, delimiter=delim, quotechar='"'))
+        widths = [len(r) for r in rows if len(r) >= 2]
+        if not widths:
+            continue
+        common = max(set(widths), key=widths.count)
+        named = any({"lon", "lat"} <= {column_role(c) for c in r} for r in rows)
+        key = (named, widths.count(common), common)
+        if key > best_key:
+            best, best_key = delim, key
+    return best
 
 
 def _with_delimiter(delimiter: str) -> type[csv.Dialect]:
