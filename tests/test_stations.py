@@ -558,3 +558,30 @@ def test_apostrophes_never_quote_and_separators_survive_a_title_line(tmp_path):
         (tmp_path / "sep.csv").write_text(text, encoding="utf-8")
         check = read_stations(tmp_path / "sep.csv", crs="gcj02")
         assert check.stations["station_id"].tolist() == ["S1", "S2", "S3"], sep
+
+
+def test_merged_status_cells_give_every_row_their_status(tmp_path):
+    """状态 在建 merged over three rows: all three are under construction, not "no status"
+    counted as built (probe 13C: the built headline 41.1 % -> 55.4 %)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "名称", "经度", "纬度", "状态"])
+    for i in range(6):
+        ws.append(
+            [
+                f"S{i}",
+                f"站{i}",
+                106.53 + i * 0.004,
+                29.55,
+                "已建成" if i < 2 else ("在建" if i == 2 else ("拟建" if i == 5 else None)),
+            ]
+        )
+    ws.merge_cells("E4:E6")  # 在建 over S2-S4
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    check = read_stations(path, crs="gcj02")
+    assert check.stations["status"].tolist() == ["existing"] * 2 + ["building"] * 3 + ["proposed"]
+    merged = check.problems[check.problems["code"] == "merged_cells"]
+    assert merged["row"].tolist() == [4] and "在建" in merged["message"].iloc[0]

@@ -24,7 +24,14 @@ from typing import Any
 from harbor_planner import settings
 from harbor_planner.errors import InputDataError
 from harbor_planner.readers.headers import column_role
-from harbor_planner.readers.tables import RawTable, file_kind, problem, read_csv, table_from_rows
+from harbor_planner.readers.tables import (
+    RawTable,
+    file_kind,
+    header_index,
+    problem,
+    read_csv,
+    table_from_rows,
+)
 
 __all__ = ["check_workbook_parts", "display_number", "read_table_file", "read_xlsx"]
 
@@ -269,6 +276,7 @@ def read_xlsx(
         for name in wanted:
             rows, numbers = _sheet_rows(wb[name], name, path)
             problems.extend(_formula_problems(name, formulas.get(name, []), rows, numbers))
+            problems.extend(_fill_merged(rows, numbers, _merged_ranges(source, wb[name]), name))
             raw, probs = table_from_rows(rows, numbers, name, path)
             canon = {column_role(c) for c in raw.frame.columns}
             if not {"lon", "lat"} <= canon and not explicit:
@@ -295,6 +303,72 @@ def read_xlsx(
             path=path,
         )
     return raws, problems
+
+
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
+
+
+def _merged_ranges(source: Any, ws: Any) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a sheet: ``(first_row, last_row, first_col, last_col)``, 1-based.
+
+    Read from the sheet's XML (openpyxl's read-only sheets do not expose them).
+    """
+    from openpyxl.utils import column_index_from_string
+
+    part = getattr(ws, "_worksheet_path", None)
+    if part is None:
+        return []
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    try:
+        with zipfile.ZipFile(source) as z:
+            data = z.read(part.lstrip("/"))
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return []
+    at = data.rfind(b"<mergeCells")
+    if at < 0:
+        return []
+    return [
+        (int(r1), int(r2), column_index_from_string(c1.decode()),
+         column_index_from_string(c2.decode()))
+        for c1, r1, c2, r2 in _MERGE.findall(data[at:])
+    ]  # fmt: skip
+
+
+def _fill_merged(
+    rows: list[list[object]],
+    numbers: list[int],
+    ranges: list[tuple[int, int, int, int]],
+    sheet: str,
+) -> list[dict[str, Any]]:
+    """Give every row of a merged cell below the header its value (状态 在建 over 3 rows).
+
+    Only the top-left cell of a merged range holds its value; the rows below it would read
+    as empty (no status: counted as built). A warning names each range filled in.
+    """
+    if not rows or not ranges:
+        return []
+    header_row = numbers[header_index(rows)]
+    index = {n: i for i, n in enumerate(numbers)}
+    out = []
+    for r1, r2, c1, c2 in ranges:
+        if r1 <= header_row or r2 <= r1 or r1 not in index:
+            continue
+        top = rows[index[r1]]
+        value = top[c1 - 1] if c1 - 1 < len(top) else None
+        if value in (None, ""):
+            continue
+        for n in range(r1, r2 + 1):
+            if n not in index:
+                continue
+            row = rows[index[n]]
+            row.extend([None] * max(0, c2 - len(row)))
+            for c in range(c1 - 1, c2):
+                row[c] = value
+        out.append(problem(sheet, r1, None, "warning", "merged_cells",
+                           f"rows {r1}-{r2}: one merged cell ({str(value)[:30]}), read into "
+                           "each of its rows"))  # fmt: skip
+    return out
 
 
 #: A formula cell closed without a value (``<f>..</f><v />``, ``<f .../></c>``).
