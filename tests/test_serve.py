@@ -548,3 +548,42 @@ def test_a_failed_save_changes_nothing_and_the_next_save_works(served, monkeypat
     assert not [p for p in session.out_dir.iterdir() if p.name.startswith(".")]
     assert c.post("/api/save", headers=H).status_code == 200
     assert csv.read_bytes() != before
+
+
+def test_any_station_id_can_be_edited_from_the_page(tmp_path):
+    """Ids with '/' or made of dots (YZ/001, ..): the page sends them in the query (probe 13C:
+    404 for every edit; a browser folds '..' out of a path)."""
+    path = _lattice(tmp_path)
+    rows = (tmp_path / "stations.csv").read_text("utf-8").splitlines()
+    odd = ["YZ/001", "..", ".", "a?b=1#c"]
+    point = rows[1].split(",", 2)[2]  # status,lon,lat of S0
+    body = [f'"{sid}",站{i},{point}' for i, sid in enumerate(odd)]
+    (tmp_path / "stations.csv").write_text("\n".join([rows[0], *body]) + "\n", "utf-8")
+    session = load_session(path, out_dir=tmp_path / "plan", progress=False)
+    c = TestClient(create_app(session, token=TOKEN), raise_server_exceptions=False)
+    plan = session.plan
+    assert sorted(plan.stations) == sorted(odd)
+    for sid in odd:
+        assert c.get("/api/isochrones", params={"id": sid}, headers=H).status_code == 200, sid
+        r = c.patch("/api/station", params={"id": sid}, headers=H, json={"status": "building"})
+        assert r.status_code == 200 and plan.stations[sid].status == "building", sid
+        assert c.delete("/api/station", params={"id": sid}, headers=H).status_code == 200
+        assert sid not in plan.stations
+    r = c.patch("/api/station", params={"id": "nope"}, headers=H, json={"status": "building"})
+    assert r.status_code == 404
+
+
+def test_export_draws_only_the_stations_it_counts(served):
+    """Stations closed on the page: no isochrones in the exported map layers (probe 13C: the
+    service area of every loaded station beside the coverage of the open ones)."""
+    import geopandas as gpd
+    import pyogrio
+
+    session, c = served
+    assert c.patch("/api/station", params={"id": "S1"}, headers=H,
+                   json={"status": "closed"}).status_code == 200  # fmt: skip
+    folder = session.export()[0].parent
+    layers = {str(r[0]) for r in pyogrio.list_layers(folder / "layers.gpkg")}
+    assert "isochrones" in layers
+    iso = gpd.read_file(folder / "layers.gpkg", layer="isochrones")
+    assert set(iso["station_id"]) == {"S0"}

@@ -16,7 +16,7 @@ import secrets
 from importlib import resources
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -180,6 +180,10 @@ def _given_token(request: Request) -> str | None:
 # ----------------------------------------------------------------------------- the app
 
 
+#: A station id given in the query (``?id=``): any id, ``a/b`` and ``..`` included.
+ByQuery: Any = Query("", alias="id", max_length=200)
+
+
 def create_app(session: Session, token: str | None = None) -> FastAPI:
     """The web app of a planning session.
 
@@ -273,15 +277,19 @@ def _edit_routes(app: FastAPI, session: Session) -> None:
         st = plan.add(body.lon, body.lat, status=body.status, name=body.name)
         return {"station": st.as_dict(), **plan.snapshot()}
 
-    @app.patch("/api/stations/{station_id}")
-    def edit(station_id: str, body: EditBody) -> dict[str, Any]:
+    # a station by its id in the path or, for any id (a/b, "..": what a path cannot carry
+    # through a browser), in the query: /api/station?id=...
+    @app.patch("/api/stations/{station_id:path}")
+    @app.patch("/api/station")
+    def edit(body: EditBody, station_id: str = "", sid: str = ByQuery) -> dict[str, Any]:
         changes = body.model_dump(exclude_none=True)
-        st = plan.update(station_id, **changes)
+        st = plan.update(station_id or sid, **changes)
         return {"station": st.as_dict(), **plan.snapshot()}
 
-    @app.delete("/api/stations/{station_id}")
-    def delete(station_id: str) -> dict[str, Any]:
-        plan.delete(station_id)
+    @app.delete("/api/stations/{station_id:path}")
+    @app.delete("/api/station")
+    def delete(station_id: str = "", sid: str = ByQuery) -> dict[str, Any]:
+        plan.delete(station_id or sid)
         return plan.snapshot()
 
     @app.post("/api/undo")
@@ -320,9 +328,10 @@ def _other_routes(app: FastAPI, session: Session) -> None:
     def districts() -> dict[str, Any]:
         return district_layer(session)
 
-    @app.get("/api/isochrones/{station_id}")
-    def isochrones(station_id: str) -> dict[str, Any]:
-        return isochrone_layer(session, plan.check_id(station_id))
+    @app.get("/api/isochrones/{station_id:path}")
+    @app.get("/api/isochrones")
+    def isochrones(station_id: str = "", sid: str = ByQuery) -> dict[str, Any]:
+        return isochrone_layer(session, plan.check_id(station_id or sid))
 
     @app.post("/api/optimize")
     def optimize(body: OptimizeBody) -> dict[str, Any]:

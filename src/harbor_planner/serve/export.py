@@ -74,7 +74,8 @@ def export_plan(session: Session, out_dir: Path, *, stations_file: Path) -> list
 
         s.centres = measure_centres(scenario, s)
     if set(scenario.output.formats) & {"map", "gpkg"} and scenario.output.map_bands:
-        s.isochrones, s.service_area = map_isochrones(scenario, s.network, stations, progress=False)
+        open_ = stations[stations["status"] != "closed"]  # only the stations counted are drawn
+        s.isochrones, s.service_area = map_isochrones(scenario, s.network, open_, progress=False)
         s.isochrone_method = None if s.isochrones is None else s.isochrones.attrs.get("method")
     summary, _ = split_timings(study_summary(scenario, s))
     folder = ResultFolder(out_dir, names=result_files(scenario), inputs=study_inputs(scenario))

@@ -91,7 +91,7 @@
       m.on("click", function (e) { L_.DomEvent.stopPropagation(e); select(st.id); });
       m.on("dragend", function () {
         var p = m.getLatLng();
-        api("PATCH", "/api/stations/" + encodeURIComponent(st.id), { lon: p.lng, lat: p.lat })
+        api("PATCH", "/api/station?id=" + encodeURIComponent(st.id), { lon: p.lng, lat: p.lat })
           .then(function (s) { render(s); if (selected === st.id) { loadIso(st.id); } }).catch(function (e) { fail(e); render(state); });
       });
       m.addTo(stationLayer); markers[st.id] = m;
@@ -104,7 +104,7 @@
   }
   function select(id) { selected = id; drawStations(); loadIso(id); }
   function loadIso(id) {
-    api("GET", "/api/isochrones/" + encodeURIComponent(id)).then(function (g) {
+    api("GET", "/api/isochrones?id=" + encodeURIComponent(id)).then(function (g) {
       isoLayer.clearLayers();
       L_.geoJSON(g, { interactive: false, style: { color: "#1f5fbf", weight: 1, fillOpacity: 0.08 } }).addTo(isoLayer);
     }).catch(fail);
@@ -146,10 +146,10 @@
     $("save").onclick = function () { api("POST", "/api/save").then(function (r) { say(t.saved + r.files.join(", "), true); }).catch(fail); };
     $("export").onclick = function () { say(t.running, true); api("POST", "/api/export").then(function (r) { say(t.exported + r.dir, true); }).catch(fail); };
     $("sel-status").onchange = function () {
-      api("PATCH", "/api/stations/" + encodeURIComponent(selected), { status: this.value }).then(render).catch(fail);
+      api("PATCH", "/api/station?id=" + encodeURIComponent(selected), { status: this.value }).then(render).catch(fail);
     };
     $("sel-delete").onclick = function () {
-      api("DELETE", "/api/stations/" + encodeURIComponent(selected)).then(function (s) { selected = null; render(s); }).catch(fail);
+      api("DELETE", "/api/station?id=" + encodeURIComponent(selected)).then(function (s) { selected = null; render(s); }).catch(fail);
     };
     $("opt-run").onclick = runOptimise;
     $("opt-accept").onclick = function () {
