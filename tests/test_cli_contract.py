@@ -845,3 +845,27 @@ def test_a_datum_named_over_two_coordinate_columns_counts(tmp_path):
     with pytest.raises((CRSError, InputDataError), match=r"says the coordinates are BD-09"):
         read_stations(tmp_path / "bd.xlsx", crs="gcj02")
     assert len(read_stations(tmp_path / "bd.xlsx", crs="bd09").stations) == 1
+
+
+def test_file_names_in_gbk_bytes_are_read_or_refused_in_one_line(tmp_path, capsys):
+    """A zip made on Chinese Windows names its files in GBK (probe 13C: a traceback, exit 1,
+    after the whole run). A station file so named is used and named readably in run.json; an
+    output folder so named is one line, exit 3."""
+    import shutil
+
+    demo = tmp_path / "demo"
+    shutil.copytree(demo_scenario_path().parent, demo)
+    gbk = os.fsdecode(os.fsencode(str(demo)) + b"/" + "站点".encode("gbk") + b".csv")
+    shutil.copy(demo / "stations.csv", gbk)
+    quick = ["--set", "optimize.enabled=false", "--set", "output.map_bands=[]",
+             "--set", "demand.spacing_m=200"]  # fmt: skip
+    argv = ["-q", "run", str(demo / "demo.toml"), "--out", str(tmp_path / "o"), *quick,
+            "--set", f"stations.file={gbk}"]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    manifest = json.loads((tmp_path / "o" / "run.json").read_text("utf-8"))
+    assert manifest["parameters"]["stations"]["file"].endswith("站点.csv")
+    out = os.fsdecode(os.fsencode(str(tmp_path)) + b"/" + "结果".encode("gbk"))
+    code = main(["-q", "run", str(demo / "demo.toml"), "--out", out, *quick])
+    err = capsys.readouterr().err
+    assert code == 3 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "结果" in err and "not UTF-8" in err

@@ -18,6 +18,7 @@ defence (the readers already clean user text and warn about it):
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 import unicodedata
@@ -111,7 +112,28 @@ def clean_text(text: str) -> str:
     if not has_control(text):
         return text
     text = text.replace("\r\n", "\n")
+    if _ESCAPED_BYTES.search(text):
+        text = _decoded_names(text)
     return _CONTROLS.sub("", _ESCAPES.sub("", text))
+
+
+#: Bytes a file name held that were not UTF-8, as Python keeps them (``surrogateescape``).
+_ESCAPED_BYTES = re.compile(r"[\udc80-\udcff]")
+
+
+def _decoded_names(text: str) -> str:
+    """Each part of a path whose bytes were not UTF-8, read as GBK/GB18030 where it is.
+
+    A zip made on a Chinese Windows and unpacked on Linux names its files in GBK: Python
+    holds ``站点.csv`` as ``\udcd5\udcbe...``; shown, written to JSON or a page, it is read
+    as what it is. A part that is not GB18030 either keeps the escapes (removed after).
+    """
+    parts = re.split(r"([/\\])", text)
+    for i, part in enumerate(parts):
+        if _ESCAPED_BYTES.search(part):
+            with contextlib.suppress(UnicodeError):
+                parts[i] = part.encode("utf-8", "surrogateescape").decode("gb18030")
+    return "".join(parts)
 
 
 def strip_control_deep(value: Any) -> Any:

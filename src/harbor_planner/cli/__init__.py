@@ -41,7 +41,7 @@ from harbor_planner.cli.optimize import add_optimize_command
 from harbor_planner.cli.scenario import add_scenario_commands
 from harbor_planner.cli.serve import add_serve_command
 from harbor_planner.cli.stations import add_stations_commands
-from harbor_planner.errors import HarborPlannerError, UsageError
+from harbor_planner.errors import HarborPlannerError, InputDataError, UsageError
 from harbor_planner.resources import memory_limit
 
 __all__ = ["main"]
@@ -230,6 +230,15 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:  # the reader of the output went away (``| head``): nothing to say
         _quiet_stdout()
         return 128 + 13  # as a shell reports a process ended by SIGPIPE
+    except UnicodeEncodeError as exc:  # a name or setting whose bytes are not UTF-8
+        text = clean_text(str(exc.object))  # GBK bytes shown as the Chinese they are
+        print(
+            f"harbor-planner: error: {text[-200:]!r} holds bytes that are not UTF-8 (a file or "
+            "folder name from a zip made on Chinese Windows?): rename it, or unpack the zip "
+            "with 'unzip -O gbk'",
+            file=sys.stderr,
+        )
+        return InputDataError.exit_code
     except OSError as exc:  # a file error no step turned into a message of its own
         path = f"{exc.filename}: " if exc.filename else ""
         print(

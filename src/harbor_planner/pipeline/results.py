@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -225,12 +226,18 @@ def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     """
     import json
 
+    from harbor_planner._text import strip_control_deep
+
     path = Path(path)
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+    if _UNENCODABLE.search(text):  # a path whose bytes were not UTF-8 (a GBK file name)
+        text = json.dumps(strip_control_deep(json.loads(text)), ensure_ascii=False, indent=2)
     with atomic_path(path) as tmp:
-        tmp.write_text(
-            json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n", "utf-8"
-        )
+        tmp.write_text(text + "\n", "utf-8")
     return path
+
+
+_UNENCODABLE = re.compile(r"[\ud800-\udfff]")
 
 
 def _json_default(value: Any) -> Any:
