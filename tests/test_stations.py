@@ -585,3 +585,20 @@ def test_merged_status_cells_give_every_row_their_status(tmp_path):
     assert check.stations["status"].tolist() == ["existing"] * 2 + ["building"] * 3 + ["proposed"]
     merged = check.problems[check.problems["code"] == "merged_cells"]
     assert merged["row"].tolist() == [4] and "在建" in merged["message"].iloc[0]
+
+
+def test_ids_made_formula_safe_survive_a_round_trip_through_our_csv(tmp_path):
+    """An id =A1 is written '=A1 (no formula in Excel) and read back as =A1, not '=A1."""
+    from harbor_planner.stations import register_table
+    from harbor_planner.stations.register import write_register
+
+    path = tmp_path / "s.csv"
+    path.write_text("编号,名称,经度,纬度\n=A1,+站,106.55,29.55\n@x,-y,106.56,29.55\n", "utf-8")
+    first = read_stations(path, crs="gcj02").stations
+    assert first["station_id"].tolist() == ["=A1", "@x"] and first["name"].tolist() == ["+站", "-y"]
+    table = register_table(first.assign(unified_code=["A", "B"]))
+    write_register(table, tmp_path / "r.csv")
+    assert "'=A1" in (tmp_path / "r.csv").read_text("utf-8-sig")  # safe in Excel
+    again = read_stations(tmp_path / "r.csv", crs="gcj02").stations
+    assert again["station_id"].tolist() == ["=A1", "@x"]
+    assert again["name"].tolist() == ["+站", "-y"]

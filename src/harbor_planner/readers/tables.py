@@ -381,7 +381,7 @@ def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dic
     first = start
     try:
         for r in reader:
-            rows.append([c.strip() if c.strip() else None for c in r])
+            rows.append([_unprefixed(c.strip()) if c.strip() else None for c in r])
             numbers.append(start)
             start = first + reader.line_num
     except csv.Error as exc:
@@ -389,6 +389,20 @@ def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dic
     log.debug("%s: read %d lines as %s CSV", path, len(rows), enc)
     raw, problems = table_from_rows(rows, numbers, None, path)
     return [raw], problems
+
+
+#: A CSV cell made formula-safe by a writer (ours, as OWASP advises): ``'=1+1``.
+_PREFIXED = re.compile(r"'[=+\-@]")
+
+
+def _unprefixed(cell: str) -> str:
+    """A cell without the ``'`` a writer put before ``=``, ``+``, ``-`` or ``@``.
+
+    The tool's own CSVs (serve's saved stations, registers) keep an id such as ``=A1`` from
+    becoming a formula that way; read back, the id is ``=A1`` again, not ``'=A1`` (and not
+    ``''=A1`` after another round).
+    """
+    return cell[1:] if _PREFIXED.match(cell) else cell
 
 
 def _delimiter(sample: str) -> str:
