@@ -448,20 +448,10 @@ def test_place_stations_flags_far_stations_and_suggests_gcj02(yuzhong_network, c
 def test_cli_check_with_network(capsys, tmp_path):
     osm = shared(YUZHONG / "walk.osm")
     out = tmp_path / "placed.gpkg"
-    code = main(
-        [
-            "--no-progress",
-            "stations",
-            "check",
-            str(shared(YUZHONG / "stations_illustrative_gbk.csv")),
-            "--crs",
-            "wgs84",
-            "--network",
-            str(osm),
-            "--out",
-            str(out),
-        ]
-    )
+    argv = ["--no-progress", "stations", "check",
+            str(shared(YUZHONG / "stations_illustrative_gbk.csv")), "--crs", "wgs84",
+            "--network", str(osm), "--out", str(out)]  # fmt: skip
+    code = main(argv)
     captured = capsys.readouterr()
     text = captured.out
     # the datum guard: an error (exit 3) naming gcj02, after the table; no file of stations
@@ -469,19 +459,7 @@ def test_cli_check_with_network(capsys, tmp_path):
     assert code == 3 and "as gcj02" in captured.err
     assert "datum_shift_suspected" in text and "--crs gcj02" in text
     assert not out.exists()
-    argv = [
-        "--no-progress",
-        "stations",
-        "check",
-        str(YUZHONG / "stations_illustrative_gbk.csv"),
-        "--crs",
-        "wgs84",
-        "--network",
-        str(osm),
-        "--out",
-        str(out),
-        "--accept-datum",
-    ]
+    argv.append("--accept-datum")
     assert main(argv) == 0
     st = gpd.read_file(out, layer="stations")
     assert {"snap_dist_m", "on_network"} <= set(st.columns)
