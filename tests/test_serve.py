@@ -364,6 +364,7 @@ def test_a_file_without_statuses_is_not_labelled_built_and_saves_without_them(tm
     assert got["status"].isna().all()  # still no status
     plan.update("S0", status="proposed")
     assert plan.figures()["status_given"] is True
+    assert plan.figures()["stations_without_status"] == 1  # S1: the page says so
     _offline_equal(session)
     plan.update("S0", status="")
     assert plan.figures()["status_given"] is False
@@ -379,6 +380,10 @@ def test_an_edit_that_changes_nothing_is_no_undo_step(served):
         assert c.patch("/api/stations/S1", headers=H, json=body).status_code == 200
     plan.add_many([])
     assert len(plan.undo_stack) == steps
+    order = list(plan.stations)
+    plan.update(order[0], status="building")
+    plan.undo()
+    assert list(plan.stations) == order  # an edit undone leaves the order (and saved rows) as was
     assert c.patch("/api/stations/S1", headers=H, json={"status": "closed"}).status_code == 200
     assert len(plan.undo_stack) == steps + 1
 
@@ -401,6 +406,14 @@ def test_export_names_the_plan_it_measured(served):
     summary = json.loads((folder / "summary.json").read_text("utf-8"))
     assert summary["coverage"]["coverage_pct"] == again.summary["coverage_pct"]
     assert summary["coverage"]["coverage_pct"] == session.plan.figures()["coverage_pct"]
+    from harbor_planner._io import file_sha256
+
+    assert manifest["stations_sha256"] == file_sha256(saved)
+    # an export that fails saves nothing: the folder's run.json still names the file it measured
+    (folder / "map.html").write_text("the planner's notes", "utf-8")  # refuses the next export
+    c.post("/api/stations", headers=H, json={"lon": s0.lon + 0.004, "lat": s0.lat})
+    assert c.post("/api/export", headers=H).status_code == 409
+    assert file_sha256(saved) == manifest["stations_sha256"]
 
 
 def test_cli_serve_help_and_options():

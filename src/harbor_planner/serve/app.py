@@ -181,7 +181,7 @@ def _given_token(request: Request) -> str | None:
 
 
 #: A station id given in the query (``?id=``): any id, ``a/b`` and ``..`` included.
-ByQuery: Any = Query("", alias="id", max_length=200)
+ByQuery: Any = Query("", alias="id", max_length=4096)
 
 
 def create_app(session: Session, token: str | None = None) -> FastAPI:

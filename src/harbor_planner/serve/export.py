@@ -12,7 +12,14 @@ if TYPE_CHECKING:
 __all__ = ["export_plan"]
 
 
-def export_plan(session: Session, out_dir: Path, *, stations_file: Path) -> list[Path]:
+def export_plan(
+    session: Session,
+    out_dir: Path,
+    *,
+    stations: Any,
+    stations_file: Path,
+    stations_sha256: str,
+) -> list[Path]:
     """Coverage of the current plan, its range and map isochrones, written as ``run`` writes.
 
     The result folder is staged and committed whole by
@@ -25,9 +32,11 @@ def export_plan(session: Session, out_dir: Path, *, stations_file: Path) -> list
         The planning session.
     out_dir
         The result folder.
-    stations_file
-        The plan's stations as saved (WGS-84 CSV): the scenario's stations in ``run.json``,
-        every status but closed (and candidate) used, as the page counts them.
+    stations
+        The plan's stations (one snapshot, :meth:`~harbor_planner.serve.state.PlanState.frame`).
+    stations_file, stations_sha256
+        Where they are saved (WGS-84 CSV) and its SHA-256: the scenario's stations in
+        ``run.json``, every status but closed (and candidate) used, as the page counts them.
 
     Returns
     -------
@@ -57,8 +66,6 @@ def export_plan(session: Session, out_dir: Path, *, stations_file: Path) -> list
     scenario = dataclasses.replace(
         scenario, output=dataclasses.replace(scenario.output, dir=out_dir, lang=session.lang)
     )
-    with session.plan.lock:
-        stations = session.plan.frame()
     s = Study(
         network=session.network,
         stations=stations,
@@ -91,6 +98,7 @@ def export_plan(session: Session, out_dir: Path, *, stations_file: Path) -> list
             "figures": {"coverage_pct": s.coverage.summary["coverage_pct"]},
             "stations_source": "the plan edited in harbor-planner serve, saved as "
             f"{stations_file.name} ({len(stations)} stations)",
+            "stations_sha256": stations_sha256,
         }
         return folder.commit(staged, manifest)
 

@@ -179,23 +179,32 @@ class Session:
         ``station_id``, ``name``, ``status``, ``lon``, ``lat`` in WGS-84 (read it with
         ``--crs wgs84``); the GeoPackage layer ``stations`` is in the network's projected CRS.
         """
+        with self.files_lock:
+            return self._save(lambda frame, csv: None)
+
+    def _save(self, then: Any) -> Any:
+        """Save one snapshot of the plan; ``then(frame, csv_tmp)`` runs before the files land.
+
+        The files replace the old ones only when ``then`` succeeds too (both or neither, and
+        none when it fails); returns the saved paths, or what ``then`` returned.
+        """
         from harbor_planner._io import atomic_paths
         from harbor_planner._stable import write_gpkg_layer
         from harbor_planner._text import csv_safe
 
         paths = [self.out_dir / n for n in SERVE_STATIONS_FILES]
-        with self.files_lock:
-            owned = self._check_writable(paths)
-            with self.plan.lock:
-                frame = self.plan.frame()
-            table = frame.drop(columns="geometry").assign(
-                lon=frame.geometry.x.round(8), lat=frame.geometry.y.round(8)
-            )
-            with atomic_paths(*paths) as tmps:  # both files or neither
-                csv_safe(table).to_csv(tmps[0], index=False, encoding="utf-8-sig")
-                write_gpkg_layer(frame.to_crs(self.network.crs), tmps[1], "stations")
-            self._record(paths, owned)
-        return paths
+        owned = self._check_writable(paths)
+        with self.plan.lock:
+            frame = self.plan.frame()
+        table = frame.drop(columns="geometry").assign(
+            lon=frame.geometry.x.round(8), lat=frame.geometry.y.round(8)
+        )
+        with atomic_paths(*paths) as tmps:  # both files or neither
+            csv_safe(table).to_csv(tmps[0], index=False, encoding="utf-8-sig")
+            write_gpkg_layer(frame.to_crs(self.network.crs), tmps[1], "stations")
+            result = then(frame, tmps[0])
+        self._record(paths, owned)
+        return paths if result is None else result
 
     def _check_writable(self, paths: list[Path]) -> dict[str, str]:
         """Refuse inputs and files of the folder this tool did not write; the owned files."""
@@ -240,15 +249,22 @@ class Session:
     def export(self) -> list[Path]:
         """The current plan as the result folder ``out_dir/result``, as ``run`` writes it.
 
-        The plan's stations are saved first (:meth:`save_stations`): the result folder's
-        ``run.json`` names that file as its stations, so ``run`` with its parameters measures
-        the same plan.
+        The plan's stations are saved with it (:meth:`save_stations`, one snapshot for both):
+        the result folder's ``run.json`` names that file and its SHA-256 as its stations, so
+        ``run`` with its parameters measures the same plan. A failed export saves nothing.
         """
+        from harbor_planner._io import file_sha256
         from harbor_planner.serve.export import export_plan
 
+        csv = self.out_dir / SERVE_STATIONS_FILES[0]
+
+        def measured(frame: Any, csv_tmp: Path) -> list[Path]:
+            # one snapshot for the file and the figures; the file lands only with the folder
+            return export_plan(self, self.out_dir / "result", stations=frame,
+                               stations_file=csv, stations_sha256=file_sha256(csv_tmp))  # fmt: skip
+
         with self.files_lock:
-            saved = self.save_stations()
-            return export_plan(self, self.out_dir / "result", stations_file=saved[0])
+            return self._save(measured)
 
 
 def load_session(

@@ -301,12 +301,13 @@ class PlanState:
 
     def _put(self, sid: str, st: PlanStation | None) -> None:
         """Set station ``sid`` to ``st`` (``None``: remove), updating the counts."""
-        old = self.stations.pop(sid, None)
+        old = self.stations.get(sid)
         if old is not None and old.counts:
             self._count(old, -1)
         if st is None:
+            self.stations.pop(sid, None)
             return
-        self.stations[sid] = st
+        self.stations[sid] = st  # a station edited keeps its place (and its row when saved)
         if st.counts:
             self._count(st, +1)
 
@@ -366,7 +367,8 @@ class PlanState:
             "minutes": self.minutes,
             # without any status the built figure is that of every station (hp.coverage's
             # rule): the page then says so instead of labelling it built
-            "status_given": any(s.status for s in self.stations.values()),
+            "status_given": not on or any(s.status for s in self.stations.values()),
+            "stations_without_status": sum(1 for s in on if not s.status),
         }
 
     def by_district(self) -> list[dict[str, Any]]:
@@ -412,7 +414,7 @@ class PlanState:
             {
                 "station_id": [s.station_id for s in rows],
                 "name": [s.name for s in rows],
-                "status": [s.status for s in rows],
+                "status": [s.status or None for s in rows],  # none given: as a file reads
             },
             geometry=gpd.points_from_xy([s.lon for s in rows], [s.lat for s in rows]),
             crs="EPSG:4326",

@@ -2,14 +2,15 @@
 (function () {
   "use strict";
   var T = {
-    zh: { coverage: "步行{m}分钟覆盖率", built: "已建成站点覆盖", nostatus: "站点未注明状态，全部按已建成计", none: "未注明", circles: "直线圆圈覆盖", addmode: "点击地图添加站点",
+    zh: { coverage: "步行{m}分钟覆盖率", built: "已建成站点覆盖", nostatus: "站点未注明状态，全部按已建成计", none: "未注明", withnone: "（含{n}个未注明状态的站点）", circles: "直线圆圈覆盖", addmode: "点击地图添加站点",
       undo: "撤销", redo: "重做", save: "保存站点表", export: "导出结果文件夹", selected: "所选站点", delete: "删除",
       optimise: "优化选址", nsites: "新增站点数", run: "运行", accept: "采纳所选点位", districts: "各区县覆盖",
       district: "区县", demand: "需求", stations: "站点", saved: "已保存：", exported: "已导出：", running: "运行中…",
       failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", closed: "已退出",
       candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求" },
     en: { coverage: "covered within a {m}-min walk", built: "by built stations",
-      nostatus: "no station has a status: all counted as built", none: "no status", circles: "straight-line circles",
+      nostatus: "no station has a status: all counted as built", none: "no status",
+      withnone: " (and {n} without a status, counted as built)", circles: "straight-line circles",
       addmode: "click the map to add a station", undo: "Undo", redo: "Redo", save: "Save stations", export: "Export result folder",
       selected: "Selected station", delete: "Delete", optimise: "Suggest sites", nsites: "New sites", run: "Run",
       accept: "Accept checked sites", districts: "Coverage by district", district: "District", demand: "Demand",
@@ -52,7 +53,8 @@
     var f = s.figures;
     $("coverage-pct").textContent = fmt(f.coverage_pct);
     $("built-pct").textContent = fmt(f.coverage_built_pct);
-    $("built-label").textContent = f.status_given ? t.built : t.nostatus;
+    $("built-label").textContent = !f.status_given ? t.nostatus
+      : f.stations_without_status ? t.built + t.withnone.replace("{n}", f.stations_without_status) : t.built;
     $("circles-pct").textContent = fmt(f.euclidean_coverage_pct);
     $("counts").textContent = f.stations_open + " / " + f.stations + " " + t.stations;
     $("undo").disabled = !s.can_undo; $("redo").disabled = !s.can_redo;
