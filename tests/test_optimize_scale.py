@@ -298,7 +298,7 @@ def test_time_budgets_that_cut_the_search_are_recorded_and_said(monkeypatch, cap
 def test_reproducible_plans_ignore_the_clock(monkeypatch):
     """``reproducible``: steps, not seconds, stop the swaps and bounds (plan and gap as free)."""
     import harbor_planner.optimize.engine as engine
-    import harbor_planner.optimize.select as select
+    import harbor_planner.optimize.stages as stages
 
     rng = np.random.default_rng(3)  # an instance where the swap search changes greedy's plan
     covers = rng.random((600, 120)) < 0.04
@@ -308,7 +308,7 @@ def test_reproducible_plans_ignore_the_clock(monkeypatch):
     assert free.summary()["solver_info"]["swaps"] >= 1
     assert free.summary()["solver_info"]["budgets"] == "time"
     for module, name in ((engine, "SWAP_TIME_S"), (engine, "LAGRANGE_TIME_S"),
-                         (select, "LAGRANGE_TIME_S")):  # fmt: skip
+                         (stages, "LAGRANGE_TIME_S")):  # fmt: skip
         monkeypatch.setattr(module, name, 0.0)  # a machine far too slow for the budgets
     cut = select_sites(cm, n_add=8)
     assert sorted(cut.selected) != sorted(free.selected) and cut.bound > free.bound
