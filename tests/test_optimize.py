@@ -606,3 +606,69 @@ def test_a_budget_that_rules_out_the_best_sites_tightens_the_bound():
         assert sel.objective == 2
         assert 2 - 1e-9 <= sel.bound < 2.5, sel.bound
     assert select_sites(cm, n_add=2, solver="greedy").bound == pytest.approx(20)
+
+
+def test_a_staged_plan_is_optimal_only_when_its_whole_gap_is_closed():
+    """Stage 1 greedy (feasible), stage 2 solved by HiGHS (optimal): the plan is 38 where the
+    best 3 sites give 50; it was labelled optimal (probe 13D)."""
+    ids = ["l", "m", "r", "q", "q2", "q3"]
+    covers = np.zeros((6, 6), bool)
+    for i, s in enumerate(["m", "l", "r", "q2", "q", "q3"]):
+        covers[i, ids.index(s)] = True
+    cm = CoverageMatrix.from_arrays(
+        covers, [30, 20, 20, 10, 4, 4], candidate_ids=ids,
+        candidate_xy=[[1000, 0], [1100, 0], [1200, 0], [5000, 0], [5100, 0], [5200, 0]],
+    )  # fmt: skip
+    sel = select_sites(cm, stages=[("2025", 1), ("2026", 2)], solver="greedy", min_spacing_m=150)
+    best = select_sites(cm, n_add=3, solver="exact", min_spacing_m=150)
+    assert best.objective == 50 and sel.objective < 50
+    assert sel.status == "feasible" and sel.gap > 0.1 and sel.bound >= 50
+
+
+@pytest.mark.parametrize("solver", ["greedy", "exact"])
+def test_stages_that_box_each_other_in_take_the_whole_plan_split_by_rank(solver):
+    """A stage's choice can leave a later stage no room (a district minimum it must still buy
+    under the budget; spacing): the plan of all sites at once, dealt to the stages, instead
+    of a false "infeasible" (probe 13D)."""
+    quotas = pd.DataFrame({"district": ["A"], "min": [2], "max": [np.nan]})
+    cm = CoverageMatrix.from_arrays(
+        np.eye(5, dtype=bool), [100, 1, 1, 1, 1], candidate_ids=list("afgcd"),
+        candidate_district=list("BBBAA"), candidate_cost=[2.0, 1.0, 1.0, 2.0, 2.0],
+    )  # fmt: skip
+    sel = select_sites(cm, stages=[("2025", 1), ("2026", 2)], solver=solver, budget=5.0,
+                       quotas=quotas)  # fmt: skip
+    assert sorted(sel.site_ids) == ["c", "d", "f"] and list(sel.stage).count("2026") == 2
+    assert "stage 2026 (after 2025) found no plan" in sel.info["stages_split"]
+    line = CoverageMatrix.from_arrays(np.eye(3, dtype=bool), [5, 10, 5], candidate_ids=list("lmr"),
+                                      candidate_xy=[[0, 0], [100, 0], [200, 0]])  # fmt: skip
+    sel = select_sites(line, stages=[("2025", 1), ("2026", 1)], solver=solver, min_spacing_m=150)
+    assert sorted(sel.site_ids) == ["l", "r"] and list(sel.stage) == ["2025", "2026"]
+    with pytest.raises(InfeasibleError, match=r"no plan of 3|HiGHS proved"):
+        select_sites(line, stages=[("2025", 1), ("2026", 2)], solver=solver, min_spacing_m=150)
+
+
+def test_a_solver_time_limit_is_not_called_a_proof(monkeypatch):
+    """HiGHS stopping at its limit without a plan: say so, not "HiGHS proved" (probe 13D)."""
+    from harbor_planner import SolverLimitError
+    from harbor_planner.optimize import solvers
+
+    line = CoverageMatrix.from_arrays(np.eye(3, dtype=bool), [5, 10, 5], candidate_ids=list("lmr"),
+                                      candidate_xy=[[0, 0], [100, 0], [200, 0]])  # fmt: skip
+    real = solvers._run_highs
+
+    def stopped(*args, **kwargs):
+        _, info, _ = real(*args, **kwargs)
+        return "Time limit reached", info, None
+
+    monkeypatch.setattr(solvers, "_run_highs", stopped)
+    for reduce in (True, False):
+        with pytest.raises(SolverLimitError, match="within its time limit") as err:
+            select_sites(line, n_add=2, solver="greedy", min_spacing_m=150, reduce=reduce)
+        assert "proved" not in str(err.value)
+
+
+def test_a_budget_that_is_not_a_number_is_refused():
+    cm = random_instance(2)
+    for bad in (float("nan"), -1.0):
+        with pytest.raises(InputDataError, match="budget must be a number >= 0"):
+            select_sites(cm, n_add=3, budget=bad)

@@ -27,6 +27,7 @@ from harbor_planner.errors import (
     NetworkError,
     OutputError,
     ScenarioError,
+    SolverLimitError,
     UsageError,
 )
 
@@ -137,6 +138,7 @@ __all__ = [
     "ScenarioError",
     "SiteSelection",
     "SnapResult",
+    "SolverLimitError",
     "StationCheck",
     "StationPlacement",
     "StudyArea",

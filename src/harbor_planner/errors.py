@@ -20,6 +20,7 @@ __all__ = [
     "OutputError",
     "PartFailedError",
     "ScenarioError",
+    "SolverLimitError",
     "UsageError",
 ]
 
@@ -117,6 +118,10 @@ class InfeasibleError(HarborPlannerError):
     """An optimisation problem has no solution under the given constraints."""
 
     exit_code = 5
+
+
+class SolverLimitError(InfeasibleError):
+    """The solver stopped at its time limit without a plan: no proof that none exists."""
 
 
 class DependencyError(HarborPlannerError, ImportError):

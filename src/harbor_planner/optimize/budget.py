@@ -34,6 +34,8 @@ def budget_costs(
     """The candidates' costs when there is a budget (checked finite and >= 0)."""
     if budget is None:
         return None
+    if not budget >= 0:  # NaN too
+        raise InputDataError(f"budget must be a number >= 0, got {budget!r}")
     if cm.candidate_cost is None or not np.isfinite(cm.candidate_cost[eligible]).all():
         raise InputDataError("a budget needs a finite cost for every candidate (cost column)")
     cost = cm.candidate_cost

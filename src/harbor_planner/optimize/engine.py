@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harbor_planner.errors import InfeasibleError, UsageError
+from harbor_planner.errors import InfeasibleError, SolverLimitError, UsageError
 from harbor_planner.optimize.improve import swap_search
 from harbor_planner.optimize.lagrange import lagrangian_bound, plan_value, top_choice
 from harbor_planner.optimize.parallel import DistrictTask, run_district_tasks
@@ -402,8 +402,8 @@ def _solve_one(
             sol = _exact(small, n_add, sol, lag, max(deadline - time.perf_counter(), 1.0),
                          mip_gap, info)  # fmt: skip
         except InfeasibleError as e:
-            if sol is not None:
-                raise
+            if sol is not None or isinstance(e, SolverLimitError):
+                raise  # a time limit proves nothing: its own message
             raise InfeasibleError(
                 f"only {info['greedy_placed']} of the {n_add} requested sites could be placed "
                 f"by greedy under the rules ({small.rules()}), and HiGHS proved that no plan "

@@ -436,11 +436,14 @@ def _max_cover_selection(
     statuses = staged.statuses
     status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
     if all(s in ("optimal", STATUS_GAP_MET) for s in statuses):
-        # "optimal" only when the whole plan's gap is closed (see gap_status); stages solved
-        # to optimality one after the other make a feasible plan, its gap stated
         status = gap_status("optimal", _gap(bound, added))
-        if n_stages > 1 and status != "optimal":
-            status = "feasible"
+    if n_stages > 1:
+        # a staged plan is "optimal" only when its gap against all its sites chosen at once
+        # is closed, whatever its stages say (each given the stages before); else feasible,
+        # or time_limit where a stage's solve stopped at its limit
+        closed = gap_status("optimal", _gap(bound, added)) == "optimal"
+        status = "optimal" if closed else ("time_limit" if "time_limit" in statuses
+                                           else "feasible")  # fmt: skip
     if n_stages > 1:
         staged.info["stage_statuses"] = list(statuses)
     return _selection(cm, staged.chosen, staged.gains, staged.labels, cm.covered_weight_before,

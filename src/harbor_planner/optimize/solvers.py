@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.sparse import csc_matrix, csr_matrix, hstack, identity, vstack
 
-from harbor_planner.errors import DependencyError, InfeasibleError
+from harbor_planner.errors import DependencyError, InfeasibleError, SolverLimitError
 from harbor_planner.settings import (
     GREEDY_BOUND_CHECKS,
     MIP_GAP,
@@ -651,6 +651,12 @@ def milp(
             log.warning("HiGHS found no solution (%s); keeping the greedy one", status)
             return warm
         what = f"{n_add} sites" if mclp else f"a cover of {needed:g}"
+        if status != "Infeasible":  # a time limit (or another stop): no proof
+            raise SolverLimitError(
+                f"HiGHS found no plan of {what} under the rules ({problem.rules()}) within "
+                f"its time limit of {time_limit_s:.0f} s ({status}); raise the time limit "
+                "(optimize.time_limit_s, --time-limit) or relax the rules"
+            )
         raise InfeasibleError(
             f"no plan of {what} meets the rules ({problem.rules()}): HiGHS proved it "
             f"({status}); relax them or ask for fewer sites"

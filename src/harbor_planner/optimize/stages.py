@@ -109,6 +109,10 @@ class Staged:
     bound_total: float = 0.0
     info: dict[str, Any] = field(default_factory=dict)
 
+    def labels_once(self) -> list[str]:
+        """The labels of the stages so far, in order."""
+        return list(dict.fromkeys(self.labels))
+
     def add(self, label: str, sol: Solution) -> None:
         """Append a stage's solution."""
         self.statuses.append(sol.status)
@@ -208,34 +212,32 @@ def solve_stages(
     reduce: bool = True,
     reproducible: bool = False,
 ) -> Staged:
-    """Solve the stages one after the other, each building on the sites before."""
+    """Solve the stages one after the other, each building on the sites before.
+
+    When a stage finds no plan given the stages before it, the plan of all ``n_add`` sites at
+    once is split into the stages by rank (see the module); ``info["stages_split"]`` says so.
+    """
     t0 = time.perf_counter()
     cover, weight, need, row_info = reduce_rows(cm.covers, cm.weights, cm.existing_count,
                                                 min_cover)  # fmt: skip
     row_info["time_reduce_s"] = round(time.perf_counter() - t0, 3)
     log.info("demand rows: %s", row_info)
-    staged = Staged(info=dict(row_info))
-    done = 0
-    got = np.zeros(cover.shape[0], dtype=np.int64)  # new covers of each reduced row
-    for label, n in stages:
-        done += n
-        problem = stage_problem(
-            cover, weight, np.maximum(need - got, 0), rules, staged.chosen, last=done == n_add,
-            later=n_add - done,
-        )  # fmt: skip
-        sol, info = solve_reserving(problem, n, n_add - done, lambda p, n=n: solve_stage(
-            p, n, solver, time_limit_s, mip_gap, reduce, reproducible))  # fmt: skip
-        if len(sol.selected) > n:  # never more sites than the stage has
-            raise InfeasibleError(f"stage {label}: the district minimums need "
-                                  f"{len(sol.selected)} sites where it has {n}")  # fmt: skip
+
+    def solve(problem: Problem, n: int) -> tuple[Solution, dict[str, Any]]:
+        return solve_stage(problem, n, solver, time_limit_s, mip_gap, reduce, reproducible)
+
+    try:
+        staged = _stage_by_stage(cover, weight, need, rules, stages, n_add, solve)
+    except _StageInfeasibleError as exc:
         if len(stages) == 1:
-            staged.info.update(info)
-        elif info:
-            staged.info.setdefault("stages", []).append({"stage": label, **info})
-            note_budgets(staged.info, info)
-        staged.add(label, sol)
-        if len(sol.selected):
-            got += np.diff(cover[:, sol.selected].tocsr().indptr)
+            raise exc.reason from None  # one stage: the solver's own error, as it said it
+        staged = _split_whole_plan(cover, weight, need, rules, stages, n_add, solve)
+        staged.info["stages_split"] = (
+            f"{exc.where} found no plan given the stages before it: the best plan of all "
+            f"{n_add} sites at once, split into the stages by rank"
+        )
+        log.warning("optimizer: %s", staged.info["stages_split"])
+    staged.info = {**row_info, **staged.info}
     if len(stages) > 1:
         whole = stage_problem(cover, weight, need, rules, [], last=True)
         lag = whole_plan_bound(
@@ -249,6 +251,83 @@ def solve_stages(
             log.warning("optimizer: the whole plan's bound stopped at its time budget (%g s): "
                         "another machine may state another gap (optimize.reproducible = true: "
                         "the same everywhere)", LAGRANGE_TIME_S)  # fmt: skip
+    return staged
+
+
+class _StageInfeasibleError(InfeasibleError):
+    """A stage found no plan given the stages before it (``where``; ``reason``: the error)."""
+
+    def __init__(self, where: str, reason: InfeasibleError) -> None:
+        self.where, self.reason = where, reason
+        super().__init__(f"{where}: {reason}")
+
+
+def _stage_by_stage(
+    cover: Any,
+    weight: FloatArray,
+    need: IntArray,
+    rules: Rules,
+    stages: Sequence[tuple[str, int]],
+    n_add: int,
+    solve: Any,
+) -> Staged:
+    """Each stage solved given the sites of the stages before it."""
+    staged = Staged()
+    done = 0
+    got = np.zeros(cover.shape[0], dtype=np.int64)  # new covers of each reduced row
+    for label, n in stages:
+        done += n
+        problem = stage_problem(
+            cover, weight, np.maximum(need - got, 0), rules, staged.chosen, last=done == n_add,
+            later=n_add - done,
+        )  # fmt: skip
+        try:
+            sol, info = solve_reserving(problem, n, n_add - done, lambda p, n=n: solve(p, n))
+        except InfeasibleError as exc:
+            where = f"stage {label}" + (f" (after {', '.join(staged.labels_once())})"
+                                        if staged.chosen else "")  # fmt: skip
+            raise _StageInfeasibleError(where, exc) from exc
+        if len(sol.selected) > n:  # never more sites than the stage has
+            raise InfeasibleError(f"stage {label}: the district minimums need "
+                                  f"{len(sol.selected)} sites where it has {n}")  # fmt: skip
+        if len(stages) == 1:
+            staged.info.update(info)
+        elif info:
+            staged.info.setdefault("stages", []).append({"stage": label, **info})
+            note_budgets(staged.info, info)
+        staged.add(label, sol)
+        if len(sol.selected):
+            got += np.diff(cover[:, sol.selected].tocsr().indptr)
+    return staged
+
+
+def _split_whole_plan(
+    cover: Any,
+    weight: FloatArray,
+    need: IntArray,
+    rules: Rules,
+    stages: Sequence[tuple[str, int]],
+    n_add: int,
+    solve: Any,
+) -> Staged:
+    """The best plan of all the sites at once, its ranked sites dealt to the stages in order.
+
+    Raises
+    ------
+    InfeasibleError
+        No plan of ``n_add`` sites meets the rules at all.
+
+    """
+    sol, info = solve(stage_problem(cover, weight, need, rules, [], last=True), n_add)
+    staged = Staged()
+    if info:
+        staged.info["whole_plan"] = info
+        note_budgets(staged.info, info)
+    start = 0
+    for label, n in stages:
+        part = slice(start, start + n)
+        staged.add(label, replace(sol, selected=sol.selected[part], gains=sol.gains[part]))
+        start += n
     return staged
 
 
