@@ -228,7 +228,7 @@ def centre_coverage(
 
 
 def _pct(part: float, total: float) -> float:
-    return round(100.0 * part / total, 3) if total else math.nan
+    return round(100.0 * part / total, 2) if total else math.nan  # as every percentage
 
 
 def centres_summary(table: pd.DataFrame | None) -> list[dict[str, Any]] | None:

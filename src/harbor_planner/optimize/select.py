@@ -144,13 +144,14 @@ class SiteSelection:
             "demand_total": num(self.total),
             "demand_covered_before": num(self.covered_before),
             "demand_covered_after": num(self.covered_after),
-            "coverage_pct_before": round(self.coverage_pct_before, 3),
-            "coverage_pct_after": round(self.coverage_pct_after, 3),
+            # percentages to two decimals, as every coverage figure is published
+            "coverage_pct_before": round(self.coverage_pct_before, 2),
+            "coverage_pct_after": round(self.coverage_pct_after, 2),
             "min_cover": self.min_cover,
-            "double_coverage_pct_before": round(100.0 * self.double_before / self.total, 3)
+            "double_coverage_pct_before": round(100.0 * self.double_before / self.total, 2)
             if self.total
             else 0.0,
-            "double_coverage_pct_after": round(100.0 * self.double_after / self.total, 3)
+            "double_coverage_pct_after": round(100.0 * self.double_after / self.total, 2)
             if self.total
             else 0.0,
             "runtime_s": round(self.runtime_s, 3),

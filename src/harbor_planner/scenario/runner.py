@@ -362,7 +362,7 @@ def _manifest(
             "coverage_pct": study.coverage.summary["coverage_pct"],
             "coverage_pct_after": None
             if site_plan is None
-            else round(site_plan.selection.coverage_pct_after, 3),
+            else round(site_plan.selection.coverage_pct_after, 2),
             "isochrone_method": study.isochrone_method,
         },
     }
