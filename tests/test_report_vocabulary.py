@@ -276,3 +276,12 @@ def test_one_decimal_figures_agree_with_the_two_decimal_ones():
         {"label": "含在建", "label_en": "with building", "coverage_pct": 53.65}]}  # fmt: skip
     assert pct_with_range(s) == "53.7 %"
     assert status_headline(s, "zh") == "已建成站点覆盖 41.1 %；含在建 53.7 %"
+
+
+def test_minutes_and_other_one_decimal_figures_round_the_published_figure_half_up():
+    """The report's 8.8 min where the tables publish 8.85 (probe 13F): every one-decimal
+    figure is the two-decimal one rounded half up, as percentages are."""
+    from harbor_planner.outputs.values import num_text
+
+    got = [num_text(v) for v in (8.85, 31.95, 89.05, 59.55, 1234.55, -0.05, 7.0)]
+    assert got == ["8.9", "32.0", "89.1", "59.6", "1,234.6", "-0.1", "7.0"]

@@ -11,6 +11,7 @@ import html
 import json
 import math
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
@@ -101,6 +102,9 @@ def num_text(value: Any, digits: int = 1) -> str:
         v = float(value)
         if v == round(v) and abs(v) >= 1000:
             return f"{v:,.0f}"
+        if digits == 1:  # as pct1: the published two-decimal figure, halves up (8.85 -> 8.9)
+            two = Decimal(repr(round(v, 2))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+            return format(two, ",.1f")
         return f"{v:,.{digits}f}"
     return str(value)
 
