@@ -616,7 +616,16 @@ def test_stations_without_any_status_are_not_called_built(tmp_path, capsys, capl
     assert summary["coverage_by_status"] == []
     report = (out / "report.html").read_text("utf-8")
     assert "已建成站点覆盖" not in report
-    assert "已建成站点覆盖" not in (out / "map.html").read_text("utf-8")
+    page = (out / "map.html").read_text("utf-8")
+    assert "已建成站点覆盖" not in page
+    # the map draws them as a layer of their own, said counted as built (probe 13F: 已建成)
+    assert "hp-st-nostatus" in page and "hp-st-existing" not in page
+    assert "Stations without a status (counted as built)" in page
+    import openpyxl
+
+    cells = [str(c) for ws in openpyxl.load_workbook(out / "report.xlsx").worksheets
+             for row in ws.iter_rows(values_only=True) for c in row if c is not None]  # fmt: skip
+    assert not [c for c in cells if "已建成站点覆盖率" in c]  # no row labelled built
 
 
 def test_api_takes_what_its_own_functions_return_and_refuses_lookalikes(tmp_path):

@@ -43,6 +43,7 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
     "existing": ("已建港湾", "Existing stations"),
     "planned": ("在建/拟建港湾", "Stations building / proposed"),
     "closed": ("已退出港湾", "Closed stations"),
+    "nostatus": ("未注明状态的港湾（按已建成计）", "Stations without a status (counted as built)"),
     "sites": ("建议新址", "Suggested new sites"),
     "isochrones": ("步行等时圈", "Walking isochrones"),
     "service_area": ("服务范围", "Service area"),

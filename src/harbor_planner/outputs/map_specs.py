@@ -245,12 +245,13 @@ def _tooltip(name: Any, ident: Any) -> str | None:
 
 
 def station_layers(stations: Any, lang: str) -> list[tuple[str, dict]]:
-    """The closed, building/proposed/candidate and existing stations as three circle specs.
+    """The closed, planned, status-less and existing stations as circle specs (one per group).
 
     Parameters
     ----------
     stations
-        Stations in display coordinates (:func:`display_frame`); missing status: existing.
+        Stations in display coordinates (:func:`display_frame`); a missing status: a layer
+        of its own, drawn as built.
     lang
         ``"zh"`` or ``"en"``.
 
@@ -260,19 +261,18 @@ def station_layers(stations: Any, lang: str) -> list[tuple[str, dict]]:
         ``(layer key, spec)`` of each non-empty group, in drawing order.
 
     """
-    status = column(stations, "status").map(
-        lambda s: str(s).strip().lower() if present(s) else "existing"
-    )
+    status = column(stations, "status").map(lambda s: str(s).strip().lower() if present(s) else "")
     flagship = column(stations, "flagship").map(lambda v: present(v) and bool(v))
     labels, rows = _station_fields(stations, lang)
     names, ids = column(stations, "name").tolist(), column(stations, "station_id").tolist()
     groups = {
         "closed": status == "closed",
         "planned": status.isin(["building", "proposed", "candidate"]),
+        "nostatus": status == "",  # counted as built, and the legend says so
     }
-    groups["existing"] = ~(groups["closed"] | groups["planned"])
+    groups["existing"] = ~(groups["closed"] | groups["planned"] | groups["nostatus"])
     out = []
-    for key in ("closed", "planned", "existing"):
+    for key in ("closed", "planned", "nostatus", "existing"):
         idx = np.flatnonzero(groups[key].to_numpy())
         if not len(idx):
             continue

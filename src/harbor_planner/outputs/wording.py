@@ -333,6 +333,8 @@ def summary_rows(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str, 
     rows: list[tuple[str, str, Any]] = []
     scopes = summary.get("coverage_by_status") or []
     plain = {k: v for k, v in summary.items() if k != "coverage_by_status"}
+    if "coverage_by_status" in summary and not scopes:  # no status given: nothing is "built"
+        plain.pop("coverage_built_pct", None)
     for key, value in _flat(plain):
         label = _summary_label(key, lang)
         if label is None or _missing(value):
