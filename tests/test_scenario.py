@@ -449,6 +449,10 @@ def test_report_workbook_shows_new_sites_and_coverage_after_per_district(demo_ru
         assert row["新增后覆盖率(%)"] == pytest.approx(after.loc[name, "coverage_pct"])
     html = (demo_run.out_dir / "report.html").read_text("utf-8")
     assert "新增后覆盖率" in html
+    # the district table counts every station used, not the headline's built ones: said so
+    built = demo_run.summary["coverage"]["coverage_built_pct"]
+    note = f"本表覆盖率按所用全部站点（含在建、拟建）计算；仅已建成站点的覆盖率为{built:.1f}%"
+    assert note in html
 
 
 def test_a_list_with_a_wrong_value_names_it(tmp_path):

@@ -21,6 +21,7 @@ _TEXT = {
         "range": "覆盖率最低的区县为{low}（{low_pct}），最高的为{high}（{high_pct}）。",
         "one": "{name}的覆盖率为{pct}。",
         "marked": "未计入区县比较（{what}）：{names}。",
+        "scope": "本表覆盖率按所用全部站点（{scope}）计算；仅已建成站点的覆盖率为{built}。",
         "sep": "、",
     },
     "en": {
@@ -29,6 +30,8 @@ _TEXT = {
         "range": "Lowest district coverage: {low} ({low_pct}); highest: {high} ({high_pct}). ",
         "one": "Coverage of {name}: {pct}. ",
         "marked": "Not compared ({what}): {names}. ",
+        "scope": "Coverage in this table counts every station used (built {scope}); the built "
+        "stations alone cover {built}. ",
         "sep": ", ",
     },
 }
@@ -116,4 +119,8 @@ def study_area_note(cov: Any, lang: str) -> str:
             if names:
                 what = DISTRICT_STATUS_LABELS[code][k]
                 parts.append(t["marked"].format(what=what, names=t["sep"].join(names)))
+    scopes = (cov.summary or {}).get("coverage_by_status") or []
+    if len(scopes) > 1:  # the table counts more than the built stations of the headline
+        scope = scopes[-1]["label"] if lang == "zh" else scopes[-1]["label_en"]
+        parts.append(t["scope"].format(scope=scope, built=pct_text(scopes[0]["coverage_pct"])))
     return f'<p class="study-area">{esc("".join(parts).strip())}</p>'
