@@ -285,3 +285,18 @@ def test_minutes_and_other_one_decimal_figures_round_the_published_figure_half_u
 
     got = [num_text(v) for v in (8.85, 31.95, 89.05, 59.55, 1234.55, -0.05, 7.0)]
     assert got == ["8.9", "32.0", "89.1", "59.6", "1,234.6", "-0.1", "7.0"]
+
+
+def test_the_map_title_says_what_its_figure_rests_on():
+    """Minutes, speed and direction beside the map's figure (probe 13F: a 10-minute run's map
+    stated none, under a scenario title saying 15 minutes)."""
+    from types import SimpleNamespace
+
+    from harbor_planner.outputs.ranges import map_title
+
+    summary = {"coverage_pct": 30.3, "minutes": 10.0, "walk_speed_kmh": 4.5,
+               "walk_direction": "to-station"}  # fmt: skip
+    cov = SimpleNamespace(summary=summary)
+    assert "（步行前往站点10分钟，4.5 km/h）" in map_title("渝中区", cov, lang="zh")
+    summary["walk_direction"] = "from-station"
+    assert "(10-min walk from the stations, 4.5 km/h)" in map_title(None, cov, lang="en")

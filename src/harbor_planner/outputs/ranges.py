@@ -92,6 +92,19 @@ def dem_flat_cards(summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     ]
 
 
+def _walk_words(summary: dict[str, Any], lang: str) -> str:
+    """What the figure rests on, for the map's title: minutes, speed and walk direction."""
+    minutes, speed = summary.get("minutes"), summary.get("walk_speed_kmh")
+    if minutes is None:
+        return ""
+    to = summary.get("walk_direction") == "to-station"
+    if lang == "zh":
+        way = "步行前往站点" if to else "从站点步行"
+        return f"（{way}{minutes:g}分钟，{speed:g} km/h）" if speed else f"（{way}{minutes:g}分钟）"
+    way = "walk to the stations" if to else "walk from the stations"
+    return f" ({minutes:g}-min {way}" + (f", {speed:g} km/h)" if speed else ")")
+
+
 def map_title(
     title: str | None, coverage: Any, coverage_after: Any = None, lang: str = "en"
 ) -> str | None:
@@ -121,7 +134,7 @@ def map_title(
     summary = getattr(coverage, "summary", None)
     if not summary:
         return title
-    figure = status_headline(summary, lang)
+    figure = status_headline(summary, lang) + _walk_words(summary, lang)
     after = getattr(coverage_after, "summary", None)
     if after:
         figure += (" → 新址后 " if lang == "zh" else " → with the new sites ") + pct_with_range(
