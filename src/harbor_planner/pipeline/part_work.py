@@ -275,6 +275,21 @@ def _inputs(path: str) -> dict[str, np.ndarray]:
     return arrays
 
 
+def _with_outside_points(region: Any, net: WalkNetwork, p_arr: Any, pts: IntArray) -> Any:
+    """The part's polygon and the part's demand points outside it (given to the nearest part).
+
+    The clip keeps what lies within the margin of this region: a point far outside its
+    polygon keeps every walk that can reach it (a polygon layer with gaps once lost them).
+    """
+    from harbor_planner._arrays import points_along
+
+    if not len(pts):
+        return region
+    xy = points_along(net.edge_geometry, p_arr["p_edge"][pts], p_arr["p_frac"][pts])
+    out = ~shapely.contains_xy(region, xy[:, 0], xy[:, 1])
+    return shapely.union(region, shapely.multipoints(xy[out])) if out.any() else region
+
+
 def run_part(task: PartTask) -> PartResult:
     """One part of one round, on a worker: clip the network, search, return the pairs.
 
@@ -298,7 +313,7 @@ def run_part(task: PartTask) -> PartResult:
     net = _network(task.network_path, task.walk_model)
     p_arr, s_arr = _inputs(task.points_path), _inputs(task.sources_path)
     pts = np.flatnonzero(p_arr["point_part"] == task.index)
-    region = shapely.from_wkb(task.region_wkb)
+    region = _with_outside_points(shapely.from_wkb(task.region_wkb), net, p_arr, pts)
     sub, edge_map = clip_compiled(net, region, task.margin_m, edges=p_arr["p_edge"][pts])
 
     def anchors(arrays: dict[str, np.ndarray], prefix: str, rows: IntArray) -> Anchors:
