@@ -110,3 +110,40 @@ def test_yuzhong_register(shared, tmp_path):
     assert st[CODE_COLUMN].is_unique and len(st) == 42
     assert st[CODE_COLUMN].str.match(r"^500\d{3}-\d{4}$").all()
     assert (st[CODE_COLUMN].str[:6] == st["adcode"]).all()
+
+
+def test_a_previous_register_keeps_deleted_codes_retired_and_ids_their_codes(tmp_path):
+    """Probe 13H: deleting the station with a district's highest code gave that code to the
+    next new station; a fresh export without codes renumbered everything by row order.
+    With --previous, codes go by station id and no code of the previous register returns."""
+    src = write(tmp_path / "a.csv", base_rows())
+    reg = tmp_path / "reg.csv"
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
+    # a fresh export: S3 (500103-0003, the district's highest) deleted, S5 new at the top,
+    # the rows in another order and no 统一编号 column
+    rows = [r for r in base_rows() if r["编号"] != "S3"][::-1]
+    rows.insert(0, {"编号": "S5", "名称": "新站", "经度": 106.5650, "纬度": 29.5520,
+                    "状态": "拟建"})  # fmt: skip
+    fresh = write(tmp_path / "fresh.csv", rows)
+    out = tmp_path / "new.csv"
+    argv = ["-q", "stations", "number", str(fresh), "--crs", "wgs84", "--previous", str(reg),
+            "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    got = pd.read_csv(out, encoding="utf-8-sig").set_index("station_id")["统一编号"].to_dict()
+    assert got == {"S5": "500103-0004", "S4": "500105-0001", "S2": "500103-0002",
+                   "S1": "500103-0001"}  # fmt: skip
+    without = number_stations(read_stations(fresh, crs="wgs84").stations).stations
+    assert "500103-0001" in set(without[CODE_COLUMN])  # by row order: S5 took S1's code
+
+
+def test_a_geopackage_register_is_numbered_again(tmp_path):
+    """Its points are WGS-84 and its 经度/纬度 columns the coordinates as given (probe 13H:
+    numbered again, two 经度 columns and a crash)."""
+    src = write(tmp_path / "a.csv", base_rows())
+    gpkg, again = tmp_path / "reg.gpkg", tmp_path / "again.csv"
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(gpkg)]) == 0
+    assert main(["-q", "stations", "number", str(gpkg), "--crs", "wgs84",
+                 "--out", str(again)]) == 0  # fmt: skip
+    table = pd.read_csv(again, encoding="utf-8-sig")
+    assert list(table.columns).count("经度") == 1
+    assert list(table["统一编号"]) == ["500103-0001", "500103-0002", "500103-0003", "500105-0001"]

@@ -76,7 +76,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".gpkg"):
         raise UsageError(f"--out {args.out}: expected a .csv, .xlsx or .gpkg file name")
-    check_outputs({"--out": args.out}, {"station": args.file})
+    check_outputs({"--out": args.out}, {"station": args.file, "previous": args.previous})
     check = read_stations(args.file, crs=args.crs, sheet=args.sheet)
     if not check.ok:
         say(format_problem_table(check.errors))
@@ -86,7 +86,10 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
             "so that no station is left out of the register",
             path=args.file,
         )
-    numbering = number_stations(check.stations)
+    previous = None
+    if args.previous is not None:
+        previous = read_stations(args.previous, crs=args.crs, sheet=None).stations
+    numbering = number_stations(check.stations, previous=previous)
     table = register_table(numbering.stations)
     write_register(table, args.out, geometry=numbering.stations.geometry.to_numpy())
     say(
@@ -171,7 +174,8 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
         help="give every station its unified code <adcode>-<NNNN> (统一站点编号)",
         description=(
             "Number the register: codes already given (统一编号) are kept, new stations get "
-            "the next number of their district, a closed station's code is never reused. "
+            "the next number of their district, a closed station's code is never reused "
+            "(give --previous REGISTER to keep retired the codes of rows deleted since). "
             "The register is written with the coordinates as given, so numbering it again "
             "with the same --crs changes nothing."
         ),
@@ -182,4 +186,9 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
     n.add_argument(
         "--out", type=out_path, required=True, help="register to write (.csv/.xlsx/.gpkg)"
     )
+    n.add_argument(
+        "--previous", type=Path, default=None, metavar="REGISTER",
+        help="the register numbered last time: a station without a code takes its code by "
+        "station id, and none of its codes is given again (deleted rows' codes stay retired)",
+    )  # fmt: skip
     n.set_defaults(handler=_cmd_stations_number)

@@ -71,7 +71,7 @@ def _rows(frame: pd.DataFrame, mask: Any) -> str:
     return f"row(s) {text}" if text else "some rows"
 
 
-def number_stations(stations: Any) -> Numbering:
+def number_stations(stations: Any, previous: Any = None) -> Numbering:
     """Give every station its unified code, keeping the codes already given.
 
     Parameters
@@ -80,6 +80,10 @@ def number_stations(stations: Any) -> Numbering:
         The clean stations of :func:`harbor_planner.read_stations` (with ``adcode``, the
         district each lies in, and ``row``); a code column (``unified_code`` / 统一编号) and
         date columns (``opened``/开通日期, ``closed``/退出日期) are used when present.
+    previous
+        The previous register (a table with ``station_id`` and 统一编号), if any: a station
+        without a code takes the one its id had there, and no code of it is given again,
+        even where its station is no longer in the file (a deleted row's code stays retired).
 
     Returns
     -------
@@ -104,6 +108,11 @@ def number_stations(stations: Any) -> Numbering:
     )
     if col is not None and col != CODE_COLUMN:
         st = st.drop(columns=col)
+    retired = _previous_codes(previous)
+    if len(retired) and "station_id" in st:
+        ids = st["station_id"].astype("string")
+        by_id = retired[~retired.index.duplicated(keep=False)]  # ids given once only
+        codes = codes.fillna(ids.map(by_id).astype("string"))  # its code of the last time
     adcode = st["adcode"].astype("string")
     parts = codes.str.extract(_CODE_RE)
     problems = _code_problems(st, codes, parts, adcode)
@@ -117,7 +126,7 @@ def number_stations(stations: Any) -> Numbering:
         log.warning("%s: closed stations without a closing date (退出日期)", _rows(st, no_date))
 
     new = codes.isna()
-    out, assigned = _assign_codes(st, codes, parts, adcode)
+    out, assigned = _assign_codes(st, codes, parts, adcode, list(retired.values))
     st[CODE_COLUMN] = out.astype("string")
     kept = int((~new).sum())
     log.info(
@@ -181,12 +190,37 @@ def _read_dates(st: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
     return st
 
 
+def _previous_codes(previous: Any) -> pd.Series:
+    """``station_id`` -> code of the previous register (well-formed codes only)."""
+    if previous is None or not len(previous):
+        return pd.Series(dtype="string")
+    col = _find(previous.columns, _CODE_ALIASES)
+    if col is None or "station_id" not in previous:
+        raise InputDataError(
+            "the previous register has no 统一编号 (unified_code) and station_id columns"
+        )
+    codes = previous[col].astype("string").str.strip()
+    ok = codes.str.match(_CODE_RE.pattern).fillna(False).astype(bool)
+    return pd.Series(codes[ok].to_numpy(), index=previous["station_id"].astype(str)[ok])
+
+
 def _assign_codes(
-    st: pd.DataFrame, codes: pd.Series, parts: pd.DataFrame, adcode: pd.Series
+    st: pd.DataFrame,
+    codes: pd.Series,
+    parts: pd.DataFrame,
+    adcode: pd.Series,
+    retired: list[str] | None = None,
 ) -> tuple[pd.Series, int]:
-    """New codes after the highest of each district, in row order; returns codes and count."""
+    """New codes after the highest of each district, in row order; returns codes and count.
+
+    ``retired``: codes given before (a previous register), never given again.
+    """
     number = pd.to_numeric(parts[1], errors="coerce")
     highest = number.groupby(adcode).max()
+    old = pd.Series(retired or [], dtype="string").str.extract(_CODE_RE)
+    if len(old):
+        before = pd.to_numeric(old[1], errors="coerce").groupby(old[0]).max()
+        highest = pd.concat([highest, before]).groupby(level=0).max()
     new = codes.isna()
     order = st.sort_values([c for c in ("sheet", "row") if c in st]).index
     new_in_order = [i for i in order if new[i]]
@@ -211,7 +245,9 @@ def register_table(numbered: Any) -> pd.DataFrame:
     nothing.
     """
     st = numbered.drop(columns="geometry", errors="ignore")
-    drop = [c for c in ("row", "sheet", "adcode", "district_zh", "crs_orig") if c in st]
+    drop = [
+        c for c in ("row", "sheet", "adcode", "district_zh", "crs_orig", "经度", "纬度") if c in st
+    ]  # fmt: skip  (an earlier register's own 经度/纬度: lon_orig replaces them)
     table = st.drop(columns=drop).rename(
         columns={CODE_COLUMN: "统一编号", "lon_orig": "经度", "lat_orig": "纬度"}
     )
