@@ -206,6 +206,13 @@ def test_exit_candidates_in_run_and_coverage(tmp_path, capsys):
     b = pd.read_csv(run / "exit_candidates.csv", encoding="utf-8-sig")
     pd.testing.assert_frame_equal(a, b)
     assert len(a) and "exit_loss_pct" in a
+    # an exit closes a built station: none under construction or proposed is listed (probe 13H)
+    assert set(a["status"]) == {"existing"}
+    losses = pd.read_csv(cov / "stations.csv", encoding="utf-8-sig")
+    planned = losses[
+        losses["status"].isin(["building", "proposed"]) & (losses["exit_loss_pct"] < 50)
+    ]
+    assert len(planned)  # they would have been listed before
     # replacements among street sites: named, placed (WGS-84 and GCJ-02) where they are
     auto = tmp_path / "auto"
     args[args.index("--candidates") + 1] = "auto"

@@ -285,7 +285,11 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
         return None
     result = study.coverage
     st = result.stations
-    keep = (st["on_network"] & (st["exit_loss_pct"] < cfg.exit_candidates_pct)).to_numpy()
+    # an exit closes a built station: those under construction or proposed are not candidates
+    # (their loss still counts: the figures are those of every station used)
+    status = st["status"].astype("string").str.strip() if "status" in st else None
+    built = (status.isna() | status.isin(["existing", ""])) if status is not None else True
+    keep = (st["on_network"] & built & (st["exit_loss_pct"] < cfg.exit_candidates_pct)).to_numpy()
     exits = st[keep].assign(_pos=np.flatnonzero(keep)).sort_values("exit_loss_pct")
     cols = [c for c in ("station_id", "name", "district", "status") if c in exits]
     cols += ["demand_covered", "unique_demand", "shared_demand", "exit_loss_pct"]
