@@ -147,3 +147,16 @@ def test_a_geopackage_register_is_numbered_again(tmp_path):
     table = pd.read_csv(again, encoding="utf-8-sig")
     assert list(table.columns).count("经度") == 1
     assert list(table["统一编号"]) == ["500103-0001", "500103-0002", "500103-0003", "500105-0001"]
+
+
+def test_numbering_shows_the_warnings_of_the_file(tmp_path, capsys):
+    """A register is for keeps: a duplicate place or a district that disagrees is shown, not
+    only counted in a log line (probe 13H)."""
+    rows = base_rows()[:2]
+    rows[1]["经度"], rows[1]["纬度"] = rows[0]["经度"], rows[0]["纬度"]
+    rows[0]["区县"], rows[1]["区县"] = "江北区", "渝中区"
+    src = write(tmp_path / "w.csv", rows)
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84",
+                 "--out", str(tmp_path / "r.csv")]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "district_mismatch" in out and "duplicate_location" in out

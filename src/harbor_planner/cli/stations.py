@@ -86,6 +86,8 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
             "so that no station is left out of the register",
             path=args.file,
         )
+    if len(check.problems):  # warnings too (a duplicate, a district name that disagrees):
+        say(format_problem_table(check.problems))  # a register is for keeps
     previous = None
     if args.previous is not None:
         previous = read_stations(args.previous, crs=args.crs, sheet=None).stations
