@@ -160,3 +160,17 @@ def test_numbering_shows_the_warnings_of_the_file(tmp_path, capsys):
                  "--out", str(tmp_path / "r.csv")]) == 0  # fmt: skip
     out = capsys.readouterr().out
     assert "district_mismatch" in out and "duplicate_location" in out
+
+
+def test_a_closing_date_written_in_chinese_beside_ours_is_read(tmp_path):
+    """A planner adds 退出日期 to a register that has our (empty) ``closed`` column (probe 13H:
+    ignored, and the warning kept asking for 退出日期)."""
+    rows = base_rows()
+    for r in rows:
+        r["closed"] = None
+    rows[2]["状态"] = "退出"
+    rows[2]["退出日期"] = "2025-06-30"
+    check = read_stations(write(tmp_path / "r.csv", rows), crs="wgs84")
+    st = number_stations(check.stations).stations.set_index("station_id")
+    assert st.loc["S3", "closed"] == "2025-06-30"
+    assert list(st.columns).count("closed") == 1 and "退出日期" not in st

@@ -171,12 +171,22 @@ def _code_problems(
     return problems
 
 
+def _others(columns: Any, aliases: tuple[str, ...], found: Any) -> list[Any]:
+    """The columns of ``aliases`` other than ``found`` (a planner's 退出日期 beside ours)."""
+    wanted = {a.lower() for a in aliases}
+    return [c for c in columns if str(c).strip().lower() in wanted and c != found]
+
+
 def _read_dates(st: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
     """``st`` with ``opened`` and ``closed`` as ISO dates; unreadable dates go to ``problems``."""
     for canon, aliases in _DATE_ALIASES.items():
         dcol = _find(st.columns, aliases)
         raw = st[dcol] if dcol is not None else pd.Series(pd.NA, index=st.index)
         text = raw.astype("string").str.strip().replace("", pd.NA)
+        for other in _others(st.columns, aliases, dcol):  # 退出日期 added beside our `closed`
+            more = st[other].astype("string").str.strip().replace("", pd.NA)
+            text = text.fillna(more)
+            st = st.drop(columns=other)
         parsed = pd.to_datetime(text, errors="coerce")
         unreadable = text.notna() & parsed.isna()
         if unreadable.any():
