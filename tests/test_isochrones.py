@@ -552,3 +552,21 @@ def test_a_replacement_is_never_the_closing_stations_own_spot(diamond, pts):
     assert table.loc["S0", "replacement_site"] == "far"
     assert table.loc["S0", "replacement_dist_m"] >= EXIT_REPLACEMENT_MIN_DIST_M
     assert pd.isna(table.loc["S1", "replacement_site"])  # only "own", 50 m from S1, covers B
+
+
+def test_of_replacements_recovering_as_much_the_nearest_is_named(diamond, pts):
+    """Sites recovering the same demand: the one nearest the closing station (probe 13H: the
+    first candidate, 533 m away where one 107 m away recovered as much)."""
+    from harbor_planner.analysis.redundancy import replacement_sites
+    from harbor_planner.optimize import CoverageMatrix
+
+    demand = pts((0, 0), (50, -30), (100, 0), (100, 50))
+    demand["weight"] = [1.0, 2.0, 4.0, 8.0]
+    stations = pts((25, 3), (75, 3))
+    res = coverage(diamond, stations, demand, minutes=1)
+    covers = np.array([[1, 1, 1], [0, 0, 0], [1, 1, 1], [0, 0, 0]], dtype=bool)
+    xy = np.array([[600.0, 0.0], [140.0, 3.0], [300.0, 0.0]])  # all three recover the same
+    cm = CoverageMatrix.from_arrays(covers, demand["weight"], candidate_ids=["a", "near", "c"],
+                                    candidate_xy=xy)  # fmt: skip
+    table = replacement_sites(res, cm, [0], station_xy=np.array([[25.0, 3.0], [75.0, 3.0]]))
+    assert table["replacement_site"].tolist() == ["near"]

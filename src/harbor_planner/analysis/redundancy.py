@@ -137,7 +137,8 @@ def replacement_sites(
     station_xy, min_dist_m
         The stations' coordinates in the CRS of ``cm.candidate_xy`` (all stations, by
         position): a candidate nearer than ``min_dist_m`` to the closing station is not a
-        replacement (it is the station's own spot). ``None``: no candidate is left out.
+        replacement (it is the station's own spot), and of the sites recovering as much the
+        nearest is named. ``None``: no candidate is left out (ties: the first).
 
     Returns
     -------
@@ -165,7 +166,10 @@ def replacement_sites(
         if station_xy is not None and cm.candidate_xy is not None and lost_w > 0:
             dist = np.hypot(*(np.asarray(cm.candidate_xy) - station_xy[s]).T)
             gains = np.where(dist >= min_dist_m, gains, 0.0)  # not the station's own spot
-        best = int(np.argmax(gains)) if gains.size else 0  # ties: the first candidate
+        best = int(np.argmax(gains)) if gains.size else 0
+        if dist is not None and gains.size:  # of the sites recovering as much: the nearest
+            tied = np.flatnonzero(gains >= gains[best] - 1e-9 * max(1.0, gains[best]))
+            best = int(tied[np.argmin(dist[tied])])
         if lost_w > 0 and gains.size and gains[best] > 0:
             row.update(
                 replacement_site=str(cm.candidate_ids[best]),
