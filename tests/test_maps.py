@@ -222,6 +222,10 @@ def test_sites_numbered_by_rank(layers):
     spec = _spec(make_map(sites=layers["sites"], basemap="none"), "建议新址")
     assert [f["l"] for f in spec["features"]] == ["1", "2", "3"]
     assert [f["p"][1] for f in spec["features"]] == ["c7", "c12", "c3"]
+    # the kind in words, as in the report and workbook (probe 13F: the code "street")
+    by_rank = layers["sites"].sort_values("rank")["kind"].tolist()
+    want = [{"street": "街道点位", "poi": "兴趣点"}[k] for k in by_rank]
+    assert [f["p"][4] for f in spec["features"]] == want  # rank, id, name, district, kind
 
 
 def test_isochrone_bands_largest_first_graded(layers):

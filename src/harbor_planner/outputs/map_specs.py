@@ -24,6 +24,7 @@ from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.labels import map_text, status_text
 from harbor_planner.outputs.values import is_missing
+from harbor_planner.settings import site_kind_label
 
 __all__ = [
     "BAND_COLORS",
@@ -343,25 +344,31 @@ def site_layer(sites: Any, lang: str) -> dict:
         )
         pt = sites.geometry.iloc[i]
         pt = pt if pt.geom_type == "Point" else pt.representative_point()
-        vals = [rank_text] + [html_text(rec.get(c)) for c, _ in cols[1:]]
+        vals = [rank_text] + [
+            html_text(site_kind_label(v, lang) if c == "kind" and present(v) else v)
+            for c, v in ((c, rec.get(c)) for c, _ in cols[1:])
+        ]  # the kind in words (街道点位), as the report and the workbook give it
         feats.append(
             {
                 "x": pt.x,
                 "y": pt.y,
                 "l": rank_text or "",
-                "t": _site_tooltip(rank_text, rec),
+                "t": _site_tooltip(rank_text, rec, lang),
                 "p": vals,
             }
         )
     return _spec("label", {}, labels, feats)
 
 
-def _site_tooltip(rank_text: str | None, rec: Any) -> str:
-    """``#1 c12 · +3.2 pp → 61.5 %``: rank, id, gain in points and cumulative coverage."""
+def _site_tooltip(rank_text: str | None, rec: Any, lang: str = "en") -> str:
+    """``#1 c12 · +3.2 pp → 61.5 %``: rank, id, gain in points and cumulative coverage.
+
+    In Chinese the points read 个百分点 (``+3.20 个百分点``).
+    """
     tip = f"#{rank_text} {html_text(rec.get('site_id')) or ''}".strip()
     gain_pct, cum = rec.get("gain_pct"), rec.get("coverage_pct_cum")
     if present(gain_pct):
-        tip += f" · +{float(gain_pct):.2f} pp"
+        tip += f" · +{float(gain_pct):.2f} " + ("个百分点" if lang == "zh" else "pp")
     if present(cum):
         tip += f" → {pct1(cum)} %"
     return tip

@@ -74,8 +74,9 @@ def centres_section(centres: Any, lab: dict[str, str]) -> list[str]:
     if frame is None or not len(frame):
         return []
     label = {
-        "name": lab["name"], "district": lab["district"], "lon": "lon (WGS-84)",
-        "lat": "lat (WGS-84)",
+        "name": lab["name"], "district": lab["district"],
+        "lon": "经度 (WGS-84)" if lab["lang"] == "zh" else "lon (WGS-84)",
+        "lat": "纬度 (WGS-84)" if lab["lang"] == "zh" else "lat (WGS-84)",
         "radius_m": lab["radius_m"], "demand_total": lab["demand_total"],
         "demand_covered": lab["demand_covered"], "coverage_pct": lab["coverage_pct_centre"],
         "coverage_after_pct": lab["coverage_after_pct"],
