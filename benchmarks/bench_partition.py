@@ -65,6 +65,7 @@ def _prepare(tmp: Path, args: argparse.Namespace) -> dict:
     demand = demand_from_spec("main-streets", network=net, spacing_m=50.0).points
     cand = street_candidates(net, spacing_m=200.0)
     for name, frame in (("stations", st), ("demand", demand), ("candidates", cand)):
+        frame = frame.to_crs(net.crs)  # the coordinates saved are read back in the network's CRS
         cols = {c: frame[c].to_numpy() for c in ("weight", "edge", "edge_frac") if c in frame}
         xy = np.column_stack([frame.geometry.x, frame.geometry.y])
         np.savez(tmp / f"{name}.npz", xy=xy, **cols)

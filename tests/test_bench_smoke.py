@@ -97,3 +97,32 @@ def test_benchmark_quick_runs_every_row(script, yuzhong_osm):
     assert proc.returncode == 0, proc.stderr
     assert "| step" in proc.stdout, proc.stdout
     assert "exit 1" not in proc.stdout and "Traceback" not in proc.stdout, proc.stdout
+
+
+def test_partition_benchmark_inputs_lie_on_its_network(tmp_path):
+    """The benchmark's stations, demand and candidates read back where they were made (their
+    coordinates were saved in WGS-84 and read as metres: every point 3,349 km off, so the
+    benchmark measured searches that found nothing, on one worker as on two)."""
+    import argparse
+
+
+    spec = importlib.util.spec_from_file_location("bench_partition", BENCH / "bench_partition.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench
+    sys.path.insert(0, str(BENCH))  # its helpers (_measure, mosaic) beside it
+    try:
+        spec.loader.exec_module(bench)
+        if not (bench.SHARED / "walk.osm").exists():
+            pytest.skip(f"real data {bench.SHARED / 'walk.osm'} is absent")
+        args = argparse.Namespace(nodes=20000, stations=50, parts=16, seed=1)
+        bench._prepare(tmp_path, args)
+        from harbor_planner import load_network
+
+        net = load_network(tmp_path / "mosaic.npz")
+        for name, prefix in (("stations", "S"), ("demand", "D"), ("candidates", "C")):
+            frame = bench._frame(tmp_path, name, net.crs, prefix)
+            near = net.edge_tree.query_nearest(frame.geometry.to_numpy(), return_distance=True)
+            assert float(np.max(near[1])) < 1.0, name  # on its streets
+    finally:
+        sys.modules.pop(spec.name, None)
+        sys.path.remove(str(BENCH))
