@@ -105,7 +105,6 @@ def test_partition_benchmark_inputs_lie_on_its_network(tmp_path):
     benchmark measured searches that found nothing, on one worker as on two)."""
     import argparse
 
-
     spec = importlib.util.spec_from_file_location("bench_partition", BENCH / "bench_partition.py")
     bench = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = bench

@@ -300,3 +300,36 @@ def test_the_map_title_says_what_its_figure_rests_on():
     assert "（步行前往站点10分钟，4.5 km/h）" in map_title("渝中区", cov, lang="zh")
     summary["walk_direction"] = "from-station"
     assert "(10-min walk from the stations, 4.5 km/h)" in map_title(None, cov, lang="en")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_study_and_centres_settings_are_named(lang):
+    params = _scenario_params(
+        study={"districts": ["渝中区", "江北区"], "area": None, "confine": True,
+               "min_district_share_pct": 0.5, "min_district_points": 30},
+        centres={"file": "/d/centres.csv", "radius_m": 800.0, "crs": "gcj02"},
+    )  # fmt: skip
+    rows = dict(parameter_rows(params, lang))
+    text = json.dumps(rows, ensure_ascii=False)
+    assert '"centres"' not in text and "radius_m" not in text and "{" not in text.strip("{}")
+    if lang == "zh":
+        study = rows["研究范围"].split("；")
+        assert study[0] == "渝中区、江北区" and "0.5%" in study[1] and "30 个" in study[2]
+        assert rows["城市中心"] == "centres.csv，半径 800 米，坐标系 GCJ-02（高德/腾讯）"
+    else:
+        assert "0.5 % of the demand" in rows["Study area"]
+        assert rows["City centres"] == "centres.csv, radius 800 m, GCJ-02 (AMap)"
+
+
+@pytest.mark.slow
+def test_workbook_summary_has_the_range_after_the_new_sites(zh_run):
+    from openpyxl import load_workbook
+
+    after = json.loads((zh_run / "summary.json").read_text("utf-8"))["coverage_after"]
+    rows = dict(load_workbook(zh_run / "report.xlsx")["汇总"].iter_rows(values_only=True))
+    rng = after["coverage_range_pct"]
+    assert rows["新增后覆盖率敏感性区间下限(%)"] == rng["low"] <= rows["新增后覆盖率(%)"]
+    assert rows["新增后覆盖率敏感性区间上限(%)"] == rng["high"] >= rows["新增后覆盖率(%)"]
+    params = dict(load_workbook(zh_run / "report.xlsx")["参数"].iter_rows(values_only=True))
+    assert params["城市中心"].startswith("centres.csv，半径 1000 米")
+    assert "centres" not in params and params["研究范围"].startswith("渝中区；")

@@ -334,6 +334,8 @@ SUMMARY_ZH: dict[str, str] = {
     "dem_demand_cover_pct": "DEM 覆盖的需求(%)",
     "coverage_range_pct.low": "覆盖率敏感性区间下限(%)",
     "coverage_range_pct.high": "覆盖率敏感性区间上限(%)",
+    "coverage_range_pct_after.low": "新增后覆盖率敏感性区间下限(%)",
+    "coverage_range_pct_after.high": "新增后覆盖率敏感性区间上限(%)",
     "network_grades.above_cap_edges": "坡度超过道路等级上限的路段数",
     "network_grades.above_cap_km": "坡度超过道路等级上限的路段长度(公里)",
     "network_grades.flat_outside_dem_share": "DEM 范围外按平地计时的路网比例",

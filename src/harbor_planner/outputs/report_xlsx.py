@@ -86,8 +86,14 @@ _XLSX_FORMATS = {
 }
 
 
-def _summary_frame(coverage: Any | None, selection: Any | None, *, chinese: bool) -> pd.DataFrame:
-    """Every figure in words of the language (in English with its summary.json key last)."""
+def _summary_frame(
+    coverage: Any | None, selection: Any | None, *, chinese: bool, coverage_after: Any | None = None
+) -> pd.DataFrame:
+    """Every figure in words of the language (in English with its summary.json key last).
+
+    With ``coverage_after``, the range of the coverage after the new sites follows the
+    selection's figures (the range before them is the coverage's own).
+    """
     lang = "zh" if chinese else "en"
     rows: list[tuple[str, str, Any]] = []
     if coverage is not None:
@@ -96,6 +102,10 @@ def _summary_frame(coverage: Any | None, selection: Any | None, *, chinese: bool
         for key, label, v in summary_rows(without_timings(selection.summary()), lang):
             k = f"selection.{key}" if coverage is not None and key in coverage.summary else key
             rows.append((k, label if chinese else k, v))
+    after = None if coverage_after is None else coverage_after.summary.get("coverage_range_pct")
+    if after:
+        extra = {"coverage_range_pct_after": {"low": after["low"], "high": after["high"]}}
+        rows += summary_rows(extra, lang)
     frame = pd.DataFrame(rows, columns=["key", "label", "value"])
     return frame[["label", "value"]] if chinese else frame[["label", "value", "key"]]
 
@@ -230,7 +240,8 @@ def write_report_xlsx(
     name = {k: v[0] if zh else v[1] for k, v in SHEET_NAMES.items()}
     wb = Workbook()
     wb.remove(wb.active)
-    _add_sheet(wb, name["summary"], _summary_frame(coverage, selection, chinese=zh), chinese=zh)
+    summary = _summary_frame(coverage, selection, chinese=zh, coverage_after=coverage_after)
+    _add_sheet(wb, name["summary"], summary, chinese=zh)
     if coverage is not None and coverage.by_district is not None:
         _add_sheet(
             wb, name["districts"],

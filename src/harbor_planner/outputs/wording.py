@@ -394,6 +394,7 @@ _PARAM_ZH = {
     "solver": "求解器", "time_limit": "求解时间上限", "spacing": "站点最小间距",
     "quota": "区县配额", "budget": "预算", "stages": "分期", "exclude": "排除区域",
     "out": "输出目录", "basemap": "底图", "lang": "语言", "reproducible": "可复现求解",
+    "centres": "城市中心",
 }  # fmt: skip
 _PARAM_EN = {
     "title": "Scenario", "network": "Network", "walk_model": "Walk model",
@@ -405,6 +406,7 @@ _PARAM_EN = {
     "time_limit": "Solver time limit", "spacing": "Minimum spacing", "quota": "District quotas",
     "budget": "Budget", "stages": "Stages", "exclude": "Excluded areas", "out": "Output folder",
     "basemap": "Basemap", "lang": "Language", "reproducible": "Reproducible solve",
+    "centres": "City centres",
 }  # fmt: skip
 
 
@@ -467,21 +469,52 @@ def _optimize_rows(o: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
 
 
 def _study_rows(p: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
-    """The study area, wherever the scenario names it (``demand.within`` or a study section)."""
+    """The study area, wherever the scenario names it (``demand.within`` or a study section).
+
+    Each setting of ``[study]`` is named ("需求占比低于 0.5% 的区县标为需求过少"), not its bare
+    value.
+    """
     rows: list[tuple[str, Any]] = []
     within = _section(p, "demand").get("within")
     if within:
         rows.append(("within", _file_name(within)))
-    study = p.get("study")
-    if isinstance(study, Mapping):
-        shown = [
-            _words(lang)["sep"].join(map(str, v)) if isinstance(v, list | tuple) else
-            _file_name(v) if isinstance(v, str) else str(v)
-            for v in study.values() if not _missing(v) and not isinstance(v, bool | Mapping)
-        ]  # fmt: skip
-        if shown:
-            rows.append(("study", "；".join(shown) if lang == "zh" else "; ".join(shown)))
+    study = _section(p, "study")
+    zh = lang == "zh"
+    shown = []
+    districts = study.get("districts")
+    if not _missing(districts):
+        items = districts if isinstance(districts, list | tuple) else [districts]
+        shown.append(_words(lang)["sep"].join(map(str, items)))
+    if study.get("area"):
+        shown.append(_file_name(study["area"]))
+    if shown and study.get("confine") is False:
+        shown.append("不限定需求、候选点与区县表" if zh else "demand, sites, tables not confined")
+    share, points = study.get("min_district_share_pct"), study.get("min_district_points")
+    small = "的区县标为需求过少" if zh else "marked too small"
+    if shown and not _missing(share):
+        shown.append(f"需求占比低于 {_num(share)}% {small}" if zh
+                     else f"districts under {_num(share)} % of the demand {small}")  # fmt: skip
+    if shown and not _missing(points):
+        shown.append(f"需求点少于 {_num(points)} 个{small}" if zh
+                     else f"districts under {_num(points)} demand points {small}")  # fmt: skip
+    if shown:
+        rows.append(("study", "；".join(shown) if zh else "; ".join(shown)))
     return rows
+
+
+def _centres_row(p: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
+    """The city centres' file, radius and datum (``[centres]``), when the scenario has them."""
+    c = _section(p, "centres")
+    if not c.get("file"):
+        return []
+    crs = c.get("crs")
+    crs_text = _pick(_CRS_TEXT[crs], lang) if crs in _CRS_TEXT else crs
+    radius = "" if _missing(c.get("radius_m")) else _num(c["radius_m"])
+    if lang == "zh":
+        text = f"{_file_name(c['file'])}，半径 {radius} 米" + (f"，坐标系 {crs_text}" * bool(crs))
+    else:
+        text = f"{_file_name(c['file'])}, radius {radius} m" + (f", {crs_text}" if crs else "")
+    return [("centres", text)]
 
 
 def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
@@ -520,6 +553,7 @@ def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, 
         ("status", _statuses_text(st.get("status"), lang) if st else None),
         ("demand", _demand_text(_section(p, "demand"), lang) if _section(p, "demand") else None),
         *_study_rows(p, lang),
+        *_centres_row(p, lang),
     ]  # fmt: skip
     opt = p.get("optimize")
     if isinstance(opt, Mapping) and opt.get("enabled", True):
@@ -542,7 +576,7 @@ def _section(p: Mapping[str, Any], name: str) -> Mapping[str, Any]:
 
 
 _SECTIONS = ("title", "description", "network", "stations", "demand", "coverage", "optimize",
-             "output", "study")  # fmt: skip
+             "output", "study", "centres")  # fmt: skip
 
 
 def _other_rows(p: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
