@@ -385,6 +385,7 @@ def test_a_part_failing_twice_fails_the_run_naming_its_district(tmp_path):
     assert failed.returncode == 1
     lines = failed.stderr.strip().splitlines()
     assert len(lines) == 1 and "渝中区" in lines[0] and "failed 2 times" in lines[0], failed.stderr
+    assert "worker processes running it died" not in lines[0]
     assert tries.read_text("utf-8").splitlines() == ["渝中区", "渝中区"]  # first try + 1 retry
     assert not (tmp_path / "a" / "summary.json").exists()
     # failing once only: Dask's retry rescues the part and the run succeeds
@@ -426,6 +427,75 @@ def test_interrupting_the_client_cancels_the_tasks():
                 break
             time.sleep(0.2)
         assert left == 0
+
+
+def _die(x: float) -> float:
+    os.kill(os.getpid(), 9)  # the worker process killed outright (as by the OOM killer)
+    return x
+
+
+@pytest.mark.slow
+def test_a_part_whose_workers_die_says_so_not_a_count_of_tries():
+    from harbor_planner.cluster import open_cluster, run_tasks
+    from harbor_planner.errors import PartFailedError
+
+    with open_cluster(None, workers=2) as (client, _), pytest.raises(PartFailedError) as err:
+        run_tasks(client, _die, [1.0], ["江北区"], label="district", progress=False)
+    text = str(err.value)
+    assert text.startswith("district 江北区 failed: the worker processes running it died")
+    assert "KilledWorker" in text and "failed 2 times" not in text
+
+
+_CTRL_C_SCRIPT = """
+import pathlib, sys, time
+from harbor_planner.cluster import open_cluster, run_tasks
+
+def nap(path):
+    pathlib.Path(path).touch()
+    time.sleep(2)
+
+if __name__ == "__main__":
+    try:
+        with open_cluster(None, workers=2) as (client, info):
+            try:
+                run_tasks(client, nap, [sys.argv[1] + "a", sys.argv[1] + "b"] * 20,
+                          ["a", "b"] * 20, progress=False)
+            except KeyboardInterrupt:
+                time.sleep(5)  # the client's own cleanup (a big run's takes seconds)
+                raise
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_terminal_prints_no_worker_tracebacks(tmp_path):
+    """A terminal's Ctrl-C reaches the whole process group: the workers stay quiet."""
+    import signal
+
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(_CTRL_C_SCRIPT, "utf-8")
+    flag = str(tmp_path / "busy-")
+    p = subprocess.Popen(
+        [sys.executable, str(script), flag], start_new_session=True, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while not all(Path(flag + x).exists() for x in "ab"):  # both workers busy
+            assert time.monotonic() < deadline and p.poll() is None, p.stderr.read()
+            time.sleep(0.2)
+        time.sleep(0.5)
+        os.killpg(p.pid, signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+    assert p.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip().splitlines()[-1] == "interrupted"
 
 
 @pytest.mark.slow

@@ -122,6 +122,7 @@ def open_cluster(
                     # and move when another cluster holds it: a free port on 127.0.0.1 instead
                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                     silence_logs=logging.CRITICAL,  # a failed try is reported once, by run_tasks
+                    preload=[__name__],  # dask_setup below: Ctrl-C is the client's to handle
                 )
             client = distributed.Client(cluster)
             info = ClusterInfo("local", public_address(cluster.scheduler_address), n)
@@ -148,6 +149,26 @@ def open_cluster(
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def dask_setup(worker: Any) -> None:
+    """On each worker process of a local cluster (a Dask preload): ignore Ctrl-C (SIGINT).
+
+    A terminal's Ctrl-C reaches every process of its group: the workers of a local cluster
+    printed their own KeyboardInterrupt tracebacks (about 100 lines) before the client's one
+    line. The client cancels the tasks and closes the cluster, which stops the workers.
+
+    Parameters
+    ----------
+    worker
+        The Dask worker (unused).
+
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _quiet_workers() -> contextlib.AbstractContextManager[Any]:
@@ -221,12 +242,7 @@ def run_tasks(
         for future in distributed.as_completed(futures):
             i = position[future.key]
             if future.status != "finished":
-                exc = future.exception()
-                raise PartFailedError(
-                    f"{label} {names[i]} failed {retries + 1} times (a partitioned run's part "
-                    f"task, retried by Dask); last error: "
-                    f"{type(exc).__name__}: {public_address(str(exc))}"
-                )
+                raise PartFailedError(_failure(future.exception(), f"{label} {names[i]}", retries))
             results[i] = future.result()
             future.release()  # the worker frees the part's result once the client holds it
             bar.update(1)
@@ -237,6 +253,18 @@ def run_tasks(
     finally:
         bar.close()
     return results
+
+
+def _failure(exc: BaseException, part: str, retries: int) -> str:
+    """The message of a part whose task failed for good (an error, or its workers died)."""
+    text = f"{type(exc).__name__}: {public_address(str(exc))}"
+    if type(exc).__name__ == "KilledWorker":  # Dask's allowed-failures, not our retries
+        return (
+            f"{part} failed: the worker processes running it died (killed, or out of memory: "
+            f"give the workers more memory or make the parts smaller); {text}"
+        )
+    tries = f"{retries + 1} times (a partitioned run's part task, retried by Dask)"
+    return f"{part} failed {tries}; last error: {text}"
 
 
 def _token() -> str:
