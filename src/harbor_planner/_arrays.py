@@ -10,9 +10,40 @@ import numpy.typing as npt
 import shapely
 from scipy.sparse import csc_matrix
 
-__all__ = ["assemble_columns", "canonical_csc", "first_holder", "points_along", "unique_ints"]
+__all__ = [
+    "along_s",
+    "assemble_columns",
+    "canonical_csc",
+    "first_holder",
+    "points_along",
+    "unique_ints",
+]
 
 IntArray = npt.NDArray[np.int64]
+
+
+def along_s(share: npt.ArrayLike, time_s: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """The time to walk ``share`` (0-1) of an edge taking ``time_s``: 0 for none of it.
+
+    A point exactly at an edge's end reaches that end at once, even where the edge cannot be
+    walked that way (``time_s`` infinite: a one-way escalator): ``0 * inf`` would be NaN.
+
+    Parameters
+    ----------
+    share
+        The share of the edge walked (``frac`` or ``1 - frac`` of an anchor).
+    time_s
+        The edge's time in that direction (``inf``: not walkable that way).
+
+    Returns
+    -------
+    numpy.ndarray
+
+    """
+    share = np.asarray(share, dtype=np.float64)
+    time_s = np.asarray(time_s, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(share == 0, 0.0, share * time_s)
 
 
 def unique_ints(values: npt.ArrayLike) -> npt.NDArray[np.int64]:

@@ -29,7 +29,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from harbor_planner._arrays import first_holder
+from harbor_planner._arrays import along_s, first_holder
 from harbor_planner._io import atomic_path, jsonable
 from harbor_planner._stable import without_timings, write_gpkg_layer
 from harbor_planner._text import csv_safe
@@ -106,8 +106,8 @@ def nearest_station(
     ok = np.flatnonzero(stations.within & np.isfinite(stations.access_s))
     edge = stations.edge[ok]
     u, v = e["u"].to_numpy()[edge], e["v"].to_numpy()[edge]
-    to_u = stations.access_s[ok] + stations.frac[ok] * e["time_bwd_s"].to_numpy()[edge]
-    to_v = stations.access_s[ok] + (1 - stations.frac[ok]) * e["time_fwd_s"].to_numpy()[edge]
+    to_u = stations.access_s[ok] + along_s(stations.frac[ok], e["time_bwd_s"].to_numpy()[edge])
+    to_v = stations.access_s[ok] + along_s(1 - stations.frac[ok], e["time_fwd_s"].to_numpy()[edge])
     if not len(ok):
         return NearestStation(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
     virt = n + np.arange(len(ok))

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from harbor_planner._arrays import points_along
+from harbor_planner._arrays import along_s, points_along
 from harbor_planner.network.compiled import WalkNetwork
 from harbor_planner.network.snap import points_xy, snap_points
 from harbor_planner.settings import SNAP_MAX_DIST_M
@@ -197,11 +197,13 @@ def source_links(network: WalkNetwork, anchors: Anchors) -> tuple[IntArray, Floa
     ends = np.column_stack([e["u"].to_numpy()[anchors.edge], e["v"].to_numpy()[anchors.edge]])
     tf = e["time_fwd_s"].to_numpy()[anchors.edge]
     tb = e["time_bwd_s"].to_numpy()[anchors.edge]
-    with np.errstate(invalid="ignore"):
-        t = np.column_stack(
-            [anchors.access_s + anchors.frac * tb, anchors.access_s + (1.0 - anchors.frac) * tf]
-        )
-    t = np.maximum(np.nan_to_num(t, nan=np.inf), EPS_S)
+    t = np.column_stack(
+        [
+            anchors.access_s + along_s(anchors.frac, tb),
+            anchors.access_s + along_s(1.0 - anchors.frac, tf),
+        ]
+    )
+    t = np.maximum(np.nan_to_num(t, nan=np.inf, posinf=np.inf), EPS_S)
     t[~anchors.within] = np.inf
     return ends.astype(np.int64), loop_links(ends, t)
 

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from harbor_planner._arrays import unique_ints
+from harbor_planner._arrays import along_s, unique_ints
 from harbor_planner._validate import check_minutes
 from harbor_planner.network.anchors import (
     EPS_S,
@@ -479,8 +479,8 @@ def index_points(network: WalkNetwork, points: Anchors) -> PointIndex:
     # the time from a reached node to a point through either end of its edge
     ends = []
     for node_of, along in (
-        (e["u"].to_numpy()[d_edge], points.frac[ok] * tf[d_edge]),
-        (e["v"].to_numpy()[d_edge], (1.0 - points.frac[ok]) * tb[d_edge]),
+        (e["u"].to_numpy()[d_edge], along_s(points.frac[ok], tf[d_edge])),
+        (e["v"].to_numpy()[d_edge], along_s(1.0 - points.frac[ok], tb[d_edge])),
     ):
         order, ptr = _runs(node_of, network.n_nodes)
         ends.append((order, ptr, along))
@@ -596,11 +596,10 @@ def arrival_times(
     v = e["v"].to_numpy()[points.edge]
     tf = e["time_fwd_s"].to_numpy()[points.edge]
     tb = e["time_bwd_s"].to_numpy()[points.edge]
-    with np.errstate(invalid="ignore"):
-        via_u = node_time_s[u] + points.frac * tf
-        via_v = node_time_s[v] + (1.0 - points.frac) * tb
-    via_u = np.nan_to_num(via_u, nan=np.inf)
-    via_v = np.nan_to_num(via_v, nan=np.inf)
+    via_u = node_time_s[u] + along_s(points.frac, tf)
+    via_v = node_time_s[v] + along_s(1.0 - points.frac, tb)
+    via_u = np.nan_to_num(via_u, nan=np.inf, posinf=np.inf)
+    via_v = np.nan_to_num(via_v, nan=np.inf, posinf=np.inf)
     best = np.minimum(via_u, via_v)
     who = np.full(len(points), -1, dtype=np.int64)
     if node_source is not None:
@@ -638,9 +637,8 @@ def _same_edge(
     tf = network.edges["time_fwd_s"].to_numpy()[e]
     tb = network.edges["time_bwd_s"].to_numpy()[e]
     df = points.frac[p] - sources.frac[s]
-    with np.errstate(invalid="ignore"):
-        t = sources.access_s[s] + np.where(df >= 0, df * tf, -df * tb)
-    t = np.nan_to_num(t, nan=np.inf)
+    t = sources.access_s[s] + np.where(df >= 0, along_s(df, tf), along_s(-df, tb))
+    t = np.nan_to_num(t, nan=np.inf, posinf=np.inf)
     order = np.lexsort((s, t, p))
     p, s, t = p[order], s[order], t[order]
     first = np.ones(len(p), dtype=bool)

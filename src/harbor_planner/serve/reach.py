@@ -21,6 +21,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from harbor_planner._arrays import along_s
 from harbor_planner.network import Anchors, WalkNetwork, limit_seconds, loop_links
 from harbor_planner.network.anchors import EPS_S
 
@@ -106,8 +107,8 @@ class DemandReach:
         # the time from a node to a demand point through either end of its edge
         self.ends = []
         for node_of, along in (
-            (self.u[d_edge], demand.frac[ok_d] * self.tf[d_edge]),
-            (self.v[d_edge], (1.0 - demand.frac[ok_d]) * self.tb[d_edge]),
+            (self.u[d_edge], along_s(demand.frac[ok_d], self.tf[d_edge])),
+            (self.v[d_edge], along_s(1.0 - demand.frac[ok_d], self.tb[d_edge])),
         ):
             order, ptr = _by_node(node_of, n)
             self.ends.append((order, ptr, along))
@@ -147,8 +148,8 @@ class DemandReach:
         edge = int(a.edge[0])
         u, v = int(self.u[edge]), int(self.v[edge])
         access, frac = float(a.access_s[0]), float(a.frac[0])
-        link = np.array([access + frac * self.tb[edge], access + (1.0 - frac) * self.tf[edge]])
-        link = np.maximum(np.nan_to_num(link, nan=np.inf), EPS_S)
+        link = access + np.array([along_s(frac, self.tb[edge]), along_s(1.0 - frac, self.tf[edge])])
+        link = np.maximum(np.nan_to_num(link, nan=np.inf, posinf=np.inf), EPS_S)
         link = loop_links(np.array([[u, v]]), link[None, :])[0]  # one link on a loop edge
         pt = a.xy(self.network)[0]
         near = np.asarray(self.tree.query_ball_point(pt, r=self.radius_m), dtype=np.int64)
@@ -193,11 +194,10 @@ class DemandReach:
         same = self.ok_d[self.edge_order[self.edge_ptr[edge] : self.edge_ptr[edge + 1]]]
         if len(same):
             df = d.frac[same] - a.frac[0]
-            with np.errstate(invalid="ignore"):
-                t = (
-                    a.access_s[0]
-                    + d.access_s[same]
-                    + np.where(df >= 0, df * self.tf[edge], -df * self.tb[edge])
-                )
+            t = (
+                a.access_s[0]
+                + d.access_s[same]
+                + np.where(df >= 0, along_s(df, self.tf[edge]), along_s(-df, self.tb[edge]))
+            )
             found.append(same[t <= limit])
         return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
