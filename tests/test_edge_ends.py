@@ -94,3 +94,18 @@ def test_unreached_points_are_counted_unreachable_not_3e306_minutes(diamond):
     assert np.isinf(t).sum() == diamond.n_nodes - 2 and (t[np.isfinite(t)] < 10).all()
     assert cov.summary["demand_unreachable"] == diamond.n_nodes - 2
     assert cov.summary["time_median_min"] is None and cov.summary["time_p90_min"] is None
+
+
+def test_a_station_snapped_to_a_bridge_over_a_street_is_named(diamond):
+    """Probe 14J: stations snap to the nearest edge of any level; one under a viaduct would
+    start its walks on the viaduct. The bridge E-G crosses the steps B-C at (100, 20)."""
+    from conftest import diamond_points
+
+    stations = diamond_points((105, 19), (-40, 48), (50, 1)).assign(row=[2, 3, 4])
+    placed = hp.place_stations(stations, diamond)
+    assert diamond.edges["off_ground"].to_numpy()[placed.stations["snap_edge"]].tolist() == [
+        True, True, False,
+    ]  # fmt: skip
+    warned = placed.problems[placed.problems["code"] == "off_ground_snap"]
+    assert warned["row"].tolist() == [2]  # the one with a ground-level street within 30 m
+    assert "street 5 m away" in warned["message"].iloc[0]
