@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from pyproj import Transformer
 
@@ -351,6 +352,28 @@ def test_share_timed_flat_outside_the_dem(tmp_path):
     assert edge_of(net, 2)["grade_source"] == GRADE_SOURCES.index("flat-outside-dem")
     assert edge_of(net, 2)["time_fwd_s"] == pytest.approx(1200 / 1.25, rel=1e-5)
     assert net.grade_report()["flat_outside_dem_share"] == pytest.approx(1200 / 1800, abs=1e-3)
+
+
+def test_an_undeclared_nodata_value_is_read_as_nodata_not_as_heights(tmp_path, caplog):
+    """Probe 14J: -32768 cells in a DEM that does not declare them were read as heights."""
+    osm = write_osm(
+        tmp_path / "half.osm",
+        [
+            (1, [(0.0, 0.0), (600.0, 0.0)], {"highway": "residential"}),
+            (2, [(600.0, 0.0), (1200.0, 0.0)], {"highway": "footway"}),
+        ],
+    )
+
+    def with_hole(value):
+        return lambda x, y: np.where(x > 650, value, 100 + 0.04 * x)
+
+    declared = build(osm, write_dem(tmp_path / "ok.tif", with_hole(-9999)), dem_outside="flat")
+    with caplog.at_level("WARNING"):
+        hole = build(osm, write_dem(tmp_path / "bad.tif", with_hole(-32768)), dem_outside="flat")
+    cols = ["time_fwd_s", "time_bwd_s", "grade_source"]
+    pd.testing.assert_frame_equal(hole.edges[cols], declared.edges[cols])
+    assert edge_of(hole, 2)["grade_source"] == GRADE_SOURCES.index("flat-outside-dem")
+    assert "-32768 m" in caplog.text and "nodata" in caplog.text
 
 
 # ----------------------------------------------------------------------------- settings and files

@@ -25,6 +25,7 @@ __all__ = [
     "DEM_FLAT_LABELS",
     "DEM_MIN_DEMAND_SHARE",
     "DEM_OUTSIDE_CHOICES",
+    "DEM_PLAUSIBLE_M",
     "DEM_SMOOTHING_M",
     "DOMINANCE_MAX_WORK",
     "EXACT_SMALL_COLUMNS",
@@ -182,6 +183,9 @@ SNAP_TOLERANCE_M: float = 1.0
 #: and are stored in whole metres (SRTM); a sigma of about one cell (30 m) removes that
 #: roughness and keeps the hills (0 turns smoothing off; use 0 with a bare-earth LiDAR DTM).
 DEM_SMOOTHING_M: float = 30.0
+#: DEM cells outside this range of elevations (metres) are read as nodata, with a warning: a
+#: nodata value the file does not declare (-32768, -9999, 3.4e38) would be read as heights.
+DEM_PLAUSIBLE_M: tuple[float, float] = (-500.0, 9000.0)
 #: An untagged flight of stairs takes its direction from the DEM only when its ends differ by
 #: at least this many metres (SRTM stores whole metres and is accurate to a few; below this
 #: the DEM's sign is noise). Tagged ``incline=up/down`` always wins.

@@ -44,6 +44,7 @@ from harbor_planner.network.walk import (
 )
 from harbor_planner.settings import (
     DEM_OUTSIDE_CHOICES,
+    DEM_PLAUSIBLE_M,
     DEM_SMOOTHING_M,
     GRADE_SOURCES,
     MAX_GRADE_PCT,
@@ -160,6 +161,27 @@ def _smooth(grid: FloatArray, sigma_cells: float) -> FloatArray:
     return out
 
 
+def _implausible_as_nodata(grid: FloatArray, dem: Path) -> FloatArray:
+    """``grid`` with cells outside :data:`~harbor_planner.settings.DEM_PLAUSIBLE_M` as NaN.
+
+    A nodata value the file does not declare (-32768, -9999) is otherwise read as heights:
+    slopes of hundreds of percent, capped by class but wrong. Such cells are logged.
+    """
+    low, high = DEM_PLAUSIBLE_M
+    with np.errstate(invalid="ignore"):
+        bad = np.isfinite(grid) & ((grid < low) | (grid > high))
+    if bad.any():
+        values = np.unique(grid[bad])
+        shown = ", ".join(f"{v:g}" for v in values[:3]) + (" ..." if len(values) > 3 else "")
+        log.warning(
+            "%s: %d DEM cells read %s m, outside %g..%g m: taken as nodata (an undeclared "
+            "nodata value? declare it: gdal_edit.py -a_nodata VALUE %s)",
+            dem.name, int(bad.sum()), shown, low, high, dem.name,
+        )  # fmt: skip
+        grid = np.where(bad, np.nan, grid)
+    return grid
+
+
 def _read_dem(dem: str | Path, xy: FloatArray, *, crs: str, smoothing_m: float) -> _DemGrid:
     """The window of ``dem`` around points ``xy`` (in ``crs``), smoothed by ``smoothing_m``."""
     import rasterio
@@ -200,7 +222,7 @@ def _read_dem(dem: str | Path, xy: FloatArray, *, crs: str, smoothing_m: float) 
             else:
                 c0 = r0 = c1 = r1 = 0
             band = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
-            grid = np.ma.filled(band.astype(np.float64), np.nan)
+            grid = _implausible_as_nodata(np.ma.filled(band.astype(np.float64), np.nan), dem)
     except RasterioError as exc:
         raise InputDataError(f"cannot read the DEM raster ({exc})", path=dem) from None
     return _DemGrid(
