@@ -230,8 +230,10 @@ def read_stations(
         raws, file_problems = read_geo(p, sheet, encoding)
     else:
         raws, file_problems = read_table_file(p, sheet, encoding)
-    cs = _resolve_crs(crs, raws, p, file_problems)
-    check = _check(raws, cs, source=str(p), extent=extent, file_problems=file_problems)
+    cs, coord_datum = _resolve_crs(crs, raws, p, file_problems)
+    check = _check(
+        raws, cs, source=str(p), extent=extent, file_problems=file_problems, datum=coord_datum
+    )
     if strict:
         check.raise_for_errors()
     return check
@@ -240,27 +242,27 @@ def read_stations(
 # --------------------------------------------------------------------------- coordinate system
 
 
-def _header_datum(raws: list[RawTable], path: Path) -> tuple[str, str] | None:
-    """The datum the coordinate headers of table-like sheets name, with the header naming it.
+def _header_datums(raws: list[RawTable]) -> tuple[dict[str, str], bool]:
+    """The datums coordinate headers name, and whether a lon/lat pair names none.
 
-    Raises :class:`CRSError` when the headers name different datums.
+    Returns datum -> the first header naming it (table-like sheets only), and whether some
+    sheet has a longitude and a latitude column naming no datum.
     """
     named: dict[str, str] = {}
+    plain = False
     for raw in raws:
         if raw.x is not None:
             continue
+        roles: dict[str, set[str | None]] = {"lon": set(), "lat": set()}
         for col in raw.frame.columns:
-            datum = header_datum(col)
-            if datum is not None:
-                named.setdefault(datum, str(col))
-    if len(named) > 1:
-        raise CRSError(
-            "the coordinate headers name different datums ("
-            + ", ".join(f"{h!r}: {d}" for d, h in named.items())
-            + "); give every sheet the same datum, or fix the headers",
-            path=path,
-        )
-    return next(iter(named.items())) if named else None
+            role = column_role(col)
+            if role in roles:
+                datum = header_datum(col)
+                roles[role].add(datum)
+                if datum is not None:
+                    named.setdefault(datum, str(col))
+        plain = plain or (None in roles["lon"] and None in roles["lat"])
+    return named, plain
 
 
 def _resolve_crs(
@@ -268,42 +270,62 @@ def _resolve_crs(
     raws: list[RawTable],
     path: Path,
     file_problems: list[dict[str, Any]],
-) -> CoordSystem:
-    """The coordinate system to read the file in: stated, named by a header, or the file's.
+) -> tuple[CoordSystem, str | None]:
+    """The coordinate system to read the file in, and the datum whose columns hold it.
 
-    A datum named in a coordinate header (``经度(GCJ02)``) is used when none is stated (with a
-    ``crs_from_header`` warning added to ``file_problems``) and must agree with a stated one.
+    A datum named in coordinate headers (``经度(GCJ02)``, ``百度经度``) is used when none is
+    stated (with a ``crs_from_header`` warning added to ``file_problems``), reading those
+    columns; a stated datum reads the columns naming it, else the columns naming none. The
+    second value is that header datum (``None``: the columns naming no datum, or a GIS file).
     """
-    if raws[0].x is None:
-        from_header = _header_datum(raws, path)
-        if crs is None and from_header is not None:
-            datum, header = from_header
-            cs = parse_crs(datum)
-            message = (
-                f"no --crs given; the header {header!r} names {cs.label}, so the coordinates "
-                f"are read as {cs.label} (state --crs {datum} to silence this)"
+    if raws[0].x is not None:
+        return _resolve_geo_crs(crs, raws[0].file_crs, path), None
+    named, plain = _header_datums(raws)
+    if crs is None:
+        if len(named) > 1:
+            raise CRSError(
+                "the file holds coordinates in several datums ("
+                + ", ".join(f"{h!r}: {d}" for d, h in named.items())
+                + "): state which to read with --crs ("
+                + " or ".join(f"--crs {d}" for d in named)
+                + ")",
+                path=path,
             )
-            log.info("%s: %s", path, message)
-            file_problems.append(problem(None, None, header, "warning", "crs_from_header", message))
-            return cs
-        if crs is None:
+        if not named:
             raise CRSError(
                 "no coordinate system given. A CSV/XLSX file does not record one: state it "
                 "with crs= (--crs): 'gcj02' for coordinates picked on AMap/高德 or Tencent, "
                 "'bd09' for Baidu, 'wgs84' for GPS/OpenStreetMap, or 'EPSG:NNNN'",
                 path=path,
             )
-        stated = parse_crs(crs)
-        if from_header is not None and parse_crs(from_header[0]) != stated:
-            datum, header = from_header
-            raise CRSError(
-                f"the column {header!r} says the coordinates are {parse_crs(datum).label} but "
-                f"crs={stated.name!r} (--crs) was stated; give --crs {datum}, or fix the "
-                "header if it is wrong",
-                path=path,
-            )
-        return stated
-    file_crs = raws[0].file_crs
+        datum, header = next(iter(named.items()))
+        cs = parse_crs(datum)
+        others = " (the columns naming no datum are not used)" if plain else ""
+        message = (
+            f"no --crs given; the header {header!r} names {cs.label}, so the coordinates "
+            f"are read from its columns as {cs.label}{others} (state --crs {datum} to "
+            "silence this)"
+        )
+        log.info("%s: %s", path, message)
+        file_problems.append(problem(None, None, header, "warning", "crs_from_header", message))
+        return cs, datum
+    stated = parse_crs(crs)
+    match = next((d for d in named if parse_crs(d) == stated), None)
+    if match is not None or plain or not named:
+        return stated, match
+    datum, header = next(iter(named.items()))
+    raise CRSError(
+        f"the column {header!r} says the coordinates are {parse_crs(datum).label} but "
+        f"crs={stated.name!r} (--crs) was stated; give --crs {datum}, or fix the "
+        "header if it is wrong",
+        path=path,
+    )
+
+
+def _resolve_geo_crs(
+    crs: str | int | pyproj.CRS | CoordSystem | None, file_crs: pyproj.CRS | None, path: Path
+) -> CoordSystem:
+    """The coordinate system of a GIS file: stated, or its own projected one."""
     if crs is None:
         return _crs_from_file(file_crs, path)
     stated = parse_crs(crs)
@@ -362,23 +384,30 @@ def _text_series(s: pd.Series) -> pd.Series:
     return s.map(_cell_text).astype("str")
 
 
-def _map_headers(raw: RawTable, source: str) -> tuple[dict[str, str], list[pd.DataFrame]]:
+def _map_headers(
+    raw: RawTable, source: str, datum: str | None = None
+) -> tuple[dict[str, str], list[pd.DataFrame]]:
     """Map the headers of ``raw`` to schema names (first match wins; the rest are ambiguous).
 
-    Returns the schema name -> source header mapping and the ``ambiguous_column`` warnings.
-    Raises :class:`InputDataError` when a table has no longitude/latitude columns.
+    Of several longitude (latitude) columns, the first whose header names ``datum`` (``None``:
+    names no datum) is taken, when there is one. Returns the schema name -> source header
+    mapping and the ``ambiguous_column`` warnings. Raises :class:`InputDataError` when a
+    table has no longitude/latitude columns.
     """
     frame = raw.frame
     canon_to_orig: dict[str, str] = {}
     problems: list[pd.DataFrame] = []
-    for col in frame.columns:
+    for col in _datum_first(frame.columns, datum) if raw.x is None else frame.columns:
         canon = column_role(_repeated_header_base(str(col), frame.columns))
         if raw.x is not None and canon in ("lon", "lat"):
             canon = None  # geo formats: the geometry holds the coordinates
         if canon is None:
             continue
         taken = canon_to_orig.get(canon)
-        if canon in ("lon", "lat") and taken and names_degrees(col) and not names_degrees(taken):
+        if (
+            canon in ("lon", "lat") and taken and names_degrees(col) and not names_degrees(taken)
+            and header_datum(col) == header_datum(taken)
+        ):  # fmt: skip
             canon_to_orig, col = {**canon_to_orig, canon: str(col)}, taken  # 经度 over X坐标
         if canon in canon_to_orig:
             first = canon_to_orig[canon]
@@ -412,6 +441,13 @@ def _map_headers(raw: RawTable, source: str) -> tuple[dict[str, str], list[pd.Da
             path=source,
         )
     return canon_to_orig, problems
+
+
+def _datum_first(columns: Any, datum: str | None) -> list[Any]:
+    """The columns with the coordinate headers of ``datum`` first (the others in order)."""
+    cols = list(columns)
+    pick = [c for c in cols if column_role(c) in ("lon", "lat") and header_datum(c) == datum]
+    return pick + [c for c in cols if not any(c is p for p in pick)]
 
 
 def _repeated_header_base(col: str, columns: Any) -> str:
@@ -582,13 +618,18 @@ def _check(
     source: str,
     extent: object,
     file_problems: list[dict[str, Any]],
+    datum: str | None = None,
 ) -> StationCheck:
-    """Normalise the raw tables, run the row checks and split clean from rejected rows."""
+    """Normalise the raw tables, run the row checks and split clean from rejected rows.
+
+    ``datum``: the coordinate columns to read where several pairs exist (those whose header
+    names this datum; ``None``: those naming none).
+    """
     problems: list[pd.DataFrame] = [pd.DataFrame(file_problems, columns=list(PROBLEM_COLUMNS))]
     pieces: list[pd.DataFrame] = []
     originals: list[pd.DataFrame] = []
     for raw in raws:
-        canon_to_orig, header_problems = _map_headers(raw, source)
+        canon_to_orig, header_problems = _map_headers(raw, source, datum)
         problems += [*header_problems, _id_problems(raw, canon_to_orig.get("station_id"))]
         pieces.append(_normalise_piece(raw, canon_to_orig))
         originals.append(_original_rows(raw))
