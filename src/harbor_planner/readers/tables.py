@@ -296,15 +296,25 @@ _NOTE_CELL = re.compile(
 )
 
 
+#: The first cell of a template's worked example (示例：YZ000, 样例, e.g.).
+_EXAMPLE_CELL = re.compile(
+    r"^\s*(?:示例|样例|举例|范例|例)\s*(?:[:：、.]|\d|$)|^\s*(?:example|e\.g\.)(?:\W|$)",
+    re.IGNORECASE,
+)
+
+
 def note_row(vals: Sequence[object], *, under_header: bool) -> str | None:
-    """What a row that is no station is: ``"note"``, ``"units"`` or ``None`` (a station row).
+    """What a row that is no station is: ``"note"``, ``"units"``, ``"example"`` or ``None``.
 
     A note row holds one note cell; a units row (only right under the header) holds units
-    only. Both are skipped with a warning.
+    only; an example row (a template's worked example) starts with 示例/样例/例：/e.g. All
+    three are skipped with a warning; ``None`` is a station row.
     """
     cells = [str(v).strip() for v in vals if v is not None and str(v).strip()]
     if len(cells) == 1 and _NOTE_CELL.match(cells[0]):
         return "note"
+    if cells and _EXAMPLE_CELL.match(cells[0]):
+        return "example"
     if under_header and cells and all(_UNIT_CELL.match(c) for c in cells):
         return "units"
     return None
@@ -334,7 +344,10 @@ def table_from_rows(
             skipped.append(n)
             note = next(str(v).strip() for v in vals if v is not None and str(v).strip())
             note = note if len(note) <= 30 else note[:29] + "…"
-            what = "the units of the columns" if kind == "units" else f"a note ({note})"
+            what = {
+                "units": "the units of the columns",
+                "example": f"a template's example ({note})",
+            }.get(kind, f"a note ({note})")
             problems.append(problem(sheet, n, None, "warning", f"{kind}_row",
                                     f"{what}, not a station: skipped"))  # fmt: skip
             continue

@@ -8,13 +8,24 @@ __all__ = ["FLAGSHIP_ALIASES", "STATUS_ALIASES", "sheet_status"]
 
 #: Status as written (Chinese or English, lower case) -> one of
 #: :data:`harbor_planner.settings.STATUS_VALUES`.
+# fmt: off
 STATUS_ALIASES: dict[str, str] = {
-    **{k: "existing" for k in ("已建成", "建成", "已建", "运营", "运营中", "existing", "built")},
-    **{k: "building" for k in ("在建", "建设中", "施工中", "building", "under construction")},
-    **{k: "proposed" for k in ("拟建", "规划", "计划", "proposed", "planned")},
-    **{k: "candidate" for k in ("候选", "备选", "candidate")},
-    **{k: "closed" for k in ("退出", "已退出", "关闭", "已关闭", "撤销", "closed", "exited")},
+    **{k: "existing" for k in ("已建成", "建成", "已建", "运营", "运营中", "已运营", "正常运营",
+                               "已投用", "投用", "已投入使用", "投入使用", "在用", "已开放",
+                               "開放", "運營", "運營中", "existing", "built", "open",
+                               "operating")},
+    **{k: "building" for k in ("在建", "建设中", "施工中", "正在建设", "建設中",
+                               "building", "under construction")},
+    **{k: "proposed" for k in ("拟建", "规划", "计划", "待建", "规划中", "计划建设", "擬建",
+                               "規劃", "計劃", "proposed", "planned")},
+    **{k: "candidate" for k in ("候选", "备选", "候選", "備選", "candidate")},
+    **{k: "closed" for k in ("退出", "已退出", "关闭", "已关闭", "撤销", "已撤销", "撤站",
+                             "已撤站", "停用", "已停用", "暂停", "暂停运营", "停运", "已停运",
+                             "关停", "已关停", "取消", "已取消", "注销", "已注销", "拆除",
+                             "已拆除", "關閉", "已關閉", "撤銷", "已撤銷", "closed", "exited",
+                             "suspended", "removed", "cancelled", "canceled")},
 }
+# fmt: on
 
 
 def sheet_status(name: str | None) -> str | None:

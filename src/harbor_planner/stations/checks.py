@@ -24,7 +24,7 @@ from harbor_planner.districts import chongqing_districts, locate_districts, matc
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import parse_coordinate_text
 from harbor_planner.stations._common import FLAGSHIP_ALIASES, STATUS_ALIASES
-from harbor_planner.stations.problems import problems_where
+from harbor_planner.stations.problems import concat_problems, problems_where
 
 __all__ = [
     "DUPLICATE_DISTANCE_M",
@@ -566,25 +566,40 @@ def check_district_mismatch(
 
 
 def check_duplicate_id(t: pd.DataFrame) -> pd.DataFrame:
-    """``duplicate_id`` (error): the same station id on several rows."""
+    """``duplicate_id`` (error): the same station id on several rows that differ.
+
+    A row the same in every cell as an earlier row (one pasted twice) is a ``duplicate_row``
+    error instead: the copy is left out and the first kept (both were rejected, the station
+    lost from every figure).
+    """
     sid = t["station_id"]
     dup_id = sid.notna() & sid.duplicated(keep=False)
-    if dup_id.any():
-        # rows of several sheets carry their sheet ("站点!2, 备用!2"), else the row alone
-        where = t["row"].astype(str)
-        if "sheet" in t and t.loc[dup_id, "sheet"].nunique(dropna=True) > 1:
-            where = t["sheet"].fillna("").astype(str) + "!" + where
-        rows_by_id = where[dup_id].groupby(sid[dup_id]).agg(", ".join)
-        dup_msg = (
-            "id '"
-            + sid.astype("str")
-            + "' is used on rows "
-            + sid.map(rows_by_id).astype("str")
-            + "; give each station its own id"
-        )
-    else:
-        dup_msg = pd.Series("", index=t.index)
-    return problems_where(t, dup_id, t["_col_station_id"], "error", "duplicate_id", dup_msg)
+    own = [c for c in t.columns if not str(c).startswith("_") and c not in ("row", "sheet")]
+    content = [*own, *(c for c in ("_lon_raw", "_lat_raw") if c in t)]
+    copy = dup_id & t[content].astype(str).duplicated(keep="first")
+    left = dup_id & ~copy
+    conflict = left & sid.where(left).duplicated(keep=False)
+    dup_id = conflict | (copy & sid.isin(set(sid[conflict])))
+    copy = copy & ~dup_id
+    where = t["row"].astype(str)
+    if "sheet" in t and t.loc[dup_id | copy, "sheet"].nunique(dropna=True) > 1:
+        where = t["sheet"].fillna("").astype(str) + "!" + where  # rows of several sheets
+    rows_by_id = where[dup_id].groupby(sid[dup_id]).agg(", ".join)
+    dup_msg = (
+        "id '" + sid.astype("str") + "' is used on rows " + sid.map(rows_by_id).astype("str")
+        + "; give each station its own id"
+    )  # fmt: skip
+    first = where[left].groupby(sid[left]).first()
+    copy_msg = (
+        "the same as row " + sid.map(first).astype("str") + " in every cell (pasted twice?): "
+        "this copy is left out, that row kept"
+    )
+    return concat_problems(
+        [
+            problems_where(t, dup_id, t["_col_station_id"], "error", "duplicate_id", dup_msg),
+            problems_where(t, copy, t["_col_station_id"], "error", "duplicate_row", copy_msg),
+        ]
+    )
 
 
 def check_id_missing(t: pd.DataFrame) -> pd.DataFrame:

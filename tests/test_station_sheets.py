@@ -1,0 +1,98 @@
+"""Workbooks of several sheets (probe 14I, finding 1): every visible sheet with coordinates
+is read, so a 备份 copy counted each station twice and a 区县汇总 sheet added a station."""
+
+from __future__ import annotations
+
+import pytest
+
+from harbor_planner import InputDataError, read_stations
+
+HEADER = ["编号", "名称", "经度", "纬度", "状态"]
+ROWS = [
+    ["A1", "甲", 106.489733, 29.548252, "已建成"],
+    ["A2", "乙", 106.561866, 29.556012, "已建成"],
+    ["A3", "丙", 106.575123, 29.561234, "在建"],
+]
+
+
+def _workbook(path, sheets):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_a_copied_sheet_is_refused_naming_both_sheets(tmp_path):
+    copy = [HEADER[1:]] + [r[1:] for r in ROWS]  # the copy without its ids
+    f = _workbook(tmp_path / "st.xlsx", {"港湾清单": [HEADER, *ROWS], "备份": copy})
+    with pytest.raises(InputDataError, match=r"sheet '备份' repeats 3 of its 3 stations.*港湾清单"):
+        read_stations(f, crs="gcj02")
+    assert len(read_stations(f, crs="gcj02", sheet="港湾清单").stations) == 3
+
+
+def test_sheets_of_other_stations_are_all_read_and_named(tmp_path):
+    more = [HEADER, ["B1", "丁", 106.50, 29.55, "拟建"]]
+    check = read_stations(
+        _workbook(tmp_path / "st.xlsx", {"已建成": [HEADER, *ROWS], "拟建": more}), crs="gcj02"
+    )
+    assert len(check.stations) == 4
+    assert "4 rows from sheets 已建成 (3), 拟建 (1) read as GCJ-02" in check.summary()
+
+
+def test_a_summary_sheet_without_ids_or_names_is_skipped(tmp_path):
+    summary = [
+        ["区县", "站点数", "经度", "纬度"],
+        ["渝中区", 3, 106.55, 29.556],
+        ["合计", 3, None, None],
+    ]
+    f = _workbook(tmp_path / "st.xlsx", {"站点": [HEADER, *ROWS], "区县汇总": summary})
+    check = read_stations(f, crs="gcj02")
+    assert len(check.stations) == 3 and check.rejected.empty
+    skipped = check.problems[check.problems["code"] == "sheet_skipped"]
+    assert skipped["sheet"].tolist() == ["区县汇总"]
+    assert "no id or name column" in skipped["message"].iloc[0]
+
+
+def _csv(path, rows):
+    import pandas as pd
+
+    pd.DataFrame(rows, columns=HEADER).to_csv(path, index=False, encoding="gbk")
+    return path
+
+
+def test_a_row_pasted_twice_keeps_the_station_and_leaves_out_the_copy(tmp_path):
+    check = read_stations(_csv(tmp_path / "dup.csv", [*ROWS, ROWS[1]]), crs="gcj02")
+    assert check.stations["station_id"].tolist() == ["A1", "A2", "A3"]
+    errors = check.errors
+    assert errors["code"].tolist() == ["duplicate_row"] and errors["row"].tolist() == [5]
+    assert "the same as row 3" in errors["message"].iloc[0]
+
+
+def test_one_id_on_rows_that_differ_rejects_them_all(tmp_path):
+    other = ["A2", "乙二", 106.50, 29.55, "拟建"]
+    check = read_stations(_csv(tmp_path / "dup.csv", [*ROWS, ROWS[1], other]), crs="gcj02")
+    assert check.stations["station_id"].tolist() == ["A1", "A3"]
+    assert set(check.errors["code"]) == {"duplicate_id"} and len(check.errors) == 3
+
+
+def test_a_templates_example_row_is_skipped(tmp_path):
+    example = ["示例：YZ000", "XX港湾（示例）", 106.55, 29.56, "已建成"]
+    check = read_stations(_csv(tmp_path / "t.csv", [example, *ROWS]), crs="gcj02")
+    assert check.stations["station_id"].tolist() == ["A1", "A2", "A3"]
+    skipped = check.problems[check.problems["code"] == "example_row"]
+    assert skipped["row"].tolist() == [2] and "example" in skipped["message"].iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("sheet", "status"), [("已停用", "closed"), ("已撤销站点", "closed"), ("在用港湾", "existing")]
+)
+def test_sheets_named_for_more_statuses(tmp_path, sheet, status):
+    rows = [HEADER[:4], *[r[:4] for r in ROWS]]
+    check = read_stations(_workbook(tmp_path / "st.xlsx", {sheet: rows}), crs="gcj02")
+    assert set(check.stations["status"]) == {status}
