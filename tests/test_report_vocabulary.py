@@ -333,3 +333,18 @@ def test_workbook_summary_has_the_range_after_the_new_sites(zh_run):
     params = dict(load_workbook(zh_run / "report.xlsx")["参数"].iter_rows(values_only=True))
     assert params["城市中心"].startswith("centres.csv，半径 1000 米")
     assert "centres" not in params and params["研究范围"].startswith("渝中区；")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_several_station_files_with_a_datum_each(lang):
+    """Probe 14K: ``stations.crs`` as a list (one per file, documented) crashed the report."""
+    params = _scenario_params()
+    params["stations"] = {**params["stations"], "file": ["/d/amap.csv", "/d/baidu.xlsx"],
+                          "crs": ["gcj02", "bd09"]}  # fmt: skip
+    rows = dict(parameter_rows(params, lang))
+    files, crs = (rows["站点文件"], rows["站点坐标系"]) if lang == "zh" else (
+        rows["Station file"], rows["Station coordinates"])  # fmt: skip
+    assert files == "amap.csv、baidu.xlsx"
+    assert crs == (
+        "GCJ-02（高德/腾讯）、BD-09（百度）" if lang == "zh" else "GCJ-02 (AMap), BD-09 (Baidu)"
+    )

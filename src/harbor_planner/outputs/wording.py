@@ -198,6 +198,8 @@ def _num(v: Any) -> str:
 
 
 def _file_name(v: Any) -> str:
+    if isinstance(v, list | tuple):  # several files (stations.file = [...]): each named
+        return "、".join(_file_name(x) for x in v)
     text = str(v)
     if text.startswith("place:"):
         return text
@@ -502,6 +504,15 @@ def _study_rows(p: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
     return rows
 
 
+def _crs_text(crs: Any, lang: str) -> str | None:
+    """The stations' datum in words; one per file when a list (``["gcj02", "bd09"]``)."""
+    if isinstance(crs, list | tuple):
+        return _words(lang)["sep"].join(str(_crs_text(c, lang)) for c in crs) or None
+    if isinstance(crs, str) and crs in _CRS_TEXT:
+        return _pick(_CRS_TEXT[crs], lang)
+    return None if crs is None else str(crs)
+
+
 def _centres_row(p: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
     """The city centres' file, radius and datum (``[centres]``), when the scenario has them."""
     c = _section(p, "centres")
@@ -549,7 +560,7 @@ def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, 
         ("minutes", None if cov.get("minutes") is None
          else f"{_num(cov['minutes'])} {w['minutes']}"),
         ("stations", _file_name(st["file"]) if st.get("file") else None),
-        ("crs", _pick(_CRS_TEXT[st["crs"]], lang) if st.get("crs") in _CRS_TEXT else st.get("crs")),
+        ("crs", _crs_text(st.get("crs"), lang)),
         ("status", _statuses_text(st.get("status"), lang) if st else None),
         ("demand", _demand_text(_section(p, "demand"), lang) if _section(p, "demand") else None),
         *_study_rows(p, lang),
