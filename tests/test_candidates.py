@@ -540,3 +540,25 @@ def test_yuzhong_candidate_workbook(yuzhong, shared):
     )
     assert len(got) == 42 and got["site_id"].str.match(r"^YZP?\d{3}$").all()
     assert got["cost"].isna().all()
+
+
+def test_a_candidate_files_site_id_column_gives_the_ids(town, tmp_path):
+    """Probe 14K: ``site_id`` (the tool's own column in selected_sites.csv) was not an id."""
+    text = (CAND / "candidates_gcj02.csv").read_text(encoding="utf-8")
+    own = tmp_path / "plan.csv"
+    own.write_text(text.replace("编号,", "site_id,", 1).replace("C0", "PLAN-00"), encoding="utf-8")
+    got = candidates_from_spec(own, network=town, crs="gcj02")
+    assert list(got["site_id"]) == ["PLAN-001", "PLAN-002", "PLAN-003"]
+
+
+def test_excluding_only_ids_no_candidate_has_stops_the_run(town):
+    import harbor_planner as hp
+    from harbor_planner.optimize import coverage_matrix, select_sites
+
+    cand = candidates_from_spec(CAND / "candidates_gcj02.csv", network=town, crs="gcj02")
+    demand = hp.demand_from_spec("main-streets", network=town, spacing_m=50.0).points
+    cm = coverage_matrix(town, cand, demand, minutes=15)
+    with pytest.raises(InputDataError, match=r"none of the excluded sites .* PLAN-004.*C01"):
+        select_sites(cm, n_add=1, excluded=["PLAN-004"])
+    picked = select_sites(cm, n_add=1, excluded=["C01", "PLAN-004"])  # one known: warned
+    assert "C01" not in set(picked.site_ids)

@@ -339,11 +339,25 @@ def select_sites(
 
 
 def _eligible(cm: CoverageMatrix, excluded: Sequence[str] | None) -> BoolArray:
-    """Candidates that may be chosen: all but the ``excluded`` ids (unknown ids are logged)."""
+    """Candidates that may be chosen: all but the ``excluded`` ids.
+
+    Unknown ids are logged; when none of the ids is a candidate's (another id scheme: a
+    candidate file's ids not read, ``row-6`` against ``PLAN-004``) the run stops, since the
+    sites the planner meant to exclude could be chosen.
+    """
     eligible = np.ones(cm.n_candidates, dtype=bool)
     if excluded:
         ids = set(map(str, excluded))
-        unknown = ids - set(map(str, cm.candidate_ids))
+        known = set(map(str, cm.candidate_ids))
+        unknown = ids - known
+        if unknown and len(unknown) == len(ids):
+            shown = ", ".join(sorted(unknown)[:5]) + (" ..." if len(unknown) > 5 else "")
+            like = ", ".join(map(str, cm.candidate_ids[:3]))
+            raise InputDataError(
+                f"none of the excluded sites (optimize.exclude, --exclude) is a candidate: "
+                f"{shown}; candidate ids are like {like} (a candidate file's ids come from "
+                "its 编号/site_id column): give ids of the candidates"
+            )
         if unknown:
             log.warning("excluded sites not among the candidates: %s", ", ".join(sorted(unknown)))
         eligible &= ~np.isin(cm.candidate_ids.astype(str), list(ids))

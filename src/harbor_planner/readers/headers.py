@@ -23,7 +23,18 @@ __all__ = [
 ]
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "station_id": ("编号", "站点编号", "港湾编号", "id", "station_id", "stationid", "code"),
+    "station_id": (
+        "编号",
+        "站点编号",
+        "港湾编号",
+        "id",
+        "station_id",
+        "stationid",
+        "code",
+        "site_id",
+        "siteid",
+        "点位编号",
+    ),
     "name": ("名称", "站点名称", "港湾名称", "站名", "name", "station_name"),
     "district": ("区县", "所属区县", "区", "行政区", "district"),
     "address": ("地址", "详细地址", "address"),
