@@ -109,3 +109,16 @@ def test_a_station_snapped_to_a_bridge_over_a_street_is_named(diamond):
     warned = placed.problems[placed.problems["code"] == "off_ground_snap"]
     assert warned["row"].tolist() == [2]  # the one with a ground-level street within 30 m
     assert "street 5 m away" in warned["message"].iloc[0]
+
+
+def test_the_coverage_logs_show_the_published_figure(diamond, caplog):
+    """Probe 14K: the log lines rounded the raw share (68.5) beside the headline's 68.6."""
+    e, g = _node(diamond, 200, 0), _node(diamond, -50, 50)
+    station = _at(diamond, e, _edge(diamond, e, g))
+    with caplog.at_level("INFO"):
+        cov = hp.coverage(diamond, station, _nodes_demand(diamond), minutes=15)
+        coverage_matrix(diamond, _at(diamond, e, _edge(diamond, e, g), "C"),
+                        _nodes_demand(diamond), minutes=15, existing=station)  # fmt: skip
+    pct = cov.summary["coverage_pct"]
+    assert pct == 25.0 and f"coverage: {pct:.2f} %" in caplog.text
+    assert f"cover {pct:.2f} % of the demand" in caplog.text

@@ -406,8 +406,8 @@ def coverage(
         **by_status,
     }
     log.info(
-        "coverage: %.1f %% of %s %s demand within %g min of %d stations "
-        "(straight-line circles would claim %.1f %%) in %.2f s",
+        "coverage: %.2f %% of %s %s demand within %g min of %d stations "
+        "(straight-line circles would claim %.2f %%) in %.2f s",
         summary["coverage_pct"] or 0.0,
         f"{summary['demand_total']:,.0f}",
         summary["demand_kind"],

@@ -347,12 +347,12 @@ def coverage_matrix(
     }
     log.info(
         "coverage matrix: %d demand x %d candidates, %d pairs within %g min; existing stations "
-        "cover %.1f %% of the demand (%.2f s)",
+        "cover %.2f %% of the demand (%.2f s)",
         len(points),
         len(candidates),
         covers.nnz,
         minutes,
-        100.0 * weights[existing_count > 0].sum() / max(weights.sum(), 1e-12),
+        round(100.0 * weights[existing_count > 0].sum() / max(weights.sum(), 1e-12), 2),
         info["build_s"],
     )
     return CoverageMatrix(
