@@ -59,10 +59,10 @@ def test_a_summary_sheet_without_ids_or_names_is_skipped(tmp_path):
     assert "no id or name column" in skipped["message"].iloc[0]
 
 
-def _csv(path, rows):
+def _csv(path, rows, encoding="gbk"):
     import pandas as pd
 
-    pd.DataFrame(rows, columns=HEADER).to_csv(path, index=False, encoding="gbk")
+    pd.DataFrame(rows, columns=HEADER).to_csv(path, index=False, encoding=encoding)
     return path
 
 
@@ -96,3 +96,11 @@ def test_sheets_named_for_more_statuses(tmp_path, sheet, status):
     rows = [HEADER[:4], *[r[:4] for r in ROWS]]
     check = read_stations(_workbook(tmp_path / "st.xlsx", {sheet: rows}), crs="gcj02")
     assert set(check.stations["status"]) == {status}
+
+
+def test_invisible_characters_in_ids_are_removed(tmp_path):
+    """Probe 14K: YZ\u200b001 and YZ001\u2060 looked like YZ001 and got codes of their own."""
+    rows = [["A\u200b1", *ROWS[0][1:]], ["A2\u2060", *ROWS[1][1:]], ["\ufeffA3", *ROWS[2][1:]]]
+    check = read_stations(_csv(tmp_path / "zw.csv", rows, "utf-8"), crs="gcj02")
+    assert check.stations["station_id"].tolist() == ["A1", "A2", "A3"]
+    assert "control_characters" in set(check.problems["code"])

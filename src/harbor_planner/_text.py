@@ -57,10 +57,12 @@ _ESCAPES = re.compile(
 #: C0 controls except tab and newline, DEL, the C1 controls, lone surrogates, the code
 #: points XML refuses (U+FFFE, U+FFFF) and the bidirectional marks, embeddings, overrides and
 #: isolates (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069) that make a cell or a
-#: terminal line read differently from what it holds ("Trojan Source", CVE-2021-42574).
+#: terminal line read differently from what it holds ("Trojan Source", CVE-2021-42574), and
+#: the invisible zero-width characters (U+200B-U+200D, U+2060-U+2064, U+FEFF) that make two
+#: ids that look the same differ.
 _CONTROLS = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-    r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+    r"\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 #: What a spreadsheet may read as the start of a formula (OWASP CSV injection).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -91,7 +93,8 @@ def clean_text(text: str) -> str:
     (workbooks, HTML, GeoPackages, the terminal). ANSI/VT escape sequences (colours, cursor
     moves, window titles) are removed whole, then every remaining C0 control except tab and
     newline (a CR-LF becomes a newline), DEL, the C1 controls, lone surrogates,
-    U+FFFE/U+FFFF and the bidirectional controls (marks, embeddings, overrides, isolates).
+    U+FFFE/U+FFFF, the bidirectional controls (marks, embeddings, overrides, isolates) and
+    the zero-width characters.
 
     Parameters
     ----------
