@@ -120,6 +120,19 @@ def test_stale_clean_up_removes_only_unchanged_files_of_the_previous_run(tmp_pat
     assert_whole_run(out, others={"stations.csv", "map.html", "notes.txt"})
 
 
+def test_an_edited_output_left_from_an_earlier_run_is_named(tmp_path, old_run, caplog):
+    """Probe 14K: the folder kept an edited old report.html (41.1 %) beside this run's
+    summary.json (23.4 %) without a word."""
+    out = tmp_path / "o"
+    shutil.copytree(old_run, out)
+    (out / "map.html").write_text(USER_TEXT, "utf-8")
+    with caplog.at_level("WARNING", logger="harbor_planner.outputs"):
+        hp.run(demo_scenario_path(), out=out, overrides=[*QUICK, 'output.formats=["report"]'],
+               progress=False)  # fmt: skip
+    kept = [r.getMessage() for r in caplog.records if "edited since and kept" in r.getMessage()]
+    assert len(kept) == 1 and "map.html" in kept[0] and "stations.csv" not in kept[0]
+
+
 def test_a_changed_output_of_an_earlier_run_is_not_replaced(tmp_path, capsys, old_run):
     out = tmp_path / "o"
     shutil.copytree(old_run, out)

@@ -325,6 +325,7 @@ class ResultFolder:
         with folder_lock(self.out_dir):
             owned = self.refuse_foreign(names)
             stale = sorted(set(owned) - set(names))
+            edited = self._edited_left(owned, names)
             with deferred_signals():
                 try:
                     for f in staged:
@@ -338,7 +339,23 @@ class ResultFolder:
                 shutil.rmtree(self.staging, ignore_errors=True)
         if stale:
             log.info("removed %s of an earlier run in %s", ", ".join(stale), self.out_dir)
+        if edited:
+            log.warning(
+                "%s: %s of an earlier run %s edited since and kept, but this run did not write "
+                "%s: %s not this run's figures (move or delete %s)",
+                self.out_dir, ", ".join(edited), "was" if len(edited) == 1 else "were",
+                "it" if len(edited) == 1 else "them", "it holds" if len(edited) == 1 else
+                "they hold", "it" if len(edited) == 1 else "them",
+            )  # fmt: skip
         return [self.out_dir / n for n in (*names, MANIFEST_FILE)]
+
+    def _edited_left(self, owned: dict[str, str], names: list[str]) -> list[str]:
+        """The earlier run's outputs edited since (so kept) that this run does not write."""
+        return sorted(
+            n for n in manifest_outputs(self.out_dir)
+            if n in FILES and n != MANIFEST_FILE and n not in owned and n not in names
+            and (self.out_dir / n).is_file()
+        )  # fmt: skip
 
     def __exit__(
         self,
