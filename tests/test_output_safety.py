@@ -303,6 +303,8 @@ def test_one_check_for_inputs_and_outputs():
     refuse_overwriting_inputs({"a": here}, [here.with_name("other.csv")])  # different: fine
     with pytest.raises(OutputError, match="the a file"):
         refuse_overwriting_inputs({"a": here}, [here.parent / ".." / here.parent.name / here.name])
+    with pytest.raises(OutputError, match="write over or remove the stations file 2 "):
+        refuse_overwriting_inputs({"stations": here.with_name("x.csv"), "stations2": here}, [here])
 
 
 # --------------------------------------------------------------------------- --out

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import shutil
 import signal
 import threading
@@ -180,10 +181,18 @@ def refuse_overwriting_inputs(
         if hit is not None:
             role, path = hit
             raise OutputError(
-                f"this output would write over the {role} file {path}, an input of the same "
-                f"command; choose another {option} (or move the input elsewhere)",
+                f"this output would write over or remove the {_role_text(role)} {path}, an "
+                f"input of the same command; choose another {option} (or move the input "
+                "elsewhere)",
                 path=out,
             )
+
+
+def _role_text(role: str) -> str:
+    """An input's role in words: ``stations2`` -> "stations file 2", ``dem`` -> "dem file"."""
+    name, number = re.fullmatch(r"(.*?)(\d*)", role).groups()  # type: ignore[union-attr]
+    words = f"{name.replace('_', ' ')} file"
+    return f"{words} {number}" if number else words
 
 
 def check_output_file(path: str | os.PathLike[str], *, option: str = "--out") -> None:
