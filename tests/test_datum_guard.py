@@ -287,3 +287,19 @@ def test_yuzhong_in_wgs84_stated_so_is_not_refused(yuzhong, tmp_path, capsys):
             "--crs", "gcj02", "--out", str(tmp_path / "d")]  # fmt: skip
     code, _, err = _run(args, capsys)
     assert code == 3 and "mix datums" in err, err
+
+
+def test_coordinates_rounded_to_two_decimals_are_not_called_a_datum_mix(demo, demo_net):
+    """Probe 14I: a column formatted 0.00 and saved as CSV was refused as "mixing datums"."""
+    st = read_stations(demo["stations"], crs="gcj02").stations
+    lon, lat = st["lon_orig"].to_numpy(float), st["lat_orig"].to_numpy(float)
+    rounded = check_datum(np.round(lon, 2), np.round(lat, 2), "gcj02", demo_net)
+    assert not rounded.error and rounded.diagnosis is None
+    assert f"{len(lon)} of the {len(lon)} stations have coordinates rounded to 2 decimals" in (
+        rounded.message
+    )
+    # a few rounded rows are left out of the guard, which still checks the others
+    few = np.arange(len(lon)) < 3
+    some_lon, some_lat = np.where(few, np.round(lon, 2), lon), np.where(few, np.round(lat, 2), lat)
+    with pytest.raises(CRSError, match="gcj02"):  # the GCJ-02 rows stated as WGS-84
+        check_datum(some_lon, some_lat, "wgs84", demo_net)

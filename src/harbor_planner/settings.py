@@ -14,6 +14,7 @@ __all__ = [
     "CENTRES_CRS",
     "CENTRE_RADIUS_M",
     "CORRIDOR_M",
+    "DATUM_COARSE_DECIMALS",
     "DATUM_GUARD_MIN_MEDIAN_M",
     "DATUM_GUARD_MIN_POINTS",
     "DATUM_GUARD_RATIO",
@@ -139,6 +140,9 @@ DATUM_MIXED_MIN_ROWS: int = 3
 #: ... and they are at least this share of the rows (fewer: a warning listing them; a few
 #: stations in parks or squares fit a shifted reading by chance).
 DATUM_MIXED_MIN_SHARE: float = 0.1
+#: Coordinates with this many decimals or fewer (106.49: about 1 km) say nothing of their
+#: datum: left out of the datum guard, which only warns when they are half the rows or more.
+DATUM_COARSE_DECIMALS: int = 2
 #: Workbooks (.xlsx) are zip archives: a part (a sheet's XML, the shared strings) that would
 #: inflate to more than this many bytes is refused before it is read (a sheet of 20,000
 #: stations is about 7 MB; a zip bomb of 1 MB can claim gigabytes) ...

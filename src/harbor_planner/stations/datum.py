@@ -36,6 +36,7 @@ from harbor_planner._text import rows_text
 from harbor_planner.coords import DatumDiagnosis, diagnose_datum_shift, parse_crs, to_wgs84
 from harbor_planner.errors import CRSError
 from harbor_planner.settings import (
+    DATUM_COARSE_DECIMALS,
     DATUM_GUARD_MIN_MEDIAN_M,
     DATUM_GUARD_MIN_POINTS,
     DATUM_GUARD_RATIO,
@@ -195,7 +196,13 @@ def check_datum(
     y = np.asarray(lat, dtype=float).ravel()
     if stated not in DATUMS or not x.size:
         return DatumCheck(diagnosis=None)
+    coarse = np.maximum(_decimals(x), _decimals(y)) <= DATUM_COARSE_DECIMALS
+    if coarse.sum() * 2 >= x.size:
+        result = DatumCheck(None, message=_coarse_message(int(coarse.sum()), x.size, what))
+        _report(result, path, accept)
+        return result
     distances = {kind: _distances(network, *to_wgs84(x, y, kind)) for kind in DATUMS}
+    distances = {k: np.where(coarse, np.nan, d) for k, d in distances.items()}
     diag = diagnose_datum_shift(
         distances, stated=stated, min_points=1, min_gain_m=0.0, ratio=DATUM_GUARD_RATIO
     )
@@ -222,6 +229,29 @@ def check_datum(
         )
     _report(result, path, accept)
     return result
+
+
+def _decimals(values: np.ndarray, most: int = 8) -> np.ndarray:
+    """The decimal places each number needs (106.49 -> 2), at most ``most``."""
+    out = np.full(len(values), most, dtype=np.int64)
+    left = np.isfinite(values)
+    for k in range(most):
+        scaled = values * 10.0**k
+        exact = left & (np.abs(scaled - np.round(scaled)) <= 1e-12 * np.maximum(1.0, abs(scaled)))
+        out[exact] = k
+        left &= ~exact
+    return out
+
+
+def _coarse_message(n_coarse: int, n: int, what: str) -> str:
+    """The warning for coordinates rounded too much to tell their datum."""
+    return (
+        f"{n_coarse} of the {n} {what} have coordinates rounded to "
+        f"{DATUM_COARSE_DECIMALS} decimals or fewer (the point could be anywhere within about "
+        "1 km): their datum cannot be checked and their walks start far from where they "
+        "stand; write the coordinates with 6 decimals (in Excel give the cells the number "
+        "format 0.000000 before saving as CSV)"
+    )
 
 
 def _agreeing(rows: list[tuple[str, str, float, float]]) -> list[tuple[str, str, float, float]]:
