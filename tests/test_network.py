@@ -638,6 +638,15 @@ def test_geographic_metric_crs_is_refused():
         build_network(TINY, metric_crs="EPSG:4326", progress=False)
 
 
+def test_a_metric_crs_that_stretches_distances_is_refused():
+    """Probe 14L: Web Mercator's metres are 1.15 true ones at 29.5 N: every walk 15 % long."""
+    with pytest.raises(CRSError, match=r"stretches distances by up to 1[45] %"):
+        build_network(TINY, metric_crs="EPSG:3857", progress=False)
+    a = build_network(TINY, metric_crs="EPSG:32648", progress=False)
+    b = build_network(TINY, metric_crs="EPSG:32649", progress=False)  # the next UTM zone
+    assert b.edges["length_m"].sum() == pytest.approx(a.edges["length_m"].sum(), rel=2e-3)
+
+
 # --------------------------------------------------------------------------- CLI
 
 

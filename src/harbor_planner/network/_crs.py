@@ -57,8 +57,40 @@ def metric_crs_for(
             f"metric_crs {metric_crs!r} is in {', '.join(sorted(units))}, not metres; "
             "use e.g. EPSG:32648 (UTM 48N)"
         )
+    _check_scale(crs, metric_crs, lon, lat, what)
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+#: A metric CRS whose metres differ from true ones by more than this share where the data lie
+#: is refused: Web Mercator (EPSG:3857) reads a walk in Chongqing 15 % long.
+METRIC_CRS_MAX_SCALE_ERROR = 0.01
+
+
+def _check_scale(crs: CRS, given: str, lon: npt.ArrayLike, lat: npt.ArrayLike, what: str) -> None:
+    """Refuse a projection that stretches distances where the data lie (Web Mercator)."""
+    from pyproj import Proj
+
+    x, y = np.asarray(lon, dtype=np.float64).ravel(), np.asarray(lat, dtype=np.float64).ravel()
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return
+    x, y = x[ok], y[ok]
+    corners_lon = np.array([x.min(), x.max(), x.min(), x.max(), np.median(x)])
+    corners_lat = np.array([y.min(), y.min(), y.max(), y.max(), np.median(y)])
+    try:
+        f = Proj(crs).get_factors(corners_lon, corners_lat)
+    except (PyprojCRSError, ValueError, RuntimeError):  # not differentiable: not checked
+        return
+    scale = np.concatenate([np.asarray(f.meridional_scale), np.asarray(f.parallel_scale)])
+    worst = float(np.nanmax(np.abs(scale - 1.0))) if np.isfinite(scale).any() else 0.0
+    if worst > METRIC_CRS_MAX_SCALE_ERROR:
+        raise CRSError(
+            f"metric_crs {given!r} stretches distances by up to {100 * worst:.0f} % where the "
+            f"{what} lie (its metres are not true metres there: every walk would read that much "
+            "longer); use a projection for the area, e.g. EPSG:32648 (UTM 48N) for Chongqing, "
+            "or leave metric_crs out"
+        )
 
 
 def to_metric(
