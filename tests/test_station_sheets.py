@@ -104,3 +104,24 @@ def test_invisible_characters_in_ids_are_removed(tmp_path):
     check = read_stations(_csv(tmp_path / "zw.csv", rows, "utf-8"), crs="gcj02")
     assert check.stations["station_id"].tolist() == ["A1", "A2", "A3"]
     assert "control_characters" in set(check.problems["code"])
+
+
+def test_stations_given_twice_on_the_command_line_are_joined(tmp_path, capsys):
+    """Probe 14L: a second --stations dropped the first file without a word."""
+    import json
+
+    from harbor_planner.cli import main
+
+    a = _csv(tmp_path / "a.csv", ROWS[:2])
+    b = _csv(tmp_path / "b.csv", [["B1", "丁", 106.50, 29.55, "拟建"]])
+    from harbor_planner.scenario import demo_scenario_path
+
+    net = tmp_path / "n.npz"
+    osm = demo_scenario_path().parent / "yuzhong_walk.osm.bz2"
+    assert main(["-q", "network", "build", str(osm), "--out", str(net)]) == 0
+    out = tmp_path / "o"
+    code = main(["-q", "coverage", "--network", str(net), "--stations", str(a), "--stations",
+                 str(b), "--crs", "gcj02", "--no-range", "--out", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary.get("coverage", summary)["stations"] == 3

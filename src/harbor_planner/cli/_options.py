@@ -160,7 +160,14 @@ def add_walk_model_options(p: argparse.ArgumentParser) -> None:
 def add_station_input_options(p: argparse.ArgumentParser) -> None:
     """``--stations FILE`` and how to read it (shared by isochrones, coverage, optimize, map)."""
     g = p.add_argument_group("stations")
-    g.add_argument("--stations", type=Path, required=True, metavar="FILE", help="station list")
+    g.add_argument(
+        "--stations",
+        type=Path,
+        required=True,
+        action="append",
+        metavar="FILE",
+        help="station list (repeated: several lists joined, all in the one --crs)",
+    )
     g.add_argument(
         "--crs",
         default=None,
@@ -531,9 +538,10 @@ def stations_settings(args: argparse.Namespace) -> dict[str, Any]:
                 f"--status {args.status}: status {', '.join(unknown) or '(empty)'}: unknown; "
                 f"known: {', '.join(settings.STATUS_VALUES)}"
             )
+    files = [str(f) for f in args.stations]
     return _given(
         {
-            "file": args.stations,
+            "file": files[0] if len(files) == 1 else files,
             "crs": args.crs,
             "sheet": args.sheet,
             "status": status,
