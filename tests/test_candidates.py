@@ -562,3 +562,6 @@ def test_excluding_only_ids_no_candidate_has_stops_the_run(town):
         select_sites(cm, n_add=1, excluded=["PLAN-004"])
     picked = select_sites(cm, n_add=1, excluded=["C01", "PLAN-004"])  # one known: warned
     assert "C01" not in set(picked.site_ids)
+    first = select_sites(cm, n_add=1).site_ids[0]
+    again = select_sites(cm, n_add=1, excluded=first)  # one id as text, not its characters
+    assert first not in set(again.site_ids)

@@ -520,3 +520,18 @@ def test_a_gbk_scenario_file_is_refused_with_the_line(tmp_path):
         load_scenario(path)
     path.write_bytes(MINIMAL.replace("\n", "\r\n").encode("utf-8-sig"))  # BOM and CRLF are fine
     assert load_scenario(path).title == "t"
+
+
+def test_compare_refuses_a_summary_that_is_not_an_object_and_one_folder_as_text(
+    tmp_path, demo_run
+):
+    """Probe 14L: a summary.json holding [] gave a traceback; a folder as a str, its letters."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "summary.json").write_text("[]", "utf-8")
+    with pytest.raises(hp.InputDataError, match="holds a JSON list"):
+        compare_runs([demo_run.out_dir, bad])
+    with pytest.raises(hp.UsageError, match="several result folders"):
+        compare_runs(str(demo_run.out_dir))
+    with pytest.raises(hp.InputDataError, match="given twice"):
+        compare_runs([demo_run.out_dir, demo_run.out_dir])

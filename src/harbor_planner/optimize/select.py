@@ -346,6 +346,8 @@ def _eligible(cm: CoverageMatrix, excluded: Sequence[str] | None) -> BoolArray:
     sites the planner meant to exclude could be chosen.
     """
     eligible = np.ones(cm.n_candidates, dtype=bool)
+    if isinstance(excluded, str | bytes):  # one id, not its characters
+        excluded = [excluded.decode() if isinstance(excluded, bytes) else excluded]
     if excluded:
         ids = set(map(str, excluded))
         known = set(map(str, cm.candidate_ids))

@@ -19,7 +19,7 @@ import pandas as pd
 
 from harbor_planner._io import atomic_paths
 from harbor_planner._text import csv_safe
-from harbor_planner.errors import InputDataError
+from harbor_planner.errors import InputDataError, UsageError
 
 __all__ = [
     "Comparison",
@@ -103,10 +103,20 @@ def _read_run(path: Path) -> tuple[dict[str, Any], dict[str, pd.Series]]:
         summary = json.loads(summary_path.read_text("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputDataError(f"unreadable JSON ({exc})", path=summary_path) from None
+    if not isinstance(summary, dict):
+        raise InputDataError(
+            f"summary.json holds a JSON {type(summary).__name__}, not a run's summary (an "
+            "object): give the folder of a 'harbor-planner run' or 'coverage'",
+            path=summary_path,
+        )
     if "coverage_pct" in summary:  # a 'coverage' command's flat summary
         summary = {"coverage": summary, "optimize": None}
     if not isinstance(summary.get("coverage"), dict):
-        raise InputDataError("summary.json has no coverage figures", path=summary_path)
+        raise InputDataError(
+            "summary.json has no coverage figures (an 'optimize' folder? compare the folders "
+            "of 'harbor-planner run' or 'coverage')",
+            path=summary_path,
+        )
     tables: dict[str, pd.Series] = {}
     for key, name in (("now", "by_district.csv"), ("after", "by_district_after.csv")):
         if (path / name).is_file():
@@ -128,6 +138,12 @@ def _labels(paths: Sequence[Path], labels: Sequence[str] | None) -> list[str]:
             )
         out = [str(x) for x in labels]
     else:
+        resolved = [p.resolve() for p in paths]
+        twice = sorted({str(r) for r in resolved if resolved.count(r) > 1})
+        if twice:
+            raise InputDataError(
+                f"run labels must differ: the same result folder is given twice: {', '.join(twice)}"
+            )
         out = [p.resolve().name for p in paths]
         if len(set(out)) < len(out):
             out = [f"{p.resolve().parent.name}/{p.resolve().name}" for p in paths]
@@ -159,6 +175,10 @@ def compare_runs(
         Fewer than two runs, a directory without ``summary.json``, a wrong number of labels.
 
     """
+    if isinstance(runs, str | os.PathLike):
+        raise UsageError(
+            f"compare_runs takes several result folders (a list), got one: {str(runs)!r}"
+        )
     paths = [Path(r) for r in runs]
     if len(paths) < 2:
         raise InputDataError("compare needs at least two result directories")
