@@ -174,3 +174,17 @@ def test_a_closing_date_written_in_chinese_beside_ours_is_read(tmp_path):
     st = number_stations(check.stations).stations.set_index("station_id")
     assert st.loc["S3", "closed"] == "2025-06-30"
     assert list(st.columns).count("closed") == 1 and "退出日期" not in st
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".gpkg", ".xlsx"])
+def test_numbering_a_list_without_rows_writes_an_empty_register(tmp_path, capsys, suffix):
+    """Probe 14L: a header without rows gave a traceback for .csv and .gpkg registers."""
+    from harbor_planner.cli import main
+
+    src = tmp_path / "hdr.csv"
+    src.write_text("编号,名称,经度,纬度\n", "utf-8")
+    out = tmp_path / f"register{suffix}"
+    code = main(["-q", "stations", "number", str(src), "--crs", "gcj02", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0 and "Traceback" not in captured.err, captured.err
+    assert out.is_file() and "0 stations" in captured.out

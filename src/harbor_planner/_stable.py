@@ -73,7 +73,7 @@ def gpkg_text_clean(frame: Any) -> Any:
     for col in frame.columns:
         values = frame[col]
         text = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
-        if text and values.map(lambda v: isinstance(v, str) and clean_text(v) != v).any():
+        if text and any(isinstance(v, str) and clean_text(v) != v for v in values):
             dirty[col] = values.map(clean_text)
     names = [clean_text(c) if isinstance(c, str) else c for c in frame.columns]
     if not dirty and names == list(frame.columns):

@@ -203,7 +203,8 @@ def _safe_column(values: Any) -> Any | None:
         values = values.astype(object)
     elif values.dtype != object and not pd.api.types.is_string_dtype(values.dtype):
         return None
-    if not values.map(lambda v: isinstance(v, str) and formula_safe(v) != v).any():
+    changed = [isinstance(v, str) and formula_safe(v) != v for v in values]
+    if not any(changed):  # (an empty column of the string dtype cannot reduce with .any())
         return None
     return values.map(formula_safe).astype(object)
 
