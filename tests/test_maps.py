@@ -576,3 +576,17 @@ def test_browser_optimise_map_legend(browser, layers):
         assert o.count("path.hp-gap") == 0
     finally:
         o.close()
+
+
+def test_map_sites_must_be_points(tmp_path, capsys):
+    """Probe 14L: a line layer given as --sites drew its first vertex as new site #1."""
+    from harbor_planner.pipeline.results import read_sites
+
+    lines = tmp_path / "lines.geojson"
+    lines.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"a"},'
+        '"geometry":{"type":"LineString","coordinates":[[106.57,29.55],[106.58,29.56]]}}]}',
+        "utf-8",
+    )
+    with pytest.raises(InputDataError, match="feature 1: the geometry is a LineString"):
+        read_sites(lines)

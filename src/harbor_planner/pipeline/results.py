@@ -272,7 +272,7 @@ def read_sites(path: Path) -> Any:
     if not path.is_file():
         raise InputDataError("file not found", path=path)
     if path.suffix.lower() != ".csv":
-        return read_vector(path, None)
+        return _point_sites(read_vector(path, None), path)
     import numpy as np
     import pandas as pd
 
@@ -468,3 +468,17 @@ def exit_candidates_headline(exits: Any, n_stations: int, pct: float) -> str:
         f"{len(exits)} of {counted(n_stations, 'station')} could close losing less than "
         f"{pct:g} % of the covered demand each ({EXIT_CANDIDATES_FILE})"
     )
+
+
+def _point_sites(layer: Any, path: Path) -> Any:
+    """``layer`` when every feature is a point (a line's first vertex is no site)."""
+    kinds = layer.geometry.geom_type
+    bad = ~kinds.isin(["Point"]) & layer.geometry.notna()
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise InputDataError(
+            f"feature {i + 1}: the geometry is a {kinds.iloc[i]}, not a point; new sites are "
+            "points (selected_sites.gpkg or .csv)",
+            path=path,
+        )
+    return layer
