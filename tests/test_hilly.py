@@ -434,6 +434,17 @@ def test_scenario_key_and_cli_flag_for_caps_and_smoothing(tmp_path, capsys):
     assert main(["-q", *args, "--max-grade", "primary"]) == 2
     assert "--max-grade" in capsys.readouterr().err
     assert main(["-q", *args[:-1], "-5"]) == 2
+    # a misspelled class was accepted and its cap never applied (probe 14L)
+    assert main(["-q", *args, "--max-grade", "primry=8"]) == 2
+    assert "unknown road class 'primry'" in capsys.readouterr().err
+    typo = tmp_path / "typo.toml"
+    typo.write_text(toml.read_text("utf-8").replace("primary = 12.5", "primry = 8"), "utf-8")
+    with pytest.raises(HarborPlannerError, match="unknown road class 'primry'"):
+        load_scenario(typo)
+    from harbor_planner.network.elevation import class_caps_pct
+
+    with pytest.raises(HarborPlannerError, match="unknown road class"):
+        class_caps_pct(["primary"], {"primry": 8.0})
 
 
 # ----------------------------------------------------------------------------- direction

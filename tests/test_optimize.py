@@ -517,160 +517,24 @@ def test_cover_mode_refuses_budget_quotas_and_stages():
         candidate_cost=np.ones(8),
     )  # fmt: skip
     quotas = pd.DataFrame({"district": ["A"], "min": [0], "max": [1]})
-    for extra in ({"budget": 5.0}, {"quotas": quotas}):
+    for extra in ({"budget": 5.0}, {"quotas": quotas}, {"n_add": 5}):
         with pytest.raises(InputDataError, match=r"cover mode .* does not take"):
             select_sites(cm, mode="cover", target_pct=50, **extra)
     assert select_sites(cm, mode="cover", target_pct=50).coverage_pct_after >= 50
+    # a target without cover mode was silently ignored (probe 14L)
+    with pytest.raises(InputDataError, match="target_pct=80 is the target of mode='cover'"):
+        select_sites(cm, n_add=2, target_pct=80)
 
 
-@pytest.mark.parametrize("seed", range(8))
-@pytest.mark.parametrize("solver", ["greedy", "exact"])
-def test_a_budget_that_admits_a_plan_gets_one_staged_or_not(seed, solver):
-    """Whenever some k sites fit the budget, greedy, exact and every staging find a plan.
+def test_scenario_refuses_a_target_without_cover_and_add_with_cover(tmp_path, capsys):
+    from harbor_planner.cli import main
+    from harbor_planner.scenario import demo_scenario_path
 
-    Greedy keeps back what the sites still to place cost at least; a stage keeps back what
-    the later stages' sites cost at least (probe: a staged plan's first stage took the whole
-    budget and the second had nothing left; greedy took the dearest site and could not
-    complete).
-    """
-    cm = random_instance(seed, n_cand=9)
-    cost = cm.candidate_cost
-    k = 4
-    cheapest = float(np.sort(cost)[:k].sum())
-    for budget in (cheapest, cheapest + 1.0, cheapest + 3.0):
-
-        def afford(s, budget=budget):
-            return cost[list(s)].sum() <= budget + 1e-9
-
-        best, _ = brute_force(cm, k, feasible=afford)
-        assert best >= 0  # the k cheapest fit
-        for stages in (None, [("s1", 1), ("s2", 3)], [("s1", 3), ("s2", 1)], [("a", 2)] * 1
-                       + [("b", 1), ("c", 1)]):  # fmt: skip
-            sel = select_sites(cm, n_add=k, solver=solver, budget=budget, stages=stages)
-            assert len(sel.selected) == k and len(set(sel.selected)) == k
-            assert afford(tuple(sel.selected)), (budget, stages)
-            assert sel.objective <= best + 1e-9
-            if stages:
-                counts = pd.Series(sel.stage).value_counts()
-                assert dict(counts) == dict(stages)
-            elif solver == "exact":
-                assert sel.objective == pytest.approx(best)
-
-
-def test_a_budget_below_the_cheapest_sites_says_by_how_much():
-    cm = random_instance(1, n_cand=9)
-    least = float(np.sort(cm.candidate_cost)[:4].sum())
-    with pytest.raises(InfeasibleError, match=rf"cost {least:g} together, over the budget of "
-                       rf"{least - 1.5:g} by 1\.5"):  # fmt: skip
-        select_sites(cm, n_add=4, budget=least - 1.5)
-
-
-@pytest.mark.parametrize("reduce", [True, False])
-def test_greedy_defeated_by_spacing_lets_highs_find_the_plan(reduce):
-    """The middle site covers most but blocks both ends: greedy alone places 1 of 2."""
-    covers = np.array([[1, 1, 0], [0, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 0], [0, 0, 1]], bool)
-    cm = CoverageMatrix.from_arrays(
-        covers, [1, 5, 1, 5, 1, 1], candidate_ids=list("abc"),
-        candidate_xy=np.array([[0, 0], [150, 0], [300, 0]], float),
-    )  # fmt: skip
-    sel = select_sites(cm, n_add=2, solver="greedy", min_spacing_m=200, reduce=reduce)
-    assert sorted(sel.site_ids) == ["a", "c"] and sel.objective == 4
-    with pytest.raises(InfeasibleError, match=r"no plan of 3|HiGHS proved"):
-        select_sites(cm, n_add=3, solver="greedy", min_spacing_m=200, reduce=reduce)
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_the_bound_prices_a_budget_and_stays_valid(seed):
-    """Greedy's proven bound holds against brute force under a budget and is tighter than
-    the bound that ignores the budget (the Lagrangian bound prices the budget row)."""
-    cm = random_instance(seed, n_dem=60, n_cand=11, density=0.25)
-    cost = cm.candidate_cost
-    k = 4
-    loose = select_sites(cm, n_add=k, solver="greedy").bound
-    for budget in (float(np.sort(cost)[:k].sum()) + extra for extra in (0.0, 1.0, 2.0)):
-        best, _ = brute_force(cm, k, feasible=lambda s, b=budget: cost[list(s)].sum() <= b)
-        for stages in (None, [("a", 2), ("b", 2)]):
-            sel = select_sites(cm, n_add=k, solver="greedy", budget=budget, stages=stages)
-            assert sel.bound >= best - 1e-9 >= sel.objective - 1e-9
-            assert sel.bound <= loose + 1e-9
-
-
-def test_a_budget_that_rules_out_the_best_sites_tightens_the_bound():
-    """Three sites of 10 rows at cost 10, three of 1 row at cost 1, a budget of 2: the best
-    plan covers 2 rows; the bound without the budget said 20."""
-    covers = np.zeros((33, 6), dtype=bool)
-    for j in range(3):
-        covers[10 * j : 10 * j + 10, j] = True
-        covers[30 + j, 3 + j] = True
-    cm = CoverageMatrix.from_arrays(covers, np.ones(33), candidate_cost=[10.0] * 3 + [1.0] * 3)
-    for solver in ("greedy", "exact"):
-        sel = select_sites(cm, n_add=2, solver=solver, budget=2.0)
-        assert sel.objective == 2
-        assert 2 - 1e-9 <= sel.bound < 2.5, sel.bound
-    assert select_sites(cm, n_add=2, solver="greedy").bound == pytest.approx(20)
-
-
-def test_a_staged_plan_is_optimal_only_when_its_whole_gap_is_closed():
-    """Stage 1 greedy (feasible), stage 2 solved by HiGHS (optimal): the plan is 38 where the
-    best 3 sites give 50; it was labelled optimal (probe 13D)."""
-    ids = ["l", "m", "r", "q", "q2", "q3"]
-    covers = np.zeros((6, 6), bool)
-    for i, s in enumerate(["m", "l", "r", "q2", "q", "q3"]):
-        covers[i, ids.index(s)] = True
-    cm = CoverageMatrix.from_arrays(
-        covers, [30, 20, 20, 10, 4, 4], candidate_ids=ids,
-        candidate_xy=[[1000, 0], [1100, 0], [1200, 0], [5000, 0], [5100, 0], [5200, 0]],
-    )  # fmt: skip
-    sel = select_sites(cm, stages=[("2025", 1), ("2026", 2)], solver="greedy", min_spacing_m=150)
-    best = select_sites(cm, n_add=3, solver="exact", min_spacing_m=150)
-    assert best.objective == 50 and sel.objective < 50
-    assert sel.status == "feasible" and sel.gap > 0.1 and sel.bound >= 50
-
-
-@pytest.mark.parametrize("solver", ["greedy", "exact"])
-def test_stages_that_box_each_other_in_take_the_whole_plan_split_by_rank(solver):
-    """A stage's choice can leave a later stage no room (a district minimum it must still buy
-    under the budget; spacing): the plan of all sites at once, dealt to the stages, instead
-    of a false "infeasible" (probe 13D)."""
-    quotas = pd.DataFrame({"district": ["A"], "min": [2], "max": [np.nan]})
-    cm = CoverageMatrix.from_arrays(
-        np.eye(5, dtype=bool), [100, 1, 1, 1, 1], candidate_ids=list("afgcd"),
-        candidate_district=list("BBBAA"), candidate_cost=[2.0, 1.0, 1.0, 2.0, 2.0],
-    )  # fmt: skip
-    sel = select_sites(cm, stages=[("2025", 1), ("2026", 2)], solver=solver, budget=5.0,
-                       quotas=quotas)  # fmt: skip
-    assert sorted(sel.site_ids) == ["c", "d", "f"] and list(sel.stage).count("2026") == 2
-    assert "stage 2026 (after 2025) found no plan" in sel.info["stages_split"]
-    line = CoverageMatrix.from_arrays(np.eye(3, dtype=bool), [5, 10, 5], candidate_ids=list("lmr"),
-                                      candidate_xy=[[0, 0], [100, 0], [200, 0]])  # fmt: skip
-    sel = select_sites(line, stages=[("2025", 1), ("2026", 1)], solver=solver, min_spacing_m=150)
-    assert sorted(sel.site_ids) == ["l", "r"] and list(sel.stage) == ["2025", "2026"]
-    with pytest.raises(InfeasibleError, match=r"no plan of 3|HiGHS proved"):
-        select_sites(line, stages=[("2025", 1), ("2026", 2)], solver=solver, min_spacing_m=150)
-
-
-def test_a_solver_time_limit_is_not_called_a_proof(monkeypatch):
-    """HiGHS stopping at its limit without a plan: say so, not "HiGHS proved" (probe 13D)."""
-    from harbor_planner import SolverLimitError
-    from harbor_planner.optimize import solvers
-
-    line = CoverageMatrix.from_arrays(np.eye(3, dtype=bool), [5, 10, 5], candidate_ids=list("lmr"),
-                                      candidate_xy=[[0, 0], [100, 0], [200, 0]])  # fmt: skip
-    real = solvers._run_highs
-
-    def stopped(*args, **kwargs):
-        _, info, _ = real(*args, **kwargs)
-        return "Time limit reached", info, None
-
-    monkeypatch.setattr(solvers, "_run_highs", stopped)
-    for reduce in (True, False):
-        with pytest.raises(SolverLimitError, match="within its time limit") as err:
-            select_sites(line, n_add=2, solver="greedy", min_spacing_m=150, reduce=reduce)
-        assert "proved" not in str(err.value)
-
-
-def test_a_budget_that_is_not_a_number_is_refused():
-    cm = random_instance(2)
-    for bad in (float("nan"), -1.0):
-        with pytest.raises(InputDataError, match="budget must be a number >= 0"):
-            select_sites(cm, n_add=3, budget=bad)
+    base = ["-q", "run", str(demo_scenario_path()), "--out", str(tmp_path / "o")]
+    assert main([*base, "--set", "optimize.target_pct=80"]) == 3  # a scenario problem
+    assert "target of mode 'cover'" in capsys.readouterr().err
+    cover = ["--set", "optimize.mode=cover", "--set", "optimize.target_pct=80", "--set",
+             "optimize.add=5", "--set", "optimize.stages={}"]  # fmt: skip
+    assert main([*base, *cover]) == 3
+    assert "does not take optimize.add" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

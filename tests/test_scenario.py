@@ -522,9 +522,7 @@ def test_a_gbk_scenario_file_is_refused_with_the_line(tmp_path):
     assert load_scenario(path).title == "t"
 
 
-def test_compare_refuses_a_summary_that_is_not_an_object_and_one_folder_as_text(
-    tmp_path, demo_run
-):
+def test_compare_refuses_a_summary_that_is_not_an_object_and_one_folder_as_text(tmp_path, demo_run):
     """Probe 14L: a summary.json holding [] gave a traceback; a folder as a str, its letters."""
     bad = tmp_path / "bad"
     bad.mkdir()

@@ -322,7 +322,15 @@ def class_caps_pct(
         Caps in percent.
 
     """
-    caps = {**MAX_GRADE_PCT, **dict(max_grade_pct or {})}
+    given = dict(max_grade_pct or {})
+    unknown = sorted(set(given) - set(MAX_GRADE_PCT) - {"other"})
+    if unknown:
+        raise InputDataError(
+            f"max_grade_pct (--max-grade): unknown road class {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join(MAX_GRADE_PCT)}, other (every class not listed; *_link ways "
+            "take their class's cap, steps are never capped)"
+        )
+    caps = {**MAX_GRADE_PCT, **given}
     other = float(caps.pop("other", MAX_GRADE_PCT_OTHER))
     h = pd.Series(np.asarray(highway, dtype=object)).fillna("road").astype(str)
     h = h.str.removesuffix("_link")

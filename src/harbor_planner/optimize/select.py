@@ -300,9 +300,10 @@ def select_sites(
     if mode == "cover":
         unused = [
             n
-            for n, v in (("budget", budget), ("quotas", quotas), ("stages", stages))
-            if v is not None and (n == "budget" or len(v))
-        ]
+            for n, v in (("n_add", n_add), ("budget", budget), ("quotas", quotas),
+                         ("stages", stages))
+            if v is not None and (n in ("budget", "n_add") or len(v))
+        ]  # fmt: skip
         if unused:  # the fewest sites to a target: a site count, not spent or split
             raise InputDataError(
                 f"cover mode (the fewest sites to reach a target) does not take "
@@ -315,6 +316,11 @@ def select_sites(
             )
         return _select_cover(cm, eligible, conflicts, target_pct, solver, time_limit_s, mip_gap, t0)
 
+    if target_pct is not None:
+        raise InputDataError(
+            f"target_pct={target_pct!r} is the target of mode='cover' (the fewest sites to "
+            "reach it); give mode='cover', or leave target_pct out with n_add"
+        )
     stages, n_add = _stage_counts(stages, n_add, eligible)
     check_budget(cost, eligible, budget, n_add)
     rules = Rules(eligible=eligible, conflicts=conflicts, cost=cost, budget=budget)

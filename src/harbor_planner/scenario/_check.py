@@ -312,6 +312,13 @@ def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
             problems.add("network.bbox", f"network.{exc}")
     if net.margin_m is not None and not net.margin_m >= 0:
         problems.add("network.margin_m", "network.margin_m must be metres >= 0")
+    unknown = sorted(set(net.max_grade_pct or {}) - set(settings.MAX_GRADE_PCT) - {"other"})
+    if unknown:
+        problems.add(
+            "network.max_grade_pct",
+            f"network.max_grade_pct: unknown road class {', '.join(map(repr, unknown))}; known: "
+            f"{', '.join(settings.MAX_GRADE_PCT)}, other",
+        )
 
 
 def check_consistency(built: dict[str, Any], problems: Problems) -> None:
@@ -371,14 +378,23 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         )
     if opt.mode == "cover" and opt.target_pct is None:
         problems.add("optimize.mode", "mode 'cover' needs optimize.target_pct")
+    if opt.target_pct is not None and opt.mode != "cover":
+        problems.add(
+            "optimize.target_pct",
+            "optimize.target_pct is the target of mode 'cover' (the fewest sites to reach it); "
+            "give mode = 'cover', or leave target_pct out with add = N",
+        )
     if opt.mode == "cover":
-        for key, value in (("budget", opt.budget), ("quota", opt.quota), ("stages", stages)):
+        for key, value in (("add", opt.add), ("budget", opt.budget), ("quota", opt.quota),
+                           ("stages", stages)):  # fmt: skip
             if value:
                 problems.add(
                     f"optimize.{key}",
                     f"mode 'cover' (the fewest sites to reach target_pct) does not take "
-                    f"optimize.{key}; use mode 'max-cover' with add = N",
-                )
+                    f"optimize.{key}; "
+                    + ("leave add out, or use mode 'max-cover' without target_pct"
+                       if key == "add" else "use mode 'max-cover' with add = N"),
+                )  # fmt: skip
     if opt.target_pct is not None and not 0 < opt.target_pct <= 100:
         problems.add("optimize.target_pct", "target_pct must be in (0, 100]")
     if not (math.isfinite(opt.time_limit_s) and opt.time_limit_s > 0):
