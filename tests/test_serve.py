@@ -600,3 +600,37 @@ def test_export_draws_only_the_stations_it_counts(served):
     assert "isochrones" in layers
     iso = gpd.read_file(folder / "layers.gpkg", layer="isochrones")
     assert set(iso["station_id"]) == {"S0"}
+
+
+@pytest.mark.slow
+def test_the_serve_command_listens_before_loading_and_names_a_taken_port(tmp_path):
+    """Probe 14L: the URL was printed, the scenario loaded, then uvicorn's own bind error."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    path = _lattice(tmp_path)
+    cmd = [sys.executable, "-m", "harbor_planner", "serve", str(path), "--out",
+           str(tmp_path / "plan")]  # fmt: skip
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        busy = subprocess.run([*cmd, "--port", str(port)], capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+    assert busy.returncode == 2 and busy.stdout == "", busy
+    assert busy.stderr.strip().splitlines() == [busy.stderr.strip()]
+    assert f"--port {port}: cannot listen on 127.0.0.1:{port}" in busy.stderr
+    p = subprocess.Popen([*cmd, "--port", str(port)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        url = p.stdout.readline().split("planning page: ")[1].strip()
+        assert url.startswith(f"http://127.0.0.1:{port}/?token=")
+        with urllib.request.urlopen(url, timeout=30) as page:
+            assert page.status == 200 and b"<html" in page.read(2000).lower()
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=60)
+    assert p.returncode in (0, 130)

@@ -4,15 +4,49 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import socket
 import sys
 from pathlib import Path
 
 from harbor_planner.cli._options import out_path, say
+from harbor_planner.errors import UsageError
 from harbor_planner.settings import LANGS, SERVE_HOST, SERVE_PORT
 
 __all__ = ["add_serve_command"]
 
 _LOCAL = {"127.0.0.1", "localhost", "::1"}
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket listening on ``host:port``, opened before the scenario loads (fail fast).
+
+    Raises
+    ------
+    UsageError
+        The address is not this machine's, or the port is taken (``--host``, ``--port``).
+
+    """
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError, OverflowError) as exc:
+        raise UsageError(
+            f"--host {host}: not an address this machine can listen on ({exc}); give one of "
+            "its addresses, e.g. 127.0.0.1",
+            option="--host",
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(addr)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise UsageError(
+            f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}); another "
+            "program holds the port? choose another --port (or --host)",
+            option="--port",
+        ) from None
+    return sock
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -21,7 +55,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from harbor_planner.serve.app import create_app
     from harbor_planner.serve.session import load_session
 
-    session = load_session(args.scenario, out_dir=args.out, lang=args.lang, progress=args.progress)
+    sock = _listen(args.host, args.port)
+    try:
+        session = load_session(
+            args.scenario, out_dir=args.out, lang=args.lang, progress=args.progress
+        )
+    except BaseException:
+        sock.close()
+        raise
     token = secrets.token_urlsafe(32)
     app = create_app(session, token=token)
     if args.host not in _LOCAL:
@@ -33,7 +74,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     say(f"planning page: http://{host}:{args.port}/?token={token}", flush=True)
     say(f"saved and exported files go to {session.out_dir}; Ctrl-C stops", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
     return 0
 
 
