@@ -58,6 +58,8 @@ COV = ["coverage", "--network", "n.npz", "--stations", "s.csv"]
         (["serve", "s.toml", "--port", "99999"], "--port 99999: expected a port number"),
         (["serve", "s.toml", "--port", "0"], "--port 0: expected a port number"),
         ([*COV, "--out", ""], "empty one"),
+        ([*COV, "--crs", "wgs85", "--out", "o"], "argument --crs: unknown CRS 'wgs85'"),
+        (["stations", "number", "s.csv", "--crs", "gcj2", "--out", "r.csv"], "unknown CRS"),
         ([*COV, "--minutes", "1e400", "--out", "o"], "'1e400': expected positive numbers"),
         (
             [*COV, "--demand", "buildings:b.gpkg", "--population", "-5", "--out", "o"],

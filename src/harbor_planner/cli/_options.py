@@ -36,6 +36,25 @@ def out_path(text: str) -> Path:
     return Path(text)
 
 
+def crs_arg(text: str) -> str:
+    """A coordinate-system option's value (``--crs``...), checked as it is parsed.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        A name pyproj and the Chinese datums do not know (a usage error, exit 2).
+
+    """
+    from harbor_planner.coords import parse_crs
+    from harbor_planner.errors import CRSError
+
+    try:
+        parse_crs(text)
+    except CRSError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def say(text: object, *, flush: bool = False) -> None:
     """Print a result line to stdout without control characters or escape sequences.
 
@@ -170,6 +189,7 @@ def add_station_input_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--crs",
+        type=crs_arg,
         default=None,
         metavar="CRS",
         help="true coordinates of the station list: gcj02, bd09, wgs84 or EPSG:NNNN",
@@ -230,6 +250,7 @@ def add_demand_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--demand-crs",
+        type=crs_arg,
         default=None,
         metavar="CRS",
         help="points from CSV: their coordinate system (gcj02, bd09, wgs84, EPSG:NNNN)",
@@ -697,6 +718,7 @@ def add_centre_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--centres-crs",
+        type=crs_arg,
         default=None,
         metavar="CRS",
         help=f"coordinates of the --centres CSV (default {settings.CENTRES_CRS})",

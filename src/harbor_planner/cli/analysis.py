@@ -23,6 +23,7 @@ from harbor_planner.cli._options import (
     add_walk_model_options,
     centres_settings,
     check_outputs,
+    crs_arg,
     demand_settings,
     minutes_text,
     network_settings,
@@ -320,7 +321,9 @@ def _add_coverage_command(sub: argparse._SubParsersAction) -> None:
         metavar="FILE|auto",
         help="with --exit-candidates: find each one's best replacement among these sites",
     )
-    c.add_argument("--candidates-crs", default=None, metavar="CRS", help="CRS of --candidates")
+    c.add_argument(
+        "--candidates-crs", type=crs_arg, default=None, metavar="CRS", help="CRS of --candidates"
+    )
     c.add_argument("--out", type=out_path, required=True, metavar="DIR", help="output directory")
     add_study_area_option(c)
     add_map_options(c)

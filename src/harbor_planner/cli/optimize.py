@@ -24,6 +24,7 @@ from harbor_planner.cli._options import (
     add_station_input_options,
     add_study_area_option,
     add_walk_model_options,
+    crs_arg,
     out_path,
     say,
     scenario_from_args,
@@ -154,7 +155,9 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
         metavar="FILE|auto",
         help="candidate sites: a station-format file, or auto (street sites + POIs; default)",
     )
-    g.add_argument("--candidates-crs", default=None, metavar="CRS", help="CRS of --candidates")
+    g.add_argument(
+        "--candidates-crs", type=crs_arg, default=None, metavar="CRS", help="CRS of --candidates"
+    )
     g.add_argument(
         "--candidate-spacing",
         type=float,

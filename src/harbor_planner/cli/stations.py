@@ -12,6 +12,7 @@ from harbor_planner.cli._options import (
     add_accept_datum_option,
     add_walk_model_options,
     check_outputs,
+    crs_arg,
     network_config,
     out_path,
     say,
@@ -118,6 +119,7 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
     c.add_argument("file", type=Path, help="station list")
     c.add_argument(
         "--crs",
+        type=crs_arg,
         default=None,
         metavar="CRS",
         help=(
@@ -183,7 +185,9 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
         ),
     )
     n.add_argument("file", type=Path, help="station list or register")
-    n.add_argument("--crs", default=None, metavar="CRS", help="true coordinates of the file")
+    n.add_argument(
+        "--crs", type=crs_arg, default=None, metavar="CRS", help="true coordinates of the file"
+    )
     n.add_argument("--sheet", default=None, metavar="NAME", help="workbook sheet or layer")
     n.add_argument(
         "--out", type=out_path, required=True, help="register to write (.csv/.xlsx/.gpkg)"
