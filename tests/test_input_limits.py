@@ -351,3 +351,20 @@ def test_run_with_an_out_of_range_limit_exits_3_naming_file_and_key(tmp_path, ca
         "e.g. 600"
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_table_wider_than_a_geopackage_holds_is_refused_when_read(tmp_path):
+    """Probe 14I: 2,100 columns passed the check, then every GeoPackage write failed."""
+    import pandas as pd
+
+    from harbor_planner import InputDataError, read_stations
+
+    cols = {"编号": ["A1"], "名称": ["甲"], "经度": [106.5], "纬度": [29.55]}
+    wide = tmp_path / "wide.csv"
+    pd.DataFrame({**cols, **{f"备注{i}": ["x"] for i in range(2100)}}).to_csv(wide, index=False)
+    with pytest.raises(InputDataError, match="2,104 columns.*delete the columns"):
+        read_stations(wide, crs="gcj02")
+    blank = tmp_path / "blank.csv"  # empty columns without headers are left out
+    text = "编号,名称,经度,纬度" + "," * 2100 + "\nA1,甲,106.5,29.55" + "," * 2100 + "\n"
+    blank.write_text(text, "utf-8")
+    assert len(read_stations(blank, crs="gcj02").stations) == 1

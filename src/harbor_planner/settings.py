@@ -81,6 +81,7 @@ __all__ = [
     "STREET_SPACING_M",
     "SWAP_TIME_EXACT_S",
     "SWAP_TIME_S",
+    "TABLE_MAX_COLUMNS",
     "TIME_LIMIT_S",
     "WALK_DIRECTIONS",
     "WALK_DIRECTION_LABELS",
@@ -147,6 +148,9 @@ DATUM_COARSE_DECIMALS: int = 2
 #: inflate to more than this many bytes is refused before it is read (a sheet of 20,000
 #: stations is about 7 MB; a zip bomb of 1 MB can claim gigabytes) ...
 XLSX_MAX_PART_BYTES: int = 256 * 1024 * 1024
+#: A table (station list, candidates, demand points) may have at most this many columns: its
+#: rows go to GeoPackage layers, which hold 2,000 (SQLite's limit), with the tool's own.
+TABLE_MAX_COLUMNS: int = 1900
 #: ... and so is a part over :data:`XLSX_RATIO_MIN_BYTES` that inflates more than this many
 #: times its packed size (sheets Excel or openpyxl write pack 5-20 to 1, a repeated 1 in every
 #: cell of 200,000 rows 16 to 1; a zip bomb a thousand to one).

@@ -33,6 +33,7 @@ from harbor_planner.readers.headers import (
     norm_header,
 )
 from harbor_planner.readers.text import clean_text, has_control
+from harbor_planner.settings import TABLE_MAX_COLUMNS
 
 __all__ = [
     "ALIAS_INDEX",
@@ -367,8 +368,28 @@ def table_from_rows(
         vals = (vals + [None] * width)[:width]
         body.append(vals)
         numbers.append(n)
-    frame = pd.DataFrame(body, columns=header, dtype=object)
+    frame = _check_width(pd.DataFrame(body, columns=header, dtype=object), sheet, path)
     return RawTable(frame, np.asarray(numbers, dtype=np.int64), sheet), problems
+
+
+def _check_width(frame: pd.DataFrame, sheet: str | None, path: Path) -> pd.DataFrame:
+    """``frame``, unless wider than its outputs can hold (GeoPackage: 2,000 columns).
+
+    Empty columns without a header are left out first (cells formatted far to the right).
+    """
+    if frame.shape[1] <= TABLE_MAX_COLUMNS:
+        return frame
+    unnamed = [c for c in frame.columns if re.fullmatch(r"column_\d+", str(c))]
+    empty = [c for c in unnamed if frame[c].isna().all()]
+    frame = frame.drop(columns=empty)
+    if frame.shape[1] <= TABLE_MAX_COLUMNS:
+        return frame
+    where = f"sheet {sheet!r} has" if sheet else "the table has"
+    raise InputDataError(
+        f"{where} {frame.shape[1]:,} columns; the GeoPackage outputs hold at most 2,000, so a "
+        f"table may have {TABLE_MAX_COLUMNS:,}: delete the columns the study does not need",
+        path=path,
+    )
 
 
 def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dict[str, Any]]]:
