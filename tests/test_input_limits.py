@@ -362,7 +362,7 @@ def test_a_table_wider_than_a_geopackage_holds_is_refused_when_read(tmp_path):
     cols = {"编号": ["A1"], "名称": ["甲"], "经度": [106.5], "纬度": [29.55]}
     wide = tmp_path / "wide.csv"
     pd.DataFrame({**cols, **{f"备注{i}": ["x"] for i in range(2100)}}).to_csv(wide, index=False)
-    with pytest.raises(InputDataError, match="2,104 columns.*delete the columns"):
+    with pytest.raises(InputDataError, match=r"2,104 columns.*delete the columns"):
         read_stations(wide, crs="gcj02")
     blank = tmp_path / "blank.csv"  # empty columns without headers are left out
     text = "编号,名称,经度,纬度" + "," * 2100 + "\nA1,甲,106.5,29.55" + "," * 2100 + "\n"
