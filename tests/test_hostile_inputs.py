@@ -434,3 +434,16 @@ def test_log_lines_never_echo_escapes_from_file_names(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "from ared.csv" in err and "/ared.csv: points fit the network as gcj02" in err
     assert not any(ch in err for ch in "\x1b\x07\x9b")
+
+
+def test_a_big5_file_with_traditional_headers_is_read(tmp_path):
+    """Probe 14I: Big5 bytes decoded as GB18030 without a word (names garbled, private-use
+    characters), and 經度/緯度 were not headers."""
+    text = "編號,名稱,經度,緯度,狀態\nA1,港灣1號,106.489733,29.548252,已建成\nA2,港灣2號,106.561866,29.556012,在建\n"
+    path = tmp_path / "big5.csv"
+    path.write_bytes(text.encode("big5"))
+    check = read_stations(path, crs="gcj02")
+    assert check.ok, check.format_problems()
+    assert check.stations["name"].tolist() == ["港灣1號", "港灣2號"]
+    assert check.stations["station_id"].tolist() == ["A1", "A2"]
+    assert check.stations["status"].tolist() == ["existing", "building"]

@@ -72,9 +72,19 @@ _DATUM_RE = re.compile(
 _SEPARATORS = re.compile(r"[\s_\-.:/]+")
 
 
+#: Traditional characters of the headers' words (經度, 緯度, 編號, 名稱, 區縣, 狀態...) as the
+#: simplified ones the aliases use.
+_SIMPLIFIED = str.maketrans(
+    "經緯編號稱區縣狀態東類積點灣驛標準備註", "经纬编号称区县状态东类积点湾驿标准备注"
+)
+
+
 def norm_header(text: object) -> str:
-    """A header as compared: NFKC, lower case, no spaces, square metres spelled ``m2``."""
-    s = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    """A header as compared: NFKC, lower case, no spaces, square metres spelled ``m2``.
+
+    Traditional characters of the header words are read as simplified ones (經度 as 经度).
+    """
+    s = unicodedata.normalize("NFKC", str(text)).strip().lower().translate(_SIMPLIFIED)
     s = s.replace("㎡", "m2").replace("m²", "m2").replace("平方米", "m2").replace("平米", "m2")
     return re.sub(r"\s+", "", s)
 

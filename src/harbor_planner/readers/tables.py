@@ -92,6 +92,20 @@ class RawTable:
     file_crs: pyproj.CRS | None = None
 
 
+#: Characters of Unicode's private use area: GBK decoding of Big5 bytes gives them, real
+#: station lists never hold them.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def _big5(data: bytes) -> bool:
+    """Whether ``data`` decodes as Big5 without private-use characters."""
+    try:
+        text = data.decode("big5")
+    except UnicodeDecodeError:
+        return False
+    return _PRIVATE_USE.search(text) is None
+
+
 def detect_encoding(data: bytes, path: Path) -> str:
     """The encoding of a text file: a BOM, else UTF-8, else GB18030 (which reads GBK)."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -104,9 +118,16 @@ def detect_encoding(data: bytes, path: Path) -> str:
         return "utf-16-le" if odd > even else "utf-16-be"
     for enc in ("utf-8", "gb18030"):
         try:
-            data.decode(enc)
+            text = data.decode(enc)
         except UnicodeDecodeError:
             continue
+        if enc == "gb18030" and _PRIVATE_USE.search(text) and _big5(data):
+            log.warning(
+                "%s: read as Big5 (traditional characters): as GBK it gives characters of "
+                "the private use area; pass encoding='gb18030' (--encoding) if that is wrong",
+                path,
+            )
+            return "big5"
         return enc
     raise InputDataError(
         "cannot decode the file as UTF-8 or GBK/GB18030; save it from Excel as "
