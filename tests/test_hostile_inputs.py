@@ -439,7 +439,10 @@ def test_log_lines_never_echo_escapes_from_file_names(tmp_path, capsys):
 def test_a_big5_file_with_traditional_headers_is_read(tmp_path):
     """Probe 14I: Big5 bytes decoded as GB18030 without a word (names garbled, private-use
     characters), and 經度/緯度 were not headers."""
-    text = "編號,名稱,經度,緯度,狀態\nA1,港灣1號,106.489733,29.548252,已建成\nA2,港灣2號,106.561866,29.556012,在建\n"
+    text = (
+        "編號,名稱,經度,緯度,狀態\nA1,港灣1號,106.489733,29.548252,已建成\n"
+        "A2,港灣2號,106.561866,29.556012,在建\n"
+    )
     path = tmp_path / "big5.csv"
     path.write_bytes(text.encode("big5"))
     check = read_stations(path, crs="gcj02")
