@@ -450,3 +450,15 @@ def test_a_big5_file_with_traditional_headers_is_read(tmp_path):
     assert check.stations["name"].tolist() == ["港灣1號", "港灣2號"]
     assert check.stations["station_id"].tolist() == ["A1", "A2"]
     assert check.stations["status"].tolist() == ["existing", "building"]
+
+
+def test_survey_x_as_northing_is_named_in_the_error(tmp_path):
+    """Probe 14I: X坐标/Y坐标 in the Chinese survey order gave "3,885 km outside" alone."""
+    path = tmp_path / "xy.csv"
+    path.write_text("编号,名称,X坐标,Y坐标\nA1,甲,3270989.32,353615.72\n", "utf-8")
+    check = read_stations(path, crs="EPSG:4545")
+    message = check.errors["message"].iloc[0]
+    assert "outside Chongqing" in message and "swap the X/Y headers" in message
+    right = tmp_path / "yx.csv"
+    right.write_text("编号,名称,X坐标,Y坐标\nA1,甲,353615.72,3270989.32\n", "utf-8")
+    assert read_stations(right, crs="EPSG:4545").ok

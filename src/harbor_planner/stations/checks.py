@@ -147,7 +147,7 @@ def check_rows(t: pd.DataFrame, cs: CoordSystem, extent: object) -> CheckedRows:
     district_zh = adcode.map(names).astype("str")
     if isinstance(extent, str) and extent.lower() == "chongqing":
         problems += [
-            check_outside_chongqing(t, pts, outside_m),
+            check_outside_chongqing(t, pts, outside_m, coords),
             check_near_boundary(t, pts, outside_m),
         ]
     elif extent is not None:
@@ -434,9 +434,21 @@ def wgs84_text(pts: Points) -> pd.Series:
     return pd.Series(pts.lon).map("{:.5f}".format) + ", " + pd.Series(pts.lat).map("{:.5f}".format)
 
 
-def check_outside_chongqing(t: pd.DataFrame, pts: Points, outside_m: pd.Series) -> pd.DataFrame:
+def check_outside_chongqing(
+    t: pd.DataFrame, pts: Points, outside_m: pd.Series, coords: Coordinates | None = None
+) -> pd.DataFrame:
     """``outside_chongqing`` (error): more than 500 m outside the municipality."""
     far = pts.usable & (outside_m.to_numpy() > OUTSIDE_CHONGQING_M)
+    hint = pd.Series("", index=t.index)
+    if coords is not None:
+        x, y = np.asarray(coords.lon, float), np.asarray(coords.lat, float)
+        # a northing (3e6 m in Chongqing) in X and an easting (1e5-1e6, or with the zone
+        # number before it) in Y: Chinese surveys write X for the northing
+        survey = (x > 1e6) & (x < 1e7) & (((y > 1e5) & (y < 1e6)) | ((y > 1e7) & (y < 1e8)))
+        hint = pd.Series(
+            np.where(survey, " (X holds a northing and Y an easting, as Chinese surveys "
+                             "write them: swap the X/Y headers)", ""), index=t.index,
+        )  # fmt: skip
     return problems_where(
         t,
         far,
@@ -447,7 +459,8 @@ def check_outside_chongqing(t: pd.DataFrame, pts: Points, outside_m: pd.Series) 
         + (outside_m / 1000).map("{:.1f}".format)
         + " km outside Chongqing (WGS-84 "
         + wgs84_text(pts)
-        + "); check the coordinates and --crs",
+        + "); check the coordinates and --crs"
+        + hint,
     )
 
 
