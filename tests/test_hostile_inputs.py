@@ -462,3 +462,12 @@ def test_survey_x_as_northing_is_named_in_the_error(tmp_path):
     right = tmp_path / "yx.csv"
     right.write_text("编号,名称,X坐标,Y坐标\nA1,甲,353615.72,3270989.32\n", "utf-8")
     assert read_stations(right, crs="EPSG:4545").ok
+
+
+def test_both_coordinates_in_one_cell_say_to_split_the_column(tmp_path):
+    from harbor_planner import InputDataError
+
+    path = tmp_path / "one.csv"
+    path.write_text('编号,名称,经纬度\nA1,甲,"106.489733,29.548252"\n', "utf-8")
+    with pytest.raises(InputDataError, match="'经纬度' holds both coordinates in one cell: split"):
+        read_stations(path, crs="gcj02")
