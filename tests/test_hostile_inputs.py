@@ -471,3 +471,11 @@ def test_both_coordinates_in_one_cell_say_to_split_the_column(tmp_path):
     path.write_text('编号,名称,经纬度\nA1,甲,"106.489733,29.548252"\n', "utf-8")
     with pytest.raises(InputDataError, match="'经纬度' holds both coordinates in one cell: split"):
         read_stations(path, crs="gcj02")
+
+
+def test_degrees_minutes_seconds_with_spaces_are_quoted_not_run_together(tmp_path):
+    """Probe 14I: "106 33 42.7" was read as 1063342.7 ("got 1.06334e+06")."""
+    path = tmp_path / "dms.csv"
+    path.write_text("编号,名称,经度,纬度\nA1,甲,106 33 42.7,29 33 29.6\n", "utf-8")
+    message = " ".join(read_stations(path, crs="gcj02").errors["message"])
+    assert "'106 33 42.7'" in message and "e+06" not in message

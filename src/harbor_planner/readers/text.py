@@ -19,12 +19,15 @@ from harbor_planner._text import clean_text, has_control
 __all__ = ["clean_text", "has_control", "parse_coordinate_text"]
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_SPACED_DIGITS = re.compile(r"\d[°º'′\s]*\s[°º'′\s]*\d")
 
 
 def _number_text(value: object) -> object:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     s = unicodedata.normalize("NFKC", str(value)).strip()
+    if _SPACED_DIGITS.search(s):
+        return s  # "106 33 42.7": degrees, minutes, seconds, never one number
     s = s.replace("°", "").replace("º", "").replace(" ", "")
     s = s.replace("\u2212", "-")  # the minus sign
     if _DECIMAL_COMMA.match(s):
