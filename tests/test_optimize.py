@@ -222,6 +222,10 @@ def test_infeasible_constraints_say_which_and_by_how_much():
     cm = random_instance(0, n_cand=6)
     with pytest.raises(InfeasibleError, match="only 6 candidates are eligible"):
         select_sites(cm, n_add=8)
+    # the message says what ruled candidates out (probe 14L)
+    ids = list(map(str, cm.candidate_ids[:2]))
+    with pytest.raises(InfeasibleError, match="of the 6 candidates, 2 excluded"):
+        select_sites(cm, n_add=5, excluded=ids)
     quotas = pd.DataFrame({"district": ["A", "Z"], "min": [0, 2], "max": [None, None]})
     with pytest.raises(InfeasibleError, match="Z needs at least 2 new sites but has 0"):
         select_sites(cm, n_add=3, quotas=quotas)

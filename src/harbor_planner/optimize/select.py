@@ -294,8 +294,9 @@ def select_sites(
     check_options(cm, mode=mode, solver=solver, min_cover=min_cover)
     check_numbers(n_add=n_add, min_spacing_m=min_spacing_m, time_limit_s=time_limit_s,
                    mip_gap=mip_gap)  # fmt: skip
-    eligible = _eligible(cm, excluded)
-    conflicts, eligible = _spacing_rules(cm, eligible, min_spacing_m, spacing)
+    allowed = _eligible(cm, excluded)
+    conflicts, eligible = _spacing_rules(cm, allowed, min_spacing_m, spacing)
+    why = _why_ineligible(cm, allowed, eligible, min_spacing_m)
     cost = budget_costs(cm, eligible, budget)
     if mode == "cover":
         unused = [
@@ -321,7 +322,7 @@ def select_sites(
             f"target_pct={target_pct!r} is the target of mode='cover' (the fewest sites to "
             "reach it); give mode='cover', or leave target_pct out with n_add"
         )
-    stages, n_add = _stage_counts(stages, n_add, eligible)
+    stages, n_add = _stage_counts(stages, n_add, eligible, why)
     check_budget(cost, eligible, budget, n_add)
     rules = Rules(eligible=eligible, conflicts=conflicts, cost=cost, budget=budget)
     if quotas is not None:
@@ -421,8 +422,27 @@ def _line_spacing_rules(
     return conflicts, eligible
 
 
+def _why_ineligible(
+    cm: CoverageMatrix, allowed: BoolArray, eligible: BoolArray, min_spacing_m: float | None
+) -> str:
+    """Why candidates are out: excluded, or too near an existing station (for messages)."""
+    parts = []
+    if (~allowed).any():
+        parts.append(f"{int((~allowed).sum())} excluded (optimize.exclude)")
+    near = allowed & ~eligible
+    if near.any():
+        parts.append(
+            f"{int(near.sum())} within the minimum spacing of {min_spacing_m:g} m of an existing "
+            "station (optimize.min_spacing_m, --min-spacing)"
+        )
+    return f"; of the {cm.n_candidates} candidates, " + " and ".join(parts) if parts else ""
+
+
 def _stage_counts(
-    stages: Sequence[tuple[str, int]] | None, n_add: int | None, eligible: BoolArray
+    stages: Sequence[tuple[str, int]] | None,
+    n_add: int | None,
+    eligible: BoolArray,
+    why: str = "",
 ) -> tuple[list[tuple[str, int]], int]:
     """The stages (one unlabelled stage without them) and the total number of sites."""
     if stages:
@@ -443,7 +463,7 @@ def _stage_counts(
     if n_add > n_eligible:
         raise InfeasibleError(
             f"{n_add} new sites were asked for but only {n_eligible} candidates are "
-            f"eligible ({n_add - n_eligible} too few)"
+            f"eligible ({n_add - n_eligible} too few){why}"
         )
     return stages, n_add
 
