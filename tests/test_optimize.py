@@ -542,3 +542,21 @@ def test_scenario_refuses_a_target_without_cover_and_add_with_cover(tmp_path, ca
     assert main([*base, *cover]) == 3
     assert "does not take optimize.add" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_api_calls_with_wrong_objects_raise_the_packages_errors():
+    """Probe 14L: None inputs raised TypeError/AttributeError; stages as a dict failed."""
+    import harbor_planner as hp
+
+    for call in (
+        lambda: hp.coverage(None, None, None, minutes=15),
+        lambda: hp.select_sites(None, n_add=3),
+        lambda: hp.save_network(None, "x.npz"),
+        lambda: hp.demand_from_spec("main-streets", network=None),
+    ):
+        with pytest.raises(hp.HarborPlannerError):
+            call()
+    cm = random_instance(3)
+    as_dict = select_sites(cm, stages={"2025": 2, "2026": 1})
+    as_list = select_sites(cm, stages=[("2025", 2), ("2026", 1)])
+    assert list(as_dict.site_ids) == list(as_list.site_ids)

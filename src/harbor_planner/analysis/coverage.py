@@ -355,6 +355,11 @@ def coverage(
     t0 = time.perf_counter()
     points, weight = _demand_points(demand)
     stations = open_stations(station_frame(stations))
+    if not hasattr(stations, "geometry"):
+        raise InputDataError(
+            "stations must be a GeoDataFrame of points (read_stations, or its .stations), got "
+            f"{type(stations).__name__}"
+        )
     if len(stations) == 0:
         raise InputDataError("there are no (open) stations to measure coverage from")
     if pairs_are_local():  # partitioned runs search on the workers
@@ -519,6 +524,11 @@ def _demand_points(demand: Any) -> tuple[Any, FloatArray]:
         )
     kind = getattr(demand, "kind", "points")
     points = getattr(demand, "points", demand)
+    if not hasattr(points, "geometry"):
+        raise InputDataError(
+            f"demand must be points with a 'weight' column (a GeoDataFrame, or what "
+            f"demand_from_spec returns), got {type(demand).__name__}"
+        )
     if len(points) == 0:
         raise InputDataError(f"the {kind} demand is empty: nothing to cover")
     if "weight" not in points:

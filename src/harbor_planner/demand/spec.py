@@ -199,6 +199,10 @@ def demand_from_spec(
 
     """
     ds = parse_demand_spec(spec)
+    if not hasattr(network, "edge_geometry"):
+        raise InputDataError(
+            f"demand_from_spec needs the walk network (network=...), got {type(network).__name__}"
+        )
     misplaced = []
     if population is not None and ds.kind != "buildings":
         misplaced.append("population (only for buildings:FILE)")

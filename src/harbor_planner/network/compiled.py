@@ -516,6 +516,8 @@ def save_network(
         Also write layers ``edges`` and ``nodes`` (WGS-84) to this GeoPackage, for GIS.
 
     """
+    if not isinstance(network, WalkNetwork):
+        raise InputDataError(f"save_network needs a WalkNetwork, got {type(network).__name__}")
     arrays: dict[str, np.ndarray] = {}
     text: dict[str, list[str]] = {}
     for col, dtype in EDGE_NUMERIC.items():

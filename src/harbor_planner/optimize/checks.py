@@ -27,6 +27,10 @@ def check_choice(name: str, value: str, choices: Sequence[str]) -> None:
 
 def check_options(cm: CoverageMatrix, *, mode: str, solver: str, min_cover: int) -> None:
     """Mode, solver and coverage level are known values; there is demand to cover."""
+    if not hasattr(cm, "total_weight") or not hasattr(cm, "covers"):
+        raise InputDataError(
+            f"select_sites needs a CoverageMatrix (coverage_matrix), got {type(cm).__name__}"
+        )
     check_choice("mode", mode, OPTIMIZE_MODES)
     check_choice("solver", solver, SOLVERS)
     if cm.total_weight <= 0:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -292,6 +292,8 @@ def select_sites(
     """
     t0 = time.perf_counter()
     check_options(cm, mode=mode, solver=solver, min_cover=min_cover)
+    if isinstance(stages, Mapping):  # the scenario's form: {"2025": 400, "2026": 400}
+        stages = list(stages.items())
     check_numbers(n_add=n_add, min_spacing_m=min_spacing_m, time_limit_s=time_limit_s,
                    mip_gap=mip_gap)  # fmt: skip
     allowed = _eligible(cm, excluded)
