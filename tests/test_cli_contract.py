@@ -880,3 +880,14 @@ def test_file_names_in_gbk_bytes_are_read_or_refused_in_one_line(tmp_path, capsy
     err = capsys.readouterr().err
     assert code == 3 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "结果" in err and "not UTF-8" in err
+
+
+def test_walking_times_of_hours_are_refused(tmp_path, capsys):
+    """Probe 14L: --minutes 1e9 ran ("circles of 75,000,000,000 m")."""
+    import harbor_planner as hp
+
+    os.chdir(tmp_path)
+    assert main([*COV, "--minutes", "1e9", "--out", "o"]) == 2
+    assert "at most 240 minutes" in capsys.readouterr().err
+    with pytest.raises(hp.InputDataError, match="at most 240"):
+        hp.coverage(None, None, None, minutes=241)

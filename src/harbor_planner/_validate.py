@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from harbor_planner.errors import InputDataError
+from harbor_planner.settings import MAX_MINUTES
 
 __all__ = ["check_minutes", "check_positive"]
 
@@ -35,6 +36,11 @@ def check_minutes(minutes: Any) -> float:
     )
     if not (number and np.isfinite(minutes) and minutes > 0):  # "15" (text) included
         raise InputDataError(f"minutes must be a positive number, got {minutes!r}")
+    if minutes > MAX_MINUTES:
+        raise InputDataError(
+            f"minutes must be at most {MAX_MINUTES:g} (a walk of hours is no service circle), "
+            f"got {minutes!r}"
+        )
     return float(minutes)
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "MAP_MAX_STATIONS",
     "MAX_GRADE_PCT",
     "MAX_GRADE_PCT_OTHER",
+    "MAX_MINUTES",
     "MEMORY_LIMIT_ENV",
     "MEMORY_LIMIT_GB",
     "MINUTES",
@@ -111,6 +112,9 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "closed": ("已退出", "closed"),
 }
 
+#: The longest walking-time limit accepted (minutes): a walk of hours is no service circle,
+#: and its searches would reach most of a city from every station.
+MAX_MINUTES: float = 240.0
 #: Stations farther than this from a walkable street are left out (metres).
 SNAP_MAX_DIST_M: float = 150.0
 #: A station snapped to a bridge, tunnel or other level with a ground-level street within

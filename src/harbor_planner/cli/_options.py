@@ -121,6 +121,12 @@ def parse_minutes(text: str, option: str = "--minutes", *, empty_ok: bool = Fals
         raise UsageError(
             f"{option} {text!r}: expected positive numbers like 5,10,15", option=option
         )
+    if any(v > settings.MAX_MINUTES for v in values):
+        raise UsageError(
+            f"{option} {text!r}: at most {settings.MAX_MINUTES:g} minutes (a walk of hours is no "
+            "service circle)",
+            option=option,
+        )
     return values
 
 

@@ -349,6 +349,10 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     cov: CoverageConfig = built.get("coverage", CoverageConfig())
     if not cov.minutes > 0:
         problems.add("coverage.minutes", "coverage.minutes must be positive")
+    elif cov.minutes > settings.MAX_MINUTES:
+        problems.add(
+            "coverage.minutes", f"coverage.minutes must be at most {settings.MAX_MINUTES:g}"
+        )
     if cov.exit_candidates_pct is not None and not 0 < cov.exit_candidates_pct <= 100:
         problems.add(
             "coverage.exit_candidates_pct", "coverage.exit_candidates_pct must be in (0, 100]"
