@@ -125,3 +125,11 @@ def test_stations_given_twice_on_the_command_line_are_joined(tmp_path, capsys):
     assert code == 0, capsys.readouterr().err
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary.get("coverage", summary)["stations"] == 3
+
+
+def test_an_id_excel_made_a_date_reads_as_the_date(tmp_path):
+    import datetime
+
+    rows = [HEADER, [datetime.datetime(2024, 1, 3), *ROWS[0][1:]], ROWS[1]]
+    check = read_stations(_workbook(tmp_path / "d.xlsx", {"站点": rows}), crs="gcj02")
+    assert check.stations["station_id"].tolist() == ["2024-01-03", "A2"]

@@ -10,6 +10,7 @@ problems and normalises the values; rows with an error are rejected, the others 
 
 from __future__ import annotations
 
+import datetime
 import logging
 import os
 import re
@@ -445,6 +446,8 @@ def _cell_text(v: object) -> object:
     """
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return None
+    if isinstance(v, datetime.datetime) and v.time() == datetime.time(0):
+        return v.date().isoformat()  # a date cell (Excel made "1-3" one): no 00:00:00
     if isinstance(v, float) and abs(v) >= 1e15 and np.isfinite(v):
         return f"{v:.15g}"
     if isinstance(v, float) and v.is_integer():
