@@ -891,3 +891,19 @@ def test_walking_times_of_hours_are_refused(tmp_path, capsys):
     assert "at most 240 minutes" in capsys.readouterr().err
     with pytest.raises(hp.InputDataError, match="at most 240"):
         hp.coverage(None, None, None, minutes=241)
+
+
+def test_options_a_command_would_ignore_are_refused(tmp_path, capsys):
+    """Probe 14L: options that did nothing were accepted (and recorded in run.json)."""
+    import harbor_planner as hp
+    from harbor_planner.network import build_network, save_network
+
+    net = tmp_path / "n.npz"
+    save_network(build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False), net)
+    for option in ({"keep_all": True}, {"snap_tolerance_m": 5.0}, {"metric_crs": "EPSG:32648"}):
+        with pytest.raises(hp.InputDataError, match="saved network n.npz is used as it was built"):
+            build_network(net, progress=False, **option)
+    args = ["-q", "network", "build", str(DEMO / "yuzhong_walk.osm.bz2"), "--out",
+            str(tmp_path / "m.npz"), "--margin-m", "100"]  # fmt: skip
+    assert main(args) == 2
+    assert "--margin-m 100: the margin around --within or --bbox" in capsys.readouterr().err

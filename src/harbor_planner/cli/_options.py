@@ -544,6 +544,12 @@ def network_area_settings(args: argparse.Namespace) -> dict[str, Any]:
     margin = getattr(args, "margin_m", None)
     if margin is not None and not margin >= 0:
         raise UsageError(f"--margin-m {margin:g}: expected metres >= 0", option="--margin-m")
+    if margin is not None and getattr(args, "within", None) is None and bbox is None:
+        raise UsageError(
+            f"--margin-m {margin:g}: the margin around --within or --bbox; give one of them, "
+            "or leave --margin-m out",
+            option="--margin-m",
+        )
     return {"within": getattr(args, "within", None), "bbox": bbox, "margin_m": margin}
 
 

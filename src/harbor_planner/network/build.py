@@ -285,6 +285,7 @@ def build_network(
     if dem is not None:
         check_dem_outside(dem_outside)
     if kind == "network":
+        _refuse_build_options(source, keep_all, snap_tolerance_m, metric_crs)
         grading = Grading(
             _default_model(walk_model, True), dem_outside, dem_smoothing_m, max_grade_pct
         )
@@ -414,6 +415,27 @@ def _walkable_tables(
         nodes, edges, geometry, dropped = largest_component(nodes, edges, geometry)
         info.update(dropped)
     return nodes, edges, geometry
+
+
+def _refuse_build_options(
+    source: Any, keep_all: bool, snap_tolerance_m: float, metric_crs: str | None
+) -> None:
+    """Options that only apply while building, refused for a saved network (never ignored)."""
+    given = [
+        name
+        for name, set_ in (
+            ("keep_all", bool(keep_all)),
+            ("snap_tolerance_m", snap_tolerance_m != SNAP_TOLERANCE_M),
+            ("metric_crs", metric_crs is not None),
+        )
+        if set_
+    ]
+    if given:
+        raise InputDataError(
+            f"{', '.join(given)} apply while a network is built from OSM or line layers; the "
+            f"saved network {Path(str(source)).name} is used as it was built: leave them out, "
+            "or build it again with them (harbor-planner network build)"
+        )
 
 
 def _source_kinds(

@@ -312,6 +312,12 @@ def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
             problems.add("network.bbox", f"network.{exc}")
     if net.margin_m is not None and not net.margin_m >= 0:
         problems.add("network.margin_m", "network.margin_m must be metres >= 0")
+    elif net.margin_m is not None and net.within is None and net.bbox is None:
+        problems.add(
+            "network.margin_m",
+            "network.margin_m is the margin around network.within or network.bbox; give one "
+            "of them, or leave margin_m out",
+        )
     unknown = sorted(set(net.max_grade_pct or {}) - set(settings.MAX_GRADE_PCT) - {"other"})
     if unknown:
         problems.add(
