@@ -907,3 +907,11 @@ def test_options_a_command_would_ignore_are_refused(tmp_path, capsys):
             str(tmp_path / "m.npz"), "--margin-m", "100"]  # fmt: skip
     assert main(args) == 2
     assert "--margin-m 100: the margin around --within or --bbox" in capsys.readouterr().err
+
+
+def test_stations_check_refuses_placing_options_without_a_network(capsys):
+    station_file = str(DEMO / "stations.csv")
+    for extra in (["--max-dist", "10"], ["--accept-datum"], ["--walk-speed", "3"]):
+        code = main(["-q", "stations", "check", station_file, "--crs", "gcj02", *extra])
+        err = capsys.readouterr().err
+        assert code == 2 and f"{extra[0]}: options of placing the stations" in err, err

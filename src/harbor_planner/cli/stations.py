@@ -22,6 +22,23 @@ from harbor_planner.errors import InputDataError, UsageError
 __all__ = ["add_stations_commands"]
 
 
+def _network_options_need_a_network(args: argparse.Namespace) -> None:
+    """Refuse the options of placing stations when no ``--network`` is given (never ignored)."""
+    if args.network is not None:
+        return
+    names = {"max_dist": "--max-dist", "accept_datum": "--accept-datum",
+             "walk_model": "--walk-model", "walk_speed": "--walk-speed",
+             "walk_direction": "--walk-direction", "dem": "--dem",
+             "dem_smoothing": "--dem-smoothing", "max_grade": "--max-grade"}  # fmt: skip
+    given = [flag for dest, flag in names.items() if getattr(args, dest, None) not in (None, False)]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: options of placing the stations on a walk network; give "
+            "--network too, or leave them out",
+            option=given[0],
+        )
+
+
 def _cmd_stations_check(args: argparse.Namespace) -> int:
     from harbor_planner.pipeline import load_network
     from harbor_planner.readers import clean_text
@@ -33,6 +50,7 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
         write_station_check,
     )
 
+    _network_options_need_a_network(args)
     check_outputs({"--out": args.out}, {"station": args.file, "network": args.network,
                                         "dem": getattr(args, "dem", None)})  # fmt: skip
     check = read_stations(
@@ -44,7 +62,8 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
     )
     if args.network is not None:
         net = load_network(network_config(args, args.network), progress=args.progress)
-        placement = place_stations(check.stations, net, max_dist_m=args.max_dist)
+        max_dist = settings.SNAP_MAX_DIST_M if args.max_dist is None else args.max_dist
+        placement = place_stations(check.stations, net, max_dist_m=max_dist)
         check = merge_placement(check, placement)
     say(format_problem_table(check.problems, max_rows=args.max_problems))
     say(check.summary())
@@ -164,7 +183,7 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--max-dist",
         type=float,
-        default=settings.SNAP_MAX_DIST_M,
+        default=None,
         metavar="M",
         help="flag stations farther than this from a walkable street "
         f"(default {settings.SNAP_MAX_DIST_M:g} m)",
