@@ -96,21 +96,6 @@ def test_unreached_points_are_counted_unreachable_not_3e306_minutes(diamond):
     assert cov.summary["time_median_min"] is None and cov.summary["time_p90_min"] is None
 
 
-def test_a_station_snapped_to_a_bridge_over_a_street_is_named(diamond):
-    """Probe 14J: stations snap to the nearest edge of any level; one under a viaduct would
-    start its walks on the viaduct. The bridge E-G crosses the steps B-C at (100, 20)."""
-    from conftest import diamond_points
-
-    stations = diamond_points((105, 19), (-40, 48), (50, 1)).assign(row=[2, 3, 4])
-    placed = hp.place_stations(stations, diamond)
-    assert diamond.edges["off_ground"].to_numpy()[placed.stations["snap_edge"]].tolist() == [
-        True, True, False,
-    ]  # fmt: skip
-    warned = placed.problems[placed.problems["code"] == "off_ground_snap"]
-    assert warned["row"].tolist() == [2]  # the one with a ground-level street within 30 m
-    assert "street 5 m away" in warned["message"].iloc[0]
-
-
 def test_the_coverage_logs_show_the_published_figure(diamond, caplog):
     """Probe 14K: the log lines rounded the raw share (68.5) beside the headline's 68.6."""
     e, g = _node(diamond, 200, 0), _node(diamond, -50, 50)

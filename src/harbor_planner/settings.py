@@ -117,9 +117,6 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 MAX_MINUTES: float = 240.0
 #: Stations farther than this from a walkable street are left out (metres).
 SNAP_MAX_DIST_M: float = 150.0
-#: A station snapped to a bridge, tunnel or other level with a ground-level street within
-#: this distance is named in a warning (``off_ground_snap``): it may stand on that street.
-SNAP_GROUND_NEAR_M: float = 30.0
 #: A walk counts as within the time limit up to this many seconds over it: sums of edge times
 #: in another order differ in the last bits, and a point at exactly 15 minutes is within 15.
 #: Every search, pair and "covered" test uses it (:func:`harbor_planner.network.limit_seconds`).

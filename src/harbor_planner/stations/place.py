@@ -18,14 +18,13 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from harbor_planner._io import atomic_path
 from harbor_planner._stable import gpkg_text_clean, stable_gpkg
 from harbor_planner.coords import DatumDiagnosis, diagnose_datum_shift, to_wgs84
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import problem
-from harbor_planner.settings import SNAP_GROUND_NEAR_M, SNAP_MAX_DIST_M
+from harbor_planner.settings import SNAP_MAX_DIST_M
 from harbor_planner.stations.problems import concat_problems, problems_where
 from harbor_planner.stations.read import StationCheck
 
@@ -114,7 +113,7 @@ def place_stations(
     out["snap_edge_frac"] = np.asarray(snap.edge_frac, dtype=float)
     out["snap_dist_m"] = np.asarray(snap.edge_dist_m, dtype=float)
     out["on_network"] = np.asarray(snap.within, dtype=bool)
-    problems = [_far_from_network(out, max_dist_m), _off_ground(out, network)]
+    problems = [_far_from_network(out, max_dist_m)]
     diagnosis = _diagnose_datum(out, network) if check_datum else None
     if diagnosis is not None and diagnosis.shifted:
         problems.append(
@@ -154,42 +153,6 @@ def _far_from_network(out: gpd.GeoDataFrame, max_dist_m: float) -> pd.DataFrame:
         + out["snap_dist_m"].map("{:.0f}".format)
         + f" m from the nearest walkable street (limit {max_dist_m:g} m); check its "
         "coordinates and --crs, or the network extent",
-    )
-
-
-def _off_ground(out: gpd.GeoDataFrame, network: WalkNetwork) -> pd.DataFrame:
-    """``off_ground_snap`` warnings: snapped to a bridge or tunnel with a street nearby.
-
-    A station's walks start on the edge it is snapped to, the nearest of any level: one
-    standing on a street under a viaduct would start on the viaduct.
-    """
-    edges = network.edges
-    off = edges["off_ground"].to_numpy(bool) if "off_ground" in edges else None
-    snapped = out["snap_edge"].to_numpy(np.int64)
-    if off is None or not len(out):
-        return concat_problems([])
-    pos = np.flatnonzero(out["on_network"].to_numpy(bool) & off[np.maximum(snapped, 0)])
-    ground_m = np.full(len(out), np.inf)
-    if len(pos):
-        pts = shapely.points(out.geometry.iloc[pos].to_crs(network.crs).get_coordinates())
-        i, e = network.edge_tree.query(pts, predicate="dwithin", distance=SNAP_GROUND_NEAR_M)
-        i, e = i[~off[e]], e[~off[e]]
-        d = shapely.distance(pts[i], network.edge_geometry[e])
-        np.minimum.at(ground_m, pos[i], d)
-    way = edges["way_id"].to_numpy()[np.maximum(snapped, 0)]
-    table = out.assign(
-        sheet=out.get("sheet", None),
-        row=out["row"] if "row" in out else pd.Series(np.arange(1, len(out) + 1)),
-    )
-    message = pd.Series(
-        [f"station snapped to a bridge, tunnel or upper level (OSM way {w}, {s:.0f} m away) "
-         f"with a ground-level street {g:.0f} m away: if it stands on that street, move its "
-         "point onto it (its walks start on the bridge)"
-         for w, s, g in zip(way, out["snap_dist_m"], ground_m, strict=True)],
-        index=out.index,
-    )  # fmt: skip
-    return problems_where(
-        table, np.isfinite(ground_m), "geometry", "warning", "off_ground_snap", message
     )
 
 
