@@ -133,3 +133,20 @@ def test_an_id_excel_made_a_date_reads_as_the_date(tmp_path):
     rows = [HEADER, [datetime.datetime(2024, 1, 3), *ROWS[0][1:]], ROWS[1]]
     check = read_stations(_workbook(tmp_path / "d.xlsx", {"站点": rows}), crs="gcj02")
     assert check.stations["station_id"].tolist() == ["2024-01-03", "A2"]
+
+
+def test_rows_hidden_in_excel_are_named(tmp_path):
+    """Probe 14I: rows hidden by hand or by a filter were read without a word."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "站点"
+    for row in (HEADER, *ROWS):
+        ws.append(row)
+    ws.row_dimensions[3].hidden = True
+    wb.save(tmp_path / "h.xlsx")
+    check = read_stations(tmp_path / "h.xlsx", crs="gcj02")
+    assert len(check.stations) == 3  # read as before, and named
+    hidden = check.problems[check.problems["code"] == "hidden_rows"]
+    assert hidden["message"].str.startswith("row 3 is hidden").tolist() == [True]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner import settings
+from harbor_planner._text import rows_text
 from harbor_planner.errors import InputDataError
 from harbor_planner.readers.headers import column_role
 from harbor_planner.readers.tables import (
@@ -275,9 +276,11 @@ def read_xlsx(
         formulas = _unsaved_formulas(path, source, wanted)
         for name in wanted:
             rows, numbers = _sheet_rows(wb[name], name, path)
+            xml = _sheet_xml(source, wb[name])
             problems.extend(_formula_problems(name, formulas.get(name, []), rows, numbers))
-            problems.extend(_fill_merged(rows, numbers, _merged_ranges(source, wb[name]), name))
+            problems.extend(_fill_merged(rows, numbers, _merged_ranges(xml), name))
             raw, probs = table_from_rows(rows, numbers, name, path)
+            probs = [*probs, *_hidden_rows(xml, raw.rows, name)]
             canon = {column_role(c) for c in raw.frame.columns}
             if not {"lon", "lat"} <= canon and not explicit:
                 if rows:
@@ -308,23 +311,24 @@ def read_xlsx(
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
-def _merged_ranges(source: Any, ws: Any) -> list[tuple[int, int, int, int]]:
-    """The merged ranges of a sheet: ``(first_row, last_row, first_col, last_col)``, 1-based.
-
-    Read from the sheet's XML (openpyxl's read-only sheets do not expose them).
-    """
-    from openpyxl.utils import column_index_from_string
-
+def _sheet_xml(source: Any, ws: Any) -> bytes:
+    """A sheet's XML as stored (read-only sheets expose neither merges nor row attributes)."""
     part = getattr(ws, "_worksheet_path", None)
     if part is None:
-        return []
+        return b""
     if isinstance(source, io.BytesIO):
         source.seek(0)
     try:
         with zipfile.ZipFile(source) as z:
-            data = z.read(part.lstrip("/"))
+            return z.read(part.lstrip("/"))
     except (KeyError, OSError, zipfile.BadZipFile):
-        return []
+        return b""
+
+
+def _merged_ranges(data: bytes) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a sheet's XML: ``(first_row, last_row, first_col, last_col)``."""
+    from openpyxl.utils import column_index_from_string
+
     at = data.rfind(b"<mergeCells")
     if at < 0:
         return []
@@ -332,6 +336,29 @@ def _merged_ranges(source: Any, ws: Any) -> list[tuple[int, int, int, int]]:
         (int(r1), int(r2), column_index_from_string(c1.decode()),
          column_index_from_string(c2.decode()))
         for c1, r1, c2, r2 in _MERGE.findall(data[at:])
+    ]  # fmt: skip
+
+
+_ROW_TAG = re.compile(rb"<row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+
+
+def _hidden_rows(data: bytes, rows: Any, sheet: str) -> list[dict[str, Any]]:
+    """A warning naming the table's rows hidden in Excel (by hand or by a filter)."""
+    hidden = set()
+    for attrs in _ROW_TAG.findall(data):
+        number = _ROW_NUMBER.search(attrs)
+        if number and _HIDDEN.search(attrs):
+            hidden.add(int(number.group(1)))
+    read = sorted(hidden & {int(r) for r in rows})
+    if not read:
+        return []
+    return [
+        problem(sheet, None, None, "warning", "hidden_rows",
+                f"{'row' if len(read) == 1 else 'rows'} {rows_text(read)} "
+                f"{'is' if len(read) == 1 else 'are'} hidden in Excel (by hand or by a "
+                "filter) but read like the others; delete them if they are no stations")
     ]  # fmt: skip
 
 
