@@ -533,3 +533,26 @@ def test_compare_refuses_a_summary_that_is_not_an_object_and_one_folder_as_text(
         compare_runs(str(demo_run.out_dir))
     with pytest.raises(hp.InputDataError, match="given twice"):
         compare_runs([demo_run.out_dir, demo_run.out_dir])
+
+
+def test_scenario_messages_name_the_key_and_the_fix(tmp_path, capsys):
+    """Probe 14L: messages without the file or line, or the fix."""
+    from harbor_planner.cli import main
+
+    (tmp_path / "st.csv").write_text("编号,经度,纬度\nA,106.55,29.55\n", "utf-8")
+    base = tmp_path / "s.toml"
+    base.write_text(
+        '[network]\nsource = "n.osm"\n[stations]\nfile = "st.csv"\ncrs = "gcj02"\n'
+        "[optimize]\nenabled = false\n",
+        "utf-8",
+    )
+    cases = {
+        "stations.status=[]": "stations.status is empty",
+        'network.source=""': "network.source is empty",
+        "coverage.walk_speed_kmh=3.2": "(walk_speed_kmh is a key of [network])",
+        "coverage.minutes=inf": "coverage.minutes must be at most 240",
+    }
+    for override, words in cases.items():
+        code = main(["-q", "run", str(base), "--out", str(tmp_path / "o"), "--set", override])
+        err = capsys.readouterr().err
+        assert code == 3 and words in err and "s.toml" in err, (override, err)

@@ -189,6 +189,8 @@ def _read_dem(dem: str | Path, xy: FloatArray, *, crs: str, smoothing_m: float) 
     from rasterio.windows import Window
 
     dem = Path(dem)
+    if dem.is_dir():
+        raise InputDataError("a folder, not a DEM raster: give the raster file in it", path=dem)
     if not dem.is_file():
         raise InputDataError("DEM file not found", path=dem)
     if not math.isfinite(smoothing_m) or smoothing_m < 0:

@@ -198,6 +198,10 @@ def did_you_mean(key: str, known: Sequence[str]) -> str:
     """
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
+    homes = [name for name, cls in SECTIONS.items()
+             if key in {f.name for f in dataclasses.fields(cls)}]  # fmt: skip
+    if homes and not close:
+        hint = f" ({key} is a key of [{homes[0]}])"
     return f"{hint}; known: {', '.join(known)}"
 
 
@@ -270,6 +274,8 @@ def _resolve_sources(value: str | list[str], base: Path) -> str | list[str]:
     """``network.source``: file sources made absolute (``place:`` names kept)."""
 
     def one(text: str) -> str:
+        if not text.strip():
+            return text  # refused by the checks: an empty source would read the folder
         return text if text.startswith("place:") else str(under(base, text))
 
     return [one(v) for v in value] if isinstance(value, list) else one(value)
@@ -303,6 +309,9 @@ def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
 
     if isinstance(net.source, list) and not net.source:
         problems.add("network.source", "network.source: give at least one source")
+    if any(not str(s).strip() for s in net.sources):
+        problems.add("network.source", "network.source is empty: give the OSM file, line layer "
+                     "or saved network (.npz) of the walk network")  # fmt: skip
     if net.within is not None and net.bbox is not None:
         problems.add("network.bbox", "give network.within or network.bbox, not both")
     if net.bbox is not None:
@@ -333,6 +342,16 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     files = st.file if isinstance(st.file, list) else [st.file]
     if not files:
         problems.add("stations.file", "stations.file: give at least one file")
+    if st.status is not None:
+        unknown = sorted(set(map(str, st.status)) - set(settings.STATUS_VALUES))
+        if unknown or not st.status:
+            problems.add(
+                "stations.status",
+                f"stations.status {', '.join(unknown) or 'is empty'}"
+                + (": unknown" if unknown else "")
+                + f"; list statuses of {', '.join(settings.STATUS_VALUES)}, or leave it out "
+                "(all but closed and candidate)",
+            )
     if isinstance(st.crs, list) and len(st.crs) != len(files):
         problems.add(
             "stations.crs",

@@ -74,5 +74,15 @@ def select_status(
     )
     kept = stations[keep.to_numpy()]
     if len(kept) == 0:
-        raise InputDataError("no stations left to use after reading and filtering", path=path)
+        which = (
+            f"of the statuses asked for ({', '.join(wanted)}: --status, stations.status)"
+            if status is not None
+            else "that are not closed or candidates (the default statuses)"
+        )
+        has = ", ".join(f"{k}: {v}" for k, v in have.fillna("(none)").value_counts().items())
+        raise InputDataError(
+            f"no stations left to use: none of the {len(stations)} stations read is one {which}"
+            + (f"; the file has {has}" if has else ""),
+            path=path,
+        )
     return kept
