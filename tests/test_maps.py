@@ -590,3 +590,12 @@ def test_map_sites_must_be_points(tmp_path, capsys):
     )
     with pytest.raises(InputDataError, match="feature 1: the geometry is a LineString"):
         read_sites(lines)
+
+
+def test_save_map_wants_an_html_name(tmp_path):
+    """Probe 14L: the API wrote the HTML page into m.png (the CLI refuses it)."""
+    from harbor_planner.outputs import make_map
+
+    with pytest.raises(InputDataError, match=r"give a \.html file name"):
+        save_map(make_map(basemap="none"), tmp_path / "m.png")
+    assert not (tmp_path / "m.png").exists()

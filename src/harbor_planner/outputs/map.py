@@ -687,6 +687,10 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> int:
     from harbor_planner._io import atomic_path
 
     path = Path(path)
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise InputDataError(
+            f"the map is an HTML page: give a .html file name, not {path.name!r}", path=path
+        )
     seed_element_ids(m)
     page = seal_page(clean_text(m.get_root().render()))
     with atomic_path(path) as tmp:
