@@ -57,5 +57,5 @@ def test_wgs84_and_gcj02_columns_read_by_the_stated_datum(tmp_path, truth):
         np.testing.assert_allclose(_lonlat(read_stations(f, crs=crs)), truth, atol=2e-5)
     with pytest.raises(CRSError, match=r"several datums.*--crs wgs84 or --crs gcj02"):
         read_stations(f)
-    with pytest.raises(CRSError, match="give --crs"):
+    with pytest.raises(CRSError, match="state --crs"):
         read_stations(f, crs="bd09")  # neither pair is BD-09

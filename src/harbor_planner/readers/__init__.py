@@ -17,6 +17,7 @@ from harbor_planner.readers.headers import (
 from harbor_planner.readers.layers import (
     check_header_datum,
     coord_columns,
+    header_datum_conflict,
     layer_to_wgs84,
     read_geo,
     read_table,
@@ -39,6 +40,7 @@ __all__ = [
     "file_kind",
     "has_control",
     "header_datum",
+    "header_datum_conflict",
     "layer_to_wgs84",
     "names_degrees",
     "norm_header",

@@ -35,6 +35,7 @@ __all__ = [
     "check_header_datum",
     "coord_columns",
     "geojson_feature_ids",
+    "header_datum_conflict",
     "layer_to_wgs84",
     "read_geo",
     "read_table",
@@ -432,12 +433,34 @@ def check_header_datum(lon_col: str, lat_col: str, cs: CoordSystem, path: Path) 
         )
     if datums and parse_crs(datums.pop()) != cs:
         col, datum = next(iter(named.items()))
-        raise CRSError(
-            f"the column {col!r} says the coordinates are {parse_crs(datum).label} but the "
-            f"stated crs is {cs.name!r}; state --crs {datum} (or fix the header if it is "
-            "wrong)",
-            path=path,
-        )
+        raise header_datum_conflict(col, datum, cs, path)
+
+
+def header_datum_conflict(header: str, datum: str, stated: CoordSystem, path: Path) -> CRSError:
+    """The error of a header naming one datum while ``--crs`` states another.
+
+    Parameters
+    ----------
+    header
+        The coordinate header naming ``datum``.
+    datum
+        ``gcj02``, ``bd09`` or ``wgs84``.
+    stated
+        The coordinate system stated (``--crs``).
+    path
+        The file, for the message.
+
+    Returns
+    -------
+    CRSError
+
+    """
+    return CRSError(
+        f"the column {header!r} says the coordinates are {parse_crs(datum).label} but the "
+        f"stated crs is {stated.name!r} (--crs); state --crs {datum}, or fix the header if it "
+        "is wrong",
+        path=path,
+    )
 
 
 def table_coords(

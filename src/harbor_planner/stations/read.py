@@ -33,6 +33,7 @@ from harbor_planner.readers import (
     clean_text,
     column_role,
     header_datum,
+    header_datum_conflict,
     names_degrees,
     problem,
     read_geo,
@@ -388,12 +389,7 @@ def _resolve_crs(
     if match is not None or plain or not named:
         return stated, match
     datum, header = next(iter(named.items()))
-    raise CRSError(
-        f"the column {header!r} says the coordinates are {parse_crs(datum).label} but "
-        f"crs={stated.name!r} (--crs) was stated; give --crs {datum}, or fix the "
-        "header if it is wrong",
-        path=path,
-    )
+    raise header_datum_conflict(header, datum, stated, path)
 
 
 def _resolve_geo_crs(
