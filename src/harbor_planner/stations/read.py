@@ -23,7 +23,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
-from scipy.spatial import cKDTree
 
 from harbor_planner._text import counted, one_line
 from harbor_planner.coords import CoordSystem, parse_crs
@@ -46,6 +45,7 @@ from harbor_planner.stations.problems import (
     concat_problems,
     format_problem_table,
 )
+from harbor_planner.stations.sheets import refuse_copied_sheets, station_sheets
 
 __all__ = ["StationCheck", "read_stations"]
 
@@ -245,73 +245,16 @@ def read_stations(
         raws, file_problems = read_table_file(p, sheet, encoding)
     every_sheet = sheet is None or sheet == "*"
     if every_sheet:
-        raws = _station_sheets(raws, file_problems)
+        raws = station_sheets(raws, file_problems)
     cs, coord_datum = _resolve_crs(crs, raws, p, file_problems)
     check = _check(
         raws, cs, source=str(p), extent=extent, file_problems=file_problems, datum=coord_datum
     )
     if every_sheet:
-        _refuse_copied_sheets(check.stations, p)
+        refuse_copied_sheets(check.stations, p)
     if strict:
         check.raise_for_errors()
     return check
-
-
-# --------------------------------------------------------------------------- sheets
-
-
-def _station_sheets(raws: list[RawTable], file_problems: list[dict[str, Any]]) -> list[RawTable]:
-    """The sheets to read of a workbook read whole: those with an id or a name column.
-
-    Only when some sheets have one: a 区县汇总 sheet with a centre point per district is no
-    station list.
-    """
-    if len(raws) < 2 or raws[0].x is not None:
-        return raws
-    keyed = [
-        any(column_role(c) in ("station_id", "name") for c in raw.frame.columns) for raw in raws
-    ]
-    if all(keyed) or not any(keyed):
-        return raws
-    first = next(raw.sheet for raw, k in zip(raws, keyed, strict=True) if k)
-    for raw, k in zip(raws, keyed, strict=True):
-        if not k:
-            message = (
-                f"sheet skipped: no id or name column (编号/名称), unlike sheet {first!r} (a "
-                "summary or a template?); name it with --sheet (stations.sheet) to read it"
-            )
-            log.warning("sheet %r: %s", raw.sheet, message)
-            file_problems.append(
-                problem(raw.sheet, None, None, "warning", "sheet_skipped", message)
-            )
-    return [raw for raw, k in zip(raws, keyed, strict=True) if k]
-
-
-def _refuse_copied_sheets(stations: pd.DataFrame, path: Path) -> None:
-    """Refuse a workbook one of whose sheets repeats another's stations (a 备份 copy).
-
-    Every visible sheet with coordinates is read: a copy would count each station twice.
-    """
-    if "sheet" not in stations or stations["sheet"].nunique() < 2 or not len(stations):
-        return
-    lon, lat = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
-    xy = np.column_stack([lon * 111_320.0 * np.cos(np.radians(lat)), lat * 110_540.0])
-    sheet = stations["sheet"].astype(str).to_numpy()
-    names = list(dict.fromkeys(sheet))
-    for i, name in enumerate(names[1:], start=1):
-        mine, earlier = sheet == name, np.isin(sheet, names[:i])
-        if mine.sum() < 2:
-            continue
-        d, j = cKDTree(xy[earlier]).query(xy[mine], distance_upper_bound=1.0)
-        copied = np.isfinite(d)
-        if copied.mean() >= 0.9:
-            other = pd.Series(sheet[earlier][j[copied]]).mode().iloc[0]
-            raise InputDataError(
-                f"sheet {name!r} repeats {int(copied.sum())} of its {int(mine.sum())} stations "
-                f"at the places of sheet {other!r} (a copy?): every visible sheet is read, so "
-                "each would count twice; name the sheet to read with --sheet (stations.sheet)",
-                path=path,
-            )
 
 
 # --------------------------------------------------------------------------- coordinate system
