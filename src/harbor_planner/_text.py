@@ -58,11 +58,11 @@ _ESCAPES = re.compile(
 #: points XML refuses (U+FFFE, U+FFFF) and the bidirectional marks, embeddings, overrides and
 #: isolates (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069) that make a cell or a
 #: terminal line read differently from what it holds ("Trojan Source", CVE-2021-42574), and
-#: the invisible zero-width characters (U+200B-U+200D, U+2060-U+2064, U+FEFF) that make two
-#: ids that look the same differ.
+#: the invisible zero-width space, word joiner and BOM (U+200B, U+2060-U+2064, U+FEFF) that
+#: make two ids that look the same differ (the joiners U+200C/U+200D are text: emoji).
 _CONTROLS = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff"
-    r"\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+    r"\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 )
 #: What a spreadsheet may read as the start of a formula (OWASP CSV injection).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
