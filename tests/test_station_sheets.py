@@ -150,3 +150,87 @@ def test_rows_hidden_in_excel_are_named(tmp_path):
     assert len(check.stations) == 3  # read as before, and named
     hidden = check.problems[check.problems["code"] == "hidden_rows"]
     assert hidden["message"].str.startswith("row 3 is hidden").tolist() == [True]
+
+
+# ------------------------------------------------------------- probe 14M: legitimate files
+
+
+def test_stations_of_one_building_in_two_sheets_are_no_copy(tmp_path):
+    """Three 工会驿站 of their own at the places of three 港湾: read, not refused."""
+    other = [["Y1", "驿站甲", *ROWS[0][2:]], ["Y2", "驿站乙", *ROWS[1][2:]],
+             ["Y3", "驿站丙", *ROWS[2][2:]]]  # fmt: skip
+    f = _workbook(tmp_path / "st.xlsx", {"港湾": [HEADER, *ROWS], "驿站": [HEADER, *other]})
+    assert len(read_stations(f, crs="gcj02").stations) == 6
+    copy = _workbook(tmp_path / "copy.xlsx", {"港湾": [HEADER, *ROWS], "备份": [HEADER, *ROWS]})
+    with pytest.raises(InputDataError, match="sheet '备份' repeats 3 of its 3 stations"):
+        read_stations(copy, crs="gcj02")  # a copy with its ids too
+    both = read_stations(copy, crs="gcj02", sheet=["港湾"])
+    assert len(both.stations) == 3
+
+
+def test_a_sheet_without_recognised_names_is_read_unless_a_summary(tmp_path):
+    other = [["驿站名称", "经度", "纬度"], ["驿站甲", 106.50, 29.55], ["驿站乙", 106.51, 29.56]]
+    plain = [["说明", "经度", "纬度"], ["甲", 106.52, 29.55], ["乙", 106.53, 29.56]]
+    f = _workbook(tmp_path / "st.xlsx", {"港湾": [HEADER, *ROWS], "驿站": other, "其他": plain})
+    check = read_stations(f, crs="gcj02")
+    assert len(check.stations) == 7 and "驿站甲" in set(check.stations["name"])
+
+
+def test_sheets_in_different_datums_read_each_by_its_headers(tmp_path):
+    from harbor_planner import CRSError
+    from harbor_planner.coords import gcj02_to_bd09
+
+    bd = [["编号", "名称", "百度经度", "百度纬度"]]
+    for r in ROWS:
+        lon, lat = gcj02_to_bd09(r[2], r[3])
+        bd.append([r[0] + "b", r[1], float(lon), float(lat)])
+    f = _workbook(tmp_path / "st.xlsx", {"高德": [HEADER, *ROWS], "百度": bd})
+    with pytest.raises(CRSError, match="百度经度"):
+        read_stations(f, crs="gcj02")  # the Baidu sheet has no GCJ-02 columns
+    unstated = read_stations(f)  # read as BD-09 from the headers, the other sheet too: said
+    message = unstated.problems.loc[unstated.problems["code"] == "crs_from_header", "message"]
+    assert "sheet '高德', without such headers, is read as BD-09 too" in message.iloc[0]
+
+
+def test_one_station_on_two_status_sheets_is_a_conflict_not_a_copy(tmp_path):
+    f = _workbook(tmp_path / "st.xlsx", {"已建成": [HEADER[:4], *[r[:4] for r in ROWS]],
+                                         "在建": [HEADER[:4], ROWS[0][:4]]})  # fmt: skip
+    check = read_stations(f, crs="gcj02")
+    assert set(check.errors["code"]) == {"duplicate_id"}
+    assert "已建成!2, 在建!2" in check.errors["message"].iloc[0]
+
+
+def test_copies_without_ids_are_left_out_and_named_with_their_sheet(tmp_path):
+    rows = [HEADER[1:], *[r[1:] for r in ROWS]]
+    check = read_stations(_workbook(tmp_path / "n.xlsx", {"甲": [*rows, rows[1]]}), crs="gcj02")
+    assert len(check.stations) == 3 and check.errors["code"].tolist() == ["duplicate_row"]
+
+
+def test_rows_that_only_look_like_examples_are_stations(tmp_path):
+    rows = [["例001", *ROWS[0][1:]], ["A2", "示例1号港湾", *ROWS[1][2:]],
+            ["A3", "Example Road Station", *ROWS[2][2:]]]  # fmt: skip
+    check = read_stations(_csv(tmp_path / "e.csv", rows, "utf-8"), crs="gcj02")
+    assert len(check.stations) == 3 and "example_row" not in set(check.problems["code"])
+
+
+def test_emoji_joiners_grouped_decimals_and_traditional_districts(tmp_path):
+    header = ["编号", "名称", "区县", "经度", "纬度"]
+    rows = [["A1", "港湾👨\u200d👩\u200d👧", "渝中區", "106.489 733", "29.548 252"]]
+    path = tmp_path / "x.csv"
+    import pandas as pd
+
+    pd.DataFrame(rows, columns=header).to_csv(path, index=False, encoding="utf-8")
+    check = read_stations(path, crs="gcj02")
+    assert check.ok, check.format_problems()
+    assert check.stations["name"].iloc[0] == "港湾👨\u200d👩\u200d👧"
+    assert check.stations["geometry"].x.iloc[0] == pytest.approx(106.4838, abs=1e-2)
+    assert "district_unknown" not in set(check.problems["code"])
+
+
+def test_a_gbk_file_with_a_user_defined_character_stays_gbk(tmp_path):
+    head = "编号,名称,经度,纬度\nA1,甲,106.489733,29.548252\nA2,乙".encode("gbk")
+    body = head + b"\xaa\xa1" + b",106.561866,29.556012\n"  # a user-defined character
+    path = tmp_path / "pua.csv"
+    path.write_bytes(body)
+    check = read_stations(path, crs="gcj02")
+    assert check.stations["name"].iloc[0] == "甲" and len(check.stations) == 2

@@ -216,6 +216,12 @@ def _name_keys() -> dict[str, str]:
     return keys
 
 
+#: The traditional characters of Chongqing's district names (渝中區, 沙坪壩區, 兩江...).
+_SIMPLIFIED = str.maketrans(
+    "區縣慶壩龍兩長壽萬綿開豐墊雲陽節榮銅", "区县庆坝龙两长寿万绵开丰垫云阳节荣铜"
+)
+
+
 def match_district_names(names: pd.Series) -> pd.Series:
     """Adcodes of district names as planners write them.
 
@@ -236,7 +242,7 @@ def match_district_names(names: pd.Series) -> pd.Series:
 
     """
     keys = _name_keys()
-    text = names.astype("str").str.strip()
+    text = names.astype("str").str.strip().str.translate(_SIMPLIFIED)
     text = text.str.replace(r"^重庆市?", "", regex=True).str.strip()
     lower = text.str.lower().str.replace(_EN_SUFFIX, "", regex=True)
     full = text.map(keys)

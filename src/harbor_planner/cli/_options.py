@@ -36,6 +36,13 @@ def out_path(text: str) -> Path:
     return Path(text)
 
 
+def sheet_arg(values: list[str] | None) -> str | list[str] | None:
+    """``--sheet`` given once (a name) or repeated (the names)."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else list(values)
+
+
 def crs_arg(text: str) -> str:
     """A coordinate-system option's value (``--crs``...), checked as it is parsed.
 
@@ -200,7 +207,13 @@ def add_station_input_options(p: argparse.ArgumentParser) -> None:
         metavar="CRS",
         help="true coordinates of the station list: gcj02, bd09, wgs84 or EPSG:NNNN",
     )
-    g.add_argument("--sheet", default=None, metavar="NAME", help="workbook sheet or layer")
+    g.add_argument(
+        "--sheet",
+        default=None,
+        action="append",
+        metavar="NAME",
+        help="workbook sheet or layer (repeated: several sheets; default every visible sheet)",
+    )
     g.add_argument(
         "--status",
         default=None,
@@ -582,7 +595,7 @@ def stations_settings(args: argparse.Namespace) -> dict[str, Any]:
         {
             "file": files[0] if len(files) == 1 else files,
             "crs": args.crs,
-            "sheet": args.sheet,
+            "sheet": sheet_arg(args.sheet),
             "status": status,
             "max_dist_m": args.max_dist,
             "accept_datum": getattr(args, "accept_datum", None),

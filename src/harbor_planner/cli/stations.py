@@ -16,6 +16,7 @@ from harbor_planner.cli._options import (
     network_config,
     out_path,
     say,
+    sheet_arg,
 )
 from harbor_planner.errors import InputDataError, UsageError
 
@@ -56,7 +57,7 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
     check = read_stations(
         args.file,
         crs=args.crs,
-        sheet=args.sheet,
+        sheet=sheet_arg(args.sheet),
         extent=None if args.no_extent else "chongqing",
         encoding=args.encoding,
     )
@@ -97,7 +98,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
     if suffix not in (".csv", ".xlsx", ".gpkg"):
         raise UsageError(f"--out {args.out}: expected a .csv, .xlsx or .gpkg file name")
     check_outputs({"--out": args.out}, {"station": args.file, "previous": args.previous})
-    check = read_stations(args.file, crs=args.crs, sheet=args.sheet)
+    check = read_stations(args.file, crs=args.crs, sheet=sheet_arg(args.sheet))
     if not check.ok:
         say(format_problem_table(check.errors))
         raise InputDataError(
@@ -150,8 +151,10 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
     c.add_argument(
         "--sheet",
         default=None,
+        action="append",
         metavar="NAME",
-        help="workbook sheet or GeoPackage layer (default: every sheet with coordinates)",
+        help="workbook sheet or GeoPackage layer (repeated: several sheets; default: every "
+        "visible sheet with coordinates)",
     )
     c.add_argument("--encoding", default=None, help="force the CSV text encoding (e.g. gbk)")
     c.add_argument(
@@ -207,7 +210,10 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
     n.add_argument(
         "--crs", type=crs_arg, default=None, metavar="CRS", help="true coordinates of the file"
     )
-    n.add_argument("--sheet", default=None, metavar="NAME", help="workbook sheet or layer")
+    n.add_argument(
+        "--sheet", default=None, action="append", metavar="NAME",
+        help="workbook sheet or layer (repeated: several sheets)",
+    )  # fmt: skip
     n.add_argument(
         "--out", type=out_path, required=True, help="register to write (.csv/.xlsx/.gpkg)"
     )

@@ -35,7 +35,16 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "siteid",
         "点位编号",
     ),
-    "name": ("名称", "站点名称", "港湾名称", "站名", "name", "station_name"),
+    "name": (
+        "名称",
+        "站点名称",
+        "港湾名称",
+        "驿站名称",
+        "点位名称",
+        "站名",
+        "name",
+        "station_name",
+    ),
     "district": ("区县", "所属区县", "区", "行政区", "district"),
     "address": ("地址", "详细地址", "address"),
     "lon": (

@@ -97,6 +97,17 @@ class RawTable:
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
+def _mostly_private(text: str) -> bool:
+    """Whether 3 or more, and 5 % or more, of the non-ASCII characters are private-use ones.
+
+    Big5 bytes read as GBK give many (8 of 21 in two rows); a GBK file with a user-defined
+    character (a rare name) has one or two.
+    """
+    wide = sum(1 for ch in text if ord(ch) > 127)
+    private = len(_PRIVATE_USE.findall(text))
+    return private >= 3 and private >= 0.05 * wide
+
+
 def _big5(data: bytes) -> bool:
     """Whether ``data`` decodes as Big5 without private-use characters."""
     try:
@@ -121,7 +132,7 @@ def detect_encoding(data: bytes, path: Path) -> str:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        if enc == "gb18030" and _PRIVATE_USE.search(text) and _big5(data):
+        if enc == "gb18030" and _mostly_private(text) and _big5(data):
             log.warning(
                 "%s: read as Big5 (traditional characters): as GBK it gives characters of "
                 "the private use area; pass encoding='gb18030' (--encoding) if that is wrong",
@@ -320,7 +331,7 @@ _NOTE_CELL = re.compile(
 
 #: The first cell of a template's worked example (示例：YZ000, 样例, e.g.).
 _EXAMPLE_CELL = re.compile(
-    r"^\s*(?:示例|样例|举例|范例|例)\s*(?:[:：、.]|\d|$)|^\s*(?:example|e\.g\.)(?:\W|$)",
+    r"^\s*(?:示例|样例|举例|范例|例)\s*(?:[:：]|$)|^\s*(?:example\s*[:：]|e\.g\.)",
     re.IGNORECASE,
 )
 

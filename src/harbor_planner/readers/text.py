@@ -19,7 +19,7 @@ from harbor_planner._text import clean_text, has_control
 __all__ = ["clean_text", "has_control", "parse_coordinate_text"]
 
 _DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
-_SPACED_DIGITS = re.compile(r"\d[°º'′\s]*\s[°º'′\s]*\d")
+_SPACED_DIGITS = re.compile(r"^[+-]?\d+\s*[°º]?\s+\d")  # "106 33 42.7", not "106.489 733"
 
 
 def _number_text(value: object) -> object:

@@ -109,7 +109,7 @@ class StationsConfig:
         True coordinates: ``gcj02``, ``bd09``, ``wgs84`` or ``EPSG:NNNN``; a list gives one
         per file.
     sheet
-        Workbook sheet or GeoPackage layer.
+        Workbook sheet(s) or GeoPackage layer (default: every visible sheet with coordinates).
     status
         Statuses used (default: all but closed and candidate).
     max_dist_m
@@ -123,7 +123,7 @@ class StationsConfig:
 
     file: Path | list[Path]
     crs: str | list[str] | None = None
-    sheet: str | None = None
+    sheet: str | list[str] | None = None
     status: list[Literal[settings.STATUS_VALUES]] | None = None
     max_dist_m: float = settings.SNAP_MAX_DIST_M
     accept_datum: bool = False

@@ -581,30 +581,32 @@ def check_district_mismatch(
 def check_duplicate_id(t: pd.DataFrame) -> pd.DataFrame:
     """``duplicate_id`` (error): the same station id on several rows that differ.
 
-    A row the same in every cell as an earlier row (one pasted twice) is a ``duplicate_row``
-    error instead: the copy is left out and the first kept (both were rejected, the station
-    lost from every figure).
+    A row the same in every cell as an earlier row (one pasted twice; its sheet's status
+    included), with or without an id, is a ``duplicate_row`` error instead: the copy is left
+    out and the first kept (both were rejected, the station lost from every figure).
     """
     sid = t["station_id"]
-    dup_id = sid.notna() & sid.duplicated(keep=False)
     own = [c for c in t.columns if not str(c).startswith("_") and c not in ("row", "sheet")]
-    content = [*own, *(c for c in ("_lon_raw", "_lat_raw") if c in t)]
-    copy = dup_id & t[content].astype(str).duplicated(keep="first")
-    left = dup_id & ~copy
-    conflict = left & sid.where(left).duplicated(keep=False)
+    helpers = ("_lon_raw", "_lat_raw", "_sheet_status")
+    content = [*own, *(c for c in helpers if c in t)]
+    text = t[content].astype(object).fillna("\x01").astype(str)  # missing cells alike
+    copy = text.duplicated(keep="first").to_numpy()
+    left = ~copy
+    conflict = left & sid.notna() & sid.where(left).duplicated(keep=False)
     dup_id = conflict | (copy & sid.isin(set(sid[conflict])))
     copy = copy & ~dup_id
     where = t["row"].astype(str)
-    if "sheet" in t and t.loc[dup_id | copy, "sheet"].nunique(dropna=True) > 1:
+    if "sheet" in t and t.loc[dup_id | copy | sid.duplicated(keep=False), "sheet"].nunique() > 1:
         where = t["sheet"].fillna("").astype(str) + "!" + where  # rows of several sheets
     rows_by_id = where[dup_id].groupby(sid[dup_id]).agg(", ".join)
     dup_msg = (
         "id '" + sid.astype("str") + "' is used on rows " + sid.map(rows_by_id).astype("str")
         + "; give each station its own id"
     )  # fmt: skip
-    first = where[left].groupby(sid[left]).first()
+    key = text.agg("\x00".join, axis=1)
+    first = where[left].groupby(key[left]).first()
     copy_msg = (
-        "the same as row " + sid.map(first).astype("str") + " in every cell (pasted twice?): "
+        "the same as row " + key.map(first).astype("str") + " in every cell (pasted twice?): "
         "this copy is left out, that row kept"
     )
     return concat_problems(

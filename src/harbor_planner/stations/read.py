@@ -246,12 +246,11 @@ def read_stations(
     every_sheet = sheet is None or sheet == "*"
     if every_sheet:
         raws = station_sheets(raws, file_problems)
-    cs, coord_datum = _resolve_crs(crs, raws, p, file_problems)
+    cs, datums = _resolve_crs(crs, raws, p, file_problems)
     check = _check(
-        raws, cs, source=str(p), extent=extent, file_problems=file_problems, datum=coord_datum
-    )
-    if every_sheet:
-        refuse_copied_sheets(check.stations, p)
+        raws, cs, source=str(p), extent=extent, file_problems=file_problems, datums=datums,
+        every_sheet=every_sheet,
+    )  # fmt: skip
     if strict:
         check.raise_for_errors()
     return check
@@ -260,27 +259,23 @@ def read_stations(
 # --------------------------------------------------------------------------- coordinate system
 
 
-def _header_datums(raws: list[RawTable]) -> tuple[dict[str, str], bool]:
-    """The datums coordinate headers name, and whether a lon/lat pair names none.
+def _sheet_datums(raw: RawTable) -> tuple[dict[str, str], bool]:
+    """The datums a sheet's coordinate headers name, and whether a lon/lat pair names none.
 
-    Returns datum -> the first header naming it (table-like sheets only), and whether some
-    sheet has a longitude and a latitude column naming no datum.
+    Returns datum -> the first header naming it, and whether the sheet has a longitude and
+    a latitude column naming no datum.
     """
     named: dict[str, str] = {}
-    plain = False
-    for raw in raws:
-        if raw.x is not None:
-            continue
-        roles: dict[str, set[str | None]] = {"lon": set(), "lat": set()}
-        for col in raw.frame.columns:
-            role = column_role(col)
-            if role in roles:
-                datum = header_datum(col)
-                roles[role].add(datum)
-                if datum is not None:
-                    named.setdefault(datum, str(col))
-        plain = plain or (None in roles["lon"] and None in roles["lat"])
-    return named, plain
+    plain = {"lon": False, "lat": False}
+    for col in raw.frame.columns:
+        role = column_role(col)
+        if role in plain:
+            datum = header_datum(col)
+            if datum is None:
+                plain[role] = True
+            else:
+                named.setdefault(datum, str(col))
+    return named, plain["lon"] and plain["lat"]
 
 
 def _resolve_crs(
@@ -288,51 +283,75 @@ def _resolve_crs(
     raws: list[RawTable],
     path: Path,
     file_problems: list[dict[str, Any]],
-) -> tuple[CoordSystem, str | None]:
-    """The coordinate system to read the file in, and the datum whose columns hold it.
+) -> tuple[CoordSystem, list[str | None]]:
+    """The coordinate system to read the file in, and each sheet's columns to read.
 
     A datum named in coordinate headers (``经度(GCJ02)``, ``百度经度``) is used when none is
-    stated (with a ``crs_from_header`` warning added to ``file_problems``), reading those
-    columns; a stated datum reads the columns naming it, else the columns naming none. The
-    second value is that header datum (``None``: the columns naming no datum, or a GIS file).
+    stated (with a ``crs_from_header`` warning added to ``file_problems``); a stated datum
+    reads, in each sheet, the columns naming it, else the columns naming none (a sheet with
+    only other datums' columns is an error). The list holds each sheet's header datum
+    (``None``: its columns naming no datum, or a GIS file).
     """
     if raws[0].x is not None:
-        return _resolve_geo_crs(crs, raws[0].file_crs, path), None
-    named, plain = _header_datums(raws)
-    if crs is None:
-        if len(named) > 1:
-            raise CRSError(
-                "the file holds coordinates in several datums ("
-                + ", ".join(f"{h!r}: {d}" for d, h in named.items())
-                + "): state which to read with --crs ("
-                + " or ".join(f"--crs {d}" for d in named)
-                + ")",
-                path=path,
-            )
-        if not named:
-            raise CRSError(
-                "no coordinate system given. A CSV/XLSX file does not record one: state it "
-                "with crs= (--crs): 'gcj02' for coordinates picked on AMap/高德 or Tencent, "
-                "'bd09' for Baidu, 'wgs84' for GPS/OpenStreetMap, or 'EPSG:NNNN'",
-                path=path,
-            )
-        datum, header = next(iter(named.items()))
-        cs = parse_crs(datum)
-        others = " (the columns naming no datum are not used)" if plain else ""
-        message = (
-            f"no --crs given; the header {header!r} names {cs.label}, so the coordinates "
-            f"are read from its columns as {cs.label}{others} (state --crs {datum} to "
-            "silence this)"
+        return _resolve_geo_crs(crs, raws[0].file_crs, path), [None] * len(raws)
+    sheets = [_sheet_datums(raw) for raw in raws]
+    if crs is not None:
+        stated = parse_crs(crs)
+        chosen: list[str | None] = []
+        for named, plain in sheets:
+            match = next((d for d in named if parse_crs(d) == stated), None)
+            if match is None and not plain and named:
+                datum, header = next(iter(named.items()))
+                raise header_datum_conflict(header, datum, stated, path)
+            chosen.append(match)
+        return stated, chosen
+    named_all: dict[str, str] = {}
+    for named, _ in sheets:
+        for d, h in named.items():
+            named_all.setdefault(d, h)
+    if len(named_all) > 1:
+        raise CRSError(
+            "the file holds coordinates in several datums ("
+            + ", ".join(f"{h!r}: {d}" for d, h in named_all.items())
+            + "): state which to read with --crs ("
+            + " or ".join(f"--crs {d}" for d in named_all)
+            + ")",
+            path=path,
         )
-        log.info("%s: %s", path, message)
-        file_problems.append(problem(None, None, header, "warning", "crs_from_header", message))
-        return cs, datum
-    stated = parse_crs(crs)
-    match = next((d for d in named if parse_crs(d) == stated), None)
-    if match is not None or plain or not named:
-        return stated, match
-    datum, header = next(iter(named.items()))
-    raise header_datum_conflict(header, datum, stated, path)
+    if not named_all:
+        raise CRSError(
+            "no coordinate system given. A CSV/XLSX file does not record one: state it "
+            "with crs= (--crs): 'gcj02' for coordinates picked on AMap/高德 or Tencent, "
+            "'bd09' for Baidu, 'wgs84' for GPS/OpenStreetMap, or 'EPSG:NNNN'",
+            path=path,
+        )
+    datum, header = next(iter(named_all.items()))
+    _warn_crs_from_header(datum, header, raws, sheets, path, file_problems)
+    return parse_crs(datum), [datum if datum in named else None for named, _ in sheets]
+
+
+def _warn_crs_from_header(
+    datum: str,
+    header: str,
+    raws: list[RawTable],
+    sheets: list[tuple[dict[str, str], bool]],
+    path: Path,
+    file_problems: list[dict[str, Any]],
+) -> None:
+    """The ``crs_from_header`` warning: which columns are read as the header's datum."""
+    label = parse_crs(datum).label
+    unused = any(plain and datum in named for named, plain in sheets)
+    bare = [raw.sheet for raw, (named, _) in zip(raws, sheets, strict=True) if datum not in named]
+    others = " (the columns naming no datum beside them are not used)" if unused else ""
+    if bare:
+        where = ", ".join(repr(b) for b in bare if b) or "the other sheets"
+        others += f" (sheet {where}, without such headers, is read as {label} too)"
+    message = (
+        f"no --crs given; the header {header!r} names {label}, so the coordinates are read "
+        f"from its columns as {label}{others} (state --crs {datum} to silence this)"
+    )
+    log.info("%s: %s", path, message)
+    file_problems.append(problem(None, None, header, "warning", "crs_from_header", message))
 
 
 def _resolve_geo_crs(
@@ -648,17 +667,18 @@ def _check(
     source: str,
     extent: object,
     file_problems: list[dict[str, Any]],
-    datum: str | None = None,
+    datums: list[str | None] | None = None,
+    every_sheet: bool = False,
 ) -> StationCheck:
     """Normalise the raw tables, run the row checks and split clean from rejected rows.
 
-    ``datum``: the coordinate columns to read where several pairs exist (those whose header
-    names this datum; ``None``: those naming none).
+    ``datums``: each sheet's coordinate columns to read where several pairs exist (those
+    whose header names the datum; ``None``: those naming none).
     """
     problems: list[pd.DataFrame] = [pd.DataFrame(file_problems, columns=list(PROBLEM_COLUMNS))]
     pieces: list[pd.DataFrame] = []
     originals: list[pd.DataFrame] = []
-    for raw in raws:
+    for raw, datum in zip(raws, datums or [None] * len(raws), strict=True):
         canon_to_orig, header_problems = _map_headers(raw, source, datum)
         problems += [*header_problems, _id_problems(raw, canon_to_orig.get("station_id"))]
         pieces.append(_normalise_piece(raw, canon_to_orig))
@@ -678,7 +698,10 @@ def _check(
     key = t["sheet"].fillna("").astype(str) + "\x00" + t["row"].astype(str)
     err_key = err["sheet"].fillna("").astype(str) + "\x00" + err["row"].astype(str)
     rejected_mask = key.isin(set(err_key)).to_numpy()
-    stations = _stations_frame(t, checked, cs).loc[~rejected_mask].reset_index(drop=True)
+    every_row = _stations_frame(t, checked, cs)
+    if every_sheet:  # before copies are left out as duplicate rows
+        refuse_copied_sheets(every_row, Path(source))
+    stations = every_row.loc[~rejected_mask].reset_index(drop=True)
     msgs = (
         err.assign(text=lambda e: e["column"].fillna("").astype(str) + ": " + e["message"])
         .assign(key=err_key)
