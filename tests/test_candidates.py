@@ -551,17 +551,18 @@ def test_a_candidate_files_site_id_column_gives_the_ids(town, tmp_path):
     assert list(got["site_id"]) == ["PLAN-001", "PLAN-002", "PLAN-003"]
 
 
-def test_excluding_only_ids_no_candidate_has_stops_the_run(town):
+def test_excluded_ids_one_as_text_and_unknown_ones(town, caplog):
     import harbor_planner as hp
     from harbor_planner.optimize import coverage_matrix, select_sites
 
     cand = candidates_from_spec(CAND / "candidates_gcj02.csv", network=town, crs="gcj02")
     demand = hp.demand_from_spec("main-streets", network=town, spacing_m=50.0).points
     cm = coverage_matrix(town, cand, demand, minutes=15)
-    with pytest.raises(InputDataError, match=r"none of the excluded sites .* PLAN-004.*C01"):
-        select_sites(cm, n_add=1, excluded=["PLAN-004"])
-    picked = select_sites(cm, n_add=1, excluded=["C01", "PLAN-004"])  # one known: warned
+    picked = select_sites(cm, n_add=1, excluded=["C01", "PLAN-004"])  # unknown ids: warned
     assert "C01" not in set(picked.site_ids)
     first = select_sites(cm, n_add=1).site_ids[0]
     again = select_sites(cm, n_add=1, excluded=first)  # one id as text, not its characters
     assert first not in set(again.site_ids)
+    assert "1 of the 2 excluded sites are not among the candidates" in caplog.text
+    as_array = select_sites(cm, n_add=1, excluded=np.array([first]))  # probe 14N: arrays too
+    assert first not in set(as_array.site_ids)

@@ -530,18 +530,20 @@ def test_cover_mode_refuses_budget_quotas_and_stages():
         select_sites(cm, n_add=2, target_pct=80)
 
 
-def test_scenario_refuses_a_target_without_cover_and_add_with_cover(tmp_path, capsys):
-    from harbor_planner.cli import main
-    from harbor_planner.scenario import demo_scenario_path
+def test_a_scenario_switched_between_modes_by_set_warns_of_the_unused_key(caplog):
+    """Probe 14N: keys cannot be removed by --set, so a scenario with add = N switched to
+    cover mode (or one with target_pct to max-cover) must run; the unused key is named."""
+    from harbor_planner.scenario import demo_scenario_path, load_scenario
 
-    base = ["-q", "run", str(demo_scenario_path()), "--out", str(tmp_path / "o")]
-    assert main([*base, "--set", "optimize.target_pct=80"]) == 3  # a scenario problem
-    assert "target of mode 'cover'" in capsys.readouterr().err
-    cover = ["--set", "optimize.mode=cover", "--set", "optimize.target_pct=80", "--set",
-             "optimize.add=5", "--set", "optimize.stages={}"]  # fmt: skip
-    assert main([*base, *cover]) == 3
-    assert "does not take optimize.add" in capsys.readouterr().err
-    assert not (tmp_path / "o").exists()
+    with caplog.at_level("WARNING"):
+        sc = load_scenario(demo_scenario_path(), overrides=[
+            "optimize.mode=cover", "optimize.target_pct=80", "optimize.stages={}",
+            "optimize.add=5"])  # fmt: skip
+    assert sc.optimize.n_add is None and "optimize.add is not used by mode 'cover'" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        load_scenario(demo_scenario_path(), overrides=["optimize.target_pct=80"])
+    assert "optimize.target_pct is not used by mode 'max-cover'" in caplog.text
 
 
 def test_api_calls_with_wrong_objects_raise_the_packages_errors():

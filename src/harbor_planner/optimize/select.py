@@ -347,30 +347,26 @@ def select_sites(
     return _max_cover_selection(cm, staged, len(stages), solver, t0, min_cover)
 
 
-def _eligible(cm: CoverageMatrix, excluded: Sequence[str] | None) -> BoolArray:
+def _eligible(cm: CoverageMatrix, excluded: Sequence[str] | str | None) -> BoolArray:
     """Candidates that may be chosen: all but the ``excluded`` ids.
 
-    Unknown ids are logged; when none of the ids is a candidate's (another id scheme: a
-    candidate file's ids not read, ``row-6`` against ``PLAN-004``) the run stops, since the
-    sites the planner meant to exclude could be chosen.
+    Unknown ids are logged, not refused: a city-wide list names sites a district's study has
+    already left out.
     """
     eligible = np.ones(cm.n_candidates, dtype=bool)
     if isinstance(excluded, str | bytes):  # one id, not its characters
         excluded = [excluded.decode() if isinstance(excluded, bytes) else excluded]
-    if excluded:
-        ids = set(map(str, excluded))
-        known = set(map(str, cm.candidate_ids))
-        unknown = ids - known
-        if unknown and len(unknown) == len(ids):
-            shown = ", ".join(sorted(unknown)[:5]) + (" ..." if len(unknown) > 5 else "")
-            like = ", ".join(map(str, cm.candidate_ids[:3]))
-            raise InputDataError(
-                f"none of the excluded sites (optimize.exclude, --exclude) is a candidate: "
-                f"{shown}; candidate ids are like {like} (a candidate file's ids come from "
-                "its 编号/site_id column): give ids of the candidates"
-            )
+    if excluded is not None and len(excluded):
+        ids = {str(x) for x in excluded}
+        unknown = ids - set(map(str, cm.candidate_ids))
         if unknown:
-            log.warning("excluded sites not among the candidates: %s", ", ".join(sorted(unknown)))
+            shown = ", ".join(sorted(unknown)[:10]) + (" ..." if len(unknown) > 10 else "")
+            like = ", ".join(map(str, cm.candidate_ids[:3]))
+            log.warning(
+                "%d of the %d excluded sites are not among the candidates (outside the study, "
+                "off the streets, or ids of another scheme? candidate ids look like %s): %s",
+                len(unknown), len(ids), like, shown,
+            )  # fmt: skip
         eligible &= ~np.isin(cm.candidate_ids.astype(str), list(ids))
     return eligible
 

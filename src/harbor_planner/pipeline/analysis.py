@@ -133,7 +133,7 @@ def plan(
         progress=progress,
         n_add=opt.n_add,
         mode=opt.mode,
-        target_pct=opt.target_pct,
+        target_pct=opt.target_pct if opt.mode == "cover" else None,
         solver=opt.solver,
         time_limit_s=opt.time_limit_s,
         mip_gap=opt.mip_gap,

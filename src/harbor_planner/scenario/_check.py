@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import logging
 import math
 import os
 import types
@@ -38,6 +39,8 @@ __all__ = [
     "under",
     "value_name",
 ]
+
+log = logging.getLogger(__name__)
 
 
 class Problems:
@@ -407,23 +410,21 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         )
     if opt.mode == "cover" and opt.target_pct is None:
         problems.add("optimize.mode", "mode 'cover' needs optimize.target_pct")
-    if opt.target_pct is not None and opt.mode != "cover":
-        problems.add(
-            "optimize.target_pct",
-            "optimize.target_pct is the target of mode 'cover' (the fewest sites to reach it); "
-            "give mode = 'cover', or leave target_pct out with add = N",
-        )
+    unused = ("target_pct", opt.target_pct) if opt.mode != "cover" else ("add", opt.add)
+    if unused[1] is not None:  # a scenario switched by --set (keys cannot be removed): said
+        log.warning(
+            "optimize.%s is not used by mode %r (%s); it stays in run.json's parameters",
+            unused[0], opt.mode,
+            "the fewest sites to reach target_pct" if opt.mode == "cover" else "add = N sites",
+        )  # fmt: skip
     if opt.mode == "cover":
-        for key, value in (("add", opt.add), ("budget", opt.budget), ("quota", opt.quota),
-                           ("stages", stages)):  # fmt: skip
+        for key, value in (("budget", opt.budget), ("quota", opt.quota), ("stages", stages)):
             if value:
                 problems.add(
                     f"optimize.{key}",
                     f"mode 'cover' (the fewest sites to reach target_pct) does not take "
-                    f"optimize.{key}; "
-                    + ("leave add out, or use mode 'max-cover' without target_pct"
-                       if key == "add" else "use mode 'max-cover' with add = N"),
-                )  # fmt: skip
+                    f"optimize.{key}; use mode 'max-cover' with add = N",
+                )
     if opt.target_pct is not None and not 0 < opt.target_pct <= 100:
         problems.add("optimize.target_pct", "target_pct must be in (0, 100]")
     if not (math.isfinite(opt.time_limit_s) and opt.time_limit_s > 0):

@@ -341,7 +341,9 @@ class OptimizeConfig:
 
     @property
     def n_add(self) -> int | None:
-        """Number of new sites: ``add``, or the sum of the stages."""
+        """Number of new sites: ``add``, or the sum of the stages (``None`` in cover mode)."""
+        if self.mode == "cover":
+            return None
         stages = self.stage_list
         return self.add if self.add is not None else (sum(n for _, n in stages) if stages else None)
 
