@@ -900,9 +900,10 @@ def test_options_a_command_would_ignore_are_refused(tmp_path, capsys):
 
     net = tmp_path / "n.npz"
     save_network(build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False), net)
-    for option in ({"keep_all": True}, {"snap_tolerance_m": 5.0}, {"metric_crs": "EPSG:32648"}):
+    for option in ({"keep_all": True}, {"snap_tolerance_m": 5.0}, {"metric_crs": "EPSG:32649"}):
         with pytest.raises(hp.InputDataError, match=r"network n\.npz is used as it was built"):
             build_network(net, progress=False, **option)
+    build_network(net, progress=False, metric_crs="EPSG:32648")  # its own CRS: fine
     args = ["-q", "network", "build", str(DEMO / "yuzhong_walk.osm.bz2"), "--out",
             str(tmp_path / "m.npz"), "--margin-m", "100"]  # fmt: skip
     assert main(args) == 2

@@ -445,6 +445,7 @@ def test_scenario_key_and_cli_flag_for_caps_and_smoothing(tmp_path, capsys):
 
     with pytest.raises(HarborPlannerError, match="unknown road class"):
         class_caps_pct(["primary"], {"primry": 8.0})
+    assert class_caps_pct(["primary"], {"Primary": 8.0}).tolist() == [8.0]  # as the CLI reads it
 
 
 # ----------------------------------------------------------------------------- direction

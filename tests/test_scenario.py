@@ -126,6 +126,7 @@ def test_missing_file(tmp_path):
         ('\n[demand]\nkind = "points"\n', "demand kind 'points' needs demand.file"),
         ('\n[demand]\nkind = "grid"\n', "demand kind 'grid' needs demand.cell_m"),
         ("\n[output]\nmap_bands = [5, -1]\n", "map_bands must be positive"),
+        ("\n[output]\nmap_bands = [5, 300]\n", "map_bands must be positive minutes, at most 240"),
         ('\n[optimize]\nadd = 3\nquota_column = "population"\n', "quota_column needs"),
     ],
 )

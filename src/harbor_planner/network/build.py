@@ -285,11 +285,11 @@ def build_network(
     if dem is not None:
         check_dem_outside(dem_outside)
     if kind == "network":
-        _refuse_build_options(source, keep_all, snap_tolerance_m, metric_crs)
         grading = Grading(
             _default_model(walk_model, True), dem_outside, dem_smoothing_m, max_grade_pct
         )
         net = _load_saved(source, walk_model, (walk_speed_kmh, walk_direction), dem, grading)
+        _refuse_build_options(source, keep_all, snap_tolerance_m, metric_crs, net.crs)
         log.info(
             "loaded network %s: %d nodes, %d edges (%s, %.2f s)",
             source,
@@ -418,23 +418,29 @@ def _walkable_tables(
 
 
 def _refuse_build_options(
-    source: Any, keep_all: bool, snap_tolerance_m: float, metric_crs: str | None
+    source: Any, keep_all: bool, snap_tolerance_m: float, metric_crs: str | None, crs: str
 ) -> None:
-    """Options that only apply while building, refused for a saved network (never ignored)."""
+    """Options that only apply while building, refused for a saved network (never ignored).
+
+    ``metric_crs`` equal to the saved network's own CRS (``crs``) is what it was built in.
+    """
+    from pyproj import CRS
+
     given = [
         name
         for name, set_ in (
             ("keep_all", bool(keep_all)),
             ("snap_tolerance_m", snap_tolerance_m != SNAP_TOLERANCE_M),
-            ("metric_crs", metric_crs is not None),
+            ("metric_crs", metric_crs is not None and CRS(metric_crs) != CRS(crs)),
         )
         if set_
     ]
     if given:
         raise InputDataError(
-            f"{', '.join(given)} apply while a network is built from OSM or line layers; the "
-            f"saved network {Path(str(source)).name} is used as it was built: leave them out, "
-            "or build it again with them (harbor-planner network build)"
+            f"{', '.join(given)}: {'options' if len(given) > 1 else 'an option'} of building a "
+            f"network from OSM or line layers; the saved network {Path(str(source)).name} is "
+            "used as it was built: leave them out, or build it again with them (harbor-planner "
+            "network build)"
         )
 
 

@@ -324,7 +324,7 @@ def class_caps_pct(
         Caps in percent.
 
     """
-    given = dict(max_grade_pct or {})
+    given = {str(k).strip().lower(): v for k, v in dict(max_grade_pct or {}).items()}
     unknown = sorted(set(given) - set(MAX_GRADE_PCT) - {"other"})
     if unknown:
         raise InputDataError(

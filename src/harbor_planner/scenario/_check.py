@@ -330,7 +330,8 @@ def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
             "network.margin_m is the margin around network.within or network.bbox; give one "
             "of them, or leave margin_m out",
         )
-    unknown = sorted(set(net.max_grade_pct or {}) - set(settings.MAX_GRADE_PCT) - {"other"})
+    classes = {str(k).strip().lower() for k in net.max_grade_pct or {}}
+    unknown = sorted(classes - set(settings.MAX_GRADE_PCT) - {"other"})
     if unknown:
         problems.add(
             "network.max_grade_pct",
@@ -387,8 +388,11 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         )
     _check_study(built.get("study", StudyConfig()), problems)
     out: OutputConfig = built.get("output", OutputConfig())
-    if any(not b > 0 for b in out.map_bands):
-        problems.add("output.map_bands", "output.map_bands must be positive minutes")
+    if any(not 0 < b <= settings.MAX_MINUTES for b in out.map_bands):
+        problems.add(
+            "output.map_bands",
+            f"output.map_bands must be positive minutes, at most {settings.MAX_MINUTES:g}",
+        )
     check_centres(built, problems)
     check_run(built, problems)
     opt: OptimizeConfig | None = built.get("optimize")
