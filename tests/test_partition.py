@@ -190,6 +190,9 @@ def test_run_section_checked():
         load_scenario(toml, overrides=["run.workers=0"])
     with pytest.raises(ScenarioError, match=r"run\.partition_name needs run\.partition"):
         load_scenario(toml, overrides=["run.partition_name=NAME"])
+    for key in ("run.workers=2", "run.scheduler=tcp://127.0.0.1:1"):  # ignored without a partition
+        with pytest.raises(ScenarioError, match=r"is for a partitioned run"):
+            load_scenario(toml, overrides=[key])
     s = load_scenario(toml, overrides=["run.partition=district", "run.scheduler=tcp://u:p@h:1"])
     assert s.run.partition == "district" and s.run.partition_file is None
     assert s.to_dict()["run"]["scheduler"] == "tcp://h:1"

@@ -536,6 +536,13 @@ def check_run(built: dict[str, Any], problems: Problems) -> None:
         problems.add("run.workers", "run.workers must be at least 1 (worker processes)")
     if run.partition is None and run.partition_name is not None:
         problems.add("run.partition_name", "run.partition_name needs run.partition (a layer)")
+    for key, value in (("workers", run.workers), ("scheduler", run.scheduler)):
+        if run.partition is None and value is not None:
+            problems.add(
+                f"run.{key}",
+                f"run.{key} is for a partitioned run: give run.partition (--partition district "
+                "or a polygon layer), or leave it out",
+            )
     if run.partition == settings.PARTITION_DISTRICT and run.partition_name is not None:
         problems.add(
             "run.partition_name",
