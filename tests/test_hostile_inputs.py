@@ -479,3 +479,15 @@ def test_degrees_minutes_seconds_with_spaces_are_quoted_not_run_together(tmp_pat
     path.write_text("编号,名称,经度,纬度\nA1,甲,106 33 42.7,29 33 29.6\n", "utf-8")
     message = " ".join(read_stations(path, crs="gcj02").errors["message"])
     assert "'106 33 42.7'" in message and "e+06" not in message
+
+
+def test_undecodable_bytes_are_named_by_line(tmp_path):
+    """Probe 13C: the bytes were named by their offset in the file, not by line."""
+    from harbor_planner import InputDataError
+
+    path = tmp_path / "bad.csv"
+    path.write_bytes("编号,经度,纬度\nA,106.5,29.5\n".encode() + b"B\xff\xfe\x80,106.6,29.6\n")
+    with pytest.raises(InputDataError, match=r"\(line 3, bytes ff fe\)"):
+        read_stations(path, crs="gcj02")
+    with pytest.raises(InputDataError, match=r"as utf-8 \(line 3, bytes ff fe\).*--encoding"):
+        read_stations(path, crs="gcj02", encoding="utf-8")

@@ -127,10 +127,12 @@ def detect_encoding(data: bytes, path: Path) -> str:
     if len(head) >= 4 and head.count(b"\x00") * 4 >= len(head):  # UTF-16 without its BOM
         odd, even = head[1::2].count(b"\x00"), head[0::2].count(b"\x00")
         return "utf-16-le" if odd > even else "utf-16-be"
+    where = ""
     for enc in ("utf-8", "gb18030"):
         try:
             text = data.decode(enc)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            where = where or _line_of(data, exc.start)
             continue
         if enc == "gb18030" and _mostly_private(text) and _big5(data):
             log.warning(
@@ -141,10 +143,16 @@ def detect_encoding(data: bytes, path: Path) -> str:
             return "big5"
         return enc
     raise InputDataError(
-        "cannot decode the file as UTF-8 or GBK/GB18030; save it from Excel as "
+        f"cannot decode the file as UTF-8 or GBK/GB18030 ({where}); save it from Excel as "
         "'CSV UTF-8' or pass encoding=...",
         path=path,
     )
+
+
+def _line_of(data: bytes, offset: int) -> str:
+    """Where a byte offset is, as a line and the bytes there: "line 3, bytes ff fe"."""
+    line = data.count(b"\n", 0, offset) + 1
+    return f"line {line}, bytes {data[offset : offset + 2].hex(' ')}"
 
 
 def header_index(rows: Sequence[Sequence[object]], limit: int = 20) -> int:
@@ -430,8 +438,14 @@ def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dic
     enc = encoding or detect_encoding(data, path)
     try:
         text = data.decode(enc)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise InputDataError(f"cannot decode the file as {enc}: {exc}", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise InputDataError(
+            f"cannot decode the file as {enc} ({_line_of(data, exc.start)}): give the file's "
+            "encoding with --encoding (gbk, utf-8, big5...)",
+            path=path,
+        ) from None
+    except LookupError as exc:
+        raise InputDataError(f"cannot decode the file as {enc}: {exc}", path=path) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     start = 1
