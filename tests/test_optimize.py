@@ -562,3 +562,29 @@ def test_api_calls_with_wrong_objects_raise_the_packages_errors():
     as_dict = select_sites(cm, stages={"2025": 2, "2026": 1})
     as_list = select_sites(cm, stages=[("2025", 2), ("2026", 1)])
     assert list(as_dict.site_ids) == list(as_list.site_ids)
+
+
+def test_cover_mode_with_spacing_finds_a_plan_greedy_blocks():
+    """Probe 14P: greedy's first site (m) blocked l and r, the only plan reaching 100 %."""
+    covers = np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], bool)
+    cm = CoverageMatrix.from_arrays(covers, [1, 1, 1, 1], candidate_ids=["l", "m", "r"],
+                                    candidate_xy=[[0, 0], [100, 0], [200, 0]])  # fmt: skip
+    for solver in ("greedy", "exact"):
+        plan = select_sites(cm, mode="cover", target_pct=100, solver=solver, min_spacing_m=150)
+        assert sorted(plan.site_ids) == ["l", "r"] and plan.coverage_pct_after == 100
+
+
+def test_cover_mode_reach_counts_only_eligible_sites_and_blames_no_spacing():
+    cm = CoverageMatrix.from_arrays(np.eye(2, dtype=bool), [1, 1], candidate_ids=["a", "b"])
+    with pytest.raises(InfeasibleError, match=r"every eligible candidate together cover 50\.00"):
+        select_sites(cm, mode="cover", target_pct=100, excluded=["b"])
+
+
+@pytest.mark.parametrize(
+    "stages",
+    [{"2025": 0, "2026": 2}, {"2025": -1}, {"2025": 1.5}, [("2025", 1), ("2025", 1)], ["2025"]],
+)
+def test_bad_stages_are_refused_with_the_packages_error(stages):
+    cm = random_instance(4)
+    with pytest.raises(InputDataError, match="stages"):
+        select_sites(cm, stages=stages)

@@ -189,6 +189,32 @@ def parse_stages(text: str) -> list[tuple[str, int]]:
     return stages
 
 
+def checked_stages(stages: Any) -> list[tuple[str, int]]:
+    """Stages as ``[(label, count), ...]``: from pairs or a table (``{"2025": 400}``).
+
+    Raises
+    ------
+    InputDataError
+        A count that is not a positive whole number, a repeated or empty label.
+
+    """
+    pairs = list(stages.items()) if isinstance(stages, Mapping) else list(stages)
+    out: list[tuple[str, int]] = []
+    for pair in pairs:
+        label, count = pair if isinstance(pair, tuple | list) and len(pair) == 2 else (pair, None)
+        whole = isinstance(count, int | np.integer) and not isinstance(count, bool)
+        if not whole or count <= 0 or not str(label).strip():
+            raise InputDataError(
+                f"stages: each stage is a label and a positive whole number of sites, e.g. "
+                f"{{'2025': 400}}; got {pair!r}"
+            )
+        out.append((str(label).strip(), int(count)))
+    labels = [label for label, _ in out]
+    if len(set(labels)) != len(labels):
+        raise InputDataError(f"stages: give each stage once; got {labels}")
+    return out
+
+
 def _reduce(cm: CoverageMatrix, level: int = 1) -> tuple[Any, FloatArray, IntArray]:
     """Rows still short of ``level`` covers and coverable, identical rows merged.
 
@@ -292,8 +318,8 @@ def select_sites(
     """
     t0 = time.perf_counter()
     check_options(cm, mode=mode, solver=solver, min_cover=min_cover)
-    if isinstance(stages, Mapping):  # the scenario's form: {"2025": 400, "2026": 400}
-        stages = list(stages.items())
+    if stages is not None:
+        stages = checked_stages(stages)
     check_numbers(n_add=n_add, min_spacing_m=min_spacing_m, time_limit_s=time_limit_s,
                    mip_gap=mip_gap)  # fmt: skip
     allowed = _eligible(cm, excluded)
@@ -589,17 +615,29 @@ def _select_cover(
         return _selection(
             cm, [], [], [], before, 0.0, 0.0, 0.0, solver, "optimal", "cover", t0, 0.0
         )
-    reachable = before + float(weight[np.diff(cover.tocsr().indptr) > 0].sum())
+    usable = cover.tocsc()[:, np.flatnonzero(eligible)]  # excluded sites left out
+    reachable = before + float(weight[np.unique(usable.indices)].sum())
     if reachable < target_pct / 100.0 * cm.total_weight - 1e-9:
         raise InfeasibleError(
-            f"a {target_pct:g} % target cannot be reached: existing stations and every candidate "
-            f"together cover {100 * reachable / cm.total_weight:.2f} % "
+            f"a {target_pct:g} % target cannot be reached: existing stations and every eligible "
+            f"candidate together cover {100 * reachable / cm.total_weight:.2f} % "
             f"({100 * (target_pct / 100 - reachable / cm.total_weight):.2f} points short)"
         )
-    sol = greedy_lscp(problem, needed)
-    if solver == "exact":
-        exact = milp(problem, needed=needed, warm=sol, time_limit_s=time_limit_s, mip_gap=mip_gap)
-        sol = rank(problem, better(exact, sol))
+    try:
+        sol = greedy_lscp(problem, needed)
+    except InfeasibleError:
+        if conflicts is None:
+            raise
+        # greedy's own picks can block the sites still needed (spacing): HiGHS decides
+        log.info("greedy's sites blocked the target under the spacing rule: HiGHS searches")
+        sol = rank(problem, milp(problem, needed=needed, time_limit_s=time_limit_s,
+                                 mip_gap=mip_gap))  # fmt: skip
+    else:
+        if solver == "exact":
+            exact = milp(
+                problem, needed=needed, warm=sol, time_limit_s=time_limit_s, mip_gap=mip_gap
+            )
+            sol = rank(problem, better(exact, sol))
     # gains in rank order
     chosen = sol.selected.tolist()
     gains = sol.gains.tolist()

@@ -368,9 +368,10 @@ def greedy_lscp(problem: Problem, needed: float) -> Solution:
             c = problem.conflicts
             eligible[c.indices[c.indptr[j] : c.indptr[j + 1]]] = False
     if f < needed - 1e-9:
+        under = " under the spacing constraint" if problem.conflicts is not None else ""
         raise InfeasibleError(
-            f"the target cannot be reached under the spacing constraint: {len(selected)} sites "
-            f"cover {f:,.1f} more, {needed:,.1f} are needed"
+            f"the target cannot be reached{under}: {len(selected)} sites cover {f:,.1f} more, "
+            f"{needed:,.1f} are needed"
         )
     return Solution(
         selected=np.asarray(selected, dtype=np.int64),
