@@ -634,3 +634,37 @@ def test_the_serve_command_listens_before_loading_and_names_a_taken_port(tmp_pat
         p.send_signal(signal.SIGINT)
         p.communicate(timeout=60)
     assert p.returncode in (0, 130)
+
+
+def test_stations_without_ids_get_their_row_not_nan():
+    """Probe 14Q: a row without an id became a station "nan" (two: serve refused to start)."""
+    import geopandas as gpd
+    import numpy as np
+    import shapely
+
+    from harbor_planner.serve.state import _from_frame
+
+    frame = gpd.GeoDataFrame(
+        {"station_id": ["A", None, np.nan], "row": [2, 3, 4]},
+        geometry=shapely.points([[106.5, 29.5]] * 3), crs="EPSG:4326",
+    )  # fmt: skip
+    assert [s.station_id for s in _from_frame(frame)] == ["A", "row-3", "row-4"]
+
+
+def test_serve_refuses_an_out_folder_under_a_file_and_a_foreign_host(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    path = _lattice(tmp_path)
+    (tmp_path / "afile").write_text("x", "utf-8")
+    cmd = [sys.executable, "-m", "harbor_planner", "serve", str(path), "--port", port]
+    under = subprocess.run([*cmd, "--out", str(tmp_path / "afile" / "plan")],
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert under.returncode == 3 and "a file, not a folder" in under.stderr, under.stderr
+    foreign = subprocess.run([*cmd, "--host", "192.0.2.1"],
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert foreign.returncode == 2 and "--host 192.0.2.1: not an address" in foreign.stderr

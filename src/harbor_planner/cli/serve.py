@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import secrets
 import socket
 import sys
@@ -41,6 +42,12 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.listen(128)
     except OSError as exc:
         sock.close()
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise UsageError(
+                f"--host {host}: not an address of this machine ({exc.strerror or exc}); give "
+                "one of its addresses, e.g. 127.0.0.1",
+                option="--host",
+            ) from None
         raise UsageError(
             f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc}); another "
             "program holds the port? choose another --port (or --host)",

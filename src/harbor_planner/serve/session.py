@@ -305,6 +305,12 @@ def load_session(
     out = out_dir if out_dir is not None else Path(scenario_path).resolve().parent / SERVE_OUT_DIR
     if Path(out).exists() and not Path(out).is_dir():  # before anything is loaded
         raise OutputError("--out is a file, not a folder; name a folder for saved plans", path=out)
+    above = next((a for a in Path(out).parents if a.exists()), None)
+    if above is not None and not above.is_dir():  # a folder under a file could never be made
+        raise OutputError(
+            f"--out lies under {above}, a file, not a folder; name a folder for saved plans",
+            path=out,
+        )
     scenario = load_scenario(scenario_path)
     scenario.check_inputs()
     stations, _ = load_stations(scenario)

@@ -450,12 +450,14 @@ def _from_frame(stations: Any) -> list[PlanStation]:
     """Plan stations from a station GeoDataFrame (any CRS; statuses kept)."""
     if stations is None or len(stations) == 0:
         return []
-    wgs = stations.to_crs("EPSG:4326")
-    ids = (
-        wgs["station_id"].astype(str)
-        if "station_id" in wgs
-        else pd.Series([f"S{i + 1:03d}" for i in range(len(wgs))])
-    )
+    wgs = stations.to_crs("EPSG:4326").reset_index(drop=True)
+    fallback = pd.Series(
+        [f"row-{r}" for r in wgs["row"]] if "row" in wgs else
+        [f"S{i + 1:03d}" for i in range(len(wgs))]
+    )  # fmt: skip
+    given = wgs["station_id"] if "station_id" in wgs else pd.Series([None] * len(wgs))
+    missing = given.isna() | given.astype(str).str.strip().eq("")
+    ids = given.astype(object).where(~missing, fallback).astype(str)  # no id: its row, not "nan"
     names = wgs.get("name", ids)
     status = wgs["status"] if "status" in wgs else pd.Series([""] * len(wgs))
     out = []
