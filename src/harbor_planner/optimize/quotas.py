@@ -187,7 +187,13 @@ def quota_arrays(
     district = np.array([code_of.get(str(d), -1) for d in cm.candidate_district], dtype=np.int64)
     avail = np.bincount(district[(district >= 0) & eligible], minlength=len(names))
     short = [
-        f"{names[k]} needs at least {qmin[k]} new sites but has {avail[k]} candidates"
+        f"{names[k]} needs at least {qmin[k]} new site{'' if qmin[k] == 1 else 's'} but has "
+        f"{avail[k]} candidate{'' if avail[k] == 1 else 's'}"
+        + (
+            " (none in the study: a district outside it, or its name misspelled?)"
+            if avail[k] == 0
+            else ""
+        )
         for k in range(len(names))
         if avail[k] < qmin[k]
     ]

@@ -486,7 +486,8 @@ def _stage_counts(
     n_eligible = int(eligible.sum())
     if n_add > n_eligible:
         raise InfeasibleError(
-            f"{n_add} new sites were asked for but only {n_eligible} candidates are "
+            f"{n_add} new sites were asked for but only "
+            f"{n_eligible} {'candidate is' if n_eligible == 1 else 'candidates are'} "
             f"eligible ({n_add - n_eligible} too few){why}"
         )
     return stages, n_add
