@@ -103,7 +103,9 @@ def _mostly_private(text: str) -> bool:
     Big5 bytes read as GBK give many (8 of 21 in two rows); a GBK file with a user-defined
     character (a rare name) has one or two.
     """
-    wide = sum(1 for ch in text if ord(ch) > 127)
+    if _PRIVATE_USE.search(text) is None:  # the common case: a GBK file, at once
+        return False
+    wide = len(text) - len(text.encode("ascii", "ignore"))
     private = len(_PRIVATE_USE.findall(text))
     return private >= 3 and private >= 0.05 * wide
 

@@ -590,7 +590,8 @@ def check_duplicate_id(t: pd.DataFrame) -> pd.DataFrame:
     helpers = ("_lon_raw", "_lat_raw", "_sheet_status")
     content = [*own, *(c for c in helpers if c in t)]
     text = t[content].astype(object).fillna("\x01").astype(str)  # missing cells alike
-    copy = text.duplicated(keep="first").to_numpy()
+    group = text.groupby(content, sort=False).ngroup()  # rows the same in every cell
+    copy = group.duplicated(keep="first").to_numpy()
     left = ~copy
     conflict = left & sid.notna() & sid.where(left).duplicated(keep=False)
     dup_id = conflict | (copy & sid.isin(set(sid[conflict])))
@@ -603,10 +604,9 @@ def check_duplicate_id(t: pd.DataFrame) -> pd.DataFrame:
         "id '" + sid.astype("str") + "' is used on rows " + sid.map(rows_by_id).astype("str")
         + "; give each station its own id"
     )  # fmt: skip
-    key = text.agg("\x00".join, axis=1)
-    first = where[left].groupby(key[left]).first()
+    first = where[left].groupby(group[left]).first()
     copy_msg = (
-        "the same as row " + key.map(first).astype("str") + " in every cell (pasted twice?): "
+        "the same as row " + group.map(first).astype("str") + " in every cell (pasted twice?): "
         "this copy is left out, that row kept"
     )
     return concat_problems(

@@ -495,8 +495,10 @@ def _one_cell_hint(frame: pd.DataFrame) -> str:
 def _datum_first(columns: Any, datum: str | None) -> list[Any]:
     """The columns with the coordinate headers of ``datum`` first (the others in order)."""
     cols = list(columns)
-    pick = [c for c in cols if column_role(c) in ("lon", "lat") and header_datum(c) == datum]
-    return pick + [c for c in cols if not any(c is p for p in pick)]
+    first = [column_role(c) in ("lon", "lat") and header_datum(c) == datum for c in cols]
+    return [c for c, f in zip(cols, first, strict=True) if f] + [
+        c for c, f in zip(cols, first, strict=True) if not f
+    ]
 
 
 def _repeated_header_base(col: str, columns: Any) -> str:

@@ -9,8 +9,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyproj
 from scipy.spatial import cKDTree
 
+from harbor_planner.coords import utm_crs_for
 from harbor_planner.errors import InputDataError
 from harbor_planner.readers import RawTable, column_role, problem
 
@@ -62,7 +64,10 @@ def refuse_copied_sheets(stations: pd.DataFrame, path: Path) -> None:
         return
     lon, lat = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
     ok = np.isfinite(lon) & np.isfinite(lat)
-    xy = np.column_stack([lon * 111_320.0 * np.cos(np.radians(lat)), lat * 110_540.0])
+    if not ok.any():
+        return
+    utm = pyproj.Transformer.from_crs("EPSG:4326", utm_crs_for(lon[ok], lat[ok]), always_xy=True)
+    xy = np.column_stack(utm.transform(lon, lat))  # metres, as duplicate_location measures
     sheet = stations["sheet"].astype(str).to_numpy()
     names = list(dict.fromkeys(sheet[ok]))
     for i, name in enumerate(names[1:], start=1):
