@@ -341,11 +341,9 @@ class ResultFolder:
             log.info("removed %s of an earlier run in %s", ", ".join(stale), self.out_dir)
         if edited:
             log.warning(
-                "%s: %s of an earlier run %s edited since and kept, but this run did not write "
-                "%s: %s not this run's figures (move or delete %s)",
-                self.out_dir, ", ".join(edited), "was" if len(edited) == 1 else "were",
-                "it" if len(edited) == 1 else "them", "it holds" if len(edited) == 1 else
-                "they hold", "it" if len(edited) == 1 else "them",
+                "%s: kept from an earlier run because edited since, not written by this run "
+                "(so not this run's figures; move or delete): %s",
+                self.out_dir, ", ".join(edited),
             )  # fmt: skip
         return [self.out_dir / n for n in (*names, MANIFEST_FILE)]
 

@@ -339,18 +339,13 @@ def _merged_ranges(data: bytes) -> list[tuple[int, int, int, int]]:
     ]  # fmt: skip
 
 
-_ROW_TAG = re.compile(rb"<row\b([^>]*)>")
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')
-_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
 
 
 def _hidden_rows(data: bytes, rows: Any, sheet: str) -> list[dict[str, Any]]:
     """A warning naming the table's rows hidden in Excel (by hand or by a filter)."""
-    hidden = set()
-    for attrs in _ROW_TAG.findall(data):
-        number = _ROW_NUMBER.search(attrs)
-        if number and _HIDDEN.search(attrs):
-            hidden.add(int(number.group(1)))
+    hidden = {int(n) for tag in _HIDDEN_ROW.findall(data) for n in _ROW_NUMBER.findall(tag)}
     read = sorted(hidden & {int(r) for r in rows})
     if not read:
         return []
