@@ -129,7 +129,8 @@ def test_an_edited_output_left_from_an_earlier_run_is_named(tmp_path, old_run, c
     with caplog.at_level("WARNING", logger="harbor_planner.outputs"):
         hp.run(demo_scenario_path(), out=out, overrides=[*QUICK, 'output.formats=["report"]'],
                progress=False)  # fmt: skip
-    kept = [r.getMessage() for r in caplog.records if "kept from an earlier run because edited" in r.getMessage()]
+    said = [r.getMessage() for r in caplog.records]
+    kept = [m for m in said if "kept from an earlier run because edited" in m]
     assert len(kept) == 1 and "map.html" in kept[0] and "stations.csv" not in kept[0]
 
 
