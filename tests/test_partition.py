@@ -144,6 +144,49 @@ def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path, scale)
     np.testing.assert_array_equal(np.sort(got), np.unique(want_d * len(sources) + want_s))
 
 
+class _NoWorkers:
+    """A client without workers: the network file is chosen, nothing is submitted."""
+
+    def scheduler_info(self):
+        return {"workers": {}}
+
+
+def test_local_workers_read_the_saved_network_itself_while_unchanged(hilly_net, tmp_path):
+    """A network loaded from a file is not copied for a local cluster's workers (they read
+    the file); a copy is written when the file changed since, for a running scheduler's
+    workers (they see run.work_dir only), and for a clip, a re-timed copy or a built network."""
+    import harbor_planner as hp
+    from harbor_planner.cluster import ClusterInfo
+    from harbor_planner.network.compiled import saved_file
+    from harbor_planner.pipeline.partition import PartitionedPairs
+
+    path = tmp_path / "net.npz"
+    hp.save_network(hilly_net, path)
+    net = hp.load_network(path)
+    assert saved_file(net) == str(path.resolve()) and saved_file(hilly_net) is None
+    steep = hp.WalkModel(kind="hilly", speed_kmh=4.0)
+    assert saved_file(hp.load_network(path, walk_model=steep)) == str(path.resolve())
+    assert saved_file(net.with_walk_model(steep)) is None  # a copy: not the file's object
+
+    def files(cluster_kind: str, network) -> list[dict]:
+        work = tmp_path / f"work-{cluster_kind}-{len(list(tmp_path.iterdir()))}"
+        work.mkdir()
+        info = ClusterInfo(cluster_kind, "tcp://127.0.0.1:1", 0)
+        parts = _grid_parts(network, 2)
+        finder = PartitionedPairs(None, _NoWorkers(), info, work, progress=False, parts=parts)
+        finder.prepare(network)
+        finder.prepare(network.with_walk_model(steep))  # the same nodes and edges: no new file
+        return finder.record()["network_files"]
+
+    assert files("local", net) == [{"file": str(path.resolve()), "written_for_workers": False}]
+    assert files("scheduler", net) == [{"file": "network-0.npz", "written_for_workers": True}]
+    assert files("local", hilly_net) == [{"file": "network-0.npz", "written_for_workers": True}]
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # changed since read
+    assert saved_file(net) is None
+    assert files("local", net) == [{"file": "network-0.npz", "written_for_workers": True}]
+
+
 def test_clip_keeps_every_edge_near_the_region_and_the_extra_edges(hilly_net):
     net = hilly_net
     lo = net.node_xy.min(axis=0)
@@ -529,10 +572,15 @@ def test_two_local_clusters_at_once_take_free_ports_on_localhost():
                 assert set(conns) == {"127.0.0.1"}, conns
 
 
-@pytest.mark.parametrize("dtype", [np.uint16, np.int32, np.int64])
-def test_rows_to_csc_equals_scipy(dtype):
+@pytest.mark.parametrize(
+    ("dtype", "chunks"),
+    [(np.uint16, None), (np.int32, None), (np.int64, None), (np.int32, 1), (np.uint16, 3),
+     (np.int32, 7), (np.int64, 10_000)],
+)  # fmt: skip
+def test_rows_to_csc_equals_scipy(dtype, chunks):
     """The parts' rows placed in one pass give scipy's canonical CSC matrix (rows in any
-    number of blocks, rows in no block, empty blocks, uint16 or wider local columns)."""
+    number of blocks, rows in no block, empty blocks, uint16 or wider local columns; the rows
+    counted and placed in any number of chunks, more than threads or than rows)."""
     from scipy.sparse import coo_matrix
 
     from harbor_planner._rows import rows_to_csc
@@ -551,7 +599,7 @@ def test_rows_to_csc_equals_scipy(dtype):
         ids = np.unique(sub.indices)  # the block's own columns: local positions into them
         local = np.searchsorted(ids, sub.indices).astype(dtype)
         blocks.append((rows, np.diff(sub.indptr), local, ids))
-    got = rows_to_csc(blocks, n_rows=n_rows, n_cols=n_cols)
+    got = rows_to_csc(blocks, n_rows=n_rows, n_cols=n_cols, chunks=chunks)
     assert blocks == [None] * 7  # emptied as placed: the parts' arrays can go early
     with pytest.raises(ValueError, match="already used"):
         rows_to_csc(blocks, n_rows=n_rows, n_cols=n_cols)

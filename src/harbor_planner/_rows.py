@@ -8,7 +8,8 @@
   ascending) from the parts' rows: walking the points in order and appending each to its
   sources' columns gives it directly, with no intermediate row matrix and no transpose
   (118.7 million pairs: about 1.1 s, against 1.8 s for placing the rows and 0.9 s for
-  ``tocsc``).
+  ``tocsc``); the rows are placed in as many chunks as threads (two cores: 2.3 s -> 1.4-1.8 s
+  on a synthetic matrix of 118 million pairs).
 """
 
 from __future__ import annotations
@@ -25,28 +26,33 @@ from harbor_planner._arrays import canonical_csc
 __all__ = ["group_rows", "rows_to_csc"]
 
 
-@numba.njit(cache=True, nogil=True)
-def _count(local, loff, ids, ioff, n_cols):  # pragma: no cover - compiled
-    counts = np.zeros(n_cols, dtype=np.int64)
-    for b in range(len(loff) - 1):
-        base = ioff[b]
-        for j in range(loff[b], loff[b + 1]):
-            counts[ids[base + local[j]]] += 1
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _count(local, ids, ioff, block, start, count, bounds, n_cols):  # pragma: no cover - compiled
+    counts = np.zeros((len(bounds) - 1, n_cols), dtype=np.int64)
+    for t in numba.prange(len(bounds) - 1):  # each chunk of rows its own counts
+        for p in range(bounds[t], bounds[t + 1]):
+            b = block[p]
+            if b < 0:
+                continue
+            base = ioff[b]
+            for j in range(start[p], start[p] + count[p]):
+                counts[t, ids[base + local[j]]] += 1
     return counts
 
 
-@numba.njit(cache=True, nogil=True)
-def _place(local, ids, ioff, block, start, count, indptr, out):  # pragma: no cover - compiled
-    nxt = indptr[:-1].copy()
-    for p in range(len(block)):
-        b = block[p]
-        if b < 0:
-            continue
-        base = ioff[b]
-        for j in range(start[p], start[p] + count[p]):
-            s = ids[base + local[j]]
-            out[nxt[s]] = p
-            nxt[s] += 1
+@numba.njit(cache=True, nogil=True, parallel=True)
+def _place(local, ids, ioff, block, start, count, bounds, nxt, out):  # pragma: no cover
+    for t in numba.prange(len(bounds) - 1):  # chunk t writes after the rows of chunks < t
+        here = nxt[t]
+        for p in range(bounds[t], bounds[t + 1]):
+            b = block[p]
+            if b < 0:
+                continue
+            base = ioff[b]
+            for j in range(start[p], start[p] + count[p]):
+                s = ids[base + local[j]]
+                out[here[s]] = p
+                here[s] += 1
 
 
 @numba.njit(cache=True, nogil=True)
@@ -121,6 +127,7 @@ def rows_to_csc(
     *,
     n_rows: int,
     n_cols: int,
+    chunks: int | None = None,
 ) -> csc_matrix:
     """A boolean CSC matrix from blocks of rows (each row's columns ascending and distinct).
 
@@ -135,6 +142,10 @@ def rows_to_csc(
         only here has their memory back before the matrix is built.
     n_rows, n_cols
         Shape of the matrix.
+    chunks
+        The rows are counted and placed in this many chunks of about equal pairs, one per
+        thread (default numba's number of threads): chunk ``t`` writes each column after the
+        rows of the chunks before it, so the rows stay ascending.
 
     Returns
     -------
@@ -171,10 +182,16 @@ def rows_to_csc(
         flat[loff[b] : loff[b + 1]] = local
         del rows, cnt, local
     _trim_heap()  # the copied blocks' pages go back before the matrix's are taken
+    chunks = max(1, min(numba.get_num_threads() if chunks is None else int(chunks), n_rows))
+    bounds = np.searchsorted(np.cumsum(count), np.linspace(0, loff[-1], chunks + 1)[1:-1])
+    bounds = np.concatenate([[0], bounds, [n_rows]]).astype(np.int64)
+    counts = _count(flat, ids, ioff, block, start, count, bounds, n_cols)
     indptr = np.zeros(n_cols + 1, dtype=np.int64)
-    np.cumsum(_count(flat, loff, ids, ioff, n_cols), out=indptr[1:])
+    np.cumsum(counts.sum(axis=0), out=indptr[1:])
+    nxt = np.cumsum(counts, axis=0) - counts + indptr[:-1]  # where each chunk starts a column
+    del counts
     nnz = int(indptr[-1])
     idx_t = np.int32 if max(nnz, n_rows, n_cols) < np.iinfo(np.int32).max else np.int64
     indices = np.empty(nnz, dtype=idx_t)
-    _place(flat, ids, ioff, block, start, count, indptr, indices)
+    _place(flat, ids, ioff, block, start, count, bounds, nxt, indices)
     return canonical_csc(indices, indptr, n_rows=n_rows, n_cols=n_cols)

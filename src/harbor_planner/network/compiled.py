@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import zipfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -40,6 +41,7 @@ __all__ = [
     "load_network",
     "retime",
     "save_network",
+    "saved_file",
     "with_grade_columns",
 ]
 
@@ -602,6 +604,7 @@ def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> Wa
     path = Path(path)
     if not path.is_file():
         raise InputDataError("file not found", path=path)
+    st = path.stat()  # before reading: a file changed while read is not taken for this one
     data = read_saved_arrays(path)
     meta = check_saved_arrays(data, path, fmt=FORMAT, version=FORMAT_VERSION)
     if meta["version"] < 2:
@@ -642,4 +645,35 @@ def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> Wa
     log.debug("loaded network %s: %d nodes, %d edges", path, network.n_nodes, network.n_edges)
     if walk_model is not None:
         network = network.with_walk_model(walk_model_of(walk_model))
+    network.__dict__["_saved_file"] = (str(path.resolve()), (st.st_mtime_ns, st.st_size))
     return network
+
+
+def saved_file(network: WalkNetwork) -> str | None:
+    """The file ``network`` was loaded from, while that file is unchanged; else ``None``.
+
+    Only the network :func:`load_network` returned has one (a clip, a re-timed copy or a
+    network built from a source has none). A partitioned run's local workers read this file
+    rather than a copy the client would write first.
+
+    Parameters
+    ----------
+    network
+        A walk network.
+
+    Returns
+    -------
+    str or None
+        The absolute path, when the file still has the modification time and size it had
+        when read.
+
+    """
+    saved = network.__dict__.get("_saved_file")
+    if saved is None:
+        return None
+    path, stamp = saved
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return path if (st.st_mtime_ns, st.st_size) == stamp else None

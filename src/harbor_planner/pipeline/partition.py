@@ -14,7 +14,8 @@ How a round of searches (one :func:`~harbor_planner.network.pairs.find_pairs` ca
   (the first by name among equally near ones) and is counted (``points_outside_parts``).
   Points off the network are in no part (they are never reached).
 * **Each part clips its own network** from the study's compiled network (written once to
-  ``run.work_dir`` as ``.npz``; the workers read it): the edges with an end within a margin of
+  ``run.work_dir`` as ``.npz``, or on a local cluster the saved network it was loaded from,
+  while unchanged; the workers read it): the edges with an end within a margin of
   the part's polygon, plus the edges its demand sits on. The margin is
   :func:`~harbor_planner.network.pairs.reach_radius_m` — the fastest way of the network
   (escalators, downhill slopes) times the limit, plus 1 m — so the clip holds every walk of
@@ -319,8 +320,12 @@ class PartitionedPairs:
         self._network_file(network)
 
     def _network_file(self, net: WalkNetwork) -> str:
-        """The saved network with ``net``'s nodes and edges (times may differ), saved once."""
+        """The saved network with ``net``'s nodes and edges (times may differ), saved once.
+
+        A local cluster's workers read the file ``net`` was loaded from, while unchanged.
+        """
         from harbor_planner.network import save_network
+        from harbor_planner.network.compiled import saved_file
 
         u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
         for saved, path in self._networks:
@@ -332,8 +337,12 @@ class PartitionedPairs:
                 and np.array_equal(saved.node_xy, net.node_xy)
             ):
                 return path
-        path = str(self.work_dir / f"network-{len(self._networks)}.npz")
-        save_network(net, path)
+        path = saved_file(net) if self.cluster.kind == "local" else None
+        if path is None:  # a running scheduler's workers read run.work_dir only
+            path = str(self.work_dir / f"network-{len(self._networks)}.npz")
+            save_network(net, path)
+        else:
+            log.info("partition: the workers read the saved network %s (not copied)", path)
         self._networks.append((net, path))
         self._preload(path, net)
         return path
@@ -571,6 +580,12 @@ class PartitionedPairs:
             "name_column": None if parts is None else parts.name_column,
             "parts": None if parts is None else len(parts.names),
             "cluster": self.cluster.record(),
+            "network_files": [  # the saved network read as it is, or a copy written for them
+                {"file": Path(p).name, "written_for_workers": True}
+                if Path(p).parent == self.work_dir
+                else {"file": p, "written_for_workers": False}
+                for _, p in self._networks
+            ],
             "rounds": self.rounds,
             "part_timings": [self._logs[n].record() for n in sorted(self._logs)],
             "workers": self.worker_table(),
