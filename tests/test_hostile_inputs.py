@@ -255,11 +255,29 @@ def test_rejected_rows_with_a_row_column_keep_it(tmp_path):
         ("名称(必填)", "name", None),
         ("经度", "lon", None),
         ("地址", "address", None),
+        ("经度°", "lon", None),
+        ("纬度(°)", "lat", None),
+        ("经度E", "lon", None),
+        ("纬度N", "lat", None),
+        ("中心经度", "lon", None),
+        ("中心点纬度", "lat", None),
+        ("经度值", "lon", None),
+        ("高德经度°", "lon", "gcj02"),
+        ("位置", None, None),
+        ("E", None, None),
+        ("区县E", None, None),
     ],
 )
 def test_header_roles_and_datums(header, role, datum):
     assert column_role(header) == role
     assert header_datum(header) == datum
+
+
+def test_coordinate_headers_with_degree_signs_and_hemispheres_are_read(tmp_path):
+    path = tmp_path / "deg.csv"
+    path.write_text(f"名称,中心经度E,中心纬度N\n甲,{P1[0]},{P1[1]}\n", encoding="utf-8")
+    check = read_stations(path, crs="gcj02")
+    assert check.ok and len(check.stations) == 1
 
 
 def test_chinese_export_headers_are_read(corpus):

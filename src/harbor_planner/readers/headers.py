@@ -103,8 +103,13 @@ ALIAS_INDEX: dict[str, str] = {
 }
 
 
+#: Words around a coordinate header's name that do not change it: a degree sign, the
+#: hemisphere after 经度/纬度 (经度E, 纬度N), 中心/中心点/位置 before it, 值 after it.
+_COORD_EXTRA = re.compile(r"°|^(中心点?|位置)|(?<=[经纬]度)[en]$|值$")
+
+
 def _without_datum(s: str) -> str:
-    return _SEPARATORS.sub("", _DATUM_RE.sub("", s)).replace("坐标", "")
+    return _COORD_EXTRA.sub("", _SEPARATORS.sub("", _DATUM_RE.sub("", s)).replace("坐标", ""))
 
 
 def column_role(text: object) -> str | None:
@@ -112,7 +117,8 @@ def column_role(text: object) -> str | None:
 
     An exact alias of :data:`COLUMN_ALIASES` first; else the header without bracketed tags
     (``名称(必填)``); else, for longitude/latitude only, the header without a datum word and
-    separators (``LNG_GCJ``, ``百度经度``, ``WGS84经度``).
+    separators (``LNG_GCJ``, ``百度经度``, ``WGS84经度``), a degree sign or hemisphere
+    (``经度°``, ``经度E``) and 中心/值 (``中心经度``, ``纬度值``).
 
     Parameters
     ----------
