@@ -161,6 +161,9 @@ def test_set_cover_exact_is_minimal(seed):
     greedy = select_sites(cm, mode="cover", target_pct=target)
     assert len(greedy.selected) >= best >= greedy.bound
     assert greedy.coverage_pct_after >= target - 1e-9
+    # the summary (summary.json, the report) says which target the sites reach
+    assert exact.summary()["target_pct"] == greedy.summary()["target_pct"] == target
+    assert "target_pct" not in select_sites(cm, n_add=1).summary()
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -123,6 +123,17 @@ def test_html_is_self_contained_and_holds_the_figures(cov, selection, sites, sou
     assert "@media print" in text and "break-before: page" in text
 
 
+def test_a_cover_plans_report_names_its_target(cov):
+    covers = np.array([[1, 0, 1, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1]], dtype=bool)
+    cm = CoverageMatrix.from_arrays(covers, [10, 5, 5, 1], candidate_ids=["a", "b", "c", "d"])
+    plan = select_sites(cm, mode="cover", target_pct=75)
+    text = report_html(coverage=cov, selection=plan)
+    assert re.search(r"<td>目标覆盖率</td>\s*<td>75(\.00)?%</td>", text), text[-3000:]
+    en = report_html(coverage=cov, selection=plan, lang="en")
+    assert "Coverage target" in en
+    assert "目标覆盖率" not in report_html(coverage=cov, selection=select_sites(cm, n_add=1))
+
+
 def test_html_in_english_and_partial_inputs(cov, selection):
     en = report_html(coverage=cov, lang="en", title=f"Yuzhong {XSS}")
     assert "Coverage along the network" in en and "straight-line circles" in en

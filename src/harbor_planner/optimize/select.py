@@ -94,6 +94,8 @@ class SiteSelection:
         What the solve did, JSON-compatible: the size of each reduction (rows dropped and
         merged, candidates dominated or ruled out by the bound), swaps, the bound's method
         and whether the problem was split by district.
+    target_pct
+        Cover mode: the coverage target reached (percent); ``None`` in max-cover mode.
 
     """
 
@@ -116,6 +118,7 @@ class SiteSelection:
     runtime_s: float
     curve: pd.DataFrame = field(repr=False)
     info: dict[str, Any] = field(default_factory=dict, repr=False)
+    target_pct: float | None = None
 
     @property
     def coverage_pct_before(self) -> float:
@@ -135,6 +138,7 @@ class SiteSelection:
 
         return {
             "mode": self.mode,
+            **({"target_pct": self.target_pct} if self.mode == "cover" else {}),
             "solver": self.solver,
             "status": self.status,
             "sites_added": len(self.selected),
@@ -543,6 +547,7 @@ def _selection(
     *,
     min_cover: int = 1,
     info: dict[str, Any] | None = None,
+    target_pct: float | None = None,
 ) -> SiteSelection:
     total = cm.total_weight
     ids = cm.candidate_ids[np.asarray(chosen, dtype=np.int64)]
@@ -580,6 +585,7 @@ def _selection(
         runtime_s=time.perf_counter() - t0,
         curve=curve,
         info=dict(info or {}),
+        target_pct=None if target_pct is None else float(target_pct),
     )
     log.info(
         "%s (%s): %d new sites take coverage from %.2f %% to %.2f %%; gap %s (%.2f s)",
@@ -614,8 +620,9 @@ def _select_cover(
             100 * before / cm.total_weight,
         )
         return _selection(
-            cm, [], [], [], before, 0.0, 0.0, 0.0, solver, "optimal", "cover", t0, 0.0
-        )
+            cm, [], [], [], before, 0.0, 0.0, 0.0, solver, "optimal", "cover", t0, 0.0,
+            target_pct=target_pct,
+        )  # fmt: skip
     usable = cover.tocsc()[:, np.flatnonzero(eligible)]  # excluded sites left out
     reachable = before + float(weight[np.unique(usable.indices)].sum())
     if reachable < target_pct / 100.0 * cm.total_weight - 1e-9:
@@ -645,4 +652,5 @@ def _select_cover(
     added = float(np.sum(gains))
     gap = 0.0 if sol.objective <= 0 else max(0.0, (sol.objective - sol.bound) / sol.objective)
     return _selection(cm, chosen, gains, [""] * len(chosen), before, added, sol.bound, gap,
-                      solver, sol.status, "cover", t0, float(len(chosen)))  # fmt: skip
+                      solver, sol.status, "cover", t0, float(len(chosen)),
+                      target_pct=target_pct)  # fmt: skip

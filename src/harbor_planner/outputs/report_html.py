@@ -363,6 +363,7 @@ def _selection_block(sel: Any, lab: dict[str, str]) -> str:
     lang = lab["lang"]
     rows = [
         (lab["mode"], value_text(s.get("mode"), lab["lang"])),
+        *([(lab["target_pct"], pct_text(s["target_pct"], 2))] if "target_pct" in s else []),
         (
             lab["solver"],
             f"{value_text(s.get('solver'), lang)} ({value_text(s.get('status'), lang)})",
