@@ -513,6 +513,25 @@ def test_staged_plans_never_add_more_sites_than_asked(solver):
     assert (district[plan.selected] == "B").sum() >= 3
 
 
+def test_a_budget_without_costs_says_which_candidates_lack_one():
+    """Street and POI candidates carry no cost: the message said only "cost column"."""
+    from dataclasses import replace
+
+    cm = random_instance(2, n_dem=20, n_cand=6)
+    none = replace(cm, candidate_cost=np.full(6, np.nan))
+    for m in (none, replace(cm, candidate_cost=None)):
+        with pytest.raises(InputDataError, match=r"these candidates have none .*--candidates"):
+            select_sites(m, n_add=2, budget=10.0)
+    cost = cm.candidate_cost.copy()
+    cost[[1, 4]] = np.nan
+    some = replace(cm, candidate_cost=cost)
+    ids = cm.candidate_ids
+    with pytest.raises(InputDataError, match=rf"2 of the eligible .*\({ids[1]}, {ids[4]}\)"):
+        select_sites(some, n_add=2, budget=10.0)
+    ok = select_sites(some, n_add=2, budget=10.0, excluded=[ids[1], ids[4]])
+    assert not {ids[1], ids[4]} & set(ok.site_ids)
+
+
 def test_cover_mode_refuses_budget_quotas_and_stages():
     """The fewest sites to a target is a count: a budget or quotas would be silently unused."""
     from harbor_planner.optimize import CoverageMatrix

@@ -36,9 +36,21 @@ def budget_costs(
         return None
     if not budget >= 0:  # NaN too
         raise InputDataError(f"budget must be a number >= 0, got {budget!r}")
-    if cm.candidate_cost is None or not np.isfinite(cm.candidate_cost[eligible]).all():
-        raise InputDataError("a budget needs a finite cost for every candidate (cost column)")
     cost = cm.candidate_cost
+    missing = np.flatnonzero(eligible & ~np.isfinite(cost)) if cost is not None else None
+    if cost is None or not np.isfinite(cost).any():
+        raise InputDataError(
+            "a budget needs each candidate site's cost, and these candidates have none (street "
+            "and POI candidates carry no cost): give a candidate file (--candidates) with a "
+            "cost column (cost, 造价, 费用...), or leave the budget out"
+        )
+    if missing is not None and len(missing):
+        ids = ", ".join(str(x) for x in cm.candidate_ids[missing[:5]])
+        raise InputDataError(
+            f"a budget needs each candidate site's cost: {len(missing)} of the eligible "
+            f"candidates have none or not a number ({ids}{' ...' if len(missing) > 5 else ''}); "
+            "fill in their cost column or exclude them"
+        )
     if (cost < 0).any():
         raise InputDataError("site costs must be >= 0")
     return cost
