@@ -363,6 +363,22 @@ def test_tampered_network_is_one_error_saying_rebuild(demo_npz, tmp_path, case, 
         assert REBUILD in msg
     code, err_text = cli(["network", "info", str(path)], capsys)
     assert code == 3 and "Traceback" not in err_text and err_text.count("\n") == 1
+    with pytest.raises(InputDataError):  # a stamp the file does not have: checked in full
+        load_network(path, checked_as=(0, path.stat().st_size))
+
+
+def test_a_file_checked_before_and_unchanged_is_not_checked_again(demo_npz, tmp_path):
+    """A partitioned run's workers read the file the client checked or wrote: with its stamp
+    (unchanged) the values are not checked again; the metadata, kinds and lengths are."""
+    from harbor_planner.network.compiled import file_stamp
+
+    values = _tamper(demo_npz, tmp_path / "v.npz", **TAMPERED["negative-length"])
+    net = load_network(values, checked_as=file_stamp(values))  # values trusted: loads
+    assert net.edges["length_m"].iloc[2] == -5.0
+    for case in ("short-array", "missing-array", "wrong-dtype", "meta-crs", "missing-meta"):
+        path = _tamper(demo_npz, tmp_path / f"{case}.npz", **TAMPERED[case])
+        with pytest.raises(InputDataError):
+            load_network(path, checked_as=file_stamp(path))
 
 
 @pytest.mark.parametrize("kind", ["truncated", "truncated-tail", "empty", "flipped", "huge-header"])

@@ -119,12 +119,15 @@ def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path, scale)
     import harbor_planner as hp
 
     hp.save_network(net, path)
+    from harbor_planner.network.compiled import file_stamp
+
     margin = reach_radius_m(net, minutes)
     assert margin > net.walk_model.speed_ms * minutes * 60  # downhill is faster than flat
     got_d, got_s, seen = [], [], []
     for i in np.unique(part[part >= 0]):
         task = PartTask(
-            name=parts.names[i], index=int(i), network_path=str(path), walk_model=net.walk_model,
+            name=parts.names[i], index=int(i), network_path=str(path),
+            network_stamp=file_stamp(path) if i % 2 else None, walk_model=net.walk_model,
             points_path=str(points_file), sources_path=str(sources_file),
             region_wkb=shapely.to_wkb(parts.geometry[i]),
             margin_m=margin, minutes=minutes, limit_s=limit_s,
@@ -157,15 +160,15 @@ def test_local_workers_read_the_saved_network_itself_while_unchanged(hilly_net, 
     workers (they see run.work_dir only), and for a clip, a re-timed copy or a built network."""
     import harbor_planner as hp
     from harbor_planner.cluster import ClusterInfo
-    from harbor_planner.network.compiled import saved_file
+    from harbor_planner.network.compiled import file_stamp, saved_file
     from harbor_planner.pipeline.partition import PartitionedPairs
 
     path = tmp_path / "net.npz"
     hp.save_network(hilly_net, path)
     net = hp.load_network(path)
-    assert saved_file(net) == str(path.resolve()) and saved_file(hilly_net) is None
+    assert saved_file(net)[0] == str(path.resolve()) and saved_file(hilly_net) is None
     steep = hp.WalkModel(kind="hilly", speed_kmh=4.0)
-    assert saved_file(hp.load_network(path, walk_model=steep)) == str(path.resolve())
+    assert saved_file(hp.load_network(path, walk_model=steep))[0] == str(path.resolve())
     assert saved_file(net.with_walk_model(steep)) is None  # a copy: not the file's object
 
     def files(cluster_kind: str, network) -> list[dict]:
@@ -179,6 +182,7 @@ def test_local_workers_read_the_saved_network_itself_while_unchanged(hilly_net, 
         return finder.record()["network_files"]
 
     assert files("local", net) == [{"file": str(path.resolve()), "written_for_workers": False}]
+    assert saved_file(net) == (str(path.resolve()), file_stamp(path))
     assert files("scheduler", net) == [{"file": "network-0.npz", "written_for_workers": True}]
     assert files("local", hilly_net) == [{"file": "network-0.npz", "written_for_workers": True}]
     st = path.stat()

@@ -36,6 +36,7 @@ from harbor_planner.settings import GRADE_SOURCES
 __all__ = [
     "FORMAT",
     "WalkNetwork",
+    "file_stamp",
     "is_network_file",
     "largest_component",
     "load_network",
@@ -580,7 +581,12 @@ def upgrade_v1_arrays(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> WalkNetwork:
+def load_network(
+    path: str | Path,
+    *,
+    walk_model: WalkModel | None = None,
+    checked_as: tuple[int, int] | None = None,
+) -> WalkNetwork:
     """Load a network saved by :func:`save_network`.
 
     The file is checked before use (see :mod:`harbor_planner.network.saved`): arrays,
@@ -593,6 +599,11 @@ def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> Wa
         The ``.npz`` file.
     walk_model
         Re-time the network with this model (default: the model it was saved with).
+    checked_as
+        The file's stamp (modification time in ns, size; :func:`saved_file`) when it was
+        checked or written by the caller's client (a partitioned run's workers): while the
+        file still has it, the values are not checked again (the metadata, kinds and
+        lengths still are).
 
     Raises
     ------
@@ -605,8 +616,15 @@ def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> Wa
     if not path.is_file():
         raise InputDataError("file not found", path=path)
     st = path.stat()  # before reading: a file changed while read is not taken for this one
+    stamp = (st.st_mtime_ns, st.st_size)
     data = read_saved_arrays(path)
-    meta = check_saved_arrays(data, path, fmt=FORMAT, version=FORMAT_VERSION)
+    meta = check_saved_arrays(
+        data,
+        path,
+        fmt=FORMAT,
+        version=FORMAT_VERSION,
+        values=checked_as is None or tuple(checked_as) != stamp,
+    )
     if meta["version"] < 2:
         data = upgrade_v1_arrays(data)
     edges = pd.DataFrame({col: data[f"edge_{col}"].astype(dt) for col, dt in EDGE_NUMERIC.items()})
@@ -645,12 +663,12 @@ def load_network(path: str | Path, *, walk_model: WalkModel | None = None) -> Wa
     log.debug("loaded network %s: %d nodes, %d edges", path, network.n_nodes, network.n_edges)
     if walk_model is not None:
         network = network.with_walk_model(walk_model_of(walk_model))
-    network.__dict__["_saved_file"] = (str(path.resolve()), (st.st_mtime_ns, st.st_size))
+    network.__dict__["_saved_file"] = (str(path.resolve()), stamp)
     return network
 
 
-def saved_file(network: WalkNetwork) -> str | None:
-    """The file ``network`` was loaded from, while that file is unchanged; else ``None``.
+def saved_file(network: WalkNetwork) -> tuple[str, tuple[int, int]] | None:
+    """The file ``network`` was loaded from and its stamp, while it is unchanged; else ``None``.
 
     Only the network :func:`load_network` returned has one (a clip, a re-timed copy or a
     network built from a source has none). A partitioned run's local workers read this file
@@ -663,17 +681,22 @@ def saved_file(network: WalkNetwork) -> str | None:
 
     Returns
     -------
-    str or None
-        The absolute path, when the file still has the modification time and size it had
-        when read.
+    (str, (int, int)) or None
+        The absolute path and the stamp (modification time in ns, size) it had when read and
+        still has.
 
     """
     saved = network.__dict__.get("_saved_file")
     if saved is None:
         return None
     path, stamp = saved
+    return saved if file_stamp(path) == stamp else None
+
+
+def file_stamp(path: str | Path) -> tuple[int, int] | None:
+    """A file's modification time (ns) and size, ``None`` when it cannot be read."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return path if (st.st_mtime_ns, st.st_size) == stamp else None
+    return (st.st_mtime_ns, st.st_size)

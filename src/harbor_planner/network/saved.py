@@ -334,7 +334,12 @@ def _check_meta(data: Mapping[str, np.ndarray], path: Path, fmt: str, version: i
 
 
 def check_saved_arrays(
-    data: Mapping[str, np.ndarray], path: str | Path, *, fmt: str, version: int
+    data: Mapping[str, np.ndarray],
+    path: str | Path,
+    *,
+    fmt: str,
+    version: int,
+    values: bool = True,
 ) -> dict[str, Any]:
     """Check the arrays of a saved network; return its parsed metadata.
 
@@ -346,6 +351,9 @@ def check_saved_arrays(
         The file, for messages.
     fmt, version
         The format name and the newest format version this harbor-planner reads.
+    values
+        Also check the values (ranges, offsets, arcs, geometry); ``False`` checks the
+        metadata, the arrays' kinds and lengths only (a file checked before, unchanged since).
 
     Returns
     -------
@@ -366,9 +374,9 @@ def check_saved_arrays(
         )
     meta = _check_meta(data, path, fmt, version)
     problems = _check_kinds(data, meta["version"]) or _check_lengths(data)
-    if not problems:
+    if not problems and values:
         problems = _check_values(data, meta)
-    if not problems:
+    if not problems and values:
         problems = _check_arcs(data) + _check_geometry(data)
     if problems:
         more = f"; and {len(problems) - 3} more" if len(problems) > 3 else ""

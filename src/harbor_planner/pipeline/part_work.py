@@ -117,6 +117,9 @@ class PartTask:
         The part's name and position (in :attr:`~harbor_planner.pipeline.partition.Parts.names`).
     network_path
         The compiled network (``.npz``).
+    network_stamp
+        Its stamp (modification time in ns, size) when the client wrote or checked it: the
+        worker does not check its values again while it has it.
     walk_model
         The walk model of the round (the range's cases re-time the network).
     points_path
@@ -135,6 +138,7 @@ class PartTask:
     name: str
     index: int
     network_path: str
+    network_stamp: tuple[int, int] | None
     walk_model: WalkModel
     points_path: str
     sources_path: str
@@ -191,21 +195,25 @@ class PartResult:
 _NETWORKS: dict[tuple[str, str], Any] = {}
 
 
-def _network(path: str, walk_model: WalkModel) -> WalkNetwork:
-    """The compiled network of ``path`` under ``walk_model`` (kept for the worker's next parts)."""
+def _network(path: str, walk_model: WalkModel, stamp: tuple[int, int] | None = None) -> WalkNetwork:
+    """The compiled network of ``path`` under ``walk_model`` (kept for the worker's next parts).
+
+    ``stamp``: the file's when the client wrote or checked it (its values are not checked
+    again while it has it).
+    """
     from harbor_planner.network import load_network
 
     key = (path, repr(walk_model))
     if key not in _NETWORKS:
         base = next((v for (p, _), v in _NETWORKS.items() if p == path), None)
-        net = load_network(path) if base is None else base
+        net = load_network(path, checked_as=stamp) if base is None else base
         _NETWORKS.clear()
         _NETWORKS[(path, repr(net.walk_model))] = net
         _NETWORKS[key] = net.with_walk_model(walk_model)
     return _NETWORKS[key]
 
 
-def preload_network(path: str, walk_model: WalkModel) -> str:
+def preload_network(path: str, walk_model: WalkModel, stamp: tuple[int, int] | None = None) -> str:
     """Read the network on a worker before its first part (while the client prepares a round).
 
     Parameters
@@ -214,6 +222,8 @@ def preload_network(path: str, walk_model: WalkModel) -> str:
         The compiled network (``.npz``).
     walk_model
         The walk model of the first round.
+    stamp
+        The file's stamp when the client wrote or checked it (see :class:`PartTask`).
 
     Returns
     -------
@@ -225,7 +235,7 @@ def preload_network(path: str, walk_model: WalkModel) -> str:
     from harbor_planner._rows import group_rows
 
     group_rows(np.zeros(1, np.int64), np.zeros(1, np.int64), 1)  # compiled (or loaded) now
-    _network(path, walk_model)
+    _network(path, walk_model, stamp)
     return worker_address()
 
 
@@ -310,7 +320,7 @@ def run_part(task: PartTask) -> PartResult:
 
     t0, cpu0 = time.perf_counter(), time.thread_time()
     _test_fault(task.name)
-    net = _network(task.network_path, task.walk_model)
+    net = _network(task.network_path, task.walk_model, task.network_stamp)
     p_arr, s_arr = _inputs(task.points_path), _inputs(task.sources_path)
     pts = np.flatnonzero(p_arr["point_part"] == task.index)
     region = _with_outside_points(shapely.from_wkb(task.region_wkb), net, p_arr, pts)

@@ -303,7 +303,7 @@ class PartitionedPairs:
         self.rounds: list[dict[str, Any]] = []
         self._logs: dict[str, _PartLog] = {}
         self._workers: dict[str, dict[str, Any]] = {}
-        self._networks: list[tuple[WalkNetwork, str]] = []
+        self._networks: list[tuple[WalkNetwork, str, tuple[int, int] | None]] = []
         self._points: dict[str, tuple[str, IntArray, int]] = {}
         self._last_points: tuple[Anchors, str, tuple[str, IntArray, int]] | None = None
         self._preloads: list[Any] = []
@@ -319,16 +319,18 @@ class PartitionedPairs:
         """
         self._network_file(network)
 
-    def _network_file(self, net: WalkNetwork) -> str:
+    def _network_file(self, net: WalkNetwork) -> tuple[str, tuple[int, int] | None]:
         """The saved network with ``net``'s nodes and edges (times may differ), saved once.
 
         A local cluster's workers read the file ``net`` was loaded from, while unchanged.
+        Returned with its stamp: the workers do not check the values of a file the client
+        wrote or checked, while it has that stamp.
         """
         from harbor_planner.network import save_network
-        from harbor_planner.network.compiled import saved_file
+        from harbor_planner.network.compiled import file_stamp, saved_file
 
         u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
-        for saved, path in self._networks:
+        for saved, path, stamp in self._networks:
             if saved is net or (
                 saved.crs == net.crs
                 and saved.n_nodes == net.n_nodes
@@ -336,25 +338,27 @@ class PartitionedPairs:
                 and np.array_equal(saved.edges["v"].to_numpy(), v)
                 and np.array_equal(saved.node_xy, net.node_xy)
             ):
-                return path
-        path = saved_file(net) if self.cluster.kind == "local" else None
-        if path is None:  # a running scheduler's workers read run.work_dir only
+                return path, stamp
+        found = saved_file(net) if self.cluster.kind == "local" else None
+        if found is None:  # a running scheduler's workers read run.work_dir only
             path = str(self.work_dir / f"network-{len(self._networks)}.npz")
             save_network(net, path)
+            stamp = file_stamp(path)
         else:
+            path, stamp = found
             log.info("partition: the workers read the saved network %s (not copied)", path)
-        self._networks.append((net, path))
-        self._preload(path, net)
-        return path
+        self._networks.append((net, path, stamp))
+        self._preload(path, stamp, net)
+        return path, stamp
 
-    def _preload(self, path: str, net: WalkNetwork) -> None:
+    def _preload(self, path: str, stamp: tuple[int, int] | None, net: WalkNetwork) -> None:
         """Each worker reads the network now, while the client prepares the round.
 
         Not waited for: a worker that cannot read it fails its first part with the reason.
         """
         workers = sorted(self.client.scheduler_info().get("workers", {}))
         self._preloads = [
-            self.client.submit(preload_network, path, net.walk_model, workers=[w],
+            self.client.submit(preload_network, path, net.walk_model, stamp, workers=[w],
                                allow_other_workers=False, pure=False, key=f"preload-{i}-{path}")
             for i, w in enumerate(workers)
         ]  # fmt: skip
@@ -444,9 +448,9 @@ class PartitionedPairs:
         t0 = time.perf_counter()
         if self.parts is None:
             self.parts = load_parts(self.scenario, network)
-        net_path = self._network_file(network)
+        net_file = self._network_file(network)
         first = len(self.rounds)
-        rounds = [self._round(network, net_path, r, first + i) for i, r in enumerate(requests)]
+        rounds = [self._round(network, net_file, r, first + i) for i, r in enumerate(requests)]
         results = self._run([t for rd in rounds for t in rd.tasks], first, len(rounds), progress)
         self._preloads = []  # done or failed: the futures are released
         wall = time.perf_counter() - t0
@@ -458,9 +462,16 @@ class PartitionedPairs:
             out.append((rd, mine))
         return out
 
-    def _round(self, network: WalkNetwork, net_path: str, request: PairRequest, k: int) -> _Round:
+    def _round(
+        self,
+        network: WalkNetwork,
+        net_file: tuple[str, tuple[int, int] | None],
+        request: PairRequest,
+        k: int,
+    ) -> _Round:
         """One round's files and tasks (round ``k``, from 0)."""
         assert self.parts is not None
+        net_path, stamp = net_file
         points_path, part, outside = self._points_file(network, request.points, net_path)
         margin = reach_radius_m(network, max(request.minutes, request.limit_s / 60.0))
         sources_path = self.work_dir / f"round-{k}-sources.npz"
@@ -469,7 +480,7 @@ class PartitionedPairs:
         order = np.argsort(-sizes[sizes > 0], kind="stable")  # largest parts first
         tasks = [
             PartTask(
-                name=self.parts.names[i], index=int(i), network_path=net_path,
+                name=self.parts.names[i], index=int(i), network_path=net_path, network_stamp=stamp,
                 walk_model=network.walk_model, points_path=points_path,
                 sources_path=str(sources_path), region_wkb=shapely.to_wkb(self.parts.geometry[i]),
                 margin_m=margin, minutes=request.minutes, limit_s=request.limit_s,
@@ -584,7 +595,7 @@ class PartitionedPairs:
                 {"file": Path(p).name, "written_for_workers": True}
                 if Path(p).parent == self.work_dir
                 else {"file": p, "written_for_workers": False}
-                for _, p in self._networks
+                for _, p, _ in self._networks
             ],
             "rounds": self.rounds,
             "part_timings": [self._logs[n].record() for n in sorted(self._logs)],
