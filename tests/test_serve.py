@@ -6,6 +6,7 @@ the slow ones on the demo (Yuzhong) and in Debian Chromium against the real serv
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -251,6 +252,9 @@ def test_a_station_off_the_streets_is_named_once(tmp_path, caplog):
         "it reaches no demand on foot"
     ]
     assert session.plan.figures()["stations_on_network"] == session.plan.figures()["stations"] - 1
+    snap = c.get("/api/state", headers=H).json()  # the page is told too (probe 14Q)
+    gap = {st["id"]: st["off_network_m"] for st in snap["stations"]}
+    assert gap == {"S0": None, "S1": None, new_id: 50} and snap["figures"]["max_dist_m"] == 30
 
 
 def test_optimiser_job_and_accept(served):
@@ -459,15 +463,17 @@ def test_demo_random_edits_equal_offline(demo_session):
 
 
 @pytest.mark.slow
-def test_page_in_chromium(browser, tmp_path):  # noqa: F811
-    """The real server on 127.0.0.1: click to add, drag, undo, save; figures = hp.coverage."""
+@contextlib.contextmanager
+def _page(browser, session):  # noqa: F811
+    """The real server on 127.0.0.1 with ``session``, and a Chromium page on it (loaded).
+
+    Yields the page and the list of its script errors; stops both on leaving.
+    """
     import socket
     import threading
 
     import uvicorn
 
-    path = _lattice(tmp_path)
-    session = load_session(path, out_dir=tmp_path / "plan", progress=False)
     app = create_app(session, token=TOKEN)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -483,10 +489,23 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
             time.sleep(0.05)
         context = browser.new_context(viewport={"width": 1200, "height": 800})
         page = context.new_page()
-        errors = []
+        errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(f"http://127.0.0.1:{port}/?token={TOKEN}")
         page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        yield page, errors
+    finally:
+        if context is not None:
+            context.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_page_in_chromium(browser, tmp_path):  # noqa: F811
+    """The real server on 127.0.0.1: click to add, drag, undo, save; figures = hp.coverage."""
+    path = _lattice(tmp_path)
+    session = load_session(path, out_dir=tmp_path / "plan", progress=False)
+    with _page(browser, session) as (page, errors):
         first = page.inner_text("#coverage-pct")
         assert page.inner_text("#coverage-label") == "步行3分钟覆盖率"  # the scenario's minutes
         assert page.inner_text("#built-label") == "已建成站点覆盖"
@@ -531,11 +550,45 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
         row = got.set_index("station_id").loc[added]
         assert row.geometry.x == pytest.approx(before.lon, abs=1e-7)
         assert errors == []
-    finally:
-        if context is not None:
-            context.close()
-        server.should_exit = True
-        thread.join(timeout=10)
+
+
+def test_a_station_clicked_off_the_streets_is_named_on_the_page(browser, tmp_path):  # noqa: F811
+    """Probe 14Q: a station clicked beyond the snapping distance was counted without a word
+    on the page (only the server's log said so): the page says how far it is, the counts
+    line how many cover nothing, and its pin is marked."""
+    import re
+
+    import pyproj
+
+    scenario = _lattice(tmp_path)
+    text = scenario.read_text("utf-8")
+    scenario.write_text(text.replace('crs = "wgs84"\n', 'crs = "wgs84"\nmax_dist_m = 30\n'))
+    session = load_session(scenario, out_dir=tmp_path / "plan", progress=False)
+    to_wgs84 = pyproj.Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+    off = to_wgs84.transform(X0 + 350, Y0 + 350)  # amid four streets, 50 m from each
+    with _page(browser, session) as (page, errors):
+        assert page.locator(".hp-st.off").count() == 0
+        # the map's pixels from the two stations' pins (Web Mercator: linear over 1 km)
+        pins = {}
+        for sid in ("S0", "S1"):
+            b = page.locator(f"[data-station='{sid}']").bounding_box()
+            st = session.plan.stations[sid]
+            pins[sid] = (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, st.lon, st.lat)
+        (x0, y0, lon0, lat0), (x1, y1, lon1, lat1) = pins["S0"], pins["S1"]
+        x = x0 + (off[0] - lon0) * (x1 - x0) / (lon1 - lon0)
+        y = y0 + (off[1] - lat0) * (y1 - y0) / (lat1 - lat0)
+        page.mouse.click(x, y)
+        page.wait_for_function("() => document.querySelectorAll('.hp-st').length === 3")
+        page.wait_for_function("() => document.querySelectorAll('.hp-st.off').length === 1")
+        msg = page.inner_text("#message")
+        m = re.fullmatch(
+            r"站点(NEW\S*)离最近的可步行道路(\d+)米（超过30米）：步行覆盖不到任何需求", msg
+        )
+        assert m, msg
+        assert 45 <= int(m.group(2)) <= 55 and m.group(1) in session.plan.stations
+        assert "（1个离可步行道路超过30米，不覆盖任何需求）" in page.inner_text("#counts")
+        assert session.plan.figures()["stations_on_network"] == 2
+        assert errors == []
 
 
 def test_a_failed_save_changes_nothing_and_the_next_save_works(served, monkeypatch):

@@ -46,6 +46,8 @@ class StationReach:
         The network nodes reached and their times (for the selected station's isochrones).
     on_network
         Whether the station is within the snapping distance of a street.
+    street_m
+        Its distance to the nearest walkable street, metres.
 
     """
 
@@ -54,6 +56,7 @@ class StationReach:
     nodes: IntArray
     node_time_s: FloatArray
     on_network: bool = True
+    street_m: float = 0.0
 
 
 def _by_node(node_of: IntArray, n: int) -> tuple[IntArray, IntArray]:
@@ -132,16 +135,19 @@ class DemandReach:
 
         """
         empty = np.zeros(0, np.int64)
+        street_m = float(anchor.dist_m[0])
         if not bool(anchor.within[0]):
-            return StationReach(empty, empty, empty, np.zeros(0), on_network=False)
+            return StationReach(
+                empty, empty, empty, np.zeros(0), on_network=False, street_m=street_m
+            )
         circle = np.sort(
             np.asarray(self.demand_tree.query_ball_point(xy, r=self.circle_m), dtype=np.int64)
         )
         if not anchor.access_s[0] < self.limit_s:
-            return StationReach(empty, circle, empty, np.zeros(0))
+            return StationReach(empty, circle, empty, np.zeros(0), street_m=street_m)
         nodes, times = self._search(anchor)
         walk = self._demand_within(anchor, nodes, times)
-        return StationReach(walk, circle, nodes, times)
+        return StationReach(walk, circle, nodes, times, street_m=street_m)
 
     def _search(self, a: Anchors) -> tuple[IntArray, FloatArray]:
         """Nodes reached within the limit and their times (one-source bounded Dijkstra)."""

@@ -358,6 +358,7 @@ class PlanState:
             "stations": len(self.stations),
             "stations_open": len(on),
             "stations_on_network": sum(1 for s in on if self.station_reach(s).on_network),
+            "max_dist_m": self.max_dist_m,
             "demand_total": round(total, 3),
             "demand_covered": round(cov, 3),
             "coverage_pct": _pct(cov, total),
@@ -397,13 +398,19 @@ class PlanState:
         with self.lock:
             return {
                 "version": self.version,
-                "stations": [s.as_dict() for s in self.stations.values()],
+                "stations": [self._station_json(s) for s in self.stations.values()],
                 "figures": self.figures(),
                 "districts": self.by_district(),
                 "covered": self.covered_bits(),
                 "can_undo": bool(self.undo_stack),
                 "can_redo": bool(self.redo_stack),
             }
+
+    def _station_json(self, st: PlanStation) -> dict[str, Any]:
+        """A station for the page, with its distance to the streets when beyond snapping."""
+        r = self.station_reach(st)
+        off = None if r.on_network else round(r.street_m)
+        return {**st.as_dict(), "off_network_m": off}
 
     def frame(self, *, open_only: bool = False) -> Any:
         """The stations as a GeoDataFrame (WGS-84; ``station_id``, ``name``, ``status``)."""

@@ -7,7 +7,8 @@
       optimise: "优化选址", nsites: "新增站点数", run: "运行", accept: "采纳所选点位", districts: "各区县覆盖",
       district: "区县", demand: "需求", stations: "站点", saved: "已保存：", exported: "已导出：", running: "运行中…",
       failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", closed: "已退出",
-      candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求" },
+      candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求",
+      offnet: "（{n}个离可步行道路超过{d}米，不覆盖任何需求）", offone: "站点{id}离最近的可步行道路{m}米（超过{d}米）：步行覆盖不到任何需求" },
     en: { coverage: "covered within a {m}-min walk", built: "by built stations",
       nostatus: "no station has a status: all counted as built", none: "no status",
       withnone: " (and {n} without a status, counted as built)", circles: "straight-line circles",
@@ -16,7 +17,9 @@
       accept: "Accept checked sites", districts: "Coverage by district", district: "District", demand: "Demand",
       stations: "stations", saved: "Saved: ", exported: "Exported: ", running: "running…", failed: "failed: ",
       done: "done, coverage could reach ", existing: "existing", building: "under construction", proposed: "proposed",
-      closed: "closed", candidate: "candidate", covered: "covered demand", uncovered: "uncovered demand" }
+      closed: "closed", candidate: "candidate", covered: "covered demand", uncovered: "uncovered demand",
+      offnet: " ({n} more than {d} m from any walkable street: they cover nothing)",
+      offone: "Station {id} is {m} m from the nearest walkable street (more than {d} m): it covers no demand on foot" }
   };
   var params = new URLSearchParams(location.search);
   var token = params.get("token") || "";
@@ -56,7 +59,9 @@
     $("built-label").textContent = !f.status_given ? t.nostatus
       : f.stations_without_status ? t.built + t.withnone.replace("{n}", f.stations_without_status) : t.built;
     $("circles-pct").textContent = fmt(f.euclidean_coverage_pct);
-    $("counts").textContent = f.stations_open + " / " + f.stations + " " + t.stations;
+    var off = f.stations_open - f.stations_on_network;
+    $("counts").textContent = f.stations_open + " / " + f.stations + " " + t.stations +
+      (off > 0 ? t.offnet.replace("{n}", off).replace("{d}", f.max_dist_m) : "");
     $("undo").disabled = !s.can_undo; $("redo").disabled = !s.can_redo;
     var isCov = bits(s.covered);
     for (var i = 0; i < demandMarks.length; i++) {
@@ -83,18 +88,29 @@
   }
 
   function icon(st) {
-    return L_.divIcon({ className: "", html: '<div class="hp-st ' + (st.status || "nostatus") + (st.id === selected ? " sel" : "") + '"></div>',
-      iconSize: [14, 14], iconAnchor: [7, 7] });
+    var off = st.off_network_m !== null && st.off_network_m !== undefined;
+    return L_.divIcon({ className: "", html: '<div class="hp-st ' + (st.status || "nostatus") + (off ? " off" : "") +
+      (st.id === selected ? " sel" : "") + '"></div>', iconSize: [14, 14], iconAnchor: [7, 7] });
+  }
+  function offText(st) {  /* the station's distance to the streets when it covers nothing */
+    return t.offone.replace("{id}", st.id).replace("{m}", st.off_network_m).replace("{d}", state.figures.max_dist_m);
+  }
+  function sayIfOff(id) {
+    var st = state.stations.filter(function (x) { return x.id === id; })[0];
+    if (st && st.off_network_m !== null && st.off_network_m !== undefined) { say(offText(st)); }
   }
   function drawStations() {
     stationLayer.clearLayers(); markers = {};
     state.stations.forEach(function (st) {
-      var m = L_.marker([st.lat, st.lon], { icon: icon(st), draggable: true, title: st.name, keyboard: false });
+      var off = st.off_network_m !== null && st.off_network_m !== undefined;
+      var m = L_.marker([st.lat, st.lon], { icon: icon(st), draggable: true, title: off ? st.name + " – " + offText(st) : st.name,
+        keyboard: false });
       m.on("click", function (e) { L_.DomEvent.stopPropagation(e); select(st.id); });
       m.on("dragend", function () {
         var p = m.getLatLng();
         api("PATCH", "/api/station?id=" + encodeURIComponent(st.id), { lon: p.lng, lat: p.lat })
-          .then(function (s) { render(s); if (selected === st.id) { loadIso(st.id); } }).catch(function (e) { fail(e); render(state); });
+          .then(function (s) { render(s); sayIfOff(st.id); if (selected === st.id) { loadIso(st.id); } })
+          .catch(function (e) { fail(e); render(state); });
       });
       m.addTo(stationLayer); markers[st.id] = m;
       m.getElement && m.getElement() && m.getElement().setAttribute("data-station", st.id);
@@ -141,7 +157,7 @@
     map.on("click", function (e) {
       if (!$("add-mode").checked) { return; }
       api("POST", "/api/stations", { lon: e.latlng.lng, lat: e.latlng.lat, status: "proposed" })
-        .then(function (s) { selected = s.station.id; render(s); loadIso(selected); }).catch(fail);
+        .then(function (s) { selected = s.station.id; render(s); sayIfOff(selected); loadIso(selected); }).catch(fail);
     });
     $("undo").onclick = function () { api("POST", "/api/undo").then(render).catch(fail); };
     $("redo").onclick = function () { api("POST", "/api/redo").then(render).catch(fail); };
