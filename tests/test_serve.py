@@ -266,6 +266,7 @@ def test_optimiser_job_and_accept(served):
         j = c.get(f"/api/optimize/{j['id']}", headers=H).json()
     assert j["state"] == "done", j
     assert 1 <= len(j["sites"]) <= 2 and j["messages"]
+    assert j["plan_changed"] is False and j["plan_version"] == session.plan.version
     r = c.post(f"/api/optimize/{j['id']}/accept", headers=H, json={"site_ids": ["nope"]})
     assert r.status_code == 404
     r = c.post(
@@ -273,6 +274,8 @@ def test_optimiser_job_and_accept(served):
     )
     assert r.status_code == 200 and len(r.json()["added"]) == 1
     assert len(session.plan.stations) == 3
+    # its "could reach" figure was for the plan it started from: the poll says it changed
+    assert c.get(f"/api/optimize/{j['id']}", headers=H).json()["plan_changed"] is True
     again = {"site_ids": [j["sites"][0]["id"]]}  # a second click adds nothing
     r = c.post(f"/api/optimize/{j['id']}/accept", headers=H, json=again)
     assert r.status_code == 409 and "in the plan already" in r.text
@@ -549,6 +552,36 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
         assert sorted(got["station_id"]) == sorted(session.plan.stations)
         row = got.set_index("station_id").loc[added]
         assert row.geometry.x == pytest.approx(before.lon, abs=1e-7)
+        assert errors == []
+
+
+def test_stale_figures_and_tabs_are_put_right_on_the_page(browser, tmp_path):  # noqa: F811
+    """Probe 14Q: the optimiser's "could reach" figure stayed as if the plan had not been
+    edited since the run started; a tab whose station another tab deleted kept showing it
+    after a request about it failed."""
+    session = load_session(_lattice(tmp_path), out_dir=tmp_path / "plan", progress=False)
+    with _page(browser, session) as (page, errors):
+        page.fill("#opt-n", "1")
+        page.click("#opt-run")
+        page.wait_for_function("() => document.getElementById('opt-accept').hidden === false")
+        assert "完成，覆盖率可达" in page.inner_text("#opt-progress")
+        assert "已改动" not in page.inner_text("#opt-progress")
+        page.click("[data-station='S1']")
+        page.select_option("#sel-status", "closed")  # the plan changes after the run
+        page.wait_for_function(
+            "() => document.getElementById('opt-progress').textContent.includes('已改动')"
+        )
+        other = page.context.new_page()  # a second tab deletes S0
+        other.goto(page.url)
+        other.wait_for_selector("body[data-ready='1']", timeout=15000)
+        other.click("[data-station='S0']")
+        other.click("#sel-delete")
+        other.wait_for_function("() => !document.querySelector(\"[data-station='S0']\")")
+        assert "S0" not in session.plan.stations
+        # the first tab still shows it: selecting it asks for its isochrones, which fails
+        page.click("[data-station='S0']")
+        page.wait_for_function("() => !document.querySelector(\"[data-station='S0']\")")
+        assert page.inner_text("#message")  # the failure is said, and the plan shown again
         assert errors == []
 
 

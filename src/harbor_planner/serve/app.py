@@ -343,7 +343,10 @@ def _other_routes(app: FastAPI, session: Session) -> None:
     def job(job_id: str) -> dict[str, Any]:
         if job_id not in session.jobs:
             raise KeyError(job_id)
-        return session.jobs[job_id].as_dict()
+        found = session.jobs[job_id]
+        with plan.lock:  # its figure is that of the plan it started from
+            changed = found.plan_version not in (-1, plan.version)
+        return {**found.as_dict(), "plan_changed": changed}
 
     @app.post("/api/optimize/{job_id}/accept")
     def accept(job_id: str, body: AcceptBody) -> dict[str, Any]:

@@ -44,6 +44,8 @@ class OptimizeJob:
     sites: list[dict[str, Any]] = field(default_factory=list)
     coverage_pct_after: float | None = None
     error: str | None = None
+    #: The plan's version the sites were chosen for (its figure holds for that plan only).
+    plan_version: int = -1
 
     def as_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -59,6 +61,7 @@ class OptimizeJob:
             ),
             "sites": self.sites,
             "coverage_pct_after": self.coverage_pct_after,
+            "plan_version": self.plan_version,
             "error": self.error,
         }
 
@@ -127,6 +130,7 @@ class Session:
             scenario = self._optimize_scenario(job.n_sites, job.solver)
             with self.plan.lock:
                 stations = self.plan.frame(open_only=True)
+                job.plan_version = self.plan.version
             sp = plan(scenario, self.network, stations, self.demand, self.districts,
                       progress=False, area=self.study_area)  # fmt: skip
             wgs = sp.sites.to_crs("EPSG:4326")

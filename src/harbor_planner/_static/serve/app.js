@@ -8,6 +8,7 @@
       district: "区县", demand: "需求", stations: "站点", saved: "已保存：", exported: "已导出：", running: "运行中…",
       failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", closed: "已退出",
       candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求",
+      stale: "（按运行开始时的站点计算；站点已改动，请重新运行）",
       offnet: "（{n}个离可步行道路超过{d}米，不覆盖任何需求）", offone: "站点{id}离最近的可步行道路{m}米（超过{d}米）：步行覆盖不到任何需求" },
     en: { coverage: "covered within a {m}-min walk", built: "by built stations",
       nostatus: "no station has a status: all counted as built", none: "no status",
@@ -18,6 +19,7 @@
       stations: "stations", saved: "Saved: ", exported: "Exported: ", running: "running…", failed: "failed: ",
       done: "done, coverage could reach ", existing: "existing", building: "under construction", proposed: "proposed",
       closed: "closed", candidate: "candidate", covered: "covered demand", uncovered: "uncovered demand",
+      stale: " (for the stations when the run started; they have changed since: run it again)",
       offnet: " ({n} more than {d} m from any walkable street: they cover nothing)",
       offone: "Station {id} is {m} m from the nearest walkable street (more than {d} m): it covers no demand on foot" }
   };
@@ -39,7 +41,10 @@
     });
   }
   function say(text, ok) { var m = $("message"); m.textContent = text; m.className = ok ? "ok" : ""; }
-  function fail(e) { say(String(e.message || e)); }
+  function fail(e) {  /* and show the server's plan: another tab may have changed it */
+    say(String(e.message || e));
+    if (state) { api("GET", "/api/state").then(function (s) { render(s); }).catch(function () {}); }
+  }
   function fmt(x) { return x === null || x === undefined ? "–" : x.toFixed(2); }
   function bits(b64) {
     var raw = atob(b64), out = new Uint8Array(raw.length);
@@ -84,6 +89,7 @@
         return { color: "#555", weight: 1, fillColor: pctColor(p === undefined ? null : p), fillOpacity: 0.15 };
       });
     }
+    if (job && job.state === "done") { $("opt-progress").textContent = optText(job); }
     drawStations();
   }
 
@@ -135,11 +141,15 @@
   function poll() {
     api("GET", "/api/optimize/" + job.id).then(function (j) {
       job = j;
-      $("opt-progress").textContent = j.state === "running" ? t.running + " " + j.elapsed_s + " s " + (j.messages.slice(-1)[0] || "")
-        : j.state === "failed" ? t.failed + j.error : t.done + fmt(j.coverage_pct_after) + " %";
+      $("opt-progress").textContent = optText(j);
       if (j.state === "running") { setTimeout(poll, 500); return; }
       showSites(j.sites || []);
     }).catch(fail);
+  }
+  function optText(j) {  /* the run's figure holds for the stations it started from */
+    var stale = j.plan_changed || (state && j.plan_version >= 0 && state.version !== j.plan_version);
+    return j.state === "running" ? t.running + " " + j.elapsed_s + " s " + (j.messages.slice(-1)[0] || "")
+      : j.state === "failed" ? t.failed + j.error : t.done + fmt(j.coverage_pct_after) + " %" + (stale ? t.stale : "");
   }
   function showSites(sites) {
     var box = $("opt-sites"); box.textContent = ""; siteLayer.clearLayers();
@@ -172,7 +182,9 @@
     $("opt-run").onclick = runOptimise;
     $("opt-accept").onclick = function () {
       var ids = Array.prototype.map.call(document.querySelectorAll("#opt-sites input:checked"), function (c) { return c.value; });
-      api("POST", "/api/optimize/" + job.id + "/accept", { site_ids: ids }).then(function (s) { showSites([]); render(s); }).catch(fail);
+      api("POST", "/api/optimize/" + job.id + "/accept", { site_ids: ids }).then(function (s) {
+        showSites([]); job = null; $("opt-progress").textContent = ""; render(s);
+      }).catch(fail);
     };
   }
 
