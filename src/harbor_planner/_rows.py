@@ -27,23 +27,11 @@ __all__ = ["group_rows", "rows_to_csc"]
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
-def _count(local, ids, ioff, block, start, count, bounds, n_cols):  # pragma: no cover - compiled
-    counts = np.zeros((len(bounds) - 1, n_cols), dtype=np.int64)
-    for t in numba.prange(len(bounds) - 1):  # each chunk of rows its own counts
-        for p in range(bounds[t], bounds[t + 1]):
-            b = block[p]
-            if b < 0:
-                continue
-            base = ioff[b]
-            for j in range(start[p], start[p] + count[p]):
-                counts[t, ids[base + local[j]]] += 1
-    return counts
-
-
-@numba.njit(cache=True, nogil=True, parallel=True)
-def _place(local, ids, ioff, block, start, count, bounds, nxt, out):  # pragma: no cover
-    for t in numba.prange(len(bounds) - 1):  # chunk t writes after the rows of chunks < t
-        here = nxt[t]
+def _walk(local, ids, ioff, block, start, count, bounds, at, out):  # pragma: no cover
+    # chunk t of rows: counts its columns into at[t] (out empty), or writes its rows at at[t]
+    place = len(out) > 0
+    for t in numba.prange(len(bounds) - 1):
+        here = at[t]
         for p in range(bounds[t], bounds[t + 1]):
             b = block[p]
             if b < 0:
@@ -51,7 +39,8 @@ def _place(local, ids, ioff, block, start, count, bounds, nxt, out):  # pragma: 
             base = ioff[b]
             for j in range(start[p], start[p] + count[p]):
                 s = ids[base + local[j]]
-                out[here[s]] = p
+                if place:
+                    out[here[s]] = p
                 here[s] += 1
 
 
@@ -185,13 +174,15 @@ def rows_to_csc(
     chunks = max(1, min(numba.get_num_threads() if chunks is None else int(chunks), n_rows))
     bounds = np.searchsorted(np.cumsum(count), np.linspace(0, loff[-1], chunks + 1)[1:-1])
     bounds = np.concatenate([[0], bounds, [n_rows]]).astype(np.int64)
-    counts = _count(flat, ids, ioff, block, start, count, bounds, n_cols)
+    counts = np.zeros((len(bounds) - 1, n_cols), dtype=np.int64)
+    _walk(flat, ids, ioff, block, start, count, bounds, counts, np.zeros(0, np.int32))
     indptr = np.zeros(n_cols + 1, dtype=np.int64)
     np.cumsum(counts.sum(axis=0), out=indptr[1:])
-    nxt = np.cumsum(counts, axis=0) - counts + indptr[:-1]  # where each chunk starts a column
+    at = np.cumsum(counts, axis=0) - counts + indptr[:-1]  # where each chunk starts a column
     del counts
     nnz = int(indptr[-1])
     idx_t = np.int32 if max(nnz, n_rows, n_cols) < np.iinfo(np.int32).max else np.int64
     indices = np.empty(nnz, dtype=idx_t)
-    _place(flat, ids, ioff, block, start, count, bounds, nxt, indices)
+    if nnz:
+        _walk(flat, ids, ioff, block, start, count, bounds, at, indices)
     return canonical_csc(indices, indptr, n_rows=n_rows, n_cols=n_cols)
