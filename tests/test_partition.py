@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import socket
@@ -142,6 +143,14 @@ def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path, scale)
         seen.append(np.flatnonzero(part == i))
     seen = np.concatenate(seen)
     assert len(seen) == len(np.unique(seen)) == int(points.within.sum())
+    # a worker reading the file after it changed (a retry on a fresh worker) refuses it
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.pipeline import part_work
+
+    stale = dataclasses.replace(task, network_stamp=(1, path.stat().st_size))
+    part_work._NETWORKS.clear()
+    with pytest.raises(InputDataError, match="network file changed while the run used it"):
+        run_part(stale)
     got = np.concatenate(got_d) * len(sources) + np.concatenate(got_s)
     assert len(np.unique(got)) == len(got)  # no pair twice (each point in one part)
     np.testing.assert_array_equal(np.sort(got), np.unique(want_d * len(sources) + want_s))

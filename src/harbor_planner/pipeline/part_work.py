@@ -199,13 +199,21 @@ def _network(path: str, walk_model: WalkModel, stamp: tuple[int, int] | None = N
     """The compiled network of ``path`` under ``walk_model`` (kept for the worker's next parts).
 
     ``stamp``: the file's when the client wrote or checked it (its values are not checked
-    again while it has it).
+    again while it has it; a file with another stamp is refused: the client's network is not
+    that file's any more).
     """
+    from harbor_planner.errors import InputDataError
     from harbor_planner.network import load_network
+    from harbor_planner.network.compiled import file_stamp
 
     key = (path, repr(walk_model))
     if key not in _NETWORKS:
         base = next((v for (p, _), v in _NETWORKS.items() if p == path), None)
+        if base is None and stamp is not None and file_stamp(path) != tuple(stamp):
+            raise InputDataError(  # another network than the client's: figures would differ
+                "the network file changed while the run used it; run the study again",
+                path=path,
+            )
         net = load_network(path, checked_as=stamp) if base is None else base
         _NETWORKS.clear()
         _NETWORKS[(path, repr(net.walk_model))] = net
