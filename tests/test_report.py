@@ -134,6 +134,27 @@ def test_a_cover_plans_report_names_its_target(cov):
     assert "目标覆盖率" not in report_html(coverage=cov, selection=select_sites(cm, n_add=1))
 
 
+def test_settings_tables_word_the_model_the_figures_rest_on(cov):
+    """Probe 15T: a scenario without walk_model but with a DEM is timed hilly (the summary
+    says so), yet its settings table said "stairs (no slopes)" without the DEM and speed;
+    a cover-mode plan's table showed the unused optimize.add as 新增站点数."""
+    from harbor_planner.outputs.wording import parameter_rows
+
+    params = {"network": {"source": "walk.osm", "dem": "/d/dem.tif"}, "coverage": {"minutes": 15}}
+    summary = {"walk_model": "hilly", "walk_dem": True, "walk_speed_kmh": 4.5}
+    rows = dict(parameter_rows(params, "zh", summary=summary))
+    assert rows["步行模型"] == "含台阶、坡道、扶梯（地形高程）"
+    assert rows["高程数据 (DEM)"] == "dem.tif" and rows["步行速度"] == "4.5 公里/小时"
+    flat = dict(parameter_rows(params, "en", summary={**summary, "walk_model": "stairs",
+                                                       "walk_dem": False}))  # fmt: skip
+    assert "Elevation (DEM)" not in flat and "no slopes" in flat["Walk model"]
+    cover = {"optimize": {"mode": "cover", "target_pct": 90, "add": 20, "solver": "greedy"}}
+    rows = dict(parameter_rows(cover, "zh"))
+    assert "新增站点数" not in rows and rows["目标覆盖率"] == "90 %"
+    rows = dict(parameter_rows({"optimize": {"add": 20, "target_pct": 90}}, "zh"))
+    assert rows["新增站点数"] == "20" and "目标覆盖率" not in rows
+
+
 def test_html_in_english_and_partial_inputs(cov, selection):
     en = report_html(coverage=cov, lang="en", title=f"Yuzhong {XSS}")
     assert "Coverage along the network" in en and "straight-line circles" in en
@@ -211,6 +232,13 @@ def test_xlsx_sheets_numbers_and_chinese_headers(tmp_path, cov, selection, sites
     srows = list(wb["新增站点"].iter_rows(min_row=2, values_only=True))
     assert [r[sh.index("排序")] for r in srows] == [1, 2]
     assert [r[sh.index("新增覆盖需求")] for r in srows] == [11.0, 10.0]
+    # every coordinate shown to 7 decimals: GCJ-02 ones were shown to 2 (about 1 km, probe 15T)
+    sheet = wb["新增站点"]
+    for col, name in enumerate(sh, start=1):
+        if "经度" in name or "纬度" in name:
+            cells = [sheet.cell(row=r, column=col) for r in range(2, sheet.max_row + 1)]
+            assert {c.number_format for c in cells} == {"0.0000000"}, name
+    assert sum("GCJ-02" in name for name in sh) == 2
     ch = [c.value for c in wb["覆盖曲线"][1]]
     crows = list(wb["覆盖曲线"].iter_rows(min_row=2, values_only=True))
     assert [r[ch.index("覆盖率(%)")] for r in crows] == pytest.approx([11 / 21 * 100, 100.0])

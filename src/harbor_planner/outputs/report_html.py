@@ -396,9 +396,11 @@ def _curve_block(sel: Any, lab: dict[str, str]) -> str:
     return f"<figure>{svg}</figure>"
 
 
-def _parameters_block(parameters: Mapping[str, Any], lab: dict[str, str]) -> str:
+def _parameters_block(
+    parameters: Mapping[str, Any], lab: dict[str, str], summary: Mapping[str, Any] | None
+) -> str:
     """The settings that matter, in words (:func:`.wording.parameter_rows`)."""
-    rows = parameter_rows(parameters, lab["lang"])
+    rows = parameter_rows(parameters, lab["lang"], summary=summary)
     return _table(
         [lab["parameter"], lab["value"]],
         ([(esc(k), False), (esc(v), False)] for k, v in rows),
@@ -530,7 +532,8 @@ def report_html(
     if parameters:
         body.append(
             f'<section id="parameters"><h2>{esc(lab["parameters"])}</h2>'
-            f"{_parameters_block(parameters, lab)}</section>"
+            f"{_parameters_block(parameters, lab, getattr(coverage, 'summary', None))}"
+            "</section>"
         )
     if info:
         body.append(

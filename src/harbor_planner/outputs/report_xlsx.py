@@ -74,8 +74,8 @@ def _add_sheet(
 
 
 _XLSX_FORMATS = {
-    "lon": "0.0000000",
-    "lat": "0.0000000",
+    # every coordinate to 7 decimals (about 1 cm): a planner copies the shown text into a map
+    **dict.fromkeys(("lon", "lat", "lon_gcj02", "lat_gcj02", "lon_orig", "lat_orig"), "0.0000000"),
     "coverage_pct": "0.00",
     "euclidean_coverage_pct": "0.00",
     "double_coverage_pct": "0.00",
@@ -260,7 +260,8 @@ def write_report_xlsx(
     if selection is not None and selection.curve is not None:
         _add_sheet(wb, name["curve"], selection.curve, chinese=zh, formats=_XLSX_FORMATS)
     if parameters:
-        rows = parameter_rows(report_parameters(parameters), "zh" if zh else "en")
+        rows = parameter_rows(report_parameters(parameters), "zh" if zh else "en",
+                              summary=getattr(coverage, "summary", None))  # fmt: skip
         frame = pd.DataFrame([(k, xlsx_value(v)) for k, v in rows], columns=["parameter", "value"])
         _add_sheet(wb, name["parameters"], frame, chinese=zh)
     path = save_workbook(wb, path)

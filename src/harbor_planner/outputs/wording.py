@@ -448,8 +448,14 @@ def _optimize_rows(o: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [
         ("candidates", _candidates_text(o, lang)),
         ("mode", value_text(o.get("mode"), lang)),
-        ("add", o.get("add")),
-        ("target", None if o.get("target_pct") is None else f"{_num(o['target_pct'])} %"),
+        # the key of the other mode is unused (a scenario switched by --set keeps it)
+        ("add", o.get("add") if o.get("mode") != "cover" else None),
+        (
+            "target",
+            None
+            if o.get("target_pct") is None or o.get("mode") != "cover"
+            else f"{_num(o['target_pct'])} %",
+        ),
         ("solver", value_text(o.get("solver"), lang)),
     ]
     if o.get("solver") == "exact" and o.get("time_limit_s") is not None:
@@ -528,7 +534,9 @@ def _centres_row(p: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
     return [("centres", text)]
 
 
-def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
+def parameter_rows(
+    parameters: Mapping[str, Any], lang: str, *, summary: Mapping[str, Any] | None = None
+) -> list[tuple[str, str]]:
     """The settings that matter as ``(label, text)`` rows: no JSON, unset ones left out.
 
     Parameters
@@ -537,6 +545,9 @@ def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, 
         ``Scenario.to_dict()`` (secrets already redacted).
     lang
         ``"zh"`` or ``"en"``.
+    summary
+        The coverage summary: the walk model, speed and elevation the figures rest on are
+        its own (a scenario without ``walk_model`` is timed ``hilly`` when it has a DEM).
 
     Returns
     -------
@@ -547,16 +558,18 @@ def parameter_rows(parameters: Mapping[str, Any], lang: str) -> list[tuple[str, 
     w = _words(lang)
     net, st = _section(p, "network"), _section(p, "stations")
     cov, out = _section(p, "coverage"), _section(p, "output")
-    dem = net.get("dem")
+    dem, eff = net.get("dem"), summary or {}
+    model = eff.get("walk_model") or net.get("walk_model")
+    used_dem = bool(eff["walk_dem"]) if "walk_dem" in eff else bool(dem) and model == "hilly"
+    speed = eff.get("walk_speed_kmh", net.get("walk_speed_kmh"))
     rows: list[tuple[str, Any]] = [
         ("title", p.get("title") or None),
         ("network", _file_name(net["source"]) if net.get("source") else None),
-        ("walk_model", walk_model_text(net.get("walk_model"), lang, dem=bool(dem))),
+        ("walk_model", walk_model_text(model, lang, dem=used_dem)),
         ("walk_direction", walk_direction_text(net["walk_direction"], lang)
          if net.get("walk_direction") else None),
-        ("dem", _file_name(dem) if dem and net.get("walk_model") == "hilly" else None),
-        ("speed", None if net.get("walk_speed_kmh") is None
-         else f"{_num(net['walk_speed_kmh'])} {w['kmh']}"),
+        ("dem", _file_name(dem) if dem and used_dem else None),
+        ("speed", None if speed is None else f"{_num(speed)} {w['kmh']}"),
         ("minutes", None if cov.get("minutes") is None
          else f"{_num(cov['minutes'])} {w['minutes']}"),
         ("stations", _file_name(st["file"]) if st.get("file") else None),
