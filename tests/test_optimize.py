@@ -436,6 +436,17 @@ def test_backup_coverage_against_brute_force(seed, k):
     assert exact.curve["double_coverage_pct"].iloc[-1] == pytest.approx(
         100 * weights[c >= 2].sum() / weights.sum()
     )
+    # each site's published gain is the demand it newly covers (probe 15T: it was the
+    # objective's gain, second covers included, printed as new coverage); the objective's
+    # own gains are kept beside it
+    for sel in (exact, greedy):
+        before = sel.covered_before
+        steps = np.diff(sel.curve["covered"].to_numpy(), prepend=before)
+        assert (
+            sel.gains == pytest.approx(steps) and sel.curve["gain"].tolist() == sel.gains.tolist()
+        )
+        assert sel.gains.sum() == pytest.approx(sel.covered_after - before)
+        assert sel.curve["objective_gain"].sum() == pytest.approx(sel.objective)
 
 
 def test_backup_coverage_prefers_a_second_cover():

@@ -66,7 +66,8 @@ class SiteSelection:
     site_ids
         Their ids.
     gains
-        Demand weight each newly covers, in rank order.
+        Demand weight each newly covers, in rank order (with ``min_cover`` 2 the objective's
+        gains, which count second covers too, are the curve's ``objective_gain``).
     stage
         Stage label of each site (``""`` without stages).
     covered_before, covered_after, total
@@ -553,12 +554,17 @@ def _selection(
     ids = cm.candidate_ids[np.asarray(chosen, dtype=np.int64)]
     single, double = coverage_steps(cm, np.asarray(chosen, dtype=np.int64))
     double_before = float(cm.weights[cm.existing_count >= 2].sum())
+    extra = {}
+    if min_cover >= 2:  # the objective counts second covers: the published gain is coverage
+        extra = {"objective_gain": gains}
+        gains = np.diff(single, prepend=before).tolist()
     curve = pd.DataFrame(
         {
             "rank": np.arange(1, len(chosen) + 1),
             "site_id": ids,
             "stage": labels,
             "gain": gains,
+            **extra,
             "covered": single,
             "coverage_pct": 100.0 * single / total,
             "double_covered": double,

@@ -253,6 +253,7 @@ HEADER_ZH: dict[str, str] = {
     "lat": "纬度(WGS-84)",
     "rank": "排序",
     "gain": "新增覆盖需求",
+    "objective_gain": "目标函数增量(含第二重覆盖)",
     "kind": "类型",
     "stage": "阶段",
     "source": "来源",
