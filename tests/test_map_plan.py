@@ -149,3 +149,14 @@ def test_before_and_after_must_match(plan_layers):
             demand_after=plan_layers["demand_after"].iloc[:5],
             basemap="none",
         )
+
+
+def test_popup_figures_round_from_the_published_two_decimals():
+    """Probe 15T: a site's cumulative coverage 76.7487 % is published as 76.75 (curve, report,
+    workbook) but the map's popup rounded the raw value to 76.7; one decimal is taken from
+    the two-decimal figure, halves up, as the report and the tooltips do."""
+    from harbor_planner.outputs.map_specs import html_text
+
+    assert [html_text(v) for v in (76.7487, 89.6499, 94.9501, 1234.56, 3.0, 2.345)] == [
+        "76.8", "89.7", "95.0", "1,234.6", "3.0", "2.35"
+    ]  # fmt: skip

@@ -120,7 +120,9 @@ def html_text(value: Any) -> str | None:
         value = float(value)
         if not math.isfinite(value):
             return None
-        return f"{value:,.1f}" if abs(value) >= 10 or value == round(value) else f"{value:.2f}"
+        if abs(value) >= 10 or value == round(value):  # from the two-decimal figure, halves up
+            return f"{float(pct1(value)):,.1f}"  # (76.7487 -> 76.75 -> 76.8, as the report)
+        return f"{value:.2f}"
     return html.escape(clean_text(str(value)))
 
 
