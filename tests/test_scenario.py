@@ -557,3 +557,32 @@ def test_scenario_messages_name_the_key_and_the_fix(tmp_path, capsys):
         code = main(["-q", "run", str(base), "--out", str(tmp_path / "o"), "--set", override])
         err = capsys.readouterr().err
         assert code == 3 and words in err and "s.toml" in err, (override, err)
+
+
+def test_map_bands_follow_the_walking_limit_unless_given():
+    """Probe 15T: a 12-minute study drew 5/10/15-minute isochrones and a 15-minute service
+    area, 3 minutes wider than the limit behind every figure."""
+    from harbor_planner.scenario import demo_scenario_path, load_scenario
+
+    path = demo_scenario_path()
+    assert load_scenario(path).output.map_bands == [5, 10, 15]
+    twelve = load_scenario(path, overrides=["coverage.minutes=12"])
+    assert twelve.output.map_bands == [5, 10, 12]
+    assert load_scenario(path, overrides=["coverage.minutes=4"]).output.map_bands == [4]
+    given = load_scenario(path, overrides=["coverage.minutes=12", "output.map_bands=[5, 15]"])
+    assert given.output.map_bands == [5, 15]
+
+
+def test_the_cli_draws_the_walking_limits_bands(tmp_path):
+    """``coverage --minutes 12`` without --map-bands: isochrones of 5, 10 and 12 minutes."""
+    from harbor_planner.cli import main
+
+    demo = Path(__file__).resolve().parents[1] / "geodata" / "demo"
+    out = tmp_path / "c12"
+    code = main(["-q", "coverage", "--network", str(demo / "yuzhong_walk.osm.bz2"),
+                 "--stations", str(demo / "stations.csv"), "--crs", "gcj02", "--minutes", "12",
+                 "--no-range", "--spacing", "200", "--basemap", "none",
+                 "--out", str(out)])  # fmt: skip
+    assert code == 0
+    params = json.loads((out / "run.json").read_text("utf-8"))["parameters"]
+    assert params["output"]["map_bands"] == [5, 10, 12]

@@ -384,8 +384,27 @@ OUTPUT_FORMATS: tuple[str, ...] = ("tables", "map", "report", "xlsx", "gpkg")
 BASEMAPS: tuple[str, ...] = ("osm", "amap", "tianditu", "none")
 #: Languages of maps and reports.
 LANGS: tuple[str, ...] = ("zh", "en")
-#: Isochrone bands drawn on maps (minutes).
+#: Isochrone bands drawn on maps (minutes): those below the study's walking limit, then the
+#: limit itself (:func:`map_bands_for`), unless ``output.map_bands`` says otherwise.
 MAP_BANDS_MINUTES: tuple[float, ...] = (5.0, 10.0, 15.0)
+
+
+def map_bands_for(minutes: float) -> list[float]:
+    """The default map bands of a study walking ``minutes``: 12 -> [5, 10, 12], 15 -> [5, 10, 15].
+
+    Parameters
+    ----------
+    minutes
+        The study's walking limit (``coverage.minutes``).
+
+    Returns
+    -------
+    list of float
+
+    """
+    return [b for b in MAP_BANDS_MINUTES if b < minutes] + [float(minutes)]
+
+
 #: Isochrones are left off maps above this many stations.
 MAP_MAX_STATIONS: int = 300
 #: A setting whose name contains one of these words holds a secret (the Tianditu key): it is

@@ -326,9 +326,10 @@ def add_map_band_options(p: argparse.ArgumentParser) -> None:
     bands = minutes_text(settings.MAP_BANDS_MINUTES)
     p.add_argument(
         "--map-bands",
-        default=bands,
+        default=None,
         metavar="LIST",
-        help=f'isochrone bands drawn on map.html (default {bands}; "" for none)',
+        help=f"isochrone bands drawn on map.html (default those of {bands} below the walking "
+        'limit, then the limit: 5,10,12 for 12 min; "" for none)',
     )
     p.add_argument(
         "--map-max-stations",

@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harbor_planner import settings
 from harbor_planner._text import redact_override, redact_secrets
 from harbor_planner.errors import ScenarioError
 from harbor_planner.scenario._check import (
@@ -531,8 +532,13 @@ def _build(
     if not problems.items:
         check_consistency(built, problems)
         output = built.get("output", OutputConfig())
-        if "dir" not in (data.get("output") or {}):  # the default is beside the scenario too
-            built["output"] = dataclasses.replace(output, dir=base_dir / "out")
+        given = data.get("output") or {}
+        if "dir" not in given:  # the default is beside the scenario too
+            output = dataclasses.replace(output, dir=base_dir / "out")
+        if "map_bands" not in given:  # the bands follow the study's walking limit
+            minutes = built["coverage"].minutes if "coverage" in built else settings.MINUTES
+            output = dataclasses.replace(output, map_bands=settings.map_bands_for(minutes))
+        built["output"] = output
     if problems.items:
         problems.raise_all(path)
     return Scenario(
