@@ -580,3 +580,19 @@ def test_ids_made_formula_safe_survive_a_round_trip_through_our_csv(tmp_path):
     again = read_stations(tmp_path / "r.csv", crs="gcj02").stations
     assert again["station_id"].tolist() == ["=A1", "@x"]
     assert again["name"].tolist() == ["+站", "-y"]
+
+
+def test_stations_without_a_status_count_as_built_for_a_status_filter(tmp_path):
+    """Probe 15T: a list without a 状态 column is "counted as built", yet --status existing
+    (and the bundled scenarios' existing+building filter) left none of its stations."""
+    from harbor_planner.stations import select_status
+
+    path = tmp_path / "s.csv"
+    path.write_text("编号,名称,经度,纬度\nA,甲,106.57,29.55\nB,乙,106.58,29.56\n", encoding="utf-8")
+    st = read_stations(path, crs="gcj02").stations
+    assert select_status(st, ["existing", "building"])["station_id"].tolist() == ["A", "B"]
+    assert select_status(st, "existing")["station_id"].tolist() == ["A", "B"]
+    with pytest.raises(InputDataError, match="no stations left"):
+        select_status(st, "proposed")
+    mixed = st.assign(status=["proposed", None])
+    assert select_status(mixed, "existing")["station_id"].tolist() == ["B"]

@@ -34,6 +34,7 @@ def select_status(
     status
         Statuses to keep (see :data:`harbor_planner.settings.STATUS_VALUES`), as a list or
         comma-separated text; ``None`` keeps everything but closed stations and candidates.
+        A station without a status counts as built: ``existing`` keeps it.
     path
         The station file, named in error messages.
 
@@ -64,7 +65,8 @@ def select_status(
                 f"status {', '.join(unknown) or '(empty)'}: unknown; "
                 f"known: {', '.join(STATUS_VALUES)}"
             )
-        keep = have.isin(wanted)
+        # a station without a status counts as built (as in every figure): kept with existing
+        keep = have.fillna("existing").isin(wanted)
     counts = have[keep].fillna("(none)").value_counts()
     log.info(
         "using %d of %d stations (%s)",
