@@ -59,3 +59,31 @@ def test_an_input_is_never_an_output(tmp_path, result):
     with pytest.raises(OutputError):
         write_outputs(out, coverage=result, formats=["report"], sources=[own])
     assert own.read_text("utf-8") == "input"
+
+
+def test_every_percentage_in_the_tables_has_two_decimals(tmp_path, result):
+    """Probe 15T: coverage_curve.csv and stations.csv held raw floats (63.906513429984344)
+    where the README says every table publishes percentages to two decimals."""
+    import numpy as np
+    import pandas as pd
+
+    from harbor_planner.optimize import CoverageMatrix, select_sites
+
+    covers = np.array([[1, 0, 1], [0, 1, 0], [0, 1, 0]], dtype=bool)
+    cm = CoverageMatrix.from_arrays(covers, [10, 5, 6], candidate_ids=["a", "b", "c"])
+    sel = select_sites(cm, n_add=2)
+    assert sel.curve["coverage_pct"].iloc[0] != round(sel.curve["coverage_pct"].iloc[0], 2)
+    import geopandas as gpd
+    import shapely
+
+    where = shapely.points([[106.5, 29.5]] * 3)
+    cands = gpd.GeoDataFrame({"site_id": ["a", "b", "c"]}, geometry=where, crs="EPSG:4326")
+    out = tmp_path / "out"
+    write_outputs(out, coverage=result, selection=sel, candidates=cands, formats=["tables"])
+    for name in ("coverage_curve.csv", "stations.csv", "by_district.csv"):
+        table = pd.read_csv(out / name)
+        pcts = [c for c in table.columns if c.endswith("_pct")]
+        assert pcts, name
+        for c in pcts:
+            v = table[c].dropna().to_numpy(float)
+            assert np.array_equal(v, np.round(v, 2)), (name, c)

@@ -38,6 +38,7 @@ __all__ = [
     "is_secret_name",
     "one_line",
     "pct1",
+    "published_pcts",
     "redact_argv",
     "redact_override",
     "redact_secrets",
@@ -410,6 +411,28 @@ def counted(n: int, noun: str, plural: str | None = None) -> str:
     if n == 1:
         return f"1 {noun}"
     return f"{n:,} {plural if plural is not None else noun + 's'}"
+
+
+def published_pcts(frame: Any) -> Any:
+    """``frame`` with its percentage columns (``*_pct``) to two decimals, as published.
+
+    summary.json, ``by_district.csv`` and the workbook give percentages to two decimals; the
+    other tables (``coverage_curve.csv``, ``stations.csv``) held the raw floats.
+
+    Parameters
+    ----------
+    frame
+        A (Geo)DataFrame.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy, or ``frame`` itself when it has no percentage column.
+
+    """
+    cols = [c for c in frame.columns if isinstance(c, str) and c.endswith("_pct")]
+    num = [c for c in cols if frame[c].dtype.kind == "f"]
+    return frame.round(dict.fromkeys(num, 2)) if num else frame
 
 
 def pct1(value: float) -> str:

@@ -32,7 +32,7 @@ from scipy.spatial import cKDTree
 from harbor_planner._arrays import along_s, first_holder
 from harbor_planner._io import atomic_path, jsonable
 from harbor_planner._stable import without_timings, write_gpkg_layer
-from harbor_planner._text import csv_safe
+from harbor_planner._text import csv_safe, published_pcts
 from harbor_planner._validate import check_minutes
 from harbor_planner.analysis.redundancy import station_pairs, station_redundancy
 from harbor_planner.analysis.scopes import BUILT_SCOPE, demand_scope, scope_figures, station_scopes
@@ -667,7 +667,7 @@ def write_coverage(
         lon=result.stations.geometry.x.round(7), lat=result.stations.geometry.y.round(7)
     )
     with atomic_path(path) as tmp:
-        table = csv_safe(table.sort_values("importance_rank"))
+        table = csv_safe(published_pcts(table.sort_values("importance_rank")))
         table.to_csv(tmp, index=False, encoding="utf-8-sig")
     written.append(path)
     demand = result.demand

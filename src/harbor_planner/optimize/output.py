@@ -12,7 +12,7 @@ import pandas as pd
 
 from harbor_planner._io import atomic_path
 from harbor_planner._stable import without_timings, write_gpkg_layer
-from harbor_planner._text import csv_safe
+from harbor_planner._text import csv_safe, published_pcts
 from harbor_planner.optimize.select import SiteSelection
 
 __all__ = ["selected_sites", "write_selection"]
@@ -93,7 +93,7 @@ def write_selection(
     written.append(path)
     path = out / "coverage_curve.csv"
     with atomic_path(path) as tmp:
-        csv_safe(selection.curve).to_csv(tmp, index=False, encoding="utf-8-sig")
+        csv_safe(published_pcts(selection.curve)).to_csv(tmp, index=False, encoding="utf-8-sig")
     written.append(path)
     if summary:
         figures = without_timings({**selection.summary(), **(extra or {})})

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._stable import without_timings
-from harbor_planner._text import display_width
+from harbor_planner._text import display_width, published_pcts
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.cells import save_workbook, xlsx_value
 from harbor_planner.outputs.labels import HEADER_ZH, SHEET_NAMES, VALUE_ZH, status_text
@@ -250,7 +250,8 @@ def write_report_xlsx(
         )  # fmt: skip
     if coverage is not None and coverage.stations is not None:
         _add_sheet(
-            wb, name["stations"], _localised(_station_frame(coverage, chinese=zh), chinese=zh),
+            wb, name["stations"],
+            _localised(published_pcts(_station_frame(coverage, chinese=zh)), chinese=zh),
             chinese=zh, formats=_XLSX_FORMATS,
         )  # fmt: skip
     if sites is not None:
@@ -258,7 +259,8 @@ def write_report_xlsx(
                    formats=_XLSX_FORMATS)  # fmt: skip
     _centres_sheet(wb, name["centres"], centres, chinese=zh)
     if selection is not None and selection.curve is not None:
-        _add_sheet(wb, name["curve"], selection.curve, chinese=zh, formats=_XLSX_FORMATS)
+        _add_sheet(wb, name["curve"], published_pcts(selection.curve), chinese=zh,
+                   formats=_XLSX_FORMATS)  # fmt: skip
     if parameters:
         rows = parameter_rows(report_parameters(parameters), "zh" if zh else "en",
                               summary=getattr(coverage, "summary", None))  # fmt: skip
