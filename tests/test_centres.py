@@ -131,6 +131,22 @@ def test_centre_coverage_against_buffers():
     assert summary[2]["coverage_pct"] is None and summary[0]["name"] == "A"
     assert set(summary[0]) == {"name", "lon", "lat", "radius_m", "demand_total",
                                "demand_covered", "coverage_pct", "coverage_after_pct"}  # fmt: skip
+    # stations of several statuses: the built ones' share beside (probe 15T: 大坪 read 19.7 %
+    # under a built-only headline where no built station reached it)
+    built = demand.assign(covered_built=demand["covered"] & (rng.random(400) < 0.5))
+    two = {"coverage_by_status": [{"scope": "existing"}, {"scope": "proposed"}]}
+    table = centre_coverage(centres, SimpleNamespace(demand=built, summary=two),
+                            metric_crs="EPSG:32648")  # fmt: skip
+    for j, c in enumerate(centres.to_crs(32648).geometry[:2]):
+        inside = metric.within(c.buffer(centres["radius_m"].iloc[j], 256)).to_numpy()
+        want = 100 * metric["weight"][inside & built["covered_built"]].sum()
+        assert table["coverage_built_pct"].iloc[j] == pytest.approx(
+            want / metric["weight"][inside].sum(), abs=0.005
+        )
+    one = {"coverage_by_status": [{"scope": "existing"}]}
+    only = centre_coverage(centres, SimpleNamespace(demand=built, summary=one),
+                           metric_crs="EPSG:32648")  # fmt: skip
+    assert "coverage_built_pct" not in only  # built stations only: the column says nothing more
 
 
 # --------------------------------------------------------------------------- command line

@@ -196,13 +196,21 @@ def centre_coverage(
     -------
     pandas.DataFrame
         ``name``, ``lon``, ``lat``, ``radius_m``, ``demand_total``, ``demand_covered``,
-        ``coverage_pct`` (``NaN`` with no demand in the radius) and ``coverage_after_pct``.
+        ``coverage_pct`` (``NaN`` with no demand in the radius), ``coverage_built_pct`` (by
+        the built stations alone, when stations of other statuses are used too: the headline's
+        scope) and ``coverage_after_pct``.
 
     """
     demand = coverage.demand.to_crs(metric_crs)
     xy = np.column_stack([demand.geometry.x.to_numpy(), demand.geometry.y.to_numpy()])
     weight = demand["weight"].to_numpy(float)
     covered = demand["covered"].fillna(False).to_numpy(bool)
+    scopes = (getattr(coverage, "summary", None) or {}).get("coverage_by_status") or []
+    built = (
+        demand["covered_built"].fillna(False).to_numpy(bool)
+        if len(scopes) > 1 and "covered_built" in demand
+        else None
+    )
     covered_after = None if after is None else after.demand["covered"].fillna(False).to_numpy(bool)
     centre_xy = centres.to_crs(metric_crs).geometry
     rows = []
@@ -219,6 +227,8 @@ def centre_coverage(
             "demand_covered": round(float(weight[inside & covered].sum()), 3),
         }
         row["coverage_pct"] = _pct(row["demand_covered"], total)
+        if built is not None:
+            row["coverage_built_pct"] = _pct(float(weight[inside & built].sum()), total)
         if covered_after is not None:
             row["coverage_after_pct"] = _pct(float(weight[inside & covered_after].sum()), total)
         if not total:

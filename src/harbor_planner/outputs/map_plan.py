@@ -145,8 +145,9 @@ def _centre_popups(centres: Any, lang: str) -> tuple[list[str], list[list[str | 
     cols = ["name", "radius_m", "centre_demand_total", "centre_demand_covered", "coverage_pct"]
     if "district" in centres:
         cols.insert(1, "district")
-    if "coverage_after_pct" in centres:
-        cols.append("coverage_after_pct")
+    for extra in ("coverage_built_pct", "coverage_after_pct"):
+        if extra in centres:
+            cols.append(extra)
     labels = [map_text(c, lang) for c in cols]
     source = {"centre_demand_total": "demand_total", "centre_demand_covered": "demand_covered"}
     rows = []

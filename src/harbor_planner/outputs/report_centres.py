@@ -19,7 +19,7 @@ __all__ = ["CENTRE_TABLE_COLUMNS", "centres_frame", "centres_section"]
 #: ``district`` when the pipeline located the centres).
 CENTRE_TABLE_COLUMNS: tuple[str, ...] = (
     "name", "district", "lon", "lat", "radius_m", "demand_total", "demand_covered", "coverage_pct",
-    "coverage_after_pct",
+    "coverage_built_pct", "coverage_after_pct",
 )  # fmt: skip
 
 
@@ -80,6 +80,7 @@ def centres_section(centres: Any, lab: dict[str, str]) -> list[str]:
         "radius_m": lab["radius_m"], "demand_total": lab["demand_total"],
         "demand_covered": lab["demand_covered"], "coverage_pct": lab["coverage_pct_centre"],
         "coverage_after_pct": lab["coverage_after_pct"],
+        "coverage_built_pct": lab["coverage_built_centre"],
     }  # fmt: skip
     head = "".join(f"<th>{esc(label[c])}</th>" for c in frame.columns)
     rows = []

@@ -161,7 +161,8 @@ def _centres_sheet(wb: Any, title: str, centres: Any, *, chinese: bool) -> None:
 
     frame = centres_frame(centres)
     if frame is not None and len(frame):
-        formats = {**_XLSX_FORMATS, "coverage_after_pct": "0.00", "radius_m": "0"}
+        formats = {**_XLSX_FORMATS, "coverage_after_pct": "0.00", "coverage_built_pct": "0.00",
+                   "radius_m": "0"}  # fmt: skip
         _add_sheet(wb, title, frame, chinese=chinese, formats=formats)
 
 
