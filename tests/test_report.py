@@ -155,6 +155,25 @@ def test_settings_tables_word_the_model_the_figures_rest_on(cov):
     assert rows["新增站点数"] == "20" and "目标覆盖率" not in rows
 
 
+def test_several_demand_files_and_the_census_population_are_named():
+    """Probe 15T: the 需求设定 row named only the last of three building files; neither
+    settings table gave the census population every people figure rests on."""
+    from harbor_planner.outputs.wording import parameter_rows, summary_rows
+
+    spec = "buildings:/d/b_yz.geojson + buildings:/d/b_jb.geojson + buildings:/d/b_na.geojson"
+    ((key, label, text),) = summary_rows({"demand_spec": spec}, "zh")
+    assert label == "需求设定" and text.endswith("（b_yz.geojson、b_jb.geojson、b_na.geojson）")
+    params = {"demand": {"kind": "buildings", "population": {"渝中区": 588717, "江北区": 925800}}}
+    rows = dict(parameter_rows(params, "zh"))
+    assert rows["人口总数（按建筑面积分配）"] == "渝中区 588,717、江北区 925,800"
+    assert (
+        dict(parameter_rows({"demand": {"population": 1.5e6}}, "en"))[
+            "Population (shared by floor area)"
+        ]
+        == "1,500,000"
+    )
+
+
 def test_html_in_english_and_partial_inputs(cov, selection):
     en = report_html(coverage=cov, lang="en", title=f"Yuzhong {XSS}")
     assert "Coverage along the network" in en and "straight-line circles" in en

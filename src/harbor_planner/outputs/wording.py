@@ -207,8 +207,20 @@ def _file_name(v: Any) -> str:
 
 
 def _spec_text(spec: Any, lang: str) -> str:
-    """``main-streets`` → 主干道; ``grid:100`` → 网格 边长 100 米; ``points:PATH`` → 需求点."""
-    text = str(spec)
+    """``main-streets`` → 主干道; ``grid:100`` → 网格 边长 100 米; ``points:PATH`` → 需求点.
+
+    Several demands (``buildings:A + buildings:B``) are each named: 建筑（A、B）.
+    """
+    parts = [p.strip() for p in str(spec).split(" + ")]
+    kinds = {p.partition(":")[0] for p in parts}
+    if len(parts) > 1 and len(kinds) == 1 and all(":" in p for p in parts) and "grid" not in kinds:
+        files = [p.partition(":")[2] for p in parts]
+        return _spec_text(f"{kinds.pop()}:{files[0]}", lang).replace(
+            _file_name(files[0]), _file_name(files)
+        )
+    if len(parts) > 1:
+        return " + ".join(_spec_text(p, lang) for p in parts)
+    text = parts[0]
     kind, _, rest = text.partition(":")
     words = demand_kind_text(kind, lang)
     if not rest:
@@ -396,7 +408,7 @@ _PARAM_ZH = {
     "solver": "求解器", "time_limit": "求解时间上限", "spacing": "站点最小间距",
     "quota": "区县配额", "budget": "预算", "stages": "分期", "exclude": "排除区域",
     "out": "输出目录", "basemap": "底图", "lang": "语言", "reproducible": "可复现求解",
-    "centres": "城市中心",
+    "centres": "城市中心", "population": "人口总数（按建筑面积分配）",
 }  # fmt: skip
 _PARAM_EN = {
     "title": "Scenario", "network": "Network", "walk_model": "Walk model",
@@ -408,7 +420,7 @@ _PARAM_EN = {
     "time_limit": "Solver time limit", "spacing": "Minimum spacing", "quota": "District quotas",
     "budget": "Budget", "stages": "Stages", "exclude": "Excluded areas", "out": "Output folder",
     "basemap": "Basemap", "lang": "Language", "reproducible": "Reproducible solve",
-    "centres": "City centres",
+    "centres": "City centres", "population": "Population (shared by floor area)",
 }  # fmt: skip
 
 
@@ -432,6 +444,19 @@ def _demand_text(d: Mapping[str, Any], lang: str) -> str:
     if d.get("file"):
         text += f"（{_file_name(d['file'])}）" if lang == "zh" else f" ({_file_name(d['file'])})"
     return text
+
+
+def _population_text(population: Any, lang: str) -> str | None:
+    """``demand.population``: one total, or one per district (渝中区 588,717、江北区 925,800)."""
+    if _missing(population) or population == {}:
+        return None
+
+    def people(v: Any) -> str:
+        return f"{float(v):,.0f}" if float(v).is_integer() else str(_num(v))
+
+    if isinstance(population, Mapping):
+        return _words(lang)["sep"].join(f"{k} {people(v)}" for k, v in population.items())
+    return people(population)
 
 
 def _candidates_text(o: Mapping[str, Any], lang: str) -> str:
@@ -576,6 +601,7 @@ def parameter_rows(
         ("crs", _crs_text(st.get("crs"), lang)),
         ("status", _statuses_text(st.get("status"), lang) if st else None),
         ("demand", _demand_text(_section(p, "demand"), lang) if _section(p, "demand") else None),
+        ("population", _population_text(_section(p, "demand").get("population"), lang)),
         *_study_rows(p, lang),
         *_centres_row(p, lang),
     ]  # fmt: skip
