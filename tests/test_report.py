@@ -161,7 +161,7 @@ def test_several_demand_files_and_the_census_population_are_named():
     from harbor_planner.outputs.wording import parameter_rows, summary_rows
 
     spec = "buildings:/d/b_yz.geojson + buildings:/d/b_jb.geojson + buildings:/d/b_na.geojson"
-    ((key, label, text),) = summary_rows({"demand_spec": spec}, "zh")
+    ((_key, label, text),) = summary_rows({"demand_spec": spec}, "zh")
     assert label == "需求设定" and text.endswith("（b_yz.geojson、b_jb.geojson、b_na.geojson）")
     params = {"demand": {"kind": "buildings", "population": {"渝中区": 588717, "江北区": 925800}}}
     rows = dict(parameter_rows(params, "zh"))
