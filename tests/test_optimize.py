@@ -621,3 +621,15 @@ def test_bad_stages_are_refused_with_the_packages_error(stages):
     cm = random_instance(4)
     with pytest.raises(InputDataError, match="stages"):
         select_sites(cm, stages=stages)
+
+
+def test_a_cover_plans_headline_and_run_figures_name_the_target():
+    """Probe 15T: the console said "8 new sites (exact) take it to 90.2 %" without the
+    target the plan was asked for."""
+    from harbor_planner.pipeline.results import plan_headline
+
+    cm = random_instance(2, n_dem=30, n_cand=8)
+    sel = select_sites(cm, mode="cover", target_pct=60)
+    line = plan_headline(sel.summary())
+    assert "(the fewest to reach the 60 % target)" in line
+    assert "target" not in plan_headline(select_sites(cm, n_add=2).summary())

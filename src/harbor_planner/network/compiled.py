@@ -42,7 +42,6 @@ __all__ = [
     "load_network",
     "retime",
     "save_network",
-    "saved_file",
     "with_grade_columns",
 ]
 
@@ -600,9 +599,9 @@ def load_network(
     walk_model
         Re-time the network with this model (default: the model it was saved with).
     checked_as
-        The file's stamp (modification time in ns, size; :func:`saved_file`) when it was
-        checked or written by the caller's client (a partitioned run's workers): while the
-        file still has it, the values are not checked again (the metadata, kinds and
+        The file's stamp (modification time in ns, size; :func:`file_stamp`) when the
+        caller's client wrote it (a partitioned run's workers read the run's own copy): while
+        the file still has it, the values are not checked again (the metadata, kinds and
         lengths still are).
 
     Raises
@@ -616,7 +615,7 @@ def load_network(
     if not path.is_file():
         raise InputDataError("file not found", path=path)
     st = path.stat()  # before reading: a file changed while read is not taken for this one
-    stamp = (st.st_mtime_ns, st.st_size)
+    stamp = (st.st_mtime_ns, st.st_size)  # compared with checked_as
     data = read_saved_arrays(path)
     meta = check_saved_arrays(
         data,
@@ -663,34 +662,7 @@ def load_network(
     log.debug("loaded network %s: %d nodes, %d edges", path, network.n_nodes, network.n_edges)
     if walk_model is not None:
         network = network.with_walk_model(walk_model_of(walk_model))
-    network.__dict__["_saved_file"] = (str(path.resolve()), stamp)
     return network
-
-
-def saved_file(network: WalkNetwork) -> tuple[str, tuple[int, int]] | None:
-    """The file ``network`` was loaded from and its stamp, while it is unchanged; else ``None``.
-
-    Only the network :func:`load_network` returned has one (a clip, a re-timed copy or a
-    network built from a source has none). A partitioned run's local workers read this file
-    rather than a copy the client would write first.
-
-    Parameters
-    ----------
-    network
-        A walk network.
-
-    Returns
-    -------
-    (str, (int, int)) or None
-        The absolute path and the stamp (modification time in ns, size) it had when read and
-        still has.
-
-    """
-    saved = network.__dict__.get("_saved_file")
-    if saved is None:
-        return None
-    path, stamp = saved
-    return saved if file_stamp(path) == stamp else None
 
 
 def file_stamp(path: str | Path) -> tuple[int, int] | None:

@@ -14,8 +14,7 @@ How a round of searches (one :func:`~harbor_planner.network.pairs.find_pairs` ca
   (the first by name among equally near ones) and is counted (``points_outside_parts``).
   Points off the network are in no part (they are never reached).
 * **Each part clips its own network** from the study's compiled network (written once to
-  ``run.work_dir`` as ``.npz``, or on a local cluster the saved network it was loaded from,
-  while unchanged; the workers read it): the edges with an end within a margin of
+  ``run.work_dir`` as ``.npz``; the workers read it): the edges with an end within a margin of
   the part's polygon, plus the edges its demand sits on. The margin is
   :func:`~harbor_planner.network.pairs.reach_radius_m` — the fastest way of the network
   (escalators, downhill slopes) times the limit, plus 1 m — so the clip holds every walk of
@@ -322,12 +321,14 @@ class PartitionedPairs:
     def _network_file(self, net: WalkNetwork) -> tuple[str, tuple[int, int] | None]:
         """The saved network with ``net``'s nodes and edges (times may differ), saved once.
 
-        A local cluster's workers read the file ``net`` was loaded from, while unchanged.
-        Returned with its stamp: the workers do not check the values of a file the client
-        wrote or checked, while it has that stamp.
+        Always the run's own copy in its work folder, even when ``net`` was loaded from a
+        file: a user's file may be rebuilt during the run with the same size and, on coarse
+        clocks or with ``cp -p``, the same modification time (probe 15R). Returned with its
+        stamp: the workers do not check the values of the copy again while it has it, and
+        refuse it when it has another.
         """
         from harbor_planner.network import save_network
-        from harbor_planner.network.compiled import file_stamp, saved_file
+        from harbor_planner.network.compiled import file_stamp
 
         u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
         for saved, path, stamp in self._networks:
@@ -339,14 +340,9 @@ class PartitionedPairs:
                 and np.array_equal(saved.node_xy, net.node_xy)
             ):
                 return path, stamp
-        found = saved_file(net) if self.cluster.kind == "local" else None
-        if found is None:  # a running scheduler's workers read run.work_dir only
-            path = str(self.work_dir / f"network-{len(self._networks)}.npz")
-            save_network(net, path)
-            stamp = file_stamp(path)
-        else:
-            path, stamp = found
-            log.info("partition: the workers read the saved network %s (not copied)", path)
+        path = str(self.work_dir / f"network-{len(self._networks)}.npz")
+        save_network(net, path)
+        stamp = file_stamp(path)
         self._networks.append((net, path, stamp))
         self._preload(path, stamp, net)
         return path, stamp
@@ -591,12 +587,6 @@ class PartitionedPairs:
             "name_column": None if parts is None else parts.name_column,
             "parts": None if parts is None else len(parts.names),
             "cluster": self.cluster.record(),
-            "network_files": [  # the saved network read as it is, or a copy written for them
-                {"file": Path(p).name, "written_for_workers": True}
-                if Path(p).parent == self.work_dir
-                else {"file": p, "written_for_workers": False}
-                for _, p, _ in self._networks
-            ],
             "rounds": self.rounds,
             "part_timings": [self._logs[n].record() for n in sorted(self._logs)],
             "workers": self.worker_table(),

@@ -418,9 +418,11 @@ def plan_headline(
             f"%{range_text(before)} to {to} within {opt['minutes']:g} min"
         )
     rejected = (before or {}).get("stations_rejected") or 0
+    target = opt.get("target_pct")
+    goal = "" if target is None else f" (the fewest to reach the {target:g} % target)"
     return (
-        f"{n} new site{'s' if n != 1 else ''} ({opt['solver']}) take{'s' if n == 1 else ''} "
-        f"{change}; optimality gap "
+        f"{n} new site{'s' if n != 1 else ''}{goal} ({opt['solver']}) "
+        f"take{'s' if n == 1 else ''} {change}; optimality gap "
         + gap_text(opt["optimality_gap"], scope)
         + (f"; {counted(rejected, 'row')} of the station file rejected" if rejected else "")
     )

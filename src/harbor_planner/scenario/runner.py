@@ -360,6 +360,9 @@ def _manifest(
         "partition": study.partition,
         "figures": {
             "coverage_pct": study.coverage.summary["coverage_pct"],
+            # the headline's figure when stations of several statuses are used (built ones)
+            "coverage_built_pct": study.coverage.summary.get("coverage_built_pct"),
+            "target_pct": None if site_plan is None else site_plan.selection.target_pct,
             "coverage_pct_after": None
             if site_plan is None
             else round(site_plan.selection.coverage_pct_after, 2),
