@@ -370,7 +370,7 @@ def test_tampered_network_is_one_error_saying_rebuild(demo_npz, tmp_path, case, 
 def test_a_file_checked_before_and_unchanged_is_not_checked_again(demo_npz, tmp_path):
     """A partitioned run's workers read the file the client checked or wrote: with its stamp
     (unchanged) the values are not checked again; the metadata, kinds and lengths are."""
-    from harbor_planner.network.compiled import file_stamp
+    from harbor_planner._io import file_stamp
 
     values = _tamper(demo_npz, tmp_path / "v.npz", **TAMPERED["negative-length"])
     net = load_network(values, checked_as=file_stamp(values))  # values trusted: loads

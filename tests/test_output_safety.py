@@ -840,3 +840,27 @@ def test_temporary_files_of_a_killed_write_are_removed_by_the_next(tmp_path):
         tmp.write_text("x", "utf-8")
     assert not any(p.exists() for p in old)
     assert all(p.read_text("utf-8") == USER_TEXT for p in keep)
+
+
+def test_an_input_changed_during_the_run_is_flagged_in_run_json(tmp_path, monkeypatch, caplog):
+    """Probe 15R: run.json hashes the inputs at the end, so a file replaced during the run
+    was recorded with the new file's hash as if the figures rested on it."""
+    import harbor_planner.scenario.runner as runner
+
+    stations = tmp_path / "stations.csv"
+    shutil.copy(DEMO / "stations.csv", stations)
+    real = runner.run_study
+
+    def edited_meanwhile(*args, **kwargs):
+        study = real(*args, **kwargs)
+        stations.write_bytes(stations.read_bytes() + b"\n")  # an edit while the run goes on
+        return study
+
+    monkeypatch.setattr(runner, "run_study", edited_meanwhile)
+    with caplog.at_level("WARNING"):
+        res = hp.run(DEMO / "demo.toml", out=tmp_path / "out",
+                     overrides=[*QUICK, f'stations.file="{stations.as_posix()}"',
+                                'output.formats=["tables"]'])  # fmt: skip
+    flagged = {i["role"] for i in res.manifest["inputs"] if i.get("changed_during_run")}
+    assert flagged == {"stations"}
+    assert f"input {stations} (stations) changed while the run used it" in caplog.text

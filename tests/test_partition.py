@@ -120,7 +120,7 @@ def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path, scale)
     import harbor_planner as hp
 
     hp.save_network(net, path)
-    from harbor_planner.network.compiled import file_stamp
+    from harbor_planner._io import file_stamp
 
     margin = reach_radius_m(net, minutes)
     assert margin > net.walk_model.speed_ms * minutes * 60  # downhill is faster than flat
@@ -169,8 +169,8 @@ def test_workers_read_the_runs_own_copy_of_a_saved_network(hilly_net, tmp_path):
     clock its mtime too, so workers could search another network. They read the run's own
     copy, written once per network (a re-timed copy of the same nodes and edges shares it)."""
     import harbor_planner as hp
+    from harbor_planner._io import file_stamp
     from harbor_planner.cluster import ClusterInfo
-    from harbor_planner.network.compiled import file_stamp
     from harbor_planner.pipeline.partition import PartitionedPairs
 
     path = tmp_path / "net.npz"

@@ -14,7 +14,7 @@ from pathlib import Path
 from harbor_planner._safety import output_error
 from harbor_planner.errors import OutputError
 
-__all__ = ["atomic_path", "atomic_paths", "file_sha256", "folder_lock", "jsonable"]
+__all__ = ["atomic_path", "atomic_paths", "file_sha256", "file_stamp", "folder_lock", "jsonable"]
 
 
 @contextlib.contextmanager
@@ -122,6 +122,26 @@ def _remove_temp(tmp: Path) -> None:
         for entry in os.scandir(tmp.parent):
             if entry.name.startswith(tmp.name):
                 os.unlink(entry.path)
+
+
+def file_stamp(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """A file's modification time (ns) and size, ``None`` when it cannot be read.
+
+    Parameters
+    ----------
+    path
+        The file.
+
+    Returns
+    -------
+    (int, int) or None
+
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
 
 
 def file_sha256(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 20) -> str:

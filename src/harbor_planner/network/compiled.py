@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import zipfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -36,7 +35,6 @@ from harbor_planner.settings import GRADE_SOURCES
 __all__ = [
     "FORMAT",
     "WalkNetwork",
-    "file_stamp",
     "is_network_file",
     "largest_component",
     "load_network",
@@ -599,10 +597,9 @@ def load_network(
     walk_model
         Re-time the network with this model (default: the model it was saved with).
     checked_as
-        The file's stamp (modification time in ns, size; :func:`file_stamp`) when the
-        caller's client wrote it (a partitioned run's workers read the run's own copy): while
-        the file still has it, the values are not checked again (the metadata, kinds and
-        lengths still are).
+        The file's stamp (modification time in ns, size) when the caller's client wrote it
+        (a partitioned run's workers read the run's own copy): while the file still has it,
+        the values are not checked again (the metadata, kinds and lengths still are).
 
     Raises
     ------
@@ -663,12 +660,3 @@ def load_network(
     if walk_model is not None:
         network = network.with_walk_model(walk_model_of(walk_model))
     return network
-
-
-def file_stamp(path: str | Path) -> tuple[int, int] | None:
-    """A file's modification time (ns) and size, ``None`` when it cannot be read."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size)

@@ -202,9 +202,9 @@ def _network(path: str, walk_model: WalkModel, stamp: tuple[int, int] | None = N
     again while it has it; a file with another stamp is refused: the client's network is not
     that file's any more).
     """
+    from harbor_planner._io import file_stamp
     from harbor_planner.errors import InputDataError
     from harbor_planner.network import load_network
-    from harbor_planner.network.compiled import file_stamp
 
     key = (path, repr(walk_model))
     if key not in _NETWORKS:

@@ -327,8 +327,8 @@ class PartitionedPairs:
         stamp: the workers do not check the values of the copy again while it has it, and
         refuse it when it has another.
         """
+        from harbor_planner._io import file_stamp
         from harbor_planner.network import save_network
-        from harbor_planner.network.compiled import file_stamp
 
         u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
         for saved, path, stamp in self._networks:

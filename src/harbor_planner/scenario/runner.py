@@ -162,13 +162,23 @@ def _versions() -> dict[str, str | None]:
     return out
 
 
-def _file_info(role: str, path: Path) -> dict[str, Any]:
+def _file_info(role: str, path: Path, stamp: tuple[int, int] | None) -> dict[str, Any]:
+    """An input's size and SHA-256 now, and whether it changed since the run started."""
+    from harbor_planner._io import file_stamp
+
     info: dict[str, Any] = {"role": role, "path": str(path)}
     if path.is_file():
         info["bytes"] = path.stat().st_size
         info["sha256"] = file_sha256(path)
     else:
         info["missing"] = True
+    if file_stamp(path) != stamp:  # the hash is of the file now, not of the one read
+        info["changed_during_run"] = True
+        log.warning(
+            "input %s (%s) changed while the run used it: run.json's hash is of the file as it "
+            "is now, the figures may rest on the earlier one; run the study again",
+            path, role,
+        )  # fmt: skip
     return info
 
 
@@ -286,8 +296,11 @@ def _run_steps(
     clock: tuple[_dt.datetime, float],
 ) -> RunResult:
     """The steps of :func:`run`: the study, its files staged, then committed with ``run.json``."""
+    from harbor_planner._io import file_stamp
+
     out_dir = folder.out_dir
     log.info("scenario %s -> %s", scenario.title or scenario.path or "(dict)", out_dir)
+    stamps = {role: file_stamp(p) for role, p in scenario.input_files().items()}
     study = run_study(scenario, progress=progress, step=steps.step)
     summary, summary_timings = split_timings(summarize(scenario, study))
     if study.study_area is not None:  # every command's summary.json names it
@@ -296,7 +309,7 @@ def _run_steps(
         with folder.writing() as staging:
             staged = write_results(scenario, staging, study, summary)
         note["text"] = f"{counted(len(staged), 'file')} for {out_dir}"
-    manifest = _manifest(scenario, staged, study, steps.timings_s, *clock)
+    manifest = _manifest(scenario, staged, study, steps.timings_s, *clock, stamps=stamps)
     manifest["summary_timings_s"] = summary_timings
     files = folder.commit(staged, manifest)
     log.info("run:      done in %.1f s; wrote %d files to %s", manifest["wall_time_s"],
@@ -330,8 +343,13 @@ def _manifest(
     timings_s: dict[str, float],
     started: _dt.datetime,
     t_start: float,
+    *,
+    stamps: Mapping[str, tuple[int, int] | None],
 ) -> dict[str, Any]:
-    """The content of ``run.json`` (``files``: the staged outputs, listed by name)."""
+    """The content of ``run.json`` (``files``: the staged outputs, listed by name).
+
+    ``stamps``: each input's modification time and size when the run started.
+    """
     from harbor_planner import __version__
 
     site_plan = study.plan
@@ -355,7 +373,10 @@ def _manifest(
         },
         "versions": _versions(),
         "parameters": scenario.to_dict(),
-        "inputs": [_file_info(role, path) for role, path in scenario.input_files().items()],
+        "inputs": [
+            _file_info(role, path, stamps.get(role))
+            for role, path in scenario.input_files().items()
+        ],
         "outputs": [_output_info(f) for f in files],
         "partition": study.partition,
         "figures": {
