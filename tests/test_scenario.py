@@ -140,6 +140,23 @@ def test_hilly_without_dem_is_an_error_at_its_line(tmp_path):
     assert "line 5: walk_model 'hilly' needs network.dem" in problem_text(tmp_path, text)
 
 
+def test_hilly_on_a_saved_network_needs_no_dem_setting(tmp_path):
+    """Probe 15R: a saved network built with a DEM holds its grades; a scenario naming
+    walk_model = "hilly" on it was refused for want of network.dem (a saved network without
+    grades is refused when it is loaded, saying to build it with a DEM)."""
+    import harbor_planner as hp
+
+    demo = Path(__file__).resolve().parents[1] / "geodata" / "demo"
+    text = MINIMAL.replace('source = "net.osm"', 'source = "net.npz"\nwalk_model = "hilly"')
+    sc = load_scenario(write(tmp_path, text))
+    assert sc.network.walk_model == "hilly"
+    flat = hp.build_network(demo / "yuzhong_walk.osm.bz2", progress=False)
+    hp.save_network(flat, tmp_path / "net.npz")
+    with pytest.raises(hp.HarborPlannerError, match="needs elevation: build the network"):
+        hp.build_network(tmp_path / "net.npz", walk_model=hp.WalkModel(kind="hilly"),
+                         progress=False)  # fmt: skip
+
+
 def test_stages_as_table_or_text(tmp_path):
     base = MINIMAL + "\n[optimize]\n"
     a = load_scenario(write(tmp_path, base + 'stages = { "2025" = 4, "2026" = 6 }\n'))

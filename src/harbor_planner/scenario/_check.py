@@ -363,7 +363,8 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
             "(or one for all)",
         )
     net: NetworkConfig = built["network"]
-    if net.walk_model == "hilly" and net.dem is None:
+    saved = bool(net.sources) and all(str(x).lower().endswith(".npz") for x in net.sources)
+    if net.walk_model == "hilly" and net.dem is None and not saved:  # a saved one has grades
         problems.add("network.walk_model", "walk_model 'hilly' needs network.dem (a raster)")
     if net.walk_speed_kmh is not None and not 0 < net.walk_speed_kmh < 20:
         problems.add("network.walk_speed_kmh", "walk_speed_kmh must be above 0 and below 20 (km/h)")
