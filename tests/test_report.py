@@ -166,6 +166,8 @@ def test_several_demand_files_and_the_census_population_are_named():
     params = {"demand": {"kind": "buildings", "population": {"渝中区": 588717, "江北区": 925800}}}
     rows = dict(parameter_rows(params, "zh"))
     assert rows["人口总数（按建筑面积分配）"] == "渝中区 588,717、江北区 925,800"
+    per_file = dict(parameter_rows({"demand": {"population": [1000, 2500.5]}}, "zh"))
+    assert per_file["人口总数（按建筑面积分配）"] == "1,000、2500.5"
     assert (
         dict(parameter_rows({"demand": {"population": 1.5e6}}, "en"))[
             "Population (shared by floor area)"

@@ -447,15 +447,21 @@ def _demand_text(d: Mapping[str, Any], lang: str) -> str:
 
 
 def _population_text(population: Any, lang: str) -> str | None:
-    """``demand.population``: one total, or one per district (渝中区 588,717、江北区 925,800)."""
+    """``demand.population`` in words: a total, one per district or one per demand file.
+
+    E.g. 渝中区 588,717、江北区 925,800.
+    """
     if _missing(population) or population == {}:
         return None
 
     def people(v: Any) -> str:
         return f"{float(v):,.0f}" if float(v).is_integer() else str(_num(v))
 
+    sep = _words(lang)["sep"]
     if isinstance(population, Mapping):
-        return _words(lang)["sep"].join(f"{k} {people(v)}" for k, v in population.items())
+        return sep.join(f"{k} {people(v)}" for k, v in population.items())
+    if isinstance(population, list | tuple):  # one per demand file (--population repeated)
+        return sep.join(people(v) for v in population)
     return people(population)
 
 
