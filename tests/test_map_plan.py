@@ -160,3 +160,17 @@ def test_popup_figures_round_from_the_published_two_decimals():
     assert [html_text(v) for v in (76.7487, 89.6499, 94.9501, 1234.56, 3.0, 2.345)] == [
         "76.8", "89.7", "95.0", "1,234.6", "3.0", "2.35"
     ]  # fmt: skip
+
+
+def test_uncovered_points_just_past_the_limit_do_not_read_as_at_it():
+    """Probe 15T: points at 15.01-15.05 min on the uncovered layer of a 15-min study showed
+    "15.0", like covered points at the limit."""
+    from harbor_planner.outputs.map_specs import gap_layer
+
+    gaps = gpd.GeoDataFrame(
+        {"time_min": [15.04, 7.0, np.inf], "nearest_station": ["S1", "S2", None],
+         "district": ["渝中区"] * 3},
+        geometry=[Point(106.5, 29.5)] * 3, crs="EPSG:4326",
+    )  # fmt: skip
+    shown = [f["p"][0] for f in gap_layer(gaps, "zh")["features"]]
+    assert shown == ["15.04", "7.00", "不可达"]

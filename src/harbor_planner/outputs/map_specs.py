@@ -512,7 +512,8 @@ def gap_layer(gaps: Any, lang: str, *, color: str = GAP_COLOR, cls: str = "hp-ga
                 "x": pt.x,
                 "y": pt.y,
                 "p": [
-                    f"{t:.1f}" if math.isfinite(t) else unreachable if "time_min" in gaps else None,
+                    # two decimals: 15.04 is not 15.0 on the uncovered layer of a 15-min study
+                    f"{t:.2f}" if math.isfinite(t) else unreachable if "time_min" in gaps else None,
                     html_text(nearest[j]) if math.isfinite(t) else None,
                     html_text(district[j]),
                 ],
