@@ -633,3 +633,22 @@ def test_a_cover_plans_headline_and_run_figures_name_the_target():
     line = plan_headline(sel.summary())
     assert "(the fewest to reach the 60 % target)" in line
     assert "target" not in plan_headline(select_sites(cm, n_add=2).summary())
+
+
+def test_the_plan_line_names_the_figure_it_starts_from():
+    """Probe 15T: after a built-first headline ("41.1 % (built stations; 58.9 % with ...)")
+    the optimiser's line said "take it to 89.8 %", "it" being the all-status figure."""
+    from harbor_planner.pipeline.results import coverage_headline, plan_headline
+
+    cm = random_instance(4, n_dem=30, n_cand=8)
+    sel = select_sites(cm, n_add=2)
+    line = plan_headline(sel.summary())
+    assert f"coverage from {sel.summary()['coverage_pct_before']:.1f} % to " in line
+    two = {"coverage_by_status": [{"coverage_pct": 41.09, "label": "已建成"},
+                                  {"coverage_pct": 58.89, "label": "含在建、拟建",
+                                   "label_en": "with under construction, proposed"}],
+           "coverage_pct": 58.89, "demand_kind": "grid", "demand_total": 10.0,
+           "demand_unit": "people", "minutes": 15.0, "walk_model": "stairs",
+           "walk_speed_kmh": 4.5, "stations_on_network": 14, "euclidean_radius_m": 1125.0,
+           "euclidean_coverage_pct": 90.5}  # fmt: skip
+    assert "circles of 1,125 m around all of them would claim 90.5 %" in coverage_headline(two)

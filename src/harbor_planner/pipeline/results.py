@@ -350,12 +350,15 @@ def coverage_headline(s: dict[str, Any]) -> str:
     if rejected:
         which += f"{'; ' if which else ''}{counted(rejected, 'row')} of the station file rejected"
     which = f" ({which})" if which else ""
+    # with several statuses the circles are drawn around every station used, not the built
+    around = " around all of them" if len(s.get("coverage_by_status") or []) > 1 else ""
     return (
         f"{_status_figures(s)} of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
         f"{s['demand_unit']}) is within {s['minutes']:g} min of walking "
         f"({s['walk_model']} model, {s['walk_speed_kmh']:g} km/h{_toward(s)}) of "
         f"{counted(s['stations_on_network'], 'station')}{which}; straight-line circles of "
-        f"{s['euclidean_radius_m']:,.0f} m would claim {pct1(s['euclidean_coverage_pct'])} %."
+        f"{s['euclidean_radius_m']:,.0f} m{around} would claim "
+        f"{pct1(s['euclidean_coverage_pct'])} %."
     )
 
 
@@ -410,8 +413,8 @@ def plan_headline(
     n = opt["sites_added"]
     scope = (opt.get("solver_info") or {}).get("bound_scope")
     to = f"{pct1(opt['coverage_pct_after'])} %{range_text(after or {})}"
-    if before is None:
-        change = f"it to {to}"
+    if before is None:  # "it": the coverage figure of every station used, said at once
+        change = f"coverage from {pct1(opt['coverage_pct_before'])} % to {to}"
     else:
         change = (
             f"coverage of {opt['demand_kind']} demand from {pct1(opt['coverage_pct_before'])} "
