@@ -108,7 +108,9 @@ def test_token_required_on_every_api_request(served):
                          ("get", "/api/demand"), ("delete", "/api/stations/S0")):  # fmt: skip
         assert getattr(c, method)(path).status_code == 401
         r = getattr(c, method)(path, headers={"X-Token": "wrong"})
-        assert r.status_code == 403 and r.json() == {"error": "wrong token"}
+        assert r.status_code == 403 and r.json()["error"].startswith(
+            "wrong token: open the address"
+        )
     assert c.get(f"/api/state?token={TOKEN}").status_code == 200
     assert c.get("/api/state", headers=H).status_code == 200
     assert c.get("/api/state", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
@@ -228,6 +230,24 @@ def test_edits_match_offline_coverage(served):
     assert plan.figures()["coverage_pct"] != before or len(added) == 4
 
 
+def test_stations_are_measured_where_the_saved_table_puts_them(served):
+    """Probe 15V: the page measured the coordinates as sent, plan_stations.csv saves them to
+    8 decimals: a station within a millimetre of the snapping distance was on the network on
+    the page and off it in the saved file that the export names."""
+    session, c = served
+    s0 = session.plan.stations["S0"]
+    lon, lat = s0.lon + 1.23456789012e-5, s0.lat - 9.87654321098e-6
+    r = c.post("/api/stations", headers=H, json={"lon": lon, "lat": lat})
+    st = session.plan.stations[r.json()["station"]["id"]]
+    assert (st.lon, st.lat) == (float(np.round(lon, 8)), float(np.round(lat, 8)))
+    c.patch(f"/api/station?id={st.station_id}", headers=H, json={"lon": lon, "lat": lat})
+    assert session.plan.stations[st.station_id].lon == float(np.round(lon, 8))
+    session.save_stations()
+    saved = read_stations(session.out_dir / "plan_stations.csv", crs="wgs84").stations
+    row = saved.set_index("station_id").loc[st.station_id]
+    assert (row.geometry.x, row.geometry.y) == (st.lon, st.lat)
+
+
 def test_a_station_off_the_streets_is_named_once(tmp_path, caplog):
     """A station placed beyond the snapping distance: one warning naming it, none on reuse."""
     scenario = _lattice(tmp_path)
@@ -254,7 +274,7 @@ def test_a_station_off_the_streets_is_named_once(tmp_path, caplog):
     assert session.plan.figures()["stations_on_network"] == session.plan.figures()["stations"] - 1
     snap = c.get("/api/state", headers=H).json()  # the page is told too (probe 14Q)
     gap = {st["id"]: st["off_network_m"] for st in snap["stations"]}
-    assert gap == {"S0": None, "S1": None, new_id: 50} and snap["figures"]["max_dist_m"] == 30
+    assert gap == {"S0": None, "S1": None, new_id: 50.0} and snap["figures"]["max_dist_m"] == 30
 
 
 def test_optimiser_job_and_accept(served):
@@ -582,6 +602,23 @@ def test_stale_figures_and_tabs_are_put_right_on_the_page(browser, tmp_path):  #
         page.click("[data-station='S0']")
         page.wait_for_function("() => !document.querySelector(\"[data-station='S0']\")")
         assert page.inner_text("#message")  # the failure is said, and the plan shown again
+        # probe 15V: a run finished before another tab's edit kept its figure unmarked and
+        # Accept went through without a word: the first click now says so, the second accepts
+        page.fill("#opt-n", "1")
+        page.click("#opt-run")
+        page.wait_for_function("() => document.getElementById('opt-accept').hidden === false")
+        assert "已改动" not in page.inner_text("#opt-progress")
+        other.click("#undo")  # the other tab edits after the run finished
+        other.wait_for_function("() => !!document.querySelector(\"[data-station='S0']\")")
+        n = len(session.plan.stations)
+        page.click("#opt-accept")
+        page.wait_for_function(
+            "() => document.getElementById('message').textContent.includes('再次点击')"
+        )
+        assert "已改动" in page.inner_text("#opt-progress") and len(session.plan.stations) == n
+        page.click("#opt-accept")
+        page.wait_for_function("() => document.getElementById('opt-accept').hidden === true")
+        assert len(session.plan.stations) == n + 1
         assert errors == []
 
 
@@ -615,12 +652,16 @@ def test_a_station_clicked_off_the_streets_is_named_on_the_page(browser, tmp_pat
         page.wait_for_function("() => document.querySelectorAll('.hp-st.off').length === 1")
         msg = page.inner_text("#message")
         m = re.fullmatch(
-            r"站点(NEW\S*)离最近的可步行道路(\d+)米（超过30米）：步行覆盖不到任何需求", msg
+            r"站点(NEW\S*)离最近的可步行道路([\d.]+)米（超过30米）：步行覆盖不到任何需求", msg
         )
         assert m, msg
-        assert 45 <= int(m.group(2)) <= 55 and m.group(1) in session.plan.stations
+        assert 45 <= float(m.group(2)) <= 55 and m.group(1) in session.plan.stations
         assert "（1个离可步行道路超过30米，不覆盖任何需求）" in page.inner_text("#counts")
         assert session.plan.figures()["stations_on_network"] == 2
+        page.click("#undo")  # probe 15V: the message stayed, naming a station no longer there
+        page.wait_for_function("() => document.querySelectorAll('.hp-st').length === 2")
+        page.wait_for_function("() => document.getElementById('message').textContent === ''")
+        assert "不覆盖任何需求" not in page.inner_text("#counts")
         assert errors == []
 
 

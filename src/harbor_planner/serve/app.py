@@ -211,7 +211,11 @@ def create_app(session: Session, token: str | None = None) -> FastAPI:
             if not given:
                 return JSONResponse({"error": "token required (?token=...)"}, status_code=401)
             if not secrets.compare_digest(given.encode(), app.state.token.encode()):
-                return JSONResponse({"error": "wrong token"}, status_code=403)
+                return JSONResponse(  # a restarted server has a new one
+                    {"error": "wrong token: open the address harbor-planner serve printed last "
+                     "(a restarted server has a new token; edits not saved before are gone)"},
+                    status_code=403,
+                )  # fmt: skip
         response = await call_next(request)
         for k, v in _HEADERS.items():
             response.headers.setdefault(k, v)

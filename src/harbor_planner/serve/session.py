@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner.errors import OutputError
-from harbor_planner.serve.state import PlanState
+from harbor_planner.serve.state import DEGREE_DECIMALS, PlanState
 from harbor_planner.settings import SERVE_OUT_DIR, SERVE_STATIONS_FILES
 
 __all__ = ["OptimizeJob", "Session", "load_session"]
@@ -201,7 +201,7 @@ class Session:
         with self.plan.lock:
             frame = self.plan.frame()
         table = frame.drop(columns="geometry").assign(
-            lon=frame.geometry.x.round(8), lat=frame.geometry.y.round(8)
+            lon=frame.geometry.x.round(DEGREE_DECIMALS), lat=frame.geometry.y.round(DEGREE_DECIMALS)
         )
         with atomic_paths(*paths) as tmps:  # both files or neither
             csv_safe(table).to_csv(tmps[0], index=False, encoding="utf-8-sig")

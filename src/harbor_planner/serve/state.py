@@ -33,9 +33,20 @@ from harbor_planner.settings import (
     SNAP_MAX_DIST_M,
 )
 
-__all__ = ["PlanState", "PlanStation"]
+__all__ = ["DEGREE_DECIMALS", "PlanState", "PlanStation"]
 
 log = logging.getLogger(__name__)
+
+#: Decimals of the WGS-84 degrees the plan keeps (about 1 mm), as ``plan_stations.csv`` saves
+#: them: a station is measured where the saved file puts it (one within a millimetre of the
+#: snapping distance was on the network on the page and off it in the file).
+DEGREE_DECIMALS = 8
+
+
+def _degrees(v: float) -> float:
+    """``v`` to :data:`DEGREE_DECIMALS`, rounded as the saved table rounds it (numpy)."""
+    return float(np.round(v, DEGREE_DECIMALS))
+
 
 #: A change of one station: (id, before, after); ``None`` where it does not exist.
 Change = tuple[str, "PlanStation | None", "PlanStation | None"]
@@ -180,6 +191,7 @@ class PlanState:
             raise InputDataError("lon and lat must be numbers") from None
         if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
             raise InputDataError("lon and lat must be finite WGS-84 degrees")
+        x, y = _degrees(x), _degrees(y)
         p = self.to_xy(x, y)
         lo, hi = self.extent_xy
         if not (np.all(p >= lo) and np.all(p <= hi)):
@@ -409,7 +421,7 @@ class PlanState:
     def _station_json(self, st: PlanStation) -> dict[str, Any]:
         """A station for the page, with its distance to the streets when beyond snapping."""
         r = self.station_reach(st)
-        off = None if r.on_network else round(r.street_m)
+        off = None if r.on_network else round(r.street_m, 1)
         return {**st.as_dict(), "off_network_m": off}
 
     def frame(self, *, open_only: bool = False) -> Any:
@@ -471,5 +483,5 @@ def _from_frame(stations: Any) -> list[PlanStation]:
     for sid, name, st, x, y in zip(ids, names, status, wgs.geometry.x, wgs.geometry.y, strict=True):
         text = "" if st is None or (isinstance(st, float) and math.isnan(st)) else str(st)
         nm = str(name) if isinstance(name, str) and name else str(sid)
-        out.append(PlanStation(str(sid), nm, text, float(x), float(y)))
+        out.append(PlanStation(str(sid), nm, text, _degrees(x), _degrees(y)))
     return out

@@ -8,7 +8,8 @@
       district: "区县", demand: "需求", stations: "站点", saved: "已保存：", exported: "已导出：", running: "运行中…",
       failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", closed: "已退出",
       candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求",
-      stale: "（按运行开始时的站点计算；站点已改动，请重新运行）",
+      stale: "（按运行开始时的站点计算；站点已改动，请重新运行）", staleagain: "站点在运行后已改动：再次点击“采纳所选点位”仍予采纳",
+      offline: "无法连接服务器", http: "服务器错误 ",
       offnet: "（{n}个离可步行道路超过{d}米，不覆盖任何需求）", offone: "站点{id}离最近的可步行道路{m}米（超过{d}米）：步行覆盖不到任何需求" },
     en: { coverage: "covered within a {m}-min walk", built: "by built stations",
       nostatus: "no station has a status: all counted as built", none: "no status",
@@ -20,7 +21,9 @@
       done: "done, coverage could reach ", existing: "existing", building: "under construction", proposed: "proposed",
       closed: "closed", candidate: "candidate", covered: "covered demand", uncovered: "uncovered demand",
       stale: " (for the stations when the run started; they have changed since: run it again)",
-      offnet: " ({n} more than {d} m from any walkable street: they cover nothing)",
+      staleagain: "The stations changed after the run: click Accept again to accept these sites anyway",
+      offline: "cannot reach the server", http: "server error ",
+      offnet: " (of which {n} farther than {d} m from every walkable street, covering nothing)",
       offone: "Station {id} is {m} m from the nearest walkable street (more than {d} m): it covers no demand on foot" }
   };
   var params = new URLSearchParams(location.search);
@@ -30,17 +33,24 @@
   var renderer = L_.canvas({ padding: 0.3 });
   var demandLayer = L_.layerGroup().addTo(map), stationLayer = L_.layerGroup().addTo(map);
   var isoLayer = L_.layerGroup().addTo(map), siteLayer = L_.layerGroup().addTo(map);
-  var districtLayer = null, demandMarks = [], markers = {}, job = null;
+  var districtLayer = null, demandMarks = [], markers = {}, job = null, tries = 0, warned = null;
   var $ = function (id) { return document.getElementById(id); };
 
   function api(method, path, body) {
     var opts = { method: method, headers: { "X-Token": token } };
     if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-    return fetch(path, opts).then(function (r) {
-      return r.json().then(function (j) { if (!r.ok) { throw new Error(j.error || r.status); } return j; });
+    return fetch(path, opts).catch(function () { throw new Error(t.offline); }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (j) {  /* a proxy's HTML page */
+        if (!r.ok) { throw new Error(j.error || t.http + r.status); }
+        return j;
+      });
     });
   }
   function say(text, ok) { var m = $("message"); m.textContent = text; m.className = ok ? "ok" : ""; }
+  function done(s) { say(""); render(s); }  /* a successful edit: no old message stays */
+  function fill(text, values) {  /* {key} placeholders, values inserted as they are ($& too) */
+    return text.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? String(values[k]) : m; });
+  }
   function fail(e) {  /* and show the server's plan: another tab may have changed it */
     say(String(e.message || e));
     if (state) { api("GET", "/api/state").then(function (s) { render(s); }).catch(function () {}); }
@@ -66,7 +76,7 @@
     $("circles-pct").textContent = fmt(f.euclidean_coverage_pct);
     var off = f.stations_open - f.stations_on_network;
     $("counts").textContent = f.stations_open + " / " + f.stations + " " + t.stations +
-      (off > 0 ? t.offnet.replace("{n}", off).replace("{d}", f.max_dist_m) : "");
+      (off > 0 ? fill(t.offnet, { n: off, d: f.max_dist_m }) : "");
     $("undo").disabled = !s.can_undo; $("redo").disabled = !s.can_redo;
     var isCov = bits(s.covered);
     for (var i = 0; i < demandMarks.length; i++) {
@@ -89,33 +99,36 @@
         return { color: "#555", weight: 1, fillColor: pctColor(p === undefined ? null : p), fillOpacity: 0.15 };
       });
     }
-    if (job && job.state === "done") { $("opt-progress").textContent = optText(job); }
+    if (job && job.state === "done") { refreshJob(); }
     drawStations();
   }
 
+  function isOff(st) {  /* a station that counts (not closed) beyond the snapping distance */
+    return st.off_network_m !== null && st.off_network_m !== undefined && st.status !== "closed";
+  }
   function icon(st) {
-    var off = st.off_network_m !== null && st.off_network_m !== undefined;
+    var off = isOff(st);
     return L_.divIcon({ className: "", html: '<div class="hp-st ' + (st.status || "nostatus") + (off ? " off" : "") +
       (st.id === selected ? " sel" : "") + '"></div>', iconSize: [14, 14], iconAnchor: [7, 7] });
   }
   function offText(st) {  /* the station's distance to the streets when it covers nothing */
-    return t.offone.replace("{id}", st.id).replace("{m}", st.off_network_m).replace("{d}", state.figures.max_dist_m);
+    return fill(t.offone, { id: st.id, m: st.off_network_m, d: state.figures.max_dist_m });
   }
   function sayIfOff(id) {
     var st = state.stations.filter(function (x) { return x.id === id; })[0];
-    if (st && st.off_network_m !== null && st.off_network_m !== undefined) { say(offText(st)); }
+    if (st && isOff(st)) { say(offText(st)); }
   }
   function drawStations() {
     stationLayer.clearLayers(); markers = {};
     state.stations.forEach(function (st) {
-      var off = st.off_network_m !== null && st.off_network_m !== undefined;
+      var off = isOff(st);
       var m = L_.marker([st.lat, st.lon], { icon: icon(st), draggable: true, title: off ? st.name + " – " + offText(st) : st.name,
         keyboard: false });
       m.on("click", function (e) { L_.DomEvent.stopPropagation(e); select(st.id); });
       m.on("dragend", function () {
         var p = m.getLatLng();
         api("PATCH", "/api/station?id=" + encodeURIComponent(st.id), { lon: p.lng, lat: p.lat })
-          .then(function (s) { render(s); sayIfOff(st.id); if (selected === st.id) { loadIso(st.id); } })
+          .then(function (s) { done(s); sayIfOff(st.id); if (selected === st.id) { loadIso(st.id); } })
           .catch(function (e) { fail(e); render(state); });
       });
       m.addTo(stationLayer); markers[st.id] = m;
@@ -134,20 +147,29 @@
     }).catch(fail);
   }
 
-  function runOptimise() {
+  function runOptimise() {  /* the last run's sites and figure go: they are not this run's */
     var n = parseInt($("opt-n").value, 10);
+    showSites([]); job = null; $("opt-progress").textContent = t.running;
     api("POST", "/api/optimize", { n_sites: n, solver: $("opt-solver").value }).then(function (j) { job = j; poll(); }).catch(fail);
   }
   function poll() {
     api("GET", "/api/optimize/" + job.id).then(function (j) {
-      job = j;
+      job = j; tries = 0;
       $("opt-progress").textContent = optText(j);
       if (j.state === "running") { setTimeout(poll, 500); return; }
       showSites(j.sites || []);
-    }).catch(fail);
+    }).catch(function (e) {  /* a blip: ask again a few times before giving up */
+      if (++tries <= 5) { setTimeout(poll, 1000); } else { fail(e); }
+    });
+  }
+  function refreshJob() {  /* the server says whether the plan changed since the run */
+    var id = job.id;
+    api("GET", "/api/optimize/" + id).then(function (j) {
+      if (job && job.id === id) { job = j; $("opt-progress").textContent = optText(j); }
+    }).catch(function () {});
   }
   function optText(j) {  /* the run's figure holds for the stations it started from */
-    var stale = j.plan_changed || (state && j.plan_version >= 0 && state.version !== j.plan_version);
+    var stale = j.plan_changed;
     return j.state === "running" ? t.running + " " + j.elapsed_s + " s " + (j.messages.slice(-1)[0] || "")
       : j.state === "failed" ? t.failed + j.error : t.done + fmt(j.coverage_pct_after) + " %" + (stale ? t.stale : "");
   }
@@ -167,23 +189,31 @@
     map.on("click", function (e) {
       if (!$("add-mode").checked) { return; }
       api("POST", "/api/stations", { lon: e.latlng.lng, lat: e.latlng.lat, status: "proposed" })
-        .then(function (s) { selected = s.station.id; render(s); sayIfOff(selected); loadIso(selected); }).catch(fail);
+        .then(function (s) { selected = s.station.id; done(s); sayIfOff(selected); loadIso(selected); }).catch(fail);
     });
-    $("undo").onclick = function () { api("POST", "/api/undo").then(render).catch(fail); };
-    $("redo").onclick = function () { api("POST", "/api/redo").then(render).catch(fail); };
+    $("undo").onclick = function () { api("POST", "/api/undo").then(done).catch(fail); };
+    $("redo").onclick = function () { api("POST", "/api/redo").then(done).catch(fail); };
     $("save").onclick = function () { api("POST", "/api/save").then(function (r) { say(t.saved + r.files.join(", "), true); }).catch(fail); };
     $("export").onclick = function () { say(t.running, true); api("POST", "/api/export").then(function (r) { say(t.exported + r.dir, true); }).catch(fail); };
     $("sel-status").onchange = function () {
-      api("PATCH", "/api/station?id=" + encodeURIComponent(selected), { status: this.value }).then(render).catch(fail);
+      api("PATCH", "/api/station?id=" + encodeURIComponent(selected), { status: this.value }).then(done).catch(fail);
     };
     $("sel-delete").onclick = function () {
-      api("DELETE", "/api/station?id=" + encodeURIComponent(selected)).then(function (s) { selected = null; render(s); }).catch(fail);
+      api("DELETE", "/api/station?id=" + encodeURIComponent(selected)).then(function (s) { selected = null; done(s); }).catch(fail);
     };
     $("opt-run").onclick = runOptimise;
     $("opt-accept").onclick = function () {
       var ids = Array.prototype.map.call(document.querySelectorAll("#opt-sites input:checked"), function (c) { return c.value; });
-      api("POST", "/api/optimize/" + job.id + "/accept", { site_ids: ids }).then(function (s) {
-        showSites([]); job = null; $("opt-progress").textContent = ""; render(s);
+      var accept = function () {
+        api("POST", "/api/optimize/" + job.id + "/accept", { site_ids: ids }).then(function (s) {
+          showSites([]); job = null; $("opt-progress").textContent = ""; done(s);
+        }).catch(fail);
+      };
+      if (warned === job.id) { accept(); return; }
+      api("GET", "/api/optimize/" + job.id).then(function (j) {  /* another tab may have edited */
+        job = j; $("opt-progress").textContent = optText(j);
+        if (j.plan_changed) { warned = j.id; say(t.staleagain); return; }
+        accept();
       }).catch(fail);
     };
   }
