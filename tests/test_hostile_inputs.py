@@ -259,10 +259,16 @@ def test_rejected_rows_with_a_row_column_keep_it(tmp_path):
         ("纬度(°)", "lat", None),
         ("经度E", "lon", None),
         ("纬度N", "lat", None),
-        ("中心经度", "lon", None),
-        ("中心点纬度", "lat", None),
-        ("经度值", "lon", None),
+        ("经度°E", "lon", None),
+        ("纬度°N", "lat", None),
         ("高德经度°", "lon", "gcj02"),
+        # another place's position, not the station's (probe 15U): not coordinates
+        ("中心经度", None, None),
+        ("中心点纬度", None, None),
+        ("位置X", None, None),
+        ("X值", None, None),
+        ("经度N", None, None),
+        ("纬度E", None, None),
         ("位置", None, None),
         ("E", None, None),
         ("区县E", None, None),
@@ -275,9 +281,15 @@ def test_header_roles_and_datums(header, role, datum):
 
 def test_coordinate_headers_with_degree_signs_and_hemispheres_are_read(tmp_path):
     path = tmp_path / "deg.csv"
-    path.write_text(f"名称,中心经度E,中心纬度N\n甲,{P1[0]},{P1[1]}\n", encoding="utf-8")
+    path.write_text(f"名称,经度°E,纬度°N\n甲,{P1[0]},{P1[1]}\n", encoding="utf-8")
     check = read_stations(path, crs="gcj02")
     assert check.ok and len(check.stations) == 1
+    # a service centre's position before the station's own is not taken for it (probe 15U)
+    path.write_text(
+        f"名称,中心经度,中心纬度,经度,纬度\n甲,{P2[0]},{P2[1]},{P1[0]},{P1[1]}\n", encoding="utf-8"
+    )
+    st = read_stations(path, crs="gcj02").stations
+    assert len(st) == 1 and st["lon_orig"].iloc[0] == pytest.approx(P1[0])
 
 
 def test_chinese_export_headers_are_read(corpus):

@@ -103,13 +103,16 @@ ALIAS_INDEX: dict[str, str] = {
 }
 
 
-#: Words around a coordinate header's name that do not change it: a degree sign, the
-#: hemisphere after 经度/纬度 (经度E, 纬度N), 中心/中心点/位置 before it, 值 after it.
-_COORD_EXTRA = re.compile(r"°|^(中心点?|位置)|(?<=[经纬]度)[en]$|值$")
+#: Marks beside a coordinate header's name that do not change it: a degree sign and the
+#: hemisphere (经度°, 经度E, 纬度°N). Not 中心/位置 before it: 中心经度 beside 经度 is another
+#: place's (a service centre's), and was read as every station's position (probe 15U).
+_DEGREE_SIGN = re.compile("°")
+_HEMISPHERE = re.compile(r"(?<=经度)e$|(?<=纬度)n$")
 
 
 def _without_datum(s: str) -> str:
-    return _COORD_EXTRA.sub("", _SEPARATORS.sub("", _DATUM_RE.sub("", s)).replace("坐标", ""))
+    bare = _SEPARATORS.sub("", _DATUM_RE.sub("", s)).replace("坐标", "")
+    return _HEMISPHERE.sub("", _DEGREE_SIGN.sub("", bare))
 
 
 def column_role(text: object) -> str | None:
@@ -118,7 +121,7 @@ def column_role(text: object) -> str | None:
     An exact alias of :data:`COLUMN_ALIASES` first; else the header without bracketed tags
     (``名称(必填)``); else, for longitude/latitude only, the header without a datum word and
     separators (``LNG_GCJ``, ``百度经度``, ``WGS84经度``), a degree sign or hemisphere
-    (``经度°``, ``经度E``) and 中心/值 (``中心经度``, ``纬度值``).
+    (``经度°``, ``经度E``, ``纬度°N``).
 
     Parameters
     ----------
