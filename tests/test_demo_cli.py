@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -206,6 +207,8 @@ def test_exit_candidates_in_run_and_coverage(tmp_path, capsys):
     b = pd.read_csv(run / "exit_candidates.csv", encoding="utf-8-sig")
     pd.testing.assert_frame_equal(a, b)
     assert len(a) and "exit_loss_pct" in a
+    for col in [c for c in a.columns if c.endswith("_pct")]:  # published to two decimals
+        assert np.array_equal(a[col].dropna(), a[col].dropna().round(2)), col  # (probe 15U)
     # an exit closes a built station: none under construction or proposed is listed (probe 13H)
     assert set(a["status"]) == {"existing"}
     losses = pd.read_csv(cov / "stations.csv", encoding="utf-8-sig")

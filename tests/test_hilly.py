@@ -526,3 +526,27 @@ def test_network_info_and_gis_layer_name_the_walk_direction(tmp_path, capsys):
     assert esc.any() and np.isinf(a.loc[esc, "time_bwd_s"]).all()  # up only
     for col in ("time_fwd_s", "time_bwd_s"):
         np.testing.assert_array_equal(a[col].to_numpy(), b[col].to_numpy())
+
+
+def test_walk_dem_says_whether_slopes_timed_the_walks():
+    """Probe 15U: summary.json said walk_dem true under the flat model of a network built
+    with a DEM (the README: whether slopes from a DEM were used)."""
+    from pathlib import Path
+
+    import geopandas as gpd
+
+    import harbor_planner as hp
+
+    demo = Path(__file__).resolve().parents[1] / "geodata" / "demo"
+    net = hp.build_network(demo / "yuzhong_walk.osm.bz2", dem=demo / "dem.tif",
+                           dem_outside="flat", progress=False)  # fmt: skip
+    xy = net.node_xy[[0, 500, 1000]]
+    st = gpd.GeoDataFrame(
+        {"station_id": ["a", "b", "c"]}, geometry=gpd.points_from_xy(*xy.T), crs=net.crs
+    )
+    where = gpd.points_from_xy(*net.node_xy[:50].T)
+    dem = gpd.GeoDataFrame({"weight": [1.0] * 50}, geometry=where, crs=net.crs)
+    assert hp.coverage(net, st, dem, minutes=5).summary["walk_dem"] is True
+    for kind in ("flat", "stairs"):
+        flat = net.with_walk_model(hp.WalkModel(kind=kind))
+        assert hp.coverage(flat, st, dem, minutes=5).summary["walk_dem"] is False

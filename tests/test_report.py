@@ -148,6 +148,10 @@ def test_settings_tables_word_the_model_the_figures_rest_on(cov):
     flat = dict(parameter_rows(params, "en", summary={**summary, "walk_model": "stairs",
                                                        "walk_dem": False}))  # fmt: skip
     assert "Elevation (DEM)" not in flat and "no slopes" in flat["Walk model"]
+    # probe 15U: a DEM beside a flat or stairs model times nothing: no DEM row
+    flat_net = params | {"network": {"dem": "/d/dem.tif", "walk_model": "flat"}}
+    flat = dict(parameter_rows(flat_net, "zh", summary={"walk_model": "flat", "walk_dem": True}))
+    assert "高程数据 (DEM)" not in flat
     cover = {"optimize": {"mode": "cover", "target_pct": 90, "add": 20, "solver": "greedy"}}
     rows = dict(parameter_rows(cover, "zh"))
     assert "新增站点数" not in rows and rows["目标覆盖率"] == "90 %"
@@ -174,6 +178,16 @@ def test_several_demand_files_and_the_census_population_are_named():
         ]
         == "1,500,000"
     )
+
+
+def test_a_limit_in_fractions_of_a_minute_is_shown_as_given(diamond, pts):
+    """Probe 15U: a 7.5-minute study's report read "8 分钟" on its limit card and in the
+    circles' sentence beside a 7.5-minute radius."""
+    stations = pts((25, 3))
+    demand = pts((100, 50), (50, -30), prefix="D")
+    demand["weight"] = [2.0, 1.0]
+    text = report_html(coverage=coverage(diamond, stations, demand, minutes=7.5))
+    assert "7.5 分钟" in text and "× 7.5 分钟" in text and "8 分钟" not in text
 
 
 def test_html_in_english_and_partial_inputs(cov, selection):

@@ -390,7 +390,7 @@ MAP_BANDS_MINUTES: tuple[float, ...] = (5.0, 10.0, 15.0)
 
 
 def map_bands_for(minutes: float) -> list[float]:
-    """The default map bands of a study walking ``minutes``: 12 -> [5, 10, 12], 15 -> [5, 10, 15].
+    """The default map bands of a study walking ``minutes`` (12: 5, 10, 12; 20: 5, 10, 15, 20).
 
     Parameters
     ----------

@@ -405,7 +405,8 @@ def coverage(
         "walk_speed_kmh": network.walk_model.speed_kmh,
         "walk_model": network.walk_model.kind,
         "walk_direction": network.walk_model.direction,
-        "walk_dem": network.has_elevation,
+        # slopes from a DEM timed the walks (a flat or stairs model ignores the elevation)
+        "walk_dem": network.has_elevation and network.walk_model.kind == "hilly",
         **_demand_summary(demand, points, dem_anchor),
         **_summary_figures(reached, radius_m),
         **by_status,

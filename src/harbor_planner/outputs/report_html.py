@@ -146,7 +146,7 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str
                 f"{num_text(s.get('stations_on_network'))} / {num_text(s.get('stations'))}",
             )
         )
-        cards.append(_card(lab["minutes"], f"{num_text(s.get('minutes'), 0)} {lab['min']}"))
+        cards.append(_card(lab["minutes"], f"{_minutes(s.get('minutes'))} {lab['min']}"))
         cards.append(_card(lab["walk_speed"], f"{num_text(s.get('walk_speed_kmh'))} km/h"))
         model = walk_model_text(s.get("walk_model"), lab["lang"], dem=s.get("walk_dem"))
         cards.append(_card(lab["walk_model"], model))
@@ -209,7 +209,7 @@ def _comparison(cov: Any, lab: dict[str, str]) -> str:
         route=walk_route_text(s.get("walk_model"), lab["lang"], dem=s.get("walk_dem")),
         radius=num_text(s.get("euclidean_radius_m"), 0),
         speed=num_text(s.get("walk_speed_kmh")),
-        minutes=num_text(s.get("minutes"), 0),
+        minutes=_minutes(s.get("minutes")),
         net=pct_text(net),
         eucl=pct_text(eucl),
         diff=num_text(diff),
@@ -355,6 +355,11 @@ def _gap_text(gap: float | None, sel: Any, lab: dict[str, str]) -> str:
         return "-"
     staged = bool(getattr(sel, "info", {}).get("bound_scope"))
     return f"{100 * gap:.2f}%" + (lab["gap_staged"].format(n=len(sel.selected)) if staged else "")
+
+
+def _minutes(value: Any) -> str:
+    """A walking limit as given (7.5 stays 7.5: it was shown as 8 beside a 7.5-minute radius)."""
+    return "-" if is_missing(value) else f"{float(value):g}"
 
 
 def _selection_block(sel: Any, lab: dict[str, str]) -> str:

@@ -591,7 +591,9 @@ def parameter_rows(
     cov, out = _section(p, "coverage"), _section(p, "output")
     dem, eff = net.get("dem"), summary or {}
     model = eff.get("walk_model") or net.get("walk_model")
-    used_dem = bool(eff["walk_dem"]) if "walk_dem" in eff else bool(dem) and model == "hilly"
+    # slopes from a DEM time the walks only under the hilly model (walk_dem: the network has
+    # elevation, which a flat or stairs model does not use)
+    used_dem = model == "hilly" and (bool(eff["walk_dem"]) if "walk_dem" in eff else bool(dem))
     speed = eff.get("walk_speed_kmh", net.get("walk_speed_kmh"))
     rows: list[tuple[str, Any]] = [
         ("title", p.get("title") or None),

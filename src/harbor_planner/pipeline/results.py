@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from harbor_planner import settings
 from harbor_planner._io import atomic_path
 from harbor_planner._stable import without_timings
-from harbor_planner._text import counted, csv_safe, pct1
+from harbor_planner._text import counted, csv_safe, pct1, published_pcts
 from harbor_planner.errors import InputDataError
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ def write_results(
     if study.exits is not None:
         path = out / EXIT_CANDIDATES_FILE
         with atomic_path(path) as tmp:
-            csv_safe(study.exits).to_csv(tmp, index=False, encoding="utf-8-sig")
+            csv_safe(published_pcts(study.exits)).to_csv(tmp, index=False, encoding="utf-8-sig")
         files.append(path)
     files.append(write_json(out / "summary.json", without_timings(summary)))
     return files

@@ -367,8 +367,8 @@ class OutputConfig:
     lang
         ``zh`` or ``en``: map and report language.
     map_bands
-        Isochrone bands on the map, minutes (default: 5 and 10 below the study's walking
-        limit, then the limit: :func:`~harbor_planner.settings.map_bands_for`).
+        Isochrone bands on the map, minutes (default: those of 5, 10 and 15 below the study's
+        walking limit, then the limit: :func:`~harbor_planner.settings.map_bands_for`).
     map_max_stations
         Leave isochrones off the map above this many stations.
     isochrone_method
