@@ -603,3 +603,28 @@ def test_the_cli_draws_the_walking_limits_bands(tmp_path):
     assert code == 0
     params = json.loads((out / "run.json").read_text("utf-8"))["parameters"]
     assert params["output"]["map_bands"] == [5, 10, 12]
+
+
+def test_compare_counts_built_stations_as_the_built_figure_does(tmp_path):
+    """Probe 15U: the "built stations" row counted rows marked existing only (4) beside a
+    built figure resting on 8 (stations without a status count as built); a run without any
+    status showed a built-stations coverage although no figure is then the built ones'."""
+    built = {"statuses": ["existing"], "label_en": "built", "stations": 8,
+             "coverage_pct": 41.09}  # fmt: skip
+    mixed = {"stations": 12, "stations_by_status": {"existing": 4, "unknown": 4, "proposed": 4},
+             "coverage_pct": 58.89, "coverage_built_pct": 41.09,
+             "coverage_by_status": [built, {"statuses": ["existing", "proposed"],
+                                            "label_en": "with proposed", "stations": 12,
+                                            "coverage_pct": 58.89}]}  # fmt: skip
+    none = {"stations": 8, "stations_by_status": {"unknown": 8}, "coverage_pct": 50.0,
+            "coverage_built_pct": 50.0, "coverage_by_status": []}  # fmt: skip
+    for name, cov in (("mixed", mixed), ("none", none)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps({"coverage": cov}), "utf-8")
+    overall = compare_runs([tmp_path / "mixed", tmp_path / "none"]).overall.set_index("figure")
+    assert overall.loc["built stations", "mixed"] == 8 and pd.isna(
+        overall.loc["built stations", "none"]
+    )
+    assert overall.loc["coverage % (built stations)", "mixed"] == 41.09
+    assert pd.isna(overall.loc["coverage % (built stations)", "none"])
+    assert overall.loc["coverage %", "none"] == 50.0

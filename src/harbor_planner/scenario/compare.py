@@ -37,7 +37,7 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("demand", "coverage", "demand_kind"),
     ("demand total", "coverage", "demand_total"),
     ("stations", "coverage", "stations"),
-    ("built stations", "coverage", "stations_by_status.existing"),
+    ("built stations", "coverage", "built_stations"),
     ("stations on network", "coverage", "stations_on_network"),
     ("coverage % (built stations)", "coverage", "coverage_built_pct"),
     ("coverage %", "coverage", "coverage_pct"),
@@ -60,6 +60,10 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
 headline when the stations have statuses; each status scope of ``coverage_by_status`` (built
 with those under construction, ...) gets a row of its own after the figures' ``coverage %``.
 """
+
+#: Keys of :data:`FIGURES` read from the built scope of ``coverage_by_status`` (see
+#: :func:`_value`).
+_BUILT_KEYS = {"built_stations": "stations", "coverage_built_pct": "coverage_pct"}
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,17 @@ def compare_runs(
 
 
 def _value(summary: dict[str, Any], section: str, key: str) -> Any:
-    """``summary[section][k1][k2]...`` for ``key = "k1.k2..."`` (``None`` where missing)."""
+    """``summary[section][k1][k2]...`` for ``key = "k1.k2..."`` (``None`` where missing).
+
+    The built stations' count and coverage come from the built scope of
+    ``coverage_by_status`` (stations without a status count as built there), and are left
+    out when no station has a status (no figure is then the built stations').
+    """
+    if section == "coverage" and key in _BUILT_KEYS:
+        scopes = _value(summary, "coverage", "coverage_by_status")
+        if not isinstance(scopes, list) or not scopes or not isinstance(scopes[0], dict):
+            return None
+        return scopes[0].get(_BUILT_KEYS[key])
     value: Any = summary.get(section)
     for part in key.split("."):
         value = value.get(part) if isinstance(value, dict) else None
