@@ -864,3 +864,28 @@ def test_an_input_changed_during_the_run_is_flagged_in_run_json(tmp_path, monkey
     flagged = {i["role"] for i in res.manifest["inputs"] if i.get("changed_during_run")}
     assert flagged == {"stations"}
     assert f"input {stations} (stations) changed while the run used it" in caplog.text
+
+
+def test_ctrl_c_while_a_c_extension_loads_is_one_line(monkeypatch, capsys):
+    """CI (session 15): a SIGINT while numba's C extension loaded became "ImportError:
+    numba._devicearray failed to import" raised while handling the KeyboardInterrupt, and the
+    run printed a traceback instead of "interrupted"."""
+    import harbor_planner.scenario as scenario_module
+
+    def interrupted_import(*args, **kwargs):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ImportError("numba._devicearray failed to import") from None
+
+    monkeypatch.setattr(scenario_module, "load_scenario", interrupted_import)
+    code = main(["run", str(demo_scenario_path()), "--out", "unused"])
+    err = capsys.readouterr().err
+    assert code == 130 and err.strip() == "harbor-planner: interrupted (SIGINT)"
+
+    def broken_import(*args, **kwargs):
+        raise ImportError("a real missing module")
+
+    monkeypatch.setattr(scenario_module, "load_scenario", broken_import)
+    with pytest.raises(ImportError, match="a real missing module"):
+        main(["run", str(demo_scenario_path()), "--out", "unused"])
