@@ -188,6 +188,19 @@ def test_a_limit_in_fractions_of_a_minute_is_shown_as_given(diamond, pts):
     demand["weight"] = [2.0, 1.0]
     text = report_html(coverage=coverage(diamond, stations, demand, minutes=7.5))
     assert "7.5 分钟" in text and "× 7.5 分钟" in text and "8 分钟" not in text
+    # the title names the study's limit (a 12-minute study's said 15分钟: probe 15U)
+    assert "<title>渝工港湾 7.5分钟步行覆盖报告</title>" in text and "15分钟" not in text
+
+
+def test_english_settings_join_file_names_in_english():
+    from harbor_planner.outputs.wording import parameter_rows
+
+    rows = dict(parameter_rows({"network": {"source": ["a/r1.geojson", "r2.geojson"]}}, "en"))
+    assert rows["Network"] == "r1.geojson, r2.geojson"
+    assert (
+        dict(parameter_rows({"network": {"source": ["r1.geojson", "r2.geojson"]}}, "zh"))["路网"]
+        == "r1.geojson、r2.geojson"
+    )
 
 
 def test_html_in_english_and_partial_inputs(cov, selection):

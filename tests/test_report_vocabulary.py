@@ -344,7 +344,7 @@ def test_several_station_files_with_a_datum_each(lang):
     rows = dict(parameter_rows(params, lang))
     files, crs = (rows["站点文件"], rows["站点坐标系"]) if lang == "zh" else (
         rows["Station file"], rows["Station coordinates"])  # fmt: skip
-    assert files == "amap.csv、baidu.xlsx"
+    assert files == ("amap.csv、baidu.xlsx" if lang == "zh" else "amap.csv, baidu.xlsx")
     assert crs == (
         "GCJ-02（高德/腾讯）、BD-09（百度）" if lang == "zh" else "GCJ-02 (AMap), BD-09 (Baidu)"
     )

@@ -92,8 +92,8 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
 REPORT_TEXT: dict[str, tuple[str, str]] = {
     "lang": ("zh", "en"),
     "title": (
-        "渝工港湾 15分钟步行覆盖报告",
-        "Worker harbour stations: 15-minute walking coverage report",
+        "渝工港湾 {m}分钟步行覆盖报告",  # the study's limit (a 12-minute study said 15)
+        "Worker harbour stations: {m}-minute walking coverage report",
     ),
     "headline": ("覆盖概况", "Coverage at a glance"),
     "coverage_pct": ("路网步行覆盖率", "Coverage along the network"),

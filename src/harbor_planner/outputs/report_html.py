@@ -498,7 +498,8 @@ def report_html(
     if coverage is None and selection is None and sites is None:
         raise InputDataError("report: give coverage, selection and/or sites; nothing to report")
     info = source_info(sources or [])
-    heading = title or lab["title"]
+    limit = (getattr(coverage, "summary", None) or {}).get("minutes")
+    heading = title or lab["title"].format(m=_minutes(limit) if limit is not None else "15")
     from harbor_planner import __version__
 
     # no "generated at" line: the same result gives the same bytes (the time is in run.json)

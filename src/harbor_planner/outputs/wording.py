@@ -197,9 +197,9 @@ def _num(v: Any) -> str:
     return f"{f:g}" if math.isfinite(f) else "-"
 
 
-def _file_name(v: Any) -> str:
+def _file_name(v: Any, lang: str = "zh") -> str:
     if isinstance(v, list | tuple):  # several files (stations.file = [...]): each named
-        return "、".join(_file_name(x) for x in v)
+        return ("、" if lang == "zh" else ", ").join(_file_name(x) for x in v)
     text = str(v)
     if text.startswith("place:"):
         return text
@@ -216,7 +216,7 @@ def _spec_text(spec: Any, lang: str) -> str:
     if len(parts) > 1 and len(kinds) == 1 and all(":" in p for p in parts) and "grid" not in kinds:
         files = [p.partition(":")[2] for p in parts]
         return _spec_text(f"{kinds.pop()}:{files[0]}", lang).replace(
-            _file_name(files[0]), _file_name(files)
+            _file_name(files[0]), _file_name(files, lang)
         )
     if len(parts) > 1:
         return " + ".join(_spec_text(p, lang) for p in parts)
@@ -442,7 +442,9 @@ def _demand_text(d: Mapping[str, Any], lang: str) -> str:
     if d.get("cell_m") is not None and d.get("kind") == "grid":
         text += " " + w["cell"].format(v=_num(d["cell_m"]))
     if d.get("file"):
-        text += f"（{_file_name(d['file'])}）" if lang == "zh" else f" ({_file_name(d['file'])})"
+        text += (
+            f"（{_file_name(d['file'])}）" if lang == "zh" else f" ({_file_name(d['file'], lang)})"
+        )
     return text
 
 
@@ -597,7 +599,7 @@ def parameter_rows(
     speed = eff.get("walk_speed_kmh", net.get("walk_speed_kmh"))
     rows: list[tuple[str, Any]] = [
         ("title", p.get("title") or None),
-        ("network", _file_name(net["source"]) if net.get("source") else None),
+        ("network", _file_name(net["source"], lang) if net.get("source") else None),
         ("walk_model", walk_model_text(model, lang, dem=used_dem)),
         ("walk_direction", walk_direction_text(net["walk_direction"], lang)
          if net.get("walk_direction") else None),
@@ -605,7 +607,7 @@ def parameter_rows(
         ("speed", None if speed is None else f"{_num(speed)} {w['kmh']}"),
         ("minutes", None if cov.get("minutes") is None
          else f"{_num(cov['minutes'])} {w['minutes']}"),
-        ("stations", _file_name(st["file"]) if st.get("file") else None),
+        ("stations", _file_name(st["file"], lang) if st.get("file") else None),
         ("crs", _crs_text(st.get("crs"), lang)),
         ("status", _statuses_text(st.get("status"), lang) if st else None),
         ("demand", _demand_text(_section(p, "demand"), lang) if _section(p, "demand") else None),
