@@ -197,6 +197,8 @@ def test_english_settings_join_file_names_in_english():
 
     rows = dict(parameter_rows({"network": {"source": ["a/r1.geojson", "r2.geojson"]}}, "en"))
     assert rows["Network"] == "r1.geojson, r2.geojson"
+    grid = dict(parameter_rows({"demand": {"kind": "grid", "cell_m": 100}}, "en"))
+    assert grid["Demand"] == "grid cells of 100 m"  # was "grid cells cells of 100 m"
     assert (
         dict(parameter_rows({"network": {"source": ["r1.geojson", "r2.geojson"]}}, "zh"))["路网"]
         == "r1.geojson、r2.geojson"

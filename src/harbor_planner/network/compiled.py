@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from harbor_planner._io import atomic_paths
+from harbor_planner._io import atomic_paths, file_stamp
 from harbor_planner.coords import output_crs
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network.saved import check_saved_arrays, read_saved_arrays
@@ -611,8 +611,7 @@ def load_network(
     path = Path(path)
     if not path.is_file():
         raise InputDataError("file not found", path=path)
-    st = path.stat()  # before reading: a file changed while read is not taken for this one
-    stamp = (st.st_mtime_ns, st.st_size)  # compared with checked_as
+    stamp = file_stamp(path)  # before reading: a file changed while read is not taken for it
     data = read_saved_arrays(path)
     meta = check_saved_arrays(
         data,

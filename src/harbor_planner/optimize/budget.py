@@ -37,14 +37,14 @@ def budget_costs(
     if not budget >= 0:  # NaN too
         raise InputDataError(f"budget must be a number >= 0, got {budget!r}")
     cost = cm.candidate_cost
-    missing = np.flatnonzero(eligible & ~np.isfinite(cost)) if cost is not None else None
     if cost is None or not np.isfinite(cost).any():
         raise InputDataError(
             "a budget needs each candidate site's cost, and these candidates have none (street "
             "and POI candidates carry no cost): give a candidate file (--candidates) with a "
             "cost column (cost, 造价, 费用...), or leave the budget out"
         )
-    if missing is not None and len(missing):
+    missing = np.flatnonzero(eligible & ~np.isfinite(cost))
+    if len(missing):
         ids = ", ".join(str(x) for x in cm.candidate_ids[missing[:5]])
         raise InputDataError(
             f"a budget needs each candidate site's cost: {len(missing)} of the eligible "

@@ -106,7 +106,7 @@ _ZH = {
 }  # fmt: skip
 _EN = {
     "bool": ("yes", "no"), "minutes": "min", "kmh": "km/h", "m": "m", "s": "s",
-    "sep": ", ", "every": "every {v} m", "cell": "cells of {v} m",
+    "sep": ", ", "every": "every {v} m", "cell": "of {v} m",
 }  # fmt: skip
 
 
@@ -211,23 +211,22 @@ def _spec_text(spec: Any, lang: str) -> str:
 
     Several demands (``buildings:A + buildings:B``) are each named: 建筑（A、B）.
     """
-    parts = [p.strip() for p in str(spec).split(" + ")]
-    kinds = {p.partition(":")[0] for p in parts}
-    if len(parts) > 1 and len(kinds) == 1 and all(":" in p for p in parts) and "grid" not in kinds:
-        files = [p.partition(":")[2] for p in parts]
-        return _spec_text(f"{kinds.pop()}:{files[0]}", lang).replace(
-            _file_name(files[0]), _file_name(files, lang)
-        )
-    if len(parts) > 1:
-        return " + ".join(_spec_text(p, lang) for p in parts)
-    text = parts[0]
-    kind, _, rest = text.partition(":")
+    parts = [p.strip().partition(":") for p in str(spec).split(" + ")]
+    kinds = {kind for kind, _, _ in parts}
+    if len(kinds) > 1 or (len(parts) > 1 and ("grid" in kinds or not all(r for *_, r in parts))):
+        return " + ".join(_spec_text("".join(p), lang) for p in parts)
+    kind, rests = kinds.pop(), [r for *_, r in parts]
     words = demand_kind_text(kind, lang)
-    if not rest:
+    if not rests[0]:
         return words
     if kind == "grid":
-        return f"{words} {_words(lang)['cell'].format(v=rest)}"
-    return f"{words}（{_file_name(rest)}）" if lang == "zh" else f"{words} ({_file_name(rest)})"
+        return f"{words} {_words(lang)['cell'].format(v=rests[0])}"
+    return words + _bracketed(_file_name(rests if len(rests) > 1 else rests[0], lang), lang)
+
+
+def _bracketed(text: str, lang: str) -> str:
+    """``（text）`` in Chinese, `` (text)`` in English."""
+    return f"（{text}）" if lang == "zh" else f" ({text})"
 
 
 def road_class_text(value: Any) -> str:
@@ -442,9 +441,7 @@ def _demand_text(d: Mapping[str, Any], lang: str) -> str:
     if d.get("cell_m") is not None and d.get("kind") == "grid":
         text += " " + w["cell"].format(v=_num(d["cell_m"]))
     if d.get("file"):
-        text += (
-            f"（{_file_name(d['file'])}）" if lang == "zh" else f" ({_file_name(d['file'], lang)})"
-        )
+        text += _bracketed(_file_name(d["file"], lang), lang)
     return text
 
 
@@ -457,7 +454,7 @@ def _population_text(population: Any, lang: str) -> str | None:
         return None
 
     def people(v: Any) -> str:
-        return f"{float(v):,.0f}" if float(v).is_integer() else str(_num(v))
+        return f"{float(v):,.0f}" if float(v).is_integer() else _num(v)
 
     sep = _words(lang)["sep"]
     if isinstance(population, Mapping):

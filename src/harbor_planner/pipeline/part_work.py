@@ -25,7 +25,9 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from harbor_planner._io import file_stamp
 from harbor_planner.cluster import worker_address
+from harbor_planner.errors import InputDataError
 
 if TYPE_CHECKING:
     from harbor_planner.network import Anchors, WalkModel, WalkNetwork
@@ -202,8 +204,6 @@ def _network(path: str, walk_model: WalkModel, stamp: tuple[int, int] | None = N
     again while it has it; a file with another stamp is refused: the client's network is not
     that file's any more).
     """
-    from harbor_planner._io import file_stamp
-    from harbor_planner.errors import InputDataError
     from harbor_planner.network import load_network
 
     key = (path, repr(walk_model))

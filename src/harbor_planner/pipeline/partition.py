@@ -56,6 +56,7 @@ import numpy.typing as npt
 import shapely
 
 from harbor_planner._arrays import first_holder
+from harbor_planner._io import file_stamp
 from harbor_planner.errors import InputDataError, PartFailedError
 from harbor_planner.network.pairs import PairRequest, reach_radius_m
 from harbor_planner.pipeline.part_work import (
@@ -327,7 +328,6 @@ class PartitionedPairs:
         stamp: the workers do not check the values of the copy again while it has it, and
         refuse it when it has another.
         """
-        from harbor_planner._io import file_stamp
         from harbor_planner.network import save_network
 
         u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()

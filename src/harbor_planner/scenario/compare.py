@@ -37,9 +37,9 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("demand", "coverage", "demand_kind"),
     ("demand total", "coverage", "demand_total"),
     ("stations", "coverage", "stations"),
-    ("built stations", "coverage", "built_stations"),
+    ("built stations", "coverage", "coverage_by_status.0.stations"),
     ("stations on network", "coverage", "stations_on_network"),
-    ("coverage % (built stations)", "coverage", "coverage_built_pct"),
+    ("coverage % (built stations)", "coverage", "coverage_by_status.0.coverage_pct"),
     ("coverage %", "coverage", "coverage_pct"),
     ("coverage % low (range)", "coverage", "coverage_range_pct.low"),
     ("coverage % high (range)", "coverage", "coverage_range_pct.high"),
@@ -54,16 +54,15 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("coverage % after low (range)", "coverage_after", "coverage_range_pct.low"),
     ("coverage % after high (range)", "coverage_after", "coverage_range_pct.high"),
 )
-"""Rows of the overall table: (label, section of summary.json, key; dots go into objects).
+"""Rows of the overall table: (label, section of summary.json, key; dots go into objects and
+lists). The built stations' count and coverage come from the built scope of
+``coverage_by_status`` (stations without a status count as built there; without any status
+the list is empty: no figure is then the built stations').
 
 ``coverage %`` is that of every station the run used; ``coverage % (built stations)`` the
 headline when the stations have statuses; each status scope of ``coverage_by_status`` (built
 with those under construction, ...) gets a row of its own after the figures' ``coverage %``.
 """
-
-#: Keys of :data:`FIGURES` read from the built scope of ``coverage_by_status`` (see
-#: :func:`_value`).
-_BUILT_KEYS = {"built_stations": "stations", "coverage_built_pct": "coverage_pct"}
 
 
 @dataclass(frozen=True)
@@ -220,18 +219,14 @@ def compare_runs(
 def _value(summary: dict[str, Any], section: str, key: str) -> Any:
     """``summary[section][k1][k2]...`` for ``key = "k1.k2..."`` (``None`` where missing).
 
-    The built stations' count and coverage come from the built scope of
-    ``coverage_by_status`` (stations without a status count as built there), and are left
-    out when no station has a status (no figure is then the built stations').
+    A whole-number part indexes a list (``coverage_by_status.0.stations``).
     """
-    if section == "coverage" and key in _BUILT_KEYS:
-        scopes = _value(summary, "coverage", "coverage_by_status")
-        if not isinstance(scopes, list) or not scopes or not isinstance(scopes[0], dict):
-            return None
-        return scopes[0].get(_BUILT_KEYS[key])
     value: Any = summary.get(section)
     for part in key.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, list) and part.isdigit():
+            value = value[int(part)] if int(part) < len(value) else None
+        else:
+            value = value.get(part) if isinstance(value, dict) else None
     return value
 
 

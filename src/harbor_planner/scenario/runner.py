@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harbor_planner._io import file_sha256
+from harbor_planner._io import file_sha256, file_stamp
 from harbor_planner._safety import signals_raise
 from harbor_planner._text import counted, redact_argv
 from harbor_planner.outputs.staging import ResultFolder
@@ -164,8 +164,6 @@ def _versions() -> dict[str, str | None]:
 
 def _file_info(role: str, path: Path, stamp: tuple[int, int] | None) -> dict[str, Any]:
     """An input's size and SHA-256 now, and whether it changed since the run started."""
-    from harbor_planner._io import file_stamp
-
     info: dict[str, Any] = {"role": role, "path": str(path)}
     if path.is_file():
         info["bytes"] = path.stat().st_size
@@ -296,8 +294,6 @@ def _run_steps(
     clock: tuple[_dt.datetime, float],
 ) -> RunResult:
     """The steps of :func:`run`: the study, its files staged, then committed with ``run.json``."""
-    from harbor_planner._io import file_stamp
-
     out_dir = folder.out_dir
     log.info("scenario %s -> %s", scenario.title or scenario.path or "(dict)", out_dir)
     stamps = {role: file_stamp(p) for role, p in scenario.input_files().items()}
