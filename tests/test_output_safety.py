@@ -889,3 +889,54 @@ def test_ctrl_c_while_a_c_extension_loads_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(scenario_module, "load_scenario", broken_import)
     with pytest.raises(ImportError, match="a real missing module"):
         main(["run", str(demo_scenario_path()), "--out", "unused"])
+
+
+class _InterruptedWhileCollected:
+    """An object whose finaliser gets the terminal's Ctrl-C (as a Dask memory hook's did)."""
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        sum(range(1000))  # the handler runs at the next bytecode: inside this finaliser
+
+
+@pytest.fixture
+def sigint_default(monkeypatch):
+    """SIGINT at Python's default handler (a test runner's worker may ignore it)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_an_interrupt_a_finaliser_drops_is_raised_at_the_next_check(sigint_default, capsys):
+    """Session 14's N7: Ctrl-C landing in a Dask callback was printed as "Exception ignored"
+    and dropped by Python, and the partitioned run finished with exit 0."""
+    from harbor_planner._safety import Interrupted, raise_if_interrupted, signals_raise
+
+    with signals_raise():
+        _InterruptedWhileCollected()  # created and collected: the interrupt is dropped
+        with pytest.raises(Interrupted) as info:
+            raise_if_interrupted()
+    assert info.value.signum == signal.SIGINT
+    assert "Exception ignored" not in capsys.readouterr().err  # no traceback on the terminal
+    raise_if_interrupted()  # outside the block: nothing remembered
+
+
+def test_a_run_whose_interrupt_was_dropped_stops_and_writes_nothing(
+    sigint_default, monkeypatch, tmp_path, capsys
+):
+    import harbor_planner.scenario.runner as runner
+
+    staged = runner.write_results
+
+    def write_then_interrupted(*args, **kwargs):
+        _InterruptedWhileCollected()
+        return staged(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "write_results", write_then_interrupted)
+    out = tmp_path / "o"
+    args = ["--no-progress", "run", str(demo_scenario_path()), "--out", str(out), *sets(*QUICK)]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 130 and err.strip().splitlines()[-1] == "harbor-planner: interrupted (SIGINT)"
+    assert "Traceback" not in err and "Exception ignored" not in err
+    assert not out.exists()  # not committed: the folder it created is gone again

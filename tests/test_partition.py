@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -477,6 +478,48 @@ def test_interrupting_the_client_cancels_the_tasks():
                 break
             time.sleep(0.2)
         assert left == 0
+
+
+class _InterruptedWhileCollected:
+    """An object whose finaliser gets the terminal's Ctrl-C (as a Dask memory hook's did)."""
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGINT)
+        sum(range(1000))  # the handler runs at the next bytecode: inside this finaliser
+
+
+@pytest.mark.slow
+def test_ctrl_c_dropped_in_a_dask_callback_still_cancels_the_tasks(monkeypatch):
+    """Session 14's N7: Ctrl-C landed in a Dask callback, Python dropped it ("Exception
+    ignored") and the partitioned run went on to finish with exit 0."""
+    from distributed import Future
+
+    from harbor_planner._safety import Interrupted, signals_raise
+    from harbor_planner.cluster import open_cluster, run_tasks
+
+    release = Future.release
+
+    def release_then_interrupted(self, *args, **kwargs):
+        release(self, *args, **kwargs)
+        _InterruptedWhileCollected()
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with signals_raise(), open_cluster(None, workers=2) as (client, _):
+            monkeypatch.setattr(Future, "release", release_then_interrupted)
+            with pytest.raises(Interrupted):
+                run_tasks(client, _sleep_then, [0.1, 30.0, 30.0, 30.0], list("abcd"),
+                          progress=False)  # fmt: skip
+            monkeypatch.undo()
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+                if left == 0:
+                    break
+                time.sleep(0.2)
+            assert left == 0
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _die(x: float) -> float:

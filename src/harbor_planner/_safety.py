@@ -6,7 +6,9 @@
 * :func:`check_output_file` checks, before any work, that a single output file can be
   written where asked;
 * :func:`signals_raise` makes SIGTERM raise :class:`Interrupted` (as SIGINT raises
-  :class:`KeyboardInterrupt`) while a command runs, so that its clean-up runs;
+  :class:`KeyboardInterrupt`) while a command runs, so that its clean-up runs, and remembers
+  the signal: :func:`raise_if_interrupted` raises it again where an interrupt raised inside a
+  finaliser or a library's callback was swallowed (Python only prints those);
 * :func:`deferred_signals` holds SIGINT and SIGTERM back while a result folder is committed
   and delivers them afterwards;
 * :func:`output_error` turns an :class:`OSError` (or a GDAL write error) into an
@@ -21,6 +23,7 @@ import os
 import re
 import shutil
 import signal
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -35,6 +38,7 @@ __all__ = [
     "check_output_file",
     "deferred_signals",
     "output_error",
+    "raise_if_interrupted",
     "refuse_overwriting_inputs",
     "signals_raise",
 ]
@@ -59,8 +63,47 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(signal.Signals(signum).name)
 
 
+# The signals received inside the outermost signals_raise block (signals are the process's:
+# one record per process, cleared when that block begins and ends).
+_RECEIVED: list[int] = []
+
+
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    _RECEIVED.append(signum)
     raise Interrupted(signum)
+
+
+def raise_if_interrupted() -> None:
+    """Raise :class:`Interrupted` again if a signal arrived inside :func:`signals_raise`.
+
+    An interrupt raised while Python ran a finaliser (``__del__``, a weak-reference callback:
+    Dask's futures and memory hooks have them) is printed as "Exception ignored" and dropped,
+    and the run would go on to finish as if never interrupted. The steps of a run call this
+    between their pieces of work; outside :func:`signals_raise` it does nothing.
+
+    Raises
+    ------
+    Interrupted
+        With the first signal received.
+
+    """
+    if _RECEIVED:
+        raise Interrupted(_RECEIVED[0])
+
+
+def _unraisable(hook: Any) -> Any:
+    """``sys.unraisablehook`` that keeps an interrupt dropped in a finaliser off the terminal.
+
+    The interrupt is remembered already (:func:`_raise_interrupted`); anything else is
+    reported by ``hook`` as before.
+    """
+
+    def quiet(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, Interrupted):
+            return
+        hook(unraisable)
+
+    return quiet
 
 
 def _main_thread() -> bool:
@@ -71,17 +114,25 @@ def _main_thread() -> bool:
 def signals_raise() -> Iterator[None]:
     """Inside the block SIGTERM raises :class:`Interrupted`, so that clean-ups run.
 
-    SIGINT and SIGTERM left at their default action (which would end the process without
-    any clean-up) raise :class:`Interrupted` instead; handlers installed by the caller and
-    ignored signals are left alone. The previous handlers are restored afterwards. Outside
-    the main thread (where Python cannot handle signals) this does nothing.
+    SIGINT and SIGTERM left at their default action (SIGTERM's ends the process without any
+    clean-up; SIGINT's raises a bare :class:`KeyboardInterrupt`) raise :class:`Interrupted`
+    instead and are remembered for :func:`raise_if_interrupted`; handlers installed by the
+    caller and ignored signals are left alone. The previous handlers are restored afterwards.
+    Outside the main thread (where Python cannot handle signals) this does nothing.
 
     """
     if not _main_thread():
         yield
         return
     previous = {s: signal.getsignal(s) for s in _SIGNALS}
-    mine = [s for s, h in previous.items() if h in (signal.SIG_DFL, None)]
+    defaults = (signal.SIG_DFL, None, signal.default_int_handler)
+    mine = [s for s, h in previous.items() if h in defaults]
+    if not mine:  # an enclosing block (or the caller) handles them
+        yield
+        return
+    _RECEIVED.clear()
+    hook = sys.unraisablehook
+    sys.unraisablehook = _unraisable(hook)
     for s in mine:
         signal.signal(s, _raise_interrupted)
     try:
@@ -89,6 +140,8 @@ def signals_raise() -> Iterator[None]:
     finally:
         for s in mine:
             signal.signal(s, previous[s])
+        sys.unraisablehook = hook
+        _RECEIVED.clear()
 
 
 @contextlib.contextmanager

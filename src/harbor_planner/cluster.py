@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harbor_planner._safety import raise_if_interrupted
 from harbor_planner._text import strip_url_credentials
 from harbor_planner.errors import DependencyError, PartFailedError, UsageError
 from harbor_planner.settings import LOCAL_CLUSTER_CONFIG, PARTITION_RETRIES
@@ -246,6 +247,7 @@ def run_tasks(
             results[i] = future.result()
             future.release()  # the worker frees the part's result once the client holds it
             bar.update(1)
+            raise_if_interrupted()  # Ctrl-C landing in a Dask callback is dropped there
     except BaseException:
         # an error or an interrupt (KeyboardInterrupt, SIGTERM): stop every task still queued
         client.cancel(futures)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from harbor_planner import __version__
-from harbor_planner._safety import signals_raise
+from harbor_planner._safety import raise_if_interrupted, signals_raise
 from harbor_planner._text import clean_text, one_line, redact_argv
 from harbor_planner.cli._usage import (
     HelpFormatter,
@@ -234,7 +234,9 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         check_option_values(args)
         with signals_raise(), memory_limit(getattr(args, "memory_limit", None)), _logged_warnings():
-            return handler(args)
+            code = handler(args)
+            raise_if_interrupted()  # an interrupt a finaliser swallowed: still an interrupt
+            return code
     except UsageError as exc:  # as argparse's own: "harbor-planner coverage: error: ..."
         prog = getattr(args, "cli_prog", "harbor-planner")
         print(f"{prog}: error: {clean_text(str(exc)).strip()}", file=sys.stderr)

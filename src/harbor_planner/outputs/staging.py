@@ -33,7 +33,12 @@ from types import TracebackType
 from typing import Any
 
 from harbor_planner._io import file_sha256, folder_lock
-from harbor_planner._safety import deferred_signals, output_error, refuse_overwriting_inputs
+from harbor_planner._safety import (
+    deferred_signals,
+    output_error,
+    raise_if_interrupted,
+    refuse_overwriting_inputs,
+)
 from harbor_planner.errors import OutputError
 from harbor_planner.outputs.folder import FILES
 
@@ -322,6 +327,7 @@ class ResultFolder:
         with self.writing() as staging:
             write_json(staging / MANIFEST_FILE, manifest)
         # one commit at a time per folder: two runs into it would interleave their files
+        raise_if_interrupted()  # a run interrupted (the signal swallowed) is not committed
         with folder_lock(self.out_dir):
             owned = self.refuse_foreign(names)
             stale = sorted(set(owned) - set(names))

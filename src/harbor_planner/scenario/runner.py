@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import file_sha256, file_stamp
-from harbor_planner._safety import signals_raise
+from harbor_planner._safety import raise_if_interrupted, signals_raise
 from harbor_planner._text import counted, redact_argv
 from harbor_planner.outputs.staging import ResultFolder
 from harbor_planner.pipeline import (
@@ -138,9 +138,11 @@ class _Steps:
     @contextmanager
     def step(self, name: str) -> Iterator[dict[str, str]]:
         note: dict[str, str] = {}
+        raise_if_interrupted()  # an interrupt swallowed during the step before
         self.bar.set_description(f"run: {name}")
         t0 = time.perf_counter()
         yield note
+        raise_if_interrupted()
         dt = time.perf_counter() - t0
         self.timings_s[name] = round(dt, 3)
         self.bar.update(1)
