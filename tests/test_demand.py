@@ -738,3 +738,78 @@ def test_a_building_crossed_by_streets_and_a_viaduct_is_left_at_ground_level(tmp
     x, y = doors[0]
     assert x == pytest.approx(want_x, abs=0.01)  # on a ground street, not the viaduct (y 30)
     assert 0 <= y <= 60 and abs(y - (inner.y - Y0)) < 0.01  # the crossing nearest the middle
+
+
+def test_a_building_is_timed_from_its_own_street_not_a_tunnel_nearer_its_door(tmp_path):
+    """Probe 16A: the door point was placed on the wall nearest the ground-level street, then
+    snapped again to the nearest edge of any kind: a tunnel passing 5 m from the wall (12 m
+    from the street) timed the building from the tunnel (a 3 km detour: uncovered)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from harbor_planner.analysis.coverage import coverage
+    from osm_files import X0, Y0, write_osm
+
+    ways = [
+        (1, [(-1500.0, -12.0), (200.0, -12.0), (1500.0, -12.0)], {"highway": "residential"}),
+        (2, [(-1500.0, -5.0), (1500.0, -5.0)], {"highway": "primary", "tunnel": "yes",
+                                                 "layer": "-1"}),
+        (3, [(-1500.0, -5.0), (-1500.0, -12.0)], {"highway": "residential"}),
+        (4, [(1500.0, -5.0), (1500.0, -12.0)], {"highway": "residential"}),
+    ]  # fmt: skip
+    net = build_network(write_osm(tmp_path / "n.osm", ways), progress=False)
+    building = gpd.GeoDataFrame(
+        {"building": ["yes"]},
+        geometry=[shapely.box(X0, Y0, X0 + 40.0, Y0 + 20.0)],
+        crs="EPSG:32648",
+    )
+    path = tmp_path / "b.geojson"
+    building.to_crs("EPSG:4326").to_file(path)
+    demand = building_demand(path, network=net)
+    row = demand.points.iloc[0]
+    assert not net.edges["off_ground"].iloc[int(row["edge"])]  # the street, not the tunnel
+    assert row["access_m"] == pytest.approx(12.0, abs=0.01)  # (the drawing's mm rounding)
+    door = demand.points.to_crs(net.crs).geometry.iloc[0]
+    assert door.y - Y0 == pytest.approx(0.0, abs=0.01)  # on the wall facing the street
+    station = gpd.GeoDataFrame(
+        {"station_id": ["S"]}, geometry=[shapely.Point(X0 + 200.0, Y0 - 12.0)], crs=net.crs
+    )
+    res = coverage(net, station, demand, minutes=15.0)
+    walk_m = row["access_m"] + (200.0 - (door.x - X0))  # out of the door, along the street
+    want_min = walk_m / net.walk_model.speed_ms / 60.0
+    assert res.demand["time_min"].iloc[0] == pytest.approx(want_min, abs=2e-4)  # 1.5 cm
+    assert bool(res.demand["covered"].iloc[0])
+
+
+def test_points_placed_where_their_columns_say_and_the_rest_snapped(tmp_path):
+    """A demand table mixing rows placed on the network (main streets, buildings' doors) and
+    rows without a place (a points layer): each row keeps its place, the others are snapped
+    (one row without ``edge`` used to send every row to snapping)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from harbor_planner.network import anchor_points, anchors_for
+    from osm_files import X0, Y0, write_osm
+
+    ways = [(1, [(0.0, 0.0), (500.0, 0.0)], {"highway": "residential"}),
+            (2, [(0.0, 30.0), (500.0, 30.0)], {"highway": "primary", "bridge": "yes",
+                                                "layer": "1"}),
+            (3, [(0.0, 0.0), (0.0, 30.0)], {"highway": "residential"})]  # fmt: skip
+    net = build_network(write_osm(tmp_path / "n.osm", ways), progress=False)
+    street = int(np.flatnonzero(~net.edges["off_ground"].to_numpy(bool))[0])
+    xy = [(X0 + 100.0, Y0 + 20.0), (X0 + 300.0, Y0 + 25.0)]  # both nearer the bridge
+    points = gpd.GeoDataFrame(
+        {"edge": pd.array([street, pd.NA], dtype="Int64"), "edge_frac": [np.nan, np.nan],
+         "access_m": [20.0, np.nan]},
+        geometry=gpd.points_from_xy(*zip(*xy, strict=True)), crs=net.crs,
+    )  # fmt: skip
+    g = net.edge_geometry[street]
+    points.loc[0, "edge_frac"] = shapely.line_locate_point(g, points.geometry[0], normalized=True)
+    a = anchors_for(net, points)
+    snapped = anchor_points(net, points.iloc[[1]])
+    assert a.edge[0] == street and a.dist_m[0] == pytest.approx(20.0)
+    assert a.access_s[0] == pytest.approx(20.0 / net.walk_model.speed_ms)
+    assert a.edge[1] == snapped.edge[0] and net.edges["off_ground"].iloc[int(a.edge[1])]
+    assert a.dist_m[1] == pytest.approx(snapped.dist_m[0]) and a.within.all()
+    moved = points.set_geometry(points.geometry.translate(0.0, -15.0))  # 5 m from the street
+    assert anchors_for(net, moved).dist_m[0] == pytest.approx(5.0, abs=0.01)  # not trusted

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STOREY_HEIGHT_M", "building_demand"]
 
+IntArray = npt.NDArray[np.int64]
 log = logging.getLogger(__name__)
 
 #: Storey height (m) that turns an OSM ``height`` into a number of levels when
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 #: would overstate their floors by half.
 STOREY_HEIGHT_M = 4.5
 
-_RESERVED = ("demand_id", "weight", "geometry")
+_RESERVED = ("demand_id", "weight", "geometry", "edge", "edge_frac", "access_m")
 _TAG_COLUMNS = ["_levels", "_min_level", "_height"]
 #: Where the levels of a building came from, in the order of ``info["levels_source"]``.
 _LEVEL_SOURCES = ("tag", "height", "default", "roof")
@@ -303,8 +304,8 @@ def _warn_untagged(path: Path, lv: _Levels, counts: dict[str, int], n: int) -> N
         )
 
 
-def _door_points(footprints: Any, network: WalkNetwork | None) -> Any:
-    """Each footprint's point nearest to a walkable street: where its people step out.
+def _door_points(footprints: Any, network: WalkNetwork | None) -> tuple[Any, IntArray]:
+    """Each footprint's point nearest to a walkable street, and that street's edge.
 
     A large footprint (a compound, a campus) is left through its walls, so its demand point is
     the footprint's nearest point to the nearest edge (a building touching a street: the
@@ -316,10 +317,14 @@ def _door_points(footprints: Any, network: WalkNetwork | None) -> Any:
     over a building is no way out of it) when one lies within ``SNAP_MAX_DIST_M``; a footprint
     that streets cross is left at the crossing nearest its inner point, a choice that does not
     depend on which of the crossing streets a spatial index returns first.
+
+    Returns the points and the edge of each (-1: none, or no network): the building's
+    people are timed from that street (a tunnel or a viaduct nearer the door than its own
+    street is no way out either).
     """
     inner = shapely.point_on_surface(footprints)
     if network is None or network.n_edges == 0 or len(footprints) == 0:
-        return inner
+        return inner, np.full(len(footprints), -1, dtype=np.int64)
     out = inner.copy()
     ground = np.flatnonzero(~network.edges["off_ground"].to_numpy(bool))
     every = np.arange(network.n_edges)
@@ -336,7 +341,26 @@ def _door_points(footprints: Any, network: WalkNetwork | None) -> Any:
     if len(crossed):
         pieces = shapely.intersection(footprints[crossed], network.edge_geometry[edge[crossed]])
         out[crossed] = shapely.get_point(shapely.shortest_line(pieces, inner[crossed]), 0)
-    return out
+    edge[shapely.is_empty(footprints)] = -1
+    return out, edge
+
+
+def _street_columns(door: Any, edge: IntArray, network: WalkNetwork | None) -> dict[str, Any]:
+    """``edge``, ``edge_frac`` and ``access_m`` of the door points (none without a network).
+
+    Coverage places each building's people on the street its door was placed for, at the
+    point of it nearest the door, with the straight walk from the door as access leg.
+    """
+    if network is None:
+        return {}
+    on = np.flatnonzero(edge >= 0)
+    frac, access = np.full(len(edge), np.nan), np.full(len(edge), np.nan)
+    lines = network.edge_geometry[edge[on]]
+    frac[on] = shapely.line_locate_point(lines, door[on], normalized=True)
+    access[on] = shapely.distance(door[on], lines)
+    streets = pd.array(edge, dtype="Int64")
+    streets[edge < 0] = pd.NA
+    return {"edge": streets, "edge_frac": frac, "access_m": access}
 
 
 def _nearest_edges(
@@ -459,9 +483,12 @@ def building_demand(
     area = shapely.area(footprints)
     lv = _levels(attrs, default_levels, storey)
     weight = _allocate(lv.levels * area, population, path)
-    anchor = _door_points(footprints, network if metric == getattr(network, "crs", None) else None)
-    points_wgs = to_wgs84_points(shapely.get_coordinates(anchor), metric)
+    on = network if metric == getattr(network, "crs", None) else None
+    door, edge = _door_points(footprints, on)
+    points_wgs = to_wgs84_points(shapely.get_coordinates(door), metric)
     points = _building_points(attrs, ids, weight, lv, area, points_wgs)
+    for col, values in _street_columns(door, edge, on).items():
+        points[col] = values
     info = _building_info(lv, area, population, metric, storey)
     counts, total_floor = info["levels_source"], info["floor_area_m2"]
     unit = "people" if population is not None else "m² floor area"

@@ -33,7 +33,12 @@ class Demand:
           snapping), ``highway``, ``name``;
         * buildings: ``osm_type``/``osm_id`` (OSM) or the layer's own columns, ``building``,
           ``name``, ``levels``, ``levels_source`` (``tag``, ``height``, ``default``,
-          ``roof``), ``height_m``, ``footprint_m2``, ``floor_area_m2``;
+          ``roof``), ``height_m``, ``footprint_m2``, ``floor_area_m2`` and, made on a
+          network, ``edge``/``edge_frac`` (the ground-level street the door point, the
+          footprint's point nearest it, was placed for, and the position on it nearest the
+          door) with ``access_m`` (the straight walk from the door to it): coverage times the
+          building's people from that street, never from a tunnel or a viaduct nearer the
+          door;
         * points: ``row`` (file row as a spreadsheet shows it; feature number in GIS files)
           and the file's columns (a column named like a reserved one gets ``_src``);
         * grid: ``cell_id`` (``"ix_iy"``: the cell's lower-left corner divided by the cell

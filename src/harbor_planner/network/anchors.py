@@ -130,62 +130,96 @@ def anchor_points(
 def anchors_for(
     network: WalkNetwork, points: Any, *, max_dist_m: float = SNAP_MAX_DIST_M
 ) -> Anchors:
-    """Anchors of points: exact when they carry ``edge``/``edge_frac``, else snapped.
+    """Anchors of points: placed where they carry ``edge``/``edge_frac``, else snapped.
 
     Parameters
     ----------
     network
         The walk network.
     points
-        Points as for :func:`anchor_points`; a table whose ``edge`` and ``edge_frac`` columns
-        are all valid (as demand and candidates made on the network carry them) is placed
-        there exactly, with no access leg.
+        Points as for :func:`anchor_points`. Rows of a table whose ``edge`` and ``edge_frac``
+        columns are valid (as demand and candidates made on the network carry them) are
+        placed there exactly, with the access leg of an ``access_m`` column (buildings: the
+        straight walk from the door to the ground-level street it was placed for; none when
+        the column is absent or empty, as for points on their street); the other rows are
+        snapped to their nearest edge.
     max_dist_m
-        Snapping distance for points that are snapped.
+        Snapping distance: snapped points, and placed points whose access leg is longer, are
+        not ``within``.
 
     Returns
     -------
     Anchors
 
     """
-    if {"edge", "edge_frac"} <= set(getattr(points, "columns", ())):
-        edge = pd.to_numeric(points["edge"], errors="coerce").to_numpy()
-        frac = pd.to_numeric(points["edge_frac"], errors="coerce").to_numpy()
-        n = len(points)
-        ok = np.isfinite(edge) & np.isfinite(frac)
-        in_range = ok.all() and (edge >= 0).all() and (edge < network.n_edges).all()
-        if in_range and _columns_match_geometry(network, points, edge, frac):
-            return Anchors(
-                edge=edge.astype(np.int64),
-                frac=frac.astype(np.float64),
-                access_s=np.zeros(n),
-                dist_m=np.zeros(n),
-                within=np.ones(n, dtype=bool),
-                index=points.index,
-            )
-    return anchor_points(network, points, max_dist_m=max_dist_m)
+    cols = set(getattr(points, "columns", ()))
+    if not {"edge", "edge_frac"} <= cols or len(points) == 0:
+        return anchor_points(network, points, max_dist_m=max_dist_m)
+    edge = np.asarray(pd.to_numeric(points["edge"], errors="coerce"), dtype=float)
+    frac = np.asarray(pd.to_numeric(points["edge_frac"], errors="coerce"), dtype=float)
+    access = np.zeros(len(points))
+    if "access_m" in cols:
+        access = np.asarray(pd.to_numeric(points["access_m"], errors="coerce"), dtype=float)
+        access = np.where(np.isnan(access), 0.0, access)  # rows of points on their street
+    placed = (
+        (edge >= 0) & (edge < network.n_edges) & (edge == np.floor(edge))
+        & (frac >= 0) & (frac <= 1) & (access >= 0) & np.isfinite(access)
+    )  # fmt: skip
+    if not placed.any() or not _columns_match_geometry(network, points, placed, edge, frac, access):
+        return anchor_points(network, points, max_dist_m=max_dist_m)
+    out = Anchors(
+        edge=np.where(placed, edge, 0).astype(np.int64),
+        frac=np.where(placed, frac, 0.0),
+        access_s=access / network.walk_model.speed_ms,
+        dist_m=access,
+        within=access <= max_dist_m,
+        index=points.index,
+    )
+    far = int((placed & ~out.within).sum())
+    if far:
+        log.warning(
+            "%d of %d points are farther than %g m from any walkable street (flagged)",
+            far, len(points), max_dist_m,
+        )  # fmt: skip
+    if placed.all():
+        return out
+    rest = anchor_points(network, points[~placed], max_dist_m=max_dist_m)
+    keep = np.flatnonzero(~placed)
+    fields = ("edge", "frac", "access_s", "dist_m", "within")
+    merged = {f: getattr(out, f).copy() for f in fields}
+    for f in fields:
+        merged[f][keep] = getattr(rest, f)
+    return Anchors(**merged, index=points.index)
 
 
 def _columns_match_geometry(
-    network: WalkNetwork, points: Any, edge: FloatArray, frac: FloatArray
+    network: WalkNetwork,
+    points: Any,
+    placed: npt.NDArray[np.bool_],
+    edge: FloatArray,
+    frac: FloatArray,
+    access_m: FloatArray,
 ) -> bool:
     """Whether ``edge``/``edge_frac`` place a sample of the points where their geometry is.
 
-    Up to :data:`_CHECKED_POINTS` points, evenly spread, are compared (a table whose points
-    were moved, or whose columns come from another network, fails at once); a mismatch is
-    logged and the points are snapped again.
+    Up to :data:`_CHECKED_POINTS` of the ``placed`` points, evenly spread, are compared: each
+    lies its ``access_m`` from its place on the street (a table whose points were moved, or
+    whose columns come from another network, fails at once); a mismatch is logged and the
+    points are snapped again.
     """
-    if not hasattr(points, "geometry") or len(points) == 0:
+    if not hasattr(points, "geometry"):
         return True
-    pick = np.unique(np.linspace(0, len(points) - 1, min(len(points), _CHECKED_POINTS)).astype(int))
+    rows = np.flatnonzero(placed)
+    spread = np.linspace(0, len(rows) - 1, min(len(rows), _CHECKED_POINTS)).astype(int)
+    pick = rows[np.unique(spread)]
     xy, _ = points_xy(points.iloc[pick], crs=network.crs)
-    placed = points_along(network.edge_geometry, edge[pick].astype(np.int64), frac[pick])
-    off = float(np.hypot(*(xy - placed).T).max())
-    if off > _MATCH_M:
+    on_street = points_along(network.edge_geometry, edge[pick].astype(np.int64), frac[pick])
+    off = np.abs(np.hypot(*(xy - on_street).T) - access_m[pick])
+    if float(off.max()) > _MATCH_M:
         log.warning(
             "the points' edge/edge_frac columns place them up to %.0f m from their geometry "
             "(another network, or moved points?): snapped again",
-            off,
+            float(off.max()),
         )
         return False
     return True
