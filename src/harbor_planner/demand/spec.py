@@ -371,6 +371,30 @@ def demand_within(demand: Demand, area: Any, *, name: str | None = None) -> Dema
         float(weight.sum()),
         demand.weight_unit,
     )
+    _warn_population_left_out(demand, float(weight[~keep].sum()), int((~keep).sum()), name)
     points = demand.points.loc[keep].reset_index(drop=True)
     shapes = None if demand.shapes is None else demand.shapes[keep].reset_index(drop=True)
     return replace(demand, points=points, shapes=shapes, info=info)
+
+
+def _warn_population_left_out(
+    demand: Demand, lost: float, buildings: int, name: str | None
+) -> None:
+    """Warn when people of a population total fell on buildings outside the study area.
+
+    A total (``--population N``) is shared over every building of the files; a census
+    figure of the study area then loses the people of the buildings outside it (the table
+    by district shares each district's people among the buildings inside it).
+    """
+    population = demand.info.get("population")
+    if demand.kind != "buildings" or lost <= 0 or isinstance(population, dict | None):
+        return
+    district = name if name and name.endswith(("区", "县")) else "区县"
+    log.warning(
+        "%s: the population given was shared over every building of the file(s); %s people of "
+        "%d building(s) outside %s are left out. To share a district's people among the "
+        "buildings inside it, give it by district in a scenario: demand.population = "
+        '{ "%s" = %s }',
+        demand.spec, f"{lost:,.0f}", buildings, name or "the study area", district,
+        f"{population:g}" if isinstance(population, int | float) else "N",
+    )  # fmt: skip
