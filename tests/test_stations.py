@@ -596,3 +596,47 @@ def test_stations_without_a_status_count_as_built_for_a_status_filter(tmp_path):
         select_status(st, "proposed")
     mixed = st.assign(status=["proposed", None])
     assert select_status(mixed, "existing")["station_id"].tolist() == ["B"]
+
+
+def test_duplicate_locations_equal_a_brute_force_check(tmp_path):
+    """Each row less than 5 m from an earlier row gets one warning naming an earlier row
+    within 5 m; the others none (checked against all pairs, on clustered random points)."""
+    from pyproj import Transformer
+
+    rng = np.random.default_rng(7)
+    centres = rng.uniform(0, 400, size=(40, 2))
+    xy = centres[rng.integers(0, 40, 300)] + rng.normal(0, 3, size=(300, 2))
+    xy[::17] = xy[0]  # a few rows at one point, as a placeholder
+    to_ll = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+    lon, lat = to_ll.transform(640000 + xy[:, 0], 3270000 + xy[:, 1])
+    path = tmp_path / "s.csv"
+    table = {"id": [f"S{i}" for i in range(300)], "名称": "站", "经度": lon, "纬度": lat}
+    pd.DataFrame(table).to_csv(path, index=False)
+    check = read_stations(path, crs="wgs84")
+    dup = check.problems[check.problems["code"] == "duplicate_location"]
+    row = np.arange(300) + 2
+    to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32648", always_xy=True)
+    mx, my = to_utm.transform(np.round(lon, 7), np.round(lat, 7))  # as the file holds them
+    d = np.hypot(mx[:, None] - mx[None], my[:, None] - my[None])
+    earlier = (d < 5.0) & (np.arange(300)[None] < np.arange(300)[:, None])
+    assert sorted(dup["row"]) == list(row[earlier.any(axis=1)])
+    assert dup["row"].is_unique  # one warning per row
+    for r, message in zip(dup["row"], dup["message"], strict=True):
+        named = int(message.split("from row ")[1].split()[0].rstrip(":"))
+        assert named < r and d[r - 2, named - 2] < 5.0, message
+    assert (dup["message"].str.contains(f"{len(xy[::17]):,} rows share this point")).sum() == 17
+
+
+def test_ten_thousand_rows_at_one_placeholder_point_give_one_warning_each(tmp_path):
+    """Probe 16B: every pair was a warning (10,000 rows: 50 million strings, MemoryError)."""
+    path = tmp_path / "same.csv"
+    n = 10_000
+    frame = pd.DataFrame({"id": [f"S{i}" for i in range(n)], "名称": "站", "经度": 106.55,
+                          "纬度": 29.56})  # fmt: skip
+    frame.to_csv(path, index=False)
+    check = read_stations(path, crs="wgs84")
+    dup = check.problems[check.problems["code"] == "duplicate_location"]
+    assert len(dup) == n - 1 and set(dup["row"]) == set(range(3, n + 2))
+    assert dup["message"].iloc[0] == (
+        "0.0 m from row 2: 10,000 rows share this point (a placeholder?); check them"
+    )

@@ -15,15 +15,14 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
-from scipy.spatial import cKDTree
 
-from harbor_planner.coords import CoordSystem, to_wgs84, utm_crs_for
+from harbor_planner.coords import CoordSystem, to_wgs84
 from harbor_planner.districts import chongqing_districts, locate_districts, match_district_names
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import parse_coordinate_text
 from harbor_planner.stations._common import FLAGSHIP_ALIASES, STATUS_ALIASES
+from harbor_planner.stations.nearby import DUPLICATE_DISTANCE_M, duplicate_locations
 from harbor_planner.stations.problems import concat_problems, problems_where
 
 __all__ = [
@@ -33,9 +32,6 @@ __all__ = [
     "Points",
     "check_rows",
 ]
-
-#: Stations closer than this are reported as duplicate locations.
-DUPLICATE_DISTANCE_M = 5.0
 
 #: Points farther than this outside the municipality are errors (closer: a warning).
 OUTSIDE_CHONGQING_M = 500.0
@@ -168,7 +164,7 @@ def check_rows(t: pd.DataFrame, cs: CoordSystem, extent: object) -> CheckedRows:
         check_status_missing(t, status),
         check_flagship_unknown(t, flagship),
         check_area_not_numeric(t, area),
-        check_duplicate_location(t, pts),
+        duplicate_locations(t, pts.lon, pts.lat, pts.usable),
     ]
     return CheckedRows(
         problems=problems,
@@ -734,59 +730,4 @@ def check_area_not_numeric(t: pd.DataFrame, area: pd.Series) -> pd.DataFrame:
         "warning",
         "area_not_numeric",
         "area '" + area_raw + "' is not a non-negative number of m²; left empty",
-    )
-
-
-# --------------------------------------------------------------------------- duplicate locations
-
-
-def check_duplicate_location(t: pd.DataFrame, pts: Points) -> pd.DataFrame:
-    """``duplicate_location`` (warning): two stations less than 5 m apart.
-
-    The later row of each pair gets the warning, naming the earlier one.
-
-    Parameters
-    ----------
-    t
-        The normalised table.
-    pts
-        The WGS-84 points.
-
-    Returns
-    -------
-    pandas.DataFrame
-        A problems table (no columns when there is no pair).
-
-    """
-    idx = np.flatnonzero(pts.usable)
-    if idx.size <= 1:
-        return pd.DataFrame()
-    wlon, wlat = pts.lon[idx], pts.lat[idx]
-    tr = pyproj.Transformer.from_crs("EPSG:4326", utm_crs_for(wlon, wlat), always_xy=True)
-    mx, my = tr.transform(wlon, wlat)
-    pairs = cKDTree(np.column_stack([mx, my])).query_pairs(
-        DUPLICATE_DISTANCE_M, output_type="ndarray"
-    )
-    if not len(pairs):
-        return pd.DataFrame()
-    i, j = idx[pairs.min(axis=1)], idx[pairs.max(axis=1)]
-    d = np.hypot(mx[pairs[:, 0]] - mx[pairs[:, 1]], my[pairs[:, 0]] - my[pairs[:, 1]])
-    rows = t["row"].to_numpy()
-    sheets = t["sheet"].to_numpy()
-    other = [
-        f"row {r}" + (f" of sheet {s}" if isinstance(s, str) else "")
-        for r, s in zip(rows[i], sheets[i], strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "sheet": sheets[j],
-            "row": rows[j],
-            "column": t["_col_lon"].to_numpy()[j],
-            "severity": "warning",
-            "code": "duplicate_location",
-            "message": [
-                f"{dist:.1f} m from {o} (same place twice?); check both rows"
-                for dist, o in zip(d, other, strict=True)
-            ],
-        }
     )
