@@ -213,8 +213,32 @@ def test_one_odd_row_is_a_warning_and_few_points_only_warn(demo, demo_net):
     assert few.diagnosis.suggested == "gcj02" and not few.error
     with pytest.raises(CRSError, match="gcj02"):
         check_datum(lon, lat, "wgs84", demo_net, path="x.csv")
-    # a projected CRS is not checked
-    assert check_datum([500000.0], [3260000.0], "EPSG:32648", demo_net).diagnosis is None
+    # a projected CRS is checked too: one point far from every street suggests nothing
+    assert check_datum([500000.0], [3260000.0], "EPSG:32648", demo_net).diagnosis.suggested is None
+
+
+def test_web_map_points_labelled_cgcs2000_or_projected_are_caught(demo, demo_net, capsys, tmp_path):
+    """Probe 16B: ``--crs EPSG:4490`` (CGCS2000, as Chinese government data is labelled, and
+    what the tool's own hint for such a GeoPackage invites) switched the guard off: AMap
+    points were used unshifted (30.8 % where 42.0 % is right), and so were the same points
+    projected into a CGCS2000 zone (EPSG:4549)."""
+    from pyproj import Transformer
+
+    st = read_stations(demo["stations"], crs="gcj02").stations
+    lon, lat = st["lon_orig"].to_numpy(float), st["lat_orig"].to_numpy(float)  # GCJ-02
+    with pytest.raises(CRSError, match=r"much better as gcj02 than as stated \(EPSG:4490\)"):
+        check_datum(lon, lat, "EPSG:4490", demo_net)
+    x, y = Transformer.from_crs("EPSG:4490", "EPSG:4549", always_xy=True).transform(lon, lat)
+    with pytest.raises(CRSError, match=r"projected from .* with --crs gcj02"):
+        check_datum(x, y, "EPSG:4549", demo_net)
+    wlon, wlat = gcj02_to_wgs84(lon, lat)  # the true places: CGCS2000 is WGS-84 within 1 m
+    assert check_datum(wlon, wlat, "EPSG:4490", demo_net).diagnosis.suggested is None
+    wx, wy = Transformer.from_crs("EPSG:4326", "EPSG:4549", always_xy=True).transform(wlon, wlat)
+    assert check_datum(wx, wy, "EPSG:4549", demo_net).diagnosis.suggested is None
+    code, _, err = _run(["coverage", *_base(demo, "EPSG:4490"), "--spacing", "200", "--out",
+                         str(tmp_path / "cov")], capsys)  # fmt: skip
+    assert code == 3 and "as gcj02" in err and err.count("\n") == 1
+    assert not (tmp_path / "cov").exists()
 
 
 def test_check_frame_datum_per_source_file(demo, demo_net):

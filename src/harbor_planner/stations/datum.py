@@ -20,7 +20,9 @@ datum (WGS-84, GCJ-02, BD-09), measures how far each reading lies from the walk 
   wrong datum often lies only 20-40 m from some other street, hence the modest gain;
 * with ``accept=True`` (``--accept-datum``, ``stations.accept_datum = true``) only warns.
 
-Files in a projected CRS (``EPSG:32648``...) are not checked: no datum confusion there.
+Points in another CRS (CGCS2000 ``EPSG:4490``, as Chinese government data is labelled, or a
+projected zone such as ``EPSG:4549``) are read as stated and, converted to lon/lat, as if
+those were GCJ-02 or BD-09: web-map coordinates labelled or projected as such keep their shift.
 """
 
 from __future__ import annotations
@@ -165,8 +167,8 @@ def check_datum(
     lon, lat
         The coordinates as in the file (longitude, latitude in ``stated_crs``).
     stated_crs
-        The stated coordinate system (``"wgs84"``, ``"gcj02"``, ``"amap"``...); a projected
-        CRS is not checked.
+        The stated coordinate system (``"wgs84"``, ``"gcj02"``, ``"amap"``, ``"EPSG:4490"``, a
+        projected CRS...).
     network
         The walk network.
     what
@@ -194,15 +196,20 @@ def check_datum(
     stated = parse_crs(stated_crs).name
     x = np.asarray(lon, dtype=float).ravel()
     y = np.asarray(lat, dtype=float).ravel()
-    if stated not in DATUMS or not x.size:
+    readings = _readings(x, y, stated)
+    if readings is None:
         return DatumCheck(diagnosis=None)
-    coarse = np.maximum(_decimals(x), _decimals(y)) <= DATUM_COARSE_DECIMALS
+    coarse = np.zeros(x.size, dtype=bool)
+    if _geographic(stated):  # metres of a projected CRS need no decimals
+        coarse = np.maximum(_decimals(x), _decimals(y)) <= DATUM_COARSE_DECIMALS
     if coarse.sum() * 2 >= x.size:
         result = DatumCheck(None, message=_coarse_message(int(coarse.sum()), x.size, what))
         _report(result, path, accept)
         return result
-    distances = {kind: _distances(network, *to_wgs84(x, y, kind)) for kind in DATUMS}
+    distances = {kind: _distances(network, *xy) for kind, xy in readings.items()}
     distances = {k: np.where(coarse, np.nan, d) for k, d in distances.items()}
+    if stated not in DATUMS:
+        flag = _reproject_advice(stated, flag)
     diag = diagnose_datum_shift(
         distances, stated=stated, min_points=1, min_gain_m=0.0, ratio=DATUM_GUARD_RATIO
     )
@@ -229,6 +236,42 @@ def check_datum(
         )
     _report(result, path, accept)
     return result
+
+
+def _geographic(stated: str) -> bool:
+    """Whether the coordinates of ``stated`` are degrees (WGS-84, GCJ-02, EPSG:4490...)."""
+    if stated in DATUMS:
+        return True
+    import pyproj
+
+    return bool(pyproj.CRS(stated).is_geographic)
+
+
+def _readings(
+    x: np.ndarray, y: np.ndarray, stated: str
+) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """The WGS-84 points of each reading of the file's coordinates (``None``: none to test).
+
+    A lon/lat datum is read as each of :data:`DATUMS`. Another CRS (CGCS2000, EPSG:4490, as
+    Chinese government data is labelled; a projected zone) is read as stated, and as if the
+    lon/lat it gives were GCJ-02 or BD-09: web-map coordinates labelled or projected as
+    such keep their shift, and the datum guard must not stop at the label.
+    """
+    if not x.size:
+        return None
+    if stated in DATUMS:
+        return {kind: to_wgs84(x, y, kind) for kind in DATUMS}
+    lon, lat = to_wgs84(x, y, stated)
+    if not (np.isfinite(lon) & np.isfinite(lat)).any():
+        return None
+    return {stated: (lon, lat), **{k: to_wgs84(lon, lat, k) for k in DATUMS if k != "wgs84"}}
+
+
+def _reproject_advice(stated: str, flag: str) -> str:
+    """What to do with points in ``stated`` that fit a web-map datum (replaces ``flag X``)."""
+    if _geographic(stated):  # EPSG:4490 and the like: WGS-84 within a metre
+        return flag
+    return f"the lon/lat they were projected from (convert them back to lon/lat) with {flag}"
 
 
 def _decimals(values: np.ndarray, most: int = 8) -> np.ndarray:
