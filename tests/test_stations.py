@@ -538,6 +538,28 @@ def test_apostrophes_never_quote_and_separators_survive_a_title_line(tmp_path):
         assert check.stations["station_id"].tolist() == ["S1", "S2", "S3"], sep
 
 
+@pytest.mark.parametrize("closing", ['5"寸', ""], ids=["quote-rows-later", "no-closing-quote"])
+def test_an_unclosed_double_quote_is_refused_naming_its_line(tmp_path, closing):
+    """Probe 16B: a name typed with an opening " ran on to the next " of the file (an inch
+    mark 6 rows later): 5 stations vanished into one name, which took the coordinates and
+    status of a later row, exit 0 and "no problems"; without a second quote the rest of the
+    file became one cell and the message said "no coordinates". A line break inside a quoted
+    cell (an address on two lines) is still read."""
+    rows = ["编号,名称,经度,纬度,状态"]
+    for i in range(12):
+        name = f"港湾{i}"
+        name = '"' + name if i == 3 else name + closing if i == 9 else name
+        rows.append(f"S{i},{name},{106.53 + i * 0.001:.6f},29.55,已建成")
+    (tmp_path / "q.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InputDataError, match=r"line 5: a double quote opens a cell that runs"):
+        read_stations(tmp_path / "q.csv", crs="gcj02")
+    rows[4] = 'S3,"港湾3\n(临时, 东侧)",106.533000,29.55,已建成'
+    rows[10] = "S9,港湾9,106.539000,29.55,已建成"
+    (tmp_path / "ok.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    s = read_stations(tmp_path / "ok.csv", crs="gcj02").stations
+    assert len(s) == 12 and s["name"].iloc[3] == "港湾3\n(临时, 东侧)"
+
+
 def test_merged_status_cells_give_every_row_their_status(tmp_path):
     """状态 在建 merged over three rows: all three are under construction, not "no status"
     counted as built (probe 13C: the built headline 41.1 % -> 55.4 %)."""

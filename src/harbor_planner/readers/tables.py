@@ -469,8 +469,41 @@ def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dic
     except csv.Error as exc:
         raise InputDataError(f"line {reader.line_num}: not valid CSV ({exc})", path=path) from exc
     log.debug("%s: read %d lines as %s CSV", path, len(rows), enc)
+    _refuse_swallowed_rows(rows, numbers, dialect.delimiter, path)
     raw, problems = table_from_rows(rows, numbers, None, path)
     return [raw], problems
+
+
+def _refuse_swallowed_rows(
+    rows: list[list[object]], numbers: list[int], delimiter: str, path: Path
+) -> None:
+    """Refuse a quoted cell that runs over lines which look like rows of their own.
+
+    A name typed with an opening ``"`` and no closing one opens a quoted field that runs to
+    the next ``"`` of the file (an inch mark rows later) or to its end: the rows in between
+    become one name and the row takes the coordinates that follow the closing quote. A
+    line break inside a cell is legitimate (an address on two lines); lines inside a cell
+    that split into as many fields as the table's rows are not.
+    """
+    widths = [len(r) for r in rows if len(r) >= 2]
+    if not widths:
+        return
+    width = max(set(widths), key=widths.count)
+    for r, line in zip(rows, numbers, strict=True):
+        for cell in r:
+            if not isinstance(cell, str) or "\n" not in cell:
+                continue
+            inner = cell.splitlines()[1:]
+            split = csv.reader(inner, delimiter=delimiter)
+            whole = [x for x in split if len(x) >= max(width - 1, 2)]
+            if whole:
+                raise InputDataError(
+                    f"line {line}: a double quote opens a cell that runs over {len(inner)} more "
+                    f"line(s), {len(whole)} of them looking like rows of their own (an unclosed "
+                    '" in a name?); close the quote (write "" for a quote inside a quoted '
+                    "cell) or remove it",
+                    path=path,
+                )
 
 
 #: A CSV cell made formula-safe by a writer (ours, as OWASP advises): ``'=1+1``.
