@@ -560,6 +560,45 @@ def test_an_unclosed_double_quote_is_refused_naming_its_line(tmp_path, closing):
     assert len(s) == 12 and s["name"].iloc[3] == "港湾3\n(临时, 东侧)"
 
 
+def _with_merges(path: Path, refs: list[str]) -> Path:
+    """``path`` (an openpyxl workbook) with these merged ranges written into its sheet XML."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {k: z.read(k) for k in z.namelist()}
+    cells = "".join(f'<mergeCell ref="{r}"/>' for r in refs)
+    xml = f'<mergeCells count="{len(refs)}">{cells}</mergeCells>'.encode()
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"</sheetData>", b"</sheetData>" + xml, 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, v in parts.items():
+            z.writestr(k, v)
+    return path
+
+
+def test_hostile_merged_ranges_are_clipped_to_the_table(tmp_path):
+    """Probe 16B: a merged range G2:XFD15001 widened each of 15,000 rows to 16,384 cells
+    (4 GB), and 3,000 copies of G2:G1048576 looped over a million rows each; ranges now stop
+    at the sheet's rows and columns, and ranges overlapping one read before (Excel refuses
+    them) are left out with a warning."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["编号", "名称", "经度", "纬度", "状态", "备注"])
+    for i in range(300):
+        ws.append([f"S{i}", f"站{i}", 106.50 + i * 3e-4, 29.55, "已建成", "x" if i < 3 else None])
+    wb.save(tmp_path / "m.xlsx")
+    refs = ["F2:XFD301", *["F2:F1048576"] * 200, "F3:F1048576", "F4:F9"]
+    check = read_stations(_with_merges(tmp_path / "m.xlsx", refs), crs="gcj02")
+    s = check.stations
+    assert len(s) == 300 and (s["备注"] == "x").all()
+    assert not any(str(c).startswith("column_") for c in s.columns)  # no 16,384 columns
+    merged = check.problems[check.problems["code"] == "merged_cells"]
+    assert merged["message"].str.contains("overlapping another").sum() == 3
+    assert merged["message"].str.contains("read into each of its rows").sum() == 1
+
+
 def test_merged_status_cells_give_every_row_their_status(tmp_path):
     """状态 在建 merged over three rows: all three are under construction, not "no status"
     counted as built (probe 13C: the built headline 41.1 % -> 55.4 %)."""

@@ -13,6 +13,7 @@ it declares (limits in :mod:`harbor_planner.settings`, ``XLSX_*``).
 
 from __future__ import annotations
 
+import bisect
 import io
 import logging
 import re
@@ -20,6 +21,8 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from harbor_planner import settings
 from harbor_planner._text import rows_text
@@ -366,27 +369,36 @@ def _fill_merged(
     """Give every row of a merged cell below the header its value (状态 在建 over 3 rows).
 
     Only the top-left cell of a merged range holds its value; the rows below it would read
-    as empty (no status: counted as built). A warning names each range filled in.
+    as empty (no status: counted as built). A warning names each range filled in. Ranges are
+    clipped to the rows and columns the sheet holds (a range to column XFD or row 1,048,576
+    widened every row to 16,384 cells), and a range overlapping one filled before (which
+    Excel refuses: a damaged or made-up file) is left out with a warning.
     """
     if not rows or not ranges:
         return []
     header_row = numbers[header_index(rows)]
+    width = max(len(r) for r in rows)
+    taken = np.zeros((len(rows), width), dtype=bool)
     index = {n: i for i, n in enumerate(numbers)}
     out = []
-    for r1, r2, c1, c2 in ranges:
-        if r1 <= header_row or r2 <= r1 or r1 not in index:
+    for r1, r2, c1, c2 in sorted(set(ranges)):
+        c2 = min(c2, width)
+        if r1 <= header_row or r2 <= r1 or r1 not in index or c1 > c2:
             continue
         top = rows[index[r1]]
         value = top[c1 - 1] if c1 - 1 < len(top) else None
         if value in (None, ""):
             continue
-        for n in range(r1, r2 + 1):
-            if n not in index:
-                continue
-            row = rows[index[n]]
+        lo, hi = index[r1], bisect.bisect_right(numbers, r2)
+        if taken[lo:hi, c1 - 1 : c2].any():
+            what = f"rows {r1}-{r2}: a merged cell overlapping another (Excel refuses that:"
+            out.append(problem(sheet, r1, None, "warning", "merged_cells",
+                               f"{what} a damaged file?); not read into its rows"))  # fmt: skip
+            continue
+        taken[lo:hi, c1 - 1 : c2] = True
+        for row in rows[lo:hi]:
             row.extend([None] * max(0, c2 - len(row)))
-            for c in range(c1 - 1, c2):
-                row[c] = value
+            row[c1 - 1 : c2] = [value] * (c2 - c1 + 1)
         out.append(problem(sheet, r1, None, "warning", "merged_cells",
                            f"rows {r1}-{r2}: one merged cell ({str(value)[:30]}), read into "
                            "each of its rows"))  # fmt: skip
