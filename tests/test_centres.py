@@ -280,3 +280,27 @@ def test_centres_outside_the_study_area_are_left_out(tmp_path, capsys):
     assert names == list(table.loc[table["district"] == "渝中区", "name"])
     err = capsys.readouterr().err
     assert "江北嘴" in err and "outside the study area" in err
+
+
+def test_a_centres_file_wholly_outside_the_study_area_is_a_warning_not_a_crash(tmp_path, capsys):
+    """Probe 16B's file of GCJ-02 centres read as WGS-84 moved 朝天门 out of 渝中区; with no
+    centre left the run died on a TypeError. The centres left out are a warning (a centre
+    silently missing from the report changes what it says)."""
+    from harbor_planner.cli import main
+    from harbor_planner.scenario import demo_scenario_path
+
+    lon, lat = wgs84_to_gcj02(np.array([106.58579]), np.array([29.565523]))  # 朝天门, GCJ-02
+    path = tmp_path / "c.csv"
+    path.write_text(f"name,lon,lat\n江北嘴,106.5680,29.5740\n朝天门,{lon[0]},{lat[0]}\n", "utf-8")
+    out = tmp_path / "out"
+    code = main(["run", str(demo_scenario_path()), "--out", str(out),
+                 "--set", f"centres.file={path}", "--set", "optimize.enabled=false",
+                 "--set", "demand.spacing_m=200", "--set", "output.map_bands=[]"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert (
+        "WARNING harbor_planner.pipeline.centres: city centres outside the study area 渝中区 "
+        "left out: 江北嘴, 朝天门" in err
+    )
+    assert "Traceback" not in err
+    assert not json.loads((out / "summary.json").read_text("utf-8")).get("centres")

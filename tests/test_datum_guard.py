@@ -327,3 +327,33 @@ def test_coordinates_rounded_to_two_decimals_are_not_called_a_datum_mix(demo, de
     some_lon, some_lat = np.where(few, np.round(lon, 2), lon), np.where(few, np.round(lat, 2), lat)
     with pytest.raises(CRSError, match="gcj02"):  # the GCJ-02 rows stated as WGS-84
         check_datum(some_lon, some_lat, "wgs84", demo_net)
+
+
+def test_demand_points_in_the_wrong_datum_are_caught(demo, demo_net, tmp_path, capsys):
+    """Probe 16B: 400 points taken from AMap (GCJ-02) stated as WGS-84 gave 37.3 % where
+    51.2 % is right, exit 0, with only a snapping warning; a file of the whole city (most
+    points far from a district's streets) is judged on the points near them."""
+    rng = np.random.default_rng(3)
+    pick = rng.choice(demo_net.n_edges, 300, replace=False)
+    mid = demo_net.edge_geometry[pick]
+    import shapely
+    from pyproj import Transformer
+
+    from harbor_planner.coords import wgs84_to_gcj02
+
+    xy = shapely.get_coordinates(shapely.line_interpolate_point(mid, 0.5, normalized=True))
+    lon, lat = Transformer.from_crs(demo_net.crs, "EPSG:4326", always_xy=True).transform(
+        xy[:, 0], xy[:, 1]
+    )
+    far_lon = rng.uniform(106.0, 107.5, 600)  # the rest of the city, far from Yuzhong
+    far_lat = rng.uniform(29.0, 30.0, 600)
+    glon, glat = wgs84_to_gcj02(np.r_[lon, far_lon], np.r_[lat, far_lat])
+    path = tmp_path / "pts.csv"
+    pd.DataFrame({"经度": glon, "纬度": glat, "人数": 1.0}).to_csv(path, index=False)
+    base = ["coverage", "--network", demo["network"], "--stations", demo["stations"], "--crs",
+            "gcj02", "--spacing", "200", "--demand", f"points:{path}:人数"]  # fmt: skip
+    code, _, err = _run([*base, "--demand-crs", "wgs84", "--out", str(tmp_path / "a")], capsys)
+    assert code == 3 and "demand points fit the walkable streets much better as gcj02" in err
+    assert "--demand-crs gcj02" in err and not (tmp_path / "a").exists()
+    code, _, err = _run([*base, "--demand-crs", "gcj02", "--out", str(tmp_path / "b")], capsys)
+    assert code == 0, err

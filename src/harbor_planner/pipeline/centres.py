@@ -70,7 +70,7 @@ def _in_study_area(centres: Any, study: Study) -> Any:
     inside = area.covers(centres)
     if not inside.all():
         left = ", ".join(str(n) for n in centres.loc[~inside, "name"])
-        log.info("centres outside the study area %s left out: %s", area.label, left)
+        log.warning("city centres outside the study area %s left out: %s", area.label, left)
     if not inside.any():
         log.warning("no city centre of the file lies in the study area %s", area.label)
         return None

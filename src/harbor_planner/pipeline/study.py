@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harbor_planner._text import counted, pct1
@@ -216,7 +217,12 @@ def _centres_step(scenario: Scenario, s: Study, step: Step) -> None:
 
     with step("centres") as note:
         s.centres = measure_centres(scenario, s)
-        note["text"] = f"{len(s.centres)} city centres within {scenario.centres.radius_m:g} m"
+        cfg = scenario.centres
+        read_as = f"; a CSV's coordinates read as {cfg.crs} (centres.crs)"
+        if s.centres is None:
+            note["text"] = f"no city centre of {Path(cfg.file).name} in the study area{read_as}"
+        else:
+            note["text"] = f"{len(s.centres)} city centres within {cfg.radius_m:g} m{read_as}"
 
 
 def _isochrone_method(iso: Any) -> str | None:

@@ -57,7 +57,12 @@ row is rejected; ``warning``: kept), ``code`` and ``message``. Codes:
 """
 
 from harbor_planner.settings import STATUS_VALUES
-from harbor_planner.stations.datum import DatumCheck, check_datum, check_frame_datum
+from harbor_planner.stations.datum import (
+    DatumCheck,
+    check_datum,
+    check_frame_datum,
+    check_points_datum,
+)
 from harbor_planner.stations.place import (
     StationPlacement,
     merge_placement,
@@ -84,6 +89,7 @@ __all__ = [
     "StationPlacement",
     "check_datum",
     "check_frame_datum",
+    "check_points_datum",
     "format_problem_table",
     "merge_placement",
     "number_stations",

@@ -51,7 +51,7 @@ from harbor_planner.settings import (
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
 
-__all__ = ["DATUMS", "DatumCheck", "check_datum", "check_frame_datum"]
+__all__ = ["DATUMS", "DatumCheck", "check_datum", "check_frame_datum", "check_points_datum"]
 
 log = logging.getLogger(__name__)
 
@@ -394,3 +394,66 @@ def _labels(group: Any) -> list[str]:
             label += f" ({str(i).strip()})"
         out.append(label)
     return out
+
+
+def check_points_datum(
+    lon: Any,
+    lat: Any,
+    stated_crs: str,
+    network: WalkNetwork,
+    *,
+    what: str,
+    path: str | Path | None = None,
+    labels: list[str] | None = None,
+    accept: bool = False,
+    flag: str = "--crs",
+) -> DatumCheck | None:
+    """:func:`check_datum` on points already read into WGS-84 (demand points, city centres).
+
+    Their file coordinates are recovered from the WGS-84 ones under ``stated_crs``. Only the
+    points within :data:`_NEAR_NETWORK_M` of the network's extent are measured (a demand file
+    of the whole city against one district's streets would otherwise tell nothing).
+
+    Parameters
+    ----------
+    lon, lat
+        WGS-84 degrees.
+    stated_crs, network, what, path, accept, flag
+        As for :func:`check_datum`.
+    labels
+        A label per point (default ``row 1``, ``row 2``...).
+
+    Returns
+    -------
+    DatumCheck or None
+        ``None`` when no point lies near the network.
+
+    """
+    from harbor_planner.coords import from_wgs84
+
+    lon84 = np.asarray(lon, dtype=float).ravel()
+    lat84 = np.asarray(lat, dtype=float).ravel()
+    labels = labels or [f"row {i + 1}" for i in range(lon84.size)]
+    near = _near_network(network, lon84, lat84)
+    if not near.any():
+        return None
+    x, y = from_wgs84(lon84[near], lat84[near], stated_crs)
+    picked = [lab for lab, k in zip(labels, near, strict=True) if k]
+    return check_datum(x, y, stated_crs, network, what=what, path=path, labels=picked,
+                       accept=accept, flag=flag)  # fmt: skip
+
+
+#: Points farther than this outside the network's extent are not measured by
+#: :func:`check_points_datum` (a datum shift is at most about 700 m around Chongqing).
+_NEAR_NETWORK_M = 1000.0
+
+
+def _near_network(network: WalkNetwork, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Whether each WGS-84 point lies within :data:`_NEAR_NETWORK_M` of the network's box."""
+    import pyproj
+
+    tr = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
+    x, y = tr.transform(lon, lat)
+    lo = network.node_xy.min(axis=0) - _NEAR_NETWORK_M
+    hi = network.node_xy.max(axis=0) + _NEAR_NETWORK_M
+    return np.isfinite(x) & (x >= lo[0]) & (x <= hi[0]) & (y >= lo[1]) & (y <= hi[1])
