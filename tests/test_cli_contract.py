@@ -916,3 +916,31 @@ def test_stations_check_refuses_placing_options_without_a_network(capsys):
         code = main(["-q", "stations", "check", station_file, "--crs", "gcj02", *extra])
         err = capsys.readouterr().err
         assert code == 2 and f"{extra[0]}: options of placing the stations" in err, err
+
+
+def test_a_value_nested_thousands_deep_is_one_line_exit_3(tmp_path, capsys):
+    """Probe 16B: tomllib recurses once per level: a 500-deep list in a scenario or --set
+    printed a 30-line RecursionError traceback and exited 1."""
+    deep = "[" * 3000 + "]" * 3000
+    scenario = tmp_path / "deep.toml"
+    scenario.write_text(demo_scenario_path().read_text("utf-8") + f"\ndescription = {deep}\n",
+                        "utf-8")  # fmt: skip
+    for args in (
+        ["run", str(scenario), "--out", str(tmp_path / "a")],
+        ["run", str(demo_scenario_path()), "--out", str(tmp_path / "b"), "--set",
+         f"title={deep}"],
+    ):  # fmt: skip
+        assert main(args) == 3
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "nested too deeply" in err, err
+
+
+def test_an_output_name_too_long_is_one_line_exit_3_naming_the_fix(tmp_path, capsys):
+    """Probe 16B: a --out name over 255 bytes exited 1 with the system's "File name too long"."""
+    out = tmp_path / ("a" * 300)
+    code = main(["coverage", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--stations",
+                 str(DEMO / "stations.csv"), "--crs", "gcj02", "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 3 and len(err.splitlines()) == 1, err
+    assert "too long" in err and "shorter --out" in err
+    assert list(tmp_path.iterdir()) == []

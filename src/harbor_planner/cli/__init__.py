@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
 import signal
@@ -199,6 +200,17 @@ def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
     return None
 
 
+def _in_a_parser(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised inside a parser of nested text (TOML, JSON)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module.split(".")[0] in ("tomllib", "tomli", "json"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
 def _quiet_stdout() -> None:
     """Point the process's standard output at ``os.devnull`` after a broken pipe.
 
@@ -258,7 +270,32 @@ def _main(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return InputDataError.exit_code
+    except RecursionError as exc:  # tomllib, json...: a value nested thousands of levels deep
+        if not _in_a_parser(exc):
+            raise
+        print(
+            "harbor-planner: error: an input (a scenario, a --set value, a file) is nested too "
+            "deeply to read (lists or tables inside each other a thousand levels deep: a "
+            "damaged or made-up file?); fix or remove that value",
+            file=sys.stderr,
+        )
+        return InputDataError.exit_code
+    except MemoryError:
+        print(
+            "harbor-planner: error: out of memory; give the command less to do (a smaller "
+            "study area, fewer candidates) or a machine with more memory",
+            file=sys.stderr,
+        )
+        return 1
     except OSError as exc:  # a file error no step turned into a message of its own
+        if exc.errno == errno.ENAMETOOLONG:
+            print(
+                f"harbor-planner: error: {clean_text(str(exc.filename or ''))[:120]}...: the "
+                "name is too long (at most 255 bytes a name, 4,096 a path); choose a shorter "
+                "--out or file name",
+                file=sys.stderr,
+            )
+            return InputDataError.exit_code
         path = f"{exc.filename}: " if exc.filename else ""
         print(
             f"harbor-planner: error: {clean_text(path + str(exc.strerror or exc))}", file=sys.stderr

@@ -306,6 +306,8 @@ def load_scenario(
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"not valid TOML: {exc}", path=path) from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise ScenarioError(_TOO_DEEP, path=path) from None
     return _build(
         raw,
         base_dir=path.resolve().parent,
@@ -384,6 +386,15 @@ def parse_override(text: str) -> tuple[str, Any]:
         return key, tomllib.loads(f"v = {value}")["v"]
     except tomllib.TOMLDecodeError:
         return key, value
+    except RecursionError:
+        raise ScenarioError(f"--set {key}: {_TOO_DEEP}") from None
+
+
+#: A TOML value nested deeper than the parser can follow.
+_TOO_DEEP = (
+    "a value is nested too deeply to read (lists or tables inside each other a thousand "
+    "levels deep: a damaged or made-up value?); fix or remove it"
+)
 
 
 def _override_items(overrides: Mapping[str, Any] | Sequence[str]) -> list[str]:
