@@ -326,6 +326,16 @@ def test_full_width_digits_and_decimal_commas_are_numbers(corpus):
     assert np.isnan(got[2]) and np.isnan(got[5])  # a thousands separator is not a decimal
 
 
+def test_degrees_written_with_du_hemispheres_or_an_ideographic_full_stop_are_numbers():
+    """Probe 16B: 106.582060° was read, 106.558337度, 106.542639E and 106。573660 were "not a
+    number"; planners write 度 and ° alike. West and south stay errors (not Chongqing)."""
+    written = ["106.558337度", "106.542639E", "E106.5", "东经106.5", "29.5N", "北纬 29.5"]
+    values = pd.Series([*written, "106。573660", "1e2", "106.5W", "S29.5", "106。5。7"])
+    got = parse_coordinate_text(values).tolist()
+    assert got[:8] == [106.558337, 106.542639, 106.5, 106.5, 29.5, 29.5, 106.57366, 100.0]
+    assert all(np.isnan(v) for v in got[8:])
+
+
 def test_workbook_named_csv_is_read_and_text_named_xlsx_is_refused(corpus):
     check = read_stations(one(corpus, "xlsx_named_csv"), crs="gcj02")
     assert check.ok and check.stations["name"].tolist() == ["甲", "乙"]
