@@ -531,3 +531,17 @@ def test_undecodable_bytes_are_named_by_line(tmp_path):
         read_stations(path, crs="gcj02")
     with pytest.raises(InputDataError, match=r"as utf-8 \(line 3, bytes ff fe\).*--encoding"):
         read_stations(path, crs="gcj02", encoding="utf-8")
+
+
+def test_a_windows_line_break_in_a_cell_is_not_a_control_character(tmp_path):
+    """Probe 16B: a cell holding "a<CR><LF>b" (a Windows file's line break inside a quoted
+    cell) was reported as "control characters (terminal escapes, BEL, NUL...) removed"."""
+    path = tmp_path / "crlf.csv"
+    path.write_bytes('编号,名称,经度,纬度\r\nA,"港湾\r\n东侧",106.55,29.55\r\n'.encode())
+    check = read_stations(path, crs="gcj02")
+    assert check.stations["name"].tolist() == ["港湾\n东侧"]
+    assert "control_characters" not in set(check.warnings["code"])
+    path.write_bytes('编号,名称,经度,纬度\r\nA,"港湾\r\n东侧\x07",106.55,29.55\r\n'.encode())
+    check = read_stations(path, crs="gcj02")
+    assert check.stations["name"].tolist() == ["港湾\n东侧"]
+    assert "control_characters" in set(check.warnings["code"])

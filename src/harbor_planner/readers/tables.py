@@ -309,9 +309,12 @@ def clean_cells(
     out: list[list[object]] = []
     for r, n in zip(rows, line_numbers, strict=True):
         if any(isinstance(c, str) and has_control(c) for c in r):
-            dirty.append(int(n))
-            r = [clean_text(c) if isinstance(c, str) else c for c in r]
-            r = [c.strip() or None if isinstance(c, str) else c for c in r]
+            cleaned = [clean_text(c) if isinstance(c, str) else c for c in r]
+            if any(  # a Windows line break (CR LF) inside a cell is text, not a control
+                isinstance(c, str) and clean_text(c) != c.replace("\r\n", "\n") for c in r
+            ):
+                dirty.append(int(n))
+            r = [c.strip() or None if isinstance(c, str) else c for c in cleaned]
         out.append(list(r))
     if not dirty:
         return out, []
