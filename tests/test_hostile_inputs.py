@@ -545,3 +545,17 @@ def test_a_windows_line_break_in_a_cell_is_not_a_control_character(tmp_path):
     check = read_stations(path, crs="gcj02")
     assert check.stations["name"].tolist() == ["港湾\n东侧"]
     assert "control_characters" in set(check.warnings["code"])
+
+
+def test_a_gbk_file_with_utf8_lines_pasted_in_is_refused_naming_them(tmp_path):
+    """Probe 16B: GBK rows, then UTF-8 rows (two exports pasted together) decoded as GB18030
+    without an error: the UTF-8 names became garbled characters, "no problems", exit 0."""
+    head = "id,name,lon,lat\n"
+    gbk = "".join(f"S{i},解放碑港湾{i},106.5{i},29.55\n" for i in range(3)).encode("gbk")
+    utf8 = "".join(f"T{i},港湾站点,106.6{i},29.56\n" for i in range(2)).encode("utf-8")  # even
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(head.encode() + gbk + utf8)
+    with pytest.raises(InputDataError, match=r"lines 5, 6 are Chinese in UTF-8 while the rest"):
+        read_stations(path, crs="gcj02")
+    path.write_bytes(head.encode() + gbk)  # all GBK: read
+    assert read_stations(path, crs="gcj02").stations["name"].iloc[0] == "解放碑港湾0"

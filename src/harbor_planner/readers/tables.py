@@ -143,12 +143,47 @@ def detect_encoding(data: bytes, path: Path) -> str:
                 path,
             )
             return "big5"
+        if enc == "gb18030":
+            _refuse_utf8_lines(data, path)
         return enc
     raise InputDataError(
         f"cannot decode the file as UTF-8 or GBK/GB18030 ({where}); save it from Excel as "
         "'CSV UTF-8' or pass encoding=...",
         path=path,
     )
+
+
+#: CJK characters: UTF-8 text that decodes as some of these is Chinese written in UTF-8.
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _refuse_utf8_lines(data: bytes, path: Path) -> None:
+    """Refuse a GBK file with lines of Chinese in UTF-8 (two exports pasted together).
+
+    Read as GBK those lines would decode without an error into garbled characters (乱码)
+    that end up in the register, the report and the map; the opposite order (UTF-8 first)
+    fails to decode as UTF-8 and is refused where GBK starts. GBK text that happens to be
+    valid UTF-8 with Chinese in it needs three-byte sequences its byte ranges rarely form.
+    """
+    lines = [
+        i + 1
+        for i, line in enumerate(data.split(b"\n"))
+        if not line.isascii() and _utf8_chinese(line)
+    ]
+    if lines:
+        raise InputDataError(
+            f"lines {rows_text(lines)} are Chinese in UTF-8 while the rest of the file is GBK "
+            "(two files pasted together?): read as GBK their text would be garbled; save the "
+            "whole file in one encoding (in Excel: 'CSV UTF-8')",
+            path=path,
+        )
+
+
+def _utf8_chinese(line: bytes) -> bool:
+    try:
+        return _CJK.search(line.decode("utf-8")) is not None
+    except UnicodeDecodeError:
+        return False
 
 
 def _line_of(data: bytes, offset: int) -> str:
