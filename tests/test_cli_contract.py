@@ -944,3 +944,19 @@ def test_an_output_name_too_long_is_one_line_exit_3_naming_the_fix(tmp_path, cap
     assert code == 3 and len(err.splitlines()) == 1, err
     assert "too long" in err and "shorter --out" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_walking_speed_nobody_walks_is_refused(tmp_path, capsys):
+    """Probe 16B: --set network.walk_speed_kmh=1e-300 ran and printed "0.0 % ... 1e-300
+    km/h", a median walk of 5.6e+301 min; WalkModel(speed_kmh="4") kept the text "4"."""
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.network import WalkModel
+
+    code = main(["run", str(demo_scenario_path()), "--out", str(tmp_path / "o"), "--set",
+                 "network.walk_speed_kmh=1e-300"])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 3 and "network.walk_speed_kmh" in err and "at least 0.5 km/h" in err
+    assert WalkModel(speed_kmh="4").speed_kmh == 4.0  # a number, as a form sends it
+    for speed in (1e-300, 0.4, 20, 45):
+        with pytest.raises(InputDataError, match="must be a walking speed"):
+            WalkModel(speed_kmh=speed)

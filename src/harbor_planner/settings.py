@@ -88,6 +88,7 @@ __all__ = [
     "WALK_DIRECTION_LABELS",
     "WALK_MODELS",
     "WALK_SPEED_KMH",
+    "WALK_SPEED_RANGE_KMH",
     "XLSX_MAX_CELLS",
     "XLSX_MAX_PART_BYTES",
     "XLSX_MAX_RATIO",
@@ -171,6 +172,10 @@ XLSX_MAX_ROWS: int = 1_048_576
 WALK_MODELS: tuple[str, ...] = ("flat", "stairs", "hilly")
 #: Default walking speed on flat ground, km/h.
 WALK_SPEED_KMH: float = 4.5
+#: Flat walking speeds accepted, km/h (from the first, below the second): a slow elderly walk
+#: to a run, with room either way; outside it a speed is a typo (1e-300, 45) and every figure
+#: resting on it nonsense.
+WALK_SPEED_RANGE_KMH: tuple[float, float] = (0.5, 20.0)
 #: Which way a walk is timed (the first is the default): leaving the stations for the demand
 #: (as ArcGIS's service areas "away from facilities"), or from the demand to the stations
 #: ("towards facilities": a worker walking to the harbour). They differ on slopes, stairs and

@@ -76,7 +76,12 @@ import numpy.typing as npt
 
 from harbor_planner._validate import check_positive
 from harbor_planner.errors import InputDataError, NetworkError
-from harbor_planner.settings import WALK_DIRECTIONS, WALK_MODELS, WALK_SPEED_KMH
+from harbor_planner.settings import (
+    WALK_DIRECTIONS,
+    WALK_MODELS,
+    WALK_SPEED_KMH,
+    WALK_SPEED_RANGE_KMH,
+)
 
 __all__ = [
     "KIND_ELEVATOR",
@@ -200,13 +205,26 @@ class WalkModel:
             raise InputDataError(
                 f"WalkModel kind must be one of {', '.join(WALK_MODELS)}, got {self.kind!r}"
             )
-        check_positive("WalkModel speed_kmh", self.speed_kmh, unit="km/h")
-        check_positive("WalkModel stairs_up_factor", self.stairs_up_factor)
-        check_positive("WalkModel stairs_down_factor", self.stairs_down_factor)
-        check_positive("WalkModel step_tread_m", self.step_tread_m, unit="metres")
-        check_positive("WalkModel step_riser_m", self.step_riser_m, unit="metres")
-        check_positive("WalkModel escalator_speed_ms", self.escalator_speed_ms, unit="m/s")
-        check_positive("WalkModel elevator_s", self.elevator_s, allow_zero=True, unit="seconds")
+        numbers = {
+            "speed_kmh": ("km/h", False),
+            "stairs_up_factor": ("", False),
+            "stairs_down_factor": ("", False),
+            "step_tread_m": ("metres", False),
+            "step_riser_m": ("metres", False),
+            "escalator_speed_ms": ("m/s", False),
+            "elevator_s": ("seconds", True),
+            "escalator_angle_deg": ("degrees", True),
+        }
+        for name, (unit, zero) in numbers.items():  # kept as floats ("4" from a form: 4.0)
+            value = check_positive(f"WalkModel {name}", getattr(self, name), allow_zero=zero,
+                                   unit=unit)  # fmt: skip
+            object.__setattr__(self, name, value)
+        lo, hi = WALK_SPEED_RANGE_KMH
+        if not lo <= self.speed_kmh < hi:
+            raise InputDataError(
+                f"WalkModel speed_kmh must be a walking speed, at least {lo:g} and below "
+                f"{hi:g} km/h, got {self.speed_kmh:g} (people walk 3-5 km/h; 4.5 is the default)"
+            )
         if self.direction not in WALK_DIRECTIONS:
             raise InputDataError(
                 f"WalkModel direction must be one of {', '.join(WALK_DIRECTIONS)}, "

@@ -366,8 +366,17 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     saved = bool(net.sources) and all(str(x).lower().endswith(".npz") for x in net.sources)
     if net.walk_model == "hilly" and net.dem is None and not saved:  # a saved one has grades
         problems.add("network.walk_model", "walk_model 'hilly' needs network.dem (a raster)")
-    if net.walk_speed_kmh is not None and not 0 < net.walk_speed_kmh < 20:
-        problems.add("network.walk_speed_kmh", "walk_speed_kmh must be above 0 and below 20 (km/h)")
+    lo, hi = settings.WALK_SPEED_RANGE_KMH
+    if net.walk_speed_kmh is not None and not 0 < net.walk_speed_kmh < hi:
+        problems.add(
+            "network.walk_speed_kmh", f"walk_speed_kmh must be above 0 and below {hi:g} (km/h)"
+        )
+    elif net.walk_speed_kmh is not None and net.walk_speed_kmh < lo:
+        problems.add(
+            "network.walk_speed_kmh",
+            f"walk_speed_kmh {net.walk_speed_kmh:g} is no walking speed: give at least {lo:g} "
+            "km/h (people walk 3-5 km/h)",
+        )
     _check_network_area(net, problems)
     demand: DemandConfig = built.get("demand", DemandConfig())
     if demand.kind in ("buildings", "points") and not demand.files:
