@@ -306,6 +306,21 @@ def under(base: Path, text: str) -> Path:
     return p if p.is_absolute() else Path(os.path.normpath(base / p))
 
 
+def _check_walk_speed(speed_kmh: float | None, problems: Problems) -> None:
+    """``network.walk_speed_kmh`` outside the walking speeds (0 below, 20 km/h at most)."""
+    lo, hi = settings.WALK_SPEED_RANGE_KMH
+    if speed_kmh is not None and not 0 < speed_kmh < hi:
+        problems.add(
+            "network.walk_speed_kmh", f"walk_speed_kmh must be above 0 and below {hi:g} (km/h)"
+        )
+    elif speed_kmh is not None and speed_kmh < lo:
+        problems.add(
+            "network.walk_speed_kmh",
+            f"walk_speed_kmh {speed_kmh:g} is no walking speed: give at least {lo:g} km/h "
+            "(people walk 3-5 km/h)",
+        )
+
+
 def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
     """``network.within``/``bbox``/``margin_m``/``source`` that do not fit together."""
     from harbor_planner.network.clip import parse_bbox
@@ -366,17 +381,7 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     saved = bool(net.sources) and all(str(x).lower().endswith(".npz") for x in net.sources)
     if net.walk_model == "hilly" and net.dem is None and not saved:  # a saved one has grades
         problems.add("network.walk_model", "walk_model 'hilly' needs network.dem (a raster)")
-    lo, hi = settings.WALK_SPEED_RANGE_KMH
-    if net.walk_speed_kmh is not None and not 0 < net.walk_speed_kmh < hi:
-        problems.add(
-            "network.walk_speed_kmh", f"walk_speed_kmh must be above 0 and below {hi:g} (km/h)"
-        )
-    elif net.walk_speed_kmh is not None and net.walk_speed_kmh < lo:
-        problems.add(
-            "network.walk_speed_kmh",
-            f"walk_speed_kmh {net.walk_speed_kmh:g} is no walking speed: give at least {lo:g} "
-            "km/h (people walk 3-5 km/h)",
-        )
+    _check_walk_speed(net.walk_speed_kmh, problems)
     _check_network_area(net, problems)
     demand: DemandConfig = built.get("demand", DemandConfig())
     if demand.kind in ("buildings", "points") and not demand.files:
