@@ -522,6 +522,44 @@ def test_ctrl_c_dropped_in_a_dask_callback_still_cancels_the_tasks(monkeypatch):
         signal.signal(signal.SIGINT, previous)
 
 
+@pytest.mark.slow
+def test_a_cluster_left_without_workers_stops_the_run_naming_a_part(monkeypatch):
+    """Probe 16D: a local cluster whose worker processes kept dying while they restarted
+    ended with no worker at all, and the run waited forever without a word."""
+    import threading
+
+    import harbor_planner.cluster as cluster_module
+    from harbor_planner.cluster import open_cluster, run_tasks
+    from harbor_planner.errors import PartFailedError
+
+    monkeypatch.setattr(cluster_module, "NO_WORKERS_TIMEOUT_S", 2.0)
+    monkeypatch.setattr(cluster_module, "WORKER_WATCH_S", 0.5)
+    with open_cluster(None, workers=1) as (client, _):
+        threading.Timer(1.0, lambda: client.cluster.scale(0)).start()  # the worker is gone
+        t0 = time.monotonic()
+        with pytest.raises(PartFailedError, match=r"part [ab] cannot run: the cluster has had "
+                           r"no worker for 2 s"):  # fmt: skip
+            run_tasks(client, _sleep_then, [30.0, 30.0], ["a", "b"], progress=False)
+        assert time.monotonic() - t0 < 20
+
+
+def test_a_local_cluster_that_cannot_start_is_one_line(monkeypatch):
+    """Probe 16D: a worker killed while the local cluster started gave Dask's 70-line
+    traceback ("RuntimeError: Nanny failed to start."), exit 1."""
+    import distributed
+
+    from harbor_planner.cluster import open_cluster
+    from harbor_planner.errors import PartFailedError
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("Nanny failed to start.")
+
+    monkeypatch.setattr(distributed, "LocalCluster", failing)
+    with pytest.raises(PartFailedError, match=r"could not start its 2 worker process\(es\): "
+                       r"Nanny failed to start"), open_cluster(None, workers=2):  # fmt: skip
+        pass
+
+
 def _die(x: float) -> float:
     os.kill(os.getpid(), 9)  # the worker process killed outright (as by the OOM killer)
     return x

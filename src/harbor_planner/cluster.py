@@ -18,9 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from harbor_planner._safety import raise_if_interrupted
-from harbor_planner._text import strip_url_credentials
+from harbor_planner._text import one_line, strip_url_credentials
 from harbor_planner.errors import DependencyError, PartFailedError, UsageError
-from harbor_planner.settings import LOCAL_CLUSTER_CONFIG, PARTITION_RETRIES
+from harbor_planner.settings import (
+    LOCAL_CLUSTER_CONFIG,
+    NO_WORKERS_TIMEOUT_S,
+    PARTITION_RETRIES,
+    WORKER_WATCH_S,
+)
 
 __all__ = ["ClusterInfo", "open_cluster", "public_address", "run_tasks", "worker_address"]
 
@@ -112,7 +117,7 @@ def open_cluster(
     try:
         if scheduler is None:
             n = workers or os.cpu_count() or 1
-            with _quiet_workers():
+            with _quiet_workers(), _starting(n):
                 cluster = distributed.LocalCluster(
                     n_workers=n,
                     threads_per_worker=1,
@@ -150,6 +155,19 @@ def open_cluster(
     finally:
         if cluster is not None:
             cluster.close()
+
+
+@contextlib.contextmanager
+def _starting(n: int) -> Iterator[None]:
+    """Turn a local cluster that cannot start its workers into one line (not Dask's traceback)."""
+    try:
+        yield
+    except (RuntimeError, OSError, TimeoutError) as exc:
+        raise PartFailedError(
+            f"the local Dask cluster could not start its {n} worker process(es): "
+            f"{public_address(one_line(exc))} (killed while starting, out of memory, or a "
+            "broken Python environment); run again, with fewer --workers or more memory"
+        ) from None
 
 
 def dask_setup(worker: Any) -> None:
@@ -239,8 +257,9 @@ def run_tasks(
     position = {f.key: i for i, f in enumerate(futures)}
     results: list[Any] = [None] * len(futures)
     bar = tqdm(total=len(futures), desc=desc, unit="part", leave=False, disable=_disabled(progress))
+    watch = _WorkerWatch(client)
     try:
-        for future in distributed.as_completed(futures):
+        for future in _completed(distributed, futures, watch):
             i = position[future.key]
             if future.status != "finished":
                 raise PartFailedError(_failure(future.exception(), f"{label} {names[i]}", retries))
@@ -248,6 +267,9 @@ def run_tasks(
             future.release()  # the worker frees the part's result once the client holds it
             bar.update(1)
             raise_if_interrupted()  # Ctrl-C landing in a Dask callback is dropped there
+        if watch.gone:
+            left = [names[position[f.key]] for f in futures if f.status == "pending"]
+            raise PartFailedError(watch.message(f"{label} {left[0]}" if left else label))
     except BaseException:
         # an error or an interrupt (KeyboardInterrupt, SIGTERM): stop every task still queued
         client.cancel(futures)
@@ -257,9 +279,65 @@ def run_tasks(
     return results
 
 
+class _WorkerWatch:
+    """Whether the cluster has had no worker for :data:`~settings.NO_WORKERS_TIMEOUT_S`.
+
+    Dask keeps a task without a worker waiting for one; a local cluster whose worker
+    processes die while (re)starting (killed, out of memory at import) gives up restarting
+    them, and the run would wait forever without a word.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.since: float | None = None
+        self.gone = False
+
+    def check(self) -> bool:
+        """Whether to stop waiting (no worker for too long)."""
+        import time
+
+        try:
+            n = len(self.client.nthreads())
+        except (OSError, TimeoutError):  # the scheduler itself is gone
+            n = 0
+        now = time.monotonic()
+        self.since = None if n else (self.since if self.since is not None else now)
+        self.gone = self.since is not None and now - self.since >= NO_WORKERS_TIMEOUT_S
+        return self.gone
+
+    def message(self, part: str) -> str:
+        return (
+            f"{part} cannot run: the cluster has had no worker for {NO_WORKERS_TIMEOUT_S:g} s "
+            "(its worker processes died and were not restarted: killed, or out of memory "
+            "while starting); run again, with fewer --workers or more memory"
+        )
+
+
+def _completed(distributed: Any, futures: list[Any], watch: _WorkerWatch) -> Iterator[Any]:
+    """The futures as they complete; stops early when ``watch`` finds no worker left."""
+    pending = set(futures)
+    while pending:
+        try:
+            done, pending = distributed.wait(
+                pending, timeout=WORKER_WATCH_S, return_when="FIRST_COMPLETED"
+            )
+        except TimeoutError:  # none completed meanwhile
+            if watch.check():
+                return
+            continue
+        watch.since = None
+        yield from done
+
+
+#: The longest error text of a failed part quoted in its message.
+_MAX_ERROR_CHARS = 240
+
+
 def _failure(exc: BaseException, part: str, retries: int) -> str:
     """The message of a part whose task failed for good (an error, or its workers died)."""
-    text = f"{type(exc).__name__}: {public_address(str(exc))}"
+    text = f"{type(exc).__name__}: {public_address(one_line(exc))}"
+    if len(text) > _MAX_ERROR_CHARS:  # Dask's KilledWorker explains itself with a link
+        text = text[: _MAX_ERROR_CHARS - 3].rstrip() + "..."
     if type(exc).__name__ == "KilledWorker":  # Dask's allowed-failures, not our retries
         return (
             f"{part} failed: the worker processes running it died (killed, or out of memory: "

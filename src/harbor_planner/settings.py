@@ -361,6 +361,11 @@ PARTITION_DISTRICT: str = "district"
 PARTITION_WORKERS: int | None = None
 #: Dask runs a failed part again this many times before the run fails.
 PARTITION_RETRIES: int = 1
+#: A partitioned run stops when its cluster has had no worker for this long (seconds): a
+#: local cluster whose worker processes keep dying while they start gives up restarting them.
+NO_WORKERS_TIMEOUT_S: float = 60.0
+#: How often (seconds) a partitioned run waiting for its parts looks whether workers are left.
+WORKER_WATCH_S: float = 5.0
 #: Name columns looked for in a partition layer when ``run.partition_name`` is not given.
 PARTITION_NAME_COLUMNS: tuple[str, ...] = ("name", "name_zh", "district", "区县", "NAME")
 #: Dask settings of the local cluster (no dashboard: its profiler and monitors only take time
