@@ -87,3 +87,31 @@ def test_greedy_info_times_every_phase():
                 "time_swaps_s", "time_lagrange_s", "time_rank_s"):  # fmt: skip
         assert sel.info[key] >= 0.0, key
     assert sel.bound >= sel.objective
+
+
+def test_an_exclude_list_without_a_header_excludes_its_first_site(tmp_path):
+    """Probe 16C: a plain list of ids (one a line) lost its first id, taken for a header:
+    the one site of a one-line file was chosen all the same, without a word."""
+    import harbor_planner as hp
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.optimize.quotas import read_excluded
+    from harbor_planner.scenario import demo_scenario_path
+
+    for text, ids in (
+        ("street-1\nstreet-2\n", ["street-1", "street-2"]),
+        ("site_id\nstreet-1\n", ["street-1"]),
+        ("编号,备注\nx1,y\n", ["x1"]),
+        ("a,b\n", ["a", "b"]),
+    ):
+        (tmp_path / "ex.csv").write_text(text, "utf-8")
+        assert read_excluded(tmp_path / "ex.csv") == ids, text
+    (tmp_path / "ex.csv").write_text("", "utf-8")
+    with pytest.raises(InputDataError, match="no site id to exclude"):
+        read_excluded(tmp_path / "ex.csv")
+    quick = ["coverage.range=false", 'output.formats=["tables"]', "demand.spacing_m=200"]
+    first = hp.run(demo_scenario_path(), out=tmp_path / "a", overrides=quick, progress=False)
+    site = str(first.sites["site_id"].iloc[0])  # the plan's first site
+    (tmp_path / "one.txt").write_text(f"{site}\n", "utf-8")
+    again = hp.run(demo_scenario_path(), out=tmp_path / "b", progress=False,
+                   overrides=[*quick, f'optimize.exclude="{tmp_path / "one.txt"}"'])  # fmt: skip
+    assert site not in set(again.sites["site_id"].astype(str))

@@ -312,10 +312,38 @@ def quota_table(
 
 
 def read_excluded(source: str | os.PathLike[str] | Sequence[str]) -> list[str]:
-    """Site ids that may not be chosen: a list, or the first column of a CSV/XLSX table."""
-    if isinstance(source, str | os.PathLike):
-        return read_table(source).iloc[:, 0].astype(str).str.strip().tolist()
-    return [str(x).strip() for x in source if str(x).strip()]
+    """Site ids that may not be chosen: a list, or the first column of a CSV/XLSX table.
+
+    The table's first line is a header when it names an id column (``site_id``, ``编号``...),
+    else it is the first id (a plain list, one id a line: its first id was taken for a
+    header and dropped, so that the site was chosen after all).
+
+    Raises
+    ------
+    InputDataError
+        The file holds no id.
+
+    """
+    if not isinstance(source, str | os.PathLike):
+        return [str(x).strip() for x in source if str(x).strip()]
+    from harbor_planner.readers import column_role
+
+    try:
+        table = read_table(source)
+    except pd.errors.EmptyDataError:
+        table = pd.DataFrame()
+    first = table.iloc[:, 0].dropna().astype(str).str.strip().tolist() if table.shape[1] else []
+    header = [str(c).strip() for c in table.columns]
+    if header and column_role(header[0]) != "station_id" and not header[0].startswith("Unnamed:"):
+        first = (header if table.empty else header[:1]) + first  # no header: the first ids
+    ids = [x for x in first if x]
+    if not ids:
+        raise InputDataError(
+            "no site id to exclude in the file; list the ids of the candidate sites, one a "
+            "line (a first line site_id is optional)",
+            path=Path(source),
+        )
+    return ids
 
 
 def stage_minimums(left: npt.NDArray[np.int64], later: int) -> npt.NDArray[np.int64]:
