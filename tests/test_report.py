@@ -462,3 +462,17 @@ def test_yuzhong_report(tmp_path, yuzhong_osm, shared):
     d = [c.value for c in wb["区县"][1]]
     yz = [r for r in wb["区县"].iter_rows(min_row=2, values_only=True) if r[0] == "渝中区"]
     assert yz and 20 < yz[0][d.index("覆盖率(%)")] < yz[0][d.index("直线圆覆盖率(%)")]
+
+
+def test_settings_tables_show_the_roll_out_by_stage():
+    """Probe 16C: stages given on the command line ("2025:5,2026:5") were shown character by
+    character (分期 2、0、2、5、:、5、,...), from a scenario table without their counts; the
+    excluded sites were labelled 排除区域 (excluded areas)."""
+    from harbor_planner.outputs.wording import parameter_rows
+
+    for stages in ("2025:5,2026:5,2027:5", {"2025": 5, "2026": 5, "2027": 5}):
+        rows = dict(parameter_rows({"optimize": {"stages": stages, "exclude": "ex.csv"}}, "zh"))
+        assert rows["分期"] == "2025: 5、2026: 5、2027: 5"
+        assert rows["排除站点"] == "ex.csv"
+        rows = dict(parameter_rows({"optimize": {"stages": stages}}, "en"))
+        assert rows["Stages"] == "2025: 5, 2026: 5, 2027: 5"

@@ -405,7 +405,7 @@ _PARAM_ZH = {
     "status": "纳入的站点状态", "demand": "需求", "within": "研究范围", "study": "研究范围",
     "candidates": "候选点位", "mode": "选址模式", "add": "新增站点数", "target": "目标覆盖率",
     "solver": "求解器", "time_limit": "求解时间上限", "spacing": "站点最小间距",
-    "quota": "区县配额", "budget": "预算", "stages": "分期", "exclude": "排除区域",
+    "quota": "区县配额", "budget": "预算", "stages": "分期", "exclude": "排除站点",
     "out": "输出目录", "basemap": "底图", "lang": "语言", "reproducible": "可复现求解",
     "centres": "城市中心", "population": "人口总数（按建筑面积分配）",
 }  # fmt: skip
@@ -417,7 +417,7 @@ _PARAM_EN = {
     "within": "Study area", "study": "Study area", "candidates": "Candidate sites",
     "mode": "Mode", "add": "Sites to add", "target": "Target coverage", "solver": "Solver",
     "time_limit": "Solver time limit", "spacing": "Minimum spacing", "quota": "District quotas",
-    "budget": "Budget", "stages": "Stages", "exclude": "Excluded areas", "out": "Output folder",
+    "budget": "Budget", "stages": "Stages", "exclude": "Excluded sites", "out": "Output folder",
     "basemap": "Basemap", "lang": "Language", "reproducible": "Reproducible solve",
     "centres": "City centres", "population": "Population (shared by floor area)",
 }  # fmt: skip
@@ -500,10 +500,23 @@ def _optimize_rows(o: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
             v = o[key]
             rows.append((key, _file_name(v) if isinstance(v, str) else v))
     if o.get("stages"):
-        rows.append(("stages", w["sep"].join(str(s) for s in o["stages"])))
+        rows.append(("stages", _stages_text(o["stages"], w["sep"])))
     if o.get("reproducible"):
         rows.append(("reproducible", _value("solver_info.budgets", "steps", lang)))
     return rows
+
+
+def _stages_text(stages: Any, sep: str) -> str:
+    """The roll-out as ``2025: 5、2026: 5`` (given as ``"2025:5,2026:5"`` or a table)."""
+    from harbor_planner.optimize import parse_stages
+
+    if isinstance(stages, str):
+        pairs = parse_stages(stages)
+    elif isinstance(stages, Mapping):
+        pairs = [(str(k), v) for k, v in stages.items()]
+    else:
+        return sep.join(str(s) for s in stages)
+    return sep.join(f"{label}: {count}" for label, count in pairs)
 
 
 def _study_rows(p: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
