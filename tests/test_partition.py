@@ -560,6 +560,31 @@ def test_a_local_cluster_that_cannot_start_is_one_line(monkeypatch):
         pass
 
 
+@pytest.mark.slow
+def test_ctrl_c_while_the_local_cluster_starts_leaves_no_cluster_for_dasks_exit_hook(
+    monkeypatch,
+):
+    """Probe 16D: Ctrl-C inside LocalCluster(...) left a half-built cluster that Dask's exit
+    hook closed again, printing 28 lines of its failed assertion after "interrupted"."""
+    import distributed
+    from distributed.deploy.spec import SpecCluster
+
+    from harbor_planner.cluster import open_cluster
+
+    made = []
+    real = distributed.LocalCluster
+
+    def interrupted(*args, **kwargs):
+        made.append(real(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None))
+        raise KeyboardInterrupt  # as the terminal's Ctrl-C while the workers start
+
+    monkeypatch.setattr(distributed, "LocalCluster", interrupted)
+    with pytest.raises(KeyboardInterrupt), open_cluster(None, workers=2):
+        pass
+    assert made and made[0] not in SpecCluster._instances
+    assert made[0].status.name == "closed"
+
+
 def _die(x: float) -> float:
     os.kill(os.getpid(), 9)  # the worker process killed outright (as by the OOM killer)
     return x

@@ -159,15 +159,37 @@ def open_cluster(
 
 @contextlib.contextmanager
 def _starting(n: int) -> Iterator[None]:
-    """Turn a local cluster that cannot start its workers into one line (not Dask's traceback)."""
+    """Turn a local cluster that cannot start its workers into one line (not Dask's traceback).
+
+    A cluster left half-built (Ctrl-C while its workers start) is closed here; Dask's own
+    exit hook would close it again and print the traceback of its failed assertion.
+    """
+    from distributed.deploy.spec import SpecCluster
+
+    before = set(getattr(SpecCluster, "_instances", ()))
     try:
         yield
     except (RuntimeError, OSError, TimeoutError) as exc:
+        _forget_clusters(before)
         raise PartFailedError(
             f"the local Dask cluster could not start its {n} worker process(es): "
             f"{public_address(one_line(exc))} (killed while starting, out of memory, or a "
             "broken Python environment); run again, with fewer --workers or more memory"
         ) from None
+    except BaseException:
+        _forget_clusters(before)
+        raise
+
+
+def _forget_clusters(before: set[Any]) -> None:
+    """Close the local clusters made since ``before`` and take them off Dask's exit hook."""
+    from distributed.deploy.spec import SpecCluster
+
+    instances = getattr(SpecCluster, "_instances", None)
+    for cluster in set(instances or ()) - before:
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=5)
+        instances.discard(cluster)
 
 
 def dask_setup(worker: Any) -> None:
