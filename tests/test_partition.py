@@ -585,6 +585,21 @@ def test_ctrl_c_while_the_local_cluster_starts_leaves_no_cluster_for_dasks_exit_
     assert made[0].status.name == "closed"
 
 
+@pytest.mark.slow
+def test_a_local_cluster_leaves_nothing_in_the_temporary_folder(monkeypatch, tmp_path):
+    """Probe 16D: every partitioned run left dask-scratch-space/ (global.lock, purge.lock) in
+    the temporary folder."""
+    import tempfile
+
+    from harbor_planner.cluster import open_cluster, run_tasks
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with open_cluster(None, workers=1) as (client, _):
+        assert run_tasks(client, _sleep_then, [0.1], ["a"], progress=False) == [0.1]
+        assert list(tmp_path.iterdir())  # the cluster's scratch space, while it runs
+    assert list(tmp_path.iterdir()) == []
+
+
 def _die(x: float) -> float:
     os.kill(os.getpid(), 9)  # the worker process killed outright (as by the OOM killer)
     return x

@@ -111,14 +111,21 @@ def open_cluster(
 
     """
     import os
+    import shutil
+    import tempfile
 
     distributed = _distributed()
     cluster = None
+    scratch = None
     try:
         if scheduler is None:
             n = workers or os.cpu_count() or 1
-            with _quiet_workers(), _starting(n):
+            # the workers' scratch space (Dask's dask-scratch-space, its lock files): removed
+            # with the cluster, not left in the temporary folder after every run
+            scratch = tempfile.mkdtemp(prefix="hp-dask-")
+            with _quiet_workers(scratch), _starting(n):
                 cluster = distributed.LocalCluster(
+                    local_directory=scratch,
                     n_workers=n,
                     threads_per_worker=1,
                     processes=True,
@@ -155,6 +162,8 @@ def open_cluster(
     finally:
         if cluster is not None:
             cluster.close()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -212,16 +221,17 @@ def dask_setup(worker: Any) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _quiet_workers() -> contextlib.AbstractContextManager[Any]:
+def _quiet_workers(scratch: str) -> contextlib.AbstractContextManager[Any]:
     """Dask settings of the local cluster's processes: no dashboard work while parts run.
 
     The workers' statistical profiler (10 ms samples that hold the GIL) and the frequent
     monitors serve the dashboard, which a local cluster here does not start; on a machine
-    whose cores all run parts they take time from the parts.
+    whose cores all run parts they take time from the parts. Dask's scratch space (its lock
+    files) goes to ``scratch``, removed with the cluster.
     """
     import dask
 
-    return dask.config.set(LOCAL_CLUSTER_CONFIG)
+    return dask.config.set({**LOCAL_CLUSTER_CONFIG, "temporary-directory": scratch})
 
 
 def run_tasks(
