@@ -102,6 +102,7 @@ def test_an_exclude_list_without_a_header_excludes_its_first_site(tmp_path):
         ("site_id\nstreet-1\n", ["street-1"]),
         ("编号,备注\nx1,y\n", ["x1"]),
         ("a,b\n", ["a", "b"]),
+        ("名称,编号,经度\n无名道路,street-1,106.5\n", ["street-1"]),  # a candidate file
     ):
         (tmp_path / "ex.csv").write_text(text, "utf-8")
         assert read_excluded(tmp_path / "ex.csv") == ids, text
@@ -115,3 +116,22 @@ def test_an_exclude_list_without_a_header_excludes_its_first_site(tmp_path):
     again = hp.run(demo_scenario_path(), out=tmp_path / "b", progress=False,
                    overrides=[*quick, f'optimize.exclude="{tmp_path / "one.txt"}"'])  # fmt: skip
     assert site not in set(again.sites["site_id"].astype(str))
+
+
+def test_costs_read_thousands_commas_and_refuse_a_decimal_comma(tmp_path):
+    """Probe 16C: a cost 12,5 (12.5 万元 with a decimal comma) was read as 125, ten times too
+    dear, without a word; full-width digits were refused; a bad cell's rows read "nan"."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    from harbor_planner.candidates.poi import parse_costs
+    from harbor_planner.errors import InputDataError
+
+    table = pd.DataFrame({"row": [2, 3, 4, 5], "sheet": [float("nan")] * 4,
+                          "c": ["1,200", "12,000.5", "１２", "3.5"]})  # fmt: skip
+    assert parse_costs(table, "c", Path("c.csv")).tolist() == [1200.0, 12000.5, 12.0, 3.5]
+    for bad in ("12,5", "1,20", "1 200"):
+        table = pd.DataFrame({"row": [2, 3], "sheet": [float("nan")] * 2, "c": ["1", bad]})
+        with pytest.raises(InputDataError, match=rf"rows 3: costs must be numbers.*'{bad}'"):
+            parse_costs(table, "c", Path("c.csv"))

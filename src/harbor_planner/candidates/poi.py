@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -410,8 +411,16 @@ def cost_column(table: pd.DataFrame) -> str | None:
     return found[0] if found else None
 
 
+#: A number whose commas group its thousands (``1,200``, ``12,000.5``).
+_THOUSANDS = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+
+
 def parse_costs(table: pd.DataFrame, column: str | None, path: Path) -> FloatArray:
-    """Costs of a cost column: numbers >= 0 (``1,200`` allowed), NaN for empty cells.
+    """Costs of a cost column: numbers >= 0, NaN for empty cells.
+
+    Full-width digits are read (NFKC), and commas that group thousands (``1,200``); any other
+    comma (``12,5``: a decimal comma, or a typo) is not a number here, since a cost read 10
+    times too high changes the plan without a word.
 
     Parameters
     ----------
@@ -436,18 +445,22 @@ def parse_costs(table: pd.DataFrame, column: str | None, path: Path) -> FloatArr
     if column is None:
         return np.full(len(table), np.nan)
     raw = table[column]
-    text = pd.Series(cell_text(raw)).str.replace(",", "", regex=False).str.replace("，", "")
+    text = pd.Series(cell_text(raw)).map(lambda t: unicodedata.normalize("NFKC", t).strip())
+    grouped = text.str.fullmatch(_THOUSANDS)  # 1,200 and 1,200.5; 12,5 is no number here
+    text = text.where(~grouped, text.str.replace(",", "", regex=False))
     value = pd.to_numeric(text.where(text != "", None), errors="coerce").to_numpy(np.float64)
     rows = table["row"].to_numpy() if "row" in table else np.arange(1, len(table) + 1)
-    if "sheet" in table:
-        rows = (table["sheet"].astype(str) + " row " + pd.Series(rows).astype(str)).to_numpy()
+    if "sheet" in table:  # a workbook's rows: "Sheet1 row 3" (a CSV's have no sheet)
+        sheet = table["sheet"].to_numpy()
+        rows = np.array([f"{sh} row {r}" if isinstance(sh, str) else r
+                         for sh, r in zip(sheet, rows, strict=True)], dtype=object)  # fmt: skip
     bad = (text != "").to_numpy() & ~np.isfinite(value)
     if bad.any():
         shown = ", ".join(repr(str(v)) for v in text[bad].head(3))
         raise InputDataError(
             f"column {column!r}, rows {rows_text(list(rows[bad]))}: costs must be numbers "
-            f"(found {shown}); write plain numbers in one unit (e.g. 12.5 for 12.5 万元) or "
-            "leave the cell empty",
+            f"(found {shown}); write plain numbers in one unit (e.g. 12.5 for 12.5 万元, a "
+            "decimal point, not a comma) or leave the cell empty",
             path=path,
         )
     neg = value < 0

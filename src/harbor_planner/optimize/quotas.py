@@ -314,9 +314,10 @@ def quota_table(
 def read_excluded(source: str | os.PathLike[str] | Sequence[str]) -> list[str]:
     """Site ids that may not be chosen: a list, or the first column of a CSV/XLSX table.
 
-    The table's first line is a header when it names an id column (``site_id``, ``编号``...),
-    else it is the first id (a plain list, one id a line: its first id was taken for a
-    header and dropped, so that the site was chosen after all).
+    The table's first line is a header when it names an id column (``site_id``, ``编号``...:
+    that column is read, wherever it stands, as in a candidate file), else it is the first
+    id (a plain list, one id a line: its first id was taken for a header and dropped, so
+    that the site was chosen after all).
 
     Raises
     ------
@@ -332,11 +333,13 @@ def read_excluded(source: str | os.PathLike[str] | Sequence[str]) -> list[str]:
         table = read_table(source)
     except pd.errors.EmptyDataError:
         table = pd.DataFrame()
-    first = table.iloc[:, 0].dropna().astype(str).str.strip().tolist() if table.shape[1] else []
     header = [str(c).strip() for c in table.columns]
-    if header and column_role(header[0]) != "station_id" and not header[0].startswith("Unnamed:"):
-        first = (header if table.empty else header[:1]) + first  # no header: the first ids
-    ids = [x for x in first if x]
+    named = [i for i, h in enumerate(header) if column_role(h) == "station_id"]
+    col = named[0] if named else 0  # a candidate file's 编号/site_id column, else the first
+    cells = table.iloc[:, col].dropna().astype(str).str.strip().tolist() if header else []
+    if header and not named and not header[0].startswith("Unnamed:"):
+        cells = (header if table.empty else header[:1]) + cells  # no header: the first ids
+    ids = [x for x in cells if x]
     if not ids:
         raise InputDataError(
             "no site id to exclude in the file; list the ids of the candidate sites, one a "
