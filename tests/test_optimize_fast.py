@@ -135,3 +135,21 @@ def test_costs_read_thousands_commas_and_refuse_a_decimal_comma(tmp_path):
         table = pd.DataFrame({"row": [2, 3], "sheet": [float("nan")] * 2, "c": ["1", bad]})
         with pytest.raises(InputDataError, match=rf"rows 3: costs must be numbers.*'{bad}'"):
             parse_costs(table, "c", Path("c.csv"))
+
+
+def test_a_proportional_split_is_made_among_the_studys_districts(tmp_path):
+    """Probe 16C: the README's proportional quota (a table of Chongqing's districts) split a
+    渝中区 + 江北区 study's 20 sites over all the table's districts: exit 5, "大渡口区 needs
+    at least 1 new site but has 0 candidates"."""
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.optimize.quotas import quota_table
+
+    path = tmp_path / "pop.csv"
+    path.write_text("district,population\n渝中区,588717\n江北区,925800\n大渡口区,421800\n"
+                    "南岸区,1197600\n", "utf-8")  # fmt: skip
+    every = quota_table(path, column="population", n_add=20)
+    assert len(every) == 4 and every["min"].sum() == 20
+    two = quota_table(path, column="population", n_add=20, among=["渝中区", "江北区"])
+    assert dict(zip(two["district"], two["min"], strict=True)) == {"渝中区": 8, "江北区": 12}
+    with pytest.raises(InputDataError, match="no row for the study's districts"):
+        quota_table(path, column="population", n_add=20, among=["沙坪坝区"])

@@ -271,6 +271,7 @@ def quota_table(
     column: str | None = None,
     n_add: int | None = None,
     custom_districts: bool = False,
+    among: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The ``district``/``min``/``max`` quota table for :func:`~.select.select_sites`.
 
@@ -286,6 +287,10 @@ def quota_table(
     custom_districts
         The districts are the planners' own polygons (names taken as written); otherwise
         names or adcodes of Chongqing's 区县 are matched and spelt as ``name_zh``.
+    among
+        The study's districts (as ``name_zh``): a split in proportion to ``column`` is made
+        among the table's rows of these only (a table of all Chongqing's districts gave
+        sites to districts outside the study, where no candidate lies).
 
     Raises
     ------
@@ -302,8 +307,17 @@ def quota_table(
                 f"a quota in proportion to {column!r} needs the number of new sites to split",
                 path=path,
             )
+        table = table.assign(district=key)
+        if among is not None:
+            table = table[key.isin(list(among)).to_numpy()]
+            if table.empty:
+                raise InputDataError(
+                    f"the quota table has no row for the study's districts "
+                    f"({', '.join(among)}); add them to split the sites in proportion",
+                    path=path,
+                )
         try:
-            return proportional_quotas(table.assign(district=key), column=column, n_add=n_add)
+            return proportional_quotas(table, column=column, n_add=n_add)
         except InputDataError as exc:
             raise InputDataError(str(exc), path=path) from None
     # rows as the file shows them: the header is row 1

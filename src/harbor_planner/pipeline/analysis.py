@@ -115,6 +115,7 @@ def plan(
             column=opt.quota_column,
             n_add=opt.n_add,
             custom_districts=districts is not None,
+            among=_study_districts(scenario) if districts is None else None,
         )
     return plan_sites(
         net,
@@ -205,6 +206,20 @@ def plan_figures(scenario: Scenario, study: Study) -> dict[str, Any]:
         "stages": [{"stage": s, "sites": n} for s, n in stages] if stages else None,
         "matrix": site_plan.matrix.info,
     }
+
+
+def _study_districts(scenario: Scenario) -> list[str] | None:
+    """The ``name_zh`` of the study's Chongqing districts (``study.districts``), if any."""
+    names = getattr(scenario.study, "districts", None)
+    if not names:
+        return None
+    import pandas as pd
+
+    from harbor_planner.districts import chongqing_districts, match_district_names
+
+    zh = chongqing_districts().set_index("adcode")["name_zh"]
+    codes = match_district_names(pd.Series([names] if isinstance(names, str) else list(names)))
+    return [str(zh[c]) for c in codes if c in zh.index]
 
 
 def with_sites(stations: Any, sites: Any) -> Any:
