@@ -153,3 +153,19 @@ def test_a_proportional_split_is_made_among_the_studys_districts(tmp_path):
     assert dict(zip(two["district"], two["min"], strict=True)) == {"渝中区": 8, "江北区": 12}
     with pytest.raises(InputDataError, match="no row for the study's districts"):
         quota_table(path, column="population", n_add=20, among=["沙坪坝区"])
+
+
+def test_a_cover_target_spacing_forbids_says_so_in_percent():
+    """Probe 16C: cover mode's infeasibility read "no plan of a cover of 495706 meets the
+    rules ...; relax them or ask for fewer sites": a raw weight, and advice for max-cover."""
+    from harbor_planner.errors import InfeasibleError
+
+    # two demand points, each covered only by its own candidate, the candidates 10 m apart
+    covers = np.array([[True, False], [False, True]])
+    cm = CoverageMatrix.from_arrays(covers, np.array([1.0, 1.0]), existing_count=np.zeros(2),
+                                    candidate_xy=np.array([[0.0, 0.0], [10.0, 0.0]]))  # fmt: skip
+    with pytest.raises(InfeasibleError) as err:
+        select_sites(cm, mode="cover", target_pct=90, min_spacing_m=100)
+    text = str(err.value)
+    assert "90 % target" in text and "lower the target" in text
+    assert "fewer sites" not in text and "a cover of" not in text

@@ -644,8 +644,14 @@ def _select_cover(
             raise
         # greedy's own picks can block the sites still needed (spacing): HiGHS decides
         log.info("greedy's sites blocked the target under the spacing rule: HiGHS searches")
-        sol = rank(problem, milp(problem, needed=needed, time_limit_s=time_limit_s,
-                                 mip_gap=mip_gap))  # fmt: skip
+        try:
+            sol = rank(problem, milp(problem, needed=needed, time_limit_s=time_limit_s,
+                                     mip_gap=mip_gap))  # fmt: skip
+        except InfeasibleError as exc:
+            raise InfeasibleError(
+                f"the {target_pct:g} % target (optimize.target_pct, --target) cannot be "
+                f"reached: {exc}"
+            ) from None
     else:
         if solver == "exact":
             exact = milp(

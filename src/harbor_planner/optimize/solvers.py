@@ -658,6 +658,11 @@ def milp(
                 f"its time limit of {time_limit_s:.0f} s ({status}); raise the time limit "
                 "(optimize.time_limit_s, --time-limit) or relax the rules"
             )
+        if not mclp:  # cover mode: the caller names the target
+            raise InfeasibleError(
+                f"no set of sites reaches it under the rules ({problem.rules()}): HiGHS "
+                f"proved it ({status}); lower the target or relax the rules"
+            )
         raise InfeasibleError(
             f"no plan of {what} meets the rules ({problem.rules()}): HiGHS proved it "
             f"({status}); relax them or ask for fewer sites"
