@@ -140,30 +140,88 @@ def open_cluster(
             client = distributed.Client(cluster)
             info = ClusterInfo("local", public_address(cluster.scheduler_address), n)
         else:
-            try:
-                client = distributed.Client(scheduler, timeout="30s")
-            except ValueError:  # a malformed address; Dask takes no user:password@ in it
-                raise UsageError(
-                    f"run.scheduler (--scheduler) {public_address(scheduler)}: not a Dask "
-                    "scheduler address; give tcp://HOST:PORT (credentials are not part of it)"
-                ) from None
-            except (OSError, TimeoutError) as exc:
-                raise PartFailedError(
-                    f"cannot reach the Dask scheduler {public_address(scheduler)} "
-                    f"(run.scheduler, --scheduler): {public_address(str(exc))}"
-                ) from None
-            n = len(client.scheduler_info().get("workers", {}))
-            info = ClusterInfo("scheduler", public_address(scheduler), n)
+            client, info = _remote_client(distributed, scheduler)
         log.info("cluster: %s at %s, %d workers", info.kind, info.address, info.workers)
-        try:
-            yield client, info
-        finally:
-            client.close()
+        with _quiet_client_logs():  # the run says in one line what went wrong
+            try:
+                yield client, info
+            finally:
+                client.close()
     finally:
         if cluster is not None:
             cluster.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _remote_client(distributed: Any, scheduler: str) -> tuple[Any, ClusterInfo]:
+    """A client of a running scheduler (``--scheduler``), refused in one line when it is none."""
+    where = f"the Dask scheduler {public_address(scheduler)} (run.scheduler, --scheduler)"
+    if not _answers_like_dask(scheduler):
+        raise PartFailedError(
+            f"{where} does not answer as a Dask scheduler does (its dashboard's port, or "
+            "another program's?); give the address `dask scheduler` prints (tcp://HOST:PORT, "
+            "by default port 8786)"
+        )
+    try:
+        with _quiet_client_logs():
+            client = distributed.Client(scheduler, timeout="30s")
+    except ValueError:  # a malformed address; Dask takes no user:password@ in it
+        raise UsageError(
+            f"run.scheduler (--scheduler) {public_address(scheduler)}: not a Dask "
+            "scheduler address; give tcp://HOST:PORT (credentials are not part of it)"
+        ) from None
+    except (OSError, TimeoutError, MemoryError) as exc:  # MemoryError: a garbage frame size
+        raise PartFailedError(f"cannot reach {where}: {public_address(one_line(exc))}") from None
+    n = len(client.scheduler_info().get("workers", {}))
+    return client, ClusterInfo("scheduler", public_address(scheduler), n)
+
+
+def _answers_like_dask(address: str, timeout_s: float = 10.0) -> bool:
+    """Whether a ``tcp://`` address sends what a Dask scheduler sends first on a connection.
+
+    A scheduler writes its handshake at once: 8 bytes giving its number of frames (a few).
+    An HTTP server (the dashboard's port) sends nothing until asked, and Dask's client then
+    waits forever; other programs send bytes Dask takes for a frame size of exabytes. Only
+    a plain TCP address is probed; one that cannot be connected to is left to the client's
+    own message.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    text = address if "://" in address else f"tcp://{address}"
+    parts = urlsplit(text)
+    if parts.scheme != "tcp" or parts.hostname is None:
+        return True
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 8786), timeout=5) as sock:
+            sock.settimeout(timeout_s)
+            head = b""
+            while len(head) < 8:
+                chunk = sock.recv(8 - len(head))
+                if not chunk:
+                    break
+                head += chunk
+    except TimeoutError:
+        return False
+    except (OSError, ValueError):
+        return True  # unreachable: the client says so
+    return len(head) == 8 and 1 <= int.from_bytes(head, "little") <= 64
+
+
+@contextlib.contextmanager
+def _quiet_client_logs() -> Iterator[None]:
+    """Dask's client-side loggers silenced (a lost scheduler printed 30 lines of traceback)."""
+    names = ("distributed.client", "distributed.core", "distributed.comm", "distributed.utils")
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
 
 
 @contextlib.contextmanager
@@ -294,7 +352,10 @@ def run_tasks(
         for future in _completed(distributed, futures, watch):
             i = position[future.key]
             if future.status != "finished":
-                raise PartFailedError(_failure(future.exception(), f"{label} {names[i]}", retries))
+                exc = future.exception() if future.status == "error" else None
+                if exc is None:  # lost or cancelled: the scheduler went away, no part failed
+                    raise PartFailedError(_lost(client, f"{label} {names[i]}", future.status))
+                raise PartFailedError(_failure(exc, f"{label} {names[i]}", retries))
             results[i] = future.result()
             future.release()  # the worker frees the part's result once the client holds it
             bar.update(1)
@@ -346,19 +407,27 @@ class _WorkerWatch:
 
 
 def _completed(distributed: Any, futures: list[Any], watch: _WorkerWatch) -> Iterator[Any]:
-    """The futures as they complete; stops early when ``watch`` finds no worker left."""
-    pending = set(futures)
-    while pending:
-        try:
-            done, pending = distributed.wait(
-                pending, timeout=WORKER_WATCH_S, return_when="FIRST_COMPLETED"
-            )
-        except TimeoutError:  # none completed meanwhile
+    """The futures as they complete; stops early when ``watch`` finds no worker left.
+
+    Polled (every 50 ms while none is ready) rather than blocked on: a blocked wait has no
+    deadline, and ``distributed.wait`` needs a default client, which is gone with a lost
+    scheduler.
+    """
+    import time
+
+    done = distributed.as_completed(futures)
+    last = time.monotonic()
+    while not done.is_empty():
+        if done.has_ready():
+            watch.since = None
+            last = time.monotonic()
+            yield from done.next_batch(block=False)
+        elif time.monotonic() - last >= WORKER_WATCH_S:
+            last = time.monotonic()
             if watch.check():
                 return
-            continue
-        watch.since = None
-        yield from done
+        else:
+            time.sleep(0.05)
 
 
 #: The longest error text of a failed part quoted in its message.
@@ -377,6 +446,19 @@ def _failure(exc: BaseException, part: str, retries: int) -> str:
         )
     tries = f"{retries + 1} times (a partitioned run's part task, retried by Dask)"
     return f"{part} failed {tries}; last error: {text}"
+
+
+def _lost(client: Any, part: str, status: str) -> str:
+    """The message of a run whose scheduler went away (its futures lost, not failed)."""
+    try:
+        address = public_address(str(client.scheduler.address))
+    except AttributeError:
+        address = "(unknown)"
+    return (
+        f"lost the Dask scheduler {address} while {part} ran (its task is {status}: the "
+        "scheduler stopped or the connection to it broke, no part failed); check that the "
+        "scheduler runs, then run again"
+    )
 
 
 def _token() -> str:
