@@ -940,3 +940,16 @@ def test_a_run_whose_interrupt_was_dropped_stops_and_writes_nothing(
     assert code == 130 and err.strip().splitlines()[-1] == "harbor-planner: interrupted (SIGINT)"
     assert "Traceback" not in err and "Exception ignored" not in err
     assert not out.exists()  # not committed: the folder it created is gone again
+
+
+def test_run_json_names_the_exit_sites_file_among_its_inputs(tmp_path):
+    """Probe 16D: coverage.exit_candidates_sites, a file the run reads, was missing from
+    run.json's inputs (no size, no SHA-256, no changed_during_run)."""
+    sites = tmp_path / "exit_sites.csv"
+    shutil.copy(DEMO / "stations.csv", sites)
+    res = hp.run(demo_scenario_path(), out=tmp_path / "o", progress=False, overrides=[
+        *QUICK, "coverage.exit_candidates_pct=50", f'coverage.exit_candidates_sites="{sites}"',
+        'coverage.exit_candidates_crs="gcj02"'])  # fmt: skip
+    roles = {i["role"]: i for i in res.manifest["inputs"]}
+    assert roles["exit_sites"]["path"] == str(sites)
+    assert roles["exit_sites"]["sha256"] == file_sha256(sites)

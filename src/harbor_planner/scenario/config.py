@@ -230,6 +230,10 @@ class Scenario:
             "study_file": self.study.area,
             "partition": self.run.partition_file,
         }
+        cov = self.coverage
+        sites = cov.exit_candidates_sites
+        if cov.exit_candidates_pct is not None and sites and str(sites).strip().lower() != "auto":
+            optional["exit_sites"] = sites  # each exit's replacement is looked for among them
         opt = self.optimize
         if opt is not None and self.optimizes:
             if opt.candidates != "auto":
