@@ -953,3 +953,24 @@ def test_run_json_names_the_exit_sites_file_among_its_inputs(tmp_path):
     roles = {i["role"]: i for i in res.manifest["inputs"]}
     assert roles["exit_sites"]["path"] == str(sites)
     assert roles["exit_sites"]["sha256"] == file_sha256(sites)
+
+
+@pytest.mark.slow
+def test_a_full_work_folder_is_named_as_such_not_as_the_output(tiny_disk, tmp_path, capsys):
+    """Probe 16D: a partitioned run whose temporary folder was full said "free some space or
+    choose another --out", though --out was not the problem."""
+    out = tmp_path / "o"
+    code = main(["-q", "run", str(demo_scenario_path()), "--out", str(out), "--partition",
+                 "district", "--workers", "1", "--set", f'run.work_dir="{tiny_disk}"'])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 3 and len(err.splitlines()) == 1, err
+    assert "work files" in err and "run.work_dir" in err and "--out" not in err
+    assert not out.exists() and list(tiny_disk.iterdir()) == []
+
+
+def test_an_output_at_a_dangling_link_is_called_one(tmp_path, capsys):
+    """Probe 16D: --out at a symbolic link to nothing was "is a file"."""
+    link = tmp_path / "out"
+    link.symlink_to(tmp_path / "nowhere")
+    assert main(["-q", "run", str(demo_scenario_path()), "--out", str(link)]) == 3
+    assert "is a symbolic link to nothing; choose another --out" in capsys.readouterr().err

@@ -851,3 +851,17 @@ def test_assign_districts_equals_the_spatial_join():
     want = joined["name"].reindex(pts.index).fillna("(outside the districts)")
     assert got.index.equals(pts.index) and got.tolist() == want.tolist()
     assert (got == "(outside the districts)").sum() > 100
+
+
+def test_scheduler_addresses_lose_queries_and_odd_protocols_are_one_line(tmp_path, capsys):
+    """Probe 16D: a ?token=... in the address was printed back; ucx:// (its package absent)
+    gave a 58-line traceback."""
+    from harbor_planner.cli import main
+    from harbor_planner.cluster import public_address
+
+    assert public_address("tcp://u:pw@127.0.0.1:8786?token=s3cret") == "tcp://127.0.0.1:8786"
+    code = main(["-q", "run", str(DEMO / "demo.toml"), "--out", str(tmp_path / "o"),
+                 "--partition", "district", "--scheduler", "ucx://u:pw@127.0.0.1:1"])  # fmt: skip
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and len(err.splitlines()) == 1 and "pw" not in err, err
+    assert err.startswith("harbor-planner: error: cannot connect to the Dask scheduler ucx://")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +46,13 @@ def public_address(address: str | None) -> str | None:
     str or None
 
     """
-    return None if address is None else strip_url_credentials(str(address))
+    if address is None:
+        return None
+    return _QUERY.sub("", strip_url_credentials(str(address)))  # ?token=... dropped too
+
+
+#: A query or fragment after an address (``tcp://host:8786?token=...``): never recorded.
+_QUERY = re.compile(r"[?#]\S*")
 
 
 @dataclass(frozen=True)
@@ -173,7 +180,16 @@ def _remote_client(distributed: Any, scheduler: str) -> tuple[Any, ClusterInfo]:
         ) from None
     except (OSError, TimeoutError, MemoryError) as exc:  # MemoryError: a garbage frame size
         raise PartFailedError(f"cannot reach {where}: {public_address(one_line(exc))}") from None
+    except Exception as exc:  # ucx:// without its package: a TypeError of Dask
+        raise PartFailedError(
+            f"cannot connect to {where}: {type(exc).__name__}: {public_address(one_line(exc))}"
+        ) from None
     n = len(client.scheduler_info().get("workers", {}))
+    if not n:
+        log.warning(
+            "%s has no worker yet: the run waits up to %g s for one (start `dask worker "
+            "ADDRESS` on the machines that should work)", where, NO_WORKERS_TIMEOUT_S,
+        )  # fmt: skip
     return client, ClusterInfo("scheduler", public_address(scheduler), n)
 
 

@@ -151,8 +151,13 @@ class ResultFolder:
             if d.is_dir():
                 break
             if os.path.lexists(d) and not d.is_dir():
+                what = (
+                    "a symbolic link to nothing"
+                    if d.is_symlink() and not d.exists()
+                    else ("a file")
+                )
                 raise OutputError(
-                    f"cannot create the output folder: {d} is a file; choose another --out",
+                    f"cannot create the output folder: {d} is {what}; choose another --out",
                     path=out,
                 )
             missing.append(d)

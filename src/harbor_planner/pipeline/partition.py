@@ -42,6 +42,7 @@ rounds that search to the same points.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import tempfile
@@ -57,7 +58,7 @@ import shapely
 
 from harbor_planner._arrays import first_holder
 from harbor_planner._io import file_stamp
-from harbor_planner.errors import InputDataError, PartFailedError
+from harbor_planner.errors import InputDataError, OutputError, PartFailedError
 from harbor_planner.network.pairs import PairRequest, reach_radius_m
 from harbor_planner.pipeline.part_work import (
     PartResult,
@@ -91,6 +92,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 IntArray = npt.NDArray[np.int64]
+
+
+#: Errors of a work folder that is full or cannot be written.
+_FULL_OR_LOCKED = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 @dataclass(frozen=True)
@@ -317,7 +322,23 @@ class PartitionedPairs:
             The study's walk network.
 
         """
-        self._network_file(network)
+        with self._writing_work_files():
+            self._network_file(network)
+
+    @contextlib.contextmanager
+    def _writing_work_files(self) -> Iterator[None]:
+        """A full or read-only work folder named as such (not as the output folder)."""
+        try:
+            yield
+        except (OutputError, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno not in _FULL_OR_LOCKED:
+                raise
+            raise OutputError(
+                f"cannot write the partitioned run's work files in {self.work_dir.parent} "
+                "(run.work_dir, else the temporary folder, TMPDIR): full or not writable; "
+                "free some space there or set run.work_dir to a folder with room (the output "
+                "folder was not touched)"
+            ) from None
 
     def _network_file(self, net: WalkNetwork) -> tuple[str, tuple[int, int] | None]:
         """The saved network with ``net``'s nodes and edges (times may differ), saved once.
@@ -444,9 +465,10 @@ class PartitionedPairs:
         t0 = time.perf_counter()
         if self.parts is None:
             self.parts = load_parts(self.scenario, network)
-        net_file = self._network_file(network)
         first = len(self.rounds)
-        rounds = [self._round(network, net_file, r, first + i) for i, r in enumerate(requests)]
+        with self._writing_work_files():
+            net_file = self._network_file(network)
+            rounds = [self._round(network, net_file, r, first + i) for i, r in enumerate(requests)]
         results = self._run([t for rd in rounds for t in rd.tasks], first, len(rounds), progress)
         self._preloads = []  # done or failed: the futures are released
         wall = time.perf_counter() - t0
