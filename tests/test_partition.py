@@ -860,6 +860,8 @@ def test_scheduler_addresses_lose_queries_and_odd_protocols_are_one_line(tmp_pat
     from harbor_planner.cluster import public_address
 
     assert public_address("tcp://u:pw@127.0.0.1:8786?token=s3cret") == "tcp://127.0.0.1:8786"
+    assert public_address("127.0.0.1:8786?token=s3cret") == "127.0.0.1:8786"
+    assert public_address("gone? (killed?)") == "gone? (killed?)"  # a message's own text
     code = main(["-q", "run", str(DEMO / "demo.toml"), "--out", str(tmp_path / "o"),
                  "--partition", "district", "--scheduler", "ucx://u:pw@127.0.0.1:1"])  # fmt: skip
     err = capsys.readouterr().err.strip()

@@ -48,11 +48,12 @@ def public_address(address: str | None) -> str | None:
     """
     if address is None:
         return None
-    return _QUERY.sub("", strip_url_credentials(str(address)))  # ?token=... dropped too
+    return _QUERY.sub(r"\1", strip_url_credentials(str(address)))  # ?token=... dropped too
 
 
-#: A query or fragment after an address (``tcp://host:8786?token=...``): never recorded.
-_QUERY = re.compile(r"[?#]\S*")
+#: A query or fragment after an address (``tcp://host:8786?token=...``, ``host:8786?x``):
+#: never recorded; a question mark elsewhere in a message stays.
+_QUERY = re.compile(r"(://[^\s?#/]+|\w:\d+)[?#][^\s)]*")
 
 
 @dataclass(frozen=True)
