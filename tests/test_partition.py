@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -379,8 +380,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.slow
-def test_demo_on_a_dask_scheduler_and_worker_started_apart(tmp_path):
+@contextlib.contextmanager
+def _scheduler_and_worker():
+    """A `dask scheduler` and a `dask worker` started apart, on 127.0.0.1; stopped after.
+
+    Yields the scheduler's address and the two processes (scheduler first).
+    """
     import shutil
 
     dask_cli = shutil.which("dask") or str(Path(sys.executable).with_name("dask"))
@@ -404,6 +409,20 @@ def test_demo_on_a_dask_scheduler_and_worker_started_apart(tmp_path):
 
         with Client(address, timeout="30s") as client:
             client.wait_for_workers(1, timeout=60)
+        yield address, procs
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+@pytest.mark.slow
+def test_demo_on_a_dask_scheduler_and_worker_started_apart(tmp_path):
+    with _scheduler_and_worker() as (address, _):
         parts = _grid_file(tmp_path / "parts.geojson", ["渝中区"], 2)
         common = [str(DEMO / "demo.toml"), "--set", 'output.formats=["tables"]', "--set",
                   "optimize.enabled=false"]  # fmt: skip
@@ -414,51 +433,22 @@ def test_demo_on_a_dask_scheduler_and_worker_started_apart(tmp_path):
         _same_results(tmp_path / "whole", tmp_path / "part")
         rec = json.loads((tmp_path / "part" / "run.json").read_text())["partition"]
         assert rec["cluster"] == {"kind": "scheduler", "scheduler": address, "workers": 1}
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 @pytest.mark.slow
 def test_a_scheduler_lost_mid_run_is_one_line_naming_it_not_a_failed_part(tmp_path, capsys):
     """Probe 16D: the external scheduler killed mid-run gave Dask's 36-line traceback and
     "district 江北区 failed 2 times ...; last error: NoneType: None" (no part had failed)."""
-    import shutil
+    import threading
 
     from harbor_planner.cli import main
+    from harbor_planner.cluster import open_cluster, run_tasks
+    from harbor_planner.errors import PartFailedError
 
-    dask_cli = shutil.which("dask") or str(Path(sys.executable).with_name("dask"))
-    if not Path(dask_cli).exists():
-        pytest.skip("the dask command line is not installed")
-    port = _free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = _env()
-    procs = []
-    try:
-        procs.append(subprocess.Popen(
-            [dask_cli, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))  # fmt: skip
-        procs.append(subprocess.Popen(
-            [dask_cli, "worker", address, "--host", "127.0.0.1", "--nworkers", "1",
-             "--nthreads", "1", "--no-dashboard"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        ))  # fmt: skip
-        from distributed import Client
-
-        from harbor_planner.cluster import open_cluster, run_tasks
-        from harbor_planner.errors import PartFailedError
-
-        with Client(address, timeout="30s") as client:
-            client.wait_for_workers(1, timeout=60)
-        threading_timer = __import__("threading").Timer(2.0, procs[0].kill)
+    with _scheduler_and_worker() as (address, procs):
+        kill = threading.Timer(2.0, procs[0].kill)
         with open_cluster(address) as (client, _):
-            threading_timer.start()
+            kill.start()
             with pytest.raises(PartFailedError) as err:
                 run_tasks(
                     client,
@@ -468,28 +458,20 @@ def test_a_scheduler_lost_mid_run_is_one_line_naming_it_not_a_failed_part(tmp_pa
                     label="district",
                     progress=False,
                 )  # the worker imports time.sleep
-        text = str(err.value)
-        assert text.startswith(f"lost the Dask scheduler {address} while district ")
-        assert "no part failed" in text and "NoneType" not in text
-        assert "Traceback" not in capsys.readouterr().err
-        # a port that answers, but not as a Dask scheduler (an HTTP server, the dashboard)
-        with socket.socket() as quiet:
-            quiet.bind(("127.0.0.1", 0))
-            quiet.listen(1)
-            other = f"tcp://127.0.0.1:{quiet.getsockname()[1]}"
-            code = main(["-q", "run", str(DEMO / "demo.toml"), "--out", str(tmp_path / "o"),
-                         "--partition", "district", "--scheduler", other])  # fmt: skip
-        err_text = capsys.readouterr().err.strip()
-        assert code == 1 and "does not answer as a Dask scheduler does" in err_text, err_text
-        assert len(err_text.splitlines()) == 1
-    finally:
-        for p in reversed(procs):
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    text = str(err.value)
+    assert text.startswith(f"lost the Dask scheduler {address} while district ")
+    assert "no part failed" in text and "NoneType" not in text
+    assert "Traceback" not in capsys.readouterr().err
+    # a port that answers, but not as a Dask scheduler (an HTTP server, the dashboard)
+    with socket.socket() as quiet:
+        quiet.bind(("127.0.0.1", 0))
+        quiet.listen(1)
+        other = f"tcp://127.0.0.1:{quiet.getsockname()[1]}"
+        code = main(["-q", "run", str(DEMO / "demo.toml"), "--out", str(tmp_path / "o"),
+                     "--partition", "district", "--scheduler", other])  # fmt: skip
+    err_text = capsys.readouterr().err.strip()
+    assert code == 1 and "does not answer as a Dask scheduler does" in err_text, err_text
+    assert len(err_text.splitlines()) == 1
 
 
 @pytest.mark.slow
