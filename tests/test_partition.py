@@ -505,6 +505,16 @@ def _sleep_then(x: float) -> float:
     return x
 
 
+def _tasks_left(client, within_s: float = 10.0) -> int:
+    """The scheduler's tasks, once none is left or after ``within_s`` (cancelled tasks go)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+        if left == 0 or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.2)
+
+
 @pytest.mark.slow
 def test_interrupting_the_client_cancels_the_tasks():
     import _thread
@@ -521,13 +531,7 @@ def test_interrupting_the_client_cancels_the_tasks():
                 client, _sleep_then, [0.1, 30.0, 30.0, 30.0], ["a", "b", "c", "d"], progress=False
             )
         timer.cancel()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
-            if left == 0:
-                break
-            time.sleep(0.2)
-        assert left == 0
+        assert _tasks_left(client) == 0
 
 
 class _InterruptedWhileCollected:
@@ -561,13 +565,7 @@ def test_ctrl_c_dropped_in_a_dask_callback_still_cancels_the_tasks(monkeypatch):
                 run_tasks(client, _sleep_then, [0.1, 30.0, 30.0, 30.0], list("abcd"),
                           progress=False)  # fmt: skip
             monkeypatch.undo()
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                left = client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
-                if left == 0:
-                    break
-                time.sleep(0.2)
-            assert left == 0
+            assert _tasks_left(client) == 0
     finally:
         signal.signal(signal.SIGINT, previous)
 
