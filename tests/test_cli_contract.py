@@ -960,3 +960,30 @@ def test_a_walking_speed_nobody_walks_is_refused(tmp_path, capsys):
     for speed in (1e-300, 0.4, 20, 45):
         with pytest.raises(InputDataError, match="must be a walking speed"):
             WalkModel(speed_kmh=speed)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--set", "centres.radius_m=1e12"], "centres.radius_m must be metres above 0 and at most"),
+        (["--set", "stations.max_dist_m=1e9"], "stations.max_dist_m must be metres above 0 and"),
+        (["--set", "output.map_max_stations=-1"], "output.map_max_stations must be 0 or more"),
+    ],
+)
+def test_numbers_past_any_sense_are_refused_naming_the_key(tmp_path, capsys, args, needle):
+    """Probe 16B: a centre radius of 1e12 m, a snapping distance of 1e9 m and a negative
+    number of stations on the map were accepted without a word."""
+    code = main(["run", str(demo_scenario_path()), "--out", str(tmp_path / "o"), *args])
+    err = capsys.readouterr().err.strip()
+    assert code == 3 and needle in err and len(err.splitlines()) == 1, err
+
+
+def test_cli_limits_match_the_scenarios(tmp_path, capsys):
+    for args in (["--max-dist", "1e9"], ["--centre-radius-m", "1e12"]):
+        code = main(["coverage", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--stations",
+                     str(DEMO / "stations.csv"), "--crs", "gcj02", "--out", str(tmp_path / "o"),
+                     *args])  # fmt: skip
+        assert code == 2 and "at most" in capsys.readouterr().err
+    code = main(["stations", "check", str(DEMO / "stations.csv"), "--crs", "gcj02",
+                 "--max-problems", "-1"])  # fmt: skip
+    assert code == 2 and "--max-problems -1: expected 0 or more rows" in capsys.readouterr().err

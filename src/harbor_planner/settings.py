@@ -118,6 +118,8 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 MAX_MINUTES: float = 240.0
 #: Stations farther than this from a walkable street are left out (metres).
 SNAP_MAX_DIST_M: float = 150.0
+#: The largest snapping distance a scenario may set, metres (``stations.max_dist_m``).
+SNAP_MAX_DIST_LIMIT_M: float = 5_000.0
 #: A walk counts as within the time limit up to this many seconds over it: sums of edge times
 #: in another order differ in the last bits, and a point at exactly 15 minutes is within 15.
 #: Every search, pair and "covered" test uses it (:func:`harbor_planner.network.limit_seconds`).
@@ -280,6 +282,8 @@ ISOCHRONE_AUTO_EXACT_MAX_STATIONS: int = 100
 ISOCHRONE_METHOD: str = "auto"
 #: Radius around each city centre within which its demand is counted, metres (straight line).
 CENTRE_RADIUS_M: float = 1000.0
+#: The largest radius of a city centre's circle, metres (past it the figure is a district's).
+CENTRE_RADIUS_MAX_M: float = 20_000.0
 #: Coordinates of a centres CSV unless stated (``centres.crs``, ``--centres-crs``).
 CENTRES_CRS: str = "wgs84"
 

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from harbor_planner import settings
 from harbor_planner.errors import ScenarioError, UsageError
 
 __all__ = [
@@ -210,7 +211,11 @@ def _percent(v: float) -> bool:
 
 # dest: (option, test, what is expected)
 _RANGES: dict[str, tuple[str, Callable[[float], bool], str]] = {
-    "max_dist": ("--max-dist", _positive, "a distance in metres above 0"),
+    "max_dist": (
+        "--max-dist",
+        lambda v: 0 < v <= settings.SNAP_MAX_DIST_LIMIT_M,
+        f"a distance in metres above 0 and at most {settings.SNAP_MAX_DIST_LIMIT_M:,.0f}",
+    ),
     "corridor": ("--corridor", _positive, "a width in metres above 0"),
     "cell": ("--cell", _positive, "a grid spacing in metres above 0"),
     "workers": ("--workers", lambda v: v >= 1, "1 or more threads (or worker processes)"),
@@ -227,7 +232,12 @@ _RANGES: dict[str, tuple[str, Callable[[float], bool], str]] = {
     "budget": ("--budget", _not_negative, "a budget of 0 or more"),
     "time_limit": ("--time-limit", _positive, "a time in seconds above 0"),
     "map_max_stations": ("--map-max-stations", lambda v: v >= 0, "0 or more stations"),
-    "centre_radius_m": ("--centre-radius-m", _positive, "a radius in metres above 0"),
+    "max_problems": ("--max-problems", lambda v: v >= 0, "0 or more rows"),
+    "centre_radius_m": (
+        "--centre-radius-m",
+        lambda v: 0 < v <= settings.CENTRE_RADIUS_MAX_M,
+        f"a radius in metres above 0 and at most {settings.CENTRE_RADIUS_MAX_M:,.0f}",
+    ),
     "memory_limit": ("--memory-limit", _positive, "a memory size in GB above 0"),
     "snap_tolerance": ("--snap-tolerance", _not_negative, "a distance in metres, 0 or more"),
     "dem_smoothing": ("--dem-smoothing", _not_negative, "a distance in metres, 0 or more"),

@@ -409,6 +409,7 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
             f"output.map_bands must be positive minutes, at most {settings.MAX_MINUTES:g}",
         )
     check_centres(built, problems)
+    _check_limits(built, problems)
     check_run(built, problems)
     opt: OptimizeConfig | None = built.get("optimize")
     if opt is None or not opt.enabled:
@@ -515,6 +516,22 @@ def _check_demand_layers(demand: DemandConfig, problems: Problems) -> None:
         problems.add("demand.population", "demand.population: every number must be above 0")
 
 
+def _check_limits(built: dict[str, Any], problems: Problems) -> None:
+    """Numbers past any sense: a snapping distance of kilometres, a negative count."""
+    stations = built.get("stations")
+    max_dist = getattr(stations, "max_dist_m", None)
+    if max_dist is not None and not 0 < max_dist <= settings.SNAP_MAX_DIST_LIMIT_M:
+        problems.add(
+            "stations.max_dist_m",
+            f"stations.max_dist_m must be metres above 0 and at most "
+            f"{settings.SNAP_MAX_DIST_LIMIT_M:,.0f} (a station farther from every street is "
+            "not on this network), e.g. 150",
+        )
+    shown = getattr(built.get("output"), "map_max_stations", None)
+    if shown is not None and shown < 0:
+        problems.add("output.map_max_stations", "output.map_max_stations must be 0 or more")
+
+
 def check_centres(built: dict[str, Any], problems: Problems) -> None:
     """``[centres]``: a radius above 0 and a coordinate system that exists."""
     from harbor_planner.coords import parse_crs
@@ -522,8 +539,12 @@ def check_centres(built: dict[str, Any], problems: Problems) -> None:
     from harbor_planner.scenario.sections import CentresConfig
 
     centres: CentresConfig = built.get("centres", CentresConfig())
-    if not (centres.radius_m > 0 and centres.radius_m < float("inf")):
-        problems.add("centres.radius_m", "centres.radius_m must be metres above 0, e.g. 1000")
+    if not 0 < centres.radius_m <= settings.CENTRE_RADIUS_MAX_M:
+        problems.add(
+            "centres.radius_m",
+            f"centres.radius_m must be metres above 0 and at most "
+            f"{settings.CENTRE_RADIUS_MAX_M:,.0f} (a city centre's circle), e.g. 1000",
+        )
     try:
         parse_crs(centres.crs)
     except CRSError as exc:
