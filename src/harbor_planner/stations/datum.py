@@ -408,7 +408,7 @@ def check_points_datum(
     accept: bool = False,
     flag: str = "--crs",
 ) -> DatumCheck | None:
-    """:func:`check_datum` on points already read into WGS-84 (demand points, city centres).
+    """:func:`check_datum` on points already read into WGS-84 (a ``points:FILE`` demand).
 
     Their file coordinates are recovered from the WGS-84 ones under ``stated_crs``. Only the
     points within :data:`_NEAR_NETWORK_M` of the network's extent are measured (a demand file
