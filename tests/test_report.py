@@ -309,6 +309,17 @@ def test_xlsx_english_headers_and_partial(tmp_path, cov, selection):
         write_report_xlsx(path)
 
 
+def test_xlsx_summary_shows_measured_figures_rounded_and_keeps_them_whole(tmp_path, cov):
+    """The summary's mixed value column showed 381.4160545701175 km of main street; its
+    floats are now shown to at most 4 decimals, the stored value unchanged."""
+    path = tmp_path / "r.xlsx"
+    write_report_xlsx(path, coverage=cov)
+    rows = {r[0].value: r[1] for r in openpyxl.load_workbook(path)["汇总"].iter_rows(min_row=2)}
+    floats = [c for c in rows.values() if isinstance(c.value, float)]
+    assert floats and all(c.number_format == "#,##0.00##" for c in floats)
+    assert rows["站点数"].value == 2 and rows["站点数"].number_format == "General"  # a count
+
+
 # --------------------------------------------------------------------------- GeoPackage
 
 

@@ -61,13 +61,17 @@ def _add_sheet(
         letter = get_column_letter(k + 1)
         ws.column_dimensions[letter].width = min(max(widths[k] + 2, 8), 60)
         fmt = (formats or {}).get(c)
+        kind = frame[c].dtype.kind if len(frame) else "O"
         if fmt is None:
-            kind = frame[c].dtype.kind if len(frame) else "O"
             fmt = "#,##0.00" if kind == "f" else "0" if kind in "iu" else None
-        if fmt is not None:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=k + 1, max_col=k + 1):
-                if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
-                    cell.number_format = fmt
+        for (cell,) in ws.iter_rows(min_row=2, min_col=k + 1, max_col=k + 1):
+            v = cell.value
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                continue
+            if fmt is not None:
+                cell.number_format = fmt
+            elif isinstance(v, float):  # a mixed column (the summary's values): 381.42, not
+                cell.number_format = "#,##0.00##"  # 381.4160545701175; the value stays whole
     ws.freeze_panes = "A2"
     if len(frame) and cols:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(frame) + 1}"
