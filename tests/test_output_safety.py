@@ -526,6 +526,8 @@ def test_killing_a_run_leaves_the_previous_or_the_new_run_whole(tmp_path, sig):
         manifest = assert_whole_run(out, others={"notes.txt"})
         new = manifest["parameters"]["optimize"]["enabled"]
         outcomes.add("new" if new else "previous")
+        # an exit by the signal means the previous run is there; the new one exits 0 (D5)
+        assert code == 0 if new else code != 0, (marker, delay, code, err)
         if not new:
             assert folder_state(out) == previous, (marker, delay)
         assert (out / "notes.txt").read_text("utf-8") == USER_TEXT
@@ -974,3 +976,89 @@ def test_an_output_at_a_dangling_link_is_called_one(tmp_path, capsys):
     link.symlink_to(tmp_path / "nowhere")
     assert main(["-q", "run", str(demo_scenario_path()), "--out", str(link)]) == 3
     assert "is a symbolic link to nothing; choose another --out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("when", ["commit", "headline"])
+def test_a_signal_after_the_commit_reports_the_outputs_complete(
+    sigint_default, monkeypatch, tmp_path, capsys, sig, when
+):
+    """Probe 16D's D5: a signal after the folder was committed (while the command printed its
+    headline or closed its cluster) exited 130/143 though the folder held the new run, whole:
+    a script keyed on the exit code took the run for lost."""
+    import harbor_planner.cli.scenario as cli_scenario
+    from harbor_planner.outputs.staging import ResultFolder
+
+    def signal_after(real):
+        def wrapped(*args, **kwargs):
+            out = real(*args, **kwargs)
+            os.kill(os.getpid(), sig)  # delivered to this (main) thread at once
+            time.sleep(1)  # not reached: the handler raises
+            return out
+
+        return wrapped
+
+    if when == "commit":
+        monkeypatch.setattr(ResultFolder, "commit", signal_after(ResultFolder.commit))
+    else:
+        monkeypatch.setattr(cli_scenario, "print_run", signal_after(lambda result: None))
+    previous_term = signal.getsignal(signal.SIGTERM)
+    out = tmp_path / "o"
+    code = main(["--no-progress", "run", str(demo_scenario_path()), "--out", str(out),
+                 *sets(*QUICK)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) == previous_term  # handlers given back
+    assert code == 0, err
+    last = err.strip().splitlines()[-1]
+    assert "after the run had written its outputs" in last and str(out) in last, err
+    assert "Traceback" not in err
+    assert_whole_run(out)
+
+
+def test_a_signal_before_the_commit_is_still_an_interrupt(sigint_default, monkeypatch, tmp_path,
+                                                          capsys):  # fmt: skip
+    import harbor_planner.scenario.runner as runner
+
+    staged = runner.write_results
+
+    def write_then_signal(*args, **kwargs):
+        files = staged(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
+        return files
+
+    monkeypatch.setattr(runner, "write_results", write_then_signal)
+    out = tmp_path / "o"
+    code = main(["--no-progress", "run", str(demo_scenario_path()), "--out", str(out),
+                 *sets(*QUICK)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 130 and err.strip().splitlines()[-1] == "harbor-planner: interrupted (SIGINT)"
+    assert not out.exists()
+
+
+def test_a_signal_while_python_exits_after_the_command_keeps_its_exit_code(tmp_path):
+    """Probe 16D's D5, the rest of the window: after the command, Python's exit hooks (Dask's,
+    numba's) ran with the default handlers back, and SIGTERM then ended the process (-15)."""
+    code = (
+        "import atexit, sys, time\n"
+        "atexit.register(time.sleep, 20)\n"  # registered first: runs last, after the command
+        "sys.argv = ['harbor-planner', 'run', sys.argv[1]]\n"
+        "from harbor_planner.cli import console\n"
+        "console()\n"
+    )
+    missing = tmp_path / "missing.toml"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(missing)],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stderr is not None
+    line = proc.stderr.readline()  # the command's one line: it is over, Python is exiting
+    assert "missing.toml" in line, line
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 3  # the command's code, at once (not after the 20 s hook)
+    assert time.monotonic() - t0 < 10

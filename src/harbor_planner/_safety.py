@@ -9,6 +9,9 @@
   :class:`KeyboardInterrupt`) while a command runs, so that its clean-up runs, and remembers
   the signal: :func:`raise_if_interrupted` raises it again where an interrupt raised inside a
   finaliser or a library's callback was swallowed (Python only prints those);
+* :func:`note_outputs_complete` records that a command's result folder is committed: an
+  interrupt arriving after it (while the command prints or closes its cluster) carries
+  ``outputs_complete``, so the command line reports the work as done (exit 0), not lost;
 * :func:`deferred_signals` holds SIGINT and SIGTERM back while a result folder is committed
   and delivers them afterwards;
 * :func:`output_error` turns an :class:`OSError` (or a GDAL write error) into an
@@ -37,6 +40,7 @@ __all__ = [
     "Interrupted",
     "check_output_file",
     "deferred_signals",
+    "note_outputs_complete",
     "output_error",
     "raise_if_interrupted",
     "refuse_overwriting_inputs",
@@ -66,6 +70,8 @@ class Interrupted(KeyboardInterrupt):
 # The signals received inside the outermost signals_raise block (signals are the process's:
 # one record per process, cleared when that block begins and ends).
 _RECEIVED: list[int] = []
+# The result folders committed inside that block (an interrupt after them finds the work done).
+_COMPLETE: list[str] = []
 
 
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
@@ -91,6 +97,24 @@ def raise_if_interrupted() -> None:
         raise Interrupted(_RECEIVED[0])
 
 
+def note_outputs_complete(path: str | os.PathLike[str]) -> None:
+    """Record that the command's result folder ``path`` is committed, whole.
+
+    Inside :func:`signals_raise`: an interrupt raised from then on (the command printing its
+    headline, closing its cluster) leaves the block with ``outputs_complete`` (the folders
+    recorded), so that the command line says the outputs are complete instead of reporting
+    the run as interrupted (probe 16D's D5: exit 143, the new run in the folder).
+
+    Parameters
+    ----------
+    path
+        The folder committed.
+
+    """
+    if _main_thread():
+        _COMPLETE.append(str(path))
+
+
 def _unraisable(hook: Any) -> Any:
     """``sys.unraisablehook`` that keeps an interrupt dropped in a finaliser off the terminal.
 
@@ -114,6 +138,9 @@ def _main_thread() -> bool:
 def signals_raise() -> Iterator[None]:
     """Inside the block SIGTERM raises :class:`Interrupted`, so that clean-ups run.
 
+    An interrupt leaving the block after :func:`note_outputs_complete` carries the folders
+    recorded as ``outputs_complete``.
+
     SIGINT and SIGTERM left at their default action (SIGTERM's ends the process without any
     clean-up; SIGINT's raises a bare :class:`KeyboardInterrupt`) raise :class:`Interrupted`
     instead and are remembered for :func:`raise_if_interrupted`; handlers installed by the
@@ -131,17 +158,23 @@ def signals_raise() -> Iterator[None]:
         yield
         return
     _RECEIVED.clear()
+    _COMPLETE.clear()
     hook = sys.unraisablehook
     sys.unraisablehook = _unraisable(hook)
     for s in mine:
         signal.signal(s, _raise_interrupted)
     try:
         yield
+    except KeyboardInterrupt as exc:
+        if _COMPLETE:  # the work was done before the interrupt: say so to the caller
+            exc.outputs_complete = tuple(_COMPLETE)  # type: ignore[attr-defined]
+        raise
     finally:
         for s in mine:
             signal.signal(s, previous[s])
         sys.unraisablehook = hook
         _RECEIVED.clear()
+        _COMPLETE.clear()
 
 
 @contextlib.contextmanager

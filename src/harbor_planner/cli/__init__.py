@@ -15,12 +15,14 @@ that nothing half-written is left behind.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import errno
 import logging
 import os
 import signal
 import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -45,7 +47,7 @@ from harbor_planner.cli.stations import add_stations_commands
 from harbor_planner.errors import HarborPlannerError, InputDataError, UsageError
 from harbor_planner.resources import memory_limit
 
-__all__ = ["main"]
+__all__ = ["console", "main"]
 
 log = logging.getLogger("harbor_planner")
 
@@ -140,9 +142,18 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 
 def _interrupted(exc: KeyboardInterrupt) -> int:
-    """Say which signal stopped the command; its exit code (130 SIGINT, 143 SIGTERM)."""
+    """Say which signal stopped the command; its exit code (130 SIGINT, 143 SIGTERM).
+
+    A signal after the run committed its result folder (``outputs_complete``) is said as such
+    and exits 0: the folder holds the new run, whole.
+    """
     signum = getattr(exc, "signum", signal.SIGINT)
     name = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted (SIGINT)"
+    done = getattr(exc, "outputs_complete", ())
+    if done:  # the signal came after the commit: the work is done (exit 0, as it succeeded)
+        print(f"harbor-planner: {name} after the run had written its outputs; "
+              f"{clean_text(done[-1])} is complete", file=sys.stderr)  # fmt: skip
+        return 0
     print(f"harbor-planner: {name}", file=sys.stderr)
     return 128 + int(signum)
 
@@ -186,6 +197,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _interrupted(interrupt)
     finally:  # again, whatever _main's own restoring was cut short by
         _restore_logging(saved)
+
+
+def console() -> NoReturn:
+    """The ``harbor-planner`` command and ``python -m harbor_planner``: :func:`main`, then exit.
+
+    A signal arriving while Python shuts down after the command (the libraries' exit hooks:
+    Dask's, numba's) ends the process at once with the command's exit code instead of by the
+    signal (probe 16D's D5: exit 143 without a word, the new run in the folder).
+    """
+    code = main()
+    _exit_on_signal(code)
+    _exit(code)
+
+
+def _exit(code: int) -> NoReturn:
+    """Exit as Python does (threads joined, exit hooks run), then end the process at once.
+
+    Python's own finalisation would put SIGINT and SIGTERM back to their default actions
+    before freeing the modules (seconds with a large study's arrays), where a signal kills
+    the process (exit -2, -15) after the command succeeded; nothing in it is needed.
+    """
+    me = threading.current_thread()
+    for thread in threading.enumerate():
+        if thread is not me and not thread.daemon:
+            thread.join()
+    run_exit_hooks = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_hooks is None:  # not CPython: its own exit
+        sys.exit(code)
+    run_exit_hooks()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def _exit_on_signal(code: int) -> None:
+    """From now on SIGINT and SIGTERM end the process with ``code`` (output flushed first)."""
+
+    def leave(signum: int, frame: Any) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+
+    for s in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(s) is not signal.SIG_IGN:
+            signal.signal(s, leave)
 
 
 def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:

@@ -358,6 +358,11 @@ class ResultFolder:
             )  # fmt: skip
         return [self.out_dir / n for n in (*names, MANIFEST_FILE)]
 
+    @property
+    def committed(self) -> bool:
+        """Whether :meth:`commit` moved this run's files in (the folder is the new run)."""
+        return self._committed
+
     def _edited_left(self, owned: dict[str, str], names: list[str]) -> list[str]:
         """The earlier run's outputs edited since (so kept) that this run does not write."""
         return sorted(
