@@ -429,6 +429,54 @@ def test_compare_errors(tmp_path, demo_run):
         compare_runs([demo_run.out_dir, demo_run.out_dir])
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'\xff\xfe\x00garbage\n"unterminated', "not a table harbor-planner wrote"),
+        ("district,coverage_pct\n渝中区,50\n渝中区,60\n".encode(), "渝中区 has more than one row"),
+        ("district,coverage_pct\n渝中区,abc\n".encode(), "row 2, column coverage_pct: 'abc'"),
+    ],
+    ids=["binary", "twice", "text"],
+)
+def test_compare_refuses_a_damaged_district_table_naming_it(tmp_path, demo_run, content, message):
+    """Probe 17F's F3: a damaged by_district.csv gave a UnicodeDecodeError or a pandas
+    reindex traceback."""
+    damaged = tmp_path / "damaged"
+    shutil.copytree(demo_run.out_dir, damaged)
+    (damaged / "by_district.csv").write_bytes(content)
+    with pytest.raises(hp.InputDataError, match=message) as info:
+        compare_runs([demo_run.out_dir, damaged])
+    assert "by_district.csv" in str(info.value)
+
+
+def test_compare_warns_of_unlike_runs_and_of_files_changed_since_the_run(
+    tmp_path, demo_run, caplog
+):
+    """Probe 17F's F8: metres against people, or another study area, were compared without a
+    word (a Δ demand total of people minus metres), and a by_district.csv copied in from
+    another run was read as this run's."""
+    other = tmp_path / "other"
+    shutil.copytree(demo_run.out_dir, other)
+    summary = json.loads((other / "summary.json").read_text("utf-8"))
+    summary["coverage"].update(demand_kind="buildings", demand_unit="people")
+    summary["study_area"] = {"districts": ["渝中区", "江北区"], "adcodes": [], "area_km2": 1.0}
+    (other / "summary.json").write_text(json.dumps(summary, ensure_ascii=False), "utf-8")
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        cmp = compare_runs([demo_run.out_dir, other], labels=["a", "b"])
+    text = caplog.text
+    assert "summary.json changed since the run wrote it" in text
+    assert "differ in study area, demand, demand unit" in text and "people" in text
+    overall = cmp.overall.set_index("figure")
+    assert overall.loc["study area", "a"] == "渝中区"
+    assert overall.loc["study area", "b"] == "渝中区、江北区"
+    assert overall.loc["demand unit", "b"] == "people"
+    assert pd.isna(overall.loc["demand total", "Δ b"])  # people minus metres: no figure
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        compare_runs([demo_run.out_dir, demo_run.out_dir], labels=["a", "b"])
+    assert "differ" not in caplog.text and "changed" not in caplog.text
+
+
 def test_missing_input_files_are_named_with_their_line_before_anything_runs(tmp_path):
     path = write(tmp_path, MINIMAL + '\n[optimize]\nadd = 2\ncandidates = "cand.csv"\n')
     (tmp_path / "net.osm").write_text("<osm/>", "utf-8")

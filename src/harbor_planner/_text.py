@@ -23,7 +23,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from harbor_planner import settings
@@ -463,7 +463,9 @@ def pct1(value: float) -> str:
     if not math.isfinite(x):
         return f"{x:.1f}"
     two = Decimal(repr(round(x, 2)))
-    return f"{two.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}"
+    # enough digits for any float (a demand weighing 1e27 overflowed the default 28: probe 17F)
+    wide = Context(prec=400)
+    return f"{two.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP, context=wide)}"
 
 
 def one_line(value: object) -> str:

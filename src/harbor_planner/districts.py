@@ -27,8 +27,11 @@ __all__ = [
     "CHONGQING_METRIC_CRS",
     "DISTRICT_NAMES_EN",
     "chongqing_districts",
+    "district_name_column",
     "locate_districts",
     "match_district_names",
+    "name_text",
+    "warn_overlapping_districts",
 ]
 
 log = logging.getLogger(__name__)
@@ -250,3 +253,108 @@ def match_district_names(names: pd.Series) -> pd.Series:
     english = lower.map(keys)
     out = full.fillna(short).fillna(english)
     return out.astype("str")
+
+
+def name_text(values: object) -> NDArray[np.object_]:
+    """District or part names as text: numbers as they read (``1``, not ``1.0``), missing None.
+
+    A layer's name column may hold numbers (a GeoPackage's integer codes, which GeoJSON and
+    pandas may read as floats); the tables, the map and the GeoPackage join on names, so
+    every name is made text once, the same way.
+
+    Parameters
+    ----------
+    values
+        The names (any array-like).
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array of ``str`` (``None`` where a name is missing).
+
+    """
+
+    def one(v: object) -> str | None:
+        if v is None or (isinstance(v, float | np.floating) and np.isnan(v)):
+            return None
+        if isinstance(v, float | np.floating) and float(v).is_integer():
+            return str(int(v))
+        return str(v)
+
+    flat = np.asarray(values, dtype=object).ravel()
+    return np.array([one(v) for v in flat], dtype=object)
+
+
+def district_name_column(layer: gpd.GeoDataFrame, given: str | None) -> str:
+    """The name column of a district layer: ``given``, else the first of the usual names.
+
+    Raises
+    ------
+    InputDataError
+        ``given`` is not a column, or no usual name column exists.
+
+    """
+    if given is not None:
+        if given not in layer:
+            raise InputDataError(
+                f"the district layer has no column {given!r} (district_column); it has "
+                f"{', '.join(map(str, layer.columns))}"
+            )
+        return given
+    found = [c for c in ("name_zh", "name", "district", "区县", "NAME") if c in layer]
+    if not found:
+        raise InputDataError(
+            "the district layer needs a name column (name, district or 区县); "
+            f"it has {', '.join(map(str, layer.columns))}"
+        )
+    return found[0]
+
+
+def warn_overlapping_districts(
+    layer: gpd.GeoDataFrame, name_column: str | None, *, min_share_pct: float = 1.0
+) -> list[tuple[str, str, float]]:
+    """Warn of districts of a layer that overlap: a point in both counts for the first only.
+
+    Parameters
+    ----------
+    layer
+        The district polygons (a metric or geographic CRS: shares of areas are compared).
+    name_column
+        Its name column (``None``: the usual names, see :func:`district_name_column`).
+    min_share_pct
+        Overlaps smaller than this share of the smaller district are slivers of digitising
+        and are not warned of.
+
+    Returns
+    -------
+    list of (str, str, float)
+        ``(first, second, share of the second in percent)`` for each overlap warned of, the
+        first being the one earlier in the file (which keeps the points of both).
+
+    """
+    col = district_name_column(layer, name_column)
+    geoms = shapely.make_valid(layer.geometry.to_numpy())
+    names = name_text(layer[col])
+    i, j = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    if not len(i):
+        return []
+    shared = shapely.area(shapely.intersection(geoms[i], geoms[j]))
+    smaller = np.minimum(shapely.area(geoms[i]), shapely.area(geoms[j]))
+    share = 100.0 * np.divide(shared, smaller, out=np.zeros_like(shared), where=smaller > 0)
+    found = [
+        (str(names[a]), str(names[b]), float(p))
+        for a, b, p in zip(i, j, share, strict=True)
+        if p >= min_share_pct
+    ]
+    if found:
+        shown = "; ".join(f"{a} and {b} ({p:.0f} % of the smaller)" for a, b, p in found[:5])
+        log.warning(
+            "districts of the layer overlap: %s%s. A point in two districts counts for the "
+            "one earlier in the file only; make them meet without overlapping if each should "
+            "have its own figure",
+            shown,
+            f" and {len(found) - 5} more" if len(found) > 5 else "",
+        )
+    return found

@@ -23,6 +23,7 @@ __all__ = [
     "DATUM_ROW_GAIN_M",
     "DATUM_ROW_RATIO",
     "DEMAND_KINDS",
+    "DEMAND_TOTAL_MAX",
     "DEM_FLAT_LABELS",
     "DEM_MIN_DEMAND_SHARE",
     "DEM_OUTSIDE_CHOICES",
@@ -55,6 +56,8 @@ __all__ = [
     "OPTIMAL_REL_GAP",
     "OPTIMIZE_MODES",
     "OUTPUT_FORMATS",
+    "OUTSIDE_CHONGQING",
+    "OUTSIDE_DISTRICTS",
     "SENSITIVITY_ALT_MODEL",
     "SENSITIVITY_SPEEDS_KMH",
     "SERVE_HOST",
@@ -287,7 +290,13 @@ CENTRE_RADIUS_MAX_M: float = 20_000.0
 #: Coordinates of a centres CSV unless stated (``centres.crs``, ``--centres-crs``).
 CENTRES_CRS: str = "wgs84"
 
+#: The largest total weight of a demand (a float counts whole units exactly only below 2**53,
+#: about 9e15; no count of people, metres or floor area comes near it).
+DEMAND_TOTAL_MAX: float = 1e15
 # study area (issue 16): see :mod:`harbor_planner.study_area`
+#: The district of demand in no district of the layer: Chongqing's 区县, a layer of one's own.
+OUTSIDE_CHONGQING: str = "(outside Chongqing)"
+OUTSIDE_DISTRICTS: str = "(outside the districts)"
 #: A district of the demand is "too small" (需求过少) when it holds less than this share of
 #: the study's demand (percent) ...
 DISTRICT_MIN_SHARE_PCT: float = 0.5

@@ -320,8 +320,12 @@ def district_status(
         codes = match_district_names(names)
         known = codes.isin(study.adcodes) | names.isin(study.districts)
         matched = ~(codes.isna() | codes.isin(["nan", "<NA>", "None"]))
-        # a custom district layer's names need not be Chongqing's: a layer study keeps them
-        inside = (known | (~matched & (study.file is not None) & (not study.named))).to_numpy()
+        # a district layer of one's own names its districts as it likes: their demand is the
+        # study area's (it was clipped to it), so they are in it; the row of demand in none
+        # of them is, in a study area of a layer
+        placeholder = names.isin([settings.OUTSIDE_CHONGQING, settings.OUTSIDE_DISTRICTS])
+        layer_study = study.file is not None and not study.named
+        inside = (known | (~matched & (~placeholder | layer_study))).to_numpy()
     status = np.where(~inside, "outside", np.where(small, "too_small", "study"))
     out.insert(1, "status", status)
     out.insert(2, "demand_share_pct", share.round(2).to_numpy())

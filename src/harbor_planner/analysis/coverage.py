@@ -36,6 +36,7 @@ from harbor_planner._text import csv_safe, published_pcts
 from harbor_planner._validate import check_minutes
 from harbor_planner.analysis.redundancy import station_pairs, station_redundancy
 from harbor_planner.analysis.scopes import BUILT_SCOPE, demand_scope, scope_figures, station_scopes
+from harbor_planner.districts import district_name_column, name_text
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network import (
     Anchors,
@@ -48,7 +49,14 @@ from harbor_planner.network import (
 from harbor_planner.network.pairs import pairs_are_local
 from harbor_planner.network.snap import points_xy
 from harbor_planner.resources import check_memory, coverage_bytes
-from harbor_planner.settings import MINUTES, SNAP_MAX_DIST_M, STATUS_VALUES
+from harbor_planner.settings import (
+    DEMAND_TOTAL_MAX,
+    MINUTES,
+    OUTSIDE_CHONGQING,
+    OUTSIDE_DISTRICTS,
+    SNAP_MAX_DIST_M,
+    STATUS_VALUES,
+)
 
 __all__ = [
     "CoverageResult",
@@ -261,37 +269,25 @@ def assign_districts(points: Any, districts: Any | None, name_column: str | None
 
         adcode, _ = locate_districts(points.geometry)
         names = chongqing_districts().set_index("adcode")["name_zh"]
-        return adcode.map(names).fillna("(outside Chongqing)").astype(object)
+        return adcode.map(names).fillna(OUTSIDE_CHONGQING).astype(object)
     if districts.crs is None:
         raise InputDataError("the district layer has no CRS; set it and retry")
-    col = name_column
-    if col is None:
-        candidates = [c for c in ("name_zh", "name", "district", "区县", "NAME") if c in districts]
-        if not candidates:
-            raise InputDataError(
-                "the district layer needs a name column (name, district or 区县); "
-                f"it has {', '.join(map(str, districts.columns))}"
-            )
-        col = candidates[0]
-    elif col not in districts:
-        raise InputDataError(
-            f"the district layer has no column {col!r} (district_column); it has "
-            f"{', '.join(map(str, districts.columns))}"
-        )
+    col = district_name_column(districts, name_column)
     if len(districts) == 0:
         raise InputDataError("the district layer has no districts (no rows)")
     layer = districts[[col, "geometry"]].to_crs(points.crs)
+    layer[col] = name_text(layer[col])  # numbers as text: the tables join on names
     geoms = points.geometry.to_numpy()
     if len(geoms) and not (shapely.get_type_id(geoms) == 0).all():  # not all points: the join
         joined = gpd.sjoin(points[["geometry"]], layer, how="left", predicate="within")
         joined = joined[~joined.index.duplicated(keep="first")]
         names = joined[col].reindex(points.index)
-    else:  # the first district (in the layer's order) whose interior holds the point
+    else:  # the first district (in the layer's order) holding the point, its boundary too
         first = first_holder(layer.geometry.to_numpy(), shapely.get_coordinates(geoms),
-                             boundary=False)  # fmt: skip
+                             boundary=True)  # fmt: skip
         names = pd.Series(layer[col].to_numpy()[np.maximum(first, 0)], index=points.index)
         names = names.where(first >= 0)
-    return names.fillna("(outside the districts)").astype(object)
+    return names.fillna(OUTSIDE_DISTRICTS).astype(object)
 
 
 def coverage(
@@ -546,6 +542,12 @@ def _demand_points(demand: Any) -> tuple[Any, FloatArray]:
         raise InputDataError(
             f"demand weights sum beyond any number ({weight.max():.3g} at most); give them in "
             "people, metres or floor area"
+        )
+    if total > DEMAND_TOTAL_MAX:  # no figure of it could be printed to its last digit
+        raise InputDataError(
+            f"demand weights sum to {total:.3g}, more than {DEMAND_TOTAL_MAX:.0e} (no count "
+            "of people, metres or floor area is that large, and a float keeps no units digit "
+            "of it); give them in people, metres or floor area, or scale them down"
         )
     return points, weight
 

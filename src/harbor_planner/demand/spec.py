@@ -159,6 +159,7 @@ def demand_from_spec(
     main_street_classes: Sequence[str] | str = MAIN_STREET_CLASSES,
     default_levels: float | None = None,
     off_ground: bool = True,
+    max_dist_m: float = SNAP_MAX_DIST_M,
 ) -> Demand:
     """Build the demand a spec describes (see the table of :mod:`harbor_planner.demand`).
 
@@ -186,6 +187,9 @@ def demand_from_spec(
     off_ground
         ``main-streets``: count streets on bridges, in tunnels and other layers (default);
         see :func:`main_street_demand`.
+    max_dist_m
+        ``grid`` only: the coverage's snapping distance; cells whose centre lies farther
+        from every street are left out (they could never be covered).
 
     Returns
     -------
@@ -235,7 +239,7 @@ def demand_from_spec(
         demand = point_demand(ds.path, weight_column=ds.column, crs=crs)
     else:
         assert ds.cell_m is not None
-        demand = grid_demand(network, cell_m=ds.cell_m)
+        demand = grid_demand(network, cell_m=ds.cell_m, max_dist_m=min(ds.cell_m, max_dist_m))
     return replace(demand, spec=ds.text)
 
 

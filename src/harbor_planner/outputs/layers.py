@@ -14,6 +14,7 @@ import numpy as np
 
 from harbor_planner._io import atomic_path, jsonable
 from harbor_planner._stable import write_gpkg_layer
+from harbor_planner.districts import name_text
 from harbor_planner.errors import InputDataError
 
 __all__ = ["report_layers", "write_layers_gpkg"]
@@ -127,6 +128,7 @@ def report_layers(
                     f"district layer has no column {name!r}; columns: {list(districts.columns)}"
                 )
             polys = districts.rename(columns={name: "district"})[["district", "geometry"]]
+            polys["district"] = name_text(polys["district"])  # as the tables name them
             layers["districts"] = polys.merge(bd, on="district", how="inner")
     return layers
 

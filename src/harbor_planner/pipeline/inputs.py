@@ -305,6 +305,7 @@ def load_demand(scenario: Scenario, net: WalkNetwork, area: Any = None) -> Any:
             spacing_m=cfg.spacing_m,
             main_street_classes=cfg.main_street_classes or MAIN_STREET_CLASSES,
             off_ground=cfg.off_ground,
+            max_dist_m=scenario.stations.max_dist_m,
         )
         for spec, p in zip(specs, each, strict=True)
     ]
@@ -395,4 +396,9 @@ def load_districts(scenario: Scenario) -> Any:
 
     if not path.is_file():
         raise InputDataError("district file not found", path=path)
-    return read_vector(path, None)
+    layer = read_vector(path, None)
+    if layer.crs is not None and len(layer):
+        from harbor_planner.districts import warn_overlapping_districts
+
+        warn_overlapping_districts(layer, scenario.coverage.district_column)
+    return layer

@@ -187,6 +187,9 @@ def load_parts(scenario: Scenario, net: WalkNetwork) -> Parts:
 
     """
     import geopandas as gpd
+    import pandas as pd
+
+    from harbor_planner.districts import name_text
 
     cfg = scenario.run
     path = cfg.partition_file
@@ -209,7 +212,7 @@ def load_parts(scenario: Scenario, net: WalkNetwork) -> Parts:
             raise InputDataError("the partition layer has no CRS; set it and retry", path=path)
         col = _name_column(frame, given, where, path)
     frame = frame[frame.geom_type.isin(["Polygon", "MultiPolygon"])]
-    names = frame[col].astype(str)
+    names = pd.Series(name_text(frame[col]), index=frame.index).fillna("").astype(str)
     dup = sorted(set(names[names.duplicated()]))
     if dup:
         raise InputDataError(

@@ -8,6 +8,7 @@ per-district coverage of several runs, with the difference of each run from the 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import atomic_paths
-from harbor_planner._text import csv_safe
+from harbor_planner._text import csv_safe, one_line
 from harbor_planner.errors import InputDataError, UsageError
 
 __all__ = [
@@ -29,12 +30,16 @@ __all__ = [
     "write_comparison",
 ]
 
+log = logging.getLogger(__name__)
+
 FIGURES: tuple[tuple[str, str, str], ...] = (
     ("walk model", "coverage", "walk_model"),
     ("walk speed (km/h)", "coverage", "walk_speed_kmh"),
     ("walk direction", "coverage", "walk_direction"),
     ("minutes", "coverage", "minutes"),
+    ("study area", "study_area", ""),
     ("demand", "coverage", "demand_kind"),
+    ("demand unit", "coverage", "demand_unit"),
     ("demand total", "coverage", "demand_total"),
     ("stations", "coverage", "stations"),
     ("built stations", "coverage", "coverage_by_status.0.stations"),
@@ -123,10 +128,72 @@ def _read_run(path: Path) -> tuple[dict[str, Any], dict[str, pd.Series]]:
     tables: dict[str, pd.Series] = {}
     for key, name in (("now", "by_district.csv"), ("after", "by_district_after.csv")):
         if (path / name).is_file():
-            table = pd.read_csv(path / name, encoding="utf-8-sig")
-            if "district" in table and "coverage_pct" in table:
-                tables[key] = table.set_index("district")["coverage_pct"]
+            table = _district_table(path / name)
+            if table is not None:
+                tables[key] = table
+    _warn_changed(path, ["summary.json", *(n for n in DISTRICT_FILES if (path / n).is_file())])
     return summary, tables
+
+
+#: A run's tables of coverage by district that compare reads.
+DISTRICT_FILES = ("by_district.csv", "by_district_after.csv")
+
+
+def _district_table(path: Path) -> pd.Series | None:
+    """``coverage_pct`` by district of a ``by_district.csv`` (``None``: not such a table).
+
+    Raises
+    ------
+    InputDataError
+        A file that is no CSV text, a district named twice, a coverage that is no number.
+
+    """
+    try:
+        table = pd.read_csv(path, encoding="utf-8-sig", dtype={"district": str})
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputDataError(
+            f"not a table harbor-planner wrote ({one_line(exc)[:120]}); run the study again "
+            "or remove the file",
+            path=path,
+        ) from None
+    if "district" not in table or "coverage_pct" not in table:
+        return None
+    names = table["district"].fillna("").astype(str)
+    twice = sorted(set(names[names.duplicated()]))
+    if twice:
+        raise InputDataError(
+            f"district {', '.join(twice[:5])} has more than one row: not a table "
+            "harbor-planner wrote; run the study again",
+            path=path,
+        )
+    pct = pd.to_numeric(table["coverage_pct"], errors="coerce")
+    bad = pct.isna() & table["coverage_pct"].notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputDataError(
+            f"row {row + 2}, column coverage_pct: {table['coverage_pct'].iloc[row]!r} is not a "
+            "number; run the study again",
+            path=path,
+        )
+    return pd.Series(pct.to_numpy(), index=names.to_numpy(), name="coverage_pct")
+
+
+def _warn_changed(path: Path, names: Sequence[str]) -> None:
+    """Warn of a run's files whose SHA-256 differs from the one its ``run.json`` recorded."""
+    from harbor_planner._io import file_sha256
+
+    try:
+        manifest = json.loads((path / "run.json").read_text("utf-8"))
+        recorded = {o["path"]: o["sha256"] for o in manifest.get("outputs", [])}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return  # no run.json (an older run, a copy): nothing to check against
+    changed = [n for n in names if n in recorded and file_sha256(path / n) != recorded[n]]
+    if changed:
+        log.warning(
+            "%s: %s changed since the run wrote it (its SHA-256 differs from run.json's): "
+            "its figures may not be that run's",
+            path, ", ".join(changed),
+        )  # fmt: skip
 
 
 def _is_number(value: Any) -> bool:
@@ -190,13 +257,22 @@ def compare_runs(
 
     overall = pd.DataFrame.from_dict(_figures([s for s, _ in read]), orient="index", columns=names)
     overall.index.name = "figure"
+    _unlike(overall, names)
     for name in names[1:]:
         a = pd.to_numeric(overall[names[0]], errors="coerce")
         b = pd.to_numeric(overall[name], errors="coerce")
         numeric = overall[name].map(
             lambda v: isinstance(v, int | float) and not isinstance(v, bool)
         )
-        overall[f"Δ {name}"] = (b - a).where(numeric.to_numpy(), np.nan).round(3)
+        delta = (b - a).where(numeric.to_numpy(), np.nan).round(3)
+        units = overall.loc["demand unit"] if "demand unit" in overall.index else None
+        if (
+            units is not None
+            and "demand total" in delta
+            and str(units[name]) != str(units[names[0]])
+        ):
+            delta["demand total"] = np.nan  # metres minus people is no figure
+        overall[f"Δ {name}"] = delta
 
     columns: dict[str, pd.Series] = {}
     for name, (_, tables) in zip(names, read, strict=True):
@@ -247,13 +323,46 @@ def _figures(summaries: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     """The overall table's rows: label -> one value per run (rows no run has are left out)."""
     rows: dict[str, list[Any]] = {}
     for label, section, key in FIGURES:
-        values = [_value(s, section, key) for s in summaries]
+        if section == "study_area":
+            values = [_study_area_text(s) for s in summaries]
+        else:
+            values = [_value(s, section, key) for s in summaries]
         if key == "optimality_gap":  # a fraction in summary.json: in percent, as labelled
             values = [_percent(v) for v in values]
         if any(v is not None for v in values):
             rows[label] = values
         if key == "coverage_pct" and section == "coverage":
             rows.update(_scopes(summaries))
+    return rows
+
+
+def _study_area_text(summary: dict[str, Any]) -> str | None:
+    """The study area a run's figures are of: its districts, else its file (None: no area)."""
+    area = summary.get("study_area") or _value(summary, "coverage", "study_area")
+    if not isinstance(area, dict):
+        return None
+    districts = [str(d) for d in area.get("districts") or []]
+    if area.get("file"):
+        return Path(str(area["file"])).name
+    return "、".join(districts) or None
+
+
+#: Rows whose values must agree for the differences to compare like with like.
+_LIKE_ROWS = ("study area", "demand", "demand unit")
+
+
+def _unlike(overall: pd.DataFrame, names: Sequence[str]) -> list[str]:
+    """The rows of :data:`_LIKE_ROWS` in which some run differs from the first; warned."""
+    rows = [
+        r for r in _LIKE_ROWS
+        if r in overall.index and len({str(overall.at[r, n]) for n in names}) > 1
+    ]  # fmt: skip
+    if rows:
+        log.warning(
+            "the runs differ in %s (%s): their differences compare unlike figures",
+            ", ".join(rows),
+            "; ".join(" / ".join(str(overall.at[r, n]) for n in names) for r in rows),
+        )
     return rows
 
 

@@ -1,0 +1,145 @@
+"""District layers of one's own, grid demand and demand totals (probe 17F).
+
+* a name column of numbers with some demand outside every polygon crashed the outputs (the
+  GeoPackage's join of text and integer names);
+* a point on the boundary shared by two districts of a layer belonged to neither;
+* ``--study-area 渝中区`` with a layer of one's own marked every district "outside";
+* overlapping districts of a layer were resolved by file order without a word;
+* ``grid:`` cells farther from every street than coverage snaps demand were counted and could
+  never be covered;
+* a demand weighing 1e27 crashed the map's number formatting.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from harbor_planner.cli import main
+from harbor_planner.scenario import demo_scenario_path
+
+DEMO = demo_scenario_path().parent
+NETWORK = DEMO / "yuzhong_walk.osm.bz2"
+#: The demo's stations straddle x = 106.565 (Yuzhong's middle).
+SPLIT_LON = 106.565
+
+
+def _coverage(tmp_path, *extra: str, out: str = "o", quiet: bool = True) -> tuple[int, object]:
+    args = [*(["-q"] if quiet else []), "--no-progress", "coverage", "--network", str(NETWORK), "--no-range",
+            "--walk-model", "flat", "--stations", str(DEMO / "stations.csv"), "--crs", "gcj02",
+            "--out", str(tmp_path / out), *extra]  # fmt: skip
+    return main(args), tmp_path / out
+
+
+def _layer(tmp_path, name: str, names: list, boxes: list, suffix: str = ".gpkg"):
+    path = tmp_path / f"{name}{suffix}"
+    frame = gpd.GeoDataFrame({"name": names}, geometry=boxes, crs="EPSG:4326")
+    frame.to_crs("EPSG:4544").to_file(path)  # another CRS than the network's
+    return path
+
+
+def _by_district(out) -> pd.DataFrame:
+    return pd.read_csv(out / "by_district.csv", encoding="utf-8-sig", dtype={"district": str})
+
+
+def test_numbered_districts_with_demand_outside_them_are_written(tmp_path, capsys):
+    west = shapely.box(106.50, 29.50, SPLIT_LON, 29.60)
+    east = shapely.box(SPLIT_LON, 29.50, 106.57, 29.60)  # leaves Yuzhong's east outside
+    layer = _layer(tmp_path, "numbered", [1, 2], [west, east])
+    code, out = _coverage(tmp_path, "--districts", str(layer), "--district-column", "name")
+    assert code == 0, capsys.readouterr().err
+    table = _by_district(out)
+    assert set(table["district"]) == {"1", "2", "(outside the districts)"}
+    assert table["demand_total"].sum() == pytest.approx(  # each to 3 decimals
+        json.loads((out / "summary.json").read_text("utf-8"))["demand_total"], abs=0.01
+    )
+    drawn = gpd.read_file(out / "layers.gpkg", layer="districts")
+    assert sorted(drawn["district"]) == ["1", "2"]  # joined to the table's figures
+    assert drawn["coverage_pct"].notna().all()
+
+
+def test_a_point_on_a_shared_boundary_goes_to_the_first_district(tmp_path, capsys):
+    west = shapely.box(106.40, 29.45, SPLIT_LON, 29.65)
+    east = shapely.box(SPLIT_LON, 29.45, 106.70, 29.65)
+    layer = _layer(tmp_path, "halves", ["W", "E"], [west, east], suffix=".geojson")
+    gpd.GeoDataFrame({"weight": np.ones(12)}, crs="EPSG:4326", geometry=gpd.points_from_xy(
+        np.full(12, SPLIT_LON), np.linspace(29.552, 29.560, 12))).to_file(
+        tmp_path / "on_boundary.geojson")  # fmt: skip
+    code, out = _coverage(tmp_path, "--districts", str(layer), "--district-column", "name",
+                          "--demand", f"points:{tmp_path / 'on_boundary.geojson'}")  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    table = _by_district(out).set_index("district")
+    # the layer was written in EPSG:4544 and is read back into lon/lat: the points may fall
+    # a hair to either side, but each belongs to one of the two districts, never to none
+    assert "(outside the districts)" not in table.index
+    assert table["demand_total"].sum() == 12
+
+
+def test_districts_of_ones_own_in_a_named_study_area_are_in_it(tmp_path, capsys):
+    west = shapely.box(106.40, 29.45, SPLIT_LON, 29.65)
+    east = shapely.box(SPLIT_LON, 29.45, 106.70, 29.65)
+    layer = _layer(tmp_path, "halves", ["W", "E"], [west, east])
+    code, out = _coverage(tmp_path, "--districts", str(layer), "--district-column", "name",
+                          "--study-area", "渝中区")  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    table = _by_district(out).set_index("district")
+    assert table.loc[["W", "E"], "status"].tolist() == ["study", "study"]
+    marked = json.loads((out / "summary.json").read_text("utf-8"))["districts_marked"]
+    assert not any(m.get("status") == "outside" for m in marked), marked
+
+
+def test_overlapping_districts_are_warned_of(tmp_path, capsys):
+    whole = shapely.box(106.40, 29.45, 106.70, 29.65)
+    inner = shapely.box(106.55, 29.54, 106.58, 29.57)  # inside "Whole": found second
+    layer = _layer(tmp_path, "nested", ["Whole", "Inner"], [whole, inner])
+    code, out = _coverage(tmp_path, "--districts", str(layer), "--district-column", "name",
+                          quiet=False)  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "overlap" in err and "Inner" in err and "Whole" in err, err
+    assert "Inner" not in set(_by_district(out)["district"])  # its demand is Whole's, once
+
+
+def test_grid_cells_beyond_the_snapping_distance_are_not_demand(tmp_path, capsys):
+    from harbor_planner import build_network
+    from harbor_planner.demand import grid_demand
+
+    net = build_network(NETWORK, progress=False)
+    cells = grid_demand(net, cell_m=500.0)
+    centres = cells.points.to_crs(net.crs)
+    dist = net.edge_tree.query_nearest(centres.geometry.to_numpy(), return_distance=True)[1]
+    assert dist.max() <= 150.0  # the coverage's snapping distance
+    assert cells.info["max_dist_m"] == 150.0
+    wider = grid_demand(net, cell_m=500.0, max_dist_m=500.0)
+    assert len(wider.points) > len(cells.points)  # the old rule kept cells never covered
+    code, out = _coverage(tmp_path, "--demand", "grid:500")
+    assert code == 0, capsys.readouterr().err
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["demand_off_network"] == 0
+
+
+def test_a_demand_weighing_beyond_any_count_is_refused_in_one_line(tmp_path, capsys):
+    pts = gpd.GeoDataFrame(
+        {"w": [1e27, 1.0]},
+        crs="EPSG:4326",
+        geometry=gpd.points_from_xy([106.57, 106.571], [29.557, 29.558]),
+    )
+    pts.to_file(tmp_path / "huge.geojson")
+    code, out = _coverage(tmp_path, "--demand", f"points:{tmp_path / 'huge.geojson'}:w")
+    err = capsys.readouterr().err
+    assert code == 3 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "sum to 1e+27" in err and "scale them down" in err
+    assert not out.exists()
+
+
+def test_percentages_of_any_float_are_formatted():
+    from harbor_planner._text import pct1
+
+    assert pct1(1e27) == "1000000000000000000000000000.0"
+    assert pct1(1.5e300).startswith("15")
+    assert pct1(53.65) == "53.7"
