@@ -25,16 +25,19 @@ __all__ = [
     "DEMAND_KINDS",
     "DEMAND_TOTAL_MAX",
     "DEM_FLAT_LABELS",
+    "DEM_MEDIAN_GRADE_MAX",
     "DEM_MIN_DEMAND_SHARE",
     "DEM_OUTSIDE_CHOICES",
     "DEM_PLAUSIBLE_M",
     "DEM_SMOOTHING_M",
+    "DEM_SMOOTHING_MAX_M",
     "DOMINANCE_MAX_WORK",
     "EXACT_SMALL_COLUMNS",
     "EXIT_REPLACEMENT_MIN_DIST_M",
     "GRADE_SOURCES",
     "GREEDY_BOUND_CHECKS",
     "GRID_CELL_M",
+    "INCLINE_MAX_GRADE",
     "ISOCHRONE_AUTO_EXACT_MAX_STATIONS",
     "ISOCHRONE_METHOD",
     "ISOCHRONE_METHODS",
@@ -75,6 +78,7 @@ __all__ = [
     "SITE_NAME_MAX_DIST_M",
     "SNAP_MAX_DIST_M",
     "SNAP_TOLERANCE_M",
+    "SNAP_TOLERANCE_MAX_M",
     "SOLVERS",
     "SPACING_BY",
     "STAIR_DEM_MIN_RISE_M",
@@ -82,6 +86,7 @@ __all__ = [
     "STATUS_LABELS",
     "STATUS_SCOPE_ORDER",
     "STATUS_VALUES",
+    "STEP_COUNT_MAX_EXTENT_RATIO",
     "STREET_SPACING_M",
     "SWAP_TIME_EXACT_S",
     "SWAP_TIME_S",
@@ -195,6 +200,9 @@ WALK_DIRECTION_LABELS: dict[str, dict[str, str]] = {
 DEM_OUTSIDE_CHOICES: tuple[str, ...] = ("error", "flat")
 #: Line ends of a centreline layer closer than this are joined (metres).
 SNAP_TOLERANCE_M: float = 1.0
+#: The largest tolerance for joining line ends (metres): ends farther apart are different
+#: places (1e9 m joined a whole layer into one node).
+SNAP_TOLERANCE_MAX_M: float = 25.0
 
 # --- hilly walk model: plausible grades (issue 15; see network/elevation.py and walk.py) ---
 #: Gaussian smoothing of the DEM before grades are read (the kernel's sigma, metres). SRTM and
@@ -202,6 +210,12 @@ SNAP_TOLERANCE_M: float = 1.0
 #: and are stored in whole metres (SRTM); a sigma of about one cell (30 m) removes that
 #: roughness and keeps the hills (0 turns smoothing off; use 0 with a bare-earth LiDAR DTM).
 DEM_SMOOTHING_M: float = 30.0
+#: The largest smoothing (sigma, metres): more flattens Chongqing's hills away, and the filter's
+#: time and memory grow with it (1e9 m took gigabytes and could not be interrupted: probe 17E).
+DEM_SMOOTHING_MAX_M: float = 500.0
+#: A DEM along whose streets the median grade is steeper than this (rise over run) is warned
+#: of: Yuzhong's streets climb a median 4 % by SRTM; feet give 13 %, decimetres 41 %.
+DEM_MEDIAN_GRADE_MAX: float = 0.12
 #: DEM cells outside this range of elevations (metres) are read as nodata, with a warning: a
 #: nodata value the file does not declare (-32768, -9999, 3.4e38) would be read as heights.
 DEM_PLAUSIBLE_M: tuple[float, float] = (-500.0, 9000.0)
@@ -209,6 +223,12 @@ DEM_PLAUSIBLE_M: tuple[float, float] = (-500.0, 9000.0)
 #: at least this many metres (SRTM stores whole metres and is accurate to a few; below this
 #: the DEM's sign is noise). Tagged ``incline=up/down`` always wins.
 STAIR_DEM_MIN_RISE_M: float = 3.0
+#: The steepest numeric ``incline`` tag read as a grade (rise over run: 1.0 = 100 % = 45°);
+#: steeper values (``-90°``, ``1000%``) are tagging slips, read for their direction only.
+INCLINE_MAX_GRADE: float = 1.0
+#: A ``step_count`` whose flight (count x tread) is more than this many times the drawn length
+#: (plus 3 m) is a tagging slip (5,000 steps on a 100 m stair) and is read as untagged.
+STEP_COUNT_MAX_EXTENT_RATIO: float = 3.0
 #: Largest plausible grade (%) of a way by OSM ``highway`` class (``*_link`` as its class).
 #: Roads: CJJ 37-2012 (城市道路工程设计规范) Table 6.3.1 limit values at each class's lowest
 #: design speed (快速路 60 km/h 6 %; 主干路 40 km/h 7 %; 次干路 30 km/h 8 %; 支路 20 km/h 8 %)

@@ -239,8 +239,16 @@ _RANGES: dict[str, tuple[str, Callable[[float], bool], str]] = {
         f"a radius in metres above 0 and at most {settings.CENTRE_RADIUS_MAX_M:,.0f}",
     ),
     "memory_limit": ("--memory-limit", _positive, "a memory size in GB above 0"),
-    "snap_tolerance": ("--snap-tolerance", _not_negative, "a distance in metres, 0 or more"),
-    "dem_smoothing": ("--dem-smoothing", _not_negative, "a distance in metres, 0 or more"),
+    "snap_tolerance": (
+        "--snap-tolerance",
+        lambda v: 0 <= v <= settings.SNAP_TOLERANCE_MAX_M,
+        f"a distance in metres from 0 to {settings.SNAP_TOLERANCE_MAX_M:g}",
+    ),
+    "dem_smoothing": (
+        "--dem-smoothing",
+        lambda v: 0 <= v <= settings.DEM_SMOOTHING_MAX_M,
+        f"a distance in metres from 0 to {settings.DEM_SMOOTHING_MAX_M:g}",
+    ),
     "port": ("--port", lambda v: 1 <= v <= 65535, "a port number from 1 to 65535"),
 }
 

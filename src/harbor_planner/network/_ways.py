@@ -24,6 +24,7 @@ from harbor_planner.network.walk import (
     KIND_STEPS,
     KIND_WALK,
 )
+from harbor_planner.settings import INCLINE_MAX_GRADE
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,9 @@ def incline_tags(values: pd.Series) -> tuple[npt.NDArray[np.int8], FloatArray]:
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
-        +1 up, -1 down, 0 untagged; and the grade as rise over run (NaN unless numeric).
+        +1 up, -1 down, 0 untagged; and the grade as rise over run (NaN unless numeric, and
+        for a grade steeper than :data:`~harbor_planner.settings.INCLINE_MAX_GRADE`: a walk
+        way that steep is a tagging slip, ``-90°`` or ``1000%``; its direction is kept).
 
     """
     v = _norm(values).fillna("")
@@ -179,6 +182,8 @@ def incline_tags(values: pd.Series) -> tuple[npt.NDArray[np.int8], FloatArray]:
     with np.errstate(invalid="ignore"):
         grade = np.where(degrees, np.tan(np.radians(np.clip(num, -89, 89))), num / 100.0)
     sign = np.sign(grade)
+    with np.errstate(invalid="ignore"):
+        grade = np.where(np.abs(grade) <= INCLINE_MAX_GRADE, grade, np.nan)
     up, down = (v.eq(w).to_numpy(dtype=bool, na_value=False) for w in ("up", "down"))
     sign = np.where(up, 1.0, np.where(down, -1.0, sign))
     return np.nan_to_num(sign, nan=0.0).astype(np.int8), grade
@@ -272,9 +277,7 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
             "highway": highway.astype(object).to_numpy(),
             "name": raw_name.astype(object).where(raw_name.notna(), None).to_numpy(),
             "kind": kind,
-            "step_count": pd.to_numeric(col("step_count"), errors="coerce").to_numpy(
-                dtype=np.float64, na_value=np.nan
-            ),
+            "step_count": _step_counts(col("step_count")),
             "incline": incline_dir,
             "incline_grade": incline_grade,
             "fwd_ok": ~bwd_only,
@@ -283,6 +286,23 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
         }
     )
     return walkable, attrs
+
+
+def _step_counts(values: pd.Series) -> FloatArray:
+    """``step_count`` tags as numbers: NaN (untagged) where a tag is no count above 0.
+
+    ``-3``, ``inf`` or ``1e400`` were kept and saved, and every later load refused the saved
+    network as corrupt (probe 17E).
+    """
+    n = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        odd = ~np.isnan(n) & ~(np.isfinite(n) & (n > 0))
+    if odd.any():
+        log.warning(
+            "%d ways tagged step_count with no count of steps (%s): read as untagged",
+            int(odd.sum()), ", ".join(sorted({f"{x:g}" for x in n[odd]})[:5]),
+        )  # fmt: skip
+    return np.where(odd, np.nan, n)
 
 
 def _select_ways(

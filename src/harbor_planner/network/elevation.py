@@ -43,9 +43,11 @@ from harbor_planner.network.walk import (
     stair_rise_m,
 )
 from harbor_planner.settings import (
+    DEM_MEDIAN_GRADE_MAX,
     DEM_OUTSIDE_CHOICES,
     DEM_PLAUSIBLE_M,
     DEM_SMOOTHING_M,
+    DEM_SMOOTHING_MAX_M,
     GRADE_SOURCES,
     MAX_GRADE_PCT,
     MAX_GRADE_PCT_OTHER,
@@ -193,8 +195,11 @@ def _read_dem(dem: str | Path, xy: FloatArray, *, crs: str, smoothing_m: float) 
         raise InputDataError("a folder, not a DEM raster: give the raster file in it", path=dem)
     if not dem.is_file():
         raise InputDataError("DEM file not found", path=dem)
-    if not math.isfinite(smoothing_m) or smoothing_m < 0:
-        raise InputDataError(f"dem_smoothing_m must be 0 or more metres, got {smoothing_m!r}")
+    if not math.isfinite(smoothing_m) or not 0 <= smoothing_m <= DEM_SMOOTHING_MAX_M:
+        raise InputDataError(
+            f"dem_smoothing_m must be 0 to {DEM_SMOOTHING_MAX_M:g} metres, got {smoothing_m!r} "
+            f"(the default {DEM_SMOOTHING_M:g} m smooths a 30 m DEM's roughness away)"
+        )
     pts = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
     try:
         with rasterio.open(dem) as src:
@@ -337,6 +342,27 @@ def class_caps_pct(
     h = pd.Series(np.asarray(highway, dtype=object)).fillna("road").astype(str)
     h = h.str.removesuffix("_link")
     return h.map(caps).astype(np.float64).fillna(other).to_numpy(np.float64)
+
+
+def _warn_steep_median(dem: str | Path, pieces: _Pieces) -> None:
+    """Warn when the streets' median DEM grade is steeper than any city's.
+
+    A DEM in feet or decimetres makes every slope steeper and most edges reach their cap,
+    with no word but an INFO line (probe 17E).
+    """
+    grade = np.abs(pieces.grade)
+    ok = np.isfinite(grade) & (pieces.weight_m > 0)
+    if not ok.any():
+        return
+    order = np.argsort(grade[ok])
+    cum = np.cumsum(pieces.weight_m[ok][order])
+    median = float(grade[ok][order][np.searchsorted(cum, cum[-1] / 2)])
+    if median > DEM_MEDIAN_GRADE_MAX:
+        log.warning(
+            "%s: the streets climb a median %.0f %% by this DEM (Yuzhong's: about 4 %%); are "
+            "its heights in metres? Heights in feet or decimetres make every slope steeper",
+            Path(dem).name, 100 * median,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -558,6 +584,7 @@ def edge_grades(
         grid = _read_dem(dem, node_xy, crs=crs, smoothing_m=smoothing_m)
         node_z = grid.sample(node_xy)
         pieces = _pieces(grid, node_xy, u, v, geometry, length)
+        _warn_steep_median(dem, pieces)
         bad = pieces.bad_edge | ~np.isfinite(node_z[u]) | ~np.isfinite(node_z[v])
         pieces = _Pieces(pieces.edge, pieces.grade, pieces.weight_m, bad)
         n_outside = _check_cover(dem, bad, dem_outside)

@@ -40,7 +40,7 @@ from harbor_planner._validate import check_positive
 from harbor_planner.errors import CRSError, InputDataError, NetworkError
 from harbor_planner.network._crs import metric_crs_for, to_metric
 from harbor_planner.network._ways import WAY_TAGS, RawWays
-from harbor_planner.settings import SNAP_TOLERANCE_M
+from harbor_planner.settings import SNAP_TOLERANCE_M, SNAP_TOLERANCE_MAX_M
 
 __all__ = [
     "GEOFABRIK_ONEWAY",
@@ -173,14 +173,21 @@ def read_line_frame(path: str | Path, *, layer: str | int | None = None, mask: A
     path = Path(path)
     if not path.exists():
         raise InputDataError("file not found", path=path)
-    gdf = _read_layer(path, layer, mask)
-    if gdf.crs is None:
+    layers = [layer] if layer is not None else _line_layers(path)
+    frames = [_read_layer(path, name, mask) for name in layers]
+    if any(f.crs is None for f in frames):
         raise CRSError(
             "the line layer has no CRS, so its coordinates cannot be measured in metres; "
             "define it (QGIS: Layer ▸ Set Layer CRS, or a .prj beside a Shapefile) and retry",
             path=path,
         )
+    gdf = frames[0]
+    if len(frames) > 1:
+        gdf = gpd.GeoDataFrame(
+            pd.concat([f.to_crs(gdf.crs) for f in frames], ignore_index=True), crs=gdf.crs
+        )
     gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
+    _check_coordinates(gdf, path)
     kinds = set(shapely.get_type_id(gdf.geometry.values))
     if not gdf.empty and not kinds <= {1, 5}:
         names = sorted(gdf.geometry.geom_type.unique())
@@ -193,6 +200,75 @@ def read_line_frame(path: str | Path, *, layer: str | int | None = None, mask: A
         raise NetworkError(f"{path}: the layer has no line features{where}")
     gdf = gdf.reset_index(drop=True)
     return gpd.GeoDataFrame(_as_osm_tags(gdf, path), geometry=gdf.geometry.values, crs=gdf.crs)
+
+
+def _check_tolerance(snap_tolerance_m: float) -> float:
+    """The tolerance for joining line ends: metres from 0 to ``SNAP_TOLERANCE_MAX_M``."""
+    value = check_positive("snap_tolerance_m", snap_tolerance_m, allow_zero=True, unit="metres")
+    if value > SNAP_TOLERANCE_MAX_M:
+        raise InputDataError(
+            f"snap_tolerance_m {value:g}: line ends farther apart than {SNAP_TOLERANCE_MAX_M:g} m "
+            "are different places; give at most that (the default is "
+            f"{SNAP_TOLERANCE_M:g} m)"
+        )
+    return value
+
+
+def _line_layers(path: Path) -> list[str | None]:
+    """The layers to read of a file: every line layer of a multi-layer file, else the one.
+
+    A GeoPackage of streets in one layer and footpaths in another read only its first layer
+    without a word (probe 17E): every layer of lines is read, joined as one network, and a
+    warning names them.
+    """
+    import pyogrio
+
+    try:
+        found = pyogrio.list_layers(path)
+    except Exception:  # unreadable: _read_layer says why
+        return [None]
+    if len(found) < 2:
+        return [None]
+    lines = [str(n) for n, kind in found if "linestring" in str(kind).lower()]
+    if len(lines) < 2:
+        return [lines[0]] if lines else [None]
+    others = [str(n) for n, kind in found if str(n) not in lines]
+    log.warning(
+        "%s: %d line layers (%s) are read as one network%s; keep only the walkable ones in "
+        "the file if some are not streets",
+        path.name, len(lines), ", ".join(lines),
+        f" (not the layers without lines: {', '.join(others)})" if others else "",
+    )  # fmt: skip
+    return list(lines)
+
+
+def _check_coordinates(gdf: Any, path: Path) -> None:
+    """Refuse coordinates that are not numbers, or out of range for a geographic CRS.
+
+    A NaN vertex crashed the noding with a GEOS traceback, and projected metres in a file
+    stating WGS-84 (every GeoJSON) became "no walkable edges left" (probe 17E).
+    """
+    xy, owner = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    bad = ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        row = int(gdf.index[owner[np.flatnonzero(bad)[0]]])
+        raise InputDataError(
+            f"feature {row}: a vertex whose coordinates are not numbers (NaN or infinite); "
+            "fix or delete that line and retry",
+            path=path,
+        )
+    if gdf.crs.is_geographic and len(xy):
+        out = (np.abs(xy[:, 0]) > 180.0) | (np.abs(xy[:, 1]) > 90.0)
+        if out.any():
+            row = int(gdf.index[owner[np.flatnonzero(out)[0]]])
+            x, y = xy[np.flatnonzero(out)[0]]
+            raise InputDataError(
+                f"feature {row}: coordinates ({x:.6g}, {y:.6g}) are no longitude and latitude, "
+                f"though the layer states {gdf.crs.name}: are they projected metres (a "
+                "Gauss-Krüger or UTM zone)? Set the layer's true CRS (GeoJSON is always "
+                "read as WGS-84: save it as a GeoPackage with its CRS) and retry",
+                path=path,
+            )
 
 
 def line_levels(tags: pd.DataFrame) -> np.ndarray:
@@ -257,9 +333,7 @@ def node_line_frames(
     """
     import geopandas as gpd
 
-    snap_tolerance_m = check_positive(
-        "snap_tolerance_m", snap_tolerance_m, allow_zero=True, unit="metres"
-    )
+    snap_tolerance_m = _check_tolerance(snap_tolerance_m)
     wgs = [
         f.geometry if f.crs.equals("EPSG:4326") else f.geometry.to_crs("EPSG:4326") for f in frames
     ]
@@ -342,9 +416,7 @@ def read_line_ways(
 
     """
     path = Path(path)
-    snap_tolerance_m = check_positive(
-        "snap_tolerance_m", snap_tolerance_m, allow_zero=True, unit="metres"
-    )
+    snap_tolerance_m = _check_tolerance(snap_tolerance_m)
     frame = read_line_frame(path, layer=layer, mask=mask)
     return node_line_frames(
         [frame], snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs, what=path.name

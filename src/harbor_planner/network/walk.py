@@ -77,6 +77,7 @@ import numpy.typing as npt
 from harbor_planner._validate import check_positive
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.settings import (
+    STEP_COUNT_MAX_EXTENT_RATIO,
     WALK_DIRECTIONS,
     WALK_MODELS,
     WALK_SPEED_KMH,
@@ -293,12 +294,20 @@ def stair_rise_m(
     -------
     (numpy.ndarray, numpy.ndarray)
         The rise (``step_count x riser``, else ``|rise_m|``, else ``length x riser / tread``)
-        and the horizontal extent (the larger of the length and ``step_count x tread``).
+        and the horizontal extent (the larger of the length and ``step_count x tread``). A
+        ``step_count`` whose flight is more than
+        :data:`~harbor_planner.settings.STEP_COUNT_MAX_EXTENT_RATIO` times the length (plus
+        3 m) is read as untagged.
 
     """
     length = np.asarray(length_m, dtype=np.float64)
     n = np.asarray(step_count, dtype=np.float64)
-    tagged = np.isfinite(n) & (n > 0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        tagged = (  # a count far beyond the drawn flight is a tagging slip: read as untagged
+            np.isfinite(n)
+            & (n > 0)
+            & (n * model.step_tread_m <= STEP_COUNT_MAX_EXTENT_RATIO * length + 3.0)
+        )
     known = np.full(len(length), np.nan) if rise_m is None else np.abs(np.asarray(rise_m, float))
     default = length * model.step_riser_m / model.step_tread_m
     rise = np.where(

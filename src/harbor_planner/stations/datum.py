@@ -113,15 +113,29 @@ def _mixed_rows(
     return out
 
 
-def _whole_message(diag: DatumDiagnosis, what: str, flag: str) -> str:
+def _whole_message(diag: DatumDiagnosis, what: str, flag: str, network: Any = None) -> str:
     other = diag.suggested
     med = diag.medians_m
-    return (
+    text = (
         f"the {what} fit the walkable streets much better as {other} than as stated "
         f"({diag.stated}): read as {diag.stated} they lie a median {med[diag.stated]:.0f} m "
         f"from the nearest street, read as {other} {med[other]:.0f} m ({diag.n_points} points); "
         f"state {flag} {other}, or pass {_ACCEPT} to use them as {diag.stated}"
     )
+    if other == "wgs84" and _traced(network):  # the streets may be the shifted ones
+        text += (
+            f" (unless the {what} are right and the street centrelines were traced on a "
+            "Chinese web map: such lines are GCJ-02 whatever their file says, and the DEM "
+            "and district boundaries miss them too; convert the lines to WGS-84 instead)"
+        )
+    return text
+
+
+def _traced(network: Any) -> bool:
+    """Whether a network was built from line layers (planners' own centrelines)."""
+    info = getattr(network, "source", None) or {}
+    kinds = [info.get("kind"), *(s.get("kind") for s in info.get("sources", []) or [])]
+    return "lines" in kinds
 
 
 def _mixed_message(
@@ -224,7 +238,7 @@ def check_datum(
     if diag.shifted and not _many(kept, x.size):
         result = DatumCheck(
             diag,
-            message=_whole_message(diag, what, flag),
+            message=_whole_message(diag, what, flag, network),
             error=diag.n_points >= DATUM_GUARD_MIN_POINTS,
         )
     else:

@@ -1,0 +1,220 @@
+"""Walk networks from odd tags, line layers and DEMs as planners have them (probe 17E).
+
+* a flight tagged ``step_count=-3`` (or ``inf``) built a network file that nothing could load;
+  ``step_count=5000`` on a 100 m stair took 41 minutes; ``incline=1000%`` was a grade of 10;
+* a line layer with a NaN vertex crashed with a GEOS traceback; projected metres in a file
+  stating WGS-84 said "no walkable edges are left (foot=no...)";
+* only the first layer of a GeoPackage of several line layers was read, without a word;
+* ``--dem-smoothing 1e9`` ran for minutes in gigabytes, uninterruptible; ``--snap-tolerance``
+  had no bound; ``--max-grade``/``--dem-smoothing`` without ``--dem`` were ignored;
+* a DEM in feet or decimetres made every slope steeper with no warning;
+* GCJ-02 centrelines made the station datum guard blame the stations alone.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from harbor_planner import build_network, load_network
+from harbor_planner.cli import main
+from harbor_planner.errors import InputDataError
+from harbor_planner.scenario import demo_scenario_path
+from osm_files import X0, Y0, write_osm
+
+DEMO = demo_scenario_path().parent
+
+
+def _cli(capsys, *argv: str) -> tuple[int, str]:
+    code = main(["--no-progress", *argv])
+    return code, capsys.readouterr().err
+
+
+def _one_line(err: str) -> str:
+    lines = [x for x in err.strip().splitlines() if not x.startswith(("INFO", "WARNING"))]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("count", ["-3", "inf", "1e400", "0"])
+def test_a_flight_with_no_count_of_steps_builds_a_network_that_loads(tmp_path, capsys, count):
+    osm = write_osm(tmp_path / "s.osm", [
+        (1, [(0, 0), (100, 0)], {"highway": "steps", "step_count": count}),
+        (2, [(100, 0), (200, 0)], {"highway": "footway"}),
+    ])  # fmt: skip
+    code, err = _cli(capsys, "network", "build", str(osm), "--out", str(tmp_path / "s.npz"))
+    assert code == 0, err
+    assert "read as untagged" in err
+    net = load_network(tmp_path / "s.npz")  # refused as corrupt before
+    untagged = build_network(write_osm(tmp_path / "u.osm", [
+        (1, [(0, 0), (100, 0)], {"highway": "steps"}),
+        (2, [(100, 0), (200, 0)], {"highway": "footway"}),
+    ]), progress=False)  # fmt: skip
+    assert np.isnan(net.edges["step_count"]).all()
+    assert np.allclose(net.edges["time_fwd_s"], untagged.edges["time_fwd_s"])
+
+
+def test_implausible_step_counts_and_inclines_are_read_as_untagged(tmp_path):
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:32648", always_xy=True).transform(106.57, 29.557)
+    dx, dy = round(x - X0), round(y - Y0)  # in Yuzhong, on the demo's DEM
+
+    def times(tags: dict[str, str]) -> np.ndarray:
+        way = [(dx, dy), (dx + 100, dy)]
+        more = (2, [(dx + 100, dy), (dx + 100, dy + 80)], {"highway": "footway"})
+        path = write_osm(tmp_path / "t.osm", [(1, way, tags), more])
+        net = build_network(
+            path, progress=False, walk_model="hilly", dem=DEMO / "dem.tif", dem_outside="flat"
+        )
+        return net.edges[net.edges["way_id"] == 1][
+            ["time_fwd_s", "time_bwd_s"]].to_numpy()  # fmt: skip
+
+    steps = times({"highway": "steps"})
+    assert np.allclose(times({"highway": "steps", "step_count": "5000"}), steps)
+    assert not np.allclose(times({"highway": "steps", "step_count": "400"}), steps)  # 120 m
+    walk_up = times({"highway": "footway", "incline": "up"})
+    for slip in ("1000%", "-90°", "89°"):
+        got = times({"highway": "footway", "incline": slip})
+        assert got.max() < 3 * walk_up.max(), (slip, got)  # was up to ~107x slower
+    assert times({"highway": "footway", "incline": "20%"}).max() > walk_up.max()
+
+
+def _lines(tmp_path, name: str, coords: list, crs: str | None, driver_suffix: str = ".gpkg"):
+    path = tmp_path / f"{name}{driver_suffix}"
+    with warnings.catch_warnings():  # shapely warns of the NaN drawn on purpose
+        warnings.simplefilter("ignore", RuntimeWarning)
+        geoms = [shapely.LineString(c) for c in coords]
+    frame = gpd.GeoDataFrame({"highway": ["footway"] * len(coords)}, geometry=geoms, crs=crs)
+    frame.to_file(path)
+    return path
+
+
+def test_a_line_with_a_vertex_that_is_no_number_is_one_line(tmp_path, capsys):
+    good = [(X0, Y0), (X0 + 100, Y0)]
+    path = _lines(tmp_path, "nan", [good, [(X0 + 100, Y0), (np.nan, Y0 + 50)]], "EPSG:32648")
+    code, err = _cli(capsys, "network", "build", str(path), "--out", str(tmp_path / "x.npz"))
+    assert code == 3
+    line = _one_line(err)
+    assert "feature 1" in line and "not numbers" in line and "nan.gpkg" in line
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg"])
+def test_projected_metres_stated_as_lon_lat_are_named_as_such(tmp_path, capsys, suffix):
+    path = _lines(tmp_path, "metres", [[(X0, Y0), (X0 + 100, Y0)]], "EPSG:4326", suffix)
+    code, err = _cli(capsys, "network", "build", str(path), "--out", str(tmp_path / "x.npz"))
+    assert code == 3
+    line = _one_line(err)
+    assert "no longitude and latitude" in line and "projected metres" in line
+
+
+def test_every_line_layer_of_a_geopackage_is_read_and_named(tmp_path, capsys):
+    path = tmp_path / "two.gpkg"
+    roads = gpd.GeoDataFrame(
+        {"highway": ["residential"]},
+        crs="EPSG:32648",
+        geometry=[shapely.LineString([(X0, Y0), (X0 + 200, Y0)])],
+    )
+    paths = gpd.GeoDataFrame(
+        {"highway": ["footway"]},
+        crs="EPSG:32648",
+        geometry=[shapely.LineString([(X0 + 200, Y0), (X0 + 200, Y0 + 150)])],
+    )
+    marks = gpd.GeoDataFrame({"kind": ["bench"]}, crs="EPSG:32648",
+                             geometry=[shapely.Point(X0, Y0)])  # fmt: skip
+    roads.to_file(path, layer="roads")
+    marks.to_file(path, layer="marks")
+    paths.to_file(path, layer="paths")
+    code, err = _cli(capsys, "network", "build", str(path), "--out", str(tmp_path / "x.npz"))
+    assert code == 0, err
+    assert "2 line layers (roads, paths)" in err and "marks" in err
+    net = load_network(tmp_path / "x.npz")
+    assert net.edges["length_m"].sum() == pytest.approx(350.0, abs=0.5)  # both layers
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [("--dem-smoothing", "1e9", "from 0 to 500"), ("--snap-tolerance", "100", "from 0 to 25")],
+)
+def test_grading_and_snapping_settings_have_an_upper_bound(tmp_path, capsys, option, value,
+                                                           expected):  # fmt: skip
+    code, err = _cli(capsys, "network", "build", str(DEMO / "yuzhong_walk.osm.bz2"),
+                     "--dem", str(DEMO / "dem.tif"), option, value,
+                     "--out", str(tmp_path / "x.npz"))  # fmt: skip
+    assert code == 2 and expected in _one_line(err)
+    key = {"--dem-smoothing": "dem_smoothing_m", "--snap-tolerance": "snap_tolerance_m"}[option]
+    code, err = _cli(capsys, "-q", "run", str(DEMO / "demo.toml"), "--set",
+                     f"network.{key}={value}", "--out", str(tmp_path / "o"))  # fmt: skip
+    assert code == 3 and f"network.{key} must be 0 to" in _one_line(err)
+    assert not (tmp_path / "o").exists()
+
+
+def test_the_api_refuses_a_smoothing_past_the_bound():
+    with pytest.raises(InputDataError, match="dem_smoothing_m must be 0 to 500"):
+        build_network(DEMO / "yuzhong_walk.osm.bz2", dem=DEMO / "dem.tif", dem_outside="flat",
+                      dem_smoothing_m=1e9, progress=False)  # fmt: skip
+
+
+def test_grade_settings_without_a_dem_are_refused_not_ignored(tmp_path, capsys):
+    osm = str(DEMO / "yuzhong_walk.osm.bz2")
+    code, err = _cli(capsys, "network", "build", osm, "--max-grade", "primary=5",
+                     "--out", str(tmp_path / "x.npz"))  # fmt: skip
+    assert code == 2 and "--max-grade shapes the grades read from a DEM" in _one_line(err)
+    code, err = _cli(capsys, "network", "info", osm, "--dem-smoothing", "10")
+    assert code == 2 and "give --dem too" in _one_line(err)
+    text = (DEMO / "demo.toml").read_text("utf-8")
+    text = text.replace('dem = "dem.tif"', "max_grade_pct = { primary = 5 }")
+    text = text.replace('dem_outside = "flat"', "").replace('"hilly"', '"stairs"')
+    for name in ("stations.csv", "yuzhong_walk.osm.bz2", "centres.csv"):
+        text = text.replace(f'"{name}"', json.dumps(str(DEMO / name)))
+    scenario = tmp_path / "no_dem.toml"
+    scenario.write_text(text, "utf-8")
+    code, err = _cli(capsys, "-q", "run", str(scenario), "--out", str(tmp_path / "o"))
+    assert code == 3 and "network.max_grade_pct shapes the grades read from a DEM" in err, err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_dem_in_feet_is_warned_of(tmp_path, caplog):
+    import rasterio
+
+    with rasterio.open(DEMO / "dem.tif") as src:
+        profile, heights = src.profile, src.read(1).astype("float32")
+    profile.update(dtype="float32", nodata=None)
+    with rasterio.open(tmp_path / "feet.tif", "w", **profile) as dst:
+        dst.write(heights * 3.28084, 1)
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        build_network(DEMO / "yuzhong_walk.osm.bz2", dem=DEMO / "dem.tif", dem_outside="flat",
+                      progress=False)  # fmt: skip
+    assert "median" not in caplog.text  # the real one: about 4 %
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        build_network(DEMO / "yuzhong_walk.osm.bz2", dem=tmp_path / "feet.tif",
+                      dem_outside="flat", progress=False)  # fmt: skip
+    assert "feet.tif: the streets climb a median 13 %" in caplog.text
+
+
+def test_the_datum_guard_names_traced_centrelines_as_a_possible_cause(tmp_path, capsys):
+    net = build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False)
+    lines = gpd.GeoDataFrame({"highway": net.edges["highway"].to_numpy()},
+                             geometry=net.edge_geometry, crs=net.crs)  # fmt: skip
+    lines.to_file(tmp_path / "centrelines.gpkg")
+    mid = shapely.line_interpolate_point(net.edge_geometry[::250], 0.5, normalized=True)
+    wgs = gpd.GeoSeries(mid, crs=net.crs).to_crs("EPSG:4326")
+    rows = "\n".join(
+        f"S{i},{x:.6f},{y:.6f}" for i, (x, y) in enumerate(zip(wgs.x, wgs.y, strict=True))
+    )
+    stations = tmp_path / "stations.csv"  # on the streets in WGS-84, stated as GCJ-02
+    stations.write_text("station_id,lon,lat\n" + rows + "\n", "utf-8")
+    hints = []
+    for network in (DEMO / "yuzhong_walk.osm.bz2", tmp_path / "centrelines.gpkg"):
+        code, err = _cli(capsys, "-q", "stations", "check", str(stations), "--crs", "gcj02",
+                         "--network", str(network))  # fmt: skip
+        assert code == 3, err
+        line = _one_line(err)
+        assert "much better as wgs84" in line
+        hints.append("traced on a Chinese web map" in line)
+    assert hints == [False, True]  # OSM's streets are WGS-84; traced ones may be GCJ-02
