@@ -30,9 +30,9 @@ SPLIT_LON = 106.565
 
 
 def _coverage(tmp_path, *extra: str, out: str = "o", quiet: bool = True) -> tuple[int, object]:
-    args = [*(["-q"] if quiet else []), "--no-progress", "coverage", "--network", str(NETWORK), "--no-range",
-            "--walk-model", "flat", "--stations", str(DEMO / "stations.csv"), "--crs", "gcj02",
-            "--out", str(tmp_path / out), *extra]  # fmt: skip
+    args = [*(["-q"] if quiet else []), "--no-progress", "coverage", "--network", str(NETWORK),
+            "--no-range", "--walk-model", "flat", "--stations", str(DEMO / "stations.csv"),
+            "--crs", "gcj02", "--out", str(tmp_path / out), *extra]  # fmt: skip
     return main(args), tmp_path / out
 
 

@@ -155,6 +155,30 @@ def test_summary_rows_translate_every_value():
         assert bad not in text.replace('"demand_info.', '"'), bad
 
 
+def test_link_classes_are_in_the_chinese_lengths_and_english_labels_are_words():
+    """Probe 17F: the zh workbook left out the ``_link`` classes' main-street lengths (42 of
+    the demo's 381.4 km), and the en workbook's labels were JSON keys, one value a dict."""
+    summary = {"demand_info": {"length_km_by_class": {"primary": 1.0, "primary_link": 0.5,
+                                                      "trunk_link": 0.25}},
+               "coverage_pct": 50.0, "euclidean_radius_m": 1125.0,
+               "stations_by_status": {"existing": 3},
+               "coverage_range_pct": {"low": 1.0, "high": 2.0,
+                                      "cases": [{"speed": 3.2}]}}  # fmt: skip
+    zh = dict((k, label) for k, label, _ in summary_rows(summary, "zh"))
+    assert zh["demand_info.length_km_by_class.primary_link"] == "主干道长度(公里)（主干路连接道）"
+    assert zh["demand_info.length_km_by_class.trunk_link"] == "主干道长度(公里)（快速路连接道）"
+    en = summary_rows(summary, "en")
+    assert [k for k, _, _ in en] == list(zh)  # the same figures in both languages
+    labels = dict((k, label) for k, label, _ in en)
+    for label in labels.values():
+        assert "_" not in label and "." not in label.replace("e.g.", ""), label
+    assert labels["demand_info.length_km_by_class.primary_link"] == (
+        "Demand info – length (km) by class – primary link"
+    )
+    assert labels["coverage_pct"] == "Coverage (%)"
+    assert not any(isinstance(v, dict | list) for _, _, v in en)  # no dict shown raw
+
+
 # --------------------------------------------------------------------------- a zh and an en run
 
 

@@ -274,20 +274,67 @@ def _value(key: str, value: Any, lang: str) -> Any:
     return value
 
 
+#: English labels where the words of the key alone would mislead.
+_SUMMARY_EN = {
+    "optimality_gap": "Optimality gap (a fraction: 0.01 is 1 %)",
+    "overstatement_pct_points": "Straight-line circles overstate by (percentage points)",
+    "time_p90_min": "Walk time, 90th percentile (min)",
+    "time_median_min": "Walk time, median (min)",
+    "walk_dem": "Slopes from an elevation model (DEM)",
+    "coverage_built_pct": "Coverage by the built stations (%)",
+    "euclidean_coverage_pct": "Coverage claimed by straight-line circles (%)",
+    "euclidean_demand_covered": "Demand within straight-line circles",
+    "euclidean_radius_m": "Straight-line circle radius (m)",
+}
+_UNITS_EN = {"pct": "%", "kmh": "km/h", "km2": "km²", "km": "km", "m": "m", "min": "min", "s": "s"}
+
+
+def _english_label(key: str) -> str:
+    """A summary key in words, not a JSON key (probe 17F).
+
+    ``demand_info.length_km_by_class.primary`` reads "Demand info – length (km) by class –
+    primary".
+    """
+    if key in _SUMMARY_EN:
+        return _SUMMARY_EN[key]
+    units = "|".join(sorted(_UNITS_EN, key=len, reverse=True))
+
+    def words(part: str) -> str:
+        part = re.sub(rf"_({units})(?=_|$)", lambda m: f" ({_UNITS_EN[m.group(1)]})", part)
+        return part.replace("_", " ").strip()
+
+    text = re.sub(r"\bdem\b", "DEM", " – ".join(words(p) for p in key.split(".")))
+    return text[:1].upper() + text[1:]
+
+
 def _summary_label(key: str, lang: str) -> str | None:
-    """The Chinese label of a summary key (``None``: a detail without one, left out)."""
+    """The label of a summary key in ``lang`` (``None``: a detail without one, left out).
+
+    English shows the figures the Chinese table shows (a detail without a Chinese label is
+    left out of both), labelled in words.
+    """
     if lang != "zh":
-        return key
+        return None if _summary_label(key, "zh") is None else _english_label(key)
     if key in SUMMARY_ZH:
         return SUMMARY_ZH[key]
     if key.startswith("demand_info."):
         parts = key.split(".")[1:]
         head = _DEMAND_INFO_ZH.get(parts[0])
-        if head is None or any(p not in _DEMAND_INFO_ZH and p not in ROAD_CLASS_ZH for p in parts):
+        if head is None or any(p not in _DEMAND_INFO_ZH and not _road_zh(p) for p in parts):
             return None
-        tail = [ROAD_CLASS_ZH.get(p) or _DEMAND_INFO_ZH[p] for p in parts[1:]]
+        tail = [_road_zh(p) or _DEMAND_INFO_ZH[p] for p in parts[1:]]
         return head + "".join(f"（{t}）" for t in tail)
     return _grades_label(key)  # None: a detail without a Chinese label, left out
+
+
+def _road_zh(value: str) -> str | None:
+    """A road class in Chinese, its ``_link`` too (主干路连接道); ``None``: not a class.
+
+    The ``_link`` classes were dropped from the workbook's main-street lengths (42 of the
+    demo's 381.4 km: probe 17F).
+    """
+    base = value.removesuffix("_link")
+    return None if base not in ROAD_CLASS_ZH else road_class_text(value)
 
 
 _CAP_FIELDS_ZH = {"edges": "路段数", "km": "长度(公里)", "cap_pct": "坡度上限(%)"}
