@@ -392,6 +392,27 @@ def test_points_csv_gcj02_with_weights(caplog):
     assert (len(d), d.total, d.weight_unit) == (4, 4.0, "points")
 
 
+def test_rows_pasted_twice_are_counted_and_named(tmp_path, caplog):
+    """Probe 17F: five rows pasted again counted their demand twice without a word."""
+    table = pd.DataFrame(
+        {
+            "lon": [106.57, 106.58, 106.57, 106.57, 106.58],
+            "lat": [29.55, 29.56, 29.55, 29.55, 29.56],
+            "w": [1, 2, 1, 3, 2],
+        }
+    )
+    table.to_csv(tmp_path / "pts.csv", index=False)
+    with caplog.at_level(logging.WARNING, logger="harbor_planner.demand"):
+        d = point_demand(tmp_path / "pts.csv", crs="wgs84", weight_column="w")
+    assert d.total == 9  # kept: two shops at one address are two
+    assert "2 rows at the very position and weight of an earlier row (rows 4, 6)" in caplog.text
+    caplog.clear()
+    table.drop_duplicates().to_csv(tmp_path / "once.csv", index=False)
+    with caplog.at_level(logging.WARNING, logger="harbor_planner.demand"):
+        point_demand(tmp_path / "once.csv", crs="wgs84", weight_column="w")
+    assert "very position" not in caplog.text
+
+
 def test_points_geo_layer_and_multipoints(tmp_path):
     gdf = gpd.GeoDataFrame(
         {"name": ["a", "b"], "weight": [2.0, 3.0]},

@@ -477,6 +477,23 @@ def test_compare_warns_of_unlike_runs_and_of_files_changed_since_the_run(
     assert "differ" not in caplog.text and "changed" not in caplog.text
 
 
+def test_compare_replaces_its_own_tables_whatever_districts_the_runs_had(tmp_path, demo_run):
+    """Probe 17F: a districts table without a Δ column (only the first run had districts)
+    was not known as compare's own, and the next compare into the same name was refused."""
+    from harbor_planner.cli import main
+
+    bare = tmp_path / "bare"
+    shutil.copytree(demo_run.out_dir, bare)
+    for name in ("by_district.csv", "by_district_after.csv"):
+        (bare / name).unlink()
+    out = tmp_path / "cmp.csv"
+    assert main(["-q", "compare", str(demo_run.out_dir), str(bare), "--out", str(out)]) == 0
+    header = (tmp_path / "cmp_districts.csv").read_text("utf-8-sig").splitlines()[0]
+    assert "Δ bare" in header
+    assert main(["-q", "compare", str(bare), str(demo_run.out_dir), "--out", str(out)]) == 0
+    assert main(["-q", "compare", str(demo_run.out_dir), str(bare), "--out", str(out)]) == 0
+
+
 def test_missing_input_files_are_named_with_their_line_before_anything_runs(tmp_path):
     path = write(tmp_path, MINIMAL + '\n[optimize]\nadd = 2\ncandidates = "cand.csv"\n')
     (tmp_path / "net.osm").write_text("<osm/>", "utf-8")

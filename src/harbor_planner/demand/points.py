@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from harbor_planner._text import rows_text
+from harbor_planner._text import counted, rows_text
 from harbor_planner.coords import CoordSystem
 from harbor_planner.demand._common import (
     TABLE_SUFFIXES,
@@ -152,6 +152,24 @@ def _points_table(
     return points_frame(columns, geometry)
 
 
+def _warn_repeated_rows(points: Any, path: Path) -> None:
+    """Warn of rows at the very position (and weight) of an earlier row: counted again.
+
+    A block of rows pasted twice counted its demand twice without a word (probe 17F); the
+    rows are kept (two shops at one address are two), the warning names them.
+    """
+    xy = shapely.get_coordinates(points.geometry.to_numpy())
+    key = pd.DataFrame({"x": xy[:, 0], "y": xy[:, 1], "w": points["weight"].to_numpy()})
+    again = key.duplicated().to_numpy()
+    if again.any():
+        rows = points["row"].to_numpy()[again] if "row" in points else np.flatnonzero(again) + 1
+        log.warning(
+            "%s: %s at the very position and weight of an earlier row (%s): each is counted; "
+            "delete the repeats if they were pasted twice",
+            path.name, counted(int(again.sum()), "row"), "rows " + rows_text(list(rows)),
+        )  # fmt: skip
+
+
 def point_demand(
     path: str | Path,
     *,
@@ -209,6 +227,7 @@ def point_demand(
     keep, dropped = _in_chongqing(geometry, table, extent, path)
     table = table.loc[keep].reset_index(drop=True)
     points = _points_table(table, weight[keep], geometry[keep].reset_index(drop=True))
+    _warn_repeated_rows(points, path)
     info = {
         "points": len(points),
         "weight_column": None if weight_column is None else unit,

@@ -280,15 +280,19 @@ def compare_runs(
             columns[name] = tables["now"]
         if "after" in tables:
             columns[f"{name} after"] = tables["after"]
+    # every Δ column is there (empty where a run has no table): the header says what the
+    # file is, so that a later compare may replace it (_owned)
     if columns:
         districts = pd.concat(columns, axis=1)
         for name in names[1:]:
-            if name in districts and names[0] in districts:
-                districts[f"Δ {name}"] = (districts[name] - districts[names[0]]).round(3)
+            both = name in districts and names[0] in districts
+            districts[f"Δ {name}"] = (
+                (districts[name] - districts[names[0]]).round(3) if both else np.nan
+            )
         districts.index.name = "district"
         districts = districts.reset_index()
     else:
-        districts = pd.DataFrame({"district": []})
+        districts = pd.DataFrame({"district": [], **{f"Δ {n}": [] for n in names[1:]}})
     return Comparison(labels=names, overall=overall.reset_index(), districts=districts)
 
 
