@@ -256,6 +256,8 @@ def test_zh_run_headline_sites_and_folder(zh_run):
     assert by[-1]["coverage_pct"] == summary["coverage_pct"]
     headline = status_headline(summary, "zh")
     assert headline.startswith("已建成站点覆盖") and headline in _report_text(zh_run)
+    # the circles' cards are of every station, not the built ones of the first card (17F)
+    assert "直线圆覆盖率（全部 14 个站点）" in _report_text(zh_run)
     assert headline in (zh_run / "map.html").read_text("utf-8").encode().decode("utf-8") or (
         json.dumps(headline)[1:-1] in (zh_run / "map.html").read_text("utf-8")
     )

@@ -123,6 +123,14 @@ def _card(key: str, value: str, *, main: bool = False) -> str:
     )
 
 
+def _all_stations(summary: Any, lang: str) -> str:
+    """ "（全部 14 个站点）" where the headline is the built stations' and the circles are not."""
+    if len(summary.get("coverage_by_status") or []) < 2:
+        return ""
+    n = num_text(summary.get("stations_on_network"))
+    return f"（全部 {n} 个站点）" if lang == "zh" else f" (all {n} stations)"
+
+
 def _get(row: Any, col: str) -> Any:
     return row.get(col)
 
@@ -133,13 +141,15 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str
         s = cov.summary
         cards += _status_cards(s, lab)
         cards += [_card(k, v) for k, v in dem_flat_cards(s, lab["lang"])]
+        every = _all_stations(s, lab["lang"])  # the circles are of every station used
         cards.append(
-            _card(lab["euclidean_coverage_pct"], pct_text(s.get("euclidean_coverage_pct")))
-        )
+            _card(lab["euclidean_coverage_pct"] + every,
+                  pct_text(s.get("euclidean_coverage_pct")))
+        )  # fmt: skip
         over = s.get("overstatement_pct_points")
         if over is None and s.get("coverage_pct") is not None:
             over = s["euclidean_coverage_pct"] - s["coverage_pct"]
-        cards.append(_card(lab["overstatement"], f"{num_text(over)} {lab['points']}"))
+        cards.append(_card(lab["overstatement"] + every, f"{num_text(over)} {lab['points']}"))
         cards.append(
             _card(
                 lab["stations_on_network"],
