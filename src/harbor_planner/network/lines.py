@@ -137,7 +137,17 @@ def _as_osm_tags(gdf: Any, path: Path) -> pd.DataFrame:
     else:
         tags["way_id"] = np.arange(len(gdf), dtype=np.int64)
     tags["osm_way"] = geofabrik
+    unused = [c for k, c in columns.items() if k not in WAY_TAGS and k not in _NOT_TAGS]
+    if unused:  # a planner's grade or speed column changes nothing: say so
+        log.info(
+            "%s: columns not read (the walk times come from OSM-named tags: %s): %s",
+            path.name, ", ".join(WAY_TAGS), ", ".join(map(str, unused[:10])),
+        )  # fmt: skip
     return tags
+
+
+#: Columns of line layers that are no walking tags and need no word (ids, Geofabrik's own).
+_NOT_TAGS = frozenset({"fid", "id", "osm_id", "fclass", "code", "ref", "maxspeed"})
 
 
 def read_line_frame(path: str | Path, *, layer: str | int | None = None, mask: Any = None) -> Any:

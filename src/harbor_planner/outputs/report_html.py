@@ -124,7 +124,7 @@ def _card(key: str, value: str, *, main: bool = False) -> str:
 
 
 def _all_stations(summary: Any, lang: str) -> str:
-    """ "（全部 14 个站点）" where the headline is the built stations' and the circles are not."""
+    """The cards' note "（全部 14 个站点）" where the headline is the built stations' alone."""
     if len(summary.get("coverage_by_status") or []) < 2:
         return ""
     n = num_text(summary.get("stations_on_network"))
