@@ -218,3 +218,15 @@ def test_the_datum_guard_names_traced_centrelines_as_a_possible_cause(tmp_path, 
         assert "much better as wgs84" in line
         hints.append("traced on a Chinese web map" in line)
     assert hints == [False, True]  # OSM's streets are WGS-84; traced ones may be GCJ-02
+
+
+def test_columns_the_walk_model_does_not_read_are_named(tmp_path, caplog):
+    frame = gpd.GeoDataFrame(
+        {"highway": ["footway"], "grade": [12.0], "speed_kmh": [3.0], "osm_id": [1]},
+        geometry=[shapely.LineString([(X0, Y0), (X0 + 100, Y0)])], crs="EPSG:32648",
+    )  # fmt: skip
+    frame.to_file(tmp_path / "own.gpkg")
+    with caplog.at_level("INFO", logger="harbor_planner"):
+        build_network(tmp_path / "own.gpkg", progress=False)
+    assert "columns not read" in caplog.text and "grade, speed_kmh" in caplog.text
+    assert "osm_id" not in caplog.text.split("columns not read")[1].split("\n")[0].split(": ")[-1]
