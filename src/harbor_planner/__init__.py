@@ -70,6 +70,7 @@ if TYPE_CHECKING:  # the names below are imported on first use (see __getattr__)
         StationPlacement,
         place_stations,
         read_stations,
+        select_status,
     )
     from harbor_planner.study_area import StudyArea
 
@@ -113,6 +114,7 @@ _API: dict[str, str] = {
     "save_network": "harbor_planner.network",
     "scenario_from_dict": "harbor_planner.scenario",
     "select_sites": "harbor_planner.optimize",
+    "select_status": "harbor_planner.stations",
     "snap_points": "harbor_planner.network",
     "to_wgs84": "harbor_planner.coords",
     "write_coverage": "harbor_planner.analysis",
@@ -168,6 +170,7 @@ __all__ = [
     "save_network",
     "scenario_from_dict",
     "select_sites",
+    "select_status",
     "snap_points",
     "to_wgs84",
     "write_coverage",

@@ -85,6 +85,7 @@ __all__ = [
     "STATUS_GAP_MET",
     "STATUS_LABELS",
     "STATUS_SCOPE_ORDER",
+    "STATUS_SELECTED",
     "STATUS_VALUES",
     "STEP_COUNT_MAX_EXTENT_RATIO",
     "STREET_SPACING_M",
@@ -110,6 +111,9 @@ __all__ = [
 
 #: Normalised station statuses, in planning order (lifecycle: proposed → building →
 #: existing → closed; candidates are sites under consideration, not stations).
+#: The key of ``DataFrame.attrs`` marking stations chosen by status (``select_status``): their
+#: candidate stations (候选) were asked for, and coverage counts them without a warning.
+STATUS_SELECTED: str = "harbor_planner_status_selected"
 STATUS_VALUES: tuple[str, ...] = ("existing", "building", "proposed", "candidate", "closed")
 
 #: (Chinese, English) label of each status, the same on the map, in the report and workbook.

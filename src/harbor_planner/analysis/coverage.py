@@ -55,6 +55,7 @@ from harbor_planner.settings import (
     OUTSIDE_CHONGQING,
     OUTSIDE_DISTRICTS,
     SNAP_MAX_DIST_M,
+    STATUS_SELECTED,
     STATUS_VALUES,
 )
 
@@ -251,13 +252,51 @@ def station_frame(stations: Any) -> Any:
 
 
 def open_stations(stations: Any) -> Any:
-    """The stations that count: closed ones (status ``closed``, 退出) are left out, logged."""
+    """The stations that count: closed ones (status ``closed``, 退出) are left out, logged.
+
+    Candidate stations (候选) given are counted, with a warning: the command line leaves
+    them out unless ``stations.status`` asks for them (:func:`~harbor_planner.select_status`).
+    """
     if stations is None or "status" not in getattr(stations, "columns", ()):
         return stations
-    closed = stations["status"].astype("string").str.lower().eq("closed").fillna(False)
+    status = stations["status"].astype("string").str.lower()
+    closed = status.eq("closed").fillna(False)
     if closed.any():
         log.info("%d closed stations are left out of the coverage figures", int(closed.sum()))
+    candidates = int(status.eq("candidate").fillna(False).sum())
+    if candidates and not stations.attrs.get(STATUS_SELECTED):  # not chosen by status
+        log.warning(
+            "%d candidate stations (候选) are counted as stations; select_status(stations) "
+            "leaves them out as the command line does",
+            candidates,
+        )
     return stations[~closed.to_numpy()]
+
+
+def district_layer(districts: Any) -> Any:
+    """A district layer given as a GeoDataFrame, its file, or ``None`` (Chongqing's 区县).
+
+    Raises
+    ------
+    InputDataError
+        Anything else, or a file that is no polygon layer with a CRS.
+
+    """
+    import os
+
+    if districts is None or hasattr(districts, "geometry"):
+        return districts
+    if isinstance(districts, str | os.PathLike):
+        from harbor_planner.readers import read_vector
+
+        path = Path(districts)
+        if not path.is_file():
+            raise InputDataError("district file not found", path=path)
+        return read_vector(path, None)
+    raise InputDataError(
+        f"districts must be a polygon layer (a GeoDataFrame or its file), got "
+        f"{type(districts).__name__}"
+    )
 
 
 def assign_districts(points: Any, districts: Any | None, name_column: str | None) -> pd.Series:
@@ -318,7 +357,7 @@ def coverage(
         Stations and demand farther than this from every street are reported and left out
         (stations) or counted as not covered (demand).
     districts
-        Polygon layer of districts (default: Chongqing's 38 区县).
+        Polygon layer of districts (a GeoDataFrame or its file; default: Chongqing's 38 区县).
     district_column
         Name column of ``districts``.
     station_id_column
@@ -349,6 +388,7 @@ def coverage(
             f"{type(network).__name__}"
         )
     t0 = time.perf_counter()
+    districts = district_layer(districts)
     points, weight = _demand_points(demand)
     stations = open_stations(station_frame(stations))
     if not hasattr(stations, "geometry"):

@@ -89,10 +89,17 @@ def polygon_options(
     """
     if isinstance(minutes, int | float | np.integer | np.floating):
         minutes = [minutes]  # one band given as a number
-    try:
-        bands = sorted({float(m) for m in minutes})
+    try:  # "15" read one character at a time gave bands of 1 and 5 minutes (probe 17I)
+        if isinstance(minutes, str | bytes):
+            raise TypeError
+        values = list(minutes)
+        if any(isinstance(m, str | bytes | bool | np.bool_) for m in values):
+            raise TypeError
+        bands = sorted({float(m) for m in values})
     except (TypeError, ValueError):
-        raise InputDataError(f"minutes must be positive numbers, got {minutes!r}") from None
+        raise InputDataError(
+            f"minutes must be positive numbers (e.g. [5, 10, 15]), got {minutes!r}"
+        ) from None
     if not bands or bands[0] <= 0 or not np.isfinite(bands[-1]):
         raise InputDataError(f"minutes must be positive numbers, got {list(minutes)!r}")
     if not (np.isfinite(corridor_m) and corridor_m > 0):

@@ -354,7 +354,9 @@ def scenario_from_dict(
     Parameters
     ----------
     data
-        ``{"network": {"source": ...}, "stations": {...}, ...}``.
+        ``{"network": {"source": ...}, "stations": {...}, ...}``; a value ``None`` is a key
+        not set (so that ``Scenario.to_dict()``, as ``run.json`` records it under
+        ``parameters``, builds the same scenario again).
     base_dir
         Folder that relative paths in ``data`` are relative to.
     overrides
@@ -362,12 +364,21 @@ def scenario_from_dict(
 
     """
     return _build(
-        dict(data),
+        _without_nulls(dict(data)),
         base_dir=Path(base_dir).resolve(),
         path=None,
         text=None,
         overrides=_override_items(overrides or {}),
     )
+
+
+def _without_nulls(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` without its ``None`` values, in nested tables too (TOML has no null)."""
+    return {
+        k: _without_nulls(v) if isinstance(v, Mapping) else v
+        for k, v in data.items()
+        if v is not None
+    }
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -412,10 +423,14 @@ def _override_items(overrides: Mapping[str, Any] | Sequence[str]) -> list[str]:
 
 def _toml_literal(value: Any) -> str:
     """A Python value written as a TOML literal (for overrides given as a mapping)."""
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":  # np.float64, arrays
+        value = value.tolist()
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(float(value))
     if isinstance(value, os.PathLike):
         value = os.fspath(value)
     if isinstance(value, str):

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from harbor_planner.errors import InputDataError
-from harbor_planner.settings import STATUS_VALUES
+from harbor_planner.settings import STATUS_SELECTED, STATUS_VALUES
 
 __all__ = ["select_status"]
 
@@ -74,7 +74,8 @@ def select_status(
         len(stations),
         ", ".join(f"{k}: {v}" for k, v in counts.items()),
     )
-    kept = stations[keep.to_numpy()]
+    kept = stations[keep.to_numpy()].copy()
+    kept.attrs[STATUS_SELECTED] = True  # coverage counts its candidates without a warning
     if len(kept) == 0:
         which = (
             f"of the statuses asked for ({', '.join(wanted)}: --status, stations.status)"
