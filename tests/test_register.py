@@ -188,3 +188,96 @@ def test_numbering_a_list_without_rows_writes_an_empty_register(tmp_path, capsys
     captured = capsys.readouterr()
     assert code == 0 and "Traceback" not in captured.err, captured.err
     assert out.is_file() and "0 stations" in captured.out
+
+
+def test_rows_of_the_previous_register_it_cannot_read_keep_their_codes(tmp_path, capsys):
+    """Probe 17H's H1: a previous register's row the reader rejects (a status word it does
+    not know, coordinates emptied for a demolished site) dropped out, and its code, the
+    district's highest, went to a new station."""
+    src = write(tmp_path / "a.csv", base_rows())
+    reg = tmp_path / "reg.csv"
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
+    table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str)
+    table.loc[table["station_id"] == "S3", ["经度", "纬度"]] = ""  # demolished: no position
+    table.to_csv(tmp_path / "edited.csv", index=False, encoding="utf-8-sig")
+    rows = [r for r in base_rows() if r["编号"] != "S3"]
+    rows.append({"编号": "S9", "名称": "新站", "经度": 106.5650, "纬度": 29.5520, "状态": "拟建"})
+    out = tmp_path / "new.csv"
+    code = main(["--no-progress", "stations", "number", str(write(tmp_path / "f.csv", rows)),
+                 "--crs", "wgs84", "--previous", str(tmp_path / "edited.csv"),
+                 "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    got = pd.read_csv(out, encoding="utf-8-sig").set_index("station_id")["统一编号"].to_dict()
+    assert got["S9"] == "500103-0004"  # not S3's 0003
+    assert "their codes stay retired: 500103-0003" in err
+
+
+def test_previous_registers_that_match_nothing_or_clash_are_warned_of(tmp_path, caplog):
+    """Probe 17H's M1/M2: ids that match no row of the previous register renumbered every
+    station without a word; a code typed onto another station's row was kept silently."""
+    src = write(tmp_path / "a.csv", base_rows())
+    previous = number_stations(read_stations(src, crs="wgs84").stations).stations
+    renamed = [{**r, "编号": "X" + r["编号"]} for r in base_rows()]
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        number_stations(read_stations(write(tmp_path / "b.csv", renamed), crs="wgs84").stations,
+                        previous=previous)  # fmt: skip
+    assert "none of the 4 stations' ids" in caplog.text
+    caplog.clear()
+    rows = base_rows()
+    rows[1]["统一编号"] = "500103-0001"  # S1's code typed onto S2
+    rows[0]["统一编号"] = "500103-0009"
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        number_stations(read_stations(write(tmp_path / "c.csv", rows), crs="wgs84").stations,
+                        previous=previous)  # fmt: skip
+    assert "500103-0001 was S1's" in caplog.text
+
+
+def _exits(tmp_path, stations, *more: str):
+    from harbor_planner.scenario import demo_scenario_path
+
+    demo = demo_scenario_path().parent
+    out = tmp_path / "cov"
+    argv = ["-q", "--no-progress", "coverage", "--network", str(demo / "yuzhong_walk.osm.bz2"),
+            "--walk-model", "flat", "--stations", str(stations), "--crs", "gcj02", "--no-range",
+            "--map-bands", "", "--study-area", "渝中区", "--out", str(out), *more]  # fmt: skip
+    assert main(argv) == 0
+    return pd.read_csv(out / "exit_candidates.csv", encoding="utf-8-sig", dtype=str)
+
+
+def test_exits_are_of_the_study_area_with_their_codes_and_flagships(tmp_path):
+    """Probe 17H's M4/M6: a station of a neighbouring district "lost 0 %" (none of the
+    study's demand is its own) and was listed as an exit; the exit table had no 统一编号 and
+    no flagship column (the demo's two flagships were proposed for closure unmarked)."""
+    from harbor_planner.scenario import demo_scenario_path
+
+    demo = demo_scenario_path().parent
+    reg = tmp_path / "reg.csv"
+    assert main(["-q", "stations", "number", str(demo / "stations.csv"), "--crs", "gcj02",
+                 "--out", str(reg)]) == 0  # fmt: skip
+    table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str)
+    far = table.iloc[[0]].assign(
+        station_id="JB1",
+        经度="106.5750",
+        纬度="29.5950",
+        统一编号=pd.NA,
+        flagship="False",
+        status="existing",
+    )
+    pd.concat([table, far]).to_csv(tmp_path / "with_jb.csv", index=False, encoding="utf-8-sig")
+    exits = _exits(tmp_path, tmp_path / "with_jb.csv", "--exit-candidates", "100")
+    assert "JB1" not in set(exits["station_id"])  # in 江北区: not this study's to close
+    assert {"统一编号", "flagship"} <= set(exits.columns)
+    assert exits["统一编号"].str.match(r"^500103-\d{4}$").all()
+
+
+def test_a_station_losing_all_it_covers_is_no_exit_under_100_pct(tmp_path):
+    """Probe 17H's M5: a lone station lost 99.999...% (float sums), published 100.0, and was
+    listed as losing "less than 100 %"."""
+    from harbor_planner.scenario import demo_scenario_path
+
+    rows = pd.read_csv(demo_scenario_path().parent / "stations.csv", encoding="gbk", skiprows=1)
+    one = rows[rows.iloc[:, 0].astype(str) == "SL004"]  # sums to 99.99999999999991 %
+    one.to_csv(tmp_path / "one.csv", index=False, encoding="utf-8-sig")
+    exits = _exits(tmp_path, tmp_path / "one.csv", "--exit-candidates", "100")
+    assert exits.empty

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from harbor_planner.cli._options import (
     sheet_arg,
 )
 from harbor_planner.errors import InputDataError, UsageError
+
+log = logging.getLogger("harbor_planner.stations")
 
 __all__ = ["add_stations_commands"]
 
@@ -92,7 +95,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         read_stations,
         register_table,
     )
-    from harbor_planner.stations.register import write_register
+    from harbor_planner.stations.register import register_codes, write_register
 
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".gpkg"):
@@ -109,10 +112,19 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         )
     if len(check.problems):  # warnings too (a duplicate, a district name that disagrees):
         say(format_problem_table(check.problems))  # a register is for keeps
-    previous = None
+    previous, retired = None, []
     if args.previous is not None:
-        previous = read_stations(args.previous, crs=args.crs, sheet=None).stations
-    numbering = number_stations(check.stations, previous=previous)
+        before = read_stations(args.previous, crs=args.crs, sheet=None)
+        previous = before.stations
+        retired = register_codes(before.rejected)  # rows it cannot read keep their codes
+        if retired:
+            log.warning(
+                "%s: %s not read (%s); their codes stay retired: %s",
+                args.previous, counted(len(before.rejected), "row is", "rows are"),
+                "; ".join(before.rejected["problems"].astype(str).head(3)),
+                ", ".join(retired[:5]) + (" ..." if len(retired) > 5 else ""),
+            )  # fmt: skip
+    numbering = number_stations(check.stations, previous=previous, retired=retired)
     table = register_table(numbering.stations)
     write_register(table, args.out, geometry=numbering.stations.geometry.to_numpy())
     say(

@@ -295,6 +295,8 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
     """
     import numpy as np
 
+    from harbor_planner.stations.register import code_column
+
     cfg = scenario.coverage
     if cfg.exit_candidates_pct is None:
         return None
@@ -304,9 +306,13 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
     # (their loss still counts: the figures are those of every station used)
     status = st["status"].astype("string").str.strip() if "status" in st else None
     built = (status.isna() | status.isin(["existing", ""])) if status is not None else True
-    keep = (st["on_network"] & built & (st["exit_loss_pct"] < cfg.exit_candidates_pct)).to_numpy()
+    # the loss as published (2 decimals): a lone station's 99.999...% is its 100.00 % (17H)
+    less = st["exit_loss_pct"].round(2) < cfg.exit_candidates_pct
+    keep = (st["on_network"] & built & less & _in_study(st, study)).to_numpy()
     exits = st[keep].assign(_pos=np.flatnonzero(keep)).sort_values("exit_loss_pct")
-    cols = [c for c in ("station_id", "name", "district", "status") if c in exits]
+    code = code_column(exits.columns)  # the register's 统一编号, and flagships marked (17H)
+    cols = [c for c in ("station_id", code, "name", "district", "status", "flagship")
+            if c is not None and c in exits]  # fmt: skip
     cols += ["demand_covered", "unique_demand", "shared_demand", "exit_loss_pct"]
     table = exits[cols]
     if cfg.exit_candidates_sites is not None and len(exits):
@@ -332,6 +338,26 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
             _with_places(repl, cand, net).drop(columns=["station_id"]).reset_index(drop=True)
         )
     return table
+
+
+def _in_study(stations: Any, study: Study) -> Any:
+    """Which stations lie in the study area (all without one): only their loss is measured.
+
+    A station of a neighbouring district reaches none of the study's demand, so it "loses
+    0 %" though it serves its own district (probe 17H): it is no exit of this study.
+    """
+    import numpy as np
+
+    if study.study_area is None or not len(stations):
+        return np.ones(len(stations), dtype=bool)
+    inside = np.asarray(study.study_area.covers(stations), dtype=bool)
+    if not inside.all():
+        log.info(
+            "exits: %d stations outside the study area are not considered (their own "
+            "districts' demand is not measured here)",
+            int((~inside).sum()),
+        )
+    return inside
 
 
 def _with_places(repl: Any, cand: Any, net: WalkNetwork) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,15 @@ import pandas as pd
 
 from harbor_planner.errors import InputDataError
 
-__all__ = ["CODE_COLUMN", "Numbering", "number_stations", "register_table", "write_register"]
+__all__ = [
+    "CODE_COLUMN",
+    "Numbering",
+    "code_column",
+    "number_stations",
+    "register_codes",
+    "register_table",
+    "write_register",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +80,9 @@ def _rows(frame: pd.DataFrame, mask: Any) -> str:
     return f"row(s) {text}" if text else "some rows"
 
 
-def number_stations(stations: Any, previous: Any = None) -> Numbering:
+def number_stations(
+    stations: Any, previous: Any = None, *, retired: Sequence[str] = ()
+) -> Numbering:
     """Give every station its unified code, keeping the codes already given.
 
     Parameters
@@ -84,6 +95,9 @@ def number_stations(stations: Any, previous: Any = None) -> Numbering:
         The previous register (a table with ``station_id`` and 统一编号), if any: a station
         without a code takes the one its id had there, and no code of it is given again,
         even where its station is no longer in the file (a deleted row's code stays retired).
+    retired
+        More codes given before, never given again: those of the previous register's rows
+        its reader rejected (:func:`register_codes` of ``read_stations(...).rejected``).
 
     Returns
     -------
@@ -108,11 +122,9 @@ def number_stations(stations: Any, previous: Any = None) -> Numbering:
     )
     if col is not None and col != CODE_COLUMN:
         st = st.drop(columns=col)
-    retired = _previous_codes(previous)
-    if len(retired) and "station_id" in st:
-        ids = st["station_id"].astype("string")
-        by_id = retired[~retired.index.duplicated(keep=False)]  # ids given once only
-        codes = codes.fillna(ids.map(by_id).astype("string"))  # its code of the last time
+    given = _previous_codes(previous)
+    if len(given) and "station_id" in st:
+        codes = _with_previous_codes(st, codes, given)
     adcode = st["adcode"].astype("string")
     parts = codes.str.extract(_CODE_RE)
     problems = _code_problems(st, codes, parts, adcode)
@@ -126,7 +138,7 @@ def number_stations(stations: Any, previous: Any = None) -> Numbering:
         log.warning("%s: closed stations without a closing date (退出日期)", _rows(st, no_date))
 
     new = codes.isna()
-    out, assigned = _assign_codes(st, codes, parts, adcode, list(retired.values))
+    out, assigned = _assign_codes(st, codes, parts, adcode, [*given.values, *retired])
     st[CODE_COLUMN] = out.astype("string")
     kept = int((~new).sum())
     log.info(
@@ -198,6 +210,61 @@ def _read_dates(st: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
             st = st.drop(columns=dcol)
         st[canon] = parsed.dt.strftime("%Y-%m-%d").astype("string")
     return st
+
+
+def code_column(columns: Any) -> str | None:
+    """The unified-code column among ``columns`` (统一编号, unified_code...), if any."""
+    return _find(columns, _CODE_ALIASES)
+
+
+def register_codes(table: Any) -> list[str]:
+    """The well-formed unified codes of any table (its 统一编号 column), e.g. rejected rows.
+
+    Parameters
+    ----------
+    table
+        A table whose code column is one of 统一编号, unified_code... (none: no codes).
+
+    Returns
+    -------
+    list of str
+
+    """
+    col = _find(getattr(table, "columns", ()), _CODE_ALIASES)
+    if col is None or not len(table):
+        return []
+    codes = table[col].astype("string").str.strip()
+    return [str(c) for c in codes[codes.str.match(_CODE_RE.pattern).fillna(False).astype(bool)]]
+
+
+def _with_previous_codes(st: pd.DataFrame, codes: pd.Series, given: pd.Series) -> pd.Series:
+    """Each station's code of the previous register where the file gives none.
+
+    Warned of (probe 17H): no station of the file found there (ids changed?), or a code of
+    the file that was another station's there.
+    """
+    ids = st["station_id"].astype("string")
+    by_id = given[~given.index.duplicated(keep=False)]  # ids given once only
+    known = ids.isin(given.index)
+    if not known.any():
+        log.warning(
+            "none of the %d stations' ids (station_id) is in the previous register: every "
+            "station gets a new code and all %d codes of the previous register are retired; "
+            "were the ids changed (or the 编号 column left out)?",
+            len(st), len(given),
+        )  # fmt: skip
+    owner = pd.Series(given.index, index=given.to_numpy())
+    owner = owner[~owner.index.duplicated(keep=False)]
+    clash = codes.notna() & codes.isin(owner.index)
+    clash &= codes.map(owner).astype("string") != ids
+    if clash.any():
+        shown = [f"{c} was {owner[c]}'s" for c in codes[clash].astype(str).tolist()[:5]]
+        log.warning(
+            "%s: a code given in the file belonged to another station in the previous "
+            "register (%s); check that the code was typed onto the right row",
+            _rows(st, clash), "; ".join(shown),
+        )  # fmt: skip
+    return codes.fillna(ids.map(by_id).astype("string"))  # its code of the last time
 
 
 def _previous_codes(previous: Any) -> pd.Series:
