@@ -269,6 +269,7 @@ def test_exits_are_of_the_study_area_with_their_codes_and_flagships(tmp_path):
     assert "JB1" not in set(exits["station_id"])  # in 江北区: not this study's to close
     assert {"统一编号", "flagship"} <= set(exits.columns)
     assert exits["统一编号"].str.match(r"^500103-\d{4}$").all()
+    assert exits["in_study_area"].eq("True").all()
 
 
 def test_a_station_losing_all_it_covers_is_no_exit_under_100_pct(tmp_path):

@@ -389,6 +389,8 @@ def test_exit_replacements_lie_inside_the_study_area(border, tmp_path):
         table = res.exits.set_index("station_id")
         replaced[confine] = table["replacement_site"]
         assert set(table.index) == {"W1", "E1", "E2"}
+        # W1, in 九龙坡, serves the study too: listed, its loss the study's share (17H)
+        assert table["in_study_area"].to_dict() == {"W1": False, "E1": True, "E2": True}
     assert replaced[False]["W1"] == "near-W1"  # the free search takes the site in 九龙坡
     inside = replaced[True].dropna()
     assert len(inside) and set(inside) <= {"east-1", "east-2"}

@@ -308,12 +308,17 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
     built = (status.isna() | status.isin(["existing", ""])) if status is not None else True
     # the loss as published (2 decimals): a lone station's 99.999...% is its 100.00 % (17H)
     less = st["exit_loss_pct"].round(2) < cfg.exit_candidates_pct
-    keep = (st["on_network"] & built & less & _in_study(st, study)).to_numpy()
-    exits = st[keep].assign(_pos=np.flatnonzero(keep)).sort_values("exit_loss_pct")
+    inside = _in_study(st, study)
+    serves = inside | (st["demand_covered"].to_numpy() > 0)  # not a neighbour's own station
+    keep = (st["on_network"] & built & less & serves).to_numpy()
+    exits = st[keep].assign(_pos=np.flatnonzero(keep), in_study_area=inside[keep])
+    exits = exits.sort_values("exit_loss_pct")
     code = code_column(exits.columns)  # the register's 统一编号, and flagships marked (17H)
     cols = [c for c in ("station_id", code, "name", "district", "status", "flagship")
             if c is not None and c in exits]  # fmt: skip
     cols += ["demand_covered", "unique_demand", "shared_demand", "exit_loss_pct"]
+    if study.study_area is not None:  # a station outside: only the study's share is measured
+        cols.append("in_study_area")
     table = exits[cols]
     if cfg.exit_candidates_sites is not None and len(exits):
         from harbor_planner.analysis.redundancy import replacement_sites
@@ -341,21 +346,23 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
 
 
 def _in_study(stations: Any, study: Study) -> Any:
-    """Which stations lie in the study area (all without one): only their loss is measured.
+    """Which stations lie in the study area (all without one).
 
-    A station of a neighbouring district reaches none of the study's demand, so it "loses
-    0 %" though it serves its own district (probe 17H): it is no exit of this study.
+    A station of a neighbouring district reaching none of the study's demand "loses 0 %"
+    though it serves its own district (probe 17H): it is no exit of this study. One reaching
+    some is listed, ``in_study_area`` false: its loss is the study's share only.
     """
     import numpy as np
 
     if study.study_area is None or not len(stations):
         return np.ones(len(stations), dtype=bool)
     inside = np.asarray(study.study_area.covers(stations), dtype=bool)
-    if not inside.all():
+    idle = ~inside & (stations["demand_covered"].to_numpy() <= 0)
+    if idle.any():
         log.info(
-            "exits: %d stations outside the study area are not considered (their own "
-            "districts' demand is not measured here)",
-            int((~inside).sum()),
+            "exits: %d stations outside the study area reaching none of its demand are not "
+            "considered (their own districts' demand is not measured here)",
+            int(idle.sum()),
         )
     return inside
 
