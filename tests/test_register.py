@@ -282,3 +282,20 @@ def test_a_station_losing_all_it_covers_is_no_exit_under_100_pct(tmp_path):
     one.to_csv(tmp_path / "one.csv", index=False, encoding="utf-8-sig")
     exits = _exits(tmp_path, tmp_path / "one.csv", "--exit-candidates", "100")
     assert exits.empty
+
+
+def test_dates_are_read_cell_by_cell_in_the_forms_planners_write(tmp_path):
+    """Probe 17H's M3: the column took its format from the first cell, so 2024/12/25 after
+    2024-03-05 was "not a date", and 2024年3月5日 was never one."""
+    rows = base_rows()
+    for r, d in zip(rows, ["2024-03-05", "2024/12/25", "2024年3月5日", "2024-03-06 10:00"],
+                    strict=True):  # fmt: skip
+        r["开通日期"] = d
+    check = read_stations(write(tmp_path / "d.csv", rows), crs="wgs84")
+    got = number_stations(check.stations).stations.set_index("station_id")["opened"]
+    assert got.to_dict() == {"S1": "2024-03-05", "S2": "2024-12-25", "S3": "2024-03-05",
+                             "S4": "2024-03-06"}  # fmt: skip
+    rows[0]["开通日期"] = "03/01/2024"  # month or day first? no date
+    check = read_stations(write(tmp_path / "e.csv", rows), crs="wgs84")
+    with pytest.raises(InputDataError, match=r"not a date \(write it as 2024-03-05"):
+        number_stations(check.stations)

@@ -199,11 +199,12 @@ def _read_dates(st: pd.DataFrame, problems: list[str]) -> pd.DataFrame:
             more = st[other].astype("string").str.strip().replace("", pd.NA)
             text = text.fillna(more)
             st = st.drop(columns=other)
-        parsed = pd.to_datetime(text, errors="coerce")
+        parsed = _dates(text)
         unreadable = text.notna() & parsed.isna()
         if unreadable.any():
             problems.append(
-                f"{_rows(st, unreadable)}: {dcol} is not a date: "
+                f"{_rows(st, unreadable)}: {dcol} is not a date (write it as 2024-03-05, "
+                "2024/3/5 or 2024年3月5日; day-first and month-first forms are ambiguous): "
                 + ", ".join(text[unreadable].astype(str).tolist()[:5])
             )
         if dcol is not None and dcol != canon:
@@ -265,6 +266,18 @@ def _with_previous_codes(st: pd.DataFrame, codes: pd.Series, given: pd.Series) -
             _rows(st, clash), "; ".join(shown),
         )  # fmt: skip
     return codes.fillna(ids.map(by_id).astype("string"))  # its code of the last time
+
+
+def _dates(text: pd.Series) -> pd.Series:
+    """Dates read cell by cell: ISO (a time after it too), 2024/3/5, 2024.3.5, 2024年3月5日.
+
+    A whole column parsed at once took its format from the first cell and refused every
+    other form (probe 17H); 03/01/2024 (month or day first?) is no date here.
+    """
+    ymd = text.str.replace(
+        r"^(\d{4})\s*[年/.\-]\s*(\d{1,2})\s*[月/.\-]\s*(\d{1,2})(?:\s*日)?", r"\1-\2-\3", regex=True
+    )
+    return pd.to_datetime(ymd, format="ISO8601", errors="coerce")
 
 
 def _previous_codes(previous: Any) -> pd.Series:
