@@ -84,3 +84,15 @@ def test_coverage_takes_a_district_layer_by_its_file(demo, tmp_path):
         hp.coverage(net, stations, demand, districts=tmp_path / "none.geojson")
     with pytest.raises(hp.InputDataError, match="districts must be a polygon layer"):
         hp.coverage(net, stations, demand, districts=5)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [("optimize.min_cover=0", "optimize.min_cover must be a whole number, 1 or more"),
+     ('stations.crs="gcj03"', "stations.crs: ")],
+)  # fmt: skip
+def test_settings_are_checked_when_the_scenario_loads(override, message):
+    """Probe 17I: ``min_cover = 0`` failed only after the coverage matrix was built, and a
+    misspelled ``stations.crs`` only when the stations were read (without the key's name)."""
+    with pytest.raises(hp.ScenarioError, match=message):
+        load_scenario(demo_scenario_path(), overrides=[override])

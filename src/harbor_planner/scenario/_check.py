@@ -496,6 +496,11 @@ def _check_distances(demand: DemandConfig, opt: OptimizeConfig | None, problems:
         problems.add("optimize.min_spacing_m", "optimize.min_spacing_m must be metres, 0 or more")
     if bad(opt.budget, zero_ok=True):
         problems.add("optimize.budget", "optimize.budget must be a total cost of 0 or more")
+    cover = opt.min_cover
+    if isinstance(cover, int | float) and not (float(cover).is_integer() and cover >= 1):
+        problems.add(  # found before the network and the matrix are built (probe 17I)
+            "optimize.min_cover", "optimize.min_cover must be a whole number, 1 or more"
+        )
 
 
 def _check_demand_layers(demand: DemandConfig, problems: Problems) -> None:
@@ -567,6 +572,13 @@ def check_centres(built: dict[str, Any], problems: Problems) -> None:
         parse_crs(centres.crs)
     except CRSError as exc:
         problems.add("centres.crs", f"centres.crs: {exc}")
+    stations = built.get("stations")
+    crs = getattr(stations, "crs", None)
+    if isinstance(crs, str):  # checked when the scenario loads, as centres.crs is (17I)
+        try:
+            parse_crs(crs)
+        except CRSError as exc:
+            problems.add("stations.crs", f"stations.crs: {exc}")
 
 
 def _check_study(study: StudyConfig, problems: Problems) -> None:
