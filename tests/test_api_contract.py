@@ -96,3 +96,23 @@ def test_settings_are_checked_when_the_scenario_loads(override, message):
     misspelled ``stations.crs`` only when the stations were read (without the key's name)."""
     with pytest.raises(hp.ScenarioError, match=message):
         load_scenario(demo_scenario_path(), overrides=[override])
+
+
+def test_wrong_argument_types_are_the_packages_errors(demo, tmp_path):
+    """Probe 17I's I9: TypeError/AttributeError/FileExistsError tracebacks."""
+    from pathlib import Path
+
+    for call in (lambda: hp.load_scenario(5), lambda: hp.run(None),
+                 lambda: scenario_from_dict([1, 2])):  # fmt: skip
+        with pytest.raises(hp.ScenarioError):
+            call()
+    with pytest.raises(hp.ScenarioError, match="overrides must be a dict"):
+        load_scenario(demo_scenario_path(), overrides=5)
+    parameters = load_scenario(demo_scenario_path()).to_dict()
+    parameters["stations"]["file"] = Path(parameters["stations"]["file"])  # as overrides take
+    assert scenario_from_dict(parameters).stations.file == Path(parameters["stations"]["file"])
+    net, stations, demand = demo
+    cov = hp.coverage(net, stations, demand, minutes=15)
+    (tmp_path / "map.html").write_text("mine", "utf-8")
+    with pytest.raises(hp.OutputError, match="is a file, not a folder"):
+        hp.write_coverage(cov, tmp_path / "map.html")

@@ -693,6 +693,10 @@ def write_coverage(
 
     """
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        from harbor_planner.errors import OutputError
+
+        raise OutputError("is a file, not a folder: give the folder to write into", path=out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
     if summary:

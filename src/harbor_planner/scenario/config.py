@@ -293,6 +293,11 @@ def load_scenario(
         inconsistent: every problem with its line (or ``--set``), all at once.
 
     """
+    if not isinstance(path, str | os.PathLike):
+        raise ScenarioError(
+            f"a scenario is its TOML file's path (or a Scenario, or a dict of its sections for "
+            f"run()), got {type(path).__name__}"
+        )
     path = Path(path)
     if not path.is_file():
         raise ScenarioError("scenario file not found", path=path)
@@ -363,6 +368,11 @@ def scenario_from_dict(
         As for :func:`load_scenario`.
 
     """
+    if not isinstance(data, Mapping):
+        raise ScenarioError(
+            f"a scenario dict holds its sections ({{'network': {{...}}, ...}}), got "
+            f"{type(data).__name__}"
+        )
     return _build(
         _without_nulls(dict(data)),
         base_dir=Path(base_dir).resolve(),
@@ -373,12 +383,18 @@ def scenario_from_dict(
 
 
 def _without_nulls(data: Mapping[str, Any]) -> dict[str, Any]:
-    """``data`` without its ``None`` values, in nested tables too (TOML has no null)."""
-    return {
-        k: _without_nulls(v) if isinstance(v, Mapping) else v
-        for k, v in data.items()
-        if v is not None
-    }
+    """``data`` as TOML would give it: no ``None`` values (keys not set), paths as text."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, Mapping):
+            return _without_nulls(v)
+        if isinstance(v, os.PathLike):
+            return os.fspath(v)
+        if isinstance(v, list | tuple):
+            return [plain(x) for x in v]
+        return v
+
+    return {k: plain(v) for k, v in data.items() if v is not None}
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -418,6 +434,11 @@ def _override_items(overrides: Mapping[str, Any] | Sequence[str]) -> list[str]:
         return [f"{k}={_toml_literal(v)}" for k, v in overrides.items()]
     if isinstance(overrides, str):
         return [overrides]
+    if not isinstance(overrides, Sequence):
+        raise ScenarioError(
+            "overrides must be a dict of settings ({'network.walk_speed_kmh': 4.0}) or a list "
+            f"of 'key=value' texts, got {type(overrides).__name__}"
+        )
     return [str(o) for o in overrides]
 
 
