@@ -299,3 +299,20 @@ def test_dates_are_read_cell_by_cell_in_the_forms_planners_write(tmp_path):
     check = read_stations(write(tmp_path / "e.csv", rows), crs="wgs84")
     with pytest.raises(InputDataError, match=r"not a date \(write it as 2024-03-05"):
         number_stations(check.stations)
+
+
+def test_the_register_writes_each_district_by_its_official_name(tmp_path):
+    """Probe 17H's M7: the register kept 渝中, Yuzhong, 500103 and even 江北区 on a station
+    coded 500103-0008, as typed."""
+    rows = base_rows()
+    for r, typed in zip(rows, ["渝中", "Yuzhong", "江北区", "500105"], strict=True):
+        r["区县"] = typed
+    src = write(tmp_path / "a.csv", rows)
+    reg = tmp_path / "reg.csv"
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
+    table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str).set_index("station_id")
+    assert table["district"].to_dict() == {"S1": "渝中区", "S2": "渝中区", "S3": "渝中区",
+                                           "S4": "江北区"}  # fmt: skip
+    assert main(["-q", "stations", "number", str(reg), "--crs", "wgs84", "--out",
+                 str(tmp_path / "again.csv")]) == 0  # fmt: skip
+    assert reg.read_bytes() == (tmp_path / "again.csv").read_bytes()

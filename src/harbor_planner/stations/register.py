@@ -332,9 +332,21 @@ def register_table(numbered: Any) -> pd.DataFrame:
 
     Columns 统一编号 first, then the normalised ones, and 经度/纬度 holding the coordinates
     as they were given (in the file's own datum), so numbering the table again changes
-    nothing.
+    nothing. ``district`` is the official 区县 where the station lies (its code's district),
+    whatever spelling the list had (渝中, Yuzhong, 500103).
     """
     st = numbered.drop(columns="geometry", errors="ignore")
+    if "district_zh" in st:  # the official 区县 of the location, as the code is (probe 17H)
+        official = st["district_zh"].astype("string")
+        typed = st["district"].astype("string") if "district" in st else official
+        differ = official.notna() & (typed.fillna("") != official)
+        if differ.any():
+            log.info(
+                "register: %d stations' district written as the official name of where they "
+                "lie (as their codes are), not as typed (e.g. %s -> %s)",
+                int(differ.sum()), typed[differ].iloc[0], official[differ].iloc[0],
+            )  # fmt: skip
+        st["district"] = official.fillna(typed).astype(object)
     drop = [
         c for c in ("row", "sheet", "adcode", "district_zh", "crs_orig", "经度", "纬度") if c in st
     ]  # fmt: skip  (an earlier register's own 经度/纬度: lon_orig replaces them)
