@@ -316,3 +316,16 @@ def test_the_register_writes_each_district_by_its_official_name(tmp_path):
     assert main(["-q", "stations", "number", str(reg), "--crs", "wgs84", "--out",
                  str(tmp_path / "again.csv")]) == 0  # fmt: skip
     assert reg.read_bytes() == (tmp_path / "again.csv").read_bytes()
+
+
+def test_full_width_codes_and_past_closing_dates_of_open_stations(tmp_path, caplog):
+    """Probe 17H (low): a code typed with full-width digits was "not <adcode>-<NNNN>"; an open
+    station with a closing date already past counted as open without a word."""
+    rows = base_rows()
+    rows[0]["统一编号"] = "５００１０３－０００７"
+    rows[1]["退出日期"] = "2020-01-01"
+    check = read_stations(write(tmp_path / "a.csv", rows), crs="wgs84")
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        codes = number_stations(check.stations).stations.set_index("station_id")[CODE_COLUMN]
+    assert codes["S1"] == "500103-0007"
+    assert "closing date (退出日期) already past" in caplog.text and "row(s) 3:" in caplog.text

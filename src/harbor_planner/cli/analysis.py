@@ -125,6 +125,12 @@ def coverage_settings(args: argparse.Namespace, minutes: float) -> dict[str, obj
         "range": None if getattr(args, "range", True) else False,
     }
     pct = getattr(args, "exit_candidates", None)
+    exits = hasattr(args, "exit_candidates")  # coverage's (optimize's are its new sites)
+    if exits and pct is None and getattr(args, "candidates", None) is not None:  # was ignored
+        raise UsageError(
+            "--candidates are the replacement sites of --exit-candidates PCT: give that too",
+            option="--candidates",
+        )
     if pct is not None:
         values |= {
             "exit_candidates_pct": pct,

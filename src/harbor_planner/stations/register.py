@@ -115,8 +115,8 @@ def number_stations(
     if "adcode" not in st:
         raise InputDataError("numbering needs the district (adcode) of every station")
     col = _find(st.columns, _CODE_ALIASES)
-    codes = (
-        st[col].astype("string").str.strip().replace("", pd.NA)
+    codes = (  # full-width digits and dashes (５００１０３－０００７) read as the code
+        st[col].astype("string").str.normalize("NFKC").str.strip().replace("", pd.NA)
         if col is not None
         else pd.Series(pd.NA, index=st.index, dtype="string")
     )
@@ -136,6 +136,14 @@ def number_stations(
     no_date = (status == "closed") & st["closed"].isna()
     if no_date.any():
         log.warning("%s: closed stations without a closing date (退出日期)", _rows(st, no_date))
+    today = pd.Timestamp.now().strftime("%Y-%m-%d")
+    gone = (status != "closed").fillna(True) & st["closed"].notna() & (st["closed"] <= today)
+    if gone.any():  # counted as open in every figure: say so (probe 17H)
+        log.warning(
+            "%s: a closing date (退出日期) already past, but a status other than closed "
+            "(已停用/退出): they count as open; set the status if they have closed",
+            _rows(st, gone),
+        )
 
     new = codes.isna()
     out, assigned = _assign_codes(st, codes, parts, adcode, [*given.values, *retired])
