@@ -43,6 +43,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from harbor_planner.cli._options import centre_overrides, partition_overrides
     from harbor_planner.scenario import load_scenario, run
 
+    for text in args.set or []:  # a usage slip, named as such (exit 2), before the scenario
+        key, sep, _ = text.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(
+                f"--set {text!r}: expected KEY=VALUE, e.g. network.walk_speed_kmh=4",
+                option="--set",
+            )
     overrides = [*(args.set or []), *centre_overrides(args), *_study_overrides(args)]
     overrides += partition_overrides(args)
     scenario = load_scenario(args.scenario, overrides=overrides)
