@@ -979,7 +979,7 @@ def test_an_output_at_a_dangling_link_is_called_one(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-@pytest.mark.parametrize("when", ["commit", "headline"])
+@pytest.mark.parametrize("when", ["commit", "closing", "headline"])
 def test_a_signal_after_the_commit_reports_the_outputs_complete(
     sigint_default, monkeypatch, tmp_path, capsys, sig, when
 ):
@@ -1000,6 +1000,10 @@ def test_a_signal_after_the_commit_reports_the_outputs_complete(
 
     if when == "commit":
         monkeypatch.setattr(ResultFolder, "commit", signal_after(ResultFolder.commit))
+    elif when == "closing":  # the run's progress steps closed after the commit (CI, 17)
+        import harbor_planner.scenario.runner as runner
+
+        monkeypatch.setattr(runner._Steps, "close", signal_after(runner._Steps.close))
     else:
         monkeypatch.setattr(cli_scenario, "print_run", signal_after(lambda result: None))
     previous_term = signal.getsignal(signal.SIGTERM)

@@ -35,6 +35,7 @@ from typing import Any
 from harbor_planner._io import file_sha256, folder_lock
 from harbor_planner._safety import (
     deferred_signals,
+    note_outputs_complete,
     output_error,
     raise_if_interrupted,
     refuse_overwriting_inputs,
@@ -104,6 +105,11 @@ class ResultFolder:
         actually staged are checked again at the commit).
     inputs
         The input files, by role: none may be a file of the folder.
+    announce
+        Record the commit for the command line (:func:`~harbor_planner._safety.
+        note_outputs_complete`) the moment the files are in: a signal after it finds the
+        command's work done. The commands' runs do; serve's exports (a server stopped with
+        Ctrl-C later) do not.
 
     """
 
@@ -113,7 +119,9 @@ class ResultFolder:
         *,
         names: Iterable[str],
         inputs: Mapping[str, str | os.PathLike[str]] | Iterable[str | os.PathLike[str]] = (),
+        announce: bool = False,
     ) -> None:
+        self.announce = announce
         self.out_dir = Path(out_dir)
         self.names = tuple(names)
         self.inputs = inputs
@@ -347,6 +355,8 @@ class ResultFolder:
                 except OSError as exc:
                     raise output_error(exc, self.out_dir) from exc
                 self._committed = True
+                if self.announce:  # before any signal held back is delivered
+                    note_outputs_complete(self.out_dir)
                 shutil.rmtree(self.staging, ignore_errors=True)
         if stale:
             log.info("removed %s of an earlier run in %s", ", ".join(stale), self.out_dir)

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import file_sha256, file_stamp
-from harbor_planner._safety import note_outputs_complete, raise_if_interrupted, signals_raise
+from harbor_planner._safety import raise_if_interrupted, signals_raise
 from harbor_planner._text import counted, redact_argv
 from harbor_planner.outputs.staging import ResultFolder
 from harbor_planner.pipeline import (
@@ -262,21 +262,17 @@ def run(
         + (scenario.centres.file is not None)
         + bool(formats & {"map", "gpkg"} and scenario.output.map_bands)
     )
-    folder = ResultFolder(out_dir, names=result_files(scenario), inputs=study_inputs(scenario))
+    folder = ResultFolder(
+        out_dir, names=result_files(scenario), inputs=study_inputs(scenario), announce=True
+    )  # a signal after the commit finds the work done (the folder announces it)
     with signals_raise(), folder:
         steps = _Steps(n_steps, progress)
         try:
-            result = _run_steps(
+            return _run_steps(
                 scenario, folder, steps, progress, summarize or study_summary, (started, t_start)
             )
-        except KeyboardInterrupt:
-            if folder.committed:  # interrupted after the commit: the folder is the new run
-                note_outputs_complete(out_dir)
-            raise
         finally:
             steps.close()
-        note_outputs_complete(out_dir)
-        return result
 
 
 def _with_out_dir(scenario: Scenario, out: str | os.PathLike[str] | None) -> Scenario:
