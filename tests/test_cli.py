@@ -248,13 +248,14 @@ def test_the_cli_starts_without_loading_the_analysis_stack():
     assert res.stdout.strip() == "", res.stdout
 
 
-def test_replacement_sites_without_exits_are_a_usage_error(capsys):
+def test_replacement_sites_without_exits_are_a_usage_error(tmp_path, capsys):
     """Probe 17H: ``coverage --candidates`` without ``--exit-candidates`` was ignored."""
     from harbor_planner.scenario import demo_scenario_path
 
     demo = demo_scenario_path().parent
     code = main(["coverage", "--network", str(demo / "yuzhong_walk.osm.bz2"), "--stations",
                  str(demo / "stations.csv"), "--crs", "gcj02", "--candidates", "auto",
-                 "--out", "never-written"])  # fmt: skip
+                 "--out", str(tmp_path / "o")])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "--candidates are the replacement sites of --exit-candidates" in err
+    assert not (tmp_path / "o").exists()
