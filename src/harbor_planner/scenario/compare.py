@@ -257,20 +257,13 @@ def compare_runs(
 
     overall = pd.DataFrame.from_dict(_figures([s for s, _ in read]), orient="index", columns=names)
     overall.index.name = "figure"
-    _unlike(overall, names)
+    _warn_unlike(overall, names)
+    units = overall.loc["demand unit"].astype(str) if "demand unit" in overall.index else None
     for name in names[1:]:
         a = pd.to_numeric(overall[names[0]], errors="coerce")
         b = pd.to_numeric(overall[name], errors="coerce")
-        numeric = overall[name].map(
-            lambda v: isinstance(v, int | float) and not isinstance(v, bool)
-        )
-        delta = (b - a).where(numeric.to_numpy(), np.nan).round(3)
-        units = overall.loc["demand unit"] if "demand unit" in overall.index else None
-        if (
-            units is not None
-            and "demand total" in delta
-            and str(units[name]) != str(units[names[0]])
-        ):
+        delta = (b - a).where(overall[name].map(_is_number).to_numpy(), np.nan).round(3)
+        if units is not None and units[name] != units[names[0]] and "demand total" in delta:
             delta["demand total"] = np.nan  # metres minus people is no figure
         overall[f"Δ {name}"] = delta
 
@@ -345,18 +338,17 @@ def _study_area_text(summary: dict[str, Any]) -> str | None:
     area = summary.get("study_area") or _value(summary, "coverage", "study_area")
     if not isinstance(area, dict):
         return None
-    districts = [str(d) for d in area.get("districts") or []]
     if area.get("file"):
         return Path(str(area["file"])).name
-    return "、".join(districts) or None
+    return "、".join(str(d) for d in area.get("districts") or []) or None
 
 
 #: Rows whose values must agree for the differences to compare like with like.
 _LIKE_ROWS = ("study area", "demand", "demand unit")
 
 
-def _unlike(overall: pd.DataFrame, names: Sequence[str]) -> list[str]:
-    """The rows of :data:`_LIKE_ROWS` in which some run differs from the first; warned."""
+def _warn_unlike(overall: pd.DataFrame, names: Sequence[str]) -> None:
+    """Warn of the rows of :data:`_LIKE_ROWS` in which the runs differ."""
     rows = [
         r for r in _LIKE_ROWS
         if r in overall.index and len({str(overall.at[r, n]) for n in names}) > 1
@@ -367,7 +359,6 @@ def _unlike(overall: pd.DataFrame, names: Sequence[str]) -> list[str]:
             ", ".join(rows),
             "; ".join(" / ".join(str(overall.at[r, n]) for n in names) for r in rows),
         )
-    return rows
 
 
 def format_comparison(comparison: Comparison, *, max_districts: int = 40) -> str:
