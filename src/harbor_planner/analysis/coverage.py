@@ -273,8 +273,11 @@ def open_stations(stations: Any) -> Any:
     return stations[~closed.to_numpy()]
 
 
-def district_layer(districts: Any) -> Any:
+def district_layer(districts: Any, name_column: str | None = None) -> Any:
     """A district layer given as a GeoDataFrame, its file, or ``None`` (Chongqing's 区县).
+
+    A file is read, and districts of it that overlap are warned of
+    (:func:`~harbor_planner.districts.warn_overlapping_districts`, by ``name_column``).
 
     Raises
     ------
@@ -287,12 +290,16 @@ def district_layer(districts: Any) -> Any:
     if districts is None or hasattr(districts, "geometry"):
         return districts
     if isinstance(districts, str | os.PathLike):
+        from harbor_planner.districts import warn_overlapping_districts
         from harbor_planner.readers import read_vector
 
         path = Path(districts)
         if not path.is_file():
             raise InputDataError("district file not found", path=path)
-        return read_vector(path, None)
+        layer = read_vector(path, None)
+        if layer.crs is not None and len(layer):
+            warn_overlapping_districts(layer, name_column)
+        return layer
     raise InputDataError(
         f"districts must be a polygon layer (a GeoDataFrame or its file), got "
         f"{type(districts).__name__}"
@@ -388,7 +395,7 @@ def coverage(
             f"{type(network).__name__}"
         )
     t0 = time.perf_counter()
-    districts = district_layer(districts)
+    districts = district_layer(districts, district_column)
     points, weight = _demand_points(demand)
     stations = open_stations(station_frame(stations))
     if not hasattr(stations, "geometry"):

@@ -389,16 +389,6 @@ def load_districts(scenario: Scenario) -> Any:
     geopandas.GeoDataFrame or None
 
     """
-    path = scenario.coverage.districts
-    if path is None:
-        return None
-    from harbor_planner.readers import read_vector
+    from harbor_planner.analysis.coverage import district_layer
 
-    if not path.is_file():
-        raise InputDataError("district file not found", path=path)
-    layer = read_vector(path, None)
-    if layer.crs is not None and len(layer):
-        from harbor_planner.districts import warn_overlapping_districts
-
-        warn_overlapping_districts(layer, scenario.coverage.district_column)
-    return layer
+    return district_layer(scenario.coverage.districts, scenario.coverage.district_column)

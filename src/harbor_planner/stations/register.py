@@ -114,9 +114,9 @@ def number_stations(
     st = stations.copy()
     if "adcode" not in st:
         raise InputDataError("numbering needs the district (adcode) of every station")
-    col = _find(st.columns, _CODE_ALIASES)
+    col = code_column(st.columns)
     codes = (  # full-width digits and dashes (５００１０３－０００７) read as the code
-        st[col].astype("string").str.normalize("NFKC").str.strip().replace("", pd.NA)
+        _well_formed(st[col])[0].replace("", pd.NA)
         if col is not None
         else pd.Series(pd.NA, index=st.index, dtype="string")
     )
@@ -239,11 +239,17 @@ def register_codes(table: Any) -> list[str]:
     list of str
 
     """
-    col = _find(getattr(table, "columns", ()), _CODE_ALIASES)
+    col = code_column(getattr(table, "columns", ()))
     if col is None or not len(table):
         return []
-    codes = table[col].astype("string").str.strip()
-    return [str(c) for c in codes[codes.str.match(_CODE_RE.pattern).fillna(False).astype(bool)]]
+    codes, ok = _well_formed(table[col])
+    return [str(c) for c in codes[ok]]
+
+
+def _well_formed(column: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A code column as text (full-width forms read) and which of its codes are well formed."""
+    codes = column.astype("string").str.normalize("NFKC").str.strip()
+    return codes, codes.str.match(_CODE_RE.pattern).fillna(False).astype(bool)
 
 
 def _with_previous_codes(st: pd.DataFrame, codes: pd.Series, given: pd.Series) -> pd.Series:
@@ -292,13 +298,12 @@ def _previous_codes(previous: Any) -> pd.Series:
     """``station_id`` -> code of the previous register (well-formed codes only)."""
     if previous is None or not len(previous):
         return pd.Series(dtype="string")
-    col = _find(previous.columns, _CODE_ALIASES)
+    col = code_column(previous.columns)
     if col is None or "station_id" not in previous:
         raise InputDataError(
             "the previous register has no 统一编号 (unified_code) and station_id columns"
         )
-    codes = previous[col].astype("string").str.strip()
-    ok = codes.str.match(_CODE_RE.pattern).fillna(False).astype(bool)
+    codes, ok = _well_formed(previous[col])
     return pd.Series(codes[ok].to_numpy(), index=previous["station_id"].astype(str)[ok])
 
 
