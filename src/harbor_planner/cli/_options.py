@@ -577,18 +577,17 @@ def network_config(args: argparse.Namespace, source: str, **more: Any) -> Networ
     values = {**network_settings(args, source), **_given(more)}
     if "dem" in values:
         values["dem"] = Path(values["dem"])
-    sources = values["source"] if isinstance(values["source"], list) else [values["source"]]
-    saved = any(str(s).lower().endswith(".npz") for s in sources)  # checked against its DEM
-    grading = [o for k, o in (("max_grade_pct", "--max-grade"),
-                              ("dem_smoothing_m", "--dem-smoothing")) if k in values]  # fmt: skip
-    if grading and "dem" not in values and not saved:
+    cfg = NetworkConfig(**values)
+    options = {"max_grade_pct": "--max-grade", "dem_smoothing_m": "--dem-smoothing"}
+    grading = [options[k] for k in cfg.grading_without_dem()]
+    if grading:
         raise UsageError(
             f"{' and '.join(grading)} {'shapes' if len(grading) == 1 else 'shape'} the grades "
-            "read from a DEM: give --dem too, or "
-            "leave them out (without a DEM they would be ignored)",
+            "read from a DEM: give --dem too, or leave them out (without a DEM they would be "
+            "ignored)",
             option=grading[0],
         )
-    return NetworkConfig(**values)
+    return cfg
 
 
 def stations_settings(args: argparse.Namespace) -> dict[str, Any]:

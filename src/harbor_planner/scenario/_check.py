@@ -343,18 +343,12 @@ def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
     ):
         if isinstance(value, int | float) and not 0 <= value <= top:
             problems.add(f"network.{key}", f"network.{key} must be 0 to {top:g} metres")
-    saved = any(str(src).lower().endswith(".npz") for src in net.sources)
-    if net.dem is None and not saved:  # a saved network's are checked against its own DEM
-        for key, given in (
-            ("max_grade_pct", bool(net.max_grade_pct)),
-            ("dem_smoothing_m", net.dem_smoothing_m != settings.DEM_SMOOTHING_M),
-        ):
-            if given:
-                problems.add(
-                    f"network.{key}",
-                    f"network.{key} shapes the grades read from a DEM, and no network.dem is "
-                    "given: give the DEM, or leave the setting out (it would be ignored)",
-                )
+    for key in net.grading_without_dem():
+        problems.add(
+            f"network.{key}",
+            f"network.{key} shapes the grades read from a DEM, and no network.dem is given: "
+            "give the DEM, or leave the setting out (it would be ignored)",
+        )
     if net.margin_m is not None and not net.margin_m >= 0:
         problems.add("network.margin_m", "network.margin_m must be metres >= 0")
     elif net.margin_m is not None and net.within is None and net.bbox is None:

@@ -95,6 +95,20 @@ class NetworkConfig:
         """Every source, as a list."""
         return list(self.source) if isinstance(self.source, list) else [self.source]
 
+    def grading_without_dem(self) -> list[str]:
+        """The grade settings given with no DEM to read grades from (they would be ignored).
+
+        ``max_grade_pct`` and a ``dem_smoothing_m`` other than the default, when neither
+        ``dem`` nor a saved network (whose settings are checked against its own DEM) is given.
+        """
+        if self.dem is not None or any(str(s).lower().endswith(".npz") for s in self.sources):
+            return []
+        given = {
+            "max_grade_pct": bool(self.max_grade_pct),
+            "dem_smoothing_m": self.dem_smoothing_m != settings.DEM_SMOOTHING_M,
+        }
+        return [key for key, on in given.items() if on]
+
 
 @dataclass(frozen=True)
 class StationsConfig:
