@@ -106,9 +106,8 @@ class ResultFolder:
     inputs
         The input files, by role: none may be a file of the folder.
     announce
-        Record the commit for the command line (:func:`~harbor_planner._safety.
-        note_outputs_complete`) the moment the files are in: a signal after it finds the
-        command's work done. The commands' runs do; serve's exports (a server stopped with
+        Record the commit for the command line (``_safety.note_outputs_complete``) the
+        moment the files are in: a signal after it finds the command's work done. The commands' runs do; serve's exports (a server stopped with
         Ctrl-C later) do not.
 
     """
@@ -367,11 +366,6 @@ class ResultFolder:
                 self.out_dir, ", ".join(edited),
             )  # fmt: skip
         return [self.out_dir / n for n in (*names, MANIFEST_FILE)]
-
-    @property
-    def committed(self) -> bool:
-        """Whether :meth:`commit` moved this run's files in (the folder is the new run)."""
-        return self._committed
 
     def _edited_left(self, owned: dict[str, str], names: list[str]) -> list[str]:
         """The earlier run's outputs edited since (so kept) that this run does not write."""
