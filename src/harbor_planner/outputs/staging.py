@@ -107,8 +107,8 @@ class ResultFolder:
         The input files, by role: none may be a file of the folder.
     announce
         Record the commit for the command line (``_safety.note_outputs_complete``) the
-        moment the files are in: a signal after it finds the command's work done. The commands' runs do; serve's exports (a server stopped with
-        Ctrl-C later) do not.
+        moment the files are in: a signal after it finds the command's work done. The
+        commands' runs do; serve's exports (a server stopped with Ctrl-C later) do not.
 
     """
 
