@@ -23,12 +23,21 @@ def test_unique_ints_takes_lists_and_leaves_the_input_alone():
     assert unique_ints([[2, 2], [1, 5]]).tolist() == [1, 2, 5]
 
 
-def test_points_along_equals_shapely_interpolation():
+def _edge_lines(lines):
+    import shapely
+
+    from harbor_planner.network.compiled import EdgeLines
+
+    coords, owner = shapely.get_coordinates(lines, return_index=True)
+    ptr = np.zeros(len(lines) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(lines)), out=ptr[1:])
+    return EdgeLines.from_coords(coords, ptr)
+
+
+def test_edge_lines_points_equal_shapely_interpolation():
     """The vectorised interpolation gives shapely's points (random polylines, repeated and
     single vertices, both ends, city-sized coordinates) to within float rounding."""
     import shapely
-
-    from harbor_planner._arrays import points_along
 
     rng = np.random.default_rng(3)
     lines = []
@@ -44,9 +53,40 @@ def test_points_along_equals_shapely_interpolation():
     which = rng.integers(0, len(lines), 50_000)
     frac = rng.random(len(which))
     frac[::5], frac[1::5] = 0.0, 1.0
-    got = points_along(lines, which, frac)
+    el = _edge_lines(lines)
+    got = el.points(which, frac)
     want = shapely.line_interpolate_point(lines[which], frac, normalized=True)
     want = shapely.get_coordinates(want)
     assert got.shape == (len(which), 2)
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
-    assert points_along(lines, np.zeros(0, np.int64), np.zeros(0)).shape == (0, 2)
+    assert el.points(np.zeros(0, np.int64), np.zeros(0)).shape == (0, 2)
+    # a subset of the edges (a clip's) gives the same points for its edges
+    keep = np.array([17, 3, 2999, 0, 101])
+    sub = el.subset(keep)
+    pick = np.isin(which, keep)
+    pos = np.searchsorted(np.sort(keep), which[pick])
+    local = np.argsort(keep)[pos]
+    np.testing.assert_array_equal(sub.points(local, frac[pick]), got[pick])
+
+
+def test_edge_lines_points_on_millions_of_edges():
+    """Edge positions in the millions (a city's network) keep the points to a micrometre:
+    each point's segment is found among its own edge's vertices."""
+    from harbor_planner.network.compiled import EdgeLines
+
+    n = 3_000_000
+    rng = np.random.default_rng(5)
+    start = rng.uniform([6e5, 3.2e6], [7e5, 3.3e6], (n, 2))
+    mid = start + rng.normal(0, 200, (n, 2))
+    end = mid + rng.normal(0, 200, (n, 2))
+    coords = np.stack([start, mid, end], axis=1).reshape(-1, 2)
+    el = EdgeLines.from_coords(coords, np.arange(0, 3 * n + 1, 3))
+    which = np.array([0, n - 1, n - 1, n // 2, n - 2])
+    frac = np.array([0.5, 0.0, 1.0, 0.999999, 0.25])
+    got = el.points(which, frac)
+    for (x, y), e, f in zip(got, which, frac, strict=True):
+        a, b, c = start[e], mid[e], end[e]
+        l1, l2 = np.hypot(*(b - a)), np.hypot(*(c - b))
+        d = f * (l1 + l2)
+        want = a + (b - a) * d / l1 if d <= l1 else b + (c - b) * (d - l1) / l2
+        np.testing.assert_allclose([x, y], want, rtol=0, atol=1e-6)

@@ -849,3 +849,36 @@ def test_scheduler_addresses_lose_queries_and_odd_protocols_are_one_line(tmp_pat
     err = capsys.readouterr().err.strip()
     assert code == 1 and len(err.splitlines()) == 1 and "pw" not in err, err
     assert err.startswith("harbor-planner: error: cannot connect to the Dask scheduler ucx://")
+
+
+def test_workers_network_has_coordinates_without_line_objects(hilly_net, tmp_path):
+    """A worker reads the network without building its LineStrings (a million at city size,
+    about a second per worker): its edges' coordinates come from the file, survive re-timing
+    and clipping, and place anchors where the full network does."""
+    import harbor_planner as hp
+    from harbor_planner.network.compiled import _edge_lines
+
+    path = tmp_path / "net.npz"
+    hp.save_network(hilly_net, path)
+    full = hp.load_network(path)
+    bare = hp.load_network(path, geometry=False)
+    assert all(g is None for g in bare.edge_geometry)
+    want = _edge_lines(full.edge_geometry)
+    for got in (full.edge_lines, bare.edge_lines):  # from the file: no geometry read
+        np.testing.assert_array_equal(got.xy, want.xy)
+        np.testing.assert_array_equal(got.ptr, want.ptr)
+        np.testing.assert_array_equal(got.frac, want.frac)
+    steep = bare.with_walk_model(hp.WalkModel(kind="hilly", speed_kmh=4.0))
+    assert steep.edge_lines is bare.edge_lines
+    points = _street_points(full, 500, 4)
+    np.testing.assert_array_equal(points.xy(bare), points.xy(full))
+    np.testing.assert_array_equal(points.xy(steep), points.xy(full))
+    lo = full.node_xy.min(axis=0)
+    region = shapely.box(lo[0], lo[1], lo[0] + 800, lo[1] + 800)
+    sub_full, map_full = clip_compiled(full, region, 300.0)
+    sub_bare, map_bare = clip_compiled(steep, region, 300.0)
+    np.testing.assert_array_equal(map_bare, map_full)
+    clipped = _edge_lines(sub_full.edge_geometry)
+    np.testing.assert_array_equal(sub_bare.edge_lines.xy, clipped.xy)
+    np.testing.assert_array_equal(sub_bare.edge_lines.ptr, clipped.ptr)
+    np.testing.assert_allclose(sub_bare.edge_lines.frac, clipped.frac, rtol=0, atol=1e-12)

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from harbor_planner._arrays import along_s, points_along
+from harbor_planner._arrays import along_s
 from harbor_planner.network.compiled import WalkNetwork
 from harbor_planner.network.snap import points_xy, snap_points
 from harbor_planner.settings import SNAP_MAX_DIST_M
@@ -84,10 +84,11 @@ class Anchors:
     def xy(self, network: WalkNetwork) -> FloatArray:
         """Coordinates of the anchor points on their edges (network CRS).
 
-        Interpolated along the edges' geometry (:func:`~harbor_planner._arrays.points_along`:
-        the points of ``shapely.line_interpolate_point`` to within float rounding).
+        Interpolated along the edges' vertices (:meth:`~harbor_planner.network.compiled.
+        EdgeLines.points`: the points of ``shapely.line_interpolate_point`` to within float
+        rounding).
         """
-        return points_along(network.edge_geometry, self.edge, self.frac)
+        return network.edge_lines.points(self.edge, self.frac)
 
 
 def anchor_points(
@@ -213,7 +214,7 @@ def _columns_match_geometry(
     spread = np.linspace(0, len(rows) - 1, min(len(rows), _CHECKED_POINTS)).astype(int)
     pick = rows[np.unique(spread)]
     xy, _ = points_xy(points.iloc[pick], crs=network.crs)
-    on_street = points_along(network.edge_geometry, edge[pick].astype(np.int64), frac[pick])
+    on_street = network.edge_lines.points(edge[pick], frac[pick])
     off = np.abs(np.hypot(*(xy - on_street).T) - access_m[pick])
     if float(off.max()) > _MATCH_M:
         log.warning(

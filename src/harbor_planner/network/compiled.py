@@ -109,19 +109,75 @@ class EdgeLines:
     ptr: IntArray
     frac: FloatArray
 
+    @classmethod
+    def from_coords(cls, coords: FloatArray, ptr: IntArray) -> EdgeLines:
+        """The flat arrays of edges whose vertices are ``coords[ptr[e]:ptr[e + 1]]``."""
+        ptr = np.asarray(ptr, dtype=np.int64)
+        coords = np.ascontiguousarray(coords[:, :2], dtype=np.float64)
+        seg = np.hypot(*np.diff(coords, axis=0).T)
+        seg[ptr[1:-1] - 1] = 0.0  # no segment from one edge's last vertex to the next's first
+        cum = np.zeros(len(coords))
+        np.cumsum(seg, out=cum[1:])
+        owner = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+        cum -= cum[ptr[:-1]][owner]
+        total = cum[ptr[1:] - 1][owner]
+        frac = np.divide(cum, total, out=np.zeros_like(cum), where=total > 0)
+        return cls(xy=coords, ptr=ptr, frac=frac)
+
+    def points(self, edge: npt.ArrayLike, frac: npt.ArrayLike) -> FloatArray:
+        """Coordinates at ``frac`` of the length along each ``edge`` (vectorised interpolation).
+
+        The points of ``shapely.line_interpolate_point(edge_geometry[edge], frac,
+        normalized=True)`` to within float rounding, with no geometry object: each point finds
+        its segment by one search of the vertices' positions (the edge plus the share of its
+        length, ascending over all edges).
+
+        Parameters
+        ----------
+        edge
+            Each point's edge (position).
+        frac
+            Each point's position along its edge, 0 at ``u``, 1 at ``v`` (clipped to that).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n, 2)`` coordinates.
+
+        """
+        edge = np.asarray(edge, dtype=np.int64)
+        frac = np.clip(np.asarray(frac, dtype=np.float64), 0.0, 1.0)
+        if len(edge) == 0:
+            return np.zeros((0, 2))
+        first, last = self.ptr[edge], self.ptr[edge + 1] - 1
+        seg = np.searchsorted(self._key, edge + frac, side="right") - 1
+        seg = np.clip(seg, first, np.maximum(last - 1, first))
+        nxt = np.minimum(seg + 1, last)
+        span = self.frac[nxt] - self.frac[seg]
+        t = np.divide(frac - self.frac[seg], span, out=np.zeros_like(span), where=span > 0)
+        t = np.clip(t, 0.0, 1.0)[:, None]
+        return self.xy[seg] * (1.0 - t) + self.xy[nxt] * t
+
+    def subset(self, edges: npt.ArrayLike) -> EdgeLines:
+        """The flat arrays of the ``edges`` (positions), in that order."""
+        edges = np.asarray(edges, dtype=np.int64)
+        n = self.ptr[edges + 1] - self.ptr[edges]
+        ptr = np.zeros(len(edges) + 1, dtype=np.int64)
+        np.cumsum(n, out=ptr[1:])
+        at = np.arange(ptr[-1], dtype=np.int64) + np.repeat(self.ptr[edges] - ptr[:-1], n)
+        return EdgeLines(xy=self.xy[at], ptr=ptr, frac=self.frac[at])
+
+    @cached_property
+    def _key(self) -> FloatArray:
+        """Each vertex's edge plus its share of the edge's length (ascending)."""
+        return np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr)) + self.frac
+
 
 def _edge_lines(geometry: npt.NDArray[np.object_]) -> EdgeLines:
     coords, owner = shapely.get_coordinates(geometry, return_index=True)
-    n = len(geometry)
-    seg = np.hypot(*np.diff(coords, axis=0).T)
-    seg[owner[1:] != owner[:-1]] = 0.0
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    ptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owner, minlength=n), out=ptr[1:])
-    cum = cum - cum[ptr[:-1]][owner]
-    total = cum[ptr[1:] - 1]
-    frac = np.divide(cum, total[owner], out=np.zeros_like(cum), where=total[owner] > 0)
-    return EdgeLines(xy=np.ascontiguousarray(coords), ptr=ptr, frac=frac)
+    ptr = np.zeros(len(geometry) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(geometry)), out=ptr[1:])
+    return EdgeLines.from_coords(coords, ptr)
 
 
 def _compile_arcs(edges: pd.DataFrame, n_nodes: int) -> _Arcs:
@@ -364,7 +420,10 @@ def retime(network: WalkNetwork, walk_model: WalkModel) -> WalkNetwork:
     """A copy of ``network`` with its edge times recomputed under ``walk_model``."""
     edges = network.edges.copy()
     edges["time_fwd_s"], edges["time_bwd_s"] = _times(edges, walk_model)
-    return replace(network, edges=edges, walk_model=walk_model)
+    out = replace(network, edges=edges, walk_model=walk_model)
+    if "edge_lines" in network.__dict__:  # the same geometry: its flat arrays carried over
+        out.__dict__["edge_lines"] = network.__dict__["edge_lines"]
+    return out
 
 
 def _times(edges: pd.DataFrame, walk_model: WalkModel) -> tuple[FloatArray, FloatArray]:
@@ -583,6 +642,7 @@ def load_network(
     *,
     walk_model: WalkModel | None = None,
     checked_as: tuple[int, int] | None = None,
+    geometry: bool = True,
 ) -> WalkNetwork:
     """Load a network saved by :func:`save_network`.
 
@@ -600,6 +660,12 @@ def load_network(
         The file's stamp (modification time in ns, size) when the caller's client wrote it
         (a partitioned run's workers read the run's own copy): while the file still has it,
         the values are not checked again (the metadata, kinds and lengths still are).
+    geometry
+        Build the edges' LineStrings (``edge_geometry``). ``False`` (a partitioned run's
+        workers, whose searches read the coordinates only): ``edge_geometry`` holds ``None``
+        for each edge and only :attr:`WalkNetwork.edge_lines` has the coordinates, which
+        saves building a million lines; snapping, clipping by geometry and the tables need
+        the default.
 
     Raises
     ------
@@ -636,19 +702,21 @@ def load_network(
         ]
     ]
     nodes = pd.DataFrame({col: data[f"node_{col}"].astype(dt) for col, dt in NODE_NUMERIC.items()})
-    offsets = data["geom_offsets"]
-    geometry = shapely.linestrings(
-        data["geom_coords"], indices=np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    )
-    saved_model = WalkModel.from_dict(meta["walk_model"])
+    offsets = data["geom_offsets"].astype(np.int64)
+    lines = EdgeLines.from_coords(data["geom_coords"], offsets)
     network = WalkNetwork(
         crs=meta["crs"],
         nodes=nodes,
         edges=edges,
-        edge_geometry=geometry,
-        walk_model=saved_model,
+        edge_geometry=(
+            shapely.from_ragged_array(shapely.GeometryType.LINESTRING, lines.xy, (offsets,))
+            if geometry
+            else np.full(len(edges), None, dtype=object)
+        ),
+        walk_model=WalkModel.from_dict(meta["walk_model"]),
         source=meta["source"],
     )
+    network.__dict__["edge_lines"] = lines
     network.__dict__["_arcs"] = _Arcs(
         indptr=data["arc_indptr"].astype(np.int64),
         indices=data["arc_indices"].astype(np.int64),

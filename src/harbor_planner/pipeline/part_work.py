@@ -106,6 +106,7 @@ def clip_compiled(
         walk_model=net.walk_model,
         source={**net.source, "clipped_margin_m": float(margin_m)},
     )
+    sub.__dict__["edge_lines"] = net.edge_lines.subset(e_idx)  # a worker's net has no lines
     return sub, edge_map
 
 
@@ -214,7 +215,7 @@ def _network(path: str, walk_model: WalkModel, stamp: tuple[int, int] | None = N
                 "the network file changed while the run used it; run the study again",
                 path=path,
             )
-        net = load_network(path, checked_as=stamp) if base is None else base
+        net = load_network(path, checked_as=stamp, geometry=False) if base is None else base
         _NETWORKS.clear()
         _NETWORKS[(path, repr(net.walk_model))] = net
         _NETWORKS[key] = net.with_walk_model(walk_model)
@@ -299,11 +300,9 @@ def _with_outside_points(region: Any, net: WalkNetwork, p_arr: Any, pts: IntArra
     The clip keeps what lies within the margin of this region: a point far outside its
     polygon keeps every walk that can reach it (a polygon layer with gaps once lost them).
     """
-    from harbor_planner._arrays import points_along
-
     if not len(pts):
         return region
-    xy = points_along(net.edge_geometry, p_arr["p_edge"][pts], p_arr["p_frac"][pts])
+    xy = net.edge_lines.points(p_arr["p_edge"][pts], p_arr["p_frac"][pts])
     out = ~shapely.contains_xy(region, xy[:, 0], xy[:, 1])
     return shapely.union(region, shapely.multipoints(xy[out])) if out.any() else region
 
