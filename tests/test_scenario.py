@@ -214,6 +214,36 @@ def test_overrides_change_settings_and_are_checked(tmp_path, monkeypatch):
         load_scenario(path, overrides=["walk_speed_kmh=3"])
 
 
+def test_overrides_written_as_numbers_are_text_where_text_is_wanted(tmp_path):
+    """Probe 17I: `--set stations.sheet=2025` (a sheet named 2025) and
+    `--set study.districts=500103` (an adcode) were read as numbers and refused; a setting
+    that wants text takes the number as written, one that wants a number still gets it."""
+    sc = load_scenario(write(tmp_path, MINIMAL))
+    b = sc.with_overrides(
+        [
+            "stations.sheet=2025",
+            "study.districts=500103",
+            "coverage.district_column=1_0",
+            "network.walk_speed_kmh=4",
+            "optimize.add=7",
+            "coverage.minutes=12.5",
+        ]
+    )
+    assert b.stations.sheet == "2025" and type(b.stations.sheet) is str
+    assert b.study.districts == "500103"
+    assert b.coverage.district_column == "1_0"  # as written, not 10
+    assert b.network.walk_speed_kmh == 4.0 and type(b.network.walk_speed_kmh) is float
+    assert b.optimize.add == 7 and type(b.optimize.add) is int
+    assert b.coverage.minutes == 12.5
+    c = sc.with_overrides(["study.districts=[500103, 500105]", "stations.sheet=[2024, 2025]"])
+    assert c.study.districts == ["500103", "500105"]
+    assert c.stations.sheet == ["2024", "2025"]
+    assert json.loads(json.dumps(c.to_dict()))["stations"]["sheet"] == ["2024", "2025"]
+    # a number where a number is wanted is still checked as one
+    with pytest.raises(ScenarioError, match="a whole number"):
+        sc.with_overrides(["optimize.add=2.5"])
+
+
 def test_with_overrides_from_python_values(tmp_path):
     sc = load_scenario(write(tmp_path, MINIMAL))
     b = sc.with_overrides({"network.walk_speed_kmh": 4, "output.lang": "en", "title": "b"})

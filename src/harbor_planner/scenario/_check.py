@@ -79,6 +79,63 @@ class Problems:
         raise error
 
 
+class BareInt(int):
+    """A whole number written bare in ``--set`` (``stations.sheet=2025``), with its text.
+
+    Taken as that text by a setting that wants text (a sheet, a column, an adcode), as the
+    number by one that wants a number.
+    """
+
+    text: str
+
+    @classmethod
+    def of(cls, value: int, text: str) -> BareInt:
+        """``value`` remembering it was written ``text``."""
+        out = cls(value)
+        out.text = text
+        return out
+
+
+class BareFloat(float):
+    """A number with a fraction written bare in ``--set``, with its text (see :class:`BareInt`)."""
+
+    text: str
+
+    @classmethod
+    def of(cls, value: float, text: str) -> BareFloat:
+        """``value`` remembering it was written ``text``."""
+        out = cls(value)
+        out.text = text
+        return out
+
+
+def bare_numbers(value: Any, text: str | None = None) -> Any:
+    """``value`` (parsed from ``--set`` text) with its numbers remembering their text.
+
+    Parameters
+    ----------
+    value
+        The parsed value.
+    text
+        What was written for it (the whole value; for list items their own text is assumed).
+
+    Returns
+    -------
+    Any
+        The value, its numbers as :class:`BareInt` / :class:`BareFloat`.
+
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return BareInt.of(value, text if text is not None else str(value))
+    if isinstance(value, float):
+        return BareFloat.of(value, text if text is not None else repr(value))
+    if isinstance(value, list):
+        return [bare_numbers(v) for v in value]
+    return value
+
+
 def _type_name(tp: Any) -> str:
     names = {str: "text", float: "a number", int: "a whole number", bool: "true or false"}
     if tp in names:
@@ -113,8 +170,10 @@ def value_name(value: Any) -> str:
     str
 
     """
-    kind = {bool: "a boolean", int: "a whole number", float: "a number", str: "text"}.get(
-        type(value), "a list" if isinstance(value, list) else "a table"
+    kinds = ((bool, "a boolean"), (int, "a whole number"), (float, "a number"), (str, "text"))
+    kind = next(
+        (name for tp, name in kinds if isinstance(value, tp)),
+        "a list" if isinstance(value, list) else "a table",
     )
     shown = repr(value)
     return f"{shown if len(shown) <= 40 else shown[:37] + '...'} ({kind})"
@@ -167,12 +226,14 @@ def convert(value: Any, tp: Any, base: Path) -> Any:
         raise TypeError(_type_name(tp))
     if tp is int:
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            return int(value)
         raise TypeError(_type_name(tp))
     if tp is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
         raise TypeError(_type_name(tp))
+    if isinstance(value, BareInt | BareFloat) and tp in (str, Path):
+        value = value.text  # --set stations.sheet=2025: the sheet named "2025"
     if tp is str:
         if isinstance(value, str):
             return value

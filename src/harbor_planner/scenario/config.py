@@ -56,6 +56,7 @@ from harbor_planner._text import redact_override, redact_secrets
 from harbor_planner.errors import ScenarioError
 from harbor_planner.scenario._check import (
     Problems,
+    bare_numbers,
     build_section,
     check_consistency,
     did_you_mean,
@@ -400,7 +401,9 @@ def _without_nulls(data: Mapping[str, Any]) -> dict[str, Any]:
 def parse_override(text: str) -> tuple[str, Any]:
     """``"section.key=value"`` → ``("section.key", value)``, the value parsed as TOML.
 
-    Values that are not valid TOML (``gcj02``, ``out/a``) are taken as strings.
+    Values that are not valid TOML (``gcj02``, ``out/a``) are taken as strings; bare numbers
+    keep their text (:func:`~harbor_planner.scenario._check.bare_numbers`), so a setting that
+    wants text takes ``2025`` as the sheet named "2025".
 
     Raises
     ------
@@ -414,7 +417,7 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError(f"--set {text!r}: expected KEY=VALUE, e.g. network.walk_speed_kmh=4")
     value = value.strip()
     try:
-        return key, tomllib.loads(f"v = {value}")["v"]
+        return key, bare_numbers(tomllib.loads(f"v = {value}")["v"], value)
     except tomllib.TOMLDecodeError:
         return key, value
     except RecursionError:
