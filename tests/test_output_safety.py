@@ -20,6 +20,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import harbor_planner as hp
@@ -736,9 +737,17 @@ def test_two_file_outputs_are_written_both_or_neither(tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full)
-    with pytest.raises(OutputError, match="nothing was changed"):
+    with pytest.raises(OutputError, match="nothing was changed") as info:
         save_network(net, npz, edges_gpkg=gpkg)
     assert folder_state(tmp_path) == before  # no temp file either
+    # probe 17E F12: the error names the file the disk filled on, and its option
+    assert info.value.path == str(gpkg) and "choose another --gpkg" in str(info.value)
+    monkeypatch.undo()
+    monkeypatch.setattr(np, "savez", full)
+    with pytest.raises(OutputError, match="nothing was changed") as info:
+        save_network(net, npz, edges_gpkg=gpkg)
+    assert info.value.path == str(npz) and "choose another --out" in str(info.value)
+    assert folder_state(tmp_path) == before
 
 
 def test_compare_with_an_upper_case_suffix_checks_the_file_it_writes(tmp_path, capsys, old_run):

@@ -50,14 +50,36 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     tmp.unlink()  # writers (GDAL among them) may refuse an existing file
     try:
-        yield tmp
-        os.replace(tmp, path)
-    except Exception as exc:
-        if isinstance(exc, OSError) or type(exc).__module__.startswith("pyogrio"):
-            raise output_error(exc, path) from exc
-        raise
+        with writing(path):
+            yield tmp
+            os.replace(tmp, path)
     finally:
         _remove_temp(tmp)
+
+
+@contextlib.contextmanager
+def writing(path: str | os.PathLike[str], *, option: str = "--out") -> Iterator[None]:
+    """Errors of writing ``path`` (a full disk, a read-only folder, GDAL's) as one naming it.
+
+    Parameters
+    ----------
+    path
+        The file being written.
+    option
+        The command-line option that names it (said in the fix).
+
+    Raises
+    ------
+    OutputError
+        The block raised an :class:`OSError` or a GDAL (pyogrio) error.
+
+    """
+    try:
+        yield
+    except Exception as exc:
+        if isinstance(exc, OSError) or type(exc).__module__.startswith("pyogrio"):
+            raise output_error(exc, path, option=option) from exc
+        raise
 
 
 @contextlib.contextmanager

@@ -353,7 +353,9 @@ def _free_bytes(path: Path) -> int | None:
     return None
 
 
-def output_error(exc: BaseException, path: str | os.PathLike[str]) -> OutputError:
+def output_error(
+    exc: BaseException, path: str | os.PathLike[str], *, option: str = "--out"
+) -> OutputError:
     """An :class:`OutputError` naming ``path`` for an error raised while writing it.
 
     Parameters
@@ -362,6 +364,8 @@ def output_error(exc: BaseException, path: str | os.PathLike[str]) -> OutputErro
         An :class:`OSError` (full disk, read-only folder...) or a GDAL write error.
     path
         The file or folder being written.
+    option
+        The command-line option that names it (said in the fix).
 
     Returns
     -------
@@ -369,9 +373,9 @@ def output_error(exc: BaseException, path: str | os.PathLike[str]) -> OutputErro
 
     """
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        what = "the disk is full; free some space or choose another --out"
+        what = f"the disk is full; free some space or choose another {option}"
     elif isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        what = "permission denied (a read-only folder?); choose another --out"
+        what = f"permission denied (a read-only folder?); choose another {option}"
     elif isinstance(exc, OSError):
         what = exc.strerror or str(exc)
     else:
@@ -382,6 +386,6 @@ def output_error(exc: BaseException, path: str | os.PathLike[str]) -> OutputErro
         if free is not None and free < _FULL_BYTES:
             what += (
                 f"; the disk is full ({free // 1024} kB free): free some space or choose "
-                "another --out"
+                f"another {option}"
             )
     return OutputError(f"cannot write: {what} (nothing was changed)", path=path)

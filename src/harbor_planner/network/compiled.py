@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from harbor_planner._io import atomic_paths, file_stamp
+from harbor_planner._io import atomic_paths, file_stamp, writing
 from harbor_planner.coords import output_crs
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network.saved import check_saved_arrays, read_saved_arrays
@@ -605,10 +605,10 @@ def save_network(
 
     targets = [path] if edges_gpkg is None else [path, edges_gpkg]
     with atomic_paths(*targets) as tmps:  # the network and its GIS layer: both or neither
-        with open(tmps[0], "wb") as f:
+        with writing(path), open(tmps[0], "wb") as f:  # a full disk names the file it filled
             np.savez(f, **arrays)
         if edges_gpkg is not None:
-            with stable_gpkg():
+            with writing(edges_gpkg, option="--gpkg"), stable_gpkg():
                 network.edges_gdf(crs="EPSG:4326").to_file(tmps[1], layer="edges", driver="GPKG")
                 network.nodes_gdf(crs="EPSG:4326").to_file(tmps[1], layer="nodes", driver="GPKG")
     log.info("saved network (%d nodes, %d edges) to %s", network.n_nodes, network.n_edges, path)
