@@ -723,3 +723,28 @@ def test_compare_counts_built_stations_as_the_built_figure_does(tmp_path):
     assert overall.loc["coverage % (built stations)", "mixed"] == 41.09
     assert pd.isna(overall.loc["coverage % (built stations)", "none"])
     assert overall.loc["coverage %", "none"] == 50.0
+
+
+def test_a_title_naming_another_walk_than_the_study_is_warned_of(tmp_path, caplog):
+    """Probe 17F: `--set coverage.minutes=10` on a scenario titled "15 分钟步行服务圈" headed a
+    10-minute map and report with 15 minutes, without a word."""
+    import logging
+
+    from harbor_planner.pipeline.inputs import warn_title_minutes
+
+    sc = load_scenario(write(tmp_path, MINIMAL))
+    cases = {
+        ("渝中区 15 分钟步行服务圈", 15): False,
+        ("渝中区 15 分钟步行服务圈", 10): True,
+        ("Yuzhong 15-minute circle", 10): True,
+        ("Yuzhong 10 min / 渝中区 10 分钟", 10): False,
+        ("2025 年规划（3 期）", 10): False,  # numbers that are not a walk
+        ("", 10): False,
+    }
+    for (title, minutes), warned in cases.items():
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            warn_title_minutes(sc.with_overrides({"title": title, "coverage.minutes": minutes}))
+        assert ("title says" in caplog.text) == warned, (title, minutes)
+        if warned:
+            assert "says 15 minutes but coverage.minutes is 10" in caplog.text

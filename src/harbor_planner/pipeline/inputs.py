@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
 from harbor_planner._text import counted
@@ -22,7 +23,34 @@ __all__ = [
     "load_districts",
     "load_network",
     "load_stations",
+    "warn_title_minutes",
 ]
+
+#: A walk in minutes written in a title: "15 分钟", "15-minute", "15 min".
+_TITLE_MINUTES = re.compile(r"(\d+(?:\.\d+)?)\s*(?:分钟|-?\s*min(?:ute)?s?\b)", re.IGNORECASE)
+
+
+def warn_title_minutes(scenario: Scenario) -> None:
+    """Warn when the scenario's title names a walk other than ``coverage.minutes``.
+
+    The title is shown as written on the map and the report (``--set coverage.minutes=10``
+    on a scenario titled "15 分钟步行服务圈" would head a 10-minute study with 15 minutes).
+
+    Parameters
+    ----------
+    scenario
+        Its ``title`` and ``coverage.minutes``.
+
+    """
+    said = {float(m) for m in _TITLE_MINUTES.findall(scenario.title or "")}
+    minutes = float(scenario.coverage.minutes)
+    if said and minutes not in said:
+        log.warning(
+            "the scenario's title says %s minutes but coverage.minutes is %g: the map and the "
+            "report show the title as written; change title (or --set title=...)",
+            " and ".join(f"{m:g}" for m in sorted(said)),
+            minutes,
+        )
 
 
 def load_stations(scenario: Scenario) -> tuple[Any, int]:

@@ -27,6 +27,7 @@ from harbor_planner.pipeline.inputs import (
     load_districts,
     load_network,
     load_stations,
+    warn_title_minutes,
 )
 from harbor_planner.pipeline.sensitivity import with_sensitivity
 from harbor_planner.resources import memory_limit
@@ -148,6 +149,7 @@ def run_study(
 def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study:
     """The steps of :func:`run_study`, under the scenario's memory limit."""
     s = Study()
+    warn_title_minutes(scenario)
     with step("stations") as note:
         s.stations, s.rejected = load_stations(scenario)
         names = ", ".join(path.name for path, _ in scenario.stations.sources)
