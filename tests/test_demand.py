@@ -802,6 +802,44 @@ def test_a_building_is_timed_from_its_own_street_not_a_tunnel_nearer_its_door(tm
     assert bool(res.demand["covered"].iloc[0])
 
 
+def test_a_building_far_from_every_ground_street_is_not_timed_from_a_tunnel(tmp_path):
+    """Probe 18P: a building 160 m from its nearest ground-level street (beyond the 150 m
+    snapping distance) with a tunnel 20 m from its wall was timed from the tunnel (蒋介石官邸
+    via 曾家岩隧道, 38 min, counted as reached). A tunnel is no way out: it is off the network."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from harbor_planner.analysis.coverage import coverage
+    from osm_files import X0, Y0, write_osm
+
+    ways = [
+        (1, [(-1500.0, -160.0), (1500.0, -160.0)], {"highway": "residential"}),
+        (2, [(-1500.0, -20.0), (1500.0, -20.0)], {"highway": "primary", "tunnel": "yes",
+                                                   "layer": "-1"}),
+        (3, [(-1500.0, -20.0), (-1500.0, -160.0)], {"highway": "residential"}),
+        (4, [(1500.0, -20.0), (1500.0, -160.0)], {"highway": "residential"}),
+    ]  # fmt: skip
+    net = build_network(write_osm(tmp_path / "n.osm", ways), progress=False)
+    building = gpd.GeoDataFrame(
+        {"building": ["yes"]},
+        geometry=[shapely.box(X0, Y0, X0 + 40.0, Y0 + 20.0)],
+        crs="EPSG:32648",
+    )
+    path = tmp_path / "b.geojson"
+    building.to_crs("EPSG:4326").to_file(path)
+    demand = building_demand(path, network=net)
+    row = demand.points.iloc[0]
+    assert not net.edges["off_ground"].iloc[int(row["edge"])]  # the street, not the tunnel
+    assert row["access_m"] == pytest.approx(160.0, abs=0.01)
+    station = gpd.GeoDataFrame(
+        {"station_id": ["S"]}, geometry=[shapely.Point(X0 + 20.0, Y0 - 20.0)], crs=net.crs
+    )
+    res = coverage(net, station, demand, minutes=15.0)
+    assert not bool(res.demand["covered"].iloc[0])
+    assert not np.isfinite(res.demand["time_min"].iloc[0])  # beyond the snapping distance
+    assert res.summary["demand_off_network"] == 1
+
+
 def test_points_placed_where_their_columns_say_and_the_rest_snapped(tmp_path):
     """A demand table mixing rows placed on the network (main streets, buildings' doors) and
     rows without a place (a points layer): each row keeps its place, the others are snapped

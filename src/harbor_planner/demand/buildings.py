@@ -22,7 +22,6 @@ from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.network.osm import is_osm_path, osm_read_error
 from harbor_planner.readers import layer_to_wgs84, read_vector
-from harbor_planner.settings import SNAP_MAX_DIST_M
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -314,9 +313,12 @@ def _door_points(footprints: Any, network: WalkNetwork | None) -> tuple[Any, Int
     compound whose walls may be 70 m from a street when its middle is 300 m away.
 
     The streets are those at ground level (not bridges, tunnels or layered ways: a viaduct
-    over a building is no way out of it) when one lies within ``SNAP_MAX_DIST_M``; a footprint
-    that streets cross is left at the crossing nearest its inner point, a choice that does not
-    depend on which of the crossing streets a spatial index returns first.
+    over a building is no way out of it), however far the nearest is: a building farther than
+    ``settings.SNAP_MAX_DIST_M`` from every ground-level street is off the network, even with
+    a tunnel passing nearer (probe 18P); only a network without ground-level streets uses its
+    others.
+    A footprint that streets cross is left at the crossing nearest its inner point, a choice
+    that does not depend on which of the crossing streets a spatial index returns first.
 
     Returns the points and the edge of each (-1: none, or no network): the building's
     people are timed from that street (a tunnel or a viaduct nearer the door than its own
@@ -327,13 +329,11 @@ def _door_points(footprints: Any, network: WalkNetwork | None) -> tuple[Any, Int
         return inner, np.full(len(footprints), -1, dtype=np.int64)
     out = inner.copy()
     ground = np.flatnonzero(~network.edges["off_ground"].to_numpy(bool))
-    every = np.arange(network.n_edges)
-    edge = _nearest_edges(footprints, network.edge_geometry, every, network.edge_tree)
     if len(ground):
-        near = _nearest_edges(footprints, network.edge_geometry, ground)
-        geoms = network.edge_geometry[np.maximum(near, 0)]
-        use = (near >= 0) & (shapely.distance(footprints, geoms) <= SNAP_MAX_DIST_M)
-        edge = np.where(use, near, edge)
+        edge = _nearest_edges(footprints, network.edge_geometry, ground)
+    else:
+        every = np.arange(network.n_edges)
+        edge = _nearest_edges(footprints, network.edge_geometry, every, network.edge_tree)
     ok = np.flatnonzero((edge >= 0) & ~shapely.is_empty(footprints))
     lines = shapely.shortest_line(footprints[ok], network.edge_geometry[edge[ok]])
     out[ok] = shapely.get_point(lines, 0)
