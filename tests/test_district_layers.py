@@ -80,6 +80,46 @@ def test_a_point_on_a_shared_boundary_goes_to_the_first_district(tmp_path, capsy
     assert table["demand_total"].sum() == 12
 
 
+@pytest.mark.parametrize("crs", ["EPSG:32648", "EPSG:4326"])
+def test_a_boundary_point_goes_to_the_first_district_of_a_projected_layer(tmp_path, crs):
+    """Probe 18P: with a planner's layer in metres and the points on its shared boundary in the
+    same CRS, the test ran in WGS-84 after both were reprojected: rounding, not the layer's
+    order, chose the side. Both orders of the layer, and stations on the boundary too."""
+    import harbor_planner as hp
+
+    x0, y0 = 651000.0, 3270000.0
+    ticks = [200.0 * k for k in range(5)]
+    lines = [shapely.LineString([(x0 + t, y0 + u) for t in ticks]) for u in ticks]
+    lines += [shapely.LineString([(x0 + u, y0 + t) for t in ticks]) for u in ticks]
+    streets = tmp_path / "grid.gpkg"
+    gpd.GeoDataFrame({"highway": ["primary"] * len(lines)}, geometry=lines,
+                     crs="EPSG:32648").to_file(streets)  # fmt: skip
+    net = hp.build_network(streets, walk_model=hp.WalkModel(kind="flat"), progress=False)
+    on_line = gpd.GeoSeries(
+        gpd.points_from_xy(np.full(3, x0 + 400.0), [y0 + 100.0, y0 + 400.0, y0 + 700.0]),
+        crs="EPSG:32648",
+    ).to_crs(crs)
+    if crs == "EPSG:4326":  # the boundary where the points lie, in degrees
+        xb = float(on_line.x.iloc[0])
+        on_line = gpd.GeoSeries(gpd.points_from_xy(np.full(3, xb), on_line.y), crs=crs)
+        lo, hi = float(on_line.y.min()) - 0.01, float(on_line.y.max()) + 0.01
+        bounds = [(xb - 0.01, lo, xb, hi), (xb, lo, xb + 0.01, hi)]
+    else:
+        lo, hi = y0 - 100, y0 + 900
+        bounds = [(x0 - 100, lo, x0 + 400, hi), (x0 + 400, lo, x0 + 1100, hi)]
+    halves = gpd.GeoDataFrame(
+        {"name": ["West", "East"]}, geometry=[shapely.box(*b) for b in bounds], crs=crs
+    )
+    demand = gpd.GeoDataFrame({"weight": np.ones(3)}, geometry=on_line.to_numpy(), crs=crs)
+    stations = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[on_line.iloc[1]], crs=crs)
+    for layer in (halves, halves.iloc[::-1].reset_index(drop=True)):
+        res = hp.coverage(net, stations, demand, minutes=15, districts=layer,
+                          district_column="name")  # fmt: skip
+        first = layer["name"].iloc[0]
+        assert res.demand["district"].tolist() == [first] * 3, (crs, first)
+        assert res.stations["district"].tolist() == [first], (crs, first)
+
+
 def test_districts_of_ones_own_in_a_named_study_area_are_in_it(tmp_path, capsys):
     west = shapely.box(106.40, 29.45, SPLIT_LON, 29.65)
     east = shapely.box(SPLIT_LON, 29.45, 106.70, 29.65)

@@ -307,7 +307,11 @@ def district_layer(districts: Any, name_column: str | None = None) -> Any:
 
 
 def assign_districts(points: Any, districts: Any | None, name_column: str | None) -> pd.Series:
-    """District name of each point: a given polygon layer, or Chongqing's 区县 boundaries."""
+    """District name of each point: a given polygon layer, or Chongqing's 区县 boundaries.
+
+    A layer's districts are tested in its own CRS (the points reprojected to it, when theirs
+    differs); a point on a boundary two districts share is the first's, in the layer's order.
+    """
     import geopandas as gpd
 
     if districts is None:
@@ -321,7 +325,11 @@ def assign_districts(points: Any, districts: Any | None, name_column: str | None
     col = district_name_column(districts, name_column)
     if len(districts) == 0:
         raise InputDataError("the district layer has no districts (no rows)")
-    layer = districts[[col, "geometry"]].to_crs(points.crs)
+    # tested in the layer's own CRS: a point on a boundary of a planner's projected layer stays
+    # on it (no round trip through WGS-84 decides its side: probe 18P)
+    layer = districts[[col, "geometry"]].copy()
+    if points.crs is not None and points.crs != layer.crs:
+        points = points.to_crs(layer.crs)
     layer[col] = name_text(layer[col])  # numbers as text: the tables join on names
     geoms = points.geometry.to_numpy()
     if len(geoms) and not (shapely.get_type_id(geoms) == 0).all():  # not all points: the join
@@ -430,7 +438,7 @@ def coverage(
         n_cover=np.bincount(pairs[0], minlength=len(points)),
     )
     out = _demand_table(points, reached, _station_ids(stations, station_id_column), dem_anchor)
-    out["district"] = assign_districts(out, districts, district_column).to_numpy()
+    out["district"] = assign_districts(points, districts, district_column).to_numpy()
     st_out = _station_table(stations, st_anchor, districts, district_column)
     served = pd.Series(weight[reached.covered]).groupby(who[reached.covered]).sum()
     st_out["demand_nearest"] = served.reindex(np.arange(len(stations)), fill_value=0.0).to_numpy()
@@ -667,7 +675,7 @@ def _station_table(
     st_out = gpd.GeoDataFrame(stations.copy()).to_crs("EPSG:4326")
     st_out["on_network"] = anchors.within
     st_out["snap_dist_m"] = anchors.dist_m
-    st_out["district"] = assign_districts(st_out, districts, district_column).to_numpy()
+    st_out["district"] = assign_districts(stations, districts, district_column).to_numpy()
     return st_out
 
 
