@@ -795,3 +795,33 @@ def test_serve_refuses_an_out_folder_under_a_file_and_a_foreign_host(tmp_path):
     foreign = subprocess.run([*cmd, "--host", "192.0.2.1"],
                              capture_output=True, text=True, timeout=120)  # fmt: skip
     assert foreign.returncode == 2 and "--host 192.0.2.1: not an address" in foreign.stderr
+
+
+def test_a_plan_serve_saved_reopens_without_the_datum_guard(tmp_path, capsys):
+    """Probe 18S: a plan saved by serve (WGS-84, stations clicked beside buildings' doors,
+    40-60 m from their streets) was refused by `run` and `serve` as "the stations mix datums"
+    (6 of 45 fit the streets better shifted as bd09): serve wrote the file and knows its datum.
+    The file once edited is checked again."""
+    import pandas as pd
+
+    from harbor_planner.cli import main
+    from harbor_planner.scenario import demo_scenario_path
+
+    rows = pd.read_csv(Path(__file__).parent / "data" / "stations" / "serve_plan_near_doors.csv",
+                       encoding="utf-8-sig")  # fmt: skip
+    session = load_session(demo_scenario_path(), out_dir=tmp_path / "plan", progress=False)
+    new = rows[rows["station_id"].str.startswith("NEW")]
+    session.plan.add_many(list(zip(new["lon"], new["lat"], new["name"], strict=True)))
+    csv = session.save_stations()[0]
+    run = ["-q", "--no-progress", "run", str(demo_scenario_path()), "--set",
+           f"stations.file={csv}", "--set", "stations.crs=wgs84", "--set",
+           "optimize.enabled=false", "--set", "coverage.range=false", "--set",
+           "output.formats=[\"tables\"]"]  # fmt: skip
+    code = main([*run, "--out", str(tmp_path / "a")])
+    assert code == 0, capsys.readouterr().err
+    # the same stations in a file serve did not write (or edited since): checked, refused
+    text = csv.read_text("utf-8-sig").replace("NEW001", "MINE01")
+    (tmp_path / "mine.csv").write_text(text, encoding="utf-8-sig")
+    run[run.index(f"stations.file={csv}")] = f"stations.file={tmp_path / 'mine.csv'}"
+    code = main([*run, "--out", str(tmp_path / "b")])
+    assert code == 3 and "mix datums" in capsys.readouterr().err

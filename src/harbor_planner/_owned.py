@@ -33,6 +33,7 @@ __all__ = [
     "SEAL_BLANK",
     "run_owning",
     "seal_page",
+    "serve_plan",
     "written_by_harbor_planner",
 ]
 
@@ -200,3 +201,31 @@ def run_owning(path: str | Path) -> Path | None:
         return None
     names = {str(o.get("path")) for o in outputs if isinstance(o, dict)}
     return path.parent if path.name in names else None
+
+
+def serve_plan(path: str | Path) -> bool:
+    """Whether ``path`` is a plan ``harbor-planner serve`` saved, unchanged since.
+
+    The ``serve.json`` beside it lists the file with the SHA-256 it had when serve wrote it
+    (its stations in WGS-84, placed on the map or converted from the list loaded).
+
+    Parameters
+    ----------
+    path
+        A file.
+
+    Returns
+    -------
+    bool
+
+    """
+    from harbor_planner._io import file_sha256
+    from harbor_planner.settings import SERVE_MANIFEST
+
+    path = Path(path)
+    manifest = path.parent / SERVE_MANIFEST
+    try:
+        files = json.loads(manifest.read_text("utf-8"))["files"]
+        return bool(path.is_file() and files.get(path.name) == file_sha256(path))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False

@@ -64,6 +64,7 @@ __all__ = [
     "SENSITIVITY_ALT_MODEL",
     "SENSITIVITY_SPEEDS_KMH",
     "SERVE_HOST",
+    "SERVE_MANIFEST",
     "SERVE_MAP_MAX_DEMAND",
     "SERVE_MAX_BODY_BYTES",
     "SERVE_MAX_NAME_CHARS",
@@ -520,6 +521,8 @@ SERVE_MAP_MAX_DEMAND: int = 60_000
 SERVE_OUT_DIR: str = "plan"
 #: Names of the saved station lists in that folder.
 SERVE_STATIONS_FILES: tuple[str, str] = ("plan_stations.csv", "plan_stations.gpkg")
+#: The file of that folder listing the files serve wrote, with their SHA-256.
+SERVE_MANIFEST: str = "serve.json"
 #: Statuses a station may be given on the page.
 SERVE_STATUSES: tuple[str, ...] = ("existing", "building", "proposed", "closed")
 

@@ -169,6 +169,11 @@ def check_stations_datum(scenario: Scenario, stations: Any, net: WalkNetwork) ->
     from harbor_planner.stations import check_frame_datum
 
     sources = scenario.stations.sources
+    plans = _serve_plans(sources)
+    if plans and "source_file" in stations.columns:
+        stations = stations[~stations["source_file"].isin({p.name for p in plans})]
+    elif plans:
+        return []
     return check_frame_datum(
         stations,
         net,
@@ -176,6 +181,29 @@ def check_stations_datum(scenario: Scenario, stations: Any, net: WalkNetwork) ->
         path=sources[0][0] if len(sources) == 1 else None,
         accept=scenario.stations.accept_datum,
     )
+
+
+def _serve_plans(sources: list[tuple[Any, str | None]]) -> list[Any]:
+    """The station files that are plans serve saved in WGS-84, read as WGS-84: not checked.
+
+    Their stations were placed on the map (a click beside a building's door, 40 m from its
+    street, may fit the streets better shifted by some datum's offset: probe 18S) or converted
+    from a list already checked; their datum is known.
+    """
+    from harbor_planner._owned import serve_plan
+    from harbor_planner.coords import parse_crs
+
+    plans = []
+    for path, crs in sources:
+        try:
+            wgs84 = crs is not None and parse_crs(crs).kind == "wgs84"
+        except (ValueError, InputDataError):
+            wgs84 = False
+        if wgs84 and serve_plan(path):
+            log.info("%s: a plan harbor-planner serve saved in WGS-84 (%s lists it): its datum "
+                     "is not checked against the streets", path, "serve.json")  # fmt: skip
+            plans.append(path)
+    return plans
 
 
 def check_candidates_datum(

@@ -20,14 +20,13 @@ from typing import Any
 
 from harbor_planner.errors import OutputError
 from harbor_planner.serve.state import DEGREE_DECIMALS, PlanState
-from harbor_planner.settings import SERVE_OUT_DIR, SERVE_STATIONS_FILES
+from harbor_planner.settings import SERVE_MANIFEST, SERVE_OUT_DIR, SERVE_STATIONS_FILES
 
 __all__ = ["OptimizeJob", "Session", "load_session"]
 
 log = logging.getLogger(__name__)
 
 #: The manifest of the files a session wrote in its output folder.
-SERVE_MANIFEST = "serve.json"
 
 
 @dataclass
