@@ -426,7 +426,8 @@ def test_export_names_the_plan_it_measured(served):
     stations = manifest["parameters"]["stations"]
     saved = session.out_dir / "plan_stations.csv"
     assert Path(stations["file"]) == saved and stations["crs"] == "wgs84"
-    assert stations["status"] is None and "serve" in manifest["stations_source"]
+    assert stations["status"] == ["existing", "building", "proposed", "candidate"]
+    assert "serve" in manifest["stations_source"]
     again = hp.coverage(session.network, read_stations(saved, crs="wgs84").stations,
                         session.demand, minutes=session.scenario.coverage.minutes,
                         max_dist_m=session.scenario.stations.max_dist_m)  # fmt: skip
@@ -441,6 +442,31 @@ def test_export_names_the_plan_it_measured(served):
     c.post("/api/stations", headers=H, json={"lon": s0.lon + 0.004, "lat": s0.lat})
     assert c.post("/api/export", headers=H).status_code == 409
     assert file_sha256(saved) == manifest["stations_sha256"]
+
+
+def test_candidate_stations_count_on_the_page_and_in_the_export_run_alike(served):
+    """Probe 18S: the page counts every status but closed, candidates too, but the export's
+    run.json gave no status, whose default leaves candidates out: its parameters measured
+    another plan (53.7 % against the page's 58.9 %). A station can be made a candidate on the
+    page, and a run of run.json's parameters reads the page's stations."""
+    from harbor_planner.pipeline import load_stations
+    from harbor_planner.scenario import scenario_from_dict
+
+    session, c = served
+    r = c.patch("/api/station?id=S1", headers=H, json={"status": "candidate"})
+    assert r.status_code == 200, r.text
+    page = session.plan.figures()
+    folder = session.export()[0].parent
+    manifest = json.loads((folder / "run.json").read_text("utf-8"))
+    again = scenario_from_dict(manifest["parameters"], base_dir=folder)
+    stations, _ = load_stations(again)
+    assert sorted(stations["status"]) == ["candidate", "existing"]
+    minutes, max_dist_m = again.coverage.minutes, again.stations.max_dist_m
+    res = hp.coverage(session.network, stations, session.demand, minutes=minutes,
+                      max_dist_m=max_dist_m)  # fmt: skip
+    assert res.summary["coverage_pct"] == page["coverage_pct"]
+    summary = json.loads((folder / "summary.json").read_text("utf-8"))
+    assert summary["coverage"]["coverage_pct"] == page["coverage_pct"]
 
 
 def test_cli_serve_help_and_options():

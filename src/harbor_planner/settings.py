@@ -524,7 +524,7 @@ SERVE_STATIONS_FILES: tuple[str, str] = ("plan_stations.csv", "plan_stations.gpk
 #: The file of that folder listing the files serve wrote, with their SHA-256.
 SERVE_MANIFEST: str = "serve.json"
 #: Statuses a station may be given on the page.
-SERVE_STATUSES: tuple[str, ...] = ("existing", "building", "proposed", "closed")
+SERVE_STATUSES: tuple[str, ...] = ("existing", "building", "proposed", "candidate", "closed")
 
 
 def site_kind_label(kind: object, lang: str = "zh") -> str:

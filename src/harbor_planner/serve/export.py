@@ -6,6 +6,8 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harbor_planner.settings import STATUS_VALUES
+
 if TYPE_CHECKING:
     from harbor_planner.serve.session import Session
 
@@ -60,8 +62,11 @@ def export_plan(
 
     scenario = dataclasses.replace(session.scenario, optimize=None)
     # the stations measured are the page's (placed on the map in WGS-84), not the file loaded
+    # every status but closed, candidates too, as the page counts them (probe 18S: a default
+    # status of None left the page's candidates out of a run of run.json's parameters)
+    counted = [s for s in STATUS_VALUES if s != "closed"]
     scenario = dataclasses.replace(scenario, stations=dataclasses.replace(
-        scenario.stations, file=stations_file, crs="wgs84", sheet=None, status=None,
+        scenario.stations, file=stations_file, crs="wgs84", sheet=None, status=counted,
         accept_datum=True))  # fmt: skip
     scenario = dataclasses.replace(
         scenario, output=dataclasses.replace(scenario.output, dir=out_dir, lang=session.lang)

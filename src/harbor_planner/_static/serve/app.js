@@ -6,7 +6,7 @@
       undo: "撤销", redo: "重做", save: "保存站点表", export: "导出结果文件夹", selected: "所选站点", delete: "删除",
       optimise: "优化选址", nsites: "新增站点数", run: "运行", accept: "采纳所选点位", districts: "各区县覆盖",
       district: "区县", demand: "需求", stations: "站点", saved: "已保存：", exported: "已导出：", running: "运行中…",
-      failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", closed: "已退出",
+      failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", candidate: "候选", closed: "已退出",
       candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求",
       stale: "（按运行开始时的站点计算；站点已改动，请重新运行）", staleagain: "站点在运行后已改动：再次点击“采纳所选点位”仍予采纳",
       offline: "无法连接服务器", http: "服务器错误 ",
@@ -18,7 +18,7 @@
       selected: "Selected station", delete: "Delete", optimise: "Suggest sites", nsites: "New sites", run: "Run",
       accept: "Accept checked sites", districts: "Coverage by district", district: "District", demand: "Demand",
       stations: "stations", saved: "Saved: ", exported: "Exported: ", running: "running…", failed: "failed: ",
-      done: "done, coverage could reach ", existing: "existing", building: "under construction", proposed: "proposed",
+      done: "done, coverage could reach ", existing: "existing", building: "under construction", proposed: "proposed", candidate: "candidate",
       closed: "closed", candidate: "candidate", covered: "covered demand", uncovered: "uncovered demand",
       stale: " (for the stations when the run started; they have changed since: run it again)",
       staleagain: "The stations changed after the run: click Accept again to accept these sites anyway",
@@ -225,7 +225,7 @@
         document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t[el.getAttribute("data-t")] || ""; });
         $("coverage-label").textContent = t.coverage.replace("{m}", String(+cfg.minutes));
         $("title").textContent = cfg.title || "harbor-planner";
-        ["existing", "building", "proposed", "closed", ""].forEach(function (s) {
+        ["existing", "building", "proposed", "candidate", "closed", ""].forEach(function (s) {
           var o = document.createElement("option"); o.value = s; o.textContent = t[s || "none"]; $("sel-status").appendChild(o);
         });
         cfg.solvers.forEach(function (s) { var o = document.createElement("option"); o.value = s; o.textContent = s; $("opt-solver").appendChild(o); });
