@@ -566,3 +566,15 @@ def test_excluded_ids_one_as_text_and_unknown_ones(town, caplog):
     assert "1 of the 2 excluded sites are not among the candidates" in caplog.text
     as_array = select_sites(cm, n_add=1, excluded=np.array([first]))  # probe 14N: arrays too
     assert first not in set(as_array.site_ids)
+
+
+def test_a_candidate_file_without_a_datum_names_the_candidates_option(tmp_path, diamond):
+    """Probe 18O: a candidate CSV without a CRS was told to state `crs= (--crs)`, the stations'
+    datum (given already): the candidates have --candidates-crs (optimize.candidates_crs)."""
+    path = tmp_path / "cands.csv"
+    path.write_text("site_id,lon,lat\nA,105.00,29.50\nB,105.01,29.50\n", encoding="utf-8")
+    with pytest.raises(CRSError) as info:
+        candidates_from_spec(str(path), network=diamond)
+    text = str(info.value)
+    assert "--candidates-crs (optimize.candidates_crs)" in text
+    assert "(--crs)" not in text and text.count(str(path)) == 1

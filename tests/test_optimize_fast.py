@@ -169,3 +169,63 @@ def test_a_cover_target_spacing_forbids_says_so_in_percent():
     text = str(err.value)
     assert "90 % target" in text and "lower the target" in text
     assert "fewer sites" not in text and "a cover of" not in text
+
+
+# ----------------------------------------------------------------- probe 18O: quotas, messages
+
+
+def test_quota_tables_without_rows_or_with_a_district_twice_are_one_line(tmp_path):
+    """Probe 18O: a quota CSV with a header only crashed the swap search (IndexError), a file
+    of 0 bytes crashed pandas (EmptyDataError); a district given twice was not named."""
+    import pandas as pd
+
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.optimize.quotas import quota_table
+
+    cases = {
+        "header.csv": ("district,min,max\n", "has no rows"),
+        "empty.csv": ("", "has no rows"),
+        "twice.csv": ("district,min,max\n渝中区,1,\n渝中,0,2\n", r"twice \(渝中区\)"),
+    }
+    for name, (text, match) in cases.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(InputDataError, match=match) as info:
+            quota_table(path)
+        assert info.value.path == str(path)
+    cm = _matrix(1)
+    cm = CoverageMatrix.from_arrays(cm.covers, cm.weights,
+                                    candidate_district=np.array(["A", "B"] * 20))  # fmt: skip
+    empty = pd.DataFrame({"district": [], "min": [], "max": []})
+    for solver in ("greedy", "exact"):
+        with pytest.raises(InputDataError, match="has no rows"):
+            select_sites(cm, n_add=3, quotas=empty, solver=solver)
+
+
+def test_quota_minimums_above_the_sites_name_the_fix():
+    import pandas as pd
+
+    from harbor_planner.errors import InfeasibleError
+
+    cm = _matrix(2)
+    cm = CoverageMatrix.from_arrays(cm.covers, cm.weights,
+                                    candidate_district=np.array(["A", "B"] * 20))  # fmt: skip
+    quotas = pd.DataFrame({"district": ["A"], "min": [5], "max": [np.nan]})
+    with pytest.raises(InfeasibleError, match=r"optimize\.add, --add"):
+        select_sites(cm, n_add=4, quotas=quotas)
+
+
+def test_from_arrays_refuses_repeated_ids_and_coordinates_that_are_not_numbers():
+    """Probe 18O: repeated candidate ids were accepted (excluding one excluded both), NaN
+    coordinates with a spacing raised scipy's ValueError."""
+    from harbor_planner.errors import InputDataError
+
+    eye = np.eye(3)
+    with pytest.raises(InputDataError, match="share a site id"):
+        CoverageMatrix.from_arrays(eye, np.ones(3), candidate_ids=["a", "a", "b"])
+    with pytest.raises(InputDataError, match="candidate_xy holds NaN"):
+        CoverageMatrix.from_arrays(eye, np.ones(3), candidate_xy=[[np.nan, 0], [0, 0], [1, 1]])
+    with pytest.raises(InputDataError, match="existing_xy holds NaN"):
+        CoverageMatrix.from_arrays(eye, np.ones(3), existing_xy=[[np.inf, 0]])
+    ids = CoverageMatrix.from_arrays(eye, np.ones(3), candidate_ids=[7, 8, 9]).candidate_ids
+    assert ids.tolist() == [7, 8, 9]  # the ids as given

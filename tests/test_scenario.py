@@ -748,3 +748,15 @@ def test_a_title_naming_another_walk_than_the_study_is_warned_of(tmp_path, caplo
         assert ("title says" in caplog.text) == warned, (title, minutes)
         if warned:
             assert "says 15 minutes but coverage.minutes is 10" in caplog.text
+
+
+def test_scenario_quota_in_the_cli_form_and_zero_stage_counts_say_what_is_meant(tmp_path):
+    """Probe 18O: `quota = "proportional:FILE:COLUMN"` was "file not found", and a stage of
+    0 sites "must be a table of LABEL = COUNT" (which it was)."""
+    sc = load_scenario(write(tmp_path, MINIMAL))
+    with pytest.raises(ScenarioError, match=r'quota = "FILE" and quota_column = "COLUMN"'):
+        sc.with_overrides(
+            ["optimize.quota=proportional:pop.csv:population", "optimize.add=3"]
+        ).check_inputs()
+    with pytest.raises(ScenarioError, match="whole number of 1 or more"):
+        sc.with_overrides(['optimize.stages={"2026"=0,"2027"=4}'])

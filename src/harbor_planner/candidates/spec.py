@@ -166,7 +166,12 @@ def _file_candidates(
             "poi_files (--poi) to take its points of interest",
             path=path,
         )
-    check = read_stations(path, crs=crs, sheet=sheet)
+    try:
+        check = read_stations(path, crs=crs, sheet=sheet)
+    except CRSError as exc:  # the candidates' datum has its own setting (probe 18O)
+        text = str(exc).removeprefix(f"{path}: ")
+        text = text.replace("crs= (--crs)", "--candidates-crs (optimize.candidates_crs)")
+        raise CRSError(text.replace("--crs", "--candidates-crs"), path=path) from None
     check.raise_for_errors()
     st = check.stations.reset_index(drop=True)
     n = len(st)

@@ -199,6 +199,14 @@ class CoverageMatrix:
             if candidate_ids is None
             else np.asarray(candidate_ids, dtype=object)
         )
+        if candidate_ids is not None:  # a plan names its sites by id (as coverage_matrix)
+            _unique_ids(ids.astype(str).astype(object))  # the ids themselves are kept
+        for name, xy in (("candidate_xy", candidate_xy), ("existing_xy", existing_xy)):
+            if xy is not None and not np.isfinite(np.asarray(xy, dtype=float)).all():
+                raise InputDataError(
+                    f"{name} holds NaN or infinite coordinates; give every site its "
+                    "coordinates in metres (the network's CRS)"
+                )
         return cls(
             covers=a,
             weights=np.asarray(weights, dtype=np.float64),
@@ -231,6 +239,11 @@ def _site_ids(candidates: Any) -> npt.NDArray[np.object_]:
         if "site_id" in candidates
         else np.asarray(candidates.index).astype(str).astype(object)
     )
+    return _unique_ids(ids)
+
+
+def _unique_ids(ids: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """``ids``, refused when one is repeated (naming it and where)."""
     _, inverse, counts = np.unique(ids, return_inverse=True, return_counts=True)
     dup = counts[inverse] > 1
     if dup.any():

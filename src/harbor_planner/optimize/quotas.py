@@ -178,8 +178,15 @@ def quota_arrays(
             f"quota table needs columns district, min, max; missing {', '.join(sorted(missing))}"
         )
     names = quotas["district"].astype(str).tolist()
-    if len(set(names)) != len(names):
-        raise InputDataError("quota table names a district twice")
+    if not names:
+        raise InputDataError(
+            "the quota table has no rows; give one row per district, or no quotas"
+        )
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputDataError(
+            f"the quota table names a district twice ({', '.join(twice)}); give each one row"
+        )
     qmin_f, qmax_f = quota_bounds(quotas)
     qmin = np.nan_to_num(qmin_f, nan=0.0).astype(np.int64)
     qmax = np.where(np.isnan(qmax_f), n_add, qmax_f).astype(np.int64)
@@ -202,7 +209,8 @@ def quota_arrays(
     if qmin.sum() > n_add:
         raise InfeasibleError(
             f"quota minimums add up to {qmin.sum()} new sites, more than the {n_add} requested "
-            f"(by {qmin.sum() - n_add})"
+            f"(by {qmin.sum() - n_add}); lower the minimums of the quota table or ask for more "
+            "sites (optimize.add, --add)"
         )
     free = int((eligible & (district < 0)).sum())
     cap = int(np.minimum(qmax, avail).sum()) + free
@@ -299,8 +307,23 @@ def quota_table(
 
     """
     path = Path(path)
-    table = read_table(path)
+    try:
+        table = read_table(path)
+    except pd.errors.EmptyDataError:  # a file of 0 bytes: no header either
+        table = pd.DataFrame()
+    if table.empty:
+        raise InputDataError(
+            "the quota table has no rows; give one row per district (district,min,max, or a "
+            "column to split the sites by), or leave the quota out",
+            path=path,
+        )
     key = _district_key(table, path, custom_districts)
+    twice = sorted(set(key[key.duplicated()].astype(str)))
+    if twice:
+        raise InputDataError(
+            f"the quota table names a district twice ({', '.join(twice)}); give each one row",
+            path=path,
+        )
     if column is not None:
         if not n_add:
             raise InputDataError(

@@ -153,7 +153,7 @@ def _type_name(tp: Any) -> str:
     if origin is dict:
         if typing.get_args(tp)[1] is float:
             return "a table of NAME = NUMBER"
-        return "a table of LABEL = COUNT"
+        return "a table of LABEL = COUNT (each count a whole number of 1 or more)"
     return str(tp)
 
 

@@ -259,9 +259,19 @@ class Scenario:
         for role, path in self.input_files().items():
             if role != "scenario" and not path.exists():
                 key = ROLE_KEYS.get(role.rstrip("0123456789"), role)
-                problems.add(key, f"{key}: file not found: {path}")
+                problems.add(key, f"{key}: file not found: {path}" + _hint(key, path))
         if problems.items:
             problems.raise_all(self.path)
+
+
+def _hint(key: str, path: Path) -> str:
+    """What a missing file's name says was meant (``--quota``'s form in a scenario)."""
+    if key == "optimize.quota" and "proportional:" in str(path):
+        return (
+            " (proportional:FILE:COLUMN is --quota's form; in a scenario write "
+            'quota = "FILE" and quota_column = "COLUMN")'
+        )
+    return ""
 
 
 # --------------------------------------------------------------------------- loading
