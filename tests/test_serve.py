@@ -851,3 +851,39 @@ def test_a_plan_serve_saved_reopens_without_the_datum_guard(tmp_path, capsys):
     run[run.index(f"stations.file={csv}")] = f"stations.file={tmp_path / 'mine.csv'}"
     code = main([*run, "--out", str(tmp_path / "b")])
     assert code == 3 and "mix datums" in capsys.readouterr().err
+
+
+def test_station_bodies_take_numbers_only_and_a_refused_add_takes_no_id(served):
+    """Probe 18S: `lon: true` was read as 1.0 ("the point 1.000000 ... is outside"), "106.55"
+    as a number; `status: null` was refused on adding (accepted on editing); a refused add
+    used up an id (NEW002, NEW003 skipped)."""
+    session, c = served
+    s0 = session.plan.stations["S0"]
+    for lon in (True, str(s0.lon)):
+        r = c.post("/api/stations", headers=H, json={"lon": lon, "lat": s0.lat})
+        assert r.status_code == 422 and "lon" in r.json()["error"], r.text
+    r = c.patch("/api/station?id=S0", headers=H, json={"lat": str(s0.lat)})
+    assert r.status_code == 422, r.text
+    ids = []
+    for status in (None, "x", "proposed"):
+        r = c.post("/api/stations", headers=H,
+                   json={"lon": s0.lon + 0.001, "lat": s0.lat, "status": status})  # fmt: skip
+        if status == "x":
+            assert r.status_code == 422
+            continue
+        assert r.status_code == 200, r.text
+        ids.append(int(r.json()["station"]["id"].removeprefix("NEW")))
+        assert r.json()["station"]["status"] == "proposed"
+    assert ids[1] == ids[0] + 1  # the refused add between them took no id
+
+
+def test_the_page_shows_the_title_as_the_map_does(tmp_path):
+    """Probe 18S: /api/config gave the title raw (a right-to-left override, ESC)."""
+    path = _lattice(tmp_path)
+    text = path.read_text("utf-8").replace(
+        'title = "lattice"', 'title = "a \\u202eRTL \\u001b[31mESC"'
+    )
+    path.write_text(text, encoding="utf-8")
+    session = load_session(path, out_dir=tmp_path / "plan", progress=False)
+    c = TestClient(create_app(session, token=TOKEN))
+    assert c.get("/api/config", headers=H).json()["title"] == "a RTL ESC"

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from harbor_planner._text import clean_text
 from harbor_planner.errors import HarborPlannerError, OutputError
 from harbor_planner.serve.session import Session
 from harbor_planner.settings import (
@@ -70,8 +71,9 @@ def _asset(name: str) -> bytes:
 
 # ----------------------------------------------------------------------------- bodies
 
-_Lon = Field(ge=-180, le=180, allow_inf_nan=False)
-_Lat = Field(ge=-90, le=90, allow_inf_nan=False)
+# strict: a JSON number only (true is no longitude, "106.55" no number: probe 18S)
+_Lon = Field(ge=-180, le=180, allow_inf_nan=False, strict=True)
+_Lat = Field(ge=-90, le=90, allow_inf_nan=False, strict=True)
 _Name = Field(default=None, max_length=SERVE_MAX_NAME_CHARS)
 _Strict = ConfigDict(extra="forbid")
 
@@ -82,7 +84,7 @@ class AddBody(BaseModel):
     model_config = _Strict
     lon: float = _Lon
     lat: float = _Lat
-    status: str = Field(default="proposed", max_length=20)
+    status: str | None = Field(default="proposed", max_length=20)  # null: proposed
     name: str | None = _Name
 
 
@@ -90,8 +92,8 @@ class EditBody(BaseModel):
     """A move, a new status or a new name."""
 
     model_config = _Strict
-    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
-    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False, strict=True)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False, strict=True)
     status: str | None = Field(default=None, max_length=20)
     name: str | None = _Name
 
@@ -278,7 +280,8 @@ def _edit_routes(app: FastAPI, session: Session) -> None:
 
     @app.post("/api/stations")
     def add(body: AddBody) -> dict[str, Any]:
-        st = plan.add(body.lon, body.lat, status=body.status, name=body.name)
+        status = "proposed" if body.status is None else body.status
+        st = plan.add(body.lon, body.lat, status=status, name=body.name)
         return {"station": st.as_dict(), **plan.snapshot()}
 
     # a station by its id in the path or, for any id (a/b, "..": what a path cannot carry
@@ -316,7 +319,7 @@ def _other_routes(app: FastAPI, session: Session) -> None:
         opt = sc.optimize
         return {
             "lang": session.lang,
-            "title": sc.title,
+            "title": clean_text(sc.title),  # as the map and report show it (probe 18S)
             "minutes": sc.coverage.minutes,
             "solvers": list(SOLVERS),
             "n_sites_default": (opt.n_add if opt is not None and opt.n_add else 5),

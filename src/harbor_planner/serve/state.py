@@ -221,8 +221,9 @@ class PlanState:
                     f"(SERVE_MAX_STATIONS); delete some first"
                 )
             x, y = self.check_point(lon, lat)
+            checked = _status(status)  # before an id is taken: a refused add uses none
             sid = self.new_id()
-            st = PlanStation(sid, _name(name, sid), _status(status), x, y)
+            st = PlanStation(sid, _name(name, sid), checked, x, y)
             self.commit([(sid, None, st)])
             return st
 
