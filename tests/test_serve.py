@@ -10,6 +10,7 @@ import contextlib
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -887,3 +888,86 @@ def test_the_page_shows_the_title_as_the_map_does(tmp_path):
     session = load_session(path, out_dir=tmp_path / "plan", progress=False)
     c = TestClient(create_app(session, token=TOKEN))
     assert c.get("/api/config", headers=H).json()["title"] == "a RTL ESC"
+
+
+def _serve_process(scenario: Path, out: Path, **popen: Any) -> tuple[Any, int, str]:
+    """``harbor-planner serve`` on a free port: the process, the port and the token."""
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    p = subprocess.Popen([sys.executable, "-m", "harbor_planner", "serve", str(scenario),
+                          "--port", str(port), "--out", str(out)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, **popen)  # fmt: skip
+    line = p.stdout.readline()
+    match = re.search(r"token=(\S+)", line)
+    assert match, (line, p.stderr.read() if p.poll() is not None else "")
+    return p, port, match.group(1)
+
+
+@pytest.mark.slow
+def test_a_second_ctrl_c_during_an_export_is_one_line(tmp_path):
+    """Probe 18S (session 16's D12): two SIGINTs while an export ran printed about 100 lines of
+    uvicorn's tracebacks (the signal re-raised inside the server's loop cancelled the request)
+    before "interrupted"; now one line, exit 130."""
+    import http.client
+    import signal
+    import threading
+    import time
+
+    from harbor_planner.scenario import demo_scenario_path
+
+    p, port, token = _serve_process(demo_scenario_path(), tmp_path / "plan")
+    seen: dict[str, Any] = {}
+
+    def export() -> None:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            c.request("POST", "/api/export", headers={"X-Token": token})
+            seen["status"] = c.getresponse().status
+        except OSError as exc:  # the server stopped first
+            seen["status"] = repr(exc)
+
+    t = threading.Thread(target=export)
+    t.start()
+    time.sleep(0.8)
+    p.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=120)
+    t.join(timeout=120)
+    lines = [line for line in err.splitlines() if not line.startswith(("INFO", "WARNING"))]
+    assert p.returncode == 130, err
+    assert lines == ["harbor-planner: interrupted (SIGINT)"], err
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_serve_started_ignoring_sigint_keeps_ignoring_it(tmp_path):
+    """Probe 18S: serve started with SIGINT ignored (`cmd &` in a script) stopped on
+    `kill -INT` silently with exit 0 (uvicorn handled the signal, then raised it ignored)."""
+    import signal
+    import time
+    import urllib.request
+
+    def ignore() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    p, port, token = _serve_process(_lattice(tmp_path), tmp_path / "plan", preexec_fn=ignore)
+    url = f"http://127.0.0.1:{port}/api/config?token={token}"
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:  # the server is up
+            assert r.status == 200
+        p.send_signal(signal.SIGINT)
+        time.sleep(1.0)
+        assert p.poll() is None  # still serving
+        with urllib.request.urlopen(url, timeout=30) as r:
+            assert r.status == 200
+    finally:
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=60)
+    assert p.returncode == 143 and err.strip().endswith("terminated (SIGTERM)"), err

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import logging
 import secrets
+import signal
 import socket
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from harbor_planner.cli._options import out_path, say
 from harbor_planner.errors import UsageError
@@ -56,6 +63,46 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _server(config: Any) -> Any:
+    """Uvicorn's server, with the signals of a command-line program (probe 18S).
+
+    * A signal the program was started ignoring (``cmd &`` in a script ignores SIGINT) stays
+      ignored; uvicorn handled it and then exited 0 without a word.
+    * The signals received are raised again after the server's loop has closed, not inside
+      it: raised inside, they cancelled the requests still running, and uvicorn logged a
+      traceback for each (a second Ctrl-C during an export printed about 100 lines).
+    * After a second Ctrl-C (uvicorn's forced exit) the requests it cuts short are not
+      reported as errors of the application.
+    """
+    import uvicorn
+    from uvicorn.server import HANDLED_SIGNALS
+
+    class Server(uvicorn.Server):  # type: ignore[misc]
+        received: list[int]
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            self.received = []
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            taken = [s for s in HANDLED_SIGNALS if signal.getsignal(s) is not signal.SIG_IGN]
+            previous = {s: signal.signal(s, self.handle_exit) for s in taken}
+            try:
+                yield
+            finally:
+                for s, handler in previous.items():
+                    signal.signal(s, handler)
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            self.received.append(sig)
+            super().handle_exit(sig, frame)
+            if self.force_exit:
+                logging.getLogger("uvicorn.error").disabled = True
+
+    return Server(config)
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -81,11 +128,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     host = f"[{args.host}]" if ":" in args.host else args.host
     say(f"planning page: http://{host}:{args.port}/?token={token}", flush=True)
     say(f"saved and exported files go to {session.out_dir}; Ctrl-C stops", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    server = _server(uvicorn.Config(app, log_level="warning", access_log=False))
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
+    for sig in reversed(server.received):  # now, outside the server's loop: one line
+        signal.raise_signal(sig)
     return 0
 
 
