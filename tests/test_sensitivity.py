@@ -141,3 +141,24 @@ def test_pct_with_range_and_map_title():
 
     assert map_title("Yuzhong", Result()) == "Yuzhong: 57.1 % (range 44-61 %)"
     assert map_title("Yuzhong", None) == "Yuzhong"
+
+
+def test_a_station_off_the_network_is_said_once_and_in_the_headline(tmp_path, capsys):
+    """Probe 18P: with a station 2.6 km from every street the headline read "of 8 stations
+    (existing 9)" without a word why, and its warning was printed once per range case."""
+    from harbor_planner.stations import read_stations
+
+    st = read_stations(DEMO / "stations.csv", crs="gcj02").stations
+    rows = ["station_id,status,lon,lat"]
+    rows += [f"{i},existing,{p.x:.8f},{p.y:.8f}" for i, p in zip(st["station_id"], st.geometry,
+                                                                 strict=True)][:6]  # fmt: skip
+    rows.append("FAR,existing,106.50,29.50")
+    path = tmp_path / "st.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    args = ["coverage", "--network", str(DEMO / "yuzhong_walk.osm.bz2"), "--walk-model", "flat",
+            "--stations", str(path), "--crs", "wgs84", "--minutes", "10", "--accept-datum",
+            "--out", str(tmp_path / "o")]  # fmt: skip
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert err.count("are farther than 150 m from any walkable street and are left out") == 1
+    assert "of 6 stations (existing 7; 1 station farther than the snapping distance" in out

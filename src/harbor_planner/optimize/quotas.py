@@ -179,9 +179,7 @@ def quota_arrays(
         )
     names = quotas["district"].astype(str).tolist()
     if not names:
-        raise InputDataError(
-            "the quota table has no rows; give one row per district, or no quotas"
-        )
+        raise InputDataError("the quota table has no rows; give one row per district, or no quotas")
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise InputDataError(

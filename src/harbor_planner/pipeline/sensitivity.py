@@ -40,6 +40,10 @@ __all__ = ["coverage_range", "dem_cover", "pct_with_range", "with_sensitivity"]
 log = logging.getLogger(__name__)
 
 
+#: Loggers whose warnings a range case would repeat (the run's own coverage gave them).
+_REPEATING = ("analysis.coverage", "network.anchors", "network.snap")
+
+
 def dem_cover(net: WalkNetwork, demand: Any, *, max_dist_m: float) -> dict[str, Any]:
     """The share of the network and of the demand timed flat because the DEM misses them.
 
@@ -130,9 +134,12 @@ def coverage_range(
     from harbor_planner.analysis.coverage import coverage
 
     cases = []
-    quiet = logging.getLogger("harbor_planner.analysis.coverage")
-    level = quiet.level
-    quiet.setLevel(max(level, logging.WARNING))
+    # the cases measure the same stations and demand again: their warnings (stations off the
+    # network, far points) were given once by the run's own coverage (probe 18P: four times)
+    quiet = [logging.getLogger(f"harbor_planner.{name}") for name in _REPEATING]
+    levels = [q.level for q in quiet]
+    for q in quiet:
+        q.setLevel(max(q.level, logging.ERROR))
     try:
         for kind, speed in range_cases(net):
             own = (kind, speed) == (net.walk_model.kind, float(net.walk_model.speed_kmh))
@@ -154,7 +161,8 @@ def coverage_range(
             pct = result.summary["coverage_pct"]
             cases.append({"walk_model": kind, "walk_speed_kmh": speed, "coverage_pct": pct})
     finally:
-        quiet.setLevel(level)
+        for q, level in zip(quiet, levels, strict=True):
+            q.setLevel(level)
     values = [c["coverage_pct"] for c in cases if c["coverage_pct"] is not None]
     return {
         "low": min(values) if values else None,
