@@ -761,22 +761,21 @@ def test_a_building_crossed_by_streets_and_a_viaduct_is_left_at_ground_level(tmp
     assert 0 <= y <= 60 and abs(y - (inner.y - Y0)) < 0.01  # the crossing nearest the middle
 
 
-def test_a_building_is_timed_from_its_own_street_not_a_tunnel_nearer_its_door(tmp_path):
-    """Probe 16A: the door point was placed on the wall nearest the ground-level street, then
-    snapped again to the nearest edge of any kind: a tunnel passing 5 m from the wall (12 m
-    from the street) timed the building from the tunnel (a 3 km detour: uncovered)."""
+def _building_beside_a_tunnel(tmp_path, street_y: float, tunnel_y: float):
+    """A 40 x 20 m building at the origin, a street ``street_y`` m south of it and a tunnel
+    ``tunnel_y`` m south (joined to the street 1.5 km away both ways): network and demand."""
     import sys
 
     sys.path.insert(0, str(Path(__file__).parent))
-    from harbor_planner.analysis.coverage import coverage
     from osm_files import X0, Y0, write_osm
 
+    a, b = (-1500.0, -1500.0), (1500.0, 1500.0)
     ways = [
-        (1, [(-1500.0, -12.0), (200.0, -12.0), (1500.0, -12.0)], {"highway": "residential"}),
-        (2, [(-1500.0, -5.0), (1500.0, -5.0)], {"highway": "primary", "tunnel": "yes",
-                                                 "layer": "-1"}),
-        (3, [(-1500.0, -5.0), (-1500.0, -12.0)], {"highway": "residential"}),
-        (4, [(1500.0, -5.0), (1500.0, -12.0)], {"highway": "residential"}),
+        (1, [(a[0], street_y), (200.0, street_y), (b[0], street_y)], {"highway": "residential"}),
+        (2, [(a[0], tunnel_y), (b[0], tunnel_y)], {"highway": "primary", "tunnel": "yes",
+                                                   "layer": "-1"}),
+        (3, [(a[0], tunnel_y), (a[0], street_y)], {"highway": "residential"}),
+        (4, [(b[0], tunnel_y), (b[0], street_y)], {"highway": "residential"}),
     ]  # fmt: skip
     net = build_network(write_osm(tmp_path / "n.osm", ways), progress=False)
     building = gpd.GeoDataFrame(
@@ -786,17 +785,26 @@ def test_a_building_is_timed_from_its_own_street_not_a_tunnel_nearer_its_door(tm
     )
     path = tmp_path / "b.geojson"
     building.to_crs("EPSG:4326").to_file(path)
-    demand = building_demand(path, network=net)
+    return net, building_demand(path, network=net), (X0, Y0)
+
+
+def test_a_building_is_timed_from_its_own_street_not_a_tunnel_nearer_its_door(tmp_path):
+    """Probe 16A: the door point was placed on the wall nearest the ground-level street, then
+    snapped again to the nearest edge of any kind: a tunnel passing 5 m from the wall (12 m
+    from the street) timed the building from the tunnel (a 3 km detour: uncovered)."""
+    from harbor_planner.analysis.coverage import coverage
+
+    net, demand, (x0, y0) = _building_beside_a_tunnel(tmp_path, -12.0, -5.0)
     row = demand.points.iloc[0]
     assert not net.edges["off_ground"].iloc[int(row["edge"])]  # the street, not the tunnel
     assert row["access_m"] == pytest.approx(12.0, abs=0.01)  # (the drawing's mm rounding)
     door = demand.points.to_crs(net.crs).geometry.iloc[0]
-    assert door.y - Y0 == pytest.approx(0.0, abs=0.01)  # on the wall facing the street
+    assert door.y - y0 == pytest.approx(0.0, abs=0.01)  # on the wall facing the street
     station = gpd.GeoDataFrame(
-        {"station_id": ["S"]}, geometry=[shapely.Point(X0 + 200.0, Y0 - 12.0)], crs=net.crs
+        {"station_id": ["S"]}, geometry=[shapely.Point(x0 + 200.0, y0 - 12.0)], crs=net.crs
     )
     res = coverage(net, station, demand, minutes=15.0)
-    walk_m = row["access_m"] + (200.0 - (door.x - X0))  # out of the door, along the street
+    walk_m = row["access_m"] + (200.0 - (door.x - x0))  # out of the door, along the street
     want_min = walk_m / net.walk_model.speed_ms / 60.0
     assert res.demand["time_min"].iloc[0] == pytest.approx(want_min, abs=2e-4)  # 1.5 cm
     assert bool(res.demand["covered"].iloc[0])
@@ -806,33 +814,14 @@ def test_a_building_far_from_every_ground_street_is_not_timed_from_a_tunnel(tmp_
     """Probe 18P: a building 160 m from its nearest ground-level street (beyond the 150 m
     snapping distance) with a tunnel 20 m from its wall was timed from the tunnel (蒋介石官邸
     via 曾家岩隧道, 38 min, counted as reached). A tunnel is no way out: it is off the network."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parent))
     from harbor_planner.analysis.coverage import coverage
-    from osm_files import X0, Y0, write_osm
 
-    ways = [
-        (1, [(-1500.0, -160.0), (1500.0, -160.0)], {"highway": "residential"}),
-        (2, [(-1500.0, -20.0), (1500.0, -20.0)], {"highway": "primary", "tunnel": "yes",
-                                                   "layer": "-1"}),
-        (3, [(-1500.0, -20.0), (-1500.0, -160.0)], {"highway": "residential"}),
-        (4, [(1500.0, -20.0), (1500.0, -160.0)], {"highway": "residential"}),
-    ]  # fmt: skip
-    net = build_network(write_osm(tmp_path / "n.osm", ways), progress=False)
-    building = gpd.GeoDataFrame(
-        {"building": ["yes"]},
-        geometry=[shapely.box(X0, Y0, X0 + 40.0, Y0 + 20.0)],
-        crs="EPSG:32648",
-    )
-    path = tmp_path / "b.geojson"
-    building.to_crs("EPSG:4326").to_file(path)
-    demand = building_demand(path, network=net)
+    net, demand, (x0, y0) = _building_beside_a_tunnel(tmp_path, -160.0, -20.0)
     row = demand.points.iloc[0]
     assert not net.edges["off_ground"].iloc[int(row["edge"])]  # the street, not the tunnel
     assert row["access_m"] == pytest.approx(160.0, abs=0.01)
     station = gpd.GeoDataFrame(
-        {"station_id": ["S"]}, geometry=[shapely.Point(X0 + 20.0, Y0 - 20.0)], crs=net.crs
+        {"station_id": ["S"]}, geometry=[shapely.Point(x0 + 20.0, y0 - 20.0)], crs=net.crs
     )
     res = coverage(net, station, demand, minutes=15.0)
     assert not bool(res.demand["covered"].iloc[0])

@@ -79,34 +79,29 @@ class Problems:
         raise error
 
 
-class BareInt(int):
+class _Bare:
+    """A number written bare in ``--set``, with its text (see :class:`BareInt`)."""
+
+    text: str
+
+    @classmethod
+    def of(cls, value: Any, text: str) -> Any:
+        """``value`` remembering it was written ``text``."""
+        out = cls(value)  # type: ignore[call-arg]
+        out.text = text
+        return out
+
+
+class BareInt(_Bare, int):
     """A whole number written bare in ``--set`` (``stations.sheet=2025``), with its text.
 
     Taken as that text by a setting that wants text (a sheet, a column, an adcode), as the
     number by one that wants a number.
     """
 
-    text: str
 
-    @classmethod
-    def of(cls, value: int, text: str) -> BareInt:
-        """``value`` remembering it was written ``text``."""
-        out = cls(value)
-        out.text = text
-        return out
-
-
-class BareFloat(float):
+class BareFloat(_Bare, float):
     """A number with a fraction written bare in ``--set``, with its text (see :class:`BareInt`)."""
-
-    text: str
-
-    @classmethod
-    def of(cls, value: float, text: str) -> BareFloat:
-        """``value`` remembering it was written ``text``."""
-        out = cls(value)
-        out.text = text
-        return out
 
 
 def bare_numbers(value: Any, text: str | None = None) -> Any:
