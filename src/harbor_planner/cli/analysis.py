@@ -162,15 +162,19 @@ def study_sections(args: argparse.Namespace, minutes: float) -> dict[str, dict[s
 
 
 def _cmd_coverage(args: argparse.Namespace) -> int:
-    from harbor_planner.pipeline import coverage_headline, exit_candidates_headline
+    from harbor_planner.pipeline import (
+        built_on_network,
+        coverage_headline,
+        exit_candidates_headline,
+    )
     from harbor_planner.scenario import run
 
     scenario = scenario_from_args(**study_sections(args, one_limit(args, "coverage")))
     result = run(scenario, out=args.out, progress=args.progress, summarize=_coverage_summary)
     summary = result.coverage.summary
     if result.exits is not None:
-        say(exit_candidates_headline(result.exits, len(result.coverage.stations),
-                                       args.exit_candidates))  # fmt: skip
+        n_built = int(built_on_network(result.coverage.stations).sum())
+        say(exit_candidates_headline(result.exits, n_built, args.exit_candidates))
     say(coverage_headline(summary))
     say(f"wrote {', '.join(str(f) for f in result.files)}")
     return 0

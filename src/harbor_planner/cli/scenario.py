@@ -23,6 +23,7 @@ __all__ = ["add_scenario_commands", "print_run"]
 def print_run(result: Any) -> None:
     """The headline figures of a scenario run and where its files are."""
     from harbor_planner.pipeline import (
+        built_on_network,
         coverage_headline,
         exit_candidates_headline,
         plan_headline,
@@ -34,7 +35,8 @@ def print_run(result: Any) -> None:
         say(plan_headline(summary["optimize"], summary.get("coverage_after")))
     if result.exits is not None:
         pct = result.scenario.coverage.exit_candidates_pct
-        say(exit_candidates_headline(result.exits, len(result.coverage.stations), pct))
+        n_built = int(built_on_network(result.coverage.stations).sum())
+        say(exit_candidates_headline(result.exits, n_built, pct))
     names = sorted({f.name for f in result.files})
     say(f"wrote {counted(len(result.files), 'file')} to {result.out_dir}: {', '.join(names)}")
 

@@ -19,6 +19,7 @@ that the commands and the runner do not depend on where they live.
 """
 
 from harbor_planner.pipeline.analysis import (
+    built_on_network,
     coverage_after,
     exit_candidates,
     map_isochrones,
@@ -64,6 +65,7 @@ __all__ = [
     "EXIT_CANDIDATES_FILE",
     "Step",
     "Study",
+    "built_on_network",
     "centres_figures",
     "check_candidates_datum",
     "check_datums",

@@ -272,6 +272,29 @@ def coverage_after(scenario: Scenario, study: Study) -> Any:
     )
 
 
+def built_on_network(stations: Any) -> Any:
+    """Which stations could be exits: built (``existing``, or no status) and on the network.
+
+    Those under construction or proposed are not candidates (their loss still counts: the
+    figures are those of every station used).
+
+    Parameters
+    ----------
+    stations
+        ``CoverageResult.stations`` (``status`` if given, ``on_network``).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    """
+    on = stations["on_network"].to_numpy(bool)
+    if "status" not in stations:
+        return on
+    status = stations["status"].astype("string").str.strip()
+    return on & (status.isna() | status.isin(["existing", ""])).to_numpy(bool)
+
+
 def exit_candidates(scenario: Scenario, study: Study) -> Any:
     """Stations whose closure loses less than ``coverage.exit_candidates_pct`` % of coverage.
 
@@ -302,15 +325,11 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
         return None
     result = study.coverage
     st = result.stations
-    # an exit closes a built station: those under construction or proposed are not candidates
-    # (their loss still counts: the figures are those of every station used)
-    status = st["status"].astype("string").str.strip() if "status" in st else None
-    built = (status.isna() | status.isin(["existing", ""])) if status is not None else True
     # the loss as published (2 decimals): a lone station's 99.999...% is its 100.00 % (17H)
-    less = st["exit_loss_pct"].round(2) < cfg.exit_candidates_pct
+    less = (st["exit_loss_pct"].round(2) < cfg.exit_candidates_pct).to_numpy()
     inside = _in_study(st, study)
     serves = inside | (st["demand_covered"].to_numpy() > 0)  # not a neighbour's own station
-    keep = (st["on_network"] & built & less & serves).to_numpy()
+    keep = built_on_network(st) & less & serves
     exits = st[keep].assign(_pos=np.flatnonzero(keep), in_study_area=inside[keep])
     exits = exits.sort_values("exit_loss_pct")
     code = code_column(exits.columns)  # the register's 统一编号, and flagships marked (17H)

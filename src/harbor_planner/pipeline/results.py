@@ -466,7 +466,9 @@ def exit_candidates_headline(exits: Any, n_stations: int, pct: float) -> str:
     exits
         The table of :func:`exit_candidates`.
     n_stations
-        Stations measured.
+        The stations that could be exits: built and on the network
+        (:func:`~harbor_planner.pipeline.analysis.built_on_network`; those under construction,
+        proposed or off the network never are).
     pct
         ``coverage.exit_candidates_pct``.
 
@@ -476,8 +478,8 @@ def exit_candidates_headline(exits: Any, n_stations: int, pct: float) -> str:
 
     """
     return (
-        f"{len(exits)} of {counted(n_stations, 'station')} could close losing less than "
-        f"{pct:g} % of the covered demand each ({EXIT_CANDIDATES_FILE})"
+        f"{len(exits)} of {counted(n_stations, 'built station')} on the network could close "
+        f"losing less than {pct:g} % of the covered demand each ({EXIT_CANDIDATES_FILE})"
     )
 
 
