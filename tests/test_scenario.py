@@ -760,3 +760,19 @@ def test_scenario_quota_in_the_cli_form_and_zero_stage_counts_say_what_is_meant(
         ).check_inputs()
     with pytest.raises(ScenarioError, match="whole number of 1 or more"):
         sc.with_overrides(['optimize.stages={"2026"=0,"2027"=4}'])
+
+
+def test_demand_keys_the_kind_does_not_use_are_warned_of(tmp_path, caplog):
+    """Probe 17I: `cell_m` or `weight_column` on a main-streets demand were ignored without a
+    word (a warning: a scenario switched by --set cannot remove the keys of its first kind)."""
+    import logging
+
+    sc = load_scenario(write(tmp_path, MINIMAL))
+    with caplog.at_level(logging.WARNING):
+        sc.with_overrides(["demand.cell_m=100", "demand.weight_column=w"])
+    assert "demand.cell_m is not used by demand.kind 'main-streets'" in caplog.text
+    assert "demand.weight_column is not used" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        sc.with_overrides(["demand.kind=grid", "demand.cell_m=100"])
+    assert "not used" not in caplog.text

@@ -455,6 +455,7 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     if demand.kind in ("buildings", "points") and not demand.files:
         problems.add("demand.kind", f"demand kind {demand.kind!r} needs demand.file")
     _check_demand_layers(demand, problems)
+    _warn_unused_demand_keys(demand)
     _check_distances(demand, built.get("optimize"), problems)
     if demand.kind == "grid" and not (demand.cell_m and demand.cell_m > 0):
         problems.add("demand.kind", "demand kind 'grid' needs demand.cell_m > 0")
@@ -551,6 +552,28 @@ def _check_distances(demand: DemandConfig, opt: OptimizeConfig | None, problems:
         problems.add(  # found before the network and the matrix are built (probe 17I)
             "optimize.min_cover", "optimize.min_cover must be a whole number, 1 or more"
         )
+
+
+def _warn_unused_demand_keys(demand: DemandConfig) -> None:
+    """Warn of ``[demand]`` keys its kind does not use (``cell_m`` of main streets...).
+
+    A warning, not an error: a scenario switched to another kind by ``--set`` cannot remove
+    the keys of the first (probe 17I found them ignored without a word).
+    """
+    kind = demand.kind
+    unused = {
+        "file": kind in ("main-streets", "grid") and bool(demand.files),
+        "weight_column": kind in ("main-streets", "grid") and demand.weight_column is not None,
+        "cell_m": kind != "grid" and demand.cell_m is not None,
+        "default_levels": kind != "buildings" and demand.default_levels is not None,
+        "spacing_m": kind != "main-streets" and demand.spacing_m != settings.STREET_SPACING_M,
+        "main_street_classes": kind != "main-streets" and demand.main_street_classes is not None,
+    }
+    for key in (k for k, v in unused.items() if v):
+        log.warning(
+            "demand.%s is not used by demand.kind %r; it stays in run.json's parameters",
+            key, kind,
+        )  # fmt: skip
 
 
 def _check_demand_layers(demand: DemandConfig, problems: Problems) -> None:
