@@ -183,3 +183,22 @@ def test_percentages_of_any_float_are_formatted():
     assert pct1(1e27) == "1000000000000000000000000000.0"
     assert pct1(1.5e300).startswith("15")
     assert pct1(53.65) == "53.7"
+
+
+def test_demand_in_no_district_is_no_district_in_the_chinese_report(tmp_path, capsys):
+    """Probe 18R: the row of demand outside every district of a layer was shown in English in
+    the zh report and workbook, and named the district of lowest coverage."""
+    import openpyxl
+
+    east = shapely.box(SPLIT_LON, 29.45, 106.70, 29.65)
+    layer = _layer(tmp_path, "east", ["东片区"], [east])
+    code, out = _coverage(tmp_path, "--districts", str(layer), "--district-column", "name")
+    assert code == 0, capsys.readouterr().err
+    assert "(outside the districts)" in set(_by_district(out)["district"])  # the data's key
+    html = (out / "report.html").read_text("utf-8")
+    assert "(outside the districts)" not in html and "（不在所给区县内）" in html
+    assert "覆盖率最低的区县为" not in html  # one district compared: nothing to rank
+    assert "东片区" in html
+    wb = openpyxl.load_workbook(out / "report.xlsx")
+    cells = [c.value for ws in wb for row in ws.iter_rows() for c in row]
+    assert "(outside the districts)" not in cells and "（不在所给区县内）" in cells

@@ -487,3 +487,31 @@ def test_settings_tables_show_the_roll_out_by_stage():
         assert rows["排除站点"] == "ex.csv"
         rows = dict(parameter_rows({"optimize": {"stages": stages}}, "en"))
         assert rows["Stages"] == "2025: 5, 2026: 5, 2027: 5"
+
+
+@pytest.mark.slow
+def test_a_long_unbroken_name_keeps_the_report_in_its_page(tmp_path, diamond, pts):
+    """Probe 18R: a station name of 400 letters stretched report.html to 3,106 px at a
+    1,280 px window and squeezed its other columns to 17 px."""
+
+    stations = pts((25, 3), (150, 1))
+    stations["name"] = ["x" * 400, "二号站"]
+    demand = pts((100, 50), (50, -30), prefix="D")
+    demand["weight"] = [1.0, 1.0]
+    path = tmp_path / "report.html"
+    path.write_text(report_html(coverage=coverage(diamond, stations, demand, minutes=2.5)),
+                    encoding="utf-8")  # fmt: skip
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from test_maps import CHROMIUM, LAUNCH_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            page = b.new_context(viewport={"width": 1280, "height": 860}).new_page()
+            page.goto(path.resolve().as_uri())
+            width = page.evaluate("document.documentElement.scrollWidth")
+        finally:
+            b.close()
+    assert width <= 1280, width

@@ -374,3 +374,27 @@ def test_several_station_files_with_a_datum_each(lang):
     assert crs == (
         "GCJ-02（高德/腾讯）、BD-09（百度）" if lang == "zh" else "GCJ-02 (AMap), BD-09 (Baidu)"
     )
+
+
+def test_the_english_workbook_labels_the_plan_in_words_and_codes_as_words():
+    """Probe 18R: the en workbook's optimiser rows were JSON keys (`optimality_gap`,
+    `selection.demand_total`), and codes (`max-cover`, `from-station`) stayed codes."""
+    from types import SimpleNamespace
+
+    from harbor_planner.outputs.labels import value_text
+    from harbor_planner.outputs.report_xlsx import _summary_frame
+
+    plan = {"mode": "max-cover", "solver": "exact", "status": "optimal", "sites_added": 3,
+            "objective": 12.0, "optimality_gap": 0.0, "demand_total": 100.0,
+            "coverage_pct_after": 70.0}  # fmt: skip
+    cov = SimpleNamespace(summary={"demand_total": 100.0, "coverage_pct": 50.0,
+                                   "walk_direction": "from-station"})  # fmt: skip
+    sel = SimpleNamespace(summary=lambda: plan)
+    frame = _summary_frame(cov, sel, chinese=False)
+    for label in frame["label"]:
+        assert "_" not in label and "." not in label.replace("0.01", ""), label
+    values = dict(zip(frame["key"], frame["value"], strict=True))
+    assert values["mode"] == "maximal coverage (N new sites)"
+    assert values["walk_direction"] == "walking from the stations"
+    assert "selection.demand_total" in values  # the key column keeps summary.json's key
+    assert value_text("max-cover", "zh") == "最大覆盖（新增N个站点）"

@@ -61,6 +61,7 @@ __all__ = [
     "OUTPUT_FORMATS",
     "OUTSIDE_CHONGQING",
     "OUTSIDE_DISTRICTS",
+    "OUTSIDE_LABELS_ZH",
     "SENSITIVITY_ALT_MODEL",
     "SENSITIVITY_SPEEDS_KMH",
     "SERVE_HOST",
@@ -322,6 +323,11 @@ DEMAND_TOTAL_MAX: float = 1e15
 #: The district of demand in no district of the layer: Chongqing's 区县, a layer of one's own.
 OUTSIDE_CHONGQING: str = "(outside Chongqing)"
 OUTSIDE_DISTRICTS: str = "(outside the districts)"
+#: Those rows' names as the Chinese outputs show them (the CSV tables keep the names above).
+OUTSIDE_LABELS_ZH: dict[str, str] = {
+    OUTSIDE_CHONGQING: "（重庆市外）",
+    OUTSIDE_DISTRICTS: "（不在所给区县内）",
+}
 #: A district of the demand is "too small" (需求过少) when it holds less than this share of
 #: the study's demand (percent) ...
 DISTRICT_MIN_SHARE_PCT: float = 0.5

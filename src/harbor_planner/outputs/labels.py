@@ -28,6 +28,7 @@ __all__ = [
     "REPORT_TEXT",
     "SHEET_NAMES",
     "SUMMARY_ZH",
+    "VALUE_EN",
     "VALUE_ZH",
     "map_text",
     "report_labels",
@@ -216,6 +217,15 @@ VALUE_ZH: dict[str, str] = {
     "gcj02": "GCJ-02",
     "wgs84": "WGS-84",
     "bd09": "BD-09",
+}
+#: English words for the codes of a summary an English reader would not know (probe 18R).
+VALUE_EN: dict[str, str] = {
+    **{d: WALK_DIRECTION_LABELS["en"][d] for d in WALK_DIRECTIONS},
+    "max-cover": "maximal coverage (N new sites)",
+    "cover": "set cover (fewest sites reaching the target)",
+    "exact": "exact (HiGHS)",
+    "time_limit": "time limit reached",
+    "gap_met": "target gap reached (not proven optimal)",
 }
 #: Chinese headers of the workbook's columns (English headers are the column names).
 HEADER_ZH: dict[str, str] = {
@@ -465,7 +475,7 @@ def value_text(value: Any, lang: str) -> str:
 
     """
     text = "" if value is None else str(value)
-    return VALUE_ZH.get(text, text) if lang == "zh" else text
+    return (VALUE_ZH if lang == "zh" else VALUE_EN).get(text, text)
 
 
 def _missing(value: Any) -> bool:

@@ -27,7 +27,7 @@ from harbor_planner.network.osm import OSM_SUFFIXES
 from harbor_planner.outputs.labels import report_labels, status_text, value_text
 from harbor_planner.outputs.ranges import dem_flat_cards, pct_with_range
 from harbor_planner.outputs.report_centres import centres_section
-from harbor_planner.outputs.report_study import district_name_text, study_area_note
+from harbor_planner.outputs.report_study import district_name_text, district_text, study_area_note
 from harbor_planner.outputs.svg import bars_svg, coverage_curve_svg
 from harbor_planner.outputs.values import (
     district_frame,
@@ -74,7 +74,8 @@ h2 { font-size: 17px; margin-top: 28px; border-left: 4px solid var(--accent);
 .card.main .v { color: var(--accent); }
 p.headline { font-size: 16px; font-weight: bold; color: var(--accent); }
 table { border-collapse: collapse; width: 100%; font-size: 12px; margin: 6px 0; }
-th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top; }
+th, td { border: 1px solid #ccc; padding: 3px 6px; text-align: left; vertical-align: top;
+  overflow-wrap: anywhere; }
 th { background: #f4f4f4; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 thead { display: table-header-group; }
@@ -299,6 +300,8 @@ def _station_table(cov: Any, lab: dict[str, str]) -> str:
             return status_text(v, lab["lang"])
         if col == "importance_rank" and int(v) < 0:
             return "-"
+        if col == "district":
+            return district_text(v, lab["lang"])
         return f(v)
 
     def rows() -> Iterable[list[tuple[str, bool]]]:
@@ -317,6 +320,8 @@ def _site_cell(col: str, v: Any, lab: dict[str, str]) -> str:
         return num_text(v, 1)
     if col == "rank":
         return num_text(v)
+    if col == "district":
+        return district_text(v, lab["lang"])
     return str(v)
 
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from harbor_planner.outputs.values import esc, is_missing, pct_text
-from harbor_planner.settings import DISTRICT_STATUS_LABELS, STUDY_AREA_LABEL
+from harbor_planner.settings import (
+    DISTRICT_STATUS_LABELS,
+    OUTSIDE_CHONGQING,
+    OUTSIDE_DISTRICTS,
+    OUTSIDE_LABELS_ZH,
+    STUDY_AREA_LABEL,
+)
 
 __all__ = ["district_name_text", "study_area_note"]
 
@@ -37,6 +43,25 @@ _TEXT = {
 }
 
 
+def district_text(name: Any, lang: str) -> str:
+    """A district's name as shown: the rows of demand in no district in the language.
+
+    Parameters
+    ----------
+    name
+        A district name (``settings.OUTSIDE_DISTRICTS``, ``OUTSIDE_CHONGQING`` included).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    """
+    text = "" if is_missing(name) else str(name)
+    return OUTSIDE_LABELS_ZH.get(text, text) if lang == "zh" else text
+
+
 def district_name_text(row: Any, lang: str) -> str:
     """A district table's name cell: the name, and its status when it is not in the study.
 
@@ -53,7 +78,7 @@ def district_name_text(row: Any, lang: str) -> str:
         Plain text (escape it).
 
     """
-    name = "" if is_missing(row.get("district")) else str(row.get("district"))
+    name = district_text(row.get("district"), lang)  # in no district: in words (probe 18R)
     status = row.get("status")
     if is_missing(status) or status == "study" or status not in DISTRICT_STATUS_LABELS:
         return name
@@ -99,6 +124,8 @@ def study_area_note(cov: Any, lang: str) -> str:
         return ""
     shown = bd if "status" not in bd else bd[bd["status"] == "study"]
     shown = shown[~shown["coverage_pct"].isna()]
+    # the demand in no district (of the layer, of Chongqing) is no district (probe 18R)
+    shown = shown[~shown["district"].isin([OUTSIDE_DISTRICTS, OUTSIDE_CHONGQING])]
     if len(shown) == 1:
         row = shown.iloc[0]
         parts.append(t["one"].format(name=row["district"], pct=pct_text(row["coverage_pct"])))

@@ -23,6 +23,7 @@ from harbor_planner.outputs.cells import save_workbook, xlsx_value
 from harbor_planner.outputs.labels import HEADER_ZH, SHEET_NAMES, VALUE_ZH, status_text
 from harbor_planner.outputs.values import district_frame, report_parameters
 from harbor_planner.outputs.wording import bool_text, parameter_rows, summary_rows
+from harbor_planner.settings import OUTSIDE_LABELS_ZH
 
 __all__ = ["write_report_xlsx"]
 
@@ -105,7 +106,7 @@ def _summary_frame(
     if selection is not None:
         for key, label, v in summary_rows(without_timings(selection.summary()), lang):
             k = f"selection.{key}" if coverage is not None and key in coverage.summary else key
-            rows.append((k, label if chinese else k, v))
+            rows.append((k, label, v))  # in words in English too (probe 18R)
     after = None if coverage_after is None else coverage_after.summary.get("coverage_range_pct")
     if after:
         extra = {"coverage_range_pct_after": {"low": after["low"], "high": after["high"]}}
@@ -128,6 +129,10 @@ def _localised(frame: pd.DataFrame, *, chinese: bool) -> pd.DataFrame:
             ).astype(object)
         elif col in ("source", "crs_orig") and chinese:
             out[col] = values.map(lambda v: VALUE_ZH.get(str(v), v) if isinstance(v, str) else v)
+        elif col == "district" and chinese:  # the rows of demand in no district
+            out[col] = values.map(
+                lambda v: OUTSIDE_LABELS_ZH.get(v, v) if isinstance(v, str) else v
+            )
     return out
 
 
@@ -250,7 +255,8 @@ def write_report_xlsx(
     if coverage is not None and coverage.by_district is not None:
         _add_sheet(
             wb, name["districts"],
-            district_frame(coverage, coverage_after, lang="zh" if zh else "en"), chinese=zh,
+            _localised(district_frame(coverage, coverage_after, lang="zh" if zh else "en"),
+                       chinese=zh), chinese=zh,
             formats=_XLSX_FORMATS,
         )  # fmt: skip
     if coverage is not None and coverage.stations is not None:
