@@ -515,3 +515,23 @@ def test_a_long_unbroken_name_keeps_the_report_in_its_page(tmp_path, diamond, pt
         finally:
             b.close()
     assert width <= 1280, width
+
+
+def test_small_amounts_are_not_shown_as_zero(diamond, pts):
+    """Probe 18R: a points demand weighing 0.578 in all printed "(1 w)" and "已覆盖需求 0 w"
+    beside 75 % coverage, and every station 0."""
+    from harbor_planner.outputs.values import num_text
+    from harbor_planner.pipeline import coverage_headline
+
+    assert [num_text(v, 0) for v in (0.434, 7.5, 3.0, 12.34, 212119.97)] == [
+        "0.43", "7.5", "3", "12", "212,120"
+    ]  # fmt: skip
+    stations = pts((25, 3), (150, 1))
+    demand = pts((100, 50), (50, -30), (30, 0), prefix="D")
+    demand["weight"] = [0.2, 0.3, 0.078]
+    cov = coverage(diamond, stations, demand, minutes=2.5)
+    assert f"({num_text(cov.summary['demand_total'], 0)} " in coverage_headline(cov.summary)
+    assert "(0.58 " in coverage_headline(cov.summary)
+    text = report_html(coverage=cov)
+    covered = cov.summary["demand_covered"]
+    assert 0 < covered < 1 and num_text(covered, 0) in text

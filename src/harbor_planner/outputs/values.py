@@ -82,7 +82,8 @@ def num_text(value: Any, digits: int = 1) -> str:
     value
         A number (other values are shown as their ``str``).
     digits
-        Decimal places of a float (whole floats of 1,000 and more get none).
+        Decimal places of a float (whole floats of 1,000 and more get none; with none, a
+        fraction under 10 keeps two significant digits: 0.43, 7.5).
 
     Returns
     -------
@@ -105,6 +106,8 @@ def num_text(value: Any, digits: int = 1) -> str:
         if digits == 1:  # as pct1: the published two-decimal figure, halves up (8.85 -> 8.9)
             two = Decimal(repr(round(v, 2))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
             return format(two, ",.1f")
+        if digits == 0 and 0 < abs(v) < 10 and v != round(v):
+            return f"{v:.2g}"  # a small amount (0.43 w) is not shown as 0 (probe 18R)
         return f"{v:,.{digits}f}"
     return str(value)
 

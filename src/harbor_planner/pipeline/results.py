@@ -341,6 +341,8 @@ def coverage_headline(s: dict[str, Any]) -> str:
     str
 
     """
+    from harbor_planner.outputs.values import num_text
+
     statuses = s.get("stations_by_status") or {}
     which = ", ".join(
         f"{k} {n}" if k != "unknown" else f"{n} without a status, counted as built"
@@ -359,7 +361,7 @@ def coverage_headline(s: dict[str, Any]) -> str:
     # with several statuses the circles are drawn around every station used, not the built
     around = " around all of them" if len(s.get("coverage_by_status") or []) > 1 else ""
     return (
-        f"{_status_figures(s)} of {s['demand_kind']} demand ({s['demand_total']:,.0f} "
+        f"{_status_figures(s)} of {s['demand_kind']} demand ({num_text(s['demand_total'], 0)} "
         f"{s['demand_unit']}) is within {s['minutes']:g} min of walking "
         f"({s['walk_model']} model, {s['walk_speed_kmh']:g} km/h{_toward(s)}) of "
         f"{counted(s['stations_on_network'], 'station')}{which}; straight-line circles of "
