@@ -398,3 +398,11 @@ def test_the_english_workbook_labels_the_plan_in_words_and_codes_as_words():
     assert values["walk_direction"] == "walking from the stations"
     assert "selection.demand_total" in values  # the key column keeps summary.json's key
     assert value_text("max-cover", "zh") == "最大覆盖（新增N个站点）"
+
+
+def test_cards_of_every_station_say_so_beside_the_built_headline(zh_run):
+    """Probe 18R: beside the built stations' 41.1 %, the cards 已覆盖需求, the median and 90th
+    percentile walk, 双重覆盖率 and 新增前覆盖率 counted all 14 stations without a word."""
+    html = (zh_run / "report.html").read_text("utf-8")
+    for label in ("已覆盖需求", "到最近站步行时间中位数", "双重覆盖率", "新增前覆盖率"):
+        assert f"{label}（全部 14 个站点）" in html, label

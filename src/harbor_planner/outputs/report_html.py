@@ -166,16 +166,21 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str
             cards.append(_card(lab["walk_direction"], direction))
         unit = value_text(s.get("demand_unit") or "", lab["lang"])
         cards.append(_card(lab["demand_total"], f"{num_text(s.get('demand_total'), 0)} {unit}"))
-        cards.append(_card(lab["demand_covered"], f"{num_text(s.get('demand_covered'), 0)} {unit}"))
+        # these count every station used too, beside a headline of the built ones (18R)
+        covered = f"{num_text(s.get('demand_covered'), 0)} {unit}"
+        cards.append(_card(lab["demand_covered"] + every, covered))
+        median = f"{num_text(s.get('time_median_min'))} {lab['min']}"
+        cards.append(_card(lab["time_median_min"] + every, median))
         cards.append(
-            _card(lab["time_median_min"], f"{num_text(s.get('time_median_min'))} {lab['min']}")
+            _card(lab["time_p90_min"] + every, f"{num_text(s.get('time_p90_min'))} {lab['min']}")
         )
-        cards.append(_card(lab["time_p90_min"], f"{num_text(s.get('time_p90_min'))} {lab['min']}"))
         if s.get("double_coverage_pct") is not None:
-            cards.append(_card(lab["double_coverage_pct"], pct_text(s["double_coverage_pct"])))
+            double = pct_text(s["double_coverage_pct"])
+            cards.append(_card(lab["double_coverage_pct"] + every, double))
     if sel is not None:
+        every = "" if cov is None else _all_stations(cov.summary, lab["lang"])
         cards.append(_card(lab["sites_added"], num_text(len(sel.selected))))
-        cards.append(_card(lab["coverage_before"], pct_text(sel.coverage_pct_before)))
+        cards.append(_card(lab["coverage_before"] + every, pct_text(sel.coverage_pct_before)))
         after_text = (
             pct_with_range(after.summary, lab["lang"])
             if after is not None
