@@ -882,3 +882,86 @@ def test_workers_network_has_coordinates_without_line_objects(hilly_net, tmp_pat
     np.testing.assert_array_equal(sub_bare.edge_lines.xy, clipped.xy)
     np.testing.assert_array_equal(sub_bare.edge_lines.ptr, clipped.ptr)
     np.testing.assert_allclose(sub_bare.edge_lines.frac, clipped.frac, rtol=0, atol=1e-12)
+
+
+def test_a_work_folder_that_cannot_be_made_is_one_line_exit_3(tmp_path, capsys):
+    """Probe 18D: `run.work_dir` read-only or under a file failed with the bare OS error
+    ("Read-only file system", exit 1) where a full one was one line naming it, exit 3."""
+    from harbor_planner.cli import main
+    from harbor_planner.scenario import demo_scenario_path
+
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    for work in (tmp_path / "afile" / "sub", tmp_path / "afile"):
+        out = tmp_path / "out"
+        code = main(["-q", "run", str(demo_scenario_path()), "--partition", "district",
+                     "--workers", "1", "--out", str(out), "--set",
+                     f"run.work_dir={work}"])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 3, err
+        assert "run.work_dir" in err and err.strip().count("\n") == 0, err
+        assert not out.exists()
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "mine"
+
+
+def test_partition_layers_without_polygons_or_names_are_one_line(hilly_net, tmp_path, caplog):
+    """Probe 18D: a layer of points was "no part meets the walk network"; rows that are not
+    polygons were dropped without a word; unnamed parts gave "given twice" naming nothing (or a
+    part named ""), and "A" and "A " were two parts."""
+    import logging
+
+    import geopandas as gpd
+
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.pipeline.partition import load_parts
+    from harbor_planner.scenario import demo_scenario_path, load_scenario
+
+    lo = hilly_net.node_xy.min(axis=0)
+    a = shapely.box(lo[0], lo[1], lo[0] + 2000, lo[1] + 2000)
+    b = shapely.box(lo[0] + 2000, lo[1], lo[0] + 4000, lo[1] + 2000)
+
+    def parts(names, geoms, name: str):
+        path = tmp_path / f"{name}.geojson"
+        gpd.GeoDataFrame({"name": names}, geometry=geoms, crs=hilly_net.crs).to_file(path)
+        sc = load_scenario(demo_scenario_path(), overrides=[f"run.partition={path}"])
+        return load_parts(sc, hilly_net)
+
+    with pytest.raises(InputDataError, match="holds no polygons"):
+        parts(["p", "q"], [a.centroid, b.centroid], "points")
+    with pytest.raises(InputDataError, match=r"without a name .* feature 2"):
+        parts(["A", None], [a, b], "unnamed")
+    with pytest.raises(InputDataError, match="A given twice"):
+        parts(["A", "A "], [a, b], "spaces")
+    with caplog.at_level(logging.WARNING):
+        got = parts(["A", "B", "C"], [a, b, a.centroid], "mixed")
+    assert got.names == ["A", "B"]
+    assert "1 of 3 rows of the partition layer" in caplog.text
+
+
+def test_workers_that_cannot_be_used_are_warned_of(caplog, monkeypatch):
+    """Probe 18D: `--workers` with `--scheduler` was ignored without a word, and 64 local
+    workers on 2 CPUs started without one (the demo took 71 s against 10 s); a scheduler that
+    refuses the connection or a port out of range took Dask's 30 s to say so."""
+    import logging
+    import os
+
+    from harbor_planner import cluster
+    from harbor_planner.errors import PartFailedError, UsageError
+
+    # said by the probe itself ("refused"), not after Dask's "Timed out ... after 30 s"
+    with (
+        caplog.at_level(logging.WARNING),
+        pytest.raises(PartFailedError, match="Connection refused"),
+        cluster.open_cluster("tcp://127.0.0.1:1", workers=2),
+    ):
+        pass
+    assert "run.workers (--workers) 2 is not used with run.scheduler" in caplog.text
+    with (
+        pytest.raises(UsageError, match="port is out of range"),
+        cluster.open_cluster("tcp://127.0.0.1:99999"),
+    ):
+        pass
+    caplog.clear()
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    with caplog.at_level(logging.WARNING), cluster.open_cluster(None, workers=2) as (_, info):
+        assert info.workers == 2
+    assert "2 worker processes on a machine of 1 CPUs" in caplog.text

@@ -126,8 +126,19 @@ def open_cluster(
     cluster = None
     scratch = None
     try:
+        if scheduler is not None and workers is not None:
+            log.warning(
+                "run.workers (--workers) %d is not used with run.scheduler (--scheduler): the "
+                "parts run on that cluster's own workers", workers,
+            )  # fmt: skip
         if scheduler is None:
             n = workers or os.cpu_count() or 1
+            if n > (os.cpu_count() or 1):  # probe 18D: 64 processes on 2 cores, 7x slower
+                log.warning(
+                    "%d worker processes on a machine of %d CPUs: each reads the whole walk "
+                    "network (memory) and they share the cores; at most one per CPU helps",
+                    n, os.cpu_count() or 1,
+                )  # fmt: skip
             # the workers' scratch space (Dask's dask-scratch-space, its lock files): removed
             # with the cluster, not left in the temporary folder after every run
             scratch = tempfile.mkdtemp(prefix="hp-dask-")
@@ -164,7 +175,15 @@ def open_cluster(
 
 def _remote_client(distributed: Any, scheduler: str) -> tuple[Any, ClusterInfo]:
     """A client of a running scheduler (``--scheduler``), refused in one line when it is none."""
+    from urllib.parse import urlsplit
+
     where = f"the Dask scheduler {public_address(scheduler)} (run.scheduler, --scheduler)"
+    parts = urlsplit(scheduler if "://" in scheduler else f"tcp://{scheduler}")
+    if parts.scheme == "tcp" and "@" in parts.netloc:
+        raise UsageError(  # Dask takes no user:password@ in an address (said before connecting)
+            f"run.scheduler (--scheduler) {public_address(scheduler)}: not a Dask "
+            "scheduler address; give tcp://HOST:PORT (credentials are not part of it)"
+        )
     if not _answers_like_dask(scheduler):
         raise PartFailedError(
             f"{where} does not answer as a Dask scheduler does (its dashboard's port, or "
@@ -200,8 +219,8 @@ def _answers_like_dask(address: str, timeout_s: float = 10.0) -> bool:
     A scheduler writes its handshake at once: 8 bytes giving its number of frames (a few).
     An HTTP server (the dashboard's port) sends nothing until asked, and Dask's client then
     waits forever; other programs send bytes Dask takes for a frame size of exabytes. Only
-    a plain TCP address is probed; one that cannot be connected to is left to the client's
-    own message.
+    a plain TCP address is probed; one that refuses the connection or whose host is unknown
+    is said at once (:class:`~harbor_planner.errors.PartFailedError`).
     """
     import socket
     from urllib.parse import urlsplit
@@ -221,8 +240,17 @@ def _answers_like_dask(address: str, timeout_s: float = 10.0) -> bool:
                 head += chunk
     except TimeoutError:
         return False
-    except (OSError, ValueError):
-        return True  # unreachable: the client says so
+    except OSError as exc:  # refused, no such host: said now (the client retried for 30 s)
+        where = f"the Dask scheduler {public_address(address)} (run.scheduler, --scheduler)"
+        raise PartFailedError(
+            f"cannot reach {where}: {exc.strerror or type(exc).__name__}; start `dask "
+            "scheduler` there, or give the address it prints (tcp://HOST:PORT)"
+        ) from None
+    except ValueError:  # a port out of range (the client retried it for 30 s)
+        raise UsageError(
+            f"run.scheduler (--scheduler) {public_address(address)}: not a Dask scheduler "
+            "address (its port is out of range); give tcp://HOST:PORT"
+        ) from None
     return len(head) == 8 and 1 <= int.from_bytes(head, "little") <= 64
 
 

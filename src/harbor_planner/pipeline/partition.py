@@ -98,6 +98,32 @@ IntArray = npt.NDArray[np.int64]
 _FULL_OR_LOCKED = (errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS)
 
 
+@contextlib.contextmanager
+def _work_folder_errors(folder: Path | None) -> Iterator[None]:
+    """A work folder that is full, read-only or cannot be made: one line naming it (exit 3).
+
+    Raises
+    ------
+    OutputError
+        Naming ``run.work_dir`` (else the temporary folder) and the fix; the output folder is
+        not touched.
+
+    """
+    try:
+        yield
+    except (OutputError, OSError) as exc:
+        cannot_make = (errno.ENOENT, errno.ENOTDIR, errno.EEXIST)
+        if isinstance(exc, OSError) and exc.errno not in (*_FULL_OR_LOCKED, *cannot_make):
+            raise
+        where = folder if folder is not None else Path(tempfile.gettempdir())
+        raise OutputError(
+            f"cannot write the partitioned run's work files in {where} (run.work_dir, else "
+            "the temporary folder, TMPDIR): full, not writable or not a folder; free some "
+            "space there or set run.work_dir to a folder with room (the output folder was "
+            "not touched)"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Parts:
     """The parts of a study: names (sorted) and polygons in the network's metric CRS.
@@ -211,8 +237,16 @@ def load_parts(scenario: Scenario, net: WalkNetwork) -> Parts:
         if frame.crs is None:
             raise InputDataError("the partition layer has no CRS; set it and retry", path=path)
         col = _name_column(frame, given, where, path)
-    frame = frame[frame.geom_type.isin(["Polygon", "MultiPolygon"])]
+    frame = _polygon_rows(frame, where, path)
     names = pd.Series(name_text(frame[col]), index=frame.index).fillna("").astype(str)
+    names = names.str.strip()  # "A" and "A " are one part's name (probe 18D)
+    blank = np.flatnonzero(names.to_numpy() == "")
+    if len(blank):
+        raise InputDataError(
+            f"{where}: {len(blank)} part(s) without a name in column {col!r} (the first is "
+            f"feature {int(names.index[blank[0]]) + 1} of the layer); name every part",
+            path=path,
+        )
     dup = sorted(set(names[names.duplicated()]))
     if dup:
         raise InputDataError(
@@ -231,6 +265,27 @@ def load_parts(scenario: Scenario, net: WalkNetwork) -> Parts:
         source=PARTITION_DISTRICT if cfg.partition_file is None else Path(path).name,
         name_column=col,
     )
+
+
+def _polygon_rows(frame: Any, where: str, path: Path | None) -> Any:
+    """The layer's (Multi)Polygon rows; a layer of none refused, rows left out warned of."""
+    polygons = frame.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy() & ~(
+        frame.geometry.is_empty.to_numpy()
+    )
+    if not polygons.any():
+        kinds = sorted({str(k) for k in frame.geom_type.dropna()}) or ["no geometry"]
+        raise InputDataError(
+            f"{where}: the partition layer holds no polygons ({', '.join(kinds)}); give a "
+            "layer of district polygons",
+            path=path,
+        )
+    if not polygons.all():
+        log.warning(
+            "%s: %d of %d rows of the partition layer %s are not polygons (empty, missing, "
+            "points or lines) and are left out",
+            where, int((~polygons).sum()), len(frame), path,
+        )  # fmt: skip
+    return frame[polygons]
 
 
 @dataclass
@@ -328,20 +383,9 @@ class PartitionedPairs:
         with self._writing_work_files():
             self._network_file(network)
 
-    @contextlib.contextmanager
-    def _writing_work_files(self) -> Iterator[None]:
+    def _writing_work_files(self) -> contextlib.AbstractContextManager[None]:
         """A full or read-only work folder named as such (not as the output folder)."""
-        try:
-            yield
-        except (OutputError, OSError) as exc:
-            if isinstance(exc, OSError) and exc.errno not in _FULL_OR_LOCKED:
-                raise
-            raise OutputError(
-                f"cannot write the partitioned run's work files in {self.work_dir.parent} "
-                "(run.work_dir, else the temporary folder, TMPDIR): full or not writable; "
-                "free some space there or set run.work_dir to a folder with room (the output "
-                "folder was not touched)"
-            ) from None
+        return _work_folder_errors(self.work_dir.parent)
 
     def _network_file(self, net: WalkNetwork) -> tuple[str, tuple[int, int] | None]:
         """The saved network with ``net``'s nodes and edges (times may differ), saved once.
@@ -673,12 +717,11 @@ def partitioned(
     from harbor_planner.network.pairs import use_pair_finder
     from harbor_planner.optimize.parallel import ClusterDistrictSolves, use_stage_runner
 
-    if cfg.work_dir is not None:
-        cfg.work_dir.mkdir(parents=True, exist_ok=True)
-    with (
-        tempfile.TemporaryDirectory(prefix="hp-parts-", dir=cfg.work_dir) as tmp,
-        open_cluster(cfg.scheduler, workers=cfg.workers) as (client, info),
-    ):
+    with _work_folder_errors(cfg.work_dir):  # made here: a read-only one said so (18D)
+        if cfg.work_dir is not None:
+            cfg.work_dir.mkdir(parents=True, exist_ok=True)
+        work = tempfile.TemporaryDirectory(prefix="hp-parts-", dir=cfg.work_dir)
+    with work as tmp, open_cluster(cfg.scheduler, workers=cfg.workers) as (client, info):
         finder = PartitionedPairs(scenario, client, info, Path(tmp), progress=progress)
         solves = ClusterDistrictSolves(client, progress=progress, work_dir=Path(tmp))
         with use_pair_finder(finder), use_stage_runner(solves):
