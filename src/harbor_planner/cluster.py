@@ -177,7 +177,7 @@ def _remote_client(distributed: Any, scheduler: str) -> tuple[Any, ClusterInfo]:
     """A client of a running scheduler (``--scheduler``), refused in one line when it is none."""
     from urllib.parse import urlsplit
 
-    where = f"the Dask scheduler {public_address(scheduler)} (run.scheduler, --scheduler)"
+    where = _scheduler_named(scheduler)
     parts = urlsplit(scheduler if "://" in scheduler else f"tcp://{scheduler}")
     if parts.scheme == "tcp" and "@" in parts.netloc:
         raise UsageError(  # Dask takes no user:password@ in an address (said before connecting)
@@ -213,6 +213,11 @@ def _remote_client(distributed: Any, scheduler: str) -> tuple[Any, ClusterInfo]:
     return client, ClusterInfo("scheduler", public_address(scheduler), n)
 
 
+def _scheduler_named(address: str) -> str:
+    """The scheduler as messages name it: its address without credentials, and its setting."""
+    return f"the Dask scheduler {public_address(address)} (run.scheduler, --scheduler)"
+
+
 def _answers_like_dask(address: str, timeout_s: float = 10.0) -> bool:
     """Whether a ``tcp://`` address sends what a Dask scheduler sends first on a connection.
 
@@ -241,10 +246,9 @@ def _answers_like_dask(address: str, timeout_s: float = 10.0) -> bool:
     except TimeoutError:
         return False
     except OSError as exc:  # refused, no such host: said now (the client retried for 30 s)
-        where = f"the Dask scheduler {public_address(address)} (run.scheduler, --scheduler)"
         raise PartFailedError(
-            f"cannot reach {where}: {exc.strerror or type(exc).__name__}; start `dask "
-            "scheduler` there, or give the address it prints (tcp://HOST:PORT)"
+            f"cannot reach {_scheduler_named(address)}: {exc.strerror or type(exc).__name__}; "
+            "start `dask scheduler` there, or give the address it prints (tcp://HOST:PORT)"
         ) from None
     except ValueError:  # a port out of range (the client retried it for 30 s)
         raise UsageError(

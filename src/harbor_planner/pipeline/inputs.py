@@ -197,7 +197,7 @@ def _serve_plans(sources: list[tuple[Any, str | None]]) -> list[Any]:
     for path, crs in sources:
         try:
             wgs84 = crs is not None and parse_crs(crs).kind == "wgs84"
-        except (ValueError, InputDataError):
+        except ValueError:  # an unknown CRS (InputDataError is one): refused elsewhere
             wgs84 = False
         if wgs84 and serve_plan(path):
             log.info("%s: a plan harbor-planner serve saved in WGS-84 (%s lists it): its datum "
