@@ -965,3 +965,46 @@ def test_workers_that_cannot_be_used_are_warned_of(caplog, monkeypatch):
     with caplog.at_level(logging.WARNING), cluster.open_cluster(None, workers=2) as (_, info):
         assert info.workers == 2
     assert "2 worker processes on a machine of 1 CPUs" in caplog.text
+
+
+def test_partition_layer_checked_before_the_inputs_load_and_keyword_in_any_case(
+    tmp_path, monkeypatch, capsys
+):
+    """Probe 18D: `--partition District` said "--set run.partition: run.partition: file not
+    found"; a CSV as partition layer crashed with a traceback (no `.crs`, exit 1); a layer's
+    problems were found only after the stations, network and demand had loaded."""
+    from harbor_planner import cluster
+    from harbor_planner.cli import main
+    from harbor_planner.errors import InputDataError, ScenarioError
+    from harbor_planner.pipeline.partition import partitioned
+    from harbor_planner.scenario import demo_scenario_path, load_scenario
+
+    monkeypatch.chdir(tmp_path)
+    for word in ("District", " DISTRICT "):
+        sc = load_scenario(demo_scenario_path(), overrides=[f"run.partition={word}"])
+        assert sc.run.partition == "district" and sc.run.partition_file is None
+    (tmp_path / "District").write_text("x", encoding="utf-8")  # a file of that name is a path
+    sc = load_scenario(demo_scenario_path(), overrides=["run.partition=District"])
+    assert sc.run.partition_file == tmp_path / "District"
+    sc = load_scenario(demo_scenario_path(), overrides=["run.partition=nowhere.gpkg"])
+    with pytest.raises(ScenarioError) as err:
+        sc.check_inputs()
+    assert "--set run.partition: file not found" in str(err.value)
+    assert "'district' for the districts layer" in str(err.value)
+
+    (tmp_path / "parts.csv").write_text("name,x\nA,1\n", encoding="utf-8")
+    sc = load_scenario(demo_scenario_path(), overrides=["run.partition=parts.csv"])
+
+    def no_cluster(*a, **k):
+        raise AssertionError("the cluster was opened before the layer was checked")
+
+    monkeypatch.setattr(cluster, "open_cluster", no_cluster)
+    with pytest.raises(InputDataError, match="table without geometry"), partitioned(sc):
+        pass
+    out = tmp_path / "out"
+    code = main(["run", str(demo_scenario_path()), "--partition", "parts.csv",
+                 "--out", str(out), "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and "table without geometry" in err and "Traceback" not in err
+    assert "stations:" not in err and "network:" not in err  # nothing loaded before
+    assert not out.exists()

@@ -535,7 +535,7 @@ def test_missing_input_files_are_named_with_their_line_before_anything_runs(tmp_
     assert "line 7: stations.file: file not found" in msg
     assert "line 12: optimize.candidates: file not found" in msg
     assert not (tmp_path / "o").exists()  # nothing written
-    with pytest.raises(ScenarioError, match=r"--set stations\.file: stations\.file: file not"):
+    with pytest.raises(ScenarioError, match=r"--set stations\.file: file not"):
         hp.run(sc.with_overrides(["stations.file=/nowhere.csv", "optimize.enabled=false"]))
 
 

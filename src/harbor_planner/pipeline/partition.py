@@ -56,9 +56,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from harbor_planner._arrays import first_holder
 from harbor_planner._io import file_stamp
-from harbor_planner.errors import InputDataError, OutputError, PartFailedError
+from harbor_planner.errors import OutputError, PartFailedError
 from harbor_planner.network.pairs import PairRequest, reach_radius_m
 from harbor_planner.pipeline.part_work import (
     PartResult,
@@ -68,7 +67,8 @@ from harbor_planner.pipeline.part_work import (
     preload_network,
     run_part,
 )
-from harbor_planner.settings import PARTITION_DISTRICT, PARTITION_NAME_COLUMNS
+from harbor_planner.pipeline.parts import PartitionLayer, Parts, load_parts, read_parts
+from harbor_planner.settings import PARTITION_DISTRICT
 
 if TYPE_CHECKING:
     from scipy.sparse import csc_matrix
@@ -80,12 +80,14 @@ if TYPE_CHECKING:
 __all__ = [
     "PartResult",
     "PartTask",
+    "PartitionLayer",
     "PartitionedPairs",
     "Parts",
     "anchor_arrays",
     "clip_compiled",
     "load_parts",
     "partitioned",
+    "read_parts",
     "run_part",
 ]
 
@@ -122,170 +124,6 @@ def _work_folder_errors(folder: Path | None) -> Iterator[None]:
             "space there or set run.work_dir to a folder with room (the output folder was "
             "not touched)"
         ) from None
-
-
-@dataclass(frozen=True)
-class Parts:
-    """The parts of a study: names (sorted) and polygons in the network's metric CRS.
-
-    Attributes
-    ----------
-    names
-        Part names, sorted (the order of the tie rule).
-    geometry
-        One (Multi)Polygon per part, metric CRS.
-    source
-        ``"district"`` or the partition layer's file name.
-    name_column
-        The column the names came from.
-
-    """
-
-    names: list[str]
-    geometry: npt.NDArray[np.object_]
-    source: str
-    name_column: str
-
-    def assign(self, xy: npt.NDArray[np.float64]) -> tuple[IntArray, int]:
-        """The part of each point: the first (by name) holding it, else the nearest.
-
-        Parameters
-        ----------
-        xy
-            ``(n, 2)`` coordinates in the parts' CRS.
-
-        Returns
-        -------
-        (numpy.ndarray, int)
-            Part position of each point, and how many lay outside every part.
-
-        """
-        n, k = len(xy), len(self.names)
-        part = first_holder(self.geometry, xy, boundary=True) if n else np.zeros(0, np.int64)
-        part[part < 0] = k
-        outside = np.flatnonzero(part == k)
-        if len(outside):
-            tree = shapely.STRtree(self.geometry)
-            pt, poly = tree.query_nearest(shapely.points(xy[outside]), all_matches=True)
-            nearest = np.full(len(outside), k, dtype=np.int64)
-            np.minimum.at(nearest, pt, poly)
-            part[outside] = nearest
-        return part, len(outside)
-
-
-def _name_column(frame: Any, given: str | None, where: str, path: Path | None) -> str:
-    if given is not None:
-        if given not in frame:
-            raise InputDataError(
-                f"{where}: no column {given!r}; it has {', '.join(map(str, frame.columns))}",
-                path=path,
-            )
-        return given
-    for col in PARTITION_NAME_COLUMNS:
-        if col in frame:
-            return col
-    raise InputDataError(
-        f"{where}: the layer needs a name column ({', '.join(PARTITION_NAME_COLUMNS)}) or "
-        f"run.partition_name; it has {', '.join(map(str, frame.columns))}",
-        path=path,
-    )
-
-
-def load_parts(scenario: Scenario, net: WalkNetwork) -> Parts:
-    """The parts of ``run.partition``, in the network's CRS (those meeting the network).
-
-    Parameters
-    ----------
-    scenario
-        Its ``[run]`` (and, for ``district``, ``coverage.districts``/``district_column``).
-    net
-        The walk network (its CRS and extent).
-
-    Returns
-    -------
-    Parts
-
-    Raises
-    ------
-    InputDataError
-        An unreadable layer, no CRS, no name column, names given twice, no part meeting the
-        network.
-
-    """
-    import geopandas as gpd
-    import pandas as pd
-
-    from harbor_planner.districts import name_text
-
-    cfg = scenario.run
-    path = cfg.partition_file
-    if path is None:
-        path = scenario.coverage.districts
-        given = scenario.coverage.district_column
-        where = "run.partition = 'district'"
-    else:
-        given, where = cfg.partition_name, "run.partition"
-    if path is None:
-        from harbor_planner.districts import chongqing_districts
-
-        frame, col = chongqing_districts(), "name_zh"
-    else:
-        try:
-            frame = gpd.read_file(path)
-        except Exception as exc:  # pyogrio/GDAL errors share no base class
-            raise InputDataError(f"cannot read the partition layer ({exc})", path=path) from None
-        if frame.crs is None:
-            raise InputDataError("the partition layer has no CRS; set it and retry", path=path)
-        col = _name_column(frame, given, where, path)
-    frame = _polygon_rows(frame, where, path)
-    names = pd.Series(name_text(frame[col]), index=frame.index).fillna("").astype(str)
-    names = names.str.strip()  # "A" and "A " are one part's name (probe 18D)
-    blank = np.flatnonzero(names.to_numpy() == "")
-    if len(blank):
-        raise InputDataError(
-            f"{where}: {len(blank)} part(s) without a name in column {col!r} (the first is "
-            f"feature {int(names.index[blank[0]]) + 1} of the layer); name every part",
-            path=path,
-        )
-    dup = sorted(set(names[names.duplicated()]))
-    if dup:
-        raise InputDataError(
-            f"{where}: part names must differ; {', '.join(dup[:5])} given twice (merge them)",
-            path=path,
-        )
-    geom = frame.to_crs(net.crs).geometry.to_numpy()
-    lo, hi = net.node_xy.min(axis=0), net.node_xy.max(axis=0)
-    meets = shapely.intersects(geom, shapely.box(lo[0], lo[1], hi[0], hi[1]))
-    if not meets.any():
-        raise InputDataError(f"{where}: no part meets the walk network", path=path)
-    order = np.argsort(names.to_numpy()[meets], kind="stable")
-    return Parts(
-        names=[str(x) for x in names.to_numpy()[meets][order]],
-        geometry=shapely.make_valid(geom[meets][order]),
-        source=PARTITION_DISTRICT if cfg.partition_file is None else Path(path).name,
-        name_column=col,
-    )
-
-
-def _polygon_rows(frame: Any, where: str, path: Path | None) -> Any:
-    """The layer's (Multi)Polygon rows; a layer of none refused, rows left out warned of."""
-    polygons = frame.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy() & ~(
-        frame.geometry.is_empty.to_numpy()
-    )
-    if not polygons.any():
-        kinds = sorted({str(k) for k in frame.geom_type.dropna()}) or ["no geometry"]
-        raise InputDataError(
-            f"{where}: the partition layer holds no polygons ({', '.join(kinds)}); give a "
-            "layer of district polygons",
-            path=path,
-        )
-    if not polygons.all():
-        log.warning(
-            "%s: %d of %d rows of the partition layer %s are not polygons (empty, missing, "
-            "points or lines) and are left out",
-            where, int((~polygons).sum()), len(frame), path,
-        )  # fmt: skip
-    return frame[polygons]
 
 
 @dataclass
@@ -344,6 +182,9 @@ class PartitionedPairs:
         Progress bars: ``None`` on terminals only, ``False`` never.
     parts
         The parts, when given rather than read from ``run.partition`` (benchmarks).
+    layer
+        ``run.partition``'s layer read already (:func:`read_parts`); its parts meeting the
+        network are taken at the first round.
 
     """
 
@@ -356,6 +197,7 @@ class PartitionedPairs:
         *,
         progress: bool | None = None,
         parts: Parts | None = None,
+        layer: PartitionLayer | None = None,
     ) -> None:
         self.scenario = scenario
         self.client = client
@@ -363,6 +205,7 @@ class PartitionedPairs:
         self.work_dir = work_dir
         self.progress = progress
         self.parts: Parts | None = parts
+        self.layer = layer
         self.rounds: list[dict[str, Any]] = []
         self._logs: dict[str, _PartLog] = {}
         self._workers: dict[str, dict[str, Any]] = {}
@@ -511,7 +354,7 @@ class PartitionedPairs:
         """A batch of rounds of part tasks, submitted together; each round with its results."""
         t0 = time.perf_counter()
         if self.parts is None:
-            self.parts = load_parts(self.scenario, network)
+            self.parts = (self.layer or read_parts(self.scenario)).on_network(network)
         first = len(self.rounds)
         with self._writing_work_files():
             net_file = self._network_file(network)
@@ -717,12 +560,13 @@ def partitioned(
     from harbor_planner.network.pairs import use_pair_finder
     from harbor_planner.optimize.parallel import ClusterDistrictSolves, use_stage_runner
 
+    layer = read_parts(scenario)  # its problems said before the inputs load (probe 18D)
     with _work_folder_errors(cfg.work_dir):  # made here: a read-only one said so (18D)
         if cfg.work_dir is not None:
             cfg.work_dir.mkdir(parents=True, exist_ok=True)
         work = tempfile.TemporaryDirectory(prefix="hp-parts-", dir=cfg.work_dir)
     with work as tmp, open_cluster(cfg.scheduler, workers=cfg.workers) as (client, info):
-        finder = PartitionedPairs(scenario, client, info, Path(tmp), progress=progress)
+        finder = PartitionedPairs(scenario, client, info, Path(tmp), progress=progress, layer=layer)
         solves = ClusterDistrictSolves(client, progress=progress, work_dir=Path(tmp))
         with use_pair_finder(finder), use_stage_runner(solves):
             yield finder

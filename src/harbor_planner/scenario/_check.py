@@ -64,6 +64,8 @@ class Problems:
 
     def add(self, key: str, message: str) -> None:
         order, where = self.where(key)
+        if where == f"--set {key}" and message.startswith(f"{key}: "):
+            message = message[len(key) + 2 :]  # "--set K: K: ..." says K once
         self.keyed.append((key, message))
         self.items.append((order, f"{where}: {message}" if where else message))
 
@@ -312,7 +314,7 @@ def build_section(
             dotted in ("optimize.candidates", "coverage.exit_candidates_sites")
             and converted != "auto"
         ) or (dotted == "run.partition" and converted != settings.PARTITION_DISTRICT):
-            converted = str(under(base, converted))
+            converted = _partition_value(converted, base)
         if dotted == "optimize.poi":
             converted = [_resolve_poi(p, base) for p in converted]
         kwargs[key] = converted
@@ -327,6 +329,14 @@ def build_section(
         problems.add(name, f"[{name}] needs {key} = ...")
         ok = False
     return cls(**kwargs) if ok else None
+
+
+def _partition_value(value: Any, base: Path) -> str:
+    """``run.partition``: ``'district'`` in any case (unless such a file exists), else a path."""
+    path = under(base, value)
+    if str(value).strip().lower() == settings.PARTITION_DISTRICT and not path.exists():
+        return settings.PARTITION_DISTRICT  # --partition District meant the keyword (18D)
+    return str(path)
 
 
 def _resolve_sources(value: str | list[str], base: Path) -> str | list[str]:

@@ -271,6 +271,8 @@ def _hint(key: str, path: Path) -> str:
             " (proportional:FILE:COLUMN is --quota's form; in a scenario write "
             'quota = "FILE" and quota_column = "COLUMN")'
         )
+    if key == "run.partition":
+        return f" (a polygon layer, or {settings.PARTITION_DISTRICT!r} for the districts layer)"
     return ""
 
 
