@@ -433,6 +433,22 @@ def test_demo_on_a_dask_scheduler_and_worker_started_apart(tmp_path):
         _same_results(tmp_path / "whole", tmp_path / "part")
         rec = json.loads((tmp_path / "part" / "run.json").read_text())["partition"]
         assert rec["cluster"] == {"kind": "scheduler", "scheduler": address, "workers": 1}
+        import cloudpickle
+        from distributed import Client
+
+        cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers lack this module
+        try:
+            with Client(address, timeout="30s") as client:  # the worker outlives the run ...
+                held = client.run(_networks_held)
+        finally:
+            cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+        assert list(held.values()) == [0], held  # ... without its network (probe 18D: 2 GB)
+
+
+def _networks_held() -> int:
+    from harbor_planner.pipeline import part_work
+
+    return len(part_work._NETWORKS)
 
 
 @pytest.mark.slow

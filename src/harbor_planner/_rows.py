@@ -23,7 +23,7 @@ from scipy.sparse import csc_matrix
 
 from harbor_planner._arrays import canonical_csc
 
-__all__ = ["group_rows", "rows_to_csc"]
+__all__ = ["group_rows", "rows_to_csc", "trim_heap"]
 
 
 @numba.njit(cache=True, nogil=True, parallel=True)
@@ -97,7 +97,7 @@ def group_rows(
     return _group(r, c, int(n_rows))
 
 
-def _trim_heap() -> None:
+def trim_heap() -> None:
     """Give the heap's freed pages back to the system (glibc's ``malloc_trim``; else nothing).
 
     The parts' arrays (tens of MB each, from the heap) are freed once copied, but glibc keeps
@@ -170,7 +170,7 @@ def rows_to_csc(
         start[rows] = loff[b] + np.cumsum(cnt) - cnt
         flat[loff[b] : loff[b + 1]] = local
         del rows, cnt, local
-    _trim_heap()  # the copied blocks' pages go back before the matrix's are taken
+    trim_heap()  # the copied blocks' pages go back before the matrix's are taken
     chunks = max(1, min(numba.get_num_threads() if chunks is None else int(chunks), n_rows))
     bounds = np.searchsorted(np.cumsum(count), np.linspace(0, loff[-1], chunks + 1)[1:-1])
     bounds = np.concatenate([[0], bounds, [n_rows]]).astype(np.int64)

@@ -222,6 +222,36 @@ def _network(path: str, walk_model: WalkModel, stamp: tuple[int, int] | None = N
     return _NETWORKS[key]
 
 
+def release_networks(folder: str) -> int:
+    """Forget the networks read from files in ``folder`` (a run's work folder, at its end).
+
+    A worker of a running scheduler outlives the run: without this it keeps the run's last
+    network (about 2 GB at city scale) until another run's first part.
+
+    Parameters
+    ----------
+    folder
+        The run's work folder (other runs' networks are kept).
+
+    Returns
+    -------
+    int
+        How many networks were forgotten.
+
+    """
+    from harbor_planner._rows import trim_heap
+
+    mine = [k for k in _NETWORKS if Path(k[0]).parent == Path(folder)]
+    for key in mine:
+        del _NETWORKS[key]
+    if mine:
+        import gc
+
+        gc.collect()
+        trim_heap()  # the freed heap pages back to the system, not kept for the next run
+    return len(mine)
+
+
 def preload_network(path: str, walk_model: WalkModel, stamp: tuple[int, int] | None = None) -> str:
     """Read the network on a worker before its first part (while the client prepares a round).
 

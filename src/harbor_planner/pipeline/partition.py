@@ -65,6 +65,7 @@ from harbor_planner.pipeline.part_work import (
     anchor_arrays,
     clip_compiled,
     preload_network,
+    release_networks,
     run_part,
 )
 from harbor_planner.pipeline.parts import PartitionLayer, Parts, load_parts, read_parts
@@ -568,5 +569,22 @@ def partitioned(
     with work as tmp, open_cluster(cfg.scheduler, workers=cfg.workers) as (client, info):
         finder = PartitionedPairs(scenario, client, info, Path(tmp), progress=progress, layer=layer)
         solves = ClusterDistrictSolves(client, progress=progress, work_dir=Path(tmp))
-        with use_pair_finder(finder), use_stage_runner(solves):
-            yield finder
+        try:
+            with use_pair_finder(finder), use_stage_runner(solves):
+                yield finder
+        finally:
+            if info.kind == "scheduler":  # its workers outlive the run (probe 18D)
+                _release_networks(client, tmp)
+
+
+def _release_networks(client: Any, folder: str) -> None:
+    """Have a running scheduler's workers forget the run's networks (they outlive the run)."""
+    if getattr(client, "status", None) != "running":
+        return
+    try:
+        freed = client.run(release_networks, folder, wait=True, on_error="return")
+    except Exception as exc:  # a scheduler already lost: its workers have nothing to keep
+        log.debug("the workers were not asked to forget the run's network: %s", exc)
+        return
+    n = sum(v for v in freed.values() if isinstance(v, int))
+    log.debug("%d worker(s) forgot the run's network", n)
