@@ -113,6 +113,7 @@ def test_html_is_self_contained_and_holds_the_figures(cov, selection, sites, sou
     # parameters and sources with their dates and hashes
     assert "步行速度(公里/小时)" in text and "主干道" in text  # in words, in Chinese
     assert "main-streets" not in text and "walk_speed_kmh" not in text
+    assert "km/h" not in text  # the speed card too (probe 18R)
     for f in source_files:
         assert f.name in text
     info = source_info(source_files)

@@ -323,7 +323,8 @@ def test_the_map_title_says_what_its_figure_rests_on():
     summary = {"coverage_pct": 30.3, "minutes": 10.0, "walk_speed_kmh": 4.5,
                "walk_direction": "to-station"}  # fmt: skip
     cov = SimpleNamespace(summary=summary)
-    assert "（步行前往站点10分钟，4.5 km/h）" in map_title("渝中区", cov, lang="zh")
+    # in the report's own unit (probe 18R: "4.5 km/h" beside the tables' 公里/小时)
+    assert "（步行前往站点10分钟，4.5公里/小时）" in map_title("渝中区", cov, lang="zh")
     summary["walk_direction"] = "from-station"
     assert "(10-min walk from the stations, 4.5 km/h)" in map_title(None, cov, lang="en")
 

@@ -354,10 +354,11 @@ def test_report_note_compares_only_districts_of_the_study():
             "coverage_pct": [100.0, 40.0, 70.0, 0.0],
         }
     )
-    area = {"districts": ["渝中区", "江北区"], "adcodes": ["500103", "500105"], "area_km2": 244.5}
+    # the summary keeps 3 decimals; the report, as the map, 2 (probe 18R: "507.401 km²")
+    area = {"districts": ["渝中区", "江北区"], "adcodes": ["500103", "500105"], "area_km2": 244.506}
     cov = SimpleNamespace(summary={"study_area": area}, by_district=bd)
     en = study_area_note(cov, "en")
-    assert "Study area: 渝中区, 江北区 (244.5 km²)" in en
+    assert "Study area: 渝中区, 江北区 (244.51 km²)" in en
     assert "Lowest district coverage: 江北区 (40.0%); highest: 渝中区 (70.0%)" in en
     assert "Not compared (too little demand): 南岸区" in en
     assert "Not compared (outside the study area): 沙坪坝区" in en

@@ -105,6 +105,7 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "stations_on_network": ("路网上站点", "Stations on the network"),
     "minutes": ("步行时间上限", "Walking-time limit"),
     "min": ("分钟", "min"),
+    "kmh": ("公里/小时", "km/h"),
     "walk_speed": ("步行速度", "Walking speed"),
     "walk_model": ("步行模型", "Walk model"),
     "walk_direction": ("步行方向", "Walk direction"),

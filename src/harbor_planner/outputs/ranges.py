@@ -100,7 +100,8 @@ def _walk_words(summary: dict[str, Any], lang: str) -> str:
     to = summary.get("walk_direction") == "to-station"
     if lang == "zh":
         way = "步行前往站点" if to else "从站点步行"
-        return f"（{way}{minutes:g}分钟，{speed:g} km/h）" if speed else f"（{way}{minutes:g}分钟）"
+        at = f"，{speed:g}公里/小时" if speed else ""
+        return f"（{way}{minutes:g}分钟{at}）"
     way = "walk to the stations" if to else "walk from the stations"
     return f" ({minutes:g}-min {way}" + (f", {speed:g} km/h)" if speed else ")")
 

@@ -158,7 +158,7 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str
             )
         )
         cards.append(_card(lab["minutes"], f"{_minutes(s.get('minutes'))} {lab['min']}"))
-        cards.append(_card(lab["walk_speed"], f"{num_text(s.get('walk_speed_kmh'))} km/h"))
+        cards.append(_card(lab["walk_speed"], f"{num_text(s.get('walk_speed_kmh'))} {lab['kmh']}"))
         model = walk_model_text(s.get("walk_model"), lab["lang"], dem=s.get("walk_dem"))
         cards.append(_card(lab["walk_model"], model))
         if s.get("walk_direction"):

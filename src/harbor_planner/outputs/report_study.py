@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harbor_planner.outputs.values import esc, is_missing, pct_text
+from harbor_planner.outputs.values import esc, is_missing, num_text, pct_text
 from harbor_planner.settings import (
     DISTRICT_STATUS_LABELS,
     OUTSIDE_CHONGQING,
@@ -115,7 +115,9 @@ def study_area_note(cov: Any, lang: str) -> str:
         if area.get("file"):
             names = f"{area['file']}" + (f" ({names})" if names else "")
         parts.append(
-            t["area"].format(label=STUDY_AREA_LABEL[k], names=names, km2=f"{area['area_km2']:g}")
+            t["area"].format(
+                label=STUDY_AREA_LABEL[k], names=names, km2=num_text(area["area_km2"], 2)
+            )
         )
     else:
         parts.append(t["none"])
