@@ -211,6 +211,7 @@ def test_popups_carry_station_fields(layers):
     assert first["p"][:5] == ["YZ001", "较场口港湾", "已建成", "渝中区", "民族路 &amp; 邹容路"]
     assert first["t"] == "较场口港湾 (YZ001)"
     assert first["p"][5] == "是"  # flagship
+    assert spec["features"][1]["p"][5] == "否"  # as the workbook says it (probe 18R)
     spec_en = _spec(make_map(**layers, basemap="none", lang="en"), "Stations building")
     assert [f["p"][2] for f in spec_en["features"]] == ["under construction", "proposed"]
     gaps = _spec(m, "未覆盖需求")

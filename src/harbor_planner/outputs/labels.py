@@ -64,6 +64,7 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
     "address": ("地址", "Address"),
     "flagship": ("最美渝工港湾", "Flagship"),
     "yes": ("是", "yes"),
+    "no": ("否", "no"),
     "demand_covered": ("覆盖需求", "Demand covered"),
     "unique_demand": ("独有覆盖", "Covered by it alone"),
     "exit_loss_pct": ("关闭损失 %", "Loss if closed, %"),

@@ -231,7 +231,8 @@ def _station_fields(frame: Any, lang: str) -> tuple[list[str], list[list[str | N
             if col == "status":
                 vals.append(html.escape(status_text(v, lang)) or None)
             elif col == "flagship":
-                vals.append(html.escape(map_text("yes", lang)) if present(v) and bool(v) else None)
+                said = ("yes" if bool(v) else "no") if present(v) else None  # 否 as in the table
+                vals.append(html.escape(map_text(said, lang)) if said else None)
             elif col == "importance_rank":
                 vals.append(html_text(int(v)) if present(v) and int(v) >= 0 else None)
             else:
