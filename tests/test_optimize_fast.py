@@ -186,6 +186,8 @@ def test_quota_tables_without_rows_or_with_a_district_twice_are_one_line(tmp_pat
         "header.csv": ("district,min,max\n", "has no rows"),
         "empty.csv": ("", "has no rows"),
         "twice.csv": ("district,min,max\n渝中区,1,\n渝中,0,2\n", r"twice \(渝中区\)"),
+        # probe 19X: a blank district cell crashed the message (TypeError, NaN among names)
+        "blank.csv": ("district,min,max\n渝中区,1,\n,0,2\n, ,\n", r"2 row\(s\) .* row 3"),
     }
     for name, (text, match) in cases.items():
         path = tmp_path / name
@@ -193,6 +195,8 @@ def test_quota_tables_without_rows_or_with_a_district_twice_are_one_line(tmp_pat
         with pytest.raises(InputDataError, match=match) as info:
             quota_table(path)
         assert info.value.path == str(path)
+    with pytest.raises(InputDataError, match=r"row 3"):  # the planners' own districts too
+        quota_table(tmp_path / "blank.csv", custom_districts=True)
     cm = _matrix(1)
     cm = CoverageMatrix.from_arrays(cm.covers, cm.weights,
                                     candidate_district=np.array(["A", "B"] * 20))  # fmt: skip

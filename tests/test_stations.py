@@ -701,3 +701,29 @@ def test_ten_thousand_rows_at_one_placeholder_point_give_one_warning_each(tmp_pa
     assert dup["message"].iloc[0] == (
         "0.0 m from row 2: 10,000 rows share this point (a placeholder?); check them"
     )
+
+
+def test_stations_without_ids_are_told_apart_by_their_rows(diamond, pts, caplog):
+    """Probe 19X: a `name,lon,lat` list (no id column) with one station far from the streets
+    crashed (pandas 3 keeps NaN through ``astype(str)``: "expected str instance, float
+    found"); the demand's nearest station and the isochrones' station were empty."""
+    import logging
+
+    import numpy as np
+
+    import harbor_planner as hp
+    from harbor_planner.stations.keys import station_keys
+
+    st = pts((25, 3), (100, 50), (90000, 90000)).assign(
+        row=[2, 3, 4], sheet=pd.NA, name=["甲站", "乙站", "远方站"]
+    )
+    st["station_id"] = pd.Series([np.nan, "B7", np.nan], dtype="str")  # as the reader gives it
+    assert station_keys(st).tolist() == ["row 2", "B7", "row 4"]
+    assert station_keys(st.assign(sheet=["S1", "S1", "S2"])).tolist()[0] == "S1 row 2"
+    demand = pts((50, 0), (150, 0), (0, 80), prefix="D").assign(weight=1.0)
+    with caplog.at_level(logging.WARNING):
+        cov = hp.coverage(diamond, st, demand, minutes=15)
+    assert "left out: 远方站 (row 4)" in caplog.text
+    assert set(cov.demand["nearest_station"]) <= {"row 2", "B7"}
+    iso = hp.isochrones(diamond, st.iloc[:2], minutes=(1,), corridor_m=5, crs=None)
+    assert set(iso["station_id"]) == {"row 2", "B7"}

@@ -58,6 +58,7 @@ from harbor_planner.settings import (
     STATUS_SELECTED,
     STATUS_VALUES,
 )
+from harbor_planner.stations.keys import station_keys
 
 __all__ = [
     "CoverageResult",
@@ -506,12 +507,8 @@ class _Reached:
 
 
 def _station_ids(stations: Any, station_id_column: str) -> npt.NDArray[Any]:
-    """The stations' ids as text (the index where there is no id column)."""
-    return (
-        stations[station_id_column].astype(str).to_numpy()
-        if station_id_column in stations
-        else np.asarray(stations.index).astype(str)
-    )
+    """The stations' keys: ids as text, else their file rows (see :func:`station_keys`)."""
+    return station_keys(stations, station_id_column)
 
 
 def _status_scopes(
@@ -636,12 +633,12 @@ def _station_anchors(
             "(--crs gcj02 for AMap coordinates)?"
         )
     if n_on < len(stations):
-        far = stations.index[~st_anchor.within]
-        names = (
-            stations.loc[far, station_id_column].astype(str).tolist()
-            if station_id_column in stations
-            else [str(i) for i in far]
-        )
+        far = np.flatnonzero(~st_anchor.within)
+        names = station_keys(stations, station_id_column)[far].tolist()  # no id: "row N" (19X)
+        if "name" in stations:
+            given = stations["name"].to_numpy(object)[far]
+            names = [f"{n} ({k})" if isinstance(n, str) and n.strip() else k
+                     for n, k in zip(given, names, strict=True)]  # fmt: skip
         log.warning(
             "%d of %d stations are farther than %g m from any walkable street and are left out: %s",
             len(far),

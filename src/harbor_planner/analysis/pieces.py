@@ -22,6 +22,7 @@ from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network import Anchors, Reachability, WalkNetwork, anchor_points
 from harbor_planner.settings import ISOCHRONE_METHODS
+from harbor_planner.stations.keys import station_keys
 
 __all__ = [
     "bar_disabled",
@@ -156,7 +157,7 @@ def station_anchors(
     else:
         anchors = anchor_points(network, stations, max_dist_m=max_dist_m)
         ids = (
-            stations[id_column].to_numpy()
+            station_keys(stations, id_column)  # a station without an id: its file row (19X)
             if id_column is not None and id_column in getattr(stations, "columns", [])
             else np.asarray(stations.index)
         )

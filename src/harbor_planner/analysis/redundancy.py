@@ -23,6 +23,7 @@ from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError
 from harbor_planner.network import Anchors, WalkNetwork
 from harbor_planner.settings import EXIT_REPLACEMENT_MIN_DIST_M
+from harbor_planner.stations.keys import station_keys
 
 if TYPE_CHECKING:
     from harbor_planner.analysis.coverage import CoverageResult
@@ -155,7 +156,7 @@ def replacement_sites(
     weight = result.demand["weight"].to_numpy(np.float64)
     n_cover = result.demand["n_stations"].to_numpy()
     a = cm.covers.tocsr()
-    ids = result.stations["station_id"].astype(str).to_numpy()
+    ids = station_keys(result.stations, "station_id")  # no id: the file row (probe 19X)
     rows = []
     for s in stations:
         lost = unique_ints(d_i[(s_j == s) & (n_cover[d_i] == 1)])

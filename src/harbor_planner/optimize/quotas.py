@@ -256,7 +256,14 @@ def _district_key(table: pd.DataFrame, path: Path, custom: bool) -> pd.Series:
             f"it has {', '.join(map(str, table.columns))}",
             path=path,
         )
-    names = table[cols[0]].astype(str).str.strip()
+    names = table[cols[0]].astype(object).map(lambda v: "" if pd.isna(v) else str(v).strip())
+    blank = np.flatnonzero(names.to_numpy(object) == "")
+    if len(blank):  # NaN is no district's name (pandas 3 keeps it through astype(str): 19X)
+        raise InputDataError(
+            f"{len(blank)} row(s) of the quota table have no district (the first is row "
+            f"{int(blank[0]) + 2}, column {cols[0]!r}); name the district or delete the row",
+            path=path,
+        )
     if custom:
         return names
     from harbor_planner.districts import chongqing_districts, match_district_names

@@ -25,6 +25,7 @@ from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.labels import map_text, status_text
 from harbor_planner.outputs.values import is_missing
 from harbor_planner.settings import site_kind_label
+from harbor_planner.stations.keys import station_keys
 
 __all__ = [
     "BAND_COLORS",
@@ -409,7 +410,7 @@ def isochrone_layer(iso: Any, stations: Any, lang: str) -> tuple[dict, list[tupl
     colors = {m: BAND_COLORS[min(i, len(BAND_COLORS) - 1)] for i, m in enumerate(bands)}
     names: dict[str, Any] = {}
     if stations is not None and "station_id" in stations and "name" in stations:
-        names = dict(zip(stations["station_id"].astype(str), stations["name"], strict=False))
+        names = dict(zip(station_keys(stations), stations["name"], strict=False))
     # largest band first so that the smaller ones draw on top
     iso = iso.assign(_m=iso["minutes"].astype(float)).sort_values("_m", ascending=False)
     area_km2 = iso.to_crs("EPSG:32648").area.to_numpy() / 1e6
