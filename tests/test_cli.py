@@ -259,3 +259,18 @@ def test_replacement_sites_without_exits_are_a_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "--candidates are the replacement sites of --exit-candidates" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_main_street_classes_are_set_only_when_given():
+    """Probe 19W: `--main-street-classes` had a default, so every `coverage --demand
+    buildings:...` warned that demand.main_street_classes is not used, and run.json recorded
+    classes nobody gave."""
+    from harbor_planner.cli import _build_parser
+    from harbor_planner.cli._options import demand_settings
+
+    parser = _build_parser()
+    common = ["coverage", "--network", "n.npz", "--stations", "s.csv", "--out", "o"]
+    args = parser.parse_args([*common, "--demand", "buildings:b.osm"])
+    assert "main_street_classes" not in demand_settings(args)
+    args = parser.parse_args([*common, "--main-street-classes", "primary, trunk"])
+    assert demand_settings(args)["main_street_classes"] == ["primary", "trunk"]

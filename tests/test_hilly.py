@@ -188,10 +188,15 @@ def test_a_saved_network_refuses_grading_it_cannot_honour(tmp_path):
                           progress=False)  # fmt: skip
     assert edge_of(again, 2)["grade_pct"] == pytest.approx(20.0)
     assert edge_of(again, 2)["time_fwd_s"] > edge_of(same, 2)["time_fwd_s"]
-    # a saved network without a DEM has no grades: caps change nothing, as for OSM sources
+    # a saved network without a DEM has no grades: caps or smoothing are refused, as the
+    # scenario and the CLI refuse them on a source without a DEM (probe 19W: run.json
+    # recorded settings that changed nothing)
     flat = tmp_path / "flat.npz"
     save_network(build(osm), flat)
-    assert build_network(flat, max_grade_pct={"footway": 25}, progress=False).n_edges == 1
+    for bad in ({"max_grade_pct": {"footway": 25}}, {"dem_smoothing_m": 60}):
+        with pytest.raises(InputDataError, match="built without a DEM"):
+            build_network(flat, progress=False, **bad)
+    assert build_network(flat, progress=False).n_edges == 1
 
 
 # ----------------------------------------------------------------------------- OSM first

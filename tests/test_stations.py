@@ -657,6 +657,29 @@ def test_stations_without_a_status_count_as_built_for_a_status_filter(tmp_path):
         select_status(st, "proposed")
     mixed = st.assign(status=["proposed", None])
     assert select_status(mixed, "existing")["station_id"].tolist() == ["B"]
+    # the words the files use are the statuses too (probe 19W: --status 已建成 was refused)
+    assert select_status(mixed, "已建成")["station_id"].tolist() == ["B"]
+    assert select_status(mixed, ["拟建", "在建"])["station_id"].tolist() == ["A"]
+    with pytest.raises(InputDataError, match=r"unknown; known: existing \(已建成\)"):
+        select_status(mixed, "建好了")
+
+
+def test_status_words_are_taken_by_the_option_and_the_scenario(capsys):
+    """Probe 19W: `--status 已建成` and `stations.status = ["已建成"]` were refused, though the
+    station files and the README write the statuses so."""
+    from harbor_planner.cli import _build_parser
+    from harbor_planner.cli._options import stations_settings
+    from harbor_planner.errors import UsageError
+    from harbor_planner.scenario import demo_scenario_path, load_scenario
+
+    parser = _build_parser()
+    common = ["coverage", "--network", "n.npz", "--stations", "s.csv", "--out", "o"]
+    args = parser.parse_args([*common, "--status", "已建成,在建,existing"])
+    assert stations_settings(args)["status"] == ["existing", "building"]
+    with pytest.raises(UsageError, match="known: existing"):
+        stations_settings(parser.parse_args([*common, "--status", "built?"]))
+    sc = load_scenario(demo_scenario_path(), overrides=['stations.status=["已建成", "拟建"]'])
+    assert sc.stations.status == ["existing", "proposed"]
 
 
 def test_duplicate_locations_equal_a_brute_force_check(tmp_path):

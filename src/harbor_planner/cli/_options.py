@@ -219,8 +219,8 @@ def add_station_input_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="LIST",
         help=(
-            "use only stations of these statuses, e.g. existing,building (default: all but "
-            "closed and candidate)"
+            "use only stations of these statuses, e.g. existing,building or 已建成,在建 "
+            "(default: all but closed and candidate)"
         ),
     )
     g.add_argument(
@@ -299,9 +299,9 @@ def add_demand_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--main-street-classes",
-        default=",".join(MAIN_STREET_CLASSES),
+        default=None,  # unset unless given: other demand kinds are not told of it (19W)
         metavar="LIST",
-        help="main-streets: highway classes counted (default %(default)s)",
+        help=f"main-streets: highway classes counted (default {','.join(MAIN_STREET_CLASSES)})",
     )
 
 
@@ -594,12 +594,13 @@ def stations_settings(args: argparse.Namespace) -> dict[str, Any]:
     """``[stations]`` from ``--stations`` and its options (``--status`` checked here)."""
     status = None
     if args.status is not None:
-        status = [s.strip() for s in args.status.split(",") if s.strip()]
-        unknown = sorted(set(status) - set(settings.STATUS_VALUES))
+        from harbor_planner.stations._common import STATUS_WORDS_HELP, status_codes
+
+        status, unknown = status_codes(args.status)  # 已建成 as the files write it (19W)
         if unknown or not status:
             raise UsageError(
                 f"--status {args.status}: status {', '.join(unknown) or '(empty)'}: unknown; "
-                f"known: {', '.join(settings.STATUS_VALUES)}"
+                f"known: {STATUS_WORDS_HELP}"
             )
     files = [str(f) for f in args.stations]
     return _given(
@@ -638,7 +639,8 @@ def demand_settings(args: argparse.Namespace) -> dict[str, Any]:
             "give it once (a total shared by floor area) or once per file",
             option="--population",
         )
-    classes = [c.strip() for c in args.main_street_classes.split(",") if c.strip()]
+    given = args.main_street_classes
+    classes = None if given is None else [c.strip() for c in given.split(",") if c.strip()]
     return _given(
         {
             "kind": spec.kind,

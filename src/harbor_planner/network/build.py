@@ -380,8 +380,18 @@ def _check_kept_grading(net: WalkNetwork, grading: Grading, source: str | Path) 
     would be silently ignored and the figures would rest on settings they do not follow.
     """
     info = net.source
-    if "dem" not in info:
-        return  # no grades at all: caps and smoothing do not apply (as without a DEM)
+    if "dem" not in info:  # refused, as without a DEM on a source (README; probe 19W)
+        given = [f"max_grade_pct {dict(grading.max_grade_pct)}"] if grading.max_grade_pct else []
+        if grading.smoothing_m != DEM_SMOOTHING_M:
+            given.append(f"dem_smoothing_m {grading.smoothing_m:g}")
+        if given:
+            raise InputDataError(
+                f"{'; '.join(given)}: this saved network was built without a DEM, so it has no "
+                "grades to cap or smooth; build it with a DEM (network.dem, --dem), or leave "
+                "them out",
+                path=source,
+            )
+        return
     asked = []
     built_caps = dict(info.get("max_grade_pct") or {})
     if grading.max_grade_pct is not None and dict(grading.max_grade_pct) != built_caps:

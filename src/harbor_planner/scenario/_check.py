@@ -300,6 +300,8 @@ def build_section(
             ok = False
             continue
         base = Path.cwd() if dotted in problems.overridden else base_dir
+        if dotted == "stations.status":
+            value = _status_words(value)
         try:
             converted = convert(value, hints[key], base)
         except TypeError as exc:
@@ -329,6 +331,17 @@ def build_section(
         problems.add(name, f"[{name}] needs {key} = ...")
         ok = False
     return cls(**kwargs) if ok else None
+
+
+def _status_words(value: Any) -> Any:
+    """``stations.status`` words as the files write them (已建成) as their codes (existing)."""
+    from harbor_planner.stations._common import status_codes
+
+    if isinstance(value, str | list | tuple) and all(isinstance(v, str) for v in value):
+        codes, unknown = status_codes([value] if isinstance(value, str) else value)
+        if not unknown and codes:
+            return codes
+    return value  # checked, and refused naming the codes, as it is
 
 
 def _partition_value(value: Any, base: Path) -> str:

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-__all__ = ["FLAGSHIP_ALIASES", "STATUS_ALIASES", "sheet_status"]
+__all__ = [
+    "FLAGSHIP_ALIASES",
+    "STATUS_ALIASES",
+    "STATUS_WORDS_HELP",
+    "sheet_status",
+    "status_codes",
+]
 
 #: Status as written (Chinese or English, lower case) -> one of
 #: :data:`harbor_planner.settings.STATUS_VALUES`.
@@ -26,6 +33,42 @@ STATUS_ALIASES: dict[str, str] = {
                              "suspended", "removed", "cancelled", "canceled")},
 }
 # fmt: on
+
+
+def status_codes(words: str | list[Any] | tuple[Any, ...]) -> tuple[list[str], list[str]]:
+    """Statuses asked for (``--status``, ``stations.status``) as codes: 已建成 is existing.
+
+    Parameters
+    ----------
+    words
+        Comma-separated text or a list: codes (existing, building...) or the words the station
+        files use (已建成, 在建, 拟建, 候选, 退出 and their :data:`STATUS_ALIASES`).
+
+    Returns
+    -------
+    (list of str, list of str)
+        The codes, in order without repeats, and the words that name no status.
+
+    """
+    items = words.split(",") if isinstance(words, str) else list(words)
+    codes: list[str] = []
+    unknown: list[str] = []
+    for item in items:
+        word = str(item).strip()
+        if not word:
+            continue
+        code = STATUS_ALIASES.get(word.lower())
+        if code is None:
+            unknown.append(word)
+        elif code not in codes:
+            codes.append(code)
+    return codes, unknown
+
+
+#: The status words of the files, by code, for messages ("existing (已建成)").
+STATUS_WORDS_HELP = (
+    "existing (已建成), building (在建), proposed (拟建), candidate (候选), closed (退出)"
+)
 
 
 def sheet_status(name: str | None) -> str | None:

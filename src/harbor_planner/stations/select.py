@@ -10,7 +10,8 @@ import geopandas as gpd
 import pandas as pd
 
 from harbor_planner.errors import InputDataError
-from harbor_planner.settings import STATUS_SELECTED, STATUS_VALUES
+from harbor_planner.settings import STATUS_SELECTED
+from harbor_planner.stations._common import STATUS_WORDS_HELP, status_codes
 
 __all__ = ["select_status"]
 
@@ -57,13 +58,10 @@ def select_status(
     if status is None:
         keep = ~have.isin(["closed", "candidate"])
     else:
-        wanted = status.split(",") if isinstance(status, str) else list(status)
-        wanted = [str(w).strip() for w in wanted if str(w).strip()]
-        unknown = sorted(set(wanted) - set(STATUS_VALUES))
+        wanted, unknown = status_codes(status)  # codes, or the files' words (已建成...)
         if unknown or not wanted:
             raise InputDataError(
-                f"status {', '.join(unknown) or '(empty)'}: unknown; "
-                f"known: {', '.join(STATUS_VALUES)}"
+                f"status {', '.join(unknown) or '(empty)'}: unknown; known: {STATUS_WORDS_HELP}"
             )
         # a station without a status counts as built (as in every figure): kept with existing
         keep = have.fillna("existing").isin(wanted)
