@@ -578,3 +578,31 @@ def test_a_candidate_file_without_a_datum_names_the_candidates_option(tmp_path, 
     text = str(info.value)
     assert "--candidates-crs (optimize.candidates_crs)" in text
     assert "(--crs)" not in text and text.count(str(path)) == 1
+
+
+def test_transit_layers_give_their_sites_their_own_names_and_ids(tmp_path):
+    """Probe 19X: CPTOND's metro stops name each station in `stop_cn` (ids in `stop_id`):
+    the sites were named after the nearest street (两路口 published as "长江一路 (地铁站)")
+    and numbered by row."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from harbor_planner import read_stations
+
+    pts = [Point(106.5485, 29.5529), Point(106.5733, 29.6082), Point(106.55, 29.56)]
+    layer = gpd.GeoDataFrame(
+        {"stop_cn": ["两路口", "头塘", "某站"], "stop_en": ["Lianglukou", "Toutang", "X"],
+         "stop_id": ["BV10045318", "BV10819166", "BV1"]},
+        geometry=pts, crs="EPSG:4326",
+    )  # fmt: skip
+    path = tmp_path / "stops_unique.gpkg"
+    layer.to_file(path)
+    got = poi_layer_candidates(path, kind="metro_station")
+    assert got["name"].tolist() == ["两路口", "头塘", "某站"]
+    assert got["site_id"].tolist()[:2] == ["stops_unique-BV10045318", "stops_unique-BV10819166"]
+    shared = tmp_path / "stops.gpkg"  # one stop per route: an id given twice is no site's own
+    layer.assign(stop_id=["BV1", "BV1", "BV2"]).to_file(shared)
+    assert poi_layer_candidates(shared)["site_id"].tolist() == ["stops-1", "stops-2", "stops-3"]
+    st = read_stations(path, crs="wgs84").stations  # the station reader knows them too
+    assert st["name"].tolist()[:2] == ["两路口", "头塘"]
+    assert st["station_id"].tolist()[0] == "BV10045318"

@@ -26,7 +26,7 @@ from harbor_planner.coords import CoordSystem
 from harbor_planner.demand._common import TABLE_SUFFIXES, FloatArray, read_lonlat_table
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.osm import is_osm_path, osm_read_error
-from harbor_planner.readers import layer_to_wgs84, norm_header, read_vector
+from harbor_planner.readers import COLUMN_ALIASES, layer_to_wgs84, norm_header, read_vector
 
 __all__ = [
     "POI_KINDS",
@@ -95,6 +95,9 @@ _COST_HEADER = re.compile(r"^(cost|造价|费用|建设费用|建设成本|成�
 
 
 _OSM_REF = re.compile(r"^\s*(node|way|relation)/(\d+)\s*$", re.IGNORECASE)
+
+#: Headers of the candidate layers' names and ids, as compared (:func:`norm_header`).
+_ALIASES = {role: [norm_header(a) for a in COLUMN_ALIASES[role]] for role in ("name", "station_id")}
 
 
 def _as_rules(
@@ -375,6 +378,11 @@ def _layer_ids(table: pd.DataFrame, stem: str) -> npt.NDArray[np.object_]:
                     otype = refs[0].fillna("").str.lower().to_numpy(dtype=object)
                     oid = refs[1].fillna("").to_numpy(dtype=object)
                     break
+    if otype is None:  # the layer's own ids (stop_id, 编号...) when each row has its own
+        own = _alias_column(table, "station_id")
+        text = pd.Series(cell_text(table[own]), dtype=object).str.strip() if own else None
+        if text is not None and (text != "").all() and text.is_unique:
+            return (stem + "-" + text).to_numpy(dtype=object)
     if otype is not None and oid is not None:
         letter = pd.Series(otype).str.lower().map({"node": "n", "way": "w", "relation": "r"})
         digits = pd.Series(oid).str.fullmatch(r"\d+(\.0)?")
@@ -382,6 +390,12 @@ def _layer_ids(table: pd.DataFrame, stem: str) -> npt.NDArray[np.object_]:
         osm = "osm-" + letter.fillna("") + pd.Series(oid).str.replace(r"\.0$", "", regex=True)
         ids = np.where(good, osm.to_numpy(dtype=object), ids)
     return ids
+
+
+def _alias_column(table: pd.DataFrame, role: str) -> Any:
+    """The first column of ``table`` whose header is one of ``role``'s (in the aliases' order)."""
+    by_header = {norm_header(c): c for c in reversed(list(table.columns))}
+    return next((by_header[a] for a in _ALIASES[role] if a in by_header), None)
 
 
 def cost_column(table: pd.DataFrame) -> str | None:
@@ -541,8 +555,7 @@ def poi_layer_candidates(
         kinds, tags = np.full(n, kind, dtype=object), np.full(n, "", dtype=object)
     else:
         kinds, tags = _layer_kinds(table)
-    lower = {str(c).strip().lower(): c for c in table.columns}
-    name_col = next((lower[c] for c in ("name", "名称", "站名", "name:zh") if c in lower), None)
+    name_col = _alias_column(table, "name")
     cost = parse_costs(table, cost_column(table), path)
     extra: dict[str, Any] = {"tag": pd.array(tags.astype(str), dtype="str")}
     extra.update(own_columns(table))

@@ -131,10 +131,16 @@ def confine_candidates(candidates: Any, area: StudyArea | None, *, what: str) ->
             f"none of the {len(candidates)} candidate sites of {what} lies inside the study "
             f"area {area.label}; are they in the same place (and datum)?"
         )
+    kept = candidates[keep].reset_index(drop=True)
+    kinds = ""
+    if "kind" in kept:  # by kind, as the candidates' own line (probe 19X: "99 metro" was before)
+        counts = kept["kind"].astype(object).fillna("(none)").value_counts().sort_index()
+        kinds = " (" + ", ".join(f"{k} {n}" for k, n in counts.items()) + ")"
     log.info(
-        "candidates: kept %d of %d inside the study area %s", keep.sum(), len(keep), area.label
-    )
-    return candidates[keep].reset_index(drop=True)
+        "candidates: kept %d of %d inside the study area %s%s",
+        len(kept), len(keep), area.label, kinds,
+    )  # fmt: skip
+    return kept
 
 
 def mark_districts(result: Any, scenario: Scenario, area: StudyArea | None) -> Any:

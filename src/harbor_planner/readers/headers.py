@@ -34,6 +34,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "site_id",
         "siteid",
         "点位编号",
+        "stop_id",  # transit stop layers (CPTOND's metro stops)
     ),
     "name": (
         "名称",
@@ -44,6 +45,13 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "站名",
         "name",
         "station_name",
+        # transit and GIS layers: the Chinese name (probe 19X: CPTOND's metro stops name
+        # them in stop_cn, and the sites were named after the nearest street)
+        "name_zh",
+        "name_cn",
+        "name:zh",
+        "stop_cn",
+        "stop_name",
     ),
     "district": ("区县", "所属区县", "区", "行政区", "district"),
     "address": ("地址", "详细地址", "address"),
