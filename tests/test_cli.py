@@ -274,3 +274,26 @@ def test_main_street_classes_are_set_only_when_given():
     assert "main_street_classes" not in demand_settings(args)
     args = parser.parse_args([*common, "--main-street-classes", "primary, trunk"])
     assert demand_settings(args)["main_street_classes"] == ["primary", "trunk"]
+
+
+def test_run_names_the_setting_another_commands_option_stands_for(capsys, tmp_path):
+    """Probe 19W: `run --no-range` was "did you mean --no-progress?"; the README's way is
+    `--set coverage.range=false`. A Tianditu map without its key named the Python keyword."""
+    from harbor_planner.scenario import demo_scenario_path
+
+    demo = str(demo_scenario_path())
+    cases = {
+        "--no-range": "did you mean --set coverage.range=false?",
+        "--walk-sped": "did you mean --set network.walk_speed_kmh=...?",
+        "--minutes": "did you mean --set coverage.minutes=...?",
+    }
+    for option, hint in cases.items():
+        code, _, err = run_main(capsys, ["run", demo, "--out", str(tmp_path / "o"), option])
+        assert code == 2 and hint in err, err
+    code, _, err = run_main(capsys, ["coverage", "--network", "n.npz", "--stations", "s.csv",
+                                     "--out", "o", "--no-rage"])  # fmt: skip
+    assert code == 2 and "did you mean --no-range?" in err  # a command's own option first
+    from harbor_planner.outputs.map import make_map
+
+    with pytest.raises(Exception, match="give --tianditu-key"):
+        make_map(basemap="tianditu", tianditu_key=None)

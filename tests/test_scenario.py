@@ -776,3 +776,13 @@ def test_demand_keys_the_kind_does_not_use_are_warned_of(tmp_path, caplog):
     with caplog.at_level(logging.WARNING):
         sc.with_overrides(["demand.kind=grid", "demand.cell_m=100"])
     assert "not used" not in caplog.text
+
+
+def test_add_zero_is_one_problem_naming_how_to_add_none():
+    """Probe 19W: `--set optimize.add=0` gave two problems, the second blaming the file's
+    line 37 (`add = 20`), and neither said how to plan no sites."""
+    yuzhong = Path(__file__).resolve().parents[1] / "scenarios" / "yuzhong.toml"
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(yuzhong, overrides=["optimize.add=0"])
+    text = str(err.value)
+    assert "problems" not in text and "optimize.enabled = false" in text, text

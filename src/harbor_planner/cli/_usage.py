@@ -309,6 +309,28 @@ _OPTION_OF_SETTING = {
 }
 
 
+#: Another command's option as the setting ``run --set`` gives (probe 19W: ``run --no-range``
+#: was "did you mean --no-progress?").
+_SET_FORM: dict[str, str] = {
+    **{opt: f"{key}=..." for key, opt in reversed(_OPTION_OF_SETTING.items()) if "." in key},
+    "--no-range": "coverage.range=false",
+    "--demand": "demand.kind=... (and demand.file=...)",
+    "--add": "optimize.add=N",
+    "--quota": "optimize.quota=FILE",
+}
+
+
+def _option_hints(name: str, options: list[str]) -> list[str]:
+    """The command's options close to ``name``; for ``run``, the ``--set`` another's means."""
+    takes_set = "--set" in options
+    if takes_set and name in _SET_FORM:
+        return [f"--set {_SET_FORM[name]}"]
+    close = close_options(name, options)
+    if close or not takes_set:
+        return close
+    return [f"--set {_SET_FORM[n]}" for n in close_options(name, list(_SET_FORM))]
+
+
 def usage_from_scenario_error(
     exc: ScenarioError, sections: Mapping[str, Mapping[str, Any]]
 ) -> UsageError | None:
@@ -358,7 +380,7 @@ def did_you_mean(message: str, parser: argparse.ArgumentParser) -> str:
         for word in rest.split(" "):
             name = word.partition("=")[0]
             if name.startswith("--") and name not in options:
-                hints += close_options(name, options)
+                hints += _option_hints(name, options)
         if hints:
             return f"{message} (did you mean {' '.join(dict.fromkeys(hints))}?)"
         return message

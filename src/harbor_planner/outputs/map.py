@@ -282,7 +282,8 @@ def _basemap_problems(basemap: str, lang: str, key: str | None) -> list[str]:
         problems.append(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
     if basemap == "tianditu" and not key:
         problems.append(
-            "basemap 'tianditu' needs a Tianditu key: pass tianditu_key=... or set the "
+            "basemap 'tianditu' needs a Tianditu key: give --tianditu-key (output.tianditu_key, "
+            "tianditu_key= in Python) or set the "
             "TIANDITU_KEY environment variable (a free key from console.tianditu.gov.cn)"
         )
     return problems

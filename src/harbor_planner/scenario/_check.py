@@ -511,10 +511,13 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     except InputDataError as exc:  # parse_stages names what is wrong
         problems.add("optimize.stages", str(exc))
         return
-    if opt.mode == "max-cover" and not opt.add and not stages:
+    if opt.add is not None and opt.add < 1:  # one problem, with what "add 0" may have meant
+        problems.add(
+            "optimize.add",
+            "optimize.add must be at least 1 (to add no sites, set optimize.enabled = false)",
+        )
+    elif opt.mode == "max-cover" and not opt.add and not stages:
         problems.add("optimize", "[optimize] max-cover needs add = N (or stages)")
-    if opt.add is not None and opt.add < 1:
-        problems.add("optimize.add", "optimize.add must be at least 1")
     if opt.add is not None and stages and sum(n for _, n in stages) != opt.add:
         problems.add(
             "optimize.add",
