@@ -304,3 +304,20 @@ def test_a_centres_file_wholly_outside_the_study_area_is_a_warning_not_a_crash(t
     )
     assert "Traceback" not in err
     assert not json.loads((out / "summary.json").read_text("utf-8")).get("centres")
+
+
+def test_a_centres_csv_without_its_datum_is_read_as_wgs84_with_a_warning(tmp_path, caplog):
+    """Probe 19W: a centres CSV without centres.crs was read as WGS-84 without a word (the
+    stations' CSV without --crs is an error); centres picked on AMap would lie ~500 m off."""
+    import logging
+
+    path = tmp_path / "c.csv"
+    path.write_text("name,lon,lat\n解放碑,106.5733,29.5601\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        unstated = read_centres(path)
+    assert "read as WGS-84 (no centres.crs" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        stated = read_centres(path, crs="wgs84")
+    assert caplog.text == ""
+    assert unstated["lon"].tolist() == stated["lon"].tolist() == [106.5733]

@@ -88,7 +88,7 @@ def _problems(
 
 
 def read_centres(
-    path: str | os.PathLike[str], *, crs: str = CENTRES_CRS, radius_m: float = CENTRE_RADIUS_M
+    path: str | os.PathLike[str], *, crs: str | None = None, radius_m: float = CENTRE_RADIUS_M
 ) -> Any:
     """Read a centres file: named points, in WGS-84.
 
@@ -99,7 +99,8 @@ def read_centres(
         point layer with a name column.
     crs
         Coordinate system of a CSV's lon/lat (``wgs84``, ``gcj02``, ``bd09``, ``EPSG:NNNN``);
-        a layer's own CRS wins when it has one.
+        a layer's own CRS wins when it has one. Not given: WGS-84, with a warning (a datum
+        cannot be told from a few centres: squares and crossings are not on one street).
     radius_m
         Radius of the centres without their own ``radius_m``, metres.
 
@@ -124,8 +125,16 @@ def read_centres(
         raise InputDataError(f"centre radius must be metres above 0, got {radius_m!r}")
     if path.suffix.lower() in (".csv", ".txt"):
         table, first = _read_csv(path)
+        if crs is None:  # said, not assumed silently (probe 19W)
+            log.warning(
+                "%s: the centres' coordinates are read as WGS-84 (no centres.crs, "
+                "--centres-crs); points picked on AMap (GCJ-02) or Baidu (BD-09) would lie "
+                "several hundred metres off: state their datum",
+                path.name,
+            )
     else:
-        table, first, crs = _layer_table(path, crs)
+        table, first, crs = _layer_table(path, crs or CENTRES_CRS)
+    crs = crs or CENTRES_CRS
     cols = {f: _find(list(table.columns), f) for f in CENTRE_COLUMNS}
     missing = [f for f in ("name", "lon", "lat") if cols[f] is None]
     if missing:

@@ -6,7 +6,8 @@ One module per command group: ``network`` (build, info), ``stations`` (check, nu
 that the commands run the same steps (:mod:`harbor_planner.pipeline`) as ``run``.
 
 Exit codes: 0 success, 1 other harbor-planner error, 2 usage error, 3 bad input data or an
-output that cannot be written (an input, a user's own file, a full disk), 4 network error,
+output that cannot be written (an input, a user's own file, a full disk), 4 the walk network
+cannot be built or used as asked,
 5 infeasible problem, 6 missing optional dependency, 130 interrupted (SIGINT), 143
 terminated (SIGTERM). While a command runs SIGTERM raises an exception, as SIGINT does, so
 that nothing half-written is left behind.

@@ -759,7 +759,7 @@ def add_centre_options(p: argparse.ArgumentParser) -> None:
         type=crs_arg,
         default=None,
         metavar="CRS",
-        help=f"coordinates of the --centres CSV (default {settings.CENTRES_CRS})",
+        help=f"coordinates of the --centres CSV (default {settings.CENTRES_CRS}, with a warning)",
     )
 
 

@@ -31,6 +31,7 @@ from harbor_planner.pipeline.inputs import (
 )
 from harbor_planner.pipeline.sensitivity import with_sensitivity
 from harbor_planner.resources import memory_limit
+from harbor_planner.settings import CENTRES_CRS
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -220,7 +221,8 @@ def _centres_step(scenario: Scenario, s: Study, step: Step) -> None:
     with step("centres") as note:
         s.centres = measure_centres(scenario, s)
         cfg = scenario.centres
-        read_as = f"; a CSV's coordinates read as {cfg.crs} (centres.crs)"
+        stated = cfg.crs or f"{CENTRES_CRS}, not stated"
+        read_as = f"; a CSV's coordinates read as {stated} (centres.crs)"
         if s.centres is None:
             note["text"] = f"no city centre of {Path(cfg.file).name} in the study area{read_as}"
         else:

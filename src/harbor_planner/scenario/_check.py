@@ -668,7 +668,7 @@ def check_centres(built: dict[str, Any], problems: Problems) -> None:
             f"{settings.CENTRE_RADIUS_MAX_M:,.0f} (a city centre's circle), e.g. 1000",
         )
     try:
-        parse_crs(centres.crs)
+        parse_crs(centres.crs or settings.CENTRES_CRS)
     except CRSError as exc:
         problems.add("centres.crs", f"centres.crs: {exc}")
     stations = built.get("stations")

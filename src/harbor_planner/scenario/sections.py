@@ -417,13 +417,14 @@ class CentresConfig:
         Straight-line radius around each centre within which demand is counted
         (``--centre-radius-m``).
     crs
-        Coordinate system of the CSV's lon/lat (``--centres-crs``).
+        Coordinate system of the CSV's lon/lat (``--centres-crs``); not given: WGS-84, said
+        in a warning (points picked on AMap are GCJ-02).
 
     """
 
     file: Path | None = None
     radius_m: float = settings.CENTRE_RADIUS_M
-    crs: str = settings.CENTRES_CRS
+    crs: str | None = None
 
 
 @dataclass(frozen=True)
