@@ -606,3 +606,22 @@ def test_transit_layers_give_their_sites_their_own_names_and_ids(tmp_path):
     st = read_stations(path, crs="wgs84").stations  # the station reader knows them too
     assert st["name"].tolist()[:2] == ["两路口", "头塘"]
     assert st["station_id"].tolist()[0] == "BV10045318"
+
+
+def test_a_candidate_file_with_bad_rows_stops_the_run_before_the_coverage(tmp_path, capsys):
+    """Probe 19X: 25 rows of a candidate file lying outside Chongqing were said (exit 3) only
+    after the coverage and its range had been computed."""
+    from harbor_planner.cli import main
+    from harbor_planner.scenario import demo_scenario_path
+
+    bad = tmp_path / "cands.csv"
+    bad.write_text("编号,名称,经度,纬度\nc1,甲,106.5700,29.5570\nc2,乙,116.40,39.90\n",
+                   encoding="utf-8")  # fmt: skip
+    out = tmp_path / "out"
+    code = main(["run", str(demo_scenario_path()), "--out", str(out), "--no-progress",
+                 "--set", f"optimize.candidates={bad}", "--set",
+                 "optimize.candidates_crs=wgs84"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and "row 3" in err and "outside Chongqing" in err, err
+    assert "coverage:" not in err and "demand:" not in err, err  # said with the inputs
+    assert not out.exists()

@@ -42,7 +42,7 @@ from harbor_planner.settings import CANDIDATE_SPACING_M, SNAP_MAX_DIST_M
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
 
-__all__ = ["PoiSource", "candidates_from_spec", "parse_poi_source"]
+__all__ = ["PoiSource", "candidates_from_spec", "parse_poi_source", "read_candidate_file"]
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +155,38 @@ def _network_osm(network: WalkNetwork) -> Path | None:
     return path
 
 
-def _file_candidates(
-    path: Path, *, crs: Any, sheet: str | None, network: WalkNetwork, max_dist_m: float
-) -> gpd.GeoDataFrame:
+def read_candidate_file(path: str | Path, *, crs: Any = None, sheet: str | None = None) -> Any:
+    """A candidate file read and checked: every row valid, or one error naming them.
+
+    A study reads it with its inputs (:func:`~harbor_planner.pipeline.study.check_datums`),
+    so that a bad row stops the run before any coverage is computed (probe 19X), and again
+    when it plans.
+
+    Parameters
+    ----------
+    path
+        CSV, workbook or point layer of candidate sites (the station files' columns).
+    crs
+        Its coordinate system (``--candidates-crs``).
+    sheet
+        Workbook sheet(s) or GeoPackage layer.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The sites as :func:`~harbor_planner.read_stations` reads stations (WGS-84).
+
+    Raises
+    ------
+    InputDataError
+        An OSM file, a file without rows, rows with errors (each named).
+    CRSError
+        No datum, or one the file contradicts (named as ``--candidates-crs``).
+
+    """
     from harbor_planner.stations import read_stations
 
+    path = Path(path)
     if is_osm_path(path):
         raise InputDataError(
             "an OpenStreetMap file is not a candidate list; use spec 'auto' with this file in "
@@ -174,9 +201,16 @@ def _file_candidates(
         raise CRSError(text.replace("--crs", "--candidates-crs"), path=path) from None
     check.raise_for_errors()
     st = check.stations.reset_index(drop=True)
-    n = len(st)
-    if n == 0:
+    if len(st) == 0:
         raise InputDataError("the candidate file has no rows; add sites or use 'auto'", path=path)
+    return st
+
+
+def _file_candidates(
+    path: Path, *, crs: Any, sheet: str | None, network: WalkNetwork, max_dist_m: float
+) -> gpd.GeoDataFrame:
+    st = read_candidate_file(path, crs=crs, sheet=sheet)
+    n = len(st)
     cost = parse_costs(st, cost_column(st.drop(columns="geometry")), path)
     fallback = "row-" + st["row"].astype(str)
     if st["sheet"].notna().any():

@@ -209,7 +209,10 @@ def _serve_plans(sources: list[tuple[Any, str | None]]) -> list[Any]:
 def check_candidates_datum(
     spec: str | None, crs: str | None, net: WalkNetwork, *, accept: bool, flag: str
 ) -> list[Any]:
-    """The datum guard on a candidate FILE (``auto`` candidates come from the network).
+    """A candidate FILE read, its rows checked and its datum guarded (``auto``: nothing).
+
+    Read with the study's inputs, so that a bad row stops the run before any coverage is
+    computed (probe 19X: 25 rows outside Chongqing were said only when the plan began).
 
     Parameters
     ----------
@@ -232,21 +235,23 @@ def check_candidates_datum(
     ------
     CRSError
         As :func:`check_stations_datum`.
+    InputDataError
+        Rows with errors (:func:`~harbor_planner.candidates.spec.read_candidate_file`).
 
     """
     from pathlib import Path
 
-    from harbor_planner.network.osm import is_osm_path
-    from harbor_planner.stations import check_frame_datum, read_stations
+    from harbor_planner.candidates.spec import read_candidate_file
+    from harbor_planner.stations import check_frame_datum
 
-    if spec is None or str(spec).strip().lower() == "auto" or crs is None:
+    if spec is None or str(spec).strip().lower() == "auto":
         return []
     path = Path(str(spec).strip())
-    if not path.is_file() or is_osm_path(path):
+    if not path.is_file():
         return []  # candidates_from_spec says what is wrong
-    check = read_stations(path, crs=crs)
+    sites = read_candidate_file(path, crs=crs)  # its bad rows said now, not after coverage
     return check_frame_datum(
-        check.stations, net, what="candidate sites", path=path, accept=accept, flag=flag
+        sites, net, what="candidate sites", path=path, accept=accept, flag=flag
     )
 
 
