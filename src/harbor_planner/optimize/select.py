@@ -375,7 +375,32 @@ def select_sites(
         reduce=reduce,
         reproducible=reproducible,
     )
-    return _max_cover_selection(cm, staged, len(stages), solver, t0, min_cover)
+    selection = _max_cover_selection(cm, staged, len(stages), solver, t0, min_cover)
+    return _warn_idle_sites(selection, quotas is not None)
+
+
+def _warn_idle_sites(selection: SiteSelection, quotas: bool) -> SiteSelection:
+    """Say when new sites cover nothing more (a district office would build them for none).
+
+    Probe 19X: quotas forced 8 of 10 "proven optimal" sites to add nothing, said nowhere.
+    """
+    if selection.min_cover != 1 or not len(selection.gains):
+        return selection
+    idle = np.flatnonzero(selection.gains <= 1e-9 * max(selection.total, 1.0))
+    if not len(idle):
+        return selection
+    ranks = ", ".join(str(int(r) + 1) for r in idle[:10]) + (" ..." if len(idle) > 10 else "")
+    why = (
+        "the quotas' minimums place them where nothing is left to cover: lower those "
+        "districts' minimums or ask for fewer sites"
+        if quotas
+        else "no candidate left covers more demand: ask for fewer sites"
+    )
+    log.warning(
+        "%d of the %d new sites cover no demand not already covered (ranks %s): %s",
+        len(idle), len(selection.gains), ranks, why,
+    )  # fmt: skip
+    return replace(selection, info={**selection.info, "sites_without_gain": len(idle)})
 
 
 def _eligible(cm: CoverageMatrix, excluded: Sequence[str] | str | None) -> BoolArray:

@@ -331,6 +331,7 @@ SUMMARY_ZH: dict[str, str] = {
     "solver_info.bound_scope": "最优性差距的比较对象",
     "solver_info.time_budgets_hit": "因时间预算提前停止的步骤",
     "solver_info.budgets": "交换搜索与界的停止方式",
+    "solver_info.sites_without_gain": "不再增加覆盖的新增站点数",
     "demand_covered_before": "新增前已覆盖需求",
     "demand_covered_after": "新增后已覆盖需求",
     "coverage_pct_before": "新增前覆盖率(%)",

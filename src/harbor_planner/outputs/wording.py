@@ -276,6 +276,7 @@ def _value(key: str, value: Any, lang: str) -> Any:
 
 #: English labels where the words of the key alone would mislead.
 _SUMMARY_EN = {
+    "solver_info.sites_without_gain": "New sites that cover no more demand",
     "optimality_gap": "Optimality gap (a fraction: 0.01 is 1 %)",
     "overstatement_pct_points": "Straight-line circles overstate by (percentage points)",
     "time_p90_min": "Walk time, 90th percentile (min)",

@@ -431,10 +431,12 @@ def plan_headline(
     rejected = (before or {}).get("stations_rejected") or 0
     target = opt.get("target_pct")
     goal = "" if target is None else f" (the fewest to reach the {target:g} % target)"
+    idle = (opt.get("solver_info") or {}).get("sites_without_gain") or 0
     return (
         f"{n} new site{'s' if n != 1 else ''}{goal} ({opt['solver']}) "
         f"take{'s' if n == 1 else ''} {change}; optimality gap "
         + gap_text(opt["optimality_gap"], scope)
+        + (f"; {idle} of them cover no more demand" if idle else "")
         + (f"; {counted(rejected, 'row')} of the station file rejected" if rejected else "")
     )
 
