@@ -50,6 +50,27 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     book = pd.read_excel(out / "report.xlsx", sheet_name="汇总")  # the workbook says it too
     rows = dict(zip(book.iloc[:, 0], book.iloc[:, 1], strict=True))
     assert rows["最优性差距的比较对象"] == f"一次选出全部 {n} 处的最优方案"
+    _layers_hold_what_the_map_shows(out, summary)
+
+
+def _layers_hold_what_the_map_shows(out, summary):
+    """Probe 19X: layers.gpkg ("every layer") lacked the centres, the demand after the new
+    sites and the districts' figures after them, which the map shows."""
+    import geopandas as gpd
+    import pyogrio
+
+    names = {n for n, _ in pyogrio.list_layers(out / "layers.gpkg")}
+    assert {"centres", "newly_covered", "gaps_after", "gaps", "districts"} <= names, names
+    read = {n: gpd.read_file(out / "layers.gpkg", layer=n) for n in names}
+    gaps, newly, after = (len(read[n]) for n in ("gaps", "newly_covered", "gaps_after"))
+    assert gaps == newly + after and newly > 0
+    districts = read["districts"]
+    got = districts.set_index("district")["coverage_pct_after"].to_dict()
+    for row in pd.read_csv(out / "by_district_after.csv", encoding="utf-8-sig").itertuples():
+        assert got[row.district] == pytest.approx(row.coverage_pct)
+    centres = read["centres"].set_index("name")["coverage_after_pct"].to_dict()
+    for c in summary["centres"]:
+        assert centres[c["name"]] == pytest.approx(c["coverage_after_pct"])
 
 
 @pytest.mark.slow

@@ -174,7 +174,8 @@ def write_outputs(
     }
     if "gpkg" in wanted:
         files.append(_layers_file(out / "layers.gpkg", district_column=district_column,
-                                  study_area=study_area, **shown))  # fmt: skip
+                                  study_area=study_area, coverage_after=coverage_after,
+                                  centres=centres, **shown))  # fmt: skip
     if "map" in wanted:
         options = {
             "basemap": basemap,
@@ -282,6 +283,8 @@ def _layers_file(
     districts: Any,
     district_column: str | None,
     study_area: Any = None,
+    coverage_after: Any = None,
+    centres: Any = None,
 ) -> Path:
     """``layers.gpkg``: every map layer (the stations as given when there is no coverage)."""
     layers = report_layers(
@@ -292,6 +295,8 @@ def _layers_file(
         districts=districts,
         district_column=district_column,
         study_area=study_area,
+        coverage_after=coverage_after,
+        centres=centres,
     )
     if coverage is None and stations is not None:
         layers["stations"] = stations

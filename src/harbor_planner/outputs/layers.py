@@ -64,6 +64,8 @@ def report_layers(
     districts: Any | None = None,
     district_column: str | None = None,
     study_area: Any | None = None,
+    coverage_after: Any | None = None,
+    centres: Any | None = None,
 ) -> dict[str, Any]:
     """The map layers of a run, by name, for :func:`write_layers_gpkg`.
 
@@ -71,7 +73,10 @@ def report_layers(
     (computed from ``isochrones`` when not given), ``gaps`` and ``covered`` (demand points)
     and ``districts``: the district polygons holding demand, with the per-district figures
     (coverage %, straight-line %, walking times) for a choropleth; ``study_area``, the study's
-    outline, when one is given. Missing inputs give ``None`` (skipped when written).
+    outline, when one is given. With new sites (``coverage_after``) also what the map shows of
+    them: ``newly_covered`` and ``gaps_after`` (demand points), and the districts' figures
+    after them (columns ending ``_after``); ``centres`` with their figures when given.
+    Missing inputs give ``None`` (skipped when written).
 
     Parameters
     ----------
@@ -86,6 +91,10 @@ def report_layers(
         :func:`~harbor_planner.analysis.coverage.coverage` (default: Chongqing's 区县, ``name_zh``).
     study_area
         The study area's polygon(s) (:meth:`harbor_planner.study_area.StudyArea.frame`).
+    coverage_after
+        The coverage with the new sites (same demand points as ``coverage``).
+    centres
+        The city centres with their coverage (``summary["centres"]``'s table).
 
     Returns
     -------
@@ -129,8 +138,31 @@ def report_layers(
                 )
             polys = districts.rename(columns={name: "district"})[["district", "geometry"]]
             polys["district"] = name_text(polys["district"])  # as the tables name them
-            layers["districts"] = polys.merge(bd, on="district", how="inner")
+            layers["districts"] = _with_after(polys.merge(bd, on="district", how="inner"),
+                                              coverage_after)  # fmt: skip
+        layers.update(_after_layers(coverage, coverage_after))
+    if centres is not None and len(centres):
+        layers["centres"] = centres
     return layers
+
+
+def _after_layers(coverage: Any, after: Any | None) -> dict[str, Any]:
+    """The demand newly covered by the new sites and still uncovered after them (19X)."""
+    if after is None or len(after.demand) != len(coverage.demand):
+        return {}
+    before = coverage.demand["covered"].to_numpy(bool)
+    now = after.demand["covered"].to_numpy(bool)
+    return {"newly_covered": after.demand[now & ~before], "gaps_after": after.demand[~now]}
+
+
+def _with_after(districts: Any, after: Any | None) -> Any:
+    """The district polygons with the figures after the new sites beside (``*_after``)."""
+    bd = None if after is None else after.by_district
+    if bd is None or not len(bd):
+        return districts
+    later = bd.drop(columns=["status", "demand_share_pct"], errors="ignore")
+    later = later.rename(columns={c: f"{c}_after" for c in later.columns if c != "district"})
+    return districts.merge(later, on="district", how="left")
 
 
 def write_layers_gpkg(
