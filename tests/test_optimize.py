@@ -304,6 +304,17 @@ def test_cli_optimize_on_the_diamond(tmp_path, capsys):
     assert timings["runtime_s"] >= 0 and timings["matrix.build_s"] >= 0
     assert summary["optimality_gap"] == 0 and summary["solver"] == "exact"
     assert summary["coverage_pct_after"] > summary["coverage_pct_before"]
+    # a run's summary besides (probe 19W: the selection alone, and compare refused the folder)
+    assert summary["coverage"]["coverage_pct"] == summary["coverage_pct_before"]
+    assert summary["coverage_after"]["coverage_pct"] == summary["coverage_pct_after"]
+    assert summary["optimize"]["objective"] == summary["objective"]
+    assert "euclidean_coverage_pct" in summary["coverage"]
+    import shutil
+
+    shutil.copytree(out, tmp_path / "plan2")
+    code = main(["-q", "compare", str(out), str(tmp_path / "plan2"), "--out",
+                 str(tmp_path / "cmp.csv")])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
     sites = pd.read_csv(out / "selected_sites.csv", encoding="utf-8-sig")
     assert list(sites.columns[:3]) == ["rank", "name", "kind_text"]  # the name shown first
     assert {"site_id", "lon", "lat", "lon_gcj02", "lat_gcj02", "gain", "district", "kind"} <= set(

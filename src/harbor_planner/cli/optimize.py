@@ -2,8 +2,8 @@
 
 The options become a scenario with an ``[optimize]`` section and the command runs the same
 steps as ``harbor-planner run`` (coverage before, the new sites, coverage after, the map's
-isochrones), so that both write the same files with the same figures, ``run.json`` included; only
-``summary.json`` keeps its own form (the selection's figures at the top level).
+isochrones), so that both write the same files with the same figures, ``run.json`` included;
+``summary.json`` is a run's with the selection's figures also at the top level.
 """
 
 from __future__ import annotations
@@ -111,10 +111,16 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def _optimize_summary(scenario: Any, study: Any) -> dict[str, Any]:
-    """``summary.json`` of ``optimize``: the selection's figures (and the city centres)."""
-    from harbor_planner.pipeline import centres_figures, plan_figures
+    """``summary.json`` of ``optimize``: the selection's figures at the top level, then a run's.
 
-    return {**plan_figures(scenario, study), **centres_figures(study)}
+    The top level keeps the selection's figures (``objective``, ``optimality_gap``...) as
+    before; ``coverage``, ``optimize``, ``coverage_after`` (with their ranges) and the rest
+    are a ``run``'s, so that ``compare`` and scripts reading a run's summary take the folder
+    (probe 19W: it held the selection alone, and ``compare`` refused it).
+    """
+    from harbor_planner.pipeline import plan_figures, study_summary
+
+    return {**plan_figures(scenario, study), **study_summary(scenario, study)}
 
 
 def add_optimize_command(sub: argparse._SubParsersAction) -> None:
