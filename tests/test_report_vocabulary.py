@@ -407,3 +407,27 @@ def test_cards_of_every_station_say_so_beside_the_built_headline(zh_run):
     html = (zh_run / "report.html").read_text("utf-8")
     for label in ("已覆盖需求", "到最近站步行时间中位数", "双重覆盖率", "新增前覆盖率"):
         assert f"{label}（全部 14 个站点）" in html, label
+
+
+def test_candidate_and_quota_rows_say_where_the_sites_came_from(tmp_path):
+    """Probe 19X: the parameters said "+ 路网兴趣点" of a network of line layers (it has no
+    points of interest) and did not name the metro layer they came from (optimize.poi); a
+    proportional quota was named by its file alone."""
+    from harbor_planner.outputs.wording import parameter_rows
+
+    stops = tmp_path / "stops_unique.shp"
+    stops.write_bytes(b"")
+    p = {
+        "network": {"source": ["/a/roads_yuzhong.geojson"]},
+        "optimize": {"candidates": "auto", "candidate_spacing_m": 200,
+                     "poi": [f"{stops}::metro_station"], "quota": "/q/pop.csv",
+                     "quota_column": "population"},
+    }  # fmt: skip
+    zh = dict(parameter_rows(p, "zh"))
+    assert zh["候选点位"] == "自动：沿街每 200 米 + stops_unique.shp"
+    assert zh["区县配额"] == "pop.csv（按 population 列比例分配）"
+    en = dict(parameter_rows({**p, "network": {"source": "walk.osm.bz2"}}, "en"))
+    assert en["Candidate sites"] == (
+        "automatic: street sites every 200 m + OSM points of interest + stops_unique.shp"
+    )
+    assert en["District quotas"] == "pop.csv (split in proportion to its population column)"

@@ -17,6 +17,7 @@ from pathlib import PurePath
 from typing import Any
 
 from harbor_planner._text import pct1
+from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.labels import (
     GRADE_SOURCE_ZH,
     MAP_TEXT,
@@ -512,19 +513,39 @@ def _population_text(population: Any, lang: str) -> str | None:
     return people(population)
 
 
-def _candidates_text(o: Mapping[str, Any], lang: str) -> str:
+def _candidates_text(o: Mapping[str, Any], lang: str, osm_network: bool = True) -> str:
+    """The candidates as the run took them: street sites, and points of interest from where.
+
+    Probe 19X: "+ 路网兴趣点" was said of a network of line layers (it has none), and the
+    metro layer the points of interest came from (``optimize.poi``) was not named.
+    """
     spec = o.get("candidates")
-    if spec in (None, "auto"):
-        v = _num(o.get("candidate_spacing_m") or 200)
-        return (f"自动：沿街每 {v} 米 + 路网兴趣点" if lang == "zh"
-                else f"automatic: street sites every {v} m + OSM points of interest")  # fmt: skip
-    return _file_name(spec)
+    if spec not in (None, "auto"):
+        return _file_name(spec)
+    v = _num(o.get("candidate_spacing_m") or 200)
+    own = ["路网兴趣点" if lang == "zh" else "OSM points of interest"] if osm_network else []
+    tail = "".join(f" + {x}" for x in own + [_poi_name(f) for f in o.get("poi") or []])
+    if lang == "zh":
+        return f"自动：沿街每 {v} 米{tail}"
+    return f"automatic: street sites every {v} m{tail}"
 
 
-def _optimize_rows(o: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
+def _poi_name(text: Any) -> str:
+    """A ``FILE[:CRS[:KIND]]`` point-of-interest source as its file's name."""
+    from harbor_planner.candidates.spec import parse_poi_source
+
+    try:
+        return _file_name(str(parse_poi_source(str(text)).path))
+    except (InputDataError, ValueError):  # as written: a hand-made dict's entry may not parse
+        return _file_name(str(text).split("::")[0])
+
+
+def _optimize_rows(
+    o: Mapping[str, Any], lang: str, osm_network: bool = True
+) -> list[tuple[str, Any]]:
     w = _words(lang)
     rows: list[tuple[str, Any]] = [
-        ("candidates", _candidates_text(o, lang)),
+        ("candidates", _candidates_text(o, lang, osm_network)),
         ("mode", value_text(o.get("mode"), lang)),
         # the key of the other mode is unused (a scenario switched by --set keeps it)
         ("add", o.get("add") if o.get("mode") != "cover" else None),
@@ -547,11 +568,24 @@ def _optimize_rows(o: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
         if o.get(key) is not None:
             v = o[key]
             rows.append((key, _file_name(v) if isinstance(v, str) else v))
+            if key == "quota" and o.get("quota_column"):  # how the table splits (19X)
+                col, name = o["quota_column"], rows[-1][1]
+                how = (f"{name}（按 {col} 列比例分配）" if lang == "zh"
+                       else f"{name} (split in proportion to its {col} column)")  # fmt: skip
+                rows[-1] = (key, how)
     if o.get("stages"):
         rows.append(("stages", _stages_text(o["stages"], w["sep"])))
     if o.get("reproducible"):
         rows.append(("reproducible", _value("solver_info.budgets", "steps", lang)))
     return rows
+
+
+def _osm_network(source: Any) -> bool:
+    """Whether the walk network was built from an OSM file (whose POIs are candidates)."""
+    from harbor_planner.network.osm import is_osm_path
+
+    sources = source if isinstance(source, list | tuple) else [source]
+    return any(isinstance(x, str) and is_osm_path(x) for x in sources)
 
 
 def _stages_text(stages: Any, sep: str) -> str:
@@ -675,7 +709,7 @@ def parameter_rows(
     ]  # fmt: skip
     opt = p.get("optimize")
     if isinstance(opt, Mapping) and opt.get("enabled", True):
-        rows += _optimize_rows(opt, lang)
+        rows += _optimize_rows(opt, lang, _osm_network(net.get("source")))
     basemap = MAP_TEXT.get(f"basemap_{out.get('basemap')}", ("无", "none"))
     language = {"zh": "中文", "en": "English"}.get(out.get("lang"), out.get("lang"))
     rows += [
