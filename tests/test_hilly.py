@@ -555,3 +555,31 @@ def test_walk_dem_says_whether_slopes_timed_the_walks():
     for kind in ("flat", "stairs"):
         flat = net.with_walk_model(hp.WalkModel(kind=kind))
         assert hp.coverage(flat, st, dem, minutes=5).summary["walk_dem"] is False
+
+
+def test_the_summary_says_what_the_model_makes_of_the_elevation(tmp_path):
+    """Probe 19W: `network info yuzhong-hilly.npz --walk-model stairs` said "elevation from
+    DEM", though the stairs model times no slope."""
+    osm = write_osm(tmp_path / "s.osm", [(2, [(0.0, 100.0), (200.0, 100.0)],
+                                         {"highway": "footway"})])  # fmt: skip
+    net = build(osm, write_dem(tmp_path / "s.tif", lambda x, y: 100 + 0.1 * x))
+    assert "; elevation from DEM;" in net.summary()
+    stairs = net.with_walk_model(WalkModel(kind="stairs")).summary()
+    assert "elevation from DEM (slopes not timed by the stairs model)" in stairs
+    assert "; no elevation" in build(osm).summary()
+
+
+def test_a_joined_network_names_every_file_it_was_built_from(tmp_path):
+    """Probe 19X: `network build a b c` said "walk network from a" alone."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    files = []
+    for i in range(2):
+        path = tmp_path / f"roads_{i}.geojson"
+        line = LineString([(X0 + 300 * i, Y0), (X0 + 300 * i + 300, Y0)])
+        gpd.GeoDataFrame({"highway": ["residential"]}, geometry=[line],
+                         crs="EPSG:32648").to_file(path)  # fmt: skip
+        files.append(path)
+    text = build_network(files, progress=False).summary()
+    assert all(f.name in text.splitlines()[0] for f in files), text

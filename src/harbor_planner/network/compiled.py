@@ -394,6 +394,9 @@ class WalkNetwork:
         stairs_km = length[kind == 1].sum() / 1000
         lifts = int((self.edges["elevator_ends"].to_numpy() > 0).sum())
         src = self.source.get("path") or self.source.get("kind", "?")
+        joined = [s.get("path") for s in self.source.get("sources") or [] if isinstance(s, dict)]
+        if len(joined) > 1:  # every file of a joined network, not its first alone (19X)
+            src = ", ".join(str(p) for p in joined if p)
         m = self.walk_model
         lines = [
             f"walk network from {src}: {self.n_nodes:,} nodes, {self.n_edges:,} edges "
@@ -402,7 +405,7 @@ class WalkNetwork:
             f"{counts['escalator']:,}; moving walkways: {counts['moving_walkway']:,}; "
             f"edges at lifts: {lifts:,}",
             f"  walk model: {m.kind} at {m.speed_kmh:g} km/h"
-            + ("; elevation from DEM" if self.has_elevation else "; no elevation")
+            + _elevation_words(self.has_elevation, m.kind)
             + f"; walks timed {m.direction.split('-')[0]} the stations ({m.direction})",
             f"  CRS: {self.crs}",
             *self.grade_lines(),
@@ -727,3 +730,12 @@ def load_network(
     if walk_model is not None:
         network = network.with_walk_model(walk_model_of(walk_model))
     return network
+
+
+def _elevation_words(has_elevation: bool, model: str) -> str:
+    """What the walk model makes of the network's elevation (only ``hilly`` times slopes)."""
+    if not has_elevation:
+        return "; no elevation"
+    if model == "hilly":
+        return "; elevation from DEM"
+    return f"; elevation from DEM (slopes not timed by the {model} model)"
