@@ -661,7 +661,7 @@ def _centres_row(p: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
 
 def parameter_rows(
     parameters: Mapping[str, Any], lang: str, *, summary: Mapping[str, Any] | None = None
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str | int]]:
     """The settings that matter as ``(label, text)`` rows: no JSON, unset ones left out.
 
     Parameters
@@ -676,7 +676,8 @@ def parameter_rows(
 
     Returns
     -------
-    list of (str, str)
+    list of (str, str or int)
+        Labels and values in words; whole numbers (sites to add, budget) stay numbers.
 
     """
     p = parameters
@@ -753,9 +754,15 @@ def _other_rows(p: Mapping[str, Any], lang: str) -> list[tuple[str, str]]:
     return rows
 
 
-def _show(value: Any, lang: str) -> str:
+def _show(value: Any, lang: str) -> str | int:
+    """A setting's value as shown: words, or a whole number kept a number.
+
+    A workbook cell of 新增站点数 was the text '60' (probe 19X).
+    """
     if isinstance(value, bool):
         return bool_text(value, lang)
+    if isinstance(value, int):
+        return value
     if isinstance(value, float):
         return _num(value)
     return str(value)
