@@ -297,3 +297,24 @@ def test_run_names_the_setting_another_commands_option_stands_for(capsys, tmp_pa
 
     with pytest.raises(Exception, match="give --tianditu-key"):
         make_map(basemap="tianditu", tianditu_key=None)
+
+
+def test_shared_options_are_described_for_the_command_they_are_on():
+    """Probe 19W: `map --help` said the study area confines "demand, new sites and the
+    district tables" (map has none), its bands followed "the walking limit" (it has none) and
+    `--memory-limit` won over a scenario setting on commands that read no scenario."""
+    from harbor_planner.cli import _build_parser
+
+    parser = _build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices
+
+    def helps(command: str) -> dict[str, str]:
+        return {o: a.help for a in sub[command]._actions for o in a.option_strings}
+
+    for drawn in ("map", "isochrones"):
+        assert "stations drawn" in helps(drawn)["--study-area"]
+        assert "coverage.memory_limit_gb" not in helps(drawn)["--memory-limit"]
+    assert "new sites" in helps("coverage")["--study-area"]
+    assert "walking limit" not in helps("map")["--map-bands"]
+    assert "walking limit" in helps("coverage")["--map-bands"]
+    assert "coverage.memory_limit_gb" in helps("run")["--memory-limit"]

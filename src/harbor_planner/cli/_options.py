@@ -321,15 +321,22 @@ def add_map_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_map_band_options(p: argparse.ArgumentParser) -> None:
-    """``--map-bands`` and ``--map-max-stations``: the isochrones drawn on ``map.html``."""
+def add_map_band_options(p: argparse.ArgumentParser, *, limit: bool = True) -> None:
+    """``--map-bands`` and ``--map-max-stations``: the isochrones drawn on ``map.html``.
+
+    ``limit``: the command has a walking limit (``--minutes``) the default bands follow.
+    """
     bands = minutes_text(settings.MAP_BANDS_MINUTES)
+    default = (
+        f"those of {bands} below the walking limit, then the limit: 5,10,12 for 12 min"
+        if limit
+        else bands
+    )
     p.add_argument(
         "--map-bands",
         default=None,
         metavar="LIST",
-        help=f"isochrone bands drawn on map.html (default those of {bands} below the walking "
-        'limit, then the limit: 5,10,12 for 12 min; "" for none)',
+        help=f'isochrone bands drawn on map.html (default {default}; "" for none)',
     )
     p.add_argument(
         "--map-max-stations",
@@ -348,15 +355,19 @@ def add_map_band_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_memory_option(p: argparse.ArgumentParser) -> None:
-    """``--memory-limit GB``: the memory limit of :mod:`harbor_planner.resources`."""
+def add_memory_option(p: argparse.ArgumentParser, *, scenario: bool = False) -> None:
+    """``--memory-limit GB``: the memory limit of :mod:`harbor_planner.resources`.
+
+    ``scenario``: the command reads a scenario, whose ``coverage.memory_limit_gb`` it overrides.
+    """
+    over = "; wins over coverage.memory_limit_gb" if scenario else ""
     p.add_argument(
         "--memory-limit",
         type=float,
         default=None,
         metavar="GB",
         help="refuse work whose memory estimate is above this many GB (default: the memory "
-        f"available now, or {settings.MEMORY_LIMIT_ENV}; wins over coverage.memory_limit_gb)",
+        f"available now, or {settings.MEMORY_LIMIT_ENV}{over})",
     )
 
 
@@ -412,15 +423,23 @@ def partition_overrides(args: argparse.Namespace) -> list[str]:
     return out
 
 
-def add_study_area_option(p: argparse.ArgumentParser) -> None:
-    """``--study-area NAMES|FILE``: the ``[study]`` districts or polygon layer."""
+def add_study_area_option(p: argparse.ArgumentParser, *, drawn: bool = False) -> None:
+    """``--study-area NAMES|FILE``: the ``[study]`` districts or polygon layer.
+
+    ``drawn``: a command that draws stations (``isochrones``, ``map``): the area picks them.
+    """
+    what = (
+        "the stations drawn are those within walking distance of it"
+        if drawn
+        else "demand, new sites and the district tables are confined to it, the network is "
+        "not (stations outside still count)"
+    )
     p.add_argument(
         "--study-area",
         default=None,
         metavar="NAMES|FILE",
         help="study area: Chongqing districts (names or adcodes, comma-separated, e.g. "
-        "渝中区,江北区) or a polygon layer; demand, new sites and the district tables are "
-        "confined to it, the network is not (stations outside still count)",
+        f"渝中区,江北区) or a polygon layer; {what}",
     )
 
 

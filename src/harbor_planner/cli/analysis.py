@@ -282,7 +282,7 @@ def _add_isochrones_command(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also write the union of all stations per band (layer service_area)",
     )
-    add_study_area_option(i)
+    add_study_area_option(i, drawn=True)
     add_walk_model_options(i)
     add_memory_option(i)
     i.set_defaults(handler=_cmd_isochrones)
@@ -361,9 +361,9 @@ def add_map_command(sub: argparse._SubParsersAction) -> None:
         "--sites", type=Path, default=None, metavar="FILE", help="selected_sites.gpkg or .csv"
     )
     m.add_argument("--out", type=out_path, required=True, help="output .html")
-    add_study_area_option(m)
+    add_study_area_option(m, drawn=True)
     add_map_options(m)
-    add_map_band_options(m)
+    add_map_band_options(m, limit=False)
     add_walk_model_options(m)
     add_memory_option(m)
     m.set_defaults(handler=_cmd_map)

@@ -135,7 +135,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
     )
     add_centre_options(r)
     add_study_area_option(r)
-    add_memory_option(r)
+    add_memory_option(r, scenario=True)
     add_partition_options(r)
     r.set_defaults(handler=_cmd_run)
 
