@@ -25,7 +25,7 @@ from harbor_planner.readers.layers import (
     shapefile_encoding,
     table_coords,
 )
-from harbor_planner.readers.tables import RawTable, file_kind, problem, read_csv
+from harbor_planner.readers.tables import RawTable, file_kind, problem, read_csv, source_names
 from harbor_planner.readers.text import clean_text, has_control, parse_coordinate_text
 from harbor_planner.readers.xlsx import read_table_file, read_xlsx
 
@@ -53,5 +53,6 @@ __all__ = [
     "read_vector",
     "read_xlsx",
     "shapefile_encoding",
+    "source_names",
     "table_coords",
 ]

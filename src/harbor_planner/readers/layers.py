@@ -27,7 +27,12 @@ from harbor_planner._text import one_line, rows_text
 from harbor_planner.coords import CoordSystem, geometry_to_wgs84, parse_crs
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers.headers import column_role, header_datum
-from harbor_planner.readers.tables import RawTable, clean_frame_text, unique_headers
+from harbor_planner.readers.tables import (
+    RawTable,
+    clean_frame_text,
+    source_names,
+    unique_headers,
+)
 from harbor_planner.readers.text import clean_text, parse_coordinate_text
 from harbor_planner.readers.xlsx import read_table_file
 
@@ -316,7 +321,7 @@ def read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
             path=path,
         )
     _check_finite(gdf, path)
-    gdf = gdf.rename(columns={c: f"{c}_src" for c in ("row", "sheet") if c in gdf.columns})
+    gdf = gdf.rename(columns=source_names(list(gdf.columns), ["row", "sheet"]))
     attributes = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     cleaned, _ = clean_frame_text(attributes, None, path)
     if cleaned is not attributes:

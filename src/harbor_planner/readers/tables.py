@@ -265,6 +265,39 @@ def unique_headers(header: Sequence[object]) -> list[str]:
     return out
 
 
+def source_names(columns: Sequence[object], clashing: Sequence[str]) -> dict[object, str]:
+    """New names for the file's own columns that clash with the reader's (``row`` ...).
+
+    ``row`` becomes ``row_src``, or ``row_src2``... when the file has that name too (a table
+    the tool wrote, read back: probe 19Z found ``row`` and ``row_src`` gave two ``row_src``
+    columns and a traceback).
+
+    Parameters
+    ----------
+    columns
+        The file's headers.
+    clashing
+        The names the reader adds itself.
+
+    Returns
+    -------
+    dict
+        Old name -> new name, for the clashing columns only.
+
+    """
+    taken = {str(c) for c in columns} | set(clashing)
+    out: dict[object, str] = {}
+    for c in columns:
+        if str(c) not in clashing:
+            continue
+        name, k = f"{c}_src", 2
+        while name in taken:
+            name, k = f"{c}_src{k}", k + 1
+        taken.add(name)
+        out[c] = name
+    return out
+
+
 def clean_frame_text(
     frame: pd.DataFrame, sheet: str | None, path: Path, rows: Sequence[int] | None = None
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:

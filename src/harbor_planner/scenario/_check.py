@@ -504,8 +504,12 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
     _check_limits(built, problems)
     check_run(built, problems)
     opt: OptimizeConfig | None = built.get("optimize")
-    if opt is None or not opt.enabled:
-        return
+    if opt is not None and opt.enabled:
+        _check_optimize(opt, problems)
+
+
+def _check_optimize(opt: OptimizeConfig, problems: Problems) -> None:
+    """``[optimize]``: the sites to add, the mode's own keys, limits and quotas."""
     try:
         stages = opt.stage_list
     except InputDataError as exc:  # parse_stages names what is wrong

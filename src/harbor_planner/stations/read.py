@@ -37,9 +37,11 @@ from harbor_planner.readers import (
     problem,
     read_geo,
     read_table_file,
+    source_names,
 )
 from harbor_planner.stations._common import sheet_status
 from harbor_planner.stations.checks import CheckedRows, Coordinates, check_rows
+from harbor_planner.stations.own_outputs import own_station_tables
 from harbor_planner.stations.problems import (
     PROBLEM_COLUMNS,
     concat_problems,
@@ -244,6 +246,9 @@ def read_stations(
     else:
         raws, file_problems = read_table_file(p, sheet, encoding)
     every_sheet = sheet is None or sheet == "*"
+    raws = own_station_tables(
+        raws, crs, every_sheet=every_sheet, file_problems=file_problems, path=p
+    )
     if every_sheet:
         raws = station_sheets(raws, file_problems)
     cs, datums = _resolve_crs(crs, raws, p, file_problems)
@@ -579,7 +584,7 @@ def _normalise_piece(raw: RawTable, canon_to_orig: dict[str, str]) -> pd.DataFra
     used = set(canon_to_orig.values()) | ({"geometry_wkt"} if raw.x is not None else set())
     extras = frame[[c for c in frame.columns if c not in used]]
     taken = set(RESERVED) | set(piece.columns)
-    extras = extras.rename(columns={c: f"{c}_src" for c in extras.columns if c in taken})
+    extras = extras.rename(columns=source_names(list(extras.columns), sorted(taken)))
     return pd.concat([piece, extras.reset_index(drop=True)], axis=1)
 
 
@@ -589,8 +594,7 @@ def _original_rows(raw: RawTable) -> pd.DataFrame:
     The file's own columns named ``row``, ``sheet`` or ``problems`` become ``row_src``...
     """
     orig = raw.frame.map(_cell_text).astype(object)
-    clash = {c: f"{c}_src" for c in orig.columns if c in ("row", "sheet", "problems")}
-    orig = orig.rename(columns=clash)
+    orig = orig.rename(columns=source_names(list(orig.columns), ["row", "sheet", "problems"]))
     orig.insert(0, "sheet", raw.sheet)
     orig.insert(0, "row", raw.rows)
     return orig

@@ -1,0 +1,147 @@
+"""harbor-planner's own station tables read back: only their stations, never stale figures.
+
+Planners feed a run's outputs back in (probe 19Z): ``stations.csv``, ``report.xlsx``. Read
+as any station list, they gave wrong figures:
+
+* the workbook's 城市中心 (city centres) and 新增站点 (new sites) sheets were read as
+  stations, without a status, so counted as built (41.1 % built became 83.6 %), and got
+  permanent register codes;
+* the figures of the earlier run (在路网上, 撤站损失(%)...) were carried along as the file's
+  own columns and published again beside the new ones, under the same headers;
+* the WGS-84 ``lon``/``lat`` of ``stations.csv`` were read in the list's original datum
+  (``--crs gcj02``), about 500 m off.
+
+:func:`own_station_tables` recognises them (the workbook by its 汇总 and 参数 sheets, a
+stations table by its computed columns), keeps the stations sheet alone, drops the computed
+and provenance columns (they are computed again) and refuses a datum other than WGS-84 for
+the coordinates the tool wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from harbor_planner.errors import CRSError
+from harbor_planner.readers import RawTable, norm_header, problem
+
+__all__ = ["COMPUTED_COLUMNS", "own_station_tables"]
+
+log = logging.getLogger(__name__)
+
+#: Columns a run adds to its stations table: figures and where each row came from.
+COMPUTED_COLUMNS: tuple[str, ...] = (
+    "row", "sheet", "lon_orig", "lat_orig", "crs_orig", "adcode", "district_zh",
+    "on_network", "snap_dist_m", "demand_nearest", "demand_covered", "unique_demand",
+    "shared_demand", "exit_loss_pct", "importance_rank",
+)  # fmt: skip
+
+#: The columns only a run's stations table has (by key or Chinese header).
+_SIGNATURE = ("on_network", "snap_dist_m")
+
+
+def _labels() -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    from harbor_planner.outputs.labels import HEADER_ZH, SHEET_NAMES
+
+    return HEADER_ZH, SHEET_NAMES
+
+
+def own_station_tables(
+    raws: list[RawTable],
+    crs: Any,
+    *,
+    every_sheet: bool,
+    file_problems: list[dict[str, Any]],
+    path: Any = None,
+) -> list[RawTable]:
+    """The station tables of ``raws``, with a run's own outputs read as their stations only.
+
+    Parameters
+    ----------
+    raws
+        The file's tables (sheets) as read.
+    crs
+        The stated coordinate system (``None``: not stated).
+    every_sheet
+        The file was read whole (no sheet named): a run's workbook gives its 站点 sheet.
+    file_problems
+        Where the warnings saying so are added.
+    path
+        The file, named in errors.
+
+    Returns
+    -------
+    list of RawTable
+
+    Raises
+    ------
+    CRSError
+        A run's stations table (WGS-84 ``lon``/``lat``) read in another datum.
+
+    """
+    header_zh, sheets = _labels()
+    if every_sheet and len(raws) > 1:
+        raws = _stations_sheet(raws, sheets, file_problems)
+    return [_without_computed(raw, crs, header_zh, file_problems, path) for raw in raws]
+
+
+def _stations_sheet(
+    raws: list[RawTable], sheets: dict[str, tuple[str, str]], file_problems: list[dict[str, Any]]
+) -> list[RawTable]:
+    """A run's workbook (its summary and parameters sheets): the stations sheet alone."""
+    names = {str(r.sheet) for r in raws}  # and the sheets skipped for want of coordinates:
+    names |= {str(p["sheet"]) for p in file_problems if p.get("sheet") is not None}
+    for lang in (0, 1):
+        own = {sheets["summary"][lang], sheets["parameters"][lang]}
+        stations = sheets["stations"][lang]
+        if own <= names and stations in names:
+            left = sorted({str(r.sheet) for r in raws} - {stations})
+            message = (
+                f"a harbor-planner workbook: only its {stations!r} sheet is a station list "
+                f"({', '.join(left)} left out); name another with --sheet (stations.sheet)"
+            )
+            log.warning(message)
+            file_problems.append(problem(None, None, None, "warning", "own_workbook", message))
+            return [r for r in raws if str(r.sheet) == stations]
+    return raws
+
+
+def _without_computed(
+    raw: RawTable,
+    crs: Any,
+    header_zh: dict[str, str],
+    file_problems: list[dict[str, Any]],
+    path: Any,
+) -> RawTable:
+    """A run's stations table without its computed columns; other tables as they are."""
+    headers = {norm_header(c): c for c in raw.frame.columns}
+    keys = {norm_header(k): k for k in COMPUTED_COLUMNS}
+    keys |= {norm_header(header_zh[k]): k for k in COMPUTED_COLUMNS if k in header_zh}
+    if not all(
+        norm_header(k) in headers or norm_header(header_zh.get(k, k)) in headers for k in _SIGNATURE
+    ):
+        return raw
+    _check_datum(raw, crs, headers, path)
+    dropped = [headers[h] for h in headers if keys.get(h) or keys.get(h.removesuffix("_src"))]
+    message = (
+        f"a harbor-planner stations table: its computed columns ({', '.join(map(str, dropped))}) "
+        "are left out and computed again"
+    )
+    log.info("%s%s", f"sheet {raw.sheet!r}: " if raw.sheet else "", message)
+    file_problems.append(problem(raw.sheet, None, None, "info", "own_stations_table", message))
+    frame = raw.frame.drop(columns=dropped)
+    return RawTable(frame, raw.rows, raw.sheet, raw.x, raw.y, raw.geom_problem, raw.file_crs)
+
+
+def _check_datum(raw: RawTable, crs: Any, headers: dict[str, Any], path: Any) -> None:
+    """A run's ``lon``/``lat`` are WGS-84: read in another datum they would lie ~500 m off."""
+    if raw.x is not None or crs is None or not {"lon", "lat"} <= set(headers):
+        return
+    from harbor_planner.coords import parse_crs
+
+    if parse_crs(crs).kind != "wgs84":
+        raise CRSError(
+            f"a harbor-planner stations table: its lon/lat are WGS-84 (the list's own "
+            f"coordinates are in lon_orig/lat_orig), not {crs}; read it with --crs wgs84",
+            path=path,
+        )

@@ -1,0 +1,94 @@
+"""A run's own station tables read back (probe 19Z): their stations only, never stale figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from harbor_planner import CRSError, read_stations
+
+ROWS = {
+    "station_id": ["A1", "A2"],
+    "name": ["甲站", "乙站"],
+    "status": ["existing", "proposed"],
+}
+LON, LAT = [106.5700, 106.5750], [29.5570, 29.5600]
+
+
+def _stations_csv(path, **extra):
+    table = pd.DataFrame({
+        "row": [2, 3], "sheet": [None, None], **ROWS, "lon_orig": [106.574, 106.579],
+        "lat_orig": [29.554, 29.557], "crs_orig": ["gcj02", "gcj02"], "adcode": ["500103"] * 2,
+        "district_zh": ["渝中区"] * 2, "on_network": [True, True], "snap_dist_m": [3.0, 9.0],
+        "exit_loss_pct": [6.02, 1.5], "importance_rank": [1, 2], "lon": LON, "lat": LAT,
+        **extra,
+    })  # fmt: skip
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def test_a_runs_stations_csv_reads_back_without_its_figures(tmp_path):
+    """Round 2 crashed (two `row_src` columns: "Grouper for 'row_src' not 1-dimensional"),
+    and each round carried the earlier run's figures along as the file's own columns."""
+    path = _stations_csv(tmp_path / "stations.csv", row_src=[5, 6])
+    check = read_stations(path, crs="wgs84")
+    st = check.stations
+    assert st["station_id"].tolist() == ["A1", "A2"]
+    assert st.geometry.x.round(7).tolist() == LON  # the WGS-84 columns, not lon_orig
+    for stale in ("exit_loss_pct", "on_network", "snap_dist_m", "row_src", "lon_orig_src"):
+        assert stale not in st.columns, stale
+    assert "own_stations_table" in set(check.problems["code"])
+
+
+def test_a_runs_stations_csv_in_the_lists_own_datum_is_refused(tmp_path):
+    """`stations number stations.csv --crs gcj02` read the WGS-84 lon/lat as GCJ-02 (~500 m
+    off) and gave five Yuzhong stations permanent codes of 江北区 and 九龙坡区."""
+    path = _stations_csv(tmp_path / "stations.csv")
+    with pytest.raises(CRSError, match=r"lon/lat are WGS-84 .*--crs wgs84") as err:
+        read_stations(path, crs="gcj02")
+    assert "stations.csv" in str(err.value)
+
+
+def test_a_file_with_row_and_row_src_columns_reads(tmp_path):
+    """Any list with `row` and `row_src` (or `sheet`, `sheet_src`) crashed the duplicate check."""
+    for col in ("row", "sheet"):
+        path = tmp_path / f"{col}.csv"
+        path.write_text(f"{col},{col}_src,station_id,lon,lat\n1,5,A,106.53,29.55\n"
+                        f"2,6,B,106.55,29.56\n", encoding="utf-8")  # fmt: skip
+        st = read_stations(path, crs="wgs84").stations
+        assert st["station_id"].tolist() == ["A", "B"]
+        assert {f"{col}_src", f"{col}_src2"} <= set(st.columns)
+
+
+def _workbook(path):
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame({"指标": ["覆盖率(%)"], "数值": [58.89]}).to_excel(
+            xw, sheet_name="汇总", index=False
+        )
+        pd.DataFrame({"编号": ["A1", "A2"], "名称": ["甲站", "乙站"], "状态": ["已建成", "拟建"],
+                      "经度(WGS-84)": LON, "纬度(WGS-84)": LAT, "在路网上": ["是", "是"],
+                      "距路网(米)": [3.0, 9.0], "撤站损失(%)": [6.02, 1.5]}
+                     ).to_excel(xw, sheet_name="站点", index=False)  # fmt: skip
+        pd.DataFrame({"名称": ["长江一路"], "经度(WGS-84)": [106.55], "纬度(WGS-84)": [29.55]}
+                     ).to_excel(xw, sheet_name="新增站点", index=False)  # fmt: skip
+        pd.DataFrame({"名称": ["解放碑"], "经度": [106.5733], "纬度": [29.5601]}
+                     ).to_excel(xw, sheet_name="城市中心", index=False)  # fmt: skip
+        pd.DataFrame({"参数": ["步行速度"], "数值": ["4.5 公里/小时"]}).to_excel(
+            xw, sheet_name="参数", index=False
+        )
+    return path
+
+
+def test_a_runs_workbook_gives_its_stations_sheet_alone(tmp_path):
+    """report.xlsx read as a station list gave 29 stations: the city centres and the new
+    sites (no status: counted as built; 41.1 % built became 83.6 %), and its 站点 sheet
+    carried the earlier run's figures under the same headers."""
+    path = _workbook(tmp_path / "report.xlsx")
+    check = read_stations(path, crs="wgs84")
+    st = check.stations
+    assert st["station_id"].tolist() == ["A1", "A2"]
+    assert st["status"].tolist() == ["existing", "proposed"]
+    assert "撤站损失(%)" not in st.columns and "在路网上" not in st.columns
+    assert "own_workbook" in set(check.problems["code"])
+    sites = read_stations(path, crs="wgs84", sheet="新增站点").stations  # asked for: read
+    assert sites["name"].tolist() == ["长江一路"]
