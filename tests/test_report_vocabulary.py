@@ -431,3 +431,39 @@ def test_candidate_and_quota_rows_say_where_the_sites_came_from(tmp_path):
         "automatic: street sites every 200 m + OSM points of interest + stops_unique.shp"
     )
     assert en["District quotas"] == "pop.csv (split in proportion to its population column)"
+
+
+def test_the_built_headline_says_stations_without_a_status_are_counted_in_it(tmp_path, caplog):
+    """Probe 19Z: the planned sites added back without a status made the report and the map
+    say "已建成站点覆盖 83.6 %" (41.1 % for the built ones) with no word of the 12 counted as
+    built; only the CLI's line said so, and no warning."""
+    import logging
+
+    from harbor_planner.outputs.wording import status_headline
+    from harbor_planner.pipeline.inputs import load_stations
+    from harbor_planner.scenario import demo_scenario_path, load_scenario
+
+    summary = {
+        "coverage_pct": 89.84,
+        "stations_by_status": {"existing": 8, "building": 3, "proposed": 3, "unknown": 12},
+        "coverage_by_status": [
+            {"statuses": ["existing"], "label": "已建成", "label_en": "existing",
+             "coverage_pct": 83.62},
+            {"statuses": ["existing", "building", "proposed"], "label": "含在建、拟建",
+             "label_en": "with building, proposed", "coverage_pct": 89.84},
+        ],
+    }  # fmt: skip
+    assert "已建成站点覆盖 83.6 %（含 12 个未注明状态、按已建成计的站点）" in status_headline(
+        summary, "zh"
+    )
+    assert "(12 without a status counted as built)" in status_headline(summary, "en")
+    del summary["stations_by_status"]["unknown"]
+    assert "未注明" not in status_headline(summary, "zh")
+    path = tmp_path / "st.csv"
+    path.write_text("编号,名称,状态,经度,纬度\nA,甲,已建成,106.57,29.557\nB,乙,,106.575,29.56\n",
+                    encoding="utf-8")  # fmt: skip
+    sc = load_scenario(demo_scenario_path(), overrides=[f"stations.file={path}",
+                                                        "stations.crs=wgs84"])  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        load_stations(sc)
+    assert "1 of 2 stations have no status and count as built" in caplog.text

@@ -438,6 +438,13 @@ def status_headline(summary: Mapping[str, Any], lang: str) -> str:
     text = (
         f"已建成站点覆盖 {pct1(pct)} %" if lang == "zh" else f"built stations cover {pct1(pct)} %"
     )
+    unknown = (summary.get("stations_by_status") or {}).get("unknown") or 0
+    if unknown:  # the built figure counts them: said beside it, as the CLI does (probe 19Z)
+        text += (
+            f"（含 {unknown} 个未注明状态、按已建成计的站点）"
+            if lang == "zh"
+            else f" ({unknown} without a status counted as built)"
+        )
     if len(scopes) > 1:
         more = last["coverage_pct"] or 0.0
         name = last["label"] if lang == "zh" else last.get("label_en", last["label"])

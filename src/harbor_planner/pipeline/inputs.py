@@ -125,6 +125,13 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
             "column (已建成, 在建, 拟建 ...) or name each sheet by its status",
             ", ".join(str(p) for p, _ in sources),
         )
+    elif len(stations) and stations["status"].isna().any():  # some: said too (probe 19Z)
+        log.warning(
+            "%d of %d stations have no status and count as built in the built stations' "
+            "figure (new sites added back without one?); give them a status (拟建 ...)",
+            int(stations["status"].isna().sum()),
+            len(stations),
+        )
     return select_status(stations, cfg.status, path=path), rejected
 
 
