@@ -971,3 +971,30 @@ def test_serve_started_ignoring_sigint_keeps_ignoring_it(tmp_path):
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=60)
     assert p.returncode == 143 and err.strip().endswith("terminated (SIGTERM)"), err
+
+
+def test_a_save_keeps_the_station_files_own_columns(tmp_path):
+    """Probe 19Z: saving a register opened in serve wrote station_id, name, status and the
+    coordinates alone: its 统一编号, 最美渝工港湾 flag and address were lost, even unedited."""
+    import pandas as pd
+
+    path = _lattice(tmp_path)
+    rows = (tmp_path / "stations.csv").read_text("utf-8").splitlines()
+    rows[0] += ",统一编号,最美渝工港湾,地址"
+    rows[1] += ",500103-0001,是,民族路 1 号"
+    rows[2] += ",500103-0002,否,"
+    (tmp_path / "stations.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    session = load_session(path, out_dir=tmp_path / "plan", progress=False)
+    c = TestClient(create_app(session, token=TOKEN))
+    s0 = session.plan.stations["S0"]
+    new = c.post("/api/stations", headers=H, json={"lon": s0.lon + 0.002, "lat": s0.lat})
+    new_id = new.json()["station"]["id"] if "station" in new.json() else None
+    assert c.post("/api/save", headers=H).status_code == 200
+    got = read_stations(tmp_path / "plan" / "plan_stations.csv", crs="wgs84").stations
+    got = got.set_index("station_id")
+    assert got.loc["S0", "统一编号"] == "500103-0001" and got.loc["S1", "统一编号"] == "500103-0002"
+    assert bool(got.loc["S0", "flagship"]) and not bool(got.loc["S1", "flagship"])
+    assert got.loc["S0", "address"] == "民族路 1 号"
+    others = [i for i in got.index if i not in ("S0", "S1")]
+    assert len(others) == 1 and (new_id is None or others == [new_id])
+    assert pd.isna(got.loc[others[0], "统一编号"])  # added on the page: none of its own

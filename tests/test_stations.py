@@ -664,6 +664,28 @@ def test_stations_without_a_status_count_as_built_for_a_status_filter(tmp_path):
         select_status(mixed, "建好了")
 
 
+def test_candidates_left_out_by_default_are_warned_of(caplog):
+    """Probe 19Z: a plan saved by serve with 12 sites as 候选 said 89.84 % on the page and
+    58.89 % in a CLI run of the same file; only an INFO line said "using 14 of 26"."""
+    import logging
+
+    import geopandas as gpd
+
+    from harbor_planner.stations import select_status
+
+    st = gpd.GeoDataFrame({"station_id": ["a", "b", "c", "d"],
+                           "status": ["existing", "candidate", "candidate", "closed"]},
+                          geometry=gpd.points_from_xy([0] * 4, [0] * 4), crs=4326)  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        assert select_status(st, None)["station_id"].tolist() == ["a"]
+    assert "2 candidate station(s) (候选) left out" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        select_status(st, "existing,candidate")
+        select_status(st.iloc[[0, 3]], None)  # closed ones alone: as expected, no warning
+    assert caplog.text == ""
+
+
 def test_status_words_are_taken_by_the_option_and_the_scenario(capsys):
     """Probe 19W: `--status 已建成` and `stations.status = ["已建成"]` were refused, though the
     station files and the README write the statuses so."""

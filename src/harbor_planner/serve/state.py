@@ -162,10 +162,14 @@ class PlanState:
         self.redo_stack: list[list[Change]] = []
         self.version = 0
         self._next = 1
-        for st in _from_frame(stations):
+        given = _from_frame(stations)
+        # the file's other columns (统一编号, flagship, address...), saved with the plan
+        self.attributes: dict[str, dict[str, Any]] = {}
+        for st in given:
             if st.station_id in self.stations:
                 raise InputDataError(f"station id {st.station_id} is given twice")
             self._put(st.station_id, st)
+        self.attributes = _attributes(stations, [st.station_id for st in given])
 
     # ------------------------------------------------------------------ validation
 
@@ -274,7 +278,7 @@ class PlanState:
         while True:
             sid = f"NEW{self._next:03d}"
             self._next += 1
-            if sid not in self.stations and sid not in taken:
+            if sid not in self.stations and sid not in taken and sid not in self.attributes:
                 return sid
 
     def commit(self, changes: list[Change]) -> None:
@@ -426,16 +430,26 @@ class PlanState:
         return {**st.as_dict(), "off_network_m": off}
 
     def frame(self, *, open_only: bool = False) -> Any:
-        """The stations as a GeoDataFrame (WGS-84; ``station_id``, ``name``, ``status``)."""
+        """The stations as a GeoDataFrame (WGS-84; ``station_id``, ``name``, ``status``).
+
+        The station file's other columns follow (the register's 统一编号, flagship, address,
+        area...: probe 19Z found a save dropped them), empty for stations added here.
+        """
         import geopandas as gpd
 
         rows = [s for s in self.stations.values() if s.counts or not open_only]
+        columns = {
+            "station_id": [s.station_id for s in rows],
+            "name": [s.name for s in rows],
+            "status": [s.status or None for s in rows],  # none given: as a file reads
+        }
+        if self.attributes:
+            names = list(next(iter(self.attributes.values())))
+            empty = dict.fromkeys(names)
+            for col in names:
+                columns[col] = [self.attributes.get(s.station_id, empty)[col] for s in rows]
         return gpd.GeoDataFrame(
-            {
-                "station_id": [s.station_id for s in rows],
-                "name": [s.name for s in rows],
-                "status": [s.status or None for s in rows],  # none given: as a file reads
-            },
+            columns,
             geometry=gpd.points_from_xy([s.lon for s in rows], [s.lat for s in rows]),
             crs="EPSG:4326",
         )
@@ -464,6 +478,21 @@ def _name(value: Any, default: str) -> str:
     if len(value) > SERVE_MAX_NAME_CHARS:
         raise InputDataError(f"name is longer than {SERVE_MAX_NAME_CHARS} characters")
     return clean_text(value).strip() or default
+
+
+def _attributes(stations: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The station file's own columns by station id: not the plan's, not computed ones."""
+    from harbor_planner.stations.own_outputs import COMPUTED_COLUMNS
+
+    if stations is None or not len(stations):
+        return {}
+    skip = {"station_id", "name", "status", "source_file", *COMPUTED_COLUMNS}
+    table = pd.DataFrame(stations.drop(columns=stations.geometry.name)).reset_index(drop=True)
+    keep = [c for c in table.columns if c not in skip and not str(c).startswith("_")]
+    if not keep:
+        return {}
+    rows = table[keep].astype(object).where(table[keep].notna(), None).to_dict("records")
+    return dict(zip(ids, rows, strict=True))
 
 
 def _from_frame(stations: Any) -> list[PlanStation]:

@@ -65,6 +65,14 @@ def select_status(
             )
         # a station without a status counts as built (as in every figure): kept with existing
         keep = have.fillna("existing").isin(wanted)
+    left = have[~keep.to_numpy()].value_counts()
+    if status is None and left.get("candidate", 0):  # serve counts them: said (probe 19Z)
+        log.warning(
+            "%d candidate station(s) (候选) left out, as by default (closed and candidate "
+            "stations are not counted); count them with --status existing,building,proposed,"
+            "candidate (stations.status)",
+            int(left["candidate"]),
+        )
     counts = have[keep].fillna("(none)").value_counts()
     log.info(
         "using %d of %d stations (%s)",
