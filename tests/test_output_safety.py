@@ -1075,3 +1075,25 @@ def test_a_signal_while_python_exits_after_the_command_keeps_its_exit_code(tmp_p
     proc.communicate(timeout=30)
     assert proc.returncode == 3  # the command's code, at once (not after the 20 s hook)
     assert time.monotonic() - t0 < 10
+
+
+def test_a_folder_of_another_scenarios_run_is_said_when_replaced(tmp_path, caplog):
+    """Probe 19Z: two scenario files in one folder share the default out/: the second run
+    replaced the first's results (selected sites, curve) with an INFO line alone."""
+    import logging
+    import shutil
+
+    from harbor_planner.scenario import demo_scenario_path, load_scenario, run
+
+    folder = tmp_path / "study"
+    shutil.copytree(demo_scenario_path().parent, folder)
+    (folder / "b.toml").write_text((folder / "demo.toml").read_text("utf-8"), encoding="utf-8")
+    fast = ["optimize.enabled=false", 'output.formats=["tables"]', "coverage.range=false"]
+    run(load_scenario(folder / "demo.toml", overrides=fast), progress=False)
+    with caplog.at_level(logging.WARNING):
+        run(load_scenario(folder / "demo.toml", overrides=fast), progress=False)
+    assert "another scenario" not in caplog.text  # the same one again: nothing to say
+    with caplog.at_level(logging.WARNING):
+        run(load_scenario(folder / "b.toml", overrides=fast), progress=False)
+    assert "held the results of another scenario" in caplog.text
+    assert "demo.toml" in caplog.text and "own output.dir" in caplog.text

@@ -342,6 +342,7 @@ class ResultFolder:
         raise_if_interrupted()  # a run interrupted (the signal swallowed) is not committed
         with folder_lock(self.out_dir):
             owned = self.refuse_foreign(names)
+            _say_another_scenario(self.out_dir, manifest)
             stale = sorted(set(owned) - set(names))
             edited = self._edited_left(owned, names)
             with deferred_signals():
@@ -393,6 +394,27 @@ class ResultFolder:
             with contextlib.suppress(OSError):
                 d.rmdir()
         self._created.clear()
+
+
+def _say_another_scenario(out_dir: Path, manifest: dict[str, Any]) -> None:
+    """Warn when the folder holds another scenario file's run.
+
+    Two scenarios beside each other share the default ``out/``: the second replaced the
+    first's results with an INFO line (probe 19Z).
+    """
+    import json
+
+    new = manifest.get("scenario_file")
+    try:
+        old = json.loads((out_dir / MANIFEST_FILE).read_text("utf-8")).get("scenario_file")
+    except (OSError, ValueError, AttributeError):
+        return
+    if old and new and Path(old).resolve() != Path(new).resolve():
+        log.warning(
+            "%s held the results of another scenario (%s); they are replaced by those of %s: "
+            "give each scenario its own output.dir (--out) to keep both",
+            out_dir, old, new,
+        )  # fmt: skip
 
 
 def _host() -> str:
