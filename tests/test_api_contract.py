@@ -40,7 +40,10 @@ def test_candidate_stations_are_counted_with_a_warning_unless_chosen(demo, caplo
     assert "1 candidate stations (候选) are counted" in caplog.text
     assert counted.summary["stations"] == len(stations)
     caplog.clear()
-    chosen = hp.select_status(with_candidate)  # as the command line: no candidates
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        chosen = hp.select_status(with_candidate)  # as the command line: no candidates
+    assert "1 candidate station(s) (候选) left out" in caplog.text  # said (probe 19Z)
+    caplog.clear()
     with caplog.at_level(logging.WARNING, logger="harbor_planner"):
         left = hp.coverage(net, chosen, demand, minutes=15)
     assert left.summary["stations"] == len(stations) - 1 and "candidate" not in caplog.text
