@@ -659,7 +659,8 @@ def _euclidean_covered(
     # only the distances up to the radius matter: the search stops there (a margin keeps the
     # points at the radius found, with the same distance as an unbounded search gives)
     bound = radius_m * (1.0 + 1e-9) + 1e-6
-    eu_dist, _ = cKDTree(st_xy[on_network]).query(dem_xy, distance_upper_bound=bound)
+    tree = cKDTree(st_xy[on_network])
+    eu_dist, _ = tree.query(dem_xy, distance_upper_bound=bound, workers=-1)  # every core
     return eu_dist <= radius_m
 
 

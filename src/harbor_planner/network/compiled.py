@@ -129,8 +129,7 @@ class EdgeLines:
 
         The points of ``shapely.line_interpolate_point(edge_geometry[edge], frac,
         normalized=True)`` to within float rounding, with no geometry object: each point finds
-        its segment by one search of the vertices' positions (the edge plus the share of its
-        length, ascending over all edges).
+        its segment by a binary search of its own edge's vertices (:mod:`harbor_planner._along`).
 
         Parameters
         ----------
@@ -149,14 +148,11 @@ class EdgeLines:
         frac = np.clip(np.asarray(frac, dtype=np.float64), 0.0, 1.0)
         if len(edge) == 0:
             return np.zeros((0, 2))
-        first, last = self.ptr[edge], self.ptr[edge + 1] - 1
-        seg = np.searchsorted(self._key, edge + frac, side="right") - 1
-        seg = np.clip(seg, first, np.maximum(last - 1, first))
-        nxt = np.minimum(seg + 1, last)
-        span = self.frac[nxt] - self.frac[seg]
-        t = np.divide(frac - self.frac[seg], span, out=np.zeros_like(span), where=span > 0)
-        t = np.clip(t, 0.0, 1.0)[:, None]
-        return self.xy[seg] * (1.0 - t) + self.xy[nxt] * t
+        if edge.min() < 0 or edge.max() >= len(self.ptr) - 1:
+            raise IndexError(f"edge positions must be in [0, {len(self.ptr) - 1})")
+        from harbor_planner._along import points_along
+
+        return points_along(self.xy, self.ptr, self.frac, edge, frac)
 
     def subset(self, edges: npt.ArrayLike) -> EdgeLines:
         """The flat arrays of the ``edges`` (positions), in that order."""
@@ -166,11 +162,6 @@ class EdgeLines:
         np.cumsum(n, out=ptr[1:])
         at = np.arange(ptr[-1], dtype=np.int64) + np.repeat(self.ptr[edges] - ptr[:-1], n)
         return EdgeLines(xy=self.xy[at], ptr=ptr, frac=self.frac[at])
-
-    @cached_property
-    def _key(self) -> FloatArray:
-        """Each vertex's edge plus its share of the edge's length (ascending)."""
-        return np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr)) + self.frac
 
 
 def _edge_lines(geometry: npt.NDArray[np.object_]) -> EdgeLines:
