@@ -318,3 +318,21 @@ def test_shared_options_are_described_for_the_command_they_are_on():
     assert "walking limit" not in helps("map")["--map-bands"]
     assert "walking limit" in helps("coverage")["--map-bands"]
     assert "coverage.memory_limit_gb" in helps("run")["--memory-limit"]
+
+
+def test_the_same_warning_is_said_once_per_command():
+    """Probe 19W: "7 of 3666 points are farther than 150 m" was logged up to three times,
+    once per search of the same points; INFO lines (per step) are left as they are."""
+    import logging
+
+    from harbor_planner.cli import _WarnOnce
+
+    once = _WarnOnce()
+
+    def rec(level: int, msg: str, *args) -> logging.LogRecord:
+        return logging.LogRecord("harbor_planner.x", level, "f", 1, msg, args, None)
+
+    far = (logging.WARNING, "%d of %d points are farther", 7, 3666)
+    assert once.filter(rec(*far)) and not once.filter(rec(*far))
+    assert once.filter(rec(logging.WARNING, "%d of %d points are farther", 8, 3666))
+    assert once.filter(rec(logging.INFO, "step")) and once.filter(rec(logging.INFO, "step"))

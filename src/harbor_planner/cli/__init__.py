@@ -133,10 +133,32 @@ class _CleanFormatter(logging.Formatter):
         return clean_text(super().format(record))
 
 
+class _WarnOnce(logging.Filter):
+    """A warning said once per command: the same words again add nothing.
+
+    Probe 19W: "N of M points are farther than 150 m" three times, once per search of the
+    same points.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[tuple[int, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        key = (record.levelno, record.getMessage())
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
 def _configure_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.verbose else logging.ERROR if args.quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_CleanFormatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_WarnOnce())
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False

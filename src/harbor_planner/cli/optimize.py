@@ -173,7 +173,11 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
         f"(default {settings.CANDIDATE_SPACING_M:g})",
     )
     g.add_argument(
-        "--poi", action="append", metavar="FILE", help="auto: extra POI layer (repeatable)"
+        "--poi",
+        action="append",
+        metavar="FILE[:CRS[:KIND]]",
+        help="auto: extra POI layer (repeatable), FILE, FILE:CRS, FILE:CRS:KIND or FILE::KIND, "
+        "e.g. stops.shp::metro_station (a CSV needs its CRS)",
     )
     g.add_argument(
         "--exclude", default=None, metavar="IDS|FILE", help="site ids that may not be chosen"
