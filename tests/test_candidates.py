@@ -625,3 +625,17 @@ def test_a_candidate_file_with_bad_rows_stops_the_run_before_the_coverage(tmp_pa
     assert code == 3 and "row 3" in err and "outside Chongqing" in err, err
     assert "coverage:" not in err and "demand:" not in err, err  # said with the inputs
     assert not out.exists()
+
+
+def test_a_planners_own_name_and_id_headers_win_over_transit_ones(tmp_path):
+    """Probe 19R: with `stop_name` (or `stop_id`) before 名称 (编号), every station was named
+    (numbered) by the transit column, without a word; before today 名称 was read."""
+    from harbor_planner import read_stations
+
+    path = tmp_path / "list.csv"
+    path.write_text("stop_name,名称,stop_id,编号,lon,lat\n较场口站,甲,X1,A1,106.57,29.557\n"
+                    "较场口站,乙,X2,A2,106.575,29.56\n", encoding="utf-8")  # fmt: skip
+    check = read_stations(path, crs="wgs84")
+    assert check.stations["name"].tolist() == ["甲", "乙"]
+    assert check.stations["station_id"].tolist() == ["A1", "A2"]
+    assert (check.problems["code"] == "ambiguous_column").sum() == 2

@@ -92,3 +92,53 @@ def test_a_runs_workbook_gives_its_stations_sheet_alone(tmp_path):
     assert "own_workbook" in set(check.problems["code"])
     sites = read_stations(path, crs="wgs84", sheet="新增站点").stations  # asked for: read
     assert sites["name"].tolist() == ["长江一路"]
+
+
+def test_a_run_is_told_by_its_columns_not_its_sheet_names(tmp_path):
+    """Probe 19R: a run's workbook without its 汇总 sheet was not recognised (its new sites
+    and centres counted as built again), and a planner's own workbook with sheets 汇总, 参数,
+    站点 and 拟建 was taken for a run's (its 拟建 sheet left out)."""
+    import openpyxl
+
+    path = _workbook(tmp_path / "report.xlsx")
+    book = openpyxl.load_workbook(path)
+    del book["汇总"]
+    book.save(tmp_path / "cut.xlsx")
+    st = read_stations(tmp_path / "cut.xlsx", crs="wgs84").stations
+    assert st["station_id"].tolist() == ["A1", "A2"]
+    mine = tmp_path / "mine.xlsx"
+    with pd.ExcelWriter(mine) as xw:
+        pd.DataFrame({"指标": ["站点数"], "数值": [3]}).to_excel(xw, sheet_name="汇总", index=False)
+        pd.DataFrame({"参数": ["年份"], "数值": [2025]}).to_excel(
+            xw, sheet_name="参数", index=False
+        )
+        pd.DataFrame({"编号": ["A1"], "名称": ["甲站"], "经度": [LON[0]], "纬度": [LAT[0]]}
+                     ).to_excel(xw, sheet_name="站点", index=False)  # fmt: skip
+        pd.DataFrame({"编号": ["P1", "P2"], "名称": ["丙", "丁"], "经度": LON, "纬度": LAT}
+                     ).to_excel(xw, sheet_name="拟建", index=False)  # fmt: skip
+    check = read_stations(mine, crs="wgs84")
+    assert check.stations["station_id"].tolist() == ["A1", "P1", "P2"]
+    assert "own_workbook" not in set(check.problems["code"])
+
+
+def test_an_edited_runs_table_is_still_a_runs(tmp_path):
+    """Probe 19R: a copy of stations.csv without on_network was read as any list: its WGS-84
+    lon/lat taken as GCJ-02 (477 m off)."""
+    path = _stations_csv(tmp_path / "stations.csv")
+    edited = tmp_path / "edited.csv"
+    pd.read_csv(path).drop(columns=["on_network", "snap_dist_m", "exit_loss_pct"]).to_csv(
+        edited, index=False
+    )
+    with pytest.raises(CRSError, match="--crs wgs84"):
+        read_stations(edited, crs="gcj02")
+
+
+def test_a_runs_workbook_is_no_candidate_list(tmp_path):
+    """Probe 19R: report.xlsx as --candidates made its 站点 sheet (the stations) the candidates,
+    chosen as new sites with no gain."""
+    from harbor_planner.candidates.spec import read_candidate_file
+    from harbor_planner.errors import InputDataError
+
+    path = _workbook(tmp_path / "report.xlsx")
+    with pytest.raises(InputDataError, match="not candidate sites"):
+        read_candidate_file(path, crs="wgs84")

@@ -199,6 +199,13 @@ def read_candidate_file(path: str | Path, *, crs: Any = None, sheet: str | None 
         text = str(exc).removeprefix(f"{path}: ")
         text = text.replace("crs= (--crs)", "--candidates-crs (optimize.candidates_crs)")
         raise CRSError(text.replace("--crs", "--candidates-crs"), path=path) from None
+    if "own_workbook" in set(check.problems.get("code", [])):  # its 站点: stations (19R)
+        raise InputDataError(
+            "a harbor-planner report workbook: its stations sheet holds the stations, not "
+            "candidate sites; give the sites as a file of their own (a run's "
+            "selected_sites.csv, or a list)",
+            path=path,
+        )
     check.raise_for_errors()
     st = check.stations.reset_index(drop=True)
     if len(st) == 0:

@@ -9,6 +9,7 @@ Stations, demand and candidates all read through these.
 from harbor_planner.readers.headers import (
     ALIAS_INDEX,
     COLUMN_ALIASES,
+    SECONDARY_ALIASES,
     column_role,
     header_datum,
     names_degrees,
@@ -32,6 +33,7 @@ from harbor_planner.readers.xlsx import read_table_file, read_xlsx
 __all__ = [
     "ALIAS_INDEX",
     "COLUMN_ALIASES",
+    "SECONDARY_ALIASES",
     "RawTable",
     "check_header_datum",
     "clean_text",

@@ -16,6 +16,7 @@ __all__ = [
     "ALIAS_INDEX",
     "COLUMN_ALIASES",
     "DATUM_WORDS",
+    "SECONDARY_ALIASES",
     "column_role",
     "header_datum",
     "names_degrees",
@@ -105,6 +106,12 @@ def norm_header(text: object) -> str:
     s = s.replace("㎡", "m2").replace("m²", "m2").replace("平方米", "m2").replace("平米", "m2")
     return re.sub(r"\s+", "", s)
 
+
+#: Headers of transit and GIS layers that name a column only where no planner's header does:
+#: a list with ``stop_name`` before ``名称`` is named by ``名称`` (probe 19R).
+SECONDARY_ALIASES: frozenset[str] = frozenset(
+    {"stop_id", "name_zh", "name_cn", "name:zh", "stop_cn", "stop_name"}
+)
 
 ALIAS_INDEX: dict[str, str] = {
     norm_header(a): canon for canon, aliases in COLUMN_ALIASES.items() for a in aliases

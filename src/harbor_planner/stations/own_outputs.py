@@ -11,10 +11,11 @@ as any station list, they gave wrong figures:
 * the WGS-84 ``lon``/``lat`` of ``stations.csv`` were read in the list's original datum
   (``--crs gcj02``), about 500 m off.
 
-:func:`own_station_tables` recognises them (the workbook by its 汇总 and 参数 sheets, a
-stations table by its computed columns), keeps the stations sheet alone, drops the computed
-and provenance columns (they are computed again) and refuses a datum other than WGS-84 for
-the coordinates the tool wrote.
+:func:`own_station_tables` recognises a run's stations table by its computed columns (at
+least three of them: a planner's own workbook with sheets named 汇总, 参数 and 站点 is a
+planner's), keeps a run's workbook's stations sheet alone, drops the computed and provenance
+columns (they are computed again) and refuses a datum other than WGS-84 for the coordinates
+the tool wrote.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ COMPUTED_COLUMNS: tuple[str, ...] = (
     "shared_demand", "exit_loss_pct", "importance_rank",
 )  # fmt: skip
 
-#: The columns only a run's stations table has (by key or Chinese header).
-_SIGNATURE = ("on_network", "snap_dist_m")
+#: A table with this many of the computed columns (not counting ``row``/``sheet``) is a run's.
+_SIGNATURE_COLUMNS = 3
 
 
 def _labels() -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
@@ -79,50 +80,56 @@ def own_station_tables(
         A run's stations table (WGS-84 ``lon``/``lat``) read in another datum.
 
     """
-    header_zh, sheets = _labels()
-    if every_sheet and len(raws) > 1:
-        raws = _stations_sheet(raws, sheets, file_problems)
-    return [_without_computed(raw, crs, header_zh, file_problems, path) for raw in raws]
+    header_zh, _ = _labels()
+    keys = {norm_header(k): k for k in COMPUTED_COLUMNS}
+    keys |= {norm_header(header_zh[k]): k for k in COMPUTED_COLUMNS if k in header_zh}
+    runs = [_computed_columns(raw, keys) for raw in raws]
+    if every_sheet and len(raws) > 1 and any(runs):
+        raws, runs = _run_sheets(raws, runs, file_problems)
+    return [
+        _without_computed(raw, cols, crs, file_problems, path) if cols else raw
+        for raw, cols in zip(raws, runs, strict=True)
+    ]
 
 
-def _stations_sheet(
-    raws: list[RawTable], sheets: dict[str, tuple[str, str]], file_problems: list[dict[str, Any]]
-) -> list[RawTable]:
-    """A run's workbook (its summary and parameters sheets): the stations sheet alone."""
-    names = {str(r.sheet) for r in raws}  # and the sheets skipped for want of coordinates:
-    names |= {str(p["sheet"]) for p in file_problems if p.get("sheet") is not None}
-    for lang in (0, 1):
-        own = {sheets["summary"][lang], sheets["parameters"][lang]}
-        stations = sheets["stations"][lang]
-        if own <= names and stations in names:
-            left = sorted({str(r.sheet) for r in raws} - {stations})
-            message = (
-                f"a harbor-planner workbook: only its {stations!r} sheet is a station list "
-                f"({', '.join(left)} left out); name another with --sheet (stations.sheet)"
-            )
-            log.warning(message)
-            file_problems.append(problem(None, None, None, "warning", "own_workbook", message))
-            return [r for r in raws if str(r.sheet) == stations]
-    return raws
+def _computed_columns(raw: RawTable, keys: dict[str, str]) -> list[Any]:
+    """The computed columns of a run's stations table (none: not a run's).
+
+    A run's table is told by its columns, not its sheet's name: a planner's own workbook with
+    sheets named 汇总, 参数 and 站点 is a planner's (probe 19R).
+    """
+    found = [c for c in raw.frame.columns if keys.get(norm_header(c).removesuffix("_src"))]
+    core = {keys[norm_header(c).removesuffix("_src")] for c in found} - {"row", "sheet"}
+    return found if len(core) >= _SIGNATURE_COLUMNS else []
+
+
+def _run_sheets(
+    raws: list[RawTable], runs: list[list[Any]], file_problems: list[dict[str, Any]]
+) -> tuple[list[RawTable], list[list[Any]]]:
+    """A run's workbook: its stations sheet alone (its new sites and centres are no stations)."""
+    keep = [i for i, cols in enumerate(runs) if cols]
+    left = [str(raws[i].sheet) for i in range(len(raws)) if i not in keep]
+    if left:
+        message = (
+            f"a harbor-planner workbook: only its stations sheet ({raws[keep[0]].sheet}) is a "
+            f"station list ({', '.join(left)} left out); name another with --sheet "
+            "(stations.sheet)"
+        )
+        log.warning(message)
+        file_problems.append(problem(None, None, None, "warning", "own_workbook", message))
+    return [raws[i] for i in keep], [runs[i] for i in keep]
 
 
 def _without_computed(
     raw: RawTable,
+    dropped: list[Any],
     crs: Any,
-    header_zh: dict[str, str],
     file_problems: list[dict[str, Any]],
     path: Any,
 ) -> RawTable:
-    """A run's stations table without its computed columns; other tables as they are."""
+    """A run's stations table without its computed columns (they are computed again)."""
     headers = {norm_header(c): c for c in raw.frame.columns}
-    keys = {norm_header(k): k for k in COMPUTED_COLUMNS}
-    keys |= {norm_header(header_zh[k]): k for k in COMPUTED_COLUMNS if k in header_zh}
-    if not all(
-        norm_header(k) in headers or norm_header(header_zh.get(k, k)) in headers for k in _SIGNATURE
-    ):
-        return raw
     _check_datum(raw, crs, headers, path)
-    dropped = [headers[h] for h in headers if keys.get(h) or keys.get(h.removesuffix("_src"))]
     message = (
         f"a harbor-planner stations table: its computed columns ({', '.join(map(str, dropped))}) "
         "are left out and computed again"

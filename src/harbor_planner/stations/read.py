@@ -28,12 +28,14 @@ from harbor_planner._text import counted, one_line
 from harbor_planner.coords import CoordSystem, parse_crs
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import (
+    SECONDARY_ALIASES,
     RawTable,
     clean_text,
     column_role,
     header_datum,
     header_datum_conflict,
     names_degrees,
+    norm_header,
     problem,
     read_geo,
     read_table_file,
@@ -423,6 +425,11 @@ def _text_series(s: pd.Series) -> pd.Series:
     return s.map(_cell_text).astype("str")
 
 
+def _secondary(header: object) -> bool:
+    """A transit layer's header (``stop_name``...): a planner's own (名称) wins over it."""
+    return norm_header(header) in {norm_header(a) for a in SECONDARY_ALIASES}
+
+
 def _map_headers(
     raw: RawTable, source: str, datum: str | None = None
 ) -> tuple[dict[str, str], list[pd.DataFrame]]:
@@ -446,7 +453,7 @@ def _map_headers(
         if (
             canon in ("lon", "lat") and taken and names_degrees(col) and not names_degrees(taken)
             and header_datum(col) == header_datum(taken)
-        ):  # fmt: skip
+        ) or (taken and _secondary(taken) and not _secondary(col)):  # fmt: skip
             canon_to_orig, col = {**canon_to_orig, canon: str(col)}, taken  # 经度 over X坐标
         if canon in canon_to_orig:
             first = canon_to_orig[canon]
