@@ -998,3 +998,30 @@ def test_a_save_keeps_the_station_files_own_columns(tmp_path):
     others = [i for i in got.index if i not in ("S0", "S1")]
     assert len(others) == 1 and (new_id is None or others == [new_id])
     assert pd.isna(got.loc[others[0], "统一编号"])  # added on the page: none of its own
+
+
+def test_a_layers_own_coordinate_columns_are_not_saved_beside_the_plans(tmp_path):
+    """Probe 19R: a GeoPackage station file with 经度/纬度 attributes was saved with those and
+    the plan's lon/lat: read back, the old 经度/纬度 came first and a moved station jumped back."""
+    import geopandas as gpd
+    import pandas as pd
+
+    path = _lattice(tmp_path)
+    table = pd.read_csv(tmp_path / "stations.csv")
+    layer = gpd.GeoDataFrame(
+        table.assign(经度=table["lon"], 纬度=table["lat"]),
+        geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326",
+    )  # fmt: skip
+    layer.to_file(tmp_path / "stations.gpkg", layer="stations")
+    text = path.read_text("utf-8").replace('file = "stations.csv"', 'file = "stations.gpkg"')
+    path.write_text(text, encoding="utf-8")
+    session = load_session(path, out_dir=tmp_path / "plan", progress=False)
+    c = TestClient(create_app(session, token=TOKEN))
+    s0 = session.plan.stations["S0"]
+    moved = {"lon": s0.lon + 0.001, "lat": s0.lat}
+    assert c.patch("/api/stations/S0", headers=H, json=moved).status_code == 200
+    assert c.post("/api/save", headers=H).status_code == 200
+    saved = tmp_path / "plan" / "plan_stations.csv"
+    assert "经度" not in pd.read_csv(saved, encoding="utf-8-sig").columns
+    got = read_stations(saved, crs="wgs84").stations.set_index("station_id")
+    assert got.loc["S0"].geometry.x == pytest.approx(moved["lon"], abs=1e-7)

@@ -482,13 +482,20 @@ def _name(value: Any, default: str) -> str:
 
 def _attributes(stations: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The station file's own columns by station id: not the plan's, not computed ones."""
+    from harbor_planner.readers import column_role
     from harbor_planner.stations.own_outputs import COMPUTED_COLUMNS
 
     if stations is None or not len(stations):
         return {}
     skip = {"station_id", "name", "status", "source_file", *COMPUTED_COLUMNS}
     table = pd.DataFrame(stations.drop(columns=stations.geometry.name)).reset_index(drop=True)
-    keep = [c for c in table.columns if c not in skip and not str(c).startswith("_")]
+    keep = [
+        c for c in table.columns
+        if c not in skip and not str(c).startswith("_")
+        # a layer's own 经度/纬度 attributes: saved beside lon/lat they would be read back
+        # first, and a moved station would jump back (probe 19R)
+        and column_role(c) not in ("lon", "lat")
+    ]  # fmt: skip
     if not keep:
         return {}
     rows = table[keep].astype(object).where(table[keep].notna(), None).to_dict("records")
