@@ -329,3 +329,32 @@ def test_full_width_codes_and_past_closing_dates_of_open_stations(tmp_path, capl
         codes = number_stations(check.stations).stations.set_index("station_id")[CODE_COLUMN]
     assert codes["S1"] == "500103-0007"
     assert "closing date (退出日期) already past" in caplog.text and "row(s) 3:" in caplog.text
+
+
+def test_exits_of_a_list_without_ids_name_their_rows(tmp_path):
+    """Probe 19R: exit_candidates.csv of a `name,lon,lat` list had a blank station_id and no
+    row: which station to close could not be told."""
+    from harbor_planner.scenario import demo_scenario_path
+
+    demo = demo_scenario_path().parent
+    table = pd.read_csv(demo / "stations.csv", encoding="gb18030", dtype=str, header=1)
+    ids = [c for c in table.columns if c in ("编号", "station_id", "id")]
+    assert ids
+    table.drop(columns=ids).to_csv(tmp_path / "noid.csv", index=False, encoding="utf-8-sig")
+    exits = _exits(tmp_path, tmp_path / "noid.csv", "--exit-candidates", "100")
+    assert len(exits) and exits["station_id"].str.fullmatch(r"row \d+").all()
+
+
+def test_stations_of_two_files_without_ids_keep_apart():
+    """Probe 19R: two files without ids gave the same "row N" keys (14 stations, 7 keys)."""
+    import numpy as np
+
+    from harbor_planner.stations.keys import station_keys
+
+    st = pd.DataFrame({"row": [2, 3, 2, 3], "sheet": [pd.NA] * 4,
+                       "station_id": [np.nan] * 4,
+                       "source_file": ["a.csv", "a.csv", "b.csv", "b.csv"]})  # fmt: skip
+    assert station_keys(st).tolist() == ["a.csv row 2", "a.csv row 3", "b.csv row 2",
+                                         "b.csv row 3"]  # fmt: skip
+    one = st.assign(source_file="a.csv")
+    assert station_keys(one).tolist() == ["row 2", "row 3", "row 2", "row 3"]

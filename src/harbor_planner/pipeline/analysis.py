@@ -318,6 +318,7 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
     """
     import numpy as np
 
+    from harbor_planner.stations.keys import station_keys
     from harbor_planner.stations.register import code_column
 
     cfg = scenario.coverage
@@ -331,6 +332,8 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
     serves = inside | (st["demand_covered"].to_numpy() > 0)  # not a neighbour's own station
     keep = built_on_network(st) & less & serves
     exits = st[keep].assign(_pos=np.flatnonzero(keep), in_study_area=inside[keep])
+    if "station_id" in exits:  # a station without an id: its file row, as every table says
+        exits["station_id"] = station_keys(st)[keep]  # (probe 19R: blank)
     exits = exits.sort_values("exit_loss_pct")
     code = code_column(exits.columns)  # the register's 统一编号, and flagships marked (17H)
     cols = [c for c in ("station_id", code, "name", "district", "status", "flagship")

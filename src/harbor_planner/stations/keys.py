@@ -3,7 +3,8 @@
 A station list without ids (``name,lon,lat``) is common before the unified numbering: its
 stations are still told apart wherever a table or layer refers to a station (the nearest
 station of a demand point, an isochrone, an exit candidate) by ``"row N"`` of the file
-(``"SHEET row N"`` in a workbook of several sheets), never by an empty or ``nan`` id.
+(``"SHEET row N"`` in a workbook of several sheets, ``"FILE row N"`` for several files),
+never by an empty or ``nan`` id.
 """
 
 from __future__ import annotations
@@ -46,12 +47,21 @@ def station_keys(stations: Any, id_column: str | None = "station_id") -> npt.NDA
         rows = pd.Series(stations["row"].to_numpy(object), dtype=object)
         known = rows.notna()
         text = "row " + rows.where(known, "").map(_row_text)
-        if "sheet" in stations:
-            sheets = pd.Series(stations["sheet"].to_numpy(object), dtype=object)
-            named = sheets.notna() & (sheets.astype(object).map(str).str.strip() != "")
-            text = text.where(~named, sheets.map(str) + " " + text)
+        for where in ("sheet", "source_file"):  # several sheets or files: theirs too (19R)
+            text = _with_prefix(text, stations, where)
         fallback = text.where(known, index)
     return ids.where(~missing, fallback).map(str).to_numpy(object)
+
+
+def _with_prefix(text: pd.Series, stations: Any, column: str) -> pd.Series:
+    """``text`` after the row's sheet (or file), where the table has several of them."""
+    if column not in stations:
+        return text
+    values = pd.Series(stations[column].to_numpy(object), dtype=object)
+    named = values.notna() & (values.map(str).str.strip() != "")
+    if column == "source_file" and values[named].nunique() < 2:
+        return text  # one file: its rows are told apart by their numbers alone
+    return text.where(~named, values.map(str) + " " + text)
 
 
 def _row_text(value: Any) -> str:
