@@ -336,3 +336,20 @@ def test_the_same_warning_is_said_once_per_command():
     assert once.filter(rec(*far)) and not once.filter(rec(*far))
     assert once.filter(rec(logging.WARNING, "%d of %d points are farther", 8, 3666))
     assert once.filter(rec(logging.INFO, "step")) and once.filter(rec(logging.INFO, "step"))
+
+
+def test_every_set_hint_names_a_setting_that_exists():
+    """Probe 19R: `run --min-spacing` and `run --lang` were pointed at demand.spacing_m (a
+    near spelling), which silently changed the demand's spacing when followed."""
+    from harbor_planner.cli._usage import _SET_FORM
+    from harbor_planner.errors import ScenarioError
+    from harbor_planner.scenario import demo_scenario_path, load_scenario
+
+    for option, form in _SET_FORM.items():
+        key = form.split("=")[0]
+        try:
+            load_scenario(demo_scenario_path(), overrides=[f"{key}=1"])
+        except ScenarioError as exc:
+            assert "unknown key" not in str(exc), (option, form, str(exc))
+    assert _SET_FORM["--min-spacing"].startswith("optimize.min_spacing_m")
+    assert _SET_FORM["--lang"].startswith("output.lang")

@@ -317,6 +317,31 @@ _SET_FORM: dict[str, str] = {
     "--demand": "demand.kind=... (and demand.file=...)",
     "--add": "optimize.add=N",
     "--quota": "optimize.quota=FILE",
+    # the other commands' options without a setting of their own above (probe 19R: run
+    # --min-spacing was "did you mean --set demand.spacing_m")
+    "--network": "network.source=...",
+    "--stations": "stations.file=...",
+    "--sheet": "stations.sheet=...",
+    "--dem": "network.dem=...",
+    "--min-spacing": "optimize.min_spacing_m=...",
+    "--candidate-spacing": "optimize.candidate_spacing_m=...",
+    "--candidates": "optimize.candidates=...",
+    "--candidates-crs": "optimize.candidates_crs=...",
+    "--solver": "optimize.solver=...",
+    "--time-limit": "optimize.time_limit_s=...",
+    "--budget": "optimize.budget=...",
+    "--exclude": "optimize.exclude=...",
+    "--poi": "optimize.poi=[...]",
+    "--districts": "coverage.districts=...",
+    "--district-column": "coverage.district_column=...",
+    "--demand-within": "demand.within=...",
+    "--demand-crs": "demand.crs=...",
+    "--default-levels": "demand.default_levels=...",
+    "--main-street-classes": "demand.main_street_classes=[...]",
+    "--basemap": "output.basemap=...",
+    "--lang": "output.lang=...",
+    "--tianditu-key": "output.tianditu_key=...",
+    "--title": "title=...",
 }
 
 
@@ -328,7 +353,8 @@ def _option_hints(name: str, options: list[str]) -> list[str]:
     close = close_options(name, options)
     if close or not takes_set:
         return close
-    return [f"--set {_SET_FORM[n]}" for n in close_options(name, list(_SET_FORM))]
+    near = difflib.get_close_matches(name, list(_SET_FORM), n=1, cutoff=0.8)  # a typo only
+    return [f"--set {_SET_FORM[n]}" for n in near]
 
 
 def usage_from_scenario_error(
