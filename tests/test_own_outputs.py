@@ -142,3 +142,17 @@ def test_a_runs_workbook_is_no_candidate_list(tmp_path):
     path = _workbook(tmp_path / "report.xlsx")
     with pytest.raises(InputDataError, match="not candidate sites"):
         read_candidate_file(path, crs="wgs84")
+
+
+def test_a_runs_layer_read_in_another_datum_is_refused(tmp_path):
+    """Probe 19R: layers.gpkg's stations layer with --crs gcj02 put every station 477 m off."""
+    import geopandas as gpd
+
+    table = pd.read_csv(_stations_csv(tmp_path / "s.csv"))
+    layer = gpd.GeoDataFrame(
+        table.drop(columns=["lon", "lat"]), geometry=gpd.points_from_xy(LON, LAT), crs=4326
+    )
+    layer.to_file(tmp_path / "layers.gpkg", layer="stations")
+    with pytest.raises(CRSError, match="--crs wgs84"):
+        read_stations(tmp_path / "layers.gpkg", crs="gcj02")
+    assert len(read_stations(tmp_path / "layers.gpkg", crs="wgs84").stations) == 2

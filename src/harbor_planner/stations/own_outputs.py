@@ -141,8 +141,11 @@ def _without_computed(
 
 
 def _check_datum(raw: RawTable, crs: Any, headers: dict[str, Any], path: Any) -> None:
-    """A run's ``lon``/``lat`` are WGS-84: read in another datum they would lie ~500 m off."""
-    if raw.x is not None or crs is None or not {"lon", "lat"} <= set(headers):
+    """A run's ``lon``/``lat`` (or its layers' points) are WGS-84.
+
+    Read in another datum they would lie about 500 m off.
+    """
+    if crs is None or (raw.x is None and not {"lon", "lat"} <= set(headers)):
         return
     from harbor_planner.coords import parse_crs
 
