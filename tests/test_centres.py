@@ -321,3 +321,19 @@ def test_a_centres_csv_without_its_datum_is_read_as_wgs84_with_a_warning(tmp_pat
         stated = read_centres(path, crs="wgs84")
     assert caplog.text == ""
     assert unstated["lon"].tolist() == stated["lon"].tolist() == [106.5733]
+
+
+def test_centres_in_a_workbook_or_tab_separated_are_read(tmp_path):
+    """Probe 19R: a centres file given as .xlsx or .tsv crashed (AttributeError)."""
+    import pandas as pd
+
+    pd.DataFrame({"名称": ["解放碑"], "经度": [106.5733], "纬度": [29.5601]}).to_excel(
+        tmp_path / "c.xlsx", index=False
+    )
+    (tmp_path / "c.tsv").write_text("name\tlon\tlat\n解放碑\t106.5733\t29.5601\n", "utf-8")
+    for name in ("c.xlsx", "c.tsv"):
+        c = read_centres(tmp_path / name, crs="wgs84")
+        assert c["name"].tolist() == ["解放碑"] and c["lon"].tolist() == [106.5733], name
+    (tmp_path / "c.json").write_text('{"a": 1}', "utf-8")
+    with pytest.raises(InputDataError):
+        read_centres(tmp_path / "c.json", crs="wgs84")

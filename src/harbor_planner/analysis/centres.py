@@ -57,8 +57,20 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
     body = "\n".join(lines[skip:])
     if not body.strip():
         raise InputDataError("no header and no rows; expected columns name, lon, lat", path=path)
-    table = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False, skip_blank_lines=True)
+    header = body.splitlines()[0]
+    tabs = path.suffix.lower() == ".tsv" or ("\t" in header and "," not in header)
+    table = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False,
+                        skip_blank_lines=True, sep="\t" if tabs else ",")  # fmt: skip
     return table, skip + 2
+
+
+def _read_workbook(path: Path) -> tuple[pd.DataFrame, int]:
+    """The first sheet of a workbook as text cells (probe 19R: an .xlsx crashed)."""
+    try:
+        table = pd.read_excel(path, dtype=str, keep_default_na=False)
+    except Exception as exc:  # openpyxl/zipfile errors share no base class
+        raise InputDataError(f"cannot read the centres workbook ({exc})", path=path) from None
+    return table, 2
 
 
 def _numbers(table: pd.DataFrame, col: str) -> np.ndarray:
@@ -123,8 +135,9 @@ def read_centres(
         raise InputDataError("centres file not found", path=path)
     if not (math.isfinite(radius_m) and radius_m > 0):
         raise InputDataError(f"centre radius must be metres above 0, got {radius_m!r}")
-    if path.suffix.lower() in (".csv", ".txt"):
-        table, first = _read_csv(path)
+    if path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
+        reader = _read_workbook if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
+        table, first = reader(path)
         if crs is None:  # said, not assumed silently (probe 19W)
             log.warning(
                 "%s: the centres' coordinates are read as WGS-84 (no centres.crs, "
@@ -175,6 +188,10 @@ def _layer_table(path: Path, crs: str) -> tuple[pd.DataFrame, int, str]:
         layer = gpd.read_file(path)
     except Exception as exc:
         raise InputDataError(f"cannot read the centres layer: {exc}", path=path) from None
+    if not isinstance(layer, gpd.GeoDataFrame) or layer.geometry.name not in layer:
+        raise InputDataError(
+            "the centres file is neither a CSV (name, lon, lat) nor a point layer", path=path
+        )
     if len(layer) and not (layer.geometry.geom_type == "Point").all():
         raise InputDataError("the centres layer must hold points", path=path)
     own = layer.crs.to_string() if layer.crs is not None else crs
