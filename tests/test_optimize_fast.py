@@ -187,7 +187,7 @@ def test_quota_tables_without_rows_or_with_a_district_twice_are_one_line(tmp_pat
         "empty.csv": ("", "has no rows"),
         "twice.csv": ("district,min,max\n渝中区,1,\n渝中,0,2\n", r"twice \(渝中区\)"),
         # probe 19X: a blank district cell crashed the message (TypeError, NaN among names)
-        "blank.csv": ("district,min,max\n渝中区,1,\n,0,2\n, ,\n", r"2 row\(s\) .* row 3"),
+        "blank.csv": ("district,min,max\n渝中区,1,\n,,\n,0,2\n,0,\n", r"2 row\(s\) .* row 4"),
     }
     for name, (text, match) in cases.items():
         path = tmp_path / name
@@ -195,8 +195,11 @@ def test_quota_tables_without_rows_or_with_a_district_twice_are_one_line(tmp_pat
         with pytest.raises(InputDataError, match=match) as info:
             quota_table(path)
         assert info.value.path == str(path)
-    with pytest.raises(InputDataError, match=r"row 3"):  # the planners' own districts too
+    with pytest.raises(InputDataError, match=r"row 4"):  # the planners' own districts too
         quota_table(tmp_path / "blank.csv", custom_districts=True)
+    # an empty row (a trailing ",,") is no row: the table reads as its .xlsx twin (probe 19R)
+    (tmp_path / "trailing.csv").write_text("district,min,max\n渝中区,1,2\n,,\n", "utf-8")
+    assert quota_table(tmp_path / "trailing.csv")["district"].tolist() == ["渝中区"]
     cm = _matrix(1)
     cm = CoverageMatrix.from_arrays(cm.covers, cm.weights,
                                     candidate_district=np.array(["A", "B"] * 20))  # fmt: skip

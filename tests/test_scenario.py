@@ -786,3 +786,18 @@ def test_add_zero_is_one_problem_naming_how_to_add_none():
         load_scenario(yuzhong, overrides=["optimize.add=0"])
     text = str(err.value)
     assert "problems" not in text and "optimize.enabled = false" in text, text
+
+
+def test_add_zero_with_stages_and_status_words_in_messages():
+    """Probe 19R: `optimize.add = 0` beside stages gave two problems; stations.status's
+    message named the English codes alone; `--status 已建成，在建` (full-width comma) was
+    refused."""
+    from harbor_planner.scenario import demo_scenario_path
+    from harbor_planner.stations._common import status_codes
+
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(demo_scenario_path(), overrides=["optimize.add=0"])
+    assert "problems" not in str(err.value) and "optimize.enabled = false" in str(err.value)
+    with pytest.raises(ScenarioError, match="the files' words: existing \\(已建成\\)"):
+        load_scenario(demo_scenario_path(), overrides=['stations.status=["built!"]'])
+    assert status_codes("已建成，在建、拟建") == (["existing", "building", "proposed"], [])

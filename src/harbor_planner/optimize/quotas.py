@@ -261,7 +261,8 @@ def _district_key(table: pd.DataFrame, path: Path, custom: bool) -> pd.Series:
     if len(blank):  # NaN is no district's name (pandas 3 keeps it through astype(str): 19X)
         raise InputDataError(
             f"{len(blank)} row(s) of the quota table have no district (the first is row "
-            f"{int(blank[0]) + 2}, column {cols[0]!r}); name the district or delete the row",
+            f"{int(names.index[blank[0]]) + 2}, column {cols[0]!r}); name the district or "
+            "delete the row",
             path=path,
         )
     if custom:
@@ -316,6 +317,8 @@ def quota_table(
         table = read_table(path)
     except pd.errors.EmptyDataError:  # a file of 0 bytes: no header either
         table = pd.DataFrame()
+    blank = table.astype(object).map(lambda v: pd.isna(v) or not str(v).strip()).all(axis=1)
+    table = table[~blank]  # an empty row (",,", a trailing line) is no row (probe 19R)
     if table.empty:
         raise InputDataError(
             "the quota table has no rows; give one row per district (district,min,max, or a "

@@ -305,7 +305,12 @@ def build_section(
         try:
             converted = convert(value, hints[key], base)
         except TypeError as exc:
-            problems.add(dotted, f"{dotted} must be {exc}, got {value_name(value)}")
+            words = ""
+            if dotted == "stations.status":  # the words the files use too (probe 19R)
+                from harbor_planner.stations._common import STATUS_WORDS_HELP
+
+                words = f"; or the files' words: {STATUS_WORDS_HELP}"
+            problems.add(dotted, f"{dotted} must be {exc}, got {value_name(value)}{words}")
             ok = False
             continue
         if dotted == "network.source":
@@ -522,7 +527,7 @@ def _check_optimize(opt: OptimizeConfig, problems: Problems) -> None:
         )
     elif opt.mode == "max-cover" and not opt.add and not stages:
         problems.add("optimize", "[optimize] max-cover needs add = N (or stages)")
-    if opt.add is not None and stages and sum(n for _, n in stages) != opt.add:
+    elif opt.add is not None and stages and sum(n for _, n in stages) != opt.add:
         problems.add(
             "optimize.add",
             f"optimize.add = {opt.add} but the stages add up to {sum(n for _, n in stages)}",

@@ -50,7 +50,8 @@ def status_codes(words: str | list[Any] | tuple[Any, ...]) -> tuple[list[str], l
         The codes, in order without repeats, and the words that name no status.
 
     """
-    items = words.split(",") if isinstance(words, str) else list(words)
+    # comma, or the full-width comma and 、 of Chinese text (probe 19R)
+    items = re.split(r"[,，、;；]", words) if isinstance(words, str) else list(words)
     codes: list[str] = []
     unknown: list[str] = []
     for item in items:
