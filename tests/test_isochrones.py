@@ -570,3 +570,30 @@ def test_of_replacements_recovering_as_much_the_nearest_is_named(diamond, pts):
                                     candidate_xy=xy)  # fmt: skip
     table = replacement_sites(res, cm, [0], station_xy=np.array([[25.0, 3.0], [75.0, 3.0]]))
     assert table["replacement_site"].tolist() == ["near"]
+
+
+def test_the_maps_station_limit_counts_stations_on_the_network(tmp_path):
+    """Probe 19X: "3406 stations, more than output.map_max_stations 300: isochrones left
+    out" when 806 of them lay on the network (the others have no isochrone anyway)."""
+    import pandas as pd
+
+    from harbor_planner.scenario import demo_scenario_path, load_scenario, run
+
+    demo = demo_scenario_path().parent
+    table = pd.read_csv(demo / "stations.csv", encoding="gb18030", dtype=str, header=1)
+    far = table.iloc[:3].assign(编号=["F1", "F2", "F3"], 经度=["106.90", "106.91", "106.92"],
+                                纬度=["29.90", "29.91", "29.92"])  # fmt: skip
+    path = tmp_path / "st.csv"
+    pd.concat([table, far]).to_csv(path, index=False, encoding="utf-8-sig")
+    n_on = len(table)
+    sc = load_scenario(demo_scenario_path(), overrides=[
+        f"stations.file={path}", "stations.crs=gcj02", "optimize.enabled=false",
+        'output.formats=["gpkg"]', "coverage.range=false", "output.map_bands=[5]",
+        f"output.map_max_stations={n_on}", f"output.dir={tmp_path / 'out'}",
+    ])  # fmt: skip
+    result = run(sc, progress=False)
+    assert result.summary["coverage"]["stations"] == n_on + 3
+    import pyogrio
+
+    layers = {n for n, _ in pyogrio.list_layers(tmp_path / "out" / "layers.gpkg")}
+    assert "isochrones" in layers

@@ -434,8 +434,8 @@ def map_isochrones(
         return None, None
     if len(stations) > cfg.map_max_stations:
         log.info(
-            "map: %d stations, more than output.map_max_stations (--map-max-stations) %d: "
-            "isochrones left out",
+            "map: %d stations on the network, more than output.map_max_stations "
+            "(--map-max-stations) %d: isochrones left out",
             len(stations),
             cfg.map_max_stations,
         )
