@@ -41,10 +41,11 @@ COMPUTED_COLUMNS: tuple[str, ...] = (
 _SIGNATURE_COLUMNS = 3
 
 
-def _labels() -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
-    from harbor_planner.outputs.labels import HEADER_ZH, SHEET_NAMES
+def _headers_zh() -> dict[str, str]:
+    """The workbook's Chinese headers of the computed columns (在路网上...)."""
+    from harbor_planner.outputs.labels import HEADER_ZH
 
-    return HEADER_ZH, SHEET_NAMES
+    return HEADER_ZH
 
 
 def own_station_tables(
@@ -80,7 +81,7 @@ def own_station_tables(
         A run's stations table (WGS-84 ``lon``/``lat``) read in another datum.
 
     """
-    header_zh, _ = _labels()
+    header_zh = _headers_zh()
     keys = {norm_header(k): k for k in COMPUTED_COLUMNS}
     keys |= {norm_header(header_zh[k]): k for k in COMPUTED_COLUMNS if k in header_zh}
     runs = [_computed_columns(raw, keys) for raw in raws]
