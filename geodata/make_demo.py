@@ -376,6 +376,7 @@ minutes = 15
 
 [centres]
 file = "centres.csv"              # 解放碑, 大坪, 朝天门: coverage within 1 km of each
+crs = "wgs84"                     # taken from OpenStreetMap
 radius_m = 1000
 
 [optimize]
