@@ -65,12 +65,19 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
 
 
 def _read_workbook(path: Path) -> tuple[pd.DataFrame, int]:
-    """The first sheet of a workbook as text cells (probe 19R: an .xlsx crashed)."""
-    try:
-        table = pd.read_excel(path, dtype=str, keep_default_na=False)
-    except Exception as exc:  # openpyxl/zipfile errors share no base class
-        raise InputDataError(f"cannot read the centres workbook ({exc})", path=path) from None
-    return table, 2
+    """The first sheet with rows of a workbook as text cells (probe 19R: an .xlsx crashed).
+
+    Read as station workbooks are (:func:`~harbor_planner.readers.read_table_file`: by the
+    cells it holds, a zip bomb refused).
+    """
+    from harbor_planner.readers import read_table_file
+
+    raws, _ = read_table_file(path, None, None)
+    if not raws:
+        raise InputDataError("no sheet with rows; expected columns name, lon, lat", path=path)
+    raw = raws[0]
+    table = raw.frame.map(lambda v: "" if v is None or pd.isna(v) else str(v))
+    return table, int(raw.rows[0]) if len(raw.rows) else 2
 
 
 def _numbers(table: pd.DataFrame, col: str) -> np.ndarray:

@@ -571,20 +571,31 @@ def _optimize_rows(
         how = _pick(by.get(o.get("spacing_by") or "line", by["line"]), lang)
         rows.append(("spacing", f"{_num(o['min_spacing_m'])} {w['m']}（{how}）" if lang == "zh"
                      else f"{_num(o['min_spacing_m'])} m ({how})"))  # fmt: skip
-    for key in ("quota", "exclude", "budget"):
+    if o.get("quota") is not None:
+        rows.append(("quota", _quota_text(o, lang)))
+    for key in ("exclude", "budget"):
         if o.get(key) is not None:
             v = o[key]
             rows.append((key, _file_name(v) if isinstance(v, str) else v))
-            if key == "quota" and o.get("quota_column"):  # how the table splits (19X)
-                col, name = o["quota_column"], rows[-1][1]
-                how = (f"{name}（按 {col} 列比例分配）" if lang == "zh"
-                       else f"{name} (split in proportion to its {col} column)")  # fmt: skip
-                rows[-1] = (key, how)
     if o.get("stages"):
         rows.append(("stages", _stages_text(o["stages"], w["sep"])))
     if o.get("reproducible"):
         rows.append(("reproducible", _value("solver_info.budgets", "steps", lang)))
     return rows
+
+
+def _quota_text(o: Mapping[str, Any], lang: str) -> Any:
+    """The quota table, and the column it splits the sites by (probe 19X: not named)."""
+    v = o["quota"]
+    name = _file_name(v) if isinstance(v, str) else v
+    col = o.get("quota_column")
+    if not col:
+        return name
+    return (
+        f"{name}（按 {col} 列比例分配）"
+        if lang == "zh"
+        else (f"{name} (split in proportion to its {col} column)")
+    )
 
 
 def _osm_network(source: Any) -> bool:

@@ -425,9 +425,12 @@ def _text_series(s: pd.Series) -> pd.Series:
     return s.map(_cell_text).astype("str")
 
 
+_SECONDARY = frozenset(norm_header(a) for a in SECONDARY_ALIASES)
+
+
 def _secondary(header: object) -> bool:
     """A transit layer's header (``stop_name``...): a planner's own (名称) wins over it."""
-    return norm_header(header) in {norm_header(a) for a in SECONDARY_ALIASES}
+    return norm_header(header) in _SECONDARY
 
 
 def _map_headers(
