@@ -772,3 +772,16 @@ def test_stations_without_ids_are_told_apart_by_their_rows(diamond, pts, caplog)
     assert set(cov.demand["nearest_station"]) <= {"row 2", "B7"}
     iso = hp.isochrones(diamond, st.iloc[:2], minutes=(1,), corridor_m=5, crs=None)
     assert set(iso["station_id"]) == {"row 2", "B7"}
+
+
+def test_a_station_file_of_a_header_only_says_so(tmp_path, capsys):
+    """Review: a header-only station file said "none of the 0 stations read is one that are
+    not closed or candidates"."""
+    path = tmp_path / "empty.csv"
+    path.write_text("name,lon,lat\n", encoding="utf-8")
+    net = Path(__file__).parent / "data" / "network" / "diamond.geojson"
+    code = main(["coverage", "--network", str(net), "--stations", str(path), "--crs", "wgs84",
+                 "--out", str(tmp_path / "o"), "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and "the station file has no valid rows" in err, err
+    assert "none of the 0" not in err

@@ -82,6 +82,12 @@ def select_status(
     )
     kept = stations[keep.to_numpy()].copy()
     kept.attrs[STATUS_SELECTED] = True  # coverage counts its candidates without a warning
+    if len(stations) == 0:  # not "none of the 0 stations read is one ..."
+        raise InputDataError(
+            "no stations: the station file has no valid rows (a header only, or every row "
+            "rejected); add stations, or see 'harbor-planner stations check'",
+            path=path,
+        )
     if len(kept) == 0:
         which = (
             f"of the statuses asked for ({', '.join(wanted)}: --status, stations.status)"
