@@ -55,6 +55,9 @@ def test_read_csv_with_comments_aliases_and_gcj02(tmp_path):
         ("name,x_coord,lat\nA,106.5,29.5\n", ["no lon column"]),
         ("name,lon,lat\n", ["no centres"]),
         ("name,lon,lat,radius_m\nA,106.5,29.5,-3\n", ["row 2", "'radius_m'"]),
+        # a blank line is a line of the file: the row after it is named by its own line
+        ("name,lon,lat\nA,106.5,29.5\n\nB,abc,29.5\n", ["row 4", "'lon'"]),
+        ("\n# c\n\nname;lon;lat\nA;106.5;29.5\n;;\nB;106.5;x\n", ["row 7", "'lat'"]),
     ],
 )
 def test_bad_centres_name_row_and_field(tmp_path, body, needles):

@@ -209,6 +209,38 @@ def test_quota_tables_without_rows_or_with_a_district_twice_are_one_line(tmp_pat
             select_sites(cm, n_add=3, quotas=empty, solver=solver)
 
 
+def test_quota_rows_are_named_by_their_line_in_the_file(tmp_path):
+    """A blank line or an empty row before a bad value made the message name the row above
+    it (pandas skips blank lines; the rows were counted after dropping empty ones: 16 B10)."""
+    import openpyxl
+
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.optimize.quotas import quota_table, read_excluded
+
+    csv_path = tmp_path / "q.csv"
+    csv_path.write_text("district,min,max\n渝中区,1,2\n\n,,\n江北区,x,3\n", "utf-8")
+    book = openpyxl.Workbook()
+    for row in (["district", "min", "max"], ["渝中区", 1, 2], [], [None, None], ["江北区", "x", 3]):
+        book.active.append(row)
+    book.save(tmp_path / "q.xlsx")
+    for path in (csv_path, tmp_path / "q.xlsx"):
+        with pytest.raises(InputDataError, match=r"row 5\b") as err:
+            quota_table(path)
+        assert "row 4" not in str(err.value) and "row 3" not in str(err.value)
+    # GBK with semicolons (as Excel saves a CSV in a Chinese locale): read as station files are
+    (tmp_path / "gbk.csv").write_bytes("区县;min;max\n\n渝中区;1;2\n".encode("gbk"))
+    assert quota_table(tmp_path / "gbk.csv").to_dict("list") == {
+        "district": ["渝中区"],
+        "min": [1],
+        "max": [2],
+    }
+    # an exclusion list without a header keeps its first id after a blank first line
+    (tmp_path / "ex.csv").write_text("\nS1\n\nS2\n", "utf-8")
+    assert read_excluded(tmp_path / "ex.csv") == ["S1", "S2"]
+    (tmp_path / "ex2.csv").write_text("site_id\nS1\n", "utf-8")
+    assert read_excluded(tmp_path / "ex2.csv") == ["S1"]
+
+
 def test_quota_minimums_above_the_sites_name_the_fix():
     import pandas as pd
 

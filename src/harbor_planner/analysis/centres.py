@@ -11,7 +11,6 @@ line (in the network's metric CRS) and the share of it covered on foot.
 
 from __future__ import annotations
 
-import io
 import logging
 import math
 import os
@@ -44,31 +43,21 @@ def _find(columns: list[str], field: str) -> str | None:
     return next((lower[a] for a in CENTRE_COLUMNS[field] if a in lower), None)
 
 
-def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
-    """The table and the file line of its first data row (comment lines skipped)."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = path.read_bytes().decode("gbk", errors="replace")
-    lines = text.splitlines()
-    skip = 0
-    while skip < len(lines) and (not lines[skip].strip() or lines[skip].lstrip().startswith("#")):
-        skip += 1
-    body = "\n".join(lines[skip:])
-    if not body.strip():
+def _read_csv(path: Path) -> pd.DataFrame:
+    """The table as text cells, indexed by file line (blank and ``#`` lines skipped)."""
+    from harbor_planner.readers import read_text_table
+
+    table = read_text_table(path, comment="#")
+    if table.columns.empty:
         raise InputDataError("no header and no rows; expected columns name, lon, lat", path=path)
-    header = body.splitlines()[0]
-    tabs = path.suffix.lower() == ".tsv" or ("\t" in header and "," not in header)
-    table = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False,
-                        skip_blank_lines=True, sep="\t" if tabs else ",")  # fmt: skip
-    return table, skip + 2
+    return table.fillna("")
 
 
-def _read_workbook(path: Path) -> tuple[pd.DataFrame, int]:
-    """The first sheet with rows of a workbook as text cells (probe 19R: an .xlsx crashed).
+def _read_workbook(path: Path) -> pd.DataFrame:
+    """The first sheet with rows of a workbook as text cells, indexed by sheet row.
 
     Read as station workbooks are (:func:`~harbor_planner.readers.read_table_file`: by the
-    cells it holds, a zip bomb refused).
+    cells it holds, a zip bomb refused; probe 19R: an .xlsx crashed).
     """
     from harbor_planner.readers import read_table_file
 
@@ -77,23 +66,21 @@ def _read_workbook(path: Path) -> tuple[pd.DataFrame, int]:
         raise InputDataError("no sheet with rows; expected columns name, lon, lat", path=path)
     raw = raws[0]
     table = raw.frame.map(lambda v: "" if v is None or pd.isna(v) else str(v))
-    return table, int(raw.rows[0]) if len(raw.rows) else 2
+    return table.set_axis(pd.Index(raw.rows, name="row"), axis=0)
 
 
 def _numbers(table: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(table[col].astype(str).str.strip(), errors="coerce").to_numpy(float)
 
 
-def _problems(
-    table: pd.DataFrame, cols: dict[str, str | None], first_line: int, path: Path
-) -> list[str]:
-    """Every missing name and non-finite coordinate, by file line and field."""
+def _problems(table: pd.DataFrame, cols: dict[str, str | None], path: Path) -> list[str]:
+    """Every missing name and non-finite coordinate, by file row (the index) and field."""
     problems = []
     names = table[cols["name"]].astype(str).str.strip()
     lon, lat = _numbers(table, cols["lon"]), _numbers(table, cols["lat"])
     radius = _numbers(table, cols["radius_m"]) if cols["radius_m"] else None
     for i in range(len(table)):
-        row = f"row {first_line + i}"
+        row = f"row {table.index[i]}"
         if not names.iloc[i] or names.iloc[i].lower() == "nan":
             problems.append(f"{row}: field {cols['name']!r} is empty; give the centre a name")
         for field, values in (("lon", lon), ("lat", lat)):
@@ -144,7 +131,7 @@ def read_centres(
         raise InputDataError(f"centre radius must be metres above 0, got {radius_m!r}")
     if path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
         reader = _read_workbook if path.suffix.lower() in (".xlsx", ".xlsm") else _read_csv
-        table, first = reader(path)
+        table = reader(path)
         if crs is None:  # said, not assumed silently (probe 19W)
             log.warning(
                 "%s: the centres' coordinates are read as WGS-84 (no centres.crs, "
@@ -153,7 +140,7 @@ def read_centres(
                 path.name,
             )
     else:
-        table, first, crs = _layer_table(path, crs or CENTRES_CRS)
+        table, crs = _layer_table(path, crs or CENTRES_CRS)
     crs = crs or CENTRES_CRS
     cols = {f: _find(list(table.columns), f) for f in CENTRE_COLUMNS}
     missing = [f for f in ("name", "lon", "lat") if cols[f] is None]
@@ -165,7 +152,7 @@ def read_centres(
         )
     if not len(table):
         raise InputDataError("no centres (the file has a header but no rows)", path=path)
-    problems = _problems(table, cols, first, path)
+    problems = _problems(table, cols, path)
     if problems:
         raise InputDataError("; ".join(problems), path=path)
     lon, lat = to_wgs84(_numbers(table, cols["lon"]), _numbers(table, cols["lat"]), parse_crs(crs))
@@ -187,8 +174,8 @@ def read_centres(
     )
 
 
-def _layer_table(path: Path, crs: str) -> tuple[pd.DataFrame, int, str]:
-    """A point layer as a text table with lon/lat columns in its own CRS."""
+def _layer_table(path: Path, crs: str) -> tuple[pd.DataFrame, str]:
+    """A point layer as a text table with lon/lat columns in its own CRS (features from 1)."""
     import geopandas as gpd
 
     try:
@@ -205,7 +192,7 @@ def _layer_table(path: Path, crs: str) -> tuple[pd.DataFrame, int, str]:
     table = pd.DataFrame(layer.drop(columns=layer.geometry.name)).astype(str)
     table["lon"] = [str(p.x) if p is not None else "" for p in layer.geometry]
     table["lat"] = [str(p.y) if p is not None else "" for p in layer.geometry]
-    return table, 1, own
+    return table.set_axis(pd.RangeIndex(1, len(table) + 1, name="row"), axis=0), own
 
 
 def centre_coverage(

@@ -10,6 +10,7 @@ checks that the quotas can be met.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -221,7 +222,10 @@ def quota_arrays(
 
 
 def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A small CSV/XLSX table read as text (CSV in UTF-8 or GBK); only empty cells are NaN.
+    """A small CSV/XLSX table read as text; only empty cells are missing.
+
+    The index is each row's number as the file shows it (the header is row 1 of a sheet; a
+    CSV's rows are its lines, blank lines left out but counted).
 
     Raises
     ------
@@ -238,13 +242,11 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         from harbor_planner.readers.xlsx import check_workbook_parts
 
         check_workbook_parts(path, path)
-        return pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return pd.read_csv(path, dtype=str, encoding=enc, keep_default_na=False, na_values=[""])
-        except UnicodeDecodeError:
-            continue
-    raise InputDataError("cannot decode the table as UTF-8 or GBK", path=path)
+        table = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
+        return table.set_axis(table.index + 2, axis=0)  # rows as the sheet numbers them
+    from harbor_planner.readers import read_text_table
+
+    return read_text_table(path)
 
 
 def _district_key(table: pd.DataFrame, path: Path, custom: bool) -> pd.Series:
@@ -261,7 +263,7 @@ def _district_key(table: pd.DataFrame, path: Path, custom: bool) -> pd.Series:
     if len(blank):  # NaN is no district's name (pandas 3 keeps it through astype(str): 19X)
         raise InputDataError(
             f"{len(blank)} row(s) of the quota table have no district (the first is row "
-            f"{int(names.index[blank[0]]) + 2}, column {cols[0]!r}); name the district or "
+            f"{int(names.index[blank[0]])}, column {cols[0]!r}); name the district or "
             "delete the row",
             path=path,
         )
@@ -351,8 +353,8 @@ def quota_table(
             return proportional_quotas(table, column=column, n_add=n_add)
         except InputDataError as exc:
             raise InputDataError(str(exc), path=path) from None
-    # rows as the file shows them: the header is row 1
-    qmin, qmax = quota_bounds(table, rows=[f"row {k + 2}" for k in range(len(table))], path=path)
+    # rows as the file shows them (read_table's index)
+    qmin, qmax = quota_bounds(table, rows=[f"row {k}" for k in table.index], path=path)
     return pd.DataFrame({"district": key.to_numpy(), "min": qmin, "max": qmax})
 
 
@@ -382,7 +384,7 @@ def read_excluded(source: str | os.PathLike[str] | Sequence[str]) -> list[str]:
     named = [i for i, h in enumerate(header) if column_role(h) == "station_id"]
     col = named[0] if named else 0  # a candidate file's 编号/site_id column, else the first
     cells = table.iloc[:, col].dropna().astype(str).str.strip().tolist() if header else []
-    if header and not named and not header[0].startswith("Unnamed:"):
+    if header and not named and not re.fullmatch(r"column_\d+", header[0]):
         cells = (header if table.empty else header[:1]) + cells  # no header: the first ids
     ids = [x for x in cells if x]
     if not ids:

@@ -26,7 +26,14 @@ from harbor_planner.readers.layers import (
     shapefile_encoding,
     table_coords,
 )
-from harbor_planner.readers.tables import RawTable, file_kind, problem, read_csv, source_names
+from harbor_planner.readers.tables import (
+    RawTable,
+    file_kind,
+    problem,
+    read_csv,
+    read_text_table,
+    source_names,
+)
 from harbor_planner.readers.text import clean_text, has_control, parse_coordinate_text
 from harbor_planner.readers.xlsx import read_table_file, read_xlsx
 
@@ -52,6 +59,7 @@ __all__ = [
     "read_geo",
     "read_table",
     "read_table_file",
+    "read_text_table",
     "read_vector",
     "read_xlsx",
     "shapefile_encoding",

@@ -41,6 +41,7 @@ __all__ = [
     "RawTable",
     "clean_cells",
     "clean_frame_text",
+    "csv_rows",
     "detect_encoding",
     "file_kind",
     "header_cells",
@@ -48,6 +49,7 @@ __all__ = [
     "norm_header",
     "problem",
     "read_csv",
+    "read_text_table",
     "table_from_rows",
     "unique_headers",
 ]
@@ -507,6 +509,40 @@ def _check_width(frame: pd.DataFrame, sheet: str | None, path: Path) -> pd.DataF
 
 def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dict[str, Any]]]:
     """The table of a CSV file (encoding detected unless given; delimiter sniffed)."""
+    rows, numbers = csv_rows(path, encoding)
+    raw, problems = table_from_rows(rows, numbers, None, path)
+    return [raw], problems
+
+
+def read_text_table(path: Path, *, comment: str | None = None) -> pd.DataFrame:
+    """A small CSV (quotas, centres) as text cells indexed by each row's line in the file.
+
+    Read as station CSVs are (:func:`csv_rows`: encoding detected, delimiter sniffed). The
+    header is the first line with a cell (and not starting with ``comment``); blank lines
+    and rows of empty cells are left out, the lines after them keeping their own numbers (a
+    message naming "row 5" names the file's line 5). Empty cells are ``None``.
+    """
+    rows, numbers = csv_rows(path, None)
+    rows, _ = clean_cells(rows, numbers, None, path)  # a terminal escape is not a name
+
+    def blank(r: list[object]) -> bool:
+        return all(v is None for v in r)
+
+    def skipped(r: list[object]) -> bool:
+        return blank(r) or (comment is not None and str(r[0] or "").startswith(comment))
+
+    h = next((i for i, r in enumerate(rows) if not skipped(r)), None)
+    if h is None:
+        return pd.DataFrame()
+    header = unique_headers(rows[h])
+    body = [(r + [None] * len(header))[: len(header)] for r in rows[h + 1 :]]
+    keep = [i for i, r in enumerate(rows[h + 1 :]) if not blank(r)]
+    index = pd.Index([numbers[h + 1 + i] for i in keep], dtype=np.int64, name="row")
+    return pd.DataFrame([body[i] for i in keep], columns=header, index=index, dtype=object)
+
+
+def csv_rows(path: Path, encoding: str | None) -> tuple[list[list[object]], list[int]]:
+    """The rows of a CSV file (cells stripped, empty ones ``None``) and their first lines."""
     data = path.read_bytes()
     enc = encoding or detect_encoding(data, path)
     try:
@@ -541,8 +577,7 @@ def read_csv(path: Path, encoding: str | None) -> tuple[list[RawTable], list[dic
         raise InputDataError(f"line {reader.line_num}: not valid CSV ({exc})", path=path) from exc
     log.debug("%s: read %d lines as %s CSV", path, len(rows), enc)
     _refuse_swallowed_rows(rows, numbers, dialect.delimiter, path)
-    raw, problems = table_from_rows(rows, numbers, None, path)
-    return [raw], problems
+    return rows, numbers
 
 
 def _refuse_swallowed_rows(
