@@ -467,3 +467,47 @@ def test_the_built_headline_says_stations_without_a_status_are_counted_in_it(tmp
     with caplog.at_level(logging.WARNING):
         load_stations(sc)
     assert "1 of 2 stations have no status and count as built" in caplog.text
+
+
+def test_district_tables_give_the_built_stations_share_beside_every_stations(diamond, pts):
+    """Probe 18R: a district's coverage counted every station used (58.9 %) beside a headline
+    of the built ones (41.1 %) without saying so; the district tables now carry the built
+    stations' share too, which adds up to the headline's."""
+    import geopandas as gpd
+    import shapely
+
+    import harbor_planner as hp
+    from harbor_planner.outputs.map_specs import district_layer
+    from harbor_planner.outputs.report_html import report_html
+
+    stations = pts((0, 0), (200, 0)).assign(status=["existing", "proposed"])
+    demand = pts((10, 0), (20, 0), (190, 2), (180, 4), prefix="D").assign(
+        weight=[1.0, 3.0, 2.0, 4.0]
+    )
+    x0, y0 = 600000.0, 3260000.0
+    layer = gpd.GeoDataFrame(
+        {"name": ["西", "东"]},
+        geometry=[
+            shapely.box(x0 - 500, y0 - 500, x0 + 100, y0 + 500),
+            shapely.box(x0 + 100, y0 - 500, x0 + 700, y0 + 500),
+        ],
+        crs="EPSG:32648",
+    )
+    res = hp.coverage(diamond, stations, demand, minutes=1, districts=layer, district_column="name")
+    bd = res.by_district.set_index("district")
+    cols = list(res.by_district.columns)
+    assert cols.index("coverage_built_pct") == cols.index("coverage_pct") + 1
+    assert bd.loc["西", "coverage_pct"] == bd.loc["西", "coverage_built_pct"] == 100.0
+    assert bd.loc["东", "coverage_pct"] == 100.0 and bd.loc["东", "coverage_built_pct"] == 0.0
+    built = (bd["coverage_built_pct"] * bd["demand_total"]).sum() / bd["demand_total"].sum()
+    assert built == pytest.approx(res.summary["coverage_built_pct"]) == 40.0
+    html = report_html(coverage=res, lang="zh")
+    assert "覆盖率（全部 2 个站点）" in html and "仅已建成站点覆盖率" in html
+    spec = district_layer(layer.to_crs(4326), res.by_district, "zh")
+    east = next(f for f in spec["features"] if f["p"][0] == "东")
+    assert east["p"][1:] == ["100.0 %", "0.0 %"]
+    # only built stations: one figure, no built column
+    one = hp.coverage(diamond, stations.iloc[:1], demand, minutes=1, districts=layer,
+                      district_column="name")  # fmt: skip
+    assert "coverage_built_pct" not in one.by_district
+    assert "仅已建成站点覆盖率" not in report_html(coverage=one, lang="zh")

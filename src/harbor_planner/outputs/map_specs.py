@@ -575,7 +575,11 @@ def district_layer(districts: Any, stats: Any, lang: str) -> dict:
     marks = district_marks(stats, lang)
     for key in marks:
         pct_by_key.pop(key, None)  # outside the study area or too little demand: not a figure
+    built_by_key = _built_by_key(stats)
     labels = [map_text(k, lang) for k in ("district", "coverage_pct")]
+    if built_by_key:  # the fill counts every station used; the headline the built ones
+        labels = [labels[0], labels[1] + ("（全部站点）" if lang == "zh" else " (all stations)"),
+                  map_text("coverage_built_pct", lang)]  # fmt: skip
     feats = []
     for j, geom in enumerate(districts.geometry):
         rec = districts.iloc[j]
@@ -606,8 +610,21 @@ def district_layer(districts: Any, stats: Any, lang: str) -> dict:
                 "p": [html_text(name), html.escape(mark or pct_text)],
             }
         )
+        if built_by_key:
+            built = next((built_by_key[str(rec[c]).strip()] for c in keys_cols
+                          if str(rec[c]).strip() in built_by_key), None)  # fmt: skip
+            shown = f"{pct1(built)} %" if built is not None and mark is None else ""
+            feats[-1]["p"].append(html.escape(shown))
     style = {"color": "#374151", "weight": 1.5, "opacity": 0.9}
     return _spec("shape", style, labels, feats)
+
+
+def _built_by_key(stats: Any) -> dict[str, float]:
+    """District name → its ``coverage_built_pct`` (empty without the column)."""
+    if stats is None or "coverage_built_pct" not in stats:
+        return {}
+    pairs = zip(stats["district"], stats["coverage_built_pct"], strict=True)
+    return {str(d).strip(): float(p) for d, p in pairs if present(d) and present(p)}
 
 
 def auto_districts(stats: Any) -> Any:

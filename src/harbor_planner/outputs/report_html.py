@@ -237,13 +237,17 @@ def _comparison(cov: Any, lab: dict[str, str]) -> str:
 def _district_table(cov: Any, lab: dict[str, str], after: Any | None = None) -> str:
     bd = district_frame(cov, after)
     with_after = "coverage_pct_after" in bd
+    # stations of several statuses: the coverage counts them all, beside the built ones'
+    built = "coverage_built_pct" in bd
+    every = _all_stations(cov.summary, lab["lang"]) if built else ""
     header = [
         lab["district"],
         lab["stations"],
         lab["demand_total"],
-        lab["demand_covered"],
-        lab["coverage_pct"],
-        lab["euclidean_coverage_pct"],
+        lab["demand_covered"] + every,
+        lab["coverage_pct"] + every,
+        *([lab["coverage_built_centre"]] if built else []),
+        lab["euclidean_coverage_pct"] + every,
         lab["difference"],
         lab["time_median_min"],
         lab["time_p90_min"],
@@ -269,6 +273,7 @@ def _district_table(cov: Any, lab: dict[str, str], after: Any | None = None) -> 
                 (esc(num_text(_get(r, "demand_total"), 0)), True),
                 (esc(num_text(_get(r, "demand_covered"), 0)), True),
                 (esc(pct_text(net)), True),
+                *([(esc(pct_text(_get(r, "coverage_built_pct"))), True)] if built else []),
                 (esc(pct_text(eu)), True),
                 (esc(num_text(diff)), True),
                 (esc(num_text(_get(r, "time_median_min"))), True),

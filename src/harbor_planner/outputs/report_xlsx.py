@@ -82,6 +82,7 @@ _XLSX_FORMATS = {
     # every coordinate to 7 decimals (about 1 cm): a planner copies the shown text into a map
     **dict.fromkeys(("lon", "lat", "lon_gcj02", "lat_gcj02", "lon_orig", "lat_orig"), "0.0000000"),
     "coverage_pct": "0.00",
+    "coverage_built_pct": "0.00",
     "euclidean_coverage_pct": "0.00",
     "double_coverage_pct": "0.00",
     "exit_loss_pct": "0.00",
