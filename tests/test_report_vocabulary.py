@@ -511,3 +511,20 @@ def test_district_tables_give_the_built_stations_share_beside_every_stations(dia
                       district_column="name")  # fmt: skip
     assert "coverage_built_pct" not in one.by_district
     assert "仅已建成站点覆盖率" not in report_html(coverage=one, lang="zh")
+
+
+def test_summary_rows_label_scopes_and_fractions_in_words():
+    """Probe 18R: the English scope rows read "coverage_pct (existing)" (a key), and the DEM's
+    flat share 0.2422 stood among percentages without saying it is a fraction."""
+    by = [
+        {"statuses": ["existing"], "label": "已建成", "label_en": "existing", "coverage_pct": 41.1},
+        {"statuses": ["existing", "proposed"], "label": "含拟建", "label_en": "with proposed",
+         "coverage_pct": 58.9},
+    ]  # fmt: skip
+    summary = {"coverage_pct": 58.9, "coverage_by_status": by,
+               "network_grades": {"flat_outside_dem_share": 0.2422}}  # fmt: skip
+    en = {k: label for k, label, _ in summary_rows(summary, "en")}
+    zh = {k: label for k, label, _ in summary_rows(summary, "zh")}
+    assert en["coverage_by_status.existing"] == "Coverage (%) (existing)"
+    assert "0.01 is 1 %" in en["network_grades.flat_outside_dem_share"]
+    assert "0.01 即 1%" in zh["network_grades.flat_outside_dem_share"]

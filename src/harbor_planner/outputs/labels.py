@@ -354,7 +354,7 @@ SUMMARY_ZH: dict[str, str] = {
     "coverage_range_pct_after.high": "新增后覆盖率敏感性区间上限(%)",
     "network_grades.above_cap_edges": "坡度超过道路等级上限的路段数",
     "network_grades.above_cap_km": "坡度超过道路等级上限的路段长度(公里)",
-    "network_grades.flat_outside_dem_share": "DEM 范围外按平地计时的路网比例",
+    "network_grades.flat_outside_dem_share": "DEM 范围外按平地计时的路网占比(比例，0.01 即 1%)",
     # the selection's figures
     "stations_existing": "现有站点数",
     "candidates": "候选点数",

@@ -279,6 +279,9 @@ def _value(key: str, value: Any, lang: str) -> Any:
 _SUMMARY_EN = {
     "solver_info.sites_without_gain": "New sites that cover no more demand",
     "optimality_gap": "Optimality gap (a fraction: 0.01 is 1 %)",
+    "network_grades.flat_outside_dem_share": (
+        "Network timed flat outside the DEM (a fraction: 0.01 is 1 %)"
+    ),
     "overstatement_pct_points": "Straight-line circles overstate by (percentage points)",
     "time_p90_min": "Walk time, 90th percentile (min)",
     "time_median_min": "Walk time, median (min)",
@@ -405,7 +408,7 @@ def summary_rows(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str, 
     for entry in scopes:
         name = entry["label"] if lang == "zh" else entry.get("label_en", entry["label"])
         key = "coverage_by_status." + "+".join(entry["statuses"])
-        head = "覆盖率(%)" if lang == "zh" else "coverage_pct"
+        head = "覆盖率(%)" if lang == "zh" else "Coverage (%)"
         rows.append((key, f"{head}（{name}）" if lang == "zh" else f"{head} ({name})",
                      entry["coverage_pct"]))  # fmt: skip
     return rows
