@@ -129,7 +129,7 @@ def test_a_previous_register_keeps_deleted_codes_retired_and_ids_their_codes(tmp
     argv = ["-q", "stations", "number", str(fresh), "--crs", "wgs84", "--previous", str(reg),
             "--out", str(out)]  # fmt: skip
     assert main(argv) == 0
-    got = pd.read_csv(out, encoding="utf-8-sig").set_index("station_id")["统一编号"].to_dict()
+    got = pd.read_csv(out, encoding="utf-8-sig").set_index("编号")["统一编号"].to_dict()
     assert got == {"S5": "500103-0004", "S4": "500105-0001", "S2": "500103-0002",
                    "S1": "500103-0001"}  # fmt: skip
     without = number_stations(read_stations(fresh, crs="wgs84").stations).stations
@@ -198,7 +198,7 @@ def test_rows_of_the_previous_register_it_cannot_read_keep_their_codes(tmp_path,
     reg = tmp_path / "reg.csv"
     assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
     table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str)
-    table.loc[table["station_id"] == "S3", ["经度", "纬度"]] = ""  # demolished: no position
+    table.loc[table["编号"] == "S3", ["经度", "纬度"]] = ""  # demolished: no position
     table.to_csv(tmp_path / "edited.csv", index=False, encoding="utf-8-sig")
     rows = [r for r in base_rows() if r["编号"] != "S3"]
     rows.append({"编号": "S9", "名称": "新站", "经度": 106.5650, "纬度": 29.5520, "状态": "拟建"})
@@ -208,7 +208,7 @@ def test_rows_of_the_previous_register_it_cannot_read_keep_their_codes(tmp_path,
                  "--out", str(out)])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 0, err
-    got = pd.read_csv(out, encoding="utf-8-sig").set_index("station_id")["统一编号"].to_dict()
+    got = pd.read_csv(out, encoding="utf-8-sig").set_index("编号")["统一编号"].to_dict()
     assert got["S9"] == "500103-0004"  # not S3's 0003
     assert "their codes stay retired: 500103-0003" in err
 
@@ -310,8 +310,8 @@ def test_the_register_writes_each_district_by_its_official_name(tmp_path):
     src = write(tmp_path / "a.csv", rows)
     reg = tmp_path / "reg.csv"
     assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
-    table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str).set_index("station_id")
-    assert table["district"].to_dict() == {"S1": "渝中区", "S2": "渝中区", "S3": "渝中区",
+    table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str).set_index("编号")
+    assert table["区县"].to_dict() == {"S1": "渝中区", "S2": "渝中区", "S3": "渝中区",
                                            "S4": "江北区"}  # fmt: skip
     assert main(["-q", "stations", "number", str(reg), "--crs", "wgs84", "--out",
                  str(tmp_path / "again.csv")]) == 0  # fmt: skip
@@ -358,3 +358,45 @@ def test_stations_of_two_files_without_ids_keep_apart():
                                          "b.csv row 3"]  # fmt: skip
     one = st.assign(source_file="a.csv")
     assert station_keys(one).tolist() == ["row 2", "row 3", "row 2", "row 3"]
+
+
+def test_the_register_file_is_in_chinese_and_reads_back_as_the_same_stations(tmp_path):
+    """Probes 17H/19W: the register sent to the district offices mixed Chinese headers
+    (统一编号, 经度) with English ones (station_id, status) and English statuses (existing)."""
+    rows = base_rows()
+    rows[0]["最美渝工港湾"], rows[1]["最美渝工港湾"] = "是", "否"
+    rows[2]["状态"], rows[2]["退出日期"] = "已退出", "2024-05-01"
+    src = write(tmp_path / "a.csv", rows)
+    reg = tmp_path / "reg.csv"
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
+    table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str)
+    assert list(table.columns[:4]) == ["统一编号", "编号", "名称", "区县"] and "状态" in table
+    assert not {"station_id", "name", "status", "flagship", "district"} & set(table.columns)
+    assert set(table["状态"]) == {"已建成", "已退出"}
+    assert table.set_index("编号").loc[["S1", "S2"], "最美渝工港湾"].tolist() == ["是", "否"]
+    assert table.set_index("编号").loc["S3", "退出日期"] == "2024-05-01"
+    # read back: the same stations, statuses and flags; numbered again: the same bytes
+    again = read_stations(reg, crs="wgs84").stations.set_index("station_id")
+    first = read_stations(src, crs="wgs84").stations.set_index("station_id")
+    assert again["status"].to_dict() == first["status"].to_dict()
+    assert again["flagship"].tolist() == first["flagship"].tolist()
+    for out in ("again.csv", "again.xlsx"):
+        assert main(["-q", "stations", "number", str(reg), "--crs", "wgs84", "--out",
+                     str(tmp_path / out)]) == 0  # fmt: skip
+    assert main(["-q", "stations", "number", str(tmp_path / "again.xlsx"), "--crs", "wgs84",
+                 "--out", str(tmp_path / "again2.csv")]) == 0  # fmt: skip
+    assert reg.read_bytes() == (tmp_path / "again.csv").read_bytes()
+    assert reg.read_bytes() == (tmp_path / "again2.csv").read_bytes()
+    # --lang en: the keys and codes, as the API's register_table has them
+    en = tmp_path / "en.csv"
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--lang", "en",
+                 "--out", str(en)]) == 0  # fmt: skip
+    table = pd.read_csv(en, encoding="utf-8-sig", dtype=str)
+    assert {"station_id", "status"} <= set(table.columns) and "existing" in set(table["status"])
+    # a register written in English by an earlier version is replaced, not refused as edited,
+    # and serves as --previous
+    old = tmp_path / "old.csv"
+    old.write_bytes(en.read_bytes())
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--previous", str(en),
+                 "--out", str(old)]) == 0  # fmt: skip
+    assert old.read_bytes() == reg.read_bytes()

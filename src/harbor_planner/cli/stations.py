@@ -126,7 +126,8 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
             )  # fmt: skip
     numbering = number_stations(check.stations, previous=previous, retired=retired)
     table = register_table(numbering.stations)
-    write_register(table, args.out, geometry=numbering.stations.geometry.to_numpy())
+    write_register(table, args.out, geometry=numbering.stations.geometry.to_numpy(),
+                   lang=args.lang)  # fmt: skip
     say(
         f"{counted(len(table), 'station')}: {counted(numbering.kept, 'code')} kept, "
         f"{numbering.assigned} new; "
@@ -206,7 +207,11 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
     add_accept_datum_option(g)
     add_walk_model_options(c)
     c.set_defaults(handler=_cmd_stations_check)
+    _add_number_command(ssub)
 
+
+def _add_number_command(ssub: argparse._SubParsersAction) -> None:
+    """``stations number``: the register's unified codes."""
     n = ssub.add_parser(
         "number",
         help="give every station its unified code <adcode>-<NNNN> (统一站点编号)",
@@ -233,5 +238,10 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
         "--previous", type=Path, default=None, metavar="REGISTER",
         help="the register numbered last time: a station without a code takes its code by "
         "station id, and none of its codes is given again (deleted rows' codes stay retired)",
+    )  # fmt: skip
+    n.add_argument(
+        "--lang", choices=settings.LANGS, default=settings.LANGS[0],
+        help="the register's headers and statuses: zh (编号, 名称, 状态 已建成...; default) or "
+        "en (station_id, name, status existing...)",
     )  # fmt: skip
     n.set_defaults(handler=_cmd_stations_number)

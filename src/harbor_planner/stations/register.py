@@ -26,10 +26,12 @@ from harbor_planner.errors import InputDataError
 
 __all__ = [
     "CODE_COLUMN",
+    "REGISTER_HEADERS_ZH",
     "Numbering",
     "code_column",
     "number_stations",
     "register_codes",
+    "register_file_table",
     "register_table",
     "write_register",
 ]
@@ -44,6 +46,19 @@ _DATE_ALIASES = {
     "closed": ("closed", "退出日期", "关闭日期", "撤销日期"),
 }
 _CODE_RE = re.compile(r"^(\d{6})-(\d{4})$")
+#: The register's columns as a Chinese register file names them (the file district offices
+#: get; the station reader reads each back, see :func:`register_file_table`).
+REGISTER_HEADERS_ZH: dict[str, str] = {
+    "station_id": "编号",
+    "name": "名称",
+    "district": "区县",
+    "address": "地址",
+    "status": "状态",
+    "flagship": "最美渝工港湾",
+    "area_m2": "面积(㎡)",
+    "opened": "开通日期",
+    "closed": "退出日期",
+}
 
 
 @dataclass(frozen=True)
@@ -372,8 +387,47 @@ def register_table(numbered: Any) -> pd.DataFrame:
     return table[first + [c for c in table.columns if c not in first]].replace({np.nan: None})
 
 
+def register_file_table(table: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The register as its file holds it: in Chinese, headers and words (17H, 19W).
+
+    Parameters
+    ----------
+    table
+        A :func:`register_table`.
+    lang
+        ``"zh"``: the columns of :data:`REGISTER_HEADERS_ZH` under their Chinese headers
+        (a header the table already has stays on its own column), statuses as 已建成, 在建,
+        拟建, 候选, 已退出 and the flagship flag as 是/否; ``"en"``: the table as it is.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Read back by :func:`~harbor_planner.stations.read_stations` as the same stations.
+
+    """
+    if lang != "zh":
+        return table
+    from harbor_planner.settings import STATUS_LABELS
+
+    out = table.copy()
+    if "status" in out:
+        words = {k: v[0] for k, v in STATUS_LABELS.items()}
+        out["status"] = out["status"].map(lambda v: words.get(v, v) if isinstance(v, str) else v)
+    if "flagship" in out:
+        out["flagship"] = out["flagship"].map(
+            lambda v: ("是" if v else "否") if isinstance(v, bool | np.bool_) else v
+        )
+    taken = set(map(str, out.columns))
+    names = {k: v for k, v in REGISTER_HEADERS_ZH.items() if k in out and v not in taken}
+    return out.rename(columns=names)
+
+
 def _refuse_added_columns(path: Path, columns: list[str]) -> None:
-    """An existing register CSV with columns this one lacks was edited (a planner's 备注)."""
+    """An existing register CSV with columns this one lacks was edited (a planner's 备注).
+
+    The English headers of an earlier register (``station_id``...) and their Chinese ones
+    are the register's own in either language.
+    """
     import csv
 
     from harbor_planner.errors import OutputError
@@ -382,7 +436,8 @@ def _refuse_added_columns(path: Path, columns: list[str]) -> None:
         return
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
         header = next(csv.reader(f), [])
-    added = [c for c in header if c and c not in columns]
+    own = {*columns, *REGISTER_HEADERS_ZH, *REGISTER_HEADERS_ZH.values()}
+    added = [c for c in header if c and c not in own]
     if added:
         raise OutputError(
             f"holds columns this register does not ({', '.join(added[:5])}): edited since "
@@ -392,7 +447,7 @@ def _refuse_added_columns(path: Path, columns: list[str]) -> None:
 
 
 def write_register(
-    table: pd.DataFrame, path: str | os.PathLike[str], *, geometry: Any = None
+    table: pd.DataFrame, path: str | os.PathLike[str], *, geometry: Any = None, lang: str = "zh"
 ) -> Path:
     """Write a register table (:func:`register_table`) as ``.csv``, ``.xlsx`` or ``.gpkg``.
 
@@ -408,6 +463,9 @@ def write_register(
         The file; its suffix picks the format (replaced if it exists).
     geometry
         The stations' WGS-84 points, needed for ``.gpkg``.
+    lang
+        ``"zh"`` (default): Chinese headers and words (:func:`register_file_table`);
+        ``"en"``: the table's own column names and status codes.
 
     Returns
     -------
@@ -427,6 +485,7 @@ def write_register(
 
     path = Path(path)
     suffix = path.suffix.lower()
+    table = register_file_table(table, lang)
     if suffix == ".xlsx":
         return write_frames_xlsx(path, {"register": table})
     if suffix == ".csv":
