@@ -1097,3 +1097,21 @@ def test_a_folder_of_another_scenarios_run_is_said_when_replaced(tmp_path, caplo
         run(load_scenario(folder / "b.toml", overrides=fast), progress=False)
     assert "held the results of another scenario" in caplog.text
     assert "demo.toml" in caplog.text and "own output.dir" in caplog.text
+
+
+def test_a_register_csv_is_told_by_its_columns_in_the_registers_order(tmp_path):
+    """The register is written in Chinese (统一编号,编号,名称...): it is the tool's to replace;
+    a planner's CSV that merely starts with 统一编号 is not."""
+    from harbor_planner._owned import written_by_harbor_planner
+
+    heads = {
+        "统一编号,编号,名称,区县,状态,最美渝工港湾,经度,纬度,类型": True,
+        "统一编号,station_id,name,district,status,经度,纬度": True,  # --lang en, older versions
+        "统一编号,名称,编号,经度,纬度": False,  # another order: a planner's own
+        "统一编号,编号,名称,备注,经度,纬度": False,  # a column of theirs before 纬度
+        "统一编号,编号,名称": False,
+    }
+    for k, (head, ours) in enumerate(heads.items()):
+        path = tmp_path / f"r{k}.csv"
+        path.write_text(head + "\r\n500103-0001,S1,站\r\n", "utf-8-sig")
+        assert written_by_harbor_planner(path) is ours, head

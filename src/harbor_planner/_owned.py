@@ -14,7 +14,8 @@ name is never lost:
 * ``.geojson``/``.json``: isochrones (the collection named ``isochrones``, features with
   ``station_id`` and ``minutes``);
 * ``.npz``: a saved walk network;
-* ``.csv``: a register (``统一编号,station_id,...``) or a comparison (its ``Δ`` columns).
+* ``.csv``: a register (``统一编号,编号,...`` or ``统一编号,station_id,...`` to 纬度 in the
+  register's order) or a comparison (its ``Δ`` columns).
 
 A file listed in the ``run.json`` of its folder belongs to that run: it is never replaced
 by another command (``compare --out RUN/report.xlsx``).
@@ -49,8 +50,15 @@ _GPKG_SETS: dict[frozenset[str], dict[str, str]] = {
 }
 #: The layers of the GeoPackages the single-file commands write.
 OWN_GPKG_LAYERS = frozenset().union(*_GPKG_SETS)
-#: How a CSV of ours begins (after its byte-order mark): a register, a comparison.
-_OWN_CSV_HEADS = ("统一编号,station_id,",)
+#: The columns a register CSV of ours begins with, in this order (those it has), up to 纬度:
+#: in Chinese (``stations number``'s default) and in English (``--lang en``, and earlier
+#: versions).
+_REGISTER_HEADS = (
+    ("统一编号", "编号", "名称", "区县", "地址", "状态", "最美渝工港湾", "面积(㎡)", "开通日期",
+     "退出日期", "经度", "纬度"),
+    ("统一编号", "station_id", "name", "district", "address", "status", "flagship", "area_m2",
+     "opened", "closed", "经度", "纬度"),
+)  # fmt: skip
 _HEAD_BYTES = 4096
 
 
@@ -143,11 +151,23 @@ def _npz(path: Path) -> bool:
     return {"meta.npy", "edge_u.npy"} <= names
 
 
+def _register_header(cells: list[str]) -> bool:
+    """A register's header: 统一编号, then its columns in the register's order to 纬度."""
+    if "纬度" not in cells or cells[:1] != ["统一编号"]:
+        return False
+    lead = cells[: cells.index("纬度") + 1]
+    for head in _REGISTER_HEADS:
+        at = [head.index(c) if c in head else -1 for c in lead]
+        if min(at) >= 0 and at == sorted(at) and len(set(at)) == len(at):
+            return True
+    return False
+
+
 def _csv(path: Path) -> bool:
-    first = _head(path, 2048).split("\n", 1)[0]
+    first = _head(path, 2048).split("\n", 1)[0].rstrip("\r")
     # compare's tables: figure or district, the runs, and their differences (Δ)
     compared = first.startswith(("figure,", "district,")) and "Δ" in first
-    return first.startswith(_OWN_CSV_HEADS) or compared
+    return _register_header(first.split(",")) or compared
 
 
 _CHECKS = {
