@@ -410,3 +410,33 @@ def test_layers_gpkg_has_the_study_area(border, tmp_path):
     assert outline["name"].tolist() == ["渝中区"] and outline.crs.to_epsg() == 4326
     demand = res.coverage.demand
     assert outline.geometry.iloc[0].covers(demand.geometry).all()
+
+
+def test_a_district_beyond_the_network_is_marked_not_published_as_zero(border):
+    """Probe 20B: buildings of districts the network does not reach counted as "not covered"
+    (沙坪坝区 0.0 %, named the lowest district) without a word; the demand beyond the network
+    is now a figure of the summary and the district tables, and a district mostly beyond it
+    is marked 路网未覆盖 (not compared, grey on the map)."""
+    import harbor_planner as hp
+    from harbor_planner.outputs.map_specs import district_marks
+    from harbor_planner.outputs.report_study import study_area_note
+
+    net = hp.build_network(border / "streets.geojson", progress=False, walk_model="flat")
+    stations = hp.read_stations(border / "stations.csv", crs="wgs84").stations
+    lon = np.r_[X0 + DX * np.arange(6, 10), [X0 - 0.012] * 4, X0 + DX * 0.2]
+    lat = np.r_[[Y0 + DY * 5] * 4, Y0 + DY * np.arange(4), Y0 + DY * 3]
+    demand = gpd.GeoDataFrame({"weight": np.r_[[10.0] * 4, [5.0] * 4, 1.0]},
+                              geometry=gpd.points_from_xy(lon, lat), crs=4326)  # fmt: skip
+    res = hp.coverage(net, stations, demand, minutes=10)
+    s = res.summary
+    assert s["demand_beyond_network"] == 20.0 and s["beyond_network_pct"] == 32.79
+    bd = district_status(res.by_district, None, min_points=0).set_index("district")
+    assert bd.loc["九龙坡区", "demand_beyond_network"] == 20.0
+    assert bd.loc["九龙坡区", "status"] == "no_network"  # 20 of 21 beyond it
+    assert bd.loc["渝中区", "status"] == "study"
+    assert bd["demand_beyond_network"].sum() == s["demand_beyond_network"]
+    res = res.__class__(**{**res.__dict__, "by_district": bd.reset_index()})
+    note = study_area_note(res, "zh")
+    assert "未计入区县比较（路网未覆盖）：九龙坡区" in note and "32.8%（20）" in note
+    assert "lies farther than the snapping distance" in study_area_note(res, "en")
+    assert district_marks(bd.reset_index(), "zh") == {"九龙坡区": "路网未覆盖"}

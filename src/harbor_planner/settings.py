@@ -336,12 +336,17 @@ DISTRICT_MIN_SHARE_PCT: float = 0.5
 #: district at the edge of the network), so it is marked, not coloured.
 DISTRICT_MIN_POINTS: int = 30
 #: Status of each row of the district tables: in the study area, outside it, too little demand.
-DISTRICT_STATUSES: tuple[str, ...] = ("study", "outside", "too_small")
+DISTRICT_STATUSES: tuple[str, ...] = ("study", "outside", "too_small", "no_network")
+#: A district with at least this share (%) of its demand farther than the snapping distance
+#: from every walkable street is marked ``no_network``: the network does not hold its streets,
+#: and its figure (that demand counted as not covered) is no measured coverage (probe 20B).
+DISTRICT_MAX_BEYOND_NETWORK_PCT: float = 50.0
 #: (Chinese, English) label of each district status (tables, map, report).
 DISTRICT_STATUS_LABELS: dict[str, tuple[str, str]] = {
     "study": ("研究范围内", "in the study area"),
     "outside": ("研究范围外", "outside the study area"),
     "too_small": ("需求过少", "too little demand"),
+    "no_network": ("路网未覆盖", "beyond the walk network"),
 }
 #: (Chinese, English) name of the study-area layer and its legend entry.
 STUDY_AREA_LABEL: tuple[str, str] = ("研究范围", "Study area")

@@ -280,9 +280,12 @@ def district_status(
     """A district table with ``demand_share_pct`` and ``status`` columns.
 
     ``status`` is ``outside`` for a district the study area does not hold (by adcode or name;
-    with a layer, the districts it overlaps), ``too_small`` for one holding less than
-    ``min_share_pct`` % of the table's demand or fewer than ``min_points`` demand points, else
-    ``study``. Without a study area every district is in it; the too-small rule still applies.
+    with a layer, the districts it overlaps), ``no_network`` for one with at least
+    :data:`~harbor_planner.settings.DISTRICT_MAX_BEYOND_NETWORK_PCT` % of its demand beyond
+    the walk network (``demand_beyond_network``: the network lacks its streets), ``too_small``
+    for one holding less than ``min_share_pct`` % of the table's demand or fewer than
+    ``min_points`` demand points, else ``study``. Without a study area every district is in
+    it; the other rules still apply.
 
     Parameters
     ----------
@@ -326,7 +329,14 @@ def district_status(
         placeholder = names.isin([settings.OUTSIDE_CHONGQING, settings.OUTSIDE_DISTRICTS])
         layer_study = study.file is not None and not study.named
         inside = (known | (~matched & (~placeholder | layer_study))).to_numpy()
-    status = np.where(~inside, "outside", np.where(small, "too_small", "study"))
+    beyond = (
+        pd.to_numeric(out["demand_beyond_network"], errors="coerce").fillna(0.0)
+        if "demand_beyond_network" in out
+        else demand * 0.0
+    )
+    off = (100.0 * beyond >= settings.DISTRICT_MAX_BEYOND_NETWORK_PCT * demand) & (demand > 0)
+    status = np.where(~inside, "outside", np.where(off, "no_network",
+                      np.where(small, "too_small", "study")))  # fmt: skip
     out.insert(1, "status", status)
     out.insert(2, "demand_share_pct", share.round(2).to_numpy())
     return out

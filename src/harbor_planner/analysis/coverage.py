@@ -201,7 +201,7 @@ def _weighted_quantiles(
 
 def _figures(
     weight: FloatArray, covered: npt.NDArray[np.bool_], eucl: npt.NDArray[np.bool_],
-    time_min: FloatArray, n_cover: IntArray,
+    time_min: FloatArray, n_cover: IntArray, beyond: npt.NDArray[np.bool_],
 ) -> dict[str, Any]:  # fmt: skip
     total = float(weight.sum())
     double = float(weight[n_cover >= 2].sum())
@@ -225,6 +225,9 @@ def _figures(
         "time_median_min": finite(median),
         "time_p90_min": finite(p90),
         "demand_unreachable": round(float(weight[~reached].sum()), 3),
+        # farther than the snapping distance from every walkable street: counted as not
+        # covered, though the network may just not hold its streets (probe 20B)
+        "demand_beyond_network": round(float(weight[beyond].sum()), 3),
         "demand_double_covered": round(double, 3),
         "double_coverage_pct": pct(double),
     }
@@ -437,6 +440,7 @@ def coverage(
         covered=t_s <= limit_seconds(minutes),
         euclidean=_euclidean_covered(network, stations, points, st_anchor.within, radius_m),
         n_cover=np.bincount(pairs[0], minlength=len(points)),
+        beyond=~dem_anchor.within,
     )
     out = _demand_table(points, reached, _station_ids(stations, station_id_column), dem_anchor)
     out["district"] = assign_districts(points, districts, district_column).to_numpy()
@@ -460,7 +464,7 @@ def coverage(
         # slopes from a DEM timed the walks (a flat or stairs model ignores the elevation)
         "walk_dem": network.has_elevation and network.walk_model.kind == "hilly",
         **_demand_summary(demand, points, dem_anchor),
-        **_summary_figures(reached, radius_m),
+        **_summary_figures(reached, radius_m, max_dist_m),
         **by_status,
     }
     log.info(
@@ -494,6 +498,7 @@ class _Reached:
     covered: npt.NDArray[np.bool_]
     euclidean: npt.NDArray[np.bool_]
     n_cover: IntArray
+    beyond: npt.NDArray[np.bool_]
 
     def figures(self, idx: Any = slice(None)) -> dict[str, Any]:
         """The coverage figures of the points ``idx`` (all by default)."""
@@ -503,6 +508,7 @@ class _Reached:
             self.euclidean[idx],
             self.time_s[idx] / 60.0,
             self.n_cover[idx],
+            self.beyond[idx],
         )
 
 
@@ -550,11 +556,22 @@ def _demand_summary(demand: Any, points: Any, anchors: Anchors) -> dict[str, Any
     }
 
 
-def _summary_figures(reached: _Reached, radius_m: float) -> dict[str, Any]:
+def _summary_figures(reached: _Reached, radius_m: float, max_dist_m: float) -> dict[str, Any]:
     """The summary's coverage figures, with the straight-line circles' overstatement."""
     figures = reached.figures()
+    total, beyond = figures["demand_total"], figures["demand_beyond_network"]
+    beyond_pct = round(100.0 * beyond / total, 2) if total > 0 else None
+    if beyond > 0:
+        log.warning(
+            "%.1f %% of the demand (%s) lies farther than %g m from every walkable street of "
+            "the network and counts as not covered; if the network lacks the streets there, "
+            "build it from files that hold them (the district tables mark a district mostly "
+            "beyond it as %s)",
+            beyond_pct or 0.0, f"{beyond:,.0f}", max_dist_m, "no_network",
+        )  # fmt: skip
     return {
         **figures,
+        "beyond_network_pct": beyond_pct,
         "euclidean_radius_m": round(radius_m, 1),
         "overstatement_pct_points": (
             round(figures["euclidean_coverage_pct"] - figures["coverage_pct"], 2)

@@ -1,6 +1,7 @@
 """The study area in the report: what it is, and the districts whose figures are published.
 
-Districts marked ``outside`` (研究范围外) or ``too_small`` (需求过少) by
+Districts marked ``outside`` (研究范围外), ``no_network`` (路网未覆盖) or ``too_small``
+(需求过少) by
 :func:`harbor_planner.study_area.district_status` are named as such in the district table
 and left out of the lowest and highest district figures of the text.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harbor_planner.outputs.labels import value_text
 from harbor_planner.outputs.values import esc, is_missing, num_text, pct_text
 from harbor_planner.settings import (
     DISTRICT_STATUS_LABELS,
@@ -28,6 +30,8 @@ _TEXT = {
         "one": "{name}的覆盖率为{pct}。",
         "marked": "未计入区县比较（{what}）：{names}。",
         "scope": "本表覆盖率按所用全部站点（{scope}）计算；仅已建成站点的覆盖率为{built}。",
+        "beyond": "需求中有{pct}（{amount}）距路网中任何可步行街道超出吸附距离，按未覆盖计；"
+        "路网不含其街道时，请用包含这些街道的文件建路网。",
         "sep": "、",
     },
     "en": {
@@ -38,6 +42,9 @@ _TEXT = {
         "marked": "Not compared ({what}): {names}. ",
         "scope": "Coverage in this table counts every station used (built {scope}); the built "
         "stations alone cover {built}. ",
+        "beyond": "{pct} of the demand ({amount}) lies farther than the snapping distance from "
+        "every walkable street of the network and counts as not covered; where the network "
+        "lacks those streets, build it from files that hold them. ",
         "sep": ", ",
     },
 }
@@ -143,12 +150,20 @@ def study_area_note(cov: Any, lang: str) -> str:
             )
         )
     if "status" in bd:
-        for code in ("outside", "too_small"):
+        for code in ("outside", "no_network", "too_small"):
             names = bd.loc[bd["status"] == code, "district"].astype(str).tolist()
             if names:
                 what = DISTRICT_STATUS_LABELS[code][k]
                 parts.append(t["marked"].format(what=what, names=t["sep"].join(names)))
-    scopes = (cov.summary or {}).get("coverage_by_status") or []
+    summary = cov.summary or {}
+    if (summary.get("beyond_network_pct") or 0) > 0:
+        amount = num_text(summary.get("demand_beyond_network"), 0)
+        unit = summary.get("demand_unit") or ""
+        unit = value_text(unit, lang) if unit != "weight" else ""  # a bare weight: no unit
+        amount = f"{amount} {unit}" if unit else amount
+        parts.append(t["beyond"].format(pct=pct_text(summary["beyond_network_pct"]),
+                                        amount=amount))  # fmt: skip
+    scopes = summary.get("coverage_by_status") or []
     if len(scopes) > 1:  # the table counts more than the built stations of the headline
         scope = scopes[-1]["label"] if lang == "zh" else scopes[-1]["label_en"]
         parts.append(t["scope"].format(scope=scope, built=pct_text(scopes[0]["coverage_pct"])))

@@ -277,6 +277,8 @@ def _value(key: str, value: Any, lang: str) -> Any:
 
 #: English labels where the words of the key alone would mislead.
 _SUMMARY_EN = {
+    "demand_beyond_network": "Demand beyond the network (farther than the snapping distance)",
+    "beyond_network_pct": "Demand beyond the network (%)",
     "solver_info.sites_without_gain": "New sites that cover no more demand",
     "optimality_gap": "Optimality gap (a fraction: 0.01 is 1 %)",
     "network_grades.flat_outside_dem_share": (
