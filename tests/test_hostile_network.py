@@ -555,3 +555,21 @@ def test_yuzhong_tiny_spacing_is_an_immediate_error(tmp_path, shared):
     assert "GB" in proc.stderr and "demand.spacing_m" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert time.perf_counter() - t0 < 120
+
+
+def test_bridge_and_tunnel_flags_are_read_alike_when_lines_are_joined_and_timed():
+    """Probe 20A: the noding took 否, N and an empty cell for a bridge (only no/false/0/f were
+    "no"), so every line of a planner's layer with 是/否 flags lay on one level and streets
+    joined into tunnels; the edges' off-ground flag read the same cells as no bridge."""
+    import pandas as pd
+
+    from harbor_planner.network._ways import interpret_tags
+    from harbor_planner.network.lines import line_levels
+
+    cells = ["是", "否", "N", "", None, "yes", "no", "T", "F", "不是", "viaduct"]
+    tags = pd.DataFrame({"highway": ["residential"] * len(cells), "bridge": cells})
+    assert line_levels(tags).tolist() == [1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1]
+    off = interpret_tags(tags)[1]["off_ground"].to_numpy()
+    assert off.tolist() == (line_levels(tags) != 0).tolist()
+    tunnel = pd.DataFrame({"highway": ["footway"] * 3, "tunnel": ["是", "否", "building_passage"]})
+    assert line_levels(tunnel).tolist() == [-1, 0, 0]

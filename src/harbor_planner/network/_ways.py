@@ -189,6 +189,33 @@ def incline_tags(values: pd.Series) -> tuple[npt.NDArray[np.int8], FloatArray]:
     return np.nan_to_num(sign, nan=0.0).astype(np.int8), grade
 
 
+#: How a bridge or tunnel column says "no": OSM's ``no``, and what planners' own layers write
+#: (0, false, F, N, 否, 不是, an empty cell). Read the same wherever a flag is read (probe 20A:
+#: the noding took 否 for a bridge, and every line of such a layer joined on one level).
+FLAG_NOT_SET: tuple[str, ...] = (
+    "no", "0", "false", "f", "n", "否", "不是", "非", "无", "", "nan", "none", "null", "<na>",
+)  # fmt: skip
+
+
+def flag_set(values: pd.Series, *, also_unset: tuple[str, ...] = ()) -> npt.NDArray[np.bool_]:
+    """Whether each cell of a bridge/tunnel column sets the flag (yes, T, 是, viaduct...).
+
+    Parameters
+    ----------
+    values
+        The column (any type; missing values are unset).
+    also_unset
+        More values that do not set it (``building_passage`` for ``tunnel``).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    """
+    v = values.astype("string").str.strip().str.lower()
+    return (v.notna() & ~v.isin([*FLAG_NOT_SET, *also_unset])).to_numpy(dtype=bool)
+
+
 def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFrame]:
     """Decide which ways are walkable and derive the walking attributes from their tags.
 
@@ -257,14 +284,10 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
         conveys & (is_in(conveying, ["backward"]) | (conv_yes & is_in(oneway, REVERSE)))
     )
 
-    # planners' own layers write "not a bridge" as 0, false, F, N or 否 as well as OSM's "no"
-    not_set = ["no", "0", "false", "f", "n", "否", "", "nan", "none"]
-    bridge = col("bridge").astype("string").str.strip().str.lower()
-    tunnel = col("tunnel").astype("string").str.strip().str.lower()
     layer = pd.to_numeric(col("layer"), errors="coerce").fillna(0)
     off_ground = (
-        (bridge.notna() & ~bridge.isin(not_set))
-        | (tunnel.notna() & ~tunnel.isin([*not_set, "building_passage"]))
+        flag_set(col("bridge"))
+        | flag_set(col("tunnel"), also_unset=("building_passage",))
         | col("indoor").isin(YES)
         | highway.eq("corridor")
         | layer.ne(0)

@@ -39,7 +39,7 @@ from harbor_planner._text import one_line
 from harbor_planner._validate import check_positive
 from harbor_planner.errors import CRSError, InputDataError, NetworkError
 from harbor_planner.network._crs import metric_crs_for, to_metric
-from harbor_planner.network._ways import WAY_TAGS, RawWays
+from harbor_planner.network._ways import WAY_TAGS, RawWays, flag_set
 from harbor_planner.settings import SNAP_TOLERANCE_M, SNAP_TOLERANCE_MAX_M
 
 __all__ = [
@@ -299,8 +299,8 @@ def line_levels(tags: pd.DataFrame) -> np.ndarray:
     def flag(col: str) -> np.ndarray:
         if col not in tags.columns:
             return np.zeros(n, dtype=bool)
-        v = tags[col].astype("string").str.strip().str.lower()
-        return (v.notna() & ~v.isin(["no", "false", "0", "f"])).to_numpy(dtype=bool)
+        # read as the edges' off-ground flag is: 否, N, an empty cell are no bridge (20A)
+        return flag_set(tags[col], also_unset=("building_passage",) if col == "tunnel" else ())
 
     layer = (
         pd.to_numeric(tags["layer"], errors="coerce").fillna(0).round().to_numpy(np.int64)
