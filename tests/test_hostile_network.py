@@ -573,3 +573,26 @@ def test_bridge_and_tunnel_flags_are_read_alike_when_lines_are_joined_and_timed(
     assert off.tolist() == (line_levels(tags) != 0).tolist()
     tunnel = pd.DataFrame({"highway": ["footway"] * 3, "tunnel": ["是", "否", "building_passage"]})
     assert line_levels(tunnel).tolist() == [-1, 0, 0]
+
+
+def test_a_gbk_shapefile_without_cpg_is_read_as_gbk(tmp_path):
+    """Probe 20A: a GBK line Shapefile without .cpg (as ArcMap and CAD export them) was read as
+    Latin-1: 否 became "·ñ", every line a bridge, street names garbled."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from harbor_planner.network.lines import line_levels, read_line_frame
+
+    lines = gpd.GeoDataFrame(
+        {"highway": ["primary", "footway"], "name": ["解放碑步行街", "较场口"],
+         "bridge": ["否", "是"]},
+        geometry=[LineString([(0, 0), (100, 0)]), LineString([(0, 50), (100, 50)])],
+        crs="EPSG:32648",
+    )  # fmt: skip
+    path = tmp_path / "roads.shp"
+    lines.to_file(path, encoding="GBK")
+    path.with_suffix(".cpg").unlink(missing_ok=True)
+    assert "解放碑".encode("gbk") in path.with_suffix(".dbf").read_bytes()
+    frame = read_line_frame(path)
+    assert frame["name"].tolist() == ["解放碑步行街", "较场口"]
+    assert line_levels(frame).tolist() == [0, 1]

@@ -178,8 +178,11 @@ def _layer_table(path: Path, crs: str) -> tuple[pd.DataFrame, str]:
     """A point layer as a text table with lon/lat columns in its own CRS (features from 1)."""
     import geopandas as gpd
 
+    from harbor_planner.readers import shapefile_encoding
+
     try:
-        layer = gpd.read_file(path)
+        enc = shapefile_encoding(path)  # the names of a GBK Shapefile without .cpg
+        layer = gpd.read_file(path, **({"encoding": enc} if enc else {}))
     except Exception as exc:
         raise InputDataError(f"cannot read the centres layer: {exc}", path=path) from None
     if not isinstance(layer, gpd.GeoDataFrame) or layer.geometry.name not in layer:

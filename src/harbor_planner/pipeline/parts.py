@@ -227,8 +227,11 @@ def _read_layer(path: Path) -> Any:
     """A partition layer file as a GeoDataFrame with a CRS."""
     import geopandas as gpd
 
+    from harbor_planner.readers import shapefile_encoding
+
     try:
-        frame = gpd.read_file(path)
+        enc = shapefile_encoding(path)  # district names of a GBK Shapefile without .cpg
+        frame = gpd.read_file(path, **({"encoding": enc} if enc else {}))
     except Exception as exc:  # pyogrio/GDAL errors share no base class
         raise InputDataError(f"cannot read the partition layer ({exc})", path=path) from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
