@@ -398,7 +398,7 @@ def test_auto_without_an_osm_source_and_nothing_left(diamond, caplog):
     assert "not built from an OSM file" in caplog.text
     assert list(got["site_id"]) == ["street-0-0", "street-1-1"]
     assert list(got["merged_ids"]) == ["street-1-0", ""]
-    with pytest.raises(InputDataError, match=r"no candidate site.*smaller spacing_m"):
+    with pytest.raises(InputDataError, match=r"no candidate site.*--candidate-spacing"):
         candidates_from_spec("auto", network=diamond, spacing_m=500)
 
 

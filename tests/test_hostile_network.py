@@ -596,3 +596,41 @@ def test_a_gbk_shapefile_without_cpg_is_read_as_gbk(tmp_path):
     frame = read_line_frame(path)
     assert frame["name"].tolist() == ["解放碑步行街", "较场口"]
     assert line_levels(frame).tolist() == [0, 1]
+
+
+def test_a_planners_chinese_road_classes_are_read_as_the_classes_they_stand_for(tmp_path, caplog):
+    """Probe 20A: a planner's 道路等级 (主干路, 梯道...) was not read: every line a street of no
+    class, stairs timed as streets, main streets not found, --max-grade 主干路=8 refused."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    import harbor_planner as hp
+    from harbor_planner.cli._options import max_grade_setting
+    from harbor_planner.network.elevation import class_caps_pct
+    from harbor_planner.network.lines import read_line_frame
+
+    x0, y0 = 600000.0, 3260000.0
+    lines = gpd.GeoDataFrame(
+        {"道路名称": ["解放碑路", "十八梯", "较场口天桥", "某路"],
+         "道路等级": ["主干路", "梯道", "人行天桥", "城市道路"],
+         "是否桥梁": ["否", "否", None, "否"]},
+        geometry=[LineString([(x0, y0), (x0 + 300, y0)]),
+                  LineString([(x0 + 300, y0), (x0 + 300, y0 + 60)]),
+                  LineString([(x0, y0), (x0, y0 + 80)]),
+                  LineString([(x0, y0 + 80), (x0 + 300, y0 + 60)])],
+        crs="EPSG:32648",
+    )  # fmt: skip
+    path = tmp_path / "centrelines.gpkg"
+    lines.to_file(path)
+    frame = read_line_frame(path)
+    assert frame["highway"].tolist() == ["primary", "steps", "footway", "城市道路"]
+    assert frame["name"].tolist() == ["解放碑路", "十八梯", "较场口天桥", "某路"]
+    assert frame["bridge"].tolist() == ["否", "否", "yes", "否"]
+    assert "城市道路 (1 lines)" in caplog.text and "道路等级" in caplog.text
+    assert "columns not read" not in caplog.text
+    net = hp.build_network(path, progress=False)
+    assert (net.edges["highway"] == "steps").sum() == 1
+    demand = hp.demand_from_spec("main-streets", network=net, main_street_classes="主干路")
+    assert demand.info["classes"] == ["primary"] and demand.info["length_km"] == 0.3
+    assert max_grade_setting(["主干路=7"]) == {"primary": 7.0}
+    assert class_caps_pct(["primary", "steps"], {"主干路": 7.0})[0] == 7.0

@@ -262,6 +262,41 @@ MAX_GRADE_PCT: dict[str, float] = {
     "bridleway": 15.0,
     "corridor": 15.0,
 }
+#: Road classes as planners' own centreline layers write them (CJJ 37-2012's 快速路, 主干路,
+#: 次干路, 支路 and the walkways of a hilly city) -> the OSM class the walk model times
+#: (probe 20A: 道路等级 was not read, 梯道 timed as a street, every grade capped at 15 %).
+#: The same words name the classes in ``--main-street-classes`` and ``--max-grade``.
+ROAD_CLASS_WORDS: dict[str, str] = {
+    **dict.fromkeys(("高速公路", "高速"), "motorway"),
+    **dict.fromkeys(("快速路", "城市快速路", "快速道路"), "trunk"),
+    **dict.fromkeys(("主干路", "主干道", "城市主干路", "城市主干道"), "primary"),
+    **dict.fromkeys(("次干路", "次干道", "城市次干路", "城市次干道"), "secondary"),
+    **dict.fromkeys(("支路", "城市支路"), "tertiary"),
+    **dict.fromkeys(("匝道",), "trunk_link"),
+    **dict.fromkeys(("街巷", "巷道", "小巷", "居住区道路", "生活街道"), "residential"),
+    **dict.fromkeys(("小区道路", "小区路", "内部道路", "服务道路"), "service"),
+    **dict.fromkeys(("步行街",), "pedestrian"),
+    **dict.fromkeys(("人行道", "步行道", "人行路", "绿道", "游步道", "人行天桥", "天桥",
+                     "人行地道", "地下通道"), "footway"),
+    **dict.fromkeys(("梯道", "梯坎", "台阶", "步梯", "踏步", "梯步"), "steps"),
+    **dict.fromkeys(("自行车道", "非机动车道"), "cycleway"),
+}  # fmt: skip
+#: Columns of a planner's centreline layer read as OSM tags (when the tag's own is absent).
+LINE_COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "highway": ("道路等级", "道路级别", "道路类别", "道路分类", "道路类型", "fclass"),
+    "name": ("道路名称", "路名", "道路名", "名称"),
+    "bridge": ("是否桥梁", "桥梁"),
+    "tunnel": ("是否隧道", "隧道"),
+    "layer": ("层级", "竖向层级"),
+}
+
+
+def road_class(word: object) -> str:
+    """The OSM class of a road class as written (主干路 is primary; primary stays primary)."""
+    text = str(word).strip()
+    return ROAD_CLASS_WORDS.get(text, text.lower())
+
+
 #: Cap of a class not in :data:`MAX_GRADE_PCT` (%).
 MAX_GRADE_PCT_OTHER: float = 15.0
 #: Where an edge's grade comes from (the ``grade_source`` column, coded by position).

@@ -425,8 +425,9 @@ def candidates_from_spec(
         raise InputDataError(
             f"no candidate site: the network has no ground-level street of "
             f"{spacing / 2:g} m or more ({', '.join(street_classes)}) and no point of interest "
-            f"lies within {max_dist:g} m of it; use a smaller spacing_m (--spacing), more "
-            "street classes, POI files, or a candidate file"
+            f"lies within {max_dist:g} m of it; use a smaller candidate spacing "
+            "(--candidate-spacing, optimize.candidate_spacing_m), POI files (--poi), or a "
+            "candidate file (--candidates FILE)"
         )
     counts = out["kind"].value_counts()
     log.info(

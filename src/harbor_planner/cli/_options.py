@@ -524,13 +524,13 @@ def max_grade_setting(values: list[str] | None) -> dict[str, float] | None:
                 f"--max-grade {text!r}: expected CLASS=PERCENT, e.g. primary=8",
                 option="--max-grade",
             )
-        if cls.strip().lower() not in {*settings.MAX_GRADE_PCT, "other"}:
+        if settings.road_class(cls) not in {*settings.MAX_GRADE_PCT, "other"}:
             raise UsageError(
                 f"--max-grade {text!r}: unknown road class {cls.strip()!r}; known: "
                 f"{', '.join(settings.MAX_GRADE_PCT)}, other",
                 option="--max-grade",
             )
-        table[cls.strip().lower()] = value
+        table[settings.road_class(cls)] = value
     return table
 
 

@@ -14,7 +14,7 @@ from harbor_planner.demand._common import points_frame, to_wgs84_points
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import InputDataError
 from harbor_planner.resources import check_memory, format_count, street_points_bytes
-from harbor_planner.settings import STREET_SPACING_M
+from harbor_planner.settings import STREET_SPACING_M, road_class
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -40,7 +40,8 @@ MAIN_STREET_CLASSES: tuple[str, ...] = (
 
 def _as_classes(classes: Sequence[str] | str) -> tuple[str, ...]:
     items = classes.split(",") if isinstance(classes, str) else list(classes)
-    out = tuple(dict.fromkeys(str(c).strip().lower() for c in items if str(c).strip()))
+    # 主干路, 次干路 as the classes they stand for (primary, secondary: settings.road_class)
+    out = tuple(dict.fromkeys(road_class(c) for c in items if str(c).strip()))
     if not out:
         raise InputDataError(
             "classes of main streets must name at least one OSM highway value, e.g. "

@@ -52,6 +52,7 @@ from harbor_planner.settings import (
     MAX_GRADE_PCT,
     MAX_GRADE_PCT_OTHER,
     STAIR_DEM_MIN_RISE_M,
+    road_class,
 )
 
 __all__ = [
@@ -329,7 +330,7 @@ def class_caps_pct(
         Caps in percent.
 
     """
-    given = {str(k).strip().lower(): v for k, v in dict(max_grade_pct or {}).items()}
+    given = {road_class(k): v for k, v in dict(max_grade_pct or {}).items()}  # 主干路 too
     unknown = sorted(set(given) - set(MAX_GRADE_PCT) - {"other"})
     if unknown:
         raise InputDataError(

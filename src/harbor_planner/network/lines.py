@@ -40,7 +40,15 @@ from harbor_planner._validate import check_positive
 from harbor_planner.errors import CRSError, InputDataError, NetworkError
 from harbor_planner.network._crs import metric_crs_for, to_metric
 from harbor_planner.network._ways import WAY_TAGS, RawWays, flag_set
-from harbor_planner.settings import SNAP_TOLERANCE_M, SNAP_TOLERANCE_MAX_M
+from harbor_planner.settings import (
+    LINE_COLUMN_ALIASES,
+    MAX_GRADE_PCT,
+    MAX_GRADE_PCT_OTHER,
+    ROAD_CLASS_WORDS,
+    SNAP_TOLERANCE_M,
+    SNAP_TOLERANCE_MAX_M,
+    road_class,
+)
 
 __all__ = [
     "GEOFABRIK_ONEWAY",
@@ -111,11 +119,15 @@ def _as_osm_tags(gdf: Any, path: Path) -> pd.DataFrame:
     and its ``osm_id`` as the way id (``osm_way`` is then true).
     """
     columns = {c.lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    geofabrik = "fclass" in columns and "osm_id" in columns and "highway" not in columns
+    if not geofabrik:
+        columns = _planner_columns(columns, path)
     tags = pd.DataFrame(
         {t: gdf[columns[t]].astype("string") for t in WAY_TAGS if t in columns},
         index=gdf.index,
     )
-    geofabrik = "fclass" in columns and "osm_id" in columns and "highway" not in columns
+    if not geofabrik and "highway" in tags:
+        tags = _planner_classes(tags, columns["highway"], path)
     if geofabrik:
         fclass = gdf[columns["fclass"]].astype("string").str.strip().str.lower()
         fclass = fclass.str.replace(r"^track_grade\d$", "track", regex=True)
@@ -141,11 +153,62 @@ def _as_osm_tags(gdf: Any, path: Path) -> pd.DataFrame:
     else:
         tags["way_id"] = np.arange(len(gdf), dtype=np.int64)
     tags["osm_way"] = geofabrik
-    unused = [c for k, c in columns.items() if k not in WAY_TAGS and k not in _NOT_TAGS]
+    read = {columns[t] for t in WAY_TAGS if t in columns}
+    unused = [
+        c for k, c in columns.items() if k not in WAY_TAGS and k not in _NOT_TAGS and c not in read
+    ]
     if unused:  # a planner's grade or speed column changes nothing: say so
         log.info(
             "%s: columns not read (the walk times come from OSM-named tags: %s): %s",
             path.name, ", ".join(WAY_TAGS), ", ".join(map(str, unused[:10])),
+        )  # fmt: skip
+    return tags
+
+
+def _planner_columns(columns: dict[str, str], path: Path) -> dict[str, str]:
+    """``columns`` with a planner's 道路等级, 道路名称, 是否桥梁... standing for the OSM tags.
+
+    A tag's own column wins; :data:`~harbor_planner.settings.LINE_COLUMN_ALIASES` fill the
+    others (a Geofabrik layer without ``osm_id`` gives its ``fclass``).
+    """
+    out = dict(columns)
+    used = []
+    for tag, aliases in LINE_COLUMN_ALIASES.items():
+        if tag in out:
+            continue
+        found = next((columns[a.lower()] for a in aliases if a.lower() in columns), None)
+        if found is not None:
+            out[tag] = found
+            used.append(f"{found} as {tag}")
+    if used:
+        log.info("%s: read %s", path.name, ", ".join(used))
+    return out
+
+
+def _planner_classes(tags: pd.DataFrame, column: str, path: Path) -> pd.DataFrame:
+    """Road classes as written (主干路, 梯道, 人行天桥...) as the OSM classes they time as.
+
+    A footbridge (人行天桥, 天桥) is a bridge, an underpass (人行地道, 地下通道) a tunnel,
+    unless the layer says otherwise; a class the walk model does not know is warned of (it
+    is walked, timed as a street, with the grade cap of other classes).
+    """
+    written = tags["highway"].str.strip()
+    mapped = written.map(lambda w: road_class(w) if isinstance(w, str) else w).astype("string")
+    tags = tags.assign(highway=mapped)
+    for flag, words in (("bridge", ("人行天桥", "天桥")), ("tunnel", ("人行地道", "地下通道"))):
+        hit = written.isin(words)
+        if hit.any():
+            have = tags.get(flag, pd.Series(pd.NA, index=tags.index, dtype="string"))
+            tags[flag] = have.where(have.notna() | ~hit, "yes").astype("string")
+    known = {*ROAD_CLASS_WORDS.values(), *MAX_GRADE_PCT, "elevator", "corridor", "road"}
+    odd = written[mapped.notna() & ~mapped.str.lower().isin(known)].value_counts()
+    if len(odd):
+        log.warning(
+            "%s: column %s holds road classes the walk model does not know: %s; they are "
+            "walked as streets of no class (grade cap %g %%); write them as OSM classes or "
+            "as 快速路, 主干路, 次干路, 支路, 人行道, 梯道, 步行街...",
+            path.name, column, ", ".join(f"{k} ({v} lines)" for k, v in odd.head(8).items()),
+            MAX_GRADE_PCT_OTHER,
         )  # fmt: skip
     return tags
 

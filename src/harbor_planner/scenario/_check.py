@@ -441,7 +441,7 @@ def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
             "network.margin_m is the margin around network.within or network.bbox; give one "
             "of them, or leave margin_m out",
         )
-    classes = {str(k).strip().lower() for k in net.max_grade_pct or {}}
+    classes = {settings.road_class(k) for k in net.max_grade_pct or {}}
     unknown = sorted(classes - set(settings.MAX_GRADE_PCT) - {"other"})
     if unknown:
         problems.add(
