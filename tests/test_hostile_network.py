@@ -634,3 +634,43 @@ def test_a_planners_chinese_road_classes_are_read_as_the_classes_they_stand_for(
     assert demand.info["classes"] == ["primary"] and demand.info["length_km"] == 0.3
     assert max_grade_setting(["主干路=7"]) == {"primary": 7.0}
     assert class_caps_pct(["primary", "steps"], {"主干路": 7.0})[0] == 7.0
+
+
+def test_a_network_cut_into_pieces_warns_with_the_length_dropped(tmp_path, caplog):
+    """Probe 20A: digitising gaps cut a planner's centrelines into 567 pieces and 60.9 % of the
+    nodes (192.6 km) were dropped at INFO level: the headline covered half the streets."""
+    import logging
+
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    import harbor_planner as hp
+
+    x0, y0 = 600000.0, 3260000.0
+    main = [LineString([(x0 + 100 * i, y0), (x0 + 100 * (i + 1), y0)]) for i in range(6)]
+    gap = [LineString([(x0, y0 + 3), (x0, y0 + 200)])]  # 3 m short of the street it meets
+    layer = gpd.GeoDataFrame({"highway": ["footway"] * 7}, geometry=main + gap, crs=32648)
+    layer.to_file(tmp_path / "gaps.gpkg")
+    with caplog.at_level(logging.INFO):
+        net = hp.build_network(tmp_path / "gaps.gpkg", progress=False)
+    warned = [r for r in caplog.records if "connected components" in r.message]
+    assert warned and warned[0].levelno == logging.WARNING
+    assert "(0.2 km, 24.7 % of the length)" in warned[0].message
+    assert "--snap-tolerance" in warned[0].message
+    assert net.source["dropped_km"] == 0.197 and "(0.2 km)" in net.summary()
+    # a station on the dropped piece: its message names the likely cause
+    xy = gpd.points_from_xy([x0 + 50, x0 + 400], [y0 + 350, y0])
+    st = gpd.GeoDataFrame({"station_id": ["A", "B"]}, geometry=xy, crs=32648)
+    dem = gpd.GeoDataFrame({"weight": [1.0]}, geometry=gpd.points_from_xy([x0 + 300], [y0]),
+                           crs=32648)  # fmt: skip
+    caplog.clear()
+    hp.coverage(net, st, dem, minutes=5)
+    assert "0.2 km of streets not connected to the network's largest part" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.INFO):  # a small piece: said at INFO, as before
+        layer.iloc[[0, 1, 2, 3, 4, 5]].pipe(lambda f: f.assign(
+            geometry=[*f.geometry[:5], LineString([(x0, y0 + 3), (x0, y0 + 40)])]
+        )).to_file(tmp_path / "small.gpkg")  # fmt: skip
+        hp.build_network(tmp_path / "small.gpkg", progress=False)
+    small = [r for r in caplog.records if "connected components" in r.message]
+    assert small and small[0].levelno == logging.INFO

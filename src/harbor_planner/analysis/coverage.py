@@ -656,12 +656,22 @@ def _station_anchors(
             given = stations["name"].to_numpy(object)[far]
             names = [f"{n} ({k})" if isinstance(n, str) and n.strip() else k
                      for n, k in zip(given, names, strict=True)]  # fmt: skip
+        km = (getattr(network, "source", None) or {}).get("dropped_km") or 0.0
+        cut = (  # their street may be a piece the build dropped (probe 20A)
+            f"; {km:,.1f} km of streets not connected to the network's largest part were "
+            "dropped when it was built: a station's street may be one of them (network build "
+            "--keep-all keeps them)"
+            if km > 0
+            else ""
+        )
         log.warning(
-            "%d of %d stations are farther than %g m from any walkable street and are left out: %s",
+            "%d of %d stations are farther than %g m from any walkable street and are left out: "
+            "%s%s",
             len(far),
             len(stations),
             max_dist_m,
             ", ".join(names[:10]) + (" ..." if len(names) > 10 else ""),
+            cut,
         )
     return st_anchor
 

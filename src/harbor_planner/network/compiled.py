@@ -30,7 +30,7 @@ from harbor_planner.coords import output_crs
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network.saved import check_saved_arrays, read_saved_arrays
 from harbor_planner.network.walk import KIND_NAMES, WalkModel, edge_times, walk_model_of
-from harbor_planner.settings import GRADE_SOURCES
+from harbor_planner.settings import COMPONENT_DROP_WARN_PCT, GRADE_SOURCES
 
 __all__ = [
     "FORMAT",
@@ -403,9 +403,11 @@ class WalkNetwork:
         ]
         dropped = self.source.get("dropped_nodes")
         if dropped:
+            km = self.source.get("dropped_km")
             lines.append(
                 f"  dropped outside the largest connected component: {dropped:,} nodes, "
                 f"{self.source.get('dropped_edges', 0):,} edges"
+                + (f" ({km:,.1f} km)" if km is not None else "")
             )
         return "\n".join(lines)
 
@@ -453,20 +455,34 @@ def largest_component(
     n_comp, label = connected_components(graph, directed=False)
     keep_node = label == np.argmax(np.bincount(label, minlength=n_comp))
     keep_edge = keep_node[u] & keep_node[v]
+    length_m = edges["length_m"].to_numpy(np.float64)
     info = {
         "components": int(n_comp),
         "dropped_nodes": int(n - keep_node.sum()),
         "dropped_edges": int(len(edges) - keep_edge.sum()),
+        "dropped_km": round(float(length_m[~keep_edge].sum()) / 1000, 3),
     }
     if info["dropped_nodes"]:
-        log.info(
+        share = 100.0 * length_m[~keep_edge].sum() / max(float(length_m.sum()), 1e-9)
+        # a network cut into pieces (digitising gaps, crossings without a shared vertex)
+        # loses its streets, stations and demand silently otherwise (probe 20A)
+        many = share >= COMPONENT_DROP_WARN_PCT
+        log.log(
+            logging.WARNING if many else logging.INFO,
             "kept the largest of %d connected components: dropped %d nodes (%.1f %%) and "
-            "%d edges (%.1f km) not connected to it",
+            "%d edges (%.1f km, %.1f %% of the length) not connected to it%s",
             n_comp,
             info["dropped_nodes"],
             100.0 * info["dropped_nodes"] / n,
             info["dropped_edges"],
-            edges["length_m"].to_numpy()[~keep_edge].sum() / 1000,
+            info["dropped_km"],
+            share,
+            "; their streets, stations and demand count as beyond the network. Line ends "
+            "that miss each other by more than the snapping tolerance (--snap-tolerance, "
+            "network.snap_tolerance_m) or streets that cross without a shared vertex cut a "
+            "network; --keep-all keeps the pieces"
+            if many
+            else "",
         )
     new_index = np.cumsum(keep_node) - 1
     edges = edges.loc[keep_edge].reset_index(drop=True)
