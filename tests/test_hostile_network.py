@@ -674,3 +674,54 @@ def test_a_network_cut_into_pieces_warns_with_the_length_dropped(tmp_path, caplo
         hp.build_network(tmp_path / "small.gpkg", progress=False)
     small = [r for r in caplog.records if "connected components" in r.message]
     assert small and small[0].levelno == logging.INFO
+
+
+def test_crossings_without_a_shared_vertex_are_warned_of_and_joined_on_request(tmp_path, caplog):
+    """Probe 20A: a CAD export's junctions (lines crossing without a vertex there) were never
+    joined nor said: coverage fell 4.7 points. They are counted and warned of, and
+    --join-crossings joins those on the same level (a flyover keeps its own)."""
+    import logging
+
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    import harbor_planner as hp
+    from harbor_planner.cli import main
+
+    x0, y0 = 600000.0, 3260000.0
+    rows = [
+        LineString([(x0 + 100 * i, y0 + 100 * k), (x0 + 100 * (i + 1), y0 + 100 * k)])
+        for k in range(6)
+        for i in range(6)
+    ]  # six east-west streets
+    rows += [
+        LineString([(x0 + 50 + 100 * i, y0 - 50), (x0 + 50 + 100 * i, y0 + 550)]) for i in range(6)
+    ]  # six north-south ones crossing them, no shared vertex
+    flyover = LineString([(x0 - 20, y0 + 250), (x0 + 620, y0 + 250)])  # over everything
+    layer = gpd.GeoDataFrame(
+        {"highway": ["residential"] * 42 + ["primary"], "bridge": ["否"] * 42 + ["是"]},
+        geometry=[*rows, flyover], crs=32648,
+    )  # fmt: skip
+    path = tmp_path / "cad.gpkg"
+    layer.to_file(path)
+    with caplog.at_level(logging.INFO):
+        apart = hp.build_network(path, progress=False, keep_all=True)
+    text = caplog.text
+    assert "36 crossings of lines on the same level share no vertex" in text  # not the flyover's
+    assert "--join-crossings" in text and apart.source["noding"]["crossings"] == 36
+    joined = hp.build_network(path, progress=False, join_crossings=True)
+    assert joined.source["noding"]["crossings_joined"] is True
+    assert joined.source["dropped_km"] == 0.64  # only the flyover, which meets no street
+    # every street now meets every crossing one: a walk across the grid takes the direct way
+    st = gpd.GeoDataFrame({"station_id": ["S"]}, crs=32648,
+                          geometry=gpd.points_from_xy([x0 + 50], [y0 + 10]))  # fmt: skip
+    dem = gpd.GeoDataFrame({"weight": [1.0]}, crs=32648,
+                           geometry=gpd.points_from_xy([x0 + 550], [y0 + 510]))  # fmt: skip
+    time_min = hp.coverage(joined, st, dem, minutes=60).demand["time_min"].iloc[0]
+    assert time_min == pytest.approx((500 + 500) / 75, rel=0.02)  # 1,000 m at 4.5 km/h
+    assert (apart.edges["highway"] == "primary").sum() == 1  # the flyover: one edge, unsplit
+    # a saved network does not take the option; other commands point to network build
+    net = tmp_path / "net.npz"
+    assert main(["-q", "network", "build", str(path), "--join-crossings", "--out", str(net)]) == 0
+    with pytest.raises(Exception, match="join_crossings"):
+        hp.build_network(net, join_crossings=True, progress=False)

@@ -342,7 +342,15 @@ _SET_FORM: dict[str, str] = {
     "--lang": "output.lang=...",
     "--tianditu-key": "output.tianditu_key=...",
     "--title": "title=...",
+    # network build's own options: a line layer given as --network is built with defaults
+    "--snap-tolerance": "network.snap_tolerance_m=...",
+    "--join-crossings": "network.join_crossings=true",
+    "--keep-all": "network.keep_all=true",
+    "--metric-crs": "network.metric_crs=...",
 }
+#: Options of ``network build`` that other commands do not take (probe 20A: coverage
+#: --snap-tolerance was "did you mean --no-range?").
+_BUILD_ONLY = ("--snap-tolerance", "--join-crossings", "--keep-all", "--metric-crs")
 
 
 def _option_hints(name: str, options: list[str]) -> list[str]:
@@ -350,6 +358,9 @@ def _option_hints(name: str, options: list[str]) -> list[str]:
     takes_set = "--set" in options
     if takes_set and name in _SET_FORM:
         return [f"--set {_SET_FORM[name]}"]
+    if name in _BUILD_ONLY:
+        return [f"harbor-planner network build SOURCE {name} ... --out NET.npz, then --network "
+                "NET.npz"]  # fmt: skip
     close = close_options(name, options)
     if close or not takes_set:
         return close

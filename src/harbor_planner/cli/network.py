@@ -36,6 +36,7 @@ def _cmd_network_build(args: argparse.Namespace) -> int:
         args.source,
         keep_all=args.keep_all,
         snap_tolerance_m=args.snap_tolerance,
+        join_crossings=args.join_crossings or None,
         metric_crs=args.metric_crs,
     )
     sources = {f"source{i + 1}": s for i, s in enumerate(cfg.sources)}
@@ -100,6 +101,13 @@ def add_network_commands(sub: argparse._SubParsersAction) -> None:
         metavar="M",
         help="line layers: join line ends closer than this many metres "
         f"(default {settings.SNAP_TOLERANCE_M:g})",
+    )
+    b.add_argument(
+        "--join-crossings",
+        action="store_true",
+        help="line layers: join lines of the same level where they cross without a shared "
+        "vertex (the junctions of a CAD export; bridge, tunnel and layer columns keep "
+        "flyovers apart)",
     )
     b.add_argument(
         "--metric-crs",

@@ -199,6 +199,7 @@ def build_network(
     max_grade_pct: Mapping[str, float] | None = None,
     keep_all: bool = False,
     snap_tolerance_m: float = SNAP_TOLERANCE_M,
+    join_crossings: bool = False,
     metric_crs: str | None = None,
     progress: bool | None = None,
     within: Any = None,
@@ -242,6 +243,10 @@ def build_network(
         dropped is reported.
     snap_tolerance_m
         Line layers only: join line ends closer than this many metres.
+    join_crossings
+        Line layers only: join lines of the same level where they cross without a shared
+        vertex (the junctions of a CAD export; bridges, tunnels and ``layer`` keep theirs
+        apart); without it such crossings are counted and warned of.
     metric_crs
         Projected CRS in metres for all lengths; default the local UTM zone (EPSG:32648 in
         Chongqing).
@@ -289,7 +294,9 @@ def build_network(
             _default_model(walk_model, True), dem_outside, dem_smoothing_m, max_grade_pct
         )
         net = _load_saved(source, walk_model, (walk_speed_kmh, walk_direction), dem, grading)
-        _refuse_build_options(source, keep_all, snap_tolerance_m, metric_crs, net.crs)
+        _refuse_build_options(
+            source, keep_all, (snap_tolerance_m, join_crossings), metric_crs, net.crs
+        )
         log.info(
             "loaded network %s: %d nodes, %d edges (%s, %.2f s)",
             source,
@@ -321,7 +328,7 @@ def build_network(
             dem=dem,
             grading=Grading(model, dem_outside, dem_smoothing_m, max_grade_pct),
             keep_all=keep_all,
-            snap_tolerance_m=snap_tolerance_m,
+            noding=(snap_tolerance_m, join_crossings),
             metric_crs=metric_crs,
             area=_area(within, bbox, margin_m, model),
         )
@@ -428,7 +435,7 @@ def _walkable_tables(
 
 
 def _refuse_build_options(
-    source: Any, keep_all: bool, snap_tolerance_m: float, metric_crs: str | None, crs: str
+    source: Any, keep_all: bool, noding: tuple[float, bool], metric_crs: str | None, crs: str
 ) -> None:
     """Options that only apply while building, refused for a saved network (never ignored).
 
@@ -440,7 +447,8 @@ def _refuse_build_options(
         name
         for name, set_ in (
             ("keep_all", bool(keep_all)),
-            ("snap_tolerance_m", snap_tolerance_m != SNAP_TOLERANCE_M),
+            ("snap_tolerance_m", noding[0] != SNAP_TOLERANCE_M),
+            ("join_crossings", bool(noding[1])),
             ("metric_crs", metric_crs is not None and CRS(metric_crs) != CRS(crs)),
         )
         if set_
@@ -486,10 +494,13 @@ def _read_all(
     info: dict[str, Any],
     area: Any,
     *,
-    snap_tolerance_m: float,
+    noding: tuple[float, bool],
     metric_crs: str | None,
 ) -> RawWays:
-    """The joined ways of one or several sources; their records and the area into ``info``."""
+    """The joined ways of one or several sources; their records and the area into ``info``.
+
+    ``noding``: the snapping tolerance and whether crossings join (line layers).
+    """
     sources = source if isinstance(source, list) else [source]
     kinds = [source_kind(s) for s in sources]
     records = [source_record(s, k) for s, k in zip(sources, kinds, strict=True)]
@@ -504,7 +515,8 @@ def _read_all(
         sources,
         kinds,
         area=area,
-        snap_tolerance_m=snap_tolerance_m,
+        snap_tolerance_m=noding[0],
+        join_crossings=noding[1],
         metric_crs=metric_crs,
         info=info,
     )
@@ -522,14 +534,14 @@ def _build_from_source(
     dem: str | Path | None,
     grading: Grading,
     keep_all: bool,
-    snap_tolerance_m: float,
+    noding: tuple[float, bool],
     metric_crs: str | None,
     area: Any = None,
 ) -> WalkNetwork:
     """Read, split, give elevation and time file or place sources, advancing ``bar``."""
     info: dict[str, Any] = {"kind": kind}
     bar.set_postfix_str("read")
-    ways = _read_all(source, info, area, snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs)
+    ways = _read_all(source, info, area, noding=noding, metric_crs=metric_crs)
     bar.update()
     bar.set_postfix_str("split ways")
     nodes, edges, geometry = _walkable_tables(ways, source, keep_all=keep_all, info=info)

@@ -24,6 +24,7 @@ case-insensitively; a layer without ``highway`` is taken as walkable roads.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ from harbor_planner._validate import check_positive
 from harbor_planner.errors import CRSError, InputDataError, NetworkError
 from harbor_planner.network._crs import metric_crs_for, to_metric
 from harbor_planner.network._ways import WAY_TAGS, RawWays, flag_set
+from harbor_planner.network.crossings import crossing_points, with_vertices
 from harbor_planner.settings import (
     LINE_COLUMN_ALIASES,
     MAX_GRADE_PCT,
@@ -80,6 +82,11 @@ class LineNoding:
         Line interiors split where another line ends on them.
     max_move_m
         Largest distance any line end was moved.
+    crossings
+        Places where lines of the same level cross without a shared vertex
+        (:mod:`~harbor_planner.network.crossings`).
+    crossings_joined
+        Whether they were joined (``join_crossings``).
 
     """
 
@@ -87,6 +94,8 @@ class LineNoding:
     ends_snapped: int
     t_junctions: int
     max_move_m: float
+    crossings: int = 0
+    crossings_joined: bool = False
 
 
 #: Geofabrik "free" layers (``gis_osm_roads_free_1``): the road class is ``fclass``; ``oneway``
@@ -384,6 +393,7 @@ def node_line_frames(
     snap_tolerance_m: float = SNAP_TOLERANCE_M,
     metric_crs: str | None = None,
     what: str = "line layers",
+    join_crossings: bool = False,
 ) -> tuple[RawWays, LineNoding]:
     """Join the lines of one or more frames of :func:`read_line_frame` into ways.
 
@@ -401,6 +411,9 @@ def node_line_frames(
         CRS for lengths; default the local UTM zone of the lines.
     what
         How the lines are named in messages.
+    join_crossings
+        Join lines of the same level where they cross without a shared vertex (a CAD
+        export's junctions); without it such crossings are counted and warned of.
 
     Returns
     -------
@@ -433,11 +446,12 @@ def node_line_frames(
         log.info("%s: %d Geofabrik ways given twice are kept once", what, int(dup.sum()))
         gdf = gdf[~dup].reset_index(drop=True)
     gdf = gdf.explode(index_parts=False, ignore_index=True)
-    xy, line_of = shapely.get_coordinates(gdf.geometry.values, return_index=True)
     tags = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    ways, noding = _node_lines(
-        xy, line_of.astype(np.int64), len(gdf), snap_tolerance_m, line_levels(tags)
-    )
+    levels = line_levels(tags)
+    geoms, crossings = _crossings(gdf.geometry.values, levels, join_crossings, what)
+    xy, line_of = shapely.get_coordinates(geoms, return_index=True)
+    ways, noding = _node_lines(xy, line_of.astype(np.int64), len(gdf), snap_tolerance_m, levels)
+    noding = dataclasses.replace(noding, crossings=crossings, crossings_joined=join_crossings)
     log.info(
         "%s: %d lines joined with a %.2f m tolerance: %d line ends snapped (max %.2f m), "
         "%d T-junctions split",
@@ -460,6 +474,33 @@ def node_line_frames(
     return raw, noding
 
 
+def _crossings(
+    geoms: np.ndarray, levels: np.ndarray, join: bool, what: str
+) -> tuple[np.ndarray, int]:
+    """The lines with a vertex at each same-level crossing (``join``), and how many there are.
+
+    Not joined, they are said: at INFO when few (an OSM extract's untagged bridges), as a
+    warning when at least 1 % of the lines (and 5) cross so (a CAD export's junctions).
+    """
+    owner, xy, n = crossing_points(geoms, levels)
+    if not n:
+        return geoms, 0
+    if join:
+        log.info("%s: %d crossings of lines on the same level joined (--join-crossings)", what, n)
+        return with_vertices(geoms, owner, xy), n
+    many = n >= max(5, 0.01 * len(geoms))
+    log.log(
+        logging.WARNING if many else logging.INFO,
+        "%s: %d crossings of lines on the same level share no vertex and are not joined (a "
+        "walk goes round them); if they are junctions, as a CAD export draws them, join them "
+        "with --join-crossings (network.join_crossings = true); lines on other levels "
+        "(bridge, tunnel, layer) never join the streets they cross",
+        what,
+        n,
+    )
+    return geoms, n
+
+
 def read_line_ways(
     path: str | Path,
     *,
@@ -467,6 +508,7 @@ def read_line_ways(
     metric_crs: str | None = None,
     layer: str | int | None = None,
     mask: Any = None,
+    join_crossings: bool = False,
 ) -> tuple[RawWays, LineNoding]:
     """Read street centrelines and join them into ways.
 
@@ -483,6 +525,8 @@ def read_line_ways(
         Layer name or index in a multi-layer file (GeoPackage).
     mask
         GeoSeries with a CRS: only the lines meeting it are read (whole).
+    join_crossings
+        Join lines of the same level where they cross without a shared vertex.
 
     Raises
     ------
@@ -496,7 +540,11 @@ def read_line_ways(
     snap_tolerance_m = _check_tolerance(snap_tolerance_m)
     frame = read_line_frame(path, layer=layer, mask=mask)
     return node_line_frames(
-        [frame], snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs, what=path.name
+        [frame],
+        snap_tolerance_m=snap_tolerance_m,
+        metric_crs=metric_crs,
+        what=path.name,
+        join_crossings=join_crossings,
     )
 
 

@@ -79,6 +79,7 @@ def _read_lines(
     area: ClipArea | None,
     *,
     snap_tolerance_m: float,
+    join_crossings: bool,
     metric_crs: str | None,
     info: dict[str, Any],
 ) -> RawWays | None:
@@ -98,13 +99,19 @@ def _read_lines(
         return None
     what = Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} line layers"
     ways, noding = node_line_frames(
-        frames, snap_tolerance_m=snap_tolerance_m, metric_crs=metric_crs, what=what
+        frames,
+        snap_tolerance_m=snap_tolerance_m,
+        metric_crs=metric_crs,
+        what=what,
+        join_crossings=join_crossings,
     )
     info["noding"] = {
         "snap_tolerance_m": noding.snap_tolerance_m,
         "ends_snapped": noding.ends_snapped,
         "t_junctions": noding.t_junctions,
         "max_move_m": noding.max_move_m,
+        "crossings": noding.crossings,
+        "crossings_joined": noding.crossings_joined,
     }
     return ways
 
@@ -115,6 +122,7 @@ def read_sources(
     *,
     area: ClipArea | None = None,
     snap_tolerance_m: float,
+    join_crossings: bool = False,
     metric_crs: str | None = None,
     info: dict[str, Any],
 ) -> RawWays:
@@ -130,6 +138,8 @@ def read_sources(
         Keep only the ways reaching into it; ``None``: everything.
     snap_tolerance_m
         Line layers: join line ends closer than this.
+    join_crossings
+        Line layers: join lines of the same level where they cross without a vertex.
     metric_crs
         CRS for lengths; default that of the first source read (its local UTM zone).
     info
@@ -163,7 +173,12 @@ def read_sources(
     lines = None
     if line_paths:
         lines = _read_lines(
-            line_paths, area, snap_tolerance_m=snap_tolerance_m, metric_crs=crs, info=info
+            line_paths,
+            area,
+            snap_tolerance_m=snap_tolerance_m,
+            join_crossings=join_crossings,
+            metric_crs=crs,
+            info=info,
         )
     if not osm_ways and lines is None:
         where = f" reaching into {area.name}" if area is not None else ""

@@ -319,6 +319,7 @@ def load_network(
         max_grade_pct=cfg.max_grade_pct,
         keep_all=cfg.keep_all,
         snap_tolerance_m=cfg.snap_tolerance_m,
+        join_crossings=cfg.join_crossings,
         metric_crs=cfg.metric_crs,
         progress=progress,
         within=cfg.within,

@@ -62,6 +62,9 @@ class NetworkConfig:
         Keep every connected component (default: the largest only).
     snap_tolerance_m
         Line layers: join line ends closer than this.
+    join_crossings
+        Line layers: join lines of the same level where they cross without a shared vertex
+        (a CAD export's junctions; bridges, tunnels and ``layer`` keep theirs apart).
     metric_crs
         Projected CRS for lengths (default: the local UTM zone).
     within
@@ -85,6 +88,7 @@ class NetworkConfig:
     max_grade_pct: dict[str, float] | None = None
     keep_all: bool = False
     snap_tolerance_m: float = settings.SNAP_TOLERANCE_M
+    join_crossings: bool = False
     metric_crs: str | None = None
     within: str | list[str] | None = None
     bbox: list[float] | None = None
