@@ -725,3 +725,23 @@ def test_crossings_without_a_shared_vertex_are_warned_of_and_joined_on_request(t
     assert main(["-q", "network", "build", str(path), "--join-crossings", "--out", str(net)]) == 0
     with pytest.raises(Exception, match="join_crossings"):
         hp.build_network(net, join_crossings=True, progress=False)
+
+
+def test_lines_given_twice_are_read_once(tmp_path, caplog):
+    """Probe 20A: the three districts' files both held the river bridges; the duplicates (and
+    a layer pasted twice, reversed) counted twice in the main streets' length."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    import harbor_planner as hp
+
+    x0, y0 = 600000.0, 3260000.0
+    a = LineString([(x0, y0), (x0 + 200, y0), (x0 + 400, y0)])
+    b = LineString([(x0 + 400, y0), (x0 + 400, y0 + 300)])
+    layer = gpd.GeoDataFrame({"highway": ["primary"] * 4},
+                             geometry=[a, b, a, a.reverse()], crs=32648)  # fmt: skip
+    layer.to_file(tmp_path / "twice.gpkg")
+    net = hp.build_network(tmp_path / "twice.gpkg", progress=False)
+    assert "2 lines are copies of another" in caplog.text and "round; 0.8 km)" in caplog.text
+    demand = hp.demand_from_spec("main-streets", network=net)
+    assert demand.info["length_km"] == 0.7

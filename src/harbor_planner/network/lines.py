@@ -445,7 +445,7 @@ def node_line_frames(
     if dup.any():
         log.info("%s: %d Geofabrik ways given twice are kept once", what, int(dup.sum()))
         gdf = gdf[~dup].reset_index(drop=True)
-    gdf = gdf.explode(index_parts=False, ignore_index=True)
+    gdf = _without_duplicates(gdf.explode(index_parts=False, ignore_index=True), what)
     tags = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     levels = line_levels(tags)
     geoms, crossings = _crossings(gdf.geometry.values, levels, join_crossings, what)
@@ -472,6 +472,26 @@ def node_line_frames(
         crs=crs,
     )
     return raw, noding
+
+
+def _without_duplicates(gdf: Any, what: str) -> Any:
+    """The lines without the copies of another (the same line, either way round).
+
+    A street drawn twice (two districts' files both holding a bridge, a layer pasted in
+    twice) was counted twice in the main streets' length and weight (probe 20A). Lines that
+    only partly overlap are kept.
+    """
+    keys = shapely.to_wkb(shapely.normalize(gdf.geometry.values))
+    dup = pd.Series(keys).duplicated().to_numpy()
+    if not dup.any():
+        return gdf
+    km = float(shapely.length(gdf.geometry.values[dup]).sum()) / 1000
+    log.warning(
+        "%s: %d lines are copies of another (the same vertices, either way round; %.1f km) "
+        "and are read once",
+        what, int(dup.sum()), km,
+    )  # fmt: skip
+    return gdf[~dup].reset_index(drop=True)
 
 
 def _crossings(
