@@ -745,3 +745,17 @@ def test_lines_given_twice_are_read_once(tmp_path, caplog):
     assert "2 lines are copies of another" in caplog.text and "round; 0.8 km)" in caplog.text
     demand = hp.demand_from_spec("main-streets", network=net)
     assert demand.info["length_km"] == 0.7
+
+
+def test_a_wide_snapping_distance_is_said_for_the_demand_and_the_stations(diamond, pts, caplog):
+    """Probe 20B: --max-dist 500 (meant for a set-back station) also made 150-500 m distant
+    buildings reachable (95.9 -> 98.9 %) and joined stations across a river, unsaid."""
+    import harbor_planner as hp
+
+    stations = pts((50, 0), (50, -300))  # the second 300 m from the street
+    demand = pts((60, 0), (80, 300), prefix="D").assign(weight=[1.0, 7.0])  # 200 m off
+    hp.coverage(diamond, stations, demand, minutes=15)
+    assert "applies to the demand" not in caplog.text
+    hp.coverage(diamond, stations, demand, minutes=15, max_dist_m=500)
+    assert "applies to the demand too: 1 demand points (7 of 8)" in caplog.text
+    assert "1 stations are farther than the default 150 m" in caplog.text and "S1 (" in caplog.text

@@ -34,14 +34,14 @@ from harbor_planner._io import atomic_path, jsonable
 from harbor_planner._stable import without_timings, write_gpkg_layer
 from harbor_planner._text import csv_safe, published_pcts
 from harbor_planner._validate import check_minutes
+from harbor_planner.analysis.anchoring import station_anchors, warn_wide_snapping
 from harbor_planner.analysis.redundancy import station_pairs, station_redundancy
 from harbor_planner.analysis.scopes import BUILT_SCOPE, demand_scope, scope_figures, station_scopes
 from harbor_planner.districts import district_name_column, name_text
-from harbor_planner.errors import InputDataError, NetworkError
+from harbor_planner.errors import InputDataError
 from harbor_planner.network import (
     Anchors,
     WalkNetwork,
-    anchor_points,
     anchors_for,
     arrival_times,
     limit_seconds,
@@ -423,8 +423,9 @@ def coverage(
             f"coverage of {len(points):,} demand points by {len(stations):,} stations",
             "the demand (demand.spacing_m, --spacing, grid cell) or coverage.minutes",
         )
-    st_anchor = _station_anchors(network, stations, max_dist_m, station_id_column)
+    st_anchor = station_anchors(network, stations, max_dist_m, station_id_column)
     dem_anchor = anchors_for(network, points, max_dist_m=max_dist_m)
+    warn_wide_snapping(max_dist_m, st_anchor, dem_anchor, weight, stations, station_id_column)
     near = nearest_station(network, st_anchor)
     t_s, who = arrival_times(
         network, near.time_s, dem_anchor, sources=st_anchor, node_source=near.station
@@ -619,61 +620,6 @@ def _demand_points(demand: Any) -> tuple[Any, FloatArray]:
             "of it); give them in people, metres or floor area, or scale them down"
         )
     return points, weight
-
-
-def _station_anchors(
-    network: WalkNetwork, stations: Any, max_dist_m: float, station_id_column: str
-) -> Anchors:
-    """The stations anchored on the network; those off it are logged, none on it refused.
-
-    Station ids (``station_id_column``) used twice are logged: the per-station figures stay
-    by position, but a table keyed by id would mix them (new sites may reuse a station's id
-    when the candidate file is the station file).
-    """
-    if station_id_column in stations:
-        ids = stations[station_id_column]
-        dup = ids.notna() & ids.astype(str).duplicated(keep=False)
-        if dup.any():
-            shown = ", ".join(sorted(set(ids[dup].astype(str)))[:10])
-            log.warning(
-                "station ids %s are used by more than one station (%s): their rows in "
-                "stations.csv are told apart by position only",
-                shown,
-                station_id_column,
-            )
-    st_anchor = anchor_points(network, stations, max_dist_m=max_dist_m)
-    n_on = int(st_anchor.within.sum())
-    if n_on == 0:
-        raise NetworkError(
-            f"none of the {len(stations)} stations is within {max_dist_m:g} m of a walkable "
-            "street of this network; are they in the network's area and in the right CRS "
-            "(--crs gcj02 for AMap coordinates)?"
-        )
-    if n_on < len(stations):
-        far = np.flatnonzero(~st_anchor.within)
-        names = station_keys(stations, station_id_column)[far].tolist()  # no id: "row N" (19X)
-        if "name" in stations:
-            given = stations["name"].to_numpy(object)[far]
-            names = [f"{n} ({k})" if isinstance(n, str) and n.strip() else k
-                     for n, k in zip(given, names, strict=True)]  # fmt: skip
-        km = (getattr(network, "source", None) or {}).get("dropped_km") or 0.0
-        cut = (  # their street may be a piece the build dropped (probe 20A)
-            f"; {km:,.1f} km of streets not connected to the network's largest part were "
-            "dropped when it was built: a station's street may be one of them (network build "
-            "--keep-all keeps them)"
-            if km > 0
-            else ""
-        )
-        log.warning(
-            "%d of %d stations are farther than %g m from any walkable street and are left out: "
-            "%s%s",
-            len(far),
-            len(stations),
-            max_dist_m,
-            ", ".join(names[:10]) + (" ..." if len(names) > 10 else ""),
-            cut,
-        )
-    return st_anchor
 
 
 def _euclidean_covered(

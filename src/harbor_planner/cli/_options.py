@@ -228,8 +228,9 @@ def add_station_input_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=settings.SNAP_MAX_DIST_M,
         metavar="M",
-        help="leave out stations farther than this from a walkable street "
-        f"(default {settings.SNAP_MAX_DIST_M:g} m)",
+        help="snapping distance: stations, demand points and candidate sites farther than "
+        "this from a walkable street are off the network (stations left out, demand not "
+        f"covered); default {settings.SNAP_MAX_DIST_M:g} m, more is warned of",
     )
     add_accept_datum_option(g)
 
