@@ -228,9 +228,8 @@ def add_station_input_options(p: argparse.ArgumentParser) -> None:
         type=float,
         default=settings.SNAP_MAX_DIST_M,
         metavar="M",
-        help="snapping distance: stations, demand points and candidate sites farther than "
-        "this from a walkable street are off the network (stations left out, demand not "
-        f"covered); default {settings.SNAP_MAX_DIST_M:g} m, more is warned of",
+        help="snapping distance: stations, demand and candidates farther from a walkable "
+        f"street are off the network (default {settings.SNAP_MAX_DIST_M:g} m; more is warned of)",
     )
     add_accept_datum_option(g)
 
