@@ -882,3 +882,24 @@ def test_a_population_total_cut_by_the_study_area_says_how_many_people_it_lost(c
         floor = building_demand(demo / "yuzhong_buildings.osm.bz2", network=net)
         demand_within(floor, area, name="渝中区")
     assert "left out" not in caplog.text
+
+
+def test_people_of_buildings_outside_the_study_area_are_warned_of_with_a_total_per_file(caplog):
+    """Probe 20B: a population per file (--population once per --demand) put 11,558 people
+    on buildings outside the study area and left them out without the warning one total
+    gets (the combined demand has no single total in its info)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from harbor_planner.demand import Demand, demand_within
+
+    pts = gpd.GeoDataFrame({"weight": [100.0, 50.0]}, crs=4326,
+                           geometry=gpd.points_from_xy([106.55, 106.70], [29.55, 29.55]))  # fmt: skip
+    area = gpd.GeoSeries([box(106.5, 29.5, 106.6, 29.6)], crs=4326)
+    for info, unit, warned in (({}, "people", True), ({"population": 150.0}, "people", True),
+                               ({}, "m² floor area", False)):  # fmt: skip
+        caplog.clear()
+        demand = Demand(kind="buildings", spec="buildings:a,b", points=pts, weight_unit=unit,
+                        info=info)  # fmt: skip
+        demand_within(demand, area, name="渝中区")
+        assert ("50 people of 1 building(s) outside 渝中区 are left out" in caplog.text) is warned

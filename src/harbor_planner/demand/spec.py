@@ -391,7 +391,10 @@ def _warn_population_left_out(
     by district shares each district's people among the buildings inside it).
     """
     population = demand.info.get("population")
-    if demand.kind != "buildings" or lost <= 0 or isinstance(population, dict | None):
+    # a total per file (several files, --population once each) has no total in the info,
+    # and loses its outside buildings' people all the same (probe 20B)
+    people = population is not None or demand.weight_unit == "people"
+    if demand.kind != "buildings" or lost <= 0 or isinstance(population, dict) or not people:
         return
     district = name if name and name.endswith(("区", "县")) else "区县"
     log.warning(
