@@ -893,8 +893,8 @@ def test_people_of_buildings_outside_the_study_area_are_warned_of_with_a_total_p
 
     from harbor_planner.demand import Demand, demand_within
 
-    pts = gpd.GeoDataFrame({"weight": [100.0, 50.0]}, crs=4326,
-                           geometry=gpd.points_from_xy([106.55, 106.70], [29.55, 29.55]))  # fmt: skip
+    xy = gpd.points_from_xy([106.55, 106.70], [29.55, 29.55])
+    pts = gpd.GeoDataFrame({"weight": [100.0, 50.0]}, geometry=xy, crs=4326)
     area = gpd.GeoSeries([box(106.5, 29.5, 106.6, 29.6)], crs=4326)
     for info, unit, warned in (({}, "people", True), ({"population": 150.0}, "people", True),
                                ({}, "m² floor area", False)):  # fmt: skip
