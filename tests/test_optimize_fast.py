@@ -299,3 +299,20 @@ def test_sites_that_cover_nothing_more_are_said(caplog):
     with caplog.at_level(logging.WARNING):
         sel = select_sites(cm, n_add=2, quotas=quotas.assign(min=[2, 0]))
     assert "cover no demand" not in caplog.text and "sites_without_gain" not in sel.info
+
+
+def test_a_quota_for_a_district_without_candidates_names_the_network_as_a_cause():
+    """Probe 20B: 大渡口区, in the study but beyond the network's streets, was told it was
+    "outside the study, or misspelled"."""
+    import pandas as pd
+
+    from harbor_planner.errors import InfeasibleError
+
+    cm = _matrix(3)
+    cm = CoverageMatrix.from_arrays(cm.covers, cm.weights,
+                                    candidate_district=np.array(["渝中区"] * 40))  # fmt: skip
+    quotas = pd.DataFrame({"district": ["渝中区", "大渡口区"], "min": [1, 2], "max": [5, 5]})
+    with pytest.raises(InfeasibleError) as err:
+        select_sites(cm, n_add=4, quotas=quotas)
+    assert "大渡口区 needs at least 2 new sites but has 0 candidates" in str(err.value)
+    assert "beyond the walk network's streets" in str(err.value)

@@ -196,7 +196,8 @@ def quota_arrays(
         f"{names[k]} needs at least {qmin[k]} new site{'' if qmin[k] == 1 else 's'} but has "
         f"{avail[k]} candidate{'' if avail[k] == 1 else 's'}"
         + (
-            " (none in the study: a district outside it, or its name misspelled?)"
+            " (no candidate lies there: a district outside the study area or beyond the walk "
+            "network's streets, or its name misspelled?)"
             if avail[k] == 0
             else ""
         )
