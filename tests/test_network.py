@@ -688,3 +688,19 @@ def test_cli_subprocess_has_no_traceback(tmp_path):
     assert proc.returncode == InputDataError.exit_code
     assert "bad.osm" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "o.npz").exists()
+
+
+def test_a_line_layer_with_stray_points_and_polygons_names_them(tmp_path):
+    """Probe 20A: 1,529 lines with 4 polygons and 6 points were refused without saying how
+    many or which."""
+    import geopandas as gpd
+    from shapely import LineString, Point, box
+
+    geoms = [LineString([(0, 0), (0.001, 0)])] * 4 + [box(0, 0, 0.001, 0.001), Point(0, 0)] * 2
+    path = tmp_path / "mixed.gpkg"
+    gpd.GeoDataFrame(geometry=geoms, crs="EPSG:4326").to_file(path)
+    with pytest.raises(InputDataError) as err:
+        build_network(path, progress=False)
+    text = str(err.value)
+    assert "4 of 8 features are not lines (2 Polygon, 2 Point; feature 5, 6, 7, 8)" in text
+    assert "delete them" in text

@@ -274,11 +274,16 @@ def read_line_frame(path: str | Path, *, layer: str | int | None = None, mask: A
         )
     gdf = gdf[~(gdf.geometry.isna() | gdf.geometry.is_empty)]
     _check_coordinates(gdf, path)
-    kinds = set(shapely.get_type_id(gdf.geometry.values))
-    if not gdf.empty and not kinds <= {1, 5}:
-        names = sorted(gdf.geometry.geom_type.unique())
+    other = ~np.isin(shapely.get_type_id(gdf.geometry.values), [1, 5])
+    if other.any():  # how many, of which kind, and which (probe 20A)
+        counts = gdf.geometry[other].geom_type.value_counts()
+        shown = ", ".join(str(int(i) + 1) for i in gdf.index[other][:5])
         raise InputDataError(
-            f"expected a line layer (LineString/MultiLineString), found {', '.join(names)}",
+            f"expected a line layer (LineString/MultiLineString): {int(other.sum())} of "
+            f"{len(gdf)} features are not lines ("
+            + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+            + f"; feature {shown}{' ...' if other.sum() > 5 else ''}); delete them or export "
+            "the lines alone",
             path=path,
         )
     if gdf.empty:
