@@ -759,3 +759,21 @@ def test_a_wide_snapping_distance_is_said_for_the_demand_and_the_stations(diamon
     hp.coverage(diamond, stations, demand, minutes=15, max_dist_m=500)
     assert "applies to the demand too: 1 demand points (7 of 8)" in caplog.text
     assert "1 stations are farther than the default 150 m" in caplog.text and "S1 (" in caplog.text
+
+
+def test_a_layer_on_xian_1980_or_beijing_1954_is_warned_of(tmp_path, caplog):
+    """Probe 20A: Xi'an 1980 and Beijing 1954 layers were moved to WGS-84 by PROJ's ballpark
+    offset (tens of metres unknown) with only an INFO line; CGCS2000 (as WGS-84 to cm) is not
+    warned of."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from harbor_planner.network.lines import node_line_frames, read_line_frame
+
+    line = gpd.GeoSeries([LineString([(106.55, 29.55), (106.56, 29.55)])], crs=4326)
+    for epsg, warned in ((2381, True), (4545, False), (2435, True)):
+        caplog.clear()
+        path = tmp_path / f"l{epsg}.gpkg"
+        gpd.GeoDataFrame({"highway": ["primary"]}, geometry=line.to_crs(epsg)).to_file(path)
+        node_line_frames([read_line_frame(path)])
+        assert ("rough offset only" in caplog.text) is warned, epsg

@@ -48,6 +48,7 @@ __all__ = [
     "parse_crs",
     "to_wgs84",
     "utm_crs_for",
+    "warn_old_datum",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
@@ -614,3 +615,41 @@ def diagnose_datum_shift(
         if best != stated and medians[best] <= base - min_gain_m and medians[best] <= ratio * base:
             suggested = best
     return DatumDiagnosis(stated=stated, medians_m=medians, suggested=suggested, n_points=n)
+
+
+#: Datums China used before CGCS2000 that PROJ moves to WGS-84 by a "ballpark" offset alone
+#: (no published parameters): a layer in one lies tens of metres (or more) off (probe 20A).
+OLD_DATUMS: tuple[str, ...] = ("Xian 1980", "Beijing 1954", "New Beijing")
+
+
+def warn_old_datum(crs: Any, what: str) -> bool:
+    """Warn when ``crs`` is on Xi'an 1980 or Beijing 1954; whether it is.
+
+    Parameters
+    ----------
+    crs
+        The layer's CRS (anything pyproj reads; ``None``: nothing to say).
+    what
+        The layer, for the message.
+
+    Returns
+    -------
+    bool
+
+    """
+    if crs is None:
+        return False
+    try:
+        datum = pyproj.CRS.from_user_input(crs).datum
+    except pyproj.exceptions.CRSError:
+        return False
+    name = getattr(datum, "name", "") or ""
+    if name not in OLD_DATUMS:
+        return False
+    log.warning(
+        "%s: its CRS is on the %s datum, which PROJ moves to WGS-84 by a rough offset only "
+        "(no transformation parameters): it may lie tens of metres off; convert it to CGCS2000 "
+        "or WGS-84 with the local parameters first, or check it against the streets",
+        what, name,
+    )  # fmt: skip
+    return True

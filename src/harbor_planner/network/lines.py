@@ -38,6 +38,7 @@ from scipy.sparse.csgraph import connected_components
 
 from harbor_planner._text import one_line
 from harbor_planner._validate import check_positive
+from harbor_planner.coords import warn_old_datum
 from harbor_planner.errors import CRSError, InputDataError, NetworkError
 from harbor_planner.network._crs import metric_crs_for, to_metric
 from harbor_planner.network._ways import WAY_TAGS, RawWays, flag_set
@@ -438,6 +439,8 @@ def node_line_frames(
     moving = sorted({str(f.crs) for f in frames if not f.crs.equals(crs)})
     if moving:
         log.info("%s: transforming the lines from %s to %s", what, ", ".join(moving), crs)
+    for f in frames:
+        warn_old_datum(f.crs, what)
     for f in frames:
         coords = shapely.get_coordinates(f.geometry.values)
         moved = to_metric(coords[:, 0], coords[:, 1], from_crs=f.crs, to_crs=crs)

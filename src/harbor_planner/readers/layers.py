@@ -24,7 +24,7 @@ import pyproj
 import shapely
 
 from harbor_planner._text import one_line, rows_text
-from harbor_planner.coords import CoordSystem, geometry_to_wgs84, parse_crs
+from harbor_planner.coords import CoordSystem, geometry_to_wgs84, parse_crs, warn_old_datum
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers.headers import column_role, header_datum
 from harbor_planner.readers.tables import (
@@ -352,6 +352,7 @@ def layer_to_wgs84(
     gdf: gpd.GeoDataFrame, path: Path, crs: str | CoordSystem | None
 ) -> gpd.GeoSeries:
     """Geometries in WGS-84: the file's CRS, or the stated lon/lat datum (``crs``)."""
+    warn_old_datum(gdf.crs, path.name)  # Xi'an 1980, Beijing 1954: a rough offset only
     if crs is None:
         return gdf.geometry.to_crs("EPSG:4326").reset_index(drop=True)
     cs = parse_crs(crs)
