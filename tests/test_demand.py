@@ -476,14 +476,19 @@ def test_grid_on_the_diamond(diamond):
     d = grid_demand(diamond, cell_m=100)
     assert_demand(d, "grid")
     assert (len(d), d.weight_unit, d.total) == (6, "cells", 6.0)
-    # centres within 30 m of a street (hand-measured): G's cell (0 m), the cell above A-S
-    # with the bridge E-G 19.6 m from its centre, the cell of the footway S-F (20 m)
+    # centres within 30 m of a ground-level street (hand-measured): the cell of the footway
+    # S-F (20 m); G's cell (0 m from the bridge E-G, 50 m from the footway D-A) and the cell
+    # above A-S (the bridge 19.6 m from its centre) only near the bridge: no demand a street
+    # serves (probe 20B: cells over the rivers by the bridges, over the hills by tunnels)
     d = grid_demand(diamond, cell_m=100, max_dist_m=30)
-    assert sorted(d.points["cell_id"]) == ["5999_32600", "6000_32599", "6000_32600"]
+    assert sorted(d.points["cell_id"]) == ["6000_32599"]
     cells = d.shapes.to_crs("EPSG:32648").to_numpy()
-    assert shapely.area(cells) == pytest.approx([10000] * 3)
+    assert shapely.area(cells) == pytest.approx([10000])
     assert shapely.get_coordinates(shapely.centroid(cells)) == pytest.approx(utm_xy(d.points))
-    assert d.info["area_km2"] == pytest.approx(0.03)
+    assert d.info["area_km2"] == pytest.approx(0.01)
+    # each cell is timed from its ground-level street, the walk to it its access leg
+    sf = diamond.edges.index[diamond.edges["name"] == "SF"][0]
+    assert d.points["edge"].tolist() == [sf] and d.points["access_m"].iloc[0] == pytest.approx(20)
 
 
 def test_grid_errors(diamond):
