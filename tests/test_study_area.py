@@ -440,3 +440,20 @@ def test_a_district_beyond_the_network_is_marked_not_published_as_zero(border):
     assert "未计入区县比较（路网未覆盖）：九龙坡区" in note and "32.8%（20）" in note
     assert "lies farther than the snapping distance" in study_area_note(res, "en")
     assert district_marks(bd.reset_index(), "zh") == {"九龙坡区": "路网未覆盖"}
+
+
+def test_a_study_district_without_demand_has_a_row_saying_so(border, tmp_path):
+    """Probe 20B: 大渡口区, named in the study area with no street or building of it, was in
+    no table, the report and summary silent."""
+    sc = _scenario(border, tmp_path, study={"districts": ["渝中区", "九龙坡区", "大渡口区"]})
+    res = run(sc, out=tmp_path / "o", progress=False)
+    bd = res.coverage.by_district.set_index("district")
+    assert bd.loc["大渡口区", "status"] == "no_demand"
+    assert bd.loc["大渡口区", "demand_total"] == 0 and pd.isna(bd.loc["大渡口区", "coverage_pct"])
+    assert bd.loc["大渡口区", "stations"] == 0
+    assert res.coverage.summary["districts_marked"]["大渡口区"] == "no_demand"
+    csv = pd.read_csv(tmp_path / "o" / "by_district.csv", encoding="utf-8-sig")
+    assert "大渡口区" in set(csv["district"])
+    report = (tmp_path / "o" / "report.html").read_text("utf-8")
+    assert "未计入区县比较（无需求）：大渡口区" in report
+    assert bd.drop(index="大渡口区")["demand_total"].sum() == res.coverage.summary["demand_total"]

@@ -375,7 +375,7 @@ DISTRICT_MIN_SHARE_PCT: float = 0.5
 #: district at the edge of the network), so it is marked, not coloured.
 DISTRICT_MIN_POINTS: int = 30
 #: Status of each row of the district tables: in the study area, outside it, too little demand.
-DISTRICT_STATUSES: tuple[str, ...] = ("study", "outside", "too_small", "no_network")
+DISTRICT_STATUSES: tuple[str, ...] = ("study", "outside", "too_small", "no_network", "no_demand")
 #: A district with at least this share (%) of its demand farther than the snapping distance
 #: from every walkable street is marked ``no_network``: the network does not hold its streets,
 #: and its figure (that demand counted as not covered) is no measured coverage (probe 20B).
@@ -386,6 +386,7 @@ DISTRICT_STATUS_LABELS: dict[str, tuple[str, str]] = {
     "outside": ("研究范围外", "outside the study area"),
     "too_small": ("需求过少", "too little demand"),
     "no_network": ("路网未覆盖", "beyond the walk network"),
+    "no_demand": ("无需求", "no demand"),
 }
 #: (Chinese, English) name of the study-area layer and its legend entry.
 STUDY_AREA_LABEL: tuple[str, str] = ("研究范围", "Study area")

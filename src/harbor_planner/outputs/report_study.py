@@ -150,7 +150,7 @@ def study_area_note(cov: Any, lang: str) -> str:
             )
         )
     if "status" in bd:
-        for code in ("outside", "no_network", "too_small"):
+        for code in ("outside", "no_network", "no_demand", "too_small"):
             names = bd.loc[bd["status"] == code, "district"].astype(str).tolist()
             if names:
                 what = DISTRICT_STATUS_LABELS[code][k]

@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from harbor_planner.errors import InputDataError
 
@@ -146,7 +147,8 @@ def confine_candidates(candidates: Any, area: StudyArea | None, *, what: str) ->
 def mark_districts(result: Any, scenario: Scenario, area: StudyArea | None) -> Any:
     """A coverage result whose district table says which rows are figures to publish.
 
-    Adds ``status`` (``study``, ``outside``, ``too_small``) and ``demand_share_pct`` to
+    Adds ``status`` (``study``, ``outside``, ``no_network``, ``too_small``; ``no_demand``
+    rows for the study's districts without demand) and ``demand_share_pct`` to
     ``by_district`` (:func:`harbor_planner.study_area.district_status`, minimum from
     ``[study]``) and ``study_area`` and ``districts_marked`` to the summary.
 
@@ -176,6 +178,8 @@ def mark_districts(result: Any, scenario: Scenario, area: StudyArea | None) -> A
         min_points=cfg.min_district_points,
         points=points,
     )
+    if scenario.coverage.districts is None:  # Chongqing's 区县, as the study area names them
+        table = _with_districts_without_demand(table, area, result.stations)
     summary = dict(result.summary)
     if area is not None:
         summary["study_area"] = area.summary()
@@ -184,6 +188,36 @@ def mark_districts(result: Any, scenario: Scenario, area: StudyArea | None) -> A
         str(d): str(s) for d, s in zip(marked["district"], marked["status"], strict=True)
     }
     return dataclasses.replace(result, by_district=table, summary=summary)
+
+
+def _with_districts_without_demand(table: Any, area: StudyArea | None, stations: Any) -> Any:
+    """The district table with a ``no_demand`` row for each study district holding no demand.
+
+    A district named in the study area without any demand point (no building file of it,
+    no street of the network in it) was in no table and no one said so (probe 20B); its
+    row says so, with its stations and no figure.
+    """
+    if area is None or "district" not in table or not len(area.districts):
+        return table
+    missing = [d for d in area.districts if d not in set(table["district"].astype(str))]
+    if not missing:
+        return table
+    log.warning(
+        "study districts without any demand point: %s (no demand file covers them, or the "
+        "walk network has no street there); listed as %s",
+        "、".join(missing), "no_demand",
+    )  # fmt: skip
+    on = stations["on_network"] if stations is not None and "on_network" in stations else None
+    rows = pd.DataFrame({"district": missing, "status": "no_demand", "demand_share_pct": 0.0,
+                         "demand_total": 0.0})  # fmt: skip
+    if "stations" in table:
+        counts = (
+            stations.loc[on.astype(bool), "district"].astype(str).value_counts()
+            if on is not None and "district" in stations
+            else pd.Series(dtype=int)
+        )
+        rows["stations"] = [int(counts.get(d, 0)) for d in missing]
+    return pd.concat([table, rows.reindex(columns=table.columns)], ignore_index=True)
 
 
 def check_network_reach(net: WalkNetwork, area: StudyArea | None, minutes: float) -> None:
