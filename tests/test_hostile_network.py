@@ -777,3 +777,20 @@ def test_a_layer_on_xian_1980_or_beijing_1954_is_warned_of(tmp_path, caplog):
         gpd.GeoDataFrame({"highway": ["primary"]}, geometry=line.to_crs(epsg)).to_file(path)
         node_line_frames([read_line_frame(path)])
         assert ("rough offset only" in caplog.text) is warned, epsg
+
+
+def test_a_geofabrik_layer_without_osm_id_reads_its_fclass(tmp_path):
+    """Probe 20A: without osm_id, a Geofabrik layer's fclass was ignored (not even listed as
+    unread): every line a street of no class, no stairs."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from harbor_planner.network.lines import read_line_frame
+
+    layer = gpd.GeoDataFrame(
+        {"fclass": ["steps", "track_grade2", "unknown", "primary"], "name": list("abcd")},
+        geometry=[LineString([(0, i), (100, i)]) for i in range(4)], crs=32648,
+    )  # fmt: skip
+    layer.to_file(tmp_path / "noid.gpkg")
+    frame = read_line_frame(tmp_path / "noid.gpkg")
+    assert frame["highway"].tolist() == ["steps", "track", "road", "primary"]

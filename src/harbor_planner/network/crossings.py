@@ -65,7 +65,7 @@ def crossing_points(
 def with_vertices(
     geoms: npt.NDArray[np.object_], owner: npt.NDArray[np.int64], xy: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.object_]:
-    """``geoms`` with the points ``xy`` put into the lines ``owner`` as vertices, in place.
+    """A copy of ``geoms`` with the points ``xy`` put into the lines ``owner`` as vertices.
 
     Each point goes where it lies along its line (its distance from the line's start), so
     the line's shape is unchanged and the noding joins the lines sharing it.

@@ -204,6 +204,9 @@ def _planner_classes(tags: pd.DataFrame, column: str, path: Path) -> pd.DataFram
     """
     written = tags["highway"].str.strip()
     mapped = written.map(lambda w: road_class(w) if isinstance(w, str) else w).astype("string")
+    # a Geofabrik fclass without osm_id: its own spellings, as for a Geofabrik layer
+    mapped = mapped.str.replace(r"^track_grade\d$", "track", regex=True)
+    mapped = mapped.replace({"unknown": "road"})
     tags = tags.assign(highway=mapped)
     for flag, words in (("bridge", ("人行天桥", "天桥")), ("tunnel", ("人行地道", "地下通道"))):
         hit = written.isin(words)
