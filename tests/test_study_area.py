@@ -457,3 +457,18 @@ def test_a_study_district_without_demand_has_a_row_saying_so(border, tmp_path):
     report = (tmp_path / "o" / "report.html").read_text("utf-8")
     assert "未计入区县比较（无需求）：大渡口区" in report
     assert bd.drop(index="大渡口区")["demand_total"].sum() == res.coverage.summary["demand_total"]
+
+
+def test_the_printed_headline_says_the_share_beyond_the_network():
+    """Probe 20B: the headline planners quote (9.8 %) said nothing of the 53 % of the demand
+    the network does not reach."""
+    from harbor_planner.pipeline.results import coverage_headline
+
+    s = {"coverage_pct": 9.8, "demand_kind": "buildings", "demand_total": 5716322.0,
+         "demand_unit": "people", "minutes": 15.0, "walk_model": "stairs",
+         "walk_speed_kmh": 4.5, "stations_on_network": 28, "stations": 28,
+         "euclidean_radius_m": 1125.0, "euclidean_coverage_pct": 14.2}  # fmt: skip
+    assert "beyond the walk network" not in coverage_headline(s)
+    line = coverage_headline({**s, "beyond_network_pct": 53.25})
+    assert line.endswith("53.3 % of the demand lies beyond the walk network (farther than the "
+                         "snapping distance from every street) and counts as not covered.")  # fmt: skip

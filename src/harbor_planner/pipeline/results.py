@@ -366,7 +366,18 @@ def coverage_headline(s: dict[str, Any]) -> str:
         f"({s['walk_model']} model, {s['walk_speed_kmh']:g} km/h{_toward(s)}) of "
         f"{counted(s['stations_on_network'], 'station')}{which}; straight-line circles of "
         f"{s['euclidean_radius_m']:,.0f} m{around} would claim "
-        f"{pct1(s['euclidean_coverage_pct'])} %."
+        f"{pct1(s['euclidean_coverage_pct'])} %.{_beyond(s)}"
+    )
+
+
+def _beyond(s: dict[str, Any]) -> str:
+    """The share of the demand beyond the walk network, when a published one (probe 20B)."""
+    pct = s.get("beyond_network_pct") or 0.0
+    if pct < 0.05:  # "0.0 %" says nothing
+        return ""
+    return (
+        f" {pct1(pct)} % of the demand lies beyond the walk network (farther than the snapping "
+        "distance from every street) and counts as not covered."
     )
 
 
