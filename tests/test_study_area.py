@@ -470,5 +470,7 @@ def test_the_printed_headline_says_the_share_beyond_the_network():
          "euclidean_radius_m": 1125.0, "euclidean_coverage_pct": 14.2}  # fmt: skip
     assert "beyond the walk network" not in coverage_headline(s)
     line = coverage_headline({**s, "beyond_network_pct": 53.25})
-    assert line.endswith("53.3 % of the demand lies beyond the walk network (farther than the "
-                         "snapping distance from every street) and counts as not covered.")  # fmt: skip
+    assert line.endswith(
+        "53.3 % of the demand lies beyond the walk network (farther than the snapping "
+        "distance from every street) and counts as not covered."
+    )
