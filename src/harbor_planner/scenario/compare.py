@@ -50,6 +50,7 @@ FIGURES: tuple[tuple[str, str, str], ...] = (
     ("coverage % high (range)", "coverage", "coverage_range_pct.high"),
     ("circle coverage %", "coverage", "euclidean_coverage_pct"),
     ("double coverage %", "coverage", "double_coverage_pct"),
+    ("demand beyond the network %", "coverage", "beyond_network_pct"),
     ("median walk (min)", "coverage", "time_median_min"),
     ("p90 walk (min)", "coverage", "time_p90_min"),
     ("new sites", "optimize", "sites_added"),
