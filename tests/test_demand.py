@@ -908,3 +908,19 @@ def test_people_of_buildings_outside_the_study_area_are_warned_of_with_a_total_p
                         info=info)  # fmt: skip
         demand_within(demand, area, name="渝中区")
         assert ("50 people of 1 building(s) outside 渝中区 are left out" in caplog.text) is warned
+
+
+def test_the_population_hint_gives_one_key_a_district(caplog):
+    """Probe 20R: the hint read { "渝中区、江北区、南岸区" = N }, which the scenario refuses."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from harbor_planner.demand import Demand, demand_within
+
+    xy = gpd.points_from_xy([106.55, 106.70], [29.55, 29.55])
+    pts = gpd.GeoDataFrame({"weight": [100.0, 50.0]}, geometry=xy, crs=4326)
+    area = gpd.GeoSeries([box(106.5, 29.5, 106.6, 29.6)], crs=4326)
+    demand = Demand(kind="buildings", spec="buildings:a", points=pts, weight_unit="people",
+                    info={"population": 150.0})  # fmt: skip
+    demand_within(demand, area, name="渝中区、江北区")
+    assert '{ "渝中区" = N, "江北区" = N }' in caplog.text

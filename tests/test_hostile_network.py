@@ -665,7 +665,7 @@ def test_a_network_cut_into_pieces_warns_with_the_length_dropped(tmp_path, caplo
                            crs=32648)  # fmt: skip
     caplog.clear()
     hp.coverage(net, st, dem, minutes=5)
-    assert "0.2 km of streets not connected to the network's largest part" in caplog.text
+    assert "0.2 km of streets (25 % of the network) not connected to its largest" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.INFO):  # a small piece: said at INFO, as before
         layer.iloc[[0, 1, 2, 3, 4, 5]].pipe(lambda f: f.assign(
@@ -698,20 +698,21 @@ def test_crossings_without_a_shared_vertex_are_warned_of_and_joined_on_request(t
         LineString([(x0 + 50 + 100 * i, y0 - 50), (x0 + 50 + 100 * i, y0 + 550)]) for i in range(6)
     ]  # six north-south ones crossing them, no shared vertex
     flyover = LineString([(x0 - 20, y0 + 250), (x0 + 620, y0 + 250)])  # over everything
+    other = LineString([(x0 + 600, y0 + 210), (x0 + 600, y0 + 290)])  # a bridge over it (20R)
     layer = gpd.GeoDataFrame(
-        {"highway": ["residential"] * 42 + ["primary"], "bridge": ["否"] * 42 + ["是"]},
-        geometry=[*rows, flyover], crs=32648,
+        {"highway": ["residential"] * 42 + ["primary"] * 2, "bridge": ["否"] * 42 + ["是"] * 2},
+        geometry=[*rows, flyover, other], crs=32648,
     )  # fmt: skip
     path = tmp_path / "cad.gpkg"
     layer.to_file(path)
     with caplog.at_level(logging.INFO):
         apart = hp.build_network(path, progress=False, keep_all=True)
     text = caplog.text
-    assert "36 crossings of lines on the same level share no vertex" in text  # not the flyover's
+    assert "36 crossings of ground-level lines share no vertex" in text  # no bridge's
     assert "--join-crossings" in text and apart.source["noding"]["crossings"] == 36
     joined = hp.build_network(path, progress=False, join_crossings=True)
     assert joined.source["noding"]["crossings_joined"] is True
-    assert joined.source["dropped_km"] == 0.64  # only the flyover, which meets no street
+    assert joined.source["dropped_km"] == 0.72  # the bridges, which meet no street
     # every street now meets every crossing one: a walk across the grid takes the direct way
     st = gpd.GeoDataFrame({"station_id": ["S"]}, crs=32648,
                           geometry=gpd.points_from_xy([x0 + 50], [y0 + 10]))  # fmt: skip
@@ -719,7 +720,7 @@ def test_crossings_without_a_shared_vertex_are_warned_of_and_joined_on_request(t
                            geometry=gpd.points_from_xy([x0 + 550], [y0 + 510]))  # fmt: skip
     time_min = hp.coverage(joined, st, dem, minutes=60).demand["time_min"].iloc[0]
     assert time_min == pytest.approx((500 + 500) / 75, rel=0.02)  # 1,000 m at 4.5 km/h
-    assert (apart.edges["highway"] == "primary").sum() == 1  # the flyover: one edge, unsplit
+    assert (apart.edges["highway"] == "primary").sum() == 2  # the two bridges: unsplit
     # a saved network does not take the option; other commands point to network build
     net = tmp_path / "net.npz"
     assert main(["-q", "network", "build", str(path), "--join-crossings", "--out", str(net)]) == 0
@@ -794,3 +795,52 @@ def test_a_geofabrik_layer_without_osm_id_reads_its_fclass(tmp_path):
     layer.to_file(tmp_path / "noid.gpkg")
     frame = read_line_frame(tmp_path / "noid.gpkg")
     assert frame["highway"].tolist() == ["steps", "track", "road", "primary"]
+
+
+def test_flags_as_numbers_slashes_and_levels_in_words_are_read_and_odd_ones_said(tmp_path, caplog):
+    """Probe 20R: a 0/1 是否桥梁 column with a NULL reads back as "0.0" and every line became a
+    bridge (buildings 87.4 -> 34.8 %); "/" and "-" for 否 too; 层级 高架/地下/"1层" were level 0;
+    a tunnel drawn along the street above it was dropped as the street's copy."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import LineString
+
+    from harbor_planner.network.lines import line_levels, node_line_frames, read_line_frame
+
+    tags = pd.DataFrame(
+        {"bridge": ["0.0", "1.0", None, "/", "-", "2", "maybe"],
+         "layer": ["高架", "地下", "地面", "1层", "-1层", "负一层", "x"]}
+    )  # fmt: skip
+    assert line_levels(tags).tolist() == [1, -1, 0, 1, -1, -1, 1]
+    x0, y0 = 600000.0, 3260000.0
+    street = LineString([(x0, y0), (x0 + 300, y0)])
+    layer = gpd.GeoDataFrame(
+        {"highway": ["primary"] * 3, "是否隧道": [1.0, 0.0, None], "是否桥梁": ["maybe", "/", "-"]},
+        geometry=[street, street, LineString([(x0 + 300, y0), (x0 + 300, y0 + 99)])],
+        crs=32648,
+    )  # fmt: skip
+    layer.to_file(tmp_path / "flags.gpkg")
+    ways, _ = node_line_frames([read_line_frame(tmp_path / "flags.gpkg")])
+    assert len(ways.tags) == 3  # the tunnel under the street is no copy of it
+    assert "bridge 'maybe' (1 lines, read as bridge)" in caplog.text
+    assert "copies" not in caplog.text
+
+
+def test_osm_classes_of_a_line_layer_are_not_warned_of_as_unknown(tmp_path, caplog):
+    """Probe 20R: every OSM-named layer was told its primary_link and motorway_link ways were
+    "walked as streets of no class"; only a planner's own unknown words are said."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from harbor_planner.network.lines import read_line_frame
+
+    layer = gpd.GeoDataFrame(
+        {"highway": ["primary_link", "motorway_link", "track", "城市道路", "人行天桥"],
+         "bridge": ["no", "no", "no", "否", " "]},
+        geometry=[LineString([(0, i), (100, i)]) for i in range(5)], crs=32648,
+    )  # fmt: skip
+    layer.to_file(tmp_path / "osm.gpkg")
+    frame = read_line_frame(tmp_path / "osm.gpkg")
+    assert "城市道路 (1 lines)" in caplog.text
+    assert "primary_link" not in caplog.text and "motorway_link" not in caplog.text
+    assert frame["bridge"].tolist()[-1] == "yes"  # a footbridge with an empty cell

@@ -316,3 +316,25 @@ def test_a_quota_for_a_district_without_candidates_names_the_network_as_a_cause(
         select_sites(cm, n_add=4, quotas=quotas)
     assert "大渡口区 needs at least 2 new sites but has 0 candidates" in str(err.value)
     assert "beyond the walk network's streets" in str(err.value)
+
+
+def test_quota_bounds_under_chinese_headers_are_read_and_a_table_without_bounds_refused(tmp_path):
+    """Probe 20R: a quota file 区县,最少,最多 applied no bound at all, silently (渝中区 asked
+    for 4 sites and got 0); an exclusion workbook with an empty header cell gave the id
+    "Unnamed: 0"."""
+    import openpyxl
+
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.optimize.quotas import quota_table, read_excluded
+
+    (tmp_path / "zh.csv").write_text("区县,最少,最多\n渝中区,4,\n江北区,,1\n", "utf-8")
+    got = quota_table(tmp_path / "zh.csv")
+    assert got["min"].tolist()[0] == 4 and got["max"].tolist()[1] == 1
+    (tmp_path / "none.csv").write_text("区县,备注\n渝中区,多建\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"no min or max column \(it has 区县, 备注"):
+        quota_table(tmp_path / "none.csv")
+    book = openpyxl.Workbook()
+    for row in ([None], ["S0001"], ["S0002"]):
+        book.active.append(row)
+    book.save(tmp_path / "ex.xlsx")
+    assert read_excluded(tmp_path / "ex.xlsx") == ["S0001", "S0002"]

@@ -1110,6 +1110,7 @@ def test_a_register_csv_is_told_by_its_columns_in_the_registers_order(tmp_path):
         "统一编号,名称,编号,经度,纬度": False,  # another order: a planner's own
         "统一编号,编号,名称,备注,经度,纬度": False,  # a column of theirs before 纬度
         "统一编号,编号,名称": False,
+        "统一编号,名称,区县,经度,纬度": False,  # a planner's master list (probe 20R)
     }
     for k, (head, ours) in enumerate(heads.items()):
         path = tmp_path / f"r{k}.csv"

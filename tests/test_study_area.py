@@ -474,3 +474,21 @@ def test_the_printed_headline_says_the_share_beyond_the_network():
         "53.3 % of the demand lies beyond the walk network (farther than the snapping "
         "distance from every street) and counts as not covered."
     )
+
+
+def test_a_sliver_beyond_the_network_is_not_a_network_to_rebuild(border, caplog):
+    """Probe 20R: every Yuzhong run warned "0.0 % of the demand (60) lies farther ... build
+    it from files that hold them", and the report said so, for one building."""
+    import harbor_planner as hp
+    from harbor_planner.outputs.report_study import study_area_note
+
+    net = hp.build_network(border / "streets.geojson", progress=False, walk_model="flat")
+    stations = hp.read_stations(border / "stations.csv", crs="wgs84").stations
+    lon = np.r_[X0 + DX * np.arange(2, 9), X0 - 0.012]
+    lat = np.r_[[Y0 + DY * 5] * 7, Y0]
+    demand = gpd.GeoDataFrame({"weight": np.r_[[10000.0] * 7, 1.0]},
+                              geometry=gpd.points_from_xy(lon, lat), crs=4326)  # fmt: skip
+    res = hp.coverage(net, stations, demand, minutes=10)
+    assert res.summary["beyond_network_pct"] == 0.0 and res.summary["demand_beyond_network"] == 1
+    assert "lies farther than 150 m from every walkable street" not in caplog.text
+    assert "吸附距离" not in study_area_note(res, "zh")

@@ -153,7 +153,9 @@ def _npz(path: Path) -> bool:
 
 def _register_header(cells: list[str]) -> bool:
     """A register's header: 统一编号, then its columns in the register's order to 纬度."""
-    if "纬度" not in cells or cells[:1] != ["统一编号"]:
+    # 统一编号 then the station's own id (编号, station_id): a planner's master list of
+    # codes and names (统一编号,名称,...) is theirs (probe 20R)
+    if "纬度" not in cells or cells[:2] not in (["统一编号", "编号"], ["统一编号", "station_id"]):
         return False
     lead = cells[: cells.index("纬度") + 1]
     for head in _REGISTER_HEADS:

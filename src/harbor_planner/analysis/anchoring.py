@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from harbor_planner.errors import NetworkError
 from harbor_planner.network import Anchors, WalkNetwork, anchor_points
-from harbor_planner.settings import SNAP_MAX_DIST_M
+from harbor_planner.settings import COMPONENT_DROP_WARN_PCT, SNAP_MAX_DIST_M
 from harbor_planner.stations.keys import station_keys
 
 __all__ = ["station_anchors", "warn_wide_snapping"]
@@ -59,11 +59,13 @@ def station_anchors(
             names = [f"{n} ({k})" if isinstance(n, str) and n.strip() else k
                      for n, k in zip(given, names, strict=True)]  # fmt: skip
         km = (getattr(network, "source", None) or {}).get("dropped_km") or 0.0
-        cut = (  # their street may be a piece the build dropped (probe 20A)
-            f"; {km:,.1f} km of streets not connected to the network's largest part were "
-            "dropped when it was built: a station's street may be one of them (network build "
-            "--keep-all keeps them)"
-            if km > 0
+        kept_km = float(network.edges["length_m"].sum()) / 1000
+        share = 100.0 * km / max(km + kept_km, 1e-9)
+        cut = (  # their street may be a piece the build dropped (probe 20A), when many were
+            f"; {km:,.1f} km of streets ({share:.0f} % of the network) not connected to its "
+            "largest part were dropped when it was built: a station's street may be one of "
+            "them (network build --keep-all keeps them)"
+            if share >= COMPONENT_DROP_WARN_PCT
             else ""
         )
         log.warning(

@@ -562,7 +562,7 @@ def _summary_figures(reached: _Reached, radius_m: float, max_dist_m: float) -> d
     figures = reached.figures()
     total, beyond = figures["demand_total"], figures["demand_beyond_network"]
     beyond_pct = round(100.0 * beyond / total, 2) if total > 0 else None
-    if beyond > 0:
+    if (beyond_pct or 0.0) >= 0.05:  # a building of 60 people is no network to rebuild
         log.warning(
             "%.1f %% of the demand (%s) lies farther than %g m from every walkable street of "
             "the network and counts as not covered; if the network lacks the streets there, "

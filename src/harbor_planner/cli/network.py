@@ -105,7 +105,7 @@ def add_network_commands(sub: argparse._SubParsersAction) -> None:
     b.add_argument(
         "--join-crossings",
         action="store_true",
-        help="line layers: join lines of the same level where they cross without a shared "
+        help="line layers: join ground-level lines where they cross without a shared "
         "vertex (the junctions of a CAD export; bridge, tunnel and layer columns keep "
         "flyovers apart)",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -396,12 +397,12 @@ def _warn_population_left_out(
     people = population is not None or demand.weight_unit == "people"
     if demand.kind != "buildings" or lost <= 0 or isinstance(population, dict) or not people:
         return
-    district = name if name and name.endswith(("区", "县")) else "区县"
+    names = [n for n in re.split(r"[、,，]", name or "") if n.endswith(("区", "县"))] or ["区县"]
+    total = f"{population:g}" if isinstance(population, int | float) and len(names) == 1 else "N"
+    example = ", ".join(f'"{n}" = {total}' for n in names[:3])  # one key a district (20R)
     log.warning(
         "%s: the population given was shared over every building of the file(s); %s people of "
         "%d building(s) outside %s are left out. To share a district's people among the "
-        "buildings inside it, give it by district in a scenario: demand.population = "
-        '{ "%s" = %s }',
-        demand.spec, f"{lost:,.0f}", buildings, name or "the study area", district,
-        f"{population:g}" if isinstance(population, int | float) else "N",
+        "buildings inside it, give it by district in a scenario: demand.population = { %s }",
+        demand.spec, f"{lost:,.0f}", buildings, name or "the study area", example,
     )  # fmt: skip

@@ -190,20 +190,29 @@ def incline_tags(values: pd.Series) -> tuple[npt.NDArray[np.int8], FloatArray]:
 
 
 #: How a bridge or tunnel column says "no": OSM's ``no``, and what planners' own layers write
-#: (0, false, F, N, 否, 不是, an empty cell). Read the same wherever a flag is read (probe 20A:
-#: the noding took 否 for a bridge, and every line of such a layer joined on one level).
+#: (0, false, F, N, 否, 不是, "/", "-", an empty cell; any number 0: a 0/1 column with a
+#: NULL reads back as 0.0). Read the same wherever a flag is read (probe 20A: the noding took
+#: 否 for a bridge, and every line of such a layer joined on one level).
 FLAG_NOT_SET: tuple[str, ...] = (
-    "no", "0", "false", "f", "n", "否", "不是", "非", "无", "", "nan", "none", "null", "<na>",
+    "no", "false", "f", "n", "否", "不是", "非", "无", "/", "-", "—", "－", "×", "",
+    "nan", "none", "null", "<na>",
+)  # fmt: skip
+#: Values that set a flag without a word of warning: OSM's (yes, viaduct, culvert...), a
+#: planner's (是, 有, Y, T, true) and any number other than 0.
+FLAG_SET_WORDS: tuple[str, ...] = (
+    "yes", "true", "t", "y", "是", "有", "viaduct", "aqueduct", "boardwalk", "cantilever",
+    "covered", "movable", "trestle", "low_water_crossing", "simple_brunnel", "culvert",
+    "flooded", "building_passage", "avalanche_protector", "桥", "桥梁", "隧道", "高架",
 )  # fmt: skip
 
 
 def flag_set(values: pd.Series, *, also_unset: tuple[str, ...] = ()) -> npt.NDArray[np.bool_]:
-    """Whether each cell of a bridge/tunnel column sets the flag (yes, T, 是, viaduct...).
+    """Whether each cell of a bridge/tunnel column sets the flag (yes, T, 是, 1, viaduct...).
 
     Parameters
     ----------
     values
-        The column (any type; missing values are unset).
+        The column (any type; missing values are unset; numbers set it unless 0).
     also_unset
         More values that do not set it (``building_passage`` for ``tunnel``).
 
@@ -213,7 +222,49 @@ def flag_set(values: pd.Series, *, also_unset: tuple[str, ...] = ()) -> npt.NDAr
 
     """
     v = values.astype("string").str.strip().str.lower()
-    return (v.notna() & ~v.isin([*FLAG_NOT_SET, *also_unset])).to_numpy(dtype=bool)
+    number = pd.to_numeric(v, errors="coerce")
+    words = v.notna() & ~v.isin([*FLAG_NOT_SET, *also_unset])
+    return np.where(number.notna().to_numpy(), (number != 0).to_numpy(), words.to_numpy(bool))
+
+
+def odd_flag_values(values: pd.Series) -> pd.Series:
+    """The values of a flag column read as set without being a known "yes" (counts).
+
+    :func:`flag_set` takes them as set (OSM's many bridge kinds); a planner's word for "no"
+    the tool does not know would make every line a bridge, so they are said (probe 20R).
+    """
+    v = values.astype("string").str.strip()
+    low = v.str.lower()
+    number = pd.to_numeric(low, errors="coerce")
+    odd = low.notna() & number.isna() & ~low.isin([*FLAG_NOT_SET, *FLAG_SET_WORDS])
+    return v[odd].value_counts()
+
+
+#: 层级 written in words (a planner's layer) -> level; "1层", "-1", "负一层" are read as numbers.
+LAYER_WORDS: dict[str, int] = {
+    **dict.fromkeys(("地面", "地上", "平地", "路面", "ground"), 0),
+    **dict.fromkeys(("高架", "桥上", "上层", "天桥", "空中"), 1),
+    **dict.fromkeys(("地下", "隧道", "下层", "地道"), -1),
+}
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+
+
+def layer_numbers(values: pd.Series) -> tuple[npt.NDArray[np.int64], pd.Series]:
+    """The level of each cell of a ``layer``/层级 column, and the values not understood.
+
+    Numbers (``1``, ``-1``, ``1.0``, "1层", "-1层"), 地下一层/负一层 (-1), and
+    :data:`LAYER_WORDS` (高架 1, 地面 0, 地下 -1); an empty cell is 0. A value none of these
+    is read as 0 and returned (counted) for a warning (probe 20R: 高架/地下 were all level 0).
+    """
+    v = values.astype("string").str.strip()
+    number = pd.to_numeric(v, errors="coerce")
+    text = v.where(number.isna())
+    digits = pd.to_numeric(text.str.extract(r"^(-?\d+)\s*层?$")[0], errors="coerce")
+    below = text.str.extract(r"^(?:地下|负)([一二两三四五])层?$")[0].map(_CN_DIGITS)
+    words = text.map(lambda w: LAYER_WORDS.get(w) if isinstance(w, str) else None)
+    level = number.fillna(digits).fillna(-below).fillna(pd.to_numeric(words, errors="coerce"))
+    odd = text.notna() & (text != "") & level.isna()
+    return level.fillna(0).round().to_numpy(np.int64), v[odd].value_counts()
 
 
 def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFrame]:
@@ -284,7 +335,7 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
         conveys & (is_in(conveying, ["backward"]) | (conv_yes & is_in(oneway, REVERSE)))
     )
 
-    layer = pd.to_numeric(col("layer"), errors="coerce").fillna(0)
+    layer = pd.Series(layer_numbers(col("layer"))[0])
     off_ground = (
         flag_set(col("bridge"))
         | flag_set(col("tunnel"), also_unset=("building_passage",))

@@ -244,7 +244,7 @@ def build_network(
     snap_tolerance_m
         Line layers only: join line ends closer than this many metres.
     join_crossings
-        Line layers only: join lines of the same level where they cross without a shared
+        Line layers only: join lines at ground level where they cross without a shared
         vertex (the junctions of a CAD export; bridges, tunnels and ``layer`` keep theirs
         apart); without it such crossings are counted and warned of.
     metric_crs

@@ -1,4 +1,4 @@
-"""Lines of a layer that cross on the same level without a shared vertex.
+"""Lines of a layer that cross at ground level without a shared vertex.
 
 Planners' centrelines exported from CAD cross at most junctions without a vertex there (an
 OSM way shares a node with every street it meets). The noding of
@@ -6,8 +6,9 @@ OSM way shares a node with every street it meets). The noding of
 line ends only, so such a crossing is no junction: the walk goes round (probe 20A: 209 of
 them took 4.7 points off a district's coverage without a word). :func:`crossing_points` finds
 them; :func:`with_vertices` puts a vertex at each into both lines, after which the noding
-joins them. Lines on different levels (``layer``, bridges, tunnels: :func:`line_levels`)
-never count: a flyover crosses the street below without a junction.
+joins them. Only lines at ground level count (no ``layer``, bridge or tunnel:
+:func:`line_levels` 0): a flyover crosses the street below without a junction, and two
+bridges crossing are stacked as often as joined.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ __all__ = ["crossing_points", "with_vertices"]
 def crossing_points(
     geoms: npt.NDArray[np.object_], levels: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], int]:
-    """Where lines of the same level cross without a vertex of their own.
+    """Where lines at ground level (level 0) cross without a vertex of their own.
 
     Parameters
     ----------
@@ -44,7 +45,9 @@ def crossing_points(
     if len(geoms) < 2:
         return empty
     i, j = shapely.STRtree(geoms).query(geoms, predicate="crosses")
-    keep = (i < j) & (levels[i] == levels[j])
+    # at ground level only: two bridges (or tunnels) crossing are stacked as often as joined,
+    # and a layer without 层级 puts every bridge on level 1 (probe 20R)
+    keep = (i < j) & (levels[i] == 0) & (levels[j] == 0)
     i, j = i[keep], j[keep]
     if not len(i):
         return empty

@@ -139,7 +139,7 @@ def read_sources(
     snap_tolerance_m
         Line layers: join line ends closer than this.
     join_crossings
-        Line layers: join lines of the same level where they cross without a vertex.
+        Line layers: join ground-level lines where they cross without a vertex.
     metric_crs
         CRS for lengths; default that of the first source read (its local UTM zone).
     info

@@ -250,6 +250,34 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
     return read_text_table(path)
 
 
+#: Headers of a quota table's bounds: ``min``/``max`` and a planner's words for them.
+_BOUND_COLUMNS = {
+    "min": ("min", "minimum", "最少", "最小", "下限", "最少站点数", "最少新增", "最小值"),
+    "max": ("max", "maximum", "最多", "最大", "上限", "最多站点数", "最多新增", "最大值"),
+}
+
+
+def _bound_columns(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """The table with its bound columns named ``min``/``max`` (最少/最多... too).
+
+    A table with neither was read as quotas without a bound, silently: a file of
+    ``区县,最少,最多`` placed no site where it asked 4 (probe 20R). It is refused.
+    """
+    found = {}
+    for bound, aliases in _BOUND_COLUMNS.items():
+        match = [c for c in table.columns if str(c).strip().lower() in aliases]
+        if match:
+            found[match[0]] = bound
+    if not found:
+        raise InputDataError(
+            "the quota table has no min or max column (it has "
+            f"{', '.join(map(str, table.columns))}); name the bounds min and max (or 最少 and "
+            "最多), or split the sites in proportion to a column (proportional:FILE:COLUMN)",
+            path=path,
+        )
+    return table.rename(columns=found)
+
+
 def _district_key(table: pd.DataFrame, path: Path, custom: bool) -> pd.Series:
     """District names of a quota table, as the candidates' district column spells them."""
     cols = [c for c in _DISTRICT_COLUMNS if c in table]
@@ -328,6 +356,8 @@ def quota_table(
             "column to split the sites by), or leave the quota out",
             path=path,
         )
+    if column is None:
+        table = _bound_columns(table, path)
     key = _district_key(table, path, custom_districts)
     twice = sorted(set(key[key.duplicated()].astype(str)))
     if twice:
@@ -385,7 +415,7 @@ def read_excluded(source: str | os.PathLike[str] | Sequence[str]) -> list[str]:
     named = [i for i, h in enumerate(header) if column_role(h) == "station_id"]
     col = named[0] if named else 0  # a candidate file's 编号/site_id column, else the first
     cells = table.iloc[:, col].dropna().astype(str).str.strip().tolist() if header else []
-    if header and not named and not re.fullmatch(r"column_\d+", header[0]):
+    if header and not named and not re.fullmatch(r"column_\d+|Unnamed: \d+", header[0]):
         cells = (header if table.empty else header[:1]) + cells  # no header: the first ids
     ids = [x for x in cells if x]
     if not ids:

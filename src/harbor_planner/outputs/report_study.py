@@ -156,7 +156,7 @@ def study_area_note(cov: Any, lang: str) -> str:
                 what = DISTRICT_STATUS_LABELS[code][k]
                 parts.append(t["marked"].format(what=what, names=t["sep"].join(names)))
     summary = cov.summary or {}
-    if (summary.get("beyond_network_pct") or 0) > 0:
+    if (summary.get("beyond_network_pct") or 0) >= 0.05:  # as the headline: "0.0 %" is none
         amount = num_text(summary.get("demand_beyond_network"), 0)
         unit = summary.get("demand_unit") or ""
         unit = value_text(unit, lang) if unit != "weight" else ""  # a bare weight: no unit

@@ -63,7 +63,7 @@ class NetworkConfig:
     snap_tolerance_m
         Line layers: join line ends closer than this.
     join_crossings
-        Line layers: join lines of the same level where they cross without a shared vertex
+        Line layers: join ground-level lines where they cross without a shared vertex
         (a CAD export's junctions; bridges, tunnels and ``layer`` keep theirs apart).
     metric_crs
         Projected CRS for lengths (default: the local UTM zone).
