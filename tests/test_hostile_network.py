@@ -844,3 +844,14 @@ def test_osm_classes_of_a_line_layer_are_not_warned_of_as_unknown(tmp_path, capl
     assert "城市道路 (1 lines)" in caplog.text
     assert "primary_link" not in caplog.text and "motorway_link" not in caplog.text
     assert frame["bridge"].tolist()[-1] == "yes"  # a footbridge with an empty cell
+
+
+def test_line_layer_options_on_an_osm_file_are_said(caplog):
+    """Probe 20R: `network build walk.osm --join-crossings` was silently ignored."""
+    from pathlib import Path
+
+    import harbor_planner as hp
+
+    tiny = Path(__file__).resolve().parent / "data" / "network" / "tiny.osm"
+    hp.build_network(tiny, join_crossings=True, progress=False)
+    assert "--join-crossings applies only to line layers" in caplog.text

@@ -30,6 +30,7 @@ from harbor_planner.network._ways import RawWays
 from harbor_planner.network.clip import ClipArea, clip_ways, read_osm_ways_within
 from harbor_planner.network.lines import node_line_frames, read_line_frame
 from harbor_planner.network.osm import read_graphml_ways, read_osm_ways, read_place_ways
+from harbor_planner.settings import SNAP_TOLERANCE_M
 
 __all__ = ["join_ways", "read_sources", "source_record"]
 
@@ -170,6 +171,14 @@ def read_sources(
         crs = crs or ways.crs
         osm_ways.append(ways)
     line_paths = [s for s, k in zip(sources, kinds, strict=True) if k == "lines"]
+    given = [o for o, on in (("--snap-tolerance", snap_tolerance_m != SNAP_TOLERANCE_M),
+                             ("--join-crossings", join_crossings)) if on]  # fmt: skip
+    if given and not line_paths:  # said, not ignored (probe 20R)
+        log.warning(
+            "%s: %s only to line layers; OSM ways join at the nodes they share",
+            ", ".join(map(str, sources)),
+            " and ".join(given) + (" apply" if len(given) > 1 else " applies"),
+        )  # fmt: skip
     lines = None
     if line_paths:
         lines = _read_lines(
