@@ -855,3 +855,14 @@ def test_line_layer_options_on_an_osm_file_are_said(caplog):
     tiny = Path(__file__).resolve().parent / "data" / "network" / "tiny.osm"
     hp.build_network(tiny, join_crossings=True, progress=False)
     assert "--join-crossings applies only to line layers" in caplog.text
+
+
+def test_a_grade_cap_for_steps_says_steps_are_never_capped():
+    """Probe 20R: `--max-grade 梯道=30` said "unknown road class" of a class the model knows."""
+    from harbor_planner.cli._options import max_grade_setting
+    from harbor_planner.errors import UsageError
+
+    with pytest.raises(UsageError, match="steps are never capped"):
+        max_grade_setting(["梯道=30"])
+    with pytest.raises(UsageError, match="unknown road class 'primry'"):
+        max_grade_setting(["primry=8"])

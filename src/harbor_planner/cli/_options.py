@@ -524,13 +524,12 @@ def max_grade_setting(values: list[str] | None) -> dict[str, float] | None:
                 f"--max-grade {text!r}: expected CLASS=PERCENT, e.g. primary=8",
                 option="--max-grade",
             )
-        if settings.road_class(cls) not in {*settings.MAX_GRADE_PCT, "other"}:
-            raise UsageError(
-                f"--max-grade {text!r}: unknown road class {cls.strip()!r}; known: "
-                f"{', '.join(settings.MAX_GRADE_PCT)}, other",
-                option="--max-grade",
-            )
-        table[settings.road_class(cls)] = value
+        name = settings.road_class(cls)
+        if name not in {*settings.MAX_GRADE_PCT, "other"}:
+            why = "steps are never capped" if name == "steps" else f"unknown road class {cls!r}"
+            known = f"{', '.join(settings.MAX_GRADE_PCT)}, other"
+            raise UsageError(f"--max-grade {text!r}: {why}; known: {known}", option="--max-grade")
+        table[name] = value
     return table
 
 

@@ -447,7 +447,8 @@ def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
         problems.add(
             "network.max_grade_pct",
             f"network.max_grade_pct: unknown road class {', '.join(map(repr, unknown))}; known: "
-            f"{', '.join(settings.MAX_GRADE_PCT)}, other",
+            f"{', '.join(settings.MAX_GRADE_PCT)}, other"
+            + ("; steps are never capped (timed by their steps)" if "steps" in unknown else ""),
         )
 
 
