@@ -730,6 +730,14 @@ def test_compare_counts_built_stations_as_the_built_figure_does(tmp_path):
         (tmp_path / name / "summary.json").write_text(json.dumps(summary), "utf-8")
     overall = compare_runs([tmp_path / "mixed", tmp_path / "none"]).overall.set_index("figure")
     assert overall.loc["demand beyond the network %"].tolist()[:2] == [53.2, 0.0]  # probe 20B
+    # a district marked beyond the network (or too small) is no figure to compare (20R)
+    for name, status in (("mixed", "no_network"), ("none", "study")):
+        (tmp_path / name / "by_district.csv").write_text(
+            f"district,status,coverage_pct\n沙坪坝区,{status},0.0\n渝中区,study,87.26\n", "utf-8"
+        )
+    districts = compare_runs([tmp_path / "mixed", tmp_path / "none"]).districts
+    row = districts.set_index("district").loc["沙坪坝区"]
+    assert pd.isna(row["mixed"]) and row["none"] == 0.0
 
 
 def test_a_title_naming_another_walk_than_the_study_is_warned_of(tmp_path, caplog):

@@ -176,6 +176,8 @@ def _district_table(path: Path) -> pd.Series | None:
             "number; run the study again",
             path=path,
         )
+    if "status" in table:  # a district marked (路网未覆盖, 需求过少...) has no figure to compare
+        pct = pct.where(table["status"].fillna("study").astype(str).eq("study"))
     return pd.Series(pct.to_numpy(), index=names.to_numpy(), name="coverage_pct")
 
 
