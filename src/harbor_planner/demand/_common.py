@@ -22,18 +22,22 @@ from harbor_planner.errors import CRSError
 from harbor_planner.readers import check_header_datum, coord_columns, read_table, table_coords
 
 if TYPE_CHECKING:
-    pass
+    from harbor_planner.network import WalkNetwork
 
 __all__ = [
     "TABLE_SUFFIXES",
     "FloatArray",
     "find_column",
+    "ground_edges",
+    "nearest_edges",
     "points_frame",
     "read_lonlat_table",
+    "street_columns",
     "to_wgs84_points",
 ]
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 #: File endings read as tables with lon/lat columns.
@@ -147,3 +151,56 @@ def read_lonlat_table(
     x, y = table_coords(frame, lon_col, lat_col, path)
     lon, lat = to_wgs84(x, y, cs)
     return frame.reset_index(drop=True), np.asarray(lon), np.asarray(lat)
+
+
+def ground_edges(network: WalkNetwork) -> tuple[npt.NDArray[np.int64], shapely.STRtree]:
+    """The ground-level edges (every edge, in a network without any) and a tree of them.
+
+    Demand is placed on these (building doors: probe 18P; grid cells: probe 20B): a bridge
+    over a river or a tunnel under a hill is no street a building's or a cell's people walk
+    out onto.
+    """
+    off = network.edges["off_ground"].to_numpy(bool) if "off_ground" in network.edges else None
+    if off is None or off.all() or not off.any():
+        return np.arange(network.n_edges), network.edge_tree
+    ground = np.flatnonzero(~off)
+    return ground, shapely.STRtree(network.edge_geometry[ground])
+
+
+def street_columns(door: Any, edge: IntArray, network: WalkNetwork | None) -> dict[str, Any]:
+    """``edge``, ``edge_frac`` and ``access_m`` of demand points placed for edges.
+
+    Coverage places each building's people (or grid cell) on the street its door (centre)
+    was placed for, at the point of it nearest the door, with the straight walk from the
+    door as access leg; ``edge`` -1 is none. No network: no columns.
+    """
+    if network is None:
+        return {}
+    on = np.flatnonzero(edge >= 0)
+    frac, access = np.full(len(edge), np.nan), np.full(len(edge), np.nan)
+    lines = network.edge_geometry[edge[on]]
+    frac[on] = shapely.line_locate_point(lines, door[on], normalized=True)
+    access[on] = shapely.distance(door[on], lines)
+    streets = pd.array(edge, dtype="Int64")
+    streets[edge < 0] = pd.NA
+    return {"edge": streets, "edge_frac": frac, "access_m": access}
+
+
+def nearest_edges(
+    footprints: Any, geometry: Any, among: npt.NDArray[np.int64], tree: Any = None
+) -> Any:
+    """The edge (of ``among``) nearest each footprint or point (-1 where there is none).
+
+    Of several at the same distance (the streets crossing it), the one nearest its inner
+    point, then the lowest id. ``tree`` indexes ``geometry[among]`` (built when not given).
+    """
+    tree = shapely.STRtree(geometry[among]) if tree is None else tree
+    fi, ei = tree.query_nearest(footprints, all_matches=True)
+    edge = np.full(len(footprints), -1, dtype=np.int64)
+    if not len(fi):
+        return edge
+    d = shapely.distance(shapely.point_on_surface(footprints)[fi], geometry[among[ei]])
+    order = np.lexsort((among[ei], d, fi))  # per footprint: nearest its middle, then lowest id
+    first = np.unique(fi[order], return_index=True)[1]
+    edge[fi[order][first]] = among[ei[order][first]]
+    return edge

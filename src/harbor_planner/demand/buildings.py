@@ -17,7 +17,15 @@ import shapely
 from harbor_planner._text import rows_text
 from harbor_planner._validate import check_positive
 from harbor_planner.coords import CoordSystem, parse_crs
-from harbor_planner.demand._common import FloatArray, find_column, points_frame, to_wgs84_points
+from harbor_planner.demand._common import (
+    FloatArray,
+    find_column,
+    ground_edges,
+    nearest_edges,
+    points_frame,
+    street_columns,
+    to_wgs84_points,
+)
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.network.osm import is_osm_path, osm_read_error
@@ -328,12 +336,8 @@ def _door_points(footprints: Any, network: WalkNetwork | None) -> tuple[Any, Int
     if network is None or network.n_edges == 0 or len(footprints) == 0:
         return inner, np.full(len(footprints), -1, dtype=np.int64)
     out = inner.copy()
-    ground = np.flatnonzero(~network.edges["off_ground"].to_numpy(bool))
-    if len(ground):
-        edge = _nearest_edges(footprints, network.edge_geometry, ground)
-    else:
-        every = np.arange(network.n_edges)
-        edge = _nearest_edges(footprints, network.edge_geometry, every, network.edge_tree)
+    among, tree = ground_edges(network)
+    edge = nearest_edges(footprints, network.edge_geometry, among, tree)
     ok = np.flatnonzero((edge >= 0) & ~shapely.is_empty(footprints))
     lines = shapely.shortest_line(footprints[ok], network.edge_geometry[edge[ok]])
     out[ok] = shapely.get_point(lines, 0)
@@ -343,44 +347,6 @@ def _door_points(footprints: Any, network: WalkNetwork | None) -> tuple[Any, Int
         out[crossed] = shapely.get_point(shapely.shortest_line(pieces, inner[crossed]), 0)
     edge[shapely.is_empty(footprints)] = -1
     return out, edge
-
-
-def _street_columns(door: Any, edge: IntArray, network: WalkNetwork | None) -> dict[str, Any]:
-    """``edge``, ``edge_frac`` and ``access_m`` of the door points (none without a network).
-
-    Coverage places each building's people on the street its door was placed for, at the
-    point of it nearest the door, with the straight walk from the door as access leg.
-    """
-    if network is None:
-        return {}
-    on = np.flatnonzero(edge >= 0)
-    frac, access = np.full(len(edge), np.nan), np.full(len(edge), np.nan)
-    lines = network.edge_geometry[edge[on]]
-    frac[on] = shapely.line_locate_point(lines, door[on], normalized=True)
-    access[on] = shapely.distance(door[on], lines)
-    streets = pd.array(edge, dtype="Int64")
-    streets[edge < 0] = pd.NA
-    return {"edge": streets, "edge_frac": frac, "access_m": access}
-
-
-def _nearest_edges(
-    footprints: Any, geometry: Any, among: npt.NDArray[np.int64], tree: Any = None
-) -> Any:
-    """The edge (of ``among``) nearest each footprint (-1 where there is none).
-
-    Of several at the same distance (the streets crossing it), the one nearest its inner
-    point, then the lowest id. ``tree`` indexes ``geometry[among]`` (built when not given).
-    """
-    tree = shapely.STRtree(geometry[among]) if tree is None else tree
-    fi, ei = tree.query_nearest(footprints, all_matches=True)
-    edge = np.full(len(footprints), -1, dtype=np.int64)
-    if not len(fi):
-        return edge
-    d = shapely.distance(shapely.point_on_surface(footprints)[fi], geometry[among[ei]])
-    order = np.lexsort((among[ei], d, fi))  # per footprint: nearest its middle, then lowest id
-    first = np.unique(fi[order], return_index=True)[1]
-    edge[fi[order][first]] = among[ei[order][first]]
-    return edge
 
 
 def building_demand(
@@ -487,7 +453,7 @@ def building_demand(
     door, edge = _door_points(footprints, on)
     points_wgs = to_wgs84_points(shapely.get_coordinates(door), metric)
     points = _building_points(attrs, ids, weight, lv, area, points_wgs)
-    for col, values in _street_columns(door, edge, on).items():
+    for col, values in street_columns(door, edge, on).items():
         points[col] = values
     info = _building_info(lv, area, population, metric, storey)
     counts, total_floor = info["levels_source"], info["floor_area_m2"]

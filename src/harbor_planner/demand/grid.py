@@ -12,7 +12,13 @@ import shapely
 
 from harbor_planner._arrays import unique_ints
 from harbor_planner._validate import check_positive
-from harbor_planner.demand._common import points_frame, to_wgs84_points
+from harbor_planner.demand._common import (
+    ground_edges,
+    nearest_edges,
+    points_frame,
+    street_columns,
+    to_wgs84_points,
+)
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import InputDataError
 from harbor_planner.resources import check_memory, format_count, grid_demand_bytes
@@ -93,7 +99,9 @@ def grid_demand(network: WalkNetwork, *, cell_m: float, max_dist_m: float | None
     gx, gy = np.meshgrid(np.arange(nx) + ix0, np.arange(ny) + iy0, indexing="xy")
     ix, iy = gx.ravel().astype(np.int64), gy.ravel().astype(np.int64)
     centres = shapely.points((ix + 0.5) * cell, (iy + 0.5) * cell)
-    ground, tree = _ground_streets(network)
+    # near a ground-level street, timed from it (probe 20B: cells over the rivers by the
+    # bridges, over the hills by tunnels), as building doors are
+    ground, tree = ground_edges(network)
     hit, _ = tree.query(centres, predicate="dwithin", distance=dist)
     kept = unique_ints(hit)
     if kept.size == 0:  # pragma: no cover - every edge lies in some cell
@@ -103,7 +111,8 @@ def grid_demand(network: WalkNetwork, *, cell_m: float, max_dist_m: float | None
     shapes = gpd.GeoSeries(cells, crs=network.crs).to_crs("EPSG:4326").reset_index(drop=True)
     points_wgs = to_wgs84_points(shapely.get_coordinates(centres[kept]), network.crs)
     cell_id = (pd.Series(ix).astype(str) + "_" + pd.Series(iy).astype(str)).to_numpy(object)
-    streets = _street_of(centres[kept], network, ground, tree)
+    edge = nearest_edges(centres[kept], network.edge_geometry, ground, tree)
+    streets = street_columns(centres[kept], edge, network)
     points = points_frame(
         {"demand_id": cell_id, "weight": np.ones(kept.size), "cell_id": cell_id, **streets},
         points_wgs,
@@ -121,36 +130,3 @@ def grid_demand(network: WalkNetwork, *, cell_m: float, max_dist_m: float | None
         f"{kept.size:,} cells of {cell:g} m ({info['area_km2']:,.2f} km²) within {dist:g} m "
         f"of a street, of {nx * ny:,} in the bounding box",
     )
-
-
-def _ground_streets(network: WalkNetwork) -> tuple[np.ndarray, shapely.STRtree]:
-    """The ground-level edges (all, in a network without any) and a tree of them.
-
-    A cell over a river next to a bridge, or over a hill a tunnel runs through, is no demand
-    a street serves (probe 20B: 523 of 21,925 cells, one 1.2 km from any street above
-    ground); building doors are placed the same way (probe 18P).
-    """
-    off = network.edges["off_ground"].to_numpy(bool) if "off_ground" in network.edges else None
-    if off is None or off.all() or not off.any():
-        return np.arange(network.n_edges), network.edge_tree
-    ground = np.flatnonzero(~off)
-    return ground, shapely.STRtree(network.edge_geometry[ground])
-
-
-def _street_of(
-    centres: np.ndarray, network: WalkNetwork, ground: np.ndarray, tree: shapely.STRtree
-) -> dict[str, object]:
-    """``edge``, ``edge_frac`` and ``access_m`` of each centre: its nearest ground street.
-
-    Coverage times the cell from that street (never from a tunnel or viaduct nearer its
-    centre), with the straight walk to it as access leg.
-    """
-    at, near = tree.query_nearest(centres, all_matches=False)
-    edge = np.full(len(centres), -1, dtype=np.int64)
-    edge[at] = ground[near]
-    lines = network.edge_geometry[edge]
-    return {
-        "edge": pd.array(edge, dtype="Int64"),
-        "edge_frac": shapely.line_locate_point(lines, centres, normalized=True),
-        "access_m": shapely.distance(centres, lines),
-    }
