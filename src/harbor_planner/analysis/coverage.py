@@ -660,20 +660,18 @@ def _by_district(
     stations' share, the headline's scope (probe 18R: a district's 58.9 % beside a 41.1 %
     headline, not said to count the stations under construction and proposed).
     """
-    built = demand["covered_built"].to_numpy(bool) if len(scopes) > 1 else None
     rows = []
     for name, idx in demand.groupby("district", sort=True).indices.items():
         n_st = int(((stations["district"] == name) & stations["on_network"]).sum())
-        figures = reached.figures(idx)
-        if built is not None:
-            total = figures["demand_total"]
-            share = float(reached.weight[idx][built[idx]].sum())
-            at = list(figures).index("coverage_pct") + 1
-            items = list(figures.items())
-            pct = round(100.0 * share / total, 2) if total > 0 else None
-            figures = dict([*items[:at], ("coverage_built_pct", pct), *items[at:]])
-        rows.append({"district": name, "stations": n_st, **figures})
-    return pd.DataFrame(rows)
+        rows.append({"district": name, "stations": n_st, **reached.figures(idx)})
+    table = pd.DataFrame(rows)
+    if len(scopes) > 1 and len(table):
+        built = pd.Series(reached.weight * demand["covered_built"].to_numpy(bool))
+        share = built.groupby(demand["district"].to_numpy()).sum().reindex(table["district"])
+        pct = [round(100.0 * b / t, 2) if t > 0 else None
+               for b, t in zip(share, table["demand_total"], strict=True)]  # fmt: skip
+        table.insert(table.columns.get_loc("coverage_pct") + 1, "coverage_built_pct", pct)
+    return table
 
 
 def write_coverage(
