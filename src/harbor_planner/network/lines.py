@@ -460,10 +460,12 @@ def node_line_frames(
         log.info("%s: %d Geofabrik ways given twice are kept once", what, int(dup.sum()))
         gdf = gdf[~dup].reset_index(drop=True)
     gdf = gdf.explode(index_parts=False, ignore_index=True)
-    gdf = _without_duplicates(gdf, line_levels(pd.DataFrame(gdf.drop(columns="geometry"))), what)
     tags = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     _warn_odd_levels(tags, what)
     levels = line_levels(tags)
+    keep = _not_copies(gdf.geometry.values, levels, what)
+    gdf, tags = gdf[keep].reset_index(drop=True), tags[keep].reset_index(drop=True)
+    levels = levels[keep]
     geoms, crossings = _crossings(gdf.geometry.values, levels, join_crossings, what)
     xy, line_of = shapely.get_coordinates(geoms, return_index=True)
     ways, noding = _node_lines(xy, line_of.astype(np.int64), len(gdf), snap_tolerance_m, levels)
@@ -512,25 +514,23 @@ def _warn_odd_levels(tags: pd.DataFrame, what: str) -> None:
         )  # fmt: skip
 
 
-def _without_duplicates(gdf: Any, levels: np.ndarray, what: str) -> Any:
-    """The lines without the copies of another on the same level (either way round).
+def _not_copies(geoms: np.ndarray, levels: np.ndarray, what: str) -> np.ndarray:
+    """Which lines to keep: not a copy of an earlier one on the same level (either way round).
 
     A street drawn twice (two districts' files both holding a bridge, a layer pasted in
     twice) was counted twice in the main streets' length and weight (probe 20A). A tunnel
     drawn along the street above it is no copy (probe 20R); lines that only partly overlap
     are kept.
     """
-    keys = pd.Series(shapely.to_wkb(shapely.normalize(gdf.geometry.values)))
+    keys = pd.Series(shapely.to_wkb(shapely.normalize(geoms)))
     dup = pd.DataFrame({"k": keys, "level": levels}).duplicated().to_numpy()
-    if not dup.any():
-        return gdf
-    km = float(shapely.length(gdf.geometry.values[dup]).sum()) / 1000
-    log.warning(
-        "%s: %d lines are copies of another on the same level (the same vertices, either way "
-        "round; %.1f km) and are read once",
-        what, int(dup.sum()), km,
-    )  # fmt: skip
-    return gdf[~dup].reset_index(drop=True)
+    if dup.any():
+        log.warning(
+            "%s: %d lines are copies of another on the same level (the same vertices, either "
+            "way round; %.1f km) and are read once",
+            what, int(dup.sum()), float(shapely.length(geoms[dup]).sum()) / 1000,
+        )  # fmt: skip
+    return ~dup
 
 
 def _crossings(
