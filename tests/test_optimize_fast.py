@@ -330,6 +330,9 @@ def test_quota_bounds_under_chinese_headers_are_read_and_a_table_without_bounds_
     (tmp_path / "zh.csv").write_text("区县,最少,最多\n渝中区,4,\n江北区,,1\n", "utf-8")
     got = quota_table(tmp_path / "zh.csv")
     assert got["min"].tolist()[0] == 4 and got["max"].tolist()[1] == 1
+    (tmp_path / "bad.csv").write_text("区县,最少,最多\n\n渝中区,x,2\n", "utf-8")
+    with pytest.raises(InputDataError, match="row 3, column '最少': 'x' is not a number"):
+        quota_table(tmp_path / "bad.csv")  # the file's own header, not min
     (tmp_path / "none.csv").write_text("区县,备注\n渝中区,多建\n", "utf-8")
     with pytest.raises(InputDataError, match=r"no min or max column \(it has 区县, 备注"):
         quota_table(tmp_path / "none.csv")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +58,11 @@ def _bound(value: object) -> float | None:
 
 
 def quota_bounds(
-    quotas: pd.DataFrame, *, rows: Sequence[str] | None = None, path: Path | None = None
+    quotas: pd.DataFrame,
+    *,
+    rows: Sequence[str] | None = None,
+    path: Path | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """The ``min`` and ``max`` columns of a quota table as numbers, every cell checked.
 
@@ -71,6 +75,8 @@ def quota_bounds(
         district.
     path
         The quota file, prefixed to the message.
+    headers
+        The file's own header of ``min``/``max`` (最少, 最多...), named in a message.
 
     Returns
     -------
@@ -92,7 +98,8 @@ def quota_bounds(
         values = quotas[col].tolist() if col in quotas else [np.nan] * len(quotas)
         parsed = [_bound(v) for v in values]
         bad += [
-            f"{row}, column {col!r}: {str(v).strip()!r} is not a number of sites"
+            f"{row}, column {(headers or {}).get(col, col)!r}: {str(v).strip()!r} is not a "
+            "number of sites"
             for row, v, x in zip(rows, values, parsed, strict=True)
             if x is None
         ]
@@ -257,8 +264,8 @@ _BOUND_COLUMNS = {
 }
 
 
-def _bound_columns(table: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """The table with its bound columns named ``min``/``max`` (最少/最多... too).
+def _bound_columns(table: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The table with its bounds named ``min``/``max`` (最少/最多...), and the file's headers.
 
     A table with neither was read as quotas without a bound, silently: a file of
     ``区县,最少,最多`` placed no site where it asked 4 (probe 20R). It is refused.
@@ -275,7 +282,7 @@ def _bound_columns(table: pd.DataFrame, path: Path) -> pd.DataFrame:
             "最多), or split the sites in proportion to a column (proportional:FILE:COLUMN)",
             path=path,
         )
-    return table.rename(columns=found)
+    return table.rename(columns=found), {bound: str(col) for col, bound in found.items()}
 
 
 def _district_key(table: pd.DataFrame, path: Path, custom: bool) -> pd.Series:
@@ -356,8 +363,9 @@ def quota_table(
             "column to split the sites by), or leave the quota out",
             path=path,
         )
+    headers: dict[str, str] = {}
     if column is None:
-        table = _bound_columns(table, path)
+        table, headers = _bound_columns(table, path)
     key = _district_key(table, path, custom_districts)
     twice = sorted(set(key[key.duplicated()].astype(str)))
     if twice:
@@ -385,7 +393,8 @@ def quota_table(
         except InputDataError as exc:
             raise InputDataError(str(exc), path=path) from None
     # rows as the file shows them (read_table's index)
-    qmin, qmax = quota_bounds(table, rows=[f"row {k}" for k in table.index], path=path)
+    rows = [f"row {k}" for k in table.index]
+    qmin, qmax = quota_bounds(table, rows=rows, path=path, headers=headers)
     return pd.DataFrame({"district": key.to_numpy(), "min": qmin, "max": qmax})
 
 
