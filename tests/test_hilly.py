@@ -304,6 +304,7 @@ def test_bridge_keeps_its_straight_grade_over_a_valley(tmp_path):
         [
             (1, [(0.0, 0.0), (300.0, 0.0)], {"highway": "primary", "bridge": "yes"}),
             (2, [(0.0, 0.0), (0.0, 100.0)], {"highway": "footway"}),
+            (3, [(300.0, 0.0), (300.0, 100.0)], {"highway": "footway"}),
         ],
     )
 
@@ -315,6 +316,91 @@ def test_bridge_keeps_its_straight_grade_over_a_valley(tmp_path):
     assert e["grade_source"] == GRADE_SOURCES.index("bridge")
     assert e["grade_pct"] == pytest.approx(2.0, abs=0.05)
     assert not e["above_cap"]
+
+
+def test_a_deck_joined_mid_span_keeps_the_grade_of_its_ends_not_the_river(tmp_path):
+    """A bridge over a 60 m deep valley, cut in two where a ramp joins the deck mid-span, and
+    a tunnel under a 50 m hill, cut where a passage joins it inside: the node on the deck or in
+    the tube lies on the structure (heights between its ends), not on the river surface or
+    the hillside (probe 21W: 千厮门大桥's deck dipped 80 m into the Jialing)."""
+    osm = write_osm(
+        tmp_path / "deck.osm",
+        [
+            (1, [(0.0, 0.0), (150.0, 0.0)], {"highway": "primary", "bridge": "yes"}),
+            (2, [(150.0, 0.0), (300.0, 0.0)], {"highway": "primary", "bridge": "yes"}),
+            (3, [(150.0, 0.0), (150.0, 60.0)], {"highway": "footway", "bridge": "yes"}),
+            (4, [(0.0, 0.0), (0.0, -100.0)], {"highway": "footway"}),
+            (5, [(300.0, 0.0), (300.0, -100.0)], {"highway": "footway"}),
+            (6, [(600.0, 0.0), (800.0, 0.0)], {"highway": "footway", "tunnel": "yes"}),
+            (7, [(800.0, 0.0), (1000.0, 0.0)], {"highway": "footway", "tunnel": "yes"}),
+            (8, [(800.0, 0.0), (800.0, -50.0)], {"highway": "footway", "layer": "-1"}),
+            (9, [(300.0, 0.0), (600.0, 0.0)], {"highway": "footway"}),
+            (10, [(1000.0, 0.0), (1000.0, -100.0)], {"highway": "footway"}),
+        ],
+    )
+
+    def ground(x, y):  # the far end of the bridge 6 m higher; a valley, then a hill
+        valley = -60 * np.exp(-(((x - 150) / 40) ** 2))
+        hill = 50 * np.exp(-(((x - 800) / 80) ** 2))
+        return 200 + 0.02 * np.minimum(x, 300) + valley + hill
+
+    net = build(osm, write_dem(tmp_path / "valley.tif", ground), dem_smoothing_m=0)
+    for way in (1, 2):  # each half of the deck: the straight grade of the whole bridge
+        e = edge_of(net, way)
+        assert e["grade_source"] == GRADE_SOURCES.index("bridge")
+        assert e["grade_pct"] == pytest.approx(2.0, abs=0.05)
+        assert not e["above_cap"]
+        assert e["time_fwd_s"] > e["time_bwd_s"]  # uphill towards the far end
+    for way in (6, 7):  # the tunnel runs level between its portals, under the hill
+        assert edge_of(net, way)["grade_pct"] == pytest.approx(0.0, abs=0.05)
+    z = net.nodes["z_m"].to_numpy()
+    mid = edge_of(net, 1)["v"]
+    assert z[mid] == pytest.approx(203.0, abs=0.1)  # on the deck, not 143 m in the valley
+    assert z[edge_of(net, 3)["v"]] == pytest.approx(203.0, abs=0.1)  # the ramp's dead end
+
+
+def test_a_lift_drawn_as_a_way_costs_its_time_once(tmp_path):
+    """A lift drawn as a way between two lift nodes (one per floor) costs 60 s in all, not
+    60 s for the way plus 30 s for each lift node on each side (180 s: probe 21W)."""
+    osm = write_osm(
+        tmp_path / "lift.osm",
+        [
+            (10, [(0.0, 0.0), (5.0, 0.0)], {"highway": "footway"}),
+            (11, [(5.0, 0.0), (15.0, 0.0)], {"highway": "elevator"}),
+            (12, [(15.0, 0.0), (20.0, 0.0)], {"highway": "footway"}),
+            (13, [(20.0, 0.0), (25.0, 0.0), (30.0, 0.0)], {"highway": "footway"}),
+        ],
+        node_tags={p: {"highway": "elevator"} for p in [(5.0, 0.0), (15.0, 0.0), (25.0, 0.0)]},
+    )
+    net = build(osm)
+    t = net.edges.set_index("way_id")["time_fwd_s"]
+    walk_s = 5.0 / net.walk_model.speed_ms
+    assert t[11] == pytest.approx(60.0)
+    assert t[10] == pytest.approx(walk_s, rel=1e-3)
+    assert t[12] == pytest.approx(walk_s, rel=1e-3)
+    # a lift node inside a way still costs its 60 s to pass, half on each side
+    assert net.edges.loc[net.edges["way_id"] == 13, "time_fwd_s"].sum() == pytest.approx(
+        2 * walk_s + 60.0, rel=1e-3
+    )
+
+
+def test_private_footways_are_not_walked(tmp_path):
+    """``foot=private`` closes a way to walkers as ``access=private`` does (OSMnx's walk
+    filter); ``access=private`` with ``foot=yes`` stays open (probe 21W)."""
+    osm = write_osm(
+        tmp_path / "private.osm",
+        [
+            (1, [(0.0, 0.0), (100.0, 0.0)], {"highway": "footway"}),
+            (2, [(100.0, 0.0), (200.0, 0.0)], {"highway": "footway", "foot": "private"}),
+            (
+                3,
+                [(100.0, 0.0), (100.0, 100.0)],
+                {"highway": "service", "foot": "yes", "access": "private"},
+            ),
+            (4, [(0.0, 0.0), (0.0, 100.0)], {"highway": "residential", "access": "private"}),
+        ],
+    )
+    assert sorted(set(build(osm).edges["way_id"])) == [1, 3]
 
 
 # ----------------------------------------------------------------------------- outputs

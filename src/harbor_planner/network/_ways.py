@@ -309,7 +309,7 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
     walkable = (
         ~highway.isin(EXCLUDED_HIGHWAY).to_numpy(dtype=bool)
         & ~(highway.eq("cycleway").to_numpy(dtype=bool) & ~foot_ok)
-        & ~foot.eq("no").fillna(False).to_numpy(dtype=bool)
+        & ~foot.isin(["no", "private"]).to_numpy(dtype=bool)
         & ~(access.isin(["no", "private"]).to_numpy(dtype=bool) & ~foot_ok)
         & ~col("service").eq("private").fillna(False).to_numpy(dtype=bool)
         & ~col("area").eq("yes").fillna(False).to_numpy(dtype=bool)
@@ -460,10 +460,15 @@ def ways_to_edges(ways: RawWays) -> EdgeSet:
     node_xy = xy[gpos[node_index]]
     u = np.searchsorted(graph_ids, node_id[a])
     v = np.searchsorted(graph_ids, node_id[b])
+    way = way_of[a]
+    # a lift node charges half its time on each edge at it, unless it ends a lift drawn as a
+    # way: that way's own time is the lift's (charging its ends too would count it three times)
     lift_ids = np.isin(graph_ids, ways.elevator_nodes)
+    lift_way = attrs["kind"].to_numpy()[way] == KIND_ELEVATOR
+    lift_ids[u[lift_way]] = False
+    lift_ids[v[lift_way]] = False
     elevator_ends = (lift_ids[u].astype(np.int8) + lift_ids[v].astype(np.int8)).astype(np.int8)
 
-    way = way_of[a]
     edges = EdgeSet(
         node_id=graph_ids.astype(np.int64),
         node_xy=node_xy.astype(np.float64),

@@ -10,8 +10,10 @@ along its direction. Each piece's grade is capped by the way's class
 (:data:`~harbor_planner.settings.MAX_GRADE_PCT`; the edges above are flagged ``above_cap`` and
 reported by :func:`grade_summary`), OSM ``incline`` tags override the DEM (numeric values
 set the grade, ``up``/``down`` the direction), and bridges, tunnels, indoor and layered ways
-take the straight grade between their end nodes. Stairs take their direction from the tag,
-else from the DEM when their ends differ by at least
+take the straight grade between their end nodes, the nodes on the structure (where ramps or
+other ways join it) at heights interpolated between where it meets the ground
+(:func:`structure_heights`), never the river's or the hill's below or above it. Stairs take
+their direction from the tag, else from the DEM when their ends differ by at least
 :data:`~harbor_planner.settings.STAIR_DEM_MIN_RISE_M`; their rise from the step count (see
 :func:`~harbor_planner.network.walk.stair_rise_m`). The flat-equivalent lengths per direction
 (``slope_len_fwd_m``, ``slope_len_bwd_m``) use
@@ -68,6 +70,7 @@ __all__ = [
     "edge_grades",
     "grade_summary",
     "sample_dem",
+    "structure_heights",
 ]
 
 log = logging.getLogger(__name__)
@@ -443,6 +446,78 @@ def _check_cover(dem: str | Path, bad: npt.NDArray[np.bool_], dem_outside: str) 
     return n_outside
 
 
+def structure_heights(
+    node_z: FloatArray,
+    u: npt.NDArray[np.int64],
+    v: npt.NDArray[np.int64],
+    length_m: FloatArray,
+    off_ground: npt.NDArray[np.bool_],
+) -> FloatArray:
+    """Heights of the nodes on bridges, tunnels and layered ways, from where they meet the ground.
+
+    A node that only off-ground edges reach (a ramp joining a bridge mid-span, a junction in a
+    tunnel, a deck's end where the extract cuts it) lies on the structure, not on the river or
+    hillside the DEM sees below or above it: its height is interpolated along the structure
+    between the nodes where the structure meets ground-level ways, stairs included
+    (harmonically, weights 1/length: linearly along a chain; a dead end is level with where
+    its structure last met the ground). A structure that meets the ground nowhere in the
+    network is level at its nodes' mean DEM height.
+
+    Parameters
+    ----------
+    node_z
+        The DEM's height of every node (NaN outside it).
+    u, v, length_m
+        Edge ends and lengths.
+    off_ground
+        Edges on bridges, in tunnels, indoors or on a layer other than 0; the ends of the
+        other edges are on the ground, where the DEM gives their height.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``node_z`` with the structures' inner nodes replaced.
+
+    """
+    from scipy.sparse import coo_matrix, diags
+    from scipy.sparse.csgraph import connected_components
+    from scipy.sparse.linalg import spsolve
+
+    n = len(node_z)
+    on_ground = np.zeros(n, dtype=bool)
+    on_ground[u[~off_ground]] = on_ground[v[~off_ground]] = True
+    free = np.zeros(n, dtype=bool)
+    free[u[off_ground]] = free[v[off_ground]] = True
+    free &= ~on_ground
+    if not free.any():
+        return node_z
+    fixed = on_ground & np.isfinite(node_z)
+    keep = off_ground & (free[u] | fixed[u]) & (free[v] | fixed[v]) & (u != v)
+    a, b = np.concatenate([u[keep], v[keep]]), np.concatenate([v[keep], u[keep]])
+    w = np.tile(1.0 / np.maximum(length_m[keep], 1.0), 2)
+    adj = coo_matrix((w, (a, b)), shape=(n, n)).tocsr()
+    idx = np.flatnonzero(free)
+    a_ff, a_fc = adj[idx][:, idx], adj[idx][:, np.flatnonzero(fixed)]
+    anchor = np.asarray(a_fc.sum(axis=1)).ravel()
+    b_f = a_fc @ node_z[fixed]
+    _, comp = connected_components(a_ff, directed=False)
+    anchored = np.bincount(comp, weights=anchor)[comp] > 0
+    out = node_z.copy()
+    if anchored.any():
+        degree = np.asarray(a_ff[anchored].sum(axis=1)).ravel() + anchor[anchored]
+        lap = diags(degree) - a_ff[anchored][:, anchored]
+        out[idx[anchored]] = np.atleast_1d(spsolve(lap.tocsc(), b_f[anchored]))
+    alone = ~anchored  # meets the ground nowhere: level at its nodes' mean height
+    if alone.any():
+        z = node_z[idx[alone]]
+        ok = np.isfinite(z)
+        total = np.bincount(comp[alone][ok], weights=z[ok], minlength=comp.max() + 1)
+        count = np.bincount(comp[alone][ok], minlength=comp.max() + 1)
+        mean = np.divide(total, count, out=np.full(len(total), np.nan), where=count > 0)
+        out[idx[alone]] = mean[comp[alone]]
+    return out
+
+
 def _stair_grades(
     edges: pd.DataFrame, dem_rise: FloatArray, model: WalkModel, min_rise_m: float
 ) -> tuple[FloatArray, npt.NDArray[np.int8]]:
@@ -583,7 +658,8 @@ def edge_grades(
         cell, n_outside = 0.0, 0
     else:
         grid = _read_dem(dem, node_xy, crs=crs, smoothing_m=smoothing_m)
-        node_z = grid.sample(node_xy)
+        off = edges["off_ground"].to_numpy(bool)
+        node_z = structure_heights(grid.sample(node_xy), u, v, length, off)
         pieces = _pieces(grid, node_xy, u, v, geometry, length)
         _warn_steep_median(dem, pieces)
         bad = pieces.bad_edge | ~np.isfinite(node_z[u]) | ~np.isfinite(node_z[v])
