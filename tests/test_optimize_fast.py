@@ -6,6 +6,8 @@ a set-based grouping, "optimal" is only claimed for a closed gap, and every phas
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 from scipy.sparse import csr_matrix
@@ -341,3 +343,49 @@ def test_quota_bounds_under_chinese_headers_are_read_and_a_table_without_bounds_
         book.active.append(row)
     book.save(tmp_path / "ex.xlsx")
     assert read_excluded(tmp_path / "ex.xlsx") == ["S0001", "S0002"]
+
+
+def _priced(seed: int = 7) -> tuple[CoverageMatrix, np.ndarray]:
+    """A coverage matrix of 600 rows and 80 candidates, and costs of 10-90 (万元)."""
+    rng = np.random.default_rng(seed)
+    covers = rng.random((600, 80)) < 0.05
+    cm = CoverageMatrix.from_arrays(
+        covers, rng.integers(1, 60, 600).astype(float), candidate_xy=rng.random((80, 2)) * 5000
+    )
+    return cm, rng.integers(1, 10, 80) * 10.0
+
+
+def test_a_plans_gap_does_not_depend_on_the_currency_of_its_costs():
+    """The same budget in 万元 and in 元 (x 10,000): the same plan and the same proven gap
+    (probe 21O: 0.73 % in 万元 became 32 % in 元, the budget's multiplier swamping the steps)."""
+    import dataclasses
+
+    cm, cost = _priced()
+    runs = [
+        select_sites(
+            dataclasses.replace(cm, candidate_cost=cost * unit), n_add=8, budget=250 * unit
+        )
+        for unit in (1.0, 1e4)
+    ]
+    assert runs[0].selected.tolist() == runs[1].selected.tolist()
+    assert runs[1].gap == pytest.approx(runs[0].gap, rel=1e-6, abs=1e-9)
+    exact = select_sites(dataclasses.replace(cm, candidate_cost=cost), n_add=8, budget=250,
+                         solver="exact")  # fmt: skip
+    assert runs[0].objective <= exact.objective + 1e-6 <= runs[0].bound + 1e-6
+
+
+def test_a_budget_no_plan_can_exceed_changes_nothing(caplog):
+    """A budget the dearest sites fit cannot bind: greedy picks and bounds as without it
+    (probe 21O: it weighed gains by cost, a worse plan, and its gap rose from 0.2 to 14 %)."""
+    import dataclasses
+
+    cm, cost = _priced()
+    cm = dataclasses.replace(cm, candidate_cost=cost)
+    free = select_sites(cm, n_add=8)
+    with caplog.at_level(logging.INFO, logger="harbor_planner.optimize"):
+        loose = select_sites(cm, n_add=8, budget=8 * 90.0)
+    assert loose.selected.tolist() == free.selected.tolist()
+    assert loose.bound == pytest.approx(free.bound)
+    assert "cannot bind" in caplog.text
+    tight = select_sites(cm, n_add=8, budget=8 * 90.0 - 1)  # the 8 dearest no longer fit
+    assert float(cost[tight.selected].sum()) <= 8 * 90.0 - 1

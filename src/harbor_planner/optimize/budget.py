@@ -9,6 +9,7 @@ affordable sites.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -20,7 +21,9 @@ from harbor_planner.errors import InfeasibleError, InputDataError
 from harbor_planner.optimize.matrix import CoverageMatrix
 from harbor_planner.optimize.solvers import Problem, Solution
 
-__all__ = ["budget_costs", "check_budget", "solve_reserving"]
+__all__ = ["binding_budget", "budget_costs", "check_budget", "solve_reserving"]
+
+log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -86,6 +89,32 @@ def check_budget(
             f"over the budget of {budget:g} by {least - budget:g}; raise the budget to at "
             f"least {least:g} or ask for fewer sites"
         )
+
+
+def binding_budget(
+    cost: FloatArray | None, eligible: BoolArray, budget: float | None, n_add: int
+) -> float | None:
+    """The budget, or ``None`` when no plan of ``n_add`` eligible sites can exceed it.
+
+    A budget the ``n_add`` dearest eligible sites fit changes no plan, but it would make
+    greedy weigh gains by cost and take away the bound's and the reductions' help: such a
+    budget is left out (and said).
+    """
+    if budget is None or cost is None or n_add <= 0:
+        return budget
+    c = cost[eligible]
+    k = min(n_add, len(c))
+    dearest = float(-np.partition(-c, k - 1)[:k].sum()) if k else 0.0
+    if dearest > budget + _TOL:
+        return budget
+    log.info(
+        "optimizer: the budget of %g cannot bind (the %d dearest eligible sites cost %g "
+        "together): the sites are chosen as without it",
+        budget,
+        k,
+        dearest,
+    )
+    return None
 
 
 def _completes(problem: Problem, chosen: npt.NDArray[np.int64], later: int) -> bool:

@@ -21,6 +21,7 @@ The bound reported is recomputed in double precision at the best multipliers.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -213,7 +214,7 @@ def lagrangian_bound(
     prev = np.zeros_like(u)  # the last direction (deflected subgradient)
     timed_out = False
     # a budget is priced by one more multiplier, mu, on the budget row
-    cost = None if problem.budget is None or problem.cost is None else problem.cost
+    cost, budget = _budget_row_scaled(problem, at @ u.astype(np.float32), w, n_add)
     mu = 0.0
     for k in range(1, iterations + 1):
         steps = k
@@ -223,7 +224,7 @@ def lagrangian_bound(
         open_row = u < w
         val = float((need * np.maximum(w - u, 0.0)).sum() + v[x].sum())
         if cost is not None:
-            val += mu * float(problem.budget)
+            val += mu * budget
         if val < best_l - 1e-12 * max(1.0, abs(val)):
             best_l, best_u, stall = val, u.copy(), 0
         else:
@@ -242,7 +243,7 @@ def lagrangian_bound(
         g = _hits(a, x) - need * open_row
         g = g + _DEFLECT * prev
         prev = g
-        g_mu = 0.0 if cost is None else float(problem.budget) - float(cost[x].sum())
+        g_mu = 0.0 if cost is None else budget - float(cost[x].sum())
         norm = float(g @ g) + g_mu * g_mu
         if norm <= 0:
             break
@@ -269,6 +270,30 @@ def lagrangian_bound(
         iterations=steps,
         timed_out=timed_out,
     )
+
+
+def _budget_row_scaled(
+    problem: Problem, values: FloatArray, w: FloatArray, n_add: int
+) -> tuple[FloatArray | None, float]:
+    """The costs and the budget in a unit in which the budget's multiplier steps as the rows'.
+
+    Costs in 元 or in 万元 must give the same bound: in raw currency the budget row's
+    subgradient swamps the rows' (or vanishes beside them), and the multipliers never move.
+    A site's cost is made about ``sqrt(value / weight)`` (its value at the first multipliers
+    over a row's weight), where the budget's multiplier needs about as many steps as a row's.
+    """
+    if problem.budget is None or problem.cost is None:
+        return None, 1.0
+    cost = np.asarray(problem.cost, dtype=np.float64)
+    paid = problem.eligible & (cost > 0)
+    if not paid.any():
+        return cost, float(problem.budget)
+    k = max(1, min(n_add, int(paid.sum())))
+    value = float(np.partition(np.asarray(values, np.float64)[paid], -k)[-k:].mean())
+    row = float(w[w > 0].mean()) if (w > 0).any() else 1.0
+    per_site = math.sqrt(value / row) if value > 0 and row > 0 else 1.0
+    scale = float(cost[paid].mean()) / per_site
+    return cost / scale, float(problem.budget) / scale
 
 
 def _with_budget(problem: Problem, n_add: int, values: FloatArray, steps: int = 60) -> float:

@@ -23,7 +23,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.spatial import cKDTree
 
 from harbor_planner.errors import InfeasibleError, InputDataError
-from harbor_planner.optimize.budget import budget_costs, check_budget
+from harbor_planner.optimize.budget import binding_budget, budget_costs, check_budget
 from harbor_planner.optimize.checks import check_choice, check_numbers, check_options
 from harbor_planner.optimize.matrix import CoverageMatrix, coverage_steps
 from harbor_planner.optimize.quotas import quota_arrays
@@ -357,6 +357,7 @@ def select_sites(
         )
     stages, n_add = _stage_counts(stages, n_add, eligible, why)
     check_budget(cost, eligible, budget, n_add)
+    budget = binding_budget(cost, eligible, budget, n_add)
     rules = Rules(eligible=eligible, conflicts=conflicts, cost=cost, budget=budget)
     if quotas is not None:
         district, qmin, qmax, names = quota_arrays(cm, quotas, n_add, eligible)
