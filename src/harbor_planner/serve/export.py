@@ -90,7 +90,10 @@ def export_plan(
         s.isochrones, s.service_area = map_isochrones(scenario, s.network, open_, progress=False)
         s.isochrone_method = None if s.isochrones is None else s.isochrones.attrs.get("method")
     summary, _ = split_timings(study_summary(scenario, s))
-    folder = ResultFolder(out_dir, names=result_files(scenario), inputs=study_inputs(scenario))
+    # the scenario's own inputs stay protected, its station file too (probe 21S: a scenario
+    # reading an earlier result's stations.csv saw it replaced by the export)
+    inputs = {**study_inputs(session.scenario), "plan's stations": stations_file}
+    folder = ResultFolder(out_dir, names=result_files(scenario), inputs=inputs)
     with folder:
         with folder.writing() as staging:
             staged = write_results(scenario, staging, s, summary)

@@ -270,6 +270,56 @@ class Session:
             return self._save(measured)
 
 
+def _saved_plan(out: Path) -> Path | None:
+    """The plan an earlier session saved in ``out`` (its CSV, unchanged since), else ``None``.
+
+    A restarted ``serve`` goes on from it: starting again from the scenario's stations, the
+    first save replaced the day's work without a word (probe 21S).
+    """
+    import json
+
+    from harbor_planner._io import file_sha256
+
+    csv, manifest = out / SERVE_STATIONS_FILES[0], out / SERVE_MANIFEST
+    if not csv.is_file() or not manifest.is_file():
+        return None
+    try:
+        owned = dict(json.loads(manifest.read_text("utf-8"))["files"])
+    except (ValueError, KeyError, TypeError, OSError):
+        return None
+    if owned.get(csv.name) != file_sha256(csv):
+        log.warning(
+            "serve: %s was changed since serve saved it: the page starts from the scenario's "
+            "stations, and saving is refused until the file is moved or renamed",
+            csv,
+        )
+        return None
+    return csv
+
+
+def _page_scenario(scenario: Any, saved: Path | None) -> Any:
+    """The scenario whose stations the page starts from: the saved plan, or the scenario's.
+
+    The page shows every row of the station file (closed ones are shown but not counted,
+    candidates counted, as the page counts its own), unless the scenario names statuses:
+    rows left out never came back into a saved plan (probe 21S).
+    """
+    from harbor_planner.settings import STATUS_VALUES
+
+    st = scenario.stations
+    if saved is None:
+        status = list(STATUS_VALUES) if st.status is None else st.status
+        return dataclasses.replace(scenario, stations=dataclasses.replace(st, status=status))
+    log.warning(
+        "serve: going on from the plan saved in %s; rename or delete it to start again from "
+        "the scenario's stations",
+        saved,
+    )
+    st = dataclasses.replace(st, file=saved, crs="wgs84", sheet=None, status=list(STATUS_VALUES),
+                             accept_datum=True)  # fmt: skip
+    return dataclasses.replace(scenario, stations=st)
+
+
 def load_session(
     scenario_path: Path,
     *,
@@ -316,13 +366,14 @@ def load_session(
         )
     scenario = load_scenario(scenario_path)
     scenario.check_inputs()
-    stations, _ = load_stations(scenario)
+    page = _page_scenario(scenario, _saved_plan(Path(out)))
+    stations, _ = load_stations(page)
     network = load_network(
         scenario.network,
         progress=progress,
         minutes=max([scenario.coverage.minutes, *scenario.output.map_bands]),
     )
-    check_datums(scenario, stations, network)
+    check_datums(page, stations, network)
     area = load_study_area(scenario)
     demand = load_demand(scenario, network, area)
     districts = load_districts(scenario)

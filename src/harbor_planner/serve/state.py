@@ -145,6 +145,7 @@ class PlanState:
         self.reach = DemandReach(network, anchors, xy, minutes)
         wgs = points.to_crs("EPSG:4326")
         self.demand_lonlat = np.column_stack([wgs.geometry.x, wgs.geometry.y])
+        self._districts = (districts, district_column)
         names = assign_districts(wgs, districts, district_column).astype(str)
         self.district_names, self.district_code = np.unique(names.to_numpy(), return_inverse=True)
         import pyproj
@@ -170,6 +171,8 @@ class PlanState:
                 raise InputDataError(f"station id {st.station_id} is given twice")
             self._put(st.station_id, st)
         self.attributes = _attributes(stations, [st.station_id for st in given])
+        #: where the file put each station: one moved from there takes its new district
+        self.loaded_at = {st.station_id: (st.lon, st.lat) for st in given}
 
     # ------------------------------------------------------------------ validation
 
@@ -448,11 +451,31 @@ class PlanState:
             empty = dict.fromkeys(names)
             for col in names:
                 columns[col] = [self.attributes.get(s.station_id, empty)[col] for s in rows]
-        return gpd.GeoDataFrame(
+        frame = gpd.GeoDataFrame(
             columns,
             geometry=gpd.points_from_xy([s.lon for s in rows], [s.lat for s in rows]),
             crs="EPSG:4326",
         )
+        return self._moved_districts(frame, rows)
+
+    def _moved_districts(self, frame: Any, rows: list[PlanStation]) -> Any:
+        """The file's district column, for the stations moved since it was read or added here.
+
+        Probe 21S: a station moved into 江北区 kept the file's 渝中区 in the saved plan.
+        """
+        from harbor_planner.analysis.coverage import assign_districts
+        from harbor_planner.readers import column_role
+
+        cols = [c for c in frame.columns if c != "geometry" and column_role(c) == "district"]
+        moved = np.array([self.loaded_at.get(s.station_id) != (s.lon, s.lat) for s in rows],
+                         dtype=bool)  # moved, or added here  # fmt: skip
+        if not cols or not moved.any():
+            return frame
+        names = assign_districts(frame[moved], *self._districts).astype(object)
+        names = names.where(names.notna() & names.astype(str).ne(""), None).to_numpy()
+        for col in cols:
+            frame.loc[moved, col] = names
+        return frame
 
 
 def _status(value: Any) -> str:

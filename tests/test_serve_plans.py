@@ -1,0 +1,134 @@
+"""``harbor-planner serve``: the plan a session starts from and the files it never replaces.
+
+Probe 21S: a restart forgot the saved plan (and the first save replaced it), the station
+file's closed and candidate rows never reached the page (nor the saved plan), a moved station
+kept its old 区县, and an export replaced the scenario's own station file when it lay in the
+result folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient
+
+from harbor_planner.errors import OutputError
+from harbor_planner.serve.app import create_app
+from harbor_planner.serve.session import load_session
+from harbor_planner.stations import read_stations
+from test_serve import TOKEN, H, _lattice
+
+
+def _with_statuses(tmp: Path) -> Path:
+    """The lattice scenario, its station file with a closed and a candidate row added."""
+    scenario = _lattice(tmp)
+    csv = tmp / "stations.csv"
+    rows = csv.read_text("utf-8").splitlines()
+    lon, lat = rows[1].split(",")[3:5]
+    rows += [f"S8,关闭站,closed,{float(lon) + 0.002:.8f},{lat}",
+             f"S9,候选站,candidate,{float(lon) + 0.004:.8f},{lat}"]  # fmt: skip
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return scenario
+
+
+def test_closed_and_candidate_rows_of_the_file_reach_the_page_and_the_saved_plan(tmp_path):
+    session = load_session(_with_statuses(tmp_path), out_dir=tmp_path / "plan", progress=False)
+    plan = session.plan
+    assert {k: s.status for k, s in plan.stations.items()} == {
+        "S0": "existing", "S1": "proposed", "S8": "closed", "S9": "candidate"
+    }  # fmt: skip
+    assert not plan.stations["S8"].counts and plan.stations["S9"].counts
+    saved = read_stations(session.save_stations()[0], crs="wgs84").stations
+    assert sorted(saved["station_id"]) == ["S0", "S1", "S8", "S9"]
+
+
+def test_a_restarted_session_goes_on_from_its_saved_plan(tmp_path, caplog):
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    first = load_session(scenario, out_dir=out, progress=False)
+    s0 = first.plan.stations["S0"]
+    added = first.plan.add(s0.lon + 0.003, s0.lat, name="第一天")
+    first.save_stations()
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        again = load_session(scenario, out_dir=out, progress=False)
+    assert "going on from the plan saved" in caplog.text
+    assert added.station_id in again.plan.stations
+    assert again.plan.stations[added.station_id].name == "第一天"
+    assert again.plan.figures() == first.plan.figures()
+    again.save_stations()  # its own file: replaced by the same plan
+    names = read_stations(out / "plan_stations.csv", crs="wgs84").stations["name"]
+    assert "第一天" in set(names)
+    # a saved plan edited by hand is not taken for serve's: the scenario's stations, said so
+    csv = out / "plan_stations.csv"
+    csv.write_text(csv.read_text("utf-8-sig").replace("第一天", "改过"), encoding="utf-8-sig")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        third = load_session(scenario, out_dir=out, progress=False)
+    assert "changed since serve saved it" in caplog.text
+    assert sorted(third.plan.stations) == ["S0", "S1"]
+    with pytest.raises(OutputError, match="not written by"):
+        third.save_stations()
+    assert "改过" in csv.read_text("utf-8-sig")
+
+
+def test_a_moved_station_takes_the_district_it_stands_in(tmp_path):
+    """The file's 区县 column follows a station moved into another district."""
+    import geopandas as gpd
+    import shapely
+
+    scenario = _lattice(tmp_path)
+    csv = tmp_path / "stations.csv"
+    rows = csv.read_text("utf-8").splitlines()
+    rows = [rows[0] + ",区县"] + [r + ",西区" for r in rows[1:]]
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    x0, y0 = 640000.0, 3270000.0
+    halves = gpd.GeoDataFrame(
+        {"name": ["西区", "东区"]},
+        geometry=[
+            shapely.box(x0 - 500, y0 - 500, x0 + 400, y0 + 1500),
+            shapely.box(x0 + 400, y0 - 500, x0 + 1500, y0 + 1500),
+        ],
+        crs="EPSG:32648",
+    )
+    halves.to_file(tmp_path / "halves.gpkg")
+    text = scenario.read_text("utf-8").replace(
+        "[coverage]\n", '[coverage]\ndistricts = "halves.gpkg"\ndistrict_column = "name"\n'
+    )
+    scenario.write_text(text, encoding="utf-8")
+    session = load_session(scenario, out_dir=tmp_path / "plan", progress=False)
+    east = gpd.GeoSeries([shapely.Point(x0 + 750, y0 + 200)], crs="EPSG:32648").to_crs(4326)
+    session.plan.update("S0", lon=float(east.x[0]), lat=float(east.y[0]))
+    frame = session.plan.frame().set_index("station_id")
+    district = next(c for c in frame.columns if c in ("district", "区县"))
+    assert frame.loc["S0", district] == "东区"
+    assert frame.loc["S1", district] == "西区"  # not moved: the file's own value
+    new = session.plan.add(float(east.x[0]), float(east.y[0]) + 0.001)
+    assert session.plan.frame().set_index("station_id").loc[new.station_id, district] == "东区"
+
+
+def test_an_export_never_replaces_the_scenarios_own_station_file(tmp_path):
+    """A scenario reading last time's result table (plan/result/stations.csv): the export
+    into plan/result is refused like `run`'s, the file kept."""
+    from harbor_planner._io import file_sha256
+
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    first = load_session(scenario, out_dir=out, progress=False)
+    first.export()
+    table = out / "result" / "stations.csv"
+    outputs = json.loads((out / "result" / "run.json").read_text("utf-8"))["outputs"]
+    assert "stations.csv" in {o["path"] for o in outputs}  # the export's own file
+    text = scenario.read_text("utf-8").replace('file = "stations.csv"',
+                                               'file = "plan/result/stations.csv"')  # fmt: skip
+    (tmp_path / "again.toml").write_text(text, encoding="utf-8")
+    (out / "plan_stations.csv").unlink()  # start from the scenario's file, not the saved plan
+    session = load_session(tmp_path / "again.toml", out_dir=out, progress=False)
+    before = file_sha256(table)
+    session.plan.delete("S1")
+    c = TestClient(create_app(session, token=TOKEN))
+    r = c.post("/api/export", headers=H)
+    assert r.status_code == 409 and "stations" in r.json()["error"], r.text
+    assert file_sha256(table) == before
