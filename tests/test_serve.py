@@ -557,7 +557,7 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
     session = load_session(path, out_dir=tmp_path / "plan", progress=False)
     with _page(browser, session) as (page, errors):
         first = page.inner_text("#coverage-pct")
-        assert page.inner_text("#coverage-label") == "步行3分钟覆盖率"  # the scenario's minutes
+        assert page.inner_text("#coverage-label").startswith("步行3分钟覆盖率（含在建")
         assert page.inner_text("#built-label") == "已建成站点覆盖"
         assert float(first) == session.plan.figures()["coverage_pct"]
         box = page.locator("#map").bounding_box()

@@ -21,6 +21,7 @@ from harbor_planner.errors import OutputError
 from harbor_planner.serve.app import create_app
 from harbor_planner.serve.session import load_session
 from harbor_planner.stations import read_stations
+from test_maps import browser  # noqa: F401  (the Debian Chromium fixture)
 from test_serve import TOKEN, H, _lattice
 
 
@@ -132,3 +133,72 @@ def test_an_export_never_replaces_the_scenarios_own_station_file(tmp_path):
     r = c.post("/api/export", headers=H)
     assert r.status_code == 409 and "stations" in r.json()["error"], r.text
     assert file_sha256(table) == before
+
+
+def _two_districts(tmp: Path) -> Path:
+    """The lattice with point demand in 西区 (on its streets) and in 远区 (3 km away, beyond
+    the network), the two districts given as a layer."""
+    import geopandas as gpd
+    import shapely
+
+    scenario = _lattice(tmp)
+    x0, y0 = 640000.0, 3270000.0
+    gpd.GeoDataFrame(
+        {"name": ["西区", "远区"]},
+        geometry=[
+            shapely.box(x0 - 500, y0 - 500, x0 + 1500, y0 + 1500),
+            shapely.box(x0 + 3000, y0 - 500, x0 + 4000, y0 + 1500),
+        ],
+        crs="EPSG:32648",
+    ).to_file(tmp / "two.gpkg")
+    xs = [x0 + 20 * i for i in range(41)] + [x0 + 3500] * 3
+    ys = [y0 + 200.0] * 41 + [y0, y0 + 500, y0 + 1000]
+    gpd.GeoDataFrame(
+        {"weight": [1.0] * 44}, geometry=gpd.points_from_xy(xs, ys), crs="EPSG:32648"
+    ).to_file(tmp / "pts.gpkg")
+    text = (
+        scenario.read_text("utf-8")
+        .replace(
+            '[demand]\nkind = "grid"\ncell_m = 50\n',
+            '[demand]\nkind = "points"\nfile = "pts.gpkg"\n',
+        )
+        .replace("[coverage]\n", '[coverage]\ndistricts = "two.gpkg"\ndistrict_column = "name"\n')
+    )
+    scenario.write_text(text, encoding="utf-8")
+    return scenario
+
+
+def test_a_district_beyond_the_network_is_marked_on_the_page_as_run_marks_it(tmp_path):
+    """The page's district rows carry run's status, and its built figure (probe 21S: 路网未覆盖
+    was an ordinary 0.00 row, red on the choropleth)."""
+    session = load_session(_two_districts(tmp_path), out_dir=tmp_path / "plan", progress=False)
+    rows = {r["district"]: r for r in session.plan.by_district()}
+    assert rows["远区"]["status"] == "no_network" and rows["西区"]["status"] == "study"
+    assert rows["西区"]["coverage_built_pct"] is not None
+    c = TestClient(create_app(session, token=TOKEN))
+    assert c.get("/api/config", headers=H).json()["district_status_labels"]["no_network"] == (
+        "路网未覆盖"
+    )
+    out = session.export()[0].parent
+    table = {r["district"]: r["status"] for r in _csv_rows(out / "by_district.csv")}
+    assert {d: r["status"] for d, r in rows.items()} == table  # the page = the export
+
+
+def _csv_rows(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.slow
+def test_the_page_shows_a_marked_district_without_its_figure(browser, tmp_path):  # noqa: F811
+    from test_serve import _page
+
+    session = load_session(_two_districts(tmp_path), out_dir=tmp_path / "plan", progress=False)
+    with _page(browser, session) as (page, errors):
+        row = page.locator("#districts tr.marked")
+        assert row.count() == 1
+        assert row.inner_text().split("\t")[0] == "远区" and "路网未覆盖" in row.inner_text()
+        assert page.locator("#districts tbody tr:not(.marked) td").count() == 4
+        assert errors == []

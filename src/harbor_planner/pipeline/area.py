@@ -27,6 +27,7 @@ __all__ = [
     "check_network_reach",
     "confine_candidates",
     "confine_demand",
+    "districts_without_demand",
     "load_study_area",
     "mark_districts",
     "stations_in_reach",
@@ -190,6 +191,28 @@ def mark_districts(result: Any, scenario: Scenario, area: StudyArea | None) -> A
     return dataclasses.replace(result, by_district=table, summary=summary)
 
 
+def districts_without_demand(area: StudyArea | None, districts: Any) -> list[str]:
+    """The study area's named districts that hold none of ``districts`` (the demand's).
+
+    Parameters
+    ----------
+    area
+        The study area, or ``None`` (then none).
+    districts
+        The districts of the demand (names).
+
+    Returns
+    -------
+    list of str
+        In the study area's order.
+
+    """
+    if area is None or not len(area.districts):
+        return []
+    held = {str(d) for d in districts}
+    return [d for d in area.districts if d not in held]
+
+
 def _with_districts_without_demand(table: Any, area: StudyArea | None, stations: Any) -> Any:
     """The district table with a ``no_demand`` row for each study district holding no demand.
 
@@ -197,9 +220,9 @@ def _with_districts_without_demand(table: Any, area: StudyArea | None, stations:
     no street of the network in it) was in no table and no one said so (probe 20B); its
     row says so, with its stations and no figure.
     """
-    if area is None or "district" not in table or not len(area.districts):
+    if "district" not in table:
         return table
-    missing = [d for d in area.districts if d not in set(table["district"].astype(str))]
+    missing = districts_without_demand(area, table["district"])
     if not missing:
         return table
     log.warning(

@@ -26,6 +26,7 @@ from harbor_planner._text import clean_text
 from harbor_planner.errors import HarborPlannerError, OutputError
 from harbor_planner.serve.session import Session
 from harbor_planner.settings import (
+    DISTRICT_STATUS_LABELS,
     SERVE_MAX_BODY_BYTES,
     SERVE_MAX_NAME_CHARS,
     SERVE_MAX_SITES,
@@ -325,6 +326,9 @@ def _other_routes(app: FastAPI, session: Session) -> None:
             "n_sites_default": (opt.n_add if opt is not None and opt.n_add else 5),
             "max_stations": SERVE_MAX_STATIONS,
             "quota": None if opt is None or opt.quota is None else opt.quota.name,
+            "district_status_labels": {
+                k: v[0 if session.lang == "zh" else 1] for k, v in DISTRICT_STATUS_LABELS.items()
+            },
         }
 
     @app.get("/api/demand")

@@ -41,7 +41,7 @@ def district_layer(session: Session) -> dict[str, Any]:
     import geopandas as gpd
 
     plan = session.plan
-    names = [str(x) for x in plan.district_names]
+    names = [str(x) for x in plan.district_names] + plan.districts_without_demand
     if session.districts is None:
         from harbor_planner.districts import chongqing_districts
 

@@ -320,6 +320,28 @@ def _page_scenario(scenario: Any, saved: Path | None) -> Any:
     return dataclasses.replace(scenario, stations=st)
 
 
+def _mark_districts(state: PlanState, scenario: Any, area: Any) -> None:
+    """Each district's status as ``run`` marks it (it depends on the demand, not the stations).
+
+    Probe 21S: a district beyond the walk network showed on the page as a measured 0 %, and the
+    study's districts without demand were missing.
+    """
+    from harbor_planner.pipeline.area import districts_without_demand
+    from harbor_planner.study_area import district_status
+
+    totals = state.district_totals()
+    marked = district_status(
+        totals.drop(columns="points"),
+        area,
+        min_share_pct=scenario.study.min_district_share_pct,
+        min_points=scenario.study.min_district_points,
+        points=totals.set_index("district")["points"],
+    )
+    state.district_status = dict(zip(marked["district"], marked["status"], strict=True))
+    if scenario.coverage.districts is None:  # Chongqing's 区县, as the study area names them
+        state.districts_without_demand = districts_without_demand(area, totals["district"])
+
+
 def load_session(
     scenario_path: Path,
     *,
@@ -386,6 +408,7 @@ def load_session(
         districts=districts,
         district_column=scenario.coverage.district_column,
     )
+    _mark_districts(state, scenario, area)
     return Session(
         scenario=scenario,
         network=network,

@@ -141,6 +141,7 @@ class PlanState:
         self.weight = points["weight"].to_numpy(np.float64)
         self.total = float(self.weight.sum())
         anchors = anchors_for(network, points, max_dist_m=max_dist_m)
+        self.beyond = ~np.asarray(anchors.within, dtype=bool)  # no street within reach
         xy, _ = points_xy(points, crs=network.crs, what="demand")
         self.reach = DemandReach(network, anchors, xy, minutes)
         wgs = points.to_crs("EPSG:4326")
@@ -148,6 +149,10 @@ class PlanState:
         self._districts = (districts, district_column)
         names = assign_districts(wgs, districts, district_column).astype(str)
         self.district_names, self.district_code = np.unique(names.to_numpy(), return_inverse=True)
+        #: each district's status as ``run`` marks it (set by the session; default ``study``)
+        #: and the study's districts without demand, listed without a figure
+        self.district_status: dict[str, str] = {}
+        self.districts_without_demand: list[str] = []
         import pyproj
 
         self._to_net = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
@@ -392,21 +397,48 @@ class PlanState:
             "stations_without_status": sum(1 for s in on if not s.status),
         }
 
+    def district_totals(self) -> pd.DataFrame:
+        """Each district's demand, demand beyond the network and points (no station needed)."""
+        k = len(self.district_names)
+        code = self.district_code
+        return pd.DataFrame({
+            "district": [str(x) for x in self.district_names],
+            "demand_total": np.bincount(code, weights=self.weight, minlength=k),
+            "demand_beyond_network": np.bincount(
+                code[self.beyond], weights=self.weight[self.beyond], minlength=k
+            ),
+            "points": np.bincount(code, minlength=k),
+        })  # fmt: skip
+
     def by_district(self) -> list[dict[str, Any]]:
-        """Coverage per district of the demand points."""
+        """Coverage per district of the demand points, all stations and built ones.
+
+        Each row has the district's ``status`` as ``run`` marks it: a district marked
+        (``no_network``, ``too_small``, ``outside``) is shown without its figure, and the
+        study's districts without demand follow as ``no_demand`` rows (probe 21S).
+        """
         k = len(self.district_names)
         code = self.district_code
         total = np.bincount(code, weights=self.weight, minlength=k)
         cov = np.bincount(code[self.covered], weights=self.weight[self.covered], minlength=k)
-        return [
+        on = self.built > 0
+        built = np.bincount(code[on], weights=self.weight[on], minlength=k)
+        rows = [
             {
                 "district": str(self.district_names[i]),
+                "status": self.district_status.get(str(self.district_names[i]), "study"),
                 "demand_total": round(float(total[i]), 3),
                 "demand_covered": round(float(cov[i]), 3),
                 "coverage_pct": _pct(float(cov[i]), float(total[i])),
+                "coverage_built_pct": _pct(float(built[i]), float(total[i])),
             }
             for i in range(k)
         ]
+        none = {"demand_total": 0.0, "demand_covered": 0.0, "coverage_pct": None,
+                "coverage_built_pct": None}  # fmt: skip
+        rows += [{"district": d, "status": "no_demand", **none}
+                 for d in self.districts_without_demand]  # fmt: skip
+        return rows
 
     def covered_bits(self) -> str:
         """``covered`` packed as bits (little-endian within bytes), base64."""

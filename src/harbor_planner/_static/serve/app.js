@@ -2,21 +2,21 @@
 (function () {
   "use strict";
   var T = {
-    zh: { coverage: "步行{m}分钟覆盖率", built: "已建成站点覆盖", nostatus: "站点未注明状态，全部按已建成计", none: "未注明", withnone: "（含{n}个未注明状态的站点）", circles: "直线圆圈覆盖", addmode: "点击地图添加站点",
+    zh: { coverage: "步行{m}分钟覆盖率（含在建、拟建、候选站点）", built: "已建成站点覆盖", nostatus: "站点未注明状态，全部按已建成计", none: "未注明", withnone: "（含{n}个未注明状态的站点）", circles: "直线圆圈覆盖", addmode: "点击地图添加站点",
       undo: "撤销", redo: "重做", save: "保存站点表", export: "导出结果文件夹", selected: "所选站点", delete: "删除",
       optimise: "优化选址", nsites: "新增站点数", run: "运行", accept: "采纳所选点位", districts: "各区县覆盖",
-      district: "区县", demand: "需求", stations: "站点", saved: "已保存：", exported: "已导出：", running: "运行中…",
+      district: "区县", demand: "需求", builtcol: "已建成%", stations: "站点", saved: "已保存：", exported: "已导出：", running: "运行中…",
       failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", candidate: "候选", closed: "已退出",
       candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求",
       stale: "（按运行开始时的站点计算；站点已改动，请重新运行）", staleagain: "站点在运行后已改动：再次点击“采纳所选点位”仍予采纳",
       offline: "无法连接服务器", http: "服务器错误 ",
       offnet: "（{n}个离可步行道路超过{d}米，不覆盖任何需求）", offone: "站点{id}离最近的可步行道路{m}米（超过{d}米）：步行覆盖不到任何需求" },
-    en: { coverage: "covered within a {m}-min walk", built: "by built stations",
+    en: { coverage: "covered within a {m}-min walk (every station but closed ones)", built: "by built stations",
       nostatus: "no station has a status: all counted as built", none: "no status",
       withnone: " (and {n} without a status, counted as built)", circles: "straight-line circles",
       addmode: "click the map to add a station", undo: "Undo", redo: "Redo", save: "Save stations", export: "Export result folder",
       selected: "Selected station", delete: "Delete", optimise: "Suggest sites", nsites: "New sites", run: "Run",
-      accept: "Accept checked sites", districts: "Coverage by district", district: "District", demand: "Demand",
+      accept: "Accept checked sites", districts: "Coverage by district", district: "District", demand: "Demand", builtcol: "built %",
       stations: "stations", saved: "Saved: ", exported: "Exported: ", running: "running…", failed: "failed: ",
       done: "done, coverage could reach ", existing: "existing", building: "under construction", proposed: "proposed", candidate: "candidate",
       closed: "closed", candidate: "candidate", covered: "covered demand", uncovered: "uncovered demand",
@@ -83,19 +83,26 @@
       var c = isCov(demand.index[i]) ? "#1a7f37" : "#d62728";
       demandMarks[i].setStyle({ color: c, fillColor: c });
     }
-    var body = $("districts").tBodies[0], pct = {};
+    var body = $("districts").tBodies[0], pct = {}, marked = {};
     body.textContent = "";
-    s.districts.forEach(function (d) {
-      pct[d.district] = d.coverage_pct;
+    s.districts.forEach(function (d) {  /* a district run marks (路网未覆盖...) has no figure */
+      var label = d.status && d.status !== "study" ? (cfg.district_status_labels[d.status] || d.status) : null;
+      pct[d.district] = d.coverage_pct; if (label) { marked[d.district] = true; }
       var tr = document.createElement("tr");
-      [d.district, Math.round(d.demand_total).toLocaleString(), fmt(d.coverage_pct)].forEach(function (v) {
-        var td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
+      if (label) { tr.className = "marked"; }
+      var amount = Math.round(d.demand_total).toLocaleString();
+      var cells = label ? [d.district, amount, label] : [d.district, amount, fmt(d.coverage_pct), fmt(d.coverage_built_pct)];
+      cells.forEach(function (v, k) {
+        var td = document.createElement("td"); td.textContent = v;
+        if (label && k === 2) { td.colSpan = 2; }  /* the status in place of both figures */
+        tr.appendChild(td);
       });
       body.appendChild(tr);
     });
     if (districtLayer) {
       districtLayer.setStyle(function (ft) {
-        var p = pct[ft.properties.district];
+        var name = ft.properties.district, p = pct[name];
+        if (marked[name]) { return { color: "#777", weight: 1, dashArray: "4 4", fillColor: "#ccc", fillOpacity: 0.25 }; }
         return { color: "#555", weight: 1, fillColor: pctColor(p === undefined ? null : p), fillOpacity: 0.15 };
       });
     }
@@ -150,7 +157,8 @@
   function runOptimise() {  /* the last run's sites and figure go: they are not this run's */
     var n = parseInt($("opt-n").value, 10);
     showSites([]); job = null; $("opt-progress").textContent = t.running;
-    api("POST", "/api/optimize", { n_sites: n, solver: $("opt-solver").value }).then(function (j) { job = j; poll(); }).catch(fail);
+    api("POST", "/api/optimize", { n_sites: n, solver: $("opt-solver").value }).then(function (j) { job = j; poll(); })
+      .catch(function (e) { $("opt-progress").textContent = ""; fail(e); });  /* refused: nothing runs */
   }
   function poll() {
     api("GET", "/api/optimize/" + job.id).then(function (j) {
