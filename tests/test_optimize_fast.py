@@ -7,6 +7,7 @@ a set-based grouping, "optimal" is only claimed for a closed gap, and every phas
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -389,3 +390,106 @@ def test_a_budget_no_plan_can_exceed_changes_nothing(caplog):
     assert "cannot bind" in caplog.text
     tight = select_sites(cm, n_add=8, budget=8 * 90.0 - 1)  # the 8 dearest no longer fit
     assert float(cost[tight.selected].sum()) <= 8 * 90.0 - 1
+
+
+def _row_of_sites() -> CoverageMatrix:
+    """12 candidates 100 m apart on a line, 6 in district A then 6 in B; each covers its rows."""
+    covers = np.kron(np.eye(12, dtype=bool), np.ones((3, 1), dtype=bool))
+    return CoverageMatrix.from_arrays(
+        covers,
+        np.ones(36),
+        candidate_xy=np.column_stack([np.arange(12) * 100.0, np.zeros(12)]),
+        candidate_district=np.array(["A"] * 6 + ["B"] * 6),
+    )
+
+
+def test_a_minimum_the_spacing_cannot_fit_names_its_district_and_the_most_that_fit():
+    """Probe 21O: "ask for fewer sites" when the district's minimum can never fit the spacing
+    (3 of A's 6 sites fit 150 m apart), and greedy's count where more fit."""
+    import pandas as pd
+
+    from harbor_planner.errors import InfeasibleError
+
+    cm = _row_of_sites()
+    quotas = pd.DataFrame({"district": ["A"], "min": [4], "max": [np.nan]})
+    for solver in ("greedy", "exact"):
+        with pytest.raises(InfeasibleError, match="district A needs at least 4 new sites, but at "
+                           "most 3 of its eligible candidates fit"):  # fmt: skip
+            select_sites(cm, n_add=5, quotas=quotas, min_spacing_m=150, solver=solver)
+        with pytest.raises(InfeasibleError, match="at most 6 sites fit these rules: ask for 6"):
+            select_sites(cm, n_add=7, min_spacing_m=150, solver=solver)
+    assert len(select_sites(cm, n_add=6, min_spacing_m=150).selected) == 6
+
+
+def test_greedy_says_optimal_when_its_bound_closes_the_gap():
+    """Probe 21O: greedy with a proven gap of 0 said "feasible" where exact says "optimal"."""
+    cm = _row_of_sites()
+    sel = select_sites(cm, n_add=3)
+    assert sel.gap == 0 and sel.status == "optimal"
+
+
+def test_a_split_plan_keeps_the_bound_its_one_shot_solve_proved():
+    """Probe 21O: stage 2 finds no plan after stage 1 took A's middle site (the spacing leaves A
+    no second one); the best plan of both sites at once, split by rank, is proven optimal, yet
+    it was reported "feasible" with the looser Lagrangian gap."""
+    import pandas as pd
+
+    covers = np.zeros((4, 4), dtype=bool)
+    covers[[0, 1, 2, 3], [0, 1, 2, 3]] = True
+    cm = CoverageMatrix.from_arrays(
+        covers,
+        np.array([4.0, 5.0, 4.0, 1.0]),
+        candidate_xy=[[0.0, 0.0], [100.0, 0.0], [200.0, 0.0], [1000.0, 0.0]],
+        candidate_district=np.array(["A", "A", "A", "B"]),
+    )
+    quotas = pd.DataFrame({"district": ["A"], "min": [2], "max": [np.nan]})
+    sel = select_sites(cm, stages={"2026": 1, "2027": 1}, quotas=quotas, min_spacing_m=150)
+    assert "stages_split" in sel.info
+    assert sorted(sel.selected.tolist()) == [0, 2]
+    assert sel.gap == pytest.approx(0.0, abs=1e-12) and sel.status == "optimal"
+
+
+def test_sites_idle_behind_greedys_spacing_point_to_the_exact_solver(caplog):
+    """Probe 21O: under a spacing, greedy's first site (the middle one, covering most) blocks
+    both outer ones, and its second (far away) adds nothing; it said "no candidate left covers
+    more demand" though the two outer sites together cover more and both add coverage."""
+    covers = np.array([[1, 1, 0, 1], [1, 1, 0, 0], [0, 1, 1, 0], [0, 1, 1, 0], [1, 0, 0, 0],
+                       [0, 0, 1, 0]], bool)  # fmt: skip
+    xy = [[0.0, 0.0], [100.0, 0.0], [200.0, 0.0], [1000.0, 0.0]]
+    cm = CoverageMatrix.from_arrays(covers, np.ones(6), candidate_xy=xy)
+    with caplog.at_level(logging.WARNING, logger="harbor_planner.optimize"):
+        greedy = select_sites(cm, n_add=2, min_spacing_m=150)
+    assert sorted(greedy.selected.tolist()) == [1, 3] and greedy.gap > 0
+    assert "solver = exact may place them all" in caplog.text
+    exact = select_sites(cm, n_add=2, min_spacing_m=150, solver="exact")
+    assert sorted(exact.selected.tolist()) == [0, 2] and exact.gains.min() > 0
+
+
+def test_cover_mode_says_the_highest_target_any_plan_reaches():
+    """Probe 21O: cover mode's solver_info was empty; the demand no site reaches was said only
+    when the target failed."""
+    covers = np.kron(np.eye(4, dtype=bool), np.ones((3, 1), dtype=bool))
+    covers = np.vstack([covers, np.zeros((4, 4), dtype=bool)])  # 4 rows no site reaches
+    cm = CoverageMatrix.from_arrays(covers, np.ones(16))
+    sel = select_sites(cm, mode="cover", target_pct=50)
+    assert sel.info["reachable_pct"] == 75.0 and sel.info["rows_uncoverable"] == 4
+    assert len(sel.selected) == 3  # 9 of 16 rows
+
+
+def test_walking_spacing_keeps_sites_across_a_divided_road_apart():
+    """Probe 21O: the two carriageways of a divided road, 22 m apart in a straight line, are
+    883 m apart on foot (walkers cross at junctions): walking spacing put a site on each."""
+    from scipy.sparse import csr_matrix
+
+    from harbor_planner.optimize.matrix import WalkSpacing
+
+    covers = np.eye(3, dtype=bool)
+    xy = [[0.0, 0.0], [0.0, 22.0], [2000.0, 0.0]]
+    cm = CoverageMatrix.from_arrays(covers, np.array([5.0, 4.0, 1.0]), candidate_xy=xy,
+                                    existing_xy=[[3000.0, 30.0]])  # fmt: skip
+    walk = WalkSpacing(400.0, csr_matrix((3, 3), dtype=bool), np.zeros(3, dtype=bool))
+    cm = replace(cm, walk_spacing=walk)
+    sel = select_sites(cm, n_add=2, min_spacing_m=400, spacing="walk", solver="exact")
+    assert sorted(sel.selected.tolist()) == [0, 2]
+    far = replace(cm, existing_xy=np.array([[10.0, 0.0]]))  # a station 10 m from site 0
+    assert 0 not in select_sites(far, n_add=1, min_spacing_m=400, spacing="walk").selected

@@ -83,6 +83,7 @@ __all__ = [
     "SNAP_TOLERANCE_MAX_M",
     "SOLVERS",
     "SPACING_BY",
+    "SPACING_SAME_PLACE_M",
     "STAIR_DEM_MIN_RISE_M",
     "STATUS_GAP_MET",
     "STATUS_LABELS",
@@ -403,6 +404,10 @@ OPTIMIZE_MODES: tuple[str, ...] = ("max-cover", "cover")
 SOLVERS: tuple[str, ...] = ("greedy", "exact")
 #: Minimum spacing measured in a straight line or along the network.
 SPACING_BY: tuple[str, ...] = ("line", "walk")
+#: Walking spacing still keeps sites this close in a straight line apart (or the minimum
+#: spacing, if less): the two carriageways of a divided road, joined for walkers only at
+#: junctions, are far apart on foot but one place to build at (probe 21O: sites 22 m apart).
+SPACING_SAME_PLACE_M: float = 50.0
 #: Automatic street candidates every this many metres.
 CANDIDATE_SPACING_M: float = 200.0
 #: Time limit of the exact solver, seconds.

@@ -49,6 +49,7 @@ from harbor_planner.settings import (
     LAGRANGE_TARGET_GAP,
     LAGRANGE_TIME_EXACT_S,
     LAGRANGE_TIME_S,
+    OPTIMAL_REL_GAP,
     STATUS_GAP_MET,
     SWAP_TIME_EXACT_S,
     SWAP_TIME_S,
@@ -404,14 +405,18 @@ def _solve_one(
         except InfeasibleError as e:
             if sol is not None or isinstance(e, SolverLimitError):
                 raise  # a time limit proves nothing: its own message
+            from harbor_planner.optimize.capacity import infeasible_advice
+
             raise InfeasibleError(
                 f"only {info['greedy_placed']} of the {n_add} requested sites could be placed "
                 f"by greedy under the rules ({small.rules()}), and HiGHS proved that no plan "
-                f"of {n_add} exists; relax them or ask for fewer sites"
+                f"of {n_add} exists; {infeasible_advice(small, n_add)}"
             ) from e
     elif solver == "exact":  # the bound already meets mip_gap: HiGHS is not needed
         sol = replace(sol, solver="exact", status=gap_status("optimal", sol.gap))
     assert sol is not None
+    if sol.status == "feasible" and sol.gap <= OPTIMAL_REL_GAP:  # greedy's plan proven best
+        sol = replace(sol, status="optimal")
     log.info("stage solve: %s (%.2f s)", _info_text(info), time.perf_counter() - t0)
     return replace(sol, selected=cols[sol.selected], runtime_s=time.perf_counter() - t0), info
 

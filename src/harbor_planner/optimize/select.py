@@ -38,6 +38,7 @@ from harbor_planner.optimize.stages import Rules, Staged, better, rank, solve_st
 from harbor_planner.settings import (
     MIP_GAP,
     SPACING_BY,
+    SPACING_SAME_PLACE_M,
     STATUS_GAP_MET,
     TIME_LIMIT_S,
 )
@@ -377,13 +378,16 @@ def select_sites(
         reproducible=reproducible,
     )
     selection = _max_cover_selection(cm, staged, len(stages), solver, t0, min_cover)
-    return _warn_idle_sites(selection, quotas is not None)
+    spaced = conflicts is not None and conflicts.nnz > 0
+    return _warn_idle_sites(selection, quotas is not None, spaced)
 
 
-def _warn_idle_sites(selection: SiteSelection, quotas: bool) -> SiteSelection:
+def _warn_idle_sites(selection: SiteSelection, quotas: bool, spacing: bool) -> SiteSelection:
     """Say when new sites cover nothing more (a district office would build them for none).
 
     Probe 19X: quotas forced 8 of 10 "proven optimal" sites to add nothing, said nowhere.
+    Probe 21O: under a spacing, greedy's earlier sites can block every useful one left while a
+    plan exists whose sites all add coverage; "no candidate left" was no advice then.
     """
     if selection.min_cover != 1 or not len(selection.gains):
         return selection
@@ -391,12 +395,17 @@ def _warn_idle_sites(selection: SiteSelection, quotas: bool) -> SiteSelection:
     if not len(idle):
         return selection
     ranks = ", ".join(str(int(r) + 1) for r in idle[:10]) + (" ..." if len(idle) > 10 else "")
-    why = (
-        "the quotas' minimums place them where nothing is left to cover: lower those "
-        "districts' minimums or ask for fewer sites"
-        if quotas
-        else "no candidate left covers more demand: ask for fewer sites"
-    )
+    if quotas:
+        why = ("the quotas' minimums place them where nothing is left to cover: lower those "
+               "districts' minimums or ask for fewer sites")  # fmt: skip
+    elif spacing and selection.gap > 0:
+        why = ("the minimum spacing leaves no useful candidate beside the sites chosen before "
+               "them, and the plan is not proven best: solver = exact may place them all "
+               "where they add coverage, or relax the spacing")  # fmt: skip
+    elif spacing:
+        why = "no candidate the minimum spacing leaves covers more demand: ask for fewer sites"
+    else:
+        why = "no candidate left covers more demand: ask for fewer sites"
     log.warning(
         "%d of the %d new sites cover no demand not already covered (ranks %s): %s",
         len(idle), len(selection.gains), ranks, why,
@@ -451,12 +460,20 @@ def _walk_spacing_rules(
         raise InputDataError(
             f"walking spacing needs the coverage matrix built with walk_spacing_m={min_spacing_m:g}"
         )
+    conflicts, near = ws.conflicts, ws.near_existing
+    same = min(min_spacing_m, SPACING_SAME_PLACE_M)  # across a divided road: one place
+    if cm.candidate_xy is not None and same > 0:
+        conflicts = ((conflicts + _conflicts(cm.candidate_xy, same)) > 0).tocsr()
+        if cm.existing_xy is not None and len(cm.existing_xy):
+            near = near | (cKDTree(cm.existing_xy).query(cm.candidate_xy)[0] < same)
     log.info(
-        "%d candidates lie within %g m walk of an existing station and are left out",
-        int(ws.near_existing.sum()),
+        "%d candidates lie within %g m walk (or %g m in a straight line) of an existing "
+        "station and are left out",
+        int(near.sum()),
         min_spacing_m,
+        same,
     )
-    return ws.conflicts, eligible & ~ws.near_existing
+    return conflicts, eligible & ~near
 
 
 def _line_spacing_rules(
@@ -644,7 +661,8 @@ def _select_cover(
 ) -> SiteSelection:
     before = cm.covered_weight_before
     needed = target_pct / 100.0 * cm.total_weight - before
-    cover, weight, _ = _reduce(cm)
+    cover, weight, _, info = reduce_rows(cm.covers, cm.weights, cm.existing_count, 1)
+    log.info("rows: %s", info)
     problem = Problem(cover=cover, weight=weight, eligible=eligible, conflicts=conflicts)
     if needed <= 1e-9:
         log.info(
@@ -653,10 +671,14 @@ def _select_cover(
         )
         return _selection(
             cm, [], [], [], before, 0.0, 0.0, 0.0, solver, "optimal", "cover", t0, 0.0,
-            target_pct=target_pct,
+            target_pct=target_pct, info=info,
         )  # fmt: skip
     usable = cover.tocsc()[:, np.flatnonzero(eligible)]  # excluded sites left out
     reachable = before + float(weight[np.unique(usable.indices)].sum())
+    # the ceiling of any target, said even when the target is below it (probe 21O)
+    info = {**info, "reachable_pct": round(100.0 * reachable / cm.total_weight, 2)}
+    log.info("cover: the existing stations and every eligible candidate together cover at most "
+             "%.2f %% (the highest target that can be reached)", info["reachable_pct"])  # fmt: skip
     if reachable < target_pct / 100.0 * cm.total_weight - 1e-9:
         raise InfeasibleError(
             f"a {target_pct:g} % target cannot be reached: existing stations and every eligible "
@@ -691,4 +713,4 @@ def _select_cover(
     gap = 0.0 if sol.objective <= 0 else max(0.0, (sol.objective - sol.bound) / sol.objective)
     return _selection(cm, chosen, gains, [""] * len(chosen), before, added, sol.bound, gap,
                       solver, sol.status, "cover", t0, float(len(chosen)),
-                      target_pct=target_pct)  # fmt: skip
+                      target_pct=target_pct, info=info)  # fmt: skip
