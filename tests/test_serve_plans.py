@@ -192,7 +192,7 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
 
 @pytest.mark.slow
-def test_the_page_shows_a_marked_district_without_its_figure(browser, tmp_path):  # noqa: F811
+def test_the_page_shows_marked_districts_and_refusals_in_its_language(browser, tmp_path):  # noqa: F811
     from test_serve import _page
 
     session = load_session(_two_districts(tmp_path), out_dir=tmp_path / "plan", progress=False)
@@ -201,4 +201,22 @@ def test_the_page_shows_a_marked_district_without_its_figure(browser, tmp_path):
         assert row.count() == 1
         assert row.inner_text().split("\t")[0] == "远区" and "路网未覆盖" in row.inner_text()
         assert page.locator("#districts tbody tr:not(.marked) td").count() == 4
+        # a refusal in the page's language first (probe 21S: English alone on the zh page)
+        page.locator("[data-station='S0']").click()
+        page.wait_for_selector("#selected:not([hidden])")
+        session.plan.delete("S0")  # another tab deleted it
+        page.click("#sel-delete")
+        page.wait_for_function("() => document.getElementById('message').textContent !== ''")
+        assert page.inner_text("#message").startswith("该站点已不存在"), page.inner_text("#message")
         assert errors == []
+
+
+def test_refusals_carry_their_kind_for_the_page(tmp_path):
+    session = load_session(_lattice(tmp_path), out_dir=tmp_path / "plan", progress=False)
+    c = TestClient(create_app(session, token=TOKEN))
+    far = c.post("/api/stations", headers=H, json={"lon": 110.0, "lat": 25.0}).json()
+    assert far["kind"] == "input" and "outside the walk network's extent" in far["error"]
+    gone = c.delete("/api/station?id=NOPE", headers=H).json()
+    assert gone["kind"] == "unknown_id"
+    bad = c.post("/api/optimize", headers=H, json={"n_sites": 100000, "solver": "greedy"})
+    assert bad.json()["kind"] == "invalid"

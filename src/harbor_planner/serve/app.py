@@ -234,7 +234,7 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         text = "not found" if exc.status_code == 404 else str(exc.detail)
-        return JSONResponse({"error": text}, status_code=exc.status_code)
+        return JSONResponse({"error": text, "kind": "http"}, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -242,21 +242,30 @@ def _errors(app: FastAPI) -> None:
         for e in exc.errors()[:5]:
             where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
             parts.append(f"{where or 'body'}: {e.get('msg', 'invalid')}")
-        return JSONResponse({"error": "; ".join(parts) or "invalid request"}, status_code=422)
+        return JSONResponse(
+            {"error": "; ".join(parts) or "invalid request", "kind": "invalid"}, status_code=422
+        )
 
     @app.exception_handler(KeyError)
     async def unknown(request: Request, exc: KeyError) -> JSONResponse:
-        return JSONResponse({"error": f"unknown id {exc.args[0]!s:.80}"}, status_code=404)
+        return JSONResponse(
+            {"error": f"unknown id {exc.args[0]!s:.80}", "kind": "unknown_id"}, status_code=404
+        )
 
     @app.exception_handler(HarborPlannerError)
     async def refused(request: Request, exc: HarborPlannerError) -> JSONResponse:
         code = 409 if isinstance(exc, OutputError) else 422
-        return JSONResponse({"error": str(exc)[:1000]}, status_code=code)
+        # the page leads the message with its own words for the kind (probe 21S: the zh page
+        # showed the server's English text alone)
+        kind = "refused" if isinstance(exc, OutputError) else "input"
+        return JSONResponse({"error": str(exc)[:1000], "kind": kind}, status_code=code)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
         log.error("serve: %s on %s: %s", type(exc).__name__, request.url.path, exc)
-        return JSONResponse({"error": f"internal error ({type(exc).__name__})"}, status_code=500)
+        return JSONResponse(
+            {"error": f"internal error ({type(exc).__name__})", "kind": "internal"}, status_code=500
+        )
 
 
 def _pages(app: FastAPI) -> None:

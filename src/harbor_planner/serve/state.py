@@ -187,7 +187,7 @@ class PlanState:
         return np.array([x, y], dtype=np.float64)
 
     def check_point(self, lon: Any, lat: Any) -> tuple[float, float]:
-        """Finite WGS-84 coordinates inside the study area (the network's extent).
+        """Finite WGS-84 coordinates inside the walk network's extent.
 
         Raises
         ------
@@ -208,8 +208,8 @@ class PlanState:
         lo, hi = self.extent_xy
         if not (np.all(p >= lo) and np.all(p <= hi)):
             raise InputDataError(
-                f"the point {x:.6f}, {y:.6f} is outside the study area (the walk network's "
-                "extent); place stations on the map's streets"
+                f"the point {x:.6f}, {y:.6f} is outside the walk network's extent; place "
+                "stations on the map's streets"
             )
         return x, y
 

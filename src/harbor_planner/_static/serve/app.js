@@ -10,6 +10,8 @@
       candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求",
       stale: "（按运行开始时的站点计算；站点已改动，请重新运行）", staleagain: "站点在运行后已改动：再次点击“采纳所选点位”仍予采纳",
       offline: "无法连接服务器", http: "服务器错误 ",
+      kinds: { invalid: "请求无效：", unknown_id: "该站点已不存在（可能已在另一窗口删除）：", refused: "未执行：",
+        input: "无法执行：", internal: "服务器内部错误：", http: "请求失败：" },
       offnet: "（{n}个离可步行道路超过{d}米，不覆盖任何需求）", offone: "站点{id}离最近的可步行道路{m}米（超过{d}米）：步行覆盖不到任何需求" },
     en: { coverage: "covered within a {m}-min walk (every station but closed ones)", built: "by built stations",
       nostatus: "no station has a status: all counted as built", none: "no status",
@@ -23,6 +25,7 @@
       stale: " (for the stations when the run started; they have changed since: run it again)",
       staleagain: "The stations changed after the run: click Accept again to accept these sites anyway",
       offline: "cannot reach the server", http: "server error ",
+      kinds: {},
       offnet: " (of which {n} farther than {d} m from every walkable street, covering nothing)",
       offone: "Station {id} is {m} m from the nearest walkable street (more than {d} m): it covers no demand on foot" }
   };
@@ -41,7 +44,7 @@
     if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
     return fetch(path, opts).catch(function () { throw new Error(t.offline); }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (j) {  /* a proxy's HTML page */
-        if (!r.ok) { throw new Error(j.error || t.http + r.status); }
+        if (!r.ok) { throw new Error(j.error ? (t.kinds[j.kind] || "") + j.error : t.http + r.status); }
         return j;
       });
     });
