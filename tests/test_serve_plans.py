@@ -208,6 +208,14 @@ def test_the_page_shows_marked_districts_and_refusals_in_its_language(browser, t
         page.click("#sel-delete")
         page.wait_for_function("() => document.getElementById('message').textContent !== ''")
         assert page.inner_text("#message").startswith("该站点已不存在"), page.inner_text("#message")
+        # another tab adds a station: a save writes the server's plan, and the page shows it
+        s1 = session.plan.stations["S1"]
+        session.plan.add(s1.lon - 0.002, s1.lat)
+        n = len(session.plan.stations)
+        page.click("#save")
+        page.wait_for_function("() => document.getElementById('message').className === 'ok'")
+        assert "另一窗口已改动" in page.inner_text("#message")
+        page.wait_for_function("n => document.querySelectorAll('.hp-st').length === n", arg=n)
         assert errors == []
 
 

@@ -375,9 +375,12 @@ def _other_routes(app: FastAPI, session: Session) -> None:
 
     @app.post("/api/save")
     def save() -> dict[str, Any]:
-        return {"files": [p.name for p in session.save_stations()], "dir": str(session.out_dir)}
+        files = session.save_stations()
+        return {"files": [p.name for p in files], "dir": str(session.out_dir),
+                "version": session.saved_version}  # fmt: skip
 
     @app.post("/api/export")
     def export() -> dict[str, Any]:
         files = session.export()
-        return {"files": [p.name for p in files], "dir": str(files[0].parent) if files else None}
+        return {"files": [p.name for p in files], "dir": str(files[0].parent) if files else None,
+                "version": session.saved_version}  # fmt: skip

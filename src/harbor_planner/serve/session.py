@@ -93,6 +93,8 @@ class Session:
     #: One save or export at a time: two at once left the files of two plans, and the
     #: manifest of one (every later save was then refused as not ours).
     files_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    #: the plan's version the last save or export wrote
+    saved_version: int = -1
 
     # ------------------------------------------------------------------ optimiser
 
@@ -199,6 +201,7 @@ class Session:
         owned = self._check_writable(paths)
         with self.plan.lock:
             frame = self.plan.frame()
+            version = self.plan.version
         table = frame.drop(columns="geometry").assign(
             lon=frame.geometry.x.round(DEGREE_DECIMALS), lat=frame.geometry.y.round(DEGREE_DECIMALS)
         )
@@ -207,6 +210,7 @@ class Session:
             write_gpkg_layer(frame.to_crs(self.network.crs), tmps[1], "stations")
             result = then(frame, tmps[0])
         self._record(paths, owned)
+        self.saved_version = version  # the plan the files hold (the page may show an older one)
         return paths if result is None else result
 
     def _check_writable(self, paths: list[Path]) -> dict[str, str]:

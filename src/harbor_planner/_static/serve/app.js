@@ -9,7 +9,7 @@
       failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", candidate: "候选", closed: "已退出",
       candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求",
       stale: "（按运行开始时的站点计算；站点已改动，请重新运行）", staleagain: "站点在运行后已改动：再次点击“采纳所选点位”仍予采纳",
-      offline: "无法连接服务器", http: "服务器错误 ",
+      offline: "无法连接服务器", http: "服务器错误 ", newer: "（另一窗口已改动方案：文件中是最新方案，页面已随之更新）",
       kinds: { invalid: "请求无效：", unknown_id: "该站点已不存在（可能已在另一窗口删除）：", refused: "未执行：",
         input: "无法执行：", internal: "服务器内部错误：", http: "请求失败：" },
       offnet: "（{n}个离可步行道路超过{d}米，不覆盖任何需求）", offone: "站点{id}离最近的可步行道路{m}米（超过{d}米）：步行覆盖不到任何需求" },
@@ -25,6 +25,7 @@
       stale: " (for the stations when the run started; they have changed since: run it again)",
       staleagain: "The stations changed after the run: click Accept again to accept these sites anyway",
       offline: "cannot reach the server", http: "server error ",
+      newer: " (the plan was changed in another tab: the files hold the latest plan, now shown here)",
       kinds: {},
       offnet: " (of which {n} farther than {d} m from every walkable street, covering nothing)",
       offone: "Station {id} is {m} m from the nearest walkable street (more than {d} m): it covers no demand on foot" }
@@ -204,8 +205,12 @@
     });
     $("undo").onclick = function () { api("POST", "/api/undo").then(done).catch(fail); };
     $("redo").onclick = function () { api("POST", "/api/redo").then(done).catch(fail); };
-    $("save").onclick = function () { api("POST", "/api/save").then(function (r) { say(t.saved + r.files.join(", "), true); }).catch(fail); };
-    $("export").onclick = function () { say(t.running, true); api("POST", "/api/export").then(function (r) { say(t.exported + r.dir, true); }).catch(fail); };
+    function wrote(text, r) {  /* the files hold the server's plan: show it if another tab changed it */
+      if (r.version === state.version) { say(text, true); return; }
+      api("GET", "/api/state").then(function (s) { render(s); say(text + t.newer, true); }).catch(fail);
+    }
+    $("save").onclick = function () { api("POST", "/api/save").then(function (r) { wrote(t.saved + r.files.join(", "), r); }).catch(fail); };
+    $("export").onclick = function () { say(t.running, true); api("POST", "/api/export").then(function (r) { wrote(t.exported + r.dir, r); }).catch(fail); };
     $("sel-status").onchange = function () {
       api("PATCH", "/api/station?id=" + encodeURIComponent(selected), { status: this.value }).then(done).catch(fail);
     };
