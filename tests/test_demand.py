@@ -208,6 +208,20 @@ def test_main_streets_spacing_and_classes(streets):
     assert sorted(d.points["weight"]) == pytest.approx([60, 60, 250 / 3, 250 / 3, 250 / 3])
 
 
+def test_a_misspelled_main_street_class_is_said(streets, caplog):
+    """Probe 20R: a class matching no street (primry) was dropped without a word."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        d = main_street_demand(streets, classes="footway, primry", spacing_m=100)
+    assert "main-street classes primry match no street" in caplog.text
+    assert len(d.points)  # the footway's points
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        main_street_demand(streets, spacing_m=100)  # the defaults: not every class is there
+    assert "match no street" not in caplog.text
+
+
 def test_main_streets_on_the_diamond(diamond):
     with pytest.raises(InputDataError) as err:
         main_street_demand(diamond)

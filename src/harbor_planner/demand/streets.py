@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MAIN_STREET_CLASSES", "main_street_demand"]
 
+log = logging.getLogger(__name__)
+
 #: OSM ``highway`` values counted as main streets (主要街道): the classified road hierarchy from
 #: trunk to tertiary with their link roads, and pedestrian streets (步行街, e.g. 解放碑). Not
 #: included: motorways (not walkable), ``residential``, ``unclassified``, ``service``,
@@ -36,6 +39,23 @@ MAIN_STREET_CLASSES: tuple[str, ...] = (
     "tertiary_link",
     "pedestrian",
 )
+
+
+def _warn_absent_classes(wanted: tuple[str, ...], highway: pd.Series) -> None:
+    """Say which classes given (not the defaults) match no street: a misspelling, as a rule.
+
+    Probe 20R: ``--main-street-classes primary,secondry`` dropped ``secondry`` silently.
+    """
+    if wanted == _as_classes(MAIN_STREET_CLASSES):
+        return
+    have = set(highway.dropna().unique())
+    absent = [c for c in wanted if c not in have]
+    if absent:
+        log.warning(
+            "main-street classes %s match no street of the network (misspelled?); its classes: %s",
+            ", ".join(absent),
+            ", ".join(sorted(have)[:20]) or "none",
+        )
 
 
 def _as_classes(classes: Sequence[str] | str) -> tuple[str, ...]:
@@ -106,6 +126,7 @@ def main_street_demand(
     edges = network.edges
     highway = edges["highway"].astype("str").str.strip().str.lower()
     is_main = highway.isin(wanted).to_numpy()
+    _warn_absent_classes(wanted, highway)
     lifted = (
         edges["off_ground"].to_numpy(bool) if "off_ground" in edges else np.zeros(len(edges), bool)
     )
