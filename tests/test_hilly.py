@@ -537,6 +537,10 @@ def test_scenario_key_and_cli_flag_for_caps_and_smoothing(tmp_path, capsys):
     with pytest.raises(HarborPlannerError, match="unknown road class"):
         class_caps_pct(["primary"], {"primry": 8.0})
     assert class_caps_pct(["primary"], {"Primary": 8.0}).tolist() == [8.0]  # as the CLI reads it
+    # two names of one class with two caps: the last one won silently (probe 20R)
+    with pytest.raises(HarborPlannerError, match="'主干路' = 6 and 'primary' = 12 cap the same"):
+        class_caps_pct(["primary"], {"主干路": 6.0, "primary": 12.0})
+    assert class_caps_pct(["primary"], {"主干路": 6.0, "primary": 6.0}).tolist() == [6.0]
 
 
 # ----------------------------------------------------------------------------- direction

@@ -333,7 +333,16 @@ def class_caps_pct(
         Caps in percent.
 
     """
-    given = {road_class(k): v for k, v in dict(max_grade_pct or {}).items()}  # 主干路 too
+    given: dict[str, Any] = {}
+    named: dict[str, str] = {}
+    for key, value in dict(max_grade_pct or {}).items():  # 主干路 too
+        cls = road_class(key)
+        if cls in given and given[cls] != value:  # probe 20R: the last one won silently
+            raise InputDataError(
+                f"max_grade_pct (--max-grade): {named[cls]!r} = {given[cls]:g} and {key!r} = "
+                f"{value:g} cap the same class ({cls}); give it one cap"
+            )
+        given[cls], named[cls] = value, str(key)
     unknown = sorted(set(given) - set(MAX_GRADE_PCT) - {"other"})
     if unknown:
         raise InputDataError(
