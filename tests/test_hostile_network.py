@@ -780,6 +780,22 @@ def test_a_layer_on_xian_1980_or_beijing_1954_is_warned_of(tmp_path, caplog):
         assert ("rough offset only" in caplog.text) is warned, epsg
 
 
+def test_a_station_table_on_xian_1980_is_warned_of(tmp_path, caplog):
+    """Probe 20R: a CSV of stations in Xi'an 1980 Gauss-Krüger (--crs EPSG:2381) was read
+    without the warning a layer on it gets."""
+    import pyproj
+
+    from harbor_planner.stations import read_stations
+
+    for epsg, warned in ((2381, True), (4545, False)):
+        caplog.clear()
+        x, y = pyproj.Transformer.from_crs(4326, epsg, always_xy=True).transform(106.57, 29.56)
+        path = tmp_path / f"s{epsg}.csv"
+        path.write_text(f"编号,名称,x,y\nS1,站,{x:.2f},{y:.2f}\n", encoding="utf-8")
+        read_stations(path, crs=f"EPSG:{epsg}")
+        assert ("rough offset only" in caplog.text) is warned, epsg
+
+
 def test_a_geofabrik_layer_without_osm_id_reads_its_fclass(tmp_path):
     """Probe 20A: without osm_id, a Geofabrik layer's fclass was ignored (not even listed as
     unread): every line a street of no class, no stairs."""

@@ -25,7 +25,7 @@ import pandas as pd
 import pyproj
 
 from harbor_planner._text import counted, one_line
-from harbor_planner.coords import CoordSystem, parse_crs
+from harbor_planner.coords import CoordSystem, parse_crs, warn_old_datum
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import (
     SECONDARY_ALIASES,
@@ -304,6 +304,8 @@ def _resolve_crs(
     sheets = [_sheet_datums(raw) for raw in raws]
     if crs is not None:
         stated = parse_crs(crs)
+        if stated.kind == "epsg":  # Xi'an 1980, Beijing 1954: a rough offset only (probe 20R)
+            warn_old_datum(stated.crs, path.name)
         chosen: list[str | None] = []
         for named, plain in sheets:
             match = next((d for d in named if parse_crs(d) == stated), None)
