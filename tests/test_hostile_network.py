@@ -796,6 +796,36 @@ def test_a_station_table_on_xian_1980_is_warned_of(tmp_path, caplog):
         assert ("rough offset only" in caplog.text) is warned, epsg
 
 
+def test_a_utf8_shapefile_whose_names_gdal_cut_mid_character_is_read(tmp_path):
+    """A UTF-8 Shapefile keeps 10 bytes of a field name: 道路等级 (12) was cut inside 级 and
+    the file could not be read at all (UnicodeDecodeError); now 道路等 is the road class."""
+    import warnings
+
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from harbor_planner.network.lines import read_line_frame
+    from harbor_planner.readers import read_vector
+
+    layer = gpd.GeoDataFrame(
+        {
+            "道路等级": ["主干路", "梯道"],
+            "是否桥梁": ["是", "否"],
+            "道路名称": ["解放碑路", "十八梯"],
+        },
+        geometry=[LineString([(0, 0), (100, 0)]), LineString([(100, 0), (100, 50)])],
+        crs=32648,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL's own warning of the cut names
+        layer.to_file(tmp_path / "u8.shp", encoding="UTF-8")
+    frame = read_line_frame(tmp_path / "u8.shp")
+    assert frame["highway"].tolist() == ["primary", "steps"]
+    assert frame["bridge"].tolist() == ["是", "否"]
+    assert frame["name"].tolist() == ["解放碑路", "十八梯"]
+    assert "道路等" in read_vector(tmp_path / "u8.shp", None).columns
+
+
 def test_a_geofabrik_layer_without_osm_id_reads_its_fclass(tmp_path):
     """Probe 20A: without osm_id, a Geofabrik layer's fclass was ignored (not even listed as
     unread): every line a street of no class, no stairs."""

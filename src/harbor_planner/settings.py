@@ -292,6 +292,19 @@ LINE_COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+def _dbf_name(name: str) -> str:
+    """A field name as a UTF-8 Shapefile keeps it: 10 bytes, whole characters (道路等级: 道路等)."""
+    return name.encode("utf-8")[:10].decode("utf-8", "ignore")
+
+
+#: A UTF-8 Shapefile's field names are cut to 10 bytes: the cut aliases stand for them too
+#: (probe 20R: 道路等 was read as no column at all).
+LINE_COLUMN_ALIASES = {
+    tag: tuple(dict.fromkeys([*names, *(_dbf_name(n) for n in names)]))
+    for tag, names in LINE_COLUMN_ALIASES.items()
+}
+
+
 def road_class(word: object) -> str:
     """The OSM class of a road class as written (主干路 is primary; primary stays primary)."""
     text = str(word).strip()

@@ -110,14 +110,11 @@ GEOFABRIK_YES_NO: dict[str, str] = {"T": "yes", "F": "no"}
 
 
 def _read_layer(path: Path, layer: str | int | None, mask: Any = None) -> pd.DataFrame:
-    import geopandas as gpd
-
-    from harbor_planner.readers import shapefile_encoding
+    from harbor_planner.readers import read_layer_file
 
     try:
         # a GBK Shapefile without .cpg (ArcMap/CAD exports): not read as Latin-1 (20A)
-        enc = shapefile_encoding(path)
-        return gpd.read_file(path, layer=layer, mask=mask, **({"encoding": enc} if enc else {}))
+        return read_layer_file(path, layer=layer, mask=mask)
     except Exception as exc:  # pyogrio raises DataSourceError & co.
         raise InputDataError(
             f"cannot read as a vector layer ({type(exc).__name__}: {one_line(exc)})", path=path

@@ -43,6 +43,7 @@ __all__ = [
     "header_datum_conflict",
     "layer_to_wgs84",
     "read_geo",
+    "read_layer_file",
     "read_table",
     "read_vector",
     "shapefile_encoding",
@@ -98,6 +99,46 @@ def shapefile_encoding(path: Path) -> str | None:
 
 
 _DBF_SAMPLE_BYTES = 8 << 20
+
+
+def read_layer_file(path: Path, **kwargs: Any) -> Any:
+    """``geopandas.read_file``, with a Shapefile's text encoding detected and cut names mended.
+
+    A UTF-8 Shapefile keeps 10 bytes of a field name, and GDAL cuts 道路等级 (12 bytes) in
+    the middle of 级: reading it then failed with a UnicodeDecodeError (probe 21, after 20R).
+    Such a file is read byte for byte and its names and text decoded as UTF-8, the cut
+    character dropped (道路等, which the line layers' aliases know).
+
+    Parameters
+    ----------
+    path
+        The layer file.
+    **kwargs
+        Passed to ``geopandas.read_file`` (``layer``, ``mask``).
+
+    """
+    enc = shapefile_encoding(path)  # a GBK Shapefile without .cpg: not read as Latin-1
+    try:
+        return gpd.read_file(path, **kwargs, **({"encoding": enc} if enc else {}))
+    except UnicodeDecodeError:
+        if path.suffix.lower() != ".shp":
+            raise
+    gdf = gpd.read_file(path, **kwargs, encoding="latin1")
+
+    def utf8(text: Any) -> Any:
+        return text.encode("latin1").decode("utf-8", "ignore") if isinstance(text, str) else text
+
+    names = {c: utf8(c) for c in gdf.columns if c != gdf.geometry.name}
+    for col in names:
+        if pd.api.types.is_object_dtype(gdf[col]) or pd.api.types.is_string_dtype(gdf[col]):
+            gdf[col] = gdf[col].map(utf8)
+    log.warning(
+        "%s: field names cut in the middle of a character by the Shapefile's 10-byte limit; "
+        "read as %s",
+        path.name,
+        ", ".join(names.values()),
+    )
+    return gdf.rename(columns=names)
 
 
 def _dbf_text(data: bytes) -> bytes:
@@ -302,12 +343,10 @@ def read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
     them; text is cleaned of control characters (one warning in the log); the layer's own
     ``row``/``sheet`` columns become ``row_src``/``sheet_src``.
     """
-    enc = shapefile_encoding(path)
-    kwargs = {"encoding": enc} if enc else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            gdf = gpd.read_file(path, layer=layer, **kwargs)
+            gdf = read_layer_file(path, layer=layer)
         except Exception as exc:  # pyogrio raises DataSourceError and friends
             raise InputDataError(
                 f"cannot read as a vector layer ({type(exc).__name__}: {one_line(exc)})", path=path
