@@ -129,9 +129,13 @@ def test_a_previous_register_keeps_deleted_codes_retired_and_ids_their_codes(tmp
     argv = ["-q", "stations", "number", str(fresh), "--crs", "wgs84", "--previous", str(reg),
             "--out", str(out)]  # fmt: skip
     assert main(argv) == 0
-    got = pd.read_csv(out, encoding="utf-8-sig").set_index("编号")["统一编号"].to_dict()
+    table = pd.read_csv(out, encoding="utf-8-sig").set_index("编号")
+    got = table["统一编号"].to_dict()
     assert got == {"S5": "500103-0004", "S4": "500105-0001", "S2": "500103-0002",
-                   "S1": "500103-0001"}  # fmt: skip
+                   "S1": "500103-0001", "S3": "500103-0003"}  # fmt: skip
+    # S3, deleted from the list, stays in the register as closed (probe 21G: dropped, its
+    # code was free again a year later)
+    assert table.loc["S3", "状态"] == "已退出"
     without = number_stations(read_stations(fresh, crs="wgs84").stations).stations
     assert "500103-0001" in set(without[CODE_COLUMN])  # by row order: S5 took S1's code
 
@@ -220,9 +224,17 @@ def test_previous_registers_that_match_nothing_or_clash_are_warned_of(tmp_path, 
     previous = number_stations(read_stations(src, crs="wgs84").stations).stations
     renamed = [{**r, "编号": "X" + r["编号"]} for r in base_rows()]
     with caplog.at_level("WARNING", logger="harbor_planner"):
-        number_stations(read_stations(write(tmp_path / "b.csv", renamed), crs="wgs84").stations,
+        got = number_stations(read_stations(write(tmp_path / "b.csv", renamed),
+                                            crs="wgs84").stations, previous=previous)  # fmt: skip
+    # the same names at the same places: their codes kept, said (probe 21G)
+    assert "keep the codes of the stations of the same name at the same place" in caplog.text
+    assert got.assigned == 0
+    caplog.clear()
+    moved = [{**r, "纬度": r["纬度"] + 0.01} for r in renamed]
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        number_stations(read_stations(write(tmp_path / "m.csv", moved), crs="wgs84").stations,
                         previous=previous)  # fmt: skip
-    assert "none of the 4 stations' ids" in caplog.text
+    assert "none of the 4 stations is in the previous register" in caplog.text
     caplog.clear()
     rows = base_rows()
     rows[1]["统一编号"] = "500103-0001"  # S1's code typed onto S2
@@ -400,3 +412,49 @@ def test_the_register_file_is_in_chinese_and_reads_back_as_the_same_stations(tmp
     assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--previous", str(en),
                  "--out", str(old)]) == 0  # fmt: skip
     assert old.read_bytes() == reg.read_bytes()
+
+
+def _number(tmp_path, name, rows, previous=None):
+    """``stations number`` of ``rows`` (with ``--previous``); the register as a table."""
+    src = write(tmp_path / f"{name}.csv", rows)
+    out = tmp_path / f"{name}-reg.csv"
+    argv = ["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(out)]
+    assert main(argv + (["--previous", str(previous)] if previous else [])) == 0
+    return out, pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+
+
+def test_a_retired_code_is_never_given_again_years_later(tmp_path):
+    """Probe 21G: a station deleted from the list dropped out of the register, and the next
+    year's numbering gave its code (the district's highest) to a new station."""
+    reg1, _ = _number(tmp_path, "y1", base_rows())
+    no_s3 = [r for r in base_rows() if r["编号"] != "S3"]  # S3: 500103-0003, deleted
+    reg2, t2 = _number(tmp_path, "y2", no_s3, reg1)
+    assert t2.set_index("编号").loc["S3", "统一编号"] == "500103-0003"
+    new = {"编号": "S9", "名称": "新站", "经度": 106.5650, "纬度": 29.5520, "状态": "拟建"}
+    _, t3 = _number(tmp_path, "y3", [*no_s3, new], reg2)
+    codes = t3.set_index("编号")["统一编号"]
+    assert codes["S9"] == "500103-0004" and codes["S3"] == "500103-0003"
+    assert codes.is_unique
+
+
+def test_ids_retyped_or_missing_keep_their_codes(tmp_path, caplog):
+    """Probe 21G: Ａ０２ (full width) or s2 took a new code and retired S2's; a list without
+    编号 renumbered every station each year."""
+    reg, t1 = _number(tmp_path, "y1", base_rows())
+    before = t1.set_index("名称")["统一编号"]
+    retyped = base_rows()
+    retyped[1]["编号"], retyped[2]["编号"] = "Ｓ２", "s3"
+    _, t2 = _number(tmp_path, "y2", retyped, reg)
+    assert t2.set_index("名称")["统一编号"].to_dict() == before.to_dict()
+    no_ids = [{k: v for k, v in r.items() if k != "编号"} for r in base_rows()]
+    _, t3 = _number(tmp_path, "y3", no_ids, reg)
+    assert t3.set_index("名称")["统一编号"].to_dict() == before.to_dict()
+    assert len(t3) == len(t1)  # nobody left out (kept as closed) twice
+    # a code retyped on its own station's row: said, the old one stays retired
+    changed = base_rows()
+    changed[0]["统一编号"] = "500103-0009"
+    previous = read_stations(reg, crs="wgs84").stations
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        number_stations(read_stations(write(tmp_path / "y4.csv", changed),
+                                      crs="wgs84").stations, previous=previous)  # fmt: skip
+    assert "500103-0009 (was 500103-0001)" in caplog.text

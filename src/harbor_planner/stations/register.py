@@ -90,9 +90,19 @@ def _find(columns: Any, aliases: tuple[str, ...]) -> str | None:
 
 
 def _rows(frame: pd.DataFrame, mask: Any) -> str:
-    rows = frame.loc[mask, "row"].astype(str).tolist() if "row" in frame else []
-    text = ", ".join(rows[:10]) + (" ..." if len(rows) > 10 else "")
-    return f"row(s) {text}" if text else "some rows"
+    """The rows of ``mask``, with their sheets where the file has several.
+
+    Probe 21G: one code on two sheets was "row(s) 2, 2".
+    """
+    if "row" not in frame:
+        return "some rows"
+    part = frame.loc[mask & frame["row"].notna()]
+    rows = part["row"].astype(str)
+    if "sheet" in frame and frame["sheet"].nunique() > 1:
+        rows = "sheet " + part["sheet"].astype(str) + " row " + rows
+    items = rows.tolist()
+    text = ", ".join(items[:10]) + (" ..." if len(items) > 10 else "")
+    return f"row(s) {text}" if text else "rows of the previous register"
 
 
 def number_stations(
@@ -140,6 +150,16 @@ def number_stations(
     given = _previous_codes(previous)
     if len(given) and "station_id" in st:
         codes = _with_previous_codes(st, codes, given)
+    if len(given):
+        codes = _codes_by_place(st, codes, previous)
+        if not codes.isin(given.to_numpy()).any():
+            log.warning(
+                "none of the %d stations is in the previous register (by id, or by name and "
+                "place): every station gets a new code and all %d codes of the previous "
+                "register are retired; were the ids changed (or the 编号 column left out)?",
+                len(st), len(given),
+            )  # fmt: skip
+        st, codes = _with_missing_previous(st, codes, previous)
     adcode = st["adcode"].astype("string")
     parts = codes.str.extract(_CODE_RE)
     problems = _code_problems(st, codes, parts, adcode)
@@ -148,7 +168,7 @@ def number_stations(
         raise InputDataError("cannot number the register: " + "; ".join(problems))
 
     status = st["status"] if "status" in st else pd.Series(pd.NA, index=st.index)
-    no_date = (status == "closed") & st["closed"].isna()
+    no_date = (status == "closed") & st["closed"].isna() & _file_rows(st)
     if no_date.any():
         log.warning("%s: closed stations without a closing date (退出日期)", _rows(st, no_date))
     today = pd.Timestamp.now().strftime("%Y-%m-%d")
@@ -273,28 +293,110 @@ def _with_previous_codes(st: pd.DataFrame, codes: pd.Series, given: pd.Series) -
     Warned of (probe 17H): no station of the file found there (ids changed?), or a code of
     the file that was another station's there.
     """
-    ids = st["station_id"].astype("string")
+    ids = _id_key(st["station_id"])
     by_id = given[~given.index.duplicated(keep=False)]  # ids given once only
-    known = ids.isin(given.index)
-    if not known.any():
-        log.warning(
-            "none of the %d stations' ids (station_id) is in the previous register: every "
-            "station gets a new code and all %d codes of the previous register are retired; "
-            "were the ids changed (or the 编号 column left out)?",
-            len(st), len(given),
-        )  # fmt: skip
     owner = pd.Series(given.index, index=given.to_numpy())
     owner = owner[~owner.index.duplicated(keep=False)]
     clash = codes.notna() & codes.isin(owner.index)
     clash &= codes.map(owner).astype("string") != ids
     if clash.any():
-        shown = [f"{c} was {owner[c]}'s" for c in codes[clash].astype(str).tolist()[:5]]
+        names = given.attrs.get("ids", {})
+        shown = [f"{c} was {names.get(owner[c], owner[c])}'s"
+                 for c in codes[clash].astype(str).tolist()[:5]]  # fmt: skip
         log.warning(
             "%s: a code given in the file belonged to another station in the previous "
             "register (%s); check that the code was typed onto the right row",
             _rows(st, clash), "; ".join(shown),
         )  # fmt: skip
-    return codes.fillna(ids.map(by_id).astype("string"))  # its code of the last time
+    last = ids.map(by_id).astype("string")
+    retyped = codes.notna() & last.notna() & (codes != last) & ~clash
+    if retyped.any():  # probe 21G: its own code retired without a word, numbers skipped
+        shown = [f"{c} (was {p})" for c, p in zip(codes[retyped], last[retyped], strict=True)]
+        log.warning(
+            "%s: a code other than the station's in the previous register: %s; the old code "
+            "stays retired: check that the new one was meant",
+            _rows(st, retyped), ", ".join(shown[:5]),
+        )  # fmt: skip
+    return codes.fillna(last)  # its code of the last time
+
+
+#: A station of the previous register found again by its name within this distance (metres),
+#: where the ids do not match (a list without 编号, ids retyped).
+SAME_STATION_M = 30.0
+
+
+def _file_rows(st: pd.DataFrame) -> pd.Series:
+    """The rows of the file (not the previous register's stations kept as closed)."""
+    return st["row"].notna() if "row" in st else pd.Series(True, index=st.index)
+
+
+def _previous_rows(previous: Any) -> Any:
+    """The previous register's stations that have a well-formed code, and their codes."""
+    col = code_column(previous.columns)
+    codes, ok = _well_formed(previous[col])
+    return previous[ok.to_numpy()], codes[ok]
+
+
+def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Series:
+    """Codes of stations the ids did not match, found by name and place in the register.
+
+    A list without 编号 (its stations named "row N") or with ids retyped took a new code
+    for every station each year, and retired the old ones (probe 21G): a station of the same
+    name within :data:`SAME_STATION_M` of a register station whose code is not taken keeps it.
+    """
+    from scipy.spatial import cKDTree
+
+    todo = codes.isna()
+    if not todo.any() or "name" not in st or "name" not in previous:
+        return codes
+    prev, pcodes = _previous_rows(previous)
+    free = ~pcodes.isin(codes.dropna()).to_numpy()
+    prev, pcodes = prev[free], pcodes[free]
+    if not len(prev):
+        return codes
+    utm = "EPSG:32648"  # metres in Chongqing, for the distance only
+    tree = cKDTree(np.column_stack([prev.geometry.to_crs(utm).x, prev.geometry.to_crs(utm).y]))
+    mine = st.geometry[todo].to_crs(utm)
+    dist, near = tree.query(np.column_stack([mine.x, mine.y]))
+    name = _id_key(st.loc[todo, "name"]).to_numpy()
+    same = (dist <= SAME_STATION_M) & (name == _id_key(prev["name"]).to_numpy()[near])
+    found = pd.Series(pcodes.to_numpy()[near], index=mine.index)[same]
+    found = found[~found.duplicated(keep=False)]  # one register station, one row
+    if len(found):
+        log.warning(
+            "%d stations whose ids are not in the previous register keep the codes of the "
+            "stations of the same name at the same place (within %g m): %s",
+            len(found), SAME_STATION_M, ", ".join(found.astype(str).head(5)),
+        )  # fmt: skip
+    return codes.fillna(found.astype("string"))
+
+
+def _with_missing_previous(
+    st: pd.DataFrame, codes: pd.Series, previous: Any
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The previous register's stations the list no longer has, kept as closed (已退出).
+
+    A station deleted from the list dropped out of the register with its code, and the code
+    was free again a year later (probe 21G): it stays, closed, so its code stays retired.
+    """
+    prev, pcodes = _previous_rows(previous)
+    gone = ~pcodes.isin(codes.dropna()).to_numpy()
+    if not gone.any():
+        return st, codes
+    kept = prev[gone].drop(columns=[code_column(prev.columns)]).copy()
+    kept["status"] = "closed"
+    kept["row"] = pd.NA
+    kept = kept.drop(columns=[c for c in ("sheet",) if c in kept])
+    shown = [f"{i} ({c})" for i, c in zip(kept.get("station_id", kept.index), pcodes[gone],
+                                             strict=True)][:5]  # fmt: skip
+    log.warning(
+        "%d stations of the previous register are not in the list: kept in the register as "
+        "closed (已退出) with their codes, which stay retired: %s; fill in their 退出日期, or "
+        "add them back to the list if they are still open",
+        int(gone.sum()), ", ".join(shown),
+    )  # fmt: skip
+    out = pd.concat([st, kept], ignore_index=True)
+    return out, pd.concat([codes, pcodes[gone]], ignore_index=True).astype("string")
 
 
 def _dates(text: pd.Series) -> pd.Series:
@@ -309,8 +411,16 @@ def _dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(ymd, format="ISO8601", errors="coerce")
 
 
+def _id_key(ids: pd.Series) -> pd.Series:
+    """Station ids as compared with the previous register's: Ａ０２, a02 and A02 are one.
+
+    Probe 21G: a full-width or lower-case id took a new code and retired the station's own.
+    """
+    return ids.astype("string").str.normalize("NFKC").str.strip().str.casefold()
+
+
 def _previous_codes(previous: Any) -> pd.Series:
-    """``station_id`` -> code of the previous register (well-formed codes only)."""
+    """Normalised ``station_id`` -> code of the previous register (well-formed codes only)."""
     if previous is None or not len(previous):
         return pd.Series(dtype="string")
     col = code_column(previous.columns)
@@ -319,7 +429,10 @@ def _previous_codes(previous: Any) -> pd.Series:
             "the previous register has no 统一编号 (unified_code) and station_id columns"
         )
     codes, ok = _well_formed(previous[col])
-    return pd.Series(codes[ok].to_numpy(), index=previous["station_id"].astype(str)[ok])
+    keys = _id_key(previous["station_id"])[ok].to_numpy()
+    out = pd.Series(codes[ok].to_numpy(), index=keys)
+    out.attrs["ids"] = dict(zip(keys, previous["station_id"].astype(str)[ok], strict=True))
+    return out
 
 
 def _assign_codes(
