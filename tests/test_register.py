@@ -458,3 +458,24 @@ def test_ids_retyped_or_missing_keep_their_codes(tmp_path, caplog):
         number_stations(read_stations(write(tmp_path / "y4.csv", changed),
                                       crs="wgs84").stations, previous=previous)  # fmt: skip
     assert "500103-0009 (was 500103-0001)" in caplog.text
+
+
+def test_exits_are_what_closing_a_station_now_loses_among_the_built_ones(tmp_path, capsys):
+    """Probe 21G: with stations under construction and proposed used, a built station backed
+    up by a proposed one "lost 0.50 %" and was listed as an exit, though closing it now loses
+    16 % of what the built stations cover."""
+    from harbor_planner.scenario import demo_scenario_path
+
+    exits = _exits(tmp_path, demo_scenario_path().parent / "stations.csv",
+                   "--exit-candidates", "5")  # fmt: skip
+    st = pd.read_csv(tmp_path / "cov" / "stations.csv", encoding="utf-8-sig")
+    built = st[st["status"] == "existing"].set_index("station_id")
+    assert built["exit_loss_built_pct"].notna().all()
+    assert st.loc[st["status"] != "existing", "exit_loss_built_pct"].isna().all()
+    want = set(built.index[built["exit_loss_built_pct"].round(2) < 5])
+    assert set(exits["station_id"]) == want
+    old = set(built.index[built["exit_loss_pct"].round(2) < 5])
+    assert old - want  # the basis matters on the demo (SL004: 0.50 % against 15.98 %)
+    assert "could close now losing less than 5 % each of what the built stations cover" in (
+        capsys.readouterr().out
+    )

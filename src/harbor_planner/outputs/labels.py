@@ -68,6 +68,10 @@ MAP_TEXT: dict[str, tuple[str, str]] = {
     "demand_covered": ("覆盖需求", "Demand covered"),
     "unique_demand": ("独有覆盖", "Covered by it alone"),
     "exit_loss_pct": ("关闭损失 %", "Loss if closed, %"),
+    "exit_loss_built_pct": (
+        "现时关闭损失 %（仅计已建成站点）",
+        "Loss if closed now (built only), %",
+    ),
     "importance_rank": ("重要性排名", "Importance rank"),
     "rank": ("排名", "Rank"),
     "gain": ("新增覆盖", "Coverage gain"),
@@ -260,6 +264,7 @@ HEADER_ZH: dict[str, str] = {
     "unique_demand": "独有覆盖需求",
     "shared_demand": "共享覆盖需求",
     "exit_loss_pct": "撤站损失(%)",
+    "exit_loss_built_pct": "现时撤站损失_仅已建成(%)",
     "importance_rank": "重要性排名",
     "site_id": "站点编号",
     "lon": "经度(WGS-84)",

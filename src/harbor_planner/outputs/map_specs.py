@@ -220,7 +220,13 @@ def _station_fields(frame: Any, lang: str) -> tuple[list[str], list[list[str | N
     cols += [("district", "district"), ("address", "address"), ("flagship", "flagship")]
     cols += [
         (c, c)
-        for c in ("demand_covered", "unique_demand", "exit_loss_pct", "importance_rank")
+        for c in (
+            "demand_covered",
+            "unique_demand",
+            "exit_loss_pct",
+            "exit_loss_built_pct",
+            "importance_rank",
+        )
         if c in frame
     ]
     labels = [map_text(key, lang) for _, key in cols]

@@ -86,6 +86,7 @@ _XLSX_FORMATS = {
     "euclidean_coverage_pct": "0.00",
     "double_coverage_pct": "0.00",
     "exit_loss_pct": "0.00",
+    "exit_loss_built_pct": "0.00",
     "time_median_min": "0.0",
     "time_p90_min": "0.0",
     "snap_dist_m": "0.0",

@@ -327,18 +327,22 @@ def exit_candidates(scenario: Scenario, study: Study) -> Any:
     result = study.coverage
     st = result.stations
     # the loss as published (2 decimals): a lone station's 99.999...% is its 100.00 % (17H)
-    less = (st["exit_loss_pct"].round(2) < cfg.exit_candidates_pct).to_numpy()
+    # with stations under construction or proposed used, a built station is an exit by what
+    # closing it now loses among the built ones (probe 21G), the other loss shown beside
+    basis = "exit_loss_built_pct" if "exit_loss_built_pct" in st else "exit_loss_pct"
+    less = (st[basis].round(2) < cfg.exit_candidates_pct).to_numpy()
     inside = _in_study(st, study)
     serves = inside | (st["demand_covered"].to_numpy() > 0)  # not a neighbour's own station
     keep = built_on_network(st) & less & serves
     exits = st[keep].assign(_pos=np.flatnonzero(keep), in_study_area=inside[keep])
     if "station_id" in exits:  # a station without an id: its file row, as every table says
         exits["station_id"] = station_keys(st)[keep]  # (probe 19R: blank)
-    exits = exits.sort_values("exit_loss_pct")
+    exits = exits.sort_values(basis)
     code = code_column(exits.columns)  # the register's 统一编号, and flagships marked (17H)
     cols = [c for c in ("station_id", code, "name", "district", "status", "flagship")
             if c is not None and c in exits]  # fmt: skip
     cols += ["demand_covered", "unique_demand", "shared_demand", "exit_loss_pct"]
+    cols += [basis] if basis != "exit_loss_pct" else []
     if study.study_area is not None:  # a station outside: only the study's share is measured
         cols.append("in_study_area")
     table = exits[cols]

@@ -492,6 +492,13 @@ def exit_candidates_headline(exits: Any, n_stations: int, pct: float) -> str:
     str
 
     """
+    if "exit_loss_built_pct" in getattr(exits, "columns", ()):  # others not built yet
+        return (
+            f"{len(exits)} of {counted(n_stations, 'built station')} on the network could close "
+            f"now losing less than {pct:g} % each of what the built stations cover (those "
+            f"under construction or proposed not counted: their backup is not there yet; "
+            f"exit_loss_pct beside it counts them) ({EXIT_CANDIDATES_FILE})"
+        )
     return (
         f"{len(exits)} of {counted(n_stations, 'built station')} on the network could close "
         f"losing less than {pct:g} % of the covered demand each ({EXIT_CANDIDATES_FILE})"

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 COMPUTED_COLUMNS: tuple[str, ...] = (
     "row", "sheet", "lon_orig", "lat_orig", "crs_orig", "adcode", "district_zh",
     "on_network", "snap_dist_m", "demand_nearest", "demand_covered", "unique_demand",
-    "shared_demand", "exit_loss_pct", "importance_rank",
+    "shared_demand", "exit_loss_pct", "exit_loss_built_pct", "importance_rank",
 )  # fmt: skip
 
 #: A table with this many of the computed columns (not counting ``row``/``sheet``) is a run's.
