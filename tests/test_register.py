@@ -160,10 +160,18 @@ def test_numbering_shows_the_warnings_of_the_file(tmp_path, capsys):
     rows[1]["经度"], rows[1]["纬度"] = rows[0]["经度"], rows[0]["纬度"]
     rows[0]["区县"], rows[1]["区县"] = "江北区", "渝中区"
     src = write(tmp_path / "w.csv", rows)
-    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84",
-                 "--out", str(tmp_path / "r.csv")]) == 0  # fmt: skip
-    out = capsys.readouterr().out
-    assert "district_mismatch" in out and "duplicate_location" in out
+    # a station in another district than its 区县 says gets no code at all (probe 21G: a
+    # Baidu file numbered as AMap gave 7 stations permanent codes of the wrong district)
+    code = main(["-q", "stations", "number", str(src), "--crs", "wgs84",
+                 "--out", str(tmp_path / "r.csv")])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == InputDataError.exit_code and not (tmp_path / "r.csv").exists()
+    assert "district_mismatch" in captured.out and "duplicate_location" in captured.out
+    assert "1 station lies in another district than their 区县 says (rows 2;" in captured.err
+    rows[0]["区县"] = "渝中区"
+    assert main(["-q", "stations", "number", str(write(tmp_path / "w.csv", rows)), "--crs",
+                 "wgs84", "--out", str(tmp_path / "r.csv")]) == 0  # fmt: skip
+    assert "duplicate_location" in capsys.readouterr().out
 
 
 def test_a_closing_date_written_in_chinese_beside_ours_is_read(tmp_path):
@@ -321,7 +329,9 @@ def test_the_register_writes_each_district_by_its_official_name(tmp_path):
         r["区县"] = typed
     src = write(tmp_path / "a.csv", rows)
     reg = tmp_path / "reg.csv"
-    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
+    argv = ["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]
+    assert main(argv) == InputDataError.exit_code  # S3 typed 江北区: refused (probe 21G) ...
+    assert main([*argv, "--accept-districts"]) == 0  # ... unless the locations are right
     table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str).set_index("编号")
     assert table["区县"].to_dict() == {"S1": "渝中区", "S2": "渝中区", "S3": "渝中区",
                                            "S4": "江北区"}  # fmt: skip

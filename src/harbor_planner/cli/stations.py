@@ -112,6 +112,17 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         )
     if len(check.problems):  # warnings too (a duplicate, a district name that disagrees):
         say(format_problem_table(check.problems))  # a register is for keeps
+    mismatch = check.problems[check.problems["code"] == "district_mismatch"]
+    if len(mismatch) and not args.accept_districts:  # a code is for keeps: a wrong datum
+        rows = ", ".join(mismatch["row"].astype(str).head(10))  # made codes of another
+        raise InputDataError(  # district for good (probe 21G)
+            f"{counted(len(mismatch), 'station lies', 'stations lie')} in another district "
+            f"than their 区县 says (rows {rows}; listed above): codes are for keeps, so none is "
+            "given; correct the coordinates' datum (--crs; `stations check --network` "
+            "compares the datums against the streets) or the 区县 cells, or, if the locations "
+            "are right, --accept-districts codes each by where it lies",
+            path=args.file,
+        )
     previous, retired = None, []
     if args.previous is not None:
         before = read_stations(args.previous, crs=args.crs, sheet=None)
@@ -243,5 +254,10 @@ def _add_number_command(ssub: argparse._SubParsersAction) -> None:
         "--lang", choices=settings.LANGS, default=settings.LANGS[0],
         help="the register's headers and statuses: zh (编号, 名称, 状态 已建成...; default) or "
         "en (station_id, name, status existing...)",
+    )  # fmt: skip
+    n.add_argument(
+        "--accept-districts", action="store_true",
+        help="number stations that lie in another district than their 区县 says (the "
+        "locations right, the cells wrong): each is coded and written by where it lies",
     )  # fmt: skip
     n.set_defaults(handler=_cmd_stations_number)
