@@ -157,6 +157,7 @@ def coverage_range(
                 max_dist_m=scenario.stations.max_dist_m,
                 districts=districts,
                 district_column=scenario.coverage.district_column,
+                check_datum=False,  # checked once, as the study's stations were loaded
             )
             pct = result.summary["coverage_pct"]
             cases.append({"walk_model": kind, "walk_speed_kmh": speed, "coverage_pct": pct})
