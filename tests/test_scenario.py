@@ -505,6 +505,24 @@ def test_compare_warns_of_unlike_runs_and_of_files_changed_since_the_run(
     with caplog.at_level("WARNING", logger="harbor_planner"):
         compare_runs([demo_run.out_dir, demo_run.out_dir], labels=["a", "b"])
     assert "differ" not in caplog.text and "changed" not in caplog.text
+    # probe 21P: two area files of one name, or two demand files of one kind, were compared
+    # without a word: the areas' sizes and the demand totals tell them apart
+    for update in ({"study_area": {"file": "area.geojson", "area_km2": 9.5, "districts": []}},
+                   {"coverage": {**json.loads((demo_run.out_dir / "summary.json").read_text(
+                       "utf-8"))["coverage"], "demand_total": 12.5}}):  # fmt: skip
+        base = json.loads((demo_run.out_dir / "summary.json").read_text("utf-8"))
+        (other / "summary.json").write_text(json.dumps({**base, **update}), "utf-8")
+        if "study_area" in update:
+            first = tmp_path / "first"
+            shutil.copytree(demo_run.out_dir, first, dirs_exist_ok=True)
+            base["study_area"] = {"file": "area.geojson", "area_km2": 18.2, "districts": []}
+            (first / "summary.json").write_text(json.dumps(base), "utf-8")
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="harbor_planner"):
+            compare_runs([tmp_path / "first" if "study_area" in update else demo_run.out_dir,
+                          other], labels=["a", "b"])  # fmt: skip
+        row = "study area" if "study_area" in update else "demand total"
+        assert f"differ in {row}" in caplog.text, caplog.text
 
 
 def test_compare_replaces_its_own_tables_whatever_districts_the_runs_had(tmp_path, demo_run):

@@ -341,13 +341,16 @@ def _study_area_text(summary: dict[str, Any]) -> str | None:
     area = summary.get("study_area") or _value(summary, "coverage", "study_area")
     if not isinstance(area, dict):
         return None
-    if area.get("file"):
-        return Path(str(area["file"])).name
+    if area.get("file"):  # two files of one name are told apart by their size (probe 21P)
+        km2 = area.get("area_km2")
+        size = f" ({float(km2):,.2f} km²)" if isinstance(km2, int | float) else ""
+        return Path(str(area["file"])).name + size
     return "、".join(str(d) for d in area.get("districts") or []) or None
 
 
-#: Rows whose values must agree for the differences to compare like with like.
-_LIKE_ROWS = ("study area", "demand", "demand unit")
+#: Rows whose values must agree for the differences to compare like with like (the demand's
+#: total tells two demand files of one kind apart: it depends on no station, speed or limit).
+_LIKE_ROWS = ("study area", "demand", "demand unit", "demand total")
 
 
 def _warn_unlike(overall: pd.DataFrame, names: Sequence[str]) -> None:
