@@ -489,3 +489,28 @@ def test_exits_are_what_closing_a_station_now_loses_among_the_built_ones(tmp_pat
     assert "could close now losing less than 5 % each of what the built stations cover" in (
         capsys.readouterr().out
     )
+
+
+def test_copies_dates_and_a_full_district_are_said_plainly(tmp_path, capsys, caplog):
+    """Probe 21G: an exact copy of a row blocked numbering though its message says it is left
+    out; a closing date before the opening one passed; one typed 500103-9999 "ran out of
+    numbers" without naming it."""
+    rows = base_rows()
+    rows.append(dict(rows[0]))  # S1 twice, every cell the same
+    src = write(tmp_path / "copy.csv", rows)
+    out = tmp_path / "r.csv"
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(out)]) == 0
+    assert "duplicate_row" in capsys.readouterr().out
+    assert len(pd.read_csv(out, encoding="utf-8-sig")) == 4
+    rows = base_rows()
+    rows[0]["开通日期"], rows[0]["退出日期"], rows[0]["状态"] = "2026-01-01", "2025-01-01", "退出"
+    rows[1]["统一编号"] = "500103-9999"
+    rows.append({"编号": "S9", "名称": "新站", "经度": 106.5650, "纬度": 29.5520})
+    check = read_stations(write(tmp_path / "d.csv", rows), crs="wgs84")
+    full = r"its highest code is 500103-9999 \(row\(s\) 3\)"
+    with (
+        caplog.at_level("WARNING", logger="harbor_planner"),
+        pytest.raises(InputDataError, match=full),
+    ):
+        number_stations(check.stations)
+    assert "closing date (退出日期) is before the opening date" in caplog.text

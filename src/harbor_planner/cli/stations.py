@@ -102,7 +102,9 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out}: expected a .csv, .xlsx or .gpkg file name")
     check_outputs({"--out": args.out}, {"station": args.file, "previous": args.previous})
     check = read_stations(args.file, crs=args.crs, sheet=sheet_arg(args.sheet))
-    if not check.ok:
+    # an exact copy of a row is no station of its own: left out, as its message says (21G)
+    only_copies = not check.ok and check.errors["code"].eq("duplicate_row").all()
+    if not check.ok and not only_copies:
         say(format_problem_table(check.errors))
         raise InputDataError(
             f"{counted(len(check.rejected), 'row has', 'rows have')} errors (listed above); "
@@ -111,7 +113,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
             path=args.file,
         )
     if len(check.problems):  # warnings too (a duplicate, a district name that disagrees):
-        say(format_problem_table(check.problems))  # a register is for keeps
+        say(format_problem_table(check.problems))  # a register is for keeps (copies too)
     mismatch = check.problems[check.problems["code"] == "district_mismatch"]
     if len(mismatch) and not args.accept_districts:  # a code is for keeps: a wrong datum
         rows = ", ".join(mismatch["row"].astype(str).head(10))  # made codes of another

@@ -169,6 +169,10 @@ def number_stations(
 
     status = st["status"] if "status" in st else pd.Series(pd.NA, index=st.index)
     no_date = (status == "closed") & st["closed"].isna() & _file_rows(st)
+    backwards = st["opened"].notna() & st["closed"].notna() & (st["closed"] < st["opened"])
+    if backwards.any():  # probe 21G: said nowhere
+        log.warning("%s: the closing date (退出日期) is before the opening date (开通日期)",
+                    _rows(st, backwards))  # fmt: skip
     if no_date.any():
         log.warning("%s: closed stations without a closing date (退出日期)", _rows(st, no_date))
     today = pd.Timestamp.now().strftime("%Y-%m-%d")
@@ -462,8 +466,13 @@ def _assign_codes(
     for i in new_in_order:
         a = str(adcode[i])
         counter[a] = counter.get(a, 0) + 1
-        if counter[a] > 9999:
-            raise InputDataError(f"district {a} has run out of four-digit station numbers")
+        if counter[a] > 9999:  # probe 21G: one typo (500103-9999) blocked the district
+            top = f"{a}-9999"
+            where = _rows(st, codes == top) if (codes == top).any() else "the previous register"
+            raise InputDataError(
+                f"district {a} has run out of four-digit station numbers: its highest code is "
+                f"{top} ({where}); a code typed wrong there blocks every new one"
+            )
         out[i] = f"{a}-{counter[a]:04d}"
     return out, len(new_in_order)
 
