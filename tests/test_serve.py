@@ -127,7 +127,7 @@ def test_token_required_on_every_api_request(served):
 def test_only_own_assets(served, path):
     _, c = served
     r = c.get(path, headers=H)
-    assert r.status_code == 404 and r.json() == {"error": "not found"}
+    assert r.status_code == 404 and r.json() == {"error": "not found", "kind": "http"}
 
 
 def test_assets_and_page_offline(served):
@@ -159,7 +159,7 @@ def test_request_size_and_body_validation(served):
     for body in bad:
         r = c.post("/api/stations", headers=H, json=body)
         assert r.status_code == 422, body
-        assert set(r.json()) == {"error"} and "Traceback" not in r.text
+        assert set(r.json()) == {"error", "kind"} and "Traceback" not in r.text
     r = c.post("/api/stations", headers={**H, "Content-Type": "application/json"},
                content=b'{"lon": NaN, "lat": 1}')  # fmt: skip
     assert r.status_code == 422
@@ -182,7 +182,7 @@ def test_internal_errors_are_json(served, monkeypatch):
     monkeypatch.setattr(session.plan, "snapshot", boom)
     r = c.get("/api/state", headers=H)
     assert r.status_code == 500
-    assert r.json() == {"error": "internal error (RuntimeError)"}
+    assert r.json() == {"error": "internal error (RuntimeError)", "kind": "internal"}
 
 
 # ----------------------------------------------------------------------------- edits
