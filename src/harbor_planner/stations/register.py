@@ -362,8 +362,9 @@ def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Ser
     tree = cKDTree(np.column_stack([prev.geometry.to_crs(utm).x, prev.geometry.to_crs(utm).y]))
     mine = st.geometry[todo].to_crs(utm)
     dist, near = tree.query(np.column_stack([mine.x, mine.y]))
-    name = _id_key(st.loc[todo, "name"]).to_numpy()
-    same = (dist <= SAME_STATION_M) & (name == _id_key(prev["name"]).to_numpy()[near])
+    name = _id_key(st.loc[todo, "name"]).fillna("").to_numpy(str)
+    theirs = _id_key(prev["name"]).fillna("").to_numpy(str)[near]
+    same = (dist <= SAME_STATION_M) & (name != "") & (name == theirs)
     found = pd.Series(pcodes.to_numpy()[near], index=mine.index)[same]
     found = found[~found.duplicated(keep=False)]  # one register station, one row
     if len(found):
