@@ -252,6 +252,19 @@ def test_with_overrides_from_python_values(tmp_path):
     assert b.stations.file == sc.stations.file  # file paths still relative to the scenario
 
 
+def test_an_empty_override_unsets_its_key(tmp_path):
+    """Probe 21P (and 17I: keys could not be unset): `--set optimize.candidates=` was read as
+    the working folder ("unknown candidates spec"); `coverage.minutes=nan` "must be
+    positive"."""
+    sc = load_scenario(write(tmp_path, MINIMAL))
+    b = sc.with_overrides(["network.walk_speed_kmh=3.2"]).with_overrides(
+        ["network.walk_speed_kmh=", "title="]
+    )
+    assert b.network.walk_speed_kmh is None and b.title == ""  # the defaults, not the file's
+    with pytest.raises(ScenarioError, match="must be a positive number, got nan"):
+        sc.with_overrides(["coverage.minutes=nan"])
+
+
 def test_scenario_from_dict(tmp_path):
     sc = scenario_from_dict(
         {"network": {"source": "a.osm"}, "stations": {"file": "s.csv", "crs": "wgs84"}},

@@ -490,7 +490,9 @@ def check_consistency(built: dict[str, Any], problems: Problems) -> None:
         problems.add("demand.kind", "demand kind 'grid' needs demand.cell_m > 0")
     cov: CoverageConfig = built.get("coverage", CoverageConfig())
     if not cov.minutes > 0:
-        problems.add("coverage.minutes", "coverage.minutes must be positive")
+        problems.add(
+            "coverage.minutes", f"coverage.minutes must be a positive number, got {cov.minutes!r}"
+        )
     elif cov.minutes > settings.MAX_MINUTES:
         problems.add(
             "coverage.minutes", f"coverage.minutes must be at most {settings.MAX_MINUTES:g}"

@@ -524,8 +524,12 @@ def _apply_override(raw: dict[str, Any], item: str, problems: Problems) -> str |
         problems.items.append((0, str(exc)))
         return None
     parts = key.split(".")
+    unset = item.partition("=")[2].strip() == ""  # `--set KEY=`: back to the default
     if len(parts) == 1 and parts[0] in TOP_LEVEL:
-        raw[parts[0]] = value
+        if unset:
+            raw.pop(parts[0], None)
+        else:
+            raw[parts[0]] = value
         return key
     if len(parts) != 2:
         problems.items.append(
@@ -536,7 +540,10 @@ def _apply_override(raw: dict[str, Any], item: str, problems: Problems) -> str |
     if not isinstance(section, dict):
         problems.items.append((0, f"--set {key}: {parts[0]} is not a section"))
         return None
-    section[parts[1]] = value
+    if unset:  # probe 21P: an empty path was read as the working folder
+        section.pop(parts[1], None)
+    else:
+        section[parts[1]] = value
     return key
 
 
