@@ -514,3 +514,19 @@ def test_copies_dates_and_a_full_district_are_said_plainly(tmp_path, capsys, cap
     ):
         number_stations(check.stations)
     assert "closing date (退出日期) is before the opening date" in caplog.text
+
+
+def test_a_station_moved_to_another_district_gets_a_code_there(tmp_path, caplog):
+    """Probe 21G: a station moved from 渝中区 to 江北区 could not be numbered ("the code's
+    district disagrees" on a code the file did not even hold)."""
+    reg, _ = _number(tmp_path, "y1", base_rows())
+    moved = base_rows()
+    jb = next(r for r in moved if r["编号"] == "S4")  # the 江北区 station's place
+    moved[0]["经度"], moved[0]["纬度"] = jb["经度"], jb["纬度"] + 0.0005
+    previous = read_stations(reg, crs="wgs84").stations
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        got = number_stations(read_stations(write(tmp_path / "m.csv", moved),
+                                            crs="wgs84").stations, previous=previous)  # fmt: skip
+    codes = got.stations.set_index("station_id")[CODE_COLUMN]
+    assert codes["S1"] == "500105-0002" and "500103-0001" not in set(codes.dropna())
+    assert "500103-0001 -> 500105" in caplog.text

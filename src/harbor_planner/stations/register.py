@@ -148,10 +148,12 @@ def number_stations(
     if col is not None and col != CODE_COLUMN:
         st = st.drop(columns=col)
     given = _previous_codes(previous)
+    typed = codes.notna()
     if len(given) and "station_id" in st:
         codes = _with_previous_codes(st, codes, given)
     if len(given):
         codes = _codes_by_place(st, codes, previous)
+        codes = _moved_stations(st, codes, typed)
         if not codes.isin(given.to_numpy()).any():
             log.warning(
                 "none of the %d stations is in the previous register (by id, or by name and "
@@ -376,6 +378,27 @@ def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Ser
     return codes.fillna(found.astype("string"))
 
 
+def _moved_stations(st: pd.DataFrame, codes: pd.Series, typed: pd.Series) -> pd.Series:
+    """A station moved to another district since the previous register gets a new code there.
+
+    Its code of last time (not one typed in the file) names the old district: numbering
+    stopped with "the code's district disagrees" on a code the file did not hold (probe
+    21G). The old code stays retired, and the move is said.
+    """
+    district = codes.str.extract(_CODE_RE)[0]
+    moved = ~typed & codes.notna() & district.notna() & st["adcode"].notna()
+    moved &= district != st["adcode"].astype("string")
+    if moved.any():
+        log.warning(
+            "%s: the station lies in another district than its code of the previous register "
+            "(%s): a new code of its district is given, the old one stays retired",
+            _rows(st, moved),
+            ", ".join(f"{c} -> {a}" for c, a in zip(codes[moved], st.loc[moved, "adcode"],
+                                                    strict=True))[:300],
+        )  # fmt: skip
+    return codes.mask(moved)
+
+
 def _with_missing_previous(
     st: pd.DataFrame, codes: pd.Series, previous: Any
 ) -> tuple[pd.DataFrame, pd.Series]:
@@ -386,6 +409,8 @@ def _with_missing_previous(
     """
     prev, pcodes = _previous_rows(previous)
     gone = ~pcodes.isin(codes.dropna()).to_numpy()
+    if "station_id" in st and "station_id" in prev:  # a station moved, newly coded: still there
+        gone &= ~_id_key(prev["station_id"]).isin(_id_key(st["station_id"]).dropna()).to_numpy()
     if not gone.any():
         return st, codes
     kept = prev[gone].drop(columns=[code_column(prev.columns)]).copy()
