@@ -508,6 +508,10 @@ def test_copies_dates_and_a_full_district_are_said_plainly(tmp_path, capsys, cap
     rows.append({"编号": "S9", "名称": "新站", "经度": 106.5650, "纬度": 29.5520})
     check = read_stations(write(tmp_path / "d.csv", rows), crs="wgs84")
     full = r"its highest code is 500103-9999 \(row\(s\) 3\)"
+    zero = [dict(r) for r in rows[:2]]
+    zero[0]["统一编号"] = "500103-0000"  # numbers start at 0001 (probe 21G: accepted)
+    with pytest.raises(InputDataError, match="NNNN from 0001"):
+        number_stations(read_stations(write(tmp_path / "z.csv", zero), crs="wgs84").stations)
     with (
         caplog.at_level("WARNING", logger="harbor_planner"),
         pytest.raises(InputDataError, match=full),

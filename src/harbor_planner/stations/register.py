@@ -45,7 +45,7 @@ _DATE_ALIASES = {
     "opened": ("opened", "开通日期", "启用日期", "建成日期", "投用日期"),
     "closed": ("closed", "退出日期", "关闭日期", "撤销日期"),
 }
-_CODE_RE = re.compile(r"^(\d{6})-(\d{4})$")
+_CODE_RE = re.compile(r"^(\d{6})-(?!0000)(\d{4})$")  # numbers 0001-9999
 #: The register's columns as a Chinese register file names them (the file district offices
 #: get; the station reader reads each back, see :func:`register_file_table`).
 REGISTER_HEADERS_ZH: dict[str, str] = {
@@ -213,7 +213,7 @@ def _code_problems(
     bad = codes.notna() & parts[0].isna()
     if bad.any():
         problems.append(
-            f"{_rows(st, bad)}: code is not <adcode>-<NNNN> (e.g. 500103-0007): "
+            f"{_rows(st, bad)}: code is not <adcode>-<NNNN>, NNNN from 0001 (e.g. 500103-0007): "
             + ", ".join(codes[bad].astype(str).tolist()[:5])
         )
     dup = codes.notna() & codes.duplicated(keep=False)
