@@ -208,7 +208,9 @@ def test_the_page_shows_marked_districts_and_refusals_in_its_language(browser, t
         page.click("#sel-delete")
         page.wait_for_function("() => document.getElementById('message').textContent !== ''")
         assert page.inner_text("#message").startswith("该站点已不存在"), page.inner_text("#message")
-        # another tab adds a station: a save writes the server's plan, and the page shows it
+        # the page shows the server's plan again (S0 gone) before another tab adds a station:
+        # a save then writes the server's plan, and the page shows it
+        page.wait_for_function("() => !document.querySelector(\"[data-station='S0']\")")
         s1 = session.plan.stations["S1"]
         session.plan.add(s1.lon - 0.002, s1.lat)
         n = len(session.plan.stations)
