@@ -417,6 +417,36 @@ def test_a_full_disk_at_any_writer_or_at_the_manifest(tmp_path, monkeypatch, old
         assert folder_state(out) == before, name
 
 
+@pytest.mark.parametrize("failing", ["report.xlsx", "run.json"])
+def test_a_move_that_fails_half_way_puts_the_earlier_run_back(
+    tmp_path, capsys, monkeypatch, old_run, failing
+):
+    """Probe 21X: a file that cannot be replaced while the run moves its files in (open in
+    Excel on Windows, a share gone read-only) left a mix of both runs, said "nothing was
+    changed", and every later run into the folder was refused."""
+    out = tmp_path / "o"
+    shutil.copytree(old_run, out)
+    (out / "notes.txt").write_text(USER_TEXT, "utf-8")
+    before = folder_state(out)
+    real = os.replace
+
+    def replace(src, dst, *a, **k):
+        staged = Path(src).parent.name.startswith(".harbor-planner-staging")  # the new file
+        if Path(dst) == out / failing and staged:
+            raise OSError(errno.EACCES, "Permission denied", str(dst))
+        return real(src, dst, *a, **k)
+
+    argv = ["-q", "run", str(demo_scenario_path()), "--out", str(out),
+            *sets(*QUICK, "network.walk_speed_kmh=3.2")]  # fmt: skip
+    with monkeypatch.context() as m:
+        m.setattr(os, "replace", replace)
+        err = one_line_error(capsys, main(argv))
+    assert "permission denied" in err and "nothing was changed" in err
+    assert folder_state(out) == before
+    assert main(argv) == 0  # and the next run goes through
+    assert_whole_run(out, others={"notes.txt"})
+
+
 def test_an_error_in_a_step_leaves_a_new_folder_absent(tmp_path, monkeypatch):
     from harbor_planner.scenario import runner
 

@@ -346,14 +346,7 @@ class ResultFolder:
             stale = sorted(set(owned) - set(names))
             edited = self._edited_left(owned, names)
             with deferred_signals():
-                try:
-                    for f in staged:
-                        os.replace(f, self.out_dir / f.name)
-                    for name in stale:
-                        (self.out_dir / name).unlink(missing_ok=True)
-                    os.replace(self.staging / MANIFEST_FILE, self.out_dir / MANIFEST_FILE)
-                except OSError as exc:
-                    raise output_error(exc, self.out_dir) from exc
+                self._move_in(names, stale)
                 self._committed = True
                 if self.announce:  # before any signal held back is delivered
                     note_outputs_complete(self.out_dir)
@@ -367,6 +360,54 @@ class ResultFolder:
                 self.out_dir, ", ".join(edited),
             )  # fmt: skip
         return [self.out_dir / n for n in (*names, MANIFEST_FILE)]
+
+    def _move_in(self, names: list[str], stale: list[str]) -> None:
+        """Move the staged files in (the earlier run's files set aside), then ``run.json``.
+
+        A move that fails (a file open in Excel on Windows, a share gone read-only) puts back
+        what had moved and the earlier files set aside: the folder is the earlier run's again,
+        as the message says (probe 21X: a mix of two runs was left, said to be unchanged,
+        and every later run into the folder was refused).
+        """
+        assert self.staging is not None
+        aside = self.staging / ".earlier"
+        aside.mkdir(exist_ok=True)
+        done: list[str] = []
+        try:
+            for name in [*names, *stale, MANIFEST_FILE]:
+                dst = self.out_dir / name
+                if os.path.lexists(dst):
+                    os.replace(dst, aside / name)
+                done.append(name)
+                if name not in stale:
+                    os.replace(self.staging / name, dst)
+        except OSError as exc:
+            undone = self._put_back(done, aside)
+            err = output_error(exc, self.out_dir)
+            if not undone:  # the earlier run could not be restored: say what the folder holds
+                raise OutputError(
+                    f"{err.detail.removesuffix(' (nothing was changed)')}; moving the files in "
+                    "failed half-way and could not be undone: the folder holds files of two "
+                    f"runs (the earlier ones are in {aside})",
+                    path=self.out_dir,
+                ) from exc
+            raise err from exc
+
+    def _put_back(self, done: list[str], aside: Path) -> bool:
+        """Undo :meth:`_move_in` for ``done``; whether every earlier file is back in place."""
+        assert self.staging is not None
+        try:
+            for name in reversed(done):
+                dst = self.out_dir / name
+                if os.path.lexists(dst) and not (aside / name).exists():
+                    os.replace(dst, self.staging / name)  # this run's file, not an earlier one
+                elif (aside / name).exists():
+                    if os.path.lexists(dst):
+                        os.replace(dst, self.staging / name)
+                    os.replace(aside / name, dst)
+        except OSError:
+            return False
+        return True
 
     def _edited_left(self, owned: dict[str, str], names: list[str]) -> list[str]:
         """The earlier run's outputs edited since (so kept) that this run does not write."""
