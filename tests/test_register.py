@@ -234,15 +234,10 @@ def test_previous_registers_that_match_nothing_or_clash_are_warned_of(tmp_path, 
     with caplog.at_level("WARNING", logger="harbor_planner"):
         got = number_stations(read_stations(write(tmp_path / "b.csv", renamed),
                                             crs="wgs84").stations, previous=previous)  # fmt: skip
-    # the same names at the same places: their codes kept, said (probe 21G)
-    assert "keep the codes of the stations of the same name at the same place" in caplog.text
-    assert got.assigned == 0
-    caplog.clear()
-    moved = [{**r, "纬度": r["纬度"] + 0.01} for r in renamed]
-    with caplog.at_level("WARNING", logger="harbor_planner"):
-        number_stations(read_stations(write(tmp_path / "m.csv", moved), crs="wgs84").stations,
-                        previous=previous)  # fmt: skip
+    # ids of their own are new stations, whatever their names and places (probe 21R: a new
+    # station took a closed one's code by place)
     assert "none of the 4 stations is in the previous register" in caplog.text
+    assert got.assigned == 4
     caplog.clear()
     rows = base_rows()
     rows[1]["统一编号"] = "500103-0001"  # S1's code typed onto S2
@@ -440,7 +435,8 @@ def test_a_retired_code_is_never_given_again_years_later(tmp_path):
     no_s3 = [r for r in base_rows() if r["编号"] != "S3"]  # S3: 500103-0003, deleted
     reg2, t2 = _number(tmp_path, "y2", no_s3, reg1)
     assert t2.set_index("编号").loc["S3", "统一编号"] == "500103-0003"
-    new = {"编号": "S9", "名称": "新站", "经度": 106.5650, "纬度": 29.5520, "状态": "拟建"}
+    s3 = next(r for r in base_rows() if r["编号"] == "S3")  # a new station of S3's name at
+    new = {**s3, "编号": "S9", "状态": "拟建"}  # its place, an id of its own (probe 21R)
     _, t3 = _number(tmp_path, "y3", [*no_s3, new], reg2)
     codes = t3.set_index("编号")["统一编号"]
     assert codes["S9"] == "500103-0004" and codes["S3"] == "500103-0003"
@@ -534,3 +530,30 @@ def test_a_station_moved_to_another_district_gets_a_code_there(tmp_path, caplog)
     codes = got.stations.set_index("station_id")[CODE_COLUMN]
     assert codes["S1"] == "500105-0002" and "500103-0001" not in set(codes.dropna())
     assert "500103-0001 -> 500105" in caplog.text
+
+
+def test_a_geopackage_register_as_previous_is_read_in_its_own_crs(tmp_path):
+    """Probe 21R: `--previous register.gpkg` was read in the list's datum (GCJ-02) though it
+    holds WGS-84 points: its stations were taken 480 m off, written so as closed, and a list
+    without 编号 matched none of them by place."""
+    from harbor_planner.scenario import demo_scenario_path
+
+    demo = demo_scenario_path().parent / "stations.csv"
+    reg = tmp_path / "reg.gpkg"
+    assert main(["-q", "stations", "number", str(demo), "--crs", "gcj02", "--out", str(reg)]) == 0
+    rows = pd.read_csv(demo, encoding="gbk", skiprows=1, dtype=str)
+    id_col, lon_col, lat_col = rows.columns[0], "经度", "纬度"
+    gone = rows.iloc[0]
+    fewer = rows.iloc[1:].drop(columns=[id_col])  # no 编号 at all, one station left out
+    lst = tmp_path / "list.csv"
+    fewer.to_csv(lst, index=False, encoding="utf-8-sig")
+    out = tmp_path / "new.csv"
+    assert main(["-q", "stations", "number", str(lst), "--crs", "gcj02", "--previous", str(reg),
+                 "--out", str(out)]) == 0  # fmt: skip
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    before = read_stations(reg, crs="wgs84").stations
+    assert set(table["统一编号"]) == set(before["统一编号"])  # every code kept, by place
+    closed = table[table["状态"] == "已退出"]
+    assert len(closed) == 1
+    assert float(closed["经度"].iloc[0]) == pytest.approx(float(gone[lon_col]), abs=1e-6)
+    assert float(closed["纬度"].iloc[0]) == pytest.approx(float(gone[lat_col]), abs=1e-6)

@@ -31,7 +31,13 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         a GDAL write error); the temporary file is removed and ``path`` left as it was.
 
     """
-    path = Path(path)
+    with atomic_paths(path) as (tmp,):
+        yield tmp
+
+
+@contextlib.contextmanager
+def _temporary_beside(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` (its suffix kept), removed on leaving if still there."""
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"output folder {parent} does not exist; create it first", path=path)
@@ -50,9 +56,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     tmp.unlink()  # writers (GDAL among them) may refuse an existing file
     try:
-        with writing(path):
-            yield tmp
-            os.replace(tmp, path)
+        yield tmp
     finally:
         _remove_temp(tmp)
 
@@ -87,10 +91,40 @@ def atomic_paths(*paths: str | os.PathLike[str]) -> Iterator[list[Path]]:
     """:func:`atomic_path` for several files written together: all of them or none.
 
     Every file is written to its temporary path; they replace their targets only when the
-    block succeeds (a failure in any leaves every target as it was).
+    block succeeds (a failure in any leaves every target as it was), with SIGINT and SIGTERM
+    held back, and a rename that fails puts the ones before it back (probe 21X: a Ctrl-C
+    between two renames left a network's .npz new and its .gpkg old).
     """
+    from harbor_planner._safety import deferred_signals
+
+    targets = [Path(p) for p in paths]
     with contextlib.ExitStack() as stack:
-        yield [stack.enter_context(atomic_path(p)) for p in paths]
+        tmps = [stack.enter_context(_temporary_beside(p)) for p in targets]
+        with writing(targets[0] if len(targets) == 1 else targets[0].parent):
+            yield tmps
+        with deferred_signals(), writing(targets[0]):
+            _replace_all(tmps, targets, stack)
+
+
+def _replace_all(tmps: list[Path], targets: list[Path], stack: contextlib.ExitStack) -> None:
+    """Move each temporary file onto its target; on an error, put the earlier targets back."""
+    done: list[tuple[Path, Path | None]] = []
+    try:
+        for tmp, path in zip(tmps, targets, strict=True):
+            old = None
+            if len(targets) > 1 and os.path.lexists(path):  # kept aside until all are in
+                old = stack.enter_context(_temporary_beside(path))
+                os.replace(path, old)
+            done.append((path, old))
+            os.replace(tmp, path)
+    except OSError:
+        for path, old in reversed(done):
+            with contextlib.suppress(OSError):
+                if old is not None:
+                    os.replace(old, path)
+                elif len(targets) > 1:
+                    path.unlink(missing_ok=True)
+        raise
 
 
 @contextlib.contextmanager

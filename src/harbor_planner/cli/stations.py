@@ -127,7 +127,10 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         )
     previous, retired = None, []
     if args.previous is not None:
-        before = read_stations(args.previous, crs=args.crs, sheet=None)
+        # a .gpkg register holds WGS-84 points: read so, not in the list's datum (probe 21R:
+        # its stations were taken 480 m off, and kept there as closed)
+        gpkg = args.previous.suffix.lower() == ".gpkg"
+        before = read_stations(args.previous, crs="wgs84" if gpkg else args.crs, sheet=None)
         previous = before.stations
         retired = register_codes(before.rejected)  # rows it cannot read keep their codes
         if retired:

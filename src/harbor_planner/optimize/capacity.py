@@ -79,10 +79,12 @@ def infeasible_advice(problem: Problem, n_add: int) -> str:
             fit = _most(problem, problem.district == code, quotas=False)
             if fit is not None and fit < qmin[code]:
                 name = names[code] if names is not None else str(code)
+                rules = "the minimum spacing" if problem.conflicts is not None and (
+                    problem.conflicts.nnz) else "the rules"  # fmt: skip
                 return (
                     f"district {name} needs at least {int(qmin[code])} new sites, but at most "
-                    f"{fit} of its eligible candidates fit the minimum spacing: lower its "
-                    f"minimum to {fit} or the spacing"
+                    f"{fit} of its eligible candidates fit {rules}: lower its minimum to {fit}"
+                    + (" or the spacing" if rules != "the rules" else "")
                 )
     most = _most(problem, np.ones(problem.n_candidates, dtype=bool), quotas=True)
     if most is not None and most < n_add:

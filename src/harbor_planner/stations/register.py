@@ -346,13 +346,16 @@ def _previous_rows(previous: Any) -> Any:
 def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Series:
     """Codes of stations the ids did not match, found by name and place in the register.
 
-    A list without 编号 (its stations named "row N") or with ids retyped took a new code
-    for every station each year, and retired the old ones (probe 21G): a station of the same
-    name within :data:`SAME_STATION_M` of a register station whose code is not taken keeps it.
+    A list without 编号 took a new code for every station each year, and retired the old
+    ones (probe 21G): a station without an id, of the same name within
+    :data:`SAME_STATION_M` of a register station whose code is not taken, keeps that code.
     """
     from scipy.spatial import cKDTree
 
     todo = codes.isna()
+    if "station_id" in st:  # a row with an id of its own is a new station (probe 21R: a new
+        ids = st["station_id"].astype("string").str.strip()  # station took a closed one's code)
+        todo &= ids.isna() | ids.eq("")
     if not todo.any() or "name" not in st or "name" not in previous:
         return codes
     prev, pcodes = _previous_rows(previous)
@@ -416,6 +419,12 @@ def _with_missing_previous(
     kept = prev[gone].drop(columns=[code_column(prev.columns)]).copy()
     kept["status"] = "closed"
     kept["row"] = pd.NA
+    stated = st["crs_orig"].dropna() if "crs_orig" in st else pd.Series(dtype=object)
+    if len(stated) and "lon_orig" in kept:  # written in the list's datum, as its rows are
+        from harbor_planner.coords import from_wgs84  # (probe 21R: a .gpkg register's WGS-84)
+
+        lon, lat = from_wgs84(kept.geometry.x, kept.geometry.y, str(stated.iloc[0]))
+        kept["lon_orig"], kept["lat_orig"], kept["crs_orig"] = lon, lat, stated.iloc[0]
     kept = kept.drop(columns=[c for c in ("sheet",) if c in kept])
     shown = [f"{i} ({c})" for i, c in zip(kept.get("station_id", kept.index), pcodes[gone],
                                              strict=True)][:5]  # fmt: skip
