@@ -76,6 +76,30 @@ def test_a_restarted_session_goes_on_from_its_saved_plan(tmp_path, caplog):
     assert "改过" in csv.read_text("utf-8-sig")
 
 
+def test_another_scenarios_saved_plan_is_neither_resumed_nor_replaced(tmp_path, caplog):
+    """Probe 21R: two scenarios beside each other share plan/: the second opened with the
+    first's saved stations; and a saved plan with every station deleted blocked the start."""
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    first = load_session(scenario, out_dir=out, progress=False)
+    first.plan.add(first.plan.stations["S0"].lon + 0.003, first.plan.stations["S0"].lat)
+    first.save_stations()
+    other = tmp_path / "other.toml"
+    other.write_text(scenario.read_text("utf-8"), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        second = load_session(other, out_dir=out, progress=False)
+    assert "the plan saved for another scenario" in caplog.text
+    assert sorted(second.plan.stations) == ["S0", "S1"]
+    with pytest.raises(OutputError, match="another scenario"):
+        second.save_stations()
+    for sid in list(first.plan.stations):
+        first.plan.delete(sid)
+    first.save_stations()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        again = load_session(scenario, out_dir=out, progress=False)
+    assert "holds no station" in caplog.text and sorted(again.plan.stations) == ["S0", "S1"]
+
+
 def test_a_moved_station_takes_the_district_it_stands_in(tmp_path):
     """The file's 区县 column follows a station moved into another district."""
     import geopandas as gpd
@@ -125,7 +149,8 @@ def test_an_export_never_replaces_the_scenarios_own_station_file(tmp_path):
     text = scenario.read_text("utf-8").replace('file = "stations.csv"',
                                                'file = "plan/result/stations.csv"')  # fmt: skip
     (tmp_path / "again.toml").write_text(text, encoding="utf-8")
-    (out / "plan_stations.csv").unlink()  # start from the scenario's file, not the saved plan
+    for name in ("plan_stations.csv", "plan_stations.gpkg", "serve.json"):  # another
+        (out / name).unlink()  # scenario's saved plan: moved away, as serve asks
     session = load_session(tmp_path / "again.toml", out_dir=out, progress=False)
     before = file_sha256(table)
     session.plan.delete("S1")

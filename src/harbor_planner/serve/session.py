@@ -236,6 +236,13 @@ class Session:
                     "--out",
                     path=manifest,
                 ) from None
+        other = _other_scenario(manifest, self.scenario.path)
+        if other is not None:  # its saved plan is not this scenario's to replace (probe 21R)
+            raise OutputError(
+                f"{self.out_dir} holds the plan saved for another scenario ({other}); give "
+                "this scenario its own --out",
+                path=manifest,
+            )
         for p in paths:
             if p.is_symlink() or (p.exists() and owned.get(p.name) != file_sha256(p)):
                 raise OutputError(
@@ -251,7 +258,9 @@ class Session:
         from harbor_planner.pipeline import write_json
 
         files = {**owned, **{p.name: file_sha256(p) for p in paths}}
-        write_json(self.out_dir / SERVE_MANIFEST, {"harbor_planner": __version__, "files": files})
+        scenario = str(Path(self.scenario.path).resolve()) if self.scenario.path else None
+        manifest = {"harbor_planner": __version__, "scenario": scenario, "files": files}
+        write_json(self.out_dir / SERVE_MANIFEST, manifest)
 
     def export(self) -> list[Path]:
         """The current plan as the result folder ``out_dir/result``, as ``run`` writes it.
@@ -274,7 +283,20 @@ class Session:
             return self._save(measured)
 
 
-def _saved_plan(out: Path) -> Path | None:
+def _other_scenario(manifest: Path, scenario: Any) -> str | None:
+    """The scenario file a ``serve.json`` names when it is not ``scenario`` (else ``None``)."""
+    import json
+
+    try:
+        saved = json.loads(manifest.read_text("utf-8")).get("scenario")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not saved or scenario is None or Path(saved) == Path(scenario).resolve():
+        return None
+    return str(saved)
+
+
+def _saved_plan(out: Path, scenario: Any = None) -> Path | None:
     """The plan an earlier session saved in ``out`` (its CSV, unchanged since), else ``None``.
 
     A restarted ``serve`` goes on from it: starting again from the scenario's stations, the
@@ -291,12 +313,23 @@ def _saved_plan(out: Path) -> Path | None:
         owned = dict(json.loads(manifest.read_text("utf-8"))["files"])
     except (ValueError, KeyError, TypeError, OSError):
         return None
+    other = _other_scenario(manifest, scenario)
+    if other is not None:  # probe 21R: two scenarios beside each other shared plan/
+        log.warning(
+            "serve: %s is the plan saved for another scenario (%s): the page starts from this "
+            "scenario's stations, and saving is refused; give each scenario its own --out",
+            csv, other,
+        )  # fmt: skip
+        return None
     if owned.get(csv.name) != file_sha256(csv):
         log.warning(
             "serve: %s was changed since serve saved it: the page starts from the scenario's "
             "stations, and saving is refused until the file is moved or renamed",
             csv,
         )
+        return None
+    if len(csv.read_text("utf-8-sig").strip().splitlines()) < 2:  # every station deleted
+        log.warning("serve: %s holds no station: the page starts from the scenario's", csv)
         return None
     return csv
 
@@ -392,7 +425,7 @@ def load_session(
         )
     scenario = load_scenario(scenario_path)
     scenario.check_inputs()
-    page = _page_scenario(scenario, _saved_plan(Path(out)))
+    page = _page_scenario(scenario, _saved_plan(Path(out), scenario.path))
     stations, _ = load_stations(page)
     network = load_network(
         scenario.network,
