@@ -1146,3 +1146,22 @@ def test_a_register_csv_is_told_by_its_columns_in_the_registers_order(tmp_path):
         path = tmp_path / f"r{k}.csv"
         path.write_text(head + "\r\n500103-0001,S1,站\r\n", "utf-8-sig")
         assert written_by_harbor_planner(path) is ours, head
+
+
+def test_a_geopackage_edited_since_we_wrote_it_is_not_replaced(tmp_path, capsys):
+    """Probe 21X: a 备注 column added in QGIS to `network build --gpkg`'s file was lost to the
+    next run: an edit stamps the time of the change in gpkg_contents.last_change."""
+    import geopandas as gpd
+
+    from harbor_planner.scenario import demo_scenario_path
+
+    src = demo_scenario_path().parent / "yuzhong_walk.osm.bz2"
+    argv = ["-q", "network", "build", str(src), "--out", str(tmp_path / "n.npz"), "--gpkg",
+            str(tmp_path / "n.gpkg")]  # fmt: skip
+    assert main(argv) == 0
+    assert main(argv) == 0  # its own file: replaced
+    edges = gpd.read_file(tmp_path / "n.gpkg", layer="edges")
+    edges.assign(备注="我的备注").to_file(tmp_path / "n.gpkg", layer="edges")  # GDAL stamps now
+    before = file_sha256(tmp_path / "n.gpkg")
+    err = one_line_error(capsys, main(argv))
+    assert "n.gpkg" in err and file_sha256(tmp_path / "n.gpkg") == before

@@ -23,6 +23,7 @@ by another command (``compare --out RUN/report.xlsx``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import zipfile
@@ -126,12 +127,29 @@ def _gpkg(path: Path) -> bool:
         marks = _GPKG_SETS.get(layers)
         if marks is None:
             return False
-        return all(
+        ours = all(
             field in set(map(str, pyogrio.read_info(path, layer=layer)["fields"]))
             for layer, field in marks.items()
         )
+        return ours and not _gpkg_edited(path)
     except Exception:  # a GeoPackage we cannot read is not ours
         return False
+
+
+def _gpkg_edited(path: Path) -> bool:
+    """Whether a table was changed after we wrote it.
+
+    GDAL and QGIS stamp a change's time in ``gpkg_contents.last_change``; ours hold
+    :data:`~harbor_planner.settings.FILE_DATE` (probe 21X: a 备注 column added in QGIS was lost
+    to the next run).
+    """
+    import sqlite3
+
+    from harbor_planner.settings import FILE_DATE
+
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        stamps = [str(r[0]) for r in db.execute("SELECT last_change FROM gpkg_contents")]
+    return any(not s.startswith(FILE_DATE[:19]) for s in stamps)
 
 
 def _geojson(path: Path) -> bool:
