@@ -127,6 +127,7 @@ class ResultFolder:
         self.staging: Path | None = None
         self._created: list[Path] = []
         self._committed = False
+        self._keep_staging = False  # a failed commit that could not be undone keeps it
 
     # ----------------------------------------------------------------- before any work
 
@@ -385,6 +386,7 @@ class ResultFolder:
             undone = self._put_back(done, aside)
             err = output_error(exc, self.out_dir)
             if not undone:  # the earlier run could not be restored: say what the folder holds
+                self._keep_staging = True  # the earlier files set aside stay where said
                 raise OutputError(
                     f"{err.detail.removesuffix(' (nothing was changed)')}; moving the files in "
                     "failed half-way and could not be undone: the folder holds files of two "
@@ -424,7 +426,7 @@ class ResultFolder:
         tb: TracebackType | None,
     ) -> None:
         with deferred_signals():
-            if self.staging is not None and self.staging.exists():
+            if self.staging is not None and self.staging.exists() and not self._keep_staging:
                 shutil.rmtree(self.staging, ignore_errors=True)
             if not self._committed:
                 self._remove_created()
