@@ -255,3 +255,33 @@ def test_refusals_carry_their_kind_for_the_page(tmp_path):
     assert gone["kind"] == "unknown_id"
     bad = c.post("/api/optimize", headers=H, json={"n_sites": 100000, "solver": "greedy"})
     assert bad.json()["kind"] == "invalid"
+
+
+def test_a_save_cut_short_before_its_record_still_owns_its_files(tmp_path, monkeypatch):
+    """Probe 21X: the plan files landed but serve.json was not written (an I/O error, a kill):
+    a raw OSError, every later save refused, a restart started from the scenario's stations."""
+    import errno
+
+    import harbor_planner.pipeline as pipeline
+
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    session = load_session(scenario, out_dir=out, progress=False)
+    session.save_stations()
+    added = session.plan.add(session.plan.stations["S0"].lon + 0.003,
+                             session.plan.stations["S0"].lat, name="第二版")  # fmt: skip
+    real, calls = pipeline.write_json, []
+
+    def second_fails(path, data):
+        calls.append(path)
+        if len(calls) == 2:  # the record after the files landed
+            raise OSError(errno.EIO, "Input/output error", str(path))
+        return real(path, data)
+
+    with monkeypatch.context() as m:
+        m.setattr(pipeline, "write_json", second_fails)
+        with pytest.raises(OutputError, match="cannot write"):
+            session.save_stations()
+    assert "第二版" in (out / "plan_stations.csv").read_text("utf-8-sig")
+    again = load_session(scenario, out_dir=out, progress=False)  # the new plan, recognised
+    assert added.station_id in again.plan.stations
+    again.save_stations()  # and saving goes on

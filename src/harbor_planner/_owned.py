@@ -265,7 +265,8 @@ def serve_plan(path: str | Path) -> bool:
     path = Path(path)
     manifest = path.parent / SERVE_MANIFEST
     try:
-        files = json.loads(manifest.read_text("utf-8"))["files"]
-        return bool(path.is_file() and files.get(path.name) == file_sha256(path))
+        data = json.loads(manifest.read_text("utf-8"))
+        known = (data["files"].get(path.name), (data.get("pending") or {}).get(path.name))
+        return bool(path.is_file() and file_sha256(path) in known)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False

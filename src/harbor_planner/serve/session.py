@@ -209,6 +209,9 @@ class Session:
             csv_safe(table).to_csv(tmps[0], index=False, encoding="utf-8-sig")
             write_gpkg_layer(frame.to_crs(self.network.crs), tmps[1], "stations")
             result = then(frame, tmps[0])
+            # the new files' hashes recorded before they land: a kill between the two
+            # writes left the plan unrecognised, every later save refused (probe 21X)
+            self._record(paths, owned, pending=tmps)
         self._record(paths, owned)
         self.saved_version = version  # the plan the files hold (the page may show an older one)
         return paths if result is None else result
@@ -227,9 +230,11 @@ class Session:
         )
         manifest = self.out_dir / SERVE_MANIFEST
         owned: dict[str, str] = {}
+        pending: dict[str, str] = {}
         if manifest.exists():
             try:
-                owned = dict(json.loads(manifest.read_text("utf-8"))["files"])
+                data = json.loads(manifest.read_text("utf-8"))
+                owned, pending = dict(data["files"]), dict(data.get("pending") or {})
             except (ValueError, KeyError, TypeError):
                 raise OutputError(
                     f"{SERVE_MANIFEST} was not written by harbor-planner serve; choose another "
@@ -244,7 +249,10 @@ class Session:
                 path=manifest,
             )
         for p in paths:
-            if p.is_symlink() or (p.exists() and owned.get(p.name) != file_sha256(p)):
+            sha = file_sha256(p) if p.exists() and not p.is_symlink() else None
+            if sha is not None and sha == pending.get(p.name):  # a save cut short: landed
+                owned[p.name] = sha
+            if p.is_symlink() or (p.exists() and owned.get(p.name) != sha):
                 raise OutputError(
                     "this file was not written by harbor-planner serve (or changed since) and "
                     "would be replaced; move it or choose another --out",
@@ -252,15 +260,24 @@ class Session:
                 )
         return owned
 
-    def _record(self, paths: list[Path], owned: dict[str, str]) -> None:
+    def _record(
+        self, paths: list[Path], owned: dict[str, str], pending: list[Path] | None = None
+    ) -> None:
+        """Write ``serve.json``: the files' hashes (``pending``: the staged ones, not landed)."""
         from harbor_planner import __version__
-        from harbor_planner._io import file_sha256
+        from harbor_planner._io import file_sha256, writing
         from harbor_planner.pipeline import write_json
 
-        files = {**owned, **{p.name: file_sha256(p) for p in paths}}
         scenario = str(Path(self.scenario.path).resolve()) if self.scenario.path else None
-        manifest = {"harbor_planner": __version__, "scenario": scenario, "files": files}
-        write_json(self.out_dir / SERVE_MANIFEST, manifest)
+        if pending is None:
+            files, staged = {**owned, **{p.name: file_sha256(p) for p in paths}}, {}
+        else:
+            staged = {p.name: file_sha256(t) for p, t in zip(paths, pending, strict=True)}
+            files = dict(owned)
+        manifest = {"harbor_planner": __version__, "scenario": scenario, "files": files,
+                    "pending": staged}  # fmt: skip
+        with writing(self.out_dir / SERVE_MANIFEST):
+            write_json(self.out_dir / SERVE_MANIFEST, manifest)
 
     def export(self) -> list[Path]:
         """The current plan as the result folder ``out_dir/result``, as ``run`` writes it.
@@ -310,7 +327,8 @@ def _saved_plan(out: Path, scenario: Any = None) -> Path | None:
     if not csv.is_file() or not manifest.is_file():
         return None
     try:
-        owned = dict(json.loads(manifest.read_text("utf-8"))["files"])
+        data = json.loads(manifest.read_text("utf-8"))
+        owned, pending = dict(data["files"]), dict(data.get("pending") or {})
     except (ValueError, KeyError, TypeError, OSError):
         return None
     other = _other_scenario(manifest, scenario)
@@ -321,7 +339,7 @@ def _saved_plan(out: Path, scenario: Any = None) -> Path | None:
             csv, other,
         )  # fmt: skip
         return None
-    if owned.get(csv.name) != file_sha256(csv):
+    if file_sha256(csv) not in (owned.get(csv.name), pending.get(csv.name)):
         log.warning(
             "serve: %s was changed since serve saved it: the page starts from the scenario's "
             "stations, and saving is refused until the file is moved or renamed",
