@@ -319,17 +319,10 @@ def _saved_plan(out: Path, scenario: Any = None) -> Path | None:
     A restarted ``serve`` goes on from it: starting again from the scenario's stations, the
     first save replaced the day's work without a word (probe 21S).
     """
-    import json
-
-    from harbor_planner._io import file_sha256
+    from harbor_planner._owned import serve_plan
 
     csv, manifest = out / SERVE_STATIONS_FILES[0], out / SERVE_MANIFEST
     if not csv.is_file() or not manifest.is_file():
-        return None
-    try:
-        data = json.loads(manifest.read_text("utf-8"))
-        owned, pending = dict(data["files"]), dict(data.get("pending") or {})
-    except (ValueError, KeyError, TypeError, OSError):
         return None
     other = _other_scenario(manifest, scenario)
     if other is not None:  # probe 21R: two scenarios beside each other shared plan/
@@ -339,7 +332,7 @@ def _saved_plan(out: Path, scenario: Any = None) -> Path | None:
             csv, other,
         )  # fmt: skip
         return None
-    if file_sha256(csv) not in (owned.get(csv.name), pending.get(csv.name)):
+    if not serve_plan(csv):  # the hash serve.json holds (or a save cut short staged)
         log.warning(
             "serve: %s was changed since serve saved it: the page starts from the scenario's "
             "stations, and saving is refused until the file is moved or renamed",
