@@ -320,3 +320,38 @@ def test_locate_districts_and_names():
     assert got.iloc[:4].tolist() == ["500103"] * 4
     assert got.iloc[4] == "500108" and got.iloc[5] == "500240"
     assert got.isna().iloc[6]
+
+
+def test_points_to_wgs84_equals_to_crs_and_falls_back_for_other_geometries() -> None:
+    """The fast path gives ``to_crs``'s very coordinates, index, columns and name."""
+    import geopandas as gpd
+    import shapely
+
+    from harbor_planner.coords import points_to_wgs84
+
+    rng = np.random.default_rng(3)
+    xy = np.column_stack([rng.uniform(6.0e5, 6.3e5, 500), rng.uniform(3.25e6, 3.29e6, 500)])
+    frame = gpd.GeoDataFrame(
+        {"weight": rng.random(500), "名称": "点"},
+        geometry=shapely.points(xy),
+        crs="EPSG:32648",
+        index=np.arange(500) * 3 + 7,
+    ).rename_geometry("geom")
+    fast, slow = points_to_wgs84(frame), frame.to_crs("EPSG:4326")
+    assert fast.geometry.name == "geom" and list(fast.columns) == list(slow.columns)
+    assert fast.crs == slow.crs and fast.index.equals(slow.index)
+    assert np.array_equal(
+        shapely.get_coordinates(fast.geometry.array), shapely.get_coordinates(slow.geometry.array)
+    )
+    assert frame.crs == "EPSG:32648"  # the input is left as it was
+    series = points_to_wgs84(frame.geometry)
+    assert isinstance(series, gpd.GeoSeries) and series.equals(frame.geometry.to_crs(4326))
+    # a missing point, a 3D point, a line: to_crs's own result
+    odd = frame.iloc[:4].copy()
+    odd.loc[odd.index[0], "geom"] = None
+    odd.loc[odd.index[1], "geom"] = shapely.Point(6.1e5, 3.27e6, 250.0)
+    odd.loc[odd.index[2], "geom"] = shapely.LineString([(6.1e5, 3.27e6), (6.2e5, 3.28e6)])
+    got = points_to_wgs84(odd)
+    assert got.geometry.isna().iloc[0] and got.geometry.iloc[1].has_z
+    assert got.geometry.iloc[2].geom_type == "LineString"
+    assert got.geometry.equals(odd.to_crs("EPSG:4326").geometry)

@@ -37,6 +37,7 @@ from harbor_planner._validate import check_minutes
 from harbor_planner.analysis.anchoring import station_anchors, warn_wide_snapping
 from harbor_planner.analysis.redundancy import station_pairs, station_redundancy
 from harbor_planner.analysis.scopes import BUILT_SCOPE, demand_scope, scope_figures, station_scopes
+from harbor_planner.coords import points_to_wgs84
 from harbor_planner.districts import district_name_column, name_text
 from harbor_planner.errors import InputDataError
 from harbor_planner.network import (
@@ -533,7 +534,10 @@ def _open_stations(network: WalkNetwork, stations: Any, check_datum: bool) -> An
     if check_datum:
         from harbor_planner.stations.datum import check_frame_datum
 
-        check_frame_datum(stations, network, accept=True)
+        check_frame_datum(
+            stations, network, accept=True, flag="read_stations(crs=...) as",
+            accept_option="check_datum=False",
+        )  # fmt: skip
     return stations
 
 
@@ -571,8 +575,7 @@ def _status_scopes(
 def _demand_table(points: Any, reached: _Reached, ids: npt.NDArray[Any], anchors: Anchors) -> Any:
     """The demand points in WGS-84 with their times, nearest station and coverage."""
     who = reached.nearest
-    out = points.copy()
-    out = out.to_crs("EPSG:4326") if out.crs is not None else out
+    out = points_to_wgs84(points) if points.crs is not None else points.copy()
     out["time_min"] = reached.time_s / 60.0
     out["nearest_station"] = np.where(who >= 0, ids[np.maximum(who, 0)], None)
     out["covered"] = reached.covered
