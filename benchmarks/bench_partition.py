@@ -175,11 +175,12 @@ def _compute(tmp: Path, workers: int, parts_k: int) -> dict:
     ):
         overhead = client.run(_probe, str(tmp / "mosaic.npz"))
         finder = PartitionedPairs(None, client, info, Path(work), progress=False, parts=parts)
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         with use_pair_finder(finder):
             prepare_pairs(net)  # as the pipeline does once it has the network: timed here
             cov, cm = both()
         out["wall_s"] = time.perf_counter() - t0
+        out["client_cpu_s"] = time.process_time() - cpu0
         rec = finder.record()
     out["peak_rss"] = maxrss_bytes()
     out["digest"] = _digest(cov, cm)
@@ -243,7 +244,9 @@ def _report(info: dict, results: dict, args: argparse.Namespace) -> None:
             f"worker after loading the network {fmt_bytes(r['overhead_rss'])}; slowest part "
             f"{largest['name']} {fmt_time(largest['seconds'])} ({largest['demand_points']:,} "
             f"points, clip up to {largest['max_nodes']:,} nodes); {len(r['rounds'])} rounds in "
-            f"{r['batches']} batches"
+            f"{r['batches']} batches; the client process's CPU {fmt_time(r['client_cpu_s'])} "
+            f"(all its threads: {fmt_time(r['client_cpu_s'] - r['client_s'])} more than its own "
+            "steps' wall time, taken while the parts ran)"
         )
     if one and two:
         print(

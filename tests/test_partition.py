@@ -1024,3 +1024,42 @@ def test_partition_layer_checked_before_the_inputs_load_and_keyword_in_any_case(
     assert code == 3 and "table without geometry" in err and "Traceback" not in err
     assert "stations:" not in err and "network:" not in err  # nothing loaded before
     assert not out.exists()
+
+
+def test_the_network_file_written_aside_fails_the_first_round_in_one_line(
+    hilly_net, tmp_path, monkeypatch
+):
+    """The network file is written by a thread while the client goes on (session 22): an
+    error writing it (a full work folder) is raised at the first round, as the round's own
+    writing errors are, and the finder's ``finish`` waits for the thread without raising."""
+    import errno
+    import threading
+
+    import harbor_planner.network as hp_network
+    from harbor_planner.cluster import ClusterInfo
+    from harbor_planner.errors import OutputError
+    from harbor_planner.network import anchor_points
+    from harbor_planner.pipeline.partition import PartitionedPairs
+
+    started, release = threading.Event(), threading.Event()
+
+    def full_disk(*args, **kwargs):
+        started.set()
+        release.wait(10)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(hp_network, "save_network", full_disk)
+    info = ClusterInfo(kind="local", address=None, workers=1)
+    finder = PartitionedPairs(None, object(), info, tmp_path, parts=_grid_parts(hilly_net, 2))
+    t0 = time.perf_counter()
+    finder.prepare(hilly_net)  # returns while the file is written
+    assert started.wait(10) and time.perf_counter() - t0 < 5
+    release.set()
+    lo = hilly_net.node_xy.min(axis=0)
+    pts = anchor_points(hilly_net, np.array([[lo[0] + 500.0, lo[1] + 500.0]]))
+    with pytest.raises(OutputError, match="cannot write the partitioned run's work files"):
+        finder.matrix(hilly_net, pts, pts, minutes=5.0, limit_s=300.0, progress=False)
+    finder.finish()  # nothing left to wait for, nothing raised
+    monkeypatch.setattr(hp_network, "save_network", full_disk)
+    finder.prepare(hilly_net)
+    finder.finish()  # the run ended another way: the thread's error is not raised here
