@@ -372,6 +372,10 @@ def test_the_api_coverage_warns_of_a_wrong_datum(demo, demo_net, caplog):
     with caplog.at_level(logging.WARNING, logger="harbor_planner"):
         hp.coverage(demo_net, wrong, demand, minutes=15)
     assert "much better as gcj02 than as stated (wgs84)" in caplog.text
+    # in the API's words, not the command line's (probe 21R)
+    assert "read_stations(crs=...) as gcj02" in caplog.text
+    assert "check_datum=False" in caplog.text and "--accept-datum" not in caplog.text
+    assert "--crs" not in caplog.text and "(used as stated)" in caplog.text
     for stations, kw in ((wrong, {"check_datum": False}),
                          (read_stations(demo["stations"], crs="gcj02").stations, {})):  # fmt: skip
         caplog.clear()

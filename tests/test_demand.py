@@ -570,6 +570,8 @@ def test_demand_within_a_study_area(streets, tmp_path):
     lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (1, 1)])], crs="EPSG:4326")
     with pytest.raises(InputDataError, match="holds no polygons"):
         demand_within(b, lines)
+    with pytest.raises(InputDataError, match="a shapely polygon has no CRS"):
+        demand_within(b, box)  # probe 21P: AttributeError
 
 
 # --------------------------------------------------------------------------- real data

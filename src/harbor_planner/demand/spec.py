@@ -345,6 +345,12 @@ def demand_within(demand: Demand, area: Any, *, name: str | None = None) -> Dema
         except Exception as exc:  # pyogrio/GDAL errors have no common base class
             raise InputDataError(f"cannot read the study area: {exc}", path=path) from None
         name = name or path.name
+    if not isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):  # probe 21P: AttributeError
+        raise InputDataError(
+            f"the study area must be a GeoDataFrame or GeoSeries of polygons with a CRS, or "
+            f"a layer's path; got {type(area).__name__} (a shapely polygon has no CRS: wrap "
+            "it as geopandas.GeoSeries([polygon], crs=...))"
+        )
     geoms = area.geometry if isinstance(area, gpd.GeoDataFrame) else area
     if geoms.crs is None:
         raise CRSError(f"the study area {name or '(given)'} has no CRS; set it and retry")

@@ -59,7 +59,12 @@ log = logging.getLogger(__name__)
 DATUMS = ("wgs84", "gcj02", "bd09")
 
 #: How to state the accepted reading, for messages.
-_ACCEPT = "--accept-datum (scenario: stations.accept_datum = true)"
+_ACCEPT = "--accept-datum"
+
+
+def _accept_text(option: str) -> str:
+    """How to accept the stated datum, for messages (the scenario key with the CLI's flag)."""
+    return f"{option} (scenario: stations.accept_datum = true)" if option == _ACCEPT else option
 
 
 @dataclass(frozen=True)
@@ -113,14 +118,17 @@ def _mixed_rows(
     return out
 
 
-def _whole_message(diag: DatumDiagnosis, what: str, flag: str, network: Any = None) -> str:
+def _whole_message(
+    diag: DatumDiagnosis, what: str, flag: str, network: Any = None, accept_option: str = _ACCEPT
+) -> str:
     other = diag.suggested
     med = diag.medians_m
     text = (
         f"the {what} fit the walkable streets much better as {other} than as stated "
         f"({diag.stated}): read as {diag.stated} they lie a median {med[diag.stated]:.0f} m "
         f"from the nearest street, read as {other} {med[other]:.0f} m ({diag.n_points} points); "
-        f"state {flag} {other}, or pass {_ACCEPT} to use them as {diag.stated}"
+        f"state {flag} {other}, or pass {_accept_text(accept_option)} to use them as "
+        f"{diag.stated}"
     )
     if other == "wgs84" and _traced(network):  # the streets may be the shifted ones
         text += (
@@ -145,6 +153,7 @@ def _mixed_message(
     n: int,
     what: str,
     flag: str,
+    accept_option: str = _ACCEPT,
 ) -> str:
     stated = diag.stated
     by = sorted({m[1] for m in mixed})
@@ -158,7 +167,7 @@ def _mixed_message(
         f"(median distance to the nearest street {med}); check the rows listed on a map "
         f"first (a station set back from its street can fit a shifted street by chance), then "
         f"convert the rows to one datum (or split the file and state {flag} for each), or "
-        f"pass {_ACCEPT} when they stand where the file says"
+        f"pass {_accept_text(accept_option)} when they stand where the file says"
     )
 
 
@@ -173,6 +182,7 @@ def check_datum(
     labels: list[str] | None = None,
     accept: bool = False,
     flag: str = "--crs",
+    accept_option: str = _ACCEPT,
 ) -> DatumCheck:
     """Check that points fit the walk network best in the datum stated for them.
 
@@ -195,6 +205,9 @@ def check_datum(
         Warn instead of raising (``--accept-datum``).
     flag
         The option stating the datum, for messages (``--crs``, ``--candidates-crs``).
+    accept_option
+        The option accepting the stated datum, for messages (``--accept-datum``; the
+        Python API names its own argument).
 
     Returns
     -------
@@ -218,7 +231,7 @@ def check_datum(
         coarse = np.maximum(_decimals(x), _decimals(y)) <= DATUM_COARSE_DECIMALS
     if coarse.sum() * 2 >= x.size:
         result = DatumCheck(None, message=_coarse_message(int(coarse.sum()), x.size, what))
-        _report(result, path, accept)
+        _report(result, path, accept, accept_option)
         return result
     distances = {kind: _distances(network, *xy) for kind, xy in readings.items()}
     distances = {k: np.where(coarse, np.nan, d) for k, d in distances.items()}
@@ -238,17 +251,17 @@ def check_datum(
     if diag.shifted and not _many(kept, x.size):
         result = DatumCheck(
             diag,
-            message=_whole_message(diag, what, flag, network),
+            message=_whole_message(diag, what, flag, network, accept_option),
             error=diag.n_points >= DATUM_GUARD_MIN_POINTS,
         )
     else:
         result = DatumCheck(
             diag,
             mixed,
-            _mixed_message(mixed, kept, diag, x.size, what, flag) if mixed else "",
+            _mixed_message(mixed, kept, diag, x.size, what, flag, accept_option) if mixed else "",
             _many(_agreeing(mixed), x.size),
         )
-    _report(result, path, accept)
+    _report(result, path, accept, accept_option)
     return result
 
 
@@ -333,14 +346,17 @@ def _many(rows: list[Any], n: int) -> bool:
     return len(rows) >= max(DATUM_MIXED_MIN_ROWS, DATUM_MIXED_MIN_SHARE * n)
 
 
-def _report(result: DatumCheck, path: str | Path | None, accept: bool) -> None:
+def _report(
+    result: DatumCheck, path: str | Path | None, accept: bool, accept_option: str = _ACCEPT
+) -> None:
     """Raise or log what ``result`` found."""
     if not result.message:
         log.info("%s%s", f"{path}: " if path else "", result.diagnosis.message())
         return
     if result.error and not accept:
         raise CRSError(result.message, path=path)
-    note = " (accepted with --accept-datum)" if result.error else ""
+    accepted = f"accepted with {accept_option}" if accept_option == _ACCEPT else "used as stated"
+    note = f" ({accepted})" if result.error else ""
     log.warning("%s%s%s", f"{path}: " if path else "", result.message, note)
 
 
@@ -352,6 +368,7 @@ def check_frame_datum(
     path: str | Path | None = None,
     accept: bool = False,
     flag: str = "--crs",
+    accept_option: str = _ACCEPT,
 ) -> list[DatumCheck]:
     """:func:`check_datum` on stations as read by :func:`~harbor_planner.stations.read_stations`.
 
@@ -363,7 +380,7 @@ def check_frame_datum(
     ----------
     frame
         The stations (a GeoDataFrame with ``lon_orig``, ``lat_orig``, ``crs_orig``).
-    network, what, path, accept, flag
+    network, what, path, accept, flag, accept_option
         As for :func:`check_datum`; ``path`` is replaced by ``source_file`` when present.
 
     Returns
@@ -390,6 +407,7 @@ def check_frame_datum(
                 labels=_labels(group),
                 accept=accept,
                 flag=flag,
+                accept_option=accept_option,
             )
         )
     return out
