@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -1165,3 +1166,40 @@ def test_a_geopackage_edited_since_we_wrote_it_is_not_replaced(tmp_path, capsys)
     before = file_sha256(tmp_path / "n.gpkg")
     err = one_line_error(capsys, main(argv))
     assert "n.gpkg" in err and file_sha256(tmp_path / "n.gpkg") == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_named_as_a_manifest_is_refused_not_waited_on(tmp_path):
+    """Probe 21X: a FIFO named run.json in the output folder hung the run forever (the tool
+    read it to know its own files). Manifests are read only when they are regular files."""
+    import threading
+
+    from harbor_planner._owned import run_owning, serve_plan
+    from harbor_planner.outputs.staging import manifest_outputs
+    from harbor_planner.settings import SERVE_MANIFEST
+
+    os.mkfifo(tmp_path / "run.json")
+    os.mkfifo(tmp_path / SERVE_MANIFEST)
+    (tmp_path / "plan_stations.csv").write_text("x\n", encoding="utf-8")
+    got: dict[str, object] = {}
+
+    def checks() -> None:
+        try:
+            manifest_outputs(tmp_path)
+        except OutputError as exc:
+            got["manifest"] = str(exc)
+        got["owner"] = run_owning(tmp_path / "map.html")
+        got["plan"] = serve_plan(tmp_path / "plan_stations.csv")
+
+    worker = threading.Thread(target=checks, daemon=True)
+    worker.start()
+    worker.join(20)
+    hung = worker.is_alive()
+    for name in ("run.json", SERVE_MANIFEST):  # release a reader still waiting on a pipe
+        with contextlib.suppress(OSError):
+            os.close(os.open(tmp_path / name, os.O_WRONLY | os.O_NONBLOCK))
+    assert not hung, "a manifest read waited on a named pipe"
+    assert "not written by harbor-planner" in str(got["manifest"])
+    assert got["owner"] is None and got["plan"] is False
+    code = main(["-q", "run", str(demo_scenario_path()), "--out", str(tmp_path)])
+    assert code == 3

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -14,7 +16,15 @@ from pathlib import Path
 from harbor_planner._safety import output_error
 from harbor_planner.errors import OutputError
 
-__all__ = ["atomic_path", "atomic_paths", "file_sha256", "file_stamp", "folder_lock", "jsonable"]
+__all__ = [
+    "atomic_path",
+    "atomic_paths",
+    "file_sha256",
+    "file_stamp",
+    "folder_lock",
+    "jsonable",
+    "read_regular_text",
+]
 
 
 @contextlib.contextmanager
@@ -198,6 +208,30 @@ def file_stamp(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size)
+
+
+def read_regular_text(path: str | os.PathLike[str], encoding: str = "utf-8") -> str:
+    """The text of the regular file ``path``, never waiting on a FIFO or a device.
+
+    A manifest (``run.json``, ``serve.json``) the tool reads before writing may be anything
+    the user put there: a named pipe of that name hung the run forever (probe 21X).
+
+    Raises
+    ------
+    OSError
+        ``path`` is missing, unreadable or not a regular file.
+    UnicodeDecodeError
+        Not text in ``encoding``.
+
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", os.fspath(path))
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read().decode(encoding)
+    finally:
+        os.close(fd)
 
 
 def file_sha256(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 20) -> str:

@@ -29,6 +29,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from harbor_planner._io import read_regular_text
+
 __all__ = [
     "GENERATOR",
     "OWN_GPKG_LAYERS",
@@ -236,7 +238,7 @@ def run_owning(path: str | Path) -> Path | None:
     if not manifest.is_file():
         return None
     try:
-        outputs = json.loads(manifest.read_text("utf-8")).get("outputs") or []
+        outputs = json.loads(read_regular_text(manifest)).get("outputs") or []
     except (OSError, ValueError, AttributeError):
         return None
     names = {str(o.get("path")) for o in outputs if isinstance(o, dict)}
@@ -265,7 +267,7 @@ def serve_plan(path: str | Path) -> bool:
     path = Path(path)
     manifest = path.parent / SERVE_MANIFEST
     try:
-        data = json.loads(manifest.read_text("utf-8"))
+        data = json.loads(read_regular_text(manifest))
         known = (data["files"].get(path.name), (data.get("pending") or {}).get(path.name))
         return bool(path.is_file() and file_sha256(path) in known)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):

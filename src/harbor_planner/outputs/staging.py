@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from harbor_planner._io import file_sha256, folder_lock
+from harbor_planner._io import file_sha256, folder_lock, read_regular_text
 from harbor_planner._safety import (
     deferred_signals,
     note_outputs_complete,
@@ -76,9 +76,9 @@ def manifest_outputs(out_dir: str | os.PathLike[str]) -> dict[str, str]:
     if not os.path.lexists(path):
         return {}
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(read_regular_text(path))  # a FIFO of that name: refused, not read
         listed = {str(o["path"]): str(o["sha256"]) for o in data["outputs"]}
-        if not path.is_file() or "harbor_planner" not in data:
+        if "harbor_planner" not in data:
             raise TypeError
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         raise OutputError(
@@ -449,7 +449,7 @@ def _say_another_scenario(out_dir: Path, manifest: dict[str, Any]) -> None:
 
     new = manifest.get("scenario_file")
     try:
-        old = json.loads((out_dir / MANIFEST_FILE).read_text("utf-8")).get("scenario_file")
+        old = json.loads(read_regular_text(out_dir / MANIFEST_FILE)).get("scenario_file")
     except (OSError, ValueError, AttributeError):
         return
     if old and new and Path(old).resolve() != Path(new).resolve():

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harbor_planner._io import atomic_paths
+from harbor_planner._io import atomic_paths, read_regular_text
 from harbor_planner._text import csv_safe, one_line
 from harbor_planner.errors import InputDataError, UsageError
 
@@ -186,7 +186,7 @@ def _warn_changed(path: Path, names: Sequence[str]) -> None:
     from harbor_planner._io import file_sha256
 
     try:
-        manifest = json.loads((path / "run.json").read_text("utf-8"))
+        manifest = json.loads(read_regular_text(path / "run.json"))
         recorded = {o["path"]: o["sha256"] for o in manifest.get("outputs", [])}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return  # no run.json (an older run, a copy): nothing to check against

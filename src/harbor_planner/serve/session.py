@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harbor_planner._io import read_regular_text
 from harbor_planner.errors import OutputError
 from harbor_planner.serve.state import DEGREE_DECIMALS, PlanState
 from harbor_planner.settings import SERVE_MANIFEST, SERVE_OUT_DIR, SERVE_STATIONS_FILES
@@ -233,9 +234,9 @@ class Session:
         pending: dict[str, str] = {}
         if manifest.exists():
             try:
-                data = json.loads(manifest.read_text("utf-8"))
+                data = json.loads(read_regular_text(manifest))
                 owned, pending = dict(data["files"]), dict(data.get("pending") or {})
-            except (ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError):
                 raise OutputError(
                     f"{SERVE_MANIFEST} was not written by harbor-planner serve; choose another "
                     "--out",
@@ -305,7 +306,7 @@ def _other_scenario(manifest: Path, scenario: Any) -> str | None:
     import json
 
     try:
-        saved = json.loads(manifest.read_text("utf-8")).get("scenario")
+        saved = json.loads(read_regular_text(manifest)).get("scenario")
     except (OSError, ValueError, AttributeError):
         return None
     if not saved or scenario is None or Path(saved) == Path(scenario).resolve():
