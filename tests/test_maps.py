@@ -600,3 +600,33 @@ def test_save_map_wants_an_html_name(tmp_path):
     with pytest.raises(InputDataError, match=r"give a \.html file name"):
         save_map(make_map(basemap="none"), tmp_path / "m.png")
     assert not (tmp_path / "m.png").exists()
+
+
+def test_map_areas_are_of_the_polygons_not_of_their_simplified_outlines():
+    """Probe 22M: the isochrone and service-area popups measured the outlines simplified for
+    display (6.44 km² where layers.gpkg's polygon is 6.48 km²)."""
+    import shapely
+
+    from harbor_planner.outputs.map_specs import (
+        display_frame,
+        isochrone_layer,
+        service_area_layer,
+    )
+
+    # a ring of 2.4 m teeth around a 600 m disc (in UTM 48N): simplifying at ~2.5 m cuts them
+    angle = np.linspace(0, 2 * np.pi, 4001)[:-1]
+    radius = 600.0 + 2.4 * (np.arange(4000) % 2)
+    ring = np.column_stack([6.1e5 + radius * np.cos(angle), 3.27e6 + radius * np.sin(angle)])
+    poly = shapely.Polygon(ring)
+    iso = gpd.GeoDataFrame(
+        {"station_id": ["S1"], "minutes": [15.0], "stations": [1]}, geometry=[poly],
+        crs="EPSG:32648",
+    )  # fmt: skip
+    want = poly.area / 1e6
+    for gcj in (False, True):
+        shown = display_frame(iso, "isochrones", gcj=gcj, problems=[], crs_problems=[])
+        simplified = float(shown.to_crs("EPSG:32648").area.iloc[0]) / 1e6
+        assert f"{simplified:.3f}" != f"{want:.3f}"  # the outline drawn has another area
+        spec, _ = isochrone_layer(shown, None, "zh")
+        assert spec["features"][0]["p"][-1] == f"{want:.3f}"
+        assert service_area_layer(shown, "zh")["features"][0]["p"][-1] == f"{want:.2f}"

@@ -528,3 +528,22 @@ def test_summary_rows_label_scopes_and_fractions_in_words():
     assert en["coverage_by_status.existing"] == "Coverage (%) (existing)"
     assert "0.01 is 1 %" in en["network_grades.flat_outside_dem_share"]
     assert "0.01 即 1%" in zh["network_grades.flat_outside_dem_share"]
+
+
+def test_grade_cap_rows_of_every_class_add_up_to_the_total():
+    """Probe 22M: the workbook's rows of edges above the grade cap left out the classes
+    without a Chinese name (corridor, track): 1,824 of 1,826 edges listed."""
+    by_class = {
+        "footway": {"edges": 1800, "km": 230.0, "cap_pct": 45.0},
+        "corridor": {"edges": 1, "km": 0.01, "cap_pct": 45.0},
+        "track": {"edges": 1, "km": 0.34, "cap_pct": 25.0},
+        "via_ferrata": {"edges": 24, "km": 9.0, "cap_pct": 45.0},
+    }
+    summary = {"network_grades": {"above_cap_by_class": by_class}}
+    for lang in ("zh", "en"):
+        rows = [r for r in summary_rows(summary, lang) if r[0].endswith(".edges")]
+        assert sum(v for _, _, v in rows) == 1826, rows
+        assert len({label for _, label, _ in rows}) == 4  # each class its own row
+    zh = {k: label for k, label, _ in summary_rows(summary, "zh")}
+    assert "机耕路" in zh["network_grades.above_cap_by_class.track.edges"]
+    assert "via_ferrata" in zh["network_grades.above_cap_by_class.via_ferrata.edges"]

@@ -83,7 +83,9 @@ ROAD_CLASS_ZH: dict[str, str] = {
     "motorway": "高速公路", "trunk": "快速路", "primary": "主干路", "secondary": "次干路",
     "tertiary": "支路", "pedestrian": "步行街", "residential": "居住区道路",
     "living_street": "生活街道", "unclassified": "未分级道路", "service": "服务道路",
-    "footway": "人行道", "steps": "台阶", "path": "小路",
+    "footway": "人行道", "steps": "台阶", "path": "小路", "corridor": "室内通道",
+    "track": "机耕路", "cycleway": "自行车道", "bridleway": "马道", "busway": "公交专用道",
+    "elevator": "电梯", "platform": "站台", "road": "未分类道路",
 }  # fmt: skip
 #: Chinese labels of the demand details (``demand_info``) shown in the summary.
 _DEMAND_INFO_ZH: dict[str, str] = {
@@ -354,9 +356,12 @@ def _grades_label(key: str) -> str | None:
         source = GRADE_SOURCE_ZH.get(parts[2])
         return None if source is None else f"路网长度(公里)（坡度来源：{source}）"
     if parts[:2] == ["network_grades", "above_cap_by_class"] and len(parts) == 4:
-        road, field = ROAD_CLASS_ZH.get(parts[2]), _CAP_FIELDS_ZH.get(parts[3])
-        if road is None or field is None:
+        field = _CAP_FIELDS_ZH.get(parts[3])
+        if field is None:
             return None
+        # a class without a Chinese name keeps its row, named by its tag (probe 22M: the
+        # rows left out of the workbook did not add up to the total)
+        road = ROAD_CLASS_ZH.get(parts[2]) or f"其他道路 {parts[2]}"
         return f"坡度超限（{road}）{field}"
     return None
 
