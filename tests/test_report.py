@@ -537,3 +537,21 @@ def test_small_amounts_are_not_shown_as_zero(diamond, pts):
     text = report_html(coverage=cov)
     covered = cov.summary["demand_covered"]
     assert 0 < covered < 1 and num_text(covered, 0) in text
+
+
+def test_a_difference_is_of_the_two_figures_shown_beside_it(cov):
+    """Probe 22M: 100.0 % and 87.3 % beside a difference of 12.8 (from 100.00 - 87.25)."""
+    import dataclasses
+
+    from harbor_planner.outputs.values import points_between
+
+    assert points_between(100.0, 87.25) == 12.7 and points_between(53.65, 53.6506) == 0.0
+    assert points_between(None, 3.0) is None and points_between(7.0, float("nan")) is None
+    bd = cov.by_district.copy()
+    bd["coverage_pct"], bd["euclidean_coverage_pct"] = 87.25, 100.0
+    summary = {**cov.summary, "coverage_pct": 87.25, "euclidean_coverage_pct": 100.0}
+    summary["overstatement_pct_points"] = 12.75
+    text = report_html(coverage=dataclasses.replace(cov, by_district=bd, summary=summary))
+    assert '<td class="n">87.3%</td>' in text and '<td class="n">100.0%</td>' in text
+    assert '<td class="n">12.7</td>' in text and "12.8" not in text
+    assert "高估 12.7 个百分点" in text

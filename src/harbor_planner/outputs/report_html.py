@@ -35,6 +35,7 @@ from harbor_planner.outputs.values import (
     is_missing,
     num_text,
     pct_text,
+    points_between,
     report_parameters,
     size_text,
 )
@@ -147,9 +148,7 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str
             _card(lab["euclidean_coverage_pct"] + every,
                   pct_text(s.get("euclidean_coverage_pct")))
         )  # fmt: skip
-        over = s.get("overstatement_pct_points")
-        if over is None and s.get("coverage_pct") is not None:
-            over = s["euclidean_coverage_pct"] - s["coverage_pct"]
+        over = points_between(s.get("euclidean_coverage_pct"), s.get("coverage_pct"))
         cards.append(_card(lab["overstatement"] + every, f"{num_text(over)} {lab['points']}"))
         cards.append(
             _card(
@@ -220,7 +219,7 @@ def _status_cards(s: Mapping[str, Any], lab: dict[str, str]) -> list[str]:
 def _comparison(cov: Any, lab: dict[str, str]) -> str:
     s = cov.summary
     net, eucl = s.get("coverage_pct"), s.get("euclidean_coverage_pct")
-    diff = None if net is None or eucl is None else float(eucl) - float(net)
+    diff = points_between(eucl, net)  # of the two figures the sentence gives
     text = lab["compare_text"].format(
         route=walk_route_text(s.get("walk_model"), lab["lang"], dem=s.get("walk_dem")),
         radius=num_text(s.get("euclidean_radius_m"), 0),
@@ -258,7 +257,7 @@ def _district_table(cov: Any, lab: dict[str, str], after: Any | None = None) -> 
     def rows() -> Iterable[list[tuple[str, bool]]]:
         for _, r in bd.iterrows():
             net, eu = _get(r, "coverage_pct"), _get(r, "euclidean_coverage_pct")
-            diff = None if is_missing(net) or is_missing(eu) else float(eu) - float(net)
+            diff = points_between(eu, net)  # of the figures shown beside it
             extra = (
                 [
                     (esc(num_text(_get(r, "sites_added"), 0)), True),
