@@ -555,3 +555,16 @@ def test_a_difference_is_of_the_two_figures_shown_beside_it(cov):
     assert '<td class="n">87.3%</td>' in text and '<td class="n">100.0%</td>' in text
     assert '<td class="n">12.7</td>' in text and "12.8" not in text
     assert "高估 12.7 个百分点" in text
+
+
+def test_the_selection_table_gives_coverage_to_one_decimal_as_the_cards(cov, selection):
+    """Probe 22M: the report's site-selection table gave 58.80 % / 89.39 % below cards
+    reading 58.8 % / 89.4 % (the README: the report shows one decimal)."""
+    from harbor_planner._text import pct1
+
+    s = selection.summary()
+    text = report_html(coverage=cov, selection=selection)
+    for label, key in (("新增前覆盖率", "coverage_pct_before"), ("新增后覆盖率", "coverage_pct_after")):
+        row = re.search(rf"<td>{label}[^<]*</td><td>([^<]*)</td>", text)
+        assert row is not None, label
+        assert row.group(1) == f"{pct1(s[key])}%"

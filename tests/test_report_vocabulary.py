@@ -547,3 +547,15 @@ def test_grade_cap_rows_of_every_class_add_up_to_the_total():
     zh = {k: label for k, label, _ in summary_rows(summary, "zh")}
     assert "机耕路" in zh["network_grades.above_cap_by_class.track.edges"]
     assert "via_ferrata" in zh["network_grades.above_cap_by_class.via_ferrata.edges"]
+
+
+def test_the_map_words_a_figure_as_the_workbook_does():
+    """Probe 22M: 撤站损失 in the workbook was 关闭损失 on the map, 阶段 was 批次; the
+    workbook's header had an underscore inside its Chinese words."""
+    from harbor_planner.outputs.labels import HEADER_ZH, map_text
+
+    for key in ("exit_loss_pct", "exit_loss_built_pct"):
+        assert "撤站损失" in map_text(key, "zh") and "撤站损失" in HEADER_ZH[key]
+        assert "关闭" not in map_text(key, "zh")
+    assert map_text("stage", "zh") == HEADER_ZH["stage"] == "阶段"
+    assert all("_" not in label for label in HEADER_ZH.values())

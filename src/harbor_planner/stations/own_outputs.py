@@ -37,6 +37,9 @@ COMPUTED_COLUMNS: tuple[str, ...] = (
     "shared_demand", "exit_loss_pct", "exit_loss_built_pct", "importance_rank",
 )  # fmt: skip
 
+#: Headers earlier versions gave computed columns (their workbooks are read alike).
+_EARLIER_HEADERS_ZH: dict[str, str] = {"现时撤站损失_仅已建成(%)": "exit_loss_built_pct"}
+
 #: A table with this many of the computed columns (not counting ``row``/``sheet``) is a run's.
 _SIGNATURE_COLUMNS = 3
 
@@ -84,6 +87,7 @@ def own_station_tables(
     header_zh = _headers_zh()
     keys = {norm_header(k): k for k in COMPUTED_COLUMNS}
     keys |= {norm_header(header_zh[k]): k for k in COMPUTED_COLUMNS if k in header_zh}
+    keys |= {norm_header(h): k for h, k in _EARLIER_HEADERS_ZH.items()}
     runs = [_computed_columns(raw, keys) for raw in raws]
     if every_sheet and len(raws) > 1 and any(runs):
         raws, runs = _run_sheets(raws, runs, file_problems)
