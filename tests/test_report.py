@@ -564,7 +564,8 @@ def test_the_selection_table_gives_coverage_to_one_decimal_as_the_cards(cov, sel
 
     s = selection.summary()
     text = report_html(coverage=cov, selection=selection)
-    for label, key in (("新增前覆盖率", "coverage_pct_before"), ("新增后覆盖率", "coverage_pct_after")):
+    rows = (("新增前覆盖率", "coverage_pct_before"), ("新增后覆盖率", "coverage_pct_after"))
+    for label, key in rows:
         row = re.search(rf"<td>{label}[^<]*</td><td>([^<]*)</td>", text)
         assert row is not None, label
         assert row.group(1) == f"{pct1(s[key])}%"
