@@ -174,3 +174,37 @@ def test_uncovered_points_just_past_the_limit_do_not_read_as_at_it():
     )  # fmt: skip
     shown = [f["p"][0] for f in gap_layer(gaps, "zh")["features"]]
     assert shown == ["15.04", "7.00", "不可达"]
+
+
+def test_tooltips_say_the_built_stations_figure_beside_every_stations():
+    """Probe 22M: hovering 大坪 said 19.1 % (every station used) under a headline of the
+    built stations', who cover 0.0 % of it; districts likewise (渝中区 58.8 %)."""
+    import geopandas as gpd
+    import shapely
+
+    from harbor_planner.outputs.map_plan import centre_layers
+    from harbor_planner.outputs.map_specs import district_layer
+
+    centres = gpd.GeoDataFrame(
+        {"name": ["大坪", "解放碑"], "radius_m": [800.0, 800.0], "demand_total": [10.0, 5.0],
+         "demand_covered": [1.91, 5.0], "coverage_pct": [19.1, 100.0],
+         "coverage_built_pct": [0.0, 60.0]},
+        geometry=[shapely.Point(106.51, 29.54), shapely.Point(106.57, 29.56)], crs="EPSG:4326",
+    )  # fmt: skip
+    layers = dict(centre_layers(centres, "zh"))
+    tips = [f["t"] for f in layers["centres"]["features"]]
+    assert tips == [
+        "大坪 · 已建成 0.0 % · 全部站点 19.1 %",
+        "解放碑 · 已建成 60.0 % · 全部站点 100.0 %",
+    ]
+    assert "覆盖率 %（全部站点）" in layers["centres"]["fields"]
+    plain = dict(centre_layers(centres.drop(columns="coverage_built_pct"), "en"))
+    assert [f["t"] for f in plain["centres"]["features"]] == ["大坪 · 19.1 %", "解放碑 · 100.0 %"]
+    districts = gpd.GeoDataFrame(
+        {"name": ["渝中区"]}, geometry=[shapely.box(106.4, 29.5, 106.6, 29.6)], crs="EPSG:4326"
+    )
+    stats = pd.DataFrame(
+        {"district": ["渝中区"], "coverage_pct": [58.8], "coverage_built_pct": [41.25]}
+    )
+    spec = district_layer(districts, stats, "en")
+    assert spec["features"][0]["t"] == "渝中区 built 41.3 % · all stations 58.8 %"

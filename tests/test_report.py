@@ -256,21 +256,25 @@ def test_xlsx_sheets_numbers_and_chinese_headers(tmp_path, cov, selection, sites
     assert wb.sheetnames == ["汇总", "区县", "站点", "新增站点", "覆盖曲线", "参数"]
     ws = wb["区县"]
     header = [c.value for c in ws[1]]
-    assert header[:2] == ["区县", "站点数"] and "覆盖率(%)" in header
+    # the stations are of two statuses: the figures of both are said to be (probe 22M)
+    every = "（全部 2 个站点）"
+    assert header[:2] == ["区县", "站点数"] and f"覆盖率(%){every}" in header
+    assert f"已覆盖需求{every}" in header and "仅已建成站点覆盖率(%)" in header
     assert ws.freeze_panes == "A2"
-    col = header.index("覆盖率(%)") + 1
+    col = header.index(f"覆盖率(%){every}") + 1
     values = [ws.cell(row=r, column=col).value for r in range(2, ws.max_row + 1)]
     assert all(isinstance(v, float) for v in values)
     assert values == list(cov.by_district["coverage_pct"])
     # summary: labels in Chinese, values numbers
     summary = {r[0]: r[1] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)}
-    assert summary["路网步行覆盖率(%)"] == 62.5 and summary["直线圆覆盖率(%)"] == 87.5
+    assert summary[f"路网步行覆盖率(%){every}"] == 62.5
+    assert summary[f"直线圆覆盖率(%){every}"] == 87.5
     assert summary["新增站点数"] == 2
     # the gap is a fraction (as in summary.json) and its label says so
     assert summary["最优性差距(比例，0.01 即 1%)"] == pytest.approx(selection.gap)
     assert wb["汇总"].max_column == 2  # no column of summary.json keys in a Chinese report
     labels = [r[0] for r in wb["汇总"].iter_rows(min_row=2, values_only=True)]
-    assert "路网步行覆盖率(%)" in labels
+    assert f"路网步行覆盖率(%){every}" in labels and "已建成站点覆盖率(%)" in labels
     # stations with their coverage, names kept as text (no escaping in a workbook)
     st = wb["站点"]
     h = [c.value for c in st[1]]
@@ -474,6 +478,7 @@ def test_yuzhong_report(tmp_path, yuzhong_osm, shared):
     assert wb["站点"].max_row == len(st) + 1
     d = [c.value for c in wb["区县"][1]]
     yz = [r for r in wb["区县"].iter_rows(min_row=2, values_only=True) if r[0] == "渝中区"]
+    d = [h.split("（全部")[0] for h in d]  # "（全部 N 个站点）" where statuses are used
     assert yz and 20 < yz[0][d.index("覆盖率(%)")] < yz[0][d.index("直线圆覆盖率(%)")]
 
 

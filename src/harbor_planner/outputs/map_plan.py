@@ -25,6 +25,7 @@ from harbor_planner.outputs.map_specs import (
     CANVAS_THRESHOLD,
     GAP_COLOR,
     column,
+    coverage_tip,
     gap_layer,
     html_text,
 )
@@ -149,6 +150,8 @@ def _centre_popups(centres: Any, lang: str) -> tuple[list[str], list[list[str | 
         if extra in centres:
             cols.append(extra)
     labels = [map_text(c, lang) for c in cols]
+    if "coverage_built_pct" in centres:  # every station used, beside the built ones (22M)
+        labels[cols.index("coverage_pct")] += "（全部站点）" if lang == "zh" else " (all stations)"
     source = {"centre_demand_total": "demand_total", "centre_demand_covered": "demand_covered"}
     rows = []
     for rec in centres.to_dict("records"):
@@ -180,14 +183,15 @@ def centre_layers(centres: Any, lang: str) -> list[tuple[str, dict]]:
     """
     labels, rows = _centre_popups(centres, lang)
     pct = pd.to_numeric(column(centres, "coverage_pct"), errors="coerce").to_numpy(dtype=float)
+    built = pd.to_numeric(column(centres, "coverage_built_pct"), errors="coerce").to_numpy(float)
     names = column(centres, "name").tolist()
     radius = pd.to_numeric(column(centres, "radius_m"), errors="coerce").to_numpy(dtype=float)
     areas, points = [], []
     for j, pt in enumerate(centres.geometry):
         pt = pt if pt.geom_type == "Point" else pt.representative_point()
         tip = html_text(names[j]) or ""
-        if np.isfinite(pct[j]):
-            tip += f" · {pct1(pct[j])} %"
+        shown = coverage_tip(pct[j], built[j] if "coverage_built_pct" in centres else None, lang)
+        tip += f" · {html.escape(shown)}" if shown else ""
         if np.isfinite(radius[j]) and radius[j] > 0:
             areas.append({"g": _circle(pt.x, pt.y, radius[j]), "t": tip, "p": rows[j]})
         points.append({"x": pt.x, "y": pt.y, "t": tip, "p": rows[j]})

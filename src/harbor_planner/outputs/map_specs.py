@@ -40,6 +40,7 @@ __all__ = [
     "STATUS_COLOR",
     "auto_districts",
     "column",
+    "coverage_tip",
     "display_frame",
     "district_layer",
     "gap_layer",
@@ -264,6 +265,36 @@ def _station_fields(frame: Any, lang: str) -> tuple[list[str], list[list[str | N
                 vals.append(html_text(v))
         rows.append(vals)
     return labels, rows
+
+
+def coverage_tip(pct: Any, built: Any, lang: str) -> str:
+    """A tooltip's coverage, with the built stations' figure beside it when there is one.
+
+    ``58.8 %``; with statuses used (the headline the built stations'), ``已建成 41.3 % ·
+    全部站点 58.8 %``; ``""`` when missing.
+
+    Parameters
+    ----------
+    pct
+        The coverage by every station used.
+    built
+        The built stations' alone (``None``: no statuses).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    """
+    if not present(pct):
+        return ""
+    if not present(built):
+        return f"{pct1(pct)} %"
+    return (
+        f"{map_text('built_short', lang)} {pct1(built)} % · "
+        f"{map_text('all_stations_short', lang)} {pct1(pct)} %"
+    )
 
 
 def _tooltip(name: Any, ident: Any) -> str | None:
@@ -621,6 +652,9 @@ def district_layer(districts: Any, stats: Any, lang: str) -> dict:
         pct_text = f"{pct1(pct)} %" if pct is not None else map_text("no_data", lang)
         mark = next((marks[str(rec[c]).strip()] for c in keys_cols if str(rec[c]).strip() in marks),
                     None)  # fmt: skip
+        built = next((built_by_key[str(rec[c]).strip()] for c in keys_cols
+                      if str(rec[c]).strip() in built_by_key), None)  # fmt: skip
+        tip = coverage_tip(pct, built, lang) or pct_text
         feats.append(
             {
                 "g": _geojson_geometry(geom),
@@ -630,13 +664,11 @@ def district_layer(districts: Any, stats: Any, lang: str) -> dict:
                     "className": "hp-district" if mark is None else "hp-district hp-marked",
                     **({} if mark is None else {"dashArray": "4 4"}),
                 },
-                "t": f"{html_text(name) or ''} {html.escape(mark or pct_text)}".strip(),
+                "t": f"{html_text(name) or ''} {html.escape(mark or tip)}".strip(),
                 "p": [html_text(name), html.escape(mark or pct_text)],
             }
         )
         if built_by_key:
-            built = next((built_by_key[str(rec[c]).strip()] for c in keys_cols
-                          if str(rec[c]).strip() in built_by_key), None)  # fmt: skip
             shown = f"{pct1(built)} %" if built is not None and mark is None else ""
             feats[-1]["p"].append(html.escape(shown))
     style = {"color": "#374151", "weight": 1.5, "opacity": 0.9}

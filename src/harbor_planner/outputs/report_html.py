@@ -30,6 +30,7 @@ from harbor_planner.outputs.report_centres import centres_section
 from harbor_planner.outputs.report_study import district_name_text, district_text, study_area_note
 from harbor_planner.outputs.svg import bars_svg, coverage_curve_svg
 from harbor_planner.outputs.values import (
+    all_stations_note,
     district_frame,
     esc,
     is_missing,
@@ -125,14 +126,6 @@ def _card(key: str, value: str, *, main: bool = False) -> str:
     )
 
 
-def _all_stations(summary: Any, lang: str) -> str:
-    """The cards' note "（全部 14 个站点）" where the headline is the built stations' alone."""
-    if len(summary.get("coverage_by_status") or []) < 2:
-        return ""
-    n = num_text(summary.get("stations_on_network"))
-    return f"（全部 {n} 个站点）" if lang == "zh" else f" (all {n} stations)"
-
-
 def _get(row: Any, col: str) -> Any:
     return row.get(col)
 
@@ -143,7 +136,7 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str
         s = cov.summary
         cards += _status_cards(s, lab)
         cards += [_card(k, v) for k, v in dem_flat_cards(s, lab["lang"])]
-        every = _all_stations(s, lab["lang"])  # the circles are of every station used
+        every = all_stations_note(s, lab["lang"])  # the circles are of every station used
         cards.append(
             _card(lab["euclidean_coverage_pct"] + every,
                   pct_text(s.get("euclidean_coverage_pct")))
@@ -177,7 +170,7 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str
             double = pct_text(s["double_coverage_pct"])
             cards.append(_card(lab["double_coverage_pct"] + every, double))
     if sel is not None:
-        every = "" if cov is None else _all_stations(cov.summary, lab["lang"])
+        every = "" if cov is None else all_stations_note(cov.summary, lab["lang"])
         cards.append(_card(lab["sites_added"], num_text(len(sel.selected))))
         cards.append(_card(lab["coverage_before"] + every, pct_text(sel.coverage_pct_before)))
         after_text = (
@@ -238,7 +231,7 @@ def _district_table(cov: Any, lab: dict[str, str], after: Any | None = None) -> 
     with_after = "coverage_pct_after" in bd
     # stations of several statuses: the coverage counts them all, beside the built ones'
     built = "coverage_built_pct" in bd
-    every = _all_stations(cov.summary, lab["lang"]) if built else ""
+    every = all_stations_note(cov.summary, lab["lang"]) if built else ""
     header = [
         lab["district"],
         lab["stations"],

@@ -21,8 +21,13 @@ from harbor_planner._text import display_width, published_pcts
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.cells import save_workbook, xlsx_value
 from harbor_planner.outputs.labels import HEADER_ZH, SHEET_NAMES, VALUE_ZH, status_text
-from harbor_planner.outputs.values import district_frame, report_parameters
-from harbor_planner.outputs.wording import bool_text, parameter_rows, summary_rows
+from harbor_planner.outputs.values import (
+    ALL_STATIONS_KEYS,
+    all_stations_note,
+    district_frame,
+    report_parameters,
+)
+from harbor_planner.outputs.wording import bool_text, parameter_rows, summary_rows, value_text
 from harbor_planner.settings import OUTSIDE_LABELS_ZH
 
 __all__ = ["write_report_xlsx"]
@@ -37,13 +42,17 @@ def _add_sheet(
     *,
     chinese: bool,
     formats: Mapping[str, str] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
     cols = list(frame.columns)
-    headers = [xlsx_value(str(HEADER_ZH.get(c, c) if chinese else c)) for c in cols]
+    notes = (notes or {}) if chinese else {}  # English headers are the files' column names
+    headers = [
+        xlsx_value(str(HEADER_ZH.get(c, c) if chinese else c) + notes.get(c, "")) for c in cols
+    ]
     ws.append(headers)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="EDEDED")
     for cell in ws[1]:
@@ -91,6 +100,25 @@ _XLSX_FORMATS = {
     "time_p90_min": "0.0",
     "snap_dist_m": "0.0",
 }
+
+
+def _header_notes(coverage: Any | None, lang: str, *, scope: bool = True) -> dict[str, str]:
+    """What a column's header adds: the demand's unit, and the scope of every station used.
+
+    Probe 22M: the 区县 sheet's 覆盖率 counted the stations under construction and proposed
+    beside a headline of the built ones, and its demand columns named no unit (metres of
+    main street or people). ``scope=False``: the unit alone (the new sites' tables count
+    the new sites too).
+    """
+    summary = getattr(coverage, "summary", None) or {}
+    every = all_stations_note(summary, lang) if scope else ""
+    notes = {k: every for k in ALL_STATIONS_KEYS} if every else {}
+    unit = summary.get("demand_unit")
+    if unit in VALUE_ZH:  # a known unit (not a plain "weight")
+        unit = value_text(unit, lang)
+        for key in ("demand_total", "demand_covered", "gain", "covered"):
+            notes[key] = f"({unit})" + notes.get(key, "")
+    return notes
 
 
 def _summary_frame(
@@ -166,7 +194,9 @@ def _station_frame(coverage: Any, *, chinese: bool) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _centres_sheet(wb: Any, title: str, centres: Any, *, chinese: bool) -> None:
+def _centres_sheet(
+    wb: Any, title: str, centres: Any, *, chinese: bool, notes: Mapping[str, str]
+) -> None:
     """The city-centre sheet (none without centres)."""
     from harbor_planner.outputs.report_centres import centres_frame
 
@@ -174,7 +204,7 @@ def _centres_sheet(wb: Any, title: str, centres: Any, *, chinese: bool) -> None:
     if frame is not None and len(frame):
         formats = {**_XLSX_FORMATS, "coverage_after_pct": "0.00", "coverage_built_pct": "0.00",
                    "radius_m": "0"}  # fmt: skip
-        _add_sheet(wb, title, frame, chinese=chinese, formats=formats)
+        _add_sheet(wb, title, frame, chinese=chinese, formats=formats, notes=notes)
 
 
 def _sites_frame(sites: Any, *, chinese: bool) -> pd.DataFrame:
@@ -254,12 +284,14 @@ def write_report_xlsx(
     wb.remove(wb.active)
     summary = _summary_frame(coverage, selection, chinese=zh, coverage_after=coverage_after)
     _add_sheet(wb, name["summary"], summary, chinese=zh)
+    notes = _header_notes(coverage, "zh" if zh else "en")
+    units = _header_notes(coverage, "zh" if zh else "en", scope=False)
     if coverage is not None and coverage.by_district is not None:
         _add_sheet(
             wb, name["districts"],
             _localised(district_frame(coverage, coverage_after, lang="zh" if zh else "en"),
                        chinese=zh), chinese=zh,
-            formats=_XLSX_FORMATS,
+            formats=_XLSX_FORMATS, notes=notes,
         )  # fmt: skip
     if coverage is not None and coverage.stations is not None:
         _add_sheet(
@@ -269,11 +301,11 @@ def write_report_xlsx(
         )  # fmt: skip
     if sites is not None:
         _add_sheet(wb, name["sites"], _sites_frame(sites, chinese=zh), chinese=zh,
-                   formats=_XLSX_FORMATS)  # fmt: skip
-    _centres_sheet(wb, name["centres"], centres, chinese=zh)
+                   formats=_XLSX_FORMATS, notes=units)  # fmt: skip
+    _centres_sheet(wb, name["centres"], centres, chinese=zh, notes=notes)
     if selection is not None and selection.curve is not None:
         _add_sheet(wb, name["curve"], published_pcts(selection.curve), chinese=zh,
-                   formats=_XLSX_FORMATS)  # fmt: skip
+                   formats=_XLSX_FORMATS, notes=units)  # fmt: skip
     if parameters:
         rows = parameter_rows(report_parameters(parameters), "zh" if zh else "en",
                               summary=getattr(coverage, "summary", None))  # fmt: skip

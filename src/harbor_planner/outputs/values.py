@@ -21,6 +21,8 @@ from harbor_planner._io import jsonable
 from harbor_planner._text import clean_text, pct1, redact_secrets
 
 __all__ = [
+    "ALL_STATIONS_KEYS",
+    "all_stations_note",
     "cell_value",
     "district_frame",
     "district_status_text",
@@ -132,6 +134,39 @@ def pct_text(value: Any, digits: int = 1) -> str:
     if is_missing(value):
         return "-"
     return f"{pct1(value)}%" if digits == 1 else f"{float(value):.{digits}f}%"
+
+
+#: The figures counting every station used (built, under construction, proposed): labelled
+#: as such wherever the headline is the built stations' alone (probe 22M: the workbook's
+#: 覆盖率 58.8 % beside a 41.3 % headline).
+ALL_STATIONS_KEYS: tuple[str, ...] = (
+    "demand_covered", "coverage_pct", "euclidean_demand_covered", "euclidean_coverage_pct",
+    "overstatement_pct_points", "time_median_min", "time_p90_min", "demand_unreachable",
+    "demand_double_covered", "double_coverage_pct",
+)  # fmt: skip
+
+
+def all_stations_note(summary: Any, lang: str) -> str:
+    """The note ``（全部 14 个站点）`` where the headline is the built stations' alone.
+
+    ``""`` where it is not (no statuses used).
+
+    Parameters
+    ----------
+    summary
+        A coverage summary (``coverage_by_status`` with two scopes or more: statuses used).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+
+    """
+    if len((summary or {}).get("coverage_by_status") or []) < 2:
+        return ""
+    n = num_text(summary.get("stations_on_network"))
+    return f"（全部 {n} 个站点）" if lang == "zh" else f" (all {n} stations)"
 
 
 def points_between(high: Any, low: Any) -> float | None:

@@ -25,6 +25,7 @@ from harbor_planner.outputs.labels import (
     status_text,
     value_text,
 )
+from harbor_planner.outputs.values import ALL_STATIONS_KEYS, all_stations_note
 from harbor_planner.settings import WALK_DIRECTION_LABELS, WALK_DIRECTIONS
 
 __all__ = [
@@ -407,10 +408,12 @@ def summary_rows(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str, 
     plain = {k: v for k, v in summary.items() if k != "coverage_by_status"}
     if "coverage_by_status" in summary and not scopes:  # no status given: nothing is "built"
         plain.pop("coverage_built_pct", None)
+    every = all_stations_note(summary, lang)
     for key, value in _flat(plain):
         label = _summary_label(key, lang)
         if label is None or _missing(value):
             continue
+        label += every if key in ALL_STATIONS_KEYS else ""
         rows.append((key, label, _value(key, value, lang)))
     for entry in scopes:
         name = entry["label"] if lang == "zh" else entry.get("label_en", entry["label"])
