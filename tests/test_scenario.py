@@ -847,3 +847,15 @@ def test_add_zero_with_stages_and_status_words_in_messages():
     with pytest.raises(ScenarioError, match="the files' words: existing \\(已建成\\)"):
         load_scenario(demo_scenario_path(), overrides=['stations.status=["built!"]'])
     assert status_codes("已建成，在建、拟建") == (["existing", "building", "proposed"], [])
+
+
+def test_the_new_sites_are_counted_apart_from_the_lists_proposed_stations(demo_run):
+    """Probe 22M: coverage_after gave the new sites status "proposed" (demo: "proposed": 15,
+    the list's 3 with the 12 sites; a study without a proposed station showed "含拟建")."""
+    before, after = demo_run.summary["coverage"], demo_run.summary["coverage_after"]
+    n_add = demo_run.scenario.optimize.n_add
+    assert after["stations_by_status"] == {**before["stations_by_status"], "candidate": n_add}
+    last = after["coverage_by_status"][-1]
+    assert last["statuses"][-1] == "candidate" and last["label"].endswith("候选")
+    assert last["coverage_pct"] == after["coverage_pct"]
+    assert after["coverage_by_status"][:-1] == before["coverage_by_status"]

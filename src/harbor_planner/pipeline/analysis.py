@@ -224,7 +224,11 @@ def _study_districts(scenario: Scenario) -> list[str] | None:
 
 
 def with_sites(stations: Any, sites: Any) -> Any:
-    """Stations and chosen sites as one station layer (sites with status ``proposed``).
+    """Stations and chosen sites as one station layer (sites with status ``candidate``).
+
+    The new sites are candidates (候选): the coverage after them counts them apart from the
+    list's own proposed stations (probe 22M: ``proposed: 15`` merged the list's 3 with the
+    12 sites, and a study without a proposed station showed a scope "含拟建").
 
     Parameters
     ----------
@@ -239,17 +243,21 @@ def with_sites(stations: Any, sites: Any) -> Any:
     import geopandas as gpd
     import pandas as pd
 
+    from harbor_planner.settings import STATUS_SELECTED
+
     new = gpd.GeoDataFrame(
         {
             "station_id": sites["site_id"].astype(str).to_numpy(),
             "name": sites["name"].to_numpy() if "name" in sites else None,
-            "status": "proposed",
+            "status": "candidate",
         },
         geometry=sites.geometry.to_numpy(),
         crs=sites.crs,
     )
     old = stations.to_crs(sites.crs)
-    return gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), crs=sites.crs)
+    out = gpd.GeoDataFrame(pd.concat([old, new], ignore_index=True), crs=sites.crs)
+    out.attrs[STATUS_SELECTED] = True  # the candidates are asked for: counted without a word
+    return out
 
 
 def coverage_after(scenario: Scenario, study: Study) -> Any:
