@@ -1203,3 +1203,19 @@ def test_a_named_pipe_named_as_a_manifest_is_refused_not_waited_on(tmp_path):
     assert got["owner"] is None and got["plan"] is False
     code = main(["-q", "run", str(demo_scenario_path()), "--out", str(tmp_path)])
     assert code == 3
+
+
+def test_a_file_size_limit_is_named_when_a_write_fails(tmp_path, monkeypatch):
+    """Probe 21X: under `ulimit -f` a GeoPackage write quoted GDAL ("failed to write") and an
+    OS write "File too large", with no word of the limit."""
+    resource = pytest.importorskip("resource")
+    from harbor_planner._safety import output_error
+
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (2048 * 1024, 2048 * 1024))
+    big = output_error(OSError(errno.EFBIG, "File too large"), tmp_path / "layers.gpkg")
+    assert "largest size allowed (ulimit -f: 2,048 kB)" in str(big)
+    gdal = output_error(RuntimeError("sqlite3_exec failed: disk I/O error"), tmp_path / "a.gpkg")
+    assert "disk I/O error" in str(gdal) and "ulimit -f: 2,048 kB" in str(gdal)
+    unlimited = (resource.RLIM_INFINITY, resource.RLIM_INFINITY)
+    monkeypatch.setattr(resource, "getrlimit", lambda which: unlimited)
+    assert "ulimit" not in str(output_error(RuntimeError("x"), tmp_path / "a.gpkg"))

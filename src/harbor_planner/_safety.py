@@ -353,6 +353,18 @@ def _free_bytes(path: Path) -> int | None:
     return None
 
 
+def _size_limit() -> str:
+    """`` (ulimit -f: N kB)`` when this process may write files only up to a size, else ``""``."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return ""
+    soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return ""
+    return f" (ulimit -f: {soft // 1024:,} kB)"
+
+
 def output_error(
     exc: BaseException, path: str | os.PathLike[str], *, option: str = "--out"
 ) -> OutputError:
@@ -376,6 +388,8 @@ def output_error(
         what = f"the disk is full; free some space or choose another {option}"
     elif isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         what = f"permission denied (a read-only folder?); choose another {option}"
+    elif isinstance(exc, OSError) and exc.errno == errno.EFBIG:
+        what = f"the file grew past the largest size allowed{_size_limit()}; raise that limit"
     elif isinstance(exc, OSError):
         what = exc.strerror or str(exc)
     else:
@@ -388,4 +402,6 @@ def output_error(
                 f"; the disk is full ({free // 1024} kB free): free some space or choose "
                 f"another {option}"
             )
+        elif _size_limit():  # GDAL says "failed to write" of a file cut at the limit (21X)
+            what += f"; files may not grow past{_size_limit()} here: raise that limit"
     return OutputError(f"cannot write: {what} (nothing was changed)", path=path)
