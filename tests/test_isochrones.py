@@ -599,3 +599,24 @@ def test_the_maps_station_limit_counts_stations_on_the_network(tmp_path):
 
     layers = {n for n, _ in pyogrio.list_layers(tmp_path / "out" / "layers.gpkg")}
     assert "isochrones" in layers
+
+
+@pytest.mark.parametrize("method", ["exact", "grid"])
+def test_a_station_set_back_from_its_street_lies_in_its_own_polygons(tmp_path, method):
+    """Probe 22I: a station farther than the corridor from its street (YZ024, 43 m) lay
+    outside its own isochrones; the walk to the street is drawn in where it fits the band."""
+    from osm_files import X0, Y0, write_osm
+
+    ways = [(1, [(0.0, 0.0), (300.0, 0.0), (600.0, 0.0)], {"highway": "residential"})]
+    net = build_network(write_osm(tmp_path / "s.osm", ways), progress=False)
+    pts = [shapely.Point(X0 + 300, Y0 + 60), shapely.Point(X0 + 100, Y0 + 10)]
+    st = gpd.GeoDataFrame({"station_id": ["far", "near"]}, geometry=pts, crs="EPSG:32648")
+    iso = isochrones(net, st, minutes=[1, 5], crs="EPSG:32648", method=method)
+    by = {(r.station_id, r.minutes): r.geometry for r in iso.itertuples()}
+    assert by[("far", 5.0)].contains(pts[0])
+    assert by[("far", 1.0)].difference(by[("far", 5.0)]).area < 1e-3  # nested
+    # 60 m at 4.5 km/h is 48 s: within 1 minute too, reaching the street only just
+    assert by[("far", 1.0)].contains(pts[0])
+    assert by[("near", 5.0)].contains(pts[1])
+    plain = isochrones(net, st.iloc[[1]], minutes=[1, 5], crs="EPSG:32648", method=method)
+    assert plain.geometry.iloc[0].equals(by[("near", 5.0)])  # on its street: as before

@@ -703,3 +703,48 @@ def test_a_line_layer_with_stray_points_and_polygons_names_them(tmp_path):
     text = str(err.value)
     assert "4 of 8 features are not lines (2 Polygon, 2 Point; feature 5, 6, 7, 8)" in text
     assert "delete them" in text
+
+
+def test_stations_stand_on_the_street_not_in_the_tunnel_under_it(tmp_path):
+    """Probe 22I: a station 2.7 m from its street and 1.4 m (in plan) from the road tunnel
+    under it was anchored in the tunnel: its 15-minute isochrone was the tunnel's tube and it
+    covered a sixth of what it covers from the street. Points go to the nearest ground-level
+    edge within the snapping distance; a bridge or tunnel only when none is."""
+    import geopandas as gpd
+    import shapely
+
+    import harbor_planner as hp
+    from harbor_planner.network import anchor_points, snap_points
+    from osm_files import X0, Y0, write_osm
+
+    ways = [
+        (1, [(0.0, 0.0), (400.0, 0.0)], {"highway": "tertiary", "name": "地面街"}),
+        (2, [(400.0, 0.0), (400.0, 400.0), (0.0, 400.0)], {"highway": "residential"}),
+        # a tunnel under the street, 4 m off its line in plan, joining far away
+        (3, [(0.0, 400.0), (-50.0, 4.0), (800.0, 4.0), (1400.0, 0.0)],
+         {"highway": "primary", "tunnel": "yes", "name": "隧道"}),
+        (4, [(1400.0, 0.0), (1600.0, 0.0)], {"highway": "residential"}),
+        # a river bridge far from any ground street
+        (5, [(400.0, 400.0), (400.0, 900.0), (400.0, 1400.0)],
+         {"highway": "secondary", "bridge": "yes"}),
+        (6, [(400.0, 1400.0), (600.0, 1400.0)], {"highway": "residential"}),
+    ]  # fmt: skip
+    net = hp.build_network(write_osm(tmp_path / "t.osm", ways), progress=False)
+    off = net.edges["off_ground"].to_numpy(bool)
+    pts = gpd.GeoSeries(
+        [shapely.Point(X0 + 200, Y0 + 2.7), shapely.Point(X0 + 200, Y0 + 100.0),
+         shapely.Point(X0 + 400, Y0 + 900), shapely.Point(X0 + 1000, Y0 + 3.0)],
+        crs="EPSG:32648",
+    )  # fmt: skip
+    plain = snap_points(net, pts)  # distances to the streets: the nearest edge of any kind
+    assert off[plain.edge[0]] and plain.edge_dist_m[0] == pytest.approx(1.3, abs=0.01)
+    anchors = anchor_points(net, pts)
+    names = net.edges["name"].to_numpy(object)
+    assert names[anchors.edge[0]] == "地面街" and anchors.dist_m[0] == pytest.approx(2.7, abs=0.01)
+    assert off[plain.edge[1]] and plain.edge_dist_m[1] == pytest.approx(96.0, abs=0.01)
+    assert not off[anchors.edge[1]] and anchors.dist_m[1] == pytest.approx(100.0, abs=0.01)
+    assert off[anchors.edge[2]]  # on the bridge, 500 m from any ground street: stays there
+    assert off[anchors.edge[3]] and names[anchors.edge[3]] == "隧道"  # no street within 150 m
+    st = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[pts.iloc[0]], crs="EPSG:32648")
+    iso = hp.isochrones(net, st, minutes=[5], crs="EPSG:32648", method="exact")
+    assert iso.geometry.iloc[0].intersects(shapely.Point(X0 + 400, Y0 + 150))  # up the street

@@ -480,16 +480,15 @@ def test_district_tables_give_the_built_stations_share_beside_every_stations(dia
     from harbor_planner.outputs.map_specs import district_layer
     from harbor_planner.outputs.report_html import report_html
 
-    stations = pts((0, 0), (200, 0)).assign(status=["existing", "proposed"])
-    demand = pts((10, 0), (20, 0), (190, 2), (180, 4), prefix="D").assign(
-        weight=[1.0, 3.0, 2.0, 4.0]
-    )
+    # on the residential street A-B: 75 m in a minute from either end (B not reached from A)
+    stations = pts((0, 0), (100, 0)).assign(status=["existing", "proposed"])
+    demand = pts((10, 0), (20, 0), (90, 2), (95, 4), prefix="D").assign(weight=[1.0, 3.0, 2.0, 4.0])
     x0, y0 = 600000.0, 3260000.0
     layer = gpd.GeoDataFrame(
         {"name": ["西", "东"]},
         geometry=[
-            shapely.box(x0 - 500, y0 - 500, x0 + 100, y0 + 500),
-            shapely.box(x0 + 100, y0 - 500, x0 + 700, y0 + 500),
+            shapely.box(x0 - 500, y0 - 500, x0 + 75, y0 + 500),
+            shapely.box(x0 + 75, y0 - 500, x0 + 700, y0 + 500),
         ],
         crs="EPSG:32648",
     )

@@ -160,11 +160,7 @@ def ground_edges(network: WalkNetwork) -> tuple[npt.NDArray[np.int64], shapely.S
     over a river or a tunnel under a hill is no street a building's or a cell's people walk
     out onto.
     """
-    off = network.edges["off_ground"].to_numpy(bool) if "off_ground" in network.edges else None
-    if off is None or off.all() or not off.any():
-        return np.arange(network.n_edges), network.edge_tree
-    ground = np.flatnonzero(~off)
-    return ground, shapely.STRtree(network.edge_geometry[ground])
+    return network.ground_edges
 
 
 def street_columns(door: Any, edge: IntArray, network: WalkNetwork | None) -> dict[str, Any]:

@@ -99,7 +99,12 @@ def anchor_points(
     access_leg: bool = True,
     warn_far: bool = True,
 ) -> Anchors:
-    """Place points on the network (nearest edge), with their access legs.
+    """Place points on the network (nearest ground-level edge), with their access legs.
+
+    A point goes to the nearest edge at ground level when one lies within ``max_dist_m``,
+    else to the nearest edge of any kind (see :func:`snap_points`, ``ground_first``): a
+    station, a candidate or a demand point stands on a street, not in the tunnel under it or
+    on the viaduct over it.
 
     Parameters
     ----------
@@ -115,7 +120,7 @@ def anchor_points(
         Log the count of points farther than ``max_dist_m`` (see :func:`snap_points`).
 
     """
-    snap = snap_points(network, points, max_dist_m=max_dist_m, warn_far=warn_far)
+    snap = snap_points(network, points, max_dist_m=max_dist_m, warn_far=warn_far, ground_first=True)
     speed = network.walk_model.speed_ms
     access = snap.edge_dist_m / speed if access_leg else np.zeros(len(snap.edge))
     return Anchors(

@@ -248,6 +248,19 @@ class WalkNetwork:
         return shapely.STRtree(self.edge_geometry)
 
     @cached_property
+    def ground_edges(self) -> tuple[npt.NDArray[np.int64], shapely.STRtree]:
+        """The ground-level edges (not bridges, tunnels, layers, indoor) and their index.
+
+        Every edge when the network marks none off the ground (or all of them). Query
+        results of the tree are positions in the array of edge indices.
+        """
+        off = self.edges["off_ground"].to_numpy(bool) if "off_ground" in self.edges else None
+        if off is None or off.all() or not off.any():
+            return np.arange(self.n_edges, dtype=np.int64), self.edge_tree
+        ground = np.flatnonzero(~off).astype(np.int64)
+        return ground, shapely.STRtree(self.edge_geometry[ground])
+
+    @cached_property
     def node_tree(self) -> cKDTree:
         """KD-tree of :attr:`node_xy` (built once, then cached): nearest nodes, nodes in reach."""
         return cKDTree(self.node_xy)

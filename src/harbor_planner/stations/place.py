@@ -105,7 +105,7 @@ def place_stations(
         raise CRSError("stations have no CRS; read them with read_stations or set_crs first")
     if max_dist_m <= 0:
         raise InputDataError(f"max_dist_m must be positive, got {max_dist_m}")
-    snap = snap_points(network, stations.geometry, max_dist_m=max_dist_m)
+    snap = snap_points(network, stations.geometry, max_dist_m=max_dist_m, ground_first=True)
     out = stations.copy()
     out["snap_node"] = np.asarray(snap.node, dtype=np.int64)
     out["snap_node_dist_m"] = np.asarray(snap.node_dist_m, dtype=float)
