@@ -216,6 +216,11 @@ def test_scheduler_credentials_never_recorded():
 
     assert public_address("tcp://alice:s3cret@10.1.2.3:8786") == "tcp://10.1.2.3:8786"
     assert public_address("tls://10.1.2.3:8786") == "tls://10.1.2.3:8786"
+    for after in ("/?password=X2", "/path?token=X3", "?token=X1", "#X4"):  # probe 22D
+        assert public_address(f"tcp://10.1.2.3:8786{after}") == "tcp://10.1.2.3:8786"
+        if "=" in after:  # the command line recorded: a secret's value replaced
+            said = redact_argv(["run", "a.toml", "--scheduler", f"tcp://h:1{after}"])
+            assert "X" not in " ".join(said), said
     argv = redact_argv(
         ["run", "a.toml", "--scheduler", "tcp://u:pw@h:1", "--set", "run.scheduler=tcp://u:pw@h:1"]
     )
@@ -310,6 +315,9 @@ def test_demo_partitioned_on_a_local_cluster_is_identical(tmp_path):
     assert rec["cluster"]["kind"] == "local" and rec["cluster"]["workers"] == 2
     assert rec["cluster"]["scheduler"].startswith("tcp://127.0.0.1:")
     timings = rec["part_timings"]
+    # the parts that ran (held demand) and the workers that ran them (probe 22D)
+    assert rec["parts_run"] == len(timings) <= rec["parts"]
+    assert rec["cluster"]["workers_used"] == len(rec["workers"]) == 2
     assert len(timings) >= 2 and sum(t["demand_points"] for t in timings) == 5055
     assert all(t["seconds"] > 0 and t["workers"] for t in timings)
     # the task threads' CPU time: positive, and (one thread a task) never above the wall time
@@ -432,7 +440,12 @@ def test_demo_on_a_dask_scheduler_and_worker_started_apart(tmp_path):
         assert whole.returncode == 0 and part.returncode == 0, part.stderr
         _same_results(tmp_path / "whole", tmp_path / "part")
         rec = json.loads((tmp_path / "part" / "run.json").read_text())["partition"]
-        assert rec["cluster"] == {"kind": "scheduler", "scheduler": address, "workers": 1}
+        assert rec["cluster"] == {
+            "kind": "scheduler",
+            "scheduler": address,
+            "workers": 1,
+            "workers_used": 1,
+        }
         import cloudpickle
         from distributed import Client
 
@@ -1063,3 +1076,37 @@ def test_the_network_file_written_aside_fails_the_first_round_in_one_line(
     monkeypatch.setattr(hp_network, "save_network", full_disk)
     finder.prepare(hilly_net)
     finder.finish()  # the run ended another way: the thread's error is not raised here
+
+
+def test_a_worker_without_the_work_folder_is_told_so(hilly_net, tmp_path):
+    """Probe 22D: a worker on a machine that does not see run.work_dir said "the network file
+    changed while the run used it; run the study again" (its stamp of a missing file is
+    none), so the client never added its shared-folder advice."""
+    from harbor_planner.errors import InputDataError
+
+    task = PartTask(
+        name="渝中区", index=0, network_path=str(tmp_path / "gone" / "network-0.npz"),
+        network_stamp=(123, 456), walk_model=hilly_net.walk_model,
+        points_path=str(tmp_path / "gone" / "points-0.npz"),
+        sources_path=str(tmp_path / "gone" / "round-1-sources.npz"),
+        region_wkb=shapely.to_wkb(shapely.box(0, 0, 1, 1)), margin_m=100.0, minutes=15.0,
+        limit_s=900.0,
+    )  # fmt: skip
+    with pytest.raises(InputDataError, match="No such file on this worker") as info:
+        run_part(task)
+    assert "changed while the run used it" not in str(info.value)
+
+
+def test_a_scheduler_without_workers_is_told_to_start_some():
+    """Probe 22D: a running scheduler that never had a worker ended with "its worker
+    processes died ... run again, with fewer --workers" (not used with --scheduler)."""
+    from types import SimpleNamespace
+
+    import harbor_planner.cluster as cluster_module
+
+    remote = SimpleNamespace(cluster=None, scheduler=SimpleNamespace(address="tcp://u:pw@h:8786"))
+    text = cluster_module._WorkerWatch(remote).message("district 渝中区")
+    assert "the scheduler tcp://h:8786 has had no worker" in text
+    assert "dask worker tcp://h:8786" in text and "--workers" not in text and "pw" not in text
+    local = SimpleNamespace(cluster=object())
+    assert "fewer --workers" in cluster_module._WorkerWatch(local).message("part a")

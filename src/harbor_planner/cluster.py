@@ -51,9 +51,10 @@ def public_address(address: str | None) -> str | None:
     return _QUERY.sub(r"\1", strip_url_credentials(str(address)))  # ?token=... dropped too
 
 
-#: A query or fragment after an address (``tcp://host:8786?token=...``, ``host:8786?x``):
-#: never recorded; a question mark elsewhere in a message stays.
-_QUERY = re.compile(r"(://[^\s?#/]+|\w:\d+)[?#][^\s)]*")
+#: A query or fragment after an address (``tcp://host:8786?token=...``, ``host:8786?x``),
+#: with any path before it (``tcp://host:8786/?password=...``: probe 22D): never recorded;
+#: a question mark elsewhere in a message stays.
+_QUERY = re.compile(r"(://[^\s?#/]+|\w:\d+)(?:/[^\s?#]*)?[?#][^\s)]*")
 
 
 @dataclass(frozen=True)
@@ -448,6 +449,13 @@ class _WorkerWatch:
         return self.gone
 
     def message(self, part: str) -> str:
+        if getattr(self.client, "cluster", None) is None:  # a running scheduler (probe 22D)
+            address = public_address(getattr(self.client.scheduler, "address", None))
+            return (
+                f"{part} cannot run: the scheduler {address} has had no worker for "
+                f"{NO_WORKERS_TIMEOUT_S:g} s; start `dask worker {address}` on machines that "
+                "see run.work_dir (or check that the workers reach the scheduler)"
+            )
         return (
             f"{part} cannot run: the cluster has had no worker for {NO_WORKERS_TIMEOUT_S:g} s "
             "(its worker processes died and were not restarted: killed, or out of memory "

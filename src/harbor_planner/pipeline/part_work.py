@@ -210,7 +210,13 @@ def _network(path: str, walk_model: WalkModel, stamp: tuple[int, int] | None = N
     key = (path, repr(walk_model))
     if key not in _NETWORKS:
         base = next((v for (p, _), v in _NETWORKS.items() if p == path), None)
-        if base is None and stamp is not None and file_stamp(path) != tuple(stamp):
+        seen = file_stamp(path) if base is None else None
+        if base is None and seen is None and not os.path.exists(path):
+            raise InputDataError(  # a worker on a machine without the folder (probe 22D)
+                "No such file on this worker: its machine does not see the run's work folder",
+                path=path,
+            )
+        if base is None and stamp is not None and seen != tuple(stamp):
             raise InputDataError(  # another network than the client's: figures would differ
                 "the network file changed while the run used it; run the study again",
                 path=path,

@@ -524,7 +524,10 @@ class PartitionedPairs:
             "partition": self.scenario.run.partition if parts is None else parts.source,
             "name_column": None if parts is None else parts.name_column,
             "parts": None if parts is None else len(parts.names),
-            "cluster": self.cluster.record(),
+            # the parts that held demand and ran; the workers that ran them (probe 22D: 6
+            # parts meeting the network where 1 ran; 0 workers at the start, 1 joining later)
+            "parts_run": len(self._logs),
+            "cluster": {**self.cluster.record(), "workers_used": len(self._workers)},
             "rounds": self.rounds,
             "part_timings": [self._logs[n].record() for n in sorted(self._logs)],
             "workers": self.worker_table(),
