@@ -188,11 +188,11 @@ def read_parts(scenario: Scenario) -> PartitionLayer:
         frame = _read_layer(Path(path))
         col = _name_column(frame, given, where, path)
     frame = _polygon_rows(frame, where, path)
-    names = _part_names(frame, col, where, path)
+    names, geometry = _merged(_part_names(frame, col, where, path), frame.geometry.to_numpy())
     order = np.argsort(names, kind="stable")
     return PartitionLayer(
         names=[str(x) for x in names[order]],
-        geometry=frame.geometry.to_numpy()[order],
+        geometry=geometry[order],
         crs=frame.crs,
         source=PARTITION_DISTRICT if cfg.partition_file is None else Path(path).name,
         name_column=col,
@@ -245,8 +245,28 @@ def _read_layer(path: Path) -> Any:
     return frame
 
 
+def _merged(
+    names: npt.NDArray[Any], geometry: npt.NDArray[Any]
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """One part per name: the rows of a name (a district in pieces, islands) united.
+
+    Probe 22D: a district layer holding 渝中区 in two rows ran whole (its figures summed by
+    name) but ``--partition district`` refused it ("given twice").
+    """
+    import shapely
+
+    unique, first, inverse = np.unique(names, return_index=True, return_inverse=True)
+    if len(unique) == len(names):
+        return names, geometry
+    keep = np.sort(first)
+    merged = np.array([shapely.union_all(geometry[inverse == inverse[i]]) for i in keep])
+    many = [str(names[i]) for i in keep if (inverse == inverse[i]).sum() > 1]
+    log.info("partition layer: the rows of %s are one part each", ", ".join(many[:10]))
+    return names[keep], merged
+
+
 def _part_names(frame: Any, col: str, where: str, path: Path | None) -> npt.NDArray[Any]:
-    """The parts' names (stripped): each part named, no name twice."""
+    """The parts' names (stripped): each part named (a name in several rows: one part)."""
     import pandas as pd
 
     from harbor_planner.districts import name_text
@@ -258,12 +278,6 @@ def _part_names(frame: Any, col: str, where: str, path: Path | None) -> npt.NDAr
         raise InputDataError(
             f"{where}: {len(blank)} part(s) without a name in column {col!r} (the first is "
             f"feature {int(names.index[blank[0]]) + 1} of the layer); name every part",
-            path=path,
-        )
-    dup = sorted(set(names[names.duplicated()]))
-    if dup:
-        raise InputDataError(
-            f"{where}: part names must differ; {', '.join(dup[:5])} given twice (merge them)",
             path=path,
         )
     return names.to_numpy()
