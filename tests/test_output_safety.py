@@ -1219,3 +1219,35 @@ def test_a_file_size_limit_is_named_when_a_write_fails(tmp_path, monkeypatch):
     unlimited = (resource.RLIM_INFINITY, resource.RLIM_INFINITY)
     monkeypatch.setattr(resource, "getrlimit", lambda which: unlimited)
     assert "ulimit" not in str(output_error(RuntimeError("x"), tmp_path / "a.gpkg"))
+
+
+@pytest.mark.skipif(os.name == "nt", reason="process ids are checked on POSIX only")
+def test_work_folders_a_killed_run_left_are_removed_by_the_next(tmp_path):
+    """Probe 22D: a partitioned run killed outright (SIGKILL, out of memory) left its work
+    folder with a copy of the study's network (and Dask's scratch folder) for ever. The next
+    run removes those its own machine's dead processes made, and nothing else."""
+    import socket
+
+    from harbor_planner._io import own_work_folder
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    host = socket.gethostname()
+
+    def folder(name: str, mark: dict | None) -> Path:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "network-0.npz").write_bytes(b"x" * 100)
+        if mark is not None:
+            (tmp_path / name / ".harbor-planner-owner").write_text(json.dumps(mark), "utf-8")
+        return tmp_path / name
+
+    stale = folder("hp-parts-killed", {"pid": int(dead.stdout), "host": host})
+    running = folder("hp-parts-running", {"pid": os.getpid(), "host": host})
+    elsewhere = folder("hp-parts-other", {"pid": int(dead.stdout), "host": host + "-x"})
+    unmarked = folder("hp-parts-mine", None)  # a user's folder of that name
+    other_prefix = folder("hp-dask-killed", {"pid": int(dead.stdout), "host": host})
+    new = Path(own_work_folder("hp-parts-", tmp_path))
+    assert new.is_dir() and new.name.startswith("hp-parts-")
+    assert json.loads((new / ".harbor-planner-owner").read_text("utf-8"))["pid"] == os.getpid()
+    assert not stale.exists()
+    assert running.exists() and elsewhere.exists() and unmarked.exists() and other_prefix.exists()

@@ -652,7 +652,8 @@ def test_ctrl_c_while_the_local_cluster_starts_leaves_no_cluster_for_dasks_exit_
     real = distributed.LocalCluster
 
     def interrupted(*args, **kwargs):
-        made.append(real(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None))
+        made.append(real(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None,
+                         scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}))  # fmt: skip
         raise KeyboardInterrupt  # as the terminal's Ctrl-C while the workers start
 
     monkeypatch.setattr(distributed, "LocalCluster", interrupted)

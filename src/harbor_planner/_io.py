@@ -23,8 +23,12 @@ __all__ = [
     "file_stamp",
     "folder_lock",
     "jsonable",
+    "own_work_folder",
     "read_regular_text",
 ]
+
+#: The file marking a work folder as this tool's, with the process that made it.
+_OWNER_FILE = ".harbor-planner-owner"
 
 
 @contextlib.contextmanager
@@ -272,3 +276,58 @@ def jsonable(value: object) -> object:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
+
+
+def own_work_folder(prefix: str, parent: str | os.PathLike[str] | None = None) -> str:
+    """A new temporary folder ``parent/PREFIXxxxx``, marked as made by this process.
+
+    Folders of the same prefix that an earlier run of this machine made and could not
+    remove (killed outright, out of memory: probe 22D found a copy of the study's network
+    left in /tmp by each) are removed first, once the process that made them is gone. A
+    folder without the mark, or made on another machine, or by a process still running,
+    is left alone.
+
+    Parameters
+    ----------
+    prefix
+        ``hp-parts-``, ``hp-dask-``.
+    parent
+        Where (default: the temporary folder).
+
+    Returns
+    -------
+    str
+        The new folder's path.
+
+    """
+    import json
+    import shutil
+    import socket
+
+    base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    host = socket.gethostname()
+    for old in base.glob(f"{prefix}*"):
+        try:
+            mark = json.loads(read_regular_text(old / _OWNER_FILE))
+            gone = mark["host"] == host and not _alive(int(mark["pid"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not ours (no mark), or not readable: never removed
+        if gone:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = tempfile.mkdtemp(prefix=prefix, dir=parent)
+    mark = {"pid": os.getpid(), "host": host, "tool": "harbor-planner"}
+    Path(folder, _OWNER_FILE).write_text(json.dumps(mark), encoding="utf-8")
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process of that id runs on this machine (one we may not signal counts)."""
+    if os.name == "nt":  # os.kill(pid, 0) would end it there: never taken for gone
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harbor_planner._io import own_work_folder
 from harbor_planner._safety import raise_if_interrupted
 from harbor_planner._text import one_line, strip_url_credentials
 from harbor_planner.errors import DependencyError, PartFailedError, UsageError
@@ -121,7 +122,6 @@ def open_cluster(
     """
     import os
     import shutil
-    import tempfile
 
     distributed = _distributed()
     cluster = None
@@ -142,7 +142,7 @@ def open_cluster(
                 )  # fmt: skip
             # the workers' scratch space (Dask's dask-scratch-space, its lock files): removed
             # with the cluster, not left in the temporary folder after every run
-            scratch = tempfile.mkdtemp(prefix="hp-dask-")
+            scratch = own_work_folder("hp-dask-")  # one a killed run left: removed
             with _quiet_workers(scratch), _starting(n):
                 cluster = distributed.LocalCluster(
                     local_directory=scratch,
@@ -292,10 +292,30 @@ def _starting(n: int) -> Iterator[None]:
             f"the local Dask cluster could not start its {n} worker process(es): "
             f"{public_address(one_line(exc))} (killed while starting, out of memory, or a "
             "broken Python environment); run again, with fewer --workers or more memory"
+            + _script_hint()
         ) from None
     except BaseException:
         _forget_clusters(before)
         raise
+
+
+def _script_hint() -> str:
+    """The ``__main__`` guard, when the run was started by a Python script (probe 22D).
+
+    The workers are spawned processes that import the script: at its top level, each one
+    runs the study again and dies, which Dask says as "Nanny failed to start".
+    """
+    import sys
+    from pathlib import Path
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or getattr(main, "__package__", None) or Path(path).stem == "harbor-planner":
+        return ""  # the command line (harbor-planner, python -m harbor_planner)
+    return (
+        f"; or, from a Python script ({Path(path).name}), the run is not under "
+        '`if __name__ == "__main__":` (the workers are spawned processes that import it)'
+    )
 
 
 def _forget_clusters(before: set[Any]) -> None:

@@ -57,7 +57,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from harbor_planner._io import file_stamp
+from harbor_planner._io import file_stamp, own_work_folder
 from harbor_planner.errors import OutputError, PartFailedError
 from harbor_planner.network.pairs import PairRequest, reach_radius_m
 from harbor_planner.pipeline.part_work import (
@@ -590,11 +590,10 @@ def partitioned(
     from harbor_planner.optimize.parallel import ClusterDistrictSolves, use_stage_runner
 
     layer = read_parts(scenario)  # its problems said before the inputs load (probe 18D)
-    with _work_folder_errors(cfg.work_dir):  # made here: a read-only one said so (18D)
-        if cfg.work_dir is not None:
-            cfg.work_dir.mkdir(parents=True, exist_ok=True)
-        work = tempfile.TemporaryDirectory(prefix="hp-parts-", dir=cfg.work_dir)
-    with work as tmp, open_cluster(cfg.scheduler, workers=cfg.workers) as (client, info):
+    with (
+        _work_folder(cfg.work_dir) as tmp,
+        open_cluster(cfg.scheduler, workers=cfg.workers) as (client, info),
+    ):
         finder = PartitionedPairs(scenario, client, info, Path(tmp), progress=progress, layer=layer)
         solves = ClusterDistrictSolves(client, progress=progress, work_dir=Path(tmp))
         try:
@@ -604,6 +603,25 @@ def partitioned(
             finder.finish()  # before the work folder is removed
             if info.kind == "scheduler":  # its workers outlive the run (probe 18D)
                 _release_networks(client, tmp)
+
+
+@contextlib.contextmanager
+def _work_folder(parent: Path | None) -> Iterator[str]:
+    """The run's work folder under ``parent`` (default the temporary folder), removed after.
+
+    Made here: a read-only or full one is said so (probe 18D); one an earlier run left
+    (killed outright) is removed (probe 22D, :func:`~harbor_planner._io.own_work_folder`).
+    """
+    import shutil
+
+    with _work_folder_errors(parent):
+        if parent is not None:
+            parent.mkdir(parents=True, exist_ok=True)
+        folder = own_work_folder("hp-parts-", parent)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _release_networks(client: Any, folder: str) -> None:
