@@ -1113,3 +1113,31 @@ def test_a_scheduler_without_workers_is_told_to_start_some():
     assert "dask worker tcp://h:8786" in text and "--workers" not in text and "pw" not in text
     local = SimpleNamespace(cluster=object())
     assert "fewer --workers" in cluster_module._WorkerWatch(local).message("part a")
+
+
+def test_a_script_without_the_main_guard_is_told_so(monkeypatch):
+    """Probe 22D: the README's API example at a script's top level, partitioned: every worker
+    re-ran the script and the message blamed memory or a broken Python."""
+    import types
+
+    import distributed
+
+    from harbor_planner.cluster import open_cluster
+    from harbor_planner.errors import PartFailedError
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("Nanny failed to start.")
+
+    monkeypatch.setattr(distributed, "LocalCluster", failing)
+    script = types.ModuleType("__main__")
+    script.__file__ = "/home/planner/study.py"
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    guard = r"study\.py\), the run is not under `if __name__"
+    with pytest.raises(PartFailedError, match=guard), open_cluster(None, workers=2):
+        pass
+    cli = types.ModuleType("__main__")
+    cli.__file__, cli.__package__ = "/x/harbor_planner/__main__.py", "harbor_planner"
+    monkeypatch.setitem(sys.modules, "__main__", cli)
+    with pytest.raises(PartFailedError) as info, open_cluster(None, workers=2):
+        pass
+    assert "__main__" not in str(info.value)
