@@ -620,3 +620,22 @@ def test_a_station_set_back_from_its_street_lies_in_its_own_polygons(tmp_path, m
     assert by[("near", 5.0)].contains(pts[1])
     plain = isochrones(net, st.iloc[[1]], minutes=[1, 5], crs="EPSG:32648", method=method)
     assert plain.geometry.iloc[0].equals(by[("near", 5.0)])  # on its street: as before
+
+
+def test_isochrones_name_the_stations_they_leave_out(tmp_path, caplog):
+    """Probe 22I: `run` named a station off the network, `isochrones` left it out silently."""
+    import logging
+
+    from osm_files import X0, Y0, write_osm
+
+    ways = [(1, [(0.0, 0.0), (300.0, 0.0)], {"highway": "residential"})]
+    net = build_network(write_osm(tmp_path / "s.osm", ways), progress=False)
+    st = gpd.GeoDataFrame(
+        {"station_id": ["S1", "FAR"], "name": ["一号", "远站"]},
+        geometry=[shapely.Point(X0 + 100, Y0 + 5), shapely.Point(X0 + 100, Y0 + 400)],
+        crs="EPSG:32648",
+    )
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        iso = isochrones(net, st, minutes=[5], crs="EPSG:32648", method="exact")
+    assert list(iso["station_id"]) == ["S1"]
+    assert "1 of 2 stations are farther than 150 m" in caplog.text and "远站 (FAR)" in caplog.text

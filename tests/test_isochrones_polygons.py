@@ -35,10 +35,17 @@ def plain_polygons(net, stations, minutes, corridor_m):
         net, pieces["edge"].to_numpy(), pieces["start"].to_numpy(), pieces["end"].to_numpy()
     )
     buffers = shapely.buffer(lines, corridor_m, quad_segs=4)
+    # a station farther than the corridor from its street: its walk to it (probe 22I)
+    xy = shapely.get_coordinates(stations.to_crs(net.crs).geometry.to_numpy())
+    ends = net.edge_lines.points(anchors.edge, anchors.frac)
     out = {}
     for (s, b), rows in pieces.groupby(["source", "band"]).groups.items():
         sid = stations["station_id"].iloc[s]
-        out[(sid, bands[b])] = shapely.union_all(buffers[np.asarray(rows)])
+        parts = list(buffers[np.asarray(rows)])
+        if anchors.dist_m[s] > corridor_m and anchors.access_s[s] <= bands[b] * 60.0:
+            leg = shapely.LineString([xy[s], ends[s]])
+            parts.append(shapely.buffer(leg, corridor_m, quad_segs=4))
+        out[(sid, bands[b])] = shapely.union_all(parts)
     return out
 
 

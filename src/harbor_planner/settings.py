@@ -41,6 +41,7 @@ __all__ = [
     "ISOCHRONE_AUTO_EXACT_MAX_STATIONS",
     "ISOCHRONE_METHOD",
     "ISOCHRONE_METHODS",
+    "ISOCHRONE_QUAD_SEGS",
     "LAGRANGE_ITERATIONS",
     "LAGRANGE_TARGET_GAP",
     "LAGRANGE_TIME_EXACT_S",
@@ -344,6 +345,8 @@ EXIT_REPLACEMENT_MIN_DIST_M: float = 100.0
 CORRIDOR_M: float = 25.0
 #: Ways to draw isochrone polygons (``auto``: see :data:`ISOCHRONE_AUTO_EXACT_MAX_STATIONS`).
 ISOCHRONE_METHODS: tuple[str, ...] = ("auto", "exact", "grid")
+#: Segments per quarter circle of an isochrone corridor's round ends and joins.
+ISOCHRONE_QUAD_SEGS: int = 4
 #: Grid spacing of the ``grid`` isochrone method (metres).
 GRID_CELL_M: float = 10.0
 #: Demand kinds of a demand specification.

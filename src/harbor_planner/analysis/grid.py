@@ -24,6 +24,7 @@ import shapely
 
 from harbor_planner._arrays import unique_ints
 from harbor_planner.analysis.pieces import (
+    access_legs,
     bar_disabled,
     in_threads,
     new_pieces,
@@ -247,6 +248,7 @@ def grid_service_area(
 
     bands, workers = polygon_options(minutes, corridor_m, "grid", cell_m, workers)
     anchors, _ = station_anchors(network, stations, None, max_dist_m)
+    legs, leg_s = access_legs(network, stations, anchors, corridor_m)
     t0 = time.perf_counter()
     reach = reachability(network, anchors, minutes=bands[-1], progress=progress)
     pieces = reachable_pieces(network, reach, [b * 60.0 for b in bands])
@@ -267,6 +269,9 @@ def grid_service_area(
         start = np.concatenate([np.zeros(len(whole)), start[part]])
         end = np.concatenate([np.ones(len(whole)), end[part]])
         geometry = _corridor_on_grid(lines, lo, hi, edge, start, end, corridor_m, cell_m)
+        walked = legs[leg_s <= bands[b] * 60.0]  # stations set back from their street (22I)
+        if len(walked):
+            geometry = shapely.union_all([geometry, *walked])
         return geometry, len(unique_ints(sel["source"].to_numpy()))
 
     spans = np.arange(len(bands) + 1)

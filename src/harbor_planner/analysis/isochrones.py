@@ -30,6 +30,7 @@ import shapely
 from harbor_planner.analysis.coverage import station_frame
 from harbor_planner.analysis.grid import grid_band_polygons
 from harbor_planner.analysis.pieces import (
+    access_legs,
     bar_disabled,
     in_threads,
     new_pieces,
@@ -47,6 +48,7 @@ from harbor_planner.settings import (
     GRID_CELL_M,
     ISOCHRONE_AUTO_EXACT_MAX_STATIONS,
     ISOCHRONE_METHOD,
+    ISOCHRONE_QUAD_SEGS,
     SNAP_MAX_DIST_M,
 )
 
@@ -59,8 +61,6 @@ FloatArray = npt.NDArray[np.float64]
 
 #: Reachable pieces buffered together as one MultiLineString before the per-polygon union.
 _GROUP_SIZE = 3
-#: Segments per quarter circle of the corridor's round ends and joins.
-_QUAD_SEGS = 4
 
 
 def _origin(network: WalkNetwork) -> FloatArray:
@@ -144,7 +144,7 @@ def _band_polygons(
     def run(a: int, b: int) -> None:
         # polygons a..b-1 (whole sources); GEOS releases the GIL, so threads overlap
         lo, hi = ptr[keys[a]], ptr[keys[b - 1] + 1]
-        parts = shapely.buffer(multi[lo:hi], corridor_m, quad_segs=_QUAD_SEGS)
+        parts = shapely.buffer(multi[lo:hi], corridor_m, quad_segs=ISOCHRONE_QUAD_SEGS)
         prev_src, prev = -1, None
         for i in range(a, b):
             k = int(keys[i])
@@ -265,7 +265,11 @@ def isochrones(
         keys, polys = _band_polygons(
             network, pieces, len(bands), corridor_m, workers=int(workers), progress=progress
         )
-    polys = _with_access_legs(network, frame_in, anchors, keys, polys, bands, corridor_m)
+    legs, leg_s = access_legs(network, frame_in, anchors, corridor_m)
+    st = keys // len(bands)
+    fits = leg_s[st] <= np.asarray(bands, dtype=float)[keys % len(bands)] * 60.0
+    polys = np.asarray(polys, dtype=object).copy()
+    polys[fits] = shapely.union(polys[fits], legs[st[fits]])
     frame = gpd.GeoDataFrame(
         {
             "station_id": ids[keys // len(bands)],
@@ -286,39 +290,6 @@ def isochrones(
     )
     frame.attrs["method"] = method
     return frame if crs is None else frame.to_crs(crs)
-
-
-def _with_access_legs(
-    network: WalkNetwork,
-    stations: Any,
-    anchors: Any,
-    keys: npt.NDArray[np.int64],
-    polys: npt.NDArray[np.object_],
-    bands: Sequence[float],
-    corridor_m: float,
-) -> npt.NDArray[np.object_]:
-    """The polygons of stations set back from their street with the walk to it drawn in.
-
-    A station farther than ``corridor_m`` from the street it is anchored on lay outside its
-    own polygons (probe 22I: YZ024 by 18 m); the straight walk to the street (its access
-    leg, already in every time) is buffered like the streets and added to each band it fits
-    in. Stations given as anchors (no position) are left as they are.
-    """
-    if not hasattr(stations, "geometry") or not len(keys):
-        return polys
-    from harbor_planner.network.snap import points_xy
-
-    st, band = keys // len(bands), keys % len(bands)
-    limit_s = np.asarray(bands, dtype=float)[band] * 60.0
-    far = anchors.within[st] & (anchors.dist_m[st] > corridor_m) & (anchors.access_s[st] <= limit_s)
-    if not far.any():
-        return polys
-    xy, _ = points_xy(stations, crs=network.crs, what="stations")
-    ends = anchors.subset(st[far]).xy(network)
-    legs = shapely.linestrings(np.stack([xy[st[far]], ends], axis=1))
-    out = np.asarray(polys, dtype=object).copy()
-    out[far] = shapely.union(polys[far], shapely.buffer(legs, corridor_m, quad_segs=_QUAD_SEGS))
-    return out
 
 
 def choose_isochrone_method(method: str, n_stations: int) -> str:

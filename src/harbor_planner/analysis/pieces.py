@@ -20,8 +20,8 @@ import shapely
 
 from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError, NetworkError
-from harbor_planner.network import Anchors, Reachability, WalkNetwork, anchor_points
-from harbor_planner.settings import ISOCHRONE_METHODS
+from harbor_planner.network import Anchors, Reachability, WalkNetwork
+from harbor_planner.settings import ISOCHRONE_METHODS, ISOCHRONE_QUAD_SEGS
 from harbor_planner.stations.keys import station_keys
 
 __all__ = [
@@ -154,8 +154,10 @@ def station_anchors(
     if isinstance(stations, Anchors):
         anchors = stations
         ids = np.asarray(anchors.index)
-    else:
-        anchors = anchor_points(network, stations, max_dist_m=max_dist_m)
+    else:  # those off the network named, as coverage names them (probe 22I)
+        from harbor_planner.analysis.anchoring import station_anchors as anchored
+
+        anchors = anchored(network, stations, max_dist_m, id_column or "station_id")
         ids = (
             station_keys(stations, id_column)  # a station without an id: its file row (19X)
             if id_column is not None and id_column in getattr(stations, "columns", [])
@@ -167,6 +169,48 @@ def station_anchors(
             "street of this network; are they in the network's area and in the right CRS?"
         )
     return anchors, ids
+
+
+def access_legs(
+    network: WalkNetwork, stations: Any, anchors: Anchors, corridor_m: float
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+    """The corridor of each station's straight walk to its street, where it needs one.
+
+    A station farther than ``corridor_m`` from the street it is anchored on lay outside its
+    own polygons (probe 22I: YZ024 by 18 m): its access leg (in every time already) is
+    buffered as the streets are and drawn in each band it fits in.
+
+    Parameters
+    ----------
+    network
+        The walk network.
+    stations
+        The stations anchored (a GeoDataFrame; anything else: no legs).
+    anchors
+        Their anchors.
+    corridor_m
+        The corridor's half-width, metres.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Per station its leg's polygon (``None`` for none) and the leg's seconds (``inf``
+        for none: in no band).
+
+    """
+    polys = np.full(len(anchors), None, dtype=object)
+    secs = np.full(len(anchors), np.inf)
+    far = np.flatnonzero(anchors.within & (anchors.dist_m > corridor_m))
+    if not hasattr(stations, "geometry") or not len(far):
+        return polys, secs
+    from harbor_planner.network.snap import points_xy
+
+    xy, _ = points_xy(stations, crs=network.crs, what="stations")
+    ends = anchors.subset(far).xy(network)
+    legs = shapely.linestrings(np.stack([xy[far], ends], axis=1))
+    polys[far] = shapely.buffer(legs, corridor_m, quad_segs=ISOCHRONE_QUAD_SEGS)
+    secs[far] = anchors.access_s[far]
+    return polys, secs
 
 
 # --------------------------------------------------------------------------- pieces
