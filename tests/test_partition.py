@@ -153,6 +153,11 @@ def test_parts_of_every_part_equal_the_whole_network(hilly_net, tmp_path, scale)
     part_work._NETWORKS.clear()
     with pytest.raises(InputDataError, match="network file changed while the run used it"):
         run_part(stale)
+    # a worker of a running scheduler forgets the run's network and anchors at its end (22D)
+    run_part(task)
+    assert part_work._NETWORKS and part_work._INPUTS
+    assert part_work.release_networks(str(tmp_path)) >= 1
+    assert not part_work._NETWORKS and not part_work._INPUTS
     got = np.concatenate(got_d) * len(sources) + np.concatenate(got_s)
     assert len(np.unique(got)) == len(got)  # no pair twice (each point in one part)
     np.testing.assert_array_equal(np.sort(got), np.unique(want_d * len(sources) + want_s))

@@ -229,7 +229,7 @@ def _network(path: str, walk_model: WalkModel, stamp: tuple[int, int] | None = N
 
 
 def release_networks(folder: str) -> int:
-    """Forget the networks read from files in ``folder`` (a run's work folder, at its end).
+    """Forget the networks (and anchors) read from files in ``folder`` (a run's work folder).
 
     A worker of a running scheduler outlives the run: without this it keeps the run's last
     network (about 2 GB at city scale) until another run's first part.
@@ -250,6 +250,8 @@ def release_networks(folder: str) -> int:
     mine = [k for k in _NETWORKS if Path(k[0]).parent == Path(folder)]
     for key in mine:
         del _NETWORKS[key]
+    for path in [p for p in _INPUTS if Path(p).parent == Path(folder)]:  # anchors (22D)
+        del _INPUTS[path]
     if mine:
         import gc
 
