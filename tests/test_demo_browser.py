@@ -13,6 +13,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
+from harbor_planner._text import pct1
 from harbor_planner.cli import main
 from harbor_planner.scenario import demo_scenario_path
 from test_maps import Opened, browser  # noqa: F401  (the Chromium fixture)
@@ -97,8 +98,11 @@ def test_demo_map_in_chromium(browser, demo_out):  # noqa: F811
         )
         o.page.mouse.move(*xy)
         o.page.wait_for_selector(".leaflet-tooltip")
-        pct = by_district.set_index("district").loc["渝中区", "coverage_pct"]
-        assert o.page.inner_text(".leaflet-tooltip") == f"渝中区 {pct:.1f} %"
+        row = by_district.set_index("district").loc["渝中区"]
+        pct, built = row["coverage_pct"], row["coverage_built_pct"]  # the demo's statuses
+        assert o.page.inner_text(".leaflet-tooltip") == (
+            f"渝中区 已建成 {pct1(built)} % · 全部站点 {pct1(pct)} %"
+        )
     finally:
         o.close()
 

@@ -327,6 +327,14 @@ def test_the_map_title_says_what_its_figure_rests_on():
     assert "（步行前往站点10分钟，4.5公里/小时）" in map_title("渝中区", cov, lang="zh")
     summary["walk_direction"] = "from-station"
     assert "(10-min walk from the stations, 4.5 km/h)" in map_title(None, cov, lang="en")
+    # and the walk model and the demand (probe 22M: two models' maps read alike)
+    summary.update(walk_model="hilly", walk_dem=True, demand_kind="main-streets")
+    zh = map_title("渝中区", cov, lang="zh")
+    assert "（从站点步行10分钟，4.5公里/小时；含台阶、坡道、扶梯（地形高程）；需求：主干道）" in zh
+    summary.update(walk_model="stairs", demand_kind="buildings")
+    assert "4.5 km/h; stairs and escalators (no slopes); demand: buildings" in map_title(
+        None, cov, lang="en"
+    )
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -93,17 +93,27 @@ def dem_flat_cards(summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
 
 
 def _walk_words(summary: dict[str, Any], lang: str) -> str:
-    """What the figure rests on, for the map's title: minutes, speed and walk direction."""
+    """What the figure rests on, for the map's title: minutes, speed, direction, model, demand.
+
+    Probe 22M: a stairs-model and a hilly map read the same but for the figure.
+    """
+    from harbor_planner.outputs.wording import demand_kind_text, walk_model_text
+
     minutes, speed = summary.get("minutes"), summary.get("walk_speed_kmh")
     if minutes is None:
         return ""
     to = summary.get("walk_direction") == "to-station"
+    model, kind = summary.get("walk_model"), summary.get("demand_kind")
     if lang == "zh":
         way = "步行前往站点" if to else "从站点步行"
         at = f"，{speed:g}公里/小时" if speed else ""
-        return f"（{way}{minutes:g}分钟{at}）"
+        rest = f"；{walk_model_text(model, lang, dem=summary.get('walk_dem'))}" if model else ""
+        rest += f"；需求：{demand_kind_text(kind, lang)}" if kind else ""
+        return f"（{way}{minutes:g}分钟{at}{rest}）"
     way = "walk to the stations" if to else "walk from the stations"
-    return f" ({minutes:g}-min {way}" + (f", {speed:g} km/h)" if speed else ")")
+    rest = f"; {walk_model_text(model, lang, dem=summary.get('walk_dem'))}" if model else ""
+    rest += f"; demand: {demand_kind_text(kind, lang)}" if kind else ""
+    return f" ({minutes:g}-min {way}" + (f", {speed:g} km/h" if speed else "") + f"{rest})"
 
 
 def map_title(
