@@ -116,7 +116,10 @@ def _header_notes(coverage: Any | None, lang: str, *, scope: bool = True) -> dic
     unit = summary.get("demand_unit")
     if unit in VALUE_ZH:  # a known unit (not a plain "weight")
         unit = value_text(unit, lang)
-        for key in ("demand_total", "demand_covered", "gain", "covered"):
+        amounts = ("demand_total", "demand_covered", "euclidean_demand_covered",
+                   "demand_unreachable", "demand_beyond_network", "demand_double_covered",
+                   "gain", "covered", "double_covered")  # fmt: skip
+        for key in amounts:
             notes[key] = f"({unit})" + notes.get(key, "")
     return notes
 
