@@ -589,6 +589,11 @@ def test_report_workbook_shows_new_sites_and_coverage_after_per_district(demo_ru
     after = after.set_index("district")
     n_add = demo_run.scenario.optimize.n_add
     assert districts["新增站点数"].sum() == districts.loc["渝中区", "新增站点数"] == n_add  # quota
+    # each amount in its unit, the figures of every station said to be (probe 22M)
+    every = "（全部 14 个站点）"
+    assert {"需求总量(米主干道)", f"已覆盖需求(米主干道){every}", f"覆盖率(%){every}",
+            f"直线圆覆盖需求(米主干道){every}"} <= set(districts.columns)  # fmt: skip
+    assert "新增覆盖需求(米主干道)" in sheets["新增站点"].columns
     for name, row in districts.iterrows():
         assert row["新增后覆盖率(%)"] == pytest.approx(after.loc[name, "coverage_pct"])
     html = (demo_run.out_dir / "report.html").read_text("utf-8")
