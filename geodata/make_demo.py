@@ -385,7 +385,7 @@ stages = { "2026" = 4, "2027" = 4, "2028" = 4 }   # a staged roll-out: 12 new si
 candidates = "auto"               # street sites every 200 m + OSM points of interest
 candidate_spacing_m = 200
 min_spacing_m = 300               # no two stations closer than 300 m
-solver = "greedy"                 # lazy greedy; "exact" (HiGHS) ends 0.5 point higher here
+solver = "greedy"                 # lazy greedy; "exact": HiGHS, the proven optimum
 
 [output]
 # dir: default "out" beside this file; `harbor-planner demo --out DIR` chooses another

@@ -878,8 +878,8 @@ def test_points_placed_where_their_columns_say_and_the_rest_snapped(tmp_path):
     snapped = anchor_points(net, points.iloc[[1]])
     assert a.edge[0] == street and a.dist_m[0] == pytest.approx(20.0)
     assert a.access_s[0] == pytest.approx(20.0 / net.walk_model.speed_ms)
-    # snapped to the ground-level street, 25 m away, not the bridge 5 m away (probe 22I)
-    assert a.edge[1] == snapped.edge[0] and not net.edges["off_ground"].iloc[int(a.edge[1])]
+    # on the bridge 5 m away: the street is 25 m away, more than 15 m farther (probe 22R)
+    assert a.edge[1] == snapped.edge[0] and net.edges["off_ground"].iloc[int(a.edge[1])]
     assert a.dist_m[1] == pytest.approx(snapped.dist_m[0]) and a.within.all()
     moved = points.set_geometry(points.geometry.translate(0.0, -15.0))  # 5 m from the street
     assert anchors_for(net, moved).dist_m[0] == pytest.approx(5.0, abs=0.01)  # not trusted

@@ -748,3 +748,32 @@ def test_stations_stand_on_the_street_not_in_the_tunnel_under_it(tmp_path):
     st = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[pts.iloc[0]], crs="EPSG:32648")
     iso = hp.isochrones(net, st, minutes=[5], crs="EPSG:32648", method="exact")
     assert iso.geometry.iloc[0].intersects(shapely.Point(X0 + 400, Y0 + 150))  # up the street
+
+
+def test_a_point_on_a_deck_stays_there_unless_a_street_is_nearly_as_near(tmp_path):
+    """Probe 22R: points lying on a bridge deck or beside a viaduct (a bus stop 1.6 m from
+    北滨一路) moved up to 148 m to a ground street; the snapping distance decided where an
+    on-network station stood. A ground street is taken only when at most
+    GROUND_STREET_PREFER_M farther than the way off the ground."""
+    import harbor_planner as hp
+    from harbor_planner.network import anchor_points
+    from harbor_planner.settings import GROUND_STREET_PREFER_M
+    from osm_files import X0, Y0, write_osm
+
+    ways = [
+        (1, [(0.0, 0.0), (400.0, 0.0)], {"highway": "residential"}),
+        (2, [(0.0, 0.0), (0.0, 100.0), (400.0, 100.0), (400.0, 0.0)],
+         {"highway": "primary", "bridge": "yes", "layer": "1"}),
+    ]  # fmt: skip
+    net = hp.build_network(write_osm(tmp_path / "d.osm", ways), progress=False)
+    off = net.edges["off_ground"].to_numpy(bool)
+    xy = np.array([[X0 + 200, Y0 + 100.0], [X0 + 200, Y0 + 99.0], [X0 + 200, Y0 + 4.0]])
+    prefer = GROUND_STREET_PREFER_M
+    for max_dist in (150.0, 30.0, 5000.0):  # the snapping distance decides nothing here
+        a = anchor_points(net, xy, max_dist_m=max_dist)
+        assert off[a.edge[0]] and a.dist_m[0] == pytest.approx(0.0, abs=0.01)  # on the deck
+        assert off[a.edge[1]] and a.dist_m[1] == pytest.approx(1.0, abs=0.01)  # street: 99 m
+        assert not off[a.edge[2]] and a.dist_m[2] == pytest.approx(4.0, abs=0.01)  # its street
+    assert 4.0 - 96.0 < prefer < 99.0 - 1.0
+    a = anchor_points(net, xy, max_dist_m=0.0)  # no crash (probe 22R: shapely ValueError)
+    assert not a.within.any()  # every point a little off its way

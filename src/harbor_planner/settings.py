@@ -462,6 +462,11 @@ COVERAGE_CHUNK_SOURCES: int = 8192
 #: Snapping first measures the edges within this distance of each point in one vectorised
 #: pass (metres); points farther from every street go to the slower nearest-neighbour search.
 SNAP_FIRST_RADIUS_M: float = 10.0
+#: A point goes to a ground-level street at most this much farther than the bridge, tunnel,
+#: layered or indoor way nearest it (metres: a street's half-width and its pavement; probe
+#: 22I: a station 2.7 m from its street was anchored in the tunnel 1.4 m under it). Farther,
+#: the point stands on that way (a bus stop on a viaduct, a point on a river bridge: 22R).
+GROUND_STREET_PREFER_M: float = 15.0
 
 # ---- partitioned runs on dask.distributed (issue 18; pipeline/partition.py, cluster.py) ----
 #: ``run.partition``: split the study by district (``coverage.districts``, else Chongqing's

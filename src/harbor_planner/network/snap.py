@@ -14,7 +14,11 @@ import shapely
 from harbor_planner._text import counted
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.network.compiled import WalkNetwork
-from harbor_planner.settings import SNAP_FIRST_RADIUS_M, SNAP_MAX_DIST_M
+from harbor_planner.settings import (
+    GROUND_STREET_PREFER_M,
+    SNAP_FIRST_RADIUS_M,
+    SNAP_MAX_DIST_M,
+)
 
 __all__ = ["SnapResult", "nearest_edges", "points_xy", "snap_points"]
 
@@ -192,22 +196,26 @@ def nearest_edges(
 def _on_the_ground(
     network: WalkNetwork, pts: Any, edge: IntArray, dist: FloatArray, max_dist_m: float
 ) -> None:
-    """Move points whose nearest edge is off the ground to the nearest ground-level edge.
+    """Move points whose nearest edge is off the ground to a ground-level edge nearly as near.
 
-    Bridges, tunnels, layered and indoor ways stay only for points with no ground-level
-    street within ``max_dist_m``; ``edge`` and ``dist`` are changed in place. Of ground-level
-    edges at the same distance, the lowest index is taken.
+    A point whose nearest edge is a bridge, tunnel, layered or indoor way goes to the nearest
+    ground-level edge when that is at most :data:`~harbor_planner.settings.
+    GROUND_STREET_PREFER_M` farther (and within ``max_dist_m``); ``edge`` and ``dist`` are
+    changed in place. Of ground-level edges at the same distance, the lowest index is taken.
     """
     off = network.edges["off_ground"].to_numpy(bool) if "off_ground" in network.edges else None
-    if off is None or off.all() or not off.any():
+    if off is None or off.all() or not off.any() or not max_dist_m > 0:
         return
     lifted = np.flatnonzero((edge >= 0) & off[np.maximum(edge, 0)])
     if not len(lifted):
         return
     ground, tree = network.ground_edges
+    reach = np.minimum(dist[lifted] + GROUND_STREET_PREFER_M, max_dist_m)
     (i, e), d = tree.query_nearest(
         pts[lifted], max_distance=max_dist_m, return_distance=True, all_matches=True
     )
+    near = d <= reach[i]
+    i, e, d = i[near], e[near], d[near]
     order = np.lexsort((ground[e], i))  # per point, the lowest edge index of its nearest
     i, e, d = i[order], e[order], d[order]
     first = np.ones(len(i), dtype=bool)
@@ -238,10 +246,11 @@ def snap_points(
         Log a warning with the count of flagged points (callers that name each point
         themselves turn it off).
     ground_first
-        Snap to the nearest ground-level edge when one lies within ``max_dist_m``, not to a
-        bridge, tunnel, layered or indoor way passing nearer (probe 22I: a station 2.7 m
-        from its street and 1.4 m from the tunnel under it was timed from inside the
-        hill). ``False``: the nearest edge of any kind (distances to the streets).
+        Snap to the nearest ground-level edge when it is at most
+        :data:`~harbor_planner.settings.GROUND_STREET_PREFER_M` farther than a bridge,
+        tunnel, layered or indoor way passing nearer (probe 22I: a station 2.7 m from its
+        street and 1.4 m from the tunnel under it was timed from inside the hill).
+        ``False``: the nearest edge of any kind (distances to the streets).
 
     Returns
     -------
