@@ -1224,30 +1224,45 @@ def test_a_file_size_limit_is_named_when_a_write_fails(tmp_path, monkeypatch):
 @pytest.mark.skipif(os.name == "nt", reason="process ids are checked on POSIX only")
 def test_work_folders_a_killed_run_left_are_removed_by_the_next(tmp_path):
     """Probe 22D: a partitioned run killed outright (SIGKILL, out of memory) left its work
-    folder with a copy of the study's network (and Dask's scratch folder) for ever. The next
-    run removes those its own machine's dead processes made, and nothing else."""
-    import socket
+    folder with a copy of the study's network for ever. The next run removes those provably
+    made by a dead run of this machine and user, and nothing else (probe 22R: a copy of one,
+    a live run's, a folder with a file of the user's, a forged or symlinked mark)."""
+    import shutil
 
     from harbor_planner._io import own_work_folder
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    host = socket.gethostname()
+    def made_by_a_dead_run() -> Path:
+        code = (f"from harbor_planner._io import own_work_folder as f; "
+                f"print(f('hp-parts-', {str(tmp_path)!r}))")  # fmt: skip
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True)  # fmt: skip
+        folder = Path(out.stdout.strip())
+        (folder / "network-0.npz").write_bytes(b"x" * 100)
+        return folder
 
-    def folder(name: str, mark: dict | None) -> Path:
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "network-0.npz").write_bytes(b"x" * 100)
-        if mark is not None:
-            (tmp_path / name / ".harbor-planner-owner").write_text(json.dumps(mark), "utf-8")
-        return tmp_path / name
-
-    stale = folder("hp-parts-killed", {"pid": int(dead.stdout), "host": host})
-    running = folder("hp-parts-running", {"pid": os.getpid(), "host": host})
-    elsewhere = folder("hp-parts-other", {"pid": int(dead.stdout), "host": host + "-x"})
-    unmarked = folder("hp-parts-mine", None)  # a user's folder of that name
-    other_prefix = folder("hp-dask-killed", {"pid": int(dead.stdout), "host": host})
+    stale = made_by_a_dead_run()
+    copy = tmp_path / "hp-parts-copy"
+    shutil.copytree(made_by_a_dead_run(), copy)  # the copy's mark names another folder
+    with_mine = made_by_a_dead_run()
+    (with_mine / "我的笔记.txt").write_text("mine", "utf-8")
+    live = Path(own_work_folder("hp-parts-", tmp_path))  # this process: running
+    forged = made_by_a_dead_run()
+    mark = json.loads((forged / ".harbor-planner-owner").read_text("utf-8"))
+    for pid in (-5, 2**40, "12"):
+        (forged / ".harbor-planner-owner").write_text(json.dumps({**mark, "pid": pid}))
+        own_work_folder("hp-dask-", tmp_path)  # another prefix: looks at nothing here
+        own_work_folder("hp-parts-", tmp_path)  # no crash, not removed
+        assert forged.exists()
+    linked = made_by_a_dead_run()
+    (linked / ".harbor-planner-owner").unlink()
+    (linked / ".harbor-planner-owner").symlink_to(stale / ".harbor-planner-owner")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("keep", "utf-8")
+    (tmp_path / "hp-parts-link").symlink_to(outside)
     new = Path(own_work_folder("hp-parts-", tmp_path))
-    assert new.is_dir() and new.name.startswith("hp-parts-")
-    assert json.loads((new / ".harbor-planner-owner").read_text("utf-8"))["pid"] == os.getpid()
+    assert new.is_dir() and json.loads((new / ".harbor-planner-owner").read_text())["pid"] > 0
     assert not stale.exists()
-    assert running.exists() and elsewhere.exists() and unmarked.exists() and other_prefix.exists()
+    for kept in (copy, with_mine, live, forged, linked, outside / "keep.txt"):
+        assert kept.exists(), kept
+    assert (with_mine / "我的笔记.txt").read_text("utf-8") == "mine"

@@ -283,9 +283,12 @@ def own_work_folder(prefix: str, parent: str | os.PathLike[str] | None = None) -
 
     Folders of the same prefix that an earlier run of this machine made and could not
     remove (killed outright, out of memory: probe 22D found a copy of the study's network
-    left in /tmp by each) are removed first, once the process that made them is gone. A
-    folder without the mark, or made on another machine, or by a process still running,
-    is left alone.
+    left in /tmp by each) are removed first, once the process that made them is gone. Only a
+    folder that is provably that run's goes (:func:`_abandoned`): its mark names this very
+    folder (path, device, inode), this user, machine, boot and process namespace, and a
+    process that no longer runs; it holds nothing but the files runs write there. Anything
+    else (a copy, a folder of a live run, of another machine or container, one with a file
+    of the user's in it) is left alone.
 
     Parameters
     ----------
@@ -301,23 +304,91 @@ def own_work_folder(prefix: str, parent: str | os.PathLike[str] | None = None) -
 
     """
     import json
-    import shutil
-    import socket
 
     base = Path(parent) if parent is not None else Path(tempfile.gettempdir())
-    host = socket.gethostname()
+    here = _where_am_i()
     for old in base.glob(f"{prefix}*"):
-        try:
-            mark = json.loads(read_regular_text(old / _OWNER_FILE))
-            gone = mark["host"] == host and not _alive(int(mark["pid"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # not ours (no mark), or not readable: never removed
-        if gone:
-            shutil.rmtree(old, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            if _abandoned(old, here):
+                _remove_work_files(old)
     folder = tempfile.mkdtemp(prefix=prefix, dir=parent)
-    mark = {"pid": os.getpid(), "host": host, "tool": "harbor-planner"}
+    st = os.stat(folder)
+    mark = {**here, "pid": os.getpid(), "folder": os.path.abspath(folder),
+            "dev": st.st_dev, "ino": st.st_ino, "tool": "harbor-planner"}  # fmt: skip
     Path(folder, _OWNER_FILE).write_text(json.dumps(mark), encoding="utf-8")
     return folder
+
+
+#: What runs write in their work folders (the network, anchors, district solves, Dask's
+#: scratch space): a folder holding anything else is not removed.
+_WORK_FILES = re.compile(
+    r"(\.harbor-planner-owner|network-\d+\.npz|points-\d+\.npz|round-\d+-sources\.npz"
+    r"|district-solve-[\w.-]+\.pkl|dask-scratch-space|[\w-]+\.lock)"
+)
+
+
+def _where_am_i() -> dict[str, object]:
+    """The user, machine, boot and process namespace of this process (``None``: unknown)."""
+    import socket
+
+    def read(path: str) -> str | None:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+    try:
+        pidns: str | None = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        pidns = None
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    boot = read("/proc/sys/kernel/random/boot_id")
+    return {"uid": uid, "host": socket.gethostname(), "boot": boot, "pidns": pidns}
+
+
+def _abandoned(folder: Path, here: dict[str, object]) -> bool:
+    """Whether ``folder`` is provably the work folder of a run of ours that is gone."""
+    import json
+    import stat as st_mod
+
+    st = os.lstat(folder)
+    if not st_mod.S_ISDIR(st.st_mode) or os.name == "nt":  # a symlink, a file: never
+        return False
+    fd = os.open(folder / _OWNER_FILE, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                 | getattr(os, "O_NONBLOCK", 0))  # fmt: skip
+    with os.fdopen(fd, "rb") as f:
+        if not st_mod.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return False
+        mark = json.loads(f.read(4096).decode("utf-8"))
+    pid = mark.get("pid")
+    same = (
+        mark.get("tool") == "harbor-planner"
+        and mark.get("folder") == os.path.abspath(folder)
+        and (mark.get("dev"), mark.get("ino")) == (st.st_dev, st.st_ino)
+        and here["uid"] is not None and mark.get("uid") == here["uid"] == st.st_uid
+        and all(here[k] is not None and mark.get(k) == here[k] for k in ("host", "pidns"))
+        and isinstance(pid, int) and 0 < pid < 2**22
+    )  # fmt: skip
+    if not same:
+        return False
+    if here["boot"] is not None and mark.get("boot") not in (None, here["boot"]):
+        return True  # made before this machine last started: that process is gone
+    return not _alive(pid)
+
+
+def _remove_work_files(folder: Path) -> None:
+    """Remove a dead run's work folder, only if it holds nothing but a run's files."""
+    import shutil
+
+    entries = list(os.scandir(folder))
+    if not all(_WORK_FILES.fullmatch(e.name) and not e.is_symlink() for e in entries):
+        return  # a file of the user's in it: kept, folder and all
+    for e in entries:
+        if e.is_dir(follow_symlinks=False):
+            shutil.rmtree(e.path, ignore_errors=True)
+        else:
+            os.unlink(e.path)
+    os.rmdir(folder)
 
 
 def _alive(pid: int) -> bool:
@@ -328,6 +399,6 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
+    except (PermissionError, OSError, OverflowError):
         return True
     return True
