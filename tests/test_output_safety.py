@@ -1216,6 +1216,8 @@ def test_a_file_size_limit_is_named_when_a_write_fails(tmp_path, monkeypatch):
     assert "largest size allowed (ulimit -f: 2,048 kB)" in str(big)
     gdal = output_error(RuntimeError("sqlite3_exec failed: disk I/O error"), tmp_path / "a.gpkg")
     assert "disk I/O error" in str(gdal) and "ulimit -f: 2,048 kB" in str(gdal)
+    other = output_error(RuntimeError("no such table: gpkg_contents"), tmp_path / "a.gpkg")
+    assert "ulimit" not in str(other)  # an error of another kind is not blamed on it (22R)
     unlimited = (resource.RLIM_INFINITY, resource.RLIM_INFINITY)
     monkeypatch.setattr(resource, "getrlimit", lambda which: unlimited)
     assert "ulimit" not in str(output_error(RuntimeError("x"), tmp_path / "a.gpkg"))

@@ -221,7 +221,8 @@ def test_scheduler_credentials_never_recorded():
 
     assert public_address("tcp://alice:s3cret@10.1.2.3:8786") == "tcp://10.1.2.3:8786"
     assert public_address("tls://10.1.2.3:8786") == "tls://10.1.2.3:8786"
-    for after in ("/?password=X2", "/path?token=X3", "?token=X1", "#X4"):  # probe 22D
+    for after in ("/?password=X2", "/path?token=X3", "?token=X1", "#X4", "/;token=X5",
+                  "/?token=a)X6"):  # probe 22D, 22R  # fmt: skip
         assert public_address(f"tcp://10.1.2.3:8786{after}") == "tcp://10.1.2.3:8786"
         if "=" in after:  # the command line recorded: a secret's value replaced
             said = redact_argv(["run", "a.toml", "--scheduler", f"tcp://h:1{after}"])
@@ -968,6 +969,9 @@ def test_partition_layers_without_polygons_or_names_are_one_line(hilly_net, tmp_
     # layer the whole run used was refused as "given twice")
     one = parts(["A", "A ", "B"], [a, b, shapely.box(*b.bounds).buffer(-500)], "spaces")
     assert one.names == ["A", "B"] and one.geometry[0].equals(shapely.union_all([a, b]))
+    x0, y0, x1, y1 = b.bounds  # a self-crossing ring in one of a name's rows (probe 22R)
+    bowtie = shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    assert parts(["A", "A"], [a, bowtie], "bowtie").names == ["A"]
     with caplog.at_level(logging.WARNING):
         got = parts(["A", "B", "C"], [a, b, a.centroid], "mixed")
     assert got.names == ["A", "B"]
@@ -1140,9 +1144,10 @@ def test_a_script_without_the_main_guard_is_told_so(monkeypatch):
     guard = r"study\.py\), the run is not under `if __name__"
     with pytest.raises(PartFailedError, match=guard), open_cluster(None, workers=2):
         pass
-    cli = types.ModuleType("__main__")
-    cli.__file__, cli.__package__ = "/x/harbor_planner/__main__.py", "harbor_planner"
-    monkeypatch.setitem(sys.modules, "__main__", cli)
-    with pytest.raises(PartFailedError) as info, open_cluster(None, workers=2):
-        pass
-    assert "__main__" not in str(info.value)
+    for package in ("harbor_planner", None):  # python -m; a launcher's zipped __main__.py
+        cli = types.ModuleType("__main__")
+        cli.__file__, cli.__package__ = "/x/harbor-planner.exe/__main__.py", package
+        monkeypatch.setitem(sys.modules, "__main__", cli)
+        with pytest.raises(PartFailedError) as info, open_cluster(None, workers=2):
+            pass
+        assert "__main__" not in str(info.value)

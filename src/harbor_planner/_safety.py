@@ -402,6 +402,7 @@ def output_error(
                 f"; the disk is full ({free // 1024} kB free): free some space or choose "
                 f"another {option}"
             )
-        elif _size_limit():  # GDAL says "failed to write" of a file cut at the limit (21X)
+        elif _size_limit() and re.search(r"writ|I/O|too large|size", what, re.IGNORECASE):
+            # GDAL says "failed to write" of a file cut at the limit (21X); not else (22R)
             what += f"; files may not grow past{_size_limit()} here: raise that limit"
     return OutputError(f"cannot write: {what} (nothing was changed)", path=path)

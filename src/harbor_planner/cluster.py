@@ -55,7 +55,7 @@ def public_address(address: str | None) -> str | None:
 #: A query or fragment after an address (``tcp://host:8786?token=...``, ``host:8786?x``),
 #: with any path before it (``tcp://host:8786/?password=...``: probe 22D): never recorded;
 #: a question mark elsewhere in a message stays.
-_QUERY = re.compile(r"(://[^\s?#/]+|\w:\d+)(?:/[^\s?#]*)?[?#][^\s)]*")
+_QUERY = re.compile(r"(://[^\s?#/;]+|\w:\d+)(?:/[^\s?#;]*)?[;?#]\S*")
 
 
 @dataclass(frozen=True)
@@ -310,7 +310,13 @@ def _script_hint() -> str:
 
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
-    if not path or getattr(main, "__package__", None) or Path(path).stem == "harbor-planner":
+    name = Path(path).name if path else ""
+    if (
+        not path
+        or getattr(main, "__package__", None)
+        or name == "__main__.py"
+        or (Path(path).stem == "harbor-planner")
+    ):  # (a launcher's zipped __main__.py, as on Windows: probe 22R)
         return ""  # the command line (harbor-planner, python -m harbor_planner)
     return (
         f"; or, from a Python script ({Path(path).name}), the run is not under "

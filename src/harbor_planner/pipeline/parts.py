@@ -259,7 +259,9 @@ def _merged(
     if len(unique) == len(names):
         return names, geometry
     keep = np.sort(first)
-    merged = np.array([shapely.union_all(geometry[inverse == inverse[i]]) for i in keep])
+    merged = np.array(  # rows drawn invalid (a self-crossing ring: probe 22R) made valid first
+        [shapely.union_all(shapely.make_valid(geometry[inverse == inverse[i]])) for i in keep]
+    )
     many = [str(names[i]) for i in keep if (inverse == inverse[i]).sum() > 1]
     log.info("partition layer: the rows of %s are one part each", ", ".join(many[:10]))
     return names[keep], merged

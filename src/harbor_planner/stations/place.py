@@ -177,11 +177,10 @@ def _diagnose_datum(out: gpd.GeoDataFrame, network: WalkNetwork) -> DatumDiagnos
     stated = str(kinds[0])
     x = out["lon_orig"].to_numpy(float)
     y = out["lat_orig"].to_numpy(float)
-    distances = {stated: out["snap_dist_m"].to_numpy(float)}
-    for kind in _DATUMS:
-        if kind != stated:
-            lon, lat = to_wgs84(x, y, kind)
-            distances[kind] = np.asarray(_snap_dist(network, lon, lat).edge_dist_m, dtype=float)
+    distances = {}  # to the nearest street of any kind in every reading, the stated one too
+    for kind in _DATUMS:  # (its placement may prefer a ground street: probe 22R)
+        lon, lat = to_wgs84(x, y, kind)
+        distances[kind] = np.asarray(_snap_dist(network, lon, lat).edge_dist_m, dtype=float)
     diagnosis = diagnose_datum_shift(distances, stated=stated)
     log.log(logging.WARNING if diagnosis.shifted else logging.INFO, diagnosis.message())
     return diagnosis
