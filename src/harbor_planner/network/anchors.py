@@ -101,10 +101,11 @@ def anchor_points(
 ) -> Anchors:
     """Place points on the network (nearest ground-level edge), with their access legs.
 
-    A point goes to the nearest edge at ground level when one lies within ``max_dist_m``,
-    else to the nearest edge of any kind (see :func:`snap_points`, ``ground_first``): a
-    station, a candidate or a demand point stands on a street, not in the tunnel under it or
-    on the viaduct over it.
+    A point goes to its nearest edge, or to the nearest edge at ground level when the nearest
+    is a bridge, tunnel, layered or indoor way and the ground-level one is at most
+    :data:`~harbor_planner.settings.GROUND_STREET_PREFER_M` farther (see
+    :func:`snap_points`, ``ground_first``): a station beside its street stands on it, not in
+    the tunnel under it; a point on a deck stays on the deck.
 
     Parameters
     ----------
