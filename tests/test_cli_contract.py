@@ -14,6 +14,7 @@ import os
 
 import pytest
 
+from harbor_planner._text import pct1
 from harbor_planner.cli import main
 from harbor_planner.pipeline.results import read_sites
 from harbor_planner.scenario import demo_scenario_path
@@ -450,7 +451,7 @@ def test_optimize_line_names_the_ranges_and_the_rejected_rows(tmp_path, capsys):
     summary = json.loads((tmp_path / "a" / "summary.json").read_text("utf-8"))
     assert line.startswith("1 new site (")
     assert line.count("(range ") == 2, line
-    assert f"from {summary['coverage_pct_before']:.1f} % (range " in line
+    assert f"from {pct1(summary['coverage_pct_before'])} % (range " in line
     assert line.endswith("; 1 row of the station file rejected"), line
     assert main([*base, "--no-range", "--out", str(tmp_path / "b")]) == 0
     line = next(ln for ln in capsys.readouterr().out.splitlines() if "optimality gap" in ln)

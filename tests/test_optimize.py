@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from harbor_planner import InfeasibleError, InputDataError
+from harbor_planner._text import pct1
 from harbor_planner.optimize import (
     CoverageMatrix,
     parse_stages,
@@ -654,7 +655,7 @@ def test_the_plan_line_names_the_figure_it_starts_from():
     cm = random_instance(4, n_dem=30, n_cand=8)
     sel = select_sites(cm, n_add=2)
     line = plan_headline(sel.summary())
-    assert f"coverage from {sel.summary()['coverage_pct_before']:.1f} % to " in line
+    assert f"coverage from {pct1(sel.summary()['coverage_pct_before'])} % to " in line
     two = {"coverage_by_status": [{"coverage_pct": 41.09, "label": "已建成"},
                                   {"coverage_pct": 58.89, "label": "含在建、拟建",
                                    "label_en": "with under construction, proposed"}],

@@ -19,6 +19,7 @@ import pyogrio
 import pytest
 
 from harbor_planner import InputDataError, build_network
+from harbor_planner._text import pct1
 from harbor_planner.analysis.coverage import coverage
 from harbor_planner.analysis.isochrones import isochrones, service_area
 from harbor_planner.optimize import CoverageMatrix, select_sites
@@ -470,7 +471,7 @@ def test_yuzhong_report(tmp_path, yuzhong_osm, shared):
         sources=[yuzhong_osm, src],
     )
     text = html_path.read_text("utf-8")
-    assert "渝中区" in text and f"{res.summary['coverage_pct']:.1f}%" in text
+    assert "渝中区" in text and f"{pct1(res.summary['coverage_pct'])}%" in text
     assert "walk.osm" in text and "© OpenStreetMap contributors" in text
     assert "http" not in text.lower()
     write_report_xlsx(tmp_path / "report.xlsx", coverage=res)

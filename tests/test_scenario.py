@@ -12,6 +12,7 @@ import pytest
 
 import harbor_planner as hp
 from harbor_planner._io import file_sha256
+from harbor_planner._text import pct1
 from harbor_planner.errors import ScenarioError
 from harbor_planner.scenario import (
     compare_runs,
@@ -600,7 +601,7 @@ def test_report_workbook_shows_new_sites_and_coverage_after_per_district(demo_ru
     assert "新增后覆盖率" in html
     # the district table counts every station used, not the headline's built ones: said so
     built = demo_run.summary["coverage"]["coverage_built_pct"]
-    note = f"本表覆盖率按所用全部站点（含在建、拟建）计算；仅已建成站点的覆盖率为{built:.1f}%"
+    note = f"本表覆盖率按所用全部站点（含在建、拟建）计算；仅已建成站点的覆盖率为{pct1(built)}%"
     assert note in html
 
 
