@@ -28,7 +28,6 @@ __all__ = [
     "TABLE_SUFFIXES",
     "FloatArray",
     "find_column",
-    "ground_edges",
     "nearest_edges",
     "points_frame",
     "read_lonlat_table",
@@ -151,16 +150,6 @@ def read_lonlat_table(
     x, y = table_coords(frame, lon_col, lat_col, path)
     lon, lat = to_wgs84(x, y, cs)
     return frame.reset_index(drop=True), np.asarray(lon), np.asarray(lat)
-
-
-def ground_edges(network: WalkNetwork) -> tuple[npt.NDArray[np.int64], shapely.STRtree]:
-    """The ground-level edges (every edge, in a network without any) and a tree of them.
-
-    Demand is placed on these (building doors: probe 18P; grid cells: probe 20B): a bridge
-    over a river or a tunnel under a hill is no street a building's or a cell's people walk
-    out onto.
-    """
-    return network.ground_edges
 
 
 def street_columns(door: Any, edge: IntArray, network: WalkNetwork | None) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from harbor_planner.coords import CoordSystem, parse_crs
 from harbor_planner.demand._common import (
     FloatArray,
     find_column,
-    ground_edges,
     nearest_edges,
     points_frame,
     street_columns,
@@ -336,7 +335,7 @@ def _door_points(footprints: Any, network: WalkNetwork | None) -> tuple[Any, Int
     if network is None or network.n_edges == 0 or len(footprints) == 0:
         return inner, np.full(len(footprints), -1, dtype=np.int64)
     out = inner.copy()
-    among, tree = ground_edges(network)
+    among, tree = network.ground_edges
     edge = nearest_edges(footprints, network.edge_geometry, among, tree)
     ok = np.flatnonzero((edge >= 0) & ~shapely.is_empty(footprints))
     lines = shapely.shortest_line(footprints[ok], network.edge_geometry[edge[ok]])

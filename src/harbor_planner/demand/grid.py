@@ -13,7 +13,6 @@ import shapely
 from harbor_planner._arrays import unique_ints
 from harbor_planner._validate import check_positive
 from harbor_planner.demand._common import (
-    ground_edges,
     nearest_edges,
     points_frame,
     street_columns,
@@ -101,7 +100,7 @@ def grid_demand(network: WalkNetwork, *, cell_m: float, max_dist_m: float | None
     centres = shapely.points((ix + 0.5) * cell, (iy + 0.5) * cell)
     # near a ground-level street, timed from it (probe 20B: cells over the rivers by the
     # bridges, over the hills by tunnels), as building doors are
-    ground, tree = ground_edges(network)
+    ground, tree = network.ground_edges
     hit, _ = tree.query(centres, predicate="dwithin", distance=dist)
     kept = unique_ints(hit)
     if kept.size == 0:  # pragma: no cover - every edge lies in some cell

@@ -251,8 +251,11 @@ class WalkNetwork:
     def ground_edges(self) -> tuple[npt.NDArray[np.int64], shapely.STRtree]:
         """The ground-level edges (not bridges, tunnels, layers, indoor) and their index.
 
-        Every edge when the network marks none off the ground (or all of them). Query
-        results of the tree are positions in the array of edge indices.
+        Demand is placed on these (building doors: probe 18P; grid cells: probe 20B) and
+        points prefer them (:func:`~harbor_planner.network.snap_points`): a bridge over a
+        river or a tunnel under a hill is no street people walk out onto. Every edge when the
+        network marks none off the ground (or all of them). Query results of the tree are
+        positions in the array of edge indices.
         """
         off = self.edges["off_ground"].to_numpy(bool) if "off_ground" in self.edges else None
         if off is None or off.all() or not off.any():
