@@ -1051,6 +1051,29 @@ def test_partition_layer_checked_before_the_inputs_load_and_keyword_in_any_case(
     assert not out.exists()
 
 
+def test_a_missing_file_of_runs_own_options_names_the_option(tmp_path, monkeypatch, capsys):
+    """Session 22's list: `run --partition missing.gpkg` said "--set run.partition: file not
+    found" (the option was turned into a setting); `--study-area` likewise. The option given
+    is named; a setting given with `--set` is still named as such."""
+    from harbor_planner.cli import main
+    from harbor_planner.scenario import demo_scenario_path
+
+    monkeypatch.chdir(tmp_path)
+    cases = [
+        (["--partition", "missing.gpkg"], "--partition: file not found"),
+        (["--study-area", "nowhere.gpkg"], "--study-area: file not found"),
+        (["--set", "run.partition=missing.gpkg"], "--set run.partition: file not found"),
+        (["--set", "run.partition=a.gpkg", "--partition", "b.gpkg"], "--partition: file not"),
+    ]
+    for options, said in cases:
+        out = tmp_path / "out"
+        code = main(["run", str(demo_scenario_path()), *options, "--out", str(out),
+                     "--no-progress"])  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 3 and said in err and err.count("\n") == 1, (options, err)
+        assert not out.exists()
+
+
 def test_the_network_file_written_aside_fails_the_first_round_in_one_line(
     hilly_net, tmp_path, monkeypatch
 ):

@@ -309,6 +309,13 @@ _OPTION_OF_SETTING = {
 }
 
 
+def option_of_setting(key: str) -> str | None:
+    """The option of ``run`` that sets ``key`` (``run.partition``: ``--partition``), if one."""
+    if key in ("study.districts", "study.area"):
+        return "--study-area"
+    return _OPTION_OF_SETTING.get(key)
+
+
 #: Another command's option as the setting ``run --set`` gives (probe 19W: ``run --no-range``
 #: was "did you mean --no-progress?").
 _SET_FORM: dict[str, str] = {

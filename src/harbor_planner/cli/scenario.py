@@ -15,7 +15,8 @@ from harbor_planner.cli._options import (
     out_path,
     say,
 )
-from harbor_planner.errors import UsageError
+from harbor_planner.cli._usage import option_of_setting
+from harbor_planner.errors import ScenarioError, UsageError
 
 __all__ = ["add_scenario_commands", "print_run"]
 
@@ -52,12 +53,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 f"--set {text!r}: expected KEY=VALUE, e.g. network.walk_speed_kmh=4",
                 option="--set",
             )
-    overrides = [*(args.set or []), *centre_overrides(args), *_study_overrides(args)]
-    overrides += partition_overrides(args)
-    scenario = load_scenario(args.scenario, overrides=overrides)
-    result = run(scenario, out=args.out, progress=args.progress)
+    own = [*centre_overrides(args), *_study_overrides(args), *partition_overrides(args)]
+    try:
+        scenario = load_scenario(args.scenario, overrides=[*(args.set or []), *own])
+        result = run(scenario, out=args.out, progress=args.progress)
+    except ScenarioError as exc:
+        raise _named_by_option(exc, own) from None
     print_run(result)
     return 0
+
+
+def _named_by_option(exc: ScenarioError, own: list[str]) -> ScenarioError:
+    """``exc`` naming the option (``--partition``) that gave a setting, not ``--set KEY``.
+
+    ``own``: the overrides the options made; they come after ``--set``'s and win.
+    """
+    message = str(exc)
+    for text in own:
+        key = text.partition("=")[0]
+        option = option_of_setting(key)
+        if option:
+            message = message.replace(f"--set {key}:", f"{option}:")
+    if message == str(exc):
+        return exc
+    named = ScenarioError(message)
+    named.problems = exc.problems
+    return named
 
 
 def _study_overrides(args: argparse.Namespace) -> list[str]:
