@@ -488,7 +488,9 @@ def test_spacing_allows_sites_exactly_the_spacing_apart():
 
 def test_sites_are_named_after_ground_streets_not_a_tunnel_beside_them(tmp_path):
     """A site on an unnamed street 10 m from a named tunnel and 40 m from a named street takes
-    the street's name; a site on a bridge keeps the bridge's name."""
+    the street's name; a site on a bridge keeps the bridge's name; a site on a street 5 m
+    from a viaduct passing 3 m from it is anchored to the street and takes its name (session
+    22's list: it took the viaduct's)."""
     import geopandas as gpd
     import shapely
 
@@ -506,15 +508,24 @@ def test_sites_are_named_after_ground_streets_not_a_tunnel_beside_them(tmp_path)
         (7, [(500.0, -30.0), (700.0, -30.0)], {"highway": "tertiary", "name": "滨江路"}),
         (8, [(200.0, 0.0), (500.0, 0.0)], {"highway": "residential"}),
         (9, [(500.0, 0.0), (500.0, -30.0)], {"highway": "residential"}),
+        (
+            10,
+            [(1000.0, 0.0), (1200.0, 0.0)],
+            {"highway": "primary", "bridge": "yes", "layer": "1", "name": "高架桥"},
+        ),
+        (11, [(1000.0, -8.0), (1200.0, -8.0)], {"highway": "tertiary", "name": "下穿路"}),
+        (12, [(700.0, 0.0), (1000.0, 0.0)], {"highway": "residential"}),
+        (13, [(1000.0, 0.0), (1000.0, -8.0)], {"highway": "residential"}),
     ]
     osm = write_osm(tmp_path / "named.osm", ways)
     net = build_network(osm, progress=False)
     sites = gpd.GeoDataFrame(
-        geometry=shapely.points([[X0 + 100, Y0 + 1], [X0 + 600, Y0 - 1]]), crs="EPSG:32648"
+        geometry=shapely.points([[X0 + 100, Y0 + 1], [X0 + 600, Y0 - 1], [X0 + 1100, Y0 - 3]]),
+        crs="EPSG:32648",
     )
-    assert list(nearest_street_names(net, sites)) == ["和平路", "大桥"]
+    assert list(nearest_street_names(net, sites)) == ["和平路", "大桥", "下穿路"]
     # no named ground street near: the tunnel's name rather than none
-    assert list(nearest_street_names(net, sites, max_dist_m=20)) == ["隧道", "大桥"]
+    assert list(nearest_street_names(net, sites, max_dist_m=20)) == ["隧道", "大桥", "下穿路"]
 
 
 @pytest.mark.parametrize("solver", ["greedy", "exact"])

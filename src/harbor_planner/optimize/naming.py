@@ -63,7 +63,7 @@ def nearest_street_names(
     """
     import shapely
 
-    from harbor_planner.network.snap import points_xy
+    from harbor_planner.network.snap import points_xy, snap_points
 
     out = np.full(len(points), "", dtype=object)
     if not len(points) or "name" not in network.edges:
@@ -77,10 +77,10 @@ def nearest_street_names(
     off = network.edges["off_ground"].to_numpy(bool) if "off_ground" in network.edges else None
     if off is not None and off.any():
         # a site on a street is not named after the bridge over it or the tunnel under it:
-        # named ground-level ways first, unless the site's own way is off the ground
-        own = network.edge_tree.query_nearest(pts, all_matches=False)
-        on_ground = np.ones(len(pts), dtype=bool)
-        on_ground[own[0]] = ~off[own[1]]
+        # named ground-level ways first, unless the site's own way is off the ground (the
+        # way it is anchored to: a ground street within 15 m of a nearer bridge is its own)
+        own = snap_points(network, xy, warn_far=False, ground_first=True).edge
+        on_ground = ~off[own]
         _name_nearest(out, names, np.flatnonzero(named & ~off), network, pts, on_ground, max_dist_m)
     _name_nearest(out, names, np.flatnonzero(named), network, pts, out == "", max_dist_m)
     return out
