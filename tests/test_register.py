@@ -174,6 +174,22 @@ def test_numbering_shows_the_warnings_of_the_file(tmp_path, capsys):
     assert "duplicate_location" in capsys.readouterr().out
 
 
+def test_numbering_a_long_list_under_q_prints_a_bounded_table(tmp_path, capsys):
+    """Probe 21G: `stations number -q` printed all 86,045 warnings of a 1,000,000-row list.
+    Under -q the table holds the first 20 and says how many more; --max-problems sets it."""
+    rows = [{**base_rows()[0], "编号": f"S{i}", "名称": f"站{i}"} for i in range(30)]
+    src = write(tmp_path / "dup.csv", rows)  # 29 stations at the first one's place
+    args = ["stations", "number", str(src), "--crs", "wgs84"]
+    assert main(["-q", *args, "--out", str(tmp_path / "a.csv")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("duplicate_location") == 20 and "... and 9 more problems" in out
+    assert main([*args, "--out", str(tmp_path / "b.csv")]) == 0
+    assert capsys.readouterr().out.count("duplicate_location") == 29
+    assert main(["-q", *args, "--max-problems", "3", "--out", str(tmp_path / "c.csv")]) == 0
+    assert capsys.readouterr().out.count("duplicate_location") == 3
+    assert len(pd.read_csv(tmp_path / "a.csv")) == 30
+
+
 def test_a_closing_date_written_in_chinese_beside_ours_is_read(tmp_path):
     """A planner adds 退出日期 to a register that has our (empty) ``closed`` column (probe 13H:
     ignored, and the warning kept asking for 退出日期)."""

@@ -63,6 +63,7 @@ __all__ = [
     "OUTSIDE_CHONGQING",
     "OUTSIDE_DISTRICTS",
     "OUTSIDE_LABELS_ZH",
+    "QUIET_PROBLEMS_SHOWN",
     "SENSITIVITY_ALT_MODEL",
     "SENSITIVITY_SPEEDS_KMH",
     "SERVE_HOST",
@@ -134,6 +135,10 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 MAX_MINUTES: float = 240.0
 #: Stations farther than this from a walkable street are left out (metres).
 SNAP_MAX_DIST_M: float = 150.0
+
+#: Rows of a problems table ``stations number -q`` prints without ``--max-problems`` (a
+#: register is for keeps, so its warnings are shown even then, but not tens of thousands).
+QUIET_PROBLEMS_SHOWN: int = 20
 #: The largest snapping distance a scenario may set, metres (``stations.max_dist_m``).
 SNAP_MAX_DIST_LIMIT_M: float = 5_000.0
 #: A walk counts as within the time limit up to this many seconds over it: sums of edge times

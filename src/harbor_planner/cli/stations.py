@@ -105,7 +105,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
     # an exact copy of a row is no station of its own: left out, as its message says (21G)
     only_copies = not check.ok and check.errors["code"].eq("duplicate_row").all()
     if not check.ok and not only_copies:
-        say(format_problem_table(check.errors))
+        say(format_problem_table(check.errors, max_rows=_problems_shown(args)))
         raise InputDataError(
             f"{counted(len(check.rejected), 'row has', 'rows have')} errors (listed above); "
             "fix them before numbering, "
@@ -113,7 +113,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
             path=args.file,
         )
     if len(check.problems):  # warnings too (a duplicate, a district name that disagrees):
-        say(format_problem_table(check.problems))  # a register is for keeps (copies too)
+        say(format_problem_table(check.problems, max_rows=_problems_shown(args)))  # for keeps
     mismatch = check.problems[check.problems["code"] == "district_mismatch"]
     if len(mismatch) and not args.accept_districts:  # a code is for keeps: a wrong datum
         rows = ", ".join(mismatch["row"].astype(str).head(10))  # made codes of another
@@ -150,6 +150,25 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         f"wrote {args.out}"
     )
     return 0
+
+
+def _problems_shown(args: argparse.Namespace) -> int | None:
+    """``--max-problems``, else with ``-q`` the first ``settings.QUIET_PROBLEMS_SHOWN`` (21G:
+    all 86,045 warnings of a 1,000,000-row list were printed under ``-q``)."""
+    if args.max_problems is not None or not getattr(args, "quiet", False):
+        return args.max_problems
+    return settings.QUIET_PROBLEMS_SHOWN
+
+
+def _add_max_problems(p: argparse.ArgumentParser, quiet: str = "") -> None:
+    """``--max-problems N``: how many rows of the problems table are printed."""
+    p.add_argument(
+        "--max-problems",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"print at most N problems (default: all{quiet})",
+    )
 
 
 def add_stations_commands(sub: argparse._SubParsersAction) -> None:
@@ -198,13 +217,7 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
         metavar="FILE",
         help="write the clean stations, the rejected rows and the problems to this GeoPackage",
     )
-    c.add_argument(
-        "--max-problems",
-        type=int,
-        default=None,
-        metavar="N",
-        help="print at most N problems (default: all)",
-    )
+    _add_max_problems(c)
     g = c.add_argument_group("placing on a walk network")
     g.add_argument(
         "--network",
@@ -265,4 +278,5 @@ def _add_number_command(ssub: argparse._SubParsersAction) -> None:
         help="number stations that lie in another district than their 区县 says (the "
         "locations right, the cells wrong): each is coded and written by where it lies",
     )  # fmt: skip
+    _add_max_problems(n, quiet=f"; with -q {settings.QUIET_PROBLEMS_SHOWN}")
     n.set_defaults(handler=_cmd_stations_number)
