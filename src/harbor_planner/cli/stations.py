@@ -153,8 +153,10 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
 
 
 def _problems_shown(args: argparse.Namespace) -> int | None:
-    """``--max-problems``, else with ``-q`` the first ``settings.QUIET_PROBLEMS_SHOWN`` (21G:
-    all 86,045 warnings of a 1,000,000-row list were printed under ``-q``)."""
+    """``--max-problems``, else with ``-q`` the first ``settings.QUIET_PROBLEMS_SHOWN``.
+
+    Probe 21G: all 86,045 warnings of a 1,000,000-row list were printed under ``-q``.
+    """
     if args.max_problems is not None or not getattr(args, "quiet", False):
         return args.max_problems
     return settings.QUIET_PROBLEMS_SHOWN
