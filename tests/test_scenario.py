@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import textwrap
 from pathlib import Path
@@ -22,6 +23,7 @@ from harbor_planner.scenario import (
     scenario_from_dict,
 )
 from harbor_planner.scenario.config import key_lines
+from harbor_planner.scenario.runner import source_commit
 
 DEMO = demo_scenario_path().parent
 
@@ -378,6 +380,45 @@ def test_run_manifest_records_inputs_versions_parameters_timings(demo_run):
         path = out / info["path"]
         assert info["sha256"] == file_sha256(path), info["path"]
     assert "run.json" not in {i["path"] for i in manifest["outputs"]}
+    assert manifest["source"] == source_commit()  # the checkout's commit, or null (a wheel)
+
+
+def test_run_json_names_the_commit_of_the_checkout_it_ran_from(tmp_path):
+    """17I: run.json gave the version (0.1.0.dev0) but no commit, so two figures of the same
+    version from different code could not be told apart. An editable install's checkout gives
+    its commit and whether src/ was modified; a package elsewhere gives null."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "repo"
+    package = repo / "src" / "harbor_planner"
+    package.mkdir(parents=True)
+    (package / "x.py").write_text("A = 1\n", encoding="utf-8")
+
+    def git(*args):
+        env = {
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "PATH": os.environ["PATH"],
+            "HOME": str(tmp_path),
+        }
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                              check=True, env=env).stdout.strip()  # fmt: skip
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "one")
+    assert source_commit(package) == {"commit": git("rev-parse", "HEAD"), "modified": False}
+    (package / "x.py").write_text("A = 2\n", encoding="utf-8")
+    assert source_commit(package)["modified"] is True
+    other = repo / "vendor" / "src" / "harbor_planner"  # inside another project's repository
+    other.mkdir(parents=True)
+    assert source_commit(other) is None
+    assert source_commit(tmp_path / "site-packages" / "harbor_planner") is None
 
 
 def test_run_result_holds_the_frames(demo_run):

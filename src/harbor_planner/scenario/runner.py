@@ -164,6 +164,46 @@ def _versions() -> dict[str, str | None]:
     return out
 
 
+def source_commit(package: Path | None = None) -> dict[str, Any] | None:
+    """The git commit of the checkout the package runs from (an editable install), if any.
+
+    Parameters
+    ----------
+    package
+        The package's folder (default: this package's).
+
+    Returns
+    -------
+    dict or None
+        ``{"commit": SHA, "modified": bool}`` (``modified``: files of ``src/`` differ from
+        the commit), or ``None`` when the package is not its own checkout's
+        ``src/harbor_planner`` (installed from a wheel, a folder inside another repository,
+        git unavailable): the version is then all there is.
+
+    """
+    import subprocess
+
+    package = Path(__file__).resolve().parents[1] if package is None else package.resolve()
+    root = package.parents[1]
+    if package.parent.name != "src" or not (root / ".git").exists():
+        return None
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True, text=True, timeout=10, check=True, stdin=subprocess.DEVNULL,
+        ).stdout.strip()  # fmt: skip
+
+    try:
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != root:
+            return None
+        commit = git("rev-parse", "HEAD")
+        modified = git("status", "--porcelain", "--untracked-files=no", "--", "src") != ""
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit, "modified": modified}
+
+
 def _file_info(role: str, path: Path, stamp: tuple[int, int] | None) -> dict[str, Any]:
     """An input's size and SHA-256 now, and whether it changed since the run started."""
     info: dict[str, Any] = {"role": role, "path": str(path)}
@@ -372,6 +412,7 @@ def _manifest(
             "cpus": os.cpu_count(),
         },
         "versions": _versions(),
+        "source": source_commit(),
         "parameters": scenario.to_dict(),
         "inputs": [
             _file_info(role, path, stamps.get(role))
