@@ -421,6 +421,22 @@ def test_run_json_names_the_commit_of_the_checkout_it_ran_from(tmp_path):
     assert source_commit(tmp_path / "site-packages" / "harbor_planner") is None
 
 
+def test_layers_gpkg_says_what_its_layers_rest_on(demo_run):
+    """Session 22's list: layers.gpkg carried no metadata, so a layer opened in QGIS did not
+    say the minutes, walk model, demand or figure it came from. Each layer's description
+    (gpkg_contents) is the tool's version and the map's title."""
+    import sqlite3
+
+    cov = demo_run.summary["coverage"]
+    with sqlite3.connect(demo_run.out_dir / "layers.gpkg") as db:
+        rows = db.execute("SELECT table_name, description FROM gpkg_contents").fetchall()
+    assert {"stations", "isochrones", "gaps", "covered", "districts"} <= {t for t, _ in rows}
+    for _, text in rows:
+        assert text.startswith(f"harbor-planner {hp.__version__}: "), text
+        assert f"{pct1(cov['coverage_pct'])} %" in text and "15分钟" in text
+        assert "4.5公里/小时" in text and "需求：主干道" in text
+
+
 def test_run_result_holds_the_frames(demo_run):
     r = demo_run
     assert len(r.stations) == r.summary["coverage"]["stations"]

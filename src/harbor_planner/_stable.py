@@ -90,7 +90,12 @@ def gpkg_text_clean(frame: Any) -> Any:
 
 
 def write_gpkg_layer(
-    frame: Any, path: str | os.PathLike[str], layer: str, *, append: bool = False
+    frame: Any,
+    path: str | os.PathLike[str],
+    layer: str,
+    *,
+    append: bool = False,
+    description: str | None = None,
 ) -> None:
     """Write one GeoPackage layer with clean text and a fixed date (see the module).
 
@@ -104,12 +109,15 @@ def write_gpkg_layer(
         The layer name.
     append
         Add the layer to an existing file (else the file is created).
+    description
+        The layer's description (``gpkg_contents.description``), if any.
 
     """
+    options: dict[str, str] = {"mode": "a"} if append else {}
+    if description:
+        options["DESCRIPTION"] = clean_text(description)
     with stable_gpkg():
-        gpkg_text_clean(frame).to_file(
-            path, layer=layer, driver="GPKG", **({"mode": "a"} if append else {})
-        )
+        gpkg_text_clean(frame).to_file(path, layer=layer, driver="GPKG", **options)
 
 
 _OOXML_DATES = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")

@@ -173,9 +173,10 @@ def write_outputs(
         "districts": districts,
     }
     if "gpkg" in wanted:
+        described = map_title(title, coverage, coverage_after, lang)
         files.append(_layers_file(out / "layers.gpkg", district_column=district_column,
                                   study_area=study_area, coverage_after=coverage_after,
-                                  centres=centres, **shown))  # fmt: skip
+                                  centres=centres, description=described, **shown))  # fmt: skip
     if "map" in wanted:
         options = {
             "basemap": basemap,
@@ -285,8 +286,13 @@ def _layers_file(
     study_area: Any = None,
     coverage_after: Any = None,
     centres: Any = None,
+    description: str | None = None,
 ) -> Path:
-    """``layers.gpkg``: every map layer (the stations as given when there is no coverage)."""
+    """``layers.gpkg``: every map layer (the stations as given when there is no coverage).
+
+    ``description`` (the map's title: the figures and what they rest on) with the tool's
+    version becomes each layer's description.
+    """
     layers = report_layers(
         coverage=coverage,
         sites=sites,
@@ -300,7 +306,10 @@ def _layers_file(
     )
     if coverage is None and stations is not None:
         layers["stations"] = stations
-    write_layers_gpkg(path, layers)
+    from harbor_planner import __version__
+
+    basis = f"harbor-planner {__version__}" + (f": {description}" if description else "")
+    write_layers_gpkg(path, layers, description=basis)
     return path
 
 

@@ -170,6 +170,7 @@ def write_layers_gpkg(
     layers: Mapping[str, Any],
     *,
     crs: Any | None = "EPSG:4326",
+    description: str | None = None,
 ) -> dict[str, str]:
     """Write every layer into one GeoPackage, atomically.
 
@@ -183,6 +184,10 @@ def write_layers_gpkg(
         skipped with a log line. Names are made safe (ASCII letters, digits, ``_``).
     crs
         CRS every layer is written in (default WGS-84); ``None`` keeps each layer's own.
+    description
+        What the layers rest on (the run's title, figure, minutes, walk model and demand),
+        kept as each layer's description (``gpkg_contents``; QGIS shows it in the layer's
+        properties), cleaned of control characters.
 
     Returns
     -------
@@ -220,7 +225,7 @@ def write_layers_gpkg(
     path = Path(path)
     with atomic_path(path) as tmp:
         for name, safe, frame in ready:
-            write_gpkg_layer(frame, tmp, safe, append=bool(written))
+            write_gpkg_layer(frame, tmp, safe, append=bool(written), description=description)
             written[name] = safe
     log.info(
         "wrote %s: %s",
