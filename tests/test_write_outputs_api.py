@@ -87,3 +87,48 @@ def test_every_percentage_in_the_tables_has_two_decimals(tmp_path, result):
         for c in pcts:
             v = table[c].dropna().to_numpy(float)
             assert np.array_equal(v, np.round(v, 2)), (name, c)
+
+
+def test_the_apis_single_writers_never_replace_a_users_file(tmp_path, result, diamond):
+    """Probe 23C: `hp.write_coverage` into the folder of the station list replaced its
+    `stations.csv`; `hp.save_map` replaced a hand-made page; `hp.save_network` wrote a zip
+    over a CSV. Each refuses a file the tool did not write, and writes nothing then; its own
+    files it replaces, as the command line does."""
+    import harbor_planner as hp
+
+    out = tmp_path / "study"
+    out.mkdir()
+    mine = out / "stations.csv"
+    mine.write_text("名称,经度,纬度\n站1,106.57,29.55\n", encoding="utf-8")
+    before = mine.read_bytes()
+    with pytest.raises(OutputError, match=r"stations\.csv here was not written.*another out "):
+        hp.write_coverage(result, out)
+    assert mine.read_bytes() == before and sorted(p.name for p in out.iterdir()) == [mine.name]
+
+    fresh = tmp_path / "fresh"
+    first = hp.write_coverage(result, fresh)
+    (fresh / "notes.txt").write_text("keep me", "utf-8")
+    again = hp.write_coverage(result, fresh, summary=False)  # its own files: replaced
+    assert [p.name for p in first] == ["summary.json", *[p.name for p in again]]
+    assert sorted(p.name for p in fresh.iterdir()) == sorted(
+        ["notes.txt", *(p.name for p in again)]
+    )
+    assert again[-1].name == "run.json"
+
+    page = tmp_path / "map.html"
+    page.write_text("<html>my own page</html>", encoding="utf-8")
+    m = hp.make_map(stations=result.stations)
+    with pytest.raises(OutputError, match="did not write"):
+        hp.save_map(m, page)
+    assert page.read_text("utf-8") == "<html>my own page</html>"
+    hp.save_map(m, tmp_path / "ours.html")
+    hp.save_map(m, tmp_path / "ours.html")  # its own page, unedited: replaced
+
+    with pytest.raises(OutputError, match="did not write"):
+        hp.save_network(diamond, mine)
+    assert mine.read_bytes() == before
+    with pytest.raises(OutputError, match="did not write"):
+        hp.save_network(diamond, tmp_path / "net.npz", edges_gpkg=mine)
+    assert not (tmp_path / "net.npz").exists() and mine.read_bytes() == before
+    hp.save_network(diamond, tmp_path / "net.npz")
+    hp.save_network(diamond, tmp_path / "net.npz")

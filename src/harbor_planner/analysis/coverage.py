@@ -30,7 +30,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from harbor_planner._arrays import along_s, first_holder
-from harbor_planner._io import atomic_path, jsonable
+from harbor_planner._io import jsonable
 from harbor_planner._stable import without_timings, write_gpkg_layer
 from harbor_planner._text import csv_safe, published_pcts
 from harbor_planner._validate import check_minutes
@@ -719,13 +719,36 @@ def write_coverage(
 ) -> list[Path]:
     """Write the coverage files: summary, districts, stations, gaps and covered demand.
 
-    ``summary.json`` (unless ``summary`` is false: a scenario run writes its own),
-    ``by_district.csv``, ``stations.csv`` (ranked by the demand only each
-    station covers), ``gaps.gpkg`` (uncovered demand) and ``covered.gpkg``.
+    ``summary.json`` (unless ``summary`` is false), ``by_district.csv``, ``stations.csv``
+    (ranked by the demand only each station covers), ``gaps.gpkg`` (uncovered demand) and
+    ``covered.gpkg``, with a ``run.json`` listing them. The folder is written as a whole,
+    as ``harbor-planner coverage`` writes it
+    (:func:`harbor_planner.outputs.write_outputs`): a file of those names that the folder's
+    ``run.json`` does not list (a station list called ``stations.csv``) is never replaced,
+    and nothing is written then; the files of an earlier call are replaced.
 
     CSV files are UTF-8 with a byte-order mark so that Excel shows Chinese correctly, their
-    text cells never read as formulas (:func:`harbor_planner._text.csv_safe`). Every
-    file is written atomically; the same result gives the same bytes.
+    text cells never read as formulas (:func:`harbor_planner._text.csv_safe`); the same
+    result gives the same bytes.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, ``run.json`` last.
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` is a file, or holds a file of those names that is not the tool's.
+
+    """
+    from harbor_planner.outputs import write_outputs
+
+    return write_outputs(out_dir, coverage=result, formats=["tables"], summary=summary)
+
+
+def coverage_files(result: CoverageResult, out_dir: str | Path, *, summary: bool) -> list[Path]:
+    """The files of :func:`write_coverage`, into a result folder's staging folder.
 
     Returns
     -------
@@ -733,38 +756,31 @@ def write_coverage(
         The files written.
 
     """
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        from harbor_planner.errors import OutputError
+    from harbor_planner._io import atomic_paths
 
-        raise OutputError("is a file, not a folder: give the folder to write into", path=out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    if summary:
-        path = out / "summary.json"
-        with atomic_path(path) as tmp:
-            text = json.dumps(without_timings(result.summary), ensure_ascii=False, indent=2)
-            tmp.write_text(text + "\n", "utf-8")
-        written.append(path)
-    path = out / "by_district.csv"
-    with atomic_path(path) as tmp:
-        csv_safe(result.by_district).to_csv(tmp, index=False, encoding="utf-8-sig")
-    written.append(path)
-    path = out / "stations.csv"
+    out = Path(out_dir)
+    names = [*(["summary.json"] if summary else []), "by_district.csv", "stations.csv"]
+    targets = [out / name for name in [*names, "gaps.gpkg", "covered.gpkg"]]
+    with atomic_paths(*targets) as tmps:
+        _write_coverage_files(result, dict(zip([p.name for p in targets], tmps, strict=True)))
+    log.info("wrote %s", ", ".join(p.name for p in targets))
+    return targets
+
+
+def _write_coverage_files(result: CoverageResult, tmps: dict[str, Path]) -> None:
+    """The files of :func:`write_coverage`, each to its temporary path."""
+    if "summary.json" in tmps:
+        text = json.dumps(without_timings(result.summary), ensure_ascii=False, indent=2)
+        tmps["summary.json"].write_text(text + "\n", "utf-8")
+    by_district = csv_safe(result.by_district)
+    by_district.to_csv(tmps["by_district.csv"], index=False, encoding="utf-8-sig")
     table = result.stations.drop(columns="geometry").assign(
         lon=result.stations.geometry.x.round(7), lat=result.stations.geometry.y.round(7)
     )
-    with atomic_path(path) as tmp:
-        table = csv_safe(published_pcts(table.sort_values("importance_rank")))
-        table.to_csv(tmp, index=False, encoding="utf-8-sig")
-    written.append(path)
+    table = csv_safe(published_pcts(table.sort_values("importance_rank")))
+    table.to_csv(tmps["stations.csv"], index=False, encoding="utf-8-sig")
     demand = result.demand
     for name, mask in (("gaps", ~demand["covered"]), ("covered", demand["covered"])):
-        path = out / f"{name}.gpkg"
-        layer = demand[mask.to_numpy()]
-        with atomic_path(path) as tmp:
-            write_gpkg_layer(layer, tmp, name)
-            write_gpkg_layer(result.stations, tmp, "stations", append=True)
-        written.append(path)
-    log.info("wrote %s", ", ".join(p.name for p in written))
-    return written
+        tmp = tmps[f"{name}.gpkg"]
+        write_gpkg_layer(demand[mask.to_numpy()], tmp, name)
+        write_gpkg_layer(result.stations, tmp, "stations", append=True)

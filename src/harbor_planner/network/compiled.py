@@ -600,9 +600,20 @@ def save_network(
     edges_gpkg
         Also write layers ``edges`` and ``nodes`` (WGS-84) to this GeoPackage, for GIS.
 
+    Raises
+    ------
+    OutputError
+        A file of either name exists that harbor-planner did not write (a station list), or
+        a result folder's ``run.json`` lists it: it is left as it is, nothing is written.
+
     """
+    from harbor_planner._safety import check_output_file
+
     if not isinstance(network, WalkNetwork):
         raise InputDataError(f"save_network needs a WalkNetwork, got {type(network).__name__}")
+    check_output_file(path, option="path")
+    if edges_gpkg is not None:
+        check_output_file(edges_gpkg, option="edges_gpkg")
     arrays: dict[str, np.ndarray] = {}
     text: dict[str, list[str]] = {}
     for col, dtype in EDGE_NUMERIC.items():

@@ -197,7 +197,7 @@ def _write_staged(out: Path, args: dict[str, Any]) -> list[Path]:
 
     sources = list(args["sources"] or ())
     args["sources"] = sources
-    with ResultFolder(out, names=(), inputs=sources) as folder:
+    with ResultFolder(out, names=(), inputs=sources, option="out") as folder:
         with folder.writing() as staging:
             files = write_outputs(staging, staged=False, **args)
         manifest = {
@@ -249,9 +249,9 @@ def _tables(
 ) -> list[Path]:
     files: list[Path] = []
     if coverage is not None:
-        from harbor_planner.analysis.coverage import write_coverage
+        from harbor_planner.analysis.coverage import coverage_files
 
-        files += write_coverage(coverage, out, summary=summary)
+        files += coverage_files(coverage, out, summary=summary)
     if selection is not None:
         from harbor_planner.optimize.output import write_selection
 

@@ -683,15 +683,19 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> int:
     """Write the map as one self-contained HTML file, atomically; return its size in bytes.
 
     Element ids are numbered (:func:`seed_element_ids`) and control characters removed, so
-    that the same map gives the same bytes and nothing unprintable reaches the page.
+    that the same map gives the same bytes and nothing unprintable reaches the page. A page
+    of that name is replaced only when harbor-planner wrote it and nobody edited it since,
+    and not when a result folder's ``run.json`` lists it (an :class:`OutputError` otherwise).
     """
     from harbor_planner._io import atomic_path
+    from harbor_planner._safety import check_output_file
 
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
         raise InputDataError(
             f"the map is an HTML page: give a .html file name, not {path.name!r}", path=path
         )
+    check_output_file(path, option="path")
     seed_element_ids(m)
     page = seal_page(clean_text(m.get_root().render()))
     with atomic_path(path) as tmp:

@@ -109,6 +109,8 @@ class ResultFolder:
         Record the commit for the command line (``_safety.note_outputs_complete``) the
         moment the files are in: a signal after it finds the command's work done. The
         commands' runs do; serve's exports (a server stopped with Ctrl-C later) do not.
+    option
+        What names the folder in the messages (``--out``; the Python API's parameter).
 
     """
 
@@ -119,8 +121,10 @@ class ResultFolder:
         names: Iterable[str],
         inputs: Mapping[str, str | os.PathLike[str]] | Iterable[str | os.PathLike[str]] = (),
         announce: bool = False,
+        option: str = "--out",
     ) -> None:
         self.announce = announce
+        self.option = option
         self.out_dir = Path(out_dir)
         self.names = tuple(names)
         self.inputs = inputs
@@ -136,7 +140,9 @@ class ResultFolder:
         refuse_overwriting_inputs(self.inputs, [out / n for n in (*FILES, MANIFEST_FILE)])
         if out.exists() and not out.is_dir():
             raise OutputError(
-                "--out names a file, not a folder; choose another --out (a folder)", path=out
+                f"{self.option} names a file, not a folder; choose another {self.option} "
+                "(a folder)",
+                path=out,
             )
         self._make_dirs(out)
         try:
@@ -165,7 +171,7 @@ class ResultFolder:
                     else ("a file")
                 )
                 raise OutputError(
-                    f"cannot create the output folder: {d} is {what}; choose another --out",
+                    f"cannot create the output folder: {d} is {what}; choose another {self.option}",
                     path=out,
                 )
             missing.append(d)
@@ -177,7 +183,8 @@ class ResultFolder:
             except OSError as exc:
                 self._remove_created()
                 raise OutputError(
-                    f"cannot create the output folder: {exc.strerror or exc}; choose another --out",
+                    f"cannot create the output folder: {exc.strerror or exc}; choose another "
+                    f"{self.option}",
                     path=out,
                 ) from exc
             self._created.append(d)
@@ -211,8 +218,8 @@ class ResultFolder:
         if foreign:
             raise OutputError(
                 f"{', '.join(foreign)} here {'were' if len(foreign) > 1 else 'was'} not written "
-                "by harbor-planner (or changed since) and would be replaced; choose another "
-                "--out or move the file" + ("s" if len(foreign) > 1 else ""),
+                f"by harbor-planner (or changed since) and would be replaced; choose another "
+                f"{self.option} or move the file" + ("s" if len(foreign) > 1 else ""),
                 path=self.out_dir,
             )
         return owned
