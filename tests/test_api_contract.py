@@ -119,3 +119,24 @@ def test_wrong_argument_types_are_the_packages_errors(demo, tmp_path):
     (tmp_path / "map.html").write_text("mine", "utf-8")
     with pytest.raises(hp.OutputError, match="out names a file, not a folder; choose another out"):
         hp.write_coverage(cov, tmp_path / "map.html")
+
+
+def test_a_plain_frame_as_demand_is_described_as_points(diamond, pts):
+    """Probe 23N: a GeoDataFrame given as demand put the text of its `DataFrame.info`
+    method in summary["demand_info"] (the whole frame printed), and a `kind` column would
+    have become the demand's kind."""
+    import json
+
+    import geopandas as gpd
+    import shapely
+
+    demand = gpd.GeoDataFrame(
+        {"weight": [2.0, 3.0], "kind": ["住宅", "商业"]},
+        geometry=shapely.points([[25.0, 4.0], [150.0, 2.0]]),
+        crs="EPSG:32648",
+    )
+    cov = hp.coverage(diamond, pts((25, 3)), demand, minutes=5)
+    summary = cov.summary
+    assert summary["demand_kind"] == "points" and summary["demand_info"] == {}
+    assert summary["demand_spec"] is None and summary["demand_unit"] == "weight"
+    assert len(json.dumps(summary, ensure_ascii=False, default=str)) < 20_000

@@ -586,13 +586,21 @@ def _demand_table(points: Any, reached: _Reached, ids: npt.NDArray[Any], anchors
 
 
 def _demand_summary(demand: Any, points: Any, anchors: Anchors) -> dict[str, Any]:
-    """The summary's description of the demand."""
+    """The summary's description of the demand.
+
+    A plain GeoDataFrame given as the demand is points of its ``weight`` column: its columns
+    and methods (``kind``, ``info``) are not the demand's description (probe 23N:
+    ``DataFrame.info``'s text landed in the summary).
+    """
+    from harbor_planner.demand import Demand
+
+    own = demand if isinstance(demand, Demand) else None
     return {
-        "demand_kind": getattr(demand, "kind", "points"),
-        "demand_spec": getattr(demand, "spec", None),
-        "demand_unit": getattr(demand, "weight_unit", "weight"),
+        "demand_kind": getattr(own, "kind", "points"),
+        "demand_spec": getattr(own, "spec", None),
+        "demand_unit": getattr(own, "weight_unit", "weight"),
         "demand_points": len(points),
-        "demand_info": jsonable(getattr(demand, "info", {})),
+        "demand_info": jsonable(getattr(own, "info", {})),
         "demand_off_network": int((~anchors.within).sum()),
     }
 
