@@ -465,6 +465,23 @@ def test_cli_check_with_network(capsys, tmp_path):
     assert {"snap_dist_m", "on_network"} <= set(st.columns)
 
 
+def test_check_with_network_of_a_list_whose_every_row_is_rejected(tmp_path, capsys):
+    """Probe 23E: `stations check --network` of a list whose every row was rejected (DMS
+    coordinates, formulas without values, all swapped) crashed with a numpy traceback (exit
+    1) instead of printing the table of errors."""
+    from harbor_planner.scenario import demo_scenario_path
+
+    src = tmp_path / "bad.csv"
+    src.write_text("名称,经度,纬度,状态\nA,abc,29.55,已建成\nB,,29.56,已建成\n", "utf-8")
+    net = demo_scenario_path().parent / "yuzhong_walk.osm.bz2"
+    code = main(["-q", "--no-progress", "stations", "check", str(src), "--crs", "gcj02",
+                 "--network", str(net)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 3 and "Traceback" not in captured.err
+    assert "coord_not_numeric" in captured.out and "coord_missing" in captured.out
+    assert captured.err.count("\n") == 1
+
+
 def test_an_id_used_on_two_sheets_names_the_sheets(tmp_path):
     import openpyxl
 

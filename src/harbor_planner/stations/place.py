@@ -122,13 +122,14 @@ def place_stations(
             )
         )
     n_far = int((~out["on_network"]).sum())
-    log.info(
-        "placed %d stations on the network: median %.0f m from a street, %d farther than %g m",
-        len(out),
-        float(np.nanmedian(out["snap_dist_m"])) if len(out) else float("nan"),
-        n_far,
-        max_dist_m,
-    )
+    if not len(out):
+        log.info("no station to place on the network")
+    else:
+        log.info(
+            "placed %d stations on the network: median %.0f m from a street, %d farther than "
+            "%g m",
+            len(out), float(np.nanmedian(out["snap_dist_m"])), n_far, max_dist_m,
+        )  # fmt: skip
     return StationPlacement(
         stations=out,
         problems=concat_problems(problems),
@@ -150,7 +151,7 @@ def _far_from_network(out: gpd.GeoDataFrame, max_dist_m: float) -> pd.DataFrame:
         "warning",
         "far_from_network",
         "station lies "
-        + out["snap_dist_m"].map("{:.0f}".format)
+        + out["snap_dist_m"].map("{:.0f}".format).astype(object)  # no rows: still text
         + f" m from the nearest walkable street (limit {max_dist_m:g} m); check its "
         "coordinates and --crs, or the network extent",
     )
