@@ -802,3 +802,33 @@ def test_a_station_file_of_a_header_only_says_so(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 3 and "the station file has no valid rows" in err, err
     assert "none of the 0" not in err
+
+
+def test_a_run_names_the_lists_warnings_and_stations_repeated_across_files(tmp_path, caplog):
+    """Probe 23E: a run counted a list's warnings ("2 warnings", an INFO line that -q hides)
+    and said nothing of an AMap list and a Baidu list repeating stations: 15 stations where
+    there are 10, each twin an exit "losing 0 %". Both are warnings naming the rows."""
+    import logging
+
+    from harbor_planner.coords import wgs84_to_bd09, wgs84_to_gcj02
+    from harbor_planner.pipeline import load_stations
+    from harbor_planner.scenario import demo_scenario_path, load_scenario
+
+    lon, lat = np.array([106.570, 106.575, 106.580]), np.array([29.557, 29.560, 29.556])
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    blon, blat = wgs84_to_bd09(lon[:2], lat[:2])
+    amap, baidu = tmp_path / "amap.csv", tmp_path / "baidu.csv"
+    pd.DataFrame({"名称": ["甲", "乙", "丙"], "状态": "已建成", "经度": [glon[0], glon[1], glon[1]],
+                  "纬度": [glat[0], glat[1], glat[1]]}).to_csv(amap, index=False)  # fmt: skip
+    pd.DataFrame({"名称": ["甲", "乙"], "状态": "已建成", "经度": blon, "纬度": blat}).to_csv(
+        baidu, index=False
+    )
+    sc = load_scenario(demo_scenario_path(), overrides={
+        "stations.file": [str(amap), str(baidu)], "stations.crs": ["gcj02", "bd09"]})  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        stations, _ = load_stations(sc)
+    assert len(stations) == 5
+    text = caplog.text
+    assert "amap.csv: 1 warning (row 4: duplicate_location 0.0 m from row 3" in text
+    assert "pairs of stations of different station files lie less than 5 m apart" in text
+    assert "amap.csv row 2 (甲) and baidu.csv row 2 (甲)" in text

@@ -17,9 +17,13 @@ __all__ = [
     "DATUM_COARSE_DECIMALS",
     "DATUM_GUARD_MIN_MEDIAN_M",
     "DATUM_GUARD_MIN_POINTS",
+    "DATUM_GUARD_PAIRED_MIN_MEDIAN_M",
+    "DATUM_GUARD_PAIRED_RATIO",
+    "DATUM_GUARD_PAIRED_SHARE",
     "DATUM_GUARD_RATIO",
     "DATUM_MIXED_MIN_ROWS",
     "DATUM_MIXED_MIN_SHARE",
+    "DATUM_MIXED_POWER_M",
     "DATUM_ROW_GAIN_M",
     "DATUM_ROW_RATIO",
     "DEMAND_KINDS",
@@ -154,6 +158,14 @@ DATUM_GUARD_RATIO: float = 1 / 3
 #: few metres from the streets; in a dense centre such as Yuzhong a wrong datum still leaves
 #: half the points within 20-30 m of some street, so the bar is low).
 DATUM_GUARD_MIN_MEDIAN_M: float = 15.0
+#: Below that median, a file still fits another datum when its stated median is over this
+#: many metres, the other's median at most this fraction of it, and this share of its rows
+#: lie nearer a street in the other reading (probe 23E: 5-10 stations 480 m off lay a median
+#: 11-15 m from some street in dense Yuzhong, 3 m in the right datum; 15-35 % of such files
+#: were accepted, 0-20 % now; no correct file of stations or bus stops tried is refused).
+DATUM_GUARD_PAIRED_MIN_MEDIAN_M: float = 8.0
+DATUM_GUARD_PAIRED_RATIO: float = 0.5
+DATUM_GUARD_PAIRED_SHARE: float = 0.6
 #: With fewer points than this the datum guard only warns (a median of few points proves
 #: little).
 DATUM_GUARD_MIN_POINTS: int = 5
@@ -166,6 +178,10 @@ DATUM_MIXED_MIN_ROWS: int = 3
 #: ... and they are at least this share of the rows (fewer: a warning listing them; a few
 #: stations in parks or squares fit a shifted reading by chance).
 DATUM_MIXED_MIN_SHARE: float = 0.1
+#: Rows are told apart by datum only when 30 % of the points lie within this many metres of
+#: a street as stated (stations, bus stops); points farther inside their blocks (building
+#: centroids, population points) are checked as a whole file only (probe 23N).
+DATUM_MIXED_POWER_M: float = 8.0
 #: Coordinates with this many decimals or fewer (106.49: about 1 km) say nothing of their
 #: datum: left out of the datum guard, which only warns when they are half the rows or more.
 DATUM_COARSE_DECIMALS: int = 2

@@ -6,7 +6,7 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any
 
-from harbor_planner._text import counted
+from harbor_planner._text import clean_text, counted
 from harbor_planner.errors import InputDataError
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
                 path,
                 counted(len(check.stations), "valid station"),
             )
+        _warn_of_problems(check, path)
         rejected += len(check.rejected)
         frames.append(check.stations.assign(source_file=path.name))
     if len(frames) == 1:
@@ -115,6 +116,7 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
     else:
         stations = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
         _check_unique_ids(stations)
+        _warn_of_twins(stations)
     path = sources[0][0] if len(sources) == 1 else None
     from harbor_planner.analysis.scopes import has_status
 
@@ -188,6 +190,72 @@ def check_stations_datum(scenario: Scenario, stations: Any, net: WalkNetwork) ->
         path=sources[0][0] if len(sources) == 1 else None,
         accept=scenario.stations.accept_datum,
     )
+
+
+#: Warnings of a station list named in a run's log (the rest: ``stations check``).
+_WARNINGS_NAMED = 5
+
+
+def _warn_of_problems(check: Any, path: Any) -> None:
+    """Name the warnings of a station list the run goes on with.
+
+    A duplicate place, a 区县 that disagrees (probe 23E: they were only counted, "2
+    warnings", in an INFO line).
+    """
+    warnings = check.warnings
+    if not len(warnings):
+        return
+    shown = "; ".join(
+        f"row {r['row']}" + (f" of sheet {r['sheet']}" if isinstance(r["sheet"], str) else "")
+        + f": {r['code']} {r['message']}"
+        for _, r in warnings.head(_WARNINGS_NAMED).iterrows()
+    )  # fmt: skip
+    more = len(warnings) - _WARNINGS_NAMED
+    log.warning(
+        "%s: %s (%s%s); 'harbor-planner stations check %s' lists them all",
+        path, counted(len(warnings), "warning"), clean_text(shown),
+        f"; and {more} more" if more > 0 else "", path,
+    )  # fmt: skip
+
+
+def _warn_of_twins(stations: Any) -> None:
+    """Warn of stations of two files at the same place.
+
+    Probe 23E: an AMap and a Baidu list repeating five stations counted 15, each twin a
+    closure "losing 0 %".
+    """
+    import numpy as np
+    import pyproj
+    from scipy.spatial import cKDTree
+
+    from harbor_planner.coords import utm_crs_for
+    from harbor_planner.stations.nearby import DUPLICATE_DISTANCE_M
+
+    lon, lat = stations.geometry.x.to_numpy(), stations.geometry.y.to_numpy()
+    if len(lon) < 2:
+        return
+    tr = pyproj.Transformer.from_crs("EPSG:4326", utm_crs_for(lon, lat), always_xy=True)
+    pairs = cKDTree(np.column_stack(tr.transform(lon, lat))).query_pairs(
+        DUPLICATE_DISTANCE_M, output_type="ndarray"
+    )
+    files = stations["source_file"].to_numpy()
+    pairs = pairs[files[pairs[:, 0]] != files[pairs[:, 1]]]
+    if not len(pairs):
+        return
+
+    def where(i: int) -> str:
+        row = stations.iloc[i]
+        name = row.get("name")
+        named = f" ({name})" if isinstance(name, str) and name.strip() else ""
+        return f"{files[i]} row {row.get('row')}{named}"
+
+    listed = "; ".join(f"{where(i)} and {where(j)}" for i, j in pairs[:_WARNINGS_NAMED])
+    log.warning(
+        "%s of different station files lie less than %g m apart (%s%s): the same station "
+        "twice? each counts as a station (and as an exit losing nothing); remove one copy",
+        counted(len(pairs), "pair of stations", "pairs of stations"), DUPLICATE_DISTANCE_M,
+        clean_text(listed), " ..." if len(pairs) > _WARNINGS_NAMED else "",
+    )  # fmt: skip
 
 
 def _serve_plans(sources: list[tuple[Any, str | None]]) -> list[Any]:
