@@ -988,3 +988,25 @@ def test_cli_limits_match_the_scenarios(tmp_path, capsys):
     code = main(["stations", "check", str(DEMO / "stations.csv"), "--crs", "gcj02",
                  "--max-problems", "-1"])  # fmt: skip
     assert code == 2 and "--max-problems -1: expected 0 or more rows" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["coverage", "--network", "NET", "--stations", "ST", "--crs", "gcj02",
+         "--study-area", "CSV", "--out", "OUT"],
+        ["network", "build", "NET", "--within", "CSV", "--out", "OUT.npz"],
+        ["network", "info", "NET", "--within", "CSV"],
+    ],
+)  # fmt: skip
+def test_a_table_given_as_an_area_is_one_line(tmp_path, capsys, command):
+    """Probe 23C: a CSV (the centres table) as --study-area or --within crashed with a
+    traceback ending "'DataFrame' object has no attribute 'crs'" (exit 1) on 7 commands."""
+    subst = {"NET": str(DEMO / "yuzhong_walk.osm.bz2"), "ST": str(DEMO / "stations.csv"),
+             "CSV": str(DEMO / "centres.csv"), "OUT": str(tmp_path / "out"),
+             "OUT.npz": str(tmp_path / "out.npz")}  # fmt: skip
+    code = main(["-q", "--no-progress", *[subst.get(a, a) for a in command]])
+    err = capsys.readouterr().err
+    assert code == 3 and "Traceback" not in err and err.count("\n") == 1, err
+    assert "table without geometry; give a polygon layer" in err and "centres.csv" in err
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.npz").exists()

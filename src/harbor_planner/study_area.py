@@ -194,6 +194,12 @@ def read_area_polygon(path: Path, where: str) -> Any:
         layer = gpd.read_file(path)
     except Exception as exc:  # pyogrio/GDAL errors have no common base class
         raise InputDataError(f"{where}: cannot read the study area: {exc}", path=path) from None
+    if not isinstance(layer, gpd.GeoDataFrame):  # a CSV or an attributes-only table (23C)
+        raise InputDataError(
+            f"{where}: the study area is a table without geometry; give a polygon layer "
+            "(GeoPackage, GeoJSON, Shapefile), or district names",
+            path=path,
+        )
     if layer.crs is None:
         raise CRSError(f"{where}: the study area {path.name} has no CRS; set it and retry")
     polys = layer[layer.geom_type.isin(["Polygon", "MultiPolygon"])]

@@ -168,6 +168,12 @@ def _layer_region(path: Path) -> Any:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio/GDAL errors have no common base class
         raise InputDataError(f"cannot read the area layer ({exc})", path=path) from None
+    if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or an attributes-only table (23C)
+        raise InputDataError(
+            "the area layer is a table without geometry; give a polygon layer (GeoPackage, "
+            "GeoJSON, Shapefile), or district names",
+            path=path,
+        )
     if gdf.crs is None:
         raise CRSError("the area layer has no CRS; set it and retry", path=path)
     polys = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
