@@ -1010,3 +1010,47 @@ def test_a_table_given_as_an_area_is_one_line(tmp_path, capsys, command):
     assert code == 3 and "Traceback" not in err and err.count("\n") == 1, err
     assert "table without geometry; give a polygon layer" in err and "centres.csv" in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "out.npz").exists()
+
+
+def test_an_unreadable_input_is_bad_data_named_with_the_fix(tmp_path, capsys, monkeypatch):
+    """Probe 23C: a station list or scenario without read permission ended in a bare
+    "Permission denied", exit 1 (any other error), the API raising a raw PermissionError; an
+    unreadable saved network was called corrupt ("rebuild it"). Each is an InputDataError
+    (exit 3) naming the file and the fix. (Root reads any file: the refusal is simulated.)"""
+    import pathlib
+
+    import harbor_planner as hp
+    from harbor_planner.errors import InputDataError
+
+    stations = tmp_path / "st.csv"
+    stations.write_bytes((DEMO / "stations.csv").read_bytes())
+    scenario = tmp_path / "s.toml"
+    scenario.write_text((DEMO / "demo.toml").read_text("utf-8"), "utf-8")
+    net = tmp_path / "net.npz"
+    hp.save_network(hp.build_network(DEMO / "yuzhong_walk.osm.bz2", progress=False), net)
+    locked = {stations, scenario, net}
+    real_read, real_open = pathlib.Path.read_bytes, pathlib.Path.open
+
+    def read_bytes(self):
+        if self in locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    def opened(self, *a, **k):
+        if self in locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *a, **k)
+
+    monkeypatch.setattr(pathlib.Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(pathlib.Path, "open", opened)
+    monkeypatch.setattr(os, "access", lambda p, mode, **k: pathlib.Path(p) not in locked)
+    for call in (lambda: hp.read_stations(stations, crs="gcj02"),
+                 lambda: hp.load_scenario(scenario), lambda: hp.load_network(net)):  # fmt: skip
+        with pytest.raises(InputDataError, match=r"cannot be read \(Permission denied\): give"):
+            call()
+    code = main(["stations", "check", str(stations), "--crs", "gcj02"])
+    err = capsys.readouterr().err
+    assert code == 3 and "st.csv: the file cannot be read (Permission denied)" in err
+    code = main(["network", "info", str(net)])
+    err = capsys.readouterr().err
+    assert code == 3 and "network file cannot be read" in err and "rebuild" not in err

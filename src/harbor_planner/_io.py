@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from harbor_planner._safety import output_error
-from harbor_planner.errors import OutputError
+from harbor_planner.errors import InputDataError, OutputError
 
 __all__ = [
     "atomic_path",
@@ -24,7 +24,9 @@ __all__ = [
     "folder_lock",
     "jsonable",
     "own_work_folder",
+    "read_input_bytes",
     "read_regular_text",
+    "unreadable_input",
 ]
 
 #: The file marking a work folder as this tool's, with the process that made it.
@@ -212,6 +214,32 @@ def file_stamp(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size)
+
+
+def read_input_bytes(path: str | os.PathLike[str], what: str = "file") -> bytes:
+    """The bytes of an input file, an unreadable one an :class:`InputDataError` (exit 3).
+
+    Probe 23C: a station list or scenario without read permission ended as a bare
+    "Permission denied" with exit 1 (the README's "any other error"), and the Python API
+    raised a raw :class:`PermissionError`.
+    """
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise unreadable_input(path, exc, what) from None
+
+
+def unreadable_input(
+    path: str | os.PathLike[str], exc: OSError, what: str = "file"
+) -> InputDataError:
+    """The error of an input that exists but cannot be read, with the fix."""
+    reason = exc.strerror or type(exc).__name__
+    fix = (
+        "give this user read permission (chmod a+r), or copy it somewhere readable"
+        if isinstance(exc, PermissionError)
+        else "check that it is a file and can be read"
+    )
+    return InputDataError(f"the {what} cannot be read ({reason}): {fix}", path=path)
 
 
 def read_regular_text(path: str | os.PathLike[str], encoding: str = "utf-8") -> str:

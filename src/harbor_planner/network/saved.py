@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -25,6 +26,7 @@ import numpy as np
 from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 
+from harbor_planner._io import unreadable_input
 from harbor_planner._text import one_line
 from harbor_planner.errors import HarborPlannerError, InputDataError
 from harbor_planner.network.walk import KIND_NAMES, WalkModel
@@ -130,6 +132,11 @@ def read_saved_arrays(path: str | Path) -> dict[str, np.ndarray]:
 
     """
     path = Path(path)
+    if not os.access(path, os.R_OK):  # a sound file this user cannot read is not corrupt
+        try:
+            path.open("rb").close()
+        except OSError as exc:
+            raise unreadable_input(path, exc, "network file") from None
     try:
         with zipfile.ZipFile(path) as z:
             for info in z.infolist():

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from harbor_planner._io import read_input_bytes, unreadable_input
 from harbor_planner._text import rows_text
 from harbor_planner.errors import InputDataError
 from harbor_planner.readers.headers import (
@@ -72,8 +73,11 @@ def file_kind(path: Path) -> str:
         ``.xls`` workbook, ``"text"`` for anything else.
 
     """
-    with path.open("rb") as f:
-        magic = f.read(8)
+    try:
+        with path.open("rb") as f:
+            magic = f.read(8)
+    except OSError as exc:
+        raise unreadable_input(path, exc) from None
     if magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
         return "zip"
     if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
@@ -543,7 +547,7 @@ def read_text_table(path: Path, *, comment: str | None = None) -> pd.DataFrame:
 
 def csv_rows(path: Path, encoding: str | None) -> tuple[list[list[object]], list[int]]:
     """The rows of a CSV file (cells stripped, empty ones ``None``) and their first lines."""
-    data = path.read_bytes()
+    data = read_input_bytes(path)
     enc = encoding or detect_encoding(data, path)
     try:
         text = data.decode(enc)

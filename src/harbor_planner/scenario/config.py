@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner import settings
+from harbor_planner._io import read_input_bytes
 from harbor_planner._text import redact_override, redact_secrets
 from harbor_planner.errors import ScenarioError
 from harbor_planner.scenario._check import (
@@ -314,7 +315,7 @@ def load_scenario(
     path = Path(path)
     if not path.is_file():
         raise ScenarioError("scenario file not found", path=path)
-    data = path.read_bytes()
+    data = read_input_bytes(path, "scenario file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
