@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 
+import pandas as pd
 import pytest
 
 from harbor_planner._text import pct1
@@ -787,14 +788,42 @@ def test_formula_cells_without_a_saved_value_are_named(tmp_path):
 
 def test_excels_separator_line_is_honoured(tmp_path):
     """``sep=;`` on the first line (Excel writes it in some locales): the separator is the
-    one named, and row numbers still count the file's lines."""
+    one named; rows are numbered as Excel shows them, which hides that line (probe 23C:
+    numbered by line until then)."""
     from harbor_planner import read_stations
 
     path = tmp_path / "sep.csv"
     path.write_text("sep=;\n编号;经度;纬度\nA;106.55;29.55\nB;106.56;x\n", "utf-8")
     check = read_stations(path, crs="gcj02")
     assert list(check.stations["station_id"]) == ["A"]
-    assert list(check.rejected["row"]) == [4]
+    assert list(check.rejected["row"]) == [3]
+
+
+def test_rows_after_a_cell_on_two_lines_keep_their_excel_numbers(tmp_path):
+    """Probes 23C, 23E: an address typed on two lines (Alt+Enter, kept in quotes by the CSV
+    export) made every later row one row too far down: "row 8" of a five-row table, and
+    "row 4" on a station without a problem. Rows are numbered as Excel and the same table
+    saved as .xlsx number them."""
+    import openpyxl
+
+    from harbor_planner import read_stations
+
+    table = [["编号", "地址", "经度", "纬度"], ["A", "解放碑\n民族路", 106.57, 29.55],
+             ["B", "较场口", 106.571, "abc"], ["C", "七星岗\n中山一路", 106.56, 29.554],
+             ["D", "两路口", 106.55, None]]  # fmt: skip
+    path = tmp_path / "ml.csv"
+    pd.DataFrame(table[1:], columns=table[0]).to_csv(path, index=False, encoding="utf-8")
+    wb = openpyxl.Workbook()
+    for r in table:
+        wb.active.append(r)
+    wb.save(tmp_path / "ml.xlsx")
+    for f in (path, tmp_path / "ml.xlsx"):
+        check = read_stations(f, crs="gcj02")
+        assert list(check.rejected["row"]) == [3, 5], f
+        assert list(check.stations["row"]) == [2, 4], f
+        assert list(check.stations["address"]) == ["解放碑 民族路", "七星岗 中山一路"] or list(
+            check.stations["address"]
+        ) == ["解放碑\n民族路", "七星岗\n中山一路"]
 
 
 def test_coordinates_in_metres_suggest_their_crs(tmp_path):

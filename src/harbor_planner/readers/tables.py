@@ -546,7 +546,13 @@ def read_text_table(path: Path, *, comment: str | None = None) -> pd.DataFrame:
 
 
 def csv_rows(path: Path, encoding: str | None) -> tuple[list[list[object]], list[int]]:
-    """The rows of a CSV file (cells stripped, empty ones ``None``) and their first lines."""
+    """The rows of a CSV file (cells stripped, empty ones ``None``) and their row numbers.
+
+    A row's number is the one Excel and WPS show: records counted from 1 (a line break in a
+    quoted cell, an address on two lines, stays in its row; probe 23C/E: rows were numbered
+    by their first line, so every row after such a cell was named one row too far down).
+    Excel's ``sep=`` line is not a row.
+    """
     data = read_input_bytes(path)
     enc = encoding or detect_encoding(data, path)
     try:
@@ -561,25 +567,21 @@ def csv_rows(path: Path, encoding: str | None) -> tuple[list[list[object]], list
         raise InputDataError(f"cannot decode the file as {enc}: {exc}", path=path) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    start = 1
     hint = re.match(r"sep=(.)\r?\n", text)  # Excel's separator line: "sep=;"
     if hint:
-        text, start = text[hint.end() :], 2
+        text = text[hint.end() :]
     # the quote is always '"' (Excel's): a sniffed quote character could be an apostrophe
     # ('13800000001 ... Drivers'), which merged rows silently
     dialect = _with_delimiter(hint.group(1) if hint else _delimiter(text[:65536]))
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     rows: list[list[object]] = []
-    numbers: list[int] = []
-    first = start
     try:
         for r in reader:
             rows.append([_unprefixed(c.strip()) if c.strip() else None for c in r])
-            numbers.append(start)
-            start = first + reader.line_num
     except csv.Error as exc:
         raise InputDataError(f"line {reader.line_num}: not valid CSV ({exc})", path=path) from exc
-    log.debug("%s: read %d lines as %s CSV", path, len(rows), enc)
+    log.debug("%s: read %d rows as %s CSV", path, len(rows), enc)
+    numbers = list(range(1, len(rows) + 1))
     _refuse_swallowed_rows(rows, numbers, dialect.delimiter, path)
     return rows, numbers
 
