@@ -442,6 +442,36 @@ def test_points_geo_layer_and_multipoints(tmp_path):
     assert d.points["weight_src"].tolist() == [2.0, 3.0]
 
 
+def test_areas_with_their_own_population_count_at_a_point_inside_each(tmp_path, caplog):
+    """Probe 23N: residential areas (小区) with a 人口 column could not be demand: points:
+    took points only, buildings: shares a total by floor area, and `weight_column` with kind
+    buildings was looked for as a file ("residential.gpkg:人口: file not found"). A polygon
+    now counts whole at a point inside it (a U-shaped one too); buildings say what to do."""
+    from harbor_planner.scenario import demo_scenario_path, load_scenario
+
+    u_shape = shapely.Polygon([(106.570, 29.560), (106.574, 29.560), (106.574, 29.564),
+                               (106.573, 29.564), (106.573, 29.561), (106.571, 29.561),
+                               (106.571, 29.564), (106.570, 29.564)])  # fmt: skip
+    areas = gpd.GeoDataFrame(
+        {"人口": [1200, 800]},
+        geometry=[u_shape, shapely.MultiPolygon([shapely.box(106.58, 29.55, 106.581, 29.551)])],
+        crs="EPSG:4326",
+    )
+    areas.to_file(tmp_path / "res.gpkg")
+    with caplog.at_level(logging.INFO):
+        d = point_demand(tmp_path / "res.gpkg", weight_column="人口")
+    assert d.points["weight"].tolist() == [1200.0, 800.0]
+    assert shapely.contains(areas.geometry.to_numpy(), d.points.geometry.to_numpy()).all()
+    assert "2 polygons count each at a point inside it" in caplog.text
+    with pytest.raises(InputDataError, match=r"buildings:FILE takes no column .* give points:"):
+        parse_demand_spec(f"buildings:{tmp_path / 'res.gpkg'}:人口")
+    sc = load_scenario(demo_scenario_path(), overrides={
+        "demand.kind": "buildings", "demand.file": str(tmp_path / "res.gpkg"),
+        "demand.weight_column": "人口"})  # fmt: skip
+    assert sc.demand.specs == [f"buildings:{tmp_path / 'res.gpkg'}"]
+    assert 'areas with their own population are kind = "points"' in caplog.text
+
+
 def test_points_from_a_workbook_and_a_gbk_csv():
     d = point_demand(DATA / "stations" / "two_sheets.xlsx", crs="gcj02")
     assert d.points["demand_id"].tolist() == ["已建成:3", "已建成:4", "拟建:2", "拟建:3"]
@@ -465,8 +495,11 @@ def test_points_errors(tmp_path):
         point_demand(tmp_path / "negative.csv", crs="wgs84", weight_column="people")
     with pytest.raises(InputDataError, match="rows 3: missing or non-numeric coordinates"):
         point_demand(DEMAND / "bad_coords.csv", crs="wgs84")
-    with pytest.raises(InputDataError, match="not points"):
-        point_demand(DEMAND / "buildings.geojson")
+    lines = gpd.GeoDataFrame(geometry=[shapely.LineString([(106.57, 29.56), (106.58, 29.56)])],
+                             crs="EPSG:4326")  # fmt: skip
+    lines.to_file(tmp_path / "lines.gpkg")
+    with pytest.raises(InputDataError, match=r"neither points nor polygons \(LineString\)"):
+        point_demand(tmp_path / "lines.gpkg")
     with pytest.raises(InputDataError, match="no features"):
         point_demand(DEMAND / "empty.geojson")
     with pytest.raises(CRSError, match="has no CRS"):

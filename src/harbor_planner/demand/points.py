@@ -95,6 +95,7 @@ def _layer_points(
         shapely.get_num_geometries(geoms) == 1
     )
     geoms = np.where(single, shapely.get_geometry(geoms, 0), geoms)
+    geoms = _inner_points(geoms, path)
     ok = shapely.get_type_id(geoms) == shapely.GeometryType.POINT
     ok &= ~shapely.is_empty(geoms)
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
@@ -102,13 +103,35 @@ def _layer_points(
     if not ok.all():
         kinds = sorted(set(gdf.geometry[~ok].geom_type.fillna("missing")))
         raise InputDataError(
-            f"features {rows_text(table['row'].to_numpy()[~ok])} are not points "
-            f"({', '.join(kinds)}); use a point layer (or centroids), or "
+            f"features {rows_text(table['row'].to_numpy()[~ok])} are neither points nor "
+            f"polygons ({', '.join(kinds)}); use a point or polygon layer, or "
             "buildings:FILE for footprints",
             path=path,
         )
     wgs = layer_to_wgs84(gpd.GeoDataFrame(geometry=geoms, crs=gdf.crs), path, crs)
     return table, shapely.get_x(wgs.to_numpy()), shapely.get_y(wgs.to_numpy())
+
+
+def _inner_points(geoms: np.ndarray, path: Path) -> np.ndarray:
+    """Polygons (residential areas, 小区 with their 人口) as a point inside each.
+
+    Probe 23N: a layer of residential areas with their own population could not be used
+    (``points:`` took points only, ``buildings:`` spreads a total by floor area). Each
+    polygon counts whole at its :func:`shapely.point_on_surface` (inside it even when it
+    is not convex); a large area is better split, or given as buildings.
+    """
+    kind = shapely.get_type_id(geoms)
+    area = (kind == shapely.GeometryType.POLYGON) | (kind == shapely.GeometryType.MULTIPOLYGON)
+    area &= ~shapely.is_empty(geoms)
+    if not area.any():
+        return geoms
+    out = geoms.copy()
+    out[area] = shapely.point_on_surface(shapely.make_valid(geoms[area]))
+    log.info(
+        "%s: %d polygons count each at a point inside it (its whole weight there)",
+        path, int(area.sum()),
+    )  # fmt: skip
+    return out
 
 
 def _in_chongqing(

@@ -122,6 +122,13 @@ def parse_demand_spec(spec: str) -> DemandSpec:
                 f"demand spec {spec!r}: give the building file, e.g. buildings:buildings.osm; "
                 + _spec_help()
             )
+        head, sep, column = rest.rpartition(":")
+        if sep and column and not Path(rest).exists() and Path(head).is_file():
+            raise InputDataError(
+                f"demand spec {spec!r}: buildings:FILE takes no column (its people are "
+                "--population, shared by floor area); for areas with their own population "
+                f"give points:{head}:{column} (a polygon counts at a point inside it)"
+            )
         return DemandSpec("buildings", text, path=Path(rest))
     if kind == "points":
         if not rest:

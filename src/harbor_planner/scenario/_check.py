@@ -601,16 +601,22 @@ def _warn_unused_demand_keys(demand: DemandConfig) -> None:
     kind = demand.kind
     unused = {
         "file": kind in ("main-streets", "grid") and bool(demand.files),
-        "weight_column": kind in ("main-streets", "grid") and demand.weight_column is not None,
+        "weight_column": kind != "points" and demand.weight_column is not None,
         "cell_m": kind != "grid" and demand.cell_m is not None,
         "default_levels": kind != "buildings" and demand.default_levels is not None,
         "spacing_m": kind != "main-streets" and demand.spacing_m != settings.STREET_SPACING_M,
         "main_street_classes": kind != "main-streets" and demand.main_street_classes is not None,
     }
     for key in (k for k, v in unused.items() if v):
+        hint = (
+            " (buildings share demand.population by floor area; areas with their own "
+            'population are kind = "points": a polygon counts at a point inside it)'
+            if key == "weight_column" and kind == "buildings"
+            else ""
+        )
         log.warning(
-            "demand.%s is not used by demand.kind %r; it stays in run.json's parameters",
-            key, kind,
+            "demand.%s is not used by demand.kind %r%s; it stays in run.json's parameters",
+            key, kind, hint,
         )  # fmt: skip
 
 

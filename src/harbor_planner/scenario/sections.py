@@ -220,7 +220,9 @@ class DemandConfig:
             return ["main-streets"]
         if self.kind == "grid":
             return [f"grid:{self.cell_m:g}"]
-        tail = f":{self.weight_column}" if self.weight_column else ""
+        # a weight column is the points' own (buildings share demand.population by floor
+        # area: probe 23N, buildings' "FILE:人口" was looked for as a file)
+        tail = f":{self.weight_column}" if self.weight_column and self.kind == "points" else ""
         return [f"{self.kind}:{f}{tail}" for f in self.files]
 
     @property
