@@ -733,6 +733,28 @@ def test_population_by_district_goes_to_each_districts_own_buildings():
         share_population_by_district(demand, {"渝中区": -5.0}, names)
 
 
+def test_a_district_whose_people_land_on_a_few_buildings_is_warned_of(caplog):
+    """Probe 23N: 九龙坡区's 1,526,821 people went to the 31 buildings of the neighbours'
+    files reaching over its boundary (13 people per m² against 0.37), without a word; the log
+    also counted a district without any building among those allocated."""
+    from harbor_planner.demand import Demand, share_population_by_district
+
+    area = [1000.0] * 40 + [500.0]
+    pts = gpd.GeoDataFrame(
+        {"weight": area}, geometry=shapely.points(np.c_[np.arange(41.0), np.zeros(41)]),
+        crs="EPSG:32648",
+    )  # fmt: skip
+    demand = Demand("buildings", "buildings:x", pts, "m² floor area", None, {})
+    names = pd.Series(["渝中区"] * 20 + ["江北区"] * 20 + ["九龙坡区"])
+    people = {"渝中区": 20000.0, "江北区": 18000.0, "九龙坡区": 1526821.0, "大渡口区": 5.0}
+    with caplog.at_level(logging.INFO):
+        out = share_population_by_district(demand, people, names)
+    assert out.points["weight"].sum() == pytest.approx(20000 + 18000 + 1526821)
+    assert "the 1,526,821 people of 九龙坡区 fall on 1 buildings (500 m² of floor" in caplog.text
+    assert "渝中区 fall on" not in caplog.text and "江北区 fall on" not in caplog.text
+    assert "1,564,821 people of 3 districts allocated" in caplog.text
+
+
 def test_scenario_population_table_by_district(tmp_path):
     """``demand.population = { 渝中 = N }``: names as planners write them; Yuzhong's buildings
     carry exactly its census population."""
