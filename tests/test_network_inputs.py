@@ -113,6 +113,28 @@ def test_projected_metres_stated_as_lon_lat_are_named_as_such(tmp_path, capsys, 
     assert "no longitude and latitude" in line and "projected metres" in line
 
 
+def test_gauss_krueger_metres_in_the_wrong_zone_naming_are_caught(tmp_path, capsys):
+    """Probe 23N: Gauss-Krüger eastings stated in the other naming (zone number in front or
+    not) said "cannot choose a UTM zone: no finite coordinates", naming no file; a zone one
+    off (CM 105 stated CM 108) built a network 290 km east without a word."""
+    from pyproj import Transformer
+
+    lon, lat = np.array([106.56, 106.57, 106.57]), np.array([29.556, 29.556, 29.566])
+    cm105 = Transformer.from_crs(4326, "EPSG:4544", always_xy=True).transform(lon, lat)
+    line = [list(zip(*cm105, strict=True))]
+    prefixed = _lines(tmp_path, "prefixed", line, "EPSG:4513")  # zone-numbered, no prefix
+    code, err = _cli(capsys, "network", "build", str(prefixed), "--out", str(tmp_path / "a.npz"))
+    text = _one_line(err)
+    assert code == 3 and "prefixed.gpkg" in text and "lie nowhere in the layer's stated CRS" in text
+    assert "EPSG:4513-4533" in text and not (tmp_path / "a.npz").exists()
+    slipped = _lines(tmp_path, "slipped", line, "EPSG:4545")  # CM 105 metres stated CM 108
+    code, err = _cli(capsys, "network", "build", str(slipped), "--out", str(tmp_path / "b.npz"))
+    assert code == 0 and "km outside Chongqing (CRS EPSG:4545)" in err
+    right = _lines(tmp_path, "right", line, "EPSG:4544")
+    code, err = _cli(capsys, "network", "build", str(right), "--out", str(tmp_path / "c.npz"))
+    assert code == 0 and "outside Chongqing" not in err
+
+
 def test_every_line_layer_of_a_geopackage_is_read_and_named(tmp_path, capsys):
     path = tmp_path / "two.gpkg"
     roads = gpd.GeoDataFrame(

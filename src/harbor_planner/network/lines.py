@@ -368,6 +368,32 @@ def _check_coordinates(gdf: Any, path: Path) -> None:
                 "read as WGS-84: save it as a GeoPackage with its CRS) and retry",
                 path=path,
             )
+    if not gdf.crs.is_geographic and len(xy):
+        _check_projected(xy[:: max(1, len(xy) // 2000)], gdf.crs, path)
+
+
+def _check_projected(xy: np.ndarray, crs: Any, path: Path) -> None:
+    """Refuse projected coordinates that lie nowhere in their stated CRS.
+
+    Probe 23N: Gauss-Krüger metres of one naming (the zone number in front, EPSG:4513-4533)
+    stated in the other (EPSG:4534-4554), or the reverse, became "cannot choose a UTM zone:
+    no finite coordinates", naming neither the file nor the fix.
+    """
+    import pyproj
+
+    lon, lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
+        xy[:, 0], xy[:, 1]
+    )
+    if (np.isfinite(lon) & np.isfinite(lat)).any():
+        return
+    x, y = xy[0]
+    raise CRSError(
+        f"coordinates such as ({x:.10g}, {y:.10g}) lie nowhere in the layer's stated CRS "
+        f"{crs.name}: set its true CRS (Gauss-Krüger eastings with the zone number in front, "
+        "e.g. 36xxxxxx, are 'CGCS2000 / 3-degree Gauss-Kruger zone NN', EPSG:4513-4533; "
+        "without it 'CGCS2000 / 3-degree Gauss-Kruger CM NNNE', EPSG:4534-4554)",
+        path=path,
+    )
 
 
 def line_levels(tags: pd.DataFrame) -> np.ndarray:
@@ -394,6 +420,36 @@ def line_levels(tags: pd.DataFrame) -> np.ndarray:
     layer = layer_numbers(tags["layer"])[0] if "layer" in tags.columns else np.zeros(n, np.int64)
     layer = np.where((layer == 0) & flag("bridge"), 1, layer)
     return np.where((layer == 0) & flag("tunnel"), -1, layer).astype(np.int64)
+
+
+#: Lines whose middle lies farther than this outside Chongqing are warned of.
+_OUTSIDE_CHONGQING_M = 20_000.0
+
+
+def _warn_outside_chongqing(lon: np.ndarray, lat: np.ndarray, frames: list[Any], what: str) -> None:
+    """Warn when the lines lie beyond Chongqing: a wrong CRS that still gives positions.
+
+    Probe 23N: Gauss-Krüger metres of zone CM 105 stated as CM 108 built a network 290 km
+    east without a word; the stations then "were not near any street".
+    """
+    import geopandas as gpd
+
+    from harbor_planner.districts import locate_districts
+
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return
+    mx, my = float(np.median(lon[ok])), float(np.median(lat[ok]))
+    _, outside = locate_districts(gpd.GeoSeries(gpd.points_from_xy([mx], [my]), crs=4326))
+    if not float(outside.iloc[0]) > _OUTSIDE_CHONGQING_M:
+        return
+    log.warning(
+        "%s lie around lon %.3f, lat %.3f, %.0f km outside Chongqing (CRS %s): if they should "
+        "be in Chongqing, the layer's CRS is wrong (a Gauss-Krüger zone one off moves them "
+        "about 290 km); set its true CRS",
+        what, mx, my, float(outside.iloc[0]) / 1000,
+        ", ".join(sorted({str(f.crs) for f in frames})),
+    )  # fmt: skip
 
 
 def node_line_frames(
@@ -437,6 +493,7 @@ def node_line_frames(
         f.geometry if f.crs.equals("EPSG:4326") else f.geometry.to_crs("EPSG:4326") for f in frames
     ]
     cx, cy = np.concatenate([shapely.get_coordinates(g.values) for g in wgs]).T
+    _warn_outside_chongqing(cx, cy, frames, what)
     crs = metric_crs_for(cx, cy, metric_crs, what=what)
     parts = []
     moving = sorted({str(f.crs) for f in frames if not f.crs.equals(crs)})
