@@ -673,3 +673,21 @@ def test_a_joined_network_names_every_file_it_was_built_from(tmp_path):
         files.append(path)
     text = build_network(files, progress=False).summary()
     assert all(f.name in text.splitlines()[0] for f in files), text
+
+
+def test_a_planners_up_and_down_words_set_the_direction(tmp_path):
+    """Probe 23N: `incline` values 上/下 (上行/下行) of a planner's layer were read as
+    untagged: the stairs cost the mean both ways, without a word. They set the direction as
+    up/down do."""
+    from harbor_planner.network._ways import incline_tags
+
+    sign, grade = incline_tags(pd.Series(["上", "下行", " 上坡 ", "up", "DOWN", "侧", None]))
+    assert list(sign) == [1, -1, 1, 1, -1, 0, 0] and np.isnan(grade).all()
+    ways = [(1, [(0.0, 0.0), (0.0, 40.0)], {"highway": "steps", "step_count": "60"}),
+            (2, [(0.0, 40.0), (0.0, 80.0)], {"highway": "steps", "step_count": "60",
+                                             "incline": "上"}),
+            (3, [(0.0, 80.0), (0.0, 120.0)], {"highway": "steps", "step_count": "60",
+                                              "incline": "up"})]  # fmt: skip
+    net = build(write_osm(tmp_path / "s.osm", ways))
+    fwd = {w: (edge_of(net, w)["time_fwd_s"], edge_of(net, w)["time_bwd_s"]) for w in (1, 2, 3)}
+    assert fwd[2] == pytest.approx(fwd[3]) and fwd[2] != pytest.approx(fwd[1])

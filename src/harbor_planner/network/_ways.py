@@ -158,14 +158,21 @@ def _norm(col: pd.Series) -> pd.Series:
     return pd.Series(values, index=col.index, name=col.name)
 
 
+#: ``incline`` values meaning up or down along the way: OSM's and a planner's own words
+#: (probe 23N: 上/下 and 上行/下行 were read as untagged, the mean cost both ways).
+INCLINE_UP: tuple[str, ...] = ("up", "上", "上行", "上坡", "向上")
+INCLINE_DOWN: tuple[str, ...] = ("down", "下", "下行", "下坡", "向下")
+
+
 def incline_tags(values: pd.Series) -> tuple[npt.NDArray[np.int8], FloatArray]:
     """Direction and numeric grade of OSM ``incline`` values, along the way.
 
     Parameters
     ----------
     values
-        ``incline`` tags: ``up``, ``down``, ``10%``, ``-5 %``, ``8°`` (a bare number is a
-        percentage); anything else is untagged.
+        ``incline`` tags: ``up``, ``down`` (or :data:`INCLINE_UP`/:data:`INCLINE_DOWN`'s
+        上/下...), ``10%``, ``-5 %``, ``8°`` (a bare number is a percentage); anything else
+        is untagged.
 
     Returns
     -------
@@ -184,7 +191,8 @@ def incline_tags(values: pd.Series) -> tuple[npt.NDArray[np.int8], FloatArray]:
     sign = np.sign(grade)
     with np.errstate(invalid="ignore"):
         grade = np.where(np.abs(grade) <= INCLINE_MAX_GRADE, grade, np.nan)
-    up, down = (v.eq(w).to_numpy(dtype=bool, na_value=False) for w in ("up", "down"))
+    up = v.isin(INCLINE_UP).to_numpy(dtype=bool, na_value=False)
+    down = v.isin(INCLINE_DOWN).to_numpy(dtype=bool, na_value=False)
     sign = np.where(up, 1.0, np.where(down, -1.0, sign))
     return np.nan_to_num(sign, nan=0.0).astype(np.int8), grade
 
