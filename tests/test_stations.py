@@ -832,3 +832,15 @@ def test_a_run_names_the_lists_warnings_and_stations_repeated_across_files(tmp_p
     assert "amap.csv: 1 warning (row 4: duplicate_location 0.0 m from row 3" in text
     assert "pairs of stations of different station files lie less than 5 m apart" in text
     assert "amap.csv row 2 (甲) and baidu.csv row 2 (甲)" in text
+
+
+def test_a_negative_area_is_left_empty_as_its_warning_says(tmp_path):
+    """Probe 23E: area -5 was warned "left empty" but kept as -5.0 in the stations, the
+    register and the workbook."""
+    path = tmp_path / "a.csv"
+    path.write_text("名称,经度,纬度,面积(㎡)\n甲,106.57,29.55,-5\n乙,106.58,29.55,\"1,200\"\n",
+                    encoding="utf-8")  # fmt: skip
+    check = read_stations(path, crs="gcj02")
+    assert check.stations["area_m2"].isna().tolist() == [True, False]
+    assert check.stations["area_m2"].iloc[1] == 1200.0
+    assert "left empty" in " ".join(check.warnings["message"])

@@ -715,9 +715,14 @@ def check_flagship_unknown(t: pd.DataFrame, flagship: pd.Series) -> pd.DataFrame
 
 
 def normalise_area(t: pd.DataFrame) -> pd.Series:
-    """The area in m² (thousands separators dropped), NaN when not a number."""
+    """The area in m² (thousands separators dropped), NaN when not a non-negative number.
+
+    A negative area is left empty, as its ``area_not_numeric`` warning says (probe 23E: -5
+    was kept in the register and the workbook).
+    """
     area_raw = t["_area_raw"].astype("str")
-    return pd.to_numeric(area_raw.str.replace(",", "", regex=False), errors="coerce").astype(float)
+    area = pd.to_numeric(area_raw.str.replace(",", "", regex=False), errors="coerce")
+    return area.astype(float).where(lambda a: ~(a < 0))
 
 
 def check_area_not_numeric(t: pd.DataFrame, area: pd.Series) -> pd.DataFrame:
