@@ -844,3 +844,16 @@ def test_a_negative_area_is_left_empty_as_its_warning_says(tmp_path):
     assert check.stations["area_m2"].isna().tolist() == [True, False]
     assert check.stations["area_m2"].iloc[1] == 1200.0
     assert "left empty" in " ".join(check.warnings["message"])
+
+
+def test_status_words_with_a_note_or_a_year_are_understood(tmp_path):
+    """Probe 23E: 在建中, 拟建（2025）, 筹建 were unknown statuses (errors: the stations
+    dropped from the run). Common words and a note in brackets or a year are read."""
+    path = tmp_path / "s.csv"
+    rows = ["在建中", "拟建（2025）", "筹建", "2025年拟建", "拟建(一期)", "已建成", "未知"]
+    body = "".join(f"站{i},{106.55 + i / 1000},29.55,{w}\n" for i, w in enumerate(rows))
+    path.write_text("名称,经度,纬度,状态\n" + body, encoding="utf-8")
+    check = read_stations(path, crs="gcj02")
+    assert check.stations["status"].tolist() == [
+        "building", "proposed", "proposed", "proposed", "proposed", "existing"]  # fmt: skip
+    assert check.errors["code"].tolist() == ["status_unknown"]

@@ -11,6 +11,7 @@ __all__ = [
     "STATUS_WORDS_HELP",
     "sheet_status",
     "status_codes",
+    "status_of",
 ]
 
 #: Status as written (Chinese or English, lower case) -> one of
@@ -21,10 +22,12 @@ STATUS_ALIASES: dict[str, str] = {
                                "已投用", "投用", "已投入使用", "投入使用", "在用", "已开放",
                                "開放", "運營", "運營中", "existing", "built", "open",
                                "operating")},
-    **{k: "building" for k in ("在建", "建设中", "施工中", "正在建设", "建設中",
+    **{k: "building" for k in ("在建", "建设中", "施工中", "正在建设", "建設中", "在建中",
+                               "施工", "正在施工",
                                "building", "under construction")},
     **{k: "proposed" for k in ("拟建", "规划", "计划", "待建", "规划中", "计划建设", "擬建",
-                               "規劃", "計劃", "proposed", "planned")},
+                               "規劃", "計劃", "拟建中", "筹建", "筹建中", "拟新建",
+                               "计划新建", "待建设", "proposed", "planned")},
     **{k: "candidate" for k in ("候选", "备选", "候選", "備選", "candidate")},
     **{k: "closed" for k in ("退出", "已退出", "关闭", "已关闭", "撤销", "已撤销", "撤站",
                              "已撤站", "停用", "已停用", "暂停", "暂停运营", "停运", "已停运",
@@ -33,6 +36,23 @@ STATUS_ALIASES: dict[str, str] = {
                              "suspended", "removed", "cancelled", "canceled")},
 }
 # fmt: on
+
+
+def status_of(word: Any) -> str | None:
+    """The status code of a cell (``None``: not understood).
+
+    The words of :data:`STATUS_ALIASES`, also with a note in brackets or a year around them
+    (probe 23E: 拟建（2025）and 2025年拟建 were errors, the stations dropped).
+    """
+    if not isinstance(word, str):
+        return None
+    text = word.strip().lower()
+    code = STATUS_ALIASES.get(text)
+    if code is None:
+        bare = re.sub(r"[（(【\[].*?[）)】\]]", "", text)
+        bare = re.sub(r"^(19|20)\d\d\s*年?\s*|\s*(19|20)\d\d\s*年?$", "", bare.strip())
+        code = STATUS_ALIASES.get(bare.strip())
+    return code
 
 
 def status_codes(words: str | list[Any] | tuple[Any, ...]) -> tuple[list[str], list[str]]:
@@ -58,7 +78,7 @@ def status_codes(words: str | list[Any] | tuple[Any, ...]) -> tuple[list[str], l
         word = str(item).strip()
         if not word:
             continue
-        code = STATUS_ALIASES.get(word.lower())
+        code = status_of(word)
         if code is None:
             unknown.append(word)
         elif code not in codes:

@@ -21,7 +21,7 @@ from harbor_planner.coords import CoordSystem, to_wgs84
 from harbor_planner.districts import chongqing_districts, locate_districts, match_district_names
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import parse_coordinate_text
-from harbor_planner.stations._common import FLAGSHIP_ALIASES, STATUS_ALIASES
+from harbor_planner.stations._common import FLAGSHIP_ALIASES, status_of
 from harbor_planner.stations.nearby import DUPLICATE_DISTANCE_M, duplicate_locations
 from harbor_planner.stations.problems import concat_problems, problems_where
 
@@ -660,7 +660,7 @@ def normalise_status(t: pd.DataFrame) -> pd.Series:
 
     """
     text = status_text(t)
-    status = text.map(STATUS_ALIASES).astype("str")
+    status = text.map(status_of).astype("str")
     return status.fillna(t["_sheet_status"].where(text.isna()).astype("str"))
 
 
