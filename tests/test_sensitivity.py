@@ -161,4 +161,5 @@ def test_a_station_off_the_network_is_said_once_and_in_the_headline(tmp_path, ca
     assert main(args) == 0
     out, err = capsys.readouterr()
     assert err.count("are farther than 150 m from any walkable street and are left out") == 1
-    assert "of 6 stations (existing 7; 1 station farther than the snapping distance" in out
+    # the statuses count the stations given, not the 6 of the figure (probe 23E)
+    assert "of 6 stations (7 given: existing 7; 1 station farther than the snapping" in out

@@ -345,14 +345,16 @@ def coverage_headline(s: dict[str, Any]) -> str:
 
     statuses = s.get("stations_by_status") or {}
     which = ", ".join(
-        f"{k} {n}" if k != "unknown" else f"{n} without a status, counted as built"
+        f"{k} {n:,}" if k != "unknown" else f"{n:,} without a status, counted as built"
         for k, n in statuses.items()
     )
     off = (s.get("stations") or 0) - (s.get("stations_on_network") or 0)
     if off > 0:  # counted by status above, left out of every figure (probe 18P)
-        which += (
-            f"{'; ' if which else ''}{counted(off, 'station')} farther than the snapping "
-            "distance from every street, left out"
+        # the statuses count every station given, not the ones the figure is of (23E)
+        given = f"{s.get('stations') or 0:,} given" + (f": {which}" if which else "")
+        which = (
+            f"{given}; {counted(off, 'station')} farther than the snapping distance from "
+            "every street, left out"
         )
     rejected = s.get("stations_rejected") or 0
     if rejected:
