@@ -1083,3 +1083,16 @@ def test_an_unreadable_input_is_bad_data_named_with_the_fix(tmp_path, capsys, mo
     code = main(["network", "info", str(net)])
     err = capsys.readouterr().err
     assert code == 3 and "network file cannot be read" in err and "rebuild" not in err
+
+
+def test_a_line_break_in_user_text_keeps_the_error_on_one_line(tmp_path, capsys):
+    """Probe 23C: an id cell holding a line break ("A\\nB" twice) made the one-line error
+    two lines; the text keeps its words, on one line."""
+    path = tmp_path / "st.csv"
+    path.write_text('编号,名称,经度,纬度\n"A\nB",甲,106.57,29.55\n"A\nB",乙,106.58,29.55\n',
+                    encoding="utf-8")  # fmt: skip
+    net = str(DEMO / "yuzhong_walk.osm.bz2")
+    code = main(["-q", "coverage", "--network", net, "--stations", str(path), "--crs", "gcj02",
+                 "--out", str(tmp_path / "o")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and err.count("\n") == 1 and "A B" in err, err

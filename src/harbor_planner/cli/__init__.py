@@ -307,6 +307,15 @@ def _quiet_stdout() -> None:
         pass
 
 
+def _error_text(exc: object) -> str:
+    """An error's text for the one line on stderr: no escapes, and no line breaks.
+
+    Probe 23C: a station id or a folder name holding a line break made the one-line error
+    two lines.
+    """
+    return one_line(clean_text(str(exc)))
+
+
 def _restore_logging(saved: tuple[list[logging.Handler], int, bool]) -> None:
     """Put the package logger back as it was before the command (callers' logging intact)."""
     log.propagate = saved[2]
@@ -332,10 +341,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return code
     except UsageError as exc:  # as argparse's own: "harbor-planner coverage: error: ..."
         prog = getattr(args, "cli_prog", "harbor-planner")
-        print(f"{prog}: error: {clean_text(str(exc)).strip()}", file=sys.stderr)
+        print(f"{prog}: error: {_error_text(exc)}", file=sys.stderr)
         return exc.exit_code
     except HarborPlannerError as exc:
-        print(f"harbor-planner: error: {clean_text(str(exc)).strip()}", file=sys.stderr)
+        print(f"harbor-planner: error: {_error_text(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         return _interrupted(exc)
@@ -378,9 +387,8 @@ def _main(argv: Sequence[str] | None) -> int:
             )
             return InputDataError.exit_code
         path = f"{exc.filename}: " if exc.filename else ""
-        print(
-            f"harbor-planner: error: {clean_text(path + str(exc.strerror or exc))}", file=sys.stderr
-        )
+        print(f"harbor-planner: error: {_error_text(path + str(exc.strerror or exc))}",
+              file=sys.stderr)  # fmt: skip
         return 1
     finally:
         _restore_logging(saved)
