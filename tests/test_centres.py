@@ -58,6 +58,9 @@ def test_read_csv_with_comments_aliases_and_gcj02(tmp_path):
         # a blank line is a line of the file: the row after it is named by its own line
         ("name,lon,lat\nA,106.5,29.5\n\nB,abc,29.5\n", ["row 4", "'lon'"]),
         ("\n# c\n\nname;lon;lat\nA;106.5;29.5\n;;\nB;106.5;x\n", ["row 7", "'lat'"]),
+        # columns swapped (probe 23C: accepted, a centre at latitude 106.57)
+        ("name,lon,lat\nA,29.56,106.57\n", ["rows 2", "look swapped", "swap the columns"]),
+        ("name,lon,lat\nA,640000,3270000\n", ["rows 2", "projected metres"]),
     ],
 )
 def test_bad_centres_name_row_and_field(tmp_path, body, needles):

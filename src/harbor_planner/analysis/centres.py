@@ -93,6 +93,28 @@ def _problems(table: pd.DataFrame, cols: dict[str, str | None], path: Path) -> l
     return problems
 
 
+def _refuse_impossible(
+    table: pd.DataFrame, cols: dict[str, str | None], lon: Any, lat: Any, path: Path
+) -> None:
+    """Refuse positions that are no longitude and latitude.
+
+    Probe 23C: a centre at latitude 106.57, its columns swapped, was accepted and measured
+    nothing.
+    """
+    bad = ~((np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    if not bad.any():
+        return
+    rows = ", ".join(str(r) for r in table.index[bad][:5])
+    swapped = bool(((np.abs(lon) <= 90) & (np.abs(lat) <= 180))[bad].all())
+    raise InputDataError(
+        f"rows {rows}: fields {cols['lon']!r}/{cols['lat']!r} give no longitude and latitude "
+        f"(e.g. {float(lon[bad][0]):.6g}, {float(lat[bad][0]):.6g})"
+        + ("; they look swapped (Chongqing is near 106.5 E, 29.5 N): swap the columns"
+           if swapped else "; are they projected metres? state their CRS"),
+        path=path,
+    )  # fmt: skip
+
+
 def read_centres(
     path: str | os.PathLike[str], *, crs: str | None = None, radius_m: float = CENTRE_RADIUS_M
 ) -> Any:
@@ -156,6 +178,7 @@ def read_centres(
     if problems:
         raise InputDataError("; ".join(problems), path=path)
     lon, lat = to_wgs84(_numbers(table, cols["lon"]), _numbers(table, cols["lat"]), parse_crs(crs))
+    _refuse_impossible(table, cols, lon, lat, path)
     radius = np.full(len(table), float(radius_m))
     if cols["radius_m"]:
         own = _numbers(table, cols["radius_m"])
