@@ -857,3 +857,22 @@ def test_status_words_with_a_note_or_a_year_are_understood(tmp_path):
     assert check.stations["status"].tolist() == [
         "building", "proposed", "proposed", "proposed", "proposed", "existing"]  # fmt: skip
     assert check.errors["code"].tolist() == ["status_unknown"]
+
+
+def test_totals_rows_and_section_headings_are_no_stations(tmp_path):
+    """Probe 23E: a 合计 row (sums of the areas) and a heading 一、已建成站点 were told to "fill
+    in longitude and latitude" (errors: `stations check` exit 3). They are skipped with a
+    warning naming them, as notes are."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in (["名称", "经度", "纬度", "面积(㎡)"], ["一、已建成站点"], ["甲", 106.57, 29.55, 30],
+              ["乙", 106.58, 29.55, 40], ["合计", None, None, "=SUM(D3:D4)"],
+              ["（二）拟建"], ["丙", 106.59, 29.55, 20], ["总计：3 个", None, None, 90]):  # fmt: skip
+        ws.append(r)
+    wb.save(tmp_path / "t.xlsx")
+    check = read_stations(tmp_path / "t.xlsx", crs="gcj02")
+    assert check.ok and check.stations["name"].tolist() == ["甲", "乙", "丙"]
+    codes = dict(zip(check.warnings["row"], check.warnings["code"], strict=True))
+    assert codes == {2: "heading_row", 5: "total_row", 6: "heading_row", 8: "total_row"}

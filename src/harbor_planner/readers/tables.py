@@ -416,6 +416,17 @@ _NOTE_CELL = re.compile(
 )
 
 
+#: The first cell of a totals row (合计, 总计, 小计: a sheet's sums, probe 23E: "fill in
+#: longitude and latitude").
+_TOTAL_CELL = re.compile(
+    r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|总数|汇总|total|subtotal|sum)\s*[:：]?",
+    re.IGNORECASE,
+)
+#: The one cell of a section heading: 一、已建成站点, （二）在建, 第三部分 ...
+_HEADING_CELL = re.compile(
+    r"^\s*(?:[（(]?[一二三四五六七八九十]+[)）、.．]|第[一二三四五六七八九十]+(?:部分|类|批|章|节))"
+)
+
 #: The first cell of a template's worked example (示例：YZ000, 样例, e.g.).
 _EXAMPLE_CELL = re.compile(
     r"^\s*(?:示例|样例|举例|范例|例)\s*(?:[:：]|$)|^\s*(?:example\s*[:：]|e\.g\.)",
@@ -423,16 +434,26 @@ _EXAMPLE_CELL = re.compile(
 )
 
 
+def _first_text(vals: Sequence[object]) -> object:
+    """The first non-empty cell of a row (``None`` when it has none)."""
+    return next((v for v in vals if v is not None and str(v).strip()), None)
+
+
 def note_row(vals: Sequence[object], *, under_header: bool) -> str | None:
-    """What a row that is no station is: ``"note"``, ``"units"``, ``"example"`` or ``None``.
+    """What a row that is no station is: note, units, example, total, heading or ``None``.
 
     A note row holds one note cell; a units row (only right under the header) holds units
-    only; an example row (a template's worked example) starts with 示例/样例/例：/e.g. All
-    three are skipped with a warning; ``None`` is a station row.
+    only; an example row (a template's worked example) starts with 示例/样例/例：/e.g.; a
+    totals row's first cell is 合计/总计/小计...; a section heading is one cell such as
+    一、已建成站点. All are skipped with a warning; ``None`` is a station row.
     """
     cells = [str(v).strip() for v in vals if v is not None and str(v).strip()]
     if len(cells) == 1 and _NOTE_CELL.match(cells[0]):
         return "note"
+    if cells and isinstance(_first_text(vals), str) and _TOTAL_CELL.match(_first_text(vals)):
+        return "total"
+    if len(cells) == 1 and _HEADING_CELL.match(cells[0]):
+        return "heading"
     if cells and _EXAMPLE_CELL.match(cells[0]):
         return "example"
     if under_header and cells and all(_UNIT_CELL.match(c) for c in cells):
@@ -467,6 +488,8 @@ def table_from_rows(
             what = {
                 "units": "the units of the columns",
                 "example": f"a template's example ({note})",
+                "total": f"a totals row ({note})",
+                "heading": f"a section heading ({note})",
             }.get(kind, f"a note ({note})")
             problems.append(problem(sheet, n, None, "warning", f"{kind}_row",
                                     f"{what}, not a station: skipped"))  # fmt: skip
