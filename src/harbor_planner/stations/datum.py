@@ -143,18 +143,27 @@ def _whole_file(distances: dict[str, np.ndarray], stated: str) -> DatumDiagnosis
     if not diag.shifted:
         return diag
     base, best = diag.medians_m[stated], diag.medians_m[diag.suggested]
-    if base > DATUM_GUARD_MIN_MEDIAN_M:
-        shifted = best <= DATUM_GUARD_RATIO * base
-    else:
-        other, here = distances[diag.suggested], distances[stated]
-        ok = np.isfinite(other) & np.isfinite(here)
-        nearer = float(np.mean(other[ok] + _NEARER_M < here[ok])) if ok.any() else 0.0
-        shifted = base > DATUM_GUARD_PAIRED_MIN_MEDIAN_M and nearer >= DATUM_GUARD_PAIRED_SHARE
+    other, here = distances[diag.suggested], distances[stated]
+    ok = np.isfinite(other) & np.isfinite(here)
+    nearer = float(np.mean(other[ok] + _NEARER_M < here[ok])) if ok.any() else 0.0
+    shifted = (base > DATUM_GUARD_MIN_MEDIAN_M and best <= DATUM_GUARD_RATIO * base) or (
+        base > DATUM_GUARD_PAIRED_MIN_MEDIAN_M and nearer >= DATUM_GUARD_PAIRED_SHARE
+    )  # the paired test at any median: stations set back 10-40 m (probe 23R)
     return diag if shifted else DatumDiagnosis(stated, diag.medians_m, None, diag.n_points)
 
 
 #: A row is "nearer" in another reading when it is this many metres nearer a street.
 _NEARER_M = 2.0
+
+
+def _best_reading(distances: dict[str, np.ndarray]) -> np.ndarray:
+    """The distances of the reading with the smallest median: where the points stand.
+
+    Probe 23R: judged on the stated reading, a file wholly in another datum (its stated
+    reading random) looked like building centroids and was no longer checked row by row.
+    """
+    medians = {k: np.nanmedian(d) if np.isfinite(d).any() else np.inf for k, d in distances.items()}
+    return distances[min(medians, key=medians.__getitem__)]
 
 
 def _row_by_row(stated_m: np.ndarray) -> bool:
@@ -255,10 +264,17 @@ def _mixed_message(
     typical = float(np.median([m[2] - m[3] for m in mixed]))
     med = ", ".join(f"as {k} {v:.0f} m" for k, v in diag.medians_m.items())
     also = f"; {len(kept)} rows fit as {stated}: {rows_text([m[0] for m in kept])}" if kept else ""
+    best = min(diag.medians_m, key=diag.medians_m.__getitem__)
+    whole = (
+        f"; the whole file fits {best} better too: if its rows all came from one map, state "
+        f"{flag} {best}"
+        if best != stated and diag.medians_m[best] < diag.medians_m[stated] - _NEARER_M
+        else ""
+    )  # probe 23E: a file wholly in another datum was only called "mixed"
     return (
         f"the {what} mix datums: {len(mixed)} of {n} rows fit the streets much better as "
         f"{' or '.join(by)} than as {stated} (typically {typical:.0f} m closer): {rows}{also} "
-        f"(median distance to the nearest street {med}); check the rows listed on a map "
+        f"(median distance to the nearest street {med}){whole}; check the rows listed on a map "
         f"first (a station set back from its street can fit a shifted street by chance), then "
         f"convert the rows to one datum (or split the file and state {flag} for each), or "
         f"pass {_accept_text(accept_option)} when they stand where the file says"
@@ -334,7 +350,7 @@ def check_datum(
     diag = _whole_file(distances, stated)
     labels = labels or [f"row {i + 1}" for i in range(x.size)]
     mixed = _mixed_rows(distances, stated, labels, off_street=True)
-    if not diag.shifted and not _row_by_row(distances[stated]):
+    if not diag.shifted and not _row_by_row(_best_reading(distances)):
         _say_unchecked(diag, what, path)
         mixed = []
     kept: list[tuple[str, str, float, float]] = []
