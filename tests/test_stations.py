@@ -876,3 +876,16 @@ def test_totals_rows_and_section_headings_are_no_stations(tmp_path):
     assert check.ok and check.stations["name"].tolist() == ["甲", "乙", "丙"]
     codes = dict(zip(check.warnings["row"], check.warnings["code"], strict=True))
     assert codes == {2: "heading_row", 5: "total_row", 6: "heading_row", 8: "total_row"}
+
+
+def test_a_workbook_with_both_coordinates_in_one_cell_gets_the_fix(tmp_path):
+    """Probe 23E: a 坐标 column of "106.57,29.55" in a CSV said to split it; in a workbook
+    the message listed the sheets and lost the fix."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for r in (["名称", "坐标"], ["甲", "106.57,29.55"], ["乙", "106.58, 29.56"]):
+        wb.active.append(r)
+    wb.save(tmp_path / "one.xlsx")
+    with pytest.raises(InputDataError, match="'坐标' holds both coordinates in one cell: split"):
+        read_stations(tmp_path / "one.xlsx", crs="gcj02")

@@ -48,6 +48,7 @@ __all__ = [
     "header_cells",
     "header_index",
     "norm_header",
+    "one_cell_hint",
     "problem",
     "read_csv",
     "read_text_table",
@@ -704,3 +705,18 @@ def problem(
         "code": code,
         "message": message,
     }
+
+
+_COORD_PAIR = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*[,，;；、 ]\s*-?\d+(?:\.\d+)?\s*$")
+
+
+def one_cell_hint(frame: pd.DataFrame) -> str:
+    """The fix when one column holds both coordinates ("106.49,29.55" under 经纬度)."""
+    for col in frame.columns:
+        values = frame[col].dropna().astype(str).head(20)
+        if len(values) and values.map(lambda v: _COORD_PAIR.match(v) is not None).mean() >= 0.8:
+            return (
+                f"; {str(col)!r} holds both coordinates in one cell: split it into a 经度 and "
+                "a 纬度 column (Excel: Data > Text to Columns)"
+            )
+    return ""

@@ -32,6 +32,7 @@ from harbor_planner.readers.tables import (
     RawTable,
     file_kind,
     header_index,
+    one_cell_hint,
     problem,
     read_csv,
     table_from_rows,
@@ -277,6 +278,7 @@ def read_xlsx(
         wanted, explicit, problems = _wanted_sheets(wb, sheet, path)
         raws: list[RawTable] = []
         formulas = _unsaved_formulas(path, source, wanted)
+        hint = ""
         for name in wanted:
             rows, numbers = _sheet_rows(wb[name], name, path)
             xml = _sheet_xml(source, wb[name])
@@ -286,6 +288,7 @@ def read_xlsx(
             probs = [*probs, *_hidden_rows(xml, raw.rows, name)]
             canon = {column_role(c) for c in raw.frame.columns}
             if not {"lon", "lat"} <= canon and not explicit:
+                hint = hint or one_cell_hint(raw.frame)
                 if rows:
                     problems.append(
                         problem(
@@ -305,7 +308,10 @@ def read_xlsx(
     if not raws:
         raise InputDataError(
             "no visible sheet has longitude and latitude columns (经度/纬度, lon/lat, x/y); "
-            "sheets: " + ", ".join(map(repr, names)) + " (name a hidden one with --sheet)",
+            "sheets: "
+            + ", ".join(map(repr, names))
+            + " (name a hidden one with --sheet)"
+            + hint,  # probe 23E: a 坐标 column of "106.57,29.55" lost its fix in a workbook
             path=path,
         )
     return raws, problems

@@ -41,6 +41,7 @@ from harbor_planner.readers import (
     read_table_file,
     source_names,
 )
+from harbor_planner.readers.tables import one_cell_hint
 from harbor_planner.stations._common import sheet_status
 from harbor_planner.stations.checks import CheckedRows, Coordinates, check_rows
 from harbor_planner.stations.own_outputs import own_station_tables
@@ -487,26 +488,11 @@ def _map_headers(
             (f"sheet {raw.sheet!r}: " if raw.sheet else "")
             + "no longitude/latitude columns found; headers are "
             + ", ".join(map(repr, frame.columns))
-            + (_one_cell_hint(frame) or "; name them 经度/纬度 (or 东经/北纬, X坐标/Y坐标, "
+            + (one_cell_hint(frame) or "; name them 经度/纬度 (or 东经/北纬, X坐标/Y坐标, "
                "lon/lat, lng, longitude/latitude, x/y)"),
             path=source,
         )  # fmt: skip
     return canon_to_orig, problems
-
-
-_PAIR = re.compile(r"^\s*-?\d+(?:\.\d+)?\s*[,，;；、 ]\s*-?\d+(?:\.\d+)?\s*$")
-
-
-def _one_cell_hint(frame: pd.DataFrame) -> str:
-    """The fix when one column holds both coordinates ("106.49,29.55" under 经纬度)."""
-    for col in frame.columns:
-        values = frame[col].dropna().astype(str).head(20)
-        if len(values) and values.map(lambda v: _PAIR.match(v) is not None).mean() >= 0.8:
-            return (
-                f"; {str(col)!r} holds both coordinates in one cell: split it into a 经度 and "
-                "a 纬度 column (Excel: Data > Text to Columns)"
-            )
-    return ""
 
 
 def _datum_first(columns: Any, datum: str | None) -> list[Any]:
