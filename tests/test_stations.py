@@ -889,3 +889,14 @@ def test_a_workbook_with_both_coordinates_in_one_cell_gets_the_fix(tmp_path):
     wb.save(tmp_path / "one.xlsx")
     with pytest.raises(InputDataError, match="'坐标' holds both coordinates in one cell: split"):
         read_stations(tmp_path / "one.xlsx", crs="gcj02")
+
+
+def test_undecodable_bytes_are_named_where_they_are(tmp_path):
+    """Probe 23E: a GBK list with two stray bytes on line 6 was said to fail on line 1 (where
+    UTF-8 met the GBK header); the place named is where the encoding that read furthest
+    stops."""
+    lines = ["名称,经度,纬度"] + [f"站{i},106.5{i},29.55" for i in range(1, 6)]
+    data = "\n".join(lines).encode("gbk") + b"\n\xff\xfe,106.6,29.55\n"
+    (tmp_path / "bad.csv").write_bytes(data)
+    with pytest.raises(InputDataError, match=r"as GBK/GB18030 it stops at line 7, bytes ff fe"):
+        read_stations(tmp_path / "bad.csv", crs="gcj02")

@@ -136,12 +136,12 @@ def detect_encoding(data: bytes, path: Path) -> str:
     if len(head) >= 4 and head.count(b"\x00") * 4 >= len(head):  # UTF-16 without its BOM
         odd, even = head[1::2].count(b"\x00"), head[0::2].count(b"\x00")
         return "utf-16-le" if odd > even else "utf-16-be"
-    where = ""
+    fails: list[tuple[int, str]] = []
     for enc in ("utf-8", "gb18030"):
         try:
             text = data.decode(enc)
         except UnicodeDecodeError as exc:
-            where = where or _line_of(data, exc.start)
+            fails.append((exc.start, enc))
             continue
         if enc == "gb18030" and _mostly_private(text) and _big5(data):
             log.warning(
@@ -153,9 +153,14 @@ def detect_encoding(data: bytes, path: Path) -> str:
         if enc == "gb18030":
             _refuse_utf8_lines(data, path)
         return enc
+    # where the encoding that read furthest stops is the damage (probe 23E: a GBK file with
+    # two stray bytes on line 6 was said to fail on line 1, where UTF-8 met its header)
+    start, enc = max(fails)
+    name = "GBK/GB18030" if enc == "gb18030" else "UTF-8"
     raise InputDataError(
-        f"cannot decode the file as UTF-8 or GBK/GB18030 ({where}); save it from Excel as "
-        "'CSV UTF-8' or pass encoding=...",
+        f"cannot decode the file as UTF-8 or GBK/GB18030 (as {name} it stops at "
+        f"{_line_of(data, start)}); fix or delete those bytes, save it from Excel as "
+        "'CSV UTF-8', or pass encoding=...",
         path=path,
     )
 
