@@ -527,7 +527,7 @@ def test_undecodable_bytes_are_named_by_line(tmp_path):
 
     path = tmp_path / "bad.csv"
     path.write_bytes("编号,经度,纬度\nA,106.5,29.5\n".encode() + b"B\xff\xfe\x80,106.6,29.6\n")
-    with pytest.raises(InputDataError, match=r"\(line 3, bytes ff fe\)"):
+    with pytest.raises(InputDataError, match=r"as UTF-8 it stops at line 3, bytes ff fe\)"):
         read_stations(path, crs="gcj02")
     with pytest.raises(InputDataError, match=r"as utf-8 \(line 3, bytes ff fe\).*--encoding"):
         read_stations(path, crs="gcj02", encoding="utf-8")

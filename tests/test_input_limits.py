@@ -243,7 +243,7 @@ def test_a_quota_cell_that_is_not_a_whole_number_is_an_error(tmp_path, min_, max
         quota_table(path)
     msg = str(info.value)
     assert msg.startswith(f"{path}: quota table: row 3, column {column!r}: {value!r} is not")
-    assert "whole number of new sites, 0 or more (an empty cell means no bound)" in msg
+    assert "whole number of new sites, 0 to 1,000,000 (an empty cell means no bound)" in msg
     assert info.value.exit_code == 3
 
 

@@ -244,6 +244,18 @@ def test_quota_rows_are_named_by_their_line_in_the_file(tmp_path):
     assert read_excluded(tmp_path / "ex2.csv") == ["S1"]
 
 
+def test_a_quota_too_large_for_a_count_is_named(tmp_path):
+    """Probe 23C: a min of 2**63 was read as no bound (a 2-site plan, exit 0) and a max of
+    2**63 became "at most -9223372036854775808 new sites"."""
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.optimize.quotas import quota_table
+
+    path = tmp_path / "q.csv"
+    path.write_text("district,min,max\n渝中区,9223372036854775807,\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"row 2, column 'min'.*0 to 1,000,000"):
+        quota_table(path)
+
+
 def test_quota_minimums_above_the_sites_name_the_fix():
     import pandas as pd
 

@@ -867,9 +867,10 @@ def test_totals_rows_and_section_headings_are_no_stations(tmp_path):
 
     wb = openpyxl.Workbook()
     ws = wb.active
-    for r in (["名称", "经度", "纬度", "面积(㎡)"], ["一、已建成站点"], ["甲", 106.57, 29.55, 30],
-              ["乙", 106.58, 29.55, 40], ["合计", None, None, "=SUM(D3:D4)"],
-              ["（二）拟建"], ["丙", 106.59, 29.55, 20], ["总计：3 个", None, None, 90]):  # fmt: skip
+    table = [["名称", "经度", "纬度", "面积(㎡)"], ["一、已建成站点"], ["甲", 106.57, 29.55, 30],
+             ["乙", 106.58, 29.55, 40], ["合计", None, None, "=SUM(D3:D4)"], ["（二）拟建"],
+             ["丙", 106.59, 29.55, 20], ["总计：3 个", None, None, 90]]  # fmt: skip
+    for r in table:
         ws.append(r)
     wb.save(tmp_path / "t.xlsx")
     check = read_stations(tmp_path / "t.xlsx", crs="gcj02")

@@ -34,7 +34,7 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 
 _DISTRICT_COLUMNS = ("district", "district_zh", "区县", "name", "adcode")
-_EXPECTED = "give a whole number of new sites, 0 or more (an empty cell means no bound)"
+_EXPECTED = "give a whole number of new sites, 0 to 1,000,000 (an empty cell means no bound)"
 #: Bad cells named one by one in a message, at most.
 _MAX_NAMED = 10
 
@@ -54,7 +54,14 @@ def _bound(value: object) -> float | None:
         return None
     if not np.isfinite(number) or number < 0 or not number.is_integer():
         return None
+    if number > MAX_QUOTA:  # probe 23C: 2**63 overflowed to a negative count, or none
+        return None
     return number
+
+
+#: The largest number of new sites a quota cell may hold (far beyond any plan: 2**63 and
+#: more overflowed the site counts).
+MAX_QUOTA = 1_000_000
 
 
 def quota_bounds(
