@@ -857,6 +857,11 @@ def test_status_words_with_a_note_or_a_year_are_understood(tmp_path):
     assert check.stations["status"].tolist() == [
         "building", "proposed", "proposed", "proposed", "proposed", "existing"]  # fmt: skip
     assert check.errors["code"].tolist() == ["status_unknown"]
+    # a note that may reverse the status is not dropped (probe 23R: 已建成（暂停运营）was built)
+    from harbor_planner.stations._common import status_of
+
+    for word in ("已建成（暂停运营）", "已建成(已撤销)", "运营中（2024年已关闭）", "拟建（取消）"):
+        assert status_of(word) is None, word
 
 
 def test_totals_rows_and_section_headings_are_no_stations(tmp_path):
@@ -877,6 +882,13 @@ def test_totals_rows_and_section_headings_are_no_stations(tmp_path):
     assert check.ok and check.stations["name"].tolist() == ["甲", "乙", "丙"]
     codes = dict(zip(check.warnings["row"], check.warnings["code"], strict=True))
     assert codes == {2: "heading_row", 5: "total_row", 6: "heading_row", 8: "total_row"}
+    # a station whose name starts so is a station (probe 23R: "Summit Tower", "Total Plaza")
+    wb = openpyxl.Workbook()
+    for r in (["名称", "经度", "纬度"], ["Summit Tower 港湾", 106.57, 29.55],
+              ["Total Plaza", 106.58, 29.551], ["合计站", 106.59, 29.552]):  # fmt: skip
+        wb.active.append(r)
+    wb.save(tmp_path / "names.xlsx")
+    assert len(read_stations(tmp_path / "names.xlsx", crs="gcj02").stations) == 3
 
 
 def test_a_workbook_with_both_coordinates_in_one_cell_gets_the_fix(tmp_path):

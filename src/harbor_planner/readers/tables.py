@@ -425,9 +425,10 @@ _NOTE_CELL = re.compile(
 #: The first cell of a totals row (合计, 总计, 小计: a sheet's sums, probe 23E: "fill in
 #: longitude and latitude").
 _TOTAL_CELL = re.compile(
-    r"^\s*(?:合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|总数|汇总|total|subtotal|sum)\s*[:：]?",
+    r"^\s*(?:(?:合\s*计|总\s*计|小\s*计|共\s*计|累\s*计|总数|汇总)(?![\u4e00-\u9fff])"
+    r"|(?:total|subtotal|sum)\b(?![-.']))",
     re.IGNORECASE,
-)
+)  # a word of its own: not "Summit Tower", "Sumiao" or 合计站 (probe 23R)
 #: The one cell of a section heading: 一、已建成站点, （二）在建, 第三部分 ...
 _HEADING_CELL = re.compile(
     r"^\s*(?:[（(]?[一二三四五六七八九十]+[)）、.．]|第[一二三四五六七八九十]+(?:部分|类|批|章|节))"
@@ -438,6 +439,22 @@ _EXAMPLE_CELL = re.compile(
     r"^\s*(?:示例|样例|举例|范例|例)\s*(?:[:：]|$)|^\s*(?:example\s*[:：]|e\.g\.)",
     re.IGNORECASE,
 )
+
+
+def _has_lonlat(vals: Sequence[object]) -> bool:
+    """Whether a row holds a longitude and a latitude of China (decimals): a station's row.
+
+    A totals row holds sums; a station may be called "Total Plaza".
+    """
+    numbers = []
+    for v in vals:
+        try:
+            x = float(str(v).strip()) if v is not None else float("nan")
+        except ValueError:
+            continue
+        if x == x and not float(x).is_integer():
+            numbers.append(x)
+    return any(73 <= x <= 136 for x in numbers) and any(3 <= x <= 54 for x in numbers)
 
 
 def _first_text(vals: Sequence[object]) -> object:
@@ -456,7 +473,8 @@ def note_row(vals: Sequence[object], *, under_header: bool) -> str | None:
     cells = [str(v).strip() for v in vals if v is not None and str(v).strip()]
     if len(cells) == 1 and _NOTE_CELL.match(cells[0]):
         return "note"
-    if cells and isinstance(_first_text(vals), str) and _TOTAL_CELL.match(_first_text(vals)):
+    first = _first_text(vals)
+    if isinstance(first, str) and _TOTAL_CELL.match(first) and not _has_lonlat(vals):
         return "total"
     if len(cells) == 1 and _HEADING_CELL.match(cells[0]):
         return "heading"

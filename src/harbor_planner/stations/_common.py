@@ -49,10 +49,19 @@ def status_of(word: Any) -> str | None:
     text = word.strip().lower()
     code = STATUS_ALIASES.get(text)
     if code is None:
+        notes = re.findall(r"[（(【\[](.*?)[）)】\]]", text)
+        if any(_STATUS_WORD.search(n) for n in notes):
+            return None  # 已建成（暂停运营）: the note may reverse it (probe 23R)
         bare = re.sub(r"[（(【\[].*?[）)】\]]", "", text)
         bare = re.sub(r"^(19|20)\d\d\s*年?\s*|\s*(19|20)\d\d\s*年?$", "", bare.strip())
         code = STATUS_ALIASES.get(bare.strip())
     return code
+
+
+#: A status word inside a note (two characters or more: 关闭, 运营, closed...).
+_STATUS_WORD = re.compile(
+    "|".join(sorted((re.escape(k) for k in STATUS_ALIASES if len(k) >= 2), key=len, reverse=True))
+)
 
 
 def status_codes(words: str | list[Any] | tuple[Any, ...]) -> tuple[list[str], list[str]]:
