@@ -830,6 +830,7 @@ def test_a_run_names_the_lists_warnings_and_stations_repeated_across_files(tmp_p
     assert len(stations) == 5
     text = caplog.text
     assert "amap.csv: 1 warning (row 4: duplicate_location 0.0 m from row 3" in text
+    assert "stations check" in text and "--crs gcj02" in text and "row nan" not in text
     assert "pairs of stations of different station files lie less than 5 m apart" in text
     assert "amap.csv row 2 (甲) and baidu.csv row 2 (甲)" in text
 

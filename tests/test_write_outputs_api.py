@@ -132,3 +132,32 @@ def test_the_apis_single_writers_never_replace_a_users_file(tmp_path, result, di
     assert not (tmp_path / "net.npz").exists() and mine.read_bytes() == before
     hp.save_network(diamond, tmp_path / "net.npz")
     hp.save_network(diamond, tmp_path / "net.npz")
+
+
+def test_write_coverage_refuses_a_runs_folder_it_would_half_replace(tmp_path, result):
+    """Probe 23R: hp.write_coverage into a run's result folder removed its map, report,
+    workbook and layers (listed by its run.json, not written again) without a word."""
+    import harbor_planner as hp
+
+    out = tmp_path / "run"
+    write_outputs(out, coverage=result, formats=["tables", "report", "map"])
+    before = sorted(p.name for p in out.iterdir())
+    with pytest.raises(OutputError, match=r"holds a run's results .*map\.html"):
+        hp.write_coverage(result, out)
+    assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_a_network_saved_under_another_name_can_be_saved_again(tmp_path, diamond):
+    """Probe 23R: hp.save_network(net, "net.bin") worked once; the second save was refused
+    as "harbor-planner did not write" that file. A saved network is known by its content;
+    a user's zip of that name is still refused."""
+    import zipfile
+
+    import harbor_planner as hp
+
+    hp.save_network(diamond, tmp_path / "net.bin")
+    hp.save_network(diamond, tmp_path / "net.bin")
+    with zipfile.ZipFile(tmp_path / "mine.bin", "w") as z:
+        z.writestr("notes.txt", "mine")
+    with pytest.raises(OutputError, match="did not write"):
+        hp.save_network(diamond, tmp_path / "mine.bin")

@@ -215,6 +215,8 @@ def written_by_harbor_planner(path: str | Path) -> bool:
     path = Path(path)
     check = _CHECKS.get(path.suffix.lower())
     try:
+        if check is None and path.is_file() and _head(path, 4).startswith("PK"):
+            check = _npz  # a network saved under another name (probe 23R: saved once only)
         return bool(check and path.is_file() and check(path))
     except OSError:
         return False

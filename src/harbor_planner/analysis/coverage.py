@@ -729,11 +729,11 @@ def write_coverage(
 
     ``summary.json`` (unless ``summary`` is false), ``by_district.csv``, ``stations.csv``
     (ranked by the demand only each station covers), ``gaps.gpkg`` (uncovered demand) and
-    ``covered.gpkg``, with a ``run.json`` listing them. The folder is written as a whole,
-    as ``harbor-planner coverage`` writes it
+    ``covered.gpkg``, with a ``run.json`` listing them. The folder is written as a whole
     (:func:`harbor_planner.outputs.write_outputs`): a file of those names that the folder's
     ``run.json`` does not list (a station list called ``stations.csv``) is never replaced,
-    and nothing is written then; the files of an earlier call are replaced.
+    and nothing is written then; the files of an earlier call are replaced; a folder whose
+    ``run.json`` lists other results (a run's map and report) is refused.
 
     CSV files are UTF-8 with a byte-order mark so that Excel shows Chinese correctly, their
     text cells never read as formulas (:func:`harbor_planner._text.csv_safe`); the same
@@ -750,8 +750,19 @@ def write_coverage(
         ``out_dir`` is a file, or holds a file of those names that is not the tool's.
 
     """
+    from harbor_planner.errors import OutputError
     from harbor_planner.outputs import write_outputs
+    from harbor_planner.outputs.staging import MANIFEST_FILE, manifest_outputs
 
+    ours = {"summary.json", "by_district.csv", "stations.csv", "gaps.gpkg", "covered.gpkg"}
+    others = sorted(set(manifest_outputs(out_dir)) - ours) if Path(out_dir).is_dir() else []
+    if others:  # probe 23R: a run's map, report and workbook were removed without a word
+        raise OutputError(
+            f"out_dir holds a run's results (its {MANIFEST_FILE} lists {', '.join(others[:4])}"
+            f"{' ...' if len(others) > 4 else ''}), which write_coverage would remove: choose "
+            "another out_dir, or write the whole folder again with harbor_planner.run",
+            path=out_dir,
+        )
     return write_outputs(out_dir, coverage=result, formats=["tables"], summary=summary)
 
 

@@ -108,7 +108,7 @@ def load_stations(scenario: Scenario) -> tuple[Any, int]:
                 path,
                 counted(len(check.stations), "valid station"),
             )
-        _warn_of_problems(check, path)
+        _warn_of_problems(check, path, crs)
         rejected += len(check.rejected)
         frames.append(check.stations.assign(source_file=path.name))
     if len(frames) == 1:
@@ -196,7 +196,7 @@ def check_stations_datum(scenario: Scenario, stations: Any, net: WalkNetwork) ->
 _WARNINGS_NAMED = 5
 
 
-def _warn_of_problems(check: Any, path: Any) -> None:
+def _warn_of_problems(check: Any, path: Any, crs: Any) -> None:
     """Name the warnings of a station list the run goes on with.
 
     A duplicate place, a 区县 that disagrees (probe 23E: they were only counted, "2
@@ -206,16 +206,26 @@ def _warn_of_problems(check: Any, path: Any) -> None:
     if not len(warnings):
         return
     shown = "; ".join(
-        f"row {r['row']}" + (f" of sheet {r['sheet']}" if isinstance(r["sheet"], str) else "")
-        + f": {r['code']} {r['message']}"
+        _where(r) + f"{r['code']} {r['message']}"
         for _, r in warnings.head(_WARNINGS_NAMED).iterrows()
-    )  # fmt: skip
+    )
     more = len(warnings) - _WARNINGS_NAMED
     log.warning(
-        "%s: %s (%s%s); 'harbor-planner stations check %s' lists them all",
+        "%s: %s (%s%s); 'harbor-planner stations check %s --crs %s' lists them all",
         path, counted(len(warnings), "warning"), clean_text(shown),
-        f"; and {more} more" if more > 0 else "", path,
+        f"; and {more} more" if more > 0 else "", path, crs or "CRS",
     )  # fmt: skip
+
+
+def _where(problem: Any) -> str:
+    """``row 7 of sheet 站点: `` of a problem; empty for one of the whole file.
+
+    Probe 23R: a file-level warning read "row nan".
+    """
+    row, sheet = problem.get("row"), problem.get("sheet")
+    if row is None or row != row:
+        return f"sheet {sheet}: " if isinstance(sheet, str) else ""
+    return f"row {row}" + (f" of sheet {sheet}" if isinstance(sheet, str) else "") + ": "
 
 
 def _warn_of_twins(stations: Any) -> None:
