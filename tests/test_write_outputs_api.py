@@ -161,3 +161,15 @@ def test_a_network_saved_under_another_name_can_be_saved_again(tmp_path, diamond
         z.writestr("notes.txt", "mine")
     with pytest.raises(OutputError, match="did not write"):
         hp.save_network(diamond, tmp_path / "mine.bin")
+
+
+def test_one_map_saved_twice_gives_the_same_page(tmp_path, result):
+    """Probe 23R: rendering added the layer control and the bounds to the map object, so a
+    second save of one map held them twice (536 KB, then 893 KB) against save_map's "the
+    same map gives the same bytes"."""
+    import harbor_planner as hp
+
+    m = hp.make_map(stations=result.stations, gaps=result.demand)
+    hp.save_map(m, tmp_path / "a.html")
+    hp.save_map(m, tmp_path / "b.html")
+    assert (tmp_path / "a.html").read_bytes() == (tmp_path / "b.html").read_bytes()

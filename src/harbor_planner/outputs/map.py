@@ -41,6 +41,7 @@ can close the script element.
 
 from __future__ import annotations
 
+import copy
 import html
 import logging
 import math
@@ -696,7 +697,8 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> int:
             f"the map is an HTML page: give a .html file name, not {path.name!r}", path=path
         )
     check_output_file(path, option="path")
-    seed_element_ids(m)
+    m = copy.deepcopy(m)  # rendering adds its controls to the map: a second save kept them
+    seed_element_ids(m)  # (probe 23R: each save of one map added its layers again)
     page = seal_page(clean_text(m.get_root().render()))
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
