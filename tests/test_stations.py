@@ -568,7 +568,7 @@ def test_an_unclosed_double_quote_is_refused_naming_its_line(tmp_path, closing):
         name = '"' + name if i == 3 else name + closing if i == 9 else name
         rows.append(f"S{i},{name},{106.53 + i * 0.001:.6f},29.55,已建成")
     (tmp_path / "q.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    with pytest.raises(InputDataError, match=r"line 5: a double quote opens a cell that runs"):
+    with pytest.raises(InputDataError, match=r"row 5: a double quote opens a cell that runs"):
         read_stations(tmp_path / "q.csv", crs="gcj02")
     rows[4] = 'S3,"港湾3\n(临时, 东侧)",106.533000,29.55,已建成'
     rows[10] = "S9,港湾9,106.539000,29.55,已建成"

@@ -657,7 +657,7 @@ def _refuse_swallowed_rows(
             whole = [x for x in split if len(x) >= max(width - 1, 2)]
             if whole:
                 raise InputDataError(
-                    f"line {line}: a double quote opens a cell that runs over {len(inner)} more "
+                    f"row {line}: a double quote opens a cell that runs over {len(inner)} more "
                     f"line(s), {len(whole)} of them looking like rows of their own (an unclosed "
                     '" in a name?); close the quote (write "" for a quote inside a quoted '
                     "cell) or remove it",

@@ -193,7 +193,8 @@ def _say_unchecked(diag: DatumDiagnosis, what: str, path: str | Path | None) -> 
     """Warn that points standing far from the streets could be checked as a whole only."""
     med = ", ".join(f"as {k} {v:.0f} m" for k, v in diag.medians_m.items())
     log.warning(
-        "%sthe %s stand far from the streets (30 %% over %g m: building or block centroids?), "
+        "%sthe %s stand far from the streets (30 %% over %g m: building or block centroids, "
+        "or points the network's streets do not reach?), "
         "so their datum is told by the whole file's median distances to a street alone (%s), "
         "which a datum 500 m off does not change much among dense streets: check on a map "
         "that they stand where they should",
