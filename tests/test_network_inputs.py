@@ -268,3 +268,21 @@ def test_line_ends_just_short_of_another_line_are_said(tmp_path, capsys):
                      "--snap-tolerance", "3")  # fmt: skip
     assert code == 0 and "short of another line" not in err
     assert load_network(tmp_path / "b.npz").n_edges > load_network(tmp_path / "a.npz").n_edges
+
+
+def test_a_planners_escalator_and_lift_classes_are_timed_as_such(tmp_path):
+    """Probe 23N: 自动扶梯 and 电梯 in a planner's 道路等级 column were warned of and walked as
+    streets of no class. An escalator is a conveying flight of steps (both ways unless the
+    layer says), a lift drawn as a line costs its 60 s once."""
+    line = [[(X0, Y0), (X0 + 100, Y0)], [(X0 + 100, Y0), (X0 + 130, Y0)],
+            [(X0 + 130, Y0), (X0 + 135, Y0)], [(X0 + 135, Y0), (X0 + 200, Y0)]]  # fmt: skip
+    frame = gpd.GeoDataFrame(
+        {"道路等级": ["人行道", "自动扶梯", "电梯", "人行道"]},
+        geometry=[shapely.LineString(c) for c in line],
+        crs="EPSG:32648",
+    )
+    frame.to_file(tmp_path / "own.gpkg")
+    net = build_network(tmp_path / "own.gpkg", progress=False)
+    e = net.edges.set_index("highway")
+    assert e.loc["steps", "time_fwd_s"] == pytest.approx(30 / np.cos(np.radians(30)) / 0.5)
+    assert e.loc["elevator", "time_fwd_s"] == pytest.approx(60.0)

@@ -303,7 +303,14 @@ ROAD_CLASS_WORDS: dict[str, str] = {
                      "人行地道", "地下通道"), "footway"),
     **dict.fromkeys(("梯道", "梯坎", "台阶", "步梯", "踏步", "梯步"), "steps"),
     **dict.fromkeys(("自行车道", "非机动车道"), "cycleway"),
+    # probe 23N: a planner had no word for them (walked as streets): an escalator is a
+    # conveying flight of steps, a lift drawn as a line costs its 60 s once
+    **dict.fromkeys(("自动扶梯", "扶梯", "电动扶梯"), "steps"),
+    **dict.fromkeys(("自动人行道", "自动步道"), "footway"),
+    **dict.fromkeys(("电梯", "垂直电梯", "升降梯", "观光电梯"), "elevator"),
 }  # fmt: skip
+#: Road classes whose lines convey (``conveying=yes`` unless the layer says otherwise).
+CONVEYING_WORDS: tuple[str, ...] = ("自动扶梯", "扶梯", "电动扶梯", "自动人行道", "自动步道")
 #: Columns of a planner's centreline layer read as OSM tags (when the tag's own is absent).
 LINE_COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "highway": ("道路等级", "道路级别", "道路类别", "道路分类", "道路类型", "fclass"),

@@ -50,6 +50,7 @@ from harbor_planner.network._ways import (
 )
 from harbor_planner.network.crossings import crossing_points, with_vertices
 from harbor_planner.settings import (
+    CONVEYING_WORDS,
     LINE_COLUMN_ALIASES,
     MAX_GRADE_PCT_OTHER,
     SNAP_TOLERANCE_M,
@@ -209,6 +210,11 @@ def _planner_classes(tags: pd.DataFrame, column: str, path: Path) -> pd.DataFram
     mapped = mapped.str.replace(r"^track_grade\d$", "track", regex=True)
     mapped = mapped.replace({"unknown": "road"})
     tags = tags.assign(highway=mapped)
+    conveys = written.isin(CONVEYING_WORDS)
+    if conveys.any():  # an escalator or a moving walkway, both ways unless the layer says
+        have = tags.get("conveying", pd.Series(pd.NA, index=tags.index, dtype="string"))
+        given = have.notna() & (have.str.strip() != "")
+        tags["conveying"] = have.where(given | ~conveys, "yes").astype("string")
     for flag, words in (("bridge", ("人行天桥", "天桥")), ("tunnel", ("人行地道", "地下通道"))):
         hit = written.isin(words)
         if hit.any():
