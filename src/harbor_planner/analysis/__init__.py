@@ -17,8 +17,8 @@ from harbor_planner.analysis.coverage import (
     assign_districts,
     nearest_station,
     open_stations,
-    write_coverage,
 )
+from harbor_planner.analysis.coverage_files import write_coverage
 from harbor_planner.analysis.grid import grid_service_area
 from harbor_planner.analysis.isochrones import service_area
 from harbor_planner.analysis.pieces import reachable_pieces

@@ -49,6 +49,11 @@ from harbor_planner.network._ways import (
     odd_flag_values,
 )
 from harbor_planner.network.crossings import crossing_points, with_vertices
+from harbor_planner.network.line_checks import (
+    check_projected,
+    warn_near_misses,
+    warn_outside_chongqing,
+)
 from harbor_planner.settings import (
     CONVEYING_WORDS,
     LINE_COLUMN_ALIASES,
@@ -375,31 +380,7 @@ def _check_coordinates(gdf: Any, path: Path) -> None:
                 path=path,
             )
     if not gdf.crs.is_geographic and len(xy):
-        _check_projected(xy[:: max(1, len(xy) // 2000)], gdf.crs, path)
-
-
-def _check_projected(xy: np.ndarray, crs: Any, path: Path) -> None:
-    """Refuse projected coordinates that lie nowhere in their stated CRS.
-
-    Probe 23N: Gauss-Krüger metres of one naming (the zone number in front, EPSG:4513-4533)
-    stated in the other (EPSG:4534-4554), or the reverse, became "cannot choose a UTM zone:
-    no finite coordinates", naming neither the file nor the fix.
-    """
-    import pyproj
-
-    lon, lat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(
-        xy[:, 0], xy[:, 1]
-    )
-    if (np.isfinite(lon) & np.isfinite(lat)).any():
-        return
-    x, y = xy[0]
-    raise CRSError(
-        f"coordinates such as ({x:.10g}, {y:.10g}) lie nowhere in the layer's stated CRS "
-        f"{crs.name}: set its true CRS (Gauss-Krüger eastings with the zone number in front, "
-        "e.g. 36xxxxxx, are 'CGCS2000 / 3-degree Gauss-Kruger zone NN', EPSG:4513-4533; "
-        "without it 'CGCS2000 / 3-degree Gauss-Kruger CM NNNE', EPSG:4534-4554)",
-        path=path,
-    )
+        check_projected(xy[:: max(1, len(xy) // 2000)], gdf.crs, path)
 
 
 def line_levels(tags: pd.DataFrame) -> np.ndarray:
@@ -426,36 +407,6 @@ def line_levels(tags: pd.DataFrame) -> np.ndarray:
     layer = layer_numbers(tags["layer"])[0] if "layer" in tags.columns else np.zeros(n, np.int64)
     layer = np.where((layer == 0) & flag("bridge"), 1, layer)
     return np.where((layer == 0) & flag("tunnel"), -1, layer).astype(np.int64)
-
-
-#: Lines whose middle lies farther than this outside Chongqing are warned of.
-_OUTSIDE_CHONGQING_M = 20_000.0
-
-
-def _warn_outside_chongqing(lon: np.ndarray, lat: np.ndarray, frames: list[Any], what: str) -> None:
-    """Warn when the lines lie beyond Chongqing: a wrong CRS that still gives positions.
-
-    Probe 23N: Gauss-Krüger metres of zone CM 105 stated as CM 108 built a network 290 km
-    east without a word; the stations then "were not near any street".
-    """
-    import geopandas as gpd
-
-    from harbor_planner.districts import locate_districts
-
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    if not ok.any():
-        return
-    mx, my = float(np.median(lon[ok])), float(np.median(lat[ok]))
-    _, outside = locate_districts(gpd.GeoSeries(gpd.points_from_xy([mx], [my]), crs=4326))
-    if not float(outside.iloc[0]) > _OUTSIDE_CHONGQING_M:
-        return
-    log.warning(
-        "%s lie around lon %.3f, lat %.3f, %.0f km outside Chongqing (CRS %s): if they should "
-        "be in Chongqing, the layer's CRS is wrong (a Gauss-Krüger zone one off moves them "
-        "about 290 km); set its true CRS",
-        what, mx, my, float(outside.iloc[0]) / 1000,
-        ", ".join(sorted({str(f.crs) for f in frames})),
-    )  # fmt: skip
 
 
 def node_line_frames(
@@ -499,7 +450,7 @@ def node_line_frames(
         f.geometry if f.crs.equals("EPSG:4326") else f.geometry.to_crs("EPSG:4326") for f in frames
     ]
     cx, cy = np.concatenate([shapely.get_coordinates(g.values) for g in wgs]).T
-    _warn_outside_chongqing(cx, cy, frames, what)
+    warn_outside_chongqing(cx, cy, frames, what)
     crs = metric_crs_for(cx, cy, metric_crs, what=what)
     parts = []
     moving = sorted({str(f.crs) for f in frames if not f.crs.equals(crs)})
@@ -530,7 +481,7 @@ def node_line_frames(
     xy, line_of = shapely.get_coordinates(geoms, return_index=True)
     ways, noding = _node_lines(xy, line_of.astype(np.int64), len(gdf), snap_tolerance_m, levels)
     noding = dataclasses.replace(noding, crossings=crossings, crossings_joined=join_crossings)
-    _warn_near_misses(geoms, levels, snap_tolerance_m, what)
+    warn_near_misses(geoms, levels, snap_tolerance_m, what)
     log.info(
         "%s: %d lines joined with a %.2f m tolerance: %d line ends snapped (max %.2f m), "
         "%d T-junctions split",
@@ -592,41 +543,6 @@ def _not_copies(geoms: np.ndarray, levels: np.ndarray, what: str) -> np.ndarray:
             what, int(dup.sum()), float(shapely.length(geoms[dup]).sum()) / 1000,
         )  # fmt: skip
     return ~dup
-
-
-#: Line ends this close to another line of their level, but beyond the snapping tolerance,
-#: are counted as undershoots that stay apart.
-NEAR_MISS_M = 5.0
-
-
-def _warn_near_misses(geoms: np.ndarray, levels: np.ndarray, tol: float, what: str) -> None:
-    """Say how many line ends stop just short of another line and stay apart.
-
-    Probe 23N: ends pulled back 1.5-3 m (a digitising undershoot, the commonest CAD slip)
-    stayed apart without a word (walks up to 6 min longer), where crossings are warned of.
-    At INFO when few (OSM's Geofabrik roads of Yuzhong, Jiangbei, Nan'an: 37-55 ends, about
-    1-2.5 % of their lines), a warning when at least 5 % of the lines (and 20) end so.
-    """
-    if tol >= NEAR_MISS_M or not len(geoms):
-        return
-    ends = np.concatenate([shapely.get_point(geoms, 0), shapely.get_point(geoms, -1)])
-    owner = np.concatenate([np.arange(len(geoms))] * 2)
-    e, g = shapely.STRtree(geoms).query(ends, predicate="dwithin", distance=NEAR_MISS_M)
-    other = (owner[e] != g) & (levels[owner[e]] == levels[g])
-    e, g = e[other], g[other]
-    nearest = np.full(len(ends), np.inf)
-    np.minimum.at(nearest, e, shapely.distance(ends[e], geoms[g]))
-    n = int(((nearest > tol) & (nearest <= NEAR_MISS_M)).sum())
-    if not n:
-        return
-    many = n >= max(20, 0.05 * len(geoms))
-    log.log(
-        logging.WARNING if many else logging.INFO,
-        "%s: %d line ends stop %g-%g m short of another line and stay apart (digitising "
-        "undershoots?); a walk goes round them: if they should meet, give a larger "
-        "--snap-tolerance (network.snap_tolerance_m, now %g m)",
-        what, n, tol, NEAR_MISS_M, tol,
-    )  # fmt: skip
 
 
 def _crossings(

@@ -249,7 +249,7 @@ def _tables(
 ) -> list[Path]:
     files: list[Path] = []
     if coverage is not None:
-        from harbor_planner.analysis.coverage import coverage_files
+        from harbor_planner.analysis.coverage_files import coverage_files
 
         files += coverage_files(coverage, out, summary=summary)
     if selection is not None:
