@@ -286,3 +286,18 @@ def test_a_planners_escalator_and_lift_classes_are_timed_as_such(tmp_path):
     e = net.edges.set_index("highway")
     assert e.loc["steps", "time_fwd_s"] == pytest.approx(30 / np.cos(np.radians(30)) / 0.5)
     assert e.loc["elevator", "time_fwd_s"] == pytest.approx(60.0)
+
+
+def test_a_street_drawn_twice_with_other_vertices_is_said(tmp_path, capsys):
+    """Probe 23N: exact copies are read once, but a densified copy (one more vertex) or half
+    a street drawn again counted twice in the main streets without a word (+8.6 %)."""
+    streets = [[(X0, Y0 + 100.0 * k), (X0 + 400, Y0 + 100.0 * k)] for k in range(3)]
+    cross = [[(X0 + 200, Y0), (X0 + 200, Y0 + 200)]]
+    again = [[(X0, Y0), (X0 + 150, Y0), (X0 + 400, Y0)]]  # the first street, densified
+    path = _lines(tmp_path, "twice", [*streets, *cross, *again], "EPSG:32648")
+    code, err = _cli(capsys, "network", "build", str(path), "--out", str(tmp_path / "a.npz"))
+    assert code == 0 and "1 pairs of lines on the same level overlap for 0.4 km" in err
+    assert "remove one copy" in err
+    path = _lines(tmp_path, "once", [*streets, *cross], "EPSG:32648")
+    code, err = _cli(capsys, "network", "build", str(path), "--out", str(tmp_path / "b.npz"))
+    assert code == 0 and "overlap for" not in err

@@ -4,7 +4,8 @@
   Gauss-Krüger easting in the other zone naming);
 * :func:`warn_outside_chongqing`: lines that lie far outside Chongqing (a wrong CRS that still
   gives positions);
-* :func:`warn_near_misses`: line ends that stop just short of another line (undershoots).
+* :func:`warn_near_misses`: line ends that stop just short of another line (undershoots);
+* :func:`warn_overlaps`: lines on one level that overlap (a street drawn twice).
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ import shapely
 
 from harbor_planner.errors import CRSError
 
-__all__ = ["NEAR_MISS_M", "check_projected", "warn_near_misses", "warn_outside_chongqing"]
+__all__ = [
+    "NEAR_MISS_M",
+    "check_projected",
+    "warn_near_misses",
+    "warn_outside_chongqing",
+    "warn_overlaps",
+]
 
 log = logging.getLogger(__name__)
 
@@ -109,4 +116,43 @@ def warn_near_misses(geoms: np.ndarray, levels: np.ndarray, tol: float, what: st
         "undershoots?); a walk goes round them: if they should meet, give a larger "
         "--snap-tolerance (network.snap_tolerance_m, now %g m)",
         what, n, tol, NEAR_MISS_M, tol,
+    )  # fmt: skip
+
+
+#: Lines on one level sharing more than this many metres overlap (a street drawn twice).
+OVERLAP_MIN_M = 5.0
+
+
+def warn_overlaps(geoms: np.ndarray, levels: np.ndarray, what: str) -> None:
+    """Say how much of the lines overlaps another line of their level.
+
+    Exact copies are read once (``_not_copies``); a copy with other vertices (a densified
+    one, two departments' layers merged) or half a street drawn again counted twice in the
+    main streets' length and demand without a word (probe 23N: +21.7 km, +8.6 % weight). A
+    warning when the overlaps are 1 % of the lines' length or more (OSM's Geofabrik roads of
+    Yuzhong: 0.55 km of 380, at INFO).
+    """
+    if len(geoms) < 2:
+        return
+    tree = shapely.STRtree(geoms)
+    pairs = [tree.query(geoms, predicate=p) for p in ("overlaps", "covered_by")]
+    a = np.concatenate([q[0] for q in pairs])  # covered_by: a copy with other vertices,
+    b = np.concatenate([q[1] for q in pairs])  # or a part of a street drawn again
+    a, b = np.minimum(a, b), np.maximum(a, b)
+    a, b = np.unique(np.c_[a, b], axis=0).T if len(a) else (a, b)
+    keep = (a < b) & (levels[a] == levels[b])
+    a, b = a[keep], b[keep]
+    if not len(a):
+        return
+    shared = shapely.length(shapely.intersection(geoms[a], geoms[b]))
+    big = shared > OVERLAP_MIN_M
+    if not big.any():
+        return
+    km, total_km = float(shared[big].sum()) / 1000, float(shapely.length(geoms).sum()) / 1000
+    log.log(
+        logging.WARNING if km >= 0.01 * total_km else logging.INFO,
+        "%s: %d pairs of lines on the same level overlap for %.1f km of %.0f km (a street "
+        "drawn twice with other vertices?): the overlapping parts count twice in the main "
+        "streets' length and demand; remove one copy",
+        what, int(big.sum()), km, total_km,
     )  # fmt: skip

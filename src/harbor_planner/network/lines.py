@@ -53,6 +53,7 @@ from harbor_planner.network.line_checks import (
     check_projected,
     warn_near_misses,
     warn_outside_chongqing,
+    warn_overlaps,
 )
 from harbor_planner.settings import (
     CONVEYING_WORDS,
@@ -542,6 +543,7 @@ def _not_copies(geoms: np.ndarray, levels: np.ndarray, what: str) -> np.ndarray:
             "way round; %.1f km) and are read once",
             what, int(dup.sum()), float(shapely.length(geoms[dup]).sum()) / 1000,
         )  # fmt: skip
+    warn_overlaps(geoms[~dup], levels[~dup], what)
     return ~dup
 
 
