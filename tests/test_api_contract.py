@@ -117,7 +117,7 @@ def test_wrong_argument_types_are_the_packages_errors(demo, tmp_path):
     net, stations, demand = demo
     cov = hp.coverage(net, stations, demand, minutes=15)
     (tmp_path / "map.html").write_text("mine", "utf-8")
-    with pytest.raises(hp.OutputError, match="out names a file, not a folder; choose another out"):
+    with pytest.raises(hp.OutputError, match="out_dir names a file, not a folder; choose another"):
         hp.write_coverage(cov, tmp_path / "map.html")
 
 

@@ -101,7 +101,7 @@ def test_the_apis_single_writers_never_replace_a_users_file(tmp_path, result, di
     mine = out / "stations.csv"
     mine.write_text("名称,经度,纬度\n站1,106.57,29.55\n", encoding="utf-8")
     before = mine.read_bytes()
-    with pytest.raises(OutputError, match=r"stations\.csv here was not written.*another out "):
+    with pytest.raises(OutputError, match=r"stations\.csv here was not written.*another out_dir "):
         hp.write_coverage(result, out)
     assert mine.read_bytes() == before and sorted(p.name for p in out.iterdir()) == [mine.name]
 

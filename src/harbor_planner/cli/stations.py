@@ -81,7 +81,9 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
     if not check.ok:
         print(
             f"harbor-planner: error: {counted(len(check.errors), 'error')} in "
-            f"{clean_text(str(args.file))}; the rows listed above were rejected",
+            f"{clean_text(str(args.file))}; the rows "
+            + ("listed above " if args.max_problems != 0 else "")
+            + "were rejected",
             file=sys.stderr,
         )
         return InputDataError.exit_code

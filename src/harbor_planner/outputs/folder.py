@@ -197,7 +197,7 @@ def _write_staged(out: Path, args: dict[str, Any]) -> list[Path]:
 
     sources = list(args["sources"] or ())
     args["sources"] = sources
-    with ResultFolder(out, names=(), inputs=sources, option="out") as folder:
+    with ResultFolder(out, names=(), inputs=sources, option="out_dir") as folder:
         with folder.writing() as staging:
             files = write_outputs(staging, staged=False, **args)
         manifest = {
