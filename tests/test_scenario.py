@@ -922,3 +922,19 @@ def test_the_new_sites_are_counted_apart_from_the_lists_proposed_stations(demo_r
     assert last["statuses"][-1] == "candidate" and last["label"].endswith("候选")
     assert last["coverage_pct"] == after["coverage_pct"]
     assert after["coverage_by_status"][:-1] == before["coverage_by_status"]
+
+
+def test_scenario_problems_of_every_kind_are_reported_at_once(tmp_path):
+    """Probe 23C: an unknown key was reported alone, and a value out of range only after it
+    was fixed (README: "all at once")."""
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[network]\nsource = "x.osm"\n[stations]\nfile = "s.csv"\ncrs = "gcj02"\n'
+        '[coverage]\nmintues = 15\n[optimize]\nadd = -3\n[output]\nbasemap = "x"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert "3 problems" in text and "line 7: unknown key 'coverage.mintues'" in text
+    assert "line 9: optimize.add must be at least 1" in text and "line 11: output.basemap" in text
