@@ -938,3 +938,19 @@ def test_scenario_problems_of_every_kind_are_reported_at_once(tmp_path):
     text = str(err.value)
     assert "3 problems" in text and "line 7: unknown key 'coverage.mintues'" in text
     assert "line 9: optimize.add must be at least 1" in text and "line 11: output.basemap" in text
+
+
+def test_a_misspelt_choice_gets_a_did_you_mean(tmp_path):
+    """Probe 23C: basemap = "amapp", solver = "exactt", mode = "maxcover" listed the choices
+    without the one meant, where unknown keys get "did you mean"."""
+    path = tmp_path / "s.toml"
+    path.write_text(
+        '[network]\nsource = "x.osm"\n[stations]\nfile = "s.csv"\ncrs = "gcj02"\n'
+        '[output]\nbasemap = "amapp"\n[optimize]\nsolver = "exactt"\nmode = "maxcover"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    for meant in ("'amap'", "'exact'", "'max-cover'"):
+        assert f"(did you mean {meant}?)" in text

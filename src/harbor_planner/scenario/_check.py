@@ -192,7 +192,10 @@ def convert(value: Any, tp: Any, base: Path) -> Any:
     if origin is Literal:
         if value in typing.get_args(tp):
             return value
-        raise TypeError(_type_name(tp))
+        choices = [str(a) for a in typing.get_args(tp)]
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if isinstance(value, str) and close else ""
+        raise TypeError(_type_name(tp) + hint)  # probe 23C: basemap = "amapp" had no hint
     if origin is list:
         if not isinstance(value, list):
             raise TypeError(_type_name(tp))
