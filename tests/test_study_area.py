@@ -492,3 +492,17 @@ def test_a_sliver_beyond_the_network_is_not_a_network_to_rebuild(border, caplog)
     assert res.summary["beyond_network_pct"] == 0.0 and res.summary["demand_beyond_network"] == 1
     assert "lies farther than 150 m from every walkable street" not in caplog.text
     assert "吸附距离" not in study_area_note(res, "zh")
+
+
+def test_a_misspelt_district_gets_a_did_you_mean(tmp_path, capsys):
+    """Probe 23C: `--study-area Yuzong` listed how to write districts but not the one meant,
+    where `network build --within Yuzong` said "did you mean 'Yuzhong'"."""
+    from harbor_planner.cli import main
+    from harbor_planner.scenario import demo_scenario_path
+
+    demo = demo_scenario_path().parent
+    code = main(["coverage", "--network", str(demo / "yuzhong_walk.osm.bz2"), "--stations",
+                 str(demo / "stations.csv"), "--crs", "gcj02", "--study-area", "Yuzong",
+                 "--out", str(tmp_path / "o")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "'Yuzong' (did you mean 'Yuzhong'" in err

@@ -31,6 +31,7 @@ __all__ = [
     "locate_districts",
     "match_district_names",
     "name_text",
+    "named_with_hints",
     "warn_overlapping_districts",
 ]
 
@@ -148,6 +149,32 @@ def chongqing_districts() -> gpd.GeoDataFrame:
 def _tree() -> tuple[shapely.STRtree, NDArray[np.object_]]:
     metric = _load().to_crs(CHONGQING_METRIC_CRS).geometry.to_numpy()
     return shapely.STRtree(metric), metric
+
+
+def named_with_hints(names: list[str]) -> list[str]:
+    """Each unknown district name quoted, with the nearest known names ("did you mean").
+
+    Parameters
+    ----------
+    names
+        Names that match no district of Chongqing.
+
+    Returns
+    -------
+    list of str
+        ``'Yuzong' (did you mean 'Yuzhong'?)`` per name (no hint when none is close).
+
+    """
+    import difflib
+
+    table = chongqing_districts()
+    known = [*table["name_zh"], *table["name_en"], *table["adcode"].astype(str)]
+    out = []
+    for name in names:
+        close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
+        listed = " or ".join(repr(c) for c in close)
+        out.append(f"{name!r}" + (f" (did you mean {listed}?)" if close else ""))
+    return out
 
 
 def locate_districts(

@@ -159,7 +159,11 @@ def _district_names(districts: Sequence[str] | str) -> list[str]:
 
 
 def _named_districts(names: list[str], where: str) -> Any:
-    from harbor_planner.districts import chongqing_districts, match_district_names
+    from harbor_planner.districts import (
+        chongqing_districts,
+        match_district_names,
+        named_with_hints,
+    )
 
     if not names:
         raise InputDataError(f"{where}: name at least one district (e.g. 渝中区 or 500103)")
@@ -167,7 +171,8 @@ def _named_districts(names: list[str], where: str) -> Any:
     unknown = [n for n, c in zip(names, codes, strict=True) if pd.isna(c) or c in ("nan", "<NA>")]
     if unknown:
         raise InputDataError(
-            f"{where}: {', '.join(unknown)}: not a district or county of Chongqing; give names "
+            f"{where}: {', '.join(named_with_hints(unknown))}: not a district or county of "
+            "Chongqing; give names "
             "such as 渝中区, 渝中 or Yuzhong, or adcodes such as 500103"
         )
     table = chongqing_districts().set_index("adcode")

@@ -460,13 +460,14 @@ def study_settings(args: argparse.Namespace) -> dict[str, Any]:
     if names:
         import pandas as pd
 
-        from harbor_planner.districts import match_district_names
+        from harbor_planner.districts import match_district_names, named_with_hints
 
         codes = match_district_names(pd.Series(names))
         unknown = [n for n, c in zip(names, codes, strict=True) if pd.isna(c) or c == "nan"]
         if unknown:
             raise UsageError(
-                f"--study-area {text}: {', '.join(unknown)}: not a district or county of "
+                f"--study-area {text}: {', '.join(named_with_hints(unknown))}: not a district "
+                "or county of "
                 "Chongqing (give names such as 渝中区 or Yuzhong, adcodes such as 500103, or a "
                 "polygon file)",
                 option="--study-area",

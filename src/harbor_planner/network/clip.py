@@ -29,7 +29,6 @@ other sources (GraphML, ``place:``) are read whole and their ways kept the same 
 
 from __future__ import annotations
 
-import difflib
 import logging
 import math
 import re
@@ -137,20 +136,18 @@ def parse_bbox(value: str | list[float] | tuple[float, ...]) -> tuple[float, flo
 
 def _district_names(names: list[str]) -> tuple[Any, str]:
     """The union of the named districts (WGS-84) and a label; unknown names raise."""
-    from harbor_planner.districts import chongqing_districts, match_district_names
+    from harbor_planner.districts import (
+        chongqing_districts,
+        match_district_names,
+        named_with_hints,
+    )
 
     codes = match_district_names(pd.Series(names, dtype="string"))
     unknown = [n for n, c in zip(names, codes, strict=True) if pd.isna(c) or c in ("nan", "<NA>")]
     if unknown:
-        table = chongqing_districts()
-        known = list(table["name_zh"]) + list(table["name_en"]) + list(table["adcode"])
-        hints = []
-        for name in unknown:
-            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-            listed = " or ".join(repr(c) for c in close)
-            hints.append(f"{name!r}" + (f" (did you mean {listed}?)" if close else ""))
         raise InputDataError(
-            f"network within: unknown district {', '.join(hints)}; give names or adcodes of "
+            f"network within: unknown district {', '.join(named_with_hints(unknown))}; give "
+            "names or adcodes of "
             "Chongqing's districts (渝中区, Yuzhong, 500103) or a polygon file"
         )
     table = chongqing_districts().set_index("adcode")
