@@ -480,3 +480,16 @@ def test_stations_set_back_from_their_streets_wholly_in_another_datum_are_refuse
         except CRSError:
             pass
     assert len(accepted) <= 1, accepted
+
+
+def test_stations_far_from_every_street_get_no_datum_words(demo_net, caplog):
+    """Stations 25 km from the network in every reading tell nothing of their datum: no
+    "stand far from the streets (... nan m)" warning (they are named as off the network by
+    the snapping)."""
+    import logging
+
+    lon = np.array([106.301234, 106.311234, 106.321234, 106.331234, 106.341234])
+    with caplog.at_level(logging.INFO):
+        found = check_datum(lon, np.full(5, 29.301234), "gcj02", demo_net)
+    assert not found.error and not found.message
+    assert "stand far from the streets" not in caplog.text and "nan m" not in caplog.text

@@ -362,7 +362,8 @@ def check_datum(
     labels = labels or [f"row {i + 1}" for i in range(x.size)]
     mixed = _mixed_rows(distances, stated, labels, off_street=True)
     if not diag.shifted and not _row_by_row(_best_reading(distances, stated)):
-        _say_unchecked(diag, what, path)
+        if diag.n_points:  # none near any street: off the network, said as such elsewhere
+            _say_unchecked(diag, what, path)
         mixed = []
     kept: list[tuple[str, str, float, float]] = []
     if diag.shifted:
@@ -471,7 +472,11 @@ def _report(
 ) -> None:
     """Raise or log what ``result`` found."""
     if not result.message:
-        log.info("%s%s", f"{path}: " if path else "", result.diagnosis.message())
+        where = f"{path}: " if path else ""
+        if result.diagnosis is None or not result.diagnosis.n_points:
+            log.info("%sno point lies near a street in any datum: not checked", where)
+        else:
+            log.info("%s%s", where, result.diagnosis.message())
         return
     if result.error and not accept:
         raise CRSError(result.message, path=path)
