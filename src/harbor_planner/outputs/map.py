@@ -697,9 +697,10 @@ def save_map(m: Any, path: str | os.PathLike[str]) -> int:
             f"the map is an HTML page: give a .html file name, not {path.name!r}", path=path
         )
     check_output_file(path, option="path")
-    m = copy.deepcopy(m)  # rendering adds its controls to the map: a second save kept them
-    seed_element_ids(m)  # (probe 23R: each save of one map added its layers again)
-    page = seal_page(clean_text(m.get_root().render()))
+    seed_element_ids(m)  # the map's own elements keep the names the page uses
+    # rendering adds its controls to the map: a copy is rendered (probe 23R: each save of one
+    # map added its layers again)
+    page = seal_page(clean_text(copy.deepcopy(m).get_root().render()))
     with atomic_path(path) as tmp:
         tmp.write_text(page, encoding="utf-8")
     size = path.stat().st_size
