@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -132,11 +131,10 @@ def read_saved_arrays(path: str | Path) -> dict[str, np.ndarray]:
 
     """
     path = Path(path)
-    if not os.access(path, os.R_OK):  # a sound file this user cannot read is not corrupt
-        try:
-            path.open("rb").close()
-        except OSError as exc:
-            raise unreadable_input(path, exc, "network file") from None
+    try:  # a sound file this user cannot read is not corrupt
+        path.open("rb").close()
+    except OSError as exc:
+        raise unreadable_input(path, exc, "network file") from None
     try:
         with zipfile.ZipFile(path) as z:
             for info in z.infolist():

@@ -452,14 +452,9 @@ def _has_lonlat(vals: Sequence[object]) -> bool:
             x = float(str(v).strip()) if v is not None else float("nan")
         except ValueError:
             continue
-        if x == x and not float(x).is_integer():
+        if x == x and not x.is_integer():
             numbers.append(x)
     return any(73 <= x <= 136 for x in numbers) and any(3 <= x <= 54 for x in numbers)
-
-
-def _first_text(vals: Sequence[object]) -> object:
-    """The first non-empty cell of a row (``None`` when it has none)."""
-    return next((v for v in vals if v is not None and str(v).strip()), None)
 
 
 def note_row(vals: Sequence[object], *, under_header: bool) -> str | None:
@@ -473,8 +468,7 @@ def note_row(vals: Sequence[object], *, under_header: bool) -> str | None:
     cells = [str(v).strip() for v in vals if v is not None and str(v).strip()]
     if len(cells) == 1 and _NOTE_CELL.match(cells[0]):
         return "note"
-    first = _first_text(vals)
-    if isinstance(first, str) and _TOTAL_CELL.match(first) and not _has_lonlat(vals):
+    if cells and _TOTAL_CELL.match(cells[0]) and not _has_lonlat(vals):
         return "total"
     if len(cells) == 1 and _HEADING_CELL.match(cells[0]):
         return "heading"

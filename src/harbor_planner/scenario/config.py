@@ -603,12 +603,10 @@ def _build(
     for name in REQUIRED_SECTIONS:
         if name not in data:
             problems.items.append((0, f"missing section [{name}]"))
+    clean = not problems.items
     if "stations" in built and "network" in built:  # all at once (probe 23C: a range was
-        consistent = not problems.items  # said only once the unknown keys were fixed)
-        check_consistency(built, problems)
-    else:
-        consistent = False
-    if consistent and not problems.items:
+        check_consistency(built, problems)  # said only once the unknown keys were fixed)
+    if clean and not problems.items:
         output = built.get("output", OutputConfig())
         given = data.get("output") or {}
         if "dir" not in given:  # the default is beside the scenario too

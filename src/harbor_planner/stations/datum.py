@@ -143,12 +143,12 @@ def _whole_file(distances: dict[str, np.ndarray], stated: str) -> DatumDiagnosis
     if not diag.shifted:
         return diag
     base, best = diag.medians_m[stated], diag.medians_m[diag.suggested]
-    other, here = distances[diag.suggested], distances[stated]
-    ok = np.isfinite(other) & np.isfinite(here)
-    nearer = float(np.mean(other[ok] + _NEARER_M < here[ok])) if ok.any() else 0.0
     if base > DATUM_GUARD_MIN_MEDIAN_M:
         shifted = best <= DATUM_GUARD_RATIO * base
     else:
+        other, here = distances[diag.suggested], distances[stated]
+        ok = np.isfinite(other) & np.isfinite(here)
+        nearer = float(np.mean(other[ok] + _NEARER_M < here[ok])) if ok.any() else 0.0
         shifted = base > DATUM_GUARD_PAIRED_MIN_MEDIAN_M and nearer >= DATUM_GUARD_PAIRED_SHARE
     return diag if shifted else DatumDiagnosis(stated, diag.medians_m, None, diag.n_points)
 
