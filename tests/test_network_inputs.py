@@ -24,6 +24,7 @@ import shapely
 from harbor_planner import build_network, load_network
 from harbor_planner.cli import main
 from harbor_planner.errors import InputDataError
+from harbor_planner.network.walk import KIND_NAMES
 from harbor_planner.scenario import demo_scenario_path
 from osm_files import X0, Y0, write_osm
 
@@ -301,3 +302,66 @@ def test_a_street_drawn_twice_with_other_vertices_is_said(tmp_path, capsys):
     path = _lines(tmp_path, "once", [*streets, *cross], "EPSG:32648")
     code, err = _cli(capsys, "network", "build", str(path), "--out", str(tmp_path / "b.npz"))
     assert code == 0 and "overlap for" not in err
+
+
+def _chain(tmp_path, name: str, columns: dict) -> str:
+    """Four lines in a row (100, 30, 5, 65 m) with the given columns, as a planner's GPKG."""
+    line = [[(X0, Y0), (X0 + 100, Y0)], [(X0 + 100, Y0), (X0 + 130, Y0)],
+            [(X0 + 130, Y0), (X0 + 135, Y0)], [(X0 + 135, Y0), (X0 + 200, Y0)]]  # fmt: skip
+    frame = gpd.GeoDataFrame(
+        columns, geometry=[shapely.LineString(c) for c in line], crs="EPSG:32648"
+    )
+    path = tmp_path / f"{name}.gpkg"
+    frame.to_file(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("blank", ["", " ", "否", "0", "no", "false", None])
+def test_an_empty_or_no_conveying_cell_is_no_escalator(tmp_path, caplog, blank):
+    """Probe 24H: a conveying column filled in on the one escalator and left empty (or 否, 0)
+    on the other lines made every street a moving walkway (coverage 67.5 -> 26.4 %)."""
+    path = _chain(tmp_path, "conv", {"道路等级": ["人行道", "梯道", "自动扶梯", "人行道"],
+                                     "conveying": [blank, blank, "forward", blank]})  # fmt: skip
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        net = build_network(path, progress=False)
+    kind = [KIND_NAMES[k] for k in net.edges["kind"]]
+    kinds = dict(zip(net.edges["length_m"].round().astype(int), kind, strict=True))
+    assert kinds == {100: "walk", 30: "steps", 5: "escalator", 65: "walk"}
+    assert "escalators or moving walkways" not in caplog.text
+
+
+def test_a_conveying_column_the_tool_cannot_read_is_said(tmp_path, caplog):
+    """Probe 24H: 上行/下行 in conveying were read as both ways without a word; a column
+    setting most lines conveying is warned of."""
+    path = _chain(tmp_path, "conv", {"道路等级": ["人行道", "梯道", "自动扶梯", "人行道"],
+                                     "conveying": ["是", "是", "上行", None]})  # fmt: skip
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        net = build_network(path, progress=False)
+    assert "conveying '上行' (1 lines, read as running both ways)" in caplog.text
+    assert "75 % of the lines are escalators or moving walkways" in caplog.text
+    assert [KIND_NAMES[k] for k in net.edges["kind"]].count("moving_walkway") == 1
+
+
+def test_a_moving_walkway_is_never_slower_than_walking(tmp_path):
+    """Probe 24R: a 200 m moving walkway took 400 s at the belt's 0.5 m/s, the footway
+    beside it 160 s: walks went round it."""
+    path = _chain(tmp_path, "mw", {"道路等级": ["人行道", "自动人行道", "人行道", "人行道"]})
+    e = build_network(path, progress=False).edges.set_index("length_m")
+    walk_s = e.loc[100.0, "time_fwd_s"]
+    assert KIND_NAMES[e.loc[30.0, "kind"]] == "moving_walkway"
+    assert e.loc[30.0, "time_fwd_s"] == pytest.approx(walk_s * 0.3)
+    assert e.loc[30.0, "time_bwd_s"] == pytest.approx(walk_s * 0.3)
+
+
+def test_an_escalator_drawn_on_its_stairway_is_kept_beside_it(tmp_path, caplog):
+    """Probe 24R: a 梯道 and a 自动扶梯 on the same vertices were 'copies': one was dropped,
+    which one depending on the rows' order."""
+    line = shapely.LineString([(X0, Y0), (X0 + 100, Y0)])
+    for order in (["梯道", "自动扶梯"], ["自动扶梯", "梯道"]):
+        frame = gpd.GeoDataFrame({"道路等级": order}, geometry=[line, line], crs="EPSG:32648")
+        frame.to_file(tmp_path / "pair.gpkg")
+        caplog.clear()
+        with caplog.at_level("INFO", logger="harbor_planner"):
+            net = build_network(tmp_path / "pair.gpkg", progress=False)
+        assert sorted(KIND_NAMES[k] for k in net.edges["kind"]) == ["escalator", "steps"]
+        assert "copies of another" not in caplog.text and "overlap" not in caplog.text

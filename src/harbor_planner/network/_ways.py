@@ -232,7 +232,8 @@ def flag_set(values: pd.Series, *, also_unset: tuple[str, ...] = ()) -> npt.NDAr
     v = values.astype("string").str.strip().str.lower()
     number = pd.to_numeric(v, errors="coerce")
     words = v.notna() & ~v.isin([*FLAG_NOT_SET, *also_unset])
-    return np.where(number.notna().to_numpy(), (number != 0).to_numpy(), words.to_numpy(bool))
+    set_ = np.where(number.notna().to_numpy(), (number != 0).to_numpy(), words.to_numpy(bool))
+    return set_.astype(bool)
 
 
 def odd_flag_values(values: pd.Series) -> pd.Series:
@@ -324,7 +325,9 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
     )
 
     is_steps = highway.eq("steps").to_numpy(dtype=bool)
-    conveys = (conveying.notna() & ~conveying.eq("no")).to_numpy(dtype=bool)
+    # an empty cell, no, 否, 0 or false is no conveying (probe 24H: a planner's column with
+    # empty cells made every street a moving walkway)
+    conveys = flag_set(conveying)
     kind = np.full(n, KIND_WALK, dtype=np.int8)
     kind[is_steps] = KIND_STEPS
     kind[conveys & is_steps] = KIND_ESCALATOR

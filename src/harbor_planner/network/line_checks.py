@@ -123,14 +123,17 @@ def warn_near_misses(geoms: np.ndarray, levels: np.ndarray, tol: float, what: st
 OVERLAP_MIN_M = 5.0
 
 
-def warn_overlaps(geoms: np.ndarray, levels: np.ndarray, what: str) -> None:
+def warn_overlaps(
+    geoms: np.ndarray, levels: np.ndarray, what: str, means: np.ndarray | None = None
+) -> None:
     """Say how much of the lines overlaps another line of their level.
 
     Exact copies are read once (``_not_copies``); a copy with other vertices (a densified
     one, two departments' layers merged) or half a street drawn again counted twice in the
     main streets' length and demand without a word (probe 23N: +21.7 km, +8.6 % weight). A
     warning when the overlaps are 1 % of the lines' length or more (OSM's Geofabrik roads of
-    Yuzhong: 0.55 km of 380, at INFO).
+    Yuzhong: 0.55 km of 380, at INFO). Lines walked by other ``means`` (an escalator beside
+    its stairway: ``lines._means``) are no copies.
     """
     if len(geoms) < 2:
         return
@@ -141,6 +144,8 @@ def warn_overlaps(geoms: np.ndarray, levels: np.ndarray, what: str) -> None:
     a, b = np.minimum(a, b), np.maximum(a, b)
     a, b = np.unique(np.c_[a, b], axis=0).T if len(a) else (a, b)
     keep = (a < b) & (levels[a] == levels[b])
+    if means is not None:
+        keep &= means[a] == means[b]
     a, b = a[keep], b[keep]
     if not len(a):
         return
@@ -152,7 +157,8 @@ def warn_overlaps(geoms: np.ndarray, levels: np.ndarray, what: str) -> None:
     log.log(
         logging.WARNING if km >= 0.01 * total_km else logging.INFO,
         "%s: %d pairs of lines on the same level overlap for %.1f km of %.0f km (a street "
-        "drawn twice with other vertices?): the overlapping parts count twice in the main "
-        "streets' length and demand; remove one copy",
+        "drawn twice with other vertices, or a square's outline along its footways?): the "
+        "overlapping parts are walkable twice, and on main streets count twice in their "
+        "length and demand; remove one copy",
         what, int(big.sum()), km, total_km,
     )  # fmt: skip

@@ -475,7 +475,7 @@ def node_line_frames(
     tags = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     _warn_odd_levels(tags, what)
     levels = line_levels(tags)
-    keep = _not_copies(gdf.geometry.values, levels, what)
+    keep = _not_copies(gdf.geometry.values, levels, _means(tags), what)
     gdf, tags = gdf[keep].reset_index(drop=True), tags[keep].reset_index(drop=True)
     levels = levels[keep]
     geoms, crossings = _crossings(gdf.geometry.values, levels, join_crossings, what)
@@ -519,31 +519,70 @@ def _warn_odd_levels(tags: pd.DataFrame, what: str) -> None:
     if "layer" in tags.columns:
         odd = layer_numbers(tags["layer"])[1]
         found += [f"layer {k!r} ({n} lines, read as 0)" for k, n in odd.head(5).items()]
+    if "conveying" in tags.columns:
+        odd = odd_flag_values(tags["conveying"])
+        odd = odd[~odd.index.str.lower().isin(CONVEYING_VALUES)]
+        found += [
+            f"conveying {k!r} ({n} lines, read as running both ways)"
+            for k, n in odd.head(5).items()
+        ]
     if found:
         log.warning(
             "%s: values not known as a yes/no or a level: %s; write yes/no (是/否, 1/0) for "
-            "bridges and tunnels and numbers (or 高架/地面/地下) for the level",
+            "bridges and tunnels, numbers (or 高架/地面/地下) for the level, and forward "
+            "(runs in the drawn direction), backward or yes (both ways) for an escalator's "
+            "conveying (上行/下行 tell no drawn direction)",
             what, "; ".join(found),
+        )  # fmt: skip
+    _warn_mostly_conveying(tags, what)
+
+
+#: OSM's conveying values the walk model reads (a direction, or both ways).
+CONVEYING_VALUES: tuple[str, ...] = ("forward", "backward", "reversible")
+
+
+def _warn_mostly_conveying(tags: pd.DataFrame, what: str) -> None:
+    """Warn when most lines are escalators or moving walkways (a column misread?)."""
+    if "conveying" not in tags.columns or not len(tags):
+        return
+    share = float(np.mean(flag_set(tags["conveying"])))
+    if share > 0.5:
+        log.warning(
+            "%s: %.0f %% of the lines are escalators or moving walkways (their conveying "
+            "column is set), timed at riding speed: is the column meant as such? Leave it "
+            "empty (or 否/no) on streets",
+            what, 100 * share,
         )  # fmt: skip
 
 
-def _not_copies(geoms: np.ndarray, levels: np.ndarray, what: str) -> np.ndarray:
+def _means(tags: pd.DataFrame) -> np.ndarray:
+    """How each line is walked: 0 on foot (streets, stairs), 1 riding (conveying), 2 a lift."""
+    means = np.zeros(len(tags), dtype=np.int8)
+    if "conveying" in tags.columns:
+        means[flag_set(tags["conveying"])] = 1
+    if "highway" in tags.columns:
+        means[tags["highway"].astype("string").eq("elevator").fillna(False).to_numpy(bool)] = 2
+    return means
+
+
+def _not_copies(geoms: np.ndarray, levels: np.ndarray, means: np.ndarray, what: str) -> np.ndarray:
     """Which lines to keep: not a copy of an earlier one on the same level (either way round).
 
     A street drawn twice (two districts' files both holding a bridge, a layer pasted in
     twice) was counted twice in the main streets' length and weight (probe 20A). A tunnel
     drawn along the street above it is no copy (probe 20R); lines that only partly overlap
-    are kept.
+    are kept, and so is an escalator or a lift drawn on the stairway's own vertices (probe
+    24R: which of them was kept depended on the rows' order), ``means`` telling them apart.
     """
     keys = pd.Series(shapely.to_wkb(shapely.normalize(geoms)))
-    dup = pd.DataFrame({"k": keys, "level": levels}).duplicated().to_numpy()
+    dup = pd.DataFrame({"k": keys, "level": levels, "means": means}).duplicated().to_numpy()
     if dup.any():
         log.warning(
             "%s: %d lines are copies of another on the same level (the same vertices, either "
             "way round; %.1f km) and are read once",
             what, int(dup.sum()), float(shapely.length(geoms[dup]).sum()) / 1000,
         )  # fmt: skip
-    warn_overlaps(geoms[~dup], levels[~dup], what)
+    warn_overlaps(geoms[~dup], levels[~dup], what, means[~dup])
     return ~dup
 
 
