@@ -21,9 +21,12 @@ __all__ = [
     "DATUM_GUARD_PAIRED_RATIO",
     "DATUM_GUARD_PAIRED_SHARE",
     "DATUM_GUARD_RATIO",
+    "DATUM_MIXED_CHANCE_P",
+    "DATUM_MIXED_DECOY_ANGLES",
     "DATUM_MIXED_MIN_ROWS",
     "DATUM_MIXED_MIN_SHARE",
     "DATUM_MIXED_POWER_M",
+    "DATUM_MIXED_SETBACK_M",
     "DATUM_ROW_GAIN_M",
     "DATUM_ROW_RATIO",
     "DEMAND_KINDS",
@@ -178,6 +181,19 @@ DATUM_MIXED_MIN_ROWS: int = 3
 #: ... and they are at least this share of the rows (fewer: a warning listing them; a few
 #: stations in parks or squares fit a shifted reading by chance).
 DATUM_MIXED_MIN_SHARE: float = 0.1
+#: ... and only when more rows fit that datum than chance gives: stations set back 10-40 m
+#: from their streets (courtyards, plazas) fit a reading shifted 500 m in any direction about
+#: 15 % of the time in Yuzhong, the real GCJ-02 or BD-09 offset no more often than others
+#: (probe 24D), so 3-5 such rows of 28 fitting one datum is chance. Rows standing at most this
+#: many metres from every street as stated are taken to fit by chance (a row farther back
+#: that fits another datum is taken as such, as before) ...
+DATUM_MIXED_SETBACK_M: float = 40.0
+#: ... at the rate they fit decoy readings: the points shifted as far as the datum moves
+#: them, turned by each of these angles (degrees) ...
+DATUM_MIXED_DECOY_ANGLES: tuple[float, ...] = tuple(float(a) for a in range(30, 360, 30))
+#: ... and the file mixes datums only when as many fitting rows (or more) have at most this
+#: chance (a binomial at the decoys' rate, times the datums tried); else a warning.
+DATUM_MIXED_CHANCE_P: float = 0.01
 #: Rows are told apart by datum only when 30 % of the points lie within this many metres of
 #: a street as stated (stations, bus stops); points farther inside their blocks (building
 #: centroids, population points) are checked as a whole file only (probe 23N).
