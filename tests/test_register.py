@@ -573,3 +573,35 @@ def test_a_geopackage_register_as_previous_is_read_in_its_own_crs(tmp_path):
     assert len(closed) == 1
     assert float(closed["经度"].iloc[0]) == pytest.approx(float(gone[lon_col]), abs=1e-6)
     assert float(closed["纬度"].iloc[0]) == pytest.approx(float(gone[lat_col]), abs=1e-6)
+
+
+def test_stations_without_an_id_are_not_one_station_of_the_previous_register(tmp_path, capsys):
+    """Probe 24H: a new station without 编号 took the code of last year's station without
+    编号 (blank ids were one key), and numbering then stopped with an untrue "the same code
+    is given twice"; a station re-added without 编号 under its own name at its own place
+    keeps its own code."""
+    rows = base_rows()
+    rows[1]["编号"] = ""  # 站2 has no id
+    reg = tmp_path / "reg.csv"
+    src = write(tmp_path / "a.csv", rows)
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
+    table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str)
+    new = {**base_rows()[0], "编号": "", "名称": "新站", "经度": 106.5600, "纬度": 29.5570}
+    edited = pd.concat([table, pd.DataFrame([new])], ignore_index=True)
+    edited.to_csv(tmp_path / "next.csv", index=False, encoding="utf-8-sig")
+    code = main(["-q", "stations", "number", str(tmp_path / "next.csv"), "--crs", "wgs84",
+                 "--previous", str(reg), "--out", str(tmp_path / "reg2.csv")])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+    out = pd.read_csv(tmp_path / "reg2.csv", encoding="utf-8-sig", dtype=str).set_index("名称")
+    assert out.loc["站2", "统一编号"] == table.set_index("名称").loc["站2", "统一编号"]
+    assert out.loc["新站", "统一编号"] == "500103-0004"
+    # 站2 again without its code, at its own place: its own code, found by name and place
+    again = edited.copy()
+    again.loc[again["名称"] == "站2", "统一编号"] = ""
+    again.to_csv(tmp_path / "again.csv", index=False, encoding="utf-8-sig")
+    code = main(["-q", "stations", "number", str(tmp_path / "again.csv"), "--crs", "wgs84",
+                 "--previous", str(reg), "--out", str(tmp_path / "reg3.csv")])  # fmt: skip
+    assert code == 0, capsys.readouterr()
+    out = pd.read_csv(tmp_path / "reg3.csv", encoding="utf-8-sig", dtype=str).set_index("名称")
+    assert out.loc["站2", "统一编号"] == table.set_index("名称").loc["站2", "统一编号"]
+    assert out.loc["新站", "统一编号"] == "500103-0004"

@@ -454,8 +454,10 @@ def _id_key(ids: pd.Series) -> pd.Series:
     """Station ids as compared with the previous register's: Ａ０２, a02 and A02 are one.
 
     Probe 21G: a full-width or lower-case id took a new code and retired the station's own.
+    A blank id is no id (NA): probe 24H, two stations without 编号 were one station.
     """
-    return ids.astype("string").str.normalize("NFKC").str.strip().str.casefold()
+    key = ids.astype("string").str.normalize("NFKC").str.strip().str.casefold()
+    return key.mask(key.eq(""))
 
 
 def _previous_codes(previous: Any) -> pd.Series:
@@ -468,7 +470,9 @@ def _previous_codes(previous: Any) -> pd.Series:
             "the previous register has no 统一编号 (unified_code) and station_id columns"
         )
     codes, ok = _well_formed(previous[col])
-    keys = _id_key(previous["station_id"])[ok].to_numpy()
+    ids = _id_key(previous["station_id"])
+    ok &= ids.notna()  # a register station without an id is found by name and place only
+    keys = ids[ok].to_numpy()
     out = pd.Series(codes[ok].to_numpy(), index=keys)
     out.attrs["ids"] = dict(zip(keys, previous["station_id"].astype(str)[ok], strict=True))
     return out
