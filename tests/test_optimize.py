@@ -658,6 +658,26 @@ def test_a_cover_plans_headline_and_run_figures_name_the_target():
     assert "target" not in plan_headline(select_sites(cm, n_add=2).summary())
 
 
+@pytest.mark.parametrize(("seed", "proven"), [(9, False), (6, True)])
+def test_a_greedy_cover_plan_is_called_the_fewest_only_when_proven(seed, proven):
+    """Probe 24O: greedy's 14 sites were "the fewest to reach the 95 % target" where 13 do;
+    a greedy plan whose bound closes was "feasible", not optimal."""
+    from harbor_planner.pipeline.results import plan_headline
+
+    cm = random_instance(seed, n_dem=60, n_cand=12)
+    sel = select_sites(cm, mode="cover", target_pct=80, solver="greedy")
+    exact = select_sites(cm, mode="cover", target_pct=80, solver="exact")
+    line = plan_headline(sel.summary())
+    assert (sel.status == "optimal") is proven
+    assert (len(sel.selected) == len(exact.selected)) or not proven
+    if proven:
+        assert "(the fewest to reach the 80 % target)" in line
+    else:
+        assert len(sel.selected) > len(exact.selected)
+        assert f"not proven the fewest (at least {sel.bound:g})" in line
+        assert "the fewest to reach" not in line
+
+
 def test_the_plan_line_names_the_figure_it_starts_from():
     """Probe 15T: after a built-first headline ("41.1 % (built stations; 58.9 % with ...)")
     the optimiser's line said "take it to 89.8 %", "it" being the all-status figure."""

@@ -505,3 +505,44 @@ def test_walking_spacing_keeps_sites_across_a_divided_road_apart():
     assert sorted(sel.selected.tolist()) == [0, 2]
     far = replace(cm, existing_xy=np.array([[10.0, 0.0]]))  # a station 10 m from site 0
     assert 0 not in select_sites(far, n_add=1, min_spacing_m=400, spacing="walk").selected
+
+
+def test_an_exact_staged_plan_under_a_budget_that_is_the_best_of_all_is_proven_so():
+    """Probe 24O: under a budget the Lagrangian bound of the whole plan stayed loose (2.2x the
+    optimum on Yuzhong): a staged plan equal to the best plan of all its sites at once was
+    said to be 54 % short of it. With the exact solver the whole plan's bound is proven."""
+    import itertools
+
+    rng = np.random.default_rng(0)
+    covers = rng.random((30, 8)) < 0.25
+    w = rng.integers(1, 10, 30).astype(float)
+    cost = rng.integers(1, 10, 8).astype(float)
+    budget = float(np.sort(cost)[:4].sum() + 1)
+    cm = CoverageMatrix.from_arrays(covers, w, candidate_cost=cost)
+    sel = select_sites(cm, stages={"a": 2, "b": 2}, budget=budget, solver="exact")
+    best = max(
+        w[covers[:, list(c)].any(axis=1)].sum()
+        for c in itertools.combinations(range(8), 4)
+        if cost[list(c)].sum() <= budget
+    )
+    assert w[covers[:, sel.selected].any(axis=1)].sum() == pytest.approx(best)
+    assert sel.gap < 1e-6 and sel.status == "optimal"
+
+
+def test_a_proven_plan_with_idle_sites_is_not_told_to_try_the_exact_solver(caplog):
+    """Probe 24O: a proven-optimal exact plan (gap 1e-16, rounding) with idle sites behind its
+    spacing was told "not proven best: solver = exact may place them all"."""
+    from dataclasses import replace
+
+    from harbor_planner.optimize.select import _warn_idle_sites
+
+    covers = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 0], [1, 0, 0, 1]], bool)
+    cm = CoverageMatrix.from_arrays(
+        covers, np.ones(4), candidate_xy=[[0.0, 0], [100, 0], [200, 0], [1000, 0]]
+    )
+    exact = select_sites(cm, n_add=3, min_spacing_m=150, solver="exact")
+    assert exact.gains.min() == 0
+    with caplog.at_level(logging.WARNING, logger="harbor_planner.optimize"):
+        _warn_idle_sites(replace(exact, gap=1.23e-16), False, True)
+    assert "cover no demand not already covered" in caplog.text
+    assert "may place them all" not in caplog.text and "ask for fewer sites" in caplog.text

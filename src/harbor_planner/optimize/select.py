@@ -37,6 +37,7 @@ from harbor_planner.optimize.solvers import (
 from harbor_planner.optimize.stages import Rules, Staged, better, rank, solve_stages
 from harbor_planner.settings import (
     MIP_GAP,
+    OPTIMAL_REL_GAP,
     SPACING_BY,
     SPACING_SAME_PLACE_M,
     STATUS_GAP_MET,
@@ -398,7 +399,7 @@ def _warn_idle_sites(selection: SiteSelection, quotas: bool, spacing: bool) -> S
     if quotas:
         why = ("the quotas' minimums place them where nothing is left to cover: lower those "
                "districts' minimums or ask for fewer sites")  # fmt: skip
-    elif spacing and selection.gap > 0:
+    elif spacing and selection.gap > OPTIMAL_REL_GAP:  # probe 24O: not a rounding's 1e-16
         why = ("the minimum spacing leaves no useful candidate beside the sites chosen before "
                "them, and the plan is not proven best: solver = exact may place them all "
                "where they add coverage, or relax the spacing")  # fmt: skip

@@ -444,6 +444,13 @@ def plan_headline(
     rejected = (before or {}).get("stations_rejected") or 0
     target = opt.get("target_pct")
     goal = "" if target is None else f" (the fewest to reach the {target:g} % target)"
+    if target is not None and opt.get("status") != "optimal":  # probe 24O: greedy's 14, not 13
+        low = opt.get("lower_bound")
+        at_least = f" (at least {low:g})" if low is not None and math.isfinite(low) else ""
+        goal = (
+            f" (reaching the {target:g} % target; not proven the fewest{at_least}: "
+            "solver = exact finds the fewest)"
+        )
     idle = (opt.get("solver_info") or {}).get("sites_without_gain") or 0
     return (
         f"{n} new site{'s' if n != 1 else ''}{goal} ({opt['solver']}) "
