@@ -459,3 +459,26 @@ def test_coverage_and_matrix_agree_at_the_limit(town):
         assert np.array_equal(covered, cov["n_stations"].to_numpy() > 0)
         assert np.array_equal(covered, cm.existing_count > 0)
         assert np.array_equal(covered, np.asarray(cm.covers.sum(axis=1)).ravel() > 0)
+
+
+@pytest.mark.parametrize("spacing", ["line", "walk"])
+def test_a_station_off_the_network_keeps_new_sites_at_the_spacing(spacing):
+    """Probe 24O: a built station beyond the snapping distance dropped out of the minimum
+    spacing: a new site was placed 203 m from it under a 300 m spacing."""
+    from harbor_planner.network import snap_points
+    from harbor_planner.optimize import select_sites
+
+    net = build_network(DATA / "candidates" / "town.osm", progress=False)
+    cand = street_candidates(net, spacing_m=50.0).to_crs(net.crs)
+    demand = main_street_demand(net, spacing_m=25.0)
+    demand = getattr(demand, "points", demand)
+    at = shapely.Point(cand.geometry.x.iloc[0], cand.geometry.y.iloc[0] - 80)
+    st = gpd.GeoDataFrame({"station_id": ["S"]}, geometry=[at], crs=net.crs)
+    assert snap_points(net, st.geometry, max_dist_m=1e9).edge_dist_m[0] > 50  # off at 50 m
+    walk = {"walk_spacing_m": 300.0} if spacing == "walk" else {}
+    cm = coverage_matrix(net, cand, demand, minutes=5, existing=st, max_dist_m=50,
+                         progress=False, **walk)  # fmt: skip
+    sel = select_sites(cm, n_add=2, min_spacing_m=300, spacing=spacing)
+    assert len(sel.selected) == 2
+    gaps = np.hypot(*(cm.candidate_xy[sel.selected] - [at.x, at.y]).T)
+    assert gaps.min() >= 300

@@ -94,7 +94,8 @@ class CoverageMatrix:
     candidate_cost
         Cost of each candidate (for budgets), or ``None``.
     existing_xy
-        Existing stations' metric coordinates (spacing applies to them too), or ``None``.
+        Existing stations' metric coordinates (spacing applies to them too, off the network
+        as on it), or ``None``.
     walk_spacing
         Candidate pairs, and candidates and existing stations, closer than a walking distance
         (for spacing measured along the network), or ``None``.
@@ -348,7 +349,7 @@ def coverage_matrix(
         )
     spacing = None
     if walk_spacing_m is not None and walk_spacing_m > 0:
-        spacing = _walk_spacing(network, cand, existing, walk_spacing_m, max_dist_m)
+        spacing = _walk_spacing(network, cand, existing, walk_spacing_m, max_dist_m, cand_xy)
     info = {
         "minutes": float(minutes),
         "candidates": len(candidates),
@@ -447,7 +448,7 @@ def _existing_counts(
     for pos, r in blocks:
         rows, _, _ = _block_columns(network, pos, r, demand, limit_seconds(minutes))
         count += np.bincount(rows, minlength=n_dem)
-    return count, points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
+    return count, points_xy(existing, crs=network.crs, what="existing stations")[0]
 
 
 def _block_columns(
@@ -501,17 +502,24 @@ def _columns_and_existing_found(
     if st is None:
         return found[0], np.zeros(len(dem), dtype=np.int64), None
     count = np.bincount(found[1].indices, minlength=len(dem)).astype(np.int64)
-    xy = points_xy(existing, crs=network.crs, what="existing stations")[0][st.within]
+    xy = points_xy(existing, crs=network.crs, what="existing stations")[0]
     return found[0], count, xy
 
 
 def _walk_spacing(
-    network: WalkNetwork, cand: Anchors, existing: Any | None, dist_m: float, max_dist_m: float
+    network: WalkNetwork,
+    cand: Anchors,
+    existing: Any | None,
+    dist_m: float,
+    max_dist_m: float,
+    cand_xy: FloatArray,
 ) -> WalkSpacing:
     """Candidate pairs (and candidates and stations) closer than ``dist_m`` along the network.
 
     Distances are walked lengths: the network is re-timed flat at 1 m/s, so seconds are metres
-    (one-way escalators still count one way; the shorter direction decides).
+    (one-way escalators still count one way; the shorter direction decides). A station off
+    the network (beyond ``max_dist_m``) still stands there: it keeps candidates ``dist_m`` away
+    in a straight line (probe 24O: a site placed 203 m from one under a 300 m spacing).
     """
     from harbor_planner.network import WalkModel
 
@@ -533,6 +541,13 @@ def _walk_spacing(
         reach_st = reachability(metres, st_m, minutes=dist_m / 60.0)
         k, _ = pairs_within(metres, reach_st, cand_m, dist_m)
         near[k] = True
+        from scipy.spatial import cKDTree
+
+        from harbor_planner.network.snap import points_xy
+
+        off_xy = points_xy(existing, crs=network.crs, what="existing stations")[0][~st.within]
+        if len(off_xy) and len(cand_xy):
+            near |= cKDTree(off_xy).query(cand_xy)[0] < dist_m
     log.info(
         "walking spacing %g m: %d candidate pairs too close, %d candidates too close to an "
         "existing station",
