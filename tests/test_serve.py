@@ -557,12 +557,15 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
     session = load_session(path, out_dir=tmp_path / "plan", progress=False)
     with _page(browser, session) as (page, errors):
         first = page.inner_text("#coverage-pct")
+        bold = "() => document.getElementById('save').style.fontWeight"
+        assert page.evaluate(bold) == ""  # nothing to save yet
         assert page.inner_text("#coverage-label").startswith("步行3分钟覆盖率（含在建")
         assert page.inner_text("#built-label") == "已建成站点覆盖"
         assert float(first) == session.plan.figures()["coverage_pct"]
         box = page.locator("#map").bounding_box()
         page.mouse.click(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.3)
         page.wait_for_function("n => document.querySelectorAll('.hp-st').length === n", arg=3)
+        assert page.evaluate(bold) == "bold"  # probe 24S: edits not saved are shown
         _offline_equal(session)
         want = f"{session.plan.figures()['coverage_pct']:.2f}"
         page.wait_for_function(
@@ -595,6 +598,7 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
         )
         page.click("#save")
         page.wait_for_function("() => document.getElementById('message').className === 'ok'")
+        assert page.evaluate(bold) == ""
         got = read_stations(session.out_dir / "plan_stations.csv", crs="wgs84").stations
         assert sorted(got["station_id"]) == sorted(session.plan.stations)
         row = got.set_index("station_id").loc[added]
@@ -1025,3 +1029,60 @@ def test_a_layers_own_coordinate_columns_are_not_saved_beside_the_plans(tmp_path
     assert "经度" not in pd.read_csv(saved, encoding="utf-8-sig").columns
     got = read_stations(saved, crs="wgs84").stations.set_index("station_id")
     assert got.loc["S0"].geometry.x == pytest.approx(moved["lon"], abs=1e-7)
+
+
+@pytest.mark.slow
+def test_edits_not_saved_are_kept_when_serve_stops(tmp_path):
+    """Probe 24S: Ctrl-C (or SIGTERM) threw away every edit since the last save with only
+    "interrupted"; they are written beside the saved plan, which stays as it was, and said."""
+    import http.client
+    import signal
+
+    import pandas as pd
+    import pyproj
+
+    path = _lattice(tmp_path)
+    to_wgs84 = pyproj.Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs84.transform(X0 + 300, Y0 + 300)
+    for sig, save_after in ((signal.SIGINT, False), (signal.SIGTERM, True)):
+        out = tmp_path / f"plan-{sig.name}"
+        p, port, token = _serve_process(path, out)
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            for url, body in (("/api/save", b""),
+                              ("/api/stations", json.dumps({"lon": lon, "lat": lat}).encode()),
+                              *([("/api/save", b"")] if save_after else [])):  # fmt: skip
+                c.request(
+                    "POST",
+                    url,
+                    body=body,
+                    headers={"X-Token": token, "Content-Type": "application/json"},
+                )
+                r = c.getresponse()
+                assert r.status == 200, r.read()
+                r.read()
+            c.close()
+        finally:
+            p.send_signal(sig)
+            stdout, _ = p.communicate(timeout=60)
+        saved = pd.read_csv(out / "plan_stations.csv", encoding="utf-8-sig")
+        unsaved = out / "plan_stations.unsaved.csv"
+        if save_after:  # nothing left unsaved: no file, no line
+            assert not unsaved.exists() and "not saved" not in stdout
+            assert len(saved) == 3
+            continue
+        assert f"edits not saved were written to {unsaved}" in stdout, stdout
+        assert len(saved) == 2  # the saved plan as the planner left it
+        again = read_stations(unsaved, crs="wgs84")
+        assert again.ok and len(again.stations) == 3
+
+
+def test_serve_warns_of_a_title_naming_other_minutes(tmp_path, caplog):
+    """Probe 24S: serve showed a scenario titled "15 分钟" over 3-minute figures without the
+    warning run gives."""
+    path = _lattice(tmp_path)
+    text = path.read_text(encoding="utf-8").replace('title = "lattice"', 'title = "15 分钟圈"')
+    path.write_text(text, encoding="utf-8")
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        load_session(path, out_dir=tmp_path / "plan", progress=False)
+    assert "the scenario's title says 15 minutes but coverage.minutes is 3" in caplog.text

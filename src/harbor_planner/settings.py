@@ -83,6 +83,7 @@ __all__ = [
     "SERVE_OUT_DIR",
     "SERVE_PORT",
     "SERVE_STATIONS_FILES",
+    "SERVE_UNSAVED_FILE",
     "SERVE_STATUSES",
     "SERVE_UNDO_STEPS",
     "SITE_KIND_LABELS",
@@ -642,6 +643,8 @@ SERVE_MAP_MAX_DEMAND: int = 60_000
 SERVE_OUT_DIR: str = "plan"
 #: Names of the saved station lists in that folder.
 SERVE_STATIONS_FILES: tuple[str, str] = ("plan_stations.csv", "plan_stations.gpkg")
+#: Where serve leaves the plan's edits not saved when it stops (the saved plan kept as it was).
+SERVE_UNSAVED_FILE: str = "plan_stations.unsaved.csv"
 #: The file of that folder listing the files serve wrote, with their SHA-256.
 SERVE_MANIFEST: str = "serve.json"
 #: Statuses a station may be given on the page.

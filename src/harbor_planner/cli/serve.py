@@ -17,7 +17,7 @@ from types import FrameType
 from typing import Any
 
 from harbor_planner.cli._options import out_path, say
-from harbor_planner.errors import UsageError
+from harbor_planner.errors import HarborPlannerError, UsageError
 from harbor_planner.settings import LANGS, SERVE_HOST, SERVE_PORT
 
 __all__ = ["add_serve_command"]
@@ -133,9 +133,26 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        _keep_unsaved(session)
     for sig in reversed(server.received):  # now, outside the server's loop: one line
         signal.raise_signal(sig)
     return 0
+
+
+def _keep_unsaved(session: Any) -> None:
+    """Write the plan's edits not saved beside the saved plan, and say so (probe 24S)."""
+    try:
+        path = session.save_unsaved()
+    except HarborPlannerError as exc:  # the folder refused it: the edits are lost, said
+        say(f"edits not saved are lost: {exc}", flush=True)
+        return
+    if path is not None:
+        say(
+            f"edits not saved were written to {path} (the saved plan is unchanged): a "
+            "station list in WGS-84; to go on from it, make it the scenario's stations "
+            "(crs = wgs84)",
+            flush=True,
+        )
 
 
 def add_serve_command(sub: argparse._SubParsersAction) -> None:

@@ -285,8 +285,8 @@ def _edit_routes(app: FastAPI, session: Session) -> None:
     plan = session.plan
 
     @app.get("/api/state")
-    def state() -> dict[str, Any]:
-        return plan.snapshot()
+    def state() -> dict[str, Any]:  # and the version saved: the page warns of edits not saved
+        return {**plan.snapshot(), "saved_version": max(session.saved_version, 0)}
 
     @app.post("/api/stations")
     def add(body: AddBody) -> dict[str, Any]:

@@ -21,7 +21,12 @@ from typing import Any
 from harbor_planner._io import read_regular_text
 from harbor_planner.errors import OutputError
 from harbor_planner.serve.state import DEGREE_DECIMALS, PlanState
-from harbor_planner.settings import SERVE_MANIFEST, SERVE_OUT_DIR, SERVE_STATIONS_FILES
+from harbor_planner.settings import (
+    SERVE_MANIFEST,
+    SERVE_OUT_DIR,
+    SERVE_STATIONS_FILES,
+    SERVE_UNSAVED_FILE,
+)
 
 __all__ = ["OptimizeJob", "Session", "load_session"]
 
@@ -76,6 +81,12 @@ class _JobLog(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread == self.thread_id:
             self.job.messages.append(record.getMessage()[:300])
+
+
+def _table(frame: Any) -> Any:
+    """The plan's stations as the CSV holds them: WGS-84 ``lon``, ``lat``."""
+    x, y = frame.geometry.x.round(DEGREE_DECIMALS), frame.geometry.y.round(DEGREE_DECIMALS)
+    return frame.drop(columns="geometry").assign(lon=x, lat=y)
 
 
 @dataclass
@@ -203,11 +214,8 @@ class Session:
         with self.plan.lock:
             frame = self.plan.frame()
             version = self.plan.version
-        table = frame.drop(columns="geometry").assign(
-            lon=frame.geometry.x.round(DEGREE_DECIMALS), lat=frame.geometry.y.round(DEGREE_DECIMALS)
-        )
         with atomic_paths(*paths) as tmps:  # both files or neither
-            csv_safe(table).to_csv(tmps[0], index=False, encoding="utf-8-sig")
+            csv_safe(_table(frame)).to_csv(tmps[0], index=False, encoding="utf-8-sig")
             write_gpkg_layer(frame.to_crs(self.network.crs), tmps[1], "stations")
             result = then(frame, tmps[0])
             # the new files' hashes recorded before they land: a kill between the two
@@ -216,6 +224,33 @@ class Session:
         self._record(paths, owned)
         self.saved_version = version  # the plan the files hold (the page may show an older one)
         return paths if result is None else result
+
+    def unsaved_edits(self) -> bool:
+        """Whether the plan changed since it was loaded or last saved."""
+        with self.plan.lock:
+            return self.plan.version != max(self.saved_version, 0)
+
+    def save_unsaved(self) -> Path | None:
+        """On stopping: edits not saved written to :data:`SERVE_UNSAVED_FILE`, or ``None``.
+
+        The saved plan stays as the planner left it (probe 24S: Ctrl-C threw an afternoon's
+        edits away with only "interrupted"); the file reads back with ``--crs wgs84``.
+        """
+        from harbor_planner._io import atomic_paths
+        from harbor_planner._text import csv_safe
+
+        if not self.unsaved_edits():
+            return None
+        with self.files_lock:
+            path = self.out_dir / SERVE_UNSAVED_FILE
+            owned = self._check_writable([path])
+            with self.plan.lock:
+                frame = self.plan.frame()
+            with atomic_paths(path) as (tmp,):
+                csv_safe(_table(frame)).to_csv(tmp, index=False, encoding="utf-8-sig")
+                self._record([path], owned, pending=[tmp])
+            self._record([path], owned)
+        return path
 
     def _check_writable(self, paths: list[Path]) -> dict[str, str]:
         """Refuse inputs and files of the folder this tool did not write; the owned files."""
@@ -424,6 +459,7 @@ def load_session(
         load_stations,
     )
     from harbor_planner.pipeline.area import load_study_area
+    from harbor_planner.pipeline.inputs import warn_title_minutes
     from harbor_planner.scenario import load_scenario
 
     out = out_dir if out_dir is not None else Path(scenario_path).resolve().parent / SERVE_OUT_DIR
@@ -437,6 +473,7 @@ def load_session(
         )
     scenario = load_scenario(scenario_path)
     scenario.check_inputs()
+    warn_title_minutes(scenario)  # probe 24S: "15 分钟" over a 10-minute page, said by run only
     page = _page_scenario(scenario, _saved_plan(Path(out), scenario.path))
     stations, _ = load_stations(page)
     network = load_network(

@@ -33,6 +33,10 @@
   var params = new URLSearchParams(location.search);
   var token = params.get("token") || "";
   var L_ = window.L, t = T.zh, cfg = null, state = null, demand = null, selected = null;
+  var savedVersion = 0;  /* the plan's version the last save or export wrote */
+  window.addEventListener("beforeunload", function (e) {  /* probe 24S: edits lost unawares */
+    if (state && state.version !== savedVersion) { e.preventDefault(); e.returnValue = ""; }
+  });
   var map = L_.map("map", { preferCanvas: true });
   var renderer = L_.canvas({ padding: 0.3 });
   var demandLayer = L_.layerGroup().addTo(map), stationLayer = L_.layerGroup().addTo(map);
@@ -72,6 +76,8 @@
 
   function render(s) {
     state = s;
+    if (s.saved_version !== undefined) { savedVersion = s.saved_version; }
+    $("save").style.fontWeight = state.version !== savedVersion ? "bold" : "";  /* edits not saved */
     var f = s.figures;
     $("coverage-pct").textContent = fmt(f.coverage_pct);
     $("built-pct").textContent = fmt(f.coverage_built_pct);
@@ -206,7 +212,8 @@
     $("undo").onclick = function () { api("POST", "/api/undo").then(done).catch(fail); };
     $("redo").onclick = function () { api("POST", "/api/redo").then(done).catch(fail); };
     function wrote(text, r) {  /* the files hold the server's plan: show it if another tab changed it */
-      if (r.version === state.version) { say(text, true); return; }
+      savedVersion = r.version;
+      if (r.version === state.version) { render(state); say(text, true); return; }
       api("GET", "/api/state").then(function (s) { render(s); say(text + t.newer, true); }).catch(fail);
     }
     $("save").onclick = function () { api("POST", "/api/save").then(function (r) { wrote(t.saved + r.files.join(", "), r); }).catch(fail); };
