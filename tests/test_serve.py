@@ -559,6 +559,11 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
         first = page.inner_text("#coverage-pct")
         bold = "() => document.getElementById('save').style.fontWeight"
         assert page.evaluate(bold) == ""  # nothing to save yet
+        # probe 24S: what the figures rest on, as the map's title says it
+        assert (
+            page.inner_text("#basis")
+            == "从站点步行3分钟，4.5公里/小时；含台阶、扶梯（不计坡度）；需求：网格"
+        )
         assert page.inner_text("#coverage-label").startswith("步行3分钟覆盖率（含在建")
         assert page.inner_text("#built-label") == "已建成站点覆盖"
         assert float(first) == session.plan.figures()["coverage_pct"]

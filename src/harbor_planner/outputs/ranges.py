@@ -92,10 +92,12 @@ def dem_flat_cards(summary: dict[str, Any], lang: str) -> list[tuple[str, str]]:
     ]
 
 
-def _walk_words(summary: dict[str, Any], lang: str) -> str:
+def walk_basis(summary: dict[str, Any], lang: str) -> str:
     """What the figure rests on, for the map's title: minutes, speed, direction, model, demand.
 
-    Probe 22M: a stairs-model and a hilly map read the same but for the figure.
+    Probe 22M: a stairs-model and a hilly map read the same but for the figure. ``summary``
+    holds a coverage summary's ``minutes``, ``walk_speed_kmh``, ``walk_direction``,
+    ``walk_model``, ``walk_dem`` and ``demand_kind`` (any may be missing).
     """
     from harbor_planner.outputs.wording import demand_kind_text, walk_model_text
 
@@ -145,7 +147,7 @@ def map_title(
     summary = getattr(coverage, "summary", None)
     if not summary:
         return title
-    figure = status_headline(summary, lang) + _walk_words(summary, lang)
+    figure = status_headline(summary, lang) + walk_basis(summary, lang)
     after = getattr(coverage_after, "summary", None)
     if after:
         figure += (" → 新址后 " if lang == "zh" else " → with the new sites ") + pct_with_range(

@@ -331,6 +331,7 @@ def _other_routes(app: FastAPI, session: Session) -> None:
             "lang": session.lang,
             "title": clean_text(sc.title),  # as the map and report show it (probe 18S)
             "minutes": sc.coverage.minutes,
+            "basis": _basis(session),  # what the figures rest on, as the map's title says
             "solvers": list(SOLVERS),
             "n_sites_default": (opt.n_add if opt is not None and opt.n_add else 5),
             "max_stations": SERVE_MAX_STATIONS,
@@ -384,3 +385,25 @@ def _other_routes(app: FastAPI, session: Session) -> None:
         files = session.export()
         return {"files": [p.name for p in files], "dir": str(files[0].parent) if files else None,
                 "version": session.saved_version}  # fmt: skip
+
+
+def _basis(session: Any) -> str:
+    """The walk and demand the page's figures rest on (probe 24S: the page said none)."""
+    from harbor_planner.outputs.ranges import walk_basis
+
+    model = session.network.walk_model
+    return (
+        walk_basis(
+            {
+                "minutes": float(session.scenario.coverage.minutes),
+                "walk_speed_kmh": model.speed_kmh,
+                "walk_direction": model.direction,
+                "walk_model": model.kind,
+                "walk_dem": session.network.has_elevation and model.kind == "hilly",
+                "demand_kind": getattr(session.demand, "kind", None),
+            },
+            session.lang,
+        )
+        .strip()
+        .strip("()（）")
+    )

@@ -247,6 +247,7 @@
         cfg = r[0]; demand = r[2]; t = T[cfg.lang] || T.zh; document.documentElement.lang = cfg.lang;
         document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t[el.getAttribute("data-t")] || ""; });
         $("coverage-label").textContent = t.coverage.replace("{m}", String(+cfg.minutes));
+        $("basis").textContent = cfg.basis || "";  /* minutes, speed, walk model, demand */
         $("title").textContent = cfg.title || "harbor-planner";
         ["existing", "building", "proposed", "candidate", "closed", ""].forEach(function (s) {
           var o = document.createElement("option"); o.value = s; o.textContent = t[s || "none"]; $("sel-status").appendChild(o);
