@@ -863,6 +863,22 @@ def test_status_words_with_a_note_or_a_year_are_understood(tmp_path):
 
     for word in ("已建成（暂停运营）", "已建成(已撤销)", "运营中（2024年已关闭）", "拟建（取消）"):
         assert status_of(word) is None, word
+    # a note confirming the status is read (probe 24R: 已建成（运营中）was unknown)
+    for word, code in (
+        ("已建成（运营中）", "existing"),
+        ("在建（施工中）", "building"),
+        ("拟建（规划中）", "proposed"),
+        ("已建成（2023年建成）", "existing"),
+    ):
+        assert status_of(word) == code, word
+
+
+def test_a_status_whose_note_names_another_is_said(tmp_path):
+    """Probe 24R: 已建成（暂停运营）was "unknown status" without saying the note is why."""
+    path = tmp_path / "s.csv"
+    path.write_text("名称,经度,纬度,状态\n站1,106.55,29.55,已建成（暂停运营）\n", encoding="utf-8")
+    message = read_stations(path, crs="gcj02").errors["message"].iloc[0]
+    assert "its note names another status: closed" in message
 
 
 def test_totals_rows_and_section_headings_are_no_stations(tmp_path):
@@ -914,3 +930,22 @@ def test_undecodable_bytes_are_named_where_they_are(tmp_path):
     (tmp_path / "bad.csv").write_bytes(data)
     with pytest.raises(InputDataError, match=r"as GBK/GB18030 it stops at line 7, bytes ff fe"):
         read_stations(tmp_path / "bad.csv", crs="gcj02")
+
+
+def test_a_section_heading_naming_a_status_gives_it_to_its_rows(tmp_path):
+    """Probe 24R: under 一、已建成站点 and 二、拟建站点 with no 状态 cells, every station was
+    counted as built; a heading's status fills the rows' empty cells, as a sheet's name does."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    table = [["名称", "经度", "纬度", "状态"], ["一、已建成站点"], ["甲", 106.57, 29.55, None],
+             ["乙", 106.58, 29.55, "在建"], ["二、拟建站点"], ["丙", 106.59, 29.55, None],
+             ["（三）其他"], ["丁", 106.60, 29.55, None]]  # fmt: skip
+    for r in table:
+        ws.append(r)
+    wb.save(tmp_path / "s.xlsx")
+    check = read_stations(tmp_path / "s.xlsx", crs="gcj02")
+    got = check.stations.set_index("name")["status"]
+    assert got["甲"] == "existing" and got["乙"] == "building" and got["丙"] == "proposed"
+    assert got.get("丁") is None or got["丁"] != "proposed"  # a heading naming no status

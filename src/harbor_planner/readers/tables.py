@@ -97,6 +97,8 @@ class RawTable:
     y: np.ndarray | None = None
     geom_problem: np.ndarray | None = None  # geo formats: geometry type name if not a point
     file_crs: pyproj.CRS | None = None
+    #: each row's section heading above it (一、已建成站点 -> "已建成站点"), or ``None``
+    sections: tuple[str | None, ...] | None = None
 
 
 #: Characters of Unicode's private use area: GBK decoding of Big5 bytes gives them, real
@@ -493,7 +495,8 @@ def table_from_rows(
     h = header_index(rows)
     header = unique_headers(header_cells(rows, h))
     width = len(header)
-    body, numbers, skipped = [], [], []
+    body, numbers, skipped, sections = [], [], [], []
+    section: str | None = None
     for r, n in zip(rows[h + 1 :], line_numbers[h + 1 :], strict=True):
         vals = list(r)
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals):
@@ -502,6 +505,8 @@ def table_from_rows(
         if kind is not None:
             skipped.append(n)
             note = next(str(v).strip() for v in vals if v is not None and str(v).strip())
+            if kind == "heading":  # the rows under it are of its section (probe 24R)
+                section = _HEADING_CELL.sub("", note).strip()
             note = note if len(note) <= 30 else note[:29] + "…"
             what = {
                 "units": "the units of the columns",
@@ -528,8 +533,11 @@ def table_from_rows(
         vals = (vals + [None] * width)[:width]
         body.append(vals)
         numbers.append(n)
+        sections.append(section)
     frame = _check_width(pd.DataFrame(body, columns=header, dtype=object), sheet, path)
-    return RawTable(frame, np.asarray(numbers, dtype=np.int64), sheet), problems
+    return RawTable(
+        frame, np.asarray(numbers, dtype=np.int64), sheet, sections=tuple(sections)
+    ), problems
 
 
 def _check_width(frame: pd.DataFrame, sheet: str | None, path: Path) -> pd.DataFrame:

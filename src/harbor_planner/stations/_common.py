@@ -9,6 +9,7 @@ __all__ = [
     "FLAGSHIP_ALIASES",
     "STATUS_ALIASES",
     "STATUS_WORDS_HELP",
+    "note_statuses",
     "sheet_status",
     "status_codes",
     "status_of",
@@ -42,20 +43,29 @@ def status_of(word: Any) -> str | None:
     """The status code of a cell (``None``: not understood).
 
     The words of :data:`STATUS_ALIASES`, also with a note in brackets or a year around them
-    (probe 23E: 拟建（2025）and 2025年拟建 were errors, the stations dropped).
+    (probe 23E: 拟建（2025）and 2025年拟建 were errors, the stations dropped). A note naming
+    another status makes the cell unclear (已建成（暂停运营）: probe 23R); one naming the same
+    status confirms it (已建成（运营中）: probe 24R).
     """
     if not isinstance(word, str):
         return None
     text = word.strip().lower()
     code = STATUS_ALIASES.get(text)
     if code is None:
-        notes = re.findall(r"[（(【\[](.*?)[）)】\]]", text)
-        if any(_STATUS_WORD.search(n) for n in notes):
-            return None  # 已建成（暂停运营）: the note may reverse it (probe 23R)
         bare = re.sub(r"[（(【\[].*?[）)】\]]", "", text)
         bare = re.sub(r"^(19|20)\d\d\s*年?\s*|\s*(19|20)\d\d\s*年?$", "", bare.strip())
         code = STATUS_ALIASES.get(bare.strip())
+        if code is not None and note_statuses(text) - {code}:
+            return None
     return code
+
+
+def note_statuses(word: Any) -> set[str]:
+    """The statuses the notes in brackets of a status cell name (已建成（暂停运营）: closed)."""
+    if not isinstance(word, str):
+        return set()
+    notes = re.findall(r"[（(【\[](.*?)[）)】\]]", word.strip().lower())
+    return {STATUS_ALIASES[m] for n in notes for m in _STATUS_WORD.findall(n)}
 
 
 #: A status word inside a note (two characters or more: 关闭, 运营, closed...).

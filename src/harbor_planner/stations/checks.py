@@ -21,7 +21,7 @@ from harbor_planner.coords import CoordSystem, to_wgs84
 from harbor_planner.districts import chongqing_districts, locate_districts, match_district_names
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import parse_coordinate_text
-from harbor_planner.stations._common import FLAGSHIP_ALIASES, status_of
+from harbor_planner.stations._common import FLAGSHIP_ALIASES, note_statuses, status_of
 from harbor_planner.stations.nearby import DUPLICATE_DISTANCE_M, duplicate_locations
 from harbor_planner.stations.problems import concat_problems, problems_where
 
@@ -670,7 +670,16 @@ def status_unknown_mask(t: pd.DataFrame, status: pd.Series) -> pd.Series:
 
 
 def check_status_unknown(t: pd.DataFrame, status: pd.Series) -> pd.DataFrame:
-    """``status_unknown`` (error): a status that is not understood."""
+    """``status_unknown`` (error): a status that is not understood.
+
+    A status whose note in brackets names another status says so (probe 24R: 已建成（暂停
+    运营）was only "unknown").
+    """
+    notes = t["status"].map(note_statuses)
+    why = pd.Series(
+        [f" (its note names another status: {', '.join(sorted(n))})" if n else "" for n in notes],
+        index=t.index,
+    )
     return problems_where(
         t,
         status_unknown_mask(t, status),
@@ -679,8 +688,10 @@ def check_status_unknown(t: pd.DataFrame, status: pd.Series) -> pd.DataFrame:
         "status_unknown",
         "unknown status '"
         + t["status"].astype("str")
-        + "'; use 已建成, 在建, 拟建, 候选 or 退出 (existing, building, proposed, "
-        "candidate, closed)",
+        + "'"
+        + why
+        + "; use 已建成, 在建, 拟建, 候选 or 退出 (existing, building, proposed, "
+        "candidate, closed), a note in brackets only when it does not change the status",
     )
 
 

@@ -572,7 +572,7 @@ def _normalise_piece(raw: RawTable, canon_to_orig: dict[str, str]) -> pd.DataFra
         piece[f"_col_{canon}"] = canon_to_orig.get(canon)
     piece["_has_station_id"] = "station_id" in canon_to_orig
     piece["_has_status"] = "status" in canon_to_orig
-    piece["_sheet_status"] = sheet_status(raw.sheet)
+    piece["_sheet_status"] = _section_statuses(raw, n)
     area_col = canon_to_orig.get("area_m2")
     piece["_area_raw"] = (
         _text_series(frame[area_col]).to_numpy() if area_col else pd.Series([None] * n)
@@ -746,3 +746,14 @@ def _stations_frame(t: pd.DataFrame, checked: CheckedRows, cs: CoordSystem) -> g
         geometry=checked.points.reset_index(drop=True),
         crs="EPSG:4326",
     )
+
+
+def _section_statuses(raw: RawTable, n: int) -> list[str | None]:
+    """The status each row takes where its cell is empty: its section's, else its sheet's.
+
+    A section heading naming a status (二、拟建站点) gives it to the rows under it, as a
+    sheet named 拟建 does (probe 24R: they were skipped, and the rows counted as built).
+    """
+    by_sheet = sheet_status(raw.sheet)
+    sections = raw.sections or (None,) * n
+    return [sheet_status(s) or by_sheet if s else by_sheet for s in sections]
