@@ -493,3 +493,88 @@ def test_stations_far_from_every_street_get_no_datum_words(demo_net, caplog):
         found = check_datum(lon, np.full(5, 29.301234), "gcj02", demo_net)
     assert not found.error and not found.message
     assert "stand far from the streets" not in caplog.text and "nan m" not in caplog.text
+
+
+def _yuzhong_pois():
+    """The 136 OSM points of interest of Yuzhong (banks, malls, hotels: where stations stand),
+    true WGS-84."""
+    import geopandas as gpd
+
+    from conftest import shared_file
+
+    g = gpd.read_file(shared_file("yuzhong", "pois.geojson")).to_crs(4326)
+    return g.geometry.x.to_numpy(), g.geometry.y.to_numpy()
+
+
+@pytest.mark.slow
+def test_real_station_sites_wholly_in_another_datum_are_refused_by_their_rows_off_the_streets(
+    yuzhong,
+):
+    """Probe 24R: 136 real sites, set back 10-40 m from their streets, in GCJ-02 and stated
+    WGS-84 lay a median 20 m from a street (15 m as GCJ-02): only the warning a correct list
+    gets, and 17 stations pushed into the rivers were left out of the figures. Rows beyond
+    the snapping distance as stated that another reading puts at a street, more than decoy
+    readings do, are the evidence; the same file stated GCJ-02 is not refused."""
+    from harbor_planner.coords import from_wgs84
+    from harbor_planner.network import load_network
+
+    net = load_network(yuzhong["network"])
+    x, y = from_wgs84(*_yuzhong_pois(), "gcj02")
+    x, y = np.round(x, 6), np.round(y, 6)
+    with pytest.raises(CRSError, match=r"much better as gcj02 than as stated \(wgs84\)") as e:
+        check_datum(x, y, "wgs84", net)
+    assert re.search(r"\d+ rows lie over 150 m from every street as wgs84", str(e.value))
+    assert not check_datum(x, y, "gcj02", net).error
+
+
+@pytest.mark.slow
+def test_a_correct_list_of_eight_real_sites_is_warned_of_not_told_to_move(yuzhong):
+    """Probe 24R: 8 real sites in GCJ-02 (王府井百货, 重庆时代广场 ...) lay a median 14 m
+    from a street as stated, 6 m as BD-09: the paired test refused them and told the planner
+    to state bd09 (moving every station about 1 km). Readings shifted as far in other
+    directions fit as well often enough: a warning naming both datums' figures."""
+    from harbor_planner.network import load_network
+
+    lon = [106.578235, 106.569277, 106.585032, 106.57171, 106.589476, 106.577053, 106.576292,
+           106.556529]  # fmt: skip
+    lat = [29.559131, 29.55821, 29.555649, 29.548902, 29.562631, 29.55813, 29.55895, 29.555861]
+    found = check_datum(lon, lat, "gcj02", load_network(yuzhong["network"]))
+    assert not found.error, found.message
+    assert "cannot tell" in found.message and re.search(r"as gcj02, \d+ m as bd09", found.message)
+
+
+@pytest.mark.slow
+def test_kerb_and_set_back_stations_are_not_mixed_but_a_kerb_list_with_rows_in_another_is(
+    yuzhong,
+):
+    """Probe 24D: correct lists of 28 Yuzhong stations, half at their kerbs and half set back
+    10-40 m, were refused as "mixing datums" 14 times in 30 (a set-back station fits a
+    shifted street by chance); no more rows than decoy readings fit by chance is a warning.
+    Kerb lists with 30 % of their rows in another datum are still refused."""
+    import geopandas as gpd
+    import shapely
+
+    from conftest import shared_file
+    from harbor_planner.coords import from_wgs84
+    from harbor_planner.network import load_network
+
+    net = load_network(yuzhong["network"])
+    area = gpd.read_file(shared_file("yuzhong", "boundary.geojson")).to_crs(4326).union_all()
+    rng = np.random.default_rng(24)
+    minx, miny, maxx, maxy = area.bounds
+    lon, lat = rng.uniform(minx, maxx, 20_000), rng.uniform(miny, maxy, 20_000)
+    inside = shapely.contains_xy(area, lon, lat)
+    lon, lat = lon[inside], lat[inside]
+    d = _street_m(net, lon, lat)
+    kerb, back = np.flatnonzero(d <= 5), np.flatnonzero((d >= 10) & (d <= 40))
+    for k in range(6):
+        idx = np.r_[rng.choice(kerb, 14, replace=False), rng.choice(back, 14, replace=False)]
+        x, y = from_wgs84(lon[idx], lat[idx], "gcj02")
+        found = check_datum(np.round(x, 6), np.round(y, 6), "gcj02", net)
+        assert not found.error, (k, found.message)
+    for _ in range(3):
+        idx = rng.choice(kerb, 28, replace=False)
+        x, y = from_wgs84(lon[idx], lat[idx], "gcj02")
+        x[:8], y[:8] = from_wgs84(lon[idx[:8]], lat[idx[:8]], "bd09")
+        with pytest.raises(CRSError, match="mix datums"):
+            check_datum(np.round(x, 6), np.round(y, 6), "gcj02", net)

@@ -193,7 +193,12 @@ DATUM_MIXED_SETBACK_M: float = 40.0
 #: them, turned by each of these angles (degrees) ...
 DATUM_MIXED_DECOY_ANGLES: tuple[float, ...] = tuple(float(a) for a in range(30, 360, 30))
 #: ... and the file mixes datums only when as many fitting rows (or more) have at most this
-#: chance (a binomial at the decoys' rate, times the datums tried); else a warning.
+#: chance (a binomial at the decoys' rate, times the datums tried); else a warning. The same
+#: decoys and chance weigh the whole-file test (probe 24R): the paired test (below
+#: DATUM_GUARD_MIN_MEDIAN_M) refuses only when the other reading lies nearer the streets than
+#: its decoys by more than this chance, and rows over SNAP_MAX_DIST_M from every street as
+#: stated that another reading puts within DATUM_MIXED_SETBACK_M of one (at least
+#: DATUM_MIXED_MIN_ROWS) make the file wholly in that datum only with at most this chance.
 DATUM_MIXED_CHANCE_P: float = 0.01
 #: Rows are told apart by datum only when 30 % of the points lie within this many metres of
 #: a street as stated (stations, bus stops); points farther inside their blocks (building

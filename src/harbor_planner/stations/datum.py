@@ -9,7 +9,9 @@ datum (WGS-84, GCJ-02, BD-09), measures how far each reading lies from the walk 
   another datum much better: that datum's median distance is at most
   :data:`~harbor_planner.settings.DATUM_GUARD_RATIO` of the stated one's, and the stated
   median is over :data:`~harbor_planner.settings.DATUM_GUARD_MIN_MEDIAN_M`, or, below it, the
-  paired test of :func:`_whole_file` holds (fewer points than
+  paired test of :func:`_whole_file` holds and chance does not explain it, or rows beyond the
+  snapping distance as stated come to a street in another reading more often than chance
+  (:func:`_judge_whole`; fewer points than
   :data:`~harbor_planner.settings.DATUM_GUARD_MIN_POINTS`: a warning only); rows farther than
   :data:`~harbor_planner.settings.SNAP_MAX_DIST_M` from every street in every reading tell
   nothing and are left out of the medians;
@@ -20,8 +22,9 @@ datum (WGS-84, GCJ-02, BD-09), measures how far each reading lies from the walk 
   :data:`~harbor_planner.settings.DATUM_ROW_RATIO` times and
   :data:`~harbor_planner.settings.DATUM_ROW_GAIN_M` metres closer to a street in another datum
   (fewer rows: a warning), naming the rows (the first 10), and more rows than chance gives
-  (:func:`_chance`: stations set back from their streets fit a street shifted as far in any
-  direction, which decoy readings measure; a warning otherwise). In a dense centre a row in
+  (:func:`~harbor_planner.stations.datum_chance.chance`: stations set back from their
+  streets fit a street shifted as far in any direction, which decoy readings measure; a
+  warning otherwise). In a dense centre a row in
   the wrong datum often lies only 20-40 m from some other street, hence the modest gain; rows
   are told apart only when the points stand close to the streets (:func:`_row_by_row`),
   otherwise a warning says the file was checked as a whole only;
@@ -59,8 +62,14 @@ from harbor_planner.settings import (
     DATUM_MIXED_POWER_M,
     DATUM_MIXED_SETBACK_M,
     DATUM_ROW_GAIN_M,
-    DATUM_ROW_RATIO,
     SNAP_MAX_DIST_M,
+)
+from harbor_planner.stations.datum_chance import (
+    chance,
+    far_rows,
+    fits,
+    paired_chance,
+    street_distances,
 )
 
 if TYPE_CHECKING:
@@ -104,16 +113,6 @@ class DatumCheck:
     mixed: list[tuple[str, str, float, float]] = field(default_factory=list)
     message: str = ""
     error: bool = False
-
-
-def _distances(network: WalkNetwork, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Distances in metres from WGS-84 points to the nearest walkable edge (no limit)."""
-    import geopandas as gpd
-
-    from harbor_planner.network import snap_points
-
-    pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs="EPSG:4326")
-    return np.asarray(snap_points(network, pts, max_dist_m=1e12).edge_dist_m, dtype=float)
 
 
 def _informative(distances: dict[str, np.ndarray], coarse: np.ndarray) -> dict[str, np.ndarray]:
@@ -194,16 +193,19 @@ def _row_by_row(stated_m: np.ndarray) -> bool:
     return bool(finite.size) and float(np.percentile(finite, 30)) <= DATUM_MIXED_POWER_M
 
 
-def _say_unchecked(diag: DatumDiagnosis, what: str, path: str | Path | None) -> None:
-    """Warn that points standing far from the streets could be checked as a whole only."""
+def _say_unchecked(diag: DatumDiagnosis, what: str, path: str | Path | None, said: str) -> None:
+    """Warn that points standing far from the streets could be checked as a whole only.
+
+    ``said``: what :func:`_judge_whole` found that chance could explain (both datums named).
+    """
     med = ", ".join(f"as {k} {v:.0f} m" for k, v in diag.medians_m.items())
     log.warning(
         "%sthe %s stand far from the streets (30 %% over %g m: building or block centroids, "
         "or points the network's streets do not reach?), "
         "so their datum is told by the whole file's median distances to a street alone (%s), "
-        "which a datum 500 m off does not change much among dense streets: check on a map "
+        "which a datum 500 m off does not change much among dense streets%s: check on a map "
         "that they stand where they should",
-        f"{path}: " if path else "", what, DATUM_MIXED_POWER_M, med,
+        f"{path}: " if path else "", what, DATUM_MIXED_POWER_M, med, f"; {said}" if said else "",
     )  # fmt: skip
 
 
@@ -214,7 +216,7 @@ def _mixed_rows(
     *,
     off_street: bool = False,
 ) -> list[tuple[str, str, float, float]]:
-    """Rows much closer to a street under another datum than as stated (see :func:`_fits`)."""
+    """Rows much closer to a street under another datum than as stated (see :func:`fits`)."""
     base = distances[stated]
     out = []
     for i, label in enumerate(labels):
@@ -222,78 +224,75 @@ def _mixed_rows(
         if not others or not np.isfinite(base[i]):
             continue
         best = min(others, key=others.__getitem__)
-        if _fits(base[i : i + 1], np.array([others[best]]), off_street=off_street)[0]:
+        if fits(base[i : i + 1], np.array([others[best]]), off_street=off_street)[0]:
             out.append((label, best, float(base[i]), float(others[best])))
     return out
 
 
-def _fits(base: np.ndarray, other: np.ndarray, *, off_street: bool = False) -> np.ndarray:
-    """Whether each row lies much closer to a street in another reading than as stated.
-
-    :data:`~harbor_planner.settings.DATUM_ROW_RATIO` times and
-    :data:`~harbor_planner.settings.DATUM_ROW_GAIN_M` metres closer. ``off_street``: a row
-    farther than :data:`~harbor_planner.settings.SNAP_MAX_DIST_M` from every street as stated
-    (left out of the figures, and named, anyway) counts only when the other reading puts it
-    within :data:`~harbor_planner.settings.DATUM_MIXED_POWER_M` of a street (probe 23E: bus
-    stops beyond a district's extract, where a shifted reading lands 50-100 m from an edge
-    street by chance, refused a correct list).
-    """
-    with np.errstate(invalid="ignore"):
-        fit = (base - other >= DATUM_ROW_GAIN_M) & (other * DATUM_ROW_RATIO <= base)
-        if off_street:
-            fit &= ~((base > SNAP_MAX_DIST_M) & (other > DATUM_MIXED_POWER_M))
-    return fit
-
-
-def _chance(
+def _judge_whole(
     network: WalkNetwork,
     readings: dict[str, tuple[np.ndarray, np.ndarray]],
     distances: dict[str, np.ndarray],
     stated: str,
-    datum: str,
-) -> tuple[float, float]:
-    """How likely as many rows fit ``datum`` by chance, and how many are expected to.
+) -> tuple[DatumDiagnosis, str]:
+    """:func:`_whole_file`, its paired test weighed against chance, and far rows as evidence.
 
-    Only a row set back from its street (a stated distance of
-    :data:`~harbor_planner.settings.DATUM_ROW_GAIN_M` to
-    :data:`~harbor_planner.settings.DATUM_MIXED_SETBACK_M`) is taken to fit by chance: each
-    is shifted as far as ``datum``'s reading moves it, turned by each of
-    :data:`~harbor_planner.settings.DATUM_MIXED_DECOY_ANGLES` (decoy readings, of no datum),
-    and the rows fitting ``datum`` (:func:`_fits`) are set against a binomial over the set-back
-    rows at the rate they fit the decoys (one fit added, so the rate is never 0). A row
-    farther from every street as stated that fits is no chance. Rows fitting more often
-    than others only narrow the true spread (Hoeffding): the chance is if anything overstated.
+    Returns the diagnosis and a note: for a refusal, the evidence; otherwise, when the data
+    cannot tell, a warning naming both datums' figures (``""`` when there is nothing to say).
+    Probe 24R: correct lists of 8 real station sites (shops, banks, set back 10-40 m) were
+    refused by the paired test over a 14 m against 6 m median (7 of 60); a list of 136 such
+    sites in GCJ-02 stated as WGS-84 ran with 17 rows beyond the snapping distance, none as
+    GCJ-02, warned of only as points standing far from the streets.
     """
-    base = distances[stated]
-    k = int(np.sum(_fits(base, distances[datum], off_street=True)))
-    with np.errstate(invalid="ignore"):
-        back = (base >= DATUM_ROW_GAIN_M) & (base <= DATUM_MIXED_SETBACK_M)
-    n = int(back.sum())
-    if not k or k > n:  # none fits, or more than the set-back rows: no chance
-        return float(not k), 0.0
-    (x0, y0), (x1, y1) = (np.asarray(v)[:, back] for v in (readings[stated], readings[datum]))
-    scale = np.cos(np.radians(y0))  # degrees of longitude to degrees of latitude, locally
-    dx, dy = (x1 - x0) * scale, y1 - y0
-    hits = 0
-    for angle in np.radians(DATUM_MIXED_DECOY_ANGLES):
-        c, s = np.cos(angle), np.sin(angle)
-        near = _distances(network, x0 + (dx * c - dy * s) / scale, y0 + dx * s + dy * c)
-        hits += int(np.sum(_fits(base[back], near)))
-    rate = (hits + 1) / (n * len(DATUM_MIXED_DECOY_ANGLES) + 1)
-    from scipy.stats import binom
+    diag = _whole_file(distances, stated)
+    if diag.shifted and diag.medians_m[stated] <= DATUM_GUARD_MIN_MEDIAN_M:  # paired test
+        p = paired_chance(network, readings, distances, stated, diag.suggested)
+        if p <= DATUM_MIXED_CHANCE_P:
+            return diag, ""
+        return DatumDiagnosis(stated, diag.medians_m, None, diag.n_points), (
+            f"as {diag.suggested} they lie nearer the streets ({_medians(diag, diag.suggested)})"
+            f", but no nearer than readings shifted as far in "
+            f"{len(DATUM_MIXED_DECOY_ANGLES)} other directions often lie (a chance of {p:.2g}): "
+            f"the data cannot tell the datum"
+        )
+    if diag.shifted:
+        return diag, ""
+    far = far_rows(network, readings, distances, stated)
+    if far is None:
+        return diag, ""
+    datum, k, lost, p, expected = far
+    text = (
+        f"{k} rows lie over {SNAP_MAX_DIST_M:g} m from every street as {stated} (left out "
+        f"of the walks) but within {DATUM_MIXED_SETBACK_M:g} m of one as {datum}, {lost} the "
+        f"other way round; readings shifted as far in {len(DATUM_MIXED_DECOY_ANGLES)} other "
+        f"directions bring {expected:.1f} of them that near on average"
+    )
+    if p <= DATUM_MIXED_CHANCE_P:
+        return DatumDiagnosis(stated, diag.medians_m, datum, diag.n_points), text
+    return diag, f"{text}, so {datum} may be right ({_medians(diag, datum)})"
 
-    return float(binom.sf(k - 1, n, rate)), rate * n
+
+def _medians(diag: DatumDiagnosis, other: str) -> str:
+    """Both readings' median distances, for messages."""
+    med = diag.medians_m
+    return f"a median {med[diag.stated]:.0f} m as {diag.stated}, {med[other]:.0f} m as {other}"
 
 
 def _whole_message(
-    diag: DatumDiagnosis, what: str, flag: str, network: Any = None, accept_option: str = _ACCEPT
+    diag: DatumDiagnosis,
+    what: str,
+    flag: str,
+    network: Any = None,
+    accept_option: str = _ACCEPT,
+    note: str = "",
 ) -> str:
     other = diag.suggested
     med = diag.medians_m
     text = (
         f"the {what} fit the walkable streets much better as {other} than as stated "
         f"({diag.stated}): read as {diag.stated} they lie a median {med[diag.stated]:.0f} m "
-        f"from the nearest street, read as {other} {med[other]:.0f} m ({diag.n_points} points); "
+        f"from the nearest street, read as {other} {med[other]:.0f} m ({diag.n_points} points)"
+        f"{'; ' + note if note else ''}; "
         f"state {flag} {other}, or pass {_accept_text(accept_option)} to use them as "
         f"{diag.stated}"
     )
@@ -333,7 +332,9 @@ def _mixed_message(
     whole = (
         f"; the whole file fits {best} better too: if its rows all came from one map, state "
         f"{flag} {best}"
-        if best != stated and diag.medians_m[best] < diag.medians_m[stated] - _NEARER_M
+        if best != stated
+        and diag.medians_m[best] < diag.medians_m[stated] - _NEARER_M
+        and "cannot tell" not in note  # the paired test weighed against chance: no advice
         else ""
     )  # probe 23E: a file wholly in another datum was only called "mixed"
     return (
@@ -408,37 +409,35 @@ def check_datum(
         result = DatumCheck(None, message=_coarse_message(int(coarse.sum()), x.size, what))
         _report(result, path, accept, accept_option)
         return result
-    distances = {kind: _distances(network, *xy) for kind, xy in readings.items()}
+    distances = {kind: street_distances(network, *xy) for kind, xy in readings.items()}
     distances = _informative(distances, coarse)
     if stated not in DATUMS:
         flag = _reproject_advice(stated, flag)
-    diag = _whole_file(distances, stated)
+    diag, said = _judge_whole(network, readings, distances, stated)
     labels = labels or [f"row {i + 1}" for i in range(x.size)]
     mixed = _mixed_rows(distances, stated, labels, off_street=True)
     if not diag.shifted and not _row_by_row(_best_reading(distances, stated)):
         if diag.n_points:  # none near any street: off the network, said as such elsewhere
-            _say_unchecked(diag, what, path)
-        mixed = []
+            _say_unchecked(diag, what, path, said)
+        mixed, said = [], ""
     kept: list[tuple[str, str, float, float]] = []
     if diag.shifted:
         other = diag.suggested
         kept = _mixed_rows({k: distances[k] for k in (stated, other)}, other, labels)
-    if diag.shifted and not _many(kept, x.size):
+    if diag.shifted and (said or not _many(kept, x.size)):  # said: rows off the streets
         result = DatumCheck(
             diag,
-            message=_whole_message(diag, what, flag, network, accept_option),
+            message=_whole_message(diag, what, flag, network, accept_option, said),
             error=diag.n_points >= DATUM_GUARD_MIN_POINTS,
         )
     else:
         error, note = _beyond_chance(network, readings, distances, stated, mixed, x.size)
-        result = DatumCheck(
-            diag,
-            mixed,
-            _mixed_message(mixed, kept, diag, x.size, what, flag, accept_option, note)
-            if mixed
-            else "",
-            error,
-        )
+        if mixed:
+            note = f"{note}; {said}" if said else note
+            said = _mixed_message(mixed, kept, diag, x.size, what, flag, accept_option, note)
+        elif said:
+            said = f"the datum of the {what} is in doubt: {said}; check on a map"
+        result = DatumCheck(diag, mixed, said, error)
     _report(result, path, accept, accept_option)
     return result
 
@@ -530,7 +529,7 @@ def _beyond_chance(
     """Whether ``mixed`` makes the file mixed (an error), and a note when chance explains it.
 
     Enough rows agreeing on one datum (:func:`_many`), and more of them than chance gives
-    (:func:`_chance`, at most :data:`~harbor_planner.settings.DATUM_MIXED_CHANCE_P` for each
+    (:func:`chance`, at most :data:`~harbor_planner.settings.DATUM_MIXED_CHANCE_P` for each
     other datum tried). Probe 24D: without the second test, correct Yuzhong lists of 28
     stations, half at their kerbs and half set back 10-40 m, were refused 14 times in 30.
     """
@@ -538,7 +537,7 @@ def _beyond_chance(
     if not _many(agreeing, n):
         return False, ""
     datum = agreeing[0][1]
-    p, expected = _chance(network, readings, distances, stated, datum)
+    p, expected = chance(network, readings, distances, stated, datum)
     if p * (len(distances) - 1) <= DATUM_MIXED_CHANCE_P:
         return True, ""
     return False, (
