@@ -996,3 +996,17 @@ def test_the_population_hint_gives_one_key_a_district(caplog):
                     info={"population": 150.0})  # fmt: skip
     demand_within(demand, area, name="渝中区、江北区")
     assert '{ "渝中区" = N, "江北区" = N }' in caplog.text
+
+
+def test_a_part_high_above_the_ground_counts_its_own_storeys(tmp_path):
+    """Probe 24H: a skybridge with height 276.5 and min_height 250 counted 61 levels from its
+    height (6 % of Yuzhong's people); its levels are those above min_height."""
+    frame = gpd.read_file(DEMAND / "buildings.geojson")
+    b = frame["name"] == "B"  # height "27 m": 6 levels
+    frame["min_height"] = None
+    frame.loc[b, "height"] = "276.5"
+    frame.loc[b, "min_height"] = "250"
+    frame.to_file(tmp_path / "b.gpkg")
+    got = building_demand(tmp_path / "b.gpkg").points.set_index("name")
+    assert got.loc["B", "levels"] == 6  # 26.5 m / 4.5 m
+    assert got.loc["B", "height_m"] == 276.5

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 STOREY_HEIGHT_M = 4.5
 
 _RESERVED = ("demand_id", "weight", "geometry", "edge", "edge_frac", "access_m")
-_TAG_COLUMNS = ["_levels", "_min_level", "_height"]
+_TAG_COLUMNS = ["_levels", "_min_level", "_height", "_min_height"]
 #: Where the levels of a building came from, in the order of ``info["levels_source"]``.
 _LEVEL_SOURCES = ("tag", "height", "default", "roof")
 
@@ -55,6 +55,7 @@ _LEVEL_SOURCES = ("tag", "height", "default", "roof")
 _LEVEL_COLUMNS = ("building:levels", "building_levels", "levels", "floors", "floor", "层数", "楼层")
 _MIN_LEVEL_COLUMNS = ("building:min_level", "building_min_level", "min_level")
 _HEIGHT_COLUMNS = ("height", "building:height", "building_height", "高度")
+_MIN_HEIGHT_COLUMNS = ("min_height", "building:min_height", "building_min_height")
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:m|米)?\s*$", re.IGNORECASE)
 
 
@@ -99,6 +100,7 @@ def _read_osm_buildings(path: Path) -> tuple[pd.DataFrame, gpd.GeoSeries]:
                     tags.get("building:levels"),
                     tags.get("building:min_level"),
                     tags.get("height"),
+                    tags.get("min_height"),
                 )
             )
     except osmium.InvalidLocationError as exc:  # a node position that is not a number
@@ -120,7 +122,7 @@ def _read_osm_buildings(path: Path) -> tuple[pd.DataFrame, gpd.GeoSeries]:
         )
     table = pd.DataFrame(
         records,
-        columns=["osm_type", "osm_id", "building", "name", "_levels", "_min_level", "_height"],
+        columns=["osm_type", "osm_id", "building", "name", *_TAG_COLUMNS],
     )
     geoms = shapely.from_wkb(np.asarray(wkbs, dtype=object)) if wkbs else np.zeros(0, object)
     return table, gpd.GeoSeries(geoms, crs="EPSG:4326")
@@ -152,6 +154,7 @@ def _read_polygon_layer(
         ("_levels", _LEVEL_COLUMNS),
         ("_min_level", _MIN_LEVEL_COLUMNS),
         ("_height", _HEIGHT_COLUMNS),
+        ("_min_height", _MIN_HEIGHT_COLUMNS),
     ):
         col = find_column(cols, aliases)
         attrs[target] = None if col is None else gdf[col].astype("str").to_numpy(dtype=object)
@@ -204,7 +207,10 @@ def _levels(attrs: pd.DataFrame, default_levels: float | None, storey: float) ->
     """Levels from ``building=roof``, then the level tags, then the height, then the default."""
     levels_tag = _numbers(attrs["_levels"])
     min_level = _numbers(attrs["_min_level"])
+    # the part above ``min_height`` only: a skybridge 250-276 m up is a few storeys, not 61
+    # (probe 24H: Raffles City's 水晶连廊 held 6 % of Yuzhong's people)
     height = _numbers(attrs["_height"])
+    above = height - np.nan_to_num(_numbers(attrs["_min_height"]))
     is_roof = attrs["building"].astype("str").str.strip().str.lower().eq("roof").to_numpy()
     has_levels = np.isfinite(levels_tag)
     if default_levels is None:
@@ -215,8 +221,8 @@ def _levels(attrs: pd.DataFrame, default_levels: float | None, storey: float) ->
         default_from = "given"
     stacked = np.maximum(levels_tag - np.nan_to_num(min_level), 1.0)
     levels = np.where(np.isfinite(min_level), stacked, levels_tag)
-    from_height = ~has_levels & np.isfinite(height) & (height > 0)
-    levels = np.where(from_height, np.maximum(np.round(height / storey), 1.0), levels)
+    from_height = ~has_levels & np.isfinite(above) & (above > 0)
+    levels = np.where(from_height, np.maximum(np.round(above / storey), 1.0), levels)
     use_default = ~np.isfinite(levels)
     levels = np.where(use_default, default_levels, levels)
     levels = np.where(is_roof, 0.0, levels)
@@ -368,7 +374,8 @@ def building_demand(
     2. ``building:levels`` (a number); when ``building:min_level`` is also tagged (a tower
        standing on a podium mapped as its own building) the levels above it,
        ``max(levels - min_level, 1)``, so the podium's floors are not counted twice;
-    3. ``height`` / ``storey_height_m``, rounded, at least 1;
+    3. (``height`` - ``min_height``) / ``storey_height_m``, rounded, at least 1 (a bridge or
+       a part on stilts, ``min_height`` 250 m, counts its own storeys only);
     4. ``default_levels``; by default the median ``building:levels`` of the buildings of the
        file that have one, roofs excepted (1 when none has).
 
