@@ -506,3 +506,14 @@ def test_a_misspelt_district_gets_a_did_you_mean(tmp_path, capsys):
                  "--out", str(tmp_path / "o")])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "'Yuzong' (did you mean 'Yuzhong'" in err
+
+
+def test_a_planning_zone_is_said_to_be_no_district():
+    """Probe 24R: `--study-area 两江新区` suggested 黔江区, 綦江区 or 江津区 (100-250 km away,
+    sharing the character 江); a planning zone is named as such, with its districts."""
+    from harbor_planner.districts import named_with_hints
+
+    lj, gx, yz = named_with_hints(["两江新区", "某某工业园区", "Yuzong"])
+    assert lj == "'两江新区' (a planning zone in 江北区、渝北区、北碚区, not a district)"
+    assert "黔江区" not in lj and gx == "'某某工业园区' (a planning zone, not a district)"
+    assert "did you mean 'Yuzhong'" in yz

@@ -151,8 +151,30 @@ def _tree() -> tuple[shapely.STRtree, NDArray[np.object_]]:
     return shapely.STRtree(metric), metric
 
 
+#: Planning zones that are no district (区县) of their own: the districts they lie in. A
+#: did-you-mean offered 黔江区, 100-250 km away, for 两江新区 (probe 24R).
+FUNCTIONAL_ZONES: dict[str, tuple[str, ...]] = {
+    "两江新区": ("江北区", "渝北区", "北碚区"),
+    "重庆高新区": ("沙坪坝区", "九龙坡区", "北碚区", "江津区", "璧山区"),
+    "西部科学城重庆高新区": ("沙坪坝区", "九龙坡区", "北碚区", "江津区", "璧山区"),
+    "高新区": ("沙坪坝区", "九龙坡区", "北碚区", "江津区", "璧山区"),
+    "经开区": ("南岸区", "巴南区"),
+    "重庆经开区": ("南岸区", "巴南区"),
+    "主城区": ("渝中区", "大渡口区", "江北区", "沙坪坝区", "九龙坡区", "南岸区", "北碚区",
+            "渝北区", "巴南区"),
+    "主城九区": ("渝中区", "大渡口区", "江北区", "沙坪坝区", "九龙坡区", "南岸区", "北碚区",
+             "渝北区", "巴南区"),
+}  # fmt: skip
+#: Words ending the name of a planning zone that is no district.
+_ZONE_WORDS = ("新区", "开发区", "经开区", "高新区", "园区", "片区", "城区")
+
+
 def named_with_hints(names: list[str]) -> list[str]:
     """Each unknown district name quoted, with the nearest known names ("did you mean").
+
+    A planning zone (两江新区, 高新区...) is said to be no district, with the districts it
+    lies in where known (:data:`FUNCTIONAL_ZONES`), never a district that only shares a
+    character with it.
 
     Parameters
     ----------
@@ -171,6 +193,11 @@ def named_with_hints(names: list[str]) -> list[str]:
     known = [*table["name_zh"], *table["name_en"], *table["adcode"].astype(str)]
     out = []
     for name in names:
+        zone = FUNCTIONAL_ZONES.get(str(name).strip())
+        if zone is not None or str(name).strip().endswith(_ZONE_WORDS):
+            within = f" in {'、'.join(zone)}" if zone else ""
+            out.append(f"{name!r} (a planning zone{within}, not a district)")
+            continue
         close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
         listed = " or ".join(repr(c) for c in close)
         out.append(f"{name!r}" + (f" (did you mean {listed}?)" if close else ""))
