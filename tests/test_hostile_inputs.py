@@ -559,3 +559,33 @@ def test_a_gbk_file_with_utf8_lines_pasted_in_is_refused_naming_them(tmp_path):
         read_stations(path, crs="gcj02")
     path.write_bytes(head.encode() + gbk)  # all GBK: read
     assert read_stations(path, crs="gcj02").stations["name"].iloc[0] == "解放碑港湾0"
+
+
+def test_the_datum_line_counts_only_points_near_the_streets(tmp_path, capsys):
+    """Probe 24R: a city-wide list on one district's streets said "points fit the network as
+    wgs84 (median ... 10274 m)" at INFO beside the datum guard's verdict; the line, like the
+    guard, weighs only the points near a street in some reading."""
+    import re
+
+    import pandas as pd
+
+    from harbor_planner.scenario import demo_scenario_path
+
+    demo = demo_scenario_path().parent
+    table = pd.read_csv(demo / "stations.csv", encoding="gbk", header=1)
+    lon, lat = "经度", "纬度"  # the demo's columns
+    far = table.assign(**{lon: table[lon] + 0.3})  # 30 km east: beyond the extract
+    far.iloc[:, 0] = [f"F{i}" for i in range(len(far))]
+    farther = far.assign(**{lat: far[lat] + 0.1})
+    farther.iloc[:, 0] = [f"G{i}" for i in range(len(far))]
+    pd.concat([table, far, farther]).to_csv(
+        tmp_path / "city.csv", index=False, encoding="utf-8-sig"
+    )
+    main(["-v", "stations", "check", str(tmp_path / "city.csv"), "--crs", "gcj02", "--network",
+          str(demo / "yuzhong_walk.osm.bz2")])  # fmt: skip
+    captured = capsys.readouterr()
+    err = captured.err + captured.out
+    line = re.search(r"points fit the network as gcj02 \(median distance (.*)\)", err)
+    assert line, err
+    medians = [float(m) for m in re.findall(r"(\d+) m", line.group(1))]
+    assert max(medians) < 1000, line.group(0)
