@@ -463,6 +463,12 @@ def test_areas_with_their_own_population_count_at_a_point_inside_each(tmp_path, 
     assert d.points["weight"].tolist() == [1200.0, 800.0]
     assert shapely.contains(areas.geometry.to_numpy(), d.points.geometry.to_numpy()).all()
     assert "2 polygons count each at a point inside it" in caplog.text
+    assert "count 1 each whatever their size" not in caplog.text
+    caplog.clear()  # probe 24R: footprints as points:FILE without a weight count 1 each
+    with caplog.at_level(logging.INFO):
+        assert point_demand(tmp_path / "res.gpkg").points["weight"].tolist() == [1.0, 1.0]
+    assert "2 polygons count 1 each whatever their size" in caplog.text
+    assert "use buildings:FILE" in caplog.text
     with pytest.raises(InputDataError, match=r"buildings:FILE takes no column .* give points:"):
         parse_demand_spec(f"buildings:{tmp_path / 'res.gpkg'}:人口")
     sc = load_scenario(demo_scenario_path(), overrides={

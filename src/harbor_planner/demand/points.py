@@ -100,6 +100,9 @@ def _layer_points(
     ok &= ~shapely.is_empty(geoms)
     table = pd.DataFrame(gdf.drop(columns=gdf.geometry.name)).reset_index(drop=True)
     table.insert(0, "row", np.arange(1, len(table) + 1))
+    table.attrs["polygons"] = int(
+        np.isin(shapely.get_type_id(gdf.geometry.to_numpy()), _AREAS).sum()
+    )
     if not ok.all():
         kinds = sorted(set(gdf.geometry[~ok].geom_type.fillna("missing")))
         raise InputDataError(
@@ -112,6 +115,10 @@ def _layer_points(
     return table, shapely.get_x(wgs.to_numpy()), shapely.get_y(wgs.to_numpy())
 
 
+#: Geometry types read as areas, each at a point inside it.
+_AREAS = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+
 def _inner_points(geoms: np.ndarray, path: Path) -> np.ndarray:
     """Polygons (residential areas, 小区 with their 人口) as a point inside each.
 
@@ -120,9 +127,7 @@ def _inner_points(geoms: np.ndarray, path: Path) -> np.ndarray:
     polygon counts whole at its :func:`shapely.point_on_surface` (inside it even when it
     is not convex); a large area is better split, or given as buildings.
     """
-    kind = shapely.get_type_id(geoms)
-    area = (kind == shapely.GeometryType.POLYGON) | (kind == shapely.GeometryType.MULTIPOLYGON)
-    area &= ~shapely.is_empty(geoms)
+    area = np.isin(shapely.get_type_id(geoms), _AREAS) & ~shapely.is_empty(geoms)
     if not area.any():
         return geoms
     out = geoms.copy()
@@ -246,6 +251,13 @@ def point_demand(
     else:
         table, lon, lat = _layer_points(path, crs, layer)
     weight, unit = _weights(table, weight_column, path)
+    if weight_column is None and table.attrs.get("polygons"):  # probe 24R: footprints as 1s
+        log.warning(
+            "%s: %d polygons count 1 each whatever their size (no weight column named): for "
+            "building footprints use buildings:FILE (floor area, or --population shared by "
+            "it); for areas with their people, name the column (points:FILE:COLUMN)",
+            path, table.attrs["polygons"],
+        )  # fmt: skip
     geometry = gpd.GeoSeries(shapely.points(lon, lat), crs="EPSG:4326")
     keep, dropped = _in_chongqing(geometry, table, extent, path)
     table = table.loc[keep].reset_index(drop=True)
