@@ -1091,3 +1091,42 @@ def test_serve_warns_of_a_title_naming_other_minutes(tmp_path, caplog):
     with caplog.at_level("WARNING", logger="harbor_planner"):
         load_session(path, out_dir=tmp_path / "plan", progress=False)
     assert "the scenario's title says 15 minutes but coverage.minutes is 3" in caplog.text
+
+
+def test_undo_from_a_tab_showing_an_older_plan_undoes_nothing(served):
+    """Probe 24S: Undo in one tab silently undid another tab's later edit, and that tab
+    went on showing the plan with it; undo and redo act only on the plan the page shows."""
+    session, c = served
+    plan = session.plan
+    s0 = plan.stations["S0"]
+    seen = c.get("/api/state", headers=H).json()["version"]  # tab B's view
+    c.post("/api/stations", headers=H, json={"lon": s0.lon + 1e-4, "lat": s0.lat})  # tab A
+    n = len(plan.stations)
+    r = c.post(f"/api/undo?version={seen}", headers=H).json()
+    assert r["done"] is False and len(plan.stations) == n and r["version"] == seen + 1
+    assert c.post(f"/api/undo?version={r['version']}", headers=H).json()["done"] is True
+    assert len(plan.stations) == n - 1
+    assert c.post(f"/api/redo?version={seen}", headers=H).json()["done"] is False
+    assert c.post("/api/redo", headers=H).json()["done"] is True  # no version: as before
+
+
+def test_undo_on_a_page_behind_another_tab_says_so(browser, tmp_path):  # noqa: F811
+    """Probe 24S: Undo in one tab undid another tab's later edit without a word; the page
+    now shows the newer plan, says why nothing was undone, and the next click undoes."""
+    session = load_session(_lattice(tmp_path), out_dir=tmp_path / "plan", progress=False)
+    with _page(browser, session) as (page, errors):
+        box = page.locator("#map").bounding_box()  # this page's own edit: Undo enabled
+        page.mouse.click(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.3)
+        page.wait_for_function("n => document.querySelectorAll('.hp-st').length === n", arg=3)
+        s0 = session.plan.stations["S0"]
+        session.plan.add(s0.lon + 1e-4, s0.lat)  # another tab's edit, after this page's
+        n = len(session.plan.stations)
+        page.click("#undo")
+        page.wait_for_function(
+            "() => document.getElementById('message').textContent.includes('另一窗口已改动方案')"
+        )
+        assert len(session.plan.stations) == n
+        page.wait_for_function("n => document.querySelectorAll('.hp-st').length === n", arg=n)
+        page.click("#undo")
+        page.wait_for_function("n => document.querySelectorAll('.hp-st').length === n", arg=n - 1)
+        assert len(session.plan.stations) == n - 1 and errors == []

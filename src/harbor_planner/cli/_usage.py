@@ -87,7 +87,7 @@ EXAMPLES: dict[str, list[str]] = {
     "harbor-planner optimize": [
         f"harbor-planner optimize {_NET} {_ST} --add 20 --solver exact --out plan/",
         f"harbor-planner optimize {_NET} {_ST} --stages 2025:10,2026:10 --min-spacing 300 "
-        "--quota scenarios/yuzhong_quotas.csv --out plan-staged/",
+        "--quota scenarios/yuzhong_quotas.csv --study-area 渝中区 --out plan-staged/",
         f"harbor-planner optimize {_NET} {_ST} --mode cover --target 90 --out plan-cover/",
     ],
     "harbor-planner map": [

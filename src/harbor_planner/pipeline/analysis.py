@@ -446,9 +446,10 @@ def map_isochrones(
     if not cfg.map_bands:
         return None, None
     if len(stations) > cfg.map_max_stations:
-        log.info(
+        log.warning(  # probe 24S: at INFO, the map's missing layers went unexplained
             "map: %d stations on the network, more than output.map_max_stations "
-            "(--map-max-stations) %d: isochrones left out",
+            "(--map-max-stations) %d: the isochrones and the service area are left out of "
+            "the map (raise the limit to draw them)",
             len(stations),
             cfg.map_max_stations,
         )

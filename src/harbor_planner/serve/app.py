@@ -309,13 +309,14 @@ def _edit_routes(app: FastAPI, session: Session) -> None:
         plan.delete(station_id or sid)
         return plan.snapshot()
 
+    # ``version``: the plan the page shows; another tab's later edit is not undone unseen
     @app.post("/api/undo")
-    def undo() -> dict[str, Any]:
-        return {"done": plan.undo(), **plan.snapshot()}
+    def undo(version: int | None = None) -> dict[str, Any]:
+        return {"done": plan.undo(version), **plan.snapshot()}
 
     @app.post("/api/redo")
-    def redo() -> dict[str, Any]:
-        return {"done": plan.redo(), **plan.snapshot()}
+    def redo(version: int | None = None) -> dict[str, Any]:
+        return {"done": plan.redo(version), **plan.snapshot()}
 
 
 def _other_routes(app: FastAPI, session: Session) -> None:

@@ -300,10 +300,13 @@ class PlanState:
         self.redo_stack.clear()
         self.version += 1
 
-    def undo(self) -> bool:
-        """Undo the last step; ``False`` when there is none."""
+    def undo(self, seen: int | None = None) -> bool:
+        """Undo the last step; ``False`` when there is none, or the plan is not at ``seen``.
+
+        ``seen``: the version the page shows (another tab changed the plan since: probe 24S).
+        """
         with self.lock:
-            if not self.undo_stack:
+            if not self.undo_stack or (seen is not None and seen != self.version):
                 return False
             step = self.undo_stack.pop()
             for sid, before, _ in reversed(step):
@@ -312,10 +315,10 @@ class PlanState:
             self.version += 1
             return True
 
-    def redo(self) -> bool:
-        """Redo the last undone step; ``False`` when there is none."""
+    def redo(self, seen: int | None = None) -> bool:
+        """Redo the last undone step; ``False`` when there is none (or see :meth:`undo`)."""
         with self.lock:
-            if not self.redo_stack:
+            if not self.redo_stack or (seen is not None and seen != self.version):
                 return False
             step = self.redo_stack.pop()
             for sid, _, after in step:

@@ -10,6 +10,7 @@
       candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求",
       stale: "（按运行开始时的站点计算；站点已改动，请重新运行）", staleagain: "站点在运行后已改动：再次点击“采纳所选点位”仍予采纳",
       offline: "无法连接服务器", http: "服务器错误 ", newer: "（另一窗口已改动方案：文件中是最新方案，页面已随之更新）",
+      othertab: "另一窗口已改动方案，页面已随之更新，本次未执行：再点一次将作用于最新方案",
       kinds: { invalid: "请求无效：", unknown_id: "该站点已不存在（可能已在另一窗口删除）：", refused: "未执行：",
         input: "无法执行：", internal: "服务器内部错误：", http: "请求失败：" },
       offnet: "（{n}个离可步行道路超过{d}米，不覆盖任何需求）", offone: "站点{id}离最近的可步行道路{m}米（超过{d}米）：步行覆盖不到任何需求" },
@@ -26,6 +27,7 @@
       staleagain: "The stations changed after the run: click Accept again to accept these sites anyway",
       offline: "cannot reach the server", http: "server error ",
       newer: " (the plan was changed in another tab: the files hold the latest plan, now shown here)",
+      othertab: "The plan was changed in another tab, now shown here; nothing was undone or redone: click again to act on the latest plan",
       kinds: {},
       offnet: " (of which {n} farther than {d} m from every walkable street, covering nothing)",
       offone: "Station {id} is {m} m from the nearest walkable street (more than {d} m): it covers no demand on foot" }
@@ -209,8 +211,15 @@
       api("POST", "/api/stations", { lon: e.latlng.lng, lat: e.latlng.lat, status: "proposed" })
         .then(function (s) { selected = s.station.id; done(s); sayIfOff(selected); loadIso(selected); }).catch(fail);
     });
-    $("undo").onclick = function () { api("POST", "/api/undo").then(done).catch(fail); };
-    $("redo").onclick = function () { api("POST", "/api/redo").then(done).catch(fail); };
+    function step(url) {  /* undo/redo the plan this page shows, not another tab's newer edit */
+      var seen = state.version;
+      api("POST", url + "?version=" + seen).then(function (s) {
+        done(s);
+        if (!s.done && s.version !== seen) { say(t.othertab); }
+      }).catch(fail);
+    }
+    $("undo").onclick = function () { step("/api/undo"); };
+    $("redo").onclick = function () { step("/api/redo"); };
     function wrote(text, r) {  /* the files hold the server's plan: show it if another tab changed it */
       savedVersion = r.version;
       if (r.version === state.version) { render(state); say(text, true); return; }
