@@ -601,6 +601,9 @@ def test_page_in_chromium(browser, tmp_path):  # noqa: F811
         page.wait_for_function(
             "w => document.getElementById('coverage-pct').textContent === w", arg=want
         )
+        page.reload()  # probe 24R2: after a reload, Save left the button bold
+        page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        assert page.evaluate(bold) == "bold"
         page.click("#save")
         page.wait_for_function("() => document.getElementById('message').className === 'ok'")
         assert page.evaluate(bold) == ""
@@ -1080,6 +1083,22 @@ def test_edits_not_saved_are_kept_when_serve_stops(tmp_path):
         assert len(saved) == 2  # the saved plan as the planner left it
         again = read_stations(unsaved, crs="wgs84")
         assert again.ok and len(again.stations) == 3
+        # probe 24R2: started again, serve goes on from them (said), saving them removes
+        # the file, and the next stop writes nothing
+        p, port, token = _serve_process(path, out)
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            c.request("GET", "/api/state", headers={"X-Token": token})
+            state = json.loads(c.getresponse().read())
+            assert len(state["stations"]) == 3 and state["saved_version"] == -1
+            c.request("POST", "/api/save", headers={"X-Token": token})
+            assert c.getresponse().read() and not unsaved.exists()
+            c.close()
+        finally:
+            p.send_signal(signal.SIGINT)
+            stdout, stderr = p.communicate(timeout=60)
+        assert "going on from the edits not saved" in stderr and "not saved" not in stdout
+        assert len(pd.read_csv(out / "plan_stations.csv", encoding="utf-8-sig")) == 3
 
 
 def test_serve_warns_of_a_title_naming_other_minutes(tmp_path, caplog):

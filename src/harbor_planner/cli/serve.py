@@ -143,14 +143,14 @@ def _keep_unsaved(session: Any) -> None:
     """Write the plan's edits not saved beside the saved plan, and say so (probe 24S)."""
     try:
         path = session.save_unsaved()
-    except HarborPlannerError as exc:  # the folder refused it: the edits are lost, said
+    except (HarborPlannerError, OSError) as exc:  # refused or unwritable: lost, and said
         say(f"edits not saved are lost: {exc}", flush=True)
         return
     if path is not None:
         say(
-            f"edits not saved were written to {path} (the saved plan is unchanged): a "
-            "station list in WGS-84; to go on from it, make it the scenario's stations "
-            "(crs = wgs84)",
+            f"edits not saved were written to {path} (the saved plan is unchanged): serve "
+            "goes on from them when started again on this folder; save them there to keep "
+            "them",
             flush=True,
         )
 

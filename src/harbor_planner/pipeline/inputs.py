@@ -47,7 +47,8 @@ def warn_title_minutes(scenario: Scenario) -> None:
     if said and minutes not in said:
         log.warning(
             "the scenario's title says %s minutes but coverage.minutes is %g: the map and the "
-            "report show the title as written; change title (or --set title=...)",
+            "report show the title as written; change the scenario's title (run: or --set "
+            "title=...)",
             " and ".join(f"{m:g}" for m in sorted(said)),
             minutes,
         )

@@ -286,13 +286,13 @@ def _edit_routes(app: FastAPI, session: Session) -> None:
 
     @app.get("/api/state")
     def state() -> dict[str, Any]:  # and the version saved: the page warns of edits not saved
-        return {**plan.snapshot(), "saved_version": max(session.saved_version, 0)}
+        return session.snapshot()
 
     @app.post("/api/stations")
     def add(body: AddBody) -> dict[str, Any]:
         status = "proposed" if body.status is None else body.status
         st = plan.add(body.lon, body.lat, status=status, name=body.name)
-        return {"station": st.as_dict(), **plan.snapshot()}
+        return {"station": st.as_dict(), **session.snapshot()}
 
     # a station by its id in the path or, for any id (a/b, "..": what a path cannot carry
     # through a browser), in the query: /api/station?id=...
@@ -301,22 +301,22 @@ def _edit_routes(app: FastAPI, session: Session) -> None:
     def edit(body: EditBody, station_id: str = "", sid: str = ByQuery) -> dict[str, Any]:
         changes = body.model_dump(exclude_none=True)
         st = plan.update(station_id or sid, **changes)
-        return {"station": st.as_dict(), **plan.snapshot()}
+        return {"station": st.as_dict(), **session.snapshot()}
 
     @app.delete("/api/stations/{station_id:path}")
     @app.delete("/api/station")
     def delete(station_id: str = "", sid: str = ByQuery) -> dict[str, Any]:
         plan.delete(station_id or sid)
-        return plan.snapshot()
+        return session.snapshot()
 
     # ``version``: the plan the page shows; another tab's later edit is not undone unseen
     @app.post("/api/undo")
     def undo(version: int | None = None) -> dict[str, Any]:
-        return {"done": plan.undo(version), **plan.snapshot()}
+        return {"done": plan.undo(version), **session.snapshot()}
 
     @app.post("/api/redo")
     def redo(version: int | None = None) -> dict[str, Any]:
-        return {"done": plan.redo(version), **plan.snapshot()}
+        return {"done": plan.redo(version), **session.snapshot()}
 
 
 def _other_routes(app: FastAPI, session: Session) -> None:
@@ -373,7 +373,7 @@ def _other_routes(app: FastAPI, session: Session) -> None:
     @app.post("/api/optimize/{job_id}/accept")
     def accept(job_id: str, body: AcceptBody) -> dict[str, Any]:
         added = session.accept(job_id, body.site_ids)
-        return {"added": [s.as_dict() for s in added], **plan.snapshot()}
+        return {"added": [s.as_dict() for s in added], **session.snapshot()}
 
     @app.post("/api/save")
     def save() -> dict[str, Any]:

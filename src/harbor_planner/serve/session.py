@@ -107,6 +107,8 @@ class Session:
     files_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     #: the plan's version the last save or export wrote
     saved_version: int = -1
+    #: the page started from the edits not saved when serve last stopped (unsaved from the start)
+    recovered: bool = False
 
     # ------------------------------------------------------------------ optimiser
 
@@ -223,12 +225,39 @@ class Session:
             self._record(paths, owned, pending=tmps)
         self._record(paths, owned)
         self.saved_version = version  # the plan the files hold (the page may show an older one)
+        self._drop_unsaved()
         return paths if result is None else result
+
+    def _drop_unsaved(self) -> None:
+        """Remove the edits not saved last time once a save holds them (serve wrote the file)."""
+        from harbor_planner._owned import serve_plan
+
+        path = self.out_dir / SERVE_UNSAVED_FILE
+        if not (self.recovered and serve_plan(path)):
+            return
+        owned = self._check_writable([path])
+        owned.pop(path.name, None)
+        path.unlink()
+        self._record([], owned)
+        self.recovered = False
+
+    def _saved_at(self) -> int:
+        """The plan's version the files hold: the last save's, else the loaded one's (0).
+
+        -1 when the page started from the edits not saved last time and has not saved them.
+        """
+        if self.saved_version < 0:
+            return -1 if self.recovered else 0
+        return self.saved_version
+
+    def snapshot(self) -> dict[str, Any]:
+        """The plan for the page, with the version saved (edits not saved are marked)."""
+        return {**self.plan.snapshot(), "saved_version": self._saved_at()}
 
     def unsaved_edits(self) -> bool:
         """Whether the plan changed since it was loaded or last saved."""
         with self.plan.lock:
-            return self.plan.version != max(self.saved_version, 0)
+            return self.plan.version != self._saved_at()
 
     def save_unsaved(self) -> Path | None:
         """On stopping: edits not saved written to :data:`SERVE_UNSAVED_FILE`, or ``None``.
@@ -381,7 +410,31 @@ def _saved_plan(out: Path, scenario: Any = None) -> Path | None:
     return csv
 
 
-def _page_scenario(scenario: Any, saved: Path | None) -> Any:
+def _unsaved_plan(out: Path, scenario: Any = None) -> Path | None:
+    """The edits not saved when serve last stopped (:data:`SERVE_UNSAVED_FILE`), or ``None``.
+
+    Probe 24R2: they were never mentioned at the next start and the next stop wrote over
+    them. Serve's own file, unchanged since, for this scenario, with a station.
+    """
+    from harbor_planner._owned import serve_plan
+
+    path = out / SERVE_UNSAVED_FILE
+    if not path.is_file():
+        return None
+    if not serve_plan(path) or _other_scenario(out / SERVE_MANIFEST, scenario) is not None:
+        log.warning(
+            "serve: %s was changed since serve wrote it, or is another scenario's: the page "
+            "does not start from it, and edits not saved at the next stop are not written "
+            "over it; move it to keep it",
+            path,
+        )
+        return None
+    if len(path.read_text("utf-8-sig").strip().splitlines()) < 2:
+        return None
+    return path
+
+
+def _page_scenario(scenario: Any, saved: Path | None, unsaved: Path | None = None) -> Any:
     """The scenario whose stations the page starts from: the saved plan, or the scenario's.
 
     The page shows every row of the station file (closed ones are shown but not counted,
@@ -394,11 +447,18 @@ def _page_scenario(scenario: Any, saved: Path | None) -> Any:
     if saved is None:
         status = list(STATUS_VALUES) if st.status is None else st.status
         return dataclasses.replace(scenario, stations=dataclasses.replace(st, status=status))
-    log.warning(
-        "serve: going on from the plan saved in %s; rename or delete it to start again from "
-        "the scenario's stations",
-        saved,
-    )
+    if unsaved is not None:
+        log.warning(
+            "serve: going on from the edits not saved when serve last stopped (%s): save them "
+            "to keep them (the file then goes), or delete it to start from the plan saved",
+            unsaved,
+        )
+    else:
+        log.warning(
+            "serve: going on from the plan saved in %s; rename or delete it to start again "
+            "from the scenario's stations",
+            saved,
+        )
     st = dataclasses.replace(st, file=saved, crs="wgs84", sheet=None, status=list(STATUS_VALUES),
                              accept_datum=True)  # fmt: skip
     return dataclasses.replace(scenario, stations=st)
@@ -474,7 +534,8 @@ def load_session(
     scenario = load_scenario(scenario_path)
     scenario.check_inputs()
     warn_title_minutes(scenario)  # probe 24S: "15 分钟" over a 10-minute page, said by run only
-    page = _page_scenario(scenario, _saved_plan(Path(out), scenario.path))
+    unsaved = _unsaved_plan(Path(out), scenario.path)
+    page = _page_scenario(scenario, unsaved or _saved_plan(Path(out), scenario.path), unsaved)
     stations, _ = load_stations(page)
     network = load_network(
         scenario.network,
@@ -504,4 +565,5 @@ def load_session(
         plan=state,
         out_dir=Path(out).resolve(),
         lang=lang or scenario.output.lang,
+        recovered=unsaved is not None,
     )

@@ -222,6 +222,7 @@
     $("redo").onclick = function () { step("/api/redo"); };
     function wrote(text, r) {  /* the files hold the server's plan: show it if another tab changed it */
       savedVersion = r.version;
+      state.saved_version = r.version;
       if (r.version === state.version) { render(state); say(text, true); return; }
       api("GET", "/api/state").then(function (s) { render(s); say(text + t.newer, true); }).catch(fail);
     }
