@@ -55,6 +55,7 @@ from harbor_planner.settings import (
     DATUM_GUARD_PAIRED_RATIO,
     DATUM_GUARD_PAIRED_SHARE,
     DATUM_GUARD_RATIO,
+    DATUM_MIXED_CHANCE_EXPLAINS_P,
     DATUM_MIXED_CHANCE_P,
     DATUM_MIXED_DECOY_ANGLES,
     DATUM_MIXED_MIN_ROWS,
@@ -529,22 +530,25 @@ def _beyond_chance(
     """Whether ``mixed`` makes the file mixed (an error), and a note when chance explains it.
 
     Enough rows agreeing on one datum (:func:`_many`), and more of them than chance gives
-    (:func:`chance`, at most :data:`~harbor_planner.settings.DATUM_MIXED_CHANCE_P` for each
-    other datum tried). Probe 24D: without the second test, correct Yuzhong lists of 28
-    stations, half at their kerbs and half set back 10-40 m, were refused 14 times in 30.
+    (:func:`chance`: as many by chance below
+    :data:`~harbor_planner.settings.DATUM_MIXED_CHANCE_EXPLAINS_P`, times the datums tried).
+    Probe 24D: without the second test, correct Yuzhong lists of 28 stations, half at their
+    kerbs and half set back 10-40 m, were refused 14 times in 30.
     """
     agreeing = _agreeing(mixed)
     if not _many(agreeing, n):
         return False, ""
     datum = agreeing[0][1]
     p, expected = chance(network, readings, distances, stated, datum)
-    if p * (len(distances) - 1) <= DATUM_MIXED_CHANCE_P:
+    by_chance = min(p * (len(distances) - 1), 1.0)
+    if by_chance < DATUM_MIXED_CHANCE_EXPLAINS_P:
         return True, ""
     return False, (
-        f"; but that is no more than chance: shifted as far as {datum} moves them but in "
+        f"; but chance could explain that: shifted as far as {datum} moves them but in "
         f"{len(DATUM_MIXED_DECOY_ANGLES)} other directions, {expected:.1f} rows fit a street "
         f"as well on average (a station set back {DATUM_ROW_GAIN_M:g}-{DATUM_MIXED_SETBACK_M:g} m "
-        "from its street often does), so this is a warning"
+        f"from its street often does; as many or more by chance: {by_chance:.2g}), so this is a "
+        "warning"
     )
 
 
