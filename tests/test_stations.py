@@ -940,12 +940,15 @@ def test_a_section_heading_naming_a_status_gives_it_to_its_rows(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     table = [["名称", "经度", "纬度", "状态"], ["一、已建成站点"], ["甲", 106.57, 29.55, None],
-             ["乙", 106.58, 29.55, "在建"], ["二、拟建站点"], ["丙", 106.59, 29.55, None],
-             ["（三）其他"], ["丁", 106.60, 29.55, None]]  # fmt: skip
+             ["乙", 106.58, 29.55, "在建"], ["二、拟建站点（2个）"], ["丙", 106.59, 29.55, None],
+             ["戊", 106.595, 29.55, None], ["（三）其他"], ["丁", 106.60, 29.55, None],
+             ["四、已建成站点（暂停运营）"], ["己", 106.61, 29.55, None]]  # fmt: skip
     for r in table:
         ws.append(r)
     wb.save(tmp_path / "s.xlsx")
     check = read_stations(tmp_path / "s.xlsx", crs="gcj02")
     got = check.stations.set_index("name")["status"]
     assert got["甲"] == "existing" and got["乙"] == "building" and got["丙"] == "proposed"
+    assert got["戊"] == "proposed"  # a count in brackets read past (probe 24R2)
     assert got.get("丁") is None or got["丁"] != "proposed"  # a heading naming no status
+    assert got.get("己") is None or got["己"] != "existing"  # its note names another status

@@ -42,7 +42,7 @@ from harbor_planner.readers import (
     source_names,
 )
 from harbor_planner.readers.tables import one_cell_hint
-from harbor_planner.stations._common import sheet_status
+from harbor_planner.stations._common import note_statuses, sheet_status
 from harbor_planner.stations.checks import CheckedRows, Coordinates, check_rows
 from harbor_planner.stations.own_outputs import own_station_tables
 from harbor_planner.stations.problems import (
@@ -756,4 +756,15 @@ def _section_statuses(raw: RawTable, n: int) -> list[str | None]:
     """
     by_sheet = sheet_status(raw.sheet)
     sections = raw.sections or (None,) * n
-    return [sheet_status(s) or by_sheet if s else by_sheet for s in sections]
+    return [_heading_status(s) or by_sheet if s else by_sheet for s in sections]
+
+
+def _heading_status(heading: str) -> str | None:
+    """The status a section heading names: 拟建站点（5个）is proposed (probe 24R2).
+
+    A count or note in brackets is read past unless it names another status (已建成站点
+    （暂停运营）: no status, as for a station's own cell).
+    """
+    bare = re.sub(r"[（(【\[].*?[）)】\]]", "", heading).strip()
+    code = sheet_status(bare)
+    return None if code is None or note_statuses(heading) - {code} else code
