@@ -605,3 +605,25 @@ def test_stations_without_an_id_are_not_one_station_of_the_previous_register(tmp
     out = pd.read_csv(tmp_path / "reg3.csv", encoding="utf-8-sig", dtype=str).set_index("名称")
     assert out.loc["站2", "统一编号"] == table.set_index("名称").loc["站2", "统一编号"]
     assert out.loc["新站", "统一编号"] == "500103-0004"
+
+
+def test_an_id_filled_in_since_keeps_the_stations_code(tmp_path, capsys):
+    """Probe 24R2: a station without 编号 last year that gets one, as the register asks, took
+    a new code and retired its own (listed as "nan"); found by its name and place, it keeps
+    it. A station dropped from the list without an id is named by its name."""
+    rows = base_rows()
+    rows[1]["编号"] = ""
+    rows[2]["编号"] = ""
+    reg = tmp_path / "reg.csv"
+    assert main(["-q", "stations", "number", str(write(tmp_path / "a.csv", rows)), "--crs",
+                 "wgs84", "--out", str(reg)]) == 0  # fmt: skip
+    before = pd.read_csv(reg, encoding="utf-8-sig", dtype=str).set_index("名称")["统一编号"]
+    rows[1]["编号"] = "S2-NEW"  # the id filled in, same name and place
+    del rows[2]  # 站3 (no id) gone from the list
+    code = main(["stations", "number", str(write(tmp_path / "b.csv", rows)), "--crs", "wgs84",
+                 "--previous", str(reg), "--out", str(tmp_path / "reg2.csv")])  # fmt: skip
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    after = pd.read_csv(tmp_path / "reg2.csv", encoding="utf-8-sig", dtype=str).set_index("名称")
+    assert after.loc["站2", "统一编号"] == before["站2"] and after.loc["站2", "编号"] == "S2-NEW"
+    assert f"站3 ({before['站3']})" in out.err and "nan (" not in out.err

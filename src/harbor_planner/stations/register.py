@@ -353,9 +353,10 @@ def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Ser
     from scipy.spatial import cKDTree
 
     todo = codes.isna()
-    if "station_id" in st:  # a row with an id of its own is a new station (probe 21R: a new
-        ids = st["station_id"].astype("string").str.strip()  # station took a closed one's code)
-        todo &= ids.isna() | ids.eq("")
+    # a row with an id of its own is a new station (probe 21R: a new station took a closed
+    # one's code), unless the register's station of its name and place had none: the id was
+    # filled in since, as the register asks (probe 24R2: its code was retired)
+    own_id = _id_key(st["station_id"]).notna() if "station_id" in st else todo & False
     if not todo.any() or "name" not in st or "name" not in previous:
         return codes
     prev, pcodes = _previous_rows(previous)
@@ -363,6 +364,11 @@ def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Ser
     prev, pcodes = prev[free], pcodes[free]
     if not len(prev):
         return codes
+    blank = (
+        _id_key(prev["station_id"]).isna().to_numpy()
+        if "station_id" in prev
+        else np.ones(len(prev), dtype=bool)
+    )
     utm = "EPSG:32648"  # metres in Chongqing, for the distance only
     tree = cKDTree(np.column_stack([prev.geometry.to_crs(utm).x, prev.geometry.to_crs(utm).y]))
     mine = st.geometry[todo].to_crs(utm)
@@ -370,6 +376,7 @@ def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Ser
     name = _id_key(st.loc[todo, "name"]).fillna("").to_numpy(str)
     theirs = _id_key(prev["name"]).fillna("").to_numpy(str)[near]
     same = (dist <= SAME_STATION_M) & (name != "") & (name == theirs)
+    same &= ~own_id[todo].to_numpy() | blank[near]
     found = pd.Series(pcodes.to_numpy()[near], index=mine.index)[same]
     found = found[~found.duplicated(keep=False)]  # one register station, one row
     if len(found):
@@ -426,8 +433,11 @@ def _with_missing_previous(
         lon, lat = from_wgs84(kept.geometry.x, kept.geometry.y, str(stated.iloc[0]))
         kept["lon_orig"], kept["lat_orig"], kept["crs_orig"] = lon, lat, stated.iloc[0]
     kept = kept.drop(columns=[c for c in ("sheet",) if c in kept])
-    shown = [f"{i} ({c})" for i, c in zip(kept.get("station_id", kept.index), pcodes[gone],
-                                             strict=True)][:5]  # fmt: skip
+    ids = kept["station_id"] if "station_id" in kept else pd.Series(pd.NA, index=kept.index)
+    names = kept.get("name", ids)
+    said = _id_key(ids).isna().to_numpy()  # no id: its name (probe 24R2: "nan (500103-0008)")
+    who = np.where(said, names.astype(str).to_numpy(), ids.astype(str).to_numpy())
+    shown = [f"{i} ({c})" for i, c in zip(who, pcodes[gone], strict=True)][:5]
     log.warning(
         "%d stations of the previous register are not in the list: kept in the register as "
         "closed (已退出) with their codes, which stay retired: %s; fill in their 退出日期, or "
