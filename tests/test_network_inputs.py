@@ -365,3 +365,29 @@ def test_an_escalator_drawn_on_its_stairway_is_kept_beside_it(tmp_path, caplog):
             net = build_network(tmp_path / "pair.gpkg", progress=False)
         assert sorted(KIND_NAMES[k] for k in net.edges["kind"]) == ["escalator", "steps"]
         assert "copies of another" not in caplog.text and "overlap" not in caplog.text
+
+
+@pytest.mark.parametrize("yes", ["yes", "是", "1", "true"])
+def test_a_conveying_yes_of_any_spelling_takes_its_direction_from_oneway(tmp_path, yes):
+    """Probe 24R2: conveying 是/1/true with oneway=yes ran both ways (only "yes" was read)."""
+    path = _chain(tmp_path, "ow", {"道路等级": ["人行道", "梯道", "人行道", "人行道"],
+                                   "conveying": [None, yes, None, None],
+                                   "oneway": [None, "yes", None, None]})  # fmt: skip
+    e = build_network(path, progress=False).edges.set_index("length_m")
+    assert KIND_NAMES[e.loc[30.0, "kind"]] == "escalator"
+    assert bool(e.loc[30.0, "fwd_ok"]) and not bool(e.loc[30.0, "bwd_ok"])
+
+
+def test_the_z_values_of_3d_lines_are_said_to_be_unread(tmp_path, caplog):
+    """Probe 24H: a layer of 3D centrelines (z = ground height) built as the 2D one without
+    a word; the log says the z values are not read and where slopes come from."""
+    frame = gpd.GeoDataFrame(
+        {"道路等级": ["人行道"]},
+        geometry=[shapely.LineString([(X0, Y0, 200.0), (X0 + 100, Y0, 210.0)])],
+        crs="EPSG:32648",
+    )
+    frame.to_file(tmp_path / "z.gpkg")
+    with caplog.at_level("INFO", logger="harbor_planner"):
+        net = build_network(tmp_path / "z.gpkg", progress=False)
+    assert "z values are not read" in caplog.text
+    assert net.edges["length_m"].iloc[0] == pytest.approx(100.0)

@@ -338,7 +338,8 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
         return series.isin(values).to_numpy(dtype=bool)
 
     oneway_foot, oneway = col("oneway:foot"), col("oneway")
-    conv_yes = is_in(conveying, ["yes"])
+    # a plain "yes" of any spelling (是, 1, true): its direction from oneway (probe 24R2)
+    conv_yes = conveys & ~is_in(conveying, ["forward", "backward", "reversible"])
     fwd_only = is_in(oneway_foot, YES) | (
         conveys & (is_in(conveying, ["forward"]) | (conv_yes & is_in(oneway, YES)))
     )

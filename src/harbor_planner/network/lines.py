@@ -310,6 +310,12 @@ def read_line_frame(path: str | Path, *, layer: str | int | None = None, mask: A
         where = " inside the area" if mask is not None else ""
         raise NetworkError(f"{path}: the layer has no line features{where}")
     gdf = gdf.reset_index(drop=True)
+    if shapely.has_z(gdf.geometry.values).any():  # probe 24H: ignored without a word
+        log.info(
+            "%s: the lines' z values are not read (lengths are measured flat; slopes come "
+            "from --dem under --walk-model hilly)",
+            path.name,
+        )
     return gpd.GeoDataFrame(_as_osm_tags(gdf, path), geometry=gdf.geometry.values, crs=gdf.crs)
 
 
