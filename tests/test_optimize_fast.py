@@ -546,3 +546,20 @@ def test_a_proven_plan_with_idle_sites_is_not_told_to_try_the_exact_solver(caplo
         _warn_idle_sites(replace(exact, gap=1.23e-16), False, True)
     assert "cover no demand not already covered" in caplog.text
     assert "may place them all" not in caplog.text and "ask for fewer sites" in caplog.text
+
+
+@pytest.mark.parametrize("solver", ["exact", "greedy"])
+def test_sites_idle_under_a_budget_name_the_budget(caplog, solver):
+    """Probe 24O: under a budget that binds, a site the budget forced to add nothing was
+    explained "no candidate left covers more demand" beside a candidate covering more that the
+    budget could not pay for."""
+    covers = np.array([[1, 0, 0], [0, 1, 0]], bool)
+    cm = CoverageMatrix.from_arrays(
+        covers, [1, 1], candidate_ids=["a", "b", "c"], candidate_cost=[10, 10, 1]
+    )
+    with caplog.at_level(logging.WARNING, logger="harbor_planner.optimize"):
+        sel = select_sites(cm, n_add=2, budget=11, solver=solver)
+    assert sorted(sel.selected.tolist()) == [0, 2]
+    assert "1 of the 2 new sites cover no demand not already covered" in caplog.text
+    assert "no candidate left covers more" not in caplog.text
+    assert "raise the budget" in caplog.text

@@ -136,6 +136,20 @@ def test_a_cover_plans_report_names_its_target(cov):
     assert "目标覆盖率" not in report_html(coverage=cov, selection=select_sites(cm, n_add=1))
 
 
+def test_a_greedy_cover_plans_report_does_not_call_it_the_fewest():
+    """Probe 24O: report.html named the mode "the fewest sites reaching the target" beside a
+    greedy plan of 3 sites where 2 reach it (the headline said "not proven the fewest")."""
+    covers = np.zeros((6, 3), dtype=bool)
+    covers[[0, 1, 2], 0] = covers[[3, 4, 5], 1] = covers[[0, 1, 3, 4], 2] = True
+    cm = CoverageMatrix.from_arrays(covers, [1] * 6, candidate_ids=["s1", "s2", "s3"])
+    plan = select_sites(cm, mode="cover", target_pct=100, solver="greedy")
+    assert len(plan.selected) == 3 and plan.status != "optimal"
+    en = report_html(selection=plan, lang="en")
+    zh = report_html(selection=plan, lang="zh")
+    assert "fewest" not in en and "set cover" in en
+    assert "最少" not in zh and "集合覆盖" in zh
+
+
 def test_settings_tables_word_the_model_the_figures_rest_on(cov):
     """Probe 15T: a scenario without walk_model but with a DEM is timed hilly (the summary
     says so), yet its settings table said "stairs (no slopes)" without the DEM and speed;

@@ -380,15 +380,19 @@ def select_sites(
     )
     selection = _max_cover_selection(cm, staged, len(stages), solver, t0, min_cover)
     spaced = conflicts is not None and conflicts.nnz > 0
-    return _warn_idle_sites(selection, quotas is not None, spaced)
+    return _warn_idle_sites(selection, quotas is not None, spaced, budget is not None)
 
 
-def _warn_idle_sites(selection: SiteSelection, quotas: bool, spacing: bool) -> SiteSelection:
+def _warn_idle_sites(
+    selection: SiteSelection, quotas: bool, spacing: bool, budget: bool = False
+) -> SiteSelection:
     """Say when new sites cover nothing more (a district office would build them for none).
 
     Probe 19X: quotas forced 8 of 10 "proven optimal" sites to add nothing, said nowhere.
     Probe 21O: under a spacing, greedy's earlier sites can block every useful one left while a
     plan exists whose sites all add coverage; "no candidate left" was no advice then.
+    Probe 24O: under a budget that binds, candidates covering more may be left because the
+    budget cannot pay for them; "no candidate left covers more" was untrue then.
     """
     if selection.min_cover != 1 or not len(selection.gains):
         return selection
@@ -405,6 +409,9 @@ def _warn_idle_sites(selection: SiteSelection, quotas: bool, spacing: bool) -> S
                "where they add coverage, or relax the spacing")  # fmt: skip
     elif spacing:
         why = "no candidate the minimum spacing leaves covers more demand: ask for fewer sites"
+    elif budget:
+        why = ("no candidate the budget can still pay for covers more demand: ask for fewer "
+               "sites, or raise the budget")  # fmt: skip
     else:
         why = "no candidate left covers more demand: ask for fewer sites"
     log.warning(

@@ -212,7 +212,7 @@ VALUE_ZH: dict[str, str] = {
     "points": "个点",
     "cells": "个网格",
     "max-cover": "最大覆盖（新增N个站点）",
-    "cover": "集合覆盖（达到目标覆盖率的最少站点）",
+    "cover": "集合覆盖（以尽量少的站点达到目标覆盖率）",
     "greedy": "贪心算法",
     "exact": "精确求解（HiGHS）",
     "optimal": "已证明最优",
@@ -232,7 +232,7 @@ VALUE_ZH: dict[str, str] = {
 VALUE_EN: dict[str, str] = {
     **{d: WALK_DIRECTION_LABELS["en"][d] for d in WALK_DIRECTIONS},
     "max-cover": "maximal coverage (N new sites)",
-    "cover": "set cover (fewest sites reaching the target)",
+    "cover": "set cover (as few sites as possible reaching the target)",
     "exact": "exact (HiGHS)",
     "time_limit": "time limit reached",
     "gap_met": "target gap reached (not proven optimal)",
