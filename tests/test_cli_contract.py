@@ -459,6 +459,38 @@ def test_optimize_line_names_the_ranges_and_the_rejected_rows(tmp_path, capsys):
     assert line.count("(no range measured)") == 2, line
 
 
+def test_a_mistyped_exclude_file_is_refused_not_read_as_a_site_id(tmp_path, capsys):
+    """Probe 25E: ``--exclude ex/no_go_site.csv`` (one letter off the file's name) was read as
+    one site id, and the site the file excludes was chosen first (exit 0)."""
+    from pathlib import Path
+
+    from pyproj import Transformer
+
+    net = Path(__file__).parent / "data" / "network" / "diamond.geojson"
+    to_wgs = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform([600025.0], [3260003.0])
+    stations = tmp_path / "st.csv"
+    stations.write_text(f"编号,经度,纬度\nA1,{lon[0]},{lat[0]}\n", "utf-8")
+    base = ["-q", "optimize", "--network", str(net), "--stations", str(stations), "--crs",
+            "wgs84", "--demand", "grid:20", "--minutes", "2", "--candidate-spacing", "40",
+            "--add", "1", "--no-range"]  # fmt: skip
+    assert main([*base, "--out", str(tmp_path / "a")]) == 0
+    first = pd.read_csv(tmp_path / "a" / "selected_sites.csv")["site_id"].iloc[0]
+    (tmp_path / "ex").mkdir()
+    (tmp_path / "ex" / "no_go_sites.csv").write_text(f"site_id\n{first}\n", "utf-8")
+    capsys.readouterr()
+    for typo in ("no_go_site.csv", "ex/no_go_site"):
+        code = main([*base, "--exclude", str(tmp_path / typo), "--out", str(tmp_path / "b")])
+        err = capsys.readouterr().err
+        assert code == 3 and "file not found" in err and len(_errors(err)) == 1, err
+        assert not (tmp_path / "b").exists()
+    good = ["--exclude", str(tmp_path / "ex" / "no_go_sites.csv"), "--out", str(tmp_path / "c")]
+    assert main([*base, *good]) == 0
+    assert first not in set(pd.read_csv(tmp_path / "c" / "selected_sites.csv")["site_id"])
+    assert main([*base, "--exclude", f" {first} ,", "--out", str(tmp_path / "d")]) == 0
+    assert first not in set(pd.read_csv(tmp_path / "d" / "selected_sites.csv")["site_id"])
+
+
 def test_a_closed_output_pipe_ends_quietly(tmp_path):
     """``harbor-planner ... | head -1``: the reader gone, no error line, no traceback."""
     import subprocess

@@ -9,6 +9,7 @@ isochrones), so that both write the same files with the same figures, ``run.json
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,7 @@ def optimize_settings(args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError("say how many sites to add: --add N (or --stages)")
     if args.mode == "cover" and args.target is None:
         raise UsageError("--mode cover needs --target PERCENT, e.g. --target 95")
-    exclude: Any = None
-    if args.exclude is not None:
-        is_file = Path(args.exclude).is_file()
-        exclude = args.exclude if is_file else [x for x in args.exclude.split(",") if x.strip()]
+    exclude = _exclude_value(args.exclude)
     values = {
         "mode": args.mode,
         "add": args.add,
@@ -90,6 +88,27 @@ def optimize_settings(args: argparse.Namespace) -> dict[str, Any]:
         **_quota_settings(args, n_add),
     }
     return {k: v for k, v in values.items() if v is not None}
+
+
+#: Suffixes that make an ``--exclude`` value a file's name, not a site id.
+_EXCLUDE_FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".gpkg", ".geojson")
+
+
+def _exclude_value(text: str | None) -> Path | list[str] | None:
+    """``--exclude``: a file of site ids, or ids separated by commas.
+
+    Probe 25E: a file name one letter off (``no_go_site.csv``) was read as a site id, and the
+    site the planner meant to exclude was chosen first (exit 0, said only at WARNING). A value
+    naming a table (its suffix) or a file in a folder that exists is a file, refused as missing like ``--candidates``.
+    """
+    if text is None:
+        return None
+    path = Path(text)
+    in_a_folder = any(sep in text for sep in {"/", os.sep}) and path.parent.is_dir()
+    looks_like_file = text.lower().endswith(_EXCLUDE_FILE_SUFFIXES) or in_a_folder
+    if path.is_file() or ("," not in text and looks_like_file):
+        return path
+    return [x.strip() for x in text.split(",") if x.strip()] or None
 
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
@@ -180,7 +199,11 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
         "e.g. stops.shp::metro_station (a CSV needs its CRS)",
     )
     g.add_argument(
-        "--exclude", default=None, metavar="IDS|FILE", help="site ids that may not be chosen"
+        "--exclude",
+        default=None,
+        metavar="IDS|FILE",
+        help="site ids that may not be chosen: ids separated by commas, or a file of them "
+        "(.csv/.xlsx; a name ending so, or in a folder, that is no file is refused)",
     )
     add_demand_options(o)
     add_study_area_option(o)
