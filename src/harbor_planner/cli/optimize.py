@@ -99,7 +99,8 @@ def _exclude_value(text: str | None) -> Path | list[str] | None:
 
     Probe 25E: a file name one letter off (``no_go_site.csv``) was read as a site id, and the
     site the planner meant to exclude was chosen first (exit 0, said only at WARNING). A value
-    naming a table (its suffix) or a file in a folder that exists is a file, refused as missing like ``--candidates``.
+    naming a table (its suffix) or a file in a folder that exists is a file, refused as
+    missing like ``--candidates``.
     """
     if text is None:
         return None
