@@ -67,6 +67,84 @@ COV = ["coverage", "--network", "n.npz", "--stations", "s.csv"]
             [*COV, "--demand", "buildings:b.gpkg", "--population", "-5", "--out", "o"],
             "--population -5: expected a population above 0",
         ),
+        # probe 25E: tracebacks (overflow, GEOS) or untrue messages on huge values
+        (
+            [
+                "network",
+                "build",
+                "w.osm",
+                "--within",
+                "渝中区",
+                "--margin-m",
+                "1e8",
+                "--out",
+                "n.npz",
+            ],
+            "--margin-m 1e+08: expected metres from 0 to 50,000",
+        ),  # fmt: skip
+        (
+            [
+                "network",
+                "build",
+                "w.osm",
+                "--within",
+                "渝中区",
+                "--margin-m",
+                "inf",
+                "--out",
+                "n.npz",
+            ],
+            "--margin-m inf: expected metres from 0 to 50,000",
+        ),  # fmt: skip
+        (
+            [
+                "isochrones",
+                "--network",
+                "n.npz",
+                "--stations",
+                "s.csv",
+                "--corridor",
+                "1e300",
+                "--out",
+                "i.gpkg",
+            ],
+            "--corridor 1e+300: expected a width in metres above 0 and at most 1,000",
+        ),  # fmt: skip
+        (
+            [
+                "optimize",
+                "--network",
+                "n.npz",
+                "--stations",
+                "s.csv",
+                "--add",
+                "2",
+                "--min-cover",
+                "100000000000000000000",
+                "--out",
+                "o",
+            ],
+            "--min-cover 1e+20: expected 1 to 100 covers per demand point",
+        ),  # fmt: skip
+        (
+            [
+                "optimize",
+                "--network",
+                "n.npz",
+                "--stations",
+                "s.csv",
+                "--add",
+                "2",
+                "--min-spacing",
+                "18000",
+                "--spacing-by",
+                "walk",
+                "--out",
+                "o",
+            ],
+            "--min-spacing 18000: expected a distance in metres from 0 to 10,000",
+        ),  # fmt: skip
+        ([*COV, "--spacing", "1e12", "--out", "o"], "--spacing 1e+12: expected a spacing"),
     ],
 )
 def test_out_of_range_options_are_usage_errors(tmp_path, capsys, argv, words):
@@ -753,8 +831,13 @@ def test_two_longitude_columns_that_disagree_are_an_error(tmp_path):
         ("demand.spacing_m=0", "demand.spacing_m must be metres above 0"),
         ("optimize.candidate_spacing_m=0", "optimize.candidate_spacing_m must be metres above 0"),
         ("optimize.budget=-5", "optimize.budget must be a total cost of 0 or more"),
-        ("optimize.min_spacing_m=-1", "optimize.min_spacing_m must be metres, 0 or more"),
+        ("optimize.min_spacing_m=-1", "optimize.min_spacing_m must be metres from 0 to 10,000"),
         ("network.walk_speed_kmh=0", "walk_speed_kmh must be above 0 and below 20"),
+        # probe 25E: huge values overflowed, or failed as another setting
+        ("demand.spacing_m=1e12", "demand.spacing_m must be metres above 0 and at most 10,000"),
+        ("optimize.min_spacing_m=18000", "optimize.min_spacing_m must be metres from 0 to"),
+        ("optimize.min_cover=100000000000000000000", "min_cover must be a whole number from 1"),
+        ("demand.default_levels=1e308", "demand.default_levels must be floors above 0 and at"),
     ],
 )
 def test_scenario_distances_name_their_key(setting, words, tmp_path, capsys):
@@ -1128,3 +1211,23 @@ def test_a_line_break_in_user_text_keeps_the_error_on_one_line(tmp_path, capsys)
                  "--out", str(tmp_path / "o")])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 3 and err.count("\n") == 1 and "A B" in err, err
+
+
+def test_the_api_refuses_huge_values_with_the_packages_error():
+    """Probe 25E: the same values through the API overflowed or failed in GEOS."""
+    import numpy as np
+
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.network.clip import clip_area
+    from harbor_planner.optimize import CoverageMatrix, select_sites
+
+    with pytest.raises(InputDataError, match="margin_m .*expected metres from 0 to 50,000"):
+        clip_area(bbox=[106.5, 29.5, 106.6, 29.6], margin_m=1e8)
+    cm = CoverageMatrix.from_arrays(np.eye(3, dtype=bool), [1, 1, 1])
+    for bad in (10**20, float("inf"), 101):
+        with pytest.raises(InputDataError, match="min_cover must be a whole number from 1"):
+            select_sites(cm, n_add=1, min_cover=bad)
+    from harbor_planner.analysis.pieces import polygon_options
+
+    with pytest.raises(InputDataError, match="corridor_m must be .* at most 1,000"):
+        polygon_options([15], 1e300, "exact", 10.0, 1)

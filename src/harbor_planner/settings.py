@@ -14,6 +14,7 @@ __all__ = [
     "CENTRES_CRS",
     "CENTRE_RADIUS_M",
     "CORRIDOR_M",
+    "CORRIDOR_MAX_M",
     "DATUM_COARSE_DECIMALS",
     "DATUM_GUARD_MIN_MEDIAN_M",
     "DATUM_GUARD_MIN_POINTS",
@@ -30,6 +31,7 @@ __all__ = [
     "DATUM_MIXED_SETBACK_M",
     "DATUM_ROW_GAIN_M",
     "DATUM_ROW_RATIO",
+    "DEFAULT_LEVELS_MAX",
     "DEMAND_KINDS",
     "DEMAND_TOTAL_MAX",
     "DEM_FLAT_LABELS",
@@ -58,12 +60,14 @@ __all__ = [
     "LIMIT_SLACK_S",
     "MAP_BANDS_MINUTES",
     "MAP_MAX_STATIONS",
+    "MARGIN_MAX_M",
     "MAX_GRADE_PCT",
     "MAX_GRADE_PCT_OTHER",
     "MAX_MINUTES",
     "MEMORY_LIMIT_ENV",
     "MEMORY_LIMIT_GB",
     "MINUTES",
+    "MIN_COVER_MAX",
     "MIP_GAP",
     "OPTIMAL_REL_GAP",
     "OPTIMIZE_MODES",
@@ -94,6 +98,7 @@ __all__ = [
     "SNAP_TOLERANCE_MAX_M",
     "SOLVERS",
     "SPACING_BY",
+    "SPACING_MAX_M",
     "SPACING_SAME_PLACE_M",
     "STAIR_DEM_MIN_RISE_M",
     "STATUS_GAP_MET",
@@ -112,6 +117,7 @@ __all__ = [
     "WALK_MODELS",
     "WALK_SPEED_KMH",
     "WALK_SPEED_RANGE_KMH",
+    "WORKERS_MAX",
     "XLSX_MAX_CELLS",
     "XLSX_MAX_PART_BYTES",
     "XLSX_MAX_RATIO",
@@ -150,6 +156,20 @@ SNAP_MAX_DIST_M: float = 150.0
 QUIET_PROBLEMS_SHOWN: int = 20
 #: The largest snapping distance a scenario may set, metres (``stations.max_dist_m``).
 SNAP_MAX_DIST_LIMIT_M: float = 5_000.0
+#: The widest margin around a network's clip area (metres; ``network.margin_m``): a
+#: 240-minute walk at 12 km/h is 48 km (probe 25E: 1e8 m overflowed, 1e7 m said untruly that
+#: no way reached within it).
+MARGIN_MAX_M: float = 50_000.0
+#: The largest spacing of demand points, street candidates and new sites (metres; probe 25E:
+#: ``--spacing 1e12`` gave one point per street, ``--min-spacing 18000 --spacing-by walk``
+#: failed as a walk of 300 minutes the planner never asked for).
+SPACING_MAX_M: float = 10_000.0
+#: The most covers per demand point ``min_cover`` may ask for (probe 25E: 1e20 overflowed).
+MIN_COVER_MAX: int = 100
+#: The most floors a building may be given (``demand.default_levels``).
+DEFAULT_LEVELS_MAX: float = 200.0
+#: The most worker processes or threads a run may start (``run.workers``, ``--workers``).
+WORKERS_MAX: int = 1024
 #: A walk counts as within the time limit up to this many seconds over it: sums of edge times
 #: in another order differ in the last bits, and a point at exactly 15 minutes is within 15.
 #: Every search, pair and "covered" test uses it (:func:`harbor_planner.network.limit_seconds`).
@@ -400,6 +420,9 @@ MINUTES: float = 15.0
 EXIT_REPLACEMENT_MIN_DIST_M: float = 100.0
 #: Walking corridor either side of a reachable street in isochrone polygons (metres).
 CORRIDOR_M: float = 25.0
+#: The widest corridor accepted (metres): wider, an isochrone is no walk along streets (probe
+#: 25E: 1e7 m drew "isochrones" round the globe, 1e300 m failed in GEOS).
+CORRIDOR_MAX_M: float = 1_000.0
 #: Ways to draw isochrone polygons (``auto``: see :data:`ISOCHRONE_AUTO_EXACT_MAX_STATIONS`).
 ISOCHRONE_METHODS: tuple[str, ...] = ("auto", "exact", "grid")
 #: Segments per quarter circle of an isochrone corridor's round ends and joins.

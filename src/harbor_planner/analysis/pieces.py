@@ -21,7 +21,7 @@ import shapely
 from harbor_planner._arrays import unique_ints
 from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network import Anchors, Reachability, WalkNetwork
-from harbor_planner.settings import ISOCHRONE_METHODS, ISOCHRONE_QUAD_SEGS
+from harbor_planner.settings import CORRIDOR_MAX_M, ISOCHRONE_METHODS, ISOCHRONE_QUAD_SEGS
 from harbor_planner.stations.keys import station_keys
 
 __all__ = [
@@ -103,9 +103,10 @@ def polygon_options(
         ) from None
     if not bands or bands[0] <= 0 or not np.isfinite(bands[-1]):
         raise InputDataError(f"minutes must be positive numbers, got {list(minutes)!r}")
-    if not (np.isfinite(corridor_m) and corridor_m > 0):
+    if not (np.isfinite(corridor_m) and 0 < corridor_m <= CORRIDOR_MAX_M):
         raise InputDataError(
-            f"corridor_m must be a positive distance in metres, got {corridor_m!r}"
+            f"corridor_m must be a distance in metres above 0 and at most "
+            f"{CORRIDOR_MAX_M:,.0f}, got {corridor_m!r}"
         )
     if method not in ISOCHRONE_METHODS:
         raise InputDataError(

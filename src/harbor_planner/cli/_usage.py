@@ -205,6 +205,13 @@ def _not_negative(v: float) -> bool:
     return math.isfinite(v) and v >= 0
 
 
+def _spacing(v: float) -> bool:
+    return 0 < v <= settings.SPACING_MAX_M
+
+
+_SPACING = f"a spacing in metres above 0 and at most {settings.SPACING_MAX_M:,.0f}"
+
+
 def _percent(v: float) -> bool:
     return math.isfinite(v) and 0 < v <= 100
 
@@ -216,19 +223,39 @@ _RANGES: dict[str, tuple[str, Callable[[float], bool], str]] = {
         lambda v: 0 < v <= settings.SNAP_MAX_DIST_LIMIT_M,
         f"a distance in metres above 0 and at most {settings.SNAP_MAX_DIST_LIMIT_M:,.0f}",
     ),
-    "corridor": ("--corridor", _positive, "a width in metres above 0"),
+    "corridor": (
+        "--corridor",
+        lambda v: 0 < v <= settings.CORRIDOR_MAX_M,
+        f"a width in metres above 0 and at most {settings.CORRIDOR_MAX_M:,.0f}",
+    ),
     "cell": ("--cell", _positive, "a grid spacing in metres above 0"),
-    "workers": ("--workers", lambda v: v >= 1, "1 or more threads (or worker processes)"),
+    "workers": (
+        "--workers",
+        lambda v: 1 <= v <= settings.WORKERS_MAX,
+        f"1 to {settings.WORKERS_MAX} threads (or worker processes)",
+    ),
     "walk_speed": ("--walk-speed", lambda v: 0 < v < 20, "a speed in km/h between 0 and 20"),
     "population": ("--population", _positive, "a population above 0"),
-    "default_levels": ("--default-levels", _positive, "a number of floors above 0"),
-    "spacing": ("--spacing", _positive, "a spacing in metres above 0"),
+    "default_levels": (
+        "--default-levels",
+        lambda v: 0 < v <= settings.DEFAULT_LEVELS_MAX,
+        f"a number of floors above 0 and at most {settings.DEFAULT_LEVELS_MAX:g}",
+    ),
+    "spacing": ("--spacing", _spacing, _SPACING),
     "exit_candidates": ("--exit-candidates", _percent, "a percentage above 0 and at most 100"),
     "add": ("--add", lambda v: v >= 1, "1 or more sites"),
     "target": ("--target", _percent, "a percentage above 0 and at most 100, e.g. 95"),
-    "min_cover": ("--min-cover", lambda v: v >= 1, "1 or more covers per demand point"),
-    "candidate_spacing": ("--candidate-spacing", _positive, "a spacing in metres above 0"),
-    "min_spacing": ("--min-spacing", _not_negative, "a distance in metres, 0 or more"),
+    "min_cover": (
+        "--min-cover",
+        lambda v: 1 <= v <= settings.MIN_COVER_MAX,
+        f"1 to {settings.MIN_COVER_MAX} covers per demand point",
+    ),
+    "candidate_spacing": ("--candidate-spacing", _spacing, _SPACING),
+    "min_spacing": (
+        "--min-spacing",
+        lambda v: 0 <= v <= settings.SPACING_MAX_M,
+        f"a distance in metres from 0 to {settings.SPACING_MAX_M:,.0f}",
+    ),
     "budget": ("--budget", _not_negative, "a budget of 0 or more"),
     "time_limit": ("--time-limit", _positive, "a time in seconds above 0"),
     "map_max_stations": ("--map-max-stations", lambda v: v >= 0, "0 or more stations"),
@@ -250,6 +277,11 @@ _RANGES: dict[str, tuple[str, Callable[[float], bool], str]] = {
         f"a distance in metres from 0 to {settings.DEM_SMOOTHING_MAX_M:g}",
     ),
     "port": ("--port", lambda v: 1 <= v <= 65535, "a port number from 1 to 65535"),
+    "margin_m": (
+        "--margin-m",
+        lambda v: 0 <= v <= settings.MARGIN_MAX_M,
+        f"metres from 0 to {settings.MARGIN_MAX_M:,.0f}",
+    ),
 }
 
 

@@ -29,6 +29,7 @@ from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.network.osm import is_osm_path, osm_read_error
 from harbor_planner.readers import layer_to_wgs84, read_vector
+from harbor_planner.settings import DEFAULT_LEVELS_MAX
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -447,6 +448,11 @@ def building_demand(
         population = check_positive("population", population, unit="people")
     if default_levels is not None:
         default_levels = check_positive("default_levels", default_levels, unit="levels")
+        if default_levels > DEFAULT_LEVELS_MAX:  # probe 25E: 1e308 overflowed every weight
+            raise InputDataError(
+                f"default_levels must be at most {DEFAULT_LEVELS_MAX:g} levels, "
+                f"got {default_levels:g}"
+            )
     storey = check_positive("storey_height_m", storey_height_m, unit="metres")
     attrs, wgs, ids = _read_buildings(path, crs, layer)
     coords = shapely.get_coordinates(wgs.to_numpy())

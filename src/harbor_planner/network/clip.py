@@ -53,6 +53,7 @@ from harbor_planner.network.osm import (
     sorted_isin,
     way_row,
 )
+from harbor_planner.settings import MARGIN_MAX_M
 
 __all__ = [
     "ClipArea",
@@ -262,8 +263,10 @@ def clip_area(*, within: Any = None, bbox: Any = None, margin_m: float) -> ClipA
         return None
     if within is not None and bbox is not None:
         raise InputDataError("network: give within or bbox, not both")
-    if not (math.isfinite(margin_m) and margin_m >= 0):
-        raise InputDataError(f"network margin_m {margin_m!r}: expected metres >= 0")
+    if not (math.isfinite(margin_m) and 0 <= margin_m <= MARGIN_MAX_M):
+        raise InputDataError(
+            f"network margin_m {margin_m!r}: expected metres from 0 to {MARGIN_MAX_M:,.0f}"
+        )
     if bbox is not None:
         w, s, e, n = parse_bbox(bbox)
         region, name = shapely.box(w, s, e, n), f"bbox {w:g},{s:g},{e:g},{n:g}"

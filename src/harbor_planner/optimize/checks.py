@@ -14,7 +14,7 @@ import numpy as np
 
 from harbor_planner.errors import InputDataError
 from harbor_planner.optimize.matrix import CoverageMatrix
-from harbor_planner.settings import OPTIMIZE_MODES, SOLVERS
+from harbor_planner.settings import MIN_COVER_MAX, OPTIMIZE_MODES, SOLVERS
 
 __all__ = ["check_choice", "check_numbers", "check_options"]
 
@@ -35,8 +35,14 @@ def check_options(cm: CoverageMatrix, *, mode: str, solver: str, min_cover: int)
     check_choice("solver", solver, SOLVERS)
     if cm.total_weight <= 0:
         raise InputDataError("there is no demand to cover (total weight 0)")
-    if int(min_cover) != min_cover or min_cover < 1:
-        raise InputDataError(f"min_cover must be a whole number >= 1, got {min_cover!r}")
+    try:
+        whole = int(min_cover) == min_cover and 1 <= min_cover <= MIN_COVER_MAX
+    except (TypeError, ValueError, OverflowError):  # None, "2", inf
+        whole = False
+    if not whole:
+        raise InputDataError(
+            f"min_cover must be a whole number from 1 to {MIN_COVER_MAX}, got {min_cover!r}"
+        )
     if min_cover > 1 and mode == "cover":
         raise InputDataError("min_cover > 1 applies to max-cover, not to cover mode")
 

@@ -436,8 +436,11 @@ def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
             f"network.{key} shapes the grades read from a DEM, and no network.dem is given: "
             "give the DEM, or leave the setting out (it would be ignored)",
         )
-    if net.margin_m is not None and not net.margin_m >= 0:
-        problems.add("network.margin_m", "network.margin_m must be metres >= 0")
+    if net.margin_m is not None and not 0 <= net.margin_m <= settings.MARGIN_MAX_M:
+        problems.add(
+            "network.margin_m",
+            f"network.margin_m must be metres from 0 to {settings.MARGIN_MAX_M:,.0f}",
+        )
     elif net.margin_m is not None and net.within is None and net.bbox is None:
         problems.add(
             "network.margin_m",
@@ -569,29 +572,43 @@ def _check_optimize(opt: OptimizeConfig, problems: Problems) -> None:
 
 def _check_distances(demand: DemandConfig, opt: OptimizeConfig | None, problems: Problems) -> None:
     """Spacings, spacing limits and budgets: checked here so that the error names the key."""
+    top = settings.SPACING_MAX_M
 
-    def bad(value: float | None, zero_ok: bool = False) -> bool:
+    def bad(value: float | None, zero_ok: bool = False, most: float = math.inf) -> bool:
         if value is None:
             return False
-        return not (math.isfinite(value) and (value >= 0 if zero_ok else value > 0))
+        return not (math.isfinite(value) and (value >= 0 if zero_ok else value > 0)) or value > most
 
-    if bad(demand.spacing_m):
-        problems.add("demand.spacing_m", "demand.spacing_m must be metres above 0, e.g. 50")
+    if bad(demand.spacing_m, most=top):
+        problems.add(
+            "demand.spacing_m",
+            f"demand.spacing_m must be metres above 0 and at most {top:,.0f}, e.g. 50",
+        )
+    levels = demand.default_levels
+    if bad(levels, most=settings.DEFAULT_LEVELS_MAX):
+        problems.add(
+            "demand.default_levels",
+            f"demand.default_levels must be floors above 0 and at most "
+            f"{settings.DEFAULT_LEVELS_MAX:g}, e.g. 6",
+        )
     if opt is None or not opt.enabled:
         return
-    if bad(opt.candidate_spacing_m):
+    if bad(opt.candidate_spacing_m, most=top):
         problems.add(
             "optimize.candidate_spacing_m",
-            "optimize.candidate_spacing_m must be metres above 0, e.g. 200",
+            f"optimize.candidate_spacing_m must be metres above 0 and at most {top:,.0f}, e.g. 200",
         )
-    if bad(opt.min_spacing_m, zero_ok=True):
-        problems.add("optimize.min_spacing_m", "optimize.min_spacing_m must be metres, 0 or more")
+    if bad(opt.min_spacing_m, zero_ok=True, most=top):
+        problems.add(
+            "optimize.min_spacing_m",
+            f"optimize.min_spacing_m must be metres from 0 to {top:,.0f}",
+        )
     if bad(opt.budget, zero_ok=True):
         problems.add("optimize.budget", "optimize.budget must be a total cost of 0 or more")
-    cover = opt.min_cover
-    if isinstance(cover, int | float) and not (float(cover).is_integer() and cover >= 1):
+    cover, most = opt.min_cover, settings.MIN_COVER_MAX
+    if isinstance(cover, int | float) and not (float(cover).is_integer() and 1 <= cover <= most):
         problems.add(  # found before the network and the matrix are built (probe 17I)
-            "optimize.min_cover", "optimize.min_cover must be a whole number, 1 or more"
+            "optimize.min_cover", f"optimize.min_cover must be a whole number from 1 to {most}"
         )
 
 
@@ -718,8 +735,10 @@ def check_run(built: dict[str, Any], problems: Problems) -> None:
     from harbor_planner.scenario.sections import RunConfig
 
     run: RunConfig = built.get("run", RunConfig())
-    if run.workers is not None and run.workers < 1:
-        problems.add("run.workers", "run.workers must be at least 1 (worker processes)")
+    if run.workers is not None and not 1 <= run.workers <= settings.WORKERS_MAX:
+        problems.add(
+            "run.workers", f"run.workers must be 1 to {settings.WORKERS_MAX} (worker processes)"
+        )
     if run.partition is None and run.partition_name is not None:
         problems.add("run.partition_name", "run.partition_name needs run.partition (a layer)")
     for key, value in (("workers", run.workers), ("scheduler", run.scheduler)):
