@@ -81,7 +81,7 @@ COV = ["coverage", "--network", "n.npz", "--stations", "s.csv"]
                 "n.npz",
             ],
             "--margin-m 1e+08: expected metres from 0 to 50,000",
-        ),  # fmt: skip
+        ),
         (
             [
                 "network",
@@ -95,7 +95,7 @@ COV = ["coverage", "--network", "n.npz", "--stations", "s.csv"]
                 "n.npz",
             ],
             "--margin-m inf: expected metres from 0 to 50,000",
-        ),  # fmt: skip
+        ),
         (
             [
                 "isochrones",
@@ -109,7 +109,7 @@ COV = ["coverage", "--network", "n.npz", "--stations", "s.csv"]
                 "i.gpkg",
             ],
             "--corridor 1e+300: expected a width in metres above 0 and at most 1,000",
-        ),  # fmt: skip
+        ),
         (
             [
                 "optimize",
@@ -125,7 +125,7 @@ COV = ["coverage", "--network", "n.npz", "--stations", "s.csv"]
                 "o",
             ],
             "--min-cover 1e+20: expected 1 to 100 covers per demand point",
-        ),  # fmt: skip
+        ),
         (
             [
                 "optimize",
@@ -143,7 +143,7 @@ COV = ["coverage", "--network", "n.npz", "--stations", "s.csv"]
                 "o",
             ],
             "--min-spacing 18000: expected a distance in metres from 0 to 10,000",
-        ),  # fmt: skip
+        ),
         ([*COV, "--spacing", "1e12", "--out", "o"], "--spacing 1e+12: expected a spacing"),
     ],
 )
@@ -1221,7 +1221,7 @@ def test_the_api_refuses_huge_values_with_the_packages_error():
     from harbor_planner.network.clip import clip_area
     from harbor_planner.optimize import CoverageMatrix, select_sites
 
-    with pytest.raises(InputDataError, match="margin_m .*expected metres from 0 to 50,000"):
+    with pytest.raises(InputDataError, match=r"margin_m .*expected metres from 0 to 50,000"):
         clip_area(bbox=[106.5, 29.5, 106.6, 29.6], margin_m=1e8)
     cm = CoverageMatrix.from_arrays(np.eye(3, dtype=bool), [1, 1, 1])
     for bad in (10**20, float("inf"), 101):
@@ -1229,5 +1229,5 @@ def test_the_api_refuses_huge_values_with_the_packages_error():
             select_sites(cm, n_add=1, min_cover=bad)
     from harbor_planner.analysis.pieces import polygon_options
 
-    with pytest.raises(InputDataError, match="corridor_m must be .* at most 1,000"):
+    with pytest.raises(InputDataError, match=r"corridor_m must be .* at most 1,000"):
         polygon_options([15], 1e300, "exact", 10.0, 1)

@@ -575,11 +575,6 @@ def network_area_settings(args: argparse.Namespace) -> dict[str, Any]:
         except InputDataError as exc:
             raise UsageError(f"--{exc}", option="--bbox") from None
     margin = getattr(args, "margin_m", None)
-    if margin is not None and not 0 <= margin <= settings.MARGIN_MAX_M:
-        raise UsageError(
-            f"--margin-m {margin:g}: expected metres from 0 to {settings.MARGIN_MAX_M:,.0f}",
-            option="--margin-m",
-        )
     if margin is not None and getattr(args, "within", None) is None and bbox is None:
         raise UsageError(
             f"--margin-m {margin:g}: the margin around --within or --bbox; give one of them, "

@@ -90,6 +90,10 @@ def optimize_settings(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+_EXCLUDE_HELP = (
+    "site ids that may not be chosen: ids separated by commas, or a file of them (.csv/.xlsx; "
+    "a name ending so, or in a folder, that is no file is refused)"
+)
 #: Suffixes that make an ``--exclude`` value a file's name, not a site id.
 _EXCLUDE_FILE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".gpkg", ".geojson")
 
@@ -199,13 +203,7 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
         help="auto: extra POI layer (repeatable), FILE, FILE:CRS, FILE:CRS:KIND or FILE::KIND, "
         "e.g. stops.shp::metro_station (a CSV needs its CRS)",
     )
-    g.add_argument(
-        "--exclude",
-        default=None,
-        metavar="IDS|FILE",
-        help="site ids that may not be chosen: ids separated by commas, or a file of them "
-        "(.csv/.xlsx; a name ending so, or in a folder, that is no file is refused)",
-    )
+    g.add_argument("--exclude", default=None, metavar="IDS|FILE", help=_EXCLUDE_HELP)
     add_demand_options(o)
     add_study_area_option(o)
     o.add_argument(
