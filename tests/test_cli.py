@@ -353,3 +353,21 @@ def test_every_set_hint_names_a_setting_that_exists():
             assert "unknown key" not in str(exc), (option, form, str(exc))
     assert _SET_FORM["--min-spacing"].startswith("optimize.min_spacing_m")
     assert _SET_FORM["--lang"].startswith("output.lang")
+
+
+def test_a_missing_tianditu_key_stops_a_run_before_its_work(tmp_path, capsys, monkeypatch, caplog):
+    """Probe 25E: coverage, range and plan were computed, then the run stopped for the key."""
+    import logging
+
+    from harbor_planner.scenario import demo_scenario_path
+
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    demo = str(demo_scenario_path())
+    argv = ["run", demo, "--out", str(tmp_path / "o"), "--set", 'output.basemap="tianditu"']
+    with caplog.at_level(logging.INFO):
+        code, _, err = run_main(capsys, argv)
+    assert code == 3 and "needs a Tianditu key" in err and "--set output.basemap" in err, err
+    assert "coverage" not in caplog.text.lower() and not (tmp_path / "o").exists()
+    no_map = [*argv, "--set", 'output.formats=["tables"]']  # no map, no key needed
+    monkeypatch.setenv("TIANDITU_KEY", "")
+    assert run_main(capsys, [*no_map, "--set", "optimize.enabled=false"])[0] == 0

@@ -28,6 +28,7 @@ __all__ = [
     "REPORT_TEXT",
     "SHEET_NAMES",
     "SUMMARY_ZH",
+    "TIANDITU_KEY_MISSING",
     "VALUE_EN",
     "VALUE_ZH",
     "map_text",
@@ -37,6 +38,14 @@ __all__ = [
 ]
 
 # ----------------------------------------------------------------------------- map
+
+#: Why a map on Tianditu tiles cannot be drawn: checked with the scenario, before any work
+#: (probe 25E: a city run's coverage and plan were computed, then thrown away for it).
+TIANDITU_KEY_MISSING = (
+    "basemap 'tianditu' needs a Tianditu key: give --tianditu-key (output.tianditu_key, "
+    "tianditu_key= in Python) or set the TIANDITU_KEY environment variable (a free key from "
+    "console.tianditu.gov.cn)"
+)
 
 #: Map labels. With ``lang="zh"`` the Chinese one is shown with the English beside it in the
 #: layer control and legend where it helps; with ``lang="en"`` the English one.

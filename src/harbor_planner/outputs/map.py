@@ -56,7 +56,7 @@ import pandas as pd
 from harbor_planner._owned import GENERATOR, SEAL_BLANK, seal_page
 from harbor_planner._text import clean_text
 from harbor_planner.errors import CRSError, DependencyError, InputDataError
-from harbor_planner.outputs.labels import MAP_TEXT, map_text, status_text
+from harbor_planner.outputs.labels import MAP_TEXT, TIANDITU_KEY_MISSING, map_text, status_text
 from harbor_planner.outputs.map_assets import (
     LAYER_JS,
     STYLE_CSS,
@@ -282,11 +282,7 @@ def _basemap_problems(basemap: str, lang: str, key: str | None) -> list[str]:
     if lang not in LANGS:
         problems.append(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
     if basemap == "tianditu" and not key:
-        problems.append(
-            "basemap 'tianditu' needs a Tianditu key: give --tianditu-key (output.tianditu_key, "
-            "tianditu_key= in Python) or set the "
-            "TIANDITU_KEY environment variable (a free key from console.tianditu.gov.cn)"
-        )
+        problems.append(TIANDITU_KEY_MISSING)
     return problems
 
 

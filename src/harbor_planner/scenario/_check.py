@@ -690,6 +690,19 @@ def _check_limits(built: dict[str, Any], problems: Problems) -> None:
     shown = getattr(built.get("output"), "map_max_stations", None)
     if shown is not None and shown < 0:
         problems.add("output.map_max_stations", "output.map_max_stations must be 0 or more")
+    _check_tianditu_key(built.get("output"), problems)
+
+
+def _check_tianditu_key(output: Any, problems: Problems) -> None:
+    """A map on Tianditu tiles needs its key: said before the work, not after it."""
+    import os
+
+    from harbor_planner.outputs.labels import TIANDITU_KEY_MISSING
+
+    if output is None or getattr(output, "basemap", None) != "tianditu":
+        return
+    if "map" in output.formats and not (output.tianditu_key or os.environ.get("TIANDITU_KEY")):
+        problems.add("output.basemap", TIANDITU_KEY_MISSING)
 
 
 def check_centres(built: dict[str, Any], problems: Problems) -> None:
