@@ -315,6 +315,16 @@ def test_cli_check_reports_problems_and_exit_code(capsys, tmp_path):
     assert sha(DATA / "problems.csv") == before  # input untouched
 
 
+def test_cli_check_refuses_an_output_that_is_no_geopackage_before_the_check(capsys, tmp_path):
+    """Probe 25E: ``--out x.csv`` ran the whole check, printed it, then failed with exit 3."""
+    out = tmp_path / "checked.csv"
+    argv = ["stations", "check", str(DATA / "problems.csv"), "--crs", "wgs84", "--out", str(out)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "expected a .gpkg file name" in captured.err
+    assert not out.exists()
+
+
 def test_cli_clean_file_exits_zero(capsys):
     assert main(["stations", "check", str(DATA / "two_sheets.xlsx"), "--crs", "gcj02"]) == 0
     out = capsys.readouterr().out
