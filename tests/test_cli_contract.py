@@ -165,7 +165,8 @@ def test_out_of_range_options_are_usage_errors(tmp_path, capsys, argv, words):
         ("nolat.csv", "lon,name\n106.5,a\n", "no lat column"),
         ("text.csv", "lon,lat\nabc,29.5\n106.5,29.6\n", "row 2: lon abc, lat 29.5 are not"),
         ("far.csv", "lon,lat\n106.5,29.6\n406.5,29.6\n", "row 3: lon 406.5"),
-        ("gbk.csv", "经度,纬度\n".encode("gbk"), "cannot read as a UTF-8 CSV table"),
+        ("gbk.csv", "经度,纬度\n".encode("gbk"), "no lon or lat column"),
+        ("empty.csv", b"", "cannot read as a CSV table"),
         ("bad.gpkg", b"SQLite format 3\x00" + bytes(2000), "cannot read as a vector layer"),
     ],
 )
@@ -176,6 +177,14 @@ def test_sites_files_fail_with_one_message(tmp_path, name, body, words):
     path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
     with pytest.raises(InputDataError, match=words):
         read_sites(path)
+
+
+def test_an_excel_saved_gbk_sites_table_is_read(tmp_path):
+    """Probe 25E: ``map --sites`` was the only CSV reader refusing a GBK copy."""
+    path = tmp_path / "selected_sites.csv"
+    path.write_bytes("site_id,名称,lon,lat\na,解放碑,106.5,29.5\n".encode("gbk"))
+    sites = read_sites(path)
+    assert sites["名称"].tolist() == ["解放碑"] and sites.geometry.x.tolist() == [106.5]
 
 
 def test_sites_table_is_read(tmp_path):

@@ -276,10 +276,14 @@ def read_sites(path: Path) -> Any:
     import numpy as np
     import pandas as pd
 
+    from harbor_planner.readers.tables import detect_encoding
+
+    # UTF-8 or GBK, as every other table is read (probe 25E: an Excel-saved copy refused)
+    encoding = detect_encoding(path.read_bytes(), path)
     try:
-        table = pd.read_csv(path, encoding="utf-8-sig")
+        table = pd.read_csv(path, encoding=encoding)
     except (UnicodeDecodeError, ValueError) as exc:  # pandas' parser and empty-data errors
-        raise InputDataError(f"cannot read as a UTF-8 CSV table ({exc})", path=path) from None
+        raise InputDataError(f"cannot read as a CSV table ({exc})", path=path) from None
     missing = [c for c in ("lon", "lat") if c not in table.columns]
     if missing:
         raise InputDataError(
