@@ -563,3 +563,22 @@ def test_sites_idle_under_a_budget_name_the_budget(caplog, solver):
     assert "1 of the 2 new sites cover no demand not already covered" in caplog.text
     assert "no candidate left covers more" not in caplog.text
     assert "raise the budget" in caplog.text
+
+
+def test_a_district_layer_is_a_proportion_table(tmp_path):
+    """Probe 25E: ``proportional:districts.geojson:人口`` was read as CSV text, "no rows"."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from harbor_planner.optimize.quotas import quota_table
+
+    layer = gpd.GeoDataFrame(
+        {"区县": ["渝中区", "江北区"], "人口": [3, 1]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)],
+        crs="EPSG:4326",
+    )
+    for name in ("d.geojson", "d.gpkg"):
+        layer.to_file(tmp_path / name)
+        table = quota_table(tmp_path / name, column="人口", n_add=4)
+        got = dict(zip(table["district"], table["min"], strict=True))
+        assert got == {"渝中区": 3, "江北区": 1}, table

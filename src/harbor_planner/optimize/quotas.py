@@ -259,9 +259,26 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         check_workbook_parts(path, path)
         table = pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
         return table.set_axis(table.index + 2, axis=0)  # rows as the sheet numbers them
+    if path.suffix.lower() in _LAYER_SUFFIXES:  # a district layer's attribute table
+        return _layer_table(path)
     from harbor_planner.readers import read_text_table
 
     return read_text_table(path)
+
+
+#: A quota or proportion table given as a GIS layer: its attributes are the table (probe 25E:
+#: a GeoJSON of districts with a population column was read as CSV text, "no rows").
+_LAYER_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
+
+
+def _layer_table(path: Path) -> pd.DataFrame:
+    """A layer's attributes as text cells, indexed by feature number (1 = the first)."""
+    from harbor_planner.readers import read_vector
+
+    frame = pd.DataFrame(read_vector(path, None).drop(columns="geometry"))
+    text = frame.astype(object).where(frame.notna(), None)
+    text = text.map(lambda v: v if v is None else str(v))
+    return text.set_axis(pd.RangeIndex(1, len(text) + 1, name="row"), axis=0)
 
 
 #: Headers of a quota table's bounds: ``min``/``max`` and a planner's words for them.
