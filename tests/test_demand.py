@@ -486,6 +486,22 @@ def test_points_from_a_workbook_and_a_gbk_csv():
         point_demand(DATA / "stations" / "gbk.csv", crs="gcj02", weight_column="面积(㎡)")
 
 
+def test_points_beyond_degrees_or_swapped_name_their_rows(tmp_path):
+    """Probe 25E: a latitude of 95.55 was "not finite numbers (positions 2)", no file, no row,
+    and a swapped row of a POI CSV was dropped as far from the network."""
+    from harbor_planner.candidates.poi import poi_layer_candidates
+
+    path = tmp_path / "p.csv"
+    path.write_text("name,lon,lat\nA,106.55,29.55\nB,106.551,95.55\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"row 3: lon 106.551 and lat 95.55 are no degrees"):
+        point_demand(path, crs="wgs84")
+    path.write_text("name,lon,lat\nA,106.55,29.55\nB,29.55,106.55\nC,29.5,106.5\n", "utf-8")
+    with pytest.raises(InputDataError, match=r"rows 3, 4: lon 29.55 and lat 106.55 look swapped"):
+        point_demand(path, crs="gcj02")
+    with pytest.raises(InputDataError, match="look swapped"):
+        poi_layer_candidates(path, crs="wgs84")
+
+
 def test_points_errors(tmp_path):
     with pytest.raises(CRSError, match="does not record its coordinate system"):
         point_demand(DEMAND / "stops_gcj02.csv")

@@ -147,7 +147,7 @@ def read_lonlat_table(
         return frame, np.zeros(0), np.zeros(0)
     lon_col, lat_col = coord_columns(header, path)
     check_header_datum(lon_col, lat_col, cs, path)
-    x, y = table_coords(frame, lon_col, lat_col, path)
+    x, y = table_coords(frame, lon_col, lat_col, path, degrees=cs.is_geographic)
     lon, lat = to_wgs84(x, y, cs)
     return frame.reset_index(drop=True), np.asarray(lon), np.asarray(lat)
 

@@ -509,13 +509,15 @@ def header_datum_conflict(header: str, datum: str, stated: CoordSystem, path: Pa
 
 
 def table_coords(
-    frame: pd.DataFrame, lon_col: str, lat_col: str, path: Path
+    frame: pd.DataFrame, lon_col: str, lat_col: str, path: Path, *, degrees: bool = False
 ) -> tuple[FloatArray, FloatArray]:
     """The numeric coordinates of a table; a row without finite ones is an error.
 
     Full-width digits, a degree sign and a decimal comma are read (see
     :func:`~harbor_planner.readers.text.parse_coordinate_text`); ``inf`` and ``nan`` are
-    errors naming the rows.
+    errors naming the rows. With ``degrees`` (a lon/lat datum), rows beyond ±180/±90 or with
+    the two values swapped (29.5, 106.5) are errors naming the rows too (probe 25E: a
+    latitude of 95.55 was "not finite, positions 2", without file or row).
     """
     x = parse_coordinate_text(frame[lon_col]).to_numpy(np.float64)
     y = parse_coordinate_text(frame[lat_col]).to_numpy(np.float64)
@@ -528,4 +530,28 @@ def table_coords(
             "29.5573) or delete the rows",
             path=path,
         )
+    if degrees:
+        _check_degrees(frame, x, y, (lon_col, lat_col), path)
     return x, y
+
+
+def _check_degrees(
+    frame: pd.DataFrame, x: FloatArray, y: FloatArray, cols: tuple[str, str], path: Path
+) -> None:
+    """Rows whose lon/lat are no degrees, or look swapped (Chongqing is near 106.5, 29.5)."""
+    swapped = ((x >= 3) & (x <= 54) & (y >= 73) & (y <= 136)) | (
+        (np.abs(y) > 90) & (np.abs(x) <= 90)
+    )
+    out = ~swapped & ((np.abs(x) > 180) | (np.abs(y) > 90))
+    for bad, why in (
+        (swapped, "look swapped (Chongqing is near 106.5 E, 29.5 N); swap the two values"),
+        (out, "are no degrees (longitude within ±180, latitude within ±90); fix or delete them"),
+    ):
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputDataError(
+                f"{'row' if bad.sum() == 1 else 'rows'} {rows_text(frame['row'].to_numpy()[bad])}"
+                f": {cols[0]} {x[i]:g} and "
+                f"{cols[1]} {y[i]:g} {why}",
+                path=path,
+            )
