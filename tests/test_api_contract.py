@@ -83,7 +83,7 @@ def test_coverage_takes_a_district_layer_by_its_file(demo, tmp_path):
     net, stations, demand = demo
     by_file = hp.coverage(net, stations, demand, minutes=15, districts=DEMO / "boundary.geojson")
     assert len(by_file.by_district)
-    with pytest.raises(hp.InputDataError, match="district file not found"):
+    with pytest.raises(hp.InputDataError, match="the district layer: file not found"):
         hp.coverage(net, stations, demand, districts=tmp_path / "none.geojson")
     with pytest.raises(hp.InputDataError, match="districts must be a polygon layer"):
         hp.coverage(net, stations, demand, districts=5)
@@ -91,7 +91,7 @@ def test_coverage_takes_a_district_layer_by_its_file(demo, tmp_path):
 
 @pytest.mark.parametrize(
     ("override", "message"),
-    [("optimize.min_cover=0", "optimize.min_cover must be a whole number, 1 or more"),
+    [("optimize.min_cover=0", "optimize.min_cover must be a whole number from 1 to 100"),
      ('stations.crs="gcj03"', "stations.crs: ")],
 )  # fmt: skip
 def test_settings_are_checked_when_the_scenario_loads(override, message):

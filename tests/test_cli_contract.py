@@ -1240,3 +1240,25 @@ def test_the_api_refuses_huge_values_with_the_packages_error():
 
     with pytest.raises(InputDataError, match=r"corridor_m must be .* at most 1,000"):
         polygon_options([15], 1e300, "exact", 10.0, 1)
+
+
+def test_a_table_or_folder_given_as_a_polygon_layer_says_so(tmp_path):
+    """Probe 25E: a GBK station CSV given as districts or area was "'utf-8' codec can't
+    decode byte 0xd3", a folder "file not found" or GDAL's raw text."""
+    from harbor_planner.errors import InputDataError
+    from harbor_planner.network.clip import clip_area
+    from harbor_planner.readers import read_vector
+    from harbor_planner.study_area import read_area_polygon
+
+    table = tmp_path / "stations.csv"
+    table.write_bytes("编号,经度,纬度\nA,106.5,29.5\n".encode("gbk"))
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(InputDataError, match="a table, not a GIS layer"):
+        read_vector(table, None)
+    with pytest.raises(InputDataError, match="the area layer: a table, not a GIS layer"):
+        clip_area(within=str(table), margin_m=0)
+    with pytest.raises(InputDataError, match="a folder, not a layer file"):
+        read_vector(folder, None)
+    with pytest.raises(InputDataError, match="the study area: a table, not a GIS layer"):
+        read_area_polygon(table, "study.area")

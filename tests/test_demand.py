@@ -615,7 +615,7 @@ def test_demand_within_a_study_area(streets, tmp_path):
     path = tmp_path / "area.geojson"
     area.to_crs("EPSG:4326").to_file(path)
     assert len(demand_within(b, path)) == len(w)
-    with pytest.raises(InputDataError, match="study-area file not found"):
+    with pytest.raises(InputDataError, match="the study area: file not found"):
         demand_within(b, tmp_path / "nope.geojson")
     far = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:4326")
     with pytest.raises(InputDataError, match="no demand point"):

@@ -193,12 +193,15 @@ def read_area_polygon(path: Path, where: str) -> Any:
     """
     import geopandas as gpd
 
-    if not path.is_file():
-        raise InputDataError(f"{where}: study-area file not found", path=path)
+    from harbor_planner.readers import layer_problem
+
     try:
+        if not path.is_file():
+            raise FileNotFoundError(path)
         layer = gpd.read_file(path)
     except Exception as exc:  # pyogrio/GDAL errors have no common base class
-        raise InputDataError(f"{where}: cannot read the study area: {exc}", path=path) from None
+        text = layer_problem(path, exc)
+        raise InputDataError(f"{where}: the study area: {text}", path=path) from None
     if not isinstance(layer, gpd.GeoDataFrame):  # a CSV or an attributes-only table (23C)
         raise InputDataError(
             f"{where}: the study area is a table without geometry; give a polygon layer "

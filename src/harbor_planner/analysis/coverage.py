@@ -292,11 +292,11 @@ def district_layer(districts: Any, name_column: str | None = None) -> Any:
         return districts
     if isinstance(districts, str | os.PathLike):
         from harbor_planner.districts import warn_overlapping_districts
-        from harbor_planner.readers import read_vector
+        from harbor_planner.readers import layer_problem, read_vector
 
         path = Path(districts)
         if not path.is_file():
-            raise InputDataError("district file not found", path=path)
+            raise InputDataError(f"the district layer: {layer_problem(path)}", path=path)
         layer = read_vector(path, None)
         if layer.crs is not None and len(layer):
             warn_overlapping_districts(layer, name_column)

@@ -345,12 +345,15 @@ def demand_within(demand: Demand, area: Any, *, name: str | None = None) -> Dema
     """
     if isinstance(area, str | Path):
         path = Path(area)
-        if not path.is_file():
-            raise InputDataError("study-area file not found", path=path)
+        from harbor_planner.readers import layer_problem
+
         try:
+            if not path.is_file():
+                raise FileNotFoundError(path)
             area = gpd.read_file(path)
         except Exception as exc:  # pyogrio/GDAL errors have no common base class
-            raise InputDataError(f"cannot read the study area: {exc}", path=path) from None
+            text = layer_problem(path, exc)
+            raise InputDataError(f"the study area: {text}", path=path) from None
         name = name or path.name
     if not isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):  # probe 21P: AttributeError
         raise InputDataError(

@@ -161,11 +161,12 @@ def _layer_region(path: Path) -> Any:
     import geopandas as gpd
 
     from harbor_planner.errors import CRSError
+    from harbor_planner.readers import layer_problem
 
     try:
         gdf = gpd.read_file(path)
     except Exception as exc:  # pyogrio/GDAL errors have no common base class
-        raise InputDataError(f"cannot read the area layer ({exc})", path=path) from None
+        raise InputDataError(f"the area layer: {layer_problem(path, exc)}", path=path) from None
     if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or an attributes-only table (23C)
         raise InputDataError(
             "the area layer is a table without geometry; give a polygon layer (GeoPackage, "

@@ -41,6 +41,7 @@ __all__ = [
     "coord_columns",
     "geojson_feature_ids",
     "header_datum_conflict",
+    "layer_problem",
     "layer_to_wgs84",
     "read_geo",
     "read_layer_file",
@@ -348,9 +349,7 @@ def read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
         try:
             gdf = read_layer_file(path, layer=layer)
         except Exception as exc:  # pyogrio raises DataSourceError and friends
-            raise InputDataError(
-                f"cannot read as a vector layer ({type(exc).__name__}: {one_line(exc)})", path=path
-            ) from None
+            raise InputDataError(layer_problem(path, exc), path=path) from None
     for w in caught:
         log.info("%s: %s", path, w.message)
     if not isinstance(gdf, gpd.GeoDataFrame):
@@ -372,6 +371,25 @@ def read_vector(path: Path, layer: str | int | None) -> gpd.GeoDataFrame:
             path=path,
         )
     return gdf
+
+
+def layer_problem(path: Path, exc: Exception | None = None) -> str:
+    """Why ``path`` is no vector layer: missing, a folder, a table, or the reader's words.
+
+    Probe 25E: a GBK station CSV given as ``--districts`` was "cannot read as a vector layer
+    (UnicodeDecodeError: 'utf-8' codec ...)", a folder "file not found" or raw GDAL text.
+    """
+    if path.is_dir():
+        return "a folder, not a layer file; give the .gpkg, .geojson or .shp inside it"
+    if not path.exists():
+        return "file not found"
+    if path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"):
+        return (
+            "a table, not a GIS layer: give a layer file (.gpkg, .geojson, .shp) with its geometry"
+        )
+    if exc is None:
+        return "cannot read as a vector layer"
+    return f"cannot read as a vector layer ({type(exc).__name__}: {one_line(exc)})"
 
 
 def _check_finite(gdf: gpd.GeoDataFrame, path: Path) -> None:
