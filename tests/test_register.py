@@ -435,11 +435,12 @@ def test_the_register_file_is_in_chinese_and_reads_back_as_the_same_stations(tmp
     assert old.read_bytes() == reg.read_bytes()
 
 
-def _number(tmp_path, name, rows, previous=None):
+def _number(tmp_path, name, rows, previous=None, *, quiet=True):
     """``stations number`` of ``rows`` (with ``--previous``); the register as a table."""
     src = write(tmp_path / f"{name}.csv", rows)
     out = tmp_path / f"{name}-reg.csv"
-    argv = ["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(out)]
+    argv = ["stations", "number", str(src), "--crs", "wgs84", "--out", str(out)]
+    argv = ["-q", *argv] if quiet else argv
     assert main(argv + (["--previous", str(previous)] if previous else [])) == 0
     return out, pd.read_csv(out, encoding="utf-8-sig", dtype=str)
 
@@ -627,3 +628,54 @@ def test_an_id_filled_in_since_keeps_the_stations_code(tmp_path, capsys):
     after = pd.read_csv(tmp_path / "reg2.csv", encoding="utf-8-sig", dtype=str).set_index("名称")
     assert after.loc["站2", "统一编号"] == before["站2"] and after.loc["站2", "编号"] == "S2-NEW"
     assert f"站3 ({before['站3']})" in out.err and "nan (" not in out.err
+
+
+def test_a_new_station_of_a_stations_name_beside_it_leaves_it_its_code(tmp_path, capsys):
+    """Probe 25R3: a station without 编号 and a new one of its name 10 m away, with an 编号 of
+    its own, both matched last year's station: both took new codes and the station still in
+    the list was kept as closed (已退出). The row without an id keeps the code; said."""
+    rows = base_rows()
+    rows[1]["编号"] = ""  # 站2, no id
+    reg1, t1 = _number(tmp_path, "y1", rows)
+    code2 = t1.set_index("名称").loc["站2", "统一编号"]
+    beside = {**rows[1], "编号": "S2-B", "经度": rows[1]["经度"] + 0.0001}  # about 10 m east
+    _, t2 = _number(tmp_path, "y2", [*rows, beside], reg1, quiet=False)
+    said = capsys.readouterr().err
+    assert "已退出" not in set(t2["状态"])  # no station of the list retired
+    by_id = t2.fillna({"编号": ""}).set_index("编号")["统一编号"]
+    assert by_id[""] == code2 and by_id["S2-B"] == "500103-0004"
+    assert f"{code2} stays with row 3, not row(s) 6" in said and "not in the list" not in said
+    # two rows without an id: the nearer keeps the code, the other is said to be new
+    far = {**rows[1], "经度": rows[1]["经度"] + 0.0002}  # about 20 m east, listed first
+    _, t3 = _number(tmp_path, "y3", [far, *rows], reg1, quiet=False)
+    said = capsys.readouterr().err
+    assert t3["统一编号"].tolist()[:3] == ["500103-0004", "500103-0001", code2]
+    assert f"{code2} stays with row 4, not row(s) 2" in said
+    assert "已退出" not in set(t3["状态"])
+
+
+def test_a_closed_station_added_back_takes_its_code_and_unnamed_ones_by_place(tmp_path, capsys):
+    """Probe 25R3: a station without 编号 dropped (已退出), added back with an 编号 at its
+    place takes its code again, as README says, and this is said; a dropped station with
+    neither 编号 nor 名称 was named "nan (500103-0003)": it is named by its place."""
+    rows = base_rows()
+    rows[1]["编号"] = ""
+    rows[2]["编号"] = rows[2]["名称"] = ""
+    reg1, _ = _number(tmp_path, "y1", rows)
+    capsys.readouterr()
+    reg2, t2 = _number(tmp_path, "y2", [rows[0], rows[3]], reg1, quiet=False)
+    said = capsys.readouterr().err
+    assert "nan (" not in said
+    x, y = rows[2]["经度"], rows[2]["纬度"]
+    assert f"the station without id or name at {x:.6f}, {y:.6f} (500103-0003)" in said
+    assert sorted(t2.loc[t2["状态"] == "已退出", "统一编号"]) == ["500103-0002", "500103-0003"]
+    back = {**rows[1], "编号": "S2-BACK"}
+    _, t3 = _number(tmp_path, "y3", [rows[0], back, rows[3]], reg2, quiet=False)
+    codes = t3.fillna({"编号": ""}).set_index("统一编号")
+    assert codes.loc["500103-0002", "编号"] == "S2-BACK"
+    assert codes.loc["500103-0002", "状态"] == "已建成"
+    assert codes.loc["500103-0003", "状态"] == "已退出" and len(t3) == 4
+    assert (
+        "row(s) 3: closed (已退出) in the previous register, in the list again"
+        in capsys.readouterr().err
+    )

@@ -153,7 +153,9 @@ def number_stations(
         codes = _with_previous_codes(st, codes, given)
     if len(given):
         codes = _codes_by_place(st, codes, previous)
+        here = codes.copy()  # a moved station is still in the list: its old code is not gone
         codes = _moved_stations(st, codes, typed)
+        _say_reopened(st, codes, previous)
         if not codes.isin(given.to_numpy()).any():
             log.warning(
                 "none of the %d stations is in the previous register (by id, or by name and "
@@ -161,7 +163,7 @@ def number_stations(
                 "register are retired; were the ids changed (or the 编号 column left out)?",
                 len(st), len(given),
             )  # fmt: skip
-        st, codes = _with_missing_previous(st, codes, previous)
+        st, codes = _with_missing_previous(st, codes, previous, here)
     adcode = st["adcode"].astype("string")
     parts = codes.str.extract(_CODE_RE)
     problems = _code_problems(st, codes, parts, adcode)
@@ -187,7 +189,8 @@ def number_stations(
         )
 
     new = codes.isna()
-    out, assigned = _assign_codes(st, codes, parts, adcode, [*given.values, *retired])
+    before = register_codes(previous) if previous is not None else []  # id or not
+    out, assigned = _assign_codes(st, codes, parts, adcode, [*given.values, *before, *retired])
     st[CODE_COLUMN] = out.astype("string")
     kept = int((~new).sum())
     log.info(
@@ -376,9 +379,11 @@ def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Ser
     name = _id_key(st.loc[todo, "name"]).fillna("").to_numpy(str)
     theirs = _id_key(prev["name"]).fillna("").to_numpy(str)[near]
     same = (dist <= SAME_STATION_M) & (name != "") & (name == theirs)
-    same &= ~own_id[todo].to_numpy() | blank[near]
-    found = pd.Series(pcodes.to_numpy()[near], index=mine.index)[same]
-    found = found[~found.duplicated(keep=False)]  # one register station, one row
+    own = own_id[todo].to_numpy()
+    same &= ~own | blank[near]
+    match = pd.DataFrame({"code": pcodes.to_numpy()[near], "own": own, "dist": dist},
+                         index=mine.index)[same]  # fmt: skip
+    found = _one_row_each(st, match)
     if len(found):
         log.warning(
             "%d stations whose ids are not in the previous register keep the codes of the "
@@ -386,6 +391,50 @@ def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Ser
             len(found), SAME_STATION_M, ", ".join(found.astype(str).head(5)),
         )  # fmt: skip
     return codes.fillna(found.astype("string"))
+
+
+def _one_row_each(st: pd.DataFrame, match: pd.DataFrame) -> pd.Series:
+    """One row for each register station found by name and place: its code, by row.
+
+    Two rows matching one station both took new codes and the station's own was retired
+    (已退出) while it was still in the list (probe 25R3): the row without an id of its own
+    keeps the code (the other is a new station), else the nearest, else the first; said.
+    """
+    match = match.sort_values(["own", "dist"], kind="stable")
+    first = ~match["code"].duplicated(keep="first")
+    twice = match["code"].duplicated(keep=False)
+    if twice.any():
+        said = []
+        for code, rows in match[twice].groupby("code", sort=True):
+            where = [str(st.loc[i, "row"]) if "row" in st else str(i) for i in rows.index]
+            said.append(f"{code} stays with row {where[0]}, not row(s) {', '.join(where[1:])}")
+        log.warning(
+            "rows of one name at one place (within %g m) match one station of the previous "
+            "register: %s (a row with an id of its own is a new station, else the nearest "
+            "keeps it); the other rows get new codes: check that they are new stations",
+            SAME_STATION_M, "; ".join(said[:5]),
+        )  # fmt: skip
+    return match.loc[first, "code"]
+
+
+def _say_reopened(st: pd.DataFrame, codes: pd.Series, previous: Any) -> None:
+    """Stations closed (已退出) in the previous register that the list has again: said.
+
+    Probe 25R3: a station added back (by its id, or by name and place) takes its code
+    again without a word; if it is a new station at that place, it should say so.
+    """
+    if "status" not in previous:
+        return
+    prev, pcodes = _previous_rows(previous)
+    closed = pcodes[(prev["status"] == "closed").fillna(False).to_numpy()]
+    back = codes.isin(closed.dropna()) & _file_rows(st)
+    if back.any():
+        log.warning(
+            "%s: closed (已退出) in the previous register, in the list again: they take their "
+            "codes back and are open (%s); if one is a new station at that place, give it an "
+            "id (编号) and a name other than the closed one's",
+            _rows(st, back), ", ".join(codes[back].astype(str).tolist()[:5]),
+        )  # fmt: skip
 
 
 def _moved_stations(st: pd.DataFrame, codes: pd.Series, typed: pd.Series) -> pd.Series:
@@ -410,15 +459,17 @@ def _moved_stations(st: pd.DataFrame, codes: pd.Series, typed: pd.Series) -> pd.
 
 
 def _with_missing_previous(
-    st: pd.DataFrame, codes: pd.Series, previous: Any
+    st: pd.DataFrame, codes: pd.Series, previous: Any, here: pd.Series
 ) -> tuple[pd.DataFrame, pd.Series]:
     """The previous register's stations the list no longer has, kept as closed (已退出).
 
     A station deleted from the list dropped out of the register with its code, and the code
     was free again a year later (probe 21G): it stays, closed, so its code stays retired.
+    ``here``: the codes found before moved stations got new ones (a moved station is still
+    in the list, never closed).
     """
     prev, pcodes = _previous_rows(previous)
-    gone = ~pcodes.isin(codes.dropna()).to_numpy()
+    gone = ~pcodes.isin(here.dropna()).to_numpy()
     if "station_id" in st and "station_id" in prev:  # a station moved, newly coded: still there
         gone &= ~_id_key(prev["station_id"]).isin(_id_key(st["station_id"]).dropna()).to_numpy()
     if not gone.any():
@@ -433,11 +484,7 @@ def _with_missing_previous(
         lon, lat = from_wgs84(kept.geometry.x, kept.geometry.y, str(stated.iloc[0]))
         kept["lon_orig"], kept["lat_orig"], kept["crs_orig"] = lon, lat, stated.iloc[0]
     kept = kept.drop(columns=[c for c in ("sheet",) if c in kept])
-    ids = kept["station_id"] if "station_id" in kept else pd.Series(pd.NA, index=kept.index)
-    names = kept.get("name", ids)
-    said = _id_key(ids).isna().to_numpy()  # no id: its name (probe 24R2: "nan (500103-0008)")
-    who = np.where(said, names.astype(str).to_numpy(), ids.astype(str).to_numpy())
-    shown = [f"{i} ({c})" for i, c in zip(who, pcodes[gone], strict=True)][:5]
+    shown = [f"{i} ({c})" for i, c in zip(_who(kept), pcodes[gone], strict=True)][:5]
     log.warning(
         "%d stations of the previous register are not in the list: kept in the register as "
         "closed (已退出) with their codes, which stay retired: %s; fill in their 退出日期, or "
@@ -446,6 +493,27 @@ def _with_missing_previous(
     )  # fmt: skip
     out = pd.concat([st, kept], ignore_index=True)
     return out, pd.concat([codes, pcodes[gone]], ignore_index=True).astype("string")
+
+
+def _who(kept: pd.DataFrame) -> list[str]:
+    """Each station by its id, else its name, else its place (as the list gives it).
+
+    Probe 24R2/25R3: a station with neither 编号 nor 名称 was named "nan (500103-0006)".
+    """
+    blank = pd.Series(pd.NA, index=kept.index, dtype="string")
+    ids, names = (kept.get(c, blank) for c in ("station_id", "name"))
+    x, y = kept.geometry.x, kept.geometry.y
+    if "lon_orig" in kept and "lat_orig" in kept:  # as the list gives it, in its datum
+        x = pd.to_numeric(kept["lon_orig"], errors="coerce").fillna(x)
+        y = pd.to_numeric(kept["lat_orig"], errors="coerce").fillna(y)
+    place = [f"the station without id or name at {a:.6f}, {b:.6f}"
+             for a, b in zip(x, y, strict=True)]  # fmt: skip
+    no_id = _id_key(ids).isna().to_numpy()
+    named = _id_key(names).notna().to_numpy()
+    return [
+        (p if not m else str(n)) if b else str(i)
+        for i, n, p, b, m in zip(ids, names, place, no_id, named, strict=True)
+    ]
 
 
 def _dates(text: pd.Series) -> pd.Series:
