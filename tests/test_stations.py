@@ -962,3 +962,33 @@ def test_a_section_heading_naming_a_status_gives_it_to_its_rows(tmp_path):
     assert got["戊"] == "proposed"  # a count in brackets read past (probe 24R2)
     assert got.get("丁") is None or got["丁"] != "proposed"  # a heading naming no status
     assert got.get("己") is None or got["己"] != "existing"  # its note names another status
+
+
+def test_a_heading_whose_note_names_another_status_is_an_error_as_the_cell(tmp_path):
+    """Probe 25R3: under 已建成站点（暂停运营）the rows without a 状态 had "no status" and
+    counted as built, while the same text in a cell is an error; they are errors naming the
+    heading and its row. A count after a colon or a space (拟建站点：5个) is read past."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    table = [["名称", "经度", "纬度", "状态"], ["一、已建成站点（暂停运营）"],
+             ["甲", 106.57, 29.55, None], ["乙", 106.58, 29.55, "在建"],
+             ["二、拟建站点：2个"], ["丙", 106.59, 29.55, None], ["三、在建站点 1个"],
+             ["丁", 106.60, 29.55, None]]  # fmt: skip
+    for r in table:
+        ws.append(r)
+    wb.save(tmp_path / "s.xlsx")
+    check = read_stations(tmp_path / "s.xlsx", crs="gcj02")
+    got = check.stations.set_index("name")["status"].to_dict()
+    assert got == {"乙": "building", "丙": "proposed", "丁": "building"}
+    error = check.errors.set_index("row").loc[3]
+    assert error["code"] == "status_unknown" and error["column"] == "状态"
+    assert "heading above it, '已建成站点（暂停运营）' (row 2)" in error["message"]
+    assert "its note names another status: closed" in error["message"]
+    assert "status_missing" not in set(check.warnings["code"])
+    # the same text in the cell: the same error
+    ws["D3"] = "已建成（暂停运营）"
+    wb.save(tmp_path / "c.xlsx")
+    cell = read_stations(tmp_path / "c.xlsx", crs="gcj02").errors.set_index("row").loc[3]
+    assert cell["code"] == "status_unknown" and "another status: closed" in cell["message"]

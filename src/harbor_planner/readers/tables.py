@@ -99,6 +99,8 @@ class RawTable:
     file_crs: pyproj.CRS | None = None
     #: each row's section heading above it (一、已建成站点 -> "已建成站点"), or ``None``
     sections: tuple[str | None, ...] | None = None
+    #: the row (line) number of each row's section heading, or ``None``
+    section_rows: tuple[int | None, ...] | None = None
 
 
 #: Characters of Unicode's private use area: GBK decoding of Big5 bytes gives them, real
@@ -495,8 +497,9 @@ def table_from_rows(
     h = header_index(rows)
     header = unique_headers(header_cells(rows, h))
     width = len(header)
-    body, numbers, skipped, sections = [], [], [], []
+    body, numbers, skipped, sections, section_rows = [], [], [], [], []
     section: str | None = None
+    section_row: int | None = None
     for r, n in zip(rows[h + 1 :], line_numbers[h + 1 :], strict=True):
         vals = list(r)
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals):
@@ -506,7 +509,7 @@ def table_from_rows(
             skipped.append(n)
             note = next(str(v).strip() for v in vals if v is not None and str(v).strip())
             if kind == "heading":  # the rows under it are of its section (probe 24R)
-                section = _HEADING_CELL.sub("", note).strip()
+                section, section_row = _HEADING_CELL.sub("", note).strip(), int(n)
             note = note if len(note) <= 30 else note[:29] + "…"
             what = {
                 "units": "the units of the columns",
@@ -534,9 +537,11 @@ def table_from_rows(
         body.append(vals)
         numbers.append(n)
         sections.append(section)
+        section_rows.append(section_row)
     frame = _check_width(pd.DataFrame(body, columns=header, dtype=object), sheet, path)
+    numbers_ = np.asarray(numbers, dtype=np.int64)
     return RawTable(
-        frame, np.asarray(numbers, dtype=np.int64), sheet, sections=tuple(sections)
+        frame, numbers_, sheet, sections=tuple(sections), section_rows=tuple(section_rows)
     ), problems
 
 

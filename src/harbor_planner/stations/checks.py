@@ -664,34 +664,46 @@ def normalise_status(t: pd.DataFrame) -> pd.Series:
     return status.fillna(t["_sheet_status"].where(text.isna()).astype("str"))
 
 
+def _unclear_heading(t: pd.DataFrame) -> pd.Series:
+    """Rows without a status cell under a section heading whose note names another status."""
+    if "_heading" not in t:
+        return pd.Series(False, index=t.index)
+    return t["_heading"].notna() & status_text(t).isna()
+
+
 def status_unknown_mask(t: pd.DataFrame, status: pd.Series) -> pd.Series:
-    """Rows with a status that is not understood."""
-    return status_text(t).notna() & status.isna()
+    """Rows with a status that is not understood (their cell's, or their heading's)."""
+    return (status_text(t).notna() & status.isna()) | _unclear_heading(t)
 
 
 def check_status_unknown(t: pd.DataFrame, status: pd.Series) -> pd.DataFrame:
     """``status_unknown`` (error): a status that is not understood.
 
     A status whose note in brackets names another status says so (probe 24R: 已建成（暂停
-    运营）was only "unknown").
+    运营）was only "unknown"); so does a row without one under a section heading whose note
+    names another status (probe 25R3: 已建成站点（暂停运营）: its rows counted as built).
     """
-    notes = t["status"].map(note_statuses)
+    heading = _unclear_heading(t)
+    said = t["status"].where(~heading, t.get("_heading", pd.Series(None, index=t.index)))
+    notes = said.map(note_statuses)
     why = pd.Series(
         [f" (its note names another status: {', '.join(sorted(n))})" if n else "" for n in notes],
         index=t.index,
     )
+    use = (
+        "use 已建成, 在建, 拟建, 候选 or 退出 (existing, building, proposed, candidate, closed), "
+        "a note in brackets only when it does not change the status"
+    )
+    cell = "unknown status '" + t["status"].astype("str") + "'" + why + "; " + use
+    if heading.any():
+        line = pd.to_numeric(t["_heading_row"], errors="coerce").astype("Int64").astype("str")
+        under = ("no status, and the section heading above it, '" + said.astype("str")
+                 + "' (row " + line + "), gives none" + why + ": fill in the row's 状态 "
+                 "(已建成, 在建, 拟建, 候选 or 退出), or reword the heading, a note in brackets "
+                 "only when it does not change the status")  # fmt: skip
+        cell = cell.where(~heading, under)
     return problems_where(
-        t,
-        status_unknown_mask(t, status),
-        t["_col_status"],
-        "error",
-        "status_unknown",
-        "unknown status '"
-        + t["status"].astype("str")
-        + "'"
-        + why
-        + "; use 已建成, 在建, 拟建, 候选 or 退出 (existing, building, proposed, "
-        "candidate, closed), a note in brackets only when it does not change the status",
+        t, status_unknown_mask(t, status), t["_col_status"], "error", "status_unknown", cell
     )
 
 

@@ -572,7 +572,7 @@ def _normalise_piece(raw: RawTable, canon_to_orig: dict[str, str]) -> pd.DataFra
         piece[f"_col_{canon}"] = canon_to_orig.get(canon)
     piece["_has_station_id"] = "station_id" in canon_to_orig
     piece["_has_status"] = "status" in canon_to_orig
-    piece["_sheet_status"] = _section_statuses(raw, n)
+    piece["_sheet_status"], piece["_heading"], piece["_heading_row"] = _section_statuses(raw, n)
     area_col = canon_to_orig.get("area_m2")
     piece["_area_raw"] = (
         _text_series(frame[area_col]).to_numpy() if area_col else pd.Series([None] * n)
@@ -748,23 +748,40 @@ def _stations_frame(t: pd.DataFrame, checked: CheckedRows, cs: CoordSystem) -> g
     )
 
 
-def _section_statuses(raw: RawTable, n: int) -> list[str | None]:
+def _section_statuses(raw: RawTable, n: int) -> tuple[list[Any], list[Any], list[Any]]:
     """The status each row takes where its cell is empty: its section's, else its sheet's.
 
     A section heading naming a status (二、拟建站点) gives it to the rows under it, as a
     sheet named 拟建 does (probe 24R: they were skipped, and the rows counted as built).
+    Also, by row, the heading whose note names another status (已建成站点（暂停运营）) and
+    its row: its rows have no status, an error as the same cell's (probe 25R3: they counted
+    as built, said only as "no status").
     """
     by_sheet = sheet_status(raw.sheet)
     sections = raw.sections or (None,) * n
-    return [_heading_status(s) or by_sheet if s else by_sheet for s in sections]
+    lines = raw.section_rows or (None,) * n
+    statuses, unclear, rows = [], [], []
+    for s, line in zip(sections, lines, strict=True):
+        code, clear = _heading_status(s) if s else (None, True)
+        statuses.append(code or by_sheet)
+        unclear.append(None if clear else s)
+        rows.append(None if clear else line)
+    return statuses, unclear, rows
 
 
-def _heading_status(heading: str) -> str | None:
-    """The status a section heading names: 拟建站点（5个）is proposed (probe 24R2).
+#: A count after a heading's status without brackets: 拟建站点：5个, 拟建站点 5个, 拟建 共5处.
+_HEADING_COUNT = re.compile(r"[\s:：]*(?:共|计)?\s*\d+\s*(?:个|座|处|所|站)?\s*$")
 
-    A count or note in brackets is read past unless it names another status (已建成站点
-    （暂停运营）: no status, as for a station's own cell).
+
+def _heading_status(heading: str) -> tuple[str | None, bool]:
+    """The status a section heading names, and whether its notes agree with it.
+
+    A count or note in brackets is read past (拟建站点（5个）, probe 24R2), as a count
+    after a colon or a space is (拟建站点：5个, probe 25R3), unless the note names another
+    status: 已建成站点（暂停运营）is no status and not clear, as a station's own cell.
     """
     bare = re.sub(r"[（(【\[].*?[）)】\]]", "", heading).strip()
-    code = sheet_status(bare)
-    return None if code is None or note_statuses(heading) - {code} else code
+    code = sheet_status(_HEADING_COUNT.sub("", bare).strip())
+    if code is not None and note_statuses(heading) - {code}:
+        return None, False
+    return code, True
