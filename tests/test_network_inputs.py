@@ -378,6 +378,49 @@ def test_a_conveying_yes_of_any_spelling_takes_its_direction_from_oneway(tmp_pat
     assert bool(e.loc[30.0, "fwd_ok"]) and not bool(e.loc[30.0, "bwd_ok"])
 
 
+def _escalator_ways(tmp_path, conveying: str, oneway) -> str:
+    """The 30 m escalator of :func:`_chain` as ``fwd_ok``/``bwd_ok``: "F-", "-B" or "FB"."""
+    path = _chain(tmp_path, "ow", {"道路等级": ["人行道", "梯道", "人行道", "人行道"],
+                                   "conveying": [None, conveying, None, None],
+                                   "oneway": [None, oneway, None, None]})  # fmt: skip
+    e = build_network(path, progress=False).edges.set_index("length_m").loc[30.0]
+    return ("F" if e["fwd_ok"] else "-") + ("B" if e["bwd_ok"] else "-")
+
+
+@pytest.mark.parametrize(
+    ("conveying", "oneway", "ways"),
+    [("双向", "yes", "FB"), ("双向", "是", "FB"), ("双向", "-1", "FB"), ("reversible", "yes", "FB"),
+     ("both", "yes", "FB"), ("是", "是", "F-"), ("yes", "是", "F-"), ("是", "1", "F-"),
+     ("是", "true", "F-"), ("是", "-1", "-B"), ("是", "否", "FB"), ("是", "0", "FB"),
+     ("是", "no", "FB"), ("是", "false", "FB")],
+)  # fmt: skip
+def test_a_both_ways_conveying_stays_both_ways_and_oneway_takes_a_planners_words(
+    tmp_path, conveying, oneway, ways
+):
+    """Probe 25R3: conveying 双向 with oneway=yes ran one way; oneway=是 was read as no (the
+    conveying column takes 是, 1, true; so does oneway now, and 否/0 as no)."""
+    assert _escalator_ways(tmp_path, conveying, oneway) == ways
+
+
+def test_a_conveying_word_not_known_is_said_as_it_is_read(tmp_path, caplog):
+    """Probe 25R3: 上行 with oneway=yes ran one way while the warning said "read as running
+    both ways"; it says how its lines were read."""
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        assert _escalator_ways(tmp_path, "上行", "是") == "F-"
+    assert "conveying '上行' (1 lines, read as running one way, as their oneway says)" in (
+        caplog.text
+    )
+    assert "running both ways" not in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        assert _escalator_ways(tmp_path, "下行", None) == "FB"
+    assert "conveying '下行' (1 lines, read as running both ways)" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        _escalator_ways(tmp_path, "双向", "yes")
+    assert "conveying '双向'" not in caplog.text
+
+
 def test_the_z_values_of_3d_lines_are_said_to_be_unread(tmp_path, caplog):
     """Probe 24H: a layer of 3D centrelines (z = ground height) built as the 2D one without
     a word; the log says the z values are not read and where slopes come from."""

@@ -69,6 +69,12 @@ EXCLUDED_HIGHWAY = frozenset(
 FOOT_ALLOWED = frozenset({"yes", "designated", "permissive", "official"})
 YES = frozenset({"yes", "true", "1"})
 REVERSE = frozenset({"-1", "reverse"})
+#: ``oneway`` as a planner writes it too (是; numbers: 1 one-way, -1 against the drawing).
+ONEWAY_YES = YES | {"是"}
+#: ``conveying`` values that run both ways whatever ``oneway`` says (OSM's reversible, 双向).
+CONVEYING_BOTH = frozenset({"reversible", "both", "双向"})
+#: ``conveying`` values with a direction of their own (the drawn one, or against it).
+CONVEYING_DIRECTED = {"forward": 1, "backward": -1}
 
 
 @dataclass(frozen=True)
@@ -236,6 +242,54 @@ def flag_set(values: pd.Series, *, also_unset: tuple[str, ...] = ()) -> npt.NDAr
     return set_.astype(bool)
 
 
+def oneway_sense(values: pd.Series) -> npt.NDArray[np.int8]:
+    """Each ``oneway`` value as +1 (one-way as drawn), -1 (against it) or 0 (both ways).
+
+    yes/true/是/1 and any number above 0 are one-way, -1/reverse and numbers below 0 the
+    other way; no/false/否/0 and any other word both ways (probe 25R3: oneway=是 was read
+    as both ways without a word, while the conveying column takes 是).
+
+    Parameters
+    ----------
+    values
+        The column, stripped and lower-cased (``string`` dtype, NA where missing).
+
+    Returns
+    -------
+    numpy.ndarray of int8
+
+    """
+    number = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    words = np.where(values.isin(ONEWAY_YES).to_numpy(bool), 1, 0)
+    words = np.where(values.isin(REVERSE).to_numpy(bool), -1, words)
+    sense = np.where(np.isnan(number), words, np.sign(np.nan_to_num(number)))
+    return sense.astype(np.int8)
+
+
+def conveying_sense(conveying: pd.Series, oneway: pd.Series) -> npt.NDArray[np.int8]:
+    """Each conveying line's direction: +1 as drawn, -1 against it, 0 both ways.
+
+    forward/backward say it; reversible, both and 双向 run both ways whatever ``oneway``
+    says (probe 25R3: 双向 with oneway=yes ran one way); any other value (yes, 是, 1, a word
+    not known such as 上行) takes its direction from ``oneway`` (OSM's escalators).
+    Lines that do not convey are 0 too.
+
+    Parameters
+    ----------
+    conveying, oneway
+        The columns, stripped and lower-cased (``string`` dtype, NA where missing).
+
+    Returns
+    -------
+    numpy.ndarray of int8
+
+    """
+    own = conveying.map(CONVEYING_DIRECTED).astype("Float64").fillna(0).to_numpy(np.float64)
+    plain = ~conveying.isin([*CONVEYING_DIRECTED, *CONVEYING_BOTH]).to_numpy(bool)
+    sense = np.where(plain, oneway_sense(oneway), own)
+    return np.where(flag_set(conveying), sense, 0).astype(np.int8)
+
+
 def odd_flag_values(values: pd.Series) -> pd.Series:
     """The values of a flag column read as set without being a known "yes" (counts).
 
@@ -334,18 +388,12 @@ def interpret_tags(tags: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], pd.DataFr
     kind[conveys & ~is_steps] = KIND_MOVING_WALKWAY
     kind[highway.eq("elevator").to_numpy(dtype=bool)] = KIND_ELEVATOR
 
-    def is_in(series: pd.Series, values: frozenset[str] | list[str]) -> npt.NDArray[np.bool_]:
-        return series.isin(values).to_numpy(dtype=bool)
-
-    oneway_foot, oneway = col("oneway:foot"), col("oneway")
-    # a plain "yes" of any spelling (是, 1, true): its direction from oneway (probe 24R2)
-    conv_yes = conveys & ~is_in(conveying, ["forward", "backward", "reversible"])
-    fwd_only = is_in(oneway_foot, YES) | (
-        conveys & (is_in(conveying, ["forward"]) | (conv_yes & is_in(oneway, YES)))
-    )
-    bwd_only = is_in(oneway_foot, REVERSE) | (
-        conveys & (is_in(conveying, ["backward"]) | (conv_yes & is_in(oneway, REVERSE)))
-    )
+    # a plain yes of any spelling (是, 1, true) takes its direction from oneway (probe 24R2),
+    # 双向/reversible never (probe 25R3); oneway:foot holds on any way
+    foot_sense = oneway_sense(col("oneway:foot"))
+    conv_sense = conveying_sense(conveying, col("oneway"))
+    fwd_only = (foot_sense > 0) | (conv_sense > 0)
+    bwd_only = (foot_sense < 0) | (conv_sense < 0)
 
     layer = pd.Series(layer_numbers(col("layer"))[0])
     off_ground = (

@@ -47,6 +47,7 @@ from harbor_planner.network._ways import (
     flag_set,
     layer_numbers,
     odd_flag_values,
+    oneway_sense,
 )
 from harbor_planner.network.crossings import crossing_points, with_vertices
 from harbor_planner.network.line_checks import (
@@ -526,25 +527,42 @@ def _warn_odd_levels(tags: pd.DataFrame, what: str) -> None:
         odd = layer_numbers(tags["layer"])[1]
         found += [f"layer {k!r} ({n} lines, read as 0)" for k, n in odd.head(5).items()]
     if "conveying" in tags.columns:
-        odd = odd_flag_values(tags["conveying"])
-        odd = odd[~odd.index.str.lower().isin(CONVEYING_VALUES)]
-        found += [
-            f"conveying {k!r} ({n} lines, read as running both ways)"
-            for k, n in odd.head(5).items()
-        ]
+        found += _odd_conveying(tags)
     if found:
         log.warning(
             "%s: values not known as a yes/no or a level: %s; write yes/no (是/否, 1/0) for "
             "bridges and tunnels, numbers (or 高架/地面/地下) for the level, and forward "
-            "(runs in the drawn direction), backward or yes (both ways) for an escalator's "
-            "conveying (上行/下行 tell no drawn direction)",
+            "(runs in the drawn direction), backward, 双向 (both ways) or yes (one way where "
+            "oneway is yes/是/-1, else both) for an escalator's conveying (上行/下行 tell no "
+            "drawn direction)",
             what, "; ".join(found),
         )  # fmt: skip
     _warn_mostly_conveying(tags, what)
 
 
-#: OSM's conveying values the walk model reads (a direction, or both ways).
-CONVEYING_VALUES: tuple[str, ...] = ("forward", "backward", "reversible")
+#: The conveying values the walk model reads (a direction, or both ways) besides yes/no.
+CONVEYING_VALUES: tuple[str, ...] = ("forward", "backward", "reversible", "both", "双向")
+
+
+def _odd_conveying(tags: pd.DataFrame) -> list[str]:
+    """The conveying values not known, each with how its lines were read.
+
+    They are read as yes: one way where ``oneway`` says so, else both ways (probe 25R3: all
+    were said to run both ways, those with oneway=yes ran one way).
+    """
+    conv = tags["conveying"].astype("string").str.strip()
+    odd = odd_flag_values(conv)
+    odd = odd[~odd.index.str.lower().isin(CONVEYING_VALUES)]
+    oneway = tags.get("oneway", pd.Series(pd.NA, index=tags.index, dtype="string"))
+    sense = oneway_sense(oneway.astype("string").str.strip().str.lower())
+    found = []
+    for k, n in odd.head(5).items():
+        one = int((sense[conv.eq(k).fillna(False).to_numpy(bool)] != 0).sum())
+        how = "running both ways" if not one else "running one way, as their oneway says"
+        how = how if one in (0, n) else f"running one way on {one}, as their oneway says, both "
+        how = how if one in (0, n) else how + "ways on the others"
+        found.append(f"conveying {k!r} ({n} lines, read as {how})")
+    return found
 
 
 def _warn_mostly_conveying(tags: pd.DataFrame, what: str) -> None:
