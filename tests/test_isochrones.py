@@ -639,3 +639,19 @@ def test_isochrones_name_the_stations_they_leave_out(tmp_path, caplog):
         iso = isochrones(net, st, minutes=[5], crs="EPSG:32648", method="exact")
     assert list(iso["station_id"]) == ["S1"]
     assert "1 of 2 stations are farther than 150 m" in caplog.text and "远站 (FAR)" in caplog.text
+
+
+def test_the_maps_station_limit_names_a_way_run_takes(tmp_path, caplog):
+    """Probe 25R3: the warning named only --map-max-stations, which ``run`` refuses."""
+    import logging
+
+    from harbor_planner.scenario import demo_scenario_path, load_scenario, run
+
+    sc = load_scenario(demo_scenario_path(), overrides=[
+        "optimize.enabled=false", 'output.formats=["gpkg"]', "coverage.range=false",
+        "output.map_bands=[5]", "output.map_max_stations=1", f"output.dir={tmp_path / 'out'}",
+    ])  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        run(sc, progress=False)
+    assert "the isochrones and the service area are left out of the map" in caplog.text
+    assert "--set output.map_max_stations=N with run" in caplog.text

@@ -447,9 +447,9 @@ def map_isochrones(
         return None, None
     if len(stations) > cfg.map_max_stations:
         log.warning(  # probe 24S: at INFO, the map's missing layers went unexplained
-            "map: %d stations on the network, more than output.map_max_stations "
-            "(--map-max-stations) %d: the isochrones and the service area are left out of "
-            "the map (raise the limit to draw them)",
+            "map: %d stations on the network, more than output.map_max_stations %d: the "
+            "isochrones and the service area are left out of the map (raise the limit to draw "
+            "them: --map-max-stations N, or --set output.map_max_stations=N with run)",
             len(stations),
             cfg.map_max_stations,
         )
