@@ -1262,3 +1262,29 @@ def test_a_table_or_folder_given_as_a_polygon_layer_says_so(tmp_path):
         read_vector(folder, None)
     with pytest.raises(InputDataError, match="the study area: a table, not a GIS layer"):
         read_area_polygon(table, "study.area")
+
+
+def test_options_a_run_leaves_unused_are_warned_of(tmp_path, capsys):
+    """Probe 25E: ``--centre-radius-m`` without ``--centres``, ``--spacing-by`` without
+    ``--min-spacing`` and ``--tianditu-key`` with another basemap were dropped silently."""
+    from pathlib import Path
+
+    from pyproj import Transformer
+
+    net = Path(__file__).parent / "data" / "network" / "diamond.geojson"
+    to_wgs = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+    lon, lat = to_wgs.transform([600025.0], [3260003.0])
+    stations = tmp_path / "st.csv"
+    stations.write_text(f"编号,经度,纬度\nA1,{lon[0]},{lat[0]}\n", "utf-8")
+    base = ["optimize", "--network", str(net), "--stations", str(stations), "--crs",
+            "wgs84", "--demand", "grid:20", "--minutes", "2", "--candidate-spacing", "40",
+            "--add", "1", "--no-range", "--basemap", "none"]  # fmt: skip
+    extra = ["--spacing-by", "walk", "--centre-radius-m", "500", "--tianditu-key", "k"]
+    assert main([*base, *extra, "--out", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    for option in ("--spacing-by", "--centre-radius-m", "--tianditu-key"):
+        assert f"{option} is not used" in err, err
+    assert "--candidate-spacing is not used" not in err and "--add is not" not in err
+    assert main([*base, "--min-spacing", "50", "--spacing-by", "walk", "--out",
+                 str(tmp_path / "b")]) == 0  # fmt: skip
+    assert "is not used" not in capsys.readouterr().err

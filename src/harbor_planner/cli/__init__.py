@@ -38,6 +38,7 @@ from harbor_planner.cli._usage import (
     check_option_values,
     did_you_mean,
     finish_parsers,
+    warn_unused_options,
 )
 from harbor_planner.cli.analysis import add_coverage_commands, add_map_command
 from harbor_planner.cli.network import add_network_commands
@@ -335,6 +336,7 @@ def _main(argv: Sequence[str] | None) -> int:
     handler: Handler = args.handler
     try:
         check_option_values(args)
+        warn_unused_options(args, list(sys.argv[1:] if argv is None else argv))
         with signals_raise(), memory_limit(getattr(args, "memory_limit", None)), _logged_warnings():
             code = handler(args)
             raise_if_interrupted()  # an interrupt a finaliser swallowed: still an interrupt

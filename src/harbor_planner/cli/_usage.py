@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import logging
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from harbor_planner import settings
@@ -33,7 +34,10 @@ __all__ = [
     "did_you_mean",
     "finish_parsers",
     "usage_from_scenario_error",
+    "warn_unused_options",
 ]
+
+log = logging.getLogger(__name__)
 
 EXAMPLES_HEAD = "Examples:"
 
@@ -301,6 +305,32 @@ def check_option_values(args: argparse.Namespace) -> None:
                 continue
             if not ok(value):
                 raise UsageError(f"{option} {value:g}: expected {expected}", option=option)
+
+
+#: Options a command takes but leaves unused without another: (option, dest, unused when,
+#: why). Probe 25E: ``--centre-radius-m`` without ``--centres``, ``--district-column`` without
+#: ``--districts`` and others were dropped without a word.
+_UNUSED_WITHOUT: tuple[tuple[str, Callable[[argparse.Namespace], bool], str], ...] = (
+    ("--centres-crs", lambda a: getattr(a, "centres", None) is None, "without --centres"),
+    ("--centre-radius-m", lambda a: getattr(a, "centres", None) is None, "without --centres"),
+    ("--district-column", lambda a: getattr(a, "districts", None) is None,
+     "without --districts (Chongqing's 区县 are named by the tool)"),
+    ("--dem-outside", lambda a: getattr(a, "dem", None) is None, "without --dem"),
+    ("--tianditu-key", lambda a: getattr(a, "basemap", None) != "tianditu",
+     "with a basemap other than tianditu"),
+    ("--cell", lambda a: getattr(a, "method", None) == "exact", "with --method exact"),
+    ("--candidate-spacing", lambda a: getattr(a, "candidates", None) not in (None, "auto"),
+     "with a candidate file (its sites are taken as they are)"),
+    ("--spacing-by", lambda a: not getattr(a, "min_spacing", None), "without --min-spacing"),
+)  # fmt: skip
+
+
+def warn_unused_options(args: argparse.Namespace, argv: Sequence[str]) -> None:
+    """Warn of options given on the command line that this run does not use."""
+    given = {a.split("=", 1)[0] for a in argv if a.startswith("--")}
+    for option, unused, why in _UNUSED_WITHOUT:
+        if option in given and unused(args):
+            log.warning("%s is not used %s: it was left out", option, why)
 
 
 # --------------------------------------------------------------------------- scenario errors
