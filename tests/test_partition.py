@@ -1032,6 +1032,9 @@ def test_partition_layer_checked_before_the_inputs_load_and_keyword_in_any_case(
         sc.check_inputs()
     assert "--set run.partition: file not found" in str(err.value)
     assert "'district' for the districts layer" in str(err.value)
+    sc = load_scenario(demo_scenario_path(), overrides=["run.partition=distrct"])
+    with pytest.raises(ScenarioError, match="did you mean 'district'"):  # probe 25E
+        sc.check_inputs()
 
     (tmp_path / "parts.csv").write_text("name,x\nA,1\n", encoding="utf-8")
     sc = load_scenario(demo_scenario_path(), overrides=["run.partition=parts.csv"])

@@ -43,6 +43,7 @@ Example (``scenarios/yuzhong.toml`` is the full study)::
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 import tomllib
@@ -273,6 +274,9 @@ def _hint(key: str, path: Path) -> str:
             'quota = "FILE" and quota_column = "COLUMN")'
         )
     if key == "run.partition":
+        close = difflib.get_close_matches(path.name.lower(), [settings.PARTITION_DISTRICT])
+        if close:  # probe 25E: --partition distrct
+            return f" (did you mean {settings.PARTITION_DISTRICT!r}, one part per district?)"
         return f" (a polygon layer, or {settings.PARTITION_DISTRICT!r} for the districts layer)"
     return ""
 
