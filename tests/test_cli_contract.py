@@ -52,6 +52,8 @@ def test_compare_never_writes_over_a_runs_files(tmp_path, capsys):
 
 
 COV = ["coverage", "--network", "n.npz", "--stations", "s.csv"]
+NET_BUILD = ["network", "build", "w.osm", "--within", "渝中区", "--out", "n.npz"]
+OPT = ["optimize", "--network", "n.npz", "--stations", "s.csv", "--add", "2", "--out", "o"]
 
 
 @pytest.mark.parametrize(
@@ -68,80 +70,15 @@ COV = ["coverage", "--network", "n.npz", "--stations", "s.csv"]
             "--population -5: expected a population above 0",
         ),
         # probe 25E: tracebacks (overflow, GEOS) or untrue messages on huge values
+        ([*NET_BUILD, "--margin-m", "1e8"], "--margin-m 1e+08: expected metres from 0 to 50,000"),
+        ([*NET_BUILD, "--margin-m", "inf"], "--margin-m inf: expected metres from 0 to 50,000"),
         (
-            [
-                "network",
-                "build",
-                "w.osm",
-                "--within",
-                "渝中区",
-                "--margin-m",
-                "1e8",
-                "--out",
-                "n.npz",
-            ],
-            "--margin-m 1e+08: expected metres from 0 to 50,000",
-        ),
-        (
-            [
-                "network",
-                "build",
-                "w.osm",
-                "--within",
-                "渝中区",
-                "--margin-m",
-                "inf",
-                "--out",
-                "n.npz",
-            ],
-            "--margin-m inf: expected metres from 0 to 50,000",
-        ),
-        (
-            [
-                "isochrones",
-                "--network",
-                "n.npz",
-                "--stations",
-                "s.csv",
-                "--corridor",
-                "1e300",
-                "--out",
-                "i.gpkg",
-            ],
+            ["isochrones", "--network", "n", "--stations", "s", "--corridor", "1e300", "--out=i"],
             "--corridor 1e+300: expected a width in metres above 0 and at most 1,000",
         ),
+        ([*OPT, "--min-cover", "1" + "0" * 20], "--min-cover 1e+20: expected 1 to 100 covers"),
         (
-            [
-                "optimize",
-                "--network",
-                "n.npz",
-                "--stations",
-                "s.csv",
-                "--add",
-                "2",
-                "--min-cover",
-                "100000000000000000000",
-                "--out",
-                "o",
-            ],
-            "--min-cover 1e+20: expected 1 to 100 covers per demand point",
-        ),
-        (
-            [
-                "optimize",
-                "--network",
-                "n.npz",
-                "--stations",
-                "s.csv",
-                "--add",
-                "2",
-                "--min-spacing",
-                "18000",
-                "--spacing-by",
-                "walk",
-                "--out",
-                "o",
-            ],
+            [*OPT, "--min-spacing", "18000", "--spacing-by", "walk"],
             "--min-spacing 18000: expected a distance in metres from 0 to 10,000",
         ),
         ([*COV, "--spacing", "1e12", "--out", "o"], "--spacing 1e+12: expected a spacing"),
@@ -519,9 +456,8 @@ def test_none_for_a_file_or_network_is_our_error():
         coverage(None, st, st.assign(weight=1.0), minutes=15)
 
 
-def test_optimize_line_names_the_ranges_and_the_rejected_rows(tmp_path, capsys):
-    """``optimize`` prints no coverage headline: its one line says what ``coverage``'s does
-    (the figures' ranges, the station file's rejected rows)."""
+def _diamond_optimize(tmp_path, rejected_row: bool = False) -> list[str]:
+    """``optimize`` on the test diamond with one station (and a row without longitude)."""
     from pathlib import Path
 
     from pyproj import Transformer
@@ -530,10 +466,17 @@ def test_optimize_line_names_the_ranges_and_the_rejected_rows(tmp_path, capsys):
     to_wgs = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
     lon, lat = to_wgs.transform([600025.0], [3260003.0])
     stations = tmp_path / "st.csv"
-    stations.write_text(f"编号,经度,纬度\nA1,{lon[0]},{lat[0]}\nA2,,{lat[0]}\n", "utf-8")
-    base = ["-q", "optimize", "--network", str(net), "--stations", str(stations), "--crs",
-            "wgs84", "--demand", "grid:20", "--minutes", "2", "--candidate-spacing", "40",
+    rows = f"A1,{lon[0]},{lat[0]}\n" + (f"A2,,{lat[0]}\n" if rejected_row else "")
+    stations.write_text("编号,经度,纬度\n" + rows, "utf-8")
+    return ["optimize", "--network", str(net), "--stations", str(stations), "--crs", "wgs84",
+            "--demand", "grid:20", "--minutes", "2", "--candidate-spacing", "40",
             "--add", "1"]  # fmt: skip
+
+
+def test_optimize_line_names_the_ranges_and_the_rejected_rows(tmp_path, capsys):
+    """``optimize`` prints no coverage headline: its one line says what ``coverage``'s does
+    (the figures' ranges, the station file's rejected rows)."""
+    base = ["-q", *_diamond_optimize(tmp_path, rejected_row=True)]
     assert main([*base, "--out", str(tmp_path / "a")]) == 0
     line = next(ln for ln in capsys.readouterr().out.splitlines() if "optimality gap" in ln)
     summary = json.loads((tmp_path / "a" / "summary.json").read_text("utf-8"))
@@ -549,18 +492,7 @@ def test_optimize_line_names_the_ranges_and_the_rejected_rows(tmp_path, capsys):
 def test_a_mistyped_exclude_file_is_refused_not_read_as_a_site_id(tmp_path, capsys):
     """Probe 25E: ``--exclude ex/no_go_site.csv`` (one letter off the file's name) was read as
     one site id, and the site the file excludes was chosen first (exit 0)."""
-    from pathlib import Path
-
-    from pyproj import Transformer
-
-    net = Path(__file__).parent / "data" / "network" / "diamond.geojson"
-    to_wgs = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
-    lon, lat = to_wgs.transform([600025.0], [3260003.0])
-    stations = tmp_path / "st.csv"
-    stations.write_text(f"编号,经度,纬度\nA1,{lon[0]},{lat[0]}\n", "utf-8")
-    base = ["-q", "optimize", "--network", str(net), "--stations", str(stations), "--crs",
-            "wgs84", "--demand", "grid:20", "--minutes", "2", "--candidate-spacing", "40",
-            "--add", "1", "--no-range"]  # fmt: skip
+    base = ["-q", *_diamond_optimize(tmp_path), "--no-range"]
     assert main([*base, "--out", str(tmp_path / "a")]) == 0
     first = pd.read_csv(tmp_path / "a" / "selected_sites.csv")["site_id"].iloc[0]
     (tmp_path / "ex").mkdir()
@@ -1267,18 +1199,7 @@ def test_a_table_or_folder_given_as_a_polygon_layer_says_so(tmp_path):
 def test_options_a_run_leaves_unused_are_warned_of(tmp_path, capsys):
     """Probe 25E: ``--centre-radius-m`` without ``--centres``, ``--spacing-by`` without
     ``--min-spacing`` and ``--tianditu-key`` with another basemap were dropped silently."""
-    from pathlib import Path
-
-    from pyproj import Transformer
-
-    net = Path(__file__).parent / "data" / "network" / "diamond.geojson"
-    to_wgs = Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
-    lon, lat = to_wgs.transform([600025.0], [3260003.0])
-    stations = tmp_path / "st.csv"
-    stations.write_text(f"编号,经度,纬度\nA1,{lon[0]},{lat[0]}\n", "utf-8")
-    base = ["optimize", "--network", str(net), "--stations", str(stations), "--crs",
-            "wgs84", "--demand", "grid:20", "--minutes", "2", "--candidate-spacing", "40",
-            "--add", "1", "--no-range", "--basemap", "none"]  # fmt: skip
+    base = [*_diamond_optimize(tmp_path), "--no-range", "--basemap", "none"]
     extra = ["--spacing-by", "walk", "--centre-radius-m", "500", "--tianditu-key", "k"]
     assert main([*base, *extra, "--out", str(tmp_path / "a")]) == 0
     err = capsys.readouterr().err
