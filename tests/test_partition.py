@@ -246,7 +246,7 @@ def test_run_section_checked():
     from harbor_planner.scenario import load_scenario
 
     toml = DEMO / "demo.toml"
-    with pytest.raises(ScenarioError, match=r"run\.workers must be at least 1"):
+    with pytest.raises(ScenarioError, match=r"run\.workers must be 1 to 1024"):
         load_scenario(toml, overrides=["run.workers=0"])
     with pytest.raises(ScenarioError, match=r"run\.partition_name needs run\.partition"):
         load_scenario(toml, overrides=["run.partition_name=NAME"])

@@ -55,10 +55,10 @@ def _cmd_stations_check(args: argparse.Namespace) -> int:
     )
 
     _network_options_need_a_network(args)
-    if args.out is not None and args.out.suffix.lower() != ".gpkg":  # before the check's work
-        raise UsageError(f"--out {args.out}: expected a .gpkg file name")
     check_outputs({"--out": args.out}, {"station": args.file, "network": args.network,
                                         "dem": getattr(args, "dem", None)})  # fmt: skip
+    if args.out is not None and args.out.suffix.lower() != ".gpkg":  # before the check's work
+        raise UsageError(f"--out {args.out}: expected a .gpkg file name")
     check = read_stations(
         args.file,
         crs=args.crs,
