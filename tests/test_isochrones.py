@@ -655,3 +655,20 @@ def test_the_maps_station_limit_names_a_way_run_takes(tmp_path, caplog):
         run(sc, progress=False)
     assert "the isochrones and the service area are left out of the map" in caplog.text
     assert "--set output.map_max_stations=N with run" in caplog.text
+
+
+def test_twin_stations_at_one_place_credit_one_of_them_everywhere(diamond):
+    """Probe 25F: a list naming a stop twice (same coordinates) gave the demand on the
+    stations' own street to the first and everything reached through the network to the
+    second (2,147 against 55,659 people): the first now takes all, as along the street."""
+    from harbor_planner.demand import demand_from_spec
+
+    edges = diamond.edges_gdf()
+    place = edges.geometry.iloc[0].interpolate(0.3, normalized=True)
+    st = gpd.GeoDataFrame({"station_id": ["A", "B"]}, geometry=[place, place], crs=edges.crs)
+    demand = demand_from_spec("grid:10", network=diamond)
+    cov = coverage(diamond, st, demand, minutes=5)
+    reached = cov.demand["nearest_station"].dropna()
+    assert len(reached) > 20 and set(reached) == {"A"}
+    alone = coverage(diamond, st.iloc[:1], demand, minutes=5)
+    assert np.array_equal(cov.demand["time_min"], alone.demand["time_min"], equal_nan=True)
