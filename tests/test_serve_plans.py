@@ -285,3 +285,188 @@ def test_a_save_cut_short_before_its_record_still_owns_its_files(tmp_path, monke
     again = load_session(scenario, out_dir=out, progress=False)  # the new plan, recognised
     assert added.station_id in again.plan.stations
     again.save_stations()  # and saving goes on
+
+
+# ----------------------------------------------------------------------------- edits not saved
+
+UNSAVED = "plan_stations.unsaved.csv"
+
+
+def _add(session, name: str, east: float = 0.003) -> None:
+    s0 = session.plan.stations["S0"]
+    session.plan.add(s0.lon + east, s0.lat, name=name)
+
+
+def _names(path: Path) -> set[str]:
+    return {r["name"] for r in _csv_rows(path) if r["name"].startswith("EDIT")}
+
+
+def _plan_names(session) -> set[str]:
+    return {s.name for s in session.plan.stations.values() if s.name.startswith("EDIT")}
+
+
+def test_edits_not_saved_are_gone_on_from_only_while_their_plan_is_the_one_saved(tmp_path, caplog):
+    """Probe 25R3: session X stopped with EDIT_X not saved, then session Y saved EDIT_Y; the
+    next start went on from X's older file ("the edits not saved when serve last stopped")
+    and its save replaced Y's plan. The file records the plan saved it was made on."""
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    x = load_session(scenario, out_dir=out, progress=False)
+    y = load_session(scenario, out_dir=out, progress=False)
+    _add(x, "EDIT_X")
+    assert x.save_unsaved() == out / UNSAVED
+    _add(y, "EDIT_Y", 0.004)
+    y.save_stations()
+    assert y.save_unsaved() is None
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        z = load_session(scenario, out_dir=out, progress=False)
+    assert _plan_names(z) == {"EDIT_Y"}
+    assert f"both {out / UNSAVED} (edits not saved when a serve session stopped) and" in (
+        caplog.text
+    )
+    assert "the plan was saved after those edits were made: the page starts from the plan" in (
+        caplog.text
+    )
+    assert "going on from the edits not saved" not in caplog.text
+    z.save_stations()
+    assert _names(out / "plan_stations.csv") == {"EDIT_Y"} and _names(out / UNSAVED) == {"EDIT_X"}
+    # a file written before the record (an earlier version): older than the save, not taken
+    manifest = json.loads((out / "serve.json").read_text("utf-8"))
+    manifest.pop("based_on")
+    (out / "serve.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert _plan_names(load_session(scenario, out_dir=out, progress=False)) == {"EDIT_Y"}
+
+
+def test_a_start_goes_on_from_edits_not_saved_made_on_the_plan_saved_and_says_how(tmp_path, caplog):
+    """Probe 25R3: with no plan saved, the start said "delete it to start from the plan
+    saved"; edits made after the last save are still gone on from, and a stop writes over
+    the file the session went on from (it holds the session's edits)."""
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    first = load_session(scenario, out_dir=out, progress=False)
+    _add(first, "EDIT_A")
+    first.save_unsaved()
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        again = load_session(scenario, out_dir=out, progress=False)
+    assert _plan_names(again) == {"EDIT_A"}
+    said = "no plan was saved before: save them to keep them (the file then goes), or delete"
+    assert said + " it to start from the scenario's stations" in caplog.text
+    assert "the plan saved" not in caplog.text
+    _add(again, "EDIT_B", 0.004)
+    assert again.save_unsaved() == out / UNSAVED  # its own file, written over
+    assert _names(out / UNSAVED) == {"EDIT_A", "EDIT_B"}
+    third = load_session(scenario, out_dir=out, progress=False)
+    third.save_stations()  # the file goes with the save
+    assert not (out / UNSAVED).exists()
+    _add(third, "EDIT_C", 0.005)
+    third.save_unsaved()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        fourth = load_session(scenario, out_dir=out, progress=False)
+    assert _plan_names(fourth) == {"EDIT_A", "EDIT_B", "EDIT_C"}
+    said = "made on the plan saved: save them to keep them (the file then goes), or delete it"
+    assert said + " to start from the plan saved" in caplog.text
+
+
+def test_a_save_is_never_answered_with_an_error_for_the_file_of_edits_it_could_not_remove(
+    tmp_path, caplog
+):
+    """Probe 25R3: the scenario's stations were the file of edits not saved (the advice of an
+    earlier release); a save landed its files, then answered "refused" because that input
+    could not be removed, and every later start went on from the older file."""
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    first = load_session(scenario, out_dir=out, progress=False)
+    _add(first, "EDIT_A")
+    first.save_unsaved()
+    text = scenario.read_text("utf-8").replace('file = "stations.csv"', f'file = "{out / UNSAVED}"')
+    scenario.write_text(text, encoding="utf-8")
+    before = (out / UNSAVED).read_bytes()
+    second = load_session(scenario, out_dir=out, progress=False)
+    _add(second, "EDIT_B", 0.004)
+    c = TestClient(create_app(second, token=TOKEN))
+    r = c.post("/api/save", headers=H)
+    assert r.status_code == 200, r.json()
+    note = r.json()["note"]
+    assert note.startswith(f"the plan is saved, but {out / UNSAVED} (the edits not saved it ")
+    assert "was left: " in note and "an input" in note and "no longer goes on from it" in note
+    assert _names(out / "plan_stations.csv") == {"EDIT_A", "EDIT_B"}
+    assert (out / UNSAVED).read_bytes() == before
+    assert c.get("/api/state", headers=H).json()["saved_version"] == second.plan.version
+    _add(second, "EDIT_C", 0.005)  # a stop: never over the input, beside it
+    assert second.save_unsaved() == out / "plan_stations.unsaved-2.csv"
+    assert (out / UNSAVED).read_bytes() == before
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        third = load_session(scenario, out_dir=out, progress=False)
+    assert _plan_names(third) == {"EDIT_A", "EDIT_B"}  # the plan saved, not the older file
+    assert "plan_stations.unsaved-2.csv: edits not saved that a stop wrote beside" in caplog.text
+
+
+def test_a_stop_never_writes_over_edits_not_saved_it_did_not_go_on_from(tmp_path, caplog):
+    """Probe 25R3: of two sessions on one folder, the second to stop wrote over the first's
+    edits not saved; a planner's own file of that name, or serve's corrected by hand, made
+    the session's edits lost at the stop, and the start said "changed since serve wrote
+    it" of a file serve never wrote."""
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    x = load_session(scenario, out_dir=out, progress=False)
+    y = load_session(scenario, out_dir=out, progress=False)
+    _add(x, "EDIT_X")
+    _add(y, "EDIT_Y", 0.004)
+    assert x.save_unsaved() == out / UNSAVED
+    assert y.save_unsaved() == out / "plan_stations.unsaved-2.csv"
+    assert _names(out / UNSAVED) == {"EDIT_X"}
+    assert _names(out / "plan_stations.unsaved-2.csv") == {"EDIT_Y"}
+    # serve's file corrected by hand: not gone on from, kept, the new edits beside it
+    path = out / UNSAVED
+    path.write_text(path.read_text("utf-8-sig").replace("EDIT_X", "EDIT_X_fixed"), "utf-8-sig")
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        z = load_session(scenario, out_dir=out, progress=False)
+    assert "was not written by serve, or changed since, or is another scenario's" in caplog.text
+    _add(z, "EDIT_Z", 0.005)
+    assert z.save_unsaved() == out / "plan_stations.unsaved-3.csv"
+    assert _names(path) == {"EDIT_X_fixed"}
+    # a planner's own file of that name, no serve.json
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / UNSAVED).write_text("name,lon,lat\nMY_OWN,106.57,29.56\n", encoding="utf-8")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="harbor_planner"):
+        w = load_session(scenario, out_dir=own, progress=False)
+    assert "was not written by serve, or changed since" in caplog.text
+    assert "changed since serve wrote it" not in caplog.text
+    _add(w, "EDIT_W")
+    assert w.save_unsaved() == own / "plan_stations.unsaved-2.csv"
+    assert (own / UNSAVED).read_text("utf-8") == "name,lon,lat\nMY_OWN,106.57,29.56\n"
+    assert read_stations(own / "plan_stations.unsaved-2.csv", crs="wgs84").ok
+
+
+@pytest.mark.slow
+def test_two_serve_commands_on_one_folder_both_keep_their_edits_not_saved(tmp_path):
+    """Probe 25R3: the second of two `serve` commands on one --out to stop wrote over the
+    first's edits not saved, saying only where it wrote; now beside them, and said."""
+    import http.client
+    import signal
+
+    import pyproj
+
+    from test_serve import X0, Y0, _serve_process
+
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    to_wgs84 = pyproj.Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True)
+    said = []
+    procs = [_serve_process(scenario, out) for _ in range(2)]
+    try:
+        for k, (_, port, token) in enumerate(procs):
+            lon, lat = to_wgs84.transform(X0 + 300 + 100 * k, Y0 + 300)
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            body = json.dumps({"lon": lon, "lat": lat, "name": f"EDIT_{k}"}).encode()
+            c.request("POST", "/api/stations", body=body,
+                      headers={"X-Token": token, "Content-Type": "application/json"})  # fmt: skip
+            assert c.getresponse().status == 200
+            c.close()
+    finally:
+        for p, _, _ in procs:
+            p.send_signal(signal.SIGINT)
+            said.append(p.communicate(timeout=60)[0])
+    assert f"edits not saved were written to {out / UNSAVED} " in said[0]
+    second = out / "plan_stations.unsaved-2.csv"
+    assert f"edits not saved were written to {second} (the saved plan is unchanged): " in said[1]
+    assert f"{UNSAVED} there is not this session's to replace (another session's" in said[1]
+    assert _names(out / UNSAVED) == {"EDIT_0"} and _names(second) == {"EDIT_1"}

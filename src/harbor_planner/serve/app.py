@@ -375,17 +375,21 @@ def _other_routes(app: FastAPI, session: Session) -> None:
         added = session.accept(job_id, body.site_ids)
         return {"added": [s.as_dict() for s in added], **session.snapshot()}
 
+    # ``note``: what the save left undone (edits not saved it could not remove: probe 25R3)
     @app.post("/api/save")
     def save() -> dict[str, Any]:
-        files = session.save_stations()
-        return {"files": [p.name for p in files], "dir": str(session.out_dir),
-                "version": session.saved_version}  # fmt: skip
+        with session.files_lock:  # the note of this save, not another's
+            files = session.save_stations()
+            return {"files": [p.name for p in files], "dir": str(session.out_dir),
+                    "version": session.saved_version, "note": session.save_note}  # fmt: skip
 
     @app.post("/api/export")
     def export() -> dict[str, Any]:
-        files = session.export()
-        return {"files": [p.name for p in files], "dir": str(files[0].parent) if files else None,
-                "version": session.saved_version}  # fmt: skip
+        with session.files_lock:
+            files = session.export()
+            return {"files": [p.name for p in files],
+                    "dir": str(files[0].parent) if files else None,
+                    "version": session.saved_version, "note": session.save_note}  # fmt: skip
 
 
 def _basis(session: Any) -> str:

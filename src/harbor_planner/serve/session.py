@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner._io import read_regular_text
-from harbor_planner.errors import OutputError
+from harbor_planner.errors import HarborPlannerError, OutputError
+from harbor_planner.serve.folder import (
+    BASED_ON,
+    MAX_UNSAVED_FILES,
+    based_on_records,
+    other_scenario,
+    page_scenario,
+    start_plan,
+    unsaved_names,
+)
 from harbor_planner.serve.state import DEGREE_DECIMALS, PlanState
 from harbor_planner.settings import (
     SERVE_MANIFEST,
@@ -31,8 +40,6 @@ from harbor_planner.settings import (
 __all__ = ["OptimizeJob", "Session", "load_session"]
 
 log = logging.getLogger(__name__)
-
-#: The manifest of the files a session wrote in its output folder.
 
 
 @dataclass
@@ -109,6 +116,13 @@ class Session:
     saved_version: int = -1
     #: the page started from the edits not saved when serve last stopped (unsaved from the start)
     recovered: bool = False
+    #: the SHA-256 of that file when read: a stop writes over it only while it still has it
+    unsaved_sha: str | None = None
+    #: the SHA-256 of the plan saved in ``out_dir`` the page's plan was made on (recorded
+    #: with the edits not saved at a stop: a start goes on from them only while it is saved)
+    based_on: str | None = None
+    #: what the last save or export left undone (the edits not saved it could not remove)
+    save_note: str | None = None
 
     # ------------------------------------------------------------------ optimiser
 
@@ -223,23 +237,45 @@ class Session:
             # the new files' hashes recorded before they land: a kill between the two
             # writes left the plan unrecognised, every later save refused (probe 21X)
             self._record(paths, owned, pending=tmps)
-        self._record(paths, owned)
+        files = self._record(paths, owned)
         self.saved_version = version  # the plan the files hold (the page may show an older one)
-        self._drop_unsaved()
+        self.based_on = files[paths[0].name]
+        self.save_note = self._drop_unsaved()
         return paths if result is None else result
 
-    def _drop_unsaved(self) -> None:
-        """Remove the edits not saved last time once a save holds them (serve wrote the file)."""
-        from harbor_planner._owned import serve_plan
+    def _drop_unsaved(self) -> str | None:
+        """Remove the edits not saved this session went on from, now that a save holds them.
+
+        Only the file as it was read (another session's stop may have written it since).
+        One that cannot be removed (the scenario's own stations, a read-only folder) is left,
+        and said: the save landed (probe 25R3: it answered with an error), and a start no
+        longer goes on from the file (it was made on an older plan saved).
+
+        Returns
+        -------
+        str or None
+            The note saying the file was left, else ``None``.
+
+        """
+        from harbor_planner._io import file_sha256
 
         path = self.out_dir / SERVE_UNSAVED_FILE
-        if not (self.recovered and serve_plan(path)):
-            return
-        owned = self._check_writable([path])
-        owned.pop(path.name, None)
-        path.unlink()
-        self._record([], owned)
-        self.recovered = False
+        sha, self.unsaved_sha, self.recovered = self.unsaved_sha, None, False
+        if sha is None or path.is_symlink() or not path.is_file() or file_sha256(path) != sha:
+            return None
+        try:
+            owned = self._check_writable([path])
+            owned.pop(path.name, None)
+            path.unlink()
+            self._record([], owned)
+        except (HarborPlannerError, OSError) as exc:
+            note = (
+                f"the plan is saved, but {path} (the edits not saved it went on from) was "
+                f"left: {exc}. serve no longer goes on from it; delete it when done"
+            )
+            log.warning("serve: %s", note)
+            return note
+        return None
 
     def _saved_at(self) -> int:
         """The plan's version the files hold: the last save's, else the loaded one's (0).
@@ -260,10 +296,13 @@ class Session:
             return self.plan.version != self._saved_at()
 
     def save_unsaved(self) -> Path | None:
-        """On stopping: edits not saved written to :data:`SERVE_UNSAVED_FILE`, or ``None``.
+        """On stopping: edits not saved written beside the saved plan; the file, or ``None``.
 
         The saved plan stays as the planner left it (probe 24S: Ctrl-C threw an afternoon's
-        edits away with only "interrupted"); the file reads back with ``--crs wgs84``.
+        edits away with only "interrupted"); the file reads back with ``--crs wgs84``. It is
+        :data:`SERVE_UNSAVED_FILE`, unless that holds edits this session did not go on from
+        (another session's, a planner's own, one corrected by hand: never written over,
+        probe 25R3): then the first free ``plan_stations.unsaved-N.csv``.
         """
         from harbor_planner._io import atomic_paths
         from harbor_planner._text import csv_safe
@@ -271,15 +310,40 @@ class Session:
         if not self.unsaved_edits():
             return None
         with self.files_lock:
-            path = self.out_dir / SERVE_UNSAVED_FILE
-            owned = self._check_writable([path])
+            path, owned = self._unsaved_target()
             with self.plan.lock:
                 frame = self.plan.frame()
+            based = {path.name: self.based_on}  # a start goes on from it while that is saved
             with atomic_paths(path) as (tmp,):
                 csv_safe(_table(frame)).to_csv(tmp, index=False, encoding="utf-8-sig")
-                self._record([path], owned, pending=[tmp])
-            self._record([path], owned)
+                self._record([path], owned, pending=[tmp], based=based)
+            self._record([path], owned, based=based)
         return path
+
+    def _unsaved_target(self) -> tuple[Path, dict[str, str]]:
+        """The file a stop writes the edits not saved to, and the files serve owns.
+
+        The usual name while it does not exist or still holds the edits this session went
+        on from; else the first ``plan_stations.unsaved-N.csv`` free and writable.
+        """
+        from harbor_planner._io import file_sha256
+
+        self._check_writable([])  # a folder not serve's, or another scenario's: raised
+        first = self.out_dir / SERVE_UNSAVED_FILE
+        for path in unsaved_names(self.out_dir):
+            if path.is_symlink():
+                continue
+            if path.exists() and (path != first or self.unsaved_sha != file_sha256(path)):
+                continue  # edits this session did not go on from
+            try:
+                return path, self._check_writable([path])
+            except OutputError:  # an input of the scenario (its stations.file)
+                continue
+        raise OutputError(
+            f"no free name for the edits not saved: {first.parent} holds {first.name} and "
+            f"{first.stem}-2 to -{MAX_UNSAVED_FILES} already; move some of them",
+            path=first,
+        )
 
     def _check_writable(self, paths: list[Path]) -> dict[str, str]:
         """Refuse inputs and files of the folder this tool did not write; the owned files."""
@@ -306,7 +370,7 @@ class Session:
                     "--out",
                     path=manifest,
                 ) from None
-        other = _other_scenario(manifest, self.scenario.path)
+        other = other_scenario(manifest, self.scenario.path)
         if other is not None:  # its saved plan is not this scenario's to replace (probe 21R)
             raise OutputError(
                 f"{self.out_dir} holds the plan saved for another scenario ({other}); give "
@@ -326,9 +390,17 @@ class Session:
         return owned
 
     def _record(
-        self, paths: list[Path], owned: dict[str, str], pending: list[Path] | None = None
-    ) -> None:
-        """Write ``serve.json``: the files' hashes (``pending``: the staged ones, not landed)."""
+        self,
+        paths: list[Path],
+        owned: dict[str, str],
+        pending: list[Path] | None = None,
+        based: dict[str, str | None] | None = None,
+    ) -> dict[str, str]:
+        """Write ``serve.json``: the files' hashes (``pending``: the staged ones, not landed).
+
+        ``based``: for files of edits not saved, the plan saved they were made on; the
+        records of the files still listed are kept. Returns the files recorded as landed.
+        """
         from harbor_planner import __version__
         from harbor_planner._io import file_sha256, writing
         from harbor_planner.pipeline import write_json
@@ -339,10 +411,17 @@ class Session:
         else:
             staged = {p.name: file_sha256(t) for p, t in zip(paths, pending, strict=True)}
             files = dict(owned)
-        manifest = {"harbor_planner": __version__, "scenario": scenario, "files": files,
-                    "pending": staged}  # fmt: skip
+        records = {**based_on_records(self.out_dir), **(based or {})}
+        manifest = {
+            "harbor_planner": __version__,
+            "scenario": scenario,
+            "files": files,
+            "pending": staged,
+            BASED_ON: {k: v for k, v in records.items() if k in files or k in staged},
+        }
         with writing(self.out_dir / SERVE_MANIFEST):
             write_json(self.out_dir / SERVE_MANIFEST, manifest)
+        return files
 
     def export(self) -> list[Path]:
         """The current plan as the result folder ``out_dir/result``, as ``run`` writes it.
@@ -363,105 +442,6 @@ class Session:
 
         with self.files_lock:
             return self._save(measured)
-
-
-def _other_scenario(manifest: Path, scenario: Any) -> str | None:
-    """The scenario file a ``serve.json`` names when it is not ``scenario`` (else ``None``)."""
-    import json
-
-    try:
-        saved = json.loads(read_regular_text(manifest)).get("scenario")
-    except (OSError, ValueError, AttributeError):
-        return None
-    if not saved or scenario is None or Path(saved) == Path(scenario).resolve():
-        return None
-    return str(saved)
-
-
-def _saved_plan(out: Path, scenario: Any = None) -> Path | None:
-    """The plan an earlier session saved in ``out`` (its CSV, unchanged since), else ``None``.
-
-    A restarted ``serve`` goes on from it: starting again from the scenario's stations, the
-    first save replaced the day's work without a word (probe 21S).
-    """
-    from harbor_planner._owned import serve_plan
-
-    csv, manifest = out / SERVE_STATIONS_FILES[0], out / SERVE_MANIFEST
-    if not csv.is_file() or not manifest.is_file():
-        return None
-    other = _other_scenario(manifest, scenario)
-    if other is not None:  # probe 21R: two scenarios beside each other shared plan/
-        log.warning(
-            "serve: %s is the plan saved for another scenario (%s): the page starts from this "
-            "scenario's stations, and saving is refused; give each scenario its own --out",
-            csv, other,
-        )  # fmt: skip
-        return None
-    if not serve_plan(csv):  # the hash serve.json holds (or a save cut short staged)
-        log.warning(
-            "serve: %s was changed since serve saved it: the page starts from the scenario's "
-            "stations, and saving is refused until the file is moved or renamed",
-            csv,
-        )
-        return None
-    if len(csv.read_text("utf-8-sig").strip().splitlines()) < 2:  # every station deleted
-        log.warning("serve: %s holds no station: the page starts from the scenario's", csv)
-        return None
-    return csv
-
-
-def _unsaved_plan(out: Path, scenario: Any = None) -> Path | None:
-    """The edits not saved when serve last stopped (:data:`SERVE_UNSAVED_FILE`), or ``None``.
-
-    Probe 24R2: they were never mentioned at the next start and the next stop wrote over
-    them. Serve's own file, unchanged since, for this scenario, with a station.
-    """
-    from harbor_planner._owned import serve_plan
-
-    path = out / SERVE_UNSAVED_FILE
-    if not path.is_file():
-        return None
-    if not serve_plan(path) or _other_scenario(out / SERVE_MANIFEST, scenario) is not None:
-        log.warning(
-            "serve: %s was changed since serve wrote it, or is another scenario's: the page "
-            "does not start from it, and edits not saved at the next stop are not written "
-            "over it; move it to keep it",
-            path,
-        )
-        return None
-    if len(path.read_text("utf-8-sig").strip().splitlines()) < 2:
-        return None
-    return path
-
-
-def _page_scenario(scenario: Any, saved: Path | None, unsaved: Path | None = None) -> Any:
-    """The scenario whose stations the page starts from: the saved plan, or the scenario's.
-
-    The page shows every row of the station file (closed ones are shown but not counted,
-    candidates counted, as the page counts its own), unless the scenario names statuses:
-    rows left out never came back into a saved plan (probe 21S).
-    """
-    from harbor_planner.settings import STATUS_VALUES
-
-    st = scenario.stations
-    if saved is None:
-        status = list(STATUS_VALUES) if st.status is None else st.status
-        return dataclasses.replace(scenario, stations=dataclasses.replace(st, status=status))
-    if unsaved is not None:
-        log.warning(
-            "serve: going on from the edits not saved when serve last stopped (%s): save them "
-            "to keep them (the file then goes), or delete it to start from the plan saved",
-            unsaved,
-        )
-    else:
-        log.warning(
-            "serve: going on from the plan saved in %s; rename or delete it to start again "
-            "from the scenario's stations",
-            saved,
-        )
-    st = dataclasses.replace(st, file=saved, crs="wgs84", sheet=None, status=list(STATUS_VALUES),
-                             accept_datum=True)  # fmt: skip
-    return dataclasses.replace(scenario, stations=st)
 
 
 def _mark_districts(state: PlanState, scenario: Any, area: Any) -> None:
@@ -534,8 +514,8 @@ def load_session(
     scenario = load_scenario(scenario_path)
     scenario.check_inputs()
     warn_title_minutes(scenario)  # probe 24S: "15 分钟" over a 10-minute page, said by run only
-    unsaved = _unsaved_plan(Path(out), scenario.path)
-    page = _page_scenario(scenario, unsaved or _saved_plan(Path(out), scenario.path), unsaved)
+    start = start_plan(Path(out), scenario.path)
+    page = page_scenario(scenario, start)
     stations, _ = load_stations(page)
     network = load_network(
         scenario.network,
@@ -565,5 +545,7 @@ def load_session(
         plan=state,
         out_dir=Path(out).resolve(),
         lang=lang or scenario.output.lang,
-        recovered=unsaved is not None,
+        recovered=start.unsaved is not None,
+        unsaved_sha=start.unsaved_sha,
+        based_on=start.based_on,
     )

@@ -1,0 +1,255 @@
+"""The session's output folder: the plan a start goes on from, and where edits not saved go.
+
+``serve.json`` lists the files serve wrote with their SHA-256 and, for each file of edits not
+saved, the SHA-256 of the saved plan those edits were made on (``based_on``; ``null``: no plan
+was saved). A start goes on from :data:`~harbor_planner.settings.SERVE_UNSAVED_FILE` only while
+the plan saved is still that one: a save made since holds newer work, so the start goes on
+from the plan saved and says that both exist (probe 25R3: a stale file won over a newer save,
+and the next save replaced it). A stop never writes over edits not saved that its session did
+not start from (another session's, a planner's own file of that name, one corrected by hand):
+its edits go to the first free ``plan_stations.unsaved-N.csv`` instead (:func:`unsaved_names`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harbor_planner._io import read_regular_text
+from harbor_planner.settings import SERVE_MANIFEST, SERVE_STATIONS_FILES, SERVE_UNSAVED_FILE
+
+__all__ = [
+    "BASED_ON",
+    "MAX_UNSAVED_FILES",
+    "Start",
+    "based_on_records",
+    "other_scenario",
+    "page_scenario",
+    "start_plan",
+    "unsaved_names",
+]
+
+log = logging.getLogger(__name__)
+
+#: The key of ``serve.json``: file of edits not saved -> SHA-256 of the saved plan they were
+#: made on (``null``: none was saved).
+BASED_ON = "based_on"
+#: Most files of edits not saved a folder holds (``plan_stations.unsaved-2.csv``... up to it).
+MAX_UNSAVED_FILES = 100
+
+
+@dataclass(frozen=True)
+class Start:
+    """What a session starts from.
+
+    Attributes
+    ----------
+    file
+        The station file the page starts from (``None``: the scenario's stations).
+    unsaved
+        The edits not saved it goes on from (then ``file``), else ``None``.
+    unsaved_sha
+        That file's SHA-256 when read (a stop may write over it only while it still has it).
+    based_on
+        The SHA-256 of the plan saved in the folder that the page's plan was made on.
+
+    """
+
+    file: Path | None
+    unsaved: Path | None = None
+    unsaved_sha: str | None = None
+    based_on: str | None = None
+
+
+def _manifest(out: Path) -> dict[str, Any]:
+    """``serve.json`` of ``out`` as read (``{}`` when there is none, or it is not serve's)."""
+    try:
+        data = json.loads(read_regular_text(out / SERVE_MANIFEST))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def based_on_records(out: Path) -> dict[str, str | None]:
+    """The ``based_on`` records of ``out``'s ``serve.json``: file name -> saved plan's SHA-256."""
+    records = _manifest(out).get(BASED_ON)
+    return dict(records) if isinstance(records, dict) else {}
+
+
+def other_scenario(manifest: Path, scenario: Any) -> str | None:
+    """The scenario file a ``serve.json`` names when it is not ``scenario`` (else ``None``)."""
+    try:
+        saved = json.loads(read_regular_text(manifest)).get("scenario")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not saved or scenario is None or Path(saved) == Path(scenario).resolve():
+        return None
+    return str(saved)
+
+
+def unsaved_names(out: Path) -> Iterator[Path]:
+    """Where a stop may write edits not saved: the usual name, then ``…unsaved-2.csv``..."""
+    first = out / SERVE_UNSAVED_FILE
+    yield first
+    for k in range(2, MAX_UNSAVED_FILES + 1):
+        yield first.with_name(f"{first.stem}-{k}{first.suffix}")
+
+
+def _saved_sha(out: Path, scenario: Any) -> str | None:
+    """The SHA-256 of the plan serve saved in ``out`` for ``scenario``, unchanged since."""
+    from harbor_planner._io import file_sha256
+    from harbor_planner._owned import serve_plan
+
+    csv = out / SERVE_STATIONS_FILES[0]
+    if other_scenario(out / SERVE_MANIFEST, scenario) is not None or not serve_plan(csv):
+        return None
+    return file_sha256(csv)
+
+
+def _saved_plan(out: Path, scenario: Any = None) -> Path | None:
+    """The plan an earlier session saved in ``out`` (its CSV, unchanged since), else ``None``.
+
+    A restarted ``serve`` goes on from it: starting again from the scenario's stations, the
+    first save replaced the day's work without a word (probe 21S).
+    """
+    from harbor_planner._owned import serve_plan
+
+    csv, manifest = out / SERVE_STATIONS_FILES[0], out / SERVE_MANIFEST
+    if not csv.is_file() or not manifest.is_file():
+        return None
+    other = other_scenario(manifest, scenario)
+    if other is not None:  # probe 21R: two scenarios beside each other shared plan/
+        log.warning(
+            "serve: %s is the plan saved for another scenario (%s): the page starts from this "
+            "scenario's stations, and saving is refused; give each scenario its own --out",
+            csv, other,
+        )  # fmt: skip
+        return None
+    if not serve_plan(csv):  # the hash serve.json holds (or a save cut short staged)
+        log.warning(
+            "serve: %s was changed since serve saved it: the page starts from the scenario's "
+            "stations, and saving is refused until the file is moved or renamed",
+            csv,
+        )
+        return None
+    if len(csv.read_text("utf-8-sig").strip().splitlines()) < 2:  # every station deleted
+        log.warning("serve: %s holds no station: the page starts from the scenario's", csv)
+        return None
+    return csv
+
+
+def _made_on(out: Path, path: Path, saved: str | None) -> bool:
+    """Whether the edits not saved in ``path`` were made on the plan saved now (``saved``).
+
+    A file written before ``based_on`` was recorded: whether it is newer than the plan saved.
+    """
+    records = based_on_records(out)
+    if path.name in records:
+        return records[path.name] == saved
+    csv = out / SERVE_STATIONS_FILES[0]
+    return saved is None or path.stat().st_mtime > csv.stat().st_mtime
+
+
+def _unsaved_plan(out: Path, scenario: Any, saved: str | None) -> Path | None:
+    """The edits not saved when serve last stopped (:data:`SERVE_UNSAVED_FILE`), or ``None``.
+
+    Probe 24R2: they were never mentioned at the next start and the next stop wrote over
+    them. Serve's own file, unchanged since, for this scenario, with a station, made on the
+    plan saved now (probe 25R3).
+    """
+    from harbor_planner._owned import serve_plan
+
+    path = out / SERVE_UNSAVED_FILE
+    if not path.is_file():
+        return None
+    if not serve_plan(path) or other_scenario(out / SERVE_MANIFEST, scenario) is not None:
+        log.warning(
+            "serve: %s was not written by serve, or changed since, or is another scenario's: "
+            "the page does not start from it, and it is left as it is (edits not saved at the "
+            "next stop go beside it under another name)",
+            path,
+        )
+        return None
+    if len(path.read_text("utf-8-sig").strip().splitlines()) < 2:
+        return None
+    if not _made_on(out, path, saved):
+        csv = out / SERVE_STATIONS_FILES[0]
+        log.warning(
+            "serve: both %s (edits not saved when a serve session stopped) and %s exist, and %s: "
+            "the page starts from %s; the file is left as it is (read it with --crs wgs84 to "
+            "compare, delete it when done)",
+            path, csv,
+            "the plan was saved after those edits were made" if saved is not None else
+            "the plan saved those edits were made on is no longer there (changed or deleted)",
+            "the plan saved" if saved is not None else "the scenario's stations",
+        )  # fmt: skip
+        return None
+    return path
+
+
+def start_plan(out: Path, scenario: Any) -> Start:
+    """What a session on ``out`` starts from: edits not saved, the plan saved, or neither.
+
+    Parameters
+    ----------
+    out
+        The session's output folder.
+    scenario
+        The scenario file (``serve.json`` names the one it saved for).
+
+    Returns
+    -------
+    Start
+
+    """
+    from harbor_planner._io import file_sha256
+
+    saved = _saved_sha(out, scenario)
+    others = [p for p in list(unsaved_names(out))[1:] if p.is_file()]
+    if others:
+        log.warning(
+            "serve: %s: edits not saved that a stop wrote beside another session's; serve does "
+            "not go on from them: read them with --crs wgs84, delete them when done",
+            ", ".join(str(p) for p in others),
+        )
+    unsaved = _unsaved_plan(out, scenario, saved)
+    if unsaved is not None:
+        return Start(unsaved, unsaved, file_sha256(unsaved), saved)
+    return Start(_saved_plan(out, scenario), based_on=saved)
+
+
+def page_scenario(scenario: Any, start: Start) -> Any:
+    """The scenario whose stations the page starts from: the saved plan, or the scenario's.
+
+    The page shows every row of the station file (closed ones are shown but not counted,
+    candidates counted, as the page counts its own), unless the scenario names statuses:
+    rows left out never came back into a saved plan (probe 21S).
+    """
+    from harbor_planner.settings import STATUS_VALUES
+
+    st = scenario.stations
+    if start.file is None:
+        status = list(STATUS_VALUES) if st.status is None else st.status
+        return dataclasses.replace(scenario, stations=dataclasses.replace(st, status=status))
+    if start.unsaved is not None:
+        log.warning(
+            "serve: going on from the edits not saved when serve last stopped (%s), %s: save "
+            "them to keep them (the file then goes), or delete it to start from %s",
+            start.unsaved,
+            *(("made on the plan saved", "the plan saved") if start.based_on is not None else
+              ("no plan was saved before", "the scenario's stations")),
+        )  # fmt: skip
+    else:
+        log.warning(
+            "serve: going on from the plan saved in %s; rename or delete it to start again "
+            "from the scenario's stations",
+            start.file,
+        )
+    st = dataclasses.replace(st, file=start.file, crs="wgs84", sheet=None,
+                             status=list(STATUS_VALUES), accept_datum=True)  # fmt: skip
+    return dataclasses.replace(scenario, stations=st)
