@@ -1140,12 +1140,102 @@ def test_undo_on_a_page_behind_another_tab_says_so(browser, tmp_path):  # noqa: 
         s0 = session.plan.stations["S0"]
         session.plan.add(s0.lon + 1e-4, s0.lat)  # another tab's edit, after this page's
         n = len(session.plan.stations)
+        other = max(s for s in session.plan.stations if s.startswith("NEW"))  # the last added
         page.click("#undo")
         page.wait_for_function(
             "() => document.getElementById('message').textContent.includes('另一窗口已改动方案')"
         )
+        # probe 25R3: and what the next click undoes (the other tab's edit)
+        assert page.inner_text("#message").endswith(f"：再点一次将撤销添加站点 {other}")
         assert len(session.plan.stations) == n
         page.wait_for_function("n => document.querySelectorAll('.hp-st').length === n", arg=n)
         page.click("#undo")
         page.wait_for_function("n => document.querySelectorAll('.hp-st').length === n", arg=n - 1)
         assert len(session.plan.stations) == n - 1 and errors == []
+
+
+def test_the_plan_names_what_the_next_undo_and_redo_act_on(served):
+    """Probe 25R3: a refused Undo said "click again to act on the latest plan", not which
+    step the next click reverts; the state names it (the page words it)."""
+    session, c = served
+    s0 = session.plan.stations["S0"]
+    assert c.get("/api/state", headers=H).json()["undo_next"] is None
+    added = c.post("/api/stations", headers=H, json={"lon": s0.lon + 1e-4, "lat": s0.lat,
+                                                    "name": "新站"}).json()  # fmt: skip
+    sid = added["station"]["id"]
+    assert added["undo_next"] == {"kind": "add", "stations": [f"{sid} 新站"], "n": 1}
+    c.patch("/api/station?id=S0", headers=H, json={"status": "closed"})
+    assert c.get("/api/state", headers=H).json()["undo_next"] == {
+        "kind": "edit", "stations": ["S0 站0"], "n": 1
+    }  # fmt: skip
+    undone = c.post("/api/undo", headers=H).json()
+    assert undone["redo_next"] == {"kind": "edit", "stations": ["S0 站0"], "n": 1}
+    assert undone["undo_next"]["kind"] == "add"
+    c.post("/api/undo", headers=H)
+    c.delete("/api/station?id=S1", headers=H)
+    assert c.get("/api/state", headers=H).json()["undo_next"] == {
+        "kind": "delete", "stations": ["S1 站1"], "n": 1
+    }  # fmt: skip
+
+
+def test_undo_clicked_while_the_pages_own_edit_is_in_flight_undoes_that_edit(browser, tmp_path):  # noqa: F811
+    """Probe 25R3: Undo clicked while the page's own add was still on its way was sent with
+    the version before it, refused as "another window changed the plan", and the message
+    cleared when the add landed: the click did nothing, without a word. It now waits."""
+    session = load_session(_lattice(tmp_path), out_dir=tmp_path / "plan", progress=False)
+    s0 = session.plan.stations["S0"]
+    session.plan.add(s0.lon + 1e-4, s0.lat)  # an earlier edit: Undo is enabled
+    before, version = dict(session.plan.stations), session.plan.version
+    with _page(browser, session) as (page, errors):
+        page.evaluate(
+            """() => { const f = window.fetch; window.fetch = (u, o) => f(u, o).then(r =>
+            String(u).includes('/api/stations') ? new Promise(ok => setTimeout(() => ok(r), 3000))
+            : r); }"""
+        )  # the add's answer is slow (a slow network, a big network's search)
+        box = page.locator("#map").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.3)
+        for _ in range(100):  # the add reached the server; its answer is on its way
+            if session.plan.version == version + 1:
+                break
+            time.sleep(0.05)
+        page.click("#undo")
+        shown = page.evaluate("() => document.querySelectorAll('.hp-st').length")
+        assert shown == len(before)  # the Undo waits for the add's answer: nothing shown yet
+        for _ in range(300):  # then the Undo is sent: two steps
+            if session.plan.version == version + 2:
+                break
+            time.sleep(0.05)
+        assert session.plan.version == version + 2, page.inner_text("#message")
+        assert session.plan.stations == before  # the page's own add undone, no other
+        page.wait_for_function(
+            "n => document.querySelectorAll('.hp-st').length === n", arg=len(before)
+        )
+        # no refusal, nor a failure of the added station's isochrones (it was undone)
+        assert page.inner_text("#message") == "" and errors == []
+
+
+def test_a_tab_showing_the_plan_another_tab_saved_is_not_marked_unsaved(browser, tmp_path):  # noqa: F811
+    """Probe 25R3: after tab A saved, tab B showing the same plan stayed bold and its reload
+    asked whether to leave edits not saved."""
+    session = load_session(_lattice(tmp_path), out_dir=tmp_path / "plan", progress=False)
+    s0 = session.plan.stations["S0"]
+    session.plan.add(s0.lon + 1e-4, s0.lat)  # edits not saved
+    bold = "() => document.getElementById('save').style.fontWeight"
+    with _page(browser, session) as (page, errors):
+        other = page.context.new_page()
+        asked: list[str] = []
+        other.on("dialog", lambda d: (asked.append(d.type), d.accept()))
+        other.goto(page.url)
+        other.wait_for_selector("body[data-ready='1']", timeout=15000)
+        assert page.evaluate(bold) == other.evaluate(bold) == "bold"
+        page.click("#save")
+        page.wait_for_function("() => document.getElementById('message').className === 'ok'")
+        other.wait_for_function(f"() => ({bold})() === ''", timeout=5000)
+        other.reload()
+        other.wait_for_selector("body[data-ready='1']", timeout=15000)
+        assert asked == [] and other.evaluate(bold) == "" and errors == []
+        # a later edit is marked not saved on a reload as before
+        session.plan.add(s0.lon + 2e-4, s0.lat)
+        other.reload()
+        other.wait_for_selector("body[data-ready='1']", timeout=15000)
+        assert other.evaluate(bold) == "bold"

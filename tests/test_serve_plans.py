@@ -438,6 +438,31 @@ def test_a_stop_never_writes_over_edits_not_saved_it_did_not_go_on_from(tmp_path
 
 
 @pytest.mark.slow
+def test_the_page_says_what_a_save_left_undone(browser, tmp_path):  # noqa: F811
+    """Probe 25R3: the file of edits not saved a save could not remove (the scenario's
+    stations) is left; the page says so beside "saved" (it showed 未执行 before)."""
+    from test_serve import _page
+
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    first = load_session(scenario, out_dir=out, progress=False)
+    _add(first, "EDIT_A")
+    first.save_unsaved()
+    text = scenario.read_text("utf-8").replace('file = "stations.csv"', f'file = "{out / UNSAVED}"')
+    scenario.write_text(text, encoding="utf-8")
+    session = load_session(scenario, out_dir=out, progress=False)
+    with _page(browser, session) as (page, errors):
+        page.click("#save")
+        page.wait_for_function("() => document.getElementById('message').className === 'ok'")
+        said = page.inner_text("#message")
+        assert said.startswith(
+            "已保存：plan_stations.csv, plan_stations.gpkg注意：the plan is saved"
+        )
+        assert f"{out / UNSAVED} (the edits not saved it went on from) was left" in said
+        assert page.evaluate("() => document.getElementById('save').style.fontWeight") == ""
+        assert errors == []
+
+
+@pytest.mark.slow
 def test_two_serve_commands_on_one_folder_both_keep_their_edits_not_saved(tmp_path):
     """Probe 25R3: the second of two `serve` commands on one --out to stop wrote over the
     first's edits not saved, saying only where it wrote; now beside them, and said."""

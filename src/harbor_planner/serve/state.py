@@ -459,6 +459,9 @@ class PlanState:
                 "covered": self.covered_bits(),
                 "can_undo": bool(self.undo_stack),
                 "can_redo": bool(self.redo_stack),
+                # what the next Undo and Redo act on, for a page told its click was refused
+                "undo_next": _step_json(self.undo_stack[-1] if self.undo_stack else None),
+                "redo_next": _step_json(self.redo_stack[-1] if self.redo_stack else None),
             }
 
     def _station_json(self, st: PlanStation) -> dict[str, Any]:
@@ -511,6 +514,29 @@ class PlanState:
         for col in cols:
             frame.loc[moved, col] = names
         return frame
+
+
+#: Stations of a step named at most (the page says how many more).
+_STEP_NAMED = 3
+
+
+def _step_json(step: list[Change] | None) -> dict[str, Any] | None:
+    """A step of the undo or redo stack for the page: the edit and the stations it changes.
+
+    ``kind`` is ``add``, ``delete`` or ``edit`` (a mixed step is an edit); ``stations``
+    names the first :data:`_STEP_NAMED` by id (and name, when it is not the id); ``n``
+    counts them all (probe 25R3: a refused Undo did not say what the next one reverts).
+    """
+    if not step:
+        return None
+    kinds = {"add" if before is None else "delete" if after is None else "edit"
+             for _, before, after in step}  # fmt: skip
+    named = []
+    for sid, before, after in step[:_STEP_NAMED]:
+        st = after if after is not None else before
+        name = st.name if st is not None else sid
+        named.append(sid if name == sid else f"{sid} {name}")
+    return {"kind": kinds.pop() if len(kinds) == 1 else "edit", "stations": named, "n": len(step)}
 
 
 def _status(value: Any) -> str:

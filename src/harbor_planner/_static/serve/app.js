@@ -10,7 +10,9 @@
       candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求",
       stale: "（按运行开始时的站点计算；站点已改动，请重新运行）", staleagain: "站点在运行后已改动：再次点击“采纳所选点位”仍予采纳",
       offline: "无法连接服务器", http: "服务器错误 ", newer: "（另一窗口已改动方案：文件中是最新方案，页面已随之更新）",
-      othertab: "另一窗口已改动方案，页面已随之更新，本次未执行：再点一次将作用于最新方案",
+      othertab: "另一窗口已改动方案，页面已随之更新，本次未执行", next: "：再点一次将{act}{what}",
+      undoact: "撤销", redoact: "重做", step_add: "添加站点 ", step_delete: "删除站点 ", step_edit: "改动站点 ",
+      sep: "、", more: " 等{n}个", note: "注意：",
       kinds: { invalid: "请求无效：", unknown_id: "该站点已不存在（可能已在另一窗口删除）：", refused: "未执行：",
         input: "无法执行：", internal: "服务器内部错误：", http: "请求失败：" },
       offnet: "（{n}个离可步行道路超过{d}米，不覆盖任何需求）", offone: "站点{id}离最近的可步行道路{m}米（超过{d}米）：步行覆盖不到任何需求" },
@@ -27,7 +29,9 @@
       staleagain: "The stations changed after the run: click Accept again to accept these sites anyway",
       offline: "cannot reach the server", http: "server error ",
       newer: " (the plan was changed in another tab: the files hold the latest plan, now shown here)",
-      othertab: "The plan was changed in another tab, now shown here; nothing was undone or redone: click again to act on the latest plan",
+      othertab: "The plan was changed in another tab, now shown here; nothing was undone or redone",
+      next: ": another click {act} {what}", undoact: "undoes", redoact: "redoes", step_add: "adding station ",
+      step_delete: "deleting station ", step_edit: "changing station ", sep: ", ", more: " and {n} in all", note: " Note: ",
       kinds: {},
       offnet: " (of which {n} farther than {d} m from every walkable street, covering nothing)",
       offone: "Station {id} is {m} m from the nearest walkable street (more than {d} m): it covers no demand on foot" }
@@ -36,6 +40,10 @@
   var token = params.get("token") || "";
   var L_ = window.L, t = T.zh, cfg = null, state = null, demand = null, selected = null;
   var savedVersion = 0;  /* the plan's version the last save or export wrote */
+  var pending = Promise.resolve();  /* this page's edits in flight: Undo and Redo wait for them */
+  /* saves made in another tab of this browser (probe 25R3: a tab showing the plan another tab
+     saved stayed bold, and its reload asked whether to leave unsaved edits) */
+  var channel = window.BroadcastChannel ? new BroadcastChannel("harbor-planner-serve-" + token) : null;
   window.addEventListener("beforeunload", function (e) {  /* probe 24S: edits lost unawares */
     if (state && state.version !== savedVersion) { e.preventDefault(); e.returnValue = ""; }
   });
@@ -63,7 +71,26 @@
   }
   function fail(e) {  /* and show the server's plan: another tab may have changed it */
     say(String(e.message || e));
-    if (state) { api("GET", "/api/state").then(function (s) { render(s); }).catch(function () {}); }
+    if (!state) { return Promise.resolve(); }
+    return api("GET", "/api/state").then(function (s) { render(s); }).catch(function () {});
+  }
+  function edit(p) {  /* an edit of this page, handled to its end: later Undo/Redo wait for it */
+    var settled = p.catch(function () {}), before = pending;
+    pending = before.then(function () { return settled; });
+    return p;
+  }
+  function markSaved(version) {  /* the plan's version the files hold, saved by this tab or another */
+    savedVersion = version;
+    if (state) { state.saved_version = version; $("save").style.fontWeight = state.version !== savedVersion ? "bold" : ""; }
+  }
+  if (channel) {
+    channel.onmessage = function (e) { if (e.data && typeof e.data.saved_version === "number") { markSaved(e.data.saved_version); } };
+  }
+  function refused(s, act) {  /* an Undo/Redo refused: the plan changed; say what the next click acts on */
+    var n = s[act + "_next"];
+    if (!n) { return t.othertab; }
+    var what = t["step_" + n.kind] + n.stations.join(t.sep) + (n.n > n.stations.length ? fill(t.more, { n: n.n }) : "");
+    return t.othertab + fill(t.next, { act: t[act + "act"], what: what });
   }
   function fmt(x) { return x === null || x === undefined ? "–" : x.toFixed(2); }
   function bits(b64) {
@@ -146,9 +173,9 @@
       m.on("click", function (e) { L_.DomEvent.stopPropagation(e); select(st.id); });
       m.on("dragend", function () {
         var p = m.getLatLng();
-        api("PATCH", "/api/station?id=" + encodeURIComponent(st.id), { lon: p.lng, lat: p.lat })
+        edit(api("PATCH", "/api/station?id=" + encodeURIComponent(st.id), { lon: p.lng, lat: p.lat })
           .then(function (s) { done(s); sayIfOff(st.id); if (selected === st.id) { loadIso(st.id); } })
-          .catch(function (e) { fail(e); render(state); });
+          .catch(function (e) { var f = fail(e); render(state); return f; }));
       });
       m.addTo(stationLayer); markers[st.id] = m;
       m.getElement && m.getElement() && m.getElement().setAttribute("data-station", st.id);
@@ -161,9 +188,10 @@
   function select(id) { selected = id; drawStations(); loadIso(id); }
   function loadIso(id) {
     api("GET", "/api/isochrones?id=" + encodeURIComponent(id)).then(function (g) {
+      if (selected !== id) { return; }  /* another station selected, or this one undone, since */
       isoLayer.clearLayers();
       L_.geoJSON(g, { interactive: false, style: { color: "#1f5fbf", weight: 1, fillOpacity: 0.08 } }).addTo(isoLayer);
-    }).catch(fail);
+    }).catch(function (e) { if (selected === id) { fail(e); } });  /* not of a station undone since */
   }
 
   function runOptimise() {  /* the last run's sites and figure go: they are not this run's */
@@ -208,39 +236,42 @@
   function bind() {
     map.on("click", function (e) {
       if (!$("add-mode").checked) { return; }
-      api("POST", "/api/stations", { lon: e.latlng.lng, lat: e.latlng.lat, status: "proposed" })
-        .then(function (s) { selected = s.station.id; done(s); sayIfOff(selected); loadIso(selected); }).catch(fail);
+      edit(api("POST", "/api/stations", { lon: e.latlng.lng, lat: e.latlng.lat, status: "proposed" })
+        .then(function (s) { selected = s.station.id; done(s); sayIfOff(selected); loadIso(selected); }).catch(fail));
     });
-    function step(url) {  /* undo/redo the plan this page shows, not another tab's newer edit */
-      var seen = state.version;
-      api("POST", url + "?version=" + seen).then(function (s) {
-        done(s);
-        if (!s.done && s.version !== seen) { say(t.othertab); }
-      }).catch(fail);
+    function step(act) {  /* undo/redo the plan this page shows, not another tab's newer edit */
+      edit(pending.then(function () {  /* sent once this page's own edits have landed (probe 25R3) */
+        var seen = state.version;
+        return api("POST", "/api/" + act + "?version=" + seen).then(function (s) {
+          done(s);
+          if (!s.done && s.version !== seen) { say(refused(s, act)); }
+        }).catch(fail);
+      }));
     }
-    $("undo").onclick = function () { step("/api/undo"); };
-    $("redo").onclick = function () { step("/api/redo"); };
+    $("undo").onclick = function () { step("undo"); };
+    $("redo").onclick = function () { step("redo"); };
     function wrote(text, r) {  /* the files hold the server's plan: show it if another tab changed it */
-      savedVersion = r.version;
-      state.saved_version = r.version;
+      markSaved(r.version);
+      if (channel) { channel.postMessage({ saved_version: r.version }); }
+      if (r.note) { text += t.note + r.note; }  /* e.g. the edits not saved it could not remove */
       if (r.version === state.version) { render(state); say(text, true); return; }
       api("GET", "/api/state").then(function (s) { render(s); say(text + t.newer, true); }).catch(fail);
     }
     $("save").onclick = function () { api("POST", "/api/save").then(function (r) { wrote(t.saved + r.files.join(", "), r); }).catch(fail); };
     $("export").onclick = function () { say(t.running, true); api("POST", "/api/export").then(function (r) { wrote(t.exported + r.dir, r); }).catch(fail); };
     $("sel-status").onchange = function () {
-      api("PATCH", "/api/station?id=" + encodeURIComponent(selected), { status: this.value }).then(done).catch(fail);
+      edit(api("PATCH", "/api/station?id=" + encodeURIComponent(selected), { status: this.value }).then(done).catch(fail));
     };
     $("sel-delete").onclick = function () {
-      api("DELETE", "/api/station?id=" + encodeURIComponent(selected)).then(function (s) { selected = null; done(s); }).catch(fail);
+      edit(api("DELETE", "/api/station?id=" + encodeURIComponent(selected)).then(function (s) { selected = null; done(s); }).catch(fail));
     };
     $("opt-run").onclick = runOptimise;
     $("opt-accept").onclick = function () {
       var ids = Array.prototype.map.call(document.querySelectorAll("#opt-sites input:checked"), function (c) { return c.value; });
       var accept = function () {
-        api("POST", "/api/optimize/" + job.id + "/accept", { site_ids: ids }).then(function (s) {
+        edit(api("POST", "/api/optimize/" + job.id + "/accept", { site_ids: ids }).then(function (s) {
           showSites([]); job = null; $("opt-progress").textContent = ""; done(s);
-        }).catch(fail);
+        }).catch(fail));
       };
       if (warned === job.id) { accept(); return; }
       api("GET", "/api/optimize/" + job.id).then(function (j) {  /* another tab may have edited */
