@@ -437,6 +437,25 @@ def test_a_stop_never_writes_over_edits_not_saved_it_did_not_go_on_from(tmp_path
     assert read_stations(own / "plan_stations.unsaved-2.csv", crs="wgs84").ok
 
 
+def test_edits_not_saved_in_another_scenarios_folder_are_kept_unrecorded(tmp_path):
+    """Probe 25R3: edits are never lost at a stop while a name is free; in a folder another
+    scenario saved in, they go to a free name that its serve.json does not list."""
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    first = load_session(scenario, out_dir=out, progress=False)
+    _add(first, "EDIT_A")
+    first.save_stations()
+    manifest = (out / "serve.json").read_bytes()
+    other = tmp_path / "other.toml"
+    other.write_text(scenario.read_text("utf-8"), encoding="utf-8")
+    second = load_session(other, out_dir=out, progress=False)
+    _add(second, "EDIT_B", 0.004)
+    assert second.save_unsaved() == out / "plan_stations.unsaved-2.csv"
+    assert second.unsaved_note.startswith("not recorded in serve.json: ")
+    assert "holds the plan saved for another scenario" in second.unsaved_note
+    assert (out / "serve.json").read_bytes() == manifest and not (out / UNSAVED).exists()
+    assert _names(out / "plan_stations.unsaved-2.csv") == {"EDIT_B"}
+
+
 @pytest.mark.slow
 def test_the_page_says_what_a_save_left_undone(browser, tmp_path):  # noqa: F811
     """Probe 25R3: the file of edits not saved a save could not remove (the scenario's

@@ -18,7 +18,7 @@ from typing import Any
 
 from harbor_planner.cli._options import out_path, say
 from harbor_planner.errors import HarborPlannerError, UsageError
-from harbor_planner.settings import LANGS, SERVE_HOST, SERVE_PORT, SERVE_UNSAVED_FILE
+from harbor_planner.settings import LANGS, SERVE_HOST, SERVE_PORT
 
 __all__ = ["add_serve_command"]
 
@@ -148,13 +148,11 @@ def _keep_unsaved(session: Any) -> None:
         return
     if path is None:
         return
-    if path.name != SERVE_UNSAVED_FILE:  # never over edits this session did not go on from
+    if session.unsaved_note:  # never over edits this session did not go on from
         say(
             f"edits not saved were written to {path} (the saved plan is unchanged): "
-            f"{SERVE_UNSAVED_FILE} there is not this session's to replace (another "
-            "session's edits not saved, a file not written by serve or changed since, or an "
-            "input of the scenario) and was left as it was; serve does not go on from the new "
-            "file: read it with --crs wgs84",
+            f"{session.unsaved_note}; serve does not go on from this file: read it with "
+            "--crs wgs84",
             flush=True,
         )
         return

@@ -123,6 +123,8 @@ class Session:
     based_on: str | None = None
     #: what the last save or export left undone (the edits not saved it could not remove)
     save_note: str | None = None
+    #: why the stop wrote the edits not saved under another name (``None``: the usual one)
+    unsaved_note: str | None = None
 
     # ------------------------------------------------------------------ optimiser
 
@@ -307,6 +309,7 @@ class Session:
         from harbor_planner._io import atomic_paths
         from harbor_planner._text import csv_safe
 
+        self.unsaved_note = None
         if not self.unsaved_edits():
             return None
         with self.files_lock:
@@ -316,19 +319,27 @@ class Session:
             based = {path.name: self.based_on}  # a start goes on from it while that is saved
             with atomic_paths(path) as (tmp,):
                 csv_safe(_table(frame)).to_csv(tmp, index=False, encoding="utf-8-sig")
-                self._record([path], owned, pending=[tmp], based=based)
-            self._record([path], owned, based=based)
+                if owned is not None:
+                    self._record([path], owned, pending=[tmp], based=based)
+            if owned is not None:
+                self._record([path], owned, based=based)
         return path
 
-    def _unsaved_target(self) -> tuple[Path, dict[str, str]]:
+    def _unsaved_target(self) -> tuple[Path, dict[str, str] | None]:
         """The file a stop writes the edits not saved to, and the files serve owns.
 
         The usual name while it does not exist or still holds the edits this session went
-        on from; else the first ``plan_stations.unsaved-N.csv`` free and writable.
+        on from; else the first ``plan_stations.unsaved-N.csv`` free and writable (and
+        :attr:`unsaved_note` says why). In a folder whose ``serve.json`` is not this
+        scenario's, a free one not recorded there (``None``): edits are never lost while a
+        name is free.
         """
         from harbor_planner._io import file_sha256
 
-        self._check_writable([])  # a folder not serve's, or another scenario's: raised
+        try:
+            self._check_writable([])
+        except OutputError as exc:  # serve.json not serve's, or another scenario's
+            return self._unrecorded_target(exc), None
         first = self.out_dir / SERVE_UNSAVED_FILE
         for path in unsaved_names(self.out_dir):
             if path.is_symlink():
@@ -336,14 +347,33 @@ class Session:
             if path.exists() and (path != first or self.unsaved_sha != file_sha256(path)):
                 continue  # edits this session did not go on from
             try:
-                return path, self._check_writable([path])
+                owned = self._check_writable([path])
             except OutputError:  # an input of the scenario (its stations.file)
                 continue
-        raise OutputError(
-            f"no free name for the edits not saved: {first.parent} holds {first.name} and "
-            f"{first.stem}-2 to -{MAX_UNSAVED_FILES} already; move some of them",
-            path=first,
-        )
+            if path != first:
+                self.unsaved_note = (
+                    f"{first.name} there is not this session's to replace (another session's "
+                    "edits not saved, a file not written by serve or changed since, or an input "
+                    "of the scenario) and was left as it was"
+                )
+            return path, owned
+        raise _no_free_name(first)
+
+    def _unrecorded_target(self, refused: OutputError) -> Path:
+        """A free ``plan_stations.unsaved-N.csv`` not an input, for a folder not this one's."""
+        from harbor_planner._safety import refuse_overwriting_inputs
+        from harbor_planner.pipeline import study_inputs
+
+        for path in list(unsaved_names(self.out_dir))[1:]:
+            if path.exists() or path.is_symlink():
+                continue
+            try:
+                refuse_overwriting_inputs(study_inputs(self.scenario), [path])
+            except OutputError:
+                continue
+            self.unsaved_note = f"not recorded in {SERVE_MANIFEST}: {refused}"
+            return path
+        raise refused
 
     def _check_writable(self, paths: list[Path]) -> dict[str, str]:
         """Refuse inputs and files of the folder this tool did not write; the owned files."""
@@ -442,6 +472,15 @@ class Session:
 
         with self.files_lock:
             return self._save(measured)
+
+
+def _no_free_name(first: Path) -> OutputError:
+    """The error of a folder holding every name for edits not saved."""
+    return OutputError(
+        f"no free name for the edits not saved: {first.parent} holds {first.name} and "
+        f"{first.stem}-2 to -{MAX_UNSAVED_FILES} already; move some of them",
+        path=first,
+    )
 
 
 def _mark_districts(state: PlanState, scenario: Any, area: Any) -> None:
