@@ -366,18 +366,24 @@ def test_a_start_goes_on_from_edits_not_saved_made_on_the_plan_saved_and_says_ho
     assert said + " to start from the plan saved" in caplog.text
 
 
-def test_a_save_is_never_answered_with_an_error_for_the_file_of_edits_it_could_not_remove(
-    tmp_path, caplog
-):
-    """Probe 25R3: the scenario's stations were the file of edits not saved (the advice of an
-    earlier release); a save landed its files, then answered "refused" because that input
-    could not be removed, and every later start went on from the older file."""
+def _unsaved_as_the_scenarios_stations(tmp_path):
+    """A folder with edits not saved (EDIT_A) that the scenario names as its stations."""
     scenario, out = _lattice(tmp_path), tmp_path / "plan"
     first = load_session(scenario, out_dir=out, progress=False)
     _add(first, "EDIT_A")
     first.save_unsaved()
     text = scenario.read_text("utf-8").replace('file = "stations.csv"', f'file = "{out / UNSAVED}"')
     scenario.write_text(text, encoding="utf-8")
+    return scenario, out
+
+
+def test_a_save_is_never_answered_with_an_error_for_the_file_of_edits_it_could_not_remove(
+    tmp_path, caplog
+):
+    """Probe 25R3: the scenario's stations were the file of edits not saved (the advice of an
+    earlier release); a save landed its files, then answered "refused" because that input
+    could not be removed, and every later start went on from the older file."""
+    scenario, out = _unsaved_as_the_scenarios_stations(tmp_path)
     before = (out / UNSAVED).read_bytes()
     second = load_session(scenario, out_dir=out, progress=False)
     _add(second, "EDIT_B", 0.004)
@@ -462,12 +468,7 @@ def test_the_page_says_what_a_save_left_undone(browser, tmp_path):  # noqa: F811
     stations) is left; the page says so beside "saved" (it showed 未执行 before)."""
     from test_serve import _page
 
-    scenario, out = _lattice(tmp_path), tmp_path / "plan"
-    first = load_session(scenario, out_dir=out, progress=False)
-    _add(first, "EDIT_A")
-    first.save_unsaved()
-    text = scenario.read_text("utf-8").replace('file = "stations.csv"', f'file = "{out / UNSAVED}"')
-    scenario.write_text(text, encoding="utf-8")
+    scenario, out = _unsaved_as_the_scenarios_stations(tmp_path)
     session = load_session(scenario, out_dir=out, progress=False)
     with _page(browser, session) as (page, errors):
         page.click("#save")
