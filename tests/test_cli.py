@@ -367,6 +367,7 @@ def test_a_missing_tianditu_key_stops_a_run_before_its_work(tmp_path, capsys, mo
     with caplog.at_level(logging.INFO):
         code, _, err = run_main(capsys, argv)
     assert code == 3 and "needs a Tianditu key" in err and "--set output.basemap" in err, err
+    assert "with run, --set output.tianditu_key=KEY" in err  # run has no --tianditu-key
     assert "coverage" not in caplog.text.lower() and not (tmp_path / "o").exists()
     no_map = [*argv, "--set", 'output.formats=["tables"]']  # no map, no key needed
     monkeypatch.setenv("TIANDITU_KEY", "")

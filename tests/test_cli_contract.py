@@ -1209,3 +1209,15 @@ def test_options_a_run_leaves_unused_are_warned_of(tmp_path, capsys):
     assert main([*base, "--min-spacing", "50", "--spacing-by", "walk", "--out",
                  str(tmp_path / "b")]) == 0  # fmt: skip
     assert "is not used" not in capsys.readouterr().err
+
+
+def test_run_is_not_told_a_scenario_option_is_unused(tmp_path, capsys):
+    """Probe 25R4: ``run demo.toml --centre-radius-m 500`` was told "not used without
+    --centres" while the demo's centres took it."""
+    code = main(["run", str(DEMO / "demo.toml"), "--centre-radius-m", "500", "--out",
+                 str(tmp_path / "o"), "--set", "optimize.enabled=false", "--set",
+                 "coverage.range=false"])  # fmt: skip
+    assert code == 0
+    assert "is not used" not in capsys.readouterr().err
+    record = json.loads((tmp_path / "o" / "run.json").read_text("utf-8"))
+    assert record["parameters"]["centres"]["radius_m"] == 500

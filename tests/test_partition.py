@@ -1035,6 +1035,10 @@ def test_partition_layer_checked_before_the_inputs_load_and_keyword_in_any_case(
     sc = load_scenario(demo_scenario_path(), overrides=["run.partition=distrct"])
     with pytest.raises(ScenarioError, match="did you mean 'district'"):  # probe 25E
         sc.check_inputs()
+    sc = load_scenario(demo_scenario_path(), overrides=["run.partition=districts.gpkg"])
+    with pytest.raises(ScenarioError) as err:  # a layer's name: no misspelt keyword (25R4)
+        sc.check_inputs()
+    assert "did you mean" not in str(err.value) and "a polygon layer" in str(err.value)
 
     (tmp_path / "parts.csv").write_text("name,x\nA,1\n", encoding="utf-8")
     sc = load_scenario(demo_scenario_path(), overrides=["run.partition=parts.csv"])

@@ -42,9 +42,9 @@ __all__ = [
 #: Why a map on Tianditu tiles cannot be drawn: checked with the scenario, before any work
 #: (probe 25E: a city run's coverage and plan were computed, then thrown away for it).
 TIANDITU_KEY_MISSING = (
-    "basemap 'tianditu' needs a Tianditu key: give --tianditu-key (output.tianditu_key, "
-    "tianditu_key= in Python) or set the TIANDITU_KEY environment variable (a free key from "
-    "console.tianditu.gov.cn)"
+    "basemap 'tianditu' needs a Tianditu key: give --tianditu-key (output.tianditu_key; with "
+    "run, --set output.tianditu_key=KEY; tianditu_key= in Python) or set the TIANDITU_KEY "
+    "environment variable (a free key from console.tianditu.gov.cn)"
 )
 
 #: Map labels. With ``lang="zh"`` the Chinese one is shown with the English beside it in the

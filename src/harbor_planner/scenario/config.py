@@ -274,7 +274,8 @@ def _hint(key: str, path: Path) -> str:
             'quota = "FILE" and quota_column = "COLUMN")'
         )
     if key == "run.partition":
-        close = difflib.get_close_matches(path.name.lower(), [settings.PARTITION_DISTRICT])
+        name = path.name.lower()  # a layer's name (districts.gpkg) is no misspelt keyword
+        close = "." not in name and difflib.get_close_matches(name, [settings.PARTITION_DISTRICT])
         if close:  # probe 25E: --partition distrct
             return f" (did you mean {settings.PARTITION_DISTRICT!r}, one part per district?)"
         return f" (a polygon layer, or {settings.PARTITION_DISTRICT!r} for the districts layer)"
