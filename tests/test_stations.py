@@ -992,3 +992,23 @@ def test_a_heading_whose_note_names_another_status_is_an_error_as_the_cell(tmp_p
     wb.save(tmp_path / "c.xlsx")
     cell = read_stations(tmp_path / "c.xlsx", crs="gcj02").errors.set_index("row").loc[3]
     assert cell["code"] == "status_unknown" and "another status: closed" in cell["message"]
+
+
+def test_a_note_leaving_a_status_out_or_planning_completion_keeps_the_status(tmp_path):
+    """Probe 25R4: 已建成站点（不含暂停运营）, 在建站点（预计年底建成）and 拟建站点（2025年建成）
+    were "note names another status" errors (22 of 28 correct rows refused); the same notes
+    in a cell too. A note naming another status still makes it unclear."""
+    from harbor_planner.stations._common import status_of
+
+    assert status_of("拟建（2025年建成）") == "proposed"
+    assert status_of("在建（预计年底建成）") == "building"
+    assert status_of("已建成（不含暂停运营）") == "existing"
+    assert status_of("已建成（暂停运营）") is None and status_of("已建成（2023年退出）") is None
+    rows = ["名称,经度,纬度,状态", "一、已建成站点（不含暂停运营）", "甲,106.57,29.55,",
+            "二、在建站点（预计年底建成）", "乙,106.58,29.55,", "三、拟建站点（2025年建成）",
+            "丙,106.59,29.55,", "丁,106.60,29.55,在建（预计年底建成）"]  # fmt: skip
+    (tmp_path / "s.csv").write_bytes(("\n".join(rows) + "\n").encode("gbk"))
+    check = read_stations(tmp_path / "s.csv", crs="gcj02")
+    got = check.stations.set_index("name")["status"].to_dict()
+    assert got == {"甲": "existing", "乙": "building", "丙": "proposed", "丁": "building"}
+    assert check.errors.empty

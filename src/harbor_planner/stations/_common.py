@@ -55,17 +55,32 @@ def status_of(word: Any) -> str | None:
         bare = re.sub(r"[（(【\[].*?[）)】\]]", "", text)
         bare = re.sub(r"^(19|20)\d\d\s*年?\s*|\s*(19|20)\d\d\s*年?$", "", bare.strip())
         code = STATUS_ALIASES.get(bare.strip())
-        if code is not None and note_statuses(text) - {code}:
+        if code is not None and note_statuses(text, code) - {code}:
             return None
     return code
 
 
-def note_statuses(word: Any) -> set[str]:
-    """The statuses the notes in brackets of a status cell name (已建成（暂停运营）: closed)."""
+def note_statuses(word: Any, main: str | None = None) -> set[str]:
+    """The statuses the notes in brackets of a status cell name (已建成（暂停运营）: closed).
+
+    A note that leaves a status out (已建成（不含暂停运营）) names none; nor does, beside a
+    ``main`` status still to be built (候选, 拟建, 在建), the building or completion it plans
+    (拟建（2025年建成）, 在建（预计年底建成）): probe 25R4, correct lists refused.
+    """
     if not isinstance(word, str):
         return set()
     notes = re.findall(r"[（(【\[](.*?)[）)】\]]", word.strip().lower())
-    return {STATUS_ALIASES[m] for n in notes for m in _STATUS_WORD.findall(n)}
+    found = {STATUS_ALIASES[m] for n in notes if not _NEGATED.search(n)
+             for m in _STATUS_WORD.findall(n)}  # fmt: skip
+    if main in _TO_BE_BUILT:
+        found -= {"building", "existing"}
+    return found
+
+
+#: A note that leaves its statuses out: 不含, 不包括, 除…外, 以外, 非.
+_NEGATED = re.compile(r"不含|不包括|不包含|除|以外|之外|非|excluding|except|not ")
+#: Statuses whose notes may plan the building or completion to come.
+_TO_BE_BUILT = frozenset({"candidate", "proposed", "building"})
 
 
 #: A status word inside a note (two characters or more: 关闭, 运营, closed...).

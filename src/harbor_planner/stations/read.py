@@ -782,6 +782,6 @@ def _heading_status(heading: str) -> tuple[str | None, bool]:
     """
     bare = re.sub(r"[（(【\[].*?[）)】\]]", "", heading).strip()
     code = sheet_status(_HEADING_COUNT.sub("", bare).strip())
-    if code is not None and note_statuses(heading) - {code}:
+    if code is not None and note_statuses(heading, code) - {code}:
         return None, False
     return code, True
