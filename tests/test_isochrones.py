@@ -672,3 +672,16 @@ def test_twin_stations_at_one_place_credit_one_of_them_everywhere(diamond):
     assert len(reached) > 20 and set(reached) == {"A"}
     alone = coverage(diamond, st.iloc[:1], demand, minutes=5)
     assert np.array_equal(cov.demand["time_min"], alone.demand["time_min"], equal_nan=True)
+
+
+def test_of_twin_stations_the_built_one_is_the_nearest(diamond):
+    """Probe 25R4: a proposed copy listed before its built station took all the demand; the
+    built station showed 0 and ranked last, like a station to close."""
+    from harbor_planner.demand import demand_from_spec
+
+    edges = diamond.edges_gdf()
+    place = edges.geometry.iloc[0].interpolate(0.3, normalized=True)
+    st = gpd.GeoDataFrame({"station_id": ["P", "B"], "status": ["proposed", "existing"]},
+                          geometry=[place, place], crs=edges.crs)  # fmt: skip
+    cov = coverage(diamond, st, demand_from_spec("grid:10", network=diamond), minutes=5)
+    assert set(cov.demand["nearest_station"].dropna()) == {"B"}

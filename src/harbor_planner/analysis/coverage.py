@@ -426,6 +426,8 @@ def coverage(
     t_s, who = arrival_times(
         network, near.time_s, dem_anchor, sources=st_anchor, node_source=near.station
     )
+    twin = _twin_leaders(st_anchor, station_scopes(stations))
+    who = np.where(who >= 0, twin[np.maximum(who, 0)], -1)
     limit_s = minutes * 60.0
     # every station's own coverage, for redundancy: how many stations reach each point
     pairs = station_pairs(network, st_anchor, dem_anchor, minutes)
@@ -540,6 +542,26 @@ def _open_stations(network: WalkNetwork, stations: Any, check_datum: bool) -> An
             accept_option="check_datum=False",
         )  # fmt: skip
     return stations
+
+
+def _twin_leaders(anchors: Anchors, scopes: IntArray) -> IntArray:
+    """Each station's leader among the stations at its very place (itself when alone).
+
+    Of twins (a list naming a stop twice, a proposed copy of a built station) the one of the
+    first status scope (built first), then the first listed, is their nearest station: the
+    searches tie and would credit either (probe 25R4: a built station's proposed twin listed
+    first took all its demand, the built one ranked last).
+    """
+    leader = np.arange(len(scopes))
+    ok = np.flatnonzero(anchors.within & np.isfinite(anchors.access_s))
+    if len(ok) < 2:
+        return leader
+    place = np.column_stack([anchors.edge[ok], anchors.frac[ok], anchors.access_s[ok]])
+    group = np.unique(place, axis=0, return_inverse=True)[1].ravel()
+    order = np.lexsort((ok, scopes[ok], group))
+    first = np.r_[True, group[order][1:] != group[order][:-1]]
+    leader[ok] = ok[order][first][group]
+    return leader
 
 
 def _built_exit_loss(
