@@ -582,3 +582,7 @@ def test_a_district_layer_is_a_proportion_table(tmp_path):
         table = quota_table(tmp_path / name, column="人口", n_add=4)
         got = dict(zip(table["district"], table["min"], strict=True))
         assert got == {"渝中区": 3, "江北区": 1}, table
+    by_code = layer.assign(adcode=[500103.0, 500105.0]).drop(columns="区县")
+    by_code.to_file(tmp_path / "codes.geojson")  # float adcodes (probe 25R4)
+    table = quota_table(tmp_path / "codes.geojson", column="人口", n_add=4)
+    assert dict(zip(table["district"], table["min"], strict=True)) == {"渝中区": 3, "江北区": 1}

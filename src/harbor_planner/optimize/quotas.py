@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -271,13 +272,22 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
 _LAYER_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
 
 
+def _cell_text(value: Any) -> str | None:
+    """A layer's cell as the table's text: a whole float without its ``.0``."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def _layer_table(path: Path) -> pd.DataFrame:
     """A layer's attributes as text cells, indexed by feature number (1 = the first)."""
     from harbor_planner.readers import read_vector
 
     frame = pd.DataFrame(read_vector(path, None).drop(columns="geometry"))
     text = frame.astype(object).where(frame.notna(), None)
-    text = text.map(lambda v: v if v is None else str(v))
+    text = text.map(_cell_text)  # 500103.0 (a layer's float adcode) is 500103 (probe 25R4)
     return text.set_axis(pd.RangeIndex(1, len(text) + 1, name="row"), axis=0)
 
 
