@@ -111,11 +111,6 @@ def nearest_station(
     n = network.n_nodes
     e = network.edges
     ok = np.flatnonzero(stations.within & np.isfinite(stations.access_s))
-    # stations at one place (a list naming a stop twice) tie everywhere: the search would
-    # credit either, the walk along their own street the first (probe 25F: 2,147 people for
-    # one, 55,659 for its twin); the first of them is the source, as along the street
-    place = np.column_stack([stations.edge[ok], stations.frac[ok], stations.access_s[ok]])
-    ok = ok[np.sort(np.unique(place, axis=0, return_index=True)[1])] if len(ok) else ok
     edge = stations.edge[ok]
     u, v = e["u"].to_numpy()[edge], e["v"].to_numpy()[edge]
     to_u = stations.access_s[ok] + along_s(stations.frac[ok], e["time_bwd_s"].to_numpy()[edge])
