@@ -44,6 +44,8 @@ __all__ = [
     "gcj02_to_wgs84",
     "geometry_to_wgs84",
     "in_china",
+    "lonlat_beyond",
+    "lonlat_swapped",
     "output_crs",
     "parse_crs",
     "points_to_wgs84",
@@ -230,6 +232,19 @@ def _crs_help(what: str) -> str:
 
 
 # --------------------------------------------------------------------------- GCJ-02 / BD-09
+
+
+def lonlat_swapped(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
+    """Points whose longitude and latitude look swapped (in China, or beyond ±90 latitude)."""
+    x, y = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    china = (x >= 3) & (x <= 54) & (y >= 73) & (y <= 136)
+    return china | ((np.abs(y) > 90) & (np.abs(x) <= 90))
+
+
+def lonlat_beyond(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:
+    """Points, not swapped, with a longitude beyond ±180 or a latitude beyond ±90."""
+    x, y = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    return ~lonlat_swapped(x, y) & ((np.abs(x) > 180) | (np.abs(y) > 90))
 
 
 def in_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:

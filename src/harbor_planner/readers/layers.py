@@ -24,7 +24,14 @@ import pyproj
 import shapely
 
 from harbor_planner._text import one_line, rows_text
-from harbor_planner.coords import CoordSystem, geometry_to_wgs84, parse_crs, warn_old_datum
+from harbor_planner.coords import (
+    CoordSystem,
+    geometry_to_wgs84,
+    lonlat_beyond,
+    lonlat_swapped,
+    parse_crs,
+    warn_old_datum,
+)
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers.headers import column_role, header_datum
 from harbor_planner.readers.tables import (
@@ -557,10 +564,7 @@ def _check_degrees(
     frame: pd.DataFrame, x: FloatArray, y: FloatArray, cols: tuple[str, str], path: Path
 ) -> None:
     """Rows whose lon/lat are no degrees, or look swapped (Chongqing is near 106.5, 29.5)."""
-    swapped = ((x >= 3) & (x <= 54) & (y >= 73) & (y <= 136)) | (
-        (np.abs(y) > 90) & (np.abs(x) <= 90)
-    )
-    out = ~swapped & ((np.abs(x) > 180) | (np.abs(y) > 90))
+    swapped, out = lonlat_swapped(x, y), lonlat_beyond(x, y)
     for bad, why in (
         (swapped, "look swapped (Chongqing is near 106.5 E, 29.5 N); swap the two values"),
         (out, "are no degrees (longitude within ±180, latitude within ±90); fix or delete them"),

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from harbor_planner.coords import CoordSystem, to_wgs84
+from harbor_planner.coords import CoordSystem, lonlat_beyond, lonlat_swapped, to_wgs84
 from harbor_planner.districts import chongqing_districts, locate_districts, match_district_names
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.readers import parse_coordinate_text
@@ -321,16 +321,12 @@ def have_mask(coords: Coordinates) -> np.ndarray:
 
 def swapped_mask(coords: Coordinates) -> np.ndarray:
     """Rows whose longitude and latitude look swapped (in China, or beyond ±90 latitude)."""
-    lon, lat = coords.lon, coords.lat
-    china_swapped = (lon >= 3) & (lon <= 54) & (lat >= 73) & (lat <= 136)
-    generic_swapped = (np.abs(lat) > 90) & (np.abs(lon) <= 90)
-    return have_mask(coords) & (china_swapped | generic_swapped)
+    return have_mask(coords) & lonlat_swapped(coords.lon, coords.lat)
 
 
 def out_of_range_mask(coords: Coordinates, swapped: np.ndarray) -> np.ndarray:
     """Rows, not swapped, with a longitude beyond ±180 or a latitude beyond ±90."""
-    lon, lat = coords.lon, coords.lat
-    return have_mask(coords) & ~swapped & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
+    return have_mask(coords) & ~swapped & lonlat_beyond(coords.lon, coords.lat)
 
 
 def check_latlon_swapped(t: pd.DataFrame, coords: Coordinates, swapped: np.ndarray) -> pd.DataFrame:
