@@ -110,7 +110,7 @@ def test_token_required_on_every_api_request(served):
         assert getattr(c, method)(path).status_code == 401
         r = getattr(c, method)(path, headers={"X-Token": "wrong"})
         assert r.status_code == 403 and r.json()["error"].startswith(
-            "wrong token: open the address"
+            "访问令牌不对：请打开 harbor-planner serve 最后打印的地址"  # the lattice page is zh
         )
     assert c.get(f"/api/state?token={TOKEN}").status_code == 200
     assert c.get("/api/state", headers=H).status_code == 200
@@ -127,14 +127,15 @@ def test_token_required_on_every_api_request(served):
 def test_only_own_assets(served, path):
     _, c = served
     r = c.get(path, headers=H)
-    assert r.status_code == 404 and r.json() == {"error": "not found", "kind": "http"}
+    assert r.status_code == 404 and r.json() == {"error": "没有这个地址", "kind": "http"}
 
 
 def test_assets_and_page_offline(served):
     _, c = served
     page = c.get("/")
     assert page.status_code == 200 and "/static/app.js" in page.text
-    assert "http" not in page.text.replace("http-equiv", "")  # no CDN
+    for cdn in ("http://", "https://", '="//'):  # no CDN
+        assert cdn not in page.text
     assert c.get("/static/leaflet.js").status_code == 200
     assert "default-src 'self'" in page.headers["content-security-policy"]
 
@@ -170,7 +171,7 @@ def test_request_size_and_body_validation(served):
     assert not session.plan.undo_stack  # nothing was changed
     session.plan.max_stations = 2
     r = c.post("/api/stations", headers=H, json={"lon": lon, "lat": lat})
-    assert r.status_code == 422 and "most allowed" in r.json()["error"]
+    assert r.status_code == 422 and "达到上限" in r.json()["error"]
 
 
 def test_internal_errors_are_json(served, monkeypatch):
@@ -182,7 +183,7 @@ def test_internal_errors_are_json(served, monkeypatch):
     monkeypatch.setattr(session.plan, "snapshot", boom)
     r = c.get("/api/state", headers=H)
     assert r.status_code == 500
-    assert r.json() == {"error": "internal error (RuntimeError)", "kind": "internal"}
+    assert r.json() == {"error": "出错了（RuntimeError），详情见服务器日志", "kind": "internal"}
 
 
 # ----------------------------------------------------------------------------- edits
@@ -299,7 +300,7 @@ def test_optimiser_job_and_accept(served):
     assert c.get(f"/api/optimize/{j['id']}", headers=H).json()["plan_changed"] is True
     again = {"site_ids": [j["sites"][0]["id"]]}  # a second click adds nothing
     r = c.post(f"/api/optimize/{j['id']}/accept", headers=H, json=again)
-    assert r.status_code == 409 and "in the plan already" in r.text
+    assert r.status_code == 409 and "已在方案中" in r.text
     assert len(session.plan.stations) == 3
     _offline_equal(session)
     c.post("/api/undo", headers=H)
@@ -334,7 +335,7 @@ def test_save_reads_back_and_never_overwrites_foreign_files(served):
     assert c.post("/api/save", headers=H).status_code == 200  # its own files: replaced
     csv.write_text("the user's own file", encoding="utf-8")
     r = c.post("/api/save", headers=H)
-    assert r.status_code == 409 and "not written by" in r.json()["error"]
+    assert r.status_code == 409 and "不是 harbor-planner serve 写的" in r.json()["error"]
     assert csv.read_text(encoding="utf-8") == "the user's own file"
 
 
@@ -372,7 +373,7 @@ def test_save_refuses_to_write_over_an_input(tmp_path):
     session = load_session(path, out_dir=tmp_path, progress=False)
     c = TestClient(create_app(session, token=TOKEN))
     r = c.post("/api/save", headers=H)
-    assert r.status_code == 409 and "input" in r.json()["error"]
+    assert r.status_code == 409 and "输入文件" in r.json()["error"]
 
 
 def test_a_file_without_statuses_is_not_labelled_built_and_saves_without_them(tmp_path):
@@ -512,13 +513,9 @@ def test_demo_random_edits_equal_offline(demo_session):
     assert summary["coverage"]["coverage_pct"] == plan.figures()["coverage_pct"]
 
 
-@pytest.mark.slow
 @contextlib.contextmanager
-def _page(browser, session):  # noqa: F811
-    """The real server on 127.0.0.1 with ``session``, and a Chromium page on it (loaded).
-
-    Yields the page and the list of its script errors; stops both on leaving.
-    """
+def _listening(session):
+    """The real server of ``session`` on 127.0.0.1 (a thread); yields its port, then stops it."""
     import socket
     import threading
 
@@ -531,12 +528,34 @@ def _page(browser, session):  # noqa: F811
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    context = None
     try:
-        for _ in range(100):
+        for _ in range(200):
             if server.started:
                 break
             time.sleep(0.05)
+        assert server.started, "the server did not start"
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.mark.slow
+@contextlib.contextmanager
+def _page(browser, session):  # noqa: F811
+    """The real server on 127.0.0.1 with ``session``, and a Chromium page on it (loaded).
+
+    Yields the page and the list of its script errors; stops both on leaving.
+    """
+    with _listening(session) as port, _browsing(browser, port) as found:
+        yield found
+
+
+@contextlib.contextmanager
+def _browsing(browser, port: int):  # noqa: F811
+    """A Chromium page on the server at ``port`` (loaded); yields it and its script errors."""
+    context = None
+    try:
         context = browser.new_context(viewport={"width": 1200, "height": 800})
         page = context.new_page()
         errors: list[str] = []
@@ -547,8 +566,6 @@ def _page(browser, session):  # noqa: F811
     finally:
         if context is not None:
             context.close()
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_page_in_chromium(browser, tmp_path):  # noqa: F811
@@ -874,7 +891,7 @@ def test_station_bodies_take_numbers_only_and_a_refused_add_takes_no_id(served):
     s0 = session.plan.stations["S0"]
     for lon in (True, str(s0.lon)):
         r = c.post("/api/stations", headers=H, json={"lon": lon, "lat": s0.lat})
-        assert r.status_code == 422 and "lon" in r.json()["error"], r.text
+        assert r.status_code == 422 and "经度" in r.json()["error"], r.text
     r = c.patch("/api/station?id=S0", headers=H, json={"lat": str(s0.lat)})
     assert r.status_code == 422, r.text
     ids = []
@@ -1239,3 +1256,204 @@ def test_a_tab_showing_the_plan_another_tab_saved_is_not_marked_unsaved(browser,
         other.reload()
         other.wait_for_selector("body[data-ready='1']", timeout=15000)
         assert other.evaluate(bold) == "bold"
+
+
+# ----------------------------------------------------------------------------- languages
+
+
+def _ask(port: int, method: str, path: str, body: Any = None, headers: Any = None) -> Any:
+    """A request to the real server: (status, JSON answer)."""
+    import http.client
+
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body))
+        heads = {**(H if headers is None else headers), "Content-Type": "application/json"}
+        c.request(method, path, body=data, headers=heads)
+        r = c.getresponse()
+        return r.status, json.loads(r.read() or b"{}")
+    finally:
+        c.close()
+
+
+def _ascii_words(text: str, allowed: tuple[str, ...]) -> list[str]:
+    """The ASCII words of ``text`` once the ids, names and paths ``allowed`` are taken out."""
+    import re
+
+    for a in sorted(allowed, key=len, reverse=True):
+        text = text.replace(a, " ")
+    return re.findall(r"[A-Za-z]{2,}", text)
+
+
+def _cjk(text: str) -> bool:
+    import re
+
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
+
+
+NAMES = ("harbor-planner serve", "--out", "WGS-84", "SERVE_MAX_STATIONS", "JSON")
+#: (what, method, path, body, status, kind, Chinese words, English words, ids and names said)
+REFUSALS = [
+    ("far off the network", "POST", "/api/stations", {"lon": 106.0, "lat": 30.5}, 422, "input",
+     "点 106.000000, 30.500000 在步行路网的范围之外", "is outside the walk network's extent", ()),
+    ("moved far off", "PATCH", "/api/station?id=S0", {"lon": 106.0, "lat": 30.5}, 422, "input",
+     "在步行路网的范围之外", "the point 106.000000, 30.500000 is outside", ()),
+    ("longitude too large", "POST", "/api/stations", {"lon": 1e308, "lat": 29.5}, 422, "invalid",
+     "经度：不能大于 180", "lon: Input should be less than or equal to 180", ()),
+    ("longitude as text", "POST", "/api/stations", {"lon": "106.5", "lat": 29.5}, 422,
+     "invalid", "经度：必须是数字", "lon: Input should be a valid number", ()),
+    ("latitude missing", "POST", "/api/stations", {"lon": 106.5}, 422, "invalid",
+     "纬度：缺少此项", "lat: Field required", ()),
+    ("latitude true", "PATCH", "/api/station?id=S0", {"lat": True}, 422, "invalid",
+     "纬度：必须是数字", "lat: Input should be a valid number", ()),
+    ("field unknown", "POST", "/api/stations", {"lon": 106.5, "lat": 29.5, "height": 3}, 422,
+     "invalid", "height：不是可用的字段", "height: Extra inputs are not permitted", ("height",)),
+    ("status unknown", "PATCH", "/api/station?id=S0", {"status": "demolished"}, 422, "input",
+     "未知的状态 'demolished'：请用 已建成、在建、拟建、候选、已退出 之一",
+     "unknown status 'demolished'; use one of existing, building", ("demolished",)),
+    ("name too long", "PATCH", "/api/station?id=S0", {"name": "n" * 201}, 422, "invalid",
+     "名称：不能超过 200 个字符", "name: String should have at most 200 characters", ()),
+    ("station unknown", "PATCH", "/api/station?id=NOPE", {"status": "closed"}, 404,
+     "unknown_id", "没有编号为 NOPE 的站点或记录", "unknown id NOPE", ("NOPE",)),
+    ("deleting one unknown", "DELETE", "/api/stations/NOPE", None, 404, "unknown_id",
+     "没有编号为 NOPE 的站点或记录", "unknown id NOPE", ("NOPE",)),
+    ("isochrones of one unknown", "GET", "/api/isochrones?id=NOPE", None, 404, "unknown_id",
+     "没有编号为 NOPE 的站点或记录", "unknown id NOPE", ("NOPE",)),
+    ("solver unknown", "POST", "/api/optimize", {"n_sites": 2, "solver": "simplex"}, 422,
+     "input", "未知的求解器 'simplex'：请用 greedy（贪心算法）、exact（精确求解（HiGHS））",
+     "unknown solver 'simplex'; use greedy, exact", ("simplex", "greedy", "exact", "HiGHS")),
+    ("too many sites", "POST", "/api/optimize", {"n_sites": 10**6}, 422, "invalid",
+     "新增站点数：不能大于 500", "n_sites: Input should be less than or equal to 500", ()),
+    ("run unknown", "GET", "/api/optimize/nojob", None, 404, "unknown_id",
+     "没有编号为 nojob 的站点或记录", "unknown id nojob", ("nojob",)),
+    ("version not a number", "POST", "/api/undo?version=abc", None, 422, "invalid",
+     "版本号：必须是整数", "version: Input should be a valid integer", ()),
+    ("no such address", "GET", "/api/nothing", None, 404, "http", "没有这个地址", "not found", ()),
+    ("wrong method", "GET", "/api/save", None, 405, "http", "请求无法处理（405）",
+     "Method Not Allowed", ()),
+    ("not JSON", "POST", "/api/stations", b"{lon: 1", 422, "invalid", "不是有效的 JSON",
+     "JSON decode error", ()),
+    ("body too large", "POST", "/api/stations", b"x" * 70_000, 413, "http",
+     "请求内容超过 65536 字节", "request body larger than 65536 bytes", ()),
+]  # fmt: skip
+
+
+def _says(answer: tuple[int, Any], lang: str, status: int, kind: str, zh: str, en: str,
+          allowed: tuple[str, ...] = ()) -> None:  # fmt: skip
+    """The answer is ``status`` and ``kind``, its message wholly in ``lang``."""
+    got, body = answer
+    text = body.get("error", "")
+    assert (got, body.get("kind")) == (status, kind), (lang, answer)
+    if lang == "zh":  # Chinese: no English word beyond the ids, names and values it quotes
+        assert zh in text and _cjk(text), text
+        assert _ascii_words(text, (*allowed, *NAMES)) == [], text
+    else:
+        assert en in text and not _cjk(text), text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_refused_edit_is_said_in_the_pages_language(tmp_path, lang):
+    """Probe 26C: the Chinese page said "无法执行：the point ... is outside the walk
+    network's extent" (the server's English after the page's lead): every refusal of the
+    real server is in the page's language, Chinese with no English word but the ids."""
+    from harbor_planner.serve.session import OptimizeJob
+
+    session = load_session(_lattice(tmp_path), out_dir=tmp_path / "plan", lang=lang,
+                           progress=False)  # fmt: skip
+    s0 = session.plan.stations["S0"]
+    near = {"lon": s0.lon + 0.001, "lat": s0.lat}
+    with _listening(session) as port:
+        for what, method, path, body, *said in REFUSALS:
+            answer = _ask(port, method, path, body)
+            assert answer[0] == said[0], (what, answer)
+            _says(answer, lang, *said)
+        _says(_ask(port, "GET", "/api/state", headers={}), lang, 401, "http",
+              "缺少访问令牌", "token required", ())  # fmt: skip
+        _says(_ask(port, "GET", "/api/state", headers={"X-Token": "old"}), lang, 403, "http",
+              "访问令牌不对", "wrong token: open the address", ())  # fmt: skip
+        session.plan.max_stations = 2  # a plan as full as allowed
+        _says(_ask(port, "POST", "/api/stations", near), lang, 422, "input",
+              "方案已有 2 个站点，达到上限", "the plan holds 2 stations, the most")  # fmt: skip
+        session.plan.max_stations = 5000
+        session.jobs["busy"] = OptimizeJob("busy", 1, "greedy")  # a run under way
+        _says(_ask(port, "POST", "/api/optimize", {"n_sites": 1}), lang, 409, "refused",
+              "优化选址正在运行", "already in progress")  # fmt: skip
+        _says(_ask(port, "POST", "/api/optimize/busy/accept", {"site_ids": []}), lang, 409,
+              "refused", "这次优化选址尚未完成", "has not finished")  # fmt: skip
+        session.out_dir.mkdir()
+        (session.out_dir / "plan_stations.csv").write_text("mine", encoding="utf-8")
+        _says(_ask(port, "POST", "/api/save"), lang, 409, "refused",
+              "不是 harbor-planner serve 写的", "was not written by harbor-planner serve",
+              (str(session.out_dir / "plan_stations.csv"),))  # fmt: skip
+        assert len(session.plan.stations) == 2 and not session.plan.undo_stack
+
+
+def test_the_page_comes_with_its_words_in_its_language(tmp_path):
+    """The page's own words are given with the page, one table (serve/words.py) for both
+    languages: every word the page uses is there, the Chinese ones in Chinese."""
+    import re
+
+    from harbor_planner.serve.words import page_words
+
+    static = Path(hp.__file__).parent / "_static" / "serve"
+    used = set(re.findall(r'data-t="(\w+)"', (static / "index.html").read_text("utf-8")))
+    used |= set(re.findall(r"\bt\.(\w+)", (static / "app.js").read_text("utf-8")))
+    used |= {
+        "existing",
+        "building",
+        "proposed",
+        "candidate",
+        "closed",
+        "none",
+        "undoact",
+        "redoact",
+        "step_add",
+        "step_delete",
+        "step_edit",
+    }  # t[...] built from codes
+    zh, en = page_words("zh"), page_words("en")
+    assert set(zh) == set(en) and used <= set(zh), used - set(zh)
+    for key, text in zh.items():
+        if isinstance(text, str):
+            assert _ascii_words(re.sub(r"\{\w+\}", "", text), ()) == [], (key, text)
+    assert zh["proposed"] == "拟建" and en["proposed"] == "proposed"  # settings' labels
+    assert zh["solvers"]["greedy"] == "贪心算法" and zh["kinds"]["input"] == "无法执行："
+    session = load_session(_lattice(tmp_path), out_dir=tmp_path / "plan", lang="en",
+                           progress=False)  # fmt: skip
+    page = TestClient(create_app(session, token=TOKEN)).get("/").text
+    assert '<html lang="en">' in page
+    block = re.search(r'<script id="hp-words" type="application/json">(.*?)</script>', page)
+    assert block and json.loads(block.group(1)) == en
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_click_off_the_network_is_refused_in_the_pages_language(browser, tmp_path, lang):  # noqa: F811
+    """Probe 26C in Chromium: the refusal of a click far off the network reads wholly in the
+    page's language (the Chinese page led the server's English with 无法执行：), and so do
+    the page's own words (the solvers' names too)."""
+    import re
+
+    session = load_session(_lattice(tmp_path), out_dir=tmp_path / "plan", lang=lang,
+                           progress=False)  # fmt: skip
+    with _page(browser, session) as (page, errors):
+        assert page.evaluate("document.documentElement.lang") == lang
+        box = page.locator("#map").bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        for _ in range(2):  # zoomed out: the map's corner is kilometres off the streets
+            page.mouse.wheel(0, 120)
+            page.wait_for_timeout(500)
+        page.mouse.click(box["x"] + 5, box["y"] + 5)
+        page.wait_for_function("() => document.getElementById('message').textContent !== ''")
+        msg = page.inner_text("#message")
+        side = page.inner_text("#headline") + page.inner_text(".tools")
+        side += page.inner_text("#optimise")
+        if lang == "zh":
+            assert re.fullmatch(r"无法执行：点 [\d.]+, [\d.]+ 在步行路网的范围之外：请把站点放在"
+                                r"地图上的街道旁", msg), msg  # fmt: skip
+            assert "贪心算法" in side and _ascii_words(side, ("HiGHS", "greedy", "exact")) == []
+        else:
+            assert re.fullmatch(r"the point [\d.]+, [\d.]+ is outside the walk network's extent; "
+                                r"place stations on the map's streets", msg), msg  # fmt: skip
+            assert "exact (HiGHS)" in side and not _cjk(side + msg), side
+        assert len(session.plan.stations) == 2 and errors == []
+

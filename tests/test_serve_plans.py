@@ -250,7 +250,7 @@ def test_refusals_carry_their_kind_for_the_page(tmp_path):
     session = load_session(_lattice(tmp_path), out_dir=tmp_path / "plan", progress=False)
     c = TestClient(create_app(session, token=TOKEN))
     far = c.post("/api/stations", headers=H, json={"lon": 110.0, "lat": 25.0}).json()
-    assert far["kind"] == "input" and "outside the walk network's extent" in far["error"]
+    assert far["kind"] == "input" and "在步行路网的范围之外" in far["error"]  # the page is zh
     gone = c.delete("/api/station?id=NOPE", headers=H).json()
     assert gone["kind"] == "unknown_id"
     bad = c.post("/api/optimize", headers=H, json={"n_sites": 100000, "solver": "greedy"})
@@ -391,8 +391,9 @@ def test_a_save_is_never_answered_with_an_error_for_the_file_of_edits_it_could_n
     r = c.post("/api/save", headers=H)
     assert r.status_code == 200, r.json()
     note = r.json()["note"]
-    assert note.startswith(f"the plan is saved, but {out / UNSAVED} (the edits not saved it ")
-    assert "was left: " in note and "an input" in note and "no longer goes on from it" in note
+    # in the page's language (zh), the reason too
+    assert note.startswith(f"方案已保存，但 {out / UNSAVED}（页面据以继续的未保存改动）未能删除：")
+    assert "这是本方案的输入文件，不会被覆盖或删除" in note and "此后不会再从它继续" in note
     assert _names(out / "plan_stations.csv") == {"EDIT_A", "EDIT_B"}
     assert (out / UNSAVED).read_bytes() == before
     assert c.get("/api/state", headers=H).json()["saved_version"] == second.plan.version
@@ -474,10 +475,10 @@ def test_the_page_says_what_a_save_left_undone(browser, tmp_path):  # noqa: F811
         page.click("#save")
         page.wait_for_function("() => document.getElementById('message').className === 'ok'")
         said = page.inner_text("#message")
-        assert said.startswith(
-            "已保存：plan_stations.csv, plan_stations.gpkg注意：the plan is saved"
+        assert said.startswith(  # wholly in the page's language (probe 26C)
+            "已保存：plan_stations.csv, plan_stations.gpkg注意：方案已保存，但 "
         )
-        assert f"{out / UNSAVED} (the edits not saved it went on from) was left" in said
+        assert f"{out / UNSAVED}（页面据以继续的未保存改动）未能删除" in said
         assert page.evaluate("() => document.getElementById('save').style.fontWeight") == ""
         assert errors == []
 

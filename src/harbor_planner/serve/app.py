@@ -6,7 +6,8 @@ else 401 (none) or 403 (wrong). Assets are served from a fixed map of names (no 
 request reaches the file system; anything else is 404). Bodies larger than
 :data:`~harbor_planner.settings.SERVE_MAX_BODY_BYTES` are refused with 413 before they are
 read; every body is validated (:mod:`pydantic` models, then the plan's own checks). Every
-error is JSON ``{"error": message}``, never a traceback.
+error is JSON ``{"error": message, "kind": kind}``, never a traceback, its message in the
+page's language (:mod:`harbor_planner.serve.words`), as the page's own words are.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from harbor_planner._text import clean_text
-from harbor_planner.errors import HarborPlannerError, OutputError
+from harbor_planner.errors import HarborPlannerError, InputDataError, OutputError
 from harbor_planner.serve.session import Session
+from harbor_planner.serve.words import invalid_text, page_words, refusal, said, serve_text
 from harbor_planner.settings import (
     DISTRICT_STATUS_LABELS,
     SERVE_MAX_BODY_BYTES,
@@ -68,6 +70,22 @@ def _asset(name: str) -> bytes:
     for part in folder.split("/"):
         root = root / part
     return (root / file).read_bytes()
+
+
+def _index_html(lang: str) -> bytes:
+    """The page in ``lang``: its words given with it (a JSON data block, not a script run)."""
+    import json
+
+    html = (resources.files("harbor_planner") / "_static" / "serve" / "index.html").read_text(
+        encoding="utf-8"
+    )
+    words = json.dumps(page_words(lang), ensure_ascii=False)
+    for c in "<>&":  # no "</script>" inside the block, whatever a word says
+        words = words.replace(c, f"\\u{ord(c):04x}")
+    html = html.replace('<html lang="zh">', f'<html lang="{lang}">', 1)
+    first = '<script src="/static/leaflet.js">'
+    block = f'<script id="hp-words" type="application/json">{words}</script>\n'
+    return html.replace(first, block + first, 1).encode("utf-8")
 
 
 # ----------------------------------------------------------------------------- bodies
@@ -124,8 +142,8 @@ class BodyLimit:
     (chunked) is read up to the limit and refused as soon as it passes it.
     """
 
-    def __init__(self, app: Any, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(self, app: Any, limit: int, lang: str = "en") -> None:
+        self.app, self.limit, self.lang = app, limit, lang
         self.state = getattr(app, "state", None)
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
@@ -136,7 +154,7 @@ class BodyLimit:
         length = headers.get(b"content-length")
         if length is not None:
             if not length.isdigit() or int(length) > self.limit:
-                await _too_large(scope, receive, send, self.limit)
+                await _too_large(scope, receive, send, self.limit, self.lang)
                 return
             await self.app(scope, receive, send)
             return
@@ -147,7 +165,7 @@ class BodyLimit:
                 break
             size += len(message.get("body", b""))
             if size > self.limit:
-                await _too_large(scope, receive, send, self.limit)
+                await _too_large(scope, receive, send, self.limit, self.lang)
                 return
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
@@ -164,8 +182,9 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-async def _too_large(scope: dict, receive: Any, send: Any, limit: int) -> None:
-    resp = JSONResponse({"error": f"request body larger than {limit} bytes"}, status_code=413)
+async def _too_large(scope: dict, receive: Any, send: Any, limit: int, lang: str) -> None:
+    text = serve_text("too_large", lang, limit=limit)
+    resp = JSONResponse({"error": text, "kind": "http"}, status_code=413)
     await resp(scope, receive, send)
 
 
@@ -205,52 +224,48 @@ def create_app(session: Session, token: str | None = None) -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.token = token or secrets.token_urlsafe(32)
     app.state.session = session
-    _errors(app)
+    _errors(app, session.lang)
 
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:
         if request.url.path.startswith("/api/") or request.url.path == "/api":
             given = _given_token(request)
             if not given:
-                return JSONResponse({"error": "token required (?token=...)"}, status_code=401)
+                text = serve_text("token_required", session.lang)
+                return JSONResponse({"error": text, "kind": "http"}, status_code=401)
             if not secrets.compare_digest(given.encode(), app.state.token.encode()):
-                return JSONResponse(  # a restarted server has a new one
-                    {"error": "wrong token: open the address harbor-planner serve printed last "
-                     "(a restarted server has a new token; edits not saved before are gone)"},
-                    status_code=403,
-                )  # fmt: skip
+                text = serve_text("wrong_token", session.lang)  # a restarted server has a new one
+                return JSONResponse({"error": text, "kind": "http"}, status_code=403)
         response = await call_next(request)
         for k, v in _HEADERS.items():
             response.headers.setdefault(k, v)
         return response
 
-    _pages(app)
+    _pages(app, session.lang)
     _edit_routes(app, session)
     _other_routes(app, session)
-    return BodyLimit(app, SERVE_MAX_BODY_BYTES)  # type: ignore[return-value]
+    return BodyLimit(app, SERVE_MAX_BODY_BYTES, session.lang)  # type: ignore[return-value]
 
 
-def _errors(app: FastAPI) -> None:
+def _errors(app: FastAPI, lang: str) -> None:
+    """Every error as JSON ``{"error", "kind"}``, said in the page's language ``lang``."""
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        text = "not found" if exc.status_code == 404 else str(exc.detail)
-        return JSONResponse({"error": text, "kind": "http"}, status_code=exc.status_code)
+        code = exc.status_code
+        key = "not_found" if code == 404 else "http"
+        text = serve_text(key, lang, code=code, detail=exc.detail)
+        return JSONResponse({"error": text, "kind": "http"}, status_code=code)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for e in exc.errors()[:5]:
-            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
-            parts.append(f"{where or 'body'}: {e.get('msg', 'invalid')}")
-        return JSONResponse(
-            {"error": "; ".join(parts) or "invalid request", "kind": "invalid"}, status_code=422
-        )
+        text = invalid_text(list(exc.errors()), lang)
+        return JSONResponse({"error": text, "kind": "invalid"}, status_code=422)
 
     @app.exception_handler(KeyError)
     async def unknown(request: Request, exc: KeyError) -> JSONResponse:
-        return JSONResponse(
-            {"error": f"unknown id {exc.args[0]!s:.80}", "kind": "unknown_id"}, status_code=404
-        )
+        text = serve_text("unknown_id", lang, id=f"{exc.args[0]!s:.80}")
+        return JSONResponse({"error": text, "kind": "unknown_id"}, status_code=404)
 
     @app.exception_handler(HarborPlannerError)
     async def refused(request: Request, exc: HarborPlannerError) -> JSONResponse:
@@ -258,21 +273,19 @@ def _errors(app: FastAPI) -> None:
         # the page leads the message with its own words for the kind (probe 21S: the zh page
         # showed the server's English text alone)
         kind = "refused" if isinstance(exc, OutputError) else "input"
-        return JSONResponse({"error": str(exc)[:1000], "kind": kind}, status_code=code)
+        return JSONResponse({"error": said(exc, lang)[:1000], "kind": kind}, status_code=code)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
         log.error("serve: %s on %s: %s", type(exc).__name__, request.url.path, exc)
-        return JSONResponse(
-            {"error": f"internal error ({type(exc).__name__})", "kind": "internal"}, status_code=500
-        )
+        text = serve_text("internal", lang, name=type(exc).__name__)
+        return JSONResponse({"error": text, "kind": "internal"}, status_code=500)
 
 
-def _pages(app: FastAPI) -> None:
+def _pages(app: FastAPI, lang: str) -> None:
     @app.get("/")
     def index() -> Response:
-        html = (resources.files("harbor_planner") / "_static" / "serve" / "index.html").read_bytes()
-        return Response(html, media_type="text/html; charset=utf-8")
+        return Response(_index_html(lang), media_type="text/html; charset=utf-8")
 
     @app.get("/static/{name}")
     def asset(name: str) -> Response:
@@ -358,7 +371,7 @@ def _other_routes(app: FastAPI, session: Session) -> None:
     @app.post("/api/optimize")
     def optimize(body: OptimizeBody) -> dict[str, Any]:
         if body.solver not in SOLVERS:
-            raise HarborPlannerError(f"unknown solver {body.solver!r}; use {', '.join(SOLVERS)}")
+            raise refusal(InputDataError, "unknown_solver", solver=body.solver)
         return session.start_optimize(body.n_sites, body.solver).as_dict()
 
     @app.get("/api/optimize/{job_id}")

@@ -30,6 +30,7 @@ from harbor_planner.serve.folder import (
     unsaved_names,
 )
 from harbor_planner.serve.state import DEGREE_DECIMALS, PlanState
+from harbor_planner.serve.words import refusal, said, serve_text
 from harbor_planner.settings import (
     SERVE_MANIFEST,
     SERVE_OUT_DIR,
@@ -133,7 +134,7 @@ class Session:
         job = OptimizeJob(uuid.uuid4().hex[:12], n_sites, solver)
         running = [j for j in self.jobs.values() if j.state == "running"]
         if running:
-            raise OutputError("an optimiser run is already in progress; wait for it")
+            raise refusal(OutputError, "busy")
         self.jobs[job.job_id] = job
         threading.Thread(target=self._optimize, args=(job,), daemon=True).start()
         return job
@@ -173,7 +174,9 @@ class Session:
             job.coverage_pct_after = round(float(sp.selection.coverage_pct_after), 2)
             job.state = "done"
         except Exception as exc:  # reported to the page, never raised in the thread
-            job.error = str(getattr(exc, "detail", None) or exc)[:500] or type(exc).__name__
+            # in the page's language where the error has its words (a refusal of the plan)
+            text = said(exc, self.lang) if hasattr(exc, "words") else getattr(exc, "detail", None)
+            job.error = str(text or exc)[:500] or type(exc).__name__
             job.state = "failed"
             log.warning("serve: the optimiser failed: %s", job.error)
         finally:
@@ -187,7 +190,7 @@ class Session:
         if job is None:
             raise KeyError(job_id)
         if job.state != "done":
-            raise OutputError("the optimiser run has not finished")
+            raise refusal(OutputError, "unfinished")
         known = {s["id"]: s for s in job.sites}
         unknown = [s for s in site_ids if s not in known]
         if unknown:
@@ -200,7 +203,7 @@ class Session:
             if (round(known[s]["lon"], 7), round(known[s]["lat"], 7)) not in taken
         ]
         if not new:
-            raise OutputError("these suggested sites are in the plan already")
+            raise refusal(OutputError, "in_plan")
         return self.plan.add_many(
             [(known[s]["lon"], known[s]["lat"], known[s]["name"]) for s in new]
         )
@@ -271,12 +274,8 @@ class Session:
             path.unlink()
             self._record([], owned)
         except (HarborPlannerError, OSError) as exc:
-            note = (
-                f"the plan is saved, but {path} (the edits not saved it went on from) was "
-                f"left: {exc}. serve no longer goes on from it; delete it when done"
-            )
-            log.warning("serve: %s", note)
-            return note
+            log.warning("serve: %s", serve_text("unsaved_left", "en", path=path, why=exc))
+            return serve_text("unsaved_left", self.lang, path=path, why=exc)
         return None
 
     def _saved_at(self) -> int:
@@ -384,9 +383,12 @@ class Session:
         from harbor_planner.pipeline import study_inputs
 
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        refuse_overwriting_inputs(
-            study_inputs(self.scenario), [*paths, self.out_dir / SERVE_MANIFEST]
-        )
+        try:
+            refuse_overwriting_inputs(
+                study_inputs(self.scenario), [*paths, self.out_dir / SERVE_MANIFEST]
+            )
+        except OutputError as exc:  # said in the page's language too
+            raise refusal(OutputError, "input_file", path=exc.path, detail=exc.detail) from None
         manifest = self.out_dir / SERVE_MANIFEST
         owned: dict[str, str] = {}
         pending: dict[str, str] = {}
@@ -395,28 +397,20 @@ class Session:
                 data = json.loads(read_regular_text(manifest))
                 owned, pending = dict(data["files"]), dict(data.get("pending") or {})
             except (OSError, ValueError, KeyError, TypeError):
-                raise OutputError(
-                    f"{SERVE_MANIFEST} was not written by harbor-planner serve; choose another "
-                    "--out",
-                    path=manifest,
+                raise refusal(
+                    OutputError, "manifest_foreign", path=manifest, name=SERVE_MANIFEST
                 ) from None
         other = other_scenario(manifest, self.scenario.path)
         if other is not None:  # its saved plan is not this scenario's to replace (probe 21R)
-            raise OutputError(
-                f"{self.out_dir} holds the plan saved for another scenario ({other}); give "
-                "this scenario its own --out",
-                path=manifest,
+            raise refusal(
+                OutputError, "other_scenario", path=manifest, out=self.out_dir, other=other
             )
         for p in paths:
             sha = file_sha256(p) if p.exists() and not p.is_symlink() else None
             if sha is not None and sha == pending.get(p.name):  # a save cut short: landed
                 owned[p.name] = sha
             if p.is_symlink() or (p.exists() and owned.get(p.name) != sha):
-                raise OutputError(
-                    "this file was not written by harbor-planner serve (or changed since) and "
-                    "would be replaced; move it or choose another --out",
-                    path=p,
-                )
+                raise refusal(OutputError, "not_ours", path=p)
         return owned
 
     def _record(

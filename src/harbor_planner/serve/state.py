@@ -25,6 +25,7 @@ from harbor_planner.errors import InputDataError
 from harbor_planner.network import WalkNetwork, anchor_points, anchors_for
 from harbor_planner.network.snap import points_xy
 from harbor_planner.serve.reach import DemandReach, StationReach
+from harbor_planner.serve.words import refusal
 from harbor_planner.settings import (
     SERVE_MAX_NAME_CHARS,
     SERVE_MAX_STATIONS,
@@ -196,21 +197,18 @@ class PlanState:
 
         """
         if isinstance(lon, bool) or isinstance(lat, bool):
-            raise InputDataError("lon and lat must be numbers")
+            raise refusal(InputDataError, "not_numbers")
         try:
             x, y = float(lon), float(lat)
         except (TypeError, ValueError):
-            raise InputDataError("lon and lat must be numbers") from None
+            raise refusal(InputDataError, "not_numbers") from None
         if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
-            raise InputDataError("lon and lat must be finite WGS-84 degrees")
+            raise refusal(InputDataError, "not_degrees")
         x, y = _degrees(x), _degrees(y)
         p = self.to_xy(x, y)
         lo, hi = self.extent_xy
         if not (np.all(p >= lo) and np.all(p <= hi)):
-            raise InputDataError(
-                f"the point {x:.6f}, {y:.6f} is outside the walk network's extent; place "
-                "stations on the map's streets"
-            )
+            raise refusal(InputDataError, "off_extent", lon=x, lat=y)
         return x, y
 
     def check_id(self, station_id: Any) -> str:
@@ -228,10 +226,7 @@ class PlanState:
         """Add a station at a point; returns it (with a new id)."""
         with self.lock:
             if len(self.stations) >= self.max_stations:
-                raise InputDataError(
-                    f"the plan holds {len(self.stations)} stations, the most allowed "
-                    f"(SERVE_MAX_STATIONS); delete some first"
-                )
+                raise refusal(InputDataError, "plan_full", n=len(self.stations))
             x, y = self.check_point(lon, lat)
             checked = _status(status)  # before an id is taken: a refused add uses none
             sid = self.new_id()
@@ -268,10 +263,7 @@ class PlanState:
         """Add several stations as one step (``(lon, lat, name)``, status proposed)."""
         with self.lock:
             if len(self.stations) + len(points) > self.max_stations:
-                raise InputDataError(
-                    f"adding {len(points)} stations would exceed the {self.max_stations} "
-                    "stations a plan may hold"
-                )
+                raise refusal(InputDataError, "too_many", k=len(points), most=self.max_stations)
             changes: list[Change] = []
             for lon, lat, name in points:
                 x, y = self.check_point(lon, lat)
@@ -544,10 +536,7 @@ def _status(value: Any) -> str:
     text = str(value).strip().lower()
     text = {"built": "existing"}.get(text, text)
     if text not in SERVE_STATUSES and text != "":
-        raise InputDataError(
-            f"unknown status {value!r}; use one of {', '.join(SERVE_STATUSES)} (built = "
-            "existing) or '' (none given: counted as built)"
-        )
+        raise refusal(InputDataError, "unknown_status", value=value)
     return text
 
 
@@ -558,9 +547,9 @@ def _name(value: Any, default: str) -> str:
     if value is None:
         return default
     if not isinstance(value, str):
-        raise InputDataError("name must be text")
+        raise refusal(InputDataError, "name_not_text")
     if len(value) > SERVE_MAX_NAME_CHARS:
-        raise InputDataError(f"name is longer than {SERVE_MAX_NAME_CHARS} characters")
+        raise refusal(InputDataError, "name_too_long", n=SERVE_MAX_NAME_CHARS)
     return clean_text(value).strip() or default
 
 

@@ -1,44 +1,11 @@
 /* harbor-planner serve: the planning page (vendored Leaflet, no CDN, same-origin API only). */
 (function () {
   "use strict";
-  var T = {
-    zh: { coverage: "步行{m}分钟覆盖率（含在建、拟建、候选站点）", built: "已建成站点覆盖", nostatus: "站点未注明状态，全部按已建成计", none: "未注明", withnone: "（含{n}个未注明状态的站点）", circles: "直线圆圈覆盖", addmode: "点击地图添加站点",
-      undo: "撤销", redo: "重做", save: "保存站点表", export: "导出结果文件夹", selected: "所选站点", delete: "删除",
-      optimise: "优化选址", nsites: "新增站点数", run: "运行", accept: "采纳所选点位", districts: "各区县覆盖",
-      district: "区县", demand: "需求", builtcol: "已建成%", stations: "站点", saved: "已保存：", exported: "已导出：", running: "运行中…",
-      failed: "失败：", done: "完成，覆盖率可达 ", existing: "已建成", building: "在建", proposed: "拟建", candidate: "候选", closed: "已退出",
-      candidate: "候选", covered: "已覆盖需求", uncovered: "未覆盖需求",
-      stale: "（按运行开始时的站点计算；站点已改动，请重新运行）", staleagain: "站点在运行后已改动：再次点击“采纳所选点位”仍予采纳",
-      offline: "无法连接服务器", http: "服务器错误 ", newer: "（另一窗口已改动方案：文件中是最新方案，页面已随之更新）",
-      othertab: "另一窗口已改动方案，页面已随之更新，本次未执行", next: "：再点一次将{act}{what}",
-      undoact: "撤销", redoact: "重做", step_add: "添加站点 ", step_delete: "删除站点 ", step_edit: "改动站点 ",
-      sep: "、", more: " 等{n}个", note: "注意：",
-      kinds: { invalid: "请求无效：", unknown_id: "该站点已不存在（可能已在另一窗口删除）：", refused: "未执行：",
-        input: "无法执行：", internal: "服务器内部错误：", http: "请求失败：" },
-      offnet: "（{n}个离可步行道路超过{d}米，不覆盖任何需求）", offone: "站点{id}离最近的可步行道路{m}米（超过{d}米）：步行覆盖不到任何需求" },
-    en: { coverage: "covered within a {m}-min walk (every station but closed ones)", built: "by built stations",
-      nostatus: "no station has a status: all counted as built", none: "no status",
-      withnone: " (and {n} without a status, counted as built)", circles: "straight-line circles",
-      addmode: "click the map to add a station", undo: "Undo", redo: "Redo", save: "Save stations", export: "Export result folder",
-      selected: "Selected station", delete: "Delete", optimise: "Suggest sites", nsites: "New sites", run: "Run",
-      accept: "Accept checked sites", districts: "Coverage by district", district: "District", demand: "Demand", builtcol: "built %",
-      stations: "stations", saved: "Saved: ", exported: "Exported: ", running: "running…", failed: "failed: ",
-      done: "done, coverage could reach ", existing: "existing", building: "under construction", proposed: "proposed", candidate: "candidate",
-      closed: "closed", candidate: "candidate", covered: "covered demand", uncovered: "uncovered demand",
-      stale: " (for the stations when the run started; they have changed since: run it again)",
-      staleagain: "The stations changed after the run: click Accept again to accept these sites anyway",
-      offline: "cannot reach the server", http: "server error ",
-      newer: " (the plan was changed in another tab: the files hold the latest plan, now shown here)",
-      othertab: "The plan was changed in another tab, now shown here; nothing was undone or redone",
-      next: ": another click {act} {what}", undoact: "undoes", redoact: "redoes", step_add: "adding station ",
-      step_delete: "deleting station ", step_edit: "changing station ", sep: ", ", more: " and {n} in all", note: " Note: ",
-      kinds: {},
-      offnet: " (of which {n} farther than {d} m from every walkable street, covering nothing)",
-      offone: "Station {id} is {m} m from the nearest walkable street (more than {d} m): it covers no demand on foot" }
-  };
+  /* the page's words in its language, given with the page (serve/words.py: defined once) */
+  var t = JSON.parse(document.getElementById("hp-words").textContent);
   var params = new URLSearchParams(location.search);
   var token = params.get("token") || "";
-  var L_ = window.L, t = T.zh, cfg = null, state = null, demand = null, selected = null;
+  var L_ = window.L, cfg = null, state = null, demand = null, selected = null;
   var savedVersion = 0;  /* the plan's version the last save or export wrote */
   var pending = Promise.resolve();  /* this page's edits in flight: Undo and Redo wait for them */
   /* saves made in another tab of this browser (probe 25R3: a tab showing the plan another tab
@@ -59,7 +26,7 @@
     if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
     return fetch(path, opts).catch(function () { throw new Error(t.offline); }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (j) {  /* a proxy's HTML page */
-        if (!r.ok) { throw new Error(j.error ? (t.kinds[j.kind] || "") + j.error : t.http + r.status); }
+        if (!r.ok) { throw new Error(j.error ? (t.kinds[j.kind] || "") + j.error : t.status_error + r.status); }
         return j;
       });
     });
@@ -130,7 +97,8 @@
       var tr = document.createElement("tr");
       if (label) { tr.className = "marked"; }
       var amount = Math.round(d.demand_total).toLocaleString();
-      var cells = label ? [d.district, amount, label] : [d.district, amount, fmt(d.coverage_pct), fmt(d.coverage_built_pct)];
+      var shown = t.district_names[d.district] || d.district;  /* (outside Chongqing): （重庆市外） */
+      var cells = label ? [shown, amount, label] : [shown, amount, fmt(d.coverage_pct), fmt(d.coverage_built_pct)];
       cells.forEach(function (v, k) {
         var td = document.createElement("td"); td.textContent = v;
         if (label && k === 2) { td.colSpan = 2; }  /* the status in place of both figures */
@@ -218,7 +186,9 @@
   }
   function optText(j) {  /* the run's figure holds for the stations it started from */
     var stale = j.plan_changed;
-    return j.state === "running" ? t.running + " " + j.elapsed_s + " s " + (j.messages.slice(-1)[0] || "")
+    /* the optimiser's progress lines are its log's, in English: shown on the English page only */
+    var line = cfg.lang === "en" ? (j.messages.slice(-1)[0] || "") : "";
+    return j.state === "running" ? t.running + " " + j.elapsed_s + " s " + line
       : j.state === "failed" ? t.failed + j.error : t.done + fmt(j.coverage_pct_after) + " %" + (stale ? t.stale : "");
   }
   function showSites(sites) {
@@ -285,7 +255,7 @@
   function start() {
     Promise.all([api("GET", "/api/config"), api("GET", "/api/state"), api("GET", "/api/demand"), api("GET", "/api/districts")])
       .then(function (r) {
-        cfg = r[0]; demand = r[2]; t = T[cfg.lang] || T.zh; document.documentElement.lang = cfg.lang;
+        cfg = r[0]; demand = r[2];
         document.querySelectorAll("[data-t]").forEach(function (el) { el.textContent = t[el.getAttribute("data-t")] || ""; });
         $("coverage-label").textContent = t.coverage.replace("{m}", String(+cfg.minutes));
         $("basis").textContent = cfg.basis || "";  /* minutes, speed, walk model, demand */
@@ -293,7 +263,7 @@
         ["existing", "building", "proposed", "candidate", "closed", ""].forEach(function (s) {
           var o = document.createElement("option"); o.value = s; o.textContent = t[s || "none"]; $("sel-status").appendChild(o);
         });
-        cfg.solvers.forEach(function (s) { var o = document.createElement("option"); o.value = s; o.textContent = s; $("opt-solver").appendChild(o); });
+        cfg.solvers.forEach(function (s) { var o = document.createElement("option"); o.value = s; o.textContent = t.solvers[s] || s; $("opt-solver").appendChild(o); });
         $("opt-n").value = cfg.n_sites_default;
         districtLayer = L_.geoJSON(r[3], { interactive: false }).addTo(map);
         for (var i = 0; i < demand.lon.length; i++) {
