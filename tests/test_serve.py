@@ -1457,3 +1457,23 @@ def test_a_click_off_the_network_is_refused_in_the_pages_language(browser, tmp_p
             assert "exact (HiGHS)" in side and not _cjk(side + msg), side
         assert len(session.plan.stations) == 2 and errors == []
 
+
+def test_the_undo_limit_is_the_one_the_readme_states(served):
+    """The plan keeps the last SERVE_UNDO_STEPS steps, and serve's README section says how
+    many (probe 26C: it did not)."""
+    import re
+
+    from harbor_planner.settings import SERVE_UNDO_STEPS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    section = readme.split("## Planning page (serve)")[1].split("\n## ")[0]
+    said = re.search(r"undo/redo \(the\s+last (\d+) steps, `settings.SERVE_UNDO_STEPS`", section)
+    assert said and int(said.group(1)) == SERVE_UNDO_STEPS == 200
+    session, c = served
+    plan = session.plan
+    for i in range(SERVE_UNDO_STEPS + 5):
+        plan.update("S0", status="closed" if i % 2 == 0 else "existing")
+    undone = 0
+    while c.post("/api/undo", headers=H).json()["done"]:
+        undone += 1
+    assert undone == SERVE_UNDO_STEPS and plan.stations["S0"].status == "closed"
