@@ -383,6 +383,39 @@ def test_run_manifest_records_inputs_versions_parameters_timings(demo_run):
     assert manifest["source"] == source_commit()  # the checkout's commit, or null (a wheel)
 
 
+def test_run_json_records_only_the_demand_settings_its_kind_uses(tmp_path, demo_run, caplog):
+    """Probe 26B: a buildings run's run.json recorded ``demand.spacing_m = 50`` (and
+    ``off_ground``), the main streets' settings it never used; a main-streets run keeps them."""
+    import logging
+
+    streets = json.loads((demo_run.out_dir / "run.json").read_text("utf-8"))["parameters"]
+    assert streets["demand"]["kind"] == "main-streets" and streets["demand"]["spacing_m"] == 50
+    assert streets["demand"]["off_ground"] is True and "default_levels" not in streets["demand"]
+    scenario = write(tmp_path, f"""\
+        title = "buildings"
+        [network]
+        source = "{(DEMO / "yuzhong_walk.osm.bz2").as_posix()}"
+        [stations]
+        file = "{(DEMO / "stations.csv").as_posix()}"
+        crs = "gcj02"
+        [demand]
+        kind = "buildings"
+        file = "{(DEMO / "yuzhong_buildings.osm.bz2").as_posix()}"
+        spacing_m = 80
+        [coverage]
+        range = false
+        [output]
+        formats = ["tables"]
+        """)  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        run = hp.run(scenario, out=tmp_path / "out", progress=False)
+    assert "demand.spacing_m is not used by demand.kind 'buildings'" in caplog.text
+    assert "run.json's parameters leave it out" in caplog.text
+    demand = json.loads((run.out_dir / "run.json").read_text("utf-8"))["parameters"]["demand"]
+    assert demand["kind"] == "buildings" and demand["file"].endswith("yuzhong_buildings.osm.bz2")
+    assert set(demand) == {"kind", "file", "crs", "population", "default_levels", "within"}
+
+
 def test_run_json_names_the_commit_of_the_checkout_it_ran_from(tmp_path):
     """17I: run.json gave the version (0.1.0.dev0) but no commit, so two figures of the same
     version from different code could not be told apart. An editable install's checkout gives

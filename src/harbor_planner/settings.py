@@ -33,6 +33,7 @@ __all__ = [
     "DATUM_ROW_RATIO",
     "DEFAULT_LEVELS_MAX",
     "DEMAND_KINDS",
+    "DEMAND_KIND_KEYS",
     "DEMAND_TOTAL_MAX",
     "DEM_FLAT_LABELS",
     "DEM_MEDIAN_GRADE_MAX",
@@ -431,6 +432,15 @@ ISOCHRONE_QUAD_SEGS: int = 4
 GRID_CELL_M: float = 10.0
 #: Demand kinds of a demand specification.
 DEMAND_KINDS: tuple[str, ...] = ("main-streets", "buildings", "points", "grid")
+#: The ``[demand]`` keys each demand kind uses besides ``kind`` and ``within`` (every kind's):
+#: run.json and the reports record only these (probe 26B: a buildings run recorded
+#: ``spacing_m = 50``, the main streets' point spacing it never used).
+DEMAND_KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "main-streets": ("spacing_m", "main_street_classes", "off_ground"),
+    "buildings": ("file", "crs", "population", "default_levels"),
+    "points": ("file", "weight_column", "crs"),
+    "grid": ("cell_m",),
+}
 #: One main-street demand point per this many metres of street.
 STREET_SPACING_M: float = 50.0
 #: Memory limit of the work a run may start, GB (``None``: the memory available now); see

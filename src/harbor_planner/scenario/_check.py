@@ -618,16 +618,16 @@ def _warn_unused_demand_keys(demand: DemandConfig) -> None:
     A warning, not an error: a scenario switched to another kind by ``--set`` cannot remove
     the keys of the first (probe 17I found them ignored without a word).
     """
-    kind = demand.kind
-    unused = {
-        "file": kind in ("main-streets", "grid") and bool(demand.files),
-        "weight_column": kind != "points" and demand.weight_column is not None,
-        "cell_m": kind != "grid" and demand.cell_m is not None,
-        "default_levels": kind != "buildings" and demand.default_levels is not None,
-        "spacing_m": kind != "main-streets" and demand.spacing_m != settings.STREET_SPACING_M,
-        "main_street_classes": kind != "main-streets" and demand.main_street_classes is not None,
-    }
-    for key in (k for k, v in unused.items() if v):
+    kind, used = demand.kind, demand.used_keys
+    given = {
+        "file": bool(demand.files),
+        "weight_column": demand.weight_column is not None,
+        "cell_m": demand.cell_m is not None,
+        "default_levels": demand.default_levels is not None,
+        "spacing_m": demand.spacing_m != settings.STREET_SPACING_M,
+        "main_street_classes": demand.main_street_classes is not None,
+    }  # population, crs and off_ground = false of another kind are errors (demand_from_spec)
+    for key in (k for k, v in given.items() if v and k not in used):
         hint = (
             " (buildings share demand.population by floor area; areas with their own "
             'population are kind = "points": a polygon counts at a point inside it)'
@@ -635,7 +635,7 @@ def _warn_unused_demand_keys(demand: DemandConfig) -> None:
             else ""
         )
         log.warning(
-            "demand.%s is not used by demand.kind %r%s; it stays in run.json's parameters",
+            "demand.%s is not used by demand.kind %r%s; run.json's parameters leave it out",
             key, kind, hint,
         )  # fmt: skip
 

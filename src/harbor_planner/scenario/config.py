@@ -169,7 +169,9 @@ class Scenario:
         Returns
         -------
         dict
-            Section name → settings, with ``title`` and ``description``.
+            Section name → settings, with ``title`` and ``description``; ``demand`` holds
+            only the keys its kind uses (:attr:`DemandConfig.used_keys`: no ``spacing_m`` of
+            a buildings demand).
 
         """
 
@@ -190,6 +192,9 @@ class Scenario:
                 if section is None
                 else {f.name: plain(getattr(section, f.name)) for f in dataclasses.fields(section)}
             )
+        if out["demand"] is not None:  # the keys its kind never reads are no setting of the run
+            used = self.demand.used_keys
+            out["demand"] = {k: v for k, v in out["demand"].items() if k in used}
         if not redact:
             return out
         out = redact_secrets(out)

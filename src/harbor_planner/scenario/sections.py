@@ -207,6 +207,14 @@ class DemandConfig:
     within: Path | None = None
 
     @property
+    def used_keys(self) -> tuple[str, ...]:
+        """The keys this demand kind uses (:data:`harbor_planner.settings.DEMAND_KIND_KEYS`).
+
+        ``kind`` and ``within`` and the kind's own keys: what run.json and the reports record.
+        """
+        return ("kind", *settings.DEMAND_KIND_KEYS.get(self.kind, ()), "within")
+
+    @property
     def files(self) -> list[Path]:
         """Every demand file, as a list (empty without one)."""
         if self.file is None:
