@@ -100,9 +100,22 @@ def test_demo_map_in_chromium(browser, demo_out):  # noqa: F811
         o.page.wait_for_selector(".leaflet-tooltip")
         row = by_district.set_index("district").loc["渝中区"]
         pct, built = row["coverage_pct"], row["coverage_built_pct"]  # the demo's statuses
+        # probe 26B: the figure after the new sites, as the workbook's 区县 sheet gives it
+        book = pd.read_excel(out / "report.xlsx", sheet_name="区县").set_index("区县")
+        after, added = book.loc["渝中区", "新增后覆盖率(%)"], book.loc["渝中区", "新增站点数"]
+        gain = float(pct1(after)) - float(pct1(pct))
         assert o.page.inner_text(".leaflet-tooltip") == (
-            f"渝中区 已建成 {pct1(built)} % · 全部站点 {pct1(pct)} %"
+            f"渝中区 已建成 {pct1(built)} % · 全部站点 {pct1(pct)} % → 新增后 {pct1(after)} % · "
+            f"{gain:+.1f} 个百分点"
         )
+        o.page.mouse.click(*xy)
+        o.page.wait_for_selector(".leaflet-popup-content")
+        cells = o.page.locator(".leaflet-popup-content tr").all_inner_texts()
+        popup = dict(c.split("\t", 1) for c in cells)
+        assert popup["新增前覆盖率 %（全部站点）"] == f"{pct1(pct)} %"
+        assert popup["新增后覆盖率 %"] == f"{pct1(after)} %"
+        assert popup["新增覆盖 (百分点)"] == f"{gain:+.1f}"
+        assert popup["新增站点数"] == str(added) == str(plan["sites_added"])
     finally:
         o.close()
 

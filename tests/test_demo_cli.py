@@ -51,6 +51,42 @@ def test_demo_writes_the_outputs_of_run(tmp_path, capsys):
     rows = dict(zip(book.iloc[:, 0], book.iloc[:, 1], strict=True))
     assert rows["最优性差距的比较对象"] == f"一次选出全部 {n} 处的最优方案"
     _layers_hold_what_the_map_shows(out, summary)
+    _map_districts_hold_the_figures_after_the_new_sites(out)
+
+
+def district_spec(page: str) -> dict:
+    """The district layer's spec (fields and features) as the saved map page holds it."""
+    import re
+
+    specs = [json.loads(m) for m in re.findall(r"hpLayer\((\{.*?\})\);\n", page)]
+    found = [
+        s for s in specs if "hp-district" in s["features"][0].get("s", {}).get("className", "")
+    ]
+    assert len(found) == 1, len(specs)
+    return found[0]
+
+
+def _map_districts_hold_the_figures_after_the_new_sites(out):
+    """Probe 26B: the optimise map's district popups gave the coverage before the new sites
+    only, where the workbook, the report and layers.gpkg give the figure after them too."""
+    from harbor_planner._text import pct1
+
+    spec = district_spec((out / "map.html").read_text("utf-8"))
+    book = pd.read_excel(out / "report.xlsx", sheet_name="区县").set_index("区县")
+    report = (out / "report.html").read_text("utf-8").replace(" %", "%")
+    assert len(spec["features"]) == len(book) > 0
+    before_col = next(c for c in book.columns if c.startswith("覆盖率(%)"))  # 全部 N 个站点
+    for feat in spec["features"]:
+        popup = dict(zip(spec["fields"], feat["p"], strict=True))
+        row = book.loc[popup["区县"]]
+        before, after = row[before_col], row["新增后覆盖率(%)"]
+        assert popup["新增后覆盖率 %"] == f"{pct1(after)} %"  # 89.85 published: 89.9
+        assert f"{pct1(after)}%" in report
+        assert popup["新增前覆盖率 %（全部站点）"] == f"{pct1(before)} %"
+        gain = float(pct1(after)) - float(pct1(before))  # of the two figures shown
+        assert popup["新增覆盖 (百分点)"] == f"{gain:+.1f}"
+        assert popup["新增站点数"] == str(row["新增站点数"]) != "0"
+        assert feat["t"].endswith(f" → 新增后 {pct1(after)} % · {gain:+.1f} 个百分点")
 
 
 def _layers_hold_what_the_map_shows(out, summary):

@@ -208,3 +208,36 @@ def test_tooltips_say_the_built_stations_figure_beside_every_stations():
     )
     spec = district_layer(districts, stats, "en")
     assert spec["features"][0]["t"] == "渝中区 built 41.3 % · all stations 58.8 %"
+
+
+def test_district_popups_give_the_coverage_before_and_after_the_new_sites():
+    """Probe 26B: the optimise map's districts said the coverage before the new sites only.
+    With the district table of the report and workbook (``district_frame``) they give
+    before, after, the gain in points and the sites added; a coverage map keeps two rows."""
+    from harbor_planner.outputs.map_specs import district_layer
+
+    polys = gpd.GeoDataFrame(
+        {"name_zh": ["渝中区", "江北区", "南岸区"], "name_en": ["Yuzhong", "Jiangbei", "Nan'an"]},
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)], crs="EPSG:4326",
+    )  # fmt: skip
+    stats = pd.DataFrame(
+        {"district": ["渝中区", "江北区", "南岸区"], "status": ["study", "study", "outside"],
+         "coverage_pct": [59.49, 80.0, 10.0], "sites_added": [12, 0, 0],
+         "coverage_pct_after": [89.85, 80.0, 10.0]}
+    )  # fmt: skip
+    spec = district_layer(polys, stats, "zh")
+    assert spec["fields"] == ["区县", "新增前覆盖率 %", "新增后覆盖率 %", "新增覆盖 (百分点)",
+                              "新增站点数"]  # fmt: skip
+    yz, jb, na = spec["features"]
+    assert yz["p"] == ["渝中区", "59.5 %", "89.9 %", "+30.4", "12"]  # 89.85 published: 89.9
+    assert yz["t"] == "渝中区 59.5 % → 新增后 89.9 % · +30.4 个百分点"
+    assert jb["p"] == ["江北区", "80.0 %", "80.0 %", "+0.0", "0"]
+    assert na["p"] == ["南岸区", "研究范围外", "", "", ""] and "新增后" not in na["t"]
+    en = district_layer(polys, stats, "en")
+    assert en["fields"][1:3] == ["Coverage before, %", "Coverage after, %"]
+    assert en["features"][0]["t"] == "Yuzhong 59.5 % → with the new sites 89.9 % · +30.4 pp"
+    # no optimisation: the coverage alone, no column after it
+    plain = district_layer(polys, stats.drop(columns=["sites_added", "coverage_pct_after"]), "zh")
+    assert plain["fields"] == ["区县", "覆盖率 %"]
+    assert plain["features"][0]["p"] == ["渝中区", "59.5 %"]
+    assert plain["features"][0]["t"] == "渝中区 59.5 %"

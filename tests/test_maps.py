@@ -226,7 +226,14 @@ def test_sites_numbered_by_rank(layers):
     # the kind in words, as in the report and workbook (probe 13F: the code "street")
     by_rank = layers["sites"].sort_values("rank")["kind"].tolist()
     want = [{"street": "街道点位", "poi": "兴趣点"}[k] for k in by_rank]
-    assert [f["p"][4] for f in spec["features"]] == want  # rank, id, name, district, kind
+    assert [f["p"][5] for f in spec["features"]] == want  # rank, id, name, status, district, kind
+    # marked as new sites, not stations (probe 26B): the status row and the tooltip say so
+    assert spec["fields"][3] == "状态"
+    assert [f["p"][3] for f in spec["features"]] == ["建议新址"] * 3
+    assert spec["features"][0]["t"] == "建议新址 #1 c7"
+    en = _spec(make_map(sites=layers["sites"], basemap="none", lang="en"), "Suggested new sites")
+    assert en["features"][0]["p"][3] == "Suggested new site"
+    assert en["features"][0]["t"].startswith("Suggested new site #1 c7")
 
 
 def test_isochrone_bands_largest_first_graded(layers):

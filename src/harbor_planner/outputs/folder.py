@@ -219,9 +219,9 @@ def _centre_content(centres: Any) -> dict[str, Any]:
 def _map_context(
     coverage_after: Any, selection: Any, centres: Any, study_area: Any
 ) -> dict[str, Any]:
-    """The optimise map's context: demand after the new sites, their gains, centres, area."""
+    """The optimise map's context: coverage after the new sites, their gains, centres, area."""
     return {
-        "demand_after": None if coverage_after is None else coverage_after.demand,
+        "coverage_after": coverage_after,
         "selection": selection,
         "centres": centres,
         "study_area": study_area,
@@ -323,14 +323,17 @@ def _map_file(
     service_area: Any,
     districts: Any,
     selection: Any = None,
+    coverage_after: Any = None,
     **options: Any,
 ) -> Path:
     """``map.html``: the coverage's stations, gaps and districts, or the stations as given.
 
-    With new sites, the demand covered before, newly covered and still uncovered, and the
-    sites' gains in percentage points and cumulative coverage.
+    With new sites, the demand covered before, newly covered and still uncovered, the sites'
+    gains in percentage points and cumulative coverage, and each district's coverage before
+    and after them: the district table of the report and the workbook (probe 26B).
     """
     from harbor_planner.outputs.map_plan import site_gain_columns
+    from harbor_planner.outputs.values import district_frame
 
     m = make_map(
         stations=coverage.stations if coverage is not None else stations,
@@ -341,7 +344,8 @@ def _map_file(
         double_covered=None if coverage is None else coverage.demand,
         planned_only=None if coverage is None else coverage.demand,
         districts=districts,
-        district_stats=None if coverage is None else coverage.by_district,
+        district_stats=None if coverage is None else district_frame(coverage, coverage_after),
+        demand_after=None if coverage_after is None else coverage_after.demand,
         **options,
     )
     save_map(m, path)

@@ -527,6 +527,12 @@ MAP_TEXT.update(
         "coverage_built_pct": ("仅已建成站点覆盖率 %", "Built stations only, %"),
         "gain_pct": ("新增覆盖 (百分点)", "Gain (percentage points)"),
         "coverage_pct_cum": ("累计覆盖率 %", "Cumulative coverage, %"),
+        # the optimise map's districts before and after the new sites (probe 26B)
+        "coverage_before_pct": ("新增前覆盖率 %", "Coverage before, %"),
+        "sites_added": ("新增站点数", "Sites added"),
+        "after_short": ("新增后", "with the new sites"),
+        "pp": ("个百分点", "pp"),
+        "new_site": ("建议新址", "Suggested new site"),
     }
 )
 REPORT_TEXT.update(

@@ -552,7 +552,10 @@ def make_map(
         Table with ``district`` and ``coverage_pct`` (:attr:`CoverageResult.by_district`),
         drawn as a choropleth on ``districts``; rows whose ``status`` is ``outside`` or
         ``too_small`` (:func:`harbor_planner.study_area.district_status`) are grey, dashed and
-        named so, never coloured by their coverage.
+        named so, never coloured by their coverage. With ``coverage_pct_after`` and
+        ``sites_added`` (:func:`harbor_planner.outputs.values.district_frame` of an
+        optimisation), the popups and tooltips give the coverage before and after the new
+        sites and the gain in percentage points.
     demand_after
         The demand with the new sites (``coverage_after.demand``, the same points as
         ``gaps``). With it, ``gaps`` is read as the demand before them and the map shows

@@ -23,7 +23,7 @@ from harbor_planner._text import clean_text, pct1
 from harbor_planner.coords import wgs84_to_gcj02
 from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.labels import map_text, status_text
-from harbor_planner.outputs.values import is_missing
+from harbor_planner.outputs.values import is_missing, points_between
 from harbor_planner.settings import site_kind_label
 from harbor_planner.stations.keys import station_keys
 
@@ -387,6 +387,7 @@ def site_layer(sites: Any, lang: str) -> dict:
         ("rank", "rank"),
         ("site_id", "id"),
         ("name", "name"),
+        ("status", "status"),  # 建议新址: a site, not a station (probe 26B)
         ("district", "district"),
         ("kind", "kind"),
         ("stage", "stage"),
@@ -405,6 +406,8 @@ def site_layer(sites: Any, lang: str) -> dict:
         pt = pt if pt.geom_type == "Point" else pt.representative_point()
         vals = [rank_text] + [
             html_text(site_kind_label(v, lang) if c == "kind" and present(v) else v)
+            if c != "status"
+            else html.escape(map_text("new_site", lang))
             for c, v in ((c, rec.get(c)) for c, _ in cols[1:])
         ]  # the kind in words (街道点位), as the report and the workbook give it
         feats.append(
@@ -420,14 +423,15 @@ def site_layer(sites: Any, lang: str) -> dict:
 
 
 def _site_tooltip(rank_text: str | None, rec: Any, lang: str = "en") -> str:
-    """``#1 c12 · +3.2 pp → 61.5 %``: rank, id, gain in points and cumulative coverage.
+    """``Suggested new site #1 c12 · +3.20 pp → 61.5 %``: rank, id, gain, cumulative coverage.
 
-    In Chinese the points read 个百分点 (``+3.20 个百分点``).
+    In Chinese the points read 个百分点 (``建议新址 #1 c12 · +3.20 个百分点``).
     """
-    tip = f"#{rank_text} {html_text(rec.get('site_id')) or ''}".strip()
+    ident = f"#{rank_text} {html_text(rec.get('site_id')) or ''}".strip()
+    tip = f"{html.escape(map_text('new_site', lang))} {ident}"
     gain_pct, cum = rec.get("gain_pct"), rec.get("coverage_pct_cum")
     if present(gain_pct):
-        tip += f" · +{float(gain_pct):.2f} " + ("个百分点" if lang == "zh" else "pp")
+        tip += f" · +{float(gain_pct):.2f} {html.escape(map_text('pp', lang))}"
     if present(cum):
         tip += f" → {pct1(cum)} %"
     return tip
@@ -600,7 +604,11 @@ def district_layer(districts: Any, stats: Any, lang: str) -> dict:
     districts
         District polygons in display coordinates.
     stats
-        Table with ``district`` and ``coverage_pct``, or ``None`` (outlines only).
+        Table with ``district`` and ``coverage_pct``, or ``None`` (outlines only). With
+        ``coverage_pct_after`` and ``sites_added`` (an optimisation:
+        :func:`harbor_planner.outputs.values.district_frame`) the popups and tooltips give
+        the coverage before and after the new sites, the gain in percentage points and the
+        sites added; the fill stays the coverage before them.
     lang
         ``"zh"`` or ``"en"``.
 
@@ -630,31 +638,28 @@ def district_layer(districts: Any, stats: Any, lang: str) -> dict:
     marks = district_marks(stats, lang)
     for key in marks:
         pct_by_key.pop(key, None)  # outside the study area or too little demand: not a figure
-    built_by_key = _built_by_key(stats)
-    labels = [map_text(k, lang) for k in ("district", "coverage_pct")]
+    built_by_key = _figure_by_key(stats, "coverage_built_pct")
+    after_by_key = _figure_by_key(stats, "coverage_pct_after")  # the optimise map (26B)
+    before = "coverage_before_pct" if after_by_key else "coverage_pct"
+    labels = [map_text(k, lang) for k in ("district", before)]
     if built_by_key:  # the fill counts every station used; the headline the built ones
         labels = [labels[0], labels[1] + ("（全部站点）" if lang == "zh" else " (all stations)"),
                   map_text("coverage_built_pct", lang)]  # fmt: skip
+    if after_by_key:
+        labels += [map_text(k, lang) for k in ("coverage_after_pct", "gain_pct", "sites_added")]
+    added_by_key = _figure_by_key(stats, "sites_added")
     feats = []
     for j, geom in enumerate(districts.geometry):
         rec = districts.iloc[j]
-        pct = next(
-            (
-                pct_by_key[str(rec[c]).strip()]
-                for c in keys_cols
-                if str(rec[c]).strip() in pct_by_key
-            ),
-            None,
-        )
+        keys = [str(rec[c]).strip() for c in keys_cols]
+        pct = _first(pct_by_key, keys)
         name = rec[name_cols[0]] if name_cols else None
         if lang == "en" and "name_en" in districts and present(rec["name_en"]):
             name = rec["name_en"]
         pct_text = f"{pct1(pct)} %" if pct is not None else map_text("no_data", lang)
-        mark = next((marks[str(rec[c]).strip()] for c in keys_cols if str(rec[c]).strip() in marks),
-                    None)  # fmt: skip
-        built = next((built_by_key[str(rec[c]).strip()] for c in keys_cols
-                      if str(rec[c]).strip() in built_by_key), None)  # fmt: skip
+        mark, built = _first(marks, keys), _first(built_by_key, keys)
         tip = coverage_tip(pct, built, lang) or pct_text
+        after = None if mark is not None else _first(after_by_key, keys)
         feats.append(
             {
                 "g": _geojson_geometry(geom),
@@ -671,16 +676,44 @@ def district_layer(districts: Any, stats: Any, lang: str) -> dict:
         if built_by_key:
             shown = f"{pct1(built)} %" if built is not None and mark is None else ""
             feats[-1]["p"].append(html.escape(shown))
+        if after_by_key:
+            gain = points_between(after, pct)
+            feats[-1]["p"] += _after_values(after, gain, _first(added_by_key, keys))
+            if after is not None and gain is not None:
+                feats[-1]["t"] += html.escape(
+                    f" → {map_text('after_short', lang)} {pct1(after)} % · "
+                    f"{gain:+.1f} {map_text('pp', lang)}"
+                )
     style = {"color": "#374151", "weight": 1.5, "opacity": 0.9}
     return _spec("shape", style, labels, feats)
 
 
-def _built_by_key(stats: Any) -> dict[str, float]:
-    """District name → its ``coverage_built_pct`` (empty without the column)."""
-    if stats is None or "coverage_built_pct" not in stats:
+def _figure_by_key(stats: Any, col: str) -> dict[str, float]:
+    """District name → its figure in ``col`` (empty without the column)."""
+    if stats is None or col not in stats or "district" not in stats:
         return {}
-    pairs = zip(stats["district"], stats["coverage_built_pct"], strict=True)
+    pairs = zip(stats["district"], stats[col], strict=True)
     return {str(d).strip(): float(p) for d, p in pairs if present(d) and present(p)}
+
+
+def _first(by_key: dict[str, Any], keys: Sequence[str]) -> Any:
+    """The value of the first of ``keys`` (a district's names and code) in ``by_key``."""
+    return next((by_key[k] for k in keys if k in by_key), None)
+
+
+def _after_values(after: float | None, gain: float | None, added: float | None) -> list[str]:
+    """A district popup's coverage after the new sites, its gain in points and the sites added.
+
+    The figures of :func:`harbor_planner.outputs.values.district_frame`, as the report and the
+    workbook give them; the gain is the difference of the two percentages shown.
+    """
+    if after is None:
+        return ["", "", ""]
+    return [
+        f"{pct1(after)} %",
+        "" if gain is None else f"{gain:+.1f}",
+        "" if added is None else f"{int(added)}",
+    ]
 
 
 def auto_districts(stats: Any) -> Any:
