@@ -18,6 +18,7 @@ import warnings
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -434,3 +435,98 @@ def test_the_z_values_of_3d_lines_are_said_to_be_unread(tmp_path, caplog):
         net = build_network(tmp_path / "z.gpkg", progress=False)
     assert "z values are not read" in caplog.text
     assert net.edges["length_m"].iloc[0] == pytest.approx(100.0)
+
+
+# --------------------------------------------------------------------------- own export
+
+
+#: A network with every kind the walk model reads: a bridge crossing a street without a
+#: junction and a footway stopping 0.4 m short of it, a one-way escalator, a moving walkway
+#: running against its drawing, lifts at a junction and at a dead end, stairs with a grade,
+#: a step count and a direction, a one-way footway, a tunnel and a cycleway open to walkers.
+_EXPORT_WAYS = [
+    (1, [(0, 0), (200, 0)], {"highway": "residential"}),
+    (2, [(100, -100), (100, 100)], {"highway": "primary", "bridge": "yes", "layer": "1"}),
+    (3, [(100, 100), (50, 100), (0, 100), (0, 0)], {"highway": "footway"}),
+    (4, [(100, -100), (200, -100), (200, 0)], {"highway": "footway"}),
+    (5, [(50, 100), (50, 50), (99.6, 50)], {"highway": "footway"}),
+    (6, [(200, 0), (260, 0)], {"highway": "steps", "conveying": "yes", "oneway": "yes"}),
+    (7, [(260, 0), (300, 0)], {"highway": "footway"}),
+    (8, [(300, 0), (300, 50)], {"highway": "footway"}),
+    (9, [(0, 0), (-50, 0)], {"highway": "footway"}),
+    (10, [(0, 100), (0, 150)], {"highway": "steps", "incline": "10%", "step_count": "20"}),
+    (11, [(0, 150), (-50, 150)], {"highway": "steps", "incline": "down"}),
+    (12, [(200, -100), (300, -100)], {"highway": "cycleway", "foot": "yes"}),
+    (13, [(300, -100), (300, 0)], {"highway": "footway", "oneway:foot": "yes"}),
+    (14, [(0, -50), (0, 0)], {"highway": "footway", "conveying": "backward"}),
+    (15, [(200, -100), (200, -150)], {"highway": "footway", "tunnel": "yes"}),
+    (16, [(300, 50), (310, 50)], {"highway": "elevator"}),
+]
+_EXPORT_LIFTS = {(300, 0): {"highway": "elevator"}, (-50, 0): {"highway": "elevator"}}
+_EDGE_COLUMNS = [
+    "way_id", "highway", "kind", "step_count", "incline", "incline_grade", "fwd_ok", "bwd_ok",
+    "elevator_ends", "off_ground",
+]  # fmt: skip
+
+
+def _by_position(net):
+    """The edges keyed by their ends' coordinates (mm), sorted: node ids differ by source."""
+    xy = np.round(net.node_xy * 1000).astype(np.int64)
+    e = net.edges.assign(
+        key=[
+            f"{tuple(xy[a])}-{tuple(xy[b])}"
+            for a, b in zip(*net.edges[["u", "v"]].T.values, strict=True)
+        ]
+    )
+    return e.sort_values(["key", "length_m"]).reset_index(drop=True)
+
+
+def _times_by_position(net):
+    """All-pairs walking times (s), rows and columns in the order of the nodes' coordinates."""
+    from scipy.sparse.csgraph import dijkstra
+
+    order = np.lexsort(np.round(net.node_xy * 1000).T[::-1])
+    return dijkstra(net.time_graph())[np.ix_(order, order)]
+
+
+def test_the_networks_own_gpkg_export_builds_the_same_network(tmp_path, caplog):
+    from harbor_planner import save_network
+
+    osm = write_osm(tmp_path / "kinds.osm", _EXPORT_WAYS, _EXPORT_LIFTS)
+    net = build_network(osm, progress=False)
+    e = net.edges
+    assert {1, 2, 3, 4} <= set(e["kind"]) and (e["elevator_ends"] > 0).sum() == 4
+    assert e["off_ground"].sum() == 2 and (~e["fwd_ok"] | ~e["bwd_ok"]).sum() == 3
+    save_network(net, tmp_path / "net.npz", edges_gpkg=tmp_path / "net.gpkg")
+    with caplog.at_level("INFO"):
+        back = build_network(tmp_path / "net.gpkg", progress=False)  # default 1 m snapping
+    assert (back.n_nodes, back.n_edges) == (net.n_nodes, net.n_edges)
+    a, b = _by_position(net), _by_position(back)
+    assert list(a["key"]) == list(b["key"])  # the bridge joined nothing, the footway stayed short
+    pd.testing.assert_frame_equal(a[_EDGE_COLUMNS], b[_EDGE_COLUMNS], check_dtype=False)
+    for col in ("length_m", "time_fwd_s", "time_bwd_s"):
+        np.testing.assert_allclose(b[col], a[col], rtol=1e-9)
+    np.testing.assert_allclose(_times_by_position(back), _times_by_position(net), rtol=1e-9)
+    assert "read as the network's own export" in caplog.text
+
+
+def test_a_line_drawn_anew_in_the_export_joins_within_the_tolerance(tmp_path):
+    from harbor_planner import save_network
+
+    net = build_network(write_osm(tmp_path / "k.osm", _EXPORT_WAYS, _EXPORT_LIFTS), progress=False)
+    save_network(net, tmp_path / "net.npz", edges_gpkg=tmp_path / "net.gpkg")
+    edges = gpd.read_file(tmp_path / "net.gpkg", layer="edges")
+    to_ll = gpd.GeoSeries(
+        [shapely.LineString([(X0 + 150, Y0 + 0.4), (X0 + 150, Y0 + 60)]),  # ends on the street
+         shapely.LineString([(X0 + 150, Y0 + 60), (X0 + 100.5, Y0 + 60)])],  # under the bridge
+        crs="EPSG:32648",
+    ).to_crs(edges.crs)  # fmt: skip
+    drawn = gpd.GeoDataFrame({"highway": ["footway", "梯道"]}, geometry=to_ll)  # a planner's
+    pd.concat([edges, drawn], ignore_index=True).to_file(tmp_path / "edited.gpkg", layer="edges")
+    back = build_network(tmp_path / "edited.gpkg", progress=False)
+    # the street is split where the new footway ends 0.4 m from it; the bridge is not
+    assert (back.n_nodes, back.n_edges) == (net.n_nodes + 3, net.n_edges + 3)
+    assert back.source["noding"]["t_junctions"] == 1
+    assert (back.edges["elevator_ends"] > 0).sum() == 4 and back.edges["off_ground"].sum() == 2
+    steps = KIND_NAMES.index("steps")
+    assert (back.edges["kind"] == steps).sum() == (net.edges["kind"] == steps).sum() + 1

@@ -22,7 +22,9 @@ __all__ = ["crossing_points", "with_vertices"]
 
 
 def crossing_points(
-    geoms: npt.NDArray[np.object_], levels: npt.NDArray[np.int64]
+    geoms: npt.NDArray[np.object_],
+    levels: npt.NDArray[np.int64],
+    noded: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], int]:
     """Where lines at ground level (level 0) cross without a vertex of their own.
 
@@ -32,6 +34,9 @@ def crossing_points(
         LineStrings (one part each), in a metric CRS.
     levels
         The level of each line (:func:`~harbor_planner.network.lines.line_levels`).
+    noded
+        Lines of the network's own export: two of them crossing are no missed junction
+        (the network did not join them).
 
     Returns
     -------
@@ -48,6 +53,8 @@ def crossing_points(
     # at ground level only: two bridges (or tunnels) crossing are stacked as often as joined,
     # and a layer without 层级 puts every bridge on level 1 (probe 20R)
     keep = (i < j) & (levels[i] == 0) & (levels[j] == 0)
+    if noded is not None:
+        keep &= ~(noded[i] & noded[j])
     i, j = i[keep], j[keep]
     if not len(i):
         return empty

@@ -17,6 +17,10 @@ A Geofabrik "free" layer (``gis_osm_roads_free_1.shp``, or the same schema in Ge
 is the highway class, ``oneway`` F/T/B, ``bridge``/``tunnel`` T/F become OSM values, and the
 way id is ``osm_id`` (as everywhere, ``oneway`` does not restrict pedestrians).
 
+The network's own export (``network build --gpkg``) is read by its columns (``kind``,
+``fwd_ok``, ``elevator_ends``, ``off_ground``...: :mod:`~harbor_planner.network.exported`);
+its lines join one another only at shared vertices, as they did in the network.
+
 Attribute columns named like OSM tags (``highway``, ``name``, ``foot``, ``oneway:foot``,
 ``step_count``, ``incline``, ``conveying``, ``bridge``, ``tunnel``...) are used as such,
 case-insensitively; a layer without ``highway`` is taken as walkable roads.
@@ -46,13 +50,13 @@ from harbor_planner.network._ways import (
     RawWays,
     flag_set,
     layer_numbers,
-    odd_flag_values,
-    oneway_sense,
 )
 from harbor_planner.network.crossings import crossing_points, with_vertices
+from harbor_planner.network.exported import export_tags, is_export, lift_nodes
 from harbor_planner.network.line_checks import (
     check_projected,
     warn_near_misses,
+    warn_odd_values,
     warn_outside_chongqing,
     warn_overlaps,
 )
@@ -138,6 +142,14 @@ def _as_osm_tags(gdf: Any, path: Path) -> pd.DataFrame:
     and its ``osm_id`` as the way id (``osm_way`` is then true).
     """
     columns = {c.lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    if is_export(columns):  # the network's own --gpkg: its columns, not OSM tags (26N1)
+        tags = export_tags(gdf, columns, path)
+        anew = ~tags["kind_given"].to_numpy(bool)
+        if anew.any() and "highway" in columns:  # drawn in QGIS with a planner's class
+            drawn = _planner_classes(tags.loc[anew].copy(), columns["highway"], path)
+            for c in drawn.columns:
+                tags.loc[anew, c] = drawn[c]
+        return tags
     geofabrik = "fclass" in columns and "osm_id" in columns and "highway" not in columns
     if not geofabrik:
         columns = _planner_columns(columns, path)
@@ -480,16 +492,19 @@ def node_line_frames(
         gdf = gdf[~dup].reset_index(drop=True)
     gdf = gdf.explode(index_parts=False, ignore_index=True)
     tags = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
-    _warn_odd_levels(tags, what)
+    warn_odd_values(tags, what)
     levels = line_levels(tags)
     keep = _not_copies(gdf.geometry.values, levels, _means(tags), what)
     gdf, tags = gdf[keep].reset_index(drop=True), tags[keep].reset_index(drop=True)
     levels = levels[keep]
-    geoms, crossings = _crossings(gdf.geometry.values, levels, join_crossings, what)
+    noded = _noded(tags)
+    geoms, crossings = _crossings(gdf.geometry.values, levels, join_crossings, what, noded)
     xy, line_of = shapely.get_coordinates(geoms, return_index=True)
-    ways, noding = _node_lines(xy, line_of.astype(np.int64), len(gdf), snap_tolerance_m, levels)
+    ways, noding = _node_lines(
+        xy, line_of.astype(np.int64), len(gdf), snap_tolerance_m, levels, noded
+    )
     noding = dataclasses.replace(noding, crossings=crossings, crossings_joined=join_crossings)
-    warn_near_misses(geoms, levels, snap_tolerance_m, what)
+    warn_near_misses(geoms, levels, snap_tolerance_m, what, noded)
     log.info(
         "%s: %d lines joined with a %.2f m tolerance: %d line ends snapped (max %.2f m), "
         "%d T-junctions split",
@@ -506,77 +521,17 @@ def node_line_frames(
         node_id=node_id,
         xy=xy_out,
         tags=tags.reset_index(drop=True),
-        elevator_nodes=np.zeros(0, dtype=np.int64),
+        elevator_nodes=lift_nodes(tags, ptr, node_id),
         crs=crs,
     )
     return raw, noding
 
 
-def _warn_odd_levels(tags: pd.DataFrame, what: str) -> None:
-    """Say the bridge/tunnel/layer values read without being known (probe 20R).
-
-    A planner's word for "no" the tool does not know made every line a bridge (coverage of
-    buildings 87.4 -> 34.8 %); a 层级 in words it does not know is level 0.
-    """
-    found = []
-    for col in ("bridge", "tunnel"):
-        if col in tags.columns:
-            odd = odd_flag_values(tags[col])
-            found += [f"{col} {k!r} ({n} lines, read as {col})" for k, n in odd.head(5).items()]
-    if "layer" in tags.columns:
-        odd = layer_numbers(tags["layer"])[1]
-        found += [f"layer {k!r} ({n} lines, read as 0)" for k, n in odd.head(5).items()]
-    if "conveying" in tags.columns:
-        found += _odd_conveying(tags)
-    if found:
-        log.warning(
-            "%s: values not known as a yes/no or a level: %s; write yes/no (是/否, 1/0) for "
-            "bridges and tunnels, numbers (or 高架/地面/地下) for the level, and forward "
-            "(runs in the drawn direction), backward, 双向 (both ways) or yes (one way where "
-            "oneway is yes/是/-1, else both) for an escalator's conveying (上行/下行 tell no "
-            "drawn direction)",
-            what, "; ".join(found),
-        )  # fmt: skip
-    _warn_mostly_conveying(tags, what)
-
-
-#: The conveying values the walk model reads (a direction, or both ways) besides yes/no.
-CONVEYING_VALUES: tuple[str, ...] = ("forward", "backward", "reversible", "both", "双向")
-
-
-def _odd_conveying(tags: pd.DataFrame) -> list[str]:
-    """The conveying values not known, each with how its lines were read.
-
-    They are read as yes: one way where ``oneway`` says so, else both ways (probe 25R3: all
-    were said to run both ways, those with oneway=yes ran one way).
-    """
-    conv = tags["conveying"].astype("string").str.strip()
-    odd = odd_flag_values(conv)
-    odd = odd[~odd.index.str.lower().isin(CONVEYING_VALUES)]
-    oneway = tags.get("oneway", pd.Series(pd.NA, index=tags.index, dtype="string"))
-    sense = oneway_sense(oneway.astype("string").str.strip().str.lower())
-    found = []
-    for k, n in odd.head(5).items():
-        one = int((sense[conv.eq(k).fillna(False).to_numpy(bool)] != 0).sum())
-        how = "running both ways" if not one else "running one way, as their oneway says"
-        how = how if one in (0, n) else f"running one way on {one}, as their oneway says, both "
-        how = how if one in (0, n) else how + "ways on the others"
-        found.append(f"conveying {k!r} ({n} lines, read as {how})")
-    return found
-
-
-def _warn_mostly_conveying(tags: pd.DataFrame, what: str) -> None:
-    """Warn when most lines are escalators or moving walkways (a column misread?)."""
-    if "conveying" not in tags.columns or not len(tags):
-        return
-    share = float(np.mean(flag_set(tags["conveying"])))
-    if share > 0.5:
-        log.warning(
-            "%s: %.0f %% of the lines are escalators or moving walkways (their conveying "
-            "column is set), timed at riding speed: is the column meant as such? Leave it "
-            "empty (or 否/no) on streets",
-            what, 100 * share,
-        )  # fmt: skip
+def _noded(tags: pd.DataFrame) -> np.ndarray:
+    """Lines of the network's own export (with u/v): they join one another at shared vertices."""
+    if "noded" not in tags.columns:
+        return np.zeros(len(tags), dtype=bool)
+    return tags["noded"].astype("boolean").fillna(False).to_numpy(bool)
 
 
 def _means(tags: pd.DataFrame) -> np.ndarray:
@@ -611,14 +566,14 @@ def _not_copies(geoms: np.ndarray, levels: np.ndarray, means: np.ndarray, what: 
 
 
 def _crossings(
-    geoms: np.ndarray, levels: np.ndarray, join: bool, what: str
+    geoms: np.ndarray, levels: np.ndarray, join: bool, what: str, noded: np.ndarray
 ) -> tuple[np.ndarray, int]:
     """The lines with a vertex at each same-level crossing (``join``), and how many there are.
 
     Not joined, they are said: at INFO when few (an OSM extract's untagged bridges), as a
     warning when at least 1 % of the lines (and 5) cross so (a CAD export's junctions).
     """
-    owner, xy, n = crossing_points(geoms, levels)
+    owner, xy, n = crossing_points(geoms, levels, noded)
     if not n:
         return geoms, 0
     if join:
@@ -702,15 +657,19 @@ def _node_lines(
     n_lines: int,
     tol: float,
     level: np.ndarray | None = None,
+    noded: np.ndarray | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], LineNoding]:
     """Give every vertex a node id so that lines join as documented in the module.
 
     ``level`` (per line, :func:`line_levels`): interior vertices join only lines of the same
     level; a line end joins every line at its position; T-junctions need the same level.
+    ``noded`` (per line): lines of the network's own export, which the tolerance never joins
+    to one another (only to lines drawn anew).
     """
     sizes = np.bincount(line_of, minlength=n_lines)
     ptr = np.concatenate([[0], np.cumsum(sizes)])
     level = np.zeros(n_lines, dtype=np.int64) if level is None else level
+    noded = np.zeros(n_lines, dtype=bool) if noded is None else noded
     # identical coordinates (to the millimetre) are one node, as shared nodes are in OSM
     key = np.round(xy * 1000.0).astype(np.int64)
     _, base_id = np.unique(np.column_stack([key, level[line_of]]), axis=0, return_inverse=True)
@@ -726,12 +685,15 @@ def _node_lines(
     link_a, link_b = _level_links(key, base_id, ends)
     if tol > 0:
         i, j = shapely.STRtree(end_pts).query(end_pts, predicate="dwithin", distance=tol)
+        anew = ~(noded[line_of[ends[i]]] & noded[line_of[ends[j]]])
+        i, j = i[anew], j[anew]
         link_a = np.concatenate([link_a, base_id[ends[i]]])
         link_b = np.concatenate([link_b, base_id[ends[j]]])
         # T-junctions: a line end near another line's interior (of the same level)
         lines = shapely.linestrings(xy, indices=line_of)
         pi, li = shapely.STRtree(lines).query(end_pts, predicate="dwithin", distance=tol)
         other = (line_of[ends[pi]] != li) & (level[line_of[ends[pi]]] == level[li])
+        other &= ~(noded[line_of[ends[pi]]] & noded[li])
         pi, li = pi[other], li[other]
         d = shapely.line_locate_point(lines[li], end_pts[pi])
         interior = (d > tol) & (d < shapely.length(lines[li]) - tol)

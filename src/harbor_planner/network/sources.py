@@ -288,12 +288,13 @@ def join_ways(
             counts["line_ways_dropped_as_osm"] = int(same.sum())
             lines = lines.subset(~same)
         ids, counts["line_nodes_on_osm_nodes"] = _line_node_ids(lines, joined)
+        lifts = ids[np.isin(lines.node_id, lines.elevator_nodes)]  # the export's lifts (26N1)
         lines = RawWays(
             way_ptr=lines.way_ptr,
             node_id=ids,
             xy=lines.xy,
             tags=lines.tags,
-            elevator_nodes=lines.elevator_nodes,
+            elevator_nodes=np.unique(lifts).astype(np.int64),
             crs=lines.crs,
         )
         joined = lines if joined is None else _concat([joined, lines])

@@ -1,0 +1,309 @@
+"""Read the network's own GeoPackage export (``network build --gpkg``) back as a line layer.
+
+Planners fix a footpath in QGIS in the ``edges`` layer of the export and build the network
+from that file. The layer holds the network's own edge columns (:meth:`WalkNetwork.edges_gdf
+<harbor_planner.network.compiled.WalkNetwork.edges_gdf>`), not OSM tags; read as a planner's
+layer it lost every escalator, lift and level and joined bridges to the streets below (probe
+26N1: Yuzhong's coverage 68.7 -> 73.2 %). Here each column keeps the meaning the network
+gave it:
+
+* ``kind`` (:data:`~harbor_planner.network.walk.KIND_NAMES`) says steps, escalator, moving
+  walkway or lift; ``fwd_ok``/``bwd_ok`` the directions one may go (an escalator's running
+  direction); ``incline``/``incline_grade`` the tagged direction and grade; ``step_count``;
+  ``off_ground`` a bridge, tunnel or indoor way (level 1: it joins other lines only where one
+  of them ends);
+* ``elevator_ends`` with ``u``/``v``: the lift nodes (a lift charges half its time on each
+  edge at it), found from the counts of the edges at each node;
+* lines with ``u`` and ``v`` join one another only at shared vertices, as they did in the
+  network (its junctions are the lines' ends): the snapping tolerance joins a line drawn
+  anew (no ``u``/``v``) to the others, never two of the export's lines that stayed apart;
+* ``way_id`` is kept (runs of street candidates follow it).
+
+A line added in QGIS with no ``kind`` is read from ``highway``, ``name`` and ``step_count``
+as any planner's line; one with a ``kind`` as the export's.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from harbor_planner.errors import InputDataError
+from harbor_planner.network.walk import KIND_NAMES
+
+__all__ = ["EXPORT_COLUMNS", "export_tags", "is_export", "lift_nodes"]
+
+log = logging.getLogger(__name__)
+
+#: Columns of the ``edges`` layer that mark the network's own export (``u``/``v`` may be
+#: deleted: its lines then snap, and its lifts are not found).
+EXPORT_COLUMNS: tuple[str, ...] = ("kind", "fwd_ok", "bwd_ok", "elevator_ends", "off_ground")
+#: The walk model's kinds drawn on a stairway (``highway=steps``), and as a lift.
+_ON_STEPS = ("steps", "escalator")
+_CONVEYING = ("escalator", "moving_walkway")
+
+
+def is_export(columns: dict[str, str]) -> bool:
+    """Whether a layer's columns (lower-cased name -> name) are the network's own export."""
+    return all(c in columns for c in EXPORT_COLUMNS)
+
+
+def _flags(values: pd.Series, default: bool) -> npt.NDArray[np.bool_]:
+    """A boolean column of the export; an empty cell (a line drawn in QGIS) is ``default``."""
+    text = values.astype("string").str.strip().str.lower()
+    number = pd.to_numeric(text, errors="coerce")
+    words = text.isin(["true", "yes", "t", "y", "是"])
+    out = np.where(number.notna(), number.fillna(0).ne(0), words).astype(bool)
+    return np.where(text.isna() | text.eq(""), default, out)
+
+
+def _kinds(gdf: Any, column: str, path: Path) -> pd.Series:
+    """The ``kind`` of each line (NA where empty); a value not a kind is refused."""
+    kind = gdf[column].astype("string").str.strip().str.lower().replace("", pd.NA)
+    odd = kind.notna() & ~kind.isin(KIND_NAMES)
+    if odd.any():
+        row = int(np.flatnonzero(odd.to_numpy(bool))[0])
+        raise InputDataError(
+            f"feature {row}: {column} {gdf[column].iloc[row]!r} is no kind of the network's "
+            f"export ({int(odd.sum())} lines); write one of {', '.join(KIND_NAMES)}, or leave "
+            "it empty to read the line from its highway class",
+            path=path,
+        )
+    return kind.reset_index(drop=True)
+
+
+def _incline(gdf: Any, columns: dict[str, str]) -> pd.Series:
+    """``incline`` tags from the export's direction (+1/-1) and grade (rise over run)."""
+    n = len(gdf)
+    sign = pd.to_numeric(gdf[columns["incline"]], errors="coerce") if "incline" in columns else 0
+    sign = np.sign(np.nan_to_num(np.asarray(sign, dtype=np.float64) * np.ones(n)))
+    grade = np.full(n, np.nan)
+    if "incline_grade" in columns:
+        grade = pd.to_numeric(gdf[columns["incline_grade"]], errors="coerce").to_numpy(float)
+    words = np.where(sign > 0, "up", np.where(sign < 0, "down", None))
+    pct = [f"{float(100 * g)!r}%" for g in grade]
+    text = [p if np.isfinite(g) else w for p, g, w in zip(pct, grade, words, strict=True)]
+    return pd.Series(text, dtype="string")
+
+
+def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
+    """OSM tags of the lines of the network's own export, with ``way_id`` and the lifts.
+
+    Parameters
+    ----------
+    gdf
+        The ``edges`` layer.
+    columns
+        Its columns, lower-cased name -> name (:func:`is_export` is true).
+    path
+        The file, for messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The :data:`~harbor_planner.network._ways.WAY_TAGS` the walk model reads, ``way_id``,
+        ``osm_way`` (false), ``noded`` (lines with ``u``/``v``: they join one another only
+        at shared vertices), ``lift_start``/``lift_end`` (a lift at the line's first or
+        last vertex) and ``kind_given`` (false on a line drawn anew without a ``kind``:
+        its ``highway`` is a planner's class, read as such by the caller).
+
+    """
+    col = {k: gdf[c].reset_index(drop=True) for k, c in columns.items()}
+    kind = _kinds(gdf, columns["kind"], path)
+    own = kind.notna().to_numpy(bool)
+    fwd, bwd = _flags(col["fwd_ok"], True), _flags(col["bwd_ok"], True)
+    highway = (
+        col["highway"].astype("string")
+        if "highway" in col
+        else pd.Series(pd.NA, index=kind.index, dtype="string")
+    )
+    highway = _highway_of_kind(highway, kind, path)
+    one = np.select([fwd & ~bwd, bwd & ~fwd], ["forward", "backward"], "both")
+    conveys = kind.isin(_CONVEYING).to_numpy(bool)
+    tags = pd.DataFrame(
+        {
+            "highway": highway,
+            "foot": pd.Series(np.where(own, "yes", None), dtype="string"),
+            "conveying": pd.Series(np.where(conveys, one, None), dtype="string"),
+            "oneway:foot": pd.Series(
+                np.where(own & ~conveys & (one != "both"), np.where(fwd, "yes", "-1"), None),
+                dtype="string",
+            ),
+            "incline": _incline(gdf, columns),
+            "layer": pd.Series(
+                np.where(_flags(col["off_ground"], False), "1", None), dtype="string"
+            ),
+        }
+    )
+    for tag in ("name", "step_count"):
+        if tag in col:
+            tags[tag] = col[tag].astype("string")
+    tags["way_id"] = _way_ids(col)
+    tags["osm_way"] = False
+    none = pd.Series(np.nan, index=kind.index)
+    u = pd.to_numeric(col.get("u", none), errors="coerce")
+    v = pd.to_numeric(col.get("v", none), errors="coerce")
+    tags["noded"] = (u.notna() & v.notna()).to_numpy(bool)
+    ends = pd.to_numeric(col["elevator_ends"], errors="coerce")
+    tags["lift_start"], tags["lift_end"] = _lift_ends(u, v, ends, kind.eq("elevator"), path)
+    tags["kind_given"] = own
+    _say_read(tags, kind, col, path)
+    return tags
+
+
+def _highway_of_kind(highway: pd.Series, kind: pd.Series, path: Path) -> pd.Series:
+    """``highway`` as the ``kind`` says: steps under a stairway or escalator, a lift's own.
+
+    The kind is what the walk model read; a class edited to disagree (``steps`` on a ``walk``
+    line) is warned of, and the kind kept (the class becomes ``footway``).
+    """
+    hw = highway.reset_index(drop=True).str.strip()
+    want = pd.Series(pd.NA, index=kind.index, dtype="string")
+    want[kind.isin(_ON_STEPS)] = "steps"
+    want[kind.eq("elevator")] = "elevator"
+    other = kind.notna() & ~kind.isin([*_ON_STEPS, "elevator"])
+    want[other & hw.str.lower().isin(["steps", "elevator"])] = "footway"
+    differ = want.notna() & hw.str.lower().ne(want).fillna(True)
+    say = differ & hw.notna() & hw.ne("")  # an empty class (a line drawn anew) is no slip
+    if say.any():
+        row = int(np.flatnonzero(say.to_numpy(bool))[0])
+        log.warning(
+            "%s: %d lines have a highway class their kind does not have (feature %d: highway "
+            "%r, kind %r): read by their kind, as %s; change kind too when a line becomes "
+            "stairs, a lift or a street",
+            path.name, int(say.sum()), row, hw.iloc[row], kind.iloc[row], want.iloc[row],
+        )  # fmt: skip
+    return want.where(differ, hw).astype("string")
+
+
+def _way_ids(col: dict[str, pd.Series]) -> npt.NDArray[np.int64]:
+    """The export's ``way_id``; a line drawn anew gets an id of its own."""
+    n = len(col["kind"])
+    ids = pd.to_numeric(col.get("way_id", pd.Series(np.nan, index=range(n))), errors="coerce")
+    new = ids.isna().to_numpy(bool)
+    start = int(ids.max()) + 1 if ids.notna().any() else 0
+    out = ids.fillna(0).to_numpy(np.int64, copy=True)
+    out[new] = start + np.arange(int(new.sum()))
+    return out
+
+
+def _propagate(state: np.ndarray, a: np.ndarray, b: np.ndarray, one: np.ndarray) -> None:
+    """Settle, in place, the nodes of the edges with one lift end whose other end is known."""
+    while True:
+        changed = False
+        for x, y in ((a, b), (b, a)):
+            for known, then in ((-1, 1), (1, -1)):
+                hit = one & (state[x] == known) & (state[y] == 0)
+                if hit.any():
+                    state[y[hit]] = then
+                    changed = True
+        if not changed:
+            return
+
+
+def _lift_ends(
+    u: pd.Series, v: pd.Series, ends: pd.Series, lift_way: pd.Series, path: Path
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Whether each line has a lift at its start (``u``) and at its end (``v``).
+
+    The export gives each edge the number of its ends at a lift node (``elevator_ends``); the
+    nodes follow: an end of an edge with 0 is none, both ends of one with 2 are lifts, and
+    an edge with 1 whose other end is known settles its own. Where both ends of such an edge
+    stay open (a lift at a dead end or next to one), the end with more edges is the lift. The
+    ends of a lift drawn as a way are no lift nodes (the way's time is the lift's).
+    """
+    n = len(u)
+    at_u, at_v = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    known = (u.notna() & v.notna() & ends.notna()).to_numpy(bool)
+    lost = ~known & ends.fillna(0).gt(0).to_numpy(bool)
+    if lost.any():
+        log.warning(
+            "%s: %d lines at a lift (elevator_ends) have no u/v node ids, so their lifts are "
+            "not found; keep the u and v columns of the export (or build from the .npz)",
+            path.name, int(lost.sum()),
+        )  # fmt: skip
+    if not (known & ends.fillna(0).gt(0).to_numpy(bool)).any():
+        return at_u, at_v
+    m = int(known.sum())
+    ids, inv = np.unique(np.r_[u[known], v[known]].astype(np.int64), return_inverse=True)
+    a, b = inv[:m], inv[m:]
+    e = ends[known].to_numpy(np.int64)
+    way = lift_way[known].fillna(False).to_numpy(bool)
+    state = np.zeros(len(ids), dtype=np.int8)  # 1 a lift, -1 none, 0 open
+    for x in (a, b):
+        state[x[~way & (e >= 2)]] = 1
+    for x in (a, b):
+        state[x[way | (e == 0)]] = -1
+    one = ~way & (e == 1)
+    degree = np.bincount(np.r_[a, b], minlength=len(ids))
+    while True:
+        _propagate(state, a, b, one)
+        open_ = np.flatnonzero(one & (state[a] == 0) & (state[b] == 0))
+        if not len(open_):
+            break
+        k = open_[0]
+        state[a[k] if degree[a[k]] >= degree[b[k]] else b[k]] = 1
+    got = (state[a] == 1).astype(np.int64) + (state[b] == 1)
+    bad = ~way & (got != np.minimum(e, 2))
+    if bad.any():
+        log.warning(
+            "%s: %d lines' elevator_ends do not match the lifts found at their u/v nodes "
+            "(edited?); the lifts are read at %d nodes; fix elevator_ends or u/v of those "
+            "lines, or build from the .npz",
+            path.name, int(bad.sum()), int((state == 1).sum()),
+        )  # fmt: skip
+    at_u[known], at_v[known] = state[a] == 1, state[b] == 1
+    return at_u, at_v
+
+
+def _say_read(tags: pd.DataFrame, kind: pd.Series, col: dict[str, pd.Series], path: Path) -> None:
+    """One line on what was read from the export, and that DEM grades come from --dem."""
+    lifts = int(tags["lift_start"].sum() + tags["lift_end"].sum())
+    dem = 0
+    if "grade_source" in col:
+        dem = int(col["grade_source"].astype("string").str.strip().eq("dem").sum())
+    log.info(
+        "%s: read as the network's own export (network build --gpkg): kinds (%s), "
+        "directions, edge ends at lifts (%d) and levels (%d off-ground lines) from its "
+        "columns; its %d lines with u/v join one another only at shared vertices, lines "
+        "drawn anew join within the snapping tolerance%s",
+        path.name,
+        ", ".join(f"{k} {n}" for k, n in kind.value_counts().items()),
+        lifts,
+        int(tags["layer"].notna().sum()),
+        int(tags["noded"].sum()),
+        f"; the DEM grades of {dem} edges are not read from it, they come from --dem "
+        "(network.dem) again: give the DEM the network was built with"
+        if dem
+        else "",
+    )
+
+
+def lift_nodes(
+    tags: pd.DataFrame, ptr: npt.NDArray[np.int64], node_id: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The ids of the nodes at a lift, from the noded lines of :func:`export_tags`.
+
+    Parameters
+    ----------
+    tags
+        One row per line (``lift_start``/``lift_end`` may be missing or empty: no lift).
+    ptr, node_id
+        Line ``i`` has nodes ``node_id[ptr[i]:ptr[i + 1]]``.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+
+    """
+    if "lift_start" not in tags.columns:
+        return np.zeros(0, dtype=np.int64)
+    start = tags["lift_start"].astype("boolean").fillna(False).to_numpy(bool)
+    end = tags["lift_end"].astype("boolean").fillna(False).to_numpy(bool)
+    ids = np.r_[node_id[ptr[:-1][start]], node_id[ptr[1:][end] - 1]]
+    return np.unique(ids).astype(np.int64)
