@@ -1096,19 +1096,19 @@ def test_the_network_file_written_aside_fails_the_first_round_in_one_line(
     from harbor_planner.network import anchor_points
     from harbor_planner.pipeline.partition import PartitionedPairs
 
-    started, release = threading.Event(), threading.Event()
+    started, release, raised = threading.Event(), threading.Event(), threading.Event()
 
     def full_disk(*args, **kwargs):
         started.set()
-        release.wait(10)
+        release.wait(60)
+        raised.set()
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(hp_network, "save_network", full_disk)
     info = ClusterInfo(kind="local", address=None, workers=1)
     finder = PartitionedPairs(None, object(), info, tmp_path, parts=_grid_parts(hilly_net, 2))
-    t0 = time.perf_counter()
-    finder.prepare(hilly_net)  # returns while the file is written
-    assert started.wait(10) and time.perf_counter() - t0 < 5
+    finder.prepare(hilly_net)  # returns while the file is written: the writer still held
+    assert started.wait(60) and not raised.is_set()
     release.set()
     lo = hilly_net.node_xy.min(axis=0)
     pts = anchor_points(hilly_net, np.array([[lo[0] + 500.0, lo[1] + 500.0]]))
