@@ -1221,3 +1221,51 @@ def test_run_is_not_told_a_scenario_option_is_unused(tmp_path, capsys):
     assert "is not used" not in capsys.readouterr().err
     record = json.loads((tmp_path / "o" / "run.json").read_text("utf-8"))
     assert record["parameters"]["centres"]["radius_m"] == 500
+
+
+def _diamond_coverage(tmp_path) -> list[str]:
+    """``coverage`` on the test diamond with one station (see :func:`_diamond_optimize`)."""
+    argv = _diamond_optimize(tmp_path)
+    return ["coverage", *argv[1 : argv.index("--candidate-spacing")], "--no-range"]
+
+
+@pytest.mark.parametrize(
+    ("args", "kind"),
+    [
+        (["COV", "--centres", "DIR"], "centres"),
+        (["COV", "--demand", "buildings:DIR"], "buildings"),
+        (["COV", "--study-area", "DIR"], "layer"),
+        (["OPT", "--poi", "DIR"], "POI"),
+        (["OPT", "--candidates", "DIR"], "candidate"),
+        (["run", "DIR"], "scenario"),
+        (["network", "build", "DIR", "--out", "OUT.npz"], "network"),
+        (["network", "info", "DIR"], "network"),
+        (["map", "--network", "NET", "--stations", "ST", "--crs", "wgs84", "--sites", "DIR"],
+         "sites"),
+    ],
+)  # fmt: skip
+def test_a_folder_given_as_an_input_file_says_so(tmp_path, capsys, args, kind):
+    """Probe 25E/26A: a folder given where a file is expected was "file not found" (untrue),
+    raw GDAL text ("... prefixing the file path with '<DRIVER>:'") or, as --study-area, exit 2
+    "not a district"; the station reader's words for all, exit 3."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    cov = _diamond_coverage(tmp_path)
+    if "--demand" in args:  # the folder as the one demand
+        del cov[cov.index("--demand") : cov.index("--demand") + 2]
+    subst = {
+        "DIR": str(folder),
+        "NET": cov[cov.index("--network") + 1],
+        "ST": cov[cov.index("--stations") + 1],
+        "OUT.npz": str(tmp_path / "o.npz"),
+    }
+    expand = {"COV": cov, "OPT": _diamond_optimize(tmp_path)}  # fmt: skip
+    argv = [w for a in args for w in expand.get(a, [a.replace("DIR", subst["DIR"])])]
+    argv = [subst.get(a, a) for a in argv]
+    if args[0] not in ("network",):
+        argv += ["--out", str(tmp_path / ("o.html" if args[0] == "map" else "o"))]
+    code = main(["-q", *argv])
+    err = capsys.readouterr().err
+    assert code == 3 and len(_errors(err)) == 1, err
+    assert f"a folder, not a {kind} file; give the " in err and str(folder) in err, err
+    assert "not found" not in err and "DRIVER" not in err, err

@@ -171,7 +171,7 @@ def test_crs_is_required_for_tables():
 
 
 def test_unreadable_inputs(tmp_path):
-    with pytest.raises(InputDataError, match="no such file"):
+    with pytest.raises(InputDataError, match="station file not found"):
         read_stations(tmp_path / "missing.csv", crs="wgs84")
     odd = tmp_path / "stations.dat"
     odd.write_text("x")

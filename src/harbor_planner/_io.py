@@ -22,6 +22,8 @@ __all__ = [
     "file_sha256",
     "file_stamp",
     "folder_lock",
+    "input_file",
+    "input_file_problem",
     "jsonable",
     "own_work_folder",
     "read_input_bytes",
@@ -214,6 +216,79 @@ def file_stamp(path: str | os.PathLike[str]) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size)
+
+
+def input_file_problem(
+    path: str | os.PathLike[str],
+    what: str,
+    *,
+    inside: str = "the file",
+    missing: str | None = None,
+) -> str | None:
+    """Why ``path`` is no input file (a folder, missing, a pipe), ``None`` when it is one.
+
+    One wording for every input (probe 25E: a folder given as ``--centres``, ``--sites``,
+    ``--poi``, ``buildings:`` demand or a scenario was "file not found", as ``--network``
+    raw GDAL text).
+
+    Parameters
+    ----------
+    path
+        The input as given.
+    what
+        Its kind, for the message (``"station"``: "a folder, not a station file").
+    inside
+        What to give instead of a folder (``"the .gpkg, .geojson or .shp"``).
+    missing
+        The words for a missing file (default ``"<what> file not found"``).
+
+    Returns
+    -------
+    str or None
+
+    """
+    p = Path(path)
+    if p.is_dir():
+        return f"a folder, not a {what} file; give {inside} inside it"
+    if not p.exists():
+        return missing or f"{what} file not found"
+    if not p.is_file():
+        return f"not a regular file (a pipe or a device), not a {what} file; give a file"
+    return None
+
+
+def input_file(
+    path: str | os.PathLike[str],
+    what: str,
+    *,
+    error: type[InputDataError] = InputDataError,
+) -> Path:
+    """``path`` as a :class:`~pathlib.Path` when it is an existing file, else ``error``.
+
+    Parameters
+    ----------
+    path
+        The input as given.
+    what
+        Its kind, for the message (see :func:`input_file_problem`).
+    error
+        The error class raised (a :class:`~harbor_planner.errors.ScenarioError` for a
+        scenario file).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputDataError
+        A folder, a missing file or no regular file, named with the fix (exit 3).
+
+    """
+    problem = input_file_problem(path, what)
+    if problem is not None:
+        raise error(problem, path=path)
+    return Path(path)
 
 
 def read_input_bytes(path: str | os.PathLike[str], what: str = "file") -> bytes:

@@ -146,7 +146,7 @@ def parse_study_area_text(text: str) -> dict[str, Any]:
     """
     text = text.strip()
     path = Path(text)
-    if path.suffix.lower() in settings.STUDY_AREA_SUFFIXES or (text and path.is_file()):
+    if path.suffix.lower() in settings.STUDY_AREA_SUFFIXES or (text and path.exists()):
         return {"area": path}
     names = [n.strip() for n in text.replace("，", ",").replace("、", ",").split(",")]
     return {"districts": [n for n in names if n]}

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from harbor_planner._io import input_file
 from harbor_planner._text import clean_text
 from harbor_planner.coords import parse_crs, to_wgs84
 from harbor_planner.errors import InputDataError
@@ -146,9 +147,7 @@ def read_centres(
     """
     import geopandas as gpd
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputDataError("centres file not found", path=path)
+    path = input_file(path, "centres")
     if not (math.isfinite(radius_m) and radius_m > 0):
         raise InputDataError(f"centre radius must be metres above 0, got {radius_m!r}")
     if path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):

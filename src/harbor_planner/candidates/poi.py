@@ -20,6 +20,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from harbor_planner._io import input_file
 from harbor_planner._text import rows_text
 from harbor_planner.candidates.schema import candidate_frame, cell_text, own_columns
 from harbor_planner.coords import CoordSystem
@@ -268,9 +269,7 @@ def osm_poi_candidates(
         Missing or unreadable file, or unknown kinds.
 
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputDataError("file not found", path=path)
+    path = input_file(path, "POI")
     rules = _as_rules(kinds)
     found = _read_osm_pois(path, rules)
     if found.no_nodes:
@@ -538,9 +537,7 @@ def poi_layer_candidates(
         A CSV/XLSX without ``crs``, or a GIS layer without CRS.
 
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputDataError("file not found", path=path)
+    path = input_file(path, "POI")
     if is_osm_path(path):
         raise InputDataError(
             "this is an OpenStreetMap file, not a point layer; read it with osm_poi_candidates",

@@ -18,6 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from harbor_planner._io import input_file
 from harbor_planner._text import rows_text
 from harbor_planner._validate import check_positive
 from harbor_planner.candidates.merge import merge_candidates, near_network
@@ -105,6 +106,9 @@ def parse_poi_source(text: str | Path | PoiSource) -> PoiSource:
         return PoiSource(Path(s))
     cut = [m.start() for m in re.finditer(":", s)]
     path = next((s[:i] for i in reversed(cut) if Path(s[:i]).is_file()), None)
+    folder = next((p for p in (s, *(s[:i] for i in reversed(cut))) if Path(p).is_dir()), None)
+    if path is None and folder is not None:
+        input_file(folder, "POI")  # a folder: said as such
     if path is None:
         raise InputDataError(
             f"POI file {s!r} not found; give FILE, FILE:CRS or FILE:CRS:KIND, e.g. "
@@ -262,6 +266,8 @@ def _file_candidates(
 def _spec_file(text: str, poi_files: Sequence[Any]) -> Path:
     """The candidate file a spec other than ``auto`` names; it must exist, without POI files."""
     path = Path(text)
+    if path.is_dir():
+        input_file(path, "candidate")
     if not path.is_file():
         what = "candidate file not found" if path.suffix else "unknown candidates spec"
         raise InputDataError(

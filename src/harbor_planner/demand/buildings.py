@@ -14,6 +14,7 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
+from harbor_planner._io import input_file
 from harbor_planner._text import rows_text
 from harbor_planner._validate import check_positive
 from harbor_planner.coords import CoordSystem, parse_crs
@@ -441,9 +442,7 @@ def building_demand(
         A polygon layer without CRS, or ``crs`` contradicting a projected layer.
 
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputDataError("file not found", path=path)
+    path = input_file(path, "buildings")
     if population is not None:
         population = check_positive("population", population, unit="people")
     if default_levels is not None:

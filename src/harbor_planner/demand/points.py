@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from harbor_planner._io import input_file
 from harbor_planner._text import counted, rows_text
 from harbor_planner.coords import CoordSystem
 from harbor_planner.demand._common import (
@@ -243,9 +244,7 @@ def point_demand(
         A CSV without ``crs``, or a GIS layer without CRS.
 
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputDataError("file not found", path=path)
+    path = input_file(path, "points")
     if path.suffix.lower() in TABLE_SUFFIXES:
         table, lon, lat = _table_points(path, crs, layer)
     else:

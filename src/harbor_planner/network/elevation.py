@@ -35,6 +35,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from harbor_planner._io import input_file
 from harbor_planner.errors import CRSError, InputDataError, NetworkError
 from harbor_planner.network._crs import to_metric
 from harbor_planner.network.walk import (
@@ -194,11 +195,7 @@ def _read_dem(dem: str | Path, xy: FloatArray, *, crs: str, smoothing_m: float) 
     from rasterio.errors import RasterioError
     from rasterio.windows import Window
 
-    dem = Path(dem)
-    if dem.is_dir():
-        raise InputDataError("a folder, not a DEM raster: give the raster file in it", path=dem)
-    if not dem.is_file():
-        raise InputDataError("DEM file not found", path=dem)
+    dem = input_file(dem, "DEM")
     if not math.isfinite(smoothing_m) or not 0 <= smoothing_m <= DEM_SMOOTHING_MAX_M:
         raise InputDataError(
             f"dem_smoothing_m must be 0 to {DEM_SMOOTHING_MAX_M:g} metres, got {smoothing_m!r} "

@@ -40,6 +40,7 @@ import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from harbor_planner._io import input_file
 from harbor_planner._text import one_line
 from harbor_planner._validate import check_positive
 from harbor_planner.coords import warn_old_datum
@@ -128,6 +129,7 @@ def _read_layer(path: Path, layer: str | int | None, mask: Any = None) -> pd.Dat
         # a GBK Shapefile without .cpg (ArcMap/CAD exports): not read as Latin-1 (20A)
         return read_layer_file(path, layer=layer, mask=mask)
     except Exception as exc:  # pyogrio raises DataSourceError & co.
+        input_file(path, "network")  # a folder GDAL cannot read: give the file in it
         raise InputDataError(
             f"cannot read as a vector layer ({type(exc).__name__}: {one_line(exc)})", path=path
         ) from None

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from harbor_planner._io import input_file
 from harbor_planner.errors import InfeasibleError, InputDataError
 from harbor_planner.optimize.matrix import CoverageMatrix
 
@@ -250,9 +251,7 @@ def read_table(path: str | os.PathLike[str]) -> pd.DataFrame:
         sane sizes (:func:`~harbor_planner.readers.xlsx.check_workbook_parts`).
 
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputDataError("file not found", path=path)
+    path = input_file(path, "quota")
     # only an empty cell is missing: "nan", "NA" or "null" are text for the checks to see
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from harbor_planner.readers.xlsx import check_workbook_parts

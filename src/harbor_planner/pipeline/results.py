@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harbor_planner import settings
-from harbor_planner._io import atomic_path
+from harbor_planner._io import atomic_path, input_file
 from harbor_planner._stable import without_timings
 from harbor_planner._text import counted, csv_safe, pct1, published_pcts
 from harbor_planner.errors import InputDataError
@@ -269,8 +269,7 @@ def read_sites(path: Path) -> Any:
 
     from harbor_planner.readers import read_vector
 
-    if not path.is_file():
-        raise InputDataError("file not found", path=path)
+    input_file(path, "sites")
     if path.suffix.lower() != ".csv":
         return _point_sites(read_vector(path, None), path)
     import numpy as np

@@ -23,6 +23,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from harbor_planner._io import input_file_problem
 from harbor_planner._text import one_line, rows_text
 from harbor_planner.coords import (
     CoordSystem,
@@ -386,10 +387,11 @@ def layer_problem(path: Path, exc: Exception | None = None) -> str:
     Probe 25E: a GBK station CSV given as ``--districts`` was "cannot read as a vector layer
     (UnicodeDecodeError: 'utf-8' codec ...)", a folder "file not found" or raw GDAL text.
     """
-    if path.is_dir():
-        return "a folder, not a layer file; give the .gpkg, .geojson or .shp inside it"
-    if not path.exists():
-        return "file not found"
+    problem = input_file_problem(
+        path, "layer", inside="the .gpkg, .geojson or .shp", missing="file not found"
+    )
+    if problem is not None:
+        return problem
     if path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"):
         return (
             "a table, not a GIS layer: give a layer file (.gpkg, .geojson, .shp) with its geometry"

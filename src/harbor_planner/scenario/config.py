@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from harbor_planner import settings
-from harbor_planner._io import read_input_bytes
+from harbor_planner._io import input_file, read_input_bytes
 from harbor_planner._text import redact_override, redact_secrets
 from harbor_planner.errors import ScenarioError
 from harbor_planner.scenario._check import (
@@ -322,9 +322,7 @@ def load_scenario(
             f"a scenario is its TOML file's path (or a Scenario, or a dict of its sections for "
             f"run()), got {type(path).__name__}"
         )
-    path = Path(path)
-    if not path.is_file():
-        raise ScenarioError("scenario file not found", path=path)
+    path = input_file(path, "scenario", error=ScenarioError)
     data = read_input_bytes(path, "scenario file")
     try:
         text = data.decode("utf-8-sig")

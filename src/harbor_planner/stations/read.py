@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
+from harbor_planner._io import input_file
 from harbor_planner._text import counted, one_line
 from harbor_planner.coords import CoordSystem, parse_crs, warn_old_datum
 from harbor_planner.errors import CRSError, InputDataError
@@ -232,11 +233,7 @@ def read_stations(
     """
     if not isinstance(path, str | os.PathLike) or not str(path):
         raise InputDataError(f"path must be a station file's path, got {path!r}")
-    p = Path(path)
-    if p.is_dir():
-        raise InputDataError("a folder, not a station file; give the file inside it", path=p)
-    if not p.is_file():
-        raise InputDataError("no such file", path=p)
+    p = input_file(path, "station")
     suffix = p.suffix.lower()
     geo = suffix in _GEO_SUFFIXES
     if not geo and suffix not in _TABLE_SUFFIXES:
