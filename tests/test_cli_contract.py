@@ -1269,3 +1269,93 @@ def test_a_folder_given_as_an_input_file_says_so(tmp_path, capsys, args, kind):
     assert code == 3 and len(_errors(err)) == 1, err
     assert f"a folder, not a {kind} file; give the " in err and str(folder) in err, err
     assert "not found" not in err and "DRIVER" not in err, err
+
+
+def _exit_code(argv: list[str]) -> int:
+    """``main(argv)``'s exit code, argparse's own errors (SystemExit) included."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code)
+
+
+_ST_EMPTY = ["coverage", "--network", "n.npz", "--stations", "", "--out", "o"]
+_OPT_BASE = ["optimize", "--network", "n.npz", "--stations", "s.csv", "--add", "2"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (_ST_EMPTY, "--stations"),
+        ([*_OPT_BASE, "--poi", "", "--out", "o"], "--poi"),
+        ([*_OPT_BASE, "--exclude", "", "--out", "o"], "--exclude"),
+        (["coverage", "--network", "", "--stations", "s.csv", "--out", "o"], "--network"),
+        ([*COV, "--centres", "", "--out", "o"], "--centres"),
+        (["run", "", "--out", "o"], "scenario"),
+        (["network", "build", "", "--out", "n.npz"], "source"),
+        (["stations", "check", ""], "file"),
+    ],
+)
+def test_an_empty_input_path_is_a_usage_error_naming_the_option(tmp_path, capsys, argv, option):
+    """Probe 25E/26A: ``--stations ""`` read the working folder ("/tmp/x: a folder, not a
+    station file", exit 3), ``run ""`` was ".: scenario file not found", ``--exclude ""``
+    excluded nothing (exit 0); as ``--out ""``: exit 2 naming the option."""
+    argv = [str(tmp_path / a) if a in ("o", "n.npz") else a for a in argv]
+    code = _exit_code(["-q", *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and len(_errors(err)) == 1, err
+    assert f"argument {option}: got an empty path" in err, err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("gbkk", "unknown encoding 'gbkk' (did you mean gbk?)"), ("", "an empty encoding")],
+)
+def test_an_unknown_encoding_is_a_usage_error_with_the_choices(capsys, value, words):
+    """Probe 25E: ``stations check --encoding gbkk`` was exit 3 without the option named;
+    ``--encoding ""`` detected the encoding, silently."""
+    stations = str(DEMO / "stations.csv")
+    code = _exit_code(["-q", "stations", "check", stations, "--crs", "gcj02", "--encoding", value])
+    err = capsys.readouterr().err
+    assert code == 2 and len(_errors(err)) == 1, err
+    assert f"argument --encoding: {words}" in err and "gb18030" in err, err
+    assert main(["-q", "stations", "check", stations, "--crs", "gcj02", "--encoding", "GBK"]) in (
+        0,
+        3,
+    )  # a known encoding is taken (the UTF-8 file may not decode as GBK)
+    assert "argument --encoding" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("utm48", "'utm48' names several coordinate systems pyproj knows; give it as an EPSG"),
+        ("EPSG:4326", "'EPSG:4326' is geographic (degrees)"),
+        ("", "'' is not a coordinate system pyproj knows"),
+    ],
+)
+def test_a_metric_crs_pyproj_cannot_use_is_a_usage_error(tmp_path, capsys, value, words):
+    """Probe 25E: ``--metric-crs utm48`` was exit 3 with PROJ's raw "several objects matching
+    this name: Indian 1954 / UTM zone 48N..."."""
+    net = tmp_path / "n.npz"
+    code = _exit_code(["-q", "network", "build", str(DEMO / "yuzhong_walk.osm.bz2"), "--metric-crs",
+                 value, "--out", str(net)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and len(_errors(err)) == 1, err
+    assert f"argument --metric-crs: {words}" in err and "EPSG:32648" in err, err
+    assert "Indian 1954" not in err and "Internal Proj Error" not in err and not net.exists()
+
+
+def test_a_scenarios_metric_crs_is_checked_when_it_loads(tmp_path, capsys):
+    """Probe 26A: ``run --set network.metric_crs="utm48"`` on a saved network was a Python
+    traceback (pyproj's CRSError from the check of the saved network's CRS)."""
+    net = tmp_path / "n.npz"
+    assert main(["-q", "network", "build", str(DEMO / "yuzhong_walk.osm.bz2"), "--out",
+                 str(net)]) == 0  # fmt: skip
+    capsys.readouterr()
+    code = main(["-q", "run", str(DEMO / "demo.toml"), "--set", f'network.source="{net}"',
+                 "--set", 'network.metric_crs="utm48"', "--out", str(tmp_path / "o")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and len(_errors(err)) == 1 and "Traceback" not in err, err
+    assert "--set network.metric_crs: network.metric_crs 'utm48' names several" in err, err

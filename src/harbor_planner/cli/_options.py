@@ -16,50 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harbor_planner import settings
+from harbor_planner.cli._types import crs_arg, in_path, sheet_arg
 from harbor_planner.errors import InputDataError, ScenarioError, UsageError
 
 if TYPE_CHECKING:
     from harbor_planner.scenario import NetworkConfig, Scenario
-
-
-def out_path(text: str) -> Path:
-    """``--out``'s value: a path, never empty (``--out ""`` would write into the working folder).
-
-    Raises
-    ------
-    argparse.ArgumentTypeError
-        The name is empty (a usage error, exit 2).
-
-    """
-    if not text.strip():
-        raise argparse.ArgumentTypeError("expected a file or folder name, got an empty one")
-    return Path(text)
-
-
-def sheet_arg(values: list[str] | None) -> str | list[str] | None:
-    """``--sheet`` given once (a name) or repeated (the names)."""
-    if not values:
-        return None
-    return values[0] if len(values) == 1 else list(values)
-
-
-def crs_arg(text: str) -> str:
-    """A coordinate-system option's value (``--crs``...), checked as it is parsed.
-
-    Raises
-    ------
-    argparse.ArgumentTypeError
-        A name pyproj and the Chinese datums do not know (a usage error, exit 2).
-
-    """
-    from harbor_planner.coords import parse_crs
-    from harbor_planner.errors import CRSError
-
-    try:
-        parse_crs(text)
-    except CRSError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return text
 
 
 def say(text: object, *, flush: bool = False) -> None:
@@ -95,7 +56,6 @@ __all__ = [
     "network_area_settings",
     "network_config",
     "network_settings",
-    "out_path",
     "output_settings",
     "parse_minutes",
     "partition_overrides",
@@ -164,7 +124,7 @@ def add_walk_model_options(p: argparse.ArgumentParser) -> None:
         help="which way walks are timed: from-station (default: leaving the stations) or "
         "to-station (from the streets to the stations; differs on slopes and stairs)",
     )
-    g.add_argument("--dem", type=Path, default=None, metavar="RASTER", help="elevation raster")
+    g.add_argument("--dem", type=in_path, default=None, metavar="RASTER", help="elevation raster")
     g.add_argument(
         "--dem-outside",
         choices=settings.DEM_OUTSIDE_CHOICES,
@@ -194,7 +154,7 @@ def add_station_input_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("stations")
     g.add_argument(
         "--stations",
-        type=Path,
+        type=in_path,
         required=True,
         action="append",
         metavar="FILE",
@@ -292,7 +252,7 @@ def add_demand_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--demand-within",
-        type=Path,
+        type=in_path,
         default=None,
         metavar="FILE",
         help="study area: polygon layer; demand outside it is left out",
@@ -758,7 +718,7 @@ def add_centre_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("city centres")
     g.add_argument(
         "--centres",
-        type=Path,
+        type=in_path,
         default=None,
         metavar="FILE",
         help="city centres (CSV name,lon,lat or a point layer): coverage around each, "

@@ -23,11 +23,9 @@ from harbor_planner.cli._options import (
     add_walk_model_options,
     centres_settings,
     check_outputs,
-    crs_arg,
     demand_settings,
     minutes_text,
     network_settings,
-    out_path,
     output_settings,
     parse_minutes,
     say,
@@ -35,6 +33,7 @@ from harbor_planner.cli._options import (
     stations_settings,
     study_settings,
 )
+from harbor_planner.cli._types import crs_arg, in_path, in_text, out_path
 from harbor_planner.errors import UsageError
 
 __all__ = [
@@ -238,7 +237,9 @@ def _add_isochrones_command(sub: argparse._SubParsersAction) -> None:
             "feature per station and band with station_id and minutes."
         ),
     )
-    i.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    i.add_argument(
+        "--network", type=in_text, required=True, metavar="SOURCE", help="saved network or SOURCE"
+    )
     add_station_input_options(i)
     bands = minutes_text(settings.MAP_BANDS_MINUTES)
     i.add_argument("--minutes", default=bands, help=f"time bands (default {bands})")
@@ -300,7 +301,9 @@ def _add_coverage_command(sub: argparse._SubParsersAction) -> None:
             "and report.xlsx to --out."
         ),
     )
-    c.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    c.add_argument(
+        "--network", type=in_text, required=True, metavar="SOURCE", help="saved network or SOURCE"
+    )
     add_station_input_options(c)
     add_demand_options(c)
     c.add_argument(
@@ -310,7 +313,7 @@ def _add_coverage_command(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument(
         "--districts",
-        type=Path,
+        type=in_path,
         default=None,
         metavar="FILE",
         help="district polygons (default: Chongqing's 38 区县)",
@@ -355,10 +358,12 @@ def add_map_command(sub: argparse._SubParsersAction) -> None:
             "isochrones and service area, and optionally new sites from 'optimize'."
         ),
     )
-    m.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    m.add_argument(
+        "--network", type=in_text, required=True, metavar="SOURCE", help="saved network or SOURCE"
+    )
     add_station_input_options(m)
     m.add_argument(
-        "--sites", type=Path, default=None, metavar="FILE", help="selected_sites.gpkg or .csv"
+        "--sites", type=in_path, default=None, metavar="FILE", help="selected_sites.gpkg or .csv"
     )
     m.add_argument("--out", type=out_path, required=True, help="output .html")
     add_study_area_option(m, drawn=True)

@@ -12,9 +12,9 @@ from harbor_planner.cli._options import (
     add_walk_model_options,
     check_outputs,
     network_config,
-    out_path,
     say,
 )
+from harbor_planner.cli._types import in_text, metric_crs_arg, out_path
 from harbor_planner.errors import UsageError
 
 __all__ = ["add_network_commands"]
@@ -77,7 +77,10 @@ def add_network_commands(sub: argparse._SubParsersAction) -> None:
         ),
     )
     b.add_argument(
-        "source", nargs="+", help="OSM file, GraphML, line layer or place:NAME (one or more)"
+        "source",
+        nargs="+",
+        type=in_text,
+        help="OSM file, GraphML, line layer or place:NAME (one or more)",
     )
     b.add_argument("--out", type=out_path, required=True, help="compiled network file (.npz)")
     b.add_argument(
@@ -111,6 +114,7 @@ def add_network_commands(sub: argparse._SubParsersAction) -> None:
     )
     b.add_argument(
         "--metric-crs",
+        type=metric_crs_arg,
         default=None,
         metavar="CRS",
         help="projected CRS for lengths (default: the local UTM zone, EPSG:32648 in Chongqing)",
@@ -118,7 +122,12 @@ def add_network_commands(sub: argparse._SubParsersAction) -> None:
     b.set_defaults(handler=_cmd_network_build)
 
     i = nsub.add_parser("info", help="print a summary of a network (file or SOURCE)")
-    i.add_argument("network", nargs="+", help="saved network file or any SOURCE accepted by build")
+    i.add_argument(
+        "network",
+        nargs="+",
+        type=in_text,
+        help="saved network file or any SOURCE accepted by build",
+    )
     add_walk_model_options(i)
     add_network_area_options(i)
     i.set_defaults(handler=_cmd_network_info)

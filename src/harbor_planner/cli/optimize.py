@@ -25,11 +25,10 @@ from harbor_planner.cli._options import (
     add_station_input_options,
     add_study_area_option,
     add_walk_model_options,
-    crs_arg,
-    out_path,
     say,
     scenario_from_args,
 )
+from harbor_planner.cli._types import crs_arg, in_path, in_text, out_path
 from harbor_planner.cli.analysis import one_limit, study_sections
 from harbor_planner.errors import InputDataError, UsageError
 
@@ -147,6 +146,38 @@ def _optimize_summary(scenario: Any, study: Any) -> dict[str, Any]:
     return {**plan_figures(scenario, study), **study_summary(scenario, study)}
 
 
+def _add_candidate_options(o: argparse.ArgumentParser) -> None:
+    """``--candidates`` and how the candidate sites are made or read."""
+    g = o.add_argument_group("candidates")
+    g.add_argument(
+        "--candidates",
+        type=in_text,
+        default="auto",
+        metavar="FILE|auto",
+        help="candidate sites: a station-format file, or auto (street sites + POIs; default)",
+    )
+    g.add_argument(
+        "--candidates-crs", type=crs_arg, default=None, metavar="CRS", help="CRS of --candidates"
+    )
+    g.add_argument(
+        "--candidate-spacing",
+        type=float,
+        default=settings.CANDIDATE_SPACING_M,
+        metavar="M",
+        help="auto: one street site per this many metres "
+        f"(default {settings.CANDIDATE_SPACING_M:g})",
+    )
+    g.add_argument(
+        "--poi",
+        type=in_text,
+        action="append",
+        metavar="FILE[:CRS[:KIND]]",
+        help="auto: extra POI layer (repeatable), FILE, FILE:CRS, FILE:CRS:KIND or FILE::KIND, "
+        "e.g. stops.shp::metro_station (a CSV needs its CRS)",
+    )
+    g.add_argument("--exclude", type=in_text, default=None, metavar="IDS|FILE", help=_EXCLUDE_HELP)
+
+
 def add_optimize_command(sub: argparse._SubParsersAction) -> None:
     """``optimize``."""
     o = sub.add_parser(
@@ -159,7 +190,9 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
             "addition), coverage_curve.csv and summary.json (with the proven optimality gap)."
         ),
     )
-    o.add_argument("--network", required=True, metavar="SOURCE", help="saved network or SOURCE")
+    o.add_argument(
+        "--network", type=in_text, required=True, metavar="SOURCE", help="saved network or SOURCE"
+    )
     add_station_input_options(o)
     o.add_argument("--add", type=int, default=None, metavar="N", help="number of new sites")
     o.add_argument(
@@ -178,32 +211,7 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
         metavar="K",
         help="max-cover: count each demand point up to K covers (2 = backup coverage)",
     )
-    g = o.add_argument_group("candidates")
-    g.add_argument(
-        "--candidates",
-        default="auto",
-        metavar="FILE|auto",
-        help="candidate sites: a station-format file, or auto (street sites + POIs; default)",
-    )
-    g.add_argument(
-        "--candidates-crs", type=crs_arg, default=None, metavar="CRS", help="CRS of --candidates"
-    )
-    g.add_argument(
-        "--candidate-spacing",
-        type=float,
-        default=settings.CANDIDATE_SPACING_M,
-        metavar="M",
-        help="auto: one street site per this many metres "
-        f"(default {settings.CANDIDATE_SPACING_M:g})",
-    )
-    g.add_argument(
-        "--poi",
-        action="append",
-        metavar="FILE[:CRS[:KIND]]",
-        help="auto: extra POI layer (repeatable), FILE, FILE:CRS, FILE:CRS:KIND or FILE::KIND, "
-        "e.g. stops.shp::metro_station (a CSV needs its CRS)",
-    )
-    g.add_argument("--exclude", default=None, metavar="IDS|FILE", help=_EXCLUDE_HELP)
+    _add_candidate_options(o)
     add_demand_options(o)
     add_study_area_option(o)
     o.add_argument(
@@ -214,6 +222,7 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
     c = o.add_argument_group("constraints")
     c.add_argument(
         "--quota",
+        type=in_text,
         default=None,
         metavar="FILE|proportional:FILE:COLUMN",
         help="new sites per district: a CSV with district,min,max, or N split in proportion "
@@ -226,7 +235,7 @@ def add_optimize_command(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--budget", type=float, default=None, help="budget for the cost column")
     c.add_argument("--stages", default=None, metavar="Y:N,...",
                    help="staged roll-out, e.g. 2024:400,2025:400")  # fmt: skip
-    c.add_argument("--districts", type=Path, default=None, metavar="FILE",
+    c.add_argument("--districts", type=in_path, default=None, metavar="FILE",
                    help="district polygons (default: Chongqing's 38 区县)")  # fmt: skip
     c.add_argument("--district-column", default=None, metavar="NAME")
     s = o.add_argument_group("solver")

@@ -12,9 +12,9 @@ from harbor_planner.cli._options import (
     add_memory_option,
     add_partition_options,
     add_study_area_option,
-    out_path,
     say,
 )
+from harbor_planner.cli._types import in_path, out_path
 from harbor_planner.cli._usage import option_of_setting
 from harbor_planner.errors import ScenarioError, UsageError
 
@@ -139,7 +139,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
             "versions, settings, timings). Paths in the scenario are relative to its file."
         ),
     )
-    r.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    r.add_argument("scenario", type=in_path, help="scenario file (.toml)")
     r.add_argument(
         "--out",
         type=out_path,
@@ -169,7 +169,7 @@ def add_scenario_commands(sub: argparse._SubParsersAction) -> None:
             "the first; prints the table and writes it to --out."
         ),
     )
-    c.add_argument("runs", nargs="+", type=Path, metavar="OUT_DIR", help="result folders")
+    c.add_argument("runs", nargs="+", type=in_path, metavar="OUT_DIR", help="result folders")
     c.add_argument("--labels", default=None, metavar="A,B,...", help="names of the runs")
     c.add_argument(
         "--out",

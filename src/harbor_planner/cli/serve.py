@@ -12,11 +12,11 @@ import socket
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from harbor_planner.cli._options import out_path, say
+from harbor_planner.cli._options import say
+from harbor_planner.cli._types import in_path, out_path
 from harbor_planner.errors import HarborPlannerError, UsageError
 from harbor_planner.settings import LANGS, SERVE_HOST, SERVE_PORT
 
@@ -177,7 +177,7 @@ def add_serve_command(sub: argparse._SubParsersAction) -> None:
             "Prints the URL with its access token."
         ),
     )
-    s.add_argument("scenario", type=Path, help="scenario file (.toml)")
+    s.add_argument("scenario", type=in_path, help="scenario file (.toml)")
     s.add_argument("--port", type=int, default=SERVE_PORT, help=f"port (default {SERVE_PORT})")
     s.add_argument(
         "--host",

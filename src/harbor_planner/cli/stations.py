@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 from harbor_planner import settings
 from harbor_planner._text import counted
@@ -13,12 +12,10 @@ from harbor_planner.cli._options import (
     add_accept_datum_option,
     add_walk_model_options,
     check_outputs,
-    crs_arg,
     network_config,
-    out_path,
     say,
-    sheet_arg,
 )
+from harbor_planner.cli._types import crs_arg, encoding_arg, in_path, in_text, out_path, sheet_arg
 from harbor_planner.errors import InputDataError, UsageError
 
 log = logging.getLogger("harbor_planner.stations")
@@ -190,7 +187,7 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
             "3 when any row has an error. The input file is never modified."
         ),
     )
-    c.add_argument("file", type=Path, help="station list")
+    c.add_argument("file", type=in_path, help="station list")
     c.add_argument(
         "--crs",
         type=crs_arg,
@@ -210,7 +207,9 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
         help="workbook sheet or GeoPackage layer (repeated: several sheets; default: every "
         "visible sheet with coordinates)",
     )
-    c.add_argument("--encoding", default=None, help="force the CSV text encoding (e.g. gbk)")
+    c.add_argument(
+        "--encoding", type=encoding_arg, default=None, help="force the CSV text encoding (e.g. gbk)"
+    )
     c.add_argument(
         "--no-extent",
         action="store_true",
@@ -227,6 +226,7 @@ def add_stations_commands(sub: argparse._SubParsersAction) -> None:
     g = c.add_argument_group("placing on a walk network")
     g.add_argument(
         "--network",
+        type=in_text,
         default=None,
         metavar="SOURCE",
         help="snap the stations to this network (saved file or any SOURCE of network build)",
@@ -258,7 +258,7 @@ def _add_number_command(ssub: argparse._SubParsersAction) -> None:
             "with the same --crs changes nothing."
         ),
     )
-    n.add_argument("file", type=Path, help="station list or register")
+    n.add_argument("file", type=in_path, help="station list or register")
     n.add_argument(
         "--crs", type=crs_arg, default=None, metavar="CRS", help="true coordinates of the file"
     )
@@ -270,7 +270,7 @@ def _add_number_command(ssub: argparse._SubParsersAction) -> None:
         "--out", type=out_path, required=True, help="register to write (.csv/.xlsx/.gpkg)"
     )
     n.add_argument(
-        "--previous", type=Path, default=None, metavar="REGISTER",
+        "--previous", type=in_path, default=None, metavar="REGISTER",
         help="the register numbered last time: a station without a code takes its code by "
         "station id, and none of its codes is given again (deleted rows' codes stay retired)",
     )  # fmt: skip

@@ -10,7 +10,7 @@ from pyproj.exceptions import CRSError as PyprojCRSError
 from harbor_planner.coords import utm_crs_for
 from harbor_planner.errors import CRSError
 
-__all__ = ["metric_crs_for", "to_metric"]
+__all__ = ["metric_crs_for", "parse_metric_crs", "to_metric"]
 
 
 def metric_crs_for(
@@ -43,23 +43,50 @@ def metric_crs_for(
             raise CRSError(f"cannot choose a metric CRS for {what}: it has no coordinates")
         return utm_crs_for(lon, lat)
     try:
-        crs = CRS.from_user_input(metric_crs)
-    except PyprojCRSError as exc:
-        raise CRSError(f"metric_crs {metric_crs!r} is not a CRS pyproj knows: {exc}") from None
-    if not crs.is_projected:
-        raise CRSError(
-            f"metric_crs {metric_crs!r} is geographic (degrees); distances need a projected CRS "
-            "in metres, e.g. EPSG:32648 (UTM 48N) for Chongqing"
-        )
-    units = {ax.unit_name for ax in crs.axis_info}
-    if units - {"metre", "meter"}:
-        raise CRSError(
-            f"metric_crs {metric_crs!r} is in {', '.join(sorted(units))}, not metres; "
-            "use e.g. EPSG:32648 (UTM 48N)"
-        )
+        crs = parse_metric_crs(metric_crs)
+    except CRSError as exc:
+        raise CRSError(f"metric_crs {exc}") from None
     _check_scale(crs, metric_crs, lon, lat, what)
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+
+
+def parse_metric_crs(text: str) -> CRS:
+    """A projected CRS in metres as asked for (``"EPSG:32648"``), or why it is none.
+
+    Parameters
+    ----------
+    text
+        The CRS in any form pyproj understands.
+
+    Returns
+    -------
+    pyproj.CRS
+
+    Raises
+    ------
+    CRSError
+        Unknown or ambiguous (``utm48``: several UTM zones 48N), geographic, or not in
+        metres; the message starts with the value and says how to give one.
+
+    """
+    example = "e.g. EPSG:32648 (WGS 84 / UTM zone 48N) for Chongqing"
+    try:
+        crs = CRS.from_user_input(text)
+    except PyprojCRSError as exc:
+        why = "names several" if "several objects" in str(exc) else "is not a"
+        raise CRSError(
+            f"{text!r} {why} coordinate system{'s' if why == 'names several' else ''} pyproj "
+            f"knows; give it as an EPSG code, {example}"
+        ) from None
+    if not crs.is_projected:
+        raise CRSError(
+            f"{text!r} is geographic (degrees); distances need a projected CRS in metres, {example}"
+        )
+    units = {ax.unit_name for ax in crs.axis_info}
+    if units - {"metre", "meter"}:
+        raise CRSError(f"{text!r} is in {', '.join(sorted(units))}, not metres; {example}")
+    return crs
 
 
 #: A metric CRS whose metres differ from true ones by more than this share where the data lie

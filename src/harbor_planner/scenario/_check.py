@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harbor_planner import settings
-from harbor_planner.errors import InputDataError, ScenarioError
+from harbor_planner.errors import CRSError, InputDataError, ScenarioError
 from harbor_planner.scenario.sections import (
     SECTIONS,
     CoverageConfig,
@@ -447,6 +447,13 @@ def _check_network_area(net: NetworkConfig, problems: Problems) -> None:
             "network.margin_m is the margin around network.within or network.bbox; give one "
             "of them, or leave margin_m out",
         )
+    if net.metric_crs is not None:  # probe 26A: a traceback from a saved network's check
+        from harbor_planner.network._crs import parse_metric_crs
+
+        try:
+            parse_metric_crs(net.metric_crs)
+        except CRSError as exc:
+            problems.add("network.metric_crs", f"network.metric_crs {exc}")
     classes = {settings.road_class(k) for k in net.max_grade_pct or {}}
     unknown = sorted(classes - set(settings.MAX_GRADE_PCT) - {"other"})
     if unknown:
@@ -708,7 +715,6 @@ def _check_tianditu_key(output: Any, problems: Problems) -> None:
 def check_centres(built: dict[str, Any], problems: Problems) -> None:
     """``[centres]``: a radius above 0 and a coordinate system that exists."""
     from harbor_planner.coords import parse_crs
-    from harbor_planner.errors import CRSError
     from harbor_planner.scenario.sections import CentresConfig
 
     centres: CentresConfig = built.get("centres", CentresConfig())
