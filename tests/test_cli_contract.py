@@ -1359,3 +1359,29 @@ def test_a_scenarios_metric_crs_is_checked_when_it_loads(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 3 and len(_errors(err)) == 1 and "Traceback" not in err, err
     assert "--set network.metric_crs: network.metric_crs 'utm48' names several" in err, err
+
+
+@pytest.mark.parametrize(
+    ("runs", "labels", "words"),
+    [
+        (["A"], None, "OUT_DIR: compare needs at least two result folders, got 1"),
+        (["A", "B"], "x", "--labels 'x': 1 label for 2 runs: give one label per run"),
+        (["A", "B"], "x,x", "--labels 'x,x': run labels must differ: x, x"),
+        (["A", "B"], "", "--labels '': a label is empty"),
+        (["A", "B"], "x,", "--labels 'x,': a label is empty"),
+        (["A", "A"], None, "OUT_DIR: the same result folder is given twice"),
+    ],
+)
+def test_compare_usage_mistakes_are_usage_errors_naming_the_option(
+    tmp_path, capsys, runs, labels, words
+):
+    """Probe 25E/26A: one folder, ``--labels A`` for two runs, ``--labels A,A`` and the same
+    folder twice were exit 3 ("bad data"); ``--labels ""`` silently took the folder names."""
+    _run_folder(tmp_path / "A", "渝中区")
+    _run_folder(tmp_path / "B", "江北区")
+    out = tmp_path / "c.csv"
+    extra = [] if labels is None else ["--labels", labels]
+    code = main(["-q", "compare", *[str(tmp_path / r) for r in runs], *extra, "--out", str(out)])
+    err = capsys.readouterr()
+    assert code == 2 and len(_errors(err.err)) == 1 and words in err.err, err.err
+    assert err.out == "" and not out.exists()

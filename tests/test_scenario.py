@@ -559,7 +559,7 @@ def test_compare_errors(tmp_path, demo_run):
         compare_runs([demo_run.out_dir, tmp_path])
     with pytest.raises(hp.InputDataError, match="one label per run"):
         compare_runs([demo_run.out_dir, demo_run.out_dir], labels=["a"])
-    with pytest.raises(hp.InputDataError, match="labels must differ"):
+    with pytest.raises(hp.InputDataError, match="the same result folder is given twice"):
         compare_runs([demo_run.out_dir, demo_run.out_dir])
 
 

@@ -96,15 +96,20 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from harbor_planner.cli._options import check_outputs
     from harbor_planner.outputs import FILES
     from harbor_planner.scenario import compare_runs, format_comparison, write_comparison
-    from harbor_planner.scenario.compare import districts_path
+    from harbor_planner.scenario.compare import districts_path, run_labels
 
+    labels = None if args.labels is None else args.labels.split(",")
+    try:  # the caller's mistakes, named by option before any folder is read (probe 26A)
+        run_labels(args.runs, labels, usage=True)
+    except UsageError as exc:
+        where = f"--labels {args.labels!r}" if exc.option == "labels" else "OUT_DIR"
+        raise UsageError(f"{where}: {exc}", option=exc.option) from None
     out = args.out
     side = districts_path(out)
     outputs = [out, side] if out.suffix.lower() == ".csv" else [out]
     check_outputs(outputs, [run / name for run in args.runs for name in FILES])
     if out.suffix.lower() not in (".xlsx", ".csv"):  # before the table is printed
         raise UsageError(f"--out {out}: expected a .xlsx or .csv file name", option="--out")
-    labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     comparison = compare_runs(args.runs, labels=labels)
     say(format_comparison(comparison))
     files = write_comparison(comparison, args.out)

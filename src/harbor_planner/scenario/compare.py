@@ -27,6 +27,7 @@ __all__ = [
     "compare_runs",
     "districts_path",
     "format_comparison",
+    "run_labels",
     "write_comparison",
 ]
 
@@ -203,25 +204,74 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _labels(paths: Sequence[Path], labels: Sequence[str] | None) -> list[str]:
+def run_labels(
+    paths: Sequence[Path], labels: Sequence[str] | None = None, *, usage: bool = False
+) -> list[str]:
+    """The runs' labels: as given, else the folders' names; one per run, all different.
+
+    Probe 25E: one folder, one label for two runs, ``A,A`` and the same folder twice were
+    exit 3 ("bad data"), and ``--labels ""`` silently the folder names: the caller's
+    mistakes, before any folder is read.
+
+    Parameters
+    ----------
+    paths
+        The result folders.
+    labels
+        Their names, if given.
+    usage
+        Raise a :class:`~harbor_planner.errors.UsageError` (the command line's options,
+        exit 2) instead of an :class:`~harbor_planner.errors.InputDataError`.
+
+    Returns
+    -------
+    list of str
+
+    Raises
+    ------
+    InputDataError
+        Fewer than two folders or one given twice, a label empty, a number of labels other
+        than the runs', or labels alike; with ``usage``, a UsageError whose ``option`` is
+        ``"runs"`` or ``"labels"``.
+
+    """
+
+    def error(message: str, option: str) -> Exception:
+        return UsageError(message, option=option) if usage else InputDataError(message)
+
+    if len(paths) < 2:
+        raise error(
+            f"compare needs at least two result folders, got {len(paths)}: give the folders "
+            "of the runs to compare, the reference first",
+            "runs",
+        )
     if labels is not None:
-        if len(labels) != len(paths):
-            raise InputDataError(
-                f"{len(labels)} labels for {len(paths)} runs: give one label per run"
+        out = [str(x).strip() for x in labels]
+        if not all(out):
+            raise error(
+                "a label is empty: give one name per run, separated by commas, or leave the "
+                "labels out (the folders' names)",
+                "labels",
             )
-        out = [str(x) for x in labels]
+        if len(out) != len(paths):
+            raise error(
+                f"{len(out)} label{'s' if len(out) != 1 else ''} for {len(paths)} runs: give "
+                "one label per run",
+                "labels",
+            )
     else:
         resolved = [p.resolve() for p in paths]
         twice = sorted({str(r) for r in resolved if resolved.count(r) > 1})
         if twice:
-            raise InputDataError(
-                f"run labels must differ: the same result folder is given twice: {', '.join(twice)}"
+            raise error(
+                f"the same result folder is given twice: {', '.join(twice)}; give each run once",
+                "runs",
             )
         out = [p.resolve().name for p in paths]
         if len(set(out)) < len(out):
             out = [f"{p.resolve().parent.name}/{p.resolve().name}" for p in paths]
     if len(set(out)) < len(out):
-        raise InputDataError(f"run labels must differ: {', '.join(out)}")
+        raise error(f"run labels must differ: {', '.join(out)}", "labels")
     return out
 
 
@@ -245,7 +295,8 @@ def compare_runs(
     Raises
     ------
     InputDataError
-        Fewer than two runs, a directory without ``summary.json``, a wrong number of labels.
+        Fewer than two runs, one given twice, labels that are not one per run, all
+        different (see :func:`run_labels`), or a directory without ``summary.json``.
 
     """
     if isinstance(runs, str | os.PathLike):
@@ -253,10 +304,8 @@ def compare_runs(
             f"compare_runs takes several result folders (a list), got one: {str(runs)!r}"
         )
     paths = [Path(r) for r in runs]
-    if len(paths) < 2:
-        raise InputDataError("compare needs at least two result directories")
+    names = run_labels(paths, labels)
     read = [_read_run(p) for p in paths]
-    names = _labels(paths, labels)
 
     overall = pd.DataFrame.from_dict(_figures([s for s, _ in read]), orient="index", columns=names)
     overall.index.name = "figure"
