@@ -508,6 +508,27 @@ def test_a_misspelt_district_gets_a_did_you_mean(tmp_path, capsys):
     assert code == 2 and "'Yuzong' (did you mean 'Yuzhong'" in err
 
 
+def test_an_unknown_district_is_said_alike_by_within_and_set(tmp_path, capsys):
+    """Probe 25E/26A: `network build --within 渝中X` was exit 3 "network within: unknown
+    district" (no option named) and `run --set 'study.districts=["渝中X"]'` lacked the
+    `--set` prefix of the other `--set` errors; the words of `--study-area` for all three."""
+    from harbor_planner.cli import main
+    from harbor_planner.scenario import demo_scenario_path
+
+    demo = demo_scenario_path()
+    words = "'渝中X' (did you mean '渝中区'?): not a district or county of Chongqing"
+    code = main(["-q", "network", "build", str(demo.parent / "yuzhong_walk.osm.bz2"), "--within",
+                 "渝中X", "--out", str(tmp_path / "n.npz")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and f"network build: error: --within 渝中X: {words}" in err, err
+    assert not (tmp_path / "n.npz").exists()
+    code = main(["-q", "run", str(demo), "--set", 'study.districts=["渝中X"]', "--out",
+                 str(tmp_path / "o")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and f"demo.toml: --set study.districts: {words}" in err, err
+    assert err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
 def test_a_planning_zone_is_said_to_be_no_district():
     """Probe 24R: `--study-area 两江新区` suggested 黔江区, 綦江区 or 江津区 (100-250 km away,
     sharing the character 江); a planning zone is named as such, with its districts."""

@@ -12,6 +12,7 @@ import functools
 import logging
 import re
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,6 +33,7 @@ __all__ = [
     "match_district_names",
     "name_text",
     "named_with_hints",
+    "unknown_districts",
     "warn_overlapping_districts",
 ]
 
@@ -277,6 +279,33 @@ def _name_keys() -> dict[str, str]:
 _SIMPLIFIED = str.maketrans(
     "區縣慶壩龍兩長壽萬綿開豐墊雲陽節榮銅", "区县庆坝龙两长寿万绵开丰垫云阳节荣铜"
 )
+
+
+def unknown_districts(names: Sequence[str]) -> str | None:
+    """Why some of ``names`` are no district of Chongqing, with hints; ``None`` if all are.
+
+    One wording for ``--study-area``, ``study.districts`` and ``network within`` (probe
+    25E: ``--within 渝中X`` and ``--set study.districts`` said it three ways).
+
+    Parameters
+    ----------
+    names
+        District names or adcodes as given.
+
+    Returns
+    -------
+    str or None
+        ``"'渝中X' (did you mean '渝中区'?): not a district or county of Chongqing; ..."``.
+
+    """
+    codes = match_district_names(pd.Series(list(names), dtype="string"))
+    unknown = [n for n, c in zip(names, codes, strict=True) if pd.isna(c) or c in ("nan", "<NA>")]
+    if not unknown:
+        return None
+    return (
+        f"{', '.join(named_with_hints(unknown))}: not a district or county of Chongqing; give "
+        "names such as 渝中区, 渝中 or Yuzhong, adcodes such as 500103, or a polygon file"
+    )
 
 
 def match_district_names(names: pd.Series) -> pd.Series:

@@ -162,19 +162,15 @@ def _named_districts(names: list[str], where: str) -> Any:
     from harbor_planner.districts import (
         chongqing_districts,
         match_district_names,
-        named_with_hints,
+        unknown_districts,
     )
 
     if not names:
         raise InputDataError(f"{where}: name at least one district (e.g. 渝中区 or 500103)")
+    problem = unknown_districts(names)
+    if problem:
+        raise InputDataError(f"{where}: {problem}")
     codes = match_district_names(pd.Series(names))
-    unknown = [n for n, c in zip(names, codes, strict=True) if pd.isna(c) or c in ("nan", "<NA>")]
-    if unknown:
-        raise InputDataError(
-            f"{where}: {', '.join(named_with_hints(unknown))}: not a district or county of "
-            "Chongqing; give names "
-            "such as 渝中区, 渝中 or Yuzhong, or adcodes such as 500103"
-        )
     table = chongqing_districts().set_index("adcode")
     wanted = list(dict.fromkeys(codes))
     return table.loc[wanted]

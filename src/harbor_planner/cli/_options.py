@@ -416,23 +416,17 @@ def study_settings(args: argparse.Namespace) -> dict[str, Any]:
             f"--study-area {text!r}: give district names (渝中区,江北区) or a polygon file",
             option="--study-area",
         )
-    names = values.get("districts")
-    if names:
-        import pandas as pd
-
-        from harbor_planner.districts import match_district_names, named_with_hints
-
-        codes = match_district_names(pd.Series(names))
-        unknown = [n for n, c in zip(names, codes, strict=True) if pd.isna(c) or c == "nan"]
-        if unknown:
-            raise UsageError(
-                f"--study-area {text}: {', '.join(named_with_hints(unknown))}: not a district "
-                "or county of "
-                "Chongqing (give names such as 渝中区 or Yuzhong, adcodes such as 500103, or a "
-                "polygon file)",
-                option="--study-area",
-            )
+    _refuse_unknown_districts("--study-area", text, values.get("districts"))
     return _given(values)
+
+
+def _refuse_unknown_districts(option: str, text: str, names: list[str] | None) -> None:
+    """A usage error naming ``option`` when a district name is unknown (with hints)."""
+    from harbor_planner.districts import unknown_districts
+
+    problem = unknown_districts(names) if names else None
+    if problem:
+        raise UsageError(f"{option} {text}: {problem}", option=option)
 
 
 # --------------------------------------------------------------------------- settings
@@ -534,8 +528,13 @@ def network_area_settings(args: argparse.Namespace) -> dict[str, Any]:
             bbox = list(parse_bbox(bbox))
         except InputDataError as exc:
             raise UsageError(f"--{exc}", option="--bbox") from None
+    within = getattr(args, "within", None)
+    if within is not None:  # probe 25E: --within 渝中X was exit 3, --study-area 渝中X exit 2
+        from harbor_planner.network.clip import within_district_names
+
+        _refuse_unknown_districts("--within", within, within_district_names(within))
     margin = getattr(args, "margin_m", None)
-    if margin is not None and getattr(args, "within", None) is None and bbox is None:
+    if margin is not None and within is None and bbox is None:
         raise UsageError(
             f"--margin-m {margin:g}: the margin around --within or --bbox; give one of them, "
             "or leave --margin-m out",

@@ -62,6 +62,7 @@ __all__ = [
     "is_area_file",
     "parse_bbox",
     "read_osm_ways_within",
+    "within_district_names",
 ]
 
 log = logging.getLogger(__name__)
@@ -135,22 +136,25 @@ def parse_bbox(value: str | list[float] | tuple[float, ...]) -> tuple[float, flo
     return w, s, e, n
 
 
+def within_district_names(text: str) -> list[str] | None:
+    """The district names of a ``within`` text (``渝中区,江北区``), ``None`` for an area file."""
+    if is_area_file(text.strip()):
+        return None
+    return [t for t in re.split(r"[,，、;]", text.strip()) if t.strip()]
+
+
 def _district_names(names: list[str]) -> tuple[Any, str]:
     """The union of the named districts (WGS-84) and a label; unknown names raise."""
     from harbor_planner.districts import (
         chongqing_districts,
         match_district_names,
-        named_with_hints,
+        unknown_districts,
     )
 
+    problem = unknown_districts(names)
+    if problem:
+        raise InputDataError(f"network within: {problem}")
     codes = match_district_names(pd.Series(names, dtype="string"))
-    unknown = [n for n, c in zip(names, codes, strict=True) if pd.isna(c) or c in ("nan", "<NA>")]
-    if unknown:
-        raise InputDataError(
-            f"network within: unknown district {', '.join(named_with_hints(unknown))}; give "
-            "names or adcodes of "
-            "Chongqing's districts (渝中区, Yuzhong, 500103) or a polygon file"
-        )
     table = chongqing_districts().set_index("adcode")
     chosen = table.loc[list(dict.fromkeys(codes))]
     return shapely.union_all(chosen.geometry.to_numpy()), ",".join(chosen["name_zh"])
@@ -216,7 +220,7 @@ def _within_region(within: Any) -> tuple[Any, str]:
             if not path.is_file():
                 raise InputDataError("area file not found", path=path)
             return _layer_region(path), path.name
-        within = [t for t in re.split(r"[,，、;]", text) if t.strip()]
+        within = within_district_names(text)
     if isinstance(within, list | tuple):
         names = [str(n).strip() for n in within if str(n).strip()]
         if len(names) == 1 and is_area_file(names[0]):

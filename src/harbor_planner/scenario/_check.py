@@ -747,6 +747,15 @@ def _check_study(study: StudyConfig, problems: Problems) -> None:
         problems.add("study.min_district_points", "study.min_district_points must be 0 or more")
     if isinstance(study.districts, list) and not study.districts:
         problems.add("study.districts", "study.districts: name at least one district, e.g. 渝中区")
+    elif study.districts:  # checked when the scenario loads: with --set's name (probe 26A)
+        from harbor_planner.districts import unknown_districts
+        from harbor_planner.study_area import parse_study_area_text
+
+        given = study.districts
+        names = parse_study_area_text(given).get("districts") if isinstance(given, str) else given
+        problem = unknown_districts([str(n).strip() for n in names or [] if str(n).strip()])
+        if problem:
+            problems.add("study.districts", f"study.districts: {problem}")
 
 
 def check_run(built: dict[str, Any], problems: Problems) -> None:
