@@ -300,6 +300,28 @@ def test_parse_poi_source_forms():
         parse_poi_source(csv + ":bogus:bus_stop")
 
 
+def test_a_misspelled_poi_crs_is_said_as_such(tmp_path, capsys):
+    """Probe 25E/26A: ``--poi FILE.csv:gcj2`` was read as FILE with the kind 'gcj2' and then
+    "does not record its coordinate system: state it with crs=" (untrue: it was stated),
+    exit 3; the CRS is named unknown with the closest one, exit 2 naming --poi."""
+    from harbor_planner.cli import main
+
+    csv = str(DATA / "demand" / "stops_gcj02.csv")
+    with pytest.raises(CRSError, match=r"unknown CRS 'gcj2' \(did you mean 'gcj02'\?\)"):
+        parse_poi_source(csv + ":gcj2")
+    assert parse_poi_source(csv + ":bus_stop") == PoiSource(Path(csv), None, "bus_stop")
+    net = str(DATA / "network" / "diamond.geojson")
+    stations = tmp_path / "st.csv"
+    stations.write_text("编号,经度,纬度\nA1,105.9606,29.4608\n", "utf-8")
+    code = main(["-q", "optimize", "--network", net, "--stations", str(stations), "--crs",
+                 "wgs84", "--add", "1", "--poi", csv + ":gcj2", "--out",
+                 str(tmp_path / "o")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert f"--poi {csv}:gcj2: optimize.poi: unknown CRS 'gcj2' (did you mean 'gcj02'?)" in err
+    assert "does not record its coordinate system" not in err and not (tmp_path / "o").exists()
+
+
 # --------------------------------------------------------------------------- merging
 
 

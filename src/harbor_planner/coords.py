@@ -38,6 +38,7 @@ __all__ = [
     "DatumDiagnosis",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
+    "close_crs_name",
     "diagnose_datum_shift",
     "from_wgs84",
     "gcj02_to_bd09",
@@ -178,7 +179,9 @@ def parse_crs(value: str | int | pyproj.CRS | CoordSystem) -> CoordSystem:
     try:
         crs = pyproj.CRS.from_user_input(value)
     except (pyproj.exceptions.CRSError, TypeError, ValueError) as exc:
-        raise CRSError(_crs_help(f"unknown CRS {value!r}")) from exc
+        close = close_crs_name(value) if isinstance(value, str) else None
+        hint = f" (did you mean {close!r}?)" if close else ""
+        raise CRSError(_crs_help(f"unknown CRS {value!r}{hint}")) from exc
     if crs.equals(pyproj.CRS.from_epsg(4326), ignore_axis_order=True):
         return CoordSystem("wgs84")
     auth = crs.to_authority()
@@ -222,6 +225,29 @@ def output_crs(value: Any) -> str | None:
             "ask for 'wgs84' or an EPSG code (wgs84_to_gcj02 converts WGS-84 coordinates)"
         )
     return cs.crs
+
+
+def close_crs_name(text: str) -> str | None:
+    """The datum name closest to a misspelled one (``gcj2``: ``gcj02``), if one is close.
+
+    Parameters
+    ----------
+    text
+        A CRS statement that is no known name.
+
+    Returns
+    -------
+    str or None
+        The canonical name (``wgs84``, ``gcj02``, ``bd09``).
+
+    """
+    import difflib
+
+    key = text.strip().lower()
+    if key.startswith("epsg"):
+        return None
+    close = difflib.get_close_matches(key, list(_ALIASES), n=1, cutoff=0.75)
+    return _ALIASES[close[0]] if close else None
 
 
 def _crs_help(what: str) -> str:

@@ -35,7 +35,7 @@ from harbor_planner.candidates.schema import (
     own_columns,
 )
 from harbor_planner.candidates.streets import STREET_CLASSES, street_candidates
-from harbor_planner.coords import CoordSystem, parse_crs
+from harbor_planner.coords import CoordSystem, close_crs_name, parse_crs
 from harbor_planner.errors import CRSError, InputDataError
 from harbor_planner.network.osm import is_osm_path
 from harbor_planner.settings import CANDIDATE_SPACING_M, SNAP_MAX_DIST_M
@@ -121,6 +121,8 @@ def parse_poi_source(text: str | Path | PoiSource) -> PoiSource:
         try:
             parse_crs(rest)
         except CRSError:
+            if ":" not in rest and close_crs_name(rest):  # FILE:gcj2, a CRS misspelled, no kind
+                raise
             head, _, tail = rest.rpartition(":")
             crs, kind = head.strip() or None, tail.strip() or None
             if crs is not None:

@@ -375,6 +375,7 @@ _OPTION_OF_SETTING = {
     "optimize.stages": "--stages",
     "optimize.min_cover": "--min-cover",
     "optimize.quota_column": "--quota",
+    "optimize.poi": "--poi",
 }
 
 
@@ -471,6 +472,8 @@ def usage_from_scenario_error(
         option = _OPTION_OF_SETTING[key]
         section, _, name = key.partition(".")
         value = sections.get(section, {}).get(name) if name else None
+        if isinstance(value, list):  # --poi given twice: as typed, not a Python list
+            value = " ".join(map(str, value))
         shown = f" {value:g}" if isinstance(value, int | float) else f" {value}" if value else ""
         parts.append(f"{option}{shown}: {message}")
     return UsageError("; ".join(parts), option=_OPTION_OF_SETTING[problems[0][0]])

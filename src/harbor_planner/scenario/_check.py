@@ -575,6 +575,15 @@ def _check_optimize(opt: OptimizeConfig, problems: Problems) -> None:
         problems.add("optimize.mip_gap", "optimize.mip_gap must be in [0, 1), e.g. 0.01")
     if opt.quota_column is not None and opt.quota is None:
         problems.add("optimize.quota_column", "quota_column needs optimize.quota (a table)")
+    for spec in opt.poi or []:  # FILE:gcj2 said when the scenario loads (probe 26A)
+        from harbor_planner.candidates.spec import parse_poi_source
+
+        try:
+            parse_poi_source(spec)
+        except CRSError as exc:
+            problems.add("optimize.poi", f"optimize.poi: {exc}")
+        except InputDataError:
+            pass  # a missing file is said by the run, as every input's
 
 
 def _check_distances(demand: DemandConfig, opt: OptimizeConfig | None, problems: Problems) -> None:
