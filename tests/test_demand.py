@@ -222,11 +222,33 @@ def test_a_misspelled_main_street_class_is_said(streets, caplog):
     assert "match no street" not in caplog.text
 
 
+def test_a_misspelled_main_street_class_is_a_usage_error_naming_the_option(tmp_path, capsys):
+    """Probe 25E/26A: ``--main-street-classes primray`` was exit 3 "the walk network has no
+    main streets (highway = primray)", no option named, where ``--max-grade primray=8`` is
+    exit 2 naming it; a class close to a known one and not one is refused with it."""
+    from harbor_planner.cli import main
+    from harbor_planner.demand.streets import street_class_problem
+
+    assert street_class_problem(["primary_link", "living_street", "城市道路", "busway"]) is None
+    net = str(DATA / "network" / "diamond.geojson")
+    stations = tmp_path / "st.csv"
+    stations.write_text("编号,经度,纬度\nA1,105.9606,29.4608\n", "utf-8")
+    base = ["-q", "coverage", "--network", net, "--stations", str(stations), "--crs", "wgs84",
+            "--no-range", "--out", str(tmp_path / "o")]  # fmt: skip
+    code = main([*base, "--main-street-classes", "residential,primray"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert "--main-street-classes residential,primray: " in err, err
+    assert "unknown road class 'primray' (did you mean primary?); known: motorway" in err, err
+    assert not (tmp_path / "o").exists()
+
+
 def test_main_streets_on_the_diamond(diamond):
     with pytest.raises(InputDataError) as err:
         main_street_demand(diamond)
     msg = str(err.value)
     assert "no main streets" in msg and "residential (0.1 km)" in msg and "grid:100" in msg
+    assert "--main-street-classes" in msg  # where to choose others
     d = main_street_demand(diamond, classes=["residential"])  # A-S and S-B, 50 m each
     assert d.points["weight"].tolist() == pytest.approx([50, 50])
     assert d.points["highway"].tolist() == ["residential", "residential"]

@@ -360,6 +360,7 @@ _OPTION_OF_SETTING = {
     "demand.cell_m": "--demand",
     "demand.spacing_m": "--spacing",
     "demand.population": "--population",
+    "demand.main_street_classes": "--main-street-classes",
     "coverage.minutes": "--minutes",
     "coverage.exit_candidates_pct": "--exit-candidates",
     "output.map_bands": "--map-bands",
@@ -472,8 +473,8 @@ def usage_from_scenario_error(
         option = _OPTION_OF_SETTING[key]
         section, _, name = key.partition(".")
         value = sections.get(section, {}).get(name) if name else None
-        if isinstance(value, list):  # --poi given twice: as typed, not a Python list
-            value = " ".join(map(str, value))
+        if isinstance(value, list):  # as typed (LIST,...), not a Python list
+            value = ",".join(map(str, value))
         shown = f" {value:g}" if isinstance(value, int | float) else f" {value}" if value else ""
         parts.append(f"{option}{shown}: {message}")
     return UsageError("; ".join(parts), option=_OPTION_OF_SETTING[problems[0][0]])

@@ -15,12 +15,12 @@ from harbor_planner.demand._common import points_frame, to_wgs84_points
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import InputDataError
 from harbor_planner.resources import check_memory, format_count, street_points_bytes
-from harbor_planner.settings import STREET_SPACING_M, road_class
+from harbor_planner.settings import MAX_GRADE_PCT, STREET_SPACING_M, road_class
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
 
-__all__ = ["MAIN_STREET_CLASSES", "main_street_demand"]
+__all__ = ["MAIN_STREET_CLASSES", "main_street_demand", "street_class_problem"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,42 @@ MAIN_STREET_CLASSES: tuple[str, ...] = (
     "tertiary_link",
     "pedestrian",
 )
+#: The classified roads that have ``*_link`` ramps in OSM.
+MAIN_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
+
+
+def street_class_problem(classes: Sequence[str] | str | None) -> str | None:
+    """Why ``classes`` hold a misspelled road class (``primray``), ``None`` when they do not.
+
+    Any ``highway`` value a network holds may be a main street (a planner's own words too),
+    so only a word close to a known class and not one itself is refused, with the class
+    meant (probe 25E: ``--main-street-classes primray`` was exit 3 "no main streets", the
+    option unnamed, where ``--max-grade primray=8`` names it).
+
+    Parameters
+    ----------
+    classes
+        The classes as given (``demand.main_street_classes``).
+
+    Returns
+    -------
+    str or None
+
+    """
+    import difflib
+
+    if classes is None:
+        return None
+    known = [*MAX_GRADE_PCT, *(f"{c}_link" for c in MAIN_ROADS), "steps", "elevator"]
+    items = classes.split(",") if isinstance(classes, str) else list(classes)
+    for word in (road_class(c) for c in items if str(c).strip()):
+        close = difflib.get_close_matches(word, known, n=1, cutoff=0.8)
+        if word not in known and close:
+            return (
+                f"unknown road class {word!r} (did you mean {close[0]}?); known: "
+                f"{', '.join(known)} (or a class the network's own layer names)"
+            )
+    return None
 
 
 def _warn_absent_classes(wanted: tuple[str, ...], highway: pd.Series) -> None:
@@ -139,8 +175,8 @@ def main_street_demand(
         )
         raise InputDataError(
             f"the walk network has no main streets (highway = {', '.join(wanted)}); its ways "
-            f"are {have or 'none'}. Choose other classes, or another demand such as "
-            "grid:100 or buildings:FILE"
+            f"are {have or 'none'}. Choose other classes (--main-street-classes, "
+            "demand.main_street_classes), or another demand such as grid:100 or buildings:FILE"
         )
     length = edges["length_m"].to_numpy(np.float64)[sel]
     n_float = np.maximum(1.0, np.ceil(length / spacing - 1e-9))

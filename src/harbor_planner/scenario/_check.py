@@ -657,7 +657,11 @@ def _warn_unused_demand_keys(demand: DemandConfig) -> None:
 
 
 def _check_demand_layers(demand: DemandConfig, problems: Problems) -> None:
-    """``demand.population`` as a list (one number per file) or a table by district."""
+    """``demand.population`` as a list or a table; ``main_street_classes`` misspelled."""
+    from harbor_planner.demand.streets import street_class_problem
+
+    if problem := street_class_problem(demand.main_street_classes):
+        problems.add("demand.main_street_classes", f"demand.main_street_classes: {problem}")
     pop = demand.population
     if isinstance(pop, dict):
         if demand.kind != "buildings":
