@@ -202,3 +202,44 @@ def test_demand_in_no_district_is_no_district_in_the_chinese_report(tmp_path, ca
     wb = openpyxl.load_workbook(out / "report.xlsx")
     cells = [c.value for ws in wb for row in ws.iter_rows() for c in row]
     assert "(outside the districts)" not in cells and "（不在所给区县内）" in cells
+
+
+def _run_layers(tmp_path, points_only: bool = False):
+    """A GeoPackage like a run's ``layers.gpkg``: stations (points) first, then polygons."""
+    path = tmp_path / "layers.gpkg"
+    pts = gpd.GeoDataFrame(
+        {"name": ["A", "B"]},
+        geometry=gpd.points_from_xy([106.5380, 106.5707], [29.5497, 29.5559]),
+        crs="EPSG:4326",
+    )
+    pts.to_file(path, layer="stations")
+    if points_only:
+        pts.to_file(path, layer="gaps")
+        return path
+    west = shapely.box(106.40, 29.45, SPLIT_LON, 29.65)
+    east = shapely.box(SPLIT_LON, 29.45, 106.70, 29.65)
+    whole = gpd.GeoDataFrame({"name": ["all"]}, geometry=[west.union(east)], crs="EPSG:4326")
+    whole.to_file(path, layer="service_area")
+    halves = gpd.GeoDataFrame({"district": ["W", "E"]}, geometry=[west, east], crs="EPSG:4326")
+    halves.to_file(path, layer="districts")
+    return path
+
+
+def test_districts_of_a_run_layers_gpkg_are_its_districts_layer(tmp_path, capsys):
+    """Probe 26P: the first layer (stations, points) was read: a traceback, or all "outside"."""
+    layers = _run_layers(tmp_path)
+    code, out = _coverage(tmp_path, "--districts", str(layers), quiet=False)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "read layer 'districts'" in err, err
+    assert set(_by_district(out)["district"]) == {"W", "E"}
+
+
+def test_districts_of_points_only_are_refused_naming_the_layers(tmp_path, capsys):
+    layers = _run_layers(tmp_path, points_only=True)
+    code, _ = _coverage(tmp_path, "--districts", str(layers))
+    err = capsys.readouterr().err.strip()
+    assert code == 3, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert "layers.gpkg" in err and "no polygon layer" in err, err
+    assert "'stations' (Point)" in err and "'gaps' (Point)" in err, err

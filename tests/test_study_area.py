@@ -538,3 +538,48 @@ def test_a_planning_zone_is_said_to_be_no_district():
     assert lj == "'两江新区' (a planning zone in 江北区、渝北区、北碚区, not a district)"
     assert "黔江区" not in lj and gx == "'某某工业园区' (a planning zone, not a district)"
     assert "did you mean 'Yuzhong'" in yz
+
+
+def _layers_file(path: Path, *, polygons: bool = True) -> Path:
+    """A GeoPackage like a run's ``layers.gpkg``: a points layer first, then polygon layers."""
+    points = gpd.GeoDataFrame(
+        {"name": ["A"]}, geometry=gpd.points_from_xy([106.50], [29.54]), crs=4326
+    )
+    points.to_file(path, layer="stations")
+    if not polygons:
+        points.to_file(path, layer="gaps")
+        return path
+    west = box(X0, Y0, X0 + DX * 5, Y0 + DY * 10)
+    for layer, name in (("service_area", "ring"), ("districts", "W"), ("study_area", "W")):
+        gpd.GeoDataFrame({"name": [name]}, geometry=[west], crs=4326).to_file(path, layer=layer)
+    return path
+
+
+def test_polygon_options_read_the_polygon_layer_of_a_run_layers_gpkg(tmp_path, caplog):
+    """Probe 26P: every polygon option read a GeoPackage's first layer (stations, points)."""
+    from harbor_planner.network.clip import clip_area
+    from harbor_planner.pipeline.parts import read_parts
+    from harbor_planner.scenario import demo_scenario_path
+    from harbor_planner.study_area import read_area_polygon
+
+    layers = _layers_file(tmp_path / "layers.gpkg")
+    west = box(X0, Y0, X0 + DX * 5, Y0 + DY * 10)
+    with caplog.at_level("INFO", logger="harbor_planner.readers.layers"):
+        area = read_area_polygon(layers, "study.area")
+    assert area.equals(west), area
+    assert "read layer 'study_area'" in caplog.text, caplog.text
+    clipped = clip_area(within=str(layers), margin_m=0)
+    assert clipped is not None and clipped.region.equals(west)
+    sc = load_scenario(demo_scenario_path(), overrides=[f"run.partition={layers}"])
+    parts = read_parts(sc)
+    assert parts.names == ["W"], parts.names  # the districts layer, not the stations
+    only_points = _layers_file(tmp_path / "points.gpkg", polygons=False)
+    for read in (
+        lambda: read_area_polygon(only_points, "study.area"),
+        lambda: clip_area(within=str(only_points), margin_m=0),
+        lambda: read_parts(
+            load_scenario(demo_scenario_path(), overrides=[f"run.partition={only_points}"])
+        ),
+    ):
+        with pytest.raises(InputDataError, match=r"no polygon layer .*'stations' \(Point\)"):
+            read()

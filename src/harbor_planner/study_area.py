@@ -189,12 +189,14 @@ def read_area_polygon(path: Path, where: str) -> Any:
     """
     import geopandas as gpd
 
-    from harbor_planner.readers import layer_problem
+    from harbor_planner.readers import AREA_LAYERS, layer_problem, polygon_layer
 
     try:
         if not path.is_file():
             raise FileNotFoundError(path)
-        layer = gpd.read_file(path)
+        layer = gpd.read_file(path, layer=polygon_layer(path, where, AREA_LAYERS))
+    except InputDataError:
+        raise
     except Exception as exc:  # pyogrio/GDAL errors have no common base class
         text = layer_problem(path, exc)
         raise InputDataError(f"{where}: the study area: {text}", path=path) from None

@@ -292,12 +292,19 @@ def district_layer(districts: Any, name_column: str | None = None) -> Any:
         return districts
     if isinstance(districts, str | os.PathLike):
         from harbor_planner.districts import warn_overlapping_districts
-        from harbor_planner.readers import layer_problem, read_vector
+        from harbor_planner.readers import layer_problem, polygon_layer, read_vector
 
         path = Path(districts)
         if not path.is_file():
             raise InputDataError(f"the district layer: {layer_problem(path)}", path=path)
-        layer = read_vector(path, None)
+        layer = read_vector(path, polygon_layer(path, "the district layer"))
+        if len(layer) and not layer.geom_type.isin(["Polygon", "MultiPolygon"]).any():
+            kinds = ", ".join(sorted({str(k) for k in layer.geom_type.dropna()}))
+            raise InputDataError(
+                f"the district layer holds no polygons ({kinds}); give a layer of district "
+                "polygons",
+                path=path,
+            )
         if layer.crs is not None and len(layer):
             warn_overlapping_districts(layer, name_column)
         return layer

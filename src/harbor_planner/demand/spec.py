@@ -345,12 +345,14 @@ def demand_within(demand: Demand, area: Any, *, name: str | None = None) -> Dema
     """
     if isinstance(area, str | Path):
         path = Path(area)
-        from harbor_planner.readers import layer_problem
+        from harbor_planner.readers import AREA_LAYERS, layer_problem, polygon_layer
 
         try:
             if not path.is_file():
                 raise FileNotFoundError(path)
-            area = gpd.read_file(path)
+            area = gpd.read_file(path, layer=polygon_layer(path, "demand.within", AREA_LAYERS))
+        except InputDataError:
+            raise
         except Exception as exc:  # pyogrio/GDAL errors have no common base class
             text = layer_problem(path, exc)
             raise InputDataError(f"the study area: {text}", path=path) from None

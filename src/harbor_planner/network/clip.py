@@ -165,10 +165,12 @@ def _layer_region(path: Path) -> Any:
     import geopandas as gpd
 
     from harbor_planner.errors import CRSError
-    from harbor_planner.readers import layer_problem
+    from harbor_planner.readers import AREA_LAYERS, layer_problem, polygon_layer
 
     try:
-        gdf = gpd.read_file(path)
+        gdf = gpd.read_file(path, layer=polygon_layer(path, "network within", AREA_LAYERS))
+    except InputDataError:
+        raise
     except Exception as exc:  # pyogrio/GDAL errors have no common base class
         raise InputDataError(f"the area layer: {layer_problem(path, exc)}", path=path) from None
     if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or an attributes-only table (23C)

@@ -185,7 +185,7 @@ def read_parts(scenario: Scenario) -> PartitionLayer:
 
         frame, col = chongqing_districts(), "name_zh"
     else:
-        frame = _read_layer(Path(path))
+        frame = _read_layer(Path(path), where)
         col = _name_column(frame, given, where, path)
     frame = _polygon_rows(frame, where, path)
     names, geometry = _merged(_part_names(frame, col, where, path), frame.geometry.to_numpy())
@@ -223,15 +223,16 @@ def load_parts(scenario: Scenario, net: WalkNetwork) -> Parts:
     return read_parts(scenario).on_network(net)
 
 
-def _read_layer(path: Path) -> Any:
+def _read_layer(path: Path, where: str) -> Any:
     """A partition layer file as a GeoDataFrame with a CRS."""
     import geopandas as gpd
 
-    from harbor_planner.readers import shapefile_encoding
+    from harbor_planner.readers import polygon_layer, shapefile_encoding
 
+    layer = polygon_layer(path, where)
     try:
         enc = shapefile_encoding(path)  # district names of a GBK Shapefile without .cpg
-        frame = gpd.read_file(path, **({"encoding": enc} if enc else {}))
+        frame = gpd.read_file(path, layer=layer, **({"encoding": enc} if enc else {}))
     except Exception as exc:  # pyogrio/GDAL errors share no base class
         raise InputDataError(f"cannot read the partition layer ({exc})", path=path) from None
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:

@@ -16,11 +16,13 @@ from harbor_planner.readers.headers import (
     norm_header,
 )
 from harbor_planner.readers.layers import (
+    AREA_LAYERS,
     check_header_datum,
     coord_columns,
     header_datum_conflict,
     layer_problem,
     layer_to_wgs84,
+    polygon_layer,
     read_geo,
     read_layer_file,
     read_table,
@@ -41,6 +43,7 @@ from harbor_planner.readers.xlsx import read_table_file, read_xlsx
 
 __all__ = [
     "ALIAS_INDEX",
+    "AREA_LAYERS",
     "COLUMN_ALIASES",
     "SECONDARY_ALIASES",
     "RawTable",
@@ -57,6 +60,7 @@ __all__ = [
     "names_degrees",
     "norm_header",
     "parse_coordinate_text",
+    "polygon_layer",
     "problem",
     "read_csv",
     "read_geo",

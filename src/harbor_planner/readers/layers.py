@@ -45,12 +45,14 @@ from harbor_planner.readers.text import clean_text, parse_coordinate_text
 from harbor_planner.readers.xlsx import read_table_file
 
 __all__ = [
+    "AREA_LAYERS",
     "check_header_datum",
     "coord_columns",
     "geojson_feature_ids",
     "header_datum_conflict",
     "layer_problem",
     "layer_to_wgs84",
+    "polygon_layer",
     "read_geo",
     "read_layer_file",
     "read_table",
@@ -62,6 +64,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
+
+#: Layers an area (study area, ``--within``) is read from in a file of several, in order.
+AREA_LAYERS = ("study_area", "districts")
 
 
 def shapefile_encoding(path: Path) -> str | None:
@@ -399,6 +404,74 @@ def layer_problem(path: Path, exc: Exception | None = None) -> str:
     if exc is None:
         return "cannot read as a vector layer"
     return f"cannot read as a vector layer ({type(exc).__name__}: {one_line(exc)})"
+
+
+def polygon_layer(path: Path, what: str, prefer: Sequence[str] = ("districts",)) -> str | None:
+    """The layer of ``path`` to read as polygons (districts, a study area, parts).
+
+    A file of one layer gives it; of several (a run's ``layers.gpkg``), the first of
+    ``prefer`` holding polygons, else its only polygon layer, said at INFO. A layer of points
+    or lines read as polygons is refused (probe 26P: ``--districts layers.gpkg`` read its
+    stations and crashed, or put every point "outside the districts").
+
+    Parameters
+    ----------
+    path
+        The layer file.
+    what
+        The option or setting it was given to, for messages (``--districts``).
+    prefer
+        Layer names to take from a file of several.
+
+    Returns
+    -------
+    str or None
+        The layer's name; ``None`` when the file has one layer that may hold polygons or
+        cannot be listed (its reader then says what is wrong).
+
+    Raises
+    ------
+    InputDataError
+        The layer chosen holds points or lines, or several polygon layers leave the choice open.
+
+    """
+    import pyogrio
+
+    try:
+        listed = [
+            (str(r[0]), None if r[1] is None else str(r[1])) for r in pyogrio.list_layers(path)
+        ]
+    except Exception:  # missing, a table, unreadable: the caller's reader says which
+        return None
+    polygons = [n for n, kind in listed if kind is not None and "polygon" in kind.lower()]
+    shown = ", ".join(f"{n!r} ({kind or 'no geometry'})" for n, kind in listed)
+    if len(listed) == 1:
+        name, kind = listed[0]
+        if kind is None or not any(k in kind.lower() for k in ("point", "line")):
+            return None  # polygons, a mixed layer or a table: the caller checks the rows
+        raise InputDataError(
+            f"{what}: layer {name!r} holds {kind} geometries, not polygons, and the file has "
+            "no other layer; give a layer of polygons",
+            path=path,
+        )
+    chosen = next((n for n in prefer if n in polygons), None)
+    if chosen is None and len(polygons) == 1:
+        chosen = polygons[0]
+    if chosen is not None:
+        log.info("%s: %s: read layer %r of %d (%s)", path, what, chosen, len(listed), shown)
+        return chosen
+    if not polygons:
+        raise InputDataError(
+            f"{what}: the file holds no polygon layer (its layers: {shown}); give a layer "
+            "of polygons",
+            path=path,
+        )
+    raise InputDataError(
+        f"{what}: the file holds several polygon layers ({', '.join(map(repr, polygons))}) "
+        f"and none named {' or '.join(map(repr, prefer))}; save the one to use as a file of "
+        "its own (QGIS: Export ▸ Save Features As) and give that",
+        path=path,
+    )
 
 
 def _check_finite(gdf: gpd.GeoDataFrame, path: Path) -> None:
