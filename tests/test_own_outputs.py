@@ -156,3 +156,68 @@ def test_a_runs_layer_read_in_another_datum_is_refused(tmp_path):
     with pytest.raises(CRSError, match="--crs wgs84"):
         read_stations(tmp_path / "layers.gpkg", crs="gcj02")
     assert len(read_stations(tmp_path / "layers.gpkg", crs="wgs84").stations) == 2
+
+
+def _trimmed_workbook(path, *, run_headers: bool, run_sheets: bool, english: bool = False):
+    """A run's report.xlsx returned with its stations sheet cut to the basic columns."""
+    names = (("Summary", "Districts", "Stations", "Selected sites", "City centres",
+              "Coverage curve", "Parameters") if english else
+             ("汇总", "区县", "站点名单", "新增站点", "城市中心", "覆盖曲线", "参数"))  # fmt: skip
+    if english:
+        sites = {
+            "rank": [1],
+            "name": ["长江一路"],
+            "lon": [106.55],
+            "lat": [29.55],
+            "gain": [812.5],
+        }
+        centres = {"name": ["解放碑"], "lon": [106.5733], "lat": [29.5601], "radius_m": [500],
+                   "demand_total": [9000.0]}  # fmt: skip
+    elif run_headers:
+        sites = {"排序": [1], "名称": ["长江一路"], "经度(WGS-84)": [106.55],
+                 "纬度(WGS-84)": [29.55], "新增覆盖需求(米主干道)": [812.5]}  # fmt: skip
+        centres = {"名称": ["解放碑"], "经度(WGS-84)": [106.5733], "纬度(WGS-84)": [29.5601],
+                   "半径(米)": [500], "需求总量(米主干道)": [9000.0]}  # fmt: skip
+    else:  # a planner's own tables under the run's sheet names
+        sites = {"名称": ["长江一路"], "经度(WGS-84)": [106.55], "纬度(WGS-84)": [29.55]}
+        centres = {"名称": ["解放碑"], "经度(WGS-84)": [106.5733], "纬度(WGS-84)": [29.5601]}
+    stations = {"编号": ["A1", "A2"], "名称": ["甲站", "乙站"], "状态": ["已建成", "拟建"],
+                "经度(WGS-84)": LON, "纬度(WGS-84)": LAT}  # fmt: skip
+    note = {"指标": ["覆盖率(%)"], "数值": [42.0]}
+    sheets = [note, note, stations, sites, centres, note, note]
+    with pd.ExcelWriter(path) as xw:
+        for name, table in zip(names, sheets, strict=True):
+            if run_sheets or table is stations or name in names[3:5]:
+                pd.DataFrame(table).to_excel(xw, sheet_name=name, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("run_headers", "run_sheets", "english"),
+    [(True, False, False), (False, True, False), (True, True, False), (True, True, True)],
+)
+def test_a_runs_workbook_with_its_stations_sheet_trimmed_gives_its_stations(
+    tmp_path, run_headers, run_sheets, english
+):
+    """Probe 26P: 站点 cut to 编号, 名称, 状态, 经度/纬度 (and renamed 站点名单): the new sites
+    and the city centres were read as stations without a status, counted as built (42.0 % of
+    the built stations became 83.3 %)."""
+    path = _trimmed_workbook(
+        tmp_path / "A2.xlsx", run_headers=run_headers, run_sheets=run_sheets, english=english
+    )
+    check = read_stations(path, crs="wgs84")
+    assert check.stations["station_id"].tolist() == ["A1", "A2"]
+    assert check.stations["status"].tolist() == ["existing", "proposed"]
+    told = check.problems[check.problems["code"] == "own_workbook"]["message"].tolist()
+    assert len(told) == 1, check.problems
+    sites, centres = ("Selected sites", "City centres") if english else ("新增站点", "城市中心")
+    assert f"sheets {sites}, {centres} hold its new sites and city centres" in told[0], told
+
+
+def test_a_planners_sheets_named_like_a_runs_are_read(tmp_path):
+    """Sheets named 新增站点 and 城市中心 of a planner's own (no run's columns, none of a run's
+    other sheets) are station lists."""
+    path = _trimmed_workbook(tmp_path / "mine.xlsx", run_headers=False, run_sheets=False)
+    check = read_stations(path, crs="wgs84")
+    assert len(check.stations) == 4
+    assert "own_workbook" not in set(check.problems["code"])

@@ -21,6 +21,7 @@ the tool wrote.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from harbor_planner.errors import CRSError
@@ -42,6 +43,19 @@ _EARLIER_HEADERS_ZH: dict[str, str] = {"现时撤站损失_仅已建成(%)": "ex
 
 #: A table with this many of the computed columns (not counting ``row``/``sheet``) is a run's.
 _SIGNATURE_COLUMNS = 3
+
+#: The columns that tell a run's sheets of no stations: its new sites and its city centres
+#: (their Chinese headers carry a unit: 新增覆盖需求(米主干道)).
+_OTHER_SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sites": ("rank", "gain"),
+    "centres": ("radius_m", "demand_total"),
+}
+
+#: A workbook with this many of a run's sheets without coordinates (汇总, 区县, 覆盖曲线, 参数
+#: or the English ones) is a run's: its sheets named 新增站点/城市中心 hold no stations.
+_SIGNATURE_SHEETS = 3
+
+_UNIT = re.compile(r"\([^)]*\)")
 
 
 def _headers_zh() -> dict[str, str]:
@@ -91,6 +105,8 @@ def own_station_tables(
     runs = [_computed_columns(raw, keys) for raw in raws]
     if every_sheet and len(raws) > 1 and any(runs):
         raws, runs = _run_sheets(raws, runs, file_problems)
+    elif every_sheet and len(raws) > 1:
+        raws, runs = _trimmed_run_sheets(raws, runs, file_problems)
     return [
         _without_computed(raw, cols, crs, file_problems, path) if cols else raw
         for raw, cols in zip(raws, runs, strict=True)
@@ -122,6 +138,65 @@ def _run_sheets(
         )
         log.warning(message)
         file_problems.append(problem(None, None, None, "warning", "own_workbook", message))
+    return [raws[i] for i in keep], [runs[i] for i in keep]
+
+
+def _bare(header: object) -> str:
+    """A header as compared with the workbook's: normalised, its bracketed unit dropped."""
+    return _UNIT.sub("", norm_header(header))
+
+
+def _other_run_sheets(raws: list[RawTable], file_problems: list[dict[str, Any]]) -> list[int]:
+    """The sheets of a run's workbook that hold its new sites or city centres, not stations.
+
+    Told by their columns (排序 and 新增覆盖需求(…); 半径(米) and 需求总量(…), or the English
+    ones), or by their names (新增站点, 城市中心...) in a workbook with three of a run's other
+    sheets (汇总, 区县, 覆盖曲线, 参数), read or skipped for want of coordinates.
+    """
+    from harbor_planner.outputs.labels import SHEET_NAMES
+
+    header_zh = _headers_zh()
+    marks = [
+        {_bare(k) for k in keys} | {_bare(header_zh.get(k, k)) for k in keys}
+        for keys in _OTHER_SHEET_COLUMNS.values()
+    ]
+    found = []
+    for i, raw in enumerate(raws):
+        bare = {_bare(c) for c in raw.frame.columns}
+        if any(len(mark & bare) >= len(keys) for mark, keys in zip(
+            marks, _OTHER_SHEET_COLUMNS.values(), strict=True
+        )):  # fmt: skip
+            found.append(i)
+    sheets = {str(raw.sheet) for raw in raws}
+    sheets |= {str(p["sheet"]) for p in file_problems if p.get("code") == "sheet_skipped"}
+    others = {"summary", "districts", "curve", "parameters"}
+    run_names = sum(any(n in sheets for n in SHEET_NAMES[k]) for k in others)
+    if run_names >= _SIGNATURE_SHEETS:
+        named = {n for k in ("sites", "centres") for n in SHEET_NAMES[k]}
+        found += [i for i, raw in enumerate(raws) if str(raw.sheet) in named and i not in found]
+    return sorted(found)
+
+
+def _trimmed_run_sheets(
+    raws: list[RawTable], runs: list[list[Any]], file_problems: list[dict[str, Any]]
+) -> tuple[list[RawTable], list[list[Any]]]:
+    """A run's workbook whose stations sheet lost its computed columns: its stations sheets.
+
+    Probe 26P: a returned report.xlsx with 站点 trimmed to 编号, 名称, 状态, 经度/纬度 read
+    its 新增站点 and 城市中心 as stations without a status, counted as built (42.0 % -> 83.3 %).
+    """
+    other = _other_run_sheets(raws, file_problems)
+    if not other or len(other) == len(raws):
+        return raws, runs
+    keep = [i for i in range(len(raws)) if i not in other]
+    message = (
+        f"a harbor-planner workbook: sheets {', '.join(str(raws[i].sheet) for i in other)} "
+        "hold its new sites and city centres, not stations, and are left out (stations from "
+        f"{', '.join(str(raws[i].sheet) for i in keep)}); name one with --sheet "
+        "(stations.sheet) to read it"
+    )
+    log.warning(message)
+    file_problems.append(problem(None, None, None, "warning", "own_workbook", message))
     return [raws[i] for i in keep], [runs[i] for i in keep]
 
 
