@@ -1012,3 +1012,32 @@ def test_a_note_leaving_a_status_out_or_planning_completion_keeps_the_status(tmp
     got = check.stations.set_index("name")["status"].to_dict()
     assert got == {"甲": "existing", "乙": "building", "丙": "proposed", "丁": "building"}
     assert check.errors.empty
+
+
+@pytest.mark.parametrize("header", ["站点状态", "运营状态", "建设情况", "状态（2025年）"])
+def test_a_status_column_headed_like_a_returned_workbooks_is_read(tmp_path, header):
+    """Probe 26P: 站点状态/运营状态 were not read: the 已退出 station counted as open, the
+    proposed one as built, and ``stations check`` said "no problems"."""
+    path = tmp_path / "status.csv"
+    path.write_text(
+        f"编号,名称,{header},经度,纬度\nA1,甲,已建成,106.5707,29.5559\n"
+        "A2,乙,已退出,106.5154,29.5537\nA3,丙,拟建,106.4965,29.5435\n",
+        encoding="utf-8",
+    )
+    check = read_stations(path, crs="wgs84")
+    assert check.stations["status"].tolist() == ["existing", "closed", "proposed"]
+    assert "status_unread" not in set(check.problems["code"])
+
+
+def test_a_column_of_statuses_under_another_header_is_named(tmp_path):
+    path = tmp_path / "status.csv"
+    path.write_text(
+        "编号,名称,情况,备注,经度,纬度\nA1,甲,已建成,东门,106.5707,29.5559\n"
+        "A2,乙,已退出,,106.5154,29.5537\nA3,丙,拟建,西门,106.4965,29.5435\n",
+        encoding="utf-8",
+    )
+    check = read_stations(path, crs="wgs84")
+    assert check.stations["status"].isna().all()
+    said = check.problems[check.problems["code"] == "status_unread"]
+    assert said["column"].tolist() == ["情况"], check.problems
+    assert "head it 状态" in said["message"].iloc[0]

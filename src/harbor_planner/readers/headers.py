@@ -70,7 +70,19 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "point_x",
     ),
     "lat": ("纬度", "lat", "latitude", "y", "北纬", "纬度坐标", "y坐标", "坐标y", "point_y"),
-    "status": ("状态", "建设状态", "status"),
+    # 站点状态, 运营状态... of returned workbooks (probe 26P: closed stations counted as open)
+    "status": (
+        "状态",
+        "建设状态",
+        "status",
+        "站点状态",
+        "港湾状态",
+        "运营状态",
+        "建设情况",
+        "运营情况",
+        "使用状态",
+        "station_status",
+    ),
     "flagship": ("最美渝工港湾", "是否最美渝工港湾", "最美", "flagship"),
     "area_m2": ("面积(m2)", "面积", "area", "area_m2"),
 }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from harbor_planner.readers import problem
+
 __all__ = [
     "FLAGSHIP_ALIASES",
     "STATUS_ALIASES",
@@ -13,6 +15,7 @@ __all__ = [
     "sheet_status",
     "status_codes",
     "status_of",
+    "unread_status_column",
 ]
 
 #: Status as written (Chinese or English, lower case) -> one of
@@ -155,3 +158,42 @@ FLAGSHIP_ALIASES: dict[str, bool] = {
     **{k: True for k in ("是", "yes", "y", "true", "1", "√", "✓")},
     **{k: False for k in ("否", "no", "n", "false", "0", "×", "")},
 }
+
+
+def unread_status_column(
+    frame: Any, read: dict[str, str], sheet: str | None
+) -> dict[str, Any] | None:
+    """The ``status_unread`` warning: a column of status words only, none read as the status.
+
+    Probe 26P: a 状态 column renamed 站点状态 or 运营状态 lost every status (closed stations
+    counted as open, proposed ones as built) and ``stations check`` said "no problems".
+
+    Parameters
+    ----------
+    frame
+        A table as read (its own headers).
+    read
+        The schema name -> header mapping of the columns read.
+    sheet
+        The table's sheet, for the warning.
+
+    Returns
+    -------
+    dict or None
+        The warning (a problems row) naming the first such column.
+
+    """
+    if "status" in read:
+        return None
+    used = set(read.values())
+    for col in frame.columns:
+        if col in used:
+            continue
+        words = [str(v).strip() for v in frame[col] if isinstance(v, str) and str(v).strip()]
+        if words and all(status_of(w) is not None for w in words):
+            message = (
+                f"column {col!r} holds only statuses but is not read as the status (every "
+                "station would count as built): head it 状态 (or 建设状态, status)"
+            )
+            return problem(sheet, None, str(col), "warning", "status_unread", message)
+    return None

@@ -43,7 +43,7 @@ from harbor_planner.readers import (
     source_names,
 )
 from harbor_planner.readers.tables import one_cell_hint
-from harbor_planner.stations._common import note_statuses, sheet_status
+from harbor_planner.stations._common import note_statuses, sheet_status, unread_status_column
 from harbor_planner.stations.checks import CheckedRows, Coordinates, check_rows
 from harbor_planner.stations.own_outputs import own_station_tables
 from harbor_planner.stations.problems import (
@@ -473,6 +473,8 @@ def _map_headers(
             )
             continue
         canon_to_orig[canon] = str(col)
+    unread = unread_status_column(frame, canon_to_orig, raw.sheet)  # 站点状况...: said
+    problems += [pd.DataFrame([unread])] if unread else []
     if raw.x is None and len(frame.columns) == 0:
         raise InputDataError(
             (f"sheet {raw.sheet!r}: " if raw.sheet else "")
