@@ -221,3 +221,25 @@ def test_a_planners_sheets_named_like_a_runs_are_read(tmp_path):
     check = read_stations(path, crs="wgs84")
     assert len(check.stations) == 4
     assert "own_workbook" not in set(check.problems["code"])
+
+
+def test_original_coordinates_edited_in_a_returned_table_are_warned_of(tmp_path):
+    """Probe 26P: a station moved ~1 km in 原始经度 (lon_orig) stayed where it was without a
+    word; the WGS-84 columns are read, and the rows whose original pair no longer gives
+    them are named."""
+    from harbor_planner.coords import wgs84_to_gcj02
+
+    gx, gy = wgs84_to_gcj02(LON, LAT)
+    path = _stations_csv(tmp_path / "stations.csv")
+    table = pd.read_csv(path).assign(lon_orig=gx, lat_orig=gy)
+    table.to_csv(path, index=False)
+    check = read_stations(path, crs="wgs84")
+    assert "orig_moved" not in set(check.problems["code"]), check.problems  # as written
+    table.loc[1, "lon_orig"] = gx[1] + 0.01  # the second station moved in its AMap place
+    table.to_csv(path, index=False)
+    check = read_stations(path, crs="wgs84")
+    assert check.stations.geometry.x.round(7).tolist() == LON  # the WGS-84 columns
+    said = check.problems[check.problems["code"] == "orig_moved"]
+    assert said["row"].tolist() == [3], check.problems  # A2, on the file's row 3
+    assert "lon_orig/lat_orig (GCJ-02) lie 969 m from lon/lat" in said["message"].iloc[0]
+    assert "edit lon/lat" in said["message"].iloc[0]

@@ -50,11 +50,13 @@ row is rejected; ``warning``: kept), ``code`` and ``message``. Codes:
 * warnings: ``near_boundary``, ``duplicate_location`` (< 5 m apart), ``name_missing``,
   ``id_missing``, ``status_missing``, ``district_unknown``, ``district_mismatch``,
   ``flagship_unknown``, ``area_not_numeric``, ``ambiguous_column``, ``status_unread`` (a
-  column of statuses under a header not read as the status), ``sheet_skipped`` (also hidden
-  sheets), ``extra_fields``, ``control_characters`` (removed from the rows
-  named), ``no_rows``, ``crs_from_header`` (no ``crs`` given, the datum named by a header
-  such as ``经度(GCJ02)`` used), ``format_mismatch`` (a workbook named ``.csv``), and from
-  :func:`place_stations` ``far_from_network`` and ``datum_shift_suspected``.
+  column of statuses under a header not read as the status), ``orig_moved`` (a run's table
+  whose 原始经度/原始纬度 no longer give its WGS-84 place: edited, not read),
+  ``sheet_skipped`` (also hidden sheets), ``extra_fields``, ``control_characters`` (removed
+  from the rows named), ``no_rows``, ``crs_from_header`` (no ``crs`` given, the datum named
+  by a header such as ``经度(GCJ02)`` used), ``format_mismatch`` (a workbook named
+  ``.csv``), and from :func:`place_stations` ``far_from_network`` and
+  ``datum_shift_suspected``.
 """
 
 from harbor_planner.settings import STATUS_VALUES

@@ -14,8 +14,9 @@ as any station list, they gave wrong figures:
 :func:`own_station_tables` recognises a run's stations table by its computed columns (at
 least three of them: a planner's own workbook with sheets named 汇总, 参数 and 站点 is a
 planner's), keeps a run's workbook's stations sheet alone, drops the computed and provenance
-columns (they are computed again) and refuses a datum other than WGS-84 for the coordinates
-the tool wrote.
+columns (they are computed again), refuses a datum other than WGS-84 for the coordinates
+the tool wrote, and warns of rows whose original coordinates (原始经度/原始纬度) were edited
+(they are not read).
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ import logging
 import re
 from typing import Any
 
+import numpy as np
+
 from harbor_planner.errors import CRSError
-from harbor_planner.readers import RawTable, norm_header, problem
+from harbor_planner.readers import RawTable, column_role, norm_header, problem
 
 __all__ = ["COMPUTED_COLUMNS", "own_station_tables"]
 
@@ -56,6 +59,9 @@ _OTHER_SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
 _SIGNATURE_SHEETS = 3
 
 _UNIT = re.compile(r"\([^)]*\)")
+
+#: The list's own coordinates farther than this from the WGS-84 ones were edited (metres).
+_ORIGINAL_MOVED_M = 1.0
 
 
 def _headers_zh() -> dict[str, str]:
@@ -107,6 +113,9 @@ def own_station_tables(
         raws, runs = _run_sheets(raws, runs, file_problems)
     elif every_sheet and len(raws) > 1:
         raws, runs = _trimmed_run_sheets(raws, runs, file_problems)
+    for raw, cols in zip(raws, runs, strict=True):
+        if cols:
+            file_problems.extend(_edited_originals(raw, keys))
     return [
         _without_computed(raw, cols, crs, file_problems, path) if cols else raw
         for raw, cols in zip(raws, runs, strict=True)
@@ -218,6 +227,65 @@ def _without_computed(
     file_problems.append(problem(raw.sheet, None, None, "info", "own_stations_table", message))
     frame = raw.frame.drop(columns=dropped)
     return RawTable(frame, raw.rows, raw.sheet, raw.x, raw.y, raw.geom_problem, raw.file_crs)
+
+
+def _edited_originals(raw: RawTable, keys: dict[str, str]) -> list[dict[str, Any]]:
+    """``orig_moved`` warnings: rows whose 原始经度/原始纬度 no longer give their WGS-84 place.
+
+    Probe 26P: a station moved in 原始经度/原始纬度 (the AMap coordinates the office knows)
+    stayed where it was without a word; the WGS-84 columns are the ones read.
+    """
+    from harbor_planner.coords import parse_crs, to_wgs84
+    from harbor_planner.errors import HarborPlannerError
+
+    found = {c: keys.get(norm_header(c).removesuffix("_src")) for c in raw.frame.columns}
+    cols = {k: c for c, k in found.items() if k is not None}
+    if not {"lon_orig", "lat_orig", "crs_orig"} <= set(cols):
+        return []
+    if raw.x is not None:  # a layer: its points are the WGS-84 place
+        lon, lat, where = np.asarray(raw.x, float), np.asarray(raw.y, float), "its point"
+    else:
+        own = [c for c in raw.frame.columns if c not in cols.values()]
+        pair = [next((c for c in own if column_role(c) == r), None) for r in ("lon", "lat")]
+        if None in pair:
+            return []
+        lon, lat = (_numbers(raw.frame[c]) for c in pair)
+        where = f"{pair[0]}/{pair[1]}"
+    x, y = _numbers(raw.frame[cols["lon_orig"]]), _numbers(raw.frame[cols["lat_orig"]])
+    datum = raw.frame[cols["crs_orig"]].astype(str).str.strip().to_numpy()
+    out = []
+    for name in sorted(set(datum[np.isfinite(x) & np.isfinite(y)])):
+        try:
+            cs = parse_crs(name)
+        except HarborPlannerError:  # no datum a run writes: nothing to compare
+            continue
+        rows = np.flatnonzero((datum == name) & np.isfinite(x) & np.isfinite(y))
+        ox, oy = to_wgs84(x[rows], y[rows], cs)
+        metres = np.hypot(
+            (ox - lon[rows]) * np.cos(np.radians(oy)) * 111_320, (oy - lat[rows]) * 110_574
+        )
+        for i, m in zip(rows, metres, strict=True):
+            if not m > _ORIGINAL_MOVED_M:  # NaN (no WGS-84 place) is another check's
+                continue
+            message = (
+                f"{cols['lon_orig']}/{cols['lat_orig']} ({cs.label}) lie {m:,.0f} m from "
+                f"{where}, the WGS-84 place read: to move the station, edit {where} (the "
+                "list's original coordinates are not read)"
+            )
+            out.append(
+                problem(raw.sheet, int(raw.rows[i]), str(cols["lon_orig"]), "warning",
+                        "orig_moved", message)
+            )  # fmt: skip
+    return out
+
+
+def _numbers(values: Any) -> np.ndarray:
+    """Cells as floats (NaN where not a number)."""
+    import pandas as pd
+
+    return pd.to_numeric(pd.Series(values).astype(str).str.strip(), errors="coerce").to_numpy(
+        dtype=float
+    )
 
 
 def _check_datum(raw: RawTable, crs: Any, headers: dict[str, Any], path: Any) -> None:
