@@ -450,8 +450,8 @@ def polygon_layer(path: Path, what: str, prefer: Sequence[str] = ("districts",))
         if kind is None or not any(k in kind.lower() for k in ("point", "line")):
             return None  # polygons, a mixed layer or a table: the caller checks the rows
         raise InputDataError(
-            f"{what}: layer {name!r} holds {kind} geometries, not polygons, and the file has "
-            "no other layer; give a layer of polygons",
+            f"{what}: layer {name!r} holds no polygons ({kind}), and the file has no other "
+            "layer; give a layer of polygons",
             path=path,
         )
     chosen = next((n for n in prefer if n in polygons), None)
