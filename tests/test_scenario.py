@@ -646,6 +646,51 @@ def test_compare_replaces_its_own_tables_whatever_districts_the_runs_had(tmp_pat
     assert main(["-q", "compare", str(demo_run.out_dir), str(bare), "--out", str(out)]) == 0
 
 
+def test_compare_says_which_settings_and_input_files_of_the_runs_differ(tmp_path, demo_run, capsys):
+    """Probe 26P's finding 7: runs with another DEM smoothing or station file showed a Δ of
+    coverage with every row of settings equal; run.json's settings and input hashes now tell
+    the differences (and only those), a folder without run.json is unknown, not an error."""
+    from harbor_planner.cli import main
+
+    lines = (DEMO / "stations.csv").read_bytes().splitlines(keepends=True)
+    (tmp_path / "fewer.csv").write_bytes(b"".join(lines[:-1]))  # one station less
+    title = '=HYPERLINK("http://x")\x1b[31mred'
+    other = hp.run(demo_scenario_path(), out=tmp_path / "other", progress=False, overrides=[
+        "network.dem_smoothing_m=100", "optimize.enabled=false",
+        f"stations.file={tmp_path / 'fewer.csv'}", f"title={title}"])  # fmt: skip
+    old = tmp_path / "old"  # a folder of an older version: no run.json
+    shutil.copytree(other.out_dir, old)
+    (old / "run.json").unlink()
+    out = tmp_path / "cmp.csv"
+    code = main(["compare", str(demo_run.out_dir), str(other.out_dir), str(old), "--out", str(out),
+                 "--labels", "a,b,c"])  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "setting network.dem_smoothing_m" in printed and "\x1b" not in printed
+    rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    rows = rows.set_index("figure")
+    assert rows.loc["setting network.dem_smoothing_m", ["a", "b"]].tolist() == ["30.0", "100.0"]
+    assert rows.loc["setting optimize.enabled", ["a", "b"]].tolist() == ["true", "false"]
+    assert rows.loc["setting stations.file", "b"] == str(tmp_path / "fewer.csv")
+    stations = rows.loc["stations file (SHA-256)"]
+    assert stations["a"] == f"stations.csv {file_sha256(DEMO / 'stations.csv')[:12]}"
+    assert stations["b"] == f"fewer.csv {file_sha256(tmp_path / 'fewer.csv')[:12]}"
+    assert (rows.loc[rows.index.str.startswith("setting "), "c"] == "unknown (no run.json)").all()
+    assert rows.loc["settings", ["a", "b", "c"]].tolist() == ["run.json", "run.json",
+                                                             "unknown (no run.json)"]  # fmt: skip
+    # what the runs share is no row: speed, minutes, the network and DEM files, the folders
+    for same in ("setting network.walk_speed_kmh", "setting coverage.minutes",
+                 "setting network.source", "network file (SHA-256)", "dem file (SHA-256)",
+                 "setting output.dir", "harbor-planner version"):  # fmt: skip
+        assert same not in rows.index, same
+    # a setting's text is user text: no formula in the table, no escape anywhere
+    cell = rows.loc["setting title", "b"]
+    assert not cell.startswith("=") and "HYPERLINK" in cell and "\x1b" not in cell
+    table = hp.compare_runs([demo_run.out_dir, other.out_dir]).overall.set_index("figure")
+    assert table.loc["setting title", other.out_dir.name] == '=HYPERLINK("http://x")red'
+    assert "settings" not in table.index  # both runs have their run.json
+
+
 def test_missing_input_files_are_named_with_their_line_before_anything_runs(tmp_path):
     path = write(tmp_path, MINIMAL + '\n[optimize]\nadd = 2\ncandidates = "cand.csv"\n')
     (tmp_path / "net.osm").write_text("<osm/>", "utf-8")

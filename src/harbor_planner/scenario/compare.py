@@ -2,7 +2,8 @@
 
 Each run directory holds the ``summary.json`` and ``by_district.csv`` of a scenario run (or of
 ``harbor-planner coverage``). :func:`compare_runs` lines up the headline figures and the
-per-district coverage of several runs, with the difference of each run from the first.
+per-district coverage of several runs, with the difference of each run from the first, then
+what the runs' ``run.json`` say they differ in: settings, input files and the tool's version.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner._io import atomic_paths, read_regular_text
-from harbor_planner._text import csv_safe, one_line
+from harbor_planner._text import clean_text, csv_safe, one_line
 from harbor_planner.errors import InputDataError, UsageError
 
 __all__ = [
@@ -82,7 +83,10 @@ class Comparison:
         One label per run (the directory names unless given).
     overall
         One row per figure (:data:`FIGURES`), one column per run, then ``Δ <label>``
-        columns: the difference from the first run (numbers only).
+        columns: the difference from the first run (numbers only). Then the rows of
+        :func:`setting_rows`: the tool's version, the settings (``setting <key>``) and the
+        input files (``<role> file (SHA-256)``) in which the runs differ, from their
+        ``run.json`` (no Δ).
     districts
         One row per district: coverage % per run, ``<label> after`` (with the new sites) for
         runs that chose some, then ``Δ <label>`` columns: the difference of the stations'
@@ -318,6 +322,11 @@ def compare_runs(
         if units is not None and units[name] != units[names[0]] and "demand total" in delta:
             delta["demand total"] = np.nan  # metres minus people is no figure
         overall[f"Δ {name}"] = delta
+    settings = setting_rows([_read_manifest(p) for p in paths], names)
+    if settings:
+        extra = pd.DataFrame.from_dict(settings, orient="index", columns=names)
+        overall = pd.concat([overall, extra.astype(object)])
+        overall.index.name = "figure"
 
     columns: dict[str, pd.Series] = {}
     for name, (_, tables) in zip(names, read, strict=True):
@@ -414,6 +423,119 @@ def _warn_unlike(overall: pd.DataFrame, names: Sequence[str]) -> None:
             ", ".join(rows),
             "; ".join(" / ".join(str(overall.at[r, n]) for n in names) for r in rows),
         )
+
+
+#: Parameters each run has its own of, which no figure depends on: not told as differences.
+_OWN_KEYS = frozenset({"output.dir", "run.work_dir"})
+
+#: What a run whose folder has no ``run.json`` (or one without parameters) shows.
+UNKNOWN = "unknown (no run.json)"
+
+
+def _read_manifest(path: Path) -> dict[str, Any] | None:
+    """A run's ``run.json`` (``None``: none, unreadable, or written without its settings)."""
+    try:
+        manifest = json.loads(read_regular_text(path / "run.json"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("parameters"), dict):
+        return None  # an older folder, or the Python API's write_outputs: no settings
+    return manifest
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested settings as ``{"network.dem_smoothing_m": 30.0, ...}`` (lists kept whole)."""
+    if not isinstance(value, dict):
+        return {prefix: value}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        out.update(_flat(item, f"{prefix}.{key}" if prefix else str(key)))
+    return out
+
+
+def _shown(value: Any) -> Any:
+    """A setting as a cell: numbers stay numbers, the rest is one line of clean text."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if _is_number(value):
+        return value
+    if not isinstance(value, str):
+        value = json.dumps(value, ensure_ascii=False)
+    return one_line(clean_text(value))
+
+
+def _version(manifest: dict[str, Any]) -> str:
+    """The tool's version and source commit a run was made with."""
+    text = str(manifest.get("harbor_planner") or "unknown version")
+    source = manifest.get("source")
+    if isinstance(source, dict) and source.get("commit"):
+        text += f" ({str(source['commit'])[:10]}{', modified' if source.get('modified') else ''})"
+    return one_line(clean_text(text))
+
+
+def _inputs(manifest: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """Role (``network``, ``stations``, ...) → (file name, SHA-256) of a run's inputs."""
+    out: dict[str, tuple[str, str]] = {}
+    for item in manifest.get("inputs") or []:
+        if isinstance(item, dict) and item.get("role") and item.get("sha256"):
+            out[str(item["role"])] = (Path(str(item.get("path", ""))).name, str(item["sha256"]))
+    return out
+
+
+def setting_rows(
+    manifests: Sequence[dict[str, Any] | None], names: Sequence[str]
+) -> dict[str, list[Any]]:
+    """The rows telling how the runs' ``run.json`` differ (none when they agree).
+
+    ``harbor-planner version`` (with its commit), then ``setting <key>`` for each parameter
+    whose value differs (flattened keys: ``network.dem_smoothing_m``), then
+    ``<role> file (SHA-256)`` for each input file whose content differs (its name and the first
+    12 hex digits of its SHA-256, ``none`` for a run without that input). A run without
+    ``run.json`` shows :data:`UNKNOWN` in each row, and a row ``settings`` says which runs
+    these are: the others are still compared among themselves. Every difference is also
+    logged as a warning.
+    """
+    known = [m for m in manifests if m is not None]
+
+    def row(values: list[Any]) -> list[Any]:
+        it = iter(values)
+        return [UNKNOWN if m is None else next(it) for m in manifests]
+
+    rows: dict[str, list[Any]] = {}
+    if len(known) < len(manifests):
+        rows["settings"] = ["run.json" if m is not None else UNKNOWN for m in manifests]
+        log.warning(
+            "%s: no run.json with the run's settings (an older folder or a copy): what %s "
+            "differ in besides the figures is unknown",
+            ", ".join(n for n, m in zip(names, manifests, strict=True) if m is None),
+            "they" if len(known) == 0 else "it and the others",
+        )
+    versions = [_version(m) for m in known]
+    if len(set(versions)) > 1:
+        rows["harbor-planner version"] = row(versions)
+    flat = [_flat(m["parameters"]) for m in known]
+    keys = dict.fromkeys(k for f in flat for k in f if k not in _OWN_KEYS)
+    missing = object()
+    for key in keys:
+        values = [f.get(key, missing) for f in flat]
+        if any(v != values[0] for v in values):  # ``missing`` equals only itself
+            shown = ["not recorded" if v is missing else _shown(v) for v in values]
+            rows[f"setting {one_line(clean_text(key))}"] = row(shown)
+    files = [_inputs(m) for m in known]
+    for role in dict.fromkeys(r for f in files for r in f):
+        hashes = {f[role][1] if role in f else None for f in files}
+        if len(hashes) > 1:
+            shown = [f"{f[role][0]} {f[role][1][:12]}" if role in f else "none" for f in files]
+            rows[f"{one_line(clean_text(role))} file (SHA-256)"] = row(shown)
+    told = [r for r in rows if r != "settings"]
+    if told:
+        log.warning(
+            "the runs differ in %s (from their run.json): see those rows of the comparison",
+            ", ".join(r.replace(" (SHA-256)", "") for r in told),
+        )
+    return rows
 
 
 def format_comparison(comparison: Comparison, *, max_districts: int = 40) -> str:
