@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -516,3 +517,79 @@ def test_two_serve_commands_on_one_folder_both_keep_their_edits_not_saved(tmp_pa
     assert f"edits not saved were written to {second} (the saved plan is unchanged): " in said[1]
     assert f"{UNSAVED} there is not this session's to replace (another session's" in said[1]
     assert _names(out / UNSAVED) == {"EDIT_0"} and _names(second) == {"EDIT_1"}
+
+
+def _serve_run(scenario: Path, out: Path, requests: list[tuple[str, str, Any]]) -> tuple[list, str]:
+    """Start ``harbor-planner serve``, make ``requests`` (method, url, body), stop it (Ctrl-C).
+
+    Returns the answers (JSON) and what the command wrote to stderr.
+    """
+    import http.client
+    import signal
+
+    from test_serve import _serve_process
+
+    p, port, token = _serve_process(scenario, out)
+    answers = []
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for method, url, body in requests:
+            c.request(method, url, body=None if body is None else json.dumps(body).encode(),
+                      headers={"X-Token": token, "Content-Type": "application/json"})  # fmt: skip
+            r = c.getresponse()
+            assert r.status == 200, r.read()
+            answers.append(json.loads(r.read()))
+        c.close()
+    finally:
+        p.send_signal(signal.SIGINT)
+        _, stderr = p.communicate(timeout=60)
+    return answers, stderr
+
+
+@pytest.mark.slow
+def test_a_start_says_the_scenarios_station_list_changed_since_the_plan_was_made(tmp_path):
+    """Probe 26P's finding 8: serve started again after the scenario's stations.file changed
+    (another file, or the same one edited) went on from the old plan saying only "going on
+    from the plan saved": serve.json now records the list the plan was made from, and a start
+    names both files and how to start from the new list (the plan itself is still gone on from).
+    """
+    import pyproj
+
+    from harbor_planner._io import file_sha256
+    from test_serve import X0, Y0
+
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    first = tmp_path / "stations.csv"
+    lon, lat = pyproj.Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(
+        X0 + 300, Y0 + 300
+    )
+    add = ("POST", "/api/stations", {"lon": lon, "lat": lat, "name": "第一天"})
+    _serve_run(scenario, out, [add, ("POST", "/api/save", None)])
+    record = json.loads((out / "serve.json").read_text("utf-8"))["stations_from"]
+    assert record == {"path": str(first.resolve()), "sha256": file_sha256(first)}
+    _, said = _serve_run(scenario, out, [])  # nothing changed: nothing said
+    assert "going on from the plan saved" in said and "station list changed" not in said
+    # the scenario names another list (one station fewer)
+    other = tmp_path / "stations_2027.csv"
+    other.write_text("".join(first.read_text("utf-8").splitlines(keepends=True)[:2]), "utf-8")
+    text = scenario.read_text("utf-8")
+    scenario.write_text(text.replace('"stations.csv"', '"stations_2027.csv"'), encoding="utf-8")
+    state = ("GET", "/api/state", None)
+    (page, _), said = _serve_run(scenario, out, [state, ("POST", "/api/save", None)])
+    assert len(page["stations"]) == 3  # the planner's plan, not the new list's one station
+    line = " ".join(said.split())
+    assert "the scenario's station list changed since the plan in " in line, said
+    assert f"made from {first.resolve()} (SHA-256 {file_sha256(first)[:12]})" in line
+    assert f"now names {other.resolve()} (SHA-256 {file_sha256(other)[:12]})" in line
+    assert f"give serve another --out, or move {out / 'plan_stations.csv'} aside" in line
+    # a save of that plan keeps the list it was made from: the next start says it again
+    assert json.loads((out / "serve.json").read_text("utf-8"))["stations_from"] == record
+    # the same file edited since the plan was made
+    scenario.write_text(text, encoding="utf-8")
+    _, said = _serve_run(scenario, out, [])
+    assert "station list changed" not in said  # back to the list the plan was made from
+    first.write_text(first.read_text("utf-8").replace("站1", "站一"), encoding="utf-8")
+    _, said = _serve_run(scenario, out, [])
+    line = " ".join(said.split())
+    assert f"now names {first.resolve()} (SHA-256 {file_sha256(first)[:12]}, the same file" in line
+    assert "edited since" in line

@@ -8,6 +8,11 @@ from the plan saved and says that both exist (probe 25R3: a stale file won over 
 and the next save replaced it). A stop never writes over edits not saved that its session did
 not start from (another session's, a planner's own file of that name, one corrected by hand):
 its edits go to the first free ``plan_stations.unsaved-N.csv`` instead (:func:`unsaved_names`).
+
+``serve.json`` also records the scenario's station file the plan was made from (``stations_from``:
+its path and SHA-256, kept by every later save of a session going on from that plan): a start
+going on from a plan made from another station list, or from the same file edited since, says
+so (probe 26P: the page showed last time's 18 stations after the scenario's list became 10).
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ from harbor_planner.settings import SERVE_MANIFEST, SERVE_STATIONS_FILES, SERVE_
 
 __all__ = [
     "BASED_ON",
+    "MADE_FROM",
     "MAX_UNSAVED_FILES",
     "Start",
     "based_on_records",
     "other_scenario",
     "page_scenario",
     "start_plan",
+    "station_source",
     "unsaved_names",
 ]
 
@@ -39,6 +46,9 @@ log = logging.getLogger(__name__)
 #: The key of ``serve.json``: file of edits not saved -> SHA-256 of the saved plan they were
 #: made on (``null``: none was saved).
 BASED_ON = "based_on"
+#: The key of ``serve.json``: the scenario's station file the plan was made from
+#: (``{"path", "sha256"}``; missing in folders saved before it was recorded).
+MADE_FROM = "stations_from"
 #: Most files of edits not saved a folder holds (``plan_stations.unsaved-2.csv``... up to it).
 MAX_UNSAVED_FILES = 100
 
@@ -57,6 +67,9 @@ class Start:
         That file's SHA-256 when read (a stop may write over it only while it still has it).
     based_on
         The SHA-256 of the plan saved in the folder that the page's plan was made on.
+    made_from
+        The station file (``{"path", "sha256"}``) that plan was made from, as ``serve.json``
+        records it (``None``: the scenario's stations, or not recorded).
 
     """
 
@@ -64,6 +77,7 @@ class Start:
     unsaved: Path | None = None
     unsaved_sha: str | None = None
     based_on: str | None = None
+    made_from: dict[str, str] | None = None
 
 
 def _manifest(out: Path) -> dict[str, Any]:
@@ -90,6 +104,25 @@ def other_scenario(manifest: Path, scenario: Any) -> str | None:
     if not saved or scenario is None or Path(saved) == Path(scenario).resolve():
         return None
     return str(saved)
+
+
+def station_source(scenario: Any) -> dict[str, str] | None:
+    """The scenario's station file as ``serve.json`` records it: its path and SHA-256."""
+    from harbor_planner._io import file_sha256
+
+    path = getattr(scenario.stations, "file", None)
+    try:
+        return {"path": str(Path(path).resolve()), "sha256": file_sha256(path)}
+    except (OSError, TypeError):
+        return None  # no file (checked before a start), or unreadable
+
+
+def _made_from(out: Path) -> dict[str, str] | None:
+    """The station file ``out``'s plan was made from, as ``serve.json`` records it."""
+    record = _manifest(out).get(MADE_FROM)
+    if isinstance(record, dict) and {"path", "sha256"} <= record.keys():
+        return {"path": str(record["path"]), "sha256": str(record["sha256"])}
+    return None
 
 
 def unsaved_names(out: Path) -> Iterator[Path]:
@@ -219,8 +252,9 @@ def start_plan(out: Path, scenario: Any) -> Start:
         )
     unsaved = _unsaved_plan(out, scenario, saved)
     if unsaved is not None:
-        return Start(unsaved, unsaved, file_sha256(unsaved), saved)
-    return Start(_saved_plan(out, scenario), based_on=saved)
+        return Start(unsaved, unsaved, file_sha256(unsaved), saved, _made_from(out))
+    file = _saved_plan(out, scenario)
+    return Start(file, based_on=saved, made_from=None if file is None else _made_from(out))
 
 
 def page_scenario(scenario: Any, start: Start) -> Any:
@@ -250,6 +284,29 @@ def page_scenario(scenario: Any, start: Start) -> Any:
             "from the scenario's stations",
             start.file,
         )
+    _warn_list_changed(scenario, start)
     st = dataclasses.replace(st, file=start.file, crs="wgs84", sheet=None,
                              status=list(STATUS_VALUES), accept_datum=True)  # fmt: skip
     return dataclasses.replace(scenario, stations=st)
+
+
+def _warn_list_changed(scenario: Any, start: Start) -> None:
+    """Say when the scenario's station list is not the one the plan gone on from was made from.
+
+    The plan is the planner's work: the page still goes on from it (probe 26P: the start said
+    only "going on from the plan saved" when the scenario named another list).
+    """
+    was, now = start.made_from, station_source(scenario)
+    if was is None or now is None or was == now:
+        return
+    edited = Path(was["path"]) == Path(now["path"])
+    saved = start.file.parent / SERVE_STATIONS_FILES[0] if start.file is not None else None
+    aside = ", ".join(dict.fromkeys(str(p) for p in (start.file, saved) if p and p.is_file()))
+    log.warning(
+        "serve: the scenario's station list changed since the plan in %s was made: it was made "
+        "from %s (SHA-256 %s), the scenario now names %s (SHA-256 %s%s); the page goes on from "
+        "that plan, not from the new list: to start from the new list, give serve another "
+        "--out, or move %s aside",
+        start.file, was["path"], was["sha256"][:12], now["path"], now["sha256"][:12],
+        ", the same file edited since" if edited else "", aside,
+    )  # fmt: skip

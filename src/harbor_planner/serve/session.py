@@ -22,11 +22,13 @@ from harbor_planner._io import read_regular_text
 from harbor_planner.errors import HarborPlannerError, OutputError
 from harbor_planner.serve.folder import (
     BASED_ON,
+    MADE_FROM,
     MAX_UNSAVED_FILES,
     based_on_records,
     other_scenario,
     page_scenario,
     start_plan,
+    station_source,
     unsaved_names,
 )
 from harbor_planner.serve.state import DEGREE_DECIMALS, PlanState
@@ -126,6 +128,10 @@ class Session:
     save_note: str | None = None
     #: why the stop wrote the edits not saved under another name (``None``: the usual one)
     unsaved_note: str | None = None
+    #: the scenario's station file the plan was made from (``{"path", "sha256"}``), recorded
+    #: in serve.json with each save: the scenario's when the page started from its stations,
+    #: else the record of the plan it went on from (``None``: none recorded)
+    stations_from: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ optimiser
 
@@ -443,6 +449,8 @@ class Session:
             "pending": staged,
             BASED_ON: {k: v for k, v in records.items() if k in files or k in staged},
         }
+        if self.stations_from is not None:
+            manifest[MADE_FROM] = self.stations_from
         with writing(self.out_dir / SERVE_MANIFEST):
             write_json(self.out_dir / SERVE_MANIFEST, manifest)
         return files
@@ -581,4 +589,5 @@ def load_session(
         recovered=start.unsaved is not None,
         unsaved_sha=start.unsaved_sha,
         based_on=start.based_on,
+        stations_from=station_source(scenario) if start.file is None else start.made_from,
     )
