@@ -161,7 +161,9 @@ def test_run_reports_a_missing_input_without_traceback(tmp_path, capsys):
 
 
 def test_compare_of_a_folder_without_results(tmp_path, capsys):
-    assert main(["compare", str(tmp_path), str(tmp_path)]) == 3
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert main(["compare", str(tmp_path / "a"), str(tmp_path / "b")]) == 3
     assert "no summary.json" in capsys.readouterr().err
 
 
