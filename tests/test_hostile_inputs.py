@@ -154,6 +154,27 @@ def test_csv_ids_keep_leading_zeros_and_scientific_ids_are_refused(corpus, tmp_p
     assert read_stations(path, crs="gcj02").errors["code"].tolist() == ["id_precision_lost"]
 
 
+def test_only_scientific_ids_that_lost_digits_are_refused(tmp_path):
+    """Probe 26P: an id 1e5 was refused as "stored as a number with more than 15 significant
+    digits", untrue. A short one is kept as text, with a warning naming the row and the fix;
+    a 12-digit number saved from Excel as it shows it (1.23457E+11) lost digits: refused,
+    saying so (not "more than 15")."""
+    path = tmp_path / "sci.csv"
+    rows = ["1e5", "1.00E+05", "1.23457E+11", "1.23457E+17", "A1"]
+    lines = [f"{r},{P1[0] + k * 0.001},{P1[1]}" for k, r in enumerate(rows)]
+    path.write_text("编号,经度,纬度\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    check = read_stations(path, crs="gcj02")
+    assert check.stations["station_id"].tolist() == ["1e5", "1.00E+05", "A1"]
+    sci = check.warnings[check.warnings["code"] == "id_scientific"]
+    assert sci["row"].tolist() == [2, 3]
+    assert "kept as the text '1e5'" in sci["message"].iloc[0]
+    assert "format the column as Text" in sci["message"].iloc[0]
+    err = check.errors.set_index("row")
+    assert err["code"].tolist() == ["id_precision_lost"] * 2
+    assert "12-digit number" in err.loc[4, "message"] and "first 6 digits" in err.loc[4, "message"]
+    assert "more than 15 significant digits" in err.loc[5, "message"]
+
+
 # --------------------------------------------------------------------------- 4. GBK Shapefile
 
 

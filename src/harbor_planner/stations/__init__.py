@@ -46,8 +46,10 @@ row is rejected; ``warning``: kept), ``code`` and ``message``. Codes:
 * errors: ``coord_missing``, ``coord_not_numeric`` (also ``inf``/``NaN``),
   ``coord_out_of_range``, ``latlon_swapped``, ``geometry_not_point``, ``outside_chongqing``,
   ``outside_extent``, ``duplicate_id``, ``id_precision_lost`` (an id stored as a number
-  beyond Excel's 15 digits), ``status_unknown``;
+  beyond Excel's 15 digits, or saved from Excel in scientific notation with digits left
+  out), ``status_unknown``;
 * warnings: ``near_boundary``, ``duplicate_location`` (< 5 m apart), ``name_missing``,
+  ``id_scientific`` (a short id such as ``1e5``, kept as text),
   ``id_missing``, ``status_missing``, ``district_unknown``, ``district_mismatch``,
   ``flagship_unknown``, ``area_not_numeric``, ``ambiguous_column``, ``status_unread`` (a
   column of statuses under a header not read as the status), ``orig_moved`` (a run's table

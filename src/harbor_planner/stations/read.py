@@ -45,6 +45,7 @@ from harbor_planner.readers import (
 from harbor_planner.readers.tables import one_cell_hint
 from harbor_planner.stations._common import note_statuses, sheet_status, unread_status_column
 from harbor_planner.stations.checks import CheckedRows, Coordinates, check_rows
+from harbor_planner.stations.id_cells import id_problems
 from harbor_planner.stations.own_outputs import own_station_tables
 from harbor_planner.stations.problems import (
     PROBLEM_COLUMNS,
@@ -599,54 +600,6 @@ def _original_rows(raw: RawTable) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- checking
 
-#: An id written in scientific notation: a long number Excel rounded (``1.23457E+17``).
-_SCI_ID = re.compile(r"^[+-]?\d(?:\.\d+)?[eE]\+?\d+$")
-
-
-def _id_problems(raw: RawTable, col: str | None) -> pd.DataFrame:
-    """``id_precision_lost`` (error): ids stored as numbers beyond 15 significant digits.
-
-    Excel keeps 15 significant digits: an 18-digit code pasted as a number is stored as
-    ``1.23456789012346E+17`` and its last digits are gone. Such an id (a number of 10^15 or
-    more, or a text in scientific notation as a CSV saved from Excel holds it) is an error
-    naming the cell; its digits are never made up.
-    """
-    if col is None or not len(raw.frame):
-        return pd.DataFrame()
-    values = raw.frame[col].to_numpy(dtype=object)
-    lost = np.array(
-        [
-            (isinstance(v, float) and np.isfinite(v) and abs(v) >= 1e15)
-            or (isinstance(v, str) and _SCI_ID.match(v.strip()) is not None)
-            for v in values
-        ],
-        dtype=bool,
-    )
-    if not lost.any():
-        return pd.DataFrame()
-    letter = ""
-    if raw.x is None and raw.sheet is not None:  # a workbook sheet: name the cell
-        from openpyxl.utils import get_column_letter
-
-        letter = get_column_letter(list(raw.frame.columns).index(col) + 1)
-    records = []
-    for v, r in zip(values[lost], raw.rows[lost], strict=True):
-        shown = f"{v:.15g}" if isinstance(v, float) else str(v)
-        cell = f"cell {letter}{r}: " if letter else ""
-        records.append(
-            problem(
-                raw.sheet,
-                int(r),
-                col,
-                "error",
-                "id_precision_lost",
-                f"{cell}the id {shown} was stored as a number with more than 15 significant "
-                "digits, so its last digits are lost; format the column as Text and type the "
-                "ids again (Excel keeps 15 digits of a number)",
-            )
-        )
-    return pd.DataFrame(records)
-
 
 def _no_rows_checked() -> CheckedRows:
     """What :func:`check_rows` gives for a table without rows."""
@@ -683,7 +636,7 @@ def _check(
     originals: list[pd.DataFrame] = []
     for raw, datum in zip(raws, datums or [None] * len(raws), strict=True):
         canon_to_orig, header_problems = _map_headers(raw, source, datum)
-        problems += [*header_problems, _id_problems(raw, canon_to_orig.get("station_id"))]
+        problems += [*header_problems, id_problems(raw, canon_to_orig.get("station_id"))]
         pieces.append(_normalise_piece(raw, canon_to_orig))
         originals.append(_original_rows(raw))
     t = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
