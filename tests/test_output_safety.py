@@ -1138,6 +1138,9 @@ def test_a_register_csv_is_told_by_its_columns_in_the_registers_order(tmp_path):
     heads = {
         "统一编号,编号,名称,区县,状态,最美渝工港湾,经度,纬度,类型": True,
         "统一编号,station_id,name,district,status,经度,纬度": True,  # --lang en, older versions
+        "统一编号,编号,名称,状态,经度(GCJ-02),纬度(GCJ-02),类型": True,  # its datum (probe 26P)
+        "统一编号,station_id,name,经度(WGS-84),纬度(WGS-84)": True,
+        "统一编号,编号,名称,经度(百度),纬度(百度)": False,  # a datum tag not ours: theirs
         "统一编号,名称,编号,经度,纬度": False,  # another order: a planner's own
         "统一编号,编号,名称,备注,经度,纬度": False,  # a column of theirs before 纬度
         "统一编号,编号,名称": False,

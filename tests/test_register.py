@@ -149,7 +149,8 @@ def test_a_geopackage_register_is_numbered_again(tmp_path):
     assert main(["-q", "stations", "number", str(gpkg), "--crs", "wgs84",
                  "--out", str(again)]) == 0  # fmt: skip
     table = pd.read_csv(again, encoding="utf-8-sig")
-    assert list(table.columns).count("经度") == 1
+    assert list(table.columns).count("经度(WGS-84)") == 1  # its datum named (probe 26P)
+    assert not {"经度", "纬度"} & set(table.columns)
     assert list(table["统一编号"]) == ["500103-0001", "500103-0002", "500103-0003", "500105-0001"]
 
 
@@ -226,7 +227,7 @@ def test_rows_of_the_previous_register_it_cannot_read_keep_their_codes(tmp_path,
     reg = tmp_path / "reg.csv"
     assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
     table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str)
-    table.loc[table["编号"] == "S3", ["经度", "纬度"]] = ""  # demolished: no position
+    table.loc[table["编号"] == "S3", ["经度(WGS-84)", "纬度(WGS-84)"]] = ""  # demolished
     table.to_csv(tmp_path / "edited.csv", index=False, encoding="utf-8-sig")
     rows = [r for r in base_rows() if r["编号"] != "S3"]
     rows.append({"编号": "S9", "名称": "新站", "经度": 106.5650, "纬度": 29.5520, "状态": "拟建"})
@@ -572,8 +573,8 @@ def test_a_geopackage_register_as_previous_is_read_in_its_own_crs(tmp_path):
     assert set(table["统一编号"]) == set(before["统一编号"])  # every code kept, by place
     closed = table[table["状态"] == "已退出"]
     assert len(closed) == 1
-    assert float(closed["经度"].iloc[0]) == pytest.approx(float(gone[lon_col]), abs=1e-6)
-    assert float(closed["纬度"].iloc[0]) == pytest.approx(float(gone[lat_col]), abs=1e-6)
+    assert float(closed["经度(GCJ-02)"].iloc[0]) == pytest.approx(float(gone[lon_col]), abs=1e-6)
+    assert float(closed["纬度(GCJ-02)"].iloc[0]) == pytest.approx(float(gone[lat_col]), abs=1e-6)
 
 
 def test_stations_without_an_id_are_not_one_station_of_the_previous_register(tmp_path, capsys):
@@ -588,6 +589,7 @@ def test_stations_without_an_id_are_not_one_station_of_the_previous_register(tmp
     assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
     table = pd.read_csv(reg, encoding="utf-8-sig", dtype=str)
     new = {**base_rows()[0], "编号": "", "名称": "新站", "经度": 106.5600, "纬度": 29.5570}
+    new["经度(WGS-84)"], new["纬度(WGS-84)"] = new.pop("经度"), new.pop("纬度")  # its headers
     edited = pd.concat([table, pd.DataFrame([new])], ignore_index=True)
     edited.to_csv(tmp_path / "next.csv", index=False, encoding="utf-8-sig")
     code = main(["-q", "stations", "number", str(tmp_path / "next.csv"), "--crs", "wgs84",
@@ -679,3 +681,118 @@ def test_a_closed_station_added_back_takes_its_code_and_unnamed_ones_by_place(tm
         "row(s) 3: closed (已退出) in the previous register, in the list again"
         in capsys.readouterr().err
     )
+
+
+# --------------------------------------------------------------------------- datum (probe 26P)
+
+
+def _demo_lists(tmp_path):
+    """The demo's GCJ-02 list, and the same stations in WGS-84 without the first two."""
+    from harbor_planner.scenario import demo_scenario_path
+
+    demo = demo_scenario_path().parent / "stations.csv"
+    st = read_stations(demo, crs="gcj02").stations
+    wgs = pd.DataFrame({"编号": st["station_id"], "名称": st["name"], "经度": st.geometry.x,
+                        "纬度": st.geometry.y})  # fmt: skip
+    return demo, write(tmp_path / "wgs.csv", wgs.iloc[2:].to_dict("records")), st
+
+
+def test_the_register_names_its_datum_and_previous_is_read_in_it(tmp_path, capsys):
+    """Probe 26P: a register wrote plain 经度/纬度 whatever its datum, and `--previous` was
+    read in the list's datum: a WGS-84 list numbered against last year's GCJ-02 register
+    took its stations 450 m off (the closed ones written there) without a word."""
+    demo, wgs, st = _demo_lists(tmp_path)
+    reg = tmp_path / "reg2025.xlsx"
+    assert main(["-q", "stations", "number", str(demo), "--crs", "gcj02", "--out", str(reg)]) == 0
+    t1 = pd.read_excel(reg, dtype=str)
+    assert {"经度(GCJ-02)", "纬度(GCJ-02)"} <= set(t1.columns)
+    assert not {"经度", "纬度"} & set(t1.columns)
+    assert t1["经度(GCJ-02)"].iloc[0] == "106.537976"  # as given, in the datum its header says
+    out = tmp_path / "reg2026.csv"
+    for _ in range(2):  # the second time: our register CSV, replaced
+        assert main(["stations", "number", str(wgs), "--crs", "wgs84", "--previous", str(reg),
+                     "--out", str(out)]) == 0  # fmt: skip
+    said = capsys.readouterr()
+    assert "14 codes kept, 0 new" in said.out and "different datums" not in said.err
+    t2 = pd.read_csv(out, encoding="utf-8-sig", dtype=str).set_index("编号")
+    assert {"经度(WGS-84)", "纬度(WGS-84)"} <= set(t2.columns)
+    closed = t2[t2["状态"] == "已退出"]  # SL001, SL002: written in WGS-84, at their places
+    assert sorted(closed.index) == ["SL001", "SL002"]
+    at = st.set_index("station_id").geometry
+    for sid in closed.index:
+        assert float(closed.loc[sid, "经度(WGS-84)"]) == pytest.approx(at[sid].x, abs=1e-6)
+        assert float(closed.loc[sid, "纬度(WGS-84)"]) == pytest.approx(at[sid].y, abs=1e-6)
+
+
+def test_a_register_in_another_datum_than_the_list_is_warned_of(tmp_path, capsys):
+    """Probe 26P: every station kept its code but lay ~450 m from its place last year, and
+    nothing was said. A register of plain 经度/纬度 (written before they named a datum)
+    holding GCJ-02, numbered against a WGS-84 list read as WGS-84: the warning names both
+    datums and the headers that read the register right."""
+    demo, wgs, _ = _demo_lists(tmp_path)
+    reg = tmp_path / "reg.csv"
+    assert main(["-q", "stations", "number", str(demo), "--crs", "gcj02", "--out", str(reg)]) == 0
+    old = pd.read_csv(reg, encoding="utf-8-sig", dtype=str)
+    old = old.rename(columns={"经度(GCJ-02)": "经度", "纬度(GCJ-02)": "纬度"})
+    old.to_csv(tmp_path / "old.csv", index=False, encoding="utf-8-sig")
+    capsys.readouterr()
+    argv = ["stations", "number", str(wgs), "--crs", "wgs84", "--previous",
+            str(tmp_path / "old.csv"), "--out", str(tmp_path / "new.csv")]  # fmt: skip
+    assert main(argv) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "all 12 stations found in the previous register lie about" in said
+    assert "different datums (the list read as WGS-84, the previous register as WGS-84)" in said
+    assert "read as GCJ-02 fall on the list" in said and "经度(GCJ-02)/纬度(GCJ-02)" in said
+    # the list claimed WGS-84 but is GCJ-02: reading it as GCJ-02 is named
+    right = tmp_path / "wgs-reg.csv"
+    assert main(["-q", "stations", "number", str(wgs), "--crs", "wgs84", "--out", str(right)]) == 0
+    argv = ["stations", "number", str(demo), "--crs", "wgs84", "--accept-districts",
+            "--previous", str(right), "--out", str(tmp_path / "n2.csv")]  # fmt: skip
+    assert main(argv) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "the list read as WGS-84, the previous register as WGS-84" in said
+    assert "read as GCJ-02 (--crs gcj02) the list falls on the register" in said
+
+
+def test_a_geopackage_register_names_the_datum_of_its_attributes(tmp_path):
+    """Probe 26P: a .gpkg register's points are WGS-84 but its 经度/纬度 attributes held the
+    GCJ-02 numbers as given, and no header said so: an attribute table exported from it and
+    numbered with --crs wgs84 was ~500 m off. The headers say GCJ-02, and the reader holds
+    such an export to it."""
+    import geopandas as gpd
+
+    from harbor_planner.errors import CRSError
+
+    demo, _, st = _demo_lists(tmp_path)
+    gpkg = tmp_path / "reg.gpkg"
+    assert main(["-q", "stations", "number", str(demo), "--crs", "gcj02", "--out", str(gpkg)]) == 0
+    layer = gpd.read_file(gpkg)
+    assert {"经度(GCJ-02)", "纬度(GCJ-02)"} <= set(layer.columns)
+    assert layer["经度(GCJ-02)"].astype(float).iloc[0] == pytest.approx(106.537976, abs=1e-9)
+    assert layer.geometry.x.iloc[0] == pytest.approx(st.geometry.x.iloc[0], abs=1e-9)  # WGS-84
+    export = tmp_path / "export.csv"
+    layer.drop(columns="geometry").to_csv(export, index=False, encoding="utf-8-sig")
+    with pytest.raises(CRSError, match="GCJ-02"):
+        read_stations(export, crs="wgs84")
+    again = read_stations(export, crs=None).stations  # read as its headers say
+    assert again.geometry.x.iloc[0] == pytest.approx(st.geometry.x.iloc[0], abs=1e-9)
+
+
+def test_closed_stations_carried_over_keep_the_registers_own_numbers(tmp_path):
+    """Probe 26P: stations of the previous register the list no longer has went GCJ-02 ->
+    WGS-84 -> GCJ-02 and came back as 29.55822000000001; the register's own numbers are
+    kept (an .xlsx register's, and a .gpkg register's attributes)."""
+    demo, _, _ = _demo_lists(tmp_path)
+    rows = pd.read_csv(demo, encoding="gbk", skiprows=1, dtype=str)
+    fewer = write(tmp_path / "fewer.csv", rows.iloc[2:].to_dict("records"))
+    for suffix in (".xlsx", ".gpkg"):
+        reg, out = tmp_path / f"reg{suffix}", tmp_path / f"next{suffix}.csv"
+        assert main(["-q", "stations", "number", str(demo), "--crs", "gcj02",
+                     "--out", str(reg)]) == 0  # fmt: skip
+        assert main(["-q", "stations", "number", str(fewer), "--crs", "gcj02", "--previous",
+                     str(reg), "--out", str(out)]) == 0  # fmt: skip
+        text = out.read_text("utf-8-sig")
+        closed = [line for line in text.splitlines() if "已退出" in line]
+        assert len(closed) == 2, suffix
+        for line, (_, given) in zip(closed, rows.iloc[:2].iterrows(), strict=True):
+            assert f",{given['经度']},{given['纬度']}," in line + ",", (suffix, line)

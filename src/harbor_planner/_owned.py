@@ -14,8 +14,8 @@ name is never lost:
 * ``.geojson``/``.json``: isochrones (the collection named ``isochrones``, features with
   ``station_id`` and ``minutes``);
 * ``.npz``: a saved walk network;
-* ``.csv``: a register (``统一编号,编号,...`` or ``统一编号,station_id,...`` to 纬度 in the
-  register's order) or a comparison (its ``Δ`` columns).
+* ``.csv``: a register (``统一编号,编号,...`` or ``统一编号,station_id,...`` to 纬度 or
+  纬度(GCJ-02)... in the register's order) or a comparison (its ``Δ`` columns).
 
 A file listed in the ``run.json`` of its folder belongs to that run: it is never replaced
 by another command (``compare --out RUN/report.xlsx``).
@@ -172,7 +172,13 @@ def _npz(path: Path) -> bool:
 
 
 def _register_header(cells: list[str]) -> bool:
-    """A register's header: 统一编号, then its columns in the register's order to 纬度."""
+    """A register's header: 统一编号, then its columns in the register's order to 纬度.
+
+    Its 经度/纬度 may name their datum (``经度(GCJ-02)``, probe 26P).
+    """
+    from harbor_planner.readers.headers import header_without_datum
+
+    cells = [header_without_datum(c) for c in cells]
     # 统一编号 then the station's own id (编号, station_id): a planner's master list of
     # codes and names (统一编号,名称,...) is theirs (probe 20R)
     if "纬度" not in cells or cells[:2] not in (["统一编号", "编号"], ["统一编号", "station_id"]):

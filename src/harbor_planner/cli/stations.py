@@ -97,6 +97,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         register_table,
     )
     from harbor_planner.stations.register import register_codes, write_register
+    from harbor_planner.stations.register_datum import read_previous_register
 
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".gpkg"):
@@ -128,10 +129,9 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         )
     previous, retired = None, []
     if args.previous is not None:
-        # a .gpkg register holds WGS-84 points: read so, not in the list's datum (probe 21R:
-        # its stations were taken 480 m off, and kept there as closed)
-        gpkg = args.previous.suffix.lower() == ".gpkg"
-        before = read_stations(args.previous, crs="wgs84" if gpkg else args.crs, sheet=None)
+        # in the datum its headers state (经度(GCJ-02); a .gpkg: its WGS-84 points), else
+        # the list's (probe 21R, 26P: read in the list's datum, its stations were 480 m off)
+        before = read_previous_register(args.previous, args.crs)
         previous = before.stations
         retired = register_codes(before.rejected)  # rows it cannot read keep their codes
         if retired:
@@ -254,8 +254,9 @@ def _add_number_command(ssub: argparse._SubParsersAction) -> None:
             "Number the register: codes already given (统一编号) are kept, new stations get "
             "the next number of their district, a closed station's code is never reused "
             "(give --previous REGISTER to keep retired the codes of rows deleted since). "
-            "The register is written with the coordinates as given, so numbering it again "
-            "with the same --crs changes nothing."
+            "The register is written with the coordinates as given, under headers naming "
+            "their datum (经度(GCJ-02)...), so numbering it again changes nothing; "
+            "--previous is read in the datum its headers name."
         ),
     )
     n.add_argument("file", type=in_path, help="station list or register")

@@ -15,10 +15,13 @@ import unicodedata
 __all__ = [
     "ALIAS_INDEX",
     "COLUMN_ALIASES",
+    "DATUM_TAGS",
     "DATUM_WORDS",
     "SECONDARY_ALIASES",
     "column_role",
+    "datum_header",
     "header_datum",
+    "header_without_datum",
     "names_degrees",
     "norm_header",
 ]
@@ -94,6 +97,10 @@ DATUM_WORDS: dict[str, str] = {
     **{w: "bd09" for w in ("bd09ll", "bd09", "bd-09", "bd_09", "百度", "baidu", "bd")},
     **{w: "wgs84" for w in ("wgs84", "wgs-84", "wgs_84", "wgs", "gps", "epsg:4326")},
 }
+
+#: The tag a written coordinate header carries to name its datum (``经度(GCJ-02)``): words of
+#: :data:`DATUM_WORDS`, so :func:`header_datum` reads the datum back (probe 26P).
+DATUM_TAGS: dict[str, str] = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
 _TAG = re.compile(r"[(\[【〔{<《]([^)\]】〕}>》]*)[)\]】〕}>》]")
 _DATUM_RE = re.compile(
@@ -201,3 +208,35 @@ def header_datum(text: object) -> str | None:
     s = norm_header(text)
     found = {DATUM_WORDS[m.group(0).lower()] for m in _DATUM_RE.finditer(s)}
     return found.pop() if len(found) == 1 else None
+
+
+def datum_header(base: str, datum: str) -> str:
+    """A coordinate header naming its datum: ``datum_header("经度", "gcj02")`` -> ``经度(GCJ-02)``.
+
+    Parameters
+    ----------
+    base
+        The header (``经度``, ``纬度``).
+    datum
+        ``"wgs84"``, ``"gcj02"`` or ``"bd09"`` (named by :data:`DATUM_TAGS`, read back by
+        :func:`header_datum`); any other CRS (``"EPSG:4490"``) is written as given, and read
+        as naming no datum.
+
+    Returns
+    -------
+    str
+
+    """
+    return f"{base}({DATUM_TAGS.get(datum, datum)})"
+
+
+def header_without_datum(text: str) -> str:
+    """``经度`` for a coordinate header of :func:`datum_header` (``经度(GCJ-02)``), else ``text``.
+
+    Only the tags :func:`datum_header` writes (``GCJ-02``, ``WGS-84``, ``BD-09``,
+    ``EPSG:NNNN``) are dropped: ``经度(百度)`` and ``面积(㎡)`` are kept.
+    """
+    base, bracket, tag = text.partition("(")
+    tag = tag[:-1] if tag.endswith(")") else ""
+    ours = tag in DATUM_TAGS.values() or re.fullmatch(r"EPSG:\d+", tag) is not None
+    return base if bracket and ours and column_role(base) in ("lon", "lat") else text

@@ -23,6 +23,12 @@ import numpy as np
 import pandas as pd
 
 from harbor_planner.errors import InputDataError
+from harbor_planner.stations.register_datum import (
+    ALL_COORDINATE_HEADERS,
+    closed_in_datum,
+    register_coordinate_headers,
+    warn_datum_drift,
+)
 
 __all__ = [
     "CODE_COLUMN",
@@ -154,6 +160,7 @@ def number_stations(
     if len(given):
         codes = _codes_by_place(st, codes, previous)
         here = codes.copy()  # a moved station is still in the list: its old code is not gone
+        warn_datum_drift(st, here, previous)  # every station ~450 m off: two datums (26P)
         codes = _moved_stations(st, codes, typed)
         _say_reopened(st, codes, previous)
         if not codes.isin(given.to_numpy()).any():
@@ -479,10 +486,7 @@ def _with_missing_previous(
     kept["row"] = pd.NA
     stated = st["crs_orig"].dropna() if "crs_orig" in st else pd.Series(dtype=object)
     if len(stated) and "lon_orig" in kept:  # written in the list's datum, as its rows are
-        from harbor_planner.coords import from_wgs84  # (probe 21R: a .gpkg register's WGS-84)
-
-        lon, lat = from_wgs84(kept.geometry.x, kept.geometry.y, str(stated.iloc[0]))
-        kept["lon_orig"], kept["lat_orig"], kept["crs_orig"] = lon, lat, stated.iloc[0]
+        kept = closed_in_datum(kept, str(stated.iloc[0]))  # (probe 21R, 26P)
     kept = kept.drop(columns=[c for c in ("sheet",) if c in kept])
     shown = [f"{i} ({c})" for i, c in zip(_who(kept), pcodes[gone], strict=True)][:5]
     log.warning(
@@ -595,12 +599,14 @@ def _assign_codes(
 
 
 def register_table(numbered: Any) -> pd.DataFrame:
-    """The register as a table that reads back with the same ``--crs``: original coordinates.
+    """The register as a table that reads back as it was given: original coordinates.
 
     Columns 统一编号 first, then the normalised ones, and 经度/纬度 holding the coordinates
-    as they were given (in the file's own datum), so numbering the table again changes
-    nothing. ``district`` is the official 区县 where the station lies (its code's district),
-    whatever spelling the list had (渝中, Yuzhong, 500103).
+    as they were given, under headers naming their datum (``经度(GCJ-02)``, see
+    :func:`~harbor_planner.stations.register_datum.register_coordinate_headers`), so
+    numbering the table again changes nothing. ``district`` is the official 区县 where the
+    station lies (its code's district), whatever spelling the list had (渝中, Yuzhong,
+    500103).
     """
     st = numbered.drop(columns="geometry", errors="ignore")
     if "district_zh" in st:  # the official 区县 of the location, as the code is (probe 17H)
@@ -614,14 +620,15 @@ def register_table(numbered: Any) -> pd.DataFrame:
                 int(differ.sum()), typed[differ].iloc[0], official[differ].iloc[0],
             )  # fmt: skip
         st["district"] = official.fillna(typed).astype(object)
-    drop = [
-        c for c in ("row", "sheet", "adcode", "district_zh", "crs_orig", "经度", "纬度") if c in st
-    ]  # fmt: skip  (an earlier register's own 经度/纬度: lon_orig replaces them)
-    table = st.drop(columns=drop).rename(
-        columns={CODE_COLUMN: "统一编号", "lon_orig": "经度", "lat_orig": "纬度"}
+    stated = st["crs_orig"].dropna() if "crs_orig" in st else pd.Series(dtype=object)
+    lon, lat = register_coordinate_headers(str(stated.iloc[0]) if len(stated) else None)
+    drop = [c for c in ("row", "sheet", "adcode", "district_zh", "crs_orig") if c in st]
+    drop += [c for c in st.columns if c in ALL_COORDINATE_HEADERS]  # an earlier register's
+    table = st.drop(columns=drop).rename(  # own 经度/纬度 (a .gpkg's): lon_orig replaces them
+        columns={CODE_COLUMN: "统一编号", "lon_orig": lon, "lat_orig": lat}
     )
     head = ["统一编号", "station_id", "name", "district", "address", "status", "flagship",
-            "area_m2", "opened", "closed", "经度", "纬度"]  # fmt: skip
+            "area_m2", "opened", "closed", lon, lat]  # fmt: skip
     first = [c for c in head if c in table]
     return table[first + [c for c in table.columns if c not in first]].replace({np.nan: None})
 
@@ -675,7 +682,7 @@ def _refuse_added_columns(path: Path, columns: list[str]) -> None:
         return
     with path.open(encoding="utf-8-sig", errors="replace", newline="") as f:
         header = next(csv.reader(f), [])
-    own = {*columns, *REGISTER_HEADERS_ZH, *REGISTER_HEADERS_ZH.values()}
+    own = {*columns, *REGISTER_HEADERS_ZH, *REGISTER_HEADERS_ZH.values(), *ALL_COORDINATE_HEADERS}
     added = [c for c in header if c and c not in own]
     if added:
         raise OutputError(
