@@ -796,3 +796,21 @@ def test_closed_stations_carried_over_keep_the_registers_own_numbers(tmp_path):
         assert len(closed) == 2, suffix
         for line, (_, given) in zip(closed, rows.iloc[:2].iterrows(), strict=True):
             assert f",{given['经度']},{given['纬度']}," in line + ",", (suffix, line)
+
+
+def test_ids_that_lost_their_leading_zeros_are_said_to_be_so(tmp_path, capsys):
+    """Probe 26P: Excel made 007 a 7 in a register CSV, and the warning said "a code given in
+    the file belonged to another station ... typed onto the right row"."""
+    rows = [{**r, "编号": f"00{i}"} for i, r in enumerate(base_rows()[:3], start=1)]
+    reg, table = _number(tmp_path, "y1", rows)
+    table["编号"] = table["编号"].str.lstrip("0")  # saved from Excel: 1, 2, 3
+    table.to_csv(tmp_path / "excel.csv", index=False, encoding="utf-8-sig")
+    argv = ["stations", "number", str(tmp_path / "excel.csv"), "--crs", "wgs84",
+            "--previous", str(reg), "--out", str(tmp_path / "y2.csv")]  # fmt: skip
+    assert main(argv) == 0
+    said = " ".join(capsys.readouterr().err.split())
+    assert "belonged to another station" not in said
+    assert "row(s) 2, 3, 4: the ids lost their leading zeros" in said
+    assert "1 was 001 (500103-0001)" in said and "format the id (编号) column as Text" in said
+    got = pd.read_csv(tmp_path / "y2.csv", encoding="utf-8-sig", dtype=str)
+    assert got["统一编号"].tolist() == ["500103-0001", "500103-0002", "500103-0003"]

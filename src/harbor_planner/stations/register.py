@@ -315,6 +315,18 @@ def _with_previous_codes(st: pd.DataFrame, codes: pd.Series, given: pd.Series) -
     owner = owner[~owner.index.duplicated(keep=False)]
     clash = codes.notna() & codes.isin(owner.index)
     clash &= codes.map(owner).astype("string") != ids
+    zeros = clash & _zeros_dropped(ids, codes.map(owner).astype("string"))
+    clash &= ~zeros
+    if zeros.any():  # 007 became 7: not a code on the wrong row (probe 26P)
+        names = given.attrs.get("ids", {})
+        shown = [f"{st.loc[i, 'station_id']} was {names.get(owner[c], owner[c])} ({c})"
+                 for i, c in codes[zeros].astype(str).head(5).items()]  # fmt: skip
+        log.warning(
+            "%s: the ids lost their leading zeros since the previous register (%s): Excel "
+            "dropped them when the file was saved; the codes are kept, but format the id "
+            "(编号) column as Text and type the ids again with their zeros",
+            _rows(st, zeros), "; ".join(shown),
+        )  # fmt: skip
     if clash.any():
         names = given.attrs.get("ids", {})
         shown = [f"{c} was {names.get(owner[c], owner[c])}'s"
@@ -334,6 +346,12 @@ def _with_previous_codes(st: pd.DataFrame, codes: pd.Series, given: pd.Series) -
             _rows(st, retyped), ", ".join(shown[:5]),
         )  # fmt: skip
     return codes.fillna(last)  # its code of the last time
+
+
+def _zeros_dropped(ids: pd.Series, before: pd.Series) -> pd.Series:
+    """Whether each id is its previous id without the leading zeros (7 for 007)."""
+    digits = ids.str.fullmatch(r"\d+").fillna(False) & before.str.fullmatch(r"0+\d+").fillna(False)
+    return digits & (ids.str.lstrip("0") == before.str.lstrip("0")).fillna(False)
 
 
 #: A station of the previous register found again by its name within this distance (metres),
