@@ -530,3 +530,35 @@ def test_a_line_drawn_anew_in_the_export_joins_within_the_tolerance(tmp_path):
     assert (back.edges["elevator_ends"] > 0).sum() == 4 and back.edges["off_ground"].sum() == 2
     steps = KIND_NAMES.index("steps")
     assert (back.edges["kind"] == steps).sum() == (net.edges["kind"] == steps).sum() + 1
+
+
+def test_the_export_as_a_shapefile_or_short_of_a_marker_column_is_read_as_the_export(
+    tmp_path, caplog
+):
+    """Probe 26R1: the export needed all five of kind, fwd_ok, bwd_ok, elevator_ends and
+    off_ground under their full names; a Shapefile (``elevator_e``) or a column deleted made
+    it a planner's layer again, without a word."""
+    from harbor_planner import save_network
+
+    net = build_network(write_osm(tmp_path / "k.osm", _EXPORT_WAYS, _EXPORT_LIFTS), progress=False)
+    save_network(net, tmp_path / "net.npz", edges_gpkg=tmp_path / "net.gpkg")
+    edges = gpd.read_file(tmp_path / "net.gpkg", layer="edges")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # GDAL says it cuts the names
+        edges.to_file(tmp_path / "edges.shp")
+    edges.drop(columns=["fwd_ok"]).to_file(tmp_path / "cut.gpkg", layer="edges")
+    edges.drop(columns=["kind"]).to_file(tmp_path / "nokind.gpkg", layer="edges")
+    shp = build_network(tmp_path / "edges.shp", progress=False)
+    a, b = _by_position(net), _by_position(shp)
+    pd.testing.assert_frame_equal(a[_EDGE_COLUMNS], b[_EDGE_COLUMNS], check_dtype=False)
+    with caplog.at_level("WARNING"):
+        cut = build_network(tmp_path / "cut.gpkg", progress=False)
+        build_network(tmp_path / "nokind.gpkg", progress=False)
+    assert "without its column fwd_ok: every line may be walked along its drawing" in caplog.text
+    assert "of the network's own export but no kind: read as a planner's layer" in caplog.text
+    e = cut.edges
+    assert (cut.n_nodes, cut.n_edges) == (net.n_nodes, net.n_edges)
+    assert (e["elevator_ends"] > 0).sum() == 4 and e["off_ground"].sum() == 2
+    assert (~e["fwd_ok"]).sum() == 0  # the cost said; bwd_ok is read
+    assert (~e["bwd_ok"]).sum() == (~net.edges["bwd_ok"]).sum() > 0
+    assert set(e["kind"]) == set(net.edges["kind"])

@@ -227,3 +227,39 @@ def test_the_own_gpkg_export_built_with_its_dem_gives_the_same_grades(
     np.testing.assert_allclose(
         b[["time_fwd_s", "time_bwd_s"]], a[["time_fwd_s", "time_bwd_s"]], atol=1e-7
     )
+
+
+def test_the_own_export_saved_as_a_shapefile_or_short_of_a_column_is_still_the_export(
+    tmp_path, yz, shared, caplog
+):
+    """Probe 26R1: saved as a Shapefile (``elevator_ends`` cut to ``elevator_e``,
+    ``incline_grade`` to ``incline_gr``) or with one column deleted, the export was read as a
+    planner's layer: 0 escalators, 0 lifts, coverage 68.7 -> 73.2 % without a word."""
+    import warnings
+
+    import geopandas as gpd
+
+    from harbor_planner import coverage, demand_from_spec, read_stations
+
+    save_network(yz, tmp_path / "yuzhong.npz", edges_gpkg=tmp_path / "yuzhong.gpkg")
+    edges = gpd.read_file(tmp_path / "yuzhong.gpkg", layer="edges")
+    with warnings.catch_warnings():  # the names a Shapefile cuts are what this is about
+        warnings.simplefilter("ignore")
+        edges.to_file(tmp_path / "edges.shp", encoding="utf-8")
+    assert {"elevator_e", "incline_gr"} <= set(gpd.read_file(tmp_path / "edges.shp").columns)
+    edges.drop(columns=["elevator_ends"]).to_file(tmp_path / "cut.gpkg", layer="edges")
+    shp = build_network(tmp_path / "edges.shp", progress=False)
+    with caplog.at_level("WARNING"):
+        cut = build_network(tmp_path / "cut.gpkg", progress=False)
+    assert "without its column elevator_ends: the lifts are unknown" in caplog.text
+    for net, lifts in ((shp, 25), (cut, 0)):
+        e = net.edges
+        assert (net.n_nodes, net.n_edges) == (4_621, 5_970)
+        assert (e["kind"] == KIND_ESCALATOR).sum() == 7 and (e["elevator_ends"] > 0).sum() == lifts
+        assert e["off_ground"].sum() == 580 and (e["incline"] != 0).sum() == 110
+    stations = read_stations(shared("yuzhong", "stations_illustrative.xlsx"), crs="gcj02")
+    a, b = (
+        coverage(net, stations.stations, demand_from_spec("main-streets", network=net)).summary
+        for net in (yz, shp)
+    )
+    assert b["coverage_pct"] == a["coverage_pct"] == 50.08

@@ -19,6 +19,12 @@ gave it:
   anew (no ``u``/``v``) to the others, never two of the export's lines that stayed apart;
 * ``way_id`` is kept (runs of street candidates follow it).
 
+The layer is recognised by ``kind`` (mostly the export's kinds) with at least two of
+``fwd_ok``, ``bwd_ok``, ``elevator_ends`` and ``off_ground``, under their full names or as a
+Shapefile cuts them to 10 characters (:data:`SHAPEFILE_NAMES`); a marker missing is warned
+of with what it costs (probe 26R1: saved as a Shapefile, the export was read as a planner's
+layer, 68.7 -> 73.2 %).
+
 A line added in QGIS with no ``kind`` is read from ``highway``, ``name`` and ``step_count``
 as any planner's line; one with a ``kind`` as the export's.
 """
@@ -36,25 +42,100 @@ import pandas as pd
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.walk import KIND_NAMES
 
-__all__ = ["EXPORT_COLUMNS", "export_tags", "is_export", "lift_nodes"]
+__all__ = [
+    "EXPORT_MARKERS",
+    "SHAPEFILE_NAMES",
+    "export_columns",
+    "export_tags",
+    "lift_nodes",
+]
 
 log = logging.getLogger(__name__)
 
-#: Columns of the ``edges`` layer that mark the network's own export (``u``/``v`` may be
-#: deleted: its lines then snap, and its lifts are not found).
-EXPORT_COLUMNS: tuple[str, ...] = ("kind", "fwd_ok", "bwd_ok", "elevator_ends", "off_ground")
+#: Columns of the ``edges`` layer that mark the network's own export besides ``kind``, with
+#: what is lost when one is deleted (``u``/``v`` may be deleted too: its lines then snap).
+EXPORT_MARKERS: dict[str, str] = {
+    "fwd_ok": "every line may be walked along its drawing (an escalator or one-way way "
+    "running against it is walked both ways)",
+    "bwd_ok": "every line may be walked against its drawing (an escalator or one-way way "
+    "running along it is walked both ways)",
+    "elevator_ends": "the lifts are unknown (no lift waits or rides are timed)",
+    "off_ground": "bridges, tunnels and indoor ways are read at ground level (they join "
+    "the lines they meet at a vertex, lines drawn anew snap to their middles)",
+}
+#: The export's columns the reader takes (:func:`export_tags`).
+_READ = (
+    "u", "v", "way_id", "highway", "name", "kind", "step_count", "incline", "incline_grade",
+    "fwd_ok", "bwd_ok", "elevator_ends", "off_ground", "grade_source",
+)  # fmt: skip
+#: The names a Shapefile cuts them to (10 characters: ``elevator_e``, ``incline_gr``...) ->
+#: the full names; a column under its full name wins.
+SHAPEFILE_NAMES: dict[str, str] = {c[:10]: c for c in _READ if len(c) > 10}
 #: The walk model's kinds drawn on a stairway (``highway=steps``), and as a lift.
 _ON_STEPS = ("steps", "escalator")
 _CONVEYING = ("escalator", "moving_walkway")
 
 
-def is_export(columns: dict[str, str]) -> bool:
-    """Whether a layer's columns (lower-cased name -> name) are the network's own export."""
-    return all(c in columns for c in EXPORT_COLUMNS)
+def export_columns(gdf: Any, columns: dict[str, str], path: Path) -> dict[str, str] | None:
+    """The export's columns (full name -> the layer's name), or None: not the export.
+
+    Parameters
+    ----------
+    gdf
+        The line layer.
+    columns
+        Its columns, lower-cased name -> name.
+    path
+        The file, for messages.
+
+    Returns
+    -------
+    dict or None
+        ``kind`` holding mostly the export's kinds and at least two of
+        :data:`EXPORT_MARKERS` make the export; each marker missing is warned of with what
+        it costs.
+
+    """
+    named = dict(columns)
+    for short, full in SHAPEFILE_NAMES.items():
+        if short in columns and full not in named:
+            named[full] = columns[short]
+    have = [m for m in EXPORT_MARKERS if m in named]
+    if "kind" not in named or len(have) < 2:
+        if len(have) >= 3 and "u" in named and "v" in named:
+            log.warning(
+                "%s: has the columns %s, u and v of the network's own export but no kind: "
+                "read as a planner's layer (escalators and lift ways are read as stairs and "
+                "streets); keep the kind column of the export, or build from the .npz",
+                path.name, ", ".join(have),
+            )  # fmt: skip
+        return None
+    kind = gdf[named["kind"]].astype("string").str.strip().str.lower().replace("", pd.NA)
+    if len(have) < len(EXPORT_MARKERS) and not kind.dropna().isin(KIND_NAMES).mean() > 0.5:
+        return None  # a planner's own kind column
+    lost = [m for m in EXPORT_MARKERS if m not in named] + [c for c in "uv" if c not in named]
+    if lost:
+        costs = dict.fromkeys(EXPORT_MARKERS[m] for m in lost if m in EXPORT_MARKERS)
+        if "u" in lost or "v" in lost:
+            costs["its lines join one another within the snapping tolerance, not only where "
+                  "the network joined them"] = None  # fmt: skip
+        log.warning(
+            "%s: read as the network's own export (network build --gpkg) without its "
+            "column%s %s: %s; put the column%s back from the export (names a Shapefile cuts "
+            "to 10 characters are read), or build from the .npz",
+            path.name, "s" if len(lost) > 1 else "", ", ".join(lost), "; ".join(costs),
+            "s" if len(lost) > 1 else "",
+        )  # fmt: skip
+    return named
 
 
-def _flags(values: pd.Series, default: bool) -> npt.NDArray[np.bool_]:
-    """A boolean column of the export; an empty cell (a line drawn in QGIS) is ``default``."""
+def _flags(values: pd.Series | None, default: bool, n: int) -> npt.NDArray[np.bool_]:
+    """A boolean column of the export; an empty cell (a line drawn in QGIS) is ``default``.
+
+    A column missing (deleted) is ``default`` on every line.
+    """
+    if values is None:
+        return np.full(n, default)
     text = values.astype("string").str.strip().str.lower()
     number = pd.to_numeric(text, errors="coerce")
     words = text.isin(["true", "yes", "t", "y", "是"])
@@ -99,7 +180,7 @@ def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
     gdf
         The ``edges`` layer.
     columns
-        Its columns, lower-cased name -> name (:func:`is_export` is true).
+        The export's columns, full name -> name (:func:`export_columns`).
     path
         The file, for messages.
 
@@ -116,7 +197,8 @@ def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
     col = {k: gdf[c].reset_index(drop=True) for k, c in columns.items()}
     kind = _kinds(gdf, columns["kind"], path)
     own = kind.notna().to_numpy(bool)
-    fwd, bwd = _flags(col["fwd_ok"], True), _flags(col["bwd_ok"], True)
+    n = len(kind)
+    fwd, bwd = _flags(col.get("fwd_ok"), True, n), _flags(col.get("bwd_ok"), True, n)
     highway = (
         col["highway"].astype("string")
         if "highway" in col
@@ -136,7 +218,7 @@ def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
             ),
             "incline": _incline(gdf, columns),
             "layer": pd.Series(
-                np.where(_flags(col["off_ground"], False), "1", None), dtype="string"
+                np.where(_flags(col.get("off_ground"), False, n), "1", None), dtype="string"
             ),
         }
     )
@@ -149,7 +231,7 @@ def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
     u = pd.to_numeric(col.get("u", none), errors="coerce")
     v = pd.to_numeric(col.get("v", none), errors="coerce")
     tags["noded"] = (u.notna() & v.notna()).to_numpy(bool)
-    ends = pd.to_numeric(col["elevator_ends"], errors="coerce")
+    ends = pd.to_numeric(col.get("elevator_ends", none), errors="coerce")
     tags["lift_start"], tags["lift_end"] = _lift_ends(u, v, ends, kind.eq("elevator"), path)
     tags["kind_given"] = own
     _say_read(tags, kind, col, path)

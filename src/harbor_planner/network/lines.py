@@ -53,7 +53,7 @@ from harbor_planner.network._ways import (
     layer_numbers,
 )
 from harbor_planner.network.crossings import crossing_points, with_vertices
-from harbor_planner.network.exported import export_tags, is_export, lift_nodes
+from harbor_planner.network.exported import export_columns, export_tags, lift_nodes
 from harbor_planner.network.line_checks import (
     check_projected,
     warn_near_misses,
@@ -144,8 +144,9 @@ def _as_osm_tags(gdf: Any, path: Path) -> pd.DataFrame:
     and its ``osm_id`` as the way id (``osm_way`` is then true).
     """
     columns = {c.lower(): c for c in gdf.columns if c != gdf.geometry.name}
-    if is_export(columns):  # the network's own --gpkg: its columns, not OSM tags (26N1)
-        tags = export_tags(gdf, columns, path)
+    export = export_columns(gdf, columns, path)
+    if export is not None:  # the network's own --gpkg: its columns, not OSM tags (26N1)
+        tags = export_tags(gdf, export, path)
         anew = ~tags["kind_given"].to_numpy(bool)
         if anew.any() and "highway" in columns:  # drawn in QGIS with a planner's class
             drawn = _planner_classes(tags.loc[anew].copy(), columns["highway"], path)
