@@ -263,3 +263,54 @@ def test_the_own_export_saved_as_a_shapefile_or_short_of_a_column_is_still_the_e
         for net in (yz, shp)
     )
     assert b["coverage_pct"] == a["coverage_pct"] == 50.08
+
+
+def _edited_export(tmp_path, yz, name, edit):
+    """The network's export with its edges (UTM 48N) edited by ``edit``, saved as ``name``."""
+    import geopandas as gpd
+
+    save_network(yz, tmp_path / "yuzhong.npz", edges_gpkg=tmp_path / "yuzhong.gpkg")
+    edges = gpd.read_file(tmp_path / "yuzhong.gpkg", layer="edges").to_crs(32648)
+    edit(edges)
+    edges.to_crs(4326).to_file(tmp_path / name, layer="edges")
+    return tmp_path / name
+
+
+def test_export_lines_nudged_in_qgis_join_again_within_the_tolerance(tmp_path, yz, caplog):
+    """Probe 26R3: the end vertex of 50 lines moved 0.5 m (inside the 1 m tolerance) cut 46
+    edges (2.9 km) out of the network, "0 line ends snapped"."""
+    import shapely
+
+    def nudge(edges):
+        rng = np.random.default_rng(1)
+        for i in rng.choice(np.flatnonzero((edges["kind"] == "walk").to_numpy()), 50, False):
+            xy = shapely.get_coordinates(edges.geometry.iloc[i])
+            xy[-1, 0] += 0.5
+            edges.loc[edges.index[i], "geometry"] = shapely.LineString(xy)
+
+    with caplog.at_level("INFO"):
+        back = build_network(_edited_export(tmp_path, yz, "nudged.gpkg", nudge), progress=False)
+    assert (back.n_nodes, back.n_edges) == (yz.n_nodes, yz.n_edges)
+    assert back.edges["length_m"].sum() == pytest.approx(yz.edges["length_m"].sum(), abs=30)
+    assert back.source["noding"]["ends_snapped"] >= 40
+    assert back.source["noding"]["max_move_m"] == pytest.approx(0.5, abs=0.01)
+    assert "are joined again within the 1 m tolerance" in caplog.text
+
+
+def test_a_bridge_of_the_export_moved_in_qgis_is_warned_of_or_rejoined(tmp_path, yz, caplog):
+    """Probe 26R3: 黄花园大桥's lines moved 3 m north fell out of the network (2.5 km) without
+    a near-miss warning; with a tolerance of 4 m it joins the streets again."""
+    bridge = (yz.edges["off_ground"]).sum()
+
+    def move(edges):
+        on = edges["name"] == "黄花园大桥"
+        edges.loc[on, "geometry"] = edges.loc[on].geometry.translate(0, 3)
+
+    moved = _edited_export(tmp_path, yz, "moved.gpkg", move)
+    with caplog.at_level("WARNING"):
+        build_network(moved, progress=False)
+    warned = [r.getMessage() for r in caplog.records if "stay apart" in r.getMessage()]
+    assert len(warned) == 1 and "黄花园大桥" in warned[0] and "3.0 m from the nearest" in warned[0]
+    again = build_network(moved, snap_tolerance_m=4, progress=False)
+    assert again.n_edges == yz.n_edges and again.edges["off_ground"].sum() == bridge
+    assert again.edges["length_m"].sum() == pytest.approx(yz.edges["length_m"].sum(), abs=10)

@@ -17,6 +17,9 @@ gave it:
 * lines with ``u`` and ``v`` join one another only at shared vertices, as they did in the
   network (its junctions are the lines' ends): the snapping tolerance joins a line drawn
   anew (no ``u``/``v``) to the others, never two of the export's lines that stayed apart;
+  an end moved off the junction its ``u``/``v`` names (a vertex nudged, a bridge moved in
+  QGIS: :func:`loose_ends`) is snapped and checked for near misses as a planner's line end
+  is, and said (probe 26R3);
 * ``way_id`` is kept (runs of street candidates follow it).
 
 The layer is recognised by ``kind`` (mostly the export's kinds) with at least two of
@@ -38,6 +41,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import shapely
 
 from harbor_planner.errors import InputDataError
 from harbor_planner.network.walk import KIND_NAMES
@@ -48,6 +52,8 @@ __all__ = [
     "export_columns",
     "export_tags",
     "lift_nodes",
+    "loose_ends",
+    "warn_loose_ends",
 ]
 
 log = logging.getLogger(__name__)
@@ -189,8 +195,10 @@ def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
     pandas.DataFrame
         The :data:`~harbor_planner.network._ways.WAY_TAGS` the walk model reads, ``way_id``,
         ``osm_way`` (false), ``noded`` (lines with ``u``/``v``: they join one another only
-        at shared vertices), ``lift_start``/``lift_end`` (a lift at the line's first or
-        last vertex) and ``kind_given`` (false on a line drawn anew without a ``kind``:
+        at shared vertices), ``joins_start``/``joins_end`` (the network joined the line's
+        first or last vertex to another line of the export: its ``u``/``v`` is another's
+        too), ``lift_start``/``lift_end`` (a lift at the line's first or last vertex) and
+        ``kind_given`` (false on a line drawn anew without a ``kind``:
         its ``highway`` is a planner's class, read as such by the caller).
 
     """
@@ -231,11 +239,116 @@ def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
     u = pd.to_numeric(col.get("u", none), errors="coerce")
     v = pd.to_numeric(col.get("v", none), errors="coerce")
     tags["noded"] = (u.notna() & v.notna()).to_numpy(bool)
+    tags["joins_start"], tags["joins_end"] = _joined(u, v)
     ends = pd.to_numeric(col.get("elevator_ends", none), errors="coerce")
     tags["lift_start"], tags["lift_end"] = _lift_ends(u, v, ends, kind.eq("elevator"), path)
     tags["kind_given"] = own
     _say_read(tags, kind, col, path)
     return tags
+
+
+def _joined(u: pd.Series, v: pd.Series) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Whether each line's ``u`` (``v``) is a node of another edge too: a junction, no dead end.
+
+    The two halves of a line split in QGIS keep its ``u`` and ``v``: they are one edge.
+    """
+    known = (u.notna() & v.notna()).to_numpy(bool)
+    a, b = u[known].to_numpy(), v[known].to_numpy()
+    edge = pd.MultiIndex.from_arrays([np.minimum(a, b), np.maximum(a, b)]).factorize()[0]
+    ids = pd.DataFrame({"node": np.r_[a, b], "edge": np.tile(edge, 2)})
+    edges_at = ids.drop_duplicates().groupby("node").size()
+    at_u = np.zeros(len(u), dtype=bool)
+    at_v = np.zeros(len(u), dtype=bool)
+    at_u[known] = edges_at.reindex(a).to_numpy() >= 2
+    at_v[known] = edges_at.reindex(b).to_numpy() >= 2
+    return at_u, at_v
+
+
+def loose_ends(geoms: np.ndarray, tags: pd.DataFrame) -> npt.NDArray[np.bool_]:
+    """Which ends of the export's lines no longer meet the junction their ``u``/``v`` names.
+
+    Probe 26R3: a vertex nudged 0.5 m or a bridge moved 3 m in QGIS (no topological editing)
+    left the line's end where no other line has a vertex; the export's lines joining only at
+    shared vertices, it came apart without a word. Such an end (the network joined it to
+    another line, yet no other line has a vertex at it now) is snapped and checked for near
+    misses as a planner's line end; the ends left in place keep their exact joins.
+
+    Parameters
+    ----------
+    geoms
+        The lines (metric CRS), in the order of ``tags``.
+    tags
+        Their tags (:func:`export_tags`; other lines have no ``joins_start``).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (2, n)
+        Row 0 the lines' first vertices, row 1 their last.
+
+    """
+    n = len(geoms)
+    out = np.zeros((2, n), dtype=bool)
+    if "joins_start" not in tags.columns or not n:
+        return out
+    xy, line = shapely.get_coordinates(geoms, return_index=True)
+    key = np.round(xy * 1000.0).astype(np.int64)  # one node to the millimetre, as the noding
+    at = pd.DataFrame({"x": key[:, 0], "y": key[:, 1], "line": line}).drop_duplicates()
+    lines_at = at.groupby(["x", "y"]).size()
+    noded = tags["noded"].astype("boolean").fillna(False).to_numpy(bool)
+    for row, (col, vertex) in enumerate((("joins_start", 0), ("joins_end", -1))):
+        end = np.round(shapely.get_coordinates(shapely.get_point(geoms, vertex)) * 1000.0)
+        index = pd.MultiIndex.from_arrays(end.astype(np.int64).T)
+        met = lines_at.reindex(index).fillna(0).to_numpy() >= 2
+        joins = tags[col].astype("boolean").fillna(False).to_numpy(bool)
+        out[row] = noded & joins & ~met
+    return out
+
+
+def warn_loose_ends(
+    geoms: np.ndarray,
+    tags: pd.DataFrame,
+    loose: npt.NDArray[np.bool_],
+    ways: tuple[np.ndarray, np.ndarray],
+    tol: float,
+    what: str,
+) -> None:
+    """Say how many of the export's lines' ends moved off their junction, and which stay apart.
+
+    ``ways`` is ``(ptr, node_id)`` of the noded lines. A warning when one stays apart
+    (naming it and how far it lies from the nearest line), at INFO when all joined again.
+    """
+    if not loose.any():
+        return
+    ptr, node_id = ways
+    end_node = np.vstack([node_id[ptr[:-1]], node_id[ptr[1:] - 1]])
+    line = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+    lines_at = pd.DataFrame({"node": node_id, "line": line}).drop_duplicates()
+    count = lines_at.groupby("node").size()
+    alone = loose & (count.reindex(end_node.ravel()).to_numpy().reshape(end_node.shape) < 2)
+    n_loose, n_alone = int(loose.sum()), int(alone.sum())
+    if not n_alone:
+        log.info(
+            "%s: %d ends of the export's lines had moved off the junction they met in the "
+            "network (edited in QGIS) and are joined again within the %g m tolerance",
+            what, n_loose, tol,
+        )  # fmt: skip
+        return
+    vertex, k = (int(a[0]) for a in np.nonzero(alone))
+    end = shapely.get_point(geoms[k], -vertex)
+    near = shapely.STRtree(geoms).query(end, predicate="dwithin", distance=50.0)
+    dist = shapely.distance(end, geoms[near[near != k]])
+    far = f"{dist.min():.1f} m" if len(dist) else "more than 50 m"
+    name = tags["name"].iloc[k] if "name" in tags.columns else None
+    log.warning(
+        "%s: %d ends of the export's lines no longer meet the junction they met in the "
+        "network (moved in QGIS without snapping?): %d joined again within the %g m "
+        "tolerance, %d stay apart (way %s%s, its %s end %s from the nearest line): a walk "
+        "goes round them, or their lines fall out of the network; snap them back onto the "
+        "junction (QGIS: snapping and topological editing on) or give a larger "
+        "--snap-tolerance (network.snap_tolerance_m)",
+        what, n_loose, n_loose - n_alone, tol, n_alone, tags["way_id"].iloc[k],
+        f" {name}" if isinstance(name, str) and name else "", ("first", "last")[vertex], far,
+    )  # fmt: skip
 
 
 def _highway_of_kind(highway: pd.Series, kind: pd.Series, path: Path) -> pd.Series:
@@ -352,8 +465,9 @@ def _say_read(tags: pd.DataFrame, kind: pd.Series, col: dict[str, pd.Series], pa
     log.info(
         "%s: read as the network's own export (network build --gpkg): kinds (%s), "
         "directions, edge ends at lifts (%d) and levels (%d off-ground lines) from its "
-        "columns; its %d lines with u/v join one another only at shared vertices, lines "
-        "drawn anew join within the snapping tolerance%s",
+        "columns; its %d lines with u/v join one another only at shared vertices (an end "
+        "moved off its junction snaps as a line drawn anew), lines drawn anew join within "
+        "the snapping tolerance%s",
         path.name,
         ", ".join(f"{k} {n}" for k, n in kind.value_counts().items()),
         lifts,

@@ -53,7 +53,13 @@ from harbor_planner.network._ways import (
     layer_numbers,
 )
 from harbor_planner.network.crossings import crossing_points, with_vertices
-from harbor_planner.network.exported import export_columns, export_tags, lift_nodes
+from harbor_planner.network.exported import (
+    export_columns,
+    export_tags,
+    lift_nodes,
+    loose_ends,
+    warn_loose_ends,
+)
 from harbor_planner.network.line_checks import (
     check_projected,
     warn_near_misses,
@@ -503,11 +509,13 @@ def node_line_frames(
     noded = _noded(tags)
     geoms, crossings = _crossings(gdf.geometry.values, levels, join_crossings, what, noded)
     xy, line_of = shapely.get_coordinates(geoms, return_index=True)
+    loose = loose_ends(geoms, tags)  # ends of the export moved in QGIS (26R3)
     ways, noding = _node_lines(
-        xy, line_of.astype(np.int64), len(gdf), snap_tolerance_m, levels, noded
+        xy, line_of.astype(np.int64), len(gdf), snap_tolerance_m, levels, noded, loose
     )
     noding = dataclasses.replace(noding, crossings=crossings, crossings_joined=join_crossings)
-    warn_near_misses(geoms, levels, snap_tolerance_m, what, noded)
+    warn_near_misses(geoms, levels, snap_tolerance_m, what, noded, loose.ravel())
+    warn_loose_ends(geoms, tags, loose, ways[:2], snap_tolerance_m, what)
     log.info(
         "%s: %d lines joined with a %.2f m tolerance: %d line ends snapped (max %.2f m), "
         "%d T-junctions split",
@@ -661,13 +669,15 @@ def _node_lines(
     tol: float,
     level: np.ndarray | None = None,
     noded: np.ndarray | None = None,
+    loose: np.ndarray | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], LineNoding]:
     """Give every vertex a node id so that lines join as documented in the module.
 
     ``level`` (per line, :func:`line_levels`): interior vertices join only lines of the same
     level; a line end joins every line at its position; T-junctions need the same level.
     ``noded`` (per line): lines of the network's own export, which the tolerance never joins
-    to one another (only to lines drawn anew).
+    to one another (only to lines drawn anew), except at their ``loose`` ends (shape (2, n):
+    first, last vertices; :func:`~harbor_planner.network.exported.loose_ends`).
     """
     sizes = np.bincount(line_of, minlength=n_lines)
     ptr = np.concatenate([[0], np.cumsum(sizes)])
@@ -682,13 +692,15 @@ def _node_lines(
     has = sizes >= 1
     ends = np.concatenate([ptr[:-1][has], ptr[1:][has] - 1])
     end_pts = shapely.points(xy[ends])
+    loose = np.zeros((2, n_lines), dtype=bool) if loose is None else loose
+    fixed = noded[line_of[ends]] & ~np.concatenate([loose[0][has], loose[1][has]])
     split_line = np.zeros(0, dtype=np.int64)
     split_dist = np.zeros(0)
     split_id = np.zeros(0, dtype=np.int64)
     link_a, link_b = _level_links(key, base_id, ends)
     if tol > 0:
         i, j = shapely.STRtree(end_pts).query(end_pts, predicate="dwithin", distance=tol)
-        anew = ~(noded[line_of[ends[i]]] & noded[line_of[ends[j]]])
+        anew = ~(fixed[i] & fixed[j])
         i, j = i[anew], j[anew]
         link_a = np.concatenate([link_a, base_id[ends[i]]])
         link_b = np.concatenate([link_b, base_id[ends[j]]])
@@ -696,7 +708,7 @@ def _node_lines(
         lines = shapely.linestrings(xy, indices=line_of)
         pi, li = shapely.STRtree(lines).query(end_pts, predicate="dwithin", distance=tol)
         other = (line_of[ends[pi]] != li) & (level[line_of[ends[pi]]] == level[li])
-        other &= ~(noded[line_of[ends[pi]]] & noded[li])
+        other &= ~(fixed[pi] & noded[li])
         pi, li = pi[other], li[other]
         d = shapely.line_locate_point(lines[li], end_pts[pi])
         interior = (d > tol) & (d < shapely.length(lines[li]) - tol)
