@@ -194,7 +194,7 @@ def _trimmed_workbook(path, *, run_headers: bool, run_sheets: bool, english: boo
 
 @pytest.mark.parametrize(
     ("run_headers", "run_sheets", "english"),
-    [(True, False, False), (False, True, False), (True, True, False), (True, True, True)],
+    [(True, False, False), (True, True, False), (True, True, True)],
 )
 def test_a_runs_workbook_with_its_stations_sheet_trimmed_gives_its_stations(
     tmp_path, run_headers, run_sheets, english
@@ -214,13 +214,43 @@ def test_a_runs_workbook_with_its_stations_sheet_trimmed_gives_its_stations(
     assert f"sheets {sites}, {centres} hold its new sites and city centres" in told[0], told
 
 
-def test_a_planners_sheets_named_like_a_runs_are_read(tmp_path):
-    """Sheets named 新增站点 and 城市中心 of a planner's own (no run's columns, none of a run's
-    other sheets) are station lists."""
-    path = _trimmed_workbook(tmp_path / "mine.xlsx", run_headers=False, run_sheets=False)
+@pytest.mark.parametrize("run_sheets", [False, True])
+def test_a_planners_sheets_named_like_a_runs_are_read(tmp_path, run_sheets):
+    """Sheets named 新增站点 and 城市中心 of a planner's own (no run's columns) are station
+    lists, beside sheets named like a run's others (汇总, 区县, 覆盖曲线, 参数) too: a sheet's
+    name alone never leaves it out (probe 26R)."""
+    path = _trimmed_workbook(tmp_path / "mine.xlsx", run_headers=False, run_sheets=run_sheets)
     check = read_stations(path, crs="wgs84")
     assert len(check.stations) == 4
     assert "own_workbook" not in set(check.problems["code"])
+
+
+def test_a_planners_workbook_with_a_runs_sheet_names_keeps_every_station(tmp_path, shared):
+    """Probe 26R: a planner's workbook with sheets 已建成 (20 stations), 新增站点 (14 built
+    this year), 汇总, 区县 and 参数 was taken for the tool's own from its sheet names: its
+    新增站点 sheet was left out (20 stations of 34) with a warning that said it was a
+    harbor-planner workbook."""
+    src = pd.read_excel(shared("yuzhong", "stations_illustrative.xlsx"), sheet_name=None)
+    new = src["拟建"].assign(状态="已建成", 编号=src["拟建"]["编号"].str.replace("YZP", "YZN"))
+    path = tmp_path / "planner.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        src["已建成"].iloc[:20].to_excel(xw, sheet_name="已建成", index=False)
+        new.to_excel(xw, sheet_name="新增站点", index=False)
+        pd.DataFrame({"项目": ["已建成", "新增"], "数量": [20, len(new)]}).to_excel(
+            xw, sheet_name="汇总", index=False
+        )
+        pd.DataFrame({"区县": ["渝中区"], "站点数": [34]}).to_excel(
+            xw, sheet_name="区县", index=False
+        )
+        pd.DataFrame({"参数": ["服务半径"], "值": ["15分钟"]}).to_excel(
+            xw, sheet_name="参数", index=False
+        )
+    check = read_stations(path, crs="gcj02")
+    assert len(new) == 14
+    assert len(check.stations) == 34, check.problems
+    assert check.stations["sheet"].value_counts().to_dict() == {"已建成": 20, "新增站点": 14}
+    assert (check.stations["status"] == "existing").all()
+    assert "own_workbook" not in set(check.problems["code"]), check.problems
 
 
 def test_original_coordinates_edited_in_a_returned_table_are_warned_of(tmp_path):

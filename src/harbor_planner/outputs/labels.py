@@ -26,6 +26,7 @@ __all__ = [
     "HEADER_ZH",
     "MAP_TEXT",
     "REPORT_TEXT",
+    "SHEET_COLUMNS",
     "SHEET_NAMES",
     "SUMMARY_ZH",
     "TIANDITU_KEY_MISSING",
@@ -552,3 +553,12 @@ REPORT_TEXT.update(
 HEADER_ZH.update({"radius_m": "半径(米)", "coverage_after_pct": "新增后覆盖率(%)",
                   "coverage_built_pct": "仅已建成站点覆盖率(%)"})  # fmt: skip
 SHEET_NAMES["centres"] = ("城市中心", "City centres")
+
+#: The columns every 新增站点/城市中心 sheet of the workbook is written with (its headers:
+#: :data:`HEADER_ZH`, a unit in brackets after some). They, never the sheets' names, tell
+#: these sheets of no stations when a workbook is read back (probe 26R: a planner's own
+#: 新增站点 sheet of 14 stations was left out for its name).
+SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sites": ("rank", "gain"),
+    "centres": ("radius_m", "demand_total"),
+}

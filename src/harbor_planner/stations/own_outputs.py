@@ -47,17 +47,6 @@ _EARLIER_HEADERS_ZH: dict[str, str] = {"现时撤站损失_仅已建成(%)": "ex
 #: A table with this many of the computed columns (not counting ``row``/``sheet``) is a run's.
 _SIGNATURE_COLUMNS = 3
 
-#: The columns that tell a run's sheets of no stations: its new sites and its city centres
-#: (their Chinese headers carry a unit: 新增覆盖需求(米主干道)).
-_OTHER_SHEET_COLUMNS: dict[str, tuple[str, ...]] = {
-    "sites": ("rank", "gain"),
-    "centres": ("radius_m", "demand_total"),
-}
-
-#: A workbook with this many of a run's sheets without coordinates (汇总, 区县, 覆盖曲线, 参数
-#: or the English ones) is a run's: its sheets named 新增站点/城市中心 hold no stations.
-_SIGNATURE_SHEETS = 3
-
 _UNIT = re.compile(r"\([^)]*\)")
 
 #: The list's own coordinates farther than this from the WGS-84 ones were edited (metres).
@@ -155,35 +144,26 @@ def _bare(header: object) -> str:
     return _UNIT.sub("", norm_header(header))
 
 
-def _other_run_sheets(raws: list[RawTable], file_problems: list[dict[str, Any]]) -> list[int]:
+def _other_run_sheets(raws: list[RawTable]) -> list[int]:
     """The sheets of a run's workbook that hold its new sites or city centres, not stations.
 
-    Told by their columns (排序 and 新增覆盖需求(…); 半径(米) and 需求总量(…), or the English
-    ones), or by their names (新增站点, 城市中心...) in a workbook with three of a run's other
-    sheets (汇总, 区县, 覆盖曲线, 参数), read or skipped for want of coordinates.
+    Told by the columns they are written with (排序 and 新增覆盖需求(…); 半径(米) and
+    需求总量(…), or the English ones: :data:`~harbor_planner.outputs.labels.SHEET_COLUMNS`),
+    never by their names: a planner's own workbook with sheets 已建成, 新增站点, 汇总, 区县
+    and 参数 lost its 14 stations of 新增站点 so (probe 26R).
     """
-    from harbor_planner.outputs.labels import SHEET_NAMES
+    from harbor_planner.outputs.labels import SHEET_COLUMNS
 
     header_zh = _headers_zh()
     marks = [
-        {_bare(k) for k in keys} | {_bare(header_zh.get(k, k)) for k in keys}
-        for keys in _OTHER_SHEET_COLUMNS.values()
+        ({_bare(k) for k in keys} | {_bare(header_zh.get(k, k)) for k in keys}, len(keys))
+        for keys in SHEET_COLUMNS.values()
     ]
-    found = []
-    for i, raw in enumerate(raws):
-        bare = {_bare(c) for c in raw.frame.columns}
-        if any(len(mark & bare) >= len(keys) for mark, keys in zip(
-            marks, _OTHER_SHEET_COLUMNS.values(), strict=True
-        )):  # fmt: skip
-            found.append(i)
-    sheets = {str(raw.sheet) for raw in raws}
-    sheets |= {str(p["sheet"]) for p in file_problems if p.get("code") == "sheet_skipped"}
-    others = {"summary", "districts", "curve", "parameters"}
-    run_names = sum(any(n in sheets for n in SHEET_NAMES[k]) for k in others)
-    if run_names >= _SIGNATURE_SHEETS:
-        named = {n for k in ("sites", "centres") for n in SHEET_NAMES[k]}
-        found += [i for i, raw in enumerate(raws) if str(raw.sheet) in named and i not in found]
-    return sorted(found)
+    return [
+        i
+        for i, raw in enumerate(raws)
+        if any(len(mark & {_bare(c) for c in raw.frame.columns}) >= n for mark, n in marks)
+    ]
 
 
 def _trimmed_run_sheets(
@@ -194,7 +174,7 @@ def _trimmed_run_sheets(
     Probe 26P: a returned report.xlsx with 站点 trimmed to 编号, 名称, 状态, 经度/纬度 read
     its 新增站点 and 城市中心 as stations without a status, counted as built (42.0 % -> 83.3 %).
     """
-    other = _other_run_sheets(raws, file_problems)
+    other = _other_run_sheets(raws)
     if not other or len(other) == len(raws):
         return raws, runs
     keep = [i for i in range(len(raws)) if i not in other]
