@@ -1014,7 +1014,7 @@ def test_a_note_leaving_a_status_out_or_planning_completion_keeps_the_status(tmp
     assert check.errors.empty
 
 
-@pytest.mark.parametrize("header", ["站点状态", "运营状态", "建设情况", "状态（2025年）"])
+@pytest.mark.parametrize("header", ["站点状态", "港湾状态", "运营状态", "状态（2025年）"])
 def test_a_status_column_headed_like_a_returned_workbooks_is_read(tmp_path, header):
     """Probe 26P: 站点状态/运营状态 were not read: the 已退出 station counted as open, the
     proposed one as built, and ``stations check`` said "no problems"."""
@@ -1041,3 +1041,50 @@ def test_a_column_of_statuses_under_another_header_is_named(tmp_path):
     said = check.problems[check.problems["code"] == "status_unread"]
     assert said["column"].tolist() == ["情况"], check.problems
     assert "head it 状态" in said["message"].iloc[0]
+
+
+def _ten_stations(tmp_path, name, **columns):
+    """Ten built stations (no 状态 unless given) with ``columns`` beside them."""
+    table = pd.DataFrame({
+        "编号": [f"A{i}" for i in range(10)], "名称": [f"站{i}" for i in range(10)],
+        "经度": [106.50 + 0.005 * i for i in range(10)], "纬度": [29.55] * 10, **columns,
+    })  # fmt: skip
+    table.to_csv(tmp_path / name, index=False, encoding="utf-8-sig")
+    return tmp_path / name
+
+
+def test_columns_beside_the_status_are_not_read_as_it(tmp_path):
+    """Probe 26R: 使用状态 of occupancy (使用中/空闲/维修) was read as the status and refused
+    every station (exit 3); 建设情况/运营情况 of progress notes beside 状态 were warned of as a
+    second status column."""
+    use = ["使用中", "空闲", "使用中", "维修"] + ["使用中"] * 6
+    check = read_stations(_ten_stations(tmp_path, "use.csv", 使用状态=use), crs="gcj02")
+    assert len(check.stations) == 10 and check.errors.empty, check.errors
+    assert check.stations["使用状态"].tolist() == use  # kept as the file's own column
+    notes = ["已完成装修", "设施齐全", "已验收", "2023年建成"] + ["良好"] * 6
+    for header in ("建设情况", "运营情况"):
+        path = _ten_stations(tmp_path, "notes.csv", 状态=["已建成"] * 10, **{header: notes})
+        check = read_stations(path, crs="gcj02")
+        assert (check.stations["status"] == "existing").all()
+        assert check.stations[header].tolist() == notes
+        assert "ambiguous_column" not in set(check.problems["code"]), check.problems
+    words = ["已建成"] * 8 + ["拟建"] * 2  # statuses under 使用状态: named, not read
+    check = read_stations(_ten_stations(tmp_path, "w.csv", 使用状态=words), crs="gcj02")
+    said = check.problems[check.problems["code"] == "status_unread"]
+    assert said["column"].tolist() == ["使用状态"], check.problems
+    assert "every station would count as built" in said["message"].iloc[0]
+
+
+def test_status_unread_on_a_status_sheet_says_the_sheets_status(tmp_path):
+    """Probe 26R: on a sheet named 拟建 with a 备注 column of 规划, ``status_unread`` said
+    "every station would count as built"; the sheet's name gives them proposed."""
+    path = tmp_path / "s.xlsx"
+    table = pd.DataFrame({"编号": ["P1", "P2"], "名称": ["甲", "乙"], "经度": [106.57, 106.58],
+                          "纬度": [29.55, 29.55], "备注": ["规划", "规划"]})  # fmt: skip
+    table.to_excel(path, sheet_name="拟建", index=False)
+    check = read_stations(path, crs="gcj02")
+    assert check.stations["status"].tolist() == ["proposed", "proposed"]
+    said = check.problems[check.problems["code"] == "status_unread"]["message"].tolist()
+    assert len(said) == 1, check.problems
+    assert "count as built" not in said[0]
+    assert "take their sheet's status, proposed, from its name '拟建'" in said[0]

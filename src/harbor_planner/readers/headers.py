@@ -73,7 +73,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "point_x",
     ),
     "lat": ("纬度", "lat", "latitude", "y", "北纬", "纬度坐标", "y坐标", "坐标y", "point_y"),
-    # 站点状态, 运营状态... of returned workbooks (probe 26P: closed stations counted as open)
+    # 站点状态, 运营状态... of returned workbooks (probe 26P: closed stations counted as open);
+    # headers of the station's status alone: 使用状态 (使用中/空闲/维修), 建设情况 and
+    # 运营情况 (progress notes) are other columns (probe 26R: every station was refused)
     "status": (
         "状态",
         "建设状态",
@@ -81,9 +83,6 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "站点状态",
         "港湾状态",
         "运营状态",
-        "建设情况",
-        "运营情况",
-        "使用状态",
         "station_status",
     ),
     "flagship": ("最美渝工港湾", "是否最美渝工港湾", "最美", "flagship"),

@@ -186,14 +186,20 @@ def unread_status_column(
     if "status" in read:
         return None
     used = set(read.values())
+    by_sheet = sheet_status(sheet)
+    unread = (
+        "every station would count as built"
+        if by_sheet is None
+        else f"its stations take their sheet's status, {by_sheet}, from its name {sheet!r}"
+    )  # probe 26R: a 拟建 sheet's were said to count as built
     for col in frame.columns:
         if col in used:
             continue
         words = [str(v).strip() for v in frame[col] if isinstance(v, str) and str(v).strip()]
         if words and all(status_of(w) is not None for w in words):
             message = (
-                f"column {col!r} holds only statuses but is not read as the status (every "
-                "station would count as built): head it 状态 (or 建设状态, status)"
+                f"column {col!r} holds only statuses but is not read as the status ({unread}): "
+                "head it 状态 (or 建设状态, status) if it is their status"
             )
             return problem(sheet, None, str(col), "warning", "status_unread", message)
     return None
