@@ -273,3 +273,50 @@ def test_original_coordinates_edited_in_a_returned_table_are_warned_of(tmp_path)
     assert said["row"].tolist() == [3], check.problems  # A2, on the file's row 3
     assert "lon_orig/lat_orig (GCJ-02) lie 969 m from lon/lat" in said["message"].iloc[0]
     assert "edit lon/lat" in said["message"].iloc[0]
+
+
+def test_a_planners_own_original_coordinates_in_another_datum_are_no_edit(tmp_path):
+    """Probe 26R: a planner's list with GCJ-02 经度/纬度 read with ``--crs gcj02`` and
+    their own 原始经度/原始纬度 in BD-09 got ``orig_moved`` on every row ("478 m from the
+    WGS-84 place"): 经度/纬度 were taken for WGS-84. Both pairs are compared in WGS-84."""
+    from harbor_planner.coords import gcj02_to_bd09
+
+    bx, by = gcj02_to_bd09(LON, LAT)
+    path = tmp_path / "mine.csv"
+    table = pd.DataFrame({"编号": ["A1", "A2"], "名称": ["甲站", "乙站"], "经度": LON,
+                          "纬度": LAT, "原始经度": bx, "原始纬度": by,
+                          "原始坐标系": ["bd09", "bd09"]})  # fmt: skip
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    check = read_stations(path, crs="gcj02")
+    assert len(check.stations) == 2
+    assert "orig_moved" not in set(check.problems["code"]), check.problems
+    table.loc[0, "原始经度"] = bx[0] + 0.01  # an edit is still named
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    said = read_stations(path, crs="gcj02").problems.query("code == 'orig_moved'")
+    assert said["row"].tolist() == [2], said
+    assert "原始经度/原始纬度 (BD-09) lie 96" in said["message"].iloc[0]
+
+
+def test_original_coordinates_without_their_datum_are_tried_in_each(tmp_path):
+    """Probe 26R: report.xlsx's 站点 cut to 编号, 名称, 状态, 经度(WGS-84), 纬度(WGS-84),
+    原始经度, 原始纬度 (原始坐标系 deleted), one station moved 1 km in 原始经度: "no
+    problems", the station stayed put. The pair is tried in GCJ-02, BD-09 and WGS-84."""
+    from harbor_planner.coords import wgs84_to_gcj02
+
+    gx, gy = wgs84_to_gcj02(LON, LAT)
+    path = tmp_path / "cut.csv"
+    table = pd.DataFrame({"编号": ["A1", "A2"], "名称": ["甲站", "乙站"], "状态": ["已建成"] * 2,
+                          "经度(WGS-84)": LON, "纬度(WGS-84)": LAT, "原始经度": gx,
+                          "原始纬度": gy})  # fmt: skip
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    check = read_stations(path, crs="wgs84")
+    assert "orig_moved" not in set(check.problems["code"]), check.problems  # as written
+    table.loc[1, "原始经度"] = gx[1] + 0.0103  # about 1 km east in AMap's place
+    table.to_csv(path, index=False, encoding="utf-8-sig")
+    check = read_stations(path, crs="wgs84")
+    assert check.stations.geometry.x.round(7).tolist() == LON  # the WGS-84 columns
+    said = check.problems[check.problems["code"] == "orig_moved"]
+    assert said["row"].tolist() == [3], check.problems
+    message = said["message"].iloc[0]
+    assert "(no 原始坐标系: in none of GCJ-02, BD-09, WGS-84)" in message
+    assert "edit 经度(WGS-84)/纬度(WGS-84)" in message

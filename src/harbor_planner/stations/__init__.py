@@ -52,8 +52,9 @@ row is rejected; ``warning``: kept), ``code`` and ``message``. Codes:
   ``id_scientific`` (a short id such as ``1e5``, kept as text),
   ``id_missing``, ``status_missing``, ``district_unknown``, ``district_mismatch``,
   ``flagship_unknown``, ``area_not_numeric``, ``ambiguous_column``, ``status_unread`` (a
-  column of statuses under a header not read as the status), ``orig_moved`` (a run's table
-  whose 原始经度/原始纬度 no longer give its WGS-84 place: edited, not read),
+  column of statuses under a header not read as the status), ``orig_moved`` (原始经度/原始纬度
+  that no longer give the place read, both in WGS-84; without 原始坐标系 in none of GCJ-02,
+  BD-09, WGS-84: edited, not read),
   ``sheet_skipped`` (also hidden sheets), ``extra_fields``, ``control_characters`` (removed
   from the rows named), ``no_rows``, ``crs_from_header`` (no ``crs`` given, the datum named
   by a header such as ``经度(GCJ02)`` used), ``format_mismatch`` (a workbook named

@@ -49,8 +49,12 @@ _SIGNATURE_COLUMNS = 3
 
 _UNIT = re.compile(r"\([^)]*\)")
 
-#: The list's own coordinates farther than this from the WGS-84 ones were edited (metres).
+#: The list's own coordinates farther than this from the place read were edited (metres).
 _ORIGINAL_MOVED_M = 1.0
+
+#: The datums a run writes its stations' original coordinates in (原始坐标系), each tried
+#: for a pair whose datum column was deleted.
+_ORIGINAL_DATUMS = ("gcj02", "bd09", "wgs84")
 
 
 def _headers_zh() -> dict[str, str]:
@@ -102,9 +106,8 @@ def own_station_tables(
         raws, runs = _run_sheets(raws, runs, file_problems)
     elif every_sheet and len(raws) > 1:
         raws, runs = _trimmed_run_sheets(raws, runs, file_problems)
-    for raw, cols in zip(raws, runs, strict=True):
-        if cols:
-            file_problems.extend(_edited_originals(raw, keys))
+    for raw, cols in zip(raws, runs, strict=True):  # a trimmed run's table too (probe 26R)
+        file_problems.extend(_edited_originals(raw, keys, crs, run=bool(cols)))
     return [
         _without_computed(raw, cols, crs, file_problems, path) if cols else raw
         for raw, cols in zip(raws, runs, strict=True)
@@ -209,54 +212,106 @@ def _without_computed(
     return RawTable(frame, raw.rows, raw.sheet, raw.x, raw.y, raw.geom_problem, raw.file_crs)
 
 
-def _edited_originals(raw: RawTable, keys: dict[str, str]) -> list[dict[str, Any]]:
-    """``orig_moved`` warnings: rows whose 原始经度/原始纬度 no longer give their WGS-84 place.
+def _edited_originals(
+    raw: RawTable, keys: dict[str, str], crs: Any, *, run: bool
+) -> list[dict[str, Any]]:
+    """``orig_moved`` warnings: rows whose 原始经度/原始纬度 no longer give the place read.
 
     Probe 26P: a station moved in 原始经度/原始纬度 (the AMap coordinates the office knows)
-    stayed where it was without a word; the WGS-84 columns are the ones read.
+    stayed where it was without a word; the main columns are the ones read. Both pairs are
+    compared in WGS-84, each converted from its own datum (probe 26R: GCJ-02 经度/纬度 read
+    with ``--crs gcj02`` were taken for WGS-84, every row "478 m" off). A pair whose datum
+    is not given (原始坐标系 deleted) is tried in each datum a run writes it in and named
+    when none fits (probe 26R: an edit went unnoticed).
     """
-    from harbor_planner.coords import parse_crs, to_wgs84
+    from harbor_planner.coords import parse_crs
     from harbor_planner.errors import HarborPlannerError
 
     found = {c: keys.get(norm_header(c).removesuffix("_src")) for c in raw.frame.columns}
     cols = {k: c for c, k in found.items() if k is not None}
-    if not {"lon_orig", "lat_orig", "crs_orig"} <= set(cols):
+    place = _place_read(raw, cols, crs, run=run) if {"lon_orig", "lat_orig"} <= set(cols) else None
+    if place is None:
         return []
-    if raw.x is not None:  # a layer: its points are the WGS-84 place
-        lon, lat, where = np.asarray(raw.x, float), np.asarray(raw.y, float), "its point"
-    else:
-        own = [c for c in raw.frame.columns if c not in cols.values()]
-        pair = [next((c for c in own if column_role(c) == r), None) for r in ("lon", "lat")]
-        if None in pair:
-            return []
-        lon, lat = (_numbers(raw.frame[c]) for c in pair)
-        where = f"{pair[0]}/{pair[1]}"
+    lon, lat, where = place
     x, y = _numbers(raw.frame[cols["lon_orig"]]), _numbers(raw.frame[cols["lat_orig"]])
-    datum = raw.frame[cols["crs_orig"]].astype(str).str.strip().to_numpy()
+    given = np.isfinite(x) & np.isfinite(y)
+    named = raw.frame[cols["crs_orig"]] if "crs_orig" in cols else [None] * len(raw.frame)
+    datum = np.array([str(v).strip() if _filled(v) else "" for v in named], dtype=object)
     out = []
-    for name in sorted(set(datum[np.isfinite(x) & np.isfinite(y)])):
-        try:
-            cs = parse_crs(name)
+    for name in sorted(set(datum[given])):
+        rows = np.flatnonzero((datum == name) & given)
+        try:  # a pair without its datum: any a run writes
+            systems = [parse_crs(d) for d in ((name,) if name else _ORIGINAL_DATUMS)]
         except HarborPlannerError:  # no datum a run writes: nothing to compare
             continue
-        rows = np.flatnonzero((datum == name) & np.isfinite(x) & np.isfinite(y))
-        ox, oy = to_wgs84(x[rows], y[rows], cs)
-        metres = np.hypot(
-            (ox - lon[rows]) * np.cos(np.radians(oy)) * 111_320, (oy - lat[rows]) * 110_574
-        )
+        metres = np.fmin.reduce([_metres(x[rows], y[rows], cs, lon[rows], lat[rows])
+                                 for cs in systems])  # fmt: skip
+        label = systems[0].label if name else (
+            f"no {cols.get('crs_orig', '原始坐标系')}: in none of "
+            + ", ".join(cs.label for cs in systems)
+        )  # fmt: skip
         for i, m in zip(rows, metres, strict=True):
-            if not m > _ORIGINAL_MOVED_M:  # NaN (no WGS-84 place) is another check's
+            if not m > _ORIGINAL_MOVED_M:  # NaN (no place read) is another check's
                 continue
             message = (
-                f"{cols['lon_orig']}/{cols['lat_orig']} ({cs.label}) lie {m:,.0f} m from "
-                f"{where}, the WGS-84 place read: to move the station, edit {where} (the "
-                "list's original coordinates are not read)"
+                f"{cols['lon_orig']}/{cols['lat_orig']} ({label}) lie {m:,.0f} m "
+                f"{'from' if name else 'or more from'} "
+                f"{where}, the place read: to move the station, edit {where} (the list's "
+                "original coordinates are not read)"
             )
             out.append(
                 problem(raw.sheet, int(raw.rows[i]), str(cols["lon_orig"]), "warning",
                         "orig_moved", message)
             )  # fmt: skip
     return out
+
+
+def _place_read(
+    raw: RawTable, cols: dict[str, Any], crs: Any, *, run: bool
+) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Where each row is read, in WGS-84, and from what (``None``: its datum is not known).
+
+    The main pair's datum is the one its header names (经度(WGS-84)), else the stated one,
+    else, for a run's table, WGS-84 (the datum it writes ``lon``/``lat`` in).
+    """
+    from harbor_planner.coords import parse_crs, to_wgs84
+    from harbor_planner.errors import HarborPlannerError
+    from harbor_planner.readers import header_datum
+
+    if raw.x is not None:  # a layer: its points
+        x, y, where = np.asarray(raw.x, float), np.asarray(raw.y, float), "its point"
+        stated = crs if crs is not None else raw.file_crs
+    else:
+        own = [c for c in raw.frame.columns if c not in cols.values()]
+        pair = [next((c for c in own if column_role(c) == r), None) for r in ("lon", "lat")]
+        if None in pair:
+            return None
+        x, y = (_numbers(raw.frame[c]) for c in pair)
+        where = f"{pair[0]}/{pair[1]}"
+        stated = header_datum(pair[0]) or header_datum(pair[1]) or crs
+    stated = stated if stated is not None else ("wgs84" if run else None)
+    if stated is None:
+        return None
+    try:
+        lon, lat = to_wgs84(x, y, parse_crs(stated))
+    except HarborPlannerError:
+        return None
+    return lon, lat, where
+
+
+def _metres(x: np.ndarray, y: np.ndarray, cs: Any, lon: np.ndarray, lat: np.ndarray) -> Any:
+    """How far ``x``/``y`` in ``cs`` lie from the WGS-84 ``lon``/``lat`` (metres)."""
+    from harbor_planner.coords import to_wgs84
+
+    ox, oy = to_wgs84(x, y, cs)
+    return np.hypot((ox - lon) * np.cos(np.radians(oy)) * 111_320, (oy - lat) * 110_574)
+
+
+def _filled(value: Any) -> bool:
+    """A cell with something in it (not empty, not NaN)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return value is not None and value == value  # NaN is not itself
 
 
 def _numbers(values: Any) -> np.ndarray:
