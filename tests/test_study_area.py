@@ -583,3 +583,47 @@ def test_polygon_options_read_the_polygon_layer_of_a_run_layers_gpkg(tmp_path, c
     ):
         with pytest.raises(InputDataError, match=r"no polygon layer .*'stations' \(Point\)"):
             read()
+
+
+def _declare_type(path: Path, layer: str, kind: str) -> None:
+    """Declare ``layer`` of a GeoPackage (written without a spatial index) as ``kind``."""
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA writable_schema=ON")
+        db.execute(
+            "UPDATE gpkg_geometry_columns SET geometry_type_name=? WHERE table_name=?",
+            (kind, layer),
+        )
+        db.execute(
+            "UPDATE sqlite_master SET sql=replace(sql, 'POLYGON', ?) WHERE name=?", (kind, layer)
+        )
+
+
+def test_a_polygon_layer_declared_unknown_or_surface_in_a_file_of_several(tmp_path):
+    """Probe 26R, finding 6: a ``zones`` layer declared GEOMETRY (QGIS/ogr2ogr mixed layers)
+    beside a points layer was "the file holds no polygon layer"; MultiSurface (ArcGIS) alike."""
+    from harbor_planner.analysis.coverage import district_layer
+    from harbor_planner.network.clip import clip_area
+    from harbor_planner.study_area import read_area_polygon
+
+    west = box(X0, Y0, X0 + DX * 5, Y0 + DY * 10)
+    zones = gpd.GeoDataFrame({"name": ["W"]}, geometry=[west], crs=4326)
+    points = gpd.GeoDataFrame({"name": ["A"]}, geometry=gpd.points_from_xy([X0], [Y0]), crs=4326)
+    mixed = tmp_path / "mixed.gpkg"
+    zones.to_file(mixed, layer="zones", geometry_type="Unknown")
+    points.to_file(mixed, layer="stations")
+    assert read_area_polygon(mixed, "study.area").equals(west)
+    assert clip_area(within=str(mixed), margin_m=0).region.equals(west)
+    assert district_layer(str(mixed), "name")["name"].tolist() == ["W"]
+    surface = tmp_path / "surface.gpkg"
+    points.to_file(surface, layer="stations")
+    zones.to_file(surface, layer="zones", SPATIAL_INDEX="NO")
+    _declare_type(surface, "zones", "MULTISURFACE")
+    assert district_layer(str(surface), "name")["name"].tolist() == ["W"]
+    # a layer declared Unknown that holds points is still no polygon layer
+    unknown_points = tmp_path / "unknown_points.gpkg"
+    points.to_file(unknown_points, layer="stations", geometry_type="Unknown")
+    points.to_file(unknown_points, layer="gaps")
+    with pytest.raises(InputDataError, match=r"no polygon layer .*'stations' \(Unknown\)"):
+        read_area_polygon(unknown_points, "study.area")

@@ -410,7 +410,8 @@ def polygon_layer(path: Path, what: str, prefer: Sequence[str] = ("districts",))
     """The layer of ``path`` to read as polygons (districts, a study area, parts).
 
     A file of one layer gives it; of several (a run's ``layers.gpkg``), the first of
-    ``prefer`` holding polygons, else its only polygon layer, said at INFO. A layer of points
+    ``prefer`` holding polygons, else its only polygon layer, said at INFO; a layer declared
+    Unknown/GEOMETRY counts when its rows hold polygons. A layer of points
     or lines read as polygons is refused (probe 26P: ``--districts layers.gpkg`` read its
     stations and crashed, or put every point "outside the districts").
 
@@ -443,7 +444,7 @@ def polygon_layer(path: Path, what: str, prefer: Sequence[str] = ("districts",))
         ]
     except Exception:  # missing, a table, unreadable: the caller's reader says which
         return None
-    polygons = [n for n, kind in listed if kind is not None and "polygon" in kind.lower()]
+    polygons = [n for n, kind in listed if _may_hold_polygons(path, n, kind, len(listed))]
     shown = ", ".join(f"{n!r} ({kind or 'no geometry'})" for n, kind in listed)
     if len(listed) == 1:
         name, kind = listed[0]
@@ -472,6 +473,30 @@ def polygon_layer(path: Path, what: str, prefer: Sequence[str] = ("districts",))
         "its own (QGIS: Export ▸ Save Features As) and give that",
         path=path,
     )
+
+
+def _may_hold_polygons(path: Path, layer: str, kind: str | None, layers: int) -> bool:
+    """Whether ``layer``, declared ``kind``, is a polygon layer.
+
+    Polygon, curve-polygon and surface types are; points, lines and tables are not. A layer
+    declared Unknown/GEOMETRY (QGIS and ogr2ogr write mixed layers so) is one when its rows
+    hold a polygon (probe 26R, finding 6: such a ``zones`` layer beside a points layer was
+    "no polygon layer"); in a file of one layer its reader checks the rows instead.
+    """
+    if kind is None:
+        return False
+    lowered = kind.lower()
+    if "polygon" in lowered or "surface" in lowered:
+        return True
+    if any(k in lowered for k in ("point", "line", "curve")) or layers == 1:
+        return False
+    import pyogrio
+
+    try:
+        geoms = pyogrio.read_dataframe(path, layer=layer, columns=[]).geometry
+    except Exception:  # unreadable: not counted; a chosen layer's reader says why
+        return False
+    return bool(geoms.geom_type.isin(["Polygon", "MultiPolygon"]).any())
 
 
 def _check_finite(gdf: gpd.GeoDataFrame, path: Path) -> None:
