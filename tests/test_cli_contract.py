@@ -1310,11 +1310,18 @@ def test_an_empty_input_path_is_a_usage_error_naming_the_option(tmp_path, capsys
 
 @pytest.mark.parametrize(
     ("value", "words"),
-    [("gbkk", "unknown encoding 'gbkk' (did you mean gbk?)"), ("", "an empty encoding")],
+    [
+        ("gbkk", "unknown encoding 'gbkk' (did you mean gbk?)"),
+        ("", "an empty encoding"),
+        ("hex", "'hex' is not a text encoding"),
+        ("rot13", "'rot13' is not a text encoding"),
+        ("base64", "'base64' is not a text encoding"),
+    ],
 )
 def test_an_unknown_encoding_is_a_usage_error_with_the_choices(capsys, value, words):
     """Probe 25E: ``stations check --encoding gbkk`` was exit 3 without the option named;
-    ``--encoding ""`` detected the encoding, silently."""
+    ``--encoding ""`` detected the encoding, silently. Probe 26R: ``hex``, ``rot13`` and
+    ``base64`` (codecs, no text encodings) passed, then failed with exit 3."""
     stations = str(DEMO / "stations.csv")
     code = _exit_code(["-q", "stations", "check", stations, "--crs", "gcj02", "--encoding", value])
     err = capsys.readouterr().err

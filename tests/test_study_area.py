@@ -627,3 +627,47 @@ def test_a_polygon_layer_declared_unknown_or_surface_in_a_file_of_several(tmp_pa
     points.to_file(unknown_points, layer="gaps")
     with pytest.raises(InputDataError, match=r"no polygon layer .*'stations' \(Unknown\)"):
         read_area_polygon(unknown_points, "study.area")
+
+
+def test_a_gdb_or_a_folder_of_shapefiles_is_read_by_every_polygon_option(tmp_path):
+    """Probe 26R, finding 9: ``--within FOLDER`` was "area file not found"; ``--districts``,
+    ``--study-area`` and ``--demand-within`` refused a .gdb or a folder of Shapefiles that
+    ``run.partition`` read. A folder GDAL cannot read is said to be a folder."""
+    from harbor_planner.analysis.coverage import district_layer
+    from harbor_planner.demand.model import Demand
+    from harbor_planner.demand.spec import demand_within
+    from harbor_planner.network.clip import clip_area
+    from harbor_planner.pipeline.parts import read_parts
+    from harbor_planner.scenario import demo_scenario_path
+    from harbor_planner.study_area import read_area_polygon
+
+    west = box(X0, Y0, X0 + DX * 5, Y0 + DY * 10)
+    zones = gpd.GeoDataFrame({"name": ["W"]}, geometry=[west], crs=4326)
+    shapefiles, gdb, empty = tmp_path / "shp", tmp_path / "zones.gdb", tmp_path / "empty"
+    shapefiles.mkdir()
+    empty.mkdir()
+    zones.to_file(shapefiles / "districts.shp")
+    zones.to_file(gdb, driver="OpenFileGDB", layer="districts")
+    xy = gpd.points_from_xy([X0 + DX, X0 + DX * 8], [Y0 + DY, Y0 + DY])
+    points = gpd.GeoDataFrame({"weight": [1.0, 1.0]}, geometry=xy, crs=4326)
+    demand = Demand(kind="points", spec="test", points=points, weight_unit="people")
+    for folder in (shapefiles, gdb):  # a .gdb stores coordinates on a grid: nearly equal
+        area = read_area_polygon(folder, "--study-area")
+        assert area.symmetric_difference(west).area < 1e-12, folder
+        region = clip_area(within=str(folder), margin_m=0).region
+        assert region.symmetric_difference(west).area < 1e-12, folder
+        assert district_layer(str(folder), "name")["name"].tolist() == ["W"], folder
+        assert len(demand_within(demand, folder)) == 1, folder
+        sc = load_scenario(demo_scenario_path(), overrides=[f"run.partition={folder}"])
+        assert read_parts(sc).names == ["W"], folder
+    for read in (
+        lambda: read_area_polygon(empty, "--study-area"),
+        lambda: clip_area(within=str(empty), margin_m=0),
+        lambda: district_layer(str(empty), "name"),
+        lambda: demand_within(demand, empty),
+        lambda: read_parts(
+            load_scenario(demo_scenario_path(), overrides=[f"run.partition={empty}"])
+        ),
+    ):
+        with pytest.raises(InputDataError, match=r"a folder, not a layer file; give the \.gpkg"):
+            read()

@@ -189,11 +189,17 @@ def read_area_polygon(path: Path, where: str) -> Any:
     """
     import geopandas as gpd
 
-    from harbor_planner.readers import AREA_LAYERS, layer_problem, polygon_layer
+    from harbor_planner.readers import (
+        AREA_LAYERS,
+        layer_problem,
+        polygon_layer,
+        polygon_source_problem,
+    )
 
+    problem = polygon_source_problem(path)  # a .gdb or a folder of Shapefiles may be one
+    if problem is not None:
+        raise InputDataError(f"{where}: the study area: {problem}", path=path)
     try:
-        if not path.is_file():
-            raise FileNotFoundError(path)
         layer = gpd.read_file(path, layer=polygon_layer(path, where, AREA_LAYERS))
     except InputDataError:
         raise

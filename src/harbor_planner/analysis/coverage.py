@@ -292,11 +292,12 @@ def district_layer(districts: Any, name_column: str | None = None) -> Any:
         return districts
     if isinstance(districts, str | os.PathLike):
         from harbor_planner.districts import warn_overlapping_districts
-        from harbor_planner.readers import layer_problem, polygon_layer, read_vector
+        from harbor_planner.readers import polygon_layer, polygon_source_problem, read_vector
 
         path = Path(districts)
-        if not path.is_file():
-            raise InputDataError(f"the district layer: {layer_problem(path)}", path=path)
+        problem = polygon_source_problem(path)  # a .gdb or a folder of Shapefiles may be one
+        if problem is not None:
+            raise InputDataError(f"the district layer: {problem}", path=path)
         layer = read_vector(path, polygon_layer(path, "the district layer"))
         if len(layer) and not layer.geom_type.isin(["Polygon", "MultiPolygon"]).any():
             kinds = ", ".join(sorted({str(k) for k in layer.geom_type.dropna()}))

@@ -114,26 +114,33 @@ def encoding_arg(text: str) -> str:
 
     Probe 25E: ``--encoding gbkk`` was exit 3 "cannot decode the file as gbkk: unknown
     encoding" without the option named; ``--encoding ""`` was auto-detection, silently.
+    Probe 26R: ``hex``, ``rot13`` and ``base64`` (codecs, not text encodings) passed and
+    failed later with exit 3.
 
     Raises
     ------
     argparse.ArgumentTypeError
-        Empty or unknown (a usage error, exit 2), with the closest encoding.
+        Empty, unknown or no text encoding (a usage error, exit 2), with the closest encoding.
 
     """
     import codecs
     import difflib
 
     name = text.strip()
-    try:
-        if name:
+    what = f"unknown encoding {text!r}" if name else "an empty encoding"
+    if name:
+        try:
             codecs.lookup(name)
+            "".encode(name)  # LookupError for hex, rot13, base64: codecs, not text encodings
             return name
-    except LookupError:
-        pass
+        except LookupError as exc:
+            if "not a text encoding" in str(exc):
+                what = f"{text!r} is not a text encoding (a codec of Python's)"
+        except UnicodeError:  # the 'undefined' codec
+            what = f"{text!r} is not a text encoding"
     close = difflib.get_close_matches(name.lower(), _ENCODINGS, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]}?)" if close else ""
-    what = f"unknown encoding {text!r}{hint}" if name else "an empty encoding"
+    if close and what.startswith("unknown"):
+        what += f" (did you mean {close[0]}?)"
     raise argparse.ArgumentTypeError(
         f"{what}; give one such as {', '.join(_ENCODINGS)}, or leave --encoding out to detect "
         "UTF-8 or GBK/GB18030"

@@ -345,11 +345,17 @@ def demand_within(demand: Demand, area: Any, *, name: str | None = None) -> Dema
     """
     if isinstance(area, str | Path):
         path = Path(area)
-        from harbor_planner.readers import AREA_LAYERS, layer_problem, polygon_layer
+        from harbor_planner.readers import (
+            AREA_LAYERS,
+            layer_problem,
+            polygon_layer,
+            polygon_source_problem,
+        )
 
+        problem = polygon_source_problem(path)  # a .gdb or a folder of Shapefiles may be one
+        if problem is not None:
+            raise InputDataError(f"the study area: {problem}", path=path)
         try:
-            if not path.is_file():
-                raise FileNotFoundError(path)
             area = gpd.read_file(path, layer=polygon_layer(path, "demand.within", AREA_LAYERS))
         except InputDataError:
             raise

@@ -219,8 +219,11 @@ def _within_region(within: Any) -> tuple[Any, str]:
         text = str(within).strip()
         if isinstance(within, Path) or is_area_file(text):
             path = Path(text)
-            if not path.is_file():
-                raise InputDataError("area file not found", path=path)
+            from harbor_planner.readers import polygon_source_problem
+
+            problem = polygon_source_problem(path)
+            if problem is not None:  # probe 26R: a folder was "area file not found"
+                raise InputDataError(f"the area layer: {problem}", path=path)
             return _layer_region(path), path.name
         within = within_district_names(text)
     if isinstance(within, list | tuple):

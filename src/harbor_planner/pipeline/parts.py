@@ -227,8 +227,11 @@ def _read_layer(path: Path, where: str) -> Any:
     """A partition layer file as a GeoDataFrame with a CRS."""
     import geopandas as gpd
 
-    from harbor_planner.readers import polygon_layer, shapefile_encoding
+    from harbor_planner.readers import polygon_layer, polygon_source_problem, shapefile_encoding
 
+    problem = polygon_source_problem(path)  # the same check as every polygon option's
+    if problem is not None:
+        raise InputDataError(f"{where}: the partition layer: {problem}", path=path)
     layer = polygon_layer(path, where)
     try:
         enc = shapefile_encoding(path)  # district names of a GBK Shapefile without .cpg

@@ -26,12 +26,14 @@ from harbor_planner.readers.layers import (
     layer_problem,
     layer_to_wgs84,
     polygon_layer,
+    polygon_source_problem,
     read_geo,
     read_layer_file,
     read_table,
     read_vector,
     shapefile_encoding,
     table_coords,
+    vector_folder,
 )
 from harbor_planner.readers.tables import (
     RawTable,
@@ -67,6 +69,7 @@ __all__ = [
     "norm_header",
     "parse_coordinate_text",
     "polygon_layer",
+    "polygon_source_problem",
     "problem",
     "read_csv",
     "read_geo",
@@ -79,4 +82,5 @@ __all__ = [
     "shapefile_encoding",
     "source_names",
     "table_coords",
+    "vector_folder",
 ]

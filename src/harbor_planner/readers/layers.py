@@ -53,12 +53,14 @@ __all__ = [
     "layer_problem",
     "layer_to_wgs84",
     "polygon_layer",
+    "polygon_source_problem",
     "read_geo",
     "read_layer_file",
     "read_table",
     "read_vector",
     "shapefile_encoding",
     "table_coords",
+    "vector_folder",
 ]
 
 log = logging.getLogger(__name__)
@@ -392,9 +394,11 @@ def layer_problem(path: Path, exc: Exception | None = None) -> str:
     Probe 25E: a GBK station CSV given as ``--districts`` was "cannot read as a vector layer
     (UnicodeDecodeError: 'utf-8' codec ...)", a folder "file not found" or raw GDAL text.
     """
-    problem = input_file_problem(
-        path, "layer", inside="the .gpkg, .geojson or .shp", missing="file not found"
-    )
+    problem = None
+    if not vector_folder(path):
+        problem = input_file_problem(
+            path, "layer", inside="the .gpkg, .geojson or .shp", missing="file not found"
+        )
     if problem is not None:
         return problem
     if path.suffix.lower() in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"):
@@ -404,6 +408,42 @@ def layer_problem(path: Path, exc: Exception | None = None) -> str:
     if exc is None:
         return "cannot read as a vector layer"
     return f"cannot read as a vector layer ({type(exc).__name__}: {one_line(exc)})"
+
+
+def vector_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder GDAL opens as a vector dataset (a .gdb, Shapefiles)."""
+    if not Path(path).is_dir():
+        return False
+    import pyogrio
+
+    try:
+        return len(pyogrio.list_layers(path)) > 0
+    except Exception:  # pyogrio/GDAL errors share no base class: not a dataset
+        return False
+
+
+def polygon_source_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be a polygon option's layer, ``None`` when it may be one.
+
+    One check for ``--districts``, ``--study-area``, ``--demand-within``, ``--within`` and
+    ``run.partition`` (probe 26R, finding 9: a .gdb or a folder of Shapefiles was refused by
+    some and read by others, and ``--within FOLDER`` was "area file not found"). A file, or
+    a folder GDAL reads as a vector dataset, may be; the reader then checks its layers.
+
+    Parameters
+    ----------
+    path
+        The layer file or folder.
+
+    Returns
+    -------
+    str or None
+        Missing, a folder GDAL cannot read, or a pipe, in :func:`layer_problem`'s words.
+
+    """
+    if Path(path).is_file() or vector_folder(path):
+        return None
+    return layer_problem(Path(path))
 
 
 def polygon_layer(path: Path, what: str, prefer: Sequence[str] = ("districts",)) -> str | None:
