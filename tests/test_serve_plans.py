@@ -593,3 +593,39 @@ def test_a_start_says_the_scenarios_station_list_changed_since_the_plan_was_made
     line = " ".join(said.split())
     assert f"now names {first.resolve()} (SHA-256 {file_sha256(first)[:12]}, the same file" in line
     assert "edited since" in line
+
+
+@pytest.mark.slow
+def test_a_station_file_moved_with_its_content_unchanged_is_no_changed_list(tmp_path):
+    """Probe 26R's finding 7: the plan saved, stations.csv moved into data/ (the same bytes)
+    and the scenario updated, every start warned "the station list changed" and advised moving
+    the plan aside: the SHA-256 are compared, the move is said at INFO, the record follows."""
+    import pyproj
+
+    from harbor_planner._io import file_sha256
+    from test_serve import X0, Y0
+
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    first = tmp_path / "stations.csv"
+    lon, lat = pyproj.Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(
+        X0 + 300, Y0 + 300
+    )
+    add = ("POST", "/api/stations", {"lon": lon, "lat": lat, "name": "第一天"})
+    _serve_run(scenario, out, [add, ("POST", "/api/save", None)])
+    sha = file_sha256(first)
+    moved = tmp_path / "data" / "stations.csv"
+    moved.parent.mkdir()
+    first.rename(moved)
+    text = scenario.read_text("utf-8")
+    scenario.write_text(text.replace('"stations.csv"', '"data/stations.csv"'), encoding="utf-8")
+    (page,), said = _serve_run(scenario, out, [("GET", "/api/state", None)])
+    assert len(page["stations"]) == 3  # the plan saved is gone on from
+    line = " ".join(said.split())
+    assert "going on from the plan saved" in line and "station list changed" not in line, said
+    assert "WARNING serve: the scenario's station" not in line, said
+    assert "INFO harbor_planner.serve.folder: serve: the scenario's station file moved" in line
+    assert f"from {first.resolve()} to {moved.resolve()}" in line, said
+    record = json.loads((out / "serve.json").read_text("utf-8"))["stations_from"]
+    assert record == {"path": str(moved.resolve()), "sha256": sha}
+    _, said = _serve_run(scenario, out, [])  # the record followed: nothing said again
+    assert "station file moved" not in said and "station list changed" not in said, said

@@ -36,6 +36,7 @@ __all__ = [
     "based_on_records",
     "other_scenario",
     "page_scenario",
+    "plan_made_from",
     "start_plan",
     "station_source",
     "unsaved_names",
@@ -290,14 +291,64 @@ def page_scenario(scenario: Any, start: Start) -> Any:
     return dataclasses.replace(scenario, stations=st)
 
 
+def plan_made_from(scenario: Any, start: Start) -> dict[str, str] | None:
+    """The station file the plan gone on from was made from, as the next save records it.
+
+    The record follows a file that moved with its content unchanged (the same SHA-256):
+    probe 26R, finding 7, kept the old path, and every start said the list "changed".
+
+    Parameters
+    ----------
+    scenario
+        The scenario served.
+    start
+        What the session starts from (:func:`start_plan`).
+
+    Returns
+    -------
+    dict or None
+        ``{"path", "sha256"}``; the scenario's station file when the page starts from it.
+
+    """
+    now = station_source(scenario)
+    if start.file is None:
+        return now
+    was = start.made_from
+    if was is not None and now is not None and was["sha256"] == now["sha256"]:
+        return now
+    return was
+
+
+def _follow_moved_list(start: Start, was: dict[str, str], now: dict[str, str]) -> None:
+    """Say at INFO that the station file moved, unchanged, and record where it is now."""
+    from harbor_planner.pipeline import write_json
+
+    log.info(
+        "serve: the scenario's station file moved since the plan in %s was made, its content "
+        "unchanged (SHA-256 %s): from %s to %s; serve.json now records the new place",
+        start.file, now["sha256"][:12], was["path"], now["path"],
+    )  # fmt: skip
+    manifest = _manifest(start.file.parent) if start.file is not None else {}
+    if manifest.get(MADE_FROM) != was:
+        return  # not serve's record (or none): the next save writes it
+    try:
+        write_json(start.file.parent / SERVE_MANIFEST, {**manifest, MADE_FROM: now})
+    except OSError as exc:  # a read-only folder: the next save records it, or says why not
+        log.info("serve: %s not updated (%s)", start.file.parent / SERVE_MANIFEST, exc)
+
+
 def _warn_list_changed(scenario: Any, start: Start) -> None:
     """Say when the scenario's station list is not the one the plan gone on from was made from.
 
     The plan is the planner's work: the page still goes on from it (probe 26P: the start said
-    only "going on from the plan saved" when the scenario named another list).
+    only "going on from the plan saved" when the scenario named another list). The same
+    content at another path is no change: the record follows the file (probe 26R).
     """
     was, now = start.made_from, station_source(scenario)
     if was is None or now is None or was == now:
+        return
+    if was["sha256"] == now["sha256"]:
+        _follow_moved_list(start, was, now)
         return
     edited = Path(was["path"]) == Path(now["path"])
     saved = start.file.parent / SERVE_STATIONS_FILES[0] if start.file is not None else None

@@ -27,8 +27,8 @@ from harbor_planner.serve.folder import (
     based_on_records,
     other_scenario,
     page_scenario,
+    plan_made_from,
     start_plan,
-    station_source,
     unsaved_names,
 )
 from harbor_planner.serve.state import DEGREE_DECIMALS, PlanState
@@ -589,5 +589,5 @@ def load_session(
         recovered=start.unsaved is not None,
         unsaved_sha=start.unsaved_sha,
         based_on=start.based_on,
-        stations_from=station_source(scenario) if start.file is None else start.made_from,
+        stations_from=plan_made_from(scenario, start),
     )
