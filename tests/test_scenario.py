@@ -683,12 +683,51 @@ def test_compare_says_which_settings_and_input_files_of_the_runs_differ(tmp_path
                  "setting network.source", "network file (SHA-256)", "dem file (SHA-256)",
                  "setting output.dir", "harbor-planner version"):  # fmt: skip
         assert same not in rows.index, same
-    # a setting's text is user text: no formula in the table, no escape anywhere
-    cell = rows.loc["setting title", "b"]
-    assert not cell.startswith("=") and "HYPERLINK" in cell and "\x1b" not in cell
+    assert "setting title" not in rows.index  # probe 26R: no figure depends on it
     table = hp.compare_runs([demo_run.out_dir, other.out_dir]).overall.set_index("figure")
-    assert table.loc["setting title", other.out_dir.name] == '=HYPERLINK("http://x")red'
     assert "settings" not in table.index  # both runs have their run.json
+    # a setting's text is user text: no formula in the table, no escape anywhere
+    edited = tmp_path / "edited"
+    shutil.copytree(other.out_dir, edited)
+    manifest = json.loads((edited / "run.json").read_text("utf-8"))
+    manifest["parameters"]["stations"]["file"] = title
+    (edited / "run.json").write_text(json.dumps(manifest), "utf-8")
+    assert main(["compare", str(demo_run.out_dir), str(edited), "--out", str(out)]) == 0
+    assert "\x1b" not in capsys.readouterr().out
+    rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    cell = rows.set_index("figure").loc["setting stations.file", "edited"]
+    assert not cell.startswith("=") and "HYPERLINK" in cell and "\x1b" not in cell
+    table = hp.compare_runs([demo_run.out_dir, edited]).overall.set_index("figure")
+    assert table.loc["setting stations.file", "edited"] == '=HYPERLINK("http://x")red'
+
+
+def test_compare_leaves_out_text_only_settings_and_cuts_long_cells_on_the_terminal(
+    tmp_path, demo_run, capsys
+):
+    """Probe 26R's finding 8: a 600-character description padded every row of the terminal's
+    table to 1,400+ characters, and title and description (no figure depends on them) were
+    listed as differences. They are no row; a long cell is cut with "…" on the terminal only."""
+    from harbor_planner.cli import main
+
+    long_path = "/data/" + "说明" * 300 + ".csv"
+    other = tmp_path / "other"
+    shutil.copytree(demo_run.out_dir, other)
+    manifest = json.loads((other / "run.json").read_text("utf-8"))
+    params = manifest["parameters"]
+    params.update(title="B", description="说明" * 300)
+    params["stations"]["file"] = long_path
+    (other / "run.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+    out = tmp_path / "cmp.csv"
+    assert main(["compare", str(demo_run.out_dir), str(other), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "setting title" not in printed and "setting description" not in printed, printed
+    line = next(ln for ln in printed.splitlines() if ln.startswith("setting stations.file"))
+    assert "说明说明…" in line and long_path not in line, line
+    assert max(len(ln) for ln in printed.splitlines()) < 200, printed
+    rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    rows = rows.set_index("figure")
+    assert rows.loc["setting stations.file", "other"] == long_path  # the file: whole
+    assert "setting title" not in rows.index and "setting description" not in rows.index
 
 
 def test_missing_input_files_are_named_with_their_line_before_anything_runs(tmp_path):

@@ -427,6 +427,12 @@ def _warn_unlike(overall: pd.DataFrame, names: Sequence[str]) -> None:
 
 #: Parameters each run has its own of, which no figure depends on: not told as differences.
 _OWN_KEYS = frozenset({"output.dir", "run.work_dir"})
+#: Settings that are text for the reader only: no figure depends on them, so they are no row
+#: (probe 26R, finding 8: a 600-character description was listed as a difference).
+_TEXT_ONLY_KEYS = frozenset({"title", "description"})
+#: Widest cell of the terminal's tables (in columns; a CJK character takes two): longer text
+#: is cut with "…" there, the files keep it whole (probe 26R: rows of 2,000 characters).
+MAX_CELL_WIDTH = 60
 
 #: What a run whose folder has no ``run.json`` (or one without parameters) shows.
 UNKNOWN = "unknown (no run.json)"
@@ -490,7 +496,8 @@ def setting_rows(
     """The rows telling how the runs' ``run.json`` differ (none when they agree).
 
     ``harbor-planner version`` (with its commit), then ``setting <key>`` for each parameter
-    whose value differs (flattened keys: ``network.dem_smoothing_m``), then
+    whose value differs (flattened keys: ``network.dem_smoothing_m``; not ``title`` and
+    ``description``, on which no figure depends), then
     ``<role> file (SHA-256)`` for each input file whose content differs (its name and the first
     12 hex digits of its SHA-256, ``none`` for a run without that input). A run without
     ``run.json`` shows :data:`UNKNOWN` in each row, and a row ``settings`` says which runs
@@ -516,7 +523,7 @@ def setting_rows(
     if len(set(versions)) > 1:
         rows["harbor-planner version"] = row(versions)
     flat = [_flat(m["parameters"]) for m in known]
-    keys = dict.fromkeys(k for f in flat for k in f if k not in _OWN_KEYS)
+    keys = dict.fromkeys(k for f in flat for k in f if k not in _OWN_KEYS | _TEXT_ONLY_KEYS)
     missing = object()
     for key in keys:
         values = [f.get(key, missing) for f in flat]
@@ -550,7 +557,7 @@ def format_comparison(comparison: Comparison, *, max_districts: int = 40) -> str
 
     def table(frame: pd.DataFrame) -> list[str]:
         cells = [list(map(str, frame.columns))] + [
-            [show(v) for v in row] for row in frame.itertuples(index=False)
+            [_cut(show(v)) for v in row] for row in frame.itertuples(index=False)
         ]
         widths = [max(_width(r[i]) for r in cells) for i in range(len(cells[0]))]
         lines = []
@@ -585,6 +592,19 @@ def _width(text: str) -> int:
     import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cut(text: str, width: int = MAX_CELL_WIDTH) -> str:
+    """``text`` cut to ``width`` terminal columns, ending in "…" when cut."""
+    if _width(text) <= width:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        used += _width(ch)
+        if used > width - 1:
+            break
+        kept.append(ch)
+    return "".join(kept) + "…"
 
 
 def districts_path(path: Path) -> Path:
