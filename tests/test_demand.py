@@ -230,6 +230,10 @@ def test_a_misspelled_main_street_class_is_a_usage_error_naming_the_option(tmp_p
     from harbor_planner.demand.streets import street_class_problem
 
     assert street_class_problem(["primary_link", "living_street", "城市道路", "busway"]) is None
+    # probe 26R: every OSM highway value is a class, even one close to another (services)
+    real = ["services", "rest_area", "bus_guideway", "raceway", "escape", "road", "corridor"]
+    assert street_class_problem(real) is None
+    assert "did you mean services?" in street_class_problem(["servics"])
     net = str(DATA / "network" / "diamond.geojson")
     stations = tmp_path / "st.csv"
     stations.write_text("编号,经度,纬度\nA1,105.9606,29.4608\n", "utf-8")
@@ -241,6 +245,9 @@ def test_a_misspelled_main_street_class_is_a_usage_error_naming_the_option(tmp_p
     assert "--main-street-classes residential,primray: " in err, err
     assert "unknown road class 'primray' (did you mean primary?); known: motorway" in err, err
     assert not (tmp_path / "o").exists()
+    code = main([*base, "--main-street-classes", "residential,services"])
+    err = capsys.readouterr().err
+    assert code != 2 and "unknown road class" not in err, err
 
 
 def test_main_streets_on_the_diamond(diamond):

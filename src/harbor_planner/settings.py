@@ -72,6 +72,7 @@ __all__ = [
     "MIP_GAP",
     "OPTIMAL_REL_GAP",
     "OPTIMIZE_MODES",
+    "OSM_HIGHWAY_VALUES",
     "OUTPUT_FORMATS",
     "OUTSIDE_CHONGQING",
     "OUTSIDE_DISTRICTS",
@@ -335,6 +336,22 @@ MAX_GRADE_PCT: dict[str, float] = {
     "bridleway": 15.0,
     "corridor": 15.0,
 }
+#: Every value of OSM's ``highway`` key (wiki Key:highway: roads, links, paths, lifecycle and
+#: the point features): one of them given as a main-street class is never "misspelled"
+#: (probe 26R: ``services``, a real value, was refused as a typo of ``service``).
+OSM_HIGHWAY_VALUES = frozenset(
+    {
+        *MAX_GRADE_PCT,
+        *(f"{c}_link" for c in ("motorway", "trunk", "primary", "secondary", "tertiary")),
+        *("busway", "bus_guideway", "escape", "raceway", "steps", "via_ferrata", "ladder"),
+        *("elevator", "platform", "services", "rest_area", "bus_stop", "crossing"),
+        *("cyclist_waiting_aid", "emergency_bay", "emergency_access_point", "give_way"),
+        *("milestone", "mini_roundabout", "motorway_junction", "passing_place", "stop"),
+        *("speed_camera", "speed_display", "street_lamp", "toll_gantry", "traffic_mirror"),
+        *("traffic_signals", "trailhead", "turning_circle", "turning_loop", "sidewalk"),
+        *("construction", "proposed", "planned", "abandoned", "disused", "razed", "no"),
+    }
+)
 #: Road classes as planners' own centreline layers write them (CJJ 37-2012's 快速路, 主干路,
 #: 次干路, 支路 and the walkways of a hilly city) -> the OSM class the walk model times
 #: (probe 20A: 道路等级 was not read, 梯道 timed as a street, every grade capped at 15 %).

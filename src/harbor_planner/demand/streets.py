@@ -15,7 +15,12 @@ from harbor_planner.demand._common import points_frame, to_wgs84_points
 from harbor_planner.demand.model import Demand, log_demand
 from harbor_planner.errors import InputDataError
 from harbor_planner.resources import check_memory, format_count, street_points_bytes
-from harbor_planner.settings import MAX_GRADE_PCT, STREET_SPACING_M, road_class
+from harbor_planner.settings import (
+    MAX_GRADE_PCT,
+    OSM_HIGHWAY_VALUES,
+    STREET_SPACING_M,
+    road_class,
+)
 
 if TYPE_CHECKING:
     from harbor_planner.network import WalkNetwork
@@ -49,7 +54,9 @@ def street_class_problem(classes: Sequence[str] | str | None) -> str | None:
     Any ``highway`` value a network holds may be a main street (a planner's own words too),
     so only a word close to a known class and not one itself is refused, with the class
     meant (probe 25E: ``--main-street-classes primray`` was exit 3 "no main streets", the
-    option unnamed, where ``--max-grade primray=8`` names it).
+    option unnamed, where ``--max-grade primray=8`` names it). Every OSM ``highway`` value
+    (:data:`~harbor_planner.settings.OSM_HIGHWAY_VALUES`) is a class (probe 26R:
+    ``services`` was refused as a misspelling of ``service``).
 
     Parameters
     ----------
@@ -68,11 +75,14 @@ def street_class_problem(classes: Sequence[str] | str | None) -> str | None:
     known = [*MAX_GRADE_PCT, *(f"{c}_link" for c in MAIN_ROADS), "steps", "elevator"]
     items = classes.split(",") if isinstance(classes, str) else list(classes)
     for word in (road_class(c) for c in items if str(c).strip()):
-        close = difflib.get_close_matches(word, known, n=1, cutoff=0.8)
-        if word not in known and close:
+        if word in OSM_HIGHWAY_VALUES:
+            continue
+        close = difflib.get_close_matches(word, sorted(OSM_HIGHWAY_VALUES), n=1, cutoff=0.8)
+        if close:
             return (
                 f"unknown road class {word!r} (did you mean {close[0]}?); known: "
-                f"{', '.join(known)} (or a class the network's own layer names)"
+                f"{', '.join(known)} (or another OSM highway value, or a class the network's own "
+                "layer names)"
             )
     return None
 
