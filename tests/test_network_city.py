@@ -119,7 +119,7 @@ def test_bad_area_arguments(strip_osm: Path, tmp_path: Path) -> None:
         build_network(strip_osm, bbox=[106.6, 29.5, 106.5, 29.6], progress=False)
     with pytest.raises(InputDataError, match="not both"):
         build_network(strip_osm, bbox=BOX, within="渝中区", progress=False)
-    with pytest.raises(InputDataError, match="area file not found"):
+    with pytest.raises(InputDataError, match="the area layer: file not found"):
         build_network(strip_osm, within=tmp_path / "nope.geojson", progress=False)
 
 

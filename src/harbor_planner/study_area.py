@@ -189,23 +189,9 @@ def read_area_polygon(path: Path, where: str) -> Any:
     """
     import geopandas as gpd
 
-    from harbor_planner.readers import (
-        AREA_LAYERS,
-        layer_problem,
-        polygon_layer,
-        polygon_source_problem,
-    )
+    from harbor_planner.readers import read_polygon_file
 
-    problem = polygon_source_problem(path)  # a .gdb or a folder of Shapefiles may be one
-    if problem is not None:
-        raise InputDataError(f"{where}: the study area: {problem}", path=path)
-    try:
-        layer = gpd.read_file(path, layer=polygon_layer(path, where, AREA_LAYERS))
-    except InputDataError:
-        raise
-    except Exception as exc:  # pyogrio/GDAL errors have no common base class
-        text = layer_problem(path, exc)
-        raise InputDataError(f"{where}: the study area: {text}", path=path) from None
+    layer = read_polygon_file(path, where, f"{where}: the study area")
     if not isinstance(layer, gpd.GeoDataFrame):  # a CSV or an attributes-only table (23C)
         raise InputDataError(
             f"{where}: the study area is a table without geometry; give a polygon layer "

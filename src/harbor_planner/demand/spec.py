@@ -345,23 +345,9 @@ def demand_within(demand: Demand, area: Any, *, name: str | None = None) -> Dema
     """
     if isinstance(area, str | Path):
         path = Path(area)
-        from harbor_planner.readers import (
-            AREA_LAYERS,
-            layer_problem,
-            polygon_layer,
-            polygon_source_problem,
-        )
+        from harbor_planner.readers import read_polygon_file
 
-        problem = polygon_source_problem(path)  # a .gdb or a folder of Shapefiles may be one
-        if problem is not None:
-            raise InputDataError(f"the study area: {problem}", path=path)
-        try:
-            area = gpd.read_file(path, layer=polygon_layer(path, "demand.within", AREA_LAYERS))
-        except InputDataError:
-            raise
-        except Exception as exc:  # pyogrio/GDAL errors have no common base class
-            text = layer_problem(path, exc)
-            raise InputDataError(f"the study area: {text}", path=path) from None
+        area = read_polygon_file(path, "demand.within", "the study area")
         name = name or path.name
     if not isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):  # probe 21P: AttributeError
         raise InputDataError(

@@ -56,6 +56,7 @@ __all__ = [
     "polygon_source_problem",
     "read_geo",
     "read_layer_file",
+    "read_polygon_file",
     "read_table",
     "read_vector",
     "shapefile_encoding",
@@ -444,6 +445,41 @@ def polygon_source_problem(path: Path) -> str | None:
     if Path(path).is_file() or vector_folder(path):
         return None
     return layer_problem(Path(path))
+
+
+def read_polygon_file(
+    path: Path, what: str, prefix: str, prefer: Sequence[str] = AREA_LAYERS
+) -> Any:
+    """A polygon option's file as a GeoDataFrame: checked, its layer chosen, errors worded.
+
+    Parameters
+    ----------
+    path
+        The layer file, or a folder GDAL reads (:func:`polygon_source_problem`).
+    what
+        The option or setting it was given to (:func:`polygon_layer`'s messages).
+    prefix
+        What the messages call it (``"the study area"``).
+    prefer
+        Layer names to take from a file of several.
+
+    Raises
+    ------
+    InputDataError
+        Missing, unreadable, or a layer of points or lines.
+
+    """
+    import geopandas as gpd
+
+    problem = polygon_source_problem(path)  # a .gdb or a folder of Shapefiles may be one
+    if problem is not None:
+        raise InputDataError(f"{prefix}: {problem}", path=path)
+    try:
+        return gpd.read_file(path, layer=polygon_layer(path, what, prefer))
+    except InputDataError:
+        raise
+    except Exception as exc:  # pyogrio/GDAL errors have no common base class
+        raise InputDataError(f"{prefix}: {layer_problem(path, exc)}", path=path) from None
 
 
 def polygon_layer(path: Path, what: str, prefer: Sequence[str] = ("districts",)) -> str | None:
