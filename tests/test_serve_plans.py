@@ -546,6 +546,21 @@ def _serve_run(scenario: Path, out: Path, requests: list[tuple[str, str, Any]]) 
     return answers, stderr
 
 
+def _saved_plan_of_one_added_station(tmp_path):
+    """A lattice scenario's plan with one station added and saved: (scenario, out, stations)."""
+    import pyproj
+
+    from test_serve import X0, Y0
+
+    scenario, out = _lattice(tmp_path), tmp_path / "plan"
+    lon, lat = pyproj.Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(
+        X0 + 300, Y0 + 300
+    )
+    add = ("POST", "/api/stations", {"lon": lon, "lat": lat, "name": "第一天"})
+    _serve_run(scenario, out, [add, ("POST", "/api/save", None)])
+    return scenario, out, tmp_path / "stations.csv"
+
+
 @pytest.mark.slow
 def test_a_start_says_the_scenarios_station_list_changed_since_the_plan_was_made(tmp_path):
     """Probe 26P's finding 8: serve started again after the scenario's stations.file changed
@@ -553,18 +568,9 @@ def test_a_start_says_the_scenarios_station_list_changed_since_the_plan_was_made
     from the plan saved": serve.json now records the list the plan was made from, and a start
     names both files and how to start from the new list (the plan itself is still gone on from).
     """
-    import pyproj
-
     from harbor_planner._io import file_sha256
-    from test_serve import X0, Y0
 
-    scenario, out = _lattice(tmp_path), tmp_path / "plan"
-    first = tmp_path / "stations.csv"
-    lon, lat = pyproj.Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(
-        X0 + 300, Y0 + 300
-    )
-    add = ("POST", "/api/stations", {"lon": lon, "lat": lat, "name": "第一天"})
-    _serve_run(scenario, out, [add, ("POST", "/api/save", None)])
+    scenario, out, first = _saved_plan_of_one_added_station(tmp_path)
     record = json.loads((out / "serve.json").read_text("utf-8"))["stations_from"]
     assert record == {"path": str(first.resolve()), "sha256": file_sha256(first)}
     _, said = _serve_run(scenario, out, [])  # nothing changed: nothing said
@@ -600,18 +606,9 @@ def test_a_station_file_moved_with_its_content_unchanged_is_no_changed_list(tmp_
     """Probe 26R's finding 7: the plan saved, stations.csv moved into data/ (the same bytes)
     and the scenario updated, every start warned "the station list changed" and advised moving
     the plan aside: the SHA-256 are compared, the move is said at INFO, the record follows."""
-    import pyproj
-
     from harbor_planner._io import file_sha256
-    from test_serve import X0, Y0
 
-    scenario, out = _lattice(tmp_path), tmp_path / "plan"
-    first = tmp_path / "stations.csv"
-    lon, lat = pyproj.Transformer.from_crs("EPSG:32648", "EPSG:4326", always_xy=True).transform(
-        X0 + 300, Y0 + 300
-    )
-    add = ("POST", "/api/stations", {"lon": lon, "lat": lat, "name": "第一天"})
-    _serve_run(scenario, out, [add, ("POST", "/api/save", None)])
+    scenario, out, first = _saved_plan_of_one_added_station(tmp_path)
     sha = file_sha256(first)
     moved = tmp_path / "data" / "stations.csv"
     moved.parent.mkdir()
