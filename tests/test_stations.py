@@ -1029,6 +1029,52 @@ def test_a_status_column_headed_like_a_returned_workbooks_is_read(tmp_path, head
     assert "status_unread" not in set(check.problems["code"])
 
 
+def test_an_operation_status_beside_the_status_closes_suspended_stations(tmp_path):
+    """Session 27: a register's 运营状态 (正常运营/暂停运营) beside 状态 was only an
+    ``ambiguous_column`` warning: built stations suspended from service counted as covering.
+    A closed word in either column closes the station (warned); an empty cell takes the
+    other's status; two other statuses that differ refuse the row, naming both cells."""
+    status = ["已建成"] * 6 + ["已退出", "", "拟建", "在建"]
+    operation = ["正常运营", "暂停运营", "已撤销", "", "正常运营", "运营中",
+                 "正常运营", "暂停运营", "正常运营", ""]  # fmt: skip
+    path = _ten_stations(tmp_path, "two.csv", 状态=status, 运营状态=operation)
+    check = read_stations(path, crs="gcj02")
+    got = check.stations.set_index("station_id")["status"].to_dict()
+    assert got == {"A0": "existing", "A1": "closed", "A2": "closed", "A3": "existing",
+                   "A4": "existing", "A5": "existing", "A6": "closed", "A7": "closed",
+                   "A9": "building"}, check.problems  # fmt: skip
+    assert check.stations["运营状态"].tolist()[:3] == ["正常运营", "暂停运营", "已撤销"]
+    warned = check.warnings[check.warnings["code"] == "status_closed_by_column"]
+    assert warned["row"].tolist() == [3, 4, 8]  # A1, A2 and A6 (A7: no status in 状态)
+    first = warned.set_index("row")
+    assert first.loc[3, "column"] == "运营状态"
+    assert (
+        "'状态' says '已建成' and '运营状态' says '暂停运营': counted as closed"
+        in (first.loc[3, "message"])
+    )
+    assert (
+        first.loc[8, "column"] == "状态"
+        and "correct '运营状态' if it serves" in (first.loc[8, "message"])
+    )
+    error = check.errors.set_index("row").loc[10]  # A8: 拟建 beside 正常运营
+    assert error["code"] == "status_conflict" and error["column"] == "运营状态"
+    assert "'状态' says '拟建' and '运营状态' says '正常运营'" in error["message"]
+    assert len(check.errors) == 1 and "ambiguous_column" not in set(check.problems["code"])
+    assert "status_missing" not in set(check.problems["code"])
+
+
+def test_a_second_status_column_of_other_words_is_not_read(tmp_path):
+    """A 运营状态 holding a word that is no status (良好) is not read beside 状态: the
+    ``ambiguous_column`` warning names the word and what would be read."""
+    operation = ["良好", "暂停运营"] + ["正常运营"] * 8
+    path = _ten_stations(tmp_path, "mixed.csv", 状态=["已建成"] * 10, 运营状态=operation)
+    check = read_stations(path, crs="gcj02")
+    assert (check.stations["status"] == "existing").all()
+    warned = check.warnings[check.warnings["code"] == "ambiguous_column"]
+    assert warned["column"].tolist() == ["运营状态"]
+    assert "'良好' in it is no status" in warned["message"].iloc[0]
+
+
 def test_a_column_of_statuses_under_another_header_is_named(tmp_path):
     path = tmp_path / "status.csv"
     path.write_text(

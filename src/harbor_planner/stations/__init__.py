@@ -47,11 +47,13 @@ row is rejected; ``warning``: kept), ``code`` and ``message``. Codes:
   ``coord_out_of_range``, ``latlon_swapped``, ``geometry_not_point``, ``outside_chongqing``,
   ``outside_extent``, ``duplicate_id``, ``id_precision_lost`` (an id stored as a number
   beyond Excel's 15 digits, or saved from Excel in scientific notation with digits left
-  out), ``status_unknown``;
+  out), ``status_unknown``, ``status_conflict`` (状态 and a second status column such as
+  运营状态 naming two statuses, neither closed);
 * warnings: ``near_boundary``, ``duplicate_location`` (< 5 m apart), ``name_missing``,
   ``id_scientific`` (a short id such as ``1e5``, kept as text),
   ``id_missing``, ``status_missing``, ``district_unknown``, ``district_mismatch``,
-  ``flagship_unknown``, ``area_not_numeric``, ``ambiguous_column``, ``status_unread`` (a
+  ``flagship_unknown``, ``area_not_numeric``, ``ambiguous_column``, ``status_closed_by_column`` (a
+  closed word in one of two status columns, 暂停运营 beside 已建成), ``status_unread`` (a
   column of statuses under a header not read as the status), ``orig_moved`` (原始经度/原始纬度
   that no longer give the place read, both in WGS-84; without 原始坐标系 in none of GCJ-02,
   BD-09, WGS-84: edited, not read),

@@ -24,6 +24,7 @@ from harbor_planner.readers import parse_coordinate_text
 from harbor_planner.stations._common import FLAGSHIP_ALIASES, note_statuses, status_of
 from harbor_planner.stations.nearby import DUPLICATE_DISTANCE_M, duplicate_locations
 from harbor_planner.stations.problems import concat_problems, problems_where
+from harbor_planner.stations.status_pair import combine_status
 
 __all__ = [
     "DUPLICATE_DISTANCE_M",
@@ -156,11 +157,13 @@ def check_rows(t: pd.DataFrame, cs: CoordSystem, extent: object) -> CheckedRows:
         check_id_missing(t),
         check_name_missing(t),
     ]
-    status = normalise_status(t)
+    first_status = normalise_status(t)
+    status, pair_problems = combine_status(t, first_status)  # 状态 beside 运营状态
     flagship = normalise_flagship(t)
     area = normalise_area(t)
     problems += [
-        check_status_unknown(t, status),
+        check_status_unknown(t, first_status),
+        *pair_problems,
         check_status_missing(t, status),
         check_flagship_unknown(t, flagship),
         check_area_not_numeric(t, area),

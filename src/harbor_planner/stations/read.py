@@ -43,7 +43,12 @@ from harbor_planner.readers import (
     source_names,
 )
 from harbor_planner.readers.tables import one_cell_hint
-from harbor_planner.stations._common import note_statuses, sheet_status, unread_status_column
+from harbor_planner.stations._common import (
+    note_statuses,
+    sheet_status,
+    status_of,
+    unread_status_column,
+)
 from harbor_planner.stations.checks import CheckedRows, Coordinates, check_rows
 from harbor_planner.stations.id_cells import id_problems
 from harbor_planner.stations.own_outputs import own_station_tables
@@ -53,6 +58,7 @@ from harbor_planner.stations.problems import (
     format_problem_table,
 )
 from harbor_planner.stations.sheets import refuse_copied_sheets, station_sheets
+from harbor_planner.stations.status_pair import SECOND_STATUS, status_pair_column
 
 __all__ = ["StationCheck", "read_stations"]
 
@@ -459,13 +465,17 @@ def _map_headers(
             and header_datum(col) == header_datum(taken)
         ) or (taken and _secondary(taken) and not _secondary(col)):  # fmt: skip
             canon_to_orig, col = {**canon_to_orig, canon: str(col)}, taken  # 经度 over X坐标
+        if canon == "status" and "status" in canon_to_orig and status_pair_column(frame[col]):
+            canon_to_orig.setdefault(SECOND_STATUS, str(col))  # 状态 + 运营状态: both read
+            if canon_to_orig[SECOND_STATUS] == str(col):
+                continue
         if canon in canon_to_orig:
             first = canon_to_orig[canon]
             if canon in ("lon", "lat") and str(col).startswith(f"{first}."):  # 经度 twice
                 _check_same_coordinates(raw, canon, (first, str(col)), source)
             message = (
                 f"both {first!r} and {col!r} look like '{canon}'; {first!r} is used, "
-                f"{col!r} kept as an extra column"
+                f"{col!r} kept as an extra column" + _not_status_words(frame[col], canon)
             )
             problems.append(
                 pd.DataFrame(
@@ -493,6 +503,20 @@ def _map_headers(
             path=source,
         )  # fmt: skip
     return canon_to_orig, problems
+
+
+def _not_status_words(values: pd.Series, canon: str) -> str:
+    """Why a second status column is not read beside the first: a cell of another word."""
+    if canon != "status":
+        return ""
+    words = [str(v).strip() for v in values if isinstance(v, str) and str(v).strip()]
+    other = next((w for w in words if status_of(w) is None), None)
+    if other is None:
+        return ""
+    return (
+        f" ({other!r} in it is no status; a second status column of status words only, "
+        "such as 运营状态 of 正常运营/暂停运营, is read beside the first)"
+    )
 
 
 def _datum_first(columns: Any, datum: str | None) -> list[Any]:
@@ -570,6 +594,11 @@ def _normalise_piece(raw: RawTable, canon_to_orig: dict[str, str]) -> pd.DataFra
         else:
             piece[canon] = pd.Series([None] * n, dtype="str")
         piece[f"_col_{canon}"] = canon_to_orig.get(canon)
+    second = canon_to_orig.get(SECOND_STATUS)
+    piece["_status2"] = (
+        _text_series(frame[second]).to_numpy() if second else pd.Series([None] * n, dtype="str")
+    )
+    piece["_col_status2"] = second
     piece["_has_station_id"] = "station_id" in canon_to_orig
     piece["_has_status"] = "status" in canon_to_orig
     piece["_sheet_status"], piece["_heading"], piece["_heading_row"] = _section_statuses(raw, n)
@@ -579,7 +608,8 @@ def _normalise_piece(raw: RawTable, canon_to_orig: dict[str, str]) -> pd.DataFra
     )
     piece["_col_area_m2"] = area_col
     _coordinate_columns(piece, raw, canon_to_orig)
-    used = set(canon_to_orig.values()) | ({"geometry_wkt"} if raw.x is not None else set())
+    used = {h for k, h in canon_to_orig.items() if k != SECOND_STATUS}  # 运营状态 kept as given
+    used |= {"geometry_wkt"} if raw.x is not None else set()
     extras = frame[[c for c in frame.columns if c not in used]]
     taken = set(RESERVED) | set(piece.columns)
     extras = extras.rename(columns=source_names(list(extras.columns), sorted(taken)))
