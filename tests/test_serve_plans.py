@@ -626,3 +626,33 @@ def test_a_station_file_moved_with_its_content_unchanged_is_no_changed_list(tmp_
     assert record == {"path": str(moved.resolve()), "sha256": sha}
     _, said = _serve_run(scenario, out, [])  # the record followed: nothing said again
     assert "station file moved" not in said and "station list changed" not in said, said
+
+
+@pytest.mark.slow
+def test_a_renamed_project_folder_keeps_its_saved_plan(tmp_path):
+    """Session 27: the project folder (scenario, stations, plan/) renamed or copied made the
+    saved plan "another scenario's": the page started from the scenario's stations and saving
+    was refused. serve.json names the scenario from the plan's folder too."""
+    import shutil
+
+    first_home = tmp_path / "规划2026"
+    first_home.mkdir()
+    scenario, out, _ = _saved_plan_of_one_added_station(first_home)
+    record = json.loads((out / "serve.json").read_text("utf-8"))
+    assert record["scenario_from_out"] == "../" + scenario.name
+    for home in (tmp_path / "规划2026_终稿", tmp_path / "copy"):
+        if home.name == "copy":
+            shutil.copytree(tmp_path / "规划2026_终稿", home)
+        else:
+            first_home.rename(home)
+        (page,), said = _serve_run(
+            home / scenario.name, home / "plan", [("GET", "/api/state", None)]
+        )
+        assert len(page["stations"]) == 3, said  # the plan saved (one station added)
+        assert "going on from the plan saved" in said, said
+        assert "another scenario" not in said, said
+    # a second scenario beside the first sharing its plan/ is still another scenario
+    other = tmp_path / "copy" / "other.toml"
+    other.write_text((tmp_path / "copy" / scenario.name).read_text("utf-8"), encoding="utf-8")
+    (page,), said = _serve_run(other, tmp_path / "copy" / "plan", [("GET", "/api/state", None)])
+    assert len(page["stations"]) == 2 and "another scenario" in " ".join(said.split()), said

@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,7 @@ __all__ = [
     "other_scenario",
     "page_scenario",
     "plan_made_from",
+    "scenario_records",
     "start_plan",
     "station_source",
     "unsaved_names",
@@ -96,13 +98,47 @@ def based_on_records(out: Path) -> dict[str, str | None]:
     return dict(records) if isinstance(records, dict) else {}
 
 
-def other_scenario(manifest: Path, scenario: Any) -> str | None:
-    """The scenario file a ``serve.json`` names when it is not ``scenario`` (else ``None``)."""
+#: The key of ``serve.json`` naming the scenario file from the folder itself (``../x.toml``).
+SCENARIO_FROM_OUT = "scenario_from_out"
+
+
+def scenario_records(scenario: Any, out: Path) -> dict[str, str | None]:
+    """How ``serve.json`` names the scenario: its path, and its path from ``out``.
+
+    The second keeps a saved plan the scenario's when the project folder holding both is
+    renamed or copied (before session 27 the plan became "another scenario's").
+    """
+    if scenario is None:
+        return {"scenario": None}
+    path = Path(scenario).resolve()
     try:
-        saved = json.loads(read_regular_text(manifest)).get("scenario")
+        from_out = os.path.relpath(path, Path(out).resolve())
+    except ValueError:  # another drive (Windows)
+        from_out = None
+    return {"scenario": str(path), SCENARIO_FROM_OUT: from_out}
+
+
+def other_scenario(manifest: Path, scenario: Any) -> str | None:
+    """The scenario file a ``serve.json`` names when it is not ``scenario`` (else ``None``).
+
+    It names ``scenario`` by its path, or by its path from the folder (a project folder
+    renamed or copied with its plan).
+    """
+    try:
+        data = json.loads(read_regular_text(manifest))
+        saved, from_out = data.get("scenario"), data.get(SCENARIO_FROM_OUT)
     except (OSError, ValueError, AttributeError):
         return None
-    if not saved or scenario is None or Path(saved) == Path(scenario).resolve():
+    if not saved or scenario is None:
+        return None
+    here = Path(scenario).resolve()
+    if Path(saved) == here:
+        return None
+    if (
+        isinstance(from_out, str)
+        and from_out
+        and ((manifest.resolve().parent / from_out).resolve() == here)
+    ):
         return None
     return str(saved)
 

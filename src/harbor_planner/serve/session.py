@@ -28,6 +28,7 @@ from harbor_planner.serve.folder import (
     other_scenario,
     page_scenario,
     plan_made_from,
+    scenario_records,
     start_plan,
     unsaved_names,
 )
@@ -435,7 +436,6 @@ class Session:
         from harbor_planner._io import file_sha256, writing
         from harbor_planner.pipeline import write_json
 
-        scenario = str(Path(self.scenario.path).resolve()) if self.scenario.path else None
         if pending is None:
             files, staged = {**owned, **{p.name: file_sha256(p) for p in paths}}, {}
         else:
@@ -444,7 +444,7 @@ class Session:
         records = {**based_on_records(self.out_dir), **(based or {})}
         manifest = {
             "harbor_planner": __version__,
-            "scenario": scenario,
+            **scenario_records(self.scenario.path, self.out_dir),
             "files": files,
             "pending": staged,
             BASED_ON: {k: v for k, v in records.items() if k in files or k in staged},
