@@ -1128,6 +1128,13 @@ def test_a_folder_of_another_scenarios_run_is_said_when_replaced(tmp_path, caplo
         run(load_scenario(folder / "b.toml", overrides=fast), progress=False)
     assert "held the results of another scenario" in caplog.text
     assert "demo.toml" in caplog.text and "own output.dir" in caplog.text
+    # session 27: the study's folder renamed (results and all): the same scenario, no word
+    run(load_scenario(folder / "demo.toml", overrides=fast), progress=False)
+    folder.rename(tmp_path / "study_final")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        run(load_scenario(tmp_path / "study_final" / "demo.toml", overrides=fast), progress=False)
+    assert "another scenario" not in caplog.text
 
 
 def test_a_register_csv_is_told_by_its_columns_in_the_registers_order(tmp_path):

@@ -456,15 +456,30 @@ def _say_another_scenario(out_dir: Path, manifest: dict[str, Any]) -> None:
 
     new = manifest.get("scenario_file")
     try:
-        old = json.loads(read_regular_text(out_dir / MANIFEST_FILE)).get("scenario_file")
+        before = json.loads(read_regular_text(out_dir / MANIFEST_FILE))
+        old, old_out = before.get("scenario_file"), before.get("out_dir")
     except (OSError, ValueError, AttributeError):
         return
-    if old and new and Path(old).resolve() != Path(new).resolve():
+    if not (old and new) or Path(old).resolve() == Path(new).resolve():
+        return
+    moved = (  # the study's folder renamed or copied with its results (session 27)
+        isinstance(old_out, str) and Path(old).is_absolute() and Path(old_out).is_absolute()
+        and _from(Path(old), Path(old_out)) == _from(Path(new).resolve(), out_dir.resolve())
+    )  # fmt: skip
+    if not moved:
         log.warning(
             "%s held the results of another scenario (%s); they are replaced by those of %s: "
             "give each scenario its own output.dir (--out) to keep both",
             out_dir, old, new,
         )  # fmt: skip
+
+
+def _from(path: Path, folder: Path) -> str | None:
+    """``path`` as seen from ``folder`` (``../demo.toml``), ``None`` on another drive."""
+    try:
+        return os.path.relpath(path, folder)
+    except ValueError:
+        return None
 
 
 def _host() -> str:
