@@ -322,6 +322,7 @@ def _mixed_message(
     flag: str,
     accept_option: str = _ACCEPT,
     note: str = "",
+    error: bool = True,
 ) -> str:
     stated = diag.stated
     by = sorted({m[1] for m in mixed})
@@ -338,12 +339,22 @@ def _mixed_message(
         and "cannot tell" not in note  # the paired test weighed against chance: no advice
         else ""
     )  # probe 23E: a file wholly in another datum was only called "mixed"
+    lead = (  # probe 27Q: a warning stated the mixing as a fact, its doubt came last
+        f"the {what} mix datums"
+        if error
+        else f"the {what} may mix datums (perhaps by chance: see below; nothing is changed)"
+    )
+    fix = (
+        "then convert the rows to one datum"
+        if error
+        else "then convert only the rows a map shows out of place to the file's datum"
+    )
     return (
-        f"the {what} mix datums: {len(mixed)} of {n} rows fit the streets much better as "
+        f"{lead}: {len(mixed)} of {n} rows fit the streets much better as "
         f"{' or '.join(by)} than as {stated} (typically {typical:.0f} m closer): {rows}{also} "
         f"(median distance to the nearest street {med}){whole}{note}; check the rows listed on "
         f"a map first (a station set back from its street can fit a shifted street by chance), "
-        f"then convert the rows to one datum (or split the file and state {flag} for each), or "
+        f"{fix} (or split the file and state {flag} for each), or "
         f"pass {_accept_text(accept_option)} when they stand where the file says"
     )
 
@@ -435,7 +446,9 @@ def check_datum(
         error, note = _beyond_chance(network, readings, distances, stated, mixed, x.size)
         if mixed:
             note = f"{note}; {said}" if said else note
-            said = _mixed_message(mixed, kept, diag, x.size, what, flag, accept_option, note)
+            said = _mixed_message(
+                mixed, kept, diag, x.size, what, flag, accept_option, note, error=error
+            )
         elif said:
             said = f"the datum of the {what} is in doubt: {said}; check on a map"
         result = DatumCheck(diag, mixed, said, error)
