@@ -430,6 +430,48 @@ def test_redundancy_and_double_coverage_hand_computed(diamond, pts):
     assert ((res.demand["n_stations"] >= 1) == res.demand["covered"]).all()
 
 
+def test_stations_covering_nothing_alone_are_counted_and_ranked_by_what_they_cover(diamond, pts):
+    """Probe 27Q: stations covering nothing alone took their ranks by their rows, and no
+    output counted them; a station off the network left a gap in the ranks. S2 (5 m from A)
+    covers A alone with S0, S0 covers A and F (F with S1): both redundant, S0 ranks above S2;
+    the station far off the network gets -1 and the ranks are 1..3."""
+    demand = pts((0, 0), (50, -30), (100, 0), (100, 50))
+    demand["weight"] = [1.0, 2.0, 4.0, 8.0]
+    stations = pts((5000, 5000), (5, 3), (25, 3), (75, 3))  # Soff, S2, S0, S1 in that order
+    stations["station_id"] = ["Soff", "S2", "S0", "S1"]
+    res = coverage(diamond, stations, demand, minutes=1, max_dist_m=50)
+    st = res.stations.set_index("station_id")
+    assert st.loc[["S2", "S0", "S1"], "unique_demand"].tolist() == [0.0, 0.0, 4.0]
+    assert st.loc[["S2", "S0"], "demand_covered"].tolist() == [1.0, 3.0]
+    ranks = st["importance_rank"].to_dict()
+    assert ranks == {"Soff": -1, "S2": 3, "S0": 2, "S1": 1}, ranks
+    assert res.summary["stations_redundant"] == 2
+
+
+def test_coverage_within_each_band_nests_and_ends_at_the_limit(pts):
+    """Probe 27Q: the 5/10-minute shares were polygons only. The summary gives the demand
+    within each map band of its nearest station, the last band the coverage itself. At
+    0.6 km/h (10 m a minute) from S0 at (25, 3): A 28 m (2.8 min), F 58 m (5.8 min), B 78 m
+    (7.8 min); the B-C point lies in a piece cut off the network (never covered)."""
+    from conftest import DATA
+    from harbor_planner import build_network
+
+    slow = build_network(DATA / "network" / "diamond.geojson", walk_speed_kmh=0.6,
+                         progress=False)  # fmt: skip
+    demand = pts((0, 0), (50, -30), (100, 0), (100, 50))
+    demand["weight"] = [1.0, 2.0, 4.0, 8.0]
+    res = coverage(slow, pts((25, 3)), demand, minutes=15)
+    bands = res.summary["coverage_by_minutes"]
+    assert [b["minutes"] for b in bands] == [5.0, 10.0, 15.0]
+    assert [b["demand_covered"] for b in bands] == [1.0, 7.0, 7.0]
+    assert [b["coverage_pct"] for b in bands] == [6.67, 46.67, 46.67]
+    assert bands[-1]["coverage_pct"] == res.summary["coverage_pct"]
+    twelve = coverage(slow, pts((25, 3)), demand, minutes=12).summary["coverage_by_minutes"]
+    assert [(b["minutes"], b["demand_covered"]) for b in twelve] == [
+        (5.0, 1.0), (10.0, 7.0), (12.0, 7.0)
+    ]  # fmt: skip
+
+
 def test_replacement_site_recovers_what_a_closing_station_alone_covers(diamond, pts):
     from harbor_planner.analysis.redundancy import replacement_sites
     from harbor_planner.optimize import CoverageMatrix

@@ -125,6 +125,34 @@ def test_html_is_self_contained_and_holds_the_figures(cov, selection, sites, sou
     assert "@media print" in text and "break-before: page" in text
 
 
+def test_reports_give_the_bands_and_the_stations_covering_nothing_alone(tmp_path, pts):
+    """Probe 27Q: the demand within each band and the stations covering nothing alone were
+    in no table or report (the bands as polygons only, the count left to the reader). At
+    0.6 km/h the built station reaches A in 2.8 min, F in 5.8, B in 7.8 (of 1 + 2 + 4 + 8)."""
+    slow = build_network(DATA / "diamond.geojson", walk_speed_kmh=0.6, progress=False)
+    stations = pts((25, 3), (150, 1))
+    stations["status"] = ["existing", "proposed"]
+    demand = pts((0, 0), (50, -30), (100, 0), (100, 50), prefix="D")
+    demand["weight"] = [1.0, 2.0, 4.0, 8.0]
+    cov = coverage(slow, stations, demand, minutes=15)
+    assert cov.summary["stations_redundant"] == 1  # the proposed one covers B, as S0 does
+    text = report_html(coverage=cov)
+    assert "1 个站点无独有覆盖需求：其中任一个单独撤出，覆盖率不变" in text
+    card = r'>6\.7% / 46\.7% / 46\.7%</div><div class="k">5 / 10 / 15 分钟内覆盖率（全部 2 个站点）'
+    assert re.search(card, text), text
+    english = report_html(coverage=cov, lang="en")
+    assert "Stations covering no demand alone: 1. Closing any one" in english
+    assert "Coverage within 5 / 10 / 15 min" in english
+    write_report_xlsx(tmp_path / "r.xlsx", coverage=cov)
+    rows = {r[0]: r[1] for r in openpyxl.load_workbook(tmp_path / "r.xlsx")["汇总"].iter_rows(
+        values_only=True)}  # fmt: skip
+    assert rows["5 分钟内覆盖率(%)（全部 2 个站点）"] == 6.67
+    assert rows["10 分钟内覆盖率(%)（全部 2 个站点）"] == 46.67
+    assert rows["无独有覆盖的站点数（任一单独撤出不减覆盖）"] == 1
+    short = report_html(coverage=coverage(slow, stations, demand, minutes=2.5))
+    assert "分钟内覆盖率" not in short  # no band below the limit: the coverage card says it
+
+
 def test_a_cover_plans_report_names_its_target(cov):
     covers = np.array([[1, 0, 1, 0], [0, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 1]], dtype=bool)
     cm = CoverageMatrix.from_arrays(covers, [10, 5, 5, 1], candidate_ids=["a", "b", "c", "d"])

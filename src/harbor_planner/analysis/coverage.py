@@ -55,6 +55,7 @@ from harbor_planner.settings import (
     SNAP_MAX_DIST_M,
     STATUS_SELECTED,
     STATUS_VALUES,
+    map_bands_for,
 )
 from harbor_planner.stations.keys import station_keys
 
@@ -470,6 +471,9 @@ def coverage(
         "walk_dem": network.has_elevation and network.walk_model.kind == "hilly",
         **_demand_summary(demand, points, dem_anchor),
         **_summary_figures(reached, radius_m, max_dist_m),
+        "coverage_by_minutes": _band_figures(reached, minutes),
+        # closing any one of them alone loses no covered demand (probe 27Q: not said)
+        "stations_redundant": int(((redundancy["unique_demand"] <= 0) & st_anchor.within).sum()),
         **by_status,
     }
     log.info(
@@ -654,6 +658,22 @@ def _summary_figures(reached: _Reached, radius_m: float, max_dist_m: float) -> d
             else None
         ),
     }
+
+
+def _band_figures(reached: _Reached, minutes: float) -> list[dict[str, Any]]:
+    """The demand within each map band of the nearest station (5, 10 and 15 min of 15).
+
+    The last band is the study's limit: its figure is the coverage's (probe 27Q: the 5- and
+    10-minute shares were polygons only).
+    """
+    total = float(reached.weight.sum())
+    rows = []
+    for band in map_bands_for(minutes):
+        within = float(reached.weight[reached.time_s <= limit_seconds(band)].sum())
+        pct = round(100.0 * within / total, 2) if total > 0 else None
+        rows.append({"minutes": float(band), "demand_covered": round(within, 3),
+                     "coverage_pct": pct})  # fmt: skip
+    return rows
 
 
 def _demand_points(demand: Any) -> tuple[Any, FloatArray]:

@@ -95,7 +95,8 @@ def station_redundancy(
         One row per station: ``demand_covered`` (all demand within the limit of it),
         ``unique_demand`` (demand only it covers), ``shared_demand``, ``exit_loss_pct``
         (share of covered demand lost if it closed) and ``importance_rank`` (1 = most unique
-        demand; -1 off the network).
+        demand, ties by the demand covered, then by position; 1..N over the stations on the
+        network, -1 off it).
 
     """
     d_i, s_j = pairs
@@ -109,10 +110,15 @@ def station_redundancy(
     out["exit_loss_pct"] = (
         100.0 * out["unique_demand"] / covered_total if covered_total > 0 else 0.0
     )
-    order = np.lexsort((np.arange(n), -out["unique_demand"].to_numpy()))
+    # probe 27Q: stations covering nothing alone were ranked by their rows; they rank by the
+    # demand they cover with others, and the stations off the network leave no gap
+    on = np.asarray(on_network, dtype=bool)
+    order = np.lexsort(
+        (np.arange(n), -out["demand_covered"].to_numpy(), -out["unique_demand"].to_numpy(), ~on)
+    )
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(1, n + 1)
-    out["importance_rank"] = np.where(on_network, rank, -1)
+    out["importance_rank"] = np.where(on, rank, -1)
     return out
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "REPORT_TEXT",
     "SHEET_COLUMNS",
     "SHEET_NAMES",
+    "SUMMARY_EN",
     "SUMMARY_ZH",
     "TIANDITU_KEY_MISSING",
     "VALUE_EN",
@@ -160,6 +161,13 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "demand_nearest": ("最近站服务需求", "Demand served as nearest"),
     "unique_demand": ("独有覆盖需求", "Demand only it covers"),
     "importance_rank": ("重要性排名", "Importance rank"),
+    "redundant": (
+        "{n} 个站点无独有覆盖需求：其中任一个单独撤出，覆盖率不变（同时撤出几个则可能下降）；"
+        "排名按独有覆盖需求，相同时按其覆盖的需求。",
+        "Stations covering no demand alone: {n}. Closing any one of them alone loses no "
+        "coverage (closing several may); stations rank by the demand only they cover, ties "
+        "by the demand they cover.",
+    ),
     "selection": ("新增站点选址", "New sites"),
     "mode": ("模式", "Mode"),
     "target_pct": ("目标覆盖率", "Coverage target"),
@@ -309,10 +317,31 @@ HEADER_ZH: dict[str, str] = {
     "lat_gcj02": "纬度(GCJ-02)",
     "covered_built": "已建成站点覆盖",
 }
+#: English labels where the words of the key alone would mislead.
+SUMMARY_EN: dict[str, str] = {
+    "demand_beyond_network": "Demand beyond the network (farther than the snapping distance)",
+    "beyond_network_pct": "Demand beyond the network (%)",
+    "solver_info.sites_without_gain": "New sites that cover no more demand",
+    "optimality_gap": "Optimality gap (a fraction: 0.01 is 1 %)",
+    "network_grades.flat_outside_dem_share": (
+        "Network timed flat outside the DEM (a fraction: 0.01 is 1 %)"
+    ),
+    "overstatement_pct_points": "Straight-line circles overstate by (percentage points)",
+    "time_p90_min": "Walk time, 90th percentile (min)",
+    "time_median_min": "Walk time, median (min)",
+    "walk_dem": "Slopes from an elevation model (DEM)",
+    "coverage_built_pct": "Coverage by the built stations (%)",
+    "euclidean_coverage_pct": "Coverage claimed by straight-line circles (%)",
+    "euclidean_demand_covered": "Demand within straight-line circles",
+    "euclidean_radius_m": "Straight-line circle radius (m)",
+    "stations_redundant": "Stations covering nothing alone (closing any one loses no coverage)",
+}
+
 #: Chinese labels of summary fields (coverage summary.json and SiteSelection.summary()).
 SUMMARY_ZH: dict[str, str] = {
     "stations": "站点数",
     "stations_on_network": "路网上站点数",
+    "stations_redundant": "无独有覆盖的站点数（任一单独撤出不减覆盖）",
     "stations_rejected": "站点文件中被拒绝的行数",
     **{
         f"stations_by_status.{status}": f"站点数（{zh}）"

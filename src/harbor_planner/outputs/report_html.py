@@ -31,6 +31,7 @@ from harbor_planner.outputs.report_study import district_name_text, district_tex
 from harbor_planner.outputs.svg import bars_svg, coverage_curve_svg
 from harbor_planner.outputs.values import (
     all_stations_note,
+    bands_card,
     district_frame,
     esc,
     is_missing,
@@ -169,6 +170,8 @@ def _headline(cov: Any, sel: Any, lab: dict[str, str], after: Any = None) -> str
         if s.get("double_coverage_pct") is not None:
             double = pct_text(s["double_coverage_pct"])
             cards.append(_card(lab["double_coverage_pct"] + every, double))
+        bands = bands_card(s, lab["lang"])  # probe 27Q: the 5/10-minute shares
+        cards += [_card(bands[0] + every, bands[1])] if bands else []
     if sel is not None:
         every = "" if cov is None else all_stations_note(cov.summary, lab["lang"])
         cards.append(_card(lab["sites_added"], num_text(len(sel.selected))))
@@ -274,6 +277,12 @@ def _district_table(cov: Any, lab: dict[str, str], after: Any | None = None) -> 
             ]
 
     return _table(header, rows())
+
+
+def _redundant_note(summary: Any, lab: dict[str, str]) -> str:
+    """How many stations cover no demand alone (probe 27Q: the table's zeros said it only)."""
+    n = (summary or {}).get("stations_redundant")
+    return f"<p>{esc(lab['redundant'].format(n=num_text(n)))}</p>" if n else ""
 
 
 def _station_table(cov: Any, lab: dict[str, str]) -> str:
@@ -551,7 +560,7 @@ def report_html(
     if coverage is not None and coverage.stations is not None and len(coverage.stations):
         body.append(
             f'<section id="stations" class="break"><h2>{esc(lab["station_table"])}</h2>'
-            f"{_station_table(coverage, lab)}</section>"
+            f"{_redundant_note(coverage.summary, lab)}{_station_table(coverage, lab)}</section>"
         )
     if parameters:
         body.append(

@@ -22,7 +22,10 @@ from harbor_planner._text import clean_text, pct1, redact_secrets
 
 __all__ = [
     "ALL_STATIONS_KEYS",
+    "BANDS",
     "all_stations_note",
+    "band_rows",
+    "bands_card",
     "cell_value",
     "district_frame",
     "district_status_text",
@@ -337,3 +340,46 @@ def report_parameters(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
 
     """
     return redact_secrets(dict(parameters or {}))
+
+
+#: The summary key of the demand within each map band (``coverage_by_minutes``).
+BANDS = "coverage_by_minutes"
+
+
+def band_rows(summary: Any, lang: str, every: str = "") -> list[tuple[str, str, Any]]:
+    """The summary rows of the coverage within each band ("5 分钟内覆盖率(%)"...).
+
+    Parameters
+    ----------
+    summary
+        A coverage summary (``coverage_by_minutes``; none: no rows).
+    lang
+        ``"zh"`` or ``"en"``.
+    every
+        The note of the figures counting every station used (:func:`all_stations_note`).
+
+    Returns
+    -------
+    list of (str, str, object)
+        ``(key, label, value)`` rows, the key ``coverage_by_minutes.5``...
+
+    """
+    rows = []
+    for band in (summary or {}).get(BANDS) or []:
+        m = f"{float(band.get('minutes') or 0):g}"
+        label = f"{m} 分钟内覆盖率(%)" if lang == "zh" else f"Coverage within {m} min (%)"
+        rows.append((f"{BANDS}.{m}", label + every, band.get("coverage_pct")))
+    return rows
+
+
+def bands_card(summary: Any, lang: str) -> tuple[str, str] | None:
+    """The report's card of the coverage within each band: ("5 / 10 / 15 分钟内覆盖率", ...).
+
+    ``None`` without bands below the limit (a limit under 5 minutes: the coverage itself).
+    """
+    bands = (summary or {}).get(BANDS) or []
+    if len(bands) < 2:
+        return None
+    minutes = " / ".join(f"{float(b.get('minutes') or 0):g}" for b in bands)
+    label = f"{minutes} 分钟内覆盖率" if lang == "zh" else f"Coverage within {minutes} min"
+    return label, " / ".join(pct_text(b.get("coverage_pct")) for b in bands)

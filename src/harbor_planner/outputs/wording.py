@@ -21,11 +21,17 @@ from harbor_planner.errors import InputDataError
 from harbor_planner.outputs.labels import (
     GRADE_SOURCE_ZH,
     MAP_TEXT,
+    SUMMARY_EN,
     SUMMARY_ZH,
     status_text,
     value_text,
 )
-from harbor_planner.outputs.values import ALL_STATIONS_KEYS, all_stations_note
+from harbor_planner.outputs.values import (
+    ALL_STATIONS_KEYS,
+    BANDS,
+    all_stations_note,
+    band_rows,
+)
 from harbor_planner.settings import WALK_DIRECTION_LABELS, WALK_DIRECTIONS
 
 __all__ = [
@@ -278,24 +284,6 @@ def _value(key: str, value: Any, lang: str) -> Any:
     return value
 
 
-#: English labels where the words of the key alone would mislead.
-_SUMMARY_EN = {
-    "demand_beyond_network": "Demand beyond the network (farther than the snapping distance)",
-    "beyond_network_pct": "Demand beyond the network (%)",
-    "solver_info.sites_without_gain": "New sites that cover no more demand",
-    "optimality_gap": "Optimality gap (a fraction: 0.01 is 1 %)",
-    "network_grades.flat_outside_dem_share": (
-        "Network timed flat outside the DEM (a fraction: 0.01 is 1 %)"
-    ),
-    "overstatement_pct_points": "Straight-line circles overstate by (percentage points)",
-    "time_p90_min": "Walk time, 90th percentile (min)",
-    "time_median_min": "Walk time, median (min)",
-    "walk_dem": "Slopes from an elevation model (DEM)",
-    "coverage_built_pct": "Coverage by the built stations (%)",
-    "euclidean_coverage_pct": "Coverage claimed by straight-line circles (%)",
-    "euclidean_demand_covered": "Demand within straight-line circles",
-    "euclidean_radius_m": "Straight-line circle radius (m)",
-}
 _UNITS_EN = {"pct": "%", "kmh": "km/h", "km2": "km²", "km": "km", "m": "m", "min": "min", "s": "s"}
 
 
@@ -305,8 +293,8 @@ def _english_label(key: str) -> str:
     ``demand_info.length_km_by_class.primary`` reads "Demand info – length (km) by class –
     primary".
     """
-    if key in _SUMMARY_EN:
-        return _SUMMARY_EN[key]
+    if key in SUMMARY_EN:
+        return SUMMARY_EN[key]
     units = "|".join(sorted(_UNITS_EN, key=len, reverse=True))
 
     def words(part: str) -> str:
@@ -405,7 +393,7 @@ def summary_rows(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str, 
     """
     rows: list[tuple[str, str, Any]] = []
     scopes = summary.get("coverage_by_status") or []
-    plain = {k: v for k, v in summary.items() if k != "coverage_by_status"}
+    plain = {k: v for k, v in summary.items() if k not in ("coverage_by_status", BANDS)}
     if "coverage_by_status" in summary and not scopes:  # no status given: nothing is "built"
         plain.pop("coverage_built_pct", None)
     every = all_stations_note(summary, lang)
@@ -415,6 +403,7 @@ def summary_rows(summary: Mapping[str, Any], lang: str) -> list[tuple[str, str, 
             continue
         label += every if key in ALL_STATIONS_KEYS else ""
         rows.append((key, label, _value(key, value, lang)))
+    rows += band_rows(summary, lang, every)
     for entry in scopes:
         name = entry["label"] if lang == "zh" else entry.get("label_en", entry["label"])
         key = "coverage_by_status." + "+".join(entry["statuses"])
