@@ -528,6 +528,28 @@ def test_sites_are_named_after_ground_streets_not_a_tunnel_beside_them(tmp_path)
     assert list(nearest_street_names(net, sites, max_dist_m=20)) == ["隧道", "大桥", "下穿路"]
 
 
+def test_sites_without_a_network_are_not_called_unnamed(tmp_path, diamond, pts):
+    """Probe 27A: notebook 02's export (``write_selection`` without the network) called sites
+    on 经纬大道 "无名道路": no street was looked up, so the name stays blank; with the network
+    the street's name, and "无名道路" only where no named street is near."""
+    import pandas as pd
+
+    from harbor_planner.optimize import CoverageMatrix, select_sites
+    from harbor_planner.optimize.output import selected_sites, write_selection
+
+    cand = pts((25, 3), (50, -30), prefix="c")
+    cand["name"] = [None, "公厕"]
+    cm = CoverageMatrix.from_arrays(np.eye(2, dtype=bool), [2.0, 1.0], candidate_ids=["a", "b"])
+    sel = select_sites(cm, n_add=2, solver="greedy")
+    assert selected_sites(sel, cand)["name"].tolist() == ["", "公厕"]
+    assert selected_sites(sel, cand, network=diamond)["name"].tolist() == ["AB", "公厕"]
+    write_selection(sel, cand, tmp_path / "a", summary=False)
+    write_selection(sel, cand, tmp_path / "b", summary=False, network=diamond)
+    blank = pd.read_csv(tmp_path / "a" / "selected_sites.csv", keep_default_na=False)
+    named = pd.read_csv(tmp_path / "b" / "selected_sites.csv")
+    assert blank["name"].tolist() == ["", "公厕"] and named["name"].tolist() == ["AB", "公厕"]
+
+
 @pytest.mark.parametrize("solver", ["greedy", "exact"])
 def test_staged_plans_never_add_more_sites_than_asked(solver):
     """A district minimum the last stage alone cannot hold (江北 >= 3, stages 2 + 1, the best

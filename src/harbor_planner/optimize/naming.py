@@ -109,6 +109,9 @@ def _name_nearest(
 def site_names(own: Any, network: Any | None, points: Any) -> npt.NDArray[np.object_]:
     """The shown name of each site: its own, else the nearest named street, else "无名道路".
 
+    Without a ``network`` no street is looked up: a site without its own name is left blank
+    (probe 27A: notebook 02's export called sites on 经纬大道 "无名道路").
+
     Parameters
     ----------
     own
@@ -129,7 +132,9 @@ def site_names(own: Any, network: Any | None, points: Any) -> npt.NDArray[np.obj
         if own is not None
         else np.full(n, "", dtype=object)
     )
-    if network is not None and (given == "").any():
+    if network is None:  # no street looked up: left blank, not "unnamed" (probe 27A)
+        return given.astype(object)
+    if (given == "").any():
         street = nearest_street_names(network, points)
         given = np.where(given == "", street, given)
     return np.where(given == "", UNNAMED, given).astype(object)

@@ -27,10 +27,10 @@ def selected_sites(
 
     Columns ``rank``, ``name`` (the site's own name, else the nearest named street of
     ``network`` within :data:`harbor_planner.settings.SITE_NAME_MAX_DIST_M`, else
-    "无名道路"), ``kind_text`` (the kind in words, in ``lang``), ``site_id``, ``lon``/``lat``
-    (WGS-84), ``lon_gcj02``/``lat_gcj02`` (GCJ-02, for AMap), ``gain``, ``district``,
-    ``kind`` (the code), ``stage``, then ``source`` and ``cost`` where the candidates have
-    them.
+    "无名道路"; blank without ``network``), ``kind_text`` (the kind in words, in ``lang``),
+    ``site_id``, ``lon``/``lat`` (WGS-84), ``lon_gcj02``/``lat_gcj02`` (GCJ-02, for AMap),
+    ``gain``, ``district``, ``kind`` (the code), ``stage``, then ``source`` and ``cost``
+    where the candidates have them.
     """
     import geopandas as gpd
 
@@ -67,12 +67,14 @@ def write_selection(
     extra: dict[str, Any] | None = None,
     summary: bool = True,
     sites: Any | None = None,
+    network: Any | None = None,
 ) -> list[Path]:
     """Write ``selected_sites.csv``/``.gpkg``, ``coverage_curve.csv`` and ``summary.json``.
 
     ``summary.json`` (the selection's figures and ``extra``) is left out when ``summary`` is
     false (a scenario run writes its own). ``sites``: the named sites of
-    :func:`selected_sites` (default: made from the candidates, without street names).
+    :func:`selected_sites` (default: made from the candidates, named by the streets of
+    ``network`` where they have no name of their own; without it such names stay blank).
 
     CSV files are UTF-8 with a byte-order mark (Excel shows Chinese correctly), their text
     cells never read as formulas (:func:`harbor_planner._text.csv_safe`); every file is
@@ -81,7 +83,7 @@ def write_selection(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    sites = selected_sites(selection, candidates) if sites is None else sites
+    sites = selected_sites(selection, candidates, network=network) if sites is None else sites
     written: list[Path] = []
     path = out / "selected_sites.csv"
     with atomic_path(path) as tmp:

@@ -323,7 +323,7 @@ def _station_table(cov: Any, lab: dict[str, str]) -> str:
 
 
 def _site_cell(col: str, v: Any, lab: dict[str, str]) -> str:
-    if col == "name" and (is_missing(v) or v in ("", "无名道路")):
+    if col == "name" and v == "无名道路":  # no named street near (a blank: none looked up)
         return lab["unnamed"]
     if is_missing(v):
         return "-"
