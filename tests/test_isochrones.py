@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -323,6 +324,15 @@ def test_cli_isochrones_and_coverage(tmp_path, station_csv, capsys):
     assert iso.crs.to_epsg() == 4326 and len(iso) == 4
     assert set(iso.columns) >= {"station_id", "minutes", "geometry"}
     assert len(gpd.read_file(out, layer="service_area")) == 2
+    # probe 27A: the polygons said nothing of the speed and model they rest on
+    assert (iso["walk_speed_kmh"] == 4.5).all() and (iso["walk_model"] == "stairs").all()
+    assert set(gpd.read_file(out, layer="service_area")["walk_direction"]) == {"from-station"}
+    page = tmp_path / "reach.html"
+    code = main(["-q", "map", "--network", str(net), "--stations", str(station_csv), "--crs",
+                 "wgs84", "--walk-speed", "3.2", "--out", str(page)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    title = re.search(r"<title>(.*?)</title>", page.read_text("utf-8")).group(1)
+    assert title.startswith("渝工港湾步行范围（从站点步行15分钟，3.2公里/小时"), title
 
     code = main(
         ["-q", "isochrones", "--network", str(net), "--stations", str(station_csv), "--crs",

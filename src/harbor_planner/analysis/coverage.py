@@ -464,11 +464,7 @@ def coverage(
         "stations_on_network": int(st_anchor.within.sum()),
         **_status_counts(stations),
         "minutes": float(minutes),
-        "walk_speed_kmh": network.walk_model.speed_kmh,
-        "walk_model": network.walk_model.kind,
-        "walk_direction": network.walk_model.direction,
-        # slopes from a DEM timed the walks (a flat or stairs model ignores the elevation)
-        "walk_dem": network.has_elevation and network.walk_model.kind == "hilly",
+        **network.walk_figures(),
         **_demand_summary(demand, points, dem_anchor),
         **_summary_figures(reached, radius_m, max_dist_m),
         "coverage_by_minutes": _band_figures(reached, minutes),

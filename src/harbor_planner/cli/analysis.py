@@ -93,7 +93,9 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
     driver = "GPKG" if suffix == ".gpkg" else "GeoJSON"
     from harbor_planner._stable import gpkg_text_clean, stable_gpkg
 
-    polys = gpkg_text_clean(polys)
+    basis = net.walk_figures()  # what the bands rest on, in each feature (probe 27A)
+    polys = gpkg_text_clean(polys.assign(**basis))
+    area = None if area is None else area.assign(**basis)
     beside = area is not None and driver == "GeoJSON"  # the service area in a file of its own
     written = [args.out, side] if beside else [args.out]
     with atomic_paths(*written) as tmps, stable_gpkg():  # both files or neither
@@ -101,9 +103,11 @@ def _cmd_isochrones(args: argparse.Namespace) -> int:
         if area is not None:
             area.to_file(tmps[-1], layer="service_area", driver=driver)
     say(
-        f"{len(polys)} isochrones ({'/'.join(f'{m:g}' for m in minutes)} min, method "
+        f"{len(polys)} isochrones ({'/'.join(f'{m:g}' for m in minutes)} min at "
+        f"{basis['walk_speed_kmh']:g} km/h, {basis['walk_model']} model, method "
         f"{polys.attrs.get('method', args.method)}) for {polys['station_id'].nunique()} "
         f"stations; wrote {', '.join(map(str, written))}"
+        + (" (layers isochrones and service_area)" if area is not None and not beside else "")
     )
     return 0
 
@@ -216,9 +220,22 @@ def _cmd_map(args: argparse.Namespace) -> int:
     sites = None if args.sites is None else read_sites(args.sites)
     outline = None if study is None else study.frame(scenario.output.lang)
     write_map(scenario, args.out, stations=stations, sites=sites, isochrones=iso,
-              service_area=area, study_area=outline)  # fmt: skip
+              service_area=area, study_area=outline, title=_reach_title(scenario, net))  # fmt: skip
     say(f"wrote {args.out}")
     return 0
+
+
+def _reach_title(scenario: Any, net: Any) -> str:
+    """The ``map`` page's title: what its bands rest on.
+
+    Probe 27A: the page had no title; a 3.2 km/h map and a 4.5 km/h one read the same.
+    """
+    from harbor_planner.outputs.labels import map_text
+    from harbor_planner.outputs.ranges import walk_basis
+
+    lang = scenario.output.lang
+    basis = {"minutes": max(scenario.output.map_bands, default=15), **net.walk_figures()}
+    return map_text("reach_title", lang) + walk_basis(basis, lang)
 
 
 def add_coverage_commands(sub: argparse._SubParsersAction) -> None:
@@ -234,7 +251,8 @@ def _add_isochrones_command(sub: argparse._SubParsersAction) -> None:
         description=(
             "Polygons of the streets reachable within each time band from each station, "
             "following the network (no circles, no convex hulls). Output in WGS-84: one "
-            "feature per station and band with station_id and minutes."
+            "feature per station and band with station_id, minutes and the walk it rests on "
+            "(walk_speed_kmh, walk_model, walk_direction, walk_dem)."
         ),
     )
     i.add_argument(

@@ -293,6 +293,17 @@ class WalkNetwork:
         """Whether elevation profiles were computed from a DEM."""
         return bool(np.isfinite(self.edges["slope_len_fwd_m"].to_numpy()).any())
 
+    def walk_figures(self) -> dict[str, Any]:
+        """How its walks are timed, as summaries record it (speed, direction, model, DEM)."""
+        model = self.walk_model
+        return {
+            "walk_speed_kmh": model.speed_kmh,
+            "walk_model": model.kind,
+            "walk_direction": model.direction,
+            # slopes from a DEM timed the walks (a flat or stairs model ignores the elevation)
+            "walk_dem": self.has_elevation and model.kind == "hilly",
+        }
+
     @property
     def arc_edge(self) -> IntArray:
         """Edge id of each directed arc of :meth:`time_graph`, in CSR order."""

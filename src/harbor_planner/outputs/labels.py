@@ -550,6 +550,7 @@ MAP_TEXT.update(
         "centres": ("城市中心", "City centres"),
         "centre_areas": ("城市中心范围", "City-centre radius"),
         "study_area": ("研究范围", "Study area"),
+        "reach_title": ("渝工港湾步行范围", "Walking reach of the stations"),
         "radius_m": ("半径 (米)", "Radius (m)"),
         "centre_demand_total": ("范围内需求", "Demand within the radius"),
         "centre_demand_covered": ("已覆盖需求", "Demand covered"),

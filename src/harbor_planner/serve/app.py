@@ -409,15 +409,11 @@ def _basis(session: Any) -> str:
     """The walk and demand the page's figures rest on (probe 24S: the page said none)."""
     from harbor_planner.outputs.ranges import walk_basis
 
-    model = session.network.walk_model
     return (
         walk_basis(
             {
                 "minutes": float(session.scenario.coverage.minutes),
-                "walk_speed_kmh": model.speed_kmh,
-                "walk_direction": model.direction,
-                "walk_model": model.kind,
-                "walk_dem": session.network.has_elevation and model.kind == "hilly",
+                **session.network.walk_figures(),
                 "demand_kind": getattr(session.demand, "kind", None),
             },
             session.lang,
