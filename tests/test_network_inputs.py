@@ -562,3 +562,55 @@ def test_the_export_as_a_shapefile_or_short_of_a_marker_column_is_read_as_the_ex
     assert (~e["fwd_ok"]).sum() == 0  # the cost said; bwd_ok is read
     assert (~e["bwd_ok"]).sum() == (~net.edges["bwd_ok"]).sum() > 0
     assert set(e["kind"]) == set(net.edges["kind"])
+
+
+def _bridge_walk_s(net) -> float:
+    """Seconds from the bridge's south end to its north end (way 2 of ``_EXPORT_WAYS``)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    xy = np.round(net.node_xy - (X0, Y0))
+    south, north = (int(np.flatnonzero((xy == (100, y)).all(axis=1))[0]) for y in (-100, 100))
+    return float(dijkstra(net.time_graph(), indices=south)[north])
+
+
+@pytest.mark.parametrize(
+    "closed",
+    [False, 0, "false", "False", "0"],
+    ids=["bool", "int", "text", "Text", "text0"],  # GeoPackage, QGIS 0/1, a CSV round trip
+)
+def test_a_line_of_the_export_walkable_in_no_direction_is_left_out_with_a_warning(
+    tmp_path, caplog, closed
+):
+    """Probe 27T, finding 3: a bridge closed in QGIS (fwd_ok and bwd_ok both false) was
+    still walked both ways without a word; an empty cell is no edit (walked as before)."""
+    from harbor_planner import save_network
+    from harbor_planner.errors import NetworkError
+
+    net = build_network(write_osm(tmp_path / "k.osm", _EXPORT_WAYS, _EXPORT_LIFTS), progress=False)
+    save_network(net, tmp_path / "net.npz", edges_gpkg=tmp_path / "net.gpkg")
+    edges = gpd.read_file(tmp_path / "net.gpkg", layer="edges")
+    edges[["fwd_ok", "bwd_ok"]] = edges[["fwd_ok", "bwd_ok"]].astype(object)
+    bridge, cycleway = edges.index[edges["way_id"] == 2], edges.index[edges["way_id"] == 12]
+    edges.loc[[*bridge, *cycleway], ["fwd_ok", "bwd_ok"]] = closed
+    edges.loc[edges["way_id"] == 1, ["fwd_ok", "bwd_ok"]] = None  # not edited
+    edges.loc[edges["way_id"] == 9, "fwd_ok"] = None  # one way, the other empty: walked
+    edges.loc[edges["way_id"] == 9, "bwd_ok"] = closed
+    edges.to_file(tmp_path / "closed.gpkg", layer="edges")
+    with caplog.at_level("WARNING"):
+        back = build_network(tmp_path / "closed.gpkg", progress=False)
+    assert back.n_edges == net.n_edges - 2
+    assert not back.edges["way_id"].isin([2, 12]).any()
+    assert back.edges["way_id"].isin([1, 9]).sum() == net.edges["way_id"].isin([1, 9]).sum()
+    assert back.edges.loc[back.edges["way_id"] == 9, ["fwd_ok", "bwd_ok"]].values.tolist() == [
+        [True, False]
+    ]
+    said = [r.getMessage() for r in caplog.records if "walkable in no direction" in r.message]
+    assert len(said) == 1, caplog.text
+    assert "on 2 lines (0.30 km) of 2 ways, left out of the network: way 2, way 12;" in said[0]
+    # the bridge closed, the walk from its south end to its north end goes round
+    before, after = (_bridge_walk_s(n) for n in (net, back))
+    assert after > before + 60
+    edges[["fwd_ok", "bwd_ok"]] = closed
+    edges.to_file(tmp_path / "all.gpkg", layer="edges")
+    with pytest.raises(NetworkError, match="every line has fwd_ok and bwd_ok false"):
+        build_network(tmp_path / "all.gpkg", progress=False)

@@ -43,7 +43,8 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from harbor_planner.errors import InputDataError
+from harbor_planner._text import clean_text, counted, one_line
+from harbor_planner.errors import InputDataError, NetworkError
 from harbor_planner.network.walk import KIND_NAMES
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "export_tags",
     "lift_nodes",
     "loose_ends",
+    "open_lines",
     "warn_loose_ends",
 ]
 
@@ -199,7 +201,9 @@ def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
         first or last vertex to another line of the export: its ``u``/``v`` is another's
         too), ``lift_start``/``lift_end`` (a lift at the line's first or last vertex) and
         ``kind_given`` (false on a line drawn anew without a ``kind``:
-        its ``highway`` is a planner's class, read as such by the caller).
+        its ``highway`` is a planner's class, read as such by the caller) and ``closed``
+        (``fwd_ok`` and ``bwd_ok`` both false: walkable in no direction, left out by
+        :func:`open_lines`; an empty cell is no edit, as the kind says).
 
     """
     col = {k: gdf[c].reset_index(drop=True) for k, c in columns.items()}
@@ -207,6 +211,7 @@ def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
     own = kind.notna().to_numpy(bool)
     n = len(kind)
     fwd, bwd = _flags(col.get("fwd_ok"), True, n), _flags(col.get("bwd_ok"), True, n)
+    closed = ~fwd & ~bwd  # both unticked: a bridge or path closed in QGIS (probe 27T)
     highway = (
         col["highway"].astype("string")
         if "highway" in col
@@ -239,10 +244,12 @@ def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
     u = pd.to_numeric(col.get("u", none), errors="coerce")
     v = pd.to_numeric(col.get("v", none), errors="coerce")
     tags["noded"] = (u.notna() & v.notna()).to_numpy(bool)
-    tags["joins_start"], tags["joins_end"] = _joined(u, v)
+    # a closed line joins nothing: a line that met only it there has a dead end now
+    tags["joins_start"], tags["joins_end"] = _joined(u.where(~closed), v.where(~closed))
     ends = pd.to_numeric(col.get("elevator_ends", none), errors="coerce")
     tags["lift_start"], tags["lift_end"] = _lift_ends(u, v, ends, kind.eq("elevator"), path)
     tags["kind_given"] = own
+    tags["closed"] = closed
     _say_read(tags, kind, col, path)
     return tags
 
@@ -385,6 +392,71 @@ def _way_ids(col: dict[str, pd.Series]) -> npt.NDArray[np.int64]:
     out = ids.fillna(0).to_numpy(np.int64, copy=True)
     out[new] = start + np.arange(int(new.sum()))
     return out
+
+
+def open_lines(geoms: np.ndarray, tags: pd.DataFrame, what: str) -> npt.NDArray[np.bool_]:
+    """Which lines to keep: all but the export's lines walkable in no direction.
+
+    ``fwd_ok`` and ``bwd_ok`` both unticked (a bridge or path closed in QGIS) fell through
+    to "both ways" without a word (probe 27T): such lines are left out of the network, with
+    one warning of how many, their length and a few of them.
+
+    Parameters
+    ----------
+    geoms
+        The lines (metric CRS), in the order of ``tags``.
+    tags
+        Their tags (:func:`export_tags`; other lines have no ``closed``).
+    what
+        How the lines are named in messages.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Raises
+    ------
+    NetworkError
+        Every line is closed.
+
+    """
+    if "closed" not in tags.columns:
+        return np.ones(len(tags), dtype=bool)
+    closed = tags["closed"].astype("boolean").fillna(False).to_numpy(bool)
+    if not closed.any():
+        return ~closed
+    if closed.all():
+        raise NetworkError(
+            f"{what}: every line has fwd_ok and bwd_ok false (walkable in no direction): no "
+            "network is left; tick fwd_ok or bwd_ok (or leave them empty) on the open lines"
+        )
+    rows = np.flatnonzero(closed)
+    names = tags["name"] if "name" in tags.columns else pd.Series(pd.NA, index=tags.index)
+    ways = dict.fromkeys(
+        f"way {tags['way_id'].iloc[k]}" + (f" {_short(names.iloc[k])}" if _named(names, k) else "")
+        for k in rows
+    )
+    shown = list(ways)[:3]
+    log.warning(
+        "%s: fwd_ok and bwd_ok both false (walkable in no direction: closed in QGIS?) on "
+        "%s (%.2f km) of %s, left out of the network: %s%s; tick fwd_ok or bwd_ok (or leave "
+        "them empty) to walk a line again",
+        what, counted(len(rows), "line"), float(shapely.length(geoms[closed]).sum()) / 1000,
+        counted(len(ways), "way"), ", ".join(shown), " ..." if len(ways) > 3 else "",
+    )  # fmt: skip
+    return ~closed
+
+
+def _short(value: Any) -> str:
+    """A cell for a message: one line, no control characters, at most 40 characters."""
+    text = one_line(clean_text(str(value)))
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _named(names: pd.Series, k: int) -> bool:
+    """Whether line ``k`` has a name (not empty)."""
+    name = names.iloc[k]
+    return isinstance(name, str) and bool(name.strip())
 
 
 def _propagate(state: np.ndarray, a: np.ndarray, b: np.ndarray, one: np.ndarray) -> None:

@@ -58,6 +58,7 @@ from harbor_planner.network.exported import (
     export_tags,
     lift_nodes,
     loose_ends,
+    open_lines,
     warn_loose_ends,
 )
 from harbor_planner.network.line_checks import (
@@ -501,6 +502,9 @@ def node_line_frames(
         gdf = gdf[~dup].reset_index(drop=True)
     gdf = gdf.explode(index_parts=False, ignore_index=True)
     tags = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    keep = open_lines(gdf.geometry.values, tags, what)  # closed in QGIS (probe 27T)
+    if not keep.all():
+        gdf, tags = gdf[keep].reset_index(drop=True), tags[keep].reset_index(drop=True)
     warn_odd_values(tags, what)
     levels = line_levels(tags)
     keep = _not_copies(gdf.geometry.values, levels, _means(tags), what)
