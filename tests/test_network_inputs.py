@@ -614,3 +614,32 @@ def test_a_line_of_the_export_walkable_in_no_direction_is_left_out_with_a_warnin
     edges.to_file(tmp_path / "all.gpkg", layer="edges")
     with pytest.raises(NetworkError, match="every line has fwd_ok and bwd_ok false"):
         build_network(tmp_path / "all.gpkg", progress=False)
+
+
+@pytest.mark.parametrize("way_id", [np.inf, 1e300, 2.5, "abc", 2**62])
+def test_a_way_id_of_the_export_that_is_no_whole_number_is_a_line_drawn_anew(
+    tmp_path, caplog, way_id
+):
+    """Probe 27T, finding 4: a way_id of inf or 1e300 (a Shapefile or field calculator round
+    trip) crashed with an OverflowError; 2.5 was cut to way 2. Each is read as a line drawn
+    anew (an id of its own), said; a negative id (JOSM's new ways, OSMnx's -1) is kept."""
+    from harbor_planner import save_network
+
+    net = build_network(write_osm(tmp_path / "k.osm", _EXPORT_WAYS, _EXPORT_LIFTS), progress=False)
+    save_network(net, tmp_path / "net.npz", edges_gpkg=tmp_path / "net.gpkg")
+    edges = gpd.read_file(tmp_path / "net.gpkg", layer="edges")
+    edges["way_id"] = edges["way_id"].astype(object)
+    row = int(np.flatnonzero(edges["way_id"] == 12)[0])
+    edges.loc[row, "way_id"] = way_id
+    edges.loc[int(np.flatnonzero(edges["way_id"] == 13)[0]), "way_id"] = -5
+    if not isinstance(way_id, str):
+        edges["way_id"] = edges["way_id"].astype(float)
+    edges.to_file(tmp_path / "ids.gpkg", layer="edges")
+    with caplog.at_level("WARNING"):
+        back = build_network(tmp_path / "ids.gpkg", progress=False)
+    assert back.n_edges == net.n_edges
+    ids = back.edges["way_id"]
+    assert 12 not in set(ids) and -5 in set(ids) and 17 in set(ids)  # 16 the largest given
+    assert ids.value_counts().get(2, 0) == net.edges["way_id"].eq(2).sum()
+    assert f"on 1 line (feature {row}: " in caplog.text, caplog.text
+    assert "read as drawn anew, with an id of its own" in caplog.text

@@ -238,7 +238,7 @@ def export_tags(gdf: Any, columns: dict[str, str], path: Path) -> pd.DataFrame:
     for tag in ("name", "step_count"):
         if tag in col:
             tags[tag] = col[tag].astype("string")
-    tags["way_id"] = _way_ids(col)
+    tags["way_id"] = _way_ids(col, path)
     tags["osm_way"] = False
     none = pd.Series(np.nan, index=kind.index)
     u = pd.to_numeric(col.get("u", none), errors="coerce")
@@ -383,13 +383,37 @@ def _highway_of_kind(highway: pd.Series, kind: pd.Series, path: Path) -> pd.Seri
     return want.where(differ, hw).astype("string")
 
 
-def _way_ids(col: dict[str, pd.Series]) -> npt.NDArray[np.int64]:
-    """The export's ``way_id``; a line drawn anew gets an id of its own."""
+#: Way ids are whole numbers of at most 15 digits (OSM's are 10): a float column (a
+#: Shapefile's, a field calculator's) holds every one of them exactly.
+_MAX_WAY_ID = 10**15 - 1
+
+
+def _way_ids(col: dict[str, pd.Series], path: Path) -> npt.NDArray[np.int64]:
+    """The export's ``way_id``; a line drawn anew gets an id of its own.
+
+    An id that is no whole number (``inf``, ``1e300``, ``2.5``, text: a Shapefile or field
+    calculator round trip) crashed with an OverflowError, or was cut to another way's id
+    (probe 27T). Such a line is read as one drawn anew, with a warning: the id only ties the
+    edges of one way together (runs of street candidates), no walk time depends on it.
+    Negative ids are kept (JOSM's unsaved ways, OSMnx's ways of several ids: -1).
+    """
     n = len(col["kind"])
-    ids = pd.to_numeric(col.get("way_id", pd.Series(np.nan, index=range(n))), errors="coerce")
-    new = ids.isna().to_numpy(bool)
-    start = int(ids.max()) + 1 if ids.notna().any() else 0
-    out = ids.fillna(0).to_numpy(np.int64, copy=True)
+    given = col.get("way_id", pd.Series(pd.NA, index=range(n), dtype="string"))
+    text = given.astype("string").str.strip()
+    ids = pd.to_numeric(given, errors="coerce").astype(np.float64)
+    ok = np.isfinite(ids) & (ids == np.round(ids)) & (ids.abs() <= _MAX_WAY_ID)
+    bad = (~ok & text.notna() & text.ne("")).to_numpy(bool)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        log.warning(
+            "%s: a way_id that is not a whole number of at most 15 digits on %s (feature "
+            "%d: %r): read as drawn anew, with an id of its own (the id only ties the edges "
+            "of one way together); put the export's way_id back, or leave the cell empty",
+            path.name, counted(int(bad.sum()), "line"), row, _short(given.iloc[row]),
+        )  # fmt: skip
+    new = ~ok.to_numpy(bool)
+    start = int(ids[ok].max()) + 1 if ok.any() else 0
+    out = ids.where(ok, 0).to_numpy(np.int64, copy=True)
     out[new] = start + np.arange(int(new.sum()))
     return out
 
