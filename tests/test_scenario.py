@@ -701,6 +701,57 @@ def test_compare_says_which_settings_and_input_files_of_the_runs_differ(tmp_path
     assert table.loc["setting stations.file", "edited"] == '=HYPERLINK("http://x")red'
 
 
+def test_compare_says_what_is_wrong_with_a_run_json_that_is_there(tmp_path, demo_run, capsys):
+    """Probe 27T, finding 9: a run.json that is not JSON, holds null or has parameters of the
+    wrong type was called "no run.json (an older folder or a copy)": each folder now gets one
+    line saying what is wrong with its file, and the figures are compared all the same."""
+    from harbor_planner.cli import main
+
+    manifest = json.loads((demo_run.out_dir / "run.json").read_text("utf-8"))
+    texts = {
+        "notjson": "{\n  this is not json",
+        "null": "null",
+        "text": json.dumps({**manifest, "parameters": "oops"}),
+        "list": json.dumps({**manifest, "parameters": [1, 2]}),
+        "none": json.dumps({k: v for k, v in manifest.items() if k != "parameters"}),
+        "deep": "[" * 100_000 + "]" * 100_000,
+        "missing": None,
+    }
+    for name, text in texts.items():
+        shutil.copytree(demo_run.out_dir, tmp_path / name)
+        if text is None:
+            (tmp_path / name / "run.json").unlink()
+        else:
+            (tmp_path / name / "run.json").write_text(text, "utf-8")
+    out = tmp_path / "cmp.csv"
+    code = main(["compare", str(demo_run.out_dir), *(str(tmp_path / n) for n in texts),
+                 "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    said = {
+        "notjson": "run.json is not JSON at line 2, column 3",
+        "null": "run.json holds null, not the run's settings",
+        "text": "run.json's parameters are a text, not a table",
+        "list": "run.json's parameters are a list, not a table",
+        "none": "run.json has no parameters",
+        "deep": "run.json is nested too deeply to read",
+        "missing": "no run.json with the run's settings (an older folder or a copy)",
+    }
+    for name, reason in said.items():
+        lines = [x for x in err.splitlines() if x.startswith("WARNING") and f" {name}: " in x]
+        assert len(lines) == 1 and reason in lines[0], (name, lines)
+    assert "no run.json" not in "".join(x for x in err.splitlines() if "missing" not in x)
+    rows = pd.read_csv(out, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    rows = rows.set_index("figure")
+    cells = rows.loc["settings", list(texts)].tolist()
+    assert cells[:-1] == [f"unknown ({said[n]})" for n in list(texts)[:-1]]
+    assert cells[-1] == "unknown (no run.json)"
+    assert (
+        rows.loc["coverage %", list(texts)].tolist()
+        == [rows.loc["coverage %", demo_run.out_dir.name]] * 7
+    )
+
+
 def test_compare_leaves_out_text_only_settings_and_cuts_long_cells_on_the_terminal(
     tmp_path, demo_run, capsys
 ):

@@ -193,8 +193,8 @@ def _warn_changed(path: Path, names: Sequence[str]) -> None:
     try:
         manifest = json.loads(read_regular_text(path / "run.json"))
         recorded = {o["path"]: o["sha256"] for o in manifest.get("outputs", [])}
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return  # no run.json (an older run, a copy): nothing to check against
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        return  # none, or of no use (setting_rows says which): nothing to check against
     changed = [n for n in names if n in recorded and file_sha256(path / n) != recorded[n]]
     if changed:
         log.warning(
@@ -322,7 +322,8 @@ def compare_runs(
         if units is not None and units[name] != units[names[0]] and "demand total" in delta:
             delta["demand total"] = np.nan  # metres minus people is no figure
         overall[f"Δ {name}"] = delta
-    settings = setting_rows([_read_manifest(p) for p in paths], names)
+    manifests, reasons = zip(*(_read_manifest(p) for p in paths), strict=True)
+    settings = setting_rows(manifests, names, reasons)
     if settings:
         extra = pd.DataFrame.from_dict(settings, orient="index", columns=names)
         overall = pd.concat([overall, extra.astype(object)])
@@ -434,19 +435,48 @@ _TEXT_ONLY_KEYS = frozenset({"title", "description"})
 #: is cut with "…" there, the files keep it whole (probe 26R: rows of 2,000 characters).
 MAX_CELL_WIDTH = 60
 
-#: What a run whose folder has no ``run.json`` (or one without parameters) shows.
+#: What a run whose folder has no ``run.json`` shows in the rows of its settings.
 UNKNOWN = "unknown (no run.json)"
+#: What a run whose ``run.json`` is of no use shows there (the row ``settings`` says why).
+UNKNOWN_BAD = "unknown (bad run.json)"
+#: Why a run's settings are unknown when its folder has no ``run.json``.
+NO_RUN_JSON = "no run.json"
+#: JSON's names of the types a ``run.json`` (or its ``parameters``) may hold instead.
+_JSON_TYPES = {dict: "table", list: "list", str: "text", bool: "true/false", type(None): "null"}
 
 
-def _read_manifest(path: Path) -> dict[str, Any] | None:
-    """A run's ``run.json`` (``None``: none, unreadable, or written without its settings)."""
+def _read_manifest(path: Path) -> tuple[dict[str, Any] | None, str]:
+    """A run's ``run.json``, or ``None`` and why it is of no use (``""`` when read).
+
+    A damaged or edited file was called "no run.json" (probe 27T): the reason says what is
+    wrong with it (missing, not JSON at line N, no parameters, parameters not a table).
+    """
     try:
         manifest = json.loads(read_regular_text(path / "run.json"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("parameters"), dict):
-        return None  # an older folder, or the Python API's write_outputs: no settings
-    return manifest
+    except FileNotFoundError:
+        return None, NO_RUN_JSON
+    except OSError as exc:
+        return None, f"run.json unreadable ({one_line(exc.strerror or exc)})"
+    except UnicodeDecodeError as exc:
+        return None, f"run.json is not UTF-8 text (byte {exc.start + 1})"
+    except json.JSONDecodeError as exc:
+        return None, f"run.json is not JSON at line {exc.lineno}, column {exc.colno}"
+    except RecursionError:  # lists in lists 100,000 deep
+        return None, "run.json is nested too deeply to read"
+    if not isinstance(manifest, dict):
+        return None, f"run.json holds {_json_type(manifest)}, not the run's settings"
+    if "parameters" not in manifest:  # an older folder, or the Python API's write_outputs
+        return None, "run.json has no parameters"
+    if not isinstance(manifest["parameters"], dict):
+        what = _json_type(manifest["parameters"])
+        return None, f"run.json's parameters are {what}, not a table"
+    return manifest, ""
+
+
+def _json_type(value: Any) -> str:
+    """The kind of a JSON value, as a message names it: ``a list``, ``null``, ``a number``."""
+    name = _JSON_TYPES.get(type(value), "number")
+    return name if name in ("null", "true/false") else f"a {name}"
 
 
 def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -491,7 +521,9 @@ def _inputs(manifest: dict[str, Any]) -> dict[str, tuple[str, str]]:
 
 
 def setting_rows(
-    manifests: Sequence[dict[str, Any] | None], names: Sequence[str]
+    manifests: Sequence[dict[str, Any] | None],
+    names: Sequence[str],
+    reasons: Sequence[str] | None = None,
 ) -> dict[str, list[Any]]:
     """The rows telling how the runs' ``run.json`` differ (none when they agree).
 
@@ -500,25 +532,50 @@ def setting_rows(
     ``description``, on which no figure depends), then
     ``<role> file (SHA-256)`` for each input file whose content differs (its name and the first
     12 hex digits of its SHA-256, ``none`` for a run without that input). A run without
-    ``run.json`` shows :data:`UNKNOWN` in each row, and a row ``settings`` says which runs
-    these are: the others are still compared among themselves. Every difference is also
-    logged as a warning.
+    ``run.json`` shows :data:`UNKNOWN` in each row (:data:`UNKNOWN_BAD` when the file is
+    there but of no use), and a row ``settings`` says which runs these are and why
+    (``unknown (<reason>)``, ``reasons`` of :func:`_read_manifest`: ``run.json is not JSON
+    at line 1, column 2``...), each with a warning of its own: the others are still compared
+    among themselves. Every difference is also logged as a warning.
+
+    Parameters
+    ----------
+    manifests
+        Each run's ``run.json`` (``None``: none, or of no use).
+    names
+        The runs' labels.
+    reasons
+        Why each ``None`` is so (default: no ``run.json``).
+
+    Returns
+    -------
+    dict
+        Row label -> one cell per run.
+
     """
     known = [m for m in manifests if m is not None]
+    why = [w or NO_RUN_JSON for w in reasons] if reasons else [NO_RUN_JSON] * len(manifests)
 
-    def row(values: list[Any]) -> list[Any]:
+    def row(values: list[Any], cells: Sequence[str] | None = None) -> list[Any]:
         it = iter(values)
-        return [UNKNOWN if m is None else next(it) for m in manifests]
+        cells = cells or [UNKNOWN if w == NO_RUN_JSON else UNKNOWN_BAD for w in why]
+        return [c if m is None else next(it) for m, c in zip(manifests, cells, strict=True)]
 
     rows: dict[str, list[Any]] = {}
     if len(known) < len(manifests):
-        rows["settings"] = ["run.json" if m is not None else UNKNOWN for m in manifests]
-        log.warning(
-            "%s: no run.json with the run's settings (an older folder or a copy): what %s "
-            "differ in besides the figures is unknown",
-            ", ".join(n for n, m in zip(names, manifests, strict=True) if m is None),
-            "they" if len(known) == 0 else "it and the others",
-        )
+        rows["settings"] = row(["run.json"] * len(known), [f"unknown ({w})" for w in why])
+    for name, manifest, reason in zip(names, manifests, why, strict=True):
+        if manifest is None:
+            missing = reason == NO_RUN_JSON
+            log.warning(
+                "%s: %s: what %s differ in besides the figures is unknown%s",
+                name,
+                "no run.json with the run's settings (an older folder or a copy)"
+                if missing
+                else reason,
+                "the runs" if not known else "it and the others",
+                "" if missing else "; mend its run.json, or run the study again",
+            )
     versions = [_version(m) for m in known]
     if len(set(versions)) > 1:
         rows["harbor-planner version"] = row(versions)
