@@ -59,3 +59,32 @@ def test_wgs84_and_gcj02_columns_read_by_the_stated_datum(tmp_path, truth):
         read_stations(f)
     with pytest.raises(CRSError, match="state --crs"):
         read_stations(f, crs="bd09")  # neither pair is BD-09
+
+
+def test_a_longitude_and_a_latitude_naming_two_datums_are_refused_whatever_crs(tmp_path, truth):
+    """Probe 27T: 经度(GCJ-02) beside 纬度(WGS-84) was refused without --crs ("several
+    datums: state --crs") but read silently with --crs gcj02 or wgs84, a longitude of one
+    datum with a latitude of another."""
+    f = _write(tmp_path / "mixed.csv", {"经度(GCJ-02)": GCJ[:, 0], "纬度(WGS-84)": truth[:, 1]})
+    for crs in (None, "gcj02", "wgs84", "bd09"):
+        with pytest.raises(CRSError) as err:
+            read_stations(f, crs=crs)
+        said = str(err.value)
+        assert "'经度(GCJ-02)' (GCJ-02) and '纬度(WGS-84)' (WGS-84) name different datums" in said
+        assert "whatever --crs says" in said and "经度(GCJ-02)/纬度(GCJ-02)" in said
+        assert "mixed.csv" in said
+    # two whole pairs side by side stay readable by --crs (no mixed pair)
+    both = _write(tmp_path / "both.csv", {
+        "经度(GCJ-02)": GCJ[:, 0], "纬度(GCJ-02)": GCJ[:, 1],
+        "经度(WGS-84)": truth[:, 0], "纬度(WGS-84)": truth[:, 1],
+    })  # fmt: skip
+    np.testing.assert_allclose(_lonlat(read_stations(both, crs="gcj02")), truth, atol=2e-5)
+
+
+def test_the_cli_refuses_a_register_whose_headers_name_two_datums(tmp_path, capsys):
+    """Probe 27T: `stations check --crs gcj02` said "No problems" of such a register."""
+    from harbor_planner.cli import main
+
+    f = _write(tmp_path / "mixed.csv", {"经度(GCJ-02)": GCJ[:, 0], "纬度(WGS-84)": GCJ[:, 1]})
+    assert main(["-q", "stations", "check", str(f), "--crs", "gcj02"]) == CRSError.exit_code
+    assert "name different datums" in capsys.readouterr().err

@@ -17,6 +17,7 @@ from harbor_planner.readers.headers import (
     header_without_datum,
     names_degrees,
     norm_header,
+    refuse_mixed_datums,
 )
 from harbor_planner.readers.layers import (
     AREA_LAYERS,
@@ -81,6 +82,7 @@ __all__ = [
     "read_text_table",
     "read_vector",
     "read_xlsx",
+    "refuse_mixed_datums",
     "shapefile_encoding",
     "source_names",
     "table_coords",

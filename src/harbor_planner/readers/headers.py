@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from os import PathLike
 
 __all__ = [
     "ALIAS_INDEX",
@@ -24,6 +26,7 @@ __all__ = [
     "header_without_datum",
     "names_degrees",
     "norm_header",
+    "refuse_mixed_datums",
 ]
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -239,3 +242,52 @@ def header_without_datum(text: str) -> str:
     tag = tag[:-1] if tag.endswith(")") else ""
     ours = tag in DATUM_TAGS.values() or re.fullmatch(r"EPSG:\d+", tag) is not None
     return base if bracket and ours and column_role(base) in ("lon", "lat") else text
+
+
+def refuse_mixed_datums(
+    columns: Iterable[object], path: str | PathLike[str] | None, *, sheet: object = None
+) -> None:
+    """Refuse a longitude and a latitude header naming two datums, with no pair in either.
+
+    ``经度(GCJ-02)`` beside ``纬度(WGS-84)``: a longitude of one datum and a latitude of
+    another make no place, whatever ``--crs`` says (probe 27T: read silently when ``--crs``
+    named one of them). Two whole pairs side by side (``经度(GCJ02)``/``纬度(GCJ02)`` and
+    ``百度经度``/``百度纬度``) are no such pair.
+
+    Parameters
+    ----------
+    columns
+        The headers of one table or sheet.
+    path
+        The file, for the message.
+    sheet
+        The sheet, for the message (``None``: a file of one table).
+
+    Raises
+    ------
+    CRSError
+        A longitude header names a datum no latitude header names, and a latitude header
+        one no longitude header names: both headers are named, and the fix.
+
+    """
+    from harbor_planner.errors import CRSError
+
+    named: dict[str, dict[str, str]] = {"lon": {}, "lat": {}}
+    for col in columns:
+        role, datum = column_role(col), header_datum(col)
+        if role in named and datum is not None:
+            named[role].setdefault(datum, str(col))
+    lon = [(h, d) for d, h in named["lon"].items() if d not in named["lat"]]
+    lat = [(h, d) for d, h in named["lat"].items() if d not in named["lon"]]
+    if not (lon and lat):
+        return
+    (x, dx), (y, dy) = lon[0], lat[0]
+    where = f"sheet {sheet!r}: " if sheet else ""
+    raise CRSError(
+        f"{where}the headers {x!r} ({DATUM_TAGS[dx]}) and {y!r} ({DATUM_TAGS[dy]}) name "
+        "different datums: a longitude and a latitude in two datums make no place, whatever "
+        "--crs says; head both with the datum the coordinates were taken in ("
+        + " or ".join(f"{datum_header('经度', d)}/{datum_header('纬度', d)}" for d in (dx, dy))
+        + "), converting the other column if it really is in another datum",
+        path=path,
+    )

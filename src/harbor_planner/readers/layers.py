@@ -34,7 +34,7 @@ from harbor_planner.coords import (
     warn_old_datum,
 )
 from harbor_planner.errors import CRSError, InputDataError
-from harbor_planner.readers.headers import column_role, header_datum
+from harbor_planner.readers.headers import column_role, header_datum, refuse_mixed_datums
 from harbor_planner.readers.tables import (
     RawTable,
     clean_frame_text,
@@ -670,13 +670,9 @@ def check_header_datum(lon_col: str, lat_col: str, cs: CoordSystem, path: Path) 
         different ones.
 
     """
+    refuse_mixed_datums([lon_col, lat_col], path)
     named = {c: d for c in (lon_col, lat_col) if (d := header_datum(c)) is not None}
     datums = set(named.values())
-    if len(datums) > 1:
-        raise CRSError(
-            f"the headers {lon_col!r} and {lat_col!r} name different datums; fix the headers",
-            path=path,
-        )
     if datums and parse_crs(datums.pop()) != cs:
         col, datum = next(iter(named.items()))
         raise header_datum_conflict(col, datum, cs, path)

@@ -40,6 +40,7 @@ from harbor_planner.readers import (
     problem,
     read_geo,
     read_table_file,
+    refuse_mixed_datums,
     source_names,
 )
 from harbor_planner.readers.tables import one_cell_hint
@@ -306,6 +307,8 @@ def _resolve_crs(
     """
     if raws[0].x is not None:
         return _resolve_geo_crs(crs, raws[0].file_crs, path), [None] * len(raws)
+    for raw in raws:  # 经度(GCJ-02) beside 纬度(WGS-84): refused whatever --crs (probe 27T)
+        refuse_mixed_datums(raw.frame.columns, path, sheet=raw.sheet if len(raws) > 1 else None)
     sheets = [_sheet_datums(raw) for raw in raws]
     if crs is not None:
         stated = parse_crs(crs)
