@@ -814,3 +814,91 @@ def test_ids_that_lost_their_leading_zeros_are_said_to_be_so(tmp_path, capsys):
     assert "1 was 001 (500103-0001)" in said and "format the id (编号) column as Text" in said
     got = pd.read_csv(tmp_path / "y2.csv", encoding="utf-8-sig", dtype=str)
     assert got["统一编号"].tolist() == ["500103-0001", "500103-0002", "500103-0003"]
+
+
+def _register_xlsx(tmp_path, edit):
+    """A register of :func:`base_rows` written as ``.xlsx``, then ``edit(sheet)`` by hand."""
+    import openpyxl
+
+    src = write(tmp_path / "list.csv", base_rows())
+    reg = tmp_path / "reg.xlsx"
+    assert main(["-q", "stations", "number", str(src), "--crs", "wgs84", "--out", str(reg)]) == 0
+    wb = openpyxl.load_workbook(reg)
+    edit(wb.active)
+    wb.save(tmp_path / "edited.xlsx")
+    return src, tmp_path / "edited.xlsx"
+
+
+def test_stations_whose_previous_code_is_blank_or_an_unsaved_formula_are_named(tmp_path, capsys):
+    """Probe 27T: a register row whose 统一编号 was blank, or a formula without a saved value,
+    gave its station a new code ("1 new") without a word; the formula was said in an INFO
+    line only. Each such station is warned of (its cell, its new code), and the previous
+    register's own problems are shown as the list's are, under its file's name."""
+
+    def edit(ws):
+        ws["A2"] = None  # S1: 500103-0001 blanked
+        ws["A3"] = '="500103-"&"0002"'  # S2: a formula without a saved value
+
+    src, reg = _register_xlsx(tmp_path, edit)
+    out = tmp_path / "next.csv"
+    argv = ["stations", "number", str(src), "--crs", "wgs84", "--previous", str(reg),
+            "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    said = capsys.readouterr()
+    err = " ".join(said.err.split())
+    assert "WARNING" in err and "2 stations of the previous register" in err
+    assert (
+        "S1: its 统一编号 in the previous register (sheet register row 2) is empty (or a "
+        "formula without a saved value); given 500103-0004" in err
+    )
+    assert "S2: its 统一编号 in the previous register (sheet register row 3)" in err
+    assert "given 500103-0005" in err and "type it into that 统一编号 cell" in err
+    assert f"{reg}: the previous register has 1 problem" in err  # a warning, not INFO
+    assert f"the previous register {reg}:" in said.out
+    assert "formula_no_value" in said.out and "cell A3 holds a formula" in said.out
+    got = pd.read_csv(out, encoding="utf-8-sig", dtype=str).set_index("编号")["统一编号"]
+    assert got["S1"] == "500103-0004" and got["S3"] == "500103-0003"
+
+
+def test_a_station_found_by_name_and_place_without_a_code_there_is_named(tmp_path, caplog):
+    """Probe 27T: as by id, so by name and place (a list without 编号)."""
+    src = write(tmp_path / "a.csv", base_rows())
+    previous = number_stations(read_stations(src, crs="wgs84").stations).stations
+    previous.loc[previous["station_id"] == "S2", CODE_COLUMN] = "500103-002"  # mistyped
+    rows = [{k: v for k, v in r.items() if k != "编号"} for r in base_rows()]
+    with caplog.at_level("WARNING", logger="harbor_planner"):
+        got = number_stations(read_stations(write(tmp_path / "b.csv", rows),
+                                            crs="wgs84").stations, previous=previous)  # fmt: skip
+    assert got.assigned == 1
+    said = "站2 (row 3): its 统一编号 in the previous register (row 3) is '500103-002', not a code"
+    assert said in caplog.text
+
+
+def test_a_code_twice_in_the_previous_register_names_the_register_not_the_list(tmp_path, capsys):
+    """Probe 27T: one cell merged over A2:A3 of the previous register (or a code typed twice)
+    was refused naming rows of the new list ("row(s) 2, 3: the same code is given twice"),
+    which holds no codes at all."""
+    src, reg = _register_xlsx(tmp_path, lambda ws: ws.merge_cells("A2:A3"))
+    argv = ["stations", "number", str(src), "--crs", "wgs84", "--previous", str(reg),
+            "--out", str(tmp_path / "next.csv")]  # fmt: skip
+    assert main(argv) == InputDataError.exit_code
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"{reg}: the previous register gives one code to several stations: 500103-0001 to "
+        "sheet register rows 2, 3 (cells A2:A3 merged into one); a code is one station's: "
+        "unmerge the cells and type each station's own code (统一编号)" in err
+    )
+    assert "the same code is given twice" not in err
+    assert not (tmp_path / "next.csv").exists()
+    # typed twice in a CSV register; and through the API, without a file name
+    _, table = _number(tmp_path, "y1", base_rows())
+    table.loc[1, "统一编号"] = table.loc[0, "统一编号"]
+    table.to_csv(tmp_path / "twice.csv", index=False, encoding="utf-8-sig")
+    argv[argv.index(str(reg))] = str(tmp_path / "twice.csv")
+    assert main(argv) == InputDataError.exit_code
+    err = " ".join(capsys.readouterr().err.split())
+    assert "gives one code to several stations: 500103-0001 to rows 2, 3; a code is" in err
+    assert "unmerge" not in err
+    previous = read_stations(tmp_path / "twice.csv", crs="wgs84").stations
+    with pytest.raises(InputDataError, match="the previous register gives one code to several"):
+        number_stations(read_stations(src, crs="wgs84").stations, previous=previous)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 from harbor_planner import settings
 from harbor_planner._text import counted
@@ -98,6 +99,7 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
     )
     from harbor_planner.stations.register import register_codes, write_register
     from harbor_planner.stations.register_datum import read_previous_register
+    from harbor_planner.stations.register_previous import refuse_codes_twice
 
     suffix = args.out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".gpkg"):
@@ -133,6 +135,8 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         # the list's (probe 21R, 26P: read in the list's datum, its stations were 480 m off)
         before = read_previous_register(args.previous, args.crs)
         previous = before.stations
+        _say_previous_problems(before, args)
+        refuse_codes_twice(previous, source=args.previous, problems=before.problems)
         retired = register_codes(before.rejected)  # rows it cannot read keep their codes
         if retired:
             log.warning(
@@ -151,6 +155,26 @@ def _cmd_stations_number(args: argparse.Namespace) -> int:
         f"wrote {args.out}"
     )
     return 0
+
+
+def _say_previous_problems(before: Any, args: argparse.Namespace) -> None:
+    """The previous register's own problems, as the list's are shown, under its file's name.
+
+    Probe 27T: a formula without a saved value in its 统一编号, or cells merged over several
+    codes, were said only in an INFO line ("0 errors, 8 warnings") the planner never sees.
+    """
+    from harbor_planner.readers import clean_text
+    from harbor_planner.stations import format_problem_table
+
+    shown = before.problems[before.problems["code"] != "crs_from_header"]  # read as it says
+    if not len(shown):
+        return
+    log.warning(
+        "%s: the previous register has %s, listed in the table under its name",
+        clean_text(str(args.previous)), counted(len(shown), "problem"),
+    )  # fmt: skip
+    say(f"the previous register {args.previous}:")
+    say(format_problem_table(shown, max_rows=_problems_shown(args)))
 
 
 def _problems_shown(args: argparse.Namespace) -> int | None:

@@ -380,6 +380,8 @@ def _fill_merged(
     widened every row to 16,384 cells), and a range overlapping one filled before (which
     Excel refuses: a damaged or made-up file) is left out with a warning.
     """
+    from openpyxl.utils import get_column_letter
+
     if not rows or not ranges:
         return []
     header_row = numbers[header_index(rows)]
@@ -405,9 +407,10 @@ def _fill_merged(
         for row in rows[lo:hi]:
             row.extend([None] * max(0, c2 - len(row)))
             row[c1 - 1 : c2] = [value] * (c2 - c1 + 1)
-        out.append(problem(sheet, r1, None, "warning", "merged_cells",
-                           f"rows {r1}-{r2}: one merged cell ({str(value)[:30]}), read into "
-                           "each of its rows"))  # fmt: skip
+        a, b = get_column_letter(c1), get_column_letter(c2)  # the cells, as Excel names them
+        out.append(problem(sheet, r1, a if a == b else f"{a}:{b}", "warning", "merged_cells",
+                           f"rows {r1}-{r2}: one merged cell {a}{r1}:{b}{r2} "
+                           f"({str(value)[:30]}), read into each of its rows"))  # fmt: skip
     return out
 
 

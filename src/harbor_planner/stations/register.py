@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,13 @@ from harbor_planner.stations.register_datum import (
     closed_in_datum,
     register_coordinate_headers,
     warn_datum_drift,
+)
+from harbor_planner.stations.register_previous import (
+    CODE_RE,
+    id_key,
+    refuse_codes_twice,
+    warn_unusable_codes,
+    well_formed_codes,
 )
 
 __all__ = [
@@ -51,7 +57,6 @@ _DATE_ALIASES = {
     "opened": ("opened", "开通日期", "启用日期", "建成日期", "投用日期"),
     "closed": ("closed", "退出日期", "关闭日期", "撤销日期"),
 }
-_CODE_RE = re.compile(r"^(\d{6})-(?!0000)(\d{4})$")  # numbers 0001-9999
 #: The register's columns as a Chinese register file names them (the file district offices
 #: get; the station reader reads each back, see :func:`register_file_table`).
 REGISTER_HEADERS_ZH: dict[str, str] = {
@@ -139,7 +144,7 @@ def number_stations(
     InputDataError
         A malformed code, the same code twice, a code whose district disagrees with the
         station's location, an unreadable date, or a station outside every district — each
-        naming the rows.
+        naming the rows; one code on several rows of ``previous``, naming those.
 
     """
     st = stations.copy()
@@ -147,12 +152,14 @@ def number_stations(
         raise InputDataError("numbering needs the district (adcode) of every station")
     col = code_column(st.columns)
     codes = (  # full-width digits and dashes (５００１０３－０００７) read as the code
-        _well_formed(st[col])[0].replace("", pd.NA)
+        well_formed_codes(st[col])[0].replace("", pd.NA)
         if col is not None
         else pd.Series(pd.NA, index=st.index, dtype="string")
     )
     if col is not None and col != CODE_COLUMN:
         st = st.drop(columns=col)
+    if previous is not None:  # one code on two of its rows: the register named (probe 27T)
+        refuse_codes_twice(previous)
     given = _previous_codes(previous)
     typed = codes.notna()
     if len(given) and "station_id" in st:
@@ -172,7 +179,7 @@ def number_stations(
             )  # fmt: skip
         st, codes = _with_missing_previous(st, codes, previous, here)
     adcode = st["adcode"].astype("string")
-    parts = codes.str.extract(_CODE_RE)
+    parts = codes.str.extract(CODE_RE)
     problems = _code_problems(st, codes, parts, adcode)
     st = _read_dates(st, problems)
     if problems:
@@ -198,6 +205,7 @@ def number_stations(
     new = codes.isna()
     before = register_codes(previous) if previous is not None else []  # id or not
     out, assigned = _assign_codes(st, codes, parts, adcode, [*given.values, *before, *retired])
+    warn_unusable_codes(st, new & _file_rows(st), out, previous)  # its 统一编号 blank (27T)
     st[CODE_COLUMN] = out.astype("string")
     kept = int((~new).sum())
     log.info(
@@ -293,14 +301,8 @@ def register_codes(table: Any) -> list[str]:
     col = code_column(getattr(table, "columns", ()))
     if col is None or not len(table):
         return []
-    codes, ok = _well_formed(table[col])
+    codes, ok = well_formed_codes(table[col])
     return [str(c) for c in codes[ok]]
-
-
-def _well_formed(column: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """A code column as text (full-width forms read) and which of its codes are well formed."""
-    codes = column.astype("string").str.normalize("NFKC").str.strip()
-    return codes, codes.str.match(_CODE_RE.pattern).fillna(False).astype(bool)
 
 
 def _with_previous_codes(st: pd.DataFrame, codes: pd.Series, given: pd.Series) -> pd.Series:
@@ -309,7 +311,7 @@ def _with_previous_codes(st: pd.DataFrame, codes: pd.Series, given: pd.Series) -
     Warned of (probe 17H): no station of the file found there (ids changed?), or a code of
     the file that was another station's there.
     """
-    ids = _id_key(st["station_id"])
+    ids = id_key(st["station_id"])
     by_id = given[~given.index.duplicated(keep=False)]  # ids given once only
     owner = pd.Series(given.index, index=given.to_numpy())
     owner = owner[~owner.index.duplicated(keep=False)]
@@ -367,7 +369,7 @@ def _file_rows(st: pd.DataFrame) -> pd.Series:
 def _previous_rows(previous: Any) -> Any:
     """The previous register's stations that have a well-formed code, and their codes."""
     col = code_column(previous.columns)
-    codes, ok = _well_formed(previous[col])
+    codes, ok = well_formed_codes(previous[col])
     return previous[ok.to_numpy()], codes[ok]
 
 
@@ -384,7 +386,7 @@ def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Ser
     # a row with an id of its own is a new station (probe 21R: a new station took a closed
     # one's code), unless the register's station of its name and place had none: the id was
     # filled in since, as the register asks (probe 24R2: its code was retired)
-    own_id = _id_key(st["station_id"]).notna() if "station_id" in st else todo & False
+    own_id = id_key(st["station_id"]).notna() if "station_id" in st else todo & False
     if not todo.any() or "name" not in st or "name" not in previous:
         return codes
     prev, pcodes = _previous_rows(previous)
@@ -393,7 +395,7 @@ def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Ser
     if not len(prev):
         return codes
     blank = (
-        _id_key(prev["station_id"]).isna().to_numpy()
+        id_key(prev["station_id"]).isna().to_numpy()
         if "station_id" in prev
         else np.ones(len(prev), dtype=bool)
     )
@@ -401,8 +403,8 @@ def _codes_by_place(st: pd.DataFrame, codes: pd.Series, previous: Any) -> pd.Ser
     tree = cKDTree(np.column_stack([prev.geometry.to_crs(utm).x, prev.geometry.to_crs(utm).y]))
     mine = st.geometry[todo].to_crs(utm)
     dist, near = tree.query(np.column_stack([mine.x, mine.y]))
-    name = _id_key(st.loc[todo, "name"]).fillna("").to_numpy(str)
-    theirs = _id_key(prev["name"]).fillna("").to_numpy(str)[near]
+    name = id_key(st.loc[todo, "name"]).fillna("").to_numpy(str)
+    theirs = id_key(prev["name"]).fillna("").to_numpy(str)[near]
     same = (dist <= SAME_STATION_M) & (name != "") & (name == theirs)
     own = own_id[todo].to_numpy()
     same &= ~own | blank[near]
@@ -469,7 +471,7 @@ def _moved_stations(st: pd.DataFrame, codes: pd.Series, typed: pd.Series) -> pd.
     stopped with "the code's district disagrees" on a code the file did not hold (probe
     21G). The old code stays retired, and the move is said.
     """
-    district = codes.str.extract(_CODE_RE)[0]
+    district = codes.str.extract(CODE_RE)[0]
     moved = ~typed & codes.notna() & district.notna() & st["adcode"].notna()
     moved &= district != st["adcode"].astype("string")
     if moved.any():
@@ -496,7 +498,7 @@ def _with_missing_previous(
     prev, pcodes = _previous_rows(previous)
     gone = ~pcodes.isin(here.dropna()).to_numpy()
     if "station_id" in st and "station_id" in prev:  # a station moved, newly coded: still there
-        gone &= ~_id_key(prev["station_id"]).isin(_id_key(st["station_id"]).dropna()).to_numpy()
+        gone &= ~id_key(prev["station_id"]).isin(id_key(st["station_id"]).dropna()).to_numpy()
     if not gone.any():
         return st, codes
     kept = prev[gone].drop(columns=[code_column(prev.columns)]).copy()
@@ -530,8 +532,8 @@ def _who(kept: pd.DataFrame) -> list[str]:
         y = pd.to_numeric(kept["lat_orig"], errors="coerce").fillna(y)
     place = [f"the station without id or name at {a:.6f}, {b:.6f}"
              for a, b in zip(x, y, strict=True)]  # fmt: skip
-    no_id = _id_key(ids).isna().to_numpy()
-    named = _id_key(names).notna().to_numpy()
+    no_id = id_key(ids).isna().to_numpy()
+    named = id_key(names).notna().to_numpy()
     return [
         (p if not m else str(n)) if b else str(i)
         for i, n, p, b, m in zip(ids, names, place, no_id, named, strict=True)
@@ -550,16 +552,6 @@ def _dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(ymd, format="ISO8601", errors="coerce")
 
 
-def _id_key(ids: pd.Series) -> pd.Series:
-    """Station ids as compared with the previous register's: Ａ０２, a02 and A02 are one.
-
-    Probe 21G: a full-width or lower-case id took a new code and retired the station's own.
-    A blank id is no id (NA): probe 24H, two stations without 编号 were one station.
-    """
-    key = ids.astype("string").str.normalize("NFKC").str.strip().str.casefold()
-    return key.mask(key.eq(""))
-
-
 def _previous_codes(previous: Any) -> pd.Series:
     """Normalised ``station_id`` -> code of the previous register (well-formed codes only)."""
     if previous is None or not len(previous):
@@ -569,8 +561,8 @@ def _previous_codes(previous: Any) -> pd.Series:
         raise InputDataError(
             "the previous register has no 统一编号 (unified_code) and station_id columns"
         )
-    codes, ok = _well_formed(previous[col])
-    ids = _id_key(previous["station_id"])
+    codes, ok = well_formed_codes(previous[col])
+    ids = id_key(previous["station_id"])
     ok &= ids.notna()  # a register station without an id is found by name and place only
     keys = ids[ok].to_numpy()
     out = pd.Series(codes[ok].to_numpy(), index=keys)
@@ -591,7 +583,7 @@ def _assign_codes(
     """
     number = pd.to_numeric(parts[1], errors="coerce")
     highest = number.groupby(adcode).max()
-    old = pd.Series(retired or [], dtype="string").str.extract(_CODE_RE)
+    old = pd.Series(retired or [], dtype="string").str.extract(CODE_RE)
     if len(old):
         before = pd.to_numeric(old[1], errors="coerce").groupby(old[0]).max()
         highest = pd.concat([highest, before]).groupby(level=0).max()
