@@ -40,12 +40,6 @@ from harbor_planner.cli._usage import (
     finish_parsers,
     warn_unused_options,
 )
-from harbor_planner.cli.analysis import add_coverage_commands, add_map_command
-from harbor_planner.cli.network import add_network_commands
-from harbor_planner.cli.optimize import add_optimize_command
-from harbor_planner.cli.scenario import add_scenario_commands
-from harbor_planner.cli.serve import add_serve_command
-from harbor_planner.cli.stations import add_stations_commands
 from harbor_planner.errors import HarborPlannerError, InputDataError, UsageError
 from harbor_planner.resources import memory_limit
 
@@ -107,6 +101,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser() -> _Parser:
+    # the commands' modules load here, inside main(): Ctrl-C while they load is caught (CI
+    # under load: SIGINT 0.3 s after the start landed in `import harbor_planner.cli`)
+    from harbor_planner.cli.analysis import add_coverage_commands, add_map_command
+    from harbor_planner.cli.network import add_network_commands
+    from harbor_planner.cli.optimize import add_optimize_command
+    from harbor_planner.cli.scenario import add_scenario_commands
+    from harbor_planner.cli.serve import add_serve_command
+    from harbor_planner.cli.stations import add_stations_commands
+
     parser = _Parser(
         prog="harbor-planner",
         description=(
