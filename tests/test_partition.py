@@ -975,7 +975,7 @@ def test_partition_layers_without_polygons_or_names_are_one_line(hilly_net, tmp_
     with caplog.at_level(logging.WARNING):
         got = parts(["A", "B", "C"], [a, b, a.centroid], "mixed")
     assert got.names == ["A", "B"]
-    assert "1 of 3 rows of the partition layer" in caplog.text
+    assert "the partition layer: 1 of 3 feature(s) hold no polygon" in caplog.text
 
 
 def test_workers_that_cannot_be_used_are_warned_of(caplog, monkeypatch):
@@ -1181,3 +1181,25 @@ def test_a_script_without_the_main_guard_is_told_so(monkeypatch):
         with pytest.raises(PartFailedError) as info, open_cluster(None, workers=2):
             pass
         assert "__main__" not in str(info.value)
+
+
+def test_partition_part_names_are_cleaned_of_control_characters(tmp_path, caplog):
+    """Probe 27T, finding 10: the partition reader read the layer itself and kept ESC and RTL
+    characters in part names (run.json's ``partition.parts``; a log line naming a failed part
+    would print the escape). It reads through the polygon options' one cleaning step."""
+    import logging
+
+    import geopandas as gpd
+
+    from harbor_planner.pipeline.parts import read_parts
+    from harbor_planner.scenario import demo_scenario_path, load_scenario
+
+    path = tmp_path / "hostile.gpkg"
+    names = ["\x1b[31mRED\x1b[0m", "\u202eevil\u200bname"]
+    boxes = [shapely.box(106.50, 29.50, 106.55, 29.60), shapely.box(106.55, 29.50, 106.60, 29.60)]
+    gpd.GeoDataFrame({"name": names}, geometry=boxes, crs="EPSG:4326").to_file(path)
+    sc = load_scenario(demo_scenario_path(), overrides=[f"run.partition={path}"])
+    with caplog.at_level(logging.WARNING):
+        parts = read_parts(sc)
+    assert parts.names == ["RED", "evilname"], parts.names
+    assert "control characters" in caplog.text and "rows 1, 2" in caplog.text, caplog.text

@@ -564,7 +564,7 @@ def test_polygon_options_read_the_polygon_layer_of_a_run_layers_gpkg(tmp_path, c
 
     layers = _layers_file(tmp_path / "layers.gpkg")
     west = box(X0, Y0, X0 + DX * 5, Y0 + DY * 10)
-    with caplog.at_level("INFO", logger="harbor_planner.readers.layers"):
+    with caplog.at_level("INFO", logger="harbor_planner.readers"):
         area = read_area_polygon(layers, "study.area")
     assert area.equals(west), area
     assert "read layer 'study_area'" in caplog.text, caplog.text
@@ -671,3 +671,137 @@ def test_a_gdb_or_a_folder_of_shapefiles_is_read_by_every_polygon_option(tmp_pat
     ):
         with pytest.raises(InputDataError, match=r"a folder, not a layer file; give the \.gpkg"):
             read()
+
+
+def _polygon_readers(path: Path) -> dict:
+    """The five polygon options' readers of ``path``: name -> a call reading it."""
+    from harbor_planner.analysis.coverage import district_layer
+    from harbor_planner.demand.model import Demand
+    from harbor_planner.demand.spec import demand_within
+    from harbor_planner.network.clip import clip_area
+    from harbor_planner.pipeline.parts import read_parts
+    from harbor_planner.scenario import demo_scenario_path
+    from harbor_planner.study_area import read_area_polygon
+
+    xy = gpd.points_from_xy([X0 + DX, X0 + DX * 8], [Y0 + DY, Y0 + DY])
+    points = gpd.GeoDataFrame({"weight": [1.0, 1.0]}, geometry=xy, crs=4326)
+    demand = Demand(kind="points", spec="test", points=points, weight_unit="people")
+    return {
+        "--study-area": lambda: read_area_polygon(path, "study.area"),
+        "--demand-within": lambda: demand_within(demand, path),
+        "--within": lambda: clip_area(within=str(path), margin_m=0).region,
+        "--districts": lambda: district_layer(str(path), "name"),
+        "run.partition": lambda: read_parts(
+            load_scenario(demo_scenario_path(), overrides=[f"run.partition={path}"])
+        ),
+    }
+
+
+def _figure_eight() -> tuple:
+    """A zone drawn by hand with a small self-crossing loop at a corner, and a second zone."""
+    from shapely.geometry import Polygon
+
+    w, s, e, n = X0, Y0, X0 + DX * 10, Y0 + DY * 10
+    loop = Polygon([(w, s), (e, s), (e, n), (e - 0.002, n), (e - 0.001, n - 0.001),
+                    (e - 0.0015, n + 0.0005), (w, n)])  # fmt: skip
+    return loop, box(w, n - 0.004, w + 0.006, n + 0.004)
+
+
+def test_a_self_crossing_polygon_is_made_valid_by_every_polygon_option(tmp_path, caplog):
+    """Probe 27T, finding 1: a figure-8 study area ended in a GEOS TopologyException traceback
+    (``--study-area``, ``--demand-within``, ``network build --within``): the union ran before
+    the repair. Each polygon is made valid first, said with the features repaired."""
+    import shapely
+
+    loop, north = _figure_eight()
+    assert not loop.is_valid
+    path = tmp_path / "study_loop.gpkg"
+    gpd.GeoDataFrame({"name": ["核心区", "北片"]}, geometry=[loop, north], crs=4326).to_file(path)
+    whole = shapely.union_all([shapely.make_valid(loop), north])
+    for option, read in _polygon_readers(path).items():
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            got = read()
+        if option == "--demand-within":
+            assert len(got) == 2, option  # both points lie inside
+        elif option == "--districts":
+            assert got.geometry.is_valid.all() and got["name"].tolist() == ["核心区", "北片"]
+        elif option == "run.partition":
+            assert got.names == ["北片", "核心区"] and all(g.is_valid for g in got.geometry)
+        else:
+            assert got.is_valid and got.symmetric_difference(whole).area < 1e-12, option
+        assert "1 of 2 feature(s) have invalid rings" in caplog.text, (option, caplog.text)
+        assert "feature(s) 1, repaired with make_valid" in caplog.text, (option, caplog.text)
+    from harbor_planner.network.clip import clip_area
+
+    given = gpd.GeoDataFrame(geometry=[loop, north], crs=4326)  # the API's GeoDataFrame
+    assert clip_area(within=given, margin_m=0).region.symmetric_difference(whole).area < 1e-12
+
+
+def test_polygon_layers_whose_degrees_are_no_lon_lat_are_refused_when_read(border, tmp_path,
+                                                                           capsys):  # fmt: skip
+    """Probe 27T, finding 2: a district layer with x and y swapped ran the whole study, then
+    crashed at the map ("Unable to determine UTM CRS"); ``--within`` traced back and
+    ``--study-area`` said the network ended "inf m" short. A layer in metres declared
+    EPSG:4326 is no degrees either. Every option refuses such a layer in one line, exit 3,
+    before any work."""
+    from harbor_planner.errors import CRSError
+
+    west = box(X0, Y0, X0 + DX * 5, Y0 + DY * 10)
+    swapped = tmp_path / "swapped.gpkg"
+    flipped = box(Y0, X0, Y0 + DY * 10, X0 + DX * 5)  # x and y exchanged
+    gpd.GeoDataFrame({"name": ["W"]}, geometry=[flipped], crs=4326).to_file(swapped)
+    metres = tmp_path / "metres.gpkg"
+    in_metres = gpd.GeoSeries([west], crs=4326).to_crs(32648).iloc[0]
+    gpd.GeoDataFrame({"name": ["W"]}, geometry=[in_metres], crs=4326).to_file(metres)
+    for path, words in ((swapped, "look swapped"), (metres, "not the degrees its CRS")):
+        for option, read in _polygon_readers(path).items():
+            with pytest.raises(CRSError, match=f"feature.s. 1 have x .*{words}") as err:
+                read()
+            assert path.name in str(err.value), (option, err.value)
+    out = tmp_path / "swapped_run"
+    code = main(["--no-progress", "coverage", "--network", str(border / "streets.geojson"),
+                 "--stations", str(border / "stations.csv"), "--crs", "wgs84", "--no-range",
+                 "--districts", str(swapped), "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and "Traceback" not in err, err
+    assert "swapped.gpkg: the district layer: feature(s) 1 have x" in err, err
+    assert "Swap X and Y" in err and "stations:" not in err, err  # nothing loaded before
+    assert not out.exists()
+
+
+def test_polygon_features_without_area_or_finite_coordinates(tmp_path, caplog):
+    """Probe 27T: only the district reader refused NaN/inf vertices, and empty rows passed
+    silently. Every option now drops empty rows with a warning and refuses a non-finite
+    coordinate naming the feature."""
+    from shapely.geometry import Polygon
+
+    west = box(X0, Y0, X0 + DX * 5, Y0 + DY * 10)
+    mixed = tmp_path / "empty_rows.gpkg"
+    gpd.GeoDataFrame({"name": ["e", "W"]}, geometry=[Polygon(), west], crs=4326).to_file(mixed)
+    for option, read in _polygon_readers(mixed).items():
+        caplog.clear()
+        with caplog.at_level("WARNING"):
+            read()
+        assert "1 of 2 feature(s) hold no polygon with an area (1 empty): feature(s) 1" in (
+            caplog.text
+        ), (option, caplog.text)
+    inf = tmp_path / "inf.gpkg"
+    bad = Polygon([(X0, Y0), (np.inf, Y0 + DY), (X0 + DX, Y0 + DY), (X0 + DX, Y0)])
+    gpd.GeoDataFrame({"name": ["W", "inf"]}, geometry=[west, bad], crs=4326).to_file(inf)
+    for option, read in _polygon_readers(inf).items():
+        with pytest.raises(InputDataError, match=r"feature\(s\) 2 have coordinates that are not"):
+            read()
+        assert option  # each option refuses it
+
+
+def test_a_study_area_of_empty_polygons_says_so(tmp_path):
+    """Probe 27T, finding 10: it said "study.area does not overlap study.districts" although
+    no districts were named."""
+    from shapely.geometry import Polygon
+
+    path = tmp_path / "all_empty.gpkg"
+    gpd.GeoDataFrame({"name": ["e1"]}, geometry=[Polygon()], crs=4326).to_file(path)
+    with pytest.raises(InputDataError, match="study area holds no polygons with an area") as err:
+        study_area(area=path)
+    assert "study.districts" not in str(err.value) and "all_empty.gpkg" in str(err.value)

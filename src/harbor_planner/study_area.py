@@ -179,31 +179,21 @@ def _named_districts(names: list[str], where: str) -> Any:
 def read_area_polygon(path: Path, where: str) -> Any:
     """The union of a layer's polygons in WGS-84 (``where``: the setting, for messages).
 
+    The layer is read and cleaned as every polygon option's
+    (:func:`~harbor_planner.readers.read_polygon_file`): each ring made valid before the union.
+
     Raises
     ------
     InputDataError
-        Missing or unreadable file, no polygons.
+        Missing or unreadable file, a table, no polygon with an area.
     CRSError
-        The layer has no CRS.
+        The layer has no CRS, or its degrees are no longitude/latitude.
 
     """
-    import geopandas as gpd
-
     from harbor_planner.readers import read_polygon_file
 
     layer = read_polygon_file(path, where, f"{where}: the study area")
-    if not isinstance(layer, gpd.GeoDataFrame):  # a CSV or an attributes-only table (23C)
-        raise InputDataError(
-            f"{where}: the study area is a table without geometry; give a polygon layer "
-            "(GeoPackage, GeoJSON, Shapefile), or district names",
-            path=path,
-        )
-    if layer.crs is None:
-        raise CRSError(f"{where}: the study area {path.name} has no CRS; set it and retry")
-    polys = layer[layer.geom_type.isin(["Polygon", "MultiPolygon"])]
-    if polys.empty:
-        raise InputDataError(f"{where}: the study area holds no polygons", path=path)
-    return shapely.make_valid(shapely.union_all(polys.to_crs("EPSG:4326").geometry.to_numpy()))
+    return shapely.union_all(layer.to_crs("EPSG:4326").geometry.to_numpy())
 
 
 def _overlapped(geometry: Any) -> Any:
@@ -256,8 +246,10 @@ def study_area(
         layer = read_area_polygon(path, "study.area")
         geometry = layer if geometry is None else shapely.intersection(geometry, layer)
         if shapely.is_empty(geometry) or shapely.area(geometry) <= 0:
-            raise InputDataError(
-                "study.area does not overlap study.districts: their intersection is empty",
+            raise InputDataError(  # probe 27T: "does not overlap" though no districts named
+                "study.area does not overlap study.districts: their intersection is empty"
+                if named
+                else "study.area: the study area holds no polygons with an area",
                 path=path,
             )
         if not named:

@@ -278,7 +278,9 @@ def open_stations(stations: Any) -> Any:
 def district_layer(districts: Any, name_column: str | None = None) -> Any:
     """A district layer given as a GeoDataFrame, its file, or ``None`` (Chongqing's 区县).
 
-    A file is read, and districts of it that overlap are warned of
+    A file is read and cleaned as every polygon option's
+    (:func:`~harbor_planner.readers.read_polygon_file`: rings made valid, degrees that are
+    no longitude/latitude refused), and districts that overlap are warned of
     (:func:`~harbor_planner.districts.warn_overlapping_districts`, by ``name_column``).
 
     Raises
@@ -293,22 +295,11 @@ def district_layer(districts: Any, name_column: str | None = None) -> Any:
         return districts
     if isinstance(districts, str | os.PathLike):
         from harbor_planner.districts import warn_overlapping_districts
-        from harbor_planner.readers import polygon_layer, polygon_source_problem, read_vector
+        from harbor_planner.readers import read_polygon_file
 
         path = Path(districts)
-        problem = polygon_source_problem(path)  # a .gdb or a folder of Shapefiles may be one
-        if problem is not None:
-            raise InputDataError(f"the district layer: {problem}", path=path)
-        layer = read_vector(path, polygon_layer(path, "the district layer"))
-        if len(layer) and not layer.geom_type.isin(["Polygon", "MultiPolygon"]).any():
-            kinds = ", ".join(sorted({str(k) for k in layer.geom_type.dropna()}))
-            raise InputDataError(
-                f"the district layer holds no polygons ({kinds}); give a layer of district "
-                "polygons",
-                path=path,
-            )
-        if layer.crs is not None and len(layer):
-            warn_overlapping_districts(layer, name_column)
+        layer = read_polygon_file(path, "the district layer", "the district layer", ("districts",))
+        warn_overlapping_districts(layer, name_column)
         return layer
     raise InputDataError(
         f"districts must be a polygon layer (a GeoDataFrame or its file), got "

@@ -338,16 +338,16 @@ def demand_within(demand: Demand, area: Any, *, name: str | None = None) -> Dema
     Raises
     ------
     InputDataError
-        Unreadable file, no polygons, or no demand point inside.
+        Unreadable file, no polygon with an area, or no demand point inside.
     CRSError
-        The area has no CRS.
+        The area has no CRS, or its degrees are no longitude/latitude.
 
     """
     if isinstance(area, str | Path):
         path = Path(area)
         from harbor_planner.readers import read_polygon_file
 
-        area = read_polygon_file(path, "demand.within", "the study area")
+        area = read_polygon_file(path, "demand.within", "demand.within: the study area")
         name = name or path.name
     if not isinstance(area, gpd.GeoDataFrame | gpd.GeoSeries):  # probe 21P: AttributeError
         raise InputDataError(
@@ -358,10 +358,11 @@ def demand_within(demand: Demand, area: Any, *, name: str | None = None) -> Dema
     geoms = area.geometry if isinstance(area, gpd.GeoDataFrame) else area
     if geoms.crs is None:
         raise CRSError(f"the study area {name or '(given)'} has no CRS; set it and retry")
-    polys = geoms[geoms.geom_type.isin(["Polygon", "MultiPolygon"])]
-    if polys.empty:
-        raise InputDataError(f"the study area {name or '(given)'} holds no polygons")
-    region = shapely.union_all(polys.to_crs("EPSG:4326").to_numpy())
+    from harbor_planner.readers import clean_polygons
+
+    # each ring made valid before the union (probe 27T: a figure-8 raised a TopologyException)
+    polys = clean_polygons(gpd.GeoDataFrame(geometry=geoms), f"the study area {name or '(given)'}")
+    region = shapely.union_all(polys.to_crs("EPSG:4326").geometry.to_numpy())
     shapely.prepare(region)
     keep = shapely.covers(region, demand.points.geometry.to_numpy())
     if not keep.any():

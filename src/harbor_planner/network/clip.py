@@ -161,30 +161,11 @@ def _district_names(names: list[str]) -> tuple[Any, str]:
 
 
 def _layer_region(path: Path) -> Any:
-    """The union of the polygons of a layer, WGS-84."""
-    import geopandas as gpd
+    """The union of the polygons of a layer, WGS-84 (read and cleaned as every polygon option's)."""
+    from harbor_planner.readers import AREA_LAYERS, read_polygon_file
 
-    from harbor_planner.errors import CRSError
-    from harbor_planner.readers import AREA_LAYERS, layer_problem, polygon_layer
-
-    try:
-        gdf = gpd.read_file(path, layer=polygon_layer(path, "network within", AREA_LAYERS))
-    except InputDataError:
-        raise
-    except Exception as exc:  # pyogrio/GDAL errors have no common base class
-        raise InputDataError(f"the area layer: {layer_problem(path, exc)}", path=path) from None
-    if not isinstance(gdf, gpd.GeoDataFrame):  # a CSV or an attributes-only table (23C)
-        raise InputDataError(
-            "the area layer is a table without geometry; give a polygon layer (GeoPackage, "
-            "GeoJSON, Shapefile), or district names",
-            path=path,
-        )
-    if gdf.crs is None:
-        raise CRSError("the area layer has no CRS; set it and retry", path=path)
-    polys = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
-    if polys.empty:
-        raise InputDataError("the area layer holds no polygons", path=path)
-    return shapely.union_all(polys.to_crs("EPSG:4326").geometry.to_numpy())
+    gdf = read_polygon_file(path, "network within", "the area layer", AREA_LAYERS)
+    return shapely.union_all(gdf.to_crs("EPSG:4326").geometry.to_numpy())
 
 
 def is_area_file(text: str | Path) -> bool:
@@ -218,12 +199,7 @@ def _within_region(within: Any) -> tuple[Any, str]:
     if isinstance(within, str | Path):
         text = str(within).strip()
         if isinstance(within, Path) or is_area_file(text):
-            path = Path(text)
-            from harbor_planner.readers import polygon_source_problem
-
-            problem = polygon_source_problem(path)
-            if problem is not None:  # probe 26R: a folder was "area file not found"
-                raise InputDataError(f"the area layer: {problem}", path=path)
+            path = Path(text)  # probe 26R: a folder GDAL reads is a layer (read_polygon_file)
             return _layer_region(path), path.name
         within = within_district_names(text)
     if isinstance(within, list | tuple):
@@ -238,7 +214,12 @@ def _within_region(within: Any) -> tuple[Any, str]:
             from harbor_planner.errors import CRSError
 
             raise CRSError("the area has no CRS; set it and retry")
-        return shapely.union_all(within.to_crs("EPSG:4326").geometry.to_numpy()), "the area"
+        import geopandas as gpd
+
+        from harbor_planner.readers import clean_polygons
+
+        area = clean_polygons(gpd.GeoDataFrame(geometry=within.geometry), "the area")
+        return shapely.union_all(area.to_crs("EPSG:4326").geometry.to_numpy()), "the area"
     if isinstance(within, shapely.Geometry):
         return within, "the area (WGS-84)"
     raise InputDataError(f"network within: cannot use {type(within).__name__} as an area")

@@ -224,29 +224,14 @@ def load_parts(scenario: Scenario, net: WalkNetwork) -> Parts:
 
 
 def _read_layer(path: Path, where: str) -> Any:
-    """A partition layer file as a GeoDataFrame with a CRS."""
-    import geopandas as gpd
+    """A partition layer file as a GeoDataFrame with a CRS, cleaned as every polygon layer.
 
-    from harbor_planner.readers import polygon_layer, polygon_source_problem, shapefile_encoding
+    :func:`~harbor_planner.readers.read_polygon_file`: part names cleaned of control
+    characters (probe 27T: an ESC sequence reached ``run.json``), rings made valid.
+    """
+    from harbor_planner.readers import read_polygon_file
 
-    problem = polygon_source_problem(path)  # the same check as every polygon option's
-    if problem is not None:
-        raise InputDataError(f"{where}: the partition layer: {problem}", path=path)
-    layer = polygon_layer(path, where)
-    try:
-        enc = shapefile_encoding(path)  # district names of a GBK Shapefile without .cpg
-        frame = gpd.read_file(path, layer=layer, **({"encoding": enc} if enc else {}))
-    except Exception as exc:  # pyogrio/GDAL errors share no base class
-        raise InputDataError(f"cannot read the partition layer ({exc})", path=path) from None
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
-        raise InputDataError(
-            "the partition layer is a table without geometry; give a layer of polygons "
-            "(GeoPackage, shapefile or GeoJSON)",
-            path=path,
-        )
-    if frame.crs is None:
-        raise InputDataError("the partition layer has no CRS; set it and retry", path=path)
-    return frame
+    return read_polygon_file(path, where, f"{where}: the partition layer", ("districts",))
 
 
 def _merged(

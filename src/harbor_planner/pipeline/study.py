@@ -151,6 +151,9 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
     """The steps of :func:`run_study`, under the scenario's memory limit."""
     s = Study()
     warn_title_minutes(scenario)
+    # the district layer first: a layer refused (swapped axes, unnamed districts) costs no
+    # work (probe 27T: a swapped layer ran the whole study and crashed at the map)
+    s.districts = load_districts(scenario)
     with step("stations") as note:
         s.stations, s.rejected = load_stations(scenario)
         names = ", ".join(path.name for path, _ in scenario.stations.sources)
@@ -178,7 +181,6 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
         note["text"] = f"{len(s.demand):,} {s.demand.kind} points, total {s.demand.total:,.0f}" + (
             f" inside {inside}" if inside else ""
         )
-    s.districts = load_districts(scenario)
     with step("coverage") as note:
         s.coverage = measure_coverage(
             scenario, s.network, s.stations, s.demand, s.districts, area=s.study_area

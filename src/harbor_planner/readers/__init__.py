@@ -3,6 +3,8 @@
 Every reader keeps the file's own headers and row numbers so that later checks can name the
 row and column at fault, and removes control characters from user text with one warning
 (:func:`clean_text` is the one place that does it; writers and terminal output reuse it).
+The five polygon options read their file through :func:`read_polygon_file`, whose
+:func:`clean_polygons` is the one cleaning step of polygon layers.
 Stations, demand and candidates all read through these.
 """
 
@@ -20,22 +22,25 @@ from harbor_planner.readers.headers import (
     refuse_mixed_datums,
 )
 from harbor_planner.readers.layers import (
-    AREA_LAYERS,
     check_header_datum,
     coord_columns,
     header_datum_conflict,
     layer_problem,
     layer_to_wgs84,
-    polygon_layer,
-    polygon_source_problem,
     read_geo,
     read_layer_file,
-    read_polygon_file,
     read_table,
     read_vector,
     shapefile_encoding,
     table_coords,
     vector_folder,
+)
+from harbor_planner.readers.polygons import (
+    AREA_LAYERS,
+    clean_polygons,
+    polygon_layer,
+    polygon_source_problem,
+    read_polygon_file,
 )
 from harbor_planner.readers.tables import (
     RawTable,
@@ -56,6 +61,7 @@ __all__ = [
     "SECONDARY_ALIASES",
     "RawTable",
     "check_header_datum",
+    "clean_polygons",
     "clean_text",
     "column_role",
     "coord_columns",

@@ -45,18 +45,14 @@ from harbor_planner.readers.text import clean_text, parse_coordinate_text
 from harbor_planner.readers.xlsx import read_table_file
 
 __all__ = [
-    "AREA_LAYERS",
     "check_header_datum",
     "coord_columns",
     "geojson_feature_ids",
     "header_datum_conflict",
     "layer_problem",
     "layer_to_wgs84",
-    "polygon_layer",
-    "polygon_source_problem",
     "read_geo",
     "read_layer_file",
-    "read_polygon_file",
     "read_table",
     "read_vector",
     "shapefile_encoding",
@@ -67,9 +63,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
-
-#: Layers an area (study area, ``--within``) is read from in a file of several, in order.
-AREA_LAYERS = ("study_area", "districts")
 
 
 def shapefile_encoding(path: Path) -> str | None:
@@ -421,158 +414,6 @@ def vector_folder(path: Path) -> bool:
         return len(pyogrio.list_layers(path)) > 0
     except Exception:  # pyogrio/GDAL errors share no base class: not a dataset
         return False
-
-
-def polygon_source_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be a polygon option's layer, ``None`` when it may be one.
-
-    One check for ``--districts``, ``--study-area``, ``--demand-within``, ``--within`` and
-    ``run.partition`` (probe 26R, finding 9: a .gdb or a folder of Shapefiles was refused by
-    some and read by others, and ``--within FOLDER`` was "area file not found"). A file, or
-    a folder GDAL reads as a vector dataset, may be; the reader then checks its layers.
-
-    Parameters
-    ----------
-    path
-        The layer file or folder.
-
-    Returns
-    -------
-    str or None
-        Missing, a folder GDAL cannot read, or a pipe, in :func:`layer_problem`'s words.
-
-    """
-    if Path(path).is_file() or vector_folder(path):
-        return None
-    return layer_problem(Path(path))
-
-
-def read_polygon_file(
-    path: Path, what: str, prefix: str, prefer: Sequence[str] = AREA_LAYERS
-) -> Any:
-    """A polygon option's file as a GeoDataFrame: checked, its layer chosen, errors worded.
-
-    Parameters
-    ----------
-    path
-        The layer file, or a folder GDAL reads (:func:`polygon_source_problem`).
-    what
-        The option or setting it was given to (:func:`polygon_layer`'s messages).
-    prefix
-        What the messages call it (``"the study area"``).
-    prefer
-        Layer names to take from a file of several.
-
-    Raises
-    ------
-    InputDataError
-        Missing, unreadable, or a layer of points or lines.
-
-    """
-    import geopandas as gpd
-
-    problem = polygon_source_problem(path)  # a .gdb or a folder of Shapefiles may be one
-    if problem is not None:
-        raise InputDataError(f"{prefix}: {problem}", path=path)
-    try:
-        return gpd.read_file(path, layer=polygon_layer(path, what, prefer))
-    except InputDataError:
-        raise
-    except Exception as exc:  # pyogrio/GDAL errors have no common base class
-        raise InputDataError(f"{prefix}: {layer_problem(path, exc)}", path=path) from None
-
-
-def polygon_layer(path: Path, what: str, prefer: Sequence[str] = ("districts",)) -> str | None:
-    """The layer of ``path`` to read as polygons (districts, a study area, parts).
-
-    A file of one layer gives it; of several (a run's ``layers.gpkg``), the first of
-    ``prefer`` holding polygons, else its only polygon layer, said at INFO; a layer declared
-    Unknown/GEOMETRY counts when its rows hold polygons. A layer of points
-    or lines read as polygons is refused (probe 26P: ``--districts layers.gpkg`` read its
-    stations and crashed, or put every point "outside the districts").
-
-    Parameters
-    ----------
-    path
-        The layer file.
-    what
-        The option or setting it was given to, for messages (``--districts``).
-    prefer
-        Layer names to take from a file of several.
-
-    Returns
-    -------
-    str or None
-        The layer's name; ``None`` when the file has one layer that may hold polygons or
-        cannot be listed (its reader then says what is wrong).
-
-    Raises
-    ------
-    InputDataError
-        The layer chosen holds points or lines, or several polygon layers leave the choice open.
-
-    """
-    import pyogrio
-
-    try:
-        listed = [
-            (str(r[0]), None if r[1] is None else str(r[1])) for r in pyogrio.list_layers(path)
-        ]
-    except Exception:  # missing, a table, unreadable: the caller's reader says which
-        return None
-    polygons = [n for n, kind in listed if _may_hold_polygons(path, n, kind, len(listed))]
-    shown = ", ".join(f"{n!r} ({kind or 'no geometry'})" for n, kind in listed)
-    if len(listed) == 1:
-        name, kind = listed[0]
-        if kind is None or not any(k in kind.lower() for k in ("point", "line")):
-            return None  # polygons, a mixed layer or a table: the caller checks the rows
-        raise InputDataError(
-            f"{what}: layer {name!r} holds no polygons ({kind}), and the file has no other "
-            "layer; give a layer of polygons",
-            path=path,
-        )
-    chosen = next((n for n in prefer if n in polygons), None)
-    if chosen is None and len(polygons) == 1:
-        chosen = polygons[0]
-    if chosen is not None:
-        log.info("%s: %s: read layer %r of %d (%s)", path, what, chosen, len(listed), shown)
-        return chosen
-    if not polygons:
-        raise InputDataError(
-            f"{what}: the file holds no polygon layer (its layers: {shown}); give a layer "
-            "of polygons",
-            path=path,
-        )
-    raise InputDataError(
-        f"{what}: the file holds several polygon layers ({', '.join(map(repr, polygons))}) "
-        f"and none named {' or '.join(map(repr, prefer))}; save the one to use as a file of "
-        "its own (QGIS: Export ▸ Save Features As) and give that",
-        path=path,
-    )
-
-
-def _may_hold_polygons(path: Path, layer: str, kind: str | None, layers: int) -> bool:
-    """Whether ``layer``, declared ``kind``, is a polygon layer.
-
-    Polygon, curve-polygon and surface types are; points, lines and tables are not. A layer
-    declared Unknown/GEOMETRY (QGIS and ogr2ogr write mixed layers so) is one when its rows
-    hold a polygon (probe 26R, finding 6: such a ``zones`` layer beside a points layer was
-    "no polygon layer"); in a file of one layer its reader checks the rows instead.
-    """
-    if kind is None:
-        return False
-    lowered = kind.lower()
-    if "polygon" in lowered or "surface" in lowered:
-        return True
-    if any(k in lowered for k in ("point", "line", "curve")) or layers == 1:
-        return False
-    import pyogrio
-
-    try:
-        geoms = pyogrio.read_dataframe(path, layer=layer, columns=[]).geometry
-    except Exception:  # unreadable: not counted; a chosen layer's reader says why
-        return False
-    return bool(geoms.geom_type.isin(["Polygon", "MultiPolygon"]).any())
 
 
 def _check_finite(gdf: gpd.GeoDataFrame, path: Path) -> None:
