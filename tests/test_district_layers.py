@@ -243,3 +243,47 @@ def test_districts_of_points_only_are_refused_naming_the_layers(tmp_path, capsys
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert "layers.gpkg" in err and "no polygon layer" in err, err
     assert "'stations' (Point)" in err and "'gaps' (Point)" in err, err
+
+
+def test_a_district_layer_holding_none_or_little_of_the_demand_is_warned_of(tmp_path, capsys):
+    """Probe 27T, finding 6: a layer 1,200 km away (a wrong .prj) gave one silent row
+    "(outside the districts)" in place of the district figures."""
+    far = [shapely.box(116.40 + 0.05 * i, 39.90, 116.45 + 0.05 * i, 39.95) for i in range(2)]
+    corner = [shapely.box(106.57, 29.55, 106.60, 29.57)]  # Yuzhong's east end: a small share
+    west = shapely.box(106.40, 29.45, SPLIT_LON, 29.65)
+    halves = [west, shapely.box(SPLIT_LON, 29.45, 106.70, 29.65)]
+    runs = {}
+    for name, names, boxes in (("beijing", ["A", "B"], far), ("corner", ["C"], corner),
+                               ("halves", ["W", "E"], halves)):  # fmt: skip
+        layer = _layer(tmp_path, name, names, boxes)
+        code, out = _coverage(tmp_path, "--districts", str(layer), "--district-column", "name",
+                              quiet=False, out=name)  # fmt: skip
+        err = capsys.readouterr().err
+        assert code == 0, err
+        runs[name] = (_by_district(out).set_index("district")["demand_total"], err)
+    table, err = runs["beijing"]
+    assert list(table.index) == ["(outside the districts)"], table
+    assert "no demand lies in any district of the district layer beijing.gpkg" in err, err
+    assert "its CRS is the true one" in err, err
+    table, err = runs["corner"]
+    share = 100.0 * table["(outside the districts)"] / table.sum()
+    assert 50.0 < share < 100.0, table
+    said = f"{share:.1f} % of the demand lies outside every district of the district layer "
+    assert said + "corner.gpkg" in err, err
+    _, err = runs["halves"]  # every point in a district: no word
+    assert "outside every district" not in err and "no demand lies" not in err, err
+
+
+def test_unnamed_districts_are_refused_before_any_work(tmp_path, capsys):
+    """Probe 27T, finding 6: a district with a NULL name had its demand put in "(outside the
+    districts)", and districts named "" or " " became rows without a name, without a word;
+    ``run.partition`` refuses the same layer. Refused in one line naming the features."""
+    boxes = [shapely.box(106.50 + 0.02 * i, 29.50, 106.52 + 0.02 * i, 29.60) for i in range(4)]
+    layer = _layer(tmp_path, "unnamed", ["A", None, "", " "], boxes)
+    code, out = _coverage(tmp_path, "--districts", str(layer), "--district-column", "name",
+                          quiet=False)  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 3 and "Traceback" not in err, err
+    assert "unnamed.gpkg: the district layer: 3 district(s) without a name in column 'name' " \
+        "(feature(s) 2, 3, 4)" in err and "name every district" in err, err  # fmt: skip
+    assert "stations:" not in err and not out.exists(), err  # refused before any work

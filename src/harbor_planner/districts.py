@@ -21,12 +21,15 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from harbor_planner import settings
+from harbor_planner._text import rows_text
 from harbor_planner.coords import geometry_to_wgs84
 from harbor_planner.errors import DependencyError, InputDataError
 
 __all__ = [
     "CHONGQING_METRIC_CRS",
     "DISTRICT_NAMES_EN",
+    "check_district_names",
     "chongqing_districts",
     "district_name_column",
     "locate_districts",
@@ -34,6 +37,7 @@ __all__ = [
     "name_text",
     "named_with_hints",
     "unknown_districts",
+    "warn_demand_outside_districts",
     "warn_overlapping_districts",
 ]
 
@@ -441,3 +445,95 @@ def warn_overlapping_districts(
             f" and {len(found) - 5} more" if len(found) > 5 else "",
         )
     return found
+
+
+def check_district_names(
+    layer: gpd.GeoDataFrame, name_column: str | None, path: Path | None = None
+) -> None:
+    """Refuse a district layer some of whose districts have no name (empty, blank, missing).
+
+    Probe 27T: a district with a missing name had its demand put in the row "(outside the
+    districts)", one named "" or " " became a row without a name, without a word;
+    ``run.partition`` refuses the same layer. The district tables are by name, so an unnamed
+    district has no row a report can show: it is refused before any work.
+
+    Parameters
+    ----------
+    layer
+        The district polygons as read (index: the file's feature order).
+    name_column
+        Its name column (``None``: the usual names, see :func:`district_name_column`).
+    path
+        The file, for the message.
+
+    Raises
+    ------
+    InputDataError
+        Naming the column, how many districts and which features.
+
+    """
+    col = district_name_column(layer, name_column)
+    names = pd.Series(name_text(layer[col]), dtype=object).fillna("").astype(str)
+    blank = np.flatnonzero(names.str.strip().to_numpy() == "")
+    if not len(blank):
+        return
+    features = (np.asarray(layer.index)[blank] + 1).tolist()
+    raise InputDataError(
+        f"the district layer: {len(blank)} district(s) without a name in column {col!r} "
+        f"(feature(s) {rows_text(features)}): their demand would be in no named row of the "
+        "district tables; name every district (or delete those features) and retry",
+        path=path,
+    )
+
+
+def warn_demand_outside_districts(
+    table: pd.DataFrame,
+    layer: str,
+    *,
+    max_outside_pct: float = settings.DISTRICTS_MAX_OUTSIDE_PCT,
+) -> float | None:
+    """Warn when a district layer of one's own holds none, or little, of the demand.
+
+    Probe 27T: a layer 1,200 km away (a wrong ``.prj``) gave one silent row "(outside the
+    districts)" in place of the district figures.
+
+    Parameters
+    ----------
+    table
+        ``CoverageResult.by_district`` (``district``, ``demand_total``).
+    layer
+        The layer's file name, for the message.
+    max_outside_pct
+        More of the demand than this share (percent) outside every district is warned of.
+
+    Returns
+    -------
+    float or None
+        The share of the demand outside the districts (percent); ``None`` without demand.
+
+    """
+    if not len(table) or "demand_total" not in table:
+        return None
+    demand = pd.to_numeric(table["demand_total"], errors="coerce").fillna(0.0)
+    total = float(demand.sum())
+    if total <= 0:
+        return None
+    outside = table["district"].astype(str).eq(settings.OUTSIDE_DISTRICTS).to_numpy()
+    share = 100.0 * float(demand[outside].sum()) / total
+    fix = (
+        "check that the layer covers the study's demand and that its CRS is the true one "
+        "(a layer drawn elsewhere, or with a wrong .prj, holds none of it)"
+    )
+    if share >= 100.0:
+        log.warning(
+            "no demand lies in any district of the district layer %s: the district tables "
+            "hold only the row %s; %s",
+            layer, settings.OUTSIDE_DISTRICTS, fix,
+        )  # fmt: skip
+    elif share > max_outside_pct:
+        log.warning(
+            "%.1f %% of the demand lies outside every district of the district layer %s (the "
+            "row %s); %s",
+            share, layer, settings.OUTSIDE_DISTRICTS, fix,
+        )  # fmt: skip
+    return share

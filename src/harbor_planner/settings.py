@@ -491,6 +491,9 @@ OUTSIDE_LABELS_ZH: dict[str, str] = {
     OUTSIDE_CHONGQING: "（重庆市外）",
     OUTSIDE_DISTRICTS: "（不在所给区县内）",
 }
+#: A district layer of one's own with more of the demand than this share (percent) outside
+#: every district of it is warned of (a layer drawn elsewhere, or with a wrong CRS).
+DISTRICTS_MAX_OUTSIDE_PCT: float = 50.0
 #: A district of the demand is "too small" (需求过少) when it holds less than this share of
 #: the study's demand (percent) ...
 DISTRICT_MIN_SHARE_PCT: float = 0.5

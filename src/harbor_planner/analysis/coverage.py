@@ -280,13 +280,15 @@ def district_layer(districts: Any, name_column: str | None = None) -> Any:
 
     A file is read and cleaned as every polygon option's
     (:func:`~harbor_planner.readers.read_polygon_file`: rings made valid, degrees that are
-    no longitude/latitude refused), and districts that overlap are warned of
-    (:func:`~harbor_planner.districts.warn_overlapping_districts`, by ``name_column``).
+    no longitude/latitude refused), a district without a name refused
+    (:func:`~harbor_planner.districts.check_district_names`), and districts that overlap are
+    warned of (:func:`~harbor_planner.districts.warn_overlapping_districts`, by
+    ``name_column``).
 
     Raises
     ------
     InputDataError
-        Anything else, or a file that is no polygon layer with a CRS.
+        Anything else, a file that is no polygon layer with a CRS, or an unnamed district.
 
     """
     import os
@@ -294,11 +296,12 @@ def district_layer(districts: Any, name_column: str | None = None) -> Any:
     if districts is None or hasattr(districts, "geometry"):
         return districts
     if isinstance(districts, str | os.PathLike):
-        from harbor_planner.districts import warn_overlapping_districts
+        from harbor_planner.districts import check_district_names, warn_overlapping_districts
         from harbor_planner.readers import read_polygon_file
 
         path = Path(districts)
         layer = read_polygon_file(path, "the district layer", "the district layer", ("districts",))
+        check_district_names(layer, name_column, path)
         warn_overlapping_districts(layer, name_column)
         return layer
     raise InputDataError(

@@ -40,7 +40,9 @@ def measure_coverage(
     """Coverage of ``demand`` by ``stations`` within ``coverage.minutes`` of walking.
 
     The district table says which rows are figures to publish
-    (:func:`~harbor_planner.pipeline.area.mark_districts`).
+    (:func:`~harbor_planner.pipeline.area.mark_districts`); a district layer of one's own
+    holding none of the demand, or with over half of it outside, is warned of
+    (:func:`~harbor_planner.districts.warn_demand_outside_districts`).
 
     Parameters
     ----------
@@ -69,6 +71,12 @@ def measure_coverage(
         district_column=scenario.coverage.district_column,
         check_datum=False,  # the study's datum guard ran as its stations were loaded
     )
+    if districts is not None and scenario.coverage.districts is not None:  # a layer's own
+        from pathlib import Path
+
+        from harbor_planner.districts import warn_demand_outside_districts
+
+        warn_demand_outside_districts(result.by_district, Path(scenario.coverage.districts).name)
     return mark_districts(result, scenario, area)
 
 
