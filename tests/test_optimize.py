@@ -680,10 +680,11 @@ def test_a_cover_plans_headline_and_run_figures_name_the_target():
     assert "target" not in plan_headline(select_sites(cm, n_add=2).summary())
 
 
-@pytest.mark.parametrize(("seed", "proven"), [(9, False), (6, True)])
+@pytest.mark.parametrize(("seed", "proven"), [(27, False), (6, True)])
 def test_a_greedy_cover_plan_is_called_the_fewest_only_when_proven(seed, proven):
     """Probe 24O: greedy's 14 sites were "the fewest to reach the 95 % target" where 13 do;
-    a greedy plan whose bound closes was "feasible", not optimal."""
+    a greedy plan whose bound closes was "feasible", not optimal. (Seed 9, greedy 7 where
+    6 do, now gets the 6: the cover bound's inner plan, probe 27A.)"""
     from harbor_planner.pipeline.results import plan_headline
 
     cm = random_instance(seed, n_dem=60, n_cand=12)

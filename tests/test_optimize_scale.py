@@ -6,6 +6,8 @@ Every claim is checked against the exact optimum of the unreduced model (HiGHS t
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.sparse import csc_matrix
 
+from harbor_planner import InfeasibleError
 from harbor_planner.optimize import CoverageMatrix, Problem, select_sites
 from harbor_planner.optimize.engine import decomposable
 from harbor_planner.optimize.improve import swap_search
@@ -328,3 +331,160 @@ def test_reproducible_plans_ignore_the_clock(monkeypatch):
     assert set(hit) == {"swap search", "Lagrangian bound", "whole-plan bound"}
     assert staged_free.summary()["solver_info"]["budgets"] == "time"
     assert "time_budgets_hit" not in staged_free.summary()["solver_info"]
+
+
+# ----------------------------------------------------------- cover mode's lower bound (27A)
+
+
+def fewest_by_brute_force(cm, target, *, excluded=(), spacing=None):
+    """The fewest sites reaching ``target`` % over all subsets (``None``: no subset does)."""
+    a = cm.covers.toarray()
+    need = target / 100 * cm.total_weight
+    allowed = [j for j in range(cm.n_candidates) if cm.candidate_ids[j] not in excluded]
+    xy = cm.candidate_xy
+    for k in range(len(allowed) + 1):
+        for s in itertools.combinations(allowed, k):
+            if spacing and any(np.hypot(*(xy[i] - xy[j])) < spacing
+                               for i, j in itertools.combinations(s, 2)):  # fmt: skip
+                continue
+            hit = cm.existing_covered | a[:, list(s)].any(axis=1)
+            if cm.weights[hit].sum() >= need - 1e-9:
+                return k
+    return None
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    n_cand=st.integers(2, 10),
+    target=st.floats(10, 100),
+    spacing=st.sampled_from([None, 250.0]),
+)
+def test_the_cover_bound_never_exceeds_the_fewest_sites(seed, n_cand, target, spacing):
+    """Probe 27A: the tightened lower bound on the sites is still a proven one."""
+    rng = np.random.default_rng(seed)
+    n_dem = int(rng.integers(5, 40))
+    covers = rng.random((n_dem, n_cand)) < rng.uniform(0.1, 0.5)
+    cm = CoverageMatrix.from_arrays(
+        covers, rng.integers(0, 30, n_dem).astype(float),
+        existing_covered=rng.random(n_dem) < 0.2,
+        candidate_ids=[f"c{j}" for j in range(n_cand)],
+        candidate_xy=rng.random((n_cand, 2)) * 1000,
+    )  # fmt: skip
+    excluded = [f"c{j}" for j in range(n_cand) if rng.random() < 0.15]
+    fewest = fewest_by_brute_force(cm, target, excluded=excluded, spacing=spacing)
+    kw = dict(mode="cover", target_pct=target, excluded=excluded, min_spacing_m=spacing)
+    if fewest is None:
+        with pytest.raises(InfeasibleError):
+            select_sites(cm, **kw)
+        return
+    for solver in ("greedy", "exact"):
+        sel = select_sites(cm, solver=solver, **kw)
+        assert sel.bound <= fewest <= len(sel.selected)
+        assert sel.coverage_pct_after >= target - 1e-7
+        assert (sel.status == "optimal") == (len(sel.selected) == sel.bound)
+    assert select_sites(cm, solver="exact", **kw).objective == fewest
+
+
+def fewest_by_scipy_milp(cm, target):
+    """The fewest sites reaching ``target`` %: the set-cover MILP solved by scipy (HiGHS)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    a = cm.covers.toarray().astype(float)
+    n_r, n_c = a.shape
+    w = np.where(cm.existing_covered, 0.0, cm.weights)
+    needed = target / 100 * cm.total_weight - cm.covered_weight_before
+    rows = LinearConstraint(np.hstack([-a, np.eye(n_r)]), -np.inf, 0.0)  # y_i <= sum_j a_ij x_j
+    goal = LinearConstraint(np.concatenate([np.zeros(n_c), w])[None], needed - 1e-9, np.inf)
+    res = milp(np.concatenate([np.ones(n_c), np.zeros(n_r)]), constraints=[rows, goal],
+               integrality=np.r_[np.ones(n_c), np.zeros(n_r)], bounds=Bounds(0, 1))  # fmt: skip
+    assert res.status == 0
+    return round(res.fun)
+
+
+def street_like(seed, n_dem=200, n_cand=80, radius=170.0):
+    """Demand and candidates scattered over 1 km², covered within ``radius`` m, 3 stations."""
+    rng = np.random.default_rng(seed)
+    dem, cand, st_ = (
+        rng.random((n_dem, 2)) * 1000,
+        rng.random((n_cand, 2)) * 1000,
+        rng.random((3, 2)) * 1000,
+    )
+    near = np.linalg.norm(dem[:, None] - cand[None], axis=2) <= radius
+    existing = (np.linalg.norm(dem[:, None] - st_[None], axis=2) <= radius).any(axis=1)
+    return CoverageMatrix.from_arrays(near, rng.integers(1, 10, n_dem).astype(float),
+                                      existing_covered=existing, candidate_xy=cand)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("target", [85, 95])
+def test_the_cover_bound_is_valid_and_tight_against_scipy_milp(seed, target):
+    """Probe 27A: greedy's bound (its largest first-step gains) stood 2-2.7x below the fewest
+    sites; the Lagrangian bound, bisected on the count, comes within one site of it."""
+    cm = street_like(seed)
+    fewest = fewest_by_scipy_milp(cm, target)
+    sel = select_sites(cm, mode="cover", target_pct=target)
+    assert fewest - 1 <= sel.bound <= fewest <= len(sel.selected)
+    assert sel.summary()["solver_info"]["bound_method"] == "lagrangian"
+
+
+def test_the_cover_bound_keeps_to_its_time_budget_or_to_its_steps(monkeypatch, caplog):
+    """A cover bound cut by its budget is said and still holds; ``reproducible`` ignores it."""
+    import harbor_planner.optimize.select as select
+
+    cm = street_like(1, n_dem=300, n_cand=120)
+    free = select_sites(cm, mode="cover", target_pct=95)
+    info = free.summary()["solver_info"]
+    assert info["budgets"] == "time" and "time_budgets_hit" not in info
+    monkeypatch.setattr(select, "LAGRANGE_TIME_S", 0.0)  # a machine far too slow for it
+    with caplog.at_level("WARNING", logger="harbor_planner.optimize.select"):
+        cut = select_sites(cm, mode="cover", target_pct=95)
+    assert cut.summary()["solver_info"]["time_budgets_hit"] == ["Lagrangian bound"]
+    assert "the lower bound on the sites stopped at its time budget" in caplog.text
+    assert cut.bound < free.bound <= len(free.selected)  # greedy's own bound only
+    same = select_sites(cm, mode="cover", target_pct=95, reproducible=True)
+    assert same.bound == free.bound and list(same.selected) == list(free.selected)
+    assert same.summary()["solver_info"]["budgets"] == "steps"
+
+
+def test_exact_cover_skips_highs_when_the_bound_proves_greedys_count(monkeypatch):
+    """The demo's kind of plan: greedy's 8 sites proven the fewest without HiGHS."""
+    import harbor_planner.optimize.select as select
+
+    cm = street_like(0)
+    greedy = select_sites(cm, mode="cover", target_pct=85)
+    assert greedy.status == "optimal"
+
+    def no_highs(*args, **kwargs):
+        raise AssertionError("HiGHS ran although the bound proved the plan")
+
+    monkeypatch.setattr(select, "milp", no_highs)
+    exact = select_sites(cm, mode="cover", target_pct=85, solver="exact")
+    assert (exact.solver, exact.status, exact.gap) == ("exact", "optimal", 0.0)
+    assert list(exact.selected) == list(greedy.selected)
+
+
+def test_a_greedy_cover_plan_that_is_the_fewest_reads_so():
+    """Probe 27A: greedy's 8 sites, the minimum, read "not proven the fewest (at least 4)" and
+    "optimality gap 50.00 %"; here greedy's bound said at least 3 of 5 (gap 40 %)."""
+    from harbor_planner.pipeline.results import plan_headline
+
+    cm = street_like(2, radius=250.0)
+    sel = select_sites(cm, mode="cover", target_pct=95)
+    assert len(sel.selected) == sel.bound == fewest_by_scipy_milp(cm, 95) == 5
+    assert sel.status == "optimal" and sel.gap == 0.0
+    line = plan_headline(sel.summary())
+    assert "5 new sites (the fewest to reach the 95 % target) (greedy)" in line
+    assert "optimality gap 0.00 %" in line and "not proven" not in line
+
+
+def test_a_smaller_plan_the_cover_bound_finds_replaces_greedys():
+    """The bound's inner plans are plans: one of 6 sites reaching the target beats greedy's 7."""
+    cm = street_like(49)
+    sel = select_sites(cm, mode="cover", target_pct=80)
+    assert len(sel.selected) == sel.bound == fewest_by_scipy_milp(cm, 80) == 6
+    assert sel.summary()["solver_info"]["greedy"] == "7 sites; the bound's inner plan 6"
+    assert sel.status == "optimal" and sel.coverage_pct_after >= 80
+    added = cm.covered_weight(sel.selected) - cm.covered_weight_before
+    assert np.sum(sel.gains) == pytest.approx(added)
+    assert np.all(np.diff(sel.gains) <= 1e-9)  # ranked: the largest gain first

@@ -258,3 +258,17 @@ def test_yuzhong_existing_coverage_matches_candidates_at_the_stations(yuzhong):
     union = np.diff(cm.covers.tocsr().indptr) > 0
     assert cm.existing_covered.any()
     np.testing.assert_array_equal(union, cm.existing_covered)
+
+
+@pytest.mark.realdata
+def test_yuzhong_greedy_cover_plans_state_a_near_true_gap(yuzhong):
+    """Probe 27A: greedy's cover plans on Yuzhong read gaps of 50-65 % (bound 2-2.7x below
+    the fewest sites) where the true gap was 0-6 %: here 27 sites "at least 15" (44 %)."""
+    cm = yuzhong[3]
+    sel = select_sites(cm, mode="cover", target_pct=85)
+    exact = select_sites(cm, mode="cover", target_pct=85, solver="exact")
+    assert len(sel.selected) == sel.bound == len(exact.selected)  # proven without HiGHS
+    assert sel.status == exact.status == "optimal" and sel.gap == 0.0
+    more = select_sites(cm, mode="cover", target_pct=90)  # 42 sites where 41 do
+    assert more.status == "feasible" and len(more.selected) - 2 <= more.bound
+    assert more.gap <= 0.05

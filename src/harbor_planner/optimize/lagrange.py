@@ -16,6 +16,10 @@ the last direction added) of Polyak's length towards the best objective known; e
 is also a plan, scored and kept when better (Lagrangian heuristic; only when spacing and
 budget do not apply, since it ignores them).
 The bound reported is recomputed in double precision at the best multipliers.
+
+Cover mode (the fewest sites to a target) asks the same bound the other way round
+(:func:`cover_lower_bound`): ``k`` sites cannot newly cover ``needed`` when some ``u`` makes
+``L(u)`` with ``p = k`` fall below it, so the fewest sites is searched by bisection on ``k``.
 """
 
 from __future__ import annotations
@@ -32,7 +36,15 @@ from scipy.sparse import csr_matrix
 from harbor_planner.optimize.solvers import Problem
 from harbor_planner.settings import LAGRANGE_ITERATIONS, LAGRANGE_TIME_S
 
-__all__ = ["LagrangeResult", "lagrangian_bound", "plan_value", "top_choice", "whole_plan_bound"]
+__all__ = [
+    "CoverBound",
+    "LagrangeResult",
+    "cover_lower_bound",
+    "lagrangian_bound",
+    "plan_value",
+    "top_choice",
+    "whole_plan_bound",
+]
 
 log = logging.getLogger(__name__)
 
@@ -175,6 +187,7 @@ def lagrangian_bound(
     iterations: int = LAGRANGE_ITERATIONS,
     time_s: float = LAGRANGE_TIME_S,
     target_gap: float = 1e-4,
+    decide_at: float | None = None,
 ) -> LagrangeResult:
     """Minimise the Lagrangian bound of a maximal-coverage problem by subgradient steps.
 
@@ -192,6 +205,9 @@ def lagrangian_bound(
         Most steps and seconds.
     target_gap
         Stop once ``(bound - best) / bound`` is below this.
+    decide_at
+        Stop as soon as the bound falls below this weight or an inner plan reaches it (the
+        question is then only whether ``n_add`` sites can newly cover that much).
 
     Returns
     -------
@@ -236,6 +252,9 @@ def lagrangian_bound(
             if score > lb + 1e-9 * max(1.0, lb):
                 lb, best_sel = score, np.sort(x)
         if best_l - lb <= target_gap * best_l or theta < 1e-3:
+            break
+        # the steps' bound is in single precision: stop below it with room for the rounding
+        if decide_at is not None and (best_l < decide_at * (1 - 1e-5) or lb >= decide_at):
             break
         if time.perf_counter() - t0 > time_s:
             timed_out = k < iterations
@@ -368,3 +387,106 @@ def whole_plan_bound(
     lag = lagrangian_bound(problem, n_add, best_objective=objective,
                            start=np.asarray(chosen, dtype=np.int64), time_s=time_s)  # fmt: skip
     return replace(lag, bound=max(float(lag.bound), float(objective)))
+
+
+@dataclass(frozen=True)
+class CoverBound:
+    """What the Lagrangian bound proved about the fewest sites reaching a target.
+
+    Attributes
+    ----------
+    lower
+        Proven: no plan of fewer sites newly covers the weight needed.
+    plan
+        Sites of a plan with fewer sites than the one given that reaches it (an inner
+        solution of the relaxation), or ``None``.
+    runs
+        Bounds solved (one per count of sites tried).
+    iterations
+        Their subgradient steps in all.
+    timed_out
+        Whether the time budget cut the search (a run, or counts left untried).
+
+    """
+
+    lower: int
+    plan: IntArray | None
+    runs: int
+    iterations: int
+    timed_out: bool = False
+
+
+def cover_lower_bound(
+    problem: Problem,
+    needed: float,
+    *,
+    selected: IntArray,
+    gains: FloatArray,
+    lower: int,
+    time_s: float = LAGRANGE_TIME_S,
+) -> CoverBound:
+    """The fewest sites that can newly cover ``needed``: bisection on the Lagrangian bound.
+
+    ``k`` sites cannot reach ``needed`` when the maximal-coverage bound ``L(u)`` of ``k``
+    sites falls below it (any ``u``; spacing relaxed, which only raises it). The count tried
+    is halfway between the fewest proven and the fewest known to suffice; each run's
+    multipliers also bound every other count at once (the running sum of the sorted values
+    ``c``), which may prove more than ``k + 1``. A run that finds an inner plan of ``k``
+    sites reaching ``needed`` shows that ``k`` suffice. Cost: about ``log2(len(selected) -
+    lower)`` runs of at most ``LAGRANGE_ITERATIONS`` steps, each one pass over the matrix
+    (linear in its non-zeros), all within ``time_s``.
+
+    Parameters
+    ----------
+    problem
+        The reduced problem (no quotas or budget in cover mode).
+    needed
+        Weight to cover newly.
+    selected, gains
+        A plan reaching ``needed`` (greedy's), its sites in the order taken and their gains.
+    lower
+        A count already proven (greedy's largest first-step gains).
+    time_s
+        Time budget of all the runs (``math.inf``: their steps alone stop them).
+
+    Returns
+    -------
+    CoverBound
+
+    """
+    t0 = time.perf_counter()
+    hi = len(selected)
+    lo = min(max(int(lower), 1), hi)  # a target not yet reached needs a site
+    reach = np.cumsum(np.asarray(gains, dtype=np.float64))
+    # a plan short by at most 1e-9 counts as reaching (as greedy's); room for the sums' rounding
+    goal = needed - 1e-9 - 1e-9 * max(1.0, abs(needed))
+    plan, runs, steps, timed_out = None, 0, 0, False
+    while lo < hi:
+        left = time_s - (time.perf_counter() - t0)
+        if left <= 0:
+            timed_out = True
+            break
+        k = (lo + hi) // 2
+        lag = lagrangian_bound(problem, k, best_objective=float(reach[k - 1]),
+                               start=np.asarray(selected[:k], dtype=np.int64), time_s=left,
+                               decide_at=goal)  # fmt: skip
+        runs, steps = runs + 1, steps + lag.iterations
+        timed_out = timed_out or lag.timed_out
+        if lag.selected is not None and lag.objective >= needed - 1e-9:
+            plan, hi = lag.selected, k  # k sites suffice
+            continue
+        fewest = _fewest(lag, problem.eligible, goal)
+        if fewest > k:
+            lo = min(fewest, hi)
+        else:
+            hi = k  # k not ruled out: the bound only grows with the count
+    log.info("cover bound: at least %d sites (%d runs, %d steps, %.2f s)", lo, runs, steps,
+             time.perf_counter() - t0)  # fmt: skip
+    return CoverBound(lower=lo, plan=plan, runs=runs, iterations=steps, timed_out=timed_out)
+
+
+def _fewest(lag: LagrangeResult, eligible: BoolArray, goal: float) -> int:
+    """The fewest sites whose bound at ``lag``'s multipliers reaches ``goal`` (values >= 0)."""
+    top = np.sort(lag.values[eligible])[::-1]
+    reach = lag.row_part + np.concatenate([[0.0], np.cumsum(top)])
+    return int(np.searchsorted(reach, goal, side="left"))
