@@ -305,7 +305,8 @@ def test_xlsx_sheets_numbers_and_chinese_headers(tmp_path, cov, selection, sites
     header = [c.value for c in ws[1]]
     # the stations are of two statuses: the figures of both are said to be (probe 22M)
     every = "（全部 2 个站点）"
-    assert header[:2] == ["区县", "站点数"] and f"覆盖率(%){every}" in header
+    # the API's district table has its status, as every district table (probe 27A)
+    assert header[:2] == ["区县", "状态"] and "站点数" in header and f"覆盖率(%){every}" in header
     assert f"已覆盖需求{every}" in header and "仅已建成站点覆盖率(%)" in header
     assert ws.freeze_panes == "A2"
     col = header.index(f"覆盖率(%){every}") + 1
@@ -355,7 +356,9 @@ def test_xlsx_english_headers_and_partial(tmp_path, cov, selection):
     write_report_xlsx(path, coverage=cov, chinese_headers=False)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Summary", "Districts", "Stations"]
-    assert [c.value for c in wb["Districts"][1]][:3] == ["district", "stations", "demand_total"]
+    assert [c.value for c in wb["Districts"][1]][:4] == [
+        "district", "status", "demand_share_pct", "stations"
+    ]  # fmt: skip
     write_report_xlsx(path, selection=selection, chinese_headers=False)
     assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Coverage curve"]
     with pytest.raises(InputDataError, match="nothing to write"):

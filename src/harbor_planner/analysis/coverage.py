@@ -160,7 +160,9 @@ class CoverageResult:
     summary
         The figures of ``summary.json`` (see :func:`coverage`).
     by_district
-        One row per district: the same figures per 区县.
+        One row per district: the same figures per 区县, with ``status`` and
+        ``demand_share_pct`` (:func:`~harbor_planner.study_area.district_status`, its default
+        minimums, no study area).
     pairs
         ``(demand position, station position)`` of every station reaching a demand point
         within the limit.
@@ -477,9 +479,10 @@ def coverage(
         summary["euclidean_coverage_pct"] or 0.0,
         time.perf_counter() - t0,
     )
+    table = _by_district(out, st_out, reached, by_status["coverage_by_status"])
     return CoverageResult(
         summary=summary,
-        by_district=_by_district(out, st_out, reached, by_status["coverage_by_status"]),
+        by_district=_district_status(table, out, network, districts, district_column),
         demand=out,
         stations=st_out,
         demand_shapes=getattr(demand, "shapes", None),
@@ -732,6 +735,17 @@ def _station_table(
     st_out["snap_dist_m"] = anchors.dist_m
     st_out["district"] = assign_districts(stations, districts, district_column).to_numpy()
     return st_out
+
+
+def _district_status(table: Any, demand: Any, net: Any, layer: Any, column: Any) -> Any:
+    """The table with ``status`` and ``demand_share_pct`` (no study area: default minimums)."""
+    from harbor_planner.study_area import district_network_pct, district_status
+
+    if not len(table):
+        return table
+    share = district_network_pct(net, table["district"], districts=layer, district_column=column)
+    points = demand.groupby("district").size()
+    return district_status(table, None, points=points, network_pct=share)
 
 
 def _by_district(

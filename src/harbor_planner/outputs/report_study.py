@@ -1,9 +1,9 @@
 """The study area in the report: what it is, and the districts whose figures are published.
 
-Districts marked ``outside`` (研究范围外), ``no_network`` (路网未覆盖) or ``too_small``
-(需求过少) by
-:func:`harbor_planner.study_area.district_status` are named as such in the district table
-and left out of the lowest and highest district figures of the text.
+Districts marked ``outside`` (研究范围外), ``no_network`` (路网未覆盖), ``no_demand`` (无需求),
+``too_small`` (需求过少) or ``partial`` (路网仅覆盖部分, with the share of their area the network
+reaches) by :func:`harbor_planner.study_area.district_status` are named as such in the
+district table and left out of the lowest and highest district figures of the text.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ _TEXT = {
         "range": "覆盖率最低的区县为{low}（{low_pct}），最高的为{high}（{high_pct}）。",
         "one": "{name}的覆盖率为{pct}。",
         "marked": "未计入区县比较（{what}）：{names}。",
+        "partial": "{what}；括号内为路网所及面积占其面积的比例",
+        "share": "{name}（{pct}）",
         "scope": "本表覆盖率按所用全部站点（{scope}）计算；仅已建成站点的覆盖率为{built}。",
         "beyond": "需求中有{pct}（{amount}）距路网中任何可步行街道超出吸附距离，按未覆盖计；"
         "路网不含其街道时，请用包含这些街道的文件建路网。",
@@ -40,6 +42,8 @@ _TEXT = {
         "range": "Lowest district coverage: {low} ({low_pct}); highest: {high} ({high_pct}). ",
         "one": "Coverage of {name}: {pct}. ",
         "marked": "Not compared ({what}): {names}. ",
+        "partial": "{what}; in brackets the share of its area the network reaches",
+        "share": "{name} ({pct})",
         "scope": "Coverage in this table counts every station used (built {scope}); the built "
         "stations alone cover {built}. ",
         "beyond": "{pct} of the demand ({amount}) lies farther than the snapping distance from "
@@ -92,6 +96,25 @@ def district_name_text(row: Any, lang: str) -> str:
     return f"{name}（{DISTRICT_STATUS_LABELS[status][0]}）" if lang == "zh" else (
         f"{name} ({DISTRICT_STATUS_LABELS[status][1]})"
     )  # fmt: skip
+
+
+def _marked_sentences(bd: Any, partial: dict[str, float], lang: str) -> list[str]:
+    """One sentence per status of the districts not compared, naming them.
+
+    A ``partial`` district says the share of its area the network reaches (probe 27A).
+    """
+    t, k = _TEXT["zh" if lang == "zh" else "en"], 0 if lang == "zh" else 1
+    out = []
+    for code in ("outside", "no_network", "no_demand", "too_small", "partial"):
+        names = bd.loc[bd["status"] == code, "district"].astype(str).tolist()
+        what = DISTRICT_STATUS_LABELS[code][k]
+        if code == "partial" and names:
+            what = t["partial"].format(what=what)
+            names = [t["share"].format(name=n, pct=pct_text(partial[n])) if n in partial
+                     else n for n in names]  # fmt: skip
+        if names:
+            out.append(t["marked"].format(what=what, names=t["sep"].join(names)))
+    return out
 
 
 def study_area_note(cov: Any, lang: str) -> str:
@@ -149,13 +172,9 @@ def study_area_note(cov: Any, lang: str) -> str:
                 high_pct=pct_text(high["coverage_pct"]),
             )
         )
-    if "status" in bd:
-        for code in ("outside", "no_network", "no_demand", "too_small"):
-            names = bd.loc[bd["status"] == code, "district"].astype(str).tolist()
-            if names:
-                what = DISTRICT_STATUS_LABELS[code][k]
-                parts.append(t["marked"].format(what=what, names=t["sep"].join(names)))
     summary = cov.summary or {}
+    if "status" in bd:
+        parts += _marked_sentences(bd, summary.get("districts_partial") or {}, lang)
     if (summary.get("beyond_network_pct") or 0) >= 0.05:  # as the headline: "0.0 %" is none
         amount = num_text(summary.get("demand_beyond_network"), 0)
         unit = summary.get("demand_unit") or ""

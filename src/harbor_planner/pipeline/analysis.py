@@ -77,7 +77,7 @@ def measure_coverage(
         from harbor_planner.districts import warn_demand_outside_districts
 
         warn_demand_outside_districts(result.by_district, Path(scenario.coverage.districts).name)
-    return mark_districts(result, scenario, area)
+    return mark_districts(result, scenario, area, net, districts)
 
 
 def plan(

@@ -31,6 +31,7 @@ __all__ = [
     "load_study_area",
     "mark_districts",
     "stations_in_reach",
+    "warn_partial_districts",
 ]
 
 
@@ -145,22 +146,34 @@ def confine_candidates(candidates: Any, area: StudyArea | None, *, what: str) ->
     return kept
 
 
-def mark_districts(result: Any, scenario: Scenario, area: StudyArea | None) -> Any:
+def mark_districts(
+    result: Any,
+    scenario: Scenario,
+    area: StudyArea | None,
+    net: WalkNetwork | None = None,
+    districts: Any = None,
+) -> Any:
     """A coverage result whose district table says which rows are figures to publish.
 
-    Adds ``status`` (``study``, ``outside``, ``no_network``, ``too_small``; ``no_demand``
-    rows for the study's districts without demand) and ``demand_share_pct`` to
-    ``by_district`` (:func:`harbor_planner.study_area.district_status`, minimum from
-    ``[study]``) and ``study_area`` and ``districts_marked`` to the summary.
+    Adds ``status`` (``study``, ``outside``, ``no_network``, ``too_small``, ``partial``;
+    ``no_demand`` rows for the study's districts without demand) and ``demand_share_pct`` to
+    ``by_district`` (:func:`harbor_planner.study_area.district_status`, minimums from
+    ``[study]``) and ``study_area``, ``districts_marked`` and ``districts_partial`` (the
+    share of each ``partial`` district's area the network reaches, %) to the summary.
 
     Parameters
     ----------
     result
         A :class:`~harbor_planner.analysis.coverage.CoverageResult`.
     scenario
-        Its ``[study]`` section is used.
+        Its ``[study]`` and ``coverage.district_column`` are used.
     area
         The study area, or ``None``.
+    net
+        The walk network: a district whose area (in the study area) it reaches less than
+        ``study.min_district_network_pct`` % of is ``partial``; ``None``: none is.
+    districts
+        The district layer (``None``: Chongqing's 区县).
 
     Returns
     -------
@@ -168,16 +181,24 @@ def mark_districts(result: Any, scenario: Scenario, area: StudyArea | None) -> A
         A new result.
 
     """
-    from harbor_planner.study_area import district_status
+    from harbor_planner.study_area import district_network_pct, district_status
 
     cfg = scenario.study
     points = result.demand.groupby("district").size() if "district" in result.demand else None
+    reach = None
+    if net is not None and "district" in result.by_district and len(result.by_district):
+        reach = district_network_pct(
+            net, result.by_district["district"], districts=districts,
+            district_column=scenario.coverage.district_column, study=area,
+        )  # fmt: skip
     table = district_status(
         result.by_district,
         area,
         min_share_pct=cfg.min_district_share_pct,
         min_points=cfg.min_district_points,
         points=points,
+        network_pct=reach,
+        min_network_pct=cfg.min_district_network_pct,
     )
     if scenario.coverage.districts is None:  # Chongqing's 区县, as the study area names them
         table = _with_districts_without_demand(table, area, result.stations)
@@ -188,7 +209,47 @@ def mark_districts(result: Any, scenario: Scenario, area: StudyArea | None) -> A
     summary["districts_marked"] = {
         str(d): str(s) for d, s in zip(marked["district"], marked["status"], strict=True)
     }
+    partial = marked.loc[marked["status"] == "partial", "district"].astype(str)
+    summary["districts_partial"] = {d: float(reach[d]) for d in partial} if len(partial) else {}
     return dataclasses.replace(result, by_district=table, summary=summary)
+
+
+def warn_partial_districts(result: Any, area: StudyArea | None) -> None:
+    """One warning naming the ``partial`` districts and the share of their area the network reaches.
+
+    Probe 27A: without a study area, every district the Yuzhong extract grazed had a district
+    figure (九龙坡区 42 % from a network reaching 3 % of it), coloured whole on the map.
+
+    Parameters
+    ----------
+    result
+        A coverage result of :func:`mark_districts`.
+    area
+        The study area, or ``None``.
+
+    """
+    partial = (result.summary or {}).get("districts_partial") or {}
+    if not partial:
+        return
+    named = ", ".join(f"{d} {_pct(p)}" for d, p in partial.items())
+    fix = (
+        "extend the network over these districts, or give the area it covers as the study "
+        "area (a polygon layer)"
+        if area is not None
+        else "pass --study-area (study.districts) naming the districts the network covers"
+    )
+    log.warning(
+        "the walk network reaches only part of these districts (share of their area): %s; "
+        "their coverage is that of the few streets it holds there, not a district figure: "
+        "marked partial (路网仅覆盖部分; grey on the map, not compared); %s",
+        named,
+        fix,
+    )
+
+
+def _pct(value: float) -> str:
+    """A share as the warnings write it (``2.7 %``; ``< 0.1 %`` for a trace)."""
+    return "< 0.1 %" if 0 < value < 0.05 else f"{value:.1f} %"
 
 
 def districts_without_demand(area: StudyArea | None, districts: Any) -> list[str]:

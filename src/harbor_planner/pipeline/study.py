@@ -19,7 +19,11 @@ from harbor_planner.pipeline.analysis import (
     plan_figures,
     with_sites,
 )
-from harbor_planner.pipeline.area import check_network_reach, load_study_area
+from harbor_planner.pipeline.area import (
+    check_network_reach,
+    load_study_area,
+    warn_partial_districts,
+)
 from harbor_planner.pipeline.inputs import (
     check_candidates_datum,
     check_stations_datum,
@@ -190,6 +194,7 @@ def _study_steps(scenario: Scenario, progress: bool | None, step: Step) -> Study
             s.coverage, summary={**s.coverage.summary, "stations_rejected": s.rejected}
         )
         note["text"] = _coverage_note(s.coverage.summary)
+    warn_partial_districts(s.coverage, s.study_area)
     with step("range") as note:
         s.coverage = with_sensitivity(
             scenario, s.coverage, s.network, s.stations, s.demand, s.districts

@@ -756,6 +756,9 @@ def _check_study(study: StudyConfig, problems: Problems) -> None:
         problems.add(
             "study.min_district_share_pct", "study.min_district_share_pct must be in [0, 100)"
         )
+    if not 0 <= study.min_district_network_pct <= 100:
+        key = "study.min_district_network_pct"
+        problems.add(key, f"{key} must be in [0, 100]")
     if study.min_district_points < 0:
         problems.add("study.min_district_points", "study.min_district_points must be 0 or more")
     if isinstance(study.districts, list) and not study.districts:

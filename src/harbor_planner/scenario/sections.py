@@ -463,6 +463,9 @@ class StudyConfig:
         (需求过少), not coloured on the map.
     min_district_points
         ... or with fewer demand points than this.
+    min_district_network_pct
+        A row of a district whose area (in the study area) the walk network reaches less
+        than this share of is marked ``partial`` (路网仅覆盖部分); 0: none is.
 
     """
 
@@ -471,6 +474,7 @@ class StudyConfig:
     confine: bool = True
     min_district_share_pct: float = settings.DISTRICT_MIN_SHARE_PCT
     min_district_points: int = settings.DISTRICT_MIN_POINTS
+    min_district_network_pct: float = settings.DISTRICT_MIN_NETWORK_PCT
 
     @property
     def given(self) -> bool:

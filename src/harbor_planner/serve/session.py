@@ -485,22 +485,28 @@ def _no_free_name(first: Path) -> OutputError:
     )
 
 
-def _mark_districts(state: PlanState, scenario: Any, area: Any) -> None:
+def _mark_districts(state: PlanState, scenario: Any, area: Any, districts: Any) -> None:
     """Each district's status as ``run`` marks it (it depends on the demand, not the stations).
 
     Probe 21S: a district beyond the walk network showed on the page as a measured 0 %, and the
     study's districts without demand were missing.
     """
     from harbor_planner.pipeline.area import districts_without_demand
-    from harbor_planner.study_area import district_status
+    from harbor_planner.study_area import district_network_pct, district_status
 
     totals = state.district_totals()
+    reach = district_network_pct(
+        state.network, totals["district"], districts=districts,
+        district_column=scenario.coverage.district_column, study=area,
+    )  # fmt: skip
     marked = district_status(
         totals.drop(columns="points"),
         area,
         min_share_pct=scenario.study.min_district_share_pct,
         min_points=scenario.study.min_district_points,
         points=totals.set_index("district")["points"],
+        network_pct=reach,
+        min_network_pct=scenario.study.min_district_network_pct,
     )
     state.district_status = dict(zip(marked["district"], marked["status"], strict=True))
     if scenario.coverage.districts is None:  # Chongqing's 区县, as the study area names them
@@ -576,7 +582,7 @@ def load_session(
         districts=districts,
         district_column=scenario.coverage.district_column,
     )
-    _mark_districts(state, scenario, area)
+    _mark_districts(state, scenario, area, districts)
     return Session(
         scenario=scenario,
         network=network,
