@@ -889,7 +889,8 @@ def test_a_run_without_study_area_marks_and_warns_of_districts_the_network_graze
     border, tmp_path, caplog
 ):
     """Probe 27A: without --study-area, 九龙坡区 had a district figure of 42 % from a network
-    reaching 2 % of it (coloured whole on the map, no warning)."""
+    reaching 2 % of it (coloured whole on the map, no warning), and optimize put 17 of its 20
+    new sites in such districts without a word."""
     plan = {"add": 3, "candidates": "auto", "candidate_spacing_m": 150}
     sc = _scenario(border, tmp_path, study={"min_district_network_pct": 50}, optimize=plan)
     layer = str(_halves(tmp_path / "halves.gpkg"))
@@ -908,3 +909,8 @@ def test_a_run_without_study_area_marks_and_warns_of_districts_the_network_graze
     report = (tmp_path / "o" / "report.html").read_text("utf-8")
     assert f"网外（{share:.1f}%）" in report and "路网仅覆盖部分" in report
     assert "路网仅覆盖部分" in (tmp_path / "o" / "map.html").read_text("utf-8")
+    in_grazed = int((res.sites.geometry.x > X0 + DX * 5).sum())
+    sites = [m for m in lines if "new sites lie in districts" in m]
+    assert in_grazed >= 1 and len(sites) == 1
+    assert sites[0].startswith(f"{in_grazed} of the 3 new sites")
+    assert f"网外 {in_grazed}" in sites[0]

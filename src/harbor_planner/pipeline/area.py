@@ -32,6 +32,7 @@ __all__ = [
     "mark_districts",
     "stations_in_reach",
     "warn_partial_districts",
+    "warn_sites_in_partial",
 ]
 
 
@@ -243,6 +244,45 @@ def warn_partial_districts(result: Any, area: StudyArea | None) -> None:
         "their coverage is that of the few streets it holds there, not a district figure: "
         "marked partial (路网仅覆盖部分; grey on the map, not compared); %s",
         named,
+        fix,
+    )
+
+
+def warn_sites_in_partial(after: Any, n_sites: int, area: StudyArea | None) -> None:
+    """A warning when new sites lie in ``partial`` districts (the network holds few streets there).
+
+    Probe 27A: the optimize example without a study area put 17 of its 20 new sites in the
+    districts the Yuzhong extract grazes.
+
+    Parameters
+    ----------
+    after
+        The coverage by the stations and the new sites (:func:`mark_districts` applied); its
+        last ``n_sites`` stations are the new sites.
+    n_sites
+        How many new sites.
+    area
+        The study area, or ``None``.
+
+    """
+    partial = set((after.summary or {}).get("districts_partial") or {})
+    if not partial or not n_sites or "district" not in after.stations:
+        return
+    where = after.stations["district"].iloc[-n_sites:].astype(str)
+    counts = where[where.isin(partial)].value_counts().sort_index()
+    if not len(counts):
+        return
+    fix = (
+        "extend the network over them"
+        if area is not None
+        else "pass --study-area (study.districts) to place them in the districts it covers"
+    )
+    log.warning(
+        "%d of the %d new sites lie in districts the walk network reaches only in part (%s): "
+        "they serve the few streets it holds there; %s",
+        int(counts.sum()),
+        n_sites,
+        ", ".join(f"{d} {n}" for d, n in counts.items()),
         fix,
     )
 

@@ -23,6 +23,7 @@ from harbor_planner.pipeline.area import (
     check_network_reach,
     load_study_area,
     warn_partial_districts,
+    warn_sites_in_partial,
 )
 from harbor_planner.pipeline.inputs import (
     check_candidates_datum,
@@ -310,6 +311,7 @@ def _plan_steps(scenario: Scenario, s: Study, step: Step, progress: bool | None)
         )
     with step("after") as note:
         s.coverage_after = coverage_after(scenario, s)
+        warn_sites_in_partial(s.coverage_after, len(s.plan.sites), s.study_area)
         pct = s.coverage_after.summary["coverage_pct"]
         note["text"] = f"{pct1(pct)} % covered by stations and new sites"
     with step("range after") as note:
