@@ -74,6 +74,18 @@ def test_examples_parse():
             assert args.cli_prog.split()[1] == shlex.split(line)[1]
 
 
+def test_examples_of_district_figures_name_the_study_area():
+    """Probe 27A: the coverage, optimize and map examples had no --study-area, so every
+    district the Yuzhong extract grazes got a district figure (and 17 of 20 new sites)."""
+    from harbor_planner.cli._usage import EXAMPLES
+
+    for command in ("coverage", "optimize", "map"):
+        lines = EXAMPLES[f"harbor-planner {command}"]
+        assert all("--study-area 渝中区" in line for line in lines), lines
+    top = [line for line in EXAMPLES["harbor-planner"] if " coverage " in line]
+    assert top and all("--study-area" in line for line in top)
+
+
 def test_verbosity_before_or_after_the_command(capsys, tmp_path):
     args = ["stations", "check", STATIONS, "--crs", "wgs84"]
     code, _, err = run_main(capsys, [*args, "-v"])

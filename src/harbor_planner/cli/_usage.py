@@ -49,7 +49,7 @@ EXAMPLES: dict[str, list[str]] = {
         "harbor-planner demo --out harbor-demo",
         "harbor-planner network build walk.osm --out yuzhong.npz",
         f"harbor-planner coverage {_NET} --stations stations.xlsx --crs gcj02 --minutes 15 "
-        "--out coverage/",
+        "--study-area 渝中区 --out coverage/",
     ],
     "harbor-planner network": [
         "harbor-planner network build walk.osm --out yuzhong.npz --gpkg yuzhong.gpkg",
@@ -82,21 +82,25 @@ EXAMPLES: dict[str, list[str]] = {
         f"harbor-planner isochrones {_NET} {_ST} --method grid --out isochrones.gpkg",
     ],
     "harbor-planner coverage": [
-        f"harbor-planner coverage {_NET} {_ST} --minutes 15 --out coverage/",
+        f"harbor-planner coverage {_NET} {_ST} --minutes 15 --study-area 渝中区 --out coverage/",
         f"harbor-planner coverage {_NET} {_ST} --demand buildings:buildings.osm "
-        "--population 588717 --out coverage-people/",
+        "--population 588717 --study-area 渝中区 --out coverage-people/",
         f"harbor-planner coverage {_NET} {_ST} --status existing --exit-candidates 5 "
-        "--out coverage-built/",
+        "--study-area 渝中区 --out coverage-built/",
     ],
     "harbor-planner optimize": [
-        f"harbor-planner optimize {_NET} {_ST} --add 20 --solver exact --out plan/",
+        f"harbor-planner optimize {_NET} {_ST} --add 20 --solver exact --study-area 渝中区 "
+        "--out plan/",
         f"harbor-planner optimize {_NET} {_ST} --stages 2025:10,2026:10 --min-spacing 300 "
         "--quota scenarios/yuzhong_quotas.csv --study-area 渝中区 --out plan-staged/",
-        f"harbor-planner optimize {_NET} {_ST} --mode cover --target 90 --out plan-cover/",
+        f"harbor-planner optimize {_NET} {_ST} --mode cover --target 90 --study-area 渝中区 "
+        "--out plan-cover/",
     ],
     "harbor-planner map": [
-        f"harbor-planner map {_NET} {_ST} --basemap amap --out stations-map.html",
-        f"harbor-planner map {_NET} {_ST} --sites plan/selected_sites.gpkg --out plan-map.html",
+        f"harbor-planner map {_NET} {_ST} --basemap amap --study-area 渝中区 "
+        "--out stations-map.html",
+        f"harbor-planner map {_NET} {_ST} --sites plan/selected_sites.gpkg --study-area 渝中区 "
+        "--out plan-map.html",
     ],
     "harbor-planner run": [
         "harbor-planner run scenarios/yuzhong.toml --out out/yuzhong",
