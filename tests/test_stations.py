@@ -1063,6 +1063,25 @@ def test_an_operation_status_beside_the_status_closes_suspended_stations(tmp_pat
     assert "status_missing" not in set(check.problems["code"])
 
 
+def test_every_status_column_is_read_and_a_paused_building_says_how_to_keep_it(tmp_path):
+    """Probe 27R: 状态 + 建设状态 + 运营状态: the third was ignored again (the suspended and
+    revoked stations counted as serving); 在建 beside 暂停 was said not to serve now."""
+    path = _ten_stations(
+        tmp_path, "three.csv", 状态=["已建成"] * 8 + ["在建", "拟建"],
+        建设状态=["已建成"] * 8 + ["在建", "拟建"],
+        运营状态=["正常运营", "暂停运营", "已撤销"] + [""] * 5 + ["暂停", ""],
+    )  # fmt: skip
+    check = read_stations(path, crs="gcj02")
+    got = check.stations.set_index("station_id")["status"]
+    assert got[["A0", "A1", "A2", "A3", "A8", "A9"]].tolist() == [
+        "existing", "closed", "closed", "existing", "closed", "proposed"
+    ], check.problems  # fmt: skip
+    assert "ambiguous_column" not in set(check.problems["code"]), check.problems
+    warned = check.warnings[check.warnings["code"] == "status_closed_by_column"]
+    paused = warned.set_index("row").loc[10, "message"]  # A8
+    assert "if only the building work is paused, leave '运营状态' empty" in paused
+
+
 def test_a_second_status_column_of_other_words_is_not_read(tmp_path):
     """A 运营状态 holding a word that is no status (良好) is not read beside 状态: the
     ``ambiguous_column`` warning names the word and what would be read."""

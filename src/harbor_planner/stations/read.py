@@ -59,7 +59,11 @@ from harbor_planner.stations.problems import (
     format_problem_table,
 )
 from harbor_planner.stations.sheets import refuse_copied_sheets, station_sheets
-from harbor_planner.stations.status_pair import SECOND_STATUS, status_pair_column
+from harbor_planner.stations.status_pair import (
+    extra_status_key,
+    is_extra_status,
+    status_pair_column,
+)
 
 __all__ = ["StationCheck", "read_stations"]
 
@@ -469,9 +473,8 @@ def _map_headers(
         ) or (taken and _secondary(taken) and not _secondary(col)):  # fmt: skip
             canon_to_orig, col = {**canon_to_orig, canon: str(col)}, taken  # 经度 over X坐标
         if canon == "status" and "status" in canon_to_orig and status_pair_column(frame[col]):
-            canon_to_orig.setdefault(SECOND_STATUS, str(col))  # 状态 + 运营状态: both read
-            if canon_to_orig[SECOND_STATUS] == str(col):
-                continue
+            canon_to_orig[extra_status_key(canon_to_orig)] = str(col)  # 状态 + 运营状态: all read
+            continue
         if canon in canon_to_orig:
             first = canon_to_orig[canon]
             if canon in ("lon", "lat") and str(col).startswith(f"{first}."):  # 经度 twice
@@ -597,11 +600,10 @@ def _normalise_piece(raw: RawTable, canon_to_orig: dict[str, str]) -> pd.DataFra
         else:
             piece[canon] = pd.Series([None] * n, dtype="str")
         piece[f"_col_{canon}"] = canon_to_orig.get(canon)
-    second = canon_to_orig.get(SECOND_STATUS)
-    piece["_status2"] = (
-        _text_series(frame[second]).to_numpy() if second else pd.Series([None] * n, dtype="str")
-    )
-    piece["_col_status2"] = second
+    for key, header in canon_to_orig.items():  # 建设状态, 运营状态 beside 状态
+        if is_extra_status(key):
+            piece[f"_{key}"] = _text_series(frame[header]).to_numpy()
+            piece[f"_col_{key}"] = header
     piece["_has_station_id"] = "station_id" in canon_to_orig
     piece["_has_status"] = "status" in canon_to_orig
     piece["_sheet_status"], piece["_heading"], piece["_heading_row"] = _section_statuses(raw, n)
@@ -611,7 +613,7 @@ def _normalise_piece(raw: RawTable, canon_to_orig: dict[str, str]) -> pd.DataFra
     )
     piece["_col_area_m2"] = area_col
     _coordinate_columns(piece, raw, canon_to_orig)
-    used = {h for k, h in canon_to_orig.items() if k != SECOND_STATUS}  # 运营状态 kept as given
+    used = {h for k, h in canon_to_orig.items() if not is_extra_status(k)}  # 运营状态 kept
     used |= {"geometry_wkt"} if raw.x is not None else set()
     extras = frame[[c for c in frame.columns if c not in used]]
     taken = set(RESERVED) | set(piece.columns)
