@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from shapely.geometry import LineString, box
 
 from harbor_planner.cli import main
@@ -850,6 +851,17 @@ def test_network_extent_reaches_its_streets_and_what_they_enclose(border, tmp_pa
     x, y = 641500.0, 3271500.0
     inner, far = box(x - 300, y - 300, x + 300, y + 300), box(x + 4000, y, x + 4600, y + 600)
     assert extent.area_pct([inner, far]).tolist() == [100.0, 0.0]
+    # probe 27R: 0.09 km² communities wholly reached came out at 0-100 % by where the cells'
+    # centres fell (40 %: "partial"); the cells' area inside each counts, exactly
+    small = [box(x + d, y + d, x + d + 300, y + d + 300) for d in (0.0, 37.0, 111.0, 173.0)]
+    assert extent.area_pct(small) == pytest.approx([100.0] * 4)
+    straddle = box(643000.0, y + 13, 645000.0, y + 213)  # across where the reach ends
+    ii, jj = np.nonzero(extent.reached)
+    left, bottom = extent.origin[0] + ii * 200.0, extent.origin[1] + jj * 200.0
+    cells = shapely.union_all(shapely.box(left, bottom, left + 200, bottom + 200))
+    expected = 100 * straddle.intersection(cells).area / straddle.area
+    assert 10 < expected < 90
+    assert extent.area_pct([straddle])[0] == pytest.approx(expected)
 
 
 def test_district_status_marks_partial_after_the_other_rules():

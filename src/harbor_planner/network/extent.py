@@ -11,9 +11,9 @@ The measure, cheap and vectorised: the plane is cut into square cells of
 street (every vertex of every edge, and points every cell along its segments) lies within
 :data:`~harbor_planner.settings.NETWORK_EXTENT_REACH_M` of it (a disc dilation of the cells
 holding one), and so is every cell the reached ones enclose (a park, a hill or a river the
-streets surround). A polygon's share is the area of the reached cells whose centre it holds,
-over its area (at most 100 %). A network of a whole district reaches over 90 % of it (the
-three districts of ``scenarios/core3.toml``: 100, 94 and 92 %).
+streets surround). A polygon's share is the area of it the reached cells cover (cells across
+its edge by the part inside), over its area. A network of a whole district reaches over 90 % of
+it (the three districts of ``scenarios/core3.toml``).
 """
 
 from __future__ import annotations
@@ -72,19 +72,34 @@ class NetworkExtent:
         """
         geoms = np.asarray(getattr(polygons, "values", polygons), dtype=object)
         out = np.full(len(geoms), np.nan)
-        c, (x0, y0) = self.cell_m, self.origin
-        nx, ny = self.reached.shape
         for k, geom in enumerate(geoms):
             if geom is None or shapely.is_empty(geom) or not shapely.area(geom) > 0:
                 continue
-            bx0, by0, bx1, by1 = shapely.bounds(geom)
-            i0, j0 = max(int((bx0 - x0) // c), 0), max(int((by0 - y0) // c), 0)
-            i1, j1 = min(int((bx1 - x0) // c) + 1, nx), min(int((by1 - y0) // c) + 1, ny)
-            ii, jj = np.nonzero(self.reached[i0 : max(i1, i0), j0 : max(j1, j0)])
-            cx, cy = x0 + (ii + i0 + 0.5) * c, y0 + (jj + j0 + 0.5) * c
-            held = int(shapely.contains_xy(geom, cx, cy).sum()) if len(ii) else 0
-            out[k] = min(100.0, 100.0 * held * c * c / shapely.area(geom))
+            out[k] = min(100.0, 100.0 * self._reached_area(geom) / shapely.area(geom))
         return out
+
+    def _reached_area(self, geom: Any) -> float:
+        """The area of ``geom`` the reached cells cover, exactly.
+
+        Cells inside the polygon count whole; cells across its edge count the part inside
+        (probe 27R: counting the cells whose centre it holds put 0.1 km² communities the
+        network covers wholly at 40 %).
+        """
+        c, (x0, y0) = self.cell_m, self.origin
+        nx, ny = self.reached.shape
+        bx0, by0, bx1, by1 = shapely.bounds(geom)
+        i0, j0 = max(int((bx0 - x0) // c), 0), max(int((by0 - y0) // c), 0)
+        i1, j1 = min(int((bx1 - x0) // c) + 1, nx), min(int((by1 - y0) // c) + 1, ny)
+        ii, jj = np.nonzero(self.reached[i0 : max(i1, i0), j0 : max(j1, j0)])
+        if not len(ii):
+            return 0.0
+        left, bottom = x0 + (ii + i0) * c, y0 + (jj + j0) * c
+        cells = shapely.box(left, bottom, left + c, bottom + c)
+        shapely.prepare(geom)
+        inside = shapely.contains(geom, cells)
+        edge = ~inside & shapely.intersects(geom, cells)
+        cut = shapely.area(shapely.intersection(cells[edge], geom)).sum() if edge.any() else 0.0
+        return float(inside.sum() * c * c + cut)
 
 
 def _street_points(net: WalkNetwork, step_m: float) -> npt.NDArray[np.float64]:
