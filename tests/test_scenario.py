@@ -561,6 +561,12 @@ def test_compare_errors(tmp_path, demo_run):
         compare_runs([demo_run.out_dir, demo_run.out_dir], labels=["a"])
     with pytest.raises(hp.InputDataError, match="the same result folder is given twice"):
         compare_runs([demo_run.out_dir, demo_run.out_dir])
+    # probe 27A: a folder not made yet was "not a directory of results"
+    with pytest.raises(hp.InputDataError, match="folder not found: give the output folder"):
+        compare_runs([demo_run.out_dir, tmp_path / "out" / "yuzhong-3.2"])
+    (tmp_path / "summary.json").write_text("{}", "utf-8")
+    with pytest.raises(hp.InputDataError, match="a file, not a folder of results"):
+        compare_runs([demo_run.out_dir, tmp_path / "summary.json"])
 
 
 @pytest.mark.parametrize(

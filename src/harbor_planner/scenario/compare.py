@@ -106,8 +106,18 @@ def _read_run(path: Path) -> tuple[dict[str, Any], dict[str, pd.Series]]:
     sites, ``after``.
     """
     summary_path = path / "summary.json"
+    if not path.exists():  # probe 27A: "not a directory of results" for a folder not made
+        raise InputDataError(
+            "folder not found: give the output folder of 'harbor-planner run' or 'coverage' "
+            "(its --out)",
+            path=path,
+        )
     if not path.is_dir():
-        raise InputDataError("not a directory of results", path=path)
+        raise InputDataError(
+            "a file, not a folder of results: give the output folder of 'harbor-planner run' "
+            "or 'coverage' (its --out)",
+            path=path,
+        )
     if not summary_path.is_file():
         raise InputDataError(
             "no summary.json: not the output directory of 'harbor-planner run' or 'coverage'",
