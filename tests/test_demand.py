@@ -327,6 +327,22 @@ def test_buildings_population_and_options():
     assert d.points.set_index("name")["levels"]["B"] == 9
 
 
+def test_buildings_without_any_level_tag_are_not_told_to_pass_default_levels(tmp_path, caplog):
+    """Probe 27A: core3's Geofabrik buildings (no level or height tag at all) were told to
+    pass default_levels, which changes no share: every building counts the same levels, the
+    demand goes by footprint area, and the warning says that."""
+    bare = gpd.read_file(DEMAND / "buildings.geojson")
+    bare = bare[[c for c in bare.columns if c in ("name", "geometry")]]
+    bare.to_file(tmp_path / "bare.geojson")
+    with caplog.at_level(logging.WARNING, logger="harbor_planner.demand"):
+        one = building_demand(tmp_path / "bare.geojson", population=1000)
+    three = building_demand(tmp_path / "bare.geojson", population=1000, default_levels=3)
+    assert one.points["weight"].tolist() == pytest.approx(three.points["weight"].tolist())
+    said = " ".join(caplog.messages)
+    assert "so the demand is shared by footprint area (default_levels would change no share" in said
+    assert "pass default_levels" not in said
+
+
 def test_buildings_from_osm():
     d = building_demand(DEMAND / "buildings.osm", population=1000)
     assert_demand(d, "buildings")

@@ -304,8 +304,20 @@ def _building_info(
 
 
 def _warn_untagged(path: Path, lv: _Levels, counts: dict[str, int], n: int) -> None:
-    """Warn when most buildings count the default levels."""
-    if counts["default"] > n / 2:
+    """Warn when most buildings count the default levels.
+
+    When every building does (but roofs), the demand is shared by footprint area whatever
+    ``default_levels`` says: the warning says so instead of suggesting it (probe 27A: core3's
+    Geofabrik buildings were told to pass a setting that changes no figure).
+    """
+    if counts["default"] and counts["default"] + counts["roof"] == n:
+        log.warning(
+            "%s: none of its %d buildings has a level or height tag: each counts %g levels, "
+            "so the demand is shared by footprint area (default_levels would change no "
+            "share; tags of the taller buildings' levels or heights would)",
+            path, n, lv.default,
+        )  # fmt: skip
+    elif counts["default"] > n / 2:
         log.warning(
             "%s: %d of %d buildings (%.0f %%) have no level or height tag and count %g "
             "levels (%s); pass default_levels (--default-levels) if that is not right",
