@@ -699,6 +699,12 @@ def test_a_greedy_cover_plan_is_called_the_fewest_only_when_proven(seed, proven)
         assert len(sel.selected) > len(exact.selected)
         assert f"not proven the fewest (at least {sel.bound:g})" in line
         assert "the fewest to reach" not in line
+        assert "solver = exact finds the fewest" in line
+        # probe 27R2: exact stopped by its time limit was advised to use exact
+        stopped = {**sel.summary(), "solver": "exact", "status": "time_limit"}
+        said = plan_headline(stopped)
+        assert "a longer time_limit_s (--time-limit) may prove the fewest" in said
+        assert "solver = exact" not in said
 
 
 def test_the_plan_line_names_the_figure_it_starts_from():

@@ -450,10 +450,12 @@ def plan_headline(
     if target is not None and opt.get("status") != "optimal":  # probe 24O: greedy's 14, not 13
         low = opt.get("lower_bound")
         at_least = f" (at least {low:g})" if low is not None and math.isfinite(low) else ""
-        goal = (
-            f" (reaching the {target:g} % target; not proven the fewest{at_least}: "
-            "solver = exact finds the fewest)"
+        fix = (  # probe 27R2: exact stopped by its time limit was told to use exact
+            "a longer time_limit_s (--time-limit) may prove the fewest"
+            if opt.get("solver") == "exact"
+            else "solver = exact finds the fewest"
         )
+        goal = f" (reaching the {target:g} % target; not proven the fewest{at_least}: {fix})"
     idle = (opt.get("solver_info") or {}).get("sites_without_gain") or 0
     return (
         f"{n} new site{'s' if n != 1 else ''}{goal} ({opt['solver']}) "
