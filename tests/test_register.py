@@ -860,6 +860,31 @@ def test_stations_whose_previous_code_is_blank_or_an_unsaved_formula_are_named(t
     assert got["S1"] == "500103-0004" and got["S3"] == "500103-0003"
 
 
+def test_a_previous_row_without_a_code_gone_from_the_list_is_named(tmp_path, capsys):
+    """Probe 27R2: a station whose 统一编号 was blank in the previous register and that is gone
+    from the list left the register without a word (the code it had could be given again):
+    it is named, with its register row and the fix."""
+
+    def edit(ws):
+        ws["A4"] = None  # S3: 500103-0003 blanked
+
+    src, reg = _register_xlsx(tmp_path, edit)
+    rows = [r for r in base_rows() if r["编号"] != "S3"]
+    shorter = write(tmp_path / "shorter.csv", rows)
+    argv = ["stations", "number", str(shorter), "--crs", "wgs84", "--previous", str(reg),
+            "--out", str(tmp_path / "next.csv")]  # fmt: skip
+    assert main(argv) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "1 row of the previous register without a usable 统一编号 is not in the list" in err
+    assert "S3 (sheet register row 4)" in err and "may be given again" in err
+    # every row of the list found: nothing said
+    (tmp_path / "again").mkdir()
+    src, reg = _register_xlsx(tmp_path / "again", edit)
+    argv[2], argv[6] = str(src), str(reg)
+    assert main(argv) == 0
+    assert "not in the list" not in capsys.readouterr().err
+
+
 def test_a_station_found_by_name_and_place_without_a_code_there_is_named(tmp_path, caplog):
     """Probe 27T: as by id, so by name and place (a list without 编号)."""
     src = write(tmp_path / "a.csv", base_rows())

@@ -32,6 +32,7 @@ from harbor_planner.stations.register_previous import (
     CODE_RE,
     id_key,
     refuse_codes_twice,
+    warn_uncoded_gone,
     warn_unusable_codes,
     well_formed_codes,
 )
@@ -206,6 +207,7 @@ def number_stations(
     before = register_codes(previous) if previous is not None else []  # id or not
     out, assigned = _assign_codes(st, codes, parts, adcode, [*given.values, *before, *retired])
     warn_unusable_codes(st, new & _file_rows(st), out, previous)  # its 统一编号 blank (27T)
+    warn_uncoded_gone(st, previous)  # and such a row no station of the list (27R2)
     st[CODE_COLUMN] = out.astype("string")
     kept = int((~new).sum())
     log.info(

@@ -30,6 +30,7 @@ __all__ = [
     "CODE_RE",
     "id_key",
     "refuse_codes_twice",
+    "warn_uncoded_gone",
     "warn_unusable_codes",
     "well_formed_codes",
 ]
@@ -263,3 +264,42 @@ def warn_unusable_codes(st: pd.DataFrame, new: pd.Series, codes: pd.Series, prev
             len(said), "station" if len(said) == 1 else "stations",
             "; ".join(said[:10]) + (" ..." if len(said) > 10 else ""),
         )  # fmt: skip
+
+
+def warn_uncoded_gone(st: pd.DataFrame, previous: Any) -> None:
+    """Warn of previous register rows without a usable code that are no station of the list.
+
+    Probe 27R2: a closed station whose 统一编号 was blank, gone from the list, left the register
+    without a word, and the code it had went to a new station: such rows are named, with
+    what follows (their codes cannot be kept retired) and the fix.
+
+    Parameters
+    ----------
+    st
+        The list's stations.
+    previous
+        The previous register's stations.
+
+    """
+    from harbor_planner.stations.register import code_column
+
+    col = code_column(getattr(previous, "columns", ()))
+    if previous is None or col is None or not len(previous):
+        return
+    _, ok = well_formed_codes(previous[col])
+    blank = previous[~ok.to_numpy()]
+    if not len(blank):
+        return
+    found = set(_found_again(st, pd.Series(True, index=st.index), blank).values())
+    gone = [j for j in blank.index if j not in found]
+    if not gone:
+        return
+    said = [f"{_who(blank, j)} ({_where(blank, j)})" for j in gone[:10]]
+    log.warning(
+        "%d %s of the previous register without a usable 统一编号 %s not in the list and %s "
+        "left out of the register: %s; a code such a station had can no longer be kept "
+        "retired and may be given again: type its code into the previous register and "
+        "number again",
+        len(gone), "row" if len(gone) == 1 else "rows", "is" if len(gone) == 1 else "are",
+        "is" if len(gone) == 1 else "are", "; ".join(said) + (" ..." if len(gone) > 10 else ""),
+    )  # fmt: skip
