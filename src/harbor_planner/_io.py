@@ -341,6 +341,18 @@ def read_regular_text(path: str | os.PathLike[str], encoding: str = "utf-8") -> 
         os.close(fd)
 
 
+def path_from(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> str | None:
+    """``path`` as seen from ``folder`` (``../demo.toml``), ``None`` on another drive.
+
+    A study folder renamed or copied with its results keeps these (session 27: serve's saved
+    plan and run's "another scenario" warning).
+    """
+    try:
+        return os.path.relpath(path, folder)
+    except ValueError:  # another drive (Windows)
+        return None
+
+
 def file_sha256(path: str | os.PathLike[str], *, chunk_bytes: int = 1 << 20) -> str:
     """SHA-256 of a file's content, hex."""
     h = hashlib.sha256()

@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from harbor_planner._io import file_sha256, folder_lock, read_regular_text
+from harbor_planner._io import file_sha256, folder_lock, path_from, read_regular_text
 from harbor_planner._safety import (
     deferred_signals,
     note_outputs_complete,
@@ -464,7 +464,7 @@ def _say_another_scenario(out_dir: Path, manifest: dict[str, Any]) -> None:
         return
     moved = (  # the study's folder renamed or copied with its results (session 27)
         isinstance(old_out, str) and Path(old).is_absolute() and Path(old_out).is_absolute()
-        and _from(Path(old), Path(old_out)) == _from(Path(new).resolve(), out_dir.resolve())
+        and path_from(old, old_out) == path_from(Path(new).resolve(), out_dir.resolve())
     )  # fmt: skip
     if not moved:
         log.warning(
@@ -472,14 +472,6 @@ def _say_another_scenario(out_dir: Path, manifest: dict[str, Any]) -> None:
             "give each scenario its own output.dir (--out) to keep both",
             out_dir, old, new,
         )  # fmt: skip
-
-
-def _from(path: Path, folder: Path) -> str | None:
-    """``path`` as seen from ``folder`` (``../demo.toml``), ``None`` on another drive."""
-    try:
-        return os.path.relpath(path, folder)
-    except ValueError:
-        return None
 
 
 def _host() -> str:

@@ -20,13 +20,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harbor_planner._io import read_regular_text
+from harbor_planner._io import path_from, read_regular_text
 from harbor_planner.settings import SERVE_MANIFEST, SERVE_STATIONS_FILES, SERVE_UNSAVED_FILE
 
 __all__ = [
@@ -111,11 +110,7 @@ def scenario_records(scenario: Any, out: Path) -> dict[str, str | None]:
     if scenario is None:
         return {"scenario": None}
     path = Path(scenario).resolve()
-    try:
-        from_out = os.path.relpath(path, Path(out).resolve())
-    except ValueError:  # another drive (Windows)
-        from_out = None
-    return {"scenario": str(path), SCENARIO_FROM_OUT: from_out}
+    return {"scenario": str(path), SCENARIO_FROM_OUT: path_from(path, Path(out).resolve())}
 
 
 def other_scenario(manifest: Path, scenario: Any) -> str | None:

@@ -11,6 +11,7 @@ __all__ = [
     "FLAGSHIP_ALIASES",
     "STATUS_ALIASES",
     "STATUS_WORDS_HELP",
+    "cell_words",
     "note_statuses",
     "sheet_status",
     "status_codes",
@@ -160,6 +161,11 @@ FLAGSHIP_ALIASES: dict[str, bool] = {
 }
 
 
+def cell_words(values: Any) -> list[str]:
+    """The text cells of a column, stripped, empty ones left out."""
+    return [str(v).strip() for v in values if isinstance(v, str) and str(v).strip()]
+
+
 def unread_status_column(
     frame: Any, read: dict[str, str], sheet: str | None
 ) -> dict[str, Any] | None:
@@ -195,7 +201,7 @@ def unread_status_column(
     for col in frame.columns:
         if col in used:
             continue
-        words = [str(v).strip() for v in frame[col] if isinstance(v, str) and str(v).strip()]
+        words = cell_words(frame[col])
         if words and all(status_of(w) is not None for w in words):
             message = (
                 f"column {col!r} holds only statuses but is not read as the status ({unread}): "

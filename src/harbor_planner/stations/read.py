@@ -45,6 +45,7 @@ from harbor_planner.readers import (
 )
 from harbor_planner.readers.tables import one_cell_hint
 from harbor_planner.stations._common import (
+    cell_words,
     note_statuses,
     sheet_status,
     status_of,
@@ -515,8 +516,7 @@ def _not_status_words(values: pd.Series, canon: str) -> str:
     """Why a second status column is not read beside the first: a cell of another word."""
     if canon != "status":
         return ""
-    words = [str(v).strip() for v in values if isinstance(v, str) and str(v).strip()]
-    other = next((w for w in words if status_of(w) is None), None)
+    other = next((w for w in cell_words(values) if status_of(w) is None), None)
     if other is None:
         return ""
     return (

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from harbor_planner.stations._common import status_of
+from harbor_planner.stations._common import cell_words, status_of
 from harbor_planner.stations.problems import problems_where
 
 __all__ = ["combine_status", "extra_status_key", "is_extra_status", "status_pair_column"]
@@ -61,7 +61,7 @@ def status_pair_column(values: Any) -> bool:
     bool
 
     """
-    words = [str(v).strip() for v in values if isinstance(v, str) and str(v).strip()]
+    words = cell_words(values)
     return bool(words) and all(status_of(w) is not None for w in words)
 
 
